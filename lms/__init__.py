@@ -1,0 +1,131 @@
+"""lms: online teaching, homework, exams, grade books and cashless fees for Vietnamese schools."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from lms.config import DEV_SECRET_KEY, config_from_env
+from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder="../static", static_url_path="/static", instance_relative_config=False)
+    app.config.from_object(config_from_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _check_secrets(app)
+    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+    app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from lms import models  # noqa: F401  (every table registered before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    _init_login(app)
+
+    from lms.auth.passwords import Hasher
+    from lms.auth.services import AuthSettings
+
+    app.extensions["lms_auth"] = AuthSettings(
+        hasher=Hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"], app.config["ARGON2_PARALLELISM"]),
+        free_failures=app.config["LOGIN_FREE_FAILURES"], lock_after=app.config["LOGIN_LOCK_AFTER"],
+        lock_minutes=app.config["LOGIN_LOCK_MINUTES"], idle_minutes=app.config["SESSION_IDLE_MINUTES"],
+        absolute_hours=app.config["SESSION_ABSOLUTE_HOURS"], remember_days=app.config["REMEMBER_DAYS"],
+        reset_hours=app.config["PASSWORD_RESET_HOURS"])
+
+    from lms.core.security import install_headers
+
+    install_headers(app)
+
+    from lms.auth.views import bp as auth_bp
+    from lms.home.views import bp as home_bp
+    from lms.people.views import bp as people_bp
+    from lms.people.views_family import bp as family_bp
+
+    for blueprint in (auth_bp, home_bp, people_bp, family_bp):
+        app.register_blueprint(blueprint)
+
+    from lms.core.errors_views import install_error_handlers
+    from lms.core.templating import install_template_helpers
+
+    install_error_handlers(app)
+    install_template_helpers(app)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _load_context():
+        from lms.core.tenancy import load_context
+
+        g.ctx = load_context()
+
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _check_secrets(app: Flask) -> None:
+    if app.config.get("ENV_NAME") == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if key == DEV_SECRET_KEY or len(key) < 32:
+            raise RuntimeError("LMS_SECRET_KEY must be set to at least 32 random characters in production "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        if app.debug:
+            raise RuntimeError("debug mode is forbidden in production")
+
+
+def _select_locale() -> str:
+    languages = ("vi", "en")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return "vi"
+
+
+def _init_login(app: Flask) -> None:
+    from lms.auth.services import resolve_session
+    from lms.i18n import lazy_gettext as _l
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "warning"
+    # Sessions are server-side rows; the "remember me" cookie of Flask-Login is never used.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        try:
+            uid = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = resolve_session(db.session, app.extensions["lms_auth"], session.get("sid"), uid)
+        if user is None:
+            session.pop("sid", None)
+        return user
+
+    @app.after_request
+    def _commit_session_touch(response):
+        # resolve_session may move last_seen forward; persist it without disturbing the view's work.
+        if db.session.dirty and request.method in ("GET", "HEAD"):
+            db.session.commit()
+        return response

@@ -1,0 +1,284 @@
+"""Sign-in, sessions, passwords and password resets.
+
+Signed-in browsers are rows in user_sessions; the cookie carries a random token whose hash is
+looked up on every request, so signing out, disabling an account or resetting a password ends
+sessions at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from lms.auth.models import LoginThrottle, PasswordResetToken, User, UserSession
+from lms.auth.passwords import Hasher, check_policy
+from lms.core import audit
+from lms.core.errors import DomainError, NotFound, ValidationError
+from lms.core.text import fold, name_sort_string, nfc
+from lms.core.timeutil import utcnow
+from lms.i18n import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    hasher: Hasher
+    free_failures: int = 5
+    lock_after: int = 10
+    lock_minutes: int = 15
+    idle_minutes: int = 120
+    absolute_hours: int = 12
+    remember_days: int = 30
+    reset_hours: int = 72
+
+
+class SignInRefused(DomainError):
+    status = 401
+
+
+class SignInThrottled(DomainError):
+    status = 429
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+PHONE_RE = re.compile(r"^0\d{9,10}$")
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """Vietnamese phone numbers to the national form 0xxxxxxxxx; None when empty."""
+    if raw is None:
+        return None
+    digits = re.sub(r"[\s.\-()]", "", str(raw))
+    if not digits:
+        return None
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    elif len(digits) in (9, 10) and not digits.startswith("0"):
+        digits = "0" + digits  # spreadsheets drop the leading zero
+    if not PHONE_RE.match(digits):
+        raise ValidationError(_l("Số điện thoại không hợp lệ: %(v)s", v=raw), field="phone")
+    return digits
+
+
+def normalize_email(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    value = nfc(raw).lower()
+    if not value:
+        return None
+    if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+        raise ValidationError(_l("Địa chỉ e-mail không hợp lệ: %(v)s", v=raw), field="email")
+    return value
+
+
+def find_user_by_identifier(session: Session, identifier: str) -> User | None:
+    """Username, e-mail or phone number, as a person would type it."""
+    value = nfc(identifier).lower()
+    if not value:
+        return None
+    conditions = [User.username == value, User.email == value]
+    try:
+        phone = normalize_phone(value)
+    except ValidationError:
+        phone = None
+    if phone:
+        conditions.append(User.phone == phone)
+    return session.scalars(select(User).where(or_(*conditions)).limit(1)).first()
+
+
+def create_user(session: Session, settings: AuthSettings | None, *, username: str, full_name: str,
+                email: str | None = None, phone: str | None = None, password: str | None = None,
+                password_hash: str | None = None) -> User:
+    """A new account. Without a password it cannot sign in until a reset link is used."""
+    username = nfc(username).lower()
+    if not re.match(r"^[a-z0-9._@+-]{3,80}$", username):
+        raise ValidationError(_l("Tên đăng nhập chỉ gồm chữ không dấu, số và . _ - (3–80 ký tự)."),
+                              field="username")
+    user = User(username=username, full_name=nfc(full_name), sort_name=name_sort_string(full_name),
+                email=normalize_email(email), phone=normalize_phone(phone))
+    if password is not None:
+        assert settings is not None
+        user.password_hash = settings.hasher.hash(check_policy(password, user_inputs=(username,)))
+        user.password_changed_at = utcnow()
+    elif password_hash is not None:
+        user.password_hash = password_hash
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _throttle_row(session: Session, key: str) -> LoginThrottle:
+    row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)).first()
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _retry_after(row: LoginThrottle, settings: AuthSettings, now: datetime) -> int:
+    """Seconds to wait before this identifier may try again (0 = may try now)."""
+    if row.locked_until and row.locked_until > now:
+        return int((row.locked_until - now).total_seconds()) + 1
+    over = row.failures - settings.free_failures
+    if over >= 0 and row.last_failure_at is not None:
+        delay = min(2 ** over, 60)  # progressive: 1, 2, 4, … seconds, at most a minute
+        wait = (row.last_failure_at + timedelta(seconds=delay) - now).total_seconds()
+        return max(0, int(wait) + (1 if wait > int(wait) else 0))
+    return 0
+
+
+def authenticate(session: Session, settings: AuthSettings, identifier: str, password: str, *,
+                 ip: str | None = None, now: datetime | None = None) -> User:
+    """Check a sign-in. Unknown account and wrong password give the same error and timing.
+
+    Throttling is per typed identifier, never per address, because a school's computer lab
+    signs in forty pupils from one IP.
+    """
+    now = now or utcnow()
+    key = fold(identifier)[:254] or "-"
+    row = _throttle_row(session, key)
+    wait = _retry_after(row, settings, now)
+    if wait:
+        audit.record(session, audit.Action.LOGIN_LOCKED, detail=key, ip=ip)
+        raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
+                              retry_after=wait)
+    user = find_user_by_identifier(session, identifier)
+    ok = settings.hasher.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= settings.lock_after:
+            row.locked_until = now + timedelta(minutes=settings.lock_minutes)
+            row.failures = 0
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None,
+                     detail=key, ip=ip)
+        raise SignInRefused(_l("Sai tên đăng nhập hoặc mật khẩu."))
+    row.failures = 0
+    row.locked_until = None
+    if settings.hasher.needs_rehash(user.password_hash):
+        user.password_hash = settings.hasher.hash(password)
+    audit.record(session, audit.Action.LOGIN, actor_id=user.id, ip=ip)
+    return user
+
+
+def start_session(session: Session, settings: AuthSettings, user: User, *, remember: bool,
+                  ip: str | None = None, user_agent: str | None = None) -> str:
+    """Create a server-side session and return the token for the cookie (never stored in clear)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = timedelta(days=settings.remember_days) if remember else timedelta(hours=settings.absolute_hours)
+    session.add(UserSession(token_hash=token_digest(token), user_id=user.id, created_at=now,
+                            last_seen_at=now, expires_at=now + lifetime, remember=remember, ip=ip,
+                            user_agent=(user_agent or "")[:200]))
+    session.flush()
+    return token
+
+
+def resolve_session(session: Session, settings: AuthSettings, token: str | None,
+                    user_id: int | None) -> User | None:
+    """The user of a live session, or None. Touches last_seen at most once a minute."""
+    if not token or user_id is None:
+        return None
+    now = utcnow()
+    row = session.scalars(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
+    if row is None or row.user_id != user_id or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if not row.remember and row.last_seen_at + timedelta(minutes=settings.idle_minutes) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    session.execute(update(UserSession).where(UserSession.token_hash == token_digest(token))
+                    .values(revoked_at=utcnow()))
+
+
+def revoke_sessions(session: Session, user: User, *, except_token: str | None = None) -> int:
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if except_token:
+        stmt = stmt.where(UserSession.token_hash != token_digest(except_token))
+    return session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0
+
+
+def active_session_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+        UserSession.expires_at > utcnow())) or 0
+
+
+def change_password(session: Session, settings: AuthSettings, user: User, current: str, new: str,
+                    *, keep_token: str | None, sign_out_others: bool) -> None:
+    if not settings.hasher.verify(user.password_hash, current):
+        raise ValidationError(_l("Mật khẩu hiện tại không đúng."), field="current_password")
+    user.password_hash = settings.hasher.hash(
+        check_policy(new, user_inputs=(user.username, user.email or "", user.phone or "")))
+    user.password_changed_at = utcnow()
+    if sign_out_others:
+        revoke_sessions(session, user, except_token=keep_token)
+    audit.record(session, audit.Action.PASSWORD_CHANGED, actor_id=user.id)
+
+
+def issue_reset_token(session: Session, settings: AuthSettings, actor: User | None, user: User,
+                      *, school_id: int | None = None) -> str:
+    """A single-use link token valid for settings.reset_hours; earlier unused tokens die."""
+    now = utcnow()
+    session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                     PasswordResetToken.used_at.is_(None))
+                    .values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(token_hash=token_digest(token), user_id=user.id,
+                                   created_by_id=actor.id if actor else None, created_at=now,
+                                   expires_at=now + timedelta(hours=settings.reset_hours)))
+    audit.record(session, audit.Action.PASSWORD_RESET_ISSUED, actor_id=actor.id if actor else None,
+                 school_id=school_id, subject_type="user", subject_id=user.id)
+    session.flush()
+    return token
+
+
+def find_reset_token(session: Session, token: str) -> PasswordResetToken:
+    row = session.scalars(select(PasswordResetToken)
+                          .where(PasswordResetToken.token_hash == token_digest(token))).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise NotFound(_l("Liên kết đặt lại mật khẩu không hợp lệ hoặc đã hết hạn."))
+    return row
+
+
+def reset_password(session: Session, settings: AuthSettings, token: str, new: str) -> User:
+    row = find_reset_token(session, token)
+    user = row.user
+    user.password_hash = settings.hasher.hash(
+        check_policy(new, user_inputs=(user.username, user.email or "", user.phone or "")))
+    user.password_changed_at = utcnow()
+    row.used_at = utcnow()
+    revoke_sessions(session, user)
+    audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id)
+    return user
+
+
+def set_active(session: Session, actor: User, user: User, active: bool, *, school_id: int | None) -> None:
+    user.active = active
+    if not active:
+        revoke_sessions(session, user)
+    audit.record(session, audit.Action.ACCOUNT_ENABLED if active else audit.Action.ACCOUNT_DISABLED,
+                 actor_id=actor.id, school_id=school_id, subject_type="user", subject_id=user.id)

@@ -1,0 +1,67 @@
+"""Command-line entry points (thin wrappers over services)."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from lms.extensions import db
+
+ROLE_NAMES = {"admin": "Quản trị / Admin", "teacher": "Giáo viên / Teacher", "accountant": "Kế toán / Accountant",
+              "student": "Học sinh / Student", "parent": "Phụ huynh / Parent",
+              "department": "Sở GD&ĐT / Department viewer"}
+
+
+def _format_logins(logins) -> str:
+    from lms.people.demo import DEMO_PASSWORD
+
+    lines = ["", "Tài khoản demo / Demo logins — mật khẩu / password: " + DEMO_PASSWORD]
+    for login in logins:
+        lines.append(f"  {ROLE_NAMES[login.role]:<30} {login.username:<16} {login.name} — {login.note}")
+    return "\n".join(lines) + "\n"
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo school into an empty database and print the logins."""
+        from lms.people.demo import seed_demo
+        from lms.people.models import School
+
+        if db.session.scalar(select(func.count()).select_from(School)):
+            click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua nạp demo. / Database not empty; demo not loaded.")
+            saved = current_app.config["INSTANCE_DIR"] / "demo-logins.txt"
+            if saved.exists():
+                click.echo(saved.read_text(encoding="utf-8"))
+            return
+        logins = seed_demo(db.session, current_app.extensions["lms_auth"])
+        db.session.commit()
+        text = _format_logins(logins)
+        (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")
+        click.echo(text)
+
+    @app.cli.command("create-school")
+    @click.option("--code", required=True)
+    @click.option("--name", required=True)
+    @click.option("--levels", required=True, help="TH, THCS, THPT separated by commas")
+    @click.option("--admin-username", required=True)
+    @click.option("--admin-name", required=True)
+    @click.option("--admin-email", default=None)
+    def create_school_command(code, name, levels, admin_username, admin_name, admin_email):
+        """Create a school with its first admin and print a one-time link to set the admin's password."""
+        from flask import url_for
+
+        from lms.auth.services import create_user, issue_reset_token
+        from lms.people import services
+        from lms.people.models import Role, School
+
+        school = School(code=code, name=name, levels="THCS")
+        db.session.add(school)
+        db.session.flush()
+        admin = create_user(db.session, None, username=admin_username, full_name=admin_name, email=admin_email)
+        services.update_school(db.session, admin, school, services.SchoolDetails(name=name, levels=levels.split(",")))
+        services.grant_role(db.session, admin, school, Role.ADMIN)
+        token = issue_reset_token(db.session, current_app.extensions["lms_auth"], None, admin)
+        db.session.commit()
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+            click.echo(url_for("auth.reset_password", token=token, _external=True))

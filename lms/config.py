@@ -1,0 +1,104 @@
+"""Settings. Everything that varies by deployment comes from LMS_* environment variables."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"LMS_{name}")
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = _env("ENV", "development")
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+    INSTANCE_DIR = Path(_env("INSTANCE_DIR", str(BASE_DIR / "instance")))
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    UPLOAD_DIR = Path(_env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")))
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    MAX_FORM_PARTS = 1000
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
+    LANGUAGES = ("vi", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    # Sessions: a signed cookie carrying only a reference to a server-side session row.
+    SESSION_COOKIE_NAME = "lms_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("COOKIE_SECURE", False)
+    REMEMBER_DAYS = min(_env_int("REMEMBER_DAYS", 30), 30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=REMEMBER_DAYS)
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 120)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    # Flask-WTF tokens must outlive a long exam page; the session itself bounds their life.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Password hashing (argon2id). Defaults: t=3, m=64 MiB, p=4 (see domain/security.md §33).
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 65536)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 4)
+
+    # Per-account throttling of sign-in.
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 5)
+    LOGIN_LOCK_AFTER = _env_int("LOGIN_LOCK_AFTER", 10)
+    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+
+    PASSWORD_RESET_HOURS = _env_int("PASSWORD_RESET_HOURS", 72)
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
+    MAIL_FROM = _env("MAIL_FROM", "lms@localhost")
+
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
+    TESTING = False
+
+    @classmethod
+    def is_production(cls) -> bool:
+        return cls.ENV_NAME == "production"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-lms_session"
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "test"
+    SECRET_KEY = "test-secret-key-test-secret-key-0123456789"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = True
+    # Cheap hashes keep the suite fast; production parameters have their own test.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 8192
+    ARGON2_PARALLELISM = 1
+    SERVER_NAME = None
+
+
+def config_from_env() -> type[Config]:
+    return ProductionConfig if Config.is_production() else Config

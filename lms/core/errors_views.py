@@ -1,0 +1,58 @@
+"""Error pages in both languages, JSON for API clients, never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lms.core.errors import DomainError
+from lms.extensions import db
+from lms.i18n import lazy_gettext as _l
+
+MESSAGES = {
+    400: _l("Yêu cầu không hợp lệ."),
+    401: _l("Bạn cần đăng nhập."),
+    403: _l("Bạn không có quyền xem trang này."),
+    404: _l("Không tìm thấy trang hoặc dữ liệu bạn cần."),
+    405: _l("Thao tác không được phép."),
+    409: _l("Dữ liệu đã thay đổi ở nơi khác."),
+    413: _l("Tệp hoặc dữ liệu gửi lên quá lớn."),
+    422: _l("Dữ liệu không hợp lệ."),
+    429: _l("Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút."),
+    500: _l("Đã có lỗi ở máy chủ. Chúng tôi đã ghi nhận; vui lòng thử lại."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(status: int, message=None):
+    message = message or MESSAGES.get(status, MESSAGES[500])
+    if wants_json():
+        return {"error": {"status": status, "message": str(message)}}, status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_error(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại."))
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return render_error(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

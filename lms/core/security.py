@@ -1,0 +1,45 @@
+"""Security headers, safe redirects and client addresses."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'")
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only relative paths on this site; '//host', '/\\host', schemes and hosts fall back."""
+    if not target:
+        return fallback
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\") or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def install_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("X-Frame-Options", "SAMEORIGIN")
+        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and not request.path.startswith("/static/"):
+            # Pages of signed-in users carry grades and personal data: never cache them.
+            h["Cache-Control"] = "no-store"
+        if response.mimetype and response.mimetype.startswith("text/") and "charset" not in (response.content_type or ""):
+            response.content_type = f"{response.mimetype}; charset=utf-8"
+        return response

@@ -1,0 +1,40 @@
+"""Jinja globals and filters shared by every template."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
+
+from lms.i18n import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "admin": _l("Quản trị trường"),
+    "teacher": _l("Giáo viên"),
+    "accountant": _l("Kế toán"),
+    "student": _l("Học sinh"),
+    "parent": _l("Phụ huynh"),
+    "department": _l("Phòng/Sở GD&ĐT"),
+}
+LEVEL_LABELS = {"TH": _l("Tiểu học"), "THCS": _l("Trung học cơ sở"), "THPT": _l("Trung học phổ thông")}
+ASSESSMENT_LABELS = {"score": _l("Điểm số kết hợp nhận xét"), "comment": _l("Nhận xét")}
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "dd/MM/yyyy HH:mm")
+    return format_date(value, "dd/MM/yyyy")
+
+
+def install_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
+                                 ASSESSMENT_LABELS=ASSESSMENT_LABELS, csrf_token=generate_csrf)
+
+    @app.context_processor
+    def _inject():
+        return {"ctx": getattr(g, "ctx", None), "current_locale": str(get_locale() or "vi"),
+                "current_path": request.full_path.rstrip("?")}

@@ -1,0 +1,34 @@
+"""Each role lands on its own home page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids
+from lms.extensions import db
+from lms.home import services
+from lms.people.banks import bank_by_bin
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def index():
+    context = ctx()
+    role, school = context.role, context.school
+    if role == "admin":
+        return render_template("home/admin.html", data=services.admin_home(db.session, school))
+    if role == "teacher":
+        return render_template("home/teacher.html", data=services.teacher_home(db.session, school, current_user))
+    if role == "accountant":
+        return render_template("home/accountant.html", data=services.admin_home(db.session, school),
+                               bank=bank_by_bin(school.bank_bin))
+    if role == "student":
+        return render_template("home/student.html", data=services.student_home(db.session, school, current_user))
+    if role == "parent":
+        return render_template("home/parent.html", children=services.parent_home(db.session, current_user))
+    if role == DEPARTMENT:
+        ids = department_school_ids(context.department)
+        return render_template("home/department.html", rows=services.department_home(db.session, ids))
+    return render_template("home/no_role.html")

@@ -1,0 +1,97 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, SubmitField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.i18n import lazy_gettext as _l
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SchoolForm(FlaskForm):
+    name = StringField(_l("Tên trường"), validators=[DataRequired(_l("Nhập tên trường.")), Length(max=200)])
+    levels = MultiCheckboxField(_l("Cấp học"), choices=[("TH", _l("Tiểu học")), ("THCS", _l("Trung học cơ sở")),
+                                                        ("THPT", _l("Trung học phổ thông"))])
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=14)])
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    bank_bin = SelectField(_l("Ngân hàng nhận học phí"), choices=[])
+    bank_account_number = StringField(_l("Số tài khoản"), validators=[Optional(), Length(max=19)])
+    bank_account_name = StringField(_l("Tên chủ tài khoản"), validators=[Optional(), Length(max=100)],
+                                    description=_l("Viết như ngân hàng hiển thị, không dấu, ví dụ TRUONG THCS NGUYEN DU."))
+    payment_contact_name = StringField(_l("Người phụ trách thu phí"), validators=[Optional(), Length(max=120)])
+    payment_contact_phone = StringField(_l("Điện thoại người phụ trách"), validators=[Optional(), Length(max=20)])
+    payment_contact_email = StringField(_l("E-mail người phụ trách"), validators=[Optional(), Length(max=254)])
+    submit = SubmitField(_l("Lưu"))
+
+
+class SchoolYearForm(FlaskForm):
+    name = StringField(_l("Năm học"), validators=[DataRequired(_l("Nhập năm học, ví dụ 2025-2026.")), Length(max=20)])
+    term1_start = DateField(_l("Học kỳ I bắt đầu"), validators=[DataRequired(_l("Chọn ngày."))])
+    term1_end = DateField(_l("Học kỳ I kết thúc"), validators=[DataRequired(_l("Chọn ngày."))])
+    term2_start = DateField(_l("Học kỳ II bắt đầu"), validators=[DataRequired(_l("Chọn ngày."))])
+    term2_end = DateField(_l("Học kỳ II kết thúc"), validators=[DataRequired(_l("Chọn ngày."))])
+    make_current = BooleanField(_l("Đặt làm năm học hiện tại"), default=True)
+    submit = SubmitField(_l("Tạo năm học"))
+
+
+class ClassForm(FlaskForm):
+    grade = SelectField(_l("Khối"), coerce=int, choices=[])
+    name = StringField(_l("Tên lớp"), validators=[DataRequired(_l("Nhập tên lớp, ví dụ 6A1.")), Length(max=30)])
+    homeroom_teacher_id = SelectField(_l("Giáo viên chủ nhiệm"), coerce=int, choices=[])
+    submit = SubmitField(_l("Lưu lớp"))
+
+
+class SubjectForm(FlaskForm):
+    name = StringField(_l("Tên môn"), validators=[DataRequired(_l("Nhập tên môn.")), Length(max=120)])
+    assessment = SelectField(_l("Hình thức đánh giá"), choices=[("score", _l("Điểm số kết hợp nhận xét")),
+                                                                 ("comment", _l("Nhận xét"))])
+    submit = SubmitField(_l("Lưu môn học"))
+
+
+class CourseForm(FlaskForm):
+    class_id = SelectField(_l("Lớp"), coerce=int, choices=[])
+    subject_id = SelectField(_l("Môn học"), coerce=int, choices=[])
+    teacher_id = SelectField(_l("Giáo viên dạy"), coerce=int, choices=[])
+    submit = SubmitField(_l("Lưu"))
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(_l("E-mail không hợp lệ.")), Length(max=254)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    roles = MultiCheckboxField(_l("Vai trò"), choices=[("teacher", _l("Giáo viên")), ("accountant", _l("Kế toán")),
+                                                      ("admin", _l("Quản trị trường"))],
+                               validators=[DataRequired(_l("Chọn ít nhất một vai trò."))])
+    submit = SubmitField(_l("Thêm nhân sự"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Tệp Excel (.xlsx) hoặc CSV"),
+                     validators=[FileRequired(_l("Chọn tệp cần nhập.")),
+                                 FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))])
+    submit = SubmitField(_l("Xem trước"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Xác nhận nhập"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF token only."""
+
+
+def periods_field(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(1, 1000, _l("Từ 1 đến 1000 tiết."))])
+
+
+class CourseTeacherForm(FlaskForm):
+    teacher_id = SelectField(_l("Giáo viên dạy"), coerce=int, choices=[])
+    submit = SubmitField(_l("Lưu"))

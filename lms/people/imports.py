@@ -1,0 +1,560 @@
+"""Importing students (with their parents) and staff from spreadsheets, and exporting them back.
+
+An import is planned first (reading only) and applied only when no row has an error, in one
+transaction. Matching is by student code, then e-mail or phone for people, so importing the same
+file twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.auth.services import create_user, normalize_email, normalize_phone
+from lms.core import audit
+from lms.core.errors import ValidationError
+from lms.core.text import fold, name_sort_string, nfc
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import (Enrollment, Guardianship, Membership, Role, School, SchoolClass, SchoolYear,
+                               Student)
+from lms.people.services import grant_role
+from lms.people.tables import cell_text, map_headers, parse_date, read_table, write_workbook
+
+STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "student_code": ("Mã học sinh", "Mã HS", "Mã định danh", "Mã số học sinh"),
+    "full_name": ("Họ và tên", "Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
+    "birth_date": ("Ngày sinh",),
+    "gender": ("Giới tính",),
+    "class_name": ("Lớp",),
+    "address": ("Địa chỉ", "Địa chỉ thường trú"),
+    "parent_name": ("Họ tên phụ huynh", "Họ và tên phụ huynh", "Phụ huynh", "Họ tên cha mẹ"),
+    "relation": ("Quan hệ", "Quan hệ với học sinh"),
+    "parent_phone": ("SĐT phụ huynh", "Số điện thoại phụ huynh", "Điện thoại phụ huynh", "SĐT"),
+    "parent_email": ("Email phụ huynh", "E-mail phụ huynh"),
+}
+STUDENT_REQUIRED = ("student_code", "full_name", "class_name")
+STUDENT_HEADERS = ["Mã học sinh*", "Họ và tên*", "Ngày sinh", "Giới tính", "Lớp*", "Địa chỉ",
+                   "Họ tên phụ huynh", "Quan hệ", "SĐT phụ huynh", "Email phụ huynh"]
+
+STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": ("Họ và tên", "Họ tên"),
+    "username": ("Tên đăng nhập",),
+    "email": ("Email", "E-mail", "Thư điện tử"),
+    "phone": ("Số điện thoại", "SĐT", "Điện thoại"),
+    "roles": ("Vai trò", "Vai trò trong trường"),
+}
+STAFF_REQUIRED = ("full_name", "roles")
+STAFF_HEADERS = ["Họ và tên*", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò*"]
+
+RELATIONS = {"bo": "Bố", "cha": "Bố", "ba": "Bố", "me": "Mẹ", "ong": "Ông", "ba noi": "Bà", "ba ngoai": "Bà",
+             "anh": "Anh", "chi": "Chị", "nguoi giam ho": "Người giám hộ", "phu huynh": "Phụ huynh",
+             "co": "Cô", "chu": "Chú", "bac": "Bác", "di": "Dì", "cau": "Cậu", "thim": "Thím", "mo": "Mợ"}
+ROLE_NAMES = {"giao vien": Role.TEACHER, "gv": Role.TEACHER, "teacher": Role.TEACHER,
+              "ke toan": Role.ACCOUNTANT, "accountant": Role.ACCOUNTANT,
+              "quan tri": Role.ADMIN, "quan tri vien": Role.ADMIN, "admin": Role.ADMIN,
+              "hieu truong": Role.ADMIN, "pho hieu truong": Role.ADMIN}
+ROLE_LABELS = {Role.TEACHER: "Giáo viên", Role.ACCOUNTANT: "Kế toán", Role.ADMIN: "Quản trị"}
+
+
+@dataclass
+class Issue:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    values: dict[str, str]
+    action: str = "unchanged"  # create | update | unchanged | error
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    rows: list[PlannedRow]
+    issues: list[Issue]
+    unknown_headers: list[str]
+    apply_steps: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def _header_label(key: str, columns: dict[str, tuple[str, ...]]) -> str:
+    return columns[key][0]
+
+
+def _read(filename: str, data: bytes, columns, required, max_rows) -> tuple[dict[str, int], list, list[Issue], list[str]]:
+    sheet = read_table(filename, data, max_rows)
+    found, unknown = map_headers(sheet.headers, columns)
+    issues = [Issue(1, _header_label(k, columns), _("Thiếu cột bắt buộc “%(c)s”.", c=_header_label(k, columns)))
+              for k in required if k not in found]
+    return found, sheet.rows, issues, unknown
+
+
+def _values(found: dict[str, int], cells: list[object]) -> dict[str, str]:
+    out = {}
+    for key, index in found.items():
+        out[key] = cell_text(cells[index]) if index < len(cells) else ""
+    return out
+
+
+# ---------------------------------------------------------------- students and parents
+
+def student_search_text(name: str, code: str) -> str:
+    return f"{fold(name)} {code.lower()}"[:160]
+
+
+@dataclass
+class _ParentRef:
+    user: User | None
+    name: str
+    phone: str | None
+    email: str | None
+    line: int
+
+
+def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
+                        max_rows: int) -> ImportPlan:
+    cols = STUDENT_COLUMNS
+    found, rows, issues, unknown = _read(filename, data, cols, STUDENT_REQUIRED, max_rows)
+    plan = ImportPlan("students", [], issues, unknown)
+    if issues:
+        return plan
+    if year is None:
+        plan.issues.append(Issue(1, _("Lớp"), _("Trường chưa có năm học hiện tại; hãy tạo năm học và lớp trước.")))
+        return plan
+
+    classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
+    codes = [cell_text(cells[found["student_code"]]).upper() for _line, cells in rows
+             if found["student_code"] < len(cells)]
+    existing = {s.student_code: s for s in session.scalars(
+        select(Student).where(Student.school_id == school.id, Student.student_code.in_(codes or [""])))}
+    enrollments = {e.student_id: e for e in session.scalars(
+        select(Enrollment).where(Enrollment.school_year_id == year.id,
+                                 Enrollment.student_id.in_([s.id for s in existing.values()] or [0])))}
+    seen_students: dict[str, tuple[int, dict[str, str]]] = {}
+    parents_in_file: dict[str, _ParentRef] = {}
+    usernames_in_file: dict[str, int] = {}
+    first_rows: dict[str, tuple[dict[str, str], object]] = {}
+
+    for line, cells in rows:
+        v = _values(found, cells)
+        row = PlannedRow(line, v)
+        plan.rows.append(row)
+        row_issues: list[Issue] = []
+
+        def bad(key: str, message: str) -> None:
+            row_issues.append(Issue(line, _header_label(key, cols), message))
+
+        code = v.get("student_code", "").upper().replace(" ", "")
+        raw_birth = cells[found["birth_date"]] if "birth_date" in found and found["birth_date"] < len(cells) else None
+        if code in first_rows:
+            # A repeated student row adds a guardian; blank student columns mean "as above".
+            first_v, first_birth = first_rows[code]
+            for key in ("full_name", "gender", "class_name", "address"):
+                if not v.get(key):
+                    v[key] = first_v.get(key, "")
+            if raw_birth in (None, ""):
+                raw_birth = first_birth
+        elif code:
+            first_rows[code] = (dict(v), raw_birth)
+        if not code:
+            bad("student_code", _("Thiếu mã học sinh."))
+        elif not re.match(r"^[A-Z0-9._-]{3,20}$", code):
+            bad("student_code", _("Mã học sinh chỉ gồm chữ không dấu và số, 3–20 ký tự: “%(v)s”.", v=v["student_code"]))
+        name = nfc(v.get("full_name"))
+        if not name:
+            bad("full_name", _("Thiếu họ và tên học sinh."))
+        elif len(name) > 120 or not re.search(r"[^\W\d_]", name):
+            bad("full_name", _("Họ và tên không hợp lệ: “%(v)s”.", v=name))
+        birth: date | None = None
+        try:
+            birth = parse_date(raw_birth if not isinstance(raw_birth, str) else raw_birth.strip() or None)
+            if birth and not (3 <= (year.start_date.year - birth.year) <= 30):
+                bad("birth_date", _("Ngày sinh %(v)s không hợp lý cho học sinh.", v=birth.strftime("%d/%m/%Y")))
+        except ValueError:
+            bad("birth_date", _("Ngày sinh “%(v)s” không đúng dạng ngày/tháng/năm.", v=v.get("birth_date", "")))
+        gender_raw = fold(v.get("gender"))
+        gender = {"nam": "nam", "nu": "nu", "": None, "m": "nam", "f": "nu"}.get(gender_raw, "?")
+        if gender == "?":
+            bad("gender", _("Giới tính ghi “Nam” hoặc “Nữ”, không phải “%(v)s”.", v=v.get("gender")))
+        class_name = v.get("class_name", "")
+        school_class = classes.get(fold(class_name))
+        if class_name and school_class is None:
+            bad("class_name", _("Không có lớp “%(v)s” trong năm học %(y)s.", v=class_name, y=year.name))
+        elif not class_name:
+            bad("class_name", _("Thiếu lớp."))
+        address = nfc(v.get("address")) or None
+
+        # The same student on several rows adds guardians; the student's own data must agree.
+        student_fields = {"full_name": name, "birth_date": v.get("birth_date", ""), "gender": v.get("gender", ""),
+                          "class_name": fold(class_name)}
+        if code in seen_students:
+            first_line, first = seen_students[code]
+            for key, value in student_fields.items():
+                if value and first[key] and fold(value) != fold(first[key]):
+                    bad(key, _("Mã học sinh %(c)s đã có ở dòng %(l)s với %(f)s khác.", c=code, l=first_line,
+                               f=_header_label(key, cols)))
+        elif code:
+            seen_students[code] = (line, student_fields)
+
+        # Parent columns.
+        parent: _ParentRef | None = None
+        p_name, p_phone_raw, p_email_raw = nfc(v.get("parent_name")), v.get("parent_phone", ""), v.get("parent_email", "")
+        relation = None
+        if p_name or p_phone_raw or p_email_raw:
+            try:
+                p_phone = normalize_phone(p_phone_raw)
+            except ValidationError:
+                p_phone = None
+                bad("parent_phone", _("Số điện thoại “%(v)s” không hợp lệ.", v=p_phone_raw))
+            try:
+                p_email = normalize_email(p_email_raw)
+            except ValidationError:
+                p_email = None
+                bad("parent_email", _("E-mail “%(v)s” không hợp lệ.", v=p_email_raw))
+            if not p_name:
+                bad("parent_name", _("Thiếu họ tên phụ huynh."))
+            if not p_phone and not p_email and not (p_phone_raw or p_email_raw):
+                bad("parent_phone", _("Cần số điện thoại hoặc e-mail của phụ huynh để tạo tài khoản."))
+            relation = RELATIONS.get(fold(v.get("relation")) or "phu huynh")
+            if relation is None:
+                bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
+            if p_name and (p_phone or p_email):
+                parent = _resolve_parent(session, p_name, p_phone, p_email, line, parents_in_file, bad)
+
+        if row_issues:
+            row.action = "error"
+            plan.issues.extend(row_issues)
+            continue
+
+        student = existing.get(code)
+        if student is None:
+            username = code.lower()
+            if username not in usernames_in_file and session.scalar(
+                    select(func.count()).select_from(User).where(User.username == username)):
+                plan.issues.append(Issue(line, _header_label("student_code", cols),
+                                         _("Mã %(c)s đã được dùng làm tên đăng nhập của người khác.", c=code)))
+                row.action = "error"
+                continue
+            first_line = usernames_in_file.setdefault(username, line)
+            row.action = "create" if first_line == line else ("update" if parent else "unchanged")
+        else:
+            changes = []
+            if fold(student.full_name) != fold(name) or student.full_name != name:
+                changes.append(_("họ tên"))
+            if birth and student.birth_date != birth:
+                changes.append(_("ngày sinh"))
+            if gender and student.gender != gender:
+                changes.append(_("giới tính"))
+            if address and student.address != address:
+                changes.append(_("địa chỉ"))
+            enrollment = enrollments.get(student.id)
+            if enrollment is None or enrollment.class_id != school_class.id:
+                changes.append(_("lớp"))
+            row.changes = changes
+            row.action = "update" if changes else "unchanged"
+        if parent is not None:
+            if parent.user is None or student is None or not session.scalar(
+                    select(func.count()).select_from(Guardianship).where(Guardianship.guardian_id == parent.user.id,
+                                                                        Guardianship.student_id == student.id)):
+                if row.action == "unchanged":
+                    row.action = "update"
+                row.changes.append(_("thêm phụ huynh"))
+        plan.apply_steps.append((code, name, birth, gender, address, school_class, parent, relation))
+    return plan
+
+
+def _resolve_parent(session: Session, name: str, phone: str | None, email: str | None, line: int,
+                    in_file: dict[str, _ParentRef], bad) -> _ParentRef | None:
+    keys = [k for k in (phone and f"p:{phone}", email and f"e:{email}") if k]
+    ref = next((in_file[k] for k in keys if k in in_file), None)
+    if ref is not None:
+        if fold(ref.name) != fold(name):
+            bad("parent_phone", _("Số điện thoại/e-mail này đã ghi cho phụ huynh “%(n)s” ở dòng %(l)s.",
+                                  n=ref.name, l=ref.line))
+            return None
+        ref.phone, ref.email = ref.phone or phone, ref.email or email
+    else:
+        by_phone = session.scalars(select(User).where(User.phone == phone)).first() if phone else None
+        by_email = session.scalars(select(User).where(User.email == email)).first() if email else None
+        if by_phone and by_email and by_phone.id != by_email.id:
+            bad("parent_email", _("Số điện thoại và e-mail thuộc về hai tài khoản khác nhau."))
+            return None
+        user = by_phone or by_email
+        if user is not None and fold(user.full_name) != fold(name):
+            bad("parent_name", _("Số điện thoại/e-mail này đã thuộc tài khoản “%(n)s”, khác tên “%(v)s”.",
+                                 n=user.full_name, v=name))
+            return None
+        if user is None:
+            username = phone or email
+            if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
+                bad("parent_phone", _("Tên đăng nhập “%(v)s” đã có người dùng.", v=username))
+                return None
+        ref = _ParentRef(user, name, phone, email, line)
+    for k in keys:
+        in_file[k] = ref
+    return ref
+
+
+def apply_student_import(session: Session, actor: User, school: School, year: SchoolYear, plan: ImportPlan) -> dict:
+    """Write a checked plan. Call only when plan.ok; the caller commits once."""
+    if not plan.ok:
+        raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
+    created = {}
+    parents_created: dict[int, User] = {}
+    for code, name, birth, gender, address, school_class, parent, relation in plan.apply_steps:
+        student = created.get(code) or session.scalars(
+            select(Student).where(Student.school_id == school.id, Student.student_code == code)).first()
+        if student is None:
+            account = session.scalars(select(User).where(User.username == code.lower())).first() \
+                or create_user(session, None, username=code.lower(), full_name=name)
+            student = Student(school_id=school.id, student_code=code, full_name=name,
+                              sort_name=name_sort_string(name), search_text=student_search_text(name, code),
+                              birth_date=birth, gender=gender, address=address, user_id=account.id)
+            session.add(student)
+            session.flush()
+            grant_role(session, account, school, Role.STUDENT)
+        elif code not in created:
+            student.full_name, student.sort_name = name, name_sort_string(name)
+            student.search_text = student_search_text(name, code)
+            student.birth_date = birth or student.birth_date
+            student.gender = gender or student.gender
+            student.address = address or student.address
+            if student.user is not None and student.user.full_name != name:
+                student.user.full_name, student.user.sort_name = name, name_sort_string(name)
+        created[code] = student
+        enrollment = session.scalars(select(Enrollment).where(Enrollment.student_id == student.id,
+                                                              Enrollment.school_year_id == year.id)).first()
+        if enrollment is None:
+            session.add(Enrollment(student_id=student.id, class_id=school_class.id, school_year_id=year.id))
+        elif enrollment.class_id != school_class.id:
+            enrollment.class_id = school_class.id
+        if parent is not None:
+            user = parent.user or parents_created.get(id(parent))
+            if user is None:
+                user = create_user(session, None, username=parent.phone or parent.email, full_name=parent.name,
+                                   phone=parent.phone, email=parent.email)
+                parents_created[id(parent)] = user
+            else:
+                user.phone = user.phone or parent.phone
+                user.email = user.email or parent.email
+            grant_role(session, user, school, Role.PARENT)
+            link = session.scalars(select(Guardianship).where(Guardianship.guardian_id == user.id,
+                                                              Guardianship.student_id == student.id)).first()
+            if link is None:
+                session.add(Guardianship(guardian_id=user.id, student_id=student.id, relation=relation))
+            elif relation and link.relation != relation and relation != "Phụ huynh":
+                link.relation = relation
+        session.flush()
+    audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="students",
+                 detail=f"create={plan.count('create')} update={plan.count('update')}")
+    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}
+
+
+# ---------------------------------------------------------------- staff
+
+def _parse_roles(raw: str) -> list[str] | None:
+    roles = []
+    for part in re.split(r"[,;/]", raw or ""):
+        key = fold(part)
+        if not key:
+            continue
+        role = ROLE_NAMES.get(key)
+        if role is None:
+            return None
+        if role not in roles:
+            roles.append(role)
+    return roles
+
+
+def plan_staff_import(session: Session, school: School, filename: str, data: bytes, max_rows: int) -> ImportPlan:
+    cols = STAFF_COLUMNS
+    found, rows, issues, unknown = _read(filename, data, cols, STAFF_REQUIRED, max_rows)
+    plan = ImportPlan("staff", [], issues, unknown)
+    if issues:
+        return plan
+    seen: dict[str, int] = {}
+    for line, cells in rows:
+        v = _values(found, cells)
+        row = PlannedRow(line, v)
+        plan.rows.append(row)
+        row_issues: list[Issue] = []
+
+        def bad(key: str, message: str) -> None:
+            row_issues.append(Issue(line, _header_label(key, cols), message))
+
+        name = nfc(v.get("full_name"))
+        if not name or len(name) > 120:
+            bad("full_name", _("Thiếu họ và tên.") if not name else _("Họ và tên quá dài."))
+        try:
+            email = normalize_email(v.get("email"))
+        except ValidationError:
+            email = None
+            bad("email", _("E-mail “%(v)s” không hợp lệ.", v=v.get("email")))
+        try:
+            phone = normalize_phone(v.get("phone"))
+        except ValidationError:
+            phone = None
+            bad("phone", _("Số điện thoại “%(v)s” không hợp lệ.", v=v.get("phone")))
+        if not v.get("email") and not v.get("phone"):
+            bad("email", _("Cần e-mail hoặc số điện thoại để nhận ra người này khi nhập lại."))
+        roles = _parse_roles(v.get("roles", ""))
+        if not roles:
+            bad("roles", _("Vai trò “%(v)s” không rõ; dùng Giáo viên, Kế toán hoặc Quản trị.", v=v.get("roles", "")))
+        username = nfc(v.get("username")).lower() or None
+        if username and not re.match(r"^[a-z0-9._@+-]{3,80}$", username):
+            bad("username", _("Tên đăng nhập chỉ gồm chữ không dấu, số và . _ - (3–80 ký tự)."))
+        for key, value in (("email", email), ("phone", phone), ("username", username)):
+            if value:
+                if value in seen:
+                    bad(key, _("“%(v)s” lặp lại dòng %(l)s.", v=value, l=seen[value]))
+                seen[value] = line
+
+        user = None
+        if not row_issues:
+            candidates = {u.id: u for u in session.scalars(select(User).where(or_(
+                User.email == email if email else False, User.phone == phone if phone else False,
+                User.username == username if username else False)))}
+            if len(candidates) > 1:
+                bad("email", _("E-mail, số điện thoại và tên đăng nhập thuộc về các tài khoản khác nhau."))
+            elif candidates:
+                user = next(iter(candidates.values()))
+                if fold(user.full_name) != fold(name):
+                    bad("full_name", _("Tài khoản có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name))
+        if row_issues:
+            row.action = "error"
+            plan.issues.extend(row_issues)
+            continue
+        if user is None:
+            row.action = "create"
+        else:
+            have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                                     Membership.school_id == school.id)))
+            missing = [r for r in roles if r not in have]
+            row.changes = [_("thêm vai trò %(r)s", r=_(ROLE_LABELS[r])) for r in missing]
+            if (email and user.email != email) or (phone and user.phone != phone):
+                row.changes.append(_("liên hệ"))
+            row.action = "update" if row.changes else "unchanged"
+        plan.apply_steps.append((user, name, email, phone, username, roles))
+    return plan
+
+
+def _upsert_staff(session: Session, school: School, user: User | None, name: str, email: str | None,
+                  phone: str | None, username: str | None, roles: list[str]) -> User:
+    if user is None:
+        base = username or (email.split("@")[0] if email else phone)
+        base = re.sub(r"[^a-z0-9._-]", "", fold(base)) or "user"
+        candidate, n = base, 1
+        while session.scalar(select(func.count()).select_from(User).where(User.username == candidate)):
+            n += 1
+            candidate = f"{base}{n}"
+        user = create_user(session, None, username=candidate, full_name=name, email=email, phone=phone)
+    else:
+        user.email = user.email or email
+        user.phone = user.phone or phone
+    for role in roles:
+        grant_role(session, user, school, role)
+    return user
+
+
+def apply_staff_import(session: Session, actor: User, school: School, plan: ImportPlan) -> dict:
+    if not plan.ok:
+        raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
+    for step in plan.apply_steps:
+        _upsert_staff(session, school, *step)
+    session.flush()
+    audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="staff",
+                 detail=f"create={plan.count('create')} update={plan.count('update')}")
+    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}
+
+
+def add_staff_member(session: Session, actor: User, school: School, *, full_name: str, email: str | None,
+                     phone: str | None, roles: list[str]) -> User:
+    """Add one staff member by hand: the same matching as the import (e-mail, then phone)."""
+    name = nfc(full_name)
+    if not name:
+        raise ValidationError(_l("Nhập họ và tên."), field="full_name")
+    email, phone = normalize_email(email), normalize_phone(phone)
+    if not email and not phone:
+        raise ValidationError(_l("Cần e-mail hoặc số điện thoại."), field="email")
+    roles = [r for r in roles if r in ROLE_LABELS]
+    if not roles:
+        raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
+    found = {u.id: u for u in session.scalars(select(User).where(or_(
+        User.email == email if email else False, User.phone == phone if phone else False)))}
+    if len(found) > 1:
+        raise ValidationError(_l("E-mail và số điện thoại thuộc về hai tài khoản khác nhau."), field="email")
+    user = next(iter(found.values()), None)
+    if user is not None and fold(user.full_name) != fold(name):
+        raise ValidationError(_l("E-mail/số điện thoại này đã thuộc tài khoản “%(n)s”.", n=user.full_name),
+                              field="email")
+    user = _upsert_staff(session, school, user, name, email, phone, None, roles)
+    session.flush()
+    return user
+
+
+# ---------------------------------------------------------------- templates and exports
+
+def student_template() -> bytes:
+    sample = [["HS0001", "Nguyễn Văn An", "05/09/2013", "Nam", "6A1", "Phường Tân Định, TP. Hồ Chí Minh",
+               "Nguyễn Văn Bình", "Bố", "0912345678", "binh.nguyen@example.com"]]
+    notes = [_("Cột có dấu * là bắt buộc. Mỗi dòng là một học sinh với một phụ huynh."),
+             _("Học sinh có hai phụ huynh: lặp lại mã học sinh ở dòng thứ hai với phụ huynh còn lại."),
+             _("Ngày sinh ghi ngày/tháng/năm. Giới tính: Nam hoặc Nữ. Lớp phải có sẵn trong năm học hiện tại."),
+             _("Quan hệ: Bố, Mẹ, Ông, Bà, Người giám hộ… Phụ huynh được nhận ra theo số điện thoại hoặc e-mail."),
+             _("Nhập lại cùng tệp không tạo bản ghi trùng: học sinh được nhận ra theo mã học sinh.")]
+    return write_workbook("Học sinh", STUDENT_HEADERS, sample, widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28],
+                          notes=notes)
+
+
+def staff_template() -> bytes:
+    sample = [["Trần Thị Mai", "mai.tt", "mai.tran@example.com", "0987654321", "Giáo viên"]]
+    notes = [_("Cột có dấu * là bắt buộc. Cần e-mail hoặc số điện thoại."),
+             _("Vai trò: Giáo viên, Kế toán, Quản trị; nhiều vai trò cách nhau bằng dấu phẩy.")]
+    return write_workbook("Nhân sự", STAFF_HEADERS, sample, widths=[26, 16, 30, 16, 22], notes=notes)
+
+
+def export_students(session: Session, school: School, year: SchoolYear | None) -> bytes:
+    stmt = (select(Student, SchoolClass.name).outerjoin(
+        Enrollment, (Enrollment.student_id == Student.id) & (Enrollment.school_year_id == (year.id if year else 0)))
+        .outerjoin(SchoolClass, SchoolClass.id == Enrollment.class_id)
+        .where(Student.school_id == school.id).order_by(SchoolClass.name, Student.sort_name))
+    links: dict[int, list[Guardianship]] = {}
+    for g in session.scalars(select(Guardianship).join(Student).where(Student.school_id == school.id)):
+        links.setdefault(g.student_id, []).append(g)
+    rows = []
+    for student, class_name in session.execute(stmt):
+        base = [student.student_code, student.full_name,
+                student.birth_date.strftime("%d/%m/%Y") if student.birth_date else "",
+                {"nam": "Nam", "nu": "Nữ"}.get(student.gender or "", ""), class_name or "", student.address or ""]
+        guardians = links.get(student.id) or [None]
+        for g in guardians:
+            rows.append(base + ([g.guardian.full_name, g.relation, g.guardian.phone or "", g.guardian.email or ""]
+                                if g else ["", "", "", ""]))
+    return write_workbook("Học sinh", STUDENT_HEADERS, rows, widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28])
+
+
+def export_staff(session: Session, school: School) -> bytes:
+    rows: dict[int, list] = {}
+    stmt = (select(User, Membership.role).join(Membership).where(Membership.school_id == school.id,
+                                                                  Membership.role.in_(list(ROLE_LABELS)))
+            .order_by(User.sort_name))
+    for user, role in session.execute(stmt):
+        entry = rows.setdefault(user.id, [user.full_name, user.username, user.email or "", user.phone or "", []])
+        entry[4].append(ROLE_LABELS[Role(role)])
+    out = [r[:4] + [", ".join(r[4])] for r in rows.values()]
+    return write_workbook("Nhân sự", STAFF_HEADERS, out, widths=[26, 16, 30, 16, 22])

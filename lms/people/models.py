@@ -1,0 +1,273 @@
+"""Departments, schools, roles, school years, classes, subjects, courses, students and guardians."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.timeutil import utcnow
+from lms.db import Base, UTCDateTime
+
+
+class Level(StrEnum):
+    PRIMARY = "TH"        # Tiểu học, grades 1–5
+    LOWER = "THCS"        # Trung học cơ sở, grades 6–9
+    UPPER = "THPT"        # Trung học phổ thông, grades 10–12
+
+
+LEVEL_GRADES = {Level.PRIMARY: range(1, 6), Level.LOWER: range(6, 10), Level.UPPER: range(10, 13)}
+
+
+def level_of_grade(grade: int) -> Level:
+    for level, grades in LEVEL_GRADES.items():
+        if grade in grades:
+            return level
+    raise ValueError(grade)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TEACHER = "teacher"
+    ACCOUNTANT = "accountant"
+    STUDENT = "student"
+    PARENT = "parent"
+
+
+STAFF_ROLES = (Role.ADMIN, Role.TEACHER, Role.ACCOUNTANT)
+
+
+class Assessment(StrEnum):
+    SCORE = "score"
+    COMMENT = "comment"
+
+
+class Department(Base):
+    """A province or district department of education (Sở / Phòng GD&ĐT)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # "province" | "district"
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    parent = relationship("Department", remote_side=[id])
+    schools = relationship("School", back_populates="department")
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    levels: Mapped[str] = mapped_column(String(20))  # comma-separated Level values
+    tax_code: Mapped[str | None] = mapped_column(String(14))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    bank_bin: Mapped[str | None] = mapped_column(String(6))
+    bank_account_number: Mapped[str | None] = mapped_column(String(19))
+    bank_account_name: Mapped[str | None] = mapped_column(String(100))
+    payment_contact_name: Mapped[str | None] = mapped_column(String(120))
+    payment_contact_phone: Mapped[str | None] = mapped_column(String(20))
+    payment_contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    department = relationship(Department, back_populates="schools")
+
+    @property
+    def level_list(self) -> list[Level]:
+        return [Level(v) for v in self.levels.split(",") if v]
+
+    @property
+    def grades(self) -> list[int]:
+        return [g for level in self.level_list for g in LEVEL_GRADES[level]]
+
+
+class Membership(Base):
+    """A role of a user in a school. A user may hold several roles in several schools."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "school_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", back_populates="memberships")
+    school = relationship(School, lazy="joined")
+
+
+class DepartmentViewer(Base):
+    """Read-only access of a department official to every school under a department."""
+
+    __tablename__ = "department_viewers"
+    __table_args__ = (UniqueConstraint("user_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+
+    department = relationship(Department, lazy="joined")
+
+
+class SchoolYear(Base):
+    __tablename__ = "school_years"
+    __table_args__ = (UniqueConstraint("school_id", "name"),
+                      CheckConstraint("start_date < end_date", name="dates_ordered"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(20))  # "2025-2026"
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    terms = relationship("Term", back_populates="school_year", order_by="Term.number",
+                         cascade="all, delete-orphan", lazy="selectin")
+
+
+class Term(Base):
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("school_year_id", "number"),
+                      CheckConstraint("number IN (1, 2)", name="number_1_or_2"),
+                      CheckConstraint("start_date < end_date", name="dates_ordered"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+
+    school_year = relationship(SchoolYear, back_populates="terms")
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("school_year_id", "name"),
+                      CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id", ondelete="CASCADE"),
+                                                index=True)
+    grade: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(30))
+    homeroom_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                            index=True)
+
+    school_year = relationship(SchoolYear)
+    homeroom_teacher = relationship("User")
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("school_id", "level", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(4))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(120))
+    assessment: Mapped[str] = mapped_column(String(10))
+    elective: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    grades = relationship("SubjectGrade", back_populates="subject", order_by="SubjectGrade.grade",
+                          cascade="all, delete-orphan", lazy="selectin")
+
+    def periods_for(self, grade: int) -> int | None:
+        for row in self.grades:
+            if row.grade == grade:
+                return row.periods_per_year
+        return None
+
+
+class SubjectGrade(Base):
+    """Periods per year of a subject in one grade (they differ: Công nghệ 35 in grade 6, 52 in 8)."""
+
+    __tablename__ = "subject_grades"
+    __table_args__ = (UniqueConstraint("subject_id", "grade"),
+                      CheckConstraint("periods_per_year > 0", name="periods_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    grade: Mapped[int] = mapped_column(Integer)
+    periods_per_year: Mapped[int] = mapped_column(Integer)
+    periodic_test: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    subject = relationship(Subject, back_populates="grades")
+
+
+class Course(Base):
+    """A class taking a subject with a teacher in a school year."""
+
+    __tablename__ = "courses"
+    __table_args__ = (UniqueConstraint("class_id", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    school_class = relationship(SchoolClass, lazy="joined")
+    subject = relationship(Subject, lazy="joined")
+    teacher = relationship("User", lazy="joined")
+
+
+class Student(Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("school_id", "student_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    student_code: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(120))
+    sort_name: Mapped[str] = mapped_column(String(255), index=True, default="")
+    search_text: Mapped[str] = mapped_column(String(160), default="")  # folded name and code
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(3))  # "nam" | "nu"
+    address: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+    guardianships = relationship("Guardianship", back_populates="student", cascade="all, delete-orphan")
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("student_id", "school_year_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_years.id", ondelete="CASCADE"))
+
+    student = relationship(Student, lazy="joined")
+    school_class = relationship(SchoolClass, lazy="joined")
+
+
+class Guardianship(Base):
+    """A parent or guardian of a student, with the parent's consent to processing the child's data."""
+
+    __tablename__ = "guardianships"
+    __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(30))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_notice_version: Mapped[str | None] = mapped_column(String(20))
+    consent_method: Mapped[str | None] = mapped_column(String(20))
+
+    guardian = relationship("User", lazy="joined")
+    student = relationship(Student, back_populates="guardianships", lazy="joined")

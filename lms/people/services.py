@@ -1,0 +1,336 @@
+"""School set-up: the school's details, school years and terms, classes, subjects, courses, staff.
+
+Every function takes the school it works in; ids that belong to another school are NotFound.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.text import nfc
+from lms.i18n import lazy_gettext as _l
+from lms.people.banks import bank_by_bin
+from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role,
+                               School, SchoolClass, SchoolYear, Student, Subject, SubjectGrade, Term)
+from lms.people.programme import subjects_for_level
+
+
+# ---------------------------------------------------------------- lookups scoped to a school
+
+def get_in_school(session: Session, model, school: School, object_id: int):
+    """The object with this id in this school, or NotFound (never another school's row)."""
+    obj = session.scalars(select(model).where(model.id == object_id, model.school_id == school.id)).first()
+    if obj is None:
+        raise NotFound(_l("Không tìm thấy."))
+    return obj
+
+
+def get_member(session: Session, school: School, user_id: int, roles: tuple[str, ...] | None = None) -> User:
+    """A user holding a role in this school (any role unless `roles` narrows it)."""
+    stmt = select(User).join(Membership).where(User.id == user_id, Membership.school_id == school.id)
+    if roles:
+        stmt = stmt.where(Membership.role.in_(roles))
+    user = session.scalars(stmt.limit(1)).first()
+    if user is None:
+        raise NotFound(_l("Không tìm thấy."))
+    return user
+
+
+def roles_in_school(session: Session, user: User, school: School) -> set[str]:
+    return set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                             Membership.school_id == school.id)))
+
+
+def grant_role(session: Session, user: User, school: School, role: str) -> Membership:
+    existing = session.scalars(select(Membership).where(Membership.user_id == user.id,
+                                                        Membership.school_id == school.id,
+                                                        Membership.role == role)).first()
+    if existing:
+        return existing
+    membership = Membership(user_id=user.id, school_id=school.id, role=role)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+# ---------------------------------------------------------------- the school itself
+
+@dataclass
+class SchoolDetails:
+    name: str
+    levels: list[str]
+    tax_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    bank_bin: str | None = None
+    bank_account_number: str | None = None
+    bank_account_name: str | None = None
+    payment_contact_name: str | None = None
+    payment_contact_phone: str | None = None
+    payment_contact_email: str | None = None
+
+
+def _ascii_upper_no_accents(value: str) -> str:
+    from lms.core.text import fold
+
+    return re.sub(r"\s+", " ", fold(value).upper()).strip()
+
+
+def update_school(session: Session, actor: User, school: School, details: SchoolDetails) -> School:
+    from lms.auth.services import normalize_email, normalize_phone
+
+    if not nfc(details.name):
+        raise ValidationError(_l("Tên trường không được để trống."), field="name")
+    levels = [lv for lv in (Level.PRIMARY, Level.LOWER, Level.UPPER) if lv.value in details.levels]
+    if not levels:
+        raise ValidationError(_l("Chọn ít nhất một cấp học."), field="levels")
+    tax_code = nfc(details.tax_code).replace(" ", "") or None
+    if tax_code and not re.match(r"^\d{10}(-\d{3})?$", tax_code):
+        raise ValidationError(_l("Mã số thuế gồm 10 chữ số (hoặc 10 chữ số, gạch ngang, 3 chữ số)."),
+                              field="tax_code")
+    account = nfc(details.bank_account_number).replace(" ", "") or None
+    bank_bin = details.bank_bin or None
+    if bank_bin and bank_by_bin(bank_bin) is None:
+        raise ValidationError(_l("Ngân hàng không có trong danh sách."), field="bank_bin")
+    if account and not re.match(r"^[0-9A-Za-z]{4,19}$", account):
+        raise ValidationError(_l("Số tài khoản chỉ gồm chữ số và chữ cái, 4–19 ký tự."),
+                              field="bank_account_number")
+    if bool(bank_bin) != bool(account):
+        raise ValidationError(_l("Nhập cả ngân hàng và số tài khoản nhận học phí."), field="bank_account_number")
+    account_name = _ascii_upper_no_accents(details.bank_account_name or "") or None
+    if account and not account_name:
+        raise ValidationError(_l("Nhập tên chủ tài khoản như ngân hàng in trên sao kê."),
+                              field="bank_account_name")
+    school.name = nfc(details.name)
+    school.levels = ",".join(lv.value for lv in levels)
+    school.tax_code = tax_code
+    school.address = nfc(details.address) or None
+    school.phone = normalize_phone(details.phone)
+    school.email = normalize_email(details.email)
+    school.bank_bin, school.bank_account_number, school.bank_account_name = bank_bin, account, account_name
+    school.payment_contact_name = nfc(details.payment_contact_name) or None
+    school.payment_contact_phone = normalize_phone(details.payment_contact_phone)
+    school.payment_contact_email = normalize_email(details.payment_contact_email)
+    audit.record(session, audit.Action.SCHOOL_UPDATED, actor_id=actor.id, school_id=school.id)
+    session.flush()
+    return school
+
+
+# ---------------------------------------------------------------- school years and terms
+
+def create_school_year(session: Session, actor: User, school: School, *, name: str, term1: tuple[date, date],
+                       term2: tuple[date, date], make_current: bool = True) -> SchoolYear:
+    name = nfc(name).replace(" ", "")
+    if not re.match(r"^\d{4}-\d{4}$", name) or int(name[5:]) != int(name[:4]) + 1:
+        raise ValidationError(_l("Năm học viết dạng 2025-2026."), field="name")
+    (s1, e1), (s2, e2) = term1, term2
+    if not (s1 < e1):
+        raise ValidationError(_l("Học kỳ I: ngày bắt đầu phải trước ngày kết thúc."), field="term1_start")
+    if not (s2 < e2):
+        raise ValidationError(_l("Học kỳ II: ngày bắt đầu phải trước ngày kết thúc."), field="term2_start")
+    if not (e1 < s2):
+        raise ValidationError(_l("Học kỳ II phải bắt đầu sau khi học kỳ I kết thúc."), field="term2_start")
+    if s1.year != int(name[:4]):
+        raise ValidationError(_l("Học kỳ I phải bắt đầu trong năm %(y)s.", y=name[:4]), field="term1_start")
+    if session.scalar(select(func.count()).select_from(SchoolYear)
+                      .where(SchoolYear.school_id == school.id, SchoolYear.name == name)):
+        raise Conflict(_l("Năm học %(name)s đã có.", name=name), field="name")
+    year = SchoolYear(school_id=school.id, name=name, start_date=s1, end_date=e2)
+    year.terms = [Term(number=1, start_date=s1, end_date=e1), Term(number=2, start_date=s2, end_date=e2)]
+    session.add(year)
+    session.flush()
+    if make_current:
+        set_current_year(session, school, year)
+    return year
+
+
+def set_current_year(session: Session, school: School, year: SchoolYear) -> None:
+    for other in session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)):
+        other.is_current = other.id == year.id
+    session.flush()
+
+
+def current_year(session: Session, school: School) -> SchoolYear | None:
+    return session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
+                           .order_by(SchoolYear.is_current.desc(), SchoolYear.start_date.desc())).first()
+
+
+# ---------------------------------------------------------------- classes
+
+def _check_teacher(session: Session, school: School, teacher_id: int | None) -> int | None:
+    if teacher_id in (None, 0, ""):
+        return None
+    get_member(session, school, int(teacher_id), (Role.TEACHER, Role.ADMIN))
+    return int(teacher_id)
+
+
+def save_class(session: Session, actor: User, school: School, *, year: SchoolYear, grade: int, name: str,
+               homeroom_teacher_id: int | None, school_class: SchoolClass | None = None) -> SchoolClass:
+    name = nfc(name)
+    if not name:
+        raise ValidationError(_l("Tên lớp không được để trống."), field="name")
+    if grade not in school.grades:
+        raise ValidationError(_l("Khối %(g)s không thuộc cấp học của trường.", g=grade), field="grade")
+    if year.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    clash = session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id,
+                                                      func.lower(SchoolClass.name) == name.lower())).first()
+    if clash is not None and clash is not school_class:
+        raise Conflict(_l("Lớp %(name)s đã có trong năm học này.", name=name), field="name")
+    teacher_id = _check_teacher(session, school, homeroom_teacher_id)
+    if school_class is None:
+        school_class = SchoolClass(school_id=school.id, school_year_id=year.id)
+        session.add(school_class)
+    school_class.grade, school_class.name, school_class.homeroom_teacher_id = grade, name, teacher_id
+    session.flush()
+    return school_class
+
+
+def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:
+    if not class_ids:
+        return {}
+    rows = session.execute(select(Enrollment.class_id, func.count()).where(Enrollment.class_id.in_(class_ids))
+                           .group_by(Enrollment.class_id))
+    return {cid: n for cid, n in rows}
+
+
+# ---------------------------------------------------------------- subjects
+
+def add_programme_subjects(session: Session, actor: User, school: School) -> int:
+    """Add the 2018-programme subjects of the school's levels that it does not have yet."""
+    added = 0
+    for level in school.level_list:
+        have = set(session.scalars(select(Subject.code).where(Subject.school_id == school.id,
+                                                              Subject.level == level.value)))
+        for item in subjects_for_level(level.value):
+            if item.code in have:
+                continue
+            subject = Subject(school_id=school.id, level=level.value, code=item.code, name=item.name,
+                              assessment=item.assessment, elective=item.elective)
+            subject.grades = [SubjectGrade(grade=g, periods_per_year=p, periodic_test=g in item.test_grades)
+                              for g, p in sorted(item.periods.items())]
+            session.add(subject)
+            added += 1
+    session.flush()
+    return added
+
+
+def update_subject(session: Session, actor: User, school: School, subject: Subject, *, name: str,
+                   assessment: str, periods: dict[int, int | None]) -> Subject:
+    if subject.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    if not nfc(name):
+        raise ValidationError(_l("Tên môn học không được để trống."), field="name")
+    if assessment not in ("score", "comment"):
+        raise ValidationError(_l("Hình thức đánh giá không hợp lệ."), field="assessment")
+    if subject.level == Level.PRIMARY and assessment != "comment":
+        raise ValidationError(_l("Ở tiểu học mọi môn được đánh giá bằng nhận xét (Thông tư 27)."),
+                              field="assessment")
+    by_grade = {row.grade: row for row in subject.grades}
+    for grade, value in periods.items():
+        if grade not in LEVEL_GRADES[Level(subject.level)]:
+            continue
+        if value is None:
+            if grade in by_grade:
+                subject.grades.remove(by_grade[grade])
+            continue
+        if not (1 <= value <= 1000):
+            raise ValidationError(_l("Số tiết khối %(g)s phải từ 1 đến 1000.", g=grade), field=f"periods_{grade}")
+        if grade in by_grade:
+            by_grade[grade].periods_per_year = value
+        else:
+            subject.grades.append(SubjectGrade(grade=grade, periods_per_year=value))
+    subject.name, subject.assessment = nfc(name), assessment
+    session.flush()
+    return subject
+
+
+# ---------------------------------------------------------------- courses
+
+def save_course(session: Session, actor: User, school: School, *, school_class: SchoolClass, subject: Subject,
+                teacher_id: int | None, course: Course | None = None) -> Course:
+    if school_class.school_id != school.id or subject.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    if subject.periods_for(school_class.grade) is None:
+        raise ValidationError(_l("Môn %(s)s không dạy ở khối %(g)s.", s=subject.name, g=school_class.grade),
+                              field="subject_id")
+    clash = session.scalars(select(Course).where(Course.class_id == school_class.id,
+                                                 Course.subject_id == subject.id)).first()
+    if clash is not None and clash is not course:
+        raise Conflict(_l("Lớp %(c)s đã có môn %(s)s.", c=school_class.name, s=subject.name), field="subject_id")
+    teacher = _check_teacher(session, school, teacher_id)
+    if course is None:
+        course = Course(school_id=school.id)
+        session.add(course)
+    course.class_id, course.subject_id, course.teacher_id = school_class.id, subject.id, teacher
+    session.flush()
+    return course
+
+
+def add_missing_courses(session: Session, actor: User, school: School, school_class: SchoolClass) -> int:
+    """One course per subject taught in the class's grade, not yet assigned to a teacher."""
+    have = set(session.scalars(select(Course.subject_id).where(Course.class_id == school_class.id)))
+    level = school_class.grade and next(lv for lv, gs in LEVEL_GRADES.items() if school_class.grade in gs)
+    added = 0
+    for subject in session.scalars(select(Subject).where(Subject.school_id == school.id,
+                                                         Subject.level == level.value)):
+        if subject.id not in have and subject.periods_for(school_class.grade) and not subject.elective:
+            session.add(Course(school_id=school.id, class_id=school_class.id, subject_id=subject.id))
+            added += 1
+    session.flush()
+    return added
+
+
+# ---------------------------------------------------------------- people views used by home pages
+
+def students_of_class(session: Session, school_class: SchoolClass) -> list[Student]:
+    return list(session.scalars(select(Student).join(Enrollment, Enrollment.student_id == Student.id)
+                                .where(Enrollment.class_id == school_class.id).order_by(Student.sort_name)))
+
+
+def enrollment_of(session: Session, student: Student, year: SchoolYear | None) -> Enrollment | None:
+    if year is None:
+        return None
+    return session.scalars(select(Enrollment).where(Enrollment.student_id == student.id,
+                                                    Enrollment.school_year_id == year.id)).first()
+
+
+def children_of(session: Session, parent: User) -> list[Guardianship]:
+    """Every child of a parent, in every school."""
+    return list(session.scalars(select(Guardianship).join(Student).where(Guardianship.guardian_id == parent.id)
+                                .order_by(Student.sort_name)))
+
+
+def get_child(session: Session, parent: User, student_id: int) -> Guardianship:
+    row = session.scalars(select(Guardianship).where(Guardianship.guardian_id == parent.id,
+                                                     Guardianship.student_id == student_id)).first()
+    if row is None:
+        raise NotFound(_l("Không tìm thấy."))
+    return row
+
+
+CONSENT_NOTICE_VERSION = "2026-01"
+
+
+def set_consent(session: Session, parent: User, guardianship: Guardianship, consent: bool) -> None:
+    """The parent's own, explicit consent to processing the child's data (Law 91/2025/QH15)."""
+    from lms.core.timeutil import utcnow
+
+    if guardianship.guardian_id != parent.id:
+        raise NotFound(_l("Không tìm thấy."))
+    guardianship.consent = consent
+    guardianship.consent_at = utcnow()
+    guardianship.consent_notice_version = CONSENT_NOTICE_VERSION
+    guardianship.consent_method = "web"
+    audit.record(session, audit.Action.CONSENT_GIVEN if consent else audit.Action.CONSENT_WITHDRAWN,
+                 actor_id=parent.id, school_id=guardianship.student.school_id, subject_type="student",
+                 subject_id=guardianship.student_id)
+    session.flush()

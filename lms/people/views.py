@@ -1,0 +1,558 @@
+"""School administration: details, years, classes, subjects, courses, people, imports and exports."""
+from __future__ import annotations
+
+import io
+import uuid
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth import services as auth_services
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.mail import send_mail
+from lms.core.security import client_ip
+from lms.core.tenancy import ctx, role_required, school_scoped
+from lms.core.text import fold
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.people import imports, permissions, services
+from lms.people.banks import bank_by_bin, banks
+from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm, ImportForm,
+                              SchoolForm, SchoolYearForm, StaffForm, SubjectForm, periods_field)
+from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role,
+                               SchoolClass, SchoolYear, Student, Subject)
+
+bp = Blueprint("people", __name__, template_folder="templates")
+PAGE_SIZE = 50
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    """Attach a service error to the field it names (or the form) so the user sees where."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
+
+
+def _teacher_choices(school) -> list[tuple[int, str]]:
+    rows = db.session.scalars(select(User).join(Membership).where(
+        Membership.school_id == school.id, Membership.role == Role.TEACHER).order_by(User.sort_name).distinct())
+    return [(0, _("— Chưa phân công —"))] + [(u.id, u.full_name) for u in rows]
+
+
+def _year():
+    return services.current_year(db.session, ctx().school)
+
+
+# ---------------------------------------------------------------- the school
+
+@bp.route("/school", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def school_edit():
+    school = ctx().school
+    form = SchoolForm(obj=school if request.method == "GET" else None)
+    form.bank_bin.choices = [("", _("— Chọn ngân hàng —"))] + [(b.bin, f"{b.short_name} — {b.name} ({b.bin})")
+                                                                for b in banks()]
+    if request.method == "GET":
+        form.levels.data = [lv.value for lv in school.level_list]
+        form.bank_bin.data = school.bank_bin or ""
+    if form.validate_on_submit():
+        details = services.SchoolDetails(**{k: getattr(form, k).data for k in services.SchoolDetails.__annotations__})
+        try:
+            services.update_school(db.session, current_user, school, details)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu thông tin trường."), "success")
+            return redirect(url_for("people.school_edit"))
+    return render_template("people/school_edit.html", form=form, school=school, bank=bank_by_bin(school.bank_bin))
+
+
+# ---------------------------------------------------------------- school years
+
+@bp.route("/school/years", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def years():
+    school = ctx().school
+    form = SchoolYearForm()
+    if form.validate_on_submit():
+        try:
+            services.create_school_year(db.session, current_user, school, name=form.name.data,
+                                        term1=(form.term1_start.data, form.term1_end.data),
+                                        term2=(form.term2_start.data, form.term2_end.data),
+                                        make_current=bool(form.make_current.data))
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã tạo năm học %(name)s.", name=form.name.data), "success")
+            return redirect(url_for("people.years"))
+    rows = db.session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
+                              .order_by(SchoolYear.start_date.desc())).all()
+    return render_template("people/years.html", form=form, years=rows, action=ActionForm())
+
+
+@bp.route("/school/years/<int:year_id>/current", methods=["POST"])
+@login_required
+@role_required("admin")
+def year_make_current(year_id: int):
+    year = school_scoped(SchoolYear, year_id)
+    if ActionForm().validate_on_submit():
+        services.set_current_year(db.session, ctx().school, year)
+        db.session.commit()
+        flash(_("Năm học hiện tại: %(name)s.", name=year.name), "success")
+    return redirect(url_for("people.years"))
+
+
+# ---------------------------------------------------------------- classes
+
+def _class_form(school, obj=None) -> ClassForm:
+    form = ClassForm(obj=obj)
+    form.grade.choices = [(g, _("Khối %(g)s", g=g)) for g in school.grades]
+    form.homeroom_teacher_id.choices = _teacher_choices(school)
+    if obj is not None and request.method == "GET":
+        form.homeroom_teacher_id.data = obj.homeroom_teacher_id or 0
+    return form
+
+
+@bp.route("/school/classes", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def classes():
+    school, year = ctx().school, _year()
+    form = _class_form(school)
+    if year is not None and form.validate_on_submit():
+        try:
+            services.save_class(db.session, current_user, school, year=year, grade=form.grade.data,
+                                name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã thêm lớp %(name)s.", name=form.name.data), "success")
+            return redirect(url_for("people.classes"))
+    rows = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
+                              .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    sizes = services.class_sizes(db.session, [c.id for c in rows])
+    return render_template("people/classes.html", form=form, classes=rows, sizes=sizes, year=year)
+
+
+@bp.route("/school/classes/<int:class_id>", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def class_detail(class_id: int):
+    school = ctx().school
+    school_class = school_scoped(SchoolClass, class_id)
+    if not permissions.can_view_class(db.session, current_user, ctx().role, school_class):
+        abort(404)
+    form = _class_form(school, school_class) if ctx().role == "admin" else None
+    if form is not None and form.validate_on_submit():
+        try:
+            services.save_class(db.session, current_user, school, year=school_class.school_year, grade=form.grade.data,
+                                name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data,
+                                school_class=school_class)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu lớp %(name)s.", name=school_class.name), "success")
+            return redirect(url_for("people.class_detail", class_id=class_id))
+    students = services.students_of_class(db.session, school_class)
+    courses = db.session.scalars(select(Course).join(Subject).where(Course.class_id == school_class.id)
+                                 .order_by(Subject.name)).all()
+    return render_template("people/class_detail.html", school_class=school_class, form=form, students=students,
+                           courses=courses, action=ActionForm())
+
+
+@bp.route("/school/classes/<int:class_id>/courses", methods=["POST"])
+@login_required
+@role_required("admin")
+def class_add_courses(class_id: int):
+    school_class = school_scoped(SchoolClass, class_id)
+    if ActionForm().validate_on_submit():
+        n = services.add_missing_courses(db.session, current_user, ctx().school, school_class)
+        db.session.commit()
+        flash(_("Đã thêm %(n)s môn học cho lớp %(c)s.", n=n, c=school_class.name), "success")
+    return redirect(url_for("people.class_detail", class_id=class_id))
+
+
+# ---------------------------------------------------------------- subjects
+
+@bp.route("/school/subjects")
+@login_required
+@role_required("admin")
+def subjects():
+    school = ctx().school
+    rows = db.session.scalars(select(Subject).where(Subject.school_id == school.id)
+                              .order_by(Subject.level, Subject.elective, Subject.name)).all()
+    return render_template("people/subjects.html", subjects=rows, school=school, action=ActionForm(),
+                           LEVEL_GRADES=LEVEL_GRADES)
+
+
+@bp.route("/school/subjects/programme", methods=["POST"])
+@login_required
+@role_required("admin")
+def subjects_add_programme():
+    if ActionForm().validate_on_submit():
+        n = services.add_programme_subjects(db.session, current_user, ctx().school)
+        db.session.commit()
+        flash(_("Đã thêm %(n)s môn của Chương trình GDPT 2018.", n=n) if n else
+              _("Trường đã có đủ các môn của chương trình."), "success")
+    return redirect(url_for("people.subjects"))
+
+
+@bp.route("/school/subjects/<int:subject_id>", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def subject_edit(subject_id: int):
+    subject = school_scoped(Subject, subject_id)
+    grades = list(LEVEL_GRADES[Level(subject.level)])
+
+    class Form(SubjectForm):
+        pass
+
+    for g in grades:
+        setattr(Form, f"periods_{g}", periods_field(_("Số tiết/năm khối %(g)s", g=g)))
+    form = Form(obj=subject)
+    if request.method == "GET":
+        for g in grades:
+            getattr(form, f"periods_{g}").data = subject.periods_for(g)
+    if form.validate_on_submit():
+        try:
+            services.update_subject(db.session, current_user, ctx().school, subject, name=form.name.data,
+                                    assessment=form.assessment.data,
+                                    periods={g: getattr(form, f"periods_{g}").data for g in grades})
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu môn %(s)s.", s=subject.name), "success")
+            return redirect(url_for("people.subjects"))
+    return render_template("people/subject_edit.html", form=form, subject=subject,
+                           period_fields=[getattr(form, f"periods_{g}") for g in grades])
+
+
+# ---------------------------------------------------------------- courses
+
+def _course_form(school, year, obj=None) -> CourseForm:
+    form = CourseForm(obj=obj)
+    form.class_id.choices = [(c.id, c.name) for c in db.session.scalars(
+        select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
+        .order_by(SchoolClass.grade, SchoolClass.name))]
+    form.subject_id.choices = [(s.id, f"{s.name} ({s.level})") for s in db.session.scalars(
+        select(Subject).where(Subject.school_id == school.id).order_by(Subject.level, Subject.name))]
+    form.teacher_id.choices = _teacher_choices(school)
+    if obj is not None and request.method == "GET":
+        form.teacher_id.data = obj.teacher_id or 0
+    return form
+
+
+@bp.route("/school/courses", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def courses():
+    school, year = ctx().school, _year()
+    form = _course_form(school, year)
+    if form.validate_on_submit():
+        try:
+            services.save_course(db.session, current_user, school,
+                                 school_class=school_scoped(SchoolClass, form.class_id.data),
+                                 subject=school_scoped(Subject, form.subject_id.data), teacher_id=form.teacher_id.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã thêm lớp học phần."), "success")
+            return redirect(url_for("people.courses", class_id=form.class_id.data))
+    class_filter = request.args.get("class_id", type=int)
+    stmt = (select(Course).join(SchoolClass).join(Subject)
+            .where(Course.school_id == school.id, SchoolClass.school_year_id == (year.id if year else 0))
+            .order_by(SchoolClass.grade, SchoolClass.name, Subject.name))
+    if class_filter:
+        stmt = stmt.where(Course.class_id == class_filter)
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    return render_template("people/courses.html", form=form, page=page, class_filter=class_filter)
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher", "student")
+def course_detail(course_id: int):
+    course = school_scoped(Course, course_id)
+    if not permissions.can_view_course(db.session, current_user, ctx().role, course):
+        abort(404)
+    form = None
+    if ctx().role == "admin":
+        form = CourseTeacherForm(teacher_id=course.teacher_id or 0)
+        form.teacher_id.choices = _teacher_choices(ctx().school)
+    if form is not None and form.validate_on_submit():
+        try:
+            services.save_course(db.session, current_user, ctx().school, school_class=course.school_class,
+                                 subject=course.subject, teacher_id=form.teacher_id.data, course=course)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu."), "success")
+            return redirect(url_for("people.course_detail", course_id=course_id))
+    students = services.students_of_class(db.session, course.school_class) if ctx().role != "student" else []
+    return render_template("people/course_detail.html", course=course, form=form, students=students,
+                           periods=course.subject.periods_for(course.school_class.grade))
+
+
+# ---------------------------------------------------------------- students
+
+@bp.route("/school/students")
+@login_required
+@role_required("admin")
+def students():
+    school, year = ctx().school, _year()
+    q = request.args.get("q", "").strip()
+    class_id = request.args.get("class_id", type=int)
+    year_id = year.id if year else 0
+    stmt = (select(Student).outerjoin(
+        Enrollment, (Enrollment.student_id == Student.id) & (Enrollment.school_year_id == year_id))
+        .outerjoin(SchoolClass, SchoolClass.id == Enrollment.class_id).where(Student.school_id == school.id))
+    if class_id:
+        stmt = stmt.where(SchoolClass.id == class_id)
+    if q:
+        stmt = stmt.where(Student.search_text.contains(fold(q), autoescape=True))
+    stmt = stmt.order_by(SchoolClass.grade, SchoolClass.name, Student.sort_name)
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    class_of = {e.student_id: e.school_class for e in db.session.scalars(select(Enrollment).where(
+        Enrollment.school_year_id == year_id, Enrollment.student_id.in_([s.id for s in page.items] or [0])))}
+    class_rows = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year_id)
+                                    .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    return render_template("people/students.html", page=page, q=q, class_id=class_id, classes=class_rows,
+                           class_of=class_of)
+
+
+@bp.route("/school/students/<int:student_id>")
+@login_required
+@role_required("admin", "teacher")
+def student_detail(student_id: int):
+    student = school_scoped(Student, student_id)
+    if not permissions.can_view_student(db.session, current_user, ctx().role, student):
+        abort(404)
+    audit.record(db.session, audit.Action.VIEW_STUDENT, actor_id=current_user.id, school_id=ctx().school.id,
+                 subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
+    db.session.commit()
+    enrollments = db.session.scalars(select(Enrollment).join(SchoolYear).where(Enrollment.student_id == student.id)
+                                     .order_by(SchoolYear.start_date.desc())).all()
+    guardians = db.session.scalars(select(Guardianship).where(Guardianship.student_id == student.id)).all()
+    return render_template("people/student_detail.html", student=student, enrollments=enrollments,
+                           guardians=guardians, action=ActionForm())
+
+
+# ---------------------------------------------------------------- staff and accounts
+
+@bp.route("/school/staff", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def staff():
+    school = ctx().school
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            imports.add_staff_member(db.session, current_user, school, full_name=form.full_name.data,
+                                     email=form.email.data, phone=form.phone.data, roles=form.roles.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data), "success")
+            return redirect(url_for("people.staff"))
+    stmt = (select(User).join(Membership).where(Membership.school_id == school.id,
+                                                 Membership.role.in_(["admin", "teacher", "accountant"]))
+            .order_by(User.sort_name).distinct())
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    roles: dict[int, list[str]] = {}
+    for uid, role in db.session.execute(select(Membership.user_id, Membership.role).where(
+            Membership.school_id == school.id, Membership.user_id.in_([u.id for u in page.items] or [0]))):
+        roles.setdefault(uid, []).append(role)
+    return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm())
+
+
+@bp.route("/school/parents")
+@login_required
+@role_required("admin")
+def parents():
+    school = ctx().school
+    stmt = (select(User).join(Membership).where(Membership.school_id == school.id, Membership.role == Role.PARENT)
+            .order_by(User.sort_name))
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    links: dict[int, list[Guardianship]] = {}
+    for g in db.session.scalars(select(Guardianship).join(Student).where(
+            Student.school_id == school.id, Guardianship.guardian_id.in_([u.id for u in page.items] or [0]))):
+        links.setdefault(g.guardian_id, []).append(g)
+    return render_template("people/parents.html", page=page, links=links, action=ActionForm())
+
+
+def _managed_user(user_id: int) -> User:
+    user = services.get_member(db.session, ctx().school, user_id)
+    if not permissions.can_manage_account(db.session, current_user, user, ctx().school.id):
+        abort(403)
+    return user
+
+
+@bp.route("/school/users/<int:user_id>/reset", methods=["POST"])
+@login_required
+@role_required("admin")
+def user_reset(user_id: int):
+    user = _managed_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = auth_services.issue_reset_token(db.session, current_app.extensions["lms_auth"], current_user, user,
+                                            school_id=ctx().school.id)
+    db.session.commit()
+    link = url_for("auth.reset_password", token=token, _external=True)
+    sent = bool(user.email) and send_mail(user.email, _("Đặt mật khẩu tài khoản lms"),
+                                          _("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s",
+                                            h=current_app.config["PASSWORD_RESET_HOURS"], link=link))
+    return render_template("people/reset_link.html", account=user, link=link, sent=sent,
+                           hours=current_app.config["PASSWORD_RESET_HOURS"])
+
+
+@bp.route("/school/users/<int:user_id>/active", methods=["POST"])
+@login_required
+@role_required("admin")
+def user_toggle_active(user_id: int):
+    user = _managed_user(user_id)
+    if ActionForm().validate_on_submit():
+        auth_services.set_active(db.session, current_user, user, not user.active, school_id=ctx().school.id)
+        db.session.commit()
+        flash(_("Đã mở khóa tài khoản %(u)s.", u=user.username) if user.active else
+              _("Đã khóa tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
+    return redirect(request.referrer and url_for("people.staff") or url_for("home.index"))
+
+
+@bp.route("/school/users/<int:user_id>/sessions", methods=["POST"])
+@login_required
+@role_required("admin")
+def user_end_sessions(user_id: int):
+    user = _managed_user(user_id)
+    if ActionForm().validate_on_submit():
+        n = auth_services.revoke_sessions(db.session, user)
+        audit.record(db.session, audit.Action.SESSIONS_REVOKED, actor_id=current_user.id, school_id=ctx().school.id,
+                     subject_type="user", subject_id=user.id)
+        db.session.commit()
+        flash(_("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n=n, u=user.username), "success")
+    return redirect(url_for("people.staff"))
+
+
+# ---------------------------------------------------------------- imports and exports
+
+IMPORT_KINDS = ("students", "staff")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, filename: str):
+    response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+    return response
+
+
+def _import_dir():
+    path = current_app.config["UPLOAD_DIR"] / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _plan(kind: str, filename: str, data: bytes):
+    school = ctx().school
+    max_rows = current_app.config["IMPORT_MAX_ROWS"]
+    if kind == "students":
+        return imports.plan_student_import(db.session, school, _year(), filename, data, max_rows)
+    return imports.plan_staff_import(db.session, school, filename, data, max_rows)
+
+
+@bp.route("/school/import/<kind>", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def import_upload(kind: str):
+    if kind not in IMPORT_KINDS:
+        abort(404)
+    form = ImportForm()
+    plan, token = None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            plan = _plan(kind, upload.filename, data)
+        except DomainError as exc:
+            form.file.errors.append(str(exc.message))
+        else:
+            if plan.ok:
+                token = uuid.uuid4().hex
+                (_import_dir() / token).write_bytes(data)
+                session["import"] = {"token": token, "kind": kind, "name": upload.filename,
+                                     "school": ctx().school.id}
+    status = 422 if plan is not None and not plan.ok else 200
+    return render_template("people/import.html", kind=kind, form=form, plan=plan,
+                           confirm=ConfirmImportForm(token=token) if token else None), status
+
+
+@bp.route("/school/import/<kind>/confirm", methods=["POST"])
+@login_required
+@role_required("admin")
+def import_confirm(kind: str):
+    form = ConfirmImportForm()
+    pending = session.get("import") or {}
+    if (not form.validate_on_submit() or pending.get("token") != form.token.data or pending.get("kind") != kind
+            or pending.get("school") != ctx().school.id):
+        flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
+        return redirect(url_for("people.import_upload", kind=kind))
+    path = _import_dir() / pending["token"]
+    if not path.exists():
+        abort(404)
+    data = path.read_bytes()
+    plan = _plan(kind, pending["name"], data)
+    if not plan.ok:  # the database changed since the preview
+        return render_template("people/import.html", kind=kind, form=ImportForm(), plan=plan, confirm=None), 422
+    if kind == "students":
+        result = imports.apply_student_import(db.session, current_user, ctx().school, _year(), plan)
+    else:
+        result = imports.apply_staff_import(db.session, current_user, ctx().school, plan)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    session.pop("import", None)
+    flash(_("Đã nhập xong: %(c)s mới, %(u)s cập nhật, %(n)s không đổi.", c=result["create"], u=result["update"],
+            n=result["unchanged"]), "success")
+    return redirect(url_for("people.students" if kind == "students" else "people.staff"))
+
+
+@bp.route("/school/import/<kind>/template.xlsx")
+@login_required
+@role_required("admin")
+def import_template(kind: str):
+    if kind not in IMPORT_KINDS:
+        abort(404)
+    data = imports.student_template() if kind == "students" else imports.staff_template()
+    return _xlsx(data, "mau-nhap-hoc-sinh.xlsx" if kind == "students" else "mau-nhap-nhan-su.xlsx")
+
+
+@bp.route("/school/export/<kind>.xlsx")
+@login_required
+@role_required("admin")
+def export(kind: str):
+    school = ctx().school
+    if kind == "students":
+        return _xlsx(imports.export_students(db.session, school, _year()), f"hoc-sinh-{school.code}.xlsx")
+    if kind == "staff":
+        return _xlsx(imports.export_staff(db.session, school), f"nhan-su-{school.code}.xlsx")
+    abort(404)

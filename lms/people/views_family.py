@@ -1,0 +1,72 @@
+"""Parents follow their children (in every school); department officials look at their schools."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField
+
+from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
+from lms.extensions import db
+from lms.home.services import role_counts
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
+from lms.people import services
+from lms.people.models import Course, Enrollment, Guardianship, School, SchoolClass, SchoolYear, Subject
+
+bp = Blueprint("family", __name__, template_folder="templates")
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField(_l("Tôi đồng ý cho nhà trường xử lý dữ liệu cá nhân của con tôi cho mục đích dạy học, "
+                              "đánh giá và thu phí như thông báo ở trên."), default=False)
+
+
+@bp.route("/children/<int:student_id>")
+@login_required
+@role_required("parent")
+def child(student_id: int):
+    link = services.get_child(db.session, current_user, student_id)
+    student = link.student
+    enrollment = db.session.scalars(select(Enrollment).join(SchoolYear).where(
+        Enrollment.student_id == student.id, SchoolYear.is_current.is_(True))).first()
+    courses = []
+    if enrollment is not None:
+        courses = db.session.scalars(select(Course).join(Subject).where(Course.class_id == enrollment.class_id)
+                                     .order_by(Subject.name)).all()
+    school = db.session.get(School, student.school_id)
+    others = db.session.scalars(select(Guardianship).where(Guardianship.student_id == student.id,
+                                                           Guardianship.guardian_id != current_user.id)).all()
+    return render_template("family/child.html", link=link, student=student, school=school, enrollment=enrollment,
+                           courses=courses, others=others, form=ConsentForm(consent=link.consent),
+                           notice_version=services.CONSENT_NOTICE_VERSION)
+
+
+@bp.route("/children/<int:student_id>/consent", methods=["POST"])
+@login_required
+@role_required("parent")
+def child_consent(student_id: int):
+    link = services.get_child(db.session, current_user, student_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        services.set_consent(db.session, current_user, link, bool(form.consent.data))
+        db.session.commit()
+        flash(_("Đã ghi nhận sự đồng ý của bạn.") if link.consent else _("Đã ghi nhận việc rút lại sự đồng ý."),
+              "success")
+    return redirect(url_for("family.child", student_id=student_id))
+
+
+@bp.route("/department/schools/<int:school_id>")
+@login_required
+@role_required(DEPARTMENT)
+def department_school(school_id: int):
+    if school_id not in department_school_ids(ctx().department):
+        abort(404)
+    school = db.session.get(School, school_id)
+    year = services.current_year(db.session, school)
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
+                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    sizes = services.class_sizes(db.session, [c.id for c in classes])
+    return render_template("family/department_school.html", school=school, year=year, classes=classes, sizes=sizes,
+                           counts=role_counts(db.session, [school.id])[school.id])
