@@ -53,7 +53,13 @@ def load_context() -> Context | None:
     if not current_user.is_authenticated:
         return None
     choices = []
+    parent_seen = False
     for m in sorted(current_user.memberships, key=lambda m: (m.school.name, ROLE_ORDER.index(m.role))):
+        # A parent follows every child in every school from one place: one parent choice is enough.
+        if m.role == "parent":
+            if parent_seen:
+                continue
+            parent_seen = True
         choices.append(Choice(f"s{m.school_id}-{m.role}", m.school, m.role))
     for dv in db.session.scalars(select(DepartmentViewer).where(DepartmentViewer.user_id == current_user.id)):
         choices.append(Choice(f"d{dv.department_id}", None, DEPARTMENT, dv.department))

@@ -1,0 +1,88 @@
+"""Builds test data through the services, the way the app does."""
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.auth.services import AuthSettings, create_user
+from lms.people import imports, services
+from lms.people.models import Department, DepartmentViewer, Role, School, Student, Subject
+from tests.conftest import PASSWORD
+
+
+def csv_bytes(rows: list[list[str]], headers: list[str] | None = None) -> bytes:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(headers or imports.STUDENT_HEADERS)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def make_school(session, settings: AuthSettings, *, code: str, name: str, level: str, grade: int, class_name: str,
+                department: Department, prefix: str, students: list[list[str]]) -> SimpleNamespace:
+    school = School(code=code, name=name, levels=level, department_id=department.id)
+    session.add(school)
+    session.flush()
+
+    def staff(username: str, full_name: str, role: str) -> User:
+        user = create_user(session, settings, username=username, full_name=full_name,
+                           email=f"{username}@test.example", password=PASSWORD)
+        services.grant_role(session, user, school, role)
+        return user
+
+    admin = staff(f"admin.{prefix}", f"Quản Trị {prefix.upper()}", Role.ADMIN)
+    teacher = staff(f"gv.{prefix}", f"Giáo Viên {prefix.upper()}", Role.TEACHER)
+    accountant = staff(f"kt.{prefix}", f"Kế Toán {prefix.upper()}", Role.ACCOUNTANT)
+    year = services.create_school_year(session, admin, school, name="2026-2027",
+                                       term1=(date(2026, 9, 5), date(2027, 1, 16)),
+                                       term2=(date(2027, 1, 18), date(2027, 5, 29)))
+    services.add_programme_subjects(session, admin, school)
+    school_class = services.save_class(session, admin, school, year=year, grade=grade, name=class_name,
+                                       homeroom_teacher_id=teacher.id)
+    math = session.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code == "toan")).one()
+    course = services.save_course(session, admin, school, school_class=school_class, subject=math,
+                                  teacher_id=teacher.id)
+    plan = imports.plan_student_import(session, school, year, "hs.csv", csv_bytes(students), 1000)
+    assert plan.ok, plan.issues
+    imports.apply_student_import(session, admin, school, year, plan)
+    for user in session.scalars(select(User).where(User.password_hash.is_(None))):
+        user.password_hash = settings.hasher.hash(PASSWORD)
+    session.flush()
+    pupils = {s.student_code: s for s in session.scalars(select(Student).where(Student.school_id == school.id))}
+    return SimpleNamespace(school=school, admin=admin, teacher=teacher, accountant=accountant, year=year,
+                           school_class=school_class, subject=math, course=course, students=pupils)
+
+
+def build_world(session, settings: AuthSettings) -> SimpleNamespace:
+    """Two schools in two departments. School A has two families (one with two children), and one
+    parent has a child in each school."""
+    dept_a = Department(name="Sở GD&ĐT Thử A", kind="province")
+    dept_b = Department(name="Sở GD&ĐT Thử B", kind="province")
+    session.add_all([dept_a, dept_b])
+    session.flush()
+    a = make_school(session, settings, code="A", name="Trường THCS Thử A", level="THCS", grade=6, class_name="6A1",
+                    department=dept_a, prefix="a", students=[
+                        ["HSA001", "Nguyễn Văn An", "05/09/2014", "Nam", "6A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", ""],
+                        ["HSA002", "Nguyễn Thị Bình", "12/03/2014", "Nữ", "6A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", ""],
+                        ["HSA003", "Trần Minh Châu", "01/01/2014", "Nữ", "6A1", "", "Trần Văn Dũng", "Bố", "0912000002", ""],
+                    ])
+    b = make_school(session, settings, code="B", name="Trường THPT Thử B", level="THPT", grade=10, class_name="10A1",
+                    department=dept_b, prefix="b", students=[
+                        ["HSB001", "Trần Minh Đức", "02/02/2010", "Nam", "10A1", "", "Trần Văn Dũng", "Bố", "0912000002", ""],
+                        ["HSB002", "Lê Văn Em", "03/03/2010", "Nam", "10A1", "", "Lê Thị Gấm", "Mẹ", "0912000003", ""],
+                    ])
+    viewer = create_user(session, settings, username="so.a", full_name="Cán Bộ Sở A", password=PASSWORD)
+    session.add(DepartmentViewer(user_id=viewer.id, department_id=dept_a.id))
+    session.flush()
+    session.commit()
+    users = {u.phone: u for u in session.scalars(select(User).where(User.phone.is_not(None)))}
+    return SimpleNamespace(a=a, b=b, viewer=viewer, dept_a=dept_a, dept_b=dept_b,
+                           mother_a=users["0912000001"], father_ab=users["0912000002"], mother_b=users["0912000003"])
+
+
