@@ -1,0 +1,104 @@
+"""Every route that takes an id, for every role: another school's or another family's id is 404.
+
+The map below names, for each URL parameter, the object that belongs to someone else. A new
+route with an id parameter that is not in the map fails this test until it is added here.
+"""
+import pytest
+
+from lms.core.tenancy import DEPARTMENT
+
+ROLES = {"admin": "admin.a", "teacher": "gv.a", "accountant": "kt.a", "student": "hsa001",
+         "parent": "0912000001", DEPARTMENT: "so.a"}
+
+
+def foreign_ids(world, role: str = "admin") -> dict[str, list[int]]:
+    """For each parameter, ids the users of school A (and family Nguyễn) must never reach."""
+    b = world.b
+    students = [b.students["HSB002"].id]
+    if role in ("parent", "student"):
+        students.append(world.a.students["HSA003"].id)  # same school, another family
+    return {
+        "class_id": [b.school_class.id],
+        "course_id": [b.course.id],
+        "student_id": students,
+        "subject_id": [b.subject.id],
+        "year_id": [b.year.id],
+        "user_id": [b.teacher.id, world.mother_b.id],
+        "school_id": [b.school.id],
+    }
+
+
+def _combinations(lists):
+    import itertools
+
+    return itertools.product(*lists)
+
+
+def id_routes(app):
+    for rule in app.url_map.iter_rules():
+        params = [name for name, conv in rule._converters.items() if conv.__class__.__name__ == "IntegerConverter"]
+        if params and rule.endpoint != "static":
+            yield rule, params
+
+
+def test_every_id_parameter_is_mapped(app, world):
+    known = set(foreign_ids(world))
+    unmapped = {(rule.rule, p) for rule, params in id_routes(app) for p in params if p not in known}
+    assert not unmapped, f"add these to foreign_ids(): {unmapped}"
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_foreign_ids_give_404(app, world, make_client, role):
+    client = make_client()
+    assert client.login(ROLES[role]).status_code == 302
+    ids = foreign_ids(world, role)
+    checked = 0
+    for rule, params in id_routes(app):
+        view = app.view_functions[rule.endpoint]
+        allowed = getattr(view, "required_roles", None)
+        for values in _combinations([ids[p] for p in params]):
+            url = rule.build(dict(zip(params, values)))[1]
+            method = "GET" if "GET" in rule.methods else "POST"
+            response = client.get(url) if method == "GET" else client.post(url)
+            expected = {404} if allowed is None or role in allowed else {403, 404}
+            assert response.status_code in expected, (role, method, url, response.status_code)
+            body = response.get_data(as_text=True)
+            for secret in ("Trường THPT Thử B", "Lê Văn Em", "Trần Minh Châu"):
+                assert secret not in body, (role, url, secret)
+            checked += 1
+    assert checked >= 15
+
+
+def test_parent_sees_only_own_children_across_schools(world, make_client):
+    father = make_client()
+    father.login("0912000002")  # Trần Văn Dũng: Châu in school A and Đức in school B
+    home = father.get("/").get_data(as_text=True)
+    assert "Trần Minh Châu" in home and "Trần Minh Đức" in home
+    assert "Trường THCS Thử A" in home and "Trường THPT Thử B" in home
+    assert "Nguyễn Văn An" not in home
+    assert father.get(f"/children/{world.b.students['HSB001'].id}").status_code == 200
+    assert father.get(f"/children/{world.a.students['HSA001'].id}").status_code == 404
+
+
+def test_teacher_cannot_see_a_student_of_a_class_they_do_not_teach(world, make_client, dbs, app):
+    from lms.people import services
+
+    with dbs() as s:
+        school = s.merge(world.a.school)
+        other = services.save_class(s, s.merge(world.a.admin), school, year=s.merge(world.a.year), grade=7,
+                                    name="7A1", homeroom_teacher_id=None)
+        s.commit()
+        other_id = other.id
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.get(f"/school/students/{world.a.students['HSA001'].id}").status_code == 200
+    assert teacher.get(f"/school/classes/{other_id}").status_code == 404
+
+
+def test_department_viewer_sees_only_its_schools(world, make_client):
+    viewer = make_client()
+    viewer.login("so.a")
+    home = viewer.get("/").get_data(as_text=True)
+    assert "Trường THCS Thử A" in home and "Trường THPT Thử B" not in home
+    assert viewer.get(f"/department/schools/{world.a.school.id}").status_code == 200
+    assert viewer.get(f"/department/schools/{world.b.school.id}").status_code == 404
