@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,15 +41,21 @@ def _check_zip(data: bytes) -> None:
 
 
 def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            text = data.decode(encoding)
-            if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-                continue
-            return text
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_l("Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn “CSV UTF-8” khi lưu."), field="file")
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1258 — what Excel on a Vietnamese
+    Windows writes for "CSV" — whose tone marks are combining characters, hence the NFC."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise ValidationError(_l("Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn “CSV UTF-8” khi lưu."), field="file")
+    try:
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_l("Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn “CSV UTF-8” khi lưu."),
+                              field="file") from exc
 
 
 def read_table(filename: str, data: bytes, max_rows: int) -> Sheet:

@@ -1,3 +1,7 @@
+from lms.auth.models import User
+from lms.people.models import School, SchoolYear
+from lms.auth.models import User
+from lms.people.models import School, SchoolYear
 from datetime import timedelta
 
 import time_machine
@@ -141,7 +145,7 @@ def test_admin_cannot_take_over_an_account_with_power_elsewhere(world, make_clie
     from lms.people import services
 
     with dbs() as s:
-        services.grant_role(s, s.merge(world.b.admin), s.merge(world.a.school), "teacher")
+        services.grant_role(s, s.get(User, world.b.admin.id), s.get(School, world.a.school.id), "teacher")
         s.commit()
     admin = make_client()
     admin.login("admin.a")

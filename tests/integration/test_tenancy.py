@@ -3,6 +3,8 @@
 The map below names, for each URL parameter, the object that belongs to someone else. A new
 route with an id parameter that is not in the map fails this test until it is added here.
 """
+from lms.auth.models import User
+from lms.people.models import School, SchoolYear
 import pytest
 
 from lms.core.tenancy import DEPARTMENT
@@ -84,8 +86,8 @@ def test_teacher_cannot_see_a_student_of_a_class_they_do_not_teach(world, make_c
     from lms.people import services
 
     with dbs() as s:
-        school = s.merge(world.a.school)
-        other = services.save_class(s, s.merge(world.a.admin), school, year=s.merge(world.a.year), grade=7,
+        school = s.get(School, world.a.school.id)
+        other = services.save_class(s, s.get(User, world.a.admin.id), school, year=s.get(SchoolYear, world.a.year.id), grade=7,
                                     name="7A1", homeroom_teacher_id=None)
         s.commit()
         other_id = other.id

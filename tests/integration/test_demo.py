@@ -1,0 +1,52 @@
+"""The demo loaded by `make run`: realistic, deterministic, and reached through the CLI."""
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.people.models import Department, DepartmentViewer, Guardianship, School, SchoolClass, Student
+from lms.people.services import class_sizes
+
+
+def test_seed_demo_cli_builds_the_demo_school(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin.thcs" in result.output and "hoc-tap-vui-ve-2026" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(School)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Department)) == 2
+        assert db.session.scalar(select(func.count()).select_from(DepartmentViewer)) == 1
+        classes = db.session.scalars(select(SchoolClass)).all()
+        sizes = class_sizes(db.session, [c.id for c in classes])
+        for school in db.session.scalars(select(School)):
+            mine = [c for c in classes if c.school_id == school.id]
+            assert len(mine) >= 3
+            assert all(30 <= sizes[c.id] <= 40 for c in mine)
+        # A family across both schools, and siblings within one.
+        per_parent = db.session.execute(select(Guardianship.guardian_id, func.count(func.distinct(Student.school_id)),
+                                               func.count()).join(Student).group_by(Guardianship.guardian_id)).all()
+        assert any(schools == 2 for _, schools, _ in per_parent)
+        assert any(schools == 1 and children >= 2 for _, schools, children in per_parent)
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None))) == 0
+        assert db.session.scalar(select(func.count()).select_from(User)) > 400
+    again = runner.invoke(args=["seed-demo"])
+    assert "bỏ qua" in again.output and "admin.thcs" in again.output  # not loaded twice, logins shown again
+
+
+def test_demo_is_deterministic(app, tmp_path):
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.people.demo import seed_demo
+
+    def names(path):
+        other = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                                                     "INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "u"}))
+        with other.app_context():
+            db.create_all()
+            seed_demo(db.session, other.extensions["lms_auth"])
+            db.session.commit()
+            out = [(s.student_code, s.full_name) for s in db.session.scalars(select(Student).order_by(Student.id))]
+            db.engine.dispose()
+            return out
+
+    assert names(tmp_path / "one.sqlite3") == names(tmp_path / "two.sqlite3")

@@ -1,0 +1,135 @@
+from lms.auth.models import User
+from lms.people.models import School, SchoolYear
+from lms.auth.models import User
+from lms.people.models import School, SchoolYear
+import re
+
+from sqlalchemy import func, select
+
+from lms.people.models import Course, SchoolClass, SchoolYear, Subject
+
+
+def form_errors(response) -> str:
+    return " ".join(re.findall(r'class="invalid-feedback[^"]*"[^>]*>\s*([^<]+)<', response.get_data(as_text=True)))
+
+
+def test_admin_sets_school_details_and_fee_account(world, client, dbs):
+    client.login("admin.a")
+    response = client.post("/school", {
+        "name": "Trường THCS Thử A", "levels": ["THCS"], "tax_code": "1600123456", "address": "12 Lê Lợi",
+        "bank_bin": "970418", "bank_account_number": "7401 0000 123456", "bank_account_name": "Trường THCS Thử A",
+        "payment_contact_name": "Kế Toán A", "payment_contact_phone": "0912 345 678"})
+    assert response.status_code == 302
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        assert (school.bank_bin, school.bank_account_number) == ("970418", "74010000123456")
+        assert school.bank_account_name == "TRUONG THCS THU A"  # as the bank shows it
+        assert school.payment_contact_phone == "0912345678"
+
+
+def test_bad_school_details_name_the_field_and_save_nothing(world, client, dbs):
+    client.login("admin.a")
+    response = client.post("/school", {"name": "Trường THCS Thử A", "levels": ["THCS"], "tax_code": "12AB",
+                                       "bank_bin": "970418", "bank_account_number": ""})
+    assert response.status_code == 200
+    assert "Mã số thuế gồm 10 chữ số" in form_errors(response)
+    response = client.post("/school", {"name": "Trường THCS Thử A", "levels": ["THCS"], "bank_bin": "970418",
+                                       "bank_account_number": ""})
+    assert "Nhập cả ngân hàng và số tài khoản" in form_errors(response)
+    response = client.post("/school", {"name": "X", "levels": [], "bank_bin": ""})
+    assert "Chọn ít nhất một cấp học" in form_errors(response)
+    with dbs() as s:
+        assert s.get(School, world.a.school.id).tax_code is None
+
+
+def test_school_year_with_two_terms_and_validation(world, client, dbs):
+    client.login("admin.a")
+    bad = client.post("/school/years", {"name": "2027-2028", "term1_start": "2027-09-05", "term1_end": "2028-01-16",
+                                        "term2_start": "2028-01-10", "term2_end": "2028-05-29"})
+    assert "Học kỳ II phải bắt đầu sau khi học kỳ I kết thúc" in form_errors(bad)
+    wrong_name = client.post("/school/years", {"name": "2027-2029", "term1_start": "2027-09-05",
+                                               "term1_end": "2028-01-16", "term2_start": "2028-01-18",
+                                               "term2_end": "2028-05-29"})
+    assert "2025-2026" in form_errors(wrong_name)
+    ok = client.post("/school/years", {"name": "2027-2028", "term1_start": "2027-09-05", "term1_end": "2028-01-16",
+                                       "term2_start": "2028-01-18", "term2_end": "2028-05-29", "make_current": "y"})
+    assert ok.status_code == 302
+    with dbs() as s:
+        years = s.scalars(select(SchoolYear).where(SchoolYear.school_id == world.a.school.id)).all()
+        assert len(years) == 2
+        current = [y for y in years if y.is_current]
+        assert [y.name for y in current] == ["2027-2028"]
+        assert [t.number for t in current[0].terms] == [1, 2]
+
+
+def test_classes_belong_to_the_school_levels_and_names_are_unique(world, client, dbs):
+    client.login("admin.a")
+    assert client.post("/school/classes", {"grade": "7", "name": "7A2", "homeroom_teacher_id": "0"}).status_code == 302
+    dup = client.post("/school/classes", {"grade": "7", "name": "7a2", "homeroom_teacher_id": "0"})
+    assert "đã có trong năm học này" in form_errors(dup)
+    wrong_grade = client.post("/school/classes", {"grade": "10", "name": "10A9", "homeroom_teacher_id": "0"})
+    assert wrong_grade.status_code == 200 and "10A9" not in client.get("/school/classes").get_data(as_text=True)
+    foreign_teacher = client.post("/school/classes", {"grade": "7", "name": "7A3",
+                                                      "homeroom_teacher_id": str(world.b.teacher.id)})
+    assert foreign_teacher.status_code == 200
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(SchoolClass).where(SchoolClass.name == "7A3")) == 0
+
+
+def test_programme_subjects_are_added_once(world, client, dbs):
+    client.login("admin.a")
+    with dbs() as s:
+        before = s.scalar(select(func.count()).select_from(Subject).where(Subject.school_id == world.a.school.id))
+    assert before == 12  # 8 score + 4 comment subjects at THCS
+    client.post("/school/subjects/programme")
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Subject).where(Subject.school_id == world.a.school.id)) == 12
+    page = client.get("/school/subjects").get_data(as_text=True)
+    assert "Khoa học tự nhiên" in page and "K8: 52" in page  # Công nghệ has 52 periods in grade 8
+
+
+def test_subject_periods_edit_and_primary_rule(world, client, dbs):
+    client.login("admin.a")
+    with dbs() as s:
+        tech = s.scalars(select(Subject).where(Subject.school_id == world.a.school.id,
+                                               Subject.code == "cong_nghe")).one()
+        tech_id = tech.id
+    response = client.post(f"/school/subjects/{tech_id}", {"name": "Công nghệ", "assessment": "score",
+                                                           "periods_6": "35", "periods_7": "35", "periods_8": "70",
+                                                           "periods_9": ""})
+    assert response.status_code == 302
+    with dbs() as s:
+        tech = s.get(Subject, tech_id)
+        assert tech.periods_for(8) == 70 and tech.periods_for(9) is None
+
+
+def test_courses_need_a_subject_taught_in_the_grade(world, client, dbs):
+    client.login("admin.a")
+    with dbs() as s:
+        tech = s.scalars(select(Subject).where(Subject.school_id == world.a.school.id,
+                                               Subject.code == "ngu_van")).one()
+        tech_id = tech.id
+    ok = client.post("/school/courses", {"class_id": world.a.school_class.id, "subject_id": tech_id,
+                                         "teacher_id": world.a.teacher.id})
+    assert ok.status_code == 302
+    dup = client.post("/school/courses", {"class_id": world.a.school_class.id, "subject_id": tech_id,
+                                          "teacher_id": "0"})
+    assert "đã có môn" in form_errors(dup)
+    added = client.post(f"/school/classes/{world.a.school_class.id}/courses")
+    assert added.status_code == 302
+    with dbs() as s:
+        n = s.scalar(select(func.count()).select_from(Course).where(Course.class_id == world.a.school_class.id))
+        assert n == 12  # every THCS subject once
+
+
+def test_staff_added_by_hand_is_matched_by_email(world, client, dbs):
+    client.login("admin.a")
+    response = client.post("/school/staff", {"full_name": "Giáo Viên A", "email": "gv.a@test.example",
+                                             "roles": ["accountant"]})
+    assert response.status_code == 302
+    with dbs() as s:
+        from lms.people.services import roles_in_school
+        assert roles_in_school(s, s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)) == {"teacher", "accountant"}
+    clash = client.post("/school/staff", {"full_name": "Người Khác", "email": "gv.a@test.example",
+                                          "roles": ["teacher"]})
+    assert "đã thuộc tài khoản" in form_errors(clash)
