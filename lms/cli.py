@@ -64,4 +64,4 @@ def register_cli(app: Flask) -> None:
         token = issue_reset_token(db.session, current_app.extensions["lms_auth"], None, admin)
         db.session.commit()
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-            click.echo(url_for("auth.reset_password", token=token, _external=True))
+            click.echo(url_for("auth.reset_password", t=token, _external=True))

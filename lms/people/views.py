@@ -421,7 +421,7 @@ def user_reset(user_id: int):
     token = auth_services.issue_reset_token(db.session, current_app.extensions["lms_auth"], current_user, user,
                                             school_id=ctx().school.id)
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = url_for("auth.reset_password", t=token, _external=True)
     sent = bool(user.email) and send_mail(user.email, _("Đặt mật khẩu tài khoản lms"),
                                           _("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s",
                                             h=current_app.config["PASSWORD_RESET_HOURS"], link=link))

@@ -1,0 +1,72 @@
+"""Browser tests: the app on a seeded demo database served in a thread, driven in Debian's
+headless Chromium (no browser download)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("LMS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium not found: install Debian's chromium package (.ci/run does) or set LMS_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    from lms.people.demo import seed_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="lms-e2e-"))
+    config = type("E2E", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
+                                         "INSTANCE_DIR": folder, "UPLOAD_DIR": folder / "uploads"})
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        logins = seed_demo(db.session, app.extensions["lms_auth"])
+        db.session.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    by_role: dict[str, list] = {}
+    for login in logins:
+        by_role.setdefault(login.role, []).append(login)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, logins=by_role)
+    server.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    def _sign_in(username: str, password: str = "hoc-tap-vui-ve-2026"):
+        page.goto(live_server.url + "/login")
+        page.fill("#identifier", username)
+        page.fill("#password", password)
+        page.click("#submit")
+        page.wait_for_selector("#home-title")
+        return page
+
+    return _sign_in
