@@ -45,6 +45,17 @@ def _encode_word(word: str) -> tuple[str, str]:
     return "".join(bases), "".join(tones)
 
 
+def _collate(words: list[str]) -> str:
+    encoded = [_encode_word(w) for w in words if w]
+    return ("00".join(b for b, _ in encoded) + "0000" + "".join(t for _, t in encoded))[:255]
+
+
+def collation_key(text: str | None) -> str:
+    """Vietnamese dictionary order for titles and subject names ("Đạo đức" after "Công nghệ",
+    before "Giáo dục"): letters first in the Vietnamese alphabet, tones only to break ties."""
+    return _collate(nfc(text).split(" "))
+
+
 def name_sort_string(full_name: str) -> str:
     """A digits-only string whose plain order is Vietnamese roster order.
 
@@ -54,9 +65,7 @@ def name_sort_string(full_name: str) -> str:
     same under every database collation, so lists are ordered and paginated in SQL.
     """
     words = nfc(full_name).split(" ")
-    ordered = [words[-1], *words[:-1]] if words and words[0] else []
-    encoded = [_encode_word(w) for w in ordered]
-    return ("00".join(b for b, _ in encoded) + "0000" + "".join(t for _, t in encoded))[:255]
+    return _collate([words[-1], *words[:-1]] if words and words[0] else [])
 
 
 name_sort_key = name_sort_string

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.people.models import (Course, Enrollment, Guardianship, Membership, Role, School, SchoolClass,
                                SchoolYear, Student, Subject)
-from lms.people.services import class_sizes, current_year
+from lms.people.services import class_sizes, courses_of_class, current_year
 
 
 def role_counts(session: Session, school_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -101,9 +101,7 @@ def student_home(session: Session, school: School, user: User) -> StudentHome:
                                                           Enrollment.school_year_id == year.id)).first()
     if enrollment is None:
         return StudentHome(student, None, [])
-    courses = list(session.scalars(select(Course).join(Subject).where(Course.class_id == enrollment.class_id)
-                                   .order_by(Subject.name)))
-    return StudentHome(student, enrollment.school_class, courses)
+    return StudentHome(student, enrollment.school_class, courses_of_class(session, enrollment.class_id))
 
 
 @dataclass

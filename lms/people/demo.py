@@ -81,6 +81,11 @@ TEACHERS = {
              ("Hồ Thị Bích Ngọc", "hoa_hoc"), ("Đỗ Minh Khoa", "ngoai_ngu_1"), ("Phan Thị Thảo", "lich_su"),
              ("Dương Văn Phúc", "tin_hoc"), ("Lê Thị Hạnh", "sinh_hoc"), ("Trần Quốc Việt", "gdqp_an")],
 }
+# Subjects taught by a colleague of a neighbouring subject, as small schools do.
+SHARED_SUBJECTS = {
+    "thcs": {"cong_nghe": "tin_hoc", "gddp": "ls_dl"},
+    "thpt": {"gdtc": "gdqp_an", "gddp": "lich_su"},
+}
 
 
 def seed_demo(session: Session, settings: AuthSettings) -> list[DemoLogin]:
@@ -150,8 +155,12 @@ def seed_demo(session: Session, settings: AuthSettings) -> list[DemoLogin]:
                     services.save_course(session, admin, school, school_class=school_class, subject=subjects[code],
                                          teacher_id=None)
             for course in session.scalars(select(Course).where(Course.class_id == school_class.id)):
-                owner = teachers.get(course.subject.code)
-                course.teacher_id = owner.id if owner else None
+                code = course.subject.code
+                if code.startswith("hdtn"):
+                    owner = school_class.homeroom_teacher  # the homeroom teacher leads experiential activities
+                else:
+                    owner = teachers.get(code) or teachers[SHARED_SUBJECTS[spec["prefix"]][code]]
+                course.teacher_id = owner.id
         session.flush()
 
         rows = _student_rows(rng, people, spec, cross_family)

@@ -296,6 +296,14 @@ def students_of_class(session: Session, school_class: SchoolClass) -> list[Stude
                                 .where(Enrollment.class_id == school_class.id).order_by(Student.sort_name)))
 
 
+def courses_of_class(session: Session, class_id: int) -> list[Course]:
+    """The class's courses in Vietnamese order of subject name."""
+    from lms.core.text import collation_key
+
+    courses = session.scalars(select(Course).where(Course.class_id == class_id)).all()
+    return sorted(courses, key=lambda c: collation_key(c.subject.name))
+
+
 def enrollment_of(session: Session, student: Student, year: SchoolYear | None) -> Enrollment | None:
     if year is None:
         return None

@@ -16,7 +16,7 @@ from lms.core.errors import DomainError
 from lms.core.mail import send_mail
 from lms.core.security import client_ip
 from lms.core.tenancy import ctx, role_required, school_scoped
-from lms.core.text import fold
+from lms.core.text import collation_key, fold
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people import imports, permissions, services
@@ -170,8 +170,7 @@ def class_detail(class_id: int):
             flash(_("Đã lưu lớp %(name)s.", name=school_class.name), "success")
             return redirect(url_for("people.class_detail", class_id=class_id))
     students = services.students_of_class(db.session, school_class)
-    courses = db.session.scalars(select(Course).join(Subject).where(Course.class_id == school_class.id)
-                                 .order_by(Subject.name)).all()
+    courses = services.courses_of_class(db.session, school_class.id)
     return render_template("people/class_detail.html", school_class=school_class, form=form, students=students,
                            courses=courses, action=ActionForm())
 
@@ -195,8 +194,9 @@ def class_add_courses(class_id: int):
 @role_required("admin")
 def subjects():
     school = ctx().school
-    rows = db.session.scalars(select(Subject).where(Subject.school_id == school.id)
-                              .order_by(Subject.level, Subject.elective, Subject.name)).all()
+    rows = db.session.scalars(select(Subject).where(Subject.school_id == school.id)).all()
+    levels = ["TH", "THCS", "THPT"]
+    rows = sorted(rows, key=lambda s: (levels.index(s.level), s.elective, collation_key(s.name)))
     return render_template("people/subjects.html", subjects=rows, school=school, action=ActionForm(),
                            LEVEL_GRADES=LEVEL_GRADES)
 

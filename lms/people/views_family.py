@@ -13,7 +13,7 @@ from lms.home.services import role_counts
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services
-from lms.people.models import Course, Enrollment, Guardianship, School, SchoolClass, SchoolYear, Subject
+from lms.people.models import Enrollment, Guardianship, School, SchoolClass, SchoolYear
 
 bp = Blueprint("family", __name__, template_folder="templates")
 
@@ -33,8 +33,7 @@ def child(student_id: int):
         Enrollment.student_id == student.id, SchoolYear.is_current.is_(True))).first()
     courses = []
     if enrollment is not None:
-        courses = db.session.scalars(select(Course).join(Subject).where(Course.class_id == enrollment.class_id)
-                                     .order_by(Subject.name)).all()
+        courses = services.courses_of_class(db.session, enrollment.class_id)
     school = db.session.get(School, student.school_id)
     others = db.session.scalars(select(Guardianship).where(Guardianship.student_id == student.id,
                                                            Guardianship.guardian_id != current_user.id)).all()

@@ -55,3 +55,11 @@ def test_base_letters_decide_before_tones(a, b):
 
 def test_sort_string_is_digits_only():
     assert name_sort_string("Nguyễn Văn Đạt").isdigit()
+
+
+def test_subject_names_in_vietnamese_dictionary_order():
+    from lms.core.text import collation_key
+
+    names = ["Toán", "Đạo đức", "Công nghệ", "Giáo dục thể chất", "Âm nhạc", "Anh văn", "Ăn uống", "Dân ca"]
+    assert sorted(names, key=collation_key) == ["Anh văn", "Ăn uống", "Âm nhạc", "Công nghệ", "Dân ca", "Đạo đức",
+                                                "Giáo dục thể chất", "Toán"]
