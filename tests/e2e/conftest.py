@@ -67,6 +67,7 @@ def sign_in(page, live_server):
         page.fill("#password", password)
         page.click("#submit")
         page.wait_for_selector("#home-title")
+        page.wait_for_load_state("load")  # scripts (the dropdown menus) are bound after parsing
         return page
 
     return _sign_in
