@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
+from lms.core.forms import Form
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     identifier = StringField(_l("Tên đăng nhập, e-mail hoặc số điện thoại"),
                              validators=[DataRequired(_l("Nhập tên đăng nhập, e-mail hoặc số điện thoại.")),
                                          Length(max=254)])
@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Nhập mật khẩu hiện tại."))])
     new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Nhập mật khẩu mới."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
@@ -24,19 +24,19 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Đổi mật khẩu"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Nhập mật khẩu mới."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[EqualTo("new_password", _l("Hai lần nhập mật khẩu mới không khớp."))])
     submit = SubmitField(_l("Đặt mật khẩu"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     identifier = StringField(_l("Tên đăng nhập, e-mail hoặc số điện thoại"),
                              validators=[DataRequired(_l("Nhập tên đăng nhập, e-mail hoặc số điện thoại.")),
                                          Length(max=254)])
     submit = SubmitField(_l("Gửi liên kết đặt lại mật khẩu"))
 
 
-class ContextForm(FlaskForm):
+class ContextForm(Form):
     key = HiddenField(validators=[DataRequired()])

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from lms.core.forms import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField)
@@ -13,7 +13,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(Form):
     name = StringField(_l("Tên trường"), validators=[DataRequired(_l("Nhập tên trường.")), Length(max=200)])
     levels = MultiCheckboxField(_l("Cấp học"), choices=[("TH", _l("Tiểu học")), ("THCS", _l("Trung học cơ sở")),
                                                         ("THPT", _l("Trung học phổ thông"))])
@@ -31,7 +31,7 @@ class SchoolForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
-class SchoolYearForm(FlaskForm):
+class SchoolYearForm(Form):
     name = StringField(_l("Năm học"), validators=[DataRequired(_l("Nhập năm học, ví dụ 2025-2026.")), Length(max=20)])
     term1_start = DateField(_l("Học kỳ I bắt đầu"), validators=[DataRequired(_l("Chọn ngày."))])
     term1_end = DateField(_l("Học kỳ I kết thúc"), validators=[DataRequired(_l("Chọn ngày."))])
@@ -41,28 +41,28 @@ class SchoolYearForm(FlaskForm):
     submit = SubmitField(_l("Tạo năm học"))
 
 
-class ClassForm(FlaskForm):
+class ClassForm(Form):
     grade = SelectField(_l("Khối"), coerce=int, choices=[])
     name = StringField(_l("Tên lớp"), validators=[DataRequired(_l("Nhập tên lớp, ví dụ 6A1.")), Length(max=30)])
     homeroom_teacher_id = SelectField(_l("Giáo viên chủ nhiệm"), coerce=int, choices=[])
     submit = SubmitField(_l("Lưu lớp"))
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(Form):
     name = StringField(_l("Tên môn"), validators=[DataRequired(_l("Nhập tên môn.")), Length(max=120)])
     assessment = SelectField(_l("Hình thức đánh giá"), choices=[("score", _l("Điểm số kết hợp nhận xét")),
                                                                  ("comment", _l("Nhận xét"))])
     submit = SubmitField(_l("Lưu môn học"))
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     class_id = SelectField(_l("Lớp"), coerce=int, choices=[])
     subject_id = SelectField(_l("Môn học"), coerce=int, choices=[])
     teacher_id = SelectField(_l("Giáo viên dạy"), coerce=int, choices=[])
     submit = SubmitField(_l("Lưu"))
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(_l("E-mail không hợp lệ.")), Length(max=254)])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
@@ -72,19 +72,19 @@ class StaffForm(FlaskForm):
     submit = SubmitField(_l("Thêm nhân sự"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Tệp Excel (.xlsx) hoặc CSV"),
                      validators=[FileRequired(_l("Chọn tệp cần nhập.")),
                                  FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))])
     submit = SubmitField(_l("Xem trước"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     token = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Xác nhận nhập"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: CSRF token only."""
 
 
@@ -92,6 +92,6 @@ def periods_field(label):
     return IntegerField(label, validators=[Optional(), NumberRange(1, 1000, _l("Từ 1 đến 1000 tiết."))])
 
 
-class CourseTeacherForm(FlaskForm):
+class CourseTeacherForm(Form):
     teacher_id = SelectField(_l("Giáo viên dạy"), coerce=int, choices=[])
     submit = SubmitField(_l("Lưu"))

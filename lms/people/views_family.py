@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from lms.core.forms import Form
 from sqlalchemy import select
 from wtforms import BooleanField
 
@@ -18,7 +18,7 @@ from lms.people.models import Enrollment, Guardianship, School, SchoolClass, Sch
 bp = Blueprint("family", __name__, template_folder="templates")
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     consent = BooleanField(_l("Tôi đồng ý cho nhà trường xử lý dữ liệu cá nhân của con tôi cho mục đích dạy học, "
                               "đánh giá và thu phí như thông báo ở trên."), default=False)
 

@@ -133,3 +133,12 @@ def test_staff_added_by_hand_is_matched_by_email(world, client, dbs):
     clash = client.post("/school/staff", {"full_name": "Người Khác", "email": "gv.a@test.example",
                                           "roles": ["teacher"]})
     assert "đã thuộc tài khoản" in form_errors(clash)
+
+
+def test_built_in_form_messages_are_in_the_users_language(world, client):
+    client.login("admin.a")
+    bad = client.post("/school/classes", {"grade": "99", "name": "6A9", "homeroom_teacher_id": "abc"})
+    assert "Lựa chọn không hợp lệ." in form_errors(bad) and "Not a valid" not in bad.get_data(as_text=True)
+    client.get("/language/en")
+    bad = client.post("/school/classes", {"grade": "99", "name": "6A9", "homeroom_teacher_id": "abc"})
+    assert "Not a valid choice." in form_errors(bad)

@@ -1,0 +1,58 @@
+"""The base of every form: WTForms' built-in messages in the user's language.
+
+WTForms ships no Vietnamese catalogue, so its English messages are mapped to Vietnamese source
+strings of our own catalogue, which the English locale translates back.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from lms.i18n import lazy_gettext as _l
+
+MESSAGES = {
+    "This field is required.": _l("Trường này bắt buộc."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "Not a valid date value.": _l("Ngày không hợp lệ."),
+    "Not a valid datetime value.": _l("Thời điểm không hợp lệ."),
+    "Not a valid time value.": _l("Giờ không hợp lệ."),
+    "Not a valid integer value.": _l("Cần nhập một số nguyên."),
+    "Not a valid decimal value.": _l("Cần nhập một số."),
+    "Not a valid float value.": _l("Cần nhập một số."),
+    "Invalid email address.": _l("E-mail không hợp lệ."),
+    "Invalid input.": _l("Giá trị không hợp lệ."),
+    "Invalid URL.": _l("Địa chỉ web không hợp lệ."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Số không được lớn hơn %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải từ %(min)s đến %(max)s."),
+    "Field must be equal to %(other_name)s.": _l("Giá trị phải trùng với %(other_name)s."),
+    "Field must be between %(min)d and %(max)d characters long.": _l("Cần từ %(min)d đến %(max)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Không được dài quá %(max)d ký tự."),
+    "Field must be exactly %(max)d characters long.": _l("Cần đúng %(max)d ký tự."),
+    "This field cannot be edited.": _l("Không được sửa trường này."),
+}
+_SINGULAR = {
+    "Field must be at least %(min)d character long.": "Field must be at least %(min)d characters long.",
+    "Field cannot be longer than %(max)d character.": "Field cannot be longer than %(max)d characters.",
+    "Field must be exactly %(max)d character long.": "Field must be exactly %(max)d characters long.",
+}
+
+
+class _Translations:
+    def gettext(self, string: str) -> str:
+        message = MESSAGES.get(string)
+        return str(message) if message is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Vietnamese has no plural forms: one message serves every count.
+        return self.gettext(_SINGULAR.get(singular, plural))
+
+
+TRANSLATIONS = _Translations()
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return TRANSLATIONS
