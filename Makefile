@@ -4,7 +4,8 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-unit test-integration test-e2e translations extract-messages install clean
+
+.PHONY: run test lint test-unit test-integration test-e2e translations extract-messages install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +30,10 @@ run: install
 	@echo "lms: http://127.0.0.1:5000"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install
+lint: $(VENV)/.installed
+	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py
+
+test: install lint
 	$(BIN)/python -m pytest
 
 test-unit: install

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.auth import services
 from lms.auth.forms import (ChangePasswordForm, ContextForm, ForgotPasswordForm, LoginForm,
                             ResetPasswordForm)
-from lms.core.errors import DomainError, ValidationError
+from lms.core.errors import ValidationError
 from lms.core.mail import mail_configured, send_mail
 from lms.core.security import client_ip, safe_next
 from lms.extensions import db

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.people.models import Department, DepartmentViewer, Membership, School
+from lms.people.models import Department, DepartmentViewer, School
 
 DEPARTMENT = "department"
 
@@ -108,7 +108,3 @@ def department_school_ids(department: Department) -> list[int]:
         ids.extend(frontier)
     return list(db.session.scalars(select(School.id).where(School.department_id.in_(ids))))
 
-
-def membership_keys() -> set[str]:
-    return {f"s{m.school_id}-{m.role}" for m in db.session.scalars(
-        select(Membership).where(Membership.user_id == current_user.id))}

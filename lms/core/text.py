@@ -24,10 +24,6 @@ def fold(value: str | None) -> str:
     return stripped.replace("đ", "d")
 
 
-def split_name(full_name: str) -> tuple[str, str]:
-    """('Nguyễn Văn', 'An') from 'Nguyễn Văn An'."""
-    words = nfc(full_name).split(" ")
-    return " ".join(words[:-1]), words[-1]
 
 
 def _encode_word(word: str) -> tuple[str, str]:

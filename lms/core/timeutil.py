@@ -1,15 +1,8 @@
-"""Time helpers: store UTC, show Asia/Ho_Chi_Minh."""
+"""Time: stored in UTC; pages show Asia/Ho_Chi_Minh through Flask-Babel (LMS_TIMEZONE)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def to_local(value: datetime) -> datetime:
-    return value.astimezone(LOCAL_TZ)

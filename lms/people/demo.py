@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
 from lms.people import imports, services
-from lms.people.models import (Course, Department, DepartmentViewer, Role, School, SchoolClass, Subject)
+from lms.people.models import (Course, Department, DepartmentViewer, Role, School, Subject)
 from lms.people.tables import write_workbook
 
 DEMO_PASSWORD = "hoc-tap-vui-ve-2026"

@@ -156,7 +156,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         plan.rows.append(row)
         row_issues: list[Issue] = []
 
-        def bad(key: str, message: str) -> None:
+        def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:
             row_issues.append(Issue(line, _header_label(key, cols), message))
 
         code = v.get("student_code", "").upper().replace(" ", "")
@@ -394,7 +394,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         plan.rows.append(row)
         row_issues: list[Issue] = []
 
-        def bad(key: str, message: str) -> None:
+        def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:
             row_issues.append(Issue(line, _header_label(key, cols), message))
 
         name = nfc(v.get("full_name"))

@@ -21,11 +21,6 @@ class Level(StrEnum):
 LEVEL_GRADES = {Level.PRIMARY: range(1, 6), Level.LOWER: range(6, 10), Level.UPPER: range(10, 13)}
 
 
-def level_of_grade(grade: int) -> Level:
-    for level, grades in LEVEL_GRADES.items():
-        if grade in grades:
-            return level
-    raise ValueError(grade)
 
 
 class Role(StrEnum):

@@ -24,14 +24,6 @@ from lms.people.programme import subjects_for_level
 
 # ---------------------------------------------------------------- lookups scoped to a school
 
-def get_in_school(session: Session, model, school: School, object_id: int):
-    """The object with this id in this school, or NotFound (never another school's row)."""
-    obj = session.scalars(select(model).where(model.id == object_id, model.school_id == school.id)).first()
-    if obj is None:
-        raise NotFound(_l("Không tìm thấy."))
-    return obj
-
-
 def get_member(session: Session, school: School, user_id: int, roles: tuple[str, ...] | None = None) -> User:
     """A user holding a role in this school (any role unless `roles` narrows it)."""
     stmt = select(User).join(Membership).where(User.id == user_id, Membership.school_id == school.id)
@@ -302,19 +294,6 @@ def courses_of_class(session: Session, class_id: int) -> list[Course]:
 
     courses = session.scalars(select(Course).where(Course.class_id == class_id)).all()
     return sorted(courses, key=lambda c: collation_key(c.subject.name))
-
-
-def enrollment_of(session: Session, student: Student, year: SchoolYear | None) -> Enrollment | None:
-    if year is None:
-        return None
-    return session.scalars(select(Enrollment).where(Enrollment.student_id == student.id,
-                                                    Enrollment.school_year_id == year.id)).first()
-
-
-def children_of(session: Session, parent: User) -> list[Guardianship]:
-    """Every child of a parent, in every school."""
-    return list(session.scalars(select(Guardianship).join(Student).where(Guardianship.guardian_id == parent.id)
-                                .order_by(Student.sort_name)))
 
 
 def get_child(session: Session, parent: User, student_id: int) -> Guardianship:

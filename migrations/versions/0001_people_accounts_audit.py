@@ -1,7 +1,7 @@
 """people, accounts, sessions and audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 12:41:46.008079
 
 """

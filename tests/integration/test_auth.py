@@ -1,13 +1,11 @@
 from lms.auth.models import User
-from lms.people.models import School, SchoolYear
-from lms.auth.models import User
-from lms.people.models import School, SchoolYear
+from lms.people.models import School
 from datetime import timedelta
 
 import time_machine
 from sqlalchemy import func, select
 
-from lms.auth.models import User, UserSession
+from lms.auth.models import UserSession
 from lms.core.models import AuditLog
 from lms.core.timeutil import utcnow
 from tests.conftest import PASSWORD

@@ -1,12 +1,10 @@
 from lms.auth.models import User
 from lms.people.models import School, SchoolYear
-from lms.auth.models import User
-from lms.people.models import School, SchoolYear
 import re
 
 from sqlalchemy import func, select
 
-from lms.people.models import Course, SchoolClass, SchoolYear, Subject
+from lms.people.models import Course, SchoolClass, Subject
 
 
 def form_errors(response) -> str:

@@ -3,7 +3,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lms.core.text import fold, name_sort_key, name_sort_string, nfc, split_name
+from lms.core.text import fold, name_sort_key, name_sort_string, nfc
 
 
 def test_nfc_joins_decomposed_vietnamese_and_collapses_spaces():
@@ -25,10 +25,6 @@ def test_roster_order_is_by_given_name_then_family_name():
     # An (Lê before Nguyễn) < Anh < Ánh (tone after plain) < Ăn < Ân < Bình < Diệp < Dũng < Đạt
     assert ordered == ["Lê Văn An", "Nguyễn Thị An", "Nguyễn Văn Anh", "Phạm Thị Ánh", "Hoàng Văn Ăn",
                        "Đỗ Minh Ân", "Trần Văn Bình", "Bùi Thị Diệp", "Vũ Đức Dũng", "Ngô Văn Đạt"]
-
-
-def test_split_name():
-    assert split_name("Nguyễn Văn An") == ("Nguyễn Văn", "An")
 
 
 VI_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
