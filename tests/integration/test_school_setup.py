@@ -1,3 +1,4 @@
+import pytest
 from lms.auth.models import User
 from lms.people.models import School, SchoolYear
 import re
@@ -86,12 +87,14 @@ def test_programme_subjects_are_added_once(world, client, dbs):
     assert "Khoa học tự nhiên" in page and "K8: 52" in page  # Công nghệ has 52 periods in grade 8
 
 
-def test_subject_periods_edit_and_primary_rule(world, client, dbs):
-    client.login("admin.a")
+def subject_id(dbs, school_id: int, code: str) -> int:
     with dbs() as s:
-        tech = s.scalars(select(Subject).where(Subject.school_id == world.a.school.id,
-                                               Subject.code == "cong_nghe")).one()
-        tech_id = tech.id
+        return s.scalars(select(Subject.id).where(Subject.school_id == school_id, Subject.code == code)).one()
+
+
+def test_subject_periods_edit(world, client, dbs):
+    client.login("admin.a")
+    tech_id = subject_id(dbs, world.a.school.id, "cong_nghe")
     response = client.post(f"/school/subjects/{tech_id}", {"name": "Công nghệ", "assessment": "score",
                                                            "periods_6": "35", "periods_7": "35", "periods_8": "70",
                                                            "periods_9": ""})
@@ -99,14 +102,31 @@ def test_subject_periods_edit_and_primary_rule(world, client, dbs):
     with dbs() as s:
         tech = s.get(Subject, tech_id)
         assert tech.periods_for(8) == 70 and tech.periods_for(9) is None
+    bad = client.post(f"/school/subjects/{tech_id}", {"name": "Công nghệ", "assessment": "score",
+                                                     "periods_6": "0"})
+    assert "Từ 1 đến 1000 tiết" in form_errors(bad)
+
+
+def test_primary_subjects_are_assessed_by_comment(world, dbs):
+    from lms.core.errors import ValidationError
+    from lms.people import services
+    from lms.people.models import School
+
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        admin = s.get(User, world.a.admin.id)
+        services.update_school(s, admin, school, services.SchoolDetails(name=school.name, levels=["TH", "THCS"]))
+        assert services.add_programme_subjects(s, admin, school) == 11
+        vietnamese = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.level == "TH",
+                                                     Subject.code == "tieng_viet")).one()
+        with pytest.raises(ValidationError) as err:
+            services.update_subject(s, admin, school, vietnamese, name="Tiếng Việt", assessment="score", periods={})
+        assert "Thông tư 27" in str(err.value.message)
 
 
 def test_courses_need_a_subject_taught_in_the_grade(world, client, dbs):
     client.login("admin.a")
-    with dbs() as s:
-        tech = s.scalars(select(Subject).where(Subject.school_id == world.a.school.id,
-                                               Subject.code == "ngu_van")).one()
-        tech_id = tech.id
+    tech_id = subject_id(dbs, world.a.school.id, "ngu_van")
     ok = client.post("/school/courses", {"class_id": world.a.school_class.id, "subject_id": tech_id,
                                          "teacher_id": world.a.teacher.id})
     assert ok.status_code == 302

@@ -27,3 +27,19 @@ def test_placeholders_survive_translation():
     for m in catalogue:
         if m.id and m.string:
             assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(re.findall(r"%\(\w+\)s", m.string)), m.id
+
+
+def test_service_messages_render_outside_a_request():
+    """CLI commands and background jobs render services' messages without a request."""
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.core.errors import ValidationError
+    from lms.auth.passwords import check_policy
+
+    import pytest
+
+    app = create_app(TestConfig)
+    with app.app_context(), pytest.raises(ValidationError) as err:
+        check_policy("ngắn")
+    with app.app_context():
+        assert str(err.value.message) == "Mật khẩu cần ít nhất 8 ký tự."
