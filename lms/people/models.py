@@ -158,7 +158,7 @@ class SchoolClass(Base):
                                                             index=True)
 
     school_year = relationship(SchoolYear)
-    homeroom_teacher = relationship("User")
+    homeroom_teacher = relationship("User", lazy="joined")
 
 
 class Subject(Base):

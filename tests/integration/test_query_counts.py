@@ -1,0 +1,56 @@
+"""List pages run the same number of queries whatever the number of rows (no N+1)."""
+import io
+
+from sqlalchemy import event
+
+from lms.extensions import db
+from tests.factories import csv_bytes
+
+PAGES = ["/school/students", "/school/staff", "/school/parents", "/school/classes", "/school/courses",
+         "/school/subjects", "/"]
+
+
+def query_counts(app, client) -> dict[str, int]:
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    for url in PAGES:
+        seen = []
+        listener = lambda *args, seen=seen, **kw: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200, url
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        counts[url] = len(seen)
+    return counts
+
+
+def test_list_pages_do_not_grow_with_rows(world, client, app):
+    """3 → 43 students, 3 → 23 staff, 3 → 43 parents, 1 → 5 classes, 1 → 60 courses."""
+    client.login("admin.a")
+    small = query_counts(app, client)
+    for n in range(4):
+        client.post("/school/classes", {"grade": "7", "name": f"7A{n + 1}", "homeroom_teacher_id": world.a.teacher.id})
+    rows = [[f"HSX{i:03d}", f"Học Sinh {i}", "01/01/2014", "Nữ", "6A1", "", f"Phụ Huynh {i}", "Mẹ",
+             f"09880{i:05d}", ""] for i in range(40)]
+    preview = client.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows)), "hs.csv")},
+                          content_type="multipart/form-data")
+    import re
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    client.post("/school/import/students/confirm", {"token": token})
+    staff = [[f"Giáo Viên Số {i}", "", f"gvso{i}@example.com", "", "Giáo viên"] for i in range(20)]
+    preview = client.post("/school/import/staff", {"file": (io.BytesIO(csv_bytes(
+        staff, headers=["Họ và tên", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò"])), "gv.csv")},
+        content_type="multipart/form-data")
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    client.post("/school/import/staff/confirm", {"token": token})
+    with app.app_context():
+        from sqlalchemy import select
+
+        from lms.people.models import SchoolClass
+        class_ids = list(db.session.scalars(select(SchoolClass.id).where(SchoolClass.school_id == world.a.school.id)))
+    for class_id in class_ids:
+        client.post(f"/school/classes/{class_id}/courses")  # 12 courses per class
+    large = query_counts(app, client)
+    assert large == small
