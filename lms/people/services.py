@@ -321,3 +321,108 @@ def set_consent(session: Session, parent: User, guardianship: Guardianship, cons
                  actor_id=parent.id, school_id=guardianship.student.school_id, subject_type="student",
                  subject_id=guardianship.student_id)
     session.flush()
+
+
+# ---------------------------------------------------------------- lists shown by the pages
+# Queries that return a Select are paginated by the caller; the others are small, bounded lists.
+
+def teachers_of(session: Session, school: School) -> list[User]:
+    return list(session.scalars(select(User).join(Membership).where(
+        Membership.school_id == school.id, Membership.role == Role.TEACHER).order_by(User.sort_name).distinct()))
+
+
+def years_of(session: Session, school: School) -> list[SchoolYear]:
+    return list(session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
+                                .order_by(SchoolYear.start_date.desc())))
+
+
+def classes_of_year(session: Session, year: SchoolYear | None) -> list[SchoolClass]:
+    if year is None:
+        return []
+    return list(session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+                                .order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def subjects_of(session: Session, school: School) -> list[Subject]:
+    """By level, compulsory before elective, then in Vietnamese dictionary order."""
+    from lms.core.text import collation_key
+
+    levels = [lv.value for lv in Level]
+    rows = session.scalars(select(Subject).where(Subject.school_id == school.id))
+    return sorted(rows, key=lambda s: (levels.index(s.level), s.elective, collation_key(s.name)))
+
+
+def courses_query(school: School, year: SchoolYear | None, class_id: int | None = None):
+    stmt = (select(Course).join(SchoolClass).join(Subject)
+            .where(Course.school_id == school.id, SchoolClass.school_year_id == (year.id if year else 0))
+            .order_by(SchoolClass.grade, SchoolClass.name, Subject.name))
+    return stmt.where(Course.class_id == class_id) if class_id else stmt
+
+
+def students_query(school: School, year: SchoolYear | None, *, q: str = "", class_id: int | None = None):
+    """Students of the school, by class then roster order; `q` matches name or code without accents."""
+    from lms.core.text import fold
+
+    year_id = year.id if year else 0
+    stmt = (select(Student).outerjoin(
+        Enrollment, (Enrollment.student_id == Student.id) & (Enrollment.school_year_id == year_id))
+        .outerjoin(SchoolClass, SchoolClass.id == Enrollment.class_id).where(Student.school_id == school.id))
+    if class_id:
+        stmt = stmt.where(SchoolClass.id == class_id)
+    if q:
+        stmt = stmt.where(Student.search_text.contains(fold(q), autoescape=True))
+    return stmt.order_by(SchoolClass.grade, SchoolClass.name, Student.sort_name)
+
+
+def classes_of_students(session: Session, year: SchoolYear | None, student_ids: list[int]) -> dict[int, SchoolClass]:
+    if year is None or not student_ids:
+        return {}
+    return {e.student_id: e.school_class for e in session.scalars(select(Enrollment).where(
+        Enrollment.school_year_id == year.id, Enrollment.student_id.in_(student_ids)))}
+
+
+def current_enrollment(session: Session, student: Student) -> Enrollment | None:
+    return session.scalars(select(Enrollment).join(SchoolYear).where(
+        Enrollment.student_id == student.id, SchoolYear.is_current.is_(True))).first()
+
+
+def student_history(session: Session, student: Student) -> list[Enrollment]:
+    return list(session.scalars(select(Enrollment).join(SchoolYear).where(Enrollment.student_id == student.id)
+                                .order_by(SchoolYear.start_date.desc())))
+
+
+def guardians_of(session: Session, student: Student, *, except_user: User | None = None) -> list[Guardianship]:
+    stmt = select(Guardianship).where(Guardianship.student_id == student.id)
+    if except_user is not None:
+        stmt = stmt.where(Guardianship.guardian_id != except_user.id)
+    return list(session.scalars(stmt))
+
+
+STAFF_ROLE_VALUES = [Role.ADMIN.value, Role.TEACHER.value, Role.ACCOUNTANT.value]
+
+
+def staff_query(school: School):
+    return (select(User).join(Membership).where(Membership.school_id == school.id,
+                                                 Membership.role.in_(STAFF_ROLE_VALUES))
+            .order_by(User.sort_name).distinct())
+
+
+def roles_of(session: Session, school: School, user_ids: list[int]) -> dict[int, list[str]]:
+    roles: dict[int, list[str]] = {}
+    for uid, role in session.execute(select(Membership.user_id, Membership.role).where(
+            Membership.school_id == school.id, Membership.user_id.in_(user_ids or [0]))):
+        roles.setdefault(uid, []).append(role)
+    return roles
+
+
+def parents_query(school: School):
+    return (select(User).join(Membership).where(Membership.school_id == school.id, Membership.role == Role.PARENT)
+            .order_by(User.sort_name))
+
+
+def children_in_school(session: Session, school: School, parent_ids: list[int]) -> dict[int, list[Guardianship]]:
+    links: dict[int, list[Guardianship]] = {}
+    for g in session.scalars(select(Guardianship).join(Student).where(
+            Student.school_id == school.id, Guardianship.guardian_id.in_(parent_ids or [0]))):
+        links.setdefault(g.guardian_id, []).append(g)
+    return links

@@ -7,7 +7,6 @@ import uuid
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms.auth import services as auth_services
 from lms.auth.models import User
@@ -16,15 +15,13 @@ from lms.core.errors import DomainError
 from lms.core.mail import send_mail
 from lms.core.security import client_ip
 from lms.core.tenancy import ctx, role_required, school_scoped
-from lms.core.text import collation_key, fold
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people import imports, permissions, services
 from lms.people.banks import bank_by_bin, banks
 from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm, ImportForm,
                               SchoolForm, SchoolYearForm, StaffForm, SubjectForm, periods_field)
-from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role,
-                               SchoolClass, SchoolYear, Student, Subject)
+from lms.people.models import (LEVEL_GRADES, Course, Level, SchoolClass, SchoolYear, Student, Subject)
 
 bp = Blueprint("people", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -40,9 +37,7 @@ def _form_errors(form, exc: DomainError) -> None:
 
 
 def _teacher_choices(school) -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(User).join(Membership).where(
-        Membership.school_id == school.id, Membership.role == Role.TEACHER).order_by(User.sort_name).distinct())
-    return [(0, _("— Chưa phân công —"))] + [(u.id, u.full_name) for u in rows]
+    return [(0, _("— Chưa phân công —"))] + [(u.id, u.full_name) for u in services.teachers_of(db.session, school)]
 
 
 def _year():
@@ -97,9 +92,8 @@ def years():
             db.session.commit()
             flash(_("Đã tạo năm học %(name)s.", name=form.name.data), "success")
             return redirect(url_for("people.years"))
-    rows = db.session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
-                              .order_by(SchoolYear.start_date.desc())).all()
-    return render_template("people/years.html", form=form, years=rows, action=ActionForm())
+    return render_template("people/years.html", form=form, years=services.years_of(db.session, school),
+                           action=ActionForm())
 
 
 @bp.route("/school/years/<int:year_id>/current", methods=["POST"])
@@ -142,8 +136,7 @@ def classes():
             db.session.commit()
             flash(_("Đã thêm lớp %(name)s.", name=form.name.data), "success")
             return redirect(url_for("people.classes"))
-    rows = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
-                              .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    rows = services.classes_of_year(db.session, year)
     sizes = services.class_sizes(db.session, [c.id for c in rows])
     return render_template("people/classes.html", form=form, classes=rows, sizes=sizes, year=year)
 
@@ -194,10 +187,7 @@ def class_add_courses(class_id: int):
 @role_required("admin")
 def subjects():
     school = ctx().school
-    rows = db.session.scalars(select(Subject).where(Subject.school_id == school.id)).all()
-    levels = ["TH", "THCS", "THPT"]
-    rows = sorted(rows, key=lambda s: (levels.index(s.level), s.elective, collation_key(s.name)))
-    return render_template("people/subjects.html", subjects=rows, school=school, action=ActionForm(),
+    return render_template("people/subjects.html", subjects=services.subjects_of(db.session, school), school=school, action=ActionForm(),
                            LEVEL_GRADES=LEVEL_GRADES)
 
 
@@ -249,11 +239,8 @@ def subject_edit(subject_id: int):
 
 def _course_form(school, year, obj=None) -> CourseForm:
     form = CourseForm(obj=obj)
-    form.class_id.choices = [(c.id, c.name) for c in db.session.scalars(
-        select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
-        .order_by(SchoolClass.grade, SchoolClass.name))]
-    form.subject_id.choices = [(s.id, f"{s.name} ({s.level})") for s in db.session.scalars(
-        select(Subject).where(Subject.school_id == school.id).order_by(Subject.level, Subject.name))]
+    form.class_id.choices = [(c.id, c.name) for c in services.classes_of_year(db.session, year)]
+    form.subject_id.choices = [(s.id, f"{s.name} ({s.level})") for s in services.subjects_of(db.session, school)]
     form.teacher_id.choices = _teacher_choices(school)
     if obj is not None and request.method == "GET":
         form.teacher_id.data = obj.teacher_id or 0
@@ -279,12 +266,7 @@ def courses():
             flash(_("Đã thêm lớp học phần."), "success")
             return redirect(url_for("people.courses", class_id=form.class_id.data))
     class_filter = request.args.get("class_id", type=int)
-    stmt = (select(Course).join(SchoolClass).join(Subject)
-            .where(Course.school_id == school.id, SchoolClass.school_year_id == (year.id if year else 0))
-            .order_by(SchoolClass.grade, SchoolClass.name, Subject.name))
-    if class_filter:
-        stmt = stmt.where(Course.class_id == class_filter)
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE, error_out=False)
     return render_template("people/courses.html", form=form, page=page, class_filter=class_filter)
 
 
@@ -324,20 +306,10 @@ def students():
     school, year = ctx().school, _year()
     q = request.args.get("q", "").strip()
     class_id = request.args.get("class_id", type=int)
-    year_id = year.id if year else 0
-    stmt = (select(Student).outerjoin(
-        Enrollment, (Enrollment.student_id == Student.id) & (Enrollment.school_year_id == year_id))
-        .outerjoin(SchoolClass, SchoolClass.id == Enrollment.class_id).where(Student.school_id == school.id))
-    if class_id:
-        stmt = stmt.where(SchoolClass.id == class_id)
-    if q:
-        stmt = stmt.where(Student.search_text.contains(fold(q), autoescape=True))
-    stmt = stmt.order_by(SchoolClass.grade, SchoolClass.name, Student.sort_name)
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    class_of = {e.student_id: e.school_class for e in db.session.scalars(select(Enrollment).where(
-        Enrollment.school_year_id == year_id, Enrollment.student_id.in_([s.id for s in page.items] or [0])))}
-    class_rows = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year_id)
-                                    .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    page = db.paginate(services.students_query(school, year, q=q, class_id=class_id), per_page=PAGE_SIZE,
+                       error_out=False)
+    class_of = services.classes_of_students(db.session, year, [s.id for s in page.items])
+    class_rows = services.classes_of_year(db.session, year)
     return render_template("people/students.html", page=page, q=q, class_id=class_id, classes=class_rows,
                            class_of=class_of)
 
@@ -352,11 +324,9 @@ def student_detail(student_id: int):
     audit.record(db.session, audit.Action.VIEW_STUDENT, actor_id=current_user.id, school_id=ctx().school.id,
                  subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
     db.session.commit()
-    enrollments = db.session.scalars(select(Enrollment).join(SchoolYear).where(Enrollment.student_id == student.id)
-                                     .order_by(SchoolYear.start_date.desc())).all()
-    guardians = db.session.scalars(select(Guardianship).where(Guardianship.student_id == student.id)).all()
-    return render_template("people/student_detail.html", student=student, enrollments=enrollments,
-                           guardians=guardians, action=ActionForm())
+    return render_template("people/student_detail.html", student=student,
+                           enrollments=services.student_history(db.session, student),
+                           guardians=services.guardians_of(db.session, student), action=ActionForm())
 
 
 # ---------------------------------------------------------------- staff and accounts
@@ -378,14 +348,8 @@ def staff():
             db.session.commit()
             flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data), "success")
             return redirect(url_for("people.staff"))
-    stmt = (select(User).join(Membership).where(Membership.school_id == school.id,
-                                                 Membership.role.in_(["admin", "teacher", "accountant"]))
-            .order_by(User.sort_name).distinct())
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    roles: dict[int, list[str]] = {}
-    for uid, role in db.session.execute(select(Membership.user_id, Membership.role).where(
-            Membership.school_id == school.id, Membership.user_id.in_([u.id for u in page.items] or [0]))):
-        roles.setdefault(uid, []).append(role)
+    page = db.paginate(services.staff_query(school), per_page=PAGE_SIZE, error_out=False)
+    roles = services.roles_of(db.session, school, [u.id for u in page.items])
     return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm())
 
 
@@ -394,13 +358,8 @@ def staff():
 @role_required("admin")
 def parents():
     school = ctx().school
-    stmt = (select(User).join(Membership).where(Membership.school_id == school.id, Membership.role == Role.PARENT)
-            .order_by(User.sort_name))
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    links: dict[int, list[Guardianship]] = {}
-    for g in db.session.scalars(select(Guardianship).join(Student).where(
-            Student.school_id == school.id, Guardianship.guardian_id.in_([u.id for u in page.items] or [0]))):
-        links.setdefault(g.guardian_id, []).append(g)
+    page = db.paginate(services.parents_query(school), per_page=PAGE_SIZE, error_out=False)
+    links = services.children_in_school(db.session, school, [u.id for u in page.items])
     return render_template("people/parents.html", page=page, links=links, action=ActionForm())
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from lms.core.forms import Form
-from sqlalchemy import select
 from wtforms import BooleanField
 
 from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
@@ -13,7 +12,7 @@ from lms.home.services import role_counts
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services
-from lms.people.models import Enrollment, Guardianship, School, SchoolClass, SchoolYear
+from lms.people.models import School
 
 bp = Blueprint("family", __name__, template_folder="templates")
 
@@ -29,14 +28,12 @@ class ConsentForm(Form):
 def child(student_id: int):
     link = services.get_child(db.session, current_user, student_id)
     student = link.student
-    enrollment = db.session.scalars(select(Enrollment).join(SchoolYear).where(
-        Enrollment.student_id == student.id, SchoolYear.is_current.is_(True))).first()
+    enrollment = services.current_enrollment(db.session, student)
     courses = []
     if enrollment is not None:
         courses = services.courses_of_class(db.session, enrollment.class_id)
     school = db.session.get(School, student.school_id)
-    others = db.session.scalars(select(Guardianship).where(Guardianship.student_id == student.id,
-                                                           Guardianship.guardian_id != current_user.id)).all()
+    others = services.guardians_of(db.session, student, except_user=current_user)
     return render_template("family/child.html", link=link, student=student, school=school, enrollment=enrollment,
                            courses=courses, others=others, form=ConsentForm(consent=link.consent),
                            notice_version=services.CONSENT_NOTICE_VERSION)
@@ -64,8 +61,7 @@ def department_school(school_id: int):
         abort(404)
     school = db.session.get(School, school_id)
     year = services.current_year(db.session, school)
-    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
-                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    classes = services.classes_of_year(db.session, year)
     sizes = services.class_sizes(db.session, [c.id for c in classes])
     return render_template("family/department_school.html", school=school, year=year, classes=classes, sizes=sizes,
                            counts=role_counts(db.session, [school.id])[school.id])
