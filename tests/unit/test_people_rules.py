@@ -69,7 +69,7 @@ def test_relative_next_is_kept():
 
 
 DOMAIN_FILES = ("services.py", "tt22.py", "tt27.py", "vietqr.py", "words.py", "reference.py", "statistics.py",
-                "states.py", "passwords.py", "imports.py", "tables.py", "programme.py", "demo.py")
+                "states.py", "scores.py", "passwords.py", "imports.py", "tables.py", "programme.py", "demo.py")
 
 
 def test_services_and_rule_modules_do_not_import_flask():
