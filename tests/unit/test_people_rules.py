@@ -68,7 +68,7 @@ def test_relative_next_is_kept():
     assert safe_next("/school/classes?x=1") == "/school/classes?x=1"
 
 
-DOMAIN_FILES = ("services.py", "vnpay.py", "momo.py", "payos.py", "casso.py", "tt22.py", "tt27.py", "vietqr.py", "words.py", "reference.py", "statistics.py",
+DOMAIN_FILES = ("services.py", "gift.py", "aiken.py", "vnpay.py", "momo.py", "payos.py", "casso.py", "tt22.py", "tt27.py", "vietqr.py", "words.py", "reference.py", "statistics.py",
                 "states.py", "scores.py", "passwords.py", "imports.py", "tables.py", "programme.py", "demo.py")
 
 
