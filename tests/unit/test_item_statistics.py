@@ -8,14 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lms.exams.statistics import item_statistics
-from tests.unit.vectors import ROOT
+from tests.unit.vectors import path_of
 
 
 def sample():
-    path = ROOT.parent / "shared" / "vectors" / "item_stats_input.csv"
-    if not path.exists():
-        pytest.skip("item_stats_input.csv not found")
-    rows = list(csv.reader(path.open()))
+    rows = list(csv.reader(path_of("item_stats_input.csv").open()))
     max_marks = [float(v) for v in rows[1][1:]]
     marks = [[float(v) for v in row[1:]] for row in rows[2:] if row]
     return marks, max_marks
