@@ -9,14 +9,9 @@ from hypothesis import strategies as st
 from lms.billing import reference, words
 from lms.billing.reference import extract_references, is_valid_reference, make_reference
 from lms.billing.vietqr import InvalidPayload, build_payload, crc16, parse_payload
-from tests.unit.vectors import load
+from tests.unit.vectors import by_category
 
-CATEGORIES = load("payments_public.json")["categories"]
-
-
-def vectors(category):
-    items = CATEGORIES[category]["vectors"]
-    return pytest.mark.parametrize("vector", items, ids=[v["id"] for v in items])
+vectors = by_category("payments_public.json")
 
 
 @vectors("vietqr.crc16")

@@ -2,19 +2,13 @@
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms.billing.channels import casso, momo, payos, vnpay
-from tests.unit.vectors import load
+from tests.unit.vectors import by_category
 
-CATEGORIES = load("payments_public.json")["categories"]
-
-
-def vectors(category):
-    items = CATEGORIES[category]["vectors"]
-    return pytest.mark.parametrize("vector", items, ids=[v["id"] for v in items])
+vectors = by_category("payments_public.json")
 
 
 @vectors("vnpay.sign")

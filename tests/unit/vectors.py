@@ -17,3 +17,16 @@ def path_of(name: str) -> pathlib.Path:
 
 def load(name: str) -> dict:
     return json.loads(path_of(name).read_text(encoding="utf-8"))
+
+
+def by_category(file: str):
+    """A decorator factory: `@vectors("vnpay.sign")` parametrises a test with that category's vectors."""
+    import pytest
+
+    categories = load(file)["categories"]
+
+    def vectors(category: str):
+        items = categories[category]["vectors"]
+        return pytest.mark.parametrize("vector", items, ids=[v["id"] for v in items])
+
+    return vectors

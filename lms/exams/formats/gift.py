@@ -80,15 +80,21 @@ def _cut(text: str, markers: str, line: int, *, allow_leading: bool) -> list[tup
     return parts
 
 
+def _answer(content: str, line: int) -> tuple[float | None, str, str | None]:
+    """(weight, text, feedback) of one choice or short answer; an empty text is an error."""
+    weight, rest = _weight(content, line)
+    text, feedback = _split_feedback(rest)
+    value = _part(text)
+    if not value:
+        raise FormatError(line, "có một đáp án để trống")
+    return weight, value, feedback
+
+
 def _choice(answer_text: str, line: int) -> tuple[str, list[ImportedAnswer]]:
     qtype = "single_choice" if "=" in answer_text else "multiple_choice"
     answers = []
     for marker, content in _cut(answer_text, "~=", line, allow_leading=False):
-        weight, rest = _weight(content, line)
-        text, feedback = _split_feedback(rest)
-        value = _part(text)
-        if not value:
-            raise FormatError(line, "có một đáp án để trống")
+        weight, value, feedback = _answer(content, line)
         fraction = weight if weight is not None else (1.0 if marker == "=" else 0.0)
         answers.append(ImportedAnswer(value, fraction, _optional(feedback)))
     if len(answers) < 2:
@@ -104,11 +110,7 @@ def _choice(answer_text: str, line: int) -> tuple[str, list[ImportedAnswer]]:
 def _short_answer(answer_text: str, line: int) -> list[ImportedAnswer]:
     answers = []
     for _marker, content in _cut(answer_text, "=", line, allow_leading=True):
-        weight, rest = _weight(content, line)
-        text, feedback = _split_feedback(rest)
-        value = _part(text)
-        if not value:
-            raise FormatError(line, "có một đáp án để trống")
+        weight, value, feedback = _answer(content, line)
         answers.append(ImportedAnswer(value, 1.0 if weight is None else weight, _optional(feedback)))
     if not answers:
         raise FormatError(line, "câu trả lời ngắn cần ít nhất một đáp án")
