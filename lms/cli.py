@@ -55,12 +55,19 @@ def register_cli(app: Flask) -> None:
         from lms.people import services
         from lms.people.models import Role, School
 
-        school = School(code=code, name=name, levels="THCS")
-        db.session.add(school)
-        db.session.flush()
-        admin = create_user(db.session, None, username=admin_username, full_name=admin_name, email=admin_email)
-        services.update_school(db.session, admin, school, services.SchoolDetails(name=name, levels=levels.split(",")))
-        services.grant_role(db.session, admin, school, Role.ADMIN)
+        from lms.core.errors import DomainError
+
+        school = School(code=code, name=name, levels=levels)
+        try:
+            db.session.add(school)
+            db.session.flush()
+            admin = create_user(db.session, None, username=admin_username, full_name=admin_name, email=admin_email)
+            services.update_school(db.session, admin, school,
+                                   services.SchoolDetails(name=name, levels=[v.strip() for v in levels.split(",")]))
+            services.grant_role(db.session, admin, school, Role.ADMIN)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
         token = issue_reset_token(db.session, current_app.extensions["lms_auth"], None, admin)
         db.session.commit()
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):

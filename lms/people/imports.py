@@ -83,6 +83,7 @@ class ImportPlan:
     issues: list[Issue]
     unknown_headers: list[str]
     apply_steps: list = field(default_factory=list)
+    known: "_Known | None" = None  # what planning read in bulk, reused by apply
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,62 @@ class _ParentRef:
     line: int
 
 
+@dataclass
+class _Known:
+    """Everything the import needs from the database, read once per file rather than once per row."""
+
+    students: dict[str, Student]
+    enrollments: dict[int, Enrollment]
+    users_by_phone: dict[str, User]
+    users_by_email: dict[str, User]
+    usernames: set[str]
+    links: dict[tuple[int, int], Guardianship]
+    roles: set[tuple[int, str]]
+
+
+def _quiet(normalize, raw):
+    try:
+        return normalize(raw)
+    except ValidationError:
+        return None
+
+
+def _chunks(values: list, size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _read_known(session: Session, school: School, year: SchoolYear, found: dict[str, int], rows: list) -> _Known:
+    def column(key: str) -> list[str]:
+        if key not in found:
+            return []
+        return [cell_text(cells[found[key]]) for _line, cells in rows if found[key] < len(cells)]
+
+    codes = sorted({c.upper().replace(" ", "") for c in column("student_code") if c})
+    phones = sorted({p for p in (_quiet(normalize_phone, v) for v in column("parent_phone")) if p})
+    emails = sorted({e for e in (_quiet(normalize_email, v) for v in column("parent_email")) if e})
+    students, by_phone, by_email, usernames = {}, {}, {}, set()
+    for chunk in _chunks(codes):
+        students.update((st.student_code, st) for st in session.scalars(
+            select(Student).where(Student.school_id == school.id, Student.student_code.in_(chunk))))
+    for chunk in _chunks(phones):
+        by_phone.update((u.phone, u) for u in session.scalars(select(User).where(User.phone.in_(chunk))))
+    for chunk in _chunks(emails):
+        by_email.update((u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk))))
+    for chunk in _chunks(sorted({c.lower() for c in codes} | set(phones) | set(emails))):
+        usernames.update(session.scalars(select(User.username).where(User.username.in_(chunk))))
+    student_ids = [st.id for st in students.values()]
+    enrollments, links = {}, {}
+    for chunk in _chunks(student_ids):
+        enrollments.update((e.student_id, e) for e in session.scalars(
+            select(Enrollment).where(Enrollment.school_year_id == year.id, Enrollment.student_id.in_(chunk))))
+        links.update(((g.guardian_id, g.student_id), g) for g in session.scalars(
+            select(Guardianship).where(Guardianship.student_id.in_(chunk))))
+    roles = set(session.execute(select(Membership.user_id, Membership.role).where(
+        Membership.school_id == school.id, Membership.role.in_([Role.STUDENT.value, Role.PARENT.value]))).tuples())
+    return _Known(students, enrollments, by_phone, by_email, usernames, links, roles)
+
+
 def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
                         max_rows: int) -> ImportPlan:
     cols = STUDENT_COLUMNS
@@ -138,13 +195,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         return plan
 
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
-    codes = [cell_text(cells[found["student_code"]]).upper() for _line, cells in rows
-             if found["student_code"] < len(cells)]
-    existing = {s.student_code: s for s in session.scalars(
-        select(Student).where(Student.school_id == school.id, Student.student_code.in_(codes or [""])))}
-    enrollments = {e.student_id: e for e in session.scalars(
-        select(Enrollment).where(Enrollment.school_year_id == year.id,
-                                 Enrollment.student_id.in_([s.id for s in existing.values()] or [0])))}
+    known = plan.known = _read_known(session, school, year, found, rows)
+    existing, enrollments = known.students, known.enrollments
     seen_students: dict[str, tuple[int, dict[str, str]]] = {}
     parents_in_file: dict[str, _ParentRef] = {}
     usernames_in_file: dict[str, int] = {}
@@ -234,7 +286,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             if relation is None:
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
-                parent = _resolve_parent(session, p_name, p_phone, p_email, line, parents_in_file, bad)
+                parent = _resolve_parent(known, p_name, p_phone, p_email, line, parents_in_file, bad)
 
         if row_issues:
             row.action = "error"
@@ -244,8 +296,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         student = existing.get(code)
         if student is None:
             username = code.lower()
-            if username not in usernames_in_file and session.scalar(
-                    select(func.count()).select_from(User).where(User.username == username)):
+            if username not in usernames_in_file and username in known.usernames:
                 plan.issues.append(Issue(line, _header_label("student_code", cols),
                                          _("Mã %(c)s đã được dùng làm tên đăng nhập của người khác.", c=code)))
                 row.action = "error"
@@ -268,9 +319,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             row.changes = changes
             row.action = "update" if changes else "unchanged"
         if parent is not None:
-            if parent.user is None or student is None or not session.scalar(
-                    select(func.count()).select_from(Guardianship).where(Guardianship.guardian_id == parent.user.id,
-                                                                        Guardianship.student_id == student.id)):
+            if parent.user is None or student is None or (parent.user.id, student.id) not in known.links:
                 if row.action == "unchanged":
                     row.action = "update"
                 row.changes.append(_("thêm phụ huynh"))
@@ -278,7 +327,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     return plan
 
 
-def _resolve_parent(session: Session, name: str, phone: str | None, email: str | None, line: int,
+def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | None, line: int,
                     in_file: dict[str, _ParentRef], bad) -> _ParentRef | None:
     keys = [k for k in (phone and f"p:{phone}", email and f"e:{email}") if k]
     ref = next((in_file[k] for k in keys if k in in_file), None)
@@ -289,8 +338,8 @@ def _resolve_parent(session: Session, name: str, phone: str | None, email: str |
             return None
         ref.phone, ref.email = ref.phone or phone, ref.email or email
     else:
-        by_phone = session.scalars(select(User).where(User.phone == phone)).first() if phone else None
-        by_email = session.scalars(select(User).where(User.email == email)).first() if email else None
+        by_phone = known.users_by_phone.get(phone) if phone else None
+        by_email = known.users_by_email.get(email) if email else None
         if by_phone and by_email and by_phone.id != by_email.id:
             bad("parent_email", _("Số điện thoại và e-mail thuộc về hai tài khoản khác nhau."))
             return None
@@ -301,7 +350,7 @@ def _resolve_parent(session: Session, name: str, phone: str | None, email: str |
             return None
         if user is None:
             username = phone or email
-            if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
+            if username in known.usernames:
                 bad("parent_phone", _("Tên đăng nhập “%(v)s” đã có người dùng.", v=username))
                 return None
         ref = _ParentRef(user, name, phone, email, line)
@@ -314,20 +363,25 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
     """Write a checked plan. Call only when plan.ok; the caller commits once."""
     if not plan.ok:
         raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
-    created = {}
+    known = plan.known
+    created: dict[str, Student] = {}
     parents_created: dict[int, User] = {}
+
+    def grant(user: User, role: Role) -> None:
+        if (user.id, role.value) not in known.roles:
+            session.add(Membership(user_id=user.id, school_id=school.id, role=role.value))
+            known.roles.add((user.id, role.value))
+
     for code, name, birth, gender, address, school_class, parent, relation in plan.apply_steps:
-        student = created.get(code) or session.scalars(
-            select(Student).where(Student.school_id == school.id, Student.student_code == code)).first()
+        student = created.get(code) or known.students.get(code)
         if student is None:
-            account = session.scalars(select(User).where(User.username == code.lower())).first() \
-                or create_user(session, None, username=code.lower(), full_name=name)
+            account = create_user(session, None, username=code.lower(), full_name=name)  # free: checked by the plan
             student = Student(school_id=school.id, student_code=code, full_name=name,
                               sort_name=name_sort_string(name), search_text=student_search_text(name, code),
                               birth_date=birth, gender=gender, address=address, user_id=account.id)
             session.add(student)
             session.flush()
-            grant_role(session, account, school, Role.STUDENT)
+            grant(account, Role.STUDENT)
         elif code not in created:
             student.full_name, student.sort_name = name, name_sort_string(name)
             student.search_text = student_search_text(name, code)
@@ -337,10 +391,11 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             if student.user is not None and student.user.full_name != name:
                 student.user.full_name, student.user.sort_name = name, name_sort_string(name)
         created[code] = student
-        enrollment = session.scalars(select(Enrollment).where(Enrollment.student_id == student.id,
-                                                              Enrollment.school_year_id == year.id)).first()
+        enrollment = known.enrollments.get(student.id)
         if enrollment is None:
-            session.add(Enrollment(student_id=student.id, class_id=school_class.id, school_year_id=year.id))
+            known.enrollments[student.id] = enrollment = Enrollment(student_id=student.id, class_id=school_class.id,
+                                                                   school_year_id=year.id)
+            session.add(enrollment)
         elif enrollment.class_id != school_class.id:
             enrollment.class_id = school_class.id
         if parent is not None:
@@ -352,14 +407,15 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             else:
                 user.phone = user.phone or parent.phone
                 user.email = user.email or parent.email
-            grant_role(session, user, school, Role.PARENT)
-            link = session.scalars(select(Guardianship).where(Guardianship.guardian_id == user.id,
-                                                              Guardianship.student_id == student.id)).first()
+            grant(user, Role.PARENT)
+            link = known.links.get((user.id, student.id))
             if link is None:
-                session.add(Guardianship(guardian_id=user.id, student_id=student.id, relation=relation))
+                known.links[(user.id, student.id)] = Guardianship(guardian_id=user.id, student_id=student.id,
+                                                                   relation=relation)
+                session.add(known.links[(user.id, student.id)])
             elif relation and link.relation != relation and relation != "Phụ huynh":
                 link.relation = relation
-        session.flush()
+    session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="students",
                  detail=f"create={plan.count('create')} update={plan.count('update')}")
     return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}

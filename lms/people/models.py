@@ -21,6 +21,10 @@ class Level(StrEnum):
 LEVEL_GRADES = {Level.PRIMARY: range(1, 6), Level.LOWER: range(6, 10), Level.UPPER: range(10, 13)}
 
 
+def level_of_grade(grade: int) -> Level:
+    return next(level for level, grades in LEVEL_GRADES.items() if grade in grades)
+
+
 
 
 class Role(StrEnum):

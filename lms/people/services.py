@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.text import nfc
+from lms.core.text import fold, nfc
 from lms.i18n import lazy_gettext as _l
 from lms.people.banks import bank_by_bin
-from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role,
-                               School, SchoolClass, SchoolYear, Student, Subject, SubjectGrade, Term)
+from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role, School,
+                               SchoolClass, SchoolYear, Student, Subject, SubjectGrade, Term, level_of_grade)
 from lms.people.programme import subjects_for_level
 
 
@@ -71,8 +71,6 @@ class SchoolDetails:
 
 
 def _ascii_upper_no_accents(value: str) -> str:
-    from lms.core.text import fold
-
     return re.sub(r"\s+", " ", fold(value).upper()).strip()
 
 
@@ -270,7 +268,7 @@ def save_course(session: Session, actor: User, school: School, *, school_class: 
 def add_missing_courses(session: Session, actor: User, school: School, school_class: SchoolClass) -> int:
     """One course per subject taught in the class's grade, not yet assigned to a teacher."""
     have = set(session.scalars(select(Course.subject_id).where(Course.class_id == school_class.id)))
-    level = school_class.grade and next(lv for lv, gs in LEVEL_GRADES.items() if school_class.grade in gs)
+    level = level_of_grade(school_class.grade)
     added = 0
     for subject in session.scalars(select(Subject).where(Subject.school_id == school.id,
                                                          Subject.level == level.value)):

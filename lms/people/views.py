@@ -398,7 +398,7 @@ def user_toggle_active(user_id: int):
         db.session.commit()
         flash(_("Đã mở khóa tài khoản %(u)s.", u=user.username) if user.active else
               _("Đã khóa tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
-    return redirect(request.referrer and url_for("people.staff") or url_for("home.index"))
+    return redirect(url_for("people.staff"))
 
 
 @bp.route("/school/users/<int:user_id>/sessions", methods=["POST"])

@@ -50,3 +50,17 @@ def test_demo_is_deterministic(app, tmp_path):
             return out
 
     assert names(tmp_path / "one.sqlite3") == names(tmp_path / "two.sqlite3")
+
+
+def test_create_school_cli_prints_a_one_time_link_and_refuses_bad_levels(app):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["create-school", "--code", "TH-X", "--name", "Trường Tiểu học Thử", "--levels", "TH",
+                             "--admin-username", "hieutruong.x", "--admin-name", "Phạm Văn Hiệu"])
+    assert ok.exit_code == 0 and "/reset?t=" in ok.output
+    bad = runner.invoke(args=["create-school", "--code", "TH-Y", "--name", "Trường Y", "--levels", "ABC",
+                              "--admin-username", "hieutruong.y", "--admin-name", "Lê Văn Y"])
+    assert bad.exit_code != 0 and "Chọn ít nhất một cấp học" in bad.output and "Traceback" not in bad.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(School).where(School.code == "TH-Y")) == 0
+        school = db.session.scalars(select(School).where(School.code == "TH-X")).one()
+        assert school.levels == "TH"

@@ -54,3 +54,38 @@ def test_list_pages_do_not_grow_with_rows(world, client, app):
         client.post(f"/school/classes/{class_id}/courses")  # 12 courses per class
     large = query_counts(app, client)
     assert large == small
+
+
+def test_student_import_reads_do_not_grow_with_rows(world, client, app):
+    """Planning and applying read the database in bulk: a 60-row file reads as often as a 10-row one."""
+    client.login("admin.a")
+    with app.app_context():
+        engine = db.engine
+
+    def reads_for(n: int, offset: int) -> tuple[int, int]:
+        rows = [[f"HSQ{offset + i:04d}", f"Học Sinh {i}", "01/01/2014", "Nam", "6A1", "", f"Phụ Huynh {offset + i}",
+                 "Mẹ", f"0977{offset + i:06d}", ""] for i in range(n)]
+        counts = []
+        for step in ("preview", "confirm"):
+            seen = []
+
+            def listener(conn, cursor, statement, *args, seen=seen):
+                if statement.lstrip().upper().startswith("SELECT"):
+                    seen.append(statement)
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                if step == "preview":
+                    response = client.post("/school/import/students",
+                                           {"file": (io.BytesIO(csv_bytes(rows)), "hs.csv")},
+                                           content_type="multipart/form-data")
+                    import re
+                    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"',
+                                      response.get_data(as_text=True)).group(1)
+                else:
+                    assert client.post("/school/import/students/confirm", {"token": token}).status_code == 302
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
+            counts.append(len(seen))
+        return tuple(counts)
+
+    assert reads_for(10, 0) == reads_for(60, 100)
