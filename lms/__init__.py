@@ -1,7 +1,7 @@
 """lms: online teaching, homework, exams, grade books and cashless fees for Vietnamese schools."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import DEV_SECRET_KEY, config_from_env
@@ -92,9 +92,9 @@ def _check_secrets(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    languages = ("vi", "en")
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "vi"
+    languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -15,7 +15,4 @@ def lazy_gettext(message: str, **variables):
 def gettext(message: str, **variables):
     from flask_babel import gettext as _g
 
-    try:
-        return _g(message, **variables)
-    except (RuntimeError, KeyError, AttributeError):
-        return message % variables if variables else message
+    return _g(message, **variables)
