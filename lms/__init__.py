@@ -49,11 +49,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     install_headers(app)
 
     from lms.auth.views import bp as auth_bp
+    from lms.courses.views import bp as courses_bp
+    from lms.courses.views_comms import bp as comms_bp
+    from lms.courses.views_report import bp as report_bp
     from lms.home.views import bp as home_bp
     from lms.people.views import bp as people_bp
     from lms.people.views_family import bp as family_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, family_bp):
+    for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, report_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers
@@ -61,6 +64,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     install_error_handlers(app)
     install_template_helpers(app)
+    _install_outbox_once()
 
     from lms.cli import register_cli
 
@@ -73,6 +77,18 @@ def create_app(config: type | dict | None = None) -> Flask:
         g.ctx = load_context()
 
     return app
+
+
+_OUTBOX_INSTALLED = []
+
+
+def _install_outbox_once() -> None:
+    # SQLAlchemy session events are global; several apps in one process (tests) share them.
+    if not _OUTBOX_INSTALLED:
+        from lms.core.mail import install_outbox
+
+        install_outbox(None)
+        _OUTBOX_INSTALLED.append(True)
 
 
 def _migrations_dir():

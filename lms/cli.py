@@ -34,7 +34,8 @@ def register_cli(app: Flask) -> None:
             if saved.exists():
                 click.echo(saved.read_text(encoding="utf-8"))
             return
-        logins = seed_demo(db.session, current_app.extensions["lms_auth"])
+        logins = seed_demo(db.session, current_app.extensions["lms_auth"], current_app.config["UPLOAD_DIR"] / "resources",
+                          current_app.config["UPLOAD_LIMITS_MB"])
         db.session.commit()
         text = _format_logins(logins)
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")

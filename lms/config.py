@@ -33,7 +33,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_DIR = Path(_env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")))
-    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    # Per-kind limits for lesson files and library resources (MB); the request limit is the largest.
+    UPLOAD_LIMITS_MB = {"image": _env_int("UPLOAD_IMAGE_MB", 10), "document": _env_int("UPLOAD_DOCUMENT_MB", 25),
+                        "audio": _env_int("UPLOAD_AUDIO_MB", 40), "video": _env_int("UPLOAD_VIDEO_MB", 150)}
+    MAX_CONTENT_LENGTH = (max(UPLOAD_LIMITS_MB.values()) + 1) * 1024 * 1024
     MAX_FORM_PARTS = 1000
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
 

@@ -59,6 +59,37 @@ def make_school(session, settings: AuthSettings, *, code: str, name: str, level:
                            school_class=school_class, subject=math, course=course, students=pupils)
 
 
+def users_by_phone(session) -> dict[str, User]:
+    return {u.phone: u for u in session.scalars(select(User).where(User.phone.is_not(None)))}
+
+
+def _course_content(session, school: SimpleNamespace, parent: User) -> None:
+    """A plan, a published lesson with a file, an announcement and a teacher–parent thread, so
+    that every id-taking route has an object of this school to be refused to others."""
+    import tempfile
+    from pathlib import Path
+
+    from lms.core.models import Notification
+    from lms.core.timeutil import utcnow
+    from lms.courses import comms, lessons, plans, resources
+    from tests.unit.files import PDF
+
+    now = utcnow()
+    plans.generate_plan(session, school.teacher, school.course)
+    school.resource = resources.add_resources(
+        session, school.teacher, school.school, [("bai-b.pdf", PDF)], resources.ResourceMeta(title="Tài liệu B"),
+        Path(tempfile.mkdtemp(prefix="lms-world-")), {"image": 1, "document": 1, "audio": 1, "video": 1})[0]
+    school.lesson = lessons.save_lesson(session, school.teacher, school.course, lessons.LessonInput(
+        title="Bài của trường B", publish=lessons.PublishMode.NOW, resource_ids=[school.resource.id]), now=now)
+    school.announcement = comms.post_announcement(session, school.teacher, school.school_class, None,
+                                                  "Thông báo B", "Nội dung B")
+    pupil = next(s for s in school.students.values() if s.student_code == "HSB002")
+    school.thread = comms.start_thread(session, school.teacher, pupil, school.teacher, parent)
+    comms.send_message(session, school.teacher, school.thread, "Chào phụ huynh", now)
+    school.note = session.scalars(select(Notification).where(Notification.user_id == parent.id)
+                                  .order_by(Notification.id.desc())).first()
+
+
 def build_world(session, settings: AuthSettings) -> SimpleNamespace:
     """Two schools in two departments. School A has two families (one with two children), and one
     parent has a child in each school."""
@@ -77,6 +108,7 @@ def build_world(session, settings: AuthSettings) -> SimpleNamespace:
                         ["HSB001", "Trần Minh Đức", "02/02/2010", "Nam", "10A1", "", "Trần Văn Dũng", "Bố", "0912000002", ""],
                         ["HSB002", "Lê Văn Em", "03/03/2010", "Nam", "10A1", "", "Lê Thị Gấm", "Mẹ", "0912000003", ""],
                     ])
+    _course_content(session, b, users_by_phone(session)["0912000003"])
     viewer = create_user(session, settings, username="so.a", full_name="Cán Bộ Sở A", password=PASSWORD)
     session.add(DepartmentViewer(user_id=viewer.id, department_id=dept_a.id))
     session.flush()

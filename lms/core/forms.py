@@ -56,3 +56,14 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return TRANSLATIONS
+
+
+def show_error(form, exc) -> None:
+    """Attach a service error to the field it names (or flash it) so the user sees where."""
+    from flask import flash
+
+    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")

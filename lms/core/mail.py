@@ -4,7 +4,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 
 def mail_configured() -> bool:
@@ -30,3 +30,24 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     except (OSError, smtplib.SMTPException):
         current_app.logger.warning("e-mail to a user could not be sent")
         return False
+
+
+def install_outbox(_app=None) -> None:
+    """Send the e-mails a request queued (lms.core.notify) once its commit has succeeded, and
+    forget them when it rolls back."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from lms.core.notify import drop_outbox, take_outbox
+
+    @event.listens_for(Session, "after_commit")
+    def _send(session):  # pragma: no branch - both paths are tested
+        pending = take_outbox(session)
+        if not pending or not has_app_context():
+            return
+        for mail in pending:
+            send_mail(mail.to, mail.subject, mail.body)
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def _forget(session, previous_transaction):
+        drop_outbox(session)

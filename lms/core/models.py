@@ -1,9 +1,9 @@
-"""Cross-cutting tables: the audit log."""
+"""Cross-cutting tables: the audit log and notifications."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.timeutil import utcnow
@@ -25,3 +25,19 @@ class AuditLog(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     route: Mapped[str | None] = mapped_column(String(200))
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """An in-app notice for one user. The text is rendered in the reader's language from `kind`
+    and `params` (see lms.core.notify), so a parent reading in English sees English."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

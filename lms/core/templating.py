@@ -29,12 +29,40 @@ def vn_date(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
+def vn_percent(value) -> str:
+    """12.5 -> "12,5 %" (Vietnamese decimal comma); None -> "—"."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}".replace(".", ",") + " %"
+
+
+def vn_size(size: int) -> str:
+    """File sizes as people read them: "850 KB", "2,4 MB"."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1048576:.1f}".replace(".", ",") + " MB"
+
+
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["vn_percent"] = vn_percent
+    app.jinja_env.filters["vn_size"] = vn_size
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
                                  ASSESSMENT_LABELS=ASSESSMENT_LABELS, csrf_token=generate_csrf)
 
     @app.context_processor
     def _inject():
         return {"ctx": getattr(g, "ctx", None), "current_locale": str(get_locale() or "vi"),
-                "current_path": request.full_path.rstrip("?")}
+                "current_path": request.full_path.rstrip("?"), "unread_notifications": _unread}
+
+
+def _unread() -> int:
+    """Unread notifications of the signed-in user (called by the layout, once per page)."""
+    from flask_login import current_user
+
+    from lms.core.notify import unread_count
+    from lms.extensions import db
+
+    if not getattr(current_user, "is_authenticated", False):
+        return 0
+    return unread_count(db.session, current_user)

@@ -17,6 +17,14 @@ def nfc(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", str(value)).split())
 
 
+def nfc_text(value: str | None) -> str:
+    """Unicode NFC for multi-line text (lesson bodies, messages): line breaks and indentation are
+    kept, Windows line endings become \n, surrounding blank space is removed."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def fold(value: str | None) -> str:
     """Lower-case, accents removed, đ → d: 'Hình học' → 'hinh hoc'."""
     decomposed = unicodedata.normalize("NFD", nfc(value).lower())

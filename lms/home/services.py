@@ -1,12 +1,14 @@
 """What each role's home page shows, gathered in a fixed number of queries."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
+from lms.core.timeutil import utcnow
+from lms.courses import comms, lessons
 from lms.people.models import (Course, Enrollment, Guardianship, Membership, Role, School, SchoolClass,
                                SchoolYear, Student, Subject)
 from lms.people.services import class_sizes, courses_of_class, current_year
@@ -90,6 +92,9 @@ class StudentHome:
     student: Student | None
     school_class: SchoolClass | None
     courses: list[Course]
+    completion: dict[int, tuple[int, int]] = field(default_factory=dict)
+    upcoming: list = field(default_factory=list)
+    news: list = field(default_factory=list)
 
 
 def student_home(session: Session, school: School, user: User) -> StudentHome:
@@ -101,7 +106,12 @@ def student_home(session: Session, school: School, user: User) -> StudentHome:
                                                           Enrollment.school_year_id == year.id)).first()
     if enrollment is None:
         return StudentHome(student, None, [])
-    return StudentHome(student, enrollment.school_class, courses_of_class(session, enrollment.class_id))
+    courses = courses_of_class(session, enrollment.class_id)
+    now = utcnow()
+    return StudentHome(student, enrollment.school_class, courses,
+                       lessons.course_completion(session, student, courses, now),
+                       lessons.upcoming_lessons(session, [enrollment.class_id], now),
+                       comms.announcements_for_classes(session, [enrollment.class_id], limit=5))
 
 
 @dataclass

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
+from lms.core.timeutil import utcnow
 from lms.people import imports, services
 from lms.people.models import (Course, Department, DepartmentViewer, Role, School, Subject)
 from lms.people.tables import write_workbook
@@ -88,8 +90,17 @@ SHARED_SUBJECTS = {
 }
 
 
-def seed_demo(session: Session, settings: AuthSettings) -> list[DemoLogin]:
-    """Build the demo into an empty database. Returns the logins to print."""
+# Left without a plan so that a teacher can try building one (the browser tests do).
+EMPTY_COURSES = {("toan", "6A2")}
+
+
+def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload_limits: dict[str, int],
+              now: datetime | None = None) -> list[DemoLogin]:
+    """Build the demo into an empty database. Returns the logins to print. Library files are
+    written under `upload_dir`."""
+    from lms.courses.demo import seed_courses
+
+    now = now or utcnow()
     if session.scalar(select(func.count()).select_from(School)):
         raise RuntimeError("database already has schools")
     rng = random.Random(SEED)
@@ -169,6 +180,9 @@ def seed_demo(session: Session, settings: AuthSettings) -> list[DemoLogin]:
         if not plan.ok:
             raise RuntimeError(f"demo import failed: {plan.issues[:3]}")
         imports.apply_student_import(session, admin, school, year, plan)
+        # A generator of its own: what the courses draw depends on the day, the people must not.
+        seed_courses(session, school, admin, random.Random(SEED + index), upload_dir, upload_limits, now,
+                     skip=EMPTY_COURSES)
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

@@ -75,6 +75,8 @@ class School(Base):
     payment_contact_name: Mapped[str | None] = mapped_column(String(120))
     payment_contact_phone: Mapped[str | None] = mapped_column(String(20))
     payment_contact_email: Mapped[str | None] = mapped_column(String(254))
+    # An online period counts as delivered once this share of the class has opened its lesson.
+    online_open_percent: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
 
     department = relationship(Department, back_populates="schools")
 

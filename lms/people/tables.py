@@ -58,8 +58,14 @@ def _decode_csv(data: bytes) -> str:
                               field="file") from exc
 
 
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
 def read_table(filename: str, data: bytes, max_rows: int) -> Sheet:
     """Rows of the first sheet. Blank rows are skipped but keep their line numbers."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(_l("Tệp nhập quá lớn (tối đa %(m)s MB).", m=MAX_IMPORT_BYTES // (1024 * 1024)),
+                              field="file")
     name = (filename or "").lower()
     if data[:4] == b"PK\x03\x04":
         _check_zip(data)

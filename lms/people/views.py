@@ -12,6 +12,7 @@ from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.security import client_ip
 from lms.core.tenancy import ctx, role_required, school_scoped
@@ -25,15 +26,6 @@ from lms.people.models import (LEVEL_GRADES, Course, Level, SchoolClass, SchoolY
 
 bp = Blueprint("people", __name__, template_folder="templates")
 PAGE_SIZE = 50
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    """Attach a service error to the field it names (or the form) so the user sees where."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
 
 
 def _teacher_choices(school) -> list[tuple[int, str]]:
@@ -63,7 +55,7 @@ def school_edit():
             services.update_school(db.session, current_user, school, details)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã lưu thông tin trường."), "success")
@@ -87,7 +79,7 @@ def years():
                                         make_current=bool(form.make_current.data))
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã tạo năm học %(name)s.", name=form.name.data), "success")
@@ -131,7 +123,7 @@ def classes():
                                 name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã thêm lớp %(name)s.", name=form.name.data), "success")
@@ -157,7 +149,7 @@ def class_detail(class_id: int):
                                 school_class=school_class)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã lưu lớp %(name)s.", name=school_class.name), "success")
@@ -226,7 +218,7 @@ def subject_edit(subject_id: int):
                                     periods={g: getattr(form, f"periods_{g}").data for g in grades})
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã lưu môn %(s)s.", s=subject.name), "success")
@@ -260,7 +252,7 @@ def courses():
                                  subject=school_scoped(Subject, form.subject_id.data), teacher_id=form.teacher_id.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã thêm lớp học phần."), "success")
@@ -287,7 +279,7 @@ def course_detail(course_id: int):
                                  subject=course.subject, teacher_id=form.teacher_id.data, course=course)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã lưu."), "success")
@@ -343,7 +335,7 @@ def staff():
                                      email=form.email.data, phone=form.phone.data, roles=form.roles.data)
         except DomainError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data), "success")

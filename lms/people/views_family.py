@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from lms.core.forms import Form
 from wtforms import BooleanField
 
+from lms.core.timeutil import utcnow
+from lms.courses import comms, lessons
 from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
 from lms.extensions import db
 from lms.home.services import role_counts
@@ -29,13 +31,15 @@ def child(student_id: int):
     link = services.get_child(db.session, current_user, student_id)
     student = link.student
     enrollment = services.current_enrollment(db.session, student)
-    courses = []
+    courses, completion, news = [], {}, []
     if enrollment is not None:
         courses = services.courses_of_class(db.session, enrollment.class_id)
+        completion = lessons.course_completion(db.session, student, courses, utcnow())
+        news = comms.announcements_for_classes(db.session, [enrollment.class_id], limit=10)
     school = db.session.get(School, student.school_id)
     others = services.guardians_of(db.session, student, except_user=current_user)
     return render_template("family/child.html", link=link, student=student, school=school, enrollment=enrollment,
-                           courses=courses, others=others, form=ConsentForm(consent=link.consent),
+                           courses=courses, completion=completion, news=news, others=others, form=ConsentForm(consent=link.consent),
                            notice_version=services.CONSENT_NOTICE_VERSION)
 
 

@@ -43,7 +43,8 @@ def live_server():
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        logins = seed_demo(db.session, app.extensions["lms_auth"])
+        logins = seed_demo(db.session, app.extensions["lms_auth"], folder / "uploads" / "resources",
+                           app.config["UPLOAD_LIMITS_MB"])
         db.session.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -43,7 +43,7 @@ def test_demo_is_deterministic(app, tmp_path):
                                                      "INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "u"}))
         with other.app_context():
             db.create_all()
-            seed_demo(db.session, other.extensions["lms_auth"])
+            seed_demo(db.session, other.extensions["lms_auth"], tmp_path / "u", other.config["UPLOAD_LIMITS_MB"])
             db.session.commit()
             out = [(s.student_code, s.full_name) for s in db.session.scalars(select(Student).order_by(Student.id))]
             db.engine.dispose()

@@ -27,6 +27,11 @@ def foreign_ids(world, role: str = "admin") -> dict[str, list[int]]:
         "year_id": [b.year.id],
         "user_id": [b.teacher.id, world.mother_b.id],
         "school_id": [b.school.id],
+        "lesson_id": [b.lesson.id],
+        "resource_id": [b.resource.id],
+        "announcement_id": [b.announcement.id],
+        "thread_id": [b.thread.id],
+        "note_id": [b.note.id],
     }
 
 

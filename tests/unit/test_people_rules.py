@@ -69,7 +69,9 @@ def test_relative_next_is_kept():
 
 
 DOMAIN_FILES = ("services.py", "gift.py", "aiken.py", "vnpay.py", "momo.py", "payos.py", "casso.py", "tt22.py", "tt27.py", "vietqr.py", "words.py", "reference.py", "statistics.py",
-                "states.py", "scores.py", "passwords.py", "imports.py", "tables.py", "programme.py", "demo.py")
+                "states.py", "scores.py", "passwords.py", "imports.py", "tables.py", "programme.py", "demo.py",
+                "plans.py", "lessons.py", "resources.py", "share.py", "comms.py", "calendar.py", "permissions.py",
+                "notify.py", "uploads.py", "markdown.py", "charts.py", "pdf.py")
 
 
 def test_services_and_rule_modules_do_not_import_flask():

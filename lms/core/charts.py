@@ -1,0 +1,38 @@
+"""Server-side SVG charts (pygal). No JavaScript and no external references, so the same SVG
+works in a page (as an image) and in a PDF (as a data: URL)."""
+from __future__ import annotations
+
+import base64
+import re
+from decimal import Decimal
+
+import pygal
+from pygal.style import Style
+
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+_STYLE = Style(background="white", plot_background="white", font_family="DejaVu Sans, Arial, sans-serif",
+               colors=("#9ec5fe", "#0d6efd", "#dc3545"), label_font_size=11, major_label_font_size=11,
+               legend_font_size=12, title_font_size=14, value_font_size=10)
+
+
+def share_bars(title: str, labels: list[str], planned: list[Decimal | None], delivered: list[Decimal | None],
+               targets: list[Decimal], names: tuple[str, str, str]) -> bytes:
+    """Bars of planned and delivered shares per label, with the target as a line."""
+    chart = pygal.Bar(style=_STYLE, width=900, height=360, js=[], disable_xml_declaration=False,
+                      x_label_rotation=-30 if len(labels) > 8 else 0, range=(0, 100), include_x_axis=True,
+                      legend_at_bottom=True, print_values=False, truncate_label=18, show_y_guides=True,
+                      value_formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+    chart.title = title
+    chart.x_labels = labels
+    chart.add(names[0], [float(v) if v is not None else None for v in planned])
+    chart.add(names[1], [float(v) if v is not None else None for v in delivered])
+    chart.add(names[2], [float(v) for v in targets], stroke=True, show_dots=False, secondary=False,
+              formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+    # pygal embeds its interactive configuration as a script even without its JS files; these
+    # charts are static, so it goes.
+    return _SCRIPT.sub(b"", chart.render())
+
+
+def data_url(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -1,0 +1,78 @@
+"""In-app notifications, and e-mail to the same people when SMTP is configured. E-mails wait in
+the session until the request's single commit, so a rolled-back change never mails anyone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core.models import Notification
+from lms.core.timeutil import utcnow
+from lms.i18n import lazy_gettext as _l
+
+# kind -> message; params fill the placeholders. Rendered in the reader's language.
+MESSAGES = {
+    "announcement": _l("Thông báo mới từ %(author)s: %(title)s"),
+    "message": _l("Tin nhắn mới từ %(sender)s về em %(student)s"),
+    "lesson_published": _l("Bài học mới môn %(subject)s: %(title)s"),
+}
+OUTBOX_KEY = "lms_outbox"
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    to: str
+    subject: str
+    body: str
+
+
+def render(note: Notification) -> str:
+    template = MESSAGES.get(note.kind)
+    if template is None:
+        return note.kind
+    return str(template) % {k: v for k, v in (note.params or {}).items()}
+
+
+def notify(session: Session, users: list[User], kind: str, params: dict, link: str | None,
+           school_id: int | None) -> int:
+    """One notification per distinct user; e-mail queued for those with an address."""
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        note = Notification(user_id=user.id, school_id=school_id, kind=kind, params=params, link=link)
+        session.add(note)
+        if user.email:
+            text = str(MESSAGES[kind]) % params
+            session.info.setdefault(OUTBOX_KEY, []).append(OutgoingMail(user.email, text[:120], text))
+    session.flush()
+    return len(seen)
+
+
+def take_outbox(session: Session) -> list[OutgoingMail]:
+    return session.info.pop(OUTBOX_KEY, [])
+
+
+def drop_outbox(session: Session) -> None:
+    session.info.pop(OUTBOX_KEY, None)
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(session: Session, user: User, limit: int = 50) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(session: Session, user: User, note_id: int | None = None, now: datetime | None = None) -> None:
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if note_id is not None:
+        stmt = stmt.where(Notification.id == note_id)
+    session.execute(stmt.values(read_at=now or utcnow()))

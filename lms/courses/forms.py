@@ -1,0 +1,83 @@
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.core.forms import Form
+from lms.i18n import lazy_gettext as _l
+
+
+class LessonForm(Form):
+    title = StringField(_l("Tên bài học"), validators=[DataRequired(_l("Nhập tên bài học.")), Length(max=200)])
+    period_ids = SelectMultipleField(_l("Gắn với các tiết trong kế hoạch"), coerce=int, choices=[],
+                                     description=_l("Giữ Ctrl (hoặc ⌘) để chọn nhiều tiết."))
+    body = TextAreaField(_l("Nội dung (Markdown)"), render_kw={"rows": 14},
+                         description=_l("Dùng # cho tiêu đề, - cho danh sách, | cho bảng, ![mô tả](địa chỉ ảnh) "
+                                        "cho ảnh trong thư viện."))
+    video_links = TextAreaField(_l("Đường dẫn video (mỗi dòng một đường dẫn)"), render_kw={"rows": 3})
+    files = MultipleFileField(_l("Tệp đính kèm (PDF, ảnh, Word, Excel, PowerPoint, âm thanh, video)"))
+    resource_ids = SelectMultipleField(_l("Thêm tài liệu từ thư viện"), coerce=int, choices=[])
+    prerequisite_id = SelectField(_l("Chỉ mở khi học sinh đã học xong bài"), coerce=int, choices=[])
+    publish = RadioField(_l("Đăng bài"), choices=[("draft", _l("Lưu nháp (học sinh chưa thấy)")),
+                                                  ("now", _l("Đăng ngay")),
+                                                  ("at", _l("Hẹn giờ đăng"))], default="draft")
+    publish_at = DateTimeLocalField(_l("Thời điểm đăng"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    submit = SubmitField(_l("Lưu bài học"))
+
+
+class PlanImportForm(Form):
+    file = FileField(_l("Tệp kế hoạch (.xlsx hoặc .csv)"), validators=[FileRequired(_l("Chọn tệp cần nhập."))])
+    submit = SubmitField(_l("Nhập kế hoạch"))
+
+
+class ResourceForm(Form):
+    files = MultipleFileField(_l("Tệp"))
+    title = StringField(_l("Tên tài liệu"), validators=[Optional(), Length(max=200)],
+                        description=_l("Để trống thì lấy tên tệp."))
+    subject_id = SelectField(_l("Môn học"), coerce=int, choices=[])
+    grade = SelectField(_l("Khối"), coerce=int, choices=[])
+    topic = StringField(_l("Chủ đề"), validators=[Optional(), Length(max=200)])
+    tags = StringField(_l("Từ khóa"), validators=[Optional(), Length(max=300)],
+                       description=_l("Cách nhau bằng dấu phẩy."))
+    shared_with_department = BooleanField(_l("Chia sẻ với các trường cùng Phòng/Sở"))
+    submit = SubmitField(_l("Lưu vào thư viện"))
+
+
+class AnnouncementForm(Form):
+    course_id = SelectField(_l("Gửi tới"), coerce=int, choices=[])
+    title = StringField(_l("Tiêu đề"), validators=[DataRequired(_l("Nhập tiêu đề thông báo.")), Length(max=200)])
+    body = TextAreaField(_l("Nội dung"), validators=[DataRequired(_l("Nhập nội dung thông báo.")), Length(max=5000)],
+                         render_kw={"rows": 4})
+    submit = SubmitField(_l("Gửi thông báo"))
+
+
+class MessageForm(Form):
+    body = TextAreaField(_l("Tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
+                         render_kw={"rows": 3})
+    submit = SubmitField(_l("Gửi"))
+
+
+class NewThreadForm(Form):
+    other = SelectField(_l("Người nhận"), choices=[])
+    body = TextAreaField(_l("Tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
+                         render_kw={"rows": 3})
+    submit = SubmitField(_l("Gửi"))
+
+
+class EventForm(Form):
+    kind = SelectField(_l("Loại"), choices=[("exam", _l("Kiểm tra")), ("homework", _l("Hạn nộp bài")),
+                                             ("other", _l("Sự kiện"))])
+    title = StringField(_l("Nội dung"), validators=[DataRequired(_l("Nhập tên sự kiện.")), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Bắt đầu"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired(_l("Chọn thời điểm."))])
+    submit = SubmitField(_l("Thêm vào lịch"))
+
+
+class TargetsForm(Form):
+    target_TH = DecimalField(_l("Tiểu học (%)"), places=2, validators=[NumberRange(0, 100)])
+    target_THCS = DecimalField(_l("Trung học cơ sở (%)"), places=2, validators=[NumberRange(0, 100)])
+    target_THPT = DecimalField(_l("Trung học phổ thông (%)"), places=2, validators=[NumberRange(0, 100)])
+    target_OTHER = DecimalField(_l("Khác (%)"), places=2, validators=[NumberRange(0, 100)])
+    open_percent = IntegerField(_l("Tiết trực tuyến được tính là đã dạy khi ít nhất bao nhiêu % học sinh của lớp đã mở "
+                                   "bài"), validators=[NumberRange(1, 100)])
+    submit = SubmitField(_l("Lưu chỉ tiêu"))

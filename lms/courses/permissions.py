@@ -1,0 +1,48 @@
+"""Who may manage or see a course, a lesson and a library file. The one place these rules live."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core.errors import Forbidden, NotFound
+from lms.courses.models import Lesson, LessonResource, Resource
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, Enrollment, School, Student
+from lms.people.permissions import can_view_course
+
+
+def can_manage_course(user: User, role: str, course: Course) -> bool:
+    """The course's teacher and the school's admins edit its plan and lessons."""
+    return role == "admin" or (role == "teacher" and course.teacher_id == user.id)
+
+
+def require_course_view(session: Session, user: User, role: str, course: Course) -> None:
+    if not can_view_course(session, user, role, course):
+        raise NotFound(_l("Không tìm thấy lớp học phần."))
+
+
+def pupil_of(session: Session, school: School, user: User) -> Student:
+    student = session.scalars(select(Student).where(Student.school_id == school.id, Student.user_id == user.id)).first()
+    if student is None:
+        raise Forbidden(_l("Tài khoản này không gắn với học sinh nào của trường."))
+    return student
+
+
+def can_open_resource(session: Session, user: User, role: str, school: School, resource: Resource,
+                      now: datetime) -> bool:
+    """Staff open any file of their library (and shared ones); a pupil only files of lessons
+    published in their own class's courses."""
+    if role in ("admin", "teacher"):
+        return True
+    if role != "student":
+        return False
+    student = session.scalars(select(Student).where(Student.school_id == school.id, Student.user_id == user.id)).first()
+    if student is None:
+        return False
+    return bool(session.scalar(select(exists().where(
+        LessonResource.resource_id == resource.id, LessonResource.lesson_id == Lesson.id,
+        Lesson.publish_at <= now, Lesson.course_id == Course.id, Course.class_id == Enrollment.class_id,
+        Enrollment.student_id == student.id))))

@@ -1,0 +1,152 @@
+"""The online-share report (page, SVG chart, Excel, PDF) and the school's targets."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from lms.core.charts import SVG_CSP, data_url, share_bars
+from lms.core.errors import DomainError
+from lms.core.forms import show_error
+from lms.core.pdf import render_pdf
+from lms.core.tenancy import ctx, role_required
+from lms.core.timeutil import utcnow
+from lms.courses import share
+from lms.courses.forms import TargetsForm
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.people import services as people
+from lms.people.models import Course, SchoolClass
+
+bp = Blueprint("report", __name__, template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report() -> share.ShareReport:
+    school = ctx().school
+    year = people.current_year(db.session, school)
+    term = request.args.get("term", type=int)
+    term = term if term in (1, 2) else None
+    course_ids = None
+    if ctx().role == "teacher":  # a teacher sees the courses they teach
+        course_ids = list(db.session.scalars(db.select(Course.id).join(SchoolClass).where(
+            Course.teacher_id == current_user.id, Course.school_id == school.id,
+            SchoolClass.school_year_id == (year.id if year else 0))))
+    return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids)
+
+
+def _chart(report: share.ShareReport) -> bytes:
+    rows = report.classes if len(report.classes) > 1 or not report.courses else report.courses
+    return share_bars(_("Tỷ lệ dạy học trực tuyến theo lớp"), [r.label for r in rows],
+                      [r.tally.planned_share for r in rows], [r.tally.delivered_share for r in rows],
+                      [r.target for r in rows], (_("Kế hoạch"), _("Đã thực hiện"), _("Chỉ tiêu")))
+
+
+def _term_label(term: int | None) -> str:
+    return _("Học kỳ %(n)s", n="I" if term == 1 else "II") if term else _("Cả năm")
+
+
+@bp.route("/reports/online-share")
+@login_required
+@role_required("admin", "teacher")
+def online_share():
+    report = _report()
+    return render_template("courses/share.html", report=report, term_label=_term_label(report.term),
+                           args={"term": report.term} if report.term else {})
+
+
+@bp.route("/reports/online-share.svg")
+@login_required
+@role_required("admin", "teacher")
+def online_share_svg():
+    return _chart(_report()), 200, {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP}
+
+
+@bp.route("/reports/online-share.pdf")
+@login_required
+@role_required("admin", "teacher")
+def online_share_pdf():
+    report = _report()
+    html = render_template("courses/share_pdf.html", report=report, term_label=_term_label(report.term),
+                           chart=data_url(_chart(report)), generated=utcnow())
+    name = f"ty-le-day-hoc-truc-tuyen-{report.school.code}.pdf"
+    return send_file(io.BytesIO(render_pdf(html)), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.route("/reports/online-share.xlsx")
+@login_required
+@role_required("admin", "teacher")
+def online_share_xlsx():
+    report = _report()
+    name = f"ty-le-day-hoc-truc-tuyen-{report.school.code}.xlsx"
+    return send_file(io.BytesIO(_workbook(report)), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def _workbook(report: share.ShareReport) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Tỷ lệ trực tuyến")[:31]
+    ws.append([_("BÁO CÁO TỶ LỆ DẠY HỌC TRỰC TUYẾN")])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([report.school.name])
+    ws.append([_("Năm học %(y)s · %(t)s", y=report.year.name if report.year else "—", t=_term_label(report.term))])
+    ws.append([_("Quy tắc: tiết trực tuyến = tiết có hình thức trực tuyến trực tiếp hoặc tự học; đã thực hiện = bài học "
+                 "của tiết đã đăng và được ít nhất %(p)s%% học sinh của lớp mở.", p=report.open_percent)])
+    ws.append([])
+    headers = [_("Cấp độ"), _("Tên"), _("Tổng số tiết"), _("Tiết trực tuyến (kế hoạch)"), _("Tỷ lệ kế hoạch (%)"),
+               _("Tiết trực tuyến đã thực hiện"), _("Tỷ lệ thực hiện (%)"), _("Chỉ tiêu (%)"), _("Đánh giá")]
+    ws.append(headers)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    kinds = {"course": _("Lớp học phần"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
+             "school": _("Toàn trường")}
+    red = Font(color="C00000", bold=True)
+    for row in [*report.courses, *report.classes, *report.grades, *report.levels, report.total]:
+        if row is None:
+            continue
+        t = row.tally
+        ws.append([kinds[row.kind], row.label, t.planned, t.online, _num(t.planned_share), t.delivered,
+                   _num(t.delivered_share), float(row.target),
+                   _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
+        if row.below_delivered:
+            ws.cell(ws.max_row, 9).font = red
+    for letter, width in zip("ABCDEFGHI", (14, 34, 12, 16, 14, 16, 14, 12, 16)):
+        ws.column_dimensions[letter].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@bp.route("/school/online-targets", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def targets():
+    school = ctx().school
+    current = share.targets_of(db.session, school)
+    form = TargetsForm()
+    if request.method == "GET":
+        for level, value in current.items():
+            getattr(form, f"target_{level}").data = value
+        form.open_percent.data = school.online_open_percent
+    if form.validate_on_submit():
+        try:
+            share.set_targets(db.session, current_user, school,
+                              {level: getattr(form, f"target_{level}").data for level in share.LEVEL_ORDER},
+                              form.open_percent.data)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu chỉ tiêu dạy học trực tuyến."), "success")
+            return redirect(url_for("report.online_share"))
+    return render_template("courses/targets.html", form=form, defaults=share.DEFAULT_TARGETS)
