@@ -349,3 +349,51 @@ def test_class_calendar_and_ical_feed(world, make_client, dbs):
     mother.post("/calendar")
     assert make_client().get(path).status_code == 404
     assert make_client().get("/calendar/not-a-token.ics").status_code == 404
+
+
+def _queries(app, client, url) -> int:
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+    listener = lambda *args, **kw: seen.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_course_pages_do_not_grow_with_lessons_pupils_and_files(world, make_client, app):
+    client = teacher(make_client)
+    course_id = world.a.course.id
+    ids = build_plan(client, course_id, online=tuple(range(1, 11)))
+    client.post(f"/courses/{course_id}/lessons/new", {"title": "Bài 1", "publish": "now", "prerequisite_id": "0",
+                                                      "period_ids": [str(ids[0])]})
+    pupil(make_client, "hsa001").get(f"/courses/{course_id}/learn")
+    admin = make_client()
+    admin.login("admin.a")
+    urls = [f"/courses/{course_id}/progress", f"/courses/{course_id}/learn", "/resources"]
+    small = {u: _queries(app, client, u) for u in urls}
+    small["/reports/online-share"] = _queries(app, admin, "/reports/online-share")
+    for n in range(2, 8):
+        client.post(f"/courses/{course_id}/lessons/new", {"title": f"Bài {n}", "publish": "now",
+                                                          "prerequisite_id": "0", "period_ids": [str(ids[n])]})
+    with app.app_context():
+        from lms.extensions import db
+
+        lesson_ids = list(db.session.scalars(select(Lesson.id).where(Lesson.course_id == course_id)))
+    for code in ("hsa001", "hsa002", "hsa003"):
+        reader = pupil(make_client, code)
+        for lesson_id in lesson_ids:
+            reader.get(f"/lessons/{lesson_id}")
+    for n in range(5):
+        client.post("/resources", {"files": (io.BytesIO(PNG + bytes([n])), f"anh-{n}.png"), "subject_id": "0",
+                                   "grade": "0"}, content_type="multipart/form-data")
+    large = {u: _queries(app, client, u) for u in urls}
+    large["/reports/online-share"] = _queries(app, admin, "/reports/online-share")
+    assert large == small
