@@ -397,3 +397,19 @@ def test_course_pages_do_not_grow_with_lessons_pupils_and_files(world, make_clie
     large = {u: _queries(app, client, u) for u in urls}
     large["/reports/online-share"] = _queries(app, admin, "/reports/online-share")
     assert large == small
+
+
+def test_notifications_are_emailed_only_after_the_commit(world, make_client, app, monkeypatch):
+    from tests.integration.test_sessions_and_mail import FakeSMTP
+
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    FakeSMTP.sent = []
+    app.config["SMTP_HOST"] = "smtp.test"
+    mother = make_client()
+    mother.login("0912000001")
+    child = world.a.students["HSA001"].id
+    refused = mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "  "})
+    assert refused.status_code == 200 and FakeSMTP.sent == []  # nothing saved, nothing sent
+    mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cô ơi, cháu nghỉ ốm."})
+    assert [m["To"] for m in FakeSMTP.sent] == ["gv.a@test.example"]
+    assert "Tin nhắn mới từ Nguyễn Thị Lan về em Nguyễn Văn An" in FakeSMTP.sent[0].get_content()
