@@ -46,3 +46,24 @@ def can_open_resource(session: Session, user: User, role: str, school: School, r
         LessonResource.resource_id == resource.id, LessonResource.lesson_id == Lesson.id,
         Lesson.publish_at <= now, Lesson.course_id == Course.id, Course.class_id == Enrollment.class_id,
         Enrollment.student_id == student.id))))
+
+
+def can_read_class(session: Session, user: User, role: str, school: School | None, class_id: int,
+                   school_id: int) -> bool:
+    """Who reads what is posted to a class: its pupils, their parents (in any school), and the
+    staff who may see the class."""
+    from lms.courses.comms import current_class_ids
+    from lms.people.models import Guardianship, SchoolClass
+    from lms.people.permissions import can_view_class
+
+    if role == "parent":
+        child_ids = list(session.scalars(select(Guardianship.student_id).where(Guardianship.guardian_id == user.id)))
+        return class_id in current_class_ids(session, child_ids)
+    if school is None or school.id != school_id:
+        return False
+    if role == "student":
+        pupil_ids = list(session.scalars(select(Student.id).where(Student.user_id == user.id,
+                                                                  Student.school_id == school.id)))
+        return class_id in current_class_ids(session, pupil_ids)
+    school_class = session.get(SchoolClass, class_id)
+    return school_class is not None and can_view_class(session, user, role, school_class)

@@ -136,6 +136,12 @@ def _week_range(year: SchoolYear | None, term: int | None) -> tuple[int, int]:
     return (1, TERM1_WEEKS) if term == 1 else (TERM1_WEEKS + 1, 53)
 
 
+def courses_taught(session: Session, school: School, year: SchoolYear | None, teacher: User) -> list[int]:
+    return list(session.scalars(select(Course.id).join(SchoolClass).where(
+        Course.teacher_id == teacher.id, Course.school_id == school.id,
+        SchoolClass.school_year_id == (year.id if year else 0))))
+
+
 def online_share(session: Session, school: School, year: SchoolYear | None, now: datetime, *,
                  term: int | None = None, course_ids: list[int] | None = None) -> ShareReport:
     """The report for a school year (and optionally one term), in a fixed number of queries."""

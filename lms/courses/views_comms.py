@@ -14,6 +14,7 @@ from lms.core.timeutil import local_to_utc, utcnow
 from lms.courses import calendar, comms
 from lms.courses.forms import EventForm, MessageForm, NewThreadForm
 from lms.courses.models import Announcement
+from lms.courses.permissions import can_read_class
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people import permissions as people_permissions
@@ -29,29 +30,10 @@ bp = Blueprint("comms", __name__, template_folder="templates")
 @login_required
 def announcement(announcement_id: int):
     row = db.session.get(Announcement, announcement_id)
-    if row is None or not _may_read_class(row.class_id, row.school_id):
+    if row is None or not can_read_class(db.session, current_user, ctx().role, ctx().school, row.class_id,
+                                         row.school_id):
         abort(404)
     return render_template("courses/announcement.html", row=row)
-
-
-def _may_read_class(class_id: int, school_id: int) -> bool:
-    role = ctx().role
-    if role == "parent":
-        child_ids = [c.link.student_id for c in _children()]
-        return class_id in comms.current_class_ids(db.session, child_ids)
-    if ctx().school is None or ctx().school.id != school_id:
-        return False
-    if role == "student":
-        student = db.session.scalars(db.select(Student).where(Student.user_id == current_user.id)).first()
-        return student is not None and class_id in comms.current_class_ids(db.session, [student.id])
-    school_class = db.session.get(SchoolClass, class_id)
-    return people_permissions.can_view_class(db.session, current_user, role, school_class)
-
-
-def _children():
-    from lms.home.services import parent_home
-
-    return parent_home(db.session, current_user)
 
 
 # ---------------------------------------------------------------- messages

@@ -20,7 +20,6 @@ from lms.courses.forms import TargetsForm
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people import services as people
-from lms.people.models import Course, SchoolClass
 
 bp = Blueprint("report", __name__, template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,11 +30,8 @@ def _report() -> share.ShareReport:
     year = people.current_year(db.session, school)
     term = request.args.get("term", type=int)
     term = term if term in (1, 2) else None
-    course_ids = None
-    if ctx().role == "teacher":  # a teacher sees the courses they teach
-        course_ids = list(db.session.scalars(db.select(Course.id).join(SchoolClass).where(
-            Course.teacher_id == current_user.id, Course.school_id == school.id,
-            SchoolClass.school_year_id == (year.id if year else 0))))
+    # A teacher sees the courses they teach; an admin the whole school.
+    course_ids = share.courses_taught(db.session, school, year, current_user) if ctx().role == "teacher" else None
     return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids)
 
 
