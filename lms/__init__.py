@@ -64,7 +64,9 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     install_error_handlers(app)
     install_template_helpers(app)
-    _install_outbox_once()
+    from lms.core.mail import install_outbox
+
+    install_outbox()
 
     from lms.cli import register_cli
 
@@ -77,18 +79,6 @@ def create_app(config: type | dict | None = None) -> Flask:
         g.ctx = load_context()
 
     return app
-
-
-_OUTBOX_INSTALLED = []
-
-
-def _install_outbox_once() -> None:
-    # SQLAlchemy session events are global; several apps in one process (tests) share them.
-    if not _OUTBOX_INSTALLED:
-        from lms.core.mail import install_outbox
-
-        install_outbox(None)
-        _OUTBOX_INSTALLED.append(True)
 
 
 def _migrations_dir():

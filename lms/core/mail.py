@@ -32,22 +32,33 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         return False
 
 
-def install_outbox(_app=None) -> None:
+def _send_outbox(session) -> None:
+    from flask_babel import force_locale
+
+    from lms.core.notify import message_text, take_outbox
+
+    pending = take_outbox(session)
+    if not pending or not has_app_context():
+        return
+    for mail in pending:
+        with force_locale(mail.locale):  # the reader's language, not the sender's
+            text = message_text(mail.kind, mail.params)
+        send_mail(mail.to, text[:120], text)
+
+
+def _forget_outbox(session, previous_transaction) -> None:
+    from lms.core.notify import drop_outbox
+
+    drop_outbox(session)
+
+
+def install_outbox() -> None:
     """Send the e-mails a request queued (lms.core.notify) once its commit has succeeded, and
-    forget them when it rolls back."""
+    forget them when it rolls back. Session events are global, so this registers once however
+    many apps a process creates."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from lms.core.notify import drop_outbox, take_outbox
-
-    @event.listens_for(Session, "after_commit")
-    def _send(session):  # pragma: no branch - both paths are tested
-        pending = take_outbox(session)
-        if not pending or not has_app_context():
-            return
-        for mail in pending:
-            send_mail(mail.to, mail.subject, mail.body)
-
-    @event.listens_for(Session, "after_soft_rollback")
-    def _forget(session, previous_transaction):
-        drop_outbox(session)
+    if not event.contains(Session, "after_commit", _send_outbox):
+        event.listen(Session, "after_commit", _send_outbox)
+        event.listen(Session, "after_soft_rollback", _forget_outbox)

@@ -25,15 +25,19 @@ OUTBOX_KEY = "lms_outbox"
 @dataclass(frozen=True)
 class OutgoingMail:
     to: str
-    subject: str
-    body: str
+    locale: str
+    kind: str
+    params: dict
+
+
+def message_text(kind: str, params: dict) -> str:
+    """The message in the current language (the caller chooses it)."""
+    template = MESSAGES.get(kind)
+    return str(template) % params if template is not None else kind
 
 
 def render(note: Notification) -> str:
-    template = MESSAGES.get(note.kind)
-    if template is None:
-        return note.kind
-    return str(template) % {k: v for k, v in (note.params or {}).items()}
+    return message_text(note.kind, note.params or {})
 
 
 def notify(session: Session, users: list[User], kind: str, params: dict, link: str | None,
@@ -47,8 +51,8 @@ def notify(session: Session, users: list[User], kind: str, params: dict, link: s
         note = Notification(user_id=user.id, school_id=school_id, kind=kind, params=params, link=link)
         session.add(note)
         if user.email:
-            text = str(MESSAGES[kind]) % params
-            session.info.setdefault(OUTBOX_KEY, []).append(OutgoingMail(user.email, text[:120], text))
+            mail = OutgoingMail(user.email, user.locale or "vi", kind, params)
+            session.info.setdefault(OUTBOX_KEY, []).append(mail)
     session.flush()
     return len(seen)
 
@@ -64,6 +68,11 @@ def drop_outbox(session: Session) -> None:
 def unread_count(session: Session, user: User) -> int:
     return session.scalar(select(func.count()).select_from(Notification)
                           .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def note_of(session: Session, user: User, note_id: int) -> Notification | None:
+    return session.scalars(select(Notification).where(Notification.id == note_id,
+                                                      Notification.user_id == user.id)).first()
 
 
 def recent(session: Session, user: User, limit: int = 50) -> list[Notification]:

@@ -11,7 +11,6 @@ from lms.auth.models import User
 from lms.core.errors import Forbidden, NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.text import nfc_text
-from lms.courses.lessons import guardians_of_class
 from lms.courses.models import Announcement, Message, MessageThread
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Enrollment, Guardianship, SchoolClass, SchoolYear, Student
@@ -45,6 +44,12 @@ def post_announcement(session: Session, actor: User, school_class: SchoolClass, 
     notify(session, pupils + guardians_of_class(session, school_class.id), "announcement",
            {"author": actor.full_name, "title": title}, f"/announcements/{row.id}", school_class.school_id)
     return row
+
+
+def guardians_of_class(session: Session, class_id: int) -> list[User]:
+    rows = session.scalars(select(Guardianship).join(Enrollment, Enrollment.student_id == Guardianship.student_id)
+                           .where(Enrollment.class_id == class_id))
+    return [g.guardian for g in rows]
 
 
 def announcements_for_classes(session: Session, class_ids: list[int], limit: int = 20) -> list[Announcement]:

@@ -60,7 +60,7 @@ def _topic(course: Course, index: int) -> str:
     if own:
         k = index // 2
         return f"Bài {k + 1}. {own[k]}" if k < len(own) else f"Luyện tập: {own[k % len(own)]}"
-    return f"{course.subject.name}: chủ đề {index // 4 + 1}, tiết {index % 4 + 1}"
+    return f"Chủ đề {index // 4 + 1}, tiết {index % 4 + 1}"
 
 
 def _worksheet_pdf(title: str) -> bytes:
@@ -151,10 +151,10 @@ def seed_courses(session: Session, school: School, admin: User, rng: random.Rand
                                            seconds=rng.randint(240, 2400),
                                            completed_at=opened + timedelta(minutes=30) if roll > 0.3 else None))
         session.flush()
-    _seed_talk(session, school, courses, now, rng)
+    _seed_talk(session, courses, now)
 
 
-def _seed_talk(session: Session, school: School, courses: list[Course], now: datetime, rng: random.Random) -> None:
+def _seed_talk(session: Session, courses: list[Course], now: datetime) -> None:
     classes = {c.school_class.id: c.school_class for c in courses}
     for school_class in classes.values():
         teacher = school_class.homeroom_teacher

@@ -52,14 +52,14 @@ class AnnouncementForm(Form):
 
 
 class MessageForm(Form):
-    body = TextAreaField(_l("Tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
+    body = TextAreaField(_l("Nội dung tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
                          render_kw={"rows": 3})
     submit = SubmitField(_l("Gửi"))
 
 
 class NewThreadForm(Form):
     other = SelectField(_l("Người nhận"), choices=[])
-    body = TextAreaField(_l("Tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
+    body = TextAreaField(_l("Nội dung tin nhắn"), validators=[DataRequired(_l("Nhập nội dung tin nhắn.")), Length(max=5000)],
                          render_kw={"rows": 3})
     submit = SubmitField(_l("Gửi"))
 

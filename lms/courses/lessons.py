@@ -18,7 +18,7 @@ from lms.core.text import nfc, nfc_text
 from lms.courses.models import Lesson, LessonProgress, LessonResource, PlanPeriod, Resource
 from lms.courses.resources import visible_resource
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import Course, Enrollment, Guardianship, School, Student
+from lms.people.models import Course, Enrollment, School, Student
 
 BODY_MAX = 100_000
 MAX_LINKS = 20
@@ -333,8 +333,3 @@ def upcoming_lessons(session: Session, class_ids: list[int], now: datetime, days
                                        Lesson.publish_at <= now + timedelta(days=days))
                                 .order_by(Lesson.publish_at)))
 
-
-def guardians_of_class(session: Session, class_id: int) -> list[User]:
-    rows = session.scalars(select(Guardianship).join(Enrollment, Enrollment.student_id == Guardianship.student_id)
-                           .where(Enrollment.class_id == class_id))
-    return [g.guardian for g in rows]

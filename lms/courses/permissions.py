@@ -24,8 +24,12 @@ def require_course_view(session: Session, user: User, role: str, course: Course)
         raise NotFound(_l("Không tìm thấy lớp học phần."))
 
 
+def _pupil(session: Session, school: School, user: User) -> Student | None:
+    return session.scalars(select(Student).where(Student.school_id == school.id, Student.user_id == user.id)).first()
+
+
 def pupil_of(session: Session, school: School, user: User) -> Student:
-    student = session.scalars(select(Student).where(Student.school_id == school.id, Student.user_id == user.id)).first()
+    student = _pupil(session, school, user)
     if student is None:
         raise Forbidden(_l("Tài khoản này không gắn với học sinh nào của trường."))
     return student
@@ -39,7 +43,7 @@ def can_open_resource(session: Session, user: User, role: str, school: School, r
         return True
     if role != "student":
         return False
-    student = session.scalars(select(Student).where(Student.school_id == school.id, Student.user_id == user.id)).first()
+    student = _pupil(session, school, user)
     if student is None:
         return False
     return bool(session.scalar(select(exists().where(

@@ -30,9 +30,9 @@ class ResourceMeta:
     shared_with_department: bool = False
 
 
-def _search_text(resource: Resource) -> str:
-    subject = resource.subject.name if resource.subject else ""
-    return fold(" ".join([resource.title, resource.topic, resource.tags, resource.filename, subject]))[:1000]
+def _search_text(resource: Resource, subject: Subject | None) -> str:
+    name = subject.name if subject else ""
+    return fold(" ".join([resource.title, resource.topic, resource.tags, resource.filename, name]))[:1000]
 
 
 def check_files(files: list[tuple[str, bytes]], limits_mb: dict[str, int]) -> list[CheckedFile]:
@@ -47,14 +47,16 @@ def add_resources(session: Session, actor: User, school: School, files: list[tup
     """Store the files in the school's library. A file whose content is already there is reused
     (the existing entry is returned), so the same PDF uploaded twice is kept once."""
     checked = check_files(files, limits_mb)
-    if meta.subject_id is not None and session.get(Subject, meta.subject_id) is None:
+    subject = session.get(Subject, meta.subject_id) if meta.subject_id is not None else None
+    if meta.subject_id is not None and (subject is None or subject.school_id != school.id):
         raise ValidationError(_l("Môn học không tồn tại."), field="subject_id")
     if meta.grade is not None and not 1 <= meta.grade <= 12:
         raise ValidationError(_l("Khối lớp phải từ 1 đến 12."), field="grade")
     out: list[Resource] = []
+    known = {r.sha256: r for r in session.scalars(select(Resource).where(
+        Resource.school_id == school.id, Resource.sha256.in_([c.sha256 for c in checked])))}
     for info, (_name, data) in zip(checked, files):
-        existing = session.scalars(select(Resource).where(Resource.school_id == school.id,
-                                                          Resource.sha256 == info.sha256)).first()
+        existing = known.get(info.sha256)
         if existing is not None:
             out.append(existing)
             continue
@@ -64,10 +66,9 @@ def add_resources(session: Session, actor: User, school: School, files: list[tup
                             shared_with_department=meta.shared_with_department, filename=info.filename,
                             stored_name=store(folder, info, data), kind=info.kind, mime=info.mime, size=info.size,
                             sha256=info.sha256, uploaded_by=actor.id)
+        resource.search_text = _search_text(resource, subject)
         session.add(resource)
-        session.flush()
-        session.refresh(resource)
-        resource.search_text = _search_text(resource)
+        known[info.sha256] = resource
         out.append(resource)
     session.flush()
     return out
@@ -77,12 +78,14 @@ def update_resource(session: Session, actor: User, resource: Resource, meta: Res
     title = nfc(meta.title).strip()
     if not title:
         raise ValidationError(_l("Nhập tên tài liệu."), field="title")
+    subject = session.get(Subject, meta.subject_id) if meta.subject_id else None
+    if meta.subject_id and (subject is None or subject.school_id != resource.school_id):
+        raise ValidationError(_l("Môn học không tồn tại."), field="subject_id")
     resource.title, resource.subject_id, resource.grade = title[:200], meta.subject_id, meta.grade
     resource.topic, resource.tags = nfc(meta.topic).strip()[:200], nfc(meta.tags).strip()[:300]
     resource.shared_with_department = meta.shared_with_department
+    resource.search_text = _search_text(resource, subject)
     session.flush()
-    session.refresh(resource)
-    resource.search_text = _search_text(resource)
 
 
 def _visible(school: School):

@@ -8,10 +8,13 @@ course, class, grade, level, school. Percentages are Decimal, one decimal place,
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +22,8 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.courses.models import Lesson, LessonProgress, Mode, OnlineTarget, PlanPeriod
-from lms.courses.plans import TERM1_WEEKS
+from lms.courses.plans import TERM1_WEEKS, term_of_week
+from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import LEVEL_GRADES, Course, Enrollment, School, SchoolClass, SchoolYear, Subject, level_of_grade
 from lms.people.services import class_sizes
@@ -129,8 +133,6 @@ def _week_range(year: SchoolYear | None, term: int | None) -> tuple[int, int]:
     if term is None:
         return 1, 53
     if year is not None and year.terms:
-        from lms.courses.plans import term_of_week
-
         weeks = [w for w in range(1, 54) if term_of_week(year, w) == term]
         return (min(weeks), max(weeks)) if weeks else (0, -1)
     return (1, TERM1_WEEKS) if term == 1 else (TERM1_WEEKS + 1, 53)
@@ -215,3 +217,44 @@ def online_share(session: Session, school: School, year: SchoolYear | None, now:
         total.target = targets[school.level_list[0].value] if school.level_list else targets[OTHER]
     report.total = total
     return report
+
+
+def share_workbook(report: ShareReport, term_label: str) -> bytes:
+    """The report as an Excel workbook: title, the counting rule, then every level of totals."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Tỷ lệ trực tuyến")[:31]
+    ws.append([_("BÁO CÁO TỶ LỆ DẠY HỌC TRỰC TUYẾN")])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([report.school.name])
+    ws.append([_("Năm học %(y)s · %(t)s", y=report.year.name if report.year else "—", t=term_label)])
+    ws.append([_("Quy tắc: tiết trực tuyến = tiết có hình thức trực tuyến trực tiếp hoặc tự học; đã thực hiện = bài học "
+                 "của tiết đã đăng và được ít nhất %(p)s%% học sinh của lớp mở.", p=report.open_percent)])
+    ws.append([])
+    headers = [_("Cấp độ"), _("Tên"), _("Tổng số tiết"), _("Tiết trực tuyến (kế hoạch)"), _("Tỷ lệ kế hoạch (%)"),
+               _("Tiết trực tuyến đã thực hiện"), _("Tỷ lệ thực hiện (%)"), _("Chỉ tiêu (%)"), _("Đánh giá")]
+    ws.append(headers)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    kinds = {"course": _("Lớp học phần"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
+             "school": _("Toàn trường")}
+    red = Font(color="C00000", bold=True)
+    for row in [*report.courses, *report.classes, *report.grades, *report.levels, report.total]:
+        if row is None:
+            continue
+        t = row.tally
+        ws.append([kinds[row.kind], row.label, t.planned, t.online, _num(t.planned_share), t.delivered,
+                   _num(t.delivered_share), float(row.target),
+                   _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
+        if row.below_delivered:
+            ws.cell(ws.max_row, 9).font = red
+    for letter, width in zip("ABCDEFGHI", (14, 34, 12, 16, 14, 16, 14, 12, 16)):
+        ws.column_dimensions[letter].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None

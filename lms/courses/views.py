@@ -67,15 +67,14 @@ def course_home(course_id: int):
     periods = plans.plan_of(db.session, course)
     all_lessons = lessons.lessons_of_course(db.session, course)
     online = sum(1 for p in periods if Mode(p.mode).online)
-    form = None
-    if can_manage_course(current_user, ctx().role, course):
+    manage, form = can_manage_course(current_user, ctx().role, course), None
+    if manage:
         form = AnnouncementForm()
         form.course_id.choices = [(course.id, _("Học sinh môn %(s)s lớp %(c)s", s=course.subject.name,
                                                 c=course.school_class.name)),
                                   (0, _("Cả lớp %(c)s", c=course.school_class.name))]
     return render_template("courses/course_staff.html", course=course, periods=periods, lessons=all_lessons,
-                           online=online, now=now, news=news, form=form,
-                           manage=can_manage_course(current_user, ctx().role, course))
+                           online=online, now=now, news=news, form=form, manage=manage)
 
 
 @bp.route("/courses/<int:course_id>/announcements", methods=["POST"])

@@ -113,12 +113,12 @@ def notifications():
 @bp.route("/notifications/<int:note_id>/open", methods=["POST"])
 @login_required
 def notification_open(note_id: int):
-    rows = [n for n in notify.recent(db.session, current_user, 200) if n.id == note_id]
-    if not rows:
+    note = notify.note_of(db.session, current_user, note_id)
+    if note is None:
         abort(404)
+    link = note.link or url_for("comms.notifications")
     notify.mark_read(db.session, current_user, note_id)
     db.session.commit()
-    link = rows[0].link or url_for("comms.notifications")
     return redirect(link if link.startswith("/") and not link.startswith("//") else url_for("comms.notifications"))
 
 

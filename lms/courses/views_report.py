@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from lms.core.charts import SVG_CSP, data_url, share_bars
 from lms.core.errors import DomainError
@@ -79,47 +76,8 @@ def online_share_pdf():
 def online_share_xlsx():
     report = _report()
     name = f"ty-le-day-hoc-truc-tuyen-{report.school.code}.xlsx"
-    return send_file(io.BytesIO(_workbook(report)), mimetype=XLSX, as_attachment=True, download_name=name)
-
-
-def _workbook(report: share.ShareReport) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Tỷ lệ trực tuyến")[:31]
-    ws.append([_("BÁO CÁO TỶ LỆ DẠY HỌC TRỰC TUYẾN")])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append([report.school.name])
-    ws.append([_("Năm học %(y)s · %(t)s", y=report.year.name if report.year else "—", t=_term_label(report.term))])
-    ws.append([_("Quy tắc: tiết trực tuyến = tiết có hình thức trực tuyến trực tiếp hoặc tự học; đã thực hiện = bài học "
-                 "của tiết đã đăng và được ít nhất %(p)s%% học sinh của lớp mở.", p=report.open_percent)])
-    ws.append([])
-    headers = [_("Cấp độ"), _("Tên"), _("Tổng số tiết"), _("Tiết trực tuyến (kế hoạch)"), _("Tỷ lệ kế hoạch (%)"),
-               _("Tiết trực tuyến đã thực hiện"), _("Tỷ lệ thực hiện (%)"), _("Chỉ tiêu (%)"), _("Đánh giá")]
-    ws.append(headers)
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    kinds = {"course": _("Lớp học phần"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
-             "school": _("Toàn trường")}
-    red = Font(color="C00000", bold=True)
-    for row in [*report.courses, *report.classes, *report.grades, *report.levels, report.total]:
-        if row is None:
-            continue
-        t = row.tally
-        ws.append([kinds[row.kind], row.label, t.planned, t.online, _num(t.planned_share), t.delivered,
-                   _num(t.delivered_share), float(row.target),
-                   _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
-        if row.below_delivered:
-            ws.cell(ws.max_row, 9).font = red
-    for letter, width in zip("ABCDEFGHI", (14, 34, 12, 16, 14, 16, 14, 12, 16)):
-        ws.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _num(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
+    data = share.share_workbook(report, _term_label(report.term))
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @bp.route("/school/online-targets", methods=["GET", "POST"])

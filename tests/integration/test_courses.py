@@ -224,9 +224,9 @@ def test_library_search_ignores_accents_and_shares_with_the_department(world, ma
     found = client.get("/resources?q=hinh+hoc").get_data(as_text=True)
     assert "Hình học trực quan" in found and "Số tự nhiên" not in found
     assert "Hình học trực quan" in client.get("/resources?q=TAM GIÁC").get_data(as_text=True)
-    # Uploading the same bytes again keeps one file.
-    client.post("/resources", {"files": (io.BytesIO(PNG), "ban-sao.png"), "subject_id": "0", "grade": "0"},
-                content_type="multipart/form-data")
+    # Uploading the same bytes again, even twice in one go, keeps one file.
+    client.post("/resources", {"files": [(io.BytesIO(PNG), "ban-sao.png"), (io.BytesIO(PNG), "ban-sao-2.png")],
+                               "subject_id": "0", "grade": "0"}, content_type="multipart/form-data")
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(Resource).where(Resource.school_id == world.a.school.id)) == 2
     # A school of the same department sees the shared file; school B (another department) does not.
@@ -413,3 +413,13 @@ def test_notifications_are_emailed_only_after_the_commit(world, make_client, app
     mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cô ơi, cháu nghỉ ốm."})
     assert [m["To"] for m in FakeSMTP.sent] == ["gv.a@test.example"]
     assert "Tin nhắn mới từ Nguyễn Thị Lan về em Nguyễn Văn An" in FakeSMTP.sent[0].get_content()
+    # A teacher who reads in English gets the e-mail in English, whatever the sender's language.
+    from lms.auth.models import User
+
+    with app.app_context():
+        from lms.extensions import db
+
+        db.session.get(User, world.a.teacher.id).locale = "en"
+        db.session.commit()
+    mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cháu đã khỏe."})
+    assert "New message from Nguyễn Thị Lan about Nguyễn Văn An" in FakeSMTP.sent[1].get_content()
