@@ -45,18 +45,22 @@ def create_app(config: type | dict | None = None) -> Flask:
         reset_hours=app.config["PASSWORD_RESET_HOURS"])
 
     from lms.core.security import install_headers
+    from lms.core.signing import signer_from_config
 
     install_headers(app)
+    app.extensions["lms_signer"] = signer_from_config(app.config)
 
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
     from lms.courses.views_comms import bp as comms_bp
     from lms.courses.views_report import bp as report_bp
+    from lms.gradebook.views import bp as gradebook_bp
     from lms.home.views import bp as home_bp
+    from lms.home.views_jobs import bp as jobs_bp
     from lms.people.views import bp as people_bp
     from lms.people.views_family import bp as family_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, report_bp):
+    for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, report_bp, gradebook_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers
@@ -64,9 +68,11 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     install_error_handlers(app)
     install_template_helpers(app)
+    from lms.core.jobs import install_jobs
     from lms.core.mail import install_outbox
 
     install_outbox()
+    install_jobs(app)
 
     from lms.cli import register_cli
 
@@ -95,6 +101,10 @@ def _check_secrets(app: Flask) -> None:
                                "(python -c 'import secrets; print(secrets.token_urlsafe(48))').")
         if app.debug:
             raise RuntimeError("debug mode is forbidden in production")
+        if not (app.config.get("SIGNING_KEY") or app.config.get("SIGNING_KEY_FILE")):
+            raise RuntimeError("LMS_SIGNING_KEY (or LMS_SIGNING_KEY_FILE) must be set in production: the school's "
+                               "Ed25519 key that signs report cards (python -c 'import base64,os; "
+                               "print(base64.b64encode(os.urandom(32)).decode())')")
 
 
 def _select_locale() -> str:

@@ -21,6 +21,14 @@ def _format_logins(logins) -> str:
     return "\n".join(lines) + "\n"
 
 
+def demo_card_settings():
+    """How the demo issues report cards: the app's own key and templates."""
+    from lms.core.jobs import render_template_in
+    from lms.gradebook.reportcards import settings_from_config
+
+    return settings_from_config(current_app.config, render_template_in, current_app.extensions["lms_signer"])
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
@@ -35,7 +43,8 @@ def register_cli(app: Flask) -> None:
                 click.echo(saved.read_text(encoding="utf-8"))
             return
         logins = seed_demo(db.session, current_app.extensions["lms_auth"], current_app.config["UPLOAD_DIR"] / "resources",
-                          current_app.config["UPLOAD_LIMITS_MB"])
+                           current_app.config["UPLOAD_LIMITS_MB"],
+                           card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None)
         db.session.commit()
         text = _format_logins(logins)
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")

@@ -80,6 +80,15 @@ class Config:
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TESTING = False
 
+    # The school documents' Ed25519 signing key (report cards); see lms/core/signing.py.
+    SIGNING_KEY = _env("SIGNING_KEY")
+    SIGNING_KEY_FILE = _env("SIGNING_KEY_FILE")
+    SIGNING_RETIRED_KEYS = _env("SIGNING_RETIRED_KEYS")
+    # Background jobs without Redis run in this many threads of each app process.
+    JOB_THREADS = _env_int("JOB_THREADS", 2)
+    # `flask seed-demo` issues last year's report cards of one class (about 15 s of PDF rendering).
+    DEMO_REPORT_CARDS = True
+
     @classmethod
     def is_production(cls) -> bool:
         return cls.ENV_NAME == "production"
@@ -101,6 +110,9 @@ class TestConfig(Config):
     ARGON2_MEMORY_KIB = 8192
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
+    DEMO_REPORT_CARDS = False  # the demo tests do not wait for PDFs; the report-card tests issue their own
+    # A fixed key for tests only (base64 of 32 bytes); never used outside the test suite.
+    SIGNING_KEY = "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg="
 
 
 def config_from_env() -> type[Config]:

@@ -118,3 +118,47 @@ def build_world(session, settings: AuthSettings) -> SimpleNamespace:
                            mother_a=users["0912000001"], father_ab=users["0912000002"], mother_b=users["0912000003"])
 
 
+
+
+def fill_year(session, school: SimpleNamespace, *, score: str = "8", comment: str = "Đ", conduct: str = "T",
+              absent: tuple[int, int] = (1, 0), marks: dict | None = None, now=None) -> list:
+    """Give the school's class every programme course and a complete year: every assessment of
+    both terms (`score` in score subjects, `comment` in comment subjects; `marks` overrides per
+    (student code, subject code) → text), conduct and sessions absent per term."""
+    from lms.core.timeutil import utcnow
+    from lms.gradebook import book, homeroom
+
+    now = now or utcnow()
+    admin = session.get(User, school.admin.id)
+    school_class = session.get(type(school.school_class), school.school_class.id)
+    services.add_missing_courses(session, admin, session.get(School, school.school.id), school_class)
+    session.flush()
+    courses = services.courses_of_class(session, school_class.id)
+    students = services.students_of_class(session, school_class)
+    for course in courses:
+        grid = book.grid_of(session, course, 1)
+        for term in (1, 2):
+            cells = []
+            for s in students:
+                text = (marks or {}).get((s.student_code, course.subject.code))
+                for column in grid.columns:
+                    cells.append(book.CellInput(s.id, column.key, text or (comment if grid.comment else score)))
+            result = book.save_grid(session, admin, "admin", course, term, cells, now=now)
+            assert not result.issues, result.issues
+    for term in (1, 2):
+        rows = [homeroom.TermRecordInput(s.id, conduct, str(absent[0]), str(absent[1])) for s in students]
+        assert not homeroom.save_term_records(session, admin, "admin", school_class, term, rows, now=now).issues
+    session.flush()
+    return courses
+
+
+def lock_year(session, school: SimpleNamespace) -> None:
+    from lms.core.timeutil import utcnow
+    from lms.gradebook import book
+    from lms.people.models import SchoolYear
+
+    year = session.get(SchoolYear, school.year.id)
+    for term in (1, 2):
+        book.lock_term(session, session.get(User, school.admin.id), session.get(School, school.school.id), year,
+                       term, utcnow())
+    session.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 
@@ -52,8 +52,10 @@ def install_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
+        # Templates also render outside requests (PDFs made by background jobs).
         return {"ctx": getattr(g, "ctx", None), "current_locale": str(get_locale() or "vi"),
-                "current_path": request.full_path.rstrip("?"), "unread_notifications": _unread}
+                "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
+                "unread_notifications": _unread}
 
 
 def _unread() -> int:

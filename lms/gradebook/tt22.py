@@ -46,10 +46,34 @@ class Rules:
     max_absent_sessions: int = 45
     excellent_score: Decimal = Decimal("9.0")
     excellent_count: int = 6
+    # Regular assessments (ĐĐGtx) per semester (Điều 7): comment subjects have a fixed count;
+    # score subjects step up with the periods per year — (up to N periods, count), then the rest.
+    regular_comment: int = 2
+    regular_steps: tuple[tuple[int, int], ...] = ((35, 2), (70, 3))
+    regular_max: int = 4
 
 
 TT22_2021 = Rules(basis="TT22/2021")
 CURRENT = TT22_2021
+
+
+def regular_count(periods_per_year: int | None, comment_assessed: bool, rules: Rules = CURRENT) -> int:
+    """How many regular assessments a subject records per semester (Điều 7)."""
+    if comment_assessed:
+        return rules.regular_comment
+    for limit, count in rules.regular_steps:
+        if periods_per_year is None or periods_per_year <= limit:
+            return count
+    return rules.regular_max
+
+
+def comment_semester(marks: Sequence[bool | None], required: int) -> bool | None:
+    """A comment subject's semester: Đạt (True) when every required assessment (the regular ones,
+    midterm and final) was taken and each is Đạt; None while some are missing (Điều 9.1)."""
+    taken = [m for m in marks if m is not None]
+    if len(taken) < required:
+        return False if any(m is False for m in taken) else None
+    return all(taken)
 
 # Year conduct from the two semesters (Điều 8): rows semester II, columns semester I.
 _CONDUCT_YEAR = {

@@ -19,10 +19,30 @@ class Rules:
     excellent_test: int = 9
     good_test: int = 7
     pass_test: int = 5
+    # Periodic tests: at the end of term I and of the year in every tested subject; grades 4–5 also
+    # mid-term I and mid-term II in Tiếng Việt and Toán (Điều 7).
+    mid_test_grades: tuple[int, ...] = (4, 5)
+    mid_test_subjects: tuple[str, ...] = ("tieng_viet", "toan")
 
 
 TT27_2020 = Rules(basis="TT27/2020")
 CURRENT = TT27_2020
+
+CHECKPOINTS = ("gk1", "ck1", "gk2", "cn")  # mid-term I, end of term I, mid-term II, end of year
+# Codes of the 5 qualities, 3 general and 7 specific competences (labels live with the pages).
+QUALITIES = ("yeu_nuoc", "nhan_ai", "cham_chi", "trung_thuc", "trach_nhiem")
+GENERAL_COMPETENCES = ("tu_chu", "giao_tiep", "gqvd")
+SPECIFIC_COMPETENCES = ("ngon_ngu", "tinh_toan", "khoa_hoc", "cong_nghe", "tin_hoc", "tham_mi", "the_chat")
+COMPETENCES = GENERAL_COMPETENCES + SPECIFIC_COMPETENCES
+
+
+def has_test(subject_code: str, grade: int, tested_subject: bool, checkpoint: str, rules: Rules = CURRENT) -> bool:
+    """Whether a periodic test is taken in this subject at this checkpoint."""
+    if not tested_subject:
+        return False
+    if checkpoint in ("ck1", "cn"):
+        return True
+    return grade in rules.mid_test_grades and subject_code in rules.mid_test_subjects
 
 
 def _levels(values: Mapping[str, str], allowed: tuple[str, ...], what: str) -> list[str]:

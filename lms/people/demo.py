@@ -74,6 +74,10 @@ SCHOOLS = [
      "address": "5 Hùng Vương, phường Mỹ Long, TP. Long Xuyên, An Giang", "bank_bin": "970436",
      "account": "0111000654321", "account_name": "TRUONG THPT LONG XUYEN", "prefix": "thpt",
      "classes": [(10, "10A1", 40), (11, "11A1", 35), (12, "12A1", 32)], "code_prefix": "8920"},
+    {"code": "TH-LL", "name": "Trường Tiểu học Lê Lợi", "levels": ["TH"], "tax_code": "1600789012",
+     "address": "48 Lê Lợi, phường Mỹ Bình, TP. Long Xuyên, An Giang", "bank_bin": "970405",
+     "account": "7100205123456", "account_name": "TRUONG TIEU HOC LE LOI", "prefix": "th",
+     "classes": [(3, "3A", 31), (5, "5A", 30)], "code_prefix": "8930"},
 ]
 TEACHERS = {
     "thcs": [("Trần Thị Mai", "toan"), ("Lê Văn Hùng", "ngu_van"), ("Phạm Thị Hồng", "khtn"),
@@ -82,11 +86,15 @@ TEACHERS = {
     "thpt": [("Nguyễn Văn Long", "toan"), ("Trương Thị Ngọc Ánh", "ngu_van"), ("Lý Thanh Tùng", "vat_li"),
              ("Hồ Thị Bích Ngọc", "hoa_hoc"), ("Đỗ Minh Khoa", "ngoai_ngu_1"), ("Phan Thị Thảo", "lich_su"),
              ("Dương Văn Phúc", "tin_hoc"), ("Lê Thị Hạnh", "sinh_hoc"), ("Trần Quốc Việt", "gdqp_an")],
+    # Primary: each homeroom teacher teaches their class; specialists teach the rest.
+    "th": [("Nguyễn Thị Hoa", "lop_3a"), ("Lê Thị Thanh Tâm", "lop_5a"), ("Trần Văn Bình", "ngoai_ngu_1"),
+           ("Phạm Minh Trí", "tin_cn"), ("Võ Văn Mạnh", "gdtc"), ("Đỗ Thị Diễm", "nghe_thuat")],
 }
 # Subjects taught by a colleague of a neighbouring subject, as small schools do.
 SHARED_SUBJECTS = {
     "thcs": {"cong_nghe": "tin_hoc", "gddp": "ls_dl"},
     "thpt": {"gdtc": "gdqp_an", "gddp": "lich_su"},
+    "th": {},
 }
 
 
@@ -95,10 +103,12 @@ EMPTY_COURSES = {("toan", "6A2")}
 
 
 def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload_limits: dict[str, int],
-              now: datetime | None = None) -> list[DemoLogin]:
+              now: datetime | None = None, card_settings=None) -> list[DemoLogin]:
     """Build the demo into an empty database. Returns the logins to print. Library files are
-    written under `upload_dir`."""
+    written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
+    report cards of some of last year's classes are issued too."""
     from lms.courses.demo import seed_courses
+    from lms.gradebook.demo import seed_gradebook
 
     now = now or utcnow()
     if session.scalar(select(func.count()).select_from(School)):
@@ -121,7 +131,7 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
     cross_family: dict = {}
     for index, spec in enumerate(SCHOOLS):
         school = School(code=spec["code"], name=spec["name"], levels=",".join(spec["levels"]),
-                        department_id=(district if spec["prefix"] == "thcs" else province).id)
+                        department_id=(province if spec["prefix"] == "thpt" else district).id)
         session.add(school)
         session.flush()
         admin = create_user(session, None, username=f"admin.{spec['prefix']}", full_name=people.female() if index
@@ -167,8 +177,8 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
                                          teacher_id=None)
             for course in session.scalars(select(Course).where(Course.class_id == school_class.id)):
                 code = course.subject.code
-                if code.startswith("hdtn"):
-                    owner = school_class.homeroom_teacher  # the homeroom teacher leads experiential activities
+                if code.startswith("hdtn") or (spec["prefix"] == "th" and code not in teachers):
+                    owner = school_class.homeroom_teacher  # experiential activities; a primary class's own subjects
                 else:
                     owner = teachers.get(code) or teachers[SHARED_SUBJECTS[spec["prefix"]][code]]
                 course.teacher_id = owner.id
@@ -183,6 +193,7 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
         # A generator of its own: what the courses draw depends on the day, the people must not.
         seed_courses(session, school, admin, random.Random(SEED + index), upload_dir, upload_limits, now,
                      skip=EMPTY_COURSES)
+        seed_gradebook(session, school, admin, random.Random(SEED + 100 + index), now, settings=card_settings)
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

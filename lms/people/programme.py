@@ -80,3 +80,12 @@ CATALOG: tuple[ProgrammeSubject, ...] = (
 
 def subjects_for_level(level: str) -> list[ProgrammeSubject]:
     return [s for s in CATALOG if s.level == level]
+
+
+_RANK = {(s.level, s.code): i for i, s in enumerate(CATALOG)}
+
+
+def programme_rank(level: str, code: str) -> int:
+    """Where a subject comes in the programme's own order (Ngữ văn, Toán, …), the order of the
+    grade book and the report card; subjects a school added come last."""
+    return _RANK.get((level, code), len(CATALOG))

@@ -3,7 +3,8 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.people.models import Department, DepartmentViewer, Guardianship, School, SchoolClass, Student
+from lms.people.models import (Course, Department, DepartmentViewer, Guardianship, School, SchoolClass, SchoolYear,
+                               Student)
 from lms.people.services import class_sizes
 
 
@@ -13,14 +14,14 @@ def test_seed_demo_cli_builds_the_demo_school(app):
     assert result.exit_code == 0, result.output
     assert "admin.thcs" in result.output and "hoc-tap-vui-ve-2026" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(School)) == 2
+        assert db.session.scalar(select(func.count()).select_from(School)) == 3
         assert db.session.scalar(select(func.count()).select_from(Department)) == 2
         assert db.session.scalar(select(func.count()).select_from(DepartmentViewer)) == 1
-        classes = db.session.scalars(select(SchoolClass)).all()
+        classes = db.session.scalars(select(SchoolClass).join(SchoolYear).where(SchoolYear.is_current.is_(True))).all()
         sizes = class_sizes(db.session, [c.id for c in classes])
         for school in db.session.scalars(select(School)):
             mine = [c for c in classes if c.school_id == school.id]
-            assert len(mine) >= 3
+            assert len(mine) >= 2
             assert all(30 <= sizes[c.id] <= 40 for c in mine)
         # A family across both schools, and siblings within one.
         per_parent = db.session.execute(select(Guardianship.guardian_id, func.count(func.distinct(Student.school_id)),
@@ -29,11 +30,12 @@ def test_seed_demo_cli_builds_the_demo_school(app):
         assert any(schools == 1 and children >= 2 for _, schools, children in per_parent)
         assert db.session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None))) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) > 400
+        _grade_books_tell_a_whole_year_and_a_term_begun()
     again = runner.invoke(args=["seed-demo"])
     assert "bỏ qua" in again.output and "admin.thcs" in again.output  # not loaded twice, logins shown again
 
 
-def test_demo_is_deterministic(app, tmp_path):
+def test_demo_is_deterministic(tmp_path):
     from lms import create_app
     from lms.config import TestConfig
     from lms.people.demo import seed_demo
@@ -64,3 +66,30 @@ def test_create_school_cli_prints_a_one_time_link_and_refuses_bad_levels(app):
         assert db.session.scalar(select(func.count()).select_from(School).where(School.code == "TH-Y")) == 0
         school = db.session.scalars(select(School).where(School.code == "TH-X")).one()
         assert school.levels == "TH"
+
+
+def _grade_books_tell_a_whole_year_and_a_term_begun():
+    """Last year complete and locked, every pupil of it promoted (a re-test and a summer training
+    on the way), primary results in; this year's first regular marks and midterms entered."""
+    from lms.gradebook import book, homeroom
+    from lms.gradebook.models import GradeEntry, PrimaryRecord
+
+    previous = db.session.scalars(select(SchoolYear).where(SchoolYear.name == "2025-2026")).all()
+    assert len(previous) == 3 and all(set(book.locks_of(db.session, y)) == {1, 2} for y in previous)
+    stories = []
+    for school_class in db.session.scalars(select(SchoolClass).where(SchoolClass.school_year_id.in_([y.id for y in previous]))):
+        if homeroom.is_primary(school_class):
+            summary = homeroom.primary_summary(db.session, school_class, "cn")
+            assert summary.complete and set(summary.count()) <= {"Hoàn thành xuất sắc", "Hoàn thành tốt", "Hoàn thành"}
+            continue
+        summary = homeroom.build_summary(db.session, school_class, 0)
+        assert summary.complete
+        assert all(r.outcome.final == "Lên lớp" for r in summary.rows), school_class.name
+        stories += [r for r in summary.rows if r.outcome.retest_subjects or r.outcome.needs_training]
+    assert len(stories) >= 6  # per secondary class: one re-test, one summer training
+    current = db.session.scalars(select(GradeEntry).join(Course, Course.id == GradeEntry.course_id)
+                                 .join(SchoolClass, SchoolClass.id == Course.class_id)
+                                 .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+                                 .where(SchoolYear.is_current.is_(True))).all()
+    assert current and {e.kind for e in current} == {"tx", "gk"} and {e.term for e in current} == {1}
+    assert db.session.scalar(select(func.count()).select_from(PrimaryRecord).where(PrimaryRecord.checkpoint == "gk1")) > 0

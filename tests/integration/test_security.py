@@ -110,3 +110,12 @@ def test_production_refuses_default_secret_key(monkeypatch):
 
     with pytest.raises(RuntimeError, match="LMS_SECRET_KEY"):
         create_app(type("P", (ProductionConfig,), {"ENV_NAME": "production", "SECRET_KEY": "dev-only-not-secret-change-me"}))
+
+
+def test_production_refuses_to_start_without_the_signing_key(monkeypatch):
+    from lms import create_app
+    from lms.config import ProductionConfig
+
+    with pytest.raises(RuntimeError, match="LMS_SIGNING_KEY"):
+        create_app(type("P", (ProductionConfig,), {"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                                                   "SIGNING_KEY": None, "SIGNING_KEY_FILE": None}))

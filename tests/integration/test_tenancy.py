@@ -13,7 +13,29 @@ ROLES = {"admin": "admin.a", "teacher": "gv.a", "accountant": "kt.a", "student":
          "parent": "0912000001", DEPARTMENT: "so.a"}
 
 
-def foreign_ids(world, role: str = "admin") -> dict[str, list[int]]:
+@pytest.fixture
+def b_card(app, world, dbs, make_client):
+    """School B's class with an issued report card, issued by B's admin through a background job."""
+    from sqlalchemy import select
+
+    from lms.gradebook.models import ReportCard
+    from tests.factories import fill_year, lock_year
+
+    with dbs() as s:
+        fill_year(s, world.b)
+        lock_year(s, world.b)
+        s.commit()
+    admin_b = make_client()
+    admin_b.login("admin.b")
+    response = admin_b.post(f"/classes/{world.b.school_class.id}/report-cards", {})
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    app.extensions["lms_jobs"].wait()
+    with dbs() as s:
+        card_id = s.scalars(select(ReportCard.id).where(ReportCard.student_id == world.b.students["HSB002"].id)).one()
+    return {"card_id": card_id, "job_id": job_id}
+
+
+def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[str, list[int]]:
     """For each parameter, ids the users of school A (and family Nguyễn) must never reach."""
     b = world.b
     students = [b.students["HSB002"].id]
@@ -32,6 +54,7 @@ def foreign_ids(world, role: str = "admin") -> dict[str, list[int]]:
         "announcement_id": [b.announcement.id],
         "thread_id": [b.thread.id],
         "note_id": [b.note.id],
+        **{name: [value] for name, value in (extra or {"card_id": 0, "job_id": 0}).items()},
     }
 
 
@@ -55,10 +78,10 @@ def test_every_id_parameter_is_mapped(app, world):
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_foreign_ids_give_404(app, world, make_client, role):
+def test_foreign_ids_give_404(app, world, b_card, make_client, role):
     client = make_client()
     assert client.login(ROLES[role]).status_code == 302
-    ids = foreign_ids(world, role)
+    ids = foreign_ids(world, role, b_card)
     checked = 0
     for rule, params in id_routes(app):
         view = app.view_functions[rule.endpoint]

@@ -1,0 +1,186 @@
+"""Background jobs: bulk PDFs, bulk issuing, anything too long for one request.
+
+A job is a `Job` row plus a handler registered under its kind. `enqueue()` writes the row; the
+job is handed to a runner only after the request's commit succeeds (a rolled-back request starts
+nothing). Without Redis the runner is a small pool of threads in the app process. Handlers take
+`(session, JobContext)`, never import Flask, and report progress with `ctx.progress()`, which
+commits: a handler is written in steps that are each complete (one report card, one invoice…),
+so a failure leaves finished steps finished and a re-run skips them.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from lms.core.errors import DomainError
+from lms.core.models import Job
+from lms.core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+HANDLERS: dict[str, Callable[[Session, JobContext], None]] = {}
+PENDING_KEY = "lms_jobs"
+
+
+class Status:
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def handler(kind: str):
+    """Register the function that does the work of jobs of this kind."""
+    def decorator(fn):
+        HANDLERS[kind] = fn
+        return fn
+    return decorator
+
+
+@dataclass
+class JobContext:
+    session: Session
+    job: Job
+    config: Mapping
+    render: Callable[..., str] | None = None  # (template, context, locale=None) → text, from the runner
+
+    @property
+    def params(self) -> dict:
+        return self.job.params or {}
+
+    def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
+        self.job.done = done
+        if total is not None:
+            self.job.total = total
+        if message is not None:
+            self.job.message = str(message)[:500]
+        self.session.commit()
+
+    def result(self, path: str, name: str) -> None:
+        self.job.result_path, self.job.result_name = path, name[:200]
+
+
+def enqueue(session: Session, user_id: int | None, kind: str, params: dict, *, school_id: int | None,
+            total: int = 0, locale: str = "vi") -> Job:
+    """Write the job; it starts once the surrounding transaction commits."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for job kind {kind!r}")
+    job = Job(user_id=user_id, school_id=school_id, kind=kind, params=params, total=total, locale=locale,
+              status=Status.QUEUED)
+    session.add(job)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(job.id)
+    return job
+
+
+def job_of(session: Session, user_id: int, job_id: int) -> Job | None:
+    """A job is shown only to the person who started it."""
+    job = session.get(Job, job_id)
+    return job if job is not None and job.user_id == user_id else None
+
+
+def run_job(session: Session, job_id: int, config: Mapping, render: Callable[..., str] | None = None) -> None:
+    """Run one queued job to its end in `session` (the runner gives each job a session of its own)."""
+    from flask_babel import force_locale
+
+    job = session.get(Job, job_id)
+    if job is None or job.status != Status.QUEUED:
+        return
+    job.status, job.started_at = Status.RUNNING, utcnow()
+    session.commit()
+    with force_locale(job.locale or "vi"):
+        try:
+            HANDLERS[job.kind](session, JobContext(session, job, config, render))
+        except Exception as exc:  # the job fails visibly; the page shows why
+            session.rollback()
+            job = session.get(Job, job_id)
+            if isinstance(exc, DomainError):
+                job.message = str(exc.message)[:500]
+            else:
+                log.exception("job %s (%s) failed", job_id, job.kind)
+                from lms.i18n import gettext
+                job.message = gettext("Có lỗi khi chạy tác vụ; hãy thử lại hoặc báo quản trị viên.")
+            job.status, job.finished_at = Status.FAILED, utcnow()
+            session.commit()
+            return
+        job.status, job.finished_at = Status.DONE, utcnow()
+        if job.total and job.done < job.total:
+            job.done = job.total
+        session.commit()
+
+
+class ThreadRunner:
+    """The embedded runner: jobs run in worker threads of the app process, each in an app
+    context and database session of its own."""
+
+    def __init__(self, app, workers: int):
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lms-job")
+        self.futures: set[Future] = set()
+        self.lock = threading.Lock()
+
+    def submit(self, job_id: int) -> None:
+        future = self.pool.submit(self._run, job_id)
+        with self.lock:
+            self.futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self.lock:
+            self.futures.discard(future)
+
+    def _run(self, job_id: int) -> None:
+        from lms.extensions import db
+
+        with self.app.app_context():
+            try:
+                run_job(db.session, job_id, self.app.config, render_template_in)
+            finally:
+                db.session.remove()
+
+    def wait(self, timeout: float = 60) -> None:
+        """Block until every submitted job has finished (tests, CLI)."""
+        with self.lock:
+            pending = list(self.futures)
+        wait(pending, timeout=timeout)
+
+
+def render_template_in(template: str, context: dict, locale: str | None = None) -> str:
+    """Render a template, in `locale` when given (official documents are always Vietnamese)."""
+    from flask import render_template
+    from flask_babel import force_locale
+
+    if locale is None:
+        return render_template(template, **context)
+    with force_locale(locale):
+        return render_template(template, **context)
+
+
+def _dispatch(session) -> None:
+    from flask import current_app, has_app_context
+
+    pending = session.info.pop(PENDING_KEY, [])
+    if not pending or not has_app_context():
+        return
+    runner = current_app.extensions["lms_jobs"]
+    for job_id in pending:
+        runner.submit(job_id)
+
+
+def _forget(session, previous_transaction) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def install_jobs(app) -> None:
+    """Give the app its runner, and start queued jobs after each successful commit."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    app.extensions["lms_jobs"] = ThreadRunner(app, app.config.get("JOB_THREADS", 2))
+    if not event.contains(OrmSession, "after_commit", _dispatch):
+        event.listen(OrmSession, "after_commit", _dispatch)
+        event.listen(OrmSession, "after_soft_rollback", _forget)

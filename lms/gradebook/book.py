@@ -1,0 +1,572 @@
+"""The grade book of a course (Thông tư 22): the columns a term records, the grid of entries,
+saving it all-or-nothing, marks posted by homework and exams, term locks, the correction history,
+and Excel import and export."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import Forbidden, ValidationError
+from lms.core.text import fold, nfc, nfc_text
+from lms.gradebook import tt22
+from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, column_label
+from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, Kind, TermLock
+from lms.gradebook.permissions import require_course
+from lms.gradebook.results import Mark, SubjectMarks, TermMarks
+from lms.gradebook.scores import round_score
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
+from lms.people.services import students_of_class
+from lms.people.tables import cell_text, map_headers, read_table, write_workbook
+
+REMARK_MAX = 500
+REASON_MAX = 300
+_SCORE_RE = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+_PASS_WORDS = {"d": True, "dat": True, "cd": False, "chua dat": False}
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str
+    position: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}{self.position}"
+
+    @property
+    def label(self) -> str:
+        return column_label(self.kind, self.position)
+
+
+def in_programme_order(courses: list[Course]) -> list[Course]:
+    """Courses as the grade book and the report card list them: programme order, then name."""
+    from lms.core.text import collation_key
+    from lms.people.programme import programme_rank
+
+    return sorted(courses, key=lambda c: (programme_rank(c.subject.level, c.subject.code), collation_key(c.subject.name)))
+
+
+def is_comment(course: Course) -> bool:
+    return course.subject.assessment == "comment"
+
+
+def columns_of(course: Course, rules: tt22.Rules = tt22.CURRENT) -> list[Column]:
+    """The assessments a term records for this course: n regular (by periods), midterm, final."""
+    n = tt22.regular_count(course.subject.periods_for(course.school_class.grade), is_comment(course), rules)
+    return [*(Column(Kind.REGULAR, i) for i in range(1, n + 1)), Column(Kind.MIDTERM, 1), Column(Kind.FINAL, 1)]
+
+
+def column_by_key(course: Course, key: str) -> Column | None:
+    return next((c for c in [*columns_of(course), Column(Kind.RETEST, 1)] if c.key == key), None)
+
+
+# ---------------------------------------------------------------- cell values
+
+class CellError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def parse_score(text: str) -> int | None:
+    """A score typed or pasted by a teacher, as whole tenths: "8", "8.5", "8,5", "10" → 80, 85, 85,
+    100. Blank is None. Anything else (11, 8.25, "tám", -1) raises CellError with the reason."""
+    value = nfc(text)
+    if not value:
+        return None
+    if not _SCORE_RE.match(value):
+        raise CellError(_l("“%(v)s” không phải điểm: nhập số từ 0 đến 10, tối đa một chữ số thập phân.", v=value))
+    number = Decimal(value.replace(",", "."))
+    if number > 10:
+        raise CellError(_l("“%(v)s” lớn hơn 10.", v=value))
+    if number != number.quantize(Decimal("0.1")):
+        raise CellError(_l("“%(v)s” có quá một chữ số thập phân.", v=value))
+    return int(number * 10)
+
+
+def parse_pass(text: str) -> bool | None:
+    """Đạt / Chưa đạt as typed: "Đ", "Đạt", "d" → True; "CĐ", "Chưa đạt", "cd" → False."""
+    value = fold(text).replace(".", "").strip()
+    if not value:
+        return None
+    if value not in _PASS_WORDS:
+        raise CellError(_l("“%(v)s” không hợp lệ: môn đánh giá bằng nhận xét chỉ nhận Đ (Đạt) hoặc CĐ (Chưa đạt).",
+                           v=nfc(text)))
+    return _PASS_WORDS[value]
+
+
+def parse_mark(text: str, comment: bool) -> int | bool | None:
+    return parse_pass(text) if comment else parse_score(text)
+
+
+def stored_value(entry: GradeEntry | None) -> int | bool | None:
+    if entry is None:
+        return None
+    return entry.passed if entry.score10 is None else entry.score10
+
+
+def mark_of(entry: GradeEntry | None) -> Mark:
+    if entry is None:
+        return None
+    return entry.passed if entry.score10 is None else entry.score
+
+
+def value_text(value: int | bool | None) -> str:
+    """For the history: "8.5", "Đ", "CĐ" or ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Đ" if value else "CĐ"
+    return f"{value // 10}.{value % 10}"
+
+
+def mark_text(value: Mark, decimal_sep: str = ",") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(PASS_LABELS[value])
+    return f"{value:.1f}".replace(".", decimal_sep)
+
+
+# ---------------------------------------------------------------- locks
+
+def lock_of(session: Session, year_id: int, term: int) -> TermLock | None:
+    return session.scalars(select(TermLock).where(TermLock.school_year_id == year_id, TermLock.term == term)).first()
+
+
+def locks_of(session: Session, year: SchoolYear) -> dict[int, TermLock]:
+    return {lock.term: lock for lock in session.scalars(select(TermLock).where(TermLock.school_year_id == year.id))}
+
+
+def lock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int, now: datetime) -> TermLock:
+    if year.school_id != school.id or term not in (1, 2):
+        raise ValidationError(_l("Học kỳ không hợp lệ."))
+    lock = lock_of(session, year.id, term)
+    if lock is None:
+        lock = TermLock(school_id=school.id, school_year_id=year.id, term=term, locked_at=now, locked_by=actor.id)
+        session.add(lock)
+        session.flush()
+        audit.record(session, "term_locked", actor_id=actor.id, school_id=school.id, subject_type="school_year",
+                     subject_id=year.id, detail=f"term {term}")
+    return lock
+
+
+def unlock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int) -> None:
+    lock = lock_of(session, year.id, term)
+    if lock is not None and year.school_id == school.id:
+        session.delete(lock)
+        session.flush()
+        audit.record(session, "term_unlocked", actor_id=actor.id, school_id=school.id, subject_type="school_year",
+                     subject_id=year.id, detail=f"term {term}")
+
+
+def check_writable(session: Session, role: str, year_id: int, term: int, reason: str) -> bool:
+    """Whether the write goes to a locked term (then only an admin, with a reason, may make it)."""
+    if lock_of(session, year_id, term) is None:
+        return False
+    if role != "admin":
+        raise Forbidden(_l("%(t)s đã khoá sổ: chỉ quản trị trường được sửa, kèm lý do.", t=TERM_LABELS[term]))
+    if not nfc(reason):
+        raise ValidationError(_l("Học kỳ đã khoá sổ: nhập lý do sửa điểm (sẽ được ghi vào lịch sử)."), field="reason")
+    return True
+
+
+# ---------------------------------------------------------------- the grid
+
+@dataclass
+class Row:
+    student: Student
+    entries: dict[int, dict[str, GradeEntry]]   # term → key → entry
+    remark: str
+    marks: SubjectMarks
+
+    def entry(self, term: int, key: str) -> GradeEntry | None:
+        return self.entries.get(term, {}).get(key)
+
+
+@dataclass
+class Grid:
+    course: Course
+    term: int
+    columns: list[Column]
+    rows: list[Row]
+    comment: bool
+    lock: TermLock | None
+
+    def row_of(self, student_id: int) -> Row | None:
+        return next((r for r in self.rows if r.student.id == student_id), None)
+
+
+def subject_marks(course: Course, columns: list[Column], entries: dict[int, dict[str, GradeEntry]]) -> SubjectMarks:
+    terms = {}
+    for term in (1, 2):
+        mine = entries.get(term, {})
+        terms[term] = TermMarks([mark_of(mine.get(c.key)) for c in columns if c.kind == Kind.REGULAR],
+                                mark_of(mine.get("gk1")), mark_of(mine.get("ck1")))
+    return SubjectMarks(course.subject.name, is_comment(course), terms, mark_of(entries.get(2, {}).get("kl1")))
+
+
+def entries_by_student(session: Session, course_ids: list[int], student_ids: list[int] | None = None
+                       ) -> dict[tuple[int, int], dict[int, dict[str, GradeEntry]]]:
+    """(course, student) → term → key → entry, in one query."""
+    out: dict[tuple[int, int], dict[int, dict[str, GradeEntry]]] = {}
+    if not course_ids:
+        return out
+    stmt = select(GradeEntry).where(GradeEntry.course_id.in_(course_ids))
+    if student_ids is not None:
+        stmt = stmt.where(GradeEntry.student_id.in_(student_ids or [0]))
+    for e in session.scalars(stmt):
+        out.setdefault((e.course_id, e.student_id), {}).setdefault(e.term, {})[f"{e.kind}{e.position}"] = e
+    return out
+
+
+def grid_of(session: Session, course: Course, term: int) -> Grid:
+    """The course's pupils with both terms' entries and the term's remarks, in three queries."""
+    if term not in (1, 2):
+        raise ValidationError(_l("Học kỳ không hợp lệ."))
+    columns = columns_of(course)
+    students = students_of_class(session, course.school_class)
+    entries = entries_by_student(session, [course.id])
+    remarks = {r.student_id: r.text for r in session.scalars(
+        select(GradeRemark).where(GradeRemark.course_id == course.id, GradeRemark.term == term))}
+    rows = []
+    for s in students:
+        mine = entries.get((course.id, s.id), {})
+        rows.append(Row(s, mine, remarks.get(s.id, ""), subject_marks(course, columns, mine)))
+    return Grid(course, term, columns, rows, is_comment(course), lock_of(session, course.school_class.school_year_id,
+                                                                          term))
+
+
+# ---------------------------------------------------------------- writing
+
+@dataclass
+class CellInput:
+    student_id: int
+    key: str
+    text: str
+
+
+@dataclass
+class Issue:
+    line: int            # the row as the user sees it (grid row number or spreadsheet line)
+    student: str
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class SaveResult:
+    issues: list[Issue] = field(default_factory=list)
+    created: int = 0
+    changed: int = 0
+    cleared: int = 0
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.created + self.changed + self.cleared
+
+
+@dataclass
+class WriteResult:
+    """What a save of the homeroom or primary grids did: the refused cells, or how many rows changed."""
+    issues: list[Issue] = field(default_factory=list)
+    written: int = 0
+
+
+def record_write(session: Session, actor: User, school_id: int, subject_type: str, subject_id: int, *,
+                 after_lock: bool, action: str, detail: str) -> None:
+    """The audit row of a grade-book write; writes to a locked term have an action of their own."""
+    audit.record(session, "grades_changed_after_lock" if after_lock else action, actor_id=actor.id,
+                 school_id=school_id, subject_type=subject_type, subject_id=subject_id, detail=detail)
+
+
+@dataclass
+class _Write:
+    student_id: int
+    column: Column
+    value: int | bool | None
+    entry: GradeEntry | None
+
+
+def _apply(session: Session, actor: User, course: Course, term: int, writes: list[_Write], *, now: datetime,
+           source_type: str, source_id: int | None, after_lock: bool, reason: str, result: SaveResult) -> None:
+    new_rows, changes = [], []
+    for w in writes:
+        old = stored_value(w.entry)
+        if old == w.value and (w.entry is None or w.entry.source_type == source_type or source_type == "manual"):
+            result.unchanged += 1
+            continue
+        score10 = None if isinstance(w.value, bool) else w.value
+        passed = w.value if isinstance(w.value, bool) else None
+        if w.value is None:
+            session.delete(w.entry)
+            result.cleared += 1
+        elif w.entry is None:
+            new_rows.append({"school_id": course.school_id, "course_id": course.id, "student_id": w.student_id,
+                             "term": term, "kind": w.column.kind, "position": w.column.position, "score10": score10,
+                             "passed": passed, "source_type": source_type, "source_id": source_id,
+                             "updated_by": actor.id, "updated_at": now})
+            result.created += 1
+        else:
+            w.entry.score10, w.entry.passed = score10, passed
+            w.entry.source_type, w.entry.source_id = source_type, source_id
+            w.entry.updated_by, w.entry.updated_at = actor.id, now
+            result.changed += 1
+        if old is not None or after_lock:
+            changes.append({"school_id": course.school_id, "course_id": course.id, "student_id": w.student_id,
+                            "what": f"{term}:{w.column.key}", "old_value": value_text(old),
+                            "new_value": value_text(w.value), "source_type": source_type, "source_id": source_id,
+                            "after_lock": after_lock, "reason": reason, "actor_id": actor.id, "at": now})
+    session.flush()
+    # A class's worth of new marks in one statement each: a grid is saved in a few round trips.
+    if new_rows:
+        session.execute(insert(GradeEntry), new_rows)
+    if changes:
+        session.execute(insert(GradeChange), changes)
+
+
+def save_grid(session: Session, actor: User, role: str, course: Course, term: int, cells: list[CellInput],
+              remarks: dict[int, str] | None = None, *, now: datetime, loaded_at: datetime | None = None,
+              reason: str = "", source_type: str = "manual", lines: dict[int, int] | None = None) -> SaveResult:
+    """Save what the teacher typed. Every cell is checked first; with any error nothing is saved
+    and each error names its row, pupil and column. A cell changed by someone else since
+    `loaded_at` is an error too, so nobody overwrites a colleague unknowingly."""
+    require_course(actor, role, course, edit=True)
+    grid = grid_of(session, course, term)
+    reason = nfc(reason)[:REASON_MAX]
+    after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
+    line_of = lines or {r.student.id: i for i, r in enumerate(grid.rows, start=1)}
+    keys = {c.key: c for c in grid.columns}
+    if term == 2:
+        keys["kl1"] = Column(Kind.RETEST, 1)
+    result, writes = SaveResult(), []
+    for cell in cells:
+        row, column = grid.row_of(cell.student_id), keys.get(cell.key)
+        if row is None or column is None:
+            raise ValidationError(_l("Có ô điểm không thuộc lớp học phần này; hãy tải lại trang."))
+        try:
+            value = parse_mark(cell.text, grid.comment)
+        except CellError as exc:
+            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
+                                       nfc(cell.text), str(exc.message)))
+            continue
+        entry = row.entry(term, column.key)
+        if loaded_at is not None and entry is not None and entry.updated_at > loaded_at and \
+                stored_value(entry) != value:
+            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
+                                       nfc(cell.text), str(_l("ô này vừa được người khác sửa thành “%(v)s”; hãy tải "
+                                                              "lại trang rồi nhập lại.", v=value_text(stored_value(entry))))))
+            continue
+        writes.append(_Write(row.student.id, column, value, entry))
+    clean_remarks = {}
+    for student_id, text in (remarks or {}).items():
+        row = grid.row_of(student_id)
+        if row is None:
+            raise ValidationError(_l("Có nhận xét không thuộc lớp học phần này; hãy tải lại trang."))
+        text = nfc_text(text)
+        if len(text) > REMARK_MAX:
+            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
+                                       text[:40] + "…", str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+        clean_remarks[student_id] = text
+    if result.issues:
+        return result
+    _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=None,
+           after_lock=after_lock, reason=reason, result=result)
+    _save_remarks(session, course, term, grid, clean_remarks)
+    if result.written:
+        record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock, action="grades_saved",
+                     detail=f"term {term}: +{result.created} ~{result.changed} -{result.cleared}"
+                            + (f" — {reason[:120]}" if after_lock else ""))
+    return result
+
+
+def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str]) -> None:
+    existing = {r.student_id: r for r in session.scalars(select(GradeRemark).where(
+        GradeRemark.course_id == course.id, GradeRemark.term == term))}
+    for student_id, text in remarks.items():
+        row = existing.get(student_id)
+        if row is None and text:
+            session.add(GradeRemark(school_id=course.school_id, course_id=course.id, student_id=student_id,
+                                    term=term, text=text))
+        elif row is not None and row.text != text:
+            row.text = text
+    session.flush()
+
+
+@dataclass
+class PostResult:
+    created: int
+    changed: int
+    unchanged: int
+    skipped: list[int]   # students not (or no longer) in the class
+
+
+def post_marks(session: Session, actor: User, role: str, course: Course, term: int, key: str,
+               marks: dict[int, Decimal | None], *, source_type: str, source_id: int, now: datetime,
+               reason: str = "") -> PostResult:
+    """Fill one column from homework or an exam: scores (Decimal on 0–10) rounded half-up to one
+    decimal. Posting again updates what changed and reports it; a pupil without a mark keeps
+    what the column had."""
+    require_course(actor, role, course, edit=True)
+    column = column_by_key(course, key)
+    if column is None or column.kind == Kind.RETEST:
+        raise ValidationError(_l("Cột điểm không hợp lệ."), field="column")
+    if is_comment(course):
+        raise ValidationError(_l("Môn đánh giá bằng nhận xét không nhận điểm số."), field="column")
+    after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
+    grid = grid_of(session, course, term)
+    writes, skipped = [], []
+    for student_id, mark in marks.items():
+        row = grid.row_of(student_id)
+        if row is None:
+            skipped.append(student_id)
+            continue
+        if mark is None:
+            continue
+        value = int(round_score(min(max(Decimal(mark), Decimal(0)), Decimal(10))) * 10)
+        writes.append(_Write(student_id, column, value, row.entry(term, key)))
+    result = SaveResult()
+    _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=source_id,
+           after_lock=after_lock, reason=nfc(reason), result=result)
+    audit.record(session, "grades_posted", actor_id=actor.id, school_id=course.school_id, subject_type="course",
+                 subject_id=course.id, detail=f"{source_type} {source_id} → term {term} {key}: "
+                                              f"+{result.created} ~{result.changed}")
+    return PostResult(result.created, result.changed, result.unchanged, skipped)
+
+
+def changes_of_course(session: Session, course: Course, limit: int = 300) -> list[GradeChange]:
+    return list(session.scalars(select(GradeChange).where(GradeChange.course_id == course.id)
+                                .order_by(GradeChange.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- completeness
+
+def completeness(session: Session, courses: list[Course], sizes: dict[int, int], term: int) -> dict[int, tuple[int, int]]:
+    """(entries filled, entries required) per course for a term, in one query."""
+    if not courses:
+        return {}
+    filled = dict(session.execute(select(GradeEntry.course_id, func.count()).where(
+        GradeEntry.course_id.in_([c.id for c in courses]), GradeEntry.term == term,
+        GradeEntry.kind != Kind.RETEST).group_by(GradeEntry.course_id)).all())
+    return {c.id: (filled.get(c.id, 0), len(columns_of(c)) * sizes.get(c.class_id, 0)) for c in courses}
+
+
+# ---------------------------------------------------------------- Excel
+
+CODE_HEADERS = ("Mã học sinh", "Mã HS", "Student code", "Ma hoc sinh")
+NAME_HEADERS = ("Họ và tên", "Họ tên", "Full name", "Name")
+REMARK_HEADERS = ("Nhận xét", "Remark", "Comment")
+
+
+def grid_workbook(grid: Grid) -> bytes:
+    headers = [CODE_HEADERS[0], NAME_HEADERS[0], *[c.label for c in grid.columns],
+               str(_l("ĐTB học kỳ")) if not grid.comment else str(_l("Kết quả học kỳ")), REMARK_HEADERS[0]]
+    rows = []
+    for row in grid.rows:
+        values: list[object] = [row.student.student_code, row.student.full_name]
+        for c in grid.columns:
+            mark = mark_of(row.entry(grid.term, c.key))
+            values.append(float(mark) if isinstance(mark, Decimal) else mark_text(mark))
+        sem = row.marks.semester(grid.term)
+        values.append(float(sem) if isinstance(sem, Decimal) else mark_text(sem))
+        values.append(row.remark)
+        rows.append(values)
+    notes = [str(_l("Sổ điểm %(s)s lớp %(c)s — %(t)s.", s=grid.course.subject.name, c=grid.course.school_class.name,
+                    t=TERM_LABELS[grid.term])),
+             str(_l("Điểm từ 0 đến 10, tối đa một chữ số thập phân (8,5 hoặc 8.5). Môn nhận xét: Đ hoặc CĐ.")),
+             str(_l("Khi nhập lại tệp: ô trống giữ nguyên điểm đang có; cột ĐTB được tính lại, không đọc từ tệp.")),
+             str(_l("Không đổi tiêu đề cột và mã học sinh."))]
+    return write_workbook(f"{grid.course.subject.name} {grid.course.school_class.name}"[:31], headers, rows,
+                          widths=[14, 28] + [8] * len(grid.columns) + [12, 40], notes=notes)
+
+
+@dataclass
+class ImportResult:
+    save: SaveResult
+    unknown_headers: list[str]
+
+
+def import_grid(session: Session, actor: User, role: str, course: Course, term: int, filename: str, data: bytes, *,
+                now: datetime, max_rows: int, reason: str = "") -> ImportResult:
+    """Read a workbook laid out like the export. Blank cells keep what the book has; every bad
+    cell is reported with its spreadsheet line and column, and then nothing is saved."""
+    require_course(actor, role, course, edit=True)
+    sheet = read_table(filename, data, max_rows)
+    columns = columns_of(course)
+    spec = {"code": CODE_HEADERS, "name": NAME_HEADERS, "remark": REMARK_HEADERS,
+            # Headers in either language, whichever the export was made in.
+            "gk1": ("GK", "Giữa kỳ", "Mid", "Midterm"), "ck1": ("CK", "Cuối kỳ", "Final")}
+    spec.update({c.key: (f"TX{c.position}", c.label) for c in columns if c.kind == Kind.REGULAR})
+    found, unknown = map_headers(sheet.headers, spec)
+    if "code" not in found:
+        raise ValidationError(_l("Tệp thiếu cột “Mã học sinh”."), field="file")
+    grid = grid_of(session, course, term)
+    by_code = {r.student.student_code: r for r in grid.rows}
+    cells, remarks, lines, issues = [], {}, {}, []
+    ignored = {fold(h) for h in (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ")}
+    unknown = [h for h in unknown if fold(h) not in ignored]
+    for line, values in sheet.rows:
+        code = cell_text(values[found["code"]] if found["code"] < len(values) else "").strip()
+        row = by_code.get(code)
+        if row is None:
+            issues.append(Issue(line, "", CODE_HEADERS[0], code,
+                                str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
+            continue
+        lines[row.student.id] = line
+        for c in columns:
+            index = found.get(c.key)
+            if index is None or index >= len(values):
+                continue
+            text = cell_text(values[index])
+            if text.strip():
+                cells.append(CellInput(row.student.id, c.key, text))
+        index = found.get("remark")
+        if index is not None and index < len(values) and cell_text(values[index]).strip():
+            remarks[row.student.id] = cell_text(values[index])
+    if issues:
+        return ImportResult(SaveResult(issues=issues), unknown)
+    result = save_grid(session, actor, role, course, term, cells, remarks, now=now, reason=reason,
+                       source_type="import", lines=lines)
+    return ImportResult(result, unknown)
+
+
+# ---------------------------------------------------------------- what a pupil and their parents see
+
+@dataclass
+class PupilCourse:
+    course: Course
+    columns: list[Column]
+    entries: dict[int, dict[str, GradeEntry]]
+    marks: SubjectMarks
+    remarks: dict[int, str]
+
+    def mark(self, term: int, key: str) -> Mark:
+        return mark_of(self.entries.get(term, {}).get(key))
+
+
+def pupil_book(session: Session, student: Student, school_class: SchoolClass) -> list[PupilCourse]:
+    """A pupil's marks in every course of their class, in three queries."""
+    from lms.people.services import courses_of_class
+
+    courses = in_programme_order(courses_of_class(session, school_class.id))
+    entries = entries_by_student(session, [c.id for c in courses], [student.id])
+    remarks: dict[int, dict[int, str]] = {}
+    for r in session.scalars(select(GradeRemark).where(GradeRemark.student_id == student.id,
+                                                       GradeRemark.course_id.in_([c.id for c in courses] or [0]))):
+        remarks.setdefault(r.course_id, {})[r.term] = r.text
+    out = []
+    for c in courses:
+        columns = columns_of(c)
+        mine = entries.get((c.id, student.id), {})
+        out.append(PupilCourse(c, columns, mine, subject_marks(c, columns, mine), remarks.get(c.id, {})))
+    return out

@@ -1,0 +1,37 @@
+"""What the grade book's codes are called on pages and documents, in the reader's language."""
+from __future__ import annotations
+
+from lms.gradebook import tt22, tt27
+from lms.i18n import lazy_gettext as _l
+
+TERM_LABELS = {1: _l("Học kỳ I"), 2: _l("Học kỳ II"), 0: _l("Cả năm")}
+CHECKPOINT_LABELS = {"gk1": _l("Giữa học kỳ I"), "ck1": _l("Cuối học kỳ I"), "gk2": _l("Giữa học kỳ II"),
+                     "cn": _l("Cuối năm học")}
+CONDUCT_LABELS = {"T": _l("Tốt"), "K": _l("Khá"), "D": _l("Đạt"), "C": _l("Chưa đạt")}
+# The contract functions speak Vietnamese level names; pages show them in the reader's language.
+LEVEL_LABELS = {tt22.TOT: _l("Tốt"), tt22.KHA: _l("Khá"), tt22.DAT: _l("Đạt"), tt22.CHUA_DAT: _l("Chưa đạt")}
+DECISION_LABELS = {tt22.LEN_LOP: _l("Lên lớp"), tt22.KIEM_TRA_LAI: _l("Kiểm tra lại"),
+                   tt22.REN_LUYEN_HE: _l("Rèn luyện trong kỳ nghỉ hè"),
+                   tt22.KIEM_TRA_LAI_VA_REN_LUYEN: _l("Kiểm tra lại và rèn luyện trong kỳ nghỉ hè"),
+                   tt22.O_LAI_LOP: _l("Ở lại lớp")}
+AWARD_LABELS = {tt22.XUAT_SAC: _l("Học sinh Xuất sắc"), tt22.GIOI: _l("Học sinh Giỏi")}
+PRIMARY_LEVEL_LABELS = {"T": _l("Hoàn thành tốt"), "H": _l("Hoàn thành"), "C": _l("Chưa hoàn thành")}
+QUALITY_LEVEL_LABELS = {"T": _l("Tốt"), "D": _l("Đạt"), "C": _l("Cần cố gắng")}
+PRIMARY_RESULT_LABELS = {tt27.HTXS: _l("Hoàn thành xuất sắc"), tt27.HTT: _l("Hoàn thành tốt"),
+                         tt27.HT: _l("Hoàn thành"), tt27.CHT: _l("Chưa hoàn thành")}
+QUALITY_NAMES = {"yeu_nuoc": _l("Yêu nước"), "nhan_ai": _l("Nhân ái"), "cham_chi": _l("Chăm chỉ"),
+                 "trung_thuc": _l("Trung thực"), "trach_nhiem": _l("Trách nhiệm"),
+                 "tu_chu": _l("Tự chủ và tự học"), "giao_tiep": _l("Giao tiếp và hợp tác"),
+                 "gqvd": _l("Giải quyết vấn đề và sáng tạo"), "ngon_ngu": _l("Ngôn ngữ"),
+                 "tinh_toan": _l("Tính toán"), "khoa_hoc": _l("Khoa học"), "cong_nghe": _l("Công nghệ"),
+                 "tin_hoc": _l("Tin học"), "tham_mi": _l("Thẩm mĩ"), "the_chat": _l("Thể chất")}
+PASS_LABELS = {True: _l("Đ"), False: _l("CĐ")}
+PASS_WORDS = {True: _l("Đạt"), False: _l("Chưa đạt")}
+SOURCE_LABELS = {"manual": _l("nhập tay"), "import": _l("nhập từ Excel"), "assignment": _l("bài tập"),
+                 "exam": _l("bài thi"), "retest": _l("kiểm tra lại")}
+
+
+def column_label(kind: str, position: int) -> str:
+    if kind == "tx":
+        return str(_l("TX%(n)s", n=position))
+    return str({"gk": _l("GK"), "ck": _l("CK"), "kl": _l("KT lại")}[kind])

@@ -1,0 +1,248 @@
+"""Primary assessment (Thông tư 27): subject levels, periodic test scores and comments per
+checkpoint, and the qualities and competences the homeroom teacher rates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core.errors import ValidationError
+from lms.core.text import fold, nfc, nfc_text
+from lms.gradebook import tt27
+from lms.gradebook.book import REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, record_write
+from lms.gradebook.labels import CHECKPOINT_LABELS, QUALITY_NAMES
+from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord
+from lms.gradebook.permissions import require_class, require_course
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, SchoolClass, Student
+from lms.people.services import students_of_class
+
+TERM_OF_CHECKPOINT = {"gk1": 1, "ck1": 1, "gk2": 2, "cn": 2}
+_SUBJECT_WORDS = {"t": "T", "htt": "T", "hoan thanh tot": "T", "h": "H", "ht": "H", "hoan thanh": "H",
+                  "c": "C", "cht": "C", "chua hoan thanh": "C"}
+_QUALITY_WORDS = {"t": "T", "tot": "T", "d": "D", "dat": "D", "c": "C", "ccg": "C", "can co gang": "C"}
+
+
+def check_checkpoint(checkpoint: str) -> str:
+    if checkpoint not in tt27.CHECKPOINTS:
+        raise ValidationError(_l("Thời điểm đánh giá không hợp lệ."))
+    return checkpoint
+
+
+def parse_subject_level(text: str) -> str | None:
+    value = fold(text).replace(".", "").strip()
+    if not value:
+        return None
+    if value not in _SUBJECT_WORDS:
+        raise CellError(_l("“%(v)s” không hợp lệ: nhập T (Hoàn thành tốt), H (Hoàn thành) hoặc C (Chưa hoàn thành).",
+                           v=nfc(text)))
+    return _SUBJECT_WORDS[value]
+
+
+def parse_quality_level(text: str) -> str | None:
+    value = fold(text).replace(".", "").strip()
+    if not value:
+        return None
+    if value not in _QUALITY_WORDS:
+        raise CellError(_l("“%(v)s” không hợp lệ: nhập T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng).", v=nfc(text)))
+    return _QUALITY_WORDS[value]
+
+
+def parse_test(text: str) -> int | None:
+    value = nfc(text)
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 10:
+        raise CellError(_l("“%(v)s” không hợp lệ: điểm kiểm tra định kỳ là số nguyên từ 1 đến 10.", v=value))
+    return int(value)
+
+
+def tested(course: Course, checkpoint: str) -> bool:
+    grade = course.school_class.grade
+    row = next((g for g in course.subject.grades if g.grade == grade), None)
+    return tt27.has_test(course.subject.code, grade, bool(row and row.periodic_test), checkpoint)
+
+
+@dataclass
+class PrimaryRow:
+    student: Student
+    records: dict[str, PrimaryRecord]      # checkpoint → record
+
+    def record(self, checkpoint: str) -> PrimaryRecord | None:
+        return self.records.get(checkpoint)
+
+
+@dataclass
+class PrimaryGrid:
+    course: Course
+    checkpoint: str
+    has_test: bool
+    rows: list[PrimaryRow]
+    locked: bool
+
+
+def records_by_student(session: Session, course_ids: list[int]) -> dict[tuple[int, int], dict[str, PrimaryRecord]]:
+    out: dict[tuple[int, int], dict[str, PrimaryRecord]] = {}
+    if course_ids:
+        for r in session.scalars(select(PrimaryRecord).where(PrimaryRecord.course_id.in_(course_ids))):
+            out.setdefault((r.course_id, r.student_id), {})[r.checkpoint] = r
+    return out
+
+
+def primary_grid(session: Session, course: Course, checkpoint: str) -> PrimaryGrid:
+    from lms.gradebook.book import lock_of
+
+    check_checkpoint(checkpoint)
+    records = records_by_student(session, [course.id])
+    rows = [PrimaryRow(s, records.get((course.id, s.id), {})) for s in students_of_class(session, course.school_class)]
+    locked = lock_of(session, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint]) is not None
+    return PrimaryGrid(course, checkpoint, tested(course, checkpoint), rows, locked)
+
+
+@dataclass
+class PrimaryInput:
+    student_id: int
+    level: str = ""
+    test: str = ""
+    comment: str = ""
+
+
+def save_primary(session: Session, actor: User, role: str, course: Course, checkpoint: str,
+                 rows: list[PrimaryInput], *, now: datetime, reason: str = "") -> WriteResult:
+    """Save a checkpoint of a primary subject; all-or-nothing, every bad cell named."""
+    require_course(actor, role, course, edit=True)
+    grid = primary_grid(session, course, checkpoint)
+    reason = nfc(reason)[:REASON_MAX]
+    after_lock = check_writable(session, role, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
+                                reason)
+    by_id = {r.student.id: (i, r) for i, r in enumerate(grid.rows, start=1)}
+    result, clean = WriteResult(), []
+    for item in rows:
+        if item.student_id not in by_id:
+            raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
+        line, row = by_id[item.student_id]
+        try:
+            level = parse_subject_level(item.level)
+        except CellError as exc:
+            result.issues.append(Issue(line, row.student.full_name, str(_l("Mức đạt được")), nfc(item.level),
+                                       str(exc.message)))
+            level = None
+        test = None
+        if grid.has_test:
+            try:
+                test = parse_test(item.test)
+            except CellError as exc:
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Điểm KTĐK")), nfc(item.test),
+                                           str(exc.message)))
+        comment = nfc_text(item.comment)
+        if len(comment) > REMARK_MAX:
+            result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
+                                       str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+        clean.append((row, level, test, comment))
+    if result.issues:
+        return result
+    for row, level, test, comment in clean:
+        record = row.record(checkpoint)
+        old = (record.level, record.test_score, record.comment) if record else (None, None, "")
+        if old == (level, test, comment):
+            continue
+        if record is None:
+            record = PrimaryRecord(school_id=course.school_id, course_id=course.id, student_id=row.student.id,
+                                   checkpoint=checkpoint)
+            session.add(record)
+        record.level, record.test_score, record.comment = level, test, comment
+        record.updated_by, record.updated_at = actor.id, now
+        result.written += 1
+        if old[:2] != (level, test) and (old[0] is not None or old[1] is not None or after_lock):
+            session.add(GradeChange(school_id=course.school_id, course_id=course.id, student_id=row.student.id,
+                                    what=f"{checkpoint}", old_value=f"{old[0] or ''}/{old[1] or ''}",
+                                    new_value=f"{level or ''}/{test or ''}", after_lock=after_lock, reason=reason,
+                                    actor_id=actor.id, at=now))
+    session.flush()
+    if result.written:
+        record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock,
+                     action="grades_saved", detail=f"{checkpoint}: {result.written}")
+    return result
+
+
+# ---------------------------------------------------------------- qualities and competences
+
+QUALITY_CODES = tt27.QUALITIES + tt27.COMPETENCES
+
+
+@dataclass
+class QualityGrid:
+    school_class: SchoolClass
+    checkpoint: str
+    rows: list[tuple[Student, dict[str, str]]]   # student, code → level
+    locked: bool
+
+
+def qualities_by_student(session: Session, class_id: int, checkpoint: str | None = None
+                         ) -> dict[int, dict[str, dict[str, str]]]:
+    """student → checkpoint → code → level."""
+    stmt = select(PrimaryQuality).where(PrimaryQuality.class_id == class_id)
+    if checkpoint:
+        stmt = stmt.where(PrimaryQuality.checkpoint == checkpoint)
+    out: dict[int, dict[str, dict[str, str]]] = {}
+    for q in session.scalars(stmt):
+        out.setdefault(q.student_id, {}).setdefault(q.checkpoint, {})[q.code] = q.level
+    return out
+
+
+def quality_grid(session: Session, school_class: SchoolClass, checkpoint: str) -> QualityGrid:
+    from lms.gradebook.book import lock_of
+
+    check_checkpoint(checkpoint)
+    levels = qualities_by_student(session, school_class.id, checkpoint)
+    rows = [(s, levels.get(s.id, {}).get(checkpoint, {})) for s in students_of_class(session, school_class)]
+    locked = lock_of(session, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint]) is not None
+    return QualityGrid(school_class, checkpoint, rows, locked)
+
+
+def save_qualities(session: Session, actor: User, role: str, school_class: SchoolClass, checkpoint: str,
+                   cells: dict[tuple[int, str], str], *, now: datetime, reason: str = "") -> WriteResult:
+    """cells: (student id, quality code) → what was typed."""
+    require_class(actor, role, school_class)
+    grid = quality_grid(session, school_class, checkpoint)
+    after_lock = check_writable(session, role, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
+                                nfc(reason))
+    lines = {s.id: (i, s) for i, (s, _) in enumerate(grid.rows, start=1)}
+    current = {s.id: levels for s, levels in grid.rows}
+    result, clean = WriteResult(), []
+    for (student_id, code), text in cells.items():
+        if student_id not in lines or code not in QUALITY_CODES:
+            raise ValidationError(_l("Có ô không thuộc lớp này; hãy tải lại trang."))
+        line, student = lines[student_id]
+        try:
+            clean.append((student_id, code, parse_quality_level(text)))
+        except CellError as exc:
+            result.issues.append(Issue(line, student.full_name, str(QUALITY_NAMES[code]), nfc(text), str(exc.message)))
+    if result.issues:
+        return result
+    existing = {(q.student_id, q.code): q for q in session.scalars(select(PrimaryQuality).where(
+        PrimaryQuality.class_id == school_class.id, PrimaryQuality.checkpoint == checkpoint))}
+    for student_id, code, level in clean:
+        if current[student_id].get(code) == level:
+            continue
+        row = existing.get((student_id, code))
+        if level is None:
+            session.delete(row)
+        elif row is None:
+            session.add(PrimaryQuality(school_id=school_class.school_id, class_id=school_class.id,
+                                       student_id=student_id, checkpoint=checkpoint, code=code, level=level))
+        else:
+            row.level = level
+        result.written += 1
+    session.flush()
+    if result.written:
+        record_write(session, actor, school_class.school_id, "class", school_class.id, after_lock=after_lock,
+                     action="qualities_saved", detail=f"{checkpoint}: {result.written}")
+    return result
+
+
+def checkpoint_label(checkpoint: str) -> str:
+    return str(CHECKPOINT_LABELS[checkpoint])

@@ -1,0 +1,607 @@
+"""Grade book pages: the entry grids (TT22 and TT27), conduct and attendance, the class summary,
+term locks, report cards and their public verification, and what pupils and parents see."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for)
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from lms.core.errors import DomainError
+from lms.core.forms import Form
+from lms.core.jobs import render_template_in
+from lms.core.pdf import render_pdf
+from lms.core.tenancy import ctx, role_required, school_scoped
+from lms.core.timeutil import utcnow
+from lms.courses.permissions import pupil_of
+from lms.extensions import db
+from lms.gradebook import book, homeroom, labels, primary, reportcards, tt27
+from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
+from lms.gradebook.models import ReportCard
+from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
+from lms.i18n import gettext as _
+from lms.people import services as people
+from lms.people.models import Course, SchoolClass, SchoolYear, Student
+
+bp = Blueprint("gradebook", __name__, template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# Where a mark that came from elsewhere links to: source type → (endpoint, id parameter). The areas
+# that post marks (homework, exams) add themselves here.
+SOURCE_ENDPOINTS: dict[str, tuple[str, str]] = {}
+
+
+@bp.app_template_filter("mark")
+def _mark_filter(value) -> str:
+    return book.mark_text(value, "," if str(get_locale() or "vi") == "vi" else ".")
+
+
+def source_url(entry) -> str | None:
+    target = SOURCE_ENDPOINTS.get(entry.source_type)
+    if target is None or entry.source_id is None:
+        return None
+    return url_for(target[0], **{target[1]: entry.source_id})
+
+
+@bp.record_once
+def _globals(state) -> None:
+    # Globals rather than a context processor: report-card PDFs render in jobs, outside requests.
+    state.app.jinja_env.globals.update(
+        TERM_LABELS=TERM_LABELS, CHECKPOINT_LABELS=CHECKPOINT_LABELS, SOURCE_LABELS=labels.SOURCE_LABELS,
+        CONDUCT_LABELS=labels.CONDUCT_LABELS, RESULT_LABELS=labels.LEVEL_LABELS,
+        DECISION_LABELS=labels.DECISION_LABELS, AWARD_LABELS=labels.AWARD_LABELS,
+        PRIMARY_LEVEL_LABELS=labels.PRIMARY_LEVEL_LABELS, QUALITY_LEVEL_LABELS=labels.QUALITY_LEVEL_LABELS,
+        PRIMARY_RESULT_LABELS=labels.PRIMARY_RESULT_LABELS, QUALITY_NAMES=labels.QUALITY_NAMES,
+        PASS_LABELS=labels.PASS_LABELS, source_url=source_url)
+
+
+def _term(default: int = 1) -> int:
+    term = request.args.get("term", type=int) or default
+    if term not in (1, 2):
+        abort(404)
+    return term
+
+
+def _course(course_id: int, *, edit: bool = False) -> Course:
+    course = school_scoped(Course, course_id)
+    try:
+        require_course(current_user, ctx().role, course, edit=edit)
+    except DomainError as exc:
+        abort(exc.status)
+    return course
+
+
+def _class(class_id: int) -> SchoolClass:
+    school_class = school_scoped(SchoolClass, class_id)
+    if not can_keep_class(current_user, ctx().role, school_class):
+        abort(404)
+    return school_class
+
+
+def _loaded_at() -> datetime | None:
+    try:
+        return datetime.fromisoformat(request.form.get("loaded_at", ""))
+    except ValueError:
+        return None
+
+
+def _pairs(prefix: str) -> dict[tuple[int, str], str]:
+    """Form fields named `<prefix>-<student id>-<column>` → their text, by (student id, column)."""
+    out = {}
+    for name, value in request.form.items():
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():
+            out[(int(parts[1]), parts[2])] = value
+    return out
+
+
+def _ids(prefix: str) -> dict[int, str]:
+    """Form fields named `<prefix>-<student id>` → their text."""
+    out = {}
+    for name, value in request.form.items():
+        head, _sep, tail = name.partition("-")
+        if head == prefix and tail.isdigit():
+            out[int(tail)] = value
+    return out
+
+
+def _save(call, done, again: str):
+    """Run a grid save. Refused cells roll everything back and stay on the page, shown as typed;
+    a domain error is flashed; success commits and goes back to the page. Returns the save's
+    result (None after a domain error) and the redirect to follow (None to render the page)."""
+    try:
+        result = call()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return None, None
+    if result.issues:
+        db.session.rollback()
+        flash(_("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", n=len(result.issues)), "danger")
+        return result, None
+    db.session.commit()
+    flash(done(result), "success")
+    return result, redirect(again)
+
+
+def _issue_view(result) -> dict:
+    issues = result.issues if result else []
+    return {"issues": issues, "bad": {(i.line, i.column) for i in issues}}
+
+
+# ---------------------------------------------------------------- TT22 grid of a course
+
+@bp.route("/courses/<int:course_id>/grades", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def course_grades(course_id: int):
+    course = _course(course_id)
+    if homeroom.is_primary(course.school_class):
+        return redirect(url_for("gradebook.primary_grades", course_id=course.id))
+    term = _term()
+    editable = can_edit_course(current_user, ctx().role, course)
+    typed: dict[tuple[int, str], str] = {}
+    result = None
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        typed = _pairs("c")
+        cells = [book.CellInput(sid, key, value) for (sid, key), value in typed.items()]
+        result, done = _save(
+            lambda: book.save_grid(db.session, current_user, ctx().role, course, term, cells, _ids("r"), now=utcnow(),
+                                   loaded_at=_loaded_at(), reason=request.form.get("reason", "")),
+            lambda r: _("Đã lưu sổ điểm: %(a)s điểm mới, %(c)s điểm sửa, %(d)s điểm xoá.", a=r.created, c=r.changed,
+                        d=r.cleared),
+            url_for("gradebook.course_grades", course_id=course.id, term=term))
+        if done:
+            return done
+    grid = book.grid_of(db.session, course, term)
+    return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term, typed=typed,
+                           **_issue_view(result), editable=editable, now=utcnow(),
+                           remarks_typed=_ids("r") if request.method == "POST" else None,
+                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+
+
+@bp.route("/courses/<int:course_id>/grades.xlsx")
+@login_required
+@role_required("admin", "teacher")
+def course_grades_xlsx(course_id: int):
+    course = _course(course_id)
+    term = _term()
+    data = book.grid_workbook(book.grid_of(db.session, course, term))
+    name = f"Sổ điểm {course.subject.name} {course.school_class.name} HK{term}.xlsx"
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.route("/courses/<int:course_id>/grades/import", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def course_grades_import(course_id: int):
+    course = _course(course_id, edit=True)
+    term = _term()
+    upload = request.files.get("file")
+    if not Form().validate_on_submit() or upload is None or not upload.filename:
+        flash(_("Chọn tệp Excel (.xlsx) hoặc CSV để nhập."), "danger")
+        return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
+    try:
+        result = book.import_grid(db.session, current_user, ctx().role, course, term, upload.filename, upload.read(),
+                                  now=utcnow(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                                  reason=request.form.get("reason", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
+    if result.save.issues:
+        db.session.rollback()
+        return render_template("gradebook/import_result.html", course=course, term=term, result=result), 422
+    db.session.commit()
+    flash(_("Đã nhập sổ điểm từ tệp: %(a)s điểm mới, %(c)s điểm sửa.", a=result.save.created, c=result.save.changed),
+          "success")
+    if result.unknown_headers:
+        flash(_("Các cột không dùng đến: %(c)s.", c=", ".join(result.unknown_headers)), "info")
+    return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
+
+
+@bp.route("/courses/<int:course_id>/grades/history")
+@login_required
+@role_required("admin", "teacher")
+def course_history(course_id: int):
+    course = _course(course_id)
+    changes = book.changes_of_course(db.session, course)
+    names = {s.id: s.full_name for s in people.students_of_class(db.session, course.school_class)}
+    return render_template("gradebook/history.html", course=course, changes=changes, names=names)
+
+
+# ---------------------------------------------------------------- TT27 grid of a course
+
+@bp.route("/courses/<int:course_id>/primary", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def primary_grades(course_id: int):
+    course = _course(course_id)
+    if not homeroom.is_primary(course.school_class):
+        return redirect(url_for("gradebook.course_grades", course_id=course.id))
+    checkpoint = request.args.get("checkpoint", "ck1")
+    if checkpoint not in tt27.CHECKPOINTS:
+        abort(404)
+    editable = can_edit_course(current_user, ctx().role, course)
+    result, typed = None, None
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        levels, tests, comments = _ids("l"), _ids("t"), _ids("m")
+        rows = [primary.PrimaryInput(sid, levels.get(sid, ""), tests.get(sid, ""), comments.get(sid, ""))
+                for sid in levels]
+        typed = {r.student_id: r for r in rows}
+        result, done = _save(
+            lambda: primary.save_primary(db.session, current_user, ctx().role, course, checkpoint, rows, now=utcnow(),
+                                         reason=request.form.get("reason", "")),
+            lambda r: _("Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", c=CHECKPOINT_LABELS[checkpoint],
+                        n=r.written),
+            url_for("gradebook.primary_grades", course_id=course.id, checkpoint=checkpoint))
+        if done:
+            return done
+    grid = primary.primary_grid(db.session, course, checkpoint)
+    return render_template("gradebook/primary_grid.html", course=course, grid=grid, checkpoint=checkpoint,
+                           editable=editable, typed=typed, **_issue_view(result),
+                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+
+
+# ---------------------------------------------------------------- homeroom: conduct, attendance, qualities, year
+
+@bp.route("/classes/<int:class_id>/conduct", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def class_conduct(class_id: int):
+    school_class = _class(class_id)
+    term = _term()
+    result, typed = None, None
+    if request.method == "POST":
+        conduct, excused, unexcused, comments = _ids("k"), _ids("p"), _ids("u"), _ids("m")
+        ids = set(conduct) | set(excused) | set(unexcused) | set(comments)
+        rows = [homeroom.TermRecordInput(sid, conduct.get(sid, ""), excused.get(sid, ""), unexcused.get(sid, ""),
+                                         comments.get(sid, "")) for sid in ids]
+        typed = {r.student_id: r for r in rows}
+        result, done = _save(
+            lambda: homeroom.save_term_records(db.session, current_user, ctx().role, school_class, term, rows,
+                                               now=utcnow(), reason=request.form.get("reason", "")),
+            lambda r: _("Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", n=r.written),
+            url_for("gradebook.class_conduct", class_id=class_id, term=term))
+        if done:
+            return done
+    students = people.students_of_class(db.session, school_class)
+    records = homeroom.term_records(db.session, school_class)
+    locked = book.lock_of(db.session, school_class.school_year_id, term) is not None
+    return render_template("gradebook/conduct.html", school_class=school_class, term=term, students=students,
+                           records=records, typed=typed, **_issue_view(result), locked=locked,
+                           primary=homeroom.is_primary(school_class), admin=ctx().role == "admin"), \
+        422 if result and result.issues else 200
+
+
+@bp.route("/classes/<int:class_id>/qualities", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def class_qualities(class_id: int):
+    school_class = _class(class_id)
+    if not homeroom.is_primary(school_class):
+        abort(404)
+    checkpoint = request.args.get("checkpoint", "ck1")
+    if checkpoint not in tt27.CHECKPOINTS:
+        abort(404)
+    result, typed = None, {}
+    if request.method == "POST":
+        typed = _pairs("q")
+        result, done = _save(
+            lambda: primary.save_qualities(db.session, current_user, ctx().role, school_class, checkpoint, typed,
+                                           now=utcnow(), reason=request.form.get("reason", "")),
+            lambda r: _("Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", n=r.written),
+            url_for("gradebook.class_qualities", class_id=class_id, checkpoint=checkpoint))
+        if done:
+            return done
+    grid = primary.quality_grid(db.session, school_class, checkpoint)
+    return render_template("gradebook/qualities.html", school_class=school_class, grid=grid, checkpoint=checkpoint,
+                           codes=primary.QUALITY_CODES, typed=typed, **_issue_view(result),
+                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+
+
+@bp.route("/classes/<int:class_id>/year-records", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def class_year_records(class_id: int):
+    school_class = _class(class_id)
+    result, typed = None, None
+    if request.method == "POST":
+        comments, summer = _ids("m"), _ids("h")
+        rows = [homeroom.YearRecordInput(sid, comments.get(sid, ""), summer.get(sid, ""))
+                for sid in set(comments) | set(summer)]
+        typed = {r.student_id: r for r in rows}
+        result, done = _save(
+            lambda: homeroom.save_year_records(db.session, current_user, ctx().role, school_class, rows,
+                                               reason=request.form.get("reason", "")),
+            lambda r: _("Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", n=r.written),
+            url_for("gradebook.class_year_records", class_id=class_id))
+        if done:
+            return done
+    primary_class = homeroom.is_primary(school_class)
+    summary = None if primary_class else homeroom.build_summary(db.session, school_class, 0)
+    students = people.students_of_class(db.session, school_class)
+    locked = book.lock_of(db.session, school_class.school_year_id, 2) is not None
+    return render_template("gradebook/year_records.html", school_class=school_class, students=students,
+                           records=homeroom.year_records(db.session, school_class), summary=summary, typed=typed,
+                           **_issue_view(result), locked=locked, admin=ctx().role == "admin"), \
+        422 if result and result.issues else 200
+
+
+# ---------------------------------------------------------------- the class summary
+
+def _period() -> int:
+    period = request.args.get("period", type=int)
+    period = 0 if period is None else period
+    if period not in (0, 1, 2):
+        abort(404)
+    return period
+
+
+def _summary(school_class: SchoolClass):
+    if homeroom.is_primary(school_class):
+        checkpoint = request.args.get("checkpoint", "cn")
+        if checkpoint not in tt27.CHECKPOINTS:
+            abort(404)
+        return homeroom.primary_summary(db.session, school_class, checkpoint)
+    return homeroom.class_summary(db.session, current_user, ctx().role, school_class, _period())
+
+
+@bp.route("/classes/<int:class_id>/summary")
+@login_required
+@role_required("admin", "teacher")
+def class_summary(class_id: int):
+    school_class = _class(class_id)
+    summary = _summary(school_class)
+    template = "gradebook/summary_primary.html" if homeroom.is_primary(school_class) else "gradebook/summary.html"
+    return render_template(template, school_class=school_class, summary=summary)
+
+
+@bp.route("/classes/<int:class_id>/summary.xlsx")
+@login_required
+@role_required("admin", "teacher")
+def class_summary_xlsx(class_id: int):
+    school_class = _class(class_id)
+    summary = _summary(school_class)
+    if homeroom.is_primary(school_class):
+        data = homeroom.primary_workbook(summary)
+        label = CHECKPOINT_LABELS[summary.checkpoint]
+    else:
+        data = homeroom.summary_workbook(summary)
+        label = TERM_LABELS[summary.period]
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"Bảng tổng hợp {school_class.name} {label}.xlsx")
+
+
+@bp.route("/classes/<int:class_id>/summary.pdf")
+@login_required
+@role_required("admin", "teacher")
+def class_summary_pdf(class_id: int):
+    school_class = _class(class_id)
+    summary = _summary(school_class)
+    school = ctx().school
+    primary_class = homeroom.is_primary(school_class)
+    html = render_template("gradebook/summary_pdf.html", school_class=school_class, summary=summary, school=school,
+                           primary=primary_class, generated=utcnow())
+    label = CHECKPOINT_LABELS[summary.checkpoint] if primary_class else TERM_LABELS[summary.period]
+    return send_file(io.BytesIO(render_pdf(html)), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"Bảng tổng hợp {school_class.name} {label}.pdf")
+
+
+# ---------------------------------------------------------------- admin: term locks and completeness
+
+@bp.route("/school/gradebook")
+@login_required
+@role_required("admin")
+def school_gradebook():
+    school = ctx().school
+    years = people.years_of(db.session, school)
+    year_id = request.args.get("year", type=int)
+    year = next((y for y in years if y.id == year_id), None) or people.current_year(db.session, school) or \
+        (years[0] if years else None)
+    classes = people.classes_of_year(db.session, year) if year else []
+    sizes = people.class_sizes(db.session, [c.id for c in classes])
+    courses = [c for school_class in classes for c in people.courses_of_class(db.session, school_class.id)]
+    filled = {t: book.completeness(db.session, courses, sizes, t) for t in (1, 2)}
+    per_class = {}
+    for c in courses:
+        for t in (1, 2):
+            done, need = filled[t].get(c.id, (0, 0))
+            a, b = per_class.get((c.class_id, t), (0, 0))
+            per_class[(c.class_id, t)] = (a + done, b + need)
+    cards = reportcards.issued_counts(db.session, [c.id for c in classes])
+    return render_template("gradebook/school.html", years=years, year=year, classes=classes, sizes=sizes,
+                           locks=book.locks_of(db.session, year) if year else {}, per_class=per_class, cards=cards,
+                           form=Form())
+
+
+@bp.route("/school/gradebook/<int:year_id>/lock", methods=["POST"])
+@login_required
+@role_required("admin")
+def lock_term(year_id: int):
+    year = school_scoped(SchoolYear, year_id)
+    term = request.form.get("term", type=int)
+    if not Form().validate_on_submit() or term not in (1, 2):
+        abort(400)
+    if request.form.get("action") == "unlock":
+        book.unlock_term(db.session, current_user, ctx().school, year, term)
+        flash(_("Đã mở khoá %(t)s năm học %(y)s.", t=TERM_LABELS[term], y=year.name), "success")
+    else:
+        book.lock_term(db.session, current_user, ctx().school, year, term, utcnow())
+        flash(_("Đã khoá sổ %(t)s năm học %(y)s: giáo viên không sửa được điểm nữa.", t=TERM_LABELS[term],
+                y=year.name), "success")
+    db.session.commit()
+    return redirect(url_for("gradebook.school_gradebook", year=year.id))
+
+
+# ---------------------------------------------------------------- report cards
+
+@bp.route("/classes/<int:class_id>/report-cards", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def class_cards(class_id: int):
+    school_class = _class(class_id)
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        try:
+            job = reportcards.start_class_issue(db.session, current_user, ctx().role, school_class,
+                                                reissue=request.form.get("reissue") == "1",
+                                                locale=str(get_locale() or "vi"))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            return redirect(url_for("gradebook.class_cards", class_id=class_id))
+        db.session.commit()
+        return redirect(url_for("jobs.job_page", job_id=job.id))
+    data = reportcards.class_data(db.session, school_class)
+    cards = reportcards.cards_of_class(db.session, school_class)
+    locks = book.locks_of(db.session, school_class.school_year)
+    return render_template("gradebook/cards.html", school_class=school_class, data=data, cards=cards, locks=locks,
+                           admin=ctx().role == "admin", form=Form())
+
+
+@bp.route("/classes/<int:class_id>/report-cards.zip")
+@login_required
+@role_required("admin", "teacher")
+def class_cards_zip(class_id: int):
+    school_class = _class(class_id)
+    data = reportcards.cards_zip(db.session, school_class, _cards_folder())
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=f"Học bạ {school_class.name} {school_class.school_year.name}.zip")
+
+
+@bp.route("/classes/<int:class_id>/report-cards/<int:student_id>", methods=["POST"])
+@login_required
+@role_required("admin")
+def issue_one(class_id: int, student_id: int):
+    school_class = _class(class_id)
+    student = school_scoped(Student, student_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        data = reportcards.check_can_issue(db.session, current_user, ctx().role, school_class)
+        if not any(r.student.id == student.id for r in data.summary.rows):
+            abort(404)
+        card = reportcards.issue_card(db.session, current_user, data, student, _settings(), now=utcnow(),
+                                      reissue=True)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Đã phát hành học bạ của %(n)s (phiên bản %(v)s).", n=student.full_name, v=card.version), "success")
+    return redirect(url_for("gradebook.class_cards", class_id=class_id))
+
+
+@bp.route("/classes/<int:class_id>/report-cards/<int:student_id>/preview.pdf")
+@login_required
+@role_required("admin", "teacher")
+def card_preview(class_id: int, student_id: int):
+    school_class = _class(class_id)
+    student = school_scoped(Student, student_id)
+    data = reportcards.class_data(db.session, school_class)
+    if not any(r.student.id == student.id for r in data.summary.rows):
+        abort(404)
+    missing = data.missing(student.id)
+    if missing:
+        flash(_("Chưa xem trước được: thiếu %(m)s.", m=", ".join(missing)), "warning")
+        return redirect(url_for("gradebook.class_cards", class_id=class_id))
+    pdf = reportcards.render_card(data.snapshot(student, current_user), _settings(), preview=True)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"Xem trước học bạ {student.full_name}.pdf")
+
+
+def _settings() -> reportcards.IssueSettings:
+    return reportcards.settings_from_config(current_app.config, render_template_in, current_app.extensions["lms_signer"])
+
+
+def _cards_folder():
+    return current_app.config["UPLOAD_DIR"] / "report-cards"
+
+
+def _may_download(card: ReportCard) -> bool:
+    role = ctx().role
+    if role == "parent":
+        return any(g.guardian_id == current_user.id for g in card.student.guardianships)
+    school = ctx().school
+    if school is None or school.id != card.school_id:
+        return False
+    if role == "student":
+        return card.student.user_id == current_user.id
+    if role in ("admin", "teacher"):
+        return can_keep_class(current_user, role, card.school_class)
+    return False
+
+
+@bp.route("/report-cards/<int:card_id>.pdf")
+@login_required
+@role_required("admin", "teacher", "student", "parent")
+def card_pdf(card_id: int):
+    card = db.session.get(ReportCard, card_id)
+    if card is None or not _may_download(card):
+        abort(404)
+    return send_file(_cards_folder() / card.pdf_name, mimetype="application/pdf", as_attachment=True,
+                     download_name=reportcards.card_filename(card))
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify(token: str):
+    """Public: anyone holding the document (its QR code) checks it, without signing in."""
+    signer = current_app.extensions["lms_signer"]
+    verification = reportcards.verify_card(db.session, token, _cards_folder(), signer)
+    checked = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if Form().validate_on_submit() and upload is not None and upload.filename:
+            checked = reportcards.file_matches(verification, upload.read(reportcards.MAX_CHECK_BYTES + 1))
+        else:
+            flash(_("Chọn tệp PDF học bạ cần đối chiếu."), "danger")
+    return render_template("gradebook/verify.html", v=verification, checked=checked, form=Form(),
+                           key_id=signer.key_id, public_key=signer.public_b64)
+
+
+# ---------------------------------------------------------------- pupils and parents
+
+def _pupil_page(student: Student, back: str | None):
+    enrollment = people.current_enrollment(db.session, student)
+    courses, records = [], {}
+    primary_class = False
+    if enrollment is not None:
+        primary_class = homeroom.is_primary(enrollment.school_class)
+        if primary_class:
+            course_list = people.courses_of_class(db.session, enrollment.class_id)
+            records = primary.records_by_student(db.session, [c.id for c in course_list])
+            courses = course_list
+        else:
+            courses = book.pupil_book(db.session, student, enrollment.school_class)
+    cards = reportcards.cards_of_student(db.session, student)
+    return render_template("gradebook/pupil.html", student=student, enrollment=enrollment, courses=courses,
+                           records=records, primary=primary_class, cards=cards, back=back,
+                           checkpoints=tt27.CHECKPOINTS)
+
+
+@bp.route("/grades")
+@login_required
+@role_required("student")
+def my_grades():
+    return _pupil_page(pupil_of(db.session, ctx().school, current_user), None)
+
+
+@bp.route("/children/<int:student_id>/grades")
+@login_required
+@role_required("parent")
+def child_grades(student_id: int):
+    try:
+        student = child_of(db.session, current_user, student_id)
+    except DomainError:
+        abort(404)
+    return _pupil_page(student, url_for("family.child", student_id=student.id))
+

@@ -1,0 +1,45 @@
+"""The progress of a background job, for the person who started it, and its result."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from lms.core import jobs
+from lms.extensions import db
+from lms.i18n import lazy_gettext as _l
+
+bp = Blueprint("jobs", __name__, template_folder="templates")
+KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp")}
+
+
+def _job(job_id: int):
+    job = jobs.job_of(db.session, current_user.id, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/jobs/<int:job_id>")
+@login_required
+def job_page(job_id: int):
+    return render_template("home/job.html", job=_job(job_id), kinds=KIND_LABELS)
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@login_required
+def job_status(job_id: int):
+    job = _job(job_id)
+    return {"status": job.status, "done": job.done, "total": job.total, "message": job.message,
+            "result": url_for("jobs.job_result", job_id=job.id) if job.result_path and job.status == "done" else None}
+
+
+@bp.route("/jobs/<int:job_id>/result")
+@login_required
+def job_result(job_id: int):
+    job = _job(job_id)
+    if job.status != jobs.Status.DONE or not job.result_path:
+        abort(404)
+    path = current_app.config["UPLOAD_DIR"] / "jobs" / job.result_path
+    if not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=job.result_name or path.name)

@@ -1,0 +1,117 @@
+"""Primary assessment (Thông tư 27) through its pages: levels, periodic tests where the grade has
+them, qualities and competences, the year result and a primary report card."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.gradebook.models import PrimaryQuality, PrimaryRecord, ReportCard
+from lms.gradebook.primary import QUALITY_CODES
+from lms.people import services
+from lms.people.models import Course, School, Subject
+
+
+@pytest.fixture
+def primary(app, world, dbs):
+    """A primary school with class 4A, its programme courses taught by the homeroom teacher gv.p."""
+    from sqlalchemy.orm import Session
+
+    from lms.extensions import db
+    from tests.factories import make_school
+
+    with app.app_context():
+        with Session(db.engine, expire_on_commit=False) as s:
+            school = make_school(s, app.extensions["lms_auth"], code="P", name="Trường Tiểu học Thử P", level="TH",
+                                 grade=4, class_name="4A", department=world.dept_a, prefix="p", students=[
+                                     ["HSP001", "Lê Minh Khôi", "02/02/2017", "Nam", "4A", "", "Lê Thị Mơ", "Mẹ", "0912000011", ""],
+                                     ["HSP002", "Phạm Thu Trang", "03/03/2017", "Nữ", "4A", "", "Phạm Văn Tư", "Bố", "0912000012", ""]])
+            services.add_missing_courses(s, school.admin, school.school, school.school_class)
+            for course in s.scalars(select(Course).where(Course.class_id == school.school_class.id)):
+                course.teacher_id = school.teacher.id
+            s.commit()
+            school.courses = {c.subject.code: c.id for c in s.scalars(select(Course).where(
+                Course.class_id == school.school_class.id))}
+            return school
+
+
+def test_levels_tests_and_comments_with_every_bad_cell_named(primary, client, dbs):
+    client.login("gv.p")
+    toan, dao_duc = primary.courses["toan"], primary.courses["dao_duc"]
+    an, trang = primary.students["HSP001"].id, primary.students["HSP002"].id
+    page = client.get(f"/courses/{toan}/primary?checkpoint=gk1").get_data(as_text=True)
+    assert "Điểm KTĐK" in page  # grade 4: a mid-term test in Toán
+    assert "Điểm KTĐK" not in client.get(f"/courses/{dao_duc}/primary?checkpoint=ck1").get_data(as_text=True)
+    bad = client.post(f"/courses/{toan}/primary?checkpoint=ck1", {f"l-{an}": "X", f"t-{an}": "0", f"m-{an}": "",
+                                                                  f"l-{trang}": "T", f"t-{trang}": "7,5"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "“X” không hợp lệ" in body and "“0” không hợp lệ" in body and "“7,5” không hợp lệ" in body
+    with dbs() as s:
+        assert s.scalars(select(PrimaryRecord)).first() is None
+    ok = client.post(f"/courses/{toan}/primary?checkpoint=ck1", {f"l-{an}": "H", f"t-{an}": "7", f"m-{an}": "Cần luyện tính nhẩm.",
+                                                                 f"l-{trang}": "hoàn thành tốt", f"t-{trang}": "10", f"m-{trang}": ""})
+    assert ok.status_code == 302
+    with dbs() as s:
+        records = {r.student_id: (r.level, r.test_score, r.comment) for r in s.scalars(select(PrimaryRecord))}
+        assert records == {an: ("H", 7, "Cần luyện tính nhẩm."), trang: ("T", 10, "")}
+
+
+def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, client, make_client, dbs, tmp_path):
+    from lms.core.timeutil import utcnow
+    from lms.gradebook import book, homeroom, primary as tt27_pages
+
+    client.login("gv.p")
+    an, trang = primary.students["HSP001"].id, primary.students["HSP002"].id
+    school_class = primary.school_class
+    bad = client.post(f"/classes/{school_class.id}/qualities?checkpoint=cn", {f"q-{an}-yeu_nuoc": "G"})
+    assert bad.status_code == 422 and "“G” không hợp lệ" in bad.get_data(as_text=True)
+    cells = {f"q-{sid}-{code}": "T" for sid in (an, trang) for code in QUALITY_CODES}
+    cells[f"q-{trang}-cham_chi"] = "Đ"
+    assert client.post(f"/classes/{school_class.id}/qualities?checkpoint=cn", cells).status_code == 302
+    with dbs() as s:
+        assert len(s.scalars(select(PrimaryQuality)).all()) == 30
+        for course_id in primary.courses.values():
+            course = s.get(Course, course_id)
+            rows = [tt27_pages.PrimaryInput(an, "T", "10" if tt27_pages.tested(course, "cn") else ""),
+                    tt27_pages.PrimaryInput(trang, "T", "9" if tt27_pages.tested(course, "cn") else "")]
+            assert not tt27_pages.save_primary(s, s.get(User, primary.teacher.id), "teacher", course, "cn", rows,
+                                               now=utcnow()).issues
+        summary = homeroom.primary_summary(s, s.get(type(school_class), school_class.id), "cn")
+        results = {r.student.id: (r.result, r.award) for r in summary.rows}
+        # Trang: every subject T and every test ≥ 9, but one quality only Đạt → Hoàn thành (HTT and HTXS
+        # both need every quality and competence at Tốt).
+        assert results == {an: ("Hoàn thành xuất sắc", "Học sinh Xuất sắc"), trang: ("Hoàn thành", None)}
+        for term in (1, 2):
+            book.lock_term(s, s.get(User, primary.admin.id), s.get(School, primary.school.id), primary.year, term,
+                           utcnow())
+        s.commit()
+    page = client.get(f"/classes/{school_class.id}/summary?checkpoint=cn").get_data(as_text=True)
+    assert "Hoàn thành xuất sắc" in page and "Học sinh Xuất sắc" in page
+    admin = make_client()
+    admin.login("admin.p")
+    response = admin.post(f"/classes/{school_class.id}/report-cards", {})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    app.extensions["lms_jobs"].wait()
+    with dbs() as s:
+        card = s.scalars(select(ReportCard).where(ReportCard.student_id == an)).one()
+        assert '"kind":"tt27"' in card.snapshot and '"result":"Hoàn thành xuất sắc"' in card.snapshot
+        token, card_id = card.token, card.id
+    assert 'data-state="valid"' in make_client().get(f"/verify/{token}").get_data(as_text=True)
+    import subprocess
+
+    pdf = tmp_path / "hb.pdf"
+    pdf.write_bytes(admin.get(f"/report-cards/{card_id}.pdf").data)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    assert "Hoàn thành xuất sắc" in text and "Yêu nước" in text and "LÊ MINH KHÔI" in text
+
+
+def test_the_pupil_sees_levels_and_comments(primary, client, make_client, dbs):
+    client.login("gv.p")
+    toan, an = primary.courses["toan"], primary.students["HSP001"].id
+    client.post(f"/courses/{toan}/primary?checkpoint=gk1", {f"l-{an}": "T", f"t-{an}": "9", f"m-{an}": "Làm bài cẩn thận."})
+    mother = make_client()
+    mother.login("0912000011")
+    page = mother.get(f"/children/{an}/grades").get_data(as_text=True)
+    assert "Hoàn thành tốt" in page and "Làm bài cẩn thận." in page and "KTĐK 9" in page
+    with dbs() as s:
+        assert s.scalars(select(Subject).where(Subject.school_id == primary.school.id)).first().assessment == "comment"

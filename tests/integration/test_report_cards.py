@@ -1,0 +1,178 @@
+"""Report cards: issued as a background job, signed, verified by their QR link; any altered byte
+fails verification; re-issuing supersedes; pupils and parents download their own."""
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select, update
+
+from lms.core.models import Job
+from lms.gradebook.models import ReportCard
+from tests.factories import fill_year, lock_year
+
+
+def _ready(dbs, world, lock=True):
+    with dbs() as s:
+        fill_year(s, world.a)
+        if lock:
+            lock_year(s, world.a)
+        s.commit()
+
+
+def _issue_class(app, client, world) -> int:
+    response = client.post(f"/classes/{world.a.school_class.id}/report-cards", {})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    app.extensions["lms_jobs"].wait()
+    return job_id
+
+
+def test_cards_need_locked_terms_and_the_admin(world, client, make_client, dbs):
+    _ready(dbs, world, lock=False)
+    client.login("admin.a")
+    refused = client.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True)
+    assert "Cần khoá sổ cả hai học kỳ" in refused.get_data(as_text=True)
+    with dbs() as s:
+        lock_year(s, world.a)
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")  # the homeroom teacher previews but does not issue
+    page = teacher.get(f"/classes/{world.a.school_class.id}/report-cards").get_data(as_text=True)
+    assert "Xem trước" in page and 'id="issue-all"' not in page
+    no = teacher.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True)
+    assert "Chỉ hiệu trưởng" in no.get_data(as_text=True)
+    preview = teacher.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA001'].id}/preview.pdf")
+    assert preview.status_code == 200 and preview.data[:5] == b"%PDF-"
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(ReportCard)) == 0
+
+
+def test_an_incomplete_class_is_refused_with_who_misses_what(world, client, dbs):
+    with dbs() as s:
+        fill_year(s, world.a)
+        from lms.gradebook.models import GradeEntry
+
+        s.execute(GradeEntry.__table__.delete().where(GradeEntry.student_id == world.a.students["HSA003"].id,
+                                                      GradeEntry.course_id == world.a.course.id))
+        lock_year(s, world.a)
+        s.commit()
+    client.login("admin.a")
+    body = client.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True).get_data(as_text=True)
+    assert "1 học sinh còn thiếu dữ liệu" in body and "Trần Minh Châu (môn Toán)" in body
+
+
+def test_issue_a_class_verify_by_qr_and_tampering_fails(app, world, client, make_client, dbs, tmp_path):
+    _ready(dbs, world)
+    client.login("admin.a")
+    job_id = _issue_class(app, client, world)
+    status = client.get(f"/jobs/{job_id}.json").get_json()
+    assert status["status"] == "done" and status["done"] == status["total"] == 3 and status["result"]
+    assert client.get(f"/jobs/{job_id}").status_code == 200
+    archive = client.get(status["result"])
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert len(names) == 3 and any("Nguyễn Văn An" in n for n in names)
+    with dbs() as s:
+        card = s.scalars(select(ReportCard).where(ReportCard.student_id == world.a.students["HSA001"].id)).one()
+        token, card_id, pdf_name = card.token, card.id, card.pdf_name
+    pdf = client.get(f"/report-cards/{card_id}.pdf").data
+    assert pdf[:5] == b"%PDF-"
+    # The QR code carries the verification address; its text is printed beside it too.
+    text = _pdf_text(pdf, tmp_path)
+    assert f"/verify/{token}" in text.replace("\n", "") and "NGUYỄN VĂN AN" in text and "Lên lớp" in text
+
+    anyone = make_client()  # the public page needs no account
+    ok = anyone.get(f"/verify/{token}").get_data(as_text=True)
+    assert 'data-state="valid"' in ok and "Học bạ xác thực" in ok and "Nguyễn Văn An" in ok
+    same = anyone.post(f"/verify/{token}", {"file": (io.BytesIO(pdf), "hoc-ba.pdf")}, content_type="multipart/form-data")
+    assert 'data-match="1"' in same.get_data(as_text=True)
+    altered = bytearray(pdf)
+    altered[len(altered) // 2] ^= 0x01
+    forged = anyone.post(f"/verify/{token}", {"file": (io.BytesIO(bytes(altered)), "hoc-ba.pdf")},
+                         content_type="multipart/form-data")
+    assert 'data-match="0"' in forged.get_data(as_text=True)
+
+    # One byte of the stored snapshot changed: verification fails, and the figures are not shown.
+    with dbs() as s:
+        original = s.get(ReportCard, card_id).snapshot
+        s.execute(update(ReportCard).where(ReportCard.id == card_id)
+                  .values(snapshot=original.replace('"Lên lớp"', '"Lên lớq"')))
+        s.commit()
+    bad = anyone.get(f"/verify/{token}").get_data(as_text=True)
+    assert 'data-state="invalid"' in bad and "không còn khớp" in bad and "Lên lớq" not in bad
+    with dbs() as s:
+        s.execute(update(ReportCard).where(ReportCard.id == card_id).values(snapshot=original))
+        s.commit()
+    # …and one byte of the stored PDF.
+    path = app.config["UPLOAD_DIR"] / "report-cards" / pdf_name
+    path.write_bytes(bytes(altered))
+    assert 'data-state="invalid"' in anyone.get(f"/verify/{token}").get_data(as_text=True)
+    path.write_bytes(pdf)
+    assert 'data-state="valid"' in anyone.get(f"/verify/{token}").get_data(as_text=True)
+    # A forged signature (another key) fails as well.
+    with dbs() as s:
+        s.execute(update(ReportCard).where(ReportCard.id == card_id).values(signature="A" * 88))
+        s.commit()
+    assert "Chữ ký số của nhà trường không hợp lệ" in anyone.get(f"/verify/{token}").get_data(as_text=True)
+    assert anyone.get("/verify/not-a-token").status_code == 404
+
+
+def test_reissue_supersedes_and_keeps_the_history(app, world, client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    _issue_class(app, client, world)
+    again = _issue_class(app, client, world)  # without "re-issue" nothing new is made
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(ReportCard)) == 3
+        assert s.get(Job, again).status == "done"
+    sid = world.a.students["HSA001"].id
+    assert client.post(f"/classes/{world.a.school_class.id}/report-cards/{sid}", {}).status_code == 302
+    with dbs() as s:
+        cards = s.scalars(select(ReportCard).where(ReportCard.student_id == sid).order_by(ReportCard.version)).all()
+        assert [(c.version, c.status) for c in cards] == [(1, "superseded"), (2, "valid")]
+        old, new = cards[0].token, cards[1].token
+    page = client.get(f"/verify/{old}").get_data(as_text=True)
+    assert "đã được thay thế bằng phiên bản 2" in page
+    assert 'data-state="valid"' in client.get(f"/verify/{new}").get_data(as_text=True)
+
+
+def test_pupils_and_parents_see_grades_and_download_their_own_cards(app, world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    _issue_class(app, client, world)
+    with dbs() as s:
+        cards = {c.student_id: c.id for c in s.scalars(select(ReportCard))}
+    an, chau = world.a.students["HSA001"].id, world.a.students["HSA003"].id
+    pupil = make_client()
+    pupil.login("hsa001")
+    page = pupil.get("/grades").get_data(as_text=True)
+    assert "Kết quả học tập" in page and "8,0" in page and "Tải PDF" in page
+    assert pupil.get(f"/report-cards/{cards[an]}.pdf").status_code == 200
+    assert pupil.get(f"/report-cards/{cards[chau]}.pdf").status_code == 404
+    mother = make_client()
+    mother.login("0912000001")  # An and Bình's mother
+    assert "Toán" in mother.get(f"/children/{an}/grades").get_data(as_text=True)
+    assert mother.get(f"/report-cards/{cards[an]}.pdf").status_code == 200
+    assert mother.get(f"/children/{chau}/grades").status_code == 404
+    assert mother.get(f"/report-cards/{cards[chau]}.pdf").status_code == 404
+
+
+def test_a_job_is_shown_only_to_whoever_started_it(app, world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    job_id = _issue_class(app, client, world)
+    teacher = make_client()
+    teacher.login("gv.a")
+    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/result"):
+        assert teacher.get(url).status_code == 404
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "card.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return re.sub(r"[ \t]+", " ", out.stdout.decode())
