@@ -27,7 +27,14 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from lms import models  # noqa: F401  (every table registered before migrations look)
 
+    from lms.core.tenancy import SessionInterface
+
+    app.session_interface = SessionInterface()
     db.init_app(app)
+    from lms.db import ping_idle_connections
+
+    with app.app_context():
+        ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -54,13 +61,16 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.courses.views import bp as courses_bp
     from lms.courses.views_comms import bp as comms_bp
     from lms.courses.views_report import bp as report_bp
+    from lms.exams.views import bp as exams_bp
+    from lms.exams.views_attempts import bp as attempts_bp
     from lms.gradebook.views import bp as gradebook_bp
     from lms.home.views import bp as home_bp
     from lms.home.views_jobs import bp as jobs_bp
     from lms.people.views import bp as people_bp
     from lms.people.views_family import bp as family_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, report_bp, gradebook_bp, jobs_bp):
+    for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, report_bp, gradebook_bp, jobs_bp,
+                      exams_bp, attempts_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers
@@ -73,6 +83,10 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     install_outbox()
     install_jobs(app)
+
+    from lms.exams.autosave import AutosaveFastPath
+
+    app.wsgi_app = AutosaveFastPath(app, app.wsgi_app)
 
     from lms.cli import register_cli
 
@@ -111,7 +125,7 @@ def _select_locale() -> str:
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "vi"
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
+    chosen = g.get("lang") or session.get("lang")  # g.lang: set by views that read no session
     if chosen in languages:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:

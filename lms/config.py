@@ -31,7 +31,8 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
     INSTANCE_DIR = Path(_env("INSTANCE_DIR", str(BASE_DIR / "instance")))
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Idle connections are pinged before use (lms.db.ping_idle_connections), not every checkout.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     UPLOAD_DIR = Path(_env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")))
     # Per-kind limits for lesson files and library resources (MB); the request limit is the largest.
     UPLOAD_LIMITS_MB = {"image": _env_int("UPLOAD_IMAGE_MB", 10), "document": _env_int("UPLOAD_DOCUMENT_MB", 25),
@@ -86,6 +87,8 @@ class Config:
     SIGNING_RETIRED_KEYS = _env("SIGNING_RETIRED_KEYS")
     # Background jobs without Redis run in this many threads of each app process.
     JOB_THREADS = _env_int("JOB_THREADS", 2)
+    # Periodic work (finishing overdue exam attempts) runs this often in each app process; 0 = off.
+    SCHEDULER_SECONDS = _env_int("SCHEDULER_SECONDS", 60)
     # `flask seed-demo` issues last year's report cards of one class (about 15 s of PDF rendering).
     DEMO_REPORT_CARDS = True
 
@@ -111,6 +114,7 @@ class TestConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     DEMO_REPORT_CARDS = False  # the demo tests do not wait for PDFs; the report-card tests issue their own
+    SCHEDULER_SECONDS = 0      # tests run the periodic work themselves
     # A fixed key for tests only (base64 of 32 bytes); never used outside the test suite.
     SIGNING_KEY = "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg="
 

@@ -41,3 +41,40 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def ping_idle_connections(engine, idle_seconds: float = 10.0) -> None:
+    """Check a pooled connection before use only when it has sat idle for a while (a database
+    restart or a firewall may have closed it). SQLAlchemy's `pool_pre_ping` pings on every checkout,
+    which costs a round trip on every request — a third of an exam autosave. A connection in steady
+    use is not pinged; if the server went away meanwhile, the first failing statement invalidates
+    the whole pool, that one request fails (pages and the exam page retry) and the next get fresh
+    connections."""
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:  # any failure means the connection is unusable: get another one
+            raise DisconnectionError() from exc
+        finally:
+            try:
+                cursor.close()
+            except Exception:  # noqa: S110  (closing a cursor of a dead connection)
+                pass

@@ -162,3 +162,76 @@ def lock_year(session, school: SimpleNamespace) -> None:
         book.lock_term(session, session.get(User, school.admin.id), session.get(School, school.school.id), year,
                        term, utcnow())
     session.flush()
+
+
+class EditorForm(dict):
+    """What a question editor posts: each key holds a list of values, like request.form."""
+
+    def getlist(self, key):
+        value = super().get(key, [])
+        return value if isinstance(value, list) else [value]
+
+    def get(self, key, default=None):
+        value = super().get(key, default)
+        return value[0] if isinstance(value, list) and value else value
+
+
+def choice_data(options: list[tuple[str, int]], *, multiple: bool = False, shuffle: bool = True) -> dict:
+    """Options as (text, percent); for single choice the 100 % one is the right one."""
+    from lms.exams import grading
+
+    ids = [f"o{i}" for i in range(len(options))]
+    form = EditorForm(opt_id=ids, opt_text=[t for t, _ in options], opt_fraction=[str(p) for _, p in options],
+                      opt_feedback=[f"Phản hồi {t}" for t, _ in options], shuffle="1" if shuffle else "0")
+    percents = [p for _, p in options]
+    if not multiple and 100 in percents:
+        form["opt_correct"] = ids[percents.index(100)]
+    return grading.TYPES["multiple_choice" if multiple else "single_choice"].parse_editor(form)
+
+
+def make_bank(session, school: SimpleNamespace, *, teacher=None, count: int = 6, topic: str = "Phân số") -> SimpleNamespace:
+    """A category of the school's Toán bank with `count` ready single-choice questions (levels
+    1–4 in turn) and one essay."""
+    from lms.core.timeutil import utcnow
+    from lms.exams import bank
+
+    owner = session.get(User, (teacher or school.teacher).id)
+    category = bank.save_category(session, owner, "teacher", session.get(School, school.school.id),
+                                  subject_id=school.subject.id, name="Chương 1")
+    questions = []
+    for i in range(count):
+        questions.append(bank.save_question(session, owner, "teacher", session.get(School, school.school.id),
+                                            bank.QuestionInput(
+            category_id=category.id, qtype="single_choice", text=f"Câu hỏi số {i + 1}: $\\frac{{1}}{{{i + 2}}}$ bằng?",
+            data=choice_data([(f"Đúng {i}", 100), (f"Sai A{i}", 0), (f"Sai B{i}", 0), (f"Sai C{i}", 0)]),
+            general_feedback=f"Lời giải {i}", topic=topic, level=i % 4 + 1, default_mark="1"), now=utcnow()))
+    essay = bank.save_question(session, owner, "teacher", session.get(School, school.school.id), bank.QuestionInput(
+        category_id=category.id, qtype="essay", text="Trình bày cách cộng hai phân số.",
+        data={"response_lines": 6, "guide": "Quy đồng mẫu", "max_length": 20000}, topic=topic, level=3,
+        default_mark="2"), now=utcnow())
+    session.flush()
+    return SimpleNamespace(category=category, questions=questions, essay=essay, owner=owner)
+
+
+def make_exam(session, school: SimpleNamespace, questions: list, *, minutes: int = 45, opens_in: int = -5,
+              closes_in: int = 60, publish: bool = True, **settings):
+    """A fixed-list exam for the school's course, open around now."""
+    from datetime import timedelta
+
+    from lms.core.timeutil import utcnow
+    from lms.exams import services
+
+    owner = session.get(User, school.teacher.id)
+    now = utcnow()
+    exam = services.save_exam(session, owner, "teacher", session.get(School, school.school.id), services.ExamInput(
+        title=settings.pop("title", "Kiểm tra 15 phút"), subject_id=school.subject.id, course_ids=[school.course.id],
+        open_at=now + timedelta(minutes=opens_in), close_at=now + timedelta(minutes=closes_in), time_limit_min=minutes,
+        **settings))
+    from lms.exams.bank import e4_text
+
+    services.set_items(session, owner, "teacher", session.get(School, school.school.id), exam,
+                       [(q.id, e4_text(q.default_mark_e4)) for q in questions])
+    if publish:
+        services.publish_exam(session, owner, "teacher", exam)
+    session.flush()
+    return exam

@@ -28,6 +28,8 @@ class User(UserMixin, Base):
 
     memberships = relationship("Membership", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")
+    # Read with the session on every request (auth.services.resolve_session), in the same query.
+    department_links = relationship("DepartmentViewer", viewonly=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot be signed in

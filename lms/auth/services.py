@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from lms.auth.models import LoginThrottle, PasswordResetToken, User, UserSession
 from lms.auth.passwords import Hasher, check_policy
@@ -188,23 +188,59 @@ def start_session(session: Session, settings: AuthSettings, user: User, *, remem
     return token
 
 
+def _live(row, settings: AuthSettings, user_id: int, now: datetime) -> bool:
+    if row is None or row.user_id != user_id or row.revoked_at is not None or row.expires_at <= now:
+        return False
+    return row.remember or row.last_seen_at + timedelta(minutes=settings.idle_minutes) > now
+
+
+def _touch(row: UserSession, now: datetime) -> None:
+    if now - row.last_seen_at > timedelta(seconds=60):
+        row.last_seen_at = now
+
+
 def resolve_session(session: Session, settings: AuthSettings, token: str | None,
                     user_id: int | None) -> User | None:
     """The user of a live session, or None. Touches last_seen at most once a minute."""
     if not token or user_id is None:
         return None
     now = utcnow()
-    row = session.scalars(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
-    if row is None or row.user_id != user_id or row.revoked_at is not None or row.expires_at <= now:
+    # One round trip: the session, its user, and what the request context needs of the user
+    # (memberships with their schools, department links) — this runs on every request.
+    from lms.people.models import Membership
+
+    user_path = joinedload(UserSession.user)
+    row = session.scalars(select(UserSession).where(UserSession.token_hash == token_digest(token)).options(
+        user_path.joinedload(User.memberships).joinedload(Membership.school),
+        user_path.joinedload(User.department_links))).unique().first()
+    if not _live(row, settings, user_id, now):
         return None
-    if not row.remember and row.last_seen_at + timedelta(minutes=settings.idle_minutes) <= now:
-        return None
-    user = session.get(User, row.user_id)
+    user = row.user
     if user is None or not user.is_active:
         return None
-    if now - row.last_seen_at > timedelta(seconds=60):
-        row.last_seen_at = now
+    _touch(row, now)
     return user
+
+
+# Built once: the statement runs on every autosave.
+_SESSION_ROW = (select(UserSession.id, UserSession.user_id, UserSession.revoked_at, UserSession.expires_at,
+                       UserSession.remember, UserSession.last_seen_at, User.active)
+                .join(User, User.id == UserSession.user_id).where(UserSession.token_hash == bindparam("token_hash")))
+
+
+def session_user_id(session: Session, settings: AuthSettings, token: str | None, user_id: int | None) -> int | None:
+    """The same check as `resolve_session` for the hot JSON endpoints of a running exam: the id of
+    an active user with a live session, in one small query, without loading the user."""
+    if not token or user_id is None:
+        return None
+    now = utcnow()
+    # On the session's connection, past the ORM's statement handling: nothing here is an ORM entity.
+    row = session.connection().execute(_SESSION_ROW, {"token_hash": token_digest(token)}).first()
+    if row is None or not row.active or not _live(row, settings, user_id, now):
+        return None
+    if now - row.last_seen_at > timedelta(seconds=60):
+        session.connection().execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    return user_id
 
 
 def end_session(session: Session, token: str | None) -> None:

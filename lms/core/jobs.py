@@ -23,6 +23,7 @@ from lms.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Session, JobContext], None]] = {}
+PERIODIC: dict[str, Callable] = {}   # name → fn(session, now) -> int, run every SCHEDULER_SECONDS
 PENDING_KEY = "lms_jobs"
 
 
@@ -37,6 +38,15 @@ def handler(kind: str):
     """Register the function that does the work of jobs of this kind."""
     def decorator(fn):
         HANDLERS[kind] = fn
+        return fn
+    return decorator
+
+
+def periodic(name: str):
+    """Register work the scheduler does every SCHEDULER_SECONDS (closing overdue attempts…). It
+    must be safe to run in several processes at once: every change is a guarded transition."""
+    def decorator(fn):
+        PERIODIC[name] = fn
         return fn
     return decorator
 
@@ -175,12 +185,45 @@ def _forget(session, previous_transaction) -> None:
     session.info.pop(PENDING_KEY, None)
 
 
+class Scheduler(threading.Thread):
+    """Runs the periodic work in the app process every `interval` seconds."""
+
+    def __init__(self, app, interval: int):
+        super().__init__(name="lms-scheduler", daemon=True)
+        self.app, self.interval = app, interval
+        self.stopped = threading.Event()
+
+    def run_once(self) -> dict[str, int]:
+        from lms.extensions import db
+
+        done = {}
+        with self.app.app_context():
+            for name, fn in PERIODIC.items():
+                try:
+                    done[name] = fn(db.session, utcnow())
+                    db.session.commit()
+                except Exception:  # one failing task must not stop the others or the loop
+                    db.session.rollback()
+                    log.exception("periodic task %s failed", name)
+            db.session.remove()
+        return done
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.run_once()
+
+
 def install_jobs(app) -> None:
-    """Give the app its runner, and start queued jobs after each successful commit."""
+    """Give the app its runner, start queued jobs after each successful commit, and start the
+    scheduler (SCHEDULER_SECONDS; 0 turns it off)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session as OrmSession
 
     app.extensions["lms_jobs"] = ThreadRunner(app, app.config.get("JOB_THREADS", 2))
+    interval = int(app.config.get("SCHEDULER_SECONDS") or 0)
+    app.extensions["lms_scheduler"] = scheduler = Scheduler(app, interval or 60)
+    if interval > 0:
+        scheduler.start()
     if not event.contains(OrmSession, "after_commit", _dispatch):
         event.listen(OrmSession, "after_commit", _dispatch)
         event.listen(OrmSession, "after_soft_rollback", _forget)

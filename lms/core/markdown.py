@@ -1,6 +1,10 @@
-"""Lesson text: Markdown (headings, lists, tables, images, links) rendered and then sanitised,
-so whatever HTML a teacher pastes can neither run script nor reach a third-party server."""
+"""Teacher-authored text: Markdown (headings, lists, tables, images, links) rendered and then
+sanitised, so whatever HTML a teacher pastes can neither run script nor reach a third-party
+server. Math written as LaTeX between dollar signs (`$x^2$`, `$$\\frac{a}{b}$$` for a display
+formula) becomes MathML, which browsers draw natively."""
 from __future__ import annotations
+
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -12,6 +16,18 @@ _TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre
          "tbody", "tr", "th", "td", "caption", "img", "a", "span", "div", "figure", "figcaption"}
 _ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
           "th": {"align", "colspan", "rowspan"}, "td": {"align", "colspan", "rowspan"}, "ol": {"start"}}
+_MATH_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+              "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+              "mstyle", "mpadded", "mphantom", "menclose", "merror"}
+_MATH_ATTRS = {"math": {"xmlns", "display"}, "mo": {"stretchy", "fence", "separator", "form", "lspace", "rspace",
+                                                   "largeop", "movablelimits", "accent"},
+               "mstyle": {"displaystyle", "scriptlevel", "mathvariant"}, "mi": {"mathvariant"},
+               "mn": {"mathvariant"}, "mtext": {"mathvariant"}, "mspace": {"width"}, "mfrac": {"linethickness"},
+               "mtable": {"columnalign", "rowspacing", "columnspacing"}, "mtd": {"columnalign"},
+               "menclose": {"notation"}, "mover": {"accent"}, "munder": {"accentunder"}}
+# $$…$$ first, then $…$ that neither starts nor ends with a space (so "5 $ và 10 $" stays text);
+# a backslash escapes a dollar sign.
+_MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?![\s$])(.+?)(?<![\s\\])\$(?!\$)", re.S)
 
 
 def _filter(tag: str, attr: str, value: str) -> str | None:
@@ -21,8 +37,33 @@ def _filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def render_markdown(text: str | None) -> str:
-    """Safe HTML for a lesson body."""
-    html = _md.render(text or "")
-    return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes={"http", "https", "mailto"},
+def math_to_mathml(latex: str, display: bool = False) -> str:
+    """MathML for one formula; a formula that cannot be read is shown as its source, marked."""
+    import html
+
+    from latex2mathml.converter import convert
+
+    try:
+        mathml = convert(latex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds for malformed input
+        return f'<code class="math-error">{html.escape(latex)}</code>'
+    return nh3.clean(mathml, tags=_MATH_TAGS, attributes=_MATH_ATTRS)
+
+
+def render_markdown(text: str | None, *, math: bool = True) -> str:
+    """Safe HTML for a lesson body or a question."""
+    source = text or ""
+    formulas: dict[str, str] = {}
+    if math and "$" in source:
+        def stash(match: re.Match) -> str:
+            key = f"LMSMATH{len(formulas)}X"
+            display = match.group(1) is not None
+            formulas[key] = math_to_mathml((match.group(1) if display else match.group(2)).strip(), display)
+            return key
+        source = _MATH.sub(stash, source)
+    html = _md.render(source)
+    html = nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes={"http", "https", "mailto"},
                      attribute_filter=_filter, link_rel="noopener noreferrer nofollow")
+    for key, mathml in formulas.items():
+        html = html.replace(key, mathml)
+    return html.replace("\\$", "$") if math else html

@@ -18,6 +18,8 @@ MESSAGES = {
     "announcement": _l("Thông báo mới từ %(author)s: %(title)s"),
     "message": _l("Tin nhắn mới từ %(sender)s về em %(student)s"),
     "lesson_published": _l("Bài học mới môn %(subject)s: %(title)s"),
+    "exam_assigned": _l("Bài thi mới môn %(subject)s: %(exam)s, mở lúc %(opens)s"),
+    "exam_graded": _l("Đã có điểm bài thi %(exam)s"),
 }
 OUTBOX_KEY = "lms_outbox"
 

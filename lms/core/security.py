@@ -26,17 +26,22 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def security_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (HSTS only when cookies are for HTTPS)."""
+    headers = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+               ("Referrer-Policy", "strict-origin-when-cross-origin"), ("X-Frame-Options", "SAMEORIGIN"),
+               ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
 def install_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("X-Frame-Options", "SAMEORIGIN")
-        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in security_headers(bool(app.config.get("SESSION_COOKIE_SECURE"))):
+            h.setdefault(name, value)
         if request.endpoint != "static" and not request.path.startswith("/static/"):
             # Pages of signed-in users carry grades and personal data: never cache them.
             h["Cache-Control"] = "no-store"

@@ -7,14 +7,16 @@ are always looked up through it, so another school's or family's id is a 404.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 from flask import abort, g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.people.models import Department, DepartmentViewer, School
+from lms.people.models import Department, School
 
 DEPARTMENT = "department"
 
@@ -50,6 +52,11 @@ ROLE_ORDER = ("admin", "teacher", "accountant", "parent", "student")
 
 
 def load_context() -> Context | None:
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "no_context", False):
+        return None  # the view authenticates on its own (session_only, or an attempt ticket)
     if not current_user.is_authenticated:
         return None
     choices = []
@@ -61,11 +68,79 @@ def load_context() -> Context | None:
                 continue
             parent_seen = True
         choices.append(Choice(f"s{m.school_id}-{m.role}", m.school, m.role))
-    for dv in db.session.scalars(select(DepartmentViewer).where(DepartmentViewer.user_id == current_user.id)):
+    for dv in current_user.department_links:
         choices.append(Choice(f"d{dv.department_id}", None, DEPARTMENT, dv.department))
     wanted = session.get("ctx")
     current = next((c for c in choices if c.key == wanted), None) or (choices[0] if choices else None)
     return Context(current_user, choices, current)
+
+
+def session_only(view):
+    """For the JSON endpoints a running exam calls every few seconds (autosave, heartbeat): the
+    session is checked in one query and the memberships behind `ctx()` are not loaded. The view
+    finds the user's id in `g.session_user_id` and must put ownership in its own queries. A signed-out
+    caller gets 401 in JSON (the page keeps its answers and says so)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask import current_app, jsonify
+
+        from lms.auth.services import session_user_id
+        from lms.i18n import gettext as _
+
+        try:
+            claimed = int(session.get("_user_id"))
+        except (TypeError, ValueError):
+            claimed = None
+        user_id = session_user_id(db.session, current_app.extensions["lms_auth"], session.get("sid"), claimed)
+        if user_id is None:
+            return jsonify({"status": "signed_out",
+                            "message": _("Phiên đăng nhập đã hết. Hãy đăng nhập lại trong một thẻ khác; "
+                                         "câu trả lời vẫn được giữ trên máy này.")}), 401
+        g.session_user_id = user_id
+        return view(*args, **kwargs)
+
+    return no_context(wrapped)
+
+
+def no_context(view):
+    """Mark a view that authenticates on its own, so no request context is loaded for it."""
+    view.no_context = True
+    return view
+
+
+def cookieless(view):
+    """Mark a view that authenticates by a signed header of its own (the exam autosave's attempt
+    ticket): not even the session cookie is read for it, and it cannot change the session."""
+    view.cookieless = True
+    return no_context(view)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, left unopened for `cookieless` views (their paths are found
+    once from the URL map: the session opens before the URL is matched)."""
+
+    _paths: re.Pattern | None = None
+
+    def _cookieless_paths(self, app) -> re.Pattern:
+        if self._paths is None:
+            patterns = []
+            for rule in app.url_map.iter_rules():
+                if getattr(app.view_functions.get(rule.endpoint), "cookieless", False):
+                    parts = re.split(r"<(?:(\w+):)?\w+>", rule.rule)
+                    converters = parts[1::2]
+                    if any(c not in (None, "int") for c in converters):
+                        raise ValueError(f"cookieless route {rule.rule}: only int and string converters")
+                    pattern = "".join(re.escape(part) if i % 2 == 0 else (r"\d+" if part == "int" else "[^/]+")
+                                      for i, part in enumerate(parts))
+                    patterns.append(pattern)
+            self._paths = re.compile("^(?:" + "|".join(patterns) + ")$" if patterns else r"(?!)")
+        return self._paths
+
+    def open_session(self, app, request):
+        if request.method == "POST" and self._cookieless_paths(app).match(request.path):
+            return None  # Flask then uses a null session: reads are empty, writes are refused
+        return super().open_session(app, request)
 
 
 def ctx() -> Context:

@@ -1,0 +1,353 @@
+"""Grading attempts (automatically at submit, by hand for essays), regrading after a key
+correction, what a pupil may review and when, each pupil's result by the exam's grading method,
+and filling a grade-book column."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import ValidationError
+from lms.core.markdown import render_markdown
+from lms.core.notify import notify
+from lms.exams import grading
+from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question, QuestionVersion, Response,
+                              SlotGrade)
+from lms.exams.permissions import require_exam
+from lms.i18n import lazy_gettext as _l
+
+TEN = Decimal(10)
+
+
+def score10_of(total_e4: int, max_e4: int) -> int:
+    """The 10-point score in tenths: 10 × total / max, one decimal, half up."""
+    if max_e4 <= 0:
+        return 0
+    score = (TEN * Decimal(total_e4) / Decimal(max_e4)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return int(score * 10)
+
+
+def score_decimal(tenths: int | None) -> Decimal | None:
+    return None if tenths is None else (Decimal(tenths) / 10).quantize(Decimal("0.1"))
+
+
+def current_grades(session: Session, attempt_ids: list[int]) -> dict[tuple[int, int], SlotGrade]:
+    """The newest grade of each slot."""
+    if not attempt_ids:
+        return {}
+    newest = select(func.max(SlotGrade.id)).where(SlotGrade.attempt_id.in_(attempt_ids)).group_by(
+        SlotGrade.attempt_id, SlotGrade.position)
+    return {(g.attempt_id, g.position): g for g in session.scalars(select(SlotGrade).where(SlotGrade.id.in_(newest)))}
+
+
+def _value(response: Response | None):
+    return json.loads(response.value) if response is not None else None
+
+
+def _totals(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Sum the current grades; the attempt is finished once nothing waits for a teacher."""
+    slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)))
+    grades = current_grades(session, [attempt.id])
+    pending = any(grades.get((attempt.id, s.position)) is None or grades[(attempt.id, s.position)].mark_e4 is None
+                  for s in slots if s.mark_e4)
+    total = sum(g.mark_e4 or 0 for g in grades.values())
+    was_waiting = attempt.state == AttemptState.SUBMITTED and attempt.needs_grading
+    attempt.needs_grading = pending
+    attempt.total_e4 = None if pending else total
+    attempt.score10 = None if pending else score10_of(total, attempt.max_e4)
+    if attempt.state == AttemptState.SUBMITTED and not pending:
+        attempt.state = AttemptState.FINISHED
+        if was_waiting and attempt.student.user is not None:
+            notify(session, [attempt.student.user], "exam_graded", {"exam": attempt.exam.title},
+                   f"/attempts/{attempt.id}/result", attempt.school_id)
+    session.flush()
+
+
+def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Automatic grading at submit; essays wait for a teacher."""
+    slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)))
+    responses = {r.position: r for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
+    for slot in slots:
+        if not slot.mark_e4:
+            continue
+        version = session.get(QuestionVersion, slot.graded_version_id or slot.version_id)
+        fraction = grading.grade(slot.question.qtype, version.data, _value(responses.get(slot.position)))
+        session.add(SlotGrade(attempt_id=attempt.id, position=slot.position,
+                              fraction_e4=None if fraction is None else grading.mark_e4(fraction, 10000),
+                              mark_e4=None if fraction is None else grading.mark_e4(fraction, slot.mark_e4),
+                              source="auto", graded_at=now))
+    session.flush()
+    _totals(session, attempt, now)
+
+
+def parse_mark(text: str, max_e4: int) -> int:
+    try:
+        value = Decimal((text or "").strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(_l("“%(v)s” không phải là số điểm.", v=text), field="mark") from None
+    if not value.is_finite() or value < 0 or value * 10000 > max_e4:
+        raise ValidationError(_l("Điểm từ 0 đến %(m)s.", m=str((Decimal(max_e4) / 10000).normalize()).replace(".", ",")),
+                              field="mark")
+    return int((value * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def grade_manually(session: Session, actor: User, role: str, attempt: Attempt, position: int, mark: str,
+                   comment: str, now: datetime) -> SlotGrade | None:
+    """A teacher's mark and comment for one answer (essays, or overriding an automatic mark).
+    The same mark and comment again changes nothing (None)."""
+    require_exam(actor, role, attempt.exam)
+    if attempt.state not in (AttemptState.SUBMITTED, AttemptState.FINISHED):
+        raise ValidationError(_l("Chỉ chấm được bài đã nộp."))
+    slot = session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id,
+                                                     AttemptSlot.position == position)).first()
+    if slot is None or not slot.mark_e4:
+        raise ValidationError(_l("Không có câu này trong bài làm."))
+    value = parse_mark(mark, slot.mark_e4)
+    comment = (comment or "").strip()[:2000]
+    current = current_grades(session, [attempt.id]).get((attempt.id, position))
+    if current is not None and current.source == "manual" and current.mark_e4 == value and current.comment == comment:
+        return None
+    grade = SlotGrade(attempt_id=attempt.id, position=position, fraction_e4=value * 10000 // slot.mark_e4,
+                      mark_e4=value, source="manual", comment=comment, graded_by=actor.id,
+                      graded_at=now)
+    session.add(grade)
+    session.flush()
+    _totals(session, attempt, now)
+    return grade
+
+
+@dataclass
+class QueueItem:
+    attempt: Attempt
+    slot: AttemptSlot
+    response: object
+    grade: SlotGrade | None
+
+
+@dataclass
+class QueueGroup:
+    question: Question
+    items: list[QueueItem] = field(default_factory=list)
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for i in self.items if i.grade is None or i.grade.mark_e4 is None)
+
+
+def grading_queue(session: Session, exam: Exam) -> list[QueueGroup]:
+    """Per manually graded question, every submitted answer with its current mark."""
+    attempts = {a.id: a for a in session.scalars(select(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED))))}
+    manual = [t for t, qt in grading.TYPES.items() if not qt.auto]
+    slots = list(session.scalars(select(AttemptSlot).join(Question).where(
+        AttemptSlot.attempt_id.in_(list(attempts) or [0]), Question.qtype.in_(manual)).order_by(AttemptSlot.question_id)))
+    responses = {(r.attempt_id, r.position): r for r in session.scalars(select(Response).where(
+        Response.attempt_id.in_(list(attempts) or [0])))}
+    grades = current_grades(session, list(attempts))
+    groups: dict[int, QueueGroup] = {}
+    for slot in slots:
+        group = groups.setdefault(slot.question_id, QueueGroup(slot.question))
+        group.items.append(QueueItem(attempts[slot.attempt_id], slot,
+                                     _value(responses.get((slot.attempt_id, slot.position))),
+                                     grades.get((slot.attempt_id, slot.position))))
+    for group in groups.values():
+        group.items.sort(key=lambda i: i.attempt.student.sort_name)
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------- regrading
+
+@dataclass
+class Change:
+    attempt: Attempt
+    old_e4: int | None
+    new_e4: int
+    old_score: int | None
+    new_score: int
+
+
+def _regrade_plan(session: Session, exam: Exam, question: Question) -> list[tuple[Attempt, list[tuple[AttemptSlot, int, int]]]]:
+    version = session.get(QuestionVersion, question.current_version_id)
+    attempts = {a.id: a for a in session.scalars(select(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED))))}
+    slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id.in_(list(attempts) or [0]),
+                                                           AttemptSlot.question_id == question.id)))
+    responses = {(r.attempt_id, r.position): r for r in session.scalars(select(Response).where(
+        Response.attempt_id.in_([s.attempt_id for s in slots] or [0])))}
+    grades = current_grades(session, list(attempts))
+    plan = defaultdict(list)
+    for slot in slots:
+        if not slot.mark_e4 or not grading.TYPES[question.qtype].auto:
+            continue
+        fraction = grading.grade(question.qtype, version.data, _value(responses.get((slot.attempt_id, slot.position))))
+        new = grading.mark_e4(fraction, slot.mark_e4)
+        old = grades.get((slot.attempt_id, slot.position))
+        if old is None or old.mark_e4 != new:
+            plan[slot.attempt_id].append((slot, new, grading.mark_e4(fraction, 10000)))
+    return [(attempts[aid], items) for aid, items in plan.items()]
+
+
+def regrade_preview(session: Session, actor: User, role: str, exam: Exam, question: Question) -> list[Change]:
+    """A dry run: every attempt whose mark would change if graded by the question's newest key."""
+    require_exam(actor, role, exam)
+    grades_by_attempt = {}
+    changes = []
+    for attempt, items in _regrade_plan(session, exam, question):
+        grades = grades_by_attempt.setdefault(attempt.id, current_grades(session, [attempt.id]))
+        current = sum(g.mark_e4 or 0 for g in grades.values())
+        delta = sum(new - (grades[(attempt.id, s.position)].mark_e4 or 0 if (attempt.id, s.position) in grades else 0)
+                    for s, new, _f in items)
+        changes.append(Change(attempt, attempt.total_e4, current + delta, attempt.score10,
+                              score10_of(current + delta, attempt.max_e4)))
+    return sorted(changes, key=lambda c: c.attempt.student.sort_name)
+
+
+def regrade(session: Session, actor: User, role: str, exam: Exam, question: Question, now: datetime) -> list[Change]:
+    """Re-score every stored answer to this question with its newest key. Responses are never
+    touched: new grade rows are added, and the attempt totals follow."""
+    changes = regrade_preview(session, actor, role, exam, question)
+    for attempt, items in _regrade_plan(session, exam, question):
+        for slot, new, fraction in items:
+            slot.graded_version_id = question.current_version_id
+            session.add(SlotGrade(attempt_id=attempt.id, position=slot.position, fraction_e4=fraction, mark_e4=new,
+                                  source="regrade", graded_by=actor.id, graded_at=now,
+                                  comment=str(_l("Chấm lại theo đáp án đã sửa"))))
+        session.flush()
+        _totals(session, attempt, now)
+    audit.record(session, "exam_regraded", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
+                 subject_id=exam.id, detail=f"question {question.id}: {len(changes)} attempts changed")
+    return changes
+
+
+# ---------------------------------------------------------------- results
+
+def final_scores(session: Session, exam: Exam) -> dict[int, Decimal]:
+    """Each pupil's result on 10 by the exam's grading method, over finished attempts."""
+    by_student: dict[int, list[Attempt]] = defaultdict(list)
+    for a in session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.FINISHED,
+                                                   Attempt.score10.is_not(None)).order_by(Attempt.number)):
+        by_student[a.student_id].append(a)
+    out = {}
+    for student_id, attempts in by_student.items():
+        scores = [Decimal(a.score10) / 10 for a in attempts]
+        if exam.grading_method == "first":
+            value = scores[0]
+        elif exam.grading_method == "last":
+            value = scores[-1]
+        elif exam.grading_method == "average":
+            value = sum(scores, Decimal(0)) / len(scores)
+        else:
+            value = max(scores)
+        out[student_id] = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return out
+
+
+def post_to_gradebook(session: Session, actor: User, role: str, exam: Exam, now: datetime) -> dict:
+    """Fill the exam's grade-book column of every class from the pupils' results. Posting again
+    updates what changed and says how many."""
+    from lms.exams.services import pupils_of_exam
+    from lms.gradebook.book import post_marks
+
+    require_exam(actor, role, exam)
+    if not exam.gradebook_key or exam.gradebook_term not in (1, 2):
+        raise ValidationError(_l("Chưa chọn cột điểm trong sổ điểm (ở phần cài đặt bài thi)."))
+    scores = final_scores(session, exam)
+    by_course: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    courses = {}
+    for student, course in pupils_of_exam(session, exam):
+        courses[course.id] = course
+        if student.id in scores:
+            by_course[course.id][student.id] = scores[student.id]
+    totals = {"created": 0, "changed": 0, "unchanged": 0}
+    for course_id, marks in by_course.items():
+        result = post_marks(session, actor, role, courses[course_id], exam.gradebook_term, exam.gradebook_key, marks,
+                            source_type="exam", source_id=exam.id, now=now)
+        totals["created"] += result.created
+        totals["changed"] += result.changed
+        totals["unchanged"] += result.unchanged
+    return totals
+
+
+# ---------------------------------------------------------------- what the pupil may review
+
+def review_rights(exam: Exam, attempt: Attempt, now: datetime) -> dict[str, bool]:
+    """What the review shows now: right after submitting, and once results are released."""
+    from lms.exams.services import released
+
+    none = {"score": False, "responses": False, "correct": False, "feedback": False}
+    if attempt.state not in (AttemptState.SUBMITTED, AttemptState.FINISHED):
+        return none
+    rights = dict(none)
+    moments = ["after_submit"] + (["after_release"] if released(exam, now) else [])
+    for moment in moments:
+        for key, allowed in (exam.review or {}).get(moment, {}).items():
+            if key in rights and allowed:
+                rights[key] = True
+    if attempt.needs_grading:
+        rights["score"] = False
+    return rights
+
+
+@dataclass
+class ReviewItem:
+    number: int
+    qtype: str
+    html: str
+    public: dict
+    response: object
+    right: object | None
+    mark_e4: int | None
+    max_e4: int
+    feedback: list[str]
+    comment: str
+
+
+def attempt_review(session: Session, attempt: Attempt, rights: dict[str, bool]) -> list[ReviewItem]:
+    """The review page's content, carrying only what `rights` allow: no key, no mark, no feedback
+    otherwise."""
+    slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+                                 .order_by(AttemptSlot.position)))
+    responses = {r.position: r for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
+    grades = current_grades(session, [attempt.id])
+    items, number = [], 0
+    for slot in slots:
+        qt = grading.TYPES[slot.question.qtype]
+        if slot.question.qtype != "description":
+            number += 1
+        version = session.get(QuestionVersion, slot.graded_version_id or slot.version_id)
+        response = _value(responses.get(slot.position)) if rights["responses"] else None
+        grade = grades.get((attempt.id, slot.position))
+        feedback = []
+        if rights["feedback"]:
+            feedback = _feedback(slot.question.qtype, version.data, _value(responses.get(slot.position)))
+            if version.general_feedback:
+                feedback.append(render_markdown(version.general_feedback))
+        items.append(ReviewItem(number if slot.question.qtype != "description" else 0, slot.question.qtype,
+                                render_markdown(slot.version.text), qt.public(slot.version.data, slot.layout),
+                                response, qt.right(version.data) if rights["correct"] else None,
+                                grade.mark_e4 if grade and rights["score"] else None, slot.mark_e4, feedback,
+                                grade.comment if grade and grade.source == "manual" and rights["feedback"] else ""))
+    return items
+
+
+def _feedback(qtype: str, data: dict, response) -> list[str]:
+    out = []
+    if qtype in ("single_choice", "multiple_choice"):
+        chosen = {response} if isinstance(response, str) else set(response or [])
+        out = [o["feedback"] for o in data.get("options", []) if o["id"] in chosen and o.get("feedback")]
+    elif qtype == "true_false" and response is not None:
+        text = data.get("feedback_true" if response else "feedback_false")
+        out = [text] if text else []
+    elif qtype in ("short_answer", "numerical"):
+        for a in data.get("answers", []):
+            if a.get("feedback") and grading.grade(qtype, {**data, "answers": [dict(a, fraction="1")]}, response) > 0:
+                out = [a["feedback"]]
+                break
+    return [render_markdown(text) for text in out]

@@ -1,0 +1,504 @@
+"""Setting exams up: settings, classes, a fixed list of questions or a blueprint (ma trận đề) with
+its preview and sample draw, publication, per-pupil overrides, releasing results, and the live
+monitor."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from random import Random
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import Conflict, ValidationError
+from lms.core.text import nfc, nfc_text
+from lms.exams import grading
+from lms.exams.bank import descendants, narrow, to_e4
+from lms.exams.models import (Attempt, AttemptEvent, AttemptState, Exam, ExamCourse, ExamItem, ExamRule,
+                              ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
+from lms.exams.permissions import category_access, require_exam
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, Enrollment, School, Student, Subject
+
+GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
+                   "last": _l("Lần cuối")}
+REVIEW_MOMENTS = ("after_submit", "after_release")
+REVIEW_ITEMS = ("score", "responses", "correct", "feedback")
+DEFAULT_REVIEW = {"after_submit": {"score": True, "responses": True, "correct": False, "feedback": False},
+                  "after_release": {"score": True, "responses": True, "correct": True, "feedback": True}}
+
+
+# ---------------------------------------------------------------- IP ranges
+
+def parse_ip_ranges(text: str) -> list[str]:
+    """One rule per line or comma: a full address, a prefix `192.168.`, CIDR `10.1.0.0/20`, or a
+    last-octet range `10.1.2.10-20`. Raises ValidationError naming the bad one."""
+    rules = []
+    for raw in re.split(r"[,\n]+", text or ""):
+        rule = raw.strip()
+        if not rule:
+            continue
+        if not _ip_rule_valid(rule):
+            raise ValidationError(_l("“%(r)s” không phải địa chỉ IP, tiền tố, CIDR hay dải hợp lệ.", r=rule),
+                                  field="ip_ranges")
+        rules.append(rule)
+    return rules
+
+
+def _ip_rule_valid(rule: str) -> bool:
+    try:
+        if "/" in rule:
+            ipaddress.ip_network(rule, strict=False)
+        elif re.fullmatch(r"(\d{1,3}\.){3}\d{1,3}-\d{1,3}", rule):
+            base, _sep, end = rule.rpartition("-")
+            ipaddress.ip_address(base)
+            return int(base.rsplit(".", 1)[1]) <= int(end) <= 255
+        elif rule.endswith("."):
+            return re.fullmatch(r"(\d{1,3}\.){1,3}", rule) is not None and all(int(p) <= 255 for p in rule[:-1].split("."))
+        else:
+            ipaddress.ip_address(rule)
+        return True
+    except ValueError:
+        return False
+
+
+def ip_allowed(rules: list[str], address: str | None) -> bool:
+    if not rules:
+        return True
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for rule in rules:
+        if "/" in rule:
+            if ip in ipaddress.ip_network(rule, strict=False):
+                return True
+        elif "-" in rule and not rule.endswith("."):
+            base, _sep, end = rule.rpartition("-")
+            head, _dot, start = base.rpartition(".")
+            if address.rpartition(".")[0] == head and int(start) <= int(address.rpartition(".")[2]) <= int(end):
+                return True
+        elif rule.endswith("."):
+            if address.startswith(rule):
+                return True
+        elif address == rule:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclass
+class ExamInput:
+    title: str
+    subject_id: int
+    course_ids: list[int]
+    open_at: datetime
+    close_at: datetime
+    instructions: str = ""
+    time_limit_min: int = 45
+    attempts_allowed: int = 1
+    grading_method: str = "highest"
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    per_page: int = 5
+    navigation: str = "free"
+    review: dict = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_REVIEW.items()})
+    access_code: str = ""
+    ip_ranges: str = ""
+    overdue: str = "autosubmit"
+    grace_minutes: int = 0
+    release_at_close: bool = False
+    gradebook_term: int | None = None
+    gradebook_key: str = ""
+
+
+def save_exam(session: Session, actor: User, role: str, school: School, data: ExamInput,
+              exam: Exam | None = None) -> Exam:
+    title = nfc(data.title)
+    if not title:
+        raise ValidationError(_l("Nhập tên bài thi."), field="title")
+    subject = session.get(Subject, data.subject_id)
+    if subject is None or subject.school_id != school.id:
+        raise ValidationError(_l("Chọn môn học."), field="subject_id")
+    courses = list(session.scalars(select(Course).where(Course.id.in_(data.course_ids or [0]),
+                                                        Course.school_id == school.id)))
+    if not courses or len(courses) != len(set(data.course_ids)):
+        raise ValidationError(_l("Chọn ít nhất một lớp."), field="course_ids")
+    if any(c.subject_id != subject.id for c in courses):
+        raise ValidationError(_l("Các lớp được chọn phải học môn %(s)s.", s=subject.name), field="course_ids")
+    if role != "admin" and any(c.teacher_id != actor.id for c in courses):
+        raise ValidationError(_l("Giáo viên chỉ giao bài thi cho các lớp mình dạy."), field="course_ids")
+    if data.open_at.tzinfo is None or data.close_at.tzinfo is None:
+        raise ValueError("exam times must be timezone-aware")
+    if data.close_at <= data.open_at:
+        raise ValidationError(_l("Giờ đóng phải sau giờ mở."), field="close_at")
+    if not 0 <= data.time_limit_min <= 600:
+        raise ValidationError(_l("Thời gian làm bài từ 0 (không giới hạn) đến 600 phút."), field="time_limit_min")
+    if not 0 <= data.attempts_allowed <= 50:
+        raise ValidationError(_l("Số lần làm từ 0 (không giới hạn) đến 50."), field="attempts_allowed")
+    if data.grading_method not in GRADING_METHODS:
+        raise ValidationError(_l("Cách tính điểm không hợp lệ."), field="grading_method")
+    if data.navigation not in ("free", "sequential") or data.overdue not in ("autosubmit", "grace"):
+        raise ValidationError(_l("Lựa chọn không hợp lệ."), field="navigation")
+    if not 0 <= data.per_page <= 100 or not 0 <= data.grace_minutes <= 120:
+        raise ValidationError(_l("Số câu mỗi trang từ 0 đến 100; thời gian gia hạn từ 0 đến 120 phút."),
+                              field="per_page")
+    parse_ip_ranges(data.ip_ranges)
+    review = {m: {k: bool((data.review or {}).get(m, {}).get(k)) for k in REVIEW_ITEMS} for m in REVIEW_MOMENTS}
+    key = (data.gradebook_key or "").strip()
+    if key:
+        from lms.gradebook.book import columns_of
+
+        if data.gradebook_term not in (1, 2):
+            raise ValidationError(_l("Chọn học kỳ của cột điểm."), field="gradebook_term")
+        for course in courses:
+            if key not in {c.key for c in columns_of(course)}:
+                raise ValidationError(_l("Lớp %(c)s không có cột %(k)s trong sổ điểm.", c=course.school_class.name,
+                                         k=key.upper()), field="gradebook_key")
+    if exam is None:
+        exam = Exam(school_id=school.id, created_by=actor.id, status=ExamStatus.DRAFT)
+        session.add(exam)
+    elif exam.status == ExamStatus.PUBLISHED and has_attempts(session, exam):
+        if exam.subject_id != subject.id:
+            raise Conflict(_l("Bài thi đã có bài làm: không đổi được môn học."), field="subject_id")
+    exam.title, exam.subject_id, exam.instructions = title, subject.id, nfc_text(data.instructions)
+    exam.open_at, exam.close_at, exam.time_limit_min = data.open_at, data.close_at, data.time_limit_min
+    exam.attempts_allowed, exam.grading_method = data.attempts_allowed, data.grading_method
+    exam.shuffle_questions, exam.shuffle_options = data.shuffle_questions, data.shuffle_options
+    exam.per_page, exam.navigation, exam.review = data.per_page, data.navigation, review
+    exam.access_code, exam.ip_ranges = nfc(data.access_code)[:40], (data.ip_ranges or "").strip()[:500]
+    exam.overdue, exam.grace_minutes, exam.release_at_close = data.overdue, data.grace_minutes, data.release_at_close
+    exam.gradebook_term, exam.gradebook_key = (data.gradebook_term, key) if key else (None, None)
+    session.flush()
+    wanted = {c.id for c in courses}
+    for link in list(exam.courses):
+        if link.course_id not in wanted:
+            exam.courses.remove(link)
+    have = {link.course_id for link in exam.courses}
+    for course_id in wanted - have:
+        exam.courses.append(ExamCourse(course_id=course_id))
+    session.flush()
+    return exam
+
+
+def has_attempts(session: Session, exam: Exam) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)))
+
+
+def _editable_content(session: Session, exam: Exam) -> None:
+    if has_attempts(session, exam):
+        raise Conflict(_l("Bài thi đã có học sinh làm: không đổi được câu hỏi hay ma trận nữa."))
+
+
+def _usable_question(session: Session, actor: User, role: str, school: School, question_id: int) -> Question:
+    question = session.get(Question, question_id)
+    if question is None or question.school_id != school.id or \
+            category_access(session, actor, role, question.category) is None:
+        raise ValidationError(_l("Có câu hỏi không thuộc ngân hàng bạn được dùng."), field="items")
+    return question
+
+
+def set_items(session: Session, actor: User, role: str, school: School, exam: Exam,
+              items: list[tuple[int, str]]) -> None:
+    """A fixed list of questions: (question id, mark) in order."""
+    require_exam(actor, role, exam)
+    _editable_content(session, exam)
+    seen = set()
+    exam.items.clear()
+    session.flush()
+    for position, (question_id, mark) in enumerate(items, start=1):
+        if question_id in seen:
+            continue
+        seen.add(question_id)
+        question = _usable_question(session, actor, role, school, question_id)
+        exam.items.append(ExamItem(question_id=question.id, position=position,
+                                   mark_e4=to_e4(mark or "1") if question.qtype != "description" else 1))
+    exam.source = "fixed"
+    session.flush()
+
+
+@dataclass
+class RuleInput:
+    category_id: int
+    count: int
+    mark: str
+    topic: str = ""
+    level: int | None = None
+    qtype: str = ""
+
+
+def set_rules(session: Session, actor: User, role: str, school: School, exam: Exam, rules: list[RuleInput]) -> None:
+    """The blueprint: each row draws `count` questions (least used first) of a category and its
+    sub-categories, optionally of one topic, level and type, each worth `mark`."""
+    require_exam(actor, role, exam)
+    _editable_content(session, exam)
+    exam.rules.clear()
+    session.flush()
+    for position, rule in enumerate(rules, start=1):
+        category = session.get(QuestionCategory, rule.category_id)
+        if category is None or category.school_id != school.id or \
+                category_access(session, actor, role, category) is None:
+            raise ValidationError(_l("Dòng %(n)s: chọn danh mục câu hỏi.", n=position), field="rules")
+        if not 1 <= rule.count <= 200:
+            raise ValidationError(_l("Dòng %(n)s: số câu từ 1 đến 200.", n=position), field="rules")
+        if rule.level not in (None, 1, 2, 3, 4) or (rule.qtype and rule.qtype not in grading.TYPES):
+            raise ValidationError(_l("Dòng %(n)s: mức độ hoặc loại câu không hợp lệ.", n=position), field="rules")
+        try:
+            mark = to_e4(rule.mark)
+        except ValidationError:
+            raise ValidationError(_l("Dòng %(n)s: điểm mỗi câu không hợp lệ.", n=position), field="rules") from None
+        exam.rules.append(ExamRule(position=position, category_id=category.id, topic=nfc(rule.topic)[:200],
+                                   level=rule.level, qtype=rule.qtype or "", count=rule.count, mark_e4=mark))
+    exam.source = "blueprint"
+    session.flush()
+
+
+def _candidates(session: Session, rule: ExamRule):
+    stmt = select(Question).where(Question.category_id.in_(descendants(session, rule.category)),
+                                  Question.status == QuestionStatus.READY, Question.current_version_id.is_not(None))
+    return narrow(stmt, topic=rule.topic, level=rule.level, qtype=rule.qtype)
+
+
+@dataclass
+class PreviewRow:
+    rule: ExamRule
+    available: int
+
+    @property
+    def short(self) -> int:
+        return max(0, self.rule.count - self.available)
+
+
+@dataclass
+class Preview:
+    rows: list[PreviewRow]
+    total_e4: int
+    questions: int
+    matrix: dict[str, dict[int, tuple[int, int]]]   # topic → level → (questions, marks e4)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.short == 0 for r in self.rows) and self.questions > 0
+
+
+def preview(session: Session, exam: Exam) -> Preview:
+    """What the blueprint asks for against what the bank holds, and the matrix topic × level."""
+    if exam.source == "fixed":
+        matrix: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+        for item in exam.items:
+            q = item.question
+            n, m = matrix[q.topic or "—"].get(q.level, (0, 0))
+            matrix[q.topic or "—"][q.level] = (n + 1, m + item.mark_e4)
+        return Preview([], sum(i.mark_e4 for i in exam.items if i.question.qtype != "description"),
+                       len(exam.items), dict(matrix))
+    rows, matrix = [], defaultdict(dict)
+    for rule in exam.rules:
+        available = session.scalar(select(func.count()).select_from(_candidates(session, rule).subquery())) or 0
+        rows.append(PreviewRow(rule, available))
+        key = rule.topic or rule.category.name
+        level = rule.level or 0
+        n, m = matrix[key].get(level, (0, 0))
+        matrix[key][level] = (n + rule.count, m + rule.count * rule.mark_e4)
+    return Preview(rows, sum(r.count * r.mark_e4 for r in exam.rules), sum(r.count for r in exam.rules), dict(matrix))
+
+
+def draw(session: Session, exam: Exam, rng: Random) -> list[tuple[Question, int, int | None]]:
+    """The questions of one attempt: (question, mark e4, blueprint row). For a blueprint, each row
+    draws from its candidates least-used first, in random order within the same usage."""
+    if exam.source == "fixed":
+        return [(item.question, item.mark_e4, None) for item in exam.items if item.question.current_version_id]
+    chosen: list[tuple[Question, int, int | None]] = []
+    taken: set[int] = set()
+    for rule in exam.rules:
+        pool = [q for q in session.scalars(_candidates(session, rule)) if q.id not in taken]
+        rng.shuffle(pool)
+        pool.sort(key=lambda q: q.usage_count)  # stable: random order kept within equal usage
+        if len(pool) < rule.count:
+            raise ValidationError(_l("Ngân hàng không đủ câu cho dòng %(n)s của ma trận (cần %(c)s, có %(a)s).",
+                                     n=rule.position, c=rule.count, a=len(pool)))
+        for question in pool[:rule.count]:
+            taken.add(question.id)
+            chosen.append((question, rule.mark_e4, rule.position))
+    return chosen
+
+
+def publish_exam(session: Session, actor: User, role: str, exam: Exam) -> None:
+    require_exam(actor, role, exam)
+    if not exam.courses:
+        raise ValidationError(_l("Chưa chọn lớp nào."))
+    result = preview(session, exam)
+    if exam.source == "blueprint":
+        short = [r for r in result.rows if r.short]
+        if short:
+            raise ValidationError(_l("Ma trận còn thiếu câu: %(s)s.", s="; ".join(
+                str(_l("dòng %(n)s thiếu %(k)s câu", n=r.rule.position, k=r.short)) for r in short)))
+    elif any(item.question.status != QuestionStatus.READY for item in exam.items):
+        raise ValidationError(_l("Có câu hỏi chưa ở trạng thái sẵn sàng."))
+    if result.total_e4 <= 0:
+        raise ValidationError(_l("Bài thi chưa có câu hỏi tính điểm."))
+    exam.status = ExamStatus.PUBLISHED
+    session.flush()
+    audit.record(session, "exam_published", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
+                 subject_id=exam.id)
+
+
+def unpublish_exam(session: Session, actor: User, role: str, exam: Exam) -> None:
+    require_exam(actor, role, exam)
+    _editable_content(session, exam)
+    exam.status = ExamStatus.DRAFT
+    session.flush()
+
+
+def release_results(session: Session, actor: User, role: str, exam: Exam, now: datetime) -> None:
+    require_exam(actor, role, exam)
+    exam.results_released_at = exam.results_released_at or now
+    session.flush()
+    audit.record(session, "exam_results_released", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
+                 subject_id=exam.id)
+
+
+def released(exam: Exam, now: datetime) -> bool:
+    return (exam.results_released_at is not None and exam.results_released_at <= now) or \
+        (exam.release_at_close and exam.close_at <= now)
+
+
+# ---------------------------------------------------------------- pupils, overrides
+
+def pupils_of_exam(session: Session, exam: Exam) -> list[tuple[Student, Course]]:
+    """Every pupil who sits the exam, with the course they sit it in, in roster order."""
+    course_ids = [link.course_id for link in exam.courses]
+    rows = session.execute(select(Student, Course).join(Enrollment, Enrollment.student_id == Student.id)
+                           .join(Course, Course.class_id == Enrollment.class_id)
+                           .where(Course.id.in_(course_ids or [0])).order_by(Student.sort_name)).all()
+    return sorted(((s, c) for s, c in rows), key=lambda row: (row[1].school_class.name, row[0].sort_name))
+
+
+@dataclass
+class OverrideInput:
+    student_id: int
+    open_at: datetime | None = None
+    close_at: datetime | None = None
+    extra_minutes: int = 0
+    extra_attempts: int = 0
+    reason: str = ""
+
+
+def save_override(session: Session, actor: User, role: str, exam: Exam, data: OverrideInput) -> Override | None:
+    """One pupil's own window, extra minutes (also added to a running attempt) and extra attempts.
+    All fields empty removes the override."""
+    require_exam(actor, role, exam)
+    if data.student_id not in {s.id for s, _ in pupils_of_exam(session, exam)}:
+        raise ValidationError(_l("Học sinh không thuộc các lớp của bài thi."), field="student_id")
+    if not 0 <= data.extra_minutes <= 600 or not 0 <= data.extra_attempts <= 20:
+        raise ValidationError(_l("Thêm từ 0 đến 600 phút và từ 0 đến 20 lần làm."), field="extra_minutes")
+    if data.open_at and data.close_at and data.close_at <= data.open_at:
+        raise ValidationError(_l("Giờ đóng phải sau giờ mở."), field="close_at")
+    row = session.scalars(select(Override).where(Override.exam_id == exam.id,
+                                                 Override.student_id == data.student_id)).first()
+    empty = not (data.open_at or data.close_at or data.extra_minutes or data.extra_attempts)
+    if empty:
+        if row is not None:
+            session.delete(row)
+        row = None
+    else:
+        if row is None:
+            row = Override(exam_id=exam.id, student_id=data.student_id)
+            session.add(row)
+        row.open_at, row.close_at = data.open_at, data.close_at
+        row.extra_minutes, row.extra_attempts, row.reason = data.extra_minutes, data.extra_attempts, nfc(data.reason)[:200]
+    session.flush()
+    from lms.exams.attempts import refresh_deadlines
+
+    refresh_deadlines(session, exam, data.student_id)
+    audit.record(session, "exam_override", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
+                 subject_id=exam.id, detail=f"student {data.student_id}")
+    return row
+
+
+def overrides_of(session: Session, exam: Exam) -> dict[int, Override]:
+    return {o.student_id: o for o in session.scalars(select(Override).where(Override.exam_id == exam.id))}
+
+
+# ---------------------------------------------------------------- the live monitor
+
+@dataclass
+class MonitorRow:
+    student: Student
+    course: Course
+    attempt: Attempt | None
+    answered: int
+    questions: int
+    last_save: datetime | None
+    events: Counter
+    attempts: int
+
+
+def monitor(session: Session, exam: Exam) -> list[MonitorRow]:
+    """Who started, how far each got, when they last saved, what signals were recorded, who
+    submitted — in a fixed number of queries."""
+    pupils = pupils_of_exam(session, exam)
+    attempts = list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.number)))
+    latest: dict[int, Attempt] = {}
+    count: Counter = Counter()
+    for a in attempts:
+        latest[a.student_id] = a
+        count[a.student_id] += 1
+    ids = [a.id for a in latest.values()]
+    answered = dict(session.execute(select(Response.attempt_id, func.count()).where(
+        Response.attempt_id.in_(ids or [0]), Response.value.notin_(["null", '""', "[]", "{}"]))
+        .group_by(Response.attempt_id)).all())
+    last_save = dict(session.execute(select(Response.attempt_id, func.max(Response.saved_at)).where(
+        Response.attempt_id.in_(ids or [0])).group_by(Response.attempt_id)).all())
+    from lms.exams.models import AttemptSlot
+
+    sizes = dict(session.execute(select(AttemptSlot.attempt_id, func.count()).where(
+        AttemptSlot.attempt_id.in_(ids or [0])).group_by(AttemptSlot.attempt_id)).all())
+    events: dict[int, Counter] = defaultdict(Counter)
+    for attempt_id, kind, n in session.execute(select(AttemptEvent.attempt_id, AttemptEvent.kind, func.count())
+                                               .where(AttemptEvent.attempt_id.in_(ids or [0]))
+                                               .group_by(AttemptEvent.attempt_id, AttemptEvent.kind)):
+        events[attempt_id][kind] = n
+    rows = []
+    for student, course in pupils:
+        a = latest.get(student.id)
+        rows.append(MonitorRow(student, course, a, answered.get(a.id, 0) if a else 0, sizes.get(a.id, 0) if a else 0,
+                               last_save.get(a.id) if a else None, events.get(a.id, Counter()) if a else Counter(),
+                               count[student.id]))
+    return rows
+
+
+def events_of(session: Session, attempt: Attempt) -> list[AttemptEvent]:
+    return list(session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                                .order_by(AttemptEvent.id)))
+
+
+def exams_for_teacher(session: Session, actor: User, role: str, school: School) -> list[Exam]:
+    stmt = select(Exam).where(Exam.school_id == school.id).options(selectinload(Exam.courses))
+    if role != "admin":
+        stmt = stmt.where(Exam.created_by == actor.id)
+    return list(session.scalars(stmt.order_by(Exam.open_at.desc())))
+
+
+def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:
+    out: dict[int, Counter] = defaultdict(Counter)
+    for exam_id, state, n in session.execute(select(Attempt.exam_id, Attempt.state, func.count())
+                                             .where(Attempt.exam_id.in_(exam_ids or [0]))
+                                             .group_by(Attempt.exam_id, Attempt.state)):
+        out[exam_id][state] = n
+    return out
+
+
+def in_progress_states() -> tuple[str, ...]:
+    return (AttemptState.IN_PROGRESS, AttemptState.OVERDUE)
+
+
+def window_minutes(exam: Exam) -> int:
+    return int((exam.close_at - exam.open_at) / timedelta(minutes=1))

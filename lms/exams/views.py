@@ -1,0 +1,726 @@
+"""Teachers' pages: the question bank and its categories, questions of every type, exams with a
+fixed list or a blueprint, overrides, the live monitor, manual grading, regrading and results."""
+from __future__ import annotations
+
+import secrets
+from random import Random
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from lms.core.errors import DomainError
+from lms.core.forms import Form, show_error
+from lms.core.tenancy import ctx, role_required, school_scoped
+from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
+from lms.exams import attempts as attempt_service
+from lms.exams import bank, grading, results, services
+from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
+from lms.exams.models import Attempt, Exam, Question, QuestionCategory
+from lms.exams.permissions import require_exam
+from lms.extensions import db
+from lms.core.markdown import render_markdown
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
+from lms.people import services as people
+from lms.people.models import Course, SchoolClass, Subject
+
+bp = Blueprint("exams", __name__, template_folder="templates")
+
+
+def _tz() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _exam(exam_id: int) -> Exam:
+    exam = school_scoped(Exam, exam_id)
+    try:
+        require_exam(current_user, ctx().role, exam)
+    except DomainError:
+        abort(404)
+    return exam
+
+
+def _category(category_id: int, *, edit: bool = False) -> QuestionCategory:
+    category = school_scoped(QuestionCategory, category_id)
+    try:
+        from lms.exams.permissions import require_category
+
+        require_category(db.session, current_user, ctx().role, category, edit=edit)
+    except DomainError as exc:
+        abort(exc.status)
+    return category
+
+
+def _question(question_id: int, *, edit: bool = False) -> Question:
+    try:
+        return bank.question_of(db.session, current_user, ctx().role, ctx().school, question_id, edit=edit)
+    except DomainError as exc:
+        abort(exc.status)
+
+
+ATTEMPT_STATES = {"in_progress": _l("Đang làm"), "overdue": _l("Hết giờ, chờ nộp"), "submitted": _l("Đã nộp, chờ chấm"),
+                  "finished": _l("Đã chấm xong"), "abandoned": _l("Không nộp")}
+
+
+def qtext(text: str | None) -> Markup:
+    """A question's or option's text as HTML (Markdown and $math$), without the paragraph around a
+    single line."""
+    html = render_markdown(text or "")
+    if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
+        html = html.strip()[3:-4]
+    return Markup(html)
+
+
+def right_text(item) -> str:
+    """The right answer of a review item, in words (only called when the review may show it)."""
+    right, public = item.right, item.public
+    if item.qtype in ("single_choice", "multiple_choice"):
+        letters = {o["id"]: "ABCDEFGHIJKL"[i] for i, o in enumerate(public.get("options", []))}
+        wanted = [right] if isinstance(right, str) else list(right or [])
+        return ", ".join(sorted(letters.get(x, "?") for x in wanted))
+    if item.qtype == "true_false":
+        return str(_l("Đúng") if right else _l("Sai"))
+    if item.qtype == "tf_cluster":
+        return "; ".join(f"{'abcd'[i]}) {_l('Đúng') if right.get(s['id']) else _l('Sai')}"
+                         for i, s in enumerate(public.get("statements", [])))
+    if item.qtype == "matching":
+        texts = {r["id"]: r["text"] for r in public.get("rights", [])}
+        return "; ".join(f"{left['text']} → {texts.get(right.get(left['id']), '?')}" for left in public.get("lefts", []))
+    return str(right)
+
+
+def _pct(fraction: str) -> str:
+    from decimal import Decimal
+
+    return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",")
+
+
+def editor_rows(qtype: str, data: dict | None, typed, extra: int) -> dict:
+    """What the type's editor shows: the saved data, or the form as typed (after an error or
+    "more rows"), plus blank rows to fill."""
+    def typed_rows(*names):
+        lists = [typed.getlist(n) for n in names]
+        width = max((len(x) for x in lists), default=0)
+        return [{n.split("_", 1)[1]: (lst[i] if i < len(lst) else "") for n, lst in zip(names, lists)}
+                for i in range(width)]
+
+    out: dict = {}
+    if qtype in ("single_choice", "multiple_choice"):
+        if typed is not None:
+            rows = typed_rows("opt_id", "opt_text", "opt_fraction", "opt_feedback")
+            pinned, correct = set(typed.getlist("opt_pin")), typed.get("opt_correct")
+            for r in rows:
+                r["pinned"], r["correct"] = r["id"] in pinned, r["id"] == correct
+        else:
+            rows = [{"id": o["id"], "text": o["text"], "fraction": _pct(o["fraction"]), "feedback": o.get("feedback", ""),
+                     "pinned": o.get("pinned", False), "correct": o["fraction"] == "1"}
+                    for o in (data or {}).get("options", [])]
+        blank = max(4 - len(rows), 0) + extra
+        rows += [{"id": grading.new_id(), "text": "", "fraction": "0", "feedback": "", "pinned": False,
+                  "correct": False} for _ in range(blank)]
+        out["rows"] = rows
+        out["shuffle"] = (typed.get("shuffle", "") == "1") if typed is not None else (data or {}).get("shuffle", True)
+    elif qtype == "tf_cluster":
+        if typed is not None:
+            rows = typed_rows("st_id", "st_text", "st_answer")
+            steps = typed.get("steps", "")
+        else:
+            rows = [{"id": s_["id"], "text": s_["text"], "answer": "true" if s_["answer"] else "false"}
+                    for s_ in (data or {}).get("statements", [])]
+            steps = "; ".join(x.replace(".", ",") for x in (data or {}).get("steps", grading.DEFAULT_STEPS))
+        rows += [{"id": grading.new_id(), "text": "", "answer": ""} for _ in range(4 - len(rows))]
+        out.update(rows=rows[:4], steps=steps)
+    elif qtype == "short_answer":
+        rows = typed_rows("ans_id", "ans_text", "ans_fraction", "ans_feedback") if typed is not None else [
+            {"text": a["text"], "fraction": _pct(a["fraction"]), "feedback": a.get("feedback", "")}
+            for a in (data or {}).get("answers", [])]
+        rows += [{"text": "", "fraction": "100", "feedback": ""} for _ in range(max(3 - len(rows), 0) + extra)]
+        out["rows"] = rows
+        source = typed if typed is not None else None
+        out["case_sensitive"] = (source.get("case_sensitive") == "1") if source else (data or {}).get("case_sensitive", False)
+        out["ignore_accents"] = (source.get("ignore_accents") == "1") if source else (data or {}).get("ignore_accents", False)
+    elif qtype == "numerical":
+        rows = typed_rows("num_id", "num_value", "num_tolerance", "num_fraction", "num_feedback") if typed is not None \
+            else [{"value": a["value"].replace(".", ","), "tolerance": a["tolerance"].replace(".", ","),
+                   "fraction": _pct(a["fraction"]), "feedback": a.get("feedback", "")} for a in (data or {}).get("answers", [])]
+        rows += [{"value": "", "tolerance": "0", "fraction": "100", "feedback": ""}
+                 for _ in range(max(2 - len(rows), 0) + extra)]
+        out["rows"] = rows
+    elif qtype == "matching":
+        rows = typed_rows("pair_id", "pair_left", "pair_right") if typed is not None else [
+            {"id": p_["id"], "left": p_["left"], "right": p_["right"]} for p_ in (data or {}).get("pairs", [])]
+        rows += [{"id": grading.new_id(), "left": "", "right": ""} for _ in range(max(4 - len(rows), 0) + extra)]
+        out["rows"] = rows
+        out["distractors"] = typed.get("distractors", "") if typed is not None else "\n".join(
+            d["right"] for d in (data or {}).get("distractors", []))
+    elif qtype == "true_false":
+        source = typed if typed is not None else None
+        out["answer"] = source.get("tf_answer", "") if source else ("true" if (data or {}).get("answer") else
+                                                                    "false" if data else "")
+        out["feedback_true"] = source.get("feedback_true", "") if source else (data or {}).get("feedback_true", "")
+        out["feedback_false"] = source.get("feedback_false", "") if source else (data or {}).get("feedback_false", "")
+    elif qtype == "essay":
+        out["response_lines"] = (typed.get("response_lines") if typed is not None else (data or {}).get("response_lines")) or 10
+        out["guide"] = (typed.get("guide") if typed is not None else (data or {}).get("guide")) or ""
+    return out
+
+
+EVENT_LABELS = {"start": _l("Bắt đầu"), "resume": _l("Mở trên thiết bị"), "device_switch": _l("Chuyển thiết bị"),
+                "focus_lost": _l("Rời cửa sổ"), "focus_back": _l("Quay lại cửa sổ"), "hidden": _l("Ẩn trang"),
+                "visible": _l("Hiện trang"), "fullscreen_exit": _l("Thoát toàn màn hình"),
+                "fullscreen_enter": _l("Vào toàn màn hình"), "offline": _l("Mất mạng"), "online": _l("Có mạng lại"),
+                "copy": _l("Sao chép"), "paste": _l("Dán"), "submit": _l("Nộp bài"), "autosubmit": _l("Tự nộp khi hết giờ")}
+
+
+@bp.record_once
+def _globals(state) -> None:
+    state.app.jinja_env.globals.update(QTYPES=grading.TYPES, LEVELS=grading.LEVELS, e4=bank.e4_text,
+                                       GRADING_METHODS=services.GRADING_METHODS, ATTEMPT_STATES=ATTEMPT_STATES,
+                                       right_text=right_text, path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
+                                       tenths=results.score_decimal)
+    state.app.jinja_env.filters["qtext"] = qtext
+    from lms.gradebook.views import SOURCE_ENDPOINTS
+
+    SOURCE_ENDPOINTS["exam"] = ("exams.exam_results", "exam_id")  # grade-book marks link to the exam
+
+
+# ---------------------------------------------------------------- the bank
+
+def _subjects() -> list[Subject]:
+    return people.subjects_of(db.session, ctx().school)
+
+
+def _category_choices(categories, *, blank: str | None = None) -> list[tuple[int, str]]:
+    choices = [(0, blank)] if blank is not None else []
+    return choices + [(c.id, f"{c.subject.name} · {bank.category_path(c)}") for c, _access in categories]
+
+
+@bp.route("/bank")
+@login_required
+@role_required("admin", "teacher")
+def bank_home():
+    categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
+    f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
+                        level=request.args.get("level", type=int), qtype=request.args.get("qtype", ""),
+                        status=request.args.get("status", ""))
+    page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=30,
+                       error_out=False)
+    counts = bank.counts_by_category(db.session, [c.id for c, _a in categories])
+    form = CategoryForm()
+    form.subject_id.choices = [(s.id, s.name) for s in _subjects()]
+    form.parent_id.choices = _category_choices([(c, a) for c, a in categories if a == "edit"], blank=_("(gốc)"))
+    return render_template("exams/bank.html", categories=categories, page=page, f=f, counts=counts, form=form)
+
+
+@bp.route("/bank/categories", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def category_new():
+    form = CategoryForm()
+    form.subject_id.choices = [(s.id, s.name) for s in _subjects()]
+    form.parent_id.choices = [(0, "")] + [(c.id, "") for c, _a in bank.categories_for(
+        db.session, current_user, ctx().role, ctx().school)]
+    if form.validate_on_submit():
+        try:
+            category = bank.save_category(db.session, current_user, ctx().role, ctx().school,
+                                          subject_id=form.subject_id.data, name=form.name.data,
+                                          parent_id=form.parent_id.data or None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã tạo danh mục “%(n)s”.", n=category.name), "success")
+            return redirect(url_for("exams.bank_home", category=category.id))
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "danger")
+    return redirect(url_for("exams.bank_home"))
+
+
+@bp.route("/bank/categories/<int:category_id>", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def category_edit(category_id: int):
+    category = _category(category_id)
+    access = bank.category_access(db.session, current_user, ctx().role, category)
+    categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
+    form = CategoryForm(obj=category)
+    form.subject_id.choices = [(s.id, s.name) for s in _subjects()]
+    form.parent_id.choices = _category_choices([(c, a) for c, a in categories if a == "edit" and c.id != category.id],
+                                               blank=_("(gốc)"))
+    if request.method == "POST" and request.form.get("action") == "share":
+        if not Form().validate_on_submit():
+            abort(400)
+        shares = {int(uid): request.form.get(f"edit-{uid}") == "1" for uid in request.form.getlist("share")
+                  if uid.isdigit()}
+        try:
+            bank.share_category(db.session, current_user, ctx().role, ctx().school, category, shares)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu danh sách đồng nghiệp được chia sẻ."), "success")
+        return redirect(url_for("exams.category_edit", category_id=category.id))
+    if request.method == "POST":
+        if access != "edit":
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                bank.save_category(db.session, current_user, ctx().role, ctx().school, subject_id=form.subject_id.data,
+                                   name=form.name.data, parent_id=form.parent_id.data or None, category=category)
+            except DomainError as exc:
+                db.session.rollback()
+                show_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Đã lưu danh mục."), "success")
+                return redirect(url_for("exams.category_edit", category_id=category.id))
+    shares = {s.user_id: s for s in bank.shares_of(db.session, category)}
+    colleagues = [t for t in people.teachers_of(db.session, ctx().school) if t.id != category.owner_id]
+    return render_template("exams/category.html", category=category, form=form, access=access, shares=shares,
+                           colleagues=colleagues, owner=(ctx().role == "admin" or category.owner_id == current_user.id),
+                           path=bank.category_path(category))
+
+
+def _question_form(question: Question | None, categories) -> QuestionForm:
+    form = QuestionForm(obj=question) if question is not None and request.method == "GET" else QuestionForm()
+    form.category_id.choices = _category_choices([(c, a) for c, a in categories if a == "edit"])
+    form.level.choices = [(k, str(v)) for k, v in grading.LEVELS.items()]
+    grades = sorted({g for s in _subjects() for g in (x.grade for x in s.grades)})
+    form.grade.choices = [(0, _("(không chọn)"))] + [(g, _("Khối %(g)s", g=g)) for g in grades]
+    if question is not None and request.method == "GET":
+        form.default_mark.data = bank.e4_text(question.default_mark_e4)
+        form.grade.data = question.grade or 0
+        form.text.data = question.current.text if question.current else ""
+        form.general_feedback.data = question.current.general_feedback if question.current else ""
+    elif question is None and request.method == "GET":
+        form.category_id.data = request.args.get("category", type=int)
+    return form
+
+
+def _edit_question(question: Question | None, qtype: str):
+    categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
+    if not any(a == "edit" for _c, a in categories):
+        flash(_("Hãy tạo một danh mục câu hỏi trước."), "warning")
+        return redirect(url_for("exams.bank_home"))
+    form = _question_form(question, categories)
+    data = question.current.data if question is not None and question.current else {}
+    if request.method == "POST" and request.form.get("more"):
+        data = None  # the editor is shown again with more rows, as typed
+    elif form.validate_on_submit():
+        try:
+            parsed = grading.qtype(qtype).parse_editor(request.form)
+            saved = bank.save_question(db.session, current_user, ctx().role, ctx().school, bank.QuestionInput(
+                category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
+                general_feedback=form.general_feedback.data or "", name=form.name.data or "",
+                topic=form.topic.data or "", level=form.level.data, grade=form.grade.data or None,
+                tags=form.tags.data or "", default_mark=form.default_mark.data, status=form.status.data),
+                now=utcnow(), question=question)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            data = None
+        else:
+            db.session.commit()
+            flash(_("Đã lưu câu hỏi."), "success")
+            return redirect(url_for("exams.question_view", question_id=saved.id))
+    elif request.method == "POST":
+        data = None
+    rows = int(request.form.get("rows", 0) or 0) + (2 if request.form.get("more") else 0)
+    editor = editor_rows(qtype, data, request.form if data is None else None, rows)
+    return render_template("exams/question_edit.html", form=form, question=question, qtype=qtype,
+                           qt=grading.TYPES[qtype], editor=editor, extra_rows=rows), \
+        422 if request.method == "POST" and not request.form.get("more") else 200
+
+
+@bp.route("/bank/questions/new/<qtype>", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def question_new(qtype: str):
+    if qtype not in grading.TYPES:
+        abort(404)
+    return _edit_question(None, qtype)
+
+
+@bp.route("/bank/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def question_edit(question_id: int):
+    question = _question(question_id, edit=True)
+    return _edit_question(question, question.qtype)
+
+
+@bp.route("/bank/questions/<int:question_id>")
+@login_required
+@role_required("admin", "teacher")
+def question_view(question_id: int):
+    question = _question(question_id)
+    version = question.current
+    qt = grading.TYPES[question.qtype]
+    layout = qt.layout(version.data, Random(0), False)
+    return render_template("exams/question_view.html", question=question, version=version,
+                           html=render_markdown(version.text), public=qt.public(version.data, layout),
+                           right=qt.right(version.data), versions=bank.versions_of(db.session, question),
+                           access=bank.access_of(db.session, current_user, ctx().role, question),
+                           feedback=render_markdown(version.general_feedback) if version.general_feedback else "")
+
+
+# ---------------------------------------------------------------- exams
+
+@bp.route("/exams/manage")
+@login_required
+@role_required("admin", "teacher")
+def exam_list():
+    exams = services.exams_for_teacher(db.session, current_user, ctx().role, ctx().school)
+    return render_template("exams/exam_list.html", exams=exams, states=services.states_of(db.session, [e.id for e in exams]),
+                           now=utcnow())
+
+
+def _exam_form(exam: Exam | None) -> ExamForm:
+    form = ExamForm(obj=exam) if exam is not None and request.method == "GET" else ExamForm()
+    year = people.current_year(db.session, ctx().school)
+    courses = [c for c in db.session.scalars(db.select(Course).join(SchoolClass).where(
+        Course.school_id == ctx().school.id, SchoolClass.school_year_id == (year.id if year else 0)))
+               if ctx().role == "admin" or c.teacher_id == current_user.id]
+    subjects = {c.subject_id: c.subject for c in courses}
+    form.subject_id.choices = [(s.id, s.name) for s in sorted(subjects.values(), key=lambda s: s.name)]
+    form.course_ids.choices = [(c.id, f"{c.subject.name} — {c.school_class.name}")
+                               for c in sorted(courses, key=lambda c: (c.subject.name, c.school_class.name))]
+    form.grading_method.choices = [(k, str(v)) for k, v in services.GRADING_METHODS.items()]
+    keys = [("", _("Không ghi"))]
+    for term in (1, 2):
+        for key, label in (("tx1", "TX1"), ("tx2", "TX2"), ("tx3", "TX3"), ("tx4", "TX4"), ("gk1", _("giữa kỳ")),
+                           ("ck1", _("cuối kỳ"))):
+            keys.append((f"{term}:{key}", _("Học kỳ %(t)s — %(c)s", t="I" if term == 1 else "II", c=label)))
+    form.gradebook.choices = keys
+    if request.method == "GET":
+        if exam is not None:
+            form.course_ids.data = [link.course_id for link in exam.courses]
+            form.open_at.data, form.close_at.data = utc_to_local(exam.open_at, _tz()), utc_to_local(exam.close_at, _tz())
+            for moment in services.REVIEW_MOMENTS:
+                for item in services.REVIEW_ITEMS:
+                    getattr(form, f"{moment}_{item}").data = bool(exam.review.get(moment, {}).get(item))
+            form.gradebook.data = f"{exam.gradebook_term}:{exam.gradebook_key}" if exam.gradebook_key else ""
+        else:
+            preset = request.args.get("course", type=int)
+            if preset:
+                form.course_ids.data = [preset]
+                chosen = next((c for c in courses if c.id == preset), None)
+                if chosen:
+                    form.subject_id.data = chosen.subject_id
+    return form
+
+
+def _exam_input(form: ExamForm) -> services.ExamInput:
+    term, _sep, key = (form.gradebook.data or "").partition(":")
+    return services.ExamInput(
+        title=form.title.data, subject_id=form.subject_id.data, course_ids=form.course_ids.data or [],
+        open_at=local_to_utc(form.open_at.data, _tz()), close_at=local_to_utc(form.close_at.data, _tz()),
+        instructions=form.instructions.data or "", time_limit_min=form.time_limit_min.data,
+        attempts_allowed=form.attempts_allowed.data, grading_method=form.grading_method.data,
+        shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
+        per_page=form.per_page.data, navigation=form.navigation.data,
+        review={m: {i: getattr(form, f"{m}_{i}").data for i in services.REVIEW_ITEMS} for m in services.REVIEW_MOMENTS},
+        access_code=form.access_code.data or "", ip_ranges=form.ip_ranges.data or "", overdue=form.overdue.data,
+        grace_minutes=form.grace_minutes.data or 0, release_at_close=form.release_at_close.data,
+        gradebook_term=int(term) if term.isdigit() else None, gradebook_key=key)
+
+
+def _edit_exam(exam: Exam | None):
+    form = _exam_form(exam)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_exam(db.session, current_user, ctx().role, ctx().school, _exam_input(form), exam)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu bài thi."), "success")
+            return redirect(url_for("exams.exam_home", exam_id=saved.id))
+    return render_template("exams/exam_edit.html", form=form, exam=exam), 422 if form.errors else 200
+
+
+@bp.route("/exams/new", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_new():
+    return _edit_exam(None)
+
+
+@bp.route("/exams/<int:exam_id>/edit", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_edit(exam_id: int):
+    return _edit_exam(_exam(exam_id))
+
+
+@bp.route("/exams/<int:exam_id>/manage")
+@login_required
+@role_required("admin", "teacher")
+def exam_home(exam_id: int):
+    exam = _exam(exam_id)
+    preview = services.preview(db.session, exam)
+    states = services.states_of(db.session, [exam.id])[exam.id]
+    return render_template("exams/exam_home.html", exam=exam, preview=preview, states=states, now=utcnow(),
+                           pupils=len(services.pupils_of_exam(db.session, exam)), form=Form(),
+                           released=services.released(exam, utcnow()))
+
+
+def _act(exam: Exam, action, done: str):
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/exams/")
+                    else url_for("exams.exam_home", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/publish", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_publish(exam_id: int):
+    exam = _exam(exam_id)
+    if request.form.get("action") == "unpublish":
+        return _act(exam, lambda: services.unpublish_exam(db.session, current_user, ctx().role, exam),
+                    _("Đã chuyển bài thi về nháp."))
+    return _act(exam, lambda: _publish(exam), _("Đã giao bài thi cho học sinh."))
+
+
+def _publish(exam: Exam) -> None:
+    services.publish_exam(db.session, current_user, ctx().role, exam)
+    from lms.core.notify import notify
+
+    users = [s.user for s, _c in services.pupils_of_exam(db.session, exam) if s.user is not None]
+    from flask_babel import format_datetime
+
+    notify(db.session, users, "exam_assigned", {"subject": exam.subject.name, "exam": exam.title,
+                                                "opens": format_datetime(exam.open_at, "dd/MM/yyyy HH:mm")},
+           f"/exams/{exam.id}", exam.school_id)
+
+
+@bp.route("/exams/<int:exam_id>/release", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_release(exam_id: int):
+    exam = _exam(exam_id)
+    return _act(exam, lambda: services.release_results(db.session, current_user, ctx().role, exam, utcnow()),
+                _("Đã công bố kết quả: học sinh xem được điểm và bài làm theo cài đặt xem lại."))
+
+
+@bp.route("/exams/<int:exam_id>/questions", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_items(exam_id: int):
+    exam = _exam(exam_id)
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        ids, marks = request.form.getlist("question_id"), request.form.getlist("mark")
+        keep = set(request.form.getlist("keep"))
+        items = [(int(q), m) for q, m in zip(ids, marks) if q.isdigit() and q in keep]
+        items += [(int(q), request.form.get(f"add-mark-{q}") or "1") for q in request.form.getlist("add") if q.isdigit()]
+        try:
+            services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
+            return redirect(url_for("exams.exam_items", exam_id=exam.id))
+    f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
+                        level=request.args.get("level", type=int), status="ready")
+    page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=20,
+                       error_out=False)
+    categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
+    return render_template("exams/exam_items.html", exam=exam, page=page, f=f, categories=categories,
+                           locked=services.has_attempts(db.session, exam),
+                           chosen={i.question_id for i in exam.items}, form=Form(),
+                           preview=services.preview(db.session, exam))
+
+
+@bp.route("/exams/<int:exam_id>/blueprint", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_blueprint(exam_id: int):
+    exam = _exam(exam_id)
+    categories = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school)
+                  if c.subject_id == exam.subject_id]
+    typed, sample = None, None
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        rows = []
+        for cat, topic, level, qtype, count, mark in zip(*(request.form.getlist(k) for k in (
+                "category", "topic", "level", "qtype", "count", "mark"))):
+            if not cat.isdigit() and not count.strip():
+                continue
+            rows.append(services.RuleInput(category_id=int(cat) if cat.isdigit() else 0,
+                                           count=int(count) if count.strip().isdigit() else 0, mark=mark or "0",
+                                           topic=topic, level=int(level) if level.isdigit() else None, qtype=qtype))
+        try:
+            services.set_rules(db.session, current_user, ctx().role, ctx().school, exam, rows)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            typed = rows
+        else:
+            db.session.commit()
+            flash(_("Đã lưu ma trận đề."), "success")
+            return redirect(url_for("exams.exam_blueprint", exam_id=exam.id))
+    if request.args.get("sample") and exam.source == "blueprint":
+        try:
+            sample = services.draw(db.session, exam, Random(secrets.randbelow(10 ** 6)))
+        except DomainError as exc:
+            flash(str(exc.message), "warning")
+    topics = bank.topics_of(db.session, [c.id for c, _a in categories])
+    return render_template("exams/blueprint.html", exam=exam, categories=categories, typed=typed, topics=topics,
+                           locked=services.has_attempts(db.session, exam),
+                           preview=services.preview(db.session, exam) if exam.source == "blueprint" else None,
+                           sample=sample, form=Form(), extra=int(request.args.get("rows", 3)))
+
+
+@bp.route("/exams/<int:exam_id>/overrides", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_overrides(exam_id: int):
+    exam = _exam(exam_id)
+    form = OverrideForm()
+    pupils = services.pupils_of_exam(db.session, exam)
+    form.student_id.choices = [(s.id, f"{s.full_name} ({c.school_class.name})") for s, c in pupils]
+    if form.validate_on_submit():
+        try:
+            services.save_override(db.session, current_user, ctx().role, exam, services.OverrideInput(
+                student_id=form.student_id.data,
+                open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
+                close_at=local_to_utc(form.close_at.data, _tz()) if form.close_at.data else None,
+                extra_minutes=form.extra_minutes.data or 0, extra_attempts=form.extra_attempts.data or 0,
+                reason=form.reason.data or ""))
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu ngoại lệ cho học sinh."), "success")
+            return redirect(url_for("exams.exam_overrides", exam_id=exam.id))
+    return render_template("exams/overrides.html", exam=exam, form=form, overrides=services.overrides_of(db.session, exam),
+                           pupils=dict((s.id, (s, c)) for s, c in pupils))
+
+
+@bp.route("/exams/<int:exam_id>/monitor")
+@login_required
+@role_required("admin", "teacher")
+def exam_monitor(exam_id: int):
+    exam = _exam(exam_id)
+    now = utcnow()
+    for attempt in db.session.scalars(db.select(Attempt).where(Attempt.exam_id == exam.id,
+                                                               Attempt.state == "in_progress")):
+        attempt_service.finish_if_overdue(db.session, attempt, now)
+    db.session.commit()
+    rows = services.monitor(db.session, exam)
+    if request.args.get("format") == "json":
+        return jsonify([{"student": r.student.id, "state": r.attempt.state if r.attempt else None,
+                         "answered": r.answered, "questions": r.questions,
+                         "last_save": r.last_save.isoformat() if r.last_save else None,
+                         "events": sum(r.events.values())} for r in rows])
+    return render_template("exams/monitor.html", exam=exam, rows=rows, now=now)
+
+
+@bp.route("/exams/<int:exam_id>/attempts/<int:attempt_id>/events")
+@login_required
+@role_required("admin", "teacher")
+def attempt_events(exam_id: int, attempt_id: int):
+    exam = _exam(exam_id)
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.exam_id != exam.id:
+        abort(404)
+    return render_template("exams/events.html", exam=exam, attempt=attempt,
+                           events=services.events_of(db.session, attempt))
+
+
+@bp.route("/exams/<int:exam_id>/grading", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_grading(exam_id: int):
+    exam = _exam(exam_id)
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        done, errors = 0, []
+        now = utcnow()
+        for name, value in request.form.items():
+            head, _sep, rest = name.partition("-")
+            if head != "mark" or not value.strip():
+                continue
+            attempt_id, _sep, position = rest.partition("-")
+            attempt = db.session.get(Attempt, int(attempt_id)) if attempt_id.isdigit() else None
+            if attempt is None or attempt.exam_id != exam.id or not position.isdigit():
+                abort(404)
+            try:
+                if results.grade_manually(db.session, current_user, ctx().role, attempt, int(position), value,
+                                          request.form.get(f"comment-{rest}", ""), now) is not None:
+                    done += 1
+            except DomainError as exc:
+                errors.append(f"{attempt.student.full_name}: {exc.message}")
+        if errors:
+            db.session.rollback()
+            flash(_("Chưa lưu: %(e)s", e="; ".join(errors)), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu %(n)s điểm chấm tay.", n=done), "success")
+            return redirect(url_for("exams.exam_grading", exam_id=exam.id))
+    return render_template("exams/grading.html", exam=exam, groups=results.grading_queue(db.session, exam), form=Form())
+
+
+@bp.route("/exams/<int:exam_id>/results", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def exam_results(exam_id: int):
+    exam = _exam(exam_id)
+    now = utcnow()
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "gradebook":
+                totals = results.post_to_gradebook(db.session, current_user, ctx().role, exam, now)
+                message = _("Đã ghi điểm vào sổ: %(a)s điểm mới, %(c)s điểm cập nhật, %(u)s không đổi.",
+                            a=totals["created"], c=totals["changed"], u=totals["unchanged"])
+            else:
+                question = _question(request.form.get("question_id", type=int) or 0)
+                changes = results.regrade(db.session, current_user, ctx().role, exam, question, now)
+                message = _("Đã chấm lại: %(n)s bài thay đổi điểm.", n=len(changes))
+                if exam.gradebook_key and changes:
+                    totals = results.post_to_gradebook(db.session, current_user, ctx().role, exam, now)
+                    message += " " + _("Sổ điểm đã được cập nhật (%(c)s điểm).", c=totals["changed"] + totals["created"])
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(message, "success")
+        return redirect(url_for("exams.exam_results", exam_id=exam.id))
+    rows = services.monitor(db.session, exam)
+    scores = results.final_scores(db.session, exam)
+    regrade_question = request.args.get("regrade", type=int)
+    dry = None
+    if regrade_question:
+        question = _question(regrade_question)
+        dry = (question, results.regrade_preview(db.session, current_user, ctx().role, exam, question))
+    used = {}
+    for row in rows:
+        if row.attempt is not None:
+            for slot in attempt_service.slots_of(db.session, row.attempt):
+                used[slot.question_id] = slot.question
+    return render_template("exams/results.html", exam=exam, rows=rows, scores=scores, dry=dry, used=used.values(),
+                           form=Form(), released=services.released(exam, now))

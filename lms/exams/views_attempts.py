@@ -1,0 +1,242 @@
+"""Pupils' pages: their exams, starting, the attempt page and its JSON saves, submitting, the
+review. Time is the server's; answers are saved one by one with a sequence number."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from lms.core.errors import DomainError
+from lms.core.forms import Form, show_error
+from lms.core.security import client_ip
+from lms.core.tenancy import cookieless, ctx, role_required, school_scoped, session_only
+from lms.core.timeutil import utcnow
+from lms.courses.permissions import pupil_of
+from lms.exams import attempts, results, services
+from lms.exams.forms import StartForm
+from lms.exams.models import Attempt, AttemptState, Exam, ExamStatus
+from lms.exams.permissions import own_attempt, sits_exam
+from lms.extensions import csrf, db
+from lms.i18n import gettext as _
+
+bp = Blueprint("attempts", __name__, template_folder="templates")
+DEVICE_COOKIE = attempts.DEVICE_COOKIE
+
+
+def _pupil():
+    return pupil_of(db.session, ctx().school, current_user)
+
+
+def _attempt(attempt_id: int) -> Attempt:
+    lean = getattr(g, "session_user_id", None)  # on the session_only routes
+    user_id = lean if lean is not None else current_user.id
+    try:
+        return own_attempt(db.session, user_id, attempt_id, school=None if lean is not None else ctx().school)
+    except DomainError:
+        current_app.logger.info("attempt %s refused to user %s", attempt_id, user_id)
+        abort(404)
+
+
+def _device() -> str:
+    return attempts.device_hash(request.cookies.get(DEVICE_COOKIE))
+
+
+def _with_device(response, token: str | None):
+    if token:
+        response.set_cookie(DEVICE_COOKIE, token, max_age=7 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
+@bp.route("/exams")
+@login_required
+@role_required("student")
+def my_exams():
+    student = _pupil()
+    now = utcnow()
+    exams = [e for e in db.session.scalars(db.select(Exam).where(Exam.school_id == ctx().school.id,
+                                                                 Exam.status == ExamStatus.PUBLISHED)
+                                           .order_by(Exam.open_at.desc()))
+             if sits_exam(db.session, student, e)]
+    standings = {e.id: attempts.standing(db.session, e, student, now) for e in exams}
+    db.session.commit()  # finishing overdue attempts on access
+    return render_template("exams/my_exams.html", exams=exams, standings=standings, now=now)
+
+
+@bp.route("/exams/<int:exam_id>", methods=["GET", "POST"])
+@login_required
+@role_required("student")
+def take(exam_id: int):
+    exam = school_scoped(Exam, exam_id)
+    student = _pupil()
+    if exam.status != ExamStatus.PUBLISHED or not sits_exam(db.session, student, exam):
+        abort(404)
+    now = utcnow()
+    form = StartForm()
+    if form.validate_on_submit():
+        token = request.cookies.get(DEVICE_COOKIE) or attempts.new_device_token()
+        try:
+            attempt = attempts.start_attempt(db.session, student, exam, now=now, access_code=form.access_code.data or "",
+                                             ip=client_ip(), device=attempts.device_hash(token))
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            # A running attempt opened elsewhere resumes here only through the takeover page.
+            db.session.commit()
+            return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
+    state = attempts.standing(db.session, exam, student, now)
+    db.session.commit()
+    scores = {a.id: results.score_decimal(a.score10) for a in state.attempts}
+    return render_template("exams/take.html", exam=exam, state=state, form=form, now=now, scores=scores,
+                           final=results.final_scores(db.session, exam).get(student.id)), 422 if form.errors else 200
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+@role_required("student")
+def attempt_page(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    now = utcnow()
+    attempts.finish_if_overdue(db.session, attempt, now)
+    db.session.commit()
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return redirect(url_for("attempts.result", attempt_id=attempt.id))
+    device = _device()
+    if not attempt.device:
+        attempts.takeover(db.session, attempt, device, now)
+        db.session.commit()
+    elif attempt.device != device:
+        return render_template("exams/other_device.html", attempt=attempt, form=Form())
+    views = attempts.attempt_view(db.session, attempt)
+    exam = attempt.exam
+    pages = max((v.page for v in views), default=0) + 1
+    if exam.navigation == "sequential":
+        views = [v for v in views if v.page == attempt.page]
+    ticket = attempts.issue_ticket(current_app.config["SECRET_KEY"], attempt, current_user.id, str(get_locale()))
+    return render_template("exams/attempt.html", attempt=attempt, exam=exam, views=views, pages=pages,
+                           time_left=attempts.time_left(attempt, now), form=Form(), ticket=ticket)
+
+
+@bp.route("/attempts/<int:attempt_id>/takeover", methods=["POST"])
+@login_required
+@role_required("student")
+def takeover(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    token = request.cookies.get(DEVICE_COOKIE) or attempts.new_device_token()
+    attempts.takeover(db.session, attempt, attempts.device_hash(token), utcnow())
+    db.session.commit()
+    flash(_("Bài làm tiếp tục trên thiết bị này; thiết bị kia không lưu được nữa."), "info")
+    return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
+
+
+_STATUS = {"saved": 200, "same": 200, "stale": 409, "device": 409, "page": 409, "closed": 410, "invalid": 422}
+
+
+@bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@csrf.exempt  # the attempt ticket in X-Attempt-Ticket is this route's CSRF defence (attempts.Ticket)
+@cookieless
+def save(attempt_id: int):
+    """One answer. Authenticated by the page's attempt ticket, not the session: the usual case is
+    one statement (attempts.quick_save); anything else goes through the full rules."""
+    ticket = attempts.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
+    if ticket is None:
+        return jsonify({"status": "signed_out",
+                        "message": _("Trang làm bài này không còn hợp lệ; hãy tải lại trang (câu trả lời vẫn được "
+                                     "giữ trên máy này).")}), 401
+    g.lang = ticket.lang
+    body = request.get_json(silent=True) or {}
+    now, device = utcnow(), _device()
+    position, seq = body.get("position"), body.get("seq")
+    if not isinstance(position, int) or not isinstance(seq, int):
+        return jsonify({"status": "invalid", "message": _("Yêu cầu lưu không hợp lệ.")}), 422
+    outcome = attempts.quick_save(db.session, ticket, position, body.get("value"), seq, device=device, now=now)
+    payload = {}
+    if outcome is None:
+        attempt = attempts.live_attempt(db.session, ticket.user_id, attempt_id)
+        if attempt is None:
+            abort(404)
+        outcome = attempts.save_response(db.session, attempt, position, body.get("value"), seq, device=device, now=now)
+        payload["time_left"] = attempts.time_left(attempt, now)
+        if outcome.status == "closed":
+            payload["result"] = url_for("attempts.result", attempt_id=attempt_id)
+        db.session.commit()  # acknowledged only once it is committed (quick_save commits its own)
+    payload.update(status=outcome.status, seq=outcome.seq, message=outcome.message)
+    if outcome.status == "stale":
+        payload["value"] = outcome.value
+    return jsonify(payload), _STATUS[outcome.status]
+
+
+@bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
+@session_only
+def events(attempt_id: int):
+    """Signals from the page and a heartbeat: the answer is the server's time left."""
+    attempt = _attempt(attempt_id)
+    body = request.get_json(silent=True) or {}
+    now = utcnow()
+    attempts.finish_if_overdue(db.session, attempt, now)
+    if attempt.state == AttemptState.IN_PROGRESS and attempt.device == _device():
+        attempts.record_events(db.session, attempt, body.get("events") or [], now)
+    payload = {"state": attempt.state, "time_left": attempts.time_left(attempt, now),
+               "device_ok": attempt.device == _device(),
+               "result": url_for("attempts.result", attempt_id=attempt.id)
+               if attempt.state != AttemptState.IN_PROGRESS else None}
+    db.session.commit()
+    return jsonify(payload)
+
+
+@bp.route("/attempts/<int:attempt_id>/page", methods=["POST"])
+@login_required
+@role_required("student")
+def next_page(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    attempts.next_page(db.session, attempt, request.form.get("page", type=int) or 0, utcnow())
+    db.session.commit()
+    return redirect(url_for("attempts.attempt_page", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+@role_required("student")
+def submit(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    now = utcnow()
+    body = request.get_json(silent=True) or {}
+    finals = [(f.get("position"), f.get("value"), f.get("seq")) for f in body.get("finals") or []
+              if isinstance(f, dict) and isinstance(f.get("position"), int) and isinstance(f.get("seq"), int)]
+    try:
+        attempts.submit_attempt(db.session, attempt, now=now, device=_device(), finals=finals,
+                                timed_out=bool(body.get("timed_out")))
+    except DomainError as exc:
+        db.session.rollback()
+        if request.is_json:
+            return jsonify({"status": "device", "message": str(exc.message)}), 409
+        flash(str(exc.message), "danger")
+        return redirect(url_for("attempts.attempt_page", attempt_id=attempt.id))
+    db.session.commit()
+    target = url_for("attempts.result", attempt_id=attempt.id)
+    if request.is_json:
+        return jsonify({"status": attempt.state, "result": target})
+    return redirect(target)
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+@role_required("student")
+def result(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    now = utcnow()
+    attempts.finish_if_overdue(db.session, attempt, now)
+    db.session.commit()
+    if attempt.state == AttemptState.IN_PROGRESS:
+        return redirect(url_for("attempts.attempt_page", attempt_id=attempt.id))
+    rights = results.review_rights(attempt.exam, attempt, now)
+    items = results.attempt_review(db.session, attempt, rights)
+    response = make_response(render_template("exams/result.html", attempt=attempt, exam=attempt.exam, rights=rights,
+                                             items=items, score=results.score_decimal(attempt.score10),
+                                             released=services.released(attempt.exam, now)))
+    return response

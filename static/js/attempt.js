@@ -1,0 +1,358 @@
+// The attempt page. Every answer change is written to a journal in this browser first, then saved
+// on its own with a sequence number one higher than the last; the server keeps only newer numbers.
+// Offline, the journal keeps everything and it is replayed when the connection returns (or when the
+// page is reopened). The clock shown is the server's time left, corrected on every answer.
+(function () {
+  "use strict";
+  var root = document.getElementById("attempt");
+  if (!root) { return; }
+  var KEY = "lms-attempt-" + root.dataset.attempt;
+  var csrf = root.dataset.csrf;
+  var badge = document.getElementById("save-state");
+  var alertBox = document.getElementById("attempt-alert");
+  var questions = {};
+  var journal = load();
+  var pending = {};
+  var sending = false, offline = false, closed = false, moved = false, submitting = false, warned = false;
+  var events = [];
+  var clock = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
+  var endAt = clock() + Number(root.dataset.timeLeft) * 1000;
+  var timers = {};
+
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
+  }
+  function store() {
+    try { window.localStorage.setItem(KEY, JSON.stringify(journal)); } catch (e) { /* private mode: memory only */ }
+  }
+  function forget() {
+    try { window.localStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+  }
+  function say(text, kind) {
+    alertBox.textContent = text;
+    alertBox.className = "alert alert-" + (kind || "warning");
+    alertBox.hidden = !text;
+  }
+
+  // ---------------------------------------------------------------- reading and writing answers
+  function inputs(q, suffix) {
+    return q.el.querySelectorAll("[name='q-" + q.position + (suffix || "") + "']");
+  }
+  function read(q) {
+    var value = null;
+    switch (q.qtype) {
+      case "single_choice":
+      case "true_false":
+        inputs(q).forEach(function (i) { if (i.checked) { value = i.value; } });
+        if (q.qtype === "true_false" && value !== null) { value = value === "true"; }
+        return value;
+      case "multiple_choice":
+        value = [];
+        inputs(q).forEach(function (i) { if (i.checked) { value.push(i.value); } });
+        return value.sort();
+      case "tf_cluster":
+        value = {};
+        q.el.querySelectorAll("[data-statement]").forEach(function (row) {
+          row.querySelectorAll("input").forEach(function (i) { if (i.checked) { value[row.dataset.statement] = i.value === "true"; } });
+        });
+        return value;
+      case "matching":
+        value = {};
+        q.el.querySelectorAll("[data-left]").forEach(function (row) {
+          var select = row.querySelector("select");
+          if (select.value) { value[row.dataset.left] = select.value; }
+        });
+        return value;
+      case "description":
+        return null;
+      default:
+        var field = q.el.querySelector("[name='q-" + q.position + "']");
+        return field ? field.value : "";
+    }
+  }
+  function write(q, value) {
+    switch (q.qtype) {
+      case "single_choice":
+      case "true_false":
+        inputs(q).forEach(function (i) { i.checked = value !== null && String(value) === i.value; });
+        break;
+      case "multiple_choice":
+        inputs(q).forEach(function (i) { i.checked = (value || []).indexOf(i.value) >= 0; });
+        break;
+      case "tf_cluster":
+        q.el.querySelectorAll("[data-statement]").forEach(function (row) {
+          var chosen = (value || {})[row.dataset.statement];
+          row.querySelectorAll("input").forEach(function (i) { i.checked = chosen !== undefined && String(chosen) === i.value; });
+        });
+        break;
+      case "matching":
+        q.el.querySelectorAll("[data-left]").forEach(function (row) {
+          row.querySelector("select").value = (value || {})[row.dataset.left] || "";
+        });
+        break;
+      case "description":
+        break;
+      default:
+        var field = q.el.querySelector("[name='q-" + q.position + "']");
+        if (field) { field.value = value || ""; }
+    }
+  }
+  function answered(q) {
+    var value = read(q);
+    if (value === null || value === "") { return false; }
+    if (Array.isArray(value)) { return value.length > 0; }
+    if (typeof value === "object") { return Object.keys(value).length > 0; }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- saving
+  function state() {
+    var waiting = Object.keys(pending).length;
+    if (moved) {
+      badge.className = "badge text-bg-danger";
+      badge.textContent = root.dataset.msgDevice;
+    } else if (offline) {
+      badge.className = "badge text-bg-warning";
+      badge.textContent = root.dataset.msgOffline;
+    } else if (waiting) {
+      badge.className = "badge text-bg-secondary";
+      badge.textContent = root.dataset.msgSaving;
+    } else {
+      badge.className = "badge text-bg-success";
+      badge.textContent = root.dataset.msgSaved;
+    }
+    navState();
+  }
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(data),
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf,
+                 "X-Attempt-Ticket": root.dataset.ticket }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
+    });
+  }
+  function sync(body) {
+    if (body && typeof body.time_left === "number") { endAt = clock() + body.time_left * 1000; }
+  }
+  function changed(q) {
+    var entry = journal[q.position];
+    var base = Math.max(q.seq, entry ? entry.seq : 0);
+    journal[q.position] = { value: read(q), seq: base + 1 };
+    store();
+    pending[q.position] = true;
+    state();
+    flush();
+  }
+  function flush() {
+    if (sending || closed || moved || submitting) { return; }
+    var position = Object.keys(pending)[0];
+    if (position === undefined) { state(); return; }
+    var entry = journal[position];
+    if (!entry) { delete pending[position]; flush(); return; }
+    sending = true;
+    state();
+    post(root.dataset.saveUrl, { position: Number(position), value: entry.value, seq: entry.seq }).then(function (r) {
+      sending = false;
+      sync(r.body);
+      var q = questions[position];
+      if (r.status === 200) {
+        offline = false;
+        q.seq = Math.max(q.seq, r.body.seq);
+        if (journal[position] && journal[position].seq <= r.body.seq) {
+          delete journal[position];
+          delete pending[position];
+          store();
+        }
+      } else if (r.status === 409 && r.body.status === "stale") {
+        offline = false;
+        q.seq = r.body.seq;
+        write(q, r.body.value);
+        delete journal[position];
+        delete pending[position];
+        store();
+        say(root.dataset.msgStale.replace("{n}", q.number));
+      } else if (r.status === 409 && r.body.status === "device") {
+        moved = true;
+        say(root.dataset.msgDevice, "danger");
+      } else if (r.status === 410) {
+        closed = true;
+        forget();
+        window.location.assign(r.body.result || root.dataset.resultUrl);
+        return;
+      } else if (r.status === 409 || r.status === 422) {
+        delete pending[position];
+        delete journal[position];
+        store();
+        say(r.body.message || "");
+      } else if (r.status === 401 || r.status === 400) {
+        // Signed out, or the form token no longer matches: the answer stays in the journal and is
+        // sent again once the pupil has signed in again (in another tab).
+        offline = true;
+        say(r.body.message || root.dataset.msgSignedOut, "danger");
+        setTimeout(flush, 15000);
+      } else {
+        offline = true;  // a server error: keep it and try again
+        setTimeout(flush, 5000);
+      }
+      state();
+      flush();
+    }).catch(function () {
+      sending = false;
+      offline = true;
+      state();
+      setTimeout(flush, 5000);
+    });
+  }
+
+  // ---------------------------------------------------------------- questions, pages, navigation
+  var perPage = Number(root.dataset.perPage);
+  var pages = Number(root.dataset.pages);
+  var page = 0;
+  function showPage(p) {
+    page = Math.max(0, Math.min(pages - 1, p));
+    if (perPage) {
+      Object.keys(questions).forEach(function (k) { questions[k].el.hidden = Number(questions[k].el.dataset.page) !== page; });
+    }
+    var label = document.getElementById("page-label");
+    if (label) { label.textContent = label.dataset.template.replace("{p}", page + 1).replace("{n}", pages); }
+    navState();
+  }
+  function navState() {
+    document.querySelectorAll(".qnav").forEach(function (b) {
+      var q = questions[b.dataset.target];
+      b.classList.toggle("btn-secondary", answered(q));
+      b.classList.toggle("btn-outline-secondary", !answered(q));
+      b.classList.toggle("border-warning", !!pending[q.position]);
+      b.classList.toggle("qnav-current", Number(b.dataset.page) === page);
+    });
+  }
+  document.querySelectorAll("section.question").forEach(function (el) {
+    var q = { el: el, position: el.dataset.position, qtype: el.dataset.qtype, seq: Number(el.dataset.seq),
+              number: el.dataset.number };
+    questions[q.position] = q;
+    var kept = journal[q.position];
+    if (kept && kept.seq > q.seq) {
+      write(q, kept.value);     // newer than the server's: replay it
+      pending[q.position] = true;
+    } else if (kept) {
+      delete journal[q.position];
+    }
+    el.addEventListener("change", function () { changed(q); });
+    el.addEventListener("input", function (event) {
+      if (!event.target.matches("input[type=text], textarea")) { return; }
+      clearTimeout(timers[q.position]);
+      timers[q.position] = setTimeout(function () { changed(q); }, 800);
+    });
+  });
+  store();
+  document.querySelectorAll(".qnav").forEach(function (b) {
+    b.addEventListener("click", function () {
+      showPage(Number(b.dataset.page));
+      document.getElementById("question-" + b.dataset.target).scrollIntoView();
+    });
+  });
+  var prev = document.getElementById("prev-page"), next = document.getElementById("next-page");
+  if (prev) { prev.addEventListener("click", function () { showPage(page - 1); window.scrollTo(0, 0); }); }
+  if (next) { next.addEventListener("click", function () { showPage(page + 1); window.scrollTo(0, 0); }); }
+  showPage(0);
+
+  // ---------------------------------------------------------------- the clock, signals, heartbeat
+  var timer = document.getElementById("timer");
+  function tick() {
+    var ms = endAt - clock();
+    var left = Math.max(0, Math.ceil(ms / 1000));
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    timer.textContent = (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    timer.classList.toggle("text-danger", left <= 300);
+    if (left <= 300 && left > 0 && !warned) { warned = true; say(root.dataset.msgFive); }
+    if (ms <= 0 && !submitting && !closed) { say(root.dataset.msgClosed, "danger"); submit(true); }
+  }
+  setInterval(tick, 250);
+  tick();
+  function signal(kind) { events.push({ kind: kind }); }
+  function heartbeat() {
+    if (closed || submitting) { return; }
+    var sent = events.splice(0, events.length);
+    post(root.dataset.eventsUrl, { events: sent }).then(function (r) {
+      sync(r.body);
+      if (r.body && r.body.state && r.body.state !== "in_progress") {
+        closed = true;
+        forget();
+        window.location.assign(r.body.result || root.dataset.resultUrl);
+      } else if (r.body && r.body.device_ok === false) {
+        moved = true;
+        say(root.dataset.msgDevice, "danger");
+        state();
+      }
+    }).catch(function () { events = sent.concat(events); });
+  }
+  setInterval(heartbeat, 30000);
+  document.addEventListener("visibilitychange", function () { signal(document.visibilityState === "hidden" ? "hidden" : "visible"); });
+  window.addEventListener("blur", function () { signal("focus_lost"); });
+  window.addEventListener("focus", function () { signal("focus_back"); });
+  window.addEventListener("online", function () { signal("online"); offline = false; flush(); });
+  window.addEventListener("offline", function () { signal("offline"); offline = true; state(); });
+  document.addEventListener("fullscreenchange", function () { signal(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit"); });
+  var full = document.getElementById("fullscreen");
+  if (full && document.documentElement.requestFullscreen) {
+    full.addEventListener("click", function () { document.documentElement.requestFullscreen().catch(function () {}); });
+  } else if (full) { full.hidden = true; }
+
+  // ---------------------------------------------------------------- submitting
+  var panel = document.getElementById("submit-panel");
+  document.getElementById("open-submit").addEventListener("click", function () {
+    var missing = Object.keys(questions).map(function (k) { return questions[k]; })
+      .filter(function (q) { return q.number !== "0" && !answered(q); })
+      .map(function (q) { return q.number; });
+    document.getElementById("unanswered").textContent = missing.length
+      ? root.dataset.msgUnanswered.replace("{n}", missing.length).replace("{list}", missing.join(", "))
+      : root.dataset.msgAll;
+    panel.hidden = false;
+    panel.scrollIntoView();
+  });
+  document.getElementById("cancel-submit").addEventListener("click", function () { panel.hidden = true; });
+  document.getElementById("confirm-submit").addEventListener("click", function () { submit(false); });
+
+  var timedOut = false;
+  function submit(byClock) {
+    if (byClock) { timedOut = true; }
+    if (submitting && !offline) { return; }
+    submitting = true;
+    Object.keys(timers).forEach(function (k) { clearTimeout(timers[k]); changedQuiet(questions[k]); });
+    var finals = Object.keys(journal).map(function (k) { return { position: Number(k), value: journal[k].value, seq: journal[k].seq }; });
+    post(root.dataset.submitUrl, { finals: finals, timed_out: timedOut }).then(function (r) {
+      if (r.status === 200 || r.status === 410) {
+        closed = true;
+        forget();
+        window.location.assign((r.body && r.body.result) || root.dataset.resultUrl);
+      } else if (r.status === 409) {
+        moved = true;
+        say(r.body.message || root.dataset.msgDevice, "danger");
+      } else {
+        setTimeout(function () { offline = true; submit(timedOut); }, 5000);
+      }
+    }).catch(function () {
+      offline = true;
+      state();
+      say(root.dataset.msgOfflineSubmit, "danger");
+      setTimeout(function () { submit(timedOut); }, 5000);
+    });
+  }
+  function changedQuiet(q) {
+    // A text answer typed in the last second before submitting goes with the submission.
+    var entry = journal[q.position];
+    var value = read(q);
+    if (entry && JSON.stringify(entry.value) === JSON.stringify(value)) { return; }
+    journal[q.position] = { value: value, seq: Math.max(q.seq, entry ? entry.seq : 0) + 1 };
+    store();
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(pending).length && !closed) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  state();
+  flush();
+})();
