@@ -275,7 +275,8 @@ class Response(Base):
     __table_args__ = (UniqueConstraint("attempt_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (attempt_id, position) constraint serves lookups by attempt.
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     value: Mapped[str] = mapped_column(Text)          # canonical JSON
     seq: Mapped[int] = mapped_column(Integer)

@@ -254,9 +254,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
     sa.UniqueConstraint('attempt_id', 'position', name=op.f('uq_responses_attempt_id_position'))
     )
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_responses_attempt_id'), ['attempt_id'], unique=False)
-
     op.create_table('slot_grades',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
@@ -307,9 +304,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_slot_grades_attempt_id'))
 
     op.drop_table('slot_grades')
-    with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_responses_attempt_id'))
-
     op.drop_table('responses')
     with op.batch_alter_table('question_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_question_versions_question_id'))
