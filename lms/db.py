@@ -39,6 +39,24 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def matching_words(stmt, column, q: str | None):
+    """`stmt` narrowed to rows whose folded `column` holds every word of `q`, accents and case
+    ignored ("hinh hoc" finds "Hình học"); LIKE's % and _ are taken literally."""
+    from lms.core.text import fold
+
+    for word in fold(q or "").split():
+        stmt = stmt.where(column.contains(word, autoescape=True))
+    return stmt
+
+
+def where_given(stmt, *conditions):
+    """`stmt` narrowed by each (column, value) pair whose value is given (not None, "" or 0)."""
+    for column, value in conditions:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

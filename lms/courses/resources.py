@@ -14,6 +14,7 @@ from lms.core.errors import NotFound, ValidationError
 from lms.core.text import fold, nfc
 from lms.core.uploads import CheckedFile, check_upload, store
 from lms.courses.models import Resource
+from lms.db import matching_words, where_given
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Subject
 
@@ -101,16 +102,9 @@ def library_query(school: School, *, q: str = "", subject_id: int | None = None,
                   kind: str | None = None) -> Select:
     """The school's resources and those its department's schools share, newest first.
     Every word of `q` must appear, accents and case ignored ("hinh hoc" finds "Hình học")."""
-    stmt = select(Resource).where(_visible(school))
-    for word in fold(q).split():
-        stmt = stmt.where(Resource.search_text.contains(word, autoescape=True))
-    if subject_id:
-        stmt = stmt.where(Resource.subject_id == subject_id)
-    if grade:
-        stmt = stmt.where(Resource.grade == grade)
-    if kind:
-        stmt = stmt.where(Resource.kind == kind)
-    return stmt.order_by(Resource.id.desc())
+    stmt = matching_words(select(Resource).where(_visible(school)), Resource.search_text, q)
+    return where_given(stmt, (Resource.subject_id, subject_id), (Resource.grade, grade),
+                       (Resource.kind, kind)).order_by(Resource.id.desc())
 
 
 def visible_resource(session: Session, school: School, resource_id: int) -> Resource:

@@ -684,11 +684,14 @@ def finish_if_overdue(session: Session, attempt: Attempt, now: datetime) -> bool
 
 
 @jobs.periodic("finish_overdue_attempts")
-def finish_overdue(session: Session, now: datetime, limit: int = 500) -> int:
-    """The scheduled job: finish every attempt left open past its deadline (and the allowance)."""
-    due = list(session.scalars(select(Attempt).where(
-        Attempt.state.in_((AttemptState.IN_PROGRESS, AttemptState.OVERDUE)), Attempt.deadline < now - ALLOWANCE)
-        .order_by(Attempt.deadline).limit(limit)))
+def finish_overdue(session: Session, now: datetime, limit: int = 500, exam_id: int | None = None) -> int:
+    """The scheduled job (and the monitor, for one exam): finish every attempt left open past its
+    deadline (and the allowance)."""
+    stmt = select(Attempt).where(Attempt.state.in_((AttemptState.IN_PROGRESS, AttemptState.OVERDUE)),
+                                 Attempt.deadline < now - ALLOWANCE)
+    if exam_id is not None:
+        stmt = stmt.where(Attempt.exam_id == exam_id)
+    due = list(session.scalars(stmt.order_by(Attempt.deadline).limit(limit)))
     done = 0
     for attempt in due:
         if finish_if_overdue(session, attempt, now):

@@ -13,6 +13,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
+from lms.db import matching_words, where_given
 from lms.exams import grading
 from lms.exams.models import CategoryShare, Question, QuestionCategory, QuestionStatus, QuestionVersion
 from lms.exams.permissions import category_access, require_category
@@ -246,23 +247,14 @@ def questions_query(session: Session, actor: User, role: str, school: School, f:
     else:
         wanted = allowed
     stmt = select(Question).where(Question.school_id == school.id, Question.category_id.in_(wanted or [0]))
-    if f.q:
-        for word in fold(f.q).split():
-            stmt = stmt.where(Question.search_text.contains(word))
-    if f.status:
-        stmt = stmt.where(Question.status == f.status)
+    stmt = where_given(matching_words(stmt, Question.search_text, f.q), (Question.status, f.status))
     return narrow(stmt, topic=f.topic, level=f.level, qtype=f.qtype).order_by(Question.id.desc())
 
 
 def narrow(stmt, *, topic=None, level=None, qtype=None):
-    """Questions of this topic, cognitive level and type (each only when given)."""
-    if topic:
-        stmt = stmt.where(Question.topic == topic)
-    if level:
-        stmt = stmt.where(Question.level == level)
-    if qtype:
-        stmt = stmt.where(Question.qtype == qtype)
-    return stmt
+    """Questions of this topic, cognitive level and type (each only when given): the bank's
+    filters and a blueprint row's cell."""
+    return where_given(stmt, (Question.topic, topic), (Question.level, level), (Question.qtype, qtype))
 
 
 def counts_by_category(session: Session, category_ids: list[int]) -> dict[int, int]:

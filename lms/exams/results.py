@@ -173,7 +173,12 @@ class Change:
     new_score: int
 
 
-def _regrade_plan(session: Session, exam: Exam, question: Question) -> list[tuple[Attempt, list[tuple[AttemptSlot, int, int]]]]:
+Plan = list[tuple[Attempt, list[tuple[AttemptSlot, int, int]]]]
+
+
+def _regrade_plan(session: Session, exam: Exam, question: Question) -> tuple[Plan, dict[int, int]]:
+    """The attempts whose marks on this question change with its newest key (slot, new mark,
+    new fraction), and every graded attempt's current total, read in a fixed number of queries."""
     version = session.get(QuestionVersion, question.current_version_id)
     attempts = {a.id: a for a in session.scalars(select(Attempt).where(
         Attempt.exam_id == exam.id, Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED))))}
@@ -182,6 +187,9 @@ def _regrade_plan(session: Session, exam: Exam, question: Question) -> list[tupl
     responses = {(r.attempt_id, r.position): r for r in session.scalars(select(Response).where(
         Response.attempt_id.in_([s.attempt_id for s in slots] or [0])))}
     grades = current_grades(session, list(attempts))
+    totals: dict[int, int] = defaultdict(int)
+    for (attempt_id, _position), grade in grades.items():
+        totals[attempt_id] += grade.mark_e4 or 0
     plan = defaultdict(list)
     for slot in slots:
         if not slot.mark_e4 or not grading.TYPES[question.qtype].auto:
@@ -190,31 +198,34 @@ def _regrade_plan(session: Session, exam: Exam, question: Question) -> list[tupl
         new = grading.mark_e4(fraction, slot.mark_e4)
         old = grades.get((slot.attempt_id, slot.position))
         if old is None or old.mark_e4 != new:
-            plan[slot.attempt_id].append((slot, new, grading.mark_e4(fraction, 10000)))
-    return [(attempts[aid], items) for aid, items in plan.items()]
+            delta = new - ((old.mark_e4 or 0) if old is not None else 0)
+            plan[slot.attempt_id].append((slot, new, grading.mark_e4(fraction, 10000), delta))
+    return [(attempts[aid], items) for aid, items in plan.items()], totals
+
+
+def _changes(plan, totals: dict[int, int]) -> list[Change]:
+    changes = []
+    for attempt, items in plan:
+        new_total = totals[attempt.id] + sum(delta for _s, _n, _f, delta in items)
+        changes.append(Change(attempt, attempt.total_e4, new_total, attempt.score10,
+                              score10_of(new_total, attempt.max_e4)))
+    return sorted(changes, key=lambda c: c.attempt.student.sort_name)
 
 
 def regrade_preview(session: Session, actor: User, role: str, exam: Exam, question: Question) -> list[Change]:
     """A dry run: every attempt whose mark would change if graded by the question's newest key."""
     require_exam(actor, role, exam)
-    grades_by_attempt = {}
-    changes = []
-    for attempt, items in _regrade_plan(session, exam, question):
-        grades = grades_by_attempt.setdefault(attempt.id, current_grades(session, [attempt.id]))
-        current = sum(g.mark_e4 or 0 for g in grades.values())
-        delta = sum(new - (grades[(attempt.id, s.position)].mark_e4 or 0 if (attempt.id, s.position) in grades else 0)
-                    for s, new, _f in items)
-        changes.append(Change(attempt, attempt.total_e4, current + delta, attempt.score10,
-                              score10_of(current + delta, attempt.max_e4)))
-    return sorted(changes, key=lambda c: c.attempt.student.sort_name)
+    return _changes(*_regrade_plan(session, exam, question))
 
 
 def regrade(session: Session, actor: User, role: str, exam: Exam, question: Question, now: datetime) -> list[Change]:
     """Re-score every stored answer to this question with its newest key. Responses are never
     touched: new grade rows are added, and the attempt totals follow."""
-    changes = regrade_preview(session, actor, role, exam, question)
-    for attempt, items in _regrade_plan(session, exam, question):
-        for slot, new, fraction in items:
+    require_exam(actor, role, exam)
+    plan, totals = _regrade_plan(session, exam, question)
+    changes = _changes(plan, totals)
+    for attempt, items in plan:
+        for slot, new, fraction, _delta in items:
             slot.graded_version_id = question.current_version_id
             session.add(SlotGrade(attempt_id=attempt.id, position=slot.position, fraction_e4=fraction, mark_e4=new,
                                   source="regrade", graded_by=actor.id, graded_at=now,

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from random import Random
 
 from sqlalchemy import func, select
@@ -19,11 +19,12 @@ from lms.core.errors import Conflict, ValidationError
 from lms.core.text import nfc, nfc_text
 from lms.exams import grading
 from lms.exams.bank import descendants, narrow, to_e4
-from lms.exams.models import (Attempt, AttemptEvent, AttemptState, Exam, ExamCourse, ExamItem, ExamRule,
+from lms.exams.models import (Attempt, AttemptEvent, Exam, ExamCourse, ExamItem, ExamRule,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
 from lms.exams.permissions import category_access, require_exam
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import Course, Enrollment, School, Student, Subject
+from lms.people.services import current_year
+from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYear, Student, Subject
 
 GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
                    "last": _l("Lần cuối")}
@@ -487,6 +488,26 @@ def exams_for_teacher(session: Session, actor: User, role: str, school: School) 
     return list(session.scalars(stmt.order_by(Exam.open_at.desc())))
 
 
+def assignable_courses(session: Session, actor: User, role: str, school: School) -> list[Course]:
+    """This year's courses an exam may be set for: every course for the admin, a teacher's own."""
+    year = current_year(session, school)
+    stmt = select(Course).join(SchoolClass).where(Course.school_id == school.id,
+                                                  SchoolClass.school_year_id == (year.id if year else 0))
+    if role != "admin":
+        stmt = stmt.where(Course.teacher_id == actor.id)
+    return list(session.scalars(stmt))
+
+
+def exams_of_pupil(session: Session, student: Student) -> list[Exam]:
+    """Published exams set for a class the pupil is in this year, newest first, in one query."""
+    return list(session.scalars(
+        select(Exam).join(ExamCourse, ExamCourse.exam_id == Exam.id).join(Course, Course.id == ExamCourse.course_id)
+        .join(Enrollment, (Enrollment.class_id == Course.class_id) & (Enrollment.student_id == student.id))
+        .join(SchoolYear, (SchoolYear.id == Enrollment.school_year_id) & SchoolYear.is_current.is_(True))
+        .where(Exam.school_id == student.school_id, Exam.status == ExamStatus.PUBLISHED)
+        .distinct().order_by(Exam.open_at.desc())))
+
+
 def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:
     out: dict[int, Counter] = defaultdict(Counter)
     for exam_id, state, n in session.execute(select(Attempt.exam_id, Attempt.state, func.count())
@@ -496,9 +517,3 @@ def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:
     return out
 
 
-def in_progress_states() -> tuple[str, ...]:
-    return (AttemptState.IN_PROGRESS, AttemptState.OVERDUE)
-
-
-def window_minutes(exam: Exam) -> int:
-    return int((exam.close_at - exam.open_at) / timedelta(minutes=1))

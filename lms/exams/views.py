@@ -23,7 +23,7 @@ from lms.core.markdown import render_markdown
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
-from lms.people.models import Course, SchoolClass, Subject
+from lms.people.models import Subject
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -381,10 +381,7 @@ def exam_list():
 
 def _exam_form(exam: Exam | None) -> ExamForm:
     form = ExamForm(obj=exam) if exam is not None and request.method == "GET" else ExamForm()
-    year = people.current_year(db.session, ctx().school)
-    courses = [c for c in db.session.scalars(db.select(Course).join(SchoolClass).where(
-        Course.school_id == ctx().school.id, SchoolClass.school_year_id == (year.id if year else 0)))
-               if ctx().role == "admin" or c.teacher_id == current_user.id]
+    courses = services.assignable_courses(db.session, current_user, ctx().role, ctx().school)
     subjects = {c.subject_id: c.subject for c in courses}
     form.subject_id.choices = [(s.id, s.name) for s in sorted(subjects.values(), key=lambda s: s.name)]
     form.course_ids.choices = [(c.id, f"{c.subject.name} — {c.school_class.name}")
@@ -623,9 +620,7 @@ def exam_overrides(exam_id: int):
 def exam_monitor(exam_id: int):
     exam = _exam(exam_id)
     now = utcnow()
-    for attempt in db.session.scalars(db.select(Attempt).where(Attempt.exam_id == exam.id,
-                                                               Attempt.state == "in_progress")):
-        attempt_service.finish_if_overdue(db.session, attempt, now)
+    attempt_service.finish_overdue(db.session, now, exam_id=exam.id)
     db.session.commit()
     rows = services.monitor(db.session, exam)
     if request.args.get("format") == "json":

@@ -54,10 +54,7 @@ def _with_device(response, token: str | None):
 def my_exams():
     student = _pupil()
     now = utcnow()
-    exams = [e for e in db.session.scalars(db.select(Exam).where(Exam.school_id == ctx().school.id,
-                                                                 Exam.status == ExamStatus.PUBLISHED)
-                                           .order_by(Exam.open_at.desc()))
-             if sits_exam(db.session, student, e)]
+    exams = services.exams_of_pupil(db.session, student)
     standings = {e.id: attempts.standing(db.session, e, student, now) for e in exams}
     db.session.commit()  # finishing overdue attempts on access
     return render_template("exams/my_exams.html", exams=exams, standings=standings, now=now)

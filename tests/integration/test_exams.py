@@ -653,3 +653,18 @@ def test_the_usual_autosave_skips_flask_on_postgresql_and_everything_else_takes_
     with dbs() as s:
         stored = {r.position: (r.seq, r.value) for r in s.scalars(select(Response).where(Response.attempt_id == attempt_id))}
     assert stored == {slots[0][0]: (2, f'"{_right(slots[0][2])}"')}
+
+
+def test_bank_search_ignores_accents_and_takes_like_wildcards_literally(world, dbs):
+    from lms.exams import bank
+
+    with dbs() as s:
+        make_bank(s, world.a)
+        teacher, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+
+        def found(q):
+            return len(s.scalars(bank.questions_query(s, teacher, "teacher", school, bank.BankFilter(q=q))).all())
+
+        everything = found("")
+        assert everything > 0 and found("%") == 0 and found("_") == 0
+        assert 0 < found("cau") <= everything  # "Câu …" without its accent
