@@ -1,8 +1,10 @@
 """Imports every model module so that metadata is complete (migrations, create_all, tests)."""
 from lms.auth.models import LoginThrottle, PasswordResetToken, User, UserSession  # noqa: F401
 from lms.core.models import AuditLog, Job, Notification  # noqa: F401
-from lms.courses.models import (Announcement, CalendarToken, Event, Lesson, LessonProgress,  # noqa: F401
-                                LessonResource, Message, MessageThread, OnlineTarget, PlanPeriod, Resource)
+from lms.courses.models import (Announcement, Assignment, AssignmentCourse, AssignmentResource,  # noqa: F401
+                                CalendarToken, Event, Lesson, LessonProgress,  # noqa: F401
+                                LessonResource, Message, MessageThread, OnlineTarget, PlanPeriod, Resource, Submission,
+                                SubmissionFile)
 from lms.people.models import (Course, Department, DepartmentViewer, Enrollment, Guardianship,  # noqa: F401
                                Membership, School, SchoolClass, SchoolYear, Student, Subject, SubjectGrade,
                                Term)

@@ -88,6 +88,17 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
     comms.send_message(session, school.teacher, school.thread, "Chào phụ huynh", now)
     school.note = session.scalars(select(Notification).where(Notification.user_id == parent.id)
                                   .order_by(Notification.id.desc())).first()
+    from datetime import timedelta
+
+    from lms.courses import homework
+    from tests.unit.files import PNG
+
+    school.assignment = homework.save_assignment(session, school.teacher, "teacher", school.school, homework.AssignmentInput(
+        title="Bài tập B", subject_id=school.subject.id, course_ids=[school.course.id],
+        open_at=now - timedelta(hours=1), due_at=now + timedelta(days=1)), now=now).assignment
+    school.submission = homework.submit_work(
+        session, pupil.user, pupil, school.assignment, "Bài làm B", [("ảnh.png", PNG)], now=now,
+        folder=Path(tempfile.mkdtemp(prefix="lms-world-")), limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})
 
 
 def build_world(session, settings: AuthSettings) -> SimpleNamespace:

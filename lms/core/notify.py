@@ -20,6 +20,11 @@ MESSAGES = {
     "lesson_published": _l("Bài học mới môn %(subject)s: %(title)s"),
     "exam_assigned": _l("Bài thi mới môn %(subject)s: %(exam)s, mở lúc %(opens)s"),
     "exam_graded": _l("Đã có điểm bài thi %(exam)s"),
+    "homework_assigned": _l("Bài tập mới môn %(subject)s: %(title)s"),
+    "homework_reminder": _l("Nhắc nộp bài tập: %(title)s"),
+    "homework_graded": _l("Bài tập “%(title)s” đã được chấm"),
+    "homework_returned": _l("Giáo viên trả lại bài “%(title)s” để em sửa và nộp lại"),
+    "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
 }
 OUTBOX_KEY = "lms_outbox"
 

@@ -97,6 +97,30 @@ def _content_matches(ext: str, data: bytes) -> bool:
     return guess is not None and guess.extension in _SNIFFED[ext]
 
 
+def without_metadata(checked: CheckedFile, data: bytes) -> tuple[CheckedFile, bytes]:
+    """A photo re-encoded without its EXIF/XMP metadata (phone pictures carry the place they were
+    taken — for a pupil, usually home), turned upright first so it still shows the right way up.
+    Other files, and pictures Pillow cannot read, are returned unchanged."""
+    if checked.extension not in ("jpg", "jpeg", "png", "webp"):
+        return checked, data
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            upright = ImageOps.exif_transpose(image)
+            buffer = io.BytesIO()
+            fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[checked.extension]
+            options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+            if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.save(buffer, fmt, **options)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return checked, data
+    clean = buffer.getvalue()
+    return CheckedFile(checked.filename, checked.extension, checked.kind, checked.mime, len(clean),
+                       hashlib.sha256(clean).hexdigest()), clean
+
+
 def store(folder: Path, checked: CheckedFile, data: bytes) -> str:
     """Write the bytes under a name derived from their hash; returns the stored (relative) name.
     Identical content is stored once."""

@@ -60,6 +60,16 @@ def items_for_classes(session: Session, class_ids: list[int], start: datetime, e
             .where(Course.class_id.in_(class_ids), Lesson.publish_at >= start, Lesson.publish_at < end)):
         items.append(CalendarItem(f"lesson-{lesson.id}@lms", "lesson", f"{course.subject.name}: {lesson.title}",
                                   lesson.publish_at, None, names[course.class_id], f"/lessons/{lesson.id}"))
+    from lms.courses.models import Assignment, AssignmentCourse
+
+    for assignment, course in session.execute(
+            select(Assignment, Course).join(AssignmentCourse, AssignmentCourse.assignment_id == Assignment.id)
+            .join(Course, Course.id == AssignmentCourse.course_id)
+            .where(Course.class_id.in_(class_ids), Assignment.published_at.is_not(None),
+                   Assignment.due_at >= start, Assignment.due_at < end)):
+        items.append(CalendarItem(f"homework-{assignment.id}-{course.class_id}@lms", "homework",
+                                  f"{EVENT_KINDS['homework']} {course.subject.name}: {assignment.title}",
+                                  assignment.due_at, None, names[course.class_id], f"/homework/{assignment.id}"))
     for event in session.scalars(select(Event).where(Event.class_id.in_(class_ids), Event.starts_at >= start,
                                                      Event.starts_at < end)):
         items.append(CalendarItem(f"event-{event.id}@lms", event.kind, event.title, event.starts_at, event.ends_at,

@@ -81,3 +81,49 @@ class TargetsForm(Form):
     open_percent = IntegerField(_l("Tiết trực tuyến được tính là đã dạy khi ít nhất bao nhiêu % học sinh của lớp đã mở "
                                    "bài"), validators=[NumberRange(1, 100)])
     submit = SubmitField(_l("Lưu chỉ tiêu"))
+
+
+class AssignmentForm(Form):
+    title = StringField(_l("Tên bài tập"), validators=[DataRequired(_l("Nhập tên bài tập.")), Length(max=200)])
+    course_ids = SelectMultipleField(_l("Giao cho các lớp"), coerce=int, choices=[],
+                                     description=_l("Các lớp cùng một môn; giữ Ctrl (hoặc ⌘) để chọn nhiều lớp."))
+    lesson_id = SelectField(_l("Gắn với bài học (không bắt buộc)"), coerce=int, choices=[])
+    instructions = TextAreaField(_l("Hướng dẫn (Markdown)"), render_kw={"rows": 6},
+                                 description=_l("Công thức toán viết giữa hai dấu $, ví dụ $x^2 + 1$."))
+    files = MultipleFileField(_l("Tệp đính kèm (đề bài, phiếu học tập…)"))
+    open_at = DateTimeLocalField(_l("Giờ mở"), format="%Y-%m-%dT%H:%M",
+                                 validators=[DataRequired(_l("Chọn giờ mở."))])
+    due_at = DateTimeLocalField(_l("Hạn nộp"), format="%Y-%m-%dT%H:%M",
+                                validators=[DataRequired(_l("Chọn hạn nộp."))])
+    late_policy = SelectField(_l("Bài nộp muộn"), choices=[("refuse", _l("Không nhận sau hạn nộp")),
+                                                          ("penalty", _l("Nhận, trừ điểm theo ngày muộn"))])
+    penalty_percent = IntegerField(_l("Trừ mỗi ngày muộn (phần trăm số điểm)"), default=10,
+                                   validators=[Optional(), NumberRange(0, 100)])
+    cutoff_at = DateTimeLocalField(_l("Hạn chót nhận bài muộn"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    max_score = StringField(_l("Điểm tối đa"), default="10", validators=[DataRequired(_l("Nhập điểm tối đa."))])
+    resubmissions = IntegerField(_l("Số lần được nộp lại"), default=0, validators=[Optional(), NumberRange(0, 20)])
+    rubric = TextAreaField(_l("Bảng tiêu chí chấm (không bắt buộc)"), render_kw={"rows": 4},
+                           description=_l("Mỗi dòng một tiêu chí: Tên tiêu chí | tên mức = điểm | tên mức = điểm… "
+                                          "Ví dụ: Nội dung | Đầy đủ, chính xác = 6 | Còn thiếu = 3 | Chưa làm = 0"))
+    publish = BooleanField(_l("Giao cho học sinh (bỏ chọn để lưu nháp)"), default=True)
+    submit = SubmitField(_l("Lưu bài tập"))
+
+
+class HandInForm(Form):
+    text = TextAreaField(_l("Bài làm"), render_kw={"rows": 6})
+    photos = MultipleFileField(_l("Chụp ảnh bài làm"))
+    files = MultipleFileField(_l("Chọn tệp (ảnh, PDF, Word…)"))
+    submit = SubmitField(_l("Nộp bài"))
+
+
+class GradeForm(Form):
+    score = StringField(_l("Điểm"))
+    comment = TextAreaField(_l("Nhận xét"), render_kw={"rows": 3})
+    revise_by = DateTimeLocalField(_l("Hạn nộp lại"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    save = SubmitField(_l("Lưu điểm"))
+    give_back = SubmitField(_l("Trả bài để sửa"))
+
+
+class PostScoresForm(Form):
+    gradebook = SelectField(_l("Cột điểm"), choices=[])
+    submit = SubmitField(_l("Ghi điểm vào sổ"))

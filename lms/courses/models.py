@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -216,3 +216,116 @@ class CalendarToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")
+
+
+class Assignment(Base):
+    """Homework for one or more classes (through their courses of one subject), optionally tied
+    to a lesson. Scores are kept in tenths of a point; lateness is derived from each
+    submission's time and the current due time, so moving the due time re-decides it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (CheckConstraint("max_tenths > 0 AND max_tenths <= 1000", name="max_range"),
+                      CheckConstraint("penalty_percent >= 0 AND penalty_percent <= 100", name="penalty_range"),
+                      CheckConstraint("resubmissions >= 0 AND resubmissions <= 20", name="resubmissions_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")       # Markdown as written
+    instructions_html: Mapped[str] = mapped_column(Text, default="")  # rendered and sanitised
+    open_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    late_policy: Mapped[str] = mapped_column(String(8), default="refuse")   # refuse | penalty
+    penalty_percent: Mapped[int] = mapped_column(Integer, default=0)       # of the score, per day late
+    cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)          # last moment a late one is taken
+    max_tenths: Mapped[int] = mapped_column(Integer, default=100)
+    resubmissions: Mapped[int] = mapped_column(Integer, default=0)
+    rubric: Mapped[list] = mapped_column(JSON, default=list)   # [{"name", "levels": [{"label", "points"}]}]
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)       # None: draft
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gradebook_term: Mapped[int | None] = mapped_column(Integer)
+    gradebook_key: Mapped[str | None] = mapped_column(String(4))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)          # scores sent to the grade book
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subject = relationship("Subject", lazy="joined")
+    lesson = relationship(Lesson)
+    author = relationship("User")
+    courses = relationship("AssignmentCourse", cascade="all, delete-orphan")
+    attachments = relationship("AssignmentResource", cascade="all, delete-orphan",
+                               order_by="AssignmentResource.position")
+
+
+class AssignmentCourse(Base):
+    __tablename__ = "assignment_courses"
+    __table_args__ = (UniqueConstraint("assignment_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique constraint, which starts with it, serves lookups.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+
+    course = relationship("Course", lazy="joined")
+
+
+class AssignmentResource(Base):
+    """A library file handed out with the assignment."""
+
+    __tablename__ = "assignment_resources"
+    __table_args__ = (UniqueConstraint("assignment_id", "resource_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique constraint, which starts with it, serves lookups.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    resource = relationship(Resource, lazy="joined")
+
+
+class Submission(Base):
+    """One hand-in. A resubmission is a new row with the next number; the newest counts. A
+    revision asked for by the teacher (`is_revision`) does not use up the allowance and keeps
+    the time of the work it revises (`counted_at`) for lateness."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("assignment_id", "student_id", "number"),
+                      CheckConstraint("score_tenths IS NULL OR score_tenths >= 0", name="score_nonnegative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique constraint, which starts with it, serves lookups.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    is_revision: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="submitted")   # submitted | graded | returned
+    score_tenths: Mapped[int | None] = mapped_column(Integer)             # before any late penalty
+    rubric_marks: Mapped[dict] = mapped_column(JSON, default=dict)        # criterion index → level index
+    comment: Mapped[str] = mapped_column(Text, default="")
+    graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revise_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    student = relationship("Student", lazy="joined")
+    files = relationship("SubmissionFile", cascade="all, delete-orphan", order_by="SubmissionFile.position")
+    grader = relationship("User")
+
+
+class SubmissionFile(Base):
+    __tablename__ = "submission_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str] = mapped_column(String(200))     # as the pupil named it (NFC)
+    stored_name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    mime: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)

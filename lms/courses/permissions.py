@@ -38,7 +38,7 @@ def pupil_of(session: Session, school: School, user: User) -> Student:
 def can_open_resource(session: Session, user: User, role: str, school: School, resource: Resource,
                       now: datetime) -> bool:
     """Staff open any file of their library (and shared ones); a pupil only files of lessons
-    published in their own class's courses."""
+    published, and homework set, in their own class's courses."""
     if role in ("admin", "teacher"):
         return True
     if role != "student":
@@ -46,10 +46,18 @@ def can_open_resource(session: Session, user: User, role: str, school: School, r
     student = _pupil(session, school, user)
     if student is None:
         return False
-    return bool(session.scalar(select(exists().where(
+    from lms.courses.models import Assignment, AssignmentCourse, AssignmentResource
+
+    in_lesson = exists().where(
         LessonResource.resource_id == resource.id, LessonResource.lesson_id == Lesson.id,
         Lesson.publish_at <= now, Lesson.course_id == Course.id, Course.class_id == Enrollment.class_id,
-        Enrollment.student_id == student.id))))
+        Enrollment.student_id == student.id)
+    in_homework = exists().where(
+        AssignmentResource.resource_id == resource.id, AssignmentResource.assignment_id == Assignment.id,
+        Assignment.published_at.is_not(None), Assignment.open_at <= now,
+        AssignmentCourse.assignment_id == Assignment.id, AssignmentCourse.course_id == Course.id,
+        Course.class_id == Enrollment.class_id, Enrollment.student_id == student.id)
+    return bool(session.scalar(select(in_lesson | in_homework)))
 
 
 def can_read_class(session: Session, user: User, role: str, school: School | None, class_id: int,

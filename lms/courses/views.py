@@ -329,9 +329,16 @@ def lesson_view(lesson_id: int):
             flash(str(exc.message), "warning")
             return redirect(url_for("courses.course_home", course_id=course.id))
         db.session.commit()
+    from lms.courses.homework import assignments_of_lesson
+    from lms.exams.services import checks_of_lesson
+
     links = [u for u in lesson.video_links.splitlines() if u.strip()]
+    manage, now = can_manage_course(current_user, ctx().role, course), utcnow()
+    tasks = [a for a in assignments_of_lesson(db.session, lesson)
+             if manage or (a.published_at is not None and a.open_at <= now)]
+    checks = checks_of_lesson(db.session, lesson.id, published_only=not manage)
     return render_template("courses/lesson.html", lesson=lesson, course=course, progress=progress, links=links,
-                           manage=can_manage_course(current_user, ctx().role, course), now=utcnow())
+                           manage=manage, now=now, tasks=tasks, checks=checks)
 
 
 @bp.route("/lessons/<int:lesson_id>/time", methods=["POST"])

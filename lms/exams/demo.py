@@ -270,6 +270,24 @@ def _seed_thcs(session: Session, school: School, year: SchoolYear, rng: random.R
     _sit(session, rng, practice, pupils[:12], now - day)
     _sit(session, rng, practice, pupils[12:15], now - timedelta(minutes=8), share=1.0, finish=False)
 
+    # A readiness check before 6A1's next lesson: most have done it, a few questions were hard.
+    from lms.courses.models import Lesson
+
+    lesson = session.scalars(select(Lesson).where(Lesson.course_id == c6a1.id).order_by(Lesson.id.desc())).first()
+    if lesson is not None:
+        check = _exam(session, teacher, school, subject, [c6a1], f"Chuẩn bị bài: {lesson.title}", now - day,
+                      now + 2 * day, time_limit_min=10, per_page=0, lesson_id=lesson.id, ready_percent=70,
+                      review={"after_submit": {"score": True, "responses": True, "correct": True, "feedback": True},
+                              "after_release": {"score": True, "responses": True, "correct": True, "feedback": True}},
+                      instructions="Làm trước giờ học để cô biết em đã sẵn sàng chưa.")
+        services.set_rules(session, teacher, "teacher", school, check, [
+            services.RuleInput(category_id=categories["Phép tính với số tự nhiên"].id, count=3, mark="1",
+                               qtype="single_choice"),
+            services.RuleInput(category_id=categories["Phép tính với số tự nhiên"].id, count=2, mark="1",
+                               qtype="numerical")])
+        services.publish_exam(session, teacher, "teacher", check)
+        _sit(session, rng, check, students_of_class(session, c6a1.school_class), now - timedelta(hours=20), share=0.8)
+
     # 4. Scheduled for next week; 5. a draft being prepared.
     geometry = _exam(session, teacher, school, subject, [c6a1], "Kiểm tra 15 phút — Hình học trực quan", now + 7 * day,
                      now + 7 * day + timedelta(hours=1), time_limit_min=15, access_code="HINH6A1")

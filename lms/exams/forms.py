@@ -71,6 +71,11 @@ class ExamForm(Form):
     after_release_feedback = BooleanField(_l("Lời giải, nhận xét"), default=True)
     release_at_close = BooleanField(_l("Tự công bố kết quả khi bài thi đóng"))
     gradebook = SelectField(_l("Ghi điểm vào sổ điểm"), choices=[])
+    lesson_id = SelectField(_l("Kiểm tra chuẩn bị cho bài học"), coerce=int, choices=[],
+                            description=_l("Chọn bài học nếu đây là bài kiểm tra ngắn làm trước giờ học; "
+                                           "trang bài học sẽ cho biết ai đã sẵn sàng."))
+    ready_percent = IntegerField(_l("Sẵn sàng khi đạt (phần trăm số điểm)"), default=70,
+                                 validators=[InputRequired(), NumberRange(1, 100)])
     submit = SubmitField(_l("Lưu bài thi"))
 
 
@@ -87,3 +92,4 @@ class OverrideForm(Form):
 class StartForm(Form):
     access_code = StringField(_l("Mã truy cập"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Bắt đầu làm bài"))
+

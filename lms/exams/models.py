@@ -135,6 +135,10 @@ class Exam(Base):
     release_at_close: Mapped[bool] = mapped_column(Boolean, default=False)
     gradebook_term: Mapped[int | None] = mapped_column(SmallInteger)
     gradebook_key: Mapped[str | None] = mapped_column(String(4))            # tx1…tx4, gk1, ck1
+    # A readiness check (kiểm tra chuẩn bị bài) is an exam tied to the lesson it prepares; a pupil
+    # whose result reaches `ready_percent` of the marks counts as ready.
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), index=True)
+    ready_percent: Mapped[int] = mapped_column(SmallInteger, default=70)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,7 +4,7 @@ and filling a grade-book column."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -22,6 +22,7 @@ from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question
                               SlotGrade)
 from lms.exams.permissions import require_exam
 from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, Student
 
 TEN = Decimal(10)
 
@@ -362,3 +363,74 @@ def _feedback(qtype: str, data: dict, response) -> list[str]:
                 out = [a["feedback"]]
                 break
     return [render_markdown(text) for text in out]
+
+
+# ---------------------------------------------------------------- readiness checks
+
+@dataclass
+class ReadyRow:
+    student: Student
+    course: Course
+    percent: Decimal | None     # best finished attempt, as a share of the marks
+    state: str                  # ready | not_ready | waiting | not_done
+
+
+@dataclass
+class MissedQuestion:
+    question_id: int
+    text: str
+    shown: int                  # finished attempts that had it
+    missed: int                 # of those, not fully right
+
+    @property
+    def rate(self) -> Decimal:
+        return (Decimal(self.missed) * 100 / Decimal(self.shown)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Readiness:
+    rows: list[ReadyRow]
+    counts: Counter
+    missed: list[MissedQuestion]
+
+
+def readiness(session: Session, exam: Exam) -> Readiness:
+    """Before the lesson: who is ready (best result at least the exam's threshold), who is not,
+    who has not done the check; and which questions were missed most, over finished attempts."""
+    from lms.exams.services import pupils_of_exam
+
+    pupils = pupils_of_exam(session, exam)
+    attempts = list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)))
+    best: dict[int, Decimal] = {}
+    waiting: set[int] = set()
+    finished_ids = []
+    for a in attempts:
+        if a.state == AttemptState.FINISHED and a.max_e4:
+            finished_ids.append(a.id)
+            share = Decimal(a.total_e4 or 0) * 100 / Decimal(a.max_e4)
+            best[a.student_id] = max(best.get(a.student_id, Decimal(-1)), share)
+        elif a.state == AttemptState.SUBMITTED:
+            waiting.add(a.student_id)
+    rows, counts = [], Counter()
+    for student, course in pupils:
+        share = best.get(student.id)
+        if share is not None:
+            state = "ready" if share >= exam.ready_percent else "not_ready"
+        else:
+            state = "waiting" if student.id in waiting else "not_done"
+        counts[state] += 1
+        rows.append(ReadyRow(student, course, share.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+                             if share is not None else None, state))
+    grades = current_grades(session, finished_ids)
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    texts: dict[int, str] = {}
+    for slot in session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id.in_(finished_ids or [0]))):
+        grade = grades.get((slot.attempt_id, slot.position))
+        if grade is None or grade.fraction_e4 is None or slot.question.qtype == "description":
+            continue
+        tally[slot.question_id][0] += 1
+        tally[slot.question_id][1] += 1 if grade.fraction_e4 < 10000 else 0
+        texts.setdefault(slot.question_id, slot.version.text)
+    missed = sorted((MissedQuestion(qid, texts[qid], shown, miss) for qid, (shown, miss) in tally.items()),
+                    key=lambda m: (-m.missed * 10000 // max(m.shown, 1), -m.missed, m.question_id))
+    return Readiness(rows, counts, missed)

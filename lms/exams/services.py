@@ -23,8 +23,8 @@ from lms.exams.models import (Attempt, AttemptEvent, Exam, ExamCourse, ExamItem,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
 from lms.exams.permissions import category_access, require_exam
 from lms.i18n import lazy_gettext as _l
-from lms.people.services import current_year
-from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYear, Student, Subject
+from lms.people.models import Course, Enrollment, School, SchoolYear, Student
+from lms.people.services import chosen_courses
 
 GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
                    "last": _l("Lần cuối")}
@@ -119,6 +119,8 @@ class ExamInput:
     release_at_close: bool = False
     gradebook_term: int | None = None
     gradebook_key: str = ""
+    lesson_id: int | None = None     # a readiness check for this lesson
+    ready_percent: int = 70
 
 
 def save_exam(session: Session, actor: User, role: str, school: School, data: ExamInput,
@@ -126,17 +128,9 @@ def save_exam(session: Session, actor: User, role: str, school: School, data: Ex
     title = nfc(data.title)
     if not title:
         raise ValidationError(_l("Nhập tên bài thi."), field="title")
-    subject = session.get(Subject, data.subject_id)
-    if subject is None or subject.school_id != school.id:
+    if not data.subject_id:
         raise ValidationError(_l("Chọn môn học."), field="subject_id")
-    courses = list(session.scalars(select(Course).where(Course.id.in_(data.course_ids or [0]),
-                                                        Course.school_id == school.id)))
-    if not courses or len(courses) != len(set(data.course_ids)):
-        raise ValidationError(_l("Chọn ít nhất một lớp."), field="course_ids")
-    if any(c.subject_id != subject.id for c in courses):
-        raise ValidationError(_l("Các lớp được chọn phải học môn %(s)s.", s=subject.name), field="course_ids")
-    if role != "admin" and any(c.teacher_id != actor.id for c in courses):
-        raise ValidationError(_l("Giáo viên chỉ giao bài thi cho các lớp mình dạy."), field="course_ids")
+    subject, courses = chosen_courses(session, actor, role, school, data.course_ids, data.subject_id)
     if data.open_at.tzinfo is None or data.close_at.tzinfo is None:
         raise ValueError("exam times must be timezone-aware")
     if data.close_at <= data.open_at:
@@ -164,6 +158,15 @@ def save_exam(session: Session, actor: User, role: str, school: School, data: Ex
             if key not in {c.key for c in columns_of(course)}:
                 raise ValidationError(_l("Lớp %(c)s không có cột %(k)s trong sổ điểm.", c=course.school_class.name,
                                          k=key.upper()), field="gradebook_key")
+    lesson_id = data.lesson_id or None
+    if lesson_id is not None:
+        from lms.courses.models import Lesson
+
+        lesson = session.get(Lesson, lesson_id)
+        if lesson is None or lesson.course_id not in {c.id for c in courses}:
+            raise ValidationError(_l("Bài học được chọn không thuộc các lớp làm bài."), field="lesson_id")
+    if not 1 <= data.ready_percent <= 100:
+        raise ValidationError(_l("Ngưỡng “sẵn sàng” từ 1 đến 100 %."), field="ready_percent")
     if exam is None:
         exam = Exam(school_id=school.id, created_by=actor.id, status=ExamStatus.DRAFT)
         session.add(exam)
@@ -178,6 +181,7 @@ def save_exam(session: Session, actor: User, role: str, school: School, data: Ex
     exam.access_code, exam.ip_ranges = nfc(data.access_code)[:40], (data.ip_ranges or "").strip()[:500]
     exam.overdue, exam.grace_minutes, exam.release_at_close = data.overdue, data.grace_minutes, data.release_at_close
     exam.gradebook_term, exam.gradebook_key = (data.gradebook_term, key) if key else (None, None)
+    exam.lesson_id, exam.ready_percent = lesson_id, data.ready_percent
     session.flush()
     wanted = {c.id for c in courses}
     for link in list(exam.courses):
@@ -488,16 +492,6 @@ def exams_for_teacher(session: Session, actor: User, role: str, school: School) 
     return list(session.scalars(stmt.order_by(Exam.open_at.desc())))
 
 
-def assignable_courses(session: Session, actor: User, role: str, school: School) -> list[Course]:
-    """This year's courses an exam may be set for: every course for the admin, a teacher's own."""
-    year = current_year(session, school)
-    stmt = select(Course).join(SchoolClass).where(Course.school_id == school.id,
-                                                  SchoolClass.school_year_id == (year.id if year else 0))
-    if role != "admin":
-        stmt = stmt.where(Course.teacher_id == actor.id)
-    return list(session.scalars(stmt))
-
-
 def exams_of_pupil(session: Session, student: Student) -> list[Exam]:
     """Published exams set for a class the pupil is in this year, newest first, in one query."""
     return list(session.scalars(
@@ -517,3 +511,9 @@ def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:
     return out
 
 
+def checks_of_lesson(session: Session, lesson_id: int, *, published_only: bool) -> list[Exam]:
+    """The readiness checks of a lesson, soonest closing first."""
+    stmt = select(Exam).where(Exam.lesson_id == lesson_id)
+    if published_only:
+        stmt = stmt.where(Exam.status == ExamStatus.PUBLISHED)
+    return list(session.scalars(stmt.order_by(Exam.close_at)))

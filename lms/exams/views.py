@@ -16,6 +16,7 @@ from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
 from lms.exams import bank, grading, results, services
 from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
+from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
 from lms.exams.permissions import require_exam
 from lms.extensions import db
@@ -381,7 +382,7 @@ def exam_list():
 
 def _exam_form(exam: Exam | None) -> ExamForm:
     form = ExamForm(obj=exam) if exam is not None and request.method == "GET" else ExamForm()
-    courses = services.assignable_courses(db.session, current_user, ctx().role, ctx().school)
+    courses = people.assignable_courses(db.session, current_user, ctx().role, ctx().school)
     subjects = {c.subject_id: c.subject for c in courses}
     form.subject_id.choices = [(s.id, s.name) for s in sorted(subjects.values(), key=lambda s: s.name)]
     form.course_ids.choices = [(c.id, f"{c.subject.name} — {c.school_class.name}")
@@ -393,6 +394,11 @@ def _exam_form(exam: Exam | None) -> ExamForm:
                            ("ck1", _("cuối kỳ"))):
             keys.append((f"{term}:{key}", _("Học kỳ %(t)s — %(c)s", t="I" if term == 1 else "II", c=label)))
     form.gradebook.choices = keys
+    from lms.courses.homework import lessons_for
+
+    names = {c.id: f"{c.subject.name} {c.school_class.name}" for c in courses}
+    form.lesson_id.choices = [(0, _("— Không phải kiểm tra chuẩn bị —"))] + [
+        (ls.id, f"{names[ls.course_id]} · {ls.title}") for ls in lessons_for(db.session, list(names))]
     if request.method == "GET":
         if exam is not None:
             form.course_ids.data = [link.course_id for link in exam.courses]
@@ -401,8 +407,16 @@ def _exam_form(exam: Exam | None) -> ExamForm:
                 for item in services.REVIEW_ITEMS:
                     getattr(form, f"{moment}_{item}").data = bool(exam.review.get(moment, {}).get(item))
             form.gradebook.data = f"{exam.gradebook_term}:{exam.gradebook_key}" if exam.gradebook_key else ""
+            form.lesson_id.data = exam.lesson_id or 0
         else:
             preset = request.args.get("course", type=int)
+            lesson = db.session.get(Lesson, request.args.get("lesson", type=int) or 0)
+            if lesson is not None and lesson.course_id in names:
+                # A readiness check: short, one page, answers and explanations shown right after.
+                preset = lesson.course_id
+                form.lesson_id.data, form.title.data = lesson.id, _("Chuẩn bị bài: %(t)s", t=lesson.title)
+                form.time_limit_min.data, form.per_page.data, form.attempts_allowed.data = 15, 0, 1
+                form.after_submit_correct.data = form.after_submit_feedback.data = True
             if preset:
                 form.course_ids.data = [preset]
                 chosen = next((c for c in courses if c.id == preset), None)
@@ -423,7 +437,8 @@ def _exam_input(form: ExamForm) -> services.ExamInput:
         review={m: {i: getattr(form, f"{m}_{i}").data for i in services.REVIEW_ITEMS} for m in services.REVIEW_MOMENTS},
         access_code=form.access_code.data or "", ip_ranges=form.ip_ranges.data or "", overdue=form.overdue.data,
         grace_minutes=form.grace_minutes.data or 0, release_at_close=form.release_at_close.data,
-        gradebook_term=int(term) if term.isdigit() else None, gradebook_key=key)
+        gradebook_term=int(term) if term.isdigit() else None, gradebook_key=key,
+        lesson_id=form.lesson_id.data or None, ready_percent=form.ready_percent.data or 70)
 
 
 def _edit_exam(exam: Exam | None):
@@ -719,3 +734,12 @@ def exam_results(exam_id: int):
                 used[slot.question_id] = slot.question
     return render_template("exams/results.html", exam=exam, rows=rows, scores=scores, dry=dry, used=used.values(),
                            form=Form(), released=services.released(exam, now))
+
+
+@bp.route("/exams/<int:exam_id>/readiness")
+@login_required
+@role_required("admin", "teacher")
+def readiness(exam_id: int):
+    exam = _exam(exam_id)
+    return render_template("exams/readiness.html", exam=exam, report=results.readiness(db.session, exam),
+                           lesson=db.session.get(Lesson, exam.lesson_id) if exam.lesson_id else None)

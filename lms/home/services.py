@@ -95,6 +95,7 @@ class StudentHome:
     completion: dict[int, tuple[int, int]] = field(default_factory=dict)
     upcoming: list = field(default_factory=list)
     news: list = field(default_factory=list)
+    homework: list = field(default_factory=list)   # what is still to hand in, soonest due first
 
 
 def student_home(session: Session, school: School, user: User) -> StudentHome:
@@ -106,12 +107,15 @@ def student_home(session: Session, school: School, user: User) -> StudentHome:
                                                           Enrollment.school_year_id == year.id)).first()
     if enrollment is None:
         return StudentHome(student, None, [])
+    from lms.courses.homework import State, pupil_items
+
     courses = courses_of_class(session, enrollment.class_id)
     now = utcnow()
+    todo = [i for i in pupil_items(session, [student], now)[student.id] if i.state in (State.NOT_DUE, State.RETURNED)]
     return StudentHome(student, enrollment.school_class, courses,
                        lessons.course_completion(session, student, courses, now),
                        lessons.upcoming_lessons(session, [enrollment.class_id], now),
-                       comms.announcements_for_classes(session, [enrollment.class_id], limit=5))
+                       comms.announcements_for_classes(session, [enrollment.class_id], limit=5), todo[:5])
 
 
 @dataclass

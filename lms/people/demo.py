@@ -108,6 +108,7 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
     written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
     report cards of some of last year's classes are issued too."""
     from lms.courses.demo import seed_courses
+    from lms.courses.demo_homework import seed_homework
     from lms.exams.demo import seed_exams
     from lms.gradebook.demo import seed_gradebook
 
@@ -196,6 +197,8 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
                      skip=EMPTY_COURSES)
         seed_gradebook(session, school, admin, random.Random(SEED + 100 + index), now, settings=card_settings)
         seed_exams(session, school, admin, random.Random(SEED + 200 + index), now)
+        # The CLI passes UPLOAD_DIR/resources; hand-ins live beside it, as the homework pages expect.
+        seed_homework(session, school, random.Random(SEED + 300 + index), upload_dir.parent / "homework", now)
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

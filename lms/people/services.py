@@ -424,3 +424,33 @@ def children_in_school(session: Session, school: School, parent_ids: list[int]) 
             Student.school_id == school.id, Guardianship.guardian_id.in_(parent_ids or [0]))):
         links.setdefault(g.guardian_id, []).append(g)
     return links
+
+
+def assignable_courses(session: Session, actor: User, role: str, school: School) -> list[Course]:
+    """This year's courses exams and homework may be set for: every course for the admin, a
+    teacher's own; by grade, class and subject."""
+    year = current_year(session, school)
+    stmt = select(Course).join(SchoolClass).where(Course.school_id == school.id,
+                                                  SchoolClass.school_year_id == (year.id if year else 0))
+    if role != "admin":
+        stmt = stmt.where(Course.teacher_id == actor.id)
+    return sorted(session.scalars(stmt), key=lambda c: (c.school_class.grade, c.school_class.name, c.subject.name))
+
+
+def chosen_courses(session: Session, actor: User, role: str, school: School, course_ids: list[int],
+                   subject_id: int | None = None) -> tuple[Subject, list[Course]]:
+    """The courses an exam or homework is being set for, checked: at least one, all of this
+    school, all of one subject (`subject_id`, or the first course's), and a teacher's own."""
+    courses = list(session.scalars(select(Course).where(Course.id.in_(course_ids or [0]),
+                                                        Course.school_id == school.id)))
+    if not courses or len(courses) != len(set(course_ids)):
+        raise ValidationError(_l("Chọn ít nhất một lớp."), field="course_ids")
+    subject = session.get(Subject, subject_id or courses[0].subject_id)
+    if subject is None or subject.school_id != school.id:
+        raise ValidationError(_l("Chọn môn học."), field="subject_id")
+    if any(c.subject_id != subject.id for c in courses):
+        raise ValidationError(_l("Các lớp được chọn phải cùng học một môn (%(s)s).", s=subject.name),
+                              field="course_ids")
+    if role != "admin" and any(c.teacher_id != actor.id for c in courses):
+        raise ValidationError(_l("Giáo viên chỉ giao bài cho các lớp mình dạy."), field="course_ids")
+    return subject, courses

@@ -36,11 +36,14 @@ def child(student_id: int):
         courses = services.courses_of_class(db.session, enrollment.class_id)
         completion = lessons.course_completion(db.session, student, courses, utcnow())
         news = comms.announcements_for_classes(db.session, [enrollment.class_id], limit=10)
+    from lms.courses.homework import State, pupil_items
+
+    missing = sum(1 for i in pupil_items(db.session, [student], utcnow())[student.id] if i.state == State.MISSING)
     school = db.session.get(School, student.school_id)
     others = services.guardians_of(db.session, student, except_user=current_user)
     return render_template("family/child.html", link=link, student=student, school=school, enrollment=enrollment,
                            courses=courses, completion=completion, news=news, others=others, form=ConsentForm(consent=link.consent),
-                           notice_version=services.CONSENT_NOTICE_VERSION)
+                           homework_missing=missing, notice_version=services.CONSENT_NOTICE_VERSION)
 
 
 @bp.route("/children/<int:student_id>/consent", methods=["POST"])

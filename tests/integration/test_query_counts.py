@@ -10,11 +10,11 @@ PAGES = ["/school/students", "/school/staff", "/school/parents", "/school/classe
          "/school/subjects", "/"]
 
 
-def query_counts(app, client) -> dict[str, int]:
+def query_counts(app, client, pages: list[str] = PAGES) -> dict[str, int]:
     counts = {}
     with app.app_context():
         engine = db.engine
-    for url in PAGES:
+    for url in pages:
         seen = []
         listener = lambda *args, seen=seen, **kw: seen.append(1)  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)

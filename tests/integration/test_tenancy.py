@@ -64,6 +64,9 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "announcement_id": [b.announcement.id],
         "thread_id": [b.thread.id],
         "note_id": [b.note.id],
+        "assignment_id": [b.assignment.id],
+        "submission_id": [b.submission.id],
+        "file_id": [b.submission.files[0].id],
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id"), 0)).items()},
     }

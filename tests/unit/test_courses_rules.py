@@ -90,6 +90,28 @@ def test_file_names_lose_paths_and_stored_files_stay_inside(tmp_path):
         stored_path(tmp_path, "../outside.png")
 
 
+def test_photos_lose_their_metadata_and_stay_upright():
+    from PIL import Image
+
+    from lms.core.uploads import without_metadata
+
+    image = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6                       # orientation: the camera was held sideways
+    exif[0x010E] = "GPS 10.7769N 106.7009E nhà em"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    data = buffer.getvalue()
+    checked = check_upload("ảnh.jpg", data, {"image": 1, "document": 1, "audio": 1, "video": 1})
+    info, clean = without_metadata(checked, data)
+    assert b"Exif" in data and b"Exif" not in clean and "10.7769".encode() not in clean
+    with Image.open(io.BytesIO(clean)) as upright:
+        assert upright.size == (20, 40) and not upright.getexif()
+    assert (info.filename, info.size, info.sha256 != checked.sha256) == ("ảnh.jpg", len(clean), True)
+    pdf = check_upload("a.pdf", PDF, {"image": 1, "document": 1, "audio": 1, "video": 1})
+    assert without_metadata(pdf, PDF) == (pdf, PDF)
+
+
 def test_plan_modes_read_the_spellings_teachers_use():
     assert parse_mode("") is Mode.IN_PERSON
     assert parse_mode("Trực tiếp") is Mode.IN_PERSON

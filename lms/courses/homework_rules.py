@@ -1,0 +1,157 @@
+"""The arithmetic of homework, free of the database: when work is accepted, how late it is, the
+late penalty, and rubrics. Scores are whole tenths of a point; rounding is half-up.
+
+- A submission is on time up to and including the due second (fractions of a second do not count).
+- Each started day (24 hours) after the due time is one day late.
+- The penalty is `days × percent per day`, at most 100 %, taken from the score:
+  final = score × (100 − penalty) / 100, rounded half-up to a tenth.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from lms.core.text import nfc
+
+DAY_SECONDS = 86_400
+MAX_CRITERIA = 12
+MAX_LEVELS = 6
+
+
+class Window:
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    LATE = "late"        # past due, still accepted with a penalty
+    CLOSED = "closed"
+
+
+def window(open_at: datetime, due_at: datetime, policy: str, cutoff_at: datetime | None, now: datetime) -> str:
+    """Whether work handed in at `now` is accepted, and how."""
+    moment = now.replace(microsecond=0)
+    if now < open_at:
+        return Window.NOT_OPEN
+    if moment <= due_at:
+        return Window.OPEN
+    if policy == "penalty" and cutoff_at is not None and moment <= cutoff_at:
+        return Window.LATE
+    return Window.CLOSED
+
+
+def late_days(counted_at: datetime, due_at: datetime) -> int:
+    """Started days after the due time; 0 when on time."""
+    seconds = (counted_at.replace(microsecond=0) - due_at).total_seconds()
+    return 0 if seconds <= 0 else math.ceil(seconds / DAY_SECONDS)
+
+
+def penalty_percent(days: int, per_day: int) -> int:
+    return min(100, max(0, days) * max(0, per_day))
+
+
+def apply_penalty(score_tenths: int, percent: int) -> int:
+    value = Decimal(score_tenths) * Decimal(100 - percent) / Decimal(100)
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def on_ten(score_tenths: int, max_tenths: int) -> Decimal:
+    """A score on the assignment's scale brought to the grade book's 0–10, one decimal."""
+    value = Decimal(score_tenths) * Decimal(10) / Decimal(max_tenths)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def tenths_text(tenths: int | None, sep: str = ",") -> str:
+    if tenths is None:
+        return ""
+    whole, part = divmod(tenths, 10)
+    return f"{whole}{sep}{part}" if part else str(whole)
+
+
+def parse_tenths(text: str, *, low: int = 0, high: int | None = None) -> int:
+    """'7', '7,5' or '7.5' → 75. Raises ValueError with a reason code: 'format' or 'range'."""
+    cleaned = (text or "").strip().replace(",", ".")
+    if not re.fullmatch(r"\d{1,4}(\.\d)?", cleaned):
+        raise ValueError("format")
+    value = int((Decimal(cleaned) * 10).to_integral_value())
+    if value < low or (high is not None and value > high):
+        raise ValueError("range")
+    return value
+
+
+# ---------------------------------------------------------------- rubrics
+
+@dataclass(frozen=True)
+class RubricError:
+    line: int
+    code: str      # empty_name | no_levels | too_many_levels | bad_level | bad_points | too_many | duplicate
+    text: str
+
+
+def parse_rubric(text: str) -> tuple[list[dict], list[RubricError]]:
+    """One criterion per line: `Name | level label = points | level label = points …`.
+    Points take a comma or a point as decimal separator. Returns the rubric (levels in the order
+    written) and every error with its line number."""
+    rubric: list[dict] = []
+    errors: list[RubricError] = []
+    seen: set[str] = set()
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = nfc(raw).strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        name, cells = parts[0], [p for p in parts[1:] if p]
+        if not name:
+            errors.append(RubricError(number, "empty_name", line))
+            continue
+        if name.casefold() in seen:
+            errors.append(RubricError(number, "duplicate", name))
+            continue
+        seen.add(name.casefold())
+        if len(cells) < 2:
+            errors.append(RubricError(number, "no_levels", line))
+            continue
+        if len(cells) > MAX_LEVELS:
+            errors.append(RubricError(number, "too_many_levels", line))
+            continue
+        levels = []
+        for cell in cells:
+            label, eq, points = cell.rpartition("=")
+            if not eq or not label.strip():
+                errors.append(RubricError(number, "bad_level", cell))
+                break
+            try:
+                levels.append({"label": label.strip()[:120], "points": parse_tenths(points, high=1000)})
+            except ValueError:
+                errors.append(RubricError(number, "bad_points", cell))
+                break
+        else:
+            rubric.append({"name": name[:200], "levels": levels})
+    if len(rubric) > MAX_CRITERIA:
+        errors.append(RubricError(0, "too_many", str(len(rubric))))
+    return rubric, errors
+
+
+def rubric_text(rubric: list[dict]) -> str:
+    """The rubric written back in the form it is typed in."""
+    return "\n".join(" | ".join([c["name"]] + [f"{lv['label']} = {tenths_text(lv['points'])}" for lv in c["levels"]])
+                     for c in rubric)
+
+
+def rubric_max(rubric: list[dict]) -> int:
+    return sum(max(lv["points"] for lv in c["levels"]) for c in rubric)
+
+
+def rubric_points(rubric: list[dict], marks: dict[str, int]) -> int:
+    """Points of the chosen levels; every criterion must have one (KeyError/IndexError otherwise)."""
+    return sum(c["levels"][int(marks[str(i)])]["points"] for i, c in enumerate(rubric))
+
+
+def rubric_score(rubric: list[dict], marks: dict[str, int], max_tenths: int) -> int:
+    """The chosen levels' points scaled to the assignment's maximum, half-up to a tenth."""
+    top = rubric_max(rubric)
+    if top == 0:
+        return 0
+    value = Decimal(rubric_points(rubric, marks)) * Decimal(max_tenths) / Decimal(top)
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
