@@ -64,6 +64,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.courses.views_report import bp as report_bp
     from lms.exams.views import bp as exams_bp
     from lms.exams.views_attempts import bp as attempts_bp
+    from lms.exams.views_import import bp as question_import_bp
     from lms.gradebook.views import bp as gradebook_bp
     from lms.home.views import bp as home_bp
     from lms.home.views_jobs import bp as jobs_bp
@@ -71,7 +72,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.people.views_family import bp as family_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, homework_bp, report_bp,
-                      gradebook_bp, jobs_bp, exams_bp, attempts_bp):
+                      gradebook_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers

@@ -1,5 +1,6 @@
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
@@ -93,3 +94,18 @@ class StartForm(Form):
     access_code = StringField(_l("Mã truy cập"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Bắt đầu làm bài"))
 
+
+class QuestionImportForm(Form):
+    file = FileField(_l("Tệp câu hỏi (.docx, .txt, .gift)"), validators=[FileRequired(_l("Chọn tệp cần nhập."))])
+    fmt = SelectField(_l("Định dạng"), choices=[])
+    category_id = SelectField(_l("Nhập vào danh mục"), coerce=int, choices=[],
+                              description=_l("Các phần (PHẦN I, II…) hoặc $CATEGORY: trong tệp thành danh mục con."))
+    level = SelectField(_l("Mức độ nhận thức"), coerce=int, choices=[])
+    topic = StringField(_l("Chủ đề / bài"), validators=[Optional(), Length(max=200)])
+    mark = StringField(_l("Điểm mỗi câu"), default="1", validators=[DataRequired(_l("Nhập điểm."))])
+    submit = SubmitField(_l("Xem trước"))
+
+
+class ConfirmQuestionImportForm(Form):
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Lưu các câu hỏi vào ngân hàng"))

@@ -743,3 +743,30 @@ def readiness(exam_id: int):
     exam = _exam(exam_id)
     return render_template("exams/readiness.html", exam=exam, report=results.readiness(db.session, exam),
                            lesson=db.session.get(Lesson, exam.lesson_id) if exam.lesson_id else None)
+
+
+@bp.route("/exams/<int:exam_id>/statistics")
+@login_required
+@role_required("admin", "teacher")
+def statistics_page(exam_id: int):
+    from lms.exams import analysis
+
+    exam = _exam(exam_id)
+    return render_template("exams/statistics.html", exam=exam, a=analysis.analyse(db.session, exam),
+                           TEST_LABELS=analysis.TEST_LABELS, FLAGS=analysis.FLAGS)
+
+
+@bp.route("/exams/<int:exam_id>/statistics.xlsx")
+@login_required
+@role_required("admin", "teacher")
+def statistics_xlsx(exam_id: int):
+    import io
+
+    from flask import send_file
+
+    from lms.exams import analysis
+
+    exam = _exam(exam_id)
+    data = analysis.workbook(exam, analysis.analyse(db.session, exam))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"thong-ke-bai-thi-{exam.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,428 @@
+"""The plain-text and Word (.docx) format Vietnamese teachers write tests in:
+
+    PHẦN I. TRẮC NGHIỆM                 ← a section (becomes a sub-category)
+    Câu 1. Tập hợp nào có 3 phần tử?    ← a question, over one or more lines
+    A. {1; 2}   B. {1; 2; 3}            ← options, one per line or several on a line
+    C. ∅        D. {0}
+    Lời giải: …                         ← the explanation (optional)
+    Câu 2. … a) … b) … c) … d) …        ← four statements: a true/false cluster
+    Câu 3. Tính 2,5 + 1,25.             ← no options: short answer (with “Đáp án: 3,75”) or essay
+    ĐÁP ÁN
+    1-B 2-ĐSĐĐ 3-3,75                   ← the answer table (or a Word table: Câu | 1 | 2 …)
+
+The right option may instead be marked in the text: `*B.` in plain text; in Word the option
+underlined, in red, or in bold (when only some options are bold). Images in Word are kept as
+`![](image:N)` placeholders for the caller to store. Every problem is reported with its line
+(paragraph) number; nothing is half-understood.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from lms.exams.formats import ImportedAnswer, ImportedQuestion
+
+QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*[.:)\-–]\s*", re.IGNORECASE)
+SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$", re.IGNORECASE)
+NAMED_SECTION = re.compile(r"^\s*(?:phần|phan|chủ\s*đề|chu\s*de)\s*:\s*(.+)$", re.IGNORECASE)
+KEY_HEADING = re.compile(r"^\s*(?:bảng\s+)?(?:đáp\s*án|dap\s*an)\s*[:.]?\s*$", re.IGNORECASE)
+INLINE_ANSWER = re.compile(r"^\s*(?:đáp\s*án|dap\s*an|đ/a)\s*[:.]\s*(.+)$", re.IGNORECASE)
+FEEDBACK = re.compile(r"^\s*(?:lời\s*giải|hướng\s*dẫn(?:\s*giải)?|giải)\s*[:.]\s*(.*)$", re.IGNORECASE)
+OPTION = re.compile(r"(?:(?<=\s)|^)(\*?)([A-F])[.)]\s+")
+STATEMENT = re.compile(r"(?:(?<=\s)|^)(\*?)([a-d])\)\s+")
+KEY_TOKEN = re.compile(r"(\d{1,4})\s*[-.:)]\s*([^\s,;]+(?:\s*[,;]\s*[a-dA-D]?\s*[ĐSđs])*)")
+TRUTH = {"đ": True, "d": True, "s": False}
+MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
+
+
+@dataclass
+class Run:
+    text: str
+    flags: frozenset = frozenset()     # "u" underline, "b" bold, "red"
+    image: int | None = None           # index into Parsed.images
+
+
+@dataclass
+class Block:
+    number: int                        # line (text) or paragraph (Word) number, from 1
+    runs: list[Run]
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text if r.image is None else f"![](image:{r.image})" for r in self.runs)
+
+
+@dataclass
+class WordQuestion:
+    number: int                        # "Câu N"
+    line: int
+    question: ImportedQuestion
+
+
+@dataclass
+class Parsed:
+    questions: list[WordQuestion] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)   # (line, reason), in Vietnamese
+    images: list[tuple[str, bytes]] = field(default_factory=list)  # (content type, bytes)
+    header: list[str] = field(default_factory=list)               # lines above the first question, ignored
+
+
+# ---------------------------------------------------------------- reading files
+
+def blocks_of_text(text: str) -> list[Block]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = unicodedata.normalize("NFC", text)
+    return [Block(n, [Run(line)]) for n, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1)]
+
+
+def blocks_of_docx(data: bytes, images: list[tuple[str, bytes]]) -> list[Block]:
+    """Paragraphs and table rows of the document in order, with run formatting and images."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document(io.BytesIO(data))
+    body = document.element.body
+    blocks: list[Block] = []
+    number = 0
+
+    def runs_of(paragraph_element) -> list[Run]:
+        out = []
+        for r in paragraph_element.iter(qn("w:r")):
+            props = r.find(qn("w:rPr"))
+            flags = set()
+            if props is not None:
+                u = props.find(qn("w:u"))
+                if u is not None and u.get(qn("w:val")) != "none":
+                    flags.add("u")
+                b = props.find(qn("w:b"))
+                if b is not None and b.get(qn("w:val")) not in ("0", "false"):
+                    flags.add("b")
+                color = props.find(qn("w:color"))
+                if color is not None and _is_red(color.get(qn("w:val")) or ""):
+                    flags.add("red")
+                if props.find(qn("w:highlight")) is not None:
+                    flags.add("red")
+            for child in r:
+                if child.tag == qn("w:t"):
+                    out.append(Run(unicodedata.normalize("NFC", child.text or ""), frozenset(flags)))
+                elif child.tag == qn("w:tab"):
+                    out.append(Run("\t"))
+                elif child.tag in (qn("w:br"), qn("w:cr")):
+                    out.append(Run("\n"))
+                elif child.tag == qn("w:drawing"):
+                    for blip in child.iter(qn("a:blip")):
+                        part = document.part.related_parts.get(blip.get(qn("r:embed")))
+                        if part is not None:
+                            images.append((part.content_type, part.blob))
+                            out.append(Run("", image=len(images) - 1))
+        return out
+
+    for element in body.iterchildren():
+        if element.tag == qn("w:p"):
+            number += 1
+            runs = runs_of(element)
+            # A manual line break inside a paragraph starts a new logical line.
+            line: list[Run] = []
+            for run in runs:
+                if run.text == "\n":
+                    blocks.append(Block(number, line))
+                    line = []
+                else:
+                    line.append(run)
+            blocks.append(Block(number, line))
+        elif element.tag == qn("w:tbl"):
+            for row in element.iter(qn("w:tr")):
+                number += 1
+                cells = []
+                for cell in row.iter(qn("w:tc")):
+                    cells.append("".join(r.text for p in cell.iter(qn("w:p")) for r in runs_of(p)).strip())
+                blocks.append(Block(number, [Run("\t".join(cells))]))
+    return blocks
+
+
+def _is_red(value: str) -> bool:
+    if value.lower() in ("red", "ff0000", "c00000", "e60000", "ee0000", "cc0000", "ff0000ff"):
+        return True
+    if re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+        r, g, b = int(value[:2], 16), int(value[2:4], 16), int(value[4:], 16)
+        return r >= 0xB0 and g <= 0x50 and b <= 0x50
+    return False
+
+
+# ---------------------------------------------------------------- parsing
+
+@dataclass
+class _Draft:
+    number: int
+    line: int
+    category: str | None
+    stem: list[Block] = field(default_factory=list)
+    options: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)  # letter, text, flags, star, line
+    statements: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)
+    answer: str | None = None
+    feedback: list[str] = field(default_factory=list)
+    in_feedback: bool = False
+
+
+def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = None) -> Parsed:
+    parsed = Parsed(images=images or [])
+    drafts: list[_Draft] = []
+    category: str | None = None
+    current: _Draft | None = None
+    key_lines: list[Block] = []
+    in_key = False
+    for block in blocks:
+        text = block.text.strip()
+        if not text:
+            continue
+        if in_key:
+            key_lines.append(block)
+            continue
+        if KEY_HEADING.match(text) or re.match(r"^\s*(?:câu|cau)\s*\t", text, re.IGNORECASE):
+            in_key = True
+            if not KEY_HEADING.match(text):
+                key_lines.append(block)
+            continue
+        named = NAMED_SECTION.match(text)
+        if named or SECTION.match(text) and not QUESTION.match(text):
+            category = (named.group(1) if named else text).strip().rstrip(" .:")[:200]
+            current = None
+            continue
+        question = QUESTION.match(text)
+        if question:
+            current = _Draft(int(question.group(1)), block.number, category)
+            drafts.append(current)
+            rest = _strip_prefix(block, question.end())
+            if rest.text.strip():
+                _absorb(current, rest, parsed)
+            continue
+        if current is None:
+            if drafts:
+                parsed.errors.append((block.number, f"dòng “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
+            else:
+                parsed.header.append(text)   # the title, school, “Họ tên: …” above the first question
+            continue
+        _absorb(current, block, parsed)
+    key = _read_key(key_lines, parsed)
+    seen: dict[int, int] = {}
+    for draft in drafts:
+        if draft.number in seen:
+            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở dòng {seen[draft.number]}"))
+            continue
+        seen[draft.number] = draft.line
+        question = _finish(draft, key.get(draft.number), parsed)
+        if question is not None:
+            parsed.questions.append(WordQuestion(draft.number, draft.line, question))
+    for number, (line, _value) in key.items():
+        if number not in seen:
+            parsed.errors.append((line, f"bảng đáp án có câu {number} nhưng đề không có câu này"))
+    if not drafts and not parsed.errors:
+        parsed.errors.append((1, "không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)"))
+    parsed.errors.sort()
+    return parsed
+
+
+def _strip_prefix(block: Block, offset: int) -> Block:
+    runs, skipped = [], 0
+    for run in block.runs:
+        if run.image is not None:
+            runs.append(run)
+            continue
+        if skipped + len(run.text) <= offset:
+            skipped += len(run.text)
+            continue
+        cut = max(0, offset - skipped)
+        runs.append(Run(run.text[cut:], run.flags))
+        skipped += len(run.text)
+    return Block(block.number, runs)
+
+
+def _chars(block: Block) -> tuple[str, list[frozenset]]:
+    text, flags = [], []
+    for run in block.runs:
+        piece = run.text if run.image is None else f"![](image:{run.image})"
+        text.append(piece)
+        flags.extend([run.flags] * len(piece))
+    return "".join(text), flags
+
+
+def _absorb(draft: _Draft, block: Block, parsed: Parsed) -> None:
+    text, flags = _chars(block)
+    stripped = text.strip()
+    feedback = FEEDBACK.match(stripped)
+    if feedback:
+        draft.in_feedback = True
+        if feedback.group(1).strip():
+            draft.feedback.append(feedback.group(1).strip())
+        return
+    if draft.in_feedback:
+        draft.feedback.append(stripped)
+        return
+    answer = INLINE_ANSWER.match(stripped)
+    if answer:
+        draft.answer = answer.group(1).strip()
+        return
+    for pattern, target in ((OPTION, draft.options), (STATEMENT, draft.statements)):
+        found = _labelled(text.strip(), flags[len(text) - len(text.lstrip()):], pattern, block.number)
+        if found:
+            target.extend(found)
+            return
+    if draft.options or draft.statements:
+        # A line after the options continues the last one (a long option over two lines).
+        target = draft.options or draft.statements
+        letter, value, f, star, line = target[-1]
+        target[-1] = (letter, f"{value} {stripped}", f, star, line)
+        return
+    draft.stem.append(block)
+
+
+def _labelled(text: str, flags: list[frozenset], pattern: re.Pattern, line: int) -> list:
+    """Options (or statements) on this line: it must start with a label, and further labels
+    count only in order (A. … B. …); anything else — “B. ” inside a sentence — stays text."""
+    matches = list(pattern.finditer(text))
+    if not matches or text[:matches[0].start()].strip():
+        return []
+    chosen = [matches[0]]
+    for m in matches[1:]:
+        if ord(m.group(2)) == ord(chosen[-1].group(2)) + 1:
+            chosen.append(m)
+    out = []
+    for i, m in enumerate(chosen):
+        end = chosen[i + 1].start() if i + 1 < len(chosen) else len(text)
+        value = text[m.end():end].strip()
+        span = [f for ch, f in zip(text[m.start():end], flags[m.start():end]) if not ch.isspace()]
+        marked = frozenset().union(*span) if span else frozenset()
+        out.append((m.group(2), value, marked, bool(m.group(1)), line))
+    return out
+
+
+def _read_key(blocks: list[Block], parsed: Parsed) -> dict[int, tuple[int, str]]:
+    """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
+    `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question)."""
+    key: dict[int, tuple[int, str]] = {}
+    rows = [(b.number, b.text.split("\t")) for b in blocks]
+    i = 0
+    while i < len(rows):
+        line, cells = rows[i]
+        if len(cells) >= 2 and re.match(r"(?i)^\s*câu\s*$", cells[0]) and i + 1 < len(rows):
+            numbers, values = cells[1:], rows[i + 1][1][1:]
+            for n, v in zip(numbers, values):
+                if n.strip().isdigit() and v.strip():
+                    key[int(n)] = (line, v.strip())
+            i += 2
+            continue
+        if len(cells) >= 2 and cells[0].strip().isdigit():
+            key[int(cells[0])] = (line, cells[1].strip())
+            i += 1
+            continue
+        text = " ".join(cells)
+        tokens = list(KEY_TOKEN.finditer(text))
+        if not tokens:
+            parsed.errors.append((line, f"không đọc được dòng đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
+        for t in tokens:
+            key[int(t.group(1))] = (line, t.group(2))
+        i += 1
+    return key
+
+
+def _chosen_by_format(items: list[tuple]) -> set[int] | None:
+    """Which options the formatting marks right: the strongest kind that marks some, not all."""
+    for kind in MARK_ORDER:
+        marked = {i for i, item in enumerate(items) if kind in item[2]}
+        if marked and len(marked) < len(items):
+            return marked
+    return None
+
+
+def _number(text: str) -> str | None:
+    cleaned = text.strip().replace(" ", "")
+    if re.fullmatch(r"[-+]?\d+([.,]\d+)?", cleaned):
+        return cleaned.replace(",", ".")
+    return None
+
+
+def _finish(draft: _Draft, key: tuple[int, str] | None, parsed: Parsed) -> ImportedQuestion | None:
+    stem = "\n".join(b.text.strip() for b in draft.stem).strip()
+    where = draft.line
+    label = f"Câu {draft.number}"
+    if not stem:
+        parsed.errors.append((where, f"{label}: thiếu nội dung câu hỏi"))
+        return None
+    given = key[1] if key else draft.answer
+    feedback = "\n".join(draft.feedback).strip() or None
+    if draft.options:
+        letters = [o[0] for o in draft.options]
+        if letters != list("ABCDEF"[:len(letters)]):
+            wrong = next(o for o, want in zip(draft.options, "ABCDEF") if o[0] != want)
+            parsed.errors.append((wrong[4], f"{label}: các phương án phải theo thứ tự A, B, C… (thấy {', '.join(letters)})"))
+            return None
+        if len(letters) < 2:
+            parsed.errors.append((where, f"{label}: cần ít nhất hai phương án"))
+            return None
+        empty = next((o for o in draft.options if not o[1]), None)
+        if empty:
+            parsed.errors.append((empty[4], f"{label}: phương án {empty[0]} để trống"))
+            return None
+        if given:
+            wanted = [ch for ch in given.upper() if ch.isalpha()]
+            if not wanted or any(ch not in letters for ch in wanted):
+                parsed.errors.append((key[0] if key else where, f"{label}: đáp án “{given}” không phải phương án đã có"))
+                return None
+            right = {letters.index(ch) for ch in wanted}
+        else:
+            starred = {i for i, o in enumerate(draft.options) if o[3]}
+            right = starred or _chosen_by_format(draft.options)
+        if not right:
+            parsed.errors.append((where, f"{label}: chưa có đáp án — đánh dấu phương án đúng (gạch chân, tô đỏ, in đậm "
+                                         "hoặc dấu * trước chữ cái) hoặc thêm bảng đáp án ở cuối tệp"))
+            return None
+        kind = "single_choice" if len(right) == 1 else "multiple_choice"
+        share = 1.0 / len(right)
+        answers = [ImportedAnswer(o[1], (1.0 if kind == "single_choice" else share) if i in right else
+                                  (0.0 if kind == "single_choice" else -share)) for i, o in enumerate(draft.options)]
+        return ImportedQuestion(kind, f"{label}", stem, answers, feedback, draft.category)
+    if draft.statements:
+        letters = [s[0] for s in draft.statements]
+        if letters != list("abcd"):
+            parsed.errors.append((draft.statements[0][4], f"{label}: câu đúng/sai cần đúng bốn ý a), b), c), d) (thấy {', '.join(letters)})"))
+            return None
+        if given:
+            truths = [TRUTH.get(ch) for ch in given.lower() if ch in "đds"]
+            if len(truths) != 4:
+                parsed.errors.append((key[0] if key else where, f"{label}: đáp án “{given}” cần bốn chữ Đ/S, ví dụ ĐSĐĐ"))
+                return None
+        else:
+            marked = {i for i, s in enumerate(draft.statements) if s[3]} or _chosen_by_format(draft.statements)
+            if not marked:
+                parsed.errors.append((where, f"{label}: chưa có đáp án Đ/S cho bốn ý (thêm vào bảng đáp án, ví dụ {draft.number}-ĐSĐĐ)"))
+                return None
+            truths = [i in marked for i in range(4)]
+        answers = [ImportedAnswer(s[1], 1.0 if t else 0.0) for s, t in zip(draft.statements, truths)]
+        return ImportedQuestion("tf_cluster", label, stem, answers, feedback, draft.category)
+    if given:
+        number = _number(given)
+        if number is not None:
+            return ImportedQuestion("numerical", label, stem, [ImportedAnswer(number, 1.0, tolerance=0.0)], feedback,
+                                    draft.category)
+        accepted = [a.strip() for a in re.split(r"\s*(?:;|\bhoặc\b)\s*", given) if a.strip()]
+        return ImportedQuestion("short_answer", label, stem, [ImportedAnswer(a, 1.0) for a in accepted], feedback,
+                                draft.category)
+    return ImportedQuestion("essay", label, stem, [], feedback, draft.category)
+
+
+def parse_text(text: str) -> Parsed:
+    return parse_blocks(blocks_of_text(text))
+
+
+def parse_docx(data: bytes) -> Parsed:
+    images: list[tuple[str, bytes]] = []
+    try:
+        blocks = blocks_of_docx(data, images)
+    except Exception:  # python-docx raises many kinds for a damaged file
+        parsed = Parsed()
+        parsed.errors.append((1, "không mở được tệp Word (.docx); hãy lưu lại bằng Word rồi tải lên"))
+        return parsed
+    return parse_blocks(blocks, images)

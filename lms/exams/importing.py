@@ -1,0 +1,206 @@
+"""Importing questions into the bank from GIFT, Aiken, and the Word / plain-text format of
+Vietnamese teachers (“Câu 1.” … “A.” … with an answer table or marked options).
+
+A file is first *planned*: read, every question converted to the registry's data and checked,
+every problem listed with its line — nothing is stored. Only a plan without errors is *applied*,
+in one go, into the chosen category (sections and GIFT `$CATEGORY:` lines become sub-categories).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import DomainError, ValidationError
+from lms.core.text import nfc, nfc_text
+from lms.core.uploads import check_upload, store, without_metadata
+from lms.exams import bank, grading
+from lms.exams.formats import FormatError, ImportedQuestion, aiken, gift, word
+from lms.exams.models import QuestionCategory
+from lms.exams.permissions import require_category
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
+
+FORMATS = {"auto": _l("Tự nhận biết theo tệp"), "word": _l("Word / văn bản (Câu 1. … A. B. C. D.)"),
+           "gift": _l("GIFT (Moodle)"), "aiken": _l("Aiken")}
+MAX_BYTES = 10 * 1024 * 1024
+MAX_QUESTIONS = 500
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+
+
+@dataclass
+class PlannedQuestion:
+    position: int                # 1, 2, … in the file
+    line: int | None             # where it starts, when the format tells
+    label: str                   # "Câu 3" or the GIFT name
+    qtype: str
+    text: str                    # Markdown, images as image:N until applied
+    data: dict
+    general_feedback: str
+    category: str | None
+
+
+@dataclass
+class ImportPlan:
+    fmt: str
+    questions: list[PlannedQuestion] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)
+    images: list[tuple[str, bytes]] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)     # title lines above the first question, skipped
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.questions)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for q in self.questions:
+            out[q.qtype] = out.get(q.qtype, 0) + 1
+        return out
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with a BOM (Notepad's “Unicode”); NFC."""
+    import unicodedata
+
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(_l("Tệp không phải văn bản UTF-8. Trong Notepad chọn Lưu thành → Mã hóa UTF-8 rồi "
+                                     "tải lên lại (hoặc dùng tệp Word .docx)."), field="file") from None
+    return unicodedata.normalize("NFC", text)
+
+
+def detect(filename: str, text: str | None) -> str:
+    name = (filename or "").lower()
+    if name.endswith(".docx"):
+        return "word"
+    if name.endswith(".gift"):
+        return "gift"
+    sample = text or ""
+    if re.search(r"(?im)^\s*(câu|cau)\s*\d+\s*[.:)]", sample):
+        return "word"
+    if re.search(r"(?im)^answer:\s*[a-z]\s*$", sample):
+        return "aiken"
+    return "gift"
+
+
+def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
+    """Read the file and check every question; stores nothing."""
+    if not data:
+        raise ValidationError(_l("Tệp rỗng."), field="file")
+    if len(data) > MAX_BYTES:
+        raise ValidationError(_l("Tệp lớn quá 10 MB."), field="file")
+    if fmt not in FORMATS:
+        raise ValidationError(_l("Chọn định dạng tệp."), field="fmt")
+    is_docx = data[:4] == b"PK\x03\x04"
+    text = None if is_docx else decode(data)
+    if fmt == "auto":
+        fmt = "word" if is_docx else detect(filename, text)
+    if is_docx and fmt != "word":
+        raise ValidationError(_l("Tệp Word chỉ nhập theo định dạng “Câu 1. … A. B. C. D.”."), field="fmt")
+    plan = ImportPlan(fmt)
+    if fmt == "word":
+        parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
+        plan.errors.extend(parsed.errors)
+        plan.images, plan.header = parsed.images, parsed.header
+        found = [(q.line, q.question) for q in parsed.questions]
+    else:
+        try:
+            found = [(None, q) for q in (gift.parse(text) if fmt == "gift" else aiken.parse(text))]
+        except FormatError as exc:
+            plan.errors.append((exc.line, exc.reason))
+            return plan
+    if len(found) > MAX_QUESTIONS:
+        plan.errors.append((None, str(_l("Tệp có %(n)s câu; mỗi lần nhập tối đa %(m)s câu.", n=len(found),
+                                         m=MAX_QUESTIONS))))
+        return plan
+    for position, (line, imported) in enumerate(found, start=1):
+        label = imported.name or str(_l("Câu thứ %(n)s", n=position))
+        try:
+            qtype, data_, text_, feedback = _convert(imported)
+        except DomainError as exc:
+            plan.errors.append((line, f"{label}: {exc.message}"))
+            continue
+        plan.questions.append(PlannedQuestion(position, line, label, qtype, nfc_text(text_), data_,
+                                              nfc_text(feedback), nfc(imported.category) or None))
+    return plan
+
+
+def _convert(imported: ImportedQuestion) -> tuple[str, dict, str, str]:
+    if not (imported.text or "").strip():
+        raise ValidationError(_l("thiếu nội dung câu hỏi"))
+    if imported.qtype == "tf_cluster":
+        data = {"statements": [{"id": grading.new_id(), "text": a.text, "answer": a.fraction >= 1}
+                               for a in imported.answers], "steps": list(grading.DEFAULT_STEPS)}
+        grading.TYPES["tf_cluster"].check(data)
+        return "tf_cluster", data, imported.text, imported.general_feedback or ""
+    return grading.from_imported(imported)
+
+
+@dataclass
+class ApplyResult:
+    created: int
+    categories: int
+
+
+def apply_import(session: Session, actor: User, role: str, school: School, category: QuestionCategory,
+                 plan: ImportPlan, *, now: datetime, image_folder: Path, level: int = 1, topic: str = "",
+                 mark: str = "1") -> ApplyResult:
+    """Save every planned question (only a plan without errors) into `category`, sections as
+    sub-categories; images go to the question-image store."""
+    if not plan.ok:
+        raise ValidationError(_l("Tệp còn lỗi: sửa rồi tải lên lại; chưa có câu nào được lưu."))
+    require_category(session, actor, role, category, edit=True)
+    urls = store_images(plan.images, image_folder)
+    children = {c.name: c for c in session.scalars(select(QuestionCategory).where(
+        QuestionCategory.parent_id == category.id))}
+    made = 0
+    for q in plan.questions:
+        target = category
+        if q.category:
+            name = q.category.split("/")[-1].strip()[:200] or category.name
+            target = children.get(name)
+            if target is None:
+                target = bank.save_category(session, actor, role, school, subject_id=category.subject_id, name=name,
+                                            parent_id=category.id)
+                children[name] = target
+                made += 1
+        bank.save_question(session, actor, role, school, bank.QuestionInput(
+            category_id=target.id, qtype=q.qtype, text=with_images(q.text, urls), data=q.data,
+            general_feedback=q.general_feedback, name=q.label[:200], topic=topic, level=level, default_mark=mark),
+            now=now)
+    audit.record(session, "questions_imported", actor_id=actor.id, school_id=school.id,
+                 subject_type="question_category", subject_id=category.id,
+                 detail=f"{plan.fmt}: {len(plan.questions)} questions")
+    return ApplyResult(len(plan.questions), made)
+
+
+def with_images(text: str, urls: list[str]) -> str:
+    """The question's Markdown with each `image:N` placeholder pointing at its stored picture."""
+    return re.sub(r"!\[\]\(image:(\d+)\)", lambda m: f"![]({urls[int(m.group(1))]})"
+                  if int(m.group(1)) < len(urls) and urls[int(m.group(1))] else "", text)
+
+
+def store_images(images: list[tuple[str, bytes]], folder: Path) -> list[str]:
+    """Each image checked by content, stripped of metadata and stored under its hash; the
+    addresses are unguessable and served only to signed-in users."""
+    urls = []
+    for content_type, blob in images:
+        ext = IMAGE_TYPES.get(content_type)
+        if ext is None:
+            urls.append("")
+            continue
+        checked, clean = without_metadata(check_upload(f"anh.{ext}", blob, {"image": 10, "document": 0, "audio": 0,
+                                                                             "video": 0}), blob)
+        urls.append("/question-images/" + store(folder, checked, clean))
+    return urls

@@ -1,0 +1,224 @@
+"""Importing questions (upload, a preview of every question as pupils will see it with what was
+understood as right, then one confirmation), exporting a category or an exam to GIFT and Word,
+and the images those questions show."""
+from __future__ import annotations
+
+import re
+import uuid
+from random import Random
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user, login_required
+
+from lms.core.errors import DomainError
+from lms.core.markdown import render_markdown
+from lms.core.tenancy import ctx, role_required, school_scoped
+from lms.core.timeutil import utcnow
+from lms.core.uploads import stored_path
+from lms.exams import bank, exporting, grading, importing, printing
+from lms.exams.forms import ConfirmQuestionImportForm, QuestionImportForm
+from lms.exams.models import Exam, QuestionCategory
+from lms.exams.permissions import require_category, require_exam
+from lms.extensions import db
+from lms.i18n import gettext as _
+
+bp = Blueprint("question_import", __name__, template_folder="templates")
+IMAGE_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)$")
+
+
+def _image_folder():
+    return current_app.config["UPLOAD_DIR"] / "questions"
+
+
+def _import_dir():
+    path = current_app.config["UPLOAD_DIR"] / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _form() -> QuestionImportForm:
+    form = QuestionImportForm()
+    editable = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school) if a == "edit"]
+    form.category_id.choices = [(c.id, f"{c.subject.name} · {bank.category_path(c)}") for c, _a in editable]
+    form.fmt.choices = [(k, str(v)) for k, v in importing.FORMATS.items()]
+    form.level.choices = [(k, str(v)) for k, v in grading.LEVELS.items()]
+    if request.method == "GET" and request.args.get("category", type=int):
+        form.category_id.data = request.args.get("category", type=int)
+    return form
+
+
+def _preview_items(plan: importing.ImportPlan) -> list[dict]:
+    """What each question will look like to a pupil, with the right answer shown."""
+    urls = importing.store_images(plan.images, _image_folder())
+    items = []
+    for q in plan.questions:
+        qt = grading.TYPES[q.qtype]
+        text = importing.with_images(q.text, urls)
+        public = qt.public(q.data, qt.layout(q.data, Random(0), False))
+        items.append({"q": q, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
+                      "key": SimpleNamespace(qtype=q.qtype, right=qt.right(q.data), public=public),
+                      "feedback": render_markdown(q.general_feedback) if q.general_feedback else ""})
+    return items
+
+
+def _category(category_id: int) -> QuestionCategory:
+    category = db.session.get(QuestionCategory, category_id)
+    if category is None or category.school_id != ctx().school.id:
+        abort(404)
+    return category
+
+
+@bp.route("/bank/import", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def upload():
+    form = _form()
+    plan, items, confirm = None, [], None
+    if form.validate_on_submit():
+        upload_ = form.file.data
+        data = upload_.read()
+        try:
+            plan = importing.plan_import(upload_.filename, data, form.fmt.data)
+            bank.to_e4(form.mark.data, "mark")
+        except DomainError as exc:
+            getattr(form, exc.field or "file", form.file).errors.append(str(exc.message))
+        else:
+            if plan.ok:
+                token = uuid.uuid4().hex
+                (_import_dir() / token).write_bytes(data)
+                session["question_import"] = {"token": token, "name": upload_.filename, "fmt": plan.fmt,
+                                              "school": ctx().school.id, "category": form.category_id.data,
+                                              "level": form.level.data, "topic": form.topic.data or "",
+                                              "mark": form.mark.data}
+                confirm = ConfirmQuestionImportForm(token=token)
+                items = _preview_items(plan)
+    status = 422 if form.errors or (plan is not None and not plan.ok) else 200
+    return render_template("exams/import.html", form=form, plan=plan, items=items, confirm=confirm,
+                           formats=importing.FORMATS), status
+
+
+@bp.route("/bank/import/confirm", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def confirm():
+    form = ConfirmQuestionImportForm()
+    pending = session.get("question_import") or {}
+    if not form.validate_on_submit() or pending.get("token") != form.token.data or pending.get("school") != ctx().school.id:
+        flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
+        return redirect(url_for("question_import.upload"))
+    path = _import_dir() / pending["token"]
+    if not path.exists():
+        abort(404)
+    category = _category(pending["category"])
+    try:
+        plan = importing.plan_import(pending["name"], path.read_bytes(), pending["fmt"])
+        result = importing.apply_import(db.session, current_user, ctx().role, ctx().school, category, plan, now=utcnow(),
+                                        image_folder=_image_folder(), level=pending["level"], topic=pending["topic"],
+                                        mark=pending["mark"])
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("question_import.upload"))
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    session.pop("question_import", None)
+    flash(_("Đã nhập %(n)s câu hỏi vào “%(c)s”%(extra)s.", n=result.created, c=bank.category_path(category),
+            extra=_(" (tạo %(k)s danh mục con)", k=result.categories) if result.categories else ""), "success")
+    return redirect(url_for("exams.bank_home", category=category.id))
+
+
+@bp.route("/question-images/<path:name>")
+@login_required
+def image(name: str):
+    """A picture of an imported question. Its address is its SHA-256: unguessable, given only to
+    those shown the question."""
+    if not IMAGE_NAME.match(name):
+        abort(404)
+    path = stored_path(_image_folder(), name)
+    if not path.exists():
+        abort(404)
+    ext = name.rsplit(".", 1)[1]
+    response = send_file(path, mimetype="image/jpeg" if ext == "jpg" else f"image/{ext}", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _export(items: list[exporting.ExportItem], title: str, fmt: str):
+    import io
+
+    from lms.core.text import fold
+
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:60] or "cau-hoi"
+    if fmt == "gift":
+        data, mimetype, name = exporting.to_gift(items).encode("utf-8"), "text/plain", f"{stem}.gift.txt"
+    else:
+        data, mimetype, name = exporting.to_docx(items, title, _image_folder()), DOCX, f"{stem}.docx"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/bank/categories/<int:category_id>/export.gift", defaults={"fmt": "gift"})
+@bp.route("/bank/categories/<int:category_id>/export.docx", defaults={"fmt": "docx"})
+@login_required
+@role_required("admin", "teacher")
+def export_category(category_id: int, fmt: str):
+    category = school_scoped(QuestionCategory, category_id)
+    try:
+        require_category(db.session, current_user, ctx().role, category, edit=False)
+    except DomainError:
+        abort(404)
+    return _export(exporting.items_of_category(db.session, category), bank.category_path(category), fmt)
+
+
+@bp.route("/exams/<int:exam_id>/export.gift", defaults={"fmt": "gift"})
+@bp.route("/exams/<int:exam_id>/export.docx", defaults={"fmt": "docx"})
+@login_required
+@role_required("admin", "teacher")
+def export_exam(exam_id: int, fmt: str):
+    exam = school_scoped(Exam, exam_id)
+    try:
+        require_exam(current_user, ctx().role, exam)
+    except DomainError:
+        abort(404)
+    try:
+        items = exporting.items_of_exam(db.session, exam)
+    except DomainError as exc:  # a blueprint the bank cannot fill
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("exams.exam_home", exam_id=exam_id))
+    return _export(items, exam.title, fmt)
+
+
+@bp.route("/exams/<int:exam_id>/print", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def print_versions(exam_id: int):
+    """Printed versions: the form, then the PDF (booklets, answer sheets, the key per code)."""
+    import io
+
+    from lms.core.forms import Form
+
+    exam = school_scoped(Exam, exam_id)
+    try:
+        require_exam(current_user, ctx().role, exam)
+    except DomainError:
+        abort(404)
+    form = Form()
+    count, first = request.form.get("count", "4"), request.form.get("first_code", "101")
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            items = printing.versions(db.session, exam, int(count) if count.isdigit() else 0,
+                                      int(first) if first.isdigit() else 0, _image_folder())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            data = printing.booklet_pdf(ctx().school, exam, items, render_template)
+            codes = f"{items[0].code}-{items[-1].code}"
+            return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                             download_name=f"de-in-{exam.id}-ma-{codes}.pdf")
+    return render_template("exams/print.html", exam=exam, form=form, count=count, first=first,
+                           max_versions=printing.MAX_VERSIONS)

@@ -1,0 +1,110 @@
+"""The item-analysis page of an exam: figures from finished attempts, option counts and flags,
+odd data (one attempt, everyone the same) without a crash, and the Excel download."""
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from lms.core.timeutil import utcnow
+from lms.exams import analysis, attempts
+from lms.exams.models import Exam
+from lms.people.models import Student
+from tests.factories import make_bank, make_exam
+
+
+def _sit(dbs, exam_id, answers: dict[str, list[bool]]):
+    """Each pupil answers the exam's questions in item order: True right, False wrong."""
+    with dbs() as s:
+        exam = s.get(Exam, exam_id)
+        order = [item.question_id for item in exam.items]
+        for code, rights in answers.items():
+            student = s.scalars(select(Student).where(Student.student_code == code)).one()
+            attempt = attempts.start_attempt(s, student, exam, now=utcnow(), device="d")
+            for slot in attempt.slots:
+                options = slot.version.data["options"]
+                right = rights[order.index(slot.question_id)]
+                pick = next(o["id"] for o in options if (o["fraction"] == "1") == right)
+                attempts.save_response(s, attempt, slot.position, pick, 1, device="d", now=utcnow())
+            attempts.submit_attempt(s, attempt, now=utcnow(), device="d")
+        s.commit()
+
+
+def _exam(dbs, world) -> int:
+    with dbs() as s:
+        bank = make_bank(s, world.a, count=4)
+        exam = make_exam(s, world.a, bank.questions, shuffle_questions=True)
+        s.commit()
+        return exam.id
+
+
+def test_statistics_of_three_pupils(world, client, dbs):
+    exam_id = _exam(dbs, world)
+    _sit(dbs, exam_id, {"HSA001": [True, True, True, False], "HSA002": [True, True, False, False],
+                        "HSA003": [True, False, False, True]})
+    with dbs() as s:
+        result = analysis.analyse(s, s.get(Exam, exam_id))
+    assert result.attempts == 3
+    facilities = [round(slot.stats["facility"], 4) for slot in result.slots]
+    assert facilities == [1.0, round(2 / 3, 4), round(1 / 3, 4), round(1 / 3, 4)]
+    assert result.slots[0].flags == ["easy"]
+    assert "negative" in result.slots[3].flags          # only the weakest pupil got it right
+    assert round(result.test["mean"], 4) == round(7 / 3, 4)   # marks 3, 2 and 2 of 4 one-point questions
+    assert [result.slots[0].chosen[o[0]] for o in result.slots[0].options if o[2]] == [3]
+    client.login("gv.a")
+    page = client.get(f"/exams/{exam_id}/statistics").get_data(as_text=True)
+    assert "Tính trên 3 bài làm" in page and 'data-flag="easy"' in page and 'data-flag="negative"' in page
+    assert "100,0 %" in page and "66,7 %" in page
+    book = load_workbook(io.BytesIO(client.get(f"/exams/{exam_id}/statistics.xlsx").data))
+    rows = list(book["Cau hoi"].iter_rows(values_only=True))
+    assert len(rows) == 5 and rows[1][5] == 100.0
+
+
+def test_odd_data_does_not_crash(world, client, dbs):
+    exam_id = _exam(dbs, world)
+    client.login("gv.a")
+    assert "Chưa có bài làm nào" in client.get(f"/exams/{exam_id}/statistics").get_data(as_text=True)
+    _sit(dbs, exam_id, {"HSA001": [True, True, False, False]})            # one attempt
+    page = client.get(f"/exams/{exam_id}/statistics")
+    assert page.status_code == 200 and "Tính trên 1 bài làm" in page.get_data(as_text=True)
+    _sit(dbs, exam_id, {"HSA002": [True, True, False, False], "HSA003": [True, True, False, False]})  # all the same
+    with dbs() as s:
+        result = analysis.analyse(s, s.get(Exam, exam_id))
+    assert result.test["sd"] == 0 and result.slots[0].stats["discrimination_index"] is None
+    assert client.get(f"/exams/{exam_id}/statistics").status_code == 200
+    assert client.get(f"/exams/{exam_id}/statistics.xlsx").status_code == 200
+    other = type(client)(client.app)
+    other.login("gv.b")
+    assert other.get(f"/exams/{exam_id}/statistics").status_code == 404
+
+
+def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs, tmp_path):
+    import subprocess
+
+    from lms.exams import printing
+
+    exam_id = _exam(dbs, world)
+    client.login("gv.a")
+    form = client.get(f"/exams/{exam_id}/print")
+    assert form.status_code == 200 and 'id="print-form"' in form.get_data(as_text=True)
+    bad = client.post(f"/exams/{exam_id}/print", {"count": "99", "first_code": "101"})
+    assert "Số mã đề từ 1 đến 24" in bad.get_data(as_text=True)
+    response = client.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "201"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "de.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    for code in ("201", "202", "203"):
+        assert f"Mã đề {code}" in text
+    assert text.count("Câu hỏi số 1:") == 3 and "PHIẾU TRẢ LỜI" in text and "ĐÁP ÁN THEO MÃ ĐỀ" in text
+    with dbs() as s:
+        exam = s.get(Exam, exam_id)
+        first = printing.versions(s, exam, 2, 201)
+        again = printing.versions(s, exam, 2, 201)
+        # The same exam and code give the same paper; each key letter is the right option's.
+        assert [q.key for q in first[0].questions] == [q.key for q in again[0].questions]
+        for q in first[0].questions:
+            right = next(i for i, o in enumerate(q.options) if o.startswith("Đúng"))
+            assert q.key == "ABCD"[right]
+    other = type(client)(client.app)
+    other.login("gv.b")
+    assert other.get(f"/exams/{exam_id}/print").status_code == 404

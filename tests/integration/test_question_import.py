@@ -1,0 +1,163 @@
+"""Importing questions through the pages, on SQLite and PostgreSQL: preview first, nothing saved
+until confirmed, a broken file saves nothing and names its lines; Word images are kept."""
+import io
+import re
+
+from sqlalchemy import func, select
+
+from lms.exams.models import Question, QuestionCategory
+from tests.factories import make_bank
+from tests.unit.files import PNG
+from tests.unit.test_word_format import FULL, _docx
+
+GIFT = """$CATEGORY: Toán 6/Số tự nhiên
+
+::Cộng:: 2 + 3 = ? {=5 ~4 ~6}
+
+::Đúng sai:: 0 là số tự nhiên. {T}
+
+::Số:: Nửa của 5? {#2.5:0.05}
+"""
+AIKEN = "Thủ đô của Việt Nam là\nA. Huế\nB. Hà Nội\nC. Đà Nẵng\nANSWER: B\n"
+
+
+def teacher(make_client):
+    client = make_client()
+    client.login("gv.a")
+    return client
+
+
+def _category(dbs, world) -> int:
+    with dbs() as s:
+        bank = make_bank(s, world.a, count=1)
+        s.commit()
+        return bank.category.id
+
+
+def _count(dbs, category_id=None) -> int:
+    with dbs() as s:
+        stmt = select(func.count()).select_from(Question)
+        return s.scalar(stmt)
+
+
+def _upload(client, category_id, name, data, fmt="auto"):
+    return client.post("/bank/import", {"file": (io.BytesIO(data), name), "fmt": fmt, "category_id": str(category_id),
+                                        "level": "2", "topic": "Chương 1", "mark": "0,5"},
+                       content_type="multipart/form-data")
+
+
+def _confirm(client, page: str):
+    token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
+    return client.post("/bank/import/confirm", {"token": token})
+
+
+def test_word_text_preview_then_confirm_with_sections_as_categories(world, make_client, dbs):
+    category_id = _category(dbs, world)
+    before = _count(dbs)
+    client = teacher(make_client)
+    preview = _upload(client, category_id, "đề kiểm tra.txt", FULL.encode("utf-8"))
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Đọc được 7 câu hỏi" in page and "Lưu 7 câu hỏi vào ngân hàng" in page
+    assert page.count('data-position="') == 7 and "<math" in page
+    assert _count(dbs) == before                       # nothing saved before the confirmation
+    response = _confirm(client, page)
+    assert response.status_code == 302
+    assert "Đã nhập 7 câu hỏi" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with dbs() as s:
+        children = {c.name: c.id for c in s.scalars(select(QuestionCategory).where(QuestionCategory.parent_id == category_id))}
+        assert set(children) == {"PHẦN I. TRẮC NGHIỆM", "PHẦN II. ĐÚNG SAI", "PHẦN III. TRẢ LỜI NGẮN"}
+        imported = list(s.scalars(select(Question).where(Question.category_id.in_(children.values()))
+                                  .order_by(Question.id)))
+        assert [q.qtype for q in imported] == ["single_choice", "single_choice", "multiple_choice", "tf_cluster",
+                                               "numerical", "short_answer", "essay"]
+        assert {(q.level, q.topic, q.default_mark_e4) for q in imported} == {(2, "Chương 1", 5000)}
+        assert imported[0].current.general_feedback == "{1; 2; 3} có ba phần tử."
+    # The same token cannot be used twice.
+    again = _confirm(client, page)
+    assert "Phiên nhập đã hết hạn" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert _count(dbs) == before + 7
+
+
+def test_a_broken_file_saves_nothing_and_names_each_line(world, make_client, dbs):
+    category_id = _category(dbs, world)
+    before = _count(dbs)
+    client = teacher(make_client)
+    broken = "Câu 1. Hỏi\nA. x\nC. y\nCâu 2. Không có đáp án\nA. a\nB. b\n".encode("utf-8")
+    response = _upload(client, category_id, "loi.txt", broken)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Tệp có 2 lỗi" in page
+    assert "Dòng 3:" in page and "Dòng 4:" in page and 'name="token"' not in page
+    gift_error = _upload(client, category_id, "loi.gift", b"::Q:: 2 + 2 {=4 ~3\n")
+    assert gift_error.status_code == 422 and "Dòng 1" in gift_error.get_data(as_text=True)
+    not_utf8 = _upload(client, category_id, "cu.txt", b"C\xe2u 1. H\xd2i")   # an old 8-bit Vietnamese encoding
+    assert not_utf8.status_code == 422 and "UTF-8" in not_utf8.get_data(as_text=True)
+    assert _count(dbs) == before
+
+
+def test_gift_aiken_and_utf16_files(world, make_client, dbs):
+    category_id = _category(dbs, world)
+    client = teacher(make_client)
+    page = _upload(client, category_id, "moodle.gift", GIFT.encode("utf-8")).get_data(as_text=True)
+    assert "Đọc được 3 câu hỏi (GIFT (Moodle))" in page
+    assert _confirm(client, page).status_code == 302
+    page = _upload(client, category_id, "aiken.txt", AIKEN.encode("utf-16")).get_data(as_text=True)
+    assert "Đọc được 1 câu hỏi (Aiken)" in page
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        names = set(s.scalars(select(Question.qtype).where(Question.school_id == world.a.school.id)))
+        assert {"single_choice", "true_false", "numerical"} <= names
+        assert s.scalars(select(QuestionCategory).where(QuestionCategory.name == "Số tự nhiên")).one().parent_id == category_id
+
+
+def test_word_images_are_kept_and_served_only_to_signed_in_users(world, make_client, dbs, app):
+    category_id = _category(dbs, world)
+
+    def build(d):
+        d.add_paragraph("Câu 1. Hình bên là hình gì?")
+        d.add_paragraph().add_run().add_picture(io.BytesIO(PNG))
+        for i, text in enumerate(["A. Tam giác", "B. Hình vuông"]):
+            d.add_paragraph().add_run(text).underline = i == 0
+
+    client = teacher(make_client)
+    page = _upload(client, category_id, "hình.docx", _docx(build)).get_data(as_text=True)
+    src = re.search(r'<img src="(/question-images/[^"]+)"', page).group(1)
+    assert client.get(src).status_code == 200
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        question = s.scalars(select(Question).where(Question.name == "Câu 1")).one()
+        assert src in question.current.text
+    pupil = make_client()
+    pupil.login("hsb001")                                    # any signed-in user who was shown it
+    assert pupil.get(src).status_code == 200
+    assert make_client().get(src).status_code in (302, 401)
+    assert client.get("/question-images/../../secret.png").status_code == 404
+
+
+def test_export_to_word_and_gift_comes_back_the_same(world, make_client, dbs):
+    from lms.exams import importing
+    from lms.exams.formats import gift
+
+    category_id = _category(dbs, world)
+    client = teacher(make_client)
+    page = _upload(client, category_id, "đề.txt", FULL.encode("utf-8")).get_data(as_text=True)
+    assert _confirm(client, page).status_code == 302
+    word = client.get(f"/bank/categories/{category_id}/export.docx")
+    assert word.status_code == 200 and word.mimetype.endswith("wordprocessingml.document")
+    again = importing.plan_import("xuat.docx", word.data)
+    assert again.errors == []
+    kinds = [q.qtype for q in again.questions]
+    # The bank's own single-choice and essay questions from make_bank come first, then the seven imported.
+    assert kinds[-7:] == ["single_choice", "single_choice", "multiple_choice", "tf_cluster", "numerical",
+                          "short_answer", "essay"]
+    by_label = {q.text: q for q in again.questions}
+    cluster = by_label["Cho tập hợp A = {1; 2; 3}."]
+    assert [s["answer"] for s in cluster.data["statements"]] == [True, False, True, False]
+    gift_text = client.get(f"/bank/categories/{category_id}/export.gift").get_data(as_text=True)
+    parsed = gift.parse(gift_text)
+    assert {q.qtype for q in parsed} >= {"single_choice", "multiple_choice", "true_false", "numerical", "short_answer",
+                                         "essay"}
+    chosen = next(q for q in parsed if q.text.startswith("Kết quả của $2^3$"))
+    assert [a.fraction for a in chosen.answers] == [1.0, 0.0, 0.0, 0.0]
+    other = make_client()
+    other.login("gv.b")
+    assert other.get(f"/bank/categories/{category_id}/export.docx").status_code == 404
