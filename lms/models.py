@@ -11,4 +11,5 @@ from lms.people.models import (Course, Department, DepartmentViewer, Enrollment,
 from lms.gradebook.models import (GradeChange, GradeEntry, GradeRemark, PrimaryQuality, PrimaryRecord,  # noqa: F401
                                   ReportCard, TermLock, TermRecord, YearRecord)
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, CategoryShare, Exam, ExamCourse, ExamItem,  # noqa: F401
+                              ExamPaper, ExamPaperItem,
                               ExamRule, Override, Question, QuestionCategory, QuestionVersion, Response, SlotGrade)

@@ -142,6 +142,42 @@ def _sections(slots: list[tuple], exam: Exam) -> list[list[tuple]]:
     return parts
 
 
+def compose(session: Session, exam: Exam, rng: Random) -> list[tuple]:
+    """One paper of the exam: (question, mark e4, blueprint row, version, option layout) in the
+    order shown — drawn, shuffled within its parts and laid out by `rng`. Attempts and printed
+    versions are made by this one function."""
+    ordered = []
+    for part in _sections(draw(session, exam, rng), exam):
+        if exam.shuffle_questions:
+            head = [x for x in part if x[0].qtype == "description"][:1]
+            rest = [x for x in part if x not in head]
+            rng.shuffle(rest)
+            part = head + rest
+        ordered.extend(part)
+    out = []
+    for question, mark, rule in ordered:
+        version = session.get(QuestionVersion, question.current_version_id)
+        out.append((question, mark, rule, version,
+                    grading.TYPES[question.qtype].layout(version.data, rng, exam.shuffle_options)))
+    return out
+
+
+def _next_paper(session: Session, exam: Exam):
+    """The printed version fewest attempts have had so far (the lowest code on a tie), so a room
+    sitting online gets the codes in turn."""
+    from sqlalchemy import func
+
+    from lms.exams.models import ExamPaper
+
+    papers = list(session.scalars(select(ExamPaper).where(ExamPaper.exam_id == exam.id).order_by(ExamPaper.code)))
+    if not papers:
+        return None
+    used = dict(session.execute(select(Attempt.paper_id, func.count()).where(Attempt.exam_id == exam.id,
+                                                                            Attempt.paper_id.is_not(None))
+                                .group_by(Attempt.paper_id)).all())
+    return min(papers, key=lambda p: (used.get(p.id, 0), p.code))
+
+
 def start_attempt(session: Session, student: Student, exam: Exam, *, now: datetime, access_code: str = "",
                   ip: str | None = None, device: str = "") -> Attempt:
     """Start (or resume) the pupil's attempt. Refused outside the window, past the attempts
@@ -159,19 +195,14 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
         raise Forbidden(_l("Bài thi chỉ làm được từ mạng của phòng thi (địa chỉ của em: %(ip)s).", ip=ip or "?"))
     override = override_of(session, exam, student)
     seed = secrets.randbelow(2 ** 31)
-    rng = Random(seed)
-    drawn = draw(session, exam, rng)
-    ordered = []
-    for part in _sections(drawn, exam):
-        if exam.shuffle_questions:
-            head = [x for x in part if x[0].qtype == "description"][:1]
-            rest = [x for x in part if x not in head]
-            rng.shuffle(rest)
-            part = head + rest
-        ordered.extend(part)
+    paper = _next_paper(session, exam) if exam.use_papers else None
+    if paper is not None:
+        composed = [(item.question, item.mark_e4, item.rule_position, item.version, item.layout) for item in paper.items]
+    else:
+        composed = compose(session, exam, Random(seed))
     attempt = Attempt(school_id=exam.school_id, exam_id=exam.id, student_id=student.id, number=len(state.attempts) + 1,
                       state=AttemptState.IN_PROGRESS, started_at=now, deadline=deadline_for(exam, override, now),
-                      device=device, seed=seed, ip=(ip or "")[:64])
+                      device=device, seed=seed, ip=(ip or "")[:64], paper_id=paper.id if paper else None)
     session.add(attempt)
     try:
         session.flush()
@@ -181,11 +212,9 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
         if running is None:
             raise
         return running
-    versions = {q.id: q.current_version_id for q, _m, _r in ordered}
+    versions = {question.id: version.id for question, _m, _r, version, _l in composed}
     total = 0
-    for position, (question, mark, rule) in enumerate(ordered, start=1):
-        version = session.get(QuestionVersion, versions[question.id])
-        layout = grading.TYPES[question.qtype].layout(version.data, rng, exam.shuffle_options)
+    for position, (question, mark, rule, version, layout) in enumerate(composed, start=1):
         session.add(AttemptSlot(attempt_id=attempt.id, position=position, question_id=question.id,
                                 version_id=version.id, mark_e4=mark if question.qtype != "description" else 0,
                                 layout=layout, rule_position=rule))

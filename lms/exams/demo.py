@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.exams import attempts, bank, grading, results, services
+from lms.exams import attempts, bank, grading, printing, results, services
 from lms.exams.models import Attempt, AttemptSlot, Exam, Question
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
 from lms.people.services import students_of_class
@@ -295,6 +295,9 @@ def _seed_thcs(session: Session, school: School, year: SchoolYear, rng: random.R
         (q.id, "2,5") for q in session.scalars(select(Question).where(
             Question.category_id == categories["Hình học trực quan"].id))])
     services.publish_exam(session, teacher, "teacher", geometry)
+    # It is printed in four versions, and pupils sitting it online get the same ones.
+    printing.make_papers(session, teacher, "teacher", geometry, 4, 101)
+    printing.set_online(session, teacher, "teacher", geometry, True)
     draft = _exam(session, teacher, school, subject, [c6a1, c6a2], "Đề ôn tập cuối học kỳ I", now + 30 * day,
                   now + 30 * day + timedelta(hours=2), time_limit_min=60)
     services.set_rules(session, teacher, "teacher", school, draft, [

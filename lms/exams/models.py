@@ -139,6 +139,8 @@ class Exam(Base):
     # whose result reaches `ready_percent` of the marks counts as ready.
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), index=True)
     ready_percent: Mapped[int] = mapped_column(SmallInteger, default=70)
+    # Sit the printed versions (mã đề) online: each attempt gets one of the exam's papers.
+    use_papers: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -197,6 +199,39 @@ class ExamRule(Base):
     category = relationship(QuestionCategory, lazy="joined")
 
 
+class ExamPaper(Base):
+    """A printed version of an exam (mã đề): its questions, versions, marks and option orders,
+    frozen when made, so printing again — or sitting it online — gives the same paper."""
+
+    __tablename__ = "exam_papers"
+    __table_args__ = (UniqueConstraint("exam_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique constraint, which starts with it, serves lookups.
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items = relationship("ExamPaperItem", order_by="ExamPaperItem.position", cascade="all, delete-orphan")
+
+
+class ExamPaperItem(Base):
+    __tablename__ = "exam_paper_items"
+    __table_args__ = (UniqueConstraint("paper_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
+    mark_e4: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[dict] = mapped_column(JSON, default=dict)
+    rule_position: Mapped[int | None] = mapped_column(Integer)
+
+    version = relationship(QuestionVersion, lazy="joined")
+    question = relationship(Question, lazy="joined")
+
+
 class Override(Base):
     """One pupil's own window, extra time or extra attempts for an exam."""
 
@@ -246,6 +281,7 @@ class Attempt(Base):
     score10: Mapped[int | None] = mapped_column(SmallInteger)              # on the 10-point scale, tenths
     needs_grading: Mapped[bool] = mapped_column(Boolean, default=False)
     ip: Mapped[str] = mapped_column(String(64), default="")
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("exam_papers.id", ondelete="SET NULL"), index=True)
 
     exam = relationship(Exam, lazy="joined")
     student = relationship("Student", lazy="joined")

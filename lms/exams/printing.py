@@ -2,8 +2,9 @@
 blueprint, questions and options shuffled per version as the exam's settings say, each with its
 test code; a PDF with one booklet per version, an answer sheet, and the answer key per code.
 
-A version is decided by the exam and its code alone (the random generator is seeded with both),
-so printing again gives the same papers.
+The versions are stored (`ExamPaper`), composed by the attempts' own composer, so printing again
+gives the same papers and an exam can be sat online on the same versions (each attempt then gets
+one of them).
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from random import Random
 
 from sqlalchemy.orm import Session
 
-from lms.core.errors import ValidationError
+from lms.core.errors import Conflict, ValidationError
 from lms.core.markdown import render_markdown
 from lms.exams import grading
-from lms.exams.models import Exam
+from lms.exams.models import Exam, ExamPaper, ExamPaperItem
 from lms.i18n import lazy_gettext as _l
 
 MAX_VERSIONS = 24
@@ -43,33 +44,92 @@ class Version:
     code: str
     questions: list[PrintedQuestion]
 
+    @property
+    def numbered(self) -> list[PrintedQuestion]:
+        return [q for q in self.questions if q.qtype != "description"]
 
-def versions(session: Session, exam: Exam, count: int, first_code: int, image_folder=None) -> list[Version]:
-    from lms.exams.services import draw
 
+def seed_of(exam: Exam, code: str) -> int:
+    """The random seed of a version: the exam and the code decide it."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(f"{exam.id}:{code}".encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def make_papers(session: Session, actor, role: str, exam: Exam, count: int, first_code: int) -> list[ExamPaper]:
+    """(Re)make the exam's printed versions, frozen: the question versions they show are marked
+    used, so a later edit of a question makes a new version and the papers stay as printed."""
+    from sqlalchemy import func, select, update
+
+    from lms.core import audit
+    from lms.exams.attempts import compose
+    from lms.exams.models import Attempt, QuestionVersion
+    from lms.exams.permissions import require_exam
+
+    require_exam(actor, role, exam)
     if not 1 <= count <= MAX_VERSIONS:
         raise ValidationError(_l("Số mã đề từ 1 đến %(n)s.", n=MAX_VERSIONS), field="count")
-    if not 1 <= first_code <= 9999 - count:
-        raise ValidationError(_l("Mã đề đầu tiên là số từ 1 đến 9999."), field="first_code")
-    out = []
+    if not 1 <= first_code <= 999 - count + 1:
+        raise ValidationError(_l("Mã đề đầu tiên là số từ 1 đến 999."), field="first_code")
+    if session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id,
+                                                                     Attempt.paper_id.is_not(None))):
+        raise Conflict(_l("Học sinh đã làm bài trực tuyến theo các mã đề này: không tạo lại được."))
+    for old in papers_of(session, exam):
+        session.delete(old)
+    session.flush()
+    made, shown = [], set()
     for i in range(count):
         code = f"{first_code + i:03d}"
-        rng = Random(f"{exam.id}:{code}")
-        chosen = draw(session, exam, rng)
-        if exam.shuffle_questions:
-            rng.shuffle(chosen)
-        questions = [_printed(n, question, mark, rng, exam.shuffle_options, image_folder)
-                     for n, (question, mark, _rule) in enumerate(
-                         [c for c in chosen if c[0].qtype != "description"], start=1)]
-        out.append(Version(code, questions))
+        paper = ExamPaper(exam_id=exam.id, code=code)
+        for position, (question, mark, rule, version, layout) in enumerate(
+                compose(session, exam, Random(seed_of(exam, code))), start=1):
+            paper.items.append(ExamPaperItem(position=position, question_id=question.id, version_id=version.id,
+                                             mark_e4=mark if question.qtype != "description" else 0, layout=layout,
+                                             rule_position=rule))
+            shown.add(version.id)
+        session.add(paper)
+        made.append(paper)
+    session.execute(update(QuestionVersion).where(QuestionVersion.id.in_(shown or {0})).values(used=True))
+    session.flush()
+    audit.record(session, "exam_papers_made", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
+                 subject_id=exam.id, detail=f"{count} from {made[0].code}")
+    return made
+
+
+def papers_of(session: Session, exam: Exam) -> list[ExamPaper]:
+    from sqlalchemy import select
+
+    return list(session.scalars(select(ExamPaper).where(ExamPaper.exam_id == exam.id).order_by(ExamPaper.code)))
+
+
+def set_online(session: Session, actor, role: str, exam: Exam, on: bool) -> None:
+    """Whether pupils sitting the exam online get the printed versions."""
+    from lms.exams.permissions import require_exam
+
+    require_exam(actor, role, exam)
+    if on and not papers_of(session, exam):
+        raise ValidationError(_l("Tạo các mã đề trước."))
+    exam.use_papers = on
+    session.flush()
+
+
+def printed(papers: list[ExamPaper], image_folder=None) -> list[Version]:
+    """The stored papers as they are printed: questions numbered (passages are not)."""
+    out = []
+    for paper in papers:
+        questions, number = [], 0
+        for item in paper.items:
+            if item.question.qtype != "description":
+                number += 1
+            questions.append(_printed(number, item, image_folder))
+        out.append(Version(paper.code, questions))
     return out
 
 
-def _printed(number: int, question, mark_e4: int, rng: Random, shuffle: bool, folder) -> PrintedQuestion:
-    version = question.current
+def _printed(number: int, item: ExamPaperItem, folder) -> PrintedQuestion:
+    question, version = item.question, item.version
     qt = grading.TYPES[question.qtype]
-    layout = qt.layout(version.data, rng, shuffle)
-    public = qt.public(version.data, layout)
+    public = qt.public(version.data, item.layout)
     right = qt.right(version.data)
     options, statements, key = [], [], "—"
     if question.qtype in ("single_choice", "multiple_choice"):
@@ -90,7 +150,8 @@ def _printed(number: int, question, mark_e4: int, rng: Random, shuffle: bool, fo
     elif question.qtype == "matching":
         statements = [print_html(f"{p['left']} → ……") for p in version.data.get("pairs", [])]
         key = "; ".join(f"{p['left']} → {p['right']}" for p in version.data.get("pairs", []))
-    return PrintedQuestion(number, question.qtype, print_html(version.text, folder), options, statements, key, mark_e4)
+    return PrintedQuestion(number, question.qtype, print_html(version.text, folder), options, statements, key,
+                           item.mark_e4)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -148,5 +209,5 @@ def booklet_pdf(school, exam: Exam, items: list[Version], render) -> bytes:
     `render(template, **context)` renders the HTML (the caller's Jinja environment)."""
     from lms.core.pdf import render_pdf
 
-    longest = max((len(v.questions) for v in items), default=0)
+    longest = max((len(v.numbered) for v in items), default=0)
     return render_pdf(render("exams/print_pdf.html", school=school, exam=exam, versions=items, longest=longest))

@@ -192,33 +192,73 @@ def export_exam(exam_id: int, fmt: str):
     return _export(items, exam.title, fmt)
 
 
-@bp.route("/exams/<int:exam_id>/print", methods=["GET", "POST"])
-@login_required
-@role_required("admin", "teacher")
-def print_versions(exam_id: int):
-    """Printed versions: the form, then the PDF (booklets, answer sheets, the key per code)."""
-    import io
-
-    from lms.core.forms import Form
-
+def _exam_of_teacher(exam_id: int) -> Exam:
     exam = school_scoped(Exam, exam_id)
     try:
         require_exam(current_user, ctx().role, exam)
     except DomainError:
         abort(404)
+    return exam
+
+
+@bp.route("/exams/<int:exam_id>/print", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def print_versions(exam_id: int):
+    """Printed versions: make them (again), sit them online, download the PDF."""
+    from lms.core.forms import Form
+
+    exam = _exam_of_teacher(exam_id)
     form = Form()
     count, first = request.form.get("count", "4"), request.form.get("first_code", "101")
     if request.method == "POST" and form.validate_on_submit():
         try:
-            items = printing.versions(db.session, exam, int(count) if count.isdigit() else 0,
-                                      int(first) if first.isdigit() else 0, _image_folder())
+            made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count) if count.isdigit() else 0,
+                                        int(first) if first.isdigit() else 0)
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "danger")
         else:
-            data = printing.booklet_pdf(ctx().school, exam, items, render_template)
-            codes = f"{items[0].code}-{items[-1].code}"
-            return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                             download_name=f"de-in-{exam.id}-ma-{codes}.pdf")
-    return render_template("exams/print.html", exam=exam, form=form, count=count, first=first,
+            db.session.commit()
+            flash(_("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", n=len(made), a=made[0].code, b=made[-1].code), "success")
+            return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+    papers = printing.papers_of(db.session, exam)
+    return render_template("exams/print.html", exam=exam, form=form, count=count, first=first, papers=papers,
                            max_versions=printing.MAX_VERSIONS)
+
+
+@bp.route("/exams/<int:exam_id>/print/online", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def print_online(exam_id: int):
+    from lms.core.forms import Form
+
+    exam = _exam_of_teacher(exam_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        printing.set_online(db.session, current_user, ctx().role, exam, request.form.get("on") == "1")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Học sinh làm trực tuyến sẽ nhận lần lượt các mã đề đã in.") if exam.use_papers
+              else _("Mỗi lượt làm trực tuyến rút một đề riêng."), "success")
+    return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/print.pdf")
+@login_required
+@role_required("admin", "teacher")
+def print_pdf(exam_id: int):
+    import io
+
+    exam = _exam_of_teacher(exam_id)
+    papers = printing.papers_of(db.session, exam)
+    if not papers:
+        flash(_("Tạo các mã đề trước."), "warning")
+        return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+    data = printing.booklet_pdf(ctx().school, exam, printing.printed(papers, _image_folder()), render_template)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"de-in-{exam.id}-ma-{papers[0].code}-{papers[-1].code}.pdf")

@@ -94,8 +94,10 @@ def test_statistics_of_the_demo_quiz_and_its_printed_versions(sign_in, page, liv
     page.click("#tab-print")
     page.fill("#count", "2")
     page.fill("#first_code", "301")
+    page.click("#make-papers")
+    expect(page.locator("#papers [data-code]")).to_have_count(2)
     with page.expect_download() as download:
-        page.click("#print-button")
+        page.click("#download-pdf")
     pdf = tmp_path / "de.pdf"
     download.value.save_as(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()

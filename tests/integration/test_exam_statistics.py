@@ -81,14 +81,16 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     import subprocess
 
     from lms.exams import printing
+    from lms.exams.models import Attempt, AttemptSlot, ExamPaper
 
     exam_id = _exam(dbs, world)
     client.login("gv.a")
     form = client.get(f"/exams/{exam_id}/print")
-    assert form.status_code == 200 and 'id="print-form"' in form.get_data(as_text=True)
+    assert form.status_code == 200 and "Chưa có mã đề nào" in form.get_data(as_text=True)
     bad = client.post(f"/exams/{exam_id}/print", {"count": "99", "first_code": "101"})
     assert "Số mã đề từ 1 đến 24" in bad.get_data(as_text=True)
-    response = client.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "201"})
+    assert client.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "201"}).status_code == 302
+    response = client.get(f"/exams/{exam_id}/print.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "de.pdf"
     path.write_bytes(response.data)
@@ -97,14 +99,33 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
         assert f"Mã đề {code}" in text
     assert text.count("Câu hỏi số 1:") == 3 and "PHIẾU TRẢ LỜI" in text and "ĐÁP ÁN THEO MÃ ĐỀ" in text
     with dbs() as s:
-        exam = s.get(Exam, exam_id)
-        first = printing.versions(s, exam, 2, 201)
-        again = printing.versions(s, exam, 2, 201)
-        # The same exam and code give the same paper; each key letter is the right option's.
-        assert [q.key for q in first[0].questions] == [q.key for q in again[0].questions]
+        papers = printing.papers_of(s, s.get(Exam, exam_id))
+        first = printing.printed(papers)
+        # Each key letter is the right option's, in this version's order.
         for q in first[0].questions:
-            right = next(i for i, o in enumerate(q.options) if o.startswith("Đúng"))
-            assert q.key == "ABCD"[right]
+            assert q.key == "ABCD"[next(i for i, o in enumerate(q.options) if o.startswith("Đúng"))]
+        keys = [[q.key for q in v.questions] for v in first]
+    again = client.get(f"/exams/{exam_id}/print.pdf")
+    assert again.data[:4] == b"%PDF"
+    # Sat online on the same versions: the pupils get the codes in turn, with the printed order.
+    assert client.post(f"/exams/{exam_id}/print/online", {"on": "1"}).status_code == 302
+    _sit(dbs, exam_id, {"HSA001": [True] * 4, "HSA002": [True] * 4, "HSA003": [False] * 4})
+    with dbs() as s:
+        rows = s.execute(select(Attempt.paper_id, ExamPaper.code).join(ExamPaper, ExamPaper.id == Attempt.paper_id)
+                         .where(Attempt.exam_id == exam_id).order_by(Attempt.id)).all()
+        assert [code for _p, code in rows] == ["201", "202", "203"]
+        attempt = s.scalars(select(Attempt).where(Attempt.exam_id == exam_id).order_by(Attempt.id)).first()
+        slots = list(s.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+                               .order_by(AttemptSlot.position)))
+        assert [i.question_id for i in papers[0].items] == [sl.question_id for sl in slots]
+        assert [i.layout for i in papers[0].items] == [sl.layout for sl in slots]
+        assert attempt.score10 == 100
+    refused = client.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": "301"})
+    assert "không tạo lại được" in client.get(refused.headers.get("Location", f"/exams/{exam_id}/print")).get_data(as_text=True) \
+        or "không tạo lại được" in refused.get_data(as_text=True)
+    with dbs() as s:
+        assert [[q.key for q in v.questions] for v in printing.printed(printing.papers_of(s, s.get(Exam, exam_id)))] == keys
     other = type(client)(client.app)
     other.login("gv.b")
     assert other.get(f"/exams/{exam_id}/print").status_code == 404
+    assert other.get(f"/exams/{exam_id}/print.pdf").status_code == 404
