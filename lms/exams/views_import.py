@@ -256,6 +256,9 @@ def print_pdf(exam_id: int):
 
     exam = _exam_of_teacher(exam_id)
     papers = printing.papers_of(db.session, exam)
+    code = request.args.get("code")
+    if code:  # one version's booklet alone
+        papers = [p for p in papers if p.code == code]
     if not papers:
         flash(_("Tạo các mã đề trước."), "warning")
         return redirect(url_for("question_import.print_versions", exam_id=exam.id))
