@@ -33,8 +33,10 @@ run: install
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py
 
+# Tests run in parallel (one PostgreSQL per worker; the browser tests together on one of them).
+TEST_WORKERS ?= auto
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit

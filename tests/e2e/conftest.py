@@ -72,3 +72,10 @@ def sign_in(page, live_server):
         return page
 
     return _sign_in
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist, every browser test runs on one worker, so the demo is seeded once."""
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
