@@ -16,7 +16,9 @@ keepalive = 5
 # Bounded request lines and headers; bodies are bounded by LMS_MAX_UPLOAD_MB in the app.
 limit_request_line = 8190
 limit_request_fields = 100
-accesslog = "-"
+# The app writes one JSON access line per request itself (lms/core/logs.py: request id, path
+# without query, status, time; no address). gunicorn's own access log only when asked for.
+accesslog = os.environ.get("LMS_GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 # Query strings can carry tokens (password-reset links): log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'

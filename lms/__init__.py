@@ -55,6 +55,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.core.signing import signer_from_config
 
     install_headers(app)
+    from lms.core.logs import install_logging
+
+    install_logging(app)
     app.extensions["lms_signer"] = signer_from_config(app.config)
 
     from lms.auth.views import bp as auth_bp

@@ -50,6 +50,9 @@ class Config:
     SESSION_COOKIE_NAME = "lms_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # One JSON object per line with request ids (production default), or plain text.
+    LOG_FORMAT = _env("LOG_FORMAT", "json" if _env("ENV", "development") == "production" else "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     SESSION_COOKIE_SECURE = _env_bool("COOKIE_SECURE", False)
     REMEMBER_DAYS = min(_env_int("REMEMBER_DAYS", 30), 30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=REMEMBER_DAYS)
