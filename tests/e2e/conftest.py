@@ -79,3 +79,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def sign_out(page) -> None:
+    """The user menu's “Đăng xuất”, once the menu's script is bound: on a busy machine the first
+    click on the menu can land before the page has finished loading."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_load_state("load")
+    for _attempt in range(3):
+        page.click("#user-menu")
+        try:
+            page.locator("#logout").wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    page.click("#logout")

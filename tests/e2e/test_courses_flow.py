@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.unit.files import PNG
+from tests.e2e.conftest import sign_out as _sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -18,11 +19,6 @@ def _pupil_of(live_server, class_name: str) -> str:
                                      .join(SchoolClass).where(SchoolClass.name == class_name)
                                      .order_by(Student.sort_name)).first()
         return student.user.username
-
-
-def _sign_out(page):
-    page.click("#user-menu")
-    page.click("#logout")
 
 
 def test_plan_lesson_completion_and_report(sign_in, page, live_server):

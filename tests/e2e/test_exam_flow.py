@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
+from tests.e2e.conftest import sign_out as _sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +21,6 @@ def _local(dt):
     from zoneinfo import ZoneInfo
 
     return dt.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m-%dT%H:%M")
-
-
-def _sign_out(page):
-    page.click("#user-menu")
-    page.click("#logout")
 
 
 def _responses(live_server, attempt_id):

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
+from tests.e2e.conftest import sign_out as _sign_out
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +33,6 @@ def _ids(live_server):
                                                                                  SchoolYear.name == "2026-2027")).first()
         return {"toan_6a1": course("6A1", "2026-2027"), "year_thcs": year,
                 "10a1_last_year": school_class("10A1", "2025-2026", "THPT-LX")}
-
-
-def _sign_out(page):
-    page.click("#user-menu")
-    page.click("#logout")
 
 
 def test_keyboard_entry_paste_live_averages_and_a_locked_term(sign_in, page, live_server):

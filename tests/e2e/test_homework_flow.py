@@ -6,15 +6,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.unit.files import PNG
+from tests.e2e.conftest import sign_out as _sign_out
 
 pytestmark = pytest.mark.e2e
 
 RUBRIC = "Lời giải | Đúng, đủ = 6 | Đúng một phần = 3 | Chưa đúng = 0\nTrình bày | Sạch đẹp = 4 | Tạm được = 2 | Cẩu thả = 0"
-
-
-def _sign_out(page):
-    page.click("#user-menu")
-    page.click("#logout")
 
 
 def _course_and_pupil(live_server):
