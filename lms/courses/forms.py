@@ -95,7 +95,7 @@ class AssignmentForm(Form):
                                  validators=[DataRequired(_l("Chọn giờ mở."))])
     due_at = DateTimeLocalField(_l("Hạn nộp"), format="%Y-%m-%dT%H:%M",
                                 validators=[DataRequired(_l("Chọn hạn nộp."))])
-    late_policy = SelectField(_l("Bài nộp muộn"), choices=[("refuse", _l("Không nhận sau hạn nộp")),
+    late_policy = SelectField(_l("Khi nộp sau hạn"), choices=[("refuse", _l("Không nhận sau hạn nộp")),
                                                           ("penalty", _l("Nhận, trừ điểm theo ngày muộn"))])
     penalty_percent = IntegerField(_l("Trừ mỗi ngày muộn (phần trăm số điểm)"), default=10,
                                    validators=[Optional(), NumberRange(0, 100)])

@@ -27,12 +27,12 @@ from lms.core.notify import notify
 from lms.core.text import nfc, nfc_text
 from lms.core.uploads import check_upload, store, without_metadata
 from lms.courses import homework_rules as rules
-from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, Resource, Submission,
+from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, Submission,
                                 SubmissionFile)
 from lms.courses.resources import ResourceMeta, add_resources, visible_resource
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Enrollment, Guardianship, School, SchoolYear, Student
-from lms.people.services import chosen_courses
+from lms.people.services import chosen_courses, set_course_links
 
 INSTRUCTIONS_MAX = 50_000
 TEXT_MAX = 20_000
@@ -192,13 +192,7 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
     if assignment.due_at > now:
         assignment.overdue_notified_at = None   # parents hear of missing work at the (new) due time
     session.flush()
-    wanted = {c.id for c in courses}
-    for link in list(assignment.courses):
-        if link.course_id not in wanted:
-            assignment.courses.remove(link)
-    have = {link.course_id for link in assignment.courses}
-    for course_id in sorted(wanted - have):
-        assignment.courses.append(AssignmentCourse(course_id=course_id))
+    set_course_links(assignment.courses, {c.id for c in courses}, lambda cid: AssignmentCourse(course_id=cid))
     have_files = {link.resource_id for link in assignment.attachments}
     for position, resource in enumerate(attachments, start=len(have_files)):
         if resource.id not in have_files:
@@ -537,7 +531,7 @@ def grade_submission(session: Session, actor: User, role: str, submission: Submi
     submission.revise_by = None
     session.flush()
     audit.record(session, "submission_graded", actor_id=actor.id, school_id=submission.school_id,
-                 subject_type="submission", subject_id=submission.id, detail=f"{value / 10}")
+                 subject_type="submission", subject_id=submission.id, detail=rules.tenths_text(value, "."))
     student = submission.student
     if student.user is not None:
         notify(session, [student.user], "homework_graded", {"title": assignment.title},
@@ -761,9 +755,9 @@ def pupil_items(session: Session, students: list[Student], now: datetime) -> dic
                                          late_days_of(assignment, sub) if sub else 0, final_tenths(assignment, sub)))
     for items in out.values():
         # What still needs doing first (soonest due), then the rest newest first.
-        todo = sorted((i for i in items if i.state in (State.NOT_DUE, State.RETURNED)), key=lambda i: i.assignment.due_at)
-        rest = [i for i in items if i not in todo]
-        items[:] = todo + rest
+        todo = [i for i in items if i.state in (State.NOT_DUE, State.RETURNED)]
+        rest = [i for i in items if i.state not in (State.NOT_DUE, State.RETURNED)]
+        items[:] = sorted(todo, key=lambda i: i.assignment.due_at) + rest
     return out
 
 
@@ -803,7 +797,3 @@ def notify_overdue(session: Session, now: datetime) -> int:
                 sent += notify(session, [student.user], "homework_overdue", params, f"/homework/{assignment.id}",
                                assignment.school_id)
     return sent
-
-
-def resources_of(assignment: Assignment) -> list[Resource]:
-    return [link.resource for link in assignment.attachments]

@@ -54,12 +54,11 @@ def _slot_keys(exam: Exam, slots: list[AttemptSlot]) -> list[tuple]:
     if exam.source != "blueprint":
         return [("q", s.question_id) for s in slots]
     seen: Counter = Counter()
-    keys = []
+    key_of = {}
     for s in sorted(slots, key=lambda x: x.id):            # the order they were drawn in
         seen[s.rule_position] += 1
-        keys.append(("r", s.rule_position, seen[s.rule_position]))
-    order = {s.id: k for s, k in zip(sorted(slots, key=lambda x: x.id), keys)}
-    return [order[s.id] for s in slots]
+        key_of[s.id] = ("r", s.rule_position, seen[s.rule_position])
+    return [key_of[s.id] for s in slots]
 
 
 def analyse(session: Session, exam: Exam) -> Analysis:

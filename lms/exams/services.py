@@ -24,7 +24,7 @@ from lms.exams.models import (Attempt, AttemptEvent, Exam, ExamCourse, ExamItem,
 from lms.exams.permissions import category_access, require_exam
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Enrollment, School, SchoolYear, Student
-from lms.people.services import chosen_courses
+from lms.people.services import chosen_courses, set_course_links
 
 GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
                    "last": _l("Lần cuối")}
@@ -183,13 +183,7 @@ def save_exam(session: Session, actor: User, role: str, school: School, data: Ex
     exam.gradebook_term, exam.gradebook_key = (data.gradebook_term, key) if key else (None, None)
     exam.lesson_id, exam.ready_percent = lesson_id, data.ready_percent
     session.flush()
-    wanted = {c.id for c in courses}
-    for link in list(exam.courses):
-        if link.course_id not in wanted:
-            exam.courses.remove(link)
-    have = {link.course_id for link in exam.courses}
-    for course_id in wanted - have:
-        exam.courses.append(ExamCourse(course_id=course_id))
+    set_course_links(exam.courses, {c.id for c in courses}, lambda cid: ExamCourse(course_id=cid))
     session.flush()
     return exam
 

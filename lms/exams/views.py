@@ -33,7 +33,8 @@ def _tz() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def _exam(exam_id: int) -> Exam:
+def managed_exam(exam_id: int) -> Exam:
+    """The exam of this school that the user may manage, or 404."""
     exam = school_scoped(Exam, exam_id)
     try:
         require_exam(current_user, ctx().role, exam)
@@ -42,7 +43,7 @@ def _exam(exam_id: int) -> Exam:
     return exam
 
 
-def _category(category_id: int, *, edit: bool = False) -> QuestionCategory:
+def managed_category(category_id: int, *, edit: bool = False) -> QuestionCategory:
     category = school_scoped(QuestionCategory, category_id)
     try:
         from lms.exams.permissions import require_category
@@ -244,7 +245,7 @@ def category_new():
 @login_required
 @role_required("admin", "teacher")
 def category_edit(category_id: int):
-    category = _category(category_id)
+    category = managed_category(category_id)
     access = bank.category_access(db.session, current_user, ctx().role, category)
     categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
     form = CategoryForm(obj=category)
@@ -467,14 +468,14 @@ def exam_new():
 @login_required
 @role_required("admin", "teacher")
 def exam_edit(exam_id: int):
-    return _edit_exam(_exam(exam_id))
+    return _edit_exam(managed_exam(exam_id))
 
 
 @bp.route("/exams/<int:exam_id>/manage")
 @login_required
 @role_required("admin", "teacher")
 def exam_home(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     preview = services.preview(db.session, exam)
     states = services.states_of(db.session, [exam.id])[exam.id]
     return render_template("exams/exam_home.html", exam=exam, preview=preview, states=states, now=utcnow(),
@@ -501,7 +502,7 @@ def _act(exam: Exam, action, done: str):
 @login_required
 @role_required("admin", "teacher")
 def exam_publish(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     if request.form.get("action") == "unpublish":
         return _act(exam, lambda: services.unpublish_exam(db.session, current_user, ctx().role, exam),
                     _("Đã chuyển bài thi về nháp."))
@@ -524,7 +525,7 @@ def _publish(exam: Exam) -> None:
 @login_required
 @role_required("admin", "teacher")
 def exam_release(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     return _act(exam, lambda: services.release_results(db.session, current_user, ctx().role, exam, utcnow()),
                 _("Đã công bố kết quả: học sinh xem được điểm và bài làm theo cài đặt xem lại."))
 
@@ -533,7 +534,7 @@ def exam_release(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_items(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
@@ -565,7 +566,7 @@ def exam_items(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_blueprint(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     categories = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school)
                   if c.subject_id == exam.subject_id]
     typed, sample = None, None
@@ -606,7 +607,7 @@ def exam_blueprint(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_overrides(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     form = OverrideForm()
     pupils = services.pupils_of_exam(db.session, exam)
     form.student_id.choices = [(s.id, f"{s.full_name} ({c.school_class.name})") for s, c in pupils]
@@ -633,7 +634,7 @@ def exam_overrides(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_monitor(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     now = utcnow()
     attempt_service.finish_overdue(db.session, now, exam_id=exam.id)
     db.session.commit()
@@ -650,7 +651,7 @@ def exam_monitor(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def attempt_events(exam_id: int, attempt_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.exam_id != exam.id:
         abort(404)
@@ -662,7 +663,7 @@ def attempt_events(exam_id: int, attempt_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_grading(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
@@ -696,7 +697,7 @@ def exam_grading(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_results(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     now = utcnow()
     if request.method == "POST":
         if not Form().validate_on_submit():
@@ -740,7 +741,7 @@ def exam_results(exam_id: int):
 @login_required
 @role_required("admin", "teacher")
 def readiness(exam_id: int):
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     return render_template("exams/readiness.html", exam=exam, report=results.readiness(db.session, exam),
                            lesson=db.session.get(Lesson, exam.lesson_id) if exam.lesson_id else None)
 
@@ -751,7 +752,7 @@ def readiness(exam_id: int):
 def statistics_page(exam_id: int):
     from lms.exams import analysis
 
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     return render_template("exams/statistics.html", exam=exam, a=analysis.analyse(db.session, exam),
                            TEST_LABELS=analysis.TEST_LABELS, FLAGS=analysis.FLAGS)
 
@@ -766,7 +767,7 @@ def statistics_xlsx(exam_id: int):
 
     from lms.exams import analysis
 
-    exam = _exam(exam_id)
+    exam = managed_exam(exam_id)
     data = analysis.workbook(exam, analysis.analyse(db.session, exam))
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"thong-ke-bai-thi-{exam.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

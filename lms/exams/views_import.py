@@ -13,13 +13,13 @@ from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
 from lms.core.markdown import render_markdown
-from lms.core.tenancy import ctx, role_required, school_scoped
+from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
 from lms.core.uploads import stored_path
 from lms.exams import bank, exporting, grading, importing, printing
 from lms.exams.forms import ConfirmQuestionImportForm, QuestionImportForm
-from lms.exams.models import Exam, QuestionCategory
-from lms.exams.permissions import require_category, require_exam
+from lms.exams.models import QuestionCategory
+from lms.exams.views import managed_category, managed_exam
 from lms.extensions import db
 from lms.i18n import gettext as _
 
@@ -165,11 +165,7 @@ def _export(items: list[exporting.ExportItem], title: str, fmt: str):
 @login_required
 @role_required("admin", "teacher")
 def export_category(category_id: int, fmt: str):
-    category = school_scoped(QuestionCategory, category_id)
-    try:
-        require_category(db.session, current_user, ctx().role, category, edit=False)
-    except DomainError:
-        abort(404)
+    category = managed_category(category_id)
     return _export(exporting.items_of_category(db.session, category), bank.category_path(category), fmt)
 
 
@@ -178,11 +174,7 @@ def export_category(category_id: int, fmt: str):
 @login_required
 @role_required("admin", "teacher")
 def export_exam(exam_id: int, fmt: str):
-    exam = school_scoped(Exam, exam_id)
-    try:
-        require_exam(current_user, ctx().role, exam)
-    except DomainError:
-        abort(404)
+    exam = managed_exam(exam_id)
     try:
         items = exporting.items_of_exam(db.session, exam)
     except DomainError as exc:  # a blueprint the bank cannot fill
@@ -192,15 +184,6 @@ def export_exam(exam_id: int, fmt: str):
     return _export(items, exam.title, fmt)
 
 
-def _exam_of_teacher(exam_id: int) -> Exam:
-    exam = school_scoped(Exam, exam_id)
-    try:
-        require_exam(current_user, ctx().role, exam)
-    except DomainError:
-        abort(404)
-    return exam
-
-
 @bp.route("/exams/<int:exam_id>/print", methods=["GET", "POST"])
 @login_required
 @role_required("admin", "teacher")
@@ -208,7 +191,7 @@ def print_versions(exam_id: int):
     """Printed versions: make them (again), sit them online, download the PDF."""
     from lms.core.forms import Form
 
-    exam = _exam_of_teacher(exam_id)
+    exam = managed_exam(exam_id)
     form = Form()
     count, first = request.form.get("count", "4"), request.form.get("first_code", "101")
     if request.method == "POST" and form.validate_on_submit():
@@ -233,7 +216,7 @@ def print_versions(exam_id: int):
 def print_online(exam_id: int):
     from lms.core.forms import Form
 
-    exam = _exam_of_teacher(exam_id)
+    exam = managed_exam(exam_id)
     if not Form().validate_on_submit():
         abort(400)
     try:
@@ -254,7 +237,7 @@ def print_online(exam_id: int):
 def print_pdf(exam_id: int):
     import io
 
-    exam = _exam_of_teacher(exam_id)
+    exam = managed_exam(exam_id)
     papers = printing.papers_of(db.session, exam)
     code = request.args.get("code")
     if code:  # one version's booklet alone

@@ -454,3 +454,14 @@ def chosen_courses(session: Session, actor: User, role: str, school: School, cou
     if role != "admin" and any(c.teacher_id != actor.id for c in courses):
         raise ValidationError(_l("Giáo viên chỉ giao bài cho các lớp mình dạy."), field="course_ids")
     return subject, courses
+
+
+def set_course_links(links: list, course_ids: set[int], make) -> None:
+    """Make a relationship of course links (an exam's or an assignment's classes) hold exactly
+    `course_ids`: links to others removed, missing ones added with `make(course_id)`."""
+    for link in list(links):
+        if link.course_id not in course_ids:
+            links.remove(link)
+    have = {link.course_id for link in links}
+    for course_id in sorted(course_ids - have):
+        links.append(make(course_id))
