@@ -139,3 +139,10 @@ def stored_path(folder: Path, stored: str) -> Path:
     if folder.resolve() not in path.parents:
         raise ValidationError(_l("Đường dẫn tệp không hợp lệ."))
     return path
+
+
+def pending_dir(upload_dir: Path) -> Path:
+    """Where an uploaded import file waits between its preview and its confirmation."""
+    path = upload_dir / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -606,21 +606,28 @@ def final_scores(session: Session, assignment: Assignment) -> dict[int, Decimal]
     return out
 
 
+def regular_columns(assignment: Assignment) -> list[str]:
+    """The regular-assessment columns (tx1, tx2…) every class set the work has, in order."""
+    from lms.gradebook.book import columns_of
+    from lms.gradebook.models import Kind
+
+    keys: set[str] | None = None
+    for link in assignment.courses:
+        mine = {c.key for c in columns_of(link.course) if c.kind == Kind.REGULAR}
+        keys = mine if keys is None else keys & mine
+    return sorted(keys or [], key=lambda k: int(k[2:]))
+
+
 def post_scores(session: Session, actor: User, role: str, assignment: Assignment, term: int, key: str,
                 now: datetime) -> dict:
     """Send the scores to a regular-assessment column; from then on, regrading and moving the
     due time update the column too."""
-    from lms.gradebook.book import columns_of
-    from lms.gradebook.models import Kind
-
     require_manage(actor, role, assignment)
     if term not in (1, 2):
         raise ValidationError(_l("Chọn học kỳ."), field="gradebook")
-    for link in assignment.courses:
-        column = next((c for c in columns_of(link.course) if c.key == key), None)
-        if column is None or column.kind != Kind.REGULAR:
-            raise ValidationError(_l("Chọn một cột điểm đánh giá thường xuyên (TX) có ở mọi lớp được giao."),
-                                  field="gradebook")
+    if key not in regular_columns(assignment):
+        raise ValidationError(_l("Chọn một cột điểm đánh giá thường xuyên (TX) có ở mọi lớp được giao."),
+                              field="gradebook")
     assignment.gradebook_term, assignment.gradebook_key, assignment.posted_at = term, key, now
     session.flush()
     return _post(session, actor, role, assignment, now, None)

@@ -186,14 +186,7 @@ def delete(assignment_id: int):
 
 
 def _gradebook_choices(assignment: Assignment) -> list[tuple[str, str]]:
-    from lms.gradebook.book import columns_of
-    from lms.gradebook.models import Kind
-
-    keys = None
-    for link in assignment.courses:
-        mine = {c.key for c in columns_of(link.course) if c.kind == Kind.REGULAR}
-        keys = mine if keys is None else keys & mine
-    ordered = sorted(keys or [], key=lambda k: int(k[2:]))
+    ordered = homework.regular_columns(assignment)
     return [(f"{term}:{key}", _("Học kỳ %(t)s — %(c)s", t="I" if term == 1 else "II", c=key.upper()))
             for term in (1, 2) for key in ordered]
 

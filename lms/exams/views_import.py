@@ -15,7 +15,7 @@ from lms.core.errors import DomainError
 from lms.core.markdown import render_markdown
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
-from lms.core.uploads import stored_path
+from lms.core.uploads import pending_dir, stored_path
 from lms.exams import bank, exporting, grading, importing, printing
 from lms.exams.forms import ConfirmQuestionImportForm, QuestionImportForm
 from lms.exams.models import QuestionCategory
@@ -32,9 +32,7 @@ def _image_folder():
 
 
 def _import_dir():
-    path = current_app.config["UPLOAD_DIR"] / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return pending_dir(current_app.config["UPLOAD_DIR"])
 
 
 def _form() -> QuestionImportForm:

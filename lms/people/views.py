@@ -15,6 +15,7 @@ from lms.core.errors import DomainError
 from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.security import client_ip
+from lms.core.uploads import pending_dir
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -419,9 +420,7 @@ def _xlsx(data: bytes, filename: str):
 
 
 def _import_dir():
-    path = current_app.config["UPLOAD_DIR"] / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return pending_dir(current_app.config["UPLOAD_DIR"])
 
 
 def _plan(kind: str, filename: str, data: bytes):
