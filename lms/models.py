@@ -13,3 +13,6 @@ from lms.gradebook.models import (GradeChange, GradeEntry, GradeRemark, PrimaryQ
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, CategoryShare, Exam, ExamCourse, ExamItem,  # noqa: F401
                               ExamPaper, ExamPaperItem,
                               ExamRule, Override, Question, QuestionCategory, QuestionVersion, Response, SlotGrade)
+from lms.billing.models import (Allocation, Counter, CreditNote, Exemption, FeePlan, FeeType, Invoice,  # noqa: F401
+                                InvoiceEvent, InvoiceLine, LedgerLine, LedgerTransaction, Payment, Receipt, Refund,
+                                StudentAccount)

@@ -101,6 +101,34 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
         folder=Path(tempfile.mkdtemp(prefix="lms-world-")), limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})
 
 
+def _billing_content(session, school: SimpleNamespace) -> None:
+    """Fees, an exemption, an issued month, a paid invoice with its receipt and a refund, so that
+    every billing route has an object of this school to be refused to others."""
+    from datetime import date as _date
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from lms.billing import fees, payments
+    from lms.billing.models import Invoice, Method
+    from lms.core.signing import Signer
+    from lms.core.timeutil import utcnow
+    from tests.billing_helpers import issue, set_up_fees
+
+    plans = set_up_fees(session, school)
+    school.fee_type, school.plan = plans["types"][0], plans["meal"]
+    school.exemption = fees.add_exemption(session, school.accountant, school.school, fees.ExemptionInput(
+        "HSB001", None, 50, None, _date(2026, 9, 1), _date(2027, 5, 31), "Hộ cận nghèo"), None, None, {})
+    issue(session, school)
+    pupil = school.students["HSB002"]
+    school.invoice = session.scalars(select(Invoice).where(Invoice.student_id == pupil.id)).one()
+    school.payment = payments.record_payment(
+        session, school.accountant, school.school, pupil, school.invoice,
+        payments.PaymentInput(Method.CASH, school.invoice.total + 50_000, "Lê Thị Gấm", utcnow()),
+        signer=Signer(Ed25519PrivateKey.generate()), now=utcnow())
+    school.refund = payments.request_refund(session, school.accountant, school.payment, 50_000, "cash", "Tiền thừa",
+                                            now=utcnow())
+
+
 def build_world(session, settings: AuthSettings) -> SimpleNamespace:
     """Two schools in two departments. School A has two families (one with two children), and one
     parent has a child in each school."""
@@ -120,6 +148,7 @@ def build_world(session, settings: AuthSettings) -> SimpleNamespace:
                         ["HSB002", "Lê Văn Em", "03/03/2010", "Nam", "10A1", "", "Lê Thị Gấm", "Mẹ", "0912000003", ""],
                     ])
     _course_content(session, b, users_by_phone(session)["0912000003"])
+    _billing_content(session, b)
     viewer = create_user(session, settings, username="so.a", full_name="Cán Bộ Sở A", password=PASSWORD)
     session.add(DepartmentViewer(user_id=viewer.id, department_id=dept_a.id))
     session.flush()

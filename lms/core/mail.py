@@ -11,14 +11,18 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text message; returns False (and logs) when it could not be sent."""
+def send_mail(to: str, subject: str, body: str, attachments: list[tuple[str, str, bytes]] | None = None) -> bool:
+    """Send one plain-text message, with (file name, MIME type, bytes) attachments; returns False
+    (and logs) when it could not be sent."""
     cfg = current_app.config
     if not cfg.get("SMTP_HOST") or not to:
         return False
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], to, subject
     msg.set_content(body)
+    for name, mime, data in attachments or ():
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     try:
         with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
             if cfg.get("SMTP_STARTTLS"):

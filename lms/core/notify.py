@@ -24,6 +24,7 @@ MESSAGES = {
     "homework_reminder": _l("Nhắc nộp bài tập: %(title)s"),
     "homework_graded": _l("Bài tập “%(title)s” đã được chấm"),
     "homework_returned": _l("Giáo viên trả lại bài “%(title)s” để em sửa và nộp lại"),
+    "invoice_reminder": _l("Nhắc nộp tiền: em %(student)s còn %(amount)s đ chưa nộp (mã %(code)s, hạn %(due)s)"),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
 }
 OUTBOX_KEY = "lms_outbox"

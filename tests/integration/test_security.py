@@ -52,7 +52,8 @@ def test_every_post_route_refuses_a_request_without_csrf_token(world, client, ap
              "school_id": world.a.school.id, "kind": "students", "token": "x", "lesson_id": 1, "resource_id": 1,
              "announcement_id": 1, "thread_id": 1, "note_id": 1, "category_id": 1, "question_id": 1,
              "exam_id": 1, "attempt_id": 1, "qtype": "essay", "card_id": 1, "job_id": 1,
-             "assignment_id": 1, "submission_id": 1}
+             "assignment_id": 1, "submission_id": 1, "fee_type_id": 1, "plan_id": 1, "exemption_id": 1,
+             "invoice_id": 1, "payment_id": 1, "refund_id": 1}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not ({"POST", "PUT", "PATCH", "DELETE"} & rule.methods):

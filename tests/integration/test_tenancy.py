@@ -67,6 +67,12 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "assignment_id": [b.assignment.id],
         "submission_id": [b.submission.id],
         "file_id": [b.submission.files[0].id],
+        "fee_type_id": [b.fee_type.id],
+        "plan_id": [b.plan.id],
+        "exemption_id": [b.exemption.id],
+        "invoice_id": [b.invoice.id],
+        "payment_id": [b.payment.id],
+        "refund_id": [b.refund.id],
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id"), 0)).items()},
     }

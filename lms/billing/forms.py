@@ -1,0 +1,125 @@
+"""Forms of the billing pages."""
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
+from lms.billing.payments import REFUND_METHODS, SCHEMES
+from lms.core.forms import Form
+from lms.i18n import lazy_gettext as _l
+
+MONEY_HELP = _l("Số tiền bằng đồng, không dấu chấm (ví dụ 700000).")
+MONTH_CHOICES = [(m, _l("Tháng %(m)s", m=m)) for m in (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)]
+
+
+def _money(label, required=True):
+    validators = [DataRequired(_l("Nhập số tiền."))] if required else [Optional()]
+    return IntegerField(label, validators=validators + [NumberRange(min=1, message=_l("Số tiền phải lớn hơn 0."))],
+                        description=MONEY_HELP, render_kw={"inputmode": "numeric"})
+
+
+class FeeTypeForm(Form):
+    code = StringField(_l("Mã khoản thu"), validators=[DataRequired(_l("Nhập mã.")), Length(max=20)],
+                       description=_l("Ví dụ BANTRU, BHYT, DONGPHUC."))
+    name = StringField(_l("Tên khoản thu"), validators=[DataRequired(_l("Nhập tên.")), Length(max=120)])
+    category = SelectField(_l("Nhóm"), choices=list(CATEGORY_LABELS.items()))
+    mandatory = BooleanField(_l("Bắt buộc"), default=True,
+                             description=_l("Khoản tự nguyện và dịch vụ tự chọn không bao giờ là bắt buộc."))
+    exemptions_apply = BooleanField(_l("Áp dụng miễn giảm"))
+    legal_basis = StringField(_l("Căn cứ (nghị quyết HĐND, quyết định…)"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Lưu khoản thu"))
+
+
+class PlanForm(Form):
+    fee_type_id = SelectField(_l("Khoản thu"), coerce=int, choices=[])
+    name = StringField(_l("Tên trên hoá đơn"), validators=[Optional(), Length(max=160)],
+                       description=_l("Để trống thì dùng tên khoản thu."))
+    amount = _money(_l("Số tiền mỗi kỳ (đồng)"))
+    period = SelectField(_l("Kỳ thu"), choices=list(PERIOD_LABELS.items()))
+    months = SelectMultipleField(_l("Tháng thu"), coerce=int, choices=MONTH_CHOICES,
+                                 description=_l("Hằng tháng: các tháng thu (học phí tối đa 9). Học kỳ: tháng thu của "
+                                                "mỗi học kỳ. Cả năm, một lần: một tháng."))
+    due_day = IntegerField(_l("Hạn nộp (ngày trong tháng)"), default=15,
+                           validators=[DataRequired(_l("Nhập ngày.")),
+                                       NumberRange(min=1, max=28, message=_l("Từ ngày 1 đến 28."))])
+    scope = SelectField(_l("Áp dụng cho"), choices=list(SCOPE_LABELS.items()))
+    grades = SelectMultipleField(_l("Khối"), coerce=int, choices=[])
+    class_ids = SelectMultipleField(_l("Lớp"), coerce=int, choices=[])
+    student_codes = TextAreaField(_l("Mã học sinh (mỗi dòng hoặc cách nhau bởi dấu phẩy)"), render_kw={"rows": 3})
+    active = BooleanField(_l("Đang áp dụng"), default=True)
+    submit = SubmitField(_l("Lưu kế hoạch thu"))
+
+
+class ExemptionForm(Form):
+    student_code = StringField(_l("Mã học sinh"), validators=[DataRequired(_l("Nhập mã học sinh.")), Length(max=20)])
+    fee_type_id = SelectField(_l("Khoản được miễn giảm"), coerce=int, choices=[])
+    percent = SelectField(_l("Mức miễn giảm"), coerce=int, choices=[(0, _l("Theo số tiền (nhập bên cạnh)")),
+                                                                    (100, _l("Miễn 100 %")), (70, _l("Giảm 70 %")),
+                                                                    (50, _l("Giảm 50 %"))], default=100)
+    amount = _money(_l("Hoặc số tiền giảm mỗi khoản (đồng)"), required=False)
+    valid_from = DateField(_l("Hiệu lực từ"), validators=[DataRequired(_l("Nhập ngày bắt đầu."))])
+    valid_to = DateField(_l("Đến ngày"), validators=[DataRequired(_l("Nhập ngày kết thúc."))])
+    reason = StringField(_l("Đối tượng, căn cứ"), validators=[DataRequired(_l("Nhập căn cứ.")), Length(max=300)])
+    evidence = FileField(_l("Minh chứng (PDF hoặc ảnh)"))
+    submit = SubmitField(_l("Lưu miễn giảm"))
+
+
+class IssueForm(Form):
+    month = SelectField(_l("Tháng thu"), coerce=int, choices=MONTH_CHOICES)
+    class_id = SelectField(_l("Phạm vi"), coerce=int, choices=[])
+    preview = SubmitField(_l("Xem trước"))
+    confirm = SubmitField(_l("Phát hành hoá đơn"))
+
+
+class PaymentForm(Form):
+    method = SelectField(_l("Hình thức"), choices=[("cash", _l("Tiền mặt")), ("card_pos", _l("Thẻ tại máy POS"))])
+    amount = _money(_l("Số tiền nhận (đồng)"))
+    payer_name = StringField(_l("Người nộp"), validators=[DataRequired(_l("Nhập họ tên người nộp.")), Length(max=120)])
+    received_at = DateTimeLocalField(_l("Thời điểm nhận"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    terminal_id = StringField(_l("Mã máy POS (TID)"), validators=[Optional(), Length(max=8)])
+    approval_code = StringField(_l("Mã chuẩn chi"), validators=[Optional(), Length(max=6)])
+    rrn = StringField(_l("Số tham chiếu (RRN)"), validators=[Optional(), Length(max=12)])
+    card_last4 = StringField(_l("4 số cuối của thẻ"), validators=[Optional(), Length(max=4)],
+                             render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    card_scheme = SelectField(_l("Loại thẻ"), choices=[("", "—")] + [(s, s) for s in SCHEMES], default="",
+                              validate_choice=False)  # the service checks it
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+    key = StringField(validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Ghi nhận tiền"))
+
+
+class CreditUseForm(Form):
+    amount = _money(_l("Số tiền dùng (đồng)"), required=False)
+    submit = SubmitField(_l("Dùng tiền thừa cho hoá đơn này"))
+
+
+class CreditNoteForm(Form):
+    amount = _money(_l("Số tiền ghi giảm (đồng)"))
+    reason = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
+    submit = SubmitField(_l("Ghi giảm"))
+
+
+class VoidForm(Form):
+    reason = StringField(_l("Lý do huỷ"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
+    submit = SubmitField(_l("Huỷ hoá đơn"))
+
+
+class RefundForm(Form):
+    amount = _money(_l("Số tiền hoàn (đồng)"))
+    method = SelectField(_l("Cách hoàn"), choices=list(REFUND_METHODS.items()))
+    reason = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
+    key = StringField(validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Duyệt hoàn tiền"))
+
+
+class RefundPaidForm(Form):
+    reference = StringField(_l("Mã giao dịch chuyển khoản / số phiếu chi"), validators=[Optional(), Length(max=60)])
+    submit = SubmitField(_l("Đã chi"))
+
+
+class RemindForm(Form):
+    class_id = SelectField(_l("Lớp"), coerce=int, choices=[])
+    submit = SubmitField(_l("Nhắc phụ huynh các hoá đơn quá hạn"))

@@ -1,0 +1,435 @@
+"""Money in and out: payments (cash and card at the school; the channels of issue #9 call the
+same `record_payment`), the family's credit, credit notes, voiding, and refunds.
+
+Every change of an invoice's totals is one guarded UPDATE whose WHERE clause re-checks the
+balance, in the same transaction as the money rows and the balanced ledger posting; two
+payments arriving together can therefore never both settle the same amount: the second sees
+what the first left and the rest becomes credit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.billing import ledger, rules, states
+from lms.billing.ledger import Account, cr, dr
+from lms.billing.models import (Allocation, Category, CreditNote, Invoice, InvoiceEvent, InvoiceLine,
+                                InvoiceStatus, Method, Payment, Refund, RefundStatus, StudentAccount)
+from lms.core import audit
+from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.text import nfc
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School, Student
+
+# Where each method's money lands (domain/payments.md §1): card slips and gateways are money on
+# its way to the bank until the settlement arrives.
+MONEY_ACCOUNT = {Method.CASH: Account.CASH, Method.QR: Account.BANK, Method.CARD_POS: Account.CLEARING,
+                 Method.WEBSITE: Account.CLEARING, Method.MOBILE_MONEY: Account.CLEARING}
+CHANNELS = {Method.CASH: "cash", Method.CARD_POS: "pos"}
+METHOD_LABELS = {Method.CASH: _l("Tiền mặt"), Method.QR: _l("Chuyển khoản QR"), Method.WEBSITE: _l("Cổng thanh toán"),
+                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ tại máy POS")}
+SCHEMES = ("NAPAS", "Visa", "Mastercard", "JCB", "UnionPay", "Amex")
+TID_RE, APPROVAL_RE, RRN_RE, LAST4_RE = (re.compile(r"^[A-Z0-9]{8}$"), re.compile(r"^[A-Z0-9]{6}$"),
+                                         re.compile(r"^\d{12}$"), re.compile(r"^\d{4}$"))
+RETRIES = 8
+
+
+@dataclass
+class PaymentInput:
+    method: str
+    amount: int | None
+    payer_name: str
+    received_at: datetime
+    note: str = ""
+    terminal_id: str = ""
+    approval_code: str = ""
+    rrn: str = ""
+    card_last4: str = ""
+    card_scheme: str = ""
+    idempotency_key: str | None = None
+    channel: str | None = None           # set by the channels of issue #9
+    provider: str | None = None
+    provider_txn_id: str | None = None
+
+
+def _refuse_card_numbers(**fields: str) -> None:
+    for name, value in fields.items():
+        if rules.has_card_number(value):
+            raise ValidationError(_l("Không được ghi số thẻ đầy đủ. Chỉ ghi 4 số cuối của thẻ."), field=name)
+
+
+def _check(data: PaymentInput) -> PaymentInput:
+    if data.method not in set(Method):
+        raise ValidationError(_l("Chọn hình thức thanh toán."), field="method")
+    if data.amount is None or not 0 < data.amount <= rules.MAX_AMOUNT:
+        raise ValidationError(_l("Số tiền phải lớn hơn 0 và dưới 500 triệu đồng."), field="amount")
+    payer = nfc(data.payer_name).strip()
+    if not payer:
+        raise ValidationError(_l("Nhập họ tên người nộp tiền."), field="payer_name")
+    _refuse_card_numbers(payer_name=payer, note=data.note, terminal_id=data.terminal_id,
+                         approval_code=data.approval_code, rrn=data.rrn)
+    data.payer_name, data.note = payer[:120], nfc(data.note).strip()[:300]
+    if data.method == Method.CARD_POS:
+        data.terminal_id = data.terminal_id.strip().upper()
+        data.approval_code = data.approval_code.strip().upper()
+        data.rrn, data.card_last4 = data.rrn.strip(), data.card_last4.strip()
+        if not TID_RE.match(data.terminal_id):
+            raise ValidationError(_l("Mã máy POS (TID) gồm đúng 8 chữ hoặc số, in trên hoá đơn thẻ."), field="terminal_id")
+        if not APPROVAL_RE.match(data.approval_code):
+            raise ValidationError(_l("Mã chuẩn chi gồm đúng 6 chữ hoặc số."), field="approval_code")
+        if not RRN_RE.match(data.rrn):
+            raise ValidationError(_l("Số tham chiếu (RRN) gồm đúng 12 chữ số."), field="rrn")
+        if not LAST4_RE.match(data.card_last4):
+            raise ValidationError(_l("Chỉ nhập 4 số cuối của thẻ."), field="card_last4")
+        if data.card_scheme and data.card_scheme not in SCHEMES:
+            raise ValidationError(_l("Chọn loại thẻ."), field="card_scheme")
+    else:
+        data.terminal_id = data.approval_code = data.rrn = data.card_last4 = data.card_scheme = ""
+    return data
+
+
+# ---------------------------------------------------------------- the family's credit
+
+def credit_of(session: Session, student_id: int) -> int:
+    return int(session.scalar(select(StudentAccount.credit).where(StudentAccount.student_id == student_id)) or 0)
+
+
+def _add_credit(session: Session, school_id: int, student_id: int, amount: int) -> None:
+    if amount <= 0:
+        return
+    bump = (update(StudentAccount).where(StudentAccount.student_id == student_id)
+            .values(credit=StudentAccount.credit + amount).execution_options(synchronize_session=False))
+    if session.execute(bump).rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.add(StudentAccount(student_id=student_id, school_id=school_id, credit=amount))
+    except IntegrityError:  # created meanwhile by another request
+        session.execute(bump)
+
+
+def _take_credit(session: Session, student_id: int, amount: int) -> bool:
+    return bool(session.execute(update(StudentAccount).where(StudentAccount.student_id == student_id,
+                                                             StudentAccount.credit >= amount)
+                                .values(credit=StudentAccount.credit - amount)
+                                .execution_options(synchronize_session=False)).rowcount)
+
+
+# ---------------------------------------------------------------- applying money to invoices
+
+def _apply(session: Session, invoice_id: int, want: int) -> tuple[int, str | None, str | None]:
+    """Put up to `want` on an open invoice; returns (applied, status before, status after)."""
+    for _ in range(RETRIES):
+        row = session.execute(select(Invoice.total - Invoice.paid - Invoice.credited, Invoice.status)
+                              .where(Invoice.id == invoice_id)).first()
+        if row is None or row[1] not in states.OPEN or row[0] <= 0:
+            return 0, None, None
+        take = min(want, row[0])
+        after = session.execute(
+            update(Invoice).where(Invoice.id == invoice_id, Invoice.status.in_(states.OPEN),
+                                  Invoice.total - Invoice.paid - Invoice.credited >= take)
+            .values(paid=Invoice.paid + take,
+                    status=states.status_case(Invoice.total, Invoice.paid + take, Invoice.credited))
+            .returning(Invoice.status).execution_options(synchronize_session=False)).scalar()
+        if after is not None:
+            return take, row[1], after
+    raise Conflict(_l("Hoá đơn đang được cập nhật liên tục; hãy thử lại."))
+
+
+def open_invoices(session: Session, student_id: int) -> list[Invoice]:
+    return list(session.scalars(select(Invoice).where(Invoice.student_id == student_id,
+                                                      Invoice.status.in_(states.OPEN))
+                                .order_by(Invoice.due_date, Invoice.id)))
+
+
+def _voluntary(session: Session, invoice_ids: list[int]) -> set[int]:
+    """Invoices that carry nothing mandatory (paid last)."""
+    mandatory = set(session.scalars(select(InvoiceLine.invoice_id).where(InvoiceLine.invoice_id.in_(invoice_ids or [0]),
+                                                                         InvoiceLine.mandatory.is_(True))))
+    return {i for i in invoice_ids if i not in mandatory}
+
+
+def _event(session: Session, invoice_id: int, actor_id: int | None, action: str, before: str | None,
+           after: str | None, amount: int | None, note: str = "", at: datetime | None = None) -> None:
+    session.add(InvoiceEvent(invoice_id=invoice_id, actor_id=actor_id, action=action, from_status=before,
+                             to_status=after, amount=amount, note=note[:300], **({"at": at} if at else {})))
+
+
+def _expire(session: Session, *objects) -> None:
+    for obj in objects:
+        if obj is not None:
+            session.expire(obj)
+
+
+def record_payment(session: Session, actor: User | None, school: School, student: Student,
+                   invoice: Invoice | None, data: PaymentInput, *, signer, now: datetime,
+                   mail: bool = False) -> Payment:
+    """Record money received for a pupil: applied to `invoice` (or, without one, to the pupil's
+    open invoices, mandatory first, oldest due first); anything over becomes the family's
+    credit. A repeated idempotency key or provider transaction id returns the payment already
+    recorded and records nothing."""
+    from lms.billing import receipts
+
+    data = _check(data)
+    if invoice is not None and (invoice.student_id != student.id or invoice.school_id != school.id):
+        raise NotFound(_l("Không có hoá đơn này."))
+    existing = _existing(session, school, data)
+    if existing is not None:
+        return _same(existing, student, data)
+    payment = Payment(school_id=school.id, student_id=student.id, invoice_id=invoice.id if invoice else None,
+                      method=data.method, channel=data.channel or CHANNELS.get(data.method, data.method),
+                      amount=data.amount, received_at=data.received_at, payer_name=data.payer_name,
+                      beneficiary_name=school.bank_account_name or school.name,
+                      reason=(invoice.reason if invoice else f"Nộp tiền cho HS {student.full_name}")[:200],
+                      invoice_code=invoice.code if invoice else "", provider=data.provider,
+                      provider_txn_id=data.provider_txn_id, idempotency_key=data.idempotency_key,
+                      terminal_id=data.terminal_id or None, approval_code=data.approval_code or None,
+                      rrn=data.rrn or None, card_last4=data.card_last4 or None, card_scheme=data.card_scheme or None,
+                      note=data.note, recorded_by=actor.id if actor else None)
+    try:
+        with session.begin_nested():
+            session.add(payment)
+    except IntegrityError:
+        existing = _existing(session, school, data)
+        if existing is None:
+            raise
+        return _same(existing, student, data)
+    targets = [invoice] if invoice is not None else open_invoices(session, student.id)
+    voluntary = _voluntary(session, [t.id for t in targets])
+    plan, _ = rules.allocate(data.amount, [rules.Open(t.id, t.due, t.due_date, t.id in voluntary) for t in targets])
+    legs = [dr(MONEY_ACCOUNT[data.method], data.amount, student_id=student.id, payment_id=payment.id)]
+    applied_total = 0
+    actor_id = actor.id if actor else None
+    for invoice_id, want in plan:
+        applied, before, after = _apply(session, invoice_id, want)
+        if applied:
+            applied_total += applied
+            session.add(Allocation(invoice_id=invoice_id, payment_id=payment.id, source="payment", amount=applied,
+                                   at=now, actor_id=actor_id))
+            _event(session, invoice_id, actor_id, "payment", before, after, applied,
+                   str(METHOD_LABELS[data.method]), now)
+            legs.append(cr(Account.RECEIVABLE, applied, student_id=student.id, invoice_id=invoice_id,
+                           payment_id=payment.id))
+    left = data.amount - applied_total
+    if left:
+        _add_credit(session, school.id, student.id, left)
+        legs.append(cr(Account.UNAPPLIED, left, student_id=student.id, payment_id=payment.id))
+    payment.applied = applied_total
+    ledger.post(session, school.id, "payment", legs, actor_id=actor_id, memo=payment.invoice_code, at=now)
+    session.flush()
+    _expire(session, *targets)
+    receipts.issue_receipt(session, school, payment, signer=signer, now=now, mail=mail)
+    audit.record(session, "payment_recorded", actor_id=actor_id, school_id=school.id, subject_type="payment",
+                 subject_id=payment.id, detail=f"{data.method} {data.amount}")
+    return payment
+
+
+def _existing(session: Session, school: School, data: PaymentInput) -> Payment | None:
+    conditions = []
+    if data.idempotency_key:
+        conditions.append(Payment.idempotency_key == data.idempotency_key)
+    if data.provider and data.provider_txn_id:
+        conditions.append((Payment.provider == data.provider) & (Payment.provider_txn_id == data.provider_txn_id))
+    if data.terminal_id and data.rrn:
+        conditions.append((Payment.terminal_id == data.terminal_id) & (Payment.rrn == data.rrn))
+    if not conditions:
+        return None
+    from sqlalchemy import or_
+
+    return session.scalars(select(Payment).where(Payment.school_id == school.id, or_(*conditions))).first()
+
+
+def _same(existing: Payment, student: Student, data: PaymentInput) -> Payment:
+    if existing.amount != data.amount or existing.student_id != student.id:
+        if data.terminal_id and existing.terminal_id == data.terminal_id and existing.rrn == data.rrn:
+            raise Conflict(_l("Giao dịch thẻ có mã máy %(t)s và số tham chiếu %(r)s đã được ghi cho một khoản khác.",
+                              t=data.terminal_id, r=data.rrn), field="rrn")
+        raise Conflict(_l("Giao dịch này đã được ghi với số tiền hoặc học sinh khác."))
+    return existing
+
+
+def apply_credit(session: Session, actor: User, invoice: Invoice, amount: int | None, *, now: datetime) -> int:
+    """Use the family's credit on an open invoice (a recorded action). Returns what was applied."""
+    available = credit_of(session, invoice.student_id)
+    want = min(available, invoice.due) if amount is None else amount
+    if invoice.status not in states.OPEN:
+        raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
+    if want <= 0 or want > available:
+        raise ValidationError(_l("Tiền thừa của gia đình hiện còn %(a)s đ.", a=money(available)), field="amount")
+    if want > invoice.due:
+        raise ValidationError(_l("Hoá đơn chỉ còn phải nộp %(a)s đ.", a=money(invoice.due)), field="amount")
+    if not _take_credit(session, invoice.student_id, want):
+        raise Conflict(_l("Tiền thừa vừa được dùng ở nơi khác; hãy tải lại trang."))
+    applied, before, after = _apply(session, invoice.id, want)
+    if applied < want:
+        _add_credit(session, invoice.school_id, invoice.student_id, want - applied)
+    if applied:
+        session.add(Allocation(invoice_id=invoice.id, source="credit", amount=applied, at=now, actor_id=actor.id))
+        _event(session, invoice.id, actor.id, "credit", before, after, applied, "Dùng tiền thừa", now)
+        refs = {"student_id": invoice.student_id, "invoice_id": invoice.id}
+        ledger.post(session, invoice.school_id, "credit_use", [dr(Account.UNAPPLIED, applied, **refs),
+                                                               cr(Account.RECEIVABLE, applied, **refs)],
+                    actor_id=actor.id, memo=invoice.code, at=now)
+    session.flush()
+    _expire(session, invoice)
+    return applied
+
+
+def _revenue_account(invoice: Invoice) -> Account:
+    return Account.ON_BEHALF if invoice.lines and all(line.category == Category.ON_BEHALF
+                                                      for line in invoice.lines) else Account.REVENUE
+
+
+def add_credit_note(session: Session, actor: User, invoice: Invoice, amount: int | None, reason: str, *,
+                    now: datetime) -> CreditNote:
+    """Reduce what an issued invoice asks for. Paid money beyond the new total becomes the
+    family's credit (to use later or refund); the invoice itself is never edited."""
+    reason = nfc(reason).strip()
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(_l("Hoá đơn đã huỷ."))
+    if not reason:
+        raise ValidationError(_l("Nhập lý do ghi giảm."), field="reason")
+    room = invoice.total - invoice.credited
+    if amount is None or not 0 < amount <= room:
+        raise ValidationError(_l("Số tiền ghi giảm từ 1 đến %(a)s đ.", a=money(room)), field="amount")
+    if invoice.paid == 0 and amount == room:
+        raise ValidationError(_l("Ghi giảm toàn bộ một hoá đơn chưa thu: hãy huỷ hoá đơn."), field="amount")
+    to_credit = max(0, amount - invoice.due)
+    before = invoice.status
+    after = states.next_status(before, invoice.total, invoice.paid - to_credit, invoice.credited + amount)
+    changed = session.execute(
+        update(Invoice).where(Invoice.id == invoice.id, Invoice.paid == invoice.paid,
+                              Invoice.credited == invoice.credited, Invoice.status == before)
+        .values(paid=Invoice.paid - to_credit, credited=Invoice.credited + amount, status=after)
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        raise Conflict(_l("Hoá đơn vừa có thay đổi; hãy tải lại trang rồi làm lại."))
+    note = CreditNote(school_id=invoice.school_id, invoice_id=invoice.id,
+                      number=ledger.take_numbers(session, invoice.school_id, "credit_note"), amount=amount,
+                      to_credit=to_credit, reason=reason[:300], created_by=actor.id, created_at=now)
+    session.add(note)
+    _add_credit(session, invoice.school_id, invoice.student_id, to_credit)
+    _event(session, invoice.id, actor.id, "credit_note", before, after, amount, reason, now)
+    refs = {"student_id": invoice.student_id, "invoice_id": invoice.id}
+    ledger.post(session, invoice.school_id, "credit_note", [dr(_revenue_account(invoice), amount, **refs),
+                                                            cr(Account.RECEIVABLE, amount - to_credit, **refs),
+                                                            cr(Account.UNAPPLIED, to_credit, **refs)],
+                actor_id=actor.id, memo=invoice.code, at=now)
+    session.flush()
+    _expire(session, invoice)
+    audit.record(session, "credit_note", actor_id=actor.id, school_id=invoice.school_id, subject_type="invoice",
+                 subject_id=invoice.id, detail=str(amount))
+    return note
+
+
+def void_invoice(session: Session, actor: User, invoice: Invoice, reason: str, *, now: datetime) -> None:
+    """Cancel an invoice nothing has been paid on; its fees may then be billed again."""
+    reason = nfc(reason).strip()
+    if not reason:
+        raise ValidationError(_l("Nhập lý do huỷ hoá đơn."), field="reason")
+    if not states.can_void(invoice.status, invoice.paid):
+        raise ValidationError(_l("Hoá đơn đã có tiền nộp nên không huỷ được; hãy ghi giảm (credit note)."))
+    before, remaining = invoice.status, invoice.total - invoice.credited
+    changed = session.execute(update(Invoice).where(Invoice.id == invoice.id, Invoice.status.in_(states.OPEN),
+                                                    Invoice.paid == 0)
+                              .values(status=InvoiceStatus.VOID, void_reason=reason[:300])
+                              .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        raise Conflict(_l("Hoá đơn vừa có tiền nộp; không huỷ được nữa."))
+    session.execute(update(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).values(live=None)
+                    .execution_options(synchronize_session=False))
+    _event(session, invoice.id, actor.id, "void", before, InvoiceStatus.VOID, remaining, reason, now)
+    on_behalf = min(remaining, sum(line.amount for line in invoice.lines if line.category == Category.ON_BEHALF))
+    refs = {"student_id": invoice.student_id, "invoice_id": invoice.id}
+    ledger.post(session, invoice.school_id, "void", [dr(Account.REVENUE, remaining - on_behalf, **refs),
+                                                     dr(Account.ON_BEHALF, on_behalf, **refs),
+                                                     cr(Account.RECEIVABLE, remaining, **refs)],
+                actor_id=actor.id, memo=invoice.code, at=now)
+    session.flush()
+    _expire(session, invoice, *invoice.lines)
+    audit.record(session, "invoice_voided", actor_id=actor.id, school_id=invoice.school_id, subject_type="invoice",
+                 subject_id=invoice.id)
+
+
+# ---------------------------------------------------------------- refunds
+
+REFUND_METHODS = {"cash": _l("Tiền mặt (có ký nhận)"), "bank": _l("Chuyển khoản về tài khoản đã nộp")}
+
+
+def request_refund(session: Session, actor: User, payment: Payment, amount: int | None, method: str, reason: str,
+                   *, key: str | None = None, now: datetime) -> Refund:
+    """Approve giving money back from the family's credit, against the payment that brought it:
+    never more than that payment's amount, in total."""
+    reason = nfc(reason).strip()
+    if key:
+        existing = session.scalars(select(Refund).where(Refund.school_id == payment.school_id,
+                                                        Refund.idempotency_key == key)).first()
+        if existing is not None:
+            if existing.amount != amount or existing.payment_id != payment.id:
+                raise Conflict(_l("Yêu cầu hoàn tiền này đã được ghi với số tiền khác."))
+            return existing
+    if method not in REFUND_METHODS:
+        raise ValidationError(_l("Chọn cách hoàn tiền."), field="method")
+    if not reason:
+        raise ValidationError(_l("Nhập lý do hoàn tiền."), field="reason")
+    room = payment.amount - payment.refunded
+    if amount is None or not 0 < amount <= room:
+        raise ValidationError(_l("Số tiền hoàn từ 1 đến %(a)s đ (không vượt số đã nộp trong giao dịch này).",
+                                 a=money(room)), field="amount")
+    available = credit_of(session, payment.student_id)
+    if amount > available:
+        raise ValidationError(_l("Gia đình chỉ còn %(a)s đ tiền thừa. Muốn hoàn tiền đã dùng cho hoá đơn, hãy ghi "
+                                 "giảm hoá đơn đó trước.", a=money(available)), field="amount")
+    if not session.execute(update(Payment).where(Payment.id == payment.id, Payment.refunded + amount <= Payment.amount)
+                           .values(refunded=Payment.refunded + amount)
+                           .execution_options(synchronize_session=False)).rowcount:
+        raise Conflict(_l("Giao dịch này vừa được hoàn tiền; hãy tải lại trang."))
+    if not _take_credit(session, payment.student_id, amount):
+        raise Conflict(_l("Tiền thừa vừa được dùng ở nơi khác; hãy tải lại trang."))
+    refund = Refund(school_id=payment.school_id, student_id=payment.student_id, payment_id=payment.id, amount=amount,
+                    method=method, reason=reason[:300], idempotency_key=key, approved_by=actor.id, approved_at=now)
+    try:
+        with session.begin_nested():
+            session.add(refund)
+    except IntegrityError as exc:
+        raise Conflict(_l("Yêu cầu hoàn tiền này đã được ghi.")) from exc
+    ledger.post(session, payment.school_id, "refund_approved",
+                [dr(Account.UNAPPLIED, amount, student_id=payment.student_id, payment_id=payment.id),
+                 cr(Account.REFUNDS, amount, student_id=payment.student_id, payment_id=payment.id)],
+                actor_id=actor.id, memo=reason, at=now)
+    session.flush()
+    _expire(session, payment)
+    audit.record(session, "refund_approved", actor_id=actor.id, school_id=payment.school_id, subject_type="payment",
+                 subject_id=payment.id, detail=str(amount))
+    return refund
+
+
+def pay_refund(session: Session, actor: User, refund: Refund, reference: str, *, now: datetime) -> None:
+    """Mark an approved refund as paid out (cash handed over, or the transfer made)."""
+    reference = nfc(reference).strip()
+    _refuse_card_numbers(reference=reference)
+    if refund.method == "bank" and not reference:
+        raise ValidationError(_l("Nhập mã giao dịch chuyển khoản hoàn tiền."), field="reference")
+    changed = session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.APPROVED)
+                              .values(status=RefundStatus.PAID, paid_by=actor.id, paid_at=now, reference=reference[:60])
+                              .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        raise Conflict(_l("Khoản hoàn tiền này đã được chi."))
+    account = Account.CASH if refund.method == "cash" else Account.BANK
+    ledger.post(session, refund.school_id, "refund_paid",
+                [dr(Account.REFUNDS, refund.amount, student_id=refund.student_id, payment_id=refund.payment_id),
+                 cr(account, refund.amount, student_id=refund.student_id, payment_id=refund.payment_id)],
+                actor_id=actor.id, memo=reference, at=now)
+    session.flush()
+    _expire(session, refund)
+
+
+def money(amount: int) -> str:
+    """1500000 → "1.500.000" (the unit is added by the caller)."""
+    return f"{amount:,}".replace(",", ".")

@@ -1,0 +1,158 @@
+"""Receipts (biên lai thu tiền): one per payment, numbered in the school's series, frozen as a
+signed snapshot when the payment is recorded; the PDF is made from the snapshot and carries a
+QR code to the public verification page.
+
+What is signed is `lms-bienlai/1 \\n token \\n SHA-256(snapshot)`: changing any byte of the stored
+snapshot (amount, payer, items…) makes verification fail.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.billing import ledger
+from lms.billing.models import Allocation, Invoice, Payment, Receipt
+from lms.billing.words import amount_in_words
+from lms.core import jobs
+from lms.core.errors import NotFound
+from lms.core.signing import Signer, canonical_json, sha256_hex
+from lms.core.timeutil import utc_to_local
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
+
+FORMAT = "lms-bienlai/1"
+TEMPLATE_SYMBOL = "01-BLTT"
+TZ = "Asia/Ho_Chi_Minh"
+METHOD_TEXT = {"cash": "Tiền mặt", "qr": "Chuyển khoản (QR)", "website": "Cổng thanh toán trực tuyến",
+               "mobile_money": "Ví điện tử / Mobile Money", "card_pos": "Thẻ (máy POS)"}
+
+
+def signed_message(receipt: Receipt) -> bytes:
+    return f"{FORMAT}\n{receipt.token}\n{receipt.snapshot_sha256}".encode()
+
+
+def verify_path(token: str) -> str:
+    return f"/receipts/verify/{token}"
+
+
+def series_of(at: datetime) -> str:
+    return f"{utc_to_local(at, TZ):%y}E"
+
+
+def snapshot_of(session: Session, school: School, payment: Payment, series: str, number: int, token: str) -> dict:
+    allocations = session.execute(select(Allocation.amount, Invoice).join(Invoice, Invoice.id == Allocation.invoice_id)
+                                  .where(Allocation.payment_id == payment.id).order_by(Allocation.id)).all()
+    items = [{"invoice": inv.code, "number": inv.number, "reason": inv.reason, "amount": amount,
+              "lines": [{"text": line.description, "amount": line.amount} for line in inv.lines]}
+             for amount, inv in allocations]
+    first = allocations[0][1] if allocations else None
+    student = payment.student
+    local = utc_to_local(payment.received_at, TZ)
+    return {
+        "format": FORMAT, "token": token, "type": "BIÊN LAI THU TIỀN", "template": TEMPLATE_SYMBOL,
+        "series": series, "number": number,
+        "school": {"name": school.name, "tax_code": school.tax_code or "", "address": school.address or "",
+                   "code": school.code},
+        "payer": payment.payer_name, "beneficiary": payment.beneficiary_name,
+        "student": {"name": student.full_name, "code": student.student_code,
+                    "class": first.class_name if first else ""},
+        "reason": payment.reason, "invoice_code": payment.invoice_code or (first.code if first else ""),
+        "items": items, "credit": payment.amount - payment.applied,
+        "amount": payment.amount, "amount_words": amount_in_words(payment.amount),
+        "method": payment.method, "method_text": METHOD_TEXT.get(payment.method, payment.method),
+        "card_last4": payment.card_last4 or "", "approval_code": payment.approval_code or "",
+        "terminal_id": payment.terminal_id or "", "rrn": payment.rrn or "",
+        "provider_txn_id": payment.provider_txn_id or "",
+        "date": local.strftime("%d/%m/%Y %H:%M"), "payment_id": payment.id,
+    }
+
+
+def issue_receipt(session: Session, school: School, payment: Payment, *, signer: Signer, now: datetime,
+                  mail: bool = False) -> Receipt:
+    """The receipt of a payment (made once; asking again returns it)."""
+    existing = session.scalars(select(Receipt).where(Receipt.payment_id == payment.id)).first()
+    if existing is not None:
+        return existing
+    series = series_of(payment.received_at)
+    number = ledger.take_numbers(session, school.id, f"receipt-{series}")
+    token = secrets.token_urlsafe(24)
+    text = canonical_json(snapshot_of(session, school, payment, series, number, token))
+    receipt = Receipt(school_id=school.id, payment_id=payment.id, series=series, number=number, token=token,
+                      snapshot=text, snapshot_sha256=sha256_hex(text.encode()), key_id=signer.key_id, signature="",
+                      issued_at=now)
+    receipt.signature = signer.sign(signed_message(receipt))
+    session.add(receipt)
+    session.flush()
+    if mail:
+        jobs.enqueue(session, None, "receipt_mail", {"receipt_id": receipt.id}, school_id=school.id)
+    return receipt
+
+
+def data_of(receipt: Receipt) -> dict:
+    return json.loads(receipt.snapshot)
+
+
+def receipt_filename(receipt: Receipt) -> str:
+    data = data_of(receipt)
+    return f"Biên lai {receipt.series}-{receipt.number:07d} {data['student']['name']}.pdf"
+
+
+def receipt_pdf(receipt: Receipt, render: Callable[..., str], base_url: str) -> bytes:
+    from lms.core.pdf import render_pdf
+    from lms.core.qr import qr_data_url
+
+    url = base_url.rstrip("/") + verify_path(receipt.token)
+    html = render("billing/receipt_pdf.html", {"r": data_of(receipt), "receipt": receipt, "qr": qr_data_url(url),
+                                               "url": url}, "vi")
+    return render_pdf(html)
+
+
+@dataclass
+class Verification:
+    receipt: Receipt
+    authentic: bool
+    data: dict | None
+
+
+def verify_receipt(session: Session, token: str, signer: Signer) -> Verification:
+    receipt = session.scalars(select(Receipt).where(Receipt.token == token)).first()
+    if receipt is None:
+        raise NotFound(_l("Không có biên lai nào mang mã xác minh này."))
+    ok = (sha256_hex(receipt.snapshot.encode()) == receipt.snapshot_sha256
+          and signer.verify(signed_message(receipt), receipt.signature, receipt.key_id))
+    try:
+        data = json.loads(receipt.snapshot) if ok else None
+    except ValueError:
+        data, ok = None, False
+    return Verification(receipt, ok, data)
+
+
+@jobs.handler("receipt_mail")
+def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
+    """E-mail the receipt PDF to the pupil's guardians who have an address."""
+    from lms.auth.models import User
+    from lms.core.mail import send_mail
+    from lms.people.models import Guardianship
+
+    receipt = session.get(Receipt, ctx.params["receipt_id"])
+    payment = receipt.payment
+    emails = list(session.scalars(select(User.email).join(Guardianship, Guardianship.guardian_id == User.id)
+                                  .where(Guardianship.student_id == payment.student_id, User.email.is_not(None))))
+    if not emails:
+        return
+    pdf = receipt_pdf(receipt, ctx.render, ctx.config["PUBLIC_BASE_URL"])
+    data = data_of(receipt)
+    from lms.billing.payments import money
+
+    body = (f"{data['school']['name']} xác nhận đã nhận {money(data['amount'])} đồng ({data['amount_words']}) "
+            f"cho học sinh {data['student']['name']}, nội dung: {data['reason']}.\n"
+            f"Biên lai số {receipt.series}-{receipt.number:07d} đính kèm. Tra cứu trong ứng dụng của nhà trường.")
+    for email in emails:
+        send_mail(email, f"Biên lai {receipt.series}-{receipt.number:07d}", body,
+                  attachments=[(receipt_filename(receipt), "application/pdf", pdf)])

@@ -1,0 +1,41 @@
+"""Billing set-ups shared by the billing tests: a bank account, fee types, plans, a run."""
+from __future__ import annotations
+
+from datetime import date
+
+from lms.billing import fees, invoicing
+from lms.billing.models import Category, Period, Scope
+from lms.core.timeutil import utcnow
+from lms.people.models import School
+
+
+def set_up_fees(session, school, *, meals: int = 700_000, insurance: int = 631_800, fund: int = 200_000):
+    """School A-like set-up: bank account, monthly meals (exemptions apply), yearly BHYT (on
+    behalf) and a voluntary fund, all billed in September; returns the plans."""
+    s = session.get(School, school.school.id)
+    s.bank_bin, s.bank_account_number, s.bank_account_name = "970436", "0071000123456", "TRUONG THCS THU A"
+    s.tax_code = s.tax_code or "0301234567"
+    acc = school.accountant
+    t_meal = fees.save_fee_type(session, acc, s, fees.FeeTypeInput("BANTRU", "Tiền ăn bán trú", Category.SERVICE,
+                                                                    exemptions_apply=True))
+    t_bhyt = fees.save_fee_type(session, acc, s, fees.FeeTypeInput("BHYT", "Bảo hiểm y tế học sinh", Category.ON_BEHALF))
+    t_fund = fees.save_fee_type(session, acc, s, fees.FeeTypeInput("QUY", "Quỹ hội cha mẹ học sinh", Category.VOLUNTARY))
+    year = school.year
+    p_meal = fees.save_plan(session, acc, s, year, fees.PlanInput(t_meal.id, "Tiền ăn bán trú", meals, Period.MONTHLY,
+                                                                 [9, 10, 11, 12, 1, 2, 3, 4, 5], 10))
+    p_bhyt = fees.save_plan(session, acc, s, year, fees.PlanInput(t_bhyt.id, "BHYT 12 tháng", insurance, Period.YEAR,
+                                                                 [9], 28))
+    p_fund = fees.save_plan(session, acc, s, year, fees.PlanInput(t_fund.id, "Quỹ hội", fund, Period.YEAR, [9], 28,
+                                                                 Scope.GRADE, [school.school_class.grade]))
+    return {"meal": p_meal, "bhyt": p_bhyt, "fund": p_fund, "types": (t_meal, t_bhyt, t_fund)}
+
+
+def issue(session, school, month: int = 9, class_id=None):
+    s = session.get(School, school.school.id)
+    return invoicing.issue_run(session, school.accountant, s, school.year, month, class_id, now=utcnow())
+
+
+def exempt(session, school, code: str, percent: int = 50):
+    s = session.get(School, school.school.id)
+    return fees.add_exemption(session, school.accountant, s, fees.ExemptionInput(
+        code, None, percent, None, date(2026, 9, 1), date(2027, 5, 31), "Hộ cận nghèo"), None, None, {})
