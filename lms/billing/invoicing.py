@@ -205,7 +205,8 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
     for invoice, draft in zip(invoices, run.drafts):
         for line in draft.lines:
             lines.append(InvoiceLine(invoice_id=invoice.id, fee_plan_id=line.plan.id, fee_type_id=line.plan.fee_type_id,
-                                     student_id=draft.student.id, period_key=run.key, description=line.label[:200],
+                                     student_id=draft.student.id, period_key=run.key,
+                                     due_date=rules.due_date_of(run.key, line.plan.due_day), description=line.label[:200],
                                      category=line.plan.fee_type.category, mandatory=line.plan.fee_type.mandatory,
                                      base_amount=line.base, discount=line.discount, amount=line.amount,
                                      exemption_id=line.benefit.id if line.benefit else None,

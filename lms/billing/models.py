@@ -208,6 +208,7 @@ class InvoiceLine(Base):
     fee_type_id: Mapped[int] = mapped_column(ForeignKey("fee_types.id", ondelete="RESTRICT"))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="RESTRICT"))
     period_key: Mapped[str] = mapped_column(String(7))
+    due_date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(20))
     mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -282,13 +283,16 @@ class Payment(Base):
 
 
 class Allocation(Base):
-    """Money applied to an invoice: from a payment, or from the family's credit."""
+    """Money applied to one line of an invoice: from a payment, or from the family's credit. A
+    payment that covers part of an invoice is split over its lines, mandatory ones first, so
+    receipts and reports by fee type say exactly what was paid."""
 
     __tablename__ = "allocations"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("invoice_lines.id", ondelete="RESTRICT"), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
     source: Mapped[str] = mapped_column(String(10))     # payment | credit
     amount: Mapped[int] = mapped_column(Money)

@@ -155,6 +155,27 @@ def _voluntary(session: Session, invoice_ids: list[int]) -> set[int]:
     return {i for i in invoice_ids if i not in mandatory}
 
 
+def _allocate(session: Session, invoice_id: int, amount: int, *, payment_id: int | None, source: str,
+              actor_id: int | None, at: datetime) -> None:
+    """Split money just applied to an invoice over its lines: mandatory lines before voluntary
+    ones, then the earliest due first, each up to what it still lacks (tuition.md §7). Runs after the guarded
+    UPDATE of the invoice, whose row lock makes concurrent payments of one invoice take turns."""
+    from sqlalchemy import func
+
+    taken = dict(session.execute(select(Allocation.line_id, func.sum(Allocation.amount))
+                                 .where(Allocation.invoice_id == invoice_id).group_by(Allocation.line_id)).all())
+    lines = session.execute(select(InvoiceLine.id, InvoiceLine.amount, InvoiceLine.mandatory, InvoiceLine.due_date)
+                            .where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.id)).all()
+    opened = [rules.Open(line_id, amount_due - int(taken.get(line_id, 0)), due_date, not mandatory)
+              for line_id, amount_due, mandatory, due_date in lines]
+    split, left = rules.allocate(amount, opened)
+    if left and lines:  # a credit note left the lines asking for less than the invoice: keep the money on the last
+        split.append((lines[-1][0], left))
+    for line_id, part in split:
+        session.add(Allocation(invoice_id=invoice_id, line_id=line_id, payment_id=payment_id, source=source,
+                               amount=part, at=at, actor_id=actor_id))
+
+
 def _event(session: Session, invoice_id: int, actor_id: int | None, action: str, before: str | None,
            after: str | None, amount: int | None, note: str = "", at: datetime | None = None) -> None:
     session.add(InvoiceEvent(invoice_id=invoice_id, actor_id=actor_id, action=action, from_status=before,
@@ -210,8 +231,8 @@ def record_payment(session: Session, actor: User | None, school: School, student
         applied, before, after = _apply(session, invoice_id, want)
         if applied:
             applied_total += applied
-            session.add(Allocation(invoice_id=invoice_id, payment_id=payment.id, source="payment", amount=applied,
-                                   at=now, actor_id=actor_id))
+            _allocate(session, invoice_id, applied, payment_id=payment.id, source="payment", actor_id=actor_id,
+                      at=now)
             _event(session, invoice_id, actor_id, "payment", before, after, applied,
                    str(METHOD_LABELS[data.method]), now)
             legs.append(cr(Account.RECEIVABLE, applied, student_id=student.id, invoice_id=invoice_id,
@@ -270,7 +291,7 @@ def apply_credit(session: Session, actor: User, invoice: Invoice, amount: int | 
     if applied < want:
         _add_credit(session, invoice.school_id, invoice.student_id, want - applied)
     if applied:
-        session.add(Allocation(invoice_id=invoice.id, source="credit", amount=applied, at=now, actor_id=actor.id))
+        _allocate(session, invoice.id, applied, payment_id=None, source="credit", actor_id=actor.id, at=now)
         _event(session, invoice.id, actor.id, "credit", before, after, applied, "Dùng tiền thừa", now)
         refs = {"student_id": invoice.student_id, "invoice_id": invoice.id}
         ledger.post(session, invoice.school_id, "credit_use", [dr(Account.UNAPPLIED, applied, **refs),

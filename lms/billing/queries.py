@@ -118,9 +118,30 @@ def history(session: Session, invoice: Invoice) -> list[InvoiceEvent]:
                                 .order_by(InvoiceEvent.id)))
 
 
-def payments_of_invoice(session: Session, invoice: Invoice) -> list[tuple[Allocation, Payment | None]]:
-    return list(session.execute(select(Allocation, Payment).outerjoin(Payment, Payment.id == Allocation.payment_id)
-                                .where(Allocation.invoice_id == invoice.id).order_by(Allocation.id)).all())
+@dataclass
+class Paid:
+    """Money that went to an invoice from one payment (or from the family's credit at one time)."""
+    at: datetime
+    amount: int
+    payment: Payment | None
+
+
+def payments_of_invoice(session: Session, invoice: Invoice) -> list[Paid]:
+    rows = session.execute(select(Allocation, Payment).outerjoin(Payment, Payment.id == Allocation.payment_id)
+                           .where(Allocation.invoice_id == invoice.id).order_by(Allocation.id)).all()
+    grouped: dict[tuple, Paid] = {}
+    for allocation, payment in rows:
+        key = ("p", payment.id) if payment else ("c", allocation.at)
+        paid = grouped.setdefault(key, Paid(allocation.at, 0, payment))
+        paid.amount += allocation.amount
+    return list(grouped.values())
+
+
+def invoices_of_payment(session: Session, payment: Payment) -> list[tuple[Invoice, int]]:
+    sums = dict(session.execute(select(Allocation.invoice_id, func.sum(Allocation.amount))
+                                .where(Allocation.payment_id == payment.id).group_by(Allocation.invoice_id)).all())
+    invoices = session.scalars(select(Invoice).where(Invoice.id.in_(list(sums) or [0])).order_by(Invoice.id))
+    return [(invoice, int(sums[invoice.id])) for invoice in invoices]
 
 
 def credit_notes_of(session: Session, invoice: Invoice) -> list[CreditNote]:

@@ -46,12 +46,19 @@ def series_of(at: datetime) -> str:
 
 
 def snapshot_of(session: Session, school: School, payment: Payment, series: str, number: int, token: str) -> dict:
-    allocations = session.execute(select(Allocation.amount, Invoice).join(Invoice, Invoice.id == Allocation.invoice_id)
-                                  .where(Allocation.payment_id == payment.id).order_by(Allocation.id)).all()
-    items = [{"invoice": inv.code, "number": inv.number, "reason": inv.reason, "amount": amount,
-              "lines": [{"text": line.description, "amount": line.amount} for line in inv.lines]}
-             for amount, inv in allocations]
-    first = allocations[0][1] if allocations else None
+    from lms.billing.models import InvoiceLine
+
+    rows = session.execute(select(Allocation.amount, InvoiceLine.description, Invoice)
+                           .join(InvoiceLine, InvoiceLine.id == Allocation.line_id)
+                           .join(Invoice, Invoice.id == Allocation.invoice_id)
+                           .where(Allocation.payment_id == payment.id).order_by(Allocation.id)).all()
+    items: list[dict] = []
+    for amount, text, inv in rows:
+        if not items or items[-1]["invoice"] != inv.code:
+            items.append({"invoice": inv.code, "number": inv.number, "reason": inv.reason, "amount": 0, "lines": []})
+        items[-1]["amount"] += amount
+        items[-1]["lines"].append({"text": text, "amount": amount})
+    first = rows[0][2] if rows else None
     student = payment.student
     local = utc_to_local(payment.received_at, TZ)
     return {

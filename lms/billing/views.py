@@ -414,15 +414,7 @@ def _payment_page(payment: Payment, refund_form=None, status: int = 200):
                            paid_form=RefundPaidForm(formdata=None),
                            refunds=queries.refunds_of(db.session, [payment.id]).get(payment.id, []),
                            credit=payments.credit_of(db.session, payment.student_id),
-                           allocations=payment_allocations(payment)), status
-
-
-def payment_allocations(payment: Payment):
-    from sqlalchemy import select
-
-    from lms.billing.models import Allocation
-    return db.session.execute(select(Allocation, Invoice).join(Invoice, Invoice.id == Allocation.invoice_id)
-                              .where(Allocation.payment_id == payment.id)).all()
+                           allocations=queries.invoices_of_payment(db.session, payment)), status
 
 
 @bp.route("/billing/payments/<int:payment_id>")

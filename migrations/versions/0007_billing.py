@@ -211,6 +211,7 @@ def upgrade():
     sa.Column('fee_type_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('period_key', sa.String(length=7), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('mandatory', sa.Boolean(), nullable=False),
@@ -278,6 +279,7 @@ def upgrade():
     op.create_table('allocations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
@@ -285,11 +287,13 @@ def upgrade():
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('amount > 0', name=op.f('ck_allocations_amount_positive')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_allocations_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['line_id'], ['invoice_lines.id'], name=op.f('fk_allocations_line_id_invoice_lines'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_allocations_invoice_id_invoices'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_allocations_payment_id_payments'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_allocations'))
     )
     with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allocations_line_id'), ['line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_allocations_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_allocations_payment_id'), ['payment_id'], unique=False)
 
@@ -391,6 +395,7 @@ def downgrade():
 
     op.drop_table('ledger_lines')
     with op.batch_alter_table('allocations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_allocations_line_id'))
         batch_op.drop_index(batch_op.f('ix_allocations_payment_id'))
         batch_op.drop_index(batch_op.f('ix_allocations_invoice_id'))
 

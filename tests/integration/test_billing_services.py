@@ -109,3 +109,24 @@ def test_payment_without_invoice_goes_mandatory_first_and_card_numbers_are_refus
                                         signer=signer_from_config(app.config), now=utcnow())
             assert err.value.field == field
         assert s.scalar(select(Payment.id).where(Payment.amount == 1000)) is None
+
+
+def test_a_partial_payment_is_split_over_the_lines_mandatory_first(app, world, dbs):
+    """tuition.md §7's example: BHYT 631,800 (due 5/9) + meals 700,000 (due 10/9) + fund 200,000
+    (voluntary), 1,000,000 paid → BHYT settled, meals get 368,200, the fund nothing."""
+    from lms.billing.models import Allocation, InvoiceLine
+
+    with dbs() as s:
+        plans = set_up_fees(s, world.a)
+        plans["bhyt"].due_day = 5
+        issue(s, world.a)
+        s.commit()
+        inv = s.scalars(select(Invoice).where(Invoice.school_id == world.a.school.id)).first()
+        payment = _pay(s, app, world.a, inv, 1_000_000)
+        s.commit()
+        split = {line.description.split(" — ")[0]: amount for line, amount in s.execute(
+            select(InvoiceLine, Allocation.amount).join(Allocation, Allocation.line_id == InvoiceLine.id)
+            .where(Allocation.payment_id == payment.id))}
+        assert split == {"BHYT 12 tháng": 631_800, "Tiền ăn bán trú": 368_200}
+        items = receipts.data_of(payment.receipt)["items"][0]["lines"]
+        assert sum(i["amount"] for i in items) == 1_000_000 and len(items) == 2
