@@ -44,7 +44,8 @@ def register_cli(app: Flask) -> None:
             return
         logins = seed_demo(db.session, current_app.extensions["lms_auth"], current_app.config["UPLOAD_DIR"] / "resources",
                            current_app.config["UPLOAD_LIMITS_MB"],
-                           card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None)
+                           card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None,
+                           signer=current_app.extensions["lms_signer"])
         db.session.commit()
         text = _format_logins(logins)
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")

@@ -464,7 +464,7 @@ def _receipt_response(payment: Payment):
         abort(404)
     pdf = receipts.receipt_pdf(payment.receipt, render_template_in, current_app.config["PUBLIC_BASE_URL"])
     return send_file(io.BytesIO(pdf), download_name=receipts.receipt_filename(payment.receipt),
-                     mimetype="application/pdf")
+                     mimetype="application/pdf", as_attachment=True)
 
 
 @bp.route("/billing/payments/<int:payment_id>/receipt.pdf")
@@ -490,7 +490,7 @@ def ledger_page():
 @role_required("parent")
 def family():
     return render_template("billing/family.html", children=queries.family_bills(db.session, current_user),
-                           paid=queries.family_payments(db.session, current_user))
+                           paid=queries.family_payments(db.session, current_user), today=_today())
 
 
 @bp.route("/fees/invoices/<int:invoice_id>")
@@ -506,7 +506,7 @@ def family_invoice(invoice_id: int):
         payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
                                        bill_number=invoice.code, purpose=invoice.code)
         from lms.core.qr import qr_svg
-        qr = qr_svg(payload, box_size=6).decode()
+        qr = qr_svg(payload, box_size=8).decode()
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice))
 

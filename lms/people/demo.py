@@ -103,14 +103,22 @@ EMPTY_COURSES = {("toan", "6A2")}
 
 
 def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload_limits: dict[str, int],
-              now: datetime | None = None, card_settings=None) -> list[DemoLogin]:
+              now: datetime | None = None, card_settings=None, signer=None) -> list[DemoLogin]:
     """Build the demo into an empty database. Returns the logins to print. Library files are
     written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
-    report cards of some of last year's classes are issued too."""
+    report cards of some of last year's classes are issued too. Receipts are signed by `signer`
+    (the app's; a throwaway key when none is given)."""
     from lms.courses.demo import seed_courses
     from lms.courses.demo_homework import seed_homework
     from lms.exams.demo import seed_exams
+    from lms.billing.demo import seed_billing
     from lms.gradebook.demo import seed_gradebook
+
+    if signer is None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from lms.core.signing import Signer
+        signer = Signer(Ed25519PrivateKey.generate())
 
     now = now or utcnow()
     if session.scalar(select(func.count()).select_from(School)):
@@ -199,6 +207,7 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
         seed_exams(session, school, admin, random.Random(SEED + 200 + index), now)
         # The CLI passes UPLOAD_DIR/resources; hand-ins live beside it, as the homework pages expect.
         seed_homework(session, school, random.Random(SEED + 300 + index), upload_dir.parent / "homework", now)
+        seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer)
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

@@ -44,7 +44,7 @@ def live_server():
     with app.app_context():
         db.create_all()
         logins = seed_demo(db.session, app.extensions["lms_auth"], folder / "uploads" / "resources",
-                           app.config["UPLOAD_LIMITS_MB"])
+                           app.config["UPLOAD_LIMITS_MB"], signer=app.extensions["lms_signer"])
         db.session.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -89,3 +89,53 @@ def test_student_import_reads_do_not_grow_with_rows(world, client, app):
         return tuple(counts)
 
     assert reads_for(10, 0) == reads_for(60, 100)
+
+
+def test_billing_lists_do_not_grow_with_rows(world, client, make_client, app, dbs):
+    """3 → 43 pupils billed, 1 → 3 months, 1 → 40 payments: the same queries per page."""
+    import re
+
+    from sqlalchemy import select
+
+    from lms.billing import payments
+    from lms.billing.models import Invoice, Method
+    from lms.core.signing import signer_from_config
+    from lms.core.timeutil import utcnow
+    from lms.people.models import School
+    from tests.billing_helpers import issue, set_up_fees
+
+    def pay_some(limit):
+        with dbs() as s:
+            school = s.get(School, world.a.school.id)
+            for inv in s.scalars(select(Invoice).where(Invoice.school_id == school.id, Invoice.paid == 0).limit(limit)):
+                payments.record_payment(s, world.a.accountant, school, inv.student, inv,
+                                        payments.PaymentInput(Method.CASH, 100_000, inv.payer_name, utcnow()),
+                                        signer=signer_from_config(app.config), now=utcnow())
+            s.commit()
+
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        issue(s, world.a, 9)
+        s.commit()
+    pay_some(1)
+    pages = ["/billing/invoices", "/billing/payments", "/billing/debts", "/billing/fees", "/billing/exemptions",
+             "/billing", "/billing/ledger"]
+    client.login("kt.a")
+    parent = make_client()
+    parent.login("0912000001")
+    small, small_family = query_counts(app, client, pages), query_counts(app, parent, ["/fees"])
+    admin = make_client()
+    admin.login("admin.a")
+    rows = [[f"HSX{i:03d}", f"Học Sinh {i}", "01/01/2014", "Nữ", "6A1", "", f"Phụ Huynh {i}", "Mẹ",
+             f"09880{i:05d}", ""] for i in range(40)]
+    preview = admin.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows)), "hs.csv")},
+                         content_type="multipart/form-data")
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    admin.post("/school/import/students/confirm", {"token": token})
+    with dbs() as s:
+        for month in (9, 10, 11):
+            issue(s, world.a, month)
+        s.commit()
+    pay_some(40)
+    assert query_counts(app, client, pages) == small
+    assert query_counts(app, parent, ["/fees"]) == small_family

@@ -1,0 +1,142 @@
+"""Demo billing, entered through the billing services: fee types and plans of a public school in
+2026–27 (tuition is free, so meals, drinking water, BHYT, uniforms, a club and the parents'
+fund), exemptions of every kind, September to December issued, and payments that leave
+invoices in every state — paid in cash, by card at the terminal and by bank transfer, partly
+paid, overpaid (credit), credit-noted, voided and billed again, refunded, still unpaid."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.billing import fees, invoicing, payments, rules, states
+from lms.billing.models import Category, Invoice, InvoiceStatus, Method, Period, Scope
+from lms.core.timeutil import local_to_utc
+from lms.people.models import School, Student
+from lms.people.services import classes_of_year, current_year, students_of_class
+
+TZ = "Asia/Ho_Chi_Minh"
+TYPES = [("BANTRU", "Tiền ăn bán trú", Category.SERVICE, True, "NQ 12/2025/NQ-HĐND tỉnh An Giang"),
+         ("NUOC", "Nước uống tinh khiết", Category.SERVICE, False, "Thoả thuận với cha mẹ học sinh"),
+         ("BHYT", "Bảo hiểm y tế học sinh", Category.ON_BEHALF, False, "Luật BHYT; NĐ 188/2025/NĐ-CP"),
+         ("DONGPHUC", "Đồng phục", Category.GOODS, False, "Thông báo công khai ngày 15/8/2026"),
+         ("CLB", "Câu lạc bộ Robotics", Category.OPTIONAL, False, "Đăng ký của cha mẹ học sinh"),
+         ("QUY", "Quỹ hội cha mẹ học sinh", Category.VOLUNTARY, False, "Tự nguyện")]
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return local_to_utc(datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59))), TZ)
+
+
+def seed_billing(session: Session, school: School, accountant: User, rng: random.Random, now: datetime, *,
+                 signer) -> None:
+    year = current_year(session, school)
+    if year is None:
+        return
+    t = {code: fees.save_fee_type(session, accountant, school, fees.FeeTypeInput(code, name, cat, True, exempt, basis))
+         for code, name, cat, exempt, basis in TYPES}
+    classes = classes_of_year(session, year)
+    pupils = [(c, s) for c in classes for s in students_of_class(session, c)]
+    first_grade = min(c.grade for c in classes)
+    club = [s.student_code for _, s in pupils if rng.random() < 0.15]
+    plans = [
+        fees.PlanInput(t["BANTRU"].id, "Tiền ăn bán trú", 750_000, Period.MONTHLY, [9, 10, 11, 12, 1, 2, 3, 4, 5], 10),
+        fees.PlanInput(t["NUOC"].id, "Nước uống", 20_000, Period.MONTHLY, [9, 10, 11, 12, 1, 2, 3, 4, 5], 10),
+        fees.PlanInput(t["BHYT"].id, "BHYT học sinh 12 tháng (phần gia đình đóng)", 631_800, Period.YEAR, [9], 25),
+        fees.PlanInput(t["DONGPHUC"].id, "Đồng phục (2 bộ)", 360_000, Period.ONCE, [9], 25, Scope.GRADE, [first_grade]),
+        fees.PlanInput(t["CLB"].id, "CLB Robotics", 300_000, Period.TERM, [9, 1], 20, Scope.STUDENTS, club),
+        fees.PlanInput(t["QUY"].id, "Quỹ hội cha mẹ học sinh", 150_000, Period.YEAR, [10], 28),
+    ]
+    for plan in plans:
+        fees.save_plan(session, accountant, school, year, plan)
+    start = year.start_date
+    benefits = [(100, "Hộ nghèo — Giấy chứng nhận hộ nghèo 2026"), (70, "Học sinh dân tộc thiểu số, xã khu vực III"),
+                (50, "Hộ cận nghèo — Quyết định của UBND phường")]
+    exempted = rng.sample([s for _, s in pupils], min(len(pupils), 9))
+    for i, student in enumerate(exempted):
+        percent, reason = benefits[i % 3]
+        fees.add_exemption(session, accountant, school, fees.ExemptionInput(
+            student.student_code, t["BANTRU"].id, percent, None, start, year.end_date, reason), None, None, {})
+    # One pupil holds two benefits: only the more favourable (100 %) is granted.
+    fees.add_exemption(session, accountant, school, fees.ExemptionInput(
+        exempted[0].student_code, None, None, 100_000, start, year.end_date, "Hỗ trợ của Hội khuyến học"),
+        None, None, {})
+    today = now.date()
+    months = [m for m in (9, 10, 11, 12) if date(*rules.month_of_key(rules.month_key(start.year, m)), 1) <= today]
+    paid_share = {9: 0.9, 10: 0.8, 11: 0.6, 12: 0.2}
+    for month in months:
+        run = invoicing.issue_run(session, accountant, school, year, month,
+                                  now=_at(date(*rules.month_of_key(rules.month_key(start.year, month)), 1), rng))
+        key = run.key
+        invoices = list(session.scalars(select(Invoice).where(Invoice.school_id == school.id,
+                                                              Invoice.period_key == key).order_by(Invoice.id)))
+        if month == 10 and invoices:
+            # A wrong invoice voided and billed again for the class.
+            wrong = invoices[-1]
+            payments.void_invoice(session, accountant, wrong, "Lập nhầm trước khi cập nhật miễn giảm", now=wrong.issued_at)
+            invoicing.issue_run(session, accountant, school, year, month, wrong.class_id, now=wrong.issued_at)
+            invoices = list(session.scalars(select(Invoice).where(Invoice.school_id == school.id, Invoice.period_key == key,
+                                                                  Invoice.status != InvoiceStatus.VOID)))
+        y, m = rules.month_of_key(key)
+        for invoice in invoices:
+            if invoice.status not in states.OPEN:
+                continue
+            roll = rng.random()
+            if roll > paid_share[month] + 0.07:
+                continue  # still unpaid
+            student = session.get(Student, invoice.student_id)
+            method = rng.choices([Method.QR, Method.CARD_POS, Method.CASH], [0.62, 0.13, 0.25])[0]
+            amount = invoice.due if roll <= paid_share[month] else rng.choice([300_000, 500_000])
+            if rng.random() < 0.02:
+                amount += 50_000   # a family that rounded up: the rest is credit
+            day = min(date(y, m, rng.randint(2, 14)), today)
+            _pay(session, accountant, school, student, invoice, method, min(amount, rules.MAX_AMOUNT),
+                 _at(day, rng), rng, signer)
+    _corrections(session, school, accountant, rng, now, signer)
+
+
+def _pay(session, accountant, school, student, invoice, method, amount, at, rng, signer):
+    extra = {}
+    if method == Method.CARD_POS:
+        extra = {"terminal_id": "ND000501" if school.code.startswith("THCS") else "LX000702",
+                 "approval_code": f"{rng.randint(0, 999999):06d}", "rrn": f"{rng.randint(0, 10**12 - 1):012d}",
+                 "card_last4": f"{rng.randint(0, 9999):04d}", "card_scheme": rng.choice(["NAPAS", "Visa", "Mastercard"])}
+    elif method == Method.QR:
+        extra = {"channel": "vietqr_bank", "provider": "bank",
+                 "provider_txn_id": f"FT{at:%y%j}{rng.randint(0, 10**8 - 1):08d}"}
+    data = payments.PaymentInput(method, amount, invoice.payer_name, at,
+                                 note="Chuyển khoản, đối soát theo sao kê" if method == Method.QR else "", **extra)
+    return payments.record_payment(session, accountant, school, student, invoice, data, signer=signer, now=at)
+
+
+def _corrections(session, school, accountant, rng, now, signer) -> None:
+    """A credit note on a paid invoice, its credit partly refunded (paid out), another refund
+    waiting to be paid out, and credit used on a later invoice."""
+    paid = list(session.scalars(select(Invoice).where(Invoice.school_id == school.id, Invoice.status == InvoiceStatus.PAID,
+                                                      Invoice.total > 0).order_by(Invoice.id).limit(3)))
+    if len(paid) < 2:
+        return
+    first = paid[0]
+    payments.add_credit_note(session, accountant, first, min(150_000, first.total), "Học sinh nghỉ ốm 8 ngày: giảm tiền ăn",
+                             now=first.issued_at + timedelta(days=20))
+    pay = session.scalars(select(payments.Payment).where(payments.Payment.student_id == first.student_id)
+                          .order_by(payments.Payment.id)).first()
+    if pay is not None:
+        refund = payments.request_refund(session, accountant, pay, min(100_000, payments.credit_of(session, first.student_id)),
+                                         "cash", "Trả lại tiền ăn những ngày nghỉ", now=now - timedelta(days=3))
+        payments.pay_refund(session, accountant, refund, "PC-0012", now=now - timedelta(days=2))
+    second = paid[1]
+    payments.add_credit_note(session, accountant, second, min(200_000, second.total), "Không đăng ký câu lạc bộ",
+                             now=second.issued_at + timedelta(days=15))
+    pay2 = session.scalars(select(payments.Payment).where(payments.Payment.student_id == second.student_id)
+                           .order_by(payments.Payment.id)).first()
+    if pay2 is not None:
+        payments.request_refund(session, accountant, pay2, min(100_000, payments.credit_of(session, second.student_id)),
+                                "bank", "Hoàn về tài khoản đã chuyển", now=now - timedelta(days=1))
+    later = session.scalars(select(Invoice).where(Invoice.student_id == second.student_id,
+                                                  Invoice.status.in_(states.OPEN))).first()
+    if later is not None and payments.credit_of(session, second.student_id):
+        payments.apply_credit(session, accountant, later, None, now=now)
