@@ -220,10 +220,30 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
                                      cr(Account.ON_BEHALF, on_behalf, **refs)], invoice.code))
     session.add_all(lines + events)
     ledger.post_many(session, school.id, postings, actor_id=actor.id)
+    _tell_guardians(session, school, invoices)
     session.flush()
     audit.record(session, "invoices_issued", actor_id=actor.id, school_id=school.id, subject_type="school",
                  subject_id=school.id, detail=f"{run.key} class={class_id or 'all'} n={len(invoices)}")
     return run
+
+
+def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -> None:
+    """One notice per guardian and invoice that asks for money (amount, due date, code; the
+    details are behind the sign-in)."""
+    from lms.billing.payments import money
+    from lms.core import notify
+
+    guardians: dict[int, list[User]] = {}
+    for student_id, user in session.execute(select(Guardianship.student_id, User).join(
+            User, User.id == Guardianship.guardian_id).where(
+            Guardianship.student_id.in_([i.student_id for i in invoices] or [0]))):
+        guardians.setdefault(student_id, []).append(user)
+    for invoice in invoices:
+        if invoice.total > 0:
+            notify.notify(session, guardians.get(invoice.student_id, []), "invoice_issued",
+                          {"student": invoice.student_name, "amount": money(invoice.total),
+                           "due": invoice.due_date.strftime("%d/%m/%Y"), "code": invoice.code},
+                          f"/fees/invoices/{invoice.id}", school.id, flush=False)
 
 
 def billing_months(year: SchoolYear) -> list[tuple[int, str]]:

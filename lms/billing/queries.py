@@ -194,7 +194,7 @@ def remind_unpaid(session: Session, actor: User, school: School, today: date, *,
         reached += notify.notify(session, users, "invoice_reminder",
                                  {"student": invoice.student_name, "code": invoice.code,
                                   "amount": money(invoice.due), "due": invoice.due_date.strftime("%d/%m/%Y")},
-                                 f"/fees/invoices/{invoice.id}", school.id)
+                                 f"/fees/invoices/{invoice.id}", school.id, flush=False)
         invoice.reminded_at = now
         session.add(InvoiceEvent(invoice_id=invoice.id, actor_id=actor.id, action="reminder",
                                  from_status=invoice.status, to_status=invoice.status, amount=invoice.due,

@@ -24,6 +24,7 @@ MESSAGES = {
     "homework_reminder": _l("Nhắc nộp bài tập: %(title)s"),
     "homework_graded": _l("Bài tập “%(title)s” đã được chấm"),
     "homework_returned": _l("Giáo viên trả lại bài “%(title)s” để em sửa và nộp lại"),
+    "invoice_issued": _l("Hoá đơn mới cho em %(student)s: %(amount)s đ, hạn nộp %(due)s (mã %(code)s)"),
     "invoice_reminder": _l("Nhắc nộp tiền: em %(student)s còn %(amount)s đ chưa nộp (mã %(code)s, hạn %(due)s)"),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
 }
@@ -49,8 +50,9 @@ def render(note: Notification) -> str:
 
 
 def notify(session: Session, users: list[User], kind: str, params: dict, link: str | None,
-           school_id: int | None) -> int:
-    """One notification per distinct user; e-mail queued for those with an address."""
+           school_id: int | None, *, flush: bool = True) -> int:
+    """One notification per distinct user; e-mail queued for those with an address. Callers
+    sending many notices at once pass `flush=False` and flush once at the end."""
     seen: set[int] = set()
     for user in users:
         if user.id in seen or not user.is_active:
@@ -61,7 +63,8 @@ def notify(session: Session, users: list[User], kind: str, params: dict, link: s
         if user.email:
             mail = OutgoingMail(user.email, user.locale or "vi", kind, params)
             session.info.setdefault(OUTBOX_KEY, []).append(mail)
-    session.flush()
+    if flush:
+        session.flush()
     return len(seen)
 
 

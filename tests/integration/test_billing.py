@@ -65,6 +65,9 @@ def test_preview_then_issue_once_and_the_list_filters_and_exports(world, client,
     assert again.status_code == 302
     with dbs() as s:
         assert len(s.scalars(select(Invoice).where(Invoice.school_id == world.a.school.id)).all()) == 3
+        told = s.scalars(select(Notification).where(Notification.kind == "invoice_issued",
+                                                    Notification.school_id == world.a.school.id)).all()
+        assert sorted(n.user_id for n in told) == sorted([world.mother_a.id] * 2 + [world.father_ab.id])
     listed = client.get("/billing/invoices?q=binh").get_data(as_text=True)
     assert "Nguyễn Thị Bình" in listed and "Nguyễn Văn An" not in listed
     xlsx = client.get("/billing/invoices.xlsx?status=open")
@@ -207,3 +210,25 @@ def test_the_parent_sees_each_child_across_schools_and_pays_by_vietqr(world, mak
     assert parsed["amount"] == due and parsed["purpose"] == code and parsed["bill_number"] == code
     assert "kiểm tra tên người thụ hưởng" in body and "TRUONG THCS THU A" in body and "<svg" in body
     assert parent.get(f"/fees/invoices/{other.id}").status_code == 404
+
+
+def test_the_receipt_is_emailed_to_the_guardians_when_smtp_is_configured(world, client, app, dbs, monkeypatch):
+    from tests.integration.test_sessions_and_mail import FakeSMTP
+
+    from lms.auth.models import User
+
+    ids = _issued(dbs, world)
+    with dbs() as s:
+        s.get(User, world.mother_a.id).email = "lan@test.example"
+        s.commit()
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    FakeSMTP.sent = []
+    app.config["SMTP_HOST"] = "smtp.test"
+    client.login("kt.a")
+    assert _pay(client, ids["HSA001"], amount="1531800").status_code == 302
+    app.extensions["lms_jobs"].wait()
+    receipts_sent = [m for m in FakeSMTP.sent if m["Subject"].startswith("Biên lai")]
+    assert len(receipts_sent) == 1 and receipts_sent[0]["To"] == "lan@test.example"
+    attachment = next(receipts_sent[0].iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_filename().startswith("Biên lai")
+    assert "1.531.800 đồng" in receipts_sent[0].get_body().get_content()
