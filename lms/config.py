@@ -88,6 +88,12 @@ class Config:
     SIGNING_KEY = _env("SIGNING_KEY")
     SIGNING_KEY_FILE = _env("SIGNING_KEY_FILE")
     SIGNING_RETIRED_KEYS = _env("SIGNING_RETIRED_KEYS")
+    # The key that encrypts payment-channel secrets at rest (Fernet: urlsafe base64 of 32 bytes);
+    # see lms/billing/secrets.py. Required in production; generated into the instance folder otherwise.
+    SECRETS_KEY = _env("SECRETS_KEY")
+    # Local imitations of the payment providers (VNPay, MoMo, payOS, the wallet aggregator, a bank
+    # transfer): on in the demo and the tests only, never in production.
+    PAYMENT_SANDBOX = _env("PAYMENT_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
     # Background jobs without Redis run in this many threads of each app process.
     JOB_THREADS = _env_int("JOB_THREADS", 2)
     # Periodic work (finishing overdue exam attempts) runs this often in each app process; 0 = off.
@@ -120,6 +126,8 @@ class TestConfig(Config):
     SCHEDULER_SECONDS = 0      # tests run the periodic work themselves
     # A fixed key for tests only (base64 of 32 bytes); never used outside the test suite.
     SIGNING_KEY = "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg="
+    SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTAxMjM0NTY3ODk="
+    PAYMENT_SANDBOX = True
 
 
 def config_from_env() -> type[Config]:

@@ -127,6 +127,10 @@ def _billing_content(session, school: SimpleNamespace) -> None:
         signer=Signer(Ed25519PrivateKey.generate()), now=utcnow())
     school.refund = payments.request_refund(session, school.accountant, school.payment, 50_000, "cash", "Tiền thừa",
                                             now=utcnow())
+    from lms.billing import matching
+
+    school.transfer = matching.receive_transfer(session, school.school, matching.TransferIn(
+        "statement", "FT-B-1", 120_000, "ung ho quy lop", utcnow()), signer=None, now=utcnow()).transaction
 
 
 def build_world(session, settings: AuthSettings) -> SimpleNamespace:

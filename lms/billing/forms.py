@@ -123,3 +123,36 @@ class RefundPaidForm(Form):
 class RemindForm(Form):
     class_id = SelectField(_l("Lớp"), coerce=int, choices=[])
     submit = SubmitField(_l("Nhắc phụ huynh các hoá đơn quá hạn"))
+
+
+class ChannelForm(Form):
+    """The fields are added per channel from its registry entry (lms.billing.channels.registry)."""
+    enabled = BooleanField(_l("Bật kênh này"), default=True)
+    counts_as = SelectField(_l("Tính là phương thức"), choices=[("website", _l("Website")),
+                                                                ("mobile_money", _l("Mobile Money"))],
+                            default="website", validate_choice=False)  # only mobile_money reads it
+    sandbox = BooleanField(_l("Chế độ thử (sandbox cục bộ)"))
+    submit = SubmitField(_l("Lưu cài đặt"))
+
+
+class AssignForm(Form):
+    invoice_code = StringField(_l("Mã hoá đơn"), validators=[DataRequired(_l("Nhập mã hoá đơn.")), Length(max=20)])
+    submit = SubmitField(_l("Gán cho hoá đơn"))
+
+
+class IgnoreForm(Form):
+    note = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
+    submit = SubmitField(_l("Không phải khoản thu"))
+
+
+class StatementForm(Form):
+    file = FileField(_l("Tệp sao kê (.xlsx hoặc .csv) tải từ ngân hàng"))
+    submit = SubmitField(_l("Đọc sao kê"))
+
+
+class SimulateTransferForm(Form):
+    content = StringField(_l("Nội dung chuyển khoản"), validators=[DataRequired(_l("Nhập nội dung.")), Length(max=200)])
+    amount = _money(_l("Số tiền (đồng)"))
+    payer = StringField(_l("Tên người chuyển"), validators=[Optional(), Length(max=120)])
+    via = SelectField(_l("Báo qua"), choices=[("sepay", "SePay"), ("casso", "Casso")])
+    submit = SubmitField(_l("Giả lập chuyển khoản đến"))

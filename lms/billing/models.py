@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String,
                         Text, UniqueConstraint)
+from sqlalchemy import text as text_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -408,6 +409,138 @@ class LedgerLine(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"))
     debit: Mapped[int] = mapped_column(Money, default=0)
     credit: Mapped[int] = mapped_column(Money, default=0)
+
+
+# ---------------------------------------------------------------- payment channels (issue #9)
+
+class ChannelSetting(Base):
+    """A school's settings for one payment channel. Secrets are stored encrypted (Fernet, key
+    from the environment: lms.billing.secrets); a channel without settings is hidden from parents."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (UniqueConstraint("school_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))        # sepay | casso | payos | vnpay | momo | mobile_money | pos
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    counts_as: Mapped[str] = mapped_column(String(15))      # the legal method (mobile_money: per school)
+    public: Mapped[dict] = mapped_column(JSON, default=dict)  # merchant codes, terminal ids, sandbox flag
+    secret: Mapped[str] = mapped_column(Text, default="")     # encrypted JSON of the secrets
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CheckoutStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+
+
+class Checkout(Base):
+    """One attempt to pay an invoice through a gateway (VNPay, MoMo, payOS, a wallet). At most
+    one is pending per invoice; a late success of an expired or replaced one is still recorded."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (UniqueConstraint("txn_ref"), UniqueConstraint("school_id", "idempotency_key"),
+                      CheckConstraint("amount > 0", name="amount_positive"),
+                      Index("uq_checkouts_one_pending", "invoice_id", unique=True,
+                            sqlite_where=text_("status = 'pending'"), postgresql_where=text_("status = 'pending'")))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(15))
+    txn_ref: Mapped[str] = mapped_column(String(40))          # our order id at the provider
+    order_code: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # payOS wants an integer
+    amount: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10), default=CheckoutStatus.PENDING)
+    provider_ref: Mapped[str | None] = mapped_column(String(100))  # payment link id, request id…
+    pay_url: Mapped[str | None] = mapped_column(String(1000))
+    qr_payload: Mapped[str | None] = mapped_column(String(500))
+    payer_name: Mapped[str] = mapped_column(String(120), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure: Mapped[str] = mapped_column(String(100), default="")
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+
+    invoice = relationship(Invoice, lazy="joined")
+
+
+class CallbackLog(Base):
+    """Every callback as received (raw body, receive time) and what was decided about it."""
+
+    __tablename__ = "callback_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    body: Mapped[str] = mapped_column(Text)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+
+
+class TransferStatus(StrEnum):
+    MATCHED = "matched"
+    UNMATCHED = "unmatched"
+    ASSIGNED = "assigned"
+    IGNORED = "ignored"
+
+
+class BankTransaction(Base):
+    """A credit to the school's account, as reported by SePay, Casso, payOS or an imported bank
+    statement. Unique per source and provider id: a redelivered webhook or a re-imported
+    statement records nothing twice."""
+
+    __tablename__ = "bank_transactions"
+    __table_args__ = (UniqueConstraint("school_id", "source", "provider_txn_id"),
+                      CheckConstraint("amount > 0", name="amount_positive"),
+                      Index("ix_bank_transactions_school_status", "school_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))          # sepay | casso | payos | statement | sandbox
+    provider_txn_id: Mapped[str] = mapped_column(String(64))
+    bank_reference: Mapped[str] = mapped_column(String(64), default="")
+    amount: Mapped[int] = mapped_column(Money)
+    content: Mapped[str] = mapped_column(String(500), default="")
+    counter_name: Mapped[str] = mapped_column(String(120), default="")
+    counter_account: Mapped[str] = mapped_column(String(40), default="")
+    account_number: Mapped[str] = mapped_column(String(40), default="")
+    transacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default=TransferStatus.UNMATCHED)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class BillingTask(Base):
+    """Something the accountant must look at: money that arrived but could not simply settle an
+    invoice (over the amount due, a second channel, after a void, a wrong amount…)."""
+
+    __tablename__ = "billing_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(300))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id", ondelete="SET NULL"))
+    bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution: Mapped[str] = mapped_column(String(300), default="")
 
 
 def _guard_ledger(target, connection, **kw) -> None:

@@ -73,6 +73,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "invoice_id": [b.invoice.id],
         "payment_id": [b.payment.id],
         "refund_id": [b.refund.id],
+        "transfer_id": [b.transfer.id],
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id"), 0)).items()},
     }

@@ -1,0 +1,125 @@
+"""Provider callbacks, decided without Flask: authenticate the raw request, parse it strictly,
+store it with its receive time, then match and record in the caller's one transaction; the
+caller commits and only then answers (security.md §A). A callback that fails authentication
+writes only its log row and a security event; nothing it says is believed."""
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.billing import channel_settings, matching
+from lms.billing.channels import casso
+from lms.billing.models import CallbackLog
+from lms.core import audit
+from lms.people.models import School
+
+CASSO_TOLERANCE_S = 300
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict | None
+
+
+def _school(session: Session, code: str) -> School | None:
+    return session.scalars(select(School).where(School.code == code)).first()
+
+
+def log(session: Session, school_id: int | None, provider: str, raw: bytes, now: datetime) -> CallbackLog:
+    row = CallbackLog(school_id=school_id, provider=provider, received_at=now,
+                      body=raw[:20000].decode("utf-8", "replace"))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def refuse(session: Session, entry: CallbackLog, reason: str) -> Answer:
+    entry.outcome = reason
+    audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
+                 subject_id=entry.id, detail=f"{entry.provider}: {reason}")
+    return Answer(401, {"success": False})
+
+
+def _when(text: str | None, now: datetime) -> datetime:
+    """Providers send Vietnam local time as 'YYYY-MM-DD HH:MM:SS'."""
+    from lms.core.timeutil import local_to_utc
+
+    try:
+        return local_to_utc(datetime.strptime((text or "")[:19], "%Y-%m-%d %H:%M:%S"), "Asia/Ho_Chi_Minh")
+    except ValueError:
+        return now
+
+
+def sepay(session: Session, school_code: str, authorization: str | None, raw: bytes, *, box, signer,
+          now: datetime) -> Answer:
+    """SePay: `Authorization: Apikey <key>`; one statement line per call; answered
+    `{"success": true}` (also for a redelivery, which records nothing)."""
+    school = _school(session, school_code)
+    entry = log(session, school.id if school else None, "sepay", raw, now)
+    setting = channel_settings.setting_of(session, school.id, "sepay") if school else None
+    if not channel_settings.is_configured(setting):
+        return refuse(session, entry, "not configured")
+    key = channel_settings.secrets_of(box, setting).get("api_key", "")
+    given = (authorization or "").removeprefix("Apikey ").strip()
+    if not key or not hmac.compare_digest(key.encode(), given.encode()):
+        return refuse(session, entry, "bad api key")
+    entry.verified = True
+    try:
+        body = json.loads(raw)
+        txn_id, amount = str(body["id"]), int(body["transferAmount"])
+        incoming = body.get("transferType") == "in"
+    except (ValueError, KeyError, TypeError):
+        entry.outcome = "malformed"
+        return Answer(400, {"success": False})
+    if not incoming or amount <= 0:
+        entry.outcome = "debit ignored"
+        return Answer(200, {"success": True})
+    received = matching.receive_transfer(session, school, matching.TransferIn(
+        "sepay", txn_id, amount, str(body.get("content") or body.get("description") or ""),
+        _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
+        account_number=str(body.get("accountNumber") or ""), code=body.get("code")), signer=signer, now=now)
+    entry.outcome = "duplicate" if not received.created else received.transaction.status
+    entry.payment_id = received.transaction.payment_id if received.transaction else None
+    return Answer(200, {"success": True})
+
+
+def casso_webhook(session: Session, school_code: str, signature: str | None, raw: bytes, *, box, signer,
+                  now: datetime) -> Answer:
+    """Casso webhook v2: `X-Casso-Signature: t=<ms>,v1=<hex>` over the sorted JSON body."""
+    school = _school(session, school_code)
+    entry = log(session, school.id if school else None, "casso", raw, now)
+    setting = channel_settings.setting_of(session, school.id, "casso") if school else None
+    if not channel_settings.is_configured(setting):
+        return refuse(session, entry, "not configured")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return refuse(session, entry, "malformed")
+    key = channel_settings.secrets_of(box, setting).get("checksum_key", "")
+    now_ms = int(now.astimezone(timezone.utc).timestamp() * 1000)
+    if not isinstance(body, dict) or not casso.verify_signature(signature or "", body, key, CASSO_TOLERANCE_S, now_ms):
+        return refuse(session, entry, "bad signature")
+    entry.verified = True
+    data = body.get("data")
+    try:
+        txn_id, amount = str(data["id"]), int(data["amount"])
+    except (KeyError, TypeError, ValueError):
+        entry.outcome = "malformed"
+        return Answer(400, {"error": 1})
+    if amount <= 0:
+        entry.outcome = "debit ignored"
+        return Answer(200, {"error": 0})
+    received = matching.receive_transfer(session, school, matching.TransferIn(
+        "casso", txn_id, amount, str(data.get("description") or ""), _when(data.get("transactionDateTime"), now),
+        bank_reference=str(data.get("reference") or ""), counter_name=str(data.get("counterAccountName") or ""),
+        counter_account=str(data.get("counterAccountNumber") or ""), account_number=str(data.get("accountNumber") or "")),
+        signer=signer, now=now)
+    entry.outcome = "duplicate" if not received.created else received.transaction.status
+    entry.payment_id = received.transaction.payment_id if received.transaction else None
+    return Answer(200, {"error": 0})

@@ -1,0 +1,158 @@
+"""Bank statements exported from the banks' portals (Excel or CSV), for schools without SePay or
+Casso: the header row is found below any title block, its columns are proposed from the usual
+Vietnamese headings and can be changed by the accountant (the mapping step), every line is
+checked (the line number and column of each problem are reported, nothing is recorded while any
+remains), and each credit goes through the same matching as a webhook. Re-importing the same
+statement records nothing twice: a line's id is the bank's reference, or a hash of its date,
+amount and content when the bank gives none."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lms.billing.matching import TransferIn
+from lms.core.text import fold
+from lms.core.timeutil import local_to_utc
+from lms.i18n import lazy_gettext as _l
+from lms.people.tables import cell_text, read_table
+
+MAX_LINES = 20_000
+FIELDS = {
+    "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "ngay hieu luc", "ngay", "thoi gian", "transaction date",
+                                    "date", "ngay giao dich/ transaction date", "effective date", "txn date")),
+    "credit": (_l("Số tiền ghi có"), ("so tien ghi co", "ghi co", "so tien co", "phat sinh co", "credit", "credit amount",
+                                      "tien vao", "so tien", "amount", "so tien giao dich")),
+    "content": (_l("Nội dung"), ("noi dung", "noi dung chi tiet", "mo ta", "mo ta giao dich", "dien giai",
+                                 "description", "details", "transaction details", "noi dung giao dich", "remark")),
+    "reference": (_l("Số tham chiếu"), ("so tham chieu", "so but toan", "ma giao dich", "so ct", "so chung tu",
+                                        "reference", "reference no", "ref no", "transaction no", "ma gd")),
+    "counter_name": (_l("Tên người chuyển"), ("ten tai khoan doi ung", "nguoi chuyen", "ten nguoi chuyen",
+                                              "tai khoan doi ung", "counter account name", "ten doi ung")),
+}
+REQUIRED = ("date", "credit", "content")
+DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d-%m-%Y",
+                "%d-%m-%Y %H:%M:%S", "%d.%m.%Y")
+
+
+@dataclass
+class Problem:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[object]]]
+    mapping: dict[str, int]
+
+
+@dataclass
+class StatementPlan:
+    transfers: list[tuple[int, TransferIn]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped_debits: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.transfers)
+
+    @property
+    def total(self) -> int:
+        return sum(t.amount for _, t in self.transfers)
+
+
+def _score(cells: list[object]) -> dict[str, int]:
+    aliases = {fold(a): key for key, (_, names) in FIELDS.items() for a in names}
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        key = aliases.get(fold(cell_text(cell)).replace("*", "").strip())
+        if key and key not in found:
+            found[key] = i
+    return found
+
+
+def read_statement(filename: str, data: bytes) -> Table:
+    """The statement's header row (the first of its first 20 rows that names two known columns)
+    and the rows below it, with the proposed mapping."""
+    sheet = read_table(filename, data, MAX_LINES + 50)
+    everything = [(1, list(sheet.headers))] + sheet.rows
+    best, best_at = {}, 0
+    for at, (_line, cells) in enumerate(everything[:20]):
+        found = _score(cells)
+        if len(found) > len(best):
+            best, best_at = found, at
+    headers = [cell_text(c) for c in everything[best_at][1]]
+    return Table(headers, everything[best_at + 1:], best)
+
+
+def parse_amount(value: object) -> int | None:
+    """1.500.000 / 1,500,000 / 1500000 / 1 500 000 đ → 1500000; empty or 0 → None (a debit row)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(value) or None
+    text = re.sub(r"[\sđ₫VNDvnd]", "", str(value))
+    if text in ("", "-", "0"):
+        return None
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text) or text.isdigit():
+        return int(re.sub(r"[.,]", "", text)) or None
+    if re.fullmatch(r"\d+[.,]00?", text):
+        return int(re.split(r"[.,]", text)[0]) or None
+    raise ValueError(value)
+
+
+def parse_when(value: object, tz: str) -> datetime:
+    if isinstance(value, datetime):
+        return local_to_utc(value.replace(tzinfo=None), tz)
+    text = cell_text(value).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return local_to_utc(datetime.strptime(text, fmt), tz)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:
+    plan = StatementPlan()
+    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    for key in REQUIRED:
+        if key not in mapping:
+            plan.problems.append(Problem(1, names[key], str(_l("Chọn cột “%(c)s”.", c=names[key]))))
+    if plan.problems:
+        return plan
+
+    def cell(cells, key):
+        i = mapping.get(key)
+        return cells[i] if i is not None and i < len(cells) else None
+
+    for line, cells in table.rows:
+        try:
+            amount = parse_amount(cell(cells, "credit"))
+        except ValueError:
+            plan.problems.append(Problem(line, names["credit"], str(_l("Số tiền “%(v)s” không đọc được.",
+                                                                     v=cell_text(cell(cells, "credit"))))))
+            continue
+        if amount is None:
+            plan.skipped_debits += 1
+            continue
+        try:
+            when = parse_when(cell(cells, "date"), tz)
+        except ValueError:
+            plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
+                                                                   v=cell_text(cell(cells, "date"))))))
+            continue
+        content = cell_text(cell(cells, "content"))
+        reference = cell_text(cell(cells, "reference")).strip()
+        txn_id = reference or "h" + hashlib.sha256(f"{when.isoformat()}|{amount}|{content}".encode()).hexdigest()[:40]
+        plan.transfers.append((line, TransferIn("statement", txn_id, amount, content, when, bank_reference=reference,
+                                                counter_name=cell_text(cell(cells, "counter_name")))))
+    if not plan.transfers and not plan.problems:
+        plan.problems.append(Problem(1, names["credit"], str(_l("Sao kê không có khoản ghi có nào."))))
+    return plan

@@ -1,0 +1,246 @@
+"""Payment channels: the school's settings and the four methods' readiness, bank-transfer
+callbacks (SePay, Casso), the queue of transfers to match by hand, bank statement import, and the
+sandbox's simulated transfer."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from lms.billing import callbacks, channel_settings, matching, sandbox, secrets, statements
+from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
+from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
+from lms.billing.models import BankTransaction, TransferStatus
+from lms.core.errors import DomainError
+from lms.core.forms import Form, show_error
+from lms.core.tenancy import ctx, no_context, role_required, school_scoped
+from lms.core.timeutil import utcnow
+from lms.core.uploads import pending_dir
+from lms.extensions import csrf, db
+from lms.i18n import gettext as _
+
+bp = Blueprint("channels", __name__, template_folder="templates")
+STAFF = ("accountant", "admin")
+PAGE_SIZE = 50
+
+
+def _box():
+    if "lms_secrets" not in current_app.extensions:
+        current_app.extensions["lms_secrets"] = secrets.box_from_config(current_app.config)
+    return current_app.extensions["lms_secrets"]
+
+
+def _signer():
+    return current_app.extensions["lms_signer"]
+
+
+def callback(view):
+    """A provider's server calls this route: no session, no CSRF token; its own signature or key
+    is the only authentication (checked first by the handler)."""
+    view.callback = True
+    return csrf.exempt(no_context(view))
+
+
+# ---------------------------------------------------------------- settings and readiness
+
+@bp.route("/billing/channels")
+@login_required
+@role_required(*STAFF)
+def channel_list():
+    school = ctx().school
+    states = channel_settings.readiness(db.session, school)
+    rows = channel_settings.settings_of(db.session, school)
+    return render_template("billing/channels.html", states=states, rows=rows, channels=CHANNELS,
+                           labels=METHOD_LABELS, ready=sum(s.ready for s in states),
+                           minimum=channel_settings.MINIMUM_METHODS, form=ChannelForm(formdata=None),
+                           configured=channel_settings.is_configured, can_edit=ctx().role == "admin",
+                           base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), sandbox=current_app.config["PAYMENT_SANDBOX"])
+
+
+@bp.route("/billing/channels/<channel>", methods=["POST"])
+@login_required
+@role_required("admin")
+def channel_save(channel: str):
+    if channel not in CHANNELS:
+        abort(404)
+    form = ChannelForm()
+    if form.validate_on_submit():
+        values = {f.name: request.form.get(f.name, "") for f in CHANNELS[channel].fields}
+        try:
+            channel_settings.save_channel(db.session, current_user, ctx().school, channel, values,
+                                          enabled=form.enabled.data, counts_as=form.counts_as.data,
+                                          sandbox=form.sandbox.data and current_app.config["PAYMENT_SANDBOX"],
+                                          box=_box())
+            db.session.commit()
+            flash(_("Đã lưu cài đặt kênh %(c)s.", c=CHANNELS[channel].label), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+    return redirect(url_for("channels.channel_list", _anchor=f"ch-{channel}"))
+
+
+# ---------------------------------------------------------------- callbacks
+
+@bp.route("/callbacks/sepay/<school_code>", methods=["POST"])
+@callback
+def sepay_callback(school_code: str):
+    answer = callbacks.sepay(db.session, school_code, request.headers.get("Authorization"), request.get_data(),
+                             box=_box(), signer=_signer(), now=utcnow())
+    db.session.commit()
+    return jsonify(answer.body), answer.status
+
+
+@bp.route("/callbacks/casso/<school_code>", methods=["POST"])
+@callback
+def casso_callback(school_code: str):
+    answer = callbacks.casso_webhook(db.session, school_code, request.headers.get("X-Casso-Signature"),
+                                     request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    db.session.commit()
+    return jsonify(answer.body), answer.status
+
+
+# ---------------------------------------------------------------- transfers to match by hand
+
+@bp.route("/billing/transfers")
+@login_required
+@role_required(*STAFF)
+def transfers():
+    status = request.args.get("status", TransferStatus.UNMATCHED)
+    if status not in set(TransferStatus):
+        status = TransferStatus.UNMATCHED
+    page = db.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE, error_out=False)
+    return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
+                           ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school))
+
+
+@bp.route("/billing/transfers/<int:transfer_id>/assign", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def transfer_assign(transfer_id: int):
+    row = school_scoped(BankTransaction, transfer_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        try:
+            matching.assign_transfer(db.session, current_user, row, form.invoice_code.data, signer=_signer(),
+                                     now=utcnow())
+            db.session.commit()
+            flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=form.invoice_code.data.upper()), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+    else:
+        flash(_("Nhập mã hoá đơn."), "danger")
+    return redirect(url_for("channels.transfers"))
+
+
+@bp.route("/billing/transfers/<int:transfer_id>/ignore", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def transfer_ignore(transfer_id: int):
+    row = school_scoped(BankTransaction, transfer_id)
+    form = IgnoreForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Nhập lý do không tính khoản này vào học phí."))
+        matching.ignore_transfer(db.session, current_user, row, form.note.data, now=utcnow())
+        db.session.commit()
+        flash(_("Đã đánh dấu giao dịch không phải khoản thu."), "info")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    return redirect(url_for("channels.transfers"))
+
+
+# ---------------------------------------------------------------- bank statements
+
+def _mapping_from(form, headers: list[str]) -> dict[str, int]:
+    out = {}
+    for key in statements.FIELDS:
+        raw = form.get(f"col_{key}", "")
+        if raw.isdigit() and int(raw) < len(headers):
+            out[key] = int(raw)
+    return out
+
+
+@bp.route("/billing/statements", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def statement_import():
+    form = StatementForm()
+    table = plan = mapping = None
+    token = request.form.get("token") or None
+    status = 200
+    try:
+        if form.validate_on_submit() and form.file.data and form.file.data.filename:
+            data = form.file.data.read()
+            table = statements.read_statement(form.file.data.filename, data)
+            token = uuid.uuid4().hex
+            (pending_dir(current_app.config["UPLOAD_DIR"]) / token).write_bytes(data)
+            session["statement"] = {"token": token, "name": form.file.data.filename}
+            mapping = table.mapping
+        elif request.method == "POST" and token and session.get("statement", {}).get("token") == token:
+            pending = session["statement"]
+            table = statements.read_statement(pending["name"], (pending_dir(current_app.config["UPLOAD_DIR"]) / token).read_bytes())
+            mapping = _mapping_from(request.form, table.headers)
+        elif request.method == "POST":
+            flash(_("Chọn tệp sao kê cần nhập."), "danger")
+            status = 422
+        if table is not None:
+            plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            if request.form.get("confirm") and plan.ok:
+                school, now, counts = ctx().school, utcnow(), {"new": 0, "matched": 0, "again": 0}
+                for _line, transfer in plan.transfers:
+                    got = matching.receive_transfer(db.session, school, transfer, signer=_signer(), now=now)
+                    counts["new" if got.created else "again"] += 1
+                    counts["matched"] += bool(got.created and got.transaction.status == TransferStatus.MATCHED)
+                db.session.commit()
+                session.pop("statement", None)
+                flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
+                        "%(a)s đã có từ trước nên bỏ qua.", n=counts["new"], m=counts["matched"],
+                        u=counts["new"] - counts["matched"], a=counts["again"]), "success")
+                return redirect(url_for("channels.transfers"))
+            if not plan.ok:
+                status = 422
+    except DomainError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        status = 422
+    return render_template("billing/statements.html", form=form, table=table, plan=plan, mapping=mapping or {},
+                           token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None)), status
+
+
+# ---------------------------------------------------------------- the sandbox's bank transfer
+
+@bp.route("/billing/sandbox/transfer", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def simulate_transfer():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    school = ctx().school
+    rows = channel_settings.settings_of(db.session, school)
+    form = SimulateTransferForm()
+    if form.validate_on_submit():
+        setting = rows.get(form.via.data)
+        if not channel_settings.is_configured(setting) or not setting.public.get("sandbox"):
+            flash(_("Hãy bật %(c)s ở chế độ thử trong Kênh thanh toán trước.", c=form.via.data), "danger")
+        else:
+            keys = channel_settings.secrets_of(_box(), setting)
+            when = utcnow()
+            if form.via.data == "sepay":
+                headers, body = sandbox.sepay_transfer(keys["api_key"], amount=form.amount.data, content=form.content.data,
+                                                       account=school.bank_account_number or "", when=when)
+            else:
+                headers, body = sandbox.casso_transfer(keys["checksum_key"], amount=form.amount.data,
+                                                       content=form.content.data, account=school.bank_account_number or "",
+                                                       when=when, payer=form.payer.data or "")
+            code, school_id = school.code, school.id
+            db.session.commit()  # end this request's read transaction before the callback writes
+            # Delivered to our own callback route through the whole app, as the provider's server would.
+            answer = current_app.test_client().post(f"/callbacks/{form.via.data}/{code}", data=body, headers=headers)
+            flash(_("%(c)s đã báo giao dịch (HTTP %(s)s).", c=form.via.data, s=answer.status_code),
+                  "success" if answer.status_code == 200 else "danger")
+            latest = matching.latest_transfer(db.session, school_id)
+            return redirect(url_for("channels.transfers", status=latest.status if latest else None))
+    return render_template("billing/simulate_transfer.html", form=form), 422 if form.errors else 200
