@@ -4,7 +4,6 @@ transfers assigned by hand, bank statements with a column-mapping step, and the 
 from __future__ import annotations
 
 import json
-import time
 
 from sqlalchemy import select
 
