@@ -63,6 +63,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.auth.views import bp as auth_bp
     from lms.billing.views import bp as billing_bp
     from lms.billing.views_channels import bp as channels_bp
+    from lms.billing.views_gateways import bp as gateways_bp
     from lms.courses.views import bp as courses_bp
     from lms.courses.views_comms import bp as comms_bp
     from lms.core.views_health import bp as health_bp
@@ -79,7 +80,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, homework_bp, report_bp,
                       gradebook_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp, health_bp,
-                      billing_bp, channels_bp):
+                      billing_bp, channels_bp, gateways_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers

@@ -190,11 +190,12 @@ def _expire(session: Session, *objects) -> None:
 
 def record_payment(session: Session, actor: User | None, school: School, student: Student,
                    invoice: Invoice | None, data: PaymentInput, *, signer, now: datetime,
-                   mail: bool = False) -> Payment:
+                   mail: bool = False, apply: bool = True) -> Payment:
     """Record money received for a pupil: applied to `invoice` (or, without one, to the pupil's
     open invoices, mandatory first, oldest due first); anything over becomes the family's
-    credit. A repeated idempotency key or provider transaction id returns the payment already
-    recorded and records nothing."""
+    credit. With `apply=False` it all becomes credit (money a gateway captured for the wrong
+    amount: the accountant decides). A repeated idempotency key or provider transaction id
+    returns the payment already recorded and records nothing."""
     from lms.billing import receipts
 
     data = _check(data)
@@ -221,7 +222,7 @@ def record_payment(session: Session, actor: User | None, school: School, student
         if existing is None:
             raise
         return _same(existing, student, data)
-    targets = [invoice] if invoice is not None else open_invoices(session, student.id)
+    targets = [] if not apply else [invoice] if invoice is not None else open_invoices(session, student.id)
     voluntary = _voluntary(session, [t.id for t in targets])
     plan, _ = rules.allocate(data.amount, [rules.Open(t.id, t.due, t.due_date, t.id in voluntary) for t in targets])
     legs = [dr(MONEY_ACCOUNT[data.method], data.amount, student_id=student.id, payment_id=payment.id)]

@@ -507,8 +507,14 @@ def family_invoice(invoice_id: int):
                                        bill_number=invoice.code, purpose=invoice.code)
         from lms.core.qr import qr_svg
         qr = qr_svg(payload, box_size=8).decode()
+    from lms.billing import channel_settings, gateways
+    from lms.billing.channels.registry import CHANNELS
+
+    online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(db.session, school.id)
+              if r.channel in gateways.SANDBOX_PATHS] if qr else []
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
-                           bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice))
+                           bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
+                           online=online, pay_key=secrets.token_urlsafe(16))
 
 
 @bp.route("/fees/payments/<int:payment_id>/receipt.pdf")

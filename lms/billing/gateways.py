@@ -1,0 +1,237 @@
+"""Checkouts through a payment gateway and the gateways' notifications (VNPay 2.1.0 here).
+
+A parent starts a checkout (at most one pending per invoice; a repeated click with the same key
+returns the same one); the gateway's server-to-server notification (IPN) is the only thing that
+changes money: it is checked in VNPay's order, the checkout is claimed with one guarded UPDATE,
+and the payment, its ledger posting and its receipt are written in the same transaction — so 50
+identical notifications at once record one payment and answer one 00 and 49 02. The return page
+only displays. Money a gateway reports as captured is never dropped: a wrong amount becomes the
+family's credit with a task, a success after the checkout expired or the invoice was settled or
+voided is recorded (applied if possible) with a task."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.billing import channel_settings, payments, states
+from lms.billing.channels import vnpay
+from lms.billing.matching import task
+from lms.billing.models import CallbackLog, ChannelSetting, Checkout, CheckoutStatus, Invoice
+from lms.core import audit
+from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.text import fold
+from lms.core.timeutil import utc_to_local
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School, Student
+
+TZ = "Asia/Ho_Chi_Minh"
+CHECKOUT_MINUTES = 15
+VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html"}
+
+
+@dataclass
+class Started:
+    checkout: Checkout
+    redirect: str
+
+
+def _ascii(text: str, limit: int) -> str:
+    """VNPay wants order info without diacritics and only [A-Za-z0-9 _.-]."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9 _.-]", "", fold(text).upper())[:limit]
+
+
+def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
+                   base_url: str, return_url: str, client_ip: str, locale: str, now: datetime) -> Started:
+    """Begin paying an open invoice through a gateway; returns where to send the parent."""
+    if invoice.status not in states.OPEN or invoice.due <= 0:
+        raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
+    setting = channel_settings.setting_of(session, invoice.school_id, channel)
+    if not channel_settings.is_configured(setting) or channel not in SANDBOX_PATHS:
+        raise NotFound(_l("Kênh thanh toán này chưa được nhà trường bật."))
+    if key:
+        same = session.scalars(select(Checkout).where(Checkout.school_id == invoice.school_id,
+                                                      Checkout.idempotency_key == key)).first()
+        if same is not None:
+            if same.invoice_id != invoice.id or same.channel != channel:
+                raise Conflict(_l("Yêu cầu thanh toán này đã được gửi cho một hoá đơn khác."))
+            return Started(same, same.pay_url or "")
+    session.execute(update(Checkout).where(Checkout.invoice_id == invoice.id, Checkout.status == CheckoutStatus.PENDING)
+                    .values(status=CheckoutStatus.REPLACED, finished_at=now).execution_options(synchronize_session=False))
+    attempt = (session.scalar(select(func.count()).select_from(Checkout).where(Checkout.invoice_id == invoice.id)) or 0) + 1
+    checkout = Checkout(school_id=invoice.school_id, invoice_id=invoice.id, channel=channel,
+                        method=setting.counts_as, txn_ref=f"{invoice.code}-{attempt}", amount=invoice.due,
+                        payer_name=parent.full_name, idempotency_key=key, created_by=parent.id, created_at=now,
+                        expires_at=now + timedelta(minutes=CHECKOUT_MINUTES))
+    try:
+        with session.begin_nested():
+            session.add(checkout)
+    except IntegrityError as exc:
+        raise Conflict(_l("Đang có một yêu cầu thanh toán khác cho hoá đơn này; hãy tải lại trang.")) from exc
+    secret = channel_settings.secrets_of(box, setting)
+    if channel == "vnpay":
+        local = utc_to_local(now, TZ)
+        params = {"vnp_Version": "2.1.0", "vnp_Command": "pay", "vnp_TmnCode": setting.public["tmn_code"],
+                  "vnp_Amount": str(checkout.amount * 100), "vnp_CurrCode": "VND", "vnp_TxnRef": checkout.txn_ref,
+                  "vnp_OrderInfo": _ascii(f"Thanh toan {invoice.code} {invoice.student_name}", 255),
+                  "vnp_OrderType": "other", "vnp_Locale": "en" if locale == "en" else "vn",
+                  "vnp_ReturnUrl": return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
+                  "vnp_CreateDate": f"{local:%Y%m%d%H%M%S}",
+                  "vnp_ExpireDate": f"{local + timedelta(minutes=CHECKOUT_MINUTES):%Y%m%d%H%M%S}"}
+        target = (base_url.rstrip("/") + SANDBOX_PATHS["vnpay"]) if setting.public.get("sandbox") else VNPAY_URL
+        checkout.pay_url = vnpay.build_payment_url(target, params, secret["hash_secret"])
+    session.flush()
+    audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
+                 subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
+    return Started(checkout, checkout.pay_url or "")
+
+
+# ---------------------------------------------------------------- VNPay notifications
+
+def _vnpay_setting(session: Session, tmn_code: str | None) -> ChannelSetting | None:
+    if not tmn_code:
+        return None
+    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == "vnpay",
+                                                            ChannelSetting.enabled.is_(True))):
+        if row.public.get("tmn_code") == tmn_code:
+            return row
+    return None
+
+
+def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, *, box, signer,
+              now: datetime) -> dict:
+    """Decide VNPay's IPN and record what it says. `pairs` are the query's (key, value) pairs as
+    received, so a duplicated key (parameter pollution) is refused as a bad signature."""
+    params: dict[str, str] = {}
+    polluted = False
+    for k, v in pairs:
+        polluted |= k in params or k == "vnp_SecureHashType"  # 2.1.0 sends no hash type: an injected one is forged
+        params[k] = v
+    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    entry = CallbackLog(school_id=setting.school_id if setting else None, provider="vnpay", received_at=now,
+                        body=raw_query[:20000].decode("utf-8", "replace"))
+    session.add(entry)
+    session.flush()
+    if setting is None or polluted:
+        entry.outcome = "wrong merchant" if setting is None else "duplicated or injected keys"
+        audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
+                     subject_id=entry.id, detail=f"vnpay: {entry.outcome}")
+        return vnpay._answer("97")
+    secret = channel_settings.secrets_of(box, setting).get("hash_secret", "")
+    found: dict[str, Checkout] = {}
+
+    def lookup(txn_ref):
+        checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref),
+                                                          Checkout.school_id == setting.school_id)).first()
+        if checkout is None:
+            return None
+        found["checkout"] = checkout
+        return SimpleNamespace(amount_vnd=checkout.amount, is_confirmed=checkout.status == CheckoutStatus.PAID)
+
+    answer = vnpay.ipn_response(params, secret, lookup)
+    code = answer["RspCode"]
+    entry.verified = code not in ("97", "99")
+    entry.outcome = f"RspCode {code}"
+    if code == "97":
+        audit.record(session, "callback_refused", school_id=setting.school_id, subject_type="callback",
+                     subject_id=entry.id, detail="vnpay: bad signature")
+        return answer
+    checkout = found.get("checkout")
+    if code == "04" and vnpay.is_success(params):
+        # VNPay took the money but not the amount we asked for: keep it as credit, once.
+        _record(session, checkout, params, amount=_captured(params), entry=entry, signer=signer, now=now,
+                apply=False, why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")))
+        return answer
+    if code != "00":
+        return answer
+    if not vnpay.is_success(params):
+        session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
+                        .values(status=CheckoutStatus.FAILED, finished_at=now,
+                                failure=f"{params.get('vnp_ResponseCode')}/{params.get('vnp_TransactionStatus')}")
+                        .execution_options(synchronize_session=False))
+        entry.outcome = "failed payment"
+        return answer
+    before = checkout.status
+    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status != CheckoutStatus.PAID)
+                              .values(status=CheckoutStatus.PAID, finished_at=now)
+                              .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
+    if claimed is None:  # another notification for the same payment won the race
+        entry.outcome = "RspCode 02"
+        return vnpay._answer("02")
+    late = before != CheckoutStatus.PENDING or checkout.expires_at < now
+    _record(session, checkout, params, amount=checkout.amount, entry=entry, signer=signer, now=now, apply=True,
+            why=str(_l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")) if late else None)
+    return answer
+
+
+def _captured(params: Mapping[str, str]) -> int:
+    raw = str(params.get("vnp_Amount", ""))
+    return int(raw) // 100 if raw.isdigit() and 0 < int(raw) < 10**15 else 0
+
+
+def _record(session: Session, checkout: Checkout, params: Mapping[str, str], *, amount: int, entry: CallbackLog,
+            signer, now: datetime, apply: bool, why: str | None) -> None:
+    if amount <= 0:
+        return
+    invoice = session.get(Invoice, checkout.invoice_id)
+    school = session.get(School, checkout.school_id)
+    student = session.get(Student, invoice.student_id)
+    data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, now,
+                                 note=f"VNPay {params.get('vnp_BankCode', '')} {params.get('vnp_BankTranNo', '')}".strip(),
+                                 channel="vnpay", provider="vnpay", provider_txn_id=str(params.get("vnp_TransactionNo")))
+    existing = session.scalars(select(payments.Payment).where(
+        payments.Payment.school_id == school.id, payments.Payment.provider == "vnpay",
+        payments.Payment.provider_txn_id == data.provider_txn_id)).first()
+    payment = payments.record_payment(session, None, school, student, invoice, data, signer=signer, now=now,
+                                      apply=apply)
+    entry.payment_id = payment.id
+    session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
+                    .execution_options(synchronize_session=False))
+    if existing is None and (why or payment.applied < payment.amount):
+        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({amount} đ)",
+             payment_id=payment.id, checkout_id=checkout.id)
+
+
+def checkout_of_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
+    """For the return page: the checkout and whether the parameters are genuinely VNPay's. It
+    changes nothing, whatever they say."""
+    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    if setting is None:
+        return None, False
+    genuine = vnpay.verify(params, channel_settings.secrets_of(box, setting).get("hash_secret", ""))
+    checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(params.get("vnp_TxnRef")),
+                                                      Checkout.school_id == setting.school_id)).first()
+    return checkout, genuine
+
+
+def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, success: bool, now: datetime,
+                          txn_no: int) -> tuple[dict[str, str], str] | None:
+    """What VNPay's page would do once the payer confirms or cancels: the signed IPN parameters
+    and the return URL. None when the request was not signed by the school's key."""
+    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    if setting is None or not setting.public.get("sandbox"):
+        return None
+    secret = channel_settings.secrets_of(box, setting).get("hash_secret", "")
+    if not vnpay.verify(params, secret):
+        return None
+    local = utc_to_local(now, TZ)
+    ipn = {"vnp_Amount": params["vnp_Amount"], "vnp_BankCode": "NCB", "vnp_BankTranNo": f"VNP{txn_no}",
+           "vnp_CardType": "ATM", "vnp_OrderInfo": params.get("vnp_OrderInfo", ""), "vnp_PayDate": f"{local:%Y%m%d%H%M%S}",
+           "vnp_ResponseCode": "00" if success else "24", "vnp_TmnCode": params["vnp_TmnCode"],
+           "vnp_TransactionNo": str(txn_no), "vnp_TransactionStatus": "00" if success else "02",
+           "vnp_TxnRef": params["vnp_TxnRef"]}
+    ipn["vnp_SecureHash"] = vnpay.sign(ipn, secret)
+    return ipn, params.get("vnp_ReturnUrl", "")
+
+
+def checkouts_of_invoice(session: Session, invoice: Invoice) -> list[Checkout]:
+    return list(session.scalars(select(Checkout).where(Checkout.invoice_id == invoice.id).order_by(Checkout.id.desc())))

@@ -1,0 +1,92 @@
+"""Paying online: the parent starts a checkout, the gateway notifies us (IPN), the parent comes
+back to a page that only displays; and the local sandbox that plays VNPay's payment page."""
+from __future__ import annotations
+
+import secrets as pysecrets
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.billing import gateways, queries
+from lms.billing.views_channels import _box, _signer, callback
+from lms.core.errors import DomainError
+from lms.core.forms import Form
+from lms.core.tenancy import no_context, role_required
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+bp = Blueprint("gateways", __name__, template_folder="templates")
+
+
+@bp.route("/fees/invoices/<int:invoice_id>/pay/<channel>", methods=["POST"])
+@login_required
+@role_required("parent")
+def start(invoice_id: int, channel: str):
+    invoice = queries.family_invoice(db.session, current_user, invoice_id)
+    if invoice is None:
+        abort(404)
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        started = gateways.start_checkout(
+            db.session, current_user, invoice, channel, key=request.form.get("key") or None, box=_box(),
+            base_url=current_app.config["PUBLIC_BASE_URL"],
+            return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("gateways.vnpay_return"),
+            client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("billing.family_invoice", invoice_id=invoice_id))
+    return redirect(started.redirect)
+
+
+@bp.route("/callbacks/vnpay/ipn", methods=["GET"])
+@callback
+def vnpay_ipn():
+    answer = gateways.vnpay_ipn(db.session, list(request.args.items(multi=True)), request.query_string,
+                                box=_box(), signer=_signer(), now=utcnow())
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.route("/fees/return/vnpay")
+@login_required
+@role_required("parent")
+def vnpay_return():
+    checkout, genuine = gateways.checkout_of_return(db.session, request.args, box=_box())
+    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
+    db.session.rollback()  # display only, whatever the parameters say
+    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
+                           said_success=request.args.get("vnp_ResponseCode") == "00")
+
+
+# ---------------------------------------------------------------- the sandbox's VNPay page
+
+@bp.route("/sandbox/vnpay/vpcpay.html", methods=["GET", "POST"])
+@no_context
+def vnpay_sandbox():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
+              if k.startswith("vnp_")}
+    form = Form()
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(),
+                                                 success=request.form.get("outcome") == "pay", now=utcnow(),
+                                                 txn_no=14000000 + pysecrets.randbelow(10**6))
+        if outcome is None:
+            abort(400)
+        ipn, return_url = outcome
+        db.session.commit()
+        # VNPay's server calls the IPN first, then sends the payer's browser back.
+        current_app.test_client().get("/callbacks/vnpay/ipn", query_string=ipn)
+        from urllib.parse import urlencode
+        return redirect(f"{return_url}?{urlencode(ipn)}")
+    valid = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
+    db.session.rollback()
+    if valid is None:
+        return render_template("billing/sandbox_vnpay.html", params=None, form=form), 400
+    return render_template("billing/sandbox_vnpay.html", params=params, form=form,
+                           amount=int(params["vnp_Amount"]) // 100)
