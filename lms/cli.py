@@ -33,6 +33,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo school into an empty database and print the logins."""
+        from lms.billing.secrets import box_from_config
         from lms.people.demo import seed_demo
         from lms.people.models import School
 
@@ -45,7 +46,8 @@ def register_cli(app: Flask) -> None:
         logins = seed_demo(db.session, current_app.extensions["lms_auth"], current_app.config["UPLOAD_DIR"] / "resources",
                            current_app.config["UPLOAD_LIMITS_MB"],
                            card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None,
-                           signer=current_app.extensions["lms_signer"])
+                           signer=current_app.extensions["lms_signer"],
+                           box=box_from_config(current_app.config))
         db.session.commit()
         text = _format_logins(logins)
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")

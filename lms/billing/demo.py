@@ -32,7 +32,7 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 
 def seed_billing(session: Session, school: School, accountant: User, rng: random.Random, now: datetime, *,
-                 signer) -> None:
+                 signer, box=None, admin: User | None = None) -> None:
     year = current_year(session, school)
     if year is None:
         return
@@ -96,6 +96,36 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
             _pay(session, accountant, school, student, invoice, method, min(amount, rules.MAX_AMOUNT),
                  _at(day, rng), rng, signer)
     _corrections(session, school, accountant, rng, now, signer)
+    if box is not None and admin is not None:
+        _channels(session, school, admin, rng, now, signer, box)
+
+
+# Sandbox keys of the demo only: the local sandbox signs with them; no provider knows them.
+DEMO_CHANNELS = {
+    "THCS": [("sepay", {"api_key": "demo-sepay-api-key"}), ("vnpay", {"tmn_code": "NGUYENDU", "hash_secret": "DEMOVNPAYSECRETNGUYENDU2026"}),
+             ("pos", {"terminal_ids": "ND000501"})],
+    "THPT": [("casso", {"checksum_key": "demo-casso-checksum-key"}),
+             ("vnpay", {"tmn_code": "LONGXUYE", "hash_secret": "DEMOVNPAYSECRETLONGXUYEN2026"}),
+             ("pos", {"terminal_ids": "LX000702"})],
+}
+
+
+def _channels(session, school, admin, rng, now, signer, box) -> None:
+    """Sandbox channels (THCS: SePay, VNPay, card terminal; THPT: Casso, VNPay, card terminal; the
+    primary school only its VietQR, so its page warns), and two transfers waiting to be matched."""
+    from lms.billing import channel_settings, matching
+
+    level = school.code.split("-")[0]
+    for channel, values in DEMO_CHANNELS.get(level, []):
+        channel_settings.save_channel(session, admin, school, channel, values, enabled=True, counts_as=None,
+                                      sandbox=True, box=box)
+    if level == "THCS":
+        for i, (amount, content, payer) in enumerate([(770_000, "chuyen tien an thang 11 cho chau Khang lop 6A2",
+                                                       "NGUYEN VAN TAM"),
+                                                      (150_000, "UNG HO QUY KHUYEN HOC", "CONG TY TNHH AN PHAT")]):
+            matching.receive_transfer(session, school, matching.TransferIn(
+                "sepay", f"demo-{i}", amount, content, now - timedelta(days=2 - i), bank_reference=f"FT2633{i:06d}",
+                counter_name=payer), signer=signer, now=now)
 
 
 def _pay(session, accountant, school, student, invoice, method, amount, at, rng, signer):

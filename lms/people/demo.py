@@ -103,7 +103,7 @@ EMPTY_COURSES = {("toan", "6A2")}
 
 
 def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload_limits: dict[str, int],
-              now: datetime | None = None, card_settings=None, signer=None) -> list[DemoLogin]:
+              now: datetime | None = None, card_settings=None, signer=None, box=None) -> list[DemoLogin]:
     """Build the demo into an empty database. Returns the logins to print. Library files are
     written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
     report cards of some of last year's classes are issued too. Receipts are signed by `signer`
@@ -207,7 +207,8 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
         seed_exams(session, school, admin, random.Random(SEED + 200 + index), now)
         # The CLI passes UPLOAD_DIR/resources; hand-ins live beside it, as the homework pages expect.
         seed_homework(session, school, random.Random(SEED + 300 + index), upload_dir.parent / "homework", now)
-        seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer)
+        seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer, box=box,
+                     admin=admin)
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

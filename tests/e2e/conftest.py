@@ -35,6 +35,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server():
+    from lms.billing.secrets import box_from_config
     from lms.people.demo import seed_demo
 
     folder = Path(tempfile.mkdtemp(prefix="lms-e2e-"))
@@ -44,11 +45,13 @@ def live_server():
     with app.app_context():
         db.create_all()
         logins = seed_demo(db.session, app.extensions["lms_auth"], folder / "uploads" / "resources",
-                           app.config["UPLOAD_LIMITS_MB"], signer=app.extensions["lms_signer"])
+                           app.config["UPLOAD_LIMITS_MB"], signer=app.extensions["lms_signer"],
+                           box=box_from_config(app.config))
         db.session.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # gateway redirects and QR links lead back here
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
