@@ -59,6 +59,9 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     install_logging(app)
     app.extensions["lms_signer"] = signer_from_config(app.config)
+    from lms.billing.secrets import box_from_config
+
+    app.extensions["lms_secrets"] = box_from_config(app.config)  # refuses production without LMS_SECRETS_KEY
 
     from lms.auth.views import bp as auth_bp
     from lms.billing.views import bp as billing_bp
@@ -129,6 +132,10 @@ def _check_secrets(app: Flask) -> None:
             raise RuntimeError("LMS_SIGNING_KEY (or LMS_SIGNING_KEY_FILE) must be set in production: the school's "
                                "Ed25519 key that signs report cards (python -c 'import base64,os; "
                                "print(base64.b64encode(os.urandom(32)).decode())')")
+        if not app.config.get("SECRETS_KEY"):
+            raise RuntimeError("LMS_SECRETS_KEY must be set in production: the key that encrypts payment-channel "
+                               "secrets (python -c 'from cryptography.fernet import Fernet; "
+                               "print(Fernet.generate_key().decode())')")
 
 
 def _select_locale() -> str:

@@ -86,8 +86,8 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
         if invoice.status in states.OPEN:
             _settle(session, school, row, [(invoice, t.amount)], signer=signer, now=now)
         else:
-            row.note = str(_l("Hoá đơn %(c)s đã %(s)s", c=invoice.code,
-                              s="huỷ" if invoice.status == "void" else "nộp đủ"))
+            row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if invoice.status == "void"
+                           else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
             row.invoice_id = invoice.id
     elif len(known) > 1 and all(i.status in states.OPEN for i in known) and sum(i.due for i in known) == t.amount:
         _settle(session, school, row, [(i, i.due) for i in known], signer=signer, now=now)

@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import callbacks, channel_settings, matching, sandbox, secrets, statements
+from lms.billing import callbacks, channel_settings, matching, sandbox, statements
 from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, TransferStatus
@@ -26,8 +26,6 @@ PAGE_SIZE = 50
 
 
 def _box():
-    if "lms_secrets" not in current_app.extensions:
-        current_app.extensions["lms_secrets"] = secrets.box_from_config(current_app.config)
     return current_app.extensions["lms_secrets"]
 
 

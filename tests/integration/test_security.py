@@ -123,6 +123,16 @@ def test_production_refuses_default_secret_key(monkeypatch):
         create_app(type("P", (ProductionConfig,), {"ENV_NAME": "production", "SECRET_KEY": "dev-only-not-secret-change-me"}))
 
 
+def test_production_refuses_to_start_without_the_secrets_key(monkeypatch):
+    from lms import create_app
+    from lms.config import ProductionConfig
+
+    with pytest.raises(RuntimeError, match="LMS_SECRETS_KEY"):
+        create_app(type("P", (ProductionConfig,), {"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                                                   "SIGNING_KEY": "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg=",
+                                                   "SECRETS_KEY": None}))
+
+
 def test_production_refuses_to_start_without_the_signing_key(monkeypatch):
     from lms import create_app
     from lms.config import ProductionConfig
