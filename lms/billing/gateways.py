@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import channel_settings, payments, states
-from lms.billing.channels import vnpay
+from lms.billing.channels import momo, vnpay
 from lms.billing.matching import task
 from lms.billing.models import CallbackLog, ChannelSetting, Checkout, CheckoutStatus, Invoice
 from lms.core import audit
@@ -34,7 +34,8 @@ from lms.people.models import School, Student
 TZ = "Asia/Ho_Chi_Minh"
 CHECKOUT_MINUTES = 15
 VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
-SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html"}
+MOMO_URL = "https://test-payment.momo.vn"
+SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo"}
 
 
 @dataclass
@@ -51,8 +52,11 @@ def _ascii(text: str, limit: int) -> str:
 
 
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
-                   base_url: str, return_url: str, client_ip: str, locale: str, now: datetime) -> Started:
-    """Begin paying an open invoice through a gateway; returns where to send the parent."""
+                   base_url: str, return_url: str, client_ip: str, locale: str, now: datetime,
+                   post_json=None) -> Started:
+    """Begin paying an open invoice through a gateway; returns where to send the parent.
+    `post_json(url, body, headers) -> (status, dict)` makes the server-to-server calls (MoMo's
+    create); the sandbox's is answered inside the app."""
     if invoice.status not in states.OPEN or invoice.due <= 0:
         raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
     setting = channel_settings.setting_of(session, invoice.school_id, channel)
@@ -89,6 +93,19 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                   "vnp_ExpireDate": f"{local + timedelta(minutes=CHECKOUT_MINUTES):%Y%m%d%H%M%S}"}
         target = (base_url.rstrip("/") + SANDBOX_PATHS["vnpay"]) if setting.public.get("sandbox") else VNPAY_URL
         checkout.pay_url = vnpay.build_payment_url(target, params, secret["hash_secret"])
+    elif channel == "momo":
+        fields = {"partnerCode": setting.public["partner_code"], "requestId": f"{checkout.txn_ref}-r",
+                  "amount": checkout.amount, "orderId": checkout.txn_ref,
+                  "orderInfo": f"Thanh toan {invoice.code}", "redirectUrl": return_url,
+                  "ipnUrl": base_url.rstrip("/") + "/callbacks/momo/ipn", "requestType": "captureWallet",
+                  "extraData": "", "lang": "en" if locale == "en" else "vi"}
+        fields["signature"] = momo.sign_create(fields, secret["access_key"], secret["secret_key"])
+        root = (base_url.rstrip("/") + SANDBOX_PATHS["momo"]) if setting.public.get("sandbox") else MOMO_URL
+        status, answer = post_json(f"{root}/v2/gateway/api/create", fields, {})
+        if status != 200 or answer.get("resultCode") != 0 or not answer.get("payUrl"):
+            raise ValidationError(_l("MoMo chưa nhận yêu cầu thanh toán (mã %(c)s); hãy thử lại sau hoặc chọn cách khác.",
+                                     c=answer.get("resultCode", status)))
+        checkout.pay_url, checkout.provider_ref = answer["payUrl"], fields["requestId"]
     session.flush()
     audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
                  subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
@@ -148,29 +165,27 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     checkout = found.get("checkout")
     if code == "04" and vnpay.is_success(params):
         # VNPay took the money but not the amount we asked for: keep it as credit, once.
-        _record(session, checkout, params, amount=_captured(params), entry=entry, signer=signer, now=now,
-                apply=False, why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")))
+        _record(session, checkout, provider="vnpay", txn_id=str(params.get("vnp_TransactionNo")),
+                amount=_captured(params), note=_vnpay_note(params), entry=entry, signer=signer, now=now, apply=False,
+                why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")))
         return answer
     if code != "00":
         return answer
     if not vnpay.is_success(params):
-        session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
-                        .values(status=CheckoutStatus.FAILED, finished_at=now,
-                                failure=f"{params.get('vnp_ResponseCode')}/{params.get('vnp_TransactionStatus')}")
-                        .execution_options(synchronize_session=False))
+        _fail(session, checkout, f"{params.get('vnp_ResponseCode')}/{params.get('vnp_TransactionStatus')}", now)
         entry.outcome = "failed payment"
         return answer
-    before = checkout.status
-    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status != CheckoutStatus.PAID)
-                              .values(status=CheckoutStatus.PAID, finished_at=now)
-                              .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
-    if claimed is None:  # another notification for the same payment won the race
+    claimed, late = _claim(session, checkout, now)
+    if not claimed:  # another notification for the same payment won the race
         entry.outcome = "RspCode 02"
         return vnpay._answer("02")
-    late = before != CheckoutStatus.PENDING or checkout.expires_at < now
-    _record(session, checkout, params, amount=checkout.amount, entry=entry, signer=signer, now=now, apply=True,
-            why=str(_l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")) if late else None)
+    _record(session, checkout, provider="vnpay", txn_id=str(params.get("vnp_TransactionNo")), amount=checkout.amount,
+            note=_vnpay_note(params), entry=entry, signer=signer, now=now, apply=True, why=str(LATE) if late else None)
     return answer
+
+
+def _vnpay_note(params: Mapping[str, str]) -> str:
+    return f"VNPay {params.get('vnp_BankCode', '')} {params.get('vnp_BankTranNo', '')}".strip()
 
 
 def _captured(params: Mapping[str, str]) -> int:
@@ -178,19 +193,18 @@ def _captured(params: Mapping[str, str]) -> int:
     return int(raw) // 100 if raw.isdigit() and 0 < int(raw) < 10**15 else 0
 
 
-def _record(session: Session, checkout: Checkout, params: Mapping[str, str], *, amount: int, entry: CallbackLog,
-            signer, now: datetime, apply: bool, why: str | None) -> None:
+def _record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, amount: int, note: str,
+            entry: CallbackLog, signer, now: datetime, apply: bool, why: str | None) -> None:
     if amount <= 0:
         return
     invoice = session.get(Invoice, checkout.invoice_id)
     school = session.get(School, checkout.school_id)
     student = session.get(Student, invoice.student_id)
     data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, now,
-                                 note=f"VNPay {params.get('vnp_BankCode', '')} {params.get('vnp_BankTranNo', '')}".strip(),
-                                 channel="vnpay", provider="vnpay", provider_txn_id=str(params.get("vnp_TransactionNo")))
+                                 note=note, channel=checkout.channel, provider=provider, provider_txn_id=txn_id)
     existing = session.scalars(select(payments.Payment).where(
-        payments.Payment.school_id == school.id, payments.Payment.provider == "vnpay",
-        payments.Payment.provider_txn_id == data.provider_txn_id)).first()
+        payments.Payment.school_id == school.id, payments.Payment.provider == provider,
+        payments.Payment.provider_txn_id == txn_id)).first()
     payment = payments.record_payment(session, None, school, student, invoice, data, signer=signer, now=now,
                                       apply=apply)
     entry.payment_id = payment.id
@@ -199,6 +213,24 @@ def _record(session: Session, checkout: Checkout, params: Mapping[str, str], *, 
     if existing is None and (why or payment.applied < payment.amount):
         task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({amount} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
+
+
+def _claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, bool]:
+    """Mark a checkout paid, once: (claimed by this call, arrived late)."""
+    before = checkout.status
+    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status != CheckoutStatus.PAID)
+                              .values(status=CheckoutStatus.PAID, finished_at=now)
+                              .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
+    return claimed is not None, before != CheckoutStatus.PENDING or checkout.expires_at < now
+
+
+def _fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> None:
+    session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
+                    .values(status=CheckoutStatus.FAILED, finished_at=now, failure=failure[:100])
+                    .execution_options(synchronize_session=False))
+
+
+LATE = _l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")
 
 
 def checkout_of_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
@@ -235,3 +267,136 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
 
 def checkouts_of_invoice(session: Session, invoice: Invoice) -> list[Checkout]:
     return list(session.scalars(select(Checkout).where(Checkout.invoice_id == invoice.id).order_by(Checkout.id.desc())))
+
+
+# ---------------------------------------------------------------- MoMo (e-wallet; counts as website)
+
+MOMO_PENDING = {9000, 8000, 7000, 7002, 1000}
+
+
+def _setting_by(session: Session, channel: str, key: str, value: object) -> ChannelSetting | None:
+    if not value:
+        return None
+    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == channel,
+                                                            ChannelSetting.enabled.is_(True))):
+        if row.public.get(key) == value:
+            return row
+    return None
+
+
+def _refused(session: Session, entry: CallbackLog, reason: str) -> None:
+    entry.outcome = reason
+    audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
+                 subject_id=entry.id, detail=f"{entry.provider}: {reason}")
+
+
+def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int:
+    """MoMo's IPN (JSON POST): signature, partnerCode, orderId and amount checked; answered 204.
+    A forged or malformed call gets 401 and changes nothing."""
+    import hmac
+    import json
+
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        body = {}
+    setting = _setting_by(session, "momo", "partner_code", body.get("partnerCode"))
+    entry = CallbackLog(school_id=setting.school_id if setting else None, provider="momo", received_at=now,
+                        body=raw[:20000].decode("utf-8", "replace"))
+    session.add(entry)
+    session.flush()
+    if setting is None:
+        _refused(session, entry, "unknown partner")
+        return 401
+    keys = channel_settings.secrets_of(box, setting)
+    expected = momo.sign_ipn(body, keys.get("access_key", ""), keys.get("secret_key", ""))
+    if not hmac.compare_digest(expected.encode(), str(body.get("signature", "")).lower().encode()):
+        _refused(session, entry, "bad signature")
+        return 401
+    entry.verified = True
+    checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(body.get("orderId")),
+                                                      Checkout.school_id == setting.school_id)).first()
+    try:
+        result, amount = int(body.get("resultCode")), int(body.get("amount"))
+    except (TypeError, ValueError):
+        entry.outcome = "malformed"
+        return 400
+    if checkout is None:
+        entry.outcome = "unknown order"
+        if result == 0:
+            task(session, setting.school_id, "gateway", f"MoMo {body.get('orderId')}: không có yêu cầu thanh toán "
+                                                        f"này ({amount} đ, transId {body.get('transId')})")
+        return 204
+    txn_id, note = str(body.get("transId")), f"MoMo {body.get('payType', '')} {body.get('transId', '')}".strip()
+    if result == 0 and amount != checkout.amount:
+        entry.outcome = "wrong amount"
+        _record(session, checkout, provider="momo", txn_id=txn_id, amount=amount, note=note, entry=entry, signer=signer,
+                now=now, apply=False, why=str(_l("MoMo báo số tiền khác số tiền của yêu cầu thanh toán")))
+        return 204
+    if result == 0:
+        claimed, late = _claim(session, checkout, now)
+        entry.outcome = "paid" if claimed else "duplicate"
+        if claimed:
+            _record(session, checkout, provider="momo", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                    signer=signer, now=now, apply=True, why=str(LATE) if late else None)
+    elif result in MOMO_PENDING:
+        entry.outcome = f"pending {result}"
+    else:
+        _fail(session, checkout, f"MoMo {result}", now)
+        entry.outcome = f"failed {result}"
+    return 204
+
+
+def momo_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
+    """For the return page (display only): the checkout and whether MoMo signed the parameters."""
+    import hmac
+
+    setting = _setting_by(session, "momo", "partner_code", params.get("partnerCode"))
+    if setting is None:
+        return None, False
+    keys = channel_settings.secrets_of(box, setting)
+    genuine = hmac.compare_digest(momo.sign_ipn(params, keys.get("access_key", ""), keys.get("secret_key", "")).encode(),
+                                  str(params.get("signature", "")).encode())
+    checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(params.get("orderId")),
+                                                      Checkout.school_id == setting.school_id)).first()
+    return checkout, genuine
+
+
+def _sandbox_momo_keys(session: Session, fields: Mapping[str, object], box) -> dict | None:
+    import hmac
+
+    setting = _setting_by(session, "momo", "partner_code", fields.get("partnerCode"))
+    if setting is None or not setting.public.get("sandbox"):
+        return None
+    keys = channel_settings.secrets_of(box, setting)
+    expected = momo.sign_create(fields, keys.get("access_key", ""), keys.get("secret_key", ""))
+    return keys if hmac.compare_digest(expected.encode(), str(fields.get("signature", "")).encode()) else None
+
+
+def sandbox_momo_create(session: Session, fields: Mapping[str, object], *, box, base_url: str) -> dict:
+    """What MoMo's create API answers: a payUrl (here the local page, carrying the signed request)."""
+    from urllib.parse import urlencode
+
+    if _sandbox_momo_keys(session, fields, box) is None:
+        return {"resultCode": 13, "message": "Merchant authentication failed"}
+    query = urlencode({k: fields.get(k, "") for k in (*momo.CREATE_KEYS[1:], "signature")})
+    return {"partnerCode": fields["partnerCode"], "orderId": fields["orderId"], "requestId": fields["requestId"],
+            "amount": fields["amount"], "resultCode": 0, "message": "Thành công.",
+            "payUrl": f"{base_url.rstrip('/')}{SANDBOX_PATHS['momo']}/pay?{query}"}
+
+
+def sandbox_momo_outcome(session: Session, fields: Mapping[str, str], *, box, success: bool, now: datetime,
+                         trans_id: int) -> tuple[dict, str] | None:
+    """The IPN MoMo sends once the payer confirms or cancels in the app, and the redirect URL."""
+    keys = _sandbox_momo_keys(session, fields, box)
+    if keys is None:
+        return None
+    body = {"partnerCode": fields["partnerCode"], "orderId": fields["orderId"], "requestId": fields["requestId"],
+            "amount": int(fields["amount"]), "orderInfo": fields.get("orderInfo", ""), "orderType": "momo_wallet",
+            "transId": trans_id, "resultCode": 0 if success else 1006,
+            "message": "Thành công." if success else "Giao dịch bị từ chối bởi người dùng.", "payType": "qr",
+            "responseTime": int(now.timestamp() * 1000), "extraData": fields.get("extraData", "")}
+    body["signature"] = momo.sign_ipn(body, keys["access_key"], keys["secret_key"])
+    return body, str(fields.get("redirectUrl", ""))

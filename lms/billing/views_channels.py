@@ -236,7 +236,9 @@ def simulate_transfer():
             code, school_id = school.code, school.id
             db.session.commit()  # end this request's read transaction before the callback writes
             # Delivered to our own callback route through the whole app, as the provider's server would.
-            answer = current_app.test_client().post(f"/callbacks/{form.via.data}/{code}", data=body, headers=headers)
+            with current_app.app_context():  # a session of its own, as the provider's server would have
+                answer = current_app.test_client().post(f"/callbacks/{form.via.data}/{code}", data=body,
+                                                        headers=headers)
             flash(_("%(c)s đã báo giao dịch (HTTP %(s)s).", c=form.via.data, s=answer.status_code),
                   "success" if answer.status_code == 200 else "danger")
             latest = matching.latest_transfer(db.session, school_id)

@@ -16,6 +16,28 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 bp = Blueprint("gateways", __name__, template_folder="templates")
+RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return"}
+
+
+def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
+    """A gateway's server-to-server call. The sandbox's endpoints are answered inside the app."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
+        with current_app.app_context():  # a session of its own, as a separate server would have
+            response = current_app.test_client().post(url[len(base):], json=body, headers=headers)
+            return response.status_code, response.get_json(silent=True) or {}
+    request_ = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                      headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request_, timeout=10) as answer:  # noqa: S310 (https URL from our settings)
+            return answer.status, json.loads(answer.read() or b"{}")
+    except (urllib.error.URLError, ValueError, TimeoutError) as exc:
+        current_app.logger.warning("gateway call failed: %s", type(exc).__name__)
+        return 599, {}
 
 
 @bp.route("/fees/invoices/<int:invoice_id>/pay/<channel>", methods=["POST"])
@@ -32,8 +54,9 @@ def start(invoice_id: int, channel: str):
         started = gateways.start_checkout(
             db.session, current_user, invoice, channel, key=request.form.get("key") or None, box=_box(),
             base_url=current_app.config["PUBLIC_BASE_URL"],
-            return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("gateways.vnpay_return"),
-            client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow())
+            return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(RETURN_PAGES.get(channel, "gateways.vnpay_return")),
+            client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
+            post_json=_post_json)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -81,7 +104,8 @@ def vnpay_sandbox():
         ipn, return_url = outcome
         db.session.commit()
         # VNPay's server calls the IPN first, then sends the payer's browser back.
-        current_app.test_client().get("/callbacks/vnpay/ipn", query_string=ipn)
+        with current_app.app_context():  # a session of its own, as VNPay's server would have
+            current_app.test_client().get("/callbacks/vnpay/ipn", query_string=ipn)
         from urllib.parse import urlencode
         return redirect(f"{return_url}?{urlencode(ipn)}")
     valid = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
@@ -90,3 +114,60 @@ def vnpay_sandbox():
         return render_template("billing/sandbox_vnpay.html", params=None, form=form), 400
     return render_template("billing/sandbox_vnpay.html", params=params, form=form,
                            amount=int(params["vnp_Amount"]) // 100)
+
+
+@bp.route("/callbacks/momo/ipn", methods=["POST"])
+@callback
+def momo_ipn():
+    status = gateways.momo_ipn(db.session, request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    db.session.commit()
+    return ("", status)
+
+
+@bp.route("/fees/return/momo")
+@login_required
+@role_required("parent")
+def momo_return():
+    checkout, genuine = gateways.momo_return(db.session, request.args, box=_box())
+    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
+    db.session.rollback()
+    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
+                           said_success=request.args.get("resultCode") == "0")
+
+
+@bp.route("/sandbox/momo/v2/gateway/api/create", methods=["POST"])
+@callback
+def momo_sandbox_create():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    answer = gateways.sandbox_momo_create(db.session, request.get_json(silent=True) or {}, box=_box(),
+                                          base_url=current_app.config["PUBLIC_BASE_URL"])
+    db.session.rollback()
+    return jsonify(answer), 200 if answer.get("resultCode") == 0 else 401
+
+
+@bp.route("/sandbox/momo/pay", methods=["GET", "POST"])
+@no_context
+def momo_sandbox_pay():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    fields = dict(request.form if request.method == "POST" else request.args)
+    fields.pop("csrf_token", None)
+    outcome_choice = fields.pop("outcome", None)
+    form = Form()
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=outcome_choice == "pay",
+                                                now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
+        if outcome is None:
+            abort(400)
+        ipn, redirect_url = outcome
+        db.session.commit()
+        with current_app.app_context():  # MoMo's server calls first, in a session of its own; then the browser
+            current_app.test_client().post("/callbacks/momo/ipn", json=ipn)
+        from urllib.parse import urlencode
+        return redirect(f"{redirect_url}?{urlencode(ipn)}")
+    valid = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
+    db.session.rollback()
+    if valid is None:
+        return render_template("billing/sandbox_momo.html", fields=None, form=form), 400
+    return render_template("billing/sandbox_momo.html", fields=fields, form=form, amount=int(fields["amount"]))
