@@ -35,7 +35,9 @@ TZ = "Asia/Ho_Chi_Minh"
 CHECKOUT_MINUTES = 15
 VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 MOMO_URL = "https://test-payment.momo.vn"
-SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo"}
+XENDIT_URL = "https://api.xendit.co"
+SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo", "mobile_money": "/sandbox/xendit"}
+WALLET_LIMITS = {"VNPTWALLET": (1_000, 500_000_000), "VIETTELPAY": (1_000, 50_000_000)}
 
 
 @dataclass
@@ -106,6 +108,27 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
             raise ValidationError(_l("MoMo chưa nhận yêu cầu thanh toán (mã %(c)s); hãy thử lại sau hoặc chọn cách khác.",
                                      c=answer.get("resultCode", status)))
         checkout.pay_url, checkout.provider_ref = answer["payUrl"], fields["requestId"]
+    elif channel == "mobile_money":
+        import base64
+
+        wallet = setting.public["channel_code"]
+        low, high = WALLET_LIMITS[wallet]
+        if not low <= checkout.amount <= high:
+            raise ValidationError(_l("Ví này chỉ nhận khoản từ %(a)s đến %(b)s đồng.", a=payments.money(low),
+                                     b=payments.money(high)))
+        body = {"reference_id": checkout.txn_ref, "type": "PAY", "country": "VN", "currency": "VND",
+                "request_amount": checkout.amount, "channel_code": wallet,
+                "channel_properties": {"success_return_url": f"{return_url}?ref={checkout.txn_ref}",
+                                       "failure_return_url": f"{return_url}?ref={checkout.txn_ref}"},
+                "metadata": {"invoice": invoice.code, "school": invoice.school_id}}
+        auth = base64.b64encode(f"{secret['api_key']}:".encode()).decode()
+        root = (base_url.rstrip("/") + SANDBOX_PATHS["mobile_money"]) if setting.public.get("sandbox") else XENDIT_URL
+        status, answer = post_json(f"{root}/v3/payment_requests", body,
+                                   {"Authorization": f"Basic {auth}", "api-version": "2024-11-11"})
+        action = next((a for a in answer.get("actions") or [] if a.get("descriptor") == "WEB_URL"), None)
+        if status not in (200, 201) or action is None:
+            raise ValidationError(_l("Ví điện tử chưa nhận yêu cầu thanh toán; hãy thử lại sau hoặc chọn cách khác."))
+        checkout.pay_url, checkout.provider_ref = action["value"], answer.get("payment_request_id")
     session.flush()
     audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
                  subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
@@ -400,3 +423,149 @@ def sandbox_momo_outcome(session: Session, fields: Mapping[str, str], *, box, su
             "responseTime": int(now.timestamp() * 1000), "extraData": fields.get("extraData", "")}
     body["signature"] = momo.sign_ipn(body, keys["access_key"], keys["secret_key"])
     return body, str(fields.get("redirectUrl", ""))
+
+
+# ---------------------------------------------------------------- Mobile Money through the aggregator (Xendit v3)
+
+def mobile_money_callback(session: Session, school_code: str, token: str | None, raw: bytes, *, box, signer,
+                          now: datetime) -> int:
+    """The aggregator's webhook: `x-callback-token` must be the school's; business, currency and
+    wallet must be the configured ones; statuses mapped per domain/payments.md §4.5. 200 once
+    handled (a redelivery writes nothing), 401 when refused."""
+    import hmac
+    import json
+
+    school = session.scalars(select(School).where(School.code == school_code)).first()
+    setting = channel_settings.setting_of(session, school.id, "mobile_money") if school else None
+    entry = CallbackLog(school_id=school.id if school else None, provider="mobile_money", received_at=now,
+                        body=raw[:20000].decode("utf-8", "replace"))
+    session.add(entry)
+    session.flush()
+    if not channel_settings.is_configured(setting):
+        _refused(session, entry, "not configured")
+        return 401
+    expected = channel_settings.secrets_of(box, setting).get("callback_token", "")
+    if not expected or not hmac.compare_digest(expected.encode(), (token or "").encode()):
+        _refused(session, entry, "bad callback token")
+        return 401
+    try:
+        body = json.loads(raw)
+        data = body["data"]
+        event, status = str(body.get("event", "")), str(data.get("status", ""))
+        amount = int(sum(int(c.get("capture_amount", 0)) for c in data.get("captures") or [])
+                     or data.get("request_amount") or data.get("capture_amount") or 0)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        _refused(session, entry, "malformed")
+        return 401
+    if (body.get("business_id") != setting.public.get("business_id") or data.get("currency") != "VND"
+            or data.get("channel_code") != setting.public.get("channel_code")):
+        _refused(session, entry, "wrong business, currency or wallet")
+        return 401
+    entry.verified = True
+    checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(data.get("reference_id")),
+                                                      Checkout.school_id == school.id)).first()
+    txn_id = str(data.get("payment_id") or data.get("id") or "")
+    if checkout is None:
+        entry.outcome = "unknown order"
+        if status == "SUCCEEDED":
+            task(session, school.id, "gateway", f"Mobile Money {data.get('reference_id')}: không có yêu cầu thanh toán "
+                                                f"này ({amount} đ, {txn_id})")
+        return 200
+    note = f"{data.get('channel_code')} {txn_id}"
+    if status == "SUCCEEDED" and event in ("payment.capture", "ewallet.capture", ""):
+        if amount != checkout.amount:
+            entry.outcome = "wrong amount"
+            _record(session, checkout, provider="xendit", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                    signer=signer, now=now, apply=False, why=str(_l("Số tiền ví báo khác số tiền của yêu cầu thanh toán")))
+            return 200
+        claimed, late = _claim(session, checkout, now)
+        entry.outcome = "paid" if claimed else "duplicate"
+        if claimed:
+            _record(session, checkout, provider="xendit", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                    signer=signer, now=now, apply=True, why=str(LATE) if late else None)
+    elif status == "FAILED":
+        _fail(session, checkout, f"{data.get('failure_code') or 'FAILED'}", now)
+        entry.outcome = "failed"
+    elif status in ("EXPIRED", "CANCELED") or event == "payment_request.expiry":
+        session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
+                        .values(status=CheckoutStatus.EXPIRED, finished_at=now)
+                        .execution_options(synchronize_session=False))
+        entry.outcome = "expired"
+    elif status in ("REQUIRES_ACTION", "PENDING"):
+        entry.outcome = "pending"
+    else:
+        entry.outcome = f"task {status}"
+        task(session, school.id, "gateway", f"Mobile Money {checkout.txn_ref}: trạng thái {status}",
+             checkout_id=checkout.id)
+    return 200
+
+
+def _sandbox_wallet(session: Session, authorization: str | None, box) -> ChannelSetting | None:
+    import base64
+    import hmac
+
+    try:
+        given = base64.b64decode((authorization or "").removeprefix("Basic ").strip()).decode().rstrip(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == "mobile_money")):
+        if row.public.get("sandbox") and hmac.compare_digest(
+                channel_settings.secrets_of(box, row).get("api_key", "").encode(), given.encode()):
+            return row
+    return None
+
+
+def _wallet_token(setting: ChannelSetting, box, fields: Mapping[str, object]) -> str:
+    from lms.billing.channels import SHA256, hmac_hex
+
+    key = channel_settings.secrets_of(box, setting).get("callback_token", "")
+    return hmac_hex(SHA256, key, "|".join(str(fields.get(k, "")) for k in ("prq", "ref", "amount", "school", "back")))
+
+
+def sandbox_wallet_create(session: Session, authorization: str | None, body: Mapping[str, object], *, box,
+                          base_url: str) -> tuple[int, dict]:
+    """What the aggregator's create answers: 201 with a WEB_URL (here the local wallet page)."""
+    import secrets as pysecrets
+    from urllib.parse import urlencode
+
+    setting = _sandbox_wallet(session, authorization, box)
+    if setting is None:
+        return 401, {"error_code": "INVALID_API_KEY"}
+    if body.get("currency") != "VND" or body.get("channel_code") != setting.public.get("channel_code"):
+        return 400, {"error_code": "API_VALIDATION_ERROR"}
+    school = session.get(School, setting.school_id)
+    fields = {"prq": f"pr-{pysecrets.token_hex(8)}", "ref": body.get("reference_id"), "amount": body.get("request_amount"),
+              "school": school.code, "back": (body.get("channel_properties") or {}).get("success_return_url", "")}
+    fields["t"] = _wallet_token(setting, box, fields)
+    return 201, {"payment_request_id": fields["prq"], "reference_id": fields["ref"], "status": "REQUIRES_ACTION",
+                 "actions": [{"type": "REDIRECT_CUSTOMER", "descriptor": "WEB_URL",
+                              "value": f"{base_url.rstrip('/')}{SANDBOX_PATHS['mobile_money']}/checkout?{urlencode(fields)}"}]}
+
+
+def sandbox_wallet_outcome(session: Session, fields: Mapping[str, str], *, box, success: bool,
+                           now: datetime) -> tuple[str, dict[str, str], bytes, str] | None:
+    """The webhook the aggregator sends once the payer approves or declines in the wallet:
+    (path, headers, body, where the browser goes back)."""
+    import hmac
+    import json
+    import secrets as pysecrets
+
+    school = session.scalars(select(School).where(School.code == fields.get("school"))).first()
+    setting = channel_settings.setting_of(session, school.id, "mobile_money") if school else None
+    if setting is None or not setting.public.get("sandbox") or not hmac.compare_digest(
+            _wallet_token(setting, box, fields).encode(), str(fields.get("t", "")).encode()):
+        return None
+    data = {"payment_id": f"py-{pysecrets.token_hex(8)}", "payment_request_id": fields["prq"],
+            "reference_id": fields["ref"], "status": "SUCCEEDED" if success else "FAILED",
+            "request_amount": int(fields["amount"]), "currency": "VND", "channel_code": setting.public["channel_code"],
+            "captures": [{"capture_id": f"cp-{pysecrets.token_hex(6)}", "capture_amount": int(fields["amount"])}]
+            if success else [], "failure_code": None if success else "USER_DECLINED_PAYMENT"}
+    body = {"event": "payment.capture" if success else "payment.failure", "business_id": setting.public["business_id"],
+            "created": now.isoformat(), "data": data}
+    token = channel_settings.secrets_of(box, setting)["callback_token"]
+    return (f"/callbacks/mobile-money/{school.code}", {"x-callback-token": token, "Content-Type": "application/json"},
+            json.dumps(body).encode(), fields.get("back", ""))
+
+
+def checkout_by_ref(session: Session, txn_ref: str | None) -> Checkout | None:
+    return session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref))).first() if txn_ref else None

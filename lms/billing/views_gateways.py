@@ -16,7 +16,8 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 bp = Blueprint("gateways", __name__, template_folder="templates")
-RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return"}
+RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return",
+                "mobile_money": "gateways.wallet_return"}
 
 
 def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
@@ -171,3 +172,60 @@ def momo_sandbox_pay():
     if valid is None:
         return render_template("billing/sandbox_momo.html", fields=None, form=form), 400
     return render_template("billing/sandbox_momo.html", fields=fields, form=form, amount=int(fields["amount"]))
+
+
+@bp.route("/callbacks/mobile-money/<school_code>", methods=["POST"])
+@callback
+def wallet_callback(school_code: str):
+    status = gateways.mobile_money_callback(db.session, school_code, request.headers.get("x-callback-token"),
+                                            request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    db.session.commit()
+    return jsonify({"received": status == 200}), status
+
+
+@bp.route("/fees/return/mobile-money")
+@login_required
+@role_required("parent")
+def wallet_return():
+    checkout = gateways.checkout_by_ref(db.session, request.args.get("ref"))
+    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
+    db.session.rollback()
+    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=False,
+                           said_success=False)
+
+
+@bp.route("/sandbox/xendit/v3/payment_requests", methods=["POST"])
+@callback
+def wallet_sandbox_create():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    status, answer = gateways.sandbox_wallet_create(db.session, request.headers.get("Authorization"),
+                                                    request.get_json(silent=True) or {}, box=_box(),
+                                                    base_url=current_app.config["PUBLIC_BASE_URL"])
+    db.session.rollback()
+    return jsonify(answer), status
+
+
+@bp.route("/sandbox/xendit/checkout", methods=["GET", "POST"])
+@no_context
+def wallet_sandbox_checkout():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    fields = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
+              if k in ("prq", "ref", "amount", "school", "back", "t")}
+    form = Form()
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = gateways.sandbox_wallet_outcome(db.session, fields, box=_box(),
+                                                  success=request.form.get("outcome") == "pay", now=utcnow())
+        if outcome is None:
+            abort(400)
+        path, headers, body, back = outcome
+        db.session.commit()
+        with current_app.app_context():  # the aggregator's server, in a session of its own
+            current_app.test_client().post(path, data=body, headers=headers)
+        return redirect(back)
+    valid = gateways.sandbox_wallet_outcome(db.session, fields, box=_box(), success=True, now=utcnow())
+    db.session.rollback()
+    if valid is None:
+        return render_template("billing/sandbox_wallet.html", fields=None, form=form), 400
+    return render_template("billing/sandbox_wallet.html", fields=fields, form=form, amount=int(fields["amount"]))

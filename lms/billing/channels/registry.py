@@ -43,7 +43,9 @@ CHANNELS: dict[str, ChannelInfo] = {c.code: c for c in (
                 (Field("partner_code", _l("Partner code")), Field("access_key", _l("Access key"), secret=True),
                  Field("secret_key", _l("Secret key"), secret=True)), True),
     ChannelInfo("mobile_money", _l("Mobile Money — Viettel Money, VNPT Money qua đơn vị trung gian"), Method.MOBILE_MONEY,
-                (Field("business_id", _l("Business ID")), Field("api_key", _l("Secret API key"), secret=True),
+                (Field("business_id", _l("Business ID")),
+                 Field("channel_code", _l("Ví (VNPTWALLET hoặc VIETTELPAY)"), pattern=r"^(VNPTWALLET|VIETTELPAY)$"),
+                 Field("api_key", _l("Secret API key"), secret=True),
                  Field("callback_token", _l("Callback token"), secret=True)), True,
                 _l("Chỉ tính là Mobile Money khi đơn vị trung gian xác nhận bằng văn bản tiền được trừ từ tài khoản "
                    "Mobile Money; khi chưa có, tính là thanh toán qua website.")),
