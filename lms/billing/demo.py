@@ -102,17 +102,24 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
 
 # Sandbox keys of the demo only: the local sandbox signs with them; no provider knows them.
 DEMO_CHANNELS = {
-    "THCS": [("sepay", {"api_key": "demo-sepay-api-key"}), ("vnpay", {"tmn_code": "NGUYENDU", "hash_secret": "DEMOVNPAYSECRETNGUYENDU2026"}),
+    "THCS": [("sepay", {"api_key": "demo-sepay-api-key"}),
+             ("vnpay", {"tmn_code": "NGUYENDU", "hash_secret": "DEMOVNPAYSECRETNGUYENDU2026"}),
+             ("momo", {"partner_code": "MOMONGUYENDU", "access_key": "demo-momo-access", "secret_key": "demo-momo-secret"}),
+             ("mobile_money", {"business_id": "demo-business-nguyendu", "channel_code": "VNPTWALLET",
+                               "api_key": "xnd_development_demo_nguyendu", "callback_token": "demo-callback-token"}),
              ("pos", {"terminal_ids": "ND000501"})],
     "THPT": [("casso", {"checksum_key": "demo-casso-checksum-key"}),
+             ("payos", {"client_id": "demo-payos-client-longxuyen", "api_key": "demo-payos-api-key",
+                        "checksum_key": "demo-payos-checksum-key"}),
              ("vnpay", {"tmn_code": "LONGXUYE", "hash_secret": "DEMOVNPAYSECRETLONGXUYEN2026"}),
              ("pos", {"terminal_ids": "LX000702"})],
 }
 
 
 def _channels(session, school, admin, rng, now, signer, box) -> None:
-    """Sandbox channels (THCS: SePay, VNPay, card terminal; THPT: Casso, VNPay, card terminal; the
-    primary school only its VietQR, so its page warns), and two transfers waiting to be matched."""
+    """Sandbox channels (THCS: SePay, VNPay, MoMo, Mobile Money through the aggregator — counted as
+    website until confirmed —, card terminal; THPT: Casso, payOS, VNPay, card terminal; the primary school
+    only its VietQR, so its page warns), and two transfers waiting to be matched."""
     from lms.billing import channel_settings, matching
 
     level = school.code.split("-")[0]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import channel_settings, payments, states
-from lms.billing.channels import momo, vnpay
+from lms.billing.channels import momo, payos, vnpay
 from lms.billing.matching import task
 from lms.billing.models import CallbackLog, ChannelSetting, Checkout, CheckoutStatus, Invoice
 from lms.core import audit
@@ -36,7 +36,10 @@ CHECKOUT_MINUTES = 15
 VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 MOMO_URL = "https://test-payment.momo.vn"
 XENDIT_URL = "https://api.xendit.co"
-SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo", "mobile_money": "/sandbox/xendit"}
+PAYOS_URL = "https://api-merchant.payos.vn"
+SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo", "mobile_money": "/sandbox/xendit",
+                 "payos": "/sandbox/payos"}
+ORDER_CODE_BASE = 10**9
 WALLET_LIMITS = {"VNPTWALLET": (1_000, 500_000_000), "VIETTELPAY": (1_000, 50_000_000)}
 
 
@@ -129,6 +132,25 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
         if status not in (200, 201) or action is None:
             raise ValidationError(_l("Ví điện tử chưa nhận yêu cầu thanh toán; hãy thử lại sau hoặc chọn cách khác."))
         checkout.pay_url, checkout.provider_ref = action["value"], answer.get("payment_request_id")
+    elif channel == "payos":
+        checkout.order_code = ORDER_CODE_BASE + checkout.id
+        description = invoice.code[:25]
+        body = {"orderCode": checkout.order_code, "amount": checkout.amount, "description": description,
+                "cancelUrl": f"{return_url}?cancel=1", "returnUrl": return_url,
+                "expiredAt": int(checkout.expires_at.timestamp())}
+        body["signature"] = payos.sign_payment_request(body["amount"], body["cancelUrl"], description,
+                                                       body["orderCode"], body["returnUrl"], secret["checksum_key"])
+        root = (base_url.rstrip("/") + SANDBOX_PATHS["payos"]) if setting.public.get("sandbox") else PAYOS_URL
+        status, answer = post_json(f"{root}/v2/payment-requests", body,
+                                   {"x-client-id": setting.public["client_id"], "x-api-key": secret["api_key"]})
+        data = answer.get("data") or {}
+        import hmac
+        genuine = isinstance(data, dict) and data and hmac.compare_digest(
+            payos.sign_data(data, secret["checksum_key"]).encode(), str(answer.get("signature", "")).encode())
+        if status != 200 or answer.get("code") != "00" or not genuine:
+            raise ValidationError(_l("payOS chưa tạo được liên kết thanh toán; hãy thử lại sau hoặc chọn cách khác."))
+        checkout.pay_url, checkout.provider_ref = data["checkoutUrl"], data.get("paymentLinkId")
+        checkout.qr_payload = data.get("qrCode")
     session.flush()
     audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
                  subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
@@ -254,6 +276,7 @@ def _fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> 
 
 
 LATE = _l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")
+SECOND = _l("Lần thanh toán thứ hai cho cùng một yêu cầu: giữ làm tiền thừa")
 
 
 def checkout_of_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
@@ -360,10 +383,14 @@ def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int
         return 204
     if result == 0:
         claimed, late = _claim(session, checkout, now)
-        entry.outcome = "paid" if claimed else "duplicate"
-        if claimed:
+        if claimed or not _known(session, setting.school_id, "momo", txn_id):
+            # Idempotent on (orderId, transId): another transId for a paid order is more money (credit).
+            entry.outcome = "paid" if claimed else "second payment"
             _record(session, checkout, provider="momo", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                    signer=signer, now=now, apply=True, why=str(LATE) if late else None)
+                    signer=signer, now=now, apply=True,
+                    why=str(LATE) if claimed and late else None if claimed else str(SECOND))
+        else:
+            entry.outcome = "duplicate"
     elif result in MOMO_PENDING:
         entry.outcome = f"pending {result}"
     else:
@@ -479,10 +506,13 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
                     signer=signer, now=now, apply=False, why=str(_l("Số tiền ví báo khác số tiền của yêu cầu thanh toán")))
             return 200
         claimed, late = _claim(session, checkout, now)
-        entry.outcome = "paid" if claimed else "duplicate"
-        if claimed:
+        if claimed or not _known(session, school.id, "xendit", txn_id):
+            entry.outcome = "paid" if claimed else "second payment"
             _record(session, checkout, provider="xendit", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                    signer=signer, now=now, apply=True, why=str(LATE) if late else None)
+                    signer=signer, now=now, apply=True,
+                    why=str(LATE) if claimed and late else None if claimed else str(SECOND))
+        else:
+            entry.outcome = "duplicate"
     elif status == "FAILED":
         _fail(session, checkout, f"{data.get('failure_code') or 'FAILED'}", now)
         entry.outcome = "failed"
@@ -569,3 +599,148 @@ def sandbox_wallet_outcome(session: Session, fields: Mapping[str, str], *, box, 
 
 def checkout_by_ref(session: Session, txn_ref: str | None) -> Checkout | None:
     return session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref))).first() if txn_ref else None
+
+
+# ---------------------------------------------------------------- payOS payment links (VietQR; counts as qr)
+
+def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer, now: datetime) -> int:
+    """payOS's webhook: `signature` = sign_data(data) with the checksum key; the order is ours by
+    its orderCode; a paid link records a QR payment once (per payment link and bank reference)."""
+    import hmac
+    import json
+
+    school = session.scalars(select(School).where(School.code == school_code)).first()
+    setting = channel_settings.setting_of(session, school.id, "payos") if school else None
+    entry = CallbackLog(school_id=school.id if school else None, provider="payos", received_at=now,
+                        body=raw[:20000].decode("utf-8", "replace"))
+    session.add(entry)
+    session.flush()
+    if not channel_settings.is_configured(setting):
+        _refused(session, entry, "not configured")
+        return 401
+    try:
+        body = json.loads(raw)
+        data = body["data"]
+        given = str(body["signature"])
+        key = channel_settings.secrets_of(box, setting).get("checksum_key", "")
+        ok = isinstance(data, dict) and hmac.compare_digest(payos.sign_data(data, key).encode(), given.encode())
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        _refused(session, entry, "bad signature")
+        return 401
+    entry.verified = True
+    try:
+        order_code, amount = int(data.get("orderCode")), int(data.get("amount"))
+    except (TypeError, ValueError):
+        entry.outcome = "malformed"
+        return 400
+    checkout = session.scalars(select(Checkout).where(Checkout.order_code == order_code,
+                                                      Checkout.school_id == school.id)).first()
+    if checkout is None:
+        entry.outcome = "unknown order"   # payOS's own test call when the webhook is set up lands here
+        return 200
+    txn_id = f"{data.get('paymentLinkId')}:{data.get('reference')}"
+    note = f"payOS {data.get('reference', '')} {data.get('counterAccountName') or ''}".strip()
+    if data.get("code") != "00" or body.get("code") != "00":
+        _fail(session, checkout, f"payOS {data.get('code')}", now)
+        entry.outcome = "failed"
+        return 200
+    if amount != checkout.amount:
+        entry.outcome = "wrong amount"
+        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                signer=signer, now=now, apply=False, why=str(_l("payOS báo số tiền khác số tiền của liên kết thanh toán")))
+        return 200
+    claimed, late = _claim(session, checkout, now)
+    if claimed:
+        entry.outcome = "paid"
+        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                signer=signer, now=now, apply=True, why=str(LATE) if late else None)
+    elif _known(session, school.id, "payos", txn_id):
+        entry.outcome = "duplicate"
+    else:
+        # A second transfer to a link already paid (the QR scanned twice): real money, kept as credit.
+        entry.outcome = "second transfer"
+        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
+                signer=signer, now=now, apply=True, why=str(SECOND))
+    return 200
+
+
+def _known(session: Session, school_id: int, provider: str, txn_id: str) -> bool:
+    return session.scalar(select(payments.Payment.id).where(payments.Payment.school_id == school_id,
+                                                            payments.Payment.provider == provider,
+                                                            payments.Payment.provider_txn_id == txn_id)) is not None
+
+
+def checkout_by_order_code(session: Session, order_code: str | None) -> Checkout | None:
+    return session.scalars(select(Checkout).where(Checkout.order_code == int(order_code))).first() \
+        if order_code and str(order_code).isdigit() else None
+
+
+def _sandbox_payos_setting(session: Session, client_id: str | None, api_key: str | None, box) -> ChannelSetting | None:
+    import hmac
+
+    row = _setting_by(session, "payos", "client_id", client_id)
+    if row is None or not row.public.get("sandbox"):
+        return None
+    stored = channel_settings.secrets_of(box, row).get("api_key", "")
+    return row if hmac.compare_digest(stored.encode(), (api_key or "").encode()) else None
+
+
+def sandbox_payos_create(session: Session, client_id: str | None, api_key: str | None, body: Mapping[str, object], *,
+                         box, base_url: str) -> tuple[int, dict]:
+    """payOS's create: checks the keys and the request signature, answers the link (here the
+    local page) and a VietQR of the school's account, signed like payOS's answer."""
+    import hmac
+    from urllib.parse import urlencode
+
+    from lms.billing import vietqr
+
+    setting = _sandbox_payos_setting(session, client_id, api_key, box)
+    if setting is None:
+        return 401, {"code": "401", "desc": "Unauthorized"}
+    key = channel_settings.secrets_of(box, setting)["checksum_key"]
+    try:
+        expected = payos.sign_payment_request(int(body["amount"]), str(body["cancelUrl"]), str(body["description"]),
+                                              int(body["orderCode"]), str(body["returnUrl"]), key)
+    except (KeyError, TypeError, ValueError):
+        return 400, {"code": "20", "desc": "Invalid request"}
+    if not hmac.compare_digest(expected.encode(), str(body.get("signature", "")).encode()):
+        return 200, {"code": "20", "desc": "Signature invalid"}
+    school = session.get(School, setting.school_id)
+    link_id = f"pl{int(body['orderCode']):x}"
+    query = {"orderCode": body["orderCode"], "amount": body["amount"], "description": body["description"],
+             "school": school.code, "link": link_id, "back": body["returnUrl"]}
+    query["t"] = payos.sign_data(query, key)
+    data = {"bin": school.bank_bin, "accountNumber": school.bank_account_number, "accountName": school.bank_account_name,
+            "amount": body["amount"], "description": body["description"], "orderCode": body["orderCode"],
+            "currency": "VND", "paymentLinkId": link_id, "status": "PENDING", "expiredAt": body.get("expiredAt"),
+            "checkoutUrl": f"{base_url.rstrip('/')}{SANDBOX_PATHS['payos']}/checkout?{urlencode(query)}",
+            "qrCode": vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=int(body["amount"]),
+                                           purpose=str(body["description"])[:25])}
+    return 200, {"code": "00", "desc": "success", "data": data, "signature": payos.sign_data(data, key)}
+
+
+def sandbox_payos_outcome(session: Session, query: Mapping[str, str], *, box, now: datetime, reference: str
+                          ) -> tuple[str, bytes, str] | None:
+    """The webhook payOS sends once the transfer to the link's VietQR arrives: (path, body, back)."""
+    import hmac
+    import json
+
+    school = session.scalars(select(School).where(School.code == query.get("school"))).first()
+    setting = channel_settings.setting_of(session, school.id, "payos") if school else None
+    if setting is None or not setting.public.get("sandbox"):
+        return None
+    key = channel_settings.secrets_of(box, setting)["checksum_key"]
+    fields = {k: query.get(k, "") for k in ("orderCode", "amount", "description", "school", "link", "back")}
+    if not hmac.compare_digest(payos.sign_data(fields, key).encode(), str(query.get("t", "")).encode()):
+        return None
+    data = {"orderCode": int(fields["orderCode"]), "amount": int(fields["amount"]), "description": fields["description"],
+            "accountNumber": school.bank_account_number, "reference": reference,
+            "transactionDateTime": f"{utc_to_local(now, TZ):%Y-%m-%d %H:%M:%S}", "currency": "VND",
+            "paymentLinkId": fields["link"], "code": "00", "desc": "success", "counterAccountBankId": "",
+            "counterAccountBankName": "", "counterAccountName": None, "counterAccountNumber": None,
+            "virtualAccountName": "", "virtualAccountNumber": ""}
+    body = {"code": "00", "desc": "success", "success": True, "data": data, "signature": payos.sign_data(data, key)}
+    back = f"{fields['back']}?code=00&id={fields['link']}&cancel=false&status=PAID&orderCode={fields['orderCode']}"
+    return f"/callbacks/payos/{school.code}", json.dumps(body, ensure_ascii=False).encode(), back

@@ -17,7 +17,7 @@ from lms.extensions import db
 
 bp = Blueprint("gateways", __name__, template_folder="templates")
 RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return",
-                "mobile_money": "gateways.wallet_return"}
+                "mobile_money": "gateways.wallet_return", "payos": "gateways.payos_return"}
 
 
 def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
@@ -229,3 +229,65 @@ def wallet_sandbox_checkout():
     if valid is None:
         return render_template("billing/sandbox_wallet.html", fields=None, form=form), 400
     return render_template("billing/sandbox_wallet.html", fields=fields, form=form, amount=int(fields["amount"]))
+
+
+@bp.route("/callbacks/payos/<school_code>", methods=["POST"])
+@callback
+def payos_webhook(school_code: str):
+    status = gateways.payos_webhook(db.session, school_code, request.get_data(), box=_box(), signer=_signer(),
+                                    now=utcnow())
+    db.session.commit()
+    return jsonify({"success": status == 200}), status
+
+
+@bp.route("/fees/return/payos")
+@login_required
+@role_required("parent")
+def payos_return():
+    checkout = gateways.checkout_by_order_code(db.session, request.args.get("orderCode"))
+    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
+    db.session.rollback()
+    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=False,
+                           said_success=False)
+
+
+@bp.route("/sandbox/payos/v2/payment-requests", methods=["POST"])
+@callback
+def payos_sandbox_create():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    status, answer = gateways.sandbox_payos_create(db.session, request.headers.get("x-client-id"),
+                                                   request.headers.get("x-api-key"), request.get_json(silent=True) or {},
+                                                   box=_box(), base_url=current_app.config["PUBLIC_BASE_URL"])
+    db.session.rollback()
+    return jsonify(answer), status
+
+
+@bp.route("/sandbox/payos/checkout", methods=["GET", "POST"])
+@no_context
+def payos_sandbox_checkout():
+    if not current_app.config["PAYMENT_SANDBOX"]:
+        abort(404)
+    query = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
+             if k in ("orderCode", "amount", "description", "school", "link", "back", "t")}
+    form = Form()
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(),
+                                                 reference=f"FT{pysecrets.randbelow(10**10):010d}")
+        if outcome is None:
+            abort(400)
+        path, body, back = outcome
+        db.session.commit()
+        with current_app.app_context():  # payOS's server, in a session of its own
+            current_app.test_client().post(path, data=body, headers={"Content-Type": "application/json"})
+        return redirect(back)
+    checkout = gateways.checkout_by_order_code(db.session, query.get("orderCode"))
+    valid = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
+    qr = None
+    if valid is not None and checkout is not None and checkout.qr_payload:
+        from lms.core.qr import qr_svg
+        qr = qr_svg(checkout.qr_payload, box_size=6).decode()
+    db.session.rollback()
+    if valid is None:
+        return render_template("billing/sandbox_payos.html", query=None, form=form), 400
+    return render_template("billing/sandbox_payos.html", query=query, form=form, amount=int(query["amount"]), qr=qr)

@@ -70,3 +70,18 @@ def test_a_simulated_transfer_is_matched_and_an_unmatched_one_is_assigned_by_han
     page.click("#nav-channels")
     expect(page.locator("#methods-ok")).to_contain_text("3 trong 4")
     _sign_out(page)
+
+
+@pytest.mark.parametrize("channel", ["momo", "mobile_money"])
+def test_a_parent_pays_through_the_wallet_sandboxes(sign_in, page, live_server, channel):
+    invoice_id, code, due = _unpaid(live_server, "0311759056")
+    sign_in("0311759056")
+    page.goto(f"{live_server.url}/fees/invoices/{invoice_id}")
+    page.click(f"#pay-{channel}")
+    expect(page.locator("#sandbox-title")).to_be_visible()
+    expect(page.locator("#sandbox-amount")).to_have_text(f"{due:,}".replace(",", ".") + " ₫")
+    page.click("#sandbox-pay")
+    expect(page.locator("#return-result")).to_contain_text("Nhà trường đã nhận được tiền")
+    page.click("#back-to-invoice")
+    expect(page.locator("#invoice-due")).to_have_text("0 ₫")
+    _sign_out(page)

@@ -88,3 +88,15 @@ def test_the_momo_ipn_is_checked_answered_204_and_recorded_once(world, make_clie
         extra = s.scalars(select(Payment).where(Payment.provider_txn_id == "3")).one()
         assert extra.applied == 0 and extra.amount == due + 5000
         assert s.scalars(select(BillingTask).where(BillingTask.kind == "gateway")).first() is not None
+
+
+def test_a_second_momo_payment_for_a_paid_order_is_kept_as_credit(world, make_client, dbs):
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    fields = dict(parse_qsl(urlsplit(_pay_url(parent, invoice_id)).query))
+    bank = make_client()
+    assert bank.http.post("/callbacks/momo/ipn", json=_ipn(fields, trans_id=7)).status_code == 204
+    assert bank.http.post("/callbacks/momo/ipn", json=_ipn(fields, trans_id=8)).status_code == 204
+    with dbs() as s:
+        second = s.scalars(select(Payment).where(Payment.provider_txn_id == "8")).one()
+        assert second.applied == 0 and second.amount == due
+        assert s.get(Invoice, invoice_id).paid == due
