@@ -16,3 +16,5 @@ from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, CategoryShare,
 from lms.billing.models import (Allocation, Counter, CreditNote, Exemption, FeePlan, FeeType, Invoice,  # noqa: F401
                                 InvoiceEvent, InvoiceLine, LedgerLine, LedgerTransaction, Payment, Receipt, Refund,
                                 StudentAccount)
+from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, CardSettlement, ChannelSetting,  # noqa: F401
+                                Checkout)

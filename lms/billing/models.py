@@ -61,6 +61,7 @@ class Account(StrEnum):
     CLEARING = "113"          # tiền đang chuyển: card terminals and gateways until settled
     UNAPPLIED = "3388"        # tiền thừa của gia đình, chưa phân bổ (a liability)
     REFUNDS = "3381"          # hoàn trả đã duyệt, chờ chi
+    FEES = "6427"             # phí ngân hàng, phí thanh toán thẻ (MDR)
 
 
 class FeeType(Base):
@@ -541,6 +542,30 @@ class BillingTask(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolution: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CardSettlement(Base):
+    """One line of a card terminal's settlement report, matched to the card payment the
+    accountant recorded from the slip (on terminal + RRN, or terminal + approval code + amount)."""
+
+    __tablename__ = "card_settlements"
+    __table_args__ = (UniqueConstraint("school_id", "terminal_id", "rrn"),
+                      CheckConstraint("amount > 0 AND settled_amount >= 0 AND fee >= 0", name="amounts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    terminal_id: Mapped[str] = mapped_column(String(8))
+    rrn: Mapped[str] = mapped_column(String(12))
+    approval_code: Mapped[str] = mapped_column(String(6), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    amount: Mapped[int] = mapped_column(Money)
+    settled_amount: Mapped[int] = mapped_column(Money)
+    fee: Mapped[int] = mapped_column(Money, default=0)
+    transacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))      # matched | amount_differs | not_recorded
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def _guard_ledger(target, connection, **kw) -> None:

@@ -31,7 +31,8 @@ PAGE_SIZE = 50
 ACCOUNT_LABELS = {Account.RECEIVABLE: _l("Phải thu của học sinh"), Account.REVENUE: _l("Thu của nhà trường"),
                   Account.ON_BEHALF: _l("Thu hộ (BHYT) phải nộp"), Account.CASH: _l("Tiền mặt"),
                   Account.BANK: _l("Tiền gửi ngân hàng"), Account.CLEARING: _l("Tiền đang chuyển (thẻ, cổng)"),
-                  Account.UNAPPLIED: _l("Tiền thừa của gia đình"), Account.REFUNDS: _l("Hoàn trả đã duyệt, chờ chi")}
+                  Account.UNAPPLIED: _l("Tiền thừa của gia đình"), Account.REFUNDS: _l("Hoàn trả đã duyệt, chờ chi"),
+                  Account.FEES: _l("Phí ngân hàng, phí thẻ")}
 STATUS_BADGES = {"issued": "danger", "partial": "warning", "paid": "success", "void": "secondary"}
 
 

@@ -244,3 +244,65 @@ def simulate_transfer():
             latest = matching.latest_transfer(db.session, school_id)
             return redirect(url_for("channels.transfers", status=latest.status if latest else None))
     return render_template("billing/simulate_transfer.html", form=form), 422 if form.errors else 200
+
+
+# ---------------------------------------------------------------- card terminal settlements
+
+def _settlement_lines(token: str):
+    import json
+    from datetime import date, datetime
+
+    from lms.billing.settlements import Line, SettlementPlan
+
+    raw = json.loads((pending_dir(current_app.config["UPLOAD_DIR"]) / f"{token}.json").read_text())
+    return SettlementPlan([Line(**{**d, "when": datetime.fromisoformat(d["when"]),
+                                   "settled_on": date.fromisoformat(d["settled_on"])}) for d in raw])
+
+
+@bp.route("/billing/settlements", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def settlement_import():
+    import json
+    from dataclasses import asdict
+    from datetime import timedelta
+
+    from lms.billing import settlements
+
+    school = ctx().school
+    form = StatementForm()
+    plan, status, token = None, 200, None
+    try:
+        if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
+            plan = _settlement_lines(request.form["token"])
+            out = settlements.apply_settlement(db.session, current_user, school, plan, now=utcnow())
+            db.session.commit()
+            session.pop("settlement", None)
+            flash(_("Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
+                    "%(a)s đã có từ trước.", n=len(plan.lines), m=out.matched, d=out.differs, u=out.not_recorded,
+                    a=out.again), "success")
+            return redirect(url_for("channels.settlement_import"))
+        if form.validate_on_submit() and form.file.data and form.file.data.filename:
+            table = settlements.read_settlement(form.file.data.filename, form.file.data.read())
+            plan = settlements.plan_settlement(table, table.mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            if plan.ok:
+                # Only the parsed lines are kept until confirmation (last four digits, never the card number).
+                token = uuid.uuid4().hex
+                lines = [{**asdict(line), "when": line.when.isoformat(), "settled_on": line.settled_on.isoformat()}
+                         for line in plan.lines]
+                (pending_dir(current_app.config["UPLOAD_DIR"]) / f"{token}.json").write_text(json.dumps(lines))
+                session["settlement"] = token
+            else:
+                status = 422
+        elif request.method == "POST":
+            flash(_("Chọn tệp báo cáo thanh toán của ngân hàng."), "danger")
+            status = 422
+    except DomainError as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        status = 422
+    from lms.core.timeutil import utc_to_local
+    today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
+    return render_template("billing/settlements.html", form=form, plan=plan, token=token, confirm_form=Form(formdata=None),
+                           recent=settlements.settlements_of(db.session, school),
+                           waiting=settlements.unsettled(db.session, school, today - timedelta(days=2))), status

@@ -41,10 +41,11 @@ def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
         return 599, {}
 
 
-@bp.route("/fees/invoices/<int:invoice_id>/pay/<channel>", methods=["POST"])
+@bp.route("/fees/invoices/<int:invoice_id>/pay", methods=["POST"])
 @login_required
 @role_required("parent")
-def start(invoice_id: int, channel: str):
+def start(invoice_id: int):
+    channel = request.form.get("channel", "")
     invoice = queries.family_invoice(db.session, current_user, invoice_id)
     if invoice is None:
         abort(404)

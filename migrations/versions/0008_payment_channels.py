@@ -1,8 +1,8 @@
-"""payment channels: settings, checkouts, callbacks, bank transactions, tasks
+"""payment channels: settings, checkouts, callbacks, bank transactions, card settlements, tasks
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-01 18:00:05.573204
+Create Date: 2026-12-01 18:25:06.054619
 
 """
 from alembic import op
@@ -81,6 +81,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_callback_logs_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_callback_logs_school_id'), ['school_id'], unique=False)
 
+    op.create_table('card_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8), nullable=False),
+    sa.Column('rrn', sa.String(length=12), nullable=False),
+    sa.Column('approval_code', sa.String(length=6), nullable=False),
+    sa.Column('card_last4', sa.String(length=4), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('settled_amount', sa.BigInteger(), nullable=False),
+    sa.Column('fee', sa.BigInteger(), nullable=False),
+    sa.Column('transacted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('settled_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0 AND settled_amount >= 0 AND fee >= 0', name=op.f('ck_card_settlements_amounts')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_card_settlements_payment_id_payments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_card_settlements_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_card_settlements')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_card_settlements_payment_id')),
+    sa.UniqueConstraint('school_id', 'terminal_id', 'rrn', name=op.f('uq_card_settlements_school_id_terminal_id_rrn'))
+    )
+    with op.batch_alter_table('card_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_card_settlements_school_id'), ['school_id'], unique=False)
+
     op.create_table('checkouts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -152,6 +177,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_checkouts_invoice_id'))
 
     op.drop_table('checkouts')
+    with op.batch_alter_table('card_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_card_settlements_school_id'))
+
+    op.drop_table('card_settlements')
     with op.batch_alter_table('callback_logs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callback_logs_school_id'))
         batch_op.drop_index(batch_op.f('ix_callback_logs_received_at'))

@@ -31,7 +31,7 @@ def _setup(dbs, world, make_client):
 
 
 def _pay_url(parent, invoice_id, key="m1"):
-    response = parent.post(f"/fees/invoices/{invoice_id}/pay/momo", {"key": key})
+    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": key, "channel": "momo"})
     assert response.status_code == 302
     return response.headers["Location"]
 

@@ -34,7 +34,7 @@ def _setup(dbs, world, make_client):
 
 def test_a_payos_link_is_paid_and_its_webhook_recorded_once(world, make_client, dbs):
     (invoice_id, code, due), parent = _setup(dbs, world, make_client)
-    pay_url = parent.post(f"/fees/invoices/{invoice_id}/pay/payos", {"key": "p1"}).headers["Location"]
+    pay_url = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "p1", "channel": "payos"}).headers["Location"]
     assert urlsplit(pay_url).path == "/sandbox/payos/checkout"
     with dbs() as s:
         checkout = s.scalars(select(Checkout)).one()

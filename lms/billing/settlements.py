@@ -1,0 +1,196 @@
+"""Card terminal settlement reports (domain/payments.md §8): the platform never talks to the
+terminal, so the accountant records card payments from the slips, and the bank's settlement file
+(Excel or CSV) is imported and matched to them on (TID, RRN), or (TID, approval code, amount)
+when the RRN is missing. A matched line moves the money from "in transit" to the bank, less the
+terminal fee (MDR), in one balanced posting. Lines the school did not record, and recorded card
+payments the bank did not settle, are listed for the accountant. Re-importing adds nothing. Card
+numbers in the file are never stored: only the last four digits are kept."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.billing import ledger
+from lms.billing.ledger import Account, cr, dr
+from lms.billing.matching import task
+from lms.billing.models import CardSettlement, Method, Payment
+from lms.billing.statements import Problem, Table, parse_amount, parse_when
+from lms.core.text import fold
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
+from lms.people.tables import cell_text, read_table
+
+FIELDS = {
+    "terminal_id": (_l("Mã máy (TID)"), ("tid", "terminal id", "ma may", "ma thiet bi", "terminal")),
+    "rrn": (_l("Số tham chiếu (RRN)"), ("rrn", "so tham chieu", "reference no", "ref no", "retrieval reference")),
+    "approval_code": (_l("Mã chuẩn chi"), ("ma chuan chi", "approval code", "auth code", "ma cap phep", "apv code")),
+    "card": (_l("Số thẻ"), ("so the", "card no", "card number", "pan", "the")),
+    "amount": (_l("Số tiền giao dịch"), ("so tien", "so tien giao dich", "amount", "transaction amount", "gia tri gd")),
+    "fee": (_l("Phí"), ("phi", "phi mdr", "fee", "mdr", "phi dich vu")),
+    "settled": (_l("Số tiền thanh toán"), ("so tien thanh toan", "so tien ghi co", "net amount", "settled amount",
+                                         "thuc nhan")),
+    "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "transaction date", "date", "thoi gian")),
+    "settled_on": (_l("Ngày thanh toán"), ("ngay thanh toan", "ngay ket toan", "settlement date", "ngay tt")),
+}
+REQUIRED = ("terminal_id", "amount", "date")
+
+
+@dataclass
+class Line:
+    line: int
+    terminal_id: str
+    rrn: str
+    approval_code: str
+    last4: str
+    amount: int
+    fee: int
+    settled: int
+    when: datetime
+    settled_on: date
+
+
+@dataclass
+class SettlementPlan:
+    lines: list[Line] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.lines)
+
+
+def read_settlement(filename: str, data: bytes) -> Table:
+    sheet = read_table(filename, data, 20_050)
+    aliases = {fold(a): key for key, (_, names) in FIELDS.items() for a in names}
+    rows = [(1, list(sheet.headers))] + sheet.rows
+    best, at = {}, 0
+    for i, (_line, cells) in enumerate(rows[:20]):
+        found = {}
+        for j, cell in enumerate(cells):
+            key = aliases.get(fold(cell_text(cell)).strip())
+            if key and key not in found:
+                found[key] = j
+        if len(found) > len(best):
+            best, at = found, i
+    return Table([cell_text(c) for c in rows[at][1]], rows[at + 1:], best)
+
+
+def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> SettlementPlan:
+    plan = SettlementPlan()
+    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    for key in REQUIRED:
+        if key not in mapping:
+            plan.problems.append(Problem(1, names[key], str(_l("Chọn cột “%(c)s”.", c=names[key]))))
+    if plan.problems:
+        return plan
+
+    def cell(cells, key):
+        i = mapping.get(key)
+        return cells[i] if i is not None and i < len(cells) else None
+
+    for line, cells in table.rows:
+        tid = cell_text(cell(cells, "terminal_id")).strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{8}", tid):
+            plan.problems.append(Problem(line, names["terminal_id"], str(_l("Mã máy “%(v)s” không phải 8 chữ/số.", v=tid))))
+            continue
+        try:
+            amount = parse_amount(cell(cells, "amount"))
+            fee = parse_amount(cell(cells, "fee")) or 0
+            settled = parse_amount(cell(cells, "settled"))
+        except ValueError:
+            plan.problems.append(Problem(line, names["amount"], str(_l("Số tiền không đọc được."))))
+            continue
+        if not amount:
+            plan.problems.append(Problem(line, names["amount"], str(_l("Thiếu số tiền giao dịch."))))
+            continue
+        try:
+            when = parse_when(cell(cells, "date"), tz)
+            settled_on = parse_when(cell(cells, "settled_on"), tz).date() if cell(cells, "settled_on") else when.date()
+        except ValueError:
+            plan.problems.append(Problem(line, names["date"], str(_l("Ngày không đọc được (dd/mm/yyyy)."))))
+            continue
+        digits = re.sub(r"\D", "", cell_text(cell(cells, "card")))
+        plan.lines.append(Line(line, tid, re.sub(r"\D", "", cell_text(cell(cells, "rrn")))[:12],
+                               cell_text(cell(cells, "approval_code")).strip().upper()[:6], digits[-4:],
+                               amount, fee, settled if settled is not None else amount - fee, when, settled_on))
+    if not plan.lines and not plan.problems:
+        plan.problems.append(Problem(1, names["amount"], str(_l("Báo cáo không có giao dịch nào."))))
+    return plan
+
+
+@dataclass
+class Outcome:
+    matched: int = 0
+    differs: int = 0
+    not_recorded: int = 0
+    again: int = 0
+
+
+def apply_settlement(session: Session, actor, school: School, plan: SettlementPlan, *, now: datetime) -> Outcome:
+    out = Outcome()
+    for line in plan.lines:
+        payment = _find(session, school, line)
+        status = "not_recorded" if payment is None else "matched" if payment.amount == line.amount else "amount_differs"
+        row = CardSettlement(school_id=school.id, terminal_id=line.terminal_id,
+                             rrn=line.rrn or f"A{line.approval_code}{line.amount}"[:12], approval_code=line.approval_code,
+                             card_last4=line.last4, amount=line.amount, settled_amount=line.settled, fee=line.fee,
+                             transacted_at=line.when, settled_on=line.settled_on, status=status,
+                             payment_id=payment.id if payment else None, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            out.again += 1
+            continue
+        if status == "matched":
+            out.matched += 1
+            refs = {"student_id": payment.student_id, "payment_id": payment.id}
+            ledger.post(session, school.id, "card_settled", [dr(Account.BANK, line.settled, **refs),
+                                                             dr(Account.FEES, line.amount - line.settled, **refs),
+                                                             cr(Account.CLEARING, line.amount, **refs)],
+                        actor_id=actor.id, memo=f"{line.terminal_id} {line.rrn}", at=now)
+        elif status == "amount_differs":
+            out.differs += 1
+            task(session, school.id, "card", f"{line.terminal_id}/{line.rrn}: ngân hàng {line.amount} đ, sổ {payment.amount} đ",
+                 payment_id=payment.id)
+        else:
+            out.not_recorded += 1
+            task(session, school.id, "card", f"{line.terminal_id}/{line.rrn or line.approval_code}: {line.amount} đ "
+                                             f"chưa được ghi từ hoá đơn thẻ")
+    session.flush()
+    return out
+
+
+def _find(session: Session, school: School, line: Line) -> Payment | None:
+    base = select(Payment).where(Payment.school_id == school.id, Payment.method == Method.CARD_POS,
+                                 Payment.terminal_id == line.terminal_id)
+    taken = select(CardSettlement.payment_id).where(CardSettlement.payment_id.is_not(None))
+    if line.rrn:
+        found = session.scalars(base.where(Payment.rrn == line.rrn, Payment.id.not_in(taken))).first()
+        if found is not None:
+            return found
+    if line.approval_code:
+        return session.scalars(base.where(Payment.approval_code == line.approval_code, Payment.amount == line.amount,
+                                          Payment.id.not_in(taken))).first()
+    return None
+
+
+def unsettled(session: Session, school: School, before: date) -> list[Payment]:
+    """Card payments recorded from slips that no settlement has confirmed (older than `before`)."""
+    from lms.core.timeutil import local_to_utc
+
+    limit = local_to_utc(datetime.combine(before, datetime.min.time()), "Asia/Ho_Chi_Minh")
+    taken = select(CardSettlement.payment_id).where(CardSettlement.payment_id.is_not(None))
+    return list(session.scalars(select(Payment).where(Payment.school_id == school.id, Payment.method == Method.CARD_POS,
+                                                      Payment.received_at < limit, Payment.id.not_in(taken))
+                                .order_by(Payment.received_at)))
+
+
+def settlements_of(session: Session, school: School, limit: int = 200) -> list[CardSettlement]:
+    return list(session.scalars(select(CardSettlement).where(CardSettlement.school_id == school.id)
+                                .order_by(CardSettlement.id.desc()).limit(limit)))
