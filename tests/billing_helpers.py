@@ -39,3 +39,24 @@ def exempt(session, school, code: str, percent: int = 50):
     s = session.get(School, school.school.id)
     return fees.add_exemption(session, school.accountant, s, fees.ExemptionInput(
         code, None, percent, None, date(2026, 9, 1), date(2027, 5, 31), "Hộ cận nghèo"), None, None, {})
+
+
+def online_setup(dbs, world, make_client, channel: str, values: dict):
+    """School A billed for September, `channel` switched on in test mode by its admin, and the
+    parent of HSA003 (Trần Văn Dũng) signed in. Returns ((invoice id, code, due), parent client)."""
+    from sqlalchemy import select
+
+    from lms.billing.models import Invoice
+
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        issue(s, world.a)
+        s.commit()
+        invoice = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA003"].id)).one()
+        ids = (invoice.id, invoice.code, invoice.due)
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post(f"/billing/channels/{channel}", {**values, "enabled": "y", "sandbox": "y"}).status_code == 302
+    parent = make_client()
+    parent.login("0912000002")
+    return ids, parent

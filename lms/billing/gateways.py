@@ -211,7 +211,7 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     if code == "04" and vnpay.is_success(params):
         # VNPay took the money but not the amount we asked for: keep it as credit, once.
         _record(session, checkout, provider="vnpay", txn_id=str(params.get("vnp_TransactionNo")),
-                amount=_captured(params), note=_vnpay_note(params), entry=entry, signer=signer, now=now, apply=False,
+                amount=_vnpay_amount(params), note=_vnpay_note(params), entry=entry, signer=signer, now=now, apply=False,
                 why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")))
         return answer
     if code != "00":
@@ -233,7 +233,7 @@ def _vnpay_note(params: Mapping[str, str]) -> str:
     return f"VNPay {params.get('vnp_BankCode', '')} {params.get('vnp_BankTranNo', '')}".strip()
 
 
-def _captured(params: Mapping[str, str]) -> int:
+def _vnpay_amount(params: Mapping[str, str]) -> int:
     raw = str(params.get("vnp_Amount", ""))
     return int(raw) // 100 if raw.isdigit() and 0 < int(raw) < 10**15 else 0
 
@@ -273,6 +273,26 @@ def _fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> 
     session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
                     .values(status=CheckoutStatus.FAILED, finished_at=now, failure=failure[:100])
                     .execution_options(synchronize_session=False))
+
+
+def _captured(session: Session, checkout: Checkout, *, provider: str, school_id: int, txn_id: str, amount: int,
+              note: str, entry: CallbackLog, signer, now: datetime, wrong_amount: object) -> None:
+    """Money a gateway reports as captured for one of our checkouts: a wrong amount is credit
+    with a task; otherwise the checkout is claimed once and the payment recorded; another
+    provider id for a checkout already paid is more money, kept as credit with a task; the same
+    id again is a duplicate and writes nothing."""
+    if amount != checkout.amount:
+        entry.outcome = "wrong amount"
+        _record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
+                signer=signer, now=now, apply=False, why=str(wrong_amount))
+        return
+    claimed, late = _claim(session, checkout, now)
+    if claimed or not _known(session, school_id, provider, txn_id):
+        entry.outcome = "paid" if claimed else "second payment"
+        _record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
+                signer=signer, now=now, apply=True, why=None if claimed and not late else str(LATE if claimed else SECOND))
+    else:
+        entry.outcome = "duplicate"
 
 
 LATE = _l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")
@@ -376,21 +396,10 @@ def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int
                                                         f"này ({amount} đ, transId {body.get('transId')})")
         return 204
     txn_id, note = str(body.get("transId")), f"MoMo {body.get('payType', '')} {body.get('transId', '')}".strip()
-    if result == 0 and amount != checkout.amount:
-        entry.outcome = "wrong amount"
-        _record(session, checkout, provider="momo", txn_id=txn_id, amount=amount, note=note, entry=entry, signer=signer,
-                now=now, apply=False, why=str(_l("MoMo báo số tiền khác số tiền của yêu cầu thanh toán")))
-        return 204
     if result == 0:
-        claimed, late = _claim(session, checkout, now)
-        if claimed or not _known(session, setting.school_id, "momo", txn_id):
-            # Idempotent on (orderId, transId): another transId for a paid order is more money (credit).
-            entry.outcome = "paid" if claimed else "second payment"
-            _record(session, checkout, provider="momo", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                    signer=signer, now=now, apply=True,
-                    why=str(LATE) if claimed and late else None if claimed else str(SECOND))
-        else:
-            entry.outcome = "duplicate"
+        _captured(session, checkout, provider="momo", school_id=setting.school_id, txn_id=txn_id, amount=amount,
+                  note=note, entry=entry, signer=signer, now=now,
+                  wrong_amount=_l("MoMo báo số tiền khác số tiền của yêu cầu thanh toán"))
     elif result in MOMO_PENDING:
         entry.outcome = f"pending {result}"
     else:
@@ -500,19 +509,9 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
         return 200
     note = f"{data.get('channel_code')} {txn_id}"
     if status == "SUCCEEDED" and event in ("payment.capture", "ewallet.capture", ""):
-        if amount != checkout.amount:
-            entry.outcome = "wrong amount"
-            _record(session, checkout, provider="xendit", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                    signer=signer, now=now, apply=False, why=str(_l("Số tiền ví báo khác số tiền của yêu cầu thanh toán")))
-            return 200
-        claimed, late = _claim(session, checkout, now)
-        if claimed or not _known(session, school.id, "xendit", txn_id):
-            entry.outcome = "paid" if claimed else "second payment"
-            _record(session, checkout, provider="xendit", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                    signer=signer, now=now, apply=True,
-                    why=str(LATE) if claimed and late else None if claimed else str(SECOND))
-        else:
-            entry.outcome = "duplicate"
+        _captured(session, checkout, provider="xendit", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
+                  entry=entry, signer=signer, now=now,
+                  wrong_amount=_l("Số tiền ví báo khác số tiền của yêu cầu thanh toán"))
     elif status == "FAILED":
         _fail(session, checkout, f"{data.get('failure_code') or 'FAILED'}", now)
         entry.outcome = "failed"
@@ -646,23 +645,9 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
         _fail(session, checkout, f"payOS {data.get('code')}", now)
         entry.outcome = "failed"
         return 200
-    if amount != checkout.amount:
-        entry.outcome = "wrong amount"
-        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                signer=signer, now=now, apply=False, why=str(_l("payOS báo số tiền khác số tiền của liên kết thanh toán")))
-        return 200
-    claimed, late = _claim(session, checkout, now)
-    if claimed:
-        entry.outcome = "paid"
-        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                signer=signer, now=now, apply=True, why=str(LATE) if late else None)
-    elif _known(session, school.id, "payos", txn_id):
-        entry.outcome = "duplicate"
-    else:
-        # A second transfer to a link already paid (the QR scanned twice): real money, kept as credit.
-        entry.outcome = "second transfer"
-        _record(session, checkout, provider="payos", txn_id=txn_id, amount=amount, note=note, entry=entry,
-                signer=signer, now=now, apply=True, why=str(SECOND))
+    _captured(session, checkout, provider="payos", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
+              entry=entry, signer=signer, now=now,
+              wrong_amount=_l("payOS báo số tiền khác số tiền của liên kết thanh toán"))
     return 200
 
 

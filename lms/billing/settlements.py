@@ -19,11 +19,11 @@ from lms.billing import ledger
 from lms.billing.ledger import Account, cr, dr
 from lms.billing.matching import task
 from lms.billing.models import CardSettlement, Method, Payment
-from lms.billing.statements import Problem, Table, parse_amount, parse_when
-from lms.core.text import fold
+from lms.billing.statements import (Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
+                                   parse_when)
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
-from lms.people.tables import cell_text, read_table
+from lms.people.tables import cell_text
 
 FIELDS = {
     "terminal_id": (_l("Mã máy (TID)"), ("tid", "terminal id", "ma may", "ma thiet bi", "terminal")),
@@ -65,33 +65,15 @@ class SettlementPlan:
 
 
 def read_settlement(filename: str, data: bytes) -> Table:
-    sheet = read_table(filename, data, 20_050)
-    aliases = {fold(a): key for key, (_, names) in FIELDS.items() for a in names}
-    rows = [(1, list(sheet.headers))] + sheet.rows
-    best, at = {}, 0
-    for i, (_line, cells) in enumerate(rows[:20]):
-        found = {}
-        for j, cell in enumerate(cells):
-            key = aliases.get(fold(cell_text(cell)).strip())
-            if key and key not in found:
-                found[key] = j
-        if len(found) > len(best):
-            best, at = found, i
-    return Table([cell_text(c) for c in rows[at][1]], rows[at + 1:], best)
+    return find_header(filename, data, FIELDS)
 
 
 def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> SettlementPlan:
-    plan = SettlementPlan()
-    names = {k: str(label) for k, (label, _) in FIELDS.items()}
-    for key in REQUIRED:
-        if key not in mapping:
-            plan.problems.append(Problem(1, names[key], str(_l("Chọn cột “%(c)s”.", c=names[key]))))
+    plan = SettlementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
     if plan.problems:
         return plan
-
-    def cell(cells, key):
-        i = mapping.get(key)
-        return cells[i] if i is not None and i < len(cells) else None
+    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    cell = cell_reader(mapping)
 
     for line, cells in table.rows:
         tid = cell_text(cell(cells, "terminal_id")).strip().upper()

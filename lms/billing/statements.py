@@ -65,28 +65,39 @@ class StatementPlan:
         return sum(t.amount for _, t in self.transfers)
 
 
-def _score(cells: list[object]) -> dict[str, int]:
-    aliases = {fold(a): key for key, (_, names) in FIELDS.items() for a in names}
-    found: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        key = aliases.get(fold(cell_text(cell)).replace("*", "").strip())
-        if key and key not in found:
-            found[key] = i
-    return found
-
-
-def read_statement(filename: str, data: bytes) -> Table:
-    """The statement's header row (the first of its first 20 rows that names two known columns)
-    and the rows below it, with the proposed mapping."""
+def find_header(filename: str, data: bytes, fields: dict) -> Table:
+    """A bank export's header row — the first of its first 20 rows that names the most of
+    `fields` (key → (label, aliases)) — with the rows below it and the proposed mapping."""
     sheet = read_table(filename, data, MAX_LINES + 50)
+    aliases = {fold(a): key for key, (_, names) in fields.items() for a in names}
     everything = [(1, list(sheet.headers))] + sheet.rows
     best, best_at = {}, 0
     for at, (_line, cells) in enumerate(everything[:20]):
-        found = _score(cells)
+        found: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            key = aliases.get(fold(cell_text(cell)).replace("*", "").strip())
+            if key and key not in found:
+                found[key] = i
         if len(found) > len(best):
             best, best_at = found, at
     headers = [cell_text(c) for c in everything[best_at][1]]
     return Table(headers, everything[best_at + 1:], best)
+
+
+def read_statement(filename: str, data: bytes) -> Table:
+    return find_header(filename, data, FIELDS)
+
+
+def missing_columns(mapping: dict[str, int], fields: dict, required: tuple[str, ...]) -> list[Problem]:
+    return [Problem(1, str(fields[k][0]), str(_l("Chọn cột “%(c)s”.", c=fields[k][0]))) for k in required
+            if k not in mapping]
+
+
+def cell_reader(mapping: dict[str, int]):
+    def cell(cells: list, key: str):
+        i = mapping.get(key)
+        return cells[i] if i is not None and i < len(cells) else None
+    return cell
 
 
 def parse_amount(value: object) -> int | None:
@@ -120,17 +131,11 @@ def parse_when(value: object, tz: str) -> datetime:
 
 
 def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:
-    plan = StatementPlan()
-    names = {k: str(label) for k, (label, _) in FIELDS.items()}
-    for key in REQUIRED:
-        if key not in mapping:
-            plan.problems.append(Problem(1, names[key], str(_l("Chọn cột “%(c)s”.", c=names[key]))))
+    plan = StatementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
     if plan.problems:
         return plan
-
-    def cell(cells, key):
-        i = mapping.get(key)
-        return cells[i] if i is not None and i < len(cells) else None
+    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    cell = cell_reader(mapping)
 
     for line, cells in table.rows:
         try:

@@ -9,26 +9,15 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy import select
 
 from lms.billing.models import Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import issue, set_up_fees
+from tests.billing_helpers import online_setup
 
 TOKEN = "xendit-callback-token-thu"
 
 
 def _setup(dbs, world, make_client, counts_as="website"):
-    with dbs() as s:
-        set_up_fees(s, world.a)
-        issue(s, world.a)
-        s.commit()
-        invoice = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA003"].id)).one()
-        ids = (invoice.id, invoice.code, invoice.due)
-    admin = make_client()
-    admin.login("admin.a")
-    assert admin.post("/billing/channels/mobile_money", {
+    return online_setup(dbs, world, make_client, "mobile_money", {
         "business_id": "biz-thu-a", "channel_code": "VNPTWALLET", "api_key": "xnd_development_thu",
-        "callback_token": TOKEN, "counts_as": counts_as, "enabled": "y", "sandbox": "y"}).status_code == 302
-    parent = make_client()
-    parent.login("0912000002")
-    return ids, parent
+        "callback_token": TOKEN, "counts_as": counts_as})
 
 
 def _callback(client, ref, amount, *, status="SUCCEEDED", token=TOKEN, business="biz-thu-a", payment_id="py-1"):

@@ -9,25 +9,13 @@ from sqlalchemy import select
 
 from lms.billing.channels import momo
 from lms.billing.models import BillingTask, Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import issue, set_up_fees
+from tests.billing_helpers import online_setup
 
 ACCESS, SECRET = "MOMOACCESSTHU", "MOMOSECRETTHUNGHIEM"
 
 
 def _setup(dbs, world, make_client):
-    with dbs() as s:
-        set_up_fees(s, world.a)
-        issue(s, world.a)
-        s.commit()
-        invoice = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA003"].id)).one()
-        ids = (invoice.id, invoice.code, invoice.due)
-    admin = make_client()
-    admin.login("admin.a")
-    assert admin.post("/billing/channels/momo", {"partner_code": "MOMOTHUA", "access_key": ACCESS,
-                                                 "secret_key": SECRET, "enabled": "y", "sandbox": "y"}).status_code == 302
-    parent = make_client()
-    parent.login("0912000002")
-    return ids, parent
+    return online_setup(dbs, world, make_client, "momo", {"partner_code": "MOMOTHUA", "access_key": ACCESS, "secret_key": SECRET})
 
 
 def _pay_url(parent, invoice_id, key="m1"):

@@ -11,25 +11,13 @@ from sqlalchemy import select
 from lms.billing import vietqr
 from lms.billing.channels import payos
 from lms.billing.models import Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import issue, set_up_fees
+from tests.billing_helpers import online_setup
 
 KEY = "payos-checksum-thu-nghiem"
 
 
 def _setup(dbs, world, make_client):
-    with dbs() as s:
-        set_up_fees(s, world.a)
-        issue(s, world.a)
-        s.commit()
-        invoice = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA003"].id)).one()
-        ids = (invoice.id, invoice.code, invoice.due)
-    admin = make_client()
-    admin.login("admin.a")
-    assert admin.post("/billing/channels/payos", {"client_id": "client-thu-a", "api_key": "api-thu-a",
-                                                  "checksum_key": KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
-    parent = make_client()
-    parent.login("0912000002")
-    return ids, parent
+    return online_setup(dbs, world, make_client, "payos", {"client_id": "client-thu-a", "api_key": "api-thu-a", "checksum_key": KEY})
 
 
 def test_a_payos_link_is_paid_and_its_webhook_recorded_once(world, make_client, dbs):

@@ -13,25 +13,13 @@ from sqlalchemy import func, select
 
 from lms.billing.channels import vnpay
 from lms.billing.models import BillingTask, Checkout, Invoice, InvoiceStatus, LedgerTransaction, Payment
-from tests.billing_helpers import issue, set_up_fees
+from tests.billing_helpers import online_setup
 
 SECRET = "BIMATVNPAYTHUNGHIEM0123456789"
 
 
 def _setup(dbs, world, make_client):
-    with dbs() as s:
-        set_up_fees(s, world.a)
-        issue(s, world.a)
-        s.commit()
-        invoice = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA003"].id)).one()
-        ids = (invoice.id, invoice.code, invoice.due)
-    admin = make_client()
-    admin.login("admin.a")
-    assert admin.post("/billing/channels/vnpay", {"tmn_code": "THCSTHUA", "hash_secret": SECRET, "enabled": "y",
-                                                  "sandbox": "y"}).status_code == 302
-    parent = make_client()
-    parent.login("0912000002")
-    return ids, parent
+    return online_setup(dbs, world, make_client, "vnpay", {"tmn_code": "THCSTHUA", "hash_secret": SECRET})
 
 
 def _checkout(parent, invoice_id, key="k1"):
