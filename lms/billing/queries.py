@@ -211,18 +211,18 @@ def invoices_xlsx(session: Session, invoices: list[Invoice]) -> bytes:
     ws = wb.active
     ws.title = "Hoa don"
     ws.append(["Số HĐ", "Mã thanh toán", "Tháng", "Lớp", "Mã HS", "Học sinh", "Người nộp", "Nội dung",
-               "Tổng tiền", "Ghi giảm", "Đã nộp", "Còn phải nộp", "Hạn nộp", "Trạng thái"])
+               "Tổng tiền", "Ghi giảm", "Đã nộp", "Còn phải nộp", "Hạn nộp", "Trạng thái", "Người thụ hưởng"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for inv in invoices:
         ws.append([inv.number, inv.code, inv.period_key, inv.class_name, inv.student.student_code, inv.student_name,
                    inv.payer_name, inv.reason, inv.total, inv.credited, inv.paid,
                    0 if inv.status == InvoiceStatus.VOID else inv.due, inv.due_date,
-                   str(STATUS_LABELS[inv.status])])
+                   str(STATUS_LABELS[inv.status]), inv.beneficiary_name])
         for col in (9, 10, 11, 12):
             ws.cell(ws.max_row, col).number_format = "#,##0"
         ws.cell(ws.max_row, 13).number_format = "dd/mm/yyyy"
-    for letter, width in zip("ABCDEFGHIJKLMN", (8, 16, 9, 7, 12, 24, 24, 44, 12, 11, 12, 13, 11, 14)):
+    for letter, width in zip("ABCDEFGHIJKLMNO", (8, 16, 9, 7, 12, 24, 24, 44, 12, 11, 12, 13, 11, 14, 28)):
         ws.column_dimensions[letter].width = width
     buf = io.BytesIO()
     wb.save(buf)
