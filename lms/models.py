@@ -17,4 +17,4 @@ from lms.billing.models import (Allocation, Counter, CreditNote, Exemption, FeeP
                                 InvoiceEvent, InvoiceLine, LedgerLine, LedgerTransaction, Payment, Receipt, Refund,
                                 StudentAccount)
 from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, CardSettlement, ChannelSetting,  # noqa: F401
-                                Checkout)
+                                Checkout, ReconciliationItem)

@@ -568,6 +568,24 @@ class CardSettlement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ReconciliationItem(Base):
+    """A difference between a provider's own transaction report and what the school recorded.
+    Unique per school, provider, kind and key: reconciling the same report again adds nothing."""
+
+    __tablename__ = "reconciliation_items"
+    __table_args__ = (UniqueConstraint("school_id", "provider", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))   # missing | not_in_report | duplicate | mismatch | unknown
+    key: Mapped[str] = mapped_column(String(80))
+    amount: Mapped[int] = mapped_column(Money, default=0)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 def _guard_ledger(target, connection, **kw) -> None:
     from lms.billing import ddl
 

@@ -306,3 +306,38 @@ def settlement_import():
     return render_template("billing/settlements.html", form=form, plan=plan, token=token, confirm_form=Form(formdata=None),
                            recent=settlements.settlements_of(db.session, school),
                            waiting=settlements.unsettled(db.session, school, today - timedelta(days=2))), status
+
+
+# ---------------------------------------------------------------- reconciliation against the providers' reports
+
+@bp.route("/billing/reconciliation", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def reconciliation():
+    from lms.billing import reconciliation as rec
+
+    school = ctx().school
+    form = StatementForm()
+    status, report = 200, None
+    provider = request.form.get("provider", "vnpay")
+    if request.method == "POST":
+        try:
+            if provider not in rec.PROVIDERS or not (form.validate_on_submit() and form.file.data
+                                                     and form.file.data.filename):
+                raise DomainError(_("Chọn nhà cung cấp và tệp báo cáo giao dịch."))
+            report = rec.read_report(provider, form.file.data.filename, form.file.data.read(),
+                                     current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            if report.problems:
+                status = 422
+            else:
+                result = rec.reconcile(db.session, school, report, now=utcnow())
+                db.session.commit()
+                flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",
+                        n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
+                return redirect(url_for("channels.reconciliation"))
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            status = 422
+    return render_template("billing/reconciliation.html", form=form, report=report, providers=rec.PROVIDERS,
+                           provider=provider, items=rec.items_of(db.session, school), kinds=rec.KIND_LABELS), status

@@ -1,8 +1,8 @@
-"""payment channels: settings, checkouts, callbacks, bank transactions, card settlements, tasks
+"""payment channels: settings, checkouts, callbacks, bank transactions, card settlements, reconciliation, tasks
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-01 18:25:06.054619
+Create Date: 2026-12-01 18:39:00.537042
 
 """
 from alembic import op
@@ -142,6 +142,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checkouts_school_id'), ['school_id'], unique=False)
         batch_op.create_index('uq_checkouts_one_pending', ['invoice_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
+    op.create_table('reconciliation_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('detail', sa.String(length=300), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_reconciliation_items_payment_id_payments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_reconciliation_items_school_id_schools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_items')),
+    sa.UniqueConstraint('school_id', 'provider', 'kind', 'key', name=op.f('uq_reconciliation_items_school_id_provider_kind_key'))
+    )
+    with op.batch_alter_table('reconciliation_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliation_items_school_id'), ['school_id'], unique=False)
+
     op.create_table('billing_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -171,6 +189,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_billing_tasks_school_id'))
 
     op.drop_table('billing_tasks')
+    with op.batch_alter_table('reconciliation_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliation_items_school_id'))
+
+    op.drop_table('reconciliation_items')
     with op.batch_alter_table('checkouts', schema=None) as batch_op:
         batch_op.drop_index('uq_checkouts_one_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_checkouts_school_id'))

@@ -1,0 +1,145 @@
+"""Reconciliation of a provider's own transaction report (VNPay, MoMo, payOS, the wallet
+aggregator, SePay or Casso, exported from its merchant portal) against what the school recorded:
+successful transactions we never heard of (a missed notification), ours the provider does not
+list, the same transaction twice in the report, amounts that differ, and orders we do not know;
+plus the bank transfers still waiting to be matched. Each difference is kept once (unique per
+school, provider, kind and key), so reconciling the same report again adds nothing."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.billing.models import BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
+from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
+from lms.people.tables import cell_text
+
+PROVIDERS = {"vnpay": "VNPay", "momo": "MoMo", "payos": "payOS", "xendit": "Mobile Money", "sepay": "SePay",
+             "casso": "Casso"}
+FIELDS = {
+    "txn_id": (_l("Mã giao dịch"), ("ma giao dich", "ma gd", "ma giao dich vnpay", "transaction no", "transaction id",
+                                    "transid", "payment id", "id", "ma gd cong")),
+    "order": (_l("Mã đơn hàng"), ("ma don hang", "ma tham chieu", "vnp_txnref", "orderid", "order id", "reference id",
+                                  "ordercode", "order code")),
+    "amount": (_l("Số tiền"), ("so tien", "amount", "so tien giao dich", "gia tri")),
+    "date": (_l("Thời gian"), ("thoi gian", "ngay", "ngay giao dich", "ngay tao", "created", "date", "time")),
+    "status": (_l("Trạng thái"), ("trang thai", "status", "ket qua")),
+}
+REQUIRED = ("txn_id", "amount", "date")
+SUCCESS = {"thanh cong", "success", "succeeded", "paid", "00", "0", "thành công"}
+KIND_LABELS = {"missing": _l("Nhà cung cấp có, hệ thống chưa ghi"), "not_in_report": _l("Hệ thống có, báo cáo không có"),
+               "duplicate": _l("Trùng trong báo cáo"), "mismatch": _l("Lệch số tiền"),
+               "unknown": _l("Đơn hàng không có trong hệ thống"), "unmatched": _l("Chuyển khoản chưa khớp hoá đơn")}
+
+
+@dataclass
+class Row:
+    line: int
+    txn_id: str
+    order: str
+    amount: int
+    when: datetime
+    ok: bool
+
+
+@dataclass
+class Report:
+    provider: str
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    new: list[ReconciliationItem] = field(default_factory=list)
+    known: int = 0
+    checked: int = 0
+
+
+def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
+    table = find_header(filename, data, FIELDS)
+    report = Report(provider, problems=missing_columns(table.mapping, FIELDS, REQUIRED))
+    if report.problems:
+        return report
+    cell = cell_reader(table.mapping)
+    for line, cells in table.rows:
+        try:
+            amount = parse_amount(cell(cells, "amount"))
+            when = parse_when(cell(cells, "date"), tz)
+        except ValueError:
+            report.problems.append(Problem(line, str(FIELDS["amount"][0]), str(_l("Số tiền hoặc ngày không đọc được."))))
+            continue
+        status = cell_text(cell(cells, "status")).strip().lower()
+        report.rows.append(Row(line, cell_text(cell(cells, "txn_id")).strip(), cell_text(cell(cells, "order")).strip(),
+                               amount or 0, when, not status or status in SUCCESS))
+    return report
+
+
+def reconcile(session: Session, school: School, report: Report, *, now: datetime) -> Result:
+    """Compare and keep each difference once; also lists the transfers still unmatched."""
+    result = Result()
+    provider = report.provider
+    good = [r for r in report.rows if r.ok and r.amount > 0]
+    if not good:
+        return result
+    start, end = min(r.when for r in good) - timedelta(minutes=5), max(r.when for r in good) + timedelta(minutes=5)
+    ours = {p.provider_txn_id: p for p in session.scalars(select(Payment).where(
+        Payment.school_id == school.id, Payment.provider == provider))}
+    orders = set(session.scalars(select(Checkout.txn_ref).where(Checkout.school_id == school.id)))
+    order_codes = {str(c) for c in session.scalars(select(Checkout.order_code).where(
+        Checkout.school_id == school.id, Checkout.order_code.is_not(None)))}
+    counts = Counter(r.txn_id for r in good)
+    seen: set[str] = set()
+
+    def keep(kind: str, key: str, amount: int, detail: str, payment: Payment | None = None) -> None:
+        item = ReconciliationItem(school_id=school.id, provider="bank" if kind == "unmatched" else provider, kind=kind,
+                                  key=key[:80], amount=amount,
+                                  detail=detail[:300], payment_id=payment.id if payment else None, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(item)
+            result.new.append(item)
+        except IntegrityError:
+            result.known += 1
+
+    for r in good:
+        result.checked += 1
+        if counts[r.txn_id] > 1 and r.txn_id not in seen:
+            keep("duplicate", r.txn_id, r.amount, f"{counts[r.txn_id]} dòng, đơn {r.order}")
+        seen.add(r.txn_id)
+        payment = _ours(ours, provider, r)
+        if payment is None:
+            known_order = r.order in orders or r.order in order_codes
+            keep("missing" if known_order else "unknown", r.txn_id, r.amount,
+                 f"đơn {r.order or '—'}, {r.when:%d/%m/%Y %H:%M}")
+        elif payment.amount != r.amount:
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {payment.amount} đ", payment)
+    listed = {r.txn_id for r in good}
+    for txn_id, payment in ours.items():
+        base = txn_id.split(":")[-1] if provider == "payos" else txn_id
+        if start <= payment.received_at <= end and txn_id not in listed and base not in listed:
+            keep("not_in_report", txn_id, payment.amount, f"{payment.received_at:%d/%m/%Y %H:%M}", payment)
+    for t in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school.id,
+                                                           BankTransaction.status == TransferStatus.UNMATCHED)):
+        keep("unmatched", f"{t.source}:{t.provider_txn_id}", t.amount, t.content[:200])
+    session.flush()
+    return result
+
+
+def _ours(ours: dict[str, Payment], provider: str, row: Row) -> Payment | None:
+    if row.txn_id in ours:
+        return ours[row.txn_id]
+    if provider == "payos":  # we key payOS payments as "<payment link>:<bank reference>"
+        return next((p for k, p in ours.items() if k.endswith(f":{row.txn_id}")), None)
+    return None
+
+
+def items_of(session: Session, school: School, limit: int = 300) -> list[ReconciliationItem]:
+    return list(session.scalars(select(ReconciliationItem).where(ReconciliationItem.school_id == school.id)
+                                .order_by(ReconciliationItem.id.desc()).limit(limit)))

@@ -1,0 +1,72 @@
+"""Reconciling a provider's report against what was recorded, on both databases: a missed
+notification, a duplicate row, a different amount, an unknown order, one of ours the provider does
+not list, and an unmatched transfer are each reported once, with no false alarm for the rest; the
+same report again adds nothing (security.md §A.12, at a small scale)."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from lms.billing import payments
+from lms.billing.models import Checkout, Invoice, Method, ReconciliationItem
+from lms.core.signing import signer_from_config
+from lms.core.timeutil import utcnow
+from lms.people.models import School
+from tests.billing_helpers import issue, set_up_fees
+
+
+def test_a_provider_report_is_reconciled_once(app, world, client, make_client, dbs):
+    from lms.billing import matching
+
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        issue(s, world.a)
+        school = s.get(School, world.a.school.id)
+        invoices = {i.student.student_code: i for i in s.scalars(select(Invoice).where(Invoice.school_id == school.id))}
+        signer = signer_from_config(app.config)
+        now = utcnow()
+        recorded = []
+        for n, code in enumerate(("HSA001", "HSA002"), start=1):
+            inv = invoices[code]
+            recorded.append(payments.record_payment(s, world.a.accountant, school, inv.student, inv, payments.PaymentInput(
+                Method.WEBSITE, 500_000, inv.payer_name, now, channel="vnpay", provider="vnpay",
+                provider_txn_id=f"1400000{n}"), signer=signer, now=now))
+        s.add(Checkout(school_id=school.id, invoice_id=invoices["HSA003"].id, channel="vnpay", method="website",
+                       txn_ref=f"{invoices['HSA003'].code}-1", amount=invoices["HSA003"].due, expires_at=now,
+                       status="pending"))
+        matching.receive_transfer(s, school, matching.TransferIn("sepay", "77", 90_000, "ung ho", now),
+                                  signer=signer, now=now)
+        s.commit()
+        codes = {k: v.code for k, v in invoices.items()}
+        due3 = invoices["HSA003"].due
+    from lms.core.timeutil import utc_to_local
+    day = utc_to_local(now, "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y %H:%M")   # providers export local time
+    csv = ("Mã giao dịch,Mã đơn hàng,Số tiền,Thời gian,Trạng thái\n"
+           f"14000001,{codes['HSA001']}-1,500000,{day},Thành công\n"          # fine
+           f"14000001,{codes['HSA001']}-1,500000,{day},Thành công\n"          # duplicate row
+           f"14000002,{codes['HSA002']}-1,600000,{day},Thành công\n"          # amount differs
+           f"14000003,{codes['HSA003']}-1,{due3},{day},Thành công\n"          # a missed IPN (its checkout is ours)
+           f"14000004,HP9999999999X-1,100000,{day},Thành công\n"             # unknown order
+           f"14000005,{codes['HSA001']}-2,100000,{day},Không thành công\n")   # failed: ignored
+    client.login("kt.a")
+    for _ in range(2):
+        page = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(csv.encode()), "r.csv")},
+                           content_type="multipart/form-data")
+        assert page.status_code == 302
+    with dbs() as s:
+        kinds = sorted((i.kind, i.key) for i in s.scalars(select(ReconciliationItem).where(
+            ReconciliationItem.school_id == world.a.school.id)))
+    assert kinds == [("duplicate", "14000001"), ("mismatch", "14000002"), ("missing", "14000003"),
+                     ("unknown", "14000004"), ("unmatched", "sepay:77")]
+    listed = client.get("/billing/reconciliation").get_data(as_text=True)
+    assert "Nhà cung cấp có, hệ thống chưa ghi" in listed and "Lệch số tiền" in listed
+    # One of ours the provider does not list.
+    short = "\n".join(csv.splitlines()[:2]) + "\n"
+    client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(short.encode()), "r.csv")},
+                content_type="multipart/form-data")
+    with dbs() as s:
+        assert s.scalars(select(ReconciliationItem).where(ReconciliationItem.kind == "not_in_report")).one().key == "14000002"
+    bad = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(b"a,b\n1,2\n"), "r.csv")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Chọn cột" in bad.get_data(as_text=True)
