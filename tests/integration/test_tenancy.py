@@ -38,6 +38,18 @@ def b_card(app, world, dbs, make_client):
         exam = make_exam(s, world.b, bank.questions)
         s.commit()
         ids = {"category_id": bank.category.id, "question_id": bank.questions[0].id, "exam_id": exam.id}
+        from types import SimpleNamespace
+
+        from lms.auth.models import User
+        from lms.people.models import School, SchoolYear, Student
+        from tests.factories import billing_content
+
+        b = world.b
+        school_b = SimpleNamespace(school=s.get(School, b.school.id), accountant=s.get(User, b.accountant.id),
+                                   year=s.get(SchoolYear, b.year.id), school_class=b.school_class,
+                                   students={k: s.get(Student, v.id) for k, v in b.students.items()})
+        ids.update(billing_content(s, school_b))
+        s.commit()
     pupil_b = make_client()
     pupil_b.login("hsb002")
     started = pupil_b.post(f"/exams/{ids['exam_id']}", {})
@@ -67,15 +79,9 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "assignment_id": [b.assignment.id],
         "submission_id": [b.submission.id],
         "file_id": [b.submission.files[0].id],
-        "fee_type_id": [b.fee_type.id],
-        "plan_id": [b.plan.id],
-        "exemption_id": [b.exemption.id],
-        "invoice_id": [b.invoice.id],
-        "payment_id": [b.payment.id],
-        "refund_id": [b.refund.id],
-        "transfer_id": [b.transfer.id],
         **{name: [value] for name, value in (extra or dict.fromkeys(
-            ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id"), 0)).items()},
+            ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
+             "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id"), 0)).items()},
     }
 
 
