@@ -110,7 +110,7 @@ def billing_content(session, school: SimpleNamespace) -> dict[str, int]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from lms.billing import fees, payments
-    from lms.billing.models import Invoice, Method
+    from lms.billing.models import BillingTask, Invoice, Method
     from lms.core.signing import Signer
     from lms.core.timeutil import utcnow
     from tests.billing_helpers import issue, set_up_fees
@@ -134,7 +134,8 @@ def billing_content(session, school: SimpleNamespace) -> dict[str, int]:
         "statement", "FT-B-1", 120_000, "ung ho quy lop", utcnow()), signer=None, now=utcnow()).transaction
     return {"fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
             "invoice_id": school.invoice.id, "payment_id": school.payment.id, "refund_id": school.refund.id,
-            "transfer_id": school.transfer.id}
+            "transfer_id": school.transfer.id,
+            "task_id": session.scalars(select(BillingTask.id).where(BillingTask.school_id == school.school.id)).first()}
 
 
 def build_world(session, settings: AuthSettings) -> SimpleNamespace:

@@ -256,7 +256,7 @@ def _record(session: Session, checkout: Checkout, *, provider: str, txn_id: str,
     session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
                     .execution_options(synchronize_session=False))
     if existing is None and (why or payment.applied < payment.amount):
-        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({amount} đ)",
+        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({payments.money(amount)} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
 
 

@@ -95,7 +95,8 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
         row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung")) if not known else str(
             _l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
     if row.status == TransferStatus.UNMATCHED:
-        task(session, school.id, "unmatched", f"{t.amount} đ — {row.content[:120]}", bank_transaction_id=row.id)
+        task(session, school.id, "unmatched", f"{payments.money(t.amount)} đ — {row.content[:120]}",
+             bank_transaction_id=row.id)
     session.flush()
     return Received(row, True)
 
@@ -110,7 +111,7 @@ def _settle(session: Session, school: School, row: BankTransaction, parts: list[
                                      provider_txn_id=txn_id)
         payment = payments.record_payment(session, actor, school, student, invoice, data, signer=signer, now=now)
         if payment.applied < payment.amount:
-            task(session, school.id, "overpaid", f"{invoice.code}: {payment.amount - payment.applied} đ thừa",
+            task(session, school.id, "overpaid", f"{invoice.code}: {payments.money(payment.amount - payment.applied)} đ thừa",
                  payment_id=payment.id, bank_transaction_id=row.id)
         row.payment_id = row.payment_id or payment.id
         row.invoice_id = row.invoice_id or invoice.id
@@ -170,3 +171,15 @@ def open_tasks(session: Session, school: School) -> list[BillingTask]:
 def latest_transfer(session: Session, school_id: int) -> BankTransaction | None:
     return session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id)
                            .order_by(BankTransaction.id.desc())).first()
+
+
+def resolve_task(session: Session, actor: User, row: BillingTask, resolution: str, *, now: datetime) -> None:
+    """The accountant has dealt with a task (refunded, used the credit, called the bank…) and says how."""
+    resolution = nfc(resolution).strip()
+    if not resolution:
+        raise ValidationError(_l("Ghi cách đã xử lý."), field="resolution")
+    if row.resolved_at is None:
+        row.resolved_at, row.resolved_by, row.resolution = now, actor.id, resolution[:300]
+        audit.record(session, "billing_task_resolved", actor_id=actor.id, school_id=row.school_id,
+                     subject_type="billing_task", subject_id=row.id)
+        session.flush()

@@ -19,10 +19,13 @@ from lms.core.timeutil import utcnow
 from lms.core.uploads import pending_dir
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("channels", __name__, template_folder="templates")
 STAFF = ("accountant", "admin")
 PAGE_SIZE = 50
+TASK_KINDS = {"unmatched": _l("Chuyển khoản chờ gán"), "overpaid": _l("Nộp thừa"), "gateway": _l("Cổng thanh toán"),
+              "card": _l("Thẻ POS")}
 
 
 def _box():
@@ -109,6 +112,7 @@ def transfers():
         status = TransferStatus.UNMATCHED
     page = db.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE, error_out=False)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
+                           task_kinds=TASK_KINDS,
                            ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school))
 
 
@@ -341,3 +345,23 @@ def reconciliation():
             status = 422
     return render_template("billing/reconciliation.html", form=form, report=report, providers=rec.PROVIDERS,
                            provider=provider, items=rec.items_of(db.session, school), kinds=rec.KIND_LABELS), status
+
+
+@bp.route("/billing/tasks/<int:task_id>/resolve", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def task_resolve(task_id: int):
+    from lms.billing.models import BillingTask
+
+    row = school_scoped(BillingTask, task_id)
+    form = IgnoreForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Ghi cách đã xử lý."))
+        matching.resolve_task(db.session, current_user, row, form.note.data, now=utcnow())
+        db.session.commit()
+        flash(_("Đã ghi nhận việc đã xử lý."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    return redirect(url_for("channels.transfers"))

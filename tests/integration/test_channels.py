@@ -120,6 +120,10 @@ def test_casso_partial_overpaid_unmatched_and_assigned_by_hand(world, client, ma
     assert client.post(f"/billing/transfers/{third.id}/ignore", {"note": ""}).status_code == 302
     with dbs() as s:
         assert s.get(BankTransaction, third.id).status == "unmatched"
+        overpaid = s.scalars(select(BillingTask).where(BillingTask.kind == "overpaid")).first()
+    client.post(f"/billing/tasks/{overpaid.id}/resolve", {"note": "Trừ vào hoá đơn tháng sau"})
+    with dbs() as s:
+        assert s.get(BillingTask, overpaid.id).resolution == "Trừ vào hoá đơn tháng sau"
 
 
 def test_a_bank_statement_is_mapped_checked_and_imported_once(world, client, dbs):
