@@ -39,6 +39,18 @@ def log(session: Session, school_id: int | None, provider: str, raw: bytes, now:
     return row
 
 
+def open_callback(session: Session, school_code: str, channel: str, raw: bytes, now: datetime):
+    """Log a school's callback on arrival; returns (school, its configured setting or None, log row).
+    When the school or the channel is unknown or switched off, the log row already says so."""
+    school = _school(session, school_code)
+    entry = log(session, school.id if school else None, channel, raw, now)
+    setting = channel_settings.setting_of(session, school.id, channel) if school else None
+    if not channel_settings.is_configured(setting):
+        refuse(session, entry, "not configured")
+        return school, None, entry
+    return school, setting, entry
+
+
 def refuse(session: Session, entry: CallbackLog, reason: str) -> Answer:
     entry.outcome = reason
     audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
@@ -60,11 +72,9 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
           now: datetime) -> Answer:
     """SePay: `Authorization: Apikey <key>`; one statement line per call; answered
     `{"success": true}` (also for a redelivery, which records nothing)."""
-    school = _school(session, school_code)
-    entry = log(session, school.id if school else None, "sepay", raw, now)
-    setting = channel_settings.setting_of(session, school.id, "sepay") if school else None
-    if not channel_settings.is_configured(setting):
-        return refuse(session, entry, "not configured")
+    school, setting, entry = open_callback(session, school_code, "sepay", raw, now)
+    if setting is None:
+        return Answer(401, {"success": False})
     key = channel_settings.secrets_of(box, setting).get("api_key", "")
     given = (authorization or "").removeprefix("Apikey ").strip()
     if not key or not hmac.compare_digest(key.encode(), given.encode()):
@@ -92,11 +102,9 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
 def casso_webhook(session: Session, school_code: str, signature: str | None, raw: bytes, *, box, signer,
                   now: datetime) -> Answer:
     """Casso webhook v2: `X-Casso-Signature: t=<ms>,v1=<hex>` over the sorted JSON body."""
-    school = _school(session, school_code)
-    entry = log(session, school.id if school else None, "casso", raw, now)
-    setting = channel_settings.setting_of(session, school.id, "casso") if school else None
-    if not channel_settings.is_configured(setting):
-        return refuse(session, entry, "not configured")
+    school, setting, entry = open_callback(session, school_code, "casso", raw, now)
+    if setting is None:
+        return Answer(401, {"success": False})
     try:
         body = json.loads(raw)
     except ValueError:

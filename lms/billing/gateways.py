@@ -471,14 +471,10 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
     import hmac
     import json
 
-    school = session.scalars(select(School).where(School.code == school_code)).first()
-    setting = channel_settings.setting_of(session, school.id, "mobile_money") if school else None
-    entry = CallbackLog(school_id=school.id if school else None, provider="mobile_money", received_at=now,
-                        body=raw[:20000].decode("utf-8", "replace"))
-    session.add(entry)
-    session.flush()
-    if not channel_settings.is_configured(setting):
-        _refused(session, entry, "not configured")
+    from lms.billing.callbacks import open_callback
+
+    school, setting, entry = open_callback(session, school_code, "mobile_money", raw, now)
+    if setting is None:
         return 401
     expected = channel_settings.secrets_of(box, setting).get("callback_token", "")
     if not expected or not hmac.compare_digest(expected.encode(), (token or "").encode()):
@@ -608,14 +604,10 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
     import hmac
     import json
 
-    school = session.scalars(select(School).where(School.code == school_code)).first()
-    setting = channel_settings.setting_of(session, school.id, "payos") if school else None
-    entry = CallbackLog(school_id=school.id if school else None, provider="payos", received_at=now,
-                        body=raw[:20000].decode("utf-8", "replace"))
-    session.add(entry)
-    session.flush()
-    if not channel_settings.is_configured(setting):
-        _refused(session, entry, "not configured")
+    from lms.billing.callbacks import open_callback
+
+    school, setting, entry = open_callback(session, school_code, "payos", raw, now)
+    if setting is None:
         return 401
     try:
         body = json.loads(raw)
