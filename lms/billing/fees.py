@@ -196,12 +196,10 @@ class ExemptionInput:
     reason: str
 
 
-def exemptions_of(session: Session, school: School, *, active_on: date | None = None) -> list[Exemption]:
-    stmt = select(Exemption).where(Exemption.school_id == school.id).order_by(Exemption.revoked_at.is_not(None),
-                                                                            Exemption.id.desc())
-    if active_on is not None:
-        stmt = stmt.where(Exemption.revoked_at.is_(None), Exemption.valid_to >= active_on)
-    return list(session.scalars(stmt))
+def exemptions_of(session: Session, school: School) -> list[Exemption]:
+    """Every exemption of the school, those still standing first."""
+    return list(session.scalars(select(Exemption).where(Exemption.school_id == school.id)
+                                .order_by(Exemption.revoked_at.is_not(None), Exemption.id.desc())))
 
 
 def add_exemption(session: Session, actor: User, school: School, data: ExemptionInput,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.billing import channel_settings, payments, states
 from lms.billing.channels import momo, payos, vnpay
+from lms.billing.callbacks import open_callback, refuse
 from lms.billing.matching import task
 from lms.billing.models import CallbackLog, ChannelSetting, Checkout, CheckoutStatus, Invoice
 from lms.core import audit
@@ -159,16 +160,6 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
 
 # ---------------------------------------------------------------- VNPay notifications
 
-def _vnpay_setting(session: Session, tmn_code: str | None) -> ChannelSetting | None:
-    if not tmn_code:
-        return None
-    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == "vnpay",
-                                                            ChannelSetting.enabled.is_(True))):
-        if row.public.get("tmn_code") == tmn_code:
-            return row
-    return None
-
-
 def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, *, box, signer,
               now: datetime) -> dict:
     """Decide VNPay's IPN and record what it says. `pairs` are the query's (key, value) pairs as
@@ -178,15 +169,13 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     for k, v in pairs:
         polluted |= k in params or k == "vnp_SecureHashType"  # 2.1.0 sends no hash type: an injected one is forged
         params[k] = v
-    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     entry = CallbackLog(school_id=setting.school_id if setting else None, provider="vnpay", received_at=now,
                         body=raw_query[:20000].decode("utf-8", "replace"))
     session.add(entry)
     session.flush()
     if setting is None or polluted:
-        entry.outcome = "wrong merchant" if setting is None else "duplicated or injected keys"
-        audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
-                     subject_id=entry.id, detail=f"vnpay: {entry.outcome}")
+        refuse(session, entry, "wrong merchant" if setting is None else "duplicated or injected keys")
         return vnpay._answer("97")
     secret = channel_settings.secrets_of(box, setting).get("hash_secret", "")
     found: dict[str, Checkout] = {}
@@ -204,8 +193,7 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     entry.verified = code not in ("97", "99")
     entry.outcome = f"RspCode {code}"
     if code == "97":
-        audit.record(session, "callback_refused", school_id=setting.school_id, subject_type="callback",
-                     subject_id=entry.id, detail="vnpay: bad signature")
+        refuse(session, entry, "bad signature")
         return answer
     checkout = found.get("checkout")
     if code == "04" and vnpay.is_success(params):
@@ -302,7 +290,7 @@ SECOND = _l("Lần thanh toán thứ hai cho cùng một yêu cầu: giữ làm 
 def checkout_of_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
     """For the return page: the checkout and whether the parameters are genuinely VNPay's. It
     changes nothing, whatever they say."""
-    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     if setting is None:
         return None, False
     genuine = vnpay.verify(params, channel_settings.secrets_of(box, setting).get("hash_secret", ""))
@@ -315,7 +303,7 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
                           txn_no: int) -> tuple[dict[str, str], str] | None:
     """What VNPay's page would do once the payer confirms or cancels: the signed IPN parameters
     and the return URL. None when the request was not signed by the school's key."""
-    setting = _vnpay_setting(session, params.get("vnp_TmnCode"))
+    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     if setting is None or not setting.public.get("sandbox"):
         return None
     secret = channel_settings.secrets_of(box, setting).get("hash_secret", "")
@@ -331,10 +319,6 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
     return ipn, params.get("vnp_ReturnUrl", "")
 
 
-def checkouts_of_invoice(session: Session, invoice: Invoice) -> list[Checkout]:
-    return list(session.scalars(select(Checkout).where(Checkout.invoice_id == invoice.id).order_by(Checkout.id.desc())))
-
-
 # ---------------------------------------------------------------- MoMo (e-wallet; counts as website)
 
 MOMO_PENDING = {9000, 8000, 7000, 7002, 1000}
@@ -348,12 +332,6 @@ def _setting_by(session: Session, channel: str, key: str, value: object) -> Chan
         if row.public.get(key) == value:
             return row
     return None
-
-
-def _refused(session: Session, entry: CallbackLog, reason: str) -> None:
-    entry.outcome = reason
-    audit.record(session, "callback_refused", school_id=entry.school_id, subject_type="callback",
-                 subject_id=entry.id, detail=f"{entry.provider}: {reason}")
 
 
 def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int:
@@ -374,12 +352,12 @@ def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int
     session.add(entry)
     session.flush()
     if setting is None:
-        _refused(session, entry, "unknown partner")
+        refuse(session, entry, "unknown partner")
         return 401
     keys = channel_settings.secrets_of(box, setting)
     expected = momo.sign_ipn(body, keys.get("access_key", ""), keys.get("secret_key", ""))
     if not hmac.compare_digest(expected.encode(), str(body.get("signature", "")).lower().encode()):
-        _refused(session, entry, "bad signature")
+        refuse(session, entry, "bad signature")
         return 401
     entry.verified = True
     checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(body.get("orderId")),
@@ -471,14 +449,12 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
     import hmac
     import json
 
-    from lms.billing.callbacks import open_callback
-
     school, setting, entry = open_callback(session, school_code, "mobile_money", raw, now)
     if setting is None:
         return 401
     expected = channel_settings.secrets_of(box, setting).get("callback_token", "")
     if not expected or not hmac.compare_digest(expected.encode(), (token or "").encode()):
-        _refused(session, entry, "bad callback token")
+        refuse(session, entry, "bad callback token")
         return 401
     try:
         body = json.loads(raw)
@@ -487,11 +463,11 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
         amount = int(sum(int(c.get("capture_amount", 0)) for c in data.get("captures") or [])
                      or data.get("request_amount") or data.get("capture_amount") or 0)
     except (ValueError, KeyError, TypeError, AttributeError):
-        _refused(session, entry, "malformed")
+        refuse(session, entry, "malformed")
         return 401
     if (body.get("business_id") != setting.public.get("business_id") or data.get("currency") != "VND"
             or data.get("channel_code") != setting.public.get("channel_code")):
-        _refused(session, entry, "wrong business, currency or wallet")
+        refuse(session, entry, "wrong business, currency or wallet")
         return 401
     entry.verified = True
     checkout = session.scalars(select(Checkout).where(Checkout.txn_ref == str(data.get("reference_id")),
@@ -604,8 +580,6 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
     import hmac
     import json
 
-    from lms.billing.callbacks import open_callback
-
     school, setting, entry = open_callback(session, school_code, "payos", raw, now)
     if setting is None:
         return 401
@@ -618,7 +592,7 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
     except (ValueError, KeyError, TypeError):
         ok = False
     if not ok:
-        _refused(session, entry, "bad signature")
+        refuse(session, entry, "bad signature")
         return 401
     entry.verified = True
     try:

@@ -251,7 +251,7 @@ def billing_months(year: SchoolYear) -> list[tuple[int, str]]:
     return [(m, month_label(rules.month_key(year.start_date.year, m))) for m in rules.SCHOOL_MONTHS]
 
 
-def classes_billed(session: Session, year: SchoolYear) -> dict[str, int]:
+def invoices_per_month(session: Session, year: SchoolYear) -> dict[str, int]:
     """How many invoices each month of the year has (for the issue page)."""
     from sqlalchemy import func
 

@@ -39,17 +39,23 @@ def cr(account: Account, amount: int, **refs) -> Leg:
     return Leg(account, credit=amount, **refs)
 
 
-def post(session: Session, school_id: int, kind: str, legs: list[Leg], *, actor_id: int | None,
-         memo: str = "", at=None) -> LedgerTransaction | None:
-    """Write one balanced transaction. Legs of 0 are dropped; a posting of nothing writes nothing."""
+def _checked(kind: str, legs: list[Leg]) -> list[Leg]:
+    """The legs that move money (0 dropped), or Unbalanced when they do not make a posting."""
     legs = [leg for leg in legs if leg.debit or leg.credit]
-    if not legs:
-        return None
     if any(leg.debit < 0 or leg.credit < 0 or (leg.debit and leg.credit) for leg in legs):
         raise Unbalanced("each leg is a debit or a credit, never negative")
     if sum(leg.debit for leg in legs) != sum(leg.credit for leg in legs):
         raise Unbalanced(f"{kind}: debits {sum(leg.debit for leg in legs)} ≠ credits "
                          f"{sum(leg.credit for leg in legs)}")
+    return legs
+
+
+def post(session: Session, school_id: int, kind: str, legs: list[Leg], *, actor_id: int | None,
+         memo: str = "", at=None) -> LedgerTransaction | None:
+    """Write one balanced transaction. Legs of 0 are dropped; a posting of nothing writes nothing."""
+    legs = _checked(kind, legs)
+    if not legs:
+        return None
     txn = LedgerTransaction(school_id=school_id, kind=kind, actor_id=actor_id, memo=memo[:200], at=at or utcnow())
     session.add(txn)
     session.flush()
@@ -65,9 +71,7 @@ def post_many(session: Session, school_id: int, postings: list[tuple[str, list[L
     now = utcnow()
     checked = []
     for kind, legs, memo in postings:
-        legs = [leg for leg in legs if leg.debit or leg.credit]
-        if sum(leg.debit for leg in legs) != sum(leg.credit for leg in legs):
-            raise Unbalanced(kind)
+        legs = _checked(kind, legs)
         if legs:
             checked.append((LedgerTransaction(school_id=school_id, kind=kind, actor_id=actor_id, memo=memo[:200],
                                               at=now), legs))

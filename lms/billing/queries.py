@@ -292,3 +292,19 @@ def summary(session: Session, school: School, today: date) -> dict[str, int]:
             "overdue_count": int(overdue[0]), "overdue": int(overdue[1]),
             "payments": int(everything[0]), "received": int(everything[1]),
             "cashless_count": int(everything[0]) - int(cash[0]), "cashless_amount": int(everything[1]) - int(cash[1])}
+
+
+def pay_options(session: Session, invoice: Invoice, school: School) -> tuple[str | None, list[tuple[str, object]]]:
+    """How a parent can pay an open invoice: the VietQR payload built from the school's one account
+    (amount due; bill number and purpose = the reference), and the gateways the school has switched
+    on, as (channel, label). Nothing when there is nothing to pay or no account to pay into."""
+    from lms.billing import channel_settings, gateways, vietqr
+    from lms.billing.channels.registry import CHANNELS
+
+    if invoice.due <= 0 or invoice.status not in states.OPEN or not (school.bank_bin and school.bank_account_number):
+        return None, []
+    payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
+                                   bill_number=invoice.code, purpose=invoice.code)
+    online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(session, school.id)
+              if r.channel in gateways.SANDBOX_PATHS]
+    return payload, online

@@ -38,3 +38,11 @@ def casso_transfer(checksum_key: str, *, amount: int, content: str, account: str
     signed = f"{t}." + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return ({"X-Casso-Signature": f"t={t},v1={hmac_hex(SHA512, checksum_key, signed)}",
              "Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False).encode())
+
+
+def transfer_call(via: str, keys: dict[str, str], *, amount: int, content: str, account: str, when: datetime,
+                  payer: str = "") -> tuple[dict[str, str], bytes]:
+    """The webhook call SePay or Casso would make for one incoming transfer."""
+    if via == "sepay":
+        return sepay_transfer(keys["api_key"], amount=amount, content=content, account=account, when=when)
+    return casso_transfer(keys["checksum_key"], amount=amount, content=content, account=account, when=when, payer=payer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from lms.billing.matching import task
 from lms.billing.models import CardSettlement, Method, Payment
 from lms.billing.statements import (Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
                                    parse_when)
+from lms.core.errors import ValidationError
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.people.tables import cell_text
@@ -176,3 +178,30 @@ def unsettled(session: Session, school: School, before: date) -> list[Payment]:
 def settlements_of(session: Session, school: School, limit: int = 200) -> list[CardSettlement]:
     return list(session.scalars(select(CardSettlement).where(CardSettlement.school_id == school.id)
                                 .order_by(CardSettlement.id.desc()).limit(limit)))
+
+
+def save_pending(plan: SettlementPlan, folder: Path) -> str:
+    """Keep a checked report's parsed lines (last four digits only, never the file) until the
+    accountant confirms; returns the token that names them."""
+    import json
+    import uuid
+    from dataclasses import asdict
+
+    token = uuid.uuid4().hex
+    lines = [{**asdict(line), "when": line.when.isoformat(), "settled_on": line.settled_on.isoformat()}
+             for line in plan.lines]
+    (folder / f"{token}.json").write_text(json.dumps(lines))
+    return token
+
+
+def load_pending(folder: Path, token: str) -> SettlementPlan:
+    import json
+
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        raise ValidationError(_l("Báo cáo đã hết hạn; hãy tải lại tệp."))
+    path = folder / f"{token}.json"
+    if not path.exists():
+        raise ValidationError(_l("Báo cáo đã hết hạn; hãy tải lại tệp."))
+    raw = json.loads(path.read_text())
+    return SettlementPlan([Line(**{**d, "when": datetime.fromisoformat(d["when"]),
+                                   "settled_on": date.fromisoformat(d["settled_on"])}) for d in raw])

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lms.billing.matching import TransferIn
-from lms.core.text import fold
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
-from lms.people.tables import cell_text, read_table
+from lms.people.tables import cell_text, map_headers, read_table
 
 MAX_LINES = 20_000
 FIELDS = {
@@ -69,15 +68,11 @@ def find_header(filename: str, data: bytes, fields: dict) -> Table:
     """A bank export's header row — the first of its first 20 rows that names the most of
     `fields` (key → (label, aliases)) — with the rows below it and the proposed mapping."""
     sheet = read_table(filename, data, MAX_LINES + 50)
-    aliases = {fold(a): key for key, (_, names) in fields.items() for a in names}
+    columns = {key: tuple(names) for key, (_, names) in fields.items()}
     everything = [(1, list(sheet.headers))] + sheet.rows
     best, best_at = {}, 0
     for at, (_line, cells) in enumerate(everything[:20]):
-        found: dict[str, int] = {}
-        for i, cell in enumerate(cells):
-            key = aliases.get(fold(cell_text(cell)).replace("*", "").strip())
-            if key and key not in found:
-                found[key] = i
+        found = map_headers([cell_text(c) for c in cells], columns)[0]
         if len(found) > len(best):
             best, best_at = found, at
     headers = [cell_text(c) for c in everything[best_at][1]]
@@ -161,3 +156,26 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
     if not plan.transfers and not plan.problems:
         plan.problems.append(Problem(1, names["credit"], str(_l("Sao kê không có khoản ghi có nào."))))
     return plan
+
+
+@dataclass
+class Imported:
+    new: int = 0
+    matched: int = 0
+    again: int = 0
+
+
+def import_statement(session, school, plan: StatementPlan, *, signer, now: datetime) -> Imported:
+    """Record every credit of a checked statement through the same matching as a webhook."""
+    from lms.billing.matching import receive_transfer
+    from lms.billing.models import TransferStatus
+
+    out = Imported()
+    for _line, transfer in plan.transfers:
+        got = receive_transfer(session, school, transfer, signer=signer, now=now)
+        if not got.created:
+            out.again += 1
+            continue
+        out.new += 1
+        out.matched += got.transaction.status == TransferStatus.MATCHED
+    return out

@@ -8,7 +8,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import fees, invoicing, ledger, payments, queries, receipts, states, vietqr
+from lms.billing import fees, invoicing, ledger, payments, queries, receipts, states
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
                                PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
 from lms.billing.models import Account, Exemption, FeePlan, FeeType, Invoice, Payment, Refund, Scope
@@ -186,8 +186,7 @@ def exemptions():
         except DomainError as exc:
             _refused(form, exc)
     rows = fees.exemptions_of(db.session, school)
-    return render_template("billing/exemptions.html", form=form, rows=rows, today=_today(),
-                           benefit_text=lambda e: fees.benefit_text(e)), _status(form)
+    return render_template("billing/exemptions.html", form=form, rows=rows, today=_today()), _status(form)
 
 
 @bp.route("/billing/exemptions/<int:exemption_id>/revoke", methods=["POST"])
@@ -244,7 +243,7 @@ def issue():
         except DomainError as exc:
             _refused(form, exc)
     return render_template("billing/issue.html", form=form, run=run, year=year,
-                           issued=invoicing.classes_billed(db.session, year)), _status(form)
+                           issued=invoicing.invoices_per_month(db.session, year)), _status(form)
 
 
 # ---------------------------------------------------------------- invoices
@@ -289,7 +288,7 @@ def _invoice_page(invoice: Invoice, forms: dict, status: int = 200):
                            paid=queries.payments_of_invoice(db.session, invoice),
                            notes=queries.credit_notes_of(db.session, invoice),
                            credit=payments.credit_of(db.session, invoice.student_id),
-                           can_void=states.can_void(invoice.status, invoice.paid), school=_school()), status
+                           can_void=states.can_void(invoice.status, invoice.paid)), status
 
 
 @bp.route("/billing/invoices/<int:invoice_id>")
@@ -502,17 +501,10 @@ def family_invoice(invoice_id: int):
     if invoice is None:
         abort(404)
     school = db.session.get(School, invoice.school_id)
-    qr = payload = None
-    if invoice.due > 0 and invoice.status in states.OPEN and school.bank_bin and school.bank_account_number:
-        payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
-                                       bill_number=invoice.code, purpose=invoice.code)
-        from lms.core.qr import qr_svg
-        qr = qr_svg(payload, box_size=8).decode()
-    from lms.billing import channel_settings, gateways
-    from lms.billing.channels.registry import CHANNELS
+    payload, online = queries.pay_options(db.session, invoice, school)
+    from lms.core.qr import qr_svg
 
-    online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(db.session, school.id)
-              if r.channel in gateways.SANDBOX_PATHS] if qr else []
+    qr = qr_svg(payload, box_size=8).decode() if payload else None
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
                            online=online, pay_key=secrets.token_urlsafe(16))

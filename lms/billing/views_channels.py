@@ -36,6 +36,25 @@ def _signer():
     return current_app.extensions["lms_signer"]
 
 
+def deliver(method: str, path: str, **kwargs):
+    """Send a request through the whole app as a provider's server would: in an application
+    context (and so a database session) of its own. Used by the sandbox only."""
+    with current_app.app_context():
+        return current_app.test_client().open(path, method=method, **kwargs)
+
+
+def sandbox_only(view):
+    """A page or API of the local sandbox: 404 unless LMS_PAYMENT_SANDBOX is on."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_app.config["PAYMENT_SANDBOX"]:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def callback(view):
     """A provider's server calls this route: no session, no CSRF token; its own signature or key
     is the only authentication (checked first by the handler)."""
@@ -191,16 +210,12 @@ def statement_import():
         if table is not None:
             plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if request.form.get("confirm") and plan.ok:
-                school, now, counts = ctx().school, utcnow(), {"new": 0, "matched": 0, "again": 0}
-                for _line, transfer in plan.transfers:
-                    got = matching.receive_transfer(db.session, school, transfer, signer=_signer(), now=now)
-                    counts["new" if got.created else "again"] += 1
-                    counts["matched"] += bool(got.created and got.transaction.status == TransferStatus.MATCHED)
+                done = statements.import_statement(db.session, ctx().school, plan, signer=_signer(), now=utcnow())
                 db.session.commit()
                 session.pop("statement", None)
                 flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
-                        "%(a)s đã có từ trước nên bỏ qua.", n=counts["new"], m=counts["matched"],
-                        u=counts["new"] - counts["matched"], a=counts["again"]), "success")
+                        "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
+                        a=done.again), "success")
                 return redirect(url_for("channels.transfers"))
             if not plan.ok:
                 status = 422
@@ -217,9 +232,8 @@ def statement_import():
 @bp.route("/billing/sandbox/transfer", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
+@sandbox_only
 def simulate_transfer():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     school = ctx().school
     rows = channel_settings.settings_of(db.session, school)
     form = SimulateTransferForm()
@@ -228,21 +242,13 @@ def simulate_transfer():
         if not channel_settings.is_configured(setting) or not setting.public.get("sandbox"):
             flash(_("Hãy bật %(c)s ở chế độ thử trong Kênh thanh toán trước.", c=form.via.data), "danger")
         else:
-            keys = channel_settings.secrets_of(_box(), setting)
-            when = utcnow()
-            if form.via.data == "sepay":
-                headers, body = sandbox.sepay_transfer(keys["api_key"], amount=form.amount.data, content=form.content.data,
-                                                       account=school.bank_account_number or "", when=when)
-            else:
-                headers, body = sandbox.casso_transfer(keys["checksum_key"], amount=form.amount.data,
-                                                       content=form.content.data, account=school.bank_account_number or "",
-                                                       when=when, payer=form.payer.data or "")
+            headers, body = sandbox.transfer_call(form.via.data, channel_settings.secrets_of(_box(), setting),
+                                                  amount=form.amount.data, content=form.content.data,
+                                                  account=school.bank_account_number or "", when=utcnow(),
+                                                  payer=form.payer.data or "")
             code, school_id = school.code, school.id
             db.session.commit()  # end this request's read transaction before the callback writes
-            # Delivered to our own callback route through the whole app, as the provider's server would.
-            with current_app.app_context():  # a session of its own, as the provider's server would have
-                answer = current_app.test_client().post(f"/callbacks/{form.via.data}/{code}", data=body,
-                                                        headers=headers)
+            answer = deliver("POST", f"/callbacks/{form.via.data}/{code}", data=body, headers=headers)
             flash(_("%(c)s đã báo giao dịch (HTTP %(s)s).", c=form.via.data, s=answer.status_code),
                   "success" if answer.status_code == 200 else "danger")
             latest = matching.latest_transfer(db.session, school_id)
@@ -252,23 +258,10 @@ def simulate_transfer():
 
 # ---------------------------------------------------------------- card terminal settlements
 
-def _settlement_lines(token: str):
-    import json
-    from datetime import date, datetime
-
-    from lms.billing.settlements import Line, SettlementPlan
-
-    raw = json.loads((pending_dir(current_app.config["UPLOAD_DIR"]) / f"{token}.json").read_text())
-    return SettlementPlan([Line(**{**d, "when": datetime.fromisoformat(d["when"]),
-                                   "settled_on": date.fromisoformat(d["settled_on"])}) for d in raw])
-
-
 @bp.route("/billing/settlements", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
 def settlement_import():
-    import json
-    from dataclasses import asdict
     from datetime import timedelta
 
     from lms.billing import settlements
@@ -278,7 +271,7 @@ def settlement_import():
     plan, status, token = None, 200, None
     try:
         if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
-            plan = _settlement_lines(request.form["token"])
+            plan = settlements.load_pending(pending_dir(current_app.config["UPLOAD_DIR"]), request.form["token"])
             out = settlements.apply_settlement(db.session, current_user, school, plan, now=utcnow())
             db.session.commit()
             session.pop("settlement", None)
@@ -290,11 +283,7 @@ def settlement_import():
             table = settlements.read_settlement(form.file.data.filename, form.file.data.read())
             plan = settlements.plan_settlement(table, table.mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if plan.ok:
-                # Only the parsed lines are kept until confirmation (last four digits, never the card number).
-                token = uuid.uuid4().hex
-                lines = [{**asdict(line), "when": line.when.isoformat(), "settled_on": line.settled_on.isoformat()}
-                         for line in plan.lines]
-                (pending_dir(current_app.config["UPLOAD_DIR"]) / f"{token}.json").write_text(json.dumps(lines))
+                token = settlements.save_pending(plan, pending_dir(current_app.config["UPLOAD_DIR"]))
                 session["settlement"] = token
             else:
                 status = 422

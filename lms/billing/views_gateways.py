@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.billing import gateways, queries
-from lms.billing.views_channels import _box, _signer, callback
+from lms.billing.views_channels import _box, _signer, callback, deliver, sandbox_only
 from lms.core.errors import DomainError
 from lms.core.forms import Form
 from lms.core.tenancy import no_context, role_required
@@ -28,9 +28,8 @@ def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
 
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
-        with current_app.app_context():  # a session of its own, as a separate server would have
-            response = current_app.test_client().post(url[len(base):], json=body, headers=headers)
-            return response.status_code, response.get_json(silent=True) or {}
+        response = deliver("POST", url[len(base):], json=body, headers=headers)
+        return response.status_code, response.get_json(silent=True) or {}
     request_ = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                       headers={"Content-Type": "application/json", **headers})
     try:
@@ -76,24 +75,28 @@ def vnpay_ipn():
     return jsonify(answer)
 
 
+def _show_return(checkout, *, genuine: bool = False, said_success: bool = False):
+    """The return page: display only — nothing the parameters say is written."""
+    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
+    db.session.rollback()
+    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
+                           said_success=said_success)
+
+
 @bp.route("/fees/return/vnpay")
 @login_required
 @role_required("parent")
 def vnpay_return():
     checkout, genuine = gateways.checkout_of_return(db.session, request.args, box=_box())
-    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    db.session.rollback()  # display only, whatever the parameters say
-    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
-                           said_success=request.args.get("vnp_ResponseCode") == "00")
+    return _show_return(checkout, genuine=genuine, said_success=request.args.get("vnp_ResponseCode") == "00")
 
 
 # ---------------------------------------------------------------- the sandbox's VNPay page
 
 @bp.route("/sandbox/vnpay/vpcpay.html", methods=["GET", "POST"])
 @no_context
+@sandbox_only
 def vnpay_sandbox():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
               if k.startswith("vnp_")}
     form = Form()
@@ -106,8 +109,7 @@ def vnpay_sandbox():
         ipn, return_url = outcome
         db.session.commit()
         # VNPay's server calls the IPN first, then sends the payer's browser back.
-        with current_app.app_context():  # a session of its own, as VNPay's server would have
-            current_app.test_client().get("/callbacks/vnpay/ipn", query_string=ipn)
+        deliver("GET", "/callbacks/vnpay/ipn", query_string=ipn)
         from urllib.parse import urlencode
         return redirect(f"{return_url}?{urlencode(ipn)}")
     valid = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
@@ -131,17 +133,13 @@ def momo_ipn():
 @role_required("parent")
 def momo_return():
     checkout, genuine = gateways.momo_return(db.session, request.args, box=_box())
-    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    db.session.rollback()
-    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
-                           said_success=request.args.get("resultCode") == "0")
+    return _show_return(checkout, genuine=genuine, said_success=request.args.get("resultCode") == "0")
 
 
 @bp.route("/sandbox/momo/v2/gateway/api/create", methods=["POST"])
 @callback
+@sandbox_only
 def momo_sandbox_create():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     answer = gateways.sandbox_momo_create(db.session, request.get_json(silent=True) or {}, box=_box(),
                                           base_url=current_app.config["PUBLIC_BASE_URL"])
     db.session.rollback()
@@ -150,9 +148,8 @@ def momo_sandbox_create():
 
 @bp.route("/sandbox/momo/pay", methods=["GET", "POST"])
 @no_context
+@sandbox_only
 def momo_sandbox_pay():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     fields = dict(request.form if request.method == "POST" else request.args)
     fields.pop("csrf_token", None)
     outcome_choice = fields.pop("outcome", None)
@@ -164,8 +161,7 @@ def momo_sandbox_pay():
             abort(400)
         ipn, redirect_url = outcome
         db.session.commit()
-        with current_app.app_context():  # MoMo's server calls first, in a session of its own; then the browser
-            current_app.test_client().post("/callbacks/momo/ipn", json=ipn)
+        deliver("POST", "/callbacks/momo/ipn", json=ipn)
         from urllib.parse import urlencode
         return redirect(f"{redirect_url}?{urlencode(ipn)}")
     valid = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
@@ -188,18 +184,13 @@ def wallet_callback(school_code: str):
 @login_required
 @role_required("parent")
 def wallet_return():
-    checkout = gateways.checkout_by_ref(db.session, request.args.get("ref"))
-    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    db.session.rollback()
-    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=False,
-                           said_success=False)
+    return _show_return(gateways.checkout_by_ref(db.session, request.args.get("ref")))
 
 
 @bp.route("/sandbox/xendit/v3/payment_requests", methods=["POST"])
 @callback
+@sandbox_only
 def wallet_sandbox_create():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     status, answer = gateways.sandbox_wallet_create(db.session, request.headers.get("Authorization"),
                                                     request.get_json(silent=True) or {}, box=_box(),
                                                     base_url=current_app.config["PUBLIC_BASE_URL"])
@@ -209,9 +200,8 @@ def wallet_sandbox_create():
 
 @bp.route("/sandbox/xendit/checkout", methods=["GET", "POST"])
 @no_context
+@sandbox_only
 def wallet_sandbox_checkout():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     fields = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
               if k in ("prq", "ref", "amount", "school", "back", "t")}
     form = Form()
@@ -222,8 +212,7 @@ def wallet_sandbox_checkout():
             abort(400)
         path, headers, body, back = outcome
         db.session.commit()
-        with current_app.app_context():  # the aggregator's server, in a session of its own
-            current_app.test_client().post(path, data=body, headers=headers)
+        deliver("POST", path, data=body, headers=headers)
         return redirect(back)
     valid = gateways.sandbox_wallet_outcome(db.session, fields, box=_box(), success=True, now=utcnow())
     db.session.rollback()
@@ -245,18 +234,13 @@ def payos_webhook(school_code: str):
 @login_required
 @role_required("parent")
 def payos_return():
-    checkout = gateways.checkout_by_order_code(db.session, request.args.get("orderCode"))
-    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    db.session.rollback()
-    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=False,
-                           said_success=False)
+    return _show_return(gateways.checkout_by_order_code(db.session, request.args.get("orderCode")))
 
 
 @bp.route("/sandbox/payos/v2/payment-requests", methods=["POST"])
 @callback
+@sandbox_only
 def payos_sandbox_create():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     status, answer = gateways.sandbox_payos_create(db.session, request.headers.get("x-client-id"),
                                                    request.headers.get("x-api-key"), request.get_json(silent=True) or {},
                                                    box=_box(), base_url=current_app.config["PUBLIC_BASE_URL"])
@@ -266,9 +250,8 @@ def payos_sandbox_create():
 
 @bp.route("/sandbox/payos/checkout", methods=["GET", "POST"])
 @no_context
+@sandbox_only
 def payos_sandbox_checkout():
-    if not current_app.config["PAYMENT_SANDBOX"]:
-        abort(404)
     query = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()
              if k in ("orderCode", "amount", "description", "school", "link", "back", "t")}
     form = Form()
@@ -279,8 +262,7 @@ def payos_sandbox_checkout():
             abort(400)
         path, body, back = outcome
         db.session.commit()
-        with current_app.app_context():  # payOS's server, in a session of its own
-            current_app.test_client().post(path, data=body, headers={"Content-Type": "application/json"})
+        deliver("POST", path, data=body, headers={"Content-Type": "application/json"})
         return redirect(back)
     checkout = gateways.checkout_by_order_code(db.session, query.get("orderCode"))
     valid = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
