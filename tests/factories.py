@@ -132,9 +132,16 @@ def billing_content(session, school: SimpleNamespace) -> dict[str, int]:
 
     school.transfer = matching.receive_transfer(session, school.school, matching.TransferIn(
         "statement", "FT-B-1", 120_000, "ung ho quy lop", utcnow()), signer=None, now=utcnow()).transaction
+    from lms.billing.models import Checkout
+
+    school.checkout = Checkout(school_id=school.school.id, invoice_id=school.invoice.id, channel="vnpay",
+                               method="website", txn_ref=f"{school.invoice.code}-1", amount=school.invoice.total,
+                               expires_at=utcnow(), status="expired")
+    session.add(school.checkout)
+    session.flush()
     return {"fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
             "invoice_id": school.invoice.id, "payment_id": school.payment.id, "refund_id": school.refund.id,
-            "transfer_id": school.transfer.id,
+            "transfer_id": school.transfer.id, "checkout_id": school.checkout.id,
             "task_id": session.scalars(select(BillingTask.id).where(BillingTask.school_id == school.school.id)).first()}
 
 

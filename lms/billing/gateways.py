@@ -169,7 +169,7 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     for k, v in pairs:
         polluted |= k in params or k == "vnp_SecureHashType"  # 2.1.0 sends no hash type: an injected one is forged
         params[k] = v
-    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
+    setting = setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     entry = CallbackLog(school_id=setting.school_id if setting else None, provider="vnpay", received_at=now,
                         body=raw_query[:20000].decode("utf-8", "replace"))
     session.add(entry)
@@ -205,7 +205,7 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     if code != "00":
         return answer
     if not vnpay.is_success(params):
-        _fail(session, checkout, f"{params.get('vnp_ResponseCode')}/{params.get('vnp_TransactionStatus')}", now)
+        fail_checkout(session, checkout, f"{params.get('vnp_ResponseCode')}/{params.get('vnp_TransactionStatus')}", now)
         entry.outcome = "failed payment"
         return answer
     claimed, late = _claim(session, checkout, now)
@@ -257,13 +257,13 @@ def _claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, b
     return claimed is not None, before != CheckoutStatus.PENDING or checkout.expires_at < now
 
 
-def _fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> None:
+def fail_checkout(session: Session, checkout: Checkout, failure: str, now: datetime) -> None:
     session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
                     .values(status=CheckoutStatus.FAILED, finished_at=now, failure=failure[:100])
                     .execution_options(synchronize_session=False))
 
 
-def _captured(session: Session, checkout: Checkout, *, provider: str, school_id: int, txn_id: str, amount: int,
+def captured(session: Session, checkout: Checkout, *, provider: str, school_id: int, txn_id: str, amount: int,
               note: str, entry: CallbackLog, signer, now: datetime, wrong_amount: object) -> None:
     """Money a gateway reports as captured for one of our checkouts: a wrong amount is credit
     with a task; otherwise the checkout is claimed once and the payment recorded; another
@@ -290,7 +290,7 @@ SECOND = _l("Lần thanh toán thứ hai cho cùng một yêu cầu: giữ làm 
 def checkout_of_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Checkout | None, bool]:
     """For the return page: the checkout and whether the parameters are genuinely VNPay's. It
     changes nothing, whatever they say."""
-    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
+    setting = setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     if setting is None:
         return None, False
     genuine = vnpay.verify(params, channel_settings.secrets_of(box, setting).get("hash_secret", ""))
@@ -303,7 +303,7 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
                           txn_no: int) -> tuple[dict[str, str], str] | None:
     """What VNPay's page would do once the payer confirms or cancels: the signed IPN parameters
     and the return URL. None when the request was not signed by the school's key."""
-    setting = _setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
+    setting = setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     if setting is None or not setting.public.get("sandbox"):
         return None
     secret = channel_settings.secrets_of(box, setting).get("hash_secret", "")
@@ -324,7 +324,7 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
 MOMO_PENDING = {9000, 8000, 7000, 7002, 1000}
 
 
-def _setting_by(session: Session, channel: str, key: str, value: object) -> ChannelSetting | None:
+def setting_by(session: Session, channel: str, key: str, value: object) -> ChannelSetting | None:
     if not value:
         return None
     for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == channel,
@@ -346,7 +346,7 @@ def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int
             raise ValueError
     except ValueError:
         body = {}
-    setting = _setting_by(session, "momo", "partner_code", body.get("partnerCode"))
+    setting = setting_by(session, "momo", "partner_code", body.get("partnerCode"))
     entry = CallbackLog(school_id=setting.school_id if setting else None, provider="momo", received_at=now,
                         body=raw[:20000].decode("utf-8", "replace"))
     session.add(entry)
@@ -375,13 +375,13 @@ def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int
         return 204
     txn_id, note = str(body.get("transId")), f"MoMo {body.get('payType', '')} {body.get('transId', '')}".strip()
     if result == 0:
-        _captured(session, checkout, provider="momo", school_id=setting.school_id, txn_id=txn_id, amount=amount,
+        captured(session, checkout, provider="momo", school_id=setting.school_id, txn_id=txn_id, amount=amount,
                   note=note, entry=entry, signer=signer, now=now,
                   wrong_amount=_l("MoMo báo số tiền khác số tiền của yêu cầu thanh toán"))
     elif result in MOMO_PENDING:
         entry.outcome = f"pending {result}"
     else:
-        _fail(session, checkout, f"MoMo {result}", now)
+        fail_checkout(session, checkout, f"MoMo {result}", now)
         entry.outcome = f"failed {result}"
     return 204
 
@@ -390,7 +390,7 @@ def momo_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Ch
     """For the return page (display only): the checkout and whether MoMo signed the parameters."""
     import hmac
 
-    setting = _setting_by(session, "momo", "partner_code", params.get("partnerCode"))
+    setting = setting_by(session, "momo", "partner_code", params.get("partnerCode"))
     if setting is None:
         return None, False
     keys = channel_settings.secrets_of(box, setting)
@@ -404,7 +404,7 @@ def momo_return(session: Session, params: Mapping[str, str], *, box) -> tuple[Ch
 def _sandbox_momo_keys(session: Session, fields: Mapping[str, object], box) -> dict | None:
     import hmac
 
-    setting = _setting_by(session, "momo", "partner_code", fields.get("partnerCode"))
+    setting = setting_by(session, "momo", "partner_code", fields.get("partnerCode"))
     if setting is None or not setting.public.get("sandbox"):
         return None
     keys = channel_settings.secrets_of(box, setting)
@@ -481,11 +481,11 @@ def mobile_money_callback(session: Session, school_code: str, token: str | None,
         return 200
     note = f"{data.get('channel_code')} {txn_id}"
     if status == "SUCCEEDED" and event in ("payment.capture", "ewallet.capture", ""):
-        _captured(session, checkout, provider="xendit", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
+        captured(session, checkout, provider="xendit", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
                   entry=entry, signer=signer, now=now,
                   wrong_amount=_l("Số tiền ví báo khác số tiền của yêu cầu thanh toán"))
     elif status == "FAILED":
-        _fail(session, checkout, f"{data.get('failure_code') or 'FAILED'}", now)
+        fail_checkout(session, checkout, f"{data.get('failure_code') or 'FAILED'}", now)
         entry.outcome = "failed"
     elif status in ("EXPIRED", "CANCELED") or event == "payment_request.expiry":
         session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
@@ -608,10 +608,10 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
     txn_id = f"{data.get('paymentLinkId')}:{data.get('reference')}"
     note = f"payOS {data.get('reference', '')} {data.get('counterAccountName') or ''}".strip()
     if data.get("code") != "00" or body.get("code") != "00":
-        _fail(session, checkout, f"payOS {data.get('code')}", now)
+        fail_checkout(session, checkout, f"payOS {data.get('code')}", now)
         entry.outcome = "failed"
         return 200
-    _captured(session, checkout, provider="payos", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
+    captured(session, checkout, provider="payos", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
               entry=entry, signer=signer, now=now,
               wrong_amount=_l("payOS báo số tiền khác số tiền của liên kết thanh toán"))
     return 200
@@ -628,10 +628,10 @@ def checkout_by_order_code(session: Session, order_code: str | None) -> Checkout
         if order_code and str(order_code).isdigit() else None
 
 
-def _sandbox_payos_setting(session: Session, client_id: str | None, api_key: str | None, box) -> ChannelSetting | None:
+def sandbox_payos_setting(session: Session, client_id: str | None, api_key: str | None, box) -> ChannelSetting | None:
     import hmac
 
-    row = _setting_by(session, "payos", "client_id", client_id)
+    row = setting_by(session, "payos", "client_id", client_id)
     if row is None or not row.public.get("sandbox"):
         return None
     stored = channel_settings.secrets_of(box, row).get("api_key", "")
@@ -647,7 +647,7 @@ def sandbox_payos_create(session: Session, client_id: str | None, api_key: str |
 
     from lms.billing import vietqr
 
-    setting = _sandbox_payos_setting(session, client_id, api_key, box)
+    setting = sandbox_payos_setting(session, client_id, api_key, box)
     if setting is None:
         return 401, {"code": "401", "desc": "Unauthorized"}
     key = channel_settings.secrets_of(box, setting)["checksum_key"]

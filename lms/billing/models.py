@@ -470,8 +470,27 @@ class Checkout(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failure: Mapped[str] = mapped_column(String(100), default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    queried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last time we asked the provider
 
     invoice = relationship(Invoice, lazy="joined")
+
+
+class SandboxPayment(Base):
+    """The local sandbox's own record of what its pretend provider did (the provider's side of a
+    payment), so its status-query APIs can answer as the real ones do — including for a payment
+    whose notification the sandbox was told to lose. Never written outside the sandbox."""
+
+    __tablename__ = "sandbox_payments"
+    __table_args__ = (UniqueConstraint("provider", "order_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    order_ref: Mapped[str] = mapped_column(String(100))     # vnp_TxnRef, orderId, payment request id, orderCode
+    txn_id: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int] = mapped_column(Money)
+    success: Mapped[bool] = mapped_column(Boolean)
+    notified: Mapped[bool] = mapped_column(Boolean, default=True)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CallbackLog(Base):
@@ -582,6 +601,7 @@ class ReconciliationItem(Base):
     key: Mapped[str] = mapped_column(String(80))
     amount: Mapped[int] = mapped_column(Money, default=0)
     detail: Mapped[str] = mapped_column(String(300), default="")
+    order_ref: Mapped[str] = mapped_column(String(100), default="")  # the provider's order id, when the report has one
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,8 @@ from lms.people.models import Guardianship, School, SchoolClass, Student
 
 STATUS_LABELS = {InvoiceStatus.ISSUED: _l("Chưa nộp"), InvoiceStatus.PARTIAL: _l("Nộp một phần"),
                  InvoiceStatus.PAID: _l("Đã nộp đủ"), InvoiceStatus.VOID: _l("Đã huỷ")}
+CHECKOUT_STATUS = {"pending": _l("Đang chờ"), "paid": _l("Đã thanh toán"), "failed": _l("Không thành công"),
+                   "expired": _l("Hết hạn"), "replaced": _l("Đã thay bằng yêu cầu mới")}
 AGE_BUCKETS = ((0, _l("Chưa đến hạn")), (1, _l("Quá hạn 1–30 ngày")), (31, _l("31–60 ngày")),
                (61, _l("61–90 ngày")), (91, _l("Trên 90 ngày")))
 
@@ -146,6 +148,12 @@ def invoices_of_payment(session: Session, payment: Payment) -> list[tuple[Invoic
 
 def credit_notes_of(session: Session, invoice: Invoice) -> list[CreditNote]:
     return list(session.scalars(select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id)))
+
+
+def checkouts_of(session: Session, invoice: Invoice) -> list:
+    from lms.billing.models import Checkout
+
+    return list(session.scalars(select(Checkout).where(Checkout.invoice_id == invoice.id).order_by(Checkout.id)))
 
 
 def payments_query(school: School, q: str = "", method: str = ""):

@@ -97,9 +97,9 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
 
-    def keep(kind: str, key: str, amount: int, detail: str, payment: Payment | None = None) -> None:
+    def keep(kind: str, key: str, amount: int, detail: str, payment: Payment | None = None, order: str = "") -> None:
         item = ReconciliationItem(school_id=school.id, provider="bank" if kind == "unmatched" else provider, kind=kind,
-                                  key=key[:80], amount=amount,
+                                  key=key[:80], amount=amount, order_ref=order[:100],
                                   detail=detail[:300], payment_id=payment.id if payment else None, created_at=now)
         try:
             with session.begin_nested():
@@ -117,7 +117,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
         if payment is None:
             known_order = r.order in orders or r.order in order_codes
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
-                 f"đơn {r.order or '—'}, {r.when:%d/%m/%Y %H:%M}")
+                 f"đơn {r.order or '—'}, {r.when:%d/%m/%Y %H:%M}", order=r.order)
         elif payment.amount != r.amount:
             keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {payment.amount} đ", payment)
     listed = {r.txn_id for r in good}

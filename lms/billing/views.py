@@ -8,7 +8,8 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import fees, invoicing, ledger, payments, queries, receipts, states
+from lms.billing.channels.registry import SHORT_NAMES
+from lms.billing import fees, invoicing, ledger, payments, queries, receipts, recovery, states
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
                                PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
 from lms.billing.models import Account, Exemption, FeePlan, FeeType, Invoice, Payment, Refund, Scope
@@ -41,7 +42,8 @@ def _globals(state) -> None:
     state.app.jinja_env.globals.update(INVOICE_STATUS=queries.STATUS_LABELS, INVOICE_BADGES=STATUS_BADGES,
                                        METHOD_LABELS=payments.METHOD_LABELS, CATEGORY_LABELS=fees.CATEGORY_LABELS,
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
-                                       REFUND_METHODS=payments.REFUND_METHODS)
+                                       REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
+                                       CHANNEL_LABELS=SHORT_NAMES)
     state.app.jinja_env.filters["vnd"] = lambda n: payments.money(int(n or 0)) + " ₫"
 
 
@@ -287,6 +289,7 @@ def _invoice_page(invoice: Invoice, forms: dict, status: int = 200):
                            history=queries.history(db.session, invoice),
                            paid=queries.payments_of_invoice(db.session, invoice),
                            notes=queries.credit_notes_of(db.session, invoice),
+                           checkouts=queries.checkouts_of(db.session, invoice), queryable=recovery.ASK,
                            credit=payments.credit_of(db.session, invoice.student_id),
                            can_void=states.can_void(invoice.status, invoice.paid)), status
 

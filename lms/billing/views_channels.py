@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import callbacks, channel_settings, matching, sandbox, statements
+from lms.billing import callbacks, channel_settings, matching, recovery, sandbox, statements
 from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, TransferStatus
@@ -41,6 +41,35 @@ def deliver(method: str, path: str, **kwargs):
     context (and so a database session) of its own. Used by the sandbox only."""
     with current_app.app_context():
         return current_app.test_client().open(path, method=method, **kwargs)
+
+
+def call_json(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
+    """A gateway's server-to-server call (JSON in, JSON out). The sandbox's endpoints are
+    answered inside the app."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
+        response = deliver(method, url[len(base):], json=body, headers=headers)
+        answer = response.get_json(silent=True)
+        return response.status_code, answer if isinstance(answer, dict) else {}
+    request_ = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
+                                      headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request_, timeout=10) as answer:  # noqa: S310 (https URL from our settings)
+            data = json.loads(answer.read() or b"{}")
+            return answer.status, data if isinstance(data, dict) else {}
+    except urllib.error.HTTPError as exc:
+        try:
+            data = json.loads(exc.read() or b"{}")
+        except ValueError:
+            data = {}
+        return exc.code, data if isinstance(data, dict) else {}
+    except (urllib.error.URLError, ValueError, TimeoutError) as exc:
+        current_app.logger.warning("gateway call failed: %s", type(exc).__name__)
+        return 599, {}
 
 
 def sandbox_only(view):
@@ -324,9 +353,15 @@ def reconciliation():
                 status = 422
             else:
                 result = rec.reconcile(db.session, school, report, now=utcnow())
+                # A success we never heard of: ask the gateway rather than wait for the accountant.
+                recovered = recovery.recover_missing(db.session, result.new, box=_box(), signer=_signer(),
+                                                     call=call_json, base_url=current_app.config["PUBLIC_BASE_URL"],
+                                                     now=utcnow())
                 db.session.commit()
                 flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",
                         n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
+                if recovered:
+                    flash(_("Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", n=recovered), "success")
                 return redirect(url_for("channels.reconciliation"))
         except DomainError as exc:
             db.session.rollback()

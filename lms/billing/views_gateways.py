@@ -7,37 +7,19 @@ import secrets as pysecrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import gateways, queries
-from lms.billing.views_channels import _box, _signer, callback, deliver, sandbox_only
+from lms.billing import gateways, queries, recovery, sandbox_queries
+from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only
+from lms.core import jobs
 from lms.core.errors import DomainError
 from lms.core.forms import Form
-from lms.core.tenancy import no_context, role_required
+from lms.core.tenancy import no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.billing.models import Checkout
 
 bp = Blueprint("gateways", __name__, template_folder="templates")
 RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return",
                 "mobile_money": "gateways.wallet_return", "payos": "gateways.payos_return"}
-
-
-def _post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
-    """A gateway's server-to-server call. The sandbox's endpoints are answered inside the app."""
-    import json
-    import urllib.error
-    import urllib.request
-
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
-        response = deliver("POST", url[len(base):], json=body, headers=headers)
-        return response.status_code, response.get_json(silent=True) or {}
-    request_ = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                      headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request_, timeout=10) as answer:  # noqa: S310 (https URL from our settings)
-            return answer.status, json.loads(answer.read() or b"{}")
-    except (urllib.error.URLError, ValueError, TimeoutError) as exc:
-        current_app.logger.warning("gateway call failed: %s", type(exc).__name__)
-        return 599, {}
 
 
 @bp.route("/fees/invoices/<int:invoice_id>/pay", methods=["POST"])
@@ -57,7 +39,7 @@ def start(invoice_id: int):
             base_url=current_app.config["PUBLIC_BASE_URL"],
             return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(RETURN_PAGES.get(channel, "gateways.vnpay_return")),
             client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
-            post_json=_post_json)
+            post_json=lambda url, body, headers: call_json("POST", url, body, headers))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -101,15 +83,19 @@ def vnpay_sandbox():
               if k.startswith("vnp_")}
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(),
-                                                 success=request.form.get("outcome") == "pay", now=utcnow(),
-                                                 txn_no=14000000 + pysecrets.randbelow(10**6))
+        choice = request.form.get("outcome")
+        outcome = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=choice in ("pay", "lost"),
+                                                 now=utcnow(), txn_no=14000000 + pysecrets.randbelow(10**6))
         if outcome is None:
             abort(400)
         ipn, return_url = outcome
+        sandbox_queries.remember(db.session, "vnpay", ipn["vnp_TxnRef"], ipn["vnp_TransactionNo"],
+                                 int(ipn["vnp_Amount"]) // 100, success=choice in ("pay", "lost"),
+                                 notified=choice != "lost", now=utcnow())
         db.session.commit()
-        # VNPay's server calls the IPN first, then sends the payer's browser back.
-        deliver("GET", "/callbacks/vnpay/ipn", query_string=ipn)
+        # VNPay's server calls the IPN first (unless told to lose it), then sends the browser back.
+        if choice != "lost":
+            deliver("GET", "/callbacks/vnpay/ipn", query_string=ipn)
         from urllib.parse import urlencode
         return redirect(f"{return_url}?{urlencode(ipn)}")
     valid = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
@@ -155,13 +141,17 @@ def momo_sandbox_pay():
     outcome_choice = fields.pop("outcome", None)
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=outcome_choice == "pay",
+        paid = outcome_choice in ("pay", "lost")
+        outcome = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=paid,
                                                 now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
         if outcome is None:
             abort(400)
         ipn, redirect_url = outcome
+        sandbox_queries.remember(db.session, "momo", ipn["orderId"], ipn["transId"], ipn["amount"], success=paid,
+                                 notified=outcome_choice != "lost", now=utcnow())
         db.session.commit()
-        deliver("POST", "/callbacks/momo/ipn", json=ipn)
+        if outcome_choice != "lost":
+            deliver("POST", "/callbacks/momo/ipn", json=ipn)
         from urllib.parse import urlencode
         return redirect(f"{redirect_url}?{urlencode(ipn)}")
     valid = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
@@ -261,8 +251,15 @@ def payos_sandbox_checkout():
         if outcome is None:
             abort(400)
         path, body, back = outcome
+        import json
+
+        data = json.loads(body)["data"]
+        sandbox_queries.remember(db.session, "payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
+                                 data["amount"], success=True, notified=request.form.get("outcome") != "lost",
+                                 now=utcnow())
         db.session.commit()
-        deliver("POST", path, data=body, headers={"Content-Type": "application/json"})
+        if request.form.get("outcome") != "lost":
+            deliver("POST", path, data=body, headers={"Content-Type": "application/json"})
         return redirect(back)
     checkout = gateways.checkout_by_order_code(db.session, query.get("orderCode"))
     valid = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
@@ -274,3 +271,65 @@ def payos_sandbox_checkout():
     if valid is None:
         return render_template("billing/sandbox_payos.html", query=None, form=form), 400
     return render_template("billing/sandbox_payos.html", query=query, form=form, amount=int(query["amount"]), qr=qr)
+
+
+# ---------------------------------------------------------------- the sandbox's status-query APIs
+
+@bp.route("/sandbox/vnpay/merchant_webapi/api/transaction", methods=["POST"])
+@callback
+@sandbox_only
+def vnpay_sandbox_query():
+    status, answer = sandbox_queries.vnpay_querydr(db.session, request.get_json(silent=True) or {}, box=_box(),
+                                                   now=utcnow())
+    db.session.rollback()
+    return jsonify(answer), status
+
+
+@bp.route("/sandbox/momo/v2/gateway/api/query", methods=["POST"])
+@callback
+@sandbox_only
+def momo_sandbox_query():
+    status, answer = sandbox_queries.momo_query(db.session, request.get_json(silent=True) or {}, box=_box(),
+                                                now=utcnow())
+    db.session.rollback()
+    return jsonify(answer), status
+
+
+@bp.route("/sandbox/payos/v2/payment-requests/<order_code>", methods=["GET"])
+@callback
+@sandbox_only
+def payos_sandbox_lookup(order_code: str):
+    status, answer = sandbox_queries.payos_lookup(db.session, request.headers.get("x-client-id"),
+                                                  request.headers.get("x-api-key"), order_code, box=_box())
+    db.session.rollback()
+    return jsonify(answer), status
+
+
+# ---------------------------------------------------------------- asking the gateways
+
+def ask_gateway(checkout):
+    """Ask the checkout's provider what became of it (the accountant's button, reconciliation)."""
+    return recovery.query_checkout(db.session, checkout, box=_box(), signer=_signer(), call=call_json,
+                                   base_url=current_app.config["PUBLIC_BASE_URL"], now=utcnow())
+
+
+@jobs.periodic("ask_gateways_about_expired_checkouts")
+def _sweep_checkouts(session, now) -> int:
+    """Every pending checkout whose time is up: ask its provider (a lost IPN is recovered) or
+    mark it expired."""
+    counts = recovery.sweep(session, now, box=_box(), signer=_signer(), call=call_json,
+                            base_url=current_app.config["PUBLIC_BASE_URL"])
+    return sum(counts.values())
+
+
+@bp.route("/billing/checkouts/<int:checkout_id>/ask", methods=["POST"])
+@login_required
+@role_required("accountant", "admin")
+def ask(checkout_id: int):
+    checkout = school_scoped(Checkout, checkout_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    asked = ask_gateway(checkout)
+    db.session.commit()
+    flash(asked.message, "success" if asked.outcome == "paid" else "info")
+    return redirect(url_for("billing.invoice", invoice_id=checkout.invoice_id))

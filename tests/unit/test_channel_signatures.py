@@ -160,3 +160,33 @@ def test_casso_tolerance_uses_the_clock():
     header = "t=1727948258788,v1=" + "0" * 128
     assert casso.verify_signature(header, {}, "k", tolerance_s=300) is False
     assert casso.verify_signature("t=abc,v1=00", {}, "k") is False
+
+
+def test_querydr_is_signed_over_the_raw_values_joined_by_pipes_in_vnpays_order():
+    import hashlib
+    import hmac
+
+    fields = {"vnp_RequestId": "17001", "vnp_Version": "2.1.0", "vnp_Command": "querydr", "vnp_TmnCode": "THCSTHUA",
+              "vnp_TxnRef": "HP0000000011K-1", "vnp_TransactionDate": "20260905081500",
+              "vnp_CreateDate": "20260905083000", "vnp_IpAddr": "127.0.0.1", "vnp_OrderInfo": "Truy van HP0000000011K-1"}
+    body = vnpay.querydr_request(fields, "secret")
+    raw = "17001|2.1.0|querydr|THCSTHUA|HP0000000011K-1|20260905081500|20260905083000|127.0.0.1|Truy van HP0000000011K-1"
+    assert body["vnp_SecureHash"] == hmac.new(b"secret", raw.encode(), hashlib.sha512).hexdigest()
+    assert vnpay.verify_querydr_request(body, "secret") and not vnpay.verify_querydr_request(body, "other")
+    answer = {"vnp_ResponseId": "R", "vnp_Command": "querydr", "vnp_ResponseCode": "00", "vnp_Message": "ok",
+              "vnp_TmnCode": "THCSTHUA", "vnp_TxnRef": "HP0000000011K-1", "vnp_Amount": "150000000",
+              "vnp_BankCode": "NCB", "vnp_PayDate": "20260905081600", "vnp_TransactionNo": "14000001",
+              "vnp_TransactionType": "01", "vnp_TransactionStatus": "00", "vnp_OrderInfo": "x"}
+    expected = "R|querydr|00|ok|THCSTHUA|HP0000000011K-1|150000000|NCB|20260905081600|14000001|01|00|x||"
+    answer["vnp_SecureHash"] = hmac.new(b"secret", expected.encode(), hashlib.sha512).hexdigest()
+    assert vnpay.verify_querydr_response(answer, "secret")
+    assert not vnpay.verify_querydr_response({**answer, "vnp_Amount": "150000100"}, "secret")
+
+
+def test_momo_status_query_signature_uses_its_four_keys():
+    import hashlib
+    import hmac
+
+    fields = {"partnerCode": "MOMO", "requestId": "r1", "orderId": "o1", "lang": "vi"}
+    raw = "accessKey=ak&orderId=o1&partnerCode=MOMO&requestId=r1"
+    assert momo.sign_query(fields, "ak", "sk") == hmac.new(b"sk", raw.encode(), hashlib.sha256).hexdigest()

@@ -22,3 +22,11 @@ def sign_create(fields: Mapping[str, object], access_key: str, secret_key: str) 
 
 def sign_ipn(body: Mapping[str, object], access_key: str, secret_key: str) -> str:
     return hmac_hex(SHA256, secret_key, _raw(IPN_KEYS, body, access_key))
+
+
+QUERY_KEYS = ("accessKey", "orderId", "partnerCode", "requestId")
+
+
+def sign_query(fields: Mapping[str, object], access_key: str, secret_key: str) -> str:
+    """The transaction status query (POST /v2/gateway/api/query)."""
+    return hmac_hex(SHA256, secret_key, _raw(QUERY_KEYS, fields, access_key))

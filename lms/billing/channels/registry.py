@@ -56,3 +56,5 @@ CHANNELS: dict[str, ChannelInfo] = {c.code: c for c in (
 METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (cổng thanh toán)"),
                  Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ qua máy POS")}
 CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
+SHORT_NAMES = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "vnpay": "VNPay", "momo": "MoMo",
+               "mobile_money": "Mobile Money", "pos": "POS"}

@@ -66,3 +66,41 @@ def ipn_response(params: Mapping[str, str], secret: str, lookup) -> dict:
 
 def is_success(params: Mapping[str, str]) -> bool:
     return params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus") == "00"
+
+
+# ---------------------------------------------------------------- querydr (merchant_webapi)
+
+QUERY_REQUEST_KEYS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TxnRef",
+                      "vnp_TransactionDate", "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo")
+QUERY_RESPONSE_KEYS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode",
+                       "vnp_TxnRef", "vnp_Amount", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo",
+                       "vnp_TransactionType", "vnp_TransactionStatus", "vnp_OrderInfo", "vnp_PromotionCode",
+                       "vnp_PromotionAmount")
+
+
+def _piped(body: Mapping[str, object], keys: tuple[str, ...]) -> str:
+    return "|".join("" if body.get(k) is None else str(body.get(k)) for k in keys)
+
+
+def querydr_request(fields: Mapping[str, str], secret: str) -> dict:
+    """The JSON body of a querydr call: the fields plus HMAC-SHA512 over the raw values joined by
+    '|' in VNPay's order (RequestId|Version|Command|TmnCode|TxnRef|TransactionDate|CreateDate|
+    IpAddr|OrderInfo)."""
+    body = {k: str(fields[k]) for k in QUERY_REQUEST_KEYS}
+    body["vnp_Command"] = "querydr"
+    body["vnp_SecureHash"] = hmac_hex(SHA512, secret, _piped(body, QUERY_REQUEST_KEYS))
+    return body
+
+
+def verify_querydr_request(body: Mapping[str, object], secret: str) -> bool:
+    given = body.get("vnp_SecureHash")
+    return isinstance(given, str) and same_hex(hmac_hex(SHA512, secret, _piped(body, QUERY_REQUEST_KEYS)), given)
+
+
+def sign_querydr_response(body: Mapping[str, object], secret: str) -> str:
+    return hmac_hex(SHA512, secret, _piped(body, QUERY_RESPONSE_KEYS))
+
+
+def verify_querydr_response(body: Mapping[str, object], secret: str) -> bool:
+    given = body.get("vnp_SecureHash")
+    return isinstance(given, str) and bool(given) and same_hex(sign_querydr_response(body, secret), given)
