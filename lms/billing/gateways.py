@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.billing import channel_settings, payments, states
+from lms.billing import channel_settings, payments, receipts, states
 from lms.billing.channels import momo, payos, vnpay
 from lms.billing.callbacks import open_callback, refuse
 from lms.billing.matching import task
@@ -235,17 +235,17 @@ def _record(session: Session, checkout: Checkout, *, provider: str, txn_id: str,
     student = session.get(Student, invoice.student_id)
     data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, now,
                                  note=note, channel=checkout.channel, provider=provider, provider_txn_id=txn_id)
-    existing = session.scalars(select(payments.Payment).where(
-        payments.Payment.school_id == school.id, payments.Payment.provider == provider,
-        payments.Payment.provider_txn_id == txn_id)).first()
+    # A claimed checkout's first capture is new; only the unusual paths can meet a payment again.
+    new = (why is None and apply) or not _known(session, school.id, provider, txn_id)
     payment = payments.record_payment(session, None, school, student, invoice, data, signer=signer, now=now,
-                                      apply=apply)
+                                      apply=apply, receipt=False)
     entry.payment_id = payment.id
     session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
                     .execution_options(synchronize_session=False))
-    if existing is None and (why or payment.applied < payment.amount):
+    if new and (why or payment.applied < payment.amount):
         task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({payments.money(amount)} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
+    receipts.issue_receipt(session, school, payment, signer=signer, now=now)
 
 
 def _claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, bool]:

@@ -472,7 +472,7 @@ class Checkout(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     queried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last time we asked the provider
 
-    invoice = relationship(Invoice, lazy="joined")
+    invoice = relationship(Invoice)
 
 
 class SandboxPayment(Base):

@@ -190,12 +190,13 @@ def _expire(session: Session, *objects) -> None:
 
 def record_payment(session: Session, actor: User | None, school: School, student: Student,
                    invoice: Invoice | None, data: PaymentInput, *, signer, now: datetime,
-                   mail: bool = False, apply: bool = True) -> Payment:
+                   mail: bool = False, apply: bool = True, receipt: bool = True) -> Payment:
     """Record money received for a pupil: applied to `invoice` (or, without one, to the pupil's
     open invoices, mandatory first, oldest due first); anything over becomes the family's
     credit. With `apply=False` it all becomes credit (money a gateway captured for the wrong
     amount: the accountant decides). A repeated idempotency key or provider transaction id
-    returns the payment already recorded and records nothing."""
+    returns the payment already recorded and records nothing. With `receipt=False` the caller
+    issues the receipt itself, as the last step of its transaction."""
     from lms.billing import receipts
 
     data = _check(data)
@@ -246,9 +247,10 @@ def record_payment(session: Session, actor: User | None, school: School, student
     ledger.post(session, school.id, "payment", legs, actor_id=actor_id, memo=payment.invoice_code, at=now)
     session.flush()
     _expire(session, *targets)
-    receipts.issue_receipt(session, school, payment, signer=signer, now=now, mail=mail)
     audit.record(session, "payment_recorded", actor_id=actor_id, school_id=school.id, subject_type="payment",
                  subject_id=payment.id, detail=f"{data.method} {data.amount}")
+    if receipt:   # last: numbering a receipt locks the series until the commit
+        receipts.issue_receipt(session, school, payment, signer=signer, now=now, mail=mail)
     return payment
 
 

@@ -87,9 +87,11 @@ def issue_receipt(session: Session, school: School, payment: Payment, *, signer:
     if existing is not None:
         return existing
     series = series_of(payment.received_at)
-    number = ledger.take_numbers(session, school.id, f"receipt-{series}")
     token = secrets.token_urlsafe(24)
-    text = canonical_json(snapshot_of(session, school, payment, series, number, token))
+    snapshot = snapshot_of(session, school, payment, series, 0, token)
+    # The series' counter row is locked from here to the commit: take the number last.
+    number = snapshot["number"] = ledger.take_numbers(session, school.id, f"receipt-{series}")
+    text = canonical_json(snapshot)
     receipt = Receipt(school_id=school.id, payment_id=payment.id, series=series, number=number, token=token,
                       snapshot=text, snapshot_sha256=sha256_hex(text.encode()), key_id=signer.key_id, signature="",
                       issued_at=now)
