@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms.billing.models import Account, Counter, LedgerLine, LedgerTransaction
 from lms.core.timeutil import utcnow
+from lms.db import insert_objects
 
 
 class Unbalanced(ValueError):
@@ -67,7 +68,8 @@ def post(session: Session, school_id: int, kind: str, legs: list[Leg], *, actor_
 
 def post_many(session: Session, school_id: int, postings: list[tuple[str, list[Leg], str]], *,
               actor_id: int | None) -> None:
-    """Many balanced transactions at once (issuing a whole school's invoices): two inserts."""
+    """Many balanced transactions at once (issuing a whole school's invoices, a statement's
+    payments): two executemany inserts, outside the unit of work."""
     now = utcnow()
     checked = []
     for kind, legs, memo in postings:
@@ -75,11 +77,10 @@ def post_many(session: Session, school_id: int, postings: list[tuple[str, list[L
         if legs:
             checked.append((LedgerTransaction(school_id=school_id, kind=kind, actor_id=actor_id, memo=memo[:200],
                                               at=now), legs))
-    session.add_all([txn for txn, _ in checked])
-    session.flush()
-    session.add_all([LedgerLine(transaction_id=txn.id, account=leg.account, debit=leg.debit, credit=leg.credit,
-                                student_id=leg.student_id, invoice_id=leg.invoice_id, payment_id=leg.payment_id)
-                     for txn, legs in checked for leg in legs])
+    insert_objects(session, [txn for txn, _ in checked], ids=True)
+    insert_objects(session, [LedgerLine(transaction_id=txn.id, account=leg.account, debit=leg.debit, credit=leg.credit,
+                                        student_id=leg.student_id, invoice_id=leg.invoice_id, payment_id=leg.payment_id)
+                             for txn, legs in checked for leg in legs])
 
 
 def balance(session: Session, school_id: int, account: Account, **refs) -> int:

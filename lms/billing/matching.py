@@ -81,19 +81,9 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
     invoices = {i.code: i for i in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
                                                                          Invoice.code.in_(codes or [""])))}
     known = [invoices[c] for c in codes if c in invoices]
-    if len(known) == 1:
-        invoice = known[0]
-        if invoice.status in states.OPEN:
-            _settle(session, school, row, [(invoice, t.amount)], signer=signer, now=now)
-        else:
-            row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if invoice.status == "void"
-                           else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
-            row.invoice_id = invoice.id
-    elif len(known) > 1 and all(i.status in states.OPEN for i in known) and sum(i.due for i in known) == t.amount:
-        _settle(session, school, row, [(i, i.due) for i in known], signer=signer, now=now)
-    else:
-        row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung")) if not known else str(
-            _l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
+    parts = _decide(row, known, t.amount, lambda i: (i.status, i.due))
+    if parts:
+        _settle(session, school, row, parts, signer=signer, now=now)
     if row.status == TransferStatus.UNMATCHED:
         task(session, school.id, "unmatched", f"{payments.money(t.amount)} đ — {row.content[:120]}",
              bank_transaction_id=row.id)
@@ -101,21 +91,110 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
     return Received(row, True)
 
 
+def _decide(row: BankTransaction, known: list[Invoice], amount: int, now_of) -> list[tuple[Invoice, int]]:
+    """The matching rules (§7.3) for a credit whose content names the `known` invoices; `now_of`
+    gives an invoice's (status, due) at this moment. Returns what to pay on which invoice, or
+    [] after writing on the row why it waits in the queue."""
+    if len(known) == 1:
+        invoice = known[0]
+        status, _ = now_of(invoice)
+        if status in states.OPEN:
+            return [(invoice, amount)]
+        row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if status == "void"
+                       else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
+        row.invoice_id = invoice.id
+        return []
+    if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == amount:
+        return [(i, now_of(i)[1]) for i in known]
+    row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung")) if not known else str(
+        _l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
+    return []
+
+
+def _payment_input(row: BankTransaction, invoice: Invoice, amount: int, n: int, parts: int) -> payments.PaymentInput:
+    return payments.PaymentInput(Method.QR, amount, row.counter_name or invoice.payer_name, row.transacted_at,
+                                 note=row.content[:300], channel="vietqr_bank", provider=row.source,
+                                 provider_txn_id=row.provider_txn_id if parts == 1 else f"{row.provider_txn_id}#{n}")
+
+
+def _linked(session: Session, school: School, row: BankTransaction, invoice_id: int, code: str, payment,
+            status: str) -> None:
+    if payment.applied < payment.amount:
+        task(session, school.id, "overpaid", f"{code}: {payments.money(payment.amount - payment.applied)} đ thừa",
+             payment_id=payment.id, bank_transaction_id=row.id)
+    row.payment_id = row.payment_id or payment.id
+    row.invoice_id = row.invoice_id or invoice_id
+    row.status = status
+
+
 def _settle(session: Session, school: School, row: BankTransaction, parts: list[tuple[Invoice, int]], *, signer,
             now: datetime, actor: User | None = None, status: str = TransferStatus.MATCHED) -> None:
     for n, (invoice, amount) in enumerate(parts, start=1):
         student = session.get(Student, invoice.student_id)
-        txn_id = row.provider_txn_id if len(parts) == 1 else f"{row.provider_txn_id}#{n}"
-        data = payments.PaymentInput(Method.QR, amount, row.counter_name or invoice.payer_name, row.transacted_at,
-                                     note=row.content[:300], channel="vietqr_bank", provider=row.source,
-                                     provider_txn_id=txn_id)
-        payment = payments.record_payment(session, actor, school, student, invoice, data, signer=signer, now=now)
-        if payment.applied < payment.amount:
-            task(session, school.id, "overpaid", f"{invoice.code}: {payments.money(payment.amount - payment.applied)} đ thừa",
-                 payment_id=payment.id, bank_transaction_id=row.id)
-        row.payment_id = row.payment_id or payment.id
-        row.invoice_id = row.invoice_id or invoice.id
-    row.status = status
+        payment = payments.record_payment(session, actor, school, student, invoice,
+                                          _payment_input(row, invoice, amount, n, len(parts)), signer=signer, now=now)
+        _linked(session, school, row, invoice.id, invoice.code, payment, status)
+
+
+def receive_many(session: Session, school: School, transfers: list[TransferIn], *, signer, now: datetime) -> list[Received]:
+    """`receive_transfer` for a whole statement at once, with the same rules and the same rows,
+    in batched statements: credits already stored (same source and id) record nothing; the
+    others are matched in order against what each invoice owes at that point (two credits for
+    one invoice: the second sees what the first left) and recorded with `payments.record_many`."""
+    rows: list[tuple[BankTransaction | None, bool]] = []
+    wanted: dict[tuple[str, str], int] = {}
+    for t in transfers:
+        key = (t.source, str(t.provider_txn_id)[:64])
+        if t.amount <= 0 or key in wanted:
+            rows.append((None, False))
+            continue
+        wanted[key] = len(rows)
+        rows.append((BankTransaction(school_id=school.id, source=t.source, provider_txn_id=key[1],
+                                     bank_reference=(t.bank_reference or "")[:64], amount=t.amount,
+                                     content=nfc(t.content or "")[:500], counter_name=nfc(t.counter_name or "")[:120],
+                                     counter_account=(t.counter_account or "")[:40],
+                                     account_number=(t.account_number or "")[:40], transacted_at=t.transacted_at,
+                                     created_at=now), True))
+    stored = {}
+    keys = sorted(wanted)
+    for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
+        for row in session.scalars(select(BankTransaction).where(
+                BankTransaction.school_id == school.id,
+                BankTransaction.provider_txn_id.in_([k[1] for k in chunk]))):
+            stored[(row.source, row.provider_txn_id)] = row
+    for key, index in wanted.items():
+        if key in stored:
+            rows[index] = (stored[key], False)
+    refs = {i: references_in(t) for i, t in enumerate(transfers) if rows[i][1]}
+    codes = sorted({c for found in refs.values() for c in found})
+    invoices: dict[str, Invoice] = {}
+    for chunk in (codes[i:i + 500] for i in range(0, len(codes), 500)):
+        invoices.update({i.code: i for i in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
+                                                                                  Invoice.code.in_(chunk)))})
+    owed = {i.id: [i.status, i.due] for i in invoices.values()}
+    plan: list[tuple[BankTransaction, Invoice, int, int, int]] = []
+    for index, found in refs.items():
+        row = rows[index][0]
+        parts = _decide(row, [invoices[c] for c in found if c in invoices], row.amount, lambda i: tuple(owed[i.id]))
+        for n, (invoice, amount) in enumerate(parts, start=1):
+            plan.append((row, invoice, amount, n, len(parts)))
+            left = owed[invoice.id][1] - amount
+            owed[invoice.id] = ["paid" if left <= 0 else "partial", max(left, 0)]
+    new_rows = [row for row, created in rows if created]
+    session.add_all(new_rows)
+    session.flush()
+    named = [(row, invoice.id, invoice.code) for row, invoice, *_ in plan]   # before record_many expires them
+    recorded = payments.record_many(session, None, school,
+                                    [(inv, _payment_input(row, inv, amount, n, k)) for row, inv, amount, n, k in plan],
+                                    signer=signer, now=now)
+    for (row, invoice_id, code), payment in zip(named, recorded, strict=True):
+        _linked(session, school, row, invoice_id, code, payment, TransferStatus.MATCHED)
+    for row in new_rows:
+        if row.status == TransferStatus.UNMATCHED:
+            task(session, school.id, "unmatched", f"{payments.money(row.amount)} đ — {row.content[:120]}",
+                 bank_transaction_id=row.id)
+    session.flush()
+    return [Received(row, created) for row, created in rows]
 
 
 def queue(session: Session, school: School, status: str = TransferStatus.UNMATCHED):

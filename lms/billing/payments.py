@@ -9,6 +9,7 @@ what the first left and the rest becomes credit.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,9 +23,11 @@ from lms.billing.ledger import Account, cr, dr
 from lms.billing.models import (Allocation, Category, CreditNote, Invoice, InvoiceEvent, InvoiceLine,
                                 InvoiceStatus, Method, Payment, Refund, RefundStatus, StudentAccount)
 from lms.core import audit
+from lms.core.models import AuditLog
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
+from lms.db import insert_objects
 from lms.people.models import School, Student
 
 # Where each method's money lands (domain/payments.md §1): card slips and gateways are money on
@@ -166,14 +169,22 @@ def _allocate(session: Session, invoice_id: int, amount: int, *, payment_id: int
                                  .where(Allocation.invoice_id == invoice_id).group_by(Allocation.line_id)).all())
     lines = session.execute(select(InvoiceLine.id, InvoiceLine.amount, InvoiceLine.mandatory, InvoiceLine.due_date)
                             .where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.id)).all()
+    for line_id, part in split_over_lines(amount, lines, taken):
+        session.add(Allocation(invoice_id=invoice_id, line_id=line_id, payment_id=payment_id, source=source,
+                               amount=part, at=at, actor_id=actor_id))
+
+
+def split_over_lines(amount: int, lines, taken: dict[int, int]) -> list[tuple[int, int]]:
+    """[(line id, part)] for `amount` over an invoice's lines — (id, amount, mandatory, due date)
+    in id order — given what each line has `taken` already (and adding the parts to `taken`)."""
     opened = [rules.Open(line_id, amount_due - int(taken.get(line_id, 0)), due_date, not mandatory)
               for line_id, amount_due, mandatory, due_date in lines]
     split, left = rules.allocate(amount, opened)
     if left and lines:  # a credit note left the lines asking for less than the invoice: keep the money on the last
         split.append((lines[-1][0], left))
     for line_id, part in split:
-        session.add(Allocation(invoice_id=invoice_id, line_id=line_id, payment_id=payment_id, source=source,
-                               amount=part, at=at, actor_id=actor_id))
+        taken[line_id] = int(taken.get(line_id, 0)) + part
+    return split
 
 
 def _event(session: Session, invoice_id: int, actor_id: int | None, action: str, before: str | None,
@@ -205,16 +216,7 @@ def record_payment(session: Session, actor: User | None, school: School, student
     existing = _existing(session, school, data)
     if existing is not None:
         return _same(existing, student, data)
-    payment = Payment(school_id=school.id, student_id=student.id, invoice_id=invoice.id if invoice else None,
-                      method=data.method, channel=data.channel or CHANNELS.get(data.method, data.method),
-                      amount=data.amount, received_at=data.received_at, payer_name=data.payer_name,
-                      beneficiary_name=school.bank_account_name or school.name,
-                      reason=(invoice.reason if invoice else f"Nộp tiền cho HS {student.full_name}")[:200],
-                      invoice_code=invoice.code if invoice else "", provider=data.provider,
-                      provider_txn_id=data.provider_txn_id, idempotency_key=data.idempotency_key,
-                      terminal_id=data.terminal_id or None, approval_code=data.approval_code or None,
-                      rrn=data.rrn or None, card_last4=data.card_last4 or None, card_scheme=data.card_scheme or None,
-                      note=data.note, recorded_by=actor.id if actor else None)
+    payment = _new_payment(actor, school, student, invoice, data)
     try:
         with session.begin_nested():
             session.add(payment)
@@ -226,25 +228,20 @@ def record_payment(session: Session, actor: User | None, school: School, student
     targets = [] if not apply else [invoice] if invoice is not None else open_invoices(session, student.id)
     voluntary = _voluntary(session, [t.id for t in targets])
     plan, _ = rules.allocate(data.amount, [rules.Open(t.id, t.due, t.due_date, t.id in voluntary) for t in targets])
-    legs = [dr(MONEY_ACCOUNT[data.method], data.amount, student_id=student.id, payment_id=payment.id)]
-    applied_total = 0
+    applied_parts = []
     actor_id = actor.id if actor else None
     for invoice_id, want in plan:
         applied, before, after = _apply(session, invoice_id, want)
         if applied:
-            applied_total += applied
+            applied_parts.append((invoice_id, applied))
             _allocate(session, invoice_id, applied, payment_id=payment.id, source="payment", actor_id=actor_id,
                       at=now)
             _event(session, invoice_id, actor_id, "payment", before, after, applied,
                    str(METHOD_LABELS[data.method]), now)
-            legs.append(cr(Account.RECEIVABLE, applied, student_id=student.id, invoice_id=invoice_id,
-                           payment_id=payment.id))
-    left = data.amount - applied_total
-    if left:
-        _add_credit(session, school.id, student.id, left)
-        legs.append(cr(Account.UNAPPLIED, left, student_id=student.id, payment_id=payment.id))
-    payment.applied = applied_total
-    ledger.post(session, school.id, "payment", legs, actor_id=actor_id, memo=payment.invoice_code, at=now)
+    payment.applied = sum(applied for _, applied in applied_parts)
+    _add_credit(session, school.id, student.id, data.amount - payment.applied)
+    ledger.post(session, school.id, "payment", payment_legs(payment, applied_parts), actor_id=actor_id,
+                memo=payment.invoice_code, at=now)
     session.flush()
     _expire(session, *targets)
     audit.record(session, "payment_recorded", actor_id=actor_id, school_id=school.id, subject_type="payment",
@@ -252,6 +249,142 @@ def record_payment(session: Session, actor: User | None, school: School, student
     if receipt:   # last: numbering a receipt locks the series until the commit
         receipts.issue_receipt(session, school, payment, signer=signer, now=now, mail=mail)
     return payment
+
+
+def _new_payment(actor: User | None, school: School, student: Student, invoice: Invoice | None,
+                 data: PaymentInput) -> Payment:
+    """The Payment row, carrying the four Công văn 2741 fields (payer, beneficiary, reason, invoice code)."""
+    return Payment(school_id=school.id, student_id=student.id, invoice_id=invoice.id if invoice else None,
+                   method=data.method, channel=data.channel or CHANNELS.get(data.method, data.method),
+                   amount=data.amount, received_at=data.received_at, payer_name=data.payer_name,
+                   beneficiary_name=school.bank_account_name or school.name,
+                   reason=(invoice.reason if invoice else f"Nộp tiền cho HS {student.full_name}")[:200],
+                   invoice_code=invoice.code if invoice else "", provider=data.provider,
+                   provider_txn_id=data.provider_txn_id, idempotency_key=data.idempotency_key,
+                   terminal_id=data.terminal_id or None, approval_code=data.approval_code or None,
+                   rrn=data.rrn or None, card_last4=data.card_last4 or None, card_scheme=data.card_scheme or None,
+                   note=data.note, recorded_by=actor.id if actor else None)
+
+
+def record_many(session: Session, actor: User | None, school: School, items: list[tuple[Invoice, PaymentInput]], *,
+                signer, now: datetime) -> list[Payment]:
+    """Record many payments, each against its invoice, in one pass (a bank statement of
+    thousands of credits): the same rows as `record_payment` gives one by one — payment,
+    allocations over the lines, invoice history, one balanced posting each, the family's
+    credit for anything over what was due, a signed receipt in the series — written in a few
+    batched statements. The invoices are locked first (PostgreSQL: FOR UPDATE; SQLite: the
+    write lock, taken with the receipt numbers), so a webhook paying one of them meanwhile
+    waits and then sees what this pass left. Payments whose provider id is already recorded
+    are returned as they are."""
+    from collections import defaultdict
+
+    from sqlalchemy import func
+
+    from lms.billing import receipts
+
+    if not items:
+        return []
+    checked = [(invoice, _check(data)) for invoice, data in items]
+    existing = _existing_by_provider(session, school, [d for _, d in checked])
+    fresh, keys = [], set(existing)
+    for invoice, data in checked:
+        key = (data.provider, data.provider_txn_id)
+        if data.provider_txn_id is None or key not in keys:
+            fresh.append((invoice, data))
+            keys.add(key)
+    series_count: dict[str, int] = defaultdict(int)
+    for _, data in fresh:
+        series_count[receipts.series_of(data.received_at)] += 1
+    numbers = {series: ledger.take_numbers(session, school.id, f"receipt-{series}", count)
+               for series, count in sorted(series_count.items())}   # also takes SQLite's write lock
+    ids = sorted({inv.id for inv, _ in fresh})
+    state: dict[int, list] = {}
+    lines: dict[int, list] = defaultdict(list)
+    texts: dict[int, str] = {}
+    taken: dict[int, dict[int, int]] = defaultdict(dict)
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        query = select(Invoice.id, Invoice.total, Invoice.paid, Invoice.credited, Invoice.status).where(
+            Invoice.id.in_(chunk))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        state.update({row[0]: list(row[1:]) for row in session.execute(query)})
+        for inv_id, line_id, amount, mandatory, due_date, text in session.execute(
+                select(InvoiceLine.invoice_id, InvoiceLine.id, InvoiceLine.amount, InvoiceLine.mandatory,
+                       InvoiceLine.due_date, InvoiceLine.description)
+                .where(InvoiceLine.invoice_id.in_(chunk)).order_by(InvoiceLine.id)):
+            lines[inv_id].append((line_id, amount, mandatory, due_date))
+            texts[line_id] = text
+        for inv_id, line_id, amount in session.execute(
+                select(Allocation.invoice_id, Allocation.line_id, func.sum(Allocation.amount))
+                .where(Allocation.invoice_id.in_(chunk)).group_by(Allocation.invoice_id, Allocation.line_id)):
+            taken[inv_id][line_id] = int(amount)
+    actor_id = actor.id if actor else None
+    made: list[tuple[Payment, Invoice, list[tuple[int, int]]]] = []
+    events: list[InvoiceEvent] = []
+    for invoice, data in fresh:
+        total, paid, credited, status = state[invoice.id]
+        due = total - paid - credited if status in states.OPEN else 0
+        applied = min(data.amount, max(due, 0))
+        payment = _new_payment(actor, school, invoice.student, invoice, data)
+        payment.applied = applied
+        split = []
+        if applied:
+            split = split_over_lines(applied, lines[invoice.id], taken[invoice.id])
+            after = states.next_status(status, total, paid + applied, credited)
+            events.append(InvoiceEvent(invoice_id=invoice.id, actor_id=actor_id, action="payment", from_status=status,
+                                       to_status=after, amount=applied, note=str(METHOD_LABELS[data.method]), at=now))
+            state[invoice.id] = [total, paid + applied, credited, after]
+        made.append((payment, invoice, split))
+    insert_objects(session, [p for p, _, _ in made], ids=True)
+    credit: dict[int, int] = defaultdict(int)
+    postings, allocations, audits, signed = [], [], [], []
+    for payment, invoice, split in made:
+        allocations.extend(Allocation(invoice_id=invoice.id, line_id=line_id, payment_id=payment.id, source="payment",
+                                      amount=part, at=now, actor_id=actor_id) for line_id, part in split)
+        credit[payment.student_id] += payment.amount - payment.applied
+        postings.append(("payment", payment_legs(payment, [(invoice.id, payment.applied)] if payment.applied else []),
+                         payment.invoice_code))
+        audits.append(AuditLog(at=now, action="payment_recorded", actor_id=actor_id, school_id=school.id,
+                               subject_type="payment", subject_id=payment.id, detail=f"{payment.method} {payment.amount}"))
+        series = receipts.series_of(payment.received_at)
+        snapshot = receipts.build_snapshot(school, payment, invoice.student,
+                                           [(part, texts[line_id], invoice) for line_id, part in split],
+                                           series, numbers[series], secrets.token_urlsafe(24))
+        numbers[series] += 1
+        signed.append(receipts.signed_receipt(school, payment, snapshot, signer=signer, now=now))
+    for rows in (events, allocations, audits, signed):
+        insert_objects(session, rows)
+    ledger.post_many(session, school.id, postings, actor_id=actor_id)
+    changed = {invoice.id for _, invoice, split in made if split}
+    if changed:
+        session.execute(update(Invoice), [{"id": i, "paid": state[i][1], "status": state[i][3]} for i in sorted(changed)])
+    for student_id, amount in credit.items():
+        _add_credit(session, school.id, student_id, amount)
+    session.flush()
+    _expire(session, *{inv for inv, _ in fresh})
+    recorded = {**existing, **{(p.provider, p.provider_txn_id): p for p, _, _ in made if p.provider_txn_id}}
+    plain = iter(p for p, _, _ in made if not p.provider_txn_id)
+    return [recorded[(d.provider, d.provider_txn_id)] if d.provider_txn_id else next(plain) for _, d in checked]
+
+
+def _existing_by_provider(session: Session, school: School, data: list[PaymentInput]) -> dict[tuple, Payment]:
+    ids = sorted({d.provider_txn_id for d in data if d.provider and d.provider_txn_id})
+    found: dict[tuple, Payment] = {}
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for p in session.scalars(select(Payment).where(Payment.school_id == school.id,
+                                                       Payment.provider_txn_id.in_(chunk))):
+            found[(p.provider, p.provider_txn_id)] = p
+    return found
+
+
+def payment_legs(payment: Payment, applied_parts: list[tuple[int, int]]) -> list[ledger.Leg]:
+    """Money in on the method's account; out of receivable for each invoice it settled, the
+    rest to the family's credit (3388)."""
+    refs = {"student_id": payment.student_id, "payment_id": payment.id}
+    left = payment.amount - sum(applied for _, applied in applied_parts)
+    return [dr(MONEY_ACCOUNT[payment.method], payment.amount, **refs),
+            *(cr(Account.RECEIVABLE, applied, invoice_id=invoice_id, **refs) for invoice_id, applied in applied_parts),
+            cr(Account.UNAPPLIED, left, **refs)]
 
 
 def _existing(session: Session, school: School, data: PaymentInput) -> Payment | None:

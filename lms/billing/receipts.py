@@ -52,6 +52,12 @@ def snapshot_of(session: Session, school: School, payment: Payment, series: str,
                            .join(InvoiceLine, InvoiceLine.id == Allocation.line_id)
                            .join(Invoice, Invoice.id == Allocation.invoice_id)
                            .where(Allocation.payment_id == payment.id).order_by(Allocation.id)).all()
+    return build_snapshot(school, payment, payment.student, rows, series, number, token)
+
+
+def build_snapshot(school: School, payment: Payment, student, rows, series: str, number: int, token: str) -> dict:
+    """The receipt's content from its payment and the (amount, line text, invoice) it settled,
+    in allocation order."""
     items: list[dict] = []
     for amount, text, inv in rows:
         if not items or items[-1]["invoice"] != inv.code:
@@ -59,7 +65,6 @@ def snapshot_of(session: Session, school: School, payment: Payment, series: str,
         items[-1]["amount"] += amount
         items[-1]["lines"].append({"text": text, "amount": amount})
     first = rows[0][2] if rows else None
-    student = payment.student
     local = utc_to_local(payment.received_at, TZ)
     return {
         "format": FORMAT, "token": token, "type": "BIÊN LAI THU TIỀN", "template": TEMPLATE_SYMBOL,
@@ -80,6 +85,16 @@ def snapshot_of(session: Session, school: School, payment: Payment, series: str,
     }
 
 
+def signed_receipt(school: School, payment: Payment, snapshot: dict, *, signer: Signer, now: datetime) -> Receipt:
+    """A Receipt row for a snapshot whose series, number and token are set, signed."""
+    text = canonical_json(snapshot)
+    receipt = Receipt(school_id=school.id, payment_id=payment.id, series=snapshot["series"], number=snapshot["number"],
+                      token=snapshot["token"], snapshot=text, snapshot_sha256=sha256_hex(text.encode()),
+                      key_id=signer.key_id, signature="", issued_at=now)
+    receipt.signature = signer.sign(signed_message(receipt))
+    return receipt
+
+
 def issue_receipt(session: Session, school: School, payment: Payment, *, signer: Signer, now: datetime,
                   mail: bool = False) -> Receipt:
     """The receipt of a payment (made once; asking again returns it)."""
@@ -90,12 +105,8 @@ def issue_receipt(session: Session, school: School, payment: Payment, *, signer:
     token = secrets.token_urlsafe(24)
     snapshot = snapshot_of(session, school, payment, series, 0, token)
     # The series' counter row is locked from here to the commit: take the number last.
-    number = snapshot["number"] = ledger.take_numbers(session, school.id, f"receipt-{series}")
-    text = canonical_json(snapshot)
-    receipt = Receipt(school_id=school.id, payment_id=payment.id, series=series, number=number, token=token,
-                      snapshot=text, snapshot_sha256=sha256_hex(text.encode()), key_id=signer.key_id, signature="",
-                      issued_at=now)
-    receipt.signature = signer.sign(signed_message(receipt))
+    snapshot["number"] = ledger.take_numbers(session, school.id, f"receipt-{series}")
+    receipt = signed_receipt(school, payment, snapshot, signer=signer, now=now)
     session.add(receipt)
     session.flush()
     if mail:

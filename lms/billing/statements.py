@@ -166,13 +166,13 @@ class Imported:
 
 
 def import_statement(session, school, plan: StatementPlan, *, signer, now: datetime) -> Imported:
-    """Record every credit of a checked statement through the same matching as a webhook."""
-    from lms.billing.matching import receive_transfer
+    """Record every credit of a checked statement with the same matching as a webhook, in one
+    batched pass (thousands of lines in seconds)."""
+    from lms.billing.matching import receive_many
     from lms.billing.models import TransferStatus
 
     out = Imported()
-    for _line, transfer in plan.transfers:
-        got = receive_transfer(session, school, transfer, signer=signer, now=now)
+    for got in receive_many(session, school, [t for _, t in plan.transfers], signer=signer, now=now):
         if not got.created:
             out.again += 1
             continue

@@ -1,0 +1,121 @@
+"""Matching bank transactions at school size: a bank statement of N credits (default 10,000) for a
+school of 2,000 pupils with a month issued — most carry an invoice code (typed as parents type
+them: lower case, spaces, dots, no diacritics), some several codes, some none — read, checked and
+recorded through `statements.import_statement`, each credit matched and (when it pays an invoice)
+recorded as a payment with its allocation, ledger posting and signed receipt. Then the same
+statement again (must add nothing). On SQLite and on a throwaway PostgreSQL.
+
+    .venv/bin/python bench/matching.py [--pupils 2000] [--transactions 10000] [--backend both]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def statement_csv(codes: list[tuple[str, int]], count: int, seed: int = 11) -> bytes:
+    """A bank portal's CSV export: a title block, then one credit per line."""
+    rng = random.Random(seed)
+    lines = ["NGAN HANG TMCP NGOAI THUONG VIET NAM", "SAO KE TAI KHOAN 0071000123456", "",
+             "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Số tiền ghi nợ,Nội dung,Tên người chuyển"]
+    start = datetime(2026, 9, 10, 8, 0)
+    for n in range(count):
+        code, due = codes[n % len(codes)]
+        roll = rng.random()
+        if roll < 0.80:       # one code, the part of the bill a parent pays this time
+            content, amount = f"{code[:2].lower()} {code[2:7]}.{code[7:]} nop tien hoc", max(1000, due // 5)
+        elif roll < 0.90:     # a typo'd or missing code: the queue
+            content, amount = "chuyen tien hoc phi cho con", 150_000
+        else:                 # more than owed: paid plus credit
+            content, amount = f"{code} con nop", due // 5 + 50_000
+        when = start + timedelta(minutes=n)
+        lines.append(f"{when:%d/%m/%Y %H:%M},FT{n:010d},{amount},,{content},NGUYEN VAN {n % 97}")
+    return "\n".join(lines).encode()
+
+
+def run(url: str, folder: Path, pupils: int, count: int) -> dict:
+    from sqlalchemy import func, select
+
+    from bench.billing import build_school
+    from lms import create_app
+    from lms.billing import invoicing, ledger, statements
+    from lms.billing.models import BankTransaction, Invoice, Payment
+    from lms.config import TestConfig
+    from lms.core.timeutil import utcnow
+    from lms.extensions import db
+    from tests.billing_helpers import set_up_fees
+
+    app = create_app(type("B", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
+                                               "UPLOAD_DIR": folder / "u"}))
+    out = {}
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        s = db.session
+        world = build_school(s, app.extensions["lms_auth"], pupils)
+        set_up_fees(s, world)
+        invoicing.issue_run(s, world.accountant, world.school, world.year, 9, now=utcnow())
+        s.commit()
+        codes = [(c, d) for c, d in s.execute(select(Invoice.code, Invoice.total).where(
+            Invoice.school_id == world.school.id).order_by(Invoice.id))]
+        data = statement_csv(codes, count)
+        signer = app.extensions["lms_signer"]
+        for label in ("first", "again"):
+            start = time.perf_counter()
+            table = statements.read_statement("sao-ke.csv", data)
+            plan = statements.plan_statement(table, table.mapping, "Asia/Ho_Chi_Minh")
+            assert plan.ok, plan.problems[:3]
+            out[f"{label}_read_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            done = statements.import_statement(s, world.school, plan, signer=signer, now=utcnow())
+            s.commit()
+            out[f"{label}_import_s"] = time.perf_counter() - start
+            out[f"{label}_new"], out[f"{label}_matched"] = done.new, done.matched
+        out["transactions"] = s.scalar(select(func.count()).select_from(BankTransaction))
+        out["payments"] = s.scalar(select(func.count()).select_from(Payment))
+        out["unbalanced"] = len(ledger.unbalanced(s))
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pupils", type=int, default=2000)
+    parser.add_argument("--transactions", type=int, default=10000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="lms-bench-matching-"))
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    print(f"matching bench: a statement of {args.transactions} credits, {args.pupils} pupils with September issued")
+    for backend in backends:
+        server = None
+        if backend == "postgresql":
+            from tests.pg import PostgresServer
+
+            server = PostgresServer()
+            server.start()
+            url = server.create_database("bench")
+        else:
+            url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        try:
+            r = run(url, folder, args.pupils, args.transactions)
+        finally:
+            if server:
+                server.stop()
+        print(f"{backend:10} read+check {r['first_read_s']:.2f} s · match and record {r['first_new']} "
+              f"({r['first_matched']} matched) {r['first_import_s']:.2f} s "
+              f"({r['first_import_s'] / max(1, r['first_new']) * 1000:.2f} ms each) · same statement again "
+              f"{r['again_import_s']:.2f} s, {r['again_new']} new · {r['transactions']} transactions, "
+              f"{r['payments']} payments · unbalanced {r['unbalanced']}")
+
+
+if __name__ == "__main__":
+    main()
