@@ -21,6 +21,7 @@ from lms.billing import payments, states
 from lms.billing.models import BankTransaction, BillingTask, Invoice, Method, TransferStatus
 from lms.billing.reference import extract_references, is_valid_reference
 from lms.core import audit
+from lms.db import insert_objects
 from lms.core.errors import ValidationError
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
@@ -180,20 +181,27 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
             plan.append((row, invoice, amount, n, len(parts)))
             left = owed[invoice.id][1] - amount
             owed[invoice.id] = ["paid" if left <= 0 else "partial", max(left, 0)]
-    new_rows = [row for row, created in rows if created]
-    session.add_all(new_rows)
-    session.flush()
     named = [(row, invoice.id, invoice.code) for row, invoice, *_ in plan]   # before record_many expires them
     recorded = payments.record_many(session, None, school,
                                     [(inv, _payment_input(row, inv, amount, n, k)) for row, inv, amount, n, k in plan],
                                     signer=signer, now=now)
+    overpaid = []
     for (row, invoice_id, code), payment in zip(named, recorded, strict=True):
-        _linked(session, school, row, invoice_id, code, payment, TransferStatus.MATCHED)
-    for row in new_rows:
-        if row.status == TransferStatus.UNMATCHED:
-            task(session, school.id, "unmatched", f"{payments.money(row.amount)} đ — {row.content[:120]}",
-                 bank_transaction_id=row.id)
-    session.flush()
+        row.payment_id = row.payment_id or payment.id
+        row.invoice_id = row.invoice_id or invoice_id
+        row.status = TransferStatus.MATCHED
+        if payment.applied < payment.amount:
+            overpaid.append((row, code, payment))
+    # The rows go in complete (payment, invoice, status), then the tasks that point at them.
+    new_rows = [row for row, created in rows if created]
+    insert_objects(session, new_rows, ids=True)
+    insert_objects(session, [
+        *(BillingTask(school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
+                      message=f"{code}: {payments.money(payment.amount - payment.applied)} đ thừa"[:300])
+          for row, code, payment in overpaid),
+        *(BillingTask(school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
+                      message=f"{payments.money(row.amount)} đ — {row.content[:120]}"[:300])
+          for row in new_rows if row.status == TransferStatus.UNMATCHED)])
     return [Received(row, created) for row, created in rows]
 
 
