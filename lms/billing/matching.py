@@ -159,10 +159,11 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
     stored = {}
     keys = sorted(wanted)
     for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
-        for row in session.scalars(select(BankTransaction).where(
-                BankTransaction.school_id == school.id,
-                BankTransaction.provider_txn_id.in_([k[1] for k in chunk]))):
-            stored[(row.source, row.provider_txn_id)] = row
+        for source in sorted({k[0] for k in chunk}):   # (school, source, id) is the unique index
+            for row in session.scalars(select(BankTransaction).where(
+                    BankTransaction.school_id == school.id, BankTransaction.source == source,
+                    BankTransaction.provider_txn_id.in_([k[1] for k in chunk if k[0] == source]))):
+                stored[(row.source, row.provider_txn_id)] = row
     for key, index in wanted.items():
         if key in stored:
             rows[index] = (stored[key], False)
