@@ -18,3 +18,4 @@ from lms.billing.models import (Allocation, Counter, CreditNote, Exemption, FeeP
                                 StudentAccount)
 from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, CardSettlement, ChannelSetting,  # noqa: F401
                                 Checkout, ReconciliationItem)
+from lms.reports.models import CashlessTarget  # noqa: F401

@@ -34,5 +34,21 @@ def share_bars(title: str, labels: list[str], planned: list[Decimal | None], del
     return _SCRIPT.sub(b"", chart.render())
 
 
+def share_lines(title: str, labels: list[str], series: list[tuple[str, list[Decimal | None]]],
+                target: tuple[str, list[Decimal | None]]) -> bytes:
+    """Shares over time (0–100 %), one line per series, the target as a dashed line."""
+    chart = pygal.Line(style=_STYLE, width=900, height=340, js=[], disable_xml_declaration=False, range=(0, 100),
+                       include_x_axis=True, legend_at_bottom=True, show_y_guides=True, allow_interruptions=True,
+                       x_label_rotation=-30 if len(labels) > 8 else 0, truncate_label=12,
+                       value_formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+    chart.title = title
+    chart.x_labels = labels
+    for name, values in series:
+        chart.add(name, [float(v) if v is not None else None for v in values])
+    chart.add(target[0], [float(v) if v is not None else None for v in target[1]], show_dots=False,
+              stroke_style={"dasharray": "6, 4", "width": 2})
+    return _SCRIPT.sub(b"", chart.render())
+
+
 def data_url(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

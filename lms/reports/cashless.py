@@ -1,0 +1,379 @@
+"""The cashless share of a school's (or many schools') fee payments — by number and by value, per
+legal method and per channel, per month, term, half-year and year — and the school's targets.
+
+The counting rule (stated on every page and in every report, `RULE`):
+- a transaction is one payment received by the school, counted once, in the month it was
+  received (Vietnam time), with its whole amount — a partial payment is a transaction, and so is
+  an overpayment, whatever part of it became the family's credit;
+- using the family's credit on a later invoice is not a new transaction; a voided invoice has
+  none (nothing is paid on an invoice before it can be voided);
+- a refund paid out is taken off the value of the method the money came in by, in the month it
+  was paid out; the number of transactions does not change;
+- cash is the one non-cashless method; QR, website, Mobile Money and card are cashless
+  (domain/payments.md §1: the legal method, not the technical channel).
+
+Everything is summed in SQL, grouped by school, method, channel and month bucket, so a province
+of hundreds of schools is a handful of grouped queries."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from lms.billing.models import Method, Payment, Refund, RefundStatus
+from lms.core.timeutil import local_to_utc
+from lms.i18n import lazy_gettext as _l
+
+TZ = "Asia/Ho_Chi_Minh"
+CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
+METHODS = (*CASHLESS, Method.CASH)
+METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (cổng thanh toán)"),
+                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ qua máy POS"),
+                 Method.CASH: _l("Tiền mặt")}
+CHANNELS = ("vietqr_bank", "payos", "vnpay", "momo", "mobile_money", "pos", "cash")
+CHANNEL_LABELS = {"vietqr_bank": _l("Chuyển khoản VietQR"), "payos": _l("payOS"), "vnpay": _l("VNPay"),
+                  "momo": _l("Ví MoMo"), "mobile_money": _l("Ví viễn thông (Viettel Money, VNPT Money)"),
+                  "pos": _l("Máy POS tại trường"), "cash": _l("Tiền mặt")}
+RULE = _l("Mỗi khoản tiền trường nhận được là một giao dịch, tính một lần vào tháng nhận tiền (giờ Việt Nam) "
+          "với toàn bộ số tiền — nộp một phần hay nộp thừa đều là một giao dịch. Dùng tiền thừa cho hoá đơn "
+          "sau không phải giao dịch mới; hoá đơn đã huỷ không có giao dịch. Tiền hoàn trả đã chi được trừ vào "
+          "giá trị của hình thức đã nhận, trong tháng chi; số giao dịch không đổi. Không dùng tiền mặt: mã QR, "
+          "website, Mobile Money và thẻ (theo hình thức pháp lý, không theo kênh kỹ thuật).")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    value: int = 0
+
+    def add(self, count: int, value: int) -> None:
+        self.count += count
+        self.value += value
+
+
+@dataclass
+class Figures:
+    """One school (or a sum of schools) over one period."""
+    methods: dict[str, Cell] = field(default_factory=lambda: {m: Cell() for m in METHODS})
+    channels: dict[str, Cell] = field(default_factory=dict)
+    refunded: int = 0
+
+    def add(self, other: Figures) -> None:
+        for m, cell in other.methods.items():
+            self.methods[m].add(cell.count, cell.value)
+        for c, cell in other.channels.items():
+            self.channels.setdefault(c, Cell()).add(cell.count, cell.value)
+        self.refunded += other.refunded
+
+    @property
+    def total(self) -> Cell:
+        return Cell(sum(c.count for c in self.methods.values()), sum(c.value for c in self.methods.values()))
+
+    @property
+    def cashless(self) -> Cell:
+        return Cell(sum(self.methods[m].count for m in CASHLESS), sum(self.methods[m].value for m in CASHLESS))
+
+    @property
+    def count_share(self) -> Decimal | None:
+        return percent(self.cashless.count, self.total.count)
+
+    @property
+    def value_share(self) -> Decimal | None:
+        return percent(self.cashless.value, self.total.value)
+
+    def method_share(self, method: str) -> tuple[Decimal | None, Decimal | None]:
+        cell, total = self.methods[method], self.total
+        return percent(cell.count, total.count), percent(cell.value, total.value)
+
+    @property
+    def used_methods(self) -> list[str]:
+        return [m for m in CASHLESS if self.methods[m].count]
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str          # 2026-09, 2026-H2, 2026, HK1-2026 …
+    label: str
+    start: date       # first day, local
+    end: date         # last day, local (inclusive)
+
+
+def months(start: date, end: date) -> list[Period]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        first = date(y, m, 1)
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        out.append(Period(f"{y}-{m:02d}", f"{m:02d}/{y}", first, date.fromordinal(nxt.toordinal() - 1)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def half_year(year: int, half: int) -> Period:
+    return (Period(f"{year}-H1", str(_l("6 tháng đầu năm %(y)s", y=year)), date(year, 1, 1), date(year, 6, 30))
+            if half == 1 else
+            Period(f"{year}-H2", str(_l("6 tháng cuối năm %(y)s", y=year)), date(year, 7, 1), date(year, 12, 31)))
+
+
+def calendar_year(year: int) -> Period:
+    return Period(str(year), str(_l("Năm %(y)s", y=year)), date(year, 1, 1), date(year, 12, 31))
+
+
+def _instant(day: date) -> datetime:
+    return local_to_utc(datetime.combine(day, time()), TZ)
+
+
+def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dict[tuple[int, str], Figures]:
+    """Figures per (school id, period key). Periods may overlap (a year, its halves, its months,
+    a term): the range is cut into the segments between all their boundaries, each payment and
+    refund is counted once in its segment by two grouped queries, and each period sums its
+    segments."""
+    out: dict[tuple[int, str], Figures] = defaultdict(Figures)
+    if not school_ids or not periods:
+        return out
+    cuts = sorted({p.start for p in periods} | {date.fromordinal(p.end.toordinal() + 1) for p in periods})
+    segments = list(zip(cuts, cuts[1:]))                # [start, next start)
+    seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    for kind in ("payments", "refunds"):
+        at = Payment.received_at if kind == "payments" else Refund.paid_at
+        bucket = case(*((and_(at >= _instant(a), at < _instant(b)), i) for i, (a, b) in enumerate(segments)),
+                      else_=-1)
+        window = (at >= _instant(cuts[0]), at < _instant(cuts[-1]))
+        if kind == "payments":
+            stmt = (select(Payment.school_id, Payment.method, Payment.channel, bucket, func.count(),
+                           func.sum(Payment.amount))
+                    .where(Payment.school_id.in_(school_ids), *window)
+                    .group_by(Payment.school_id, Payment.method, Payment.channel, bucket))
+        else:
+            stmt = (select(Refund.school_id, Payment.method, Payment.channel, bucket, func.count(),
+                           func.sum(Refund.amount))
+                    .join(Payment, Payment.id == Refund.payment_id)
+                    .where(Refund.school_id.in_(school_ids), Refund.status == RefundStatus.PAID, *window)
+                    .group_by(Refund.school_id, Payment.method, Payment.channel, bucket))
+        for school_id, method, channel, index, count, amount in session.execute(stmt):
+            if index is None or index < 0 or method not in METHODS:
+                continue
+            figures = seg[(school_id, index)]
+            amount = int(amount or 0)
+            if kind == "payments":
+                figures.methods[method].add(int(count), amount)
+                figures.channels.setdefault(channel, Cell()).add(int(count), amount)
+            else:
+                figures.methods[method].add(0, -amount)
+                figures.channels.setdefault(channel, Cell()).add(0, -amount)
+                figures.refunded += amount
+    for p in periods:
+        inside = [i for i, (a, b) in enumerate(segments) if a >= p.start and b <= date.fromordinal(p.end.toordinal() + 1)]
+        for (school_id, index), figures in seg.items():
+            if index in inside:
+                out[(school_id, p.key)].add(figures)
+    return out
+
+
+def summed(figures: dict[tuple[int, str], Figures], school_ids: list[int], key: str) -> Figures:
+    total = Figures()
+    for school_id in school_ids:
+        if (school_id, key) in figures:
+            total.add(figures[(school_id, key)])
+    return total
+
+
+# ---------------------------------------------------------------- targets
+
+@dataclass(frozen=True)
+class Milestone:
+    starts: date
+    count_percent: int
+    value_percent: int
+
+
+# Tây Ninh KH 2349/KH-UBND (2022): more than 50 % of transactions by the end of 2022, more than
+# 95 % by the end of 2025 (domain/tuition.md §8); other provinces differ, so a school sets its own.
+DEFAULT_TARGETS = (Milestone(date(2022, 1, 1), 50, 50), Milestone(date(2025, 1, 1), 95, 95))
+
+
+def targets_of(session: Session, school_id: int) -> list[Milestone]:
+    from lms.reports.models import CashlessTarget
+
+    rows = session.scalars(select(CashlessTarget).where(CashlessTarget.school_id == school_id)
+                           .order_by(CashlessTarget.starts)).all()
+    return [Milestone(r.starts, r.count_percent, r.value_percent) for r in rows] or list(DEFAULT_TARGETS)
+
+
+def target_for(milestones: list[Milestone], period: Period) -> Milestone | None:
+    """The milestone in force at the end of the period (the latest one started by then)."""
+    started = [m for m in milestones if m.starts <= period.end]
+    return started[-1] if started else None
+
+
+def set_targets(session: Session, actor, school_id: int, milestones: list[tuple[date | None, int | None, int | None]]
+                ) -> None:
+    """Replace the school's milestones. Each row needs a start date and two shares from 0 to 100;
+    dates must differ; empty rows are skipped."""
+    from lms.core import audit
+    from lms.core.errors import ValidationError
+    from lms.reports.models import CashlessTarget
+
+    rows = []
+    for n, (starts, count, value) in enumerate(milestones, start=1):
+        if starts is None and count is None and value is None:
+            continue
+        if starts is None:
+            raise ValidationError(_l("Dòng %(n)s: nhập ngày bắt đầu áp dụng.", n=n), field=f"starts_{n}")
+        for name, v in (("count", count), ("value", value)):
+            if v is None or not 0 <= v <= 100:
+                raise ValidationError(_l("Dòng %(n)s: chỉ tiêu phải từ 0 đến 100 %%.", n=n), field=f"{name}_{n}")
+        if any(r.starts == starts for r in rows):
+            raise ValidationError(_l("Dòng %(n)s: đã có mốc bắt đầu ngày này.", n=n), field=f"starts_{n}")
+        rows.append(CashlessTarget(school_id=school_id, starts=starts, count_percent=count, value_percent=value))
+    if not rows:
+        raise ValidationError(_l("Cần ít nhất một mốc chỉ tiêu."), field="starts_1")
+    from sqlalchemy import delete
+
+    session.execute(delete(CashlessTarget).where(CashlessTarget.school_id == school_id))
+    session.add_all(rows)
+    session.flush()
+    audit.record(session, "cashless_targets_set", actor_id=actor.id, school_id=school_id,
+                 detail="; ".join(f"{r.starts:%d/%m/%Y} {r.count_percent}/{r.value_percent}" for r in rows))
+
+
+# ---------------------------------------------------------------- a school's report, a department's roll-up
+
+@dataclass
+class SchoolReport:
+    school: object
+    year: int
+    periods: list[Period]            # every period one may pick, for the selector
+    period: Period
+    figures: Figures
+    target: Milestone | None
+    months: list[tuple[Period, Figures, Milestone | None]]
+    readiness: list                   # billing.channel_settings.MethodState per cashless method
+
+    @property
+    def ready(self) -> int:
+        return sum(1 for s in self.readiness if s.ready)
+
+
+def periods_of(session: Session, school, year: int) -> list[Period]:
+    """What a report can be asked for: the calendar year, its halves, its months, and the terms
+    of the school years that touch it."""
+    from lms.people.models import SchoolYear, Term
+
+    out = [calendar_year(year), half_year(year, 1), half_year(year, 2), *months(date(year, 1, 1), date(year, 12, 31))]
+    terms = session.execute(select(Term, SchoolYear.name).join(SchoolYear, SchoolYear.id == Term.school_year_id)
+                            .where(SchoolYear.school_id == school.id, Term.start_date <= date(year, 12, 31),
+                                   Term.end_date >= date(year, 1, 1)).order_by(Term.start_date)).all()
+    for term, year_name in terms:
+        out.append(Period(f"T{term.id}", str(_l("Học kỳ %(n)s năm học %(y)s", n="I" if term.number == 1 else "II",
+                                                y=year_name)), term.start_date, term.end_date))
+    return out
+
+
+def school_report(session: Session, school, year: int, key: str | None) -> SchoolReport:
+    from lms.billing import channel_settings
+
+    periods = periods_of(session, school, year)
+    period = next((p for p in periods if p.key == key), periods[0])
+    month_list = months(date(year, 1, 1), date(year, 12, 31))
+    wanted = [period, *[m for m in month_list if m.key != period.key]]
+    counted = tally(session, [school.id], wanted)
+    milestones = targets_of(session, school.id)
+    return SchoolReport(school, year, periods, period, counted.get((school.id, period.key), Figures()),
+                        target_for(milestones, period),
+                        [(m, counted.get((school.id, m.key), Figures()), target_for(milestones, m)) for m in month_list],
+                        channel_settings.readiness(session, school))
+
+
+@dataclass
+class SchoolRow:
+    school: object
+    figures: Figures
+    target: Milestone | None
+    ready: int
+
+    @property
+    def meets(self) -> bool | None:
+        if self.target is None or self.figures.count_share is None:
+            return None
+        return (self.figures.count_share >= self.target.count_percent
+                and (self.figures.value_share or 0) >= self.target.value_percent)
+
+
+def department_report(session: Session, schools: list, period: Period) -> tuple[list[SchoolRow], Figures]:
+    """Every school of a department side by side for one period, and their total."""
+    from lms.billing import channel_settings
+
+    counted = tally(session, [s.id for s in schools], [period])
+    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets_of(session, s.id), period),
+                      sum(1 for m in channel_settings.readiness(session, s) if m.ready)) for s in schools]
+    total = summed(counted, [s.id for s in schools], period.key)
+    return rows, total
+
+
+def workbook(report: SchoolReport) -> bytes:
+    """The report as an Excel workbook: title, the rule, the period by method and channel, the months."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from lms.i18n import gettext as _
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Không dùng tiền mặt")[:31]
+    ws.append([_("BÁO CÁO THANH TOÁN KHÔNG DÙNG TIỀN MẶT")])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([report.school.name])
+    ws.append([report.period.label + f" ({report.period.start:%d/%m/%Y} – {report.period.end:%d/%m/%Y})"])
+    ws.append([_("Quy tắc tính: %(r)s", r=str(RULE))])
+    ws.append([])
+
+    def header(*names):
+        ws.append(list(names))
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+
+    f = report.figures
+    header(_("Hình thức"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ theo số (%)"), _("Tỷ lệ theo giá trị (%)"))
+    for m in METHODS:
+        by_count, by_value = f.method_share(m)
+        ws.append([str(METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, _num(by_count), _num(by_value)])
+    ws.append([_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, _num(f.count_share), _num(f.value_share)])
+    ws.append([_("Tổng"), f.total.count, f.total.value, 100.0 if f.total.count else None,
+               100.0 if f.total.value else None])
+    if report.target:
+        ws.append([_("Chỉ tiêu"), None, None, report.target.count_percent, report.target.value_percent])
+    if f.refunded:
+        ws.append([_("Đã trừ tiền hoàn trả"), None, f.refunded])
+    ws.append([])
+    header(_("Kênh"), _("Số giao dịch"), _("Giá trị (đồng)"))
+    for c in CHANNELS:
+        if c in f.channels:
+            ws.append([str(CHANNEL_LABELS[c]), f.channels[c].count, f.channels[c].value])
+    ws.append([])
+    header(_("Tháng"), _("Số giao dịch"), _("Không dùng tiền mặt"), _("Tỷ lệ theo số (%)"), _("Giá trị (đồng)"),
+           _("Không dùng tiền mặt (đồng)"), _("Tỷ lệ theo giá trị (%)"))
+    for m, g, _t in report.months:
+        ws.append([m.label, g.total.count, g.cashless.count, _num(g.count_share), g.total.value, g.cashless.value,
+                   _num(g.value_share)])
+    for letter, width in zip("ABCDEFG", (34, 14, 18, 16, 18, 22, 18)):
+        ws.column_dimensions[letter].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None

@@ -1,0 +1,149 @@
+"""Cashless-share pages: the school's report (page, chart, Excel), its targets, and the
+department's side-by-side view with a drill-down to each school."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from lms.core.charts import SVG_CSP, share_lines
+from lms.core.errors import DomainError
+from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
+from lms.core.timeutil import utc_to_local, utcnow
+from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.people.models import School
+from lms.reports import cashless
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAFF = ("admin", "accountant")
+
+
+def _year() -> int:
+    today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= today.year + 1 else today.year
+
+
+def _report(school: School) -> cashless.SchoolReport:
+    return cashless.school_report(db.session, school, _year(), request.args.get("period"))
+
+
+def _chart(report: cashless.SchoolReport) -> bytes:
+    labels = [m.label[:2] for m, _f, _t in report.months]
+    return share_lines(_("Tỷ lệ không dùng tiền mặt theo tháng, năm %(y)s", y=report.year), labels,
+                       [(_("Theo số giao dịch"), [f.count_share for _m, f, _t in report.months]),
+                        (_("Theo giá trị"), [f.value_share for _m, f, _t in report.months])],
+                       (_("Chỉ tiêu (theo số)"), [t.count_percent if t else None for _m, _f, t in report.months]))
+
+
+def _department_school(school_id: int) -> School:
+    if school_id not in department_school_ids(ctx().department):
+        abort(404)
+    return db.session.get(School, school_id)
+
+
+def _page(report: cashless.SchoolReport, *, base: str, args: dict):
+    return render_template("reports/cashless.html", report=report, rule=cashless.RULE, methods=cashless.METHODS,
+                           cashless_methods=cashless.CASHLESS, labels=cashless.METHOD_LABELS,
+                           channels=[c for c in cashless.CHANNELS if c in report.figures.channels],
+                           channel_labels=cashless.CHANNEL_LABELS, base=base, args=args,
+                           can_set=ctx().role == "admin")
+
+
+@bp.route("/reports/cashless")
+@login_required
+@role_required(*STAFF)
+def school_cashless():
+    report = _report(ctx().school)
+    return _page(report, base="reports.school_cashless", args={})
+
+
+@bp.route("/reports/cashless.svg")
+@login_required
+@role_required(*STAFF)
+def school_cashless_svg():
+    return _chart(_report(ctx().school)), 200, {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP}
+
+
+@bp.route("/reports/cashless.xlsx")
+@login_required
+@role_required(*STAFF)
+def school_cashless_xlsx():
+    report = _report(ctx().school)
+    return send_file(io.BytesIO(cashless.workbook(report)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"khong-dung-tien-mat-{report.school.code}-{report.period.key}.xlsx")
+
+
+@bp.route("/reports/cashless/targets", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def cashless_targets():
+    school = ctx().school
+    milestones = cashless.targets_of(db.session, school.id)
+    status = 200
+    if request.method == "POST":
+        from lms.core.forms import Form
+
+        if not Form().validate_on_submit():
+            abort(400)
+        rows = []
+        for n in range(1, 6):
+            raw = (request.form.get(f"starts_{n}") or "").strip()
+            try:
+                starts = date.fromisoformat(raw) if raw else None
+            except ValueError:
+                starts = None
+                flash(_("Dòng %(n)s: ngày “%(v)s” không đọc được.", n=n, v=raw), "danger")
+                status = 422
+            rows.append((starts, request.form.get(f"count_{n}", type=int), request.form.get(f"value_{n}", type=int)))
+        if status == 200:
+            try:
+                cashless.set_targets(db.session, current_user, school.id, rows)
+                db.session.commit()
+                flash(_("Đã lưu chỉ tiêu không dùng tiền mặt."), "success")
+                return redirect(url_for("reports.school_cashless"))
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc.message), "danger")
+                status = 422
+        milestones = [cashless.Milestone(s or date.today(), c or 0, v or 0) for s, c, v in rows if s or c or v]
+    return render_template("reports/cashless_targets.html", milestones=milestones,
+                           defaults=cashless.DEFAULT_TARGETS), status
+
+
+# ---------------------------------------------------------------- the department
+
+@bp.route("/department/cashless")
+@login_required
+@role_required(DEPARTMENT)
+def department_cashless():
+    ids = department_school_ids(ctx().department)
+    schools = list(db.session.query(School).filter(School.id.in_(ids or [0])).order_by(School.name))
+    year = _year()
+    periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2),
+               *cashless.months(date(year, 1, 1), date(year, 12, 31))]
+    period = next((p for p in periods if p.key == request.args.get("period")), periods[0])
+    rows, total = cashless.department_report(db.session, schools, period)
+    return render_template("reports/department_cashless.html", rows=rows, total=total, period=period,
+                           periods=periods, year=year, department=ctx().department, rule=cashless.RULE,
+                           minimum=3)
+
+
+@bp.route("/department/schools/<int:school_id>/cashless")
+@login_required
+@role_required(DEPARTMENT)
+def department_school_cashless(school_id: int):
+    report = _report(_department_school(school_id))
+    return _page(report, base="reports.department_school_cashless", args={"school_id": school_id})
+
+
+@bp.route("/department/schools/<int:school_id>/cashless.svg")
+@login_required
+@role_required(DEPARTMENT)
+def department_school_cashless_svg(school_id: int):
+    report = _report(_department_school(school_id))
+    return _chart(report), 200, {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP}
