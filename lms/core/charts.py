@@ -50,5 +50,16 @@ def share_lines(title: str, labels: list[str], series: list[tuple[str, list[Deci
     return _SCRIPT.sub(b"", chart.render())
 
 
+def trend_bars(labels: list[str], values: list, *, percent: bool = True, width: int = 420, height: int = 170) -> bytes:
+    """A small bar chart of one figure over time (a dashboard card's trend); shares are 0–100 %."""
+    fmt = (lambda v: f"{v:.1f} %".replace(".", ",")) if percent else (lambda v: f"{v:,.0f}".replace(",", "."))
+    chart = pygal.Bar(style=_STYLE, width=width, height=height, js=[], disable_xml_declaration=False,
+                      show_legend=False, include_x_axis=True, show_y_guides=True, margin=4,
+                      range=(0, 100) if percent else None, value_formatter=fmt, truncate_label=6)
+    chart.x_labels = labels
+    chart.add("", [float(v) if v is not None else None for v in values])
+    return _SCRIPT.sub(b"", chart.render())
+
+
 def data_url(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -147,3 +147,62 @@ def department_school_cashless(school_id: int):
 def department_school_cashless_svg(school_id: int):
     report = _report(_department_school(school_id))
     return _chart(report), 200, {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP}
+
+
+# ---------------------------------------------------------------- the principal's dashboard
+
+def _dashboard(school: School):
+    from lms.reports import dashboard
+
+    return dashboard.school_dashboard(db.session, school, utcnow())
+
+
+def _trend_svg(board, metric: str) -> bytes:
+    from lms.core.charts import trend_bars
+
+    labels = [p.label[:2] for p in board.months]
+    if metric == "online":
+        return trend_bars([_("HK I"), _("HK II")], board.online.trend)
+    if metric == "gradebook":
+        return trend_bars([_("HK I"), _("HK II")], [m.share for m in board.gradebook])
+    if metric == "collected":
+        return trend_bars(labels, board.collected, percent=False)
+    if metric == "scores":
+        return trend_bars([str(i) for i in range(len(board.scores))], board.scores, percent=False)
+    values = {"lessons": board.lessons, "homework": board.homework, "exams": board.exams,
+              "cashless": board.cashless}.get(metric)
+    if values is None:
+        abort(404)
+    return trend_bars(labels, values.trend)
+
+
+@bp.route("/reports/dashboard")
+@login_required
+@role_required("admin")
+def school_dashboard():
+    return render_template("reports/dashboard.html", board=_dashboard(ctx().school), svg="reports.school_dashboard_svg",
+                           args={})
+
+
+@bp.route("/reports/dashboard.svg")
+@login_required
+@role_required("admin")
+def school_dashboard_svg():
+    return (_trend_svg(_dashboard(ctx().school), request.args.get("metric", "")), 200,
+            {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP})
+
+
+@bp.route("/department/schools/<int:school_id>/dashboard")
+@login_required
+@role_required(DEPARTMENT)
+def department_school_dashboard(school_id: int):
+    return render_template("reports/dashboard.html", board=_dashboard(_department_school(school_id)),
+                           svg="reports.department_school_dashboard_svg", args={"school_id": school_id})
+
+
+@bp.route("/department/schools/<int:school_id>/dashboard.svg")
+@login_required
+@role_required(DEPARTMENT)
+def department_school_dashboard_svg(school_id: int):
+    return (_trend_svg(_dashboard(_department_school(school_id)), request.args.get("metric", "")), 200,
+            {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP})

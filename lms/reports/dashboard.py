@@ -1,0 +1,192 @@
+"""The principal's dashboard: one figure per area of the school's current year, each with its
+monthly trend (September to the current month) and the page that details it.
+
+- Online share: periods taught online and delivered ÷ all periods of the teaching plans
+  (courses.share, the same figure as the online-share report), against the level's target.
+- Lesson completion: (lesson, pupil) pairs completed ÷ pupils × lessons published, for the
+  lessons published so far, by the month they were published.
+- Homework on time: hand-ins not late ÷ pupils set the work, for homework already due, by the
+  month it was due.
+- Exam participation: pupils with a submitted or finished attempt ÷ pupils set the exam, for
+  published exams already closed, by the month they closed; and the distribution of those
+  attempts' scores (10-point scale, in whole-point bins).
+- Grade-book completeness: grades entered ÷ grades required (TT22's columns × pupils), term by term.
+- Fees: billed, collected, still owed and overdue (billing.queries.summary), collected by month.
+- Cashless share: reports.cashless, by number of transactions, by month."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.core.timeutil import utc_to_local
+from lms.reports.cashless import Period, months, percent, tally
+
+TZ = "Asia/Ho_Chi_Minh"
+BINS = 10   # score bins [0,1), [1,2) … [9,10]
+
+
+@dataclass
+class Metric:
+    key: str
+    part: int = 0
+    whole: int = 0
+    target: Decimal | None = None
+    trend: list[Decimal | None] = field(default_factory=list)
+
+    @property
+    def share(self) -> Decimal | None:
+        return percent(self.part, self.whole)
+
+
+@dataclass
+class Dashboard:
+    school: object
+    year: object
+    months: list[Period]
+    online: Metric
+    lessons: Metric
+    homework: Metric
+    exams: Metric
+    scores: list[int]                 # attempts per score bin
+    gradebook: list[Metric]           # one per term
+    fees: dict[str, int]
+    collected: list[int]              # value received per month
+    cashless: Metric
+
+
+def _month_index(periods: list[Period], when: datetime | None) -> int | None:
+    if when is None:
+        return None
+    day = utc_to_local(when, TZ).date()
+    for i, p in enumerate(periods):
+        if p.start <= day <= p.end:
+            return i
+    return None
+
+
+def _trend(parts: list[int], wholes: list[int]) -> list[Decimal | None]:
+    return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
+
+
+def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
+    from lms.billing.queries import summary
+    from lms.courses import share
+    from lms.courses.models import Assignment, Lesson, LessonProgress
+    from lms.exams.models import Attempt, AttemptState, Exam, ExamCourse, ExamStatus
+    from lms.gradebook.book import completeness
+    from lms.people import services as people
+    from lms.people.models import Course, SchoolClass
+
+    today = utc_to_local(now, TZ).date()
+    year = people.current_year(session, school)
+    first = date(year.start_date.year, year.start_date.month, 1) if year else date(today.year, 1, 1)
+    periods = months(first, max(first, min(today, year.end_date) if year else today))
+    n = len(periods)
+    courses = list(session.scalars(select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
+                                   .where(SchoolClass.school_year_id == (year.id if year else -1))))
+    sizes = people.class_sizes(session, list({c.class_id for c in courses}))
+    class_of = {c.id: c.class_id for c in courses}
+    pupils_of_course = {c.id: sizes.get(c.class_id, 0) for c in courses}
+
+    # Online share (the report's own figure) and its two terms.
+    report = share.online_share(session, school, year, now) if year else None
+    online = Metric("online")
+    if report and report.total:
+        online = Metric("online", report.total.tally.delivered, report.total.tally.planned, report.total.target)
+        terms = [share.online_share(session, school, year, now, term=t) for t in (1, 2)]
+        online.trend = [t.total.tally.delivered_share if t.total else None for t in terms]
+
+    # Lessons published so far: pupils × lessons, and completions.
+    lessons = session.execute(select(Lesson.id, Lesson.course_id, Lesson.publish_at).where(
+        Lesson.course_id.in_(list(class_of) or [0]), Lesson.publish_at.is_not(None), Lesson.publish_at <= now)).all()
+    done = dict(session.execute(select(LessonProgress.lesson_id, func.count()).where(
+        LessonProgress.lesson_id.in_([row[0] for row in lessons] or [0]), LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.lesson_id)).all())
+    lp, lw = [0] * n, [0] * n
+    lesson_metric = Metric("lessons")
+    for lesson_id, course_id, published in lessons:
+        expected = pupils_of_course.get(course_id, 0)
+        completed = min(int(done.get(lesson_id, 0)), expected)
+        lesson_metric.part += completed
+        lesson_metric.whole += expected
+        if (i := _month_index(periods, published)) is not None:
+            lp[i] += completed
+            lw[i] += expected
+    lesson_metric.trend = _trend(lp, lw)
+
+    # Homework already due.
+    from lms.courses import homework as hw
+
+    due = list(session.scalars(select(Assignment).where(Assignment.school_id == school.id,
+                                                         Assignment.published_at.is_not(None),
+                                                         Assignment.due_at <= now)))
+    due = [a for a in due if any(link.course_id in class_of for link in a.courses)]
+    counts = hw.overview(session, due, now) if due else {}
+    hp, hw_ = [0] * n, [0] * n
+    homework_metric = Metric("homework")
+    for a in due:
+        c = counts[a.id]
+        on_time = c["handed_in"] - c["late"]
+        homework_metric.part += on_time
+        homework_metric.whole += c["pupils"]
+        if (i := _month_index(periods, a.due_at)) is not None:
+            hp[i] += on_time
+            hw_[i] += c["pupils"]
+    homework_metric.trend = _trend(hp, hw_)
+
+    # Exams already closed: participation, and the scores of the attempts that count.
+    exams = session.execute(select(Exam.id, Exam.close_at).where(
+        Exam.school_id == school.id, Exam.status == ExamStatus.PUBLISHED, Exam.close_at <= now)).all()
+    exam_ids = [e[0] for e in exams]
+    set_for: dict[int, int] = defaultdict(int)
+    for exam_id, course_id in session.execute(select(ExamCourse.exam_id, ExamCourse.course_id).where(
+            ExamCourse.exam_id.in_(exam_ids or [0]))):
+        set_for[exam_id] += pupils_of_course.get(course_id, 0)
+    took = dict(session.execute(select(Attempt.exam_id, func.count(func.distinct(Attempt.student_id))).where(
+        Attempt.exam_id.in_(exam_ids or [0]), Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED)))
+        .group_by(Attempt.exam_id)).all())
+    ep, ew = [0] * n, [0] * n
+    exam_metric = Metric("exams")
+    for exam_id, closed in exams:
+        part, whole = min(int(took.get(exam_id, 0)), set_for[exam_id]), set_for[exam_id]
+        exam_metric.part += part
+        exam_metric.whole += whole
+        if (i := _month_index(periods, closed)) is not None:
+            ep[i] += part
+            ew[i] += whole
+    exam_metric.trend = _trend(ep, ew)
+    scores = [0] * BINS
+    for (score10,) in session.execute(select(Attempt.score10).where(
+            Attempt.exam_id.in_(exam_ids or [0]), Attempt.state == AttemptState.FINISHED,
+            Attempt.score10.is_not(None))):
+        scores[min(BINS - 1, int(score10) // 10)] += 1
+
+    # Grade book, term by term.
+    gradebook = []
+    for term in (1, 2):
+        filled = completeness(session, courses, sizes, term)
+        gradebook.append(Metric(f"gradebook{term}", sum(f for f, _ in filled.values()),
+                                sum(r for _, r in filled.values())))
+
+    # Fees and cashless share, by month.
+    counted = tally(session, [school.id], periods)
+    collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0 for p in periods]
+    whole_year = Period("year", "", periods[0].start, periods[-1].end) if periods else None
+    cashless = Metric("cashless")
+    if whole_year:
+        total = tally(session, [school.id], [whole_year]).get((school.id, "year"))
+        if total:
+            cashless = Metric("cashless", total.cashless.count, total.total.count)
+        cashless.trend = [counted[(school.id, p.key)].count_share if (school.id, p.key) in counted else None
+                          for p in periods]
+    from lms.reports.cashless import target_for, targets_of
+
+    milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
+    cashless.target = Decimal(milestone.count_percent) if milestone else None
+    return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
+                     summary(session, school, today), collected, cashless)
