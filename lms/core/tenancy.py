@@ -177,9 +177,7 @@ def school_scoped(model, object_id: int):
 
 def department_school_ids(department: Department) -> list[int]:
     """Schools under a department and its sub-departments."""
-    ids, frontier = [department.id], [department.id]
-    while frontier:
-        frontier = list(db.session.scalars(select(Department.id).where(Department.parent_id.in_(frontier))))
-        ids.extend(frontier)
-    return list(db.session.scalars(select(School.id).where(School.department_id.in_(ids))))
+    from lms.people.services import schools_under
+
+    return schools_under(db.session, department)
 

@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
-KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp")}
+KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "official_report": _l("Báo cáo định kỳ")}
 
 
 def _job(job_id: int):

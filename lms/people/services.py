@@ -465,3 +465,14 @@ def set_course_links(links: list, course_ids: set[int], make) -> None:
     have = {link.course_id for link in links}
     for course_id in sorted(course_ids - have):
         links.append(make(course_id))
+
+
+def schools_under(session: Session, department) -> list[int]:
+    """Ids of the schools under a department and its sub-departments."""
+    from lms.people.models import Department
+
+    ids, frontier = [department.id], [department.id]
+    while frontier:
+        frontier = list(session.scalars(select(Department.id).where(Department.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return list(session.scalars(select(School.id).where(School.department_id.in_(ids))))

@@ -128,7 +128,7 @@ def calendar_year(year: int) -> Period:
     return Period(str(year), str(_l("Năm %(y)s", y=year)), date(year, 1, 1), date(year, 12, 31))
 
 
-def _instant(day: date) -> datetime:
+def instant(day: date) -> datetime:
     return local_to_utc(datetime.combine(day, time()), TZ)
 
 
@@ -145,9 +145,9 @@ def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dic
     seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
     for kind in ("payments", "refunds"):
         at = Payment.received_at if kind == "payments" else Refund.paid_at
-        bucket = case(*((and_(at >= _instant(a), at < _instant(b)), i) for i, (a, b) in enumerate(segments)),
+        bucket = case(*((and_(at >= instant(a), at < instant(b)), i) for i, (a, b) in enumerate(segments)),
                       else_=-1)
-        window = (at >= _instant(cuts[0]), at < _instant(cuts[-1]))
+        window = (at >= instant(cuts[0]), at < instant(cuts[-1]))
         if kind == "payments":
             stmt = (select(Payment.school_id, Payment.method, Payment.channel, bucket, func.count(),
                            func.sum(Payment.amount))

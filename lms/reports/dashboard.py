@@ -73,7 +73,9 @@ def _trend(parts: list[int], wholes: list[int]) -> list[Decimal | None]:
     return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
 
 
-def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
+def school_dashboard(session: Session, school, now: datetime, period: Period | None = None) -> Dashboard:
+    """The figures for the current school year so far — or, with `period`, for the lessons,
+    homework and exams of that period (the official reports) with its months as the trend."""
     from lms.billing.queries import summary
     from lms.courses import share
     from lms.courses.models import Assignment, Lesson, LessonProgress
@@ -84,8 +86,15 @@ def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
 
     today = utc_to_local(now, TZ).date()
     year = people.current_year(session, school)
-    first = date(year.start_date.year, year.start_date.month, 1) if year else date(today.year, 1, 1)
-    periods = months(first, max(first, min(today, year.end_date) if year else today))
+    if period is not None:
+        periods = months(period.start, max(period.start, min(today, period.end)))
+    else:
+        first = date(year.start_date.year, year.start_date.month, 1) if year else date(today.year, 1, 1)
+        periods = months(first, max(first, min(today, year.end_date) if year else today))
+    from lms.reports.cashless import instant
+
+    lo = instant(periods[0].start) if period is not None else instant(date(2000, 1, 1))
+    hi = min(now, instant(date.fromordinal(periods[-1].end.toordinal() + 1)))
     n = len(periods)
     courses = list(session.scalars(select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
                                    .where(SchoolClass.school_year_id == (year.id if year else -1))))
@@ -103,7 +112,8 @@ def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
 
     # Lessons published so far: pupils × lessons, and completions.
     lessons = session.execute(select(Lesson.id, Lesson.course_id, Lesson.publish_at).where(
-        Lesson.course_id.in_(list(class_of) or [0]), Lesson.publish_at.is_not(None), Lesson.publish_at <= now)).all()
+        Lesson.course_id.in_(list(class_of) or [0]), Lesson.publish_at.is_not(None), Lesson.publish_at >= lo,
+        Lesson.publish_at <= hi)).all()
     done = dict(session.execute(select(LessonProgress.lesson_id, func.count()).where(
         LessonProgress.lesson_id.in_([row[0] for row in lessons] or [0]), LessonProgress.completed_at.is_not(None))
         .group_by(LessonProgress.lesson_id)).all())
@@ -124,7 +134,7 @@ def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
 
     due = list(session.scalars(select(Assignment).where(Assignment.school_id == school.id,
                                                          Assignment.published_at.is_not(None),
-                                                         Assignment.due_at <= now)))
+                                                         Assignment.due_at >= lo, Assignment.due_at <= hi)))
     due = [a for a in due if any(link.course_id in class_of for link in a.courses)]
     counts = hw.overview(session, due, now) if due else {}
     hp, hw_ = [0] * n, [0] * n
@@ -141,7 +151,8 @@ def school_dashboard(session: Session, school, now: datetime) -> Dashboard:
 
     # Exams already closed: participation, and the scores of the attempts that count.
     exams = session.execute(select(Exam.id, Exam.close_at).where(
-        Exam.school_id == school.id, Exam.status == ExamStatus.PUBLISHED, Exam.close_at <= now)).all()
+        Exam.school_id == school.id, Exam.status == ExamStatus.PUBLISHED, Exam.close_at >= lo,
+        Exam.close_at <= hi)).all()
     exam_ids = [e[0] for e in exams]
     set_for: dict[int, int] = defaultdict(int)
     for exam_id, course_id in session.execute(select(ExamCourse.exam_id, ExamCourse.course_id).where(

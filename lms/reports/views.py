@@ -15,7 +15,7 @@ from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people.models import School
-from lms.reports import cashless
+from lms.reports import cashless, dashboard, official
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,8 +152,6 @@ def department_school_cashless_svg(school_id: int):
 # ---------------------------------------------------------------- the principal's dashboard
 
 def _dashboard(school: School):
-    from lms.reports import dashboard
-
     return dashboard.school_dashboard(db.session, school, utcnow())
 
 
@@ -206,3 +204,62 @@ def department_school_dashboard(school_id: int):
 def department_school_dashboard_svg(school_id: int):
     return (_trend_svg(_dashboard(_department_school(school_id)), request.args.get("metric", "")), 200,
             {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP})
+
+
+# ---------------------------------------------------------------- official reports
+
+def _start_official(scope: str, owner_id: int, year: int, period_key: str, weights: dict | None, total: int):
+    from lms.core.forms import Form
+    if not Form().validate_on_submit():
+        abort(400)
+    job = official.start(db.session, current_user, scope=scope, owner_id=owner_id, year=year, period_key=period_key,
+                         fmt=request.form.get("format", ""), weights=weights, total=total,
+                         locale=request.cookies.get("lang", "vi"))
+    db.session.commit()
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
+@bp.route("/reports/official", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def school_official():
+    school = ctx().school
+    year = request.values.get("year", type=int) or _year()
+    periods = official.periods_for(db.session, school, year)
+    period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
+    if request.method == "POST":
+        try:
+            return _start_official("school", school.id, year, period.key, None, 2)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+    report = official.school_official(db.session, school, period, utcnow())
+    return render_template("reports/official.html", r=report, periods=periods, period=period, year=year)
+
+
+@bp.route("/department/official", methods=["GET", "POST"])
+@login_required
+@role_required(DEPARTMENT)
+def department_official():
+    department = ctx().department
+    ids = department_school_ids(department)
+    schools = list(db.session.query(School).filter(School.id.in_(ids or [0])).order_by(School.name))
+    year = request.values.get("year", type=int) or _year()
+    periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2)]
+    period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
+    status = 200
+    try:
+        weights = official.check_weights(request.values)
+    except DomainError as exc:
+        flash(str(exc.message), "danger")
+        weights, status = dict(official.DEFAULT_WEIGHTS), 422
+    if request.method == "POST" and status == 200:
+        try:
+            return _start_official("department", department.id, year, period.key, weights, len(schools) + 1)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+            status = 422
+    report = official.department_official(db.session, department, schools, period, weights, utcnow())
+    return render_template("reports/department_official.html", d=report, periods=periods, period=period,
+                           year=year), status

@@ -1,0 +1,306 @@
+"""The official half-year and annual reports — a school's to its department, a department's of
+all its schools — as PDF (WeasyPrint) and Excel, built in a background job with progress.
+
+A school's report has the layout a Vietnamese department expects: the issuing body and the
+national motto, a number and date, a title naming the period, numbered sections (online
+teaching; homework and online exams; digital grade books and report cards; cashless fee
+payments, with the counting rule; assessment against the targets), and a signature block.
+A department's report puts its schools side by side with totals and ranks them by a weighted
+score of the online share and the cashless shares (weights chosen by the department, stated in
+the report)."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.core import jobs
+from lms.core.errors import ValidationError
+from lms.core.timeutil import utc_to_local, utcnow
+from lms.i18n import lazy_gettext as _l
+from lms.reports import cashless, dashboard
+
+TZ = "Asia/Ho_Chi_Minh"
+DEFAULT_WEIGHTS = {"online": 50, "cashless_count": 25, "cashless_value": 25}
+FORMATS = ("pdf", "xlsx")
+
+
+@dataclass
+class SchoolOfficial:
+    school: object
+    period: cashless.Period
+    board: dashboard.Dashboard
+    money: cashless.Figures
+    target: cashless.Milestone | None
+    readiness: list
+    cards: int                       # report cards issued (valid) in the school year
+    generated: datetime
+
+    @property
+    def ready(self) -> int:
+        return sum(1 for s in self.readiness if s.ready)
+
+    @property
+    def findings(self) -> list[str]:
+        """One sentence per target: met or not, with the figure."""
+        out = []
+        b, f = self.board, self.money
+        if b.online.target is not None:
+            ok = b.online.share is not None and b.online.share >= b.online.target
+            out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.", v=_pct(b.online.share),
+                              t=_pct(b.online.target), r=_l("đạt") if ok else _l("chưa đạt"))))
+        if self.target is not None:
+            for what, share, aim in ((_l("theo số giao dịch"), f.count_share, self.target.count_percent),
+                                     (_l("theo giá trị"), f.value_share, self.target.value_percent)):
+                ok = share is not None and share >= aim
+                out.append(str(_l("Thanh toán không dùng tiền mặt %(w)s: %(v)s, chỉ tiêu %(t)s %% — %(r)s.", w=what,
+                                  v=_pct(share), t=aim, r=_l("đạt") if ok else _l("chưa đạt"))))
+        out.append(str(_l("Số hình thức thanh toán không dùng tiền mặt sẵn sàng: %(n)s/4 (yêu cầu ít nhất 3) — %(r)s.",
+                          n=self.ready, r=_l("đạt") if self.ready >= 3 else _l("chưa đạt"))))
+        return out
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+
+
+def periods_for(session: Session, school, year: int) -> list[cashless.Period]:
+    """What an official report may cover: the year, its halves, the terms touching it."""
+    return [p for p in cashless.periods_of(session, school, year) if p.key.count("-") != 1 or "-H" in p.key]
+
+
+def school_official(session: Session, school, period: cashless.Period, now: datetime) -> SchoolOfficial:
+    from lms.billing import channel_settings
+    from lms.gradebook.models import ReportCard
+
+    board = dashboard.school_dashboard(session, school, now, period)
+    money = cashless.tally(session, [school.id], [period]).get((school.id, period.key)) or cashless.Figures()
+    target = cashless.target_for(cashless.targets_of(session, school.id), period)
+    cards = session.scalar(select(func.count()).select_from(ReportCard).where(
+        ReportCard.school_id == school.id, ReportCard.school_year_id == (board.year.id if board.year else -1),
+        ReportCard.status == "valid")) or 0
+    return SchoolOfficial(school, period, board, money, target, channel_settings.readiness(session, school),
+                          int(cards), now)
+
+
+# ---------------------------------------------------------------- the department
+
+@dataclass
+class DepartmentRow:
+    school: object
+    report: SchoolOfficial
+    score: Decimal | None = None
+    rank: int | None = None
+
+
+@dataclass
+class DepartmentOfficial:
+    department: object
+    period: cashless.Period
+    weights: dict[str, int]
+    rows: list[DepartmentRow] = field(default_factory=list)
+    total: cashless.Figures = field(default_factory=cashless.Figures)
+    generated: datetime | None = None
+
+
+def check_weights(raw: dict[str, object]) -> dict[str, int]:
+    out = {}
+    for key in DEFAULT_WEIGHTS:
+        try:
+            value = int(raw.get(key, DEFAULT_WEIGHTS[key]))
+        except (TypeError, ValueError):
+            value = -1
+        if not 0 <= value <= 100:
+            raise ValidationError(_l("Trọng số phải là số nguyên từ 0 đến 100."), field=key)
+        out[key] = value
+    if not sum(out.values()):
+        raise ValidationError(_l("Cần ít nhất một trọng số lớn hơn 0."), field="online")
+    return out
+
+
+def rank(rows: list[DepartmentRow], weights: dict[str, int]) -> list[DepartmentRow]:
+    """Score = weighted mean of the online share and the cashless shares by number and by value
+    (a missing figure counts as 0); equal scores share a rank; best first."""
+    total = sum(weights.values())
+    for row in rows:
+        r = row.report
+        parts = {"online": r.board.online.share, "cashless_count": r.money.count_share,
+                 "cashless_value": r.money.value_share}
+        score = sum(Decimal(weights[k]) * (v or Decimal(0)) for k, v in parts.items()) / Decimal(total)
+        row.score = score.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    rows.sort(key=lambda r: (-r.score, r.school.name))
+    for i, row in enumerate(rows):
+        row.rank = rows[i - 1].rank if i and rows[i - 1].score == row.score else i + 1
+    return rows
+
+
+def department_official(session: Session, department, schools: list, period: cashless.Period, weights: dict[str, int],
+                        now: datetime, progress: Callable[[int], None] | None = None) -> DepartmentOfficial:
+    out = DepartmentOfficial(department, period, weights, generated=now)
+    for n, school in enumerate(schools, start=1):
+        report = school_official(session, school, period, now)
+        out.rows.append(DepartmentRow(school, report))
+        out.total.add(report.money)
+        if progress:
+            progress(n)
+    rank(out.rows, weights)
+    return out
+
+
+# ---------------------------------------------------------------- files
+
+def school_workbook(r: SchoolOfficial) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from lms.i18n import gettext as _
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Báo cáo")[:31]
+    b, f = r.board, r.money
+    rows = [
+        [r.school.name], [_("BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT")],
+        [f"{r.period.label} ({r.period.start:%d/%m/%Y} – {r.period.end:%d/%m/%Y})"], [],
+        ["1. " + _("Dạy học trực tuyến"), _("Đã thực hiện"), _("Tổng"), _("Tỷ lệ (%)"), _("Chỉ tiêu (%)")],
+        [_("Tiết dạy trực tuyến"), b.online.part, b.online.whole, _num(b.online.share), _num(b.online.target)],
+        [_("Hoàn thành bài học"), b.lessons.part, b.lessons.whole, _num(b.lessons.share)], [],
+        ["2. " + _("Bài tập và kiểm tra trực tuyến"), _("Đạt"), _("Tổng"), _("Tỷ lệ (%)")],
+        [_("Nộp bài tập đúng hạn"), b.homework.part, b.homework.whole, _num(b.homework.share)],
+        [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, _num(b.exams.share)], [],
+        ["3. " + _("Sổ điểm, học bạ số"), _("Đã nhập"), _("Phải có"), _("Tỷ lệ (%)")],
+        *[[_("Sổ điểm học kỳ %(n)s", n="I" if i == 0 else "II"), m.part, m.whole, _num(m.share)]
+          for i, m in enumerate(b.gradebook)],
+        [_("Học bạ số đã phát hành"), r.cards], [],
+        ["4. " + _("Thu phí không dùng tiền mặt"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ số (%)"),
+         _("Tỷ lệ giá trị (%)")],
+        *[[str(cashless.METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, _num(f.method_share(m)[0]),
+           _num(f.method_share(m)[1])] for m in cashless.METHODS],
+        [_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, _num(f.count_share), _num(f.value_share)],
+        [_("Chỉ tiêu"), None, None, r.target.count_percent if r.target else None,
+         r.target.value_percent if r.target else None],
+        [_("Hình thức sẵn sàng"), r.ready, 4], [_("Quy tắc tính: %(r)s", r=str(cashless.RULE))], [],
+        ["5. " + _("Đánh giá")], *[[line] for line in r.findings],
+    ]
+    for row in rows:
+        ws.append(row)
+    for row in ws.iter_rows():
+        if row[0].value and str(row[0].value)[:2] in ("1.", "2.", "3.", "4.", "5."):
+            for cell in row:
+                cell.font = Font(bold=True)
+    ws["B2"].font = Font(bold=True, size=13)
+    ws.column_dimensions["A"].width = 44
+    for letter in "BCDE":
+        ws.column_dimensions[letter].width = 16
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def department_workbook(d: DepartmentOfficial) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from lms.i18n import gettext as _
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Các trường")[:31]
+    ws.append([d.department.name])
+    ws.append([_("BÁO CÁO TỔNG HỢP CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT CỦA CÁC TRƯỜNG")])
+    ws.append([d.period.label])
+    ws.append([_("Xếp hạng theo điểm = (%(a)s × tỷ lệ dạy học trực tuyến + %(b)s × tỷ lệ không dùng tiền mặt theo số + "
+                 "%(c)s × theo giá trị) / %(t)s", a=d.weights["online"], b=d.weights["cashless_count"],
+                 c=d.weights["cashless_value"], t=sum(d.weights.values()))])
+    ws.append([])
+    ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
+               _("Sổ điểm HK I (%)"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
+               _("Hình thức sẵn sàng"), _("Điểm")])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for row in d.rows:
+        r = row.report
+        ws.append([row.rank, row.school.name, _num(r.board.online.share), _num(r.board.homework.share),
+                   _num(r.board.exams.share), _num(r.board.gradebook[0].share), r.money.total.count,
+                   _num(r.money.count_share), _num(r.money.value_share), r.ready, _num(row.score)])
+    ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)), None, None, None, None, d.total.total.count,
+               _num(d.total.count_share), _num(d.total.value_share)])
+    ws.column_dimensions["B"].width = 40
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _num(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def local_date(when: datetime) -> str:
+    return f"{utc_to_local(when, TZ):%d/%m/%Y}"
+
+
+# ---------------------------------------------------------------- the background job
+
+def start(session: Session, actor, *, scope: str, owner_id: int, year: int, period_key: str, fmt: str,
+          weights: dict[str, int] | None, total: int, locale: str) -> jobs.Job:
+    if fmt not in FORMATS:
+        raise ValidationError(_l("Chọn định dạng PDF hoặc Excel."), field="format")
+    params = {"scope": scope, "owner_id": owner_id, "year": year, "period": period_key, "format": fmt,
+              "weights": weights or DEFAULT_WEIGHTS}
+    return jobs.enqueue(session, actor.id, "official_report", params,
+                        school_id=owner_id if scope == "school" else None, total=total, locale=locale)
+
+
+@jobs.handler("official_report")
+def _build(session: Session, ctx: jobs.JobContext) -> None:
+    from lms.core.pdf import render_pdf
+    from lms.people.models import Department, School
+
+    p = ctx.params
+    now = utcnow()
+    if p["scope"] == "school":
+        school = session.get(School, p["owner_id"])
+        period = next((x for x in periods_for(session, school, p["year"]) if x.key == p["period"]), None)
+        if period is None:
+            raise ValidationError(_l("Kỳ báo cáo không hợp lệ."))
+        ctx.progress(0, 2, str(_l("Đang tổng hợp số liệu…")))
+        report = school_official(session, school, period, now)
+        ctx.progress(1, message=str(_l("Đang tạo tệp…")))
+        name = f"Bao cao {school.code} {period.key}"
+        if p["format"] == "pdf":
+            data = render_pdf(ctx.render("reports/official_school_pdf.html", {"r": report, "rule": cashless.RULE,
+                                                                              "labels": cashless.METHOD_LABELS,
+                                                                              "methods": cashless.METHODS,
+                                                                              "local_date": local_date}, "vi"))
+        else:
+            data = school_workbook(report)
+    else:
+        from lms.people.services import schools_under
+
+        department = session.get(Department, p["owner_id"])
+        schools = list(session.scalars(select(School).where(
+            School.id.in_(schools_under(session, department) or [0])).order_by(School.name)))
+        year_period = {x.key: x for x in (cashless.calendar_year(p["year"]), cashless.half_year(p["year"], 1),
+                                          cashless.half_year(p["year"], 2))}
+        period = year_period.get(p["period"])
+        if period is None:
+            raise ValidationError(_l("Kỳ báo cáo không hợp lệ."))
+        ctx.progress(0, len(schools) + 1, str(_l("Đang tổng hợp từng trường…")))
+        report = department_official(session, department, schools, period, p["weights"], now,
+                                     progress=lambda n: ctx.progress(n, message=schools[n - 1].name))
+        name = f"Bao cao tong hop {period.key}"
+        if p["format"] == "pdf":
+            data = render_pdf(ctx.render("reports/official_department_pdf.html",
+                                         {"d": report, "local_date": local_date}, "vi"))
+        else:
+            data = department_workbook(report)
+    folder = Path(ctx.config["UPLOAD_DIR"]) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{ctx.job.id}.{p['format']}").write_bytes(data)
+    ctx.result(f"{ctx.job.id}.{p['format']}", f"{name}.{p['format']}")

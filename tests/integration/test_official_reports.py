@@ -1,0 +1,108 @@
+"""Official reports, on both databases: a school's half-year report and a department's ranking of
+its schools, as PDF and Excel through the background job (its progress and result), with the
+figures the report states checked against the data built for them; the ranking's weights are
+the department's choice and bad weights are refused on their field."""
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+from openpyxl import load_workbook
+
+from lms.core.models import Job
+from lms.people.models import Department
+from lms.reports import official
+from tests.factories import make_school
+from tests.integration.test_cashless import _build as build_payments
+
+
+def _wait_and_fetch(app, client, location: str) -> tuple[Job, bytes]:
+    assert "/jobs/" in location
+    job_id = int(location.rsplit("/", 1)[-1])
+    app.extensions["lms_jobs"].wait()
+    status = client.get(f"/jobs/{job_id}.json").get_json()
+    assert status["status"] == "done", status
+    assert status["done"] == status["total"]
+    result = client.get(f"/jobs/{job_id}/result")
+    assert result.status_code == 200
+    return status, result.data
+
+
+def _pdf_text(data: bytes) -> str:
+    path = Path(tempfile.mkdtemp()) / "r.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout.decode()
+
+
+def test_ranking_weights_ties_and_missing_figures():
+    def row(name, online, count, value):
+        board = SimpleNamespace(online=SimpleNamespace(share=online))
+        money = SimpleNamespace(count_share=count, value_share=value)
+        return official.DepartmentRow(SimpleNamespace(name=name), SimpleNamespace(board=board, money=money))
+
+    rows = official.rank([row("B", Decimal(20), Decimal(60), Decimal(80)), row("A", Decimal(40), Decimal(40),
+                                                                              Decimal(40)),
+                          row("C", None, Decimal(40), Decimal(40)), row("D", Decimal(30), Decimal(50), Decimal(50))],
+                         {"online": 50, "cashless_count": 25, "cashless_value": 25})
+    # B: (1000+1500+2000)/100 = 45; A: 40; D: 40; C: (0+1000+1000)/100 = 20 — A and D tie on 40.
+    assert [(r.school.name, r.score, r.rank) for r in rows] == [("B", Decimal("45.0"), 1), ("A", Decimal("40.0"), 2),
+                                                                ("D", Decimal("40.0"), 2), ("C", Decimal("20.0"), 4)]
+    for bad in ({"online": "-1"}, {"online": "x"}, {"online": 0, "cashless_count": 0, "cashless_value": 0}):
+        try:
+            official.check_weights(bad)
+        except Exception as exc:  # noqa: BLE001
+            assert exc.field == "online"
+        else:
+            raise AssertionError(bad)
+
+
+def test_a_schools_half_year_report_as_pdf_and_excel(app, world, dbs, make_client):
+    build_payments(app, world, dbs)
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.get("/reports/official?year=2026&period=2026-H2").get_data(as_text=True)
+    assert 'id="fig-cashless">71,4 % / 89,1 %' in page
+    assert "Thanh toán không dùng tiền mặt theo số giao dịch: 71,4 %, chỉ tiêu 95 % — chưa đạt." in page
+    started = admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "pdf"})
+    _, pdf = _wait_and_fetch(app, admin, started.headers["Location"])
+    text = _pdf_text(pdf)
+    for expected in ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "6 tháng cuối năm 2026",
+                     "4. Thu phí không dùng tiền mặt", "71,4 %", "89,1 %", "HIỆU TRƯỞNG"):
+        assert expected in text, expected
+    started = admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "xlsx"})
+    _, xlsx = _wait_and_fetch(app, admin, started.headers["Location"])
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
+    assert next(r for r in rows if r[0] == "Không dùng tiền mặt")[1:5] == [5, 4_100_000, 71.4, 89.1]
+    assert admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "doc"}).status_code == 200
+
+
+def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
+    build_payments(app, world, dbs)
+    with dbs() as s:
+        make_school(s, app.extensions["lms_auth"], code="C", name="Trường THCS Thử C", level="THCS", grade=6,
+                    class_name="6C1", department=s.get(Department, world.dept_a.id), prefix="c",
+                    students=[["HSC001", "Lê Văn Cường", "02/02/2014", "Nam", "6C1", "", "Lê Thị Hoa", "Mẹ",
+                               "0912000009", ""]])
+        s.commit()
+    viewer = make_client()
+    viewer.login("so.a")
+    page = viewer.get("/department/official?year=2026&period=2026-H2").get_data(as_text=True)
+    assert f'data-school="{world.a.school.code}" data-rank="1"' in page and 'data-school="C" data-rank="2"' in page
+    assert f'data-school="{world.b.school.code}"' not in page          # another department's school
+    bad = viewer.get("/department/official?year=2026&period=2026-H2&online=150")
+    assert bad.status_code == 422 and "Trọng số phải là số nguyên từ 0 đến 100." in bad.get_data(as_text=True)
+    started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "pdf",
+                                                    "online": "0", "cashless_count": "100", "cashless_value": "0"})
+    status, pdf = _wait_and_fetch(app, viewer, started.headers["Location"])
+    assert status["total"] == 3                                # two schools and the file
+    text = _pdf_text(pdf)
+    assert "BÁO CÁO TỔNG HỢP" in text and "Tổng 2 trường" in text and "71,4 %" in text
+    assert "(0 × tỷ lệ dạy học trực tuyến + 100 ×" in text
+    started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "xlsx"})
+    _, xlsx = _wait_and_fetch(app, viewer, started.headers["Location"])
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
+    assert [r[1] for r in rows if isinstance(r[0], int)] == [world.a.school.name, "Trường THCS Thử C"]
