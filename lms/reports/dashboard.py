@@ -57,6 +57,7 @@ class Dashboard:
     fees: dict[str, int]
     collected: list[int]              # value received per month
     cashless: Metric
+    today: date | None = None
 
 
 def _month_index(periods: list[Period], when: datetime | None) -> int | None:
@@ -200,4 +201,4 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
     cashless.target = Decimal(milestone.count_percent) if milestone else None
     return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
-                     summary(session, school, today), collected, cashless)
+                     summary(session, school, today), collected, cashless, today)
