@@ -134,6 +134,19 @@ def run(url: str, folder: Path, pupils: int, count: int) -> dict:
     return out
 
 
+def databases(choice: str, folder: Path):
+    """(name, URL, stop) for SQLite in `folder` and/or a throwaway PostgreSQL server, one at a time."""
+    for backend in (["sqlite", "postgresql"] if choice == "both" else [choice]):
+        if backend == "postgresql":
+            from tests.pg import PostgresServer
+
+            server = PostgresServer()
+            server.start()
+            yield backend, server.create_database("bench"), server.stop
+        else:
+            yield backend, f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pupils", type=int, default=2000)
@@ -141,23 +154,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="lms-bench-billing-"))
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"billing bench: {args.pupils} pupils, {args.payments} payments")
-    for backend in backends:
-        server = None
-        if backend == "postgresql":
-            from tests.pg import PostgresServer
-
-            server = PostgresServer()
-            server.start()
-            url = server.create_database("bench")
-        else:
-            url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    for backend, url, stop in databases(args.backend, folder):
         try:
             r = run(url, folder, args.pupils, args.payments)
         finally:
-            if server:
-                server.stop()
+            stop()
         print(f"{backend:10} preview {r['preview_s']:.2f} s · issue {r['invoices']} invoices {r['issue_s']:.2f} s · "
               f"run again {r['reissue_s']:.2f} s · {r['payments']} payments {r['payments_s']:.1f} s "
               f"(p50 {r['payment_p50_ms']:.1f} ms, p95 {r['payment_p95_ms']:.1f} ms) · "

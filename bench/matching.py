@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.billing import databases  # noqa: E402
 
 
 def statement_csv(codes: list[tuple[str, int]], count: int, seed: int = 11) -> bytes:
@@ -93,23 +94,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="lms-bench-matching-"))
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"matching bench: a statement of {args.transactions} credits, {args.pupils} pupils with September issued")
-    for backend in backends:
-        server = None
-        if backend == "postgresql":
-            from tests.pg import PostgresServer
-
-            server = PostgresServer()
-            server.start()
-            url = server.create_database("bench")
-        else:
-            url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    for backend, url, stop in databases(args.backend, folder):
         try:
             r = run(url, folder, args.pupils, args.transactions)
         finally:
-            if server:
-                server.stop()
+            stop()
         print(f"{backend:10} read+check {r['first_read_s']:.2f} s · match and record {r['first_new']} "
               f"({r['first_matched']} matched) {r['first_import_s']:.2f} s "
               f"({r['first_import_s'] / max(1, r['first_new']) * 1000:.2f} ms each) · same statement again "

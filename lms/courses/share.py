@@ -8,7 +8,6 @@ course, class, grade, level, school. Percentages are Decimal, one decimal place,
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.core.sheets import as_float, to_bytes
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
@@ -244,17 +244,12 @@ def share_workbook(report: ShareReport, term_label: str) -> bytes:
         if row is None:
             continue
         t = row.tally
-        ws.append([kinds[row.kind], row.label, t.planned, t.online, _num(t.planned_share), t.delivered,
-                   _num(t.delivered_share), float(row.target),
+        ws.append([kinds[row.kind], row.label, t.planned, t.online, as_float(t.planned_share), t.delivered,
+                   as_float(t.delivered_share), float(row.target),
                    _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
         if row.below_delivered:
             ws.cell(ws.max_row, 9).font = red
     for letter, width in zip("ABCDEFGHI", (14, 34, 12, 16, 14, 16, 14, 12, 16)):
         ws.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
-
-def _num(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None

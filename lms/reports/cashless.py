@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from lms.core.sheets import as_float, to_bytes
 from lms.billing.models import Method, Payment, Refund, RefundStatus
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
@@ -322,7 +323,6 @@ def department_report(session: Session, schools: list, period: Period) -> tuple[
 
 def workbook(report: SchoolReport) -> bytes:
     """The report as an Excel workbook: title, the rule, the period by method and channel, the months."""
-    import io
 
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -349,8 +349,8 @@ def workbook(report: SchoolReport) -> bytes:
     header(_("Hình thức"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ theo số (%)"), _("Tỷ lệ theo giá trị (%)"))
     for m in METHODS:
         by_count, by_value = f.method_share(m)
-        ws.append([str(METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, _num(by_count), _num(by_value)])
-    ws.append([_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, _num(f.count_share), _num(f.value_share)])
+        ws.append([str(METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, as_float(by_count), as_float(by_value)])
+    ws.append([_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, as_float(f.count_share), as_float(f.value_share)])
     ws.append([_("Tổng"), f.total.count, f.total.value, 100.0 if f.total.count else None,
                100.0 if f.total.value else None])
     if report.target:
@@ -366,14 +366,9 @@ def workbook(report: SchoolReport) -> bytes:
     header(_("Tháng"), _("Số giao dịch"), _("Không dùng tiền mặt"), _("Tỷ lệ theo số (%)"), _("Giá trị (đồng)"),
            _("Không dùng tiền mặt (đồng)"), _("Tỷ lệ theo giá trị (%)"))
     for m, g, _t in report.months:
-        ws.append([m.label, g.total.count, g.cashless.count, _num(g.count_share), g.total.value, g.cashless.value,
-                   _num(g.value_share)])
+        ws.append([m.label, g.total.count, g.cashless.count, as_float(g.count_share), g.total.value, g.cashless.value,
+                   as_float(g.value_share)])
     for letter, width in zip("ABCDEFG", (34, 14, 18, 16, 18, 22, 18)):
         ws.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
-
-def _num(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None

@@ -70,8 +70,18 @@ def _month_index(periods: list[Period], when: datetime | None) -> int | None:
     return None
 
 
-def _trend(parts: list[int], wholes: list[int]) -> list[Decimal | None]:
-    return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
+def _summed(key: str, periods: list[Period], rows: list[tuple[int, int, datetime | None]]) -> Metric:
+    """A share summed over (part, whole, when) rows, with its trend by the month of `when`."""
+    metric = Metric(key)
+    parts, wholes = [0] * len(periods), [0] * len(periods)
+    for part, whole, when in rows:
+        metric.part += part
+        metric.whole += whole
+        if (i := _month_index(periods, when)) is not None:
+            parts[i] += part
+            wholes[i] += whole
+    metric.trend = [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
+    return metric
 
 
 def school_dashboard(session: Session, school, now: datetime, period: Period | None = None) -> Dashboard:
@@ -96,7 +106,6 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
 
     lo = instant(periods[0].start) if period is not None else instant(date(2000, 1, 1))
     hi = min(now, instant(date.fromordinal(periods[-1].end.toordinal() + 1)))
-    n = len(periods)
     courses = list(session.scalars(select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
                                    .where(SchoolClass.school_year_id == (year.id if year else -1))))
     sizes = people.class_sizes(session, list({c.class_id for c in courses}))
@@ -118,17 +127,9 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     done = dict(session.execute(select(LessonProgress.lesson_id, func.count()).where(
         LessonProgress.lesson_id.in_([row[0] for row in lessons] or [0]), LessonProgress.completed_at.is_not(None))
         .group_by(LessonProgress.lesson_id)).all())
-    lp, lw = [0] * n, [0] * n
-    lesson_metric = Metric("lessons")
-    for lesson_id, course_id, published in lessons:
-        expected = pupils_of_course.get(course_id, 0)
-        completed = min(int(done.get(lesson_id, 0)), expected)
-        lesson_metric.part += completed
-        lesson_metric.whole += expected
-        if (i := _month_index(periods, published)) is not None:
-            lp[i] += completed
-            lw[i] += expected
-    lesson_metric.trend = _trend(lp, lw)
+    lesson_metric = _summed("lessons", periods, [
+        (min(int(done.get(lesson_id, 0)), pupils_of_course.get(course_id, 0)), pupils_of_course.get(course_id, 0),
+         published) for lesson_id, course_id, published in lessons])
 
     # Homework already due.
     from lms.courses import homework as hw
@@ -138,17 +139,8 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
                                                          Assignment.due_at >= lo, Assignment.due_at <= hi)))
     due = [a for a in due if any(link.course_id in class_of for link in a.courses)]
     counts = hw.overview(session, due, now) if due else {}
-    hp, hw_ = [0] * n, [0] * n
-    homework_metric = Metric("homework")
-    for a in due:
-        c = counts[a.id]
-        on_time = c["handed_in"] - c["late"]
-        homework_metric.part += on_time
-        homework_metric.whole += c["pupils"]
-        if (i := _month_index(periods, a.due_at)) is not None:
-            hp[i] += on_time
-            hw_[i] += c["pupils"]
-    homework_metric.trend = _trend(hp, hw_)
+    homework_metric = _summed("homework", periods, [
+        (counts[a.id]["handed_in"] - counts[a.id]["late"], counts[a.id]["pupils"], a.due_at) for a in due])
 
     # Exams already closed: participation, and the scores of the attempts that count.
     exams = session.execute(select(Exam.id, Exam.close_at).where(
@@ -162,16 +154,8 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     took = dict(session.execute(select(Attempt.exam_id, func.count(func.distinct(Attempt.student_id))).where(
         Attempt.exam_id.in_(exam_ids or [0]), Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED)))
         .group_by(Attempt.exam_id)).all())
-    ep, ew = [0] * n, [0] * n
-    exam_metric = Metric("exams")
-    for exam_id, closed in exams:
-        part, whole = min(int(took.get(exam_id, 0)), set_for[exam_id]), set_for[exam_id]
-        exam_metric.part += part
-        exam_metric.whole += whole
-        if (i := _month_index(periods, closed)) is not None:
-            ep[i] += part
-            ew[i] += whole
-    exam_metric.trend = _trend(ep, ew)
+    exam_metric = _summed("exams", periods, [
+        (min(int(took.get(exam_id, 0)), set_for[exam_id]), set_for[exam_id], closed) for exam_id, closed in exams])
     scores = [0] * BINS
     for (score10,) in session.execute(select(Attempt.score10).where(
             Attempt.exam_id.in_(exam_ids or [0]), Attempt.state == AttemptState.FINISHED,

@@ -10,7 +10,6 @@ score of the online share and the cashless shares (weights chosen by the departm
 the report)."""
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.core.sheets import as_float, to_bytes
 from lms.core import jobs
 from lms.core.errors import ValidationError
 from lms.core.timeutil import utc_to_local, utcnow
@@ -169,20 +169,20 @@ def school_workbook(r: SchoolOfficial) -> bytes:
         [r.school.name], [_("BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT")],
         [f"{r.period.label} ({r.period.start:%d/%m/%Y} – {r.period.end:%d/%m/%Y})"], [],
         ["1. " + _("Dạy học trực tuyến"), _("Đã thực hiện"), _("Tổng"), _("Tỷ lệ (%)"), _("Chỉ tiêu (%)")],
-        [_("Tiết dạy trực tuyến"), b.online.part, b.online.whole, _num(b.online.share), _num(b.online.target)],
-        [_("Hoàn thành bài học"), b.lessons.part, b.lessons.whole, _num(b.lessons.share)], [],
+        [_("Tiết dạy trực tuyến"), b.online.part, b.online.whole, as_float(b.online.share), as_float(b.online.target)],
+        [_("Hoàn thành bài học"), b.lessons.part, b.lessons.whole, as_float(b.lessons.share)], [],
         ["2. " + _("Bài tập và kiểm tra trực tuyến"), _("Đạt"), _("Tổng"), _("Tỷ lệ (%)")],
-        [_("Nộp bài tập đúng hạn"), b.homework.part, b.homework.whole, _num(b.homework.share)],
-        [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, _num(b.exams.share)], [],
+        [_("Nộp bài tập đúng hạn"), b.homework.part, b.homework.whole, as_float(b.homework.share)],
+        [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, as_float(b.exams.share)], [],
         ["3. " + _("Sổ điểm, học bạ số"), _("Đã nhập"), _("Phải có"), _("Tỷ lệ (%)")],
-        *[[_("Sổ điểm học kỳ %(n)s", n="I" if i == 0 else "II"), m.part, m.whole, _num(m.share)]
+        *[[_("Sổ điểm học kỳ %(n)s", n="I" if i == 0 else "II"), m.part, m.whole, as_float(m.share)]
           for i, m in enumerate(b.gradebook)],
         [_("Học bạ số đã phát hành"), r.cards], [],
         ["4. " + _("Thu phí không dùng tiền mặt"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ số (%)"),
          _("Tỷ lệ giá trị (%)")],
-        *[[str(cashless.METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, _num(f.method_share(m)[0]),
-           _num(f.method_share(m)[1])] for m in cashless.METHODS],
-        [_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, _num(f.count_share), _num(f.value_share)],
+        *[[str(cashless.METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, as_float(f.method_share(m)[0]),
+           as_float(f.method_share(m)[1])] for m in cashless.METHODS],
+        [_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, as_float(f.count_share), as_float(f.value_share)],
         [_("Chỉ tiêu"), None, None, r.target.count_percent if r.target else None,
          r.target.value_percent if r.target else None],
         [_("Hình thức sẵn sàng"), r.ready, 4], [_("Quy tắc tính: %(r)s", r=str(cashless.RULE))], [],
@@ -198,9 +198,7 @@ def school_workbook(r: SchoolOfficial) -> bytes:
     ws.column_dimensions["A"].width = 44
     for letter in "BCDE":
         ws.column_dimensions[letter].width = 16
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 def department_workbook(d: DepartmentOfficial) -> bytes:
@@ -226,19 +224,14 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
         cell.font = Font(bold=True)
     for row in d.rows:
         r = row.report
-        ws.append([row.rank, row.school.name, _num(r.board.online.share), _num(r.board.homework.share),
-                   _num(r.board.exams.share), _num(r.board.gradebook[0].share), r.money.total.count,
-                   _num(r.money.count_share), _num(r.money.value_share), r.ready, _num(row.score)])
+        ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
+                   as_float(r.board.exams.share), as_float(r.board.gradebook[0].share), r.money.total.count,
+                   as_float(r.money.count_share), as_float(r.money.value_share), r.ready, as_float(row.score)])
     ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)), None, None, None, None, d.total.total.count,
-               _num(d.total.count_share), _num(d.total.value_share)])
+               as_float(d.total.count_share), as_float(d.total.value_share)])
     ws.column_dimensions["B"].width = 40
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
-
-def _num(value) -> float | None:
-    return float(value) if value is not None else None
 
 
 def local_date(when: datetime) -> str:
