@@ -88,7 +88,7 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
             if roll > paid_share[month] + 0.07:
                 continue  # still unpaid
             student = session.get(Student, invoice.student_id)
-            method = rng.choices([Method.QR, Method.CARD_POS, Method.CASH], [0.62, 0.13, 0.25])[0]
+            method = rng.choices(*METHOD_MIX.get(school.code.split("-")[0], METHOD_MIX["TH"]))[0]
             amount = invoice.due if roll <= paid_share[month] else rng.choice([300_000, 500_000])
             if rng.random() < 0.02:
                 amount += 50_000   # a family that rounded up: the rest is credit
@@ -135,6 +135,14 @@ def _channels(session, school, admin, rng, now, signer, box) -> None:
                 counter_name=payer), signer=signer, now=now)
 
 
+# How families pay, per level: the primary school has only its VietQR and cash; the others take
+# cards and, through their gateways, website payments (VNPay, MoMo; payOS links count as QR).
+METHOD_MIX = {"TH": ([Method.QR, Method.CASH], [0.7, 0.3]),
+              "THCS": ([Method.QR, Method.WEBSITE, Method.CARD_POS, Method.CASH], [0.5, 0.12, 0.13, 0.25]),
+              "THPT": ([Method.QR, Method.WEBSITE, Method.CARD_POS, Method.CASH], [0.52, 0.1, 0.13, 0.25])}
+GATEWAYS = {"THCS": ("vnpay", "momo"), "THPT": ("vnpay",)}
+
+
 def _pay(session, accountant, school, student, invoice, method, amount, at, rng, signer):
     extra = {}
     if method == Method.CARD_POS:
@@ -144,8 +152,12 @@ def _pay(session, accountant, school, student, invoice, method, amount, at, rng,
     elif method == Method.QR:
         extra = {"channel": "vietqr_bank", "provider": "bank",
                  "provider_txn_id": f"FT{at:%y%j}{rng.randint(0, 10**8 - 1):08d}"}
+    elif method == Method.WEBSITE:
+        gateway = rng.choice(GATEWAYS.get(school.code.split("-")[0], ("vnpay",)))
+        extra = {"channel": gateway, "provider": gateway, "provider_txn_id": f"{rng.randint(10**7, 10**8 - 1)}"}
     data = payments.PaymentInput(method, amount, invoice.payer_name, at,
-                                 note="Chuyển khoản, đối soát theo sao kê" if method == Method.QR else "", **extra)
+                                 note={Method.QR: "Chuyển khoản, đối soát theo sao kê",
+                                       Method.WEBSITE: "Thanh toán trực tuyến"}.get(method, ""), **extra)
     return payments.record_payment(session, accountant, school, student, invoice, data, signer=signer, now=at)
 
 

@@ -135,7 +135,7 @@ def test_a_department_sees_its_own_schools_side_by_side(app, world, dbs, make_cl
     viewer.login("so.a")
     page = viewer.get("/department/cashless?year=2026&period=2026").get_data(as_text=True)
     assert f'data-school="{world.a.school.code}"' in page and f'data-school="{world.b.school.code}"' not in page
-    assert "71,4 %" in page
+    assert "71,4 %" in page and 'data-used="qr,website,card_pos"' in page
     detail = viewer.get(f"/department/schools/{world.a.school.id}/cashless?year=2026&period=2026-09")
     assert detail.status_code == 200 and 'id="count-share">60,0 %' in detail.get_data(as_text=True)
     assert viewer.get(f"/department/schools/{world.b.school.id}/cashless").status_code == 404
