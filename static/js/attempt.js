@@ -355,4 +355,5 @@
   });
   state();
   flush();
+  root.dataset.ready = "1";   // every answer is now watched (browser tests wait for this)
 })();

@@ -70,6 +70,7 @@ def test_blueprint_exam_taken_offline_loses_nothing(sign_in, page, live_server):
     page.goto(live_server.url + "/exams")
     page.get_by_text("Kiểm tra nhanh 10 phút").click()
     page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")   # the page's script watches the answers from here
     questions = page.locator("section.question")
     expect(questions).to_have_count(4)
     attempt_id = int(page.url.rsplit("/", 1)[1])
@@ -134,6 +135,7 @@ def test_an_attempt_finishes_by_itself_at_the_deadline(sign_in, page, live_serve
     sign_in("8910000023")
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")   # the page's script watches the answers from here
     page.locator("section.question").nth(0).locator("input").first.check()
     expect(page.locator("#save-state")).to_have_text("Đã lưu tất cả câu trả lời")
     # Nobody presses submit: at zero the page submits what was saved.
