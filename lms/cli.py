@@ -1,6 +1,8 @@
 """Command-line entry points (thin wrappers over services)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -52,6 +54,32 @@ def register_cli(app: Flask) -> None:
         text = _format_logins(logins)
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")
         click.echo(text)
+
+    @app.cli.command("backup")
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def backup_command(folder: Path):
+        """Back up the database and the uploads into FOLDER (safe while the app runs)."""
+        from lms.core.backup import backup
+        from lms.core.timeutil import utcnow
+
+        database, uploads = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["UPLOAD_DIR"],
+                                   folder, utcnow())
+        click.echo(f"Đã sao lưu / Backed up: {database}, {uploads}")
+
+    @app.cli.command("restore")
+    @click.argument("database", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Confirm: the current data is replaced.")
+    def restore_command(database: Path, yes: bool):
+        """Replace the database (and the uploads, when their archive is beside it) with a backup.
+        Stop the app first."""
+        from lms.core.backup import restore
+
+        if not yes:
+            raise click.UsageError("Dữ liệu hiện tại sẽ bị thay thế; thêm --yes để xác nhận. / "
+                                   "The current data will be replaced; add --yes to confirm.")
+        db.engine.dispose()
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["UPLOAD_DIR"], database)
+        click.echo(f"Đã khôi phục / Restored: {database}")
 
     @app.cli.command("create-school")
     @click.option("--code", required=True)
