@@ -5,7 +5,7 @@ PYTHON ?= python3
 export FLASK_APP := wsgi.py
 
 
-.PHONY: run test lint test-unit test-integration test-e2e translations extract-messages install clean
+.PHONY: run run-prod test lint test-unit test-integration test-e2e translations extract-messages install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ run: install
 	$(BIN)/flask seed-demo
 	@echo "lms: http://127.0.0.1:5000"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Production on this machine: gunicorn and one RQ worker against PostgreSQL and Redis. Needs
+# LMS_DATABASE_URL, LMS_REDIS_URL, LMS_SECRET_KEY, LMS_SIGNING_KEY and LMS_SECRETS_KEY (README).
+run-prod: install
+	@test -n "$$LMS_DATABASE_URL" -a -n "$$LMS_REDIS_URL" || \
+	  { echo "Đặt LMS_DATABASE_URL và LMS_REDIS_URL / set LMS_DATABASE_URL and LMS_REDIS_URL (README: Production)"; exit 1; }
+	LMS_ENV=production $(BIN)/flask --app wsgi db upgrade
+	LMS_ENV=production $(BIN)/flask --app wsgi worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  LMS_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py

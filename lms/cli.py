@@ -55,6 +55,22 @@ def register_cli(app: Flask) -> None:
         (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")
         click.echo(text)
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+    def worker_command(burst: bool):
+        """Run background jobs from Redis (LMS_REDIS_URL); start as many as the load needs."""
+        from redis import Redis
+        from rq import Worker
+
+        from lms.core import jobs
+
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            raise click.UsageError("Chưa đặt LMS_REDIS_URL. / LMS_REDIS_URL is not set.")
+        jobs.use_app(current_app._get_current_object())
+        db.engine.dispose()
+        Worker([jobs.RQRunner.QUEUE], connection=Redis.from_url(url)).work(burst=burst)
+
     @app.cli.command("backup")
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def backup_command(folder: Path):

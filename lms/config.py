@@ -96,6 +96,7 @@ class Config:
     PAYMENT_SANDBOX = _env("PAYMENT_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
     # Background jobs without Redis run in this many threads of each app process.
     JOB_THREADS = _env_int("JOB_THREADS", 2)
+    REDIS_URL = _env("REDIS_URL")           # set: jobs go to RQ workers (`flask worker`)
     # Periodic work (finishing overdue exam attempts) runs this often in each app process; 0 = off.
     SCHEDULER_SECONDS = _env_int("SCHEDULER_SECONDS", 60)
     # `flask seed-demo` issues last year's report cards of one class (about 15 s of PDF rendering).
@@ -124,6 +125,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     DEMO_REPORT_CARDS = False  # the demo tests do not wait for PDFs; the report-card tests issue their own
     SCHEDULER_SECONDS = 0      # tests run the periodic work themselves
+    REDIS_URL = None           # jobs run in threads unless a test starts a Redis
     # A fixed key for tests only (base64 of 32 bytes); never used outside the test suite.
     SIGNING_KEY = "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg="
     SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTAxMjM0NTY3ODk="

@@ -2,7 +2,8 @@
 
 A job is a `Job` row plus a handler registered under its kind. `enqueue()` writes the row; the
 job is handed to a runner only after the request's commit succeeds (a rolled-back request starts
-nothing). Without Redis the runner is a small pool of threads in the app process. Handlers take
+nothing). With LMS_REDIS_URL the runner is an RQ queue served by `flask worker` processes;
+without it, a small pool of threads in the app process runs the same handlers. Handlers take
 `(session, JobContext)`, never import Flask, and report progress with `ctx.progress()`, which
 commits: a handler is written in steps that are each complete (one report card, one invoice…),
 so a failure leaves finished steps finished and a re-run skips them.
@@ -159,6 +160,53 @@ class ThreadRunner:
         wait(pending, timeout=timeout)
 
 
+class RQRunner:
+    """With LMS_REDIS_URL: jobs go to a Redis queue, and any number of `flask worker` processes,
+    on any machine that sees the same database and upload folder, run them."""
+
+    QUEUE = "lms"
+
+    def __init__(self, url: str):
+        from redis import Redis
+        from rq import Queue
+
+        self.queue = Queue(self.QUEUE, connection=Redis.from_url(url))
+
+    def submit(self, job_id: int) -> None:
+        # The Job row is the record (status, progress, result); RQ only carries its id.
+        self.queue.enqueue("lms.core.jobs.run_in_worker", job_id, job_timeout=3600, result_ttl=0,
+                           failure_ttl=7 * 24 * 3600)
+
+    def wait(self, timeout: float = 60) -> None:
+        """Nothing to wait for here: the workers are other processes."""
+
+
+_WORKER_APP = None
+
+
+def use_app(app) -> None:
+    """The app an RQ worker runs jobs in (set by `flask worker` before it forks for each job)."""
+    global _WORKER_APP
+    _WORKER_APP = app
+
+
+def run_in_worker(job_id: int) -> None:
+    """What an RQ worker runs for one job: `run_job` in an app context and session of its own."""
+    global _WORKER_APP
+    if _WORKER_APP is None:
+        from lms import create_app
+
+        _WORKER_APP = create_app()
+    from lms.extensions import db
+
+    with _WORKER_APP.app_context():
+        db.engine.dispose(close=False)   # connections opened before the fork belong to the parent
+        try:
+            run_job(db.session, job_id, _WORKER_APP.config, render_template_in)
+        finally:
+            db.session.remove()
+
+
 def render_template_in(template: str, context: dict, locale: str | None = None) -> str:
     """Render a template, in `locale` when given (official documents are always Vietnamese)."""
     from flask import render_template
@@ -219,7 +267,8 @@ def install_jobs(app) -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session as OrmSession
 
-    app.extensions["lms_jobs"] = ThreadRunner(app, app.config.get("JOB_THREADS", 2))
+    redis_url = app.config.get("REDIS_URL")
+    app.extensions["lms_jobs"] = RQRunner(redis_url) if redis_url else ThreadRunner(app, app.config.get("JOB_THREADS", 2))
     interval = int(app.config.get("SCHEDULER_SECONDS") or 0)
     app.extensions["lms_scheduler"] = scheduler = Scheduler(app, interval or 60)
     if interval > 0:
