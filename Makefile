@@ -5,7 +5,7 @@ PYTHON ?= python3
 export FLASK_APP := wsgi.py
 
 
-.PHONY: run run-prod test lint test-unit test-integration test-e2e translations extract-messages install clean
+.PHONY: run run-prod bench test lint test-unit test-integration test-e2e translations extract-messages install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ run-prod: install
 	LMS_ENV=production $(BIN)/flask --app wsgi worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  LMS_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Every script in bench/, its figures written into docs/benchmarks.md (BENCH_ARGS=--quick: small sizes).
+bench: install
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py
