@@ -27,7 +27,6 @@ ASK_AFTER = timedelta(minutes=2)     # after a checkout expires, give a late IPN
 ASK_AGAIN = timedelta(minutes=10)    # a provider that did not answer is asked again after this
 GIVE_UP = timedelta(days=3)          # a checkout still unanswered after this is only marked expired
 BATCH = 100
-QUERYABLE = ("vnpay", "momo", "payos")
 VNPAY_API = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 SANDBOX_QUERY = {"vnpay": "/sandbox/vnpay/merchant_webapi/api/transaction",
                  "momo": "/sandbox/momo/v2/gateway/api/query", "payos": "/sandbox/payos/v2/payment-requests/{code}"}

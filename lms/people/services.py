@@ -476,3 +476,9 @@ def schools_under(session: Session, department) -> list[int]:
         frontier = list(session.scalars(select(Department.id).where(Department.parent_id.in_(frontier))))
         ids.extend(frontier)
     return list(session.scalars(select(School.id).where(School.department_id.in_(ids))))
+
+
+def department_schools(session: Session, department) -> list[School]:
+    """The schools under a department and its sub-departments, by name."""
+    return list(session.scalars(select(School).where(School.id.in_(schools_under(session, department) or [0]))
+                                .order_by(School.name)))

@@ -274,11 +274,10 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         else:
             data = school_workbook(report)
     else:
-        from lms.people.services import schools_under
+        from lms.people.services import department_schools
 
         department = session.get(Department, p["owner_id"])
-        schools = list(session.scalars(select(School).where(
-            School.id.in_(schools_under(session, department) or [0])).order_by(School.name)))
+        schools = department_schools(session, department)
         year_period = {x.key: x for x in (cashless.calendar_year(p["year"]), cashless.half_year(p["year"], 1),
                                           cashless.half_year(p["year"], 2))}
         period = year_period.get(p["period"])

@@ -15,6 +15,7 @@ from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people.models import School
+from lms.people.services import department_schools
 from lms.reports import cashless, dashboard, official
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -121,8 +122,7 @@ def cashless_targets():
 @login_required
 @role_required(DEPARTMENT)
 def department_cashless():
-    ids = department_school_ids(ctx().department)
-    schools = list(db.session.query(School).filter(School.id.in_(ids or [0])).order_by(School.name))
+    schools = department_schools(db.session, ctx().department)
     year = _year()
     periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2),
                *cashless.months(date(year, 1, 1), date(year, 12, 31))]
@@ -242,8 +242,7 @@ def school_official():
 @role_required(DEPARTMENT)
 def department_official():
     department = ctx().department
-    ids = department_school_ids(department)
-    schools = list(db.session.query(School).filter(School.id.in_(ids or [0])).order_by(School.name))
+    schools = department_schools(db.session, department)
     year = request.values.get("year", type=int) or _year()
     periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2)]
     period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
