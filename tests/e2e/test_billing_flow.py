@@ -85,6 +85,7 @@ def test_issue_a_month_record_cash_card_partial_and_refund(sign_in, page, live_s
     page.fill("#refunds input[name=reference]", "PC-0099")
     page.locator("#refunds button").click()
     expect(page.locator("#refunds")).to_contain_text("PC-0099")
+    page.wait_for_load_state("load")   # the menus work once Bootstrap's script has run
     page.click("#nav-billing")
     page.locator("a.dropdown-item", has_text="Sổ cái").click()
     expect(page.locator("#ledger-check")).to_have_text("Mọi bút toán đều cân.")
