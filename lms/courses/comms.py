@@ -150,11 +150,12 @@ def mark_thread_read(session: Session, user: User, thread: MessageThread, now: d
     session.flush()
 
 
-def threads_of(session: Session, user: User, school_id: int | None = None) -> list[MessageThread]:
+def threads_of(user: User, school_id: int | None = None):
+    """The query of the user's conversations, the latest message first."""
     stmt = select(MessageThread).where(or_(MessageThread.teacher_id == user.id, MessageThread.parent_id == user.id))
     if school_id is not None:
         stmt = stmt.where(MessageThread.school_id == school_id)
-    return list(session.scalars(stmt.order_by(MessageThread.last_message_at.desc())))
+    return stmt.order_by(MessageThread.last_message_at.desc(), MessageThread.id.desc())
 
 
 def is_unread(thread: MessageThread, user: User) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, subqueryload
 
 from lms.auth.models import User
 from lms.core import audit, jobs
@@ -248,12 +248,13 @@ def lessons_for(session: Session, course_ids: list[int]) -> list[Lesson]:
                                 .order_by(Lesson.course_id, Lesson.id)))
 
 
-def assignments_of_teacher(session: Session, actor: User, role: str, school: School) -> list[Assignment]:
+def assignments_of_teacher(actor: User, role: str, school: School):
+    """The query of the assignments a teacher set (an admin: the school's), latest due first."""
     stmt = (select(Assignment).where(Assignment.school_id == school.id)
             .options(selectinload(Assignment.courses)))
     if role != "admin":
         stmt = stmt.where(Assignment.created_by == actor.id)
-    return list(session.scalars(stmt.order_by(Assignment.due_at.desc())))
+    return stmt.order_by(Assignment.due_at.desc(), Assignment.id.desc())
 
 
 def overview(session: Session, assignments: list[Assignment], now: datetime) -> dict[int, Counter]:
@@ -299,7 +300,8 @@ def pupils_of(session: Session, assignment: Assignment, courses: list[Course] | 
 
 def latest_submissions(session: Session, assignment_ids: list[int], student_ids: list[int] | None = None
                        ) -> dict[tuple[int, int], Submission]:
-    """(assignment id, student id) → the newest submission, with its files, in two queries."""
+    """(assignment id, student id) → the newest submission, with its files, in two queries (the
+    files by subquery: selectin would take one more per 500 submissions)."""
     newest = (select(Submission.assignment_id, Submission.student_id, func.max(Submission.number).label("n"))
               .where(Submission.assignment_id.in_(assignment_ids or [0])))
     if student_ids is not None:
@@ -308,7 +310,7 @@ def latest_submissions(session: Session, assignment_ids: list[int], student_ids:
     rows = session.scalars(select(Submission).join(newest, (newest.c.assignment_id == Submission.assignment_id)
                                                    & (newest.c.student_id == Submission.student_id)
                                                    & (newest.c.n == Submission.number))
-                           .options(selectinload(Submission.files)))
+                           .options(subqueryload(Submission.files)))
     return {(s.assignment_id, s.student_id): s for s in rows}
 
 

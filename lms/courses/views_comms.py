@@ -21,6 +21,7 @@ from lms.people import permissions as people_permissions
 from lms.people import services as people
 from lms.people.models import SchoolClass, Student
 
+PAGE_SIZE = 30
 bp = Blueprint("comms", __name__, template_folder="templates")
 
 
@@ -43,8 +44,9 @@ def announcement(announcement_id: int):
 @role_required("teacher", "parent")
 def inbox():
     school_id = ctx().school.id if ctx().role == "teacher" else None
-    threads = comms.threads_of(db.session, current_user, school_id)
-    return render_template("courses/inbox.html", threads=threads, is_unread=comms.is_unread)
+    page = db.paginate(comms.threads_of(current_user, school_id), per_page=PAGE_SIZE, error_out=False)
+    threads = page.items
+    return render_template("courses/inbox.html", threads=threads, page=page, is_unread=comms.is_unread)
 
 
 @bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
 
+PAGE_SIZE = 30
 bp = Blueprint("homework", __name__, template_folder="templates")
 
 STATE_LABELS = {homework.State.NOT_DUE: _l("Chưa nộp"), homework.State.MISSING: _l("Thiếu bài"),
@@ -78,8 +79,10 @@ def _gradebook_note(result: dict | None) -> None:
 @role_required("admin", "teacher")
 def manage():
     now = utcnow()
-    items = homework.assignments_of_teacher(db.session, current_user, ctx().role, ctx().school)
-    return render_template("courses/homework_list.html", items=items, now=now,
+    page = db.paginate(homework.assignments_of_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE,
+                       error_out=False)
+    items = page.items
+    return render_template("courses/homework_list.html", items=items, now=now, page=page,
                            counts=homework.overview(db.session, items, now))
 
 

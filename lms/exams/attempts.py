@@ -107,9 +107,25 @@ class Standing:
 
 
 def standing(session: Session, exam: Exam, student: Student, now: datetime) -> Standing:
-    override = override_of(session, exam, student)
+    return standings(session, [exam], student, now)[exam.id]
+
+
+def standings(session: Session, exams: list[Exam], student: Student, now: datetime) -> dict[int, Standing]:
+    """Where the pupil stands with each exam, by exam id: two queries for the whole list (the
+    pupil's overrides and attempts), whatever its length."""
+    ids = [e.id for e in exams] or [0]
+    overrides = {o.exam_id: o for o in session.scalars(
+        select(Override).where(Override.exam_id.in_(ids), Override.student_id == student.id))}
+    by_exam: dict[int, list[Attempt]] = {e.id: [] for e in exams}
+    for attempt in session.scalars(select(Attempt).where(Attempt.exam_id.in_(ids), Attempt.student_id == student.id)
+                                   .order_by(Attempt.number)):
+        by_exam[attempt.exam_id].append(attempt)
+    return {exam.id: _standing(session, exam, overrides.get(exam.id), by_exam[exam.id], now) for exam in exams}
+
+
+def _standing(session: Session, exam: Exam, override: Override | None, attempts: list[Attempt],
+              now: datetime) -> Standing:
     opens, closes = window_of(exam, override)
-    attempts = attempts_of(session, exam, student)
     for attempt in attempts:
         finish_if_overdue(session, attempt, now)
     running = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
@@ -250,6 +266,14 @@ def _decode(value: str | None):
 def slots_of(session: Session, attempt: Attempt) -> list[AttemptSlot]:
     return list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
                                 .order_by(AttemptSlot.position)))
+
+
+def questions_used(session: Session, exam: Exam) -> list[Question]:
+    """Every question some attempt of the exam was given, in one query (the results page offers
+    them for regrading)."""
+    used = select(AttemptSlot.question_id).join(Attempt, Attempt.id == AttemptSlot.attempt_id).where(
+        Attempt.exam_id == exam.id)
+    return list(session.scalars(select(Question).where(Question.id.in_(used)).order_by(Question.id)))
 
 
 def responses_of(session: Session, attempt_ids: list[int]) -> dict[tuple[int, int], Response]:

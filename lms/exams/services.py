@@ -479,21 +479,21 @@ def events_of(session: Session, attempt: Attempt) -> list[AttemptEvent]:
                                 .order_by(AttemptEvent.id)))
 
 
-def exams_for_teacher(session: Session, actor: User, role: str, school: School) -> list[Exam]:
+def exams_for_teacher(actor: User, role: str, school: School):
+    """The query of the exams a teacher manages (an admin: the school's), newest first."""
     stmt = select(Exam).where(Exam.school_id == school.id).options(selectinload(Exam.courses))
     if role != "admin":
         stmt = stmt.where(Exam.created_by == actor.id)
-    return list(session.scalars(stmt.order_by(Exam.open_at.desc())))
+    return stmt.order_by(Exam.open_at.desc(), Exam.id.desc())
 
 
-def exams_of_pupil(session: Session, student: Student) -> list[Exam]:
-    """Published exams set for a class the pupil is in this year, newest first, in one query."""
-    return list(session.scalars(
-        select(Exam).join(ExamCourse, ExamCourse.exam_id == Exam.id).join(Course, Course.id == ExamCourse.course_id)
+def exams_of_pupil(session: Session, student: Student):
+    """The query of the published exams set for a class the pupil is in this year, newest first."""
+    return (select(Exam).join(ExamCourse, ExamCourse.exam_id == Exam.id).join(Course, Course.id == ExamCourse.course_id)
         .join(Enrollment, (Enrollment.class_id == Course.class_id) & (Enrollment.student_id == student.id))
         .join(SchoolYear, (SchoolYear.id == Enrollment.school_year_id) & SchoolYear.is_current.is_(True))
         .where(Exam.school_id == student.school_id, Exam.status == ExamStatus.PUBLISHED)
-        .distinct().order_by(Exam.open_at.desc())))
+        .distinct().order_by(Exam.open_at.desc(), Exam.id.desc()))
 
 
 def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:

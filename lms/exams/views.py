@@ -26,6 +26,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
 from lms.people.models import Subject
 
+PAGE_SIZE = 30
 bp = Blueprint("exams", __name__, template_folder="templates")
 
 
@@ -376,8 +377,10 @@ def question_view(question_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_list():
-    exams = services.exams_for_teacher(db.session, current_user, ctx().role, ctx().school)
-    return render_template("exams/exam_list.html", exams=exams, states=services.states_of(db.session, [e.id for e in exams]),
+    page = db.paginate(services.exams_for_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE,
+                       error_out=False)
+    exams = page.items
+    return render_template("exams/exam_list.html", exams=exams, page=page, states=services.states_of(db.session, [e.id for e in exams]),
                            now=utcnow())
 
 
@@ -728,12 +731,8 @@ def exam_results(exam_id: int):
     if regrade_question:
         question = _question(regrade_question)
         dry = (question, results.regrade_preview(db.session, current_user, ctx().role, exam, question))
-    used = {}
-    for row in rows:
-        if row.attempt is not None:
-            for slot in attempt_service.slots_of(db.session, row.attempt):
-                used[slot.question_id] = slot.question
-    return render_template("exams/results.html", exam=exam, rows=rows, scores=scores, dry=dry, used=used.values(),
+    used = attempt_service.questions_used(db.session, exam)
+    return render_template("exams/results.html", exam=exam, rows=rows, scores=scores, dry=dry, used=used,
                            form=Form(), released=services.released(exam, now))
 
 

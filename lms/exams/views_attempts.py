@@ -19,6 +19,7 @@ from lms.exams.permissions import own_attempt, sits_exam
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
 
+PAGE_SIZE = 30
 bp = Blueprint("attempts", __name__, template_folder="templates")
 DEVICE_COOKIE = attempts.DEVICE_COOKIE
 
@@ -54,10 +55,11 @@ def _with_device(response, token: str | None):
 def my_exams():
     student = _pupil()
     now = utcnow()
-    exams = services.exams_of_pupil(db.session, student)
-    standings = {e.id: attempts.standing(db.session, e, student, now) for e in exams}
-    db.session.commit()  # finishing overdue attempts on access
-    return render_template("exams/my_exams.html", exams=exams, standings=standings, now=now)
+    page = db.paginate(services.exams_of_pupil(db.session, student), per_page=PAGE_SIZE, error_out=False)
+    standings = attempts.standings(db.session, page.items, student, now)
+    html = render_template("exams/my_exams.html", exams=page.items, page=page, standings=standings, now=now)
+    db.session.commit()  # finishing overdue attempts on access (after rendering: a commit expires every exam)
+    return html
 
 
 @bp.route("/exams/<int:exam_id>", methods=["GET", "POST"])

@@ -408,7 +408,8 @@ def school_gradebook():
         (years[0] if years else None)
     classes = people.classes_of_year(db.session, year) if year else []
     sizes = people.class_sizes(db.session, [c.id for c in classes])
-    courses = [c for school_class in classes for c in people.courses_of_class(db.session, school_class.id)]
+    by_class = people.courses_of_classes(db.session, [c.id for c in classes])
+    courses = [c for school_class in classes for c in by_class.get(school_class.id, [])]
     filled = {t: book.completeness(db.session, courses, sizes, t) for t in (1, 2)}
     per_class = {}
     for c in courses:

@@ -288,10 +288,19 @@ def students_of_class(session: Session, school_class: SchoolClass) -> list[Stude
 
 def courses_of_class(session: Session, class_id: int) -> list[Course]:
     """The class's courses in Vietnamese order of subject name."""
+    return courses_of_classes(session, [class_id]).get(class_id, [])
+
+
+def courses_of_classes(session: Session, class_ids: list[int]) -> dict[int, list[Course]]:
+    """Each class's courses in Vietnamese order of subject name, by class id, in one query."""
     from lms.core.text import collation_key
 
-    courses = session.scalars(select(Course).where(Course.class_id == class_id)).all()
-    return sorted(courses, key=lambda c: collation_key(c.subject.name))
+    out: dict[int, list[Course]] = {}
+    for course in session.scalars(select(Course).where(Course.class_id.in_(class_ids or [0]))):
+        out.setdefault(course.class_id, []).append(course)
+    for courses in out.values():
+        courses.sort(key=lambda c: collation_key(c.subject.name))
+    return out
 
 
 def get_child(session: Session, parent: User, student_id: int) -> Guardianship:
@@ -325,8 +334,13 @@ def set_consent(session: Session, parent: User, guardianship: Guardianship, cons
 # Queries that return a Select are paginated by the caller; the others are small, bounded lists.
 
 def teachers_of(session: Session, school: School) -> list[User]:
+    """The school's teachers by name, for pickers: their memberships are not loaded with them (one
+    more query per 500 teachers otherwise); reading one loads it."""
+    from sqlalchemy.orm import lazyload
+
     return list(session.scalars(select(User).join(Membership).where(
-        Membership.school_id == school.id, Membership.role == Role.TEACHER).order_by(User.sort_name).distinct()))
+        Membership.school_id == school.id, Membership.role == Role.TEACHER).order_by(User.sort_name).distinct()
+        .options(lazyload(User.memberships))))
 
 
 def years_of(session: Session, school: School) -> list[SchoolYear]:

@@ -575,6 +575,27 @@ def test_the_question_editor_and_bank_pages(world, make_client, dbs):
     assert other.get(ok.headers["Location"]).status_code == 404
 
 
+def test_the_fixed_list_page_offers_the_bank_and_adds_a_question(world, client, dbs):
+    """The page's own tab name once hid its pager: the page failed and the bank list was empty."""
+    exam_id, question_ids, essay_id = _exam_and_bank(dbs, world, publish=False)
+    client.login("gv.a")
+    page = client.get(f"/exams/{exam_id}/questions")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="tab-items"' in text and 'nav-link active" id="tab-items"' in text
+    offered = set(re.findall(r'name="add" value="(\d+)"', text))
+    assert offered == {str(q) for q in question_ids[4:] + [essay_id]}
+    added = question_ids[4]
+    form = {"question_id": [str(q) for q in question_ids[:4]], "mark": ["1"] * 4,
+            "keep": [str(q) for q in question_ids[:4]], "add": [str(added)], f"add-mark-{added}": "0,5"}
+    assert client.post(f"/exams/{exam_id}/questions", form).status_code == 302
+    with dbs() as s:
+        from lms.exams.models import Exam
+
+        items = {i.question_id: i.mark_e4 for i in s.get(Exam, exam_id).items}
+    assert set(items) == set(question_ids[:5]) and items[added] == 5000
+
+
 def test_a_shared_category_is_usable_by_the_colleague_only(app, world, make_client, dbs):
     from lms.auth.services import create_user
     from lms.people import services as people
