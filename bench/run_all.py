@@ -34,6 +34,11 @@ RUNS = [
      ["--pupils", "200", "--payments", "200"]),
     ("Matching 10,000 bank transactions", "matching.py", [], ["--pupils", "300", "--transactions", "1000"]),
     ("Report card PDF beside bare WeasyPrint", "report_card_pdf.py", [], ["--cards", "3"]),
+    ("40 logins at once from one address", "logins.py", [], ["--pupils", "10", "--rounds", "1"]),
+    ("Query count of every list page at 10 and at 1,000 rows", "list_queries.py", [],
+     ["--small", "3", "--large", "12"]),
+    ("Crash test: gunicorn killed and PostgreSQL stopped immediately during autosave load", "crash.py", [],
+     ["--students", "40", "--duration", "16"]),
 ]
 
 

@@ -31,7 +31,12 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self):
+    """`durable=True` keeps PostgreSQL's own commit rule (synchronous_commit on), so that a commit
+    acknowledged to the app survives an immediate stop of the server (the crash test); the
+    default trades that for speed, which the tests do not need."""
+
+    def __init__(self, durable: bool = False):
+        self.durable = durable
         self.initdb, self.pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
         if not self.initdb or not self.pg_ctl:
             raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql")
@@ -52,14 +57,25 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(self.initdb, "-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
-        opts = f"-p {self.port} -k {self.dir} -h 127.0.0.1 -F -c fsync=off -c synchronous_commit=off " \
-               f"-c full_page_writes=off -c max_connections=200"
-        self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
-        url = f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/postgres"
-        self._wait(url)
-        return url
+        self._start()
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/postgres"
 
-    def _wait(self, url: str) -> None:
+    def _start(self) -> None:
+        # fsync off either way: the machine does not crash in any test, only the server's processes.
+        opts = f"-p {self.port} -k {self.dir} -h 127.0.0.1 -F -c fsync=off -c full_page_writes=off " \
+               f"-c max_connections=200" + ("" if self.durable else " -c synchronous_commit=off")
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
+        self._wait()
+
+    def stop_immediately(self) -> None:
+        """`pg_ctl stop -m immediate`: every server process quits at once, without a checkpoint;
+        the next start recovers from the write-ahead log."""
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop")
+
+    def restart(self) -> None:
+        self._start()
+
+    def _wait(self) -> None:
         import psycopg
 
         for _ in range(50):

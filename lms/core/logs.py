@@ -49,6 +49,8 @@ def install_logging(app: Flask) -> None:
         root = logging.getLogger()
         root.handlers[:] = [handler]
         root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # WeasyPrint reports each layout step at INFO: a dozen lines per PDF, nothing an operator needs.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     access = logging.getLogger("lms.access")
 
     @app.before_request
