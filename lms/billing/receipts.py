@@ -173,6 +173,12 @@ def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
     body = (f"{data['school']['name']} xác nhận đã nhận {money(data['amount'])} đồng ({data['amount_words']}) "
             f"cho học sinh {data['student']['name']}, nội dung: {data['reason']}.\n"
             f"Biên lai số {receipt.series}-{receipt.number:07d} đính kèm. Tra cứu trong ứng dụng của nhà trường.")
+    sent = list(ctx.params.get("sent", []))  # addresses a previous try reached
     for email in emails:
-        send_mail(email, f"Biên lai {receipt.series}-{receipt.number:07d}", body,
-                  attachments=[(receipt_filename(receipt), "application/pdf", pdf)])
+        if email not in sent and send_mail(email, f"Biên lai {receipt.series}-{receipt.number:07d}", body,
+                                           attachments=[(receipt_filename(receipt), "application/pdf", pdf)]):
+            sent.append(email)
+    if set(emails) - set(sent):
+        ctx.job.params = {**ctx.params, "sent": sent}
+        ctx.progress(len(sent))
+        raise jobs.RetryLater(_l("%(n)s thư chưa gửi được; sẽ thử lại.", n=len(set(emails) - set(sent))))

@@ -7,6 +7,10 @@ without it, a small pool of threads in the app process runs the same handlers. H
 `(session, JobContext)`, never import Flask, and report progress with `ctx.progress()`, which
 commits: a handler is written in steps that are each complete (one report card, one invoice…),
 so a failure leaves finished steps finished and a re-run skips them.
+
+A handler whose outgoing call failed (the SMTP server down…) raises `RetryLater` after saving
+what is left to do in its params: the job is marked failed with the time of its next try, and
+the scheduler queues it again then — after 1, 5, 30 and 120 minutes, then it stays failed.
 """
 from __future__ import annotations
 
@@ -18,6 +22,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
 from lms.core.errors import DomainError
 from lms.core.models import Job
 from lms.core.timeutil import utcnow
@@ -26,6 +34,7 @@ log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Session, JobContext], None]] = {}
 PERIODIC: dict[str, Callable] = {}   # name → fn(session, now) -> int, run every SCHEDULER_SECONDS
 PENDING_KEY = "lms_jobs"
+RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds before the 2nd, 3rd, 4th and 5th try
 
 
 class Status:
@@ -50,6 +59,10 @@ def periodic(name: str):
         PERIODIC[name] = fn
         return fn
     return decorator
+
+
+class RetryLater(DomainError):
+    """An outgoing call failed; try the job again later (see the module's docstring)."""
 
 
 @dataclass
@@ -109,6 +122,11 @@ def run_job(session: Session, job_id: int, config: Mapping, render: Callable[...
         except Exception as exc:  # the job fails visibly; the page shows why
             session.rollback()
             job = session.get(Job, job_id)
+            if isinstance(exc, RetryLater):
+                tries = int((job.params or {}).get("_tries", 1))
+                if tries <= len(RETRY_DELAYS):
+                    job.params = {**(job.params or {}), "_tries": tries + 1,
+                                  "_retry_at": (utcnow() + timedelta(seconds=RETRY_DELAYS[tries - 1])).isoformat()}
             if isinstance(exc, DomainError):
                 job.message = str(exc.message)[:500]
             else:
@@ -122,6 +140,26 @@ def run_job(session: Session, job_id: int, config: Mapping, render: Callable[...
         if job.total and job.done < job.total:
             job.done = job.total
         session.commit()
+
+
+@periodic("retry_jobs")
+def retry_jobs(session: Session, now: datetime) -> int:
+    """Queue again the failed jobs whose next try is due (each claimed by a guarded update, so two
+    schedulers never queue one twice)."""
+    queued = 0
+    for job in session.scalars(select(Job).where(Job.status == Status.FAILED,
+                                                 Job.finished_at >= now - timedelta(days=1)).limit(500)):
+        due = (job.params or {}).get("_retry_at")
+        if not due or datetime.fromisoformat(due) > now:
+            continue
+        params = {k: v for k, v in job.params.items() if k != "_retry_at"}
+        claimed = session.execute(update(Job).where(Job.id == job.id, Job.status == Status.FAILED)
+                                  .values(status=Status.QUEUED, params=params, finished_at=None)
+                                  .execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            session.info.setdefault(PENDING_KEY, []).append(job.id)
+            queued += 1
+    return queued
 
 
 class ThreadRunner:

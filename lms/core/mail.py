@@ -36,18 +36,18 @@ def send_mail(to: str, subject: str, body: str, attachments: list[tuple[str, str
         return False
 
 
-def _send_outbox(session) -> None:
-    from flask_babel import force_locale
-
-    from lms.core.notify import message_text, take_outbox
+def _queue_outbox(session) -> None:
+    """Before a commit: the notices' e-mails this transaction queued (lms.core.notify) become one
+    background job, written in the same transaction — sent only if the commit succeeds, by a
+    worker rather than the request, and tried again later if the SMTP server fails."""
+    from lms.core import jobs
+    from lms.core.notify import take_outbox
 
     pending = take_outbox(session)
-    if not pending or not has_app_context():
+    if not pending or not has_app_context() or not mail_configured():
         return
-    for mail in pending:
-        with force_locale(mail.locale):  # the reader's language, not the sender's
-            text = message_text(mail.kind, mail.params)
-        send_mail(mail.to, text[:120], text)
+    messages = [{"to": m.to, "locale": m.locale, "kind": m.kind, "params": m.params} for m in pending]
+    jobs.enqueue(session, None, "notification_mail", {"messages": messages}, school_id=None, total=len(messages))
 
 
 def _forget_outbox(session, previous_transaction) -> None:
@@ -56,13 +56,39 @@ def _forget_outbox(session, previous_transaction) -> None:
     drop_outbox(session)
 
 
+def _send_notification_mail(session, ctx) -> None:
+    """Send a batch of notices' e-mails, each in its reader's language. What could not be sent is
+    kept in the job for the next try."""
+    from flask_babel import force_locale
+
+    from lms.core import jobs
+    from lms.core.notify import message_text
+    from lms.i18n import lazy_gettext as _l
+
+    messages = ctx.params.get("messages", [])
+    unsent = []
+    for mail in messages:
+        with force_locale(mail["locale"]):  # the reader's language, not the sender's
+            text = message_text(mail["kind"], mail["params"])
+        if not send_mail(mail["to"], text[:120], text):
+            unsent.append(mail)
+    if unsent:
+        ctx.job.params = {**ctx.params, "messages": unsent}
+        ctx.progress(ctx.job.total - len(unsent))
+        raise jobs.RetryLater(_l("%(n)s thư chưa gửi được; sẽ thử lại.", n=len(unsent)))
+    ctx.progress(ctx.job.total)
+
+
 def install_outbox() -> None:
-    """Send the e-mails a request queued (lms.core.notify) once its commit has succeeded, and
-    forget them when it rolls back. Session events are global, so this registers once however
-    many apps a process creates."""
+    """Turn the e-mails a transaction queued into a job at its commit, and forget them when it
+    rolls back. Session events are global, so this registers once however many apps a process
+    creates."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    if not event.contains(Session, "after_commit", _send_outbox):
-        event.listen(Session, "after_commit", _send_outbox)
+    from lms.core import jobs
+
+    jobs.handler("notification_mail")(_send_notification_mail)
+    if not event.contains(Session, "before_commit", _queue_outbox):
+        event.listen(Session, "before_commit", _queue_outbox)
         event.listen(Session, "after_soft_rollback", _forget_outbox)

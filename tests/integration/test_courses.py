@@ -400,6 +400,7 @@ def test_course_pages_do_not_grow_with_lessons_pupils_and_files(world, make_clie
 
 
 def test_notifications_are_emailed_only_after_the_commit(world, make_client, app, monkeypatch):
+    """By a background job written in the request's transaction (lms.core.mail)."""
     from tests.integration.test_sessions_and_mail import FakeSMTP
 
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
@@ -410,7 +411,10 @@ def test_notifications_are_emailed_only_after_the_commit(world, make_client, app
     child = world.a.students["HSA001"].id
     refused = mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "  "})
     assert refused.status_code == 200 and FakeSMTP.sent == []  # nothing saved, nothing sent
+    app.extensions["lms_jobs"].wait()
+    assert FakeSMTP.sent == []
     mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cô ơi, cháu nghỉ ốm."})
+    app.extensions["lms_jobs"].wait()
     assert [m["To"] for m in FakeSMTP.sent] == ["gv.a@test.example"]
     assert "Tin nhắn mới từ Nguyễn Thị Lan về em Nguyễn Văn An" in FakeSMTP.sent[0].get_content()
     # A teacher who reads in English gets the e-mail in English, whatever the sender's language.
@@ -422,4 +426,5 @@ def test_notifications_are_emailed_only_after_the_commit(world, make_client, app
         db.session.get(User, world.a.teacher.id).locale = "en"
         db.session.commit()
     mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cháu đã khỏe."})
+    app.extensions["lms_jobs"].wait()
     assert "New message from Nguyễn Thị Lan about Nguyễn Văn An" in FakeSMTP.sent[1].get_content()
