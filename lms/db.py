@@ -147,3 +147,15 @@ def insert_objects(session, objects: list, *, ids: bool = False) -> None:
     result = session.execute(insert(table).returning(key, sort_by_parameter_order=True), rows)
     for obj, (new_id,) in zip(objects, result.all(), strict=True):
         obj.id = new_id
+
+
+def refresh_statistics(session) -> None:
+    """On PostgreSQL, ANALYZE every table inside the current transaction (it counts the rows this
+    transaction wrote). A long seeding transaction needs it: with the planner's statistics saying
+    the tables are empty, a join over thousands of rows it has just written gets a nested-loop
+    plan that takes seconds per query. Nothing on SQLite."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()
+        session.execute(text("ANALYZE"))

@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.billing import fees, invoicing, payments, rules, states
 from lms.billing.models import Category, Invoice, InvoiceStatus, Method, Period, Scope
 from lms.core.timeutil import local_to_utc
+from lms.db import refresh_statistics
 from lms.people.models import School, Student
 from lms.people.services import classes_of_year, current_year, students_of_class
 
@@ -81,6 +82,7 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
             invoices = list(session.scalars(select(Invoice).where(Invoice.school_id == school.id, Invoice.period_key == key,
                                                                   Invoice.status != InvoiceStatus.VOID)))
         y, m = rules.month_of_key(key)
+        refresh_statistics(session)  # thousands of invoices and lines written in this transaction
         for invoice in invoices:
             if invoice.status not in states.OPEN:
                 continue

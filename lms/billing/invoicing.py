@@ -20,8 +20,9 @@ from lms.billing import fees, ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
 from lms.billing.models import (Category, FeePlan, Invoice, InvoiceEvent, InvoiceLine, Period, Scope)
 from lms.billing.reference import make_reference
-from lms.core import audit
+from lms.core import audit, jobs
 from lms.core.errors import ValidationError
+from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student
 
@@ -171,19 +172,24 @@ def plan_run(session: Session, school: School, year: SchoolYear, month: int, cla
     return RunPlan(year, month, key, drafts, already, len(enrolled), list(totals.values()))
 
 
-def issue_run(session: Session, actor: User, school: School, year: SchoolYear, month: int,
-              class_id: int | None = None, *, now: datetime) -> RunPlan:
-    """Issue what `plan_run` finds. Refuses when the school has no account to be paid into."""
+def check_run(school: School, run: RunPlan) -> None:
+    """What would stop a run from being issued, as the error to show (before a job is started)."""
     if not (school.bank_bin and school.bank_account_number and school.bank_account_name):
         raise ValidationError(_l("Trường chưa khai báo tài khoản ngân hàng nhận tiền: hoá đơn phải ghi người "
                                  "thụ hưởng. Quản trị trường khai báo ở mục Thông tin trường."))
-    run = plan_run(session, school, year, month, class_id)
-    if not run.drafts:
-        return run
     too_big = next((d for d in run.drafts if d.total > rules.MAX_AMOUNT), None)
     if too_big is not None:
         raise ValidationError(_l("Hoá đơn của %(n)s vượt 500 triệu đồng, mức tối đa một lần chuyển khoản.",
                                  n=too_big.student.full_name))
+
+
+def issue_run(session: Session, actor: User, school: School, year: SchoolYear, month: int,
+              class_id: int | None = None, *, now: datetime) -> RunPlan:
+    """Issue what `plan_run` finds. Refuses when the school has no account to be paid into."""
+    run = plan_run(session, school, year, month, class_id)
+    check_run(school, run)
+    if not run.drafts:
+        return run
     first = ledger.take_numbers(session, school.id, "invoice", len(run.drafts))
     label = month_label(run.key)
     invoices = []
@@ -225,6 +231,33 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
     audit.record(session, "invoices_issued", actor_id=actor.id, school_id=school.id, subject_type="school",
                  subject_id=school.id, detail=f"{run.key} class={class_id or 'all'} n={len(invoices)}")
     return run
+
+
+def start_run(session: Session, actor: User, school: School, year: SchoolYear, month: int,
+              class_id: int | None, *, locale: str) -> jobs.Job:
+    """Issue the month in the background (a whole school is thousands of rows): the job runs
+    `issue_run` in one transaction, so it issues everything or nothing."""
+    key = rules.month_key(year.start_date.year, month)
+    return jobs.enqueue(session, actor.id, "invoice_run", {"year_id": year.id, "month": month, "class_id": class_id,
+                                                           "period": key},
+                        school_id=school.id, total=1, locale=locale)
+
+
+@jobs.handler("invoice_run")
+def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
+    from lms.billing.payments import money
+
+    p = ctx.params
+    school, year = session.get(School, ctx.job.school_id), session.get(SchoolYear, p["year_id"])
+    actor = session.get(User, ctx.job.user_id)
+    ctx.progress(0, 1, str(_l("Đang phát hành…")))
+    run = issue_run(session, actor, school, year, p["month"], p["class_id"], now=utcnow())
+    if run.drafts:
+        message = _l("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", n=len(run.drafts),
+                     m=month_label(run.key), t=money(run.total) + " ₫")
+    else:
+        message = _l("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn.")
+    ctx.progress(1, 1, str(message))  # commits the invoices and the job's end together
 
 
 def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -> None:

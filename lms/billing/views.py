@@ -6,6 +6,7 @@ import io
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.billing.channels.registry import SHORT_NAMES
@@ -230,18 +231,16 @@ def issue():
     run = None
     if form.validate_on_submit():
         try:
-            if form.confirm.data:
-                run = invoicing.issue_run(db.session, current_user, school, year, form.month.data,
-                                          form.class_id.data or None, now=utcnow())
-                db.session.commit()
-                if run.drafts:
-                    flash(_("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", n=len(run.drafts),
-                            m=invoicing.month_label(run.key), t=payments.money(run.total) + " ₫"), "success")
-                else:
-                    flash(_("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn."), "info")
-                return redirect(url_for("billing.invoices", period=run.key,
-                                        class_id=form.class_id.data or None))
             run = invoicing.plan_run(db.session, school, year, form.month.data, form.class_id.data or None)
+            if form.confirm.data:
+                if not run.drafts:
+                    flash(_("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn."), "info")
+                    return redirect(url_for("billing.invoices", period=run.key, class_id=form.class_id.data or None))
+                invoicing.check_run(school, run)  # refused here, on the form, rather than in the job
+                job = invoicing.start_run(db.session, current_user, school, year, form.month.data,
+                                          form.class_id.data or None, locale=str(get_locale() or "vi"))
+                db.session.commit()
+                return redirect(url_for("jobs.job_page", job_id=job.id))
         except DomainError as exc:
             _refused(form, exc)
     return render_template("billing/issue.html", form=form, run=run, year=year,

@@ -9,7 +9,8 @@ from lms.extensions import db
 from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
-KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "official_report": _l("Báo cáo định kỳ")}
+KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "official_report": _l("Báo cáo định kỳ"),
+               "invoice_run": _l("Phát hành hoá đơn")}
 
 
 def _job(job_id: int):

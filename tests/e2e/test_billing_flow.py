@@ -32,7 +32,10 @@ def test_issue_a_month_record_cash_card_partial_and_refund(sign_in, page, live_s
     assert count > 30
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#confirm-run")
-    expect(page.locator(".alert-success")).to_contain_text(f"Đã phát hành {count} hoá đơn tháng 01/2027")
+    # Issued by a background job: its page follows it to the end, then links to the invoices.
+    expect(page.locator("#job")).to_have_attribute("data-status", "done", timeout=30_000)
+    expect(page.locator("#job-message")).to_contain_text(f"Đã phát hành {count} hoá đơn tháng 01/2027")
+    page.click("#job-back")
     expect(page.locator("#invoice-table tbody tr")).to_have_count(count)
     # Issuing again creates nothing.
     page.click("#nav-billing")

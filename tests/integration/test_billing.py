@@ -46,7 +46,7 @@ def test_fee_types_and_plans_are_set_up_with_errors_named_by_field(world, client
         assert plan.month_list == [9]
 
 
-def test_preview_then_issue_once_and_the_list_filters_and_exports(world, client, dbs):
+def test_preview_then_issue_once_and_the_list_filters_and_exports(world, client, dbs, app):
     with dbs() as s:
         set_up_fees(s, world.a)
         exempt(s, world.a, "HSA002", 100)
@@ -60,9 +60,13 @@ def test_preview_then_issue_once_and_the_list_filters_and_exports(world, client,
     with dbs() as s:
         assert s.scalar(select(Invoice.id).where(Invoice.school_id == world.a.school.id)) is None  # the preview saves nothing
     done = client.post("/billing/issue", {"month": "9", "class_id": "0", "confirm": "1"})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["Location"].startswith("/jobs/")  # issued by a job
+    app.extensions["lms_jobs"].wait()
+    job = client.get(done.headers["Location"] + ".json").get_json()
+    assert job["status"] == "done" and job["message"] == "Đã phát hành 3 hoá đơn tháng 09/2026, tổng 3.895.400 ₫."
+    assert 'href="/billing/invoices?period=2026-09"' in client.get(done.headers["Location"]).get_data(as_text=True)
     again = client.post("/billing/issue", {"month": "9", "class_id": "0", "confirm": "1"})
-    assert again.status_code == 302
+    assert again.status_code == 302 and again.headers["Location"].startswith("/billing/invoices")  # nothing new
     with dbs() as s:
         assert len(s.scalars(select(Invoice).where(Invoice.school_id == world.a.school.id)).all()) == 3
         told = s.scalars(select(Notification).where(Notification.kind == "invoice_issued",
