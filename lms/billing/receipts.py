@@ -20,7 +20,7 @@ from lms.billing import ledger
 from lms.billing.models import Allocation, Invoice, Payment, Receipt
 from lms.billing.words import amount_in_words
 from lms.core import jobs
-from lms.core.errors import NotFound
+from lms.core.errors import NotFound, ValidationError
 from lms.core.signing import Signer, canonical_json, sha256_hex
 from lms.core.timeutil import utc_to_local
 from lms.i18n import lazy_gettext as _l
@@ -182,3 +182,74 @@ def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
         ctx.job.params = {**ctx.params, "sent": sent}
         ctx.progress(len(sent))
         raise jobs.RetryLater(_l("%(n)s thư chưa gửi được; sẽ thử lại.", n=len(set(emails) - set(sent))))
+
+
+# ---------------------------------------------------------------- a month's receipts in one file
+
+BULK_LIMIT = 1000
+
+
+def _bulk_query(school_id: int, month_key: str, class_id: int | None, tz_name: str):
+    from datetime import datetime as _dt
+
+    from lms.core.timeutil import local_to_utc
+    from lms.people.models import Enrollment
+
+    year, month = int(month_key[:4]), int(month_key[5:7])
+    start = local_to_utc(_dt(year, month, 1), tz_name)
+    end = local_to_utc(_dt(year + month // 12, month % 12 + 1, 1), tz_name)
+    stmt = (select(Receipt).join(Payment, Payment.id == Receipt.payment_id)
+            .where(Receipt.school_id == school_id, Receipt.issued_at >= start, Receipt.issued_at < end))
+    if class_id:
+        stmt = stmt.where(Payment.student_id.in_(select(Enrollment.student_id).where(Enrollment.class_id == class_id)))
+    return stmt
+
+
+def start_bulk(session: Session, actor, school, month_key: str, class_id: int | None, *, tz_name: str,
+               locale: str) -> jobs.Job:
+    """One PDF of the receipts issued in a month (of one class, or the whole school), built by a job."""
+    import re
+
+    from sqlalchemy import func
+
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month_key or ""):
+        raise ValidationError(_l("Chọn tháng cần in biên lai."), field="month")
+    count = session.scalar(select(func.count()).select_from(
+        _bulk_query(school.id, month_key, class_id, tz_name).subquery()))
+    if not count:
+        raise ValidationError(_l("Không có biên lai nào trong tháng %(m)s.", m=f"{month_key[5:]}/{month_key[:4]}"),
+                              field="month")
+    if count > BULK_LIMIT:
+        raise ValidationError(_l("Tháng này có %(n)s biên lai, quá %(max)s cho một tệp: hãy chọn một lớp.", n=count,
+                                 max=BULK_LIMIT), field="class_id")
+    return jobs.enqueue(session, actor.id, "receipts_pdf", {"month": month_key, "class_id": class_id, "tz": tz_name},
+                        school_id=school.id, total=count, locale=locale)
+
+
+@jobs.handler("receipts_pdf")
+def _bulk_receipts(session: Session, ctx: jobs.JobContext) -> None:
+    from pathlib import Path
+
+    from lms.core.pdf import render_pdf_many
+    from lms.core.qr import qr_data_url
+    from lms.people.models import SchoolClass
+
+    p = ctx.params
+    receipts = list(session.scalars(_bulk_query(ctx.job.school_id, p["month"], p["class_id"], p["tz"])
+                                    .order_by(Receipt.series, Receipt.number)))
+    base = ctx.config["PUBLIC_BASE_URL"].rstrip("/")
+    pages = []
+    for receipt in receipts:
+        url = base + verify_path(receipt.token)
+        pages.append(ctx.render("billing/receipt_pdf.html", {"r": data_of(receipt), "receipt": receipt,
+                                                             "qr": qr_data_url(url), "url": url}, "vi"))
+    label = f"{p['month'][5:]}-{p['month'][:4]}"
+    if p["class_id"]:
+        label += " " + session.get(SchoolClass, p["class_id"]).name
+    ctx.progress(0, len(pages))
+    step = max(1, len(pages) // 20)
+    pdf = render_pdf_many(pages, lambda i: ctx.progress(i) if i % step == 0 else None)
+    folder = Path(ctx.config["UPLOAD_DIR"]) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{ctx.job.id}.pdf").write_bytes(pdf)
+    ctx.result(f"{ctx.job.id}.pdf", f"Biên lai tháng {label}.pdf")

@@ -15,7 +15,7 @@ from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, Fee
                                PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
 from lms.billing.models import Account, Exemption, FeePlan, FeeType, Invoice, Payment, Refund, Scope
 from lms.core.errors import DomainError
-from lms.core.forms import show_error
+from lms.core.forms import Form, show_error
 from lms.core.jobs import render_template_in
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
@@ -405,7 +405,30 @@ def debts():
 def payment_list():
     q, method = request.args.get("q", "").strip(), request.args.get("method", "")
     page = db.paginate(queries.payments_query(_school(), q, method), per_page=PAGE_SIZE, error_out=False)
-    return render_template("billing/payments.html", page=page, q=q, method=method)
+    year = people.current_year(db.session, _school())
+    return render_template("billing/payments.html", page=page, q=q, method=method, form=Form(),
+                           classes=people.classes_of_year(db.session, year) if year else [],
+                           this_month=f"{_today():%Y-%m}", bulk_limit=receipts.BULK_LIMIT)
+
+
+@bp.route("/billing/receipts/bulk", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def bulk_receipts():
+    """A month's receipts (one class's, or the school's) as one PDF to print, built by a job."""
+    if not Form().validate_on_submit():
+        abort(400)
+    school = _school()
+    try:
+        job = receipts.start_bulk(db.session, current_user, school, request.form.get("month", ""),
+                                  request.form.get("class_id", type=int) or None, tz_name=_tz(),
+                                  locale=str(get_locale() or "vi"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("billing.payment_list"))
+    db.session.commit()
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 def _payment_page(payment: Payment, refund_form=None, status: int = 200):

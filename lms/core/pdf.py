@@ -9,3 +9,15 @@ from weasyprint.urls import URLFetcher
 def render_pdf(html: str) -> bytes:
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
     return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+
+
+def render_pdf_many(htmls, progress=None) -> bytes:
+    """Several HTML documents as one PDF, each starting on a new page; `progress(i)` after each."""
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+    documents = []
+    for i, html in enumerate(htmls, start=1):
+        documents.append(HTML(string=html, base_url=None, url_fetcher=fetcher).render())
+        if progress:
+            progress(i)
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

@@ -6,11 +6,12 @@ from flask_login import current_user, login_required
 
 from lms.core import jobs
 from lms.extensions import db
+from lms.i18n import gettext
 from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
 KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "official_report": _l("Báo cáo định kỳ"),
-               "invoice_run": _l("Phát hành hoá đơn")}
+               "invoice_run": _l("Phát hành hoá đơn"), "receipts_pdf": _l("In biên lai của một tháng")}
 
 
 def _job(job_id: int):
@@ -30,8 +31,10 @@ def job_page(job_id: int):
 @login_required
 def job_status(job_id: int):
     job = _job(job_id)
+    ready = bool(job.result_path and job.status == "done")
     return {"status": job.status, "done": job.done, "total": job.total, "message": job.message,
-            "result": url_for("jobs.job_result", job_id=job.id) if job.result_path and job.status == "done" else None}
+            "result": url_for("jobs.job_result", job_id=job.id) if ready else None,
+            "result_label": gettext("Tải kết quả (%(n)s)", n=job.result_name or "") if ready else None}
 
 
 @bp.route("/jobs/<int:job_id>/result")

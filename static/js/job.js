@@ -15,7 +15,7 @@
     state.textContent = state.getAttribute("data-" + data.status) || data.status;
     message.textContent = data.message || "";
     box.dataset.status = data.status;
-    if (data.result) { result.hidden = false; }
+    if (data.result) { result.hidden = false; result.textContent = data.result_label; }
   }
   function poll() {
     fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })

@@ -155,6 +155,51 @@ def test_cash_and_card_payments_partial_overpayment_refund_and_receipts(world, c
     assert "Mọi bút toán đều cân." in ledger
 
 
+def test_a_months_receipts_in_one_pdf_by_a_job(world, client, make_client, dbs, app, tmp_path):
+    from lms.core.timeutil import utc_to_local, utcnow
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    for code in ("HSA001", "HSA002", "HSA003"):
+        assert _pay(client, ids[code], amount="200000").status_code == 302
+    month = f"{utc_to_local(utcnow(), 'Asia/Ho_Chi_Minh'):%Y-%m}"
+    page = client.get("/billing/payments").get_data(as_text=True)
+    assert 'id="bulk-receipts"' in page and f'value="{month}"' in page
+    started = client.post("/billing/receipts/bulk", {"month": month, "class_id": ""})
+    assert started.status_code == 302 and started.headers["Location"].startswith("/jobs/")
+    app.extensions["lms_jobs"].wait()
+    status = client.get(started.headers["Location"] + ".json").get_json()
+    assert status["status"] == "done" and status["done"] == status["total"] == 3
+    pdf = client.get(status["result"])
+    assert pdf.mimetype == "application/pdf"
+    path = tmp_path / "month.pdf"
+    path.write_bytes(pdf.data)
+    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    with dbs() as s:
+        tokens = [r.token for r in s.scalars(select(Receipt).where(Receipt.school_id == world.a.school.id)
+                                             .order_by(Receipt.number))]
+    assert len(tokens) == 3 and len([p for p in pages if p.strip()]) == 3   # one page per receipt
+    for page_text, token in zip(pages, tokens):                             # in receipt-number order
+        assert "BIÊN LAI THU TIỀN" in page_text and token in page_text.replace("\n", "").replace(" ", "")
+    # Another month has none: said on the payments page, no job written.
+    from lms.core.models import Job
+
+    with dbs() as s:
+        jobs_before = len(s.scalars(select(Job)).all())
+    empty = client.post("/billing/receipts/bulk", {"month": "2026-01", "class_id": ""})
+    assert empty.status_code == 302 and empty.headers["Location"] == "/billing/payments"
+    assert "Không có biên lai nào trong tháng 01/2026." in client.get("/billing/payments").get_data(as_text=True)
+    assert client.post("/billing/receipts/bulk", {"month": "tháng chín"}).status_code == 302
+    assert "Chọn tháng cần in biên lai." in client.get("/billing/payments").get_data(as_text=True)
+    with dbs() as s:
+        assert len(s.scalars(select(Job)).all()) == jobs_before
+    # The file is only for whoever asked for it.
+    other = make_client()
+    other.login("admin.a")
+    assert other.get(status["result"]).status_code == 404
+
+
 def test_credit_note_void_and_the_history(world, client, make_client, dbs):
     ids = _issued(dbs, world)
     client.login("kt.a")
