@@ -123,14 +123,18 @@ def receipt_filename(receipt: Receipt) -> str:
     return f"Biên lai {receipt.series}-{receipt.number:07d} {data['student']['name']}.pdf"
 
 
-def receipt_pdf(receipt: Receipt, render: Callable[..., str], base_url: str) -> bytes:
-    from lms.core.pdf import render_pdf
+def receipt_html(receipt: Receipt, render: Callable[..., str], base_url: str) -> str:
     from lms.core.qr import qr_data_url
 
     url = base_url.rstrip("/") + verify_path(receipt.token)
-    html = render("billing/receipt_pdf.html", {"r": data_of(receipt), "receipt": receipt, "qr": qr_data_url(url),
+    return render("billing/receipt_pdf.html", {"r": data_of(receipt), "receipt": receipt, "qr": qr_data_url(url),
                                                "url": url}, "vi")
-    return render_pdf(html)
+
+
+def receipt_pdf(receipt: Receipt, render: Callable[..., str], base_url: str) -> bytes:
+    from lms.core.pdf import render_pdf
+
+    return render_pdf(receipt_html(receipt, render, base_url))
 
 
 @dataclass
@@ -231,18 +235,12 @@ def _bulk_receipts(session: Session, ctx: jobs.JobContext) -> None:
     from pathlib import Path
 
     from lms.core.pdf import render_pdf_many
-    from lms.core.qr import qr_data_url
     from lms.people.models import SchoolClass
 
     p = ctx.params
     receipts = list(session.scalars(_bulk_query(ctx.job.school_id, p["month"], p["class_id"], p["tz"])
                                     .order_by(Receipt.series, Receipt.number)))
-    base = ctx.config["PUBLIC_BASE_URL"].rstrip("/")
-    pages = []
-    for receipt in receipts:
-        url = base + verify_path(receipt.token)
-        pages.append(ctx.render("billing/receipt_pdf.html", {"r": data_of(receipt), "receipt": receipt,
-                                                             "qr": qr_data_url(url), "url": url}, "vi"))
+    pages = [receipt_html(receipt, ctx.render, ctx.config["PUBLIC_BASE_URL"]) for receipt in receipts]
     label = f"{p['month'][5:]}-{p['month'][:4]}"
     if p["class_id"]:
         label += " " + session.get(SchoolClass, p["class_id"]).name
