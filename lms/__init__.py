@@ -149,7 +149,7 @@ def _select_locale() -> str:
         return chosen
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
-    return "vi"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _init_login(app: Flask) -> None:

@@ -41,9 +41,10 @@ class Config:
     MAX_FORM_PARTS = 1000
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 5000)
 
-    BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
     LANGUAGES = ("vi", "en")
+    # The language of a visitor who has not chosen one (a signed-in user's own choice wins).
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "vi") if _env("DEFAULT_LOCALE", "vi") in LANGUAGES else "vi"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
     BOOTSTRAP_SERVE_LOCAL = True
 
     # Sessions: a signed cookie carrying only a reference to a server-side session row.

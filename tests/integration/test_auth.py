@@ -185,3 +185,12 @@ def test_session_count_is_shown_on_password_page(world, client, dbs):
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(UserSession)) == 1
     assert "1 thiết bị" in client.get("/account/password").get_data(as_text=True)
+
+
+def test_the_default_language_is_a_setting_and_a_choice_wins(app, make_client):
+    visitor = make_client()
+    assert '<h1 class="h4 mb-3">Đăng nhập</h1>' in visitor.get("/login").get_data(as_text=True)
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"   # LMS_DEFAULT_LOCALE=en
+    assert '<h1 class="h4 mb-3">Sign in</h1>' in visitor.get("/login").get_data(as_text=True)
+    visitor.get("/language/vi")
+    assert '<h1 class="h4 mb-3">Đăng nhập</h1>' in visitor.get("/login").get_data(as_text=True)
