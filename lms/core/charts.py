@@ -55,7 +55,7 @@ def trend_bars(labels: list[str], values: list, *, percent: bool = True, width: 
     fmt = (lambda v: f"{v:.1f} %".replace(".", ",")) if percent else (lambda v: f"{v:,.0f}".replace(",", "."))
     chart = pygal.Bar(style=_STYLE, width=width, height=height, js=[], disable_xml_declaration=False,
                       show_legend=False, include_x_axis=True, show_y_guides=True, margin=4,
-                      range=(0, 100) if percent else None, value_formatter=fmt, truncate_label=6)
+                      range=(0, 100) if percent else None, value_formatter=fmt, truncate_label=10)
     chart.x_labels = labels
     chart.add("", [float(v) if v is not None else None for v in values])
     return _SCRIPT.sub(b"", chart.render())

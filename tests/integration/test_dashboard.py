@@ -109,6 +109,8 @@ def test_every_figure_of_the_dashboard(app, world, dbs, make_client):
         svg = admin.get(f"/reports/dashboard.svg?metric={metric}")
         assert svg.status_code == 200 and b"<svg" in svg.data and b"<script" not in svg.data, metric
     assert admin.get("/reports/dashboard.svg?metric=nothing").status_code == 404
+    admin.get("/language/en")  # the terms' labels are whole in English too ("Term II", not "Term …")
+    assert b">Term II<" in admin.get("/reports/dashboard.svg?metric=gradebook").data
     viewer = make_client()
     viewer.login("so.a")
     assert 'id="value-lessons">50,0 %' in viewer.get(f"/department/schools/{world.a.school.id}/dashboard").get_data(
