@@ -23,3 +23,16 @@ errorlog = "-"
 # Query strings can carry tokens (password-reset links): log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 preload_app = True
+
+
+def pre_fork(server, worker):
+    """The app is loaded once, here in the master (preload_app): some 225,000 objects (modules,
+    models, templates, translations) that live as long as the process. Freezing them before each
+    fork keeps the workers' garbage collector from walking them in every older-generation
+    collection — under the autosave load that was two thirds of the collector's time and pauses
+    long enough to start queues (docs/benchmarks.md) — and keeps their memory pages shared with
+    the master instead of copied into each worker."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
