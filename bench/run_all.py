@@ -24,10 +24,10 @@ START, END = "<!-- make bench: start -->", "<!-- make bench: end -->"
 RUNS = [
     ("Exam autosave, 500 pupils every 10 s, beside the bare endpoint", "autosave.py",
      ["--students", "500", "--interval", "10", "--duration", "60"],
-     ["--students", "50", "--interval", "5", "--duration", "10", "--warmup", "5"]),
+     ["--students", "50", "--interval", "5", "--duration", "10", "--warmup", "5", "--rounds", "1"]),
     ("Exam autosave, 1,500 pupils every 3 s, beside the bare endpoint", "autosave.py",
      ["--students", "1500", "--interval", "3", "--duration", "60"],
-     ["--students", "100", "--interval", "3", "--duration", "10", "--warmup", "5"]),
+     ["--students", "100", "--interval", "3", "--duration", "10", "--warmup", "5", "--rounds", "1"]),
     ("Callback storm (VNPay IPNs, 100 in flight)", "callback_storm.py", [],
      ["--invoices", "40", "--copies", "3", "--forged", "20", "--concurrency", "20"]),
     ("Issuing invoices for 2,000 pupils; 10,000 payments one by one", "billing.py", [],
