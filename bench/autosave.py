@@ -9,6 +9,7 @@ database.
 
     .venv/bin/python bench/autosave.py --students 500 --interval 10 --duration 60
     .venv/bin/python bench/autosave.py --students 1500 --interval 3 --duration 60
+    .venv/bin/python bench/autosave.py --students 1500 --interval 3 --duration 600 --only lms --rounds 1
 
 The warm-up (untimed, default six save intervals, at least 20 s) lets each gunicorn worker read
 the attempts it serves once, as happens in the first minutes of any real exam; `--warmup 0` times
