@@ -88,11 +88,6 @@ class RunPlan:
         return sum(c.discount for c in self.classes)
 
 
-def month_label(key: str) -> str:
-    y, m = rules.month_of_key(key)
-    return f"{m:02d}/{y}"
-
-
 def line_label(plan: FeePlan, key: str, year: SchoolYear) -> str:
     y, m = rules.month_of_key(key)
     if plan.period == Period.MONTHLY:
@@ -191,7 +186,7 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
     if not run.drafts:
         return run
     first = ledger.take_numbers(session, school.id, "invoice", len(run.drafts))
-    label = month_label(run.key)
+    label = rules.month_label(run.key)
     invoices = []
     for offset, draft in enumerate(run.drafts):
         number = first + offset
@@ -254,7 +249,7 @@ def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
     run = issue_run(session, actor, school, year, p["month"], p["class_id"], now=utcnow())
     if run.drafts:
         message = _l("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", n=len(run.drafts),
-                     m=month_label(run.key), t=money(run.total) + " ₫")
+                     m=rules.month_label(run.key), t=money(run.total) + " ₫")
     else:
         message = _l("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn.")
     ctx.progress(1, 1, str(message))  # commits the invoices and the job's end together
@@ -281,7 +276,7 @@ def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -
 
 def billing_months(year: SchoolYear) -> list[tuple[int, str]]:
     """The months of a school year for the month picker, as (month, "12/2026")."""
-    return [(m, month_label(rules.month_key(year.start_date.year, m))) for m in rules.SCHOOL_MONTHS]
+    return [(m, rules.month_label(rules.month_key(year.start_date.year, m))) for m in rules.SCHOOL_MONTHS]
 
 
 def invoices_per_month(session: Session, year: SchoolYear) -> dict[str, int]:

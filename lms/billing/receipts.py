@@ -8,21 +8,22 @@ snapshot (amount, payer, items…) makes verification fail.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.billing import ledger
+from lms.billing import ledger, rules
 from lms.billing.models import Allocation, Invoice, Payment, Receipt
 from lms.billing.words import amount_in_words
 from lms.core import jobs
 from lms.core.errors import NotFound, ValidationError
 from lms.core.signing import Signer, canonical_json, sha256_hex
-from lms.core.timeutil import utc_to_local
+from lms.core.timeutil import local_to_utc, utc_to_local
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 
@@ -191,17 +192,15 @@ def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
 # ---------------------------------------------------------------- a month's receipts in one file
 
 BULK_LIMIT = 1000
+MONTH_KEY = re.compile(r"20\d\d-(0[1-9]|1[0-2])")  # what <input type="month"> sends
 
 
 def _bulk_query(school_id: int, month_key: str, class_id: int | None, tz_name: str):
-    from datetime import datetime as _dt
-
-    from lms.core.timeutil import local_to_utc
     from lms.people.models import Enrollment
 
-    year, month = int(month_key[:4]), int(month_key[5:7])
-    start = local_to_utc(_dt(year, month, 1), tz_name)
-    end = local_to_utc(_dt(year + month // 12, month % 12 + 1, 1), tz_name)
+    year, month = rules.month_of_key(month_key)
+    start = local_to_utc(datetime(year, month, 1), tz_name)
+    end = local_to_utc(datetime(year + month // 12, month % 12 + 1, 1), tz_name)
     stmt = (select(Receipt).join(Payment, Payment.id == Receipt.payment_id)
             .where(Receipt.school_id == school_id, Receipt.issued_at >= start, Receipt.issued_at < end))
     if class_id:
@@ -212,16 +211,12 @@ def _bulk_query(school_id: int, month_key: str, class_id: int | None, tz_name: s
 def start_bulk(session: Session, actor, school, month_key: str, class_id: int | None, *, tz_name: str,
                locale: str) -> jobs.Job:
     """One PDF of the receipts issued in a month (of one class, or the whole school), built by a job."""
-    import re
-
-    from sqlalchemy import func
-
-    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month_key or ""):
+    if not MONTH_KEY.fullmatch(month_key or ""):
         raise ValidationError(_l("Chọn tháng cần in biên lai."), field="month")
     count = session.scalar(select(func.count()).select_from(
         _bulk_query(school.id, month_key, class_id, tz_name).subquery()))
     if not count:
-        raise ValidationError(_l("Không có biên lai nào trong tháng %(m)s.", m=f"{month_key[5:]}/{month_key[:4]}"),
+        raise ValidationError(_l("Không có biên lai nào trong tháng %(m)s.", m=rules.month_label(month_key)),
                               field="month")
     if count > BULK_LIMIT:
         raise ValidationError(_l("Tháng này có %(n)s biên lai, quá %(max)s cho một tệp: hãy chọn một lớp.", n=count,
@@ -232,8 +227,6 @@ def start_bulk(session: Session, actor, school, month_key: str, class_id: int | 
 
 @jobs.handler("receipts_pdf")
 def _bulk_receipts(session: Session, ctx: jobs.JobContext) -> None:
-    from pathlib import Path
-
     from lms.core.pdf import render_pdf_many
     from lms.people.models import SchoolClass
 
@@ -241,13 +234,10 @@ def _bulk_receipts(session: Session, ctx: jobs.JobContext) -> None:
     receipts = list(session.scalars(_bulk_query(ctx.job.school_id, p["month"], p["class_id"], p["tz"])
                                     .order_by(Receipt.series, Receipt.number)))
     pages = [receipt_html(receipt, ctx.render, ctx.config["PUBLIC_BASE_URL"]) for receipt in receipts]
-    label = f"{p['month'][5:]}-{p['month'][:4]}"
+    label = rules.month_label(p["month"]).replace("/", "-")
     if p["class_id"]:
         label += " " + session.get(SchoolClass, p["class_id"]).name
     ctx.progress(0, len(pages))
     step = max(1, len(pages) // 20)
     pdf = render_pdf_many(pages, lambda i: ctx.progress(i) if i % step == 0 else None)
-    folder = Path(ctx.config["UPLOAD_DIR"]) / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{ctx.job.id}.pdf").write_bytes(pdf)
-    ctx.result(f"{ctx.job.id}.pdf", f"Biên lai tháng {label}.pdf")
+    ctx.save_result(pdf, "pdf", f"Biên lai tháng {label}.pdf")

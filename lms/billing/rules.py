@@ -59,6 +59,12 @@ def month_of_key(key: str) -> tuple[int, int]:
     return int(y), int(m)
 
 
+def month_label(key: str) -> str:
+    """'12/2026' for '2026-12'."""
+    y, m = month_of_key(key)
+    return f"{m:02d}/{y}"
+
+
 def check_months(category: str, period: str, months: Sequence[int]) -> str | None:
     """Why these billing months do not fit the plan's period, or None."""
     if not months:

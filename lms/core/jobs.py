@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,18 @@ class JobContext:
 
     def result(self, path: str, name: str) -> None:
         self.job.result_path, self.job.result_name = path, name[:200]
+
+    def save_result(self, data: bytes, extension: str, name: str) -> None:
+        """Keep the job's file (UPLOAD_DIR/jobs/<job id>.<extension>) and offer it as `name`."""
+        folder = results_folder(self.config)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{self.job.id}.{extension}").write_bytes(data)
+        self.result(f"{self.job.id}.{extension}", name)
+
+
+def results_folder(config: Mapping) -> Path:
+    """Where jobs keep the files they make for their users."""
+    return Path(config["UPLOAD_DIR"]) / "jobs"
 
 
 def enqueue(session: Session, user_id: int | None, kind: str, params: dict, *, school_id: int | None,

@@ -6,17 +6,20 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 
-def render_pdf(html: str) -> bytes:
+def _document(html: str) -> HTML:
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=fetcher)
+
+
+def render_pdf(html: str) -> bytes:
+    return _document(html).write_pdf()
 
 
 def render_pdf_many(htmls, progress=None) -> bytes:
     """Several HTML documents as one PDF, each starting on a new page; `progress(i)` after each."""
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
     documents = []
     for i, html in enumerate(htmls, start=1):
-        documents.append(HTML(string=html, base_url=None, url_fetcher=fetcher).render())
+        documents.append(_document(html).render())
         if progress:
             progress(i)
     pages = [page for document in documents for page in document.pages]

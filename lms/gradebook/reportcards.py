@@ -281,10 +281,7 @@ def _issue_class(session: Session, ctx: jobs.JobContext) -> None:
                    snapshot=snapshot)
         ctx.progress(done, message=student.full_name)
     archive = cards_zip(session, session.get(SchoolClass, ctx.params["class_id"]), settings.folder)
-    jobs_folder = Path(ctx.config["UPLOAD_DIR"]) / "jobs"
-    jobs_folder.mkdir(parents=True, exist_ok=True)
-    (jobs_folder / f"{ctx.job.id}.zip").write_bytes(archive)
-    ctx.result(f"{ctx.job.id}.zip", f"Học bạ {label} {year_name}.zip")
+    ctx.save_result(archive, "zip", f"Học bạ {label} {year_name}.zip")
 
 
 def card_filename(card: ReportCard) -> str:

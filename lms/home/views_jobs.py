@@ -43,7 +43,7 @@ def job_result(job_id: int):
     job = _job(job_id)
     if job.status != jobs.Status.DONE or not job.result_path:
         abort(404)
-    path = current_app.config["UPLOAD_DIR"] / "jobs" / job.result_path
+    path = jobs.results_folder(current_app.config) / job.result_path
     if not path.exists():
         abort(404)
     return send_file(path, as_attachment=True, download_name=job.result_name or path.name)

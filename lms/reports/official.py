@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -292,7 +291,4 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
                                          {"d": report, "local_date": local_date}, "vi"))
         else:
             data = department_workbook(report)
-    folder = Path(ctx.config["UPLOAD_DIR"]) / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{ctx.job.id}.{p['format']}").write_bytes(data)
-    ctx.result(f"{ctx.job.id}.{p['format']}", f"{name}.{p['format']}")
+    ctx.save_result(data, p["format"], f"{name}.{p['format']}")
