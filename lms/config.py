@@ -19,6 +19,14 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def _env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices`; any other value stops the app at start with the setting named."""
+    value = _env(name, default)
+    if value not in choices:
+        raise ValueError(f"LMS_{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value is None:
@@ -43,7 +51,7 @@ class Config:
 
     LANGUAGES = ("vi", "en")
     # The language of a visitor who has not chosen one (a signed-in user's own choice wins).
-    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "vi") if _env("DEFAULT_LOCALE", "vi") in LANGUAGES else "vi"
+    BABEL_DEFAULT_LOCALE = _env_choice("DEFAULT_LOCALE", LANGUAGES, "vi")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
     BOOTSTRAP_SERVE_LOCAL = True
 
