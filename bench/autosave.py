@@ -43,6 +43,11 @@ SECRET = "bench-secret-key-bench-secret-key-0123456789abcdef"
 QUESTIONS = 40
 
 
+def driver_dsn(url: str) -> str:
+    """The SQLAlchemy URL of the throwaway server as psycopg's own connection string."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -237,7 +242,7 @@ def lost(url: str, acked: dict, bare: bool) -> int:
     import psycopg
 
     table = "bare_responses" if bare else "responses"
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    dsn = driver_dsn(url)
     with psycopg.connect(dsn) as conn:
         stored = {(a, p): (s, v) for a, p, s, v in conn.execute(f"SELECT attempt_id, position, seq, value FROM {table}")}
     missing = 0
@@ -249,12 +254,16 @@ def lost(url: str, acked: dict, bare: bool) -> int:
     return missing
 
 
+def quantile_ms(ordered: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of latencies in seconds, sorted, in ms."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
 def summary(name: str, result: dict, lost_count: int, duration: float) -> dict:
     lat = sorted(result["latencies"])
-    pick = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
     non_ok = sum(n for code, n in result["codes"].items() if code not in (200, 409))
-    return {"name": name, "requests": len(lat), "rps": len(lat) / duration, "p50": pick(0.5), "p95": pick(0.95),
-            "p99": pick(0.99), "errors": result["errors"] + non_ok, "codes": result["codes"],
+    return {"name": name, "requests": len(lat), "rps": len(lat) / duration, "p50": quantile_ms(lat, 0.5),
+            "p95": quantile_ms(lat, 0.95), "p99": quantile_ms(lat, 0.99), "errors": result["errors"] + non_ok, "codes": result["codes"],
             "acked": len(result["acked"]), "lost": lost_count}
 
 
@@ -264,11 +273,7 @@ def windows(timeline: list[tuple[float, float]], width: float = 10) -> str:
     buckets: dict[int, list[float]] = {}
     for at, latency in timeline:
         buckets.setdefault(int(at // width), []).append(latency)
-    parts = []
-    for k in sorted(buckets):
-        lat = sorted(buckets[k])
-        parts.append(f"{lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000:.0f}")
-    return " ".join(parts)
+    return " ".join(f"{quantile_ms(sorted(buckets[k]), 0.95):.0f}" for k in sorted(buckets))
 
 
 def pg_activity(url: str) -> dict:
@@ -276,7 +281,7 @@ def pg_activity(url: str) -> dict:
     checkpoints; read before and after each endpoint's run."""
     import psycopg
 
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    dsn = driver_dsn(url)
     with psycopg.connect(dsn) as conn:
         vacuum = conn.execute("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) "
                               "FROM pg_stat_user_tables").fetchone()[0]
@@ -290,7 +295,7 @@ def run_once(url: str, name: str, module: str, bare: bool, clients: list[dict], 
     sequence numbers and acknowledged answers from that endpoint's earlier rounds."""
     port = free_port()
     env = {"LMS_DATABASE_URL": url, "LMS_SECRET_KEY": SECRET, "LMS_SCHEDULER_SECONDS": "0",
-           "BARE_DSN": url.replace("postgresql+psycopg://", "postgresql://"), "LMS_ENV": "development"}
+           "BARE_DSN": driver_dsn(url), "LMS_ENV": "development"}
     process = gunicorn(module, port, env, args.workers, args.threads, config=not bare)
     try:
         activity_before = pg_activity(url)
@@ -342,7 +347,7 @@ def main() -> None:
             # bulk load; without this the first endpoint measured shares the cores with it.
             import psycopg
 
-            with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            with psycopg.connect(driver_dsn(url), autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE")
                 conn.execute("CHECKPOINT")
         lms_endpoint = ("lms /attempts/<id>/save", "wsgi:app", False)

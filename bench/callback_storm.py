@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.autosave import SECRET, free_port, gunicorn, stop  # noqa: E402
+from bench.autosave import SECRET, driver_dsn, free_port, gunicorn, stop  # noqa: E402
 
 SECRETS_KEY = "YmVuY2gtb25seS1zZWNyZXRzLWtleS0wMTIzNDU2Nzg="
 SIGNING_KEY = "YmVuY2gtb25seS1lZDI1NTE5LXNlZWQtMDEyMzQ1Njc="
@@ -130,7 +130,7 @@ def main() -> None:
             stop(app)
         import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        with psycopg.connect(driver_dsn(url)) as conn:
             recorded = conn.execute("SELECT count(*) FROM payments WHERE provider = 'vnpay'").fetchone()[0]
             unbalanced = conn.execute("SELECT count(*) FROM (SELECT transaction_id FROM ledger_lines GROUP BY "
                                       "transaction_id HAVING sum(debit - credit) <> 0) x").fetchone()[0]

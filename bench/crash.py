@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.autosave import QUESTIONS, SECRET, free_port, gunicorn, seed  # noqa: E402
+from bench.autosave import QUESTIONS, SECRET, driver_dsn, free_port, gunicorn, seed  # noqa: E402
 
 
 def kill_group(process) -> None:
@@ -104,7 +104,7 @@ async def run_load(base: str, clients: list[dict], interval: float, duration: fl
 def compare(url: str, acked: dict, wanted: dict) -> tuple[int, int]:
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+    with psycopg.connect(driver_dsn(url)) as conn:
         stored = {(a, p): (s, v) for a, p, s, v in conn.execute("SELECT attempt_id, position, seq, value FROM responses")}
 
     def behind(expected: dict) -> int:
