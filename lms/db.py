@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -16,6 +17,10 @@ NAMING_CONVENTION = {
 
 # Money is whole đồng in a BIGINT column; never float.
 Money = BigInteger
+
+# Structured values: JSON on SQLite, JSONB on PostgreSQL. PostgreSQL's plain `json` has no equality
+# operator, so any DISTINCT, UNION or GROUP BY over a row holding one fails there (and only there).
+Json = JSON().with_variant(JSONB(), "postgresql")
 
 
 class UTCDateTime(TypeDecorator):

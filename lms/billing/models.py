@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String,
                         Text, UniqueConstraint)
 from sqlalchemy import text as text_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
-from lms.db import Base, Money, UTCDateTime
+from lms.db import Base, Json, Money, UTCDateTime
 
 
 class Category(StrEnum):
@@ -96,7 +96,7 @@ class FeePlan(Base):
     months: Mapped[str] = mapped_column(String(40))     # billing months, e.g. "9,10,11,12,1,2,3,4,5"
     due_day: Mapped[int] = mapped_column(SmallInteger, default=15)
     scope: Mapped[str] = mapped_column(String(10), default=Scope.SCHOOL)
-    targets: Mapped[list] = mapped_column(JSON, default=list)   # grades, class ids or student ids by scope
+    targets: Mapped[list] = mapped_column(Json, default=list)   # grades, class ids or student ids by scope
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -426,7 +426,7 @@ class ChannelSetting(Base):
     channel: Mapped[str] = mapped_column(String(20))        # sepay | casso | payos | vnpay | momo | mobile_money | pos
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     counts_as: Mapped[str] = mapped_column(String(15))      # the legal method (mobile_money: per school)
-    public: Mapped[dict] = mapped_column(JSON, default=dict)  # merchant codes, terminal ids, sandbox flag
+    public: Mapped[dict] = mapped_column(Json, default=dict)  # merchant codes, terminal ids, sandbox flag
     secret: Mapped[str] = mapped_column(Text, default="")     # encrypted JSON of the secrets
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,11 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
-from lms.db import Base, UTCDateTime
+from lms.db import Base, Json, UTCDateTime
 
 
 class Mode(StrEnum):
@@ -242,7 +242,7 @@ class Assignment(Base):
     cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)          # last moment a late one is taken
     max_tenths: Mapped[int] = mapped_column(Integer, default=100)
     resubmissions: Mapped[int] = mapped_column(Integer, default=0)
-    rubric: Mapped[list] = mapped_column(JSON, default=list)   # [{"name", "levels": [{"label", "points"}]}]
+    rubric: Mapped[list] = mapped_column(Json, default=list)   # [{"name", "levels": [{"label", "points"}]}]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)       # None: draft
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gradebook_term: Mapped[int | None] = mapped_column(Integer)
@@ -307,7 +307,7 @@ class Submission(Base):
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="submitted")   # submitted | graded | returned
     score_tenths: Mapped[int | None] = mapped_column(Integer)             # before any late penalty
-    rubric_marks: Mapped[dict] = mapped_column(JSON, default=dict)        # criterion index → level index
+    rubric_marks: Mapped[dict] = mapped_column(Json, default=dict)        # criterion index → level index
     comment: Mapped[str] = mapped_column(Text, default="")
     graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
-from lms.db import Base, UTCDateTime
+from lms.db import Base, Json, UTCDateTime
 
 
 class QuestionStatus(StrEnum):
@@ -93,7 +93,7 @@ class QuestionVersion(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer, default=1)
     text: Mapped[str] = mapped_column(Text)                  # Markdown with $LaTeX$
-    data: Mapped[dict] = mapped_column(JSON, default=dict)    # the type's options, keys, settings
+    data: Mapped[dict] = mapped_column(Json, default=dict)    # the type's options, keys, settings
     general_feedback: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -125,7 +125,7 @@ class Exam(Base):
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
     per_page: Mapped[int] = mapped_column(Integer, default=5)               # 0: all on one page
     navigation: Mapped[str] = mapped_column(String(12), default="free")     # free | sequential
-    review: Mapped[dict] = mapped_column(JSON, default=dict)                # moment → what may be shown
+    review: Mapped[dict] = mapped_column(Json, default=dict)                # moment → what may be shown
     access_code: Mapped[str] = mapped_column(String(40), default="")
     ip_ranges: Mapped[str] = mapped_column(String(500), default="")
     overdue: Mapped[str] = mapped_column(String(12), default="autosubmit")  # autosubmit | grace
@@ -225,7 +225,7 @@ class ExamPaperItem(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
     mark_e4: Mapped[int] = mapped_column(Integer)
-    layout: Mapped[dict] = mapped_column(JSON, default=dict)
+    layout: Mapped[dict] = mapped_column(Json, default=dict)
     rule_position: Mapped[int | None] = mapped_column(Integer)
 
     version = relationship(QuestionVersion, lazy="joined")
@@ -301,7 +301,7 @@ class AttemptSlot(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
     graded_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id", ondelete="SET NULL"))
     mark_e4: Mapped[int] = mapped_column(Integer)
-    layout: Mapped[dict] = mapped_column(JSON, default=dict)               # option orders for this attempt
+    layout: Mapped[dict] = mapped_column(Json, default=dict)               # option orders for this attempt
     rule_position: Mapped[int | None] = mapped_column(Integer)
 
     version = relationship(QuestionVersion, foreign_keys=[version_id], lazy="joined")

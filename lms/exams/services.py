@@ -489,11 +489,15 @@ def exams_for_teacher(actor: User, role: str, school: School):
 
 def exams_of_pupil(session: Session, student: Student):
     """The query of the published exams set for a class the pupil is in this year, newest first."""
-    return (select(Exam).join(ExamCourse, ExamCourse.exam_id == Exam.id).join(Course, Course.id == ExamCourse.course_id)
-        .join(Enrollment, (Enrollment.class_id == Course.class_id) & (Enrollment.student_id == student.id))
-        .join(SchoolYear, (SchoolYear.id == Enrollment.school_year_id) & SchoolYear.is_current.is_(True))
-        .where(Exam.school_id == student.school_id, Exam.status == ExamStatus.PUBLISHED)
-        .distinct().order_by(Exam.open_at.desc(), Exam.id.desc()))
+    # EXISTS, not a join with DISTINCT: an exam set for several of the pupil's courses is listed once
+    # without comparing whole rows (which PostgreSQL cannot do for JSON columns).
+    set_for_pupil = (select(ExamCourse.exam_id).join(Course, Course.id == ExamCourse.course_id)
+                     .join(Enrollment, (Enrollment.class_id == Course.class_id) & (Enrollment.student_id == student.id))
+                     .join(SchoolYear, (SchoolYear.id == Enrollment.school_year_id) & SchoolYear.is_current.is_(True))
+                     .where(ExamCourse.exam_id == Exam.id))
+    return (select(Exam).where(Exam.school_id == student.school_id, Exam.status == ExamStatus.PUBLISHED,
+                               set_for_pupil.exists())
+            .order_by(Exam.open_at.desc(), Exam.id.desc()))
 
 
 def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:

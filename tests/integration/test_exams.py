@@ -689,3 +689,26 @@ def test_bank_search_ignores_accents_and_takes_like_wildcards_literally(world, d
         everything = found("")
         assert everything > 0 and found("%") == 0 and found("_") == 0
         assert 0 < found("cau") <= everything  # "Câu …" without its accent
+
+
+def test_the_pupils_exam_list_answers_on_every_database_and_lists_each_exam_once(world, client, dbs):
+    """On PostgreSQL the list compared whole exam rows (DISTINCT over a JSON column): 500 for every
+    pupil. An exam set for two of the pupil's courses is listed once."""
+    from lms.exams.models import ExamCourse
+    from lms.people import services as people
+    from lms.people.models import SchoolClass, Subject
+
+    with dbs() as s:
+        b = make_bank(s, world.a)
+        exam = make_exam(s, world.a, b.questions[:2], title="Kiểm tra chung hai môn")
+        school = s.get(School, world.a.school.id)
+        literature = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code == "ngu_van")).one()
+        second = people.save_course(s, s.get(User, world.a.admin.id), school,
+                                    school_class=s.get(SchoolClass, world.a.school_class.id), subject=literature,
+                                    teacher_id=world.a.teacher.id)
+        s.add(ExamCourse(exam_id=exam.id, course_id=second.id))
+        s.commit()
+    client.login("hsa001")
+    page = client.get("/exams")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("Kiểm tra chung hai môn") == 1
