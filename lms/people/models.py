@@ -236,6 +236,16 @@ class Student(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(3))  # "nam" | "nu"
     address: Mapped[str | None] = mapped_column(String(300))
+    # The pupil's profile as the sector database (CSDL ngành) and the school's lists carry it; the
+    # report card's identity page and the national transcript print it. All optional.
+    moet_code: Mapped[str | None] = mapped_column(String(20))       # Mã định danh Bộ GD&ĐT
+    personal_id: Mapped[str | None] = mapped_column(String(12))     # Số định danh cá nhân (12 digits)
+    place_of_birth: Mapped[str | None] = mapped_column(String(200))  # Nơi sinh
+    hometown: Mapped[str | None] = mapped_column(String(200))        # Quê quán
+    ethnicity: Mapped[str | None] = mapped_column(String(40))        # Dân tộc
+    nationality: Mapped[str | None] = mapped_column(String(40))      # Quốc tịch
+    email: Mapped[str | None] = mapped_column(String(254))           # contact only, never a login
+    phone: Mapped[str | None] = mapped_column(String(20))            # contact only, never a login
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")
@@ -269,6 +279,10 @@ class Guardianship(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_notice_version: Mapped[str | None] = mapped_column(String(20))
     consent_method: Mapped[str | None] = mapped_column(String(20))
+    # What the school's list says about this guardian beyond the account's name, phone and e-mail.
+    second_phone: Mapped[str | None] = mapped_column(String(20))    # contact only, never a login
+    occupation: Mapped[str | None] = mapped_column(String(100))     # Nghề nghiệp
+    birth_year: Mapped[int | None] = mapped_column(Integer)         # Năm sinh
 
     guardian = relationship("User", lazy="joined")
     student = relationship(Student, back_populates="guardianships", lazy="joined")
