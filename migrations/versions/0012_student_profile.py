@@ -1,8 +1,8 @@
 """the pupil's profile (sector-database identity, place of birth, ethnicity, contact) and the
 guardian's second phone, occupation and birth year, as the schools' lists carry them
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
