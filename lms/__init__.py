@@ -16,6 +16,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _check_secrets(app)
+    from lms.core.timeutil import set_school_tz
+
+    set_school_tz(app.config["BABEL_DEFAULT_TIMEZONE"])
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
     app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
 

@@ -52,7 +52,7 @@ class Config:
     LANGUAGES = ("vi", "en")
     # The language of a visitor who has not chosen one (a signed-in user's own choice wins).
     BABEL_DEFAULT_LOCALE = _env_choice("DEFAULT_LOCALE", LANGUAGES, "vi")
-    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")  # read through lms.core.timeutil.school_tz()
     BOOTSTRAP_SERVE_LOCAL = True
 
     # Sessions: a signed cookie carrying only a reference to a server-side session row.

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import channel_settings, payments, receipts, states
 from lms.billing.channels import momo, payos, vnpay
@@ -118,8 +119,8 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
         wallet = setting.public["channel_code"]
         low, high = WALLET_LIMITS[wallet]
         if not low <= checkout.amount <= high:
-            raise ValidationError(_l("Ví này chỉ nhận khoản từ %(a)s đến %(b)s đồng.", a=payments.money(low),
-                                     b=payments.money(high)))
+            raise ValidationError(_l("Ví này chỉ nhận khoản từ %(a)s đến %(b)s đồng.", a=money(low),
+                                     b=money(high)))
         body = {"reference_id": checkout.txn_ref, "type": "PAY", "country": "VN", "currency": "VND",
                 "request_amount": checkout.amount, "channel_code": wallet,
                 "channel_properties": {"success_return_url": f"{return_url}?ref={checkout.txn_ref}",
@@ -243,7 +244,7 @@ def _record(session: Session, checkout: Checkout, *, provider: str, txn_id: str,
     session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
                     .execution_options(synchronize_session=False))
     if new and (why or payment.applied < payment.amount):
-        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({payments.money(amount)} đ)",
+        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({money(amount)} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
     receipts.issue_receipt(session, school, payment, signer=signer, now=now)
 

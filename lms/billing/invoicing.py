@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import fees, ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
@@ -240,7 +241,6 @@ def start_run(session: Session, actor: User, school: School, year: SchoolYear, m
 
 @jobs.handler("invoice_run")
 def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
-    from lms.billing.payments import money
 
     p = ctx.params
     school, year = session.get(School, ctx.job.school_id), session.get(SchoolYear, p["year_id"])
@@ -258,7 +258,6 @@ def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
 def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -> None:
     """One notice per guardian and invoice that asks for money (amount, due date, code; the
     details are behind the sign-in)."""
-    from lms.billing.payments import money
     from lms.core import notify
 
     guardians: dict[int, list[User]] = {}

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import payments, states
 from lms.billing.models import BankTransaction, BillingTask, Invoice, Method, TransferStatus
@@ -86,7 +87,7 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
     if parts:
         _settle(session, school, row, parts, signer=signer, now=now)
     if row.status == TransferStatus.UNMATCHED:
-        task(session, school.id, "unmatched", f"{payments.money(t.amount)} đ — {row.content[:120]}",
+        task(session, school.id, "unmatched", f"{money(t.amount)} đ — {row.content[:120]}",
              bank_transaction_id=row.id)
     session.flush()
     return Received(row, True)
@@ -121,7 +122,7 @@ def _payment_input(row: BankTransaction, invoice: Invoice, amount: int, n: int, 
 def _linked(session: Session, school: School, row: BankTransaction, invoice_id: int, code: str, payment,
             status: str) -> None:
     if payment.applied < payment.amount:
-        task(session, school.id, "overpaid", f"{code}: {payments.money(payment.amount - payment.applied)} đ thừa",
+        task(session, school.id, "overpaid", f"{code}: {money(payment.amount - payment.applied)} đ thừa",
              payment_id=payment.id, bank_transaction_id=row.id)
     row.payment_id = row.payment_id or payment.id
     row.invoice_id = row.invoice_id or invoice_id
@@ -198,10 +199,10 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
     insert_objects(session, new_rows, ids=True)
     insert_objects(session, [
         *(BillingTask(school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
-                      message=f"{code}: {payments.money(payment.amount - payment.applied)} đ thừa"[:300])
+                      message=f"{code}: {money(payment.amount - payment.applied)} đ thừa"[:300])
           for row, code, payment in overpaid),
         *(BillingTask(school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
-                      message=f"{payments.money(row.amount)} đ — {row.content[:120]}"[:300])
+                      message=f"{money(row.amount)} đ — {row.content[:120]}"[:300])
           for row in new_rows if row.status == TransferStatus.UNMATCHED)])
     return [Received(row, created) for row, created in rows]
 

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
@@ -587,6 +588,3 @@ def pay_refund(session: Session, actor: User, refund: Refund, reference: str, *,
     _expire(session, refund)
 
 
-def money(amount: int) -> str:
-    """1500000 → "1.500.000" (the unit is added by the caller)."""
-    return f"{amount:,}".replace(",", ".")

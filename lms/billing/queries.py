@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import states
 from lms.billing.models import (Allocation, CreditNote, Invoice, InvoiceEvent, InvoiceStatus, Payment, Refund,
@@ -195,7 +196,6 @@ def remind_unpaid(session: Session, actor: User, school: School, today: date, *,
             Guardianship.student_id.in_([i.student_id for i in invoices] or [0]))):
         guardians.setdefault(student_id, []).append(user)
     reached = 0
-    from lms.billing.payments import money
 
     for invoice in invoices:
         users = guardians.get(invoice.student_id, [])

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import money
 from lms.billing import ledger, rules
 from lms.billing.models import Allocation, Invoice, Payment, Receipt
 from lms.billing.words import amount_in_words
@@ -173,7 +174,6 @@ def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
         return
     pdf = receipt_pdf(receipt, ctx.render, ctx.config["PUBLIC_BASE_URL"])
     data = data_of(receipt)
-    from lms.billing.payments import money
 
     body = (f"{data['school']['name']} xác nhận đã nhận {money(data['amount'])} đồng ({data['amount_words']}) "
             f"cho học sinh {data['student']['name']}, nội dung: {data['reason']}.\n"

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms.core.numbers import money
 from lms.billing.channels.registry import SHORT_NAMES
 from lms.billing import fees, invoicing, ledger, payments, queries, receipts, recovery, states
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
@@ -45,7 +46,7 @@ def _globals(state) -> None:
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
                                        CHANNEL_LABELS=SHORT_NAMES)
-    state.app.jinja_env.filters["vnd"] = lambda n: payments.money(int(n or 0)) + " ₫"
+    state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
 
 
 def _school() -> School:
@@ -317,7 +318,7 @@ def invoice_pay(invoice_id: int):
                                               signer=_signer(), now=utcnow(),
                                               mail=bool(current_app.config.get("SMTP_HOST")))
             db.session.commit()
-            flash(_("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=payments.money(payment.amount) + " ₫",
+            flash(_("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=money(payment.amount) + " ₫",
                     r=f"{payment.receipt.series}-{payment.receipt.number:07d}"), "success")
             return redirect(url_for("billing.payment", payment_id=payment.id))
         except DomainError as exc:
@@ -335,7 +336,7 @@ def invoice_credit(invoice_id: int):
         try:
             applied = payments.apply_credit(db.session, current_user, invoice, form.amount.data, now=utcnow())
             db.session.commit()
-            flash(_("Đã dùng %(a)s tiền thừa cho hoá đơn.", a=payments.money(applied) + " ₫"), "success")
+            flash(_("Đã dùng %(a)s tiền thừa cho hoá đơn.", a=money(applied) + " ₫"), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice_id))
         except DomainError as exc:
             _refused(form, exc)

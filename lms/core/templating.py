@@ -7,6 +7,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 
+from lms.core.numbers import percent_text
 from lms.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -29,11 +30,7 @@ def vn_date(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
-def vn_percent(value) -> str:
-    """12.5 -> "12,5 %" (Vietnamese decimal comma); None -> "—"."""
-    if value is None:
-        return "—"
-    return f"{value:.1f}".replace(".", ",") + " %"
+vn_percent = percent_text
 
 
 def vn_size(size: int) -> str:

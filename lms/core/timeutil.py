@@ -4,8 +4,28 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+_school_tz = DEFAULT_TZ
+
+
+def school_tz() -> str:
+    """The time zone schools live in: LMS_TIMEZONE (Asia/Ho_Chi_Minh by default), set once by
+    `create_app`. The one place services and rules read it from."""
+    return _school_tz
+
+
+def set_school_tz(name: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    global _school_tz
+    ZoneInfo(name)  # an unknown zone stops the app at start, naming it
+    _school_tz = name
 
 
 def local_to_utc(value: datetime, tz_name: str) -> datetime:

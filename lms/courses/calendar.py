@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.text import nfc
+from lms.core.timeutil import school_tz
 from lms.courses.comms import current_class_ids
 from lms.courses.models import CalendarToken, Event, Lesson
 from lms.i18n import lazy_gettext as _l
@@ -116,7 +117,7 @@ def ics_feed(session: Session, user: User, now: datetime, base_url: str) -> byte
     cal.add("prodid", "-//lms//Lich lop hoc//VI")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Lịch học (lms)")
-    cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
+    cal.add("x-wr-timezone", school_tz())
     for item in items_for_classes(session, feed_class_ids(session, user), now - timedelta(days=60),
                                   now + timedelta(days=366)):
         event = IcsEvent()

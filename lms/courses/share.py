@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import percent
 from lms.core.sheets import as_float, to_bytes
 from lms.auth.models import User
 from lms.core import audit
@@ -31,12 +32,6 @@ from lms.people.services import class_sizes
 OTHER = "OTHER"
 DEFAULT_TARGETS = {"TH": Decimal("10"), "THCS": Decimal("15"), "THPT": Decimal("25"), OTHER: Decimal("20")}
 LEVEL_ORDER = ["TH", "THCS", "THPT", OTHER]
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def targets_of(session: Session, school: School) -> dict[str, Decimal]:

@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
-from lms.core.forms import show_error
+from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.core.uploads import stored_path
@@ -85,14 +85,10 @@ def announce(course_id: int):
     form = AnnouncementForm()
     form.course_id.choices = [(course.id, ""), (0, "")]
     if form.validate_on_submit():
-        try:
+        with committing() as outcome:
             comms.post_announcement(db.session, current_user, course.school_class,
                                     course if form.course_id.data else None, form.title.data, form.body.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã gửi thông báo tới học sinh và phụ huynh."), "success")
     else:
         for errors in form.errors.values():
@@ -154,13 +150,9 @@ def _plan_rows(form) -> list[plans.PeriodInput]:
 @role_required("admin", "teacher")
 def plan_generate(course_id: int):
     course = _managed_course(course_id)
-    try:
+    with committing() as outcome:
         n = plans.generate_plan(db.session, current_user, course)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Đã tạo kế hoạch %(n)s tiết, chia đều cho 35 tuần. Hãy điền tên bài và chọn tiết trực tuyến.", n=n),
               "success")
     return redirect(url_for("courses.plan", course_id=course.id))
@@ -254,7 +246,7 @@ def _edit_lesson(course: Course, lesson: Lesson | None):
             period_ids=form.period_ids.data or [], publish=form.publish.data,
             publish_at=local_to_utc(form.publish_at.data, _tz()) if form.publish_at.data else None,
             prerequisite_id=form.prerequisite_id.data or None, resource_ids=form.resource_ids.data or [])
-        try:
+        with committing(form) as outcome:
             files = _uploads(form.files)
             added = resources.add_resources(
                 db.session, current_user, ctx().school, files,
@@ -262,15 +254,11 @@ def _edit_lesson(course: Course, lesson: Lesson | None):
                                        topic=form.title.data or ""), _folder(), _limits()) if files else []
             data.resource_ids += [r.id for r in added]
             saved = lessons.save_lesson(db.session, current_user, course, data, now=utcnow(), lesson=lesson)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu bài học “%(t)s”.", t=saved.title), "success")
             return redirect(url_for("courses.lesson_view", lesson_id=saved.id))
     return render_template("courses/lesson_edit.html", course=course, lesson=lesson, form=form,
-                           limits=_limits()), 422 if form.errors else 200
+                           limits=_limits()), status_of(form)
 
 
 @bp.route("/courses/<int:course_id>/lessons/new", methods=["GET", "POST"])
@@ -322,13 +310,11 @@ def lesson_view(lesson_id: int):
     progress = None
     if ctx().role == "student":
         student = pupil_of(db.session, ctx().school, current_user)
-        try:
+        with committing(flash_error=False) as outcome:
             progress = lessons.open_lesson(db.session, student, lesson, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "warning")
+        if not outcome.ok:
+            flash(str(outcome.error.message), "warning")
             return redirect(url_for("courses.course_home", course_id=course.id))
-        db.session.commit()
     from lms.courses.homework import assignments_of_lesson
     from lms.exams.services import checks_of_lesson
 
@@ -347,15 +333,13 @@ def lesson_view(lesson_id: int):
 def lesson_time(lesson_id: int):
     lesson = school_scoped(Lesson, lesson_id)
     student = pupil_of(db.session, ctx().school, current_user)
-    try:
-        seconds = int(request.form.get("seconds", "0"))
-        row = lessons.record_time(db.session, student, lesson, seconds, utcnow())
-    except ValueError:
+    seconds = request.form.get("seconds", "0")
+    if not seconds.isdigit() or len(seconds) > 6:
         abort(400)
-    except DomainError as exc:
-        db.session.rollback()
-        return jsonify(error=str(exc.message)), exc.status
-    db.session.commit()
+    with committing(flash_error=False) as outcome:
+        row = lessons.record_time(db.session, student, lesson, int(seconds), utcnow())
+    if not outcome.ok:
+        return jsonify(error=str(outcome.error.message)), outcome.status
     return jsonify(seconds=row.seconds)
 
 
@@ -365,13 +349,9 @@ def lesson_time(lesson_id: int):
 def lesson_complete(lesson_id: int):
     lesson = school_scoped(Lesson, lesson_id)
     student = pupil_of(db.session, ctx().school, current_user)
-    try:
+    with committing() as outcome:
         lessons.complete_lesson(db.session, student, lesson, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "warning")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Em đã hoàn thành bài “%(t)s”. Giỏi lắm!", t=lesson.title), "success")
     return redirect(url_for("courses.course_home", course_id=lesson.course_id))
 
@@ -419,23 +399,15 @@ def _meta(form: ResourceForm) -> resources.ResourceMeta:
 def library():
     school = ctx().school
     form = _resource_form()
-    status = 200
     if form.validate_on_submit():
         files = _uploads(form.files)
-        try:
+        with committing(form) as outcome:
             if not files:
                 raise DomainError(_("Chọn ít nhất một tệp."), field="files")
             added = resources.add_resources(db.session, current_user, school, files, _meta(form), _folder(), _limits())
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu %(n)s tài liệu vào thư viện.", n=len(added)), "success")
             return redirect(url_for("courses.library"))
-    elif form.errors:
-        status = 422
     q = request.args.get("q", "")
     subject_id = request.args.get("subject", type=int)
     grade = request.args.get("grade", type=int)
@@ -443,7 +415,7 @@ def library():
     page = db.paginate(resources.library_query(school, q=q, subject_id=subject_id, grade=grade, kind=kind),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template("courses/library.html", form=form, page=page, q=q, subject_id=subject_id, grade=grade,
-                           kind=kind, subjects=people.subjects_of(db.session, school), limits=_limits()), status
+                           kind=kind, subjects=people.subjects_of(db.session, school), limits=_limits()), status_of(form)
 
 
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
@@ -453,16 +425,12 @@ def resource_edit(resource_id: int):
     resource = school_scoped(Resource, resource_id)
     form = _resource_form(resource)
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             resources.update_resource(db.session, current_user, resource, _meta(form))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu tài liệu."), "success")
             return redirect(url_for("courses.library"))
-    return render_template("courses/resource_edit.html", form=form, resource=resource)
+    return render_template("courses/resource_edit.html", form=form, resource=resource), status_of(form)
 
 
 @bp.route("/resources/<int:resource_id>/file")

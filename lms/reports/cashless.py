@@ -19,17 +19,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import percent
 from lms.core.sheets import as_float, to_bytes
 from lms.billing.models import Method, Payment, Refund, RefundStatus
-from lms.core.timeutil import local_to_utc
+from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
 
-TZ = "Asia/Ho_Chi_Minh"
 CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
 METHODS = (*CASHLESS, Method.CASH)
 METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (cổng thanh toán)"),
@@ -44,12 +44,6 @@ RULE = _l("Mỗi khoản tiền trường nhận được là một giao dịch,
           "sau không phải giao dịch mới; hoá đơn đã huỷ không có giao dịch. Tiền hoàn trả đã chi được trừ vào "
           "giá trị của hình thức đã nhận, trong tháng chi; số giao dịch không đổi. Không dùng tiền mặt: mã QR, "
           "website, Mobile Money và thẻ (theo hình thức pháp lý, không theo kênh kỹ thuật).")
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -130,7 +124,7 @@ def calendar_year(year: int) -> Period:
 
 
 def instant(day: date) -> datetime:
-    return local_to_utc(datetime.combine(day, time()), TZ)
+    return local_to_utc(datetime.combine(day, time()), school_tz())
 
 
 def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dict[tuple[int, str], Figures]:

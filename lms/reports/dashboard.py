@@ -23,10 +23,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.core.timeutil import utc_to_local
+from lms.core.timeutil import school_tz, utc_to_local
 from lms.reports.cashless import Period, months, percent, tally
 
-TZ = "Asia/Ho_Chi_Minh"
 BINS = 10   # score bins [0,1), [1,2) … [9,10]
 
 
@@ -63,7 +62,7 @@ class Dashboard:
 def _month_index(periods: list[Period], when: datetime | None) -> int | None:
     if when is None:
         return None
-    day = utc_to_local(when, TZ).date()
+    day = utc_to_local(when, school_tz()).date()
     for i, p in enumerate(periods):
         if p.start <= day <= p.end:
             return i
@@ -95,7 +94,7 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     from lms.people import services as people
     from lms.people.models import Course, SchoolClass
 
-    today = utc_to_local(now, TZ).date()
+    today = utc_to_local(now, school_tz()).date()
     year = people.current_year(session, school)
     if period is not None:
         periods = months(period.start, max(period.start, min(today, period.end)))

@@ -18,14 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.core.numbers import percent_text
 from lms.core.sheets import as_float, to_bytes
 from lms.core import jobs
 from lms.core.errors import ValidationError
-from lms.core.timeutil import utc_to_local, utcnow
+from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import lazy_gettext as _l
 from lms.reports import cashless, dashboard
 
-TZ = "Asia/Ho_Chi_Minh"
 DEFAULT_WEIGHTS = {"online": 50, "cashless_count": 25, "cashless_value": 25}
 FORMATS = ("pdf", "xlsx")
 
@@ -52,21 +52,17 @@ class SchoolOfficial:
         b, f = self.board, self.money
         if b.online.target is not None:
             ok = b.online.share is not None and b.online.share >= b.online.target
-            out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.", v=_pct(b.online.share),
-                              t=_pct(b.online.target), r=_l("đạt") if ok else _l("chưa đạt"))))
+            out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.", v=percent_text(b.online.share),
+                              t=percent_text(b.online.target), r=_l("đạt") if ok else _l("chưa đạt"))))
         if self.target is not None:
             for what, share, aim in ((_l("theo số giao dịch"), f.count_share, self.target.count_percent),
                                      (_l("theo giá trị"), f.value_share, self.target.value_percent)):
                 ok = share is not None and share >= aim
                 out.append(str(_l("Thanh toán không dùng tiền mặt %(w)s: %(v)s, chỉ tiêu %(t)s %% — %(r)s.", w=what,
-                                  v=_pct(share), t=aim, r=_l("đạt") if ok else _l("chưa đạt"))))
+                                  v=percent_text(share), t=aim, r=_l("đạt") if ok else _l("chưa đạt"))))
         out.append(str(_l("Số hình thức thanh toán không dùng tiền mặt sẵn sàng: %(n)s/4 (yêu cầu ít nhất 3) — %(r)s.",
                           n=self.ready, r=_l("đạt") if self.ready >= 3 else _l("chưa đạt"))))
         return out
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
 
 
 def periods_for(session: Session, school, year: int) -> list[cashless.Period]:
@@ -234,7 +230,7 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
 
 
 def local_date(when: datetime) -> str:
-    return f"{utc_to_local(when, TZ):%d/%m/%Y}"
+    return f"{utc_to_local(when, school_tz()):%d/%m/%Y}"
 
 
 # ---------------------------------------------------------------- the background job

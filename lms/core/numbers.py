@@ -1,0 +1,117 @@
+"""Numbers as Vietnamese people write them, read and written in one place.
+
+Money is whole đồng written with dots between thousands ("1.250.000"); marks and other decimals
+use a comma ("6,5"); percentages have one decimal and a space before the sign ("12,5 %"). People
+also type money without separators, with spaces, with "đ"/"VND", and bank portals export
+"1,250,000.00"; every money field and every import reads them with `parse_amount`, every mark
+with `parse_decimal`, every spreadsheet cell of unknown style with `parse_number`.
+"""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from lms.core.errors import ValidationError
+from lms.i18n import lazy_gettext as _l
+
+# Everything that may stand around or inside a number without meaning anything: spaces of every
+# kind (a copied amount often carries a non-breaking or thin space) and currency words.
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
+_CURRENCY = re.compile(r"(?i)(vnđ|vnd|đồng|dong|đ|₫)\.?$")
+_NUMBER = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*$")
+
+
+def money(amount: int) -> str:
+    """1250000 → "1.250.000" (negative amounts keep their sign)."""
+    return f"{int(amount):,}".replace(",", ".")
+
+
+def money_vnd(amount: int) -> str:
+    """1250000 → "1.250.000 đ"."""
+    return money(amount) + " đ"
+
+
+def decimal_text(value: Decimal | int | float | str | None, places: int | None = None) -> str:
+    """Decimal(6.5) → "6,5"; with `places`, rounded half up to that many decimals ("9,0")."""
+    if value is None:
+        return ""
+    number = Decimal(str(value))
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        text = f"{number:.{places}f}"
+    else:
+        text = format(number.normalize(), "f") if number == number.to_integral() else format(number, "f")
+    return text.replace(".", ",")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """The share `part / whole` in per cent with one decimal (half up); None when `whole` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent_text(value: Decimal | int | float | None, places: int = 1) -> str:
+    """Decimal("12.5") → "12,5 %"; None → "—"."""
+    if value is None:
+        return "—"
+    return decimal_text(value, places) + " %"
+
+
+def _clean(text) -> str:
+    cleaned = _SPACES.sub("", str(text if text is not None else ""))
+    return _CURRENCY.sub("", cleaned)
+
+
+def parse_number(text, *, field: str | None = None) -> Decimal:
+    """A number written any common way: "1.250.000", "1,250,000.50", "1.250.000,50", "6,5", "6.5",
+    "1 250 000 đ". Where both separators appear, the last one is the decimal mark; one kind of
+    separator repeated is a thousands separator; a single separator followed by exactly three
+    digits is a thousands separator too ("1.250" is one thousand two hundred and fifty)."""
+    cleaned = _clean(text)
+    if not cleaned or not _NUMBER.match(cleaned):
+        raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text or "").strip()[:40]), field=field)
+    sign = "-" if cleaned[0] == "-" else ""
+    body = cleaned.lstrip("+-")
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        decimal_mark = "." if body.rfind(".") > body.rfind(",") else ","
+        thousands = "," if decimal_mark == "." else "."
+        if body.count(decimal_mark) > 1:
+            raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text).strip()[:40]), field=field)
+        body = body.replace(thousands, "").replace(decimal_mark, ".")
+    elif dots + commas > 1:
+        mark = "." if dots else ","
+        groups = body.split(mark)
+        if not all(len(g) == 3 for g in groups[1:]) or not groups[0]:
+            raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text).strip()[:40]), field=field)
+        body = body.replace(mark, "")
+    elif dots + commas == 1:
+        mark = "." if dots else ","
+        whole, _, fraction = body.partition(mark)
+        body = whole + fraction if len(fraction) == 3 and whole and whole != "0" else whole + "." + fraction
+    try:
+        return Decimal(sign + body)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only digits and marks
+        raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text).strip()[:40]), field=field) from None
+
+
+def parse_amount(text, *, field: str | None = None) -> int:
+    """An amount of money in whole đồng: "1.250.000", "1250000", "1 250 000 đ", "1,250,000.00".
+    Refused, naming `field`: anything that is not a number, a fraction of a đồng, a negative."""
+    value = parse_number(text, field=field)
+    if value != value.to_integral_value():
+        raise ValidationError(_l("Số tiền tính bằng đồng, không có phần lẻ: “%(v)s”.", v=str(text).strip()[:40]),
+                              field=field)
+    if value < 0:
+        raise ValidationError(_l("Số tiền không được âm: “%(v)s”.", v=str(text).strip()[:40]), field=field)
+    return int(value)
+
+
+def parse_decimal(text, *, field: str | None = None) -> Decimal:
+    """A mark or measure with a decimal comma or point: "6,5", "6.5", "10". A single separator is
+    always the decimal mark here (marks have no thousands)."""
+    cleaned = _SPACES.sub("", str(text if text is not None else ""))
+    if cleaned.count(",") + cleaned.count(".") > 1 or not re.fullmatch(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", cleaned):
+        raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text or "").strip()[:40]), field=field)
+    return Decimal(cleaned.replace(",", "."))

@@ -1,0 +1,70 @@
+"""The one way a view ends a request that changes something.
+
+    form = SomeForm()
+    if form.validate_on_submit():
+        with committing(form) as outcome:
+            services.do_something(db.session, current_user, ...)
+        if outcome.ok:
+            flash(_("Đã lưu."), "success")
+            return redirect(...)
+    return render_template(...), status_of(form)
+
+On success the request's work is committed once. On a `DomainError` the session is rolled back
+(nothing half-saved), the refusal is shown on the field it names — or flashed at the top when it
+names none — and the re-rendered form answers 422. Any other exception rolls back and propagates
+to the generic error page. Views that change nothing read-only never call this.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from lms.core.errors import DomainError
+from lms.core.forms import show_error
+from lms.extensions import db
+
+
+@dataclass
+class Outcome:
+    ok: bool = False
+    error: DomainError | None = None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+
+@contextmanager
+def committing(form=None, *, fields: dict[str, str] | None = None, flash_error: bool = True) -> Iterator[Outcome]:
+    """Run the block as the request's one unit of work (see the module's docstring).
+
+    `fields` renames a service's field name to the form's where they differ. Without a form the
+    refusal is flashed (unless `flash_error` is false: the caller reads `outcome.error` itself,
+    e.g. to answer JSON)."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as exc:
+        db.session.rollback()
+        if fields and exc.field in fields:
+            exc.field = fields[exc.field]
+        outcome.error = exc
+        if form is not None:
+            show_error(form, exc)
+            form.refused = True
+        elif flash_error:
+            from flask import flash
+
+            flash(str(exc.message), "danger")
+    except BaseException:
+        db.session.rollback()
+        raise
+    else:
+        db.session.commit()
+        outcome.ok = True
+
+
+def status_of(form) -> int:
+    """200 for a fresh or valid form, 422 when it shows errors (its own or a service's refusal)."""
+    return 422 if form is not None and (form.errors or getattr(form, "refused", False)) else 200

@@ -1,0 +1,60 @@
+"""The one way a view ends a request: commit once, or roll back and show the refusal."""
+from flask import get_flashed_messages
+from sqlalchemy import func, select
+from wtforms import StringField
+
+from lms.core.errors import Conflict, ValidationError
+from lms.core.forms import Form
+from lms.core.models import AuditLog
+from lms.core.requests import committing, status_of
+from lms.extensions import db
+
+
+class _Form(Form):
+    class Meta:
+        csrf = False
+
+    title = StringField()
+
+
+def _row(action: str) -> AuditLog:
+    return AuditLog(action=action, detail="")
+
+
+def _count(action: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == action))
+
+
+def test_success_commits_once_and_a_refusal_keeps_nothing(app):
+    with app.test_request_context("/", method="POST"):
+        with committing() as outcome:
+            db.session.add(_row("kept"))
+        assert outcome.ok and outcome.status == 200
+        db.session.rollback()  # nothing left to lose: it was committed
+        assert _count("kept") == 1
+
+        form = _Form()
+        with committing(form) as refused:
+            db.session.add(_row("lost"))
+            db.session.flush()
+            raise ValidationError("Tiêu đề trùng.", field="title")
+        assert not refused.ok and refused.status == 422 and status_of(form) == 422
+        assert form.title.errors == ["Tiêu đề trùng."] and _count("lost") == 0
+
+        with committing() as conflict:
+            raise Conflict("Đã thay đổi ở nơi khác.")
+        assert conflict.status == 409 and get_flashed_messages() == ["Đã thay đổi ở nơi khác."]
+
+
+def test_service_field_names_map_to_the_form_and_unknown_errors_propagate(app):
+    import pytest
+
+    with app.test_request_context("/", method="POST"):
+        form = _Form()
+        with committing(form, fields={"name": "title"}):
+            raise ValidationError("Cần tiêu đề.", field="name")
+        assert form.title.errors == ["Cần tiêu đề."]
+        with pytest.raises(RuntimeError), committing():
+            db.session.add(_row("boom"))
+            raise RuntimeError("boom")
+        assert _count("boom") == 0
