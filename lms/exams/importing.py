@@ -53,10 +53,25 @@ class ImportPlan:
     errors: list[tuple[int | None, str]] = field(default_factory=list)
     images: list[tuple[str, bytes]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)     # title lines above the first question, skipped
+    unit: str = "line"                                  # what error numbers count: "line" or "paragraph" (Word)
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.questions)
+
+    def placed_errors(self) -> tuple[dict[int, list[tuple[int | None, str]]], list[tuple[int | None, str]]]:
+        """The errors of each question read (by position; they name it: "Câu 3: …"), for the
+        preview to show on the question; and the others."""
+        labels = {f"{q.label}:": q.position for q in self.questions}
+        inside: dict[int, list[tuple[int | None, str]]] = {}
+        loose = []
+        for line, message in self.errors:
+            position = labels.get(message.split(":", 1)[0] + ":") if ":" in message else None
+            if position is None:
+                loose.append((line, message))
+            else:
+                inside.setdefault(position, []).append((line, message))
+        return inside, loose
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -110,6 +125,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         raise ValidationError(_l("Tệp Word chỉ nhập theo định dạng “Câu 1. … A. B. C. D.”."), field="fmt")
     plan = ImportPlan(fmt)
     if fmt == "word":
+        plan.unit = "paragraph" if is_docx else "line"
         parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
         plan.errors.extend(parsed.errors)
         plan.images, plan.header = parsed.images, parsed.header

@@ -82,6 +82,7 @@ def upload():
         except DomainError as exc:
             getattr(form, exc.field or "file", form.file).errors.append(str(exc.message))
         else:
+            items = _preview_items(plan)   # with errors too: each shown on its question
             if plan.ok:
                 token = uuid.uuid4().hex
                 (_import_dir() / token).write_bytes(data)
@@ -90,7 +91,6 @@ def upload():
                                               "level": form.level.data, "topic": form.topic.data or "",
                                               "mark": form.mark.data}
                 confirm = ConfirmQuestionImportForm(token=token)
-                items = _preview_items(plan)
     status = 422 if form.errors or (plan is not None and not plan.ok) else 200
     return render_template("exams/import.html", form=form, plan=plan, items=items, confirm=confirm,
                            formats=importing.FORMATS), status

@@ -161,3 +161,26 @@ def test_export_to_word_and_gift_comes_back_the_same(world, make_client, dbs):
     other = make_client()
     other.login("gv.b")
     assert other.get(f"/bank/categories/{category_id}/export.docx").status_code == 404
+
+
+def test_a_word_exam_keeps_its_math_and_an_unreadable_equation_is_shown_on_its_question(world, make_client, dbs):
+    from pathlib import Path
+
+    files = Path(__file__).parents[1] / "files" / "exams"
+    category_id = _category(dbs, world)
+    before = _count(dbs)
+    client = teacher(make_client)
+    broken = _upload(client, category_id, "vật lý.docx", (files / "vat-ly-ky-hieu.docx").read_bytes())
+    page = broken.get_data(as_text=True)
+    assert broken.status_code == 422 and "Đoạn 8:" in page and "Lưu " not in page
+    card = page[page.index('data-position="3"'):]
+    assert "question-errors" in card[:1500] and "MathType" in card[:1500]   # on question 3, where it stands
+    assert "R = 10 Ω" in page and "<math" in page                         # the questions read are previewed
+    assert _count(dbs) == before
+    good = _upload(client, category_id, "toán.docx", (files / "toan-dai-so-omml.docx").read_bytes())
+    page = good.get_data(as_text=True)
+    assert good.status_code == 200 and "Đọc được 9 câu hỏi" in page and "<mfrac>" in page and "$" not in page
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        texts = [q.current.text for q in s.scalars(select(Question).where(Question.name == "Câu 1"))]
+        assert r"Kết quả của phép tính $\frac{1}{2} + \frac{3}{4}$ là:" in texts

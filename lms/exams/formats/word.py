@@ -12,8 +12,9 @@
 
 The right option may instead be marked in the text: `*B.` in plain text; in Word the option
 underlined, in red, or in bold (when only some options are bold). Images in Word are kept as
-`![](image:N)` placeholders for the caller to store. Every problem is reported with its line
-(paragraph) number; nothing is half-understood.
+`![](image:N)` placeholders for the caller to store; Word equations and superscript/subscript runs
+become LaTeX (`wordmath`). A line `HẾT` ends the questions. Every problem is reported with its line
+(paragraph) number — an equation that cannot be read too; nothing is half-understood or dropped.
 """
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from lms.exams.formats import ImportedAnswer, ImportedQuestion
+from lms.exams.formats import ImportedAnswer, ImportedQuestion, wordmath
 
 QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*[.:)\-–]\s*", re.IGNORECASE)
 SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$", re.IGNORECASE)
 NAMED_SECTION = re.compile(r"^\s*(?:phần|phan|chủ\s*đề|chu\s*de)\s*:\s*(.+)$", re.IGNORECASE)
 KEY_HEADING = re.compile(r"^\s*(?:bảng\s+)?(?:đáp\s*án|dap\s*an)\s*[:.]?\s*$", re.IGNORECASE)
+END = re.compile(r"^[\s\-–—_.*]*(?:HẾT|HET)[\s\-–—_.*]*$")
 INLINE_ANSWER = re.compile(r"^\s*(?:đáp\s*án|dap\s*an|đ/a)\s*[:.]\s*(.+)$", re.IGNORECASE)
 FEEDBACK = re.compile(r"^\s*(?:lời\s*giải|hướng\s*dẫn(?:\s*giải)?|giải)\s*[:.]\s*(.*)$", re.IGNORECASE)
 OPTION = re.compile(r"(?:(?<=\s)|^)(\*?)([A-F])[.)]\s+")
@@ -42,12 +44,14 @@ class Run:
     text: str
     flags: frozenset = frozenset()     # "u" underline, "b" bold, "red"
     image: int | None = None           # index into Parsed.images
+    math: bool = False                 # `text` is a formula, `$…$`
 
 
 @dataclass
 class Block:
     number: int                        # line (text) or paragraph (Word) number, from 1
     runs: list[Run]
+    problems: list[str] = field(default_factory=list)   # what in it could not be read (Word math)
 
     @property
     def text(self) -> str:
@@ -79,68 +83,192 @@ def blocks_of_text(text: str) -> list[Block]:
 
 
 def blocks_of_docx(data: bytes, images: list[tuple[str, bytes]]) -> list[Block]:
-    """Paragraphs and table rows of the document in order, with run formatting and images."""
+    """Paragraphs and table rows of the document in order, with run formatting, images and math
+    (Word equations and superscript/subscript runs as `$…$`, see `wordmath`)."""
     from docx import Document
-    from docx.oxml.ns import qn
 
     document = Document(io.BytesIO(data))
-    body = document.element.body
-    blocks: list[Block] = []
+    reader = _DocxReader(document, images)
+    raw: list[tuple[int, list[list[tuple]]]] = []   # (paragraph number, logical lines of items)
     number = 0
-
-    def runs_of(paragraph_element) -> list[Run]:
-        out = []
-        for r in paragraph_element.iter(qn("w:r")):
-            props = r.find(qn("w:rPr"))
-            flags = set()
-            if props is not None:
-                u = props.find(qn("w:u"))
-                if u is not None and u.get(qn("w:val")) != "none":
-                    flags.add("u")
-                b = props.find(qn("w:b"))
-                if b is not None and b.get(qn("w:val")) not in ("0", "false"):
-                    flags.add("b")
-                color = props.find(qn("w:color"))
-                if color is not None and _is_red(color.get(qn("w:val")) or ""):
-                    flags.add("red")
-                if props.find(qn("w:highlight")) is not None:
-                    flags.add("red")
-            for child in r:
-                if child.tag == qn("w:t"):
-                    out.append(Run(unicodedata.normalize("NFC", child.text or ""), frozenset(flags)))
-                elif child.tag == qn("w:tab"):
-                    out.append(Run("\t"))
-                elif child.tag in (qn("w:br"), qn("w:cr")):
-                    out.append(Run("\n"))
-                elif child.tag == qn("w:drawing"):
-                    for blip in child.iter(qn("a:blip")):
-                        part = document.part.related_parts.get(blip.get(qn("r:embed")))
-                        if part is not None:
-                            images.append((part.content_type, part.blob))
-                            out.append(Run("", image=len(images) - 1))
-        return out
-
-    for element in body.iterchildren():
-        if element.tag == qn("w:p"):
+    for element in document.element.body.iterchildren():
+        if element.tag == _W + "p":
             number += 1
-            runs = runs_of(element)
-            # A manual line break inside a paragraph starts a new logical line.
-            line: list[Run] = []
-            for run in runs:
-                if run.text == "\n":
-                    blocks.append(Block(number, line))
-                    line = []
-                else:
-                    line.append(run)
-            blocks.append(Block(number, line))
-        elif element.tag == qn("w:tbl"):
-            for row in element.iter(qn("w:tr")):
+            raw.append((number, reader.lines(element)))
+        elif element.tag == _W + "tbl":
+            for row in element.iter(_W + "tr"):
                 number += 1
                 cells = []
-                for cell in row.iter(qn("w:tc")):
-                    cells.append("".join(r.text for p in cell.iter(qn("w:p")) for r in runs_of(p)).strip())
-                blocks.append(Block(number, [Run("\t".join(cells))]))
+                for cell in row.iter(_W + "tc"):
+                    items: list[tuple] = []
+                    for paragraph in cell.iter(_W + "p"):
+                        for line in reader.lines(paragraph):
+                            if items:
+                                items.append(("text", " ", frozenset(), None))
+                            items.extend(line)
+                    cells.append(items)
+                joined: list[tuple] = []
+                for i, items in enumerate(cells):
+                    if i:
+                        joined.append(("text", "\t", frozenset(), None))
+                    joined.extend(items)
+                raw.append((number, [joined]))
+    latex = wordmath.omml_to_latex(reader.equations)
+    blocks = []
+    for number, lines in raw:
+        for items in lines:
+            blocks.append(_block(number, items, latex))
     return blocks
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_SKIPPED = {_W + "del", _W + "moveFrom", _W + "pPr", _W + "rPr"}
+_OLE = ("tệp có công thức MathType/Equation dạng đối tượng (OLE) không đọc được: trong Word chọn công thức "
+        "rồi chuyển thành phương trình Word (MathType: Convert Equations → Word equation), hoặc gõ lại bằng "
+        "Chèn → Phương trình")
+
+
+class _DocxReader:
+    """A paragraph's content in reading order as items: ("text", text, flags, "sup"|"sub"|None),
+    ("math", equation index, flags), ("image", index), ("problem", reason); a manual line break
+    starts a new logical line. Equations are collected to be converted in one go."""
+
+    def __init__(self, document, images):
+        self.document, self.images = document, images
+        self.equations: list = []
+
+    def lines(self, paragraph) -> list[list[tuple]]:
+        lines: list[list[tuple]] = [[]]
+        self._walk(paragraph, lines)
+        return lines
+
+    def _walk(self, element, lines) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == _W + "r":
+                self._run(child, lines)
+            elif tag in (_M + "oMath", _M + "oMathPara"):
+                self.equations.append(child)
+                lines[-1].append(("math", len(self.equations) - 1, _math_flags(child)))
+            elif tag not in _SKIPPED and isinstance(tag, str):
+                self._walk(child, lines)   # hyperlinks, insertions, content controls, fields, smart tags
+
+    def _run(self, run, lines) -> None:
+        props = run.find(_W + "rPr")
+        flags, vert = _flags(props), None
+        if props is not None:
+            align = props.find(_W + "vertAlign")
+            value = align.get(_W + "val") if align is not None else None
+            vert = {"superscript": "sup", "subscript": "sub"}.get(value or "")
+        for child in run:
+            tag = child.tag
+            if tag == _W + "t":
+                lines[-1].append(("text", unicodedata.normalize("NFC", child.text or ""), flags, vert))
+            elif tag == _W + "tab":
+                lines[-1].append(("text", "\t", frozenset(), None))
+            elif tag in (_W + "br", _W + "cr"):
+                lines.append([])
+            elif tag == _W + "sym":
+                char = wordmath.symbol_char(child.get(_W + "font") or "", child.get(_W + "char") or "")
+                lines[-1].append(("text", char, flags, vert) if char is not None else
+                                 ("problem", f"ký tự phông {child.get(_W + 'font')} mã {child.get(_W + 'char')} "
+                                             "không đọc được; hãy gõ lại bằng Unicode"))
+            elif tag == _W + "object":
+                lines[-1].append(("problem", _OLE))
+            elif tag in (_W + "drawing", _W + "pict") or tag.endswith("}AlternateContent"):
+                self._pictures(child, lines)
+
+    def _pictures(self, element, lines) -> None:
+        wanted = [blip.get(_R + "embed") for blip in element.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip")]
+        wanted += [image.get(_R + "id") for image in element.iter("{urn:schemas-microsoft-com:vml}imagedata")]
+        for rid in dict.fromkeys(r for r in wanted if r):
+            part = self.document.part.related_parts.get(rid)
+            if part is not None:
+                self.images.append((part.content_type, part.blob))
+                lines[-1].append(("image", len(self.images) - 1))
+            if len(wanted) and part is None:
+                lines[-1].append(("problem", "có hình không đọc được trong tệp"))
+
+
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _flags(props) -> frozenset:
+    flags = set()
+    if props is not None:
+        u = props.find(_W + "u")
+        if u is not None and u.get(_W + "val") != "none":
+            flags.add("u")
+        b = props.find(_W + "b")
+        if b is not None and b.get(_W + "val") not in ("0", "false"):
+            flags.add("b")
+        color = props.find(_W + "color")
+        if color is not None and _is_red(color.get(_W + "val") or ""):
+            flags.add("red")
+        if props.find(_W + "highlight") is not None:
+            flags.add("red")
+    return frozenset(flags)
+
+
+def _math_flags(equation) -> frozenset:
+    """An equation's marking: that of its runs (a teacher underlines or colours it with the option)."""
+    found = [_flags(run.find(_W + "rPr")) for run in equation.iter(_M + "r")]
+    return frozenset().union(*found) if found else frozenset()
+
+
+def _block(number: int, items: list[tuple], latex: list) -> Block:
+    """A logical line's runs: equations as `$…$`, superscript and subscript runs joined to the
+    word they follow as a formula, adjacent formulas in one `$…$`."""
+    runs: list[Run] = []
+    problems: list[str] = []
+
+    def add_math(formula: str, flags: frozenset) -> None:
+        if runs and runs[-1].math:
+            last = runs[-1]
+            runs[-1] = Run(f"${last.text[1:-1]} {formula}$", last.flags | flags, math=True)
+        else:
+            runs.append(Run(f"${formula}$", flags, math=True))
+
+    merged: list[tuple] = []
+    for item in items:   # Word splits "10" into "1" and "0" runs at will: scripts are merged first
+        if item[0] == "text" and item[3] and merged and merged[-1][0] == "text" and merged[-1][3] == item[3]:
+            prev = merged[-1]
+            merged[-1] = ("text", prev[1] + item[1], prev[2] | item[2], item[3])
+        else:
+            merged.append(item)
+    for item in merged:
+        kind = item[0]
+        if kind == "text":
+            _kind, text, flags, vert = item
+            if not vert or not text.strip():
+                runs.append(Run(text, flags))
+                continue
+            if runs and runs[-1].math:
+                last = runs.pop()
+                base = last.text[1:-1]
+                mark = "^" if vert == "sup" else "_"
+                runs.append(Run(f"${{{base}}}{mark}{{{wordmath.latex_text(text.strip())}}}$", last.flags | flags,
+                                math=True))
+                continue
+            before = runs.pop().text if runs and runs[-1].image is None and not runs[-1].math else ""
+            head, formula = wordmath.script_math(before, text, vert)
+            if head:
+                runs.append(Run(head, flags))
+            add_math(formula, flags)
+        elif kind == "math":
+            result = latex[item[1]]
+            if isinstance(result, wordmath.MathError):
+                problems.append(str(result))
+                runs.append(Run("[?]", item[2]))
+            elif result:
+                add_math(result, item[2])
+        elif kind == "image":
+            runs.append(Run("", image=item[1]))
+        else:
+            problems.append(item[1])
+            runs.append(Run("[?]"))   # where it stood, so the question still reads in the preview
+    return Block(number, runs, problems)
 
 
 def _is_red(value: str) -> bool:
@@ -173,13 +301,22 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     category: str | None = None
     current: _Draft | None = None
     key_lines: list[Block] = []
-    in_key = False
+    in_key = ended = False
     for block in blocks:
         text = block.text.strip()
+        if block.problems:   # reported on the question it belongs to; never dropped in silence
+            started = QUESTION.match(text) if not in_key else None
+            owner = int(started.group(1)) if started else (current.number if current and not in_key else None)
+            for problem in block.problems:
+                parsed.errors.append((block.number, f"Câu {owner}: {problem}" if owner else problem))
         if not text:
             continue
         if in_key:
             key_lines.append(block)
+            continue
+        if END.match(text):   # “----- HẾT -----”: the questions are over; a key may follow
+            current = None
+            ended = True
             continue
         if KEY_HEADING.match(text) or re.match(r"^\s*(?:câu|cau)\s*\t", text, re.IGNORECASE):
             in_key = True
@@ -200,7 +337,9 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 _absorb(current, rest, parsed)
             continue
         if current is None:
-            if drafts:
+            if ended:
+                parsed.header.append(text)   # the footer under “HẾT” (“Giám thị không giải thích gì thêm”)
+            elif drafts:
                 parsed.errors.append((block.number, f"dòng “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
             else:
                 parsed.header.append(text)   # the title, school, “Họ tên: …” above the first question
@@ -235,7 +374,7 @@ def _strip_prefix(block: Block, offset: int) -> Block:
             skipped += len(run.text)
             continue
         cut = max(0, offset - skipped)
-        runs.append(Run(run.text[cut:], run.flags))
+        runs.append(Run(run.text[cut:], run.flags, math=run.math))
         skipped += len(run.text)
     return Block(block.number, runs)
 
