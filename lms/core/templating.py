@@ -40,10 +40,28 @@ def vn_size(size: int) -> str:
     return f"{size / 1048576:.1f}".replace(".", ",") + " MB"
 
 
+def local_day(value: datetime | date | str | None) -> date | None:
+    """The school-time calendar day of a stored UTC time, or of one written in ISO form in a
+    frozen snapshot (a date passes through)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if value else None
+    if value is None or not isinstance(value, datetime):
+        return value
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    return utc_to_local(value, school_tz()).date()
+
+
 def install_template_helpers(app: Flask) -> None:
+    from lms.core import official
+
+
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["vn_percent"] = vn_percent
     app.jinja_env.filters["vn_size"] = vn_size
+    app.jinja_env.filters["local_day"] = local_day
+    app.jinja_env.globals.update(official_date_line=official.date_line, school_place=official.school_place,
+                                 department_place=official.department_place, head_title=official.head_title)
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
                                  ASSESSMENT_LABELS=ASSESSMENT_LABELS, csrf_token=generate_csrf)
 

@@ -19,6 +19,9 @@ class SchoolForm(Form):
                                                         ("THPT", _l("Trung học phổ thông"))])
     tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=14)])
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
+    place_name = StringField(_l("Địa danh ghi trên văn bản"), validators=[Optional(), Length(max=60)],
+                             description=_l("Dòng ngày tháng của báo cáo, học bạ: “Long Xuyên, ngày 06 tháng 12 năm "
+                                            "2026”. Để trống: lấy phần cuối của địa chỉ."))
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     bank_bin = SelectField(_l("Ngân hàng nhận học phí"), choices=[])

@@ -52,6 +52,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))  # "province" | "district"
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # The place its documents are dated at ("An Giang, ngày …"); empty: taken from the name.
+    place_name: Mapped[str | None] = mapped_column(String(60))
 
     parent = relationship("Department", remote_side=[id])
     schools = relationship("School", back_populates="department")
@@ -67,6 +69,8 @@ class School(Base):
     levels: Mapped[str] = mapped_column(String(20))  # comma-separated Level values
     tax_code: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(String(300))
+    # The place its documents are dated at ("Long Xuyên, ngày …"); empty: the address's last part.
+    place_name: Mapped[str | None] = mapped_column(String(60))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     bank_bin: Mapped[str | None] = mapped_column(String(6))

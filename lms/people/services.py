@@ -60,6 +60,7 @@ class SchoolDetails:
     levels: list[str]
     tax_code: str | None = None
     address: str | None = None
+    place_name: str | None = None
     phone: str | None = None
     email: str | None = None
     bank_bin: str | None = None
@@ -103,6 +104,7 @@ def update_school(session: Session, actor: User, school: School, details: School
     school.levels = ",".join(lv.value for lv in levels)
     school.tax_code = tax_code
     school.address = nfc(details.address) or None
+    school.place_name = nfc(details.place_name).strip() or None
     school.phone = normalize_phone(details.phone)
     school.email = normalize_email(details.email)
     school.bank_bin, school.bank_account_number, school.bank_account_name = bank_bin, account, account_name
