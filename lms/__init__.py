@@ -34,10 +34,11 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
-    from lms.db import ping_idle_connections, sqlite_savepoints
+    from lms.db import ping_idle_connections, sqlite_savepoints, sqlite_waits_for_locks
 
     with app.app_context():
         ping_idle_connections(db.engine)
+        sqlite_waits_for_locks(db.engine)
         sqlite_savepoints(db.engine)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)

@@ -71,6 +71,19 @@ def register_cli(app: Flask) -> None:
         db.engine.dispose()
         Worker([jobs.RQRunner.QUEUE], connection=Redis.from_url(url)).work(burst=burst)
 
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every periodic task once, then stop.")
+    def scheduler_command(once: bool):
+        """Run the periodic work (closing overdue exam attempts, retrying jobs, asking gateways…) in
+        this process. Several may run: each task still runs once per interval."""
+        scheduler = current_app.extensions["lms_scheduler"]
+        if once:
+            for name, done in scheduler.run_once().items():
+                click.echo(f"{name}: {'lỗi / failed' if done is None else done}")
+            return
+        click.echo(f"Chạy việc định kỳ mỗi {scheduler.interval} giây / periodic work every {scheduler.interval} s")
+        scheduler.run()
+
     @app.cli.command("backup")
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
     def backup_command(folder: Path):

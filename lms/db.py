@@ -103,6 +103,24 @@ def ping_idle_connections(engine, idle_seconds: float = 10.0) -> None:
                 pass
 
 
+def sqlite_waits_for_locks(engine, seconds: int = 30) -> None:
+    """SQLite (the embedded default) lets one writer at a time: another connection that wants to
+    write waits up to `seconds` for the lock instead of failing at once with "database is locked",
+    and the write-ahead log lets pages be read while a long write (seeding the demo, issuing a
+    month's invoices) is under way."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+
 def sqlite_savepoints(engine) -> None:
     """Make a SAVEPOINT at the start of a transaction safe on SQLite. Python's sqlite3 module
     opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT issued first (a

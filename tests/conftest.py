@@ -6,12 +6,12 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
 
 from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
 from tests.pg import PostgresServer
+from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
 
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mật khẩu thử nghiệm dài"
@@ -27,14 +27,15 @@ def pg_url():
 
 
 @pytest.fixture(scope="session")
-def pg_schema(pg_url):
-    """Create the schema once per session; tests truncate what they wrote."""
-    app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": pg_url}))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        db.engine.dispose()
-    return pg_url
+def pg_templates(pg_url):
+    templates = PostgresTemplates(pg_url)
+    yield templates
+    templates.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates():
+    return SqliteTemplates()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -44,24 +45,28 @@ def backend(request):
 
 @pytest.fixture
 def app(request, backend, tmp_path):
+    """The app on a database of the test's own: a copy of the schema (or of the schema with the
+    shared world, when the test asks for `world`) built once per test process (tests/templates.py)."""
+    kind = WORLD if "world" in request.fixturenames else SCHEMA
     overrides = {"INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "uploads"}
+    pg_name = None
     if backend == "postgresql":
-        overrides["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("pg_schema")
+        templates = request.getfixturevalue("pg_templates")
+        pg_name = templates.take(kind)
+        overrides["SQLALCHEMY_DATABASE_URI"] = templates.url(pg_name)
     else:
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        templates = request.getfixturevalue("sqlite_templates")
+        overrides["SQLALCHEMY_DATABASE_URI"] = templates.copy(kind, tmp_path / "test.sqlite3")
     app = create_app(type("C", (TestConfig,), overrides))
-    with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
+    app.extensions["lms_test_world"] = (templates, kind)
     # No app context stays pushed during the test: each request must get its own, as in production
     # (a shared one would share `g`, and with it the signed-in user, between requests).
     yield app
+    app.extensions["lms_jobs"].wait(timeout=30)
     with app.app_context():
-        if backend == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+    if pg_name:
+        templates.release(pg_name)
 
 
 @pytest.fixture
@@ -122,10 +127,6 @@ def make_client(app):
 
 @pytest.fixture
 def world(app):
-    from sqlalchemy.orm import Session
-
-    from tests.factories import build_world
-
-    with app.app_context():
-        with Session(db.engine, expire_on_commit=False) as s:
-            return build_world(s, app.extensions["lms_auth"])
+    """Two schools in two departments (tests/factories.py's build_world), fresh for each test."""
+    templates, kind = app.extensions["lms_test_world"]
+    return templates.world(kind)

@@ -15,6 +15,8 @@ the scheduler queues it again then — after 1, 5, 30 and 120 minutes, then it s
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -285,36 +287,82 @@ def _forget(session, previous_transaction) -> None:
 
 
 class Scheduler(threading.Thread):
-    """Runs the periodic work in the app process every `interval` seconds."""
+    """Runs the periodic work every `interval` seconds. Only processes that serve requests start it
+    (on their first request) or a dedicated `flask scheduler`; commands like `flask seed-demo` or
+    `flask db upgrade` never do. However many processes run it, each task runs once per interval:
+    a process runs a task only after moving the task's `next_at` forward itself (a guarded UPDATE)."""
 
     def __init__(self, app, interval: int):
         super().__init__(name="lms-scheduler", daemon=True)
         self.app, self.interval = app, interval
         self.stopped = threading.Event()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+    def _run_task(self, session: Session, name: str, fn: Callable) -> int | None:
+        try:
+            done = fn(session, utcnow())
+            session.commit()
+            return done
+        except Exception:  # one failing task must not stop the others or the loop
+            session.rollback()
+            log.exception("periodic task %s failed", name)
+            return None
 
     def run_once(self) -> dict[str, int]:
+        """Run every task now (tests and `flask scheduler --once`)."""
+        from lms.extensions import db
+
+        with self.app.app_context():
+            done = {name: self._run_task(db.session, name, fn) for name, fn in PERIODIC.items()}
+            db.session.remove()
+        return done
+
+    def run_due(self) -> dict[str, int]:
+        """Run each task whose turn it is and that no other process has claimed."""
         from lms.extensions import db
 
         done = {}
         with self.app.app_context():
             for name, fn in PERIODIC.items():
-                try:
-                    done[name] = fn(db.session, utcnow())
-                    db.session.commit()
-                except Exception:  # one failing task must not stop the others or the loop
-                    db.session.rollback()
-                    log.exception("periodic task %s failed", name)
+                if self._claim(db.session, name):
+                    done[name] = self._run_task(db.session, name, fn)
             db.session.remove()
         return done
 
+    def _claim(self, session: Session, name: str) -> bool:
+        from sqlalchemy.exc import IntegrityError
+
+        from lms.core.models import PeriodicRun
+
+        now = utcnow()
+        following = now + timedelta(seconds=self.interval)
+        try:
+            claimed = session.execute(update(PeriodicRun).where(PeriodicRun.name == name, PeriodicRun.next_at <= now)
+                                      .values(next_at=following, holder=self.holder)).rowcount == 1
+            if not claimed and session.get(PeriodicRun, name) is None:
+                session.add(PeriodicRun(name=name, next_at=following, holder=self.holder))
+                session.flush()
+                claimed = True
+            session.commit()
+            return claimed
+        except IntegrityError:  # another process created the row first: its turn
+            session.rollback()
+            return False
+        except Exception:
+            session.rollback()
+            log.exception("periodic task %s could not be claimed", name)
+            return False
+
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
-            self.run_once()
+            self.run_due()
 
 
 def install_jobs(app) -> None:
-    """Give the app its runner, start queued jobs after each successful commit, and start the
-    scheduler (SCHEDULER_SECONDS; 0 turns it off)."""
+    """Give the app its runner and start queued jobs after each successful commit. The scheduler
+    (SCHEDULER_SECONDS; 0 turns it off) starts with the first request the process serves, so a
+    command that only creates the app (`flask seed-demo`, `flask db upgrade`) runs no periodic work
+    beside its own."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session as OrmSession
 
@@ -323,7 +371,17 @@ def install_jobs(app) -> None:
     interval = int(app.config.get("SCHEDULER_SECONDS") or 0)
     app.extensions["lms_scheduler"] = scheduler = Scheduler(app, interval or 60)
     if interval > 0:
-        scheduler.start()
+        lock = threading.Lock()
+
+        @app.before_request
+        def _start_scheduler():
+            if not scheduler.is_alive() and not scheduler.stopped.is_set():
+                with lock:
+                    if not scheduler.is_alive():
+                        try:
+                            scheduler.start()
+                        except RuntimeError:  # started by another thread meanwhile
+                            pass
     if not event.contains(OrmSession, "after_commit", _dispatch):
         event.listen(OrmSession, "after_commit", _dispatch)
         event.listen(OrmSession, "after_soft_rollback", _forget)
