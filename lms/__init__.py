@@ -68,6 +68,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     app.extensions["lms_secrets"] = box_from_config(app.config)  # refuses production without LMS_SECRETS_KEY
 
+    from lms.attendance.views import bp as attendance_bp
     from lms.auth.views import bp as auth_bp
     from lms.billing.views import bp as billing_bp
     from lms.billing.views_channels import bp as channels_bp
@@ -89,7 +90,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, homework_bp, report_bp,
                       gradebook_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp, health_bp,
-                      billing_bp, channels_bp, gateways_bp, reports_bp):
+                      billing_bp, channels_bp, gateways_bp, reports_bp, attendance_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers

@@ -19,3 +19,4 @@ from lms.billing.models import (Allocation, Counter, CreditNote, Exemption, FeeP
 from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, CardSettlement, ChannelSetting,  # noqa: F401
                                 Checkout, ReconciliationItem)
 from lms.reports.models import CashlessTarget  # noqa: F401
+from lms.attendance.models import AttendanceMark, AttendanceRegister, LeaveRequest  # noqa: F401

@@ -27,6 +27,10 @@ MESSAGES = {
     "invoice_issued": _l("Hoá đơn mới cho em %(student)s: %(amount)s đ, hạn nộp %(due)s (mã %(code)s)"),
     "invoice_reminder": _l("Nhắc nộp tiền: em %(student)s còn %(amount)s đ chưa nộp (mã %(code)s, hạn %(due)s)"),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
+    "absence": _l("Em %(student)s (lớp %(class)s) vắng mặt không phép ngày %(date)s"),
+    "leave_requested": _l("Phụ huynh xin cho em %(student)s (lớp %(class)s) nghỉ từ %(from)s đến %(to)s"),
+    "leave_approved": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s"),
+    "leave_refused": _l("Giáo viên chủ nhiệm không duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s: %(note)s"),
 }
 OUTBOX_KEY = "lms_outbox"
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.attendance.registers import term_absences
 from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
@@ -243,6 +244,7 @@ def build_summary(session: Session, school_class: SchoolClass, period: int) -> S
     entries = entries_by_student(session, [c.id for c in courses])
     records = term_records(session, school_class)
     years = year_records(session, school_class)
+    absences = term_absences(session, school_class)
     layouts = {c.id: columns_of(c) for c in courses}
     comments = {c.subject.name: is_comment(c) for c in courses}
     rows = []
@@ -257,8 +259,9 @@ def build_summary(session: Session, school_class: SchoolClass, period: int) -> S
         by_name = {c.subject.name: marks[c.id] for c in courses}
         learning = results.learning(by_name, comments)
         r1, r2 = records.get((s.id, 1)), records.get((s.id, 2))
-        excused = sum(r.absent_excused for r in (r1, r2) if r and (period in (0, r.term)))
-        unexcused = sum(r.absent_unexcused for r in (r1, r2) if r and (period in (0, r.term)))
+        wanted = (1, 2) if period == 0 else (period,)
+        excused = sum(absences[(s.id, t)].excused for t in wanted if (s.id, t) in absences)
+        unexcused = sum(absences[(s.id, t)].unexcused for t in wanted if (s.id, t) in absences)
         c1 = results.CONDUCT_CODES.get(r1.conduct) if r1 and r1.conduct else None
         c2 = results.CONDUCT_CODES.get(r2.conduct) if r2 and r2.conduct else None
         record = years.get(s.id)
@@ -314,7 +317,7 @@ def primary_summary(session: Session, school_class: SchoolClass, checkpoint: str
     students = students_of_class(session, school_class)
     records = records_by_student(session, [c.id for c in courses])
     qualities = qualities_by_student(session, school_class.id, checkpoint)
-    terms = term_records(session, school_class)
+    absences = term_absences(session, school_class)
     years = year_records(session, school_class)
     tests = {c.id: tested(c, checkpoint) for c in courses}
     rows = []
@@ -329,8 +332,8 @@ def primary_summary(session: Session, school_class: SchoolClass, checkpoint: str
             result = results.primary_year(subjects, {q: levels.get(q) for q in tt27.QUALITIES},
                                           {q: levels.get(q) for q in tt27.COMPETENCES})
         wanted = (1,) if checkpoint in ("gk1", "ck1") else (1, 2)
-        excused = sum(terms[(s.id, t)].absent_excused for t in wanted if (s.id, t) in terms)
-        unexcused = sum(terms[(s.id, t)].absent_unexcused for t in wanted if (s.id, t) in terms)
+        excused = sum(absences[(s.id, t)].excused for t in wanted if (s.id, t) in absences)
+        unexcused = sum(absences[(s.id, t)].unexcused for t in wanted if (s.id, t) in absences)
         rows.append(PrimarySummaryRow(s, mine, levels, result, excused, unexcused, years.get(s.id)))
     return PrimarySummary(school_class, checkpoint, courses, tests, rows)
 

@@ -275,8 +275,12 @@ def class_conduct(class_id: int):
     students = people.students_of_class(db.session, school_class)
     records = homeroom.term_records(db.session, school_class)
     locked = book.lock_of(db.session, school_class.school_year_id, term) is not None
+    from lms.attendance.registers import term_absences
+
+    absences = term_absences(db.session, school_class)
     return render_template("gradebook/conduct.html", school_class=school_class, term=term, students=students,
-                           records=records, typed=typed, **_issue_view(result), locked=locked,
+                           records=records, typed=typed, **_issue_view(result), locked=locked, absences=absences,
+                           daily_term=any(a.daily for (_sid, t), a in absences.items() if t == term),
                            primary=homeroom.is_primary(school_class), admin=ctx().role == "admin"), \
         422 if result and result.issues else 200
 

@@ -3,6 +3,8 @@
 The map below names, for each URL parameter, the object that belongs to someone else. A new
 route with an id parameter that is not in the map fails this test until it is added here.
 """
+from datetime import timedelta
+
 from lms.auth.models import User
 from lms.people.models import School, SchoolYear
 import pytest
@@ -49,6 +51,12 @@ def b_card(app, world, dbs, make_client):
                                    year=s.get(SchoolYear, b.year.id), school_class=b.school_class,
                                    students={k: s.get(Student, v.id) for k, v in b.students.items()})
         ids.update(billing_content(s, school_b))
+        from lms.attendance.leave import request_leave
+        from lms.core.timeutil import utcnow
+
+        day = b.year.start_date + timedelta(days=30)
+        ids["leave_id"] = request_leave(s, s.get(User, world.mother_b.id), school_b.students["HSB002"], day, day,
+                                        "Ốm", now=utcnow(), today=day).id
         s.commit()
     pupil_b = make_client()
     pupil_b.login("hsb002")
@@ -81,7 +89,8 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "file_id": [b.submission.files[0].id],
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
-             "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id"), 0)).items()},
+             "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
+             "leave_id"), 0)).items()},
     }
 
 

@@ -1,0 +1,29 @@
+"""Attendance forms. The register's marks are radio groups named by pupil (`s-<id>`), read by the
+view; the form carries the CSRF token and the register's day and period."""
+from __future__ import annotations
+
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.core.forms import Form
+from lms.i18n import lazy_gettext as _l
+
+
+class RegisterForm(Form):
+    day = DateField(_l("Ngày"), validators=[DataRequired(_l("Chọn ngày."))])
+    period = IntegerField(_l("Tiết"), default=0, validators=[NumberRange(0, 10)])
+    course_id = SelectField(_l("Môn"), coerce=int, choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Lưu điểm danh"))
+
+
+class LeaveForm(Form):
+    first_day = DateField(_l("Nghỉ từ ngày"), validators=[DataRequired(_l("Chọn ngày nghỉ."))])
+    last_day = DateField(_l("Đến hết ngày"), validators=[Optional()],
+                         description=_l("Để trống nếu chỉ nghỉ một ngày."))
+    reason = TextAreaField(_l("Lý do"), render_kw={"rows": 3}, validators=[Length(max=500)])
+    submit = SubmitField(_l("Gửi đơn xin nghỉ"))
+
+
+class DecideForm(Form):
+    decision = HiddenField()
+    note = StringField(_l("Ghi chú cho phụ huynh"), validators=[Length(max=300)])

@@ -1,0 +1,147 @@
+"""Leave requests: a parent asks for a child to be excused for some days; the homeroom teacher
+approves or refuses. An approved request turns the child's marks in those days into absences
+with permission, and prefills registers not yet taken."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.attendance.models import AttendanceMark, AttendanceRegister, LeaveRequest, LeaveStatus, Mark
+from lms.attendance.permissions import require_keeper
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.notify import notify
+from lms.core.text import nfc_text
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Enrollment, Guardianship, SchoolClass, SchoolYear, Student
+
+REASON_MAX = 500
+MAX_DAYS = 30          # one request covers at most this many days
+PAST_DAYS = 30         # and may be sent after the fact up to this many days back
+
+
+def _guardian_link(session: Session, parent: User, student_id: int) -> Guardianship:
+    link = session.scalars(select(Guardianship).where(Guardianship.guardian_id == parent.id,
+                                                      Guardianship.student_id == student_id)).first()
+    if link is None:
+        raise NotFound(_l("Không tìm thấy học sinh."))
+    return link
+
+
+def current_class(session: Session, student: Student) -> SchoolClass | None:
+    return session.scalars(select(SchoolClass).join(Enrollment, Enrollment.class_id == SchoolClass.id)
+                           .join(SchoolYear, SchoolYear.id == Enrollment.school_year_id)
+                           .where(Enrollment.student_id == student.id, SchoolYear.is_current.is_(True))).first()
+
+
+def request_leave(session: Session, parent: User, student: Student, first: date | None, last: date | None,
+                  reason: str, *, now: datetime, today: date) -> LeaveRequest:
+    """A parent's request; the homeroom teacher is told."""
+    _guardian_link(session, parent, student.id)
+    school_class = current_class(session, student)
+    if school_class is None:
+        raise ValidationError(_l("Học sinh chưa được xếp lớp năm học này."))
+    if first is None:
+        raise ValidationError(_l("Chọn ngày nghỉ."), field="first_day")
+    last = last or first
+    if last < first:
+        raise ValidationError(_l("Ngày cuối phải từ ngày đầu trở đi."), field="last_day")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationError(_l("Mỗi đơn xin nghỉ tối đa %(n)s ngày.", n=MAX_DAYS), field="last_day")
+    if first < today - timedelta(days=PAST_DAYS):
+        raise ValidationError(_l("Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", n=PAST_DAYS), field="first_day")
+    year = session.get(SchoolYear, school_class.school_year_id)
+    if first < year.start_date or last > year.end_date:
+        raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s.", y=year.name), field="first_day")
+    text = nfc_text(reason)
+    if not text:
+        raise ValidationError(_l("Ghi lý do xin nghỉ."), field="reason")
+    if len(text) > REASON_MAX:
+        raise ValidationError(_l("Lý do dài quá %(n)s ký tự.", n=REASON_MAX), field="reason")
+    overlap = session.scalars(select(LeaveRequest).where(
+        LeaveRequest.student_id == student.id,
+        LeaveRequest.status.in_([LeaveStatus.PENDING, LeaveStatus.APPROVED]),
+        LeaveRequest.first_day <= last, LeaveRequest.last_day >= first)).first()
+    if overlap is not None:
+        raise Conflict(_l("Đã có đơn xin nghỉ cho những ngày này (từ %(a)s đến %(b)s).",
+                          a=overlap.first_day.strftime("%d/%m/%Y"), b=overlap.last_day.strftime("%d/%m/%Y")),
+                       field="first_day")
+    leave = LeaveRequest(school_id=school_class.school_id, class_id=school_class.id, student_id=student.id,
+                         requested_by=parent.id, first_day=first, last_day=last, reason=text, created_at=now)
+    session.add(leave)
+    session.flush()
+    if school_class.homeroom_teacher is not None:
+        notify(session, [school_class.homeroom_teacher], "leave_requested",
+               {"student": student.full_name, "class": school_class.name, "from": first.strftime("%d/%m/%Y"),
+                "to": last.strftime("%d/%m/%Y")}, "/attendance/leave", school_class.school_id)
+    audit.record(session, "leave_requested", actor_id=parent.id, school_id=school_class.school_id,
+                 subject_type="student", subject_id=student.id, detail=f"{first.isoformat()}..{last.isoformat()}")
+    return leave
+
+
+def leave_of_school(session: Session, school_id: int, leave_id: int) -> LeaveRequest:
+    leave = session.get(LeaveRequest, leave_id)
+    if leave is None or leave.school_id != school_id:
+        raise NotFound(_l("Không tìm thấy đơn xin nghỉ."))
+    return leave
+
+
+def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, *, approve: bool, note: str,
+                 now: datetime) -> LeaveRequest:
+    """The homeroom teacher's (or an admin's) answer; the parents are told. Approving turns the
+    child's absences without permission in those days into absences with permission."""
+    school_class = session.get(SchoolClass, leave.class_id)
+    require_keeper(actor, role, school_class)
+    if leave.status != LeaveStatus.PENDING:
+        raise Conflict(_l("Đơn này đã được trả lời."))
+    text = nfc_text(note)[:300]
+    if not approve and not text:
+        raise ValidationError(_l("Ghi lý do không duyệt để phụ huynh biết."), field="note")
+    leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
+    leave.decided_by, leave.decided_at, leave.decision_note = actor.id, now, text
+    if approve:
+        for mark in session.scalars(select(AttendanceMark).join(AttendanceRegister).where(
+                AttendanceMark.student_id == leave.student_id, AttendanceRegister.class_id == leave.class_id,
+                AttendanceRegister.day >= leave.first_day, AttendanceRegister.day <= leave.last_day,
+                AttendanceMark.status == Mark.UNEXCUSED)):
+            mark.status, mark.leave_request_id = Mark.EXCUSED, leave.id
+    session.flush()
+    parents = [g.guardian for g in session.scalars(select(Guardianship).where(
+        Guardianship.student_id == leave.student_id))]
+    notify(session, parents, "leave_approved" if approve else "leave_refused",
+           {"student": leave.student.full_name, "from": leave.first_day.strftime("%d/%m/%Y"),
+            "to": leave.last_day.strftime("%d/%m/%Y"), "note": text},
+           f"/children/{leave.student_id}/attendance", leave.school_id)
+    audit.record(session, "leave_decided", actor_id=actor.id, school_id=leave.school_id, subject_type="leave",
+                 subject_id=leave.id, detail=leave.status)
+    return leave
+
+
+def cancel_leave(session: Session, parent: User, leave: LeaveRequest, *, now: datetime) -> None:
+    """A parent withdraws a request not yet answered."""
+    _guardian_link(session, parent, leave.student_id)
+    if leave.status != LeaveStatus.PENDING:
+        raise Conflict(_l("Đơn đã được trả lời, không rút lại được."))
+    leave.status, leave.decided_at = LeaveStatus.CANCELLED, now
+    session.flush()
+
+
+def requests_of_student(session: Session, student: Student) -> list[LeaveRequest]:
+    return list(session.scalars(select(LeaveRequest).where(LeaveRequest.student_id == student.id)
+                                .order_by(LeaveRequest.first_day.desc(), LeaveRequest.id.desc())))
+
+
+def requests_to_decide(session: Session, actor: User, role: str, school_id: int, *, pending_only: bool = True,
+                       limit: int = 200) -> list[LeaveRequest]:
+    """Requests in the classes this person keeps (pending first, soonest day first)."""
+    stmt = (select(LeaveRequest).join(SchoolClass, SchoolClass.id == LeaveRequest.class_id)
+            .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+            .where(LeaveRequest.school_id == school_id, SchoolYear.is_current.is_(True)))
+    if role != "admin":
+        stmt = stmt.where(SchoolClass.homeroom_teacher_id == actor.id)
+    if pending_only:
+        stmt = stmt.where(LeaveRequest.status == LeaveStatus.PENDING)
+    return list(session.scalars(stmt.order_by(LeaveRequest.first_day, LeaveRequest.id).limit(limit)))

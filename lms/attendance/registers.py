@@ -1,0 +1,351 @@
+"""Taking attendance, the same-morning notice of an unexcused absence, what the registers add up
+to, and the term totals the grade book and the report card read (`term_absences`)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.attendance import rules
+from lms.attendance.models import (MAX_PERIOD, WHOLE_DAY, AttendanceMark, AttendanceRegister, LeaveRequest,
+                                   LeaveStatus, Mark)
+from lms.attendance.permissions import may_take, teaches_class
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import Forbidden, NotFound, ValidationError
+from lms.core.notify import notify
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, Guardianship, SchoolClass, SchoolYear, Student, Term
+from lms.people.services import courses_of_class, students_of_class
+
+MARKS = (Mark.EXCUSED.value, Mark.UNEXCUSED.value, Mark.LATE.value)
+
+
+def period_label(period: int) -> str:
+    return str(_l("Cả ngày")) if period == WHOLE_DAY else str(_l("Tiết %(n)s", n=period))
+
+
+def term_of_day(year: SchoolYear, day: date) -> Term | None:
+    return next((t for t in year.terms if t.start_date <= day <= t.end_date), None)
+
+
+# ---------------------------------------------------------------- the register on a phone
+
+@dataclass
+class RosterRow:
+    student: Student
+    mark: str | None            # on the saved register, or prefilled from an approved leave
+    leave: LeaveRequest | None  # an approved leave covering the day
+
+
+@dataclass
+class Roster:
+    school_class: SchoolClass
+    day: date
+    period: int
+    register: AttendanceRegister | None
+    course: Course | None
+    rows: list[RosterRow]
+
+    def count(self, mark: str) -> int:
+        return sum(1 for r in self.rows if r.mark == mark)
+
+
+def approved_leaves(session: Session, class_id: int, first: date, last: date) -> list[LeaveRequest]:
+    return list(session.scalars(select(LeaveRequest).where(
+        LeaveRequest.class_id == class_id, LeaveRequest.status == LeaveStatus.APPROVED,
+        LeaveRequest.first_day <= last, LeaveRequest.last_day >= first)))
+
+
+def register_of(session: Session, class_id: int, day: date, period: int) -> AttendanceRegister | None:
+    return session.scalars(select(AttendanceRegister).where(
+        AttendanceRegister.class_id == class_id, AttendanceRegister.day == day,
+        AttendanceRegister.period == period)).first()
+
+
+def roster(session: Session, school_class: SchoolClass, day: date, period: int) -> Roster:
+    """The class for one register: each pupil with their mark; before the register is first saved,
+    pupils on approved leave come prefilled as absent with permission, everyone else present."""
+    register = register_of(session, school_class.id, day, period)
+    leaves = {lv.student_id: lv for lv in approved_leaves(session, school_class.id, day, day)}
+    marks = {m.student_id: m.status for m in register.marks} if register else {}
+    rows = []
+    for student in students_of_class(session, school_class):
+        leave = leaves.get(student.id)
+        mark = marks.get(student.id) if register else (Mark.EXCUSED.value if leave else None)
+        rows.append(RosterRow(student, mark, leave))
+    return Roster(school_class, day, period, register, register.course if register else None, rows)
+
+
+@dataclass
+class TakeOutcome:
+    register: AttendanceRegister
+    absent: int
+    late: int
+    parents_told: int          # pupils whose parents were sent the absence notice now
+
+
+def _check_day(session: Session, school_class: SchoolClass, day: date, today: date, role: str) -> None:
+    year = session.get(SchoolYear, school_class.school_year_id)
+    if day > today:
+        raise ValidationError(_l("Không điểm danh trước cho ngày chưa tới."), field="day")
+    if not year.start_date <= day <= year.end_date:
+        raise ValidationError(_l("Ngày %(d)s không thuộc năm học %(y)s.", d=day.strftime("%d/%m/%Y"), y=year.name),
+                              field="day")
+    term = term_of_day(year, day)
+    if term is not None and role != "admin":
+        from lms.gradebook.book import lock_of
+
+        if lock_of(session, year.id, term.number) is not None:
+            raise Forbidden(_l("Học kỳ đã khoá sổ: chỉ quản trị trường được sửa điểm danh."))
+
+
+def take_register(session: Session, actor: User, role: str, school_class: SchoolClass, day: date, period: int,
+                  marks: dict[int, str], *, now: datetime, today: date, course_id: int | None = None) -> TakeOutcome:
+    """Save one register: `marks` maps each pupil who was not simply present to P, K or M (a
+    pupil left out was present). Saving again replaces the marks. Parents of a pupil newly
+    marked absent without permission hear of it now, once per pupil and day."""
+    if not isinstance(period, int) or not WHOLE_DAY <= period <= MAX_PERIOD:
+        raise ValidationError(_l("Tiết học không hợp lệ."), field="period")
+    courses = courses_of_class(session, school_class.id)
+    course = None
+    if course_id:
+        course = next((c for c in courses if c.id == course_id), None)
+        if course is None:
+            raise ValidationError(_l("Môn học không thuộc lớp này."), field="course_id")
+    if not may_take(actor, role, school_class, courses, period, course):
+        if teaches_class(actor, role, courses):
+            raise Forbidden(_l("Giáo viên bộ môn điểm danh theo tiết của môn mình dạy."))
+        raise NotFound(_l("Không tìm thấy lớp."))
+    _check_day(session, school_class, day, today, role)
+    pupils = {s.id: s for s in students_of_class(session, school_class)}
+    clean: dict[int, str] = {}
+    for student_id, mark in marks.items():
+        if student_id not in pupils:
+            raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
+        if mark:
+            if mark not in MARKS:
+                raise ValidationError(_l("Trạng thái điểm danh không hợp lệ."))
+            clean[student_id] = mark
+    register = register_of(session, school_class.id, day, period)
+    if register is None:
+        register = AttendanceRegister(school_id=school_class.school_id, class_id=school_class.id, day=day,
+                                      period=period)
+        session.add(register)
+        before: dict[int, AttendanceMark] = {}
+    else:
+        before = {m.student_id: m for m in register.marks}
+    register.course_id = course.id if course else register.course_id
+    register.taken_by, register.taken_at = actor.id, now
+    leaves = {lv.student_id: lv.id for lv in approved_leaves(session, school_class.id, day, day)}
+    newly_unexcused = []
+    for student_id, old in before.items():
+        if student_id not in clean:
+            register.marks.remove(old)
+    for student_id, mark in clean.items():
+        row = before.get(student_id)
+        if row is None:
+            row = AttendanceMark(school_id=school_class.school_id, student_id=student_id)
+            register.marks.append(row)
+        if mark == Mark.UNEXCUSED and row.status != Mark.UNEXCUSED:
+            newly_unexcused.append(row)
+        row.status = mark
+        row.leave_request_id = leaves.get(student_id) if mark == Mark.EXCUSED else None
+    session.flush()
+    told = _tell_parents(session, school_class, day, newly_unexcused, pupils, now)
+    audit.record(session, "attendance_taken", actor_id=actor.id, school_id=school_class.school_id,
+                 subject_type="class", subject_id=school_class.id,
+                 detail=f"{day.isoformat()} p{period}: {len(clean)} marks")
+    absent = sum(1 for m in clean.values() if m in rules.ABSENT)
+    return TakeOutcome(register, absent, sum(1 for m in clean.values() if m == Mark.LATE), told)
+
+
+def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: list[AttendanceMark],
+                  pupils: dict[int, Student], now: datetime) -> int:
+    """The same-morning notice: once per pupil and day, however many registers mark them absent."""
+    if not rows:
+        return 0
+    ids = [r.student_id for r in rows]
+    already = set(session.scalars(select(AttendanceMark.student_id).join(AttendanceRegister).where(
+        AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
+        AttendanceMark.student_id.in_(ids), AttendanceMark.notified_at.is_not(None))))
+    guardians: dict[int, list[User]] = defaultdict(list)
+    for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids))):
+        guardians[link.student_id].append(link.guardian)
+    told = 0
+    for row in rows:
+        if row.student_id in already:
+            continue
+        student = pupils[row.student_id]
+        notify(session, guardians[row.student_id], "absence",
+               {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
+                "student_id": student.id},
+               f"/children/{student.id}/attendance", school_class.school_id, flush=False)
+        row.notified_at = now
+        already.add(row.student_id)
+        told += 1
+    session.flush()
+    return told
+
+
+# ---------------------------------------------------------------- what the registers add up to
+
+def _registers_between(session: Session, class_id: int, first: date, last: date
+                       ) -> tuple[list[tuple[date, int]], dict[int, list[tuple[date, int, str]]]]:
+    """Every register of the class in [first, last] as (day, period), and each pupil's marks on
+    them as (day, period, mark) — in two queries."""
+    taken = [(d, p) for d, p in session.execute(select(AttendanceRegister.day, AttendanceRegister.period).where(
+        AttendanceRegister.class_id == class_id, AttendanceRegister.day >= first, AttendanceRegister.day <= last))]
+    marks: dict[int, list[tuple[date, int, str]]] = defaultdict(list)
+    for student_id, day, period, status in session.execute(
+            select(AttendanceMark.student_id, AttendanceRegister.day, AttendanceRegister.period, AttendanceMark.status)
+            .join(AttendanceRegister).where(AttendanceRegister.class_id == class_id,
+                                            AttendanceRegister.day >= first, AttendanceRegister.day <= last)):
+        marks[student_id].append((day, period, status))
+    return taken, marks
+
+
+@dataclass(frozen=True)
+class TermAbsence:
+    excused: int
+    unexcused: int
+    daily: bool            # counted from the daily registers (else typed in the grade book)
+
+    @property
+    def total(self) -> int:
+        return self.excused + self.unexcused
+
+
+def term_absences(session: Session, school_class: SchoolClass) -> dict[tuple[int, int], TermAbsence]:
+    """(student id, term) → sessions absent with and without permission, for every pupil of the
+    class and both terms. A term in which the class has daily registers is counted from them;
+    a term without any keeps the figures typed in the grade book (schools that keep paper)."""
+    from lms.gradebook.models import TermRecord
+
+    year = session.get(SchoolYear, school_class.school_year_id)
+    students = students_of_class(session, school_class)
+    typed = {(r.student_id, r.term): r for r in session.scalars(
+        select(TermRecord).where(TermRecord.class_id == school_class.id))}
+    out: dict[tuple[int, int], TermAbsence] = {}
+    for term in year.terms:
+        taken, marks = _registers_between(session, school_class.id, term.start_date, term.end_date)
+        for s in students:
+            if taken:
+                t = rules.totals(marks.get(s.id, []), taken)
+                out[(s.id, term.number)] = TermAbsence(t.excused, t.unexcused, True)
+            else:
+                r = typed.get((s.id, term.number))
+                out[(s.id, term.number)] = TermAbsence(r.absent_excused if r else 0, r.absent_unexcused if r else 0,
+                                                       False)
+    return out
+
+
+@dataclass
+class DayLine:
+    day: date
+    outcome: str | None        # P / K for a session missed
+    late: bool
+    periods: list[tuple[int, str]]   # (period, mark) on period registers
+
+
+def pupil_days(session: Session, student: Student, school_class: SchoolClass, first: date, last: date
+               ) -> tuple[list[DayLine], rules.Totals]:
+    """A pupil's days with anything to tell (absent, late, a missed period), newest first, and
+    their totals over [first, last]."""
+    taken, marks = _registers_between(session, school_class.id, first, last)
+    mine = marks.get(student.id, [])
+    by_day: dict[date, dict[int, str]] = defaultdict(dict)
+    for day, period, mark in mine:
+        by_day[day][period] = mark
+    periods_taken: dict[date, list[int]] = defaultdict(list)
+    for day, period in taken:
+        periods_taken[day].append(period)
+    lines = []
+    for day in sorted(by_day, reverse=True):
+        got = by_day[day]
+        taken_today = periods_taken[day]
+        outcome = rules.day_absence(got.get(0), 0 in taken_today, [got.get(p) for p in sorted(taken_today) if p])
+        lines.append(DayLine(day, outcome, rules.LATE in got.values(),
+                             sorted((p, m) for p, m in got.items() if p)))
+    return lines, rules.totals(mine, taken)
+
+
+@dataclass
+class MonthGrid:
+    school_class: SchoolClass
+    days: list[date]
+    taken: set[date]
+    cells: dict[tuple[int, date], str]     # (student, day) → P / K / M
+    rows: list[tuple[Student, rules.Totals]]
+
+
+def month_grid(session: Session, school_class: SchoolClass, first: date) -> MonthGrid:
+    """The homeroom teacher's month: each pupil's day by day (absent with or without
+    permission, late) and their month's totals."""
+    first = first.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    taken, marks = _registers_between(session, school_class.id, first, last)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    periods_taken: dict[date, list[int]] = defaultdict(list)
+    for day, period in taken:
+        periods_taken[day].append(period)
+    cells: dict[tuple[int, date], str] = {}
+    rows = []
+    for student in students_of_class(session, school_class):
+        mine = marks.get(student.id, [])
+        got: dict[date, dict[int, str]] = defaultdict(dict)
+        for day, period, mark in mine:
+            got[day][period] = mark
+        for day, per in got.items():
+            outcome = rules.day_absence(per.get(0), 0 in periods_taken[day],
+                                        [per.get(p) for p in sorted(periods_taken[day]) if p])
+            cells[(student.id, day)] = outcome or (rules.LATE if rules.LATE in per.values() else "")
+        rows.append((student, rules.totals(mine, taken)))
+    return MonthGrid(school_class, days, {d for d, _p in taken}, cells, rows)
+
+
+# ---------------------------------------------------------------- which classes a teacher takes
+
+@dataclass
+class ClassToday:
+    school_class: SchoolClass
+    keeper: bool                # takes whole-day registers (the homeroom teacher, an admin)
+    homeroom: bool
+    courses: list[Course]       # whose periods this person may take
+    taken: list[int]            # periods already taken today
+
+
+def classes_for(session: Session, actor: User, role: str, year: SchoolYear | None, today: date) -> list[ClassToday]:
+    """The classes whose registers this person takes, homeroom classes first, with today's
+    registers already taken."""
+    if year is None:
+        return []
+    classes = list(session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+                                   .order_by(SchoolClass.grade, SchoolClass.name)))
+    course_rows = list(session.scalars(select(Course).where(Course.class_id.in_([c.id for c in classes] or [0]))))
+    by_class: dict[int, list[Course]] = defaultdict(list)
+    for course in course_rows:
+        by_class[course.class_id].append(course)
+    taken: dict[int, list[int]] = defaultdict(list)
+    for class_id, period in session.execute(select(AttendanceRegister.class_id, AttendanceRegister.period).where(
+            AttendanceRegister.class_id.in_([c.id for c in classes] or [0]), AttendanceRegister.day == today)):
+        taken[class_id].append(period)
+    out = []
+    for c in classes:
+        keeper = role == "admin" or c.homeroom_teacher_id == actor.id
+        mine = [x for x in by_class[c.id] if x.teacher_id == actor.id]
+        if keeper or mine:
+            out.append(ClassToday(c, keeper, c.homeroom_teacher_id == actor.id, by_class[c.id] if keeper else mine,
+                                  sorted(taken[c.id])))
+    out.sort(key=lambda x: (not x.homeroom, x.school_class.grade, x.school_class.name))
+    return out
+
+
+def class_of_school(session: Session, school_id: int, class_id: int) -> SchoolClass:
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != school_id:
+        raise NotFound(_l("Không tìm thấy lớp."))
+    return school_class
