@@ -5,7 +5,7 @@ from lms.courses.models import (Announcement, Assignment, AssignmentCourse, Assi
                                 CalendarToken, Event, Lesson, LessonProgress,  # noqa: F401
                                 LessonResource, Message, MessageThread, OnlineTarget, PlanPeriod, Resource, Submission,
                                 SubmissionFile)
-from lms.people.models import (Course, Department, DepartmentViewer, Enrollment, Guardianship,  # noqa: F401
+from lms.people.models import (Course, Department, DepartmentViewer, Enrollment, Guardianship, Invitation,  # noqa: F401
                                Membership, School, SchoolClass, SchoolYear, Student, Subject, SubjectGrade,
                                Term)
 from lms.gradebook.models import (GradeChange, GradeEntry, GradeRemark, PrimaryQuality, PrimaryRecord,  # noqa: F401

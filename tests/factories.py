@@ -163,6 +163,12 @@ def build_world(session, settings: AuthSettings) -> SimpleNamespace:
                         ["HSB001", "Trần Minh Đức", "02/02/2010", "Nam", "10A1", "", "Trần Văn Dũng", "Bố", "0912000002", ""],
                         ["HSB002", "Lê Văn Em", "03/03/2010", "Nam", "10A1", "", "Lê Thị Gấm", "Mẹ", "0912000003", ""],
                     ])
+    # Mr Dũng already has Châu in school A, so school B's import invited him; he accepts.
+    from lms.people import accounts
+
+    father = users_by_phone(session)["0912000002"]
+    for invitation in accounts.pending_for(session, father):
+        b.invitation = accounts.answer(session, father, invitation.id, True)
     _course_content(session, b, users_by_phone(session)["0912000003"])
     viewer = create_user(session, settings, username="so.a", full_name="Cán Bộ Sở A", password=PASSWORD)
     session.add(DepartmentViewer(user_id=viewer.id, department_id=dept_a.id))

@@ -59,7 +59,9 @@ class UserSession(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per typed identifier (known or not, so answers reveal nothing)."""
+    """Failed guesses per thing guessed (see lms/auth/throttle.py): an account's password, whatever
+    identifier was typed for it; an identifier of no account; a second-factor code; an exam's
+    access code; and the failures from one address within a window (`window_started_at`)."""
 
     __tablename__ = "login_throttles"
 
@@ -68,6 +70,7 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PasswordResetToken(Base):

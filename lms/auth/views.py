@@ -52,8 +52,15 @@ def login():
             session["sid"] = token
             session.permanent = bool(form.remember.data)
             login_user(user)
-            return redirect(safe_next(form.next.data, url_for("home.index")))
+            return redirect(safe_next(form.next.data, _landing(user)))
     return render_template("auth/login.html", form=form), status
+
+
+def _landing(user) -> str:
+    """Home, or first the schools' invitations waiting for this account's answer."""
+    from lms.people.accounts import pending_for
+
+    return url_for("people.invitations") if pending_for(db.session, user) else url_for("home.index")
 
 
 @bp.route("/logout", methods=["POST"])

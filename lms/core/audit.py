@@ -22,6 +22,11 @@ class Action:
     CONSENT_GIVEN = "consent_given"
     CONSENT_WITHDRAWN = "consent_withdrawn"
     SCHOOL_UPDATED = "school_updated"
+    ROLES_GRANTED = "roles_granted"
+    INVITATION_SENT = "invitation_sent"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_DECLINED = "invitation_declined"
+    INVITATION_CANCELLED = "invitation_cancelled"
 
 
 def record(session: Session, action: str, *, actor_id: int | None = None, school_id: int | None = None,

@@ -26,6 +26,7 @@ MESSAGES = {
     "homework_returned": _l("Giáo viên trả lại bài “%(title)s” để em sửa và nộp lại"),
     "invoice_issued": _l("Hoá đơn mới cho em %(student)s: %(amount)s đ, hạn nộp %(due)s (mã %(code)s)"),
     "invoice_reminder": _l("Nhắc nộp tiền: em %(student)s còn %(amount)s đ chưa nộp (mã %(code)s, hạn %(due)s)"),
+    "invitation": _l("%(school)s mời bạn tham gia trường. Mở để chấp nhận hoặc từ chối."),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
     "absence": _l("Em %(student)s (lớp %(class)s) vắng mặt không phép ngày %(date)s"),
     "leave_requested": _l("Phụ huynh xin cho em %(student)s (lớp %(class)s) nghỉ từ %(from)s đến %(to)s"),

@@ -200,6 +200,7 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
         if not plan.ok:
             raise RuntimeError(f"demo import failed: {plan.issues[:3]}")
         imports.apply_student_import(session, admin, school, year, plan)
+        _accept_invitations(session, cross_family)
         # A generator of its own: what the courses draw depends on the day, the people must not.
         seed_courses(session, school, admin, random.Random(SEED + index), upload_dir, upload_limits, now,
                      skip=EMPTY_COURSES)
@@ -227,6 +228,17 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
     logins.append(DemoLogin("parent", sibling_parent.username, sibling_parent.full_name,
                             "2 con cùng trường THCS"))
     return logins
+
+
+def _accept_invitations(session: Session, cross_family: dict) -> None:
+    """The family with a child in each secondary school: the second school's import invited the
+    parents' accounts (a school never attaches another school's account), and they accepted."""
+    from lms.people import accounts
+
+    phones = cross_family.get("family", (None, None, None, None))[1::2]
+    for user in session.scalars(select(User).where(User.phone.in_([p for p in phones if p]))):
+        for invitation in accounts.pending_for(session, user):
+            accounts.answer(session, user, invitation.id, True)
 
 
 def _student_rows(rng: random.Random, people: _People, spec: dict, cross_family: dict) -> list[list[str]]:

@@ -75,6 +75,15 @@ class StaffForm(Form):
     submit = SubmitField(_l("Thêm nhân sự"))
 
 
+class GuardianForm(Form):
+    full_name = StringField(_l("Họ và tên phụ huynh"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
+    relation = StringField(_l("Quan hệ với học sinh"), validators=[Optional(), Length(max=30)],
+                           description=_l("Bố, Mẹ, Ông, Bà, Người giám hộ…"))
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    submit = SubmitField(_l("Thêm phụ huynh"))
+
+
 class ImportForm(Form):
     file = FileField(_l("Tệp Excel (.xlsx) hoặc CSV"),
                      validators=[FileRequired(_l("Chọn tệp cần nhập.")),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
@@ -20,8 +20,9 @@ from lms.core.errors import ValidationError
 from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import (Enrollment, Guardianship, Membership, Role, School, SchoolClass, SchoolYear,
-                               Student)
+from lms.people import accounts
+from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
+                               SchoolClass, SchoolYear, Student)
 from lms.people.services import grant_role
 from lms.people.tables import cell_text, map_headers, parse_date, read_table, write_workbook
 
@@ -125,6 +126,7 @@ class _ParentRef:
     phone: str | None
     email: str | None
     line: int
+    invite: bool = False  # an account of someone outside this school: invited, never attached
 
 
 @dataclass
@@ -138,6 +140,8 @@ class _Known:
     usernames: set[str]
     links: dict[tuple[int, int], Guardianship]
     roles: set[tuple[int, str]]
+    own_users: set[int] = field(default_factory=set)  # accounts whose every role is in this school
+    invited: set[tuple[int, int]] = field(default_factory=set)  # (account, student) with an invitation waiting
 
 
 def _quiet(normalize, raw):
@@ -180,7 +184,28 @@ def _read_known(session: Session, school: School, year: SchoolYear, found: dict[
             select(Guardianship).where(Guardianship.student_id.in_(chunk))))
     roles = set(session.execute(select(Membership.user_id, Membership.role).where(
         Membership.school_id == school.id, Membership.role.in_([Role.STUDENT.value, Role.PARENT.value]))).tuples())
-    return _Known(students, enrollments, by_phone, by_email, usernames, links, roles)
+    known = _Known(students, enrollments, by_phone, by_email, usernames, links, roles)
+    known.own_users, known.invited = _own_and_invited(session, school, {u.id for u in (*by_phone.values(),
+                                                                                       *by_email.values())})
+    return known
+
+
+def _own_and_invited(session: Session, school: School, user_ids: set[int]) -> tuple[set[int], set[tuple[int, int]]]:
+    """Of these accounts, those wholly within this school (see accounts.is_own), in bulk; and the
+    guardian invitations of this school still waiting for them."""
+    schools: dict[int, set[int]] = {}
+    officials: set[int] = set()
+    invited: set[tuple[int, int]] = set()
+    for chunk in _chunks(sorted(user_ids)):
+        for uid, sid in session.execute(select(Membership.user_id, Membership.school_id)
+                                        .where(Membership.user_id.in_(chunk))):
+            schools.setdefault(uid, set()).add(sid)
+        officials.update(session.scalars(select(DepartmentViewer.user_id).where(DepartmentViewer.user_id.in_(chunk))))
+        invited.update(session.execute(select(Invitation.user_id, Invitation.student_id).where(
+            Invitation.school_id == school.id, Invitation.kind == "parent", Invitation.status == "pending",
+            Invitation.user_id.in_(chunk))).tuples())
+    own = {uid for uid, ids in schools.items() if ids == {school.id} and uid not in officials}
+    return own, invited
 
 
 def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
@@ -319,10 +344,12 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             row.changes = changes
             row.action = "update" if changes else "unchanged"
         if parent is not None:
-            if parent.user is None or student is None or (parent.user.id, student.id) not in known.links:
+            linked = parent.user is not None and student is not None and (parent.user.id, student.id) in known.links
+            waiting = parent.invite and student is not None and (parent.user.id, student.id) in known.invited
+            if not linked and not waiting:
                 if row.action == "unchanged":
                     row.action = "update"
-                row.changes.append(_("thêm phụ huynh"))
+                row.changes.append(_("mời phụ huynh (chờ chấp nhận)") if parent.invite else _("thêm phụ huynh"))
         plan.apply_steps.append((code, name, birth, gender, address, school_class, parent, relation))
     return plan
 
@@ -344,8 +371,11 @@ def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | No
             bad("parent_email", _("Số điện thoại và e-mail thuộc về hai tài khoản khác nhau."))
             return None
         user = by_phone or by_email
-        if user is not None and fold(user.full_name) != fold(name):
-            bad("parent_name", _("Số điện thoại/e-mail này đã thuộc tài khoản “%(n)s”, khác tên “%(v)s”.",
+        own = user is not None and user.id in known.own_users
+        # Only this school's own people are named back: an account of anyone else is invited, and
+        # whose it is stays unsaid.
+        if own and fold(user.full_name) != fold(name):
+            bad("parent_name", _("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
                                  n=user.full_name, v=name))
             return None
         if user is None:
@@ -353,7 +383,7 @@ def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | No
             if username in known.usernames:
                 bad("parent_phone", _("Tên đăng nhập “%(v)s” đã có người dùng.", v=username))
                 return None
-        ref = _ParentRef(user, name, phone, email, line)
+        ref = _ParentRef(user, name, phone, email, line, invite=user is not None and not own)
     for k in keys:
         in_file[k] = ref
     return ref
@@ -398,7 +428,11 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.add(enrollment)
         elif enrollment.class_id != school_class.id:
             enrollment.class_id = school_class.id
-        if parent is not None:
+        if parent is not None and parent.invite:
+            if (parent.user.id, student.id) not in known.links:
+                accounts.invite(session, actor, school, parent.user, kind="parent", invited_name=parent.name,
+                                identifier=parent.phone or parent.email, student=student, relation=relation)
+        elif parent is not None:
             user = parent.user or parents_created.get(id(parent))
             if user is None:
                 user = create_user(session, None, username=parent.phone or parent.email, full_name=parent.name,
@@ -480,23 +514,30 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
                     bad(key, _("“%(v)s” lặp lại dòng %(l)s.", v=value, l=seen[value]))
                 seen[value] = line
 
-        user = None
+        user, own = None, False
         if not row_issues:
-            candidates = {u.id: u for u in session.scalars(select(User).where(or_(
-                User.email == email if email else False, User.phone == phone if phone else False,
-                User.username == username if username else False)))}
-            if len(candidates) > 1:
-                bad("email", _("E-mail, số điện thoại và tên đăng nhập thuộc về các tài khoản khác nhau."))
-            elif candidates:
-                user = next(iter(candidates.values()))
-                if fold(user.full_name) != fold(name):
-                    bad("full_name", _("Tài khoản có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name))
+            try:
+                user = accounts.find_account(session, email=email, phone=phone, username=username)
+            except ValidationError as exc:
+                bad("email", str(exc.message))
+            own = user is not None and accounts.is_own(session, user, school)
+            if own and fold(user.full_name) != fold(name):
+                bad("full_name", _("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name))
         if row_issues:
             row.action = "error"
             plan.issues.extend(row_issues)
             continue
         if user is None:
             row.action = "create"
+        elif not own:
+            # Someone else's account: invited, and attached only when they accept.
+            pending = {r for i in accounts.school_pending(session, school, "staff") if i.user_id == user.id
+                       for r in i.role_list}
+            have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                                     Membership.school_id == school.id)))
+            missing = [r for r in roles if r not in have and r not in pending]
+            row.changes = [_("mời làm %(r)s (chờ chấp nhận)", r=_(ROLE_LABELS[r])) for r in missing]
+            row.action = "update" if row.changes else "unchanged"
         else:
             have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
                                                                      Membership.school_id == school.id)))
@@ -505,12 +546,14 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
             if (email and user.email != email) or (phone and user.phone != phone):
                 row.changes.append(_("liên hệ"))
             row.action = "update" if row.changes else "unchanged"
-        plan.apply_steps.append((user, name, email, phone, username, roles))
+        plan.apply_steps.append((user, name, email, phone, username, roles, user is not None and not own))
     return plan
 
 
-def _upsert_staff(session: Session, school: School, user: User | None, name: str, email: str | None,
+def _upsert_staff(session: Session, actor: User, school: School, user: User | None, name: str, email: str | None,
                   phone: str | None, username: str | None, roles: list[str]) -> User:
+    """A new account of this school, or one of its own accounts (never another school's: see
+    accounts.py) with its missing contact details and roles added."""
     if user is None:
         base = username or (email.split("@")[0] if email else phone)
         base = re.sub(r"[^a-z0-9._-]", "", fold(base)) or "user"
@@ -519,48 +562,119 @@ def _upsert_staff(session: Session, school: School, user: User | None, name: str
             n += 1
             candidate = f"{base}{n}"
         user = create_user(session, None, username=candidate, full_name=name, email=email, phone=phone)
-    else:
-        user.email = user.email or email
-        user.phone = user.phone or phone
-    for role in roles:
-        grant_role(session, user, school, role)
+        for role in roles:
+            grant_role(session, user, school, role)
+        return user
+    user.email = user.email or email
+    user.phone = user.phone or phone
+    missing = [r for r in roles if r not in _roles_here(session, user, school)]
+    if missing:
+        accounts.attach_own(session, actor, school, user, missing)
     return user
+
+
+def _roles_here(session: Session, user: User, school: School) -> set[str]:
+    return set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                             Membership.school_id == school.id)))
 
 
 def apply_staff_import(session: Session, actor: User, school: School, plan: ImportPlan) -> dict:
     if not plan.ok:
         raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
-    for step in plan.apply_steps:
-        _upsert_staff(session, school, *step)
+    for user, name, email, phone, username, roles, invite in plan.apply_steps:
+        if invite:
+            have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                                     Membership.school_id == school.id)))
+            if [r for r in roles if r not in have]:
+                accounts.invite(session, actor, school, user, kind="staff", invited_name=name,
+                                identifier=email or phone or username, roles=[r for r in roles if r not in have])
+        else:
+            _upsert_staff(session, actor, school, user, name, email, phone, username, roles)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="staff",
                  detail=f"create={plan.count('create')} update={plan.count('update')}")
     return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}
 
 
+@dataclass
+class PersonAdded:
+    """What adding a person by hand did."""
+
+    user: User | None                  # the account now holding the roles
+    invitation: Invitation | None      # or the invitation its owner must accept first
+
+
 def add_staff_member(session: Session, actor: User, school: School, *, full_name: str, email: str | None,
-                     phone: str | None, roles: list[str]) -> User:
-    """Add one staff member by hand: the same matching as the import (e-mail, then phone)."""
+                     phone: str | None, roles: list[str]) -> PersonAdded:
+    """Add one staff member by hand: a new account, roles for one of the school's own accounts, or
+    an invitation to someone else's account (see accounts.py) — the same matching as the import."""
     name = nfc(full_name)
     if not name:
         raise ValidationError(_l("Nhập họ và tên."), field="full_name")
+    if len(name) > 120:
+        raise ValidationError(_l("Họ và tên quá dài."), field="full_name")
     email, phone = normalize_email(email), normalize_phone(phone)
     if not email and not phone:
         raise ValidationError(_l("Cần e-mail hoặc số điện thoại."), field="email")
     roles = [r for r in roles if r in ROLE_LABELS]
     if not roles:
         raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
-    found = {u.id: u for u in session.scalars(select(User).where(or_(
-        User.email == email if email else False, User.phone == phone if phone else False)))}
-    if len(found) > 1:
-        raise ValidationError(_l("E-mail và số điện thoại thuộc về hai tài khoản khác nhau."), field="email")
-    user = next(iter(found.values()), None)
+    user = accounts.find_account(session, email=email, phone=phone)
+    if user is not None and not accounts.is_own(session, user, school):
+        missing = [r for r in roles if r not in _roles_here(session, user, school)]
+        if not missing:
+            return PersonAdded(user, None)
+        return PersonAdded(None, accounts.invite(session, actor, school, user, kind="staff", invited_name=name,
+                                                identifier=email or phone, roles=missing))
     if user is not None and fold(user.full_name) != fold(name):
-        raise ValidationError(_l("E-mail/số điện thoại này đã thuộc tài khoản “%(n)s”.", n=user.full_name),
+        raise ValidationError(_l("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name),
                               field="email")
-    user = _upsert_staff(session, school, user, name, email, phone, None, roles)
+    user = _upsert_staff(session, actor, school, user, name, email, phone, None, roles)
     session.flush()
-    return user
+    return PersonAdded(user, None)
+
+
+def add_guardian(session: Session, actor: User, school: School, student: Student, *, full_name: str,
+                 phone: str | None, email: str | None, relation: str) -> PersonAdded:
+    """A parent or guardian added to one pupil by hand: a new account, the link for one of the
+    school's own accounts, or an invitation to anyone else's (accepted after they sign in)."""
+    if student.school_id != school.id:
+        raise ValidationError(_l("Không tìm thấy."))
+    name = nfc(full_name)
+    if not name or len(name) > 120:
+        raise ValidationError(_l("Nhập họ và tên phụ huynh.") if not name else _l("Họ và tên quá dài."),
+                              field="full_name")
+    phone, email = normalize_phone(phone), normalize_email(email)
+    if not phone and not email:
+        raise ValidationError(_l("Cần số điện thoại hoặc e-mail của phụ huynh."), field="phone")
+    relation_label = RELATIONS.get(fold(relation) or "phu huynh")
+    if relation_label is None:
+        raise ValidationError(_l("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=relation),
+                              field="relation")
+    user = accounts.find_account(session, email=email, phone=phone)
+    linked = user is not None and session.scalars(select(Guardianship).where(
+        Guardianship.guardian_id == user.id, Guardianship.student_id == student.id)).first()
+    if linked:
+        return PersonAdded(user, None)
+    if user is not None and not accounts.is_own(session, user, school):
+        return PersonAdded(None, accounts.invite(session, actor, school, user, kind="parent", invited_name=name,
+                                                identifier=phone or email, student=student, relation=relation_label))
+    if user is None:
+        username = phone or email
+        if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
+            raise ValidationError(_l("Tên đăng nhập “%(v)s” đã có người dùng.", v=username), field="phone")
+        user = create_user(session, None, username=username, full_name=name, phone=phone, email=email)
+    elif fold(user.full_name) != fold(name):
+        raise ValidationError(_l("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
+                                 n=user.full_name, v=name), field="full_name")
+    else:
+        user.phone, user.email = user.phone or phone, user.email or email
+    grant_role(session, user, school, Role.PARENT.value)
+    session.add(Guardianship(guardian_id=user.id, student_id=student.id, relation=relation_label))
+    audit.record(session, audit.Action.ROLES_GRANTED, actor_id=actor.id, school_id=school.id, subject_type="student",
+                 subject_id=student.id, detail=f"guardian={user.id}")
+    session.flush()
+    return PersonAdded(user, None)
 
 
 # ---------------------------------------------------------------- templates and exports

@@ -110,14 +110,18 @@ class Membership(Base):
 
 
 class DepartmentViewer(Base):
-    """Read-only access of a department official to every school under a department."""
+    """A department official's access to every school under a department: read-only, and for a
+    department administrator (`role` "admin") also the accounts whose every role is in those schools
+    (one-time password links, locking, ending sessions: a teacher who works in two of its schools)."""
 
     __tablename__ = "department_viewers"
-    __table_args__ = (UniqueConstraint("user_id", "department_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "department_id"),
+                      CheckConstraint("role IN ('viewer', 'admin')", name="role_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10), default="viewer", server_default="viewer")
 
     department = relationship(Department, lazy="joined")
 
@@ -290,3 +294,37 @@ class Guardianship(Base):
 
     guardian = relationship("User", lazy="joined")
     student = relationship(Student, back_populates="guardianships", lazy="joined")
+
+
+class Invitation(Base):
+    """A school asking an existing account to join it: as staff (`roles`), or as a guardian of one
+    of its pupils (`student_id`, `relation`). Nothing is attached to the account until its owner,
+    signed in, accepts: one school's staff can never pull another school's account into theirs.
+    `invited_name` and `identifier` are what the school typed; the account's own name is never
+    shown to the school."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("kind IN ('staff', 'parent')", name="kind_known"),
+                      CheckConstraint("kind = 'staff' OR student_id IS NOT NULL", name="parent_has_student"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    roles: Mapped[str | None] = mapped_column(String(60))  # staff: comma-separated Role values
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str | None] = mapped_column(String(30))
+    invited_name: Mapped[str] = mapped_column(String(120))
+    identifier: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | declined | cancelled
+
+    school = relationship(School, lazy="joined")
+    student = relationship(Student, lazy="joined")
+
+    @property
+    def role_list(self) -> list[str]:
+        return [r for r in (self.roles or "").split(",") if r]

@@ -19,10 +19,12 @@ from lms.core.uploads import pending_dir
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.people import imports, permissions, services
+from lms.core.security import safe_next
+from lms.people import accounts, imports, permissions, services
 from lms.people.banks import bank_by_bin, banks
-from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm, ImportForm,
-                              SchoolForm, SchoolYearForm, StaffForm, SubjectForm, periods_field)
+from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm,
+                              GuardianForm, ImportForm, SchoolForm, SchoolYearForm, StaffForm, SubjectForm,
+                              periods_field)
 from lms.people.models import (LEVEL_GRADES, Course, Level, SchoolClass, SchoolYear, Student, Subject)
 
 bp = Blueprint("people", __name__, template_folder="templates")
@@ -317,9 +319,38 @@ def student_detail(student_id: int):
     audit.record(db.session, audit.Action.VIEW_STUDENT, actor_id=current_user.id, school_id=ctx().school.id,
                  subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
     db.session.commit()
+    return _student_page(student, GuardianForm() if ctx().role == "admin" else None)
+
+
+def _student_page(student: Student, form, status: int = 200):
     return render_template("people/student_detail.html", student=student,
                            enrollments=services.student_history(db.session, student),
-                           guardians=services.guardians_of(db.session, student), action=ActionForm())
+                           guardians=services.guardians_of(db.session, student), action=ActionForm(), form=form,
+                           invitations=[i for i in accounts.school_pending(db.session, ctx().school, "parent")
+                                        if i.student_id == student.id]), status
+
+
+@bp.route("/school/students/<int:student_id>/guardians", methods=["POST"])
+@login_required
+@role_required("admin")
+def student_add_guardian(student_id: int):
+    student = school_scoped(Student, student_id)
+    form = GuardianForm()
+    if form.validate_on_submit():
+        try:
+            added = imports.add_guardian(db.session, current_user, ctx().school, student,
+                                         full_name=form.full_name.data, phone=form.phone.data,
+                                         email=form.email.data, relation=form.relation.data)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Số điện thoại hoặc e-mail này đã có tài khoản. Đã gửi lời mời: người đó trở thành phụ huynh "
+                    "của em khi tự đăng nhập và chấp nhận.") if added.invitation is not None
+                  else _("Đã thêm phụ huynh."), "info" if added.invitation is not None else "success")
+            return redirect(url_for("people.student_detail", student_id=student.id))
+    return _student_page(student, form, 422)
 
 
 # ---------------------------------------------------------------- staff and accounts
@@ -332,18 +363,26 @@ def staff():
     form = StaffForm()
     if form.validate_on_submit():
         try:
-            imports.add_staff_member(db.session, current_user, school, full_name=form.full_name.data,
-                                     email=form.email.data, phone=form.phone.data, roles=form.roles.data)
+            added = imports.add_staff_member(db.session, current_user, school, full_name=form.full_name.data,
+                                             email=form.email.data, phone=form.phone.data, roles=form.roles.data)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data), "success")
+            if added.invitation is not None:
+                flash(_("E-mail hoặc số điện thoại này đã có tài khoản. Đã gửi lời mời: người đó được thêm vào "
+                        "trường khi tự đăng nhập và chấp nhận."), "info")
+            else:
+                flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data),
+                      "success")
             return redirect(url_for("people.staff"))
     page = db.paginate(services.staff_query(school), per_page=PAGE_SIZE, error_out=False)
     roles = services.roles_of(db.session, school, [u.id for u in page.items])
-    return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm())
+    return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm(),
+                           manageable=permissions.manageable_among(db.session, current_user,
+                                                                   [u.id for u in page.items]),
+                           invitations=accounts.school_pending(db.session, school))
 
 
 @bp.route("/school/parents")
@@ -353,12 +392,26 @@ def parents():
     school = ctx().school
     page = db.paginate(services.parents_query(school), per_page=PAGE_SIZE, error_out=False)
     links = services.children_in_school(db.session, school, [u.id for u in page.items])
-    return render_template("people/parents.html", page=page, links=links, action=ActionForm())
+    return render_template("people/parents.html", page=page, links=links, action=ActionForm(),
+                           manageable=permissions.manageable_among(db.session, current_user,
+                                                                   [u.id for u in page.items]),
+                           invitations=accounts.school_pending(db.session, school, "parent"))
+
+
+@bp.route("/school/invitations/<int:invitation_id>/cancel", methods=["POST"])
+@login_required
+@role_required("admin")
+def invitation_cancel(invitation_id: int):
+    if ActionForm().validate_on_submit():
+        accounts.cancel(db.session, current_user, ctx().school, invitation_id)  # another school's: 404
+        db.session.commit()
+        flash(_("Đã huỷ lời mời."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("people.staff")))
 
 
 def _managed_user(user_id: int) -> User:
     user = services.get_member(db.session, ctx().school, user_id)
-    if not permissions.can_manage_account(db.session, current_user, user, ctx().school.id):
+    if not permissions.can_manage_account(db.session, current_user, user):
         abort(403)
     return user
 
@@ -406,6 +459,42 @@ def user_end_sessions(user_id: int):
         db.session.commit()
         flash(_("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n=n, u=user.username), "success")
     return redirect(url_for("people.staff"))
+
+
+# ---------------------------------------------------------------- invitations, answered by their addressee
+
+@bp.route("/invitations")
+@login_required
+def invitations():
+    return render_template("people/invitations.html", invitations=accounts.pending_for(db.session, current_user),
+                           action=ActionForm())
+
+
+@bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
+@login_required
+def invitation_accept(invitation_id: int):
+    return _answer_invitation(invitation_id, True)
+
+
+@bp.route("/invitations/<int:invitation_id>/decline", methods=["POST"])
+@login_required
+def invitation_decline(invitation_id: int):
+    return _answer_invitation(invitation_id, False)
+
+
+def _answer_invitation(invitation_id: int, accept: bool):
+    if ActionForm().validate_on_submit():
+        try:
+            row = accounts.answer(db.session, current_user, invitation_id, accept)
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            flash(str(exc.message), "warning")
+        else:
+            db.session.commit()
+            flash(_("Đã tham gia %(s)s.", s=row.school.name) if accept else _("Đã từ chối lời mời."), "success")
+    return redirect(url_for("people.invitations"))
 
 
 # ---------------------------------------------------------------- imports and exports

@@ -150,7 +150,7 @@ def test_staff_added_by_hand_is_matched_by_email(world, client, dbs):
         assert roles_in_school(s, s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)) == {"teacher", "accountant"}
     clash = client.post("/school/staff", {"full_name": "Người Khác", "email": "gv.a@test.example",
                                           "roles": ["teacher"]})
-    assert "đã thuộc tài khoản" in form_errors(clash)
+    assert "Người của trường có e-mail/số điện thoại này" in form_errors(clash)
 
 
 def test_built_in_form_messages_are_in_the_users_language(world, client):

@@ -87,6 +87,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         "assignment_id": [b.assignment.id],
         "submission_id": [b.submission.id],
         "file_id": [b.submission.files[0].id],
+        "invitation_id": [b.invitation.id],  # school B's, answered already: nobody can answer or cancel it again
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
