@@ -48,13 +48,15 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     from lms.auth.passwords import Hasher
     from lms.auth.services import AuthSettings
+    from lms.auth.throttle import Ceiling
 
     app.extensions["lms_auth"] = AuthSettings(
         hasher=Hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"], app.config["ARGON2_PARALLELISM"]),
         free_failures=app.config["LOGIN_FREE_FAILURES"], lock_after=app.config["LOGIN_LOCK_AFTER"],
         lock_minutes=app.config["LOGIN_LOCK_MINUTES"], idle_minutes=app.config["SESSION_IDLE_MINUTES"],
         absolute_hours=app.config["SESSION_ABSOLUTE_HOURS"], remember_days=app.config["REMEMBER_DAYS"],
-        reset_hours=app.config["PASSWORD_RESET_HOURS"])
+        reset_hours=app.config["PASSWORD_RESET_HOURS"],
+        ip_ceiling=Ceiling(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_MINUTES"]))
 
     from lms.core.security import install_headers
     from lms.core.signing import signer_from_config

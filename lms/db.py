@@ -182,3 +182,23 @@ def refresh_statistics(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.flush()
         session.execute(text("ANALYZE"))
+
+
+def dialect_insert(session, table):
+    """INSERT for the session's backend with its ON CONFLICT clauses (SQLite and PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only these two backends are supported
+        raise NotImplementedError(name)
+    return insert(table)
+
+
+def insert_missing(session, model, values: dict, *, unique: tuple[str, ...]) -> None:
+    """Create a row on first use unless it exists, in one statement: two requests doing the same
+    first use at the same moment (two sign-ins of a new account, two tabs) both succeed, where
+    select-then-insert lets the second fail on the unique constraint with an HTTP 500."""
+    stmt = dialect_insert(session, model.__table__).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+    session.execute(stmt)

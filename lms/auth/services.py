@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from lms.auth.models import LoginThrottle, PasswordResetToken, User, UserSession
+from lms.auth import throttle
+from lms.auth.models import PasswordResetToken, User, UserSession
 from lms.auth.passwords import Hasher, check_policy
 from lms.core import audit
 from lms.core.errors import DomainError, NotFound, ValidationError
@@ -34,6 +35,11 @@ class AuthSettings:
     absolute_hours: int = 12
     remember_days: int = 30
     reset_hours: int = 72
+    ip_ceiling: throttle.Ceiling = throttle.Ceiling()
+
+    @property
+    def policy(self) -> throttle.Policy:
+        return throttle.Policy(free=self.free_failures, lock_after=self.lock_after, lock_minutes=self.lock_minutes)
 
 
 class SignInRefused(DomainError):
@@ -84,19 +90,41 @@ def normalize_email(raw: str | None) -> str | None:
     return value
 
 
+def _identifier_forms(identifier: str) -> tuple[str, str | None]:
+    """What a person typed, as compared with accounts: NFC, trimmed, lower case; and the phone
+    number it is, if it is one (spaces, dots, +84 or 84 in front)."""
+    value = nfc(identifier).strip().lower()
+    try:
+        phone = normalize_phone(value) if value else None
+    except ValidationError:
+        phone = None
+    return value, phone
+
+
 def find_user_by_identifier(session: Session, identifier: str) -> User | None:
-    """Username, e-mail or phone number, as a person would type it."""
-    value = nfc(identifier).lower()
+    """Username, e-mail or phone number, as a person would type it. A username wins over an
+    e-mail, an e-mail over a phone number, so the answer never depends on the database's order."""
+    value, phone = _identifier_forms(identifier)
     if not value:
         return None
     conditions = [User.username == value, User.email == value]
-    try:
-        phone = normalize_phone(value)
-    except ValidationError:
-        phone = None
     if phone:
         conditions.append(User.phone == phone)
-    return session.scalars(select(User).where(or_(*conditions)).limit(1)).first()
+    found = list(session.scalars(select(User).where(or_(*conditions)).limit(3)))
+    for rank in (lambda u: u.username == value, lambda u: u.email == value, lambda u: u.phone == phone):
+        for user in found:
+            if rank(user):
+                return user
+    return None
+
+
+def throttle_key(user: User | None, identifier: str) -> str:
+    """The account when the identifier resolves to one — whichever identifier and however it was
+    written — otherwise the identifier's normal form."""
+    if user is not None:
+        return f"u:{user.id}"
+    value, phone = _identifier_forms(identifier)
+    return f"t:{phone or fold(value)}"[:254]
 
 
 def create_user(session: Session, settings: AuthSettings | None, *, username: str, full_name: str,
@@ -120,55 +148,36 @@ def create_user(session: Session, settings: AuthSettings | None, *, username: st
     return user
 
 
-def _throttle_row(session: Session, key: str) -> LoginThrottle:
-    row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)).first()
-    if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
-        session.flush()
-    return row
-
-
-def _retry_after(row: LoginThrottle, settings: AuthSettings, now: datetime) -> int:
-    """Seconds to wait before this identifier may try again (0 = may try now)."""
-    if row.locked_until and row.locked_until > now:
-        return int((row.locked_until - now).total_seconds()) + 1
-    over = row.failures - settings.free_failures
-    if over >= 0 and row.last_failure_at is not None:
-        delay = min(2 ** over, 60)  # progressive: 1, 2, 4, … seconds, at most a minute
-        wait = (row.last_failure_at + timedelta(seconds=delay) - now).total_seconds()
-        return max(0, int(wait) + (1 if wait > int(wait) else 0))
-    return 0
-
-
 def authenticate(session: Session, settings: AuthSettings, identifier: str, password: str, *,
                  ip: str | None = None, now: datetime | None = None) -> User:
     """Check a sign-in. Unknown account and wrong password give the same error and timing.
 
-    Throttling is per typed identifier, never per address, because a school's computer lab
-    signs in forty pupils from one IP.
+    Throttling is per account, never per typed text (username, e-mail and phone written any way
+    share one counter), with a generous ceiling per address: a school's computer lab signs in
+    forty pupils from one IP.
     """
     now = now or utcnow()
-    key = fold(identifier)[:254] or "-"
-    row = _throttle_row(session, key)
-    wait = _retry_after(row, settings, now)
+    if ip and settings.ip_ceiling.failures:
+        wait = throttle.ceiling_wait(session, f"ip:{ip}", settings.ip_ceiling, now)
+        if wait:
+            audit.record(session, audit.Action.LOGIN_LOCKED, detail=f"ip:{ip}", ip=ip)
+            raise SignInThrottled(_l("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.",
+                                     s=wait), retry_after=wait)
+    user = find_user_by_identifier(session, identifier)
+    key = throttle_key(user, identifier)
+    row, wait = throttle.hold(session, key, settings.policy, now)
     if wait:
-        audit.record(session, audit.Action.LOGIN_LOCKED, detail=key, ip=ip)
+        audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
                               retry_after=wait)
-    user = find_user_by_identifier(session, identifier)
     ok = settings.hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        row.failures += 1
-        row.last_failure_at = now
-        if row.failures >= settings.lock_after:
-            row.locked_until = now + timedelta(minutes=settings.lock_minutes)
-            row.failures = 0
-        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None,
-                     detail=key, ip=ip)
+        throttle.fail(row, settings.policy, now)
+        if ip and settings.ip_ceiling.failures:
+            throttle.count_failure(session, f"ip:{ip}", settings.ip_ceiling, now)
+        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInRefused(_l("Sai tên đăng nhập hoặc mật khẩu."))
-    row.failures = 0
-    row.locked_until = None
+    throttle.succeed(row)
     if settings.hasher.needs_rehash(user.password_hash):
         user.password_hash = settings.hasher.hash(password)
     audit.record(session, audit.Action.LOGIN, actor_id=user.id, ip=ip)
