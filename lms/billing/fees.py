@@ -110,13 +110,6 @@ def plans_of(session: Session, school: School, year: SchoolYear | None) -> list[
                                 .order_by(FeePlan.active.desc(), FeePlan.id)))
 
 
-def get_plan(session: Session, school: School, plan_id: int) -> FeePlan:
-    plan = session.get(FeePlan, plan_id)
-    if plan is None or plan.school_id != school.id:
-        raise NotFound(_l("Không có kế hoạch thu này."))
-    return plan
-
-
 def _targets(session: Session, school: School, year: SchoolYear, scope: str, raw: list) -> list:
     if scope == Scope.SCHOOL:
         return []
@@ -237,13 +230,6 @@ def add_exemption(session: Session, actor: User, school: School, data: Exemption
     session.flush()
     audit.record(session, "exemption_added", actor_id=actor.id, school_id=school.id, subject_type="student",
                  subject_id=student.id, detail=f"{data.percent or data.amount}")
-    return row
-
-
-def get_exemption(session: Session, school: School, exemption_id: int) -> Exemption:
-    row = session.get(Exemption, exemption_id)
-    if row is None or row.school_id != school.id:
-        raise NotFound(_l("Không có quyết định miễn giảm này."))
     return row
 
 

@@ -770,11 +770,6 @@ def pupil_items(session: Session, students: list[Student], now: datetime) -> dic
     return out
 
 
-def children_of(session: Session, parent: User) -> list[Student]:
-    return list(session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
-                                .where(Guardianship.guardian_id == parent.id).order_by(Student.sort_name)))
-
-
 @jobs.periodic("notify_overdue_homework")
 def notify_overdue(session: Session, now: datetime) -> int:
     """Once an assignment is past due, tell the parents (and the pupil) of each pupil who has

@@ -85,11 +85,6 @@ def refresh_deadlines(session: Session, exam: Exam, student_id: int) -> None:
     session.flush()
 
 
-def attempts_of(session: Session, exam: Exam, student: Student) -> list[Attempt]:
-    return list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.student_id == student.id)
-                                .order_by(Attempt.number)))
-
-
 @dataclass
 class Standing:
     """Where a pupil stands with an exam: what they may do now, and why not otherwise."""

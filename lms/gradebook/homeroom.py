@@ -18,7 +18,7 @@ from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import results, tt22, tt27
 from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, columns_of,
                                 entries_by_student, in_programme_order, is_comment, record_write, subject_marks)
-from lms.gradebook.labels import (AWARD_LABELS, CONDUCT_LABELS, DECISION_LABELS, LEVEL_LABELS, PASS_LABELS,
+from lms.gradebook.labels import (AWARD_LABELS, DECISION_LABELS, LEVEL_LABELS, PASS_LABELS,
                                   PRIMARY_LEVEL_LABELS, PRIMARY_RESULT_LABELS, TERM_LABELS)
 from lms.gradebook.models import TermRecord, YearRecord
 from lms.gradebook.permissions import require_class
@@ -412,7 +412,3 @@ def primary_workbook(summary: PrimarySummary) -> bytes:
                        str(AWARD_LABELS[row.award]) if row.award else ""]
         rows.append(values)
     return write_workbook(summary.school_class.name, headers, rows)
-
-
-def conduct_label(code: str | None) -> str:
-    return str(CONDUCT_LABELS[code]) if code else ""

@@ -13,7 +13,7 @@ from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
 from lms.gradebook.book import REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, record_write
-from lms.gradebook.labels import CHECKPOINT_LABELS, QUALITY_NAMES
+from lms.gradebook.labels import QUALITY_NAMES
 from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord
 from lms.gradebook.permissions import require_class, require_course
 from lms.i18n import lazy_gettext as _l
@@ -242,7 +242,3 @@ def save_qualities(session: Session, actor: User, role: str, school_class: Schoo
         record_write(session, actor, school_class.school_id, "class", school_class.id, after_lock=after_lock,
                      action="qualities_saved", detail=f"{checkpoint}: {result.written}")
     return result
-
-
-def checkpoint_label(checkpoint: str) -> str:
-    return str(CHECKPOINT_LABELS[checkpoint])
