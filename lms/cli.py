@@ -1,6 +1,8 @@
 """Command-line entry points (thin wrappers over services)."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -52,7 +54,11 @@ def register_cli(app: Flask) -> None:
                            box=box_from_config(current_app.config))
         db.session.commit()
         text = _format_logins(logins)
-        (current_app.config["INSTANCE_DIR"] / "demo-logins.txt").write_text(text, encoding="utf-8")
+        folder = current_app.config["INSTANCE_DIR"]
+        (folder / "demo-logins.txt").write_text(text, encoding="utf-8")
+        # The same list for tools (the browser tests, an accessibility crawl) that sign in as each role.
+        (folder / "demo-logins.json").write_text(json.dumps([asdict(login) for login in logins], ensure_ascii=False,
+                                                            indent=1), encoding="utf-8")
         click.echo(text)
 
     @app.cli.command("worker")

@@ -43,6 +43,46 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory):
+    """The demo on SQLite, loaded as `make run` loads it (tests/demo.py)."""
+    from tests import demo
+
+    return demo.seed(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
+
+
+@pytest.fixture(scope="session")
+def demo_postgresql(pg_url):
+    from tests import demo
+
+    base = pg_url.rsplit("/", 1)[0]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text('CREATE DATABASE "lms_demo"'))
+    engine.dispose()
+    return demo.seed(base + "/lms_demo")
+
+
+@pytest.fixture
+def demo(request, backend):
+    """The demo on the test's database. Tests that read it must not change it (they share it)."""
+    return request.getfixturevalue(f"demo_{backend}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist, the tests of one seeded demo run on one worker (it is seeded once there):
+    the browser tests and the demo's SQLite checks on one, the PostgreSQL ones on another."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/") or "demo_sqlite" in names:
+            item.add_marker(pytest.mark.xdist_group("demo-sqlite"))
+        elif "demo" in names or "demo_postgresql" in names:
+            backend = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
+            item.add_marker(pytest.mark.xdist_group(f"demo-{backend or 'postgresql'}"))
+
+
 @pytest.fixture
 def app(request, backend, tmp_path):
     """The app on a database of the test's own: a copy of the schema (or of the schema with the

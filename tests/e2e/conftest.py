@@ -15,7 +15,6 @@ from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.config import TestConfig
-from lms.extensions import db
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -34,20 +33,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_server():
-    from lms.billing.secrets import box_from_config
-    from lms.people.demo import seed_demo
-
+def live_server(demo_sqlite):
+    """A copy of the seeded SQLite demo (the browser tests change it), served in a thread."""
     folder = Path(tempfile.mkdtemp(prefix="lms-e2e-"))
+    shutil.copyfile(demo_sqlite.url.removeprefix("sqlite:///"), folder / "e2e.sqlite3")
+    shutil.copytree(demo_sqlite.folder / "uploads", folder / "uploads")
     config = type("E2E", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
                                          "INSTANCE_DIR": folder, "UPLOAD_DIR": folder / "uploads"})
     app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        logins = seed_demo(db.session, app.extensions["lms_auth"], folder / "uploads" / "resources",
-                           app.config["UPLOAD_LIMITS_MB"], signer=app.extensions["lms_signer"],
-                           box=box_from_config(app.config))
-        db.session.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -55,10 +48,7 @@ def live_server():
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    by_role: dict[str, list] = {}
-    for login in logins:
-        by_role.setdefault(login.role, []).append(login)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, logins=by_role)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, logins=demo_sqlite.by_role())
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -75,13 +65,6 @@ def sign_in(page, live_server):
         return page
 
     return _sign_in
-
-
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist, every browser test runs on one worker, so the demo is seeded once."""
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def sign_out(page) -> None:
