@@ -31,7 +31,7 @@ def main() -> None:
     from lms.extensions import db
     from lms.gradebook import reportcards
     from lms.gradebook.models import ReportCard
-    from lms.people.demo import seed_demo
+    from lms.demo import seed_demo
     from lms.people.models import SchoolClass, SchoolYear
 
     folder = Path(tempfile.mkdtemp(prefix="lms-bench-"))

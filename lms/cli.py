@@ -17,7 +17,7 @@ ROLE_NAMES = {"admin": "Quản trị / Admin", "teacher": "Giáo viên / Teacher
 
 
 def _format_logins(logins) -> str:
-    from lms.people.demo import DEMO_PASSWORD
+    from lms.demo import DEMO_PASSWORD
 
     lines = ["", "Tài khoản demo / Demo logins — mật khẩu / password: " + DEMO_PASSWORD]
     for login in logins:
@@ -38,7 +38,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_command():
         """Load the demo school into an empty database and print the logins."""
         from lms.billing.secrets import box_from_config
-        from lms.people.demo import seed_demo
+        from lms.demo import seed_demo
         from lms.people.models import School
 
         if db.session.scalar(select(func.count()).select_from(School)):

@@ -44,7 +44,7 @@ def test_demo_is_deterministic(demo_postgresql, tmp_path):
     loaded on PostgreSQL."""
     from lms import create_app
     from lms.config import TestConfig
-    from lms.people.demo import seed_demo
+    from lms.demo import seed_demo
 
     def names(app):
         with app.app_context():

@@ -14,6 +14,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lms.demo.billing import seed_billing
+from lms.demo.courses import seed_courses
+from lms.demo.exams import seed_exams
+from lms.demo.gradebook import seed_gradebook
+from lms.demo.homework import seed_homework
 from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
 from lms.core.timeutil import utcnow
@@ -108,12 +113,6 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
     written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
     report cards of some of last year's classes are issued too. Receipts are signed by `signer`
     (the app's; a throwaway key when none is given)."""
-    from lms.courses.demo import seed_courses
-    from lms.courses.demo_homework import seed_homework
-    from lms.exams.demo import seed_exams
-    from lms.billing.demo import seed_billing
-    from lms.gradebook.demo import seed_gradebook
-
     if signer is None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
