@@ -86,13 +86,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.gradebook.views import bp as gradebook_bp
     from lms.home.views import bp as home_bp
     from lms.home.views_jobs import bp as jobs_bp
+    from lms.messaging.views import bp as contact_bp
+    from lms.messaging.views_hooks import bp as contact_hooks_bp
     from lms.people.views import bp as people_bp
     from lms.people.views_family import bp as family_bp
     from lms.reports.views import bp as reports_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, homework_bp, report_bp,
                       gradebook_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp, health_bp,
-                      billing_bp, channels_bp, gateways_bp, reports_bp, attendance_bp):
+                      billing_bp, channels_bp, gateways_bp, reports_bp, attendance_bp, contact_bp, contact_hooks_bp):
         app.register_blueprint(blueprint)
 
     from lms.core.errors_views import install_error_handlers

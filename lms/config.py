@@ -106,6 +106,9 @@ class Config:
     # Local imitations of the payment providers (VNPay, MoMo, payOS, the wallet aggregator, a bank
     # transfer): on in the demo and the tests only, never in production.
     PAYMENT_SANDBOX = _env("PAYMENT_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
+    # Local imitations of Zalo ZNS and eSMS for the contact book: on in the demo and the tests
+    # only, never in production.
+    MESSAGING_SANDBOX = _env("MESSAGING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
     # Background jobs without Redis run in this many threads of each app process.
     JOB_THREADS = _env_int("JOB_THREADS", 2)
     REDIS_URL = _env("REDIS_URL")           # set: jobs go to RQ workers (`flask worker`)
@@ -142,6 +145,7 @@ class TestConfig(Config):
     SIGNING_KEY = "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg="
     SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTAxMjM0NTY3ODk="
     PAYMENT_SANDBOX = True
+    MESSAGING_SANDBOX = True
 
 
 def config_from_env() -> type[Config]:

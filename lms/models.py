@@ -20,3 +20,5 @@ from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, CardS
                                 Checkout, ReconciliationItem)
 from lms.reports.models import CashlessTarget  # noqa: F401
 from lms.attendance.models import AttendanceMark, AttendanceRegister, LeaveRequest  # noqa: F401
+from lms.messaging.models import (ChannelAccount, ContactSettings, DigestRun, OutboundMessage,  # noqa: F401
+                                  ParentPreference, SandboxMessage, SandboxToken)

@@ -41,9 +41,10 @@ def _queue_outbox(session) -> None:
     background job, written in the same transaction — sent only if the commit succeeds, by a
     worker rather than the request, and tried again later if the SMTP server fails."""
     from lms.core import jobs
-    from lms.core.notify import take_outbox
+    from lms.core.notify import route_pending, take_outbox
 
-    pending = take_outbox(session)
+    claimed = route_pending(session)
+    pending = [m for m in take_outbox(session) if (m.user_id, m.school_id) not in claimed]
     if not pending or not has_app_context() or not mail_configured():
         return
     messages = [{"to": m.to, "locale": m.locale, "kind": m.kind, "params": m.params} for m in pending]

@@ -2,6 +2,7 @@
 the session until the request's single commit, so a rolled-back change never mails anyone."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +35,17 @@ MESSAGES = {
     "leave_refused": _l("Giáo viên chủ nhiệm không duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s: %(note)s"),
 }
 OUTBOX_KEY = "lms_outbox"
+ROUTE_KEY = "lms_route"
+# Areas that take over some readers' notices (the contact book sends parents' notices on the
+# channels each parent chose, as a digest or one by one): fn(session, notes) → the
+# (user id, school id) pairs whose e-mail it sends itself. Called once per transaction, before
+# its commit, with every notice the transaction made.
+ROUTERS: list[Callable[[Session, list[Notification]], set[tuple[int, int]]]] = []
+
+
+def register_router(fn: Callable[[Session, list[Notification]], set[tuple[int, int]]]) -> None:
+    if fn not in ROUTERS:
+        ROUTERS.append(fn)
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class OutgoingMail:
     locale: str
     kind: str
     params: dict
+    user_id: int | None = None
+    school_id: int | None = None
 
 
 def message_text(kind: str, params: dict) -> str:
@@ -65,8 +79,10 @@ def notify(session: Session, users: list[User], kind: str, params: dict, link: s
         seen.add(user.id)
         note = Notification(user_id=user.id, school_id=school_id, kind=kind, params=params, link=link)
         session.add(note)
+        if ROUTERS:
+            session.info.setdefault(ROUTE_KEY, []).append(note)
         if user.email:
-            mail = OutgoingMail(user.email, user.locale or "vi", kind, params)
+            mail = OutgoingMail(user.email, user.locale or "vi", kind, params, user.id, school_id)
             session.info.setdefault(OUTBOX_KEY, []).append(mail)
     if flush:
         session.flush()
@@ -79,6 +95,20 @@ def take_outbox(session: Session) -> list[OutgoingMail]:
 
 def drop_outbox(session: Session) -> None:
     session.info.pop(OUTBOX_KEY, None)
+    session.info.pop(ROUTE_KEY, None)
+
+
+def route_pending(session: Session) -> set[tuple[int, int]]:
+    """Hand the transaction's notices to the routers; the (user, school) pairs whose e-mail they
+    took over."""
+    notes = session.info.pop(ROUTE_KEY, [])
+    if not notes:
+        return set()
+    session.flush()
+    claimed: set[tuple[int, int]] = set()
+    for router in ROUTERS:
+        claimed |= router(session, notes)
+    return claimed
 
 
 def unread_count(session: Session, user: User) -> int:

@@ -1,0 +1,156 @@
+"""The evening digest: once a day, at the time the parent chose (or the school's), one message
+per parent and school with what happened since the last one — the notices of the day, new marks,
+exam results released, homework due in the next day not yet handed in, and the day's absences
+and late arrivals. Nothing to tell, nothing sent. Each (parent, school, day) is composed once:
+the digest run row is the claim.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.attendance.models import AttendanceMark, AttendanceRegister
+from lms.core.models import Notification
+from lms.messaging import rules
+from lms.messaging.models import DigestRun
+from lms.messaging.routing import URGENT, audience, channels_for, queue
+from lms.messaging.settings import settings_of
+from lms.people.models import Course, Guardianship, School, Student, Subject
+
+LOOKAHEAD = timedelta(days=1)    # homework due within this is reminded
+
+
+def compose_due(session: Session, now: datetime, tz: str) -> int:
+    """Compose every digest whose time has come, in every school. Returns digests composed."""
+    return sum(compose_school(session, school_id, now, tz) for school_id in session.scalars(select(School.id)))
+
+
+def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> int:
+    settings = settings_of(session, school_id)
+    local = rules.to_local(now, tz)
+    today = local.date()
+    children: dict[int, list[Student]] = defaultdict(list)
+    for guardian_id, student in session.execute(
+            select(Guardianship.guardian_id, Student).join(Student, Student.id == Guardianship.student_id)
+            .where(Student.school_id == school_id)):
+        children[guardian_id].append(student)
+    if not children:
+        return 0
+    done = set(session.scalars(select(DigestRun.user_id).where(DigestRun.school_id == school_id,
+                                                               DigestRun.day == today)))
+    aud = audience(session, {(u, school_id) for u in children if u not in done})
+    due = []
+    for user_id in children:
+        if user_id in done:
+            continue
+        pref = aud.pref(user_id)
+        if pref.digest and (pref.digest_time or settings.digest_time) <= local.time():
+            due.append(user_id)
+    if not due:
+        return 0
+    windows = _windows(session, school_id, due, now)
+    since = min(windows.values())
+    pupils = {s.id: s for u in due for s in children[u]}
+    items = _items(session, school_id, due, pupils, since, now, today, tz)
+    composed = 0
+    for user_id in due:
+        kids = sorted(children[user_id], key=lambda s: s.sort_name)
+        mine = [i for i in items.get(("user", user_id), []) if i["at"] > windows[user_id]]
+        for kid in kids:
+            mine += [i for i in items.get(("student", kid.id), []) if i["at"] > windows[user_id] or i.get("ahead")]
+        channels = _channels(aud, user_id, school_id, kids)
+        if not channels:
+            continue        # in the app only: nothing to compose
+        run = DigestRun(school_id=school_id, user_id=user_id, day=today, items=len(mine), created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(run)
+        except IntegrityError:
+            continue
+        composed += 1
+        if not mine:
+            continue
+        mine.sort(key=lambda i: (i["order"], i["at"]))
+        payload = {"kind": "digest", "day": today.strftime("%d/%m/%Y"),
+                   "students": [k.full_name.split(" ")[-1] if len(kids) > 1 else k.full_name for k in kids],
+                   "items": [{"kind": i["kind"], "params": i["params"]} for i in mine], "link": "/notifications"}
+        for channel in channels:
+            queue(session, school_id=school_id, user=aud.users[user_id],
+                  student_id=kids[0].id if len(kids) == 1 else None, channel=channel, kind="digest", urgent=False,
+                  dedupe_key=f"d{run.id}:{channel}", payload=payload, send_after=now, now=now)
+    session.flush()
+    return composed
+
+
+def _channels(aud, user_id: int, school_id: int, kids: list[Student]) -> list[str]:
+    """A paid channel only when every child in the digest may go on it (consent is per child)."""
+    per_child = [channels_for(aud, user_id, school_id, k.id) for k in kids]
+    return [c for c in per_child[0] if all(c in other for other in per_child[1:])] if per_child else []
+
+
+def _windows(session: Session, school_id: int, users: list[int], now: datetime) -> dict[int, datetime]:
+    """Since when each parent's digest tells: the previous digest, or a day back."""
+    last = dict(session.execute(select(DigestRun.user_id, func.max(DigestRun.created_at)).where(
+        DigestRun.school_id == school_id, DigestRun.user_id.in_(users)).group_by(DigestRun.user_id)).all())
+    return {u: last.get(u) or now - timedelta(days=1) for u in users}
+
+
+def _items(session: Session, school_id: int, users: list[int], pupils: dict[int, Student], since: datetime,
+           now: datetime, today, tz: str) -> dict[tuple[str, int], list[dict]]:
+    """Everything a digest may tell, in a fixed number of queries: ("user", id) → the notices to
+    that parent, ("student", id) → what concerns the child."""
+    from lms.courses.homework import State, pupil_items
+    from lms.exams.models import Attempt, Exam
+    from lms.gradebook.book import mark_text
+    from lms.gradebook.labels import column_label
+    from lms.gradebook.models import GradeEntry
+
+    out: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for note in session.scalars(select(Notification).where(
+            Notification.user_id.in_(users), Notification.school_id == school_id, Notification.created_at > since,
+            Notification.kind.not_in(URGENT)).order_by(Notification.id)):
+        out[("user", note.user_id)].append({"kind": note.kind, "params": note.params or {}, "at": note.created_at,
+                                            "order": 4})
+    ids = list(pupils)
+    day_marks: dict[int, set[str]] = defaultdict(set)
+    for student_id, status in session.execute(
+            select(AttendanceMark.student_id, AttendanceMark.status).join(AttendanceRegister)
+            .where(AttendanceMark.student_id.in_(ids), AttendanceRegister.day == today)):
+        day_marks[student_id].add(status)
+    for student_id, marks in day_marks.items():
+        name, date_text = pupils[student_id].full_name, today.strftime("%d/%m/%Y")
+        if marks & {"K", "P"}:
+            how = "K" if "K" in marks else "P"
+            item = {"kind": "digest_absent", "params": {"student": name, "date": date_text, "how": how}}
+        else:
+            item = {"kind": "digest_late", "params": {"student": name, "date": date_text}}
+        out[("student", student_id)].append({**item, "at": now, "ahead": True, "order": 0})
+    for entry, subject in session.execute(
+            select(GradeEntry, Subject.name).join(Course, Course.id == GradeEntry.course_id)
+            .join(Subject, Subject.id == Course.subject_id)
+            .where(GradeEntry.student_id.in_(ids), GradeEntry.updated_at > since)):
+        mark = entry.passed if entry.passed is not None else entry.score
+        out[("student", entry.student_id)].append({
+            "kind": "digest_mark", "at": entry.updated_at, "order": 1,
+            "params": {"student": pupils[entry.student_id].full_name, "subject": subject, "mark": mark_text(mark),
+                       "column": column_label(entry.kind, entry.position)}})
+    for exam, student_id in session.execute(
+            select(Exam, Attempt.student_id).join(Attempt, Attempt.exam_id == Exam.id)
+            .where(Attempt.student_id.in_(ids), Exam.results_released_at > since, Exam.results_released_at <= now)
+            .distinct()):
+        out[("student", student_id)].append({"kind": "digest_exam", "at": exam.results_released_at, "order": 2,
+                                             "params": {"student": pupils[student_id].full_name, "exam": exam.title}})
+    for student_id, work in pupil_items(session, list(pupils.values()), now).items():
+        for item in work:
+            if item.state == State.NOT_DUE and item.assignment.due_at <= now + LOOKAHEAD:
+                due_local = rules.to_local(item.assignment.due_at, tz)
+                out[("student", student_id)].append({
+                    "kind": "digest_homework", "at": now, "ahead": True, "order": 3,
+                    "params": {"student": pupils[student_id].full_name, "subject": item.assignment.subject.name,
+                               "title": item.assignment.title, "due": due_local.strftime("%H:%M %d/%m")}})
+    return out
+

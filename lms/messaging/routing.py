@@ -1,0 +1,143 @@
+"""Where a notice to a guardian goes besides the app.
+
+An urgent notice (a same-day absence) goes out at once on the parent's channels, through quiet
+hours when the school lets urgent kinds through. Other notices wait for the parent's evening
+digest, unless the parent chose to have each one as it happens; those wait out the quiet hours.
+Zalo comes before SMS: a parent who ticked both gets SMS only when Zalo cannot deliver. E-mail
+to guardians goes the same way (so a digest parent gets one e-mail a day).
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core.models import Notification
+from lms.core.timeutil import school_tz, utcnow
+from lms.messaging import consent, rules
+from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, OutboundMessage, ParentPreference,
+                                  Provider)
+from lms.messaging.settings import DEFAULTS, is_ready
+from lms.people.models import Guardianship, Student
+
+URGENT = {"absence"}
+_email = {"on": False}
+
+
+def configure(*, email: bool) -> None:
+    """Whether guardians' e-mail goes through the contact book (set at start: SMTP configured)."""
+    _email["on"] = email
+
+
+@dataclass
+class Audience:
+    """What the router knows about the guardians of a batch of notices, loaded in a few queries."""
+    users: dict[int, User]
+    prefs: dict[int, ParentPreference]
+    consented: dict[tuple[int, int], set[int]]          # (guardian, school) → consented children
+    settings: dict[int, ContactSettings]
+    ready: dict[tuple[int, str], bool]                    # (school, provider) → ready to send
+
+    def pref(self, user_id: int) -> ParentPreference:
+        return self.prefs.get(user_id) or ParentPreference(user_id=user_id, email=True, zalo=False, sms=False,
+                                                           digest=True, digest_time=None)
+
+
+def audience(session: Session, pairs: set[tuple[int, int]]) -> Audience:
+    """Everything needed for these (guardian, school) pairs."""
+    user_ids = {u for u, _s in pairs}
+    school_ids = {s for _u, s in pairs}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids or [0])))}
+    prefs = {p.user_id: p for p in session.scalars(select(ParentPreference).where(
+        ParentPreference.user_id.in_(user_ids or [0])))}
+    consented: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for guardian_id, student_id, school_id in session.execute(
+            select(Guardianship.guardian_id, Guardianship.student_id, Student.school_id)
+            .join(Student, Student.id == Guardianship.student_id)
+            .where(Guardianship.guardian_id.in_(user_ids or [0]), Student.school_id.in_(school_ids or [0]),
+                   Guardianship.consent.is_(True))):
+        consented[(guardian_id, school_id)].add(student_id)
+    stored = {r.school_id: r for r in session.scalars(select(ContactSettings).where(
+        ContactSettings.school_id.in_(school_ids or [0])))}
+    settings = {sid: stored.get(sid) or ContactSettings(school_id=sid, **DEFAULTS) for sid in school_ids}
+    ready = {(a.school_id, a.provider): is_ready(a) for a in session.scalars(select(ChannelAccount).where(
+        ChannelAccount.school_id.in_(school_ids or [0])))}
+    return Audience(users, prefs, consented, settings, ready)
+
+
+def channels_for(aud: Audience, user_id: int, school_id: int, student_id: int | None) -> list[str]:
+    """The channels a message to this parent goes on now: at most one paid channel (Zalo first;
+    SMS is Zalo's fallback when both are ticked) and e-mail."""
+    pref, user = aud.pref(user_id), aud.users.get(user_id)
+    out = []
+    if user is not None and user.phone and consent.allowed(pref, aud.consented.get((user_id, school_id), set()),
+                                                           student_id):
+        if pref.zalo and aud.ready.get((school_id, Provider.ZNS)):
+            out.append(Channel.ZNS.value)
+        elif pref.sms and aud.ready.get((school_id, Provider.ESMS)):
+            out.append(Channel.SMS.value)
+    if _email["on"] and pref.email and user is not None and user.email:
+        out.append(Channel.EMAIL.value)
+    return out
+
+
+def address_of(user: User, channel: str) -> str:
+    return (user.email if channel == Channel.EMAIL else user.phone) or ""
+
+
+def queue(session: Session, *, school_id: int, user: User, student_id: int | None, channel: str, kind: str,
+          urgent: bool, dedupe_key: str, payload: dict, send_after: datetime, now: datetime,
+          fallback_of: int | None = None) -> OutboundMessage | None:
+    """One outgoing message, unless one with this key exists (then None)."""
+    message = OutboundMessage(school_id=school_id, user_id=user.id, student_id=student_id, channel=channel, kind=kind,
+                              urgent=urgent, dedupe_key=dedupe_key, tracking_id=uuid.uuid4().hex,
+                              address=address_of(user, channel), payload=payload, send_after=send_after,
+                              created_at=now, fallback_of_id=fallback_of)
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, int]]:
+    """The router lms.core.notify calls before each commit: guardians' notices become outgoing
+    messages now or wait for the digest. Returns the (guardian, school) pairs whose e-mail this
+    takes over."""
+    notes = [n for n in notes if n.school_id]
+    if not notes:
+        return set()
+    wanted = {(n.user_id, n.school_id) for n in notes}
+    pairs = set(session.execute(
+        select(Guardianship.guardian_id, Student.school_id).join(Student, Student.id == Guardianship.student_id)
+        .where(Guardianship.guardian_id.in_({u for u, _s in wanted}),
+               Student.school_id.in_({s for _u, s in wanted}))).all()) & wanted
+    if not pairs:
+        return set()
+    aud = audience(session, pairs)
+    claimed = pairs if _email["on"] else set()
+    now = utcnow()
+    for note in notes:
+        if (note.user_id, note.school_id) not in pairs:
+            continue
+        urgent = note.kind in URGENT
+        pref = aud.pref(note.user_id)
+        if pref.digest and not urgent:
+            continue                                   # the evening digest carries it
+        settings = aud.settings[note.school_id]
+        student_id = (note.params or {}).get("student_id")
+        when = rules.send_time(now, school_tz(), settings.quiet_start, settings.quiet_end, urgent=urgent,
+                               bypass=settings.urgent_bypass)
+        for channel in channels_for(aud, note.user_id, note.school_id, student_id):
+            queue(session, school_id=note.school_id, user=aud.users[note.user_id], student_id=student_id,
+                  channel=channel, kind=note.kind, urgent=urgent, dedupe_key=f"n{note.id}:{channel}",
+                  payload={"kind": note.kind, "params": note.params or {}, "link": note.link or ""},
+                  send_after=when, now=now)
+    return claimed

@@ -1,0 +1,264 @@
+"""A school's contact-book settings and provider accounts, and a parent's choices."""
+from __future__ import annotations
+
+import re
+import secrets as pysecrets
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.billing import secrets as sealing
+from lms.core import audit
+from lms.core.errors import ValidationError
+from lms.core.text import nfc
+from lms.i18n import lazy_gettext as _l
+from lms.messaging import rules
+from lms.messaging.consent import NOTICE_VERSION
+from lms.messaging.models import (PAID, ChannelAccount, ContactSettings, OutboundMessage, ParentPreference, Provider,
+                                  Status)
+from lms.people.models import Guardianship, School, Student
+
+DEFAULTS = {"quiet_start": time(21, 0), "quiet_end": time(6, 0), "urgent_bypass": True, "monthly_cap": 40,
+            "zns_cost": 250, "sms_cost": 800, "digest_time": time(19, 0), "hw_minutes_primary": 30,
+            "hw_minutes_lower": 90, "hw_minutes_upper": 120, "hw_latest_due": time(21, 0)}
+
+
+def settings_of(session: Session, school_id: int) -> ContactSettings:
+    """The school's settings (the defaults, unsaved, until an admin saves them)."""
+    row = session.scalars(select(ContactSettings).where(ContactSettings.school_id == school_id)).first()
+    return row if row is not None else ContactSettings(school_id=school_id, **DEFAULTS)
+
+
+def settings_by_school(session: Session, school_ids: set[int]) -> dict[int, ContactSettings]:
+    rows = {r.school_id: r for r in session.scalars(select(ContactSettings).where(
+        ContactSettings.school_id.in_(school_ids or [0])))}
+    return {sid: rows.get(sid) or ContactSettings(school_id=sid, **DEFAULTS) for sid in school_ids}
+
+
+@dataclass
+class SettingsInput:
+    quiet_start: time | None
+    quiet_end: time | None
+    urgent_bypass: bool
+    monthly_cap: int | None
+    zns_cost: int | None
+    sms_cost: int | None
+    digest_time: time | None
+    hw_minutes_primary: int | None
+    hw_minutes_lower: int | None
+    hw_minutes_upper: int | None
+    hw_latest_due: time | None
+
+
+def save_settings(session: Session, actor: User, school: School, data: SettingsInput, *, now: datetime
+                  ) -> ContactSettings:
+    for name, label in (("quiet_start", _l("Giờ yên lặng từ")), ("quiet_end", _l("Giờ yên lặng đến")),
+                        ("digest_time", _l("Giờ gửi tin tóm tắt")), ("hw_latest_due", _l("Hạn nộp muộn nhất"))):
+        if getattr(data, name) is None:
+            raise ValidationError(_l("Nhập “%(f)s”.", f=label), field=name)
+    for name, low, high in (("monthly_cap", 0, 1000), ("zns_cost", 0, 100_000), ("sms_cost", 0, 100_000),
+                            ("hw_minutes_primary", 0, 600), ("hw_minutes_lower", 0, 600),
+                            ("hw_minutes_upper", 0, 600)):
+        value = getattr(data, name)
+        if value is None or not low <= value <= high:
+            raise ValidationError(_l("Nhập số từ %(a)s đến %(b)s.", a=low, b=high), field=name)
+    if rules.in_quiet(data.digest_time, data.quiet_start, data.quiet_end):
+        raise ValidationError(_l("Giờ gửi tin tóm tắt phải ngoài giờ yên lặng."), field="digest_time")
+    if data.hw_latest_due < time(12, 0):
+        raise ValidationError(_l("Hạn nộp muộn nhất phải sau 12:00."), field="hw_latest_due")
+    row = session.scalars(select(ContactSettings).where(ContactSettings.school_id == school.id)).first()
+    if row is None:
+        row = ContactSettings(school_id=school.id)
+        session.add(row)
+    for name in DEFAULTS:
+        setattr(row, name, getattr(data, name))
+    row.updated_by, row.updated_at = actor.id, now
+    session.flush()
+    audit.record(session, "contact_settings_saved", actor_id=actor.id, school_id=school.id, subject_type="school",
+                 subject_id=school.id)
+    return row
+
+
+# ---------------------------------------------------------------- provider accounts
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: object
+    secret: bool = False
+    pattern: str = r"^.{1,200}$"
+    required: bool = True
+
+
+_PHONES = r"^(0\d{9,10}(\s*,\s*0\d{9,10})*)?$"
+FIELDS: dict[str, tuple[Field, ...]] = {
+    Provider.ZNS: (
+        Field("app_id", _l("App ID (ứng dụng Zalo)"), pattern=r"^\d{5,25}$"),
+        Field("oa_id", _l("OA ID (Official Account của trường)"), pattern=r"^\d{5,25}$"),
+        Field("template_absence", _l("Mã mẫu ZNS: vắng học"), pattern=r"^\d{1,20}$"),
+        Field("template_digest", _l("Mã mẫu ZNS: tin tóm tắt trong ngày"), pattern=r"^\d{1,20}$"),
+        Field("template_notice", _l("Mã mẫu ZNS: thông báo"), pattern=r"^\d{1,20}$"),
+        Field("app_secret", _l("Khoá bí mật của ứng dụng (secret_key)"), secret=True),
+        Field("oa_secret_key", _l("Khoá bí mật của OA (xác thực webhook)"), secret=True),
+        Field("refresh_token", _l("Refresh token của OA"), secret=True),
+        Field("sandbox_no_zalo", _l("Môi trường thử: số điện thoại không có Zalo"), pattern=_PHONES, required=False),
+        Field("sandbox_undelivered", _l("Môi trường thử: số nhận tin nhưng không báo đã nhận"), pattern=_PHONES,
+              required=False),
+    ),
+    Provider.ESMS: (
+        Field("brandname", _l("Brandname đã đăng ký"), pattern=r"^[A-Za-z0-9 ._-]{2,11}$"),
+        Field("api_key", _l("ApiKey"), secret=True),
+        Field("secret_key", _l("SecretKey"), secret=True),
+        Field("sandbox_failed", _l("Môi trường thử: số nhà mạng báo gửi không thành công"), pattern=_PHONES,
+              required=False),
+    ),
+}
+LABELS = {Provider.ZNS: _l("Zalo ZNS — tin thông báo qua Zalo OA của trường"),
+          Provider.ESMS: _l("SMS brandname qua eSMS")}
+
+
+def accounts_of(session: Session, school_id: int) -> dict[str, ChannelAccount]:
+    return {a.provider: a for a in session.scalars(select(ChannelAccount).where(ChannelAccount.school_id == school_id))}
+
+
+def account_of(session: Session, school_id: int, provider: str) -> ChannelAccount | None:
+    return session.scalars(select(ChannelAccount).where(ChannelAccount.school_id == school_id,
+                                                        ChannelAccount.provider == provider)).first()
+
+
+def is_ready(account: ChannelAccount | None) -> bool:
+    if account is None or not account.enabled:
+        return False
+    return all(account.public.get(f.name) for f in FIELDS[account.provider] if not f.secret and f.required) \
+        and bool(account.secret)
+
+
+def phones_of(account: ChannelAccount, name: str) -> set[str]:
+    return {p.strip() for p in (account.public.get(name) or "").split(",") if p.strip()}
+
+
+def save_account(session: Session, actor: User, school: School, provider: str, values: dict[str, str], *,
+                 enabled: bool, sandbox: bool, box, now: datetime) -> ChannelAccount:
+    """Save a provider account. A secret left empty keeps the stored one; none is ever shown."""
+    if provider not in FIELDS:
+        raise ValidationError(_l("Không có nhà cung cấp này."))
+    row = account_of(session, school.id, provider)
+    stored = sealing.unseal(box, row.secret) if row and row.secret else {}
+    public = dict(row.public) if row else {}
+    hidden = dict(stored)
+    for f in FIELDS[provider]:
+        value = nfc(values.get(f.name) or "").strip()
+        if f.secret and not value and f.name in stored:
+            continue
+        if (enabled and f.required or value) and not re.match(f.pattern, value):
+            raise ValidationError(_l("Ô “%(f)s” chưa đúng.", f=f.label), field=f.name)
+        (hidden if f.secret else public)[f.name] = value
+    if row is None:
+        row = ChannelAccount(school_id=school.id, provider=provider, hook_token=pysecrets.token_urlsafe(24))
+        session.add(row)
+    if hidden.get("refresh_token") != stored.get("refresh_token"):
+        row.access_token, row.access_expires_at = "", None   # a new refresh token starts a new chain
+        row.token_version = (row.token_version or 0) + 1
+    row.enabled, row.sandbox, row.public = enabled, sandbox, public
+    row.secret = sealing.seal(box, {k: v for k, v in hidden.items() if v})
+    row.updated_by, row.updated_at = actor.id, now
+    session.flush()
+    audit.record(session, "message_account_saved", actor_id=actor.id, school_id=school.id, subject_type="school",
+                 subject_id=school.id, detail=f"{provider} enabled={enabled} sandbox={sandbox}")
+    return row
+
+
+def secrets_of(box, account: ChannelAccount) -> dict[str, str]:
+    return sealing.unseal(box, account.secret) if account.secret else {}
+
+
+def store_tokens(session: Session, box, account: ChannelAccount, *, version: int, access_token: str,
+                 refresh_token: str, expires_at: datetime) -> bool:
+    """Keep a new access token and its one-time refresh token, unless another process refreshed
+    first (the version moved): then this pair is dropped and the stored one is used."""
+    hidden = secrets_of(box, account)
+    hidden["refresh_token"] = refresh_token
+    done = session.execute(update(ChannelAccount).where(ChannelAccount.id == account.id,
+                                                        ChannelAccount.token_version == version)
+                           .values(access_token=sealing.seal(box, {"access_token": access_token}),
+                                   access_expires_at=expires_at, secret=sealing.seal(box, hidden),
+                                   token_version=version + 1)
+                           .execution_options(synchronize_session=False)).rowcount
+    session.refresh(account)
+    return bool(done)
+
+
+def access_token_of(box, account: ChannelAccount) -> str:
+    return sealing.unseal(box, account.access_token).get("access_token", "") if account.access_token else ""
+
+
+# ---------------------------------------------------------------- a parent's choices
+
+def preference_of(session: Session, user_id: int) -> ParentPreference:
+    """The parent's choices (the defaults, unsaved, until the parent saves them): in the app and
+    by e-mail, as one digest in the evening."""
+    row = session.scalars(select(ParentPreference).where(ParentPreference.user_id == user_id)).first()
+    return row if row is not None else ParentPreference(user_id=user_id, email=True, zalo=False, sms=False,
+                                                        digest=True, digest_time=None)
+
+
+def schools_of_parent(session: Session, user_id: int) -> list[int]:
+    return sorted(set(session.scalars(select(Student.school_id).join(Guardianship, Guardianship.student_id == Student.id)
+                                      .where(Guardianship.guardian_id == user_id))))
+
+
+@dataclass
+class PreferenceInput:
+    email: bool
+    zalo: bool
+    sms: bool
+    digest: bool
+    digest_time: time | None
+
+
+def save_preference(session: Session, user: User, data: PreferenceInput, *, now: datetime) -> ParentPreference:
+    """A parent's own choices. Ticking Zalo or SMS records the parent's consent to outside
+    channels; unticking both withdraws it and stops what had not been sent yet."""
+    if (data.zalo or data.sms) and not user.phone:
+        raise ValidationError(_l("Tài khoản chưa có số điện thoại để nhận Zalo hay SMS."), field="zalo")
+    if data.digest_time is not None:
+        for settings in settings_by_school(session, set(schools_of_parent(session, user.id))).values():
+            if rules.in_quiet(data.digest_time, settings.quiet_start, settings.quiet_end):
+                raise ValidationError(_l("Giờ nhận tin tóm tắt phải ngoài giờ yên lặng của trường (%(a)s–%(b)s).",
+                                         a=settings.quiet_start.strftime("%H:%M"), b=settings.quiet_end.strftime("%H:%M")),
+                                      field="digest_time")
+    row = session.scalars(select(ParentPreference).where(ParentPreference.user_id == user.id)).first()
+    if row is None:
+        row = ParentPreference(user_id=user.id)
+        session.add(row)
+    outside_before = bool((row.zalo or row.sms) and row.consent_at and not row.withdrawn_at)
+    outside_now = data.zalo or data.sms
+    row.email, row.zalo, row.sms, row.digest, row.digest_time = (data.email, data.zalo, data.sms, data.digest,
+                                                                 data.digest_time)
+    if outside_now and not outside_before:
+        row.consent_at, row.consent_version, row.consent_method, row.withdrawn_at = now, NOTICE_VERSION, "form", None
+        audit.record(session, "outside_channels_consent", actor_id=user.id, detail=f"given {NOTICE_VERSION}")
+    elif outside_before and not outside_now:
+        row.withdrawn_at = now
+        audit.record(session, "outside_channels_consent", actor_id=user.id, detail="withdrawn")
+    row.updated_at = now
+    session.flush()
+    _stop_unwanted(session, user.id, row, now)
+    return row
+
+
+def _stop_unwanted(session: Session, user_id: int, pref: ParentPreference, now: datetime) -> None:
+    """Messages not yet sent on a channel the parent no longer wants are not sent."""
+    dropped = [c for c, wanted in (("zns", pref.zalo), ("sms", pref.sms), ("email", pref.email)) if not wanted]
+    if not (pref.zalo or pref.sms):
+        dropped = list({*dropped, *PAID})
+    if dropped:
+        session.execute(update(OutboundMessage).where(OutboundMessage.user_id == user_id,
+                                                      OutboundMessage.status == Status.QUEUED,
+                                                      OutboundMessage.channel.in_(dropped))
+                        .values(status=Status.SKIPPED, error_code="withdrawn",
+                                error_text="Phụ huynh đã bỏ chọn kênh này", finished_at=now)
+                        .execution_options(synchronize_session=False))

@@ -1,0 +1,54 @@
+"""The words of outgoing messages: the notices' own texts (lms.core.notify) and the lines a
+digest adds, in the current language; the ZNS template data and SMS texts are always Vietnamese
+(the templates a school registers with Zalo and its SMS brand name are)."""
+from __future__ import annotations
+
+from lms.core.notify import MESSAGES, message_text
+from lms.i18n import lazy_gettext as _l
+
+DIGEST_LINES = {
+    "digest_mark": _l("Điểm mới môn %(subject)s của em %(student)s: %(mark)s (%(column)s)"),
+    "digest_homework": _l("Bài tập môn %(subject)s của em %(student)s, hạn %(due)s: %(title)s"),
+    "digest_exam": _l("Đã có kết quả bài thi %(exam)s của em %(student)s"),
+    "digest_absent": _l("Em %(student)s vắng mặt ngày %(date)s (%(how)s)"),
+    "digest_late": _l("Em %(student)s đi học muộn ngày %(date)s"),
+    "digest_subject": _l("Tin trong ngày %(day)s — %(students)s"),
+}
+HOW = {"P": _l("có phép"), "K": _l("không phép")}
+TITLES = {
+    "absence": _l("Vắng học"), "announcement": _l("Thông báo"), "message": _l("Tin nhắn"),
+    "invoice_issued": _l("Hoá đơn mới"), "invoice_reminder": _l("Nhắc nộp tiền"),
+    "homework_overdue": _l("Bài tập"), "leave_approved": _l("Đơn xin nghỉ"), "leave_refused": _l("Đơn xin nghỉ"),
+    "digest": _l("Tin trong ngày"),
+}
+CATEGORIES = {"digest_mark": "marks", "digest_homework": "homework", "digest_exam": "exams",
+              "digest_absent": "attendance", "digest_late": "attendance"}
+CATEGORY_WORDS = {"marks": _l("%(n)s điểm mới"), "homework": _l("%(n)s bài tập sắp đến hạn"),
+                  "exams": _l("%(n)s kết quả bài thi"), "attendance": _l("%(n)s tin chuyên cần"),
+                  "notices": _l("%(n)s thông báo")}
+
+
+def render(kind: str, params: dict) -> str:
+    """One notice or digest line in the current language."""
+    if kind in DIGEST_LINES:
+        values = dict(params)
+        if kind == "digest_absent":
+            values["how"] = str(HOW.get(params.get("how"), params.get("how", "")))
+        return str(DIGEST_LINES[kind]) % values
+    if kind in MESSAGES:
+        return message_text(kind, params)
+    return kind
+
+
+def title(kind: str) -> str:
+    return str(TITLES.get(kind, _l("Thông báo")))
+
+
+def summary(items: list[dict]) -> str:
+    """'2 điểm mới, 1 bài tập sắp đến hạn, 1 thông báo' — what a digest holds, in a line."""
+    counts: dict[str, int] = {}
+    for item in items:
+        category = CATEGORIES.get(item["kind"], "notices")
+        counts[category] = counts.get(category, 0) + 1
+    order = ("attendance", "marks", "exams", "homework", "notices")
+    return ", ".join(str(CATEGORY_WORDS[c]) % {"n": counts[c]} for c in order if counts.get(c))
