@@ -146,7 +146,7 @@ class IgnoreForm(Form):
 
 
 class StatementForm(Form):
-    file = FileField(_l("Tệp sao kê (.xlsx hoặc .csv) tải từ ngân hàng"))
+    file = FileField(_l("Tệp sao kê (.xlsx, .xls hoặc .csv) tải từ ngân hàng"))
     submit = SubmitField(_l("Đọc sao kê"))
 
 

@@ -3,7 +3,6 @@ their age, payments, reminders, the Excel export and the family portal. Each lis
 number of queries, whatever its length."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -212,10 +211,11 @@ def remind_unpaid(session: Session, actor: User, school: School, today: date, *,
 
 
 def invoices_xlsx(session: Session, invoices: list[Invoice]) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
+    from lms.core.sheets import new_workbook, to_bytes
+
+    wb = new_workbook()
     ws = wb.active
     ws.title = "Hoa don"
     ws.append(["Số HĐ", "Mã thanh toán", "Tháng", "Lớp", "Mã HS", "Học sinh", "Người nộp", "Nội dung",
@@ -232,9 +232,7 @@ def invoices_xlsx(session: Session, invoices: list[Invoice]) -> bytes:
         ws.cell(ws.max_row, 13).number_format = "dd/mm/yyyy"
     for letter, width in zip("ABCDEFGHIJKLMNO", (8, 16, 9, 7, 12, 24, 24, 44, 12, 11, 12, 13, 11, 14, 28)):
         ws.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 # ---------------------------------------------------------------- the family portal

@@ -18,7 +18,7 @@ from lms.billing.models import BankTransaction, Checkout, Payment, Reconciliatio
 from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
-from lms.people.tables import cell_text
+from lms.core.tables import cell_text
 
 PROVIDERS = {"vnpay": "VNPay", "momo": "MoMo", "payos": "payOS", "xendit": "Mobile Money", "sepay": "SePay",
              "casso": "Casso"}
@@ -63,7 +63,7 @@ class Result:
 
 
 def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
-    table = find_header(filename, data, FIELDS)
+    table = find_header(filename, data, FIELDS, anchors=("txn_id", "date"))
     report = Report(provider, problems=missing_columns(table.mapping, FIELDS, REQUIRED))
     if report.problems:
         return report

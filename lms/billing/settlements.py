@@ -25,7 +25,7 @@ from lms.billing.statements import (Problem, Table, cell_reader, find_header, mi
 from lms.core.errors import ValidationError
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
-from lms.people.tables import cell_text
+from lms.core.tables import cell_text
 
 FIELDS = {
     "terminal_id": (_l("Mã máy (TID)"), ("tid", "terminal id", "ma may", "ma thiet bi", "terminal")),
@@ -67,7 +67,7 @@ class SettlementPlan:
 
 
 def read_settlement(filename: str, data: bytes) -> Table:
-    return find_header(filename, data, FIELDS)
+    return find_header(filename, data, FIELDS, anchors=("terminal_id", "date"))
 
 
 def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> SettlementPlan:

@@ -8,31 +8,36 @@ amount and content when the bank gives none."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from lms.billing.matching import TransferIn
+from lms.core.tables import Column, Skipped, cell_text, read_table, to_amount, to_datetime
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
-from lms.people.tables import cell_text, map_headers, read_table
 
 MAX_LINES = 20_000
 FIELDS = {
     "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "ngay hieu luc", "ngay", "thoi gian", "transaction date",
-                                    "date", "ngay giao dich/ transaction date", "effective date", "txn date")),
+                                    "date", "ngay giao dich/ transaction date", "effective date", "txn date",
+                                    "ngay hach toan", "accounting date", "posting date", "ngay phat sinh",
+                                    "ngay gio giao dich", "thoi gian giao dich", "value date", "ngay ghi so")),
     "credit": (_l("Số tiền ghi có"), ("so tien ghi co", "ghi co", "so tien co", "phat sinh co", "credit", "credit amount",
-                                      "tien vao", "so tien", "amount", "so tien giao dich")),
+                                      "tien vao", "so tien", "amount", "so tien giao dich", "co", "co tktt",
+                                      "so tien phat sinh co", "ps co", "ps tang", "tien gui vao", "gui vao")),
     "content": (_l("Nội dung"), ("noi dung", "noi dung chi tiet", "mo ta", "mo ta giao dich", "dien giai",
-                                 "description", "details", "transaction details", "noi dung giao dich", "remark")),
+                                 "description", "details", "transaction details", "noi dung giao dich", "remark",
+                                 "mo ta chi tiet", "transaction description", "noi dung chuyen tien", "dien giai giao dich",
+                                 "noi dung chi tiet/ description")),
     "reference": (_l("Số tham chiếu"), ("so tham chieu", "so but toan", "ma giao dich", "so ct", "so chung tu",
-                                        "reference", "reference no", "ref no", "transaction no", "ma gd")),
+                                        "reference", "reference no", "ref no", "transaction no", "ma gd",
+                                        "so giao dich", "transaction number", "so bt", "ma tham chieu", "so chung tu",
+                                        "so ct/ doc no", "doc no", "so tham chieu/ reference no")),
     "counter_name": (_l("Tên người chuyển"), ("ten tai khoan doi ung", "nguoi chuyen", "ten nguoi chuyen",
-                                              "tai khoan doi ung", "counter account name", "ten doi ung")),
+                                              "tai khoan doi ung", "counter account name", "ten doi ung", "doi tac",
+                                              "remitter", "ben chuyen", "nguoi gui", "ten tai khoan doi ung")),
 }
 REQUIRED = ("date", "credit", "content")
-DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%d-%m-%Y",
-                "%d-%m-%Y %H:%M:%S", "%d.%m.%Y")
 
 
 @dataclass
@@ -47,6 +52,9 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list[object]]]
     mapping: dict[str, int]
+    skipped: list[Skipped] = field(default_factory=list)   # title, balances, totals, footer: listed, not read
+    unknown: list[str] = field(default_factory=list)
+    table: object = None                                    # the core reader's table, for the preview
 
 
 @dataclass
@@ -64,19 +72,17 @@ class StatementPlan:
         return sum(t.amount for _, t in self.transfers)
 
 
-def find_header(filename: str, data: bytes, fields: dict) -> Table:
-    """A bank export's header row — the first of its first 20 rows that names the most of
-    `fields` (key → (label, aliases)) — with the rows below it and the proposed mapping."""
-    sheet = read_table(filename, data, MAX_LINES + 50)
-    columns = {key: tuple(names) for key, (_, names) in fields.items()}
-    everything = [(1, list(sheet.headers))] + sheet.rows
-    best, best_at = {}, 0
-    for at, (_line, cells) in enumerate(everything[:20]):
-        found = map_headers([cell_text(c) for c in cells], columns)[0]
-        if len(found) > len(best):
-            best, best_at = found, at
-    headers = [cell_text(c) for c in everything[best_at][1]]
-    return Table(headers, everything[best_at + 1:], best)
+def spec(fields: dict, anchors: tuple[str, ...] = ("date",), free: tuple[str, ...] = ("content", "counter_name")) -> list[Column]:
+    return [Column(key, label, tuple(names), anchor=key in anchors, text=key in free)
+            for key, (label, names) in fields.items()]
+
+
+def find_header(filename: str, data: bytes, fields: dict, *, anchors: tuple[str, ...] = ("date",)) -> Table:
+    """A bank export read by the one table reader: its header row found below any title block,
+    its title, balance, total and signature lines skipped and listed, the proposed mapping."""
+    core = read_table(filename, data, spec(fields, anchors), max_rows=MAX_LINES)
+    return Table(core.headers, [(line.number, line.cells) for line in core.lines], dict(core.columns),
+                 core.skipped, core.unknown, core)
 
 
 def read_statement(filename: str, data: bytes) -> Table:
@@ -96,33 +102,19 @@ def cell_reader(mapping: dict[str, int]):
 
 
 def parse_amount(value: object) -> int | None:
-    """1.500.000 / 1,500,000 / 1500000 / 1 500 000 đ → 1500000; empty or 0 → None (a debit row)."""
-    if value is None or value == "":
+    """1.500.000 / 1,500,000 / 1500000 / 1 500 000 đ → 1500000 (the one parser of lms.core.numbers);
+    empty, 0, “-” or a negative amount → None (a debit line)."""
+    text = cell_text(value).strip()
+    if text in ("", "-", "0") or text.startswith(("-", "(")) or (isinstance(value, (int, float)) and value < 0):
         return None
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return int(value) or None
-    text = re.sub(r"[\sđ₫VNDvnd]", "", str(value))
-    if text in ("", "-", "0"):
-        return None
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text) or text.isdigit():
-        return int(re.sub(r"[.,]", "", text)) or None
-    if re.fullmatch(r"\d+[.,]00?", text):
-        return int(re.split(r"[.,]", text)[0]) or None
-    raise ValueError(value)
+    return to_amount(value) or None
 
 
 def parse_when(value: object, tz: str) -> datetime:
-    if isinstance(value, datetime):
-        return local_to_utc(value.replace(tzinfo=None), tz)
-    text = cell_text(value).strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return local_to_utc(datetime.strptime(text, fmt), tz)
-        except ValueError:
-            continue
-    raise ValueError(text)
+    moment = to_datetime(value)
+    if moment is None:
+        raise ValueError(value)
+    return local_to_utc(moment.replace(tzinfo=None), tz)
 
 
 def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:

@@ -6,7 +6,8 @@ route, the plan is validated whole and saved whole: an error on one line saves n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
@@ -21,7 +22,8 @@ from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people.imports import Issue
 from lms.people.models import Course, SchoolYear
-from lms.people.tables import cell_text, map_headers, read_table, write_workbook
+from lms.core.sheets import write_workbook
+from lms.core.tables import Column, Table, read_table, to_int
 
 TEACHING_WEEKS = 35   # MOET frame: HK I 18 weeks + HK II 17 weeks
 TERM1_WEEKS = 18
@@ -41,13 +43,23 @@ _MODE_ALIASES = {
 }
 _MODE_LOOKUP = {alias: mode for mode, aliases in _MODE_ALIASES.items() for alias in aliases}
 
-PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
-    "week": ("Tuần", "Tuần học", "Tuần thứ"),
-    "topic": ("Tên bài học / chủ đề", "Tên bài học", "Bài học", "Chủ đề", "Tên bài", "Nội dung",
-              "Tên bài học/chủ đề", "Bài học / chủ đề", "Tên chủ đề/bài học"),
-    "count": ("Số tiết", "Số tiết dạy"),
-    "mode": ("Hình thức", "Hình thức dạy học", "Hình thức tổ chức"),
-}
+# The template's headers, those of the provinces' plan forms (CV 5512 Phụ lục I and III: "Bài học
+# (1) | Số tiết (2) | Thời điểm (3) | Thiết bị dạy học (4)…") and of a programme distribution (PPCT:
+# "Tuần | Tiết | Tên bài dạy"); compared without accents or case.
+PLAN_SPEC: list[Column] = [
+    Column("week", "Tuần", ("Tuần học", "Tuần thứ", "Tuần dạy", "Thời điểm", "Thời điểm (tuần)", "Thời gian",
+                            "Thời gian thực hiện", "Week"), anchor=True),
+    Column("topic", "Tên bài học / chủ đề", ("Tên bài học", "Bài học", "Chủ đề", "Tên bài", "Nội dung",
+                                             "Tên bài học/chủ đề", "Bài học / chủ đề", "Tên chủ đề/bài học",
+                                             "Tên bài dạy", "Bài dạy", "Nội dung bài học", "Chủ đề/Bài học",
+                                             "Bài học/Chủ đề", "Tên chủ đề", "Chương/Bài", "Lesson", "Topic"),
+           required=True, text=True),
+    Column("count", "Số tiết", ("Số tiết dạy", "Thời lượng", "Thời lượng (tiết)", "Số tiết thực hiện", "Periods")),
+    Column("period", "Tiết", ("Tiết thứ", "Tiết PPCT", "Tiết theo PPCT", "Tiết số")),
+    Column("mode", "Hình thức", ("Hình thức dạy học", "Hình thức tổ chức", "Hình thức tổ chức dạy học",
+                                 "Hình thức dạy", "Mode")),
+]
+PLAN_COLUMNS: dict[str, tuple[str, ...]] = {c.key: (str(c.label), *c.aliases) for c in PLAN_SPEC}
 PLAN_REQUIRED = ("week", "topic")
 PLAN_HEADERS = ["Tuần*", "Tên bài học / chủ đề*", "Số tiết", "Hình thức"]
 
@@ -180,48 +192,106 @@ class PlanImport:
     unknown_headers: list[str]
     periods: int = 0
     online: int = 0
+    table: Table | None = None
+    rows: list[tuple[int, int, str, Mode]] = field(default_factory=list)   # (line, week, topic, mode) per period
+
+
+_WEEKS = re.compile(r"^(?:tuan|t|week)?\s*(\d{1,2})(?:\s*(?:-|–|den|->|,)\s*(?:tuan\s*)?(\d{1,2}))?$")
+
+
+def _week_range(text: str) -> tuple[int, int] | None:
+    """“3”, “Tuần 3”, “T3”, “Tuần 3–4”, “3, 4”: the first and last teaching week."""
+    found = _WEEKS.match(fold(text).strip().rstrip("."))
+    if found is None:
+        return None
+    first = int(found.group(1))
+    last = int(found.group(2) or first)
+    return (first, last) if first <= last else None
+
+
+def read_plan(filename: str, data: bytes) -> PlanImport:
+    """Read the school's plan as it is (title block, chapter and term headings, footer skipped and
+    listed) into its periods, checking every line; nothing is written."""
+    table = read_table(filename, data, PLAN_SPEC, max_rows=MAX_PERIODS)
+    result = PlanImport([], table.unknown, table=table)
+    header_line = table.header_lines[0] if table.header_lines else 1
+    result.issues = [Issue(header_line, label, _("Thiếu cột bắt buộc “%(c)s”.", c=label)) for label in table.missing
+                     if label != table.label("week")]
+    if result.issues:
+        return result
+    week_label, count_label = table.label("week"), table.label("count")
+    previous_week: int | None = None
+    previous_heading: str | None = None
+    for line in table.lines:
+        row_issues: list[Issue] = []
+        topic = nfc(line.text("topic"))
+        weeks = None
+        raw_week = line.text("week")
+        heading = line.headings[-1] if line.headings else None
+        if raw_week:
+            weeks = _week_range(raw_week)
+            if weeks is None or not (1 <= weeks[0] and weeks[1] <= MAX_WEEK):
+                row_issues.append(Issue(line.number, week_label, _(
+                    "Tuần phải là số nguyên từ 1 đến %(m)s (đang là “%(v)s”).", m=MAX_WEEK, v=raw_week)))
+        elif heading and heading != previous_heading and _week_range(heading):
+            weeks = _week_range(heading)          # under a heading row “TUẦN 5”
+        elif previous_week is not None:
+            weeks = (previous_week, previous_week)  # the week is written once, on its first lesson
+        else:
+            row_issues.append(Issue(line.number, week_label, _("Thiếu tuần học.")))
+        previous_heading = heading
+        if not topic:
+            row_issues.append(Issue(line.number, table.label("topic"), _("Thiếu tên bài học hoặc chủ đề.")))
+        elif len(topic) > TOPIC_MAX:
+            row_issues.append(Issue(line.number, table.label("topic"), _("Tên bài dài quá %(m)s ký tự.", m=TOPIC_MAX)))
+        count = 1
+        try:
+            if line.has("count"):
+                count = to_int(line.get("count"))
+            elif line.has("period"):
+                span = _week_range(line.text("period"))   # “Tiết 5–6”: two periods
+                if span is None:
+                    raise ValueError
+                count = span[1] - span[0] + 1
+            if not 1 <= count <= 20:
+                raise ValueError
+        except ValueError:
+            row_issues.append(Issue(line.number, count_label, _(
+                "Số tiết phải là số nguyên từ 1 đến 20 (đang là “%(v)s”).", v=line.text("count") or line.text("period"))))
+        mode = parse_mode(line.text("mode"))
+        if mode is None:
+            row_issues.append(Issue(line.number, table.label("mode"), _(
+                "Không hiểu hình thức “%(v)s”; dùng: Trực tiếp, Trực tuyến trực tiếp, Trực tuyến tự học.",
+                v=line.text("mode"))))
+        result.issues += row_issues
+        if row_issues:
+            continue
+        previous_week = weeks[1]
+        first, last = weeks
+        for k in range(count):
+            result.rows.append((line.number, first + k * (last - first + 1) // count, topic, mode))
+    if not result.rows and not result.issues:
+        result.issues.append(Issue(header_line + 1, table.label("topic"), _("Tệp không có dòng kế hoạch nào.")))
+    if len(result.rows) > MAX_PERIODS:
+        result.issues.append(Issue(0, count_label, _("Kế hoạch có tối đa %(m)s tiết.", m=MAX_PERIODS)))
+    result.periods = len(result.rows)
+    result.online = sum(1 for *_rest, mode in result.rows if mode.online)
+    return result
 
 
 def import_plan(session: Session, actor: User, course: Course, filename: str, data: bytes) -> PlanImport:
-    """Read the school's Excel plan: one row per lesson or topic, expanded into its periods.
-    Periods are matched by number, so lessons already attached stay attached."""
-    sheet = read_table(filename, data, MAX_PERIODS)
-    found, unknown = map_headers(sheet.headers, PLAN_COLUMNS)
-    issues = [Issue(1, PLAN_COLUMNS[k][0], _("Thiếu cột bắt buộc “%(c)s”.", c=PLAN_COLUMNS[k][0]))
-              for k in PLAN_REQUIRED if k not in found]
-    if issues:
-        return PlanImport(issues, unknown)
-    parsed: list[tuple[int, str, Mode]] = []
-    for line, cells in sheet.rows:
-        value = {k: cell_text(cells[i]) if i < len(cells) else "" for k, i in found.items()}
-        week, row_issues = _check_row(line, value.get("week", ""), value.get("topic", ""), value.get("mode", ""))
-        if not value.get("topic", "").strip():
-            row_issues.append(Issue(line, _("Tên bài học / chủ đề"), _("Thiếu tên bài học hoặc chủ đề.")))
-        count = 1
-        if value.get("count", "").strip():
-            try:
-                count = int(value["count"].strip())
-                if not 1 <= count <= 20:
-                    raise ValueError
-            except ValueError:
-                row_issues.append(Issue(line, _("Số tiết"), _("Số tiết phải là số nguyên từ 1 đến 20 (đang là “%(v)s”).",
-                                                               v=value["count"])))
-        issues += row_issues
-        if not row_issues:
-            parsed += [(week, nfc(value["topic"]).strip(), parse_mode(value.get("mode", "")))] * count
-    if not parsed and not issues:
-        issues.append(Issue(2, _("Tên bài học / chủ đề"), _("Tệp không có dòng kế hoạch nào.")))
-    if len(parsed) > MAX_PERIODS:
-        issues.append(Issue(0, _("Số tiết"), _("Kế hoạch có tối đa %(m)s tiết.", m=MAX_PERIODS)))
-    if issues:
-        return PlanImport(issues, unknown)
+    """Read the school's plan (see `read_plan`) and, when no line is bad, replace the course's
+    periods with it. Periods are matched by number, so lessons already attached stay attached."""
+    result = read_plan(filename, data)
+    if result.issues:
+        return result
     existing = plan_of(session, course)
     by_number = {p.number: p.id for p in existing}
-    rows = [(by_number.get(n), week, topic, mode) for n, (week, topic, mode) in enumerate(parsed, start=1)]
+    rows = [(by_number.get(n), week, topic, mode) for n, (_line, week, topic, mode) in enumerate(result.rows, start=1)]
     _write(session, course, {p.id: p for p in existing}, rows)
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=course.school_id,
                  subject_type="course", subject_id=course.id, detail=f"plan:{len(rows)}")
-    return PlanImport([], unknown, len(rows), sum(1 for _w, _t, m in parsed if m.online))
+    return result
 
 
 def plan_template() -> bytes:

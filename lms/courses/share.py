@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.core.numbers import percent
-from lms.core.sheets import as_float, to_bytes
+from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
@@ -216,7 +215,7 @@ def online_share(session: Session, school: School, year: SchoolYear | None, now:
 
 def share_workbook(report: ShareReport, term_label: str) -> bytes:
     """The report as an Excel workbook: title, the counting rule, then every level of totals."""
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("Tỷ lệ trực tuyến")[:31]
     ws.append([_("BÁO CÁO TỶ LỆ DẠY HỌC TRỰC TUYẾN")])

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
+from lms.core.forms import Form
 from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
-from lms.core.uploads import stored_path
+from lms.core.uploads import pending_dir, stored_path
 from lms.courses import comms, lessons, plans, resources
 from lms.courses.forms import AnnouncementForm, LessonForm, PlanImportForm, ResourceForm
 from lms.courses.models import Lesson, Mode, Resource
@@ -162,27 +164,47 @@ def plan_generate(course_id: int):
 @login_required
 @role_required("admin", "teacher")
 def plan_import(course_id: int):
+    """Upload → preview (periods, lines skipped as layout, bad lines, unknown columns) → confirm.
+    Nothing is written until the teacher confirms a file without a bad line."""
     course = _managed_course(course_id)
     form = PlanImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = plans.import_plan(db.session, current_user, course, upload.filename, upload.read())
-        except DomainError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc.message))
-        else:
+    result, token = None, None
+    pending = session.get("plan_import") or {}
+    confirm = Form()
+    if request.form.get("confirm"):
+        if not (confirm.validate_on_submit() and pending.get("course") == course.id
+                and pending.get("token") == request.form.get("token")):
+            flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
+            return redirect(url_for("courses.plan_import", course_id=course.id))
+        path = pending_dir(current_app.config["UPLOAD_DIR"]) / pending["token"]
+        if not path.exists():
+            flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
+            return redirect(url_for("courses.plan_import", course_id=course.id))
+        with committing(form) as outcome:
+            result = plans.import_plan(db.session, current_user, course, pending["name"], path.read_bytes())
             if result.issues:
                 db.session.rollback()
-            else:
-                db.session.commit()
-                flash(_("Đã nhập kế hoạch: %(n)s tiết, trong đó %(o)s tiết trực tuyến.", n=result.periods,
-                        o=result.online), "success")
-                if result.unknown_headers:
-                    flash(_("Các cột không dùng đến: %(c)s.", c=", ".join(result.unknown_headers)), "info")
-                return redirect(url_for("courses.plan", course_id=course.id))
-    return render_template("courses/plan_import.html", course=course, form=form, result=result), \
+                outcome.ok = False
+        if outcome.ok and result and not result.issues:
+            path.unlink(missing_ok=True)
+            session.pop("plan_import", None)
+            flash(_("Đã nhập kế hoạch: %(n)s tiết, trong đó %(o)s tiết trực tuyến.", n=result.periods,
+                    o=result.online), "success")
+            return redirect(url_for("courses.plan", course_id=course.id))
+    elif form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            result = plans.read_plan(upload.filename, data)
+        except DomainError as exc:
+            form.file.errors.append(str(exc.message))
+        else:
+            if not result.issues:
+                token = uuid.uuid4().hex
+                (pending_dir(current_app.config["UPLOAD_DIR"]) / token).write_bytes(data)
+                session["plan_import"] = {"token": token, "course": course.id, "name": upload.filename}
+    return render_template("courses/plan_import.html", course=course, form=form, result=result, token=token,
+                           confirm=Form(formdata=None), mode_labels=plans.MODE_LABELS), \
         422 if (result and result.issues) or form.errors else 200
 
 

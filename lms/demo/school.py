@@ -24,7 +24,7 @@ from lms.auth.services import AuthSettings, create_user
 from lms.core.timeutil import utcnow
 from lms.people import imports, services
 from lms.people.models import (Course, Department, DepartmentViewer, Role, School, Subject)
-from lms.people.tables import write_workbook
+from lms.core.sheets import write_workbook
 
 DEMO_PASSWORD = "hoc-tap-vui-ve-2026"
 SEED = 20260905

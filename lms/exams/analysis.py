@@ -8,7 +8,6 @@ matrix drew (as Moodle's random slots), so every attempt has every slot.
 """
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -124,9 +123,9 @@ def analyse(session: Session, exam: Exam) -> Analysis:
 
 def workbook(exam: Exam, analysis: Analysis) -> bytes:
     """The figures as an Excel workbook: the test, then one row per slot."""
-    from openpyxl import Workbook
+    from lms.core.sheets import new_workbook, to_bytes
 
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "De thi"
     ws.append([str(_l("Bài thi")), exam.title])
@@ -147,9 +146,7 @@ def workbook(exam: Exam, analysis: Analysis) -> bytes:
                       pct(st.get("facility")), pct(st.get("sd")), _r(st.get("discrimination_index")),
                       _r(st.get("discriminative_efficiency")), _r(st.get("effective_weight")),
                       ", ".join(str(FLAGS[f]) for f in s.flags)])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(wb)
 
 
 def _r(value):

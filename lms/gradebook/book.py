@@ -24,7 +24,9 @@ from lms.gradebook.scores import round_score
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
 from lms.people.services import students_of_class
-from lms.people.tables import cell_text, map_headers, read_table, write_workbook
+from lms.core.sheets import write_workbook
+from lms.core.tables import Column as TableColumn
+from lms.core.tables import Table, read_table
 
 REMARK_MAX = 500
 REASON_MAX = 300
@@ -494,6 +496,7 @@ def grid_workbook(grid: Grid) -> bytes:
 class ImportResult:
     save: SaveResult
     unknown_headers: list[str]
+    table: Table | None = None
 
 
 def import_grid(session: Session, actor: User, role: str, course: Course, term: int, filename: str, data: bytes, *,
@@ -501,43 +504,46 @@ def import_grid(session: Session, actor: User, role: str, course: Course, term: 
     """Read a workbook laid out like the export. Blank cells keep what the book has; every bad
     cell is reported with its spreadsheet line and column, and then nothing is saved."""
     require_course(actor, role, course, edit=True)
-    sheet = read_table(filename, data, max_rows)
     columns = columns_of(course)
-    spec = {"code": CODE_HEADERS, "name": NAME_HEADERS, "remark": REMARK_HEADERS,
+    average = (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ", "ĐTB", "TBM",
+               "Điểm trung bình", "Trung bình môn")
+    spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:], required=True, anchor=True),
+            TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:], text=True),
+            TableColumn("remark", REMARK_HEADERS[0], REMARK_HEADERS[1:] + ("Nhận xét của giáo viên", "Nhận xét môn học"),
+                   text=True),
+            # Computed by the book, never read: named so that it is not reported as unknown.
+            TableColumn("average", average[0], average[1:]),
             # Headers in either language, whichever the export was made in.
-            "gk1": ("GK", "Giữa kỳ", "Mid", "Midterm"), "ck1": ("CK", "Cuối kỳ", "Final")}
-    spec.update({c.key: (f"TX{c.position}", c.label) for c in columns if c.kind == Kind.REGULAR})
-    found, unknown = map_headers(sheet.headers, spec)
+            TableColumn("gk1", "GK", ("Giữa kỳ", "Giữa kì", "Mid", "Midterm", "ĐĐGgk", "Điểm giữa kỳ")),
+            TableColumn("ck1", "CK", ("Cuối kỳ", "Cuối kì", "Final", "ĐĐGck", "Điểm cuối kỳ"))]
+    spec += [TableColumn(c.key, f"TX{c.position}", (c.label, f"ĐĐGtx{c.position}", f"TX {c.position}"))
+             for c in columns if c.kind == Kind.REGULAR]
+    table = read_table(filename, data, spec, max_rows=max_rows)
+    found, unknown = table.columns, table.unknown
     if "code" not in found:
         raise ValidationError(_l("Tệp thiếu cột “Mã học sinh”."), field="file")
     grid = grid_of(session, course, term)
     by_code = {r.student.student_code: r for r in grid.rows}
     cells, remarks, lines, issues = [], {}, {}, []
-    ignored = {fold(h) for h in (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ")}
-    unknown = [h for h in unknown if fold(h) not in ignored]
-    for line, values in sheet.rows:
-        code = cell_text(values[found["code"]] if found["code"] < len(values) else "").strip()
+    for line in table.lines:
+        code = line.text("code").strip()
         row = by_code.get(code)
         if row is None:
-            issues.append(Issue(line, "", CODE_HEADERS[0], code,
+            issues.append(Issue(line.number, "", CODE_HEADERS[0], code,
                                 str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
             continue
-        lines[row.student.id] = line
+        lines[row.student.id] = line.number
         for c in columns:
-            index = found.get(c.key)
-            if index is None or index >= len(values):
-                continue
-            text = cell_text(values[index])
+            text = line.text(c.key) if c.key in found else ""
             if text.strip():
                 cells.append(CellInput(row.student.id, c.key, text))
-        index = found.get("remark")
-        if index is not None and index < len(values) and cell_text(values[index]).strip():
-            remarks[row.student.id] = cell_text(values[index])
+        if line.text("remark").strip():
+            remarks[row.student.id] = line.text("remark")
     if issues:
-        return ImportResult(SaveResult(issues=issues), unknown)
+        return ImportResult(SaveResult(issues=issues), unknown, table)
     result = save_grid(session, actor, role, course, term, cells, remarks, now=now, reason=reason,
                        source_type="import", lines=lines)
-    return ImportResult(result, unknown)
+    return ImportResult(result, unknown, table)
 
 
 # ---------------------------------------------------------------- what a pupil and their parents see

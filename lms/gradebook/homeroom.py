@@ -3,7 +3,6 @@ training, and the class summary (bảng tổng hợp) with its promotion, re-tes
 award lists — for secondary (TT22) and primary (TT27) classes."""
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -349,10 +348,11 @@ def _mark_cell(value: results.Mark):
 
 
 def summary_workbook(summary: Summary) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    wb = Workbook()
+    from lms.core.sheets import new_workbook, to_bytes
+
+    wb = new_workbook()
     ws = wb.active
     ws.title = f"{summary.school_class.name} {TERM_LABELS[summary.period]}"[:31]
     headers = [str(_l("STT")), str(_l("Mã học sinh")), str(_l("Họ và tên")),
@@ -379,14 +379,12 @@ def summary_workbook(summary: Summary) -> bytes:
     ws.freeze_panes = "D2"
     ws.column_dimensions["C"].width = 28
     ws.row_dimensions[1].height = 60
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 def primary_workbook(summary: PrimarySummary) -> bytes:
     from lms.gradebook.labels import QUALITY_LEVEL_LABELS, QUALITY_NAMES
-    from lms.people.tables import write_workbook
+    from lms.core.sheets import write_workbook
 
     headers = [str(_l("STT")), str(_l("Mã học sinh")), str(_l("Họ và tên"))]
     for c in summary.courses:

@@ -85,9 +85,9 @@ class GuardianForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("Tệp Excel (.xlsx) hoặc CSV"),
+    file = FileField(_l("Tệp Excel (.xlsx, .xls) hoặc CSV"),
                      validators=[FileRequired(_l("Chọn tệp cần nhập.")),
-                                 FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))])
+                                 FileAllowed(["xlsx", "xls", "csv"], _l("Chỉ nhận tệp .xlsx, .xls hoặc .csv."))])
     submit = SubmitField(_l("Xem trước"))
 
 

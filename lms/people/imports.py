@@ -20,35 +20,83 @@ from lms.core.errors import ValidationError
 from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.core.sheets import write_workbook
+from lms.core.tables import Column, Table, cell_text, phone_texts, read_table, to_date
 from lms.people import accounts
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 from lms.people.services import grant_role
-from lms.people.tables import cell_text, map_headers, parse_date, read_table, write_workbook
 
-STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "student_code": ("Mã học sinh", "Mã HS", "Mã định danh", "Mã số học sinh"),
-    "full_name": ("Họ và tên", "Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
-    "birth_date": ("Ngày sinh",),
-    "gender": ("Giới tính",),
-    "class_name": ("Lớp",),
-    "address": ("Địa chỉ", "Địa chỉ thường trú"),
-    "parent_name": ("Họ tên phụ huynh", "Họ và tên phụ huynh", "Phụ huynh", "Họ tên cha mẹ"),
-    "relation": ("Quan hệ", "Quan hệ với học sinh"),
-    "parent_phone": ("SĐT phụ huynh", "Số điện thoại phụ huynh", "Điện thoại phụ huynh", "SĐT"),
-    "parent_email": ("Email phụ huynh", "E-mail phụ huynh"),
-}
+def _person(prefix: str, who: str, *others: str) -> list[Column]:
+    """The columns about one parent in a list that gives father and mother side by side."""
+    names = (who, *others)
+    return [Column(f"{prefix}_name", f"Họ tên {who}", tuple(f"{h} {n}" for n in names for h in (
+                "Họ tên", "Họ và tên", "Tên")), text=True),
+            Column(f"{prefix}_phone", f"Số điện thoại {who}", tuple(f"{h} {n}" for n in names for h in (
+                "SĐT", "Số điện thoại", "Điện thoại", "Số ĐT", "ĐT", "Di động"))),
+            Column(f"{prefix}_email", f"Email {who}", tuple(f"{h} {n}" for n in names for h in ("E-mail", "Email",
+                                                                                                    "Thư điện tử"))),
+            Column(f"{prefix}_occupation", f"Nghề nghiệp {who}", tuple(f"Nghề nghiệp {n}" for n in names), text=True),
+            Column(f"{prefix}_birth_year", f"Năm sinh {who}", tuple(f"Năm sinh {n}" for n in names))]
+
+
+# The headers of the template, of the sector database's student export (C1-HocSinh) and of the
+# school management systems' lists; compared without accents or case.
+STUDENT_SPEC: list[Column] = [
+    Column("student_code", "Mã học sinh", ("Mã HS", "Mã số học sinh", "Mã định danh", "Mã số HS", "Student code",
+                                           "Mã học sinh (CSDL ngành)"), required=True, anchor=True),
+    Column("moet_code", "Mã định danh Bộ GD&ĐT", ("Mã định danh Bộ GDĐT", "Mã định danh Bộ GD&ĐT (trên CSDL ngành)",
+                                                  "Mã định danh Bộ GD-ĐT", "Mã định danh học sinh", "Mã Bộ GD&ĐT")),
+    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh", "Tên học sinh", "Full name"),
+           required=True, anchor=True),
+    Column("birth_date", "Ngày sinh", ("Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
+                                       "Date of birth")),
+    Column("gender", "Giới tính", ("Nam/Nữ", "Phái", "Gender")),
+    Column("class_name", "Lớp", ("Mã lớp", "Tên lớp", "Lớp học", "Class"), required=True),
+    Column("address", "Địa chỉ", ("Địa chỉ thường trú", "Chỗ ở hiện nay", "Nơi ở hiện nay", "Địa chỉ liên hệ",
+                                  "Địa chỉ nhà", "Address"), text=True),
+    Column("place_of_birth", "Nơi sinh", ("Nơi sinh chi tiết", "Place of birth"), text=True),
+    Column("hometown", "Quê quán", ("Nguyên quán",), text=True),
+    Column("ethnicity", "Dân tộc", ("Ethnicity",)),
+    Column("nationality", "Quốc tịch", ("Nationality",)),
+    Column("personal_id", "Số định danh cá nhân", ("Số ĐDCN", "Mã định danh cá nhân", "Số CCCD", "CCCD",
+                                                   "Căn cước công dân", "Số căn cước")),
+    Column("student_email", "Email", ("E-mail", "Thư điện tử", "Email học sinh", "E-mail học sinh")),
+    Column("student_phone", "Số điện thoại liên hệ", ("Điện thoại liên hệ", "SĐT liên hệ", "SĐT học sinh",
+                                                      "Số điện thoại học sinh", "Điện thoại học sinh")),
+    Column("parent_name", "Họ tên phụ huynh", ("Họ và tên phụ huynh", "Phụ huynh", "Họ tên cha mẹ",
+                                               "Họ tên người giám hộ", "Người giám hộ", "Họ tên cha mẹ/người giám hộ"),
+           text=True),
+    Column("relation", "Quan hệ", ("Quan hệ với học sinh", "Mối quan hệ", "Là")),
+    Column("parent_phone", "SĐT phụ huynh", ("Số điện thoại phụ huynh", "Điện thoại phụ huynh", "SĐT", "Số điện thoại",
+                                             "Điện thoại", "Di động phụ huynh", "SĐT liên hệ phụ huynh")),
+    Column("parent_phone2", "SĐT phụ huynh 2", ("Số điện thoại phụ huynh 2", "Điện thoại phụ huynh 2", "SĐT 2",
+                                                "Số điện thoại 2", "Điện thoại khác", "SĐT khác", "Số điện thoại khác")),
+    Column("parent_email", "Email phụ huynh", ("E-mail phụ huynh", "Thư điện tử phụ huynh")),
+    Column("parent_occupation", "Nghề nghiệp phụ huynh", ("Nghề nghiệp",), text=True),
+    Column("parent_birth_year", "Năm sinh phụ huynh", ()),
+    *_person("father", "cha", "bố"),
+    *_person("mother", "mẹ"),
+]
+STUDENT_COLUMNS: dict[str, tuple[str, ...]] = {c.key: (str(c.label), *c.aliases) for c in STUDENT_SPEC}
 STUDENT_REQUIRED = ("student_code", "full_name", "class_name")
 STUDENT_HEADERS = ["Mã học sinh*", "Họ và tên*", "Ngày sinh", "Giới tính", "Lớp*", "Địa chỉ",
                    "Họ tên phụ huynh", "Quan hệ", "SĐT phụ huynh", "Email phụ huynh"]
+# Kept on the pupil's record when the file has them (the sector database's and the schools' lists do).
+PROFILE_FIELDS = {"moet_code": 20, "personal_id": 12, "place_of_birth": 200, "hometown": 200, "ethnicity": 40,
+                  "nationality": 40, "student_email": 254, "student_phone": 20}
+PROFILE_HEADERS = ["Nơi sinh", "Quê quán", "Dân tộc", "Quốc tịch", "Mã định danh Bộ GD&ĐT", "Số định danh cá nhân",
+                   "Email", "Số điện thoại liên hệ", "SĐT phụ huynh 2", "Nghề nghiệp phụ huynh", "Năm sinh phụ huynh"]
 
-STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
-    "full_name": ("Họ và tên", "Họ tên"),
-    "username": ("Tên đăng nhập",),
-    "email": ("Email", "E-mail", "Thư điện tử"),
-    "phone": ("Số điện thoại", "SĐT", "Điện thoại"),
-    "roles": ("Vai trò", "Vai trò trong trường"),
-}
+STAFF_SPEC: list[Column] = [
+    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên cán bộ", "Họ tên giáo viên", "Full name"), required=True,
+           anchor=True, text=True),
+    Column("username", "Tên đăng nhập", ("Username", "Tài khoản")),
+    Column("email", "Email", ("E-mail", "Thư điện tử")),
+    Column("phone", "Số điện thoại", ("SĐT", "Điện thoại", "Di động", "Số di động")),
+    Column("roles", "Vai trò", ("Vai trò trong trường", "Chức vụ", "Role"), required=True),
+]
+STAFF_COLUMNS: dict[str, tuple[str, ...]] = {c.key: (str(c.label), *c.aliases) for c in STAFF_SPEC}
 STAFF_REQUIRED = ("full_name", "roles")
 STAFF_HEADERS = ["Họ và tên*", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò*"]
 
@@ -85,6 +133,7 @@ class ImportPlan:
     unknown_headers: list[str]
     apply_steps: list = field(default_factory=list)
     known: "_Known | None" = None  # what planning read in bulk, reused by apply
+    table: Table | None = None     # the file as read: its sheet, header line and the layout lines skipped
 
     @property
     def ok(self) -> bool:
@@ -94,23 +143,62 @@ class ImportPlan:
         return sum(1 for r in self.rows if r.action == action)
 
 
-def _header_label(key: str, columns: dict[str, tuple[str, ...]]) -> str:
-    return columns[key][0]
+def _read(filename: str, data: bytes, spec: list[Column], max_rows: int) -> tuple[Table, list[Issue]]:
+    table = read_table(filename, data, spec, max_rows=max_rows)
+    if "student_code" not in table.columns and "moet_code" in table.columns:
+        # The ministry's own template has only the sector-database code: it is the student code too.
+        table.columns["student_code"] = table.columns["moet_code"]
+        table.missing = [m for m in table.missing if m != table.label("student_code")]
+    line = table.header_lines[0] if table.header_lines else 1
+    issues = [Issue(line, label, _("Thiếu cột bắt buộc “%(c)s”.", c=label)) for label in table.missing]
+    return table, issues
 
 
-def _read(filename: str, data: bytes, columns, required, max_rows) -> tuple[dict[str, int], list, list[Issue], list[str]]:
-    sheet = read_table(filename, data, max_rows)
-    found, unknown = map_headers(sheet.headers, columns)
-    issues = [Issue(1, _header_label(k, columns), _("Thiếu cột bắt buộc “%(c)s”.", c=_header_label(k, columns)))
-              for k in required if k not in found]
-    return found, sheet.rows, issues, unknown
+def _values(table: Table, cells: list[object]) -> dict[str, str]:
+    return {key: cell_text(cells[index]) if index < len(cells) else "" for key, index in table.columns.items()}
 
 
-def _values(found: dict[str, int], cells: list[object]) -> dict[str, str]:
-    out = {}
-    for key, index in found.items():
-        out[key] = cell_text(cells[index]) if index < len(cells) else ""
-    return out
+@dataclass
+class _Record:
+    """One pupil–guardian pair read from a line: a line that gives father and mother side by
+    side becomes two records with the same line number (the second with the pupil's columns
+    blank, read as “as above”)."""
+
+    line: int
+    values: dict[str, str]
+    birth: object
+    labels: dict[str, str]   # key → the column of the file it came from, for messages
+
+
+_GUARDIAN_KEYS = ("name", "phone", "phone2", "email", "occupation", "birth_year")
+
+
+def _student_records(table: Table) -> list[_Record]:
+    records = []
+    for line in table.lines:
+        v = _values(table, line.cells)
+        student = {k: v.get(k, "") for k in ("student_code", "full_name", "birth_date", "gender", "class_name",
+                                              "address", *PROFILE_FIELDS)}
+        guardians = []
+        for prefix, relation in (("parent", v.get("relation", "")), ("father", "Bố"), ("mother", "Mẹ")):
+            got = {k: v.get(f"{prefix}_{k}", "") for k in _GUARDIAN_KEYS}
+            labels = {f"parent_{k}": table.label(f"{prefix}_{k}") for k in _GUARDIAN_KEYS}
+            labels["relation"] = table.label("relation")
+            phones = phone_texts(line.get(f"{prefix}_phone"))
+            if phones:
+                got["phone"] = phones[0]
+                if len(phones) > 1 and not got["phone2"]:
+                    got["phone2"] = phones[1]
+            if any(got[k] for k in ("name", "phone", "email")):
+                guardians.append(({f"parent_{k}": got[k] for k in _GUARDIAN_KEYS} | {"relation": relation}, labels))
+        for n, (guardian, labels) in enumerate(guardians or [({}, {})]):
+            values = dict(student) if n == 0 else {"student_code": student["student_code"]}
+            phones = phone_texts(line.get("student_phone"))
+            if n == 0 and phones:
+                values["student_phone"] = phones[0]
+            records.append(_Record(line.number, values | guardian, line.get("birth_date") if n == 0 else None,
+                                   {k: table.label(k) for k in table.labels} | labels))
+    return records
 
 
 # ---------------------------------------------------------------- students and parents
@@ -156,11 +244,9 @@ def _chunks(values: list, size: int = 500):
         yield values[i:i + size]
 
 
-def _read_known(session: Session, school: School, year: SchoolYear, found: dict[str, int], rows: list) -> _Known:
+def _read_known(session: Session, school: School, year: SchoolYear, records: list[_Record]) -> _Known:
     def column(key: str) -> list[str]:
-        if key not in found:
-            return []
-        return [cell_text(cells[found[key]]) for _line, cells in rows if found[key] < len(cells)]
+        return [r.values.get(key, "") for r in records]
 
     codes = sorted({c.upper().replace(" ", "") for c in column("student_code") if c})
     phones = sorted({p for p in (_quiet(normalize_phone, v) for v in column("parent_phone")) if p})
@@ -210,38 +296,38 @@ def _own_and_invited(session: Session, school: School, user_ids: set[int]) -> tu
 
 def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
                         max_rows: int) -> ImportPlan:
-    cols = STUDENT_COLUMNS
-    found, rows, issues, unknown = _read(filename, data, cols, STUDENT_REQUIRED, max_rows)
-    plan = ImportPlan("students", [], issues, unknown)
+    table, issues = _read(filename, data, STUDENT_SPEC, max_rows)
+    plan = ImportPlan("students", [], issues, table.unknown, table=table)
     if issues:
         return plan
     if year is None:
         plan.issues.append(Issue(1, _("Lớp"), _("Trường chưa có năm học hiện tại; hãy tạo năm học và lớp trước.")))
         return plan
+    records = _student_records(table)
 
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
-    known = plan.known = _read_known(session, school, year, found, rows)
+    known = plan.known = _read_known(session, school, year, records)
     existing, enrollments = known.students, known.enrollments
     seen_students: dict[str, tuple[int, dict[str, str]]] = {}
     parents_in_file: dict[str, _ParentRef] = {}
     usernames_in_file: dict[str, int] = {}
     first_rows: dict[str, tuple[dict[str, str], object]] = {}
 
-    for line, cells in rows:
-        v = _values(found, cells)
+    for index, record in enumerate(records):
+        line, v, labels = record.line, record.values, record.labels
         row = PlannedRow(line, v)
         plan.rows.append(row)
         row_issues: list[Issue] = []
 
-        def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:
-            row_issues.append(Issue(line, _header_label(key, cols), message))
+        def bad(key: str, message: str, line: int = line, row_issues: list = row_issues, labels=labels) -> None:
+            row_issues.append(Issue(line, labels.get(key, key), message))
 
         code = v.get("student_code", "").upper().replace(" ", "")
-        raw_birth = cells[found["birth_date"]] if "birth_date" in found and found["birth_date"] < len(cells) else None
+        raw_birth = record.birth
         if code in first_rows:
             # A repeated student row adds a guardian; blank student columns mean "as above".
             first_v, first_birth = first_rows[code]
-            for key in ("full_name", "gender", "class_name", "address"):
+            for key in ("full_name", "gender", "class_name", "address", *PROFILE_FIELDS):
                 if not v.get(key):
                     v[key] = first_v.get(key, "")
             if raw_birth in (None, ""):
@@ -259,7 +345,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             bad("full_name", _("Họ và tên không hợp lệ: “%(v)s”.", v=name))
         birth: date | None = None
         try:
-            birth = parse_date(raw_birth if not isinstance(raw_birth, str) else raw_birth.strip() or None)
+            birth = to_date(raw_birth)
             if birth and not (3 <= (year.start_date.year - birth.year) <= 30):
                 bad("birth_date", _("Ngày sinh %(v)s không hợp lý cho học sinh.", v=birth.strftime("%d/%m/%Y")))
         except ValueError:
@@ -275,6 +361,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         elif not class_name:
             bad("class_name", _("Thiếu lớp."))
         address = nfc(v.get("address")) or None
+        if address and len(address) > 300:
+            bad("address", _("Địa chỉ dài quá %(m)s ký tự.", m=300))
+        profile = _profile(v, bad)
 
         # The same student on several rows adds guardians; the student's own data must agree.
         student_fields = {"full_name": name, "birth_date": v.get("birth_date", ""), "gender": v.get("gender", ""),
@@ -284,7 +373,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             for key, value in student_fields.items():
                 if value and first[key] and fold(value) != fold(first[key]):
                     bad(key, _("Mã học sinh %(c)s đã có ở dòng %(l)s với %(f)s khác.", c=code, l=first_line,
-                               f=_header_label(key, cols)))
+                               f=labels.get(key, key)))
         elif code:
             seen_students[code] = (line, student_fields)
 
@@ -312,6 +401,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
                 parent = _resolve_parent(known, p_name, p_phone, p_email, line, parents_in_file, bad)
+        guardian_extra = _guardian_extra(v, bad) if parent is not None or p_name else {}
 
         if row_issues:
             row.action = "error"
@@ -322,12 +412,12 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         if student is None:
             username = code.lower()
             if username not in usernames_in_file and username in known.usernames:
-                plan.issues.append(Issue(line, _header_label("student_code", cols),
+                plan.issues.append(Issue(line, labels.get("student_code", ""),
                                          _("Mã %(c)s đã được dùng làm tên đăng nhập của người khác.", c=code)))
                 row.action = "error"
                 continue
-            first_line = usernames_in_file.setdefault(username, line)
-            row.action = "create" if first_line == line else ("update" if parent else "unchanged")
+            first_index = usernames_in_file.setdefault(username, index)
+            row.action = "create" if first_index == index else ("update" if parent else "unchanged")
         else:
             changes = []
             if fold(student.full_name) != fold(name) or student.full_name != name:
@@ -338,6 +428,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 changes.append(_("giới tính"))
             if address and student.address != address:
                 changes.append(_("địa chỉ"))
+            if any(value and getattr(student, _PROFILE_ATTRS[key]) != value for key, value in profile.items()):
+                changes.append(_("hồ sơ"))
             enrollment = enrollments.get(student.id)
             if enrollment is None or enrollment.class_id != school_class.id:
                 changes.append(_("lớp"))
@@ -350,8 +442,72 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 if row.action == "unchanged":
                     row.action = "update"
                 row.changes.append(_("mời phụ huynh (chờ chấp nhận)") if parent.invite else _("thêm phụ huynh"))
-        plan.apply_steps.append((code, name, birth, gender, address, school_class, parent, relation))
+        plan.apply_steps.append((code, name, birth, gender, address, school_class, parent, relation, profile,
+                                 guardian_extra))
     return plan
+
+
+_PROFILE_ATTRS = {"moet_code": "moet_code", "personal_id": "personal_id", "place_of_birth": "place_of_birth",
+                  "hometown": "hometown", "ethnicity": "ethnicity", "nationality": "nationality",
+                  "student_email": "email", "student_phone": "phone"}
+
+
+def _profile(v: dict[str, str], bad) -> dict[str, str | None]:
+    """The pupil's optional profile columns, checked; only those the file gives."""
+    out: dict[str, str | None] = {}
+    for key, limit in PROFILE_FIELDS.items():
+        value = nfc(v.get(key))
+        if not value:
+            continue
+        if key == "student_email":
+            try:
+                value = normalize_email(value)
+            except ValidationError:
+                bad(key, _("E-mail “%(v)s” không hợp lệ.", v=value))
+                continue
+        elif key == "student_phone":
+            try:
+                value = normalize_phone(value)
+            except ValidationError:
+                bad(key, _("Số điện thoại “%(v)s” không hợp lệ.", v=value))
+                continue
+        elif key == "personal_id":
+            value = value.replace(" ", "").replace(".", "")
+            if not re.fullmatch(r"\d{12}", value):
+                bad(key, _("Số định danh cá nhân có đúng 12 chữ số: “%(v)s”.", v=v.get(key)))
+                continue
+        elif key == "moet_code":
+            value = value.upper().replace(" ", "")
+        if len(value) > limit:
+            bad(key, _("Dài quá %(m)s ký tự: “%(v)s”.", m=limit, v=value[:40]))
+            continue
+        out[key] = value
+    return out
+
+
+def _guardian_extra(v: dict[str, str], bad) -> dict[str, object]:
+    """A guardian's second phone, occupation and birth year, as the list gives them."""
+    out: dict[str, object] = {}
+    phone2 = v.get("parent_phone2", "")
+    if phone2:
+        try:
+            out["second_phone"] = normalize_phone(phone2)
+        except ValidationError:
+            bad("parent_phone2", _("Số điện thoại “%(v)s” không hợp lệ.", v=phone2))
+    occupation = nfc(v.get("parent_occupation"))
+    if occupation:
+        if len(occupation) > 100:
+            bad("parent_occupation", _("Dài quá %(m)s ký tự: “%(v)s”.", m=100, v=occupation[:40]))
+        else:
+            out["occupation"] = occupation
+    year = v.get("parent_birth_year", "").strip()
+    if year:
+        found = re.fullmatch(r"(?:\d{1,2}/\d{1,2}/)?((?:19|20)\d\d)", year)
+        if found is None:
+            bad("parent_birth_year", _("Năm sinh ghi bốn chữ số, ví dụ 1985: “%(v)s”.", v=year))
+        else:
+            out["birth_year"] = int(found.group(1))
+    return out
 
 
 def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | None, line: int,
@@ -402,13 +558,14 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.add(Membership(user_id=user.id, school_id=school.id, role=role.value))
             known.roles.add((user.id, role.value))
 
-    for code, name, birth, gender, address, school_class, parent, relation in plan.apply_steps:
+    for code, name, birth, gender, address, school_class, parent, relation, profile, extra in plan.apply_steps:
         student = created.get(code) or known.students.get(code)
         if student is None:
             account = create_user(session, None, username=code.lower(), full_name=name)  # free: checked by the plan
             student = Student(school_id=school.id, student_code=code, full_name=name,
                               sort_name=name_sort_string(name), search_text=student_search_text(name, code),
-                              birth_date=birth, gender=gender, address=address, user_id=account.id)
+                              birth_date=birth, gender=gender, address=address, user_id=account.id,
+                              **{_PROFILE_ATTRS[k]: v for k, v in profile.items() if v})
             session.add(student)
             session.flush()
             grant(account, Role.STUDENT)
@@ -418,6 +575,9 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             student.birth_date = birth or student.birth_date
             student.gender = gender or student.gender
             student.address = address or student.address
+            for key, value in profile.items():
+                if value:
+                    setattr(student, _PROFILE_ATTRS[key], value)
             if student.user is not None and student.user.full_name != name:
                 student.user.full_name, student.user.sort_name = name, name_sort_string(name)
         created[code] = student
@@ -449,6 +609,10 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                 session.add(known.links[(user.id, student.id)])
             elif relation and link.relation != relation and relation != "Phụ huynh":
                 link.relation = relation
+            link = known.links[(user.id, student.id)]
+            for attr, value in extra.items():
+                if value:
+                    setattr(link, attr, value)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="students",
                  detail=f"create={plan.count('create')} update={plan.count('update')}")
@@ -472,20 +636,22 @@ def _parse_roles(raw: str) -> list[str] | None:
 
 
 def plan_staff_import(session: Session, school: School, filename: str, data: bytes, max_rows: int) -> ImportPlan:
-    cols = STAFF_COLUMNS
-    found, rows, issues, unknown = _read(filename, data, cols, STAFF_REQUIRED, max_rows)
-    plan = ImportPlan("staff", [], issues, unknown)
+    table, issues = _read(filename, data, STAFF_SPEC, max_rows)
+    plan = ImportPlan("staff", [], issues, table.unknown, table=table)
     if issues:
         return plan
     seen: dict[str, int] = {}
-    for line, cells in rows:
-        v = _values(found, cells)
+    for record in table.lines:
+        line = record.number
+        v = _values(table, record.cells)
+        phones = phone_texts(record.get("phone"))
+        v["phone"] = phones[0] if phones else ""
         row = PlannedRow(line, v)
         plan.rows.append(row)
         row_issues: list[Issue] = []
 
         def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:
-            row_issues.append(Issue(line, _header_label(key, cols), message))
+            row_issues.append(Issue(line, table.label(key), message))
 
         name = nfc(v.get("full_name"))
         if not name or len(name) > 120:
@@ -681,14 +847,17 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
 
 def student_template() -> bytes:
     sample = [["HS0001", "Nguyễn Văn An", "05/09/2013", "Nam", "6A1", "Phường Tân Định, TP. Hồ Chí Minh",
-               "Nguyễn Văn Bình", "Bố", "0912345678", "binh.nguyen@example.com"]]
+               "Nguyễn Văn Bình", "Bố", "0912345678", "binh.nguyen@example.com", "Quận 3, TP. Hồ Chí Minh",
+               "Xã Tân Phú, tỉnh Đồng Tháp", "Kinh", "Việt Nam", "", "", "", "", "0987654321", "Kỹ sư", "1985"]]
     notes = [_("Cột có dấu * là bắt buộc. Mỗi dòng là một học sinh với một phụ huynh."),
              _("Học sinh có hai phụ huynh: lặp lại mã học sinh ở dòng thứ hai với phụ huynh còn lại."),
              _("Ngày sinh ghi ngày/tháng/năm. Giới tính: Nam hoặc Nữ. Lớp phải có sẵn trong năm học hiện tại."),
              _("Quan hệ: Bố, Mẹ, Ông, Bà, Người giám hộ… Phụ huynh được nhận ra theo số điện thoại hoặc e-mail."),
-             _("Nhập lại cùng tệp không tạo bản ghi trùng: học sinh được nhận ra theo mã học sinh.")]
-    return write_workbook("Học sinh", STUDENT_HEADERS, sample, widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28],
-                          notes=notes)
+             _("Nhập lại cùng tệp không tạo bản ghi trùng: học sinh được nhận ra theo mã học sinh."),
+             _("Các cột từ “Nơi sinh” trở đi không bắt buộc. Danh sách xuất từ CSDL ngành hoặc phần mềm quản lý "
+               "trường (có dòng tiêu đề phía trên, cột Họ tên cha, Họ tên mẹ…) cũng nhập được nguyên như vậy.")]
+    return write_workbook("Học sinh", STUDENT_HEADERS + PROFILE_HEADERS, sample,
+                          widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28] + [22] * len(PROFILE_HEADERS), notes=notes)
 
 
 def staff_template() -> bytes:
@@ -714,8 +883,13 @@ def export_students(session: Session, school: School, year: SchoolYear | None) -
         guardians = links.get(student.id) or [None]
         for g in guardians:
             rows.append(base + ([g.guardian.full_name, g.relation, g.guardian.phone or "", g.guardian.email or ""]
-                                if g else ["", "", "", ""]))
-    return write_workbook("Học sinh", STUDENT_HEADERS, rows, widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28])
+                                if g else ["", "", "", ""]) + [
+                student.place_of_birth or "", student.hometown or "", student.ethnicity or "",
+                student.nationality or "", student.moet_code or "", student.personal_id or "", student.email or "",
+                student.phone or "", (g.second_phone or "") if g else "", (g.occupation or "") if g else "",
+                (g.birth_year or "") if g else ""])
+    return write_workbook("Học sinh", STUDENT_HEADERS + PROFILE_HEADERS, rows,
+                          widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28] + [22] * len(PROFILE_HEADERS))
 
 
 def export_staff(session: Session, school: School) -> bytes:

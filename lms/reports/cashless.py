@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from lms.core.numbers import percent
-from lms.core.sheets import as_float, to_bytes
+from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.billing.models import Method, Payment, Refund, RefundStatus
 from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
@@ -318,12 +318,11 @@ def department_report(session: Session, schools: list, period: Period) -> tuple[
 def workbook(report: SchoolReport) -> bytes:
     """The report as an Excel workbook: title, the rule, the period by method and channel, the months."""
 
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     from lms.i18n import gettext as _
 
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("Không dùng tiền mặt")[:31]
     ws.append([_("BÁO CÁO THANH TOÁN KHÔNG DÙNG TIỀN MẶT")])

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.core.numbers import percent_text
-from lms.core.sheets import as_float, to_bytes
+from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.core import jobs
 from lms.core.errors import ValidationError
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
@@ -151,12 +151,11 @@ def department_official(session: Session, department, schools: list, period: cas
 # ---------------------------------------------------------------- files
 
 def school_workbook(r: SchoolOfficial) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     from lms.i18n import gettext as _
 
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("Báo cáo")[:31]
     b, f = r.board, r.money
@@ -197,12 +196,11 @@ def school_workbook(r: SchoolOfficial) -> bytes:
 
 
 def department_workbook(d: DepartmentOfficial) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     from lms.i18n import gettext as _
 
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("Các trường")[:31]
     ws.append([d.department.name])

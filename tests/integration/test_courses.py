@@ -78,6 +78,11 @@ def test_generate_edit_and_refuse_a_bad_plan_whole(world, make_client, dbs):
         assert numbers == list(range(1, 142))
 
 
+def confirm_plan(client, course_id, preview):
+    token = re.search(r'name="token" value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    return client.post(f"/courses/{course_id}/plan/import", {"token": token, "confirm": "1"})
+
+
 def test_import_plan_reports_lines_and_keeps_lessons(world, make_client, dbs):
     client = teacher(make_client)
     course_id = world.a.course.id
@@ -99,7 +104,10 @@ def test_import_plan_reports_lines_and_keeps_lessons(world, make_client, dbs):
                  [2, "Luyện tập", 2, "truc tuyen truc tiep", ""]])
     response = client.post(f"/courses/{course_id}/plan/import", {"file": (io.BytesIO(good), "ke-hoach.xlsx")},
                            content_type="multipart/form-data")
-    assert response.status_code == 302
+    assert response.status_code == 200 and "5 tiết" in response.get_data(as_text=True)
+    with dbs() as s:  # the preview saves nothing
+        assert s.scalar(select(func.count()).select_from(PlanPeriod).where(PlanPeriod.course_id == course_id)) == 0
+    assert confirm_plan(client, course_id, response).status_code == 302
     with dbs() as s:
         periods = list(s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course_id).order_by(PlanPeriod.number)))
         assert [(p.week, p.topic, p.mode) for p in periods] == [
@@ -109,8 +117,9 @@ def test_import_plan_reports_lines_and_keeps_lessons(world, make_client, dbs):
     client.post(f"/courses/{course_id}/lessons/new", {"title": "Ghi số", "period_ids": [str(third)], "publish": "draft",
                                                       "prerequisite_id": "0"})
     again = xlsx([["Tuần", "Bài học", "Số tiết", "Hình thức"], [1, "Tập hợp (sửa)", 3, "Trực tuyến tự học"]])
-    client.post(f"/courses/{course_id}/plan/import", {"file": (io.BytesIO(again), "ke-hoach.xlsx")},
-                content_type="multipart/form-data")
+    confirm_plan(client, course_id, client.post(f"/courses/{course_id}/plan/import",
+                                                {"file": (io.BytesIO(again), "ke-hoach.xlsx")},
+                                                content_type="multipart/form-data"))
     with dbs() as s:
         periods = list(s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course_id).order_by(PlanPeriod.number)))
         assert len(periods) == 3 and periods[2].id == third and periods[2].lesson_id is not None

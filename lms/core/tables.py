@@ -1,0 +1,934 @@
+"""The one table reader: every import (students and parents, staff, teaching plans, grade books,
+bank statements, card settlements, providers' reports) turns the file the school has into
+numbered lines here, and only then applies its own rules.
+
+- Formats are told by content, not by name: `.xlsx` (openpyxl, streamed), old `.xls` (xlrd), the
+  HTML tables that many bank portals save as `.xls`, and CSV in UTF-8, UTF-16 or the Windows-1258
+  that Excel writes on Vietnamese Windows. A damaged, encrypted, oversized or disguised file (zip
+  bomb, a Word file renamed) is refused with a sentence saying what to do, never an exception.
+- The header row is looked for in the first rows of every sheet, by the area's header names
+  compared without accents or case ("Ngày giao dịch/ Transaction date", "Ho ten*", a header on
+  two rows under a merged group such as "Thông tin cha | Họ tên").
+- Merged cells are filled with their value. Lines that are layout rather than data are skipped
+  and listed with the reason: the title block above the header, blank lines, the header repeated
+  on a new page, the row of column numbers, chapter/term/section headings, totals and
+  subtotals, opening and closing balances, notes and the signature footer. A line is only ever
+  treated as layout when the area's anchor columns (a date, a student code…) hold no data, so a
+  real line whose text merely looks unusual stays data and gets its own checks.
+- Cell values are read with the helpers at the bottom (dates as dd/mm/yyyy text or Excel serials,
+  amounts through `lms.core.numbers`, phone numbers as people write them).
+"""
+from __future__ import annotations
+
+import csv
+import html.parser
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from lms.core.errors import ValidationError
+from lms.core.text import fold, nfc
+from lms.i18n import lazy_gettext as _l
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200            # a real sheet compresses 5–20 times; a bomb thousands of times
+HEADER_SCAN = 30           # rows looked at for the header, in every sheet
+MAX_COLUMNS = 250
+MAX_SHEET_ROWS = 300_000   # rows walked in one sheet, blank ones included
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an import understands: its key, the name used in messages (the template's header)
+    and the other names schools and banks give it."""
+
+    key: str
+    label: object
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    anchor: bool = False   # a value here makes the line data, whatever else it holds
+    text: bool = False     # free text: words like "Tổng cộng" inside it do not make the line layout
+
+    def names(self) -> list[str]:
+        return [_norm(str(self.label)), *(_norm(a) for a in self.aliases)]
+
+
+class Layout(StrEnum):
+    TITLE = "title"
+    BLANK = "blank"
+    HEADER = "header"
+    NUMBERS = "numbers"
+    HEADING = "heading"
+    TOTAL = "total"
+    BALANCE = "balance"
+    NOTE = "note"
+    FOOTER = "footer"
+
+
+LAYOUT_LABELS = {
+    Layout.TITLE: _l("tiêu đề phía trên bảng"),
+    Layout.BLANK: _l("dòng trống"),
+    Layout.HEADER: _l("dòng tiêu đề cột lặp lại"),
+    Layout.NUMBERS: _l("dòng đánh số cột"),
+    Layout.HEADING: _l("dòng tiêu đề mục (chương, phần, học kỳ…)"),
+    Layout.TOTAL: _l("dòng tổng cộng"),
+    Layout.BALANCE: _l("dòng số dư đầu kỳ / cuối kỳ"),
+    Layout.NOTE: _l("dòng ghi chú"),
+    Layout.FOOTER: _l("phần ký tên cuối bảng"),
+}
+
+
+@dataclass
+class Skipped:
+    line: int
+    kind: Layout
+    text: str
+
+    @property
+    def reason(self) -> str:
+        return str(LAYOUT_LABELS[self.kind])
+
+
+@dataclass
+class SkippedRange:
+    first: int
+    last: int
+    kind: Layout
+    text: str
+
+    @property
+    def reason(self) -> str:
+        return str(LAYOUT_LABELS[self.kind])
+
+    @property
+    def lines(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+
+@dataclass
+class Line:
+    """A data line: its number as the spreadsheet shows it, and its cells."""
+
+    number: int
+    cells: list[object]
+    columns: dict[str, int]
+    headings: tuple[str, ...] = ()   # the section headings above it, nearest last
+
+    def get(self, key: str) -> object:
+        index = self.columns.get(key)
+        return self.cells[index] if index is not None and index < len(self.cells) else None
+
+    def text(self, key: str) -> str:
+        return cell_text(self.get(key))
+
+    def has(self, key: str) -> bool:
+        return not blank(self.get(key))
+
+
+@dataclass
+class Table:
+    filename: str
+    sheet: str
+    header_lines: tuple[int, ...]
+    headers: list[str]                  # one per column as the file names it ("" when unnamed)
+    columns: dict[str, int]             # key → column index
+    labels: dict[str, str]              # key → the name used in messages
+    unknown: list[str]                  # headers the import does not know, with their column letter
+    missing: list[str]                  # labels of required columns not found
+    lines: list[Line]
+    skipped: list[Skipped]
+    other_sheets: list[str] = field(default_factory=list)
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+    def skipped_ranges(self) -> list[SkippedRange]:
+        """Consecutive skipped lines of one kind as one range, with the first one's text."""
+        out: list[SkippedRange] = []
+        for s in self.skipped:
+            last = out[-1] if out else None
+            if last and last.kind == s.kind and last.last == s.line - 1:
+                last.last = s.line
+            else:
+                out.append(SkippedRange(s.line, s.line, s.kind, s.text))
+        return out
+
+    def layout_lines(self) -> int:
+        return sum(1 for s in self.skipped if s.kind != Layout.BLANK)
+
+
+def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_rows: int,
+               mapping: dict[str, int] | None = None) -> Table:
+    """Read the sheet of `data` that holds `columns` and return its data lines and what was skipped.
+
+    `mapping` (key → column index) replaces the columns found by name, for an import that lets the
+    user choose them. Raises ValidationError, naming the file's problem, when the file cannot be
+    read at all; a missing required column is reported in `Table.missing` instead."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(_l("Tệp nhập quá lớn (tối đa %(m)s MB).", m=MAX_IMPORT_BYTES // (1024 * 1024)),
+                              field="file")
+    if not data.strip():
+        raise ValidationError(_l("Tệp rỗng."), field="file")
+    book = _open(filename or "", data)
+    lookup = _lookup(columns)
+    best = None
+    for index, sheet in enumerate(book.sheets):
+        head = sheet.head(HEADER_SCAN + 1)
+        found = _find_header(head, sheet.wide, lookup, columns)
+        if found is not None and (best is None or found.score > best[1].score):
+            best = (index, found)
+    if best is None:
+        raise ValidationError(_l("Tệp không có dữ liệu."), field="file")
+    sheet = book.sheets[best[0]]
+    header = best[1]
+    rows = sheet.all_rows()
+    labels = {c.key: str(c.label) for c in columns}
+    found_columns = dict(mapping) if mapping is not None else header.found
+    required = [c for c in columns if c.required]
+    table = Table(filename=filename, sheet=sheet.name, header_lines=tuple(i + 1 for i in header.rows),
+                  headers=header.names, columns=found_columns, labels=labels,
+                  unknown=[f"{name} ({_letter(i)})" for i, name in header.unknown],
+                  missing=[str(c.label) for c in required if c.key not in found_columns],
+                  lines=[], skipped=[],
+                  other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()])
+    _split(table, rows, header, sheet.wide, columns, lookup, max_rows)
+    return table
+
+
+# ---------------------------------------------------------------- header names
+
+def _norm(text: str) -> str:
+    """A header or alias compared: accents, case, stars, colons and spacing removed."""
+    folded = fold(str(text).replace("\n", " "))
+    folded = folded.replace("(*)", " ").replace("*", " ")
+    return " ".join(folded.split()).strip(" :.-_")
+
+
+def _forms(raw: object) -> list[str]:
+    """The ways a header cell may name a column, most specific first: the whole text, without its
+    parenthesis ("Số tiền (VND)"), and each half of a bilingual header ("Nợ / Debit")."""
+    text = unicodedata.normalize("NFC", str(raw))
+    out: list[str] = []
+    parts = [text, *re.split(r"\s*(?:/|\n|\|)\s*", text)] if re.search(r"[/\n|]", text) else [text]
+    for part in parts:
+        whole = _norm(part)
+        for form in (whole, _norm(re.sub(r"\([^)]*\)?", " ", whole))):
+            if form and form not in out:
+                out.append(form)
+    return out
+
+
+def _lookup(columns: Sequence[Column]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for name in column.names():
+            lookup.setdefault(name, column.key)
+    return lookup
+
+
+@dataclass
+class _Header:
+    rows: tuple[int, ...]          # 0-based indexes of the header rows
+    names: list[str]
+    found: dict[str, int]
+    unknown: list[tuple[int, str]]
+    score: tuple[int, int, int]
+
+
+def _match(forms_per_column: list[list[str]], names: list[str], lookup: dict[str, str]):
+    found: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    for index, forms in enumerate(forms_per_column):
+        if not forms:
+            continue
+        key = next((lookup[f] for f in forms if f in lookup and lookup[f] not in found), None)
+        if key is not None:
+            found[key] = index
+        elif names[index]:
+            unknown.append((index, names[index]))
+    return found, unknown
+
+
+def _subject(group: str) -> str:
+    """“Thông tin cha” → “cha”: the person or thing a group of columns is about."""
+    return re.sub(r"^(thong tin( ve| cua)?|ho so|du lieu)\s+", "", _norm(group))
+
+
+def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: dict[str, str],
+                 columns: Sequence[Column]) -> _Header | None:
+    required = {c.key for c in columns if c.required}
+    best: _Header | None = None
+    first_data = None
+    for i, row in enumerate(head[:HEADER_SCAN]):
+        texts = [cell_text(c) for c in row]
+        if first_data is None and any(texts):
+            first_data = i
+        if not any(texts):
+            continue
+        candidates = [((i,), texts, [_forms(c) if t else [] for c, t in zip(row, texts)])]
+        if i + 1 < len(head):
+            below = [cell_text(c) for c in head[i + 1]]
+            if any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
+                candidates.append(((i, i + 1), *_pair(texts, below)))
+        for rows, names, forms in candidates:
+            found, unknown = _match(forms, names, lookup)
+            if not found:
+                continue
+            score = (len(required & found.keys()), len(found), -len(rows))
+            if best is None or score > best.score:
+                best = _Header(rows, names, found, unknown, score)
+    if best is None and first_data is not None:
+        # Nothing named as expected: the first line with text is the header, so the user sees
+        # which columns the file has and which are missing.
+        texts = [cell_text(c) for c in head[first_data]]
+        return _Header((first_data,), texts, {}, [(i, t) for i, t in enumerate(texts) if t], (0, 0, 0))
+    return best
+
+
+def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]:
+    """A header on two rows: a group label (merged over its columns, or written once at its
+    left in a CSV) above the names of its columns."""
+    width = max(len(top), len(below))
+    top = top + [""] * (width - len(top))
+    below = below + [""] * (width - len(below))
+    names, forms = [], []
+    group = ""
+    for c in range(width):
+        t, b = top[c], below[c]
+        if t and b and t != b:
+            group = t
+        elif t:
+            group = "" if not b else group
+        parent = t if t else (group if b else "")
+        if not b or b == parent:
+            names.append(parent)
+            forms.append(_forms(parent) if parent else [])
+            continue
+        if not parent:
+            names.append(b)
+            forms.append(_forms(b))
+            continue
+        names.append(f"{parent} – {b}")
+        combined = [f"{_norm(b)} {_subject(parent)}", f"{_norm(parent)} {_norm(b)}"]
+        forms.append([*combined, *(f for f in _forms(b) if f not in combined)])
+    return names, forms
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+# ---------------------------------------------------------------- data and layout lines
+
+_TOTAL = re.compile(r"^(tong cong|tong so|tong phat sinh|tong gia tri|tong tien|tong|cong phat sinh|cong so phat sinh|"
+                    r"cong trang|cong luy ke|cong|luy ke|total|grand total|sub ?total|sum)\b")
+_BALANCE = re.compile(r"^(so du (dau|cuoi)( ky| ngay| thang)?|du (dau|cuoi)( ky)?|so du ban dau|so du hien tai|"
+                      r"opening balance|closing balance|beginning balance|ending balance|previous balance|"
+                      r"current balance|balance (brought|carried) forward)\b")
+_FOOTER = re.compile(r"(nguoi lap|lap bieu|ke toan truong|hieu truong|thu truong|giam doc|ban giam hieu|to truong|"
+                     r"xac nhan cua|\(ky|ky ten|ky,|ky va ghi ro|ghi ro ho ten|chu ky|nguoi duyet|duyet cua|"
+                     r"lap bang|kiem soat|thu quy|nguoi nhan|nguoi giao|"
+                     r"prepared by|approved by|checked by|signature|ngay\W*\d*\W*thang\W*\d*\W*nam)")
+_NOTE = re.compile(r"^(ghi chu|luu y|chu thich|chu y|note|notes|ngay in|printed|in luc|sao ke (duoc )?in|"
+                   r"trang \d+|page \d+|tong so (hoc sinh|dong|giao dich|ban ghi))\b")
+_HEADING = re.compile(r"^(phan|chuong|chu de|mach( noi dung)?|hoc ky|hoc ki|hk|ky|muc|lop|khoi|tuan|thang|"
+                      r"nam hoc|danh sach|bang|ke hoach|hoat dong|part|chapter|unit|term|section|semester|week)\b")
+_ENUMERATOR = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2}(?:\.\d{1,2})*)[.)/:-]\s*\S")
+
+
+def _layout_word(text: str) -> Layout | None:
+    folded = _norm(text)
+    if _BALANCE.match(folded):
+        return Layout.BALANCE
+    if _TOTAL.match(folded):
+        return Layout.TOTAL
+    if _NOTE.match(folded):
+        return Layout.NOTE
+    if _FOOTER.search(folded):
+        return Layout.FOOTER
+    return None
+
+
+def _is_heading(text: str, merged_wide: bool) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(_HEADING.match(_norm(text)) or _ENUMERATOR.match(text) or merged_wide
+                or (len(letters) >= 3 and text == text.upper()))
+
+
+def _heading_row(present: list[str], wide) -> bool:
+    """One text (a chapter, term or section title), possibly with the section's figures beside it
+    (“Chương I. Số tự nhiên | 25”) when its words say it is a heading."""
+    words = [t for t in dict.fromkeys(present) if not _numeric(t)]
+    if len(words) != 1:
+        return False
+    if len(words) == len(set(present)):
+        return _is_heading(words[0], bool(wide))
+    return bool(_HEADING.match(_norm(words[0])) or _ENUMERATOR.match(words[0]))
+
+
+def _column_numbers(texts: list[str]) -> bool:
+    values = [t.strip("() ") for t in texts if t]
+    if len(values) < 2:
+        return False
+    if all(v.isdigit() for v in values):
+        numbers = [int(v) for v in values]
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] <= 1
+    return all(len(v) == 1 and v.isalpha() for v in values) and values[0].upper() == "A"
+
+
+def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[int, set[int]],
+           columns: Sequence[Column], lookup: dict[str, str], max_rows: int) -> None:
+    first_body = header.rows[-1] + 1
+    for i in range(first_body):
+        texts = [cell_text(c) for c in rows[i]] if i < len(rows) else []
+        if i in header.rows:
+            continue
+        kind = Layout.TITLE if any(texts) else Layout.BLANK
+        table.skipped.append(Skipped(i + 1, kind, _summary(texts)))
+
+    anchors = [table.columns[c.key] for c in columns if c.anchor and c.key in table.columns]
+    if not anchors:
+        anchors = [table.columns[c.key] for c in columns if c.required and c.key in table.columns]
+    free = {table.columns[c.key] for c in columns if c.text and c.key in table.columns}
+    header_forms = {_norm(n) for n in header.names if n}
+    headings: list[str] = []
+    footer = False
+    for i in range(first_body, len(rows)):
+        cells = rows[i]
+        texts = [cell_text(c) for c in cells]
+        number = i + 1
+        present = [t for t in texts if t]
+        if not present:
+            table.skipped.append(Skipped(number, Layout.BLANK, ""))
+            continue
+        summary = _summary(texts)
+        if i - first_body < 2 and _column_numbers(texts):
+            table.skipped.append(Skipped(number, Layout.NUMBERS, summary))
+            continue
+        folded = {_norm(t) for t in present}
+        if len(header_forms) >= 2 and len(folded & header_forms) >= max(2, len(folded) * 2 // 3):
+            table.skipped.append(Skipped(number, Layout.HEADER, summary))
+            continue
+        # A balance line is one whatever else it holds; the other kinds only when no anchor has data.
+        first_words = [t for j, t in enumerate(texts) if t and j not in free][:3]
+        if any(_layout_word(t) == Layout.BALANCE for t in first_words or present[:1]):
+            table.skipped.append(Skipped(number, Layout.BALANCE, summary))
+            continue
+        anchored = any(j < len(texts) and texts[j] and _layout_word(texts[j]) is None for j in anchors)
+        single = len(set(present)) == 1 and not _numeric(present[0])
+        if not anchored or (single and wide.get(i)):   # a heading merged across the row fills the anchors too
+            kind = next((k for k in (_layout_word(t) for t in (first_words or present)[:2]) if k), None)
+            if kind is None and footer:
+                kind = Layout.FOOTER
+            if kind is None and _heading_row(present, wide.get(i)):
+                kind = Layout.HEADING
+                headings.append(next(t for t in present if not _numeric(t)))
+            if kind is not None:
+                footer = footer or kind == Layout.FOOTER
+                table.skipped.append(Skipped(number, kind, summary))
+                continue
+        table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:])))
+        if len(table.lines) > max_rows:
+            raise ValidationError(_l("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
+                                     "nhiều tệp.", m=max_rows), field="file")
+
+
+def _summary(texts: list[str]) -> str:
+    seen: list[str] = []
+    for t in texts:
+        if t and t not in seen:
+            seen.append(t)
+    return " · ".join(seen)[:160]
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\d\s.,()+-]+", text))
+
+
+# ---------------------------------------------------------------- the formats
+
+@dataclass
+class _Sheet:
+    name: str
+    load: object                      # () -> list of rows
+    head_rows: list[list[object]] | None = None
+    wide: dict[int, set[int]] = field(default_factory=dict)   # row → columns starting a wide merge
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2 (0-based, inclusive)
+    _rows: list[list[object]] | None = None
+
+    def all_rows(self) -> list[list[object]]:
+        if self._rows is None:
+            self._rows = _fill(self.load(None), self.merges)
+        return self._rows
+
+    def head(self, n: int) -> list[list[object]]:
+        if self._rows is not None:
+            return self._rows[:n]
+        if self.head_rows is None:
+            self.head_rows = _fill(self.load(n), self.merges)
+        return self.head_rows
+
+    def has_data(self) -> bool:
+        return any(any(not blank(c) for c in r) for r in self.head(HEADER_SCAN))
+
+
+@dataclass
+class _Book:
+    sheets: list[_Sheet]
+
+
+def _fill(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> list[list[object]]:
+    for r1, c1, r2, c2 in merges:
+        if r1 >= len(rows):
+            continue
+        value = rows[r1][c1] if c1 < len(rows[r1]) else None
+        for r in range(r1, min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c2:
+                row.extend([None] * (c2 + 1 - len(row)))
+            for c in range(c1, c2 + 1):
+                row[c] = value
+    return rows
+
+
+def _trim(values) -> list[object]:
+    row = list(values)[:MAX_COLUMNS]
+    while row and blank(row[-1]):
+        row.pop()
+    return [unicodedata.normalize("NFC", v).strip() if isinstance(v, str) else v for v in row]
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _open(filename: str, data: bytes) -> _Book:
+    if data[:4] == b"PK\x03\x04":
+        return _open_xlsx(data)
+    if data[:8] == _OLE:
+        return _open_xls(data)
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")) or b"<table" in data[:4096].lower():
+        return _open_html(data)
+    if data[:5] == b"%PDF-" or data[:2] in (b"\xff\xd8", b"\x89P") or data[:4] == b"GIF8":
+        raise ValidationError(_l("Tệp “%(f)s” không phải bảng tính. Hãy tải tệp Excel (.xlsx, .xls) hoặc CSV.",
+                                 f=filename), field="file")
+    return _open_csv(data)
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise ValidationError(_l("Không đọc được tệp Excel: tệp bị hỏng. Hãy mở lại trong Excel và lưu thành "
+                                 ".xlsx."), field="file") from exc
+    total = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if len(infos) > MAX_ZIP_ENTRIES or total > MAX_UNCOMPRESSED or (total > 10 * 1024 * 1024 and total / packed > MAX_RATIO):
+        raise ValidationError(_l("Tệp Excel có cấu trúc bất thường (giải nén ra quá lớn); tệp bị từ chối."), field="file")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names or "ppt/presentation.xml" in names:
+            raise ValidationError(_l("Đây là tệp Word hoặc PowerPoint, không phải bảng tính Excel."), field="file")
+        raise ValidationError(_l("Tệp nén này không phải bảng tính Excel (.xlsx)."), field="file")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise ValidationError(_l("Tệp Excel có macro; hãy lưu lại thành .xlsx thường (không macro) rồi tải lên."),
+                              field="file")
+    return archive
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _open_xlsx(data: bytes) -> _Book:
+    from openpyxl import load_workbook
+
+    archive = _check_zip(data)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of error for a damaged workbook
+        raise ValidationError(_l("Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng .xlsx."),
+                              field="file") from exc
+    sheets = []
+    for ws in wb.worksheets:
+        if getattr(ws, "sheet_state", "visible") != "visible" or not hasattr(ws, "iter_rows"):
+            continue
+        merges = []
+        try:
+            xml = archive.read(ws._worksheet_path)  # the merged ranges, which read-only mode does not parse
+        except KeyError:
+            xml = b""
+        for m in _MERGE.finditer(xml):
+            r1, c1, r2, c2 = int(m.group(2)) - 1, _col_index(m.group(1)), int(m.group(4)) - 1, _col_index(m.group(3))
+            if r2 >= r1 and c2 >= c1 and (r2 - r1 + 1) * (c2 - c1 + 1) <= 100_000:
+                merges.append((r1, c1, r2, c2))
+
+        def load(limit, ws=ws):
+            rows = []
+            try:
+                for n, values in enumerate(ws.iter_rows(values_only=True, max_row=limit)):
+                    if n >= MAX_SHEET_ROWS:
+                        break
+                    rows.append(_trim(values))
+            except Exception as exc:
+                raise ValidationError(_l("Không đọc được trang “%(s)s” của tệp Excel: tệp bị hỏng.", s=ws.title),
+                                      field="file") from exc
+            return rows
+
+        sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges)))
+    if not sheets:
+        raise ValidationError(_l("Tệp Excel không có trang tính nào."), field="file")
+    return _Book(sheets)
+
+
+def _wide(merges: list[tuple[int, int, int, int]]) -> dict[int, set[int]]:
+    wide: dict[int, set[int]] = {}
+    for r1, c1, r2, c2 in merges:
+        if c2 > c1:
+            for r in range(r1, r2 + 1):
+                wide.setdefault(r, set()).add(c1)
+    return wide
+
+
+def _open_xls(data: bytes) -> _Book:
+    import xlrd
+
+    if "EncryptedPackage".encode("utf-16-le") in data[:65536] or b"E\x00n\x00c\x00r\x00y\x00p\x00t" in data:
+        raise ValidationError(_l("Tệp Excel có mật khẩu. Hãy mở tệp, bỏ mật khẩu rồi lưu và tải lên lại."), field="file")
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises its own errors and plain ones for damaged files
+        text = str(exc).lower()
+        if "encrypt" in text or "password" in text:
+            raise ValidationError(_l("Tệp Excel có mật khẩu. Hãy mở tệp, bỏ mật khẩu rồi lưu và tải lên lại."),
+                                  field="file") from exc
+        raise ValidationError(_l("Không đọc được tệp .xls: tệp bị hỏng hoặc không phải bảng tính Excel. Hãy mở "
+                                 "trong Excel và lưu thành .xlsx."), field="file") from exc
+    sheets = []
+    try:
+        for index in range(book.nsheets):
+            sh = book.sheet_by_index(index)
+            if getattr(sh, "visibility", 0):
+                continue
+            merges = [(r1, c1, r2 - 1, c2 - 1) for r1, r2, c1, c2 in sh.merged_cells]
+
+            def load(limit, sh=sh):
+                rows = []
+                for r in range(min(sh.nrows, limit or MAX_SHEET_ROWS)):
+                    rows.append(_trim(_xls_value(cell, book.datemode) for cell in sh.row(r)))
+                return rows
+
+            sheets.append(_Sheet(sh.name, load, merges=merges, wide=_wide(merges)))
+    except Exception as exc:
+        raise ValidationError(_l("Không đọc được tệp .xls: tệp bị hỏng. Hãy mở trong Excel và lưu thành .xlsx."),
+                              field="file") from exc
+    if not sheets:
+        raise ValidationError(_l("Tệp Excel không có trang tính nào."), field="file")
+    return _Book(sheets)
+
+
+def _xls_value(cell, datemode: int) -> object:
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            value = xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return cell.value
+        return value if value.time() != datetime.min.time() else value.replace()
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        return int(cell.value) if float(cell.value).is_integer() else cell.value
+    if cell.ctype == xlrd.XL_CELL_TEXT:
+        return cell.value
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    return None
+
+
+class _HTMLTables(html.parser.HTMLParser):
+    """The rows of the first table of an HTML page (what many portals save as “.xls”), with
+    colspan and rowspan turned into merged ranges."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[object]] = []
+        self.merges: list[tuple[int, int, int, int]] = []
+        self._row: list[object] | None = None
+        self._cell: list[str] | None = None
+        self._span = (1, 1)
+        self._taken: set[tuple[int, int]] = set()
+        self._depth = 0
+        self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        if self._done:
+            return
+        if tag == "table":
+            self._depth += 1
+        elif tag == "tr" and self._depth:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            a = dict(attrs)
+            self._span = (_span(a.get("rowspan")), _span(a.get("colspan")))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if self._done:
+            return
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            r = len(self.rows)
+            c = len(self._row)
+            while (r, c) in self._taken:
+                self._row.append(None)
+                c += 1
+            self._row.append(nfc("".join(self._cell)) or None)
+            rows, cols = self._span
+            if rows > 1 or cols > 1:
+                self.merges.append((r, c, r + rows - 1, c + cols - 1))
+                for rr in range(r, r + rows):
+                    for cc in range(c, c + cols):
+                        if (rr, cc) != (r, c):
+                            self._taken.add((rr, cc))
+                self._row.extend([None] * (cols - 1))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+            if len(self.rows) > MAX_SHEET_ROWS:
+                self._done = True
+        elif tag == "table" and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(value or 1), MAX_COLUMNS))
+    except ValueError:
+        return 1
+
+
+def _open_html(data: bytes) -> _Book:
+    match = re.search(rb'charset=["\']?([\w-]+)', data[:4096], re.I)
+    encoding = match.group(1).decode() if match else "utf-8"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    parser = _HTMLTables()
+    parser.feed(text)
+    parser.close()
+    if not parser.rows:
+        raise ValidationError(_l("Tệp là trang HTML không có bảng nào, không phải bảng tính."), field="file")
+    rows = [_trim(r) for r in parser.rows]
+    return _Book([_Sheet("HTML", lambda limit: [list(r) for r in (rows[:limit] if limit else rows)],
+                         merges=parser.merges, wide=_wide(parser.merges))])
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with BOM, or without it as some exports write), or
+    Windows-1258 — what Excel on a Vietnamese Windows writes for “CSV” — whose tone marks are
+    combining characters, hence the NFC."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return data.decode("utf-16-le", errors="replace")
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise ValidationError(_l("Tệp không phải bảng tính hay CSV đọc được. Trong Excel hãy chọn “CSV UTF-8” "
+                                 "hoặc .xlsx khi lưu."), field="file")
+    try:
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_l("Tệp CSV không ở mã UTF-8. Trong Excel hãy chọn “CSV UTF-8” khi lưu."),
+                              field="file") from exc
+
+
+def _open_csv(data: bytes) -> _Book:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise ValidationError(_l("Tệp không phải bảng tính hay CSV đọc được."), field="file")
+    first, _, rest = text.partition("\n")
+    delimiter = None
+    if re.fullmatch(r"\s*sep=(.)\s*", first):     # Excel's hint line
+        delimiter, text = first.strip()[4], rest
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    try:
+        rows = [_trim(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ValidationError(_l("Tệp CSV bị hỏng: %(e)s", e=str(exc)[:80]), field="file") from exc
+    rows = [[None if v == "" else v for v in r] for r in rows[:MAX_SHEET_ROWS]]
+    return _Book([_Sheet("CSV", lambda limit: [list(r) for r in (rows[:limit] if limit else rows)])])
+
+
+# ---------------------------------------------------------------- reading a cell
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: whole numbers without “.0”, dates as dd/mm/yyyy, NFC, spacing collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        if value.time() == datetime.min.time():
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return nfc(str(value))
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f")
+
+
+def _serial(number: float) -> datetime | None:
+    # 10000 (1927) … 80000 (2119): a number in that range in a date column is an Excel date.
+    if 10_000 <= number <= 80_000:
+        return _EXCEL_EPOCH + timedelta(days=float(number))
+    return None
+
+
+def to_datetime(value: object) -> datetime | None:
+    """A date with its time of day as written or stored: a real Excel date, an Excel serial,
+    or text “dd/mm/yyyy[ hh:mm[:ss]]” (also with - or . and ISO “yyyy-mm-dd”). None when blank;
+    ValueError when it is not a date."""
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        found = _serial(float(value))
+        if found is None:
+            raise ValueError(value)
+        return found.replace(microsecond=0)
+    text = cell_text(value).replace("T", " ").strip()
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        found = _serial(float(text))
+        if found is not None:
+            return found.replace(microsecond=0)
+    day_text, _, time_text = text.partition(" ")
+    time_text = time_text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(day_text, fmt)
+        except ValueError:
+            continue
+        if not time_text:
+            return day
+        for tfmt in _TIME_FORMATS:
+            try:
+                moment = datetime.strptime(time_text, tfmt)
+            except ValueError:
+                continue
+            return day.replace(hour=moment.hour, minute=moment.minute, second=moment.second)
+        raise ValueError(value)
+    raise ValueError(value)
+
+
+def to_date(value: object) -> date | None:
+    """A day: see `to_datetime`. None when blank; ValueError when it is not a date."""
+    moment = to_datetime(value)
+    return moment.date() if moment is not None else None
+
+
+def to_amount(value: object) -> int | None:
+    """Whole đồng from a number cell or text as banks and people write it (1.250.000 /
+    1,250,000.00 / 1 250 000 đ). None when blank; ValueError when it is not an amount."""
+    from lms.core.numbers import parse_amount
+
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(value)
+        return value
+    if isinstance(value, (float, Decimal)):
+        if value != int(value) or value < 0:
+            raise ValueError(value)
+        return int(value)
+    try:
+        return parse_amount(cell_text(value))
+    except ValidationError as exc:
+        raise ValueError(value) from exc
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """A number with a decimal comma or point (6,5 / 6.5 / 1.250.000,50). None when blank;
+    ValueError when it is not a number."""
+    from lms.core.numbers import parse_number
+
+    if blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    try:
+        return parse_number(cell_text(value))
+    except ValidationError as exc:
+        raise ValueError(value) from exc
+
+
+def to_int(value: object) -> int | None:
+    """A whole number. None when blank; ValueError otherwise."""
+    number = to_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValueError(value)
+    return int(number)
+
+
+def phone_texts(value: object) -> list[str]:
+    """The phone numbers written in one cell, as typed: “0912 345 678”, “0912.345.678”,
+    “0912345678 - 0987654321”, or a number cell from which Excel dropped the leading zero."""
+    if blank(value):
+        return []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(int(value))]
+    text = cell_text(value)
+    parts = re.split(r"\s*(?:[/,;|&]|\s[-–]\s|\bhoặc\b|\bhoac\b|\bor\b)\s*", text)
+    return [p.strip() for p in parts if re.search(r"\d", p)]

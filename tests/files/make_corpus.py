@@ -1,0 +1,468 @@
+"""Writes the corpus of real-shaped files in tests/files/ (run once: `python -m tests.files.make_corpus`;
+the files are committed, so the tests do not depend on this script).
+
+Each file is laid out the way its source lays it out — a province's teaching-plan form, a student
+list exported from the sector database or a school management system, the statements of the banks'
+internet-banking portals, a card terminal's settlement report — with title blocks, merged cells,
+headings, totals, balances and signature footers, in the formats those sources write (.xlsx,
+old .xls, an HTML table saved as .xls, CSV in Windows-1258 or UTF-16). Each `*-loi.*` file is the
+same file with one bad line planted; tests/integration/test_corpus.py says which.
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import xlwt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+HERE = Path(__file__).resolve().parent
+
+
+def _save(wb: Workbook, name: str) -> None:
+    wb.properties.creator = "corpus"
+    wb.properties.created = wb.properties.modified = datetime(2025, 9, 30, 8, 0)
+    buf = io.BytesIO()
+    wb.save(buf)
+    (HERE / name).write_bytes(buf.getvalue())
+
+
+def _bold(ws, row: int) -> None:
+    for cell in ws[row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+# ---------------------------------------------------------------- teaching plan (CV 5512, Phụ lục III)
+
+PLAN_LESSONS = [
+    ("HỌC KÌ I", None),
+    ("Chương I. TẬP HỢP CÁC SỐ TỰ NHIÊN", 25),
+    ("Bài 1. Tập hợp", (2, "Tuần 1", "Trực tiếp")),
+    ("Bài 2. Cách ghi số tự nhiên", (1, "Tuần 1", "Trực tuyến tự học")),
+    ("Bài 3. Thứ tự trong tập hợp các số tự nhiên", (1, "Tuần 2", "")),
+    ("Bài 4. Phép cộng và phép trừ số tự nhiên", (2, None, "Trực tiếp")),   # the week written once, above
+    ("Luyện tập chung", (2, "Tuần 3", "Trực tuyến trực tiếp")),
+    ("Chương II. TÍNH CHIA HẾT TRONG TẬP HỢP CÁC SỐ TỰ NHIÊN", 20),
+    ("Bài 8. Quan hệ chia hết và tính chất", (2, "Tuần 4", "Trực tiếp")),
+    ("Bài 9. Dấu hiệu chia hết", (2, "Tuần 4-5", "Trực tiếp")),
+    ("Ôn tập giữa học kì I", (1, "Tuần 5", "Trực tiếp")),
+    ("HỌC KÌ II", None),
+    ("Chương VI. PHÂN SỐ", 18),
+    ("Bài 23. Mở rộng phân số. Phân số bằng nhau", (2, "Tuần 19", "Trực tuyến tự học")),
+]
+
+
+def teaching_plan(name: str, bad: bool = False) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "KHGD"
+    title = [["TRƯỜNG: THCS NGUYỄN DU", None, None, None, "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+             ["TỔ: KHOA HỌC TỰ NHIÊN", None, None, None, "Độc lập - Tự do - Hạnh phúc"],
+             ["Họ và tên giáo viên: Nguyễn Văn Hùng"],
+             [],
+             ["KẾ HOẠCH GIÁO DỤC CỦA GIÁO VIÊN"],
+             ["MÔN HỌC: TOÁN, LỚP 6"],
+             ["(Năm học 2025 - 2026)"],
+             ["I. Kế hoạch dạy học"],
+             ["1. Phân phối chương trình"]]
+    for row in title:
+        ws.append(row)
+    for r in (5, 6, 7):
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+    ws.append(["STT", "Bài học\n(1)", "Số tiết\n(2)", "Thời điểm\n(3)", "Thiết bị dạy học\n(4)",
+               "Địa điểm dạy học\n(5)", "Hình thức"])
+    _bold(ws, ws.max_row)
+    ws.append(["", "(1)", "(2)", "(3)", "(4)", "(5)", ""])
+    n = 0
+    for topic, detail in PLAN_LESSONS:
+        if detail is None:
+            ws.append([topic])
+            ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=7)
+        elif isinstance(detail, int):
+            ws.append([None, topic, detail])      # a chapter with its number of periods
+            ws.cell(ws.max_row, 2).font = Font(bold=True)
+        else:
+            n += 1
+            count, week, mode = detail
+            if bad and topic.startswith("Bài 3."):
+                count = "hai"                     # the planted bad line
+            ws.append([n, topic, count, week, "Máy chiếu, phiếu học tập", "Lớp học", mode])
+    ws.append([])
+    ws.append(["2. Chuyên đề lựa chọn (đối với cấp trung học phổ thông)"])
+    ws.append([])
+    ws.append([None, "TỔ TRƯỞNG", None, None, None, "An Giang, ngày 05 tháng 9 năm 2025"])
+    ws.append([None, "(Ký và ghi rõ họ tên)", None, None, None, "GIÁO VIÊN"])
+    ws.append([])
+    ws.append([None, "Trần Thị Mai", None, None, None, "Nguyễn Văn Hùng"])
+    ws.column_dimensions["B"].width = 50
+    _save(wb, name)
+
+
+# ---------------------------------------------------------------- student lists
+
+STUDENTS = [
+    # code, name, birth, gender, class, ethnicity, place of birth, email, father (name, job, phone),
+    # mother (name, job, phone), address
+    ("8910000101", "Nguyễn Hoàng An", date(2013, 9, 5), "Nam", "6A1", "Kinh", "Long Xuyên, An Giang",
+     "an.nh@hocsinh.edu.vn", ("Nguyễn Văn Bảo", "Kỹ sư", "0912 345 101"), ("Lê Thị Cúc", "Giáo viên", "0987.654.101"),
+     "12 Trần Hưng Đạo, Mỹ Bình, Long Xuyên"),
+    ("8910000102", "Trần Thị Bích Ngọc", date(2013, 1, 17), "Nữ", "6A1", "Kinh", "Châu Đốc, An Giang", "",
+     ("Trần Văn Dũng", "Buôn bán", 912345102), ("Phạm Thị Hoa", "Nội trợ", "0987654102"), "Ấp Bình Hoà, Châu Thành"),
+    ("8910000103", "Chau Sóc Kha", date(2013, 4, 30), "Nam", "6A1", "Khmer", "Tri Tôn, An Giang", "",
+     ("Chau Ty", "Làm ruộng", "0345 678 103"), None, "Phum Sóc, Tri Tôn"),
+    ("8910000104", "Lê Minh Thư", date(2012, 12, 2), "Nữ", "6A1", "Kinh", "Bệnh viện Đa khoa An Giang",
+     "thu.lm@hocsinh.edu.vn", None, ("Võ Thị Lan", "Công nhân", "0765 432 104 / 0912 000 104"),
+     "45 Hà Hoàng Hổ, Đông Xuyên"),
+]
+# Dates as the sector database writes them: Excel serial numbers in cells of General format.
+EPOCH = date(1899, 12, 30)
+
+
+def _serial(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def student_list_sms(name: str, bad: bool = False) -> None:
+    """A school management system's export: title block, a header on two rows under merged groups,
+    Excel serial dates, an Email column, father and mother side by side, a footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "DanhSachHocSinh"
+    ws.append(["SỞ GIÁO DỤC VÀ ĐÀO TẠO AN GIANG"])
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.append([])
+    ws.append(["DANH SÁCH HỌC SINH NĂM HỌC 2025 - 2026"])
+    ws.merge_cells("A4:R4")
+    ws.append(["Khối 6 - Lớp 6A1"])
+    head = ["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp", "Dân tộc", "Nơi sinh", "Email",
+            "Thông tin cha", None, None, "Thông tin mẹ", None, None, "Địa chỉ thường trú", "Tôn giáo",
+            "Trạng thái"]
+    sub = [None] * 9 + ["Họ tên", "Nghề nghiệp", "Số điện thoại", "Họ tên", "Nghề nghiệp", "Số điện thoại",
+                        None, None, None]
+    ws.append(head)
+    ws.append(sub)
+    top = ws.max_row - 1
+    for col in list(range(1, 10)) + [16, 17, 18]:
+        ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
+    ws.merge_cells(start_row=top, start_column=10, end_row=top, end_column=12)
+    ws.merge_cells(start_row=top, start_column=13, end_row=top, end_column=15)
+    _bold(ws, top)
+    _bold(ws, top + 1)
+    for n, (code, full, birth, gender, klass, ethnic, born, email, father, mother, address) in enumerate(STUDENTS, 1):
+        f = father or ("", "", "")
+        m = mother or ("", "", "")
+        serial = _serial(birth)
+        if bad and n == 3:
+            serial = "31/02/2013"               # the planted bad line
+        ws.append([n, code, full, serial, gender, klass, ethnic, born, email, *f, *m, address, "Không", "Đang học"])
+        ws.cell(ws.max_row, 4).number_format = "General"
+    ws.append([])
+    ws.append([None, None, "Tổng số học sinh: 4", None, None, None, "Nữ: 2"])
+    ws.append([None, None, None, None, None, None, None, None, None, None, None, "Long Xuyên, ngày 15 tháng 9 năm 2025"])
+    ws.append([None, None, "Người lập danh sách", None, None, None, None, None, None, None, None, "HIỆU TRƯỞNG"])
+    ws.append([None, None, "Phạm Thị Thu", None, None, None, None, None, None, None, None, "Nguyễn Văn Tâm"])
+    codes = wb.create_sheet("DAN_TOC")
+    codes.append(["Mã", "Tên trường dữ liệu"])
+    for i, e in enumerate(("Kinh", "Khmer", "Hoa", "Chăm"), 1):
+        codes.append([f"{i:02d}", e])
+    _save(wb, name)
+
+
+def student_list_csdl_xls(name: str, bad: bool = False) -> None:
+    """The sector database's C1-HocSinh export, old .xls: the header on row 1 with line breaks and
+    NFD text, dates as dd/mm/yyyy text, the personal ID, a code-list sheet."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    headers = ["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái HS", "Dân tộc",
+               "Quốc tịch", "Số định danh cá nhân", "Tỉnh/Thành phố\n(Theo nơi sinh)", "Nơi sinh chi tiết",
+               "Số điện thoại liên hệ", "Họ tên cha", "Số điện thoại cha", "Họ tên mẹ", "Số điện thoại mẹ"]
+    for c, h in enumerate(headers):
+        sheet.write(0, c, unicodedata.normalize("NFD", h) if c in (3, 7) else h)  # mixed NFC and NFD
+    rows = [
+        ("6A1", "8910000201", "Đặng Quốc Bảo", "03/02/2013", "Nam", "Đang học", "Kinh", "Việt Nam", "089213000201",
+         "Tỉnh An Giang", "Long Xuyên", "0913 000 201", "Đặng Văn Lực", "0913000201", "Ngô Thị Mỹ", "0913000202"),
+        ("6A1", "8910000202", "Huỳnh Ngọc Hân", "21-11-2013", "Nữ", "Chuyển đến", "Hoa", "Việt Nam", "089313000202",
+         "Tỉnh An Giang", "Châu Đốc", "", "", "", "Huỳnh Thị Mai", "0914.000.203"),
+        ("6A1", "8910000203", "Néang Sà Ry", "07.07.2013", "Nữ", "Đang học", "Khmer", "Việt Nam", "089313000203",
+         "Tỉnh An Giang", "Tịnh Biên", "0915000204", "Chau Sóc", "0915000204", "", ""),
+    ]
+    for r, row in enumerate(rows, start=1):
+        sheet.write(r, 0, r)
+        values = list(row)
+        if bad and r == 2:
+            values[8] = "08931300020"          # the planted bad line: an 11-digit personal ID
+        for c, value in enumerate(values, start=1):
+            sheet.write(r, c, value)
+    codes = book.add_sheet("GIOI_TINH")
+    codes.write(0, 0, "Tên trường dữ liệu")
+    codes.write(1, 0, "Nam")
+    codes.write(2, 0, "Nữ")
+    buf = io.BytesIO()
+    book.save(buf)
+    (HERE / name).write_bytes(buf.getvalue())
+
+
+# ---------------------------------------------------------------- bank statements
+
+CREDITS = [  # (day, amount, memo, reference, counterparty)
+    (date(2025, 9, 1), 1_250_000, "HD2509A1B2 NGUYEN HOANG AN 6A1 HOC PHI T9", "5243.65937", "NGUYEN VAN BAO"),
+    (date(2025, 9, 2), 850_000, "MBVCB.9876543.HD2509C3D4 tien an thang 9 em Ngoc", "5244.10021", "TRAN VAN DUNG"),
+    # A memo with a long number (a phone top-up reference that passes Luhn): data, not a card.
+    (date(2025, 9, 3), 500_000, "HP T9 CHAU SOC KHA 4111111111111111 ck tu vi", "5250.00077", "CHAU TY"),
+]
+DEBITS = [(date(2025, 9, 2), 220_000, "Phi quan ly tai khoan T8", "5244.20002", "")]
+
+
+def _ordered():
+    lines = [(d, a, 0, m, r, c) for d, a, m, r, c in CREDITS] + [(d, 0, a, m, r, c) for d, a, m, r, c in DEBITS]
+    return sorted(lines, key=lambda x: (x[0], x[4]))
+
+
+def vietcombank(name: str, bad: bool = False) -> None:
+    """VCB's account statement: bilingual title block, opening balance line, bilingual headers,
+    amounts as text with commas, a “Tổng số / Total” line, closing balance, footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Statement"
+    ws.append(["NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM"])
+    ws.append(["SAO KÊ TÀI KHOẢN", None, None, None, None])
+    ws.append(["STATEMENT OF ACCOUNT"])
+    ws.append(["Số tài khoản/Account number:", "0071000123456"])
+    ws.append(["Tên tài khoản/Account name:", "TRUONG THCS NGUYEN DU"])
+    ws.append(["Loại tiền/Currency:", "VND"])
+    ws.append(["Từ ngày/From: 01/09/2025", None, "Đến ngày/To: 30/09/2025"])
+    ws.append(["Số dư đầu kỳ/ Opening balance :", None, "12,000,000"])
+    ws.append(["Ngày giao dịch\nTransaction Date", "Số tham chiếu\nReference No.", "Số tiền ghi nợ\nDebit",
+               "Số tiền ghi có\nCredit", "Mô tả\nDescription"])
+    _bold(ws, ws.max_row)
+    balance = 12_000_000
+    for n, (d, credit, debit, memo, ref, _c) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        credit_text = f"{credit:,}" if credit else ""
+        if bad and n == 3:
+            credit_text = "8S0,000"              # the planted bad line
+        ws.append([d.strftime("%d/%m/%Y"), ref, f"{debit:,}" if debit else "", credit_text, memo])
+    total_in = sum(c[1] for c in CREDITS)
+    total_out = sum(d[1] for d in DEBITS)
+    ws.append(["Tổng số/Total", None, f"{total_out:,}", f"{total_in:,}"])
+    ws.append(["Số dư cuối kỳ/ Closing balance :", None, f"{balance:,}"])
+    ws.append([])
+    ws.append(["Sao kê được in từ VCB Digibiz lúc 30/09/2025 17:05"])
+    _save(wb, name)
+
+
+def vietinbank(name: str, bad: bool = False) -> None:
+    """VietinBank's transaction history: numbers and date-times as real cells, bilingual headers
+    on one line with “/”, the running balance, no totals."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet0"
+    ws.append(["LỊCH SỬ GIAO DỊCH - TRANSACTION HISTORY"])
+    ws.merge_cells("A1:G1")
+    ws.append(["Số tài khoản/ Account No: 108000123456", None, None, "Tên tài khoản/ Account name: TRUONG THCS NGUYEN DU"])
+    ws.append(["Từ ngày/ From date: 01/09/2025", None, None, "Đến ngày/ To date: 30/09/2025"])
+    ws.append(["Số dư đầu kỳ/ Opening balance", None, None, None, None, 5_000_000])
+    ws.append(["STT/ No", "Ngày hạch toán/ Accounting date", "Mô tả giao dịch/ Transaction description",
+               "Nợ/ Debit", "Có/ Credit", "Số dư TK/ Account balance", "Số giao dịch/ Transaction number"])
+    balance = 5_000_000
+    for n, (d, credit, debit, memo, ref, _c) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        when = datetime(d.year, d.month, d.day, 8 + n, 15, 22)
+        if bad and n == 2:
+            when = "32/09/2025 09:15:22"        # the planted bad line
+        ws.append([n, when, memo, debit or None, credit or None, balance, f"FT25{ref.replace('.', '')}"])
+        if isinstance(when, datetime):
+            ws.cell(ws.max_row, 2).number_format = "dd/mm/yyyy hh:mm:ss"
+        for col in (4, 5, 6):
+            ws.cell(ws.max_row, col).number_format = "#,##0"
+    ws.append(["Số dư cuối kỳ/ Closing balance", None, None, None, None, balance])
+    _save(wb, name)
+
+
+def bidv_xls(name: str, bad: bool = False) -> None:
+    """BIDV's detailed balance report as an old .xls: Vietnamese number separators as text,
+    “Dư đầu kỳ” and “Dư cuối kỳ” lines, a total line, a signature footer."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("BaoCao")
+    sheet.write_merge(0, 0, 0, 5, "NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM")
+    sheet.write_merge(1, 1, 0, 5, "BÁO CÁO CHI TIẾT SỐ DƯ TÀI KHOẢN")
+    sheet.write(2, 0, "Số tài khoản: 31410000123456")
+    sheet.write(3, 0, "Chủ tài khoản: TRƯỜNG THCS NGUYỄN DU")
+    for c, h in enumerate(["STT", "Ngày hiệu lực", "Ghi nợ", "Ghi có", "Số dư", "Mô tả"]):
+        sheet.write(5, c, h)
+    sheet.write(6, 1, "Dư đầu kỳ")
+    sheet.write(6, 4, "3.000.000")
+    balance = 3_000_000
+    r = 7
+    for n, (d, credit, debit, memo, _ref, _c) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        credit_text = f"{credit:,}".replace(",", ".") if credit else ""
+        if bad and n == 4:
+            credit_text = "500.000đ/người"         # the planted bad line
+        sheet.write(r, 0, n)
+        sheet.write(r, 1, d.strftime("%d/%m/%Y"))
+        sheet.write(r, 2, f"{debit:,}".replace(",", ".") if debit else "")
+        sheet.write(r, 3, credit_text)
+        sheet.write(r, 4, f"{balance:,}".replace(",", "."))
+        sheet.write(r, 5, memo)
+        r += 1
+    sheet.write(r, 1, "Cộng phát sinh")
+    sheet.write(r, 2, f"{sum(x[1] for x in DEBITS):,}".replace(",", "."))
+    sheet.write(r, 3, f"{sum(x[1] for x in CREDITS):,}".replace(",", "."))
+    sheet.write(r + 1, 1, "Dư cuối kỳ")
+    sheet.write(r + 1, 4, f"{balance:,}".replace(",", "."))
+    sheet.write(r + 3, 1, "Người lập biểu")
+    sheet.write(r + 3, 4, "Kiểm soát viên")
+    buf = io.BytesIO()
+    book.save(buf)
+    (HERE / name).write_bytes(buf.getvalue())
+
+
+def techcombank(name: str, bad: bool = False) -> None:
+    """Techcombank's statement: counterparty and its bank in their own columns, “Nợ TKTT / Debit”
+    and “Có TKTT / Credit” with commas, the date and time in one text cell."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sao ke"
+    ws.append(["TECHCOMBANK", None, None, "SAO KÊ TÀI KHOẢN / ACCOUNT STATEMENT"])
+    ws.append(["Chi nhánh/Branch:", "TCB AN GIANG"])
+    ws.append(["Số tài khoản/Account No:", "19020352517013"])
+    ws.append(["Số dư đầu kỳ/Opening balance:", "2,308,471"])
+    ws.append([])
+    ws.append(["Ngày giao dịch/ Transaction Date", "Đối tác/ Remitter", "NH Đối tác/ Remitter Bank",
+               "Diễn giải/ Details", "Số bút toán/ Transaction No", "Nợ TKTT/ Debit", "Có TKTT/ Credit",
+               "Số dư/ Balance"])
+    balance = 2_308_471
+    for n, (d, credit, debit, memo, ref, counter) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        content = memo
+        if bad and n == 1:
+            content = None
+            stamp = "01/09/2025 25:61:00"        # the planted bad line
+        else:
+            stamp = f"{d.strftime('%d/%m/%Y')} 10:{n:02d}:00"
+        ws.append([stamp, counter, "VCB" if counter else "", content, f"FT{ref.replace('.', '')}",
+                   f"{debit:,}" if debit else "", f"{credit:,}" if credit else "", f"{balance:,}"])
+    ws.append(["Tổng cộng/ Total", None, None, None, None, f"{sum(x[1] for x in DEBITS):,}",
+               f"{sum(x[1] for x in CREDITS):,}"])
+    ws.append(["Số dư cuối kỳ/ Ending balance:", f"{balance:,}"])
+    ws.append(["Ngày in/Printed date: 01/10/2025 - 09:45:23"])
+    _save(wb, name)
+
+
+def mb_html(name: str, bad: bool = False) -> None:
+    """MB's statement as an HTML table saved under an .xls name (what several portals' “Excel”
+    button gives): colspan title, “Phát sinh nợ / Phát sinh có”, amounts with “.00”."""
+    rows = ['<tr><td colspan="7"><b>SAO KÊ CHI TIẾT TÀI KHOẢN</b></td></tr>',
+            '<tr><td colspan="7">Tài khoản/Account No: 0801234567890 - TRUONG THCS NGUYEN DU</td></tr>',
+            '<tr><td colspan="7">Từ ngày 01/09/2025 đến ngày 30/09/2025</td></tr>',
+            "<tr><th>STT</th><th>Ngày giao dịch</th><th>Số bút toán/ Reference No</th><th>Phát sinh nợ/ Debit</th>"
+            "<th>Phát sinh có/ Credit</th><th>Số dư/ Balance</th><th>Nội dung/ Description</th></tr>"]
+    balance = 9_000_000
+    for n, (d, credit, debit, memo, ref, _c) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        credit_text = f"{credit:,}.00" if credit else ""
+        when = d.strftime("%d/%m/%Y")
+        if bad and n == 2:
+            when = "2025/09/31"                   # the planted bad line
+        rows.append(f"<tr><td>{n}</td><td>{when}</td><td>{ref}</td><td>{f'{debit:,}.00' if debit else ''}</td>"
+                    f"<td>{credit_text}</td><td>{balance:,}.00</td><td>{memo.replace('&', '&amp;')}</td></tr>")
+    rows.append(f'<tr><td colspan="3">Tổng cộng</td><td>{sum(x[1] for x in DEBITS):,}.00</td>'
+                f"<td>{sum(x[1] for x in CREDITS):,}.00</td><td></td><td></td></tr>")
+    rows.append(f'<tr><td colspan="5">Số dư cuối kỳ</td><td>{balance:,}.00</td><td></td></tr>')
+    page = ('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta http-equiv="Content-Type" '
+            'content="text/html; charset=utf-8"></head><body><table border="1">' + "".join(rows)
+            + "</table></body></html>")
+    (HERE / name).write_bytes(page.encode("utf-8"))
+
+
+def agribank_csv(name: str, bad: bool = False) -> None:
+    """Agribank's statement saved as CSV by Excel on a Vietnamese Windows: Windows-1258 with
+    combining tone marks, semicolons, “Số CT” and “Diễn giải”, dd/mm/yyyy."""
+    lines = ["SAO KÊ TÀI KHOẢN TIỀN GỬI;;;;;",
+             "Tài khoản: 6700201012345;;;;;",
+             ";;;;;",
+             "Ngày GD;Số CT;Diễn giải;Nợ;Có;Số dư",
+             "Số dư đầu kỳ;;;;;1.000.000"]
+    balance = 1_000_000
+    for n, (d, credit, debit, memo, ref, _c) in enumerate(_ordered(), start=1):
+        balance += credit - debit
+        credit_text = f"{credit:,}".replace(",", ".") if credit else ""
+        if bad and n == 1:
+            credit_text = "-"                       # nothing: read as no credit
+            memo = memo.replace("HD2509A1B2", "HD2509A1B2")
+        lines.append(f"{d.strftime('%d/%m/%Y')};{ref};{memo};{f'{debit:,}'.replace(',', '.') if debit else ''};"
+                     f"{credit_text};{f'{balance:,}'.replace(',', '.')}")
+    if bad:
+        lines.insert(6, "2/9/2025;;Phí SMS;;abc;")      # the planted bad line: a credit that is not a number
+    lines.append(f"Cộng phát sinh;;;{sum(x[1] for x in DEBITS):,};{sum(x[1] for x in CREDITS):,};".replace(",", "."))
+    text = "\r\n".join(lines) + "\r\n"
+    (HERE / name).write_bytes(_cp1258(text))
+
+
+def _cp1258(text: str) -> bytes:
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        letter = unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones))
+        out.append(letter + "".join(p for p in parts if p in tones))
+    return "".join(out).encode("cp1258")
+
+
+# ---------------------------------------------------------------- card terminal settlement
+
+def pos_settlement(name: str, bad: bool = False) -> None:
+    """A bank's card-terminal settlement report: merchant block, masked card numbers, date and time
+    in separate columns, MDR fee and net amount, a total line, a footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Settlement"
+    ws.append(["BÁO CÁO THANH TOÁN GIAO DỊCH THẺ QUA POS"])
+    ws.merge_cells("A1:L1")
+    ws.append(["Đơn vị chấp nhận thẻ: TRUONG THCS NGUYEN DU", None, None, None, None, None, "Mã ĐVCNT: 000123456789"])
+    ws.append(["Ngày thanh toán: 16/09/2025"])
+    ws.append([])
+    ws.append(["STT", "Mã ĐVCNT", "TID", "Số thẻ", "Ngày giao dịch", "Giờ giao dịch", "Mã chuẩn chi",
+               "Số tham chiếu (RRN)", "Số tiền giao dịch", "Phí MDR", "Số tiền thanh toán", "Ngày thanh toán"])
+    lines = [("POS00001", "970436******1234", date(2025, 9, 15), "09:12:01", "A1B2C3", "525809123456", 1_250_000),
+             ("POS00001", "411111******1111", date(2025, 9, 15), "10:40:55", "778899", "525810000777", 850_000),
+             ("POS00001", "970415******9876", date(2025, 9, 15), "14:02:13", "123ABC", "", 500_000)]
+    for n, (tid, card, d, t, code, rrn, amount) in enumerate(lines, start=1):
+        fee = amount * 11 // 1000
+        tid_text = tid
+        if bad and n == 2:
+            tid_text = "POS0001"                   # the planted bad line: a 7-character terminal id
+        ws.append([n, "000123456789", tid_text, card, d, t, code, rrn, amount, fee, amount - fee, date(2025, 9, 16)])
+        for col in (5, 12):
+            ws.cell(ws.max_row, col).number_format = "dd/mm/yyyy"
+        for col in (9, 10, 11):
+            ws.cell(ws.max_row, col).number_format = "#,##0"
+    ws.append([None, "Tổng cộng", None, None, None, None, None, None, sum(x[6] for x in lines),
+               sum(x[6] * 11 // 1000 for x in lines), sum(x[6] - x[6] * 11 // 1000 for x in lines)])
+    ws.append([])
+    ws.append([None, "Lập bảng", None, None, None, None, None, None, "Kiểm soát"])
+    _save(wb, name)
+
+
+def main() -> None:
+    for bad in (False, True):
+        suffix = "-loi" if bad else ""
+        teaching_plan(f"ke-hoach-day-hoc-toan6{suffix}.xlsx", bad)
+        student_list_sms(f"danh-sach-hoc-sinh-phan-mem-truong{suffix}.xlsx", bad)
+        student_list_csdl_xls(f"C1-HocSinh-csdl-nganh{suffix}.xls", bad)
+        vietcombank(f"vietcombank-sao-ke{suffix}.xlsx", bad)
+        vietinbank(f"vietinbank-lich-su-giao-dich{suffix}.xlsx", bad)
+        bidv_xls(f"bidv-bao-cao-chi-tiet{suffix}.xls", bad)
+        techcombank(f"techcombank-sao-ke{suffix}.xlsx", bad)
+        mb_html(f"mb-sao-ke{suffix}.xls", bad)
+        agribank_csv(f"agribank-sao-ke{suffix}.csv", bad)
+        pos_settlement(f"pos-settlement{suffix}.xlsx", bad)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The one table reader and the one spreadsheet writer (lms/core/tables.py, lms/core/sheets.py)."""
+import io
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from lms.core.errors import ValidationError
+from lms.core.sheets import to_bytes, write_workbook
+from lms.core.tables import (Column, Layout, cell_text, phone_texts, read_table, to_amount, to_date, to_datetime,
+                             to_decimal)
+
+SPEC = [Column("date", "Ngày giao dịch", ("Transaction date", "Ngày hạch toán"), required=True, anchor=True),
+        Column("credit", "Số tiền ghi có", ("Ghi có", "Credit", "Có")),
+        Column("content", "Nội dung", ("Mô tả", "Description"), text=True)]
+
+
+def xlsx(rows, merges=(), sheets=None) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for m in merges:
+        ws.merge_cells(m)
+    for name, extra in (sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in extra:
+            other.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def kinds(table):
+    return {s.line: s.kind for s in table.skipped}
+
+
+def test_header_below_a_title_block_bilingual_with_balances_totals_and_footer():
+    data = xlsx([
+        ["NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM"],
+        ["SAO KÊ TÀI KHOẢN / ACCOUNT STATEMENT"],
+        ["Số tài khoản / Account number:", "0071000123456"],
+        [],
+        ["Số dư đầu kỳ/ Opening balance:", None, "12,000,000"],
+        ["Ngày giao dịch\nTransaction date", "Số tiền ghi có / Credit", "Mô tả / Description", "Số dư / Balance"],
+        ["01/09/2025", "1,500,000", "HD2509 NGUYEN VAN AN", "13,500,000"],
+        ["02/09/2025", "2.000.000", "Tong cong hoc phi T9 em Binh", "15,500,000"],
+        ["Tổng số / Total", "3,500,000", None, None],
+        ["Số dư cuối kỳ/ Closing balance:", None, "15,500,000"],
+        [None, None, "Hà Nội, ngày 30 tháng 09 năm 2025"],
+        [None, None, "Người lập biểu"],
+        [None, None, "Nguyễn Thị Lan"],
+    ])
+    table = read_table("vcb.xlsx", data, SPEC, max_rows=100)
+    assert table.header_lines == (6,) and table.columns == {"date": 0, "credit": 1, "content": 2}
+    assert [line.number for line in table.lines] == [7, 8]   # a memo that starts “Tong cong” is data
+    assert table.unknown == ["Số dư / Balance (D)"]
+    assert kinds(table) == {1: Layout.TITLE, 2: Layout.TITLE, 3: Layout.TITLE, 4: Layout.BLANK, 5: Layout.TITLE,
+                            9: Layout.TOTAL, 10: Layout.BALANCE, 11: Layout.FOOTER, 12: Layout.FOOTER,
+                            13: Layout.FOOTER}
+    assert to_amount(table.lines[1].get("credit")) == 2_000_000
+
+
+def test_two_row_header_under_a_merged_group_chapter_headings_and_column_numbers():
+    spec = [Column("code", "Mã học sinh", required=True, anchor=True), Column("name", "Họ và tên", ("Họ tên",)),
+            Column("father", "Họ tên cha"), Column("father_phone", "Số điện thoại cha", ("Điện thoại cha",)),
+            Column("mother", "Họ tên mẹ")]
+    data = xlsx([["DANH SÁCH HỌC SINH LỚP 6A1"],
+                 ["Mã học sinh", "Họ và tên", "Thông tin cha", None, "Thông tin mẹ"],
+                 [None, None, "Họ tên", "Điện thoại", "Họ tên"],
+                 ["(1)", "(2)", "(3)", "(4)", "(5)"],
+                 ["PHẦN I. HỌC SINH CŨ"],
+                 ["HS1", "Lê An", "Lê Bình", "0912 345 678", "Trần Cúc"]],
+                merges=["A1:E1", "A2:A3", "B2:B3", "C2:D2", "A5:E5"])
+    table = read_table("ds.xlsx", data, spec, max_rows=10)
+    assert table.header_lines == (2, 3)
+    assert table.columns == {"code": 0, "name": 1, "father": 2, "father_phone": 3, "mother": 4}
+    assert kinds(table) == {1: Layout.TITLE, 4: Layout.NUMBERS, 5: Layout.HEADING}
+    assert [line.text("father_phone") for line in table.lines] == ["0912 345 678"]
+
+
+def test_the_sheet_with_the_table_is_found_among_others_and_named():
+    data = xlsx([["Hướng dẫn điền"]], sheets={"DAN_TOC": [["Mã", "Tên dân tộc"], [1, "Kinh"]],
+                                              "Sheet1": [["Ngày giao dịch", "Ghi có"], ["01/09/2025", 5]]})
+    table = read_table("a.xlsx", data, SPEC, max_rows=5)
+    assert table.sheet == "Sheet1" and "DAN_TOC" in table.other_sheets and len(table.lines) == 1
+
+
+def test_a_required_column_missing_is_reported_not_raised():
+    table = read_table("a.csv", "Ngày sinh;Họ tên\n01/02/2013;An\n".encode(), SPEC, max_rows=5)
+    assert table.missing == ["Ngày giao dịch"]
+
+
+def test_csv_encodings_and_separators():
+    text = "Ngày giao dịch;Ghi có;Nội dung\n01/09/2025;1.250.000;Học phí Đỗ Thị Ưng\n"
+    for data in (text.encode("utf-8-sig"), text.encode("utf-16"), text.encode("utf-16-le"),
+                 ("sep=;\n" + text).encode()):
+        table = read_table("a.csv", data, SPEC, max_rows=5)
+        assert table.lines[0].text("content") == "Học phí Đỗ Thị Ưng"
+    from tests.integration.test_imports import to_cp1258
+
+    windows = to_cp1258(text)  # what Excel writes on Vietnamese Windows: tone marks as combining characters
+    assert read_table("a.csv", windows, SPEC, max_rows=5).lines[0].text("content") == "Học phí Đỗ Thị Ưng"
+
+
+def test_old_xls_and_html_saved_as_xls():
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sao ke")
+    sheet.write_merge(0, 0, 0, 2, "SAO KÊ TÀI KHOẢN")
+    for c, h in enumerate(["Ngày giao dịch", "Ghi có", "Nội dung"]):
+        sheet.write(2, c, h)
+    sheet.write(3, 0, datetime(2025, 9, 1), xlwt.easyxf(num_format_str="dd/mm/yyyy"))
+    sheet.write(3, 1, 1500000)
+    sheet.write(3, 2, "HD1")
+    buf = io.BytesIO()
+    book.save(buf)
+    table = read_table("cu.xls", buf.getvalue(), SPEC, max_rows=5)
+    assert table.header_lines == (3,) and to_date(table.lines[0].get("date")) == date(2025, 9, 1)
+    assert table.lines[0].get("credit") == 1500000
+    page = ('<html><meta charset="utf-8"><table><tr><td colspan="3">SAO KÊ</td></tr>'
+            '<tr><th>Ngày giao dịch</th><th>Ghi có</th><th>Nội dung</th></tr>'
+            '<tr><td>01/09/2025</td><td>1,500,000</td><td>HD1 &amp; HD2<br>em An</td></tr></table></html>')
+    table = read_table("portal.xls", page.encode(), SPEC, max_rows=5)
+    assert table.header_lines == (2,) and table.lines[0].text("content") == "HD1 & HD2 em An"
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"PK\x03\x04garbage", "bị hỏng"),
+    (b"%PDF-1.4 whatever", "không phải bảng tính"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ".xls"),
+    (b"", "rỗng"),
+])
+def test_hostile_or_wrong_files_get_a_sentence(data, words):
+    with pytest.raises(ValidationError) as err:
+        read_table("x.xlsx", data, SPEC, max_rows=5)
+    assert words in str(err.value.message)
+
+
+def test_zip_bomb_word_file_and_macros_are_refused_before_opening():
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (30 * 1024 * 1024))
+    with pytest.raises(ValidationError) as err:
+        read_table("bomb.xlsx", bomb.getvalue(), SPEC, max_rows=5)
+    assert "bất thường" in str(err.value.message)
+    word = io.BytesIO()
+    with zipfile.ZipFile(word, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<document/>")
+    with pytest.raises(ValidationError) as err:
+        read_table("ds.xlsx", word.getvalue(), SPEC, max_rows=5)
+    assert "Word" in str(err.value.message)
+
+
+def test_too_many_data_lines_is_a_clear_refusal():
+    rows = [["Ngày giao dịch", "Ghi có"]] + [["01/09/2025", n] for n in range(12)]
+    with pytest.raises(ValidationError) as err:
+        read_table("a.xlsx", xlsx(rows), SPEC, max_rows=10)
+    assert "10" in str(err.value.message)
+
+
+def test_cell_values_as_vietnamese_files_hold_them():
+    assert to_date("05/09/2013") == date(2013, 9, 5)
+    assert to_date(41522) == date(2013, 9, 5)          # an Excel serial in a number cell
+    assert to_date("41522") == date(2013, 9, 5)        # …or exported as text
+    assert to_date("2013-09-05") == date(2013, 9, 5) and to_date("5.9.2013") == date(2013, 9, 5)
+    assert to_datetime("01/09/2025 08:15:22") == datetime(2025, 9, 1, 8, 15, 22)
+    assert to_date(None) is None
+    with pytest.raises(ValueError):
+        to_date("31/02/2014")
+    assert to_amount("1.250.000") == 1_250_000 and to_amount("1,250,000.00") == 1_250_000
+    assert to_amount("1 250 000 đ") == 1_250_000 and to_amount(1250000.0) == 1_250_000
+    with pytest.raises(ValueError):
+        to_amount("1.250.000,50")                      # money is whole đồng
+    assert to_decimal("1.250.000,50") == Decimal("1250000.50") and to_decimal("6,5") == Decimal("6.5")
+    assert to_decimal(8.5) == Decimal("8.5")
+    assert phone_texts("0912 345 678") == ["0912 345 678"]
+    assert phone_texts("0912.345.678 - 0987654321") == ["0912.345.678", "0987654321"]
+    assert phone_texts(912345678) == ["912345678"]      # Excel dropped the leading zero
+    assert cell_text(5.0) == "5" and cell_text(datetime(2025, 9, 1)) == "01/09/2025"
+
+
+# ---------------------------------------------------------------- the writer
+
+def test_the_writer_neutralises_formulas_and_keeps_numbers():
+    risky = ["=HYPERLINK(\"http://x\",\"bấm\")", "+84912345678", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "Bình thường"]
+    data = write_workbook("T", ["Ghi chú", "Điểm", "Tiền"], [[text, 8.5, 1_250_000] for text in risky])
+    ws = load_workbook(io.BytesIO(data)).active
+    for row, text in zip(ws.iter_rows(min_row=2), risky):
+        assert row[0].value == text and row[0].data_type == "s"            # as typed, never a formula
+        assert row[0].quotePrefix == text.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert row[1].value == 8.5 and row[1].data_type == "n" and row[2].value == 1_250_000
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_workbook_built_by_hand_is_neutralised_when_saved():
+    wb = Workbook()
+    wb.active.append(["=1+1", Decimal("6.5"), -3])
+    ws = load_workbook(io.BytesIO(to_bytes(wb))).active
+    assert (ws["A1"].value, ws["A1"].data_type, ws["B1"].value, ws["C1"].value) == ("=1+1", "s", 6.5, -3)
+
+
+def test_every_export_goes_through_the_one_writer():
+    """No module outside lms/core builds or saves a workbook itself (so none can skip neutralising)."""
+    root = Path(__file__).resolve().parents[2] / "lms"
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.parent.name == "core" and path.name in ("sheets.py", "tables.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "openpyxl import Workbook" in text or "load_workbook" in text or "csv.writer" in text:
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
