@@ -427,7 +427,7 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
         anchored = any(j < len(texts) and texts[j] and _layout_word(texts[j]) is None for j in anchors)
         single = len(set(present)) == 1 and not _numeric(present[0])
         if not anchored or (single and wide.get(i)):   # a heading merged across the row fills the anchors too
-            kind = next((k for k in (_layout_word(t) for t in (first_words or present)[:2]) if k), None)
+            kind = next((k for k in (_layout_word(t) for t in present[:3]) if k), None)
             if kind is None and footer:
                 kind = Layout.FOOTER
             if kind is None and _heading_row(present, wide.get(i)):

@@ -48,7 +48,7 @@ STUDENT_SPEC: list[Column] = [
     Column("moet_code", "Mã định danh Bộ GD&ĐT", ("Mã định danh Bộ GDĐT", "Mã định danh Bộ GD&ĐT (trên CSDL ngành)",
                                                   "Mã định danh Bộ GD-ĐT", "Mã định danh học sinh", "Mã Bộ GD&ĐT")),
     Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh", "Tên học sinh", "Full name"),
-           required=True, anchor=True),
+           required=True, text=True),
     Column("birth_date", "Ngày sinh", ("Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
                                        "Date of birth")),
     Column("gender", "Giới tính", ("Nam/Nữ", "Phái", "Gender")),

@@ -1,0 +1,172 @@
+"""Every import takes the file as the school has it: the real-shaped files of tests/files/ (made by
+tests/files/make_corpus.py the way each source makes them) import with the expected rows, and
+each copy with a planted bad line (`*-loi.*`) names that line and its column."""
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lms.people.models import Guardianship, Student
+
+FILES = Path(__file__).resolve().parents[1] / "files"
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def data(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
+# ---------------------------------------------------------------- bank statements and card settlements
+
+STATEMENTS = {
+    # file: (credit lines, planted bad line, its column)
+    "vietcombank-sao-ke.xlsx": ([10, 11, 13], 12, "Số tiền ghi có"),
+    "vietinbank-lich-su-giao-dich.xlsx": ([6, 7, 9], 7, "Ngày giao dịch"),
+    "bidv-bao-cao-chi-tiet.xls": ([8, 9, 11], 11, "Số tiền ghi có"),
+    "techcombank-sao-ke.xlsx": ([7, 8, 10], 7, "Ngày giao dịch"),
+    "mb-sao-ke.xls": ([5, 6, 8], 6, "Ngày giao dịch"),
+    "agribank-sao-ke.csv": ([6, 7, 9], 7, "Số tiền ghi có"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
+def test_each_bank_statement_reads_its_credits_and_names_a_bad_line(app, name):
+    from lms.billing import statements
+
+    lines, bad_line, bad_column = STATEMENTS[name]
+    with app.test_request_context():
+        table = statements.read_statement(name, data(name))
+        plan = statements.plan_statement(table, table.mapping, TZ)
+        assert plan.problems == [] and [line for line, _ in plan.transfers] == lines
+        assert [t.amount for _, t in plan.transfers] == [1_250_000, 850_000, 500_000]
+        assert plan.transfers[0][1].content.startswith("HD2509A1B2 NGUYEN HOANG AN")
+        # The memo with a 16-digit Luhn-valid number is an ordinary line, not a refusal.
+        assert "4111111111111111" in plan.transfers[2][1].content
+        kinds = {s.kind for s in table.skipped}
+        assert "total" in kinds or "balance" in kinds   # the bank's own totals or balances never block
+        broken = name.replace(".", "-loi.", 1) if not name.endswith(".csv") else name.replace(".csv", "-loi.csv")
+        table = statements.read_statement(broken, data(broken))
+        plan = statements.plan_statement(table, table.mapping, TZ)
+        assert [(p.line, p.column) for p in plan.problems] == [(bad_line, bad_column)]
+
+
+def test_the_card_terminal_settlement_report(app):
+    from lms.billing import settlements
+
+    with app.test_request_context():
+        table = settlements.read_settlement("pos.xlsx", data("pos-settlement.xlsx"))
+        plan = settlements.plan_settlement(table, table.mapping, TZ)
+        assert plan.problems == []
+        assert [(x.line, x.terminal_id, x.rrn, x.amount, x.fee, x.last4) for x in plan.lines] == [
+            (6, "POS00001", "525809123456", 1_250_000, 13_750, "1234"),
+            (7, "POS00001", "525810000777", 850_000, 9_350, "1111"),
+            (8, "POS00001", "", 500_000, 5_500, "9876")]
+        assert {s.line: s.kind for s in table.table.skipped if s.kind != "blank"} == {
+            1: "title", 2: "title", 3: "title", 9: "total", 11: "footer"}
+        table = settlements.read_settlement("pos.xlsx", data("pos-settlement-loi.xlsx"))
+        plan = settlements.plan_settlement(table, table.mapping, TZ)
+        assert [(p.line, p.column) for p in plan.problems] == [(7, "Mã máy (TID)")]
+
+
+# ---------------------------------------------------------------- teaching plan
+
+def test_a_provinces_teaching_plan_form_imports_as_it_is(app):
+    from lms.courses import plans
+
+    with app.test_request_context():
+        result = plans.read_plan("ke-hoach.xlsx", data("ke-hoach-day-hoc-toan6.xlsx"))
+        assert result.issues == []
+        assert [(line, week) for line, week, _t, _m in result.rows] == [
+            (14, 1), (14, 1), (15, 1), (16, 2), (17, 2), (17, 2), (18, 3), (18, 3), (20, 4), (20, 4), (21, 4), (21, 5),
+            (22, 5), (25, 19), (25, 19)]
+        assert result.online == 5
+        skipped = {s.line: s.kind for s in result.table.skipped if s.kind != "blank"}
+        assert skipped == {1: "title", 2: "title", 3: "title", 5: "title", 6: "title", 7: "title", 8: "title",
+                           9: "title", 11: "numbers", 12: "heading", 13: "heading", 19: "heading", 23: "heading",
+                           24: "heading", 27: "heading", 29: "footer", 30: "footer", 32: "footer"}
+        assert "Thiết bị dạy học (4) (E)" in result.table.unknown
+        result = plans.read_plan("ke-hoach.xlsx", data("ke-hoach-day-hoc-toan6-loi.xlsx"))
+        assert [(i.line, i.column) for i in result.issues] == [(16, "Số tiết")]
+
+
+def test_the_plan_preview_lists_layout_and_saves_only_on_confirm(world, make_client, dbs):
+    from lms.courses.models import PlanPeriod
+
+    client = make_client()
+    client.login("gv.a")
+    course_id = world.a.course.id
+    preview = client.post(f"/courses/{course_id}/plan/import",
+                          {"file": (io.BytesIO(data("ke-hoach-day-hoc-toan6.xlsx")), "ke-hoach.xlsx")},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "15 tiết" in body
+    assert 'id="skipped-lines"' in body and "HỌC KÌ I" in body and "phần ký tên cuối bảng" in body
+    assert "Thiết bị dạy học" in body      # the column not imported is named
+    with dbs() as s:
+        assert not s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course_id)).first()
+    token = re.search(r'name="token" value="([a-f0-9]+)"', body).group(1)
+    assert client.post(f"/courses/{course_id}/plan/import", {"token": token, "confirm": "1"}).status_code == 302
+    with dbs() as s:
+        assert len(s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course_id)).all()) == 15
+    bad = client.post(f"/courses/{course_id}/plan/import",
+                      {"file": (io.BytesIO(data("ke-hoach-day-hoc-toan6-loi.xlsx")), "ke-hoach.xlsx")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and 'data-line="16"' in bad.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- student lists
+
+def upload(client, name: str, filename: str | None = None):
+    return client.post("/school/import/students", {"file": (io.BytesIO(data(name)), filename or name)},
+                       content_type="multipart/form-data")
+
+
+def confirm(client, preview):
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    return client.post("/school/import/students/confirm", {"token": token})
+
+
+def test_a_school_management_systems_student_list_imports_with_both_parents(world, client, dbs):
+    client.login("admin.a")
+    preview = upload(client, "danh-sach-hoc-sinh-phan-mem-truong.xlsx")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert "4 mới" in body and "Tôn giáo" in body      # an unknown column is named, not dropped
+    assert "DANH SÁCH HỌC SINH" in body and "phần ký tên cuối bảng" in body
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        an = s.scalars(select(Student).where(Student.student_code == "8910000101")).one()
+        assert (an.birth_date.isoformat(), an.ethnicity, an.place_of_birth, an.email) == (
+            "2013-09-05", "Kinh", "Long Xuyên, An Giang", "an.nh@hocsinh.edu.vn")
+        links = s.scalars(select(Guardianship).where(Guardianship.student_id == an.id)).all()
+        assert sorted((g.relation, g.guardian.full_name, g.guardian.phone, g.occupation) for g in links) == [
+            ("Bố", "Nguyễn Văn Bảo", "0912345101", "Kỹ sư"), ("Mẹ", "Lê Thị Cúc", "0987654101", "Giáo viên")]
+        ngoc = s.scalars(select(Student).where(Student.student_code == "8910000102")).one()
+        father = next(g for g in ngoc.guardianships if g.relation == "Bố")
+        assert father.guardian.phone == "0912345102"      # a number cell that lost its leading zero
+        thu = s.scalars(select(Student).where(Student.student_code == "8910000104")).one()
+        mother = thu.guardianships[0]
+        assert (mother.guardian.phone, mother.second_phone) == ("0765432104", "0912000104")
+    again = upload(client, "danh-sach-hoc-sinh-phan-mem-truong.xlsx")
+    assert "0 mới, 0 cập nhật" in again.get_data(as_text=True)
+    bad = upload(client, "danh-sach-hoc-sinh-phan-mem-truong-loi.xlsx")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'data-line="10"' in text and "31/02/2013" in text
+
+
+def test_the_sector_databases_old_xls_export_imports(world, client, dbs):
+    client.login("admin.a")
+    preview = upload(client, "C1-HocSinh-csdl-nganh.xls")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert "3 mới" in body and "GIOI_TINH" in body      # the code-list sheet is named as not read
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        han = s.scalars(select(Student).where(Student.student_code == "8910000202")).one()
+        assert (han.birth_date.isoformat(), han.ethnicity, han.nationality, han.personal_id, han.place_of_birth) == (
+            "2013-11-21", "Hoa", "Việt Nam", "089313000202", "Châu Đốc")
+        assert [(g.relation, g.guardian.phone) for g in han.guardianships] == [("Mẹ", "0914000203")]
+    bad = upload(client, "C1-HocSinh-csdl-nganh-loi.xls").get_data(as_text=True)
+    assert 'data-line="3"' in bad and "Số định danh cá nhân" in bad
