@@ -88,6 +88,9 @@ def app(request, backend, tmp_path):
     """The app on a database of the test's own: a copy of the schema (or of the schema with the
     shared world, when the test asks for `world`) built once per test process (tests/templates.py)."""
     kind = WORLD if "world" in request.fixturenames else SCHEMA
+    extra = request.node.get_closest_marker("world")
+    if extra is not None:
+        kind = f"{WORLD}+{extra.args[0]}"
     overrides = {"INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "uploads"}
     pg_name = None
     if backend == "postgresql":
@@ -169,4 +172,11 @@ def make_client(app):
 def world(app):
     """Two schools in two departments (tests/factories.py's build_world), fresh for each test."""
     templates, kind = app.extensions["lms_test_world"]
-    return templates.world(kind)
+    return templates.world(kind)[0]
+
+
+@pytest.fixture
+def world_extra(app, world):
+    """What the module's `pytest.mark.world(name)` builder added to the world (tests/templates.py)."""
+    templates, kind = app.extensions["lms_test_world"]
+    return templates.world(kind)[1]

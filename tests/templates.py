@@ -24,6 +24,18 @@ import threading
 from pathlib import Path
 
 SCHEMA, WORLD = "schema", "world"
+# More of the world for the tests of one module: name → fn(app, world) → data (pickled with the world).
+# A module asks for one with `pytestmark = pytest.mark.world("name")`; its tests read the data from
+# the `world_extra` fixture.
+EXTRAS: dict = {}
+
+
+def world_extra(name: str):
+    """Register a builder of more world content (see EXTRAS)."""
+    def decorator(fn):
+        EXTRAS[name] = fn
+        return fn
+    return decorator
 
 
 def build(url: str, kind: str, folder: Path) -> bytes | None:
@@ -37,15 +49,18 @@ def build(url: str, kind: str, folder: Path) -> bytes | None:
 
     app = create_app(type("T", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
                                                "UPLOAD_DIR": folder / "uploads"}))
+    built = None
     with app.app_context():
         db.create_all()
-        world = None
-        if kind == WORLD:
+        if kind != SCHEMA:
             with Session(db.engine, expire_on_commit=False) as session:
-                world = pickle.dumps(build_world(session, app.extensions["lms_auth"]))
-        app.extensions["lms_jobs"].wait()
+                built = build_world(session, app.extensions["lms_auth"])
+    # Outside any app context: each request of a builder gets its own, as in the tests.
+    extra = EXTRAS[kind.split("+", 1)[1]](app, built) if "+" in kind else None
+    app.extensions["lms_jobs"].wait()
+    with app.app_context():
         db.engine.dispose()
-    return world
+    return pickle.dumps((built, extra)) if built is not None else None
 
 
 class SqliteTemplates:

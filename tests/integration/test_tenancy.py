@@ -3,66 +3,70 @@
 The map below names, for each URL parameter, the object that belongs to someone else. A new
 route with an id parameter that is not in the map fails this test until it is added here.
 """
-from datetime import timedelta
 
 from lms.auth.models import User
 from lms.people.models import School, SchoolYear
 import pytest
 
 from lms.core.tenancy import DEPARTMENT
+from tests.templates import world_extra
 
 ROLES = {"admin": "admin.a", "teacher": "gv.a", "accountant": "kt.a", "student": "hsa001",
          "parent": "0912000001", DEPARTMENT: "so.a"}
 
 
-@pytest.fixture
-def b_card(app, world, dbs, make_client):
-    """School B's class with an issued report card, issued by B's admin through a background job."""
+pytestmark = pytest.mark.world("foreign_card")
+
+
+@world_extra("foreign_card")
+def _foreign_objects(app, world) -> dict:
+    """School B's class with an issued report card (issued by B's admin through a background job),
+    an exam with a pupil's attempt, and billing objects: the ids other schools must not reach.
+    Built once per test process with the world (tests/templates.py)."""
+    from types import SimpleNamespace
+
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
+    from lms.extensions import db
     from lms.gradebook.models import ReportCard
-    from tests.factories import fill_year, lock_year
+    from lms.people.models import Student
+    from tests.conftest import Client
+    from tests.factories import billing_content, fill_year, lock_year, make_bank, make_exam
 
-    with dbs() as s:
+    with app.app_context(), Session(db.engine, expire_on_commit=False) as s:
         fill_year(s, world.b)
         lock_year(s, world.b)
         s.commit()
-    admin_b = make_client()
+    admin_b = Client(app)
     admin_b.login("admin.b")
     response = admin_b.post(f"/classes/{world.b.school_class.id}/report-cards", {})
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     app.extensions["lms_jobs"].wait()
-    with dbs() as s:
+    with app.app_context(), Session(db.engine, expire_on_commit=False) as s:
         card_id = s.scalars(select(ReportCard.id).where(ReportCard.student_id == world.b.students["HSB002"].id)).one()
-        from tests.factories import make_bank, make_exam
-
         bank = make_bank(s, world.b, count=2)
         exam = make_exam(s, world.b, bank.questions)
         s.commit()
         ids = {"category_id": bank.category.id, "question_id": bank.questions[0].id, "exam_id": exam.id}
-        from types import SimpleNamespace
-
-        from lms.auth.models import User
-        from lms.people.models import School, SchoolYear, Student
-        from tests.factories import billing_content
-
         b = world.b
         school_b = SimpleNamespace(school=s.get(School, b.school.id), accountant=s.get(User, b.accountant.id),
                                    year=s.get(SchoolYear, b.year.id), school_class=b.school_class,
                                    students={k: s.get(Student, v.id) for k, v in b.students.items()})
         ids.update(billing_content(s, school_b))
-        from lms.attendance.leave import request_leave
-        from lms.core.timeutil import utcnow
-
-        day = b.year.start_date + timedelta(days=30)
-        ids["leave_id"] = request_leave(s, s.get(User, world.mother_b.id), school_b.students["HSB002"], day, day,
-                                        "Ốm", now=utcnow(), today=day).id
         s.commit()
-    pupil_b = make_client()
+    pupil_b = Client(app)
     pupil_b.login("hsb002")
     started = pupil_b.post(f"/exams/{ids['exam_id']}", {})
     ids["attempt_id"] = int(started.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        db.engine.dispose()
     return {"card_id": card_id, "job_id": job_id, **ids}
+
+
+@pytest.fixture
+def b_card(world_extra):
+    return world_extra
 
 
 def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[str, list[int]]:
