@@ -3,6 +3,7 @@
 The map below names, for each URL parameter, the object that belongs to someone else. A new
 route with an id parameter that is not in the map fails this test until it is added here.
 """
+from datetime import timedelta
 
 from lms.auth.models import User
 from lms.people.models import School, SchoolYear
@@ -54,6 +55,12 @@ def _foreign_objects(app, world) -> dict:
                                    year=s.get(SchoolYear, b.year.id), school_class=b.school_class,
                                    students={k: s.get(Student, v.id) for k, v in b.students.items()})
         ids.update(billing_content(s, school_b))
+        from lms.attendance.leave import request_leave
+        from lms.core.timeutil import utcnow
+
+        day = b.year.start_date + timedelta(days=30)
+        ids["leave_id"] = request_leave(s, s.get(User, world.mother_b.id), school_b.students["HSB002"], day, day,
+                                        "Ốm", now=utcnow(), today=day).id
         s.commit()
     pupil_b = Client(app)
     pupil_b.login("hsb002")
