@@ -239,7 +239,7 @@ class EditorForm(dict):
 
 def choice_data(options: list[tuple[str, int]], *, multiple: bool = False, shuffle: bool = True) -> dict:
     """Options as (text, percent); for single choice the 100 % one is the right one."""
-    from lms.exams import grading
+    from lms.exams import qtypes
 
     ids = [f"o{i}" for i in range(len(options))]
     form = EditorForm(opt_id=ids, opt_text=[t for t, _ in options], opt_fraction=[str(p) for _, p in options],
@@ -247,7 +247,7 @@ def choice_data(options: list[tuple[str, int]], *, multiple: bool = False, shuff
     percents = [p for _, p in options]
     if not multiple and 100 in percents:
         form["opt_correct"] = ids[percents.index(100)]
-    return grading.TYPES["multiple_choice" if multiple else "single_choice"].parse_editor(form)
+    return qtypes.TYPES["multiple_choice" if multiple else "single_choice"].parse_editor(form)
 
 
 def make_bank(session, school: SimpleNamespace, *, teacher=None, count: int = 6, topic: str = "Phân số") -> SimpleNamespace:

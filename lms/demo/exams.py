@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.exams import attempts, bank, grading, printing, results, services
+from lms.exams import attempts, bank, printing, qtypes, results, services
 from lms.exams.models import Attempt, AttemptSlot, Exam, Question
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
 from lms.people.services import students_of_class
@@ -20,9 +20,9 @@ DEVICE = attempts.device_hash("demo-device")
 
 
 def _choice(options: list[tuple[str, int]], multiple: bool = False) -> dict:
-    data = {"options": [{"id": grading.new_id(), "text": t, "fraction": str(p / 100) if p % 100 else str(p // 100),
+    data = {"options": [{"id": qtypes.new_id(), "text": t, "fraction": str(p / 100) if p % 100 else str(p // 100),
                          "feedback": "", "pinned": False} for t, p in options], "shuffle": True}
-    grading.TYPES["multiple_choice" if multiple else "single_choice"].check(data)
+    qtypes.TYPES["multiple_choice" if multiple else "single_choice"].check(data)
     return data
 
 
@@ -62,15 +62,15 @@ TOAN6 = {
          _choice([("Lũy thừa, rồi nhân, rồi trừ", 100), ("Trừ, rồi nhân, rồi lũy thừa", 0),
                   ("Nhân, rồi lũy thừa, rồi trừ", 0), ("Từ trái sang phải", 0)]), ""),
         ("tf_cluster", 3, "Cho biểu thức $P = 2^4 - 3 \\cdot 2 + 10 : 5$. Xét tính đúng, sai của các khẳng định:",
-         {"statements": [{"id": grading.new_id(), "text": "$2^4 = 16$", "answer": True},
-                         {"id": grading.new_id(), "text": "$3 \\cdot 2 = 5$", "answer": False},
-                         {"id": grading.new_id(), "text": "$10 : 5 = 2$", "answer": True},
-                         {"id": grading.new_id(), "text": "$P = 14$", "answer": False}],
-          "steps": list(grading.DEFAULT_STEPS)}, "$P = 16 - 6 + 2 = 12$."),
+         {"statements": [{"id": qtypes.new_id(), "text": "$2^4 = 16$", "answer": True},
+                         {"id": qtypes.new_id(), "text": "$3 \\cdot 2 = 5$", "answer": False},
+                         {"id": qtypes.new_id(), "text": "$10 : 5 = 2$", "answer": True},
+                         {"id": qtypes.new_id(), "text": "$P = 14$", "answer": False}],
+          "steps": list(qtypes.DEFAULT_STEPS)}, "$P = 16 - 6 + 2 = 12$."),
         ("essay", 4, "Một cửa hàng nhập 15 thùng vở, mỗi thùng 24 quyển, giá mỗi quyển 8 000 đồng. Cửa hàng bán hết với "
                      "giá 9 500 đồng một quyển. Hỏi cửa hàng lãi bao nhiêu tiền? Trình bày lời giải.",
          {"response_lines": 8, "guide": "Số vở 360 quyển (0,5 đ); lãi mỗi quyển 1 500 đ (0,5 đ); lãi 540 000 đ (1 đ).",
-          "max_length": grading.MAX_TEXT}, "Lãi: $360 \\cdot 1500 = 540\\,000$ đồng."),
+          "max_length": qtypes.MAX_TEXT}, "Lãi: $360 \\cdot 1500 = 540\\,000$ đồng."),
     ],
     "Chia hết và số nguyên tố": [
         ("single_choice", 1, "Số nào sau đây chia hết cho 9?",
@@ -79,17 +79,17 @@ TOAN6 = {
          _choice([("$2$", 34), ("$13$", 33), ("$29$", 33), ("$21$", -50), ("$1$", -50)], multiple=True),
          "1 không là số nguyên tố; $21 = 3 \\cdot 7$."),
         ("matching", 2, "Ghép mỗi số với dạng phân tích ra thừa số nguyên tố của nó:",
-         {"pairs": [{"id": grading.new_id(), "left": "$12$", "right": "$2^2 \\cdot 3$"},
-                    {"id": grading.new_id(), "left": "$18$", "right": "$2 \\cdot 3^2$"},
-                    {"id": grading.new_id(), "left": "$20$", "right": "$2^2 \\cdot 5$"}],
-          "distractors": [{"id": grading.new_id(), "right": "$2 \\cdot 3 \\cdot 5$"}]}, ""),
+         {"pairs": [{"id": qtypes.new_id(), "left": "$12$", "right": "$2^2 \\cdot 3$"},
+                    {"id": qtypes.new_id(), "left": "$18$", "right": "$2 \\cdot 3^2$"},
+                    {"id": qtypes.new_id(), "left": "$20$", "right": "$2^2 \\cdot 5$"}],
+          "distractors": [{"id": qtypes.new_id(), "right": "$2 \\cdot 3 \\cdot 5$"}]}, ""),
         ("numerical", 3, "Tìm ƯCLN(36, 48).",
          {"answers": [{"value": "12", "tolerance": "0", "fraction": "1", "feedback": ""}], "max_length": 20}, ""),
         ("numerical", 3, "Tìm BCNN(6, 8).",
          {"answers": [{"value": "24", "tolerance": "0", "fraction": "1", "feedback": ""}], "max_length": 20}, ""),
         ("essay", 4, "Có 24 quyển vở và 36 cái bút chia đều vào các phần quà. Có thể chia được nhiều nhất bao nhiêu phần "
                      "quà? Mỗi phần có bao nhiêu vở, bao nhiêu bút?",
-         {"response_lines": 6, "guide": "ƯCLN(24, 36) = 12 phần; 2 vở, 3 bút.", "max_length": grading.MAX_TEXT}, ""),
+         {"response_lines": 6, "guide": "ƯCLN(24, 36) = 12 phần; 2 vở, 3 bút.", "max_length": qtypes.MAX_TEXT}, ""),
     ],
     "Hình học trực quan": [
         ("single_choice", 1, "Hình vuông có mấy trục đối xứng?",
@@ -106,11 +106,11 @@ TOAN6 = {
 }
 TOAN10 = [
     ("tf_cluster", 3, "Cho hai tập hợp $A = [1; 5)$ và $B = (3; 7]$. Xét các khẳng định:",
-     {"statements": [{"id": grading.new_id(), "text": "$A \\cap B = (3; 5)$", "answer": True},
-                     {"id": grading.new_id(), "text": "$A \\cup B = [1; 7]$", "answer": True},
-                     {"id": grading.new_id(), "text": "$A \\setminus B = [1; 3)$", "answer": False},
-                     {"id": grading.new_id(), "text": "$5 \\in A$", "answer": False}],
-      "steps": list(grading.DEFAULT_STEPS)}, "$A \\setminus B = [1; 3]$ vì $3 \\notin B$."),
+     {"statements": [{"id": qtypes.new_id(), "text": "$A \\cap B = (3; 5)$", "answer": True},
+                     {"id": qtypes.new_id(), "text": "$A \\cup B = [1; 7]$", "answer": True},
+                     {"id": qtypes.new_id(), "text": "$A \\setminus B = [1; 3)$", "answer": False},
+                     {"id": qtypes.new_id(), "text": "$5 \\in A$", "answer": False}],
+      "steps": list(qtypes.DEFAULT_STEPS)}, "$A \\setminus B = [1; 3]$ vì $3 \\notin B$."),
     ("single_choice", 1, "Mệnh đề phủ định của “$\\forall x \\in \\mathbb{R}, x^2 \\ge 0$” là:",
      _choice([("$\\exists x \\in \\mathbb{R}, x^2 < 0$", 100), ("$\\forall x \\in \\mathbb{R}, x^2 < 0$", 0),
               ("$\\exists x \\in \\mathbb{R}, x^2 \\ge 0$", 0), ("$\\forall x \\in \\mathbb{R}, x^2 \\le 0$", 0)]), ""),
@@ -145,7 +145,7 @@ def _bank(session: Session, school: School, teacher: User, subject: Subject, roo
 def _answer(rng: random.Random, slot: AttemptSlot, skill: float):
     """A plausible answer: right with probability `skill`, otherwise something else."""
     data, qtype = slot.version.data, slot.question.qtype
-    qt = grading.TYPES[qtype]
+    qt = qtypes.TYPES[qtype]
     right = qt.right(data)
     good = rng.random() < skill
     if qtype in ("single_choice",):

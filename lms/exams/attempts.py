@@ -22,7 +22,7 @@ from lms.core.errors import Conflict, Forbidden, ValidationError
 from lms.core.markdown import render_markdown
 from lms.core.memo import Memo
 from lms.db import UTCDateTime
-from lms.exams import grading
+from lms.exams import qtypes
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, AttemptState, Exam, ExamStatus, Override, Question,
                               QuestionVersion, Response)
 from lms.exams.permissions import sits_exam
@@ -169,7 +169,7 @@ def compose(session: Session, exam: Exam, rng: Random) -> list[tuple]:
     for question, mark, rule in ordered:
         version = session.get(QuestionVersion, question.current_version_id)
         out.append((question, mark, rule, version,
-                    grading.TYPES[question.qtype].layout(version.data, rng, exam.shuffle_options)))
+                    qtypes.TYPES[question.qtype].layout(version.data, rng, exam.shuffle_options)))
     return out
 
 
@@ -289,7 +289,7 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
     saved = responses_of(session, [attempt.id])
     views, number = [], 0
     for index, slot in enumerate(slots):
-        qt = grading.TYPES[slot.question.qtype]
+        qt = qtypes.TYPES[slot.question.qtype]
         if slot.question.qtype != "description":
             number += 1
         response = saved.get((attempt.id, slot.position))
@@ -509,8 +509,8 @@ def _read_answer(session: Session, attempt_id: int, seed: int, position: int, ra
     if slot is None:
         return SaveOutcome("invalid", message=str(_l("Không có câu này trong bài làm.")))
     try:
-        value = grading.TYPES[slot.qtype].normalize(slot.data, slot.layout, raw)
-    except grading.ResponseError as exc:
+        value = qtypes.TYPES[slot.qtype].normalize(slot.data, slot.layout, raw)
+    except qtypes.ResponseError as exc:
         return SaveOutcome("invalid", message=str(exc.message))
     return _canonical(value), value
 
@@ -656,8 +656,8 @@ def direct_save(engine, ticket: Ticket, position, raw, seq, *, device: str, now:
             if slot is None:
                 return None
             try:
-                value = grading.TYPES[slot.qtype].normalize(slot.data, slot.layout, raw)
-            except grading.ResponseError:
+                value = qtypes.TYPES[slot.qtype].normalize(slot.data, slot.layout, raw)
+            except qtypes.ResponseError:
                 return None
             text = _canonical(value)
             saved, why = _pg_write(cursor, engine.dialect, ticket.attempt_id, position, text, seq, device, now)

@@ -14,7 +14,7 @@ from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.db import matching_words, where_given
-from lms.exams import grading
+from lms.exams import qtypes
 from lms.exams.models import CategoryShare, Question, QuestionCategory, QuestionStatus, QuestionVersion
 from lms.exams.permissions import category_access, require_category
 from lms.i18n import lazy_gettext as _l
@@ -169,7 +169,7 @@ def save_question(session: Session, actor: User, role: str, school: School, data
                   now: datetime, question: Question | None = None) -> Question:
     """Create a question, or edit one: a version an attempt has shown is never changed — the edit
     becomes a new version, and attempts keep the one they had."""
-    qtype = grading.qtype(data.qtype)
+    qtype = qtypes.qtype(data.qtype)
     category = session.get(QuestionCategory, data.category_id)
     if category is None or category.school_id != school.id:
         raise ValidationError(_l("Chọn danh mục câu hỏi."), field="category_id")
@@ -179,7 +179,7 @@ def save_question(session: Session, actor: User, role: str, school: School, data
         raise ValidationError(_l("Nhập nội dung câu hỏi."), field="text")
     if len(text) > TEXT_MAX:
         raise ValidationError(_l("Nội dung dài quá %(n)s ký tự.", n=TEXT_MAX), field="text")
-    if data.level not in grading.LEVELS:
+    if data.level not in qtypes.LEVELS:
         raise ValidationError(_l("Chọn mức độ nhận thức."), field="level")
     if data.status not in tuple(QuestionStatus):
         raise ValidationError(_l("Trạng thái không hợp lệ."), field="status")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from lms.core.uploads import stored_path
@@ -30,59 +29,19 @@ def _esc(text: str) -> str:
     return "".join("\\" + ch if ch in GIFT_SPECIAL else ch for ch in (text or "")).replace("\n", "\\n")
 
 
-def _percent(fraction: str) -> str:
-    value = (Decimal(fraction) * 100).normalize()
-    return format(value, "f")
-
-
-def _feedback(text: str) -> str:
-    return f" #{_esc(text)}" if text else ""
-
-
 def to_gift(items: list[ExportItem]) -> str:
-    """GIFT text; a four-statement true/false cluster (not a GIFT kind) becomes four true/false
-    questions named “… a)” to “… d)”."""
+    """GIFT text, each question written by its type (a four-statement true/false cluster, not a
+    GIFT kind, becomes four true/false questions named “… a)” to “… d)”)."""
+    from lms.exams.qtypes import TYPES
+
     out: list[str] = []
     category = None
     for item in items:
         if item.category != category:
             category = item.category
             out.append(f"$CATEGORY: {category}\n")
-        head = f"::{_esc(item.name)}:: " if item.name else ""
-        text, data = _esc(item.text), item.data
-        general = f"####{_esc(item.general_feedback)}" if item.general_feedback else ""
-        if item.qtype == "single_choice":
-            body = " ".join(("=" if o["fraction"] == "1" else "~" if o["fraction"] == "0" else f"~%{_percent(o['fraction'])}%")
-                            + _esc(o["text"]) + _feedback(o.get("feedback", "")) for o in data["options"])
-        elif item.qtype == "multiple_choice":
-            body = " ".join(f"~%{_percent(o['fraction'])}%{_esc(o['text'])}{_feedback(o.get('feedback', ''))}"
-                            for o in data["options"])
-        elif item.qtype == "true_false":
-            body = ("T" if data.get("answer") else "F") + _feedback(data.get("feedback_false" if data.get("answer")
-                                                                            else "feedback_true", ""))
-        elif item.qtype == "short_answer":
-            body = " ".join(("=" if a["fraction"] == "1" else f"=%{_percent(a['fraction'])}%") + _esc(a["text"])
-                            + _feedback(a.get("feedback", "")) for a in data["answers"])
-        elif item.qtype == "numerical":
-            body = "#" + " ".join(("=" if len(data["answers"]) > 1 else "")
-                                  + ("" if a["fraction"] == "1" else f"%{_percent(a['fraction'])}%")
-                                  + f"{a['value']}:{a['tolerance']}" + _feedback(a.get("feedback", ""))
-                                  for a in data["answers"])
-        elif item.qtype == "matching":
-            pairs = [f"={_esc(p['left'])} -> {_esc(p['right'])}" for p in data["pairs"]]
-            pairs += [f"= -> {_esc(d['right'])}" for d in data.get("distractors", [])]
-            body = " ".join(pairs)
-        elif item.qtype == "essay":
-            body = ""
-        elif item.qtype == "tf_cluster":
-            for letter, statement in zip("abcd", data["statements"]):
-                out.append(f"::{_esc(item.name or 'Câu')} {letter})::{text}\\n{letter}) {_esc(statement['text'])} "
-                           f"{{{'T' if statement['answer'] else 'F'}}}\n")
-            continue
-        else:  # description
-            out.append(f"{head}{text}\n")
-            continue
-        out.append(f"{head}{text} {{{body}{general}}}\n")
+        out.extend(TYPES[item.qtype].gift(_esc(item.name), _esc(item.text), item.data, _esc(item.general_feedback),
+                                          _esc))
     return "\n".join(out)
 
 
@@ -91,6 +50,8 @@ def to_docx(items: list[ExportItem], title: str, image_folder: Path) -> bytes:
     four statements a)–d), “Đáp án:” for short answers, and the answer table at the end."""
     from docx import Document
     from docx.shared import Cm, Pt
+
+    from lms.exams.qtypes import TYPES
 
     document = Document()
     style = document.styles["Normal"]
@@ -105,31 +66,7 @@ def to_docx(items: list[ExportItem], title: str, image_folder: Path) -> bytes:
         paragraph = document.add_paragraph()
         paragraph.add_run(f"Câu {number}. ").bold = True
         _text_with_images(document, paragraph, item.text, image_folder, Cm(8))
-        data = item.data
-        if item.qtype in ("single_choice", "multiple_choice"):
-            right = []
-            for letter, option in zip("ABCDEF", data["options"]):
-                line = document.add_paragraph()
-                run = line.add_run(f"{letter}. {option['text']}")
-                if Decimal(option["fraction"]) > 0:
-                    run.underline = True
-                    right.append(letter)
-            key.append(f"{number}-{''.join(right)}")
-        elif item.qtype == "tf_cluster":
-            for letter, statement in zip("abcd", data["statements"]):
-                document.add_paragraph(f"{letter}) {statement['text']}")
-            key.append(f"{number}-{''.join('Đ' if s['answer'] else 'S' for s in data['statements'])}")
-        elif item.qtype == "true_false":
-            document.add_paragraph("A. Đúng").runs[0].underline = bool(data.get("answer"))
-            document.add_paragraph("B. Sai").runs[0].underline = not data.get("answer")
-            key.append(f"{number}-{'A' if data.get('answer') else 'B'}")
-        elif item.qtype == "numerical":
-            document.add_paragraph(f"Đáp án: {data['answers'][0]['value'].replace('.', ',')}")
-        elif item.qtype == "short_answer":
-            document.add_paragraph("Đáp án: " + "; ".join(a["text"] for a in data["answers"] if a["fraction"] == "1"))
-        elif item.qtype == "matching":
-            for p in data["pairs"]:
-                document.add_paragraph(f"{p['left']} → {p['right']}")
+        TYPES[item.qtype].write_docx(document, item.data, number, key)
         if item.general_feedback:
             document.add_paragraph(f"Lời giải: {item.general_feedback}")
     if key:

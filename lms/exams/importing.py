@@ -20,7 +20,7 @@ from lms.core import audit
 from lms.core.errors import DomainError, ValidationError
 from lms.core.text import nfc, nfc_text
 from lms.core.uploads import check_upload, store, without_metadata
-from lms.exams import bank, grading
+from lms.exams import bank, qtypes
 from lms.exams.formats import FormatError, ImportedQuestion, aiken, gift, word
 from lms.exams.models import QuestionCategory
 from lms.exams.permissions import require_category
@@ -155,12 +155,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
 def _convert(imported: ImportedQuestion) -> tuple[str, dict, str, str]:
     if not (imported.text or "").strip():
         raise ValidationError(_l("thiếu nội dung câu hỏi"))
-    if imported.qtype == "tf_cluster":
-        data = {"statements": [{"id": grading.new_id(), "text": a.text, "answer": a.fraction >= 1}
-                               for a in imported.answers], "steps": list(grading.DEFAULT_STEPS)}
-        grading.TYPES["tf_cluster"].check(data)
-        return "tf_cluster", data, imported.text, imported.general_feedback or ""
-    return grading.from_imported(imported)
+    return qtypes.from_imported(imported)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lms.core.errors import Conflict, ValidationError
 from lms.core.markdown import render_markdown
-from lms.exams import grading
+from lms.exams import qtypes
 from lms.exams.models import Exam, ExamPaper, ExamPaperItem
 from lms.i18n import lazy_gettext as _l
 
@@ -35,7 +35,7 @@ class PrintedQuestion:
     text_html: str
     options: list[str]          # HTML of each option, in this version's order
     statements: list[str]       # tf_cluster
-    key: str                    # "B", "AC", "ĐSĐĐ", "3,75", "—" (essay)
+    key: str                    # HTML: "B", "AC", "ĐSĐĐ", "3,75", "—" (essay), a matching's pairs with math
     mark_e4: int
 
 
@@ -128,30 +128,11 @@ def printed(papers: list[ExamPaper], image_folder=None) -> list[Version]:
 
 def _printed(number: int, item: ExamPaperItem, folder) -> PrintedQuestion:
     question, version = item.question, item.version
-    qt = grading.TYPES[question.qtype]
+    qt = qtypes.TYPES[question.qtype]
     public = qt.public(version.data, item.layout)
-    right = qt.right(version.data)
-    options, statements, key = [], [], "—"
-    if question.qtype in ("single_choice", "multiple_choice"):
-        shown = public.get("options", [])
-        options = [print_html(o["text"]) for o in shown]
-        wanted = {right} if isinstance(right, str) else set(right or [])
-        key = "".join("ABCDEFGH"[i] for i, o in enumerate(shown) if o["id"] in wanted)
-    elif question.qtype == "true_false":
-        options = ["Đúng", "Sai"]
-        key = "A" if right else "B"
-    elif question.qtype == "tf_cluster":
-        statements = [print_html(s["text"]) for s in public.get("statements", [])]
-        key = "".join("Đ" if right.get(s["id"]) else "S" for s in public.get("statements", []))
-    elif question.qtype == "numerical":
-        key = version.data["answers"][0]["value"].replace(".", ",")
-    elif question.qtype == "short_answer":
-        key = next((a["text"] for a in version.data["answers"] if a["fraction"] == "1"), "")
-    elif question.qtype == "matching":
-        statements = [print_html(f"{p['left']} → ……") for p in version.data.get("pairs", [])]
-        key = "; ".join(f"{p['left']} → {p['right']}" for p in version.data.get("pairs", []))
-    return PrintedQuestion(number, question.qtype, print_html(version.text, folder), options, statements, key,
-                           item.mark_e4)
+    options, statements = qt.printed(version.data, public, print_html)
+    return PrintedQuestion(number, question.qtype, print_html(version.text, folder), options, statements,
+                           print_html(qt.key_text(version.data, public)), item.mark_e4)
 
 
 @functools.lru_cache(maxsize=2048)

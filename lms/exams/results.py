@@ -17,7 +17,7 @@ from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.markdown import render_markdown
 from lms.core.notify import notify
-from lms.exams import grading
+from lms.exams import qtypes
 from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question, QuestionVersion, Response,
                               SlotGrade)
 from lms.exams.permissions import require_exam
@@ -79,10 +79,10 @@ def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
         if not slot.mark_e4:
             continue
         version = session.get(QuestionVersion, slot.graded_version_id or slot.version_id)
-        fraction = grading.grade(slot.question.qtype, version.data, _value(responses.get(slot.position)))
+        fraction = qtypes.grade(slot.question.qtype, version.data, _value(responses.get(slot.position)))
         session.add(SlotGrade(attempt_id=attempt.id, position=slot.position,
-                              fraction_e4=None if fraction is None else grading.mark_e4(fraction, 10000),
-                              mark_e4=None if fraction is None else grading.mark_e4(fraction, slot.mark_e4),
+                              fraction_e4=None if fraction is None else qtypes.mark_e4(fraction, 10000),
+                              mark_e4=None if fraction is None else qtypes.mark_e4(fraction, slot.mark_e4),
                               source="auto", graded_at=now))
     session.flush()
     _totals(session, attempt, now)
@@ -146,7 +146,7 @@ def grading_queue(session: Session, exam: Exam) -> list[QueueGroup]:
     """Per manually graded question, every submitted answer with its current mark."""
     attempts = {a.id: a for a in session.scalars(select(Attempt).where(
         Attempt.exam_id == exam.id, Attempt.state.in_((AttemptState.SUBMITTED, AttemptState.FINISHED))))}
-    manual = [t for t, qt in grading.TYPES.items() if not qt.auto]
+    manual = [t for t, qt in qtypes.TYPES.items() if not qt.auto]
     slots = list(session.scalars(select(AttemptSlot).join(Question).where(
         AttemptSlot.attempt_id.in_(list(attempts) or [0]), Question.qtype.in_(manual)).order_by(AttemptSlot.question_id)))
     responses = {(r.attempt_id, r.position): r for r in session.scalars(select(Response).where(
@@ -193,14 +193,14 @@ def _regrade_plan(session: Session, exam: Exam, question: Question) -> tuple[Pla
         totals[attempt_id] += grade.mark_e4 or 0
     plan = defaultdict(list)
     for slot in slots:
-        if not slot.mark_e4 or not grading.TYPES[question.qtype].auto:
+        if not slot.mark_e4 or not qtypes.TYPES[question.qtype].auto:
             continue
-        fraction = grading.grade(question.qtype, version.data, _value(responses.get((slot.attempt_id, slot.position))))
-        new = grading.mark_e4(fraction, slot.mark_e4)
+        fraction = qtypes.grade(question.qtype, version.data, _value(responses.get((slot.attempt_id, slot.position))))
+        new = qtypes.mark_e4(fraction, slot.mark_e4)
         old = grades.get((slot.attempt_id, slot.position))
         if old is None or old.mark_e4 != new:
             delta = new - ((old.mark_e4 or 0) if old is not None else 0)
-            plan[slot.attempt_id].append((slot, new, grading.mark_e4(fraction, 10000), delta))
+            plan[slot.attempt_id].append((slot, new, qtypes.mark_e4(fraction, 10000), delta))
     return [(attempts[aid], items) for aid, items in plan.items()], totals
 
 
@@ -319,6 +319,7 @@ class ReviewItem:
     max_e4: int
     feedback: list[str]
     comment: str
+    right_html: str = ""        # the right answer in words, when `right` may be shown
 
 
 def attempt_review(session: Session, attempt: Attempt, rights: dict[str, bool]) -> list[ReviewItem]:
@@ -330,7 +331,7 @@ def attempt_review(session: Session, attempt: Attempt, rights: dict[str, bool]) 
     grades = current_grades(session, [attempt.id])
     items, number = [], 0
     for slot in slots:
-        qt = grading.TYPES[slot.question.qtype]
+        qt = qtypes.TYPES[slot.question.qtype]
         if slot.question.qtype != "description":
             number += 1
         version = session.get(QuestionVersion, slot.graded_version_id or slot.version_id)
@@ -338,31 +339,17 @@ def attempt_review(session: Session, attempt: Attempt, rights: dict[str, bool]) 
         grade = grades.get((attempt.id, slot.position))
         feedback = []
         if rights["feedback"]:
-            feedback = _feedback(slot.question.qtype, version.data, _value(responses.get(slot.position)))
+            feedback = [render_markdown(text) for text in qt.feedback(version.data, _value(responses.get(slot.position)))]
             if version.general_feedback:
                 feedback.append(render_markdown(version.general_feedback))
+        public = qt.public(slot.version.data, slot.layout)
         items.append(ReviewItem(number if slot.question.qtype != "description" else 0, slot.question.qtype,
-                                render_markdown(slot.version.text), qt.public(slot.version.data, slot.layout),
+                                render_markdown(slot.version.text), public,
                                 response, qt.right(version.data) if rights["correct"] else None,
                                 grade.mark_e4 if grade and rights["score"] else None, slot.mark_e4, feedback,
-                                grade.comment if grade and grade.source == "manual" and rights["feedback"] else ""))
+                                grade.comment if grade and grade.source == "manual" and rights["feedback"] else "",
+                                qt.right_html(version.data, public) if rights["correct"] else ""))
     return items
-
-
-def _feedback(qtype: str, data: dict, response) -> list[str]:
-    out = []
-    if qtype in ("single_choice", "multiple_choice"):
-        chosen = {response} if isinstance(response, str) else set(response or [])
-        out = [o["feedback"] for o in data.get("options", []) if o["id"] in chosen and o.get("feedback")]
-    elif qtype == "true_false" and response is not None:
-        text = data.get("feedback_true" if response else "feedback_false")
-        out = [text] if text else []
-    elif qtype in ("short_answer", "numerical"):
-        for a in data.get("answers", []):
-            if a.get("feedback") and grading.grade(qtype, {**data, "answers": [dict(a, fraction="1")]}, response) > 0:
-                out = [a["feedback"]]
-                break
-    return [render_markdown(text) for text in out]
 
 
 # ---------------------------------------------------------------- readiness checks

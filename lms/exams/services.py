@@ -17,7 +17,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, ValidationError
 from lms.core.text import nfc, nfc_text
-from lms.exams import grading
+from lms.exams import qtypes
 from lms.exams.bank import descendants, narrow, to_e4
 from lms.exams.models import (Attempt, AttemptEvent, Exam, ExamCourse, ExamItem, ExamRule,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
@@ -248,7 +248,7 @@ def set_rules(session: Session, actor: User, role: str, school: School, exam: Ex
             raise ValidationError(_l("Dòng %(n)s: chọn danh mục câu hỏi.", n=position), field="rules")
         if not 1 <= rule.count <= 200:
             raise ValidationError(_l("Dòng %(n)s: số câu từ 1 đến 200.", n=position), field="rules")
-        if rule.level not in (None, 1, 2, 3, 4) or (rule.qtype and rule.qtype not in grading.TYPES):
+        if rule.level not in (None, 1, 2, 3, 4) or (rule.qtype and rule.qtype not in qtypes.TYPES):
             raise ValidationError(_l("Dòng %(n)s: mức độ hoặc loại câu không hợp lệ.", n=position), field="rules")
         try:
             mark = to_e4(rule.mark)

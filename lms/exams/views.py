@@ -7,14 +7,13 @@ from random import Random
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from lms.core.errors import DomainError
 from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
-from lms.exams import bank, grading, results, services
+from lms.exams import bank, qtypes, results, services
 from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
 from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
@@ -66,109 +65,6 @@ ATTEMPT_STATES = {"in_progress": _l("Đang làm"), "overdue": _l("Hết giờ, c
                   "finished": _l("Đã chấm xong"), "abandoned": _l("Không nộp")}
 
 
-def qtext(text: str | None) -> Markup:
-    """A question's or option's text as HTML (Markdown and $math$), without the paragraph around a
-    single line."""
-    html = render_markdown(text or "")
-    if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
-        html = html.strip()[3:-4]
-    return Markup(html)
-
-
-def right_text(item) -> str:
-    """The right answer of a review item, in words (only called when the review may show it)."""
-    right, public = item.right, item.public
-    if item.qtype in ("single_choice", "multiple_choice"):
-        letters = {o["id"]: "ABCDEFGHIJKL"[i] for i, o in enumerate(public.get("options", []))}
-        wanted = [right] if isinstance(right, str) else list(right or [])
-        return ", ".join(sorted(letters.get(x, "?") for x in wanted))
-    if item.qtype == "true_false":
-        return str(_l("Đúng") if right else _l("Sai"))
-    if item.qtype == "tf_cluster":
-        return "; ".join(f"{'abcd'[i]}) {_l('Đúng') if right.get(s['id']) else _l('Sai')}"
-                         for i, s in enumerate(public.get("statements", [])))
-    if item.qtype == "matching":
-        texts = {r["id"]: r["text"] for r in public.get("rights", [])}
-        return "; ".join(f"{left['text']} → {texts.get(right.get(left['id']), '?')}" for left in public.get("lefts", []))
-    return str(right)
-
-
-def _pct(fraction: str) -> str:
-    from decimal import Decimal
-
-    return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",")
-
-
-def editor_rows(qtype: str, data: dict | None, typed, extra: int) -> dict:
-    """What the type's editor shows: the saved data, or the form as typed (after an error or
-    "more rows"), plus blank rows to fill."""
-    def typed_rows(*names):
-        lists = [typed.getlist(n) for n in names]
-        width = max((len(x) for x in lists), default=0)
-        return [{n.split("_", 1)[1]: (lst[i] if i < len(lst) else "") for n, lst in zip(names, lists)}
-                for i in range(width)]
-
-    out: dict = {}
-    if qtype in ("single_choice", "multiple_choice"):
-        if typed is not None:
-            rows = typed_rows("opt_id", "opt_text", "opt_fraction", "opt_feedback")
-            pinned, correct = set(typed.getlist("opt_pin")), typed.get("opt_correct")
-            for r in rows:
-                r["pinned"], r["correct"] = r["id"] in pinned, r["id"] == correct
-        else:
-            rows = [{"id": o["id"], "text": o["text"], "fraction": _pct(o["fraction"]), "feedback": o.get("feedback", ""),
-                     "pinned": o.get("pinned", False), "correct": o["fraction"] == "1"}
-                    for o in (data or {}).get("options", [])]
-        blank = max(4 - len(rows), 0) + extra
-        rows += [{"id": grading.new_id(), "text": "", "fraction": "0", "feedback": "", "pinned": False,
-                  "correct": False} for _ in range(blank)]
-        out["rows"] = rows
-        out["shuffle"] = (typed.get("shuffle", "") == "1") if typed is not None else (data or {}).get("shuffle", True)
-    elif qtype == "tf_cluster":
-        if typed is not None:
-            rows = typed_rows("st_id", "st_text", "st_answer")
-            steps = typed.get("steps", "")
-        else:
-            rows = [{"id": s_["id"], "text": s_["text"], "answer": "true" if s_["answer"] else "false"}
-                    for s_ in (data or {}).get("statements", [])]
-            steps = "; ".join(x.replace(".", ",") for x in (data or {}).get("steps", grading.DEFAULT_STEPS))
-        rows += [{"id": grading.new_id(), "text": "", "answer": ""} for _ in range(4 - len(rows))]
-        out.update(rows=rows[:4], steps=steps)
-    elif qtype == "short_answer":
-        rows = typed_rows("ans_id", "ans_text", "ans_fraction", "ans_feedback") if typed is not None else [
-            {"text": a["text"], "fraction": _pct(a["fraction"]), "feedback": a.get("feedback", "")}
-            for a in (data or {}).get("answers", [])]
-        rows += [{"text": "", "fraction": "100", "feedback": ""} for _ in range(max(3 - len(rows), 0) + extra)]
-        out["rows"] = rows
-        source = typed if typed is not None else None
-        out["case_sensitive"] = (source.get("case_sensitive") == "1") if source else (data or {}).get("case_sensitive", False)
-        out["ignore_accents"] = (source.get("ignore_accents") == "1") if source else (data or {}).get("ignore_accents", False)
-    elif qtype == "numerical":
-        rows = typed_rows("num_id", "num_value", "num_tolerance", "num_fraction", "num_feedback") if typed is not None \
-            else [{"value": a["value"].replace(".", ","), "tolerance": a["tolerance"].replace(".", ","),
-                   "fraction": _pct(a["fraction"]), "feedback": a.get("feedback", "")} for a in (data or {}).get("answers", [])]
-        rows += [{"value": "", "tolerance": "0", "fraction": "100", "feedback": ""}
-                 for _ in range(max(2 - len(rows), 0) + extra)]
-        out["rows"] = rows
-    elif qtype == "matching":
-        rows = typed_rows("pair_id", "pair_left", "pair_right") if typed is not None else [
-            {"id": p_["id"], "left": p_["left"], "right": p_["right"]} for p_ in (data or {}).get("pairs", [])]
-        rows += [{"id": grading.new_id(), "left": "", "right": ""} for _ in range(max(4 - len(rows), 0) + extra)]
-        out["rows"] = rows
-        out["distractors"] = typed.get("distractors", "") if typed is not None else "\n".join(
-            d["right"] for d in (data or {}).get("distractors", []))
-    elif qtype == "true_false":
-        source = typed if typed is not None else None
-        out["answer"] = source.get("tf_answer", "") if source else ("true" if (data or {}).get("answer") else
-                                                                    "false" if data else "")
-        out["feedback_true"] = source.get("feedback_true", "") if source else (data or {}).get("feedback_true", "")
-        out["feedback_false"] = source.get("feedback_false", "") if source else (data or {}).get("feedback_false", "")
-    elif qtype == "essay":
-        out["response_lines"] = (typed.get("response_lines") if typed is not None else (data or {}).get("response_lines")) or 10
-        out["guide"] = (typed.get("guide") if typed is not None else (data or {}).get("guide")) or ""
-    return out
-
-
 EVENT_LABELS = {"start": _l("Bắt đầu"), "resume": _l("Mở trên thiết bị"), "device_switch": _l("Chuyển thiết bị"),
                 "focus_lost": _l("Rời cửa sổ"), "focus_back": _l("Quay lại cửa sổ"), "hidden": _l("Ẩn trang"),
                 "visible": _l("Hiện trang"), "fullscreen_exit": _l("Thoát toàn màn hình"),
@@ -178,11 +74,11 @@ EVENT_LABELS = {"start": _l("Bắt đầu"), "resume": _l("Mở trên thiết b�
 
 @bp.record_once
 def _globals(state) -> None:
-    state.app.jinja_env.globals.update(QTYPES=grading.TYPES, LEVELS=grading.LEVELS, e4=bank.e4_text,
+    state.app.jinja_env.globals.update(QTYPES=qtypes.TYPES, LEVELS=qtypes.LEVELS, e4=bank.e4_text,
                                        GRADING_METHODS=services.GRADING_METHODS, ATTEMPT_STATES=ATTEMPT_STATES,
-                                       right_text=right_text, path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
+                                       path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
                                        tenths=results.score_decimal)
-    state.app.jinja_env.filters["qtext"] = qtext
+    state.app.jinja_env.filters["qtext"] = qtypes.inline
     from lms.gradebook.views import SOURCE_ENDPOINTS
 
     SOURCE_ENDPOINTS["exam"] = ("exams.exam_results", "exam_id")  # grade-book marks link to the exam
@@ -291,7 +187,7 @@ def category_edit(category_id: int):
 def _question_form(question: Question | None, categories) -> QuestionForm:
     form = QuestionForm(obj=question) if question is not None and request.method == "GET" else QuestionForm()
     form.category_id.choices = _category_choices([(c, a) for c, a in categories if a == "edit"])
-    form.level.choices = [(k, str(v)) for k, v in grading.LEVELS.items()]
+    form.level.choices = [(k, str(v)) for k, v in qtypes.LEVELS.items()]
     grades = sorted({g for s in _subjects() for g in (x.grade for x in s.grades)})
     form.grade.choices = [(0, _("(không chọn)"))] + [(g, _("Khối %(g)s", g=g)) for g in grades]
     if question is not None and request.method == "GET":
@@ -315,7 +211,7 @@ def _edit_question(question: Question | None, qtype: str):
         data = None  # the editor is shown again with more rows, as typed
     elif form.validate_on_submit():
         try:
-            parsed = grading.qtype(qtype).parse_editor(request.form)
+            parsed = qtypes.qtype(qtype).parse_editor(request.form)
             saved = bank.save_question(db.session, current_user, ctx().role, ctx().school, bank.QuestionInput(
                 category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
                 general_feedback=form.general_feedback.data or "", name=form.name.data or "",
@@ -333,9 +229,9 @@ def _edit_question(question: Question | None, qtype: str):
     elif request.method == "POST":
         data = None
     rows = int(request.form.get("rows", 0) or 0) + (2 if request.form.get("more") else 0)
-    editor = editor_rows(qtype, data, request.form if data is None else None, rows)
+    editor = qtypes.TYPES[qtype].editor_rows(data, request.form if data is None else None, rows)
     return render_template("exams/question_edit.html", form=form, question=question, qtype=qtype,
-                           qt=grading.TYPES[qtype], editor=editor, extra_rows=rows), \
+                           qt=qtypes.TYPES[qtype], editor=editor, extra_rows=rows), \
         422 if request.method == "POST" and not request.form.get("more") else 200
 
 
@@ -343,7 +239,7 @@ def _edit_question(question: Question | None, qtype: str):
 @login_required
 @role_required("admin", "teacher")
 def question_new(qtype: str):
-    if qtype not in grading.TYPES:
+    if qtype not in qtypes.TYPES:
         abort(404)
     return _edit_question(None, qtype)
 
@@ -362,11 +258,11 @@ def question_edit(question_id: int):
 def question_view(question_id: int):
     question = _question(question_id)
     version = question.current
-    qt = grading.TYPES[question.qtype]
-    layout = qt.layout(version.data, Random(0), False)
+    qt = qtypes.TYPES[question.qtype]
+    public = qt.public(version.data, qt.layout(version.data, Random(0), False))
     return render_template("exams/question_view.html", question=question, version=version,
-                           html=render_markdown(version.text), public=qt.public(version.data, layout),
-                           right=qt.right(version.data), versions=bank.versions_of(db.session, question),
+                           html=render_markdown(version.text), public=public,
+                           right=qt.right(version.data), right_html=qt.right_html(version.data, public), versions=bank.versions_of(db.session, question),
                            access=bank.access_of(db.session, current_user, ctx().role, question),
                            feedback=render_markdown(version.general_feedback) if version.general_feedback else "")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 from random import Random
-from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
@@ -16,7 +15,7 @@ from lms.core.markdown import render_markdown
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
 from lms.core.uploads import pending_dir, stored_path
-from lms.exams import bank, exporting, grading, importing, printing
+from lms.exams import bank, exporting, importing, printing, qtypes
 from lms.exams.forms import ConfirmQuestionImportForm, QuestionImportForm
 from lms.exams.models import QuestionCategory
 from lms.exams.views import managed_category, managed_exam
@@ -40,7 +39,7 @@ def _form() -> QuestionImportForm:
     editable = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school) if a == "edit"]
     form.category_id.choices = [(c.id, f"{c.subject.name} · {bank.category_path(c)}") for c, _a in editable]
     form.fmt.choices = [(k, str(v)) for k, v in importing.FORMATS.items()]
-    form.level.choices = [(k, str(v)) for k, v in grading.LEVELS.items()]
+    form.level.choices = [(k, str(v)) for k, v in qtypes.LEVELS.items()]
     if request.method == "GET" and request.args.get("category", type=int):
         form.category_id.data = request.args.get("category", type=int)
     return form
@@ -51,11 +50,11 @@ def _preview_items(plan: importing.ImportPlan) -> list[dict]:
     urls = importing.store_images(plan.images, _image_folder())
     items = []
     for q in plan.questions:
-        qt = grading.TYPES[q.qtype]
+        qt = qtypes.TYPES[q.qtype]
         text = importing.with_images(q.text, urls)
         public = qt.public(q.data, qt.layout(q.data, Random(0), False))
         items.append({"q": q, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
-                      "key": SimpleNamespace(qtype=q.qtype, right=qt.right(q.data), public=public),
+                      "right_html": qt.right_html(q.data, public),
                       "feedback": render_markdown(q.general_feedback) if q.general_feedback else ""})
     return items
 

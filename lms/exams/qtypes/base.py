@@ -1,0 +1,216 @@
+"""What every question type is (`QuestionType`) and the helpers the types share.
+
+A type is a class with class methods only (its data lives in the question version's JSON, never
+on the class): the registry in `qtypes/__init__.py` maps a code to the class. Pure: no Flask, no
+database. Fractions are `Decimal` (data keeps them as strings); a response is a JSON value, by
+option id — never by displayed letter.
+"""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from random import Random
+
+from markupsafe import Markup, escape
+
+from lms.core.errors import ValidationError
+from lms.core.markdown import render_markdown
+from lms.core.text import nfc
+from lms.i18n import lazy_gettext as _l
+
+ONE, ZERO = Decimal(1), Decimal(0)
+MAX_OPTIONS = 12
+MAX_TEXT = 20_000
+LETTERS = "ABCDEFGHIJKL"
+
+
+class ResponseError(ValueError):
+    """A response the question cannot take (wrong shape, unknown option, too long)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def new_id() -> str:
+    return "o" + secrets.token_hex(4)
+
+
+def dec(value, what, field: str | None = None) -> Decimal:
+    try:
+        result = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_l("%(w)s: “%(v)s” không phải là số.", w=what, v=value), field=field) from None
+    if not result.is_finite():
+        raise ValidationError(_l("%(w)s: “%(v)s” không phải là số.", w=what, v=value), field=field)
+    return result
+
+
+def percent(value, what) -> Decimal:
+    """A percentage typed by a teacher (100, 50, -25, 33,333) as a fraction."""
+    text = str(value or "0").strip() or "0"
+    fraction = dec(text, what, "options") / 100
+    if not -ONE <= fraction <= ONE:
+        raise ValidationError(_l("%(w)s: tỉ lệ điểm phải từ -100 đến 100.", w=what), field="options")
+    return fraction
+
+
+def fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f") if d != 0 else "0"
+
+
+def pct(fraction: str) -> str:
+    """A stored fraction as the percentage the editor shows ("0.5" → "50")."""
+    return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",")
+
+
+def rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[str, ...]]:
+    """The editor's repeated rows (lists of the same length). A row whose content columns are all
+    blank is dropped, whatever defaults its other columns carry."""
+    lists = [form.getlist(n) for n in names]
+    width = max((len(x) for x in lists), default=0)
+    out = []
+    for i in range(width):
+        row = tuple((lst[i] if i < len(lst) else "") for lst in lists)
+        if any(nfc(row[c]) for c in content):
+            out.append(row)
+    return out
+
+
+def typed_rows(form, *names: str) -> list[dict]:
+    """The editor's rows as typed (after an error or "more rows"), by the part after the prefix."""
+    lists = [form.getlist(n) for n in names]
+    width = max((len(x) for x in lists), default=0)
+    return [{n.split("_", 1)[1]: (lst[i] if i < len(lst) else "") for n, lst in zip(names, lists)}
+            for i in range(width)]
+
+
+def checked(form, name: str) -> bool:
+    """A checkbox with a hidden "0" before it: the form sends `name=0` and, when ticked, also
+    `name=1`; ticked is whether a "1" is among them (the first value is always the "0")."""
+    return "1" in form.getlist(name)
+
+
+def inline(text: str | None) -> Markup:
+    """A question's or option's text as HTML (Markdown and $math$), without the paragraph around
+    a single line: how a text is shown wherever it appears, never as raw `$…$`."""
+    html = render_markdown(text or "")
+    if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
+        html = html.strip()[3:-4]
+    return Markup(html)
+
+
+def filled(response) -> bool:
+    return response not in (None, "", [], {})
+
+
+class QuestionType:
+    """One kind of question. Subclasses set `code`, `label`, `auto` and override what differs."""
+
+    code: str = ""
+    label = ""
+    auto: bool = True        # graded at submit (False: a teacher marks it)
+    scored: bool = True      # False: a passage, worth nothing
+    editor: str = ""         # the editor template under exams/editors/ ("" → the code)
+
+    # ------------------------------------------------------------ authoring
+
+    @classmethod
+    def parse_editor(cls, form) -> dict:
+        """The editor form → data (raises ValidationError naming the field)."""
+        return {}
+
+    @classmethod
+    def check(cls, data: dict) -> None:
+        """Data is complete and consistent (after an edit or an import)."""
+
+    @classmethod
+    def editor_rows(cls, data: dict | None, typed, extra: int) -> dict:
+        """What the editor shows: the saved data, or the form as typed (`typed`, after an error or
+        "more rows"), plus `extra` blank rows to fill."""
+        return {}
+
+    # ------------------------------------------------------------ sitting it
+
+    @classmethod
+    def layout(cls, data: dict, rng: Random, shuffle: bool) -> dict:
+        """This attempt's (or printed version's) order of options, drawn once and stored."""
+        return {}
+
+    @classmethod
+    def public(cls, data: dict, layout: dict) -> dict:
+        """All the pupil's page may know: texts and ids in display order, never a key."""
+        return {}
+
+    @classmethod
+    def normalize(cls, data: dict, layout: dict, raw):
+        """A saved response, checked and canonical (raises ResponseError)."""
+        return None
+
+    @classmethod
+    def answered(cls, response) -> bool:
+        return filled(response)
+
+    # ------------------------------------------------------------ marking and review
+
+    @classmethod
+    def grade(cls, data: dict, response) -> Decimal | None:
+        """The fraction 0…1 earned; None for a teacher to mark."""
+        return ZERO
+
+    @classmethod
+    def right(cls, data: dict):
+        """The right response, in the shape of a response (None: there is none)."""
+        return None
+
+    @classmethod
+    def right_html(cls, data: dict, public: dict) -> Markup:
+        """The right answer in words for the review, the preview and the teacher's view."""
+        right = cls.right(data)
+        return inline(str(right)) if right is not None else Markup("")
+
+    @classmethod
+    def key_text(cls, data: dict, public: dict) -> str:
+        """The right answer as printed in a version's answer key ("B", "ĐSĐĐ", "3,75"; "—")."""
+        return "—"
+
+    @classmethod
+    def feedback(cls, data: dict, response) -> list[str]:
+        """The feedback texts (Markdown) that this response earns."""
+        return []
+
+    # ------------------------------------------------------------ files
+
+    @classmethod
+    def from_imported(cls, question) -> dict:
+        """Data of an `ImportedQuestion` (GIFT, Aiken, Word)."""
+        return {}
+
+    @classmethod
+    def gift_body(cls, data: dict, esc) -> str:
+        """The GIFT answer block's content."""
+        return ""
+
+    @classmethod
+    def gift(cls, name: str, text: str, data: dict, general: str, esc) -> list[str]:
+        """The question in GIFT (`name`, `text` and `general` feedback already escaped)."""
+        head = f"::{name}:: " if name else ""
+        tail = f"####{general}" if general else ""
+        return [f"{head}{text} {{{cls.gift_body(data, esc)}{tail}}}\n"]
+
+    @classmethod
+    def write_docx(cls, document, data: dict, number: int, key: list[str]) -> None:
+        """The question's options (or answer line) in the Word export; the answer table's entry
+        goes into `key`."""
+
+    # ------------------------------------------------------------ printing
+
+    @classmethod
+    def printed(cls, data: dict, public: dict, html) -> tuple[list[str], list[str]]:
+        """(options, statements) of a printed question, each as HTML made by `html(text)`."""
+        return [], []
+
+    @classmethod
+    def plain_right(cls, data: dict, public: dict) -> str:
+        """The right answer as plain text (spreadsheets)."""
+        return str(escape(cls.key_text(data, public)))
