@@ -28,6 +28,7 @@ _MATH_ATTRS = {"math": {"xmlns", "display"}, "mo": {"stretchy", "fence", "separa
 # $$…$$ first, then $…$ that neither starts nor ends with a space (so "5 $ và 10 $" stays text);
 # a backslash escapes a dollar sign.
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?![\s$])(.+?)(?<![\s\\])\$(?!\$)", re.S)
+MATH = _MATH  # the one definition of "a formula in a text" (printing and plain text use it too)
 
 
 def _filter(tag: str, attr: str, value: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.exams import statistics
+from lms.exams import mathtext, statistics
 from lms.exams.models import Attempt, AttemptSlot, AttemptState, Exam, Response
 from lms.exams.results import current_grades
 from lms.i18n import lazy_gettext as _l
@@ -142,7 +142,7 @@ def workbook(exam: Exam, analysis: Analysis) -> bytes:
         def pct(v):
             return None if v is None else round(v * 100, 2)
 
-        items.append([n, s.label or next(iter(s.texts.values()), ""), s.topic, s.level, s.max_e4 / 10000,
+        items.append([n, s.label or mathtext.plain(next(iter(s.texts.values()), "")), s.topic, s.level, s.max_e4 / 10000,
                       pct(st.get("facility")), pct(st.get("sd")), _r(st.get("discrimination_index")),
                       _r(st.get("discriminative_efficiency")), _r(st.get("effective_weight")),
                       ", ".join(str(FLAGS[f]) for f in s.flags)])

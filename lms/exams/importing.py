@@ -43,7 +43,8 @@ class PlannedQuestion:
     text: str                    # Markdown, images as image:N until applied
     data: dict
     general_feedback: str
-    category: str | None
+    category: str | None         # the sub-category path as shown ("Toán 6 / Số tự nhiên")
+    path: tuple[str, ...] = ()   # its names, outermost first
 
 
 @dataclass
@@ -147,9 +148,31 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         except DomainError as exc:
             plan.errors.append((line, f"{label}: {exc.message}"))
             continue
+        # A GIFT category is a path; a Word section is one name (“Phần II. Đúng/Sai” has a slash).
+        path = category_path(imported.category) if fmt == "gift" else \
+            ((nfc(imported.category)[:200],) if nfc(imported.category) else ())
         plan.questions.append(PlannedQuestion(position, line, label, qtype, nfc_text(text_), data_,
-                                              nfc_text(feedback), nfc(imported.category) or None))
+                                              nfc_text(feedback), " / ".join(path) or None, path))
     return plan
+
+
+# Moodle writes a category as a path from its context: "$course$/top/Toán 6/Số tự nhiên" ("//" is a
+# slash inside a name). The context and its "top" are Moodle's, not the teacher's categories.
+_CONTEXT = re.compile(r"^\$[a-z0-9]+\$$", re.IGNORECASE)
+
+
+def category_path(text: str | None) -> tuple[str, ...]:
+    """A `$CATEGORY:` or section line as the names of nested sub-categories, without Moodle's
+    context (`$course$`, `$system$`, `$module$`, `$cat1$`…) and its `top`."""
+    parts = [nfc(p.replace("\x00", "/"))[:200] for p in (text or "").replace("//", "\x00").split("/")]
+    parts = [p for p in parts if p]
+    if parts and _CONTEXT.match(parts[0]):
+        parts = parts[1:]
+        if parts and parts[0].lower() == "top":
+            parts = parts[1:]
+    elif parts and parts[0].lower() == "top" and len(parts) > 1:
+        parts = parts[1:]
+    return tuple(parts)
 
 
 def _convert(imported: ImportedQuestion) -> tuple[str, dict, str, str]:
@@ -173,19 +196,25 @@ def apply_import(session: Session, actor: User, role: str, school: School, categ
         raise ValidationError(_l("Tệp còn lỗi: sửa rồi tải lên lại; chưa có câu nào được lưu."))
     require_category(session, actor, role, category, edit=True)
     urls = store_images(plan.images, image_folder)
-    children = {c.name: c for c in session.scalars(select(QuestionCategory).where(
-        QuestionCategory.parent_id == category.id))}
     made = 0
+    known: dict[tuple[int, str], QuestionCategory] = {}
+
+    def child(parent: QuestionCategory, name: str) -> QuestionCategory:
+        nonlocal made
+        if (parent.id, name) not in known:
+            found = session.scalars(select(QuestionCategory).where(QuestionCategory.parent_id == parent.id,
+                                                                   QuestionCategory.name == name)).first()
+            if found is None:
+                found = bank.save_category(session, actor, role, school, subject_id=category.subject_id, name=name,
+                                           parent_id=parent.id)
+                made += 1
+            known[(parent.id, name)] = found
+        return known[(parent.id, name)]
+
     for q in plan.questions:
         target = category
-        if q.category:
-            name = q.category.split("/")[-1].strip()[:200] or category.name
-            target = children.get(name)
-            if target is None:
-                target = bank.save_category(session, actor, role, school, subject_id=category.subject_id, name=name,
-                                            parent_id=category.id)
-                children[name] = target
-                made += 1
+        for name in q.path:
+            target = child(target, name)
         bank.save_question(session, actor, role, school, bank.QuestionInput(
             category_id=target.id, qtype=q.qtype, text=with_images(q.text, urls), data=q.data,
             general_feedback=q.general_feedback, name=q.label[:200], topic=topic, level=level, default_mark=mark),

@@ -19,13 +19,12 @@ from random import Random
 from sqlalchemy.orm import Session
 
 from lms.core.errors import Conflict, ValidationError
-from lms.core.markdown import render_markdown
+from lms.core.markdown import MATH, render_markdown
 from lms.exams import qtypes
 from lms.exams.models import Exam, ExamPaper, ExamPaperItem
 from lms.i18n import lazy_gettext as _l
 
 MAX_VERSIONS = 24
-MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?![\s$])(.+?)(?<![\s\\])\$(?!\$)", re.S)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
-from lms.exams import bank, qtypes, results, services
+from lms.exams import bank, mathtext, qtypes, results, services
 from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
 from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
@@ -79,6 +79,7 @@ def _globals(state) -> None:
                                        path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
                                        tenths=results.score_decimal)
     state.app.jinja_env.filters["qtext"] = qtypes.inline
+    state.app.jinja_env.filters["qplain"] = mathtext.plain
     from lms.gradebook.views import SOURCE_ENDPOINTS
 
     SOURCE_ENDPOINTS["exam"] = ("exams.exam_results", "exam_id")  # grade-book marks link to the exam

@@ -57,6 +57,8 @@ def test_statistics_of_three_pupils(world, client, dbs):
     book = load_workbook(io.BytesIO(client.get(f"/exams/{exam_id}/statistics.xlsx").data))
     rows = list(book["Cau hoi"].iter_rows(values_only=True))
     assert len(rows) == 5 and rows[1][5] == 100.0
+    assert all("$" not in row[1] for row in rows[1:]) and rows[1][1].startswith("Câu hỏi số ")   # readable math
+    assert any("1/2" in row[1] for row in rows[1:])     # $\frac{1}{2}$
 
 
 def test_odd_data_does_not_crash(world, client, dbs):

@@ -10,7 +10,7 @@ from tests.factories import make_bank
 from tests.unit.files import PNG
 from tests.unit.test_word_format import FULL, _docx
 
-GIFT = """$CATEGORY: Toán 6/Số tự nhiên
+GIFT = """$CATEGORY: $course$/top/Toán 6/Số tự nhiên
 
 ::Cộng:: 2 + 3 = ? {=5 ~4 ~6}
 
@@ -99,6 +99,7 @@ def test_gift_aiken_and_utf16_files(world, make_client, dbs):
     client = teacher(make_client)
     page = _upload(client, category_id, "moodle.gift", GIFT.encode("utf-8")).get_data(as_text=True)
     assert "Đọc được 3 câu hỏi (GIFT (Moodle))" in page
+    assert "Toán 6 / Số tự nhiên" in page and "$course$" not in page and "top" not in page  # Moodle's context hidden
     assert _confirm(client, page).status_code == 302
     page = _upload(client, category_id, "aiken.txt", AIKEN.encode("utf-16")).get_data(as_text=True)
     assert "Đọc được 1 câu hỏi (Aiken)" in page
@@ -106,7 +107,8 @@ def test_gift_aiken_and_utf16_files(world, make_client, dbs):
     with dbs() as s:
         names = set(s.scalars(select(Question.qtype).where(Question.school_id == world.a.school.id)))
         assert {"single_choice", "true_false", "numerical"} <= names
-        assert s.scalars(select(QuestionCategory).where(QuestionCategory.name == "Số tự nhiên")).one().parent_id == category_id
+        nested = s.scalars(select(QuestionCategory).where(QuestionCategory.name == "Số tự nhiên")).one()
+        assert nested.parent.name == "Toán 6" and nested.parent.parent_id == category_id    # the nesting kept
 
 
 def test_word_images_are_kept_and_served_only_to_signed_in_users(world, make_client, dbs, app):

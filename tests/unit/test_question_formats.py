@@ -119,3 +119,14 @@ def test_aiken_errors(source, line):
     with pytest.raises(FormatError) as err:
         aiken.parse(source)
     assert err.value.line == line
+
+
+@pytest.mark.parametrize("line, path", [
+    ("$course$/top/Toán 6/Số tự nhiên", ("Toán 6", "Số tự nhiên")),
+    ("$system$/top", ()), ("$cat1$/Đại số", ("Đại số",)), ("top/Hình học", ("Hình học",)),
+    ("Chương 1/Bài 2", ("Chương 1", "Bài 2")), ("Phân số 1//2 và 1//3", ("Phân số 1/2 và 1/3",)), (None, ()),
+])
+def test_a_gift_category_is_a_path_of_sub_categories_without_moodle_s_context(line, path):
+    from lms.exams.importing import category_path
+
+    assert category_path(line) == path

@@ -1,0 +1,48 @@
+"""A question's text as readable plain text, where math cannot be drawn: a spreadsheet's cell, a
+`<select>` option, a short mention in a list. `$\\frac{1}{2} + x^{2}$` reads "1/2 + x²", never as
+its LaTeX source. pylatexenc does the LaTeX; powers and indices become Unicode superscripts and
+subscripts where every character has one."""
+from __future__ import annotations
+
+import functools
+import re
+
+from lms.core.markdown import MATH
+
+_SUP = dict(zip("0123456789+-−=()nix", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱˣ"))
+_SUB = dict(zip("0123456789+-−=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ"))
+_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(\\?[A-Za-z0-9+\-−]))")
+_ROOT = re.compile(r"\\sqrt\[([^\]]+)\]\{([^{}]*)\}")
+
+
+def _script(match: re.Match) -> str:
+    body = match.group(2) if match.group(2) is not None else match.group(3)
+    table = _SUP if match.group(1) == "^" else _SUB
+    if body and all(ch in table for ch in body):
+        return "".join(table[ch] for ch in body)
+    return f"{match.group(1)}({body})"
+
+
+@functools.lru_cache(maxsize=4096)
+def latex_plain(latex: str) -> str:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    source = _ROOT.sub(lambda m: {"3": "∛", "4": "∜"}.get(m.group(1).strip(), f"{m.group(1)}√") + f"({m.group(2)})",
+                       latex)
+    for _ in range(3):   # x_{1}^{2}: inner groups first
+        source = _SCRIPT.sub(_script, source)
+    try:
+        text = LatexNodes2Text(math_mode="text", strict_latex_spaces=False).latex_to_text(source)
+    except Exception:  # pylatexenc raises several kinds on malformed input; the source is still readable
+        return latex
+    return " ".join(text.split())
+
+
+def plain(text: str | None, limit: int | None = None) -> str:
+    """Markdown with `$…$` math as one line of readable text (pictures as “[hình]”)."""
+    value = re.sub(r"!\[[^\]]*\]\([^)]*\)", "[hình]", text or "")
+    value = MATH.sub(lambda m: latex_plain((m.group(1) or m.group(2)).strip()), value)
+    value = " ".join(value.replace("\\$", "$").split())
+    if limit and len(value) > limit:
+        value = value[:limit - 1].rstrip() + "…"
+    return value
