@@ -65,7 +65,7 @@ def seed(url: str, students: int) -> list[dict]:
     from lms.auth.services import create_user, start_session
     from lms.config import TestConfig
     from lms.core.timeutil import utcnow
-    from lms.exams import attempts, bank, services
+    from lms.exams import attempts, bank, saving, services
     from lms.extensions import db
     from lms.people import services as people
     from lms.people.models import Enrollment, School, Student, Subject
@@ -117,7 +117,7 @@ def seed(url: str, students: int) -> list[dict]:
             s.add(Enrollment(student_id=student.id, class_id=school_class.id, school_year_id=year.id))
             s.flush()
             device = f"device-{n}"
-            attempt = attempts.start_attempt(s, student, exam, now=now, device=attempts.device_hash(device))
+            attempt = attempts.start_attempt(s, student, exam, now=now, device=saving.device_hash(device))
             token = start_session(s, settings, user, remember=False, ip="127.0.0.1", user_agent="bench")
             raw = f"csrf-{n}-{random.random()}"
             cookie = serializer.dumps({"sid": token, "_user_id": str(user.id), "_fresh": True, "csrf_token": raw})
@@ -125,7 +125,7 @@ def seed(url: str, students: int) -> list[dict]:
             slots = {slot.position: [o["id"] for o in slot.version.data["options"]] for slot in attempt.slots} or \
                 {p: options for p in range(1, QUESTIONS + 1)}
             clients.append({"attempt": attempt.id, "cookie": cookie, "device": device, "csrf": csrf.dumps(raw),
-                            "ticket": attempts.issue_ticket(SECRET, attempt, user.id), "options": slots})
+                            "ticket": saving.issue_ticket(SECRET, attempt, user.id), "options": slots})
             if n % 100 == 99:
                 s.commit()
         s.commit()

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.exams import attempts, bank, printing, qtypes, results, services
+from lms.exams import attempts, bank, printing, qtypes, results, saving, services
 from lms.exams.models import Attempt, AttemptSlot, Exam, Question
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
 from lms.people.services import students_of_class
 
-DEVICE = attempts.device_hash("demo-device")
+DEVICE = saving.device_hash("demo-device")
 
 
 def _choice(options: list[tuple[str, int]], multiple: bool = False) -> dict:
@@ -206,6 +206,7 @@ def seed_exams(session: Session, school: School, admin: User, rng: random.Random
     elif school.code == "THPT-LX":
         _seed_thpt(session, school, year, rng, now)
     session.flush()
+    attempts.count_usage(session, now, since=timedelta(days=400))   # the bank shows how often each was used
 
 
 def _exam(session, teacher, school, subject, courses, title, open_at, close_at, **settings) -> Exam:

@@ -113,7 +113,7 @@ def items_of_exam(session, exam) -> list[ExportItem]:
     from random import Random
 
     from lms.exams.bank import category_path
-    from lms.exams.services import draw
+    from lms.exams.drawing import draw
 
     chosen = [q for q, _mark, _rule in draw(session, exam, Random(exam.id))]
     return [_item(q, q.current, category_path(q.category)) for q in chosen if q.current is not None]

@@ -85,6 +85,7 @@ class OverrideForm(Form):
     open_at = DateTimeLocalField(_l("Giờ mở riêng"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     close_at = DateTimeLocalField(_l("Giờ đóng riêng"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     extra_minutes = IntegerField(_l("Thêm phút làm bài"), default=0, validators=[Optional(), NumberRange(0, 600)])
+    past_close = BooleanField(_l("Thời gian thêm được làm quá giờ đóng của bài thi"), default=True)
     extra_attempts = IntegerField(_l("Thêm lần làm"), default=0, validators=[Optional(), NumberRange(0, 20)])
     reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Lưu"))

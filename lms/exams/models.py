@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -245,6 +245,8 @@ class Override(Base):
     close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extra_minutes: Mapped[int] = mapped_column(Integer, default=0)
     extra_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The extra minutes move the pupil's close too (True), or the exam's close still ends the attempt.
+    past_close: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     reason: Mapped[str] = mapped_column(String(200), default="")
 
     student = relationship("Student", lazy="joined")

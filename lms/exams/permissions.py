@@ -60,3 +60,12 @@ def own_attempt(session: Session, user_id: int, attempt_id: int, school: School 
     if attempt is None:
         raise NotFound(_l("Không tìm thấy bài làm."))
     return attempt
+
+
+def pupils_of_exam(session: Session, exam: Exam) -> list[tuple[Student, Course]]:
+    """Every pupil who sits the exam, with the course they sit it in, in roster order."""
+    course_ids = [link.course_id for link in exam.courses]
+    rows = session.execute(select(Student, Course).join(Enrollment, Enrollment.student_id == Student.id)
+                           .join(Course, Course.class_id == Enrollment.class_id)
+                           .where(Course.id.in_(course_ids or [0])).order_by(Student.sort_name)).all()
+    return sorted(((s, c) for s, c in rows), key=lambda row: (row[1].school_class.name, row[0].sort_name))

@@ -58,11 +58,12 @@ def seed_of(exam: Exam, code: str) -> int:
 def make_papers(session: Session, actor, role: str, exam: Exam, count: int, first_code: int) -> list[ExamPaper]:
     """(Re)make the exam's printed versions, frozen: the question versions they show are marked
     used, so a later edit of a question makes a new version and the papers stay as printed."""
-    from sqlalchemy import func, select, update
+    from sqlalchemy import func, select
 
     from lms.core import audit
-    from lms.exams.attempts import compose
-    from lms.exams.models import Attempt, QuestionVersion
+    from lms.exams.attempts import freeze_versions
+    from lms.exams.drawing import compose
+    from lms.exams.models import Attempt
     from lms.exams.permissions import require_exam
 
     require_exam(actor, role, exam)
@@ -88,7 +89,7 @@ def make_papers(session: Session, actor, role: str, exam: Exam, count: int, firs
             shown.add(version.id)
         session.add(paper)
         made.append(paper)
-    session.execute(update(QuestionVersion).where(QuestionVersion.id.in_(shown or {0})).values(used=True))
+    freeze_versions(session, sorted(shown))
     session.flush()
     audit.record(session, "exam_papers_made", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
                  subject_id=exam.id, detail=f"{count} from {made[0].code}")

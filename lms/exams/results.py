@@ -17,10 +17,11 @@ from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.markdown import render_markdown
 from lms.core.notify import notify
+from lms.exams import attempt_rules as rules
 from lms.exams import qtypes
 from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question, QuestionVersion, Response,
                               SlotGrade)
-from lms.exams.permissions import require_exam
+from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Student
 
@@ -264,7 +265,6 @@ def final_scores(session: Session, exam: Exam) -> dict[int, Decimal]:
 def post_to_gradebook(session: Session, actor: User, role: str, exam: Exam, now: datetime) -> dict:
     """Fill the exam's grade-book column of every class from the pupils' results. Posting again
     updates what changed and says how many."""
-    from lms.exams.services import pupils_of_exam
     from lms.gradebook.book import post_marks
 
     require_exam(actor, role, exam)
@@ -290,21 +290,8 @@ def post_to_gradebook(session: Session, actor: User, role: str, exam: Exam, now:
 # ---------------------------------------------------------------- what the pupil may review
 
 def review_rights(exam: Exam, attempt: Attempt, now: datetime) -> dict[str, bool]:
-    """What the review shows now: right after submitting, and once results are released."""
-    from lms.exams.services import released
-
-    none = {"score": False, "responses": False, "correct": False, "feedback": False}
-    if attempt.state not in (AttemptState.SUBMITTED, AttemptState.FINISHED):
-        return none
-    rights = dict(none)
-    moments = ["after_submit"] + (["after_release"] if released(exam, now) else [])
-    for moment in moments:
-        for key, allowed in (exam.review or {}).get(moment, {}).items():
-            if key in rights and allowed:
-                rights[key] = True
-    if attempt.needs_grading:
-        rights["score"] = False
-    return rights
+    """What the review shows now (see `attempt_rules.review_rights`)."""
+    return rules.review_rights(exam, attempt.state, attempt.needs_grading, now)
 
 
 @dataclass
@@ -384,8 +371,6 @@ class Readiness:
 def readiness(session: Session, exam: Exam) -> Readiness:
     """Before the lesson: who is ready (best result at least the exam's threshold), who is not,
     who has not done the check; and which questions were missed most, over finished attempts."""
-    from lms.exams.services import pupils_of_exam
-
     pupils = pupils_of_exam(session, exam)
     attempts = list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)))
     best: dict[int, Decimal] = {}

@@ -3,12 +3,9 @@ its preview and sample draw, publication, per-pupil overrides, releasing results
 monitor."""
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from random import Random
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,10 +15,13 @@ from lms.core import audit
 from lms.core.errors import Conflict, ValidationError
 from lms.core.text import nfc, nfc_text
 from lms.exams import qtypes
-from lms.exams.bank import descendants, narrow, to_e4
-from lms.exams.models import (Attempt, AttemptEvent, Exam, ExamCourse, ExamItem, ExamRule,
+from lms.exams import attempt_rules as rules
+from lms.exams.attempts import refresh_deadlines
+from lms.exams.bank import to_e4
+from lms.exams.drawing import candidates
+from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, Exam, ExamCourse, ExamItem, ExamRule,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
-from lms.exams.permissions import category_access, require_exam
+from lms.exams.permissions import category_access, pupils_of_exam, require_exam
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Enrollment, School, SchoolYear, Student
 from lms.people.services import chosen_courses, set_course_links
@@ -32,66 +32,6 @@ REVIEW_MOMENTS = ("after_submit", "after_release")
 REVIEW_ITEMS = ("score", "responses", "correct", "feedback")
 DEFAULT_REVIEW = {"after_submit": {"score": True, "responses": True, "correct": False, "feedback": False},
                   "after_release": {"score": True, "responses": True, "correct": True, "feedback": True}}
-
-
-# ---------------------------------------------------------------- IP ranges
-
-def parse_ip_ranges(text: str) -> list[str]:
-    """One rule per line or comma: a full address, a prefix `192.168.`, CIDR `10.1.0.0/20`, or a
-    last-octet range `10.1.2.10-20`. Raises ValidationError naming the bad one."""
-    rules = []
-    for raw in re.split(r"[,\n]+", text or ""):
-        rule = raw.strip()
-        if not rule:
-            continue
-        if not _ip_rule_valid(rule):
-            raise ValidationError(_l("“%(r)s” không phải địa chỉ IP, tiền tố, CIDR hay dải hợp lệ.", r=rule),
-                                  field="ip_ranges")
-        rules.append(rule)
-    return rules
-
-
-def _ip_rule_valid(rule: str) -> bool:
-    try:
-        if "/" in rule:
-            ipaddress.ip_network(rule, strict=False)
-        elif re.fullmatch(r"(\d{1,3}\.){3}\d{1,3}-\d{1,3}", rule):
-            base, _sep, end = rule.rpartition("-")
-            ipaddress.ip_address(base)
-            return int(base.rsplit(".", 1)[1]) <= int(end) <= 255
-        elif rule.endswith("."):
-            return re.fullmatch(r"(\d{1,3}\.){1,3}", rule) is not None and all(int(p) <= 255 for p in rule[:-1].split("."))
-        else:
-            ipaddress.ip_address(rule)
-        return True
-    except ValueError:
-        return False
-
-
-def ip_allowed(rules: list[str], address: str | None) -> bool:
-    if not rules:
-        return True
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for rule in rules:
-        if "/" in rule:
-            if ip in ipaddress.ip_network(rule, strict=False):
-                return True
-        elif "-" in rule and not rule.endswith("."):
-            base, _sep, end = rule.rpartition("-")
-            head, _dot, start = base.rpartition(".")
-            if address.rpartition(".")[0] == head and int(start) <= int(address.rpartition(".")[2]) <= int(end):
-                return True
-        elif rule.endswith("."):
-            if address.startswith(rule):
-                return True
-        elif address == rule:
-            return True
-    return False
 
 
 # ---------------------------------------------------------------- settings
@@ -146,7 +86,7 @@ def save_exam(session: Session, actor: User, role: str, school: School, data: Ex
     if not 0 <= data.per_page <= 100 or not 0 <= data.grace_minutes <= 120:
         raise ValidationError(_l("Số câu mỗi trang từ 0 đến 100; thời gian gia hạn từ 0 đến 120 phút."),
                               field="per_page")
-    parse_ip_ranges(data.ip_ranges)
+    rules.parse_ip_ranges(data.ip_ranges)
     review = {m: {k: bool((data.review or {}).get(m, {}).get(k)) for k in REVIEW_ITEMS} for m in REVIEW_MOMENTS}
     key = (data.gradebook_key or "").strip()
     if key:
@@ -260,12 +200,6 @@ def set_rules(session: Session, actor: User, role: str, school: School, exam: Ex
     session.flush()
 
 
-def _candidates(session: Session, rule: ExamRule):
-    stmt = select(Question).where(Question.category_id.in_(descendants(session, rule.category)),
-                                  Question.status == QuestionStatus.READY, Question.current_version_id.is_not(None))
-    return narrow(stmt, topic=rule.topic, level=rule.level, qtype=rule.qtype)
-
-
 @dataclass
 class PreviewRow:
     rule: ExamRule
@@ -300,33 +234,13 @@ def preview(session: Session, exam: Exam) -> Preview:
                        len(exam.items), dict(matrix))
     rows, matrix = [], defaultdict(dict)
     for rule in exam.rules:
-        available = session.scalar(select(func.count()).select_from(_candidates(session, rule).subquery())) or 0
+        available = session.scalar(select(func.count()).select_from(candidates(session, rule).subquery())) or 0
         rows.append(PreviewRow(rule, available))
         key = rule.topic or rule.category.name
         level = rule.level or 0
         n, m = matrix[key].get(level, (0, 0))
         matrix[key][level] = (n + rule.count, m + rule.count * rule.mark_e4)
     return Preview(rows, sum(r.count * r.mark_e4 for r in exam.rules), sum(r.count for r in exam.rules), dict(matrix))
-
-
-def draw(session: Session, exam: Exam, rng: Random) -> list[tuple[Question, int, int | None]]:
-    """The questions of one attempt: (question, mark e4, blueprint row). For a blueprint, each row
-    draws from its candidates least-used first, in random order within the same usage."""
-    if exam.source == "fixed":
-        return [(item.question, item.mark_e4, None) for item in exam.items if item.question.current_version_id]
-    chosen: list[tuple[Question, int, int | None]] = []
-    taken: set[int] = set()
-    for rule in exam.rules:
-        pool = [q for q in session.scalars(_candidates(session, rule)) if q.id not in taken]
-        rng.shuffle(pool)
-        pool.sort(key=lambda q: q.usage_count)  # stable: random order kept within equal usage
-        if len(pool) < rule.count:
-            raise ValidationError(_l("Ngân hàng không đủ câu cho dòng %(n)s của ma trận (cần %(c)s, có %(a)s).",
-                                     n=rule.position, c=rule.count, a=len(pool)))
-        for question in pool[:rule.count]:
-            taken.add(question.id)
-            chosen.append((question, rule.mark_e4, rule.position))
-    return chosen
 
 
 def publish_exam(session: Session, actor: User, role: str, exam: Exam) -> None:
@@ -364,21 +278,7 @@ def release_results(session: Session, actor: User, role: str, exam: Exam, now: d
                  subject_id=exam.id)
 
 
-def released(exam: Exam, now: datetime) -> bool:
-    return (exam.results_released_at is not None and exam.results_released_at <= now) or \
-        (exam.release_at_close and exam.close_at <= now)
-
-
 # ---------------------------------------------------------------- pupils, overrides
-
-def pupils_of_exam(session: Session, exam: Exam) -> list[tuple[Student, Course]]:
-    """Every pupil who sits the exam, with the course they sit it in, in roster order."""
-    course_ids = [link.course_id for link in exam.courses]
-    rows = session.execute(select(Student, Course).join(Enrollment, Enrollment.student_id == Student.id)
-                           .join(Course, Course.class_id == Enrollment.class_id)
-                           .where(Course.id.in_(course_ids or [0])).order_by(Student.sort_name)).all()
-    return sorted(((s, c) for s, c in rows), key=lambda row: (row[1].school_class.name, row[0].sort_name))
-
 
 @dataclass
 class OverrideInput:
@@ -388,6 +288,7 @@ class OverrideInput:
     extra_minutes: int = 0
     extra_attempts: int = 0
     reason: str = ""
+    past_close: bool = True      # the extra minutes run past the exam's close
 
 
 def save_override(session: Session, actor: User, role: str, exam: Exam, data: OverrideInput) -> Override | None:
@@ -413,9 +314,8 @@ def save_override(session: Session, actor: User, role: str, exam: Exam, data: Ov
             session.add(row)
         row.open_at, row.close_at = data.open_at, data.close_at
         row.extra_minutes, row.extra_attempts, row.reason = data.extra_minutes, data.extra_attempts, nfc(data.reason)[:200]
+        row.past_close = data.past_close
     session.flush()
-    from lms.exams.attempts import refresh_deadlines
-
     refresh_deadlines(session, exam, data.student_id)
     audit.record(session, "exam_override", actor_id=actor.id, school_id=exam.school_id, subject_type="exam",
                  subject_id=exam.id, detail=f"student {data.student_id}")
@@ -456,8 +356,6 @@ def monitor(session: Session, exam: Exam) -> list[MonitorRow]:
         .group_by(Response.attempt_id)).all())
     last_save = dict(session.execute(select(Response.attempt_id, func.max(Response.saved_at)).where(
         Response.attempt_id.in_(ids or [0])).group_by(Response.attempt_id)).all())
-    from lms.exams.models import AttemptSlot
-
     sizes = dict(session.execute(select(AttemptSlot.attempt_id, func.count()).where(
         AttemptSlot.attempt_id.in_(ids or [0])).group_by(AttemptSlot.attempt_id)).all())
     events: dict[int, Counter] = defaultdict(Counter)

@@ -13,11 +13,11 @@ from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
-from lms.exams import bank, mathtext, qtypes, results, services
+from lms.exams import attempt_rules, bank, drawing, mathtext, qtypes, results, services
 from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
 from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
-from lms.exams.permissions import require_exam
+from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.extensions import db
 from lms.core.markdown import render_markdown
 from lms.i18n import gettext as _
@@ -379,8 +379,8 @@ def exam_home(exam_id: int):
     preview = services.preview(db.session, exam)
     states = services.states_of(db.session, [exam.id])[exam.id]
     return render_template("exams/exam_home.html", exam=exam, preview=preview, states=states, now=utcnow(),
-                           pupils=len(services.pupils_of_exam(db.session, exam)), form=Form(),
-                           released=services.released(exam, utcnow()))
+                           pupils=len(pupils_of_exam(db.session, exam)), form=Form(),
+                           released=attempt_rules.released(exam, utcnow()))
 
 
 def _act(exam: Exam, action, done: str):
@@ -413,7 +413,7 @@ def _publish(exam: Exam) -> None:
     services.publish_exam(db.session, current_user, ctx().role, exam)
     from lms.core.notify import notify
 
-    users = [s.user for s, _c in services.pupils_of_exam(db.session, exam) if s.user is not None]
+    users = [s.user for s, _c in pupils_of_exam(db.session, exam) if s.user is not None]
     from flask_babel import format_datetime
 
     notify(db.session, users, "exam_assigned", {"subject": exam.subject.name, "exam": exam.title,
@@ -493,7 +493,7 @@ def exam_blueprint(exam_id: int):
             return redirect(url_for("exams.exam_blueprint", exam_id=exam.id))
     if request.args.get("sample") and exam.source == "blueprint":
         try:
-            sample = services.draw(db.session, exam, Random(secrets.randbelow(10 ** 6)))
+            sample = drawing.draw(db.session, exam, Random(secrets.randbelow(10 ** 6)))
         except DomainError as exc:
             flash(str(exc.message), "warning")
     topics = bank.topics_of(db.session, [c.id for c, _a in categories])
@@ -509,7 +509,7 @@ def exam_blueprint(exam_id: int):
 def exam_overrides(exam_id: int):
     exam = managed_exam(exam_id)
     form = OverrideForm()
-    pupils = services.pupils_of_exam(db.session, exam)
+    pupils = pupils_of_exam(db.session, exam)
     form.student_id.choices = [(s.id, f"{s.full_name} ({c.school_class.name})") for s, c in pupils]
     if form.validate_on_submit():
         try:
@@ -518,6 +518,7 @@ def exam_overrides(exam_id: int):
                 open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
                 close_at=local_to_utc(form.close_at.data, _tz()) if form.close_at.data else None,
                 extra_minutes=form.extra_minutes.data or 0, extra_attempts=form.extra_attempts.data or 0,
+                past_close=bool(form.past_close.data),
                 reason=form.reason.data or ""))
         except DomainError as exc:
             db.session.rollback()
@@ -630,7 +631,7 @@ def exam_results(exam_id: int):
         dry = (question, results.regrade_preview(db.session, current_user, ctx().role, exam, question))
     used = attempt_service.questions_used(db.session, exam)
     return render_template("exams/results.html", exam=exam, rows=rows, scores=scores, dry=dry, used=used,
-                           form=Form(), released=services.released(exam, now))
+                           form=Form(), released=attempt_rules.released(exam, now))
 
 
 @bp.route("/exams/<int:exam_id>/readiness")

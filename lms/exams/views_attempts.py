@@ -10,9 +10,9 @@ from lms.core.errors import DomainError
 from lms.core.forms import Form, show_error
 from lms.core.security import client_ip
 from lms.core.tenancy import cookieless, ctx, role_required, school_scoped, session_only
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import school_tz, utcnow
 from lms.courses.permissions import pupil_of
-from lms.exams import attempts, results, services
+from lms.exams import attempt_rules, attempts, results, saving, services
 from lms.exams.forms import StartForm
 from lms.exams.models import Attempt, AttemptState, Exam, ExamStatus
 from lms.exams.permissions import own_attempt, sits_exam
@@ -21,7 +21,7 @@ from lms.i18n import gettext as _
 
 PAGE_SIZE = 30
 bp = Blueprint("attempts", __name__, template_folder="templates")
-DEVICE_COOKIE = attempts.DEVICE_COOKIE
+DEVICE_COOKIE = saving.DEVICE_COOKIE
 
 
 def _pupil():
@@ -39,7 +39,7 @@ def _attempt(attempt_id: int) -> Attempt:
 
 
 def _device() -> str:
-    return attempts.device_hash(request.cookies.get(DEVICE_COOKIE))
+    return saving.device_hash(request.cookies.get(DEVICE_COOKIE))
 
 
 def _with_device(response, token: str | None):
@@ -73,10 +73,10 @@ def take(exam_id: int):
     now = utcnow()
     form = StartForm()
     if form.validate_on_submit():
-        token = request.cookies.get(DEVICE_COOKIE) or attempts.new_device_token()
+        token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
         try:
             attempt = attempts.start_attempt(db.session, student, exam, now=now, access_code=form.access_code.data or "",
-                                             ip=client_ip(), device=attempts.device_hash(token))
+                                             ip=client_ip(), device=saving.device_hash(token))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -112,9 +112,9 @@ def attempt_page(attempt_id: int):
     pages = max((v.page for v in views), default=0) + 1
     if exam.navigation == "sequential":
         views = [v for v in views if v.page == attempt.page]
-    ticket = attempts.issue_ticket(current_app.config["SECRET_KEY"], attempt, current_user.id, str(get_locale()))
+    ticket = saving.issue_ticket(current_app.config["SECRET_KEY"], attempt, current_user.id, str(get_locale()))
     return render_template("exams/attempt.html", attempt=attempt, exam=exam, views=views, pages=pages,
-                           time_left=attempts.time_left(attempt, now), form=Form(), ticket=ticket)
+                           time_left=attempts.time_left(attempt, now), form=Form(), ticket=ticket, tz=school_tz())
 
 
 @bp.route("/attempts/<int:attempt_id>/takeover", methods=["POST"])
@@ -124,8 +124,8 @@ def takeover(attempt_id: int):
     attempt = _attempt(attempt_id)
     if not Form().validate_on_submit():
         abort(400)
-    token = request.cookies.get(DEVICE_COOKIE) or attempts.new_device_token()
-    attempts.takeover(db.session, attempt, attempts.device_hash(token), utcnow())
+    token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
+    attempts.takeover(db.session, attempt, saving.device_hash(token), utcnow())
     db.session.commit()
     flash(_("Bài làm tiếp tục trên thiết bị này; thiết bị kia không lưu được nữa."), "info")
     return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
@@ -139,8 +139,8 @@ _STATUS = {"saved": 200, "same": 200, "stale": 409, "device": 409, "page": 409, 
 @cookieless
 def save(attempt_id: int):
     """One answer. Authenticated by the page's attempt ticket, not the session: the usual case is
-    one statement (attempts.quick_save); anything else goes through the full rules."""
-    ticket = attempts.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
+    one statement (saving.quick_save); anything else goes through the full rules."""
+    ticket = saving.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
     if ticket is None:
         return jsonify({"status": "signed_out",
                         "message": _("Trang làm bài này không còn hợp lệ; hãy tải lại trang (câu trả lời vẫn được "
@@ -151,10 +151,10 @@ def save(attempt_id: int):
     position, seq = body.get("position"), body.get("seq")
     if not isinstance(position, int) or not isinstance(seq, int):
         return jsonify({"status": "invalid", "message": _("Yêu cầu lưu không hợp lệ.")}), 422
-    outcome = attempts.quick_save(db.session, ticket, position, body.get("value"), seq, device=device, now=now)
+    outcome = saving.quick_save(db.session, ticket, position, body.get("value"), seq, device=device, now=now)
     payload = {}
     if outcome is None:
-        attempt = attempts.live_attempt(db.session, ticket.user_id, attempt_id)
+        attempt = saving.live_attempt(db.session, ticket.user_id, attempt_id)
         if attempt is None:
             abort(404)
         outcome = attempts.save_response(db.session, attempt, position, body.get("value"), seq, device=device, now=now)
@@ -166,6 +166,20 @@ def save(attempt_id: int):
     if outcome.status == "stale":
         payload["value"] = outcome.value
     return jsonify(payload), _STATUS[outcome.status]
+
+
+@bp.route("/attempts/<int:attempt_id>/clock")
+@cookieless
+def clock(attempt_id: int):
+    """The attempt's state and the server's time left, polled by the page every few seconds (on
+    PostgreSQL `lms.exams.autosave` answers it before Flask); authenticated by the page's ticket."""
+    ticket = saving.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
+    answer = saving.read_clock(db.session, ticket, utcnow()) if ticket is not None else None
+    if answer is None:
+        abort(404)
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
@@ -237,5 +251,5 @@ def result(attempt_id: int):
     items = results.attempt_review(db.session, attempt, rights)
     response = make_response(render_template("exams/result.html", attempt=attempt, exam=attempt.exam, rights=rights,
                                              items=items, score=results.score_decimal(attempt.score10),
-                                             released=services.released(attempt.exam, now)))
+                                             released=attempt_rules.released(attempt.exam, now)))
     return response

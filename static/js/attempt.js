@@ -288,6 +288,41 @@
     }).catch(function () { events = sent.concat(events); });
   }
   setInterval(heartbeat, 30000);
+  // The server's clock, polled every few seconds (one read, by the ticket): extra time or a new
+  // window given by the teacher during the attempt reaches this timer at once.
+  var deadline = null;
+  function localTime(iso) {
+    // dd/MM/yyyy HH:mm in the school's time zone, as the page writes it.
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: root.dataset.tz, day: "2-digit", month: "2-digit", year: "numeric",
+                                       hour: "2-digit", minute: "2-digit", hour12: false })
+      .formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" + parts.minute;
+  }
+  function poll() {
+    if (closed || submitting || offline) { return; }
+    fetch(root.dataset.clockUrl, { credentials: "same-origin", cache: "no-store",
+                                   headers: { "Accept": "application/json", "X-Attempt-Ticket": root.dataset.ticket } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        sync(body);
+        if (deadline !== null && body.deadline !== deadline) {
+          var end = document.getElementById("deadline-label");
+          if (end) { end.textContent = localTime(body.deadline); }
+          say(root.dataset.msgNewTime, "info");
+          warned = body.time_left <= 300;
+        }
+        deadline = body.deadline;
+        if (body.state && body.state !== "in_progress") {
+          closed = true;
+          forget();
+          window.location.assign(root.dataset.resultUrl);
+        }
+      }).catch(function () { /* offline: the journal keeps answering; the next poll corrects */ });
+  }
+  setInterval(poll, Number(root.dataset.clockEvery) || 4000);
+  poll();
   document.addEventListener("visibilitychange", function () { signal(document.visibilityState === "hidden" ? "hidden" : "visible"); });
   window.addEventListener("blur", function () { signal("focus_lost"); });
   window.addEventListener("focus", function () { signal("focus_back"); });

@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.core.timeutil import utcnow
 from lms.exams.models import Attempt, AttemptEvent, AttemptSlot, Exam, QuestionVersion, Response, SlotGrade
 from lms.people.models import School
+from lms.exams import drawing
 from tests.factories import make_bank, make_exam
 
 
@@ -350,7 +351,7 @@ def test_overrides_extra_time_and_attempts_and_the_access_code(world, client, ma
 
 def test_ip_rules():
     from lms.core.errors import ValidationError
-    from lms.exams.services import ip_allowed, parse_ip_ranges
+    from lms.exams.attempt_rules import ip_allowed, parse_ip_ranges
 
     rules = parse_ip_ranges("192.168.\n10.1.0.0/20, 10.2.3.10-20\n203.0.113.7")
     assert ip_allowed(rules, "192.168.5.4") and ip_allowed(rules, "10.1.15.200") and ip_allowed(rules, "10.2.3.15")
@@ -475,7 +476,7 @@ def test_blueprint_previews_refuses_short_cells_and_draws_least_used_first(world
         from lms.exams.models import Question
 
         for i in range(8):
-            drawn = services.draw(s, exam, Random(i))
+            drawn = drawing.draw(s, exam, Random(i))
             for q, _mark, _rule in drawn:
                 q.usage_count += 1
             s.flush()
@@ -627,7 +628,7 @@ def test_the_usual_autosave_skips_flask_on_postgresql_and_everything_else_takes_
     the attempt's questions the first time); a bad value, a position the attempt lacks, a forged
     ticket or another device reach the route (counted behind the WSGI layer), and every answer is
     the one the route gives."""
-    from lms.exams import attempts
+    from lms.exams import saving
 
     exam_id, _qids, _essay = _exam_and_bank(dbs, world)
     laptop = make_client()
@@ -645,7 +646,7 @@ def test_the_usual_autosave_skips_flask_on_postgresql_and_everything_else_takes_
         response = _json(client, url, {"position": position, "value": value, "seq": seq}, **kw)
         return response, routed.count(url) > before
 
-    attempts._SLOTS._data.clear()  # nothing read yet in this process
+    saving._SLOTS._data.clear()  # nothing read yet in this process
     first, via_route = save(slots[0][0], _wrong(slots[0][2]), 1)
     assert first.get_json()["status"] == "saved" and via_route is (backend == "sqlite")
     missing, via_route = save(99, "x", 1)
@@ -712,3 +713,65 @@ def test_the_pupils_exam_list_answers_on_every_database_and_lists_each_exam_once
     page = client.get("/exams")
     assert page.status_code == 200
     assert page.get_data(as_text=True).count("Kiểm tra chung hai môn") == 1
+
+
+def test_starts_of_one_exam_write_no_shared_row_and_never_deadlock(app, backend, world, dbs):
+    """A start used to UPDATE the exam's question versions and questions (used, usage_count): with
+    hundreds of pupils starting at once those row locks deadlocked. Now, once the first attempt
+    has frozen the versions, a start waits on no lock another start holds."""
+    from sqlalchemy import text
+
+    from lms.exams import attempts
+    from lms.extensions import db
+    from lms.people.models import Student
+
+    exam_id, qids, _essay = _exam_and_bank(dbs, world)
+    with dbs() as s:
+        pupils = [s.scalars(select(Student).where(Student.student_code == code)).one().id
+                  for code in ("HSA001", "HSA002", "HSA003")]
+        attempts.start_attempt(s, s.get(Student, pupils[0]), s.get(Exam, exam_id), now=utcnow(), device="d")
+        s.commit()
+        versions = [v for (v,) in s.execute(select(AttemptSlot.version_id).where(AttemptSlot.attempt_id == select(
+            Attempt.id).where(Attempt.exam_id == exam_id).scalar_subquery()))]
+    errors = []
+    if backend == "postgresql":
+        # Another start in the middle of its transaction, holding what an UPDATE of these rows holds.
+        with app.app_context():
+            blocker = db.engine.connect()
+            blocker.begin()
+            blocker.execute(text("SELECT id FROM questions WHERE id = ANY(:ids) FOR NO KEY UPDATE"), {"ids": qids})
+            blocker.execute(text("SELECT id FROM question_versions WHERE id = ANY(:ids) FOR NO KEY UPDATE"),
+                            {"ids": versions})
+            try:
+                with dbs() as s:
+                    s.execute(text("SET LOCAL lock_timeout = '3s'"))
+                    attempts.start_attempt(s, s.get(Student, pupils[1]), s.get(Exam, exam_id), now=utcnow(), device="d")
+                    s.commit()
+            finally:
+                blocker.rollback()
+                blocker.close()
+    barrier = threading.Barrier(2)
+
+    def start(student_id):
+        try:
+            with dbs() as s:
+                barrier.wait()
+                attempts.start_attempt(s, s.get(Student, student_id), s.get(Exam, exam_id), now=utcnow(), device="d")
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 — the test reports any failure of a start
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=start, args=(p,)) for p in pupils[1:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam_id)) == 3
+        assert all(s.get(QuestionVersion, v).used for v in versions)
+        attempts.count_usage(s, utcnow())
+        s.commit()
+        from lms.exams.models import Question
+
+        assert sorted(s.get(Question, q).usage_count for q in qids[:4]) == [3, 3, 3, 3]

@@ -1,0 +1,78 @@
+"""Drawing an exam's questions: a fixed list, or a blueprint (ma trận đề) whose rows each draw
+their count from a category and its sub-categories, least used first, in random order within the
+same usage; then the paper as shown — parts in order, questions shuffled within a part, option
+orders laid out by each question's type. Attempts and printed versions use this one composer."""
+from __future__ import annotations
+
+from random import Random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.core.errors import ValidationError
+from lms.exams import qtypes
+from lms.exams.bank import descendants, narrow
+from lms.exams.models import Exam, ExamRule, Question, QuestionStatus, QuestionVersion
+from lms.i18n import lazy_gettext as _l
+
+
+def candidates(session: Session, rule: ExamRule):
+    """The query of the ready questions a blueprint row may draw."""
+    stmt = select(Question).where(Question.category_id.in_(descendants(session, rule.category)),
+                                  Question.status == QuestionStatus.READY, Question.current_version_id.is_not(None))
+    return narrow(stmt, topic=rule.topic, level=rule.level, qtype=rule.qtype)
+
+
+
+def draw(session: Session, exam: Exam, rng: Random) -> list[tuple[Question, int, int | None]]:
+    """The questions of one attempt: (question, mark e4, blueprint row). For a blueprint, each row
+    draws from its candidates least-used first, in random order within the same usage."""
+    if exam.source == "fixed":
+        return [(item.question, item.mark_e4, None) for item in exam.items if item.question.current_version_id]
+    chosen: list[tuple[Question, int, int | None]] = []
+    taken: set[int] = set()
+    for rule in exam.rules:
+        pool = [q for q in session.scalars(candidates(session, rule)) if q.id not in taken]
+        rng.shuffle(pool)
+        pool.sort(key=lambda q: q.usage_count)  # stable: random order kept within equal usage
+        if len(pool) < rule.count:
+            raise ValidationError(_l("Ngân hàng không đủ câu cho dòng %(n)s của ma trận (cần %(c)s, có %(a)s).",
+                                     n=rule.position, c=rule.count, a=len(pool)))
+        for question in pool[:rule.count]:
+            taken.add(question.id)
+            chosen.append((question, rule.mark_e4, rule.position))
+    return chosen
+
+
+def _sections(slots: list[tuple], exam: Exam) -> list[list[tuple]]:
+    """Parts keep their order; questions are shuffled within a part. A blueprint row is a part; in
+    a fixed list, a passage (description) opens a new part."""
+    parts: list[list[tuple]] = []
+    for item in slots:
+        question, _mark, rule = item
+        new_part = not parts or (rule is not None and rule != parts[-1][0][2]) or \
+            (rule is None and question.qtype == "description")
+        if new_part:
+            parts.append([])
+        parts[-1].append(item)
+    return parts
+
+
+def compose(session: Session, exam: Exam, rng: Random) -> list[tuple]:
+    """One paper of the exam: (question, mark e4, blueprint row, version, option layout) in the
+    order shown — drawn, shuffled within its parts and laid out by `rng`. Attempts and printed
+    versions are made by this one function."""
+    ordered = []
+    for part in _sections(draw(session, exam, rng), exam):
+        if exam.shuffle_questions:
+            head = [x for x in part if x[0].qtype == "description"][:1]
+            rest = [x for x in part if x not in head]
+            rng.shuffle(rest)
+            part = head + rest
+        ordered.extend(part)
+    out = []
+    for question, mark, rule in ordered:
+        version = session.get(QuestionVersion, question.current_version_id)
+        out.append((question, mark, rule, version,
+                    qtypes.TYPES[question.qtype].layout(version.data, rng, exam.shuffle_options)))
+    return out
