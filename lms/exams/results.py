@@ -406,3 +406,81 @@ def readiness(session: Session, exam: Exam) -> Readiness:
     missed = sorted((MissedQuestion(qid, texts[qid], shown, miss) for qid, (shown, miss) in tally.items()),
                     key=lambda m: (-m.missed * 10000 // max(m.shown, 1), -m.missed, m.question_id))
     return Readiness(rows, counts, missed)
+
+
+# ---------------------------------------------------------------- one pupil's paper, for the teacher
+
+@dataclass
+class PaperItem:
+    position: int
+    number: int
+    qtype: str
+    html: str                   # the question as given (the version the attempt showed)
+    public: dict                # its options in this pupil's order
+    response: object
+    right: object | None
+    right_html: str
+    mark_e4: int | None         # the current mark (None: not marked yet)
+    max_e4: int
+    source: str                 # auto | manual | regrade | ""
+    comment: str
+    grader: str
+    saved_at: datetime | None   # when the answer was last saved
+    saves: int                  # its sequence number: how many changes were saved
+
+
+def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) -> list[PaperItem]:
+    """A pupil's attempt as the teacher sees it: every question as given, the pupil's answer, the
+    right answer, the mark and who gave it, and when the answer was last saved."""
+    require_exam(actor, role, attempt.exam)
+    slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
+                                 .order_by(AttemptSlot.position)))
+    responses = {r.position: r for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
+    grades = current_grades(session, [attempt.id])
+    items, number = [], 0
+    for slot in slots:
+        qt = qtypes.TYPES[slot.question.qtype]
+        if qt.scored:
+            number += 1
+        version = session.get(QuestionVersion, slot.graded_version_id or slot.version_id)
+        public = qt.public(slot.version.data, slot.layout)
+        saved = responses.get(slot.position)
+        grade = grades.get((attempt.id, slot.position))
+        items.append(PaperItem(slot.position, number if qt.scored else 0, slot.question.qtype,
+                               render_markdown(slot.version.text), public, _value(saved), qt.right(version.data),
+                               qt.right_html(version.data, public), grade.mark_e4 if grade else None, slot.mark_e4,
+                               grade.source if grade else "", grade.comment if grade else "",
+                               grade.grader.full_name if grade and grade.grader else "",
+                               saved.saved_at if saved else None, saved.seq if saved else 0))
+    return items
+
+
+def grade_paper(session: Session, actor: User, role: str, attempt: Attempt, marks: dict[int, tuple[str, str]],
+                now: datetime) -> int:
+    """The teacher's marks and comments from a pupil's paper: position → (mark, comment). Only
+    what differs from the current grade is written (a new manual grade row each); returns how many.
+    A bad mark refuses the whole paper, naming the question."""
+    current = current_grades(session, [attempt.id])
+    numbers = {item.position: item.number for item in teacher_paper(session, actor, role, attempt)}
+    done = 0
+    for position, (mark, comment) in sorted(marks.items()):
+        if position not in numbers:
+            raise ValidationError(_l("Không có câu này trong bài làm."))
+        grade = current.get((attempt.id, position))
+        comment = (comment or "").strip()
+        if not (mark or "").strip():
+            if comment and grade is None:
+                raise ValidationError(_l("Câu %(n)s: nhập điểm cùng với nhận xét.", n=numbers[position]))
+            if not comment:
+                continue
+        slot_max = next((s.mark_e4 for s in attempt.slots if s.position == position), 0)
+        try:
+            value = parse_mark(mark, slot_max) if (mark or "").strip() else grade.mark_e4
+            if grade is not None and grade.mark_e4 == value and grade.comment == comment:
+                continue
+            if grade_manually(session, actor, role, attempt, position, str(Decimal(value or 0) / 10000), comment,
+                              now) is not None:
+                done += 1
+        except ValidationError as exc:
+            raise ValidationError(_l("Câu %(n)s: %(e)s", n=numbers[position], e=exc.message), field=exc.field) from None
+    return done

@@ -20,6 +20,7 @@ from lms.exams.models import Attempt, Exam, Question, QuestionCategory
 from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.extensions import db
 from lms.core.markdown import render_markdown
+from lms.core.requests import committing
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
@@ -470,27 +471,29 @@ def exam_blueprint(exam_id: int):
     categories = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school)
                   if c.subject_id == exam.subject_id]
     typed, sample = None, None
+    extra = request.args.get("rows", 3, type=int)
+    status = 200
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
         rows = []
         for cat, topic, level, qtype, count, mark in zip(*(request.form.getlist(k) for k in (
                 "category", "topic", "level", "qtype", "count", "mark"))):
-            if not cat.isdigit() and not count.strip():
+            if not cat.isdigit() and not count.strip() and not topic.strip():
                 continue
             rows.append(services.RuleInput(category_id=int(cat) if cat.isdigit() else 0,
                                            count=int(count) if count.strip().isdigit() else 0, mark=mark or "0",
                                            topic=topic, level=int(level) if level.isdigit() else None, qtype=qtype))
-        try:
-            services.set_rules(db.session, current_user, ctx().role, ctx().school, exam, rows)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-            typed = rows
+        if request.form.get("more"):
+            # More blank rows, keeping every row typed so far: nothing is saved yet.
+            typed, extra = rows, min(request.form.get("extra", 3, type=int) + 3, 60)
         else:
-            db.session.commit()
-            flash(_("Đã lưu ma trận đề."), "success")
-            return redirect(url_for("exams.exam_blueprint", exam_id=exam.id))
+            with committing() as outcome:
+                services.set_rules(db.session, current_user, ctx().role, ctx().school, exam, rows)
+            if outcome.ok:
+                flash(_("Đã lưu ma trận đề."), "success")
+                return redirect(url_for("exams.exam_blueprint", exam_id=exam.id))
+            typed, status = rows, outcome.status
     if request.args.get("sample") and exam.source == "blueprint":
         try:
             sample = drawing.draw(db.session, exam, Random(secrets.randbelow(10 ** 6)))
@@ -500,7 +503,7 @@ def exam_blueprint(exam_id: int):
     return render_template("exams/blueprint.html", exam=exam, categories=categories, typed=typed, topics=topics,
                            locked=services.has_attempts(db.session, exam),
                            preview=services.preview(db.session, exam) if exam.source == "blueprint" else None,
-                           sample=sample, form=Form(), extra=int(request.args.get("rows", 3)))
+                           sample=sample, form=Form(), extra=extra), status
 
 
 @bp.route("/exams/<int:exam_id>/overrides", methods=["GET", "POST"])
@@ -546,6 +549,32 @@ def exam_monitor(exam_id: int):
                          "last_save": r.last_save.isoformat() if r.last_save else None,
                          "events": sum(r.events.values())} for r in rows])
     return render_template("exams/monitor.html", exam=exam, rows=rows, now=now)
+
+
+@bp.route("/exams/<int:exam_id>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def attempt_paper(exam_id: int, attempt_id: int):
+    """One pupil's paper: the questions as given, the answers and when they were saved, the marks;
+    the teacher grades or comments from it."""
+    exam = managed_exam(exam_id)
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.exam_id != exam.id:
+        abort(404)
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        marks = {int(name[5:]): (value, request.form.get(f"comment-{name[5:]}", ""))
+                 for name, value in request.form.items() if name.startswith("mark-") and name[5:].isdigit()}
+        with committing() as outcome:
+            done = results.grade_paper(db.session, current_user, ctx().role, attempt, marks, utcnow())
+        if outcome.ok:
+            flash(_("Đã lưu %(n)s điểm và nhận xét.", n=done), "success")
+            return redirect(url_for("exams.attempt_paper", exam_id=exam.id, attempt_id=attempt.id))
+    items = results.teacher_paper(db.session, current_user, ctx().role, attempt)
+    return render_template("exams/paper.html", exam=exam, attempt=attempt, items=items, form=Form(),
+                           events=services.events_of(db.session, attempt),
+                           score=results.score_decimal(attempt.score10)), 422 if request.method == "POST" else 200
 
 
 @bp.route("/exams/<int:exam_id>/attempts/<int:attempt_id>/events")

@@ -775,3 +775,65 @@ def test_starts_of_one_exam_write_no_shared_row_and_never_deadlock(app, backend,
         from lms.exams.models import Question
 
         assert sorted(s.get(Question, q).usage_count for q in qids[:4]) == [3, 3, 3, 3]
+
+
+def test_the_teacher_opens_one_pupil_s_paper_and_grades_or_comments_from_it(world, client, make_client, dbs):
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world, essay=True)
+    pupil = make_client()
+    pupil.login("hsa001")
+    attempt_id = _start(pupil, exam_id)
+    slots = _slots(dbs, attempt_id)
+    choice = next(slot for slot in slots if slot[1] == "single_choice")
+    url = f"/attempts/{attempt_id}/save"
+    assert _json(pupil, url, {"position": choice[0], "value": _right(choice[2]), "seq": 1}).status_code == 200
+    assert _json(pupil, url, {"position": choice[0], "value": _wrong(choice[2]), "seq": 2}).status_code == 200
+    essay = next(p for p, qtype, _d, _l in slots if qtype == "essay")
+    assert _json(pupil, url, {"position": essay, "value": "Quy đồng mẫu số rồi cộng tử số.", "seq": 1}).status_code == 200
+    client.login("gv.a")
+    paper = f"/exams/{exam_id}/attempts/{attempt_id}"
+    running = client.get(paper).get_data(as_text=True)
+    assert "Bài đang làm: chấm được sau khi học sinh nộp." in running and 'id="save-paper"' not in running
+    assert _json(pupil, f"/attempts/{attempt_id}/submit", {"finals": []}).status_code == 200
+    page = client.get(paper).get_data(as_text=True)
+    assert "Bài làm của" in page and "(lần lưu thứ 2)" in page and "Lưu lần cuối" in page      # each answer's save
+    assert "Quy đồng mẫu số rồi cộng tử số." in page and "Chờ chấm" in page and "Chấm tự động" in page
+    assert page.count('class="card mb-3"') == len(slots) and "Đáp án đúng:" in page and "<math" in page
+    assert "checked" in page                                                                   # the answer as given
+    assert "Bắt đầu" in page and 'id="event-list"' in page and "Nộp bài" in page                 # events
+    results = client.get(f"/exams/{exam_id}/results").get_data(as_text=True)
+    assert paper in results                                                                     # reached from results
+    bad = client.post(paper, {f"mark-{essay}": "9", f"comment-{essay}": "Tốt"})
+    assert bad.status_code == 422 and f"Câu {essay}: Điểm từ 0 đến 2." in bad.get_data(as_text=True)
+    done = client.post(paper, {f"mark-{essay}": "0,75", f"comment-{essay}": "Đúng cách, thiếu ví dụ",
+                               f"mark-{choice[0]}": "0", f"comment-{choice[0]}": "Xem lại quy tắc"})
+    assert done.status_code == 302
+    with dbs() as s:
+        attempt = s.get(Attempt, attempt_id)
+        grades = s.scalars(select(SlotGrade).where(SlotGrade.attempt_id == attempt_id, SlotGrade.source == "manual")).all()
+        assert sorted((g.position, g.mark_e4, g.comment) for g in grades) == sorted(
+            [(essay, 7500, "Đúng cách, thiếu ví dụ"), (choice[0], 0, "Xem lại quy tắc")])
+        assert attempt.state == "finished" and attempt.needs_grading is False
+    again = client.post(paper, {f"mark-{essay}": "0,75", f"comment-{essay}": "Đúng cách, thiếu ví dụ"})
+    assert "Đã lưu 0 điểm" in client.get(again.headers["Location"]).get_data(as_text=True)        # nothing changed
+    other = make_client()
+    other.login("gv.b")
+    assert other.get(paper).status_code == 404
+
+
+def test_more_blueprint_rows_keep_the_rows_already_typed(world, make_client, dbs):
+    with dbs() as s:
+        b = make_bank(s, world.a, count=8)
+        exam = make_exam(s, world.a, b.questions[:1], publish=False)
+        s.commit()
+        exam_id, category_id = exam.id, b.category.id
+    client = make_client()
+    client.login("gv.a")
+    typed = {"category": [str(category_id), ""], "topic": ["Phân số", ""], "level": ["2", ""],
+             "qtype": ["single_choice", ""], "count": ["3", ""], "mark": ["0,5", "0,25"], "more": "1", "extra": "3"}
+    page = client.http.post(f"/exams/{exam_id}/blueprint", data={**typed, "csrf_token": client.token()})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'<option value="{category_id}" selected>' in html and 'value="Phân số"' in html and 'value="3"' in html
+    assert '<option value="2" selected>' in html and html.count('class="blank-rule"') == 6   # 3 more blank rows
+    with dbs() as s:
+        assert s.get(Exam, exam_id).rules == []                                                # nothing saved yet
