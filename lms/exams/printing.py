@@ -186,9 +186,13 @@ def _inline(folder, name: str) -> str:
 
 
 def booklet_pdf(school, exam: Exam, items: list[Version], render) -> bytes:
-    """One PDF: a booklet per version, an answer sheet per version, then the key of every code.
-    `render(template, **context)` renders the HTML (the caller's Jinja environment)."""
-    from lms.core.pdf import render_pdf
+    """One PDF: a booklet per version (each numbered on its own: "Mã đề 101 · Trang 1/3"), an
+    answer sheet per version, then the key of every code. `render(template, **context)` renders
+    the HTML (the caller's Jinja environment)."""
+    from lms.core.pdf import render_pdf_many
 
     longest = max((len(v.numbered) for v in items), default=0)
-    return render_pdf(render("exams/print_pdf.html", school=school, exam=exam, versions=items, longest=longest))
+    htmls = [render("exams/print/booklet.html", school=school, exam=exam, v=v) for v in items]
+    htmls += [render("exams/print/sheet.html", school=school, exam=exam, v=v) for v in items]
+    htmls.append(render("exams/print/key.html", school=school, exam=exam, versions=items, longest=longest))
+    return render_pdf_many(htmls)

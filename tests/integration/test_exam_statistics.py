@@ -79,6 +79,23 @@ def test_odd_data_does_not_crash(world, client, dbs):
     assert other.get(f"/exams/{exam_id}/statistics").status_code == 404
 
 
+def _no_overlap(path) -> None:
+    """On each booklet's first page the "Mã đề" box and the title's words do not overlap."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+    code = [w for w in words if w[4] == "Mã"][0]
+    box = (code[0], code[1], max(w[2] for w in words if abs(w[1] - code[1]) < 2 and w[0] >= code[0]), code[3])
+    title = [w for w in words if w[4] in ("ĐỀ", "KIỂM", "TRA", "GIỮA", "HỌC", "KỲ", "TOÁN", "LỚP", "2018)")]
+    assert title
+    for x0, y0, x1, y1, _w in title:
+        assert x1 <= box[0] or x0 >= box[2] or y1 <= box[1] or y0 >= box[3], ("overlap", _w)
+
+
 def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs, tmp_path):
     import subprocess
 
@@ -86,6 +103,9 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     from lms.exams.models import Attempt, AttemptSlot, ExamPaper
 
     exam_id = _exam(dbs, world)
+    with dbs() as s:   # a long title, as teachers write them: it must not run under the "Mã đề" box
+        s.get(Exam, exam_id).title = "Đề kiểm tra giữa học kỳ I môn Toán lớp 6 năm học 2026 - 2027 (chương trình GDPT 2018)"
+        s.commit()
     client.login("gv.a")
     form = client.get(f"/exams/{exam_id}/print")
     assert form.status_code == 200 and "Chưa có mã đề nào" in form.get_data(as_text=True)
@@ -99,6 +119,13 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
     for code in ("201", "202", "203"):
         assert f"Mã đề {code}" in text
+    layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert layout.count("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") == 3            # the national name on one line
+    pages = text.split("\f")
+    for code in ("201", "202", "203"):                                          # numbered per booklet
+        booklet = [p for p in pages if f"Mã đề {code} · Trang" in p]
+        assert booklet and all(f"Trang {i + 1}/{len(booklet)}" in p for i, p in enumerate(booklet)), code
+    _no_overlap(path)
     assert text.count("Câu hỏi số 1:") == 3 and "PHIẾU TRẢ LỜI" in text and "ĐÁP ÁN THEO MÃ ĐỀ" in text
     with dbs() as s:
         papers = printing.papers_of(s, s.get(Exam, exam_id))
@@ -107,10 +134,14 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
         for q in first[0].questions:
             assert q.key == "ABCD"[next(i for i, o in enumerate(q.options) if o.startswith("Đúng"))]
         keys = [[q.key for q in v.questions] for v in first]
+        assert len({tuple(k) for k in keys}) > 1                  # options shuffled per code when shuffling is on
     single = tmp_path / "202.pdf"
     single.write_bytes(client.get(f"/exams/{exam_id}/print.pdf?code=202").data)
     text = subprocess.run(["pdftotext", str(single), "-"], capture_output=True, check=True).stdout.decode()
     assert "Mã đề 202" in text and "Mã đề 201" not in text
+    import shutil
+
+    shutil.copy(path, "/tmp/exam-tools/booklets.pdf")
     # Sat online on the same versions: the pupils get the codes in turn, with the printed order.
     assert client.post(f"/exams/{exam_id}/print/online", {"on": "1"}).status_code == 302
     _sit(dbs, exam_id, {"HSA001": [True] * 4, "HSA002": [True] * 4, "HSA003": [False] * 4})
