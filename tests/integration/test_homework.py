@@ -168,7 +168,7 @@ def test_the_due_second_is_on_time_and_the_next_is_refused(world, make_client, d
         assert homework.state_of(a, sub, due + timedelta(days=1)) == homework.State.SUBMITTED
 
 
-def test_late_work_is_taken_until_the_cutoff_with_the_penalty_per_started_day(world, dbs, app):
+def test_late_work_is_taken_until_the_cutoff_with_the_penalty_per_started_day(world, dbs, app, make_client):
     now = utcnow().replace(microsecond=0)
     due = now + timedelta(hours=1)
     aid = make_assignment(dbs, world, due_at=due, late_policy="penalty", penalty_percent=15,
@@ -188,6 +188,8 @@ def test_late_work_is_taken_until_the_cutoff_with_the_penalty_per_started_day(wo
         assert homework.penalty_of(a, sub) == 30
         assert homework.final_tenths(a, sub) == 60          # 8.5 × 70 % = 5.95 → 6.0
         s.commit()
+    table = login(make_client, "gv.a").get(f"/homework/{aid}/submissions").get_data(as_text=True)
+    assert "Nộp muộn 3 ngày" in table and "muộn muộn" not in table.lower()   # was "Nộp muộn muộn 3 ngày"
 
 
 def test_resubmissions_are_counted_and_a_revision_does_not_use_one(world, make_client, dbs, app):
