@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
-from lms.core.forms import Form, show_error
+from lms.core.forms import Form
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
@@ -20,7 +20,7 @@ from lms.exams.models import Attempt, Exam, Question, QuestionCategory
 from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.extensions import db
 from lms.core.markdown import render_markdown
-from lms.core.requests import committing
+from lms.core.requests import committing, status_of
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
@@ -123,15 +123,11 @@ def category_new():
     form.parent_id.choices = [(0, "")] + [(c.id, "") for c, _a in bank.categories_for(
         db.session, current_user, ctx().role, ctx().school)]
     if form.validate_on_submit():
-        try:
+        with committing() as outcome:
             category = bank.save_category(db.session, current_user, ctx().role, ctx().school,
                                           subject_id=form.subject_id.data, name=form.name.data,
                                           parent_id=form.parent_id.data or None)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã tạo danh mục “%(n)s”.", n=category.name), "success")
             return redirect(url_for("exams.bank_home", category=category.id))
     else:
@@ -156,27 +152,19 @@ def category_edit(category_id: int):
             abort(400)
         shares = {int(uid): request.form.get(f"edit-{uid}") == "1" for uid in request.form.getlist("share")
                   if uid.isdigit()}
-        try:
+        with committing() as outcome:
             bank.share_category(db.session, current_user, ctx().role, ctx().school, category, shares)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu danh sách đồng nghiệp được chia sẻ."), "success")
         return redirect(url_for("exams.category_edit", category_id=category.id))
     if request.method == "POST":
         if access != "edit":
             abort(403)
         if form.validate_on_submit():
-            try:
+            with committing(form) as outcome:
                 bank.save_category(db.session, current_user, ctx().role, ctx().school, subject_id=form.subject_id.data,
                                    name=form.name.data, parent_id=form.parent_id.data or None, category=category)
-            except DomainError as exc:
-                db.session.rollback()
-                show_error(form, exc)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("Đã lưu danh mục."), "success")
                 return redirect(url_for("exams.category_edit", category_id=category.id))
     shares = {s.user_id: s for s in bank.shares_of(db.session, category)}
@@ -212,7 +200,7 @@ def _edit_question(question: Question | None, qtype: str):
     if request.method == "POST" and request.form.get("more"):
         data = None  # the editor is shown again with more rows, as typed
     elif form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             parsed = qtypes.qtype(qtype).parse_editor(request.form)
             saved = bank.save_question(db.session, current_user, ctx().role, ctx().school, bank.QuestionInput(
                 category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
@@ -220,12 +208,9 @@ def _edit_question(question: Question | None, qtype: str):
                 topic=form.topic.data or "", level=form.level.data, grade=form.grade.data or None,
                 tags=form.tags.data or "", default_mark=form.default_mark.data, status=form.status.data),
                 now=utcnow(), question=question)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
+        if not outcome.ok:
             data = None
         else:
-            db.session.commit()
             flash(_("Đã lưu câu hỏi."), "success")
             return redirect(url_for("exams.question_view", question_id=saved.id))
     elif request.method == "POST":
@@ -346,16 +331,12 @@ def _exam_input(form: ExamForm) -> services.ExamInput:
 def _edit_exam(exam: Exam | None):
     form = _exam_form(exam)
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             saved = services.save_exam(db.session, current_user, ctx().role, ctx().school, _exam_input(form), exam)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu bài thi."), "success")
             return redirect(url_for("exams.exam_home", exam_id=saved.id))
-    return render_template("exams/exam_edit.html", form=form, exam=exam), 422 if form.errors else 200
+    return render_template("exams/exam_edit.html", form=form, exam=exam), status_of(form)
 
 
 @bp.route("/exams/new", methods=["GET", "POST"])
@@ -387,13 +368,9 @@ def exam_home(exam_id: int):
 def _act(exam: Exam, action, done: str):
     if not Form().validate_on_submit():
         abort(400)
-    try:
+    with committing() as outcome:
         action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(done, "success")
     return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/exams/")
                     else url_for("exams.exam_home", exam_id=exam.id))
@@ -443,13 +420,9 @@ def exam_items(exam_id: int):
         keep = set(request.form.getlist("keep"))
         items = [(int(q), m) for q, m in zip(ids, marks) if q.isdigit() and q in keep]
         items += [(int(q), request.form.get(f"add-mark-{q}") or "1") for q in request.form.getlist("add") if q.isdigit()]
-        try:
+        with committing() as outcome:
             services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
             return redirect(url_for("exams.exam_items", exam_id=exam.id))
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
@@ -515,7 +488,7 @@ def exam_overrides(exam_id: int):
     pupils = pupils_of_exam(db.session, exam)
     form.student_id.choices = [(s.id, f"{s.full_name} ({c.school_class.name})") for s, c in pupils]
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             services.save_override(db.session, current_user, ctx().role, exam, services.OverrideInput(
                 student_id=form.student_id.data,
                 open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
@@ -523,15 +496,11 @@ def exam_overrides(exam_id: int):
                 extra_minutes=form.extra_minutes.data or 0, extra_attempts=form.extra_attempts.data or 0,
                 past_close=bool(form.past_close.data),
                 reason=form.reason.data or ""))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu ngoại lệ cho học sinh."), "success")
             return redirect(url_for("exams.exam_overrides", exam_id=exam.id))
     return render_template("exams/overrides.html", exam=exam, form=form, overrides=services.overrides_of(db.session, exam),
-                           pupils=dict((s.id, (s, c)) for s, c in pupils))
+                           pupils=dict((s.id, (s, c)) for s, c in pupils)), status_of(form)
 
 
 @bp.route("/exams/<int:exam_id>/monitor")
@@ -632,7 +601,7 @@ def exam_results(exam_id: int):
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
-        try:
+        with committing() as outcome:
             if request.form.get("action") == "gradebook":
                 totals = results.post_to_gradebook(db.session, current_user, ctx().role, exam, now)
                 message = _("Đã ghi điểm vào sổ: %(a)s điểm mới, %(c)s điểm cập nhật, %(u)s không đổi.",
@@ -644,11 +613,7 @@ def exam_results(exam_id: int):
                 if exam.gradebook_key and changes:
                     totals = results.post_to_gradebook(db.session, current_user, ctx().role, exam, now)
                     message += " " + _("Sổ điểm đã được cập nhật (%(c)s điểm).", c=totals["changed"] + totals["created"])
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(message, "success")
         return redirect(url_for("exams.exam_results", exam_id=exam.id))
     rows = services.monitor(db.session, exam)

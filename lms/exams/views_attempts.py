@@ -7,7 +7,8 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
-from lms.core.forms import Form, show_error
+from lms.core.forms import Form
+from lms.core.requests import committing, status_of
 from lms.core.security import client_ip
 from lms.core.tenancy import cookieless, ctx, role_required, school_scoped, session_only
 from lms.core.timeutil import school_tz, utcnow
@@ -74,21 +75,17 @@ def take(exam_id: int):
     form = StartForm()
     if form.validate_on_submit():
         token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
-        try:
+        with committing(form) as outcome:
             attempt = attempts.start_attempt(db.session, student, exam, now=now, access_code=form.access_code.data or "",
                                              ip=client_ip(), device=saving.device_hash(token))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
+        if outcome.ok:
             # A running attempt opened elsewhere resumes here only through the takeover page.
-            db.session.commit()
             return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
     state = attempts.standing(db.session, exam, student, now)
     db.session.commit()
     scores = {a.id: results.score_decimal(a.score10) for a in state.attempts}
     return render_template("exams/take.html", exam=exam, state=state, form=form, now=now, scores=scores,
-                           final=results.final_scores(db.session, exam).get(student.id)), 422 if form.errors else 200
+                           final=results.final_scores(db.session, exam).get(student.id)), status_of(form)
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -221,16 +218,13 @@ def submit(attempt_id: int):
     body = request.get_json(silent=True) or {}
     finals = [(f.get("position"), f.get("value"), f.get("seq")) for f in body.get("finals") or []
               if isinstance(f, dict) and isinstance(f.get("position"), int) and isinstance(f.get("seq"), int)]
-    try:
+    with committing(flash_error=not request.is_json) as outcome:
         attempts.submit_attempt(db.session, attempt, now=now, device=_device(), finals=finals,
                                 timed_out=bool(body.get("timed_out")))
-    except DomainError as exc:
-        db.session.rollback()
+    if not outcome.ok:
         if request.is_json:
-            return jsonify({"status": "device", "message": str(exc.message)}), 409
-        flash(str(exc.message), "danger")
+            return jsonify({"status": "device", "message": str(outcome.error.message)}), 409
         return redirect(url_for("attempts.attempt_page", attempt_id=attempt.id))
-    db.session.commit()
     target = url_for("attempts.result", attempt_id=attempt.id)
     if request.is_json:
         return jsonify({"status": attempt.state, "result": target})

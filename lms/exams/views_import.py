@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
 from lms.core.markdown import render_markdown
+from lms.core.requests import committing
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
 from lms.core.uploads import pending_dir, stored_path
@@ -108,16 +109,13 @@ def confirm():
     if not path.exists():
         abort(404)
     category = _category(pending["category"])
-    try:
+    with committing() as outcome:
         plan = importing.plan_import(pending["name"], path.read_bytes(), pending["fmt"])
         result = importing.apply_import(db.session, current_user, ctx().role, ctx().school, category, plan, now=utcnow(),
                                         image_folder=_image_folder(), level=pending["level"], topic=pending["topic"],
                                         mark=pending["mark"])
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not outcome.ok:
         return redirect(url_for("question_import.upload"))
-    db.session.commit()
     path.unlink(missing_ok=True)
     session.pop("question_import", None)
     flash(_("Đã nhập %(n)s câu hỏi vào “%(c)s”%(extra)s.", n=result.created, c=bank.category_path(category),
@@ -192,14 +190,10 @@ def print_versions(exam_id: int):
     form = Form()
     count, first = request.form.get("count", "4"), request.form.get("first_code", "101")
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with committing() as outcome:
             made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count) if count.isdigit() else 0,
                                         int(first) if first.isdigit() else 0)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", n=len(made), a=made[0].code, b=made[-1].code), "success")
             return redirect(url_for("question_import.print_versions", exam_id=exam.id))
     papers = printing.papers_of(db.session, exam)
@@ -216,13 +210,9 @@ def print_online(exam_id: int):
     exam = managed_exam(exam_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
+    with committing() as outcome:
         printing.set_online(db.session, current_user, ctx().role, exam, request.form.get("on") == "1")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Học sinh làm trực tuyến sẽ nhận lần lượt các mã đề đã in.") if exam.use_papers
               else _("Mỗi lượt làm trực tuyến rút một đề riêng."), "success")
     return redirect(url_for("question_import.print_versions", exam_id=exam.id))
