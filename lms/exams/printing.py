@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import io
 import re
 from dataclasses import dataclass
 from random import Random
@@ -137,18 +136,18 @@ def _printed(number: int, item: ExamPaperItem, folder) -> PrintedQuestion:
 
 @functools.lru_cache(maxsize=2048)
 def formula_svg(latex: str, display: bool) -> str:
-    """A formula drawn by matplotlib's mathtext as an inline SVG image (PDFs cannot show MathML);
-    one it cannot draw is printed as its source."""
-    from matplotlib import mathtext, rc_context
-    from matplotlib.font_manager import FontProperties
+    """A formula drawn by ziamath as an inline SVG image (PDFs cannot show MathML): the same
+    LaTeX → MathML reading as the pages (latex2mathml), so systems, matrices and vectors print
+    too; one it cannot draw is printed as readable text, never as its LaTeX source."""
+    import ziamath
 
-    buffer = io.BytesIO()
     try:
-        with rc_context({"mathtext.fontset": "dejavuserif", "svg.fonttype": "path"}):
-            mathtext.math_to_image(f"${latex}$", buffer, format="svg", dpi=72, prop=FontProperties(size=13))
-    except Exception:  # mathtext raises ValueError and parser errors of several kinds
-        return f"<code>{html.escape(latex)}</code>"
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        svg = ziamath.Latex(latex, size=15 if display else 14).svg()
+    except Exception:  # ziamath and latex2mathml raise several kinds on malformed input
+        from lms.exams.mathtext import latex_plain
+
+        return html.escape(latex_plain(latex))
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     css = "display:block;margin:4pt auto" if display else "vertical-align:middle"
     return f'<img class="formula" style="{css}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(latex)}">'
 

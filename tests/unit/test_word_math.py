@@ -136,3 +136,17 @@ def test_symbol_font_characters():
     assert [wordmath.symbol_char("Symbol", c) for c in ("F061", "F070", "F0A3", "F0B9", "F0CE", "F0D6")] == \
         ["α", "π", "≤", "≠", "∈", "√"]
     assert wordmath.symbol_char("Symbol", "F0FE") is None and wordmath.symbol_char("Wingdings", "zz") is None
+
+
+def test_every_formula_of_the_corpus_prints_as_a_picture_never_as_latex():
+    # Printed booklets draw math with ziamath (matplotlib's mathtext printed systems and matrices
+    # as their LaTeX source).
+    from lms.exams.printing import print_html
+
+    for name in ("toan-dai-so-omml.docx", "hoa-hoc-chi-so.docx", "thpt-2025-toan.docx"):
+        parsed, _got = _read(name)
+        for q in parsed.questions:
+            for text in [q.question.text] + [a.text for a in q.question.answers]:
+                html = print_html(text)
+                assert "\\" not in html.split('alt="')[0] and "$" not in html.replace('alt="', ""), (name, text)
+                assert "<code" not in html, (name, text)
