@@ -837,3 +837,32 @@ def test_more_blueprint_rows_keep_the_rows_already_typed(world, make_client, dbs
     assert '<option value="2" selected>' in html and html.count('class="blank-rule"') == 6   # 3 more blank rows
     with dbs() as s:
         assert s.get(Exam, exam_id).rules == []                                                # nothing saved yet
+
+
+def _doubled_words(html: str) -> list[str]:
+    """Words said twice in a row in a page's text ("Nộp muộn muộn 1 ngày"), outside scripts."""
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    # Blocks, cells, options and labels are read apart; inline pieces (badges, links) run on.
+    text = re.sub(r"</?(p|div|td|th|tr|li|h\d|option|select|label|br|dt|dd|table|ul|ol|nav|section)\b[^>]*>", "\n", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return [m.group(0) for m in re.finditer(r"(?i)(?<!\w)([^\W\d_]{2,})[ \t\u00a0]+\1(?!\w)", text)]
+
+
+def test_exam_pages_read_without_doubled_words(world, client, make_client, dbs):
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world, essay=True)
+    pupil = make_client()
+    pupil.login("hsa001")
+    pages = [f"/exams/{exam_id}", "/exams"]
+    attempt_id = _start(pupil, exam_id)
+    pages.append(f"/attempts/{attempt_id}")
+    found = {url: _doubled_words(pupil.get(url).get_data(as_text=True)) for url in pages}
+    assert _json(pupil, f"/attempts/{attempt_id}/submit", {"finals": []}).status_code == 200
+    found[f"/attempts/{attempt_id}/result"] = _doubled_words(pupil.get(f"/attempts/{attempt_id}/result").get_data(as_text=True))
+    client.login("gv.a")
+    for url in (f"/exams/{exam_id}/manage", f"/exams/{exam_id}/edit", f"/exams/{exam_id}/questions",
+                f"/exams/{exam_id}/blueprint", f"/exams/{exam_id}/overrides", f"/exams/{exam_id}/monitor",
+                f"/exams/{exam_id}/grading", f"/exams/{exam_id}/results", f"/exams/{exam_id}/statistics",
+                f"/exams/{exam_id}/print", f"/exams/{exam_id}/attempts/{attempt_id}", "/exams/manage", "/bank",
+                "/bank/import"):
+        found[url] = _doubled_words(client.get(url).get_data(as_text=True))
+    assert {url: words for url, words in found.items() if words} == {}
