@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.billing import channel_settings, matching
+from lms.billing import channel_settings, matching, payments
 from lms.billing.channels import casso
 from lms.billing.models import CallbackLog
 from lms.core import audit
+from lms.core.cards import mask_card_numbers
 from lms.people.models import School
 
 CASSO_TOLERANCE_S = 300
@@ -68,6 +70,49 @@ def _when(text: str | None, now: datetime) -> datetime:
         return now
 
 
+def feed_amount(value: object) -> int:
+    """An amount a provider reports, as whole đồng: an integer (or its digits) within what a
+    BIGINT column holds; anything else (a fraction, 2**63, true) raises ValueError — a 4xx answer
+    naming the field, never a 500."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("amount")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("amount")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"-?\d{1,19}", text):
+            raise ValueError("amount")
+        value = int(text)
+    if not isinstance(value, int) or abs(value) > payments.FEED_MAX:
+        raise ValueError("amount")
+    return value
+
+
+def _mask_log(entry: CallbackLog, body: object) -> None:
+    """The memo held what looks like a card number: the logged body keeps it masked too."""
+    def mask(value):
+        if isinstance(value, str):
+            return mask_card_numbers(value)[0]
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        return value
+
+    entry.body = json.dumps(mask(body), ensure_ascii=False)[:20000]
+    entry.outcome = f"{entry.outcome} (card number masked)"[:40]
+
+
+def _outcome(received: matching.Received) -> str:
+    if received.outcome == "again":
+        return "duplicate"
+    if received.outcome == "known":
+        return f"seen before: {received.transaction.source}"[:40]
+    return received.transaction.status
+
+
 def sepay(session: Session, school_code: str, authorization: str | None, raw: bytes, *, box, signer,
           now: datetime) -> Answer:
     """SePay: `Authorization: Apikey <key>`; one statement line per call; answered
@@ -82,11 +127,11 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
     entry.verified = True
     try:
         body = json.loads(raw)
-        txn_id, amount = str(body["id"]), int(body["transferAmount"])
+        txn_id, amount = str(body["id"]), feed_amount(body["transferAmount"])
         incoming = body.get("transferType") == "in"
     except (ValueError, KeyError, TypeError):
         entry.outcome = "malformed"
-        return Answer(400, {"success": False})
+        return Answer(400, {"success": False, "message": "id, transferAmount (whole VND) and transferType required"})
     if not incoming or amount <= 0:
         entry.outcome = "debit ignored"
         return Answer(200, {"success": True})
@@ -94,8 +139,10 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
         "sepay", txn_id, amount, str(body.get("content") or body.get("description") or ""),
         _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
         account_number=str(body.get("accountNumber") or ""), code=body.get("code")), signer=signer, now=now)
-    entry.outcome = "duplicate" if not received.created else received.transaction.status
+    entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None
+    if received.masked:
+        _mask_log(entry, body)
     return Answer(200, {"success": True})
 
 
@@ -116,10 +163,10 @@ def casso_webhook(session: Session, school_code: str, signature: str | None, raw
     entry.verified = True
     data = body.get("data")
     try:
-        txn_id, amount = str(data["id"]), int(data["amount"])
+        txn_id, amount = str(data["id"]), feed_amount(data["amount"])
     except (KeyError, TypeError, ValueError):
         entry.outcome = "malformed"
-        return Answer(400, {"error": 1})
+        return Answer(400, {"error": 1, "message": "data.id and data.amount (whole VND) required"})
     if amount <= 0:
         entry.outcome = "debit ignored"
         return Answer(200, {"error": 0})
@@ -128,6 +175,8 @@ def casso_webhook(session: Session, school_code: str, signature: str | None, raw
         bank_reference=str(data.get("reference") or ""), counter_name=str(data.get("counterAccountName") or ""),
         counter_account=str(data.get("counterAccountNumber") or ""), account_number=str(data.get("accountNumber") or "")),
         signer=signer, now=now)
-    entry.outcome = "duplicate" if not received.created else received.transaction.status
+    entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None
+    if received.masked:
+        _mask_log(entry, body)
     return Answer(200, {"error": 0})

@@ -606,16 +606,60 @@ def payos_webhook(session: Session, school_code: str, raw: bytes, *, box, signer
     if checkout is None:
         entry.outcome = "unknown order"   # payOS's own test call when the webhook is set up lands here
         return 200
-    txn_id = f"{data.get('paymentLinkId')}:{data.get('reference')}"
-    note = f"payOS {data.get('reference', '')} {data.get('counterAccountName') or ''}".strip()
     if data.get("code") != "00" or body.get("code") != "00":
         fail_checkout(session, checkout, f"payOS {data.get('code')}", now)
         entry.outcome = "failed"
         return 200
-    captured(session, checkout, provider="payos", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
-              entry=entry, signer=signer, now=now,
-              wrong_amount=_l("payOS báo số tiền khác số tiền của liên kết thanh toán"))
+    from lms.billing.callbacks import _when
+
+    payos_captured(session, checkout, school=school, link=str(data.get("paymentLinkId") or checkout.provider_ref or ""),
+                   reference=str(data.get("reference") or ""), amount=amount,
+                   description=str(data.get("description") or ""), when=_when(data.get("transactionDateTime"), now),
+                   payer=str(data.get("counterAccountName") or ""), payer_account=str(data.get("counterAccountNumber") or ""),
+                   account=str(data.get("accountNumber") or ""), entry=entry, signer=signer, now=now)
     return 200
+
+
+def payos_captured(session: Session, checkout: Checkout, *, school: School, link: str, reference: str, amount: int,
+                   description: str, when: datetime, payer: str, payer_account: str, account: str, entry: CallbackLog,
+                   signer, now: datetime) -> None:
+    """A payOS payment is a real transfer into the school's account, so SePay, Casso or the
+    statement will report the same credit: it is recorded as a bank credit first (by its bank
+    reference), and the money once — by whichever path saw it first. When the bank feed was
+    first and matched the invoice from the memo, the checkout is marked paid by that payment;
+    when the feed queued it, this notice says which checkout it paid."""
+    from lms.billing import matching
+    from lms.billing.models import TransferStatus
+
+    txn_id = f"{link}:{reference}"
+    seen = matching.sight(session, school, matching.TransferIn(
+        "payos", txn_id, amount, description, when, bank_reference=reference, counter_name=payer,
+        counter_account=payer_account, account_number=account), now=now)
+    row = seen.transaction
+    if seen.outcome == "again":
+        entry.outcome = "duplicate"
+        return
+    if seen.outcome == "known" and row.payment_id:
+        entry.outcome, entry.payment_id = f"seen before: {row.source}"[:40], row.payment_id
+        if _claim(session, checkout, now)[0]:
+            session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=row.payment_id)
+                            .execution_options(synchronize_session=False))
+        return
+    if seen.outcome == "known" and row.status != TransferStatus.UNMATCHED:
+        entry.outcome = "credit set aside"
+        task(session, school.id, "gateway", f"payOS {checkout.txn_ref}: {money(amount)} đ — khoản này đã được "
+                                            f"đánh dấu không phải khoản thu ({row.note})", checkout_id=checkout.id,
+             bank_transaction_id=row.id)
+        return
+    note = f"payOS {reference} {payer}".strip()
+    captured(session, checkout, provider="payos", school_id=school.id, txn_id=txn_id, amount=amount, note=note,
+             entry=entry, signer=signer, now=now, wrong_amount=_l("payOS báo số tiền khác số tiền của liên kết thanh toán"))
+    payment_id = entry.payment_id or session.scalar(select(payments.Payment.id).where(
+        payments.Payment.school_id == school.id, payments.Payment.provider == "payos",
+        payments.Payment.provider_txn_id == txn_id))
+    if payment_id is not None:
+        matching.settled_elsewhere(session, row, session.get(payments.Payment, payment_id), checkout.invoice_id, now,
+                                   f"payOS {checkout.txn_ref}")
 
 
 def _known(session: Session, school_id: int, provider: str, txn_id: str) -> bool:

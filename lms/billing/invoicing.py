@@ -20,7 +20,7 @@ from lms.auth.models import User
 from lms.billing import fees, ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
 from lms.billing.models import (Category, FeePlan, Invoice, InvoiceEvent, InvoiceLine, Period, Scope)
-from lms.billing.reference import make_reference
+from lms.billing.reference import SCHOOL_DIGITS, SERIAL_DIGITS, invoice_reference
 from lms.core import audit, jobs
 from lms.core.errors import ValidationError
 from lms.core.timeutil import utcnow
@@ -173,6 +173,8 @@ def check_run(school: School, run: RunPlan) -> None:
     if not (school.bank_bin and school.bank_account_number and school.bank_account_name):
         raise ValidationError(_l("Trường chưa khai báo tài khoản ngân hàng nhận tiền: hoá đơn phải ghi người "
                                  "thụ hưởng. Quản trị trường khai báo ở mục Thông tin trường."))
+    if school.id >= 10 ** SCHOOL_DIGITS:
+        raise ValidationError(_l("Mã hoá đơn chỉ dành chỗ cho %(n)s trường trong một hệ thống.", n=10 ** SCHOOL_DIGITS - 1))
     too_big = next((d for d in run.drafts if d.total > rules.MAX_AMOUNT), None)
     if too_big is not None:
         raise ValidationError(_l("Hoá đơn của %(n)s vượt 500 triệu đồng, mức tối đa một lần chuyển khoản.",
@@ -187,6 +189,8 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
     if not run.drafts:
         return run
     first = ledger.take_numbers(session, school.id, "invoice", len(run.drafts))
+    if first + len(run.drafts) > 10 ** SERIAL_DIGITS:
+        raise ValidationError(_l("Trường đã dùng hết %(n)s số hoá đơn của mình.", n=10 ** SERIAL_DIGITS - 1))
     label = rules.month_label(run.key)
     invoices = []
     for offset, draft in enumerate(run.drafts):
@@ -194,7 +198,7 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
         due_date = min(rules.due_date_of(run.key, line.plan.due_day) for line in draft.lines)
         status = states.status_for(draft.total, 0, 0)
         invoice = Invoice(school_id=school.id, student_id=draft.student.id, class_id=draft.school_class.id,
-                          school_year_id=year.id, number=number, code=make_reference(PREFIX, number),
+                          school_year_id=year.id, number=number, code=invoice_reference(PREFIX, school.id, number),
                           period_key=run.key, payer_name=draft.payer_name[:120],
                           beneficiary_name=school.bank_account_name, student_name=draft.student.full_name,
                           class_name=draft.school_class.name, total=draft.total, paid=0, credited=0,

@@ -1,32 +1,58 @@
-"""Bank transfers to the school's account, from SePay, Casso, payOS or an imported statement:
-stored once per source and provider id, matched to invoices by the payment reference in the
-transfer content (domain/payments.md §7), and otherwise queued for the accountant.
+"""Bank credits to the school's account — reported by SePay, Casso, payOS or an imported
+statement — recognised once whatever reports them, matched to invoices by the payment reference
+in the transfer content (domain/payments.md §7), and otherwise queued for the accountant.
 
-The rules (§7.3): only credits count; one known reference settles its invoice (less is a
+**One credit, however many sightings.** The same transfer can reach us several times: a webhook
+retried, SePay and then the month's statement, a payOS notice and Casso. Each report is a
+*sighting* (unique per source and the source's own id: a redelivery records nothing). A new
+sighting is the same credit as one already known when it carries the same bank reference, or —
+when one of the two has none — the same amount on the same or the next day with a compatible
+memo, to a credit this source has not reported yet (so two identical lines of one statement stay
+two credits). Only a credit seen for the first time is matched and can become a payment; a later
+sighting is linked to it and shown to the accountant as already recorded. The school's lock on
+its bank credits (one row) makes the decision race-free.
+
+**Only the school's own account, only the school's own invoices.** Invoice codes are unique across
+the deployment (`reference.invoice_reference`): a credit whose memo names another school's invoice,
+or that arrived on an account other than the school's configured one, waits in this school's queue
+with the reason; it never settles anything.
+
+**Never refused for its content.** A memo holding what looks like a card number is stored with
+the number masked and a task for the accountant; the money is recorded or queued all the same.
+
+The matching rules (§7.3): only credits count; one known reference settles its invoice (less is a
 partial payment, more leaves credit and a task); several references are applied only when the
 amount equals the sum of what they owe; an unknown reference, an invoice already settled or
 void, or no reference at all goes to the queue — money is never dropped or guessed.
 """
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import money
 from lms.auth.models import User
-from lms.billing import payments, states
-from lms.billing.models import BankTransaction, BillingTask, Invoice, Method, TransferStatus
+from lms.billing import ledger, payments, states
+from lms.billing.models import BankSighting, BankTransaction, BillingTask, Invoice, Method, TransferStatus
 from lms.billing.reference import extract_references, is_valid_reference
 from lms.core import audit
-from lms.db import insert_objects
+from lms.core.cards import mask_card_numbers
 from lms.core.errors import ValidationError
-from lms.core.text import nfc
+from lms.core.numbers import money
+from lms.core.text import fold, nfc
+from lms.core.timeutil import utc_to_local
+from lms.db import insert_objects
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
+
+TZ = "Asia/Ho_Chi_Minh"
+SAME_CREDIT_DAYS = 1          # a statement may date a late-evening transfer the next day
+MIN_MEMO_OVERLAP = 8          # characters of memo one sighting must share whole with the other
+CHUNK = 500
 
 
 @dataclass
@@ -46,7 +72,12 @@ class TransferIn:
 @dataclass
 class Received:
     transaction: BankTransaction | None
-    created: bool
+    outcome: str                     # new | again (this source's redelivery) | known (another source saw it first)
+    masked: bool = False             # the memo held what looks like a card number (stored masked)
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == "new"
 
 
 def task(session: Session, school_id: int, kind: str, message: str, **refs) -> BillingTask:
@@ -62,51 +93,232 @@ def references_in(t: TransferIn) -> list[str]:
     return refs
 
 
-def receive_transfer(session: Session, school: School, t: TransferIn, *, signer, now: datetime) -> Received:
-    """Store one reported credit and match it. A redelivery (same source and id) records nothing."""
-    if t.amount <= 0:
-        return Received(None, False)
-    row = BankTransaction(school_id=school.id, source=t.source, provider_txn_id=str(t.provider_txn_id)[:64],
-                          bank_reference=(t.bank_reference or "")[:64], amount=t.amount,
-                          content=nfc(t.content or "")[:500], counter_name=nfc(t.counter_name or "")[:120],
+def _digits(account: str | None) -> str:
+    return re.sub(r"\D", "", account or "")
+
+
+def wrong_account(school: School, account: str | None) -> bool:
+    """The credit names a receiving account, and it is not the school's configured one."""
+    given, ours = _digits(account), _digits(school.bank_account_number)
+    return bool(given) and bool(ours) and given != ours
+
+
+# ---------------------------------------------------------------- recognising the same credit
+
+def _compact(text: str | None) -> str:
+    return re.sub(r"[^A-Z0-9]", "", fold(text).upper())
+
+
+def same_memo(a: str | None, b: str | None) -> bool:
+    """Two memos that can be one transfer's, as two sources report it: both name the same
+    invoice codes (or none), and one holds the other whole (banks prefix their own words)."""
+    if set(extract_references(a or "")) != set(extract_references(b or "")):
+        return False
+    ca, cb = _compact(a), _compact(b)
+    short, long_ = sorted((ca, cb), key=len)
+    return short == long_ or (len(short) >= MIN_MEMO_OVERLAP and short in long_)
+
+
+def _close(a: datetime, b: datetime) -> bool:
+    return abs((utc_to_local(a, TZ).date() - utc_to_local(b, TZ).date()).days) <= SAME_CREDIT_DAYS
+
+
+class _Book:
+    """What the school already knows about the bank credits that concern the transfers at hand:
+    their sightings, credits by bank reference, and the credits that could be the same transfer
+    seen without a reference. Kept up to date as transfers are placed, so a batch decides as the
+    one-by-one path would."""
+
+    def __init__(self, session: Session, school_id: int, transfers: list[TransferIn]):
+        self.sighted: dict[tuple[str, str], BankTransaction] = {}
+        self.by_ref: dict[str, BankTransaction] = {}
+        self.sources: dict[int, set[str]] = defaultdict(set)
+        self.by_amount: dict[int, list[BankTransaction]] = defaultdict(list)
+        if not transfers:
+            return
+        keys = sorted({(t.source, _txn_id(t)) for t in transfers})
+        for source in sorted({k[0] for k in keys}):
+            ids = [k[1] for k in keys if k[0] == source]
+            for chunk in _chunks(ids):
+                for sighting, row in session.execute(
+                        select(BankSighting, BankTransaction).join(BankTransaction,
+                                                                   BankTransaction.id == BankSighting.bank_transaction_id)
+                        .where(BankSighting.school_id == school_id, BankSighting.source == source,
+                               BankSighting.provider_txn_id.in_(chunk))):
+                    self.sighted[(sighting.source, sighting.provider_txn_id)] = row
+        refs = sorted({_ref(t) for t in transfers if _ref(t)})
+        for chunk in _chunks(refs):
+            for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
+                                                                     BankTransaction.bank_reference.in_(chunk))):
+                self.by_ref[row.bank_reference] = row
+        start = min(t.transacted_at for t in transfers) - timedelta(days=SAME_CREDIT_DAYS + 1)
+        end = max(t.transacted_at for t in transfers) + timedelta(days=SAME_CREDIT_DAYS + 1)
+        amounts = sorted({t.amount for t in transfers})
+        rows: list[BankTransaction] = []
+        for chunk in _chunks(amounts):
+            rows.extend(session.scalars(select(BankTransaction).where(
+                BankTransaction.school_id == school_id, BankTransaction.amount.in_(chunk),
+                BankTransaction.transacted_at.between(start, end)).order_by(BankTransaction.id)))
+        by_id = {r.id: r for r in rows}
+        for chunk in _chunks(sorted(by_id)):
+            for row_id, source in session.execute(select(BankSighting.bank_transaction_id, BankSighting.source)
+                                                  .where(BankSighting.bank_transaction_id.in_(chunk))):
+                self.sources[id(by_id[row_id])].add(source)
+        for row in rows:
+            self.by_amount[row.amount].append(row)
+
+    def place(self, t: TransferIn) -> tuple[str, BankTransaction | None]:
+        """again (this sighting is known), known (the credit is: another source saw it), or new."""
+        row = self.sighted.get((t.source, _txn_id(t)))
+        if row is not None:
+            return "again", row
+        ref = _ref(t)
+        if ref and ref in self.by_ref:
+            return "known", self.by_ref[ref]
+        candidates = [r for r in self.by_amount.get(t.amount, [])
+                      if t.source not in self.sources[id(r)] and not (ref and r.bank_reference)
+                      and not (_digits(t.account_number) and _digits(r.account_number)
+                               and _digits(t.account_number) != _digits(r.account_number))
+                      and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
+        if candidates:
+            return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0))
+        return "new", None
+
+    def add(self, t: TransferIn, row: BankTransaction) -> None:
+        self.sighted[(t.source, _txn_id(t))] = row
+        self.sources[id(row)].add(t.source)
+        if row.bank_reference:
+            self.by_ref[row.bank_reference] = row
+        if row not in self.by_amount[row.amount]:
+            self.by_amount[row.amount].append(row)
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def _txn_id(t: TransferIn) -> str:
+    return str(t.provider_txn_id)[:64]
+
+
+def _ref(t: TransferIn) -> str:
+    return (t.bank_reference or "").strip()[:64]
+
+
+def _masked(text: str | None) -> str:
+    return mask_card_numbers(nfc(text or ""))[0]
+
+
+def lock_credits(session: Session, school_id: int) -> None:
+    """Take the school's bank-credit lock until the transaction ends (one guarded UPDATE of a
+    counter row): two reports of one transfer arriving together are decided one after the other."""
+    ledger.take_numbers(session, school_id, "bank_credits", 0)
+
+
+def _new_row(school: School, t: TransferIn, now: datetime) -> BankTransaction:
+    content, masked = mask_card_numbers(nfc(t.content or ""))
+    row = BankTransaction(school_id=school.id, source=t.source, provider_txn_id=_txn_id(t), bank_reference=_ref(t),
+                          amount=t.amount, content=content[:500], counter_name=_masked(t.counter_name)[:120],
                           counter_account=(t.counter_account or "")[:40], account_number=(t.account_number or "")[:40],
                           transacted_at=t.transacted_at, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        existing = session.scalars(select(BankTransaction).where(
-            BankTransaction.school_id == school.id, BankTransaction.source == t.source,
-            BankTransaction.provider_txn_id == str(t.provider_txn_id)[:64])).first()
-        return Received(existing, False)
+    row.card_masked = bool(masked)
+    return row
+
+
+def _sighting(school_id: int, t: TransferIn, row_id: int, now: datetime) -> BankSighting:
+    return BankSighting(school_id=school_id, bank_transaction_id=row_id, source=t.source, provider_txn_id=_txn_id(t),
+                        bank_reference=_ref(t), seen_at=now)
+
+
+def _learn(row: BankTransaction, t: TransferIn) -> None:
+    """A later sighting may know what the first did not: the bank reference, the payer."""
+    if _ref(t) and not row.bank_reference:
+        row.bank_reference = _ref(t)
+    if t.counter_name and not row.counter_name:
+        row.counter_name = _masked(t.counter_name)[:120]
+
+
+# ---------------------------------------------------------------- receiving one credit
+
+def sight(session: Session, school: School, t: TransferIn, *, now: datetime) -> Received:
+    """Record one report of a credit: a redelivery (again) or a credit another source reported
+    first (known, linked to it) — or a new credit, stored unmatched for the caller to settle."""
+    lock_credits(session, school.id)
+    outcome, row = _Book(session, school.id, [t]).place(t)
+    if outcome == "again":
+        return Received(row, "again")
+    if outcome == "known":
+        _learn(row, t)
+    else:
+        row = _new_row(school, t, now)
+        session.add(row)
+        session.flush()
+    session.add(_sighting(school.id, t, row.id, now))
+    session.flush()
+    return Received(row, outcome, row.card_masked if outcome == "new" else False)
+
+
+def receive_transfer(session: Session, school: School, t: TransferIn, *, signer, now: datetime) -> Received:
+    """Store one reported credit once and match it. A redelivery, or a credit another source
+    reported first, records no money again."""
+    if t.amount <= 0:
+        return Received(None, "again")
+    received = sight(session, school, t, now=now)
+    if received.outcome != "new":
+        return received
+    row = received.transaction
     codes = references_in(t)
-    invoices = {i.code: i for i in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
-                                                                         Invoice.code.in_(codes or [""])))}
-    known = [invoices[c] for c in codes if c in invoices]
-    parts = _decide(row, known, t.amount, lambda i: (i.status, i.due))
+    parts = _decide(school, row, t, codes, _invoices_by_code(session, codes), lambda i: (i.status, i.due))
     if parts:
         _settle(session, school, row, parts, signer=signer, now=now)
     if row.status == TransferStatus.UNMATCHED:
         task(session, school.id, "unmatched", f"{money(t.amount)} đ — {row.content[:120]}",
              bank_transaction_id=row.id)
+    if row.card_masked:
+        _card_task(session, school.id, row)
     session.flush()
-    return Received(row, True)
+    return received
 
 
-def _decide(row: BankTransaction, known: list[Invoice], amount: int, now_of) -> list[tuple[Invoice, int]]:
-    """The matching rules (§7.3) for a credit whose content names the `known` invoices; `now_of`
-    gives an invoice's (status, due) at this moment. Returns what to pay on which invoice, or
-    [] after writing on the row why it waits in the queue."""
+def _card_task(session: Session, school_id: int, row: BankTransaction) -> None:
+    task(session, school_id, "card_number", str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; "
+                                                    "đã che khi lưu: %(c)s", a=money(row.amount),
+                                                    c=row.content[:150])), bank_transaction_id=row.id)
+
+
+def _invoices_by_code(session: Session, codes: list[str]) -> dict[str, Invoice]:
+    """Invoices by code, in every school (codes are unique across the deployment)."""
+    found: dict[str, Invoice] = {}
+    for chunk in _chunks(sorted(set(codes))):
+        found.update({i.code: i for i in session.scalars(select(Invoice).where(Invoice.code.in_(chunk)))})
+    return found
+
+
+def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str], invoices: dict[str, Invoice],
+            now_of) -> list[tuple[Invoice, int]]:
+    """The matching rules (§7.3) for a credit whose content names `codes`; `now_of` gives an
+    invoice's (status, due) at this moment. Returns what to pay on which invoice, or [] after
+    writing on the row why it waits in the queue."""
+    if wrong_account(school, t.account_number):
+        row.note = str(_l("Tiền vào tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s)",
+                          a=t.account_number, o=school.bank_account_number))
+        return []
+    known = [invoices[c] for c in codes if c in invoices and invoices[c].school_id == school.id]
+    foreign = [c for c in codes if c in invoices and invoices[c].school_id != school.id]
+    if not known and foreign:
+        row.note = str(_l("Mã %(c)s là hoá đơn của một trường khác: tiền vào tài khoản của trường này không được "
+                          "trừ cho hoá đơn đó", c=", ".join(foreign)))
+        return []
     if len(known) == 1:
         invoice = known[0]
         status, _ = now_of(invoice)
         if status in states.OPEN:
-            return [(invoice, amount)]
+            return [(invoice, row.amount)]
         row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if status == "void"
                        else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
         row.invoice_id = invoice.id
         return []
-    if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == amount:
+    if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == row.amount:
         return [(i, now_of(i)[1]) for i in known]
     row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung")) if not known else str(
         _l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
@@ -138,47 +350,45 @@ def _settle(session: Session, school: School, row: BankTransaction, parts: list[
         _linked(session, school, row, invoice.id, invoice.code, payment, status)
 
 
+# ---------------------------------------------------------------- a whole statement at once
+
 def receive_many(session: Session, school: School, transfers: list[TransferIn], *, signer, now: datetime) -> list[Received]:
     """`receive_transfer` for a whole statement at once, with the same rules and the same rows,
-    in batched statements: credits already stored (same source and id) record nothing; the
-    others are matched in order against what each invoice owes at that point (two credits for
-    one invoice: the second sees what the first left) and recorded with `payments.record_many`."""
-    rows: list[tuple[BankTransaction | None, bool]] = []
-    wanted: dict[tuple[str, str], int] = {}
+    in batched statements: sightings already stored record nothing; credits other sources
+    reported first are linked, not recorded again; the others are matched in order against what
+    each invoice owes at that point (two credits for one invoice: the second sees what the first
+    left) and recorded with `payments.record_many`."""
+    if not transfers:
+        return []
+    lock_credits(session, school.id)
+    usable = [t for t in transfers if t.amount > 0]
+    book = _Book(session, school.id, usable)
+    results: list[Received] = []
+    placed: list[tuple[TransferIn, BankTransaction, str]] = []
     for t in transfers:
-        key = (t.source, str(t.provider_txn_id)[:64])
-        if t.amount <= 0 or key in wanted:
-            rows.append((None, False))
+        if t.amount <= 0:
+            results.append(Received(None, "again"))
             continue
-        wanted[key] = len(rows)
-        rows.append((BankTransaction(school_id=school.id, source=t.source, provider_txn_id=key[1],
-                                     bank_reference=(t.bank_reference or "")[:64], amount=t.amount,
-                                     content=nfc(t.content or "")[:500], counter_name=nfc(t.counter_name or "")[:120],
-                                     counter_account=(t.counter_account or "")[:40],
-                                     account_number=(t.account_number or "")[:40], transacted_at=t.transacted_at,
-                                     created_at=now), True))
-    stored = {}
-    keys = sorted(wanted)
-    for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
-        for source in sorted({k[0] for k in chunk}):   # (school, source, id) is the unique index
-            for row in session.scalars(select(BankTransaction).where(
-                    BankTransaction.school_id == school.id, BankTransaction.source == source,
-                    BankTransaction.provider_txn_id.in_([k[1] for k in chunk if k[0] == source]))):
-                stored[(row.source, row.provider_txn_id)] = row
-    for key, index in wanted.items():
-        if key in stored:
-            rows[index] = (stored[key], False)
-    refs = {i: references_in(t) for i, t in enumerate(transfers) if rows[i][1]}
-    codes = sorted({c for found in refs.values() for c in found})
-    invoices: dict[str, Invoice] = {}
-    for chunk in (codes[i:i + 500] for i in range(0, len(codes), 500)):
-        invoices.update({i.code: i for i in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
-                                                                                  Invoice.code.in_(chunk)))})
+        outcome, row = book.place(t)
+        if outcome == "known":
+            _learn(row, t)
+        elif outcome == "new":
+            row = _new_row(school, t, now)
+            results.append(Received(row, "new", row.card_masked))
+            placed.append((t, row, outcome))
+            book.add(t, row)
+            continue
+        if outcome == "known":
+            book.add(t, row)
+            placed.append((t, row, outcome))
+        results.append(Received(row, outcome))
+    new = [(t, row) for t, row, outcome in placed if outcome == "new"]
+    refs = {id(row): references_in(t) for t, row in new}
+    invoices = _invoices_by_code(session, [c for found in refs.values() for c in found])
     owed = {i.id: [i.status, i.due] for i in invoices.values()}
     plan: list[tuple[BankTransaction, Invoice, int, int, int]] = []
-    for index, found in refs.items():
-        row = rows[index][0]
-        parts = _decide(row, [invoices[c] for c in found if c in invoices], row.amount, lambda i: tuple(owed[i.id]))
+    for t, row in new:
+        parts = _decide(school, row, t, refs[id(row)], invoices, lambda i: tuple(owed[i.id]))
         for n, (invoice, amount) in enumerate(parts, start=1):
             plan.append((row, invoice, amount, n, len(parts)))
             left = owed[invoice.id][1] - amount
@@ -194,34 +404,57 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
         row.status = TransferStatus.MATCHED
         if payment.applied < payment.amount:
             overpaid.append((row, code, payment))
-    # The rows go in complete (payment, invoice, status), then the tasks that point at them.
-    new_rows = [row for row, created in rows if created]
+    # The rows go in complete (payment, invoice, status), then the sightings and tasks that point at them.
+    new_rows = [row for _, row in new]
     insert_objects(session, new_rows, ids=True)
+    insert_objects(session, [_sighting(school.id, t, row.id, now) for t, row, _ in placed])
     insert_objects(session, [
         *(BillingTask(school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
                       message=f"{code}: {money(payment.amount - payment.applied)} đ thừa"[:300])
           for row, code, payment in overpaid),
         *(BillingTask(school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
                       message=f"{money(row.amount)} đ — {row.content[:120]}"[:300])
-          for row in new_rows if row.status == TransferStatus.UNMATCHED)])
-    return [Received(row, created) for row, created in rows]
+          for row in new_rows if row.status == TransferStatus.UNMATCHED),
+        *(BillingTask(school_id=school.id, kind="card_number", bank_transaction_id=row.id,
+                      message=str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; đã che khi lưu: "
+                                     "%(c)s", a=money(row.amount), c=row.content[:150]))[:300])
+          for row in new_rows if row.card_masked)])
+    session.flush()
+    return results
 
+
+# ---------------------------------------------------------------- the queue
 
 def queue(session: Session, school: School, status: str = TransferStatus.UNMATCHED):
     return (select(BankTransaction).where(BankTransaction.school_id == school.id, BankTransaction.status == status)
             .order_by(BankTransaction.transacted_at.desc(), BankTransaction.id.desc()))
 
 
+def sources_of(session: Session, row_ids: list[int]) -> dict[int, list[str]]:
+    """Which sources reported each credit, in the order they did (for the transfers page)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for row_id, source in session.execute(select(BankSighting.bank_transaction_id, BankSighting.source)
+                                          .where(BankSighting.bank_transaction_id.in_(row_ids or [0]))
+                                          .order_by(BankSighting.id)):
+        if source not in out[row_id]:
+            out[row_id].append(source)
+    return out
+
+
 def assign_transfer(session: Session, actor: User, row: BankTransaction, invoice_code: str, *, signer,
                     now: datetime) -> None:
-    """The accountant says which invoice an unmatched transfer pays (it may leave credit)."""
+    """The accountant says which invoice an unmatched transfer pays (it may leave credit): only
+    an invoice of the school whose account received it."""
     if row.status != TransferStatus.UNMATCHED:
         raise ValidationError(_l("Giao dịch này đã được xử lý."))
-    code = (invoice_code or "").strip().upper()
-    invoice = session.scalars(select(Invoice).where(Invoice.school_id == row.school_id, Invoice.code == code)).first()
-    if invoice is None:
-        raise ValidationError(_l("Không có hoá đơn mã “%(c)s”.", c=invoice_code), field="invoice_code")
+    code = re.sub(r"[\s.\-_]", "", invoice_code or "").upper()
+    invoice = session.scalars(select(Invoice).where(Invoice.code == code)).first()
+    if invoice is None or invoice.school_id != row.school_id:
+        raise ValidationError(_l("Trường không có hoá đơn mã “%(c)s”.", c=invoice_code), field="invoice_code")
     school = session.get(School, row.school_id)
+    if wrong_account(school, row.account_number):
+        raise ValidationError(_l("Khoản này vào tài khoản %(a)s, không phải tài khoản thu của trường: không trừ vào "
+                                 "hoá đơn được.", a=row.account_number), field="invoice_code")
     _settle(session, school, row, [(invoice, row.amount)], signer=signer, now=now, actor=actor,
             status=TransferStatus.ASSIGNED)
     row.resolved_by = actor.id
@@ -233,11 +466,14 @@ def assign_transfer(session: Session, actor: User, row: BankTransaction, invoice
 
 def ignore_transfer(session: Session, actor: User, row: BankTransaction, note: str, *, now: datetime) -> None:
     """Set aside a credit that is not a fee (a donation, bank interest…), with the reason."""
+    from lms.core.cards import refuse_card_numbers
+
     note = nfc(note).strip()
     if row.status != TransferStatus.UNMATCHED:
         raise ValidationError(_l("Giao dịch này đã được xử lý."))
     if not note:
         raise ValidationError(_l("Nhập lý do không tính khoản này vào học phí."), field="note")
+    refuse_card_numbers(note=note)
     row.status, row.note, row.resolved_by = TransferStatus.IGNORED, note[:300], actor.id
     _close_tasks(session, row, actor, now, note)
     audit.record(session, "transfer_ignored", actor_id=actor.id, school_id=row.school_id,
@@ -245,10 +481,20 @@ def ignore_transfer(session: Session, actor: User, row: BankTransaction, note: s
     session.flush()
 
 
-def _close_tasks(session: Session, row: BankTransaction, actor: User, now: datetime, text: str) -> None:
+def _close_tasks(session: Session, row: BankTransaction, actor: User | None, now: datetime, text: str) -> None:
     for t in session.scalars(select(BillingTask).where(BillingTask.bank_transaction_id == row.id,
+                                                       BillingTask.kind == "unmatched",
                                                        BillingTask.resolved_at.is_(None))):
-        t.resolved_at, t.resolved_by, t.resolution = now, actor.id, text[:300]
+        t.resolved_at, t.resolved_by, t.resolution = now, actor.id if actor else None, text[:300]
+
+
+def settled_elsewhere(session: Session, row: BankTransaction, payment, invoice_id: int | None, now: datetime,
+                      how: str) -> None:
+    """A queued credit turned out to be a payment recorded by another path (a gateway told us
+    which checkout it paid): link it and close its queue task."""
+    row.payment_id, row.invoice_id = payment.id, row.invoice_id or invoice_id
+    row.status = TransferStatus.MATCHED
+    _close_tasks(session, row, None, now, how)
 
 
 def open_tasks(session: Session, school: School) -> list[BillingTask]:
@@ -264,9 +510,12 @@ def latest_transfer(session: Session, school_id: int) -> BankTransaction | None:
 
 def resolve_task(session: Session, actor: User, row: BillingTask, resolution: str, *, now: datetime) -> None:
     """The accountant has dealt with a task (refunded, used the credit, called the bank…) and says how."""
+    from lms.core.cards import refuse_card_numbers
+
     resolution = nfc(resolution).strip()
     if not resolution:
         raise ValidationError(_l("Ghi cách đã xử lý."), field="resolution")
+    refuse_card_numbers(resolution=resolution)
     if row.resolved_at is None:
         row.resolved_at, row.resolved_by, row.resolution = now, actor.id, resolution[:300]
         audit.record(session, "billing_task_resolved", actor_id=actor.id, school_id=row.school_id,

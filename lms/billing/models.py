@@ -159,7 +159,9 @@ class InvoiceStatus(StrEnum):
 
 class Invoice(Base):
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("school_id", "number"), UniqueConstraint("school_id", "code"),
+    # The code is unique across the deployment (it carries the school: reference.invoice_reference), so a
+    # transfer naming it can only ever settle this invoice.
+    __table_args__ = (UniqueConstraint("school_id", "number"), UniqueConstraint("code"),
                       CheckConstraint("total >= 0 AND paid >= 0 AND credited >= 0", name="amounts_not_negative"),
                       CheckConstraint("paid + credited <= total", name="not_over_settled"),
                       Index("ix_invoices_school_status_due", "school_id", "status", "due_date"))
@@ -516,14 +518,18 @@ class TransferStatus(StrEnum):
 
 
 class BankTransaction(Base):
-    """A credit to the school's account, as reported by SePay, Casso, payOS or an imported bank
-    statement. Unique per source and provider id: a redelivered webhook or a re-imported
-    statement records nothing twice."""
+    """One credit to the school's account, however many sources reported it (SePay, Casso,
+    payOS, imported statements: each report is a BankSighting). Unique per bank reference: the
+    same transfer seen by a webhook and again in a statement is one credit, recorded once
+    (lms.billing.matching). `source` and `provider_txn_id` are those of its first sighting."""
 
     __tablename__ = "bank_transactions"
     __table_args__ = (UniqueConstraint("school_id", "source", "provider_txn_id"),
                       CheckConstraint("amount > 0", name="amount_positive"),
-                      Index("ix_bank_transactions_school_status", "school_id", "status"))
+                      Index("ix_bank_transactions_school_status", "school_id", "status"),
+                      Index("uq_bank_transactions_reference", "school_id", "bank_reference", unique=True,
+                            sqlite_where=text_("bank_reference <> ''"), postgresql_where=text_("bank_reference <> ''")),
+                      Index("ix_bank_transactions_school_amount", "school_id", "amount", "transacted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
@@ -542,6 +548,23 @@ class BankTransaction(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class BankSighting(Base):
+    """One source's report of a bank credit: a webhook call, a statement line. Unique per source
+    and the source's own id, so a redelivery or a re-imported statement adds nothing."""
+
+    __tablename__ = "bank_sightings"
+    __table_args__ = (UniqueConstraint("school_id", "source", "provider_txn_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    bank_transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id", ondelete="CASCADE"),
+                                                     index=True)
+    source: Mapped[str] = mapped_column(String(20))          # sepay | casso | payos | statement
+    provider_txn_id: Mapped[str] = mapped_column(String(64))
+    bank_reference: Mapped[str] = mapped_column(String(64), default="")
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BillingTask(Base):

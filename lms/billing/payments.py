@@ -24,6 +24,7 @@ from lms.billing.ledger import Account, cr, dr
 from lms.billing.models import (Allocation, Category, CreditNote, Invoice, InvoiceEvent, InvoiceLine,
                                 InvoiceStatus, Method, Payment, Refund, RefundStatus, StudentAccount)
 from lms.core import audit
+from lms.core.cards import mask_card_numbers, refuse_card_numbers
 from lms.core.models import AuditLog
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc
@@ -62,23 +63,28 @@ class PaymentInput:
     provider_txn_id: str | None = None
 
 
-def _refuse_card_numbers(**fields: str) -> None:
-    for name, value in fields.items():
-        if rules.has_card_number(value):
-            raise ValidationError(_l("Không được ghi số thẻ đầy đủ. Chỉ ghi 4 số cuối của thẻ."), field=name)
+FEED_MAX = 10**15 - 1      # what a bank or gateway may report in one credit (BIGINT-safe)
 
 
 def _check(data: PaymentInput) -> PaymentInput:
+    """Check a payment before it is recorded. What staff typed is refused when wrong (a full
+    card number included, named on its field); what a bank or gateway reported (`provider` set)
+    is never refused for its text: a card number in it is masked."""
+    reported = bool(data.provider)
     if data.method not in set(Method):
         raise ValidationError(_l("Chọn hình thức thanh toán."), field="method")
-    if data.amount is None or not 0 < data.amount <= rules.MAX_AMOUNT:
+    if data.amount is None or not 0 < data.amount <= (FEED_MAX if reported else rules.MAX_AMOUNT):
         raise ValidationError(_l("Số tiền phải lớn hơn 0 và dưới 500 triệu đồng."), field="amount")
     payer = nfc(data.payer_name).strip()
-    if not payer:
-        raise ValidationError(_l("Nhập họ tên người nộp tiền."), field="payer_name")
-    _refuse_card_numbers(payer_name=payer, note=data.note, terminal_id=data.terminal_id,
-                         approval_code=data.approval_code, rrn=data.rrn)
-    data.payer_name, data.note = payer[:120], nfc(data.note).strip()[:300]
+    if reported:
+        data.payer_name = mask_card_numbers(payer)[0][:120] or "—"
+        data.note = mask_card_numbers(nfc(data.note).strip())[0][:300]
+    else:
+        if not payer:
+            raise ValidationError(_l("Nhập họ tên người nộp tiền."), field="payer_name")
+        refuse_card_numbers(payer_name=payer, note=data.note, terminal_id=data.terminal_id,
+                            approval_code=data.approval_code, rrn=data.rrn)
+        data.payer_name, data.note = payer[:120], nfc(data.note).strip()[:300]
     if data.method == Method.CARD_POS:
         data.terminal_id = data.terminal_id.strip().upper()
         data.approval_code = data.approval_code.strip().upper()
@@ -449,6 +455,7 @@ def add_credit_note(session: Session, actor: User, invoice: Invoice, amount: int
     """Reduce what an issued invoice asks for. Paid money beyond the new total becomes the
     family's credit (to use later or refund); the invoice itself is never edited."""
     reason = nfc(reason).strip()
+    refuse_card_numbers(reason=reason)
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_l("Hoá đơn đã huỷ."))
     if not reason:
@@ -489,6 +496,7 @@ def add_credit_note(session: Session, actor: User, invoice: Invoice, amount: int
 def void_invoice(session: Session, actor: User, invoice: Invoice, reason: str, *, now: datetime) -> None:
     """Cancel an invoice nothing has been paid on; its fees may then be billed again."""
     reason = nfc(reason).strip()
+    refuse_card_numbers(reason=reason)
     if not reason:
         raise ValidationError(_l("Nhập lý do huỷ hoá đơn."), field="reason")
     if not states.can_void(invoice.status, invoice.paid):
@@ -525,6 +533,7 @@ def request_refund(session: Session, actor: User, payment: Payment, amount: int 
     """Approve giving money back from the family's credit, against the payment that brought it:
     never more than that payment's amount, in total."""
     reason = nfc(reason).strip()
+    refuse_card_numbers(reason=reason)
     if key:
         existing = session.scalars(select(Refund).where(Refund.school_id == payment.school_id,
                                                         Refund.idempotency_key == key)).first()
@@ -571,7 +580,7 @@ def request_refund(session: Session, actor: User, payment: Payment, amount: int 
 def pay_refund(session: Session, actor: User, refund: Refund, reference: str, *, now: datetime) -> None:
     """Mark an approved refund as paid out (cash handed over, or the transfer made)."""
     reference = nfc(reference).strip()
-    _refuse_card_numbers(reference=reference)
+    refuse_card_numbers(reference=reference)
     if refund.method == "bank" and not reference:
         raise ValidationError(_l("Nhập mã giao dịch chuyển khoản hoàn tiền."), field="reference")
     changed = session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == RefundStatus.APPROVED)

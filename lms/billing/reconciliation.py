@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.billing.models import BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
+from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
 from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
@@ -32,6 +32,7 @@ FIELDS = {
     "status": (_l("Trạng thái"), ("trang thai", "status", "ket qua")),
 }
 REQUIRED = ("txn_id", "amount", "date")
+BANK_FEEDS = ("sepay", "casso")      # their reports list bank credits, not gateway payments
 SUCCESS = {"thanh cong", "success", "succeeded", "paid", "00", "0", "thành công"}
 KIND_LABELS = {"missing": _l("Nhà cung cấp có, hệ thống chưa ghi"), "not_in_report": _l("Hệ thống có, báo cáo không có"),
                "duplicate": _l("Trùng trong báo cáo"), "mismatch": _l("Lệch số tiền"),
@@ -89,31 +90,29 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
     if not good:
         return result
     start, end = min(r.when for r in good) - timedelta(minutes=5), max(r.when for r in good) + timedelta(minutes=5)
+    if provider in BANK_FEEDS:
+        return _reconcile_feed(session, school, report, good, start, end, result, now)
     ours = {p.provider_txn_id: p for p in session.scalars(select(Payment).where(
         Payment.school_id == school.id, Payment.provider == provider))}
     orders = set(session.scalars(select(Checkout.txn_ref).where(Checkout.school_id == school.id)))
     order_codes = {str(c) for c in session.scalars(select(Checkout.order_code).where(
         Checkout.school_id == school.id, Checkout.order_code.is_not(None)))}
+    paid_by_feed: dict[str, Payment] = {}
+    if provider == "payos":   # a payOS transfer the bank feed recorded first (lms.billing.matching)
+        paid_by_feed = {ref: payment for ref, payment in session.execute(
+            select(BankTransaction.bank_reference, Payment).join(Payment, Payment.id == BankTransaction.payment_id)
+            .where(BankTransaction.school_id == school.id, BankTransaction.bank_reference.in_(
+                [r.txn_id for r in good] or [""])))}
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
-
-    def keep(kind: str, key: str, amount: int, detail: str, payment: Payment | None = None, order: str = "") -> None:
-        item = ReconciliationItem(school_id=school.id, provider="bank" if kind == "unmatched" else provider, kind=kind,
-                                  key=key[:80], amount=amount, order_ref=order[:100],
-                                  detail=detail[:300], payment_id=payment.id if payment else None, created_at=now)
-        try:
-            with session.begin_nested():
-                session.add(item)
-            result.new.append(item)
-        except IntegrityError:
-            result.known += 1
+    keep = _keeper(session, school, provider, result, now)
 
     for r in good:
         result.checked += 1
         if counts[r.txn_id] > 1 and r.txn_id not in seen:
             keep("duplicate", r.txn_id, r.amount, f"{counts[r.txn_id]} dòng, đơn {r.order}")
         seen.add(r.txn_id)
-        payment = _ours(ours, provider, r)
+        payment = _ours(ours, provider, r) or (paid_by_feed.get(r.txn_id) if provider == "payos" else None)
         if payment is None:
             known_order = r.order in orders or r.order in order_codes
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
@@ -125,9 +124,65 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
         base = txn_id.split(":")[-1] if provider == "payos" else txn_id
         if start <= payment.received_at <= end and txn_id not in listed and base not in listed:
             keep("not_in_report", txn_id, payment.amount, f"{payment.received_at:%d/%m/%Y %H:%M}", payment)
+    _queued(session, school, keep)
+    session.flush()
+    return result
+
+
+def _keeper(session: Session, school: School, provider: str, result: Result, now: datetime):
+    def keep(kind: str, key: str, amount: int, detail: str, payment: Payment | None = None, order: str = "") -> None:
+        item = ReconciliationItem(school_id=school.id, provider="bank" if kind == "unmatched" else provider, kind=kind,
+                                  key=key[:80], amount=amount, order_ref=order[:100],
+                                  detail=detail[:300], payment_id=payment.id if payment else None, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(item)
+            result.new.append(item)
+        except IntegrityError:
+            result.known += 1
+    return keep
+
+
+def _queued(session: Session, school: School, keep) -> None:
     for t in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school.id,
                                                            BankTransaction.status == TransferStatus.UNMATCHED)):
         keep("unmatched", f"{t.source}:{t.provider_txn_id}", t.amount, t.content[:200])
+
+
+def _reconcile_feed(session: Session, school: School, report: Report, good: list[Row], start: datetime,
+                    end: datetime, result: Result, now: datetime) -> Result:
+    """A bank feed's transaction list (SePay, Casso) against the bank credits: a credit is ours
+    when this feed reported it, or when its bank reference (the report's reference column) is a
+    credit's we heard of from any source — a statement or another feed counts, so the same
+    transfer is never reported missing because it was recorded through another path."""
+    provider = report.provider
+    keep = _keeper(session, school, provider, result, now)
+    sightings = {s.provider_txn_id: s for s in session.scalars(select(BankSighting).where(
+        BankSighting.school_id == school.id, BankSighting.source == provider))}
+    credits = {c.id: c for c in session.scalars(select(BankTransaction).where(
+        BankTransaction.school_id == school.id, BankTransaction.transacted_at.between(start - timedelta(days=2),
+                                                                                   end + timedelta(days=2))))}
+    by_ref = {c.bank_reference: c for c in credits.values() if c.bank_reference}
+    counts = Counter(r.txn_id for r in good)
+    seen: set[str] = set()
+    for r in good:
+        result.checked += 1
+        if counts[r.txn_id] > 1 and r.txn_id not in seen:
+            keep("duplicate", r.txn_id, r.amount, f"{counts[r.txn_id]} dòng")
+        seen.add(r.txn_id)
+        sighting = sightings.get(r.txn_id)
+        credit = (session.get(BankTransaction, sighting.bank_transaction_id) if sighting else None) or by_ref.get(
+            r.order) or by_ref.get(r.txn_id)
+        if credit is None:
+            keep("missing", r.txn_id, r.amount, f"{r.when:%d/%m/%Y %H:%M} {r.order}".strip(), order=r.order)
+        elif credit.amount != r.amount:
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {credit.amount} đ")
+    listed = {r.txn_id for r in good}
+    for txn_id, sighting in sightings.items():
+        credit = credits.get(sighting.bank_transaction_id)
+        if credit is not None and start <= credit.transacted_at <= end and txn_id not in listed:
+            keep("not_in_report", txn_id, credit.amount, f"{credit.transacted_at:%d/%m/%Y %H:%M}")
+    _queued(session, school, keep)
     session.flush()
     return result
 

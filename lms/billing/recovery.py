@@ -22,6 +22,7 @@ from lms.billing.channels import momo, payos, vnpay
 from lms.billing.models import CallbackLog, Checkout, CheckoutStatus, ReconciliationItem
 from lms.core.timeutil import utc_to_local
 from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
 
 ASK_AFTER = timedelta(minutes=2)     # after a checkout expires, give a late IPN two minutes first
 ASK_AGAIN = timedelta(minutes=10)    # a provider that did not answer is asked again after this
@@ -163,6 +164,12 @@ def query_checkout(session: Session, checkout: Checkout, *, box, signer, call: C
     session.flush()
     if status.state == "captured":
         for txn_id, amount, note in status.captures:
+            if checkout.channel == "payos":   # a bank credit too: recognised once with the feed's sightings
+                link, reference = txn_id.split(":", 1)
+                gateways.payos_captured(session, checkout, school=session.get(School, checkout.school_id), link=link,
+                                        reference=reference, amount=amount, description="", when=now, payer="",
+                                        payer_account="", account="", entry=entry, signer=signer, now=now)
+                continue
             gateways.captured(session, checkout, provider=_provider(checkout.channel), school_id=checkout.school_id,
                               txn_id=txn_id, amount=amount, note=note, entry=entry, signer=signer, now=now,
                               wrong_amount=_l("Cổng báo số tiền khác số tiền của yêu cầu thanh toán"))

@@ -50,6 +50,21 @@ def make_reference(prefix: str, number: int) -> str:
     return body + check_character(body)
 
 
+SCHOOL_DIGITS, SERIAL_DIGITS = 4, 6
+
+
+def invoice_reference(prefix: str, school_part: int, serial: int) -> str:
+    """An invoice's code, unique across the deployment: the prefix, the school's part (4 digits),
+    the invoice's number in the school (6 digits) and the check character — "HP" + "0003" +
+    "000125" + check. Each school numbers its invoices from 1, so without the school part two
+    schools would hand out the same codes and a transfer could settle a stranger's invoice."""
+    if not 0 < school_part < 10 ** SCHOOL_DIGITS:
+        raise ValueError(f"school part: 1 to {10 ** SCHOOL_DIGITS - 1}, got {school_part!r}")
+    if not 0 < serial < 10 ** SERIAL_DIGITS:
+        raise ValueError(f"serial: 1 to {10 ** SERIAL_DIGITS - 1}, got {serial!r}")
+    return make_reference(prefix, school_part * 10 ** SERIAL_DIGITS + serial)
+
+
 def is_valid_reference(code: str) -> bool:
     """Canonical form only (upper case, no separators) with a correct check character."""
     return isinstance(code, str) and CANONICAL.fullmatch(code) is not None and _fold(code) == 0

@@ -1,8 +1,7 @@
 """Pure billing rules: which exemption applies, what a line costs, billing months and their
-labels, how a payment is allocated, and which text looks like a card number. No database."""
+labels, and how a payment is allocated. No database."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -110,26 +109,3 @@ def allocate(amount: int, invoices: Sequence[Open]) -> tuple[list[tuple[int, int
             out.append((inv.id, take))
             left -= take
     return out, left
-
-
-_DIGIT_RUN = re.compile(r"\d(?:[\d \-]*\d)?")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def has_card_number(text: str | None) -> bool:
-    """A 13–19-digit Luhn-valid run (spaces and dashes allowed inside) anywhere in the text: a
-    full card number, which must never be stored (PCI DSS Req. 3.3.1 / 3.4.1)."""
-    for run in _DIGIT_RUN.findall(text or ""):
-        digits = re.sub(r"\D", "", run)
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
-            return True
-    return False

@@ -154,20 +154,39 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
 class Imported:
     new: int = 0
     matched: int = 0
-    again: int = 0
+    again: int = 0          # lines of a statement imported before
+    known: int = 0          # credits a webhook (SePay, Casso, payOS) reported first: already recorded
+    masked: int = 0         # memos holding what looks like a card number, stored masked
+
+
+def distinct_ids(transfers: list[TransferIn]) -> list[TransferIn]:
+    """Two identical lines of one statement without a bank reference (the same parent paying
+    twice the same day) are two credits: the second and later of the same id get "#2", "#3"…
+    so that importing the statement again still finds each of them."""
+    seen: dict[str, int] = {}
+    for t in transfers:
+        if t.bank_reference:
+            continue
+        n = seen[t.provider_txn_id] = seen.get(t.provider_txn_id, 0) + 1
+        if n > 1:
+            t.provider_txn_id = f"{t.provider_txn_id}#{n}"
+    return transfers
 
 
 def import_statement(session, school, plan: StatementPlan, *, signer, now: datetime) -> Imported:
     """Record every credit of a checked statement with the same matching as a webhook, in one
-    batched pass (thousands of lines in seconds)."""
+    batched pass (thousands of lines in seconds). A line is never refused for its memo."""
     from lms.billing.matching import receive_many
     from lms.billing.models import TransferStatus
 
     out = Imported()
-    for got in receive_many(session, school, [t for _, t in plan.transfers], signer=signer, now=now):
-        if not got.created:
+    for got in receive_many(session, school, distinct_ids([t for _, t in plan.transfers]), signer=signer, now=now):
+        if got.outcome == "again":
             out.again += 1
-            continue
-        out.new += 1
-        out.matched += got.transaction.status == TransferStatus.MATCHED
+        elif got.outcome == "known":
+            out.known += 1
+        else:
+            out.new += 1
+            out.matched += got.transaction.status == TransferStatus.MATCHED
+            out.masked += got.masked
     return out

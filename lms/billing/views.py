@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.core.numbers import money
-from lms.billing.channels.registry import SHORT_NAMES
+from lms.billing.channels.registry import SHORT_NAMES, SOURCE_LABELS
 from lms.billing import fees, invoicing, ledger, payments, queries, receipts, recovery, states
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
                                PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
@@ -47,6 +47,7 @@ def _globals(state) -> None:
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
                                        CHANNEL_LABELS=SHORT_NAMES)
     state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
+    state.app.jinja_env.filters["source_label"] = lambda code: SOURCE_LABELS.get(code, code)
 
 
 def _school() -> School:

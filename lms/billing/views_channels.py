@@ -25,7 +25,7 @@ bp = Blueprint("channels", __name__, template_folder="templates")
 STAFF = ("accountant", "admin")
 PAGE_SIZE = 50
 TASK_KINDS = {"unmatched": _l("Chuyển khoản chờ gán"), "overpaid": _l("Nộp thừa"), "gateway": _l("Cổng thanh toán"),
-              "card": _l("Thẻ POS")}
+              "card": _l("Thẻ POS"), "card_number": _l("Số thẻ trong nội dung")}
 
 
 def _box():
@@ -160,7 +160,7 @@ def transfers():
         status = TransferStatus.UNMATCHED
     page = db.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE, error_out=False)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
-                           task_kinds=TASK_KINDS,
+                           task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),
                            ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school))
 
 
@@ -245,6 +245,12 @@ def statement_import():
                 flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
                         "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
                         a=done.again), "success")
+                if done.known:
+                    flash(_("%(k)s giao dịch đã được SePay, Casso hoặc payOS báo trước đó: khớp với khoản đã ghi, "
+                            "không ghi lại lần nữa.", k=done.known), "info")
+                if done.masked:
+                    flash(_("%(k)s nội dung chuyển khoản có dãy số giống số thẻ ngân hàng: đã che khi lưu và tạo "
+                            "việc cần xem.", k=done.masked), "warning")
                 return redirect(url_for("channels.transfers"))
             if not plan.ok:
                 status = 422

@@ -65,7 +65,7 @@ def test_issue_a_month_record_cash_card_partial_and_refund(sign_in, page, live_s
     page.fill("#card_last4", "4242")
     page.fill("#note", "4111 1111 1111 1111")
     page.click("#record-payment")
-    expect(page.locator("#payment-form")).to_contain_text("Không được ghi số thẻ đầy đủ")
+    expect(page.locator("#payment-form")).to_contain_text("giống số thẻ ngân hàng đầy đủ")
     page.fill("#note", "")
     page.click("#record-payment")
     expect(page.locator(".alert-success")).to_contain_text("Đã ghi nhận")

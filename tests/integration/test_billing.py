@@ -101,7 +101,7 @@ def test_cash_and_card_payments_partial_overpayment_refund_and_receipts(world, c
     an = ids["HSA001"]
     full_pan = _pay(client, an, method="card_pos", amount="1531800", terminal_id="12345678", approval_code="A1B2C3",
                     rrn="123456789012", card_last4="1111", note="thẻ 4111 1111 1111 1111")
-    assert full_pan.status_code == 422 and "Không được ghi số thẻ đầy đủ" in full_pan.get_data(as_text=True)
+    assert full_pan.status_code == 422 and "giống số thẻ ngân hàng đầy đủ" in full_pan.get_data(as_text=True)
     no_tid = _pay(client, an, method="card_pos", terminal_id="123", approval_code="A1B2C3", rrn="123456789012",
                   card_last4="1111")
     assert no_tid.status_code == 422 and "TID" in no_tid.get_data(as_text=True)

@@ -111,7 +111,7 @@ def test_casso_partial_overpaid_unmatched_and_assigned_by_hand(world, client, ma
         unmatched = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "4")).one()
         other_id, other_code, _ = invoices["HSA001"]
     bad = client.post(f"/billing/transfers/{unmatched.id}/assign", {"invoice_code": "HP0000000000X"})
-    assert bad.status_code == 302 and "Không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)
+    assert bad.status_code == 302 and "không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)
     client.post(f"/billing/transfers/{unmatched.id}/assign", {"invoice_code": other_code.lower()})
     with dbs() as s:
         row = s.get(BankTransaction, unmatched.id)

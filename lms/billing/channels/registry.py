@@ -58,3 +58,5 @@ METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (
 CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
 SHORT_NAMES = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "vnpay": "VNPay", "momo": "MoMo",
                "mobile_money": "Mobile Money", "pos": "POS"}
+# Who can report a bank credit (lms.billing.matching): the webhooks, payOS, an imported statement.
+SOURCE_LABELS = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "statement": _l("Sao kê")}

@@ -1,0 +1,138 @@
+"""Full payment-card numbers in free text: the one detector of the application.
+
+PCI DSS v4.0.1 forbids keeping a full card number where it is not needed (Req. 3.3.1, 3.4.1), so
+text a person types (a payment note, a message, an announcement…) is refused when it holds one,
+and text a bank or gateway sends us (a transfer memo) is kept with the number masked — money is
+never refused for what its memo says.
+
+A card number is 13 to 19 digits passing the Luhn check, however it is written: in one piece,
+or in groups separated by spaces (ordinary, non-breaking, thin), dots or dashes, in ASCII or
+full-width digits. Within a longer run of digits (a date or a phone number written just before
+it) a card is still found when it stands as one group of 13–19 digits or as groups of four
+(4-4-4-4, 4-4-4-4-3, Amex's 4-6-5); other splits of a long run are not tried, because a list of
+phone numbers written in groups of three or four would then pass Luhn by chance too often.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from lms.core.errors import ValidationError
+from lms.i18n import lazy_gettext as _l
+
+# Between two digit groups: up to three of these (e.g. " - ").
+_SEPARATORS = " \t\u00a0\u2007\u2009\u202f\u200a.\u00b7\u2024\u2027-\u2010\u2011\u2012\u2013\u2014\u2212_"
+_SEP = "[" + re.escape(_SEPARATORS) + "]"
+_RUN = re.compile(rf"\d(?:{_SEP}{{0,3}}\d)*")
+_GROUP = re.compile(r"\d+")
+MIN_DIGITS, MAX_DIGITS = 13, 19
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int     # position in the text (as given, not normalised)
+    end: int
+    digits: str
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _is_card(digits: str) -> bool:
+    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_ok(digits)
+
+
+def _ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit, one character for one, so positions stay valid
+    (NFKC would change lengths)."""
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and unicodedata.digit(ch, None) is not None else ch
+                   for ch in text)
+
+
+def _in_long_run(run: str, offset: int) -> list[Found]:
+    groups = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
+    out: list[Found] = []
+
+    def keep(i: int, j: int, digits: str) -> None:
+        out.append(Found(offset + groups[i][0], offset + groups[j][1], digits))
+
+    for i, (_start, _end, digits) in enumerate(groups):
+        if _is_card(digits):
+            keep(i, i, digits)
+            continue
+        if len(digits) != 4:
+            continue
+        joined = digits           # groups of four, the last one may be shorter (4-4-4-4, 4-4-4-4-3)
+        for j in range(i + 1, len(groups)):
+            group = groups[j][2]
+            joined += group
+            if len(group) > 4 or len(joined) > MAX_DIGITS:
+                break
+            if j - i >= 2 and _is_card(joined):
+                keep(i, j, joined)
+            if len(group) != 4:
+                break
+        if i + 2 < len(groups) and (len(groups[i + 1][2]), len(groups[i + 2][2])) == (6, 5):   # Amex 4-6-5
+            amex = digits + groups[i + 1][2] + groups[i + 2][2]
+            if _is_card(amex):
+                keep(i, i + 2, amex)
+    return out
+
+
+def find_card_numbers(text: str | None) -> list[Found]:
+    """Every card number in `text`, in order, not overlapping."""
+    if not text:
+        return []
+    plain = _ascii_digits(str(text))
+    found: list[Found] = []
+    for match in _RUN.finditer(plain):
+        digits = re.sub(r"\D", "", match.group())
+        if _is_card(digits):
+            found.append(Found(match.start(), match.end(), digits))
+        elif len(digits) > MAX_DIGITS:
+            found.extend(_in_long_run(match.group(), match.start()))
+    out: list[Found] = []
+    for f in sorted(found, key=lambda f: (f.start, -f.end)):
+        if not out or f.start >= out[-1].end:
+            out.append(f)
+    return out
+
+
+def has_card_number(text: str | None) -> bool:
+    return bool(find_card_numbers(text))
+
+
+def mask_card_numbers(text: str | None) -> tuple[str, int]:
+    """The text with each card number's digits but the first six and the last four replaced by
+    '*' (what PCI DSS allows to be shown), and how many were masked."""
+    if not text:
+        return text or "", 0
+    text = str(text)
+    found = find_card_numbers(text)
+    if not found:
+        return text, 0
+    chars = list(text)
+    for f in found:
+        positions = [i for i in range(f.start, f.end) if chars[i].isdigit()]
+        for i in positions[6:-4]:
+            chars[i] = "*"
+    return "".join(chars), len(found)
+
+
+CARD_MESSAGE = _l("Ô này có một dãy số giống số thẻ ngân hàng đầy đủ. Không ghi số thẻ; nếu cần, chỉ ghi 4 số cuối.")
+
+
+def refuse_card_numbers(**fields: str | None) -> None:
+    """Refuse text a person typed when it holds a full card number: the error names the field,
+    and nothing of the request is kept (the caller's transaction is rolled back)."""
+    for name, value in fields.items():
+        if has_card_number(value):
+            raise ValidationError(CARD_MESSAGE, field=name)

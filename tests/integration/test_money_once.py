@@ -1,0 +1,315 @@
+"""One payment per real transfer, never to the wrong family (issue #27), on both databases.
+
+Each test here failed before its fix: a SePay credit found again in the month's statement was
+recorded twice; payOS and the bank feed each recorded the same transfer; a parent paying school
+B's code into school A's account settled a stranger's invoice at A (both schools numbered from 1);
+a credit to another account than the school's was matched; a memo whose sender account number
+passes Luhn made the webhook answer 422 and the statement import refuse the whole file; a SePay
+amount of 2**63 was a 500."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import func, select
+
+from lms.billing.channels import payos
+from lms.billing.models import (BankSighting, BankTransaction, BillingTask, CallbackLog, Invoice, InvoiceStatus,
+                                Payment)
+from lms.people.models import School
+from tests.billing_helpers import issue, online_setup, set_up_fees
+
+SEPAY_KEY = "sepay-khoa-thu-nghiem-123"
+ACCOUNT_A = "0071000123456"      # Vietcombank-style, 13 digits, passes Luhn (as many real ones do)
+
+
+def _sepay_body(txn_id: int, amount, content: str, reference: str, *, account: str = ACCOUNT_A,
+                when: str = "2026-09-05 08:15:00") -> dict:
+    """A SePay webhook as SePay sends it (developer.sepay.vn, "Tích hợp webhook")."""
+    return {"id": txn_id, "gateway": "Vietcombank", "transactionDate": when, "accountNumber": account,
+            "code": None, "content": content, "transferType": "in", "transferAmount": amount,
+            "accumulated": 19_077_000, "subAccount": None, "referenceCode": reference,
+            "description": f"BankAPINotify {content}"}
+
+
+def _post_sepay(client, body: dict, school: str = "A"):
+    return client.http.post(f"/callbacks/sepay/{school}", data=json.dumps(body),
+                            headers={"Authorization": f"Apikey {SEPAY_KEY}", "Content-Type": "application/json"})
+
+
+def _setup(dbs, world, client, *, school_b: bool = False):
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        issue(s, world.a)
+        if school_b:
+            set_up_fees(s, world.b)
+            s.get(School, world.b.school.id).bank_account_number = "12010000999888"
+            issue(s, world.b)
+        s.commit()
+        invoices = {i.student.student_code: (i.id, i.code, i.due) for i in s.scalars(select(Invoice))}
+    client.login("admin.a")
+    assert client.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
+    return invoices
+
+
+def _import_statement(client, csv: str) -> str:
+    client.login("kt.a")
+    page = client.post("/billing/statements", {"file": (io.BytesIO(csv.encode()), "saoke.csv")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
+    mapping = {k: v for k, v in re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S)}
+    done = client.post("/billing/statements", {"token": token, **mapping, "confirm": "1"}, follow_redirects=True)
+    assert done.status_code == 200
+    return done.get_data(as_text=True)
+
+
+def _count(dbs, model, *where) -> int:
+    with dbs() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_a_sepay_credit_found_again_in_the_statement_is_recorded_once(world, client, make_client, dbs):
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(501, due, f"{code} Nguyen Thi Lan nop tien", "FT26248123456")).status_code == 200
+    # A second transfer by Casso-less SePay, no code: queued.
+    assert _post_sepay(bank, _sepay_body(502, 300_000, "ung ho quy lop", "FT26248123457")).status_code == 200
+    # The month's statement lists both (with the bank's reference) and one credit nobody reported.
+    statement = ("SAO KÊ TÀI KHOẢN\nSố tài khoản: 0071000123456\n"
+                 "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả\n"
+                 f"05/09/2026 08:15,FT26248123456,,\"{due:,}\",MBVCB.3278.{code} Nguyen Thi Lan nop tien\n"
+                 "05/09/2026 09:02,FT26248123457,,\"300,000\",ung ho quy lop\n"
+                 "06/09/2026 10:30,FT26249000001,,\"150,000\",lai tien gui\n")
+    page = _import_statement(client, statement)
+    assert "2 giao dịch đã được SePay, Casso hoặc payOS báo trước đó" in page
+    with dbs() as s:
+        assert len(s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).all()) == 1
+        assert s.get(Invoice, inv_id).paid == due
+        credits = s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).all()
+        assert len(credits) == 3
+        assert _count(dbs, BankSighting, BankSighting.source == "statement") == 3
+    transfers = client.get("/billing/transfers?status=matched").get_data(as_text=True)
+    assert "SePay · Sao kê" in transfers and "một giao dịch, ghi một lần" in transfers
+
+
+def test_a_statement_without_references_recognises_the_webhooks_credits_and_keeps_twin_lines(world, client,
+                                                                                             make_client, dbs):
+    invoices = _setup(dbs, world, client)
+    _, code, due = invoices["HSA002"]
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(601, 200_000, f"{code} lan 1", "FT1")).status_code == 200
+    # No reference column; the same parent paid the same amount twice that day (two real credits),
+    # one of which SePay reported; and a line from the next day (the bank's value date).
+    statement = ("Ngày giao dịch,Số tiền ghi có,Nội dung\n"
+                 f"05/09/2026,200.000,IBFT {code} lan 1\n"
+                 "05/09/2026,120.000,chuyen tien hoc phi\n"
+                 "05/09/2026,120.000,chuyen tien hoc phi\n")
+    page = _import_statement(client, statement)
+    assert "1 giao dịch đã được SePay" in page
+    with dbs() as s:
+        amounts = sorted(t.amount for t in s.scalars(select(BankTransaction)))
+        assert amounts == [120_000, 120_000, 200_000]
+        assert len(s.scalars(select(Payment)).all()) == 1
+    # Importing the same statement again adds nothing.
+    _import_statement(client, statement)
+    assert _count(dbs, BankTransaction) == 3 and _count(dbs, Payment) == 1
+
+
+def test_payos_and_the_bank_feed_record_the_same_transfer_once_whichever_comes_first(world, client, make_client, dbs):
+    (invoice_id, code, due), parent = online_setup(
+        dbs, world, make_client, "payos", {"client_id": "client-thu-a", "api_key": "api-thu-a", "checksum_key": "k-payos"})
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
+    pay_url = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "p1", "channel": "payos"}).headers["Location"]
+    query = dict(parse_qsl(urlsplit(pay_url).query))
+    make_client().post("/sandbox/payos/checkout", query)          # the parent pays; payOS notifies
+    with dbs() as s:
+        payment = s.scalars(select(Payment).where(Payment.invoice_id == invoice_id)).one()
+        reference = payment.provider_txn_id.split(":", 1)[1]
+        assert s.scalars(select(BankTransaction)).one().bank_reference == reference
+    # SePay reports the same transfer into the account: the same credit, nothing recorded again.
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(701, due, f"CSW5R2 {code}", reference)).status_code == 200
+    assert _count(dbs, Payment) == 1 and _count(dbs, BankTransaction) == 1 and _count(dbs, BankSighting) == 2
+    with dbs() as s:
+        assert s.scalars(select(CallbackLog).where(CallbackLog.provider == "sepay")).one().outcome == "seen before: payos"
+
+    # The other order: a second invoice; SePay reports the transfer first (and matches the memo).
+    with dbs() as s:
+        other = s.scalars(select(Invoice).where(Invoice.student_id == world.a.students["HSA001"].id)).one()
+        other_id, other_code, other_due = other.id, other.code, other.due
+        link = "plfeed1"
+        from lms.billing.models import Checkout
+        from lms.core.timeutil import utcnow
+        s.add(Checkout(school_id=world.a.school.id, invoice_id=other_id, channel="payos", method="qr",
+                       txn_ref=f"{other_code}-1", order_code=10**9 + 77, amount=other_due, provider_ref=link,
+                       expires_at=utcnow(), created_at=utcnow()))
+        s.commit()
+    assert _post_sepay(bank, _sepay_body(702, other_due, f"CSW5R3 {other_code}", "FT2624800077")).status_code == 200
+    data = {"orderCode": 10**9 + 77, "amount": other_due, "description": f"CSW5R3 {other_code}",
+            "accountNumber": ACCOUNT_A, "reference": "FT2624800077", "transactionDateTime": "2026-09-05 08:20:00",
+            "currency": "VND", "paymentLinkId": link, "code": "00", "desc": "success", "counterAccountBankId": "",
+            "counterAccountBankName": "", "counterAccountName": "NGUYEN THI LAN", "counterAccountNumber": "190312345678",
+            "virtualAccountName": "", "virtualAccountNumber": ""}
+    body = {"code": "00", "desc": "success", "success": True, "data": data, "signature": payos.sign_data(data, "k-payos")}
+    assert bank.http.post("/callbacks/payos/A", data=json.dumps(body)).status_code == 200
+    with dbs() as s:
+        paid = s.scalars(select(Payment).where(Payment.invoice_id == other_id)).all()
+        assert len(paid) == 1 and paid[0].provider == "sepay"
+        checkout = s.scalars(select(Checkout).where(Checkout.invoice_id == other_id)).one()
+        assert checkout.status == "paid" and checkout.payment_id == paid[0].id
+        assert s.get(Invoice, other_id).paid == other_due
+
+
+def test_invoice_codes_are_unique_across_schools_and_a_code_paid_to_another_school_is_queued(world, client,
+                                                                                             make_client, dbs):
+    invoices = _setup(dbs, world, client, school_b=True)
+    with dbs() as s:
+        codes = list(s.scalars(select(Invoice.code)))
+        numbers_a = set(s.scalars(select(Invoice.number).where(Invoice.school_id == world.a.school.id)))
+        numbers_b = set(s.scalars(select(Invoice.number).where(Invoice.school_id == world.b.school.id)))
+    assert numbers_a & numbers_b              # each school numbers from 1 …
+    assert len(codes) == len(set(codes))      # … and yet no two invoices share a code
+    b_id, b_code, b_due = invoices["HSB002"]
+    bank = make_client()
+    # A parent of school B pays B's code into school A's account.
+    assert _post_sepay(bank, _sepay_body(801, b_due, f"{b_code} Le Thi Gam", "FT801")).status_code == 200
+    with dbs() as s:
+        assert s.scalar(select(func.sum(Invoice.paid))) == 0
+        row = s.scalars(select(BankTransaction)).one()
+        assert row.school_id == world.a.school.id and row.status == "unmatched"
+        assert "trường khác" in row.note
+    client.login("kt.a")
+    refused = client.post(f"/billing/transfers/{row.id}/assign", {"invoice_code": b_code})
+    assert refused.status_code == 302
+    assert _count(dbs, Payment) == 0
+    assert "không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)
+
+
+def test_a_credit_to_another_account_than_the_schools_is_queued_not_matched(world, client, make_client, dbs):
+    invoices = _setup(dbs, world, client)
+    _, code, due = invoices["HSA001"]
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(901, due, code, "FT901", account="19036677889900")).status_code == 200
+    with dbs() as s:
+        row = s.scalars(select(BankTransaction)).one()
+        assert row.status == "unmatched" and "không phải tài khoản thu" in row.note
+        assert s.scalar(select(func.sum(Invoice.paid))) == 0
+
+
+def test_a_memo_with_a_luhn_valid_account_number_is_recorded_and_a_card_number_masked(world, client, make_client, dbs):
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA003"]
+    bank = make_client()
+    memo = f"MBVCB.8845123.{code} nop hoc phi.CT tu 0071000123456 TRAN VAN DUNG toi 0071000123456"
+    answer = _post_sepay(bank, _sepay_body(1001, due, memo, "FT1001"))
+    assert answer.status_code == 200 and answer.get_json() == {"success": True}
+    with dbs() as s:
+        assert s.get(Invoice, inv_id).status == InvoiceStatus.PAID
+        row = s.scalars(select(BankTransaction)).one()
+        assert "0071000123456" not in row.content and "007100***3456" in row.content
+        assert s.scalars(select(BillingTask).where(BillingTask.kind == "card_number")).one()
+        log = s.scalars(select(CallbackLog)).one()
+        assert "0071000123456" not in log.body and log.verified
+        assert "4111" not in (s.scalars(select(Payment)).one().note or "")
+    # A statement line like it, and one with a real card number, import; nothing is refused.
+    statement = ("Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                 f"05/09/2026 08:15,FT1001,\"{due:,}\",{memo}\n"
+                 "06/09/2026 09:00,FT1002,\"50,000\",the 4111.1111.1111.1111 nop ho\n")
+    page = _import_statement(client, statement)
+    assert "1 nội dung chuyển khoản có dãy số giống số thẻ" in page
+    with dbs() as s:
+        second = s.scalars(select(BankTransaction).where(BankTransaction.bank_reference == "FT1002")).one()
+        assert second.content == "the 4111.11**.****.1111 nop ho" and second.status == "unmatched"
+
+
+def test_amounts_a_bank_feed_cannot_mean_get_a_clear_4xx(world, client, make_client, dbs):
+    invoices = _setup(dbs, world, client)
+    _, code, _ = invoices["HSA001"]
+    bank = make_client()
+    for amount in (2**63, 2**64 + 5, "9223372036854775808", 1.5, True, "12a"):
+        answer = _post_sepay(bank, _sepay_body(1100, amount, code, "FT1100"))
+        assert answer.status_code == 400, amount
+        assert "transferAmount" in answer.get_json()["message"]
+    assert _count(dbs, BankTransaction) == 0
+
+
+def test_the_migration_recodes_invoices_and_flags_credits_recorded_twice(backend, tmp_path, request):
+    """Upgrading a database of two schools that numbered from 1 (the old codes collided) and that
+    recorded one transfer twice: every invoice gets a code of its own, the twice-recorded credit
+    loses the duplicate reference and becomes a task for the accountant."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.extensions import db
+    from lms.billing.reference import is_valid_reference
+    from tests.factories import build_world
+
+    if backend == "postgresql":
+        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
+        engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "lms_money_migrate"'))
+            conn.execute(text('CREATE DATABASE "lms_money_migrate"'))
+        engine.dispose()
+        url = base + "/lms_money_migrate"
+    else:
+        url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
+                                               "UPLOAD_DIR": tmp_path / "u"}))
+    with app.app_context():
+        upgrade()
+        with Session(db.engine, expire_on_commit=False) as s:
+            world = build_world(s, app.extensions["lms_auth"])
+            for school in (world.a, world.b):
+                set_up_fees(s, school)
+                issue(s, school)
+            s.commit()
+        downgrade(revision="0017")
+        with db.engine.begin() as conn:
+            codes = [c for (c,) in conn.execute(text("SELECT code FROM invoices"))]
+            assert len(codes) > len(set(codes))          # the old scheme: both schools' first invoice is HP…01
+            for n in (1, 2):
+                conn.execute(text("INSERT INTO bank_transactions (school_id, source, provider_txn_id, bank_reference, "
+                                  "amount, content, counter_name, counter_account, account_number, transacted_at, "
+                                  "status, note, created_at) VALUES (:s, :src, :id, 'FT777', 500000, 'HP', '', '', '', "
+                                  "CURRENT_TIMESTAMP, 'matched', '', CURRENT_TIMESTAMP)"),
+                             {"s": world.a.school.id, "src": ("sepay", "statement")[n - 1], "id": f"x{n}"})
+        upgrade()
+        with db.engine.begin() as conn:
+            codes = [c for (c,) in conn.execute(text("SELECT code FROM invoices"))]
+            assert len(codes) == len(set(codes)) and all(is_valid_reference(c) for c in codes)
+            refs = [r for (r,) in conn.execute(text("SELECT bank_reference FROM bank_transactions ORDER BY id"))]
+            assert refs == ["FT777", ""]
+            assert conn.execute(text("SELECT COUNT(*) FROM billing_tasks WHERE kind = 'duplicate'")).scalar() == 1
+            assert conn.execute(text("SELECT COUNT(*) FROM bank_sightings")).scalar() == 2
+        db.engine.dispose()
+
+
+def test_a_sepay_report_finds_credits_recorded_from_the_statement(world, client, make_client, dbs):
+    """Reconciling SePay's transaction list: a transfer recorded from the statement (SePay's
+    webhook was lost) is the same credit, not "missing"; one nobody recorded is."""
+    from lms.billing.models import ReconciliationItem
+
+    invoices = _setup(dbs, world, client)
+    _, code, due = invoices["HSA001"]
+    _import_statement(client, "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                              f"05/09/2026 08:15,FT2001,\"{due:,}\",{code}\n")
+    report = ("Mã giao dịch,Mã tham chiếu,Số tiền,Thời gian,Trạng thái\n"
+              f"9001,FT2001,{due},05/09/2026 08:15,Thành công\n"
+              "9002,FT2002,300000,05/09/2026 09:00,Thành công\n")
+    page = client.post("/billing/reconciliation", {"provider": "sepay", "file": (io.BytesIO(report.encode()), "r.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 302
+    with dbs() as s:
+        kinds = sorted((i.kind, i.key) for i in s.scalars(select(ReconciliationItem)))
+    assert kinds == [("missing", "9002")]

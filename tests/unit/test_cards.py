@@ -1,0 +1,61 @@
+"""The one card-number detector (lms.core.cards): found however it is written, masked in what a
+bank sends us, refused in what a person types — and a bank account number that merely passes
+Luhn inside a longer memo is not taken for a card."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lms.core.cards import find_card_numbers, has_card_number, luhn_ok, mask_card_numbers, refuse_card_numbers
+from lms.core.errors import ValidationError
+
+NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
+
+
+@pytest.mark.parametrize("text", [
+    "4111 1111 1111 1111", "4111-1111-1111-1111", "thẻ 5555555555554444 của mẹ", "4111.1111.1111.1111",
+    f"4111{NBSP}1111{NBSP}1111{NBSP}1111", f"4111{NNBSP}1111{THIN}1111 1111", "4111 – 1111 – 1111 – 1111",
+    "４１１１ １１１１ １１１１ １１１１",            # full-width digits
+    "3782 822463 10005",                           # Amex 4-6-5
+    "9704 0000 0000 0018",                         # NAPAS
+    "05.09.2026 4111 1111 1111 1111",              # a date written just before it
+    "0912345678 4111111111111111",                 # a phone number just before it
+])
+def test_a_card_number_is_found_whatever_the_separators(text):
+    assert has_card_number(text)
+    masked, n = mask_card_numbers(text)
+    assert n == 1 and not has_card_number(masked) and "*" in masked
+
+
+@pytest.mark.parametrize("text", [
+    "4111 1111 1111 1112",                     # fails Luhn
+    "RRN 123456789012", "0912000001", "", None,
+    "0912 345 678 0987 654 321",               # two phone numbers in groups of three
+    "1.500.000 đ", "05/09/2026 08:15", "HP0003000125X",
+])
+def test_other_numbers_are_not_cards(text):
+    assert not has_card_number(text)
+
+
+def test_masking_keeps_the_first_six_and_the_last_four_and_the_separators():
+    assert mask_card_numbers("the 4111 1111 1111 1111 nhe") == ("the 4111 11** **** 1111 nhe", 1)
+    assert mask_card_numbers("CT tu 0071000123456 HP0003000125X") == ("CT tu 007100***3456 HP0003000125X", 1)
+
+
+def test_refusal_names_the_field():
+    refuse_card_numbers(note="Nộp học phí tháng 9", reason=None)
+    with pytest.raises(ValidationError) as caught:
+        refuse_card_numbers(note="ok", reason="số thẻ 4111.1111.1111.1111")
+    assert caught.value.field == "reason"
+
+
+@given(st.lists(st.integers(0, 9), min_size=12, max_size=18),
+       st.sampled_from([" ", "-", ".", NBSP, ""]), st.text(alphabet="abc ", max_size=5))
+def test_every_luhn_valid_13_to_19_digit_number_is_found(body, sep, around):
+    digits = "".join(map(str, body))
+    check = next(str(c) for c in range(10) if luhn_ok(digits + str(c)))
+    number = digits + check
+    written = sep.join(number[i:i + 4] for i in range(0, len(number), 4))
+    found = find_card_numbers(f"{around}{written}{around}")
+    assert [f.digits for f in found] == [number]
