@@ -107,3 +107,22 @@ def periods_field(label):
 class CourseTeacherForm(Form):
     teacher_id = SelectField(_l("Giáo viên dạy"), coerce=int, choices=[])
     submit = SubmitField(_l("Lưu"))
+
+
+class StudentProfileForm(Form):
+    """The pupil's profile as the report card and the sector database need it (lms.people.profile)."""
+
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
+    birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
+    gender = SelectField(_l("Giới tính"), choices=[("", _l("— Chưa rõ —")), ("nam", _l("Nam")), ("nu", _l("Nữ"))])
+    place_of_birth = StringField(_l("Nơi sinh"), validators=[Optional(), Length(max=200)])
+    hometown = StringField(_l("Quê quán"), validators=[Optional(), Length(max=200)])
+    ethnicity = StringField(_l("Dân tộc"), validators=[Optional(), Length(max=40)])
+    nationality = StringField(_l("Quốc tịch"), validators=[Optional(), Length(max=40)])
+    address = StringField(_l("Nơi ở hiện nay"), validators=[Optional(), Length(max=300)])
+    moet_code = StringField(_l("Mã định danh Bộ GD&ĐT"), validators=[Optional(), Length(max=20)])
+    personal_id = StringField(_l("Số định danh cá nhân"), validators=[Optional(), Length(max=20)],
+                              description=_l("12 chữ số, như trên thẻ căn cước hoặc giấy khai sinh."))
+    student_email = StringField(_l("E-mail liên hệ"), validators=[Optional(), Length(max=254)])
+    student_phone = StringField(_l("Điện thoại liên hệ"), validators=[Optional(), Length(max=20)])
+    submit = SubmitField(_l("Lưu hồ sơ"))

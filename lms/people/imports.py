@@ -23,6 +23,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.core.sheets import write_workbook
 from lms.core.tables import Column, Table, cell_text, phone_texts, read_table, to_date
 from lms.people import accounts
+from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 from lms.people.services import grant_role
@@ -83,8 +84,6 @@ STUDENT_REQUIRED = ("student_code", "full_name", "class_name")
 STUDENT_HEADERS = ["Mã học sinh*", "Họ và tên*", "Ngày sinh", "Giới tính", "Lớp*", "Địa chỉ",
                    "Họ tên phụ huynh", "Quan hệ", "SĐT phụ huynh", "Email phụ huynh"]
 # Kept on the pupil's record when the file has them (the sector database's and the schools' lists do).
-PROFILE_FIELDS = {"moet_code": 20, "personal_id": 12, "place_of_birth": 200, "hometown": 200, "ethnicity": 40,
-                  "nationality": 40, "student_email": 254, "student_phone": 20}
 PROFILE_HEADERS = ["Nơi sinh", "Quê quán", "Dân tộc", "Quốc tịch", "Mã định danh Bộ GD&ĐT", "Số định danh cá nhân",
                    "Email", "Số điện thoại liên hệ", "SĐT phụ huynh 2", "Nghề nghiệp phụ huynh", "Năm sinh phụ huynh"]
 
@@ -202,10 +201,6 @@ def _student_records(table: Table) -> list[_Record]:
 
 
 # ---------------------------------------------------------------- students and parents
-
-def student_search_text(name: str, code: str) -> str:
-    return f"{fold(name)} {code.lower()}"[:160]
-
 
 @dataclass
 class _ParentRef:
@@ -447,42 +442,15 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     return plan
 
 
-_PROFILE_ATTRS = {"moet_code": "moet_code", "personal_id": "personal_id", "place_of_birth": "place_of_birth",
-                  "hometown": "hometown", "ethnicity": "ethnicity", "nationality": "nationality",
-                  "student_email": "email", "student_phone": "phone"}
+_PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
 
 
 def _profile(v: dict[str, str], bad) -> dict[str, str | None]:
-    """The pupil's optional profile columns, checked; only those the file gives."""
-    out: dict[str, str | None] = {}
-    for key, limit in PROFILE_FIELDS.items():
-        value = nfc(v.get(key))
-        if not value:
-            continue
-        if key == "student_email":
-            try:
-                value = normalize_email(value)
-            except ValidationError:
-                bad(key, _("E-mail “%(v)s” không hợp lệ.", v=value))
-                continue
-        elif key == "student_phone":
-            try:
-                value = normalize_phone(value)
-            except ValidationError:
-                bad(key, _("Số điện thoại “%(v)s” không hợp lệ.", v=value))
-                continue
-        elif key == "personal_id":
-            value = value.replace(" ", "").replace(".", "")
-            if not re.fullmatch(r"\d{12}", value):
-                bad(key, _("Số định danh cá nhân có đúng 12 chữ số: “%(v)s”.", v=v.get(key)))
-                continue
-        elif key == "moet_code":
-            value = value.upper().replace(" ", "")
-        if len(value) > limit:
-            bad(key, _("Dài quá %(m)s ký tự: “%(v)s”.", m=limit, v=value[:40]))
-            continue
-        out[key] = value
-    return out
+    """The pupil's optional profile columns, checked (lms.people.profile); only those the file gives."""
+    clean, errors = clean_profile({key: v[key] for key in PROFILE_FIELDS if v.get(key)})
+    for key, message in errors.items():
+        bad(key, message)
+    return clean
 
 
 def _guardian_extra(v: dict[str, str], bad) -> dict[str, object]:
@@ -570,16 +538,13 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.flush()
             grant(account, Role.STUDENT)
         elif code not in created:
-            student.full_name, student.sort_name = name, name_sort_string(name)
-            student.search_text = student_search_text(name, code)
+            name_student(student, name)
             student.birth_date = birth or student.birth_date
             student.gender = gender or student.gender
             student.address = address or student.address
             for key, value in profile.items():
                 if value:
                     setattr(student, _PROFILE_ATTRS[key], value)
-            if student.user is not None and student.user.full_name != name:
-                student.user.full_name, student.user.sort_name = name, name_sort_string(name)
         created[code] = student
         enrollment = known.enrollments.get(student.id)
         if enrollment is None:

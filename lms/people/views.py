@@ -14,16 +14,18 @@ from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.forms import show_error
 from lms.core.mail import send_mail
+from lms.core.requests import committing, status_of
 from lms.core.security import client_ip
 from lms.core.uploads import pending_dir
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.core.security import safe_next
-from lms.people import accounts, imports, permissions, services
+from lms.people import accounts, imports, permissions, profile, services
 from lms.people.banks import bank_by_bin, banks
 from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm,
-                              GuardianForm, ImportForm, SchoolForm, SchoolYearForm, StaffForm, SubjectForm,
+                              GuardianForm, ImportForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
+                              SubjectForm,
                               periods_field)
 from lms.people.models import (LEVEL_GRADES, Course, Level, SchoolClass, SchoolYear, Student, Subject)
 
@@ -320,6 +322,28 @@ def student_detail(student_id: int):
                  subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
     db.session.commit()
     return _student_page(student, GuardianForm() if ctx().role == "admin" else None)
+
+
+@bp.route("/school/students/<int:student_id>/profile", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def student_profile(student_id: int):
+    student = school_scoped(Student, student_id)
+    form = StudentProfileForm(obj=student if request.method == "GET" else None)
+    if request.method == "GET":
+        form.gender.data = student.gender or ""
+        form.student_email.data, form.student_phone.data = student.email, student.phone
+    if form.validate_on_submit():
+        data = profile.ProfileInput(full_name=form.full_name.data, birth_date=form.birth_date.data,
+                                    gender=form.gender.data or None, address=form.address.data or "",
+                                    profile={key: getattr(form, key).data or "" for key in profile.PROFILE_FIELDS})
+        with committing(form) as outcome:
+            changed = profile.update_profile(db.session, current_user, student, data)
+        if outcome.ok:
+            flash(_("Đã lưu hồ sơ của %(n)s.", n=student.full_name) if changed else _("Không có gì thay đổi."),
+                  "success" if changed else "info")
+            return redirect(url_for("people.student_detail", student_id=student.id))
+    return render_template("people/student_profile.html", student=student, form=form), status_of(form)
 
 
 def _student_page(student: Student, form, status: int = 200):
