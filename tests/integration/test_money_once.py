@@ -274,7 +274,7 @@ def test_the_migration_recodes_invoices_and_flags_credits_recorded_twice(backend
                 set_up_fees(s, school)
                 issue(s, school)
             s.commit()
-        downgrade(revision="0017")
+        downgrade(revision="0018")
         with db.engine.begin() as conn:
             codes = [c for (c,) in conn.execute(text("SELECT code FROM invoices"))]
             assert len(codes) > len(set(codes))          # the old scheme: both schools' first invoice is HP…01

@@ -1,7 +1,7 @@
 """money once: bank credits recognised across sources, invoice codes unique across schools
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 10:00:00
 
 - `bank_sightings`: each source's report of a bank credit (one per existing credit to start
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
