@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from lms.core import notify
 from lms.core.errors import DomainError
-from lms.core.forms import show_error
+from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
-from lms.core.timeutil import local_to_utc, utcnow
+from lms.core.timeutil import local_to_utc, school_tz, utcnow
 from lms.courses import calendar, comms
 from lms.courses.forms import EventForm, MessageForm, NewThreadForm
 from lms.courses.models import Announcement
@@ -59,17 +59,13 @@ def thread(thread_id: int):
         abort(404)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             comms.send_message(db.session, current_user, row, form.body.data, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             return redirect(url_for("comms.thread", thread_id=row.id) + "#last")
-    comms.mark_thread_read(db.session, current_user, row, utcnow())
-    db.session.commit()
-    return render_template("courses/thread.html", thread=row, form=form)
+    with committing():
+        comms.mark_thread_read(db.session, current_user, row, utcnow())
+    return render_template("courses/thread.html", thread=row, form=form), status_of(form)
 
 
 @bp.route("/messages/new/<int:student_id>", methods=["GET", "POST"])
@@ -90,17 +86,14 @@ def new_thread(student_id: int):
     if form.validate_on_submit():
         other = next(u for u in people_list if str(u.id) == form.other.data)
         teacher, parent = (other, current_user) if ctx().role == "parent" else (current_user, other)
-        try:
+        with committing(form) as outcome:
             row = comms.start_thread(db.session, current_user, student, teacher, parent)
             comms.send_message(db.session, current_user, row, form.body.data, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã gửi tin nhắn."), "success")
             return redirect(url_for("comms.thread", thread_id=row.id))
-    return render_template("courses/new_thread.html", form=form, student=student, nobody=not people_list)
+    return render_template("courses/new_thread.html", form=form, student=student, nobody=not people_list), \
+        status_of(form)
 
 
 # ---------------------------------------------------------------- notifications
@@ -149,14 +142,10 @@ def class_calendar(class_id: int):
         abort(404)
     form = EventForm()
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             calendar.add_event(db.session, current_user, school_class, kind=form.kind.data, title=form.title.data,
-                               starts_at=local_to_utc(form.starts_at.data, current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+                               starts_at=local_to_utc(form.starts_at.data, school_tz()))
+        if outcome.ok:
             flash(_("Đã thêm vào lịch lớp."), "success")
             return redirect(url_for("comms.class_calendar", class_id=class_id))
     start, end = _window()

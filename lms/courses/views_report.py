@@ -7,8 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 from lms.core.charts import SVG_CSP, data_url, share_bars
-from lms.core.errors import DomainError
-from lms.core.forms import show_error
+from lms.core.requests import committing, status_of
 from lms.core.pdf import render_pdf
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
@@ -92,15 +91,11 @@ def targets():
             getattr(form, f"target_{level}").data = value
         form.open_percent.data = school.online_open_percent
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             share.set_targets(db.session, current_user, school,
                               {level: getattr(form, f"target_{level}").data for level in share.LEVEL_ORDER},
                               form.open_percent.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu chỉ tiêu dạy học trực tuyến."), "success")
             return redirect(url_for("report.online_share"))
-    return render_template("courses/targets.html", form=form, defaults=share.DEFAULT_TARGETS)
+    return render_template("courses/targets.html", form=form, defaults=share.DEFAULT_TARGETS), status_of(form)

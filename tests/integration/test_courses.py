@@ -290,7 +290,7 @@ def test_online_share_report_counts_periods_and_follows_the_class(world, make_cl
     assert "Dưới chỉ tiêu" not in page.split('id="share-school"')[1]
     bad = admin.post("/school/online-targets", {"target_TH": "120", "target_THCS": "1", "target_THPT": "25",
                                                 "target_OTHER": "20", "open_percent": "0"})
-    assert bad.status_code == 200 and "Số phải từ 0 đến 100" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Số phải từ 0 đến 100" in bad.get_data(as_text=True)
     # A teacher sees only their own courses; a pupil not at all.
     assert pupil(make_client).get("/reports/online-share").status_code == 403
 
@@ -419,7 +419,7 @@ def test_notifications_are_emailed_only_after_the_commit(world, make_client, app
     mother.login("0912000001")
     child = world.a.students["HSA001"].id
     refused = mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "  "})
-    assert refused.status_code == 200 and FakeSMTP.sent == []  # nothing saved, nothing sent
+    assert refused.status_code == 422 and FakeSMTP.sent == []  # nothing saved, nothing sent
     app.extensions["lms_jobs"].wait()
     assert FakeSMTP.sent == []
     mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cô ơi, cháu nghỉ ốm."})
