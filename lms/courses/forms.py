@@ -106,6 +106,9 @@ class AssignmentForm(Form):
                            description=_l("Mỗi dòng một tiêu chí: Tên tiêu chí | tên mức = điểm | tên mức = điểm… "
                                           "Ví dụ: Nội dung | Đầy đủ, chính xác = 6 | Còn thiếu = 3 | Chưa làm = 0"))
     publish = BooleanField(_l("Giao cho học sinh (bỏ chọn để lưu nháp)"), default=True)
+    minutes = IntegerField(_l("Thời gian làm ước tính (phút)"), default=30,
+                           validators=[DataRequired(_l("Nhập số phút.")), NumberRange(1, 600)])
+    override_load = BooleanField(_l("Vẫn giao dù buổi tối của lớp đã quá giới hạn của nhà trường"), default=False)
     submit = SubmitField(_l("Lưu bài tập"))
 
 

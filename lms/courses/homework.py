@@ -11,7 +11,7 @@ import io
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,13 +25,15 @@ from lms.core.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from lms.core.markdown import render_markdown
 from lms.core.notify import notify
 from lms.core.text import nfc, nfc_text
+from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.core.uploads import check_upload, store, without_metadata
 from lms.courses import homework_rules as rules
 from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, Submission,
                                 SubmissionFile)
 from lms.courses.resources import ResourceMeta, add_resources, visible_resource
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import Course, Enrollment, Guardianship, School, SchoolYear, Student
+from lms.people.models import (Course, Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student,
+                               level_of_grade)
 from lms.people.services import chosen_courses, set_course_links
 
 INSTRUCTIONS_MAX = 50_000
@@ -94,6 +96,8 @@ class AssignmentInput:
     lesson_id: int | None = None
     publish: bool = True
     resource_ids: list[int] = field(default_factory=list)
+    minutes: int = 30                  # the teacher's estimate, for the evening's load
+    override_load: bool = False        # set it although the evening is over the school's limit
 
 
 @dataclass
@@ -159,6 +163,20 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
         lesson = session.get(Lesson, data.lesson_id)
         if lesson is None or lesson.course_id not in {c.id for c in courses}:
             raise ValidationError(_l("Bài học được chọn không thuộc các lớp đã chọn."), field="lesson_id")
+    if not isinstance(data.minutes, int) or not 1 <= data.minutes <= 600:
+        raise ValidationError(_l("Thời gian làm bài ước tính từ 1 đến 600 phút."), field="minutes")
+    limits = homework_limits(session, school.id)
+    due_local = utc_to_local(data.due_at, school_tz())
+    if rules.due_too_late(due_local.time(), limits.latest_due):
+        raise ValidationError(_l("Nhà trường không giao bài có hạn nộp sau %(t)s (hoặc trước 6 giờ sáng).",
+                                 t=limits.latest_due.strftime("%H:%M")), field="due_at")
+    over: list[LoadLine] = []
+    if data.publish and _load_changes(assignment, courses, data):
+        lines = load_check(session, school, courses, data.due_at, data.minutes,
+                           exclude=assignment.id if assignment is not None else None)
+        over = [line for line in lines if line.over]
+        if over and not data.override_load:
+            raise LoadExceeded(lines)
     attachments = [visible_resource(session, school, rid) for rid in dict.fromkeys(data.resource_ids)]
     if assignment is not None:
         graded = _has_grades(session, assignment)
@@ -185,6 +203,9 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
     assignment.open_at, assignment.due_at = data.open_at, data.due_at
     assignment.late_policy, assignment.penalty_percent, assignment.cutoff_at = data.late_policy, penalty, cutoff
     assignment.max_tenths, assignment.resubmissions, assignment.rubric = max_tenths, data.resubmissions, rubric
+    assignment.minutes = data.minutes
+    if over:
+        assignment.load_override_by, assignment.load_override_at = actor.id, now
     if first_publish:
         assignment.published_at = now
     elif not data.publish:
@@ -208,9 +229,144 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
                          subject_type="assignment", subject_id=assignment.id,
                          detail=f"{outcome.relabelled} submissions relabelled")
             outcome.gradebook = _repost(session, actor, role, assignment, now)
+    if over:
+        audit.record(session, "homework_load_override", actor_id=actor.id, school_id=school.id,
+                     subject_type="assignment", subject_id=assignment.id,
+                     detail="; ".join(f"{line.school_class.name} {line.evening.isoformat()}: {line.after.minutes}"
+                                      f"/{line.limit} min" for line in over))
     if first_publish:
         _announce(session, assignment, courses)
     return outcome
+
+
+# ---------------------------------------------------------------- the evening's load
+
+@dataclass(frozen=True)
+class Limits:
+    minutes: dict[str, int | None]       # level (TH, THCS, THPT) → minutes an evening; None: no limit
+    latest_due: time | None
+
+    def for_grade(self, grade: int) -> int | None:
+        return self.minutes.get(level_of_grade(grade).value)
+
+
+def homework_limits(session: Session, school_id: int) -> Limits:
+    """The school's limits, set in the contact book's settings."""
+    from lms.messaging.settings import settings_of
+
+    row = settings_of(session, school_id)
+    return Limits({"TH": row.hw_minutes_primary, "THCS": row.hw_minutes_lower, "THPT": row.hw_minutes_upper},
+                  row.hw_latest_due)
+
+
+@dataclass
+class LoadLine:
+    school_class: SchoolClass
+    evening: date
+    before: rules.Load              # already due that evening
+    after: rules.Load               # with this assignment
+    limit: int | None
+
+    @property
+    def over(self) -> bool:
+        return rules.over_limit(self.after, self.limit)
+
+
+class LoadExceeded(ValidationError):
+    """The evening is over the school's limit for some class: the teacher must say so explicitly."""
+
+    def __init__(self, lines: list[LoadLine]):
+        over = [line for line in lines if line.over]
+        super().__init__(_l("Buổi tối %(d)s lớp %(c)s đã có %(n)s bài, cộng bài này là %(m)s phút, quá giới hạn %(l)s "
+                            "phút của nhà trường. Chọn “Vẫn giao” nếu thật cần.",
+                            d=over[0].evening.strftime("%d/%m"), c=over[0].school_class.name, n=over[0].before.count,
+                            m=over[0].after.minutes, l=over[0].limit), field="override_load")
+        self.lines = lines
+
+
+def _load_changes(assignment: Assignment | None, courses: list[Course], data: AssignmentInput) -> bool:
+    """Whether saving adds to an evening's load: a first publication, or another evening, estimate
+    or class."""
+    if assignment is None or not is_published(assignment):
+        return True
+    tz = school_tz()
+    return (rules.evening_of(utc_to_local(assignment.due_at, tz)) != rules.evening_of(utc_to_local(data.due_at, tz))
+            or assignment.minutes != data.minutes
+            or {link.course_id for link in assignment.courses} != {c.id for c in courses})
+
+
+def evening_assignments(session: Session, class_ids: list[int], first: date, last: date, *,
+                        exclude: int | None = None) -> dict[tuple[int, date], list[Assignment]]:
+    """(class id, evening) → the published assignments done that evening, in one query."""
+    tz = school_tz()
+    start = local_to_utc(datetime.combine(first, rules.NOON), tz)
+    end = local_to_utc(datetime.combine(last + timedelta(days=1), rules.NOON), tz)
+    stmt = (select(Course.class_id, Assignment).join(AssignmentCourse, AssignmentCourse.assignment_id == Assignment.id)
+            .join(Course, Course.id == AssignmentCourse.course_id)
+            .where(Course.class_id.in_(class_ids or [0]), Assignment.published_at.is_not(None),
+                   Assignment.due_at > start, Assignment.due_at <= end)
+            .order_by(Assignment.due_at, Assignment.id))
+    if exclude is not None:
+        stmt = stmt.where(Assignment.id != exclude)
+    out: dict[tuple[int, date], list[Assignment]] = defaultdict(list)
+    for class_id, assignment in session.execute(stmt):
+        out[(class_id, rules.evening_of(utc_to_local(assignment.due_at, tz)))].append(assignment)
+    return out
+
+
+def _load(assignments: list[Assignment]) -> rules.Load:
+    return rules.Load(len(assignments), sum(a.minutes for a in assignments))
+
+
+def load_check(session: Session, school: School, courses: list[Course], due_at: datetime, minutes: int, *,
+               exclude: int | None = None) -> list[LoadLine]:
+    """For each class the assignment is set for: the evening's load before and with it, and the
+    school's limit for the class's level."""
+    evening = rules.evening_of(utc_to_local(due_at, school_tz()))
+    classes = {c.class_id: c.school_class for c in courses}
+    found = evening_assignments(session, list(classes), evening, evening, exclude=exclude)
+    limits = homework_limits(session, school.id)
+    lines = []
+    for class_id, school_class in sorted(classes.items(), key=lambda kv: kv[1].name):
+        before = _load(found.get((class_id, evening), []))
+        lines.append(LoadLine(school_class, evening, before, before.plus(minutes), limits.for_grade(school_class.grade)))
+    return lines
+
+
+@dataclass
+class DayLoad:
+    day: date
+    assignments: list[Assignment]
+    limit: int | None
+
+    @property
+    def load(self) -> rules.Load:
+        return _load(self.assignments)
+
+    @property
+    def over(self) -> bool:
+        return rules.over_limit(self.load, self.limit)
+
+
+def classes_for_load(session: Session, actor: User, role: str, school: School) -> list[SchoolClass]:
+    """This year's classes whose week a person may look at: an admin's every class, a teacher's
+    homeroom classes and the classes they teach."""
+    from lms.people.services import current_year
+
+    year = current_year(session, school)
+    stmt = select(SchoolClass).where(SchoolClass.school_year_id == (year.id if year else 0))
+    if role != "admin":
+        taught = select(Course.class_id).where(Course.teacher_id == actor.id)
+        stmt = stmt.where((SchoolClass.homeroom_teacher_id == actor.id) | SchoolClass.id.in_(taught))
+    return list(session.scalars(stmt.order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def week_load(session: Session, school_class: SchoolClass, day: date) -> list[DayLoad]:
+    """The class's homework evening by evening, Monday to Sunday of the week holding `day`."""
+    days = rules.week_of(day)
+    found = evening_assignments(session, [school_class.id], days[0], days[-1])
+    limit = homework_limits(session, school_class.school_id).for_grade(school_class.grade)
+    return [DayLoad(d, found.get((school_class.id, d), []), limit) for d in days]
 
 
 def _announce(session: Session, assignment: Assignment, courses: list[Course]) -> None:

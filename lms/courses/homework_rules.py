@@ -5,13 +5,16 @@ late penalty, and rubrics. Scores are whole tenths of a point; rounding is half-
 - Each started day (24 hours) after the due time is one day late.
 - The penalty is `days × percent per day`, at most 100 %, taken from the score:
   final = score × (100 − penalty) / 100, rounded half-up to a tenth.
+- The homework-load guard: each assignment belongs to the evening it is done (`evening_of`); an
+  evening's load for a class is its count and estimated minutes; over the school's limit for the
+  level it needs the teacher's explicit override; nothing is due after the school's latest hour.
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from lms.core.text import nfc
@@ -155,3 +158,42 @@ def rubric_score(rubric: list[dict], marks: dict[str, int], max_tenths: int) -> 
     value = Decimal(rubric_points(rubric, marks)) * Decimal(max_tenths) / Decimal(top)
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
+
+
+# ---------------------------------------------------------------- the evening's load
+
+MORNING = time(6, 0)     # due times between the school's latest hour and this are at night
+NOON = time(12, 0)
+
+
+def evening_of(due_local: datetime) -> date:
+    """The evening a pupil does the work for a due time (school time, naive): homework due in the
+    afternoon or evening is that day's; homework due in the morning (at the first lesson) is the
+    evening before's."""
+    return due_local.date() if due_local.time() > NOON else due_local.date() - timedelta(days=1)
+
+
+def due_too_late(due: time, latest: time | None) -> bool:
+    """Whether a due time falls after the school's latest hour of the day (or in the night
+    before the morning)."""
+    return latest is not None and (due > latest or due < MORNING)
+
+
+@dataclass(frozen=True)
+class Load:
+    count: int = 0
+    minutes: int = 0
+
+    def plus(self, minutes: int) -> Load:
+        return Load(self.count + 1, self.minutes + minutes)
+
+
+def over_limit(load: Load, limit: int | None) -> bool:
+    """A limit of None is no limit; 0 means no homework that evening."""
+    return limit is not None and load.count > 0 and load.minutes > limit
+
+
+def week_of(day: date) -> list[date]:
+    """Monday to Sunday of the week holding `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=i) for i in range(7)]

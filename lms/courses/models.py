@@ -226,7 +226,8 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (CheckConstraint("max_tenths > 0 AND max_tenths <= 1000", name="max_range"),
                       CheckConstraint("penalty_percent >= 0 AND penalty_percent <= 100", name="penalty_range"),
-                      CheckConstraint("resubmissions >= 0 AND resubmissions <= 20", name="resubmissions_range"))
+                      CheckConstraint("resubmissions >= 0 AND resubmissions <= 20", name="resubmissions_range"),
+                      CheckConstraint("minutes > 0 AND minutes <= 600", name="minutes_range"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
@@ -248,12 +249,17 @@ class Assignment(Base):
     gradebook_term: Mapped[int | None] = mapped_column(Integer)
     gradebook_key: Mapped[str | None] = mapped_column(String(4))
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)          # scores sent to the grade book
+    # The teacher's estimate of the time it takes (the evening's load adds these up), and who
+    # set it over the school's limit for the evening, when.
+    minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    load_override_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    load_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subject = relationship("Subject", lazy="joined")
     lesson = relationship(Lesson)
-    author = relationship("User")
+    author = relationship("User", foreign_keys=[created_by])
     courses = relationship("AssignmentCourse", cascade="all, delete-orphan")
     attachments = relationship("AssignmentResource", cascade="all, delete-orphan",
                                order_by="AssignmentResource.position")

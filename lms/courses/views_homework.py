@@ -1,13 +1,15 @@
 """Homework pages: teachers set, follow, grade and post; pupils hand in; parents follow."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
 from lms.core.forms import show_error
+from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.core.uploads import stored_path
@@ -83,14 +85,20 @@ def manage():
                        error_out=False)
     items = page.items
     return render_template("courses/homework_list.html", items=items, now=now, page=page,
-                           counts=homework.overview(db.session, items, now))
+                           counts=homework.overview(db.session, items, now),
+                           load_classes=homework.classes_for_load(db.session, current_user, ctx().role, ctx().school))
+
+
+def _form_choices(form: AssignmentForm) -> list:
+    courses = people.assignable_courses(db.session, current_user, ctx().role, ctx().school)
+    form.course_ids.choices = [(c.id, f"{c.subject.name} — {c.school_class.name}")
+                               for c in sorted(courses, key=lambda c: (c.subject.name, c.school_class.name))]
+    return courses
 
 
 def _form(assignment: Assignment | None) -> AssignmentForm:
     form = AssignmentForm(obj=assignment) if assignment is not None and request.method == "GET" else AssignmentForm()
-    courses = people.assignable_courses(db.session, current_user, ctx().role, ctx().school)
-    form.course_ids.choices = [(c.id, f"{c.subject.name} — {c.school_class.name}")
-                               for c in sorted(courses, key=lambda c: (c.subject.name, c.school_class.name))]
+    courses = _form_choices(form)
     lessons = homework.lessons_for(db.session, [c.id for c in courses])
     names = {c.id: c.school_class.name for c in courses}
     form.lesson_id.choices = [(0, _("— Không gắn —"))] + [(ls.id, f"{names[ls.course_id]} · {ls.title}")
@@ -106,10 +114,12 @@ def _form(assignment: Assignment | None) -> AssignmentForm:
             form.rubric.data = rules.rubric_text(assignment.rubric or [])
             form.publish.data = homework.is_published(assignment)
             form.penalty_percent.data = assignment.penalty_percent or 10
+            form.minutes.data = assignment.minutes
         else:
             now = utc_to_local(utcnow(), _tz()).replace(second=0, microsecond=0)
             form.open_at.data = now
-            form.due_at.data = (now + timedelta(days=7)).replace(hour=21, minute=0)
+            due = min(homework.homework_limits(db.session, ctx().school.id).latest_due or time(21, 0), time(21, 0))
+            form.due_at.data = (now + timedelta(days=7)).replace(hour=due.hour, minute=due.minute)
             lesson = db.session.get(Lesson, request.args.get("lesson", type=int) or 0)
             preset = request.args.get("course", type=int) or (lesson.course_id if lesson else None)
             chosen = next((c for c in courses if c.id == preset), None)
@@ -129,33 +139,67 @@ def _input(form: AssignmentForm) -> homework.AssignmentInput:
         open_at=local_to_utc(form.open_at.data, _tz()), due_at=local_to_utc(form.due_at.data, _tz()),
         late_policy=form.late_policy.data, penalty_percent=form.penalty_percent.data or 0, cutoff_at=cutoff,
         max_score=form.max_score.data or "", resubmissions=form.resubmissions.data or 0,
-        rubric=form.rubric.data or "", publish=bool(form.publish.data))
+        rubric=form.rubric.data or "", publish=bool(form.publish.data), minutes=form.minutes.data or 0,
+        override_load=bool(form.override_load.data))
+
+
+def _load_lines(form: AssignmentForm, assignment: Assignment | None) -> list[homework.LoadLine]:
+    """The evening's load for the classes chosen on the form (shown beside the due time)."""
+    if not form.course_ids.data or form.due_at.data is None:
+        return []
+    try:
+        _subject, courses = people.chosen_courses(db.session, current_user, ctx().role, ctx().school,
+                                                  list(form.course_ids.data))
+    except DomainError:
+        return []
+    return homework.load_check(db.session, ctx().school, courses, local_to_utc(form.due_at.data, _tz()),
+                               form.minutes.data or 0, exclude=assignment.id if assignment else None)
 
 
 def _edit(assignment: Assignment | None):
     form = _form(assignment)
-    refused = False
     if form.validate_on_submit():
-        try:
-            outcome = homework.save_assignment(
+        with committing(form) as outcome:
+            saved = homework.save_assignment(
                 db.session, current_user, ctx().role, ctx().school, _input(form), now=utcnow(), assignment=assignment,
                 uploads=_files(form.files), folder=current_app.config["UPLOAD_DIR"] / "resources",
                 limits_mb=current_app.config["UPLOAD_LIMITS_MB"])
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-            refused = True
-        else:
-            db.session.commit()
-            flash(_("Đã lưu bài tập.") if homework.is_published(outcome.assignment)
+        if outcome.ok:
+            flash(_("Đã lưu bài tập.") if homework.is_published(saved.assignment)
                   else _("Đã lưu bản nháp; học sinh chưa thấy bài tập này."), "success")
-            if outcome.relabelled:
+            if saved.relabelled:
                 flash(_("Hạn nộp thay đổi: %(n)s bài nộp đổi trạng thái đúng hạn / muộn, điểm sau khi trừ đã được "
-                        "tính lại.", n=outcome.relabelled), "info")
-            _gradebook_note(outcome.gradebook)
-            return redirect(url_for("homework.submissions", assignment_id=outcome.assignment.id))
-    return render_template("courses/homework_edit.html", form=form, assignment=assignment), \
-        422 if refused or form.errors else 200
+                        "tính lại.", n=saved.relabelled), "info")
+            _gradebook_note(saved.gradebook)
+            return redirect(url_for("homework.submissions", assignment_id=saved.assignment.id))
+    return render_template("courses/homework_edit.html", form=form, assignment=assignment,
+                           load=_load_lines(form, assignment),
+                           latest=homework.homework_limits(db.session, ctx().school.id).latest_due), status_of(form)
+
+
+@bp.route("/homework/load")
+@login_required
+@role_required("admin", "teacher")
+def load_json():
+    """The evening's load for the classes and due time being chosen (the form's live panel)."""
+    form = AssignmentForm(request.args, meta={"csrf": False})
+    _form_choices(form)
+    try:
+        form.due_at.data = datetime.strptime(request.args.get("due_at", ""), "%Y-%m-%dT%H:%M")
+        form.minutes.data = int(request.args.get("minutes") or 0)
+    except ValueError:
+        return jsonify({"lines": []})
+    assignment = db.session.get(Assignment, request.args.get("assignment", type=int) or 0)
+    if assignment is not None and (assignment.school_id != ctx().school.id
+                                   or not homework.can_manage(current_user, ctx().role, assignment)):
+        assignment = None
+    return jsonify({"lines": [{"text": load_text(line), "over": line.over} for line in _load_lines(form, assignment)]})
+
+
+def load_text(line: homework.LoadLine) -> str:
+    text = _("Lớp %(c)s, tối %(d)s: đã có %(n)s bài, %(m)s phút; cộng bài này %(a)s phút", c=line.school_class.name,
+             d=line.evening.strftime("%d/%m"), n=line.before.count, m=line.before.minutes, a=line.after.minutes)
+    return text + (" · " + _("giới hạn %(l)s phút", l=line.limit) if line.limit is not None else "")
 
 
 @bp.route("/homework/new", methods=["GET", "POST"])
@@ -398,3 +442,48 @@ def child_homework(student_id: int):
     now = utcnow()
     items = homework.pupil_items(db.session, [link.student], now)[link.student.id]
     return render_template("courses/homework_child.html", student=link.student, items=items, now=now)
+
+
+# ---------------------------------------------------------------- the week's load, for the class and parents
+
+WEEKDAYS = (_l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), _l("Thứ Sáu"), _l("Thứ Bảy"), _l("Chủ nhật"))
+
+
+def _week_arg():
+    try:
+        return datetime.strptime(request.args.get("week", ""), "%Y-%m-%d").date()
+    except ValueError:
+        return utc_to_local(utcnow(), _tz()).date()
+
+
+def _week_page(school_class, back_url: str, student=None):
+    day = _week_arg()
+    days = homework.week_load(db.session, school_class, day)
+    return render_template("courses/homework_load.html", school_class=school_class, days=days, student=student,
+                           weekdays=WEEKDAYS, back_url=back_url, tz=_tz(),
+                           prev_week=(days[0].day - timedelta(days=7)).isoformat(),
+                           next_week=(days[0].day + timedelta(days=7)).isoformat())
+
+
+@bp.route("/classes/<int:class_id>/homework-load")
+@login_required
+@role_required("admin", "teacher")
+def class_load(class_id: int):
+    from lms.people.models import SchoolClass
+
+    school_class = school_scoped(SchoolClass, class_id)
+    teaches = any(c.teacher_id == current_user.id for c in people.courses_of_class(db.session, class_id))
+    if not (ctx().role == "admin" or school_class.homeroom_teacher_id == current_user.id or teaches):
+        abort(404)
+    return _week_page(school_class, url_for("homework.manage"))
+
+
+@bp.route("/children/<int:student_id>/homework-load")
+@login_required
+@role_required("parent")
+def child_load(student_id: int):
+    link = people.get_child(db.session, current_user, student_id)
+    enrollment = people.current_enrollment(db.session, link.student)
+    if enrollment is None:
+        abort(404)
+    return _week_page(enrollment.school_class, url_for("homework.child_homework", student_id=student_id), link.student)

@@ -20,11 +20,10 @@ class SettingsForm(Form):
                                                                                    NumberRange(0, 100000)])
     sms_cost = IntegerField(_l("Đơn giá ước tính một SMS 160 ký tự (đồng)"),
                             validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 100000)])
-    hw_minutes_primary = IntegerField(_l("Tiểu học"), validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 600)])
-    hw_minutes_lower = IntegerField(_l("Trung học cơ sở"), validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 600)])
-    hw_minutes_upper = IntegerField(_l("Trung học phổ thông"), validators=[InputRequired(_l("Nhập số.")),
-                                                                            NumberRange(0, 600)])
-    hw_latest_due = TimeField(_l("Không để hạn nộp bài tập sau"), validators=[InputRequired(_l("Nhập giờ."))])
+    hw_minutes_primary = IntegerField(_l("Tiểu học"), validators=[Optional(), NumberRange(0, 600)])
+    hw_minutes_lower = IntegerField(_l("Trung học cơ sở"), validators=[Optional(), NumberRange(0, 600)])
+    hw_minutes_upper = IntegerField(_l("Trung học phổ thông"), validators=[Optional(), NumberRange(0, 600)])
+    hw_latest_due = TimeField(_l("Không để hạn nộp bài tập sau"), validators=[Optional()])
     submit = SubmitField(_l("Lưu cài đặt"))
 
 

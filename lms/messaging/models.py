@@ -31,10 +31,12 @@ class ContactSettings(Base):
     zns_cost: Mapped[int] = mapped_column(Integer, default=250)          # đồng per ZNS message (estimate)
     sms_cost: Mapped[int] = mapped_column(Integer, default=800)          # đồng per SMS segment (estimate)
     digest_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
-    hw_minutes_primary: Mapped[int] = mapped_column(Integer, default=30)   # an evening's homework, minutes
-    hw_minutes_lower: Mapped[int] = mapped_column(Integer, default=90)
-    hw_minutes_upper: Mapped[int] = mapped_column(Integer, default=120)
-    hw_latest_due: Mapped[time] = mapped_column(Time, default=time(21, 0))  # nothing due later in the day
+    # An evening's homework per class, in minutes, by level; and no homework due later in the day
+    # than this. None: the school has set no limit (teachers still see the load).
+    hw_minutes_primary: Mapped[int | None] = mapped_column(Integer)
+    hw_minutes_lower: Mapped[int | None] = mapped_column(Integer)
+    hw_minutes_upper: Mapped[int | None] = mapped_column(Integer)
+    hw_latest_due: Mapped[time | None] = mapped_column(Time)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -22,8 +22,8 @@ from lms.messaging.models import (PAID, ChannelAccount, ContactSettings, Outboun
 from lms.people.models import Guardianship, School, Student
 
 DEFAULTS = {"quiet_start": time(21, 0), "quiet_end": time(6, 0), "urgent_bypass": True, "monthly_cap": 40,
-            "zns_cost": 250, "sms_cost": 800, "digest_time": time(19, 0), "hw_minutes_primary": 30,
-            "hw_minutes_lower": 90, "hw_minutes_upper": 120, "hw_latest_due": time(21, 0)}
+            "zns_cost": 250, "sms_cost": 800, "digest_time": time(19, 0), "hw_minutes_primary": None,
+            "hw_minutes_lower": None, "hw_minutes_upper": None, "hw_latest_due": None}
 
 
 def settings_of(session: Session, school_id: int) -> ContactSettings:
@@ -56,18 +56,18 @@ class SettingsInput:
 def save_settings(session: Session, actor: User, school: School, data: SettingsInput, *, now: datetime
                   ) -> ContactSettings:
     for name, label in (("quiet_start", _l("Giờ yên lặng từ")), ("quiet_end", _l("Giờ yên lặng đến")),
-                        ("digest_time", _l("Giờ gửi tin tóm tắt")), ("hw_latest_due", _l("Hạn nộp muộn nhất"))):
+                        ("digest_time", _l("Giờ gửi tin tóm tắt"))):
         if getattr(data, name) is None:
             raise ValidationError(_l("Nhập “%(f)s”.", f=label), field=name)
-    for name, low, high in (("monthly_cap", 0, 1000), ("zns_cost", 0, 100_000), ("sms_cost", 0, 100_000),
-                            ("hw_minutes_primary", 0, 600), ("hw_minutes_lower", 0, 600),
-                            ("hw_minutes_upper", 0, 600)):
+    for name, low, high, needed in (("monthly_cap", 0, 1000, True), ("zns_cost", 0, 100_000, True),
+                                    ("sms_cost", 0, 100_000, True), ("hw_minutes_primary", 0, 600, False),
+                                    ("hw_minutes_lower", 0, 600, False), ("hw_minutes_upper", 0, 600, False)):
         value = getattr(data, name)
-        if value is None or not low <= value <= high:
+        if (value is None and needed) or (value is not None and not low <= value <= high):
             raise ValidationError(_l("Nhập số từ %(a)s đến %(b)s.", a=low, b=high), field=name)
     if rules.in_quiet(data.digest_time, data.quiet_start, data.quiet_end):
         raise ValidationError(_l("Giờ gửi tin tóm tắt phải ngoài giờ yên lặng."), field="digest_time")
-    if data.hw_latest_due < time(12, 0):
+    if data.hw_latest_due is not None and data.hw_latest_due < time(12, 0):
         raise ValidationError(_l("Hạn nộp muộn nhất phải sau 12:00."), field="hw_latest_due")
     row = session.scalars(select(ContactSettings).where(ContactSettings.school_id == school.id)).first()
     if row is None:
