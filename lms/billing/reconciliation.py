@@ -72,9 +72,15 @@ def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
     for line, cells in table.rows:
         try:
             amount = parse_amount(cell(cells, "amount"))
+        except ValueError:
+            report.problems.append(Problem(line, table.column_name("amount", FIELDS), str(_l(
+                "Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, "amount"))))))
+            continue
+        try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            report.problems.append(Problem(line, str(FIELDS["amount"][0]), str(_l("Số tiền hoặc ngày không đọc được."))))
+            report.problems.append(Problem(line, table.column_name("date", FIELDS), str(_l(
+                "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))))
             continue
         status = cell_text(cell(cells, "status")).strip().lower()
         report.rows.append(Row(line, cell_text(cell(cells, "txn_id")).strip(), cell_text(cell(cells, "order")).strip(),

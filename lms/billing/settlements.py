@@ -74,7 +74,7 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
     plan = SettlementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
     if plan.problems:
         return plan
-    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    names = {k: table.column_name(k, FIELDS) for k in FIELDS}
     cell = cell_reader(mapping)
 
     for line, cells in table.rows:
@@ -82,21 +82,32 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
         if not re.fullmatch(r"[A-Z0-9]{8}", tid):
             plan.problems.append(Problem(line, names["terminal_id"], str(_l("Mã máy “%(v)s” không phải 8 chữ/số.", v=tid))))
             continue
-        try:
-            amount = parse_amount(cell(cells, "amount"))
-            fee = parse_amount(cell(cells, "fee")) or 0
-            settled = parse_amount(cell(cells, "settled"))
-        except ValueError:
-            plan.problems.append(Problem(line, names["amount"], str(_l("Số tiền không đọc được."))))
+        amounts, bad = {}, None
+        for key in ("amount", "fee", "settled"):
+            try:
+                amounts[key] = parse_amount(cell(cells, key))
+            except ValueError:
+                bad = key
+                break
+        if bad:
+            plan.problems.append(Problem(line, names[bad], str(_l("Số tiền “%(v)s” không đọc được.",
+                                                                 v=cell_text(cell(cells, bad))))))
             continue
+        amount, fee, settled = amounts["amount"], amounts["fee"] or 0, amounts["settled"]
         if not amount:
             plan.problems.append(Problem(line, names["amount"], str(_l("Thiếu số tiền giao dịch."))))
             continue
         try:
             when = parse_when(cell(cells, "date"), tz)
+        except ValueError:
+            plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
+                                                                   v=cell_text(cell(cells, "date"))))))
+            continue
+        try:
             settled_on = parse_when(cell(cells, "settled_on"), tz).date() if cell(cells, "settled_on") else when.date()
         except ValueError:
-            plan.problems.append(Problem(line, names["date"], str(_l("Ngày không đọc được (dd/mm/yyyy)."))))
+            plan.problems.append(Problem(line, names["settled_on"], str(_l(
+                "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "settled_on"))))))
             continue
         digits = re.sub(r"\D", "", cell_text(cell(cells, "card")))
         plan.lines.append(Line(line, tid, re.sub(r"\D", "", cell_text(cell(cells, "rrn")))[:12],

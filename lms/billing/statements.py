@@ -56,6 +56,12 @@ class Table:
     unknown: list[str] = field(default_factory=list)
     table: object = None                                    # the core reader's table, for the preview
 
+    def column_name(self, key: str, fields: dict) -> str:
+        """The column as the bank's file names it ("Số tiền ghi có / Credit (D)"), for refusals."""
+        if self.table is not None and key in self.mapping:
+            return self.table.column_name(key)
+        return str(fields[key][0])
+
 
 @dataclass
 class StatementPlan:
@@ -77,16 +83,19 @@ def spec(fields: dict, anchors: tuple[str, ...] = ("date",), free: tuple[str, ..
             for key, (label, names) in fields.items()]
 
 
-def find_header(filename: str, data: bytes, fields: dict, *, anchors: tuple[str, ...] = ("date",)) -> Table:
+def find_header(filename: str, data: bytes, fields: dict, *, anchors: tuple[str, ...] = ("date",),
+                mapping: dict[str, int] | None = None) -> Table:
     """A bank export read by the one table reader: its header row found below any title block,
-    its title, balance, total and signature lines skipped and listed, the proposed mapping."""
-    core = read_table(filename, data, spec(fields, anchors), max_rows=MAX_LINES)
+    its title, balance, total and signature lines skipped and listed, the proposed mapping — or
+    the accountant's `mapping` (key → column index), by whose columns the lines are then told
+    apart as data or layout."""
+    core = read_table(filename, data, spec(fields, anchors), max_rows=MAX_LINES, mapping=mapping)
     return Table(core.headers, [(line.number, line.cells) for line in core.lines], dict(core.columns),
                  core.skipped, core.unknown, core)
 
 
-def read_statement(filename: str, data: bytes) -> Table:
-    return find_header(filename, data, FIELDS)
+def read_statement(filename: str, data: bytes, mapping: dict[str, int] | None = None) -> Table:
+    return find_header(filename, data, FIELDS, mapping=mapping)
 
 
 def missing_columns(mapping: dict[str, int], fields: dict, required: tuple[str, ...]) -> list[Problem]:
@@ -118,10 +127,12 @@ def parse_when(value: object, tz: str) -> datetime:
 
 
 def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:
+    """The credits of a statement read with `mapping` (read_statement(…, mapping) when the
+    accountant chose the columns), each refusal naming its line and the file's own column."""
     plan = StatementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
     if plan.problems:
         return plan
-    names = {k: str(label) for k, (label, _) in FIELDS.items()}
+    names = {k: table.column_name(k, FIELDS) for k in FIELDS}
     cell = cell_reader(mapping)
 
     for line, cells in table.rows:

@@ -204,11 +204,12 @@ def transfer_ignore(transfer_id: int):
 
 # ---------------------------------------------------------------- bank statements
 
-def _mapping_from(form, headers: list[str]) -> dict[str, int]:
+def _mapping_from(form) -> dict[str, int]:
+    """The columns the accountant chose (the reader drops any the file does not have)."""
     out = {}
     for key in statements.FIELDS:
         raw = form.get(f"col_{key}", "")
-        if raw.isdigit() and int(raw) < len(headers):
+        if raw.isdigit():
             out[key] = int(raw)
     return out
 
@@ -231,8 +232,11 @@ def statement_import():
             mapping = table.mapping
         elif request.method == "POST" and token and session.get("statement", {}).get("token") == token:
             pending = session["statement"]
-            table = statements.read_statement(pending["name"], (pending_dir(current_app.config["UPLOAD_DIR"]) / token).read_bytes())
-            mapping = _mapping_from(request.form, table.headers)
+            # Read again with the chosen columns: which lines are data and which are layout
+            # depends on them (a line is data when its chosen date column holds one).
+            table = statements.read_statement(pending["name"], (pending_dir(current_app.config["UPLOAD_DIR"]) / token)
+                                              .read_bytes(), _mapping_from(request.form))
+            mapping = table.mapping
         elif request.method == "POST":
             flash(_("Chọn tệp sao kê cần nhập."), "danger")
             status = 422

@@ -138,7 +138,7 @@ class Table:
     filename: str
     sheet: str
     header_lines: tuple[int, ...]
-    headers: list[str]                  # one per column as the file names it ("" when unnamed)
+    headers: list[str]                  # one per column as the file names it, on one line ("" when unnamed)
     columns: dict[str, int]             # key → column index
     labels: dict[str, str]              # key → the name used in messages
     unknown: list[str]                  # headers the import does not know, with their column letter
@@ -148,7 +148,19 @@ class Table:
     other_sheets: list[str] = field(default_factory=list)
 
     def label(self, key: str) -> str:
+        """The import's own name for a column (what the template calls it)."""
         return self.labels.get(key, key)
+
+    def column_name(self, key: str) -> str:
+        """The column as the file names it, for the messages about its cells: the file's own
+        header text and the column's letter ("Số tiền ghi có / Credit (D)"), so that the user
+        finds the cell in their own file; the import's label when the file has no such column
+        or leaves its header empty."""
+        index = self.columns.get(key)
+        if index is None:
+            return self.label(key)
+        name = self.headers[index] if index < len(self.headers) else ""
+        return f"{name or self.label(key)} ({_letter(index)})"
 
     def skipped_ranges(self) -> list[SkippedRange]:
         """Consecutive skipped lines of one kind as one range, with the first one's text."""
@@ -191,11 +203,19 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
     header = best[1]
     rows = sheet.all_rows()
     labels = {c.key: str(c.label) for c in columns}
-    found_columns = dict(mapping) if mapping is not None else header.found
+    if mapping is not None:
+        # The user's choice replaces what the names suggested, and the lines are then told apart
+        # (data or layout) by the columns chosen: the anchors are the chosen ones.
+        width = len(header.names)
+        found_columns = {k: i for k, i in mapping.items() if k in labels and 0 <= i < width}
+        taken = set(found_columns.values())
+        unknown = [(i, name) for i, name in enumerate(header.names) if name and i not in taken]
+    else:
+        found_columns, unknown = header.found, header.unknown
     required = [c for c in columns if c.required]
     table = Table(filename=filename, sheet=sheet.name, header_lines=tuple(i + 1 for i in header.rows),
-                  headers=header.names, columns=found_columns, labels=labels,
-                  unknown=[f"{name} ({_letter(i)})" for i, name in header.unknown],
+                  headers=[header_text(n) for n in header.names], columns=found_columns, labels=labels,
+                  unknown=[f"{header_text(name)} ({_letter(i)})" for i, name in unknown],
                   missing=[str(c.label) for c in required if c.key not in found_columns],
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()])
@@ -268,14 +288,14 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
     best: _Header | None = None
     first_data = None
     for i, row in enumerate(head[:HEADER_SCAN]):
-        texts = [cell_text(c) for c in row]
+        texts = [_header_cell(c) for c in row]
         if first_data is None and any(texts):
             first_data = i
         if not any(texts):
             continue
         candidates = [((i,), texts, [_forms(c) if t else [] for c, t in zip(row, texts)])]
         if i + 1 < len(head):
-            below = [cell_text(c) for c in head[i + 1]]
+            below = [_header_cell(c) for c in head[i + 1]]
             if any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
                 candidates.append(((i, i + 1), *_pair(texts, below)))
         for rows, names, forms in candidates:
@@ -288,7 +308,7 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
     if best is None and first_data is not None:
         # Nothing named as expected: the first line with text is the header, so the user sees
         # which columns the file has and which are missing.
-        texts = [cell_text(c) for c in head[first_data]]
+        texts = [_header_cell(c) for c in head[first_data]]
         return _Header((first_data,), texts, {}, [(i, t) for i, t in enumerate(texts) if t], (0, 0, 0))
     return best
 
@@ -320,6 +340,23 @@ def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]
         combined = [f"{_norm(b)} {_subject(parent)}", f"{_norm(parent)} {_norm(b)}"]
         forms.append([*combined, *(f for f in _forms(b) if f not in combined)])
     return names, forms
+
+
+def _header_cell(value: object) -> str:
+    """A header cell's text with its line breaks kept (a bilingual header on two lines)."""
+    if isinstance(value, str):
+        return "\n".join(line for line in (nfc(part) for part in value.splitlines()) if line)
+    return cell_text(value)
+
+
+def header_text(name: str) -> str:
+    """A header as one line of text: a bilingual header written on two lines reads
+    "Số tiền ghi có / Credit", a number under a name "Bài học (1)"."""
+    lines = [" ".join(part.split()) for part in str(name).split("\n") if part.strip()]
+    out = lines[0] if lines else ""
+    for part in lines[1:]:
+        out += " " + part if part.startswith("(") or not any(ch.isalpha() for ch in part) else " / " + part
+    return out
 
 
 def _letter(index: int) -> str:

@@ -219,7 +219,8 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
                      if label != table.label("week")]
     if result.issues:
         return result
-    week_label, count_label = table.label("week"), table.label("count")
+    # Refusals name the columns as the file names them ("Số tiết (2) (C)").
+    week_label, count_label = table.column_name("week"), table.column_name("count")
     previous_week: int | None = None
     previous_heading: str | None = None
     for line in table.lines:
@@ -241,9 +242,10 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
             row_issues.append(Issue(line.number, week_label, _("Thiếu tuần học.")))
         previous_heading = heading
         if not topic:
-            row_issues.append(Issue(line.number, table.label("topic"), _("Thiếu tên bài học hoặc chủ đề.")))
+            row_issues.append(Issue(line.number, table.column_name("topic"), _("Thiếu tên bài học hoặc chủ đề.")))
         elif len(topic) > TOPIC_MAX:
-            row_issues.append(Issue(line.number, table.label("topic"), _("Tên bài dài quá %(m)s ký tự.", m=TOPIC_MAX)))
+            row_issues.append(Issue(line.number, table.column_name("topic"), _("Tên bài dài quá %(m)s ký tự.",
+                                                                                m=TOPIC_MAX)))
         count = 1
         try:
             if line.has("count"):
@@ -256,11 +258,11 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
             if not 1 <= count <= 20:
                 raise ValueError
         except ValueError:
-            row_issues.append(Issue(line.number, count_label, _(
+            row_issues.append(Issue(line.number, count_label if line.has("count") else table.column_name("period"), _(
                 "Số tiết phải là số nguyên từ 1 đến 20 (đang là “%(v)s”).", v=line.text("count") or line.text("period"))))
         mode = parse_mode(line.text("mode"))
         if mode is None:
-            row_issues.append(Issue(line.number, table.label("mode"), _(
+            row_issues.append(Issue(line.number, table.column_name("mode"), _(
                 "Không hiểu hình thức “%(v)s”; dùng: Trực tiếp, Trực tuyến trực tiếp, Trực tuyến tự học.",
                 v=line.text("mode"))))
         result.issues += row_issues
@@ -271,7 +273,7 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
         for k in range(count):
             result.rows.append((line.number, first + k * (last - first + 1) // count, topic, mode))
     if not result.rows and not result.issues:
-        result.issues.append(Issue(header_line + 1, table.label("topic"), _("Tệp không có dòng kế hoạch nào.")))
+        result.issues.append(Issue(header_line + 1, table.column_name("topic"), _("Tệp không có dòng kế hoạch nào.")))
     if len(result.rows) > MAX_PERIODS:
         result.issues.append(Issue(0, count_label, _("Kế hoạch có tối đa %(m)s tiết.", m=MAX_PERIODS)))
     result.periods = len(result.rows)

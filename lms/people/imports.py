@@ -181,8 +181,8 @@ def _student_records(table: Table) -> list[_Record]:
         guardians = []
         for prefix, relation in (("parent", v.get("relation", "")), ("father", "Bố"), ("mother", "Mẹ")):
             got = {k: v.get(f"{prefix}_{k}", "") for k in _GUARDIAN_KEYS}
-            labels = {f"parent_{k}": table.label(f"{prefix}_{k}") for k in _GUARDIAN_KEYS}
-            labels["relation"] = table.label("relation")
+            labels = {f"parent_{k}": table.column_name(f"{prefix}_{k}") for k in _GUARDIAN_KEYS}
+            labels["relation"] = table.column_name("relation")
             phones = phone_texts(line.get(f"{prefix}_phone"))
             if phones:
                 got["phone"] = phones[0]
@@ -196,7 +196,7 @@ def _student_records(table: Table) -> list[_Record]:
             if n == 0 and phones:
                 values["student_phone"] = phones[0]
             records.append(_Record(line.number, values | guardian, line.get("birth_date") if n == 0 else None,
-                                   {k: table.label(k) for k in table.labels} | labels))
+                                   {k: table.column_name(k) for k in table.labels} | labels))
     return records
 
 
@@ -616,7 +616,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         row_issues: list[Issue] = []
 
         def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:
-            row_issues.append(Issue(line, table.label(key), message))
+            row_issues.append(Issue(line, table.column_name(key), message))
 
         name = nfc(v.get("full_name"))
         if not name or len(name) > 120:

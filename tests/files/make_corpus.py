@@ -1,5 +1,6 @@
-"""Writes the corpus of real-shaped files in tests/files/ (run once: `python -m tests.files.make_corpus`;
-the files are committed, so the tests do not depend on this script).
+"""Writes the corpus of real-shaped files in tests/files/ (`python -m tests.files.make_corpus
+[file name …]` writes the named files, or all; the files are committed, so the tests do not
+depend on this script).
 
 Each file is laid out the way its source lays it out — a province's teaching-plan form, a student
 list exported from the sector database or a school management system, the statements of the banks'
@@ -414,6 +415,44 @@ def _cp1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
+def posting_journal(name: str, bad: bool = False) -> None:
+    """A bank's posting journal (sổ phụ) as its portal exports it: the posting date written once
+    for each day's group of lines, the full date and time of each transaction in its own column,
+    and parents' memos that read like a signature line ("… ngày 1 tháng 9 năm 2025"). The
+    columns proposed by name take the posting date; the accountant chooses the transaction time."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "SoPhu"
+    ws.append(["SỔ PHỤ TÀI KHOẢN / ACCOUNT JOURNAL"])
+    ws.merge_cells("A1:G1")
+    ws.append(["Số tài khoản: 1903 5566 7788", None, None, "Chủ tài khoản: TRƯỜNG THCS NGUYỄN DU"])
+    ws.append(["Từ ngày 01/09/2025 đến ngày 30/09/2025"])
+    ws.append(["Ngày hạch toán", "Thời gian giao dịch", "Số chứng từ", "Diễn giải", "Phát sinh nợ", "Phát sinh có",
+               "Số dư"])
+    _bold(ws, ws.max_row)
+    ws.append([None, None, None, "Số dư đầu kỳ", None, None, "4.000.000"])
+    lines = [  # (posting date written?, moment, reference, memo, debit, credit)
+        (True, datetime(2025, 9, 1, 8, 15), "CT0901001", "HD2509A1B2 NGUYEN HOANG AN 6A1 HOC PHI T9", 0, 1_250_000),
+        (False, datetime(2025, 9, 1, 16, 40), "CT0901002",
+         "Hoang Van Nam nop tien hoc them cho con ngay 1 thang 9 nam 2025", 0, 500_000),
+        (True, datetime(2025, 9, 2, 9, 2), "CT0902001", "Phi quan ly tai khoan T8", 220_000, 0),
+        (False, datetime(2025, 9, 2, 10, 30), "CT0902002", "MBVCB.9876543.HD2509C3D4 tien an thang 9 em Ngoc", 0,
+         850_000),
+        (True, datetime(2025, 9, 3, 7, 55), "CT0903001", "HP T9 CHAU SOC KHA 4111111111111111 ck tu vi", 0, 500_000),
+    ]
+    balance = 4_000_000
+    for n, (written, moment, ref, memo, debit, credit) in enumerate(lines, start=1):
+        balance += credit - debit
+        credit_text = f"{credit:,}".replace(",", ".") if credit else ""
+        if bad and n == 4:
+            credit_text = "850.000 VND/thang"          # the planted bad line
+        ws.append([moment.strftime("%d/%m/%Y") if written else None, moment.strftime("%d/%m/%Y %H:%M:%S"), ref, memo,
+                   f"{debit:,}".replace(",", ".") if debit else "", credit_text, f"{balance:,}".replace(",", ".")])
+    ws.append([None, None, None, "Cộng phát sinh", "220.000", "3.100.000"])
+    ws.append([None, None, None, "Số dư cuối kỳ", None, None, f"{balance:,}".replace(",", ".")])
+    _save(wb, name)
+
+
 # ---------------------------------------------------------------- card terminal settlement
 
 def pos_settlement(name: str, bad: bool = False) -> None:
@@ -449,20 +488,33 @@ def pos_settlement(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
-def main() -> None:
-    for bad in (False, True):
-        suffix = "-loi" if bad else ""
-        teaching_plan(f"ke-hoach-day-hoc-toan6{suffix}.xlsx", bad)
-        student_list_sms(f"danh-sach-hoc-sinh-phan-mem-truong{suffix}.xlsx", bad)
-        student_list_csdl_xls(f"C1-HocSinh-csdl-nganh{suffix}.xls", bad)
-        vietcombank(f"vietcombank-sao-ke{suffix}.xlsx", bad)
-        vietinbank(f"vietinbank-lich-su-giao-dich{suffix}.xlsx", bad)
-        bidv_xls(f"bidv-bao-cao-chi-tiet{suffix}.xls", bad)
-        techcombank(f"techcombank-sao-ke{suffix}.xlsx", bad)
-        mb_html(f"mb-sao-ke{suffix}.xls", bad)
-        agribank_csv(f"agribank-sao-ke{suffix}.csv", bad)
-        pos_settlement(f"pos-settlement{suffix}.xlsx", bad)
+MAKERS = {
+    "ke-hoach-day-hoc-toan6.xlsx": teaching_plan,
+    "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
+    "C1-HocSinh-csdl-nganh.xls": student_list_csdl_xls,
+    "vietcombank-sao-ke.xlsx": vietcombank,
+    "vietinbank-lich-su-giao-dich.xlsx": vietinbank,
+    "bidv-bao-cao-chi-tiet.xls": bidv_xls,
+    "techcombank-sao-ke.xlsx": techcombank,
+    "mb-sao-ke.xls": mb_html,
+    "agribank-sao-ke.csv": agribank_csv,
+    "so-phu-tai-khoan.xlsx": posting_journal,
+    "pos-settlement.xlsx": pos_settlement,
+}
+
+
+def main(names: list[str]) -> None:
+    """Write the named files (all when none is named) and their copies with a planted bad line;
+    a workbook is never byte-for-byte the same twice, so only what changed is rewritten."""
+    for name, make in MAKERS.items():
+        if names and name not in names:
+            continue
+        stem, dot, ext = name.rpartition(".")
+        make(name, False)
+        make(f"{stem}-loi{dot}{ext}", True)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

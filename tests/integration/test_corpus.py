@@ -21,13 +21,13 @@ def data(name: str) -> bytes:
 # ---------------------------------------------------------------- bank statements and card settlements
 
 STATEMENTS = {
-    # file: (credit lines, planted bad line, its column)
-    "vietcombank-sao-ke.xlsx": ([10, 11, 13], 12, "Số tiền ghi có"),
-    "vietinbank-lich-su-giao-dich.xlsx": ([6, 7, 9], 7, "Ngày giao dịch"),
-    "bidv-bao-cao-chi-tiet.xls": ([8, 9, 11], 11, "Số tiền ghi có"),
-    "techcombank-sao-ke.xlsx": ([7, 8, 10], 7, "Ngày giao dịch"),
-    "mb-sao-ke.xls": ([5, 6, 8], 6, "Ngày giao dịch"),
-    "agribank-sao-ke.csv": ([6, 7, 9], 7, "Số tiền ghi có"),
+    # file: (credit lines, planted bad line, its column as the bank's file names it)
+    "vietcombank-sao-ke.xlsx": ([10, 11, 13], 12, "Số tiền ghi có / Credit (D)"),
+    "vietinbank-lich-su-giao-dich.xlsx": ([6, 7, 9], 7, "Ngày hạch toán/ Accounting date (B)"),
+    "bidv-bao-cao-chi-tiet.xls": ([8, 9, 11], 11, "Ghi có (D)"),
+    "techcombank-sao-ke.xlsx": ([7, 8, 10], 7, "Ngày giao dịch/ Transaction Date (A)"),
+    "mb-sao-ke.xls": ([5, 6, 8], 6, "Ngày giao dịch (B)"),
+    "agribank-sao-ke.csv": ([6, 7, 9], 7, "Có (E)"),
 }
 
 
@@ -52,6 +52,36 @@ def test_each_bank_statement_reads_its_credits_and_names_a_bad_line(app, name):
         assert [(p.line, p.column) for p in plan.problems] == [(bad_line, bad_column)]
 
 
+def test_a_statement_remapped_by_the_accountant_is_read_with_the_chosen_columns(world, client, dbs):
+    """The posting journal writes its posting date once per day; the names propose that column as
+    the date, so the day's later lines — one whose memo reads like a signature line "… ngày 1
+    tháng 9 năm 2025" — look like layout. The accountant chooses the transaction-time column, and
+    the lines are told apart again by it: every credit is read, the refusal names the bank's own
+    column."""
+    from lms.billing.models import BankTransaction
+
+    client.login("kt.a")
+    page = client.post("/billing/statements", {"file": (io.BytesIO(data("so-phu-tai-khoan.xlsx")), "so-phu.xlsx")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert "2 khoản ghi có" in body           # as proposed: the posting date, blank on the day's later lines
+    token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
+    chosen = {"token": token, "col_date": "1", "col_reference": "2", "col_content": "3", "col_credit": "5"}
+    again = client.post("/billing/statements", {**chosen, "remap": "1"})
+    body = again.get_data(as_text=True)
+    assert again.status_code == 200 and "4 khoản ghi có" in body and "3.100.000" in body
+    assert client.post("/billing/statements", {**chosen, "confirm": "1"}).status_code == 302
+    with dbs() as s:
+        rows = s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).all()
+        assert sorted(r.amount for r in rows) == [500_000, 500_000, 850_000, 1_250_000]
+    bad = client.post("/billing/statements", {"file": (io.BytesIO(data("so-phu-tai-khoan-loi.xlsx")), "so-phu.xlsx")},
+                      content_type="multipart/form-data")
+    token = re.search(r'name="token" value="([0-9a-f]+)"', bad.get_data(as_text=True)).group(1)
+    refused = client.post("/billing/statements", {**chosen, "token": token, "remap": "1"})
+    assert refused.status_code == 422
+    assert "Dòng 9, cột “Phát sinh có (F)”: Số tiền “850.000 VND/thang” không đọc được." in refused.get_data(as_text=True)
+
+
 def test_the_card_terminal_settlement_report(app):
     from lms.billing import settlements
 
@@ -67,7 +97,7 @@ def test_the_card_terminal_settlement_report(app):
             1: "title", 2: "title", 3: "title", 9: "total", 11: "footer"}
         table = settlements.read_settlement("pos.xlsx", data("pos-settlement-loi.xlsx"))
         plan = settlements.plan_settlement(table, table.mapping, TZ)
-        assert [(p.line, p.column) for p in plan.problems] == [(7, "Mã máy (TID)")]
+        assert [(p.line, p.column) for p in plan.problems] == [(7, "TID (C)")]
 
 
 # ---------------------------------------------------------------- teaching plan
@@ -88,7 +118,7 @@ def test_a_provinces_teaching_plan_form_imports_as_it_is(app):
                            24: "heading", 27: "heading", 29: "footer", 30: "footer", 32: "footer"}
         assert "Thiết bị dạy học (4) (E)" in result.table.unknown
         result = plans.read_plan("ke-hoach.xlsx", data("ke-hoach-day-hoc-toan6-loi.xlsx"))
-        assert [(i.line, i.column) for i in result.issues] == [(16, "Số tiết")]
+        assert [(i.line, i.column) for i in result.issues] == [(16, "Số tiết (2) (C)")]
 
 
 def test_the_plan_preview_lists_layout_and_saves_only_on_confirm(world, make_client, dbs):

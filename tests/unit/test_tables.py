@@ -64,6 +64,27 @@ def test_header_below_a_title_block_bilingual_with_balances_totals_and_footer():
     assert to_amount(table.lines[1].get("credit")) == 2_000_000
 
 
+def test_columns_are_named_as_the_file_names_them_and_a_chosen_mapping_decides_the_lines():
+    data = xlsx([["SỔ PHỤ TÀI KHOẢN"],
+                 ["Ngày hạch toán", "Thời gian giao dịch", "Số tiền ghi có\nCredit", "Mô tả", "Bài học\n(1)"],
+                 ["01/09/2025", "01/09/2025 08:15", "1.250.000", "HD2509 NGUYEN VAN AN", ""],
+                 [None, "01/09/2025 16:40", "500.000", "Nop tien ngay 1 thang 9 nam 2025", ""]])
+    spec = SPEC + [Column("lesson", "Bài học")]
+    proposed = read_table("sp.xlsx", data, spec, max_rows=10)
+    assert proposed.headers[2] == "Số tiền ghi có / Credit" and proposed.headers[4] == "Bài học (1)"
+    assert proposed.column_name("credit") == "Số tiền ghi có / Credit (C)"
+    assert proposed.column_name("content") == "Mô tả (D)"
+    assert proposed.unknown == ["Thời gian giao dịch (B)"]
+    # By the proposed date column the second line has none, and its memo reads like a signature line.
+    assert [line.number for line in proposed.lines] == [3] and kinds(proposed)[4] == Layout.FOOTER
+    chosen = read_table("sp.xlsx", data, spec, max_rows=10, mapping={"date": 1, "credit": 2, "content": 3, "x": 9,
+                                                                    "lesson": 40})
+    assert chosen.columns == {"date": 1, "credit": 2, "content": 3}
+    assert [line.number for line in chosen.lines] == [3, 4]
+    assert chosen.unknown == ["Ngày hạch toán (A)", "Bài học (1) (E)"]
+    assert chosen.column_name("date") == "Thời gian giao dịch (B)" and chosen.column_name("lesson") == "Bài học"
+
+
 def test_two_row_header_under_a_merged_group_chapter_headings_and_column_numbers():
     spec = [Column("code", "Mã học sinh", required=True, anchor=True), Column("name", "Họ và tên", ("Họ tên",)),
             Column("father", "Họ tên cha"), Column("father_phone", "Số điện thoại cha", ("Điện thoại cha",)),
