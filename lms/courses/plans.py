@@ -99,6 +99,16 @@ def term_of_week(year: SchoolYear | None, week: int) -> int:
     return 1 if week <= TERM1_WEEKS else 2
 
 
+def term_weeks(year: SchoolYear | None, term: int) -> tuple[int, int]:
+    """The first and last teaching week of a term, from the year's own term dates (the plan
+    template and the online-share report both read them here); (0, -1) when the term has none."""
+    if year is not None and year.terms:
+        last_week = max(TEACHING_WEEKS, (year.end_date - week_start(year, 1)).days // 7 + 1)
+        weeks = [w for w in range(1, last_week + 1) if term_of_week(year, w) == term]
+        return (min(weeks), max(weeks)) if weeks else (0, -1)
+    return (1, TERM1_WEEKS) if term == 1 else (TERM1_WEEKS + 1, TEACHING_WEEKS)
+
+
 def week_start(year: SchoolYear, week: int) -> date:
     """Monday of a teaching week (week 1 is the week of the year's first day)."""
     first = year.start_date - timedelta(days=year.start_date.weekday())
@@ -296,11 +306,12 @@ def import_plan(session: Session, actor: User, course: Course, filename: str, da
     return result
 
 
-def plan_template() -> bytes:
+def plan_template(year: SchoolYear | None = None) -> bytes:
     rows = [[1, "Bài 1. Tập hợp", 2, "Trực tiếp"], [2, "Bài 2. Cách ghi số tự nhiên", 1, "Trực tuyến tự học"],
             [2, "Luyện tập chung", 2, "Trực tuyến trực tiếp"]]
     notes = ["Mỗi dòng là một bài học hoặc chủ đề; cột “Số tiết” cho biết bài đó chiếm bao nhiêu tiết (mặc định 1).",
-             "Cột “Tuần” là tuần học trong năm, từ 1 đến 35 (HK I: tuần 1–18, HK II: tuần 19–35).",
+             "Cột “Tuần” là tuần học trong năm, tính từ tuần khai giảng (HK I: tuần %d–%d, HK II: tuần %d–%d, "
+             "theo ngày của học kỳ trong năm học)." % (*term_weeks(year, 1), *term_weeks(year, 2)),
              "Cột “Hình thức”: Trực tiếp, Trực tuyến trực tiếp, hoặc Trực tuyến tự học (để trống = Trực tiếp).",
              "Các tiết được đánh số theo thứ tự dòng; nhập lại tệp giữ nguyên các bài học đã gắn với tiết cùng số."]
     return write_workbook("Kế hoạch dạy học", PLAN_HEADERS, rows, widths=[8, 60, 10, 24], notes=notes)

@@ -22,7 +22,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.courses.models import Lesson, LessonProgress, Mode, OnlineTarget, PlanPeriod
-from lms.courses.plans import TERM1_WEEKS, term_of_week
+from lms.courses.plans import term_weeks
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import LEVEL_GRADES, Course, Enrollment, School, SchoolClass, SchoolYear, Subject, level_of_grade
@@ -126,10 +126,9 @@ def _week_range(year: SchoolYear | None, term: int | None) -> tuple[int, int]:
     """The teaching weeks of a term; whole year when term is None."""
     if term is None:
         return 1, 53
-    if year is not None and year.terms:
-        weeks = [w for w in range(1, 54) if term_of_week(year, w) == term]
-        return (min(weeks), max(weeks)) if weeks else (0, -1)
-    return (1, TERM1_WEEKS) if term == 1 else (TERM1_WEEKS + 1, 53)
+    first, last = term_weeks(year, term)
+    # Weeks planned past the last term's end still belong to it.
+    return (first, 53) if term == 2 and first > 0 else (first, last)
 
 
 def courses_taught(session: Session, school: School, year: SchoolYear | None, teacher: User) -> list[int]:
@@ -139,13 +138,15 @@ def courses_taught(session: Session, school: School, year: SchoolYear | None, te
 
 
 def online_share(session: Session, school: School, year: SchoolYear | None, now: datetime, *,
-                 term: int | None = None, course_ids: list[int] | None = None) -> ShareReport:
-    """The report for a school year (and optionally one term), in a fixed number of queries."""
+                 term: int | None = None, course_ids: list[int] | None = None,
+                 weeks: tuple[int, int] | None = None) -> ShareReport:
+    """The report for a school year (and optionally one term, or the teaching weeks `weeks` of a
+    reporting period), in a fixed number of queries."""
     targets = targets_of(session, school)
     report = ShareReport(school, year, term, school.online_open_percent, targets)
     if year is None:
         return report
-    first, last = _week_range(year, term)
+    first, last = weeks if weeks is not None else _week_range(year, term)
     stmt = (select(Course).join(SchoolClass).join(Subject)
             .where(Course.school_id == school.id, SchoolClass.school_year_id == year.id)
             .order_by(SchoolClass.grade, SchoolClass.name, Subject.name))

@@ -212,8 +212,8 @@ def plan_import(course_id: int):
 @login_required
 @role_required("admin", "teacher")
 def plan_template(course_id: int):
-    _managed_course(course_id)
-    return send_file(io.BytesIO(plans.plan_template()), mimetype=XLSX, as_attachment=True,
+    course = _managed_course(course_id)
+    return send_file(io.BytesIO(plans.plan_template(course.school_class.school_year)), mimetype=XLSX, as_attachment=True,
                      download_name="mau-ke-hoach-day-hoc.xlsx")
 
 

@@ -31,6 +31,11 @@ def _report() -> share.ShareReport:
     return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids)
 
 
+def _teacher():
+    """A teacher's report covers only her courses and is hers, not the school's."""
+    return current_user if ctx().role == "teacher" else None
+
+
 def _chart(report: share.ShareReport) -> bytes:
     rows = report.classes if len(report.classes) > 1 or not report.courses else report.courses
     return share_bars(_("Tỷ lệ dạy học trực tuyến theo lớp"), [r.label for r in rows],
@@ -48,7 +53,7 @@ def _term_label(term: int | None) -> str:
 def online_share():
     report = _report()
     return render_template("courses/share.html", report=report, term_label=_term_label(report.term),
-                           args={"term": report.term} if report.term else {})
+                           teacher=_teacher(), args={"term": report.term} if report.term else {})
 
 
 @bp.route("/reports/online-share.svg")
@@ -64,7 +69,7 @@ def online_share_svg():
 def online_share_pdf():
     report = _report()
     html = render_template("courses/share_pdf.html", report=report, term_label=_term_label(report.term),
-                           chart=data_url(_chart(report)), generated=utcnow())
+                           chart=data_url(_chart(report)), generated=utcnow(), teacher=_teacher())
     name = f"ty-le-day-hoc-truc-tuyen-{report.school.code}.pdf"
     return send_file(io.BytesIO(render_pdf(html)), mimetype="application/pdf", as_attachment=True, download_name=name)
 

@@ -437,3 +437,35 @@ def test_notifications_are_emailed_only_after_the_commit(world, make_client, app
     mother.post(f"/messages/new/{child}", {"other": str(world.a.teacher.id), "body": "Cháu đã khỏe."})
     app.extensions["lms_jobs"].wait()
     assert "New message from Nguyễn Thị Lan about Nguyễn Văn An" in FakeSMTP.sent[1].get_content()
+
+
+def test_plan_template_and_report_take_the_terms_from_the_years_own_dates(world, make_client, dbs):
+    """2026-2027 opens on Saturday 5/9/2026 and term I ends 16/1/2027: term I is weeks 1–20 (not
+    the 18 of the ministry frame). The template says so, and the report counts weeks 19–20 in term I."""
+    client = teacher(make_client)
+    course_id = world.a.course.id
+    template = load_workbook(io.BytesIO(client.get(f"/courses/{course_id}/plan/template.xlsx").data))
+    notes = " ".join(str(c) for ws in template.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
+    assert "HK I: tuần 1–20, HK II: tuần 21–" in notes
+    rows = [["Tuần", "Nội dung", "Số tiết", "Hình thức"], [19, "Ôn tập", 1, "Trực tuyến tự học"],
+            [20, "Kiểm tra", 1, "Trực tuyến tự học"], [21, "Bài mới", 1, "Trực tiếp"]]
+    assert client.post(f"/courses/{course_id}/plan/import", {"file": (io.BytesIO(xlsx(rows)), "kh.xlsx")},
+                       content_type="multipart/form-data").status_code == 302
+    term1 = client.get("/reports/online-share?term=1").get_data(as_text=True)
+    term2 = client.get("/reports/online-share?term=2").get_data(as_text=True)
+    assert 'id="total-planned">100,0 %' in term1 and 'id="total-planned">0,0 %' in term2
+
+
+def test_a_teachers_share_report_is_hers_and_unsigned_by_the_principal(world, make_client, dbs):
+    from tests.pdftext import text
+
+    client = teacher(make_client)
+    build_plan(client, world.a.course.id, online=(1,))
+    page = client.get("/reports/online-share").get_data(as_text=True)
+    assert "Các lớp học phần do giáo viên Giáo Viên A dạy" in page and "Toàn trường" not in page
+    pdf = text(client.get("/reports/online-share.pdf").data)
+    assert "Các lớp học phần do giáo viên Giáo Viên A dạy" in pdf and "Toàn trường" not in pdf
+    assert "HIỆU TRƯỞNG" not in pdf and "GIÁO VIÊN" in pdf and "Giáo Viên A" in pdf
+    admin = make_client()
+    admin.login("admin.a")
+    assert "HIỆU TRƯỞNG" in text(admin.get("/reports/online-share.pdf").data)
