@@ -17,7 +17,7 @@ from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.courses.permissions import pupil_of
 from lms.extensions import db
-from lms.gradebook import book, homeroom, labels, primary, reportcards, tt27
+from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, tt27
 from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
 from lms.gradebook.models import ReportCard
 from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
@@ -414,13 +414,8 @@ def school_gradebook():
     sizes = people.class_sizes(db.session, [c.id for c in classes])
     by_class = people.courses_of_classes(db.session, [c.id for c in classes])
     courses = [c for school_class in classes for c in by_class.get(school_class.id, [])]
-    filled = {t: book.completeness(db.session, courses, sizes, t) for t in (1, 2)}
-    per_class = {}
-    for c in courses:
-        for t in (1, 2):
-            done, need = filled[t].get(c.id, (0, 0))
-            a, b = per_class.get((c.class_id, t), (0, 0))
-            per_class[(c.class_id, t)] = (a + done, b + need)
+    per_class = {(class_id, t): figures for t in (1, 2)
+                 for class_id, figures in progress.class_progress(db.session, courses, sizes, t).items()}
     cards = reportcards.issued_counts(db.session, [c.id for c in classes])
     return render_template("gradebook/school.html", years=years, year=year, classes=classes, sizes=sizes,
                            locks=book.locks_of(db.session, year) if year else {}, per_class=per_class, cards=cards,

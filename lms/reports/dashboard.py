@@ -10,7 +10,11 @@ monthly trend (September to the current month) and the page that details it.
 - Exam participation: pupils with a submitted or finished attempt ÷ pupils set the exam, for
   published exams already closed, by the month they closed; and the distribution of those
   attempts' scores (10-point scale, in whole-point bins).
-- Grade-book completeness: grades entered ÷ grades required (TT22's columns × pupils), term by term.
+- Grade-book completeness: entries made ÷ entries required, term by term, each level by its own
+  rule set (gradebook.progress: TT22's columns, TT27's checkpoints, tests, qualities, competences).
+
+With a reporting period (the official reports) every figure is that period's: the school years
+and terms that overlap it, the teaching weeks inside it, the lessons, homework and exams dated in it.
 - Fees: billed, collected, still owed and overdue (billing.queries.summary), collected by month.
 - Cashless share: reports.cashless, by number of transactions, by month."""
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Metric:
     whole: int = 0
     target: Decimal | None = None
     trend: list[Decimal | None] = field(default_factory=list)
+    label: str = ""
 
     @property
     def share(self) -> Decimal | None:
@@ -57,6 +62,12 @@ class Dashboard:
     collected: list[int]              # value received per month
     cashless: Metric
     today: date | None = None
+    years: list = field(default_factory=list)   # the school years the figures cover
+
+    @property
+    def gradebook_total(self) -> Metric:
+        """Every term of the period together (summed entries, never averaged shares)."""
+        return Metric("gradebook", sum(m.part for m in self.gradebook), sum(m.whole for m in self.gradebook))
 
 
 def _month_index(periods: list[Period], when: datetime | None) -> int | None:
@@ -83,6 +94,28 @@ def _summed(key: str, periods: list[Period], rows: list[tuple[int, int, datetime
     return metric
 
 
+def years_in(session: Session, school, period: Period) -> list:
+    """The school's years that overlap a reporting period, oldest first."""
+    from lms.people.models import SchoolYear
+
+    return list(session.scalars(select(SchoolYear).where(
+        SchoolYear.school_id == school.id, SchoolYear.start_date <= period.end, SchoolYear.end_date >= period.start)
+        .order_by(SchoolYear.start_date)))
+
+
+def weeks_in(year, period: Period) -> tuple[int, int]:
+    """The teaching weeks of `year` that belong to the period: a week belongs to the period of its
+    Monday (the first week, to that of the year's first day), so adjacent periods never share a
+    week; (0, -1) when none."""
+    from lms.courses.plans import week_start
+
+    def day_of(week: int):
+        return max(week_start(year, week), year.start_date)
+
+    weeks = [w for w in range(1, 54) if period.start <= day_of(w) <= period.end]
+    return (weeks[0], weeks[-1]) if weeks else (0, -1)
+
+
 def school_dashboard(session: Session, school, now: datetime, period: Period | None = None) -> Dashboard:
     """The figures for the current school year so far — or, with `period`, for the lessons,
     homework and exams of that period (the official reports) with its months as the trend."""
@@ -90,12 +123,17 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     from lms.courses import share
     from lms.courses.models import Assignment, Lesson, LessonProgress
     from lms.exams.models import Attempt, AttemptState, Exam, ExamCourse, ExamStatus
-    from lms.gradebook.book import completeness
+    from lms.gradebook import progress
     from lms.people import services as people
     from lms.people.models import Course, SchoolClass
 
     today = utc_to_local(now, school_tz()).date()
-    year = people.current_year(session, school)
+    if period is not None:
+        years = years_in(session, school, period)
+        year = years[-1] if years else None
+    else:
+        year = people.current_year(session, school)
+        years = [year] if year else []
     if period is not None:
         periods = months(period.start, max(period.start, min(today, period.end)))
     else:
@@ -106,18 +144,30 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     lo = instant(periods[0].start) if period is not None else instant(date(2000, 1, 1))
     hi = min(now, instant(date.fromordinal(periods[-1].end.toordinal() + 1)))
     courses = list(session.scalars(select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
-                                   .where(SchoolClass.school_year_id == (year.id if year else -1))))
+                                   .where(SchoolClass.school_year_id.in_([y.id for y in years] or [-1]))))
     sizes = people.class_sizes(session, list({c.class_id for c in courses}))
     class_of = {c.id: c.class_id for c in courses}
     pupils_of_course = {c.id: sizes.get(c.class_id, 0) for c in courses}
 
-    # Online share (the report's own figure) and its two terms.
-    report = share.online_share(session, school, year, now) if year else None
+    # Online share (the report's own figure): the year and its two terms, or the period's weeks.
     online = Metric("online")
-    if report and report.total:
-        online = Metric("online", report.total.tally.delivered, report.total.tally.planned, report.total.target)
-        terms = [share.online_share(session, school, year, now, term=t) for t in (1, 2)]
-        online.trend = [t.total.tally.delivered_share if t.total else None for t in terms]
+    if period is None and year:
+        report = share.online_share(session, school, year, now)
+        if report.total:
+            online = Metric("online", report.total.tally.delivered, report.total.tally.planned, report.total.target)
+            terms = [share.online_share(session, school, year, now, term=t) for t in (1, 2)]
+            online.trend = [t.total.tally.delivered_share if t.total else None for t in terms]
+    elif period is not None:
+        targets = []
+        for y in years:
+            report = share.online_share(session, school, y, now, weeks=weeks_in(y, period))
+            if report.total and report.total.tally.planned:
+                online.part += report.total.tally.delivered
+                online.whole += report.total.tally.planned
+                targets.append((report.total.target, report.total.tally.planned))
+        if targets:
+            weight = sum(w for _t, w in targets)
+            online.target = (sum(t * w for t, w in targets) / weight).quantize(Decimal("0.1"))
 
     # Lessons published so far: pupils × lessons, and completions.
     lessons = session.execute(select(Lesson.id, Lesson.course_id, Lesson.publish_at).where(
@@ -161,12 +211,22 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
             Attempt.score10.is_not(None))):
         scores[min(BINS - 1, int(score10) // 10)] += 1
 
-    # Grade book, term by term.
+    # Grade book, term by term: the current year's two terms, or every term overlapping the period.
+    from lms.gradebook.labels import TERM_LABELS
+
     gradebook = []
-    for term in (1, 2):
-        filled = completeness(session, courses, sizes, term)
-        gradebook.append(Metric(f"gradebook{term}", sum(f for f, _ in filled.values()),
-                                sum(r for _, r in filled.values())))
+    for y in years:
+        year_courses = [c for c in courses if c.school_class.school_year_id == y.id]
+        for term in y.terms:
+            if period is not None and not (term.start_date <= period.end and term.end_date >= period.start):
+                continue
+            filled = progress.class_progress(session, year_courses, sizes, term.number)
+            gradebook.append(Metric(f"gradebook{term.number}", sum(f for f, _ in filled.values()),
+                                    sum(r for _, r in filled.values()),
+                                    label=f"{TERM_LABELS[term.number]} {y.name}"))
+    if period is None:
+        while len(gradebook) < 2:   # the dashboard's two cards, even before terms are set
+            gradebook.append(Metric(f"gradebook{len(gradebook) + 1}"))
 
     # Fees and cashless share, by month.
     counted = tally(session, [school.id], periods)
@@ -184,4 +244,4 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
     milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
     cashless.target = Decimal(milestone.count_percent) if milestone else None
     return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
-                     summary(session, school, today), collected, cashless, today)
+                     summary(session, school, today), collected, cashless, today, years)

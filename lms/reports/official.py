@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
@@ -38,7 +38,7 @@ class SchoolOfficial:
     money: cashless.Figures
     target: cashless.Milestone | None
     readiness: list
-    cards: int                       # report cards issued (valid) in the school year
+    cards: int                       # report cards issued in the period (and still valid)
     generated: datetime
 
     @property
@@ -78,8 +78,8 @@ def school_official(session: Session, school, period: cashless.Period, now: date
     money = cashless.tally(session, [school.id], [period]).get((school.id, period.key)) or cashless.Figures()
     target = cashless.target_for(cashless.targets_of(session, school.id), period)
     cards = session.scalar(select(func.count()).select_from(ReportCard).where(
-        ReportCard.school_id == school.id, ReportCard.school_year_id == (board.year.id if board.year else -1),
-        ReportCard.status == "valid")) or 0
+        ReportCard.school_id == school.id, ReportCard.issued_at >= cashless.instant(period.start),
+        ReportCard.issued_at < cashless.instant(period.end + timedelta(days=1)), ReportCard.status == "valid")) or 0
     return SchoolOfficial(school, period, board, money, target, channel_settings.readiness(session, school),
                           int(cards), now)
 
@@ -102,6 +102,10 @@ class DepartmentOfficial:
     rows: list[DepartmentRow] = field(default_factory=list)
     total: cashless.Figures = field(default_factory=cashless.Figures)
     generated: datetime | None = None
+    # Who signs: by default the head of the department by its kind (Giám đốc Sở, Trưởng phòng).
+    signer_title: str | None = None
+    signer_name: str | None = None
+    signer_over: str | None = None
 
 
 def check_weights(raw: dict[str, object]) -> dict[str, int]:
@@ -169,8 +173,7 @@ def school_workbook(r: SchoolOfficial) -> bytes:
         [_("Nộp bài tập đúng hạn"), b.homework.part, b.homework.whole, as_float(b.homework.share)],
         [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, as_float(b.exams.share)], [],
         ["3. " + _("Sổ điểm, học bạ số"), _("Đã nhập"), _("Phải có"), _("Tỷ lệ (%)")],
-        *[[_("Sổ điểm học kỳ %(n)s", n="I" if i == 0 else "II"), m.part, m.whole, as_float(m.share)]
-          for i, m in enumerate(b.gradebook)],
+        *[[_("Sổ điểm %(t)s", t=m.label), m.part, m.whole, as_float(m.share)] for m in b.gradebook],
         [_("Học bạ số đã phát hành"), r.cards], [],
         ["4. " + _("Thu phí không dùng tiền mặt"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ số (%)"),
          _("Tỷ lệ giá trị (%)")],
@@ -211,14 +214,14 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
                  c=d.weights["cashless_value"], t=sum(d.weights.values()))])
     ws.append([])
     ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
-               _("Sổ điểm HK I (%)"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
+               _("Sổ điểm trong kỳ (%)"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
                _("Hình thức sẵn sàng"), _("Điểm")])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in d.rows:
         r = row.report
         ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
-                   as_float(r.board.exams.share), as_float(r.board.gradebook[0].share), r.money.total.count,
+                   as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.money.total.count,
                    as_float(r.money.count_share), as_float(r.money.value_share), r.ready, as_float(row.score)])
     ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)), None, None, None, None, d.total.total.count,
                as_float(d.total.count_share), as_float(d.total.value_share)])

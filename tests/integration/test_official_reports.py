@@ -70,7 +70,7 @@ def test_a_schools_half_year_report_as_pdf_and_excel(app, world, dbs, make_clien
     started = admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "pdf"})
     _, pdf = _wait_and_fetch(app, admin, started.headers["Location"])
     text = _pdf_text(pdf)
-    for expected in ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "6 tháng cuối năm 2026",
+    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "BÁO CÁO", "6 tháng cuối năm 2026",
                      "4. Thu phí không dùng tiền mặt", "71,4 %", "89,1 %", "HIỆU TRƯỞNG"):
         assert expected in text, expected
     started = admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "xlsx"})

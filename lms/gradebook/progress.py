@@ -1,0 +1,65 @@
+"""How far each class's grade book is filled for a term, each level by its own rule set:
+TT22 (grades 6–12) counts the regular, midterm and end-of-term marks its columns require;
+TT27 (grades 1–5) counts, at the term's two checkpoints, each subject's level, each periodic test
+the rules require, and each of the 15 qualities and competences. Pure counting in a fixed number
+of queries, so the admin page, the dashboard, the official reports and a summary job share it."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.gradebook import tt27
+from lms.people.models import Course
+
+CHECKPOINTS_OF_TERM = {1: ("gk1", "ck1"), 2: ("gk2", "cn")}
+QUALITY_COUNT = len(tt27.QUALITIES) + len(tt27.COMPETENCES)
+
+
+def is_primary_grade(grade: int) -> bool:
+    return 1 <= grade <= 5
+
+
+def class_progress(session: Session, courses: list[Course], sizes: dict[int, int], term: int
+                   ) -> dict[int, tuple[int, int]]:
+    """(entries filled, entries required) per class id for a term."""
+    from lms.gradebook.book import completeness
+    from lms.gradebook.models import PrimaryQuality, PrimaryRecord
+    from lms.gradebook.primary import tested
+
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    secondary = [c for c in courses if not is_primary_grade(c.school_class.grade)]
+    primary = [c for c in courses if is_primary_grade(c.school_class.grade)]
+    for course in secondary:
+        out[course.class_id]  # every class appears, even with nothing required
+    class_of = {c.id: c.class_id for c in secondary}
+    for course_id, (filled, required) in completeness(session, secondary, sizes, term).items():
+        class_id = class_of[course_id]
+        out[class_id][0] += filled
+        out[class_id][1] += required
+    if primary:
+        checkpoints = CHECKPOINTS_OF_TERM[term]
+        counts = {(cid, cp): (levels, tests) for cid, cp, levels, tests in session.execute(
+            select(PrimaryRecord.course_id, PrimaryRecord.checkpoint, func.count(PrimaryRecord.level),
+                   func.count(PrimaryRecord.test_score))
+            .where(PrimaryRecord.course_id.in_([c.id for c in primary]), PrimaryRecord.checkpoint.in_(checkpoints))
+            .group_by(PrimaryRecord.course_id, PrimaryRecord.checkpoint))}
+        class_ids = sorted({c.class_id for c in primary})
+        qualities = {(cid, cp): n for cid, cp, n in session.execute(
+            select(PrimaryQuality.class_id, PrimaryQuality.checkpoint, func.count())
+            .where(PrimaryQuality.class_id.in_(class_ids), PrimaryQuality.checkpoint.in_(checkpoints))
+            .group_by(PrimaryQuality.class_id, PrimaryQuality.checkpoint))}
+        for course in primary:
+            pupils = sizes.get(course.class_id, 0)
+            for cp in checkpoints:
+                levels, tests = counts.get((course.id, cp), (0, 0))
+                with_test = tested(course, cp)
+                out[course.class_id][0] += min(levels, pupils) + (min(tests, pupils) if with_test else 0)
+                out[course.class_id][1] += pupils * (2 if with_test else 1)
+        for class_id in class_ids:
+            pupils = sizes.get(class_id, 0)
+            for cp in checkpoints:
+                out[class_id][0] += min(qualities.get((class_id, cp), 0), pupils * QUALITY_COUNT)
+                out[class_id][1] += pupils * QUALITY_COUNT
+    return {k: (v[0], v[1]) for k, v in out.items()}

@@ -1,0 +1,105 @@
+"""Every official figure is computed for exactly the period chosen: two school years of data, and
+each figure of the school's report (online periods planned, grade book per term, report cards
+issued) checked for the calendar year, both halves and a term — by hand-counted numbers."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.core.timeutil import utcnow
+from lms.courses import plans
+from lms.gradebook import book
+from lms.gradebook.models import ReportCard
+from lms.people import imports, services
+from lms.people.models import School, Subject
+from lms.reports import cashless, official
+from tests.factories import csv_bytes
+
+PUPILS = [["HSA001", "Nguyễn Văn An", "05/09/2014", "Nam", "5A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", ""],
+          ["HSA002", "Nguyễn Thị Bình", "12/03/2014", "Nữ", "5A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", ""],
+          ["HSA003", "Trần Minh Châu", "01/01/2014", "Nữ", "5A1", "", "Trần Văn Dũng", "Bố", "0912000002", ""]]
+
+
+def _plan(s, admin, course, online_weeks):
+    rows = [plans.PeriodInput(None, str(w), f"Bài {w}", "Trực tuyến tự học" if w in online_weeks else "Trực tiếp")
+            for w in range(1, 36)]
+    assert not plans.save_plan(s, admin, course, rows)
+
+
+def _marks(s, admin, course, term, codes, now):
+    grid = book.grid_of(s, course, term)
+    cells = [book.CellInput(row.student.id, c.key, "7") for row in grid.rows if row.student.student_code in codes
+             for c in grid.columns]
+    assert not book.save_grid(s, admin, "admin", course, term, cells, now=now).issues
+
+
+def _card(s, school, year, school_class, student, when, n):
+    s.add(ReportCard(school_id=school.id, student_id=student.id, school_year_id=year.id, class_id=school_class.id,
+                     token=f"tok{n:040d}", snapshot="{}", snapshot_sha256="0" * 64, pdf_name=f"c{n}.pdf",
+                     pdf_sha256="0" * 64, key_id="k", signature="s", issued_at=when))
+
+
+def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs):
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        admin = s.get(User, world.a.admin.id)
+        school.levels = "TH,THCS"                               # 2026-2027: 6A1, Toán; 2025-2026: 5A1
+        last = services.create_school_year(s, admin, school, name="2025-2026", make_current=False,
+                                           term1=(date(2025, 9, 5), date(2026, 1, 16)),
+                                           term2=(date(2026, 1, 19), date(2026, 5, 30)))
+        old_class = services.save_class(s, admin, school, year=last, grade=5, name="5A1",
+                                          homeroom_teacher_id=world.a.teacher.id)
+        services.add_programme_subjects(s, admin, school)
+        math = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code == "toan",
+                                               Subject.level == "TH")).one()
+        old_course = services.save_course(s, admin, school, school_class=old_class, subject=math,
+                                          teacher_id=world.a.teacher.id)
+        plan = imports.plan_student_import(s, school, last, "hs.csv", csv_bytes(PUPILS), 1000)
+        assert plan.ok, plan.issues
+        imports.apply_student_import(s, admin, school, last, plan)
+        course = s.get(type(old_course), world.a.course.id)
+        # Online periods: last year weeks 1–4 (autumn 2025) and 20–21 (January 2026);
+        # this year weeks 3 (September 2026) and 19–20 (January 2027).
+        _plan(s, admin, old_course, {1, 2, 3, 4, 20, 21})
+        _plan(s, admin, course, {3, 19, 20})
+        now = utcnow()
+        _marks(s, admin, course, 1, {"HSA001", "HSA002"}, now)
+        pupils = {st.student_code: st for st in services.students_of_class(s, course.school_class)}
+        for n, (code, when) in enumerate((("HSA001", datetime(2026, 6, 2, 3, tzinfo=timezone.utc)),
+                                          ("HSA002", datetime(2026, 6, 3, 3, tzinfo=timezone.utc)),
+                                          ("HSA003", datetime(2026, 7, 2, 3, tzinfo=timezone.utc)))):
+            _card(s, school, last, old_class, pupils[code], when, n)
+        s.commit()
+
+        periods = {p.key: p for p in official.periods_for(s, school, 2026)}
+        term1_now = next(p for k, p in periods.items() if k.startswith("T") and p.start == date(2026, 9, 5))
+        term2_last = next(p for k, p in periods.items() if k.startswith("T") and p.start == date(2026, 1, 19))
+
+        def figures(period: cashless.Period):
+            r = official.school_official(s, school, period, now)
+            return (r.board.online.whole, [(m.label, m.part, m.whole) for m in r.board.gradebook], r.cards)
+
+        # Weeks (a week belongs to the period of its Monday; week 1 to that of the year's first day):
+        # 2025-2026 week 1 = 1–7/9/2025, week 19 = 5/1/2026 … week 35 = 27/4/2026 (17 weeks in H1 2026);
+        # 2026-2027 week 1 = 5–6/9/2026 … week 18 = 28/12/2026 (18 weeks in H2 2026).
+        # Grade book: Toán of 6A1 term I has 3 pupils × 6 columns = 18 required, 12 entered; the
+        # primary class 5A1 of last year has nothing entered (its TT27 checkpoints are required).
+        h1 = figures(periods["2026-H1"])
+        assert h1[0] == 17
+        assert [label for label, _p, _w in h1[1]] == ["Học kỳ I 2025-2026", "Học kỳ II 2025-2026"]
+        assert all(part == 0 and whole > 0 for _l, part, whole in h1[1])
+        assert h1[2] == 2                                   # two cards issued in June
+        h2 = figures(periods["2026-H2"])
+        assert h2 == (18, [("Học kỳ I 2026-2027", 12, 18)], 1)
+        whole_year = figures(periods["2026"])
+        assert whole_year[0] == 35 and whole_year[2] == 3
+        assert [label for label, _p, _w in whole_year[1]] == ["Học kỳ I 2025-2026", "Học kỳ II 2025-2026",
+                                                            "Học kỳ I 2026-2027"]
+        assert figures(term1_now) == (20, [("Học kỳ I 2026-2027", 12, 18)], 0)   # the July card is before it
+        t2 = figures(term2_last)
+        assert t2[0] == 15 and [m[0] for m in t2[1]] == ["Học kỳ II 2025-2026"] and t2[2] == 0
+        # The online share counts online periods of the period only.
+        r = official.school_official(s, school, periods["2026-H1"], now)
+        assert r.board.online.part == 0                      # nothing delivered: no lesson opened
