@@ -16,7 +16,7 @@ from lms.core import audit
 from lms.core.errors import Forbidden, ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
-from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, column_label
+from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, change_value, column_label
 from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, Kind, TermLock
 from lms.gradebook.permissions import require_course
 from lms.gradebook.results import Mark, SubjectMarks, TermMarks
@@ -122,7 +122,7 @@ def mark_of(entry: GradeEntry | None) -> Mark:
 
 
 def value_text(value: int | bool | None) -> str:
-    """For the history: "8.5", "Đ", "CĐ" or ""."""
+    """As the history stores it: "8.5", "Đ", "CĐ" or "" (pages show it with labels.change_value)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -305,7 +305,12 @@ def _apply(session: Session, actor: User, course: Course, term: int, writes: lis
     new_rows, changes = [], []
     for w in writes:
         old = stored_value(w.entry)
-        if old == w.value and (w.entry is None or w.entry.source_type == source_type or source_type == "manual"):
+        if old == w.value:
+            # A value equal to the stored one is not a change, whoever sends it (a re-imported
+            # export, a re-posted exam): nothing is written to the permanent history. A mark
+            # another area posts takes over an equal entry quietly, so its later updates follow.
+            if w.entry is not None and source_type not in ("manual", "import", w.entry.source_type):
+                w.entry.source_type, w.entry.source_id = source_type, source_id
             result.unchanged += 1
             continue
         score10 = None if isinstance(w.value, bool) else w.value
@@ -367,7 +372,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
                 stored_value(entry) != value:
             result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
                                        nfc(cell.text), str(_l("ô này vừa được người khác sửa thành “%(v)s”; hãy tải "
-                                                              "lại trang rồi nhập lại.", v=value_text(stored_value(entry))))))
+                                                              "lại trang rồi nhập lại.", v=change_value(value_text(stored_value(entry)))))))
             continue
         writes.append(_Write(row.student.id, column, value, entry))
     clean_remarks = {}

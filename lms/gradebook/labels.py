@@ -35,3 +35,34 @@ def column_label(kind: str, position: int) -> str:
     if kind == "tx":
         return str(_l("TX%(n)s", n=position))
     return str({"gk": _l("GK"), "ck": _l("CK"), "kl": _l("KT lại")}[kind])
+
+
+TERM_SHORT = {1: _l("HK I"), 2: _l("HK II")}
+COLUMN_WORDS = {"gk": _l("Giữa kỳ"), "ck": _l("Cuối kỳ"), "kl": _l("Kiểm tra lại")}
+
+
+def change_label(what: str) -> str:
+    """The history's record of which value changed, in words: "1:gk1" → "HK I – Giữa kỳ",
+    "2:tx3" → "HK II – TX3", a primary checkpoint "ck1" → "Cuối học kỳ I"."""
+    if what in CHECKPOINT_LABELS:
+        return str(CHECKPOINT_LABELS[what])
+    term, _sep, key = what.partition(":")
+    kind, position = key.rstrip("0123456789"), key[len(key.rstrip("0123456789")):]
+    if not term.isdigit() or int(term) not in TERM_SHORT or kind not in ("tx", *COLUMN_WORDS):
+        return what
+    column = str(_l("TX%(n)s", n=position)) if kind == "tx" else str(COLUMN_WORDS[kind])
+    return f"{TERM_SHORT[int(term)]} – {column}"
+
+
+def change_value(text: str | None) -> str:
+    """A value as the history stored it, as a Vietnamese reader writes it: "6.1" → "6,1";
+    a primary "T/7" → "T, 7 điểm"; marks Đ/CĐ unchanged."""
+    if not text:
+        return ""
+    if "/" in text:
+        level, _sep, test = text.partition("/")
+        parts = [level] if level else []
+        if test:
+            parts.append(str(_l("%(n)s điểm", n=test)))
+        return ", ".join(parts)
+    return text.replace(".", ",") if text.replace(".", "", 1).isdigit() else text

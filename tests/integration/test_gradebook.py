@@ -290,3 +290,33 @@ def test_school_year_remark_only_in_its_term(world, client, dbs):
         remark = s.scalars(select(GradeRemark)).one()
         assert (remark.term, remark.text) == (2, "Tiến bộ rõ")
         assert s.scalar(select(func.count()).select_from(SchoolYear)) == 2
+
+
+def test_reimporting_an_unchanged_export_writes_no_corrections(world, client, dbs):
+    """A re-imported export repeats every stored mark: a value equal to the stored one is not a
+    change, so the permanent history stays empty (it had one "6.1 → 6.1" per mark)."""
+    client.login("gv.a")
+    url = f"/courses/{world.a.course.id}/grades?term=1"
+    assert client.post(url, _cells(world, {"HSA001": ["6,1", "7", "8", "9", "5,5", "6"],
+                                           "HSA002": ["10", "9,5", "9", "8", "7", "6,5"]})).status_code == 302
+    exported = client.get(f"/courses/{world.a.course.id}/grades.xlsx?term=1").data
+    import io
+
+    again = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                        {"file": (io.BytesIO(exported), "so-diem.xlsx")}, content_type="multipart/form-data")
+    assert again.status_code == 302
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(GradeChange)) == 0
+
+
+def test_the_history_speaks_in_labels_and_vietnamese_decimals(world, client, dbs):
+    client.login("gv.a")
+    sid = world.a.students["HSA002"].id
+    url = f"/courses/{world.a.course.id}/grades?term=1"
+    client.post(url, {f"c-{sid}-gk1": "6,1", f"c-{sid}-tx2": "9"})
+    client.post(url, {f"c-{sid}-gk1": "7,5", f"c-{sid}-tx2": "9,5"})
+    page = client.get(f"/courses/{world.a.course.id}/grades/history").get_data(as_text=True)
+    table = page.split('id="history"')[1]
+    assert "HK I – Giữa kỳ" in table and "HK I – TX2" in table
+    assert ">6,1<" in table and ">7,5<" in table and ">9,0<" in table
+    assert "1:gk1" not in page and "6.1" not in table and "9.0" not in table
