@@ -58,18 +58,48 @@ def _text(value: results.Mark) -> str:
     return mark_text(value, ",")
 
 
-def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User) -> dict:
+def identities(session: Session, school: School, year: SchoolYear, students: list[Student]) -> dict[int, dict]:
+    """The identity page of the Ministry's form for each pupil, in two queries: birth place,
+    ethnicity, nationality, parents or guardian, and the study history (every year the pupil was
+    enrolled at this school, up to this one)."""
+    from lms.people.models import Enrollment, Guardianship
+
+    ids = [st.id for st in students] or [0]
+    parents: dict[int, dict[str, str]] = {st.id: {"father": "", "mother": "", "guardian": ""} for st in students}
+    for g in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids)).order_by(Guardianship.id)):
+        slot = {"Bố": "father", "Mẹ": "mother"}.get(g.relation, "guardian")
+        if not parents[g.student_id][slot]:
+            parents[g.student_id][slot] = g.guardian.full_name
+    history: dict[int, list[dict]] = {st.id: [] for st in students}
+    for enrollment, past in session.execute(
+            select(Enrollment, SchoolYear).join(SchoolYear, SchoolYear.id == Enrollment.school_year_id)
+            .where(Enrollment.student_id.in_(ids), SchoolYear.school_id == school.id,
+                   SchoolYear.start_date <= year.start_date).order_by(SchoolYear.start_date)):
+        history[enrollment.student_id].append({"year": past.name, "class": enrollment.school_class.name,
+                                               "grade": enrollment.school_class.grade, "school": school.name})
+    return {st.id: {"birth_place": getattr(st, "place_of_birth", None) or "",
+                    "ethnicity": getattr(st, "ethnicity", None) or "",
+                    "nationality": getattr(st, "nationality", None) or "",
+                    "moet_code": getattr(st, "moet_code", None) or "",
+                    "parents": parents[st.id], "history": history[st.id]} for st in students}
+
+
+def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User,
+          identity: dict) -> dict:
+    from lms.core.official import school_place
+
     return {
         "format": FORMAT,
         "school": {"code": school.code, "name": school.name, "address": school.address or "",
-                   "department": school.department.name if school.department else ""},
+                   "department": school.department.name if school.department else "",
+                   "place": school_place(school) or ""},
         "year": year.name, "class": school_class.name, "grade": school_class.grade,
         "homeroom_teacher": school_class.homeroom_teacher.full_name if school_class.homeroom_teacher else "",
         "principal": issuer.full_name,
         "student": {"code": student.student_code, "name": student.full_name,
                     "birth_date": student.birth_date.strftime("%d/%m/%Y") if student.birth_date else "",
                     "gender": {"nam": "Nam", "nu": "Nữ"}.get(student.gender or "", ""),
-                    "address": student.address or ""},
+                    "address": student.address or "", **identity},
     }
 
 
@@ -113,6 +143,9 @@ def primary_snapshot(base: dict, summary: PrimarySummary, student_id: int) -> di
     qualities = [{"code": q, "level": results.QUALITY_CODES[row.qualities[q]]} for q in QUALITY_CODES]
     return {**base, "kind": "tt27", "rules": tt27.CURRENT.basis, "subjects": subjects,
             "qualities": qualities[:len(tt27.QUALITIES)], "competences": qualities[len(tt27.QUALITIES):],
+            # The form's "Năng lực cốt lõi" in its two parts.
+            "general_competences": [q for q in qualities if q["code"] in tt27.GENERAL_COMPETENCES],
+            "specific_competences": [q for q in qualities if q["code"] in tt27.SPECIFIC_COMPETENCES],
             "result": row.result, "award": row.award or "",
             "absences": {"excused": row.excused, "unexcused": row.unexcused},
             "homeroom_comment": row.record.homeroom_comment if row.record else ""}
@@ -141,6 +174,7 @@ class ClassData:
     school_class: SchoolClass
     summary: Summary | PrimarySummary
     remarks: dict[tuple[int, int], str] = field(default_factory=dict)
+    identities: dict[int, dict] = field(default_factory=dict)
 
     @property
     def primary(self) -> bool:
@@ -153,12 +187,15 @@ class ClassData:
             return [] if row.result else [str(_l("kết quả cuối năm (mức các môn, điểm kiểm tra, phẩm chất, năng lực)"))]
         row = next(r for r in self.summary.rows if r.student.id == student_id)
         out = [str(_l("môn %(s)s", s=name)) for name in row.missing]
-        if row.outcome is None or row.outcome.conduct is None:
-            out.append(str(_l("rèn luyện hai học kỳ")))
+        lacking = [term for term in (1, 2) if not row.conduct_terms.get(term)]
+        if lacking == [1, 2]:
+            out.append(str(_l("rèn luyện học kỳ I và học kỳ II")))
+        elif lacking:
+            out.append(str(_l("rèn luyện học kỳ %(t)s", t="I" if lacking == [1] else "II")))
         return out
 
     def snapshot(self, student: Student, issuer: User) -> dict:
-        base = _base(self.school, self.year, self.school_class, student, issuer)
+        base = _base(self.school, self.year, self.school_class, student, issuer, self.identities.get(student.id, {}))
         if self.primary:
             return primary_snapshot(base, self.summary, student.id)
         return secondary_snapshot(base, self.summary, student.id, self.remarks)
@@ -172,7 +209,8 @@ def class_data(session: Session, school_class: SchoolClass) -> ClassData:
         summary = build_summary(session, school_class, 0)
     remarks = {(r.course_id, r.student_id): r.text for r in session.scalars(select(GradeRemark).where(
         GradeRemark.course_id.in_([c.id for c in summary.courses] or [0]), GradeRemark.term == 2))}
-    return ClassData(school, school_class.school_year, school_class, summary, remarks)
+    return ClassData(school, school_class.school_year, school_class, summary, remarks,
+                     identities(session, school, school_class.school_year, [r.student for r in summary.rows]))
 
 
 def require_year_locked(session: Session, year: SchoolYear) -> None:

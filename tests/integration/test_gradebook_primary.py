@@ -103,6 +103,10 @@ def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, c
     pdf.write_bytes(admin.get(f"/report-cards/{card_id}.pdf").data)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     assert "Hoàn thành xuất sắc" in text and "Yêu nước" in text and "LÊ MINH KHÔI" in text
+    # The Ministry's form splits the core competences in two.
+    flat = " ".join(text.split())
+    assert "Năng lực chung" in flat and "Năng lực đặc thù" in flat and "năng lực cốt lõi" in flat
+    assert flat.index("Năng lực chung") < flat.index("Tự chủ và tự học") and "Ngôn ngữ" in flat
 
 
 def test_the_pupil_sees_levels_and_comments(primary, client, make_client, dbs):

@@ -176,3 +176,49 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
     path.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
     return re.sub(r"[ \t]+", " ", out.stdout.decode())
+
+
+def test_the_card_has_the_ministry_forms_identity_and_history_and_says_exactly_what_is_missing(world, client, dbs):
+    from lms.gradebook import reportcards
+    from lms.gradebook.models import TermRecord
+    from lms.people.models import SchoolClass, Student
+    from tests.pdftext import text
+
+    with dbs() as s:
+        fill_year(s, world.a)
+        an = s.get(Student, world.a.students["HSA001"].id)
+        an.place_of_birth, an.ethnicity, an.nationality = "Long Xuyên, An Giang", "Kinh", "Việt Nam"
+        # Châu's term II conduct is missing, and only that.
+        s.execute(TermRecord.__table__.update().where(TermRecord.student_id == world.a.students["HSA003"].id,
+                                                      TermRecord.term == 2).values(conduct=None))
+        s.commit()
+        data = reportcards.class_data(s, s.get(SchoolClass, world.a.school_class.id))
+        assert data.missing(world.a.students["HSA003"].id) == ["rèn luyện học kỳ II"]
+        snap = data.snapshot(an, s.get(type(world.a.admin), world.a.admin.id))
+        assert snap["student"]["parents"]["mother"] == "Nguyễn Thị Lan"
+        assert snap["student"]["history"] == [{"year": "2026-2027", "class": "6A1", "grade": 6,
+                                               "school": "Trường THCS Thử A"}]
+    client.login("gv.a")
+    pdf = text(client.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA001'].id}"
+                          "/preview.pdf").data)
+    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Nơi sinh Long Xuyên, An Giang", "Dân tộc Kinh",
+                 "Quốc tịch: Việt Nam", "Họ tên mẹ Nguyễn Thị Lan", "Quá trình học tập", "6A1 Trường THCS Thử A",
+                 "HIỆU TRƯỞNG", "GIÁO VIÊN CHỦ NHIỆM", "ngày … tháng … năm …"):
+        assert part in pdf, part
+
+
+def test_the_verification_page_shows_every_subject_on_any_host(app, world, client, make_client, dbs):
+    with dbs() as s:
+        fill_year(s, world.a, marks={("HSA001", "toan"): "9,5"})
+        lock_year(s, world.a)
+        s.commit()
+    client.login("admin.a")
+    _issue_class(app, client, world)
+    with dbs() as s:
+        token = s.scalars(select(ReportCard.token).where(ReportCard.student_id == world.a.students["HSA001"].id)).one()
+    # The school moved to a new address: a card printed with the old one still verifies by its token.
+    page = make_client().get(f"/verify/{token}", base_url="https://hoc-ba.truong-moi.example").get_data(as_text=True)
+    table = page.split('id="verify-subjects"')[1].split("</table>")[0]
+    assert 'data-state="valid"' in page
+    assert "Toán" in table and ">9,5<" in table and "Ngữ văn" in table and "Giáo dục thể chất" in table
+    assert table.count("<tr>") == 1 + 12   # the header and the 12 subjects of grade 6
