@@ -10,12 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.people import imports
 from lms.people.models import School
-from tests.factories import csv_bytes, fill_year
+from tests.factories import csv_bytes, fill_year, lock_year
 from tests.pdftext import assert_row_whole, pages
 
 GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Minh", "Ngọc", "Phúc", "Quân", "Sơn",
@@ -82,3 +83,126 @@ def test_class_summary_pdf(world, client, dbs, extra):
     assert_row_whole(texts, "Nguyễn Văn An" + row)
     for i in range(extra):
         assert_row_whole(texts, f"Nguyễn {GIVEN[i % len(GIVEN)]} Thị Số {i:03d}" + row)
+
+
+LONG = ("Nắm vững kiến thức cơ bản, tích cực phát biểu xây dựng bài, hoàn thành đầy đủ bài tập về nhà; cần rèn "
+        "thêm kỹ năng trình bày lời giải và kiểm tra lại kết quả trước khi nộp bài. Số {n}.")
+
+
+@pytest.mark.parametrize("long_remarks", [False, True], ids=["one-page", "many-pages"])
+def test_report_card_pdf(app, world, client, dbs, long_remarks):
+    """The issued card: identity, subjects with the teachers' remarks, results, signatures, the
+    seal with the verification address; with long remarks each subject's row stays whole."""
+    from lms.gradebook.models import GradeRemark
+    from lms.people.services import courses_of_class
+
+    with dbs() as s:
+        fill_year(s, world.a)
+        lock_year(s, world.a)
+        school = s.get(School, world.a.school.id)
+        school.place_name = "Long Xuyên"
+        if long_remarks:
+            for n, course in enumerate(courses_of_class(s, world.a.school_class.id)):
+                s.add(GradeRemark(school_id=school.id, course_id=course.id, student_id=world.a.students["HSA001"].id,
+                                  term=2, text=LONG.format(n=n) * 2))
+        s.commit()
+    client.login("admin.a")
+    assert client.post(f"/classes/{world.a.school_class.id}/report-cards", {}).status_code == 302
+    app.extensions["lms_jobs"].wait()
+    with dbs() as s:
+        from lms.gradebook.models import ReportCard
+
+        card = s.scalars(select(ReportCard).where(ReportCard.student_id == world.a.students["HSA001"].id)).one()
+        card_id, issued = card.id, card.issued_at
+    pdf = client.get(f"/report-cards/{card_id}.pdf").data
+    keep(f"report-card-{'many' if long_remarks else 'one'}.pdf", pdf)
+    texts = pages(pdf)
+    assert (len(texts) == 1) if not long_remarks else (len(texts) >= 2), len(texts)
+    day = utc_to_local(issued, "Asia/Ho_Chi_Minh").date()
+    assert_official(texts, issuer="Trường THCS Thử A", date_line=None, signer="Học bạ số đã được nhà trường ký số")
+    whole = " ".join(texts)
+    assert f"Long Xuyên, ngày {day.day:02d} tháng" in whole and f"năm {day.year}" in whole
+    for part in ("HỌC BẠ", "NGUYỄN VĂN AN", "Họ tên mẹ Nguyễn Thị Lan", "Quá trình học tập",
+                 "1. Kết quả học tập các môn học", "2. Kết quả học tập và rèn luyện", "Xét lên lớp Lên lớp",
+                 "GIÁO VIÊN CHỦ NHIỆM", "HIỆU TRƯỞNG", "/verify/"):
+        assert part in whole.replace("/ verify/", "/verify/"), part
+    if long_remarks:
+        for n in range(12):
+            assert_row_whole(texts, (LONG.format(n=n) * 2).strip())
+
+
+def _render(app, template: str, **context) -> bytes:
+    from flask import render_template
+
+    from lms.core.pdf import render_pdf
+
+    with app.test_request_context("/"):
+        return render_pdf(render_template(template, **context))
+
+
+@pytest.mark.parametrize("schools", [3, 80], ids=["one-page", "many-pages"])
+def test_department_report_pdf(app, world, dbs, schools):
+    """The province's ranking of its schools: each school's row whole, signed by the Giám đốc."""
+    from types import SimpleNamespace
+
+    from lms.people.models import Department
+    from lms.reports import cashless, official
+
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        department = s.get(Department, world.dept_a.id)
+        period = cashless.half_year(2026, 2)
+        now = utcnow()
+        report = official.school_official(s, school, period, now)
+        rows = [official.DepartmentRow(SimpleNamespace(name=f"Trường THCS Số {i:03d} xã Mỹ Hòa Hưng"), report)
+                for i in range(schools)]
+        d = official.DepartmentOfficial(department, period, dict(official.DEFAULT_WEIGHTS), rows, generated=now)
+        official.rank(d.rows, d.weights)
+        pdf = _render(app, "reports/official_department_pdf.html", d=d)
+    keep(f"department-{'many' if schools > 3 else 'one'}.pdf", pdf)
+    texts = pages(pdf)
+    assert (len(texts) == 1) if schools == 3 else (len(texts) >= 3), len(texts)
+    assert_official(texts, issuer="Sở GD&ĐT Thử A", date_line=today_line("Thử A"), signer="GIÁM ĐỐC")
+    assert "GIÁM ĐỐC / TRƯỞNG PHÒNG" not in " ".join(texts)
+    for i in range(schools):
+        assert_row_whole(texts, f"Trường THCS Số {i:03d} xã Mỹ Hòa Hưng")
+
+
+def test_school_report_and_online_share_pdfs(app, world, dbs, make_client):
+    """The school's half-year report (two pages) and the online-share report of a class with one
+    course (two pages: the tables and a chart large enough to read) and with every course."""
+    from lms.people import services
+    from lms.reports import cashless, official
+
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        school.place_name = "Long Xuyên"
+        report = official.school_official(s, school, cashless.half_year(2026, 2), utcnow())
+        pdf = _render(app, "reports/official_school_pdf.html", r=report, rule=cashless.RULE,
+                      labels=cashless.METHOD_LABELS, methods=cashless.METHODS)
+        s.commit()
+    keep("school-report.pdf", pdf)
+    texts = pages(pdf)
+    assert_official(texts, issuer="Trường THCS Thử A", date_line=today_line("Long Xuyên"), signer="HIỆU TRƯỞNG")
+    whole = " ".join(texts)
+    for part in ("BÁO CÁO", "6 tháng cuối năm 2026", "1. Dạy học trực tuyến", "3. Sổ điểm điện tử, học bạ số",
+                 "Điểm đã nhập sổ, Học kỳ I 2026-2027", "4. Thu phí không dùng tiền mặt", "5. Đánh giá", "Nơi nhận:"):
+        assert part in whole, part
+    admin = make_client()
+    admin.login("admin.a")
+    one = admin.get("/reports/online-share.pdf").data
+    keep("online-share-one.pdf", one)
+    texts = pages(one)
+    assert len(texts) == 2
+    assert_official(texts, issuer="Trường THCS Thử A", date_line=today_line("Long Xuyên"), signer="HIỆU TRƯỞNG")
+    with dbs() as s:
+        services.add_missing_courses(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id),
+                                     s.get(type(world.a.school_class), world.a.school_class.id))
+        s.commit()
+    many = admin.get("/reports/online-share.pdf").data
+    keep("online-share-many.pdf", many)
+    texts = pages(many)
+    assert len(texts) >= 2
+    assert_official(texts, issuer="Trường THCS Thử A", date_line=today_line("Long Xuyên"), signer="HIỆU TRƯỞNG")
+    for subject in ("Toán", "Ngữ văn", "Khoa học tự nhiên", "Giáo dục thể chất"):
+        assert_row_whole(texts, f"{subject} — 6A1")
