@@ -606,3 +606,57 @@ def child_grades(student_id: int):
         abort(404)
     return _pupil_page(student, url_for("family.child", student_id=student.id))
 
+
+
+# ---------------------------------------------------------------- every year's books, and promotion
+
+@bp.route("/gradebooks")
+@login_required
+@role_required("admin", "teacher")
+def year_books():
+    """A teacher's (or admin's) grade books, summaries and report cards of any school year: this
+    year's by default, last year's one choice away."""
+    school = ctx().school
+    years = people.years_of(db.session, school)
+    wanted = request.args.get("year", type=int)
+    year = next((y for y in years if y.id == wanted), None) or people.current_year(db.session, school)
+    teacher = None if ctx().role == "admin" else current_user
+    courses, homeroom_classes = [], []
+    if year is not None:
+        stmt = (db.select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
+                .where(SchoolClass.school_year_id == year.id).order_by(SchoolClass.grade, SchoolClass.name))
+        classes_stmt = db.select(SchoolClass).where(SchoolClass.school_year_id == year.id) \
+            .order_by(SchoolClass.grade, SchoolClass.name)
+        if teacher is not None:
+            stmt = stmt.where(Course.teacher_id == teacher.id)
+            classes_stmt = classes_stmt.where(SchoolClass.homeroom_teacher_id == teacher.id)
+        courses = list(db.session.scalars(stmt))
+        homeroom_classes = list(db.session.scalars(classes_stmt))
+    return render_template("gradebook/year_books.html", years=years, year=year, courses=courses,
+                           classes=homeroom_classes)
+
+
+@bp.route("/school/years/<int:year_id>/promotion", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def promotion(year_id: int):
+    from lms.core.requests import committing
+    from lms.gradebook import promotion as promotion_rules
+
+    school = ctx().school
+    year = school_scoped(SchoolYear, year_id)
+    choices = {k: int(v) for k, v in request.form.items() if k.startswith(("up-", "stay-")) and v.isdigit()}
+    form = Form()
+    status = 200
+    if form.validate_on_submit():
+        with committing() as outcome:
+            counts = promotion_rules.promote(db.session, current_user, school, year, choices)
+        if outcome.ok:
+            flash(_("Đã xếp %(u)s học sinh lên lớp và %(s)s học sinh ở lại lớp vào năm học %(y)s.",
+                    u=counts["promoted"], s=counts["retained"], y=year.name), "success")
+            return redirect(url_for("gradebook.promotion", year_id=year.id))
+        status = outcome.status
+    source, classes = promotion_rules.plan(db.session, school, year, choices)
+    new_classes = people.classes_of_year(db.session, year)
+    return render_template("gradebook/promotion.html", year=year, source=source, classes=classes,
+                           new_classes=new_classes, form=form, rules=promotion_rules), status

@@ -1,6 +1,6 @@
 from lms.core.forms import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -40,7 +40,6 @@ class SchoolYearForm(Form):
     term1_end = DateField(_l("Học kỳ I kết thúc"), validators=[DataRequired(_l("Chọn ngày."))])
     term2_start = DateField(_l("Học kỳ II bắt đầu"), validators=[DataRequired(_l("Chọn ngày."))])
     term2_end = DateField(_l("Học kỳ II kết thúc"), validators=[DataRequired(_l("Chọn ngày."))])
-    make_current = BooleanField(_l("Đặt làm năm học hiện tại"), default=True)
     submit = SubmitField(_l("Tạo năm học"))
 
 

@@ -119,7 +119,10 @@ def update_school(session: Session, actor: User, school: School, details: School
 # ---------------------------------------------------------------- school years and terms
 
 def create_school_year(session: Session, actor: User, school: School, *, name: str, term1: tuple[date, date],
-                       term2: tuple[date, date], make_current: bool = True) -> SchoolYear:
+                       term2: tuple[date, date], make_current: bool | None = None) -> SchoolYear:
+    """A new school year with its two terms. It becomes the school's current year only when the
+    school has none yet (or `make_current` says so): preparing next year never switches the live
+    one; switching is `switch_current_year`, a separate confirmed action."""
     name = nfc(name).replace(" ", "")
     if not re.match(r"^\d{4}-\d{4}$", name) or int(name[5:]) != int(name[:4]) + 1:
         raise ValidationError(_l("Năm học viết dạng 2025-2026."), field="name")
@@ -137,10 +140,52 @@ def create_school_year(session: Session, actor: User, school: School, *, name: s
         raise Conflict(_l("Năm học %(name)s đã có.", name=name), field="name")
     year = SchoolYear(school_id=school.id, name=name, start_date=s1, end_date=e2)
     year.terms = [Term(number=1, start_date=s1, end_date=e1), Term(number=2, start_date=s2, end_date=e2)]
+    has_current = session.scalar(select(func.count()).select_from(SchoolYear).where(
+        SchoolYear.school_id == school.id, SchoolYear.is_current.is_(True)))
     session.add(year)
     session.flush()
-    if make_current:
+    if make_current or (make_current is None and not has_current):
         set_current_year(session, school, year)
+    audit.record(session, "school_year_created", actor_id=actor.id, school_id=school.id,
+                 subject_type="school_year", subject_id=year.id, detail=year.name)
+    return year
+
+
+@dataclass
+class YearSwitch:
+    """What switching the live year changes, said before it is done."""
+    current: SchoolYear | None
+    target: SchoolYear
+    classes: int           # classes prepared in the target year
+    pupils: int            # pupils enrolled in them
+    courses: int
+    without_teacher: int   # courses of the target year with no teacher yet
+    without_homeroom: int  # classes with no homeroom teacher yet
+
+
+def year_switch(session: Session, school: School, year: SchoolYear) -> YearSwitch:
+    if year.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    current = session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id,
+                                                       SchoolYear.is_current.is_(True))).first()
+    classes = list(session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)))
+    ids = [c.id for c in classes] or [0]
+    pupils = session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.class_id.in_(ids))) or 0
+    courses = list(session.scalars(select(Course).where(Course.class_id.in_(ids))))
+    return YearSwitch(current, year, len(classes), int(pupils), len(courses),
+                      sum(1 for c in courses if c.teacher_id is None),
+                      sum(1 for c in classes if c.homeroom_teacher_id is None))
+
+
+def switch_current_year(session: Session, actor: User, school: School, year: SchoolYear) -> SchoolYear:
+    """Make `year` the school's live year (confirmed by the admin after reading year_switch)."""
+    if year.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    if year.is_current:
+        raise Conflict(_l("Năm học %(y)s đã là năm học hiện tại.", y=year.name))
+    set_current_year(session, school, year)
+    audit.record(session, "school_year_switched", actor_id=actor.id, school_id=school.id,
+                 subject_type="school_year", subject_id=year.id, detail=year.name)
     return year
 
 

@@ -38,7 +38,16 @@ def _teacher_choices(school) -> list[tuple[int, str]]:
 
 
 def _year():
-    return services.current_year(db.session, ctx().school)
+    """The year a set-up page works on: `?year=` (any year of the school, so next year can be
+    prepared while this one runs), else the current one."""
+    school = ctx().school
+    wanted = request.args.get("year", type=int)
+    if wanted:
+        year = db.session.get(SchoolYear, wanted)
+        if year is None or year.school_id != school.id:
+            abort(404)
+        return year
+    return services.current_year(db.session, school)
 
 
 # ---------------------------------------------------------------- the school
@@ -77,32 +86,38 @@ def years():
     school = ctx().school
     form = SchoolYearForm()
     if form.validate_on_submit():
-        try:
-            services.create_school_year(db.session, current_user, school, name=form.name.data,
-                                        term1=(form.term1_start.data, form.term1_end.data),
-                                        term2=(form.term2_start.data, form.term2_end.data),
-                                        make_current=bool(form.make_current.data))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Đã tạo năm học %(name)s.", name=form.name.data), "success")
+        with committing(form) as outcome:
+            year = services.create_school_year(db.session, current_user, school, name=form.name.data,
+                                               term1=(form.term1_start.data, form.term1_end.data),
+                                               term2=(form.term2_start.data, form.term2_end.data))
+        if outcome.ok:
+            if year.is_current:
+                flash(_("Đã tạo năm học %(name)s.", name=year.name), "success")
+            else:
+                flash(_("Đã tạo năm học %(name)s. Năm học hiện tại không đổi: hãy chuẩn bị lớp, giáo viên chủ "
+                        "nhiệm, phân công và lên lớp cho học sinh, rồi chuyển năm học khi sẵn sàng.", name=year.name),
+                      "success")
             return redirect(url_for("people.years"))
     return render_template("people/years.html", form=form, years=services.years_of(db.session, school),
-                           action=ActionForm())
+                           action=ActionForm()), status_of(form)
 
 
-@bp.route("/school/years/<int:year_id>/current", methods=["POST"])
+@bp.route("/school/years/<int:year_id>/current", methods=["GET", "POST"])
 @login_required
 @role_required("admin")
 def year_make_current(year_id: int):
+    """Switching the live year: first a page saying what changes, then the confirmed switch."""
+    school = ctx().school
     year = school_scoped(SchoolYear, year_id)
-    if ActionForm().validate_on_submit():
-        services.set_current_year(db.session, ctx().school, year)
-        db.session.commit()
-        flash(_("Năm học hiện tại: %(name)s.", name=year.name), "success")
-    return redirect(url_for("people.years"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        with committing() as outcome:
+            services.switch_current_year(db.session, current_user, school, year)
+        if outcome.ok:
+            flash(_("Năm học hiện tại: %(name)s.", name=year.name), "success")
+        return redirect(url_for("people.years"))
+    return render_template("people/year_switch.html", switch=services.year_switch(db.session, school, year),
+                           action=form)
 
 
 # ---------------------------------------------------------------- classes
@@ -132,10 +147,11 @@ def classes():
         else:
             db.session.commit()
             flash(_("Đã thêm lớp %(name)s.", name=form.name.data), "success")
-            return redirect(url_for("people.classes"))
+            return redirect(url_for("people.classes", year=year.id))
     rows = services.classes_of_year(db.session, year)
     sizes = services.class_sizes(db.session, [c.id for c in rows])
-    return render_template("people/classes.html", form=form, classes=rows, sizes=sizes, year=year)
+    return render_template("people/classes.html", form=form, classes=rows, sizes=sizes, year=year,
+                           years=services.years_of(db.session, school))
 
 
 @bp.route("/school/classes/<int:class_id>", methods=["GET", "POST"])
@@ -261,10 +277,11 @@ def courses():
         else:
             db.session.commit()
             flash(_("Đã thêm lớp học phần."), "success")
-            return redirect(url_for("people.courses", class_id=form.class_id.data))
+            return redirect(url_for("people.courses", class_id=form.class_id.data, year=year.id if year else None))
     class_filter = request.args.get("class_id", type=int)
     page = db.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE, error_out=False)
-    return render_template("people/courses.html", form=form, page=page, class_filter=class_filter)
+    return render_template("people/courses.html", form=form, page=page, class_filter=class_filter, year=year,
+                           years=services.years_of(db.session, school))
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])

@@ -57,8 +57,9 @@ def test_school_year_with_two_terms_and_validation(world, client, dbs):
         years = s.scalars(select(SchoolYear).where(SchoolYear.school_id == world.a.school.id)).all()
         assert len(years) == 2
         current = [y for y in years if y.is_current]
-        assert [y.name for y in current] == ["2027-2028"]
-        assert [t.number for t in current[0].terms] == [1, 2]
+        # Creating a year never switches the live one (the box that did so is gone).
+        assert [y.name for y in current] == ["2026-2027"]
+        assert [t.number for t in next(y for y in years if y.name == "2027-2028").terms] == [1, 2]
 
 
 def test_classes_belong_to_the_school_levels_and_names_are_unique(world, client, dbs):
@@ -160,3 +161,72 @@ def test_built_in_form_messages_are_in_the_users_language(world, client):
     client.get("/language/en")
     bad = client.post("/school/classes", {"grade": "99", "name": "6A9", "homeroom_teacher_id": "abc"})
     assert "Not a valid choice." in form_errors(bad)
+
+
+def test_next_year_is_prepared_while_this_one_runs_and_switched_on_confirmation(world, client, make_client, dbs):
+    """Creating 2027-2028 leaves 2026-2027 live; its classes and courses are made for it by
+    choosing the year; pupils are promoted from this year's results; switching is confirmed on a
+    page that says what changes; last year's books stay reachable from the teacher's menu."""
+    from lms.gradebook.models import TermRecord
+    from lms.people.models import Course, Enrollment
+    from tests.factories import fill_year
+
+    with dbs() as s:
+        # An and Châu pass; Bình fails Toán and Ngữ văn (re-test pending); Châu's conduct is fine.
+        fill_year(s, world.a, marks={("HSA002", "toan"): "3", ("HSA002", "ngu_van"): "3"})
+        s.commit()
+    client.login("admin.a")
+    ok = client.post("/school/years", {"name": "2027-2028", "term1_start": "2027-09-05", "term1_end": "2028-01-16",
+                                       "term2_start": "2028-01-18", "term2_end": "2028-05-29", "make_current": "y"},
+                     follow_redirects=True)
+    assert "Năm học hiện tại không đổi" in ok.get_data(as_text=True)
+    with dbs() as s:
+        years = {y.name: y for y in s.scalars(select(SchoolYear).where(SchoolYear.school_id == world.a.school.id))}
+        assert years["2026-2027"].is_current and not years["2027-2028"].is_current
+        nxt = years["2027-2028"].id
+    # Classes of next year, with their homeroom teachers, while this year runs.
+    for grade, name in ((7, "7A1"), (6, "6A1")):
+        assert client.post(f"/school/classes?year={nxt}", {"grade": str(grade), "name": name,
+                                                            "homeroom_teacher_id": str(world.a.teacher.id)}).status_code == 302
+    page = client.get(f"/school/classes?year={nxt}").get_data(as_text=True)
+    assert "7A1" in page and 'id="preparing"' in page
+    assert "7A1" not in client.get("/school/classes").get_data(as_text=True)   # this year's list is unchanged
+    with dbs() as s:
+        seven = s.scalars(select(SchoolClass).where(SchoolClass.school_year_id == nxt, SchoolClass.name == "7A1")).one()
+        toan = s.scalars(select(Subject).where(Subject.school_id == world.a.school.id, Subject.code == "toan")).one()
+        seven_id = seven.id
+    assert client.post(f"/school/courses?year={nxt}", {"class_id": str(seven_id), "subject_id": str(toan.id),
+                                                        "teacher_id": str(world.a.teacher.id)}).status_code == 302
+    # Promotion from this year's results: An and Châu to 7A1; Bình waits for her re-tests.
+    plan = client.get(f"/school/years/{nxt}/promotion").get_data(as_text=True)
+    assert "Nguyễn Thị Bình" in plan.split('id="promotion"')[1]
+    assert client.post(f"/school/years/{nxt}/promotion", {}).status_code == 302
+    with dbs() as s:
+        placed = {e.student.student_code: e.school_class.name
+                  for e in s.scalars(select(Enrollment).where(Enrollment.school_year_id == nxt))}
+        assert placed == {"HSA001": "7A1", "HSA003": "7A1"}
+    assert client.post(f"/school/years/{nxt}/promotion", {}).status_code == 302    # twice changes nothing
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.school_year_id == nxt)) == 2
+    # Switching says what changes, then switches only when confirmed.
+    confirm = client.get(f"/school/years/{nxt}/current").get_data(as_text=True)
+    summary = confirm.split('id="switch-summary"')[1]
+    assert "2026-2027" in summary and "2 lớp, 2 học sinh, 1 lớp học phần" in summary
+    assert "1 lớp học phần chưa phân công" not in summary
+    with dbs() as s:
+        assert not s.get(SchoolYear, nxt).is_current
+    assert client.post(f"/school/years/{nxt}/current", {}).status_code == 302
+    with dbs() as s:
+        assert s.get(SchoolYear, nxt).is_current
+        old = s.scalars(select(SchoolYear).where(SchoolYear.school_id == world.a.school.id,
+                                                 SchoolYear.name == "2026-2027")).one().id
+        old_course = s.scalars(select(Course).where(Course.id == world.a.course.id)).one().id
+        assert s.scalars(select(TermRecord)).first() is not None
+    # Last year's grade book is one menu away for its teacher.
+    teacher = make_client()
+    teacher.login("gv.a")
+    home = teacher.get("/").get_data(as_text=True)
+    assert 'id="nav-year-books"' in home
+    books = teacher.get(f"/gradebooks?year={old}").get_data(as_text=True)
+    assert f"/courses/{old_course}/grades" in books and "6A1" in books
+    assert teacher.get(f"/courses/{old_course}/grades?term=2").status_code == 200
