@@ -10,7 +10,9 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
+from lms.core.errors import ValidationError
 from lms.core.forms import Form
+from lms.core.requests import committing
 from lms.core.jobs import render_template_in
 from lms.core.pdf import render_pdf
 from lms.core.tenancy import ctx, role_required, school_scoped
@@ -22,6 +24,7 @@ from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
 from lms.gradebook.models import ReportCard
 from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
 from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
 from lms.people.models import Course, SchoolClass, SchoolYear, Student
 
@@ -113,17 +116,13 @@ def _save(call, done, again: str):
     """Run a grid save. Refused cells roll everything back and stay on the page, shown as typed;
     a domain error is flashed; success commits and goes back to the page. Returns the save's
     result (None after a domain error) and the redirect to follow (None to render the page)."""
-    try:
+    result = None
+    with committing() as outcome:
         result = call()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return None, None
-    if result.issues:
-        db.session.rollback()
-        flash(_("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", n=len(result.issues)), "danger")
+        if result.issues:
+            raise ValidationError(_l("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", n=len(result.issues)))
+    if not outcome.ok:
         return result, None
-    db.session.commit()
     flash(done(result), "success")
     return result, redirect(again)
 
@@ -187,18 +186,18 @@ def course_grades_import(course_id: int):
     if not Form().validate_on_submit() or upload is None or not upload.filename:
         flash(_("Chọn tệp Excel (.xlsx) hoặc CSV để nhập."), "danger")
         return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
-    try:
+    result = None
+    with committing(flash_error=False) as outcome:
         result = book.import_grid(db.session, current_user, ctx().role, course, term, upload.filename, upload.read(),
                                   now=utcnow(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
                                   reason=request.form.get("reason", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+        if result.save.issues:
+            raise ValidationError(_l("Chưa lưu: tệp có ô không hợp lệ."))
+    if not outcome.ok:
+        if result is not None and result.save.issues:
+            return render_template("gradebook/import_result.html", course=course, term=term, result=result), 422
+        flash(str(outcome.error.message), "danger")
         return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
-    if result.save.issues:
-        db.session.rollback()
-        return render_template("gradebook/import_result.html", course=course, term=term, result=result), 422
-    db.session.commit()
     flash(_("Đã nhập sổ điểm từ tệp: %(a)s điểm mới, %(c)s điểm sửa.", a=result.save.created, c=result.save.changed),
           "success")
     if result.unknown_headers:
@@ -431,14 +430,17 @@ def lock_term(year_id: int):
     term = request.form.get("term", type=int)
     if not Form().validate_on_submit() or term not in (1, 2):
         abort(400)
-    if request.form.get("action") == "unlock":
-        book.unlock_term(db.session, current_user, ctx().school, year, term)
+    unlock = request.form.get("action") == "unlock"
+    with committing() as outcome:
+        if unlock:
+            book.unlock_term(db.session, current_user, ctx().school, year, term)
+        else:
+            book.lock_term(db.session, current_user, ctx().school, year, term, utcnow())
+    if outcome.ok and unlock:
         flash(_("Đã mở khoá %(t)s năm học %(y)s.", t=TERM_LABELS[term], y=year.name), "success")
-    else:
-        book.lock_term(db.session, current_user, ctx().school, year, term, utcnow())
+    elif outcome.ok:
         flash(_("Đã khoá sổ %(t)s năm học %(y)s: giáo viên không sửa được điểm nữa.", t=TERM_LABELS[term],
                 y=year.name), "success")
-    db.session.commit()
     return redirect(url_for("gradebook.school_gradebook", year=year.id))
 
 
@@ -452,15 +454,12 @@ def class_cards(class_id: int):
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
-        try:
+        with committing() as outcome:
             job = reportcards.start_class_issue(db.session, current_user, ctx().role, school_class,
                                                 reissue=request.form.get("reissue") == "1",
                                                 locale=str(get_locale() or "vi"))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
+        if not outcome.ok:
             return redirect(url_for("gradebook.class_cards", class_id=class_id))
-        db.session.commit()
         return redirect(url_for("jobs.job_page", job_id=job.id))
     data = reportcards.class_data(db.session, school_class)
     cards = reportcards.cards_of_class(db.session, school_class)
@@ -487,17 +486,13 @@ def issue_one(class_id: int, student_id: int):
     student = school_scoped(Student, student_id)
     if not Form().validate_on_submit():
         abort(400)
-    try:
+    with committing() as outcome:
         data = reportcards.check_can_issue(db.session, current_user, ctx().role, school_class)
         if not any(r.student.id == student.id for r in data.summary.rows):
             abort(404)
         card = reportcards.issue_card(db.session, current_user, data, student, _settings(), now=utcnow(),
                                       reissue=True)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Đã phát hành học bạ của %(n)s (phiên bản %(v)s).", n=student.full_name, v=card.version), "success")
     return redirect(url_for("gradebook.class_cards", class_id=class_id))
 
@@ -640,7 +635,6 @@ def year_books():
 @login_required
 @role_required("admin")
 def promotion(year_id: int):
-    from lms.core.requests import committing
     from lms.gradebook import promotion as promotion_rules
 
     school = ctx().school

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from lms.core.charts import SVG_CSP, share_lines
 from lms.core.errors import DomainError
+from lms.core.requests import committing
 from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import db
@@ -102,15 +103,12 @@ def cashless_targets():
                 status = 422
             rows.append((starts, request.form.get(f"count_{n}", type=int), request.form.get(f"value_{n}", type=int)))
         if status == 200:
-            try:
+            with committing() as outcome:
                 cashless.set_targets(db.session, current_user, school.id, rows)
-                db.session.commit()
+            if outcome.ok:
                 flash(_("Đã lưu chỉ tiêu không dùng tiền mặt."), "success")
                 return redirect(url_for("reports.school_cashless"))
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "danger")
-                status = 422
+            status = outcome.status
         milestones = [cashless.Milestone(s or date.today(), c or 0, v or 0) for s, c, v in rows if s or c or v]
     return render_template("reports/cashless_targets.html", milestones=milestones,
                            defaults=cashless.DEFAULT_TARGETS), status
@@ -209,14 +207,15 @@ def department_school_dashboard_svg(school_id: int):
 # ---------------------------------------------------------------- official reports
 
 def _start_official(scope: str, owner_id: int, year: int, period_key: str, weights: dict | None, total: int):
+    """Start the report's job; None (the refusal flashed, status 422) when the service refuses."""
     from lms.core.forms import Form
     if not Form().validate_on_submit():
         abort(400)
-    job = official.start(db.session, current_user, scope=scope, owner_id=owner_id, year=year, period_key=period_key,
-                         fmt=request.form.get("format", ""), weights=weights, total=total,
-                         locale=request.cookies.get("lang", "vi"))
-    db.session.commit()
-    return redirect(url_for("jobs.job_page", job_id=job.id))
+    with committing() as outcome:
+        job = official.start(db.session, current_user, scope=scope, owner_id=owner_id, year=year,
+                             period_key=period_key, fmt=request.form.get("format", ""), weights=weights, total=total,
+                             locale=request.cookies.get("lang", "vi"))
+    return redirect(url_for("jobs.job_page", job_id=job.id)) if outcome.ok else None
 
 
 @bp.route("/reports/official", methods=["GET", "POST"])
@@ -227,14 +226,14 @@ def school_official():
     year = request.values.get("year", type=int) or _year()
     periods = official.periods_for(db.session, school, year)
     period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
+    status = 200
     if request.method == "POST":
-        try:
-            return _start_official("school", school.id, year, period.key, None, 2)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
+        started = _start_official("school", school.id, year, period.key, None, 2)
+        if started is not None:
+            return started
+        status = 422
     report = official.school_official(db.session, school, period, utcnow())
-    return render_template("reports/official.html", r=report, periods=periods, period=period, year=year)
+    return render_template("reports/official.html", r=report, periods=periods, period=period, year=year), status
 
 
 @bp.route("/department/official", methods=["GET", "POST"])
@@ -253,12 +252,10 @@ def department_official():
         flash(str(exc.message), "danger")
         weights, status = dict(official.DEFAULT_WEIGHTS), 422
     if request.method == "POST" and status == 200:
-        try:
-            return _start_official("department", department.id, year, period.key, weights, len(schools) + 1)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-            status = 422
+        started = _start_official("department", department.id, year, period.key, weights, len(schools) + 1)
+        if started is not None:
+            return started
+        status = 422
     report = official.department_official(db.session, department, schools, period, weights, utcnow())
     return render_template("reports/department_official.html", d=report, periods=periods, period=period,
                            year=year), status
