@@ -206,3 +206,30 @@ def test_school_report_and_online_share_pdfs(app, world, dbs, make_client):
     assert_official(texts, issuer="Trường THCS Thử A", date_line=today_line("Long Xuyên"), signer="HIỆU TRƯỞNG")
     for subject in ("Toán", "Ngữ văn", "Khoa học tự nhiên", "Giáo dục thể chất"):
         assert_row_whole(texts, f"{subject} — 6A1")
+
+
+def test_receipts_pdf_one_and_a_months_worth(app, world, client, dbs):
+    """A receipt is one A5 page; a month's receipts are one page each, none split."""
+    from lms.billing.models import Payment
+    from tests.integration.test_billing import _issued, _pay
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    for code in ("HSA001", "HSA002", "HSA003"):
+        assert _pay(client, ids[code], amount="200000").status_code == 302
+    with dbs() as s:
+        payment_id = s.scalars(select(Payment.id).order_by(Payment.id)).first()
+    one = client.get(f"/billing/payments/{payment_id}/receipt.pdf").data
+    keep("receipt-one.pdf", one)
+    texts = pages(one)
+    assert len(texts) == 1 and "BIÊN LAI THU TIỀN" in texts[0] and "Hai trăm nghìn đồng" in texts[0]
+    month = f"{utc_to_local(utcnow(), 'Asia/Ho_Chi_Minh'):%Y-%m}"
+    started = client.post("/billing/receipts/bulk", {"month": month, "class_id": ""})
+    app.extensions["lms_jobs"].wait()
+    status = client.get(started.headers["Location"] + ".json").get_json()
+    many = client.get(status["result"]).data
+    keep("receipt-month.pdf", many)
+    texts = pages(many)
+    assert len(texts) == 3
+    for page_text in texts:
+        assert page_text.count("BIÊN LAI THU TIỀN") == 1 and "Người thu tiền" in page_text
