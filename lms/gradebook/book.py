@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Forbidden, ValidationError
+from lms.core.numbers import decimal_text
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
 from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, change_value, column_label
@@ -135,7 +136,7 @@ def mark_text(value: Mark, decimal_sep: str = ",") -> str:
         return ""
     if isinstance(value, bool):
         return str(PASS_LABELS[value])
-    return f"{value:.1f}".replace(".", decimal_sep)
+    return decimal_text(value, 1) if decimal_sep == "," else f"{value:.1f}"
 
 
 # ---------------------------------------------------------------- locks

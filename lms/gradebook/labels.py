@@ -65,4 +65,8 @@ def change_value(text: str | None) -> str:
         if test:
             parts.append(str(_l("%(n)s điểm", n=test)))
         return ", ".join(parts)
-    return text.replace(".", ",") if text.replace(".", "", 1).isdigit() else text
+    if text.replace(".", "", 1).isdigit():
+        from lms.core.numbers import decimal_text
+
+        return decimal_text(text, 1)
+    return text

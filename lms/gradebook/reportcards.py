@@ -31,6 +31,7 @@ from lms.gradebook.book import locks_of, mark_text
 from lms.gradebook.homeroom import PrimarySummary, Summary, build_summary, is_primary, primary_summary
 from lms.gradebook.models import CardStatus, GradeRemark, ReportCard
 from lms.gradebook.permissions import require_class
+from lms.gradebook.labels import QUALITY_NAMES
 from lms.gradebook.primary import QUALITY_CODES
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, SchoolClass, SchoolYear, Student
@@ -184,7 +185,20 @@ class ClassData:
         """What still stops this pupil's report card, in words for the page."""
         if self.primary:
             row = next(r for r in self.summary.rows if r.student.id == student_id)
-            return [] if row.result else [str(_l("kết quả cuối năm (mức các môn, điểm kiểm tra, phẩm chất, năng lực)"))]
+            if row.result:
+                return []
+            out = []
+            for c in self.summary.courses:
+                rec = row.records.get(c.id)
+                if rec is None or not rec.level:
+                    out.append(str(_l("mức cuối năm môn %(s)s", s=c.subject.name)))
+                if self.summary.tests.get(c.id) and (rec is None or not rec.test_score):
+                    out.append(str(_l("điểm kiểm tra cuối năm môn %(s)s", s=c.subject.name)))
+            lacking = [q for q in QUALITY_CODES if not row.qualities.get(q)]
+            if lacking:
+                out.append(str(_l("%(n)s phẩm chất, năng lực cuối năm (%(q)s)", n=len(lacking),
+                                  q=", ".join(str(QUALITY_NAMES[q]) for q in lacking))))
+            return out
         row = next(r for r in self.summary.rows if r.student.id == student_id)
         out = [str(_l("môn %(s)s", s=name)) for name in row.missing]
         lacking = [term for term in (1, 2) if not row.conduct_terms.get(term)]

@@ -119,3 +119,27 @@ def test_the_pupil_sees_levels_and_comments(primary, client, make_client, dbs):
     assert "Hoàn thành tốt" in page and "Làm bài cẩn thận." in page and "KTĐK 9" in page
     with dbs() as s:
         assert s.scalars(select(Subject).where(Subject.school_id == primary.school.id)).first().assessment == "comment"
+
+
+def test_a_primary_card_says_exactly_what_is_missing_and_the_progress_counts_tt27(primary, dbs):
+    """Nothing entered yet: the card names each subject's missing level and test and the
+    qualities; the school's progress counts TT27's entries (it was 0 of 0 by TT22's columns)."""
+    from lms.gradebook import progress, reportcards
+    from lms.people.models import SchoolClass
+
+    with dbs() as s:
+        school_class = s.get(SchoolClass, primary.school_class.id)
+        missing = reportcards.class_data(s, school_class).missing(primary.students["HSP001"].id)
+        assert "mức cuối năm môn Toán" in missing and "điểm kiểm tra cuối năm môn Toán" in missing
+        assert "mức cuối năm môn Đạo đức" in missing and "điểm kiểm tra cuối năm môn Đạo đức" not in missing
+        assert missing[-1].startswith("15 phẩm chất, năng lực cuối năm (Yêu nước")
+        courses = list(s.scalars(select(Course).where(Course.class_id == school_class.id)))
+        sizes = services.class_sizes(s, [school_class.id])
+        filled, required = progress.class_progress(s, courses, sizes, 2)[school_class.id]
+        assert filled == 0 and required > 0
+        # Grade 4 in term II: gk2 and cn levels for every subject, the tests the rules require
+        # (cn: every tested subject; gk2: Tiếng Việt and Toán), 15 qualities at each checkpoint.
+        tested_cn = sum(1 for c in courses if c.subject.grades and any(g.grade == 4 and g.periodic_test
+                                                                       for g in c.subject.grades))
+        mid = sum(1 for c in courses if c.subject.code in ("tieng_viet", "toan"))
+        assert required == 2 * (2 * len(courses) + tested_cn + mid + 2 * 15)
