@@ -582,3 +582,15 @@ def pupil_book(session: Session, student: Student, school_class: SchoolClass) ->
         mine = entries.get((c.id, student.id), {})
         out.append(PupilCourse(c, columns, mine, subject_marks(c, columns, mine), remarks.get(c.id, {})))
     return out
+
+
+def books_of_year(session: Session, year, teacher: User | None) -> tuple[list[Course], list[SchoolClass]]:
+    """A year's courses and classes: a teacher's own (taught, kept as homeroom), or all (admin)."""
+    courses = (select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
+               .where(SchoolClass.school_year_id == year.id).order_by(SchoolClass.grade, SchoolClass.name))
+    classes = (select(SchoolClass).where(SchoolClass.school_year_id == year.id)
+               .order_by(SchoolClass.grade, SchoolClass.name))
+    if teacher is not None:
+        courses = courses.where(Course.teacher_id == teacher.id)
+        classes = classes.where(SchoolClass.homeroom_teacher_id == teacher.id)
+    return list(session.scalars(courses)), list(session.scalars(classes))

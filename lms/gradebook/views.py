@@ -616,17 +616,7 @@ def year_books():
     wanted = request.args.get("year", type=int)
     year = next((y for y in years if y.id == wanted), None) or people.current_year(db.session, school)
     teacher = None if ctx().role == "admin" else current_user
-    courses, homeroom_classes = [], []
-    if year is not None:
-        stmt = (db.select(Course).join(SchoolClass, SchoolClass.id == Course.class_id)
-                .where(SchoolClass.school_year_id == year.id).order_by(SchoolClass.grade, SchoolClass.name))
-        classes_stmt = db.select(SchoolClass).where(SchoolClass.school_year_id == year.id) \
-            .order_by(SchoolClass.grade, SchoolClass.name)
-        if teacher is not None:
-            stmt = stmt.where(Course.teacher_id == teacher.id)
-            classes_stmt = classes_stmt.where(SchoolClass.homeroom_teacher_id == teacher.id)
-        courses = list(db.session.scalars(stmt))
-        homeroom_classes = list(db.session.scalars(classes_stmt))
+    courses, homeroom_classes = book.books_of_year(db.session, year, teacher) if year else ([], [])
     return render_template("gradebook/year_books.html", years=years, year=year, courses=courses,
                            classes=homeroom_classes)
 
