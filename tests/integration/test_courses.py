@@ -447,10 +447,13 @@ def test_plan_template_and_report_take_the_terms_from_the_years_own_dates(world,
     template = load_workbook(io.BytesIO(client.get(f"/courses/{course_id}/plan/template.xlsx").data))
     notes = " ".join(str(c) for ws in template.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
     assert "HK I: tuần 1–20, HK II: tuần 21–" in notes
-    rows = [["Tuần", "Nội dung", "Số tiết", "Hình thức"], [19, "Ôn tập", 1, "Trực tuyến tự học"],
-            [20, "Kiểm tra", 1, "Trực tuyến tự học"], [21, "Bài mới", 1, "Trực tiếp"]]
-    assert client.post(f"/courses/{course_id}/plan/import", {"file": (io.BytesIO(xlsx(rows)), "kh.xlsx")},
-                       content_type="multipart/form-data").status_code == 302
+    # Two online periods in weeks 19 and 20, every other period in person from week 21 on.
+    assert client.post(f"/courses/{course_id}/plan/generate").status_code == 302
+    ids = re.findall(r'name="pid" value="(\d+)"', client.get(f"/courses/{course_id}/plan").get_data(as_text=True))
+    weeks = ["19", "20"] + ["21"] * (len(ids) - 2)
+    modes = ["online_self", "online_self"] + ["in_person"] * (len(ids) - 2)
+    assert client.post(f"/courses/{course_id}/plan", {"pid": ids, "week": weeks, "mode": modes,
+                                                      "topic": [f"Bài {i}" for i in range(len(ids))]}).status_code == 302
     term1 = client.get("/reports/online-share?term=1").get_data(as_text=True)
     term2 = client.get("/reports/online-share?term=2").get_data(as_text=True)
     assert 'id="total-planned">100,0 %' in term1 and 'id="total-planned">0,0 %' in term2
