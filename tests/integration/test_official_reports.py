@@ -77,7 +77,8 @@ def test_a_schools_half_year_report_as_pdf_and_excel(app, world, dbs, make_clien
     _, xlsx = _wait_and_fetch(app, admin, started.headers["Location"])
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
     assert next(r for r in rows if r[0] == "Không dùng tiền mặt")[1:5] == [5, 4_100_000, 71.4, 89.1]
-    assert admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "doc"}).status_code == 200
+    refused = admin.post("/reports/official", {"year": "2026", "period": "2026-H2", "format": "doc"})
+    assert refused.status_code == 422 and "Chọn định dạng PDF hoặc Excel." in refused.get_data(as_text=True)
 
 
 def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
