@@ -37,6 +37,7 @@ def build(session, app, n: int, folder: Path) -> dict:
     from lms.auth.services import create_user
     from lms.billing import matching, payments
     from lms.billing.models import Invoice, Method
+    from lms.core.storage import Area, LocalStorage
     from lms.core.timeutil import utcnow
     from lms.courses import comms, homework, lessons, plans, resources
     from lms.exams import attempts
@@ -79,7 +80,7 @@ def build(session, app, n: int, folder: Path) -> dict:
         files += resources.add_resources(session, w.teacher, w.school, [
             (f"tai-lieu-{i}.pdf", PDF + f"%{i}\n".encode())
             for i in range(start, min(n, start + resources.MAX_FILES_PER_UPLOAD))],
-            resources.ResourceMeta(title="Tài liệu"), folder / "library", limits)
+            resources.ResourceMeta(title="Tài liệu"), Area(LocalStorage(folder), "library"), limits)
     lesson_ids = []
     for i in range(n):
         lesson_ids.append(lessons.save_lesson(session, w.teacher, w.course, lessons.LessonInput(
@@ -123,7 +124,7 @@ def build(session, app, n: int, folder: Path) -> dict:
     submission = None
     for pupil in pupils:
         submission = homework.submit_work(session, pupil.user, pupil, first_assignment, "Bài làm", [], now=now,
-                                          folder=folder / "work", limits_mb=limits)
+                                          folder=Area(LocalStorage(folder), "work"), limits_mb=limits)
     session.flush()
 
     # The newest exam taken and submitted by every pupil.

@@ -31,6 +31,7 @@ def main() -> None:
     from lms.extensions import db
     from lms.gradebook import reportcards
     from lms.gradebook.models import ReportCard
+    from lms.core.storage import storage_for
     from lms.demo import seed_demo
     from lms.people.models import SchoolClass, SchoolYear
 
@@ -39,7 +40,7 @@ def main() -> None:
                                                "INSTANCE_DIR": folder, "UPLOAD_DIR": folder / "u"}))
     with app.app_context():
         db.create_all()
-        seed_demo(db.session, app.extensions["lms_auth"], folder / "u" / "r", app.config["UPLOAD_LIMITS_MB"])
+        seed_demo(db.session, app.extensions["lms_auth"], storage_for(app.config), app.config["UPLOAD_LIMITS_MB"])
         db.session.commit()
         school_class = db.session.scalars(select(SchoolClass).join(SchoolYear).where(
             SchoolClass.name == "10A1", SchoolYear.name == "2025-2026")).one()

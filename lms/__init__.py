@@ -20,7 +20,11 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     set_school_tz(app.config["BABEL_DEFAULT_TIMEZONE"])
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
-    app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+    if app.config.get("STORAGE", "local") == "local":
+        app.config["UPLOAD_DIR"].mkdir(parents=True, exist_ok=True)
+    from lms.core.storage import storage_for
+
+    storage_for(app.config)  # a missing bucket name stops the app here, with the setting named
 
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -38,6 +38,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo_command():
         """Load the demo school into an empty database and print the logins."""
         from lms.billing.secrets import box_from_config
+        from lms.core.storage import storage_for
         from lms.demo import seed_demo
         from lms.people.models import School
 
@@ -47,7 +48,7 @@ def register_cli(app: Flask) -> None:
             if saved.exists():
                 click.echo(saved.read_text(encoding="utf-8"))
             return
-        logins = seed_demo(db.session, current_app.extensions["lms_auth"], current_app.config["UPLOAD_DIR"] / "resources",
+        logins = seed_demo(db.session, current_app.extensions["lms_auth"], storage_for(current_app.config),
                            current_app.config["UPLOAD_LIMITS_MB"],
                            card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None,
                            signer=current_app.extensions["lms_signer"],
@@ -97,7 +98,9 @@ def register_cli(app: Flask) -> None:
         from lms.core.backup import backup
         from lms.core.timeutil import utcnow
 
-        database, uploads = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["UPLOAD_DIR"],
+        from lms.core.storage import storage_for
+
+        database, uploads = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], storage_for(current_app.config),
                                    folder, utcnow())
         click.echo(f"Đã sao lưu / Backed up: {database}, {uploads}")
 
@@ -113,7 +116,9 @@ def register_cli(app: Flask) -> None:
             raise click.UsageError("Dữ liệu hiện tại sẽ bị thay thế; thêm --yes để xác nhận. / "
                                    "The current data will be replaced; add --yes to confirm.")
         db.engine.dispose()
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["UPLOAD_DIR"], database)
+        from lms.core.storage import storage_for
+
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], storage_for(current_app.config), database)
         click.echo(f"Đã khôi phục / Restored: {database}")
 
     @app.cli.command("create-school")

@@ -42,6 +42,22 @@ class Config:
     # Idle connections are pinged before use (lms.db.ping_idle_connections), not every checkout.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     UPLOAD_DIR = Path(_env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")))
+    # Where stored files live (lms/core/storage.py): the folder above, or an S3-compatible bucket
+    # so that app servers share no file system.
+    STORAGE = _env_choice("STORAGE", ("local", "s3"), "local")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_PREFIX = _env("S3_PREFIX", "")
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")             # MinIO, Ceph…; unset: the provider's default
+    S3_REGION = _env("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")           # unset: boto3's own credential chain
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = _env_choice("S3_ADDRESSING_STYLE", ("path", "virtual", "auto"), "path")
+    S3_CREATE_BUCKET = _env_bool("S3_CREATE_BUCKET", False)
+    # Downloads redirect to a signed address of the bucket instead of passing through the app
+    # (the proxy must serve the bucket on the site's own origin: deploy/nginx.conf).
+    S3_SIGNED_URLS = _env_bool("S3_SIGNED_URLS", False)
+    S3_URL_SECONDS = _env_int("S3_URL_SECONDS", 60)
+    S3_PUBLIC_ENDPOINT_URL = _env("S3_PUBLIC_ENDPOINT_URL")  # the bucket's address as browsers see it
     # Per-kind limits for lesson files and library resources (MB); the request limit is the largest.
     UPLOAD_LIMITS_MB = {"image": _env_int("UPLOAD_IMAGE_MB", 10), "document": _env_int("UPLOAD_DOCUMENT_MB", 25),
                         "audio": _env_int("UPLOAD_AUDIO_MB", 40), "video": _env_int("UPLOAD_VIDEO_MB", 150)}

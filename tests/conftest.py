@@ -11,6 +11,7 @@ from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
 from tests.pg import PostgresServer
+from tests.s3 import s3_server, s3_settings  # noqa: F401  (fixtures: an S3 server, a bucket per test)
 from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
 
 BACKENDS = ("sqlite", "postgresql")
@@ -92,6 +93,8 @@ def app(request, backend, tmp_path):
     if extra is not None:
         kind = f"{WORLD}+{extra.args[0]}"
     overrides = {"INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "uploads"}
+    if "s3_settings" in request.fixturenames:  # files in a bucket of tests/s3.py's server
+        overrides.update(request.getfixturevalue("s3_settings"))
     pg_name = None
     if backend == "postgresql":
         templates = request.getfixturevalue("pg_templates")

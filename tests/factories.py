@@ -70,6 +70,13 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
     from pathlib import Path
 
     from lms.core.models import Notification
+    from lms.core.storage import Area, LocalStorage
+
+    scratch = LocalStorage(Path(tempfile.mkdtemp(prefix="lms-world-")))
+
+    def _scratch(name: str) -> Area:
+        return Area(scratch, name)
+
     from lms.core.timeutil import utcnow
     from lms.courses import comms, lessons, plans, resources
     from tests.unit.files import PDF
@@ -78,7 +85,7 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
     plans.generate_plan(session, school.teacher, school.course)
     school.resource = resources.add_resources(
         session, school.teacher, school.school, [("bai-b.pdf", PDF)], resources.ResourceMeta(title="Tài liệu B"),
-        Path(tempfile.mkdtemp(prefix="lms-world-")), {"image": 1, "document": 1, "audio": 1, "video": 1})[0]
+        _scratch("resources"), {"image": 1, "document": 1, "audio": 1, "video": 1})[0]
     school.lesson = lessons.save_lesson(session, school.teacher, school.course, lessons.LessonInput(
         title="Bài của trường B", publish=lessons.PublishMode.NOW, resource_ids=[school.resource.id]), now=now)
     school.announcement = comms.post_announcement(session, school.teacher, school.school_class, None,
@@ -98,7 +105,7 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
         open_at=now - timedelta(hours=1), due_at=now + timedelta(days=1)), now=now).assignment
     school.submission = homework.submit_work(
         session, pupil.user, pupil, school.assignment, "Bài làm B", [("ảnh.png", PNG)], now=now,
-        folder=Path(tempfile.mkdtemp(prefix="lms-world-")), limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})
+        folder=_scratch("homework"), limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})
 
 
 def billing_content(session, school: SimpleNamespace) -> dict[str, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from lms.billing import rules
 from lms.billing.models import Category, Exemption, FeePlan, FeeType, Period, Scope
 from lms.core import audit, uploads
 from lms.core.errors import NotFound, ValidationError
+from lms.core.storage import Area
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import SchoolClass, Student, School, SchoolYear
@@ -196,7 +196,7 @@ def exemptions_of(session: Session, school: School) -> list[Exemption]:
 
 
 def add_exemption(session: Session, actor: User, school: School, data: ExemptionInput,
-                  evidence: tuple[str, bytes] | None, folder: Path, limits_mb: dict[str, int]) -> Exemption:
+                  evidence: tuple[str, bytes] | None, folder: Area, limits_mb: dict[str, int]) -> Exemption:
     student = session.scalars(select(Student).where(Student.school_id == school.id,
                                                     Student.student_code == nfc(data.student_code).strip())).first()
     if student is None:
@@ -225,7 +225,7 @@ def add_exemption(session: Session, actor: User, school: School, data: Exemption
         name, content = evidence
         checked = uploads.check_upload(name, content, limits_mb)
         checked, content = uploads.without_metadata(checked, content)
-        row.evidence_path, row.evidence_name = uploads.store(folder, checked, content), checked.filename
+        row.evidence_path, row.evidence_name = folder.save(checked, content), checked.filename
     session.add(row)
     session.flush()
     audit.record(session, "exemption_added", actor_id=actor.id, school_id=school.id, subject_type="student",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from lms.billing.models import CardSettlement, Method, Payment
 from lms.billing.statements import (Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
                                    parse_when)
 from lms.core.errors import ValidationError
+from lms.core.storage import Area
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.core.tables import cell_text
@@ -191,7 +191,7 @@ def settlements_of(session: Session, school: School, limit: int = 200) -> list[C
                                 .order_by(CardSettlement.id.desc()).limit(limit)))
 
 
-def save_pending(plan: SettlementPlan, folder: Path) -> str:
+def save_pending(plan: SettlementPlan, folder: Area) -> str:
     """Keep a checked report's parsed lines (last four digits only, never the file) until the
     accountant confirms; returns the token that names them."""
     import json
@@ -205,7 +205,7 @@ def save_pending(plan: SettlementPlan, folder: Path) -> str:
     return token
 
 
-def load_pending(folder: Path, token: str) -> SettlementPlan:
+def load_pending(folder: Area, token: str) -> SettlementPlan:
     import json
 
     if not re.fullmatch(r"[0-9a-f]{32}", token or ""):

@@ -3,6 +3,7 @@ ledger), the parents' portal, and the public receipt verification page."""
 from __future__ import annotations
 
 import io
+import mimetypes
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -20,7 +21,7 @@ from lms.core.forms import Form, show_error
 from lms.core.jobs import render_template_in
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
-from lms.core.uploads import stored_path
+from lms.core.downloads import files, send_stored
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
@@ -183,7 +184,7 @@ def exemptions():
             fees.add_exemption(db.session, current_user, school, fees.ExemptionInput(
                 form.student_code.data, form.fee_type_id.data or None, form.percent.data or None,
                 form.amount.data if not form.percent.data else None, form.valid_from.data, form.valid_to.data,
-                form.reason.data), evidence, current_app.config["UPLOAD_DIR"] / "billing",
+                form.reason.data), evidence, files("billing"),
                 current_app.config["UPLOAD_LIMITS_MB"])
             db.session.commit()
             flash(_("Đã lưu miễn giảm. Áp dụng cho các hoá đơn phát hành từ nay."), "success")
@@ -212,8 +213,8 @@ def exemption_evidence(exemption_id: int):
     row = school_scoped(Exemption, exemption_id)
     if not row.evidence_path:
         abort(404)
-    path = stored_path(current_app.config["UPLOAD_DIR"] / "billing", row.evidence_path)
-    return send_file(path, download_name=row.evidence_name, as_attachment=True)
+    return send_stored(files("billing") / row.evidence_path, download_name=row.evidence_name,
+                       mimetype=mimetypes.guess_type(row.evidence_name)[0])
 
 
 # ---------------------------------------------------------------- issuing

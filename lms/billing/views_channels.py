@@ -16,7 +16,7 @@ from lms.core.errors import DomainError
 from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
-from lms.core.uploads import pending_dir
+from lms.core.downloads import files
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
@@ -227,15 +227,14 @@ def statement_import():
             data = form.file.data.read()
             table = statements.read_statement(form.file.data.filename, data)
             token = uuid.uuid4().hex
-            (pending_dir(current_app.config["UPLOAD_DIR"]) / token).write_bytes(data)
+            (files("imports") / token).write_bytes(data)
             session["statement"] = {"token": token, "name": form.file.data.filename}
             mapping = table.mapping
         elif request.method == "POST" and token and session.get("statement", {}).get("token") == token:
             pending = session["statement"]
             # Read again with the chosen columns: which lines are data and which are layout
             # depends on them (a line is data when its chosen date column holds one).
-            table = statements.read_statement(pending["name"], (pending_dir(current_app.config["UPLOAD_DIR"]) / token)
-                                              .read_bytes(), _mapping_from(request.form))
+            table = statements.read_statement(pending["name"], (files("imports") / token).read_bytes(), _mapping_from(request.form))
             mapping = table.mapping
         elif request.method == "POST":
             flash(_("Chọn tệp sao kê cần nhập."), "danger")
@@ -310,7 +309,7 @@ def settlement_import():
     plan, status, token = None, 200, None
     try:
         if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
-            plan = settlements.load_pending(pending_dir(current_app.config["UPLOAD_DIR"]), request.form["token"])
+            plan = settlements.load_pending(files("imports"), request.form["token"])
             out = settlements.apply_settlement(db.session, current_user, school, plan, now=utcnow())
             db.session.commit()
             session.pop("settlement", None)
@@ -322,7 +321,7 @@ def settlement_import():
             table = settlements.read_settlement(form.file.data.filename, form.file.data.read())
             plan = settlements.plan_settlement(table, table.mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if plan.ok:
-                token = settlements.save_pending(plan, pending_dir(current_app.config["UPLOAD_DIR"]))
+                token = settlements.save_pending(plan, files("imports"))
                 session["settlement"] = token
             else:
                 status = 422

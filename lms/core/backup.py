@@ -1,6 +1,6 @@
 """Backup and restore: the database (PostgreSQL with pg_dump's custom format, SQLite with its
-online backup API) and the uploads folder (signed report cards and receipts, homework files) as
-a tar.gz beside it. A backup is consistent while the app runs; a restore wants the app stopped.
+online backup API) and every stored file (lms/core/storage.py: the uploads folder or the S3
+bucket — signed report cards, lesson and homework files, job results) as a tar.gz beside it. A backup is consistent while the app runs; a restore wants the app stopped.
 
     flask backup /srv/backups            → lms-20261201-2300.dump (or .sqlite3) + uploads-….tar.gz
     flask restore /srv/backups/lms-20261201-2300.dump --yes
@@ -8,6 +8,7 @@ a tar.gz beside it. A backup is consistent while the app runs; a restore wants t
 from __future__ import annotations
 
 import glob
+import io
 import shutil
 import sqlite3
 import subprocess
@@ -16,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from lms.core.storage import Missing, Storage, safe_key
 
 
 def pg_tool(name: str) -> str:
@@ -69,27 +72,40 @@ def restore_database(url: str, source: Path) -> None:
                    capture_output=True)
 
 
-def backup(url: str, uploads: Path, folder: Path, now: datetime) -> tuple[Path, Path]:
+def backup(url: str, storage: Storage, folder: Path, now: datetime) -> tuple[Path, Path]:
+    """The database, then every stored file (from the folder or the bucket alike) into
+    uploads-<stamp>.tar.gz beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = f"{now:%Y%m%d-%H%M%S}"
     database = dump_database(url, folder / f"lms-{stamp}.{'sqlite3' if url.startswith('sqlite') else 'dump'}")
     archive = folder / f"uploads-{stamp}.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        if uploads.exists():
-            tar.add(uploads, arcname="uploads")
+        for key in storage.keys():
+            try:
+                data = storage.get(key)
+            except Missing:  # deleted while the backup ran
+                continue
+            info = tarfile.TarInfo(f"uploads/{key}")
+            info.size, info.mtime = len(data), int(now.timestamp())
+            tar.addfile(info, io.BytesIO(data))
     return database, archive
 
 
-def restore(url: str, uploads: Path, database: Path) -> None:
-    """Restore the database and, when its uploads archive sits beside it, the uploads folder."""
+def restore(url: str, storage: Storage, database: Path) -> None:
+    """Restore the database and, when its uploads archive sits beside it, the stored files: the
+    storage ends up holding exactly the archive's files."""
     restore_database(url, database)
     archive = database.with_name(database.name.replace("lms-", "uploads-").rsplit(".", 1)[0] + ".tar.gz")
-    if archive.exists():
-        if uploads.exists():
-            shutil.rmtree(uploads)
-        uploads.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(uploads.parent, filter="data")
-        extracted = uploads.parent / "uploads"
-        if extracted != uploads:
-            extracted.rename(uploads)
+    if not archive.exists():
+        return
+    kept = set()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if not member.isfile() or not member.name.startswith("uploads/"):
+                continue
+            key = safe_key(member.name[len("uploads/"):])
+            storage.put(key, tar.extractfile(member).read())
+            kept.add(key)
+    for key in list(storage.keys()):
+        if key not in kept:
+            storage.delete(key)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ from sqlalchemy import select, update
 from lms.core.errors import DomainError
 from lms.core.models import Job
 from lms.core.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from lms.core.storage import Area
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Session, JobContext], None]] = {}
@@ -91,16 +94,16 @@ class JobContext:
         self.job.result_path, self.job.result_name = path, name[:200]
 
     def save_result(self, data: bytes, extension: str, name: str) -> None:
-        """Keep the job's file (UPLOAD_DIR/jobs/<job id>.<extension>) and offer it as `name`."""
-        folder = results_folder(self.config)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{self.job.id}.{extension}").write_bytes(data)
+        """Keep the job's file (the storage's jobs area, <job id>.<extension>) and offer it as `name`."""
+        (results_folder(self.config) / f"{self.job.id}.{extension}").write_bytes(data)
         self.result(f"{self.job.id}.{extension}", name)
 
 
-def results_folder(config: Mapping) -> Path:
+def results_folder(config: Mapping) -> Area:
     """Where jobs keep the files they make for their users."""
-    return Path(config["UPLOAD_DIR"]) / "jobs"
+    from lms.core.storage import area
+
+    return area(config, "jobs")
 
 
 def enqueue(session: Session, user_id: int | None, kind: str, params: dict, *, school_id: int | None,
@@ -215,7 +218,7 @@ class ThreadRunner:
 
 class RQRunner:
     """With LMS_REDIS_URL: jobs go to a Redis queue, and any number of `flask worker` processes,
-    on any machine that sees the same database and upload folder, run them."""
+    on any machine that sees the same database and file storage, run them."""
 
     QUEUE = "lms"
 

@@ -59,7 +59,7 @@ class Job(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String(500), default="")
-    result_path: Mapped[str | None] = mapped_column(String(200))   # under UPLOAD_DIR/jobs
+    result_path: Mapped[str | None] = mapped_column(String(200))   # in the storage's jobs area
     result_name: Mapped[str | None] = mapped_column(String(200))   # the download's file name
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

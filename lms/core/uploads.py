@@ -1,5 +1,5 @@
-"""Uploaded files: checked by content (not by name), size-limited per kind, stored under generated
-names outside static/, deduplicated by SHA-256. No Flask here: callers pass the limits and the folder."""
+"""Uploaded files: checked by content (not by name), size-limited per kind, then kept by an area of
+lms/core/storage.py under a name made of their SHA-256. No Flask here: callers pass the limits."""
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +7,6 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import filetype
 
@@ -119,30 +118,3 @@ def without_metadata(checked: CheckedFile, data: bytes) -> tuple[CheckedFile, by
     clean = buffer.getvalue()
     return CheckedFile(checked.filename, checked.extension, checked.kind, checked.mime, len(clean),
                        hashlib.sha256(clean).hexdigest()), clean
-
-
-def store(folder: Path, checked: CheckedFile, data: bytes) -> str:
-    """Write the bytes under a name derived from their hash; returns the stored (relative) name.
-    Identical content is stored once."""
-    stored = f"{checked.sha256[:2]}/{checked.sha256}.{checked.extension}"
-    path = folder / stored
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return stored
-
-
-def stored_path(folder: Path, stored: str) -> Path:
-    path = (folder / stored).resolve()
-    if folder.resolve() not in path.parents:
-        raise ValidationError(_l("Đường dẫn tệp không hợp lệ."))
-    return path
-
-
-def pending_dir(upload_dir: Path) -> Path:
-    """Where an uploaded import file waits between its preview and its confirmation."""
-    path = upload_dir / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -1,14 +1,12 @@
 """Health and readiness for load balancers and orchestrators: `/healthz` says the process
 answers; `/readyz` says it can serve — the database answers, its schema is at the migrations'
-head, the upload directory is writable. Neither needs a session or says anything secret."""
+head, the file storage (folder or bucket) takes a write. Neither needs a session or says anything secret."""
 from __future__ import annotations
-
-import os
-import tempfile
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from lms.core.storage import storage_for
 from lms.core.tenancy import no_context
 from lms.extensions import db
 
@@ -38,10 +36,7 @@ def _migrations() -> str | None:
 
 
 def _uploads() -> str | None:
-    folder = current_app.config["UPLOAD_DIR"]
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-"):
-        pass
+    storage_for(current_app.config).check()
     return None
 
 

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +24,9 @@ from lms.core.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from lms.core.markdown import render_markdown
 from lms.core.notify import notify
 from lms.core.text import nfc, nfc_text
+from lms.core.storage import Area
 from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
-from lms.core.uploads import check_upload, store, without_metadata
+from lms.core.uploads import check_upload, without_metadata
 from lms.courses import homework_rules as rules
 from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, Submission,
                                 SubmissionFile)
@@ -123,7 +123,7 @@ def _has_grades(session: Session, assignment: Assignment) -> bool:
 
 def save_assignment(session: Session, actor: User, role: str, school: School, data: AssignmentInput, *, now: datetime,
                     assignment: Assignment | None = None, uploads: list[tuple[str, bytes]] | None = None,
-                    folder: Path | None = None, limits_mb: dict[str, int] | None = None) -> SaveOutcome:
+                    folder: Area | None = None, limits_mb: dict[str, int] | None = None) -> SaveOutcome:
     """Create or edit an assignment, with new attachment files put into the school's library.
     Pupils are notified when it is first published. Moving the due time re-decides lateness;
     if scores were sent to the grade book they are sent again."""
@@ -627,7 +627,7 @@ def _checked_photos_clean(files: list[tuple[str, bytes]], limits_mb: dict[str, i
 
 
 def submit_work(session: Session, actor: User, student: Student, assignment: Assignment, text: str,
-                files: list[tuple[str, bytes]], *, now: datetime, folder: Path,
+                files: list[tuple[str, bytes]], *, now: datetime, folder: Area,
                 limits_mb: dict[str, int]) -> Submission:
     """Hand in text and files. Every file is checked by content before anything is stored."""
     if student.user_id != actor.id:
@@ -650,7 +650,7 @@ def submit_work(session: Session, actor: User, student: Student, assignment: Ass
                             submitted_at=now, counted_at=latest.counted_at if allowed.is_revision else now)
     for position, (info, (_name, data)) in enumerate(zip(checked, files)):
         submission.files.append(SubmissionFile(position=position, filename=info.filename, kind=info.kind,
-                                               mime=info.mime, size=info.size, stored_name=store(folder, info, data)))
+                                               mime=info.mime, size=info.size, stored_name=folder.save(info, data)))
     try:
         with session.begin_nested():
             session.add(submission)
@@ -827,7 +827,7 @@ def _repost(session: Session, actor: User, role: str, assignment: Assignment, no
 
 # ---------------------------------------------------------------- files
 
-def zip_of_files(session: Session, assignment: Assignment, folder: Path) -> tuple[bytes, int]:
+def zip_of_files(session: Session, assignment: Assignment, folder: Area) -> tuple[bytes, int]:
     """Every file of every pupil's newest hand-in, named "Lớp - Họ tên - Mã HS/tệp". Returns the
     archive and how many files it holds."""
     table = submissions_table(session, assignment, now=assignment.due_at)
@@ -844,7 +844,7 @@ def zip_of_files(session: Session, assignment: Assignment, folder: Path) -> tupl
                 used.add("bai-lam.txt")
             for f in row.submission.files:
                 name = _unique(_safe(f.filename), used)
-                archive.write(folder / f.stored_name, f"{directory}/{name}")
+                archive.writestr(f"{directory}/{name}", (folder / f.stored_name).read_bytes())
                 count += 1
     return buffer.getvalue(), count
 

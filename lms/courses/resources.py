@@ -4,7 +4,6 @@ other schools."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.errors import NotFound, ValidationError
 from lms.core.text import fold, nfc
-from lms.core.uploads import CheckedFile, check_upload, store
+from lms.core.storage import Area
+from lms.core.uploads import CheckedFile, check_upload
 from lms.courses.models import Resource
 from lms.db import matching_words, where_given
 from lms.i18n import lazy_gettext as _l
@@ -44,7 +44,7 @@ def check_files(files: list[tuple[str, bytes]], limits_mb: dict[str, int]) -> li
 
 
 def add_resources(session: Session, actor: User, school: School, files: list[tuple[str, bytes]],
-                  meta: ResourceMeta, folder: Path, limits_mb: dict[str, int]) -> list[Resource]:
+                  meta: ResourceMeta, folder: Area, limits_mb: dict[str, int]) -> list[Resource]:
     """Store the files in the school's library. A file whose content is already there is reused
     (the existing entry is returned), so the same PDF uploaded twice is kept once."""
     checked = check_files(files, limits_mb)
@@ -65,7 +65,7 @@ def add_resources(session: Session, actor: User, school: School, files: list[tup
         resource = Resource(school_id=school.id, title=title[:200], subject_id=meta.subject_id, grade=meta.grade,
                             topic=nfc(meta.topic).strip()[:200], tags=nfc(meta.tags).strip()[:300],
                             shared_with_department=meta.shared_with_department, filename=info.filename,
-                            stored_name=store(folder, info, data), kind=info.kind, mime=info.mime, size=info.size,
+                            stored_name=folder.save(info, data), kind=info.kind, mime=info.mime, size=info.size,
                             sha256=info.sha256, uploaded_by=actor.id)
         resource.search_text = _search_text(resource, subject)
         session.add(resource)

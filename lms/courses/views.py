@@ -13,7 +13,7 @@ from lms.core.forms import Form
 from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
-from lms.core.uploads import pending_dir, stored_path
+from lms.core.downloads import files, send_stored
 from lms.courses import comms, lessons, plans, resources
 from lms.courses.forms import AnnouncementForm, LessonForm, PlanImportForm, ResourceForm
 from lms.courses.models import Lesson, Mode, Resource
@@ -37,7 +37,7 @@ def _limits() -> dict[str, int]:
 
 
 def _folder():
-    return current_app.config["UPLOAD_DIR"] / "resources"
+    return files("resources")
 
 
 def _managed_course(course_id: int) -> Course:
@@ -176,7 +176,7 @@ def plan_import(course_id: int):
                 and pending.get("token") == request.form.get("token")):
             flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
             return redirect(url_for("courses.plan_import", course_id=course.id))
-        path = pending_dir(current_app.config["UPLOAD_DIR"]) / pending["token"]
+        path = files("imports") / pending["token"]
         if not path.exists():
             flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
             return redirect(url_for("courses.plan_import", course_id=course.id))
@@ -201,7 +201,7 @@ def plan_import(course_id: int):
         else:
             if not result.issues:
                 token = uuid.uuid4().hex
-                (pending_dir(current_app.config["UPLOAD_DIR"]) / token).write_bytes(data)
+                (files("imports") / token).write_bytes(data)
                 session["plan_import"] = {"token": token, "course": course.id, "name": upload.filename}
     return render_template("courses/plan_import.html", course=course, form=form, result=result, token=token,
                            confirm=Form(formdata=None), mode_labels=plans.MODE_LABELS), \
@@ -467,11 +467,8 @@ def resource_file(resource_id: int):
         abort(404)
     if not can_open_resource(db.session, current_user, ctx().role, school, resource, utcnow()):
         abort(404)
-    path = stored_path(current_app.config["UPLOAD_DIR"] / "resources", resource.stored_name)
     # Pictures, sound, video and PDF open in the browser; Office files download.
     inline = resource.kind != "document" or resource.mime == "application/pdf"
-    response = send_file(path, mimetype=resource.mime, as_attachment=not inline, download_name=resource.filename,
-                         conditional=True, max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return send_stored(_folder() / resource.stored_name, mimetype=resource.mime, download_name=resource.filename,
+                       inline=inline, cache="private, max-age=3600")
 

@@ -12,7 +12,7 @@ from lms.core.forms import show_error
 from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
-from lms.core.uploads import stored_path
+from lms.core.downloads import files, send_stored
 from lms.courses import homework
 from lms.courses import homework_rules as rules
 from lms.courses.forms import AssignmentForm, GradeForm, HandInForm, PostScoresForm
@@ -49,7 +49,7 @@ def _tz() -> str:
 
 
 def _folder():
-    return current_app.config["UPLOAD_DIR"] / "homework"
+    return files("homework")
 
 
 def _managed(assignment_id: int) -> Assignment:
@@ -162,7 +162,7 @@ def _edit(assignment: Assignment | None):
         with committing(form) as outcome:
             saved = homework.save_assignment(
                 db.session, current_user, ctx().role, ctx().school, _input(form), now=utcnow(), assignment=assignment,
-                uploads=_files(form.files), folder=current_app.config["UPLOAD_DIR"] / "resources",
+                uploads=_files(form.files), folder=files("resources"),
                 limits_mb=current_app.config["UPLOAD_LIMITS_MB"])
         if outcome.ok:
             flash(_("Đã lưu bài tập.") if homework.is_published(saved.assignment)
@@ -372,12 +372,9 @@ def submission_file(file_id: int):
         item = homework.file_for(db.session, current_user, ctx().role, ctx().school, file_id)
     except DomainError:
         abort(404)
-    path = stored_path(_folder(), item.stored_name)
     inline = item.kind == "image" or item.mime == "application/pdf" or item.kind in ("audio", "video")
-    response = send_file(path, mimetype=item.mime, as_attachment=not inline or request.args.get("download") == "1",
-                         download_name=item.filename, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(_folder() / item.stored_name, mimetype=item.mime, download_name=item.filename,
+                       inline=inline and request.args.get("download") != "1")
 
 
 # ---------------------------------------------------------------- pupils

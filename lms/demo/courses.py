@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import random
 from datetime import datetime, time, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
+from lms.core.storage import Area
 from lms.courses import calendar, comms, lessons, plans, resources
 from lms.courses.models import LessonProgress, Mode
 from lms.people.models import Course, Guardianship, School, SchoolClass, Student
@@ -86,7 +86,7 @@ def _diagram_png() -> bytes:
     return buf.getvalue()
 
 
-def seed_courses(session: Session, school: School, admin: User, rng: random.Random, folder: Path,
+def seed_courses(session: Session, school: School, admin: User, rng: random.Random, folder: Area,
                  limits: dict[str, int], now: datetime, skip: set[tuple[str, str]] = frozenset()) -> None:
     """Plans for every course of the current year (except those in `skip`, as (subject code,
     class name), left empty for a teacher to build), lessons for online periods already taught,

@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
+from lms.core.storage import Area
 from lms.courses import homework
 from lms.courses.models import Lesson
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
@@ -57,7 +57,7 @@ def _course(session: Session, school: School, year: SchoolYear, class_name: str,
         Subject.code == code)).first()
 
 
-def _hand_in_all(session: Session, rng: random.Random, assignment, pupils, start: datetime, end: datetime, folder: Path,
+def _hand_in_all(session: Session, rng: random.Random, assignment, pupils, start: datetime, end: datetime, folder: Area,
                  share: float) -> list:
     subs = []
     for pupil in pupils:
@@ -83,7 +83,7 @@ def _grade(session: Session, rng: random.Random, teacher: User, assignment, subs
                                       comment=rng.choice(COMMENTS), now=at)
 
 
-def seed_homework(session: Session, school: School, rng: random.Random, folder: Path, now: datetime) -> None:
+def seed_homework(session: Session, school: School, rng: random.Random, folder: Area, now: datetime) -> None:
     year = current_year(session, school)
     if year is None or school.code != "THCS-ND":
         return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from lms.demo.homework import seed_homework
 from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
 from lms.core.timeutil import utcnow
+from lms.core.storage import Area, Storage
 from lms.people import imports, services
 from lms.people.models import (Course, Department, DepartmentViewer, Role, School, Subject)
 from lms.core.sheets import write_workbook
@@ -107,10 +107,10 @@ SHARED_SUBJECTS = {
 EMPTY_COURSES = {("toan", "6A2")}
 
 
-def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload_limits: dict[str, int],
+def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload_limits: dict[str, int],
               now: datetime | None = None, card_settings=None, signer=None, box=None) -> list[DemoLogin]:
-    """Build the demo into an empty database. Returns the logins to print. Library files are
-    written under `upload_dir`; with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
+    """Build the demo into an empty database. Returns the logins to print. Library files and
+    hand-ins are kept in `storage` (lms.core.storage); with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
     report cards of some of last year's classes are issued too. Receipts are signed by `signer`
     (the app's; a throwaway key when none is given)."""
     if signer is None:
@@ -201,12 +201,11 @@ def seed_demo(session: Session, settings: AuthSettings, upload_dir: Path, upload
         imports.apply_student_import(session, admin, school, year, plan)
         _accept_invitations(session, cross_family)
         # A generator of its own: what the courses draw depends on the day, the people must not.
-        seed_courses(session, school, admin, random.Random(SEED + index), upload_dir, upload_limits, now,
+        seed_courses(session, school, admin, random.Random(SEED + index), Area(storage, "resources"), upload_limits, now,
                      skip=EMPTY_COURSES)
         seed_gradebook(session, school, admin, random.Random(SEED + 100 + index), now, settings=card_settings)
         seed_exams(session, school, admin, random.Random(SEED + 200 + index), now)
-        # The CLI passes UPLOAD_DIR/resources; hand-ins live beside it, as the homework pages expect.
-        seed_homework(session, school, random.Random(SEED + 300 + index), upload_dir.parent / "homework", now)
+        seed_homework(session, school, random.Random(SEED + 300 + index), Area(storage, "homework"), now)
         seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer, box=box,
                      admin=admin)
 

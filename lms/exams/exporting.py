@@ -6,9 +6,8 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from lms.core.uploads import stored_path
+from lms.core.storage import Area
 
 GIFT_SPECIAL = "\\~=#{}:"
 IMAGE = re.compile(r"!\[[^\]]*\]\(/question-images/([^)]+)\)")
@@ -45,7 +44,7 @@ def to_gift(items: list[ExportItem]) -> str:
     return "\n".join(out)
 
 
-def to_docx(items: list[ExportItem], title: str, image_folder: Path) -> bytes:
+def to_docx(items: list[ExportItem], title: str, image_folder: Area) -> bytes:
     """A Word document in the import format: sections per category, the right option underlined,
     four statements a)–d), “Đáp án:” for short answers, and the answer table at the end."""
     from docx import Document
@@ -77,15 +76,15 @@ def to_docx(items: list[ExportItem], title: str, image_folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _text_with_images(document, paragraph, text: str, folder: Path, width) -> None:
+def _text_with_images(document, paragraph, text: str, folder: Area, width) -> None:
     """The question's text, its pictures from the question-image store placed where they stand."""
     position = 0
     for match in IMAGE.finditer(text):
         if match.start() > position:
             paragraph.add_run(text[position:match.start()])
         try:
-            path = stored_path(folder, match.group(1))
-            paragraph.add_run().add_picture(str(path), width=width)
+            picture = io.BytesIO((folder / match.group(1)).read_bytes())
+            paragraph.add_run().add_picture(picture, width=width)
         except Exception:  # a missing or unreadable picture: keep its address as text
             paragraph.add_run(match.group(0))
         position = match.end()

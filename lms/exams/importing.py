@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +18,8 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError, ValidationError
 from lms.core.text import nfc, nfc_text
-from lms.core.uploads import check_upload, store, without_metadata
+from lms.core.storage import Area
+from lms.core.uploads import check_upload, without_metadata
 from lms.exams import bank, qtypes
 from lms.exams.formats import FormatError, ImportedQuestion, aiken, gift, word
 from lms.exams.models import QuestionCategory
@@ -188,7 +188,7 @@ class ApplyResult:
 
 
 def apply_import(session: Session, actor: User, role: str, school: School, category: QuestionCategory,
-                 plan: ImportPlan, *, now: datetime, image_folder: Path, level: int = 1, topic: str = "",
+                 plan: ImportPlan, *, now: datetime, image_folder: Area, level: int = 1, topic: str = "",
                  mark: str = "1") -> ApplyResult:
     """Save every planned question (only a plan without errors) into `category`, sections as
     sub-categories; images go to the question-image store."""
@@ -231,7 +231,7 @@ def with_images(text: str, urls: list[str]) -> str:
                   if int(m.group(1)) < len(urls) and urls[int(m.group(1))] else "", text)
 
 
-def store_images(images: list[tuple[str, bytes]], folder: Path) -> list[str]:
+def store_images(images: list[tuple[str, bytes]], folder: Area) -> list[str]:
     """Each image checked by content, stripped of metadata and stored under its hash; the
     addresses are unguessable and served only to signed-in users."""
     urls = []
@@ -242,5 +242,5 @@ def store_images(images: list[tuple[str, bytes]], folder: Path) -> list[str]:
             continue
         checked, clean = without_metadata(check_upload(f"anh.{ext}", blob, {"image": 10, "document": 0, "audio": 0,
                                                                              "video": 0}), blob)
-        urls.append("/question-images/" + store(folder, checked, clean))
+        urls.append("/question-images/" + folder.save(checked, clean))
     return urls

@@ -174,11 +174,11 @@ def print_html(text: str, folder=None) -> str:
 
 
 def _inline(folder, name: str) -> str:
-    from lms.core.uploads import stored_path
+    from lms.core.storage import Missing
 
     try:
-        data = stored_path(folder, name).read_bytes()
-    except (OSError, ValidationError):
+        data = (folder / name).read_bytes()
+    except (Missing, OSError, ValidationError):
         return ""
     ext = name.rsplit(".", 1)[-1]
     return f"data:image/{'jpeg' if ext == 'jpg' else ext};base64,{base64.b64encode(data).decode('ascii')}"

@@ -7,7 +7,7 @@ import re
 import uuid
 from random import Random
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
@@ -15,7 +15,7 @@ from lms.core.markdown import render_markdown
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
-from lms.core.uploads import pending_dir, stored_path
+from lms.core.downloads import files, send_stored
 from lms.exams import bank, exporting, importing, printing, qtypes
 from lms.exams.forms import ConfirmQuestionImportForm, QuestionImportForm
 from lms.exams.models import QuestionCategory
@@ -28,11 +28,11 @@ IMAGE_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)$")
 
 
 def _image_folder():
-    return current_app.config["UPLOAD_DIR"] / "questions"
+    return files("questions")
 
 
 def _import_dir():
-    return pending_dir(current_app.config["UPLOAD_DIR"])
+    return files("imports")
 
 
 def _form() -> QuestionImportForm:
@@ -130,13 +130,9 @@ def image(name: str):
     those shown the question."""
     if not IMAGE_NAME.match(name):
         abort(404)
-    path = stored_path(_image_folder(), name)
-    if not path.exists():
-        abort(404)
     ext = name.rsplit(".", 1)[1]
-    response = send_file(path, mimetype="image/jpeg" if ext == "jpg" else f"image/{ext}", max_age=86400)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_stored(_image_folder() / name, mimetype="image/jpeg" if ext == "jpg" else f"image/{ext}",
+                       download_name=name.rsplit("/", 1)[1], inline=True, cache="private, max-age=86400")
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

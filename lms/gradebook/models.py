@@ -213,7 +213,7 @@ class ReportCard(Base):
     token: Mapped[str] = mapped_column(String(43), unique=True)
     snapshot: Mapped[str] = mapped_column(Text)              # canonical JSON, byte for byte as signed
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_name: Mapped[str] = mapped_column(String(120))       # stored file, under UPLOAD_DIR/report-cards
+    pdf_name: Mapped[str] = mapped_column(String(120))       # stored file, in the storage's report-cards area
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(100))      # base64 Ed25519 signature

@@ -8,13 +8,11 @@ so changing any byte of the stored snapshot or of the PDF makes verification fai
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +23,7 @@ from lms.core.errors import NotFound, ValidationError
 from lms.core.pdf import render_pdf
 from lms.core.qr import qr_data_url
 from lms.core.signing import Signer, canonical_json, sha256_hex, signer_from_config
+from lms.core.storage import Area, Missing, area
 from lms.core.timeutil import utcnow
 from lms.gradebook import results, tt22, tt27
 from lms.gradebook.book import locks_of, mark_text
@@ -157,13 +156,13 @@ def primary_snapshot(base: dict, summary: PrimarySummary, student_id: int) -> di
 @dataclass
 class IssueSettings:
     signer: Signer
-    folder: Path          # where the PDFs are kept (UPLOAD_DIR/report-cards)
+    folder: Area          # where the PDFs are kept (the storage's report-cards area)
     base_url: str         # for the verification link in the QR code
     render: Render        # (template, context) → HTML
 
 
 def settings_from_config(config, render: Render, signer: Signer | None = None) -> IssueSettings:
-    return IssueSettings(signer or signer_from_config(config), Path(config["UPLOAD_DIR"]) / "report-cards",
+    return IssueSettings(signer or signer_from_config(config), area(config, "report-cards"),
                          config["PUBLIC_BASE_URL"], render)
 
 
@@ -245,13 +244,6 @@ def cards_of_class(session: Session, school_class: SchoolClass) -> dict[int, Rep
         ReportCard.class_id == school_class.id, ReportCard.status == CardStatus.VALID))}
 
 
-def _write_pdf(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
-
-
 def render_card(snapshot: dict, settings: IssueSettings, *, preview: bool = False) -> bytes:
     url = verify_url(settings.base_url, snapshot.get("token", ""))
     html = settings.render(CARD_TEMPLATE, {"s": snapshot, "qr": None if preview else qr_data_url(url), "url": url,
@@ -278,7 +270,7 @@ def issue_card(session: Session, actor: User, data: ClassData, student: Student,
     text = canonical_json(content)
     pdf = render_card(content, settings)
     name = f"{token}.pdf"
-    _write_pdf(settings.folder, name, pdf)
+    (settings.folder / name).write_bytes(pdf, "application/pdf")
     card = ReportCard(school_id=data.school.id, student_id=student.id, school_year_id=data.year.id,
                       class_id=data.school_class.id, version=version, status=CardStatus.VALID, token=token,
                       snapshot=text, snapshot_sha256=sha256_hex(text.encode()), pdf_name=name,
@@ -340,11 +332,11 @@ def card_filename(card: ReportCard) -> str:
     return f"Học bạ {card.student.student_code} {card.student.full_name} v{card.version}.pdf"
 
 
-def cards_zip(session: Session, school_class: SchoolClass, folder: Path) -> bytes:
+def cards_zip(session: Session, school_class: SchoolClass, folder: Area) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for card in sorted(cards_of_class(session, school_class).values(), key=lambda c: c.student.sort_name):
-            zf.write(folder / card.pdf_name, card_filename(card))
+            zf.writestr(card_filename(card), (folder / card.pdf_name).read_bytes())
     return buf.getvalue()
 
 
@@ -359,7 +351,7 @@ class Verification:
     newer: ReportCard | None
 
 
-def verify_card(session: Session, token: str, folder: Path, signer: Signer) -> Verification:
+def verify_card(session: Session, token: str, folder: Area, signer: Signer) -> Verification:
     """Check the stored snapshot and PDF against the signature, for the public page."""
     import json
 
@@ -369,8 +361,11 @@ def verify_card(session: Session, token: str, folder: Path, signer: Signer) -> V
     problems = []
     if sha256_hex(card.snapshot.encode()) != card.snapshot_sha256:
         problems.append(str(_l("Dữ liệu học bạ lưu trên hệ thống không còn khớp với bản đã ký.")))
-    path = folder / card.pdf_name
-    if not path.exists() or sha256_hex(path.read_bytes()) != card.pdf_sha256:
+    try:
+        stored = (folder / card.pdf_name).read_bytes()
+    except Missing:
+        stored = None
+    if stored is None or sha256_hex(stored) != card.pdf_sha256:
         problems.append(str(_l("Tệp PDF lưu trên hệ thống không còn khớp với bản đã ký.")))
     if not signer.verify(signed_message(card), card.signature, card.key_id):
         problems.append(str(_l("Chữ ký số của nhà trường không hợp lệ.")))

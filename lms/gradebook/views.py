@@ -9,6 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms.core.downloads import files, send_stored
 from lms.core.errors import DomainError
 from lms.core.errors import ValidationError
 from lms.core.forms import Form
@@ -520,7 +521,7 @@ def _settings() -> reportcards.IssueSettings:
 
 
 def _cards_folder():
-    return current_app.config["UPLOAD_DIR"] / "report-cards"
+    return files("report-cards")
 
 
 def _may_download(card: ReportCard) -> bool:
@@ -544,8 +545,8 @@ def card_pdf(card_id: int):
     card = db.session.get(ReportCard, card_id)
     if card is None or not _may_download(card):
         abort(404)
-    return send_file(_cards_folder() / card.pdf_name, mimetype="application/pdf", as_attachment=True,
-                     download_name=reportcards.card_filename(card))
+    return send_stored(_cards_folder() / card.pdf_name, mimetype="application/pdf",
+                       download_name=reportcards.card_filename(card))
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])

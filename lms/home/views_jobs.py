@@ -1,10 +1,13 @@
 """The progress of a background job, for the person who started it, and its result."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+import mimetypes
+
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.core import jobs
+from lms.core.downloads import send_stored
 from lms.extensions import db
 from lms.i18n import gettext
 from lms.i18n import lazy_gettext as _l
@@ -43,7 +46,6 @@ def job_result(job_id: int):
     job = _job(job_id)
     if job.status != jobs.Status.DONE or not job.result_path:
         abort(404)
-    path = jobs.results_folder(current_app.config) / job.result_path
-    if not path.exists():
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=job.result_name or path.name)
+    name = job.result_name or job.result_path
+    return send_stored(jobs.results_folder(current_app.config) / job.result_path, download_name=name,
+                       mimetype=mimetypes.guess_type(name)[0])

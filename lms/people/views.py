@@ -16,7 +16,7 @@ from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
 from lms.core.security import client_ip
-from lms.core.uploads import pending_dir
+from lms.core.downloads import files
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -550,7 +550,7 @@ def _xlsx(data: bytes, filename: str):
 
 
 def _import_dir():
-    return pending_dir(current_app.config["UPLOAD_DIR"])
+    return files("imports")
 
 
 def _plan(kind: str, filename: str, data: bytes):

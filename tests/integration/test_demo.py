@@ -44,6 +44,7 @@ def test_demo_is_deterministic(demo_postgresql, tmp_path):
     loaded on PostgreSQL."""
     from lms import create_app
     from lms.config import TestConfig
+    from lms.core.storage import LocalStorage
     from lms.demo import seed_demo
 
     def names(app):
@@ -56,7 +57,7 @@ def test_demo_is_deterministic(demo_postgresql, tmp_path):
                                                  "INSTANCE_DIR": tmp_path, "UPLOAD_DIR": tmp_path / "u"}))
     with again.app_context():
         db.create_all()
-        seed_demo(db.session, again.extensions["lms_auth"], tmp_path / "u", again.config["UPLOAD_LIMITS_MB"])
+        seed_demo(db.session, again.extensions["lms_auth"], LocalStorage(tmp_path / "u"), again.config["UPLOAD_LIMITS_MB"])
         db.session.commit()
     first = names(create_app(demo_postgresql.config()))
     assert len(first) > 200 and names(again) == first

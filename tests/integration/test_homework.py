@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.core.models import Notification
+from lms.core.storage import area
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.courses import homework
 from lms.courses.models import Assignment, Submission, SubmissionFile
@@ -66,7 +67,7 @@ def hand_in(dbs, app, assignment_id, code="HSA001", *, at, text="Bài làm", fil
         user = s.get(User, student.user_id)
         assignment = s.get(Assignment, assignment_id)
         sub = homework.submit_work(s, user, student, assignment, text, list(files), now=at,
-                                   folder=app.config["UPLOAD_DIR"] / "homework",
+                                   folder=area(app.config, "homework"),
                                    limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})
         s.commit()
         return sub.id

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from lms.core.errors import ValidationError
 from lms.core.markdown import render_markdown
 from lms.core.text import nfc_text
-from lms.core.uploads import check_upload, clean_filename, store, stored_path
+from lms.core.storage import Area, LocalStorage
+from lms.core.uploads import check_upload, clean_filename
 from lms.courses.lessons import parse_links
 from lms.courses.models import Mode
 from lms.courses.plans import parse_mode, term_of_week, week_start
@@ -83,11 +84,13 @@ def test_file_names_lose_paths_and_stored_files_stay_inside(tmp_path):
     assert clean_filename("../../etc/passwd") == "passwd"
     assert clean_filename("") == "tep"
     checked = check_upload("a.png", PNG, LIMITS)
-    stored = store(tmp_path, checked, PNG)
-    assert stored_path(tmp_path, stored).read_bytes() == PNG
-    assert store(tmp_path, checked, PNG) == stored  # the same content is stored once
-    with pytest.raises(ValidationError):
-        stored_path(tmp_path, "../outside.png")
+    files = Area(LocalStorage(tmp_path), "resources")
+    stored = files.save(checked, PNG)
+    assert (files / stored).read_bytes() == PNG == (tmp_path / "resources" / stored).read_bytes()
+    assert files.save(checked, PNG) == stored  # the same content is stored once
+    for bad in ("../outside.png", "/etc/passwd", "a/../../b", "a\\..\\b", "a//b", "a\x00b", ""):
+        with pytest.raises(ValidationError):
+            files / bad
 
 
 def test_photos_lose_their_metadata_and_stay_upright():
