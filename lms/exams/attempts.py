@@ -144,7 +144,11 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
         if running is None:
             raise
         return running
-    versions = {question.id: version.id for question, _m, _r, version, _l in composed}
+    # Versions are frozen before the slots are written: a slot's foreign key takes a share lock
+    # on its version, and two first starts holding those (in their draw's order) while each
+    # asked to lock the other's for the freeze deadlocked. Locking in id order first, nothing
+    # else held on those rows, a start can only wait for another, never in a cycle.
+    freeze_versions(session, sorted({version.id for _q, _m, _r, version, _l in composed}))
     total = 0
     for position, (question, mark, rule, version, layout) in enumerate(composed, start=1):
         session.add(AttemptSlot(attempt_id=attempt.id, position=position, question_id=question.id,
@@ -152,7 +156,6 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
                                 layout=layout, rule_position=rule))
         total += mark if question.qtype != "description" else 0
     attempt.max_e4 = total
-    freeze_versions(session, list(versions.values()))
     session.add(AttemptEvent(attempt_id=attempt.id, kind="start", at=now, detail=(ip or "")[:64]))
     session.flush()
     return attempt

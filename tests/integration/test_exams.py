@@ -777,6 +777,49 @@ def test_starts_of_one_exam_write_no_shared_row_and_never_deadlock(app, backend,
         assert sorted(s.get(Question, q).usage_count for q in qids[:4]) == [3, 3, 3, 3]
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_the_first_starts_of_an_exam_at_the_same_moment_never_deadlock(app, backend, world, dbs, monkeypatch):
+    """The very first starts of an exam freeze its question versions. Each used to write its
+    slots first (a slot's foreign key share-locks its version, in the draw's order) and then lock
+    the versions to freeze them: two such starts, each holding share locks the other's freeze
+    waited for, deadlocked (bench/exam_start.py: 26 of 29 pupils got a 500). The two starts are
+    held together right before the freeze, as the load lines them up."""
+    from lms.exams import attempts
+    from lms.people.models import Student
+
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world)
+    with dbs() as s:
+        pupils = [s.scalars(select(Student).where(Student.student_code == code)).one().id
+                  for code in ("HSA001", "HSA002", "HSA003")]
+    together = threading.Barrier(len(pupils), timeout=20)
+    freeze = attempts.freeze_versions
+
+    def held_freeze(session, version_ids):
+        session.flush()            # whatever the start has written so far goes to the database
+        together.wait()
+        freeze(session, version_ids)
+
+    monkeypatch.setattr(attempts, "freeze_versions", held_freeze)
+    errors = []
+
+    def start(student_id):
+        try:
+            with dbs() as s:
+                attempts.start_attempt(s, s.get(Student, student_id), s.get(Exam, exam_id), now=utcnow(), device="d")
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 — the test reports any failure of a start
+            errors.append(repr(exc)[:300])
+
+    threads = [threading.Thread(target=start, args=(p,)) for p in pupils]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam_id)) == 3
+
+
 def test_the_teacher_opens_one_pupil_s_paper_and_grades_or_comments_from_it(world, client, make_client, dbs):
     exam_id, _qids, _essay = _exam_and_bank(dbs, world, essay=True)
     pupil = make_client()
