@@ -387,10 +387,10 @@ def _layout_word(text: str) -> Layout | None:
     folded = _norm(text)
     if _BALANCE.match(folded):
         return Layout.BALANCE
+    if _NOTE.match(folded):       # before the totals: "Tổng số học sinh: 32" is a count, not a sum
+        return Layout.NOTE
     if _TOTAL.match(folded):
         return Layout.TOTAL
-    if _NOTE.match(folded):
-        return Layout.NOTE
     if _FOOTER.search(folded):
         return Layout.FOOTER
     return None

@@ -499,57 +499,143 @@ def grid_workbook(grid: Grid) -> bytes:
 
 
 @dataclass
+class ImportChange:
+    """One pupil's line of an imported file as the preview shows it: the marks it writes (the
+    column as the file names it, the book's mark, the file's) and its remark."""
+    line: int
+    student: Student
+    marks: list[tuple[str, Mark, Mark]] = field(default_factory=list)
+    remark: tuple[str, str] | None = None
+
+
+@dataclass
+class GridImport:
+    """A grade-book file read and checked against the book, nothing written: what it would
+    write, the marks equal to the book's, and each refused cell with its line and column."""
+    table: Table
+    cells: list[CellInput] = field(default_factory=list)
+    remarks: dict[int, str] = field(default_factory=dict)
+    lines: dict[int, int] = field(default_factory=dict)        # student id → the file's line
+    issues: list[Issue] = field(default_factory=list)
+    changes: list[ImportChange] = field(default_factory=list)
+    unchanged: int = 0
+    after_lock: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def written(self) -> int:
+        return sum(len(c.marks) for c in self.changes)
+
+
+@dataclass
 class ImportResult:
     save: SaveResult
     unknown_headers: list[str]
     table: Table | None = None
 
 
-def import_grid(session: Session, actor: User, role: str, course: Course, term: int, filename: str, data: bytes, *,
-                now: datetime, max_rows: int, reason: str = "") -> ImportResult:
-    """Read a workbook laid out like the export. Blank cells keep what the book has; every bad
-    cell is reported with its spreadsheet line and column, and then nothing is saved."""
+def _mark_value(value: int | bool | None) -> Mark:
+    if value is None or isinstance(value, bool):
+        return value
+    return Decimal(value) / 10
+
+
+def read_grid_import(session: Session, actor: User, role: str, course: Course, term: int, filename: str, data: bytes,
+                     *, max_rows: int, reason: str = "") -> GridImport:
+    """Read a grade-book file as the teacher has it — the book's own export, or a school system's
+    sheet with its title block, a two-row "ĐĐGtx 1 2 3 4" header and the signature footer — and
+    check every cell against the book without writing anything. Blank cells keep what the book
+    has; every refusal names the file's line and the column as the file names it."""
     require_course(actor, role, course, edit=True)
     columns = columns_of(course)
     average = (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ", "ĐTB", "TBM",
-               "Điểm trung bình", "Trung bình môn")
-    spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:], required=True, anchor=True),
-            TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:], text=True),
+               "Điểm trung bình", "Trung bình môn", "ĐTBmhk", "ĐTB môn học kỳ", "Điểm trung bình môn học kỳ",
+               "ĐTBmcn", "Xếp loại", "Kết quả")
+    spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:] + ("Mã định danh", "Mã số học sinh"), required=True,
+                        anchor=True),
+            TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:] + ("Họ và tên học sinh", "Họ tên học sinh"), text=True),
             TableColumn("remark", REMARK_HEADERS[0], REMARK_HEADERS[1:] + ("Nhận xét của giáo viên", "Nhận xét môn học"),
-                   text=True),
+                        text=True),
             # Computed by the book, never read: named so that it is not reported as unknown.
             TableColumn("average", average[0], average[1:]),
-            # Headers in either language, whichever the export was made in.
-            TableColumn("gk1", "GK", ("Giữa kỳ", "Giữa kì", "Mid", "Midterm", "ĐĐGgk", "Điểm giữa kỳ")),
-            TableColumn("ck1", "CK", ("Cuối kỳ", "Cuối kì", "Final", "ĐĐGck", "Điểm cuối kỳ"))]
-    spec += [TableColumn(c.key, f"TX{c.position}", (c.label, f"ĐĐGtx{c.position}", f"TX {c.position}"))
+            # Headers in either language, whichever the export was made in, and the Circular's own
+            # names (ĐĐGgk, ĐĐGck, ĐĐGtx over 1 2 3 4).
+            TableColumn("gk1", "GK", ("Giữa kỳ", "Giữa kì", "Mid", "Midterm", "ĐĐGgk", "Điểm giữa kỳ", "Giữa HK")),
+            TableColumn("ck1", "CK", ("Cuối kỳ", "Cuối kì", "Final", "ĐĐGck", "Điểm cuối kỳ", "Cuối HK"))]
+    spec += [TableColumn(c.key, f"TX{c.position}", (c.label, f"ĐĐGtx{c.position}", f"ĐĐGtx {c.position}",
+                                                    f"TX {c.position}", f"Thường xuyên {c.position}",
+                                                    f"Điểm thường xuyên {c.position}"))
              for c in columns if c.kind == Kind.REGULAR]
     table = read_table(filename, data, spec, max_rows=max_rows)
-    found, unknown = table.columns, table.unknown
-    if "code" not in found:
+    if "code" not in table.columns:
         raise ValidationError(_l("Tệp thiếu cột “Mã học sinh”."), field="file")
+    out = GridImport(table)
+    out.after_lock = check_writable(session, role, course.school_class.school_year_id, term, nfc(reason))
     grid = grid_of(session, course, term)
-    by_code = {r.student.student_code: r for r in grid.rows}
-    cells, remarks, lines, issues = [], {}, {}, []
+    comment = grid.comment
+    by_code = {r.student.student_code.upper(): r for r in grid.rows}
+    seen: dict[int, int] = {}
     for line in table.lines:
         code = line.text("code").strip()
-        row = by_code.get(code)
+        row = by_code.get(code.upper().replace(" ", ""))
         if row is None:
-            issues.append(Issue(line.number, "", CODE_HEADERS[0], code,
-                                str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
+            out.issues.append(Issue(line.number, line.text("name"), table.column_name("code"), code,
+                                    str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
             continue
-        lines[row.student.id] = line.number
+        student = row.student
+        if student.id in seen:
+            out.issues.append(Issue(line.number, student.full_name, table.column_name("code"), code,
+                                    str(_l("học sinh này đã có ở dòng %(l)s.", l=seen[student.id]))))
+            continue
+        seen[student.id] = out.lines[student.id] = line.number
+        change = ImportChange(line.number, student)
         for c in columns:
-            text = line.text(c.key) if c.key in found else ""
-            if text.strip():
-                cells.append(CellInput(row.student.id, c.key, text))
-        if line.text("remark").strip():
-            remarks[row.student.id] = line.text("remark")
-    if issues:
-        return ImportResult(SaveResult(issues=issues), unknown, table)
-    result = save_grid(session, actor, role, course, term, cells, remarks, now=now, reason=reason,
-                       source_type="import", lines=lines)
-    return ImportResult(result, unknown, table)
+            text = line.text(c.key) if c.key in table.columns else ""
+            if not text.strip():
+                continue
+            try:
+                value = parse_mark(text, comment)
+            except CellError as exc:
+                out.issues.append(Issue(line.number, student.full_name, table.column_name(c.key), nfc(text),
+                                        str(exc.message)))
+                continue
+            out.cells.append(CellInput(student.id, c.key, text))
+            old = stored_value(row.entry(term, c.key))
+            if old == value:
+                out.unchanged += 1
+            else:
+                change.marks.append((table.column_name(c.key), _mark_value(old), _mark_value(value)))
+        remark = nfc_text(line.text("remark"))
+        if remark:
+            if len(remark) > REMARK_MAX:
+                out.issues.append(Issue(line.number, student.full_name, table.column_name("remark"),
+                                        remark[:40] + "…", str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+            else:
+                out.remarks[student.id] = remark
+                if remark != row.remark:
+                    change.remark = (row.remark, remark)
+        if change.marks or change.remark:
+            out.changes.append(change)
+    return out
+
+
+def import_grid(session: Session, actor: User, role: str, course: Course, term: int, filename: str, data: bytes, *,
+                now: datetime, max_rows: int, reason: str = "", loaded_at: datetime | None = None) -> ImportResult:
+    """Write a file the teacher previewed (read_grid_import) and confirmed: read and checked again,
+    then saved all-or-nothing like the grid. A mark someone changed since `loaded_at` (the
+    preview) is refused, not overwritten."""
+    checked = read_grid_import(session, actor, role, course, term, filename, data, max_rows=max_rows, reason=reason)
+    if checked.issues:
+        return ImportResult(SaveResult(issues=checked.issues), checked.table.unknown, checked.table)
+    result = save_grid(session, actor, role, course, term, checked.cells, checked.remarks, now=now, reason=reason,
+                       source_type="import", lines=checked.lines, loaded_at=loaded_at)
+    names = {c.label: checked.table.column_name(c.key) for c in columns_of(course)}
+    for issue in result.issues:
+        issue.column = names.get(issue.column, issue.column)
+    return ImportResult(result, checked.table.unknown, checked.table)
 
 
 # ---------------------------------------------------------------- what a pupil and their parents see

@@ -3,9 +3,11 @@ term locks, report cards and their public verification, and what pupils and pare
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import datetime
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -18,6 +20,7 @@ from lms.core.jobs import render_template_in
 from lms.core.pdf import render_pdf
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import utcnow
+from lms.core.uploads import pending_dir
 from lms.courses.permissions import pupil_of
 from lms.extensions import db
 from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, tt27
@@ -181,29 +184,61 @@ def course_grades_xlsx(course_id: int):
 @login_required
 @role_required("admin", "teacher")
 def course_grades_import(course_id: int):
+    """Upload → preview (the marks each line writes, the lines skipped as layout, the columns not
+    read, each refused cell) → confirm, as every import. Nothing is written before the
+    confirmation; the confirmation refuses a mark a colleague changed since the preview."""
     course = _course(course_id, edit=True)
     term = _term()
+    back = url_for("gradebook.course_grades", course_id=course.id, term=term)
+    folder = pending_dir(current_app.config["UPLOAD_DIR"])
+    form = Form()
+    if not form.validate_on_submit():
+        flash(_("Phiên làm việc đã hết hạn. Hãy tải tệp lên lại."), "warning")
+        return redirect(back)
+    max_rows = current_app.config["IMPORT_MAX_ROWS"]
+    if request.form.get("confirm"):
+        pending = session.get("grade_import") or {}
+        path = folder / pending.get("token", "-")
+        if (pending.get("course") != course.id or pending.get("term") != term
+                or pending.get("token") != request.form.get("token") or not path.exists()):
+            flash(_("Phiên nhập đã hết hạn. Hãy tải tệp lên lại."), "warning")
+            return redirect(back)
+        with committing() as outcome:
+            result = book.import_grid(db.session, current_user, ctx().role, course, term, pending["name"],
+                                      path.read_bytes(), now=utcnow(), max_rows=max_rows, reason=pending["reason"],
+                                      loaded_at=datetime.fromisoformat(pending["at"]))
+            if result.save.issues:
+                db.session.rollback()
+        if not outcome.ok:
+            return redirect(back)
+        if result.save.issues:   # the book changed since the preview
+            return render_template("gradebook/import_result.html", course=course, term=term, preview=None,
+                                   issues=result.save.issues, table=result.table, token=None), 422
+        path.unlink(missing_ok=True)
+        session.pop("grade_import", None)
+        flash(_("Đã nhập sổ điểm từ tệp: %(a)s điểm mới, %(c)s điểm sửa.", a=result.save.created,
+                c=result.save.changed), "success")
+        return redirect(back)
     upload = request.files.get("file")
-    if not Form().validate_on_submit() or upload is None or not upload.filename:
-        flash(_("Chọn tệp Excel (.xlsx) hoặc CSV để nhập."), "danger")
-        return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
-    result = None
-    with committing(flash_error=False) as outcome:
-        result = book.import_grid(db.session, current_user, ctx().role, course, term, upload.filename, upload.read(),
-                                  now=utcnow(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                                  reason=request.form.get("reason", ""))
-        if result.save.issues:
-            raise ValidationError(_l("Chưa lưu: tệp có ô không hợp lệ."))
-    if not outcome.ok:
-        if result is not None and result.save.issues:
-            return render_template("gradebook/import_result.html", course=course, term=term, result=result), 422
-        flash(str(outcome.error.message), "danger")
-        return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
-    flash(_("Đã nhập sổ điểm từ tệp: %(a)s điểm mới, %(c)s điểm sửa.", a=result.save.created, c=result.save.changed),
-          "success")
-    if result.unknown_headers:
-        flash(_("Các cột không dùng đến: %(c)s.", c=", ".join(result.unknown_headers)), "info")
-    return redirect(url_for("gradebook.course_grades", course_id=course.id, term=term))
+    if upload is None or not upload.filename:
+        flash(_("Chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."), "danger")
+        return redirect(back)
+    data, reason = upload.read(), request.form.get("reason", "")
+    try:
+        preview = book.read_grid_import(db.session, current_user, ctx().role, course, term, upload.filename, data,
+                                        max_rows=max_rows, reason=reason)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(back)
+    token = None
+    if preview.ok and preview.changes:
+        token = uuid.uuid4().hex
+        (folder / token).write_bytes(data)
+        session["grade_import"] = {"token": token, "course": course.id, "term": term, "name": upload.filename,
+                                   "reason": reason, "at": utcnow().isoformat()}
+    return render_template("gradebook/import_result.html", course=course, term=term, preview=preview,
+                           issues=preview.issues, table=preview.table, token=token), 200 if preview.ok else 422
 
 
 @bp.route("/courses/<int:course_id>/grades/history")

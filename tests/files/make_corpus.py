@@ -207,6 +207,57 @@ def student_list_csdl_xls(name: str, bad: bool = False) -> None:
     (HERE / name).write_bytes(buf.getvalue())
 
 
+# ---------------------------------------------------------------- grade book
+
+# The pupils of the test school's class 6A1 (tests/factories.py), so the file imports into its book.
+GRADES = [  # code, name, birth, TX1–TX4, GK, CK, remark
+    ("HSA001", "Nguyễn Văn An", "05/09/2014", (8, 7.5, 9, None), 8, "8,5", "Chăm chỉ, tiến bộ"),
+    ("HSA002", "Nguyễn Thị Bình", "12/03/2014", (9, 9, 10, 8.5), 9.5, 9, ""),
+    ("HSA003", "Trần Minh Châu", "01/01/2014", (6, 6.5, None, None), 7, 6.5, "Cần luyện thêm phân số"),
+]
+
+
+def grade_book_sms(name: str, bad: bool = False) -> None:
+    """A subject's grade book as a school management system exports it for the teacher (Thông tư
+    22's names): the school's title block, "ĐĐGtx" merged over its columns 1 2 3 4 on a second
+    header row, ĐĐGgk and ĐĐGck, the system's own ĐTBmhk (computed, not read), marks as number
+    cells and one typed as text with a comma, a count line and the teacher's signature footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "SoDiem"
+    ws.append(["SỞ GIÁO DỤC VÀ ĐÀO TẠO AN GIANG"])
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.append(["SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH - MÔN TOÁN - LỚP 6A1"])
+    ws.merge_cells("A3:L3")
+    ws.append(["Học kỳ I - Năm học 2026 - 2027"])
+    ws.merge_cells("A4:L4")
+    ws.append([])
+    ws.append(["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", "ĐĐGtx", None, None, None, "ĐĐGgk", "ĐĐGck", "ĐTBmhk",
+               "Nhận xét"])
+    ws.append([None, None, None, None, 1, 2, 3, 4])
+    top = ws.max_row - 1
+    for col in (1, 2, 3, 4, 9, 10, 11, 12):
+        ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
+    ws.merge_cells(start_row=top, start_column=5, end_row=top, end_column=8)
+    _bold(ws, top)
+    _bold(ws, top + 1)
+    for n, (code, full, birth, regular, mid, final, remark) in enumerate(GRADES, start=1):
+        if bad and n == 2:
+            final = 11                              # the planted bad line
+        marks = [m for m in (*regular, mid) if m is not None]
+        final_number = float(str(final).replace(",", ".")) if not isinstance(final, int) else final
+        average = round((sum(marks[:-1]) + 2 * mid + 3 * final_number) / (len(marks) - 1 + 5), 1)
+        ws.append([n, code, full, birth, *regular, mid, final, average, remark or None])
+    ws.append([])
+    ws.append([None, "Tổng số học sinh: 3"])
+    ws.append([None, None, None, None, None, None, None, None, "An Giang, ngày 20 tháng 12 năm 2026"])
+    ws.append([None, None, None, None, None, None, None, None, "GIÁO VIÊN BỘ MÔN"])
+    ws.append([None, None, None, None, None, None, None, None, "(Ký, ghi rõ họ tên)"])
+    ws.append([None, None, None, None, None, None, None, None, "Lê Văn Giáo"])
+    ws.column_dimensions["C"].width = 24
+    _save(wb, name)
+
+
 # ---------------------------------------------------------------- bank statements
 
 CREDITS = [  # (day, amount, memo, reference, counterparty)
@@ -492,6 +543,7 @@ MAKERS = {
     "ke-hoach-day-hoc-toan6.xlsx": teaching_plan,
     "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
     "C1-HocSinh-csdl-nganh.xls": student_list_csdl_xls,
+    "so-diem-toan-6a1.xlsx": grade_book_sms,
     "vietcombank-sao-ke.xlsx": vietcombank,
     "vietinbank-lich-su-giao-dich.xlsx": vietinbank,
     "bidv-bao-cao-chi-tiet.xls": bidv_xls,

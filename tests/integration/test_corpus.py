@@ -200,3 +200,66 @@ def test_the_sector_databases_old_xls_export_imports(world, client, dbs):
         assert [(g.relation, g.guardian.phone) for g in han.guardianships] == [("Mẹ", "0914000203")]
     bad = upload(client, "C1-HocSinh-csdl-nganh-loi.xls").get_data(as_text=True)
     assert 'data-line="3"' in bad and "Số định danh cá nhân" in bad
+
+
+# ---------------------------------------------------------------- grade book
+
+def test_a_school_systems_grade_book_is_previewed_then_written_only_on_confirm(world, make_client, dbs):
+    """The school system's grade book (title block, "ĐĐGtx" over 1 2 3 4, its own ĐTBmhk, the
+    signature footer): the preview shows each mark it writes, the layout skipped, the columns not
+    read; nothing is written until the teacher confirms, and a mark a colleague changes after the
+    preview is refused rather than overwritten."""
+    from decimal import Decimal
+
+    from lms.gradebook.models import GradeEntry
+
+    teacher = make_client()
+    teacher.login("gv.a")
+    course_id, an = world.a.course.id, world.a.students["HSA001"].id
+    url = f"/courses/{course_id}/grades/import?term=1"
+    teacher.post(f"/courses/{course_id}/grades?term=1", {f"c-{an}-tx1": "6"})
+
+    def entries():
+        with dbs() as s:
+            return {(e.student_id, e.kind, e.position): e.score
+                    for e in s.scalars(select(GradeEntry).where(GradeEntry.course_id == course_id))}
+
+    preview = teacher.post(url, {"file": (io.BytesIO(data("so-diem-toan-6a1.xlsx")), "so-diem.xlsx")},
+                           content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert entries() == {(an, "tx", 1): Decimal("6.0")}            # nothing written by the preview
+    assert "15 điểm sẽ được ghi cho 3 học sinh" in body
+    assert re.search(r'data-line="8">.*?ĐĐGtx – 1 \(E\): <del>6,0</del> → <strong>8,0</strong>', body, re.S)
+    assert "ĐĐGck (J): <strong>8,5</strong>" in body                 # "8,5" typed as text
+    assert "tiêu đề phía trên bảng" in body and "phần ký tên cuối bảng" in body
+    assert re.search(r'<td>12</td><td>dòng ghi chú</td><td class="text-muted">Tổng số học sinh: 3', body)
+    assert "Ngày sinh (D)" in body and "ĐTBmhk" not in re.search(r'id="unknown-columns">(.*?)</p>', body, re.S).group(1)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
+    assert teacher.post(url, {"token": token, "confirm": "1"}).status_code == 302
+    marks = entries()
+    assert len(marks) == 15 and marks[(an, "tx", 1)] == Decimal("8.0") and marks[(an, "ck", 1)] == Decimal("8.5")
+    assert marks[(world.a.students["HSA002"].id, "tx", 4)] == Decimal("8.5")
+
+    bad = teacher.post(url, {"file": (io.BytesIO(data("so-diem-toan-6a1-loi.xlsx")), "so-diem.xlsx")},
+                       content_type="multipart/form-data")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'name="token"' not in text
+    assert re.search(r'<tr class="import-error"><td>9</td><td>Nguyễn Thị Bình</td><td>ĐĐGck \(J\)</td><td><code>11</code>',
+                     text)
+
+    # A colleague changes a mark between the preview and the confirmation.
+    teacher.post(f"/courses/{course_id}/grades?term=1", {f"c-{an}-tx1": "5"})
+    preview = teacher.post(url, {"file": (io.BytesIO(data("so-diem-toan-6a1.xlsx")), "so-diem.xlsx")},
+                           content_type="multipart/form-data")
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    with dbs() as s:
+        from lms.core.timeutil import utcnow
+
+        entry = s.scalars(select(GradeEntry).where(GradeEntry.student_id == an, GradeEntry.kind == "tx",
+                                                   GradeEntry.position == 1)).one()
+        entry.score10, entry.updated_at = 70, utcnow()
+        s.commit()
+    late = teacher.post(url, {"token": token, "confirm": "1"})
+    assert late.status_code == 422 and "vừa được người khác sửa" in late.get_data(as_text=True)
+    assert entries()[(an, "tx", 1)] == Decimal("7.0")

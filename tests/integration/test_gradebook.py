@@ -146,6 +146,7 @@ def test_clearing_and_correcting_are_in_the_history(world, client, dbs):
 
 def test_excel_export_imports_back_and_a_bad_file_names_line_and_column(world, client, dbs):
     import io
+    import re
 
     from openpyxl import load_workbook
 
@@ -163,8 +164,11 @@ def test_excel_export_imports_back_and_a_bad_file_names_line_and_column(world, c
     row[7].value = "8,5"    # CK
     buf = io.BytesIO()
     wb.save(buf)
-    ok = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
-                     {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+    preview = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                          {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+    assert preview.status_code == 200      # previewed; written on confirmation (tests/integration/test_corpus.py)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    ok = client.post(f"/courses/{world.a.course.id}/grades/import?term=1", {"token": token, "confirm": "1"})
     assert ok.status_code == 302
     with dbs() as s:
         marks = {(e.kind, e.position): e.score for e in s.scalars(select(GradeEntry).where(GradeEntry.student_id == sid))}
