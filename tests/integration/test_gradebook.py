@@ -305,12 +305,24 @@ def test_reimporting_an_unchanged_export_writes_no_corrections(world, client, db
                                            "HSA002": ["10", "9,5", "9", "8", "7", "6,5"]})).status_code == 302
     exported = client.get(f"/courses/{world.a.course.id}/grades.xlsx?term=1").data
     import io
+    import re
 
-    again = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
-                        {"file": (io.BytesIO(exported), "so-diem.xlsx")}, content_type="multipart/form-data")
-    assert again.status_code == 302
+    from openpyxl import load_workbook
+
+    imported = f"/courses/{world.a.course.id}/grades/import?term=1"
+    again = client.post(imported, {"file": (io.BytesIO(exported), "so-diem.xlsx")}, content_type="multipart/form-data")
+    assert again.status_code == 200 and "không có gì để nhập" in again.get_data(as_text=True)
+    # One mark changed in the export: the confirmed import writes that one, and only it is a correction.
+    wb = load_workbook(io.BytesIO(exported))
+    next(r for r in wb.active.iter_rows(min_row=2) if r[0].value == "HSA001")[3].value = 7.5
+    buf = io.BytesIO()
+    wb.save(buf)
+    preview = client.post(imported, {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")},
+                          content_type="multipart/form-data")
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    assert client.post(imported, {"token": token, "confirm": "1"}).status_code == 302
     with dbs() as s:
-        assert s.scalar(select(func.count()).select_from(GradeChange)) == 0
+        assert [(c.old_value, c.new_value) for c in s.scalars(select(GradeChange))] == [("7.0", "7.5")]
 
 
 def test_the_history_speaks_in_labels_and_vietnamese_decimals(world, client, dbs):
