@@ -20,7 +20,6 @@ from lms.core.jobs import render_template_in
 from lms.core.pdf import render_pdf
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import utcnow
-from lms.core.uploads import pending_dir
 from lms.courses.permissions import pupil_of
 from lms.extensions import db
 from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, tt27
@@ -190,7 +189,7 @@ def course_grades_import(course_id: int):
     course = _course(course_id, edit=True)
     term = _term()
     back = url_for("gradebook.course_grades", course_id=course.id, term=term)
-    folder = pending_dir(current_app.config["UPLOAD_DIR"])
+    folder = files("imports")
     form = Form()
     if not form.validate_on_submit():
         flash(_("Phiên làm việc đã hết hạn. Hãy tải tệp lên lại."), "warning")
