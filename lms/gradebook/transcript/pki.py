@@ -1,0 +1,218 @@
+"""Certificates and keys for signing: reading PKCS#12 files and trust roots, converting between
+`cryptography` (signxml) and `asn1crypto` (pyHanko) objects, and the sandbox's own small CA
+(a root, an issuing CA, a time-stamping unit and one certificate per sandbox subscriber), kept in
+the instance folder. The sandbox CA is for the demo and the tests only: its root is trusted only
+while LMS_SIGNING_SANDBOX is on, and every name it issues says SANDBOX."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from asn1crypto import keys as akeys
+from asn1crypto import x509 as ax509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+class KeyFileError(ValueError):
+    """A PKCS#12 file or a trust-root file cannot be read."""
+
+
+def to_asn1(cert: x509.Certificate) -> ax509.Certificate:
+    return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def from_der(der: bytes) -> x509.Certificate:
+    return x509.load_der_x509_certificate(der)
+
+
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def subject_text(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
+
+
+def common_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else subject_text(cert)
+
+
+def sign_digest(key: rsa.RSAPrivateKey, digest: bytes) -> bytes:
+    """RSASSA-PKCS1-v1_5 over a SHA-256 digest already computed: what a remote signer does with
+    the hash it receives (moet.md §3.1)."""
+    return key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+
+
+@dataclass
+class KeyPair:
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+    chain: list[x509.Certificate]      # issuing CA(s) up to the root, nearest first
+
+
+def load_pkcs12(data: bytes, password: str) -> KeyPair:
+    """The key, its certificate and chain from a .p12/.pfx file, or KeyFileError saying why not."""
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
+    except ValueError as exc:
+        raise KeyFileError("wrong password or not a PKCS#12 file") from exc
+    if key is None or cert is None:
+        raise KeyFileError("the file holds no private key with its certificate")
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise KeyFileError("only RSA keys are supported")
+    return KeyPair(key, cert, list(extra or []))
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle or one DER certificate."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise KeyFileError("not a certificate file (PEM or DER)") from exc
+
+
+def trust_roots_from_paths(paths: str | None) -> list[x509.Certificate]:
+    """LMS_TRUST_ROOTS: comma-separated files or folders of root certificates (PEM or DER)."""
+    out: list[x509.Certificate] = []
+    for part in (paths or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        path = Path(part)
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            out.extend(load_certificates(f.read_bytes()))
+    return out
+
+
+# ---------------------------------------------------------------- the sandbox's CA
+
+def _name(cn: str, org: str = "lms SANDBOX", **extra: str) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if extra.get("uid"):
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, extra["uid"]))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+def _issue(subject: x509.Name, key, issuer: x509.Name, issuer_key, *, ca: bool, days: int,
+           eku: list | None = None, now: datetime | None = None) -> x509.Certificate:
+    now = now or datetime.now(timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca and not eku,
+                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                            key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False),
+                              critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                              critical=False))
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=True)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+class SandboxCA:
+    """The sandbox's CA in a folder: made on first use, then reused (the demo's signatures stay
+    verifiable across restarts)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _pair(self, name: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate] | None:
+        key_path, cert_path = self.folder / f"{name}.key.pem", self.folder / f"{name}.crt"
+        if not (key_path.exists() and cert_path.exists()):
+            return None
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
+
+    def _save(self, name: str, key, cert: x509.Certificate) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_private(self.folder / f"{name}.key.pem", key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        (self.folder / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+    def _ensure_cas(self) -> None:
+        if self._pair("root") and self._pair("issuing") and self._pair("tsa"):
+            return
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        root_name = _name("lms SANDBOX Root CA")
+        root = _issue(root_name, root_key, root_name, root_key, ca=True, days=3650)
+        issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        issuing_name = _name("lms SANDBOX SmartCA")
+        issuing = _issue(issuing_name, issuing_key, root_name, root_key, ca=True, days=3650)
+        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        tsa = _issue(_name("lms SANDBOX Time-Stamping Authority"), tsa_key, root_name, root_key, ca=False,
+                     days=3650, eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+        self._save("root", root_key, root)
+        self._save("issuing", issuing_key, issuing)
+        self._save("tsa", tsa_key, tsa)
+
+    @property
+    def root(self) -> x509.Certificate:
+        self._ensure_cas()
+        return self._pair("root")[1]
+
+    @property
+    def issuing(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+        self._ensure_cas()
+        return self._pair("issuing")
+
+    @property
+    def tsa(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+        self._ensure_cas()
+        return self._pair("tsa")
+
+    def timestamper(self):
+        """An RFC 3161 time-stamping unit answering in process (pyHanko's own)."""
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        key, cert = self.tsa
+        info = akeys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+        return DummyTimeStamper(tsa_cert=to_asn1(cert), tsa_key=info,
+                                certs_to_embed=SimpleCertificateStore.from_certs([to_asn1(self.root)]))
+
+    @staticmethod
+    def _subscriber_file(user_id: str) -> str:
+        return "sub-" + "".join(ch for ch in user_id if ch.isalnum())
+
+    def enrol(self, user_id: str, name: str, *, organisation: bool = False) -> KeyPair:
+        """A key and certificate for a subscriber (a person by ID number, or a school by tax code),
+        issued once and kept."""
+        existing = self.subscriber(user_id)
+        if existing is not None:
+            return existing
+        issuing_key, issuing = self.issuing
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        uid = f"MST:{user_id}" if organisation else f"CCCD:{user_id}"
+        cert = _issue(_name(name, org=name if organisation else "lms SANDBOX", uid=uid), key, issuing.subject,
+                      issuing_key, ca=False, days=730)
+        self._save(self._subscriber_file(user_id), key, cert)
+        return KeyPair(key, cert, [issuing, self.root])
+
+    def subscriber(self, user_id: str) -> KeyPair | None:
+        pair = self._pair(self._subscriber_file(user_id))
+        if pair is None:
+            return None
+        return KeyPair(pair[0], pair[1], [self.issuing[1], self.root])

@@ -1,0 +1,210 @@
+"""Where signing keys are: the provider interface, written once, and its implementations.
+
+A provider gives the signer's certificate, takes a batch of SHA-256 hashes (one per document)
+and returns raw RSA PKCS#1 v1.5 signatures, either at once (a PKCS#12 file kept here) or after
+the signer confirms on their phone (VNPT SmartCA, moet.md §3.1: sign-hash request, then polling).
+Another provider (Viettel MySign, FAST HSM) is one more class with these three methods.
+"""
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from cryptography import x509
+from cryptography.fernet import Fernet
+
+from lms.gradebook.transcript import pki
+
+Transport = Callable[[str, dict], tuple[int, dict]]   # (path, JSON body) → (HTTP status, JSON answer)
+
+
+class ProviderError(Exception):
+    """The provider refused or could not be reached; `message` says why, for the page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class SignerCertificate:
+    cert: x509.Certificate
+    chain: list[x509.Certificate]
+
+    @property
+    def subject(self) -> str:
+        return pki.subject_text(self.cert)
+
+
+@dataclass
+class HashToSign:
+    doc_id: str        # shown to the signer with the request
+    digest: bytes      # SHA-256
+    file_type: str     # pdf | xml
+
+
+@dataclass
+class Answer:
+    """`status`: waiting | signed | rejected | expired | failed."""
+    status: str
+    ref: str = ""
+    signatures: dict[str, bytes] = field(default_factory=dict)
+    message: str = ""
+    expires_at: datetime | None = None
+
+
+class Provider(Protocol):
+    name: str
+    batch_limit: int           # hashes per confirmation
+
+    def certificate(self, account) -> SignerCertificate: ...
+
+    def submit(self, account, hashes: list[HashToSign], description: str, *, now: datetime) -> Answer: ...
+
+    def status(self, account, ref: str, *, now: datetime, expires_at: datetime | None) -> Answer: ...
+
+
+class Pkcs12Provider:
+    """A key in a PKCS#12 file, sealed in the database with LMS_SECRETS_KEY: signs at once."""
+
+    name = "pkcs12"
+    batch_limit = 1000
+
+    def __init__(self, box: Fernet):
+        self.box = box
+
+    def _pair(self, account) -> pki.KeyPair:
+        if not account.sealed_p12:
+            raise ProviderError("no PKCS#12 file")
+        return pki.load_pkcs12(self.box.decrypt(account.sealed_p12),
+                               self.box.decrypt(account.sealed_password.encode()).decode())
+
+    def certificate(self, account) -> SignerCertificate:
+        pair = self._pair(account)
+        return SignerCertificate(pair.cert, pair.chain)
+
+    def submit(self, account, hashes: list[HashToSign], description: str, *, now: datetime) -> Answer:
+        pair = self._pair(account)
+        return Answer("signed", ref=f"p12-{secrets.token_hex(8)}",
+                      signatures={h.doc_id: pki.sign_digest(pair.key, h.digest) for h in hashes})
+
+    def status(self, account, ref: str, *, now: datetime, expires_at: datetime | None) -> Answer:
+        return Answer("failed", ref=ref, message="a PKCS#12 signature is never pending")
+
+
+def seal_pkcs12(box: Fernet, data: bytes, password: str) -> tuple[bytes, str, pki.KeyPair]:
+    """Check that the file opens with the password, then seal both."""
+    pair = pki.load_pkcs12(data, password)
+    return box.encrypt(data), box.encrypt(password.encode()).decode(), pair
+
+
+class SmartCAProvider:
+    """VNPT SmartCA, SP API "sp769" (moet.md §3.1): POST JSON with sp_id/sp_password, the
+    subscriber's ID number as user_id, hashes as lowercase hex; the subscriber confirms in the
+    SmartCA app; we poll the transaction's status. Several documents in one request are signed
+    with one confirmation."""
+
+    name = "smartca"
+    batch_limit = 100
+    TIMEOUT = timedelta(minutes=5)   # the samples give up after about 5 minutes of polling
+
+    def __init__(self, transport: Transport, sp_id: str, sp_password: str):
+        self.transport, self.sp_id, self.sp_password = transport, sp_id, sp_password
+
+    def _call(self, path: str, body: dict) -> dict:
+        status, answer = self.transport(path, body)
+        code = answer.get("status_code") if isinstance(answer, dict) else None
+        if status == 599 or code is None:
+            raise ProviderError(f"SmartCA did not answer (HTTP {status})")
+        if code != 200:
+            raise ProviderError(f"SmartCA {code}: {answer.get('message') or ''}".strip())
+        return answer
+
+    def certificate(self, account) -> SignerCertificate:
+        answer = self._call("/v1/credentials/get_certificate", {
+            "sp_id": self.sp_id, "sp_password": self.sp_password, "user_id": account.account_id,
+            "serial_number": account.serial_number or "", "transaction_id": f"lms-{secrets.token_hex(12)}"})
+        certs = (answer.get("data") or {}).get("user_certificates") or []
+        if account.serial_number:
+            certs = [c for c in certs if (c.get("serial_number") or "").lower() == account.serial_number.lower()]
+        if not certs:
+            raise ProviderError("SmartCA: no certificate for this subscriber")
+        c = certs[0]
+        chain_data = c.get("chain_data") or {}
+        chain = [pki.from_der(base64.b64decode(chain_data[k])) for k in ("ca_cert", "root_cert") if chain_data.get(k)]
+        return SignerCertificate(pki.from_der(base64.b64decode(c["cert_data"])), chain)
+
+    def submit(self, account, hashes: list[HashToSign], description: str, *, now: datetime) -> Answer:
+        transaction_id = f"lms-{secrets.token_hex(12)}"
+        answer = self._call("/v1/signatures/sign", {
+            "sp_id": self.sp_id, "sp_password": self.sp_password, "user_id": account.account_id,
+            "transaction_id": transaction_id, "transaction_desc": description[:200],
+            "serial_number": account.serial_number or "", "time_stamp": now.strftime("%Y%m%d%H%M%SZ"),
+            "sign_files": [{"data_to_be_signed": h.digest.hex(), "doc_id": h.doc_id, "file_type": h.file_type,
+                            "sign_type": "hash"} for h in hashes]})
+        ref = (answer.get("data") or {}).get("transaction_id") or transaction_id
+        return Answer("waiting", ref=ref, message=answer.get("message") or "", expires_at=now + self.TIMEOUT)
+
+    def status(self, account, ref: str, *, now: datetime, expires_at: datetime | None) -> Answer:
+        status, answer = self.transport(f"/v1/signatures/sign/{ref}/status", {})
+        data = answer.get("data") if isinstance(answer, dict) else None
+        message = (answer or {}).get("message") or "" if isinstance(answer, dict) else ""
+        signatures = (data or {}).get("signatures") if isinstance(data, dict) else None
+        if status == 200 and answer.get("status_code") == 200 and signatures:
+            return Answer("signed", ref=ref, message=message,
+                          signatures={s["doc_id"]: base64.b64decode(s["signature_value"]) for s in signatures})
+        if isinstance(message, str) and "reject" in message.lower():
+            return Answer("rejected", ref=ref, message=message)
+        if expires_at is not None and now >= expires_at:
+            return Answer("expired", ref=ref, message=message)
+        return Answer("waiting", ref=ref, message=message)
+
+
+class HttpTransport:
+    """The provider's real API over HTTPS (JSON in, JSON out); (599, {}) when unreachable."""
+
+    def __init__(self, base_url: str, timeout: float = 20):
+        self.base_url, self.timeout = base_url.rstrip("/"), timeout
+
+    def __call__(self, path: str, body: dict) -> tuple[int, dict]:
+        import json
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (URL from settings)
+                data = json.loads(answer.read() or b"{}")
+                return answer.status, data if isinstance(data, dict) else {}
+        except urllib.error.HTTPError as exc:
+            try:
+                data = json.loads(exc.read() or b"{}")
+            except ValueError:
+                data = {}
+            return exc.code, data if isinstance(data, dict) else {}
+        except (urllib.error.URLError, ValueError, TimeoutError):
+            return 599, {}
+
+
+class SandboxTransport:
+    """The sandbox's SmartCA answered in process, each call in a database session of its own (as
+    a separate server would be): no HTTP, no Flask."""
+
+    def __init__(self, engine, ca: pki.SandboxCA, sp_id: str, sp_password: str, clock: Callable[[], datetime]):
+        self.engine, self.ca, self.sp_id, self.sp_password, self.clock = engine, ca, sp_id, sp_password, clock
+
+    def __call__(self, path: str, body: dict) -> tuple[int, dict]:
+        from sqlalchemy.orm import Session
+
+        from lms.gradebook.transcript import sandbox
+
+        with Session(self.engine) as session:
+            answer = sandbox.dispatch(session, self.ca, path, body, sp_id=self.sp_id, sp_password=self.sp_password,
+                                      now=self.clock())
+            session.commit()
+        return answer

@@ -1,0 +1,138 @@
+"""The local imitation of VNPT SmartCA's SP API (moet.md §3.1, "simulator contract"), for the demo
+and the tests only (LMS_SIGNING_SANDBOX): the same paths, envelope and field names; subscribers
+enrolled in the sandbox CA by ID number (or a school's tax code); a sign request waits until the
+subscriber approves it on the sandbox's phone page, then every hash of the batch is signed with
+RSASSA-PKCS1-v1_5 over the SHA-256 DigestInfo; a request nobody answers expires after 5 minutes.
+
+What SmartCA's documents do not say is marked: the exact pending, rejected and expired payloads
+(ours: message "PENDING", "REJECTED", "EXPIRED" with data.signatures null)."""
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.gradebook.transcript.models import SandboxTransaction
+from lms.gradebook.transcript.pki import SandboxCA, der, sign_digest, subject_text
+
+EXPIRY = timedelta(minutes=5)
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def envelope(code: int, message: str, data: dict | None = None) -> tuple[int, dict]:
+    return (200 if code == 200 else code), {"status_code": code, "message": message, "data": data}
+
+
+def _credentials_ok(body: dict, sp_id: str, sp_password: str) -> bool:
+    return body.get("sp_id") == sp_id and body.get("sp_password") == sp_password
+
+
+def get_certificate(ca: SandboxCA, body: dict, *, sp_id: str, sp_password: str) -> tuple[int, dict]:
+    if not _credentials_ok(body, sp_id, sp_password):
+        return envelope(401, "SP_CREDENTIAL_INVALID")
+    pair = ca.subscriber(str(body.get("user_id") or ""))
+    if pair is None:
+        return envelope(401, "SP_CREDENTIAL_INVALID: unknown user_id")
+    cert = pair.cert
+    return envelope(200, "SUCCESS", {"user_certificates": [{
+        "service_type": "SMARTCA", "service_name": "SMARTCA PERSONAL PRO (SANDBOX)", "cert_id": str(uuid.uuid4()),
+        "cert_status": "Đang hoạt động", "serial_number": format(cert.serial_number, "x"),
+        "cert_subject": subject_text(cert),
+        "cert_valid_from": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cert_valid_to": cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cert_data": base64.b64encode(der(cert)).decode(),
+        "chain_data": {"ca_cert": base64.b64encode(der(pair.chain[0])).decode(),
+                       "root_cert": base64.b64encode(der(pair.chain[1])).decode()},
+        "transaction_id": body.get("transaction_id")}]})
+
+
+def sign(session: Session, ca: SandboxCA, body: dict, *, sp_id: str, sp_password: str,
+         now: datetime) -> tuple[int, dict]:
+    if not _credentials_ok(body, sp_id, sp_password):
+        return envelope(401, "SP_CREDENTIAL_INVALID")
+    user_id = str(body.get("user_id") or "")
+    if ca.subscriber(user_id) is None:
+        return envelope(401, "SP_CREDENTIAL_INVALID: unknown user_id")
+    transaction_id = str(body.get("transaction_id") or "")
+    files = body.get("sign_files")
+    if not transaction_id or not isinstance(files, list) or not files:
+        return envelope(400, "BAD_REQUEST: transaction_id and sign_files are required")
+    for f in files:
+        if not isinstance(f, dict) or f.get("sign_type") != "hash":
+            return envelope(400, "BAD_REQUEST: only sign_type=hash is supported")
+        if not HEX_DIGEST.fullmatch(str(f.get("data_to_be_signed") or "")) or not f.get("doc_id"):
+            return envelope(400, "BAD_REQUEST: data_to_be_signed must be a SHA-256 hash in hex, doc_id required")
+    if session.scalars(select(SandboxTransaction).where(SandboxTransaction.transaction_id == transaction_id)).first():
+        return envelope(400, "BAD_REQUEST: transaction_id already used")
+    tx = SandboxTransaction(transaction_id=transaction_id, tran_code=str(uuid.uuid4()), user_id=user_id,
+                            serial_number=str(body.get("serial_number") or ""),
+                            description=str(body.get("transaction_desc") or "")[:200],
+                            files=[{"doc_id": str(f["doc_id"]), "data_to_be_signed": f["data_to_be_signed"],
+                                    "file_type": str(f.get("file_type") or "")} for f in files],
+                            status="waiting", created_at=now)
+    session.add(tx)
+    session.flush()
+    return envelope(200, "sig_wait_for_user_confirm", {"transaction_id": transaction_id, "tran_code": tx.tran_code})
+
+
+def _find(session: Session, transaction_id: str) -> SandboxTransaction | None:
+    return session.scalars(select(SandboxTransaction).where(SandboxTransaction.transaction_id == transaction_id)).first()
+
+
+def status(session: Session, transaction_id: str, *, now: datetime) -> tuple[int, dict]:
+    tx = _find(session, transaction_id)
+    if tx is None:
+        return envelope(400, "BAD_REQUEST: unknown transaction")
+    if tx.status == "signed":
+        return envelope(200, "SUCCESS", {"transaction_id": tx.transaction_id, "signatures": tx.signatures})
+    if tx.status == "rejected":
+        return envelope(200, "REJECTED", {"transaction_id": tx.transaction_id, "signatures": None})
+    if now - tx.created_at >= EXPIRY:
+        return envelope(200, "EXPIRED", {"transaction_id": tx.transaction_id, "signatures": None})
+    return envelope(200, "PENDING", {"transaction_id": tx.transaction_id, "signatures": None})
+
+
+def pending_for(session: Session, user_id: str, *, now: datetime) -> list[SandboxTransaction]:
+    """What the subscriber's phone shows: requests still waiting and not expired."""
+    rows = session.scalars(select(SandboxTransaction).where(SandboxTransaction.user_id == user_id,
+                                                            SandboxTransaction.status == "waiting")
+                           .order_by(SandboxTransaction.id))
+    return [t for t in rows if now - t.created_at < EXPIRY]
+
+
+def answer(session: Session, ca: SandboxCA, transaction_id: str, *, approve: bool, now: datetime) -> bool:
+    """The subscriber approves (every document of the batch is signed) or rejects on the phone."""
+    tx = _find(session, transaction_id)
+    if tx is None or tx.status != "waiting" or now - tx.created_at >= EXPIRY:
+        return False
+    if not approve:
+        tx.status = "rejected"
+        return True
+    pair = ca.subscriber(tx.user_id)
+    tx.signatures = [{"doc_id": f["doc_id"], "timestamp_signature": None,
+                      "signature_value": base64.b64encode(sign_digest(pair.key, bytes.fromhex(f["data_to_be_signed"])))
+                      .decode()} for f in tx.files]
+    tx.status = "signed"
+    return True
+
+
+STATUS_PATH = re.compile(r"/v1/signatures/sign/([^/]+)/status")
+
+
+def dispatch(session: Session, ca: SandboxCA, path: str, body: dict, *, sp_id: str, sp_password: str,
+             now: datetime) -> tuple[int, dict]:
+    """One call of the SP API by its path (the HTTP routes and the in-process transport share it)."""
+    match = STATUS_PATH.fullmatch(path)
+    if match:   # the samples poll with an empty body (moet.md §3.1 d)
+        return status(session, match.group(1), now=now)
+    if not _credentials_ok(body, sp_id, sp_password):
+        return envelope(401, "SP_CREDENTIAL_INVALID")
+    if path == "/v1/credentials/get_certificate":
+        return get_certificate(ca, body, sp_id=sp_id, sp_password=sp_password)
+    if path == "/v1/signatures/sign":
+        return sign(session, ca, body, sp_id=sp_id, sp_password=sp_password, now=now)
+    return envelope(400, "BAD_REQUEST: unknown path")

@@ -1,0 +1,129 @@
+"""PAdES and XAdES on a transcript, with the test PKI of tests/transcript_pki.py (its own CA,
+sub-CA, OCSP responder and time-stamping authority on 127.0.0.1): the teacher's then the school's
+signature, each an incremental update with a time-stamp, validation data embedded; the file
+validates with our checks and with pyHanko's own command-line validator, and fails when a byte is
+changed, when the trust root is another, when the signer is revoked or expired."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from weasyprint import HTML
+
+from lms.gradebook.transcript import pades, verify, xades
+from lms.gradebook.transcript.pki import sign_digest
+from lms.gradebook.transcript.trust import Trust
+from tests import transcript_pki
+
+PYHANKO = Path(sys.executable).with_name("pyhanko")
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    p = transcript_pki.start(tmp_path_factory.mktemp("pki"))
+    yield p
+    p.stop()
+
+
+def _trust(pki, root="root") -> Trust:
+    return Trust(roots=[pki.certs[root]], tsa_url=pki.tsa_url)
+
+
+def _sign_pdf(pdf: bytes, pki, label: str, field: str, *, ltv: bool) -> bytes:
+    pair, trust = pki.pair(label), _trust(pki)
+    prepared = pades.prepare(pdf, pair.cert, pair.chain, field_name=field, reason="Thử", location="An Giang",
+                             timestamper=trust.timestamper())
+    signed = pades.finish(prepared.pdf, prepared.state, sign_digest(pair.key, prepared.digest), pair.cert, pair.chain,
+                          timestamper=trust.timestamper())
+    return pades.add_validation_data(signed, trust.context(extra_certs=pair.chain)) if ltv else signed
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(pki) -> bytes:
+    pdf = HTML(string="<h1>HỌC BẠ</h1><p>Nguyễn Văn An — Toán 8,5</p>").write_pdf()
+    teacher = _sign_pdf(pdf, pki, "teacher", "GVCN", ltv=False)
+    return _sign_pdf(teacher, pki, "school", "NhaTruong", ltv=True)
+
+
+def _cli(pki, path: Path, root="root") -> subprocess.CompletedProcess:
+    assert PYHANKO.exists() or shutil.which("pyhanko"), "pyhanko-cli is a dev dependency"
+    return subprocess.run([str(PYHANKO), "sign", "validate", "--executive-summary", "--trust", str(pki.pem(root)),
+                           "--trust-replace", str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_two_signatures_each_an_incremental_update_validate(pki, signed_pdf):
+    checks = verify.check_pdf(signed_pdf, _trust(pki))
+    assert [c.name for c in checks] == ["GVCN", "NhaTruong"]
+    assert [c.signer for c in checks] == ["Phạm Thu Hà", "Trường THCS Thử A"]
+    assert all(c.ok and c.trusted and c.intact and c.timestamped and not c.changed_after for c in checks), checks
+    assert b"/DSS" in signed_pdf   # validation data embedded (B-LT)
+
+
+def test_pyhanko_command_line_validates_the_file_outside_our_code(pki, signed_pdf, tmp_path):
+    path = tmp_path / "hoc-ba.pdf"
+    path.write_bytes(signed_pdf)
+    result = _cli(pki, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(":VALID") == 2, result.stdout
+
+
+def test_a_changed_byte_fails_ours_and_pyhanko(pki, signed_pdf, tmp_path):
+    # The producer's name in the first revision, which both signatures cover.
+    tampered = signed_pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
+    checks = verify.check_pdf(tampered, _trust(pki))
+    assert len(checks) == 2 and not any(c.ok or c.intact for c in checks)
+    assert not verify.all_ok(verify.check_pdf(signed_pdf[:-300], _trust(pki)), 2)   # a cut file too
+    path = tmp_path / "sua.pdf"
+    path.write_bytes(bytes(tampered))
+    assert _cli(pki, path).returncode != 0
+
+
+def test_content_added_after_signing_is_reported(pki, signed_pdf):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(signed_pdf))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page[generic.NameObject("/Rotate")] = generic.NumberObject(90)
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    checks = verify.check_pdf(out.getvalue(), _trust(pki))
+    assert checks and all(c.changed_after and not c.ok for c in checks)
+
+
+def test_another_trust_root_is_not_trusted(pki, signed_pdf, tmp_path):
+    checks = verify.check_pdf(signed_pdf, _trust(pki, root="other-root"))
+    assert checks and all(c.intact and not c.trusted and not c.ok for c in checks)
+    path = tmp_path / "hoc-ba.pdf"
+    path.write_bytes(signed_pdf)
+    assert _cli(pki, path, root="other-root").returncode != 0
+
+
+@pytest.mark.parametrize("label", ["revoked", "expired"])
+def test_a_revoked_or_expired_signer_fails(pki, label):
+    pdf = HTML(string="<p>Học bạ</p>").write_pdf()
+    signed = _sign_pdf(pdf, pki, label, "GVCN", ltv=False)
+    [check] = verify.check_pdf(signed, _trust(pki))
+    assert check.intact and not check.ok and not check.trusted
+    assert check.revoked == (label == "revoked")
+
+
+def test_xades_teacher_then_school_each_verifies_and_tampering_fails(pki):
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?><hocbaso xmlns="urn:lms:hocbaso:1">'
+           b'<thongtinsohocbasothcsthpt Id="r-1"><hovaten>Nguy\xe1\xbb\x85n V\xc4\x83n An</hovaten>'
+           b'<canam>T</canam></thongtinsohocbasothcsthpt></hocbaso>')
+    for label in ("teacher", "school"):
+        pair = pki.pair(label)
+        prepared = xades.prepare(xml, "r-1", pair.cert, pair.chain)
+        xml = xades.finish(prepared.xml, prepared.signature_id, sign_digest(pair.key, prepared.digest))
+    checks = verify.check_xml(xml, _trust(pki))
+    assert [c.signer for c in checks] == ["Phạm Thu Hà", "Trường THCS Thử A"] and all(c.ok for c in checks), checks
+    assert not any(c.ok for c in verify.check_xml(xml, _trust(pki, root="other-root")))
+    tampered = xml.replace(b"<canam>T</canam>", b"<canam>K</canam>")
+    assert not any(c.ok or c.intact for c in verify.check_xml(tampered, _trust(pki)))
