@@ -87,6 +87,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.exams.views import bp as exams_bp
     from lms.exams.views_attempts import bp as attempts_bp
     from lms.exams.views_import import bp as question_import_bp
+    from lms.gradebook.transcript.views import bp as transcript_bp
     from lms.gradebook.views import bp as gradebook_bp
     from lms.home.views import bp as home_bp
     from lms.home.views_jobs import bp as jobs_bp
@@ -97,7 +98,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.reports.views import bp as reports_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, family_bp, courses_bp, comms_bp, homework_bp, report_bp,
-                      gradebook_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp, health_bp,
+                      gradebook_bp, transcript_bp, jobs_bp, exams_bp, attempts_bp, question_import_bp, health_bp,
                       billing_bp, channels_bp, gateways_bp, reports_bp, attendance_bp, contact_bp, contact_hooks_bp):
         app.register_blueprint(blueprint)
 

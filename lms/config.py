@@ -125,6 +125,19 @@ class Config:
     # Local imitations of Zalo ZNS and eSMS for the contact book: on in the demo and the tests
     # only, never in production.
     MESSAGING_SANDBOX = _env("MESSAGING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
+    # The national transcript (học bạ số, lms/gradebook/transcript): the roots verification trusts (the
+    # government CA's root certificates: PEM/DER files or folders, comma-separated), the RFC 3161
+    # time-stamping authority, VNPT SmartCA's service-provider account (sp769 API), a file overriding
+    # the Ministry code lists, and the local signing sandbox (a CA, a time-stamping unit and an imitation
+    # of SmartCA with its phone page: demo and tests only, never in production).
+    TRUST_ROOTS = _env("TRUST_ROOTS")
+    TSA_URL = _env("TSA_URL")
+    SMARTCA_URL = _env("SMARTCA_URL")
+    SMARTCA_SP_ID = _env("SMARTCA_SP_ID")
+    SMARTCA_SP_PASSWORD = _env("SMARTCA_SP_PASSWORD")
+    SMARTCA_POLL_SECONDS = _env_int("SMARTCA_POLL_SECONDS", 10)
+    MOET_CODES_FILE = _env("MOET_CODES_FILE")
+    SIGNING_SANDBOX = _env("SIGNING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
     # Background jobs without Redis run in this many threads of each app process.
     JOB_THREADS = _env_int("JOB_THREADS", 2)
     REDIS_URL = _env("REDIS_URL")           # set: jobs go to RQ workers (`flask worker`)
@@ -162,6 +175,10 @@ class TestConfig(Config):
     SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTAxMjM0NTY3ODk="
     PAYMENT_SANDBOX = True
     MESSAGING_SANDBOX = True
+    SIGNING_SANDBOX = True
+    SMARTCA_POLL_SECONDS = 0.2
+    TSA_URL = None
+    TRUST_ROOTS = None
 
 
 def config_from_env() -> type[Config]:

@@ -10,6 +10,8 @@ from lms.people.models import (Course, Department, DepartmentViewer, Enrollment,
                                Term)
 from lms.gradebook.models import (GradeChange, GradeEntry, GradeRemark, PrimaryQuality, PrimaryRecord,  # noqa: F401
                                   ReportCard, TermLock, TermRecord, YearRecord)
+from lms.gradebook.transcript.models import (SandboxTransaction, SchoolTranscriptSetup, SectorExport,  # noqa: F401
+                                             SignerAccount, SigningItem, SigningRequest, Transcript, TranscriptEvent)
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, CategoryShare, Exam, ExamCourse, ExamItem,  # noqa: F401
                               ExamPaper, ExamPaperItem,
                               ExamRule, Override, Question, QuestionCategory, QuestionVersion, Response, SlotGrade)

@@ -244,10 +244,14 @@ def cards_of_class(session: Session, school_class: SchoolClass) -> dict[int, Rep
         ReportCard.class_id == school_class.id, ReportCard.status == CardStatus.VALID))}
 
 
-def render_card(snapshot: dict, settings: IssueSettings, *, preview: bool = False) -> bytes:
-    url = verify_url(settings.base_url, snapshot.get("token", ""))
+def render_card(snapshot: dict, settings: IssueSettings, *, preview: bool = False, url: str | None = None,
+                scheme: str = "ed25519") -> bytes:
+    """The card's PDF. The national transcript passes its own verification `url` and the scheme
+    "pades" (the signatures are then in the PDF itself)."""
+    url = url or verify_url(settings.base_url, snapshot.get("token", ""))
     html = settings.render(CARD_TEMPLATE, {"s": snapshot, "qr": None if preview else qr_data_url(url), "url": url,
-                                           "key_id": settings.signer.key_id, "preview": preview}, "vi")
+                                           "key_id": settings.signer.key_id, "preview": preview,
+                                           "scheme": scheme}, "vi")
     return render_pdf(html)
 
 

@@ -254,6 +254,9 @@ class Student(Base):
     nationality: Mapped[str | None] = mapped_column(String(40))      # Quốc tịch
     email: Mapped[str | None] = mapped_column(String(254))           # contact only, never a login
     phone: Mapped[str | None] = mapped_column(String(20))            # contact only, never a login
+    # The lifelong learning-record code (mã hồ sơ học tập suốt đời, NĐ 88/2026), once the national
+    # database has given one; the national transcript carries it.
+    record_code: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")

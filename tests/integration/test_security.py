@@ -54,7 +54,8 @@ def test_every_post_route_refuses_a_request_without_csrf_token(world, client, ap
              "exam_id": 1, "attempt_id": 1, "qtype": "essay", "card_id": 1, "job_id": 1,
              "assignment_id": 1, "submission_id": 1, "fee_type_id": 1, "plan_id": 1, "exemption_id": 1,
              "invoice_id": 1, "payment_id": 1, "refund_id": 1, "transfer_id": 1, "task_id": 1, "checkout_id": 1, "channel": "sepay",
-             "school_code": "A", "invitation_id": 1, "leave_id": 1, "provider": "zns"}
+             "school_code": "A", "invitation_id": 1, "leave_id": 1, "provider": "zns", "transcript_id": 1,
+             "request_id": 1, "path": "v1/signatures/sign"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not ({"POST", "PUT", "PATCH", "DELETE"} & rule.methods):

@@ -61,6 +61,20 @@ def _foreign_objects(app, world) -> dict:
         day = b.year.start_date + timedelta(days=30)
         ids["leave_id"] = request_leave(s, s.get(User, world.mother_b.id), school_b.students["HSB002"], day, day,
                                         "Ốm", now=utcnow(), today=day).id
+        from lms.gradebook.transcript import workflow as transcripts
+        from lms.gradebook.transcript.models import SignerAccount, SigningRequest, Transcript
+        from lms.people.models import SchoolClass
+
+        transcripts.draft_class(s, s.get(User, b.admin.id), "admin", s.get(SchoolClass, b.school_class.id), now=utcnow())
+        account = SignerAccount(school_id=b.school.id, holder="school", provider="smartca", account_id="0300000000")
+        s.add(account)
+        s.flush()
+        signing_round = SigningRequest(school_id=b.school.id, signer_account_id=account.id, role="school")
+        s.add(signing_round)
+        s.flush()
+        ids["request_id"] = signing_round.id
+        ids["transcript_id"] = s.scalars(select(Transcript.id).where(
+            Transcript.student_id == b.students["HSB002"].id)).one()
         s.commit()
     pupil_b = Client(app)
     pupil_b.login("hsb002")
@@ -102,7 +116,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
-             "leave_id"), 0)).items()},
+             "leave_id", "transcript_id", "request_id"), 0)).items()},
     }
 
 

@@ -1,0 +1,86 @@
+"""Fixing what stops a pupil's transcript: the personal identification number (số định danh cá
+nhân) and the lifelong learning-record code, typed by the homeroom teacher or the admin for the
+pupils of a class. Every row is checked first; with any error nothing is saved."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.gradebook.transcript.record import PERSONAL_ID
+from lms.gradebook.transcript.workflow import require_class
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import SchoolClass, Student
+
+RECORD_CODE = re.compile(r"[0-9A-Za-z.\-]{1,30}")
+
+
+@dataclass
+class Entry:
+    student_id: int
+    personal_id: str
+    record_code: str
+
+
+@dataclass
+class Result:
+    changed: int = 0
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def _clean(value: str) -> str:
+    return re.sub(r"[\s.\-]", "", value or "")
+
+
+def save(session: Session, actor: User, role: str, school_class: SchoolClass, entries: list[Entry], *,
+         now: datetime) -> Result:
+    require_class(actor, role, school_class)
+    from lms.people import services as people
+
+    pupils = {s.id: s for s in people.students_of_class(session, school_class)}
+    result = Result()
+    wanted: dict[int, tuple[str | None, str | None]] = {}
+    for e in entries:
+        student = pupils.get(e.student_id)
+        if student is None:
+            continue
+        pid, code = _clean(e.personal_id) or None, (e.record_code or "").strip() or None
+        if pid and not PERSONAL_ID.fullmatch(pid):
+            result.errors[e.student_id] = str(_l("Số định danh cá nhân phải gồm đúng 12 chữ số (đang ghi “%(v)s”).",
+                                                 v=e.personal_id.strip()))
+            continue
+        if code and not RECORD_CODE.fullmatch(code):
+            result.errors[e.student_id] = str(_l("Mã hồ sơ học tập chỉ gồm chữ, số, dấu chấm, gạch ngang; tối đa 30 ký tự."))
+            continue
+        wanted[e.student_id] = (pid, code)
+    taken = {}
+    for pid_owner in session.scalars(select(Student).where(Student.school_id == school_class.school_id,
+                                                           Student.personal_id.in_([p for p, _c in wanted.values() if p]
+                                                                                   or ["-"]))):
+        taken[pid_owner.personal_id] = pid_owner
+    seen: dict[str, int] = {}
+    for student_id, (pid, _code) in wanted.items():
+        if not pid:
+            continue
+        owner = taken.get(pid)
+        if (owner is not None and owner.id != student_id) or seen.get(pid, student_id) != student_id:
+            other = owner.full_name if owner is not None and owner.id != student_id else pupils[seen[pid]].full_name
+            result.errors[student_id] = str(_l("Số định danh %(v)s đã ghi cho %(n)s.", v=pid, n=other))
+        seen.setdefault(pid, student_id)
+    if result.errors:
+        return result
+    for student_id, (pid, code) in wanted.items():
+        student = pupils[student_id]
+        if (student.personal_id, student.record_code) == (pid, code):
+            continue
+        student.personal_id, student.record_code = pid, code
+        result.changed += 1
+        audit.record(session, "student_identity_changed", actor_id=actor.id, school_id=school_class.school_id,
+                     subject_type="student", subject_id=student_id, detail="personal_id/record_code")
+    session.flush()
+    return result

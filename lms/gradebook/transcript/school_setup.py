@@ -1,0 +1,124 @@
+"""The school's transcript set-up: its codes in the sector database (mã trường, mã Sở), the
+title and place printed on the transcript, and who signs with what — the school's organisation
+certificate and each homeroom teacher's personal one, at a remote-signing provider (the account
+is the subscriber's ID number, or the school's tax code) or in a PKCS#12 file (checked with its
+password, then sealed with LMS_SECRETS_KEY)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core import audit
+from lms.core.errors import ValidationError
+from lms.gradebook.transcript import pki
+from lms.gradebook.transcript.assembly import setup_of
+from lms.gradebook.transcript.models import SchoolTranscriptSetup, SignerAccount
+from lms.gradebook.transcript.providers import seal_pkcs12
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Membership, School, SchoolClass
+
+MAX_P12 = 64 * 1024
+CODE = re.compile(r"[0-9A-Za-z.\-]{1,20}")
+ACCOUNT = re.compile(r"[0-9A-Za-z\-]{6,40}")
+
+
+@dataclass
+class Overview:
+    setup: SchoolTranscriptSetup
+    accounts: list[SignerAccount]
+    teachers: list[User]          # the school's homeroom teachers (who sign personally)
+
+
+def overview(session: Session, school: School) -> Overview:
+    teacher_ids = {c.homeroom_teacher_id for c in session.scalars(select(SchoolClass).where(
+        SchoolClass.school_id == school.id, SchoolClass.homeroom_teacher_id.is_not(None)))}
+    staff_ids = {m.user_id for m in session.scalars(select(Membership).where(Membership.school_id == school.id,
+                                                                            Membership.role.in_(("teacher", "admin"))))}
+    teachers = sorted((session.get(User, i) for i in teacher_ids & staff_ids), key=lambda u: u.full_name)
+    accounts = list(session.scalars(select(SignerAccount).where(SignerAccount.school_id == school.id)
+                                    .order_by(SignerAccount.holder)))
+    return Overview(setup_of(session, school), accounts, teachers)
+
+
+def _holder(session: Session, school: School, value: str) -> tuple[str, int | None]:
+    if value == "school":
+        return "school", None
+    if value.startswith("user:") and value[5:].isdigit():
+        user_id = int(value[5:])
+        member = session.scalars(select(Membership).where(Membership.school_id == school.id,
+                                                          Membership.user_id == user_id,
+                                                          Membership.role.in_(("teacher", "admin")))).first()
+        if member is not None:
+            return value, user_id
+    raise ValidationError(_l("Chọn người ký trong danh sách."), field="holder")
+
+
+def apply(session: Session, actor: User, school: School, form, p12: bytes | None, *, box: Fernet,
+          sandbox: pki.SandboxCA | None, now: datetime) -> str:
+    """One change of the set-up page; returns what to tell the admin."""
+    what = form.get("what")
+    if what == "codes":
+        setup = setup_of(session, school)
+        values = {k: (form.get(k) or "").strip() for k in ("moet_school_code", "department_code", "leader_title",
+                                                            "place_of_issue")}
+        for key in ("moet_school_code", "department_code"):
+            if values[key] and not CODE.fullmatch(values[key]):
+                raise ValidationError(_l("Mã chỉ gồm chữ, số, dấu chấm, gạch ngang (tối đa 20 ký tự)."), field=key)
+        if not values["leader_title"]:
+            raise ValidationError(_l("Ghi chức vụ người ký học bạ (ví dụ Hiệu trưởng)."), field="leader_title")
+        for key, value in values.items():
+            setattr(setup, key, value[:80])
+        setup.updated_at = now
+        audit.record(session, "transcript_setup_changed", actor_id=actor.id, school_id=school.id)
+        return str(_l("Đã lưu mã trường và thông tin in trên học bạ."))
+    holder, user_id = _holder(session, school, form.get("holder") or "")
+    account = session.scalars(select(SignerAccount).where(SignerAccount.school_id == school.id,
+                                                          SignerAccount.holder == holder)).first()
+    if what == "remove":
+        if account is not None:
+            session.delete(account)
+            audit.record(session, "signer_account_removed", actor_id=actor.id, school_id=school.id, detail=holder)
+        return str(_l("Đã xoá chữ ký số của người ký này."))
+    if what == "enrol":
+        if sandbox is None or account is None or account.provider != "smartca":
+            raise ValidationError(_l("Chỉ dùng được khi bật môi trường thử nghiệm và đã khai báo tài khoản SmartCA."))
+        name = school.name if holder == "school" else account.user.full_name
+        pair = sandbox.enrol(account.account_id, name, organisation=holder == "school")
+        account.cert_subject, account.cert_valid_to = pki.subject_text(pair.cert)[:300], pair.cert.not_valid_after_utc
+        return str(_l("Đã tạo thuê bao thử nghiệm %(a)s trong SmartCA thử nghiệm.", a=account.account_id))
+    if what != "account":
+        raise ValidationError(_l("Thao tác không hợp lệ."))
+    provider = form.get("provider")
+    if provider not in ("smartca", "pkcs12"):
+        raise ValidationError(_l("Chọn nơi giữ khoá ký."), field="provider")
+    if account is None:
+        account = SignerAccount(school_id=school.id, holder=holder, user_id=user_id, provider=provider)
+        session.add(account)
+    account.provider, account.updated_at = provider, now
+    if provider == "smartca":
+        account_id = re.sub(r"\s", "", form.get("account_id") or "")
+        if not ACCOUNT.fullmatch(account_id):
+            raise ValidationError(_l("Ghi số định danh (CCCD) của người ký, hoặc mã số thuế của trường."),
+                                  field="account_id")
+        account.account_id, account.serial_number = account_id, (form.get("serial_number") or "").strip()[:80]
+        account.sealed_p12, account.sealed_password = None, ""
+    else:
+        if not p12:
+            raise ValidationError(_l("Chọn tệp chứng thư số (.p12 hoặc .pfx)."), field="p12")
+        try:
+            sealed, sealed_password, pair = seal_pkcs12(box, p12, form.get("password") or "")
+        except pki.KeyFileError as exc:
+            raise ValidationError(_l("Không mở được tệp chứng thư số: sai mật khẩu hoặc không phải tệp PKCS#12 (%(e)s).",
+                                     e=str(exc)), field="p12") from exc
+        account.sealed_p12, account.sealed_password = sealed, sealed_password
+        account.account_id, account.serial_number = "", format(pair.cert.serial_number, "x")
+        account.cert_subject, account.cert_valid_to = pki.subject_text(pair.cert)[:300], pair.cert.not_valid_after_utc
+    session.flush()
+    audit.record(session, "signer_account_saved", actor_id=actor.id, school_id=school.id, detail=f"{holder} {provider}")
+    return str(_l("Đã lưu chữ ký số của người ký."))

@@ -1,0 +1,424 @@
+"""Pages of the national transcript: a class's workflow (draft, check, confirm, sign, issue),
+identity fixes, signing rounds, downloads and exports (each logged), the school's settings (Ministry
+codes, signer accounts), the public verification page, and the SmartCA sandbox (its API and the
+phone page that plays the SmartCA app)."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from lms.core.errors import DomainError
+from lms.core.forms import Form
+from lms.core.jobs import render_template_in
+from lms.core.tenancy import ctx, no_context, role_required, school_scoped
+from lms.core.timeutil import utc_to_local, utcnow
+from lms.extensions import csrf, db
+from lms.gradebook.permissions import can_keep_class
+from lms.gradebook.transcript import exports, identity, sandbox, school_setup, signing, verify, workflow
+from lms.gradebook.transcript.assembly import class_sources
+from lms.gradebook.transcript.codes import CodeLists
+from lms.gradebook.transcript.models import SigningRequest, State, Transcript
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import SchoolClass, SchoolYear
+
+bp = Blueprint("transcript", __name__, template_folder="templates")
+
+
+def _settings() -> signing.SigningSettings:
+    return signing.settings_from_config(current_app.config, render_template_in, db.engine,
+                                        current_app.extensions["lms_secrets"])
+
+
+def _codes() -> CodeLists:
+    return CodeLists.from_file(current_app.config.get("MOET_CODES_FILE"))
+
+
+def _today() -> date:
+    return utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
+
+
+def _class(class_id: int) -> SchoolClass:
+    school_class = school_scoped(SchoolClass, class_id)
+    if not can_keep_class(current_user, ctx().role, school_class):
+        abort(404)
+    return school_class
+
+
+def _back(school_class: SchoolClass):
+    return redirect(url_for("transcript.class_page", class_id=school_class.id))
+
+
+def _report(outcome: workflow.Outcome, done_message: str) -> None:
+    if outcome.done:
+        flash(done_message % {"n": outcome.done}, "success")
+    for name, reason in outcome.skipped[:10]:
+        flash(_("Chưa làm được cho %(n)s: %(r)s", n=name, r=reason), "warning")
+    if not outcome.done and not outcome.skipped:
+        flash(_("Không có học bạ nào ở bước này."), "info")
+
+
+# ---------------------------------------------------------------- the class's workflow
+
+@bp.route("/classes/<int:class_id>/transcripts")
+@login_required
+@role_required("admin", "teacher")
+def class_page(class_id: int):
+    school_class = _class(class_id)
+    sources = class_sources(db.session, school_class)
+    rows = workflow.class_rows(db.session, sources)
+    db.session.commit()   # the blank set-up row, made on first visit
+    counts = {}
+    for r in rows:
+        counts[r.state or ""] = counts.get(r.state or "", 0) + 1
+    settings = _settings()
+    role = ctx().role
+    accounts = {h: signing.account_for(db.session, sources.data.school, h)
+                for h in ("school", signing.holder_of("teacher", current_user))}
+    return render_template("transcript/class.html", school_class=school_class, rows=rows, counts=counts,
+                           State=State, labels=workflow.STATE_LABELS, admin=role == "admin",
+                           homeroom=role == "teacher" and school_class.homeroom_teacher_id == current_user.id,
+                           accounts=accounts, setup=sources.setup, school=sources.data.school, form=Form(),
+                           requests=signing.requests_of_class(db.session, school_class)[:5],
+                           sandbox=settings.trust.sandbox is not None)
+
+
+@bp.route("/classes/<int:class_id>/transcripts/draft", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def draft(class_id: int):
+    school_class = _class(class_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        outcome = workflow.draft_class(db.session, current_user, ctx().role, school_class, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return _back(school_class)
+    db.session.commit()
+    _report(outcome, _("Đã lập dự thảo học bạ cho %(n)s học sinh."))
+    return _back(school_class)
+
+
+STEP_MESSAGES = {"check": _l("Đã kiểm tra %(n)s học bạ."), "confirm": _l("Đã xác nhận %(n)s học bạ."),
+                 "return": _l("Đã trả lại %(n)s học bạ về dự thảo.")}
+
+
+@bp.route("/classes/<int:class_id>/transcripts/step", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def step(class_id: int):
+    school_class = _class(class_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "")
+    chosen = [int(v) for v in request.form.getlist("student_id") if v.isdigit()] or None
+    try:
+        outcome = workflow.step_class(db.session, current_user, ctx().role, school_class, action, chosen,
+                                      now=utcnow(), today=_today(), code_lists=_codes(),
+                                      reason=request.form.get("reason", ""))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return _back(school_class)
+    db.session.commit()
+    _report(outcome, str(STEP_MESSAGES.get(action, "%(n)s")))
+    return _back(school_class)
+
+
+@bp.route("/classes/<int:class_id>/transcripts/sign", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def sign(class_id: int):
+    school_class = _class(class_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        job = signing.start_round(db.session, current_user, ctx().role, school_class, request.form.get("signer", ""),
+                                  _settings(), locale=str(get_locale() or "vi"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return _back(school_class)
+    db.session.commit()
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
+@bp.route("/transcripts/signing/<int:request_id>/cancel", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def cancel_round(request_id: int):
+    row = school_scoped(SigningRequest, request_id)
+    if not Form().validate_on_submit() or row.created_by != current_user.id:
+        abort(404)
+    signing.cancel(db.session, current_user, row, now=utcnow())
+    db.session.commit()
+    flash(_("Đã huỷ yêu cầu ký."), "info")
+    return redirect(request.referrer or url_for("home.index"))
+
+
+@bp.route("/classes/<int:class_id>/transcripts/issue", methods=["POST"])
+@login_required
+@role_required("admin")
+def issue(class_id: int):
+    school_class = _class(class_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        outcome = workflow.issue_class(db.session, current_user, ctx().role, school_class, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return _back(school_class)
+    db.session.commit()
+    _report(outcome, _("Đã phát hành %(n)s học bạ."))
+    return _back(school_class)
+
+
+# ---------------------------------------------------------------- identity data
+
+@bp.route("/classes/<int:class_id>/transcripts/identity", methods=["GET", "POST"])
+@login_required
+@role_required("admin", "teacher")
+def identity_page(class_id: int):
+    school_class = _class(class_id)
+    sources = class_sources(db.session, school_class)
+    rows = workflow.class_rows(db.session, sources)
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        entries = [identity.Entry(r.student.id, request.form.get(f"pid-{r.student.id}", ""),
+                                  request.form.get(f"code-{r.student.id}", "")) for r in rows]
+        result = identity.save(db.session, current_user, ctx().role, school_class, entries, now=utcnow())
+        if result.errors:
+            db.session.rollback()
+            errors = result.errors
+            flash(_("Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", n=len(errors)), "danger")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu thông tin định danh (%(n)s thay đổi).", n=result.changed), "success")
+            return redirect(url_for("transcript.identity_page", class_id=class_id))
+    return render_template("transcript/identity.html", school_class=school_class, rows=rows, errors=errors,
+                           form=Form(), typed=request.form if errors else None)
+
+
+# ---------------------------------------------------------------- one transcript, downloads, exports
+
+def _transcript(transcript_id: int) -> Transcript:
+    """A transcript the acting user may see: staff keeping the class, the pupil, their parents
+    (pupils and parents: issued or superseded versions only)."""
+    t = db.session.get(Transcript, transcript_id)
+    if t is None:
+        abort(404)
+    role = ctx().role
+    if role == "parent":
+        ok = any(g.guardian_id == current_user.id for g in t.student.guardianships)
+    elif ctx().school is None or ctx().school.id != t.school_id:
+        ok = False
+    elif role == "student":
+        ok = t.student.user_id == current_user.id
+    else:
+        ok = role in ("admin", "teacher") and can_keep_class(current_user, role, t.school_class)
+    if not ok or (role in ("student", "parent") and t.state not in (State.ISSUED, State.SUPERSEDED)):
+        abort(404)
+    return t
+
+
+@bp.route("/transcripts/<int:transcript_id>")
+@login_required
+@role_required("admin", "teacher", "student", "parent")
+def transcript_page(transcript_id: int):
+    t = _transcript(transcript_id)
+    workflow.log(db.session, t, "view", current_user.id)
+    versions = workflow.versions_of(db.session, t.student_id, t.school_year_id)
+    events = workflow.events_of(db.session, [v.id for v in versions])
+    record = workflow.record_of(t) if t.record else None
+    db.session.commit()
+    return render_template("transcript/transcript.html", t=t, versions=versions, events=events, record=record,
+                           labels=workflow.STATE_LABELS, actions=workflow.ACTION_LABELS, form=Form(),
+                           admin=ctx().role == "admin", staff=ctx().role in ("admin", "teacher"))
+
+
+@bp.route("/transcripts/<int:transcript_id>.pdf", defaults={"kind": "pdf"})
+@bp.route("/transcripts/<int:transcript_id>.xml", defaults={"kind": "xml"})
+@bp.route("/transcripts/<int:transcript_id>.json", defaults={"kind": "json"})
+@login_required
+@role_required("admin", "teacher", "student", "parent")
+def download(transcript_id: int, kind: str):
+    t = _transcript(transcript_id)
+    name = {"pdf": t.pdf_name, "xml": t.xml_name}.get(kind)
+    if kind == "json" and t.record:
+        data = exports.to_json(exports.document([workflow.record_of(t)], scope="hocsinh",
+                                                scope_id=workflow.record_of(t)["record"]["madinhdanhhocba"],
+                                                created_at=utcnow()))
+    elif name:
+        data = (_settings().folder / name).read_bytes()
+    else:
+        abort(404)
+    workflow.log(db.session, t, "download", current_user.id, reason=kind)
+    db.session.commit()
+    mimetype = {"pdf": "application/pdf", "xml": "application/xml", "json": "application/json"}[kind]
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"Hoc ba so {t.student.student_code} {t.school_year.name} v{t.version}.{kind}")
+
+
+@bp.route("/transcripts/<int:transcript_id>/correct", methods=["POST"])
+@login_required
+@role_required("admin")
+def correct(transcript_id: int):
+    t = _transcript(transcript_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        new = workflow.correct(db.session, current_user, ctx().role, t, request.form.get("reason", ""), now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("transcript.transcript_page", transcript_id=t.id))
+    db.session.commit()
+    flash(_("Đã mở phiên bản %(v)s để đính chính; bản %(o)s vẫn có hiệu lực tới khi bản mới được phát hành.",
+            v=new.version, o=t.version), "success")
+    return redirect(url_for("transcript.class_page", class_id=t.class_id))
+
+
+def _export(records, scope: str, scope_id: str, kind: str, filename: str):
+    doc = exports.document(records, scope=scope, scope_id=scope_id, created_at=utcnow())
+    data = exports.to_json(doc) if kind == "json" else exports.to_xml(doc)
+    return send_file(io.BytesIO(data), mimetype="application/json" if kind == "json" else "application/xml",
+                     as_attachment=True, download_name=f"{filename}.{kind}")
+
+
+@bp.route("/classes/<int:class_id>/transcripts.json", defaults={"kind": "json"})
+@bp.route("/classes/<int:class_id>/transcripts.xml", defaults={"kind": "xml"})
+@login_required
+@role_required("admin", "teacher")
+def class_export(class_id: int, kind: str):
+    school_class = _class(class_id)
+    records = workflow.extract(db.session, current_user, [school_class])
+    db.session.commit()
+    return _export(records, "lop", f"{school_class.name} {school_class.school_year.name}", kind,
+                   f"Hoc ba so {school_class.name} {school_class.school_year.name}")
+
+
+@bp.route("/school/transcripts.json", defaults={"kind": "json"})
+@bp.route("/school/transcripts.xml", defaults={"kind": "xml"})
+@login_required
+@role_required("admin")
+def school_export(kind: str):
+    year = school_scoped(SchoolYear, int(request.args.get("year") or 0)) if request.args.get("year") else None
+    classes = workflow.classes_of(db.session, ctx().school, year)
+    records = workflow.extract(db.session, current_user, classes)
+    db.session.commit()
+    return _export(records, "truong", ctx().school.code, kind, f"Hoc ba so {ctx().school.code}")
+
+
+# ---------------------------------------------------------------- the school's set-up
+
+@bp.route("/school/transcripts/settings", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def settings_page():
+    school = ctx().school
+    settings = _settings()
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        upload = request.files.get("p12")
+        try:
+            message = school_setup.apply(db.session, current_user, school, request.form,
+                                         upload.read(school_setup.MAX_P12) if upload and upload.filename else None,
+                                         box=current_app.extensions["lms_secrets"], sandbox=settings.trust.sandbox,
+                                         now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(message, "success")
+        return redirect(url_for("transcript.settings_page"))
+    view = school_setup.overview(db.session, school)
+    db.session.commit()
+    return render_template("transcript/settings.html", view=view, form=Form(), sandbox=settings.trust.sandbox is not None,
+                           providers=sorted(settings.providers))
+
+
+# ---------------------------------------------------------------- public verification
+
+@bp.route("/hocba/<token>", methods=["GET", "POST"])
+def verify_page(token: str):
+    """Public: anyone holding the transcript (its QR code) checks it, without signing in."""
+    try:
+        t = workflow.by_token(db.session, token)
+    except DomainError:
+        abort(404)
+    settings = _settings()
+    report = workflow.public_report(db.session, t, settings)
+    uploaded = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if Form().validate_on_submit() and upload is not None and upload.filename:
+            data = upload.read(verify.MAX_BYTES + 1)
+            uploaded = workflow.check_upload(t, data, settings)
+        else:
+            flash(_("Chọn tệp PDF hoặc XML học bạ cần kiểm tra."), "danger")
+    workflow.log(db.session, t, "verify", current_user.id if current_user.is_authenticated else None)
+    db.session.commit()
+    return render_template("transcript/verify.html", t=t, report=report, uploaded=uploaded, form=Form(),
+                           labels=workflow.STATE_LABELS)
+
+
+# ---------------------------------------------------------------- the SmartCA sandbox
+
+def _sandbox_ca():
+    settings = _settings()
+    if settings.trust.sandbox is None or current_app.config.get("SMARTCA_URL"):
+        abort(404)
+    return settings.trust.sandbox
+
+
+def _callback(view):
+    """SmartCA's API is called server to server: no session, no CSRF token; the SP credentials
+    in the body are its only authentication."""
+    view.callback = True
+    return csrf.exempt(no_context(view))
+
+
+@bp.route("/sandbox/smartca/sca/sp769/<path:path>", methods=["POST"])
+@_callback
+def smartca_api(path: str):
+    ca = _sandbox_ca()
+    body = request.get_json(silent=True)
+    status, answer = sandbox.dispatch(db.session, ca, "/" + path, body if isinstance(body, dict) else {},
+                                      sp_id=signing.SANDBOX_SP[0], sp_password=signing.SANDBOX_SP[1], now=utcnow())
+    db.session.commit()
+    return jsonify(answer), status
+
+
+@bp.route("/sandbox/smartca/app", methods=["GET", "POST"])
+def smartca_phone():
+    """The sandbox's stand-in for the SmartCA app on the signer's phone."""
+    ca = _sandbox_ca()
+    user_id = (request.values.get("user_id") or "").strip()
+    if request.method == "POST":
+        if not Form().validate_on_submit():
+            abort(400)
+        approve = request.form.get("answer") == "approve"
+        if approve and not (request.form.get("pin") or "").strip():
+            flash(_("Nhập mã PIN để ký."), "danger")
+        elif sandbox.answer(db.session, ca, request.form.get("transaction_id", ""), approve=approve, now=utcnow()):
+            db.session.commit()
+            flash(_("Đã ký.") if approve else _("Đã từ chối."), "success" if approve else "info")
+        else:
+            flash(_("Giao dịch không còn chờ xác nhận (đã xử lý hoặc đã hết hạn)."), "warning")
+        return redirect(url_for("transcript.smartca_phone", user_id=user_id))
+    pending = sandbox.pending_for(db.session, user_id, now=utcnow()) if user_id else []
+    subscriber = ca.subscriber(user_id) if user_id else None
+    return render_template("transcript/sandbox_phone.html", user_id=user_id, pending=pending, subscriber=subscriber,
+                           form=Form(), json=json)

@@ -1,0 +1,382 @@
+"""The transcript's workflow per pupil and school year:
+
+    drafted → checked → confirmed → signed by the teacher → signed by the school → issued
+
+- drafted: built from the grade book as it stands (the year must be locked);
+- checked: the homeroom teacher has reviewed every figure; the report card's snapshot and the
+  national record are frozen here;
+- confirmed: the principal approves; the document date is fixed;
+- the two signatures (lms.gradebook.transcript.signing) move it on, and issuing publishes it.
+
+A pupil whose identity data are missing or disagree (record.identity_problems) is never checked,
+confirmed or signed until fixed. Checked or confirmed transcripts can be sent back to drafted
+with a reason. After issuing, a correction makes version n+1 (drafted, `supersedes_id` = n);
+when n+1 is issued, n becomes superseded; both are kept. Every step and every view, download and
+extract is a TranscriptEvent (who, what, why, when).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.core.errors import Forbidden, NotFound, ValidationError
+from lms.core.signing import canonical_json, sha256_hex
+from lms.gradebook import reportcards
+from lms.gradebook.permissions import can_keep_class
+from lms.gradebook.transcript.assembly import ClassSources, class_sources
+from lms.gradebook.transcript.codes import CodeLists
+from lms.gradebook.transcript.models import State, Transcript, TranscriptEvent
+from lms.gradebook.transcript.record import identity_gaps, identity_problems
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import SchoolClass, Student
+
+ORDER = (State.DRAFTED, State.CHECKED, State.CONFIRMED, State.TEACHER_SIGNED, State.SCHOOL_SIGNED, State.ISSUED)
+STATE_LABELS = {State.DRAFTED: _l("Dự thảo"), State.CHECKED: _l("GVCN đã kiểm tra"),
+                State.CONFIRMED: _l("Hiệu trưởng đã xác nhận"), State.TEACHER_SIGNED: _l("GVCN đã ký"),
+                State.SCHOOL_SIGNED: _l("Nhà trường đã ký"), State.ISSUED: _l("Đã phát hành"),
+                State.SUPERSEDED: _l("Đã được thay thế")}
+ACTION_LABELS = {"drafted": _l("lập dự thảo"), "checked": _l("kiểm tra"), "confirmed": _l("xác nhận"),
+                 "returned": _l("trả lại"), "teacher_signed": _l("GVCN ký"), "school_signed": _l("nhà trường ký"),
+                 "issued": _l("phát hành"), "correction": _l("đính chính"), "superseded": _l("bị thay thế"),
+                 "view": _l("xem"), "download": _l("tải về"), "extract": _l("trích xuất"), "verify": _l("xác minh")}
+
+
+# ---------------------------------------------------------------- who may do what
+
+def may_check(user: User, role: str, school_class: SchoolClass) -> bool:
+    """The homeroom teacher reviews the figures (an admin may do it for them)."""
+    return can_keep_class(user, role, school_class)
+
+
+def require_class(user: User, role: str, school_class: SchoolClass) -> None:
+    if not can_keep_class(user, role, school_class):
+        raise NotFound(_l("Không tìm thấy lớp."))
+
+
+def require_principal(role: str) -> None:
+    if role != "admin":
+        raise Forbidden(_l("Chỉ hiệu trưởng (quản trị trường) làm bước này."))
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class Row:
+    student: Student
+    transcript: Transcript | None          # the latest version
+    problems: list[str]                    # identity: stop signing
+    gaps: list[str]                        # identity: left empty
+    missing: list[str]                     # grade-book data still missing
+
+    @property
+    def state(self) -> str:
+        return self.transcript.state if self.transcript else ""
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.problems or self.missing)
+
+
+def latest_versions(session: Session, year_id: int, student_ids: list[int]) -> dict[int, Transcript]:
+    """The newest version of each pupil's transcript for the year, in one query."""
+    newest = (select(Transcript.student_id, func.max(Transcript.version).label("v"))
+              .where(Transcript.school_year_id == year_id, Transcript.student_id.in_(student_ids or [0]))
+              .group_by(Transcript.student_id).subquery())
+    rows = session.scalars(select(Transcript).join(newest, (newest.c.student_id == Transcript.student_id)
+                                                   & (newest.c.v == Transcript.version))
+                           .where(Transcript.school_year_id == year_id))
+    return {t.student_id: t for t in rows}
+
+
+def class_rows(session: Session, sources: ClassSources) -> list[Row]:
+    latest = latest_versions(session, sources.data.year.id, [s.id for s in sources.students])
+    return [Row(s, latest.get(s.id), identity_problems(sources.identities[s.id]), identity_gaps(sources.identities[s.id]),
+                sources.data.missing(s.id)) for s in sources.students]
+
+
+def events_of(session: Session, transcript_ids: list[int]) -> list[TranscriptEvent]:
+    return list(session.scalars(select(TranscriptEvent).where(TranscriptEvent.transcript_id.in_(transcript_ids or [0]))
+                                .order_by(TranscriptEvent.at, TranscriptEvent.id)))
+
+
+def versions_of(session: Session, student_id: int, year_id: int) -> list[Transcript]:
+    return list(session.scalars(select(Transcript).where(Transcript.student_id == student_id,
+                                                         Transcript.school_year_id == year_id)
+                                .order_by(Transcript.version.desc())))
+
+
+def by_token(session: Session, token: str) -> Transcript:
+    t = session.scalars(select(Transcript).where(Transcript.token == token)).first()
+    if t is None:
+        raise NotFound(_l("Không có học bạ số nào mang mã xác minh này."))
+    return t
+
+
+# ---------------------------------------------------------------- writing
+
+def log(session: Session, transcript: Transcript, action: str, actor_id: int | None, *, reason: str = "",
+        from_state: str = "", to_state: str = "", now: datetime | None = None) -> TranscriptEvent:
+    event = TranscriptEvent(school_id=transcript.school_id, transcript_id=transcript.id, action=action,
+                            from_state=from_state, to_state=to_state, actor_id=actor_id, reason=reason[:300])
+    if now is not None:
+        event.at = now
+    session.add(event)
+    return event
+
+
+def _move(session: Session, t: Transcript, to: State, actor: User, now: datetime, action: str, reason: str = "") -> None:
+    before = t.state
+    t.state = to
+    log(session, t, action, actor.id, from_state=before, to_state=to, reason=reason, now=now)
+
+
+@dataclass
+class Outcome:
+    """What a class-wide step did: how many moved, and who was left and why."""
+    done: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (pupil's name, reason)
+
+
+def draft_class(session: Session, actor: User, role: str, school_class: SchoolClass, *, now: datetime) -> Outcome:
+    """Open a drafted transcript for every pupil of the class who has none for the year."""
+    require_class(actor, role, school_class)
+    reportcards.require_year_locked(session, school_class.school_year)
+    sources = class_sources(session, school_class)
+    out = Outcome()
+    for row in class_rows(session, sources):
+        if row.transcript is not None:
+            continue
+        t = Transcript(school_id=school_class.school_id, student_id=row.student.id,
+                       school_year_id=school_class.school_year_id, class_id=school_class.id, version=1,
+                       state=State.DRAFTED, token=secrets.token_urlsafe(32))
+        session.add(t)
+        session.flush()
+        log(session, t, "drafted", actor.id, to_state=State.DRAFTED, now=now)
+        out.done += 1
+    session.flush()
+    return out
+
+
+def _freeze(t: Transcript, sources: ClassSources, snapshot: dict, *, state: str, issue_date: date | None,
+            code_lists: CodeLists) -> None:
+    record = sources.record(snapshot, t.student_id, version=t.version, state=state, issue_date=issue_date,
+                            code_lists=code_lists)
+    t.snapshot = canonical_json(snapshot)
+    t.record = canonical_json(record)
+    t.record_sha256 = sha256_hex(t.record.encode())
+
+
+def step_class(session: Session, actor: User, role: str, school_class: SchoolClass, action: str,
+               student_ids: list[int] | None, *, now: datetime, today: date, code_lists: CodeLists,
+               reason: str = "") -> Outcome:
+    """One workflow step for the chosen pupils of a class (all when `student_ids` is None):
+    `check` (homeroom teacher), `confirm` or `return` (principal)."""
+    require_class(actor, role, school_class)
+    if action in ("confirm", "return"):
+        require_principal(role)
+    if action == "return" and not reason.strip():
+        raise ValidationError(_l("Ghi lý do trả lại để giáo viên chủ nhiệm biết cần sửa gì."), field="reason")
+    wanted = {State.DRAFTED} if action == "check" else (
+        {State.CHECKED} if action == "confirm" else {State.CHECKED, State.CONFIRMED})
+    if action not in ("check", "confirm", "return"):
+        raise ValidationError(_l("Bước không hợp lệ."))
+    sources = class_sources(session, school_class)
+    out = Outcome()
+    for row in class_rows(session, sources):
+        t = row.transcript
+        if (student_ids is not None and row.student.id not in student_ids) or t is None or t.state not in wanted:
+            continue
+        if action != "return" and row.blocked:
+            out.skipped.append((row.student.full_name, "; ".join(row.problems + row.missing)))
+            continue
+        if action == "check":
+            snapshot = sources.data.snapshot(row.student, actor)
+            snapshot["principal"] = ""
+            _freeze(t, sources, snapshot, state=State.CHECKED, issue_date=None, code_lists=code_lists)
+            _move(session, t, State.CHECKED, actor, now, "checked")
+        elif action == "confirm":
+            snapshot = _loads(t.snapshot)
+            snapshot.update({"principal": actor.full_name, "token": t.token, "version": t.version,
+                             "issued_at": today.isoformat()})
+            # The signed document is the issued one: it says so (trangthaithongtinhocba).
+            _freeze(t, sources, snapshot, state=State.ISSUED, issue_date=today, code_lists=code_lists)
+            _move(session, t, State.CONFIRMED, actor, now, "confirmed")
+        else:
+            t.snapshot = t.record = t.record_sha256 = ""
+            _move(session, t, State.DRAFTED, actor, now, "returned", reason.strip())
+        out.done += 1
+    session.flush()
+    return out
+
+
+def _loads(text: str) -> dict:
+    import json
+
+    return json.loads(text)
+
+
+def record_of(t: Transcript) -> dict:
+    """The stored national record (checked onwards)."""
+    return _loads(t.record)
+
+
+def snapshot_of(t: Transcript) -> dict:
+    return _loads(t.snapshot)
+
+
+def issue_class(session: Session, actor: User, role: str, school_class: SchoolClass, *, now: datetime) -> Outcome:
+    """Publish every transcript of the class that both have signed; a correction supersedes the
+    version it corrects."""
+    require_class(actor, role, school_class)
+    require_principal(role)
+    out = Outcome()
+    latest = latest_versions(session, school_class.school_year_id,
+                             [s.id for s in _students(session, school_class)])
+    for t in latest.values():
+        if t.class_id != school_class.id or t.state != State.SCHOOL_SIGNED:
+            continue
+        issue_one(session, actor, t, now=now)
+        out.done += 1
+    session.flush()
+    return out
+
+
+def issue_one(session: Session, actor: User, t: Transcript, *, now: datetime) -> None:
+    if t.state != State.SCHOOL_SIGNED:
+        raise ValidationError(_l("Chỉ phát hành được học bạ đã có đủ chữ ký của giáo viên chủ nhiệm và nhà trường."))
+    t.issued_at = now
+    _move(session, t, State.ISSUED, actor, now, "issued")
+    if t.supersedes_id:
+        old = session.get(Transcript, t.supersedes_id)
+        if old is not None and old.state == State.ISSUED:
+            old.superseded_at = now
+            _move(session, old, State.SUPERSEDED, actor, now, "superseded", t.correction_reason)
+
+
+def correct(session: Session, actor: User, role: str, t: Transcript, reason: str, *, now: datetime) -> Transcript:
+    """Open version n+1 of an issued transcript to correct it; n stays valid until n+1 is issued."""
+    require_principal(role)
+    if not reason.strip():
+        raise ValidationError(_l("Ghi lý do đính chính."), field="reason")
+    if t.state != State.ISSUED:
+        raise ValidationError(_l("Chỉ đính chính được học bạ đã phát hành."))
+    if latest_versions(session, t.school_year_id, [t.student_id])[t.student_id].id != t.id:
+        raise ValidationError(_l("Học bạ này đang có một bản đính chính chưa phát hành."))
+    new = Transcript(school_id=t.school_id, student_id=t.student_id, school_year_id=t.school_year_id,
+                     class_id=t.class_id, version=t.version + 1, state=State.DRAFTED,
+                     token=secrets.token_urlsafe(32), supersedes_id=t.id, correction_reason=reason.strip()[:300])
+    session.add(new)
+    session.flush()
+    log(session, new, "correction", actor.id, to_state=State.DRAFTED, reason=reason.strip(), now=now)
+    log(session, t, "correction", actor.id, reason=reason.strip(), now=now)
+    return new
+
+
+def _students(session: Session, school_class: SchoolClass) -> list[Student]:
+    from lms.people import services as people
+
+    return people.students_of_class(session, school_class)
+
+
+# ---------------------------------------------------------------- exports and verification
+
+def classes_of(session: Session, school, year=None) -> list[SchoolClass]:
+    from lms.people.models import SchoolYear
+
+    stmt = select(SchoolClass).where(SchoolClass.school_id == school.id)
+    if year is not None:
+        stmt = stmt.where(SchoolClass.school_year_id == year.id)
+    else:
+        stmt = stmt.join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id).where(SchoolYear.is_current.is_(True))
+    return list(session.scalars(stmt.order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+def extract(session: Session, actor: User, classes: list[SchoolClass]) -> list[dict]:
+    """The national records of these classes: for each pupil the issued version, or, before any
+    is issued, the newest checked one (records are frozen from the check on). Each extract is
+    logged."""
+    out = []
+    for school_class in classes:
+        chosen: dict[int, Transcript] = {}
+        for t in session.scalars(select(Transcript).where(Transcript.class_id == school_class.id,
+                                                          Transcript.record != "")
+                                 .order_by(Transcript.version.desc())):
+            current = chosen.get(t.student_id)
+            if current is None or (t.state == State.ISSUED and current.state != State.ISSUED):
+                chosen[t.student_id] = t
+        for t in sorted(chosen.values(), key=lambda t: t.student.sort_name):
+            out.append(record_of(t))
+            log(session, t, "extract", actor.id)
+    return out
+
+
+@dataclass
+class PublicReport:
+    """What the public verification page shows about one transcript version."""
+    transcript: Transcript
+    issued: bool
+    newer: Transcript | None
+    pdf: list = field(default_factory=list)
+    xml: list = field(default_factory=list)
+    record: dict | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        from lms.gradebook.transcript.verify import all_ok
+
+        return self.issued and not self.problems and all_ok(self.pdf, 2) and all_ok(self.xml, 2)
+
+
+def public_report(session: Session, t: Transcript, settings) -> PublicReport:
+    from lms.gradebook.transcript import verify
+
+    issued = t.state in (State.ISSUED, State.SUPERSEDED)
+    newer = None
+    if t.state == State.SUPERSEDED:
+        newer = session.scalars(select(Transcript).where(
+            Transcript.student_id == t.student_id, Transcript.school_year_id == t.school_year_id,
+            Transcript.state == State.ISSUED).order_by(Transcript.version.desc())).first()
+    report = PublicReport(t, issued, newer)
+    if not issued:
+        return report   # nothing of a transcript in progress is shown to the public
+    problems = []
+    for name, expected, checker, target in ((t.pdf_name, t.pdf_sha256, verify.check_pdf, "pdf"),
+                                            (t.xml_name, t.xml_sha256, verify.check_xml, "xml")):
+        path = settings.folder / name if name else None
+        if path is None or not path.exists():
+            problems.append(str(_l("Tệp %(k)s lưu trên hệ thống không còn.", k=target.upper())))
+            continue
+        data = path.read_bytes()
+        if sha256_hex(data) != expected:
+            problems.append(str(_l("Tệp %(k)s lưu trên hệ thống không còn khớp với bản đã phát hành.", k=target.upper())))
+        setattr(report, target, checker(data, settings.trust))
+    report.problems = problems
+    report.record = record_of(t)["record"] if t.record else None
+    return report
+
+
+@dataclass
+class UploadCheck:
+    kind: str                 # pdf | xml | unknown
+    same_file: bool           # byte for byte the file we issued for this version
+    checks: list
+
+
+def check_upload(t: Transcript, data: bytes, settings) -> UploadCheck:
+    """Validate a file someone holds: its signatures on their own, and whether it is our file."""
+    from lms.gradebook.transcript import verify
+
+    if len(data) > verify.MAX_BYTES:
+        return UploadCheck("unknown", False, [])
+    digest = sha256_hex(data)
+    if data.startswith(b"%PDF-"):
+        return UploadCheck("pdf", digest == t.pdf_sha256, verify.check_pdf(data, settings.trust))
+    if data.lstrip().startswith(b"<"):
+        return UploadCheck("xml", digest == t.xml_sha256, verify.check_xml(data, settings.trust))
+    return UploadCheck("unknown", False, [])

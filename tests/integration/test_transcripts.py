@@ -1,0 +1,241 @@
+"""The national transcript through the app: a class goes from drafted to issued with the SmartCA
+sandbox's remote signing (one phone confirmation per signer for the whole class); pupils without a
+valid personal ID are listed and never signed; the signed PDF and XML verify on the public page;
+the exports validate against our schemas; a correction makes a superseding version and keeps both;
+every step, view, download and extract is logged."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+
+from sqlalchemy import func, select
+
+from lms.core.models import Job
+from lms.gradebook.transcript import exports, verify
+from lms.gradebook.transcript.models import SandboxTransaction, State, Transcript, TranscriptEvent
+from lms.gradebook.transcript.pki import SandboxCA
+from lms.gradebook.transcript.trust import Trust
+from tests.factories import fill_year, lock_year
+
+PIDS = {"HSA001": "001214000001", "HSA002": "001314000002", "HSA003": "001314000003"}
+TEACHER_CCCD, SCHOOL_MST = "001085000123", "0301234567"
+
+
+def _ready(dbs, world):
+    with dbs() as s:
+        fill_year(s, world.a)
+        lock_year(s, world.a)
+        s.commit()
+
+
+def _states(dbs, world) -> dict[str, tuple[str, int]]:
+    with dbs() as s:
+        rows = s.scalars(select(Transcript).where(Transcript.class_id == world.a.school_class.id)
+                         .order_by(Transcript.version))
+        return {t.student.student_code: (t.state, t.version) for t in rows}
+
+
+def _class_url(world, tail=""):
+    return f"/classes/{world.a.school_class.id}/transcripts{tail}"
+
+
+def _set_up_signers(client, world):
+    assert client.post("/school/transcripts/settings", {"what": "codes", "moet_school_code": "89001501",
+                                                         "department_code": "89", "leader_title": "Hiệu trưởng",
+                                                         "place_of_issue": "Long Xuyên"}).status_code == 302
+    for holder, account in (("school", SCHOOL_MST), (f"user:{world.a.teacher.id}", TEACHER_CCCD)):
+        client.post("/school/transcripts/settings", {"what": "account", "holder": holder, "provider": "smartca",
+                                                     "account_id": account})
+        page = client.post("/school/transcripts/settings", {"what": "enrol", "holder": holder},
+                           follow_redirects=True).get_data(as_text=True)
+        assert f"Đã tạo thuê bao thử nghiệm {account}" in page
+
+
+def _sign_round(app, client, phone, world, signer: str, user_id: str) -> dict:
+    """Start a round, confirm it once on the sandbox phone, wait for the job."""
+    response = client.post(_class_url(world, "/sign"), {"signer": signer})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"], response.get_data(as_text=True)
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    deadline = time.monotonic() + 60
+    transaction = None
+    while transaction is None and time.monotonic() < deadline:
+        page = phone.get(f"/sandbox/smartca/app?user_id={user_id}").get_data(as_text=True)
+        found = re.search(r'data-transaction="([^"]+)"', page)
+        transaction = found.group(1) if found else None
+        if transaction is None:
+            time.sleep(0.2)
+    assert transaction, client.get(f"/jobs/{job_id}.json").get_json()
+    assert phone.post("/sandbox/smartca/app", {"user_id": user_id, "transaction_id": transaction,
+                                               "answer": "approve", "pin": "123456"}).status_code == 302
+    app.extensions["lms_jobs"].wait()
+    status = client.get(f"/jobs/{job_id}.json").get_json()
+    assert status["status"] == "done", status
+    return status
+
+
+def _issue_class(app, client, teacher, phone, world, dbs):
+    assert client.post(_class_url(world, "/draft")).status_code == 302
+    assert teacher.post(_class_url(world, "/step"), {"action": "check"}).status_code == 302
+    assert client.post(_class_url(world, "/step"), {"action": "confirm"}).status_code == 302
+    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD)
+    _sign_round(app, client, phone, world, "school", SCHOOL_MST)
+    assert client.post(_class_url(world, "/issue")).status_code == 302
+
+
+def _identity(teacher, world, dbs, pids=PIDS):
+    data = {f"pid-{world.a.students[code].id}": pid for code, pid in pids.items()}
+    return teacher.post(_class_url(world, "/identity"), data, follow_redirects=True)
+
+
+def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert client.post(_class_url(world, "/draft")).status_code == 302
+    page = teacher.get(_class_url(world)).get_data(as_text=True)
+    assert page.count("chưa có số định danh cá nhân") == 3
+    refused = teacher.post(_class_url(world, "/step"), {"action": "check"}, follow_redirects=True).get_data(as_text=True)
+    assert "Chưa làm được cho Nguyễn Văn An: chưa có số định danh cá nhân" in refused
+    assert {s for s, _v in _states(dbs, world).values()} == {State.DRAFTED}
+    # A number that contradicts the profile (a girl's ID for a boy, another birth year) is refused too.
+    bad = _identity(teacher, world, dbs, {"HSA001": "001313000001", "HSA002": "12345"}).get_data(as_text=True)
+    assert "phải gồm đúng 12 chữ số" in bad and "Chưa lưu" in bad
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(type(world.a.students["HSA001"]))
+                        .where(type(world.a.students["HSA001"]).personal_id.is_not(None))) == 0
+    _identity(teacher, world, dbs, {"HSA001": "001313000001"})
+    page = teacher.get(_class_url(world)).get_data(as_text=True)
+    assert "ghi giới tính nữ, hồ sơ ghi nam" in page and "ghi năm sinh 2013, hồ sơ ghi 2014" in page
+    duplicate = _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA001"]})
+    assert "đã ghi cho" in duplicate.get_data(as_text=True)
+    _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA002"], "HSA003": ""})
+    teacher.post(_class_url(world, "/step"), {"action": "check"})
+    states = _states(dbs, world)
+    assert states["HSA001"][0] == states["HSA002"][0] == State.CHECKED and states["HSA003"][0] == State.DRAFTED
+
+
+def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher, phone, stranger = make_client(), make_client(), make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    _set_up_signers(client, world)
+    # The teacher's personal signature is the teacher's: the principal cannot give it.
+    assert "GVCN" not in client.get(_class_url(world)).get_data(as_text=True).split('id="act-sign-teacher"')[0][-5:]
+    _issue_class(app, client, teacher, phone, world, dbs)
+    assert {v for v in _states(dbs, world).values()} == {(State.ISSUED, 1)}
+    with dbs() as s:
+        # One confirmation per signer for the whole class: two sandbox transactions of six documents.
+        txs = s.scalars(select(SandboxTransaction)).all()
+        assert len(txs) == 2 and all(len(t.files) == 6 for t in txs)
+        t = s.scalars(select(Transcript).where(Transcript.student_id == world.a.students["HSA001"].id)).one()
+        token, tid = t.token, t.id
+        actions = [e.action for e in s.scalars(select(TranscriptEvent).where(TranscriptEvent.transcript_id == tid)
+                                               .order_by(TranscriptEvent.id))]
+    assert actions == ["drafted", "checked", "confirmed", "teacher_signed", "school_signed", "issued"]
+    pdf = client.get(f"/transcripts/{tid}.pdf").data
+    xml = client.get(f"/transcripts/{tid}.xml").data
+    assert pdf[:5] == b"%PDF-" and exports.xml_errors(xml) == []
+    trust = Trust(sandbox=SandboxCA(app.config["INSTANCE_DIR"] / "signing-sandbox"))
+    pdf_checks, xml_checks = verify.check_pdf(pdf, trust), verify.check_xml(xml, trust)
+    assert [c.name for c in pdf_checks] == ["GVCN", "NhaTruong"] and all(c.ok for c in pdf_checks), pdf_checks
+    assert [c.signer for c in pdf_checks] == ["Giáo Viên A", "Trường THCS Thử A"]
+    assert len(xml_checks) == 2 and all(c.ok for c in xml_checks), xml_checks
+    # The public page, for anyone holding the QR code.
+    page = stranger.get(f"/hocba/{token}").get_data(as_text=True)
+    assert 'data-state="valid"' in page and page.count('class="sig-row" data-ok="1"') == 4
+    same = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(pdf), "hb.pdf")}, content_type="multipart/form-data")
+    assert 'data-same="1"' in same.get_data(as_text=True)
+    tampered = pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
+    changed = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(tampered), "hb.pdf")},
+                            content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-same="0"' in changed and 'data-ok="0"' in changed
+    # Exports of the class validate against our schemas.
+    doc = json.loads(client.get(_class_url(world, ".json")).data)
+    assert exports.json_errors(doc) == [] and len(doc["thongtinsohocbasothcsthpt"]) == 3
+    assert exports.xml_errors(client.get(_class_url(world, ".xml")).data) == []
+    with dbs() as s:
+        logged = {e.action for e in s.scalars(select(TranscriptEvent).where(TranscriptEvent.transcript_id == tid))}
+    assert {"download", "extract", "verify"} <= logged
+
+
+def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher, phone = make_client(), make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    _set_up_signers(client, world)
+    _issue_class(app, client, teacher, phone, world, dbs)
+    with dbs() as s:
+        first = s.scalars(select(Transcript).where(Transcript.student_id == world.a.students["HSA002"].id)).one()
+        first_id, first_token = first.id, first.token
+    assert "Ghi lý do" in client.post(f"/transcripts/{first_id}/correct", {"reason": " "},
+                                      follow_redirects=True).get_data(as_text=True)
+    assert client.post(f"/transcripts/{first_id}/correct", {"reason": "Sai điểm Toán HK II"}).status_code == 302
+    assert client.post(f"/transcripts/{first_id}/correct", {"reason": "lần nữa"},
+                       follow_redirects=True).status_code == 200      # refused: a correction is already open
+    teacher.post(_class_url(world, "/step"), {"action": "check"})
+    client.post(_class_url(world, "/step"), {"action": "confirm"})
+    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD)
+    _sign_round(app, client, phone, world, "school", SCHOOL_MST)
+    client.post(_class_url(world, "/issue"))
+    with dbs() as s:
+        versions = {t.version: t for t in s.scalars(select(Transcript).where(
+            Transcript.student_id == world.a.students["HSA002"].id))}
+        assert versions[1].state == State.SUPERSEDED and versions[2].state == State.ISSUED
+        assert versions[2].supersedes_id == first_id and versions[2].correction_reason == "Sai điểm Toán HK II"
+        new_token = versions[2].token
+    old_page = make_client().get(f"/hocba/{first_token}").get_data(as_text=True)
+    assert 'data-state="superseded"' in old_page and new_token in old_page
+    assert 'data-state="valid"' in make_client().get(f"/hocba/{new_token}").get_data(as_text=True)
+    history = client.get(f"/transcripts/{first_id}").get_data(as_text=True)
+    assert "Sai điểm Toán HK II" in history and "bị thay thế" in history
+
+
+def test_a_rejected_round_changes_nothing(app, world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher, phone = make_client(), make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    _set_up_signers(client, world)
+    client.post(_class_url(world, "/draft"))
+    teacher.post(_class_url(world, "/step"), {"action": "check"})
+    client.post(_class_url(world, "/step"), {"action": "confirm"})
+    response = teacher.post(_class_url(world, "/sign"), {"signer": "teacher"})
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    deadline, transaction = time.monotonic() + 60, None
+    while transaction is None and time.monotonic() < deadline:
+        found = re.search(r'data-transaction="([^"]+)"',
+                          phone.get(f"/sandbox/smartca/app?user_id={TEACHER_CCCD}").get_data(as_text=True))
+        transaction = found.group(1) if found else time.sleep(0.2)
+    phone.post("/sandbox/smartca/app", {"user_id": TEACHER_CCCD, "transaction_id": transaction, "answer": "reject"})
+    app.extensions["lms_jobs"].wait()
+    status = teacher.get(f"/jobs/{job_id}.json").get_json()
+    assert status["status"] == "failed" and "không thành công" in status["message"]
+    assert {s for s, _v in _states(dbs, world).values()} == {State.CONFIRMED}
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.status == "failed")) == 1
+
+
+def test_sandbox_api_speaks_smartca(app, client):
+    base = "/sandbox/smartca/sca/sp769"
+    assert client.http.post(f"{base}/v1/signatures/sign", json={}).get_json()["status_code"] == 401
+    ca = SandboxCA(app.config["INSTANCE_DIR"] / "signing-sandbox")
+    ca.enrol("079200001234", "Nguyễn Văn Thử")
+    creds = {"sp_id": "lms-sandbox", "sp_password": "lms-sandbox-secret", "user_id": "079200001234"}
+    cert = client.http.post(f"{base}/v1/credentials/get_certificate", json={**creds, "transaction_id": "t0"}).get_json()
+    assert cert["status_code"] == 200 and cert["data"]["user_certificates"][0]["chain_data"]["root_cert"]
+    bad = client.http.post(f"{base}/v1/signatures/sign", json={**creds, "transaction_id": "t1", "sign_files": [
+        {"data_to_be_signed": "zz", "doc_id": "a", "file_type": "pdf", "sign_type": "hash"}]}).get_json()
+    assert bad["status_code"] == 400
+    ok = client.http.post(f"{base}/v1/signatures/sign", json={**creds, "transaction_id": "t2", "sign_files": [
+        {"data_to_be_signed": "ab" * 32, "doc_id": "a", "file_type": "pdf", "sign_type": "hash"}]}).get_json()
+    assert ok["message"] == "sig_wait_for_user_confirm" and ok["data"]["tran_code"]
+    pending = client.http.post(f"{base}/v1/signatures/sign/t2/status", json={}).get_json()
+    assert pending["message"] == "PENDING" and pending["data"]["signatures"] is None
