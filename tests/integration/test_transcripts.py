@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 
 from sqlalchemy import func, select
@@ -53,23 +52,34 @@ def _set_up_signers(client, world):
         assert f"Đã tạo thuê bao thử nghiệm {account}" in page
 
 
-def _sign_round(app, client, phone, world, signer: str, user_id: str) -> dict:
+def _await_transaction(dbs, user_id: str) -> str:
+    """The signing request waiting on the subscriber's phone (read from the sandbox's table, not
+    by rendering the page in a loop, which would starve the job thread preparing the documents)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        with dbs() as s:
+            found = s.scalars(select(SandboxTransaction.transaction_id).where(
+                SandboxTransaction.user_id == user_id, SandboxTransaction.status == "waiting")).first()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("no signing request reached the sandbox")
+
+
+def _answer(phone, user_id: str, transaction: str, answer: str) -> None:
+    page = phone.get(f"/sandbox/smartca/app?user_id={user_id}").get_data(as_text=True)
+    assert f'data-transaction="{transaction}"' in page     # the phone shows it, with the documents
+    assert phone.post("/sandbox/smartca/app", {"user_id": user_id, "transaction_id": transaction,
+                                               "answer": answer, "pin": "123456"}).status_code == 302
+
+
+def _sign_round(app, client, phone, world, signer: str, user_id: str, dbs) -> dict:
     """Start a round, confirm it once on the sandbox phone, wait for the job."""
     response = client.post(_class_url(world, "/sign"), {"signer": signer})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"], response.get_data(as_text=True)
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    deadline = time.monotonic() + 60
-    transaction = None
-    while transaction is None and time.monotonic() < deadline:
-        page = phone.get(f"/sandbox/smartca/app?user_id={user_id}").get_data(as_text=True)
-        found = re.search(r'data-transaction="([^"]+)"', page)
-        transaction = found.group(1) if found else None
-        if transaction is None:
-            time.sleep(0.2)
-    assert transaction, client.get(f"/jobs/{job_id}.json").get_json()
-    assert phone.post("/sandbox/smartca/app", {"user_id": user_id, "transaction_id": transaction,
-                                               "answer": "approve", "pin": "123456"}).status_code == 302
-    app.extensions["lms_jobs"].wait()
+    _answer(phone, user_id, _await_transaction(dbs, user_id), "approve")
+    app.extensions["lms_jobs"].wait(timeout=180)
     status = client.get(f"/jobs/{job_id}.json").get_json()
     assert status["status"] == "done", status
     return status
@@ -79,8 +89,8 @@ def _issue_class(app, client, teacher, phone, world, dbs):
     assert client.post(_class_url(world, "/draft")).status_code == 302
     assert teacher.post(_class_url(world, "/step"), {"action": "check"}).status_code == 302
     assert client.post(_class_url(world, "/step"), {"action": "confirm"}).status_code == 302
-    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD)
-    _sign_round(app, client, phone, world, "school", SCHOOL_MST)
+    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD, dbs)
+    _sign_round(app, client, phone, world, "school", SCHOOL_MST, dbs)
     assert client.post(_class_url(world, "/issue")).status_code == 302
 
 
@@ -181,8 +191,8 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
                        follow_redirects=True).status_code == 200      # refused: a correction is already open
     teacher.post(_class_url(world, "/step"), {"action": "check"})
     client.post(_class_url(world, "/step"), {"action": "confirm"})
-    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD)
-    _sign_round(app, client, phone, world, "school", SCHOOL_MST)
+    _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD, dbs)
+    _sign_round(app, client, phone, world, "school", SCHOOL_MST, dbs)
     client.post(_class_url(world, "/issue"))
     with dbs() as s:
         versions = {t.version: t for t in s.scalars(select(Transcript).where(
@@ -209,13 +219,8 @@ def test_a_rejected_round_changes_nothing(app, world, client, make_client, dbs):
     client.post(_class_url(world, "/step"), {"action": "confirm"})
     response = teacher.post(_class_url(world, "/sign"), {"signer": "teacher"})
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    deadline, transaction = time.monotonic() + 60, None
-    while transaction is None and time.monotonic() < deadline:
-        found = re.search(r'data-transaction="([^"]+)"',
-                          phone.get(f"/sandbox/smartca/app?user_id={TEACHER_CCCD}").get_data(as_text=True))
-        transaction = found.group(1) if found else time.sleep(0.2)
-    phone.post("/sandbox/smartca/app", {"user_id": TEACHER_CCCD, "transaction_id": transaction, "answer": "reject"})
-    app.extensions["lms_jobs"].wait()
+    _answer(phone, TEACHER_CCCD, _await_transaction(dbs, TEACHER_CCCD), "reject")
+    app.extensions["lms_jobs"].wait(timeout=180)
     status = teacher.get(f"/jobs/{job_id}.json").get_json()
     assert status["status"] == "failed" and "không thành công" in status["message"]
     assert {s for s, _v in _states(dbs, world).values()} == {State.CONFIRMED}

@@ -2,7 +2,8 @@
 government CA's roots in production, LMS_TRUST_ROOTS; the sandbox CA's root while the signing
 sandbox is on), the RFC 3161 time-stamping authority (LMS_TSA_URL, or the sandbox's own) and the
 validation context pyHanko checks certificates with (OCSP/CRL fetched where the certificates
-publish them; a certificate that publishes none is not held against the signer)."""
+publish them, and a check that cannot be made is a failure; a certificate that publishes none is
+not held against the signer)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,8 +34,11 @@ class Trust:
             return self.sandbox.timestamper()
         return None
 
-    def context(self, *, at: datetime | None = None, extra_certs: list[x509.Certificate] | None = None):
-        """A pyHanko validation context over our trust roots."""
+    def context(self, *, at: datetime | None = None, extra_certs: list[x509.Certificate] | None = None,
+                strict: bool = True):
+        """A pyHanko validation context over our trust roots. `strict` (verification): revocation
+        data the certificates name must be obtained and good; otherwise (collecting validation
+        data while signing) what cannot be fetched is left out."""
         from pyhanko_certvalidator import ValidationContext
 
         kwargs = {}
@@ -42,4 +46,5 @@ class Trust:
             kwargs["moment"] = at
         return ValidationContext(trust_roots=[to_asn1(c) for c in self.all_roots],
                                  other_certs=[to_asn1(c) for c in extra_certs or []],
-                                 allow_fetching=self.fetch, revocation_mode="soft-fail", **kwargs)
+                                 allow_fetching=self.fetch, revocation_mode="hard-fail" if strict else "soft-fail",
+                                 **kwargs)
