@@ -1,7 +1,7 @@
 """national transcript (học bạ số): transcripts, their events, signer accounts, signing rounds, sector-database exports, the SmartCA sandbox; students.record_code
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 19:11:12.965854
 
 """
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
