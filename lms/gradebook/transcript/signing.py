@@ -12,10 +12,8 @@ A pupil whose identity check fails is never in a round.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +22,7 @@ from lms.auth.models import User
 from lms.core import jobs
 from lms.core.errors import Forbidden, ValidationError
 from lms.core.signing import sha256_hex
+from lms.core.storage import Area, area
 from lms.gradebook import reportcards
 from lms.gradebook.transcript import exports, pades, pki, workflow, xades
 from lms.gradebook.transcript.models import (RequestStatus, SignerAccount, SigningItem, SigningRequest, State,
@@ -41,7 +40,7 @@ REASONS = {"teacher": "Giáo viên chủ nhiệm xác nhận dữ liệu học b
 
 @dataclass
 class SigningSettings:
-    folder: Path                            # UPLOAD_DIR/transcripts
+    folder: Area                            # the storage's "transcripts" area
     card: reportcards.IssueSettings          # renders the official PDF form
     verify_url: Callable[[str], str]         # token → the public verification address
     providers: dict[str, Provider]
@@ -57,11 +56,8 @@ def account_for(session: Session, school: School, holder: str) -> SignerAccount 
                                                        SignerAccount.holder == holder)).first()
 
 
-def _write(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
+def _write(folder, name: str, data: bytes) -> None:
+    (folder / name).write_bytes(data)
 
 
 def waiting_for(session: Session, school_class: SchoolClass, signer_role: str) -> list[Transcript]:
@@ -293,7 +289,7 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
                   sandbox=sandbox)
     base = config["PUBLIC_BASE_URL"].rstrip("/")
     card = reportcards.settings_from_config(config, render)
-    return SigningSettings(folder=_Path(config["UPLOAD_DIR"]) / "transcripts", card=card,
+    return SigningSettings(folder=area(config, "transcripts"), card=card,
                            verify_url=lambda token: f"{base}/hocba/{token}", providers=providers, trust=trust)
 
 
