@@ -41,6 +41,36 @@ def _person(prefix: str, who: str, *others: str) -> list[Column]:
             Column(f"{prefix}_birth_year", f"Năm sinh {who}", tuple(f"Năm sinh {n}" for n in names))]
 
 
+_PART_NAMES = {
+    "street": ("Tổ/Thôn/Xóm", "Thôn/Xóm", "Thôn/Tổ", "Tổ/Thôn", "Thôn/Ấp", "Ấp/Thôn", "Ấp/Khóm", "Khóm/Ấp",
+               "Thôn/Tổ dân phố", "Tổ dân phố", "Khu phố/Ấp", "Đường/Phố"),
+    "commune": ("Xã/Phường", "Phường/Xã", "Xã/Phường/Thị trấn", "Phường/Xã/Thị trấn", "Xã", "Phường", "Xã phường",
+                "Phường xã"),
+    "district": ("Quận/Huyện", "Huyện/Quận", "Quận/Huyện/Thị xã", "Quận huyện", "Huyện"),
+    "province": ("Tỉnh/Thành phố", "Tỉnh/TP", "Tỉnh/Thành", "Tỉnh thành", "Tỉnh/Thành phố trực thuộc TW", "Tỉnh",
+                 "Thành phố/Tỉnh"),
+}
+PART_ORDER = ("street", "commune", "district", "province")   # the order of a Vietnamese address
+
+
+def _place_parts(place: str, qualifiers: tuple[str, ...], plain: bool = False) -> list[Column]:
+    """The columns of an address split over several (the sector database's province, district,
+    commune and hamlet "(Theo địa chỉ thường trú)", "(Theo quê quán)", "(Theo nơi sinh)"): named
+    with each qualifier, in brackets or not; the unqualified names are the pupil's address."""
+    out = []
+    for part in PART_ORDER:
+        if place == "birth" and part == "street":
+            continue
+        names = _PART_NAMES[part]
+        aliases = [f"{n} ({q})" for n in names for q in qualifiers] + [f"{n} {q.lower()}" for n in names
+                                                                         for q in qualifiers]
+        if plain:
+            aliases += names[1:]
+        out.append(Column(f"{place}_{part}", f"{names[0]} ({qualifiers[0]})" if not plain else names[0],
+                          tuple(aliases), text=True))
+    return out
+
+
 # The headers of the template, of the sector database's student export (C1-HocSinh) and of the
 # school management systems' lists; compared without accents or case.
 STUDENT_SPEC: list[Column] = [
@@ -54,14 +84,24 @@ STUDENT_SPEC: list[Column] = [
                                        "Date of birth")),
     Column("gender", "Giới tính", ("Nam/Nữ", "Phái", "Gender")),
     Column("class_name", "Lớp", ("Mã lớp", "Tên lớp", "Lớp học", "Class"), required=True),
-    Column("address", "Địa chỉ", ("Địa chỉ thường trú", "Chỗ ở hiện nay", "Nơi ở hiện nay", "Địa chỉ liên hệ",
-                                  "Địa chỉ nhà", "Address"), text=True),
+    Column("address", "Địa chỉ", ("Địa chỉ thường trú", "Địa chỉ nhà", "Address", "Số nhà, đường",
+                                  "Số nhà/Đường", "Địa chỉ chi tiết"), text=True),
+    # Where the pupil lives now: the address when the file gives no permanent one.
+    Column("residence", "Chỗ ở hiện nay", ("Nơi ở hiện nay", "Địa chỉ liên hệ", "Địa chỉ hiện nay", "Nơi ở"),
+           text=True),
+    *_place_parts("address", ("Theo địa chỉ thường trú", "Thường trú", "Theo thường trú"), plain=True),
+    *_place_parts("hometown", ("Theo quê quán", "Quê quán")),
+    *_place_parts("birth", ("Theo nơi sinh", "Nơi sinh")),
     Column("place_of_birth", "Nơi sinh", ("Nơi sinh chi tiết", "Place of birth"), text=True),
     Column("hometown", "Quê quán", ("Nguyên quán",), text=True),
     Column("ethnicity", "Dân tộc", ("Ethnicity",)),
     Column("nationality", "Quốc tịch", ("Nationality",)),
     Column("personal_id", "Số định danh cá nhân", ("Số ĐDCN", "Mã định danh cá nhân", "Số CCCD", "CCCD",
                                                    "Căn cước công dân", "Số căn cước")),
+    Column("status", "Trạng thái", ("Trạng thái HS", "Trạng thái học sinh", "Trạng thái học tập", "Tình trạng",
+                                    "Tình trạng học sinh", "Tình trạng học tập", "Status")),
+    Column("status_date", "Ngày nhập trạng thái", ("Ngày chuyển đi", "Ngày thôi học", "Ngày nghỉ học",
+                                                   "Ngày chuyển trường", "Ngày thay đổi trạng thái")),
     Column("student_email", "Email", ("E-mail", "Thư điện tử", "Email học sinh", "E-mail học sinh")),
     Column("student_phone", "Số điện thoại liên hệ", ("Điện thoại liên hệ", "SĐT liên hệ", "SĐT học sinh",
                                                       "Số điện thoại học sinh", "Điện thoại học sinh")),
@@ -133,6 +173,7 @@ class ImportPlan:
     apply_steps: list = field(default_factory=list)
     known: "_Known | None" = None  # what planning read in bulk, reused by apply
     table: Table | None = None     # the file as read: its sheet, header line and the layout lines skipped
+    leaving: list = field(default_factory=list)   # pupils who left (status column): their class this year ends
 
     @property
     def ok(self) -> bool:
@@ -148,9 +189,66 @@ def _read(filename: str, data: bytes, spec: list[Column], max_rows: int) -> tupl
         # The ministry's own template has only the sector-database code: it is the student code too.
         table.columns["student_code"] = table.columns["moet_code"]
         table.missing = [m for m in table.missing if m != table.label("student_code")]
+    permanent = [k for k in ("address", *(f"address_{p}" for p in PART_ORDER)) if k in table.columns]
+    if "residence" in table.columns and permanent:
+        # The permanent address is the pupil's address; where they live now is named, not imported.
+        table.unknown.append(table.column_name("residence"))
+        del table.columns["residence"]
     line = table.header_lines[0] if table.header_lines else 1
     issues = [Issue(line, label, _("Thiếu cột bắt buộc “%(c)s”.", c=label)) for label in table.missing]
     return table, issues
+
+
+_PLACE_PREFIX = re.compile(r"^(tinh|thanh pho|tp|quan|huyen|thi xa|tx|xa|phuong|thi tran|tt|dac khu|khu pho|kp|"
+                           r"thon|ap|xom|to dan pho|to|khom|phum|soc|ban|lang)\b\.?\s*")
+
+
+def join_place(parts: list[str]) -> str:
+    """One address from its parts, most specific first (number and street or hamlet, commune or
+    ward, district, province), comma-separated, blanks left out, and a part already written in
+    an earlier one not repeated: "Long Xuyên" and "Thành phố Long Xuyên" are one place."""
+    out: list[str] = []
+    for part in parts:
+        text = nfc(part).strip(" ,;")
+        if not text:
+            continue
+        written = fold(", ".join(out))
+        whole = fold(text)
+        core = _PLACE_PREFIX.sub("", whole).strip()
+        if re.search(rf"(^|\W){re.escape(whole)}($|\W)", written) or (
+                len(core) >= 3 and re.search(r"[a-z]", core) and re.search(rf"(^|\W){re.escape(core)}($|\W)", written)):
+            continue
+        out.append(text)
+    return ", ".join(out)
+
+
+def _places(v: dict[str, str]) -> dict[str, str]:
+    """The pupil's address, home town and place of birth joined from the columns that split them."""
+    address = join_place([v.get("address", ""), *(v.get(f"address_{p}", "") for p in PART_ORDER)])
+    return {"address": address or v.get("residence", ""),
+            "hometown": join_place([v.get("hometown", ""), *(v.get(f"hometown_{p}", "") for p in PART_ORDER)]),
+            "place_of_birth": join_place([v.get("place_of_birth", ""),
+                                          *(v.get(f"birth_{p}", "") for p in PART_ORDER[1:])])}
+
+
+# A pupil's status in the sector database or a school system: those who left are told apart.
+_LEFT = re.compile(r"^(chuyen di|chuyen truong|thoi hoc|bo hoc|nghi hoc|da nghi|nghi han|ra truong|tot nghiep|"
+                   r"da tot nghiep|hoan thanh chuong trinh|da mat|qua doi|tu vong|xuat canh|di nuoc ngoai|khai tru|"
+                   r"buoc thoi hoc|duoi hoc|da chuyen|left|transferred|dropped|withdrawn|graduated)\b")
+_CURRENT = re.compile(r"^(dang hoc|chuyen den|nghi hoc xin hoc lai|xin hoc lai|hoc lai|di hoc lai|luu ban|o lai lop|"
+                      r"dang theo hoc|con hoc|nhap hoc|moi nhap hoc|hoc sinh moi|binh thuong|tam nghi|bao luu|"
+                      r"active|studying|enrolled)\b")
+
+
+def pupil_status(text: str) -> str | None:
+    """"current" or "left" as a status column says it ("Đang học", "Chuyển đến", "Nghỉ học xin
+    học lại"… / "Chuyển đi…", "Thôi học…"); blank is current; None when it cannot be told."""
+    folded = fold(text)
+    if not folded or _CURRENT.match(folded):
+        return "current"
+    if _LEFT.match(folded):
+        return "left"
+    return None
 
 
 def _values(table: Table, cells: list[object]) -> dict[str, str]:
@@ -177,7 +275,7 @@ def _student_records(table: Table) -> list[_Record]:
     for line in table.lines:
         v = _values(table, line.cells)
         student = {k: v.get(k, "") for k in ("student_code", "full_name", "birth_date", "gender", "class_name",
-                                              "address", *PROFILE_FIELDS)}
+                                              "status", "status_date", *PROFILE_FIELDS)} | _places(v)
         guardians = []
         for prefix, relation in (("parent", v.get("relation", "")), ("father", "Bố"), ("mother", "Mẹ")):
             got = {k: v.get(f"{prefix}_{k}", "") for k in _GUARDIAN_KEYS}
@@ -307,6 +405,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     parents_in_file: dict[str, _ParentRef] = {}
     usernames_in_file: dict[str, int] = {}
     first_rows: dict[str, tuple[dict[str, str], object]] = {}
+    statuses: dict[str, tuple[int, str]] = {}
 
     for index, record in enumerate(records):
         line, v, labels = record.line, record.values, record.labels
@@ -322,7 +421,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         if code in first_rows:
             # A repeated student row adds a guardian; blank student columns mean "as above".
             first_v, first_birth = first_rows[code]
-            for key in ("full_name", "gender", "class_name", "address", *PROFILE_FIELDS):
+            for key in ("full_name", "gender", "class_name", "address", "status", "status_date", *PROFILE_FIELDS):
                 if not v.get(key):
                     v[key] = first_v.get(key, "")
             if raw_birth in (None, ""):
@@ -333,6 +432,34 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             bad("student_code", _("Thiếu mã học sinh."))
         elif not re.match(r"^[A-Z0-9._-]{3,20}$", code):
             bad("student_code", _("Mã học sinh chỉ gồm chữ không dấu và số, 3–20 ký tự: “%(v)s”.", v=v["student_code"]))
+        status_text = nfc(v.get("status"))
+        status = pupil_status(status_text)
+        if status is None:
+            bad("status", _("Trạng thái “%(v)s” không rõ: ghi “Đang học”, “Chuyển đến”… cho học sinh đang học, "
+                            "“Chuyển đi…”, “Thôi học…” cho học sinh đã rời trường.", v=status_text))
+        elif code in statuses and statuses[code][1] != status:
+            bad("status", _("Mã học sinh %(c)s đã có ở dòng %(l)s với %(f)s khác.", c=code, l=statuses[code][0],
+                            f=labels.get("status", "status")))
+        elif code:
+            statuses.setdefault(code, (line, status))
+        if status == "left":
+            # A pupil who left is never imported as a current one: not enrolled, no accounts made;
+            # one the school has loses this year's class. The rest of the line is not checked.
+            if row_issues:
+                row.action = "error"
+                plan.issues.extend(row_issues)
+                continue
+            reason = status_text + (f" ({nfc(v.get('status_date'))})" if v.get("status_date") else "")
+            row.action = "left"
+            student = existing.get(code)
+            enrollment = enrollments.get(student.id) if student is not None else None
+            if enrollment is not None:
+                row.changes = [_("rời lớp %(c)s: %(r)s", c=enrollment.school_class.name, r=reason)]
+                if student not in plan.leaving:
+                    plan.leaving.append(student)
+            else:
+                row.changes = [_("không nhập: %(r)s", r=reason)]
+            continue
         name = nfc(v.get("full_name"))
         if not name:
             bad("full_name", _("Thiếu họ và tên học sinh."))
@@ -526,6 +653,10 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.add(Membership(user_id=user.id, school_id=school.id, role=role.value))
             known.roles.add((user.id, role.value))
 
+    for student in plan.leaving:
+        enrollment = known.enrollments.pop(student.id, None)
+        if enrollment is not None:
+            session.delete(enrollment)
     for code, name, birth, gender, address, school_class, parent, relation, profile, extra in plan.apply_steps:
         student = created.get(code) or known.students.get(code)
         if student is None:
@@ -580,8 +711,9 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                     setattr(link, attr, value)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="students",
-                 detail=f"create={plan.count('create')} update={plan.count('update')}")
-    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}
+                 detail=f"create={plan.count('create')} update={plan.count('update')} left={len(plan.leaving)}")
+    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged"),
+            "left": plan.count("left")}
 
 
 # ---------------------------------------------------------------- staff

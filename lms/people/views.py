@@ -613,6 +613,8 @@ def import_confirm(kind: str):
     session.pop("import", None)
     flash(_("Đã nhập xong: %(c)s mới, %(u)s cập nhật, %(n)s không đổi.", c=result["create"], u=result["update"],
             n=result["unchanged"]), "success")
+    if result.get("left"):
+        flash(_("%(n)s dòng là học sinh đã rời trường: không xếp lớp.", n=result["left"]), "info")
     return redirect(url_for("people.students" if kind == "students" else "people.staff"))
 
 

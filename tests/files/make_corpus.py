@@ -175,27 +175,48 @@ def student_list_sms(name: str, bad: bool = False) -> None:
 
 def student_list_csdl_xls(name: str, bad: bool = False) -> None:
     """The sector database's C1-HocSinh export, old .xls: the header on row 1 with line breaks and
-    NFD text, dates as dd/mm/yyyy text, the personal ID, a code-list sheet."""
+    NFD text, dates as dd/mm/yyyy text, the status ("Đang học", "Chuyển đến", "Chuyển đi…",
+    "Thôi học…") with the day it was entered, the permanent address, the home town and the place
+    of birth split over province / district / commune / hamlet columns "(Theo …)" (the district
+    blank where the 2025 reform removed it), the parents' occupation and year of birth, two phone
+    numbers in one cell, the personal ID, a code-list sheet."""
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("Sheet1")
-    headers = ["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái HS", "Dân tộc",
-               "Quốc tịch", "Số định danh cá nhân", "Tỉnh/Thành phố\n(Theo nơi sinh)", "Nơi sinh chi tiết",
-               "Số điện thoại liên hệ", "Họ tên cha", "Số điện thoại cha", "Họ tên mẹ", "Số điện thoại mẹ"]
+    headers = ["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái HS",
+               "Ngày nhập trạng thái", "Dân tộc", "Quốc tịch", "Số định danh cá nhân",
+               "Tỉnh/Thành phố\n(Theo địa chỉ thường trú)", "Quận/Huyện\n(Theo địa chỉ thường trú)",
+               "Xã/Phường\n(Theo địa chỉ thường trú)", "Tổ/Thôn/Xóm\n(Theo địa chỉ thường trú)",
+               "Tỉnh/Thành phố\n(Theo quê quán)", "Quận/Huyện\n(Theo quê quán)", "Xã/Phường\n(Theo quê quán)",
+               "Tỉnh/Thành phố\n(Theo nơi sinh)", "Quận/Huyện\n(Theo nơi sinh)", "Nơi sinh chi tiết",
+               "Số điện thoại liên hệ", "Họ tên cha", "Nghề nghiệp cha", "Năm sinh cha", "Số điện thoại cha",
+               "Họ tên mẹ", "Nghề nghiệp mẹ", "Năm sinh mẹ", "Số điện thoại mẹ"]
     for c, h in enumerate(headers):
-        sheet.write(0, c, unicodedata.normalize("NFD", h) if c in (3, 7) else h)  # mixed NFC and NFD
+        sheet.write(0, c, unicodedata.normalize("NFD", h) if c in (3, 8) else h)  # mixed NFC and NFD
+    ag = "Tỉnh An Giang"
     rows = [
-        ("6A1", "8910000201", "Đặng Quốc Bảo", "03/02/2013", "Nam", "Đang học", "Kinh", "Việt Nam", "089213000201",
-         "Tỉnh An Giang", "Long Xuyên", "0913 000 201", "Đặng Văn Lực", "0913000201", "Ngô Thị Mỹ", "0913000202"),
-        ("6A1", "8910000202", "Huỳnh Ngọc Hân", "21-11-2013", "Nữ", "Chuyển đến", "Hoa", "Việt Nam", "089313000202",
-         "Tỉnh An Giang", "Châu Đốc", "", "", "", "Huỳnh Thị Mai", "0914.000.203"),
-        ("6A1", "8910000203", "Néang Sà Ry", "07.07.2013", "Nữ", "Đang học", "Khmer", "Việt Nam", "089313000203",
-         "Tỉnh An Giang", "Tịnh Biên", "0915000204", "Chau Sóc", "0915000204", "", ""),
+        ("6A1", "8910000201", "Đặng Quốc Bảo", "03/02/2013", "Nam", "Đang học", "05/09/2025", "Kinh", "Việt Nam",
+         "089213000201", ag, "Thành phố Long Xuyên", "Phường Mỹ Bình", "Tổ 12, khóm Bình Khánh", ag, "Huyện Chợ Mới",
+         "Xã Kiến An", ag, "Thành phố Long Xuyên", "Long Xuyên", "0913 000 201",
+         "Đặng Văn Lực", "Công nhân", "1983", "0913000201", "Ngô Thị Mỹ", "Nội trợ", "1985", "0913000202"),
+        ("6A1", "8910000202", "Huỳnh Ngọc Hân", "21-11-2013", "Nữ", "Chuyển đến", "20/08/2025", "Hoa", "Việt Nam",
+         "089313000202", ag, "", "Phường Châu Đốc", "Khóm Châu Long 3", "", "", "", ag, "", "Châu Đốc", "",
+         "", "", "", "", "Huỳnh Thị Mai", "Buôn bán", "1987", "0914.000.203 / 0939 000 204"),
+        ("6A1", "8910000203", "Néang Sà Ry", "07.07.2013", "Nữ", "Đang học", "05/09/2025", "Khmer", "Việt Nam",
+         "089313000203", ag, "Huyện Tịnh Biên", "Xã An Cư", "Ấp Srây Skốth", ag, "Huyện Tịnh Biên", "Xã An Cư",
+         ag, "Huyện Tịnh Biên", "Trạm y tế xã An Cư", "0915000204", "Chau Sóc", "Làm ruộng", "1980", "0915000204",
+         "", "", "", ""),
+        ("6A1", "8910000204", "Lâm Gia Huy", "14/06/2013", "Nam", "Chuyển đi ngoài tỉnh", "04/10/2025", "Kinh",
+         "Việt Nam", "089213000204", ag, "", "Phường Long Xuyên", "Khóm Đông Thịnh", "", "", "", ag, "",
+         "Long Xuyên", "0916000205", "Lâm Văn Phát", "Kỹ sư", "1982", "0916000205", "", "", "", ""),
+        ("6A1", "8910000205", "Trương Thị Kiều", "30/12/2013", "Nữ", "Thôi học", "15/11/2025", "Kinh", "Việt Nam",
+         "", ag, "", "Xã Mỹ Hoà Hưng", "", "", "", "", "", "", "", "", "", "", "", "", "Trương Thị Nga", "", "",
+         "0917000206"),
     ]
     for r, row in enumerate(rows, start=1):
         sheet.write(r, 0, r)
         values = list(row)
         if bad and r == 2:
-            values[8] = "08931300020"          # the planted bad line: an 11-digit personal ID
+            values[9] = "08931300020"          # the planted bad line: an 11-digit personal ID
         for c, value in enumerate(values, start=1):
             sheet.write(r, c, value)
     codes = book.add_sheet("GIOI_TINH")

@@ -187,19 +187,66 @@ def test_a_school_management_systems_student_list_imports_with_both_parents(worl
 
 
 def test_the_sector_databases_old_xls_export_imports(world, client, dbs):
+    from lms.auth.models import User
+
     client.login("admin.a")
     preview = upload(client, "C1-HocSinh-csdl-nganh.xls")
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200, body
     assert "3 mới" in body and "GIOI_TINH" in body      # the code-list sheet is named as not read
+    # The address, home town and birthplace columns are read, not named as not imported.
+    assert re.search(r'id="unknown-columns">.*?STT \(A\)</p>', body, re.S)
+    # Pupils who left are told apart: listed with the status, never imported as current.
+    assert re.search(r'class="import-left" data-row="5">.*?Đã rời trường.*?không nhập: Chuyển đi ngoài tỉnh '
+                     r'\(04/10/2025\).*?8910000204', body, re.S)
+    assert re.search(r'class="import-left" data-row="6">.*?không nhập: Thôi học \(15/11/2025\)', body, re.S)
     assert confirm(client, preview).status_code == 302
     with dbs() as s:
         han = s.scalars(select(Student).where(Student.student_code == "8910000202")).one()
-        assert (han.birth_date.isoformat(), han.ethnicity, han.nationality, han.personal_id, han.place_of_birth) == (
-            "2013-11-21", "Hoa", "Việt Nam", "089313000202", "Châu Đốc")
-        assert [(g.relation, g.guardian.phone) for g in han.guardianships] == [("Mẹ", "0914000203")]
+        assert (han.birth_date.isoformat(), han.ethnicity, han.nationality, han.personal_id) == (
+            "2013-11-21", "Hoa", "Việt Nam", "089313000202")
+        # Number and street, commune or ward, district, province — the district left out where blank.
+        assert han.address == "Khóm Châu Long 3, Phường Châu Đốc, Tỉnh An Giang"
+        assert han.place_of_birth == "Châu Đốc, Tỉnh An Giang"
+        bao = s.scalars(select(Student).where(Student.student_code == "8910000201")).one()
+        assert bao.address == "Tổ 12, khóm Bình Khánh, Phường Mỹ Bình, Thành phố Long Xuyên, Tỉnh An Giang"
+        assert bao.hometown == "Xã Kiến An, Huyện Chợ Mới, Tỉnh An Giang"
+        assert bao.place_of_birth == "Long Xuyên, Tỉnh An Giang"     # "Thành phố Long Xuyên" not said twice
+        ry = s.scalars(select(Student).where(Student.student_code == "8910000203")).one()
+        assert ry.place_of_birth == "Trạm y tế xã An Cư, Huyện Tịnh Biên, Tỉnh An Giang"
+        mother = han.guardianships[0]
+        assert (mother.relation, mother.guardian.phone, mother.second_phone, mother.occupation, mother.birth_year) == (
+            "Mẹ", "0914000203", "0939000204", "Buôn bán", 1987)
+        assert not s.scalars(select(Student).where(Student.student_code.in_(["8910000204", "8910000205"]))).all()
+        assert not s.scalars(select(User).where(User.phone.in_(["0916000205", "0917000206"]))).all()
     bad = upload(client, "C1-HocSinh-csdl-nganh-loi.xls").get_data(as_text=True)
-    assert 'data-line="3"' in bad and "Số định danh cá nhân" in bad
+    assert 'data-line="3"' in bad and "Số định danh cá nhân (K)" in bad
+
+
+def test_a_pupil_the_list_says_left_leaves_the_class_and_an_unknown_status_is_refused(world, client, dbs):
+    from lms.people.models import Enrollment
+    from tests.factories import csv_bytes
+
+    client.login("admin.a")
+    headers = ["Mã học sinh", "Họ và tên", "Lớp", "Trạng thái HS", "Ngày nhập trạng thái"]
+    rows = [["HSA001", "Nguyễn Văn An", "6A1", "Đang học", ""],
+            ["HSA003", "Trần Minh Châu", "6A1", "Chuyển đi trong tỉnh", "01/12/2026"]]
+    preview = client.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows, headers=headers)), "ds.csv")},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "rời lớp 6A1: Chuyển đi trong tỉnh (01/12/2026)" in body
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        chau = world.a.students["HSA003"].id
+        assert not s.scalars(select(Enrollment).where(Enrollment.student_id == chau)).all()
+        assert s.get(Student, chau).full_name == "Trần Minh Châu"          # the record and its history stay
+        assert s.scalars(select(Enrollment).where(Enrollment.student_id == world.a.students["HSA001"].id)).one()
+    rows[1][3] = "Chờ xét duyệt"
+    refused = client.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows, headers=headers)), "ds.csv")},
+                          content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-line="3"' in text and "Trạng thái HS (D)" in text
+    assert "Trạng thái “Chờ xét duyệt” không rõ" in text
 
 
 # ---------------------------------------------------------------- grade book

@@ -89,3 +89,29 @@ def test_services_and_rule_modules_do_not_import_flask():
             if any(n == "flask" or n.startswith("flask.") or n.startswith("flask_") for n in names):
                 offenders.append(relative)
     assert offenders == []
+
+
+def test_an_address_split_over_columns_reads_in_the_vietnamese_order_without_repeats():
+    from lms.people.imports import join_place
+
+    assert join_place(["Tổ 12, khóm Bình Khánh", "Phường Mỹ Bình", "Thành phố Long Xuyên", "Tỉnh An Giang"]) == (
+        "Tổ 12, khóm Bình Khánh, Phường Mỹ Bình, Thành phố Long Xuyên, Tỉnh An Giang")
+    assert join_place(["", "Phường Châu Đốc", "", "Tỉnh An Giang"]) == "Phường Châu Đốc, Tỉnh An Giang"
+    # A part the detail already names is not said again; a short number is never taken for one.
+    assert join_place(["Long Xuyên", "Thành phố Long Xuyên", "Tỉnh An Giang"]) == "Long Xuyên, Tỉnh An Giang"
+    assert join_place(["12 Trần Hưng Đạo, Mỹ Bình, Long Xuyên", "Phường Mỹ Bình", "TP. Long Xuyên", "An Giang"]) == (
+        "12 Trần Hưng Đạo, Mỹ Bình, Long Xuyên, An Giang")
+    assert join_place(["Số 1 Lê Lợi", "Phường 1", "Quận 3", "TP. Hồ Chí Minh"]) == (
+        "Số 1 Lê Lợi, Phường 1, Quận 3, TP. Hồ Chí Minh")
+    assert join_place(["", "", ""]) == ""
+
+
+def test_a_status_column_tells_pupils_who_left_from_current_ones():
+    from lms.people.imports import pupil_status
+
+    for text in ("", "Đang học", "Chuyển đến", "Nghỉ học xin học lại", "Lưu ban", "đang học"):
+        assert pupil_status(text) == "current", text
+    for text in ("Chuyển đi ngoài tỉnh", "Chuyển đi", "Thôi học", "Thôi học - hoàn cảnh gia đình", "Nghỉ học",
+                 "Bỏ học", "Đã tốt nghiệp", "CHUYEN DI"):
+        assert pupil_status(text) == "left", text
+    assert pupil_status("Chờ xét duyệt") is None
