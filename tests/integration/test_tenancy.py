@@ -75,6 +75,12 @@ def _foreign_objects(app, world) -> dict:
         ids["request_id"] = signing_round.id
         ids["transcript_id"] = s.scalars(select(Transcript.id).where(
             Transcript.student_id == b.students["HSB002"].id)).one()
+        from lms.gradebook.transcript.models import SectorExport
+
+        sector_export = SectorExport(school_id=b.school.id, template="students", rows={})
+        s.add(sector_export)
+        s.flush()
+        ids["export_id"] = sector_export.id
         s.commit()
     pupil_b = Client(app)
     pupil_b.login("hsb002")
@@ -116,7 +122,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
-             "leave_id", "transcript_id", "request_id"), 0)).items()},
+             "leave_id", "transcript_id", "request_id", "export_id"), 0)).items()},
     }
 
 

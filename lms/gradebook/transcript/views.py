@@ -422,3 +422,56 @@ def smartca_phone():
     subscriber = ca.subscriber(user_id) if user_id else None
     return render_template("transcript/sandbox_phone.html", user_id=user_id, pending=pending, subscriber=subscriber,
                            form=Form(), json=json)
+
+
+# ---------------------------------------------------------------- the sector database's templates
+
+@bp.route("/school/sector", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def sector_page():
+    """The school uploads the blank student template it downloaded from the sector database; we
+    fill it by header name and say what could not be filled and what changed since last time."""
+    from lms.core.storage import area
+    from lms.gradebook.transcript import sector
+
+    school = ctx().school
+    report = export = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        year = workflow.current_year(db.session, school)
+        if not Form().validate_on_submit():
+            abort(400)
+        if upload is None or not upload.filename:
+            flash(_("Chọn tệp mẫu học sinh tải từ CSDL ngành."), "danger")
+        elif year is None:
+            flash(_("Trường chưa có năm học hiện tại."), "danger")
+        else:
+            try:
+                data, report, export = sector.fill_students(db.session, current_user, school, year,
+                                                            upload.read(sector.MAX_BYTES + 1), upload.filename,
+                                                            now=utcnow())
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc.message), "danger")
+                report = None
+            else:
+                (area(current_app.config, "sector") / f"{export.id}.xlsx").write_bytes(data)
+                db.session.commit()
+    return render_template("transcript/sector.html", report=report, export=export, form=Form(),
+                           exports=sector.last_exports(db.session, school))
+
+
+@bp.route("/school/sector/<int:export_id>.xlsx")
+@login_required
+@role_required("admin")
+def sector_download(export_id: int):
+    from lms.core.storage import area
+    from lms.gradebook.transcript.models import SectorExport
+
+    export = school_scoped(SectorExport, export_id)
+    target = area(current_app.config, "sector") / f"{export.id}.xlsx"
+    if not target.exists():
+        abort(404)
+    return send_file(io.BytesIO(target.read_bytes()), as_attachment=True, download_name=export.file_name or "C1-HocSinh.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -380,3 +380,10 @@ def check_upload(t: Transcript, data: bytes, settings) -> UploadCheck:
     if data.lstrip().startswith(b"<"):
         return UploadCheck("xml", digest == t.xml_sha256, verify.check_xml(data, settings.trust))
     return UploadCheck("unknown", False, [])
+
+
+def current_year(session: Session, school):
+    from lms.people.models import SchoolYear
+
+    return session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id,
+                                                    SchoolYear.is_current.is_(True))).first()

@@ -1,0 +1,151 @@
+"""The sector database's student template (C1-HocSinh), built from what moet.md §2.1 knows of it:
+data on "Sheet1" with headers on row 1 (some with line breaks, some in NFD), code sheets GIOI_TINH,
+DAN_TOC, QUOC_TICH and TRANG_THAI whose "Tên trường dữ liệu" column is what a cell must say, and
+a later version with a column inserted. Filled by header name, it reads back through the student
+import unchanged (the round trip); what cannot be filled is listed with its reason; a second export
+says who is new, changed or moved."""
+from __future__ import annotations
+
+import io
+import unicodedata
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from lms.people.models import Student
+
+V2 = ["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái HS", "Ngày nhập trạng thái",
+      "Dân tộc", "Quốc tịch", "Loại khuyết tật", "Tỉnh/Thành phố\n(Theo địa chỉ thường trú)",
+      "Quận/Huyện\n(Theo địa chỉ thường trú)", "Xã/Phường\n(Theo địa chỉ thường trú)",
+      "Tổ/Thôn/Xóm (Theo địa chỉ thường trú)", "Nơi sinh chi tiết", "Chỗ ở hiện nay", "Số điện thoại liên hệ",
+      "Họ tên cha", "Nghề nghiệp cha", "Năm sinh cha", "Số điện thoại cha", "Họ tên mẹ", "Nghề nghiệp mẹ",
+      "Năm sinh mẹ", "Số điện thoại mẹ", "Số định danh cá nhân"]
+CODES = {"GIOI_TINH": ["Nam", "Nữ"], "DAN_TOC": ["Kinh", "Tày", "Thái", "Hoa", "Khơ-me"],
+         "QUOC_TICH": ["Việt Nam", "Lào", "Campuchia"],
+         "TRANG_THAI": ["Đang học", "Chuyển đến", "Nghỉ học xin học lại", "Chuyển đi trong tỉnh", "Thôi học"]}
+
+
+def template(headers=V2, *, nfd: bool = True) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for i, h in enumerate(headers, start=1):
+        # The Ministry's files mix NFC and NFD (moet.md §2.1).
+        ws.cell(row=1, column=i, value=unicodedata.normalize("NFD", h) if nfd and i % 2 else h)
+    for name, values in CODES.items():
+        sheet = wb.create_sheet(name)
+        sheet.append(["Mã", "Tên trường dữ liệu"])
+        for n, v in enumerate(values, start=1):
+            sheet.append([f"{n:02d}", v])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _profile(dbs, world):
+    with dbs() as s:
+        for code, (pid, ethnicity) in {"HSA001": ("001214000001", "Kinh"), "HSA002": ("001314000002", "Tày"),
+                                       "HSA003": ("001314000003", "Mường")}.items():
+            st = s.get(Student, world.a.students[code].id)
+            st.personal_id, st.ethnicity, st.nationality, st.place_of_birth = pid, ethnicity, "Việt Nam", "An Giang"
+        s.commit()
+
+
+def _fill(client, data: bytes, name="C1-HocSinh-ver2.xlsx"):
+    page = client.post("/school/sector", {"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert 'id="sector-report"' in body, body[:2000]
+    link = body.split('id="sector-download" href="', 1)[1].split('"', 1)[0]
+    return body, client.get(link).data
+
+
+def _rows(data: bytes) -> dict[str, dict[str, str]]:
+    ws = load_workbook(io.BytesIO(data))["Sheet1"]
+    headers = [unicodedata.normalize("NFC", " ".join(str(c.value or "").split())) for c in ws[1]]
+    out = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        values = {h: ("" if v is None else str(v)) for h, v in zip(headers, row)}
+        out[values["Mã học sinh"]] = values
+    return out
+
+
+def test_filled_by_header_name_with_the_templates_own_codes(world, client, dbs):
+    _profile(dbs, world)
+    client.login("admin.a")
+    body, data = _fill(client, template())
+    rows = _rows(data)
+    assert set(rows) == {"HSA001", "HSA002", "HSA003"}
+    an = rows["HSA001"]
+    assert (an["Mã lớp"], an["Họ tên"], an["Ngày sinh"], an["Giới tính"]) == ("6A1", "Nguyễn Văn An", "05/09/2014", "Nam")
+    assert an["Trạng thái HS"] == "Đang học" and an["Quốc tịch"] == "Việt Nam" and an["Dân tộc"] == "Kinh"
+    assert an["Số định danh cá nhân"] == "001214000001" and an["Họ tên mẹ"] == "Nguyễn Thị Lan"
+    assert rows["HSA002"]["Giới tính"] == "Nữ" and rows["HSA002"]["Dân tộc"] == "Tày"
+    # "Mường" is not in this template's DAN_TOC sheet: left empty and said so.
+    assert rows["HSA003"]["Dân tộc"] == "" and "“Mường” không có trong danh mục DAN_TOC" in body
+    # Columns we cannot fill are listed with the reason.
+    assert "Nghề nghiệp cha</strong>: hệ thống không giữ thông tin này" in body
+    assert "Loại khuyết tật</strong>: hệ thống chưa ghi khuyết tật" in body
+    assert "Tỉnh/Thành phố (Theo địa chỉ thường trú)</strong>: địa chỉ theo tỉnh/huyện/xã" in body
+    # The other sheets of the template are kept as they came.
+    assert load_workbook(io.BytesIO(data)).sheetnames == ["Sheet1", *CODES]
+
+
+def test_a_column_inserted_between_versions_moves_nothing(world, client, dbs):
+    _profile(dbs, world)
+    client.login("admin.a")
+    v3 = V2[:9] + ["Diện chính sách"] + V2[9:]     # ver3 added a column (moet.md §2.1)
+    body, data = _fill(client, template(v3, nfd=False), "C1-HocSinh-ver3.xlsx")
+    _body2, data2 = _fill(client, template(), "C1-HocSinh-ver2.xlsx")
+    old, new = _rows(data2), _rows(data)
+    for code in old:
+        assert {h: v for h, v in new[code].items() if h != "Diện chính sách"} == old[code]
+    assert new["HSA001"]["Diện chính sách"] == "" and "Diện chính sách</strong>: cột này không có" in body
+
+
+def test_the_filled_file_reads_back_through_the_student_import_unchanged(world, client, dbs):
+    """The round trip: what we wrote is what the one table reader and the import read."""
+    from lms.people import imports
+
+    _profile(dbs, world)
+    client.login("admin.a")
+    _body, data = _fill(client, template())
+    with dbs() as s:
+        from lms.people.models import School, SchoolYear
+
+        plan = imports.plan_student_import(s, s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id),
+                                           "C1-HocSinh.xlsx", data, 1000)
+        assert plan.ok, plan.issues
+        assert {r.action for r in plan.rows} == {"unchanged"}, [(r.line, r.action, r.changes) for r in plan.rows]
+
+
+def test_the_next_export_says_what_is_new_changed_or_moved(world, client, dbs):
+    _profile(dbs, world)
+    client.login("admin.a")
+    first, _data = _fill(client, template())
+    assert "Đây là lần xuất đầu tiên" in first
+    with dbs() as s:
+        st = s.get(Student, world.a.students["HSA002"].id)
+        st.personal_id = "001314000099"
+        s.commit()
+    second, _data = _fill(client, template())
+    assert "Thay đổi: 1" in second and "Nguyễn Thị Bình (HSA002) (Số định danh cá nhân)" in second
+    assert "Mới: 0" in second and "Chuyển lớp: 0" in second
+
+
+def test_not_a_student_template_is_refused_with_a_message(world, client, dbs):
+    from lms.gradebook.transcript.models import SectorExport
+
+    client.login("admin.a")
+    wb = Workbook()
+    wb.active.append(["Ngày", "Số tiền", "Nội dung"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = client.post("/school/sector", {"file": (io.BytesIO(buf.getvalue()), "sao-ke.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Không nhận ra tệp mẫu học sinh" in body or "Thiếu cột" in body
+    body = client.post("/school/sector", {"file": (io.BytesIO(b"STT,Ho ten\n1,A"), "mau.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "phải là tệp Excel .xlsx" in body
+    with dbs() as s:
+        assert s.scalars(select(SectorExport)).first() is None   # nothing kept for a refused file
