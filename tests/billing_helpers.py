@@ -60,3 +60,35 @@ def online_setup(dbs, world, make_client, channel: str, values: dict):
     parent = make_client()
     parent.login("0912000002")
     return ids, parent
+
+
+ONCE_RE = __import__("re").compile(r'name="key" value="([^"]+)" data-once="([a-z_]+)"')
+
+
+def once_key(client, page: str, action: str) -> str:
+    """The once-only key the server put in `page` for its `action` form (lms.billing.once), as a
+    browser would send it back."""
+    html = client.get(page).get_data(as_text=True)
+    for key, found in ONCE_RE.findall(html):
+        if found == action:
+            return key
+    raise AssertionError(f"no {action} form key on {page}")
+
+
+_LABELLED: dict[tuple[int, int, str], str] = {}
+
+
+def start_checkout(parent, invoice_id: int, channel: str, label: str = "k1", *, expect: int = 302):
+    """A parent's click on a gateway button of the invoice page: the same `label` is the same
+    page's form sent again (the same server-made key). Returns the response."""
+    cache = (id(parent), invoice_id, label)
+    if cache not in _LABELLED:
+        _LABELLED[cache] = once_key(parent, f"/fees/invoices/{invoice_id}", "checkout")
+    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": _LABELLED[cache], "channel": channel})
+    assert response.status_code == expect, response.get_data(as_text=True)[:500]
+    return response
+
+
+def pay_url_of(parent, invoice_id: int, channel: str, label: str = "k1") -> str:
+    """Where the parent's browser is sent to pay (the gateway's page)."""
+    return start_checkout(parent, invoice_id, channel, label).headers["Location"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import secrets
 from lms.billing.channels.registry import CASHLESS, CHANNELS
-from lms.billing.models import ChannelSetting, Method, Payment
+from lms.billing.models import ChannelIdentifier, ChannelSetting, Method, Payment
 from lms.core import audit
-from lms.core.errors import ValidationError
+from lms.core.errors import Conflict, ValidationError
 from lms.core.text import nfc
 from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
@@ -47,6 +48,7 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
         if enabled and not re.match(f.pattern, value):
             raise ValidationError(_l("Ô “%(f)s” chưa đúng.", f=f.label), field=f.name)
         (hidden if f.secret else public)[f.name] = value
+    _reserve_identifiers(session, school, channel, public)
     method = info.method
     if channel == "mobile_money":
         method = counts_as if counts_as in (Method.MOBILE_MONEY, Method.WEBSITE) else Method.WEBSITE
@@ -60,6 +62,47 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
     audit.record(session, "payment_channel_saved", actor_id=actor.id, school_id=school.id, subject_type="channel",
                  detail=f"{channel} enabled={enabled} as={method}")
     return row
+
+
+def identifiers_of(channel: str, public: dict) -> list[tuple[str, str]]:
+    """(field, value) of each merchant identifier in a channel's public settings (a terminal list
+    gives one per TID)."""
+    out = []
+    for f in CHANNELS[channel].fields:
+        if f.identifies and public.get(f.name):
+            out.extend((f.name, v.strip()) for v in str(public[f.name]).split(",") if v.strip())
+    return out
+
+
+def _reserve_identifiers(session: Session, school: School, channel: str, public: dict) -> None:
+    """A provider's merchant identifier belongs to one school: another school's is refused on its
+    field (without saying whose), so the provider's notifications name exactly one school."""
+    wanted = identifiers_of(channel, public)
+    taken = session.execute(select(ChannelIdentifier.field, ChannelIdentifier.value).where(
+        ChannelIdentifier.channel == channel, ChannelIdentifier.school_id != school.id,
+        ChannelIdentifier.value.in_([v for _, v in wanted] or [""]))).first()
+    if taken is not None:
+        label = next(f.label for f in CHANNELS[channel].fields if f.name == taken[0])
+        raise ValidationError(_l("Ô “%(f)s”: “%(v)s” đã được một trường khác khai báo cho kênh này. Mỗi mã do nhà cung "
+                                 "cấp cấp cho một trường; hãy kiểm tra lại với nhà cung cấp.", f=label, v=taken[1]),
+                              field=taken[0])
+    session.execute(delete(ChannelIdentifier).where(ChannelIdentifier.school_id == school.id,
+                                                    ChannelIdentifier.channel == channel))
+    try:
+        with session.begin_nested():
+            session.add_all([ChannelIdentifier(school_id=school.id, channel=channel, field=f, value=v) for f, v in wanted])
+    except IntegrityError as exc:     # another school saved the same identifier at this moment
+        raise Conflict(_l("Một trường khác vừa khai báo mã này; hãy kiểm tra lại với nhà cung cấp.")) from exc
+
+
+def setting_by(session: Session, channel: str, field: str, value: object) -> ChannelSetting | None:
+    """The switched-on setting whose merchant identifier `field` is `value` (one school at most)."""
+    if not value or not isinstance(value, str):
+        return None
+    school_id = session.scalar(select(ChannelIdentifier.school_id).where(
+        ChannelIdentifier.channel == channel, ChannelIdentifier.field == field, ChannelIdentifier.value == value))
+    row = setting_of(session, school_id, channel) if school_id is not None else None
+    return row if row is not None and row.enabled else None
 
 
 def secrets_of(box, setting: ChannelSetting) -> dict[str, str]:

@@ -12,6 +12,7 @@ from lms.auth.models import User
 from lms.billing import rules
 from lms.billing.models import Category, Exemption, FeePlan, FeeType, Period, Scope
 from lms.core import audit, uploads
+from lms.core.cards import refuse_card_numbers
 from lms.core.errors import NotFound, ValidationError
 from lms.core.storage import Area
 from lms.core.text import nfc
@@ -206,7 +207,11 @@ def add_exemption(session: Session, actor: User, school: School, data: Exemption
         fee_type = get_fee_type(session, school, data.fee_type_id)
         if not fee_type.exemptions_apply:
             raise ValidationError(_l("Khoản “%(n)s” không áp dụng miễn giảm.", n=fee_type.name), field="fee_type_id")
-    if (data.percent is None) == (data.amount is None):
+    if data.percent is not None and data.amount is not None:
+        # Both given contradict each other: never guess which one was meant.
+        raise ValidationError(_l("Đã chọn mức “%(p)s %%” nhưng cũng nhập số tiền giảm. Để giảm theo số tiền, chọn "
+                                 "“Theo số tiền”; để giảm theo phần trăm, xoá số tiền.", p=data.percent), field="amount")
+    if data.percent is None and data.amount is None:
         raise ValidationError(_l("Chọn mức miễn giảm theo phần trăm hoặc nhập số tiền giảm (một trong hai)."),
                               field="percent")
     if data.percent is not None and data.percent not in rules.PERCENTS:
@@ -218,6 +223,7 @@ def add_exemption(session: Session, actor: User, school: School, data: Exemption
     reason = nfc(data.reason).strip()
     if not reason:
         raise ValidationError(_l("Nhập căn cứ miễn giảm (đối tượng, quyết định…)."), field="reason")
+    refuse_card_numbers(reason=reason)
     row = Exemption(school_id=school.id, student_id=student.id, fee_type_id=data.fee_type_id or None,
                     percent=data.percent, amount=data.amount, valid_from=data.valid_from, valid_to=data.valid_to,
                     reason=reason[:300], created_by=actor.id)

@@ -168,7 +168,10 @@ def vnpay_ipn(session: Session, pairs: list[tuple[str, str]], raw_query: bytes, 
     params: dict[str, str] = {}
     polluted = False
     for k, v in pairs:
-        polluted |= k in params or k == "vnp_SecureHashType"  # 2.1.0 sends no hash type: an injected one is forged
+        # A key twice is parameter pollution. vnp_SecureHashType is outside the signed data and
+        # VNPay (and the npm `vnpay` package, which drops it before verifying) may send it; we accept
+        # it when it names the algorithm we check (HMAC-SHA512), and refuse one naming another.
+        polluted |= k in params or (k == "vnp_SecureHashType" and v.strip().upper() not in vnpay.HASH_TYPES)
         params[k] = v
     setting = setting_by(session, "vnpay", "tmn_code", params.get("vnp_TmnCode"))
     entry = CallbackLog(school_id=setting.school_id if setting else None, provider="vnpay", received_at=now,
@@ -325,14 +328,7 @@ def sandbox_vnpay_outcome(session: Session, params: Mapping[str, str], *, box, s
 MOMO_PENDING = {9000, 8000, 7000, 7002, 1000}
 
 
-def setting_by(session: Session, channel: str, key: str, value: object) -> ChannelSetting | None:
-    if not value:
-        return None
-    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.channel == channel,
-                                                            ChannelSetting.enabled.is_(True))):
-        if row.public.get(key) == value:
-            return row
-    return None
+setting_by = channel_settings.setting_by
 
 
 def momo_ipn(session: Session, raw: bytes, *, box, signer, now: datetime) -> int:

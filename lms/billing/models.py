@@ -434,6 +434,21 @@ class ChannelSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ChannelIdentifier(Base):
+    """A merchant identifier a provider gives one school (VNPay's vnp_TmnCode, MoMo's partner
+    code, payOS's client id, the aggregator's business id, a card terminal's TID). Unique per
+    channel across the deployment, so a provider's notification names exactly one school."""
+
+    __tablename__ = "channel_identifiers"
+    __table_args__ = (UniqueConstraint("channel", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class CheckoutStatus(StrEnum):
     PENDING = "pending"
     PAID = "paid"
@@ -626,6 +641,23 @@ class ReconciliationItem(Base):
     detail: Mapped[str] = mapped_column(String(300), default="")
     order_ref: Mapped[str] = mapped_column(String(100), default="")  # the provider's order id, when the report has one
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FormSubmission(Base):
+    """A money-moving form, sent once: its server-made key, what it asked (a digest) and where it
+    sent the user, so the same form sent again is answered the same (lms.billing.once)."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(Text, default="")      # a gateway's payment address can be long
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

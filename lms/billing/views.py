@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -13,11 +12,13 @@ from flask_login import current_user, login_required
 from lms.core.numbers import money
 from lms.billing.channels.registry import SHORT_NAMES, SOURCE_LABELS
 from lms.billing import fees, invoicing, ledger, payments, queries, receipts, recovery, states
+from lms.billing.views_shared import done, first_time, once_field
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
                                PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
 from lms.billing.models import Account, Exemption, FeePlan, FeeType, Invoice, Payment, Refund, Scope
 from lms.core.errors import DomainError
-from lms.core.forms import Form, show_error
+from lms.core.forms import Form
+from lms.core.requests import committing, status_of
 from lms.core.jobs import render_template_in
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
@@ -46,7 +47,7 @@ def _globals(state) -> None:
                                        METHOD_LABELS=payments.METHOD_LABELS, CATEGORY_LABELS=fees.CATEGORY_LABELS,
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
-                                       CHANNEL_LABELS=SHORT_NAMES)
+                                       CHANNEL_LABELS=SHORT_NAMES, once_field=once_field)
     state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
     state.app.jinja_env.filters["source_label"] = lambda code: SOURCE_LABELS.get(code, code)
 
@@ -72,19 +73,6 @@ def _today():
 
 def _signer():
     return current_app.extensions["lms_signer"]
-
-
-def _refused(form, exc: DomainError, fields: dict | None = None):
-    """Show a service's refusal on the field it names (or at the top), keep nothing of the request."""
-    if fields and exc.field in fields:
-        exc.field = fields[exc.field]
-    show_error(form, exc)
-    form.refused = True
-    db.session.rollback()
-
-
-def _status(form) -> int:
-    return 422 if form.errors or getattr(form, "refused", False) else 200
 
 
 # ---------------------------------------------------------------- overview
@@ -117,16 +105,14 @@ def fee_type_edit(fee_type_id: int | None):
     fee_type = school_scoped(FeeType, fee_type_id) if fee_type_id else None
     form = FeeTypeForm(obj=fee_type)
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             fees.save_fee_type(db.session, current_user, _school(), fees.FeeTypeInput(
                 form.code.data, form.name.data, form.category.data, form.mandatory.data, form.exemptions_apply.data,
                 form.legal_basis.data or ""), fee_type)
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu khoản thu."), "success")
             return redirect(url_for("billing.fee_list"))
-        except DomainError as exc:
-            _refused(form, exc)
-    return render_template("billing/fee_type_edit.html", form=form, fee_type=fee_type), _status(form)
+    return render_template("billing/fee_type_edit.html", form=form, fee_type=fee_type), status_of(form)
 
 
 @bp.route("/billing/plans/new", methods=["GET", "POST"], defaults={"plan_id": None})
@@ -155,16 +141,15 @@ def plan_edit(plan_id: int | None):
         targets = {Scope.GRADE: form.grades.data, Scope.CLASS: form.class_ids.data,
                    Scope.STUDENTS: [c for c in (form.student_codes.data or "").replace(",", "\n").split("\n") if c.strip()]
                    }.get(scope, [])
-        try:
+        with committing(form, fields={"targets": {Scope.GRADE: "grades", Scope.CLASS: "class_ids"}.get(
+                scope, "student_codes")}) as outcome:
             fees.save_plan(db.session, current_user, school, year, fees.PlanInput(
                 form.fee_type_id.data, form.name.data or "", form.amount.data, form.period.data, form.months.data or [],
                 form.due_day.data, scope, targets, form.active.data), plan)
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu kế hoạch thu."), "success")
             return redirect(url_for("billing.fee_list"))
-        except DomainError as exc:
-            _refused(form, exc, {"targets": {Scope.GRADE: "grades", Scope.CLASS: "class_ids"}.get(scope, "student_codes")})
-    return render_template("billing/plan_edit.html", form=form, plan=plan, year=year), _status(form)
+    return render_template("billing/plan_edit.html", form=form, plan=plan, year=year), status_of(form)
 
 
 # ---------------------------------------------------------------- exemptions
@@ -180,19 +165,17 @@ def exemptions():
     if form.validate_on_submit():
         upload = form.evidence.data
         evidence = (upload.filename, upload.read()) if upload and upload.filename else None
-        try:
+        with committing(form) as outcome:
             fees.add_exemption(db.session, current_user, school, fees.ExemptionInput(
                 form.student_code.data, form.fee_type_id.data or None, form.percent.data or None,
-                form.amount.data if not form.percent.data else None, form.valid_from.data, form.valid_to.data,
+                form.amount.data, form.valid_from.data, form.valid_to.data,
                 form.reason.data), evidence, files("billing"),
                 current_app.config["UPLOAD_LIMITS_MB"])
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu miễn giảm. Áp dụng cho các hoá đơn phát hành từ nay."), "success")
             return redirect(url_for("billing.exemptions"))
-        except DomainError as exc:
-            _refused(form, exc)
     rows = fees.exemptions_of(db.session, school)
-    return render_template("billing/exemptions.html", form=form, rows=rows, today=_today()), _status(form)
+    return render_template("billing/exemptions.html", form=form, rows=rows, today=_today()), status_of(form)
 
 
 @bp.route("/billing/exemptions/<int:exemption_id>/revoke", methods=["POST"])
@@ -233,21 +216,22 @@ def issue():
         form.month.data = utc_to_local(utcnow(), _tz()).month
     run = None
     if form.validate_on_submit():
-        try:
+        job = None
+        with committing(form) as outcome:
             run = invoicing.plan_run(db.session, school, year, form.month.data, form.class_id.data or None)
-            if form.confirm.data:
-                if not run.drafts:
-                    flash(_("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn."), "info")
-                    return redirect(url_for("billing.invoices", period=run.key, class_id=form.class_id.data or None))
+            if form.confirm.data and run.drafts:
                 invoicing.check_run(school, run)  # refused here, on the form, rather than in the job
                 job = invoicing.start_run(db.session, current_user, school, year, form.month.data,
                                           form.class_id.data or None, locale=str(get_locale() or "vi"))
-                db.session.commit()
+        if outcome.ok and form.confirm.data:
+            if job is not None:
                 return redirect(url_for("jobs.job_page", job_id=job.id))
-        except DomainError as exc:
-            _refused(form, exc)
+            flash(_("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn."), "info")
+            return redirect(url_for("billing.invoices", period=run.key, class_id=form.class_id.data or None))
+        if not outcome.ok:
+            run = None
     return render_template("billing/issue.html", form=form, run=run, year=year,
-                           issued=invoicing.invoices_per_month(db.session, year)), _status(form)
+                           issued=invoicing.invoices_per_month(db.session, year)), status_of(form)
 
 
 # ---------------------------------------------------------------- invoices
@@ -282,8 +266,7 @@ def invoices_xlsx():
 
 
 def _invoice_page(invoice: Invoice, forms: dict, status: int = 200):
-    forms.setdefault("payment", PaymentForm(formdata=None, payer_name=invoice.payer_name, amount=invoice.due or None,
-                                            key=secrets.token_urlsafe(16)))
+    forms.setdefault("payment", PaymentForm(formdata=None, payer_name=invoice.payer_name, amount=invoice.due or None))
     forms.setdefault("credit", CreditUseForm(formdata=None))
     forms.setdefault("credit_note", CreditNoteForm(formdata=None))
     forms.setdefault("void", VoidForm(formdata=None))
@@ -314,17 +297,22 @@ def invoice_pay(invoice_id: int):
         data = payments.PaymentInput(form.method.data, form.amount.data, form.payer_name.data, received,
                                      form.note.data or "", form.terminal_id.data or "", form.approval_code.data or "",
                                      form.rrn.data or "", form.card_last4.data or "", form.card_scheme.data or "",
-                                     form.key.data or None)
-        try:
-            payment = payments.record_payment(db.session, current_user, _school(), invoice.student, invoice, data,
-                                              signer=_signer(), now=utcnow(),
-                                              mail=bool(current_app.config.get("SMTP_HOST")))
-            db.session.commit()
-            flash(_("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=money(payment.amount) + " ₫",
-                    r=f"{payment.receipt.series}-{payment.receipt.number:07d}"), "success")
-            return redirect(url_for("billing.payment", payment_id=payment.id))
-        except DomainError as exc:
-            _refused(form, exc)
+                                     request.form.get("key") or None)
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("payment")
+            if replay is None:
+                payment = payments.record_payment(db.session, current_user, _school(), invoice.student, invoice, data,
+                                                  signer=_signer(), now=utcnow(),
+                                                  mail=bool(current_app.config.get("SMTP_HOST")))
+                target = done(url_for("billing.payment", payment_id=payment.id))
+                message = _("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=money(payment.amount) + " ₫",
+                            r=f"{payment.receipt.series}-{payment.receipt.number:07d}")
+        if outcome.ok:
+            if replay is not None:
+                return replay
+            flash(message, "success")
+            return redirect(target)
     return _invoice_page(invoice, {"payment": form}, 422)
 
 
@@ -335,13 +323,17 @@ def invoice_credit(invoice_id: int):
     invoice = school_scoped(Invoice, invoice_id)
     form = CreditUseForm()
     if form.validate_on_submit():
-        try:
-            applied = payments.apply_credit(db.session, current_user, invoice, form.amount.data, now=utcnow())
-            db.session.commit()
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("credit_use")
+            if replay is None:
+                applied = payments.apply_credit(db.session, current_user, invoice, form.amount.data, now=utcnow())
+                done(url_for("billing.invoice", invoice_id=invoice_id))
+        if outcome.ok:
+            if replay is not None:
+                return replay
             flash(_("Đã dùng %(a)s tiền thừa cho hoá đơn.", a=money(applied) + " ₫"), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice_id))
-        except DomainError as exc:
-            _refused(form, exc)
     return _invoice_page(invoice, {"credit": form}, 422)
 
 
@@ -352,14 +344,18 @@ def invoice_credit_note(invoice_id: int):
     invoice = school_scoped(Invoice, invoice_id)
     form = CreditNoteForm()
     if form.validate_on_submit():
-        try:
-            payments.add_credit_note(db.session, current_user, invoice, form.amount.data, form.reason.data,
-                                     now=utcnow())
-            db.session.commit()
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("credit_note")
+            if replay is None:
+                payments.add_credit_note(db.session, current_user, invoice, form.amount.data, form.reason.data,
+                                         now=utcnow())
+                done(url_for("billing.invoice", invoice_id=invoice_id))
+        if outcome.ok:
+            if replay is not None:
+                return replay
             flash(_("Đã ghi giảm hoá đơn."), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice_id))
-        except DomainError as exc:
-            _refused(form, exc)
     return _invoice_page(invoice, {"credit_note": form}, 422)
 
 
@@ -370,13 +366,17 @@ def invoice_void(invoice_id: int):
     invoice = school_scoped(Invoice, invoice_id)
     form = VoidForm()
     if form.validate_on_submit():
-        try:
-            payments.void_invoice(db.session, current_user, invoice, form.reason.data, now=utcnow())
-            db.session.commit()
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("void")
+            if replay is None:
+                payments.void_invoice(db.session, current_user, invoice, form.reason.data, now=utcnow())
+                done(url_for("billing.invoice", invoice_id=invoice_id))
+        if outcome.ok:
+            if replay is not None:
+                return replay
             flash(_("Đã huỷ hoá đơn. Các khoản của nó có thể được phát hành lại."), "info")
             return redirect(url_for("billing.invoice", invoice_id=invoice_id))
-        except DomainError as exc:
-            _refused(form, exc)
     return _invoice_page(invoice, {"void": form}, 422)
 
 
@@ -391,11 +391,12 @@ def debts():
     form = RemindForm()
     form.class_id.choices = [(0, _("Toàn trường"))] + [(c.id, c.name) for c in people.classes_of_year(db.session, year)]
     if form.validate_on_submit():
-        n, reached = queries.remind_unpaid(db.session, current_user, school, _today(),
-                                           class_id=form.class_id.data or None, now=utcnow())
-        db.session.commit()
-        flash(_("Đã nhắc %(g)s phụ huynh về %(n)s hoá đơn quá hạn.", g=reached, n=n), "success")
-        return redirect(url_for("billing.debts"))
+        with committing(form) as outcome:
+            n, reached = queries.remind_unpaid(db.session, current_user, school, _today(),
+                                               class_id=form.class_id.data or None, now=utcnow())
+        if outcome.ok:
+            flash(_("Đã nhắc %(g)s phụ huynh về %(n)s hoá đơn quá hạn.", g=reached, n=n), "success")
+            return redirect(url_for("billing.debts"))
     rows, total = queries.aging(db.session, school, _today())
     return render_template("billing/debts.html", rows=rows, total=total, buckets=queries.AGE_BUCKETS, form=form)
 
@@ -422,20 +423,17 @@ def bulk_receipts():
     if not Form().validate_on_submit():
         abort(400)
     school = _school()
-    try:
+    with committing() as outcome:
         job = receipts.start_bulk(db.session, current_user, school, request.form.get("month", ""),
                                   request.form.get("class_id", type=int) or None, tz_name=_tz(),
                                   locale=str(get_locale() or "vi"))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not outcome.ok:
         return redirect(url_for("billing.payment_list"))
-    db.session.commit()
     return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 def _payment_page(payment: Payment, refund_form=None, status: int = 200):
-    refund_form = refund_form or RefundForm(formdata=None, key=secrets.token_urlsafe(16),
+    refund_form = refund_form or RefundForm(formdata=None,
                                             amount=min(payments.credit_of(db.session, payment.student_id),
                                                        payment.amount - payment.refunded) or None)
     return render_template("billing/payment.html", payment=payment, refund_form=refund_form,
@@ -459,14 +457,18 @@ def payment_refund(payment_id: int):
     payment = school_scoped(Payment, payment_id)
     form = RefundForm()
     if form.validate_on_submit():
-        try:
-            payments.request_refund(db.session, current_user, payment, form.amount.data, form.method.data,
-                                    form.reason.data, key=form.key.data or None, now=utcnow())
-            db.session.commit()
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("refund")
+            if replay is None:
+                payments.request_refund(db.session, current_user, payment, form.amount.data, form.method.data,
+                                        form.reason.data, key=request.form.get("key") or None, now=utcnow())
+                done(url_for("billing.payment", payment_id=payment_id))
+        if outcome.ok:
+            if replay is not None:
+                return replay
             flash(_("Đã duyệt hoàn tiền. Khi đã trả tiền cho phụ huynh, bấm “Đã chi”."), "success")
             return redirect(url_for("billing.payment", payment_id=payment_id))
-        except DomainError as exc:
-            _refused(form, exc)
     return _payment_page(payment, form, 422)
 
 
@@ -477,13 +479,16 @@ def refund_paid(refund_id: int):
     refund = school_scoped(Refund, refund_id)
     form = RefundPaidForm()
     if form.validate_on_submit():
-        try:
-            payments.pay_refund(db.session, current_user, refund, form.reference.data or "", now=utcnow())
-            db.session.commit()
+        replay = None
+        with committing() as outcome:
+            replay = first_time("refund_paid")
+            if replay is None:
+                payments.pay_refund(db.session, current_user, refund, form.reference.data or "", now=utcnow())
+                done(url_for("billing.payment", payment_id=refund.payment_id))
+        if replay is not None:
+            return replay
+        if outcome.ok:
             flash(_("Đã ghi nhận chi hoàn tiền."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
     return redirect(url_for("billing.payment", payment_id=refund.payment_id))
 
 
@@ -535,7 +540,7 @@ def family_invoice(invoice_id: int):
     qr = qr_svg(payload, box_size=8).decode() if payload else None
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
-                           online=online, pay_key=secrets.token_urlsafe(16))
+                           online=online)
 
 
 @bp.route("/fees/payments/<int:payment_id>/receipt.pdf")

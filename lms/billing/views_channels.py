@@ -13,7 +13,9 @@ from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, TransferStatus
 from lms.core.errors import DomainError
+from lms.billing.views_shared import done, first_time
 from lms.core.forms import Form, show_error
+from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.core.downloads import files
@@ -170,17 +172,20 @@ def transfers():
 def transfer_assign(transfer_id: int):
     row = school_scoped(BankTransaction, transfer_id)
     form = AssignForm()
-    if form.validate_on_submit():
-        try:
+    if not form.validate_on_submit():
+        flash(_("Nhập mã hoá đơn."), "danger")
+        return redirect(url_for("channels.transfers"))
+    replay = None
+    with committing() as outcome:
+        replay = first_time("assign")
+        if replay is None:
             matching.assign_transfer(db.session, current_user, row, form.invoice_code.data, signer=_signer(),
                                      now=utcnow())
-            db.session.commit()
-            flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=form.invoice_code.data.upper()), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-    else:
-        flash(_("Nhập mã hoá đơn."), "danger")
+            done(url_for("channels.transfers"))
+    if replay is not None:
+        return replay
+    if outcome.ok:
+        flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=form.invoice_code.data.upper()), "success")
     return redirect(url_for("channels.transfers"))
 
 
@@ -190,15 +195,19 @@ def transfer_assign(transfer_id: int):
 def transfer_ignore(transfer_id: int):
     row = school_scoped(BankTransaction, transfer_id)
     form = IgnoreForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(_("Nhập lý do không tính khoản này vào học phí."))
-        matching.ignore_transfer(db.session, current_user, row, form.note.data, now=utcnow())
-        db.session.commit()
+    if not form.validate_on_submit():
+        flash(_("Nhập lý do không tính khoản này vào học phí."), "danger")
+        return redirect(url_for("channels.transfers"))
+    replay = None
+    with committing() as outcome:
+        replay = first_time("ignore")
+        if replay is None:
+            matching.ignore_transfer(db.session, current_user, row, form.note.data, now=utcnow())
+            done(url_for("channels.transfers"))
+    if replay is not None:
+        return replay
+    if outcome.ok:
         flash(_("Đã đánh dấu giao dịch không phải khoản thu."), "info")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
     return redirect(url_for("channels.transfers"))
 
 

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from lms.billing import gateways, queries, recovery, sandbox_queries
 from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only
 from lms.core import jobs
-from lms.core.errors import DomainError
+from lms.billing.views_shared import done, first_time
+from lms.core.requests import committing
 from lms.core.forms import Form
 from lms.core.tenancy import no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
@@ -33,17 +34,21 @@ def start(invoice_id: int):
     form = Form()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        started = gateways.start_checkout(
-            db.session, current_user, invoice, channel, key=request.form.get("key") or None, box=_box(),
-            base_url=current_app.config["PUBLIC_BASE_URL"],
-            return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(RETURN_PAGES.get(channel, "gateways.vnpay_return")),
-            client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
-            post_json=lambda url, body, headers: call_json("POST", url, body, headers))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    replay = None
+    with committing() as outcome:
+        replay = first_time("checkout")
+        if replay is None:
+            started = gateways.start_checkout(
+                db.session, current_user, invoice, channel, key=request.form.get("key") or None, box=_box(),
+                base_url=current_app.config["PUBLIC_BASE_URL"],
+                return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+                    RETURN_PAGES.get(channel, "gateways.vnpay_return")),
+                client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
+                post_json=lambda url, body, headers: call_json("POST", url, body, headers))
+            done(started.redirect)
+    if replay is not None:
+        return replay
+    if not outcome.ok:
         return redirect(url_for("billing.family_invoice", invoice_id=invoice_id))
     return redirect(started.redirect)
 

@@ -8,6 +8,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
+from lms.core.cards import refuse_card_numbers
 from lms.core.errors import Forbidden, NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.text import nfc_text
@@ -25,6 +26,7 @@ def _text(value: str, field: str, limit: int, empty) -> str:
         raise ValidationError(empty, field=field)
     if len(text) > limit:
         raise ValidationError(_l("Dài quá %(n)s ký tự.", n=limit), field=field)
+    refuse_card_numbers(**{field: text})   # a full card number is never stored (PCI DSS 3.3.1)
     return text
 
 

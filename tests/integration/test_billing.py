@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.billing import vietqr
 from lms.billing.models import FeePlan, FeeType, Invoice, InvoiceStatus, Payment, Receipt
 from lms.core.models import Notification
-from tests.billing_helpers import exempt, issue, set_up_fees
+from tests.billing_helpers import exempt, issue, once_key, set_up_fees
 
 
 def _bank(dbs, world):
@@ -91,7 +91,8 @@ def _issued(dbs, world):
 
 
 def _pay(client, invoice_id, **data):
-    form = {"method": "cash", "amount": "100000", "payer_name": "Nguyễn Thị Lan", **data}
+    form = {"method": "cash", "amount": "100000", "payer_name": "Nguyễn Thị Lan",
+            "key": once_key(client, f"/billing/invoices/{invoice_id}", "payment"), **data}
     return client.post(f"/billing/invoices/{invoice_id}/payments", form)
 
 
@@ -107,8 +108,9 @@ def test_cash_and_card_payments_partial_overpayment_refund_and_receipts(world, c
     assert no_tid.status_code == 422 and "TID" in no_tid.get_data(as_text=True)
     with dbs() as s:
         assert s.scalar(select(Payment.id).where(Payment.school_id == world.a.school.id)) is None
-    assert _pay(client, an, amount="1000000", key="k1").status_code == 302
-    assert _pay(client, an, amount="1000000", key="k1").status_code == 302   # the same form sent twice
+    key = once_key(client, f"/billing/invoices/{an}", "payment")
+    assert _pay(client, an, amount="1000000", key=key).status_code == 302
+    assert _pay(client, an, amount="1000000", key=key).status_code == 302   # the same form sent twice
     card = _pay(client, an, method="card_pos", amount="331800", terminal_id="12345678", approval_code="A1B2C3",
                 rrn="123456789012", card_last4="4242", card_scheme="Visa")
     assert card.status_code == 302
@@ -123,16 +125,20 @@ def test_cash_and_card_payments_partial_overpayment_refund_and_receipts(world, c
         assert inv.status == InvoiceStatus.PAID
         receipt = s.scalars(select(Receipt).where(Receipt.payment_id == payment_id)).one()
         token = receipt.token
-    over = client.post(f"/billing/payments/{payment_id}/refunds", {"amount": "150000", "method": "cash", "reason": "Thừa"})
+    over = client.post(f"/billing/payments/{payment_id}/refunds", {"amount": "150000", "method": "cash", "reason": "Thừa",
+                                                                   "key": once_key(client, f"/billing/payments/{payment_id}", "refund")})
     assert over.status_code == 422 and "100.000" in over.get_data(as_text=True)
     assert client.post(f"/billing/payments/{payment_id}/refunds",
-                       {"amount": "100000", "method": "bank", "reason": "Trả tiền thừa"}).status_code == 302
+                       {"amount": "100000", "method": "bank", "reason": "Trả tiền thừa",
+                        "key": once_key(client, f"/billing/payments/{payment_id}", "refund")}).status_code == 302
     with dbs() as s:
         from lms.billing.models import Refund
         refund_id = s.scalars(select(Refund.id).where(Refund.school_id == world.a.school.id)).one()
-    assert client.post(f"/billing/refunds/{refund_id}/paid", {"reference": ""}).status_code == 302
+    assert client.post(f"/billing/refunds/{refund_id}/paid", {"reference": "", "key": once_key(
+        client, f"/billing/payments/{payment_id}", "refund_paid")}).status_code == 302
     assert "Nhập mã giao dịch" in client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
-    client.post(f"/billing/refunds/{refund_id}/paid", {"reference": "FT26335123"})
+    client.post(f"/billing/refunds/{refund_id}/paid", {"reference": "FT26335123", "key": once_key(
+        client, f"/billing/payments/{payment_id}", "refund_paid")})
     page = client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
     assert "FT26335123" in page
     pdf = client.get(f"/billing/payments/{payment_id}/receipt.pdf")
@@ -205,11 +211,17 @@ def test_credit_note_void_and_the_history(world, client, make_client, dbs):
     client.login("kt.a")
     binh, chau = ids["HSA002"], ids["HSA003"]
     assert _pay(client, binh, amount="1531800").status_code == 302
-    assert client.post(f"/billing/invoices/{binh}/void", {"reason": "Sai"}).status_code == 422
-    refused = client.post(f"/billing/invoices/{binh}/credit-note", {"amount": "2000000", "reason": "Quá"})
+    def key(invoice_id, action):
+        return once_key(client, f"/billing/invoices/{invoice_id}", action)
+
+    assert client.post(f"/billing/invoices/{binh}/void", {"reason": "Sai", "key": key(chau, "void")}).status_code == 422
+    refused = client.post(f"/billing/invoices/{binh}/credit-note", {"amount": "2000000", "reason": "Quá",
+                                                                     "key": key(binh, "credit_note")})
     assert refused.status_code == 422 and "1.531.800" in refused.get_data(as_text=True)
-    assert client.post(f"/billing/invoices/{binh}/credit-note", {"amount": "200000", "reason": "Không tham gia quỹ"}).status_code == 302
-    assert client.post(f"/billing/invoices/{chau}/void", {"reason": "Học sinh đã chuyển trường"}).status_code == 302
+    assert client.post(f"/billing/invoices/{binh}/credit-note", {"amount": "200000", "reason": "Không tham gia quỹ",
+                                                                 "key": key(binh, "credit_note")}).status_code == 302
+    assert client.post(f"/billing/invoices/{chau}/void", {"reason": "Học sinh đã chuyển trường",
+                                                          "key": key(chau, "void")}).status_code == 302
     page = client.get(f"/billing/invoices/{chau}").get_data(as_text=True)
     assert "Học sinh đã chuyển trường" in page and 'data-status="void"' in page and "Kế Toán A" in page
     with dbs() as s:

@@ -12,7 +12,7 @@ from lms.billing.models import (BankTransaction, BillingTask, CallbackLog, Chann
                                 Payment)
 from lms.core.models import AuditLog
 from lms.core.timeutil import utcnow
-from tests.billing_helpers import issue, set_up_fees
+from tests.billing_helpers import issue, once_key, set_up_fees
 
 SEPAY_KEY = "sepay-khoa-thu-nghiem-123"
 CASSO_KEY = "casso-checksum-thu-nghiem-456"
@@ -110,14 +110,17 @@ def test_casso_partial_overpaid_unmatched_and_assigned_by_hand(world, client, ma
     with dbs() as s:
         unmatched = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "4")).one()
         other_id, other_code, _ = invoices["HSA001"]
-    bad = client.post(f"/billing/transfers/{unmatched.id}/assign", {"invoice_code": "HP0000000000X"})
+    bad = client.post(f"/billing/transfers/{unmatched.id}/assign",
+                      {"invoice_code": "HP0000000000X", "key": once_key(client, "/billing/transfers", "assign")})
     assert bad.status_code == 302 and "không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)
-    client.post(f"/billing/transfers/{unmatched.id}/assign", {"invoice_code": other_code.lower()})
+    client.post(f"/billing/transfers/{unmatched.id}/assign",
+                {"invoice_code": other_code.lower(), "key": once_key(client, "/billing/transfers", "assign")})
     with dbs() as s:
         row = s.get(BankTransaction, unmatched.id)
         assert row.status == "assigned" and s.get(Invoice, other_id).paid == 300_000
         third = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "3")).one()
-    assert client.post(f"/billing/transfers/{third.id}/ignore", {"note": ""}).status_code == 302
+    assert client.post(f"/billing/transfers/{third.id}/ignore",
+                       {"note": "", "key": once_key(client, "/billing/transfers", "ignore")}).status_code == 302
     with dbs() as s:
         assert s.get(BankTransaction, third.id).status == "unmatched"
         overpaid = s.scalars(select(BillingTask).where(BillingTask.kind == "overpaid")).first()

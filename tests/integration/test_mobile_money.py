@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy import select
 
 from lms.billing.models import Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import online_setup
+from tests.billing_helpers import online_setup, pay_url_of
 
 TOKEN = "xendit-callback-token-thu"
 
@@ -31,8 +31,7 @@ def _callback(client, ref, amount, *, status="SUCCEEDED", token=TOKEN, business=
 def test_a_parent_pays_by_mobile_money_and_the_school_decides_which_method_it_counts_as(world, make_client, dbs):
     (invoice_id, code, due), parent = _setup(dbs, world, make_client, counts_as="mobile_money")
     assert 'id="pay-mobile_money"' in parent.get(f"/fees/invoices/{invoice_id}").get_data(as_text=True)
-    start = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "w1", "channel": "mobile_money"})
-    pay_url = start.headers["Location"]
+    pay_url = pay_url_of(parent, invoice_id, "mobile_money", "w1")
     assert urlsplit(pay_url).path == "/sandbox/xendit/checkout"
     fields = dict(parse_qsl(urlsplit(pay_url).query))
     wallet = make_client()
@@ -48,7 +47,7 @@ def test_a_parent_pays_by_mobile_money_and_the_school_decides_which_method_it_co
 
 def test_the_callback_token_business_and_statuses(world, make_client, dbs):
     (invoice_id, code, due), parent = _setup(dbs, world, make_client)
-    parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "w1", "channel": "mobile_money"})
+    pay_url_of(parent, invoice_id, "mobile_money", "w1")
     with dbs() as s:
         ref = s.scalars(select(Checkout)).one().txn_ref
     bank = make_client()

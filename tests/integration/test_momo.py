@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms.billing.channels import momo
 from lms.billing.models import BillingTask, Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import online_setup
+from tests.billing_helpers import online_setup, pay_url_of
 
 ACCESS, SECRET = "MOMOACCESSTHU", "MOMOSECRETTHUNGHIEM"
 
@@ -19,9 +19,7 @@ def _setup(dbs, world, make_client):
 
 
 def _pay_url(parent, invoice_id, key="m1"):
-    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": key, "channel": "momo"})
-    assert response.status_code == 302
-    return response.headers["Location"]
+    return pay_url_of(parent, invoice_id, "momo", key)
 
 
 def _ipn(fields: dict, *, result=0, trans_id=4000000001, amount=None) -> dict:

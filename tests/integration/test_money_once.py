@@ -19,7 +19,7 @@ from lms.billing.channels import payos
 from lms.billing.models import (BankSighting, BankTransaction, BillingTask, CallbackLog, Invoice, InvoiceStatus,
                                 Payment)
 from lms.people.models import School
-from tests.billing_helpers import issue, online_setup, set_up_fees
+from tests.billing_helpers import issue, once_key, online_setup, pay_url_of, set_up_fees
 
 SEPAY_KEY = "sepay-khoa-thu-nghiem-123"
 ACCOUNT_A = "0071000123456"      # Vietcombank-style, 13 digits, passes Luhn (as many real ones do)
@@ -126,7 +126,7 @@ def test_payos_and_the_bank_feed_record_the_same_transfer_once_whichever_comes_f
     admin = make_client()
     admin.login("admin.a")
     assert admin.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
-    pay_url = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "p1", "channel": "payos"}).headers["Location"]
+    pay_url = pay_url_of(parent, invoice_id, "payos", "p1")
     query = dict(parse_qsl(urlsplit(pay_url).query))
     make_client().post("/sandbox/payos/checkout", query)          # the parent pays; payOS notifies
     with dbs() as s:
@@ -186,7 +186,8 @@ def test_invoice_codes_are_unique_across_schools_and_a_code_paid_to_another_scho
         assert row.school_id == world.a.school.id and row.status == "unmatched"
         assert "trường khác" in row.note
     client.login("kt.a")
-    refused = client.post(f"/billing/transfers/{row.id}/assign", {"invoice_code": b_code})
+    refused = client.post(f"/billing/transfers/{row.id}/assign",
+                          {"invoice_code": b_code, "key": once_key(client, "/billing/transfers", "assign")})
     assert refused.status_code == 302
     assert _count(dbs, Payment) == 0
     assert "không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.billing import vietqr
 from lms.billing.channels import payos
 from lms.billing.models import Checkout, Invoice, InvoiceStatus, Payment
-from tests.billing_helpers import online_setup
+from tests.billing_helpers import online_setup, pay_url_of
 
 KEY = "payos-checksum-thu-nghiem"
 
@@ -22,7 +22,7 @@ def _setup(dbs, world, make_client):
 
 def test_a_payos_link_is_paid_and_its_webhook_recorded_once(world, make_client, dbs):
     (invoice_id, code, due), parent = _setup(dbs, world, make_client)
-    pay_url = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": "p1", "channel": "payos"}).headers["Location"]
+    pay_url = pay_url_of(parent, invoice_id, "payos", "p1")
     assert urlsplit(pay_url).path == "/sandbox/payos/checkout"
     with dbs() as s:
         checkout = s.scalars(select(Checkout)).one()

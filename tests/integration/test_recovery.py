@@ -18,7 +18,7 @@ from lms.billing.channels import vnpay
 from lms.billing.models import (CallbackLog, Checkout, Invoice, InvoiceStatus, Payment, ReconciliationItem,
                                 SandboxPayment)
 from lms.core.timeutil import utc_to_local, utcnow
-from tests.billing_helpers import online_setup
+from tests.billing_helpers import online_setup, pay_url_of
 
 SECRET = "BIMATVNPAYTHUNGHIEM0123456789"
 MOMO = {"partner_code": "MOMOTHUA", "access_key": "momo-access-a", "secret_key": "momo-secret-a"}
@@ -30,9 +30,7 @@ def _vnpay(dbs, world, make_client):
 
 
 def _start(parent, invoice_id, channel, key="k1"):
-    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": key, "channel": channel})
-    assert response.status_code == 302, response.get_data(as_text=True)[:400]
-    return response.headers["Location"]
+    return pay_url_of(parent, invoice_id, channel, key)
 
 
 def _pay_in_sandbox(make_client, pay_url, outcome="lost"):

@@ -7,6 +7,7 @@ from urllib.parse import quote_plus
 from lms.billing.channels import SHA512, hmac_hex, same_hex
 
 EXCLUDED = ("vnp_SecureHash", "vnp_SecureHashType")
+HASH_TYPES = ("SHA512", "HMACSHA512")     # what vnp_SecureHashType may say of our HMAC-SHA512
 
 
 def _signed_pairs(params: Mapping[str, str]) -> list[tuple[str, str]]:
