@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -50,6 +50,32 @@ def neutralise(workbook: Workbook) -> None:
 def to_bytes(workbook: Workbook) -> bytes:
     """The workbook as .xlsx bytes, neutralised (the only way an export is saved)."""
     neutralise(workbook)
+    buf = io.BytesIO()
+    workbook.save(buf)
+    return buf.getvalue()
+
+
+def open_template(data: bytes) -> Workbook:
+    """Another body's workbook to fill in place (the sector database's templates): its own cells,
+    formulas and code sheets are kept; write into it only with `put_text` and save it with
+    `template_bytes`."""
+    return load_workbook(io.BytesIO(data))
+
+
+def put_text(ws, row: int, column: int, value: str | None):
+    """Write `value` into a template's cell as inert text (number format "@", so dates stay
+    dd/mm/yyyy and codes keep their leading zeros; risky text quote-prefixed)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    cell.number_format = "@"
+    if isinstance(value, str) and value.startswith(RISKY_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def template_bytes(workbook: Workbook) -> bytes:
+    """A filled template as .xlsx bytes: the template's own cells as they were, ours written by
+    `put_text` (so nothing of ours can be a formula)."""
     buf = io.BytesIO()
     workbook.save(buf)
     return buf.getvalue()

@@ -171,7 +171,9 @@ def clock(attempt_id: int):
     """The attempt's state and the server's time left, polled by the page every few seconds (on
     PostgreSQL `lms.exams.autosave` answers it before Flask); authenticated by the page's ticket."""
     ticket = saving.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
-    answer = saving.read_clock(db.session, ticket, utcnow()) if ticket is not None else None
+    if ticket is None:  # no page of this attempt was opened by its pupil: as the save answers
+        return jsonify({"status": "signed_out"}), 401
+    answer = saving.read_clock(db.session, ticket, utcnow())
     if answer is None:
         abort(404)
     response = jsonify(answer)

@@ -13,7 +13,6 @@ school signs after it.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
@@ -29,6 +28,7 @@ from pyhanko.sign.signers.pdf_cms import ExternalSigner
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from lms.core.loops import outside_loop, run_coroutine
 from lms.gradebook.transcript.pki import to_asn1
 
 MD = "sha256"
@@ -62,7 +62,7 @@ def prepare(pdf: bytes, cert: x509.Certificate, chain: list[x509.Certificate], *
                  "signed_attrs": base64.b64encode(attrs.dump()).decode()}
         return Prepared(output.getvalue(), state, hashlib.sha256(attrs.dump()).digest())
 
-    return asyncio.run(run())
+    return run_coroutine(run)
 
 
 def finish(prepared_pdf: bytes, state: dict, signature: bytes, cert: x509.Certificate,
@@ -78,7 +78,7 @@ def finish(prepared_pdf: bytes, state: dict, signature: bytes, cert: x509.Certif
         await PdfTBSDocument.async_finish_signing(output, digest, signed_cms)
         return output.getvalue()
 
-    return asyncio.run(run())
+    return run_coroutine(run)
 
 
 def add_validation_data(pdf: bytes, validation_context) -> bytes:
@@ -87,5 +87,5 @@ def add_validation_data(pdf: bytes, validation_context) -> bytes:
     from pyhanko.sign.validation import add_validation_info
 
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    output = add_validation_info(reader.embedded_signatures[-1], validation_context, in_place=False)
+    output = outside_loop(add_validation_info, reader.embedded_signatures[-1], validation_context, in_place=False)
     return output.getvalue()

@@ -11,17 +11,16 @@ each export so the next one says what is new, changed, moved or still incomplete
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core.errors import ValidationError
+from lms.core.sheets import open_template, put_text, template_bytes
 from lms.core.tables import read_table
 from lms.core.text import fold
 from lms.gradebook.transcript.models import SectorExport
@@ -39,10 +38,11 @@ NOT_KEPT = {
     "loai khuyet tat": _l("hệ thống chưa ghi khuyết tật của học sinh"),
     "stt": _l("số thứ tự: điền sẵn theo thứ tự dòng"),
 }
-# Columns the import knows but we hold no value for.
-NO_VALUE = {"father_occupation", "mother_occupation", "father_birth_year", "mother_birth_year", "parent_occupation",
-            "parent_birth_year", "parent_phone2", "father_email", "mother_email", "parent_email", "relation",
-            "parent_name", "parent_phone"}
+# The import's columns we write; any other column it knows (a parent's occupation, an address
+# split by province, district and commune…) is one we hold no value for.
+FILLED = {"student_code", "moet_code", "full_name", "class_name", "birth_date", "gender", "address", "place_of_birth",
+          "hometown", "ethnicity", "nationality", "personal_id", "student_email", "student_phone", "status",
+          "father_name", "father_phone", "mother_name", "mother_phone"}
 OPTIONAL = {"moet_code", "student_email", "student_phone", "hometown", "father_name", "father_phone", "mother_name",
             "mother_phone", "address", "place_of_birth"}
 STATUS_STUDYING = "Đang học"
@@ -127,11 +127,11 @@ def _columns(table, sheets) -> list[Column]:
             continue
         key = by_index.get(index)
         reason = ""
-        if key is None or key in NO_VALUE:
+        if key not in FILLED:
             known = next((why for start, why in NOT_KEPT.items() if norm(header).startswith(start)), None)
             reason = str(known or (_l("hệ thống không giữ thông tin này") if key else
                                    _l("cột này không có trong dữ liệu của hệ thống")))
-            key = None if key in NO_VALUE else key
+            key = None
         found = _sheet_for(header, sheets) if key else None
         out.append(Column(index, header, key, reason, found[1] if found else None, found[0] if found else ""))
     return out
@@ -174,7 +174,7 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
     if not {"student_code", "full_name", "class_name"} <= table.columns.keys():
         raise ValidationError(_l("Không nhận ra tệp mẫu học sinh của CSDL ngành: không thấy các cột Mã học sinh, "
                                  "Họ tên, Mã lớp."), field="file")
-    wb = load_workbook(io.BytesIO(template))
+    wb = open_template(template)
     ws = wb[table.sheet]
     columns = _columns(table, _code_sheets(wb, table.sheet))
     header_line = table.header_lines[-1]
@@ -208,8 +208,7 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
             elif not value and column.key not in OPTIONAL:
                 incomplete.append(Cell(student.full_name, column.header, str(_l("chưa có trong hồ sơ"))))
             # Text cells: dates stay dd/mm/yyyy and codes keep their leading zeros.
-            cell = ws.cell(row=header_line + n, column=column.index + 1, value=value or None)
-            cell.number_format = "@"
+            put_text(ws, header_line + n, column.index + 1, value or None)
             written[column.header] = value
         sent[student.student_code] = {"name": student.full_name, "class": class_name, "values": written}
     report = FillReport(table.sheet, header_line, [c.header for c in columns if c.key],
@@ -220,9 +219,7 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
                           created_by=actor.id, created_at=now)
     session.add(export)
     session.flush()
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), report, export
+    return template_bytes(wb), report, export
 
 
 def _compare(session: Session, school_id: int, report: FillReport) -> None:

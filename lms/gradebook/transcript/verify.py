@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lms.core.loops import outside_loop, run_coroutine
 from lms.gradebook.transcript import xades
 from lms.gradebook.transcript.pki import common_name, from_der, to_asn1
 from lms.gradebook.transcript.trust import Trust
@@ -57,7 +58,7 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
     for sig in signatures:
         problems: list[str] = []
         try:
-            status = validate_pdf_signature(sig, trust.context())
+            status = outside_loop(validate_pdf_signature, sig, trust.context())
         except (SignatureValidationError, SigningError, ValueError) as exc:
             cert = sig.signer_cert
             out.append(SignatureCheck(sig.field_name, _cn_asn1(cert), _subject_asn1(cert), None, False, False, False,
@@ -89,8 +90,6 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
 def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
     """Every XAdES signature of the XML, each checked on its own; the certificate by pyHanko's
     validator with the same trust roots."""
-    import asyncio
-
     from pyhanko_certvalidator import CertificateValidator
     from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
 
@@ -107,7 +106,7 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
             validator = CertificateValidator(to_asn1(r.cert), intermediate_certs=[to_asn1(c) for c in r.chain],
                                              validation_context=trust.context())
             try:
-                asyncio.run(validator.async_validate_usage(set()))
+                run_coroutine(validator.async_validate_usage, set())
                 trusted = True
             except RevokedError:
                 revoked = True
