@@ -8,7 +8,6 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
-from lms.core.forms import show_error
 from lms.core.requests import committing, status_of
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
@@ -221,13 +220,10 @@ def edit(assignment_id: int):
 @role_required("admin", "teacher")
 def delete(assignment_id: int):
     assignment = _managed(assignment_id)
-    try:
+    with committing() as outcome:
         homework.delete_assignment(db.session, current_user, ctx().role, assignment)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if not outcome.ok:
         return redirect(url_for("homework.submissions", assignment_id=assignment_id))
-    db.session.commit()
     flash(_("Đã xóa bài tập."), "success")
     return redirect(url_for("homework.manage"))
 
@@ -259,13 +255,9 @@ def submissions(assignment_id: int):
 @role_required("admin", "teacher")
 def remind(assignment_id: int):
     assignment = _managed(assignment_id)
-    try:
+    with committing() as outcome:
         sent = homework.remind_missing(db.session, current_user, ctx().role, assignment, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(_("Đã gửi lời nhắc đến %(n)s học sinh chưa nộp bài.", n=sent), "success")
     return redirect(url_for("homework.submissions", assignment_id=assignment_id))
 
@@ -279,13 +271,9 @@ def post_scores(assignment_id: int):
     form.gradebook.choices = _gradebook_choices(assignment)
     if form.validate_on_submit():
         term, _sep, key = form.gradebook.data.partition(":")
-        try:
+        with committing() as outcome:
             totals = homework.post_scores(db.session, current_user, ctx().role, assignment, int(term), key, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã ghi điểm vào sổ: %(c)s điểm mới, %(u)s điểm thay đổi, %(s)s giữ nguyên. Từ nay chấm lại "
                     "sẽ tự cập nhật sổ điểm.", c=totals["created"], u=totals["changed"], s=totals["unchanged"]),
                   "success")
@@ -316,13 +304,13 @@ def grade(submission_id: int):
         abort(404)
     assignment = db.session.get(Assignment, submission.assignment_id)
     form = GradeForm()
-    now, refused = utcnow(), False
+    now = utcnow()
     if request.method == "GET":
         form.score.data = rules.tenths_text(submission.score_tenths)
         form.comment.data = submission.comment
     elif form.validate_on_submit():
         marks = {k[len("rubric_"):]: v for k, v in request.form.items() if k.startswith("rubric_")}
-        try:
+        with committing(form) as outcome:
             if form.give_back.data:
                 revise_by = local_to_utc(form.revise_by.data, _tz()) if form.revise_by.data else None
                 homework.return_submission(db.session, current_user, ctx().role, submission, form.comment.data or "",
@@ -332,12 +320,7 @@ def grade(submission_id: int):
                 result = homework.grade_submission(db.session, current_user, ctx().role, submission,
                                                    score=form.score.data or "", rubric_marks=marks,
                                                    comment=form.comment.data or "", now=now)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-            refused = True
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã trả bài cho học sinh sửa.") if form.give_back.data else _("Đã lưu điểm."), "success")
             _gradebook_note(result)
             following = _next_to_grade(assignment, submission.student_id, now)
@@ -349,7 +332,7 @@ def grade(submission_id: int):
     chosen = request.form if request.method == "POST" else {f"rubric_{k}": str(v)
                                                              for k, v in (submission.rubric_marks or {}).items()}
     return render_template("courses/homework_grade.html", assignment=assignment, submission=submission, form=form,
-                           history=history, table=table, chosen=chosen), 422 if refused or form.errors else 200
+                           history=history, table=table, chosen=chosen), status_of(form)
 
 
 def _next_to_grade(assignment: Assignment, after_student_id: int, now) -> int | None:
@@ -404,19 +387,13 @@ def assignment_page(assignment_id: int):
     except DomainError:
         abort(404)
     form = HandInForm()
-    refused = False
     if form.validate_on_submit():
         now = utcnow()
-        try:
+        with committing(form) as outcome:
             submission = homework.submit_work(db.session, current_user, student, assignment, form.text.data or "",
                                               _files(form.photos) + _files(form.files), now=now, folder=_folder(),
                                               limits_mb=current_app.config["UPLOAD_LIMITS_MB"])
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-            refused = True
-        else:
-            db.session.commit()
+        if outcome.ok:
             days = homework.late_days_of(assignment, submission)
             flash(_("Đã nộp bài lúc %(t)s.", t=utc_to_local(submission.submitted_at, _tz()).strftime("%H:%M:%S %d/%m/%Y"))
                   + (" " + _("Bài nộp muộn %(d)s ngày.", d=days) if days else ""), "success" if not days else "warning")
@@ -426,7 +403,7 @@ def assignment_page(assignment_id: int):
     allowed = homework.allowance(db.session, assignment, student, now, history[0] if history else None)
     return render_template("courses/homework_pupil.html", assignment=assignment, form=form, history=history,
                            allowed=allowed, now=now, state=homework.state_of(assignment, history[0] if history else None,
-                                                                             now)), 422 if refused or form.errors else 200
+                                                                             now)), status_of(form)
 
 
 # ---------------------------------------------------------------- parents
