@@ -8,9 +8,11 @@
 - the one table reader for every import (`tables.py`) and the one spreadsheet writer (`sheets.py`);
 - official documents' facts (`official.py`), PDFs (`pdf.py`), QR codes (`qr.py`), charts (`charts.py`),
   signing keys (`signing.py`);
-- uploads checked by content and stored under generated names (`uploads.py`);
+- uploads checked by content and stored under generated names (`uploads.py`), kept in a local
+  folder or an S3-compatible bucket (`storage.py`) and sent back by `downloads.py`;
 - background jobs and the periodic scheduler (`jobs.py`), notifications (`notify.py`), e-mail
   (`mail.py`), logs (`logs.py`), backups (`backup.py`), health (`views_health.py`);
 - teachers' Markdown sanitised (`markdown.py`), full card numbers detected (`cards.py`), headers and
-  safe redirects (`security.py`), template helpers (`templating.py`).
+  safe redirects (`security.py`), template helpers (`templating.py`); a per-process memo of
+  immutable rows (`memo.py`); calling libraries that run their own event loop (`loops.py`).
 """
