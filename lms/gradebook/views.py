@@ -65,11 +65,29 @@ def _globals(state) -> None:
         change_label=labels.change_label, change_value=labels.change_value)
 
 
-def _term(default: int = 1) -> int:
-    term = request.args.get("term", type=int) or default
-    if term not in (1, 2):
+def _arg(name: str, choices, default):
+    """A page's choice from the query: `default` when absent, 404 when it is not one of `choices`
+    (a term "3" or "abc" is never read as another term)."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(choices, dict):
+        if raw in choices:
+            return choices[raw]
         abort(404)
-    return term
+    for choice in choices:
+        if str(choice) == raw:
+            return choice
+    abort(404)
+
+
+def _term(default: int = 1) -> int:
+    return _arg("term", (1, 2), default)
+
+
+def _year_arg(years: list[SchoolYear], default: SchoolYear | None) -> SchoolYear | None:
+    """The school year asked for by id among the school's `years`; `default` when none is asked."""
+    return _arg("year", {str(y.id): y for y in years}, None) if request.args.get("year") else default
 
 
 def _course(course_id: int, *, edit: bool = False) -> Course:
@@ -259,9 +277,7 @@ def primary_grades(course_id: int):
     course = _course(course_id)
     if not homeroom.is_primary(course.school_class):
         return redirect(url_for("gradebook.course_grades", course_id=course.id))
-    checkpoint = request.args.get("checkpoint", "ck1")
-    if checkpoint not in tt27.CHECKPOINTS:
-        abort(404)
+    checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
     editable = can_edit_course(current_user, ctx().role, course)
     result, typed = None, None
     if request.method == "POST":
@@ -327,9 +343,7 @@ def class_qualities(class_id: int):
     school_class = _class(class_id)
     if not homeroom.is_primary(school_class):
         abort(404)
-    checkpoint = request.args.get("checkpoint", "ck1")
-    if checkpoint not in tt27.CHECKPOINTS:
-        abort(404)
+    checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
     result, typed = None, {}
     if request.method == "POST":
         typed = _pairs("q")
@@ -377,18 +391,12 @@ def class_year_records(class_id: int):
 # ---------------------------------------------------------------- the class summary
 
 def _period() -> int:
-    period = request.args.get("period", type=int)
-    period = 0 if period is None else period
-    if period not in (0, 1, 2):
-        abort(404)
-    return period
+    return _arg("period", (0, 1, 2), 0)
 
 
 def _summary(school_class: SchoolClass):
     if homeroom.is_primary(school_class):
-        checkpoint = request.args.get("checkpoint", "cn")
-        if checkpoint not in tt27.CHECKPOINTS:
-            abort(404)
+        checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "cn")
         return homeroom.primary_summary(db.session, school_class, checkpoint)
     return homeroom.class_summary(db.session, current_user, ctx().role, school_class, _period())
 
@@ -442,9 +450,7 @@ def class_summary_pdf(class_id: int):
 def school_gradebook():
     school = ctx().school
     years = people.years_of(db.session, school)
-    year_id = request.args.get("year", type=int)
-    year = next((y for y in years if y.id == year_id), None) or people.current_year(db.session, school) or \
-        (years[0] if years else None)
+    year = _year_arg(years, people.current_year(db.session, school) or (years[0] if years else None))
     classes = people.classes_of_year(db.session, year) if year else []
     sizes = people.class_sizes(db.session, [c.id for c in classes])
     by_class = people.courses_of_classes(db.session, [c.id for c in classes])
@@ -648,8 +654,7 @@ def year_books():
     year's by default, last year's one choice away."""
     school = ctx().school
     years = people.years_of(db.session, school)
-    wanted = request.args.get("year", type=int)
-    year = next((y for y in years if y.id == wanted), None) or people.current_year(db.session, school)
+    year = _year_arg(years, people.current_year(db.session, school))
     teacher = None if ctx().role == "admin" else current_user
     courses, homeroom_classes = book.books_of_year(db.session, year, teacher) if year else ([], [])
     return render_template("gradebook/year_books.html", years=years, year=year, courses=courses,

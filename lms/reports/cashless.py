@@ -97,10 +97,16 @@ class Figures:
 
 @dataclass(frozen=True)
 class Period:
-    key: str          # 2026-09, 2026-H2, 2026, HK1-2026 …
+    key: str          # 2026-09, 2026-H2, 2026, NH2025-2026, HK1-2025-2026
     label: str
     start: date       # first day, local
     end: date         # last day, local (inclusive)
+    kind: str = "month"   # year | half | month | school_year | term
+
+    @property
+    def school_calendar(self) -> bool:
+        """A school year or one of its terms: each school has its own dates for it."""
+        return self.kind in ("school_year", "term")
 
 
 def months(start: date, end: date) -> list[Period]:
@@ -108,19 +114,81 @@ def months(start: date, end: date) -> list[Period]:
     while (y, m) <= (end.year, end.month):
         first = date(y, m, 1)
         nxt = date(y + (m == 12), m % 12 + 1, 1)
-        out.append(Period(f"{y}-{m:02d}", f"{m:02d}/{y}", first, date.fromordinal(nxt.toordinal() - 1)))
+        out.append(Period(f"{y}-{m:02d}", f"{m:02d}/{y}", first, date.fromordinal(nxt.toordinal() - 1), "month"))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 
 
 def half_year(year: int, half: int) -> Period:
-    return (Period(f"{year}-H1", str(_l("6 tháng đầu năm %(y)s", y=year)), date(year, 1, 1), date(year, 6, 30))
+    return (Period(f"{year}-H1", str(_l("6 tháng đầu năm %(y)s", y=year)), date(year, 1, 1), date(year, 6, 30), "half")
             if half == 1 else
-            Period(f"{year}-H2", str(_l("6 tháng cuối năm %(y)s", y=year)), date(year, 7, 1), date(year, 12, 31)))
+            Period(f"{year}-H2", str(_l("6 tháng cuối năm %(y)s", y=year)), date(year, 7, 1), date(year, 12, 31),
+                   "half"))
 
 
 def calendar_year(year: int) -> Period:
-    return Period(str(year), str(_l("Năm %(y)s", y=year)), date(year, 1, 1), date(year, 12, 31))
+    return Period(str(year), str(_l("Năm %(y)s", y=year)), date(year, 1, 1), date(year, 12, 31), "year")
+
+
+def calendar_period(key: str) -> Period | None:
+    """The year (2026), half-year (2026-H2) or month (2026-09) a key names; None for any other key."""
+    import re
+
+    if m := re.fullmatch(r"(\d{4})", key):
+        return calendar_year(int(m.group(1))) if int(m.group(1)) >= 1 else None
+    if m := re.fullmatch(r"(\d{4})-H([12])", key):
+        return half_year(int(m.group(1)), int(m.group(2))) if int(m.group(1)) >= 1 else None
+    if (m := re.fullmatch(r"(\d{4})-(\d{2})", key)) and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1:
+        first = date(int(m.group(1)), int(m.group(2)), 1)
+        return months(first, first)[0]
+    return None
+
+
+def school_year_name(start_year: int) -> str:
+    return f"{start_year}-{start_year + 1}"
+
+
+def school_year_period(start_year: int, start: date, end: date) -> Period:
+    """A school year, keyed by its calendar years (NH2025-2026) so that the department's schools,
+    each with its own dates and row for it, mean the same year by the same key."""
+    name = school_year_name(start_year)
+    return Period(f"NH{name}", str(_l("Năm học %(y)s", y=name)), start, end, "school_year")
+
+
+def term_period(start_year: int, number: int, start: date, end: date) -> Period:
+    name = school_year_name(start_year)
+    return Period(f"HK{number}-{name}", str(_l("Học kỳ %(n)s năm học %(y)s", n="I" if number == 1 else "II",
+                                               y=name)), start, end, "term")
+
+
+def school_calendar_periods(years: list, year: int) -> list[Period]:
+    """The school years touching calendar year `year`, and their terms touching it, as periods
+    (oldest first; each year before its terms)."""
+    out = []
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for sy in sorted(years, key=lambda y: y.start_date):
+        if sy.start_date > last or sy.end_date < first:
+            continue
+        out.append(school_year_period(sy.start_date.year, sy.start_date, sy.end_date))
+        out += [term_period(sy.start_date.year, t.number, t.start_date, t.end_date) for t in sy.terms
+                if t.start_date <= last and t.end_date >= first]
+    return out
+
+
+def for_school(years: list, period: Period) -> Period | None:
+    """The period as one school keeps it: a school year or term with that school's own dates (None
+    when the school has no such year or term); any other period as it is."""
+    if not period.school_calendar:
+        return period
+    start_year = int(period.key.split("-")[-2][-4:])
+    sy = next((y for y in years if y.start_date.year == start_year), None)
+    if sy is None:
+        return None
+    if period.kind == "school_year":
+        return school_year_period(start_year, sy.start_date, sy.end_date)
+    number = int(period.key[2])
+    term = next((t for t in sy.terms if t.number == number), None)
+    return term_period(start_year, number, term.start_date, term.end_date) if term else None
 
 
 def instant(day: date) -> datetime:
@@ -259,26 +327,45 @@ class SchoolReport:
         return sum(1 for s in self.readiness if s.ready)
 
 
-def periods_of(session: Session, school, year: int) -> list[Period]:
-    """What a report can be asked for: the calendar year, its halves, its months, and the terms
-    of the school years that touch it."""
-    from lms.people.models import SchoolYear, Term
+def school_years_of(session: Session, school_ids: list[int]) -> dict[int, list]:
+    """Each school's years (with their terms), by school id."""
+    from lms.people.models import SchoolYear
 
-    out = [calendar_year(year), half_year(year, 1), half_year(year, 2), *months(date(year, 1, 1), date(year, 12, 31))]
-    terms = session.execute(select(Term, SchoolYear.name).join(SchoolYear, SchoolYear.id == Term.school_year_id)
-                            .where(SchoolYear.school_id == school.id, Term.start_date <= date(year, 12, 31),
-                                   Term.end_date >= date(year, 1, 1)).order_by(Term.start_date)).all()
-    for term, year_name in terms:
-        out.append(Period(f"T{term.id}", str(_l("Học kỳ %(n)s năm học %(y)s", n="I" if term.number == 1 else "II",
-                                                y=year_name)), term.start_date, term.end_date))
+    out: dict[int, list] = {i: [] for i in school_ids}
+    for sy in session.scalars(select(SchoolYear).where(SchoolYear.school_id.in_(school_ids or [0]))
+                              .order_by(SchoolYear.start_date)):
+        out[sy.school_id].append(sy)
     return out
 
 
-def school_report(session: Session, school, year: int, key: str | None) -> SchoolReport:
+def periods_of(session: Session, school, year: int) -> list[Period]:
+    """What a report can be asked for: the calendar year, its halves, its months, and the school
+    years and terms that touch it."""
+    out = [calendar_year(year), half_year(year, 1), half_year(year, 2), *months(date(year, 1, 1), date(year, 12, 31))]
+    return out + school_calendar_periods(school_years_of(session, [school.id])[school.id], year)
+
+
+def department_periods(session: Session, schools: list, year: int, *, with_months: bool = False) -> list[Period]:
+    """What a department may look at: the calendar year and its halves (its months too where
+    asked), and the school years and terms touching it that any of its schools keeps — each
+    school is counted over its own dates, so the dates shown span the schools'."""
+    out = [calendar_year(year), half_year(year, 1), half_year(year, 2)]
+    if with_months:
+        out += months(date(year, 1, 1), date(year, 12, 31))
+    spans: dict[str, Period] = {}
+    for years in school_years_of(session, [s.id for s in schools]).values():
+        for p in school_calendar_periods(years, year):
+            seen = spans.get(p.key)
+            spans[p.key] = p if seen is None else Period(p.key, p.label, min(seen.start, p.start),
+                                                          max(seen.end, p.end), p.kind)
+    return out + sorted(spans.values(), key=lambda p: (p.key[-9:], p.kind != "school_year", p.key))
+
+
+def school_report(session: Session, school, year: int, period: Period, periods: list[Period]) -> SchoolReport:
+    """The school's figures for `period` (one of `periods`, the choices of calendar year `year`),
+    with the months of that year as the trend."""
     from lms.billing import channel_settings
 
-    periods = periods_of(session, school, year)
-    period = next((p for p in periods if p.key == key), periods[0])
     month_list = months(date(year, 1, 1), date(year, 12, 31))
     wanted = [period, *[m for m in month_list if m.key != period.key]]
     counted = tally(session, [school.id], wanted)
@@ -308,11 +395,25 @@ def department_report(session: Session, schools: list, period: Period) -> tuple[
     """Every school of a department side by side for one period, and their total."""
     from lms.billing import channel_settings
 
-    counted = tally(session, [s.id for s in schools], [period])
-    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets_of(session, s.id), period),
+    own = resolved(session, schools, period)
+    counted: dict[tuple[int, str], Figures] = {}
+    for p in set(own.values()):
+        ids = [s.id for s in schools if own[s.id] == p]
+        for (school_id, _key), figures in tally(session, ids, [p]).items():
+            counted[(school_id, period.key)] = figures
+    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets_of(session, s.id), own[s.id]),
                       sum(1 for m in channel_settings.readiness(session, s) if m.ready)) for s in schools]
     total = summed(counted, [s.id for s in schools], period.key)
     return rows, total
+
+
+def resolved(session: Session, schools: list, period: Period) -> dict[int, Period]:
+    """The period as each school keeps it (its own dates of a school year or term); a school
+    without that year is counted over the department's span of it."""
+    if not period.school_calendar:
+        return {s.id: period for s in schools}
+    years = school_years_of(session, [s.id for s in schools])
+    return {s.id: for_school(years[s.id], period) or period for s in schools}
 
 
 def workbook(report: SchoolReport) -> bytes:

@@ -66,8 +66,14 @@ class SchoolOfficial:
 
 
 def periods_for(session: Session, school, year: int) -> list[cashless.Period]:
-    """What an official report may cover: the year, its halves, the terms touching it."""
-    return [p for p in cashless.periods_of(session, school, year) if p.key.count("-") != 1 or "-H" in p.key]
+    """What an official report may cover: the year, its halves, the school years and terms touching it."""
+    return [p for p in cashless.periods_of(session, school, year) if p.kind != "month"]
+
+
+def department_periods_for(session: Session, schools: list, year: int) -> list[cashless.Period]:
+    """What a department's report may cover: the year, its halves, and the school years and terms
+    touching it (each school counted over its own dates of them)."""
+    return cashless.department_periods(session, schools, year)
 
 
 def school_official(session: Session, school, period: cashless.Period, now: datetime) -> SchoolOfficial:
@@ -142,8 +148,9 @@ def rank(rows: list[DepartmentRow], weights: dict[str, int]) -> list[DepartmentR
 def department_official(session: Session, department, schools: list, period: cashless.Period, weights: dict[str, int],
                         now: datetime, progress: Callable[[int], None] | None = None) -> DepartmentOfficial:
     out = DepartmentOfficial(department, period, weights, generated=now)
+    own = cashless.resolved(session, schools, period)
     for n, school in enumerate(schools, start=1):
-        report = school_official(session, school, period, now)
+        report = school_official(session, school, own[school.id], now)
         out.rows.append(DepartmentRow(school, report))
         out.total.add(report.money)
         if progress:
@@ -274,9 +281,7 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
 
         department = session.get(Department, p["owner_id"])
         schools = department_schools(session, department)
-        year_period = {x.key: x for x in (cashless.calendar_year(p["year"]), cashless.half_year(p["year"], 1),
-                                          cashless.half_year(p["year"], 2))}
-        period = year_period.get(p["period"])
+        period = next((x for x in department_periods_for(session, schools, p["year"]) if x.key == p["period"]), None)
         if period is None:
             raise ValidationError(_l("Kỳ báo cáo không hợp lệ."))
         ctx.progress(0, len(schools) + 1, str(_l("Đang tổng hợp từng trường…")))

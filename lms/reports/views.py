@@ -17,21 +17,33 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people.models import School
 from lms.people.services import department_schools
-from lms.reports import cashless, dashboard, official
+from lms.reports import cashless, choice, dashboard, official
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = ("admin", "accountant")
 
 
-def _year() -> int:
-    today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= today.year + 1 else today.year
+def _today() -> date:
+    return utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
+
+
+def _choice(periods_of, values=None) -> choice.Choice:
+    """The year and period asked for, checked (reports/choice.py)."""
+    return choice.choose(request.args if values is None else values, _today(), periods_of)
+
+
+def _school_choice(school: School) -> choice.Choice:
+    return _choice(lambda y: cashless.periods_of(db.session, school, y))
 
 
 def _report(school: School) -> cashless.SchoolReport:
-    return cashless.school_report(db.session, school, _year(), request.args.get("period"))
+    """The cashless report asked for; a refused year or period is a 404 for the files and charts
+    (the page itself shows the refusal on its fields)."""
+    c = _school_choice(school)
+    if not c.ok:
+        abort(404)
+    return cashless.school_report(db.session, school, c.year, c.period, c.periods)
 
 
 def _chart(report: cashless.SchoolReport) -> bytes:
@@ -48,20 +60,21 @@ def _department_school(school_id: int) -> School:
     return db.session.get(School, school_id)
 
 
-def _page(report: cashless.SchoolReport, *, base: str, args: dict):
-    return render_template("reports/cashless.html", report=report, rule=cashless.RULE, methods=cashless.METHODS,
-                           cashless_methods=cashless.CASHLESS, labels=cashless.METHOD_LABELS,
-                           channels=[c for c in cashless.CHANNELS if c in report.figures.channels],
+def _page(school: School, *, base: str, args: dict):
+    c = _school_choice(school)
+    report = cashless.school_report(db.session, school, c.year, c.period, c.periods) if c.ok else None
+    return render_template("reports/cashless.html", c=c, school=school, report=report, rule=cashless.RULE,
+                           methods=cashless.METHODS, cashless_methods=cashless.CASHLESS, labels=cashless.METHOD_LABELS,
+                           channels=[ch for ch in cashless.CHANNELS if report and ch in report.figures.channels],
                            channel_labels=cashless.CHANNEL_LABELS, base=base, args=args,
-                           can_set=ctx().role == "admin")
+                           can_set=ctx().role == "admin"), 200 if c.ok else 422
 
 
 @bp.route("/reports/cashless")
 @login_required
 @role_required(*STAFF)
 def school_cashless():
-    report = _report(ctx().school)
-    return _page(report, base="reports.school_cashless", args={})
+    return _page(ctx().school, base="reports.school_cashless", args={})
 
 
 @bp.route("/reports/cashless.svg")
@@ -121,22 +134,18 @@ def cashless_targets():
 @role_required(DEPARTMENT)
 def department_cashless():
     schools = department_schools(db.session, ctx().department)
-    year = _year()
-    periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2),
-               *cashless.months(date(year, 1, 1), date(year, 12, 31))]
-    period = next((p for p in periods if p.key == request.args.get("period")), periods[0])
-    rows, total = cashless.department_report(db.session, schools, period)
-    return render_template("reports/department_cashless.html", rows=rows, total=total, period=period,
-                           periods=periods, year=year, department=ctx().department, rule=cashless.RULE,
-                           minimum=3)
+    c = _choice(lambda y: cashless.department_periods(db.session, schools, y, with_months=True))
+    rows, total = cashless.department_report(db.session, schools, c.period) if c.ok else ([], None)
+    return render_template("reports/department_cashless.html", c=c, rows=rows, total=total, period=c.period,
+                           department=ctx().department, rule=cashless.RULE, minimum=3), 200 if c.ok else 422
 
 
 @bp.route("/department/schools/<int:school_id>/cashless")
 @login_required
 @role_required(DEPARTMENT)
 def department_school_cashless(school_id: int):
-    report = _report(_department_school(school_id))
-    return _page(report, base="reports.department_school_cashless", args={"school_id": school_id})
+    return _page(_department_school(school_id), base="reports.department_school_cashless",
+                 args={"school_id": school_id})
 
 
 @bp.route("/department/schools/<int:school_id>/cashless.svg")
@@ -223,17 +232,17 @@ def _start_official(scope: str, owner_id: int, year: int, period_key: str, weigh
 @role_required("admin")
 def school_official():
     school = ctx().school
-    year = request.values.get("year", type=int) or _year()
-    periods = official.periods_for(db.session, school, year)
-    period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
+    c = _choice(lambda y: official.periods_for(db.session, school, y), request.values)
+    if not c.ok:
+        return render_template("reports/official.html", r=None, c=c), 422
     status = 200
     if request.method == "POST":
-        started = _start_official("school", school.id, year, period.key, None, 2)
+        started = _start_official("school", school.id, c.year, c.period.key, None, 2)
         if started is not None:
             return started
         status = 422
-    report = official.school_official(db.session, school, period, utcnow())
-    return render_template("reports/official.html", r=report, periods=periods, period=period, year=year), status
+    report = official.school_official(db.session, school, c.period, utcnow())
+    return render_template("reports/official.html", r=report, c=c), status
 
 
 @bp.route("/department/official", methods=["GET", "POST"])
@@ -242,20 +251,21 @@ def school_official():
 def department_official():
     department = ctx().department
     schools = department_schools(db.session, department)
-    year = request.values.get("year", type=int) or _year()
-    periods = [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2)]
-    period = next((p for p in periods if p.key == request.values.get("period")), periods[0])
-    status = 200
+    c = _choice(lambda y: official.department_periods_for(db.session, schools, y), request.values)
+    status = 200 if c.ok else 422
     try:
         weights = official.check_weights(request.values)
     except DomainError as exc:
         flash(str(exc.message), "danger")
         weights, status = dict(official.DEFAULT_WEIGHTS), 422
-    if request.method == "POST" and status == 200:
-        started = _start_official("department", department.id, year, period.key, weights, len(schools) + 1)
+    if status != 200:
+        return render_template("reports/department_official.html", d=None, c=c, weights=weights,
+                               department=department), status
+    if request.method == "POST":
+        started = _start_official("department", department.id, c.year, c.period.key, weights, len(schools) + 1)
         if started is not None:
             return started
         status = 422
-    report = official.department_official(db.session, department, schools, period, weights, utcnow())
-    return render_template("reports/department_official.html", d=report, periods=periods, period=period,
-                           year=year), status
+    report = official.department_official(db.session, department, schools, c.period, weights, utcnow())
+    return render_template("reports/department_official.html", d=report, c=c, weights=weights,
+                           department=department), status
