@@ -3,9 +3,9 @@ moment from one address, against the real app under gunicorn (the repository's g
 and a throwaway PostgreSQL, with the production password hash (argon2id, the Config defaults).
 Target: 0 refused by rate limits, p95 < 3 s on 2 cores.
 
-Run twice in one go: with the default hash (argon2id t=3, m=64 MiB, p=4, domain/security.md #33)
-and with the lightest ASVS 5.0 Appendix C setting (t=2, m=19 MiB, p=1), which a deployment on
-small machines can choose with LMS_ARGON2_TIME_COST / _MEMORY_KIB / _PARALLELISM.
+Run twice in one go: with the former default hash (argon2id t=3, m=64 MiB, p=4) and with the one
+the app uses since issue #31 (t=2, m=19 MiB, p=1, ASVS 5.0 Appendix C; README "Security"); a
+deployment chooses another with LMS_ARGON2_TIME_COST / _MEMORY_KIB / _PARALLELISM.
 
 Each pupil first opens the login page (its own cookie and form token), then all post together;
 the round is repeated with new browsers, and one wrong password per pupil is mixed into the
@@ -32,7 +32,7 @@ PASSWORD = "phong-may-tinh-2026"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-SETTINGS = [("default", 3, 65536, 4), ("ASVS t=2", 2, 19456, 1)]
+SETTINGS = [("former default", 3, 65536, 4), ("used now", 2, 19456, 1)]
 
 
 def seed(url: str, pupils: int, time_cost: int, memory_kib: int, parallelism: int) -> list[str]:

@@ -51,11 +51,23 @@ def test_password_equal_to_username_refused():
 
 
 def test_production_hash_parameters_meet_asvs():
+    """ASVS 5.0 Appendix C for argon2id: t=1 with m ≥ 46 MiB, t=2 with m ≥ 19 MiB, or t ≥ 3 with
+    m ≥ 12 MiB. The app uses t=2, m=19 MiB, p=1; hashes of the former default (t=3, 64 MiB, p=4)
+    still verify and are re-made at the next sign-in."""
+    import re
+
+    from argon2 import PasswordHasher
+
     from lms.config import Config
 
     hasher = Hasher(Config.ARGON2_TIME_COST, Config.ARGON2_MEMORY_KIB, Config.ARGON2_PARALLELISM)
     stored = hasher.hash("một câu mật khẩu dài")
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    m, t = (int(x) for x in re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$", stored).groups())
+    assert (t == 1 and m >= 46 * 1024) or (t == 2 and m >= 19 * 1024) or (t >= 3 and m >= 12 * 1024)
+    former = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("một câu mật khẩu dài")
+    assert hasher.verify(former, "một câu mật khẩu dài") and hasher.needs_rehash(former)
+    assert not hasher.needs_rehash(stored)
 
 
 def test_unknown_account_verification_is_false_not_error():
