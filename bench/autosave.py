@@ -150,7 +150,7 @@ def gunicorn(module: str, port: int, env: dict, workers: int, threads: int, conf
         args += ["--config", str(ROOT / "bench" / "bare_gunicorn.py")]
     process = subprocess.Popen(args + [module], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(100):
+    for _ in range(600):  # up to two minutes: loading the app is slow on a busy machine
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process

@@ -35,6 +35,8 @@ RUNS = [
     ("Matching 10,000 bank transactions", "matching.py", [], ["--pupils", "300", "--transactions", "1000"]),
     ("Report card PDF beside bare WeasyPrint", "report_card_pdf.py", [], ["--cards", "3"]),
     ("40 logins at once from one address", "logins.py", [], ["--pupils", "10", "--rounds", "1"]),
+    ("Exam start: 1,000 pupils of 25 classes arrive over 60 s, beside the bare baseline", "exam_start.py", [],
+     ["--pupils", "60", "--classes", "3", "--arrival", "10", "--until", "20"]),
     ("Query count of every list page at 10 and at 1,000 rows", "list_queries.py", [],
      ["--small", "3", "--large", "12"]),
     ("Crash test: gunicorn killed and PostgreSQL stopped immediately during autosave load", "crash.py", [],

@@ -4,6 +4,7 @@ server. Math written as LaTeX between dollar signs (`$x^2$`, `$$\\frac{a}{b}$$` 
 formula) becomes MathML, which browsers draw natively."""
 from __future__ import annotations
 
+import functools
 import re
 
 import nh3
@@ -52,8 +53,24 @@ def math_to_mathml(latex: str, display: bool = False) -> str:
 
 
 def render_markdown(text: str | None, *, math: bool = True) -> str:
-    """Safe HTML for a lesson body or a question."""
+    """Safe HTML for a lesson body or a question. Short texts (questions, their options, titles)
+    are remembered per process: an exam's attempt page shows the same 40 questions and 160
+    options to hundreds of pupils, and the same text always gives the same HTML."""
     source = text or ""
+    if len(source) <= _REMEMBER_UP_TO:
+        return _remembered(source, math)
+    return _render(source, math)
+
+
+_REMEMBER_UP_TO = 2000
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered(source: str, math: bool) -> str:
+    return _render(source, math)
+
+
+def _render(source: str, math: bool) -> str:
     formulas: dict[str, str] = {}
     if math and "$" in source:
         def stash(match: re.Match) -> str:

@@ -62,6 +62,7 @@ class Standing:
     allowed: int
     running: Attempt | None
     reason: str | None      # why no new attempt may start (None: it may)
+    override: Override | None = None
 
     @property
     def can_start(self) -> bool:
@@ -93,7 +94,7 @@ def _standing(session: Session, exam: Exam, override: Override | None, attempts:
     running = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     allowed = rules.allowed_attempts(exam, override)
     reason = rules.refusal(exam.status == ExamStatus.PUBLISHED, now, opens, closes, len(attempts), allowed)
-    return Standing(exam, opens, closes, attempts, allowed, running, reason)
+    return Standing(exam, opens, closes, attempts, allowed, running, reason, override)
 
 
 # ---------------------------------------------------------------- starting
@@ -125,16 +126,19 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
         raise ValidationError(_l("Mã truy cập không đúng."), field="access_code")
     if not rules.ip_allowed(rules.parse_ip_ranges(exam.ip_ranges), ip):
         raise Forbidden(_l("Bài thi chỉ làm được từ mạng của phòng thi (địa chỉ của em: %(ip)s).", ip=ip or "?"))
-    override = override_of(session, exam, student)
+    override = state.override
     seed = secrets.randbelow(2 ** 31)
     paper = _next_paper(session, exam) if exam.use_papers else None
     if paper is not None:
         composed = [(item.question, item.mark_e4, item.rule_position, item.version, item.layout) for item in paper.items]
     else:
         composed = compose(session, exam, Random(seed))
+    scored = [(question, mark if question.qtype != "description" else 0, rule, version, layout)
+              for question, mark, rule, version, layout in composed]
     attempt = Attempt(school_id=exam.school_id, exam_id=exam.id, student_id=student.id, number=len(state.attempts) + 1,
                       state=AttemptState.IN_PROGRESS, started_at=now, deadline=rules.deadline_for(exam, override, now),
-                      device=device, seed=seed, ip=(ip or "")[:64], paper_id=paper.id if paper else None)
+                      device=device, seed=seed, ip=(ip or "")[:64], paper_id=paper.id if paper else None,
+                      max_e4=sum(mark for _q, mark, _r, _v, _l in scored))
     session.add(attempt)
     try:
         session.flush()
@@ -149,13 +153,9 @@ def start_attempt(session: Session, student: Student, exam: Exam, *, now: dateti
     # asked to lock the other's for the freeze deadlocked. Locking in id order first, nothing
     # else held on those rows, a start can only wait for another, never in a cycle.
     freeze_versions(session, sorted({version.id for _q, _m, _r, version, _l in composed}))
-    total = 0
-    for position, (question, mark, rule, version, layout) in enumerate(composed, start=1):
+    for position, (question, mark, rule, version, layout) in enumerate(scored, start=1):
         session.add(AttemptSlot(attempt_id=attempt.id, position=position, question_id=question.id,
-                                version_id=version.id, mark_e4=mark if question.qtype != "description" else 0,
-                                layout=layout, rule_position=rule))
-        total += mark if question.qtype != "description" else 0
-    attempt.max_e4 = total
+                                version_id=version.id, mark_e4=mark, layout=layout, rule_position=rule))
     session.add(AttemptEvent(attempt_id=attempt.id, kind="start", at=now, detail=(ip or "")[:64]))
     session.flush()
     return attempt

@@ -76,11 +76,12 @@ def take(exam_id: int):
     if form.validate_on_submit():
         token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
         with committing(form) as outcome:
-            attempt = attempts.start_attempt(db.session, student, exam, now=now, access_code=form.access_code.data or "",
-                                             ip=client_ip(), device=saving.device_hash(token))
+            attempt_id = attempts.start_attempt(db.session, student, exam, now=now,
+                                                access_code=form.access_code.data or "", ip=client_ip(),
+                                                device=saving.device_hash(token)).id  # read before the commit expires it
         if outcome.ok:
             # A running attempt opened elsewhere resumes here only through the takeover page.
-            return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
+            return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt_id)), token)
     state = attempts.standing(db.session, exam, student, now)
     db.session.commit()
     scores = {a.id: results.score_decimal(a.score10) for a in state.attempts}
