@@ -1,4 +1,6 @@
-"""The sector database's (CSDL ngành) Excel templates, filled from our data.
+"""The sector database's (CSDL ngành) Excel templates, filled from our data: the pupil list
+(C1-HocSinh), the staff file (CSDL_GiaoVien) and the primary results import (one file per grade
+and assessment time, a three-row header).
 
 Only part of each template's columns is known and the Ministry inserts columns between versions
 (moet.md §2), so nothing here goes by position. The school gives us the blank template it
@@ -21,12 +23,14 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.sheets import open_template, put_text, template_bytes
+from lms.core.tables import Column as TableColumn
 from lms.core.tables import read_table
-from lms.core.text import fold
+from lms.core.text import collation_key, fold, nfc
 from lms.gradebook.transcript.models import SectorExport
 from lms.i18n import lazy_gettext as _l
-from lms.people.imports import STUDENT_SPEC
-from lms.people.models import Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student
+from lms.people.imports import ROLE_LABELS, STUDENT_SPEC
+from lms.people.models import (Course, Enrollment, Guardianship, Membership, School, SchoolClass, SchoolYear, Student,
+                               Subject)
 
 MAX_ROWS = 5000
 MAX_BYTES = 20 * 1024 * 1024
@@ -61,6 +65,7 @@ class Column:
     reason: str = ""
     allowed: dict[str, str] | None = None   # normalised value → the code sheet's spelling
     sheet: str = ""
+    many: bool = False                       # a list of values, each from the code sheet
 
 
 @dataclass
@@ -119,7 +124,7 @@ def _sheet_for(header: str, sheets: dict):
     return best[1] if best else None
 
 
-def _columns(table, sheets) -> list[Column]:
+def _columns(table, sheets, filled: set[str], not_kept: dict) -> list[Column]:
     by_index = {i: k for k, i in table.columns.items()}
     out = []
     for index, header in enumerate(table.headers):
@@ -127,8 +132,8 @@ def _columns(table, sheets) -> list[Column]:
             continue
         key = by_index.get(index)
         reason = ""
-        if key not in FILLED:
-            known = next((why for start, why in NOT_KEPT.items() if norm(header).startswith(start)), None)
+        if key not in filled:
+            known = next((why for start, why in not_kept.items() if norm(header).startswith(start)), None)
             reason = str(known or (_l("hệ thống không giữ thông tin này") if key else
                                    _l("cột này không có trong dữ liệu của hệ thống")))
             key = None
@@ -163,69 +168,167 @@ def _values(student: Student, class_name: str, parents: dict[str, User]) -> dict
     }
 
 
-def fill_students(session: Session, actor: User, school: School, year: SchoolYear, template: bytes, filename: str, *,
-                  now: datetime) -> tuple[bytes, FillReport, SectorExport]:
-    """The school's blank student template (C1-HocSinh) filled with the year's pupils, what could
-    not be filled and why, and what changed since the last export (kept for the next one)."""
+@dataclass
+class Source:
+    """One row we write: its key across exports, who it is, its group (class, role) and values by key."""
+    key: str
+    name: str
+    group: str
+    values: dict[str, str]
+
+
+def _check_xlsx(template: bytes) -> None:
     if template[:4] != b"PK\x03\x04":
         raise ValidationError(_l("Tệp mẫu phải là tệp Excel .xlsx để điền được (tệp .xls cũ: mở bằng Excel và lưu "
                                  "thành .xlsx)."), field="file")
-    table = read_table(filename, template, STUDENT_SPEC, max_rows=MAX_ROWS)
-    if not {"student_code", "full_name", "class_name"} <= table.columns.keys():
-        raise ValidationError(_l("Không nhận ra tệp mẫu học sinh của CSDL ngành: không thấy các cột Mã học sinh, "
-                                 "Họ tên, Mã lớp."), field="file")
+
+
+def _fill_table(session: Session, actor: User, school: School, kind: str, template: bytes, filename: str, table,
+                columns: list[Column], sources: list[Source], optional: set[str], *,
+                now: datetime) -> tuple[bytes, FillReport, SectorExport]:
+    """Write one row per source under the template's header, by column, with the values its code
+    sheets allow; list what stayed empty and compare with the last export of this kind."""
     wb = open_template(template)
     ws = wb[table.sheet]
-    columns = _columns(table, _code_sheets(wb, table.sheet))
     header_line = table.header_lines[-1]
     if ws.max_row > header_line:
         ws.delete_rows(header_line + 1, ws.max_row - header_line)
-    rows, parents = _pupils(session, school.id, year)
     incomplete: list[Cell] = []
     sent: dict[str, dict] = {}
-    status_col = next((c for c in columns if c.key is None and norm(c.header).startswith("trang thai")), None)
-    if status_col is not None:
-        status_col.key, status_col.reason = "status", ""
-        found = _sheet_for(status_col.header, _code_sheets(wb, table.sheet))
-        status_col.allowed, status_col.sheet = (found[1], found[0]) if found else (None, "")
     stt = next((c for c in columns if norm(c.header) == "stt"), None)
-    for n, (student, class_name) in enumerate(rows, start=1):
-        values = _values(student, class_name, parents.get(student.id, {}))
+    for n, source in enumerate(sources, start=1):
         written = {}
         if stt is not None:
             ws.cell(row=header_line + n, column=stt.index + 1, value=n)
         for column in columns:
             if column.key is None:
                 continue
-            value = values.get(column.key, "")
+            value = source.values.get(column.key, "")
             if value and column.allowed is not None:
-                spelled = column.allowed.get(norm(value))
-                if spelled is None:
-                    incomplete.append(Cell(student.full_name, column.header,
-                                           str(_l("“%(v)s” không có trong danh mục %(s)s của tệp mẫu", v=value,
-                                                  s=column.sheet))))
-                value = spelled or ""
-            elif not value and column.key not in OPTIONAL:
-                incomplete.append(Cell(student.full_name, column.header, str(_l("chưa có trong hồ sơ"))))
+                parts = [value] if not column.many else [v.strip() for v in value.split(",") if v.strip()]
+                spelled = [column.allowed.get(norm(v)) for v in parts]
+                for v, ok in zip(parts, spelled):
+                    if ok is None:
+                        incomplete.append(Cell(source.name, column.header,
+                                               str(_l("“%(v)s” không có trong danh mục %(s)s của tệp mẫu", v=v,
+                                                      s=column.sheet))))
+                value = ", ".join(v for v in spelled if v)
+            elif not value and column.key not in optional:
+                incomplete.append(Cell(source.name, column.header, str(_l("chưa có trong hồ sơ"))))
             # Text cells: dates stay dd/mm/yyyy and codes keep their leading zeros.
             put_text(ws, header_line + n, column.index + 1, value or None)
             written[column.header] = value
-        sent[student.student_code] = {"name": student.full_name, "class": class_name, "values": written}
+        sent[source.key] = {"name": source.name, "class": source.group, "values": written}
     report = FillReport(table.sheet, header_line, [c.header for c in columns if c.key],
                         [(c.header, c.reason) for c in columns if not c.key and norm(c.header) != "stt"],
                         incomplete, sent)
-    _compare(session, school.id, report)
-    export = SectorExport(school_id=school.id, template="students", file_name=filename[:200], rows=sent,
+    _compare(session, school.id, kind, report)
+    export = SectorExport(school_id=school.id, template=kind, file_name=filename[:200], rows=sent,
                           created_by=actor.id, created_at=now)
     session.add(export)
     session.flush()
     return template_bytes(wb), report, export
 
 
-def _compare(session: Session, school_id: int, report: FillReport) -> None:
-    """New, changed, moved and gone pupils since the school's last export of this template."""
+def fill_students(session: Session, actor: User, school: School, year: SchoolYear, template: bytes, filename: str, *,
+                  now: datetime) -> tuple[bytes, FillReport, SectorExport]:
+    """The school's blank student template (C1-HocSinh) filled with the year's pupils, what could
+    not be filled and why, and what changed since the last export (kept for the next one)."""
+    _check_xlsx(template)
+    table = read_table(filename, template, STUDENT_SPEC, max_rows=MAX_ROWS)
+    if not {"student_code", "full_name", "class_name"} <= table.columns.keys():
+        raise ValidationError(_l("Không nhận ra tệp mẫu học sinh của CSDL ngành: không thấy các cột Mã học sinh, "
+                                 "Họ tên, Mã lớp."), field="file")
+    wb = open_template(template)
+    sheets = _code_sheets(wb, table.sheet)
+    columns = _columns(table, sheets, FILLED, NOT_KEPT)
+    status_col = next((c for c in columns if c.key is None and norm(c.header).startswith("trang thai")), None)
+    if status_col is not None:
+        status_col.key, status_col.reason = "status", ""
+        found = _sheet_for(status_col.header, sheets)
+        status_col.allowed, status_col.sheet = (found[1], found[0]) if found else (None, "")
+    rows, parents = _pupils(session, school.id, year)
+    sources = [Source(student.student_code, student.full_name, class_name,
+                      _values(student, class_name, parents.get(student.id, {}))) for student, class_name in rows]
+    return _fill_table(session, actor, school, "students", template, filename, table, columns, sources, OPTIONAL,
+                       now=now)
+
+
+# ---------------------------------------------------------------- the staff file (CSDL_GiaoVien)
+
+# moet.md §2.2: 72 columns, of which these are attested; the student file has no Email column, so
+# "Họ tên" with "Email" (or the staff status) tells the two apart.
+STAFF_SPEC = [
+    TableColumn("full_name", "Họ tên", ("Họ và tên", "Họ và tên cán bộ", "Họ tên cán bộ", "Họ tên giáo viên"),
+                required=True, anchor=True, text=True),
+    TableColumn("email", "Email", ("E-mail", "Thư điện tử")),
+    TableColumn("phone", "Số điện thoại", ("Điện thoại", "SĐT", "Điện thoại di động", "Số điện thoại di động")),
+    TableColumn("staff_status", "Trạng thái CB", ("Trạng thái cán bộ", "Trạng thái")),
+    TableColumn("position", "Vị trí việc làm", ()),
+    TableColumn("post_group", "Nhóm chức vụ", ("Chức vụ",)),
+    TableColumn("subjects", "Môn dạy", ("Môn giảng dạy", "Môn dạy chính")),
+]
+STAFF_FILLED = {"full_name", "email", "phone", "staff_status", "subjects"}
+STAFF_OPTIONAL = {"email", "phone", "subjects"}
+STAFF_ACTIVE = "Đang làm việc"
+STAFF_NOT_KEPT = {
+    "vi tri viec lam": _l("hệ thống chỉ giữ vai trò trên hệ thống (giáo viên, kế toán, quản trị), không giữ vị trí "
+                          "việc làm theo danh mục của Bộ"),
+    "nhom chuc vu": _l("hệ thống chỉ giữ vai trò trên hệ thống (giáo viên, kế toán, quản trị), không giữ chức vụ "
+                       "theo danh mục của Bộ"),
+}
+
+
+def _staff(session: Session, school: School, year: SchoolYear) -> list[Source]:
+    from lms.people.services import STAFF_ROLE_VALUES
+
+    users = list(session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                 .where(Membership.school_id == school.id, Membership.role.in_(STAFF_ROLE_VALUES),
+                                        User.active.is_(True))
+                                 .order_by(User.sort_name).distinct()))
+    roles: dict[int, set[str]] = {}
+    for uid, role in session.execute(select(Membership.user_id, Membership.role).where(
+            Membership.school_id == school.id, Membership.user_id.in_([u.id for u in users] or [0]))):
+        roles.setdefault(uid, set()).add(role)
+    taught: dict[int, list[str]] = {}
+    for teacher_id, subject in session.execute(
+            select(Course.teacher_id, Subject.name).join(Subject, Subject.id == Course.subject_id)
+            .join(SchoolClass, SchoolClass.id == Course.class_id)
+            .where(SchoolClass.school_id == school.id, SchoolClass.school_year_id == year.id,
+                   Course.teacher_id.in_([u.id for u in users] or [0]))):
+        if subject not in taught.setdefault(teacher_id, []):
+            taught[teacher_id].append(subject)
+    out = []
+    for u in users:
+        group = ", ".join(str(ROLE_LABELS.get(r, r)) for r in sorted(roles.get(u.id, ())))
+        out.append(Source(f"U{u.id}", u.full_name, group, {
+            "full_name": u.full_name, "email": u.email or "", "phone": u.phone or "", "staff_status": STAFF_ACTIVE,
+            "subjects": ", ".join(sorted(taught.get(u.id, []), key=collation_key))}))
+    return out
+
+
+def fill_staff(session: Session, actor: User, school: School, year: SchoolYear, template: bytes, filename: str, *,
+               now: datetime) -> tuple[bytes, FillReport, SectorExport]:
+    """The school's blank staff file (CSDL_GiaoVien) filled with its working staff: name, contact,
+    status and the subjects each teaches this year; every other column listed with its reason."""
+    _check_xlsx(template)
+    table = read_table(filename, template, STAFF_SPEC, max_rows=MAX_ROWS)
+    if "full_name" not in table.columns or not ({"email", "staff_status", "position", "post_group"}
+                                                & table.columns.keys()):
+        raise ValidationError(_l("Không nhận ra tệp mẫu cán bộ của CSDL ngành: không thấy cột Họ tên cùng cột Email, "
+                                 "Trạng thái CB, Vị trí việc làm hoặc Nhóm chức vụ."), field="file")
+    wb = open_template(template)
+    columns = _columns(table, _code_sheets(wb, table.sheet), STAFF_FILLED, STAFF_NOT_KEPT)
+    for c in columns:
+        c.many = c.key == "subjects"
+    return _fill_table(session, actor, school, "staff", template, filename, table, columns,
+                       _staff(session, school, year), STAFF_OPTIONAL, now=now)
+
+
+def _compare(session: Session, school_id: int, kind: str, report: FillReport) -> None:
+    """New, changed, moved and gone rows since the school's last export of this template."""
     last = session.scalars(select(SectorExport).where(SectorExport.school_id == school_id,
-                                                      SectorExport.template == "students")
+                                                      SectorExport.template == kind)
                            .order_by(SectorExport.id.desc())).first()
     report.first_export = last is None
     before = last.rows if last else {}
@@ -247,3 +350,267 @@ def _compare(session: Session, school_id: int, report: FillReport) -> None:
 def last_exports(session: Session, school: School, limit: int = 5) -> list[SectorExport]:
     return list(session.scalars(select(SectorExport).where(SectorExport.school_id == school.id)
                                 .order_by(SectorExport.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- the primary results import (moet.md §2.3)
+
+CHECKPOINT_NAMES = {"gk1": _l("Giữa học kỳ 1"), "ck1": _l("Cuối học kỳ 1"), "gk2": _l("Giữa học kỳ 2"),
+                    "cn": _l("Cuối năm học")}
+# The Ministry's words for the qualities and competences (data to match, not labels to show).
+PERSONAL_WORDS = {
+    "yeu nuoc": "yeu_nuoc", "nhan ai": "nhan_ai", "cham chi": "cham_chi", "trung thuc": "trung_thuc",
+    "trach nhiem": "trach_nhiem", "tu chu va tu hoc": "tu_chu", "giao tiep va hop tac": "giao_tiep",
+    "giai quyet van de va sang tao": "gqvd", "ngon ngu": "ngon_ngu", "tinh toan": "tinh_toan",
+    "khoa hoc": "khoa_hoc", "cong nghe": "cong_nghe", "tin hoc": "tin_hoc", "tham mi": "tham_mi",
+    "the chat": "the_chat",
+}
+RESULT_CODES = {"Hoàn thành xuất sắc": "HTXS", "Hoàn thành tốt": "HTT", "Hoàn thành": "HT", "Chưa hoàn thành": "CHT"}
+HEADER_DEPTH = 4
+
+
+def _canon(text: str) -> str:
+    """A subject's name as compared: "Tự nhiên & XH" = "Tự nhiên và xã hội", "Mĩ thuật" = "Mỹ thuật"."""
+    words = re.split(r"[^a-z0-9]+", norm(text).replace("&", " va "))
+    expand = {"xh": "xa hoi", "hdtn": "hoat dong trai nghiem", "gdtc": "giao duc the chat", "ly": "li", "my": "mi"}
+    words = [expand.get(w, w) for w in words if w]
+    while words and words[-1].isdigit():        # "Ngoại ngữ 1" = "Ngoại ngữ"
+        words.pop()
+    return " ".join(words).removeprefix("giao duc ").strip()
+
+
+def _subject_forms(text: str) -> set[str]:
+    """The names a header may give a subject: whole, or inside its brackets ("TH-CN (Tin học)").
+    Never the words before the brackets alone: "Nghệ thuật (Âm nhạc)" is not our "Nghệ thuật (Âm
+    nhạc, Mĩ thuật)", which the grade book assesses as one subject."""
+    forms = {_canon(text)} | {_canon(i) for i in re.findall(r"\(([^)]*)\)", text)}
+    return {f for f in forms if f}
+
+
+@dataclass
+class ResultColumn:
+    index: int            # 1-based sheet column
+    header: str           # the path of the header rows, " / "
+    kind: str             # stt | class | code | name | birth | level | test | personal | completed | promoted | result | award
+    subject: str = ""     # the header's subject name (level, test) or quality code (personal)
+
+
+def _header_block(ws) -> tuple[int, int, dict[int, list[str]]]:
+    """The header's first and last rows and each column's header texts, top to bottom, with merged
+    cells filled (a group label merged over its subjects, "STT" merged down three rows)."""
+    top = None
+    for r in range(1, min(ws.max_row, 20) + 1):
+        if any(norm(c.value) in ("ho ten", "ho va ten") for c in ws[r]):
+            top = r
+            break
+    if top is None:
+        raise ValidationError(_l("Không nhận ra tệp mẫu nhập kết quả học tập: không thấy cột Họ tên ở các dòng đầu."),
+                              field="file")
+    merged = {}
+    for rng in ws.merged_cells.ranges:
+        value = ws.cell(row=rng.min_row, column=rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                merged[(r, c)] = value
+    name_col = next(c.column for c in ws[top] if norm(c.value) in ("ho ten", "ho va ten"))
+    bottom = top
+    for r in range(top + 1, top + HEADER_DEPTH):
+        raw = [c.value for c in ws[r] if c.value not in (None, "")]
+        # A row belongs to the header while it holds words and no pupil's name.
+        if not raw or all(isinstance(v, (int, float)) or str(v).strip().isdigit() for v in raw):
+            break
+        if ws.cell(row=r, column=name_col).value not in (None, "") and (r, name_col) not in merged:
+            break
+        bottom = r
+    paths: dict[int, list[str]] = {}
+    for col in range(1, ws.max_column + 1):
+        parts: list[str] = []
+        for r in range(top, bottom + 1):
+            value = merged.get((r, col), ws.cell(row=r, column=col).value)
+            text = nfc(" ".join(str(value or "").split()))   # the Ministry's files mix NFC and NFD
+            if text and (not parts or norm(parts[-1]) != norm(text)):
+                parts.append(text)
+        if parts:
+            paths[col] = parts
+    return top, bottom, paths
+
+
+def _result_columns(paths: dict[int, list[str]]) -> tuple[list[ResultColumn], list[tuple[str, str]]]:
+    columns, unknown = [], []
+    for col, parts in paths.items():
+        if paths.get(col - 1) == parts:
+            continue      # a header merged over two columns (Xếp loại over AH:AI): the second stays empty
+        folded = [norm(p) for p in parts]
+        last, header = folded[-1], " / ".join(parts)
+        kind, subject = "", ""
+        if last == "stt":
+            kind = "stt"
+        elif last in ("ma lop", "lop"):
+            kind = "class"
+        elif last.startswith("ma hoc sinh") or last.startswith("ma dinh danh"):
+            kind = "code"
+        elif last in ("ho ten", "ho va ten"):
+            kind = "name"
+        elif last == "ngay sinh":
+            kind = "birth"
+        elif any(p.startswith("pham chat") or p.startswith("nang luc") for p in folded[:-1]):
+            kind, subject = "personal", PERSONAL_WORDS.get(_canon(parts[-1]), "")
+        elif last.startswith("hoan thanh chuong trinh") or last.startswith("hoan thanh ct"):
+            kind = "completed"
+        elif last == "len lop":
+            kind = "promoted"
+        elif last == "xep loai":
+            kind = "result"
+        elif last.startswith("khen thuong"):
+            kind = "award"
+        elif len(parts) >= 2 and (last.startswith("muc dat") or last.startswith("diem ktdk")
+                                  or last.startswith("diem kiem tra")):
+            kind, subject = ("level" if last.startswith("muc dat") else "test"), parts[-2]
+        if not kind or (kind == "personal" and not subject):
+            unknown.append((header, str(_l("cột này không có trong dữ liệu của hệ thống"))))
+            continue
+        columns.append(ResultColumn(col, header, kind, subject))
+    return columns, unknown
+
+
+def _course_for(courses: list[Course], header_subject: str) -> Course | None:
+    forms = _subject_forms(header_subject)
+    for c in courses:
+        if forms & _subject_forms(c.subject.name):
+            return c
+    return None
+
+
+def fill_primary_results(session: Session, actor: User, school: School, year: SchoolYear, grade: int, checkpoint: str,
+                         template: bytes, filename: str, *, now: datetime) -> tuple[bytes, FillReport, SectorExport]:
+    """The sector database's primary results import (one file per grade and assessment time, a
+    header of up to three rows: subject → "Mức đạt được" / "Điểm KTĐK", the qualities and
+    competences, then the year's tail) filled from the grade book by header name."""
+    from lms.gradebook.homeroom import primary_summary
+
+    _check_xlsx(template)
+    if grade not in range(1, 6):
+        raise ValidationError(_l("Tệp kết quả học tập này là của cấp tiểu học (khối 1–5)."), field="grade")
+    if checkpoint not in CHECKPOINT_NAMES:
+        raise ValidationError(_l("Thời điểm đánh giá không hợp lệ."), field="checkpoint")
+    if len(template) > MAX_BYTES:
+        raise ValidationError(_l("Tệp mẫu quá lớn."), field="file")
+    wb = open_template(template)
+    sheet = None
+    for ws in wb.worksheets:
+        try:
+            block = _header_block(ws)
+        except ValidationError:
+            continue
+        sheet = ws
+        break
+    if sheet is None:
+        raise ValidationError(_l("Không nhận ra tệp mẫu nhập kết quả học tập: không thấy cột Họ tên ở các dòng đầu."),
+                              field="file")
+    top, bottom, paths = block
+    columns, unfilled = _result_columns(paths)
+    if not any(c.kind in ("level", "personal") for c in columns):
+        raise ValidationError(_l("Không nhận ra tệp mẫu nhập kết quả học tập: không thấy cột môn học (Mức đạt được) "
+                                 "hay phẩm chất, năng lực."), field="file")
+    classes = list(session.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id,
+                                                             SchoolClass.school_year_id == year.id,
+                                                             SchoolClass.grade == grade)
+                                   .order_by(SchoolClass.name)))
+    if not classes:
+        raise ValidationError(_l("Năm học hiện tại không có lớp nào ở khối %(g)s.", g=grade), field="grade")
+    summaries = [primary_summary(session, c, checkpoint) for c in classes]
+    # A subject column that no class of the grade takes is one we cannot fill at all.
+    ours = sorted({c.subject.name for s in summaries for c in s.courses}, key=collation_key)
+    for c in [c for c in columns if c.kind in ("level", "test")]:
+        if not any(_course_for(s.courses, c.subject) for s in summaries):
+            unfilled.append((c.header, str(_l("không môn nào của khối %(g)s trên hệ thống mang tên này (hệ thống có: "
+                                              "%(s)s)", g=grade, s=", ".join(ours)))))
+            columns.remove(c)
+    end_of_year = checkpoint == "cn"
+    start = bottom + 1
+    if sheet.max_row >= start and all(isinstance(c.value, (int, float)) for c in sheet[start] if c.value is not None) \
+            and any(c.value is not None for c in sheet[start]):
+        start += 1            # a row of column numbers under the header stays
+    if sheet.max_row >= start:
+        sheet.delete_rows(start, sheet.max_row - start + 1)
+    incomplete: list[Cell] = []
+    sent: dict[str, dict] = {}
+    n = 0
+    for summary in summaries:
+        courses = {c.index: _course_for(summary.courses, c.subject) for c in columns if c.kind in ("level", "test")}
+        for row in summary.rows:
+            student = row.student
+            values: dict[int, str | int | None] = {}
+            result = RESULT_CODES.get(row.result or "", "") if end_of_year else ""
+            for c in columns:
+                value: str | int | None = None
+                if c.kind == "stt":
+                    value = n + 1
+                elif c.kind == "class":
+                    value = summary.school_class.name
+                elif c.kind == "code":
+                    value = student.moet_code or ""
+                    if not value:
+                        incomplete.append(Cell(student.full_name, c.header,
+                                               str(_l("chưa có mã học sinh của CSDL ngành"))))
+                elif c.kind == "name":
+                    value = student.full_name
+                elif c.kind == "birth":
+                    value = student.birth_date.strftime("%d/%m/%Y") if student.birth_date else ""
+                elif c.kind in ("level", "test"):
+                    course = courses[c.index]
+                    record = row.records.get(course.id) if course else None
+                    if course is None:
+                        incomplete.append(Cell(student.full_name, c.header, str(_l("lớp không học môn này"))))
+                    elif c.kind == "level":
+                        value = record.level if record and record.level else ""
+                        if not value:
+                            incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có mức đạt được"))))
+                    elif summary.tests.get(course.id):
+                        value = str(record.test_score) if record and record.test_score is not None else ""
+                        if not value:
+                            incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có điểm kiểm tra"))))
+                elif c.kind == "personal":
+                    level = row.qualities.get(c.subject)
+                    value = {"D": "Đ"}.get(level or "", level or "")
+                    if not value:
+                        incomplete.append(Cell(student.full_name, c.header, str(_l("chưa đánh giá"))))
+                elif c.kind in ("completed", "promoted") and end_of_year:
+                    value = "x" if result in ("HTXS", "HTT", "HT") else ""
+                    if not result:
+                        incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có kết quả cả năm"))))
+                elif c.kind == "result" and end_of_year:
+                    value = result
+                    if not result:
+                        incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có kết quả cả năm"))))
+                elif c.kind == "award" and end_of_year:
+                    value = "x" if row.award else ""
+                values[c.index] = value
+            n += 1
+            for c in columns:
+                if c.kind == "stt":
+                    sheet.cell(row=start + n - 1, column=c.index, value=n)
+                else:
+                    put_text(sheet, start + n - 1, c.index, values[c.index] or None)
+            sent[student.student_code] = {"name": student.full_name, "class": summary.school_class.name,
+                                          "values": {c.header: str(values[c.index] or "") for c in columns
+                                                     if c.kind != "stt"}}
+    report = FillReport(sheet.title, bottom, [c.header for c in columns], unfilled, incomplete, sent)
+    kind = f"primary:{grade}:{checkpoint}"
+    _compare(session, school.id, kind, report)
+    export = SectorExport(school_id=school.id, template=kind, file_name=filename[:200], rows=sent,
+                          created_by=actor.id, created_at=now)
+    session.add(export)
+    session.flush()
+    return template_bytes(wb), report, export
+
+
+KIND_NAMES = {"students": _l("Danh sách học sinh (C1-HocSinh)"), "staff": _l("Danh sách cán bộ (CSDL_GiaoVien)"),
+              "primary": _l("Kết quả học tập tiểu học")}
+
+
+def kind_label(kind: str) -> str:
+    """An export's template as the page names it ("Kết quả học tập tiểu học · khối 5 · Cuối năm học")."""
+    if kind.startswith("primary:"):
+        _p, grade, checkpoint = kind.split(":")
+        return f"{KIND_NAMES['primary']} · {_l('khối %(g)s', g=grade)} · {CHECKPOINT_NAMES.get(checkpoint, checkpoint)}"
+    return str(KIND_NAMES.get(kind, kind))

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from lms.core.errors import DomainError
 from lms.core.forms import Form
 from lms.core.jobs import render_template_in
+from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import csrf, db
@@ -430,36 +431,47 @@ def smartca_phone():
 @login_required
 @role_required("admin")
 def sector_page():
-    """The school uploads the blank student template it downloaded from the sector database; we
+    """The school uploads a blank template it downloaded from the sector database (the pupil
+    list, the staff file, or the primary results import for one grade and assessment time); we
     fill it by header name and say what could not be filled and what changed since last time."""
     from lms.core.storage import area
     from lms.gradebook.transcript import sector
 
     school = ctx().school
     report = export = None
+    kind = request.form.get("kind", "students")
     if request.method == "POST":
         upload = request.files.get("file")
         year = workflow.current_year(db.session, school)
         if not Form().validate_on_submit():
             abort(400)
+        if kind not in ("students", "staff", "primary"):
+            abort(400)
         if upload is None or not upload.filename:
-            flash(_("Chọn tệp mẫu học sinh tải từ CSDL ngành."), "danger")
+            flash(_("Chọn tệp mẫu tải từ CSDL ngành."), "danger")
         elif year is None:
             flash(_("Trường chưa có năm học hiện tại."), "danger")
         else:
-            try:
-                data, report, export = sector.fill_students(db.session, current_user, school, year,
-                                                            upload.read(sector.MAX_BYTES + 1), upload.filename,
-                                                            now=utcnow())
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "danger")
-                report = None
-            else:
+            data = upload.read(sector.MAX_BYTES + 1)
+            with committing() as outcome:
+                if kind == "students":
+                    data, report, export = sector.fill_students(db.session, current_user, school, year, data,
+                                                                upload.filename, now=utcnow())
+                elif kind == "staff":
+                    data, report, export = sector.fill_staff(db.session, current_user, school, year, data,
+                                                             upload.filename, now=utcnow())
+                else:
+                    grade = request.form.get("grade", "")
+                    data, report, export = sector.fill_primary_results(
+                        db.session, current_user, school, year, int(grade) if grade.isdigit() else 0,
+                        request.form.get("checkpoint", ""), data, upload.filename, now=utcnow())
                 (area(current_app.config, "sector") / f"{export.id}.xlsx").write_bytes(data)
-                db.session.commit()
-    return render_template("transcript/sector.html", report=report, export=export, form=Form(),
-                           exports=sector.last_exports(db.session, school))
+            if not outcome.ok:
+                report = None
+    status = 422 if request.method == "POST" and report is None else 200
+    return render_template("transcript/sector.html", report=report, export=export, form=Form(), kind=kind,
+                           checkpoints=sector.CHECKPOINT_NAMES, exports=sector.last_exports(db.session, school),
+                           kinds=sector.KIND_NAMES, kind_label=sector.kind_label), status
 
 
 @bp.route("/school/sector/<int:export_id>.xlsx")
@@ -473,5 +485,5 @@ def sector_download(export_id: int):
     target = area(current_app.config, "sector") / f"{export.id}.xlsx"
     if not target.exists():
         abort(404)
-    return send_file(io.BytesIO(target.read_bytes()), as_attachment=True, download_name=export.file_name or "C1-HocSinh.xlsx",
+    return send_file(io.BytesIO(target.read_bytes()), as_attachment=True, download_name=export.file_name or "CSDL.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
