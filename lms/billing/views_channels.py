@@ -12,6 +12,7 @@ from lms.billing import callbacks, channel_settings, matching, recovery, sandbox
 from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, TransferStatus
+from lms.core import http
 from lms.core.errors import DomainError
 from lms.billing.views_shared import done, first_time
 from lms.core.forms import Form, show_error
@@ -48,30 +49,13 @@ def deliver(method: str, path: str, **kwargs):
 def call_json(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
     """A gateway's server-to-server call (JSON in, JSON out). The sandbox's endpoints are
     answered inside the app."""
-    import json
-    import urllib.error
-    import urllib.request
-
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
         response = deliver(method, url[len(base):], json=body, headers=headers)
         answer = response.get_json(silent=True)
         return response.status_code, answer if isinstance(answer, dict) else {}
-    request_ = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
-                                      headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request_, timeout=10) as answer:  # noqa: S310 (https URL from our settings)
-            data = json.loads(answer.read() or b"{}")
-            return answer.status, data if isinstance(data, dict) else {}
-    except urllib.error.HTTPError as exc:
-        try:
-            data = json.loads(exc.read() or b"{}")
-        except ValueError:
-            data = {}
-        return exc.code, data if isinstance(data, dict) else {}
-    except (urllib.error.URLError, ValueError, TimeoutError) as exc:
-        current_app.logger.warning("gateway call failed: %s", type(exc).__name__)
-        return 599, {}
+    reply = http.call_json(method, url, body=body, headers=headers)
+    return reply.status, reply.data
 
 
 def sandbox_only(view):

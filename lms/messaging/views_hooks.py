@@ -4,14 +4,11 @@ periodic work — compose the digests, send what is due, let the sandbox report 
 from __future__ import annotations
 
 import functools
-import json
-import socket
-import urllib.error
-import urllib.request
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from lms.core import jobs
+from lms.core.http import call_json
 from lms.core.notify import register_router
 from lms.core.tenancy import no_context
 from lms.core.timeutil import school_tz, utcnow
@@ -114,22 +111,8 @@ def http_call(method: str, url: str, headers: dict[str, str], body: bytes) -> tu
             response = current_app.test_client().open(url[len(base):], method=method, headers=headers, data=body)
         answer = response.get_json(silent=True)
         return response.status_code, answer if isinstance(answer, dict) else {}, True
-    outgoing = urllib.request.Request(url, data=body or None, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(outgoing, timeout=10) as answer:  # noqa: S310 (https URLs of the providers)
-            data = json.loads(answer.read() or b"{}")
-            return answer.status, data if isinstance(data, dict) else {}, True
-    except urllib.error.HTTPError as exc:
-        try:
-            data = json.loads(exc.read() or b"{}")
-        except ValueError:
-            data = {}
-        return exc.code, data if isinstance(data, dict) else {}, True
-    except (TimeoutError, socket.timeout):
-        return 599, {}, True                         # it may have arrived
-    except (urllib.error.URLError, ValueError, OSError) as exc:
-        current_app.logger.warning("provider call failed: %s", type(exc).__name__)
-        return 599, {}, False                        # it never left
+    reply = call_json(method, url, body=body, headers=headers)
+    return reply.status, reply.data, reply.reached
 
 
 def _text(kind: str, params: dict, locale: str) -> str:

@@ -171,24 +171,10 @@ class HttpTransport:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
 
     def __call__(self, path: str, body: dict) -> tuple[int, dict]:
-        import json
-        import urllib.error
-        import urllib.request
+        from lms.core.http import call_json
 
-        request = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (URL from settings)
-                data = json.loads(answer.read() or b"{}")
-                return answer.status, data if isinstance(data, dict) else {}
-        except urllib.error.HTTPError as exc:
-            try:
-                data = json.loads(exc.read() or b"{}")
-            except ValueError:
-                data = {}
-            return exc.code, data if isinstance(data, dict) else {}
-        except (urllib.error.URLError, ValueError, TimeoutError):
-            return 599, {}
+        reply = call_json("POST", self.base_url + path, body=body, timeout=self.timeout)
+        return reply.status, reply.data
 
 
 class SandboxTransport:
