@@ -132,6 +132,34 @@ class Line:
     def has(self, key: str) -> bool:
         return not blank(self.get(key))
 
+    def uncomputed(self, key: str) -> Uncomputed | None:
+        """The column's cell when it is a formula saved without its value (see Uncomputed)."""
+        value = self.get(key)
+        return value if isinstance(value, Uncomputed) else None
+
+
+class Uncomputed(str):
+    """A formula cell saved without the value it computes — a file written by a program rather
+    than saved by Excel keeps only "=AVERAGE(C7:E7)". Its text is the formula, so it is never
+    blank and never a number: an import refuses it on its line and column (with `message`)
+    instead of reading an empty cell or a wrong number."""
+
+    cell: str
+
+    def __new__(cls, formula: str, cell: str) -> Uncomputed:
+        obj = super().__new__(cls, "=" + formula if formula else "=…")
+        obj.cell = cell
+        return obj
+
+    @property
+    def formula(self) -> str:
+        return str(self)
+
+    @property
+    def message(self) -> str:
+        return str(_l("ô %(c)s là công thức %(f)s chưa có kết quả (tệp được lưu không kèm giá trị tính): mở tệp "
+                      "trong Excel, lưu lại rồi tải lên, hoặc gõ giá trị vào ô.", c=self.cell, f=self.formula[:60]))
+
 
 @dataclass
 class Table:
@@ -584,6 +612,37 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_VALUE = re.compile(rb'<(?:\w+:)?v(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?v>)', re.S)
+
+
+def _uncomputed(xml: bytes) -> dict[tuple[int, int], Uncomputed]:
+    """The formula cells of a sheet's XML saved without a value, by (row, column), 0-based. A
+    formula whose text result is empty (t="str", an empty <v>) was computed and is not one."""
+    import html as _html
+
+    out: dict[tuple[int, int], Uncomputed] = {}
+    if b"<f" not in xml and b":f" not in xml:
+        return out
+    for m in _CELL.finditer(xml):
+        attrs, body = m.group(1), m.group(2)
+        f = _FORMULA.search(body)
+        if f is None:
+            continue
+        v = _VALUE.search(body)
+        if v is not None and (v.group(1) or b't="str"' in attrs or b't="e"' in attrs):
+            continue
+        ref = _REF.search(attrs)
+        if ref is None:
+            continue
+        formula = _html.unescape((f.group(1) or b"").decode("utf-8", "replace"))
+        out[(int(ref.group(2)) - 1, _col_index(ref.group(1)))] = Uncomputed(
+            formula, ref.group(1).decode() + ref.group(2).decode())
+    return out
+
+
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
@@ -617,7 +676,9 @@ def _open_xlsx(data: bytes) -> _Book:
             if r2 >= r1 and c2 >= c1 and (r2 - r1 + 1) * (c2 - c1 + 1) <= 100_000:
                 merges.append((r1, c1, r2, c2))
 
-        def load(limit, ws=ws):
+        formulas = _uncomputed(xml)
+
+        def load(limit, ws=ws, formulas=formulas):
             rows = []
             try:
                 for n, values in enumerate(ws.iter_rows(values_only=True, max_row=limit)):
@@ -627,6 +688,13 @@ def _open_xlsx(data: bytes) -> _Book:
             except Exception as exc:
                 raise ValidationError(_l("Không đọc được trang “%(s)s” của tệp Excel: tệp bị hỏng.", s=ws.title),
                                       field="file") from exc
+            # Never an empty cell in their place — on lines holding something else (a template's
+            # formulas pre-filled down empty lines keep those lines blank).
+            filled = {r for r, _c in formulas if r < len(rows) and any(not blank(x) for x in rows[r])}
+            for (r, c), value in formulas.items():
+                if r in filled and c < MAX_COLUMNS:
+                    rows[r].extend([None] * (c + 1 - len(rows[r])))
+                    rows[r][c] = value
             return rows
 
         sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges)))

@@ -579,44 +579,58 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
     by_code = {r.student.student_code.upper(): r for r in grid.rows}
     seen: dict[int, int] = {}
     for line in table.lines:
+        # Every cell of every line is checked, whatever else is wrong with the line, so that one
+        # upload lists every refusal (a line with an unknown code and a mark of 12 gets both).
         code = line.text("code").strip()
         row = by_code.get(code.upper().replace(" ", ""))
+        name = row.student.full_name if row is not None else line.text("name")
         if row is None:
-            out.issues.append(Issue(line.number, line.text("name"), table.column_name("code"), code,
+            out.issues.append(Issue(line.number, name, table.column_name("code"), code,
                                     str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
-            continue
-        student = row.student
-        if student.id in seen:
-            out.issues.append(Issue(line.number, student.full_name, table.column_name("code"), code,
-                                    str(_l("học sinh này đã có ở dòng %(l)s.", l=seen[student.id]))))
-            continue
-        seen[student.id] = out.lines[student.id] = line.number
-        change = ImportChange(line.number, student)
+        elif row.student.id in seen:
+            out.issues.append(Issue(line.number, name, table.column_name("code"), code,
+                                    str(_l("học sinh này đã có ở dòng %(l)s.", l=seen[row.student.id]))))
+            row = None
+        else:
+            seen[row.student.id] = out.lines[row.student.id] = line.number
+        change = ImportChange(line.number, row.student) if row is not None else None
         for c in columns:
-            text = line.text(c.key) if c.key in table.columns else ""
+            if c.key not in table.columns:
+                continue
+            text = line.text(c.key)
+            formula = line.uncomputed(c.key)
+            if formula is not None:
+                out.issues.append(Issue(line.number, name, table.column_name(c.key), formula.formula,
+                                        formula.message))
+                continue
             if not text.strip():
                 continue
             try:
                 value = parse_mark(text, comment)
             except CellError as exc:
-                out.issues.append(Issue(line.number, student.full_name, table.column_name(c.key), nfc(text),
-                                        str(exc.message)))
+                out.issues.append(Issue(line.number, name, table.column_name(c.key), nfc(text), str(exc.message)))
                 continue
-            out.cells.append(CellInput(student.id, c.key, text))
+            if change is None:
+                continue
+            out.cells.append(CellInput(row.student.id, c.key, text))
             old = stored_value(row.entry(term, c.key))
             if old == value:
                 out.unchanged += 1
             else:
                 change.marks.append((table.column_name(c.key), _mark_value(old), _mark_value(value)))
-        remark = nfc_text(line.text("remark"))
-        if remark:
-            if len(remark) > REMARK_MAX:
-                out.issues.append(Issue(line.number, student.full_name, table.column_name("remark"),
-                                        remark[:40] + "…", str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
-            else:
-                out.remarks[student.id] = remark
-                if remark != row.remark:
-                    change.remark = (row.remark, remark)
+        formula = line.uncomputed("remark") if "remark" in table.columns else None
+        remark = nfc_text(line.text("remark")) if formula is None else ""
+        if formula is not None:
+            out.issues.append(Issue(line.number, name, table.column_name("remark"), formula.formula, formula.message))
+        elif remark and len(remark) > REMARK_MAX:
+            out.issues.append(Issue(line.number, name, table.column_name("remark"), remark[:40] + "…",
+                                    str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+        elif remark and change is not None:
+            out.remarks[row.student.id] = remark
+            if remark != row.remark:
+                change.remark = (row.remark, remark)
+        if change is None:
+            continue
         if change.marks or change.remark:
             out.changes.append(change)
     return out
