@@ -205,6 +205,9 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
     assert 'data-state="valid"' in make_client().get(f"/hocba/{new_token}").get_data(as_text=True)
     history = client.get(f"/transcripts/{first_id}").get_data(as_text=True)
     assert "Sai điểm Toán HK II" in history and "bị thay thế" in history
+    register = client.get("/school/transcripts/register").get_data(as_text=True)    # the school's register
+    assert "Sai điểm Toán HK II" in register and 'data-action="correction"' in register
+    assert register.count('data-action="issued"') == 4 and 'data-action="superseded"' in register
 
 
 def test_a_rejected_round_changes_nothing(app, world, client, make_client, dbs):

@@ -350,6 +350,56 @@ def settings_page():
                            providers=sorted(settings.providers))
 
 
+# ---------------------------------------------------------------- the school's register
+
+@bp.route("/school/transcripts/register")
+@bp.route("/school/transcripts/register.xlsx", defaults={"as_file": True}, endpoint="register_file")
+@login_required
+@role_required("admin")
+def register_page(as_file: bool = False):
+    """The register of issues, corrections, extracts, downloads, views and verifications, filtered
+    by kind, dates and class; on screen a page at a time, or the whole selection as a spreadsheet."""
+    from lms.core.sheets import write_workbook
+    from lms.core.timeutil import school_tz
+
+    school = ctx().school
+    args = request.args
+    query = workflow.RegisterQuery(group=args.get("group", "issue"))
+    error = None
+    for name in ("start", "end"):
+        text = args.get(name, "").strip()
+        if text:
+            try:
+                setattr(query, name, date.fromisoformat(text))
+            except ValueError:
+                error = _("Ngày “%(v)s” không hợp lệ.", v=text)
+    class_text = args.get("class_id", "")
+    classes = workflow.register_classes(db.session, school.id)
+    if class_text.isdigit() and any(c.id == int(class_text) for c in classes):
+        query.class_id = int(class_text)
+    page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
+    lines, total = [], 0
+    if error is None:
+        try:
+            if as_file:
+                lines, total = workflow.register(db.session, school.id, query, school_tz(), limit=workflow.REGISTER_MAX)
+            else:
+                lines, total = workflow.register(db.session, school.id, query, school_tz(),
+                                                 offset=(page - 1) * workflow.REGISTER_PAGE)
+        except DomainError as exc:
+            error = str(exc.message)
+    if error is None and as_file:
+        data = write_workbook(_("Sổ theo dõi học bạ"), [str(h) for h in workflow.REGISTER_HEADERS],
+                              workflow.register_rows(lines, school_tz()), widths=[17, 16, 26, 14, 8, 11, 9, 24, 40])
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=f"so-theo-doi-hoc-ba-{school.code}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if error:
+        flash(error, "danger")
+    pages = max((total + workflow.REGISTER_PAGE - 1) // workflow.REGISTER_PAGE, 1)
+    return render_template("transcript/register.html", lines=lines, total=total, page=page, pages=pages, query=query,
+                           classes=classes, groups=workflow.REGISTER_GROUP_LABELS), 422 if error else 200
+
+
 # ---------------------------------------------------------------- public verification
 
 @bp.route("/hocba/<token>", methods=["GET", "POST"])

@@ -387,3 +387,95 @@ def current_year(session: Session, school):
 
     return session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id,
                                                     SchoolYear.is_current.is_(True))).first()
+
+
+# ---------------------------------------------------------------- the school's register
+
+REGISTER_GROUPS = {
+    "issue": ("issued", "correction", "superseded"),
+    "extract": ("extract", "download"),
+    "access": ("view", "verify"),
+    "steps": ("drafted", "checked", "confirmed", "returned", "teacher_signed", "school_signed"),
+}
+REGISTER_GROUP_LABELS = {"issue": _l("Phát hành, đính chính"), "extract": _l("Trích xuất, tải về"),
+                         "access": _l("Xem, xác minh"), "steps": _l("Các bước lập và ký"), "": _l("Tất cả")}
+REGISTER_PAGE = 200
+REGISTER_MAX = 20000
+
+
+@dataclass
+class RegisterLine:
+    at: datetime
+    action: str
+    transcript: Transcript
+    actor: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+@dataclass
+class RegisterQuery:
+    group: str = "issue"
+    start: date | None = None            # school-local dates, both included
+    end: date | None = None
+    class_id: int | None = None
+
+
+def register(session: Session, school_id: int, query: RegisterQuery, tz_name: str, *, limit: int | None = None,
+             offset: int = 0) -> tuple[list[RegisterLine], int]:
+    """The school's register of transcripts (sổ theo dõi): every issue, correction and
+    supersession, every extract and download, every view and public verification, newest first,
+    with who, why and when; and how many lines the query has in all."""
+    from datetime import time, timedelta
+
+    from lms.core.timeutil import local_to_utc
+
+    if query.group and query.group not in REGISTER_GROUPS:
+        raise ValidationError(_l("Loại sự kiện không hợp lệ."), field="group")
+    if query.start and query.end and query.start > query.end:
+        raise ValidationError(_l("Ngày bắt đầu phải trước ngày kết thúc."), field="start")
+    where = [TranscriptEvent.school_id == school_id]
+    if query.group:
+        where.append(TranscriptEvent.action.in_(REGISTER_GROUPS[query.group]))
+    if query.start:
+        where.append(TranscriptEvent.at >= local_to_utc(datetime.combine(query.start, time()), tz_name))
+    if query.end:
+        where.append(TranscriptEvent.at < local_to_utc(datetime.combine(query.end + timedelta(days=1), time()), tz_name))
+    base = select(TranscriptEvent).join(Transcript, Transcript.id == TranscriptEvent.transcript_id).where(*where)
+    if query.class_id:
+        base = base.where(Transcript.class_id == query.class_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    events = session.scalars(base.order_by(TranscriptEvent.at.desc(), TranscriptEvent.id.desc())
+                             .limit(limit or REGISTER_PAGE).offset(offset)).all()
+    transcripts = {t.id: t for t in session.scalars(select(Transcript).where(
+        Transcript.id.in_({e.transcript_id for e in events} or {0})))}
+    lines = [RegisterLine(e.at, e.action, transcripts[e.transcript_id],
+                          e.actor.full_name if e.actor is not None else str(_l("khách (không đăng nhập)")), e.reason)
+             for e in events]
+    return lines, total
+
+
+def register_rows(lines: list[RegisterLine], tz_name: str) -> list[list[object]]:
+    """The register as spreadsheet rows (the headers are REGISTER_HEADERS)."""
+    from lms.core.timeutil import utc_to_local
+
+    return [[utc_to_local(line.at, tz_name).strftime("%d/%m/%Y %H:%M"), line.label, line.transcript.student.full_name,
+             line.transcript.student.student_code, line.transcript.school_class.name, line.transcript.school_year.name,
+             line.transcript.version, line.actor, line.reason] for line in lines]
+
+
+REGISTER_HEADERS = [_l("Thời điểm"), _l("Việc"), _l("Học sinh"), _l("Mã học sinh"), _l("Lớp"), _l("Năm học"),
+                    _l("Phiên bản"), _l("Người thực hiện"), _l("Lý do, ghi chú")]
+
+
+def register_classes(session: Session, school_id: int) -> list[SchoolClass]:
+    """The classes that have transcripts, newest year first: the register's class filter."""
+    from lms.people.models import SchoolYear
+
+    ids = select(Transcript.class_id).where(Transcript.school_id == school_id).distinct()
+    return list(session.scalars(select(SchoolClass).join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+                                .where(SchoolClass.id.in_(ids))
+                                .order_by(SchoolYear.start_date.desc(), SchoolClass.grade, SchoolClass.name)))
