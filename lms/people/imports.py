@@ -134,7 +134,12 @@ STAFF_SPEC: list[Column] = [
     Column("email", "Email", ("E-mail", "Thư điện tử")),
     Column("phone", "Số điện thoại", ("SĐT", "Điện thoại", "Di động", "Số di động")),
     Column("roles", "Vai trò", ("Vai trò trong trường", "Chức vụ", "Role"), required=True),
+    # The sector database's staff file (CSDL_GiaoVien, moet.md §2.2) names the role by the post group
+    # and says who still works at the school.
+    Column("post_group", "Nhóm chức vụ", ()),
+    Column("staff_status", "Trạng thái CB", ("Trạng thái cán bộ",)),
 ]
+STAFF_ACTIVE = "dang lam viec"
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {c.key: (str(c.label), *c.aliases) for c in STAFF_SPEC}
 STAFF_REQUIRED = ("full_name", "roles")
 STAFF_HEADERS = ["Họ và tên*", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò*"]
@@ -734,6 +739,12 @@ def _parse_roles(raw: str) -> list[str] | None:
 
 def plan_staff_import(session: Session, school: School, filename: str, data: bytes, max_rows: int) -> ImportPlan:
     table, issues = _read(filename, data, STAFF_SPEC, max_rows)
+    by_post = "roles" not in table.columns and "post_group" in table.columns
+    if by_post:
+        # The sector database's file: its post group ("Giáo viên", "Hiệu trưởng"…) is the role.
+        table.columns["roles"] = table.columns.pop("post_group")
+        issues = [i for i in issues if i.column != table.label("roles")]
+        table.missing = [m for m in table.missing if m != table.label("roles")]
     plan = ImportPlan("staff", [], issues, table.unknown, table=table)
     if issues:
         return plan
@@ -745,6 +756,15 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         v["phone"] = phones[0] if phones else ""
         row = PlannedRow(line, v)
         plan.rows.append(row)
+        status = nfc(v.get("staff_status"))
+        if status and fold(status) != STAFF_ACTIVE:
+            row.action, row.changes = "left", [status]      # "Nghỉ hưu", "Chuyển công tác": no account
+            continue
+        if by_post and not _parse_roles(v.get("roles", "")):
+            row.action = "skipped"
+            row.changes = [_("chức vụ “%(v)s” không cần tài khoản giáo viên, kế toán hay quản trị",
+                             v=nfc(v.get("roles")) or "—")]
+            continue
         row_issues: list[Issue] = []
 
         def bad(key: str, message: str, line: int = line, row_issues: list = row_issues) -> None:

@@ -284,3 +284,38 @@ def test_primary_results_refused_with_a_message(primary, client, dbs):
     assert page.status_code == 422 and "Không nhận ra tệp mẫu nhập kết quả học tập" in page.get_data(as_text=True)
     with dbs() as s:
         assert s.scalars(select(SectorExport)).first() is None
+
+
+def test_a_school_moving_to_us_brings_its_staff_with_the_sector_file(world, dbs):
+    """The sector database's own export (CSDL_GiaoVien): the post group is the role, only staff
+    "Đang làm việc" are brought in, and a post needing no account is listed, not refused."""
+    from lms.people import imports
+    from lms.people.models import School
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(STAFF)
+    ws.append([1, "CB01", "Trần Thị Hoa", "01/02/1985", "Nữ", "Đang làm việc", "Giáo viên Tiểu học hạng III",
+               "Giáo viên", "Viên chức", "Toán", "hoa.tt@angiang.edu.vn", "0913000001", ""])
+    ws.append([2, "CB02", "Lê Văn Phúc", "02/03/1975", "Nam", "Đang làm việc", "Phó hiệu trưởng", "Phó hiệu trưởng",
+               "Viên chức", "", "phuc.lv@angiang.edu.vn", "0913000002", ""])
+    ws.append([3, "CB03", "Ngô Thị Huệ", "03/04/1980", "Nữ", "Đang làm việc", "Nhân viên thư viện", "Nhân viên",
+               "Hợp đồng", "", "", "0913000003", ""])
+    ws.append([4, "CB04", "Võ Văn Lâm", "04/05/1963", "Nam", "Nghỉ hưu", "Giáo viên", "Giáo viên", "Viên chức",
+               "Ngữ văn", "lam.vv@angiang.edu.vn", "0913000004", ""])
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        plan = imports.plan_staff_import(s, school, "CSDL_GiaoVien.xlsx", _book(wb), 1000)
+        assert plan.ok, plan.issues
+        actions = {r.values["full_name"]: (r.action, r.changes) for r in plan.rows}
+        assert actions["Trần Thị Hoa"][0] == "create" and actions["Lê Văn Phúc"][0] == "create"
+        assert actions["Võ Văn Lâm"] == ("left", ["Nghỉ hưu"])
+        assert actions["Ngô Thị Huệ"][0] == "skipped" and "“Nhân viên”" in actions["Ngô Thị Huệ"][1][0]
+        imports.apply_staff_import(s, s.get(User, world.a.admin.id), school, plan)
+        s.commit()
+        roles = {u.full_name: r for u, r in s.execute(
+            select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+            .where(Membership.school_id == school.id, User.full_name.in_(
+                ["Trần Thị Hoa", "Lê Văn Phúc", "Ngô Thị Huệ", "Võ Văn Lâm"])))}
+        assert roles == {"Trần Thị Hoa": "teacher", "Lê Văn Phúc": "admin"}

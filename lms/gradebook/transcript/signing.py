@@ -241,8 +241,13 @@ def _current_documents(t: Transcript, settings: SigningSettings, signer_role: st
     if signer_role == "school":
         return (settings.folder / t.pdf_name).read_bytes(), (settings.folder / t.xml_name).read_bytes()
     snapshot = workflow.snapshot_of(t)
-    pdf = reportcards.render_card(snapshot, settings.card, url=settings.verify_url(t.token), scheme="pades")
     record = workflow.record_of(t)
+    # The form is dated where the record says it is issued (diadanhphathanh, the school's transcript
+    # setting), not at the report card's place, so that the PDF and the XML say the same.
+    place = record["record"].get("diadanhphathanh")
+    if place:
+        snapshot = {**snapshot, "school": {**snapshot.get("school", {}), "place": place}}
+    pdf = reportcards.render_card(snapshot, settings.card, url=settings.verify_url(t.token), scheme="pades")
     doc = exports.document([record], scope="hocsinh", scope_id=record["record"]["madinhdanhhocba"],
                            created_at=t.created_at)
     return pdf, exports.to_xml(doc)
