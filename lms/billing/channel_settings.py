@@ -129,20 +129,34 @@ def readiness(session: Session, school: School) -> list[MethodState]:
     """Which of the four methods the school can take now, through which channels, and how many
     payments each has brought. QR is ready once the school's account is declared: every invoice
     carries its VietQR and transfers can always be matched from an imported statement."""
-    rows = settings_of(session, school)
-    used = dict(session.execute(select(Payment.method, func.count()).where(Payment.school_id == school.id)
-                                .group_by(Payment.method)).all())
-    states = {m: MethodState(m, False) for m in CASHLESS}
-    if school.bank_bin and school.bank_account_number:
-        states[Method.QR].ready = True
-        states[Method.QR].channels.append("vietqr")
-    for code, row in rows.items():
-        if is_configured(row):
-            states[row.counts_as].ready = True
-            states[row.counts_as].channels.append(code)
-    for m, s in states.items():
-        s.payments = int(used.get(m, 0))
-    return list(states.values())
+    return readiness_by_school(session, [school])[school.id]
+
+
+def readiness_by_school(session: Session, schools: list[School]) -> dict[int, list[MethodState]]:
+    """`readiness` of many schools (a province's side-by-side view) in two statements, whatever
+    their number."""
+    ids = [school.id for school in schools] or [0]
+    settings: dict[int, list[ChannelSetting]] = {}
+    for row in session.scalars(select(ChannelSetting).where(ChannelSetting.school_id.in_(ids))
+                               .order_by(ChannelSetting.school_id, ChannelSetting.id)):
+        settings.setdefault(row.school_id, []).append(row)
+    used: dict[tuple[int, str], int] = {(school_id, method): int(n) for school_id, method, n in session.execute(
+        select(Payment.school_id, Payment.method, func.count()).where(Payment.school_id.in_(ids))
+        .group_by(Payment.school_id, Payment.method))}
+    out = {}
+    for school in schools:
+        states = {m: MethodState(m, False) for m in CASHLESS}
+        if school.bank_bin and school.bank_account_number:
+            states[Method.QR].ready = True
+            states[Method.QR].channels.append("vietqr")
+        for row in settings.get(school.id, []):
+            if is_configured(row):
+                states[row.counts_as].ready = True
+                states[row.counts_as].channels.append(row.channel)
+        for m, state in states.items():
+            state.payments = used.get((school.id, m), 0)
+        out[school.id] = list(states.values())
+    return out
 
 
 def parent_channels(session: Session, school_id: int) -> list[ChannelSetting]:

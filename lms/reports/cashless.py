@@ -265,11 +265,19 @@ DEFAULT_TARGETS = (Milestone(date(2022, 1, 1), 50, 50), Milestone(date(2025, 1, 
 
 
 def targets_of(session: Session, school_id: int) -> list[Milestone]:
+    return targets_by_school(session, [school_id])[school_id]
+
+
+def targets_by_school(session: Session, school_ids: list[int]) -> dict[int, list[Milestone]]:
+    """Each school's milestones, oldest first (the defaults where it set none), in one query
+    whatever the number of schools (a province's side-by-side view)."""
     from lms.reports.models import CashlessTarget
 
-    rows = session.scalars(select(CashlessTarget).where(CashlessTarget.school_id == school_id)
-                           .order_by(CashlessTarget.starts)).all()
-    return [Milestone(r.starts, r.count_percent, r.value_percent) for r in rows] or list(DEFAULT_TARGETS)
+    found: dict[int, list[Milestone]] = defaultdict(list)
+    for r in session.scalars(select(CashlessTarget).where(CashlessTarget.school_id.in_(list(school_ids) or [0]))
+                             .order_by(CashlessTarget.school_id, CashlessTarget.starts)):
+        found[r.school_id].append(Milestone(r.starts, r.count_percent, r.value_percent))
+    return {school_id: found.get(school_id) or list(DEFAULT_TARGETS) for school_id in school_ids}
 
 
 def target_for(milestones: list[Milestone], period: Period) -> Milestone | None:
@@ -401,8 +409,10 @@ def department_report(session: Session, schools: list, period: Period) -> tuple[
         ids = [s.id for s in schools if own[s.id] == p]
         for (school_id, _key), figures in tally(session, ids, [p]).items():
             counted[(school_id, period.key)] = figures
-    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets_of(session, s.id), own[s.id]),
-                      sum(1 for m in channel_settings.readiness(session, s) if m.ready)) for s in schools]
+    targets = targets_by_school(session, [s.id for s in schools])
+    ready = channel_settings.readiness_by_school(session, schools)
+    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets[s.id], own[s.id]),
+                      sum(1 for m in ready[s.id] if m.ready)) for s in schools]
     total = summed(counted, [s.id for s in schools], period.key)
     return rows, total
 

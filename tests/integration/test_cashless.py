@@ -139,3 +139,45 @@ def test_a_department_sees_its_own_schools_side_by_side(app, world, dbs, make_cl
     detail = viewer.get(f"/department/schools/{world.a.school.id}/cashless?year=2026&period=2026-09")
     assert detail.status_code == 200 and 'id="count-share">60,0 %' in detail.get_data(as_text=True)
     assert viewer.get(f"/department/schools/{world.b.school.id}/cashless").status_code == 404
+
+
+def test_the_department_view_does_not_grow_with_its_schools(app, world, dbs, make_client):
+    """A province has hundreds of schools: the side-by-side view reads them, their payments,
+    their milestones and their channels in a fixed number of statements."""
+    from sqlalchemy import event
+
+    from lms.extensions import db
+    from lms.reports.models import CashlessTarget
+
+    _build(app, world, dbs)
+    viewer = make_client()
+    viewer.login("so.a")
+    url = "/department/cashless?year=2026&period=2026"
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args, **kw: seen.append(1)  # noqa: E731
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert viewer.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    viewer.get(url)
+    one = statements()
+    with dbs() as s:
+        department_id = s.get(School, world.a.school.id).department_id
+        for n in range(4):
+            school = School(code=f"AX{n}", name=f"Trường Thêm {n}", levels="THCS", department_id=department_id,
+                            bank_bin="970436", bank_account_number=f"00710001234{n}")
+            s.add(school)
+            s.flush()
+            s.add(CashlessTarget(school_id=school.id, starts=datetime(2026, 1, 1).date(), count_percent=60 + n,
+                                 value_percent=70))
+        s.commit()
+    page = viewer.get(url).get_data(as_text=True)
+    assert 'data-school="AX3"' in page
+    assert statements() == one
