@@ -3,13 +3,17 @@ school of 2,000 pupils with a month issued — most carry an invoice code (typed
 them: lower case, spaces, dots, no diacritics), some several codes, some none — read, checked and
 recorded through `statements.import_statement`, each credit matched and (when it pays an invoice)
 recorded as a payment with its allocation, ledger posting and signed receipt. Then the same
-statement again (must add nothing). On SQLite and on a throwaway PostgreSQL.
+statement again (must add nothing). On SQLite and on a throwaway PostgreSQL; on PostgreSQL also
+the bare baseline of statement day (issue #31): the same lines' invoice codes read by the app's own
+parser, COPY into a table of their own, and one set-based INSERT … SELECT of a payment per credit
+whose code names an invoice — no allocation, posting, receipt or rule: the least the import costs.
 
     .venv/bin/python bench/matching.py [--pupils 2000] [--transactions 10000] [--backend both]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -39,6 +43,32 @@ def statement_csv(codes: list[tuple[str, int]], count: int, seed: int = 11) -> b
         when = start + timedelta(minutes=n)
         lines.append(f"{when:%d/%m/%Y %H:%M},FT{n:010d},{amount},,{content},NGUYEN VAN {n % 97}")
     return "\n".join(lines).encode()
+
+
+def bare(url: str, data: bytes) -> tuple[float, int]:
+    """The baseline: parse the CSV and each memo's codes, COPY, one INSERT … SELECT joining the
+    invoices by code; seconds and payments written."""
+    import csv
+    import io
+
+    import psycopg
+
+    from lms.billing.reference import extract_references
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("CREATE TABLE bare_lines (ref text PRIMARY KEY, amount bigint, content text, code text)")
+        conn.execute("CREATE TABLE bare_payments (id serial PRIMARY KEY, invoice_id int, ref text, amount bigint)")
+        conn.commit()
+        started = time.perf_counter()
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))[4:]
+        with conn.cursor() as cur, cur.copy("COPY bare_lines (ref, amount, content, code) FROM STDIN") as copy:
+            for _when, ref, credit, _debit, content, _name in rows:
+                codes = extract_references(content)
+                copy.write_row((ref, int(credit), content, codes[0] if codes else None))
+        paid = conn.execute("INSERT INTO bare_payments (invoice_id, ref, amount) SELECT i.id, l.ref, l.amount "
+                            "FROM bare_lines l JOIN invoices i ON i.code = l.code").rowcount
+        conn.commit()
+        return time.perf_counter() - started, paid
 
 
 def run(url: str, folder: Path, pupils: int, count: int) -> dict:
@@ -79,6 +109,8 @@ def run(url: str, folder: Path, pupils: int, count: int) -> dict:
             s.commit()
             out[f"{label}_import_s"] = time.perf_counter() - start
             out[f"{label}_new"], out[f"{label}_matched"] = done.new, done.matched
+        if url.startswith("postgresql"):
+            out["bare_s"], out["bare_paid"] = bare(url, data)
         out["transactions"] = s.scalar(select(func.count()).select_from(BankTransaction))
         out["payments"] = s.scalar(select(func.count()).select_from(Payment))
         out["unbalanced"] = len(ledger.unbalanced(s))
@@ -105,6 +137,10 @@ def main() -> None:
               f"({r['first_import_s'] / max(1, r['first_new']) * 1000:.2f} ms each) · same statement again "
               f"{r['again_import_s']:.2f} s, {r['again_new']} new · {r['transactions']} transactions, "
               f"{r['payments']} payments · unbalanced {r['unbalanced']}")
+        if "bare_s" in r:
+            print(f"{'bare':10} COPY + one INSERT … SELECT: {r['bare_s']:.2f} s, {r['bare_paid']} payments "
+                  f"(app / bare: {(r['first_read_s'] + r['first_import_s']) / r['bare_s']:.0f}×)")
+        print(f"{'':10} load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+"""The department's dashboards at province size (issue #31): the demo (three schools with a year of
+lessons, homework, exams, grade-book marks, invoices and payments, seeded by `flask seed-demo`) is
+copied set-based — one `INSERT … SELECT` per table and copy, ids shifted, school codes and other
+globally unique texts suffixed — until the province has `--copies` × 3 schools, all under the
+demo's department; nothing goes through the request path. Then, in-process (Flask's test client,
+PostgreSQL on loopback), each department page and export, and the principal's pages of one
+school, are opened `--repeat` times as the demo's department and admin accounts, and their
+p50 / p95 and SQL statements are printed beside a bare baseline: the single grouped query that
+sums the province's payments by school and method (the least any cashless figure costs).
+
+    .venv/bin/python bench/province.py [--copies 100] [--repeat 5] [--demo-dump FILE]
+
+Seeding the demo takes minutes; with `--demo-dump FILE` the seeded demo is saved there with
+pg_dump the first time and restored from it the next (the demo's instance folder beside it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+KEEP = {"alembic_version", "departments"}   # one province: these are not copied
+
+
+def seed_demo(url: str, folder: Path) -> list[dict]:
+    import subprocess
+
+    from lms.config import TestConfig
+
+    env = {**os.environ, "LMS_DATABASE_URL": url, "LMS_INSTANCE_DIR": str(folder),
+           "LMS_UPLOAD_DIR": str(folder / "uploads"), "LMS_SCHEDULER_SECONDS": "0",
+           "LMS_SIGNING_KEY": TestConfig.SIGNING_KEY, "LMS_SECRETS_KEY": TestConfig.SECRETS_KEY,
+           "LMS_ENV": "development", "LMS_LOG_FORMAT": "text", "FLASK_APP": "wsgi.py"}
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        done = subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=1800)
+        if done.returncode:
+            raise SystemExit(done.stdout[-2000:] + done.stderr[-3000:])
+    return json.loads((folder / "demo-logins.json").read_text(encoding="utf-8"))
+
+
+def copy_schools(dsn: str, copies: int) -> dict:
+    """Copy every row of every table (but KEEP's) `copies - 1` times, set-based. Ids and the
+    foreign keys to copied tables are shifted by k × the largest id; a text column of a unique
+    constraint or index that holds no shifted column gets a suffix, so codes, usernames and
+    provider references stay unique. Triggers (foreign keys, the ledger's balance check) are off
+    while copying: every copy is as consistent as the original."""
+    import psycopg
+    from sqlalchemy import BigInteger, Integer, MetaData, String, Text, create_engine
+
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
+    meta = MetaData()
+    meta.reflect(engine)
+    engine.dispose()
+    tables = [t for t in meta.sorted_tables if t.name not in KEEP]
+    counts = {}
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        offset = 1
+        for t in tables:
+            if "id" in t.c and isinstance(t.c.id.type, (Integer, BigInteger)):
+                offset = max(offset, (conn.execute(f'SELECT coalesce(max(id), 0) FROM "{t.name}"').fetchone()[0]) + 1)
+        offset = 10 ** len(str(offset))
+        conn.execute("SET session_replication_role = replica")
+        for t in tables:
+            shifted = set()
+            for c in t.c:
+                if not isinstance(c.type, (Integer, BigInteger)):
+                    continue
+                if (c.primary_key and c.name == "id") or any(fk.column.table.name not in KEEP for fk in c.foreign_keys):
+                    shifted.add(c.name)
+            suffixed = set()
+            groups = [list(u.columns) for u in t.constraints if u.__class__.__name__ == "UniqueConstraint"]
+            groups += [list(i.columns) for i in t.indexes if i.unique]
+            groups += [list(t.primary_key.columns)] if t.primary_key is not None else []
+            for cols in groups:
+                if cols and not any(c.name in shifted for c in cols):
+                    suffixed |= {c.name for c in cols if isinstance(c.type, (String, Text))}
+            # Expression indexes (lower(email)…) are not reflected with their columns: these
+            # identity columns are unique across the whole database whatever the index says.
+            if t.name == "users":
+                suffixed |= {c for c in ("username", "email", "phone") if c in t.c}
+            counts[t.name] = conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
+            if not counts[t.name]:
+                continue
+            for k in range(1, copies):
+                exprs = []
+                for c in t.c:
+                    name = f'"{c.name}"'
+                    if c.name in shifted:
+                        exprs.append(f"{name} + {k * offset}")
+                    elif c.name in suffixed:
+                        length = getattr(c.type, "length", None)
+                        tail = f"~{k}"
+                        body = f"left({name}, {length - len(tail)})" if length else name
+                        exprs.append(f"CASE WHEN {name} IS NULL OR {name} = '' THEN {name} ELSE {body} || '{tail}' END")
+                    else:
+                        exprs.append(name)
+                columns = ", ".join(f'"{c.name}"' for c in t.c)
+                originals = " AND ".join(f'coalesce("{n}", 0) < {offset}' for n in sorted(shifted)) or "true"
+                conn.execute(f'INSERT INTO "{t.name}" ({columns}) SELECT {", ".join(exprs)} FROM "{t.name}" '
+                             f'WHERE {originals}')
+        conn.execute("SET session_replication_role = origin")
+        for t in tables:
+            if "id" in t.c and t.c.id.autoincrement and isinstance(t.c.id.type, (Integer, BigInteger)):
+                seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (t.name,)).fetchone()[0]
+                if seq:
+                    conn.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 1) FROM \"{t.name}\"))")
+        conn.commit()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        sizes = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                 for name in ("schools", "students", "lessons", "lesson_progress", "grade_entries", "invoices",
+                              "payments", "attempts", "submissions") if name in counts}
+    return sizes
+
+
+def timed(client, url: str, repeat: int, engine) -> dict:
+    from sqlalchemy import event
+
+    seen = []
+
+    def listener(*args, **kw):
+        seen.append(1)
+    times, status = [], None
+    for n in range(repeat + 1):   # the first request warms the process's caches and is not counted
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        started = time.perf_counter()
+        try:
+            status = client.get(url).status_code
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        if n:
+            times.append(time.perf_counter() - started)
+    times.sort()
+    return {"status": status, "p50": statistics.median(times) * 1000,
+            "p95": times[min(len(times) - 1, int(len(times) * 0.95))] * 1000, "statements": len(seen)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=100, help="the demo's three schools, this many times")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--demo-dump", help="save the seeded demo here (pg_dump), or restore it from here")
+    args = parser.parse_args()
+    from sqlalchemy import select
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.demo.school import DEMO_PASSWORD
+    from lms.extensions import db
+    from lms.people.models import School
+    from tests.conftest import Client
+    from tests.pg import PostgresServer
+
+    folder = Path(tempfile.mkdtemp(prefix="lms-province-"))
+    server = PostgresServer()
+    server.start()
+    try:
+        url = server.create_database("province")
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        t0 = time.perf_counter()
+        dump = Path(args.demo_dump) if args.demo_dump else None
+        from tests.pg import _find_bin
+
+        if dump and dump.exists():
+            import shutil
+            import subprocess
+
+            subprocess.run([_find_bin("pg_restore"), "--no-owner", "-d", dsn, str(dump)], check=True,
+                           capture_output=True)
+            shutil.copytree(Path(str(dump) + ".instance"), folder, dirs_exist_ok=True)
+            logins = json.loads((folder / "demo-logins.json").read_text(encoding="utf-8"))
+        else:
+            logins = seed_demo(url, folder)
+            if dump:
+                import shutil
+                import subprocess
+
+                subprocess.run([_find_bin("pg_dump"), "-Fc", "-f", str(dump), dsn], check=True, capture_output=True)
+                shutil.copytree(folder, Path(str(dump) + ".instance"), dirs_exist_ok=True)
+        demo_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sizes = copy_schools(dsn, args.copies)
+        copy_s = time.perf_counter() - t0
+        print(f"province: the demo {'restored' if dump and demo_s < 60 else 'seeded'} in {demo_s:.0f} s, copied to {args.copies} × its schools in {copy_s:.0f} s — "
+              + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared)")
+        app = create_app(type("P", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
+                                                   "UPLOAD_DIR": folder / "uploads"}))
+        by_role = {}
+        for row in logins:
+            by_role.setdefault(row["role"], row)
+        with app.app_context():
+            engine = db.engine
+            school_id = db.session.scalars(select(School.id).order_by(School.id)).first()
+            import psycopg
+
+            with psycopg.connect(dsn) as conn:
+                started = time.perf_counter()
+                for _ in range(args.repeat):
+                    conn.execute("SELECT school_id, method, count(*), sum(amount) FROM payments "
+                                 "GROUP BY school_id, method").fetchall()
+                bare = (time.perf_counter() - started) / args.repeat * 1000
+            db.session.remove()
+        # Requests outside any app context of ours: each request has its own, as in a server
+        # (an outer one would keep the signed-in user in `g` from one client to the next).
+        pages = {"department": ["/department/cashless", f"/department/cashless?period={time.gmtime().tm_year}-H2",
+                                "/department/official", f"/department/schools/{school_id}",
+                                f"/department/schools/{school_id}/cashless",
+                                f"/department/schools/{school_id}/dashboard"],
+                 "admin": ["/reports/dashboard", "/reports/cashless", "/reports/cashless.xlsx",
+                           "/reports/official", "/reports/online-share"]}
+        print(f"{'role':11} {'page':52} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
+        print(f"{'(bare)':11} {'one grouped query: payments by school and method':52} {'':>6} {bare:8.0f} "
+              f"{'':>8} {1:5}")
+        for role, urls in pages.items():
+            login = by_role.get(role)
+            if login is None:
+                print(f"{role}: no demo login")
+                continue
+            client = Client(app)
+            page = client.http.get("/login")
+            if page.status_code != 200 or client.login(login["username"], DEMO_PASSWORD).status_code != 302:
+                print(f"{role}: sign-in refused (the sign-in page answered {page.status_code})")
+                continue
+            for page in urls:
+                r = timed(client, page, args.repeat, engine)
+                print(f"{role:11} {page:52} {r['status']:>6} {r['p50']:8.0f} {r['p95']:8.0f} {r['statements']:5}")
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
