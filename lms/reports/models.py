@@ -1,12 +1,13 @@
-"""Report settings: a school's cashless-payment milestones."""
+"""Report settings: a school's cashless-payment milestones; and each school's figures for the
+department's ranking, kept by a job so that a province's page need not compute every school."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base
+from lms.db import Base, Json, UTCDateTime
 
 
 class CashlessTarget(Base):
@@ -23,3 +24,20 @@ class CashlessTarget(Base):
     starts: Mapped[date] = mapped_column(Date)
     count_percent: Mapped[int] = mapped_column(Integer)
     value_percent: Mapped[int] = mapped_column(Integer)
+
+
+class SchoolFigures(Base):
+    """What the department's ranking shows of one school for one period (official.figures_of:
+    the shares' parts and wholes, payments by method, methods ready), as computed at
+    `computed_at` by the refresh job (official.refresh_figures). The page uses them while they
+    are fresher than official.FRESH_MINUTES and says how fresh; a school without them is
+    computed on the spot."""
+
+    __tablename__ = "school_figures"
+    __table_args__ = (UniqueConstraint("school_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    period_key: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[dict] = mapped_column(Json, default=dict)

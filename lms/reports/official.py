@@ -112,6 +112,9 @@ class DepartmentOfficial:
     signer_title: str | None = None
     signer_name: str | None = None
     signer_over: str | None = None
+    # The page (department_page): the oldest kept figures it shows, and how many schools it computed.
+    kept_since: datetime | None = None
+    computed: int = 0
 
 
 def check_weights(raw: dict[str, object]) -> dict[str, int]:
@@ -157,6 +160,119 @@ def department_official(session: Session, department, schools: list, period: cas
             progress(n)
     rank(out.rows, weights)
     return out
+
+
+# ---------------------------------------------------------------- the department's page at province size
+
+FRESH_MINUTES = 60          # kept figures older than this are computed again on the page
+REFRESH_BATCH = 30          # schools (× periods) the periodic refresh recomputes per run, stalest first
+
+
+@dataclass
+class KeptReport:
+    """A school's kept figures, with what the ranking page reads of a SchoolOfficial."""
+    school: object
+    board: object            # .online, .homework, .exams, .gradebook_total: dashboard.Metric
+    money: cashless.Figures
+    ready: int
+    generated: datetime
+
+
+def figures_of(report: SchoolOfficial) -> dict:
+    """What the department's ranking page shows of a school, as plain numbers: every share as its
+    part and whole, payments by method, the methods ready."""
+    b, f = report.board, report.money
+    return {"online": [b.online.part, b.online.whole], "homework": [b.homework.part, b.homework.whole],
+            "exams": [b.exams.part, b.exams.whole],
+            "gradebook": [b.gradebook_total.part, b.gradebook_total.whole],
+            "methods": {m: [cell.count, cell.value] for m, cell in f.methods.items()}, "refunded": f.refunded,
+            "ready": report.ready}
+
+
+def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
+    from types import SimpleNamespace
+
+    def metric(key):
+        part, whole = figures[key]
+        return dashboard.Metric(key, part, whole)
+
+    money = cashless.Figures(refunded=figures.get("refunded", 0))
+    for m, (count, value) in figures["methods"].items():
+        money.methods.setdefault(m, cashless.Cell()).add(count, value)
+    board = SimpleNamespace(online=metric("online"), homework=metric("homework"), exams=metric("exams"),
+                            gradebook_total=metric("gradebook"))
+    return KeptReport(school, board, money, figures["ready"], computed_at)
+
+
+def keep_figures(session: Session, school, period_key: str, report: SchoolOfficial, now: datetime) -> None:
+    from lms.reports.models import SchoolFigures
+
+    row = session.scalars(select(SchoolFigures).where(SchoolFigures.school_id == school.id,
+                                                      SchoolFigures.period_key == period_key)).first()
+    if row is None:
+        row = SchoolFigures(school_id=school.id, period_key=period_key)
+        session.add(row)
+    row.figures, row.computed_at = figures_of(report), now
+    session.flush()
+
+
+def department_page(session: Session, department, schools: list, period: cashless.Period, weights: dict[str, int],
+                    now: datetime) -> DepartmentOfficial:
+    """The ranking as the department's page shows it: each school from its kept figures while
+    they are fresher than FRESH_MINUTES (one statement for all of them), the others computed
+    now as the report files compute every school (department_official) — the same figures."""
+    from lms.reports.models import SchoolFigures
+
+    out = DepartmentOfficial(department, period, weights, generated=now)
+    kept = {row.school_id: row for row in session.scalars(select(SchoolFigures).where(
+        SchoolFigures.school_id.in_([s.id for s in schools] or [0]), SchoolFigures.period_key == period.key,
+        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES)))}
+    missing = [s for s in schools if s.id not in kept]
+    own = cashless.resolved(session, missing, period) if missing else {}
+    for school in schools:
+        row = kept.get(school.id)
+        if row is not None:
+            report = kept_report(school, row.figures, row.computed_at)
+            out.kept_since = min(out.kept_since or row.computed_at, row.computed_at)
+        else:
+            report = school_official(session, school, own[school.id], now)
+            out.computed += 1
+        out.rows.append(DepartmentRow(school, report))
+        out.total.add(report.money)
+    rank(out.rows, weights)
+    return out
+
+
+def refresh_periods(today) -> list[cashless.Period]:
+    """The periods kept ahead: the calendar year (the page's first choice) and its current half."""
+    return [cashless.calendar_year(today.year), cashless.half_year(today.year, 1 if today.month <= 6 else 2)]
+
+
+@jobs.periodic("refresh_school_figures")
+def refresh_figures(session: Session, now: datetime, batch: int = REFRESH_BATCH) -> int:
+    """Recompute the kept figures of the schools under a department, stalest (or never kept)
+    first, `batch` at a time, so that each is at most FRESH_MINUTES old in a province of
+    hundreds of schools without one long run; returns how many were recomputed."""
+    from lms.people.models import School
+    from lms.reports.models import SchoolFigures
+
+    today = utc_to_local(now, school_tz()).date()
+    fresh_after = now - timedelta(minutes=FRESH_MINUTES // 2)
+    done = 0
+    for period in refresh_periods(today):
+        if done >= batch:
+            break
+        stale = session.execute(
+            select(School).outerjoin(SchoolFigures, (SchoolFigures.school_id == School.id)
+                                     & (SchoolFigures.period_key == period.key))
+            .where(School.department_id.is_not(None),
+                   (SchoolFigures.id.is_(None)) | (SchoolFigures.computed_at < fresh_after))
+            .order_by(SchoolFigures.computed_at.asc().nulls_first(), School.id).limit(batch - done)).scalars().all()
+        for school in stale:
+            own = cashless.resolved(session, [school], period)[school.id]
+            keep_figures(session, school, period.key, school_official(session, school, own, now), now)
+            done += 1
+    return done
 
 
 # ---------------------------------------------------------------- files

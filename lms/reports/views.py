@@ -266,6 +266,6 @@ def department_official():
         if started is not None:
             return started
         status = 422
-    report = official.department_official(db.session, department, schools, c.period, weights, utcnow())
+    report = official.department_page(db.session, department, schools, c.period, weights, utcnow())
     return render_template("reports/department_official.html", d=report, c=c, weights=weights,
-                           department=department), status
+                           department=department, fresh_minutes=official.FRESH_MINUTES), status

@@ -107,3 +107,54 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
     _, xlsx = _wait_and_fetch(app, viewer, started.headers["Location"])
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
     assert [r[1] for r in rows if isinstance(r[0], int)] == [world.a.school.name, "Trường THCS Thử C"]
+
+
+def test_the_department_page_shows_kept_figures_identical_to_computing_every_school(app, world, dbs, make_client):
+    """A province's page reads each school's figures as the refresh job kept them (one statement
+    for all schools) instead of computing every school; the ranking is the same as computed on the
+    spot, the page says how old the kept figures are, and figures older than FRESH_MINUTES are
+    computed again."""
+    import re
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lms.core.timeutil import school_tz, utc_to_local, utcnow
+    from lms.reports.models import SchoolFigures
+
+    build_payments(app, world, dbs)
+    with dbs() as s:
+        make_school(s, app.extensions["lms_auth"], code="C", name="Trường THCS Thử C", level="THCS", grade=6,
+                    class_name="6C1", department=s.get(Department, world.dept_a.id), prefix="c",
+                    students=[["HSC001", "Lê Văn Cường", "02/02/2014", "Nam", "6C1", "", "Lê Thị Hoa", "Mẹ",
+                               "0912000009", ""]])
+        s.commit()
+    today = utc_to_local(utcnow(), school_tz()).date()
+    viewer = make_client()
+    viewer.login("so.a")
+
+    def ranking(key: str) -> tuple[str, str]:
+        page = viewer.get(f"/department/official?year={today.year}&period={key}&online=40&cashless_count=30"
+                          f"&cashless_value=30").get_data(as_text=True)
+        table = re.search(r'<table class="table table-sm" id="dept-ranking">.*?</table>', page, re.S).group(0)
+        return table, re.search(r'<p class="small text-muted" id="dept-freshness">(.*?)</p>', page, re.S).group(1)
+
+    keys = [p.key for p in official.refresh_periods(today)]
+    live = {key: ranking(key) for key in keys}
+    for key in keys:
+        assert "Số liệu của cả 2 trường vừa được tính." in live[key][1]
+    assert any("71,4 %" in table for table, _ in live.values())
+    with dbs() as s:
+        assert official.refresh_figures(s, utcnow()) == 2 * 3       # both periods of the three schools
+        s.commit()
+        assert official.refresh_figures(s, utcnow()) == 0           # all fresh: nothing to do
+    for key in keys:
+        table, freshness = ranking(key)
+        assert table == live[key][0]
+        assert "Số liệu của 2 trường được tính sẵn" in freshness and "0 trường vừa được tính" in freshness
+    with dbs() as s:                                                  # one school's figures grow old
+        s.execute(update(SchoolFigures).where(SchoolFigures.school_id == world.a.school.id)
+                  .values(computed_at=utcnow() - timedelta(minutes=official.FRESH_MINUTES + 1)))
+        s.commit()
+    table, freshness = ranking(keys[0])
+    assert table == live[keys[0]][0] and "1 trường vừa được tính" in freshness
