@@ -63,11 +63,16 @@ def _pending(session: Session, school: School, user: User, kind: str, student: S
     return session.scalars(stmt.limit(1)).first()
 
 
+GUARDIAN_DETAILS = ("second_phone", "occupation", "birth_year")
+
+
 def invite(session: Session, actor: User, school: School, user: User, *, kind: str, invited_name: str,
            identifier: str, roles: list[str] | None = None, student: Student | None = None,
-           relation: str | None = None, now: datetime | None = None) -> Invitation:
+           relation: str | None = None, details: dict | None = None, now: datetime | None = None) -> Invitation:
     """Ask the owner of `user` to join `school` (as staff with `roles`, or as a guardian of
-    `student`). A second invitation of the same kind while one is waiting refreshes it."""
+    `student`, with what the school's list says of the guardian in `details`: second phone,
+    occupation, year of birth — recorded on the guardianship when they accept). A second
+    invitation of the same kind while one is waiting refreshes it."""
     now = now or utcnow()
     if kind == "staff":
         roles = [r for r in (roles or []) if r in STAFF_ROLE_VALUES]
@@ -82,6 +87,9 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
     if kind == "staff":
         row.roles = ",".join(r for r in STAFF_ROLE_VALUES if r in set(row.role_list) | set(roles))
     row.relation = relation or row.relation
+    for key, value in (details or {}).items():
+        if key in GUARDIAN_DETAILS and value:
+            setattr(row, key, value)
     row.invited_name, row.identifier = invited_name[:120], identifier[:254]
     row.invited_by_id, row.created_at, row.expires_at = actor.id, now, now + timedelta(days=INVITATION_DAYS)
     session.flush()
@@ -133,8 +141,12 @@ def answer(session: Session, user: User, invitation_id: int, accept: bool, now: 
             link = session.scalars(select(Guardianship).where(Guardianship.guardian_id == user.id,
                                                               Guardianship.student_id == row.student_id)).first()
             if link is None:
-                session.add(Guardianship(guardian_id=user.id, student_id=row.student_id,
-                                         relation=row.relation or "Phụ huynh"))
+                link = Guardianship(guardian_id=user.id, student_id=row.student_id,
+                                    relation=row.relation or "Phụ huynh")
+                session.add(link)
+            for key in GUARDIAN_DETAILS:
+                if getattr(row, key) and not getattr(link, key):
+                    setattr(link, key, getattr(row, key))
     row.status, row.answered_at = ("accepted" if accept else "declined"), now
     session.flush()
     audit.record(session, audit.Action.INVITATION_ACCEPTED if accept else audit.Action.INVITATION_DECLINED,

@@ -690,9 +690,15 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
         elif enrollment.class_id != school_class.id:
             enrollment.class_id = school_class.id
         if parent is not None and parent.invite:
-            if (parent.user.id, student.id) not in known.links:
+            link = known.links.get((parent.user.id, student.id))
+            if link is not None:   # accepted before: the list's details go on this pupil's guardianship
+                for attr, value in extra.items():
+                    if value:
+                        setattr(link, attr, value)
+            else:
                 accounts.invite(session, actor, school, parent.user, kind="parent", invited_name=parent.name,
-                                identifier=parent.phone or parent.email, student=student, relation=relation)
+                                identifier=parent.phone or parent.email, student=student, relation=relation,
+                                details=extra)
         elif parent is not None:
             user = parent.user or parents_created.get(id(parent))
             if user is None:

@@ -317,6 +317,10 @@ class Invitation(Base):
     roles: Mapped[str | None] = mapped_column(String(60))  # staff: comma-separated Role values
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str | None] = mapped_column(String(30))
+    # What the school's list says of a guardian (see Guardianship), recorded when they accept.
+    second_phone: Mapped[str | None] = mapped_column(String(20))
+    occupation: Mapped[str | None] = mapped_column(String(100))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     invited_name: Mapped[str] = mapped_column(String(120))
     identifier: Mapped[str] = mapped_column(String(254))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -249,6 +249,43 @@ def test_a_pupil_the_list_says_left_leaves_the_class_and_an_unknown_status_is_re
     assert "Trạng thái “Chờ xét duyệt” không rõ" in text
 
 
+def test_a_parent_of_another_school_invited_from_the_list_gets_its_details_on_accepting(app, world, client,
+                                                                                       make_client, dbs):
+    """Mrs Mai is already a parent at school B. School A's sector-database list names her as Hân's
+    mother with a second phone, her occupation and year of birth: her account is invited, shown
+    what the school will record, and accepting records them on Hân's guardianship."""
+    from lms.auth.models import User
+    from lms.auth.services import create_user
+    from lms.people import accounts, imports
+    from lms.people.models import School
+    from tests.conftest import PASSWORD
+
+    with dbs() as s:
+        create_user(s, app.extensions["lms_auth"], username="0914000203", full_name="Huỳnh Thị Mai",
+                    phone="0914000203", password=PASSWORD)
+        mai = imports.add_guardian(s, s.get(User, world.b.admin.id), s.get(School, world.b.school.id),
+                                   s.get(Student, world.b.students["HSB001"].id), full_name="Huỳnh Thị Mai",
+                                   phone="0914000203", email=None, relation="Mẹ").invitation
+        accounts.answer(s, s.get(User, mai.user_id), mai.id, True)      # she is Đức's mother at school B
+        s.commit()
+    client.login("admin.a")
+    preview = upload(client, "C1-HocSinh-csdl-nganh.xls")
+    assert "mời phụ huynh (chờ chấp nhận)" in preview.get_data(as_text=True)
+    assert confirm(client, preview).status_code == 302
+    mai = make_client()
+    mai.login("0914000203")
+    page = mai.get("/invitations").get_data(as_text=True)
+    assert "Trường sẽ ghi kèm khi bạn chấp nhận: số điện thoại thứ hai 0939000204, nghề nghiệp Buôn bán, năm sinh 1987" \
+        in page
+    invitation = re.search(r"/invitations/(\d+)/accept", page).group(1)
+    assert mai.post(f"/invitations/{invitation}/accept", {}).status_code == 302
+    with dbs() as s:
+        han = s.scalars(select(Student).where(Student.student_code == "8910000202")).one()
+        link = s.scalars(select(Guardianship).where(Guardianship.student_id == han.id)).one()
+        assert (link.guardian.phone, link.relation, link.second_phone, link.occupation, link.birth_year) == (
+            "0914000203", "Mẹ", "0939000204", "Buôn bán", 1987)
+
+
 # ---------------------------------------------------------------- grade book
 
 def test_a_school_systems_grade_book_is_previewed_then_written_only_on_confirm(world, make_client, dbs):
