@@ -18,22 +18,59 @@ def date_line(place: str | None, day: date | None) -> str:
     return f"{place or '…'}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
+_DISTRICT = ("thành phố ", "tp. ", "tp ", "quận ", "huyện ", "thị xã ")
+_COMMUNE = ("phường ", "xã ", "thị trấn ")
+_PROVINCE = ("tỉnh ", "thành phố ", "tp. ", "tp ")
+CENTRAL_CITIES = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế")
+
+
+def _unit_name(part: str, prefixes: tuple[str, ...]) -> str | None:
+    """"TP. Long Xuyên" → "Long Xuyên"; "quận 1" → "Quận 1" (a numbered unit keeps its kind); None
+    when the part does not start with one of `prefixes`."""
+    lowered = part.lower()
+    for prefix in prefixes:
+        if lowered.startswith(prefix):
+            name = part[len(prefix):].strip()
+            if name.isdigit():
+                return f"{part[:len(prefix)].strip().capitalize()} {name}"
+            return name or None
+    return None
+
+
 def place_from_address(address: str | None) -> str | None:
-    """The place name of the last part of an address ("…, tỉnh An Giang" → "An Giang")."""
+    """The place an address's documents are dated at (NĐ 30/2020: the administrative unit where
+    the body sits): the city, district or town named before the province ("…, phường Mỹ Bình, TP.
+    Long Xuyên, An Giang" → "Long Xuyên"), else the commune or ward ("…, phường Mỹ Bình, tỉnh An
+    Giang" → "Mỹ Bình"), else the province or the last part of the address."""
     if not address:
         return None
-    last = address.rstrip(" .").split(",")[-1].strip()
-    lowered = last.lower()
-    for prefix in _PLACE_PREFIXES:
-        if lowered.startswith(prefix):
-            last = last[len(prefix):].strip()
-            break
-    return last or None
+    parts = [p.strip() for p in address.rstrip(" .").split(",") if p.strip()]
+    if parts and parts[-1].lower() in ("việt nam", "vietnam", "vn"):
+        parts.pop()
+    if not parts:
+        return None
+    below = parts[1:-1] if len(parts) > 1 else []
+    for prefixes in (_DISTRICT, _COMMUNE):
+        for part in reversed(below):
+            if (name := _unit_name(part, prefixes)) is not None:
+                return name
+    last = parts[-1]
+    return _unit_name(last, _PROVINCE) or _unit_name(last, _DISTRICT + _COMMUNE) or last
 
 
 def school_place(school) -> str | None:
     """The place a school's documents are dated at: its own setting, else its address."""
     return getattr(school, "place_name", None) or place_from_address(getattr(school, "address", None))
+
+
+def school_signer(school) -> tuple[str | None, str, str | None]:
+    """Who signs a school's documents, as (over, title, name): the principal ("HIỆU TRƯỞNG" and
+    the name set for them), or the deputy signing for them ("KT. HIỆU TRƯỞNG", "PHÓ HIỆU
+    TRƯỞNG", the deputy's name) when one is set."""
+    deputy = getattr(school, "deputy_signer_name", None)
+    if deputy:
+        return "KT. HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG", deputy
+    return None, "HIỆU TRƯỞNG", getattr(school, "principal_name", None) or None
 
 
 def department_place(department) -> str | None:
@@ -46,6 +83,28 @@ def department_place(department) -> str | None:
             rest = name.split(marker, 1)[1].strip(" -–")
             return place_from_address(rest) or None
     return None
+
+
+_MARKERS = ("Giáo dục và Đào tạo", "Giáo dục - Đào tạo", "GD&ĐT", "GDĐT")
+
+
+def department_issuer(department) -> tuple[str | None, str]:
+    """The two lines of a department's heading, as the Ministry's forms have them: the People's
+    Committee it belongs to above the department itself — ("UBND tỉnh An Giang", "Sở Giáo dục và
+    Đào tạo") for "Sở Giáo dục và Đào tạo tỉnh An Giang", ("UBND TP. Long Xuyên", "Phòng Giáo dục
+    và Đào tạo") for its Phòng. A name without a locality is printed whole, with nothing above."""
+    name = (getattr(department, "name", None) or "").strip()
+    for marker in _MARKERS:
+        if marker in name:
+            head, rest = name.split(marker, 1)
+            issuer, rest = (head + marker).strip(), rest.strip(" -–")
+            if not rest:
+                return None, issuer
+            if _unit_name(rest, _PROVINCE + _DISTRICT) is None:
+                if getattr(department, "kind", None) == "province":
+                    rest = ("thành phố " if rest in CENTRAL_CITIES else "tỉnh ") + rest
+            return f"UBND {rest}", issuer
+    return None, name
 
 
 def head_title(department) -> str:

@@ -86,7 +86,9 @@ def identities(session: Session, school: School, year: SchoolYear, students: lis
 
 def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User,
           identity: dict) -> dict:
-    from lms.core.official import school_place
+    from lms.core.official import school_place, school_signer
+
+    over, title, name = school_signer(school)
 
     return {
         "format": FORMAT,
@@ -95,7 +97,8 @@ def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: 
                    "place": school_place(school) or ""},
         "year": year.name, "class": school_class.name, "grade": school_class.grade,
         "homeroom_teacher": school_class.homeroom_teacher.full_name if school_class.homeroom_teacher else "",
-        "principal": issuer.full_name,
+        "principal": name or issuer.full_name,
+        "signer_over": over or "", "signer_title": title,
         "student": {"code": student.student_code, "name": student.full_name,
                     "birth_date": student.birth_date.strftime("%d/%m/%Y") if student.birth_date else "",
                     "gender": {"nam": "Nam", "nu": "Nữ"}.get(student.gender or "", ""),

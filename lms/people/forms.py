@@ -21,7 +21,12 @@ class SchoolForm(Form):
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=300)])
     place_name = StringField(_l("Địa danh ghi trên văn bản"), validators=[Optional(), Length(max=60)],
                              description=_l("Dòng ngày tháng của báo cáo, học bạ: “Long Xuyên, ngày 06 tháng 12 năm "
-                                            "2026”. Để trống: lấy phần cuối của địa chỉ."))
+                                            "2026”. Để trống: lấy thành phố, huyện (hoặc xã, phường) trong địa chỉ."))
+    principal_name = StringField(_l("Họ tên hiệu trưởng"), validators=[Optional(), Length(max=120)],
+                                 description=_l("In dưới chữ ký “HIỆU TRƯỞNG” của báo cáo, tổng hợp lớp, học bạ."))
+    deputy_signer_name = StringField(_l("Phó hiệu trưởng ký thay"), validators=[Optional(), Length(max=120)],
+                                     description=_l("Điền khi phó hiệu trưởng ký thay: văn bản ký “KT. HIỆU TRƯỞNG / "
+                                                    "PHÓ HIỆU TRƯỞNG” với họ tên này. Để trống: hiệu trưởng ký."))
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     bank_bin = SelectField(_l("Ngân hàng nhận học phí"), choices=[])

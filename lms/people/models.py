@@ -71,6 +71,9 @@ class School(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     # The place its documents are dated at ("Long Xuyên, ngày …"); empty: the address's last part.
     place_name: Mapped[str | None] = mapped_column(String(60))
+    # Who signs the school's documents: the principal, or a deputy "KT. HIỆU TRƯỞNG".
+    principal_name: Mapped[str | None] = mapped_column(String(120))
+    deputy_signer_name: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     bank_bin: Mapped[str | None] = mapped_column(String(6))

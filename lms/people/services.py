@@ -61,6 +61,8 @@ class SchoolDetails:
     tax_code: str | None = None
     address: str | None = None
     place_name: str | None = None
+    principal_name: str | None = None
+    deputy_signer_name: str | None = None
     phone: str | None = None
     email: str | None = None
     bank_bin: str | None = None
@@ -105,6 +107,8 @@ def update_school(session: Session, actor: User, school: School, details: School
     school.tax_code = tax_code
     school.address = nfc(details.address) or None
     school.place_name = nfc(details.place_name).strip() or None
+    school.principal_name = " ".join(nfc(details.principal_name or "").split()) or None
+    school.deputy_signer_name = " ".join(nfc(details.deputy_signer_name or "").split()) or None
     school.phone = normalize_phone(details.phone)
     school.email = normalize_email(details.email)
     school.bank_bin, school.bank_account_number, school.bank_account_name = bank_bin, account, account_name

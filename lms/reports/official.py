@@ -25,6 +25,7 @@ from lms.core.errors import ValidationError
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import lazy_gettext as _l
 from lms.reports import cashless, dashboard
+from lms.reports.dashboard import Metric
 
 DEFAULT_WEIGHTS = {"online": 50, "cashless_count": 25, "cashless_value": 25}
 FORMATS = ("pdf", "xlsx")
@@ -115,6 +116,21 @@ class DepartmentOfficial:
     # The page (department_page): the oldest kept figures it shows, and how many schools it computed.
     kept_since: datetime | None = None
     computed: int = 0
+    # The schools' figures summed part by part (periods online of all periods planned …), never
+    # an average of their percentages.
+    board_total: dict[str, Metric] = field(default_factory=dict)
+
+    def add(self, report) -> None:
+        """A school's figures into the totals."""
+        self.total.add(report.money)
+        for key in BOARD_TOTALS:
+            metric = getattr(report.board, key)
+            total = self.board_total.setdefault(key, Metric(key))
+            total.part += metric.part
+            total.whole += metric.whole
+
+
+BOARD_TOTALS = ("online", "homework", "exams", "gradebook_total")
 
 
 def check_weights(raw: dict[str, object]) -> dict[str, int]:
@@ -155,7 +171,7 @@ def department_official(session: Session, department, schools: list, period: cas
     for n, school in enumerate(schools, start=1):
         report = school_official(session, school, own[school.id], now)
         out.rows.append(DepartmentRow(school, report))
-        out.total.add(report.money)
+        out.add(report)
         if progress:
             progress(n)
     rank(out.rows, weights)
@@ -238,7 +254,7 @@ def department_page(session: Session, department, schools: list, period: cashles
             report = school_official(session, school, own[school.id], now)
             out.computed += 1
         out.rows.append(DepartmentRow(school, report))
-        out.total.add(report.money)
+        out.add(report)
     rank(out.rows, weights)
     return out
 
@@ -346,7 +362,9 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
         ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
                    as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.money.total.count,
                    as_float(r.money.count_share), as_float(r.money.value_share), r.ready, as_float(row.score)])
-    ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)), None, None, None, None, d.total.total.count,
+    ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)),
+               *[as_float(d.board_total[k].share) if k in d.board_total else None for k in BOARD_TOTALS],
+               d.total.total.count,
                as_float(d.total.count_share), as_float(d.total.value_share)])
     ws.column_dimensions["B"].width = 40
     return to_bytes(wb)

@@ -162,7 +162,8 @@ def test_department_report_pdf(app, world, dbs, schools):
     keep(f"department-{'many' if schools > 3 else 'one'}.pdf", pdf)
     texts = pages(pdf)
     assert (len(texts) == 1) if schools == 3 else (len(texts) >= 3), len(texts)
-    assert_official(texts, issuer="Sở GD&ĐT Thử A", date_line=today_line("Thử A"), signer="GIÁM ĐỐC")
+    assert_official(texts, issuer="Sở GD&ĐT", date_line=today_line("Thử A"), signer="GIÁM ĐỐC")
+    assert "UBND TỈNH THỬ A" in texts[0]                      # the superior body above the department
     assert "GIÁM ĐỐC / TRƯỞNG PHÒNG" not in " ".join(texts)
     for i in range(schools):
         assert_row_whole(texts, f"Trường THCS Số {i:03d} xã Mỹ Hòa Hưng")

@@ -15,7 +15,15 @@ def test_date_line_is_administrative_with_leading_zeros_only_where_the_decree_wa
 
 def test_places_come_from_the_setting_then_the_address_or_the_departments_name():
     school = SimpleNamespace(place_name=None, address="Số 1 Lê Lợi, phường Mỹ Bình, tỉnh An Giang")
-    assert official.school_place(school) == "An Giang"
+    assert official.school_place(school) == "Mỹ Bình"                # the ward, not the province
+    for address, place in (("12 Trần Hưng Đạo, phường Mỹ Bình, TP. Long Xuyên, An Giang", "Long Xuyên"),
+                           ("5 Hùng Vương, phường Mỹ Long, thành phố Long Xuyên, tỉnh An Giang, Việt Nam",
+                            "Long Xuyên"),
+                           ("Ấp 3, xã Định Thành, huyện Thoại Sơn, tỉnh An Giang", "Thoại Sơn"),
+                           ("8 Lê Duẩn, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh", "Quận 1"),
+                           ("Ấp Long Hòa, xã Long Điền A", "Long Điền A"), ("Tây Ninh", "Tây Ninh"),
+                           ("Số 3, tỉnh An Giang", "An Giang")):
+        assert official.place_from_address(address) == place, address
     school.place_name = "Long Xuyên"
     assert official.school_place(school) == "Long Xuyên"
     assert official.school_place(SimpleNamespace(place_name=None, address=None)) is None
@@ -23,3 +31,17 @@ def test_places_come_from_the_setting_then_the_address_or_the_departments_name()
     phòng = SimpleNamespace(place_name=None, name="Phòng GD&ĐT huyện Dầu Tiếng", kind="district")
     assert official.department_place(sở) == "Tây Ninh" and official.department_place(phòng) == "Dầu Tiếng"
     assert official.head_title(sở) == "GIÁM ĐỐC" and official.head_title(phòng) == "TRƯỞNG PHÒNG"
+
+
+def test_a_departments_heading_puts_its_peoples_committee_above_it():
+    def dept(name, kind):
+        return SimpleNamespace(name=name, kind=kind)
+
+    assert official.department_issuer(dept("Sở Giáo dục và Đào tạo tỉnh An Giang", "province")) == (
+        "UBND tỉnh An Giang", "Sở Giáo dục và Đào tạo")
+    assert official.department_issuer(dept("Phòng Giáo dục và Đào tạo TP. Long Xuyên", "district")) == (
+        "UBND TP. Long Xuyên", "Phòng Giáo dục và Đào tạo")
+    assert official.department_issuer(dept("Sở Giáo dục và Đào tạo Tây Ninh", "province")) == (
+        "UBND tỉnh Tây Ninh", "Sở Giáo dục và Đào tạo")
+    assert official.department_issuer(dept("Sở GD&ĐT Hà Nội", "province")) == ("UBND thành phố Hà Nội", "Sở GD&ĐT")
+    assert official.department_issuer(dept("Sở Giáo dục và Đào tạo", "province")) == (None, "Sở Giáo dục và Đào tạo")
