@@ -1,8 +1,8 @@
 """a guardian's invitation carries what the school's list says of the guardian (second phone,
 occupation, year of birth), recorded on the guardianship when the invitation is accepted
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06 22:00:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
