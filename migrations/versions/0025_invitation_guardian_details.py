@@ -1,8 +1,8 @@
 """a guardian's invitation carries what the school's list says of the guardian (second phone,
 occupation, year of birth), recorded on the guardianship when the invitation is accepted
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-06 22:00:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
