@@ -154,6 +154,7 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
 
     # Dated at the place of issue set for transcripts, as the record says (diadanhphathanh).
     assert "Long Xuyên, ngày" in pages(pdf)[0] and b"<diadanhphathanh>Long Xuy" in xml
+    assert xml.count(b"EncapsulatedTimeStamp>") == 4      # XAdES-T: both XML signatures time-stamped
     trust = Trust(sandbox=SandboxCA(app.config["INSTANCE_DIR"] / "signing-sandbox"))
     pdf_checks, xml_checks = verify.check_pdf(pdf, trust), verify.check_xml(xml, trust)
     assert [c.name for c in pdf_checks] == ["GVCN", "NhaTruong"] and all(c.ok for c in pdf_checks), pdf_checks

@@ -127,3 +127,36 @@ def test_xades_teacher_then_school_each_verifies_and_tampering_fails(pki):
     assert not any(c.ok for c in verify.check_xml(xml, _trust(pki, root="other-root")))
     tampered = xml.replace(b"<canam>T</canam>", b"<canam>K</canam>")
     assert not any(c.ok or c.intact for c in verify.check_xml(tampered, _trust(pki)))
+
+
+def test_xades_t_each_signature_time_stamped_by_the_authority(pki):
+    """XAdES-T: each signature carries an RFC 3161 time-stamp over its SignatureValue, validated
+    against the trust roots; its time is the one shown. A time-stamp from an untrusted authority,
+    or moved onto another signature, is refused."""
+    import base64
+
+    from lxml import etree
+
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?><hocbaso xmlns="urn:lms:hocbaso:1">'
+           b'<thongtinsohocbasothcsthpt Id="r-1"><hovaten>An</hovaten></thongtinsohocbasothcsthpt></hocbaso>')
+    trust = _trust(pki)
+    for label in ("teacher", "school"):
+        pair = pki.pair(label)
+        prepared = xades.prepare(xml, "r-1", pair.cert, pair.chain)
+        xml = xades.finish(prepared.xml, prepared.signature_id, sign_digest(pair.key, prepared.digest),
+                           timestamper=trust.timestamper())
+    assert xml.count(b"EncapsulatedTimeStamp>") == 4
+    checks = verify.check_xml(xml, trust)
+    assert all(c.ok and c.timestamped for c in checks), checks
+    assert all(c.signed_at is not None and c.signed_at.tzinfo is not None for c in checks)
+    # The teacher's time-stamp put on the school's signature covers another value: refused.
+    doc = etree.fromstring(xml)
+    stamps = doc.findall(".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp")
+    stamps[1].text = stamps[0].text
+    swapped = verify.check_xml(etree.tostring(doc), trust)
+    assert swapped[0].ok and not swapped[1].ok and "dấu thời gian" in swapped[1].problems[0]
+    # A damaged token: refused, never an exception.
+    stamps[1].text = base64.b64encode(b"not a token").decode()
+    assert not verify.check_xml(etree.tostring(doc), trust)[1].ok
+    # Another trust root: the signatures and their time-stamps are not trusted.
+    assert not any(c.ok for c in verify.check_xml(xml, _trust(pki, root="other-root")))

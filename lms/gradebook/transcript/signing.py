@@ -220,7 +220,8 @@ def _complete(session: Session, request: SigningRequest, signatures: dict[str, b
             signed_pdf = pades.add_validation_data(
                 signed_pdf, settings.trust.context(extra_certs=certificate.chain, strict=False))
         prepared_xml = (settings.folder / xml_item.prepared["file"]).read_bytes()
-        signed_xml = xades.finish(prepared_xml, xml_item.prepared["signature_id"], signatures[xml_item.doc_id])
+        signed_xml = xades.finish(prepared_xml, xml_item.prepared["signature_id"], signatures[xml_item.doc_id],
+                                  timestamper=timestamper)
         suffix = "gvcn" if request.role == "teacher" else "truong"
         t.pdf_name, t.xml_name = f"{t.token}.{suffix}.pdf", f"{t.token}.{suffix}.xml"
         _write(settings.folder, t.pdf_name, signed_pdf)

@@ -114,10 +114,38 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
             except (PathError, ValidationError) as exc:
                 problems.append(str(_l("chứng thư số không dẫn tới gốc tin cậy hoặc đã hết hạn (%(i)s)",
                                        i=type(exc).__name__)))
+        signed_at, stamped = r.signing_time, False
+        if r.timestamp_token is not None:
+            when = _xml_timestamp(r, trust)
+            if when is None:
+                problems.append(str(_l("dấu thời gian không hợp lệ hoặc không tin cậy")))
+            else:
+                signed_at, stamped = when, True
         out.append(SignatureCheck(r.signature_id, common_name(r.cert) if r.cert else "—",
-                                  r.cert.subject.rfc4514_string() if r.cert else "", r.signing_time, False, r.intact,
-                                  trusted, revoked, False, r.intact and trusted, problems))
+                                  r.cert.subject.rfc4514_string() if r.cert else "", signed_at, stamped, r.intact,
+                                  trusted, revoked, False, r.intact and trusted and not problems, problems))
     return out
+
+
+def _xml_timestamp(r: xades.XmlSignature, trust: Trust) -> datetime | None:
+    """The time of an XAdES-T signature's time-stamp when its token is intact, covers this
+    signature value and comes from a trusted time-stamping authority; else None."""
+    import hashlib
+
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+
+    try:
+        info = cms.ContentInfo.load(r.timestamp_token)
+        status = run_coroutine(validate_tst_signed_data, info["content"], trust.context(),
+                               lambda algo: r.timestamp_digest if algo == "sha256" else hashlib.new(algo).digest())
+    except Exception:  # a damaged token: asn1crypto and pyHanko raise many kinds
+        return None
+    # Trusted: the authority's certificate has a path to our roots and no trust problem was found.
+    trusted = status.get("validation_path") is not None and status.get("trust_problem_indic") is None
+    if not (status.get("intact") and status.get("valid") and trusted):
+        return None
+    return status.get("timestamp")
 
 
 def _cn_asn1(cert) -> str:

@@ -3,7 +3,10 @@
 1. `prepare`: signxml builds the ds:Signature (XAdES-BES: SignedProperties with the signing time
    and the signing certificate's digest) over the record element; the SignedInfo it would sign is
    captured instead of signed, and its SHA-256 is what the signer signs;
-2. `finish`: the raw RSA signature that came back becomes the SignatureValue.
+2. `finish`: the raw RSA signature that came back becomes the SignatureValue, and, with a
+   time-stamping authority, an RFC 3161 time-stamp over it is added as the unsigned property
+   SignatureTimeStamp (XAdES-T: the time the signature existed, from a third party, not the
+   signer's own clock).
 
 Every signature references the record element by its Id (not the whole document), so the school's
 signature, appended after the teacher's, leaves the teacher's intact. `check` verifies each
@@ -64,11 +67,38 @@ def prepare(xml: bytes, reference_id: str, cert: x509.Certificate, chain: list[x
     return Prepared(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"), new[0].get("Id"), key.digest)
 
 
-def finish(prepared_xml: bytes, signature_id: str, signature: bytes) -> bytes:
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"   # the time-stamp's input (XAdES 1.3.2 §7.3)
+
+
+def finish(prepared_xml: bytes, signature_id: str, signature: bytes, *, timestamper=None) -> bytes:
     doc = etree.fromstring(prepared_xml, PARSER)
     element = _signature(doc, signature_id)
     element.find(f"{DS}SignatureValue").text = base64.b64encode(signature).decode()
+    if timestamper is not None:
+        from lms.core.loops import run_coroutine
+
+        token = run_coroutine(timestamper.async_timestamp, timestamp_digest(element), "sha256")
+        _add_timestamp(element, signature_id, token.dump())
     return etree.tostring(doc, xml_declaration=True, encoding="UTF-8")
+
+
+def timestamp_digest(element) -> bytes:
+    """SHA-256 of the signature's ds:SignatureValue element in inclusive canonical form: what the
+    SignatureTimeStamp covers."""
+    return hashlib.sha256(etree.tostring(element.find(f"{DS}SignatureValue"), method="c14n")).digest()
+
+
+def _add_timestamp(element, signature_id: str, token: bytes) -> None:
+    qualifying = element.find(f".//{XADES}QualifyingProperties")
+    unsigned = qualifying.find(f"{XADES}UnsignedProperties")
+    if unsigned is None:
+        unsigned = etree.SubElement(qualifying, f"{XADES}UnsignedProperties")
+    props = unsigned.find(f"{XADES}UnsignedSignatureProperties")
+    if props is None:
+        props = etree.SubElement(unsigned, f"{XADES}UnsignedSignatureProperties")
+    stamp = etree.SubElement(props, f"{XADES}SignatureTimeStamp", Id=f"{signature_id}-ts")
+    etree.SubElement(stamp, f"{DS}CanonicalizationMethod", Algorithm=C14N)
+    etree.SubElement(stamp, f"{XADES}EncapsulatedTimeStamp").text = base64.b64encode(token).decode()
 
 
 def _signature(doc, signature_id: str):
@@ -86,6 +116,8 @@ class XmlSignature:
     chain: list[x509.Certificate]
     signing_time: datetime | None
     problem: str = ""
+    timestamp_token: bytes | None = None     # the SignatureTimeStamp's DER token (XAdES-T)
+    timestamp_digest: bytes = b""            # what its imprint must be
 
 
 def check(xml: bytes) -> list[XmlSignature]:
@@ -111,5 +143,8 @@ def check(xml: bytes) -> list[XmlSignature]:
         except Exception as exc:  # signxml raises several kinds; each means "not as signed"
             out.append(XmlSignature(sig_id, False, certs[0], certs[1:], signing_time, type(exc).__name__))
             continue
-        out.append(XmlSignature(sig_id, True, certs[0], certs[1:], signing_time))
+        stamp = element.find(f".//{XADES}SignatureTimeStamp/{XADES}EncapsulatedTimeStamp")
+        token = base64.b64decode(stamp.text) if stamp is not None and stamp.text else None
+        out.append(XmlSignature(sig_id, True, certs[0], certs[1:], signing_time, "", token,
+                                timestamp_digest(element) if token else b""))
     return out
