@@ -75,6 +75,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.extensions["lms_secrets"] = box_from_config(app.config)  # refuses production without LMS_SECRETS_KEY
 
     from lms.attendance.views import bp as attendance_bp
+    from lms.core.inputs import install_inputs
+
+    install_inputs(app)  # before the blueprints: their rules compile `<int:…>` when added
     from lms.auth.views import bp as auth_bp
     from lms.billing.views import bp as billing_bp
     from lms.billing.views_channels import bp as channels_bp

@@ -259,11 +259,27 @@ def end_session(session: Session, token: str | None) -> None:
                     .values(revoked_at=utcnow()))
 
 
+_SESSIONS_ENDED: list = []
+
+
+def when_sessions_end(listener):
+    """Register `listener(session, user_id)`, called in the same transaction whenever every
+    session of an account is ended (signed out everywhere by an admin, locked, password reset):
+    what an area hands out to a signed-in page without the session — the exam's attempt ticket —
+    stops working with them."""
+    _SESSIONS_ENDED.append(listener)
+    return listener
+
+
 def revoke_sessions(session: Session, user: User, *, except_token: str | None = None) -> int:
     stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if except_token:
         stmt = stmt.where(UserSession.token_hash != token_digest(except_token))
-    return session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0
+    ended = session.execute(stmt.values(revoked_at=utcnow())).rowcount or 0
+    if not except_token:
+        for listener in _SESSIONS_ENDED:
+            listener(session, user.id)
+    return ended
 
 
 def active_session_count(session: Session, user: User) -> int:

@@ -100,3 +100,19 @@ def count_failure(session: Session, key: str, ceiling: Ceiling, now: datetime) -
 
 def clear(session: Session, key: str) -> None:
     session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0, locked_until=None))
+
+
+# Guessing a short code (an exam's access code): a few tries, then a quarter of an hour.
+GUESS_POLICY = Policy(free=3, lock_after=5, lock_minutes=15)
+
+
+def guess_wait(session: Session, key: str, now: datetime, policy: Policy = GUESS_POLICY) -> int:
+    """Seconds before this key may be guessed again (0 = now), read without taking the row."""
+    row = session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)).first()
+    return retry_after(row, policy, now) if row is not None else 0
+
+
+def guess_failed(session: Session, key: str, now: datetime, policy: Policy = GUESS_POLICY) -> None:
+    """Count a wrong guess (in the caller's transaction, after it rolled back the refused work)."""
+    row, _wait = hold(session, key, policy, now)
+    fail(row, policy, now)

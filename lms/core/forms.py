@@ -53,9 +53,59 @@ TRANSLATIONS = _Translations()
 
 
 class Form(FlaskForm):
-    class Meta:
+    class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return TRANSLATIONS
+
+        def wrap_formdata(self, form, formdata):
+            """A form posted as JSON: only an object of plain values is form data (Flask-WTF hands
+            any JSON to a MultiDict, so a list or a number in the body was an HTTP 500)."""
+            from flask_wtf.form import _Auto
+
+            if formdata is _Auto and _json_posted():
+                return _json_fields()
+            return super().wrap_formdata(form, formdata)
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' checks, and no whole number beyond what an INTEGER column holds (it would reach
+        the database as an error, not as a message on its field)."""
+        from wtforms import IntegerField
+
+        from lms.core.inputs import in_range
+
+        ok = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, IntegerField) and isinstance(field.data, int) and not in_range(field.data):
+                field.errors = list(field.errors) + [str(_l("Số quá lớn."))]
+                ok = False
+        return ok
+
+
+def _json_posted() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json \
+        and not request.form and not request.files
+
+
+def _json_fields():
+    """The JSON body's plain values as form data (lists of them as repeated fields); None when the
+    body is not an object."""
+    from flask import request
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None
+    plain = (str, int, float, bool)
+    items = []
+    for key, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, plain) and not isinstance(item, bool):
+                items.append((key, str(item).replace("\x00", "")))
+            elif isinstance(item, bool):
+                items.append((key, "y" if item else ""))
+    return ImmutableMultiDict(items)
 
 
 def show_error(form, exc) -> None:

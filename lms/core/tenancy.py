@@ -165,9 +165,12 @@ def role_required(*roles: str):
 
 
 def school_scoped(model, object_id: int):
-    """The row of `model` with this id in the acting school, or 404."""
+    """The row of `model` with this id in the acting school, or 404 (also for an id no column
+    holds, however the view read it)."""
+    from lms.core.inputs import in_range
+
     school = ctx().school
-    if school is None:
+    if school is None or not isinstance(object_id, int) or not in_range(object_id):
         abort(404)
     obj = db.session.scalars(select(model).where(model.id == object_id, model.school_id == school.id)).first()
     if obj is None:

@@ -24,7 +24,7 @@ from lms.core.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from lms.core.markdown import render_markdown
 from lms.core.notify import notify
 from lms.core.text import nfc, nfc_text
-from lms.core.storage import Area
+from lms.core.storage import Area, Missing
 from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.core.uploads import check_upload, without_metadata
 from lms.courses import homework_rules as rules
@@ -844,7 +844,11 @@ def zip_of_files(session: Session, assignment: Assignment, folder: Area) -> tupl
                 used.add("bai-lam.txt")
             for f in row.submission.files:
                 name = _unique(_safe(f.filename), used)
-                archive.writestr(f"{directory}/{name}", (folder / f.stored_name).read_bytes())
+                try:
+                    archive.writestr(f"{directory}/{name}", (folder / f.stored_name).read_bytes())
+                except Missing:  # gone from the storage: say so in the archive rather than fail it all
+                    archive.writestr(f"{directory}/{name}.MISSING.txt", str(_l("Tệp không còn trên máy chủ.")))
+                    continue
                 count += 1
     return buffer.getvalue(), count
 

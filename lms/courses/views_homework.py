@@ -185,7 +185,7 @@ def load_json():
     _form_choices(form)
     try:
         form.due_at.data = datetime.strptime(request.args.get("due_at", ""), "%Y-%m-%dT%H:%M")
-        form.minutes.data = int(request.args.get("minutes") or 0)
+        form.minutes.data = request.args.get("minutes", 0, type=int) or 0
     except ValueError:
         return jsonify({"lines": []})
     assignment = db.session.get(Assignment, request.args.get("assignment", type=int) or 0)

@@ -65,7 +65,8 @@ def refusal(published: bool, now: datetime, opens: datetime, closes: datetime, u
 
 def access_code_ok(expected: str, given: str | None) -> bool:
     """The access code, compared in constant time, ignoring case and surrounding spaces."""
-    return not expected or hmac.compare_digest(expected.strip().lower(), (given or "").strip().lower())
+    # As bytes: compare_digest refuses str with non-ASCII letters (a pupil typing Vietnamese was a 500).
+    return not expected or hmac.compare_digest(expected.strip().lower().encode(), (given or "").strip().lower().encode())
 
 
 def open_for_writes(state: str, deadline: datetime, now: datetime) -> bool:

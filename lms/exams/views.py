@@ -215,7 +215,7 @@ def _edit_question(question: Question | None, qtype: str):
             return redirect(url_for("exams.question_view", question_id=saved.id))
     elif request.method == "POST":
         data = None
-    rows = int(request.form.get("rows", 0) or 0) + (2 if request.form.get("more") else 0)
+    rows = min(max(request.form.get("rows", 0, type=int) or 0, 0), 40) + (2 if request.form.get("more") else 0)
     editor = qtypes.TYPES[qtype].editor_rows(data, request.form if data is None else None, rows)
     return render_template("exams/question_edit.html", form=form, question=question, qtype=qtype,
                            qt=qtypes.TYPES[qtype], editor=editor, extra_rows=rows), \
@@ -444,7 +444,7 @@ def exam_blueprint(exam_id: int):
     categories = [(c, a) for c, a in bank.categories_for(db.session, current_user, ctx().role, ctx().school)
                   if c.subject_id == exam.subject_id]
     typed, sample = None, None
-    extra = request.args.get("rows", 3, type=int)
+    extra = min(max(request.args.get("rows", 3, type=int) or 0, 0), 60)
     status = 200
     if request.method == "POST":
         if not Form().validate_on_submit():

@@ -6,10 +6,13 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, make_respons
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms.auth import throttle
+from lms.auth.services import when_sessions_end
 from lms.core.errors import DomainError
 from lms.core.forms import Form
 from lms.core.requests import committing, status_of
 from lms.core.security import client_ip
+from lms.core.inputs import in_range, json_object
 from lms.core.tenancy import cookieless, ctx, role_required, school_scoped, session_only
 from lms.core.timeutil import school_tz, utcnow
 from lms.courses.permissions import pupil_of
@@ -73,12 +76,19 @@ def take(exam_id: int):
         abort(404)
     now = utcnow()
     form = StartForm()
-    if form.validate_on_submit():
+    # Wrong access codes are counted per pupil and exam: a few tries, then a wait (auth.throttle).
+    guesses, wait = f"code:{exam.id}:{current_user.id}", 0
+    if form.validate_on_submit() and exam.access_code and (wait := throttle.guess_wait(db.session, guesses, now)):
+        form.access_code.errors.append(_("Nhập sai mã truy cập quá nhiều lần. Hãy thử lại sau %(s)s giây.", s=wait))
+    elif form.validate_on_submit():
         token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
         with committing(form) as outcome:
             attempt_id = attempts.start_attempt(db.session, student, exam, now=now,
                                                 access_code=form.access_code.data or "", ip=client_ip(),
                                                 device=saving.device_hash(token)).id  # read before the commit expires it
+        if outcome.error is not None and outcome.error.field == "access_code":
+            throttle.guess_failed(db.session, guesses, now)
+            db.session.commit()
         if outcome.ok:
             # A running attempt opened elsewhere resumes here only through the takeover page.
             return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt_id)), token)
@@ -86,7 +96,8 @@ def take(exam_id: int):
     db.session.commit()
     scores = {a.id: results.score_decimal(a.score10) for a in state.attempts}
     return render_template("exams/take.html", exam=exam, state=state, form=form, now=now, scores=scores,
-                           final=results.final_scores(db.session, exam).get(student.id)), status_of(form)
+                           final=results.final_scores(db.session, exam).get(student.id)), \
+        429 if wait else status_of(form)
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -129,6 +140,21 @@ def takeover(attempt_id: int):
     return _with_device(redirect(url_for("attempts.attempt_page", attempt_id=attempt.id)), token)
 
 
+@when_sessions_end
+def _release_devices(session, user_id: int) -> None:
+    """Every session of the pupil ended (an admin signed them out everywhere, locked the account,
+    or a password reset): their open attempts are bound to no device any more, so a page left open,
+    or a copied attempt ticket, saves nothing (the guarded upsert checks the device) until the
+    pupil signs in again and reopens the attempt, which binds it to that device."""
+    from sqlalchemy import select, update
+
+    from lms.people.models import Student
+
+    session.execute(update(Attempt).where(Attempt.state == AttemptState.IN_PROGRESS, Attempt.student_id.in_(
+        select(Student.id).where(Student.user_id == user_id))).values(device="")
+        .execution_options(synchronize_session=False))
+
+
 _STATUS = {"saved": 200, "same": 200, "stale": 409, "device": 409, "page": 409, "closed": 410, "invalid": 422}
 
 
@@ -144,10 +170,10 @@ def save(attempt_id: int):
                         "message": _("Trang làm bài này không còn hợp lệ; hãy tải lại trang (câu trả lời vẫn được "
                                      "giữ trên máy này).")}), 401
     g.lang = ticket.lang
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     now, device = utcnow(), _device()
     position, seq = body.get("position"), body.get("seq")
-    if not isinstance(position, int) or not isinstance(seq, int):
+    if not isinstance(position, int) or not isinstance(seq, int) or not (in_range(position) and in_range(seq)):
         return jsonify({"status": "invalid", "message": _("Yêu cầu lưu không hợp lệ.")}), 422
     outcome = saving.quick_save(db.session, ticket, position, body.get("value"), seq, device=device, now=now)
     payload = {}
@@ -187,11 +213,12 @@ def clock(attempt_id: int):
 def events(attempt_id: int):
     """Signals from the page and a heartbeat: the answer is the server's time left."""
     attempt = _attempt(attempt_id)
-    body = request.get_json(silent=True) or {}
+    body = json_object() if request.get_data() else {}
+    events = body.get("events")
     now = utcnow()
     attempts.finish_if_overdue(db.session, attempt, now)
-    if attempt.state == AttemptState.IN_PROGRESS and attempt.device == _device():
-        attempts.record_events(db.session, attempt, body.get("events") or [], now)
+    if attempt.state == AttemptState.IN_PROGRESS and attempt.device == _device() and isinstance(events, list):
+        attempts.record_events(db.session, attempt, [e for e in events if isinstance(e, dict)], now)
     payload = {"state": attempt.state, "time_left": attempts.time_left(attempt, now),
                "device_ok": attempt.device == _device(),
                "result": url_for("attempts.result", attempt_id=attempt.id)
@@ -218,9 +245,11 @@ def next_page(attempt_id: int):
 def submit(attempt_id: int):
     attempt = _attempt(attempt_id)
     now = utcnow()
-    body = request.get_json(silent=True) or {}
-    finals = [(f.get("position"), f.get("value"), f.get("seq")) for f in body.get("finals") or []
-              if isinstance(f, dict) and isinstance(f.get("position"), int) and isinstance(f.get("seq"), int)]
+    body = json_object() if request.is_json else {}
+    listed = body.get("finals")
+    finals = [(f.get("position"), f.get("value"), f.get("seq")) for f in (listed if isinstance(listed, list) else [])
+              if isinstance(f, dict) and isinstance(f.get("position"), int) and isinstance(f.get("seq"), int)
+              and in_range(f["position"]) and in_range(f["seq"])]
     with committing(flash_error=not request.is_json) as outcome:
         attempts.submit_attempt(db.session, attempt, now=now, device=_device(), finals=finals,
                                 timed_out=bool(body.get("timed_out")))

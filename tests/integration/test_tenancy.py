@@ -133,8 +133,10 @@ def _combinations(lists):
 
 
 def id_routes(app):
+    from werkzeug.routing import IntegerConverter
+
     for rule in app.url_map.iter_rules():
-        params = [name for name, conv in rule._converters.items() if conv.__class__.__name__ == "IntegerConverter"]
+        params = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
         if params and rule.endpoint != "static":
             yield rule, params
 

@@ -313,7 +313,7 @@ def class_export(class_id: int, kind: str):
 @login_required
 @role_required("admin")
 def school_export(kind: str):
-    year = school_scoped(SchoolYear, int(request.args.get("year") or 0)) if request.args.get("year") else None
+    year = school_scoped(SchoolYear, request.args.get("year", 0, type=int)) if request.args.get("year") else None
     classes = workflow.classes_of(db.session, ctx().school, year)
     records = workflow.extract(db.session, current_user, classes)
     db.session.commit()

@@ -1,0 +1,172 @@
+"""Bad input is never a 500: every route of `app.url_map`, on both databases, as the role that may
+use it, with ids no column can hold, a query string of junk, and bodies of the wrong type.
+
+Before: ids of 25 digits (and from 2^31 on PostgreSQL) reached the database from 76 routes, and a
+JSON body that was not an object reached `.get()` in the exam's save, events and submit routes.
+Each is now bounded once: `<int:…>` (lms.core.inputs.IdConverter), `type=int` query and form
+values, `IntegerField`s, URL-encoded form size, and `json_object()` for JSON routes.
+
+The objects in the paths are school B's (tests/integration/test_tenancy.py's `b_card` world), used
+by school B's own people, so each request reaches the code behind the 404 checks.
+"""
+import re
+
+import pytest
+
+from lms.core.tenancy import DEPARTMENT
+from tests.integration.test_tenancy import b_card, foreign_ids  # noqa: F401  (b_card is a fixture)
+
+CLIENTS = {"admin": "admin.b", "teacher": "gv.b", "accountant": "kt.b", "student": "hsb002", "parent": "0912000003",
+           DEPARTMENT: "so.a"}
+HUGE = [2 ** 31, 2 ** 63, 10 ** 25]
+TEXT_PARAMS = {"kind": "students", "token": "x", "qtype": "essay", "channel": "sepay", "school_code": "B",
+               "code": "vi", "filename": "css/app.css", "name": "x.png", "order_code": "1"}
+JUNK_QUERY = {name: "99999999999999999999999" for name in (
+    "class_id", "year", "term", "period", "level", "lesson", "course", "category", "subject", "grade", "regrade",
+    "page", "rows", "per_page", "student", "exam", "question", "month")}
+JUNK_QUERY.update(q="\x00%'", checkpoint="zz", status="zz", kind="zz", format="zz", sample="x", download="x",
+                  metric="x", method="x", show="x", next="//evil.example", t="x", ref="x", code="x", minutes="x")
+WEIRD_VALUES = ["99999999999999999999999", "-2147483649", "x" * 300, "", "1e999", "NaN", "0,5.5", "\x00"]
+# Changing these would sign the caller out or lock the accounts the rest of the sweep uses.
+SKIP_BODY = {"auth.logout", "auth.switch_context", "auth.language", "people.user_toggle_active",
+             "people.user_end_sessions", "people.user_reset_two_factor", "auth.change_password",
+             "auth.reset_password"}
+INPUT_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
+
+
+def _role_for(app, rule) -> str | None:
+    roles = getattr(app.view_functions[rule.endpoint], "required_roles", None)
+    if roles is None:
+        return "admin"
+    return next((r for r in roles if r in CLIENTS), None)
+
+
+def _url(rule, ids: dict, override: dict | None = None) -> str:
+    """The rule's path with school B's ids and plausible text, `override` put in as is (building
+    through Werkzeug would refuse an id out of range)."""
+    def value(match):
+        converter, name = match.group(1) or "", match.group(2)
+        if name in (override or {}):
+            return str(override[name])
+        return str(ids.get(name, [1])[0]) if converter == "int" else TEXT_PARAMS.get(name, "x")
+
+    return re.sub(r"<(?:([^:<>]+):)?(\w+)>", value, rule.rule)
+
+
+# Known and owned elsewhere: the payment providers' local imitations take a JSON body that is not
+# an object to `.get()` (issue #27, lms/billing is its engineer's). Strict: once they answer 4xx,
+# this test fails until the entry is removed.
+KNOWN = {"gateways.momo_sandbox_create": "#27", "gateways.momo_sandbox_query": "#27",
+         "gateways.vnpay_sandbox_query": "#27"}
+
+
+class Failures(list):
+    def __init__(self):
+        super().__init__()
+        self.known_seen: set[str] = set()
+
+    def check(self, response, what, endpoint: str | None = None) -> None:
+        if response.status_code == 503 and response.request.path == "/readyz":
+            return  # "not ready" is the readiness probe's answer (the tests' schema has no migration stamp)
+        if response.status_code >= 500:
+            if endpoint in KNOWN:
+                self.known_seen.add(endpoint)
+            else:
+                self.append((what, response.status_code))
+
+
+@pytest.fixture
+def sweep(app, world, b_card, make_client):  # noqa: F811 - the fixture imported above
+    clients = {}
+    for role, login in CLIENTS.items():
+        clients[role] = make_client()
+        assert clients[role].login(login).status_code == 302, role
+    anonymous = make_client()
+    ids = foreign_ids(world, "admin", b_card)
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in ("static", "bootstrap.static")]
+    return clients, anonymous, ids, rules
+
+
+def test_every_int_converter_bounds_ids(app):
+    from lms.core.inputs import IdConverter
+
+    kinds = {type(c) for r in app.url_map.iter_rules() for c in r._converters.values()}
+    from werkzeug.routing import IntegerConverter
+
+    assert not {k for k in kinds if issubclass(k, IntegerConverter) and k is not IdConverter}
+
+
+def test_ids_out_of_range_are_404_on_every_route(app, sweep):
+    clients, anonymous, ids, rules = sweep
+    failures, checked = Failures(), 0
+    for rule in rules:
+        int_params = [n for n, c in rule._converters.items() if type(c).__name__ == "IdConverter"]
+        if not int_params:
+            continue
+        role = _role_for(app, rule)
+        client = clients.get(role) if role else anonymous
+        for name in int_params:
+            for huge in HUGE:
+                path = _url(rule, ids, {name: huge})
+                response = client.get(path) if "GET" in rule.methods else client.post(path, {})
+                failures.check(response, (role, path))
+                expected = {404, 401} if getattr(app.view_functions[rule.endpoint], "cookieless", False) else {404}
+                assert response.status_code in expected, (role, path, response.status_code)
+                checked += 1
+    assert not failures, failures
+    assert checked > 300
+
+
+def test_junk_query_strings_are_never_a_500(app, sweep):
+    clients, anonymous, ids, rules = sweep
+    failures, checked = Failures(), 0
+    for rule in rules:
+        if "GET" not in rule.methods or rule.endpoint in SKIP_BODY:
+            continue
+        role = _role_for(app, rule)
+        client = clients.get(role) if role else anonymous
+        response = client.get(_url(rule, ids), query_string=JUNK_QUERY)
+        failures.check(response, (role, rule.rule))
+        checked += 1
+    assert not failures, failures
+    assert checked > 80
+
+
+def test_wrong_bodies_are_never_a_500(app, sweep):
+    """JSON that is not an object, and every field of the route's own form filled with nonsense."""
+    clients, anonymous, ids, rules = sweep
+    failures, checked = Failures(), 0
+    for rule in rules:
+        if "POST" not in rule.methods or rule.endpoint in SKIP_BODY:
+            continue
+        role = _role_for(app, rule)
+        client = clients.get(role) if role else anonymous
+        url = _url(rule, ids)
+        token = client.token() if client.logged_in() else anonymous.token()
+        headers = {"X-CSRFToken": token, "Accept": "application/json"}
+        for body in ("[1, 2]", '"text"', "12", "null", "{\"a\": [}", '{"position": 1e999, "seq": "x", "events": 5}',
+                     '{"position": 99999999999999999999999, "seq": 99999999999999999999999, "finals": 7}'):
+            failures.check(client.http.post(url, data=body, content_type="application/json", headers=headers),
+                           (role, url, body), rule.endpoint)
+        names = set()
+        if "GET" in rule.methods:
+            names = set(INPUT_NAME.findall(client.get(url).get_data(as_text=True))) - {"csrf_token"}
+        for value in WEIRD_VALUES:
+            data = {name: value for name in names} | {"csrf_token": token}
+            failures.check(client.http.post(url, data=data), (role, url, value), rule.endpoint)
+        checked += 1
+    assert not failures, failures
+    assert failures.known_seen == set(KNOWN), f"fixed, remove from KNOWN: {set(KNOWN) - failures.known_seen}"
+    assert checked > 80
+
+
+def test_a_form_of_too_many_fields_is_413_and_a_normal_one_is_not(app, world, client):
+    client.login("admin.a")
+    token = client.token()
+    fields = {f"f{i}": "1" for i in range(app.config["MAX_FORM_PARTS"])}
+    assert client.http.post("/school/staff", data={**fields, "csrf_token": token}).status_code == 413
+    fields.pop("f0")
+    assert client.http.post("/school/staff", data={**fields, "csrf_token": token}).status_code != 413
+    body = b"csrf_token=" + token.encode() + b"&full_name=" + b"a" * (app.config["MAX_URLENCODED_SIZE"] + 1)
+    response = client.http.post("/school/staff", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
