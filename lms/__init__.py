@@ -66,6 +66,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     from lms.core.signing import signer_from_config
 
     install_headers(app)
+    from lms.core.audited import install_read_audit
+
+    install_read_audit(app)
     from lms.core.logs import install_logging
 
     install_logging(app)

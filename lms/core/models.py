@@ -75,3 +75,53 @@ class PeriodicRun(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
     holder: Mapped[str] = mapped_column(String(80), default="")
+
+
+# Audit rows are append-only in the database itself: no UPDATE or DELETE, whoever asks — except
+# the foreign keys' own ON DELETE SET NULL when an account or a school is deleted (the row stays,
+# unattributed). Installed by the migration and by `create_all` alike.
+AUDIT_GUARD = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' AND (NEW.id, NEW.at, NEW.action) = (OLD.id, OLD.at, OLD.action)
+               AND ROW(NEW.subject_type, NEW.subject_id, NEW.detail, NEW.route, NEW.ip)
+                   IS NOT DISTINCT FROM ROW(OLD.subject_type, OLD.subject_id, OLD.detail, OLD.route, OLD.ip)
+               AND (NEW.actor_id IS NULL OR NEW.actor_id = OLD.actor_id)
+               AND (NEW.school_id IS NULL OR NEW.school_id = OLD.school_id) THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'audit rows are append-only (%)', TG_OP USING ERRCODE = '42501';
+        END $$ LANGUAGE plpgsql""",
+        "CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON audit_logs "
+        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs "
+        "BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END",
+        "CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs WHEN NOT ("
+        "NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.action = OLD.action "
+        "AND NEW.subject_type IS OLD.subject_type AND NEW.subject_id IS OLD.subject_id AND NEW.detail IS OLD.detail "
+        "AND NEW.route IS OLD.route AND NEW.ip IS OLD.ip "
+        "AND (NEW.actor_id IS NULL OR NEW.actor_id IS OLD.actor_id) "
+        "AND (NEW.school_id IS NULL OR NEW.school_id IS OLD.school_id)) "
+        "BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END",
+    ],
+}
+AUDIT_GUARD_DROP = {
+    "postgresql": ["DROP TRIGGER IF EXISTS audit_logs_append_only ON audit_logs",
+                   "DROP FUNCTION IF EXISTS audit_append_only()"],
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_logs_no_delete", "DROP TRIGGER IF EXISTS audit_logs_no_update"],
+}
+
+
+def guard_audit(connection, drop: bool = False) -> None:
+    from sqlalchemy import text
+
+    for sql in (AUDIT_GUARD_DROP if drop else AUDIT_GUARD).get(connection.dialect.name, []):
+        connection.execute(text(sql))
+
+
+from sqlalchemy import event  # noqa: E402
+
+event.listen(AuditLog.__table__, "after_create", lambda target, connection, **kw: guard_audit(connection))

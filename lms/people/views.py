@@ -15,7 +15,6 @@ from lms.core.errors import DomainError
 from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
-from lms.core.security import client_ip
 from lms.core.downloads import files
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
@@ -335,10 +334,7 @@ def student_detail(student_id: int):
     student = school_scoped(Student, student_id)
     if not permissions.can_view_student(db.session, current_user, ctx().role, student):
         abort(404)
-    audit.record(db.session, audit.Action.VIEW_STUDENT, actor_id=current_user.id, school_id=ctx().school.id,
-                 subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
-    db.session.commit()
-    return _student_page(student, GuardianForm() if ctx().role == "admin" else None)
+    return _student_page(student, GuardianForm() if ctx().role == "admin" else None)  # audited: lms.core.audited
 
 
 @bp.route("/school/students/<int:student_id>/profile", methods=["GET", "POST"])
