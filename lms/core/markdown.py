@@ -26,6 +26,7 @@ _MATH_ATTRS = {"math": {"xmlns", "display"}, "mo": {"stretchy", "fence", "separa
                "mn": {"mathvariant"}, "mtext": {"mathvariant"}, "mspace": {"width"}, "mfrac": {"linethickness"},
                "mtable": {"columnalign", "rowspacing", "columnspacing"}, "mtd": {"columnalign"},
                "menclose": {"notation"}, "mover": {"accent"}, "munder": {"accentunder"}}
+_WITH_MATH = {tag: _ATTRS.get(tag, set()) | _MATH_ATTRS.get(tag, set()) for tag in {*_ATTRS, *_MATH_ATTRS}}
 # $$…$$ first, then $…$ that neither starts nor ends with a space (so "5 $ và 10 $" stays text);
 # a backslash escapes a dollar sign.
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<![\\$])\$(?![\s$])(.+?)(?<![\s\\])\$(?!\$)", re.S)
@@ -72,16 +73,26 @@ def _remembered(source: str, math: bool) -> str:
 
 def _render(source: str, math: bool) -> str:
     formulas: dict[str, str] = {}
+    written: dict[str, str] = {}
     if math and "$" in source:
         def stash(match: re.Match) -> str:
             key = f"LMSMATH{len(formulas)}X"
             display = match.group(1) is not None
             formulas[key] = math_to_mathml((match.group(1) if display else match.group(2)).strip(), display)
+            written[key] = match.group(0)
             return key
         source = _MATH.sub(stash, source)
     html = _md.render(source)
-    html = nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes={"http", "https", "mailto"},
-                     attribute_filter=_filter, link_rel="noopener noreferrer nofollow")
+    # Math goes in before sanitising, and the whole is sanitised once. A formula inside a tag (an
+    # image's `alt="$x$"`) stays as written: MathML put into an attribute broke out of its quotes.
+    if formulas:
+        import html as html_text
+
+        html = re.sub(r"<[^<>]*>", lambda tag: re.sub(r"LMSMATH\d+X", lambda k: html_text.escape(
+            written.get(k.group(0), k.group(0))), tag.group(0)), html)
     for key, mathml in formulas.items():
         html = html.replace(key, mathml)
+    html = nh3.clean(html, tags=_TAGS | (_MATH_TAGS if formulas else set()),
+                     attributes=_WITH_MATH if formulas else _ATTRS, url_schemes={"http", "https", "mailto"},
+                     attribute_filter=_filter, link_rel="noopener noreferrer nofollow")
     return html.replace("\\$", "$") if math else html

@@ -9,6 +9,24 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'")
 
 
+# Files served by the app (uploads, exports, generated documents, charts) open as a sandboxed
+# document — no script, no form, no same-origin access, even if a browser took one for a page — on
+# top of their own policy (`install_headers` prefixes "sandbox; ").
+_PAGE_TYPES = {"text/html", "application/json"}
+
+
+def _is_served_file(response) -> bool:
+    """Any answer but a page or JSON — except a PDF shown inline: Chromium's PDF viewer refuses to
+    run in a sandboxed document at all (crbug.com/413851) and strips the CSP of PDFs it shows, so
+    for those the defences are the content check at upload (no script or launch actions, no
+    appended archive), the fixed `application/pdf` type and nosniff."""
+    mimetype = response.mimetype or ""
+    if mimetype in _PAGE_TYPES or request.endpoint in ("static", "bootstrap.static"):
+        return False
+    disposition = response.headers.get("Content-Disposition", "")
+    return not (mimetype == "application/pdf" and not disposition.startswith("attachment"))
+
+
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """Only relative paths on this site; '//host', '/\\host', schemes and hosts fall back."""
     if not target:
@@ -45,6 +63,8 @@ def install_headers(app: Flask) -> None:
         if request.endpoint != "static" and not request.path.startswith("/static/"):
             # Pages of signed-in users carry grades and personal data: never cache them.
             h["Cache-Control"] = "no-store"
+            if _is_served_file(response) and not h["Content-Security-Policy"].startswith("sandbox"):
+                h["Content-Security-Policy"] = "sandbox; " + h["Content-Security-Policy"]
         if response.mimetype and response.mimetype.startswith("text/") and "charset" not in (response.content_type or ""):
             response.content_type = f"{response.mimetype}; charset=utf-8"
         return response

@@ -359,7 +359,10 @@ class Area:
 
     def save(self, checked: CheckedFile, data: bytes) -> str:
         """Keep an uploaded file under a name made of its SHA-256 (identical content is kept
-        once); returns that name, relative to the area."""
+        once); returns that name, relative to the area. What is kept is the checked content (a
+        photo re-encoded without its metadata by `check_upload`), `data` only for a file
+        described by hand."""
+        data = checked.content if checked.content is not None else data
         stored = f"{checked.sha256[:2]}/{checked.sha256}.{checked.extension}"
         target = self / stored
         if not target.exists():

@@ -1,12 +1,23 @@
 """Uploaded files: checked by content (not by name), size-limited per kind, then kept by an area of
-lms/core/storage.py under a name made of their SHA-256. No Flask here: callers pass the limits."""
+lms/core/storage.py under a name made of their SHA-256. No Flask here: callers pass the limits.
+
+Every upload goes through `check_upload`, the one place that decides what is stored:
+- the content must be what the extension says (magic bytes; Office files by their parts, no macros);
+- no polyglots: nothing that a browser could also read as a web page (HTML, SVG or script in the
+  first kilobyte), no ZIP archive tacked onto a picture, sound, video or PDF, no PDF that runs
+  script or launches programs;
+- photos are re-encoded without their EXIF/XMP metadata (a phone picture carries the place it was
+  taken — for a pupil, usually home), so what is stored (`CheckedFile.content`) is the clean copy
+  wherever the upload came from (homework, lessons, the library, question images, fee evidence).
+"""
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import filetype
 
@@ -48,8 +59,9 @@ class CheckedFile:
     extension: str
     kind: str
     mime: str
-    size: int
-    sha256: str
+    size: int            # of `content`
+    sha256: str          # of `content`
+    content: bytes | None = field(default=None, repr=False, compare=False)  # what is stored
 
 
 def clean_filename(name: str | None) -> str:
@@ -78,7 +90,56 @@ def check_upload(filename: str | None, data: bytes, limits_mb: dict[str, int]) -
     if not _content_matches(ext, data):
         raise ValidationError(_l("Tệp “%(f)s” có đuôi .%(e)s nhưng nội dung không phải %(e)s thật; tệp bị từ chối.",
                                  f=name, e=ext), field="files")
-    return CheckedFile(name, ext, kind, mime, len(data), hashlib.sha256(data).hexdigest())
+    if _polyglot(ext, data):
+        raise ValidationError(_l("Tệp “%(f)s” chứa thêm nội dung khác (trang web, mã chạy được hoặc tệp nén bên "
+                                 "trong); tệp bị từ chối. Hãy lưu lại tệp bằng phần mềm thông thường rồi tải lên.",
+                                 f=name), field="files")
+    checked = CheckedFile(name, ext, kind, mime, len(data), hashlib.sha256(data).hexdigest(), data)
+    if ext in _PHOTO_FORMATS:
+        clean = _reencoded(ext, data)
+        if clean is None:
+            raise ValidationError(_l("Không đọc được ảnh “%(f)s”; tệp bị từ chối.", f=name), field="files")
+        checked = CheckedFile(name, ext, kind, mime, len(clean), hashlib.sha256(clean).hexdigest(), clean)
+    return checked
+
+
+_PHOTO_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# What makes a browser take bytes for a page (it sniffs the start of a file), in any case.
+_MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|script|svg|iframe|object|embed|meta|link|img|a\s)|<\?xml",
+                     re.IGNORECASE)
+_ZIP_END = b"PK\x05\x06"
+_PDF_STREAM = re.compile(rb"\bstream\r?\n.*?\bendstream\b", re.DOTALL)
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|RichMedia)(?![A-Za-z0-9])")
+
+
+def _polyglot(ext: str, data: bytes) -> bool:
+    """Bytes that are also something else a browser or a viewer would act on."""
+    if ext in _OFFICE_PART:
+        return False  # ZIP containers by nature; their parts were checked and they are downloaded
+    if _MARKUP.search(data[:1024]):
+        return True
+    if _ZIP_END in data[-66_000:]:  # an archive's directory at the end: a GIFAR-style attachment
+        return True
+    # PDF actions are names in the file's own syntax, outside the (compressed) streams.
+    return ext == "pdf" and bool(_PDF_ACTIVE.search(_PDF_STREAM.sub(b"", data)))
+
+
+def _reencoded(ext: str, data: bytes) -> bytes | None:
+    """The picture drawn again by Pillow, upright, without metadata; None if it cannot be read."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            upright = ImageOps.exif_transpose(image)
+            buffer = io.BytesIO()
+            fmt = _PHOTO_FORMATS[ext]
+            options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
+            if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.save(buffer, fmt, **options)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return buffer.getvalue()
 
 
 def _content_matches(ext: str, data: bytes) -> bool:
@@ -97,24 +158,6 @@ def _content_matches(ext: str, data: bytes) -> bool:
 
 
 def without_metadata(checked: CheckedFile, data: bytes) -> tuple[CheckedFile, bytes]:
-    """A photo re-encoded without its EXIF/XMP metadata (phone pictures carry the place they were
-    taken — for a pupil, usually home), turned upright first so it still shows the right way up.
-    Other files, and pictures Pillow cannot read, are returned unchanged."""
-    if checked.extension not in ("jpg", "jpeg", "png", "webp"):
-        return checked, data
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            upright = ImageOps.exif_transpose(image)
-            buffer = io.BytesIO()
-            fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[checked.extension]
-            options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {}
-            if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
-            upright.save(buffer, fmt, **options)
-    except (UnidentifiedImageError, OSError, ValueError):
-        return checked, data
-    clean = buffer.getvalue()
-    return CheckedFile(checked.filename, checked.extension, checked.kind, checked.mime, len(clean),
-                       hashlib.sha256(clean).hexdigest()), clean
+    """The bytes to store for a checked file: `check_upload` has already re-encoded photos
+    without their metadata (kept for callers written before it did)."""
+    return checked, checked.content if checked.content is not None else data
