@@ -1,5 +1,6 @@
 """Imports every model module so that metadata is complete (migrations, create_all, tests)."""
-from lms.auth.models import LoginThrottle, PasswordResetToken, User, UserSession  # noqa: F401
+from lms.auth.models import (LoginThrottle, PasswordResetToken, RecoveryCode, SecondFactor, User,  # noqa: F401
+                             UserSession)
 from lms.core.models import AuditLog, Job, Notification  # noqa: F401
 from lms.courses.models import (Announcement, Assignment, AssignmentCourse, AssignmentResource,  # noqa: F401
                                 CalendarToken, Event, Lesson, LessonProgress,  # noqa: F401

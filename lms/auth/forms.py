@@ -40,3 +40,19 @@ class ForgotPasswordForm(Form):
 
 class ContextForm(Form):
     key = HiddenField(validators=[DataRequired()])
+
+
+class CodeForm(Form):
+    code = StringField(_l("Mã xác thực"), validators=[DataRequired(_l("Nhập mã.")), Length(max=40)],
+                       description=_l("6 chữ số trên ứng dụng xác thực, hoặc một mã khôi phục."))
+    submit = SubmitField(_l("Xác nhận"))
+
+
+class EnableSecondFactorForm(Form):
+    code = StringField(_l("Mã 6 chữ số trên ứng dụng"), validators=[DataRequired(_l("Nhập mã.")), Length(max=12)])
+    submit = SubmitField(_l("Bật xác thực hai lớp"))
+
+
+class DisableSecondFactorForm(Form):
+    password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Nhập mật khẩu hiện tại."))])
+    submit = SubmitField(_l("Tắt xác thực hai lớp"))

@@ -5,10 +5,13 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import services
-from lms.auth.forms import (ChangePasswordForm, ContextForm, ForgotPasswordForm, LoginForm,
-                            ResetPasswordForm)
+from lms.auth import second_factor, services
+from lms.auth.forms import (ChangePasswordForm, CodeForm, ContextForm, DisableSecondFactorForm,
+                            EnableSecondFactorForm, ForgotPasswordForm, LoginForm, ResetPasswordForm)
+from lms.auth.models import User
 from lms.core.errors import ValidationError
+from lms.core.forms import Form
+from lms.core.timeutil import utcnow
 from lms.core.mail import mail_configured, send_mail
 from lms.core.security import client_ip, safe_next
 from lms.extensions import db
@@ -42,18 +45,132 @@ def login():
             form.password.errors.append(str(exc.message))
             status = 200
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at every sign-in (no fixation)
-            if lang:
-                session["lang"] = lang
-            token = services.start_session(db.session, _settings(), user, remember=bool(form.remember.data),
-                                           ip=client_ip(), user_agent=request.user_agent.string)
-            db.session.commit()
-            session["sid"] = token
-            session.permanent = bool(form.remember.data)
-            login_user(user)
-            return redirect(safe_next(form.next.data, _landing(user)))
+            if user.totp_enabled:
+                db.session.commit()
+                _fresh_session()
+                # Half signed in: the password was right; the code decides (within five minutes).
+                session["pending_2fa"] = {"user": user.id, "remember": bool(form.remember.data),
+                                          "next": form.next.data or "", "at": int(utcnow().timestamp())}
+                return redirect(url_for("auth.login_code"))
+            return _signed_in(user, bool(form.remember.data), form.next.data)
     return render_template("auth/login.html", form=form), status
+
+
+def _fresh_session() -> None:
+    lang = session.get("lang")
+    session.clear()  # a fresh session at every sign-in (no fixation)
+    if lang:
+        session["lang"] = lang
+
+
+def _signed_in(user, remember: bool, next_url: str | None):
+    _fresh_session()
+    token = services.start_session(db.session, _settings(), user, remember=remember, ip=client_ip(),
+                                   user_agent=request.user_agent.string)
+    db.session.commit()
+    session["sid"] = token
+    session.permanent = remember
+    login_user(user)
+    return redirect(safe_next(next_url, _landing(user)))
+
+
+PENDING_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step of signing in, for an account with an authenticator app."""
+    pending = session.get("pending_2fa") or {}
+    user = db.session.get(User, pending.get("user") or 0)
+    if user is None or not user.is_active or utcnow().timestamp() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop("pending_2fa", None)
+        flash(_("Hãy đăng nhập lại."), "warning")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            how = second_factor.verify(db.session, current_app.extensions["lms_secrets"], user, form.code.data,
+                                       policy=_settings().policy, ip=client_ip())
+        except second_factor.SecondFactorThrottled as exc:
+            db.session.commit()
+            form.code.errors.append(str(exc.message))
+            status = 429
+        except ValidationError as exc:
+            db.session.commit()  # the failure is counted
+            form.code.errors.append(str(exc.message))
+            status = 422
+        else:
+            if how == "recovery":
+                flash(_("Đã dùng một mã khôi phục. Hãy tạo bộ mã mới trong Tài khoản → Xác thực hai lớp."), "warning")
+            return _signed_in(user, bool(pending.get("remember")), pending.get("next"))
+    return render_template("auth/login_code.html", form=form), status
+
+
+@bp.before_app_request
+def _second_factor_first():
+    """While a school requires it of one of the account's roles and it is not set up, every page
+    leads to setting it up (signing out, the language and the password stay possible)."""
+    if request.endpoint in _OPEN_DURING_SETUP or not current_user.is_authenticated:
+        return None
+    if current_user.totp_enabled or not second_factor.required(current_user):
+        return None
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": {"status": 403, "message": _("Cần bật xác thực hai lớp trước.")}}, 403
+    return redirect(url_for("auth.two_factor"))
+
+
+_OPEN_DURING_SETUP = {"auth.two_factor", "auth.logout", "auth.language", "auth.change_password", "static",
+                      "bootstrap.static",
+                      "health.healthz", "health.readyz", "auth.login", "auth.login_code"}
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Set up, renew the recovery codes of, or turn off the authenticator app."""
+    box = current_app.extensions["lms_secrets"]
+    enable_form, disable_form, codes = EnableSecondFactorForm(), DisableSecondFactorForm(), None
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "enable" and not current_user.totp_enabled and enable_form.validate_on_submit():
+        secret = session.get("new_totp_secret")
+        try:
+            if not secret:
+                raise ValidationError(_("Hãy quét lại mã QR."), field="code")
+            codes = second_factor.enable(db.session, box, current_user, secret, enable_form.code.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            enable_form.code.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            session.pop("new_totp_secret", None)
+    elif action == "codes" and current_user.totp_enabled and Form().validate_on_submit():
+        codes = second_factor.regenerate_recovery_codes(db.session, current_user)
+        db.session.commit()
+    elif action == "disable" and current_user.totp_enabled and disable_form.validate_on_submit():
+        if second_factor.required(current_user):
+            flash(_("Trường của bạn bắt buộc xác thực hai lớp cho vai trò quản trị và kế toán."), "warning")
+        elif not _settings().hasher.verify(current_user.password_hash, disable_form.password.data):
+            disable_form.password.errors.append(_("Mật khẩu hiện tại không đúng."))
+        else:
+            second_factor.disable(db.session, current_user, current_user)
+            db.session.commit()
+            flash(_("Đã tắt xác thực hai lớp."), "success")
+            return redirect(url_for("auth.two_factor"))
+    setup = None
+    if not current_user.totp_enabled and codes is None:
+        if "new_totp_secret" not in session:
+            session["new_totp_secret"] = second_factor.new_secret()
+        secret = session["new_totp_secret"]
+        from lms.core.qr import qr_data_url
+
+        uri = second_factor.provisioning_uri(secret, current_user)
+        setup = {"secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), "qr": qr_data_url(uri)}
+    status = 422 if enable_form.errors or disable_form.errors else 200
+    return render_template("auth/two_factor.html", enable_form=enable_form, disable_form=disable_form, codes=codes,
+                           setup=setup, required=second_factor.required(current_user),
+                           left=second_factor.recovery_left(db.session, current_user) if current_user.totp_enabled
+                           else 0), status
 
 
 def _landing(user) -> str:

@@ -27,6 +27,11 @@ class Action:
     INVITATION_ACCEPTED = "invitation_accepted"
     INVITATION_DECLINED = "invitation_declined"
     INVITATION_CANCELLED = "invitation_cancelled"
+    SECOND_FACTOR_ENABLED = "second_factor_enabled"
+    SECOND_FACTOR_DISABLED = "second_factor_disabled"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 
 
 def record(session: Session, action: str, *, actor_id: int | None = None, school_id: int | None = None,

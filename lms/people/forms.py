@@ -1,6 +1,6 @@
 from lms.core.forms import Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -36,6 +36,8 @@ class SchoolForm(Form):
     payment_contact_name = StringField(_l("Người phụ trách thu phí"), validators=[Optional(), Length(max=120)])
     payment_contact_phone = StringField(_l("Điện thoại người phụ trách"), validators=[Optional(), Length(max=20)])
     payment_contact_email = StringField(_l("E-mail người phụ trách"), validators=[Optional(), Length(max=254)])
+    require_staff_totp = BooleanField(_l("Bắt buộc quản trị và kế toán đăng nhập bằng xác thực hai lớp "
+                                         "(mật khẩu và mã từ ứng dụng trên điện thoại)"))
     submit = SubmitField(_l("Lưu"))
 
 

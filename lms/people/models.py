@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String, false,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,6 +84,8 @@ class School(Base):
     payment_contact_email: Mapped[str | None] = mapped_column(String(254))
     # An online period counts as delivered once this share of the class has opened its lesson.
     online_open_percent: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    # Admins and accountants of the school must sign in with an authenticator app as well.
+    require_staff_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department = relationship(Department, back_populates="schools")
 

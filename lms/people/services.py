@@ -71,6 +71,7 @@ class SchoolDetails:
     payment_contact_name: str | None = None
     payment_contact_phone: str | None = None
     payment_contact_email: str | None = None
+    require_staff_totp: bool = False
 
 
 def _ascii_upper_no_accents(value: str) -> str:
@@ -115,6 +116,7 @@ def update_school(session: Session, actor: User, school: School, details: School
     school.payment_contact_name = nfc(details.payment_contact_name) or None
     school.payment_contact_phone = normalize_phone(details.payment_contact_phone)
     school.payment_contact_email = normalize_email(details.payment_contact_email)
+    school.require_staff_totp = bool(details.require_staff_totp)
     audit.record(session, audit.Action.SCHOOL_UPDATED, actor_id=actor.id, school_id=school.id)
     session.flush()
     return school

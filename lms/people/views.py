@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user, login_required
 
+from lms.auth import second_factor
 from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.core import audit
@@ -481,6 +482,21 @@ def user_toggle_active(user_id: int):
         db.session.commit()
         flash(_("Đã mở khóa tài khoản %(u)s.", u=user.username) if user.active else
               _("Đã khóa tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
+    return redirect(url_for("people.staff"))
+
+
+@bp.route("/school/users/<int:user_id>/two-factor", methods=["POST"])
+@login_required
+@role_required("admin")
+def user_reset_two_factor(user_id: int):
+    """A lost phone and no recovery code: the admin turns the second factor off; the person sets it
+    up again at the next sign-in where the school requires it."""
+    user = _managed_user(user_id)
+    if ActionForm().validate_on_submit():
+        second_factor.disable(db.session, current_user, user, school_id=ctx().school.id)
+        auth_services.revoke_sessions(db.session, user)
+        db.session.commit()
+        flash(_("Đã tắt xác thực hai lớp của %(u)s; họ thiết lập lại khi đăng nhập.", u=user.username), "success")
     return redirect(url_for("people.staff"))
 
 
