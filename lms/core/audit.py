@@ -21,6 +21,7 @@ class Action:
     IMPORT = "import"
     CONSENT_GIVEN = "consent_given"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    SUBJECT_EXPORT = "subject_export"
     SCHOOL_UPDATED = "school_updated"
     ROLES_GRANTED = "roles_granted"
     INVITATION_SENT = "invitation_sent"

@@ -1,11 +1,16 @@
 """Parents follow their children (in every school); department officials look at their schools."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from lms.core.forms import Form
 from wtforms import BooleanField
 
+from lms.core import audit
+from lms.core.security import client_ip
+from lms.core.storage import content_disposition
 from lms.core.timeutil import utcnow
 from lms.courses import comms, lessons
 from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
@@ -58,6 +63,43 @@ def child_consent(student_id: int):
         flash(_("Đã ghi nhận sự đồng ý của bạn.") if link.consent else _("Đã ghi nhận việc rút lại sự đồng ý."),
               "success")
     return redirect(url_for("family.child", student_id=student_id))
+
+
+def _json_download(payload: dict, name: str) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = content_disposition(name, False)
+    return response
+
+
+@bp.route("/children/<int:student_id>/data.json")
+@login_required
+@role_required("parent")
+def child_data(student_id: int):
+    """Everything the platform holds about the child, for the parent (the child's legal
+    representative under Law 91/2025/QH15): one JSON file, the export itself audited."""
+    from lms.people import subject_export
+
+    link = services.get_child(db.session, current_user, student_id)
+    student = link.student
+    payload = subject_export.pupil_export(db.session, student, utcnow())
+    audit.record(db.session, audit.Action.SUBJECT_EXPORT, actor_id=current_user.id, school_id=student.school_id,
+                 subject_type="student", subject_id=student.id, route=request.path, ip=client_ip())
+    db.session.commit()
+    return _json_download(payload, f"du-lieu-{student.student_code}.json")
+
+
+@bp.route("/account/data.json")
+@login_required
+def account_data():
+    """What the platform holds about the signed-in account itself (a parent's own data)."""
+    from lms.people import subject_export
+
+    payload = subject_export.account_export(db.session, current_user, utcnow())
+    audit.record(db.session, audit.Action.SUBJECT_EXPORT, actor_id=current_user.id, subject_type="user",
+                 subject_id=current_user.id, route=request.path, ip=client_ip())
+    db.session.commit()
+    return _json_download(payload, f"du-lieu-tai-khoan-{current_user.id}.json")
 
 
 @bp.route("/department/schools/<int:school_id>")
