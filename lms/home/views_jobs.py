@@ -14,7 +14,8 @@ from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
 KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "official_report": _l("Báo cáo định kỳ"),
-               "invoice_run": _l("Phát hành hoá đơn"), "receipts_pdf": _l("In biên lai của một tháng")}
+               "invoice_run": _l("Phát hành hoá đơn"), "receipts_pdf": _l("In biên lai của một tháng"),
+               "transcript_round": _l("Ký số học bạ số cả lớp")}
 
 
 def _job(job_id: int):

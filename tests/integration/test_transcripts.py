@@ -82,6 +82,7 @@ def _sign_round(app, client, phone, world, signer: str, user_id: str, dbs) -> di
     app.extensions["lms_jobs"].wait(timeout=180)
     status = client.get(f"/jobs/{job_id}.json").get_json()
     assert status["status"] == "done", status
+    assert "Ký số học bạ số cả lớp" in client.get(f"/jobs/{job_id}").get_data(as_text=True)   # named, not its code
     return status
 
 
