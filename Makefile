@@ -5,7 +5,7 @@ PYTHON ?= python3
 export FLASK_APP := wsgi.py
 
 
-.PHONY: run run-prod bench test lint test-unit test-integration test-e2e translations extract-messages install clean
+.PHONY: run run-prod bench test lint sast test-unit test-integration test-e2e translations extract-messages install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,13 @@ bench: install
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py
 
+# Static security analysis: any finding of medium or high severity fails (domain/security.md #55).
+sast: $(VENV)/.installed
+	$(BIN)/bandit -r lms -ll -q
+
 # Tests run in parallel (one PostgreSQL per worker; the browser tests together on one of them).
 TEST_WORKERS ?= auto
-test: install lint
+test: install lint sast
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: install

@@ -133,3 +133,12 @@ def test_id_converter_refuses_what_no_integer_column_holds():
         with pytest.raises(Exception) as err:
             urls.match(f"/x/{bad}")
         assert re.search("NotFound", type(err.value).__name__)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x", "/relative"])
+def test_the_providers_call_refuses_any_scheme_but_http(url):
+    """Before: a setting holding `file:///…` was opened by urlopen (bandit B310)."""
+    from lms.core.http import call_json
+
+    with pytest.raises(ValueError, match="not an http"):
+        call_json("POST", url, body={"a": 1})
