@@ -132,9 +132,11 @@ def readiness(session: Session, school: School) -> list[MethodState]:
     return readiness_by_school(session, [school])[school.id]
 
 
-def readiness_by_school(session: Session, schools: list[School]) -> dict[int, list[MethodState]]:
+def readiness_by_school(session: Session, schools: list[School], *,
+                        payments: bool = True) -> dict[int, list[MethodState]]:
     """`readiness` of many schools (a province's side-by-side view) in two statements, whatever
-    their number."""
+    their number; with `payments=False` (only which methods are ready) in one, without counting
+    every payment of the province."""
     ids = [school.id for school in schools] or [0]
     settings: dict[int, list[ChannelSetting]] = {}
     for row in session.scalars(select(ChannelSetting).where(ChannelSetting.school_id.in_(ids))
@@ -142,7 +144,7 @@ def readiness_by_school(session: Session, schools: list[School]) -> dict[int, li
         settings.setdefault(row.school_id, []).append(row)
     used: dict[tuple[int, str], int] = {(school_id, method): int(n) for school_id, method, n in session.execute(
         select(Payment.school_id, Payment.method, func.count()).where(Payment.school_id.in_(ids))
-        .group_by(Payment.school_id, Payment.method))}
+        .group_by(Payment.school_id, Payment.method))} if payments else {}
     out = {}
     for school in schools:
         states = {m: MethodState(m, False) for m in CASHLESS}

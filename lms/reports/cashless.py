@@ -410,7 +410,7 @@ def department_report(session: Session, schools: list, period: Period) -> tuple[
         for (school_id, _key), figures in tally(session, ids, [p]).items():
             counted[(school_id, period.key)] = figures
     targets = targets_by_school(session, [s.id for s in schools])
-    ready = channel_settings.readiness_by_school(session, schools)
+    ready = channel_settings.readiness_by_school(session, schools, payments=False)
     rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets[s.id], own[s.id]),
                       sum(1 for m in ready[s.id] if m.ready)) for s in schools]
     total = summed(counted, [s.id for s in schools], period.key)
