@@ -319,3 +319,20 @@ def test_a_school_moving_to_us_brings_its_staff_with_the_sector_file(world, dbs)
             .where(Membership.school_id == school.id, User.full_name.in_(
                 ["Trần Thị Hoa", "Lê Văn Phúc", "Ngô Thị Huệ", "Võ Văn Lâm"])))}
         assert roles == {"Trần Thị Hoa": "teacher", "Lê Văn Phúc": "admin"}
+
+
+def test_a_broken_or_disguised_file_is_refused_with_a_message_for_every_template(primary, client, dbs):
+    """Each of the three templates: a ZIP cut short, a Word file, a CSV: a sentence, never a 500."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    client.login("admin.p")
+    for kind in ("students", "staff", "primary"):
+        for name, data in (("mau.xlsx", b"PK\x03\x04" + b"\x00" * 40), ("mau.xlsx", buf.getvalue()),
+                           ("mau.csv", "Họ tên,Lớp\nAn,4A\n".encode())):
+            page = client.post("/school/sector", {"file": (io.BytesIO(data), name), "kind": kind, "grade": "4",
+                                                  "checkpoint": "cn"}, content_type="multipart/form-data")
+            assert page.status_code == 422, (kind, name, page.status_code)
+            assert 'class="alert alert-danger' in page.get_data(as_text=True), (kind, name)

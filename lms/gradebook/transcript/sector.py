@@ -177,6 +177,14 @@ class Source:
     values: dict[str, str]
 
 
+def _open_book(template: bytes):
+    try:
+        return open_template(template)
+    except Exception as exc:  # openpyxl raises many kinds on a workbook it cannot read
+        raise ValidationError(_l("Không mở được tệp mẫu: tệp hỏng hoặc không phải tệp Excel .xlsx."),
+                              field="file") from exc
+
+
 def _check_xlsx(template: bytes) -> None:
     if template[:4] != b"PK\x03\x04":
         raise ValidationError(_l("Tệp mẫu phải là tệp Excel .xlsx để điền được (tệp .xls cũ: mở bằng Excel và lưu "
@@ -188,7 +196,7 @@ def _fill_table(session: Session, actor: User, school: School, kind: str, templa
                 now: datetime) -> tuple[bytes, FillReport, SectorExport]:
     """Write one row per source under the template's header, by column, with the values its code
     sheets allow; list what stayed empty and compare with the last export of this kind."""
-    wb = open_template(template)
+    wb = _open_book(template)
     ws = wb[table.sheet]
     header_line = table.header_lines[-1]
     if ws.max_row > header_line:
@@ -239,7 +247,7 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
     if not {"student_code", "full_name", "class_name"} <= table.columns.keys():
         raise ValidationError(_l("Không nhận ra tệp mẫu học sinh của CSDL ngành: không thấy các cột Mã học sinh, "
                                  "Họ tên, Mã lớp."), field="file")
-    wb = open_template(template)
+    wb = _open_book(template)
     sheets = _code_sheets(wb, table.sheet)
     columns = _columns(table, sheets, FILLED, NOT_KEPT)
     status_col = next((c for c in columns if c.key is None and norm(c.header).startswith("trang thai")), None)
@@ -317,7 +325,7 @@ def fill_staff(session: Session, actor: User, school: School, year: SchoolYear, 
                                                 & table.columns.keys()):
         raise ValidationError(_l("Không nhận ra tệp mẫu cán bộ của CSDL ngành: không thấy cột Họ tên cùng cột Email, "
                                  "Trạng thái CB, Vị trí việc làm hoặc Nhóm chức vụ."), field="file")
-    wb = open_template(template)
+    wb = _open_book(template)
     columns = _columns(table, _code_sheets(wb, table.sheet), STAFF_FILLED, STAFF_NOT_KEPT)
     for c in columns:
         c.many = c.key == "subjects"
@@ -494,7 +502,11 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
         raise ValidationError(_l("Thời điểm đánh giá không hợp lệ."), field="checkpoint")
     if len(template) > MAX_BYTES:
         raise ValidationError(_l("Tệp mẫu quá lớn."), field="file")
-    wb = open_template(template)
+    # The one table reader first: it refuses a damaged, encrypted or disguised file (a zip bomb, a
+    # Word file renamed) with a sentence, before the workbook is opened to be filled.
+    read_table(filename, template, [TableColumn("full_name", "Họ tên", ("Họ và tên",), required=True, anchor=True)],
+               max_rows=MAX_ROWS)
+    wb = _open_book(template)
     sheet = None
     for ws in wb.worksheets:
         try:
