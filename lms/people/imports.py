@@ -167,6 +167,7 @@ class PlannedRow:
     values: dict[str, str]
     action: str = "unchanged"  # create | update | unchanged | error
     changes: list[str] = field(default_factory=list)
+    person: str = ""           # whom the line is about (a pupil's code): a pupil with two parents takes two lines
 
 
 @dataclass
@@ -185,7 +186,20 @@ class ImportPlan:
         return not self.issues
 
     def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
+        """How many people (not lines) the import does `action` to: a person on several lines (a
+        pupil with each parent on a line of their own) counts once, by what happens to them —
+        made, else changed, else left as they were."""
+        outcome: dict[object, str] = {}
+        for index, row in enumerate(self.rows):
+            key = row.person or index
+            before = outcome.get(key)
+            if before is None or ACTION_ORDER.index(row.action) < ACTION_ORDER.index(before):
+                outcome[key] = row.action
+        return sum(1 for a in outcome.values() if a == action)
+
+
+# What a person's lines say happened to them, the first that applies.
+ACTION_ORDER = ("error", "left", "skipped", "create", "update", "unchanged")
 
 
 def _read(filename: str, data: bytes, spec: list[Column], max_rows: int) -> tuple[Table, list[Issue]]:
@@ -422,6 +436,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             row_issues.append(Issue(line, labels.get(key, key), message))
 
         code = v.get("student_code", "").upper().replace(" ", "")
+        row.person = code
         raw_birth = record.birth
         if code in first_rows:
             # A repeated student row adds a guardian; blank student columns mean "as above".
@@ -536,6 +551,18 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             continue
 
         student = existing.get(code)
+        if student is not None and _someone_else(student, name, birth):
+            # Neither the name nor the birth date is the pupil's: a mistyped code (or another
+            # school's list) would rename this child and give their account to strangers.
+            issue = Issue(line, labels.get("student_code", ""), _(
+                "Mã %(c)s là của em %(n)s, sinh %(d)s, nhưng dòng này ghi %(f)s, sinh %(b)s: kiểm tra lại mã. "
+                "Nếu đúng là một em, sửa họ tên hoặc ngày sinh ở trang học sinh trước rồi nhập lại.",
+                c=code, n=student.full_name, d=student.birth_date.strftime("%d/%m/%Y"), f=name,
+                b=birth.strftime("%d/%m/%Y")))
+            if issue not in plan.issues:     # each parent of a line is a row of the plan: said once
+                plan.issues.append(issue)
+            row.action = "error"
+            continue
         if student is None:
             username = code.lower()
             if username not in usernames_in_file and username in known.usernames:
@@ -575,6 +602,13 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
 
 
 _PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
+
+
+def _someone_else(student: Student, name: str, birth) -> bool:
+    """Whether a line names another child than the pupil with its code: both the name (accents and
+    case aside) and the birth date differ. One of them alone is a correction."""
+    return (fold(student.full_name) != fold(name) and birth is not None and student.birth_date is not None
+            and student.birth_date != birth)
 
 
 def _profile(v: dict[str, str], bad) -> dict[str, str | None]:

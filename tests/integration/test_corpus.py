@@ -163,7 +163,7 @@ def test_a_school_management_systems_student_list_imports_with_both_parents(worl
     preview = upload(client, "danh-sach-hoc-sinh-phan-mem-truong.xlsx")
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200, body
-    assert "4 mới" in body and "Tôn giáo" in body      # an unknown column is named, not dropped
+    assert "Tệp hợp lệ: 4 mới, 0 cập nhật, 0 không đổi." in body and "Tôn giáo" in body  # a column named, not dropped
     assert "DANH SÁCH HỌC SINH" in body and "phần ký tên cuối bảng" in body
     assert confirm(client, preview).status_code == 302
     with dbs() as s:
@@ -180,7 +180,7 @@ def test_a_school_management_systems_student_list_imports_with_both_parents(worl
         mother = thu.guardianships[0]
         assert (mother.guardian.phone, mother.second_phone) == ("0765432104", "0912000104")
     again = upload(client, "danh-sach-hoc-sinh-phan-mem-truong.xlsx")
-    assert "0 mới, 0 cập nhật" in again.get_data(as_text=True)
+    assert "0 mới, 0 cập nhật, 4 không đổi" in again.get_data(as_text=True)   # four pupils on six lines
     bad = upload(client, "danh-sach-hoc-sinh-phan-mem-truong-loi.xlsx")
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and 'data-line="10"' in text and "31/02/2013" in text
@@ -193,7 +193,9 @@ def test_the_sector_databases_old_xls_export_imports(world, client, dbs):
     preview = upload(client, "C1-HocSinh-csdl-nganh.xls")
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200, body
-    assert "3 mới" in body and "GIOI_TINH" in body      # the code-list sheet is named as not read
+    assert "GIOI_TINH" in body      # the code-list sheet is named as not read
+    # Pupils are counted, not lines: Bảo's two parents on line 2 make one new pupil, not an update.
+    assert "Tệp hợp lệ: 3 mới, 0 cập nhật, 0 không đổi." in body
     # The address, home town and birthplace columns are read, not named as not imported.
     assert re.search(r'id="unknown-columns">.*?STT \(A\)</p>', body, re.S)
     # Pupils who left are told apart: listed with the status, never imported as current.
