@@ -22,6 +22,7 @@ from lms.core.storage import Area
 from lms.core.uploads import check_upload, without_metadata
 from lms.exams import bank, qtypes
 from lms.exams.formats import FormatError, ImportedQuestion, aiken, gift, word
+from lms.exams.mathtext import title_of
 from lms.exams.models import QuestionCategory
 from lms.exams.permissions import require_category
 from lms.i18n import lazy_gettext as _l
@@ -38,13 +39,14 @@ IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "ima
 class PlannedQuestion:
     position: int                # 1, 2, … in the file
     line: int | None             # where it starts, when the format tells
-    label: str                   # "Câu 3" or the GIFT name
+    label: str                   # where it is in the file: "Câu 3" (Word), the GIFT name, "Câu thứ 3"
     qtype: str
     text: str                    # Markdown, images as image:N until applied
     data: dict
     general_feedback: str
     category: str | None         # the sub-category path as shown ("Toán 6 / Số tự nhiên")
     path: tuple[str, ...] = ()   # its names, outermost first
+    name: str = ""               # its name in the bank: the file's own, or the first words of its text
 
 
 @dataclass
@@ -96,6 +98,25 @@ def decode(data: bytes) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _word_file(filename: str, data: bytes) -> bool:
+    """Whether the upload is a Word document (.docx, a zip). A file named as a Word document that
+    is not one, and Word 97–2003's .doc, are refused with what to do, never read as text."""
+    name = (filename or "").lower()
+    if data[:8] == _OLE2 or name.endswith(".doc"):
+        raise ValidationError(_l("Tệp là tài liệu Word 97–2003 (.doc), chưa đọc được: trong Word chọn Lưu thành → "
+                                 "Tài liệu Word (.docx) rồi tải lên lại."), field="file")
+    if data[:4] == _ZIP:
+        return True
+    if name.endswith(".docx"):
+        raise ValidationError(_l("Tệp “%(name)s” không phải là tài liệu Word (.docx), có thể đã hỏng hoặc bị đổi "
+                                 "tên: mở bằng Word, chọn Lưu thành → Tài liệu Word (.docx) rồi tải lên lại.",
+                                 name=filename), field="file")
+    return False
+
+
 def detect(filename: str, text: str | None) -> str:
     name = (filename or "").lower()
     if name.endswith(".docx"):
@@ -118,7 +139,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         raise ValidationError(_l("Tệp lớn quá 10 MB."), field="file")
     if fmt not in FORMATS:
         raise ValidationError(_l("Chọn định dạng tệp."), field="fmt")
-    is_docx = data[:4] == b"PK\x03\x04"
+    is_docx = _word_file(filename, data)
     text = None if is_docx else decode(data)
     if fmt == "auto":
         fmt = "word" if is_docx else detect(filename, text)
@@ -130,10 +151,10 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
         plan.errors.extend(parsed.errors)
         plan.images, plan.header = parsed.images, parsed.header
-        found = [(q.line, q.question) for q in parsed.questions]
+        found = [(q.line, f"Câu {q.number}", q.question) for q in parsed.questions]
     else:
         try:
-            found = [(None, q) for q in (gift.parse(text) if fmt == "gift" else aiken.parse(text))]
+            found = [(None, q.name, q) for q in (gift.parse(text) if fmt == "gift" else aiken.parse(text))]
         except FormatError as exc:
             plan.errors.append((exc.line, exc.reason))
             return plan
@@ -141,8 +162,8 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         plan.errors.append((None, str(_l("Tệp có %(n)s câu; mỗi lần nhập tối đa %(m)s câu.", n=len(found),
                                          m=MAX_QUESTIONS))))
         return plan
-    for position, (line, imported) in enumerate(found, start=1):
-        label = imported.name or str(_l("Câu thứ %(n)s", n=position))
+    for position, (line, label, imported) in enumerate(found, start=1):
+        label = label or str(_l("Câu thứ %(n)s", n=position))
         try:
             qtype, data_, text_, feedback = _convert(imported)
         except DomainError as exc:
@@ -152,7 +173,8 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         path = category_path(imported.category) if fmt == "gift" else \
             ((nfc(imported.category)[:200],) if nfc(imported.category) else ())
         plan.questions.append(PlannedQuestion(position, line, label, qtype, nfc_text(text_), data_,
-                                              nfc_text(feedback), " / ".join(path) or None, path))
+                                              nfc_text(feedback), " / ".join(path) or None, path,
+                                              nfc(imported.name) or title_of(text_)))
     return plan
 
 
@@ -217,7 +239,7 @@ def apply_import(session: Session, actor: User, role: str, school: School, categ
             target = child(target, name)
         bank.save_question(session, actor, role, school, bank.QuestionInput(
             category_id=target.id, qtype=q.qtype, text=with_images(q.text, urls), data=q.data,
-            general_feedback=q.general_feedback, name=q.label[:200], topic=topic, level=level, default_mark=mark),
+            general_feedback=q.general_feedback, name=q.name[:200], topic=topic, level=level, default_mark=mark),
             now=now)
     audit.record(session, "questions_imported", actor_id=actor.id, school_id=school.id,
                  subject_type="question_category", subject_id=category.id,

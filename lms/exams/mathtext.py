@@ -46,3 +46,15 @@ def plain(text: str | None, limit: int | None = None) -> str:
     if limit and len(value) > limit:
         value = value[:limit - 1].rstrip() + "…"
     return value
+
+
+def title_of(text: str | None, limit: int = 80) -> str:
+    """A question's name from its own text when it has none: its first words as one line of
+    readable text, formulas as text ("Tính $2^{4}$ …" → "Tính 2⁴ …"), cut between words."""
+    value = plain(re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text or ""))
+    if len(value) <= limit:
+        return value
+    cut = value[:limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"

@@ -146,3 +146,65 @@ def test_a_damaged_word_file_is_refused_with_a_reason():
 def test_answer_key_spellings(key):
     parsed = parse_text(f"Câu 1. Hỏi\nA. x\nB. y\nĐÁP ÁN\n{key}")
     assert parsed.errors == [] and [a.fraction for a in parsed.questions[0].question.answers] == [0, 1]
+
+
+@pytest.mark.parametrize("given", ["6,,0", "6.,0", "1.250,5", "3,5,0"])
+def test_an_answer_written_as_a_number_must_read_as_one(given):
+    parsed = parse_text(f"Câu 1. Tính 3 + 3.\nĐáp án: {given}\nCâu 2. Tính 1 + 1.\nĐáp án: 2")
+    assert [q.number for q in parsed.questions] == [2]             # never kept as a text answer
+    (line, reason), = parsed.errors
+    assert line == 2 and reason.startswith(f"Câu 1: đáp án “{given}” không phải là một số")
+    table = parse_text(f"Câu 1. Tính 3 + 3.\nĐÁP ÁN\n1-{given.replace(' ', '')}")
+    assert table.questions == [] and table.errors[0][0] == 3
+
+
+def test_numbers_and_texts_still_read_as_before():
+    parsed = parse_text("Câu 1. Hỏi\nĐáp án: -2,5\nCâu 2. Hỏi\nĐáp án: 1 000\nCâu 3. Hỏi\nĐáp án: 2; 3\n"
+                        "Câu 4. Hỏi\nĐáp án: H2O")
+    got = {q.number: q.question for q in parsed.questions}
+    assert parsed.errors == [] and (got[1].qtype, got[1].answers[0].text) == ("numerical", "-2.5")
+    assert got[2].answers[0].text == "1000" and [a.text for a in got[3].answers] == ["2", "3"]
+    assert got[4].qtype == "short_answer"
+
+
+def test_a_word_file_names_places_by_its_paragraph_number_only():
+    def build(d):
+        d.add_paragraph("Câu 1. Hỏi một")
+        d.add_paragraph("A. x\nB. y")              # one paragraph, two lines: still paragraph 2
+        d.add_paragraph("Câu 1. Hỏi lại")
+        d.add_paragraph("A. 1")
+        d.add_paragraph("B. 2")
+        d.add_paragraph("ĐÁP ÁN")
+        d.add_paragraph("1-A")
+        d.add_paragraph("xem lại")
+
+    parsed = parse_docx(_docx(build))
+    reasons = dict(parsed.errors)
+    assert reasons[3] == "Câu 1 đã có ở đoạn 1"
+    assert "không đọc được đoạn đáp án “xem lại”" in reasons[8]
+    assert not [r for _n, r in parsed.errors if "dòng" in r]
+    assert "Câu 1 đã có ở dòng 1" in dict(parse_text("Câu 1. a\nA. x\nB. y\nCâu 1. b\nA. x\nB. y").errors)[4]
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("đề.docx", bytes(range(256)) * 8, "không phải là tài liệu Word (.docx)"),
+    ("đề.docx", "Câu 1. Hỏi\nA. x\n*B. y".encode("cp1258", "replace"), "không phải là tài liệu Word (.docx)"),
+    ("đề.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "Word 97–2003 (.doc)"),
+    ("de.txt", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "Word 97–2003 (.doc)"),
+])
+def test_a_file_that_is_not_a_word_document_says_so(name, data, says):
+    from lms.core.errors import ValidationError
+    from lms.exams.importing import plan_import
+
+    with pytest.raises(ValidationError) as caught:
+        plan_import(name, data)
+    assert says in str(caught.value.message) and "UTF-8" not in str(caught.value.message)
+
+
+def test_an_answer_table_keeps_a_decimal_comma():
+    parsed = parse_text("Câu 1. Tính 1,5 + 2,25.\nCâu 2. Hỏi\nA. x\nB. y\nĐÁP ÁN\n1-3,75 2-B\n")
+    got = {q.number: q.question for q in parsed.questions}
+    assert parsed.errors == [] and got[1].answers[0].text == "3.75"       # was read as 3
+    assert [a.fraction for a in got[2].answers] == [0, 1]
+    assert [a.fraction for a in parse_text("Câu 1. Hỏi\nA. x\nB. y\nĐÁP ÁN\n1-B,2-A").questions[0].question.answers] \
+        == [0, 1]

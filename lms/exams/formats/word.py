@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from lms.exams.formats import ImportedAnswer, ImportedQuestion, wordmath
+from lms.exams.qtypes.base import fmt
+from lms.exams.qtypes.text import parse_number
 
 QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*[.:)\-–]\s*", re.IGNORECASE)
 SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$", re.IGNORECASE)
@@ -34,7 +36,10 @@ INLINE_ANSWER = re.compile(r"^\s*(?:đáp\s*án|dap\s*an|đ/a)\s*[:.]\s*(.+)$", 
 FEEDBACK = re.compile(r"^\s*(?:lời\s*giải|hướng\s*dẫn(?:\s*giải)?|giải)\s*[:.]\s*(.*)$", re.IGNORECASE)
 OPTION = re.compile(r"(?:(?<=\s)|^)(\*?)([A-F])[.)]\s+")
 STATEMENT = re.compile(r"(?:(?<=\s)|^)(\*?)([a-d])\)\s+")
-KEY_TOKEN = re.compile(r"(\d{1,4})\s*[-.:)]\s*([^\s,;]+(?:\s*[,;]\s*[a-dA-D]?\s*[ĐSđs])*)")
+# A key's value runs to a space, or to a comma that is followed by a space or by the next entry
+# ("1-A,2-B"): a decimal comma ("3-3,75"), and a mistyped number ("3-6,,0"), stay whole.
+KEY_TOKEN = re.compile(r"(\d{1,4})\s*[-.:)]\s*([^\s,;]+(?:[.,]+(?!\d{1,4}\s*[-:)])[^\s,;]+)*"
+                       r"(?:\s*[,;]\s*[a-dA-D]?\s*[ĐSđs])*)")
 TRUTH = {"đ": True, "d": True, "s": False}
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
 
@@ -60,7 +65,7 @@ class Block:
 
 @dataclass
 class WordQuestion:
-    number: int                        # "Câu N"
+    number: int                        # "Câu N": where it is in the file (a question's name comes from its text)
     line: int
     question: ImportedQuestion
 
@@ -71,6 +76,7 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)   # (line, reason), in Vietnamese
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (content type, bytes)
     header: list[str] = field(default_factory=list)               # lines above the first question, ignored
+    unit: str = "dòng"   # what the numbers count, in messages that name another place: "dòng" or "đoạn" (Word)
 
 
 # ---------------------------------------------------------------- reading files
@@ -291,12 +297,15 @@ class _Draft:
     options: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)  # letter, text, flags, star, line
     statements: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)
     answer: str | None = None
+    answer_line: int | None = None
     feedback: list[str] = field(default_factory=list)
     in_feedback: bool = False
 
 
-def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = None) -> Parsed:
-    parsed = Parsed(images=images or [])
+def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = None, unit: str = "dòng") -> Parsed:
+    """The questions of a file's lines (text) or paragraphs (Word: `unit` "đoạn", the paragraph
+    number Word's own counter would give, table rows counted as paragraphs)."""
+    parsed = Parsed(images=images or [], unit=unit)
     drafts: list[_Draft] = []
     category: str | None = None
     current: _Draft | None = None
@@ -340,7 +349,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             if ended:
                 parsed.header.append(text)   # the footer under “HẾT” (“Giám thị không giải thích gì thêm”)
             elif drafts:
-                parsed.errors.append((block.number, f"dòng “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
+                parsed.errors.append((block.number, f"{unit} “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
             else:
                 parsed.header.append(text)   # the title, school, “Họ tên: …” above the first question
             continue
@@ -349,7 +358,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     seen: dict[int, int] = {}
     for draft in drafts:
         if draft.number in seen:
-            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở dòng {seen[draft.number]}"))
+            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở {unit} {seen[draft.number]}"))
             continue
         seen[draft.number] = draft.line
         question = _finish(draft, key.get(draft.number), parsed)
@@ -402,7 +411,7 @@ def _absorb(draft: _Draft, block: Block, parsed: Parsed) -> None:
         return
     answer = INLINE_ANSWER.match(stripped)
     if answer:
-        draft.answer = answer.group(1).strip()
+        draft.answer, draft.answer_line = answer.group(1).strip(), block.number
         return
     for pattern, target in ((OPTION, draft.options), (STATEMENT, draft.statements)):
         found = _labelled(text.strip(), flags[len(text) - len(text.lstrip()):], pattern, block.number)
@@ -460,7 +469,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[int, tuple[int, str]]
         text = " ".join(cells)
         tokens = list(KEY_TOKEN.finditer(text))
         if not tokens:
-            parsed.errors.append((line, f"không đọc được dòng đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
+            parsed.errors.append((line, f"không đọc được {parsed.unit} đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
         for t in tokens:
             key[int(t.group(1))] = (line, t.group(2))
         i += 1
@@ -476,11 +485,8 @@ def _chosen_by_format(items: list[tuple]) -> set[int] | None:
     return None
 
 
-def _number(text: str) -> str | None:
-    cleaned = text.strip().replace(" ", "")
-    if re.fullmatch(r"[-+]?\d+([.,]\d+)?", cleaned):
-        return cleaned.replace(",", ".")
-    return None
+# An answer made only of digits, signs and separators is meant as a number: it must read as one.
+_NUMERIC_LOOKING = re.compile(r"[-+−]?[\d\s.,]*\d[\d\s.,]*")
 
 
 def _finish(draft: _Draft, key: tuple[int, str] | None, parsed: Parsed) -> ImportedQuestion | None:
@@ -522,7 +528,7 @@ def _finish(draft: _Draft, key: tuple[int, str] | None, parsed: Parsed) -> Impor
         share = 1.0 / len(right)
         answers = [ImportedAnswer(o[1], (1.0 if kind == "single_choice" else share) if i in right else
                                   (0.0 if kind == "single_choice" else -share)) for i, o in enumerate(draft.options)]
-        return ImportedQuestion(kind, f"{label}", stem, answers, feedback, draft.category)
+        return ImportedQuestion(kind, None, stem, answers, feedback, draft.category)
     if draft.statements:
         letters = [s[0] for s in draft.statements]
         if letters != list("abcd"):
@@ -540,16 +546,23 @@ def _finish(draft: _Draft, key: tuple[int, str] | None, parsed: Parsed) -> Impor
                 return None
             truths = [i in marked for i in range(4)]
         answers = [ImportedAnswer(s[1], 1.0 if t else 0.0) for s, t in zip(draft.statements, truths)]
-        return ImportedQuestion("tf_cluster", label, stem, answers, feedback, draft.category)
+        return ImportedQuestion("tf_cluster", None, stem, answers, feedback, draft.category)
     if given:
-        number = _number(given)
+        number = parse_number(given.replace("−", "-"))
         if number is not None:
-            return ImportedQuestion("numerical", label, stem, [ImportedAnswer(number, 1.0, tolerance=0.0)], feedback,
-                                    draft.category)
+            return ImportedQuestion("numerical", None, stem, [ImportedAnswer(fmt(number), 1.0, tolerance=0.0)],
+                                    feedback, draft.category)
         accepted = [a.strip() for a in re.split(r"\s*(?:;|\bhoặc\b)\s*", given) if a.strip()]
-        return ImportedQuestion("short_answer", label, stem, [ImportedAnswer(a, 1.0) for a in accepted], feedback,
+        malformed = next((a for a in accepted if _NUMERIC_LOOKING.fullmatch(a) and parse_number(a.replace("−", "-"))
+                          is None), None)
+        if malformed is not None:
+            parsed.errors.append((key[0] if key else draft.answer_line or where,
+                                  f"{label}: đáp án “{malformed}” không phải là một số (viết như 3,75 hoặc -2,5, "
+                                  "không dùng dấu phân cách hàng nghìn; các đáp án được chấp nhận cách nhau bằng dấu ;)"))
+            return None
+        return ImportedQuestion("short_answer", None, stem, [ImportedAnswer(a, 1.0) for a in accepted], feedback,
                                 draft.category)
-    return ImportedQuestion("essay", label, stem, [], feedback, draft.category)
+    return ImportedQuestion("essay", None, stem, [], feedback, draft.category)
 
 
 def parse_text(text: str) -> Parsed:
@@ -564,4 +577,4 @@ def parse_docx(data: bytes) -> Parsed:
         parsed = Parsed()
         parsed.errors.append((1, "không mở được tệp Word (.docx); hãy lưu lại bằng Word rồi tải lên"))
         return parsed
-    return parse_blocks(blocks, images)
+    return parse_blocks(blocks, images, unit="đoạn")
