@@ -23,7 +23,7 @@ from lms.core.markdown import render_markdown
 from lms.exams import attempt_rules as rules
 from lms.exams import qtypes
 from lms.exams.attempt_rules import ALLOWANCE, page_of
-from lms.exams.drawing import compose
+from lms.exams.drawing import compose, part_titles
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, AttemptState, Exam, ExamPaper, ExamStatus, Override,
                               Question, QuestionVersion, Response)
 from lms.exams.permissions import sits_exam
@@ -202,6 +202,7 @@ class SlotView:
     response: object
     seq: int
     page: int
+    part: str | None = None    # the heading of the part this question opens ("PHẦN II. …")
 
 
 def slots_of(session: Session, attempt: Attempt) -> list[AttemptSlot]:
@@ -229,6 +230,7 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
     order, the saved answer and its sequence number — and nothing that gives the key away."""
     slots = slots_of(session, attempt)
     saved = responses_of(session, [attempt.id])
+    titles = part_titles(attempt.exam, [(slot.question, slot.rule_position) for slot in slots])
     views, number = [], 0
     for index, slot in enumerate(slots):
         qt = qtypes.TYPES[slot.question.qtype]
@@ -239,7 +241,7 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
                               slot.question.qtype, render_markdown(slot.version.text),
                               qt.public(slot.version.data, slot.layout), slot.mark_e4,
                               decode(response.value) if response else None, response.seq if response else 0,
-                              page_of(index, attempt.exam.per_page)))
+                              page_of(index, attempt.exam.per_page), titles[index]))
     return views
 
 

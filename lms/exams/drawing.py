@@ -4,6 +4,7 @@ same usage; then the paper as shown — parts in order, questions shuffled withi
 orders laid out by each question's type. Attempts and printed versions use this one composer."""
 from __future__ import annotations
 
+import re
 from random import Random
 
 from sqlalchemy import select
@@ -44,18 +45,53 @@ def draw(session: Session, exam: Exam, rng: Random) -> list[tuple[Question, int,
     return chosen
 
 
+def _part_key(exam: Exam, question: Question, rule: int | None):
+    """Which part of the paper a question belongs to: its blueprint row's category, or in a fixed
+    list its own category (a Word exam's "PHẦN I/II/III" are sub-categories of the bank)."""
+    if rule is not None:
+        found = next((r for r in exam.rules if r.position == rule), None)
+        if found is not None:
+            return found.category_id, found.category.name
+    return question.category_id, question.category.name
+
+
 def _sections(slots: list[tuple], exam: Exam) -> list[list[tuple]]:
     """Parts keep their order; questions are shuffled within a part. A blueprint row is a part; in
-    a fixed list, a passage (description) opens a new part."""
+    a fixed list, the questions of one category in a row are a part, and a passage (description)
+    opens a new one."""
     parts: list[list[tuple]] = []
     for item in slots:
         question, _mark, rule = item
-        new_part = not parts or (rule is not None and rule != parts[-1][0][2]) or \
-            (rule is None and question.qtype == "description")
+        first = parts[-1][0] if parts else None
+        new_part = first is None or (rule is not None and rule != first[2]) or \
+            (rule is None and (question.qtype == "description" or
+                               _part_key(exam, question, None)[0] != _part_key(exam, parts[-1][-1][0], None)[0]))
         if new_part:
             parts.append([])
         parts[-1].append(item)
     return parts
+
+
+_NUMBERED_PART = re.compile(r"^\s*phần\s+([IVXLC]+|\d+)\b", re.IGNORECASE)
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+def part_titles(exam: Exam, entries: list[tuple[Question, int | None]]) -> list[str | None]:
+    """The heading above each question of a paper in its order (None where no part starts): a
+    part starts where the category changes; a paper of one part has no headings. A category named
+    like "Phần II. Đúng sai" is its own heading; any other is numbered "PHẦN I. <name>"."""
+    keys = [_part_key(exam, question, rule) for question, rule in entries]
+    starts = [i for i, key in enumerate(keys) if i == 0 or key[0] != keys[i - 1][0]]
+    titles: list[str | None] = [None] * len(entries)
+    if len(starts) < 2:
+        return titles
+    for n, i in enumerate(starts):
+        name = keys[i][1].strip()
+        numeral = _ROMAN[n] if n < len(_ROMAN) else str(n + 1)
+        numbered = _NUMBERED_PART.match(name)
+        titles[i] = name[:numbered.end()].upper() + name[numbered.end():] if numbered else \
+            str(_l("PHẦN %(n)s. %(name)s", n=numeral, name=name))
+    return titles
 
 
 def compose(session: Session, exam: Exam, rng: Random) -> list[tuple]:

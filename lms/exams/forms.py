@@ -1,10 +1,37 @@
+import re
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from lms.core.forms import Form
 from lms.i18n import lazy_gettext as _l
+
+
+class WholeNumberField(IntegerField):
+    """A whole number from `low` to `high`, with one message in the user's language whatever is
+    wrong: "abc" is not a number (and is not also reported as out of range), "-1" is out of it."""
+
+    def __init__(self, label=None, validators=None, *, low: int, high: int, **kwargs):
+        self.low, self.high = low, high
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist or [""])[0].strip()
+        if not self.raw:
+            self.data = None
+            return
+        if not re.fullmatch(r"[+-]?\d{1,9}", self.raw):
+            self.data = None
+            raise ValueError(_l("“%(v)s” không phải là một số nguyên.", v=self.raw[:20]))
+        self.data = int(self.raw)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()   # the reading's own message is the only one
+        if self.data is not None and not self.low <= self.data <= self.high:
+            raise StopValidation(_l("Nhập số từ %(a)s đến %(b)s.", a=self.low, b=self.high))
 
 
 class CategoryForm(Form):
@@ -43,21 +70,21 @@ class ExamForm(Form):
                                  validators=[InputRequired(_l("Chọn giờ mở."))])
     close_at = DateTimeLocalField(_l("Giờ đóng"), format="%Y-%m-%dT%H:%M",
                                   validators=[InputRequired(_l("Chọn giờ đóng."))])
-    time_limit_min = IntegerField(_l("Thời gian làm bài (phút, 0 = đến giờ đóng)"), default=45,
-                                  validators=[InputRequired(), NumberRange(0, 600)])
-    attempts_allowed = IntegerField(_l("Số lần làm (0 = không giới hạn)"), default=1,
-                                    validators=[InputRequired(), NumberRange(0, 50)])
+    time_limit_min = WholeNumberField(_l("Thời gian làm bài (phút, 0 = đến giờ đóng)"), default=45, low=0, high=600,
+                                     validators=[InputRequired(_l("Nhập một số."))])
+    attempts_allowed = WholeNumberField(_l("Số lần làm (0 = không giới hạn)"), default=1, low=0, high=50,
+                                     validators=[InputRequired(_l("Nhập một số."))])
     grading_method = SelectField(_l("Điểm khi làm nhiều lần"), choices=[])
     shuffle_questions = BooleanField(_l("Trộn thứ tự câu hỏi"), default=True)
     shuffle_options = BooleanField(_l("Trộn thứ tự phương án"), default=True)
-    per_page = IntegerField(_l("Số câu mỗi trang (0 = tất cả một trang)"), default=5,
-                            validators=[InputRequired(), NumberRange(0, 100)])
+    per_page = WholeNumberField(_l("Số câu mỗi trang (0 = tất cả một trang)"), default=5, low=0, high=100,
+                                     validators=[InputRequired(_l("Nhập một số."))])
     navigation = SelectField(_l("Cách chuyển câu"), choices=[("free", _l("Tự do (quay lại được)")),
                                                             ("sequential", _l("Lần lượt (không quay lại)"))])
     overdue = SelectField(_l("Khi hết giờ"), choices=[("autosubmit", _l("Tự động nộp bài với các câu đã lưu")),
                                                      ("grace", _l("Cho thêm thời gian để bấm nộp"))])
-    grace_minutes = IntegerField(_l("Thời gian gia hạn để nộp (phút)"), default=0,
-                                 validators=[InputRequired(), NumberRange(0, 120)])
+    grace_minutes = WholeNumberField(_l("Thời gian gia hạn để nộp (phút)"), default=0, low=0, high=120,
+                                     validators=[InputRequired(_l("Nhập một số."))])
     access_code = StringField(_l("Mã truy cập (để trống nếu không cần)"), validators=[Optional(), Length(max=40)])
     ip_ranges = TextAreaField(_l("Chỉ cho làm từ các địa chỉ IP"), render_kw={"rows": 2},
                               description=_l("Mỗi dòng một địa chỉ, tiền tố (192.168.), CIDR (10.1.0.0/20) hoặc dải "
@@ -75,8 +102,8 @@ class ExamForm(Form):
     lesson_id = SelectField(_l("Kiểm tra chuẩn bị cho bài học"), coerce=int, choices=[],
                             description=_l("Chọn bài học nếu đây là bài kiểm tra ngắn làm trước giờ học; "
                                            "trang bài học sẽ cho biết ai đã sẵn sàng."))
-    ready_percent = IntegerField(_l("Sẵn sàng khi đạt (phần trăm số điểm)"), default=70,
-                                 validators=[InputRequired(), NumberRange(1, 100)])
+    ready_percent = WholeNumberField(_l("Sẵn sàng khi đạt (phần trăm số điểm)"), default=70, low=1, high=100,
+                                     validators=[InputRequired(_l("Nhập một số."))])
     submit = SubmitField(_l("Lưu bài thi"))
 
 
@@ -84,9 +111,11 @@ class OverrideForm(Form):
     student_id = SelectField(_l("Học sinh"), coerce=int, choices=[])
     open_at = DateTimeLocalField(_l("Giờ mở riêng"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     close_at = DateTimeLocalField(_l("Giờ đóng riêng"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    extra_minutes = IntegerField(_l("Thêm phút làm bài"), default=0, validators=[Optional(), NumberRange(0, 600)])
+    extra_minutes = WholeNumberField(_l("Thêm phút làm bài"), default=0, low=0, high=600,
+                                     validators=[Optional()])
     past_close = BooleanField(_l("Thời gian thêm được làm quá giờ đóng của bài thi"), default=True)
-    extra_attempts = IntegerField(_l("Thêm lần làm"), default=0, validators=[Optional(), NumberRange(0, 20)])
+    extra_attempts = WholeNumberField(_l("Thêm lần làm"), default=0, low=0, high=20,
+                                     validators=[Optional()])
     reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Lưu"))
 

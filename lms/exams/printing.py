@@ -35,6 +35,7 @@ class PrintedQuestion:
     statements: list[str]       # tf_cluster
     key: str                    # HTML: "B", "AC", "ĐSĐĐ", "3,75", "—" (essay), a matching's pairs with math
     mark_e4: int
+    part: str | None = None     # the heading of the part this question opens ("PHẦN II. …")
 
 
 @dataclass
@@ -45,6 +46,18 @@ class Version:
     @property
     def numbered(self) -> list[PrintedQuestion]:
         return [q for q in self.questions if q.qtype != "description"]
+
+    @property
+    def parts(self) -> list[tuple[str | None, list[PrintedQuestion]]]:
+        """The numbered questions by part, each with its heading (one untitled part when the paper
+        has no parts): the answer sheet follows the booklet's parts."""
+        out: list[tuple[str | None, list[PrintedQuestion]]] = []
+        for q in self.questions:
+            if q.part or not out:
+                out.append((q.part, []))
+            if q.qtype != "description":
+                out[-1][1].append(q)
+        return [(title, questions) for title, questions in out if questions]
 
 
 def seed_of(exam: Exam, code: str) -> int:
@@ -112,15 +125,20 @@ def set_online(session: Session, actor, role: str, exam: Exam, on: bool) -> None
     session.flush()
 
 
-def printed(papers: list[ExamPaper], image_folder=None) -> list[Version]:
-    """The stored papers as they are printed: questions numbered (passages are not)."""
+def printed(exam: Exam, papers: list[ExamPaper], image_folder=None) -> list[Version]:
+    """The stored papers as they are printed: questions numbered (passages are not), each part
+    under its heading as on the pupil's screen."""
+    from lms.exams.drawing import part_titles
+
     out = []
     for paper in papers:
         questions, number = [], 0
-        for item in paper.items:
+        titles = part_titles(exam, [(item.question, item.rule_position) for item in paper.items])
+        for item, title in zip(paper.items, titles):
             if item.question.qtype != "description":
                 number += 1
             questions.append(_printed(number, item, image_folder))
+            questions[-1].part = title
         out.append(Version(paper.code, questions))
     return out
 

@@ -40,6 +40,16 @@ def score_decimal(tenths: int | None) -> Decimal | None:
     return None if tenths is None else (Decimal(tenths) / 10).quantize(Decimal("0.1"))
 
 
+def marks_besides_score(attempt: Attempt) -> tuple[int, int] | None:
+    """The marks earned out of the paper's total, to show beside the score on 10 — only when they
+    say something the score does not (a paper out of 10 whose marks are the score is said once)."""
+    if attempt.total_e4 is None or not attempt.max_e4:
+        return None
+    if attempt.max_e4 == 100000 and attempt.score10 is not None and attempt.total_e4 == attempt.score10 * 1000:
+        return None
+    return attempt.total_e4, attempt.max_e4
+
+
 def current_grades(session: Session, attempt_ids: list[int]) -> dict[tuple[int, int], SlotGrade]:
     """The newest grade of each slot."""
     if not attempt_ids:

@@ -221,6 +221,17 @@ class Preview:
     def ok(self) -> bool:
         return all(r.short == 0 for r in self.rows) and self.questions > 0
 
+    @property
+    def total_warning(self) -> str | None:
+        """Said wherever the marks are set (fixed list, blueprint) and when they are saved: a paper
+        whose marks do not add up to 10 is usually a slip in one row's count or mark."""
+        if not self.questions or self.total_e4 == 100000:
+            return None
+        from lms.exams.bank import e4_text
+
+        return str(_l("Tổng điểm của đề là %(t)s, không phải 10: kiểm tra lại số câu và điểm mỗi câu (nếu cố ý, "
+                      "điểm của học sinh vẫn được quy về thang 10).", t=e4_text(self.total_e4)))
+
 
 def preview(session: Session, exam: Exam) -> Preview:
     """What the blueprint asks for against what the bank holds, and the matrix topic × level."""

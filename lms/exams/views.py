@@ -424,6 +424,9 @@ def exam_items(exam_id: int):
             services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items)
         if outcome.ok:
             flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
+            warning = services.preview(db.session, exam).total_warning
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("exams.exam_items", exam_id=exam.id))
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
                         level=request.args.get("level", type=int), status="ready")
@@ -465,6 +468,9 @@ def exam_blueprint(exam_id: int):
                 services.set_rules(db.session, current_user, ctx().role, ctx().school, exam, rows)
             if outcome.ok:
                 flash(_("Đã lưu ma trận đề."), "success")
+                warning = services.preview(db.session, exam).total_warning
+                if warning:
+                    flash(warning, "warning")
                 return redirect(url_for("exams.exam_blueprint", exam_id=exam.id))
             typed, status = rows, outcome.status
     if request.args.get("sample") and exam.source == "blueprint":

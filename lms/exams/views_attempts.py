@@ -277,5 +277,6 @@ def result(attempt_id: int):
     items = results.attempt_review(db.session, attempt, rights)
     response = make_response(render_template("exams/result.html", attempt=attempt, exam=attempt.exam, rights=rights,
                                              items=items, score=results.score_decimal(attempt.score10),
+                                             marks=results.marks_besides_score(attempt),
                                              released=attempt_rules.released(attempt.exam, now)))
     return response

@@ -228,6 +228,6 @@ def print_pdf(exam_id: int):
     if not papers:
         flash(_("Tạo các mã đề trước."), "warning")
         return redirect(url_for("question_import.print_versions", exam_id=exam.id))
-    data = printing.booklet_pdf(ctx().school, exam, printing.printed(papers, _image_folder()), render_template)
+    data = printing.booklet_pdf(ctx().school, exam, printing.printed(exam, papers, _image_folder()), render_template)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"de-in-{exam.id}-ma-{papers[0].code}-{papers[-1].code}.pdf")

@@ -129,7 +129,7 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     assert text.count("Câu hỏi số 1:") == 3 and "PHIẾU TRẢ LỜI" in text and "ĐÁP ÁN THEO MÃ ĐỀ" in text
     with dbs() as s:
         papers = printing.papers_of(s, s.get(Exam, exam_id))
-        first = printing.printed(papers)
+        first = printing.printed(s.get(Exam, exam_id), papers)
         # Each key letter is the right option's, in this version's order.
         for q in first[0].questions:
             assert q.key == "ABCD"[next(i for i, o in enumerate(q.options) if o.startswith("Đúng"))]
@@ -157,7 +157,7 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     assert "không tạo lại được" in client.get(refused.headers.get("Location", f"/exams/{exam_id}/print")).get_data(as_text=True) \
         or "không tạo lại được" in refused.get_data(as_text=True)
     with dbs() as s:
-        assert [[q.key for q in v.questions] for v in printing.printed(printing.papers_of(s, s.get(Exam, exam_id)))] == keys
+        assert [[q.key for q in v.questions] for v in printing.printed(s.get(Exam, exam_id), printing.papers_of(s, s.get(Exam, exam_id)))] == keys
     other = type(client)(client.app)
     other.login("gv.b")
     assert other.get(f"/exams/{exam_id}/print").status_code == 404
