@@ -40,14 +40,65 @@ def _filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def math_to_mathml(latex: str, display: bool = False) -> str:
-    """MathML for one formula; a formula that cannot be read is shown as its source, marked."""
-    import html
+ELEMENTS = frozenset(
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr "
+    "Nb Mo Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce W Pt Au Hg Tl Pb Bi Ra U".split())
+_CHEM = re.compile(r"\s*(?:(?P<el>[A-Z][a-z]?)|(?P<mark>[_^])\s*(?:\{\s*(?P<body>\d*\s*[+\-−]?|[+\-−]\d*)\s*\}|"
+                   r"(?P<one>[0-9+\-]))|(?P<n>\d+)|(?P<bracket>[()\[\]])|(?P<dot>\\cdot|·))")
 
+
+def chemical_formula(latex: str) -> str | None:
+    """A chemical formula in upright letters, however it was typed or imported (`H_2O`,
+    `\\mathrm{H}_{2}O`, `Fe^{3+}` → `\\mathrm{H}_{2}\\mathrm{O}`…): letters are chemical symbols, not
+    variables. None for anything else — a variable, a segment AB, a formula with an operator."""
+    source = re.sub(r"\\mathrm\s*\{([A-Za-z]+)\}", r"\1", latex)
+    out: list[str] = []
+    symbols = scripts = 0
+    position = 0
+    while position < len(source):
+        m = _CHEM.match(source, position)
+        if m is None or m.end() == position:
+            return None
+        if m.group("el"):
+            if m.group("el") not in ELEMENTS:
+                return None
+            symbols += 1
+            if out and out[-1].startswith("\\mathrm{"):
+                out[-1] = out[-1][:-1] + m.group("el") + "}"
+            else:
+                out.append("\\mathrm{" + m.group("el") + "}")
+        elif m.group("mark"):
+            scripts += 1
+            body = (m.group("body") if m.group("body") is not None else m.group("one")).replace(" ", "")
+            out.append(f"{m.group('mark')}{{{body.replace('−', '-')}}}")
+        else:
+            out.append(m.group(0).strip())
+        position = m.end()
+    if not symbols or not scripts:
+        return None   # "NaCl" or "B" alone may be anything; a formula says itself by its indices or charge
+    return "".join(out)
+
+
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """latex2mathml's MathML for a formula (raises on one it cannot read). A chemical formula's
+    letters are marked upright: latex2mathml drops `\\mathrm` on a single capital (the H of H₂SO₄
+    came out italic beside an upright SO). Pages and printed papers (ziamath) both draw this."""
     from latex2mathml.converter import convert
 
+    chemical = chemical_formula(latex)
+    mathml = convert(chemical or latex, display="block" if display else "inline")
+    if chemical:
+        mathml = re.sub(r"<mi>", '<mi mathvariant="normal">', mathml)
+    return mathml
+
+
+def math_to_mathml(latex: str, display: bool = False) -> str:
+    """MathML for one formula (chemical formulas upright); a formula that cannot be read is shown
+    as its source, marked."""
+    import html
+
     try:
-        mathml = convert(latex, display="block" if display else "inline")
+        mathml = latex_to_mathml(latex, display)
     except Exception:  # latex2mathml raises many kinds for malformed input
         return f'<code class="math-error">{html.escape(latex)}</code>'
     return nh3.clean(mathml, tags=_MATH_TAGS, attributes=_MATH_ATTRS)

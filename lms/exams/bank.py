@@ -2,6 +2,8 @@
 topic, cognitive level, grade and tags, and their immutable versions."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -15,6 +17,7 @@ from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.db import matching_words, where_given
 from lms.exams import qtypes
+from lms.exams.mathtext import plain
 from lms.exams.models import CategoryShare, Question, QuestionCategory, QuestionStatus, QuestionVersion
 from lms.exams.permissions import category_access, require_category
 from lms.i18n import lazy_gettext as _l
@@ -161,8 +164,15 @@ class QuestionInput:
     status: str = QuestionStatus.READY
 
 
+def search_form(text: str) -> str:
+    """Text as the bank's search compares it: folded (accents, case), formulas as their readable
+    text and sub/superscripts as plain digits — "$\\mathrm{H}_{2}\\mathrm{O}$", "H₂O" and "H2O" all
+    read "h2o", "$x^{2}$" reads "x2"."""
+    return fold(unicodedata.normalize("NFKC", plain(re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text or ""))))
+
+
 def _search_text(question: Question, text: str) -> str:
-    return fold(" ".join([question.name, question.topic, question.tags, text[:600]]))[:1000]
+    return search_form(" ".join([question.name, question.topic, question.tags, text[:600]]))[:1000]
 
 
 def save_question(session: Session, actor: User, role: str, school: School, data: QuestionInput, *,
@@ -247,7 +257,7 @@ def questions_query(session: Session, actor: User, role: str, school: School, f:
     else:
         wanted = allowed
     stmt = select(Question).where(Question.school_id == school.id, Question.category_id.in_(wanted or [0]))
-    stmt = where_given(matching_words(stmt, Question.search_text, f.q), (Question.status, f.status))
+    stmt = where_given(matching_words(stmt, Question.search_text, search_form(f.q)), (Question.status, f.status))
     return narrow(stmt, topic=f.topic, level=f.level, qtype=f.qtype).order_by(Question.id.desc())
 
 

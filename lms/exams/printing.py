@@ -152,21 +152,35 @@ def _printed(number: int, item: ExamPaperItem, folder) -> PrintedQuestion:
                            print_html(qt.key_text(version.data, public)), item.mark_e4)
 
 
+FORMULA_PX = 20   # the size ziamath draws at; the picture is then sized in em, so it follows the text
+
+
 @functools.lru_cache(maxsize=2048)
 def formula_svg(latex: str, display: bool) -> str:
     """A formula drawn by ziamath as an inline SVG image (PDFs cannot show MathML): the same
-    LaTeX → MathML reading as the pages (latex2mathml), so systems, matrices and vectors print
-    too; one it cannot draw is printed as readable text, never as its LaTeX source."""
+    LaTeX → MathML reading as the pages (latex2mathml, chemical formulas upright), so systems,
+    matrices and vectors print too; one it cannot draw is printed as readable text, never as its
+    LaTeX source. The picture is sized in em from the drawing's own box and its baseline put on
+    the line's (ziamath draws the baseline at y = 0), so a formula is as large as the words
+    around it and sits on their baseline."""
     import ziamath
 
+    from lms.core.markdown import latex_to_mathml
+
     try:
-        svg = ziamath.Latex(latex, size=15 if display else 14).svg()
+        # Drawn in display style even inline, as printed Vietnamese papers set fractions: a
+        # fraction in script size is too small to read on paper.
+        svg = ziamath.Math(latex_to_mathml(latex, True), size=FORMULA_PX).svg()
     except Exception:  # ziamath and latex2mathml raise several kinds on malformed input
         from lms.exams.mathtext import latex_plain
 
         return html.escape(latex_plain(latex))
+    box = re.search(r'viewBox="([-\d.eE]+) ([-\d.eE]+) ([-\d.eE]+) ([-\d.eE]+)"', svg)
+    _x, top, width, height = (float(v) for v in box.groups())
+    size = f"width:{width / FORMULA_PX:.3f}em;height:{height / FORMULA_PX:.3f}em"
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    css = "display:block;margin:4pt auto" if display else "vertical-align:middle"
+    css = f"display:block;margin:4pt auto;{size}" if display else \
+        f"vertical-align:{-(height + top) / FORMULA_PX:.3f}em;{size}"
     return f'<img class="formula" style="{css}" src="data:image/svg+xml;base64,{data}" alt="{html.escape(latex)}">'
 
 

@@ -226,3 +226,25 @@ def test_every_printed_version_heads_its_parts_and_its_sheet_has_true_false_boxe
         assert -1 not in places and places == sorted(places), code
         # Each statement of a true/false question has its own Đ and S boxes on the sheet.
         assert len(re.findall(r"[a-d]\)\s+Đ\s+S", sheet)) == 3 * 4, code
+
+
+def test_the_bank_finds_a_formula_by_its_text(world, dbs):
+    from lms.core.timeutil import utcnow
+    from lms.exams import bank
+
+    with dbs() as s:
+        b = make_bank(s, world.a, count=1)
+        teacher, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        for text in (r"Phân tử $\mathrm{H}_{2}\mathrm{O}$ có mấy nguyên tử?", r"Tính $x^{2}$ khi $x = 3$.",
+                     "Khí CO₂ nặng hơn không khí?"):
+            bank.save_question(s, teacher, "teacher", school, bank.QuestionInput(
+                category_id=b.category.id, qtype="essay", text=text, data={}), now=utcnow())
+        s.flush()
+
+        def found(q):
+            return [bank.search_form(x.current.text)[:12] for x in
+                    s.scalars(bank.questions_query(s, teacher, "teacher", school, bank.BankFilter(q=q)))]
+
+        assert found("H2O") == found("h₂o") == found("H₂O") == ["phan tu h2o "]
+        assert found("x2") == ["tinh x2 khi "]
+        assert found("CO2") == ["khi co2 nang"]

@@ -48,7 +48,7 @@ def test_equations_of_the_equation_editor_become_latex_with_the_underlined_key()
 def test_subscripts_and_superscripts_are_kept_and_the_red_option_and_the_table_give_the_key():
     parsed, got = _read("hoa-hoc-chi-so.docx")
     assert parsed.errors == []
-    assert [a.text for a in got[1].answers] == [r"$\mathrm{H}_{2} \mathrm{SO}_{3}$", r"$\mathrm{H}_{2}$S",
+    assert [a.text for a in got[1].answers] == [r"$\mathrm{H}_{2} \mathrm{SO}_{3}$", r"$\mathrm{H}_{2}\mathrm{S}$",   # the S in the formula too
                                                 r"$\mathrm{H}_{2} \mathrm{SO}_{4}$", r"$\mathrm{HNO}_{3}$"]
     assert [a.text for a in got[2].answers][:2] == [r"$\mathrm{Fe}^{3+}$", r"$\mathrm{Na}^{+}$"]
     assert r"1 g/$\mathrm{cm}^{3}$" in got[3].text and r"bao nhiêu $\mathrm{dm}^{3}$?" in got[3].text  # not “cm3”

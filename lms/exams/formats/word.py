@@ -274,7 +274,30 @@ def _block(number: int, items: list[tuple], latex: list) -> Block:
         else:
             problems.append(item[1])
             runs.append(Run("[?]"))   # where it stood, so the question still reads in the preview
-    return Block(number, runs, problems)
+    return Block(number, _whole_chemical_formulas(runs), problems)
+
+
+_SYMBOLS_AFTER = re.compile(r"^((?:[A-Z][a-z]?)+)(?![A-Za-z])")
+
+
+def _whole_chemical_formulas(runs: list[Run]) -> list[Run]:
+    """H₂O is typed as "H", a subscript "2" and "O": the symbols after a chemical formula's last
+    index belong to it ("$\\mathrm{H}_{2}\\mathrm{O}$", not "$\\mathrm{H}_{2}$O" half in the text)."""
+    from lms.core.markdown import ELEMENTS
+
+    out: list[Run] = []
+    for run in runs:
+        last = out[-1] if out else None
+        found = _SYMBOLS_AFTER.match(run.text) if run.image is None and not run.math else None
+        if last is not None and last.math and found and re.search(r"\\mathrm\{[A-Za-z]+\}[_^]\{[^{}]*\}\$$", last.text) \
+                and all(symbol in ELEMENTS for symbol in re.findall(r"[A-Z][a-z]?", found.group(1))):
+            out[-1] = Run(f"{last.text[:-1]}\\mathrm{{{found.group(1)}}}$", last.flags | run.flags, math=True)
+            rest = run.text[found.end():]
+            if rest:
+                out.append(Run(rest, run.flags))
+            continue
+        out.append(run)
+    return out
 
 
 def _is_red(value: str) -> bool:
