@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.exams import services
-from lms.exams.models import Attempt, Exam
+from lms.exams.models import Exam
 from lms.people.models import School
 from tests.factories import make_bank, make_exam
 from tests.integration.test_exams import _json, _right, _slots, _start, _wrong
