@@ -281,11 +281,8 @@ def _exam_form(exam: Exam | None) -> ExamForm:
                            ("ck1", _("cuối kỳ"))):
             keys.append((f"{term}:{key}", _("Học kỳ %(t)s — %(c)s", t="I" if term == 1 else "II", c=label)))
     form.gradebook.choices = keys
-    from lms.courses.homework import lessons_for
-
     names = {c.id: f"{c.subject.name} {c.school_class.name}" for c in courses}
-    form.lesson_id.choices = [(0, _("— Không phải kiểm tra chuẩn bị —"))] + [
-        (ls.id, f"{names[ls.course_id]} · {ls.title}") for ls in lessons_for(db.session, list(names))]
+    form.lesson_id.choices = [(0, _("— Không phải kiểm tra chuẩn bị —"))] + services.lesson_choices(db.session, names)
     if request.method == "GET":
         if exam is not None:
             form.course_ids.data = [link.course_id for link in exam.courses]

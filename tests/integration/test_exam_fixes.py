@@ -248,3 +248,32 @@ def test_the_bank_finds_a_formula_by_its_text(world, dbs):
         assert found("H2O") == found("h₂o") == found("H₂O") == ["phan tu h2o "]
         assert found("x2") == ["tinh x2 khi "]
         assert found("CO2") == ["khi co2 nang"]
+
+
+def test_lessons_offered_for_a_readiness_check_are_told_apart(world, make_client, dbs):
+    from lms.core.timeutil import utcnow
+    from lms.courses import lessons, plans
+    from lms.courses.models import PlanPeriod
+    from lms.people.models import Course
+
+    with dbs() as s:
+        teacher, course = s.get(User, world.a.teacher.id), s.get(Course, world.a.course.id)
+        if not s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course.id)).first():
+            plans.generate_plan(s, teacher, course)
+        periods = list(s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course.id).order_by(PlanPeriod.number)))
+        for period in (periods[3], periods[9]):   # the same practice lesson, twice in the plan
+            lessons.save_lesson(s, teacher, course, lessons.LessonInput(title="Luyện tập: Phân số", period_ids=[period.id],
+                                                                         publish=lessons.PublishMode.NOW), now=utcnow())
+        lessons.save_lesson(s, teacher, course, lessons.LessonInput(title="Luyện tập: Phân số"), now=utcnow())
+        s.commit()
+        numbers = (periods[3].number, periods[9].number)
+    client = make_client()
+    client.login("gv.a")
+    page = client.get("/exams/new").get_data(as_text=True)
+    select_ = re.search(r'<select[^>]*name="lesson_id"[^>]*>(.*?)</select>', page, re.S).group(1)
+    labels = [re.sub(r"\s+", " ", label) for label in re.findall(r"<option[^>]*>(.*?)</option>", select_)]
+    practice = [label for label in labels if label.endswith("Luyện tập: Phân số")]
+    assert len(practice) == 3 and len(set(labels)) == len(labels)           # no entry twice
+    assert any(f"tiết {numbers[0]} · " in label for label in practice)
+    assert any(f"tiết {numbers[1]} · " in label for label in practice)
+    assert any("bản nháp · " in label for label in practice)
