@@ -1,7 +1,7 @@
 """question search reads formulas as text
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-06 23:10:00
 
 `questions.search_text` is rebuilt for every question: formulas were indexed as their LaTeX
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0024'
-down_revision = '0023'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
