@@ -422,7 +422,7 @@ def lesson_choices(session: Session, course_names: dict[int, str]) -> list[tuple
     """The lessons a readiness check may prepare, each said so that it is told apart from every
     other: the course, the periods (tiết) it is planned for, its title — two lessons of one course
     often share a title ("Luyện tập: Căn bậc ba" in tiết 36 and in tiết 56)."""
-    from lms.core.timeutil import school_tz
+    from lms.core.timeutil import school_tz, utc_to_local
     from lms.courses.homework import lessons_for
     from lms.courses.models import PlanPeriod
 
@@ -437,7 +437,7 @@ def lesson_choices(session: Session, course_names: dict[int, str]) -> list[tuple
         if numbers:
             when = str(_l("tiết %(n)s", n=", ".join(str(n) for n in numbers)))
         elif lesson.publish_at is not None:
-            when = str(_l("đăng %(d)s", d=lesson.publish_at.astimezone(school_tz()).strftime("%d/%m/%Y")))
+            when = str(_l("đăng %(d)s", d=utc_to_local(lesson.publish_at, school_tz()).strftime("%d/%m/%Y")))
         else:
             when = str(_l("bản nháp"))
         labels.append((lesson.id, f"{course_names[lesson.course_id]} · {when} · {lesson.title}"))

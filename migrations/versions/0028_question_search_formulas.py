@@ -1,7 +1,7 @@
 """question search reads formulas as text
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-06 23:10:00
 
 `questions.search_text` is rebuilt for every question: formulas were indexed as their LaTeX
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0026'
-down_revision = '0025'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
