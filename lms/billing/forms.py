@@ -4,46 +4,21 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
 from lms.billing.payments import REFUND_METHODS, SCHEMES
-from lms.core.errors import DomainError
-from lms.core.forms import Form
-from lms.core.numbers import money, parse_amount
+from lms.core.forms import Form, MoneyField
 from lms.i18n import lazy_gettext as _l
 
 MONEY_HELP = _l("Số tiền bằng đồng, ví dụ 700.000 hoặc 700000.")
 MONTH_CHOICES = [(m, _l("Tháng %(m)s", m=m)) for m in (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)]
 
 
-class MoneyField(StringField):
-    """An amount of whole đồng as people type it — "1.250.000", "1250000", "1 250 000 đ" — read by
-    lms.core.numbers.parse_amount; shown back with dots between thousands."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "") or ""
-        if text.strip():
-            try:
-                self.data = parse_amount(text)
-            except DomainError as exc:
-                raise ValueError(str(exc.message)) from None
-
-    def pre_validate(self, form):
-        if self.process_errors:     # the amount could not be read: say that, not also "must be above 0"
-            raise StopValidation()
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return money(self.data) if isinstance(self.data, int) else ""
-
-
 def _money(label, required=True):
     validators = [InputRequired(_l("Nhập số tiền."))] if required else [Optional()]
     return MoneyField(label, validators=validators + [NumberRange(min=1, message=_l("Số tiền phải lớn hơn 0."))],
-                      description=MONEY_HELP, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+                      description=MONEY_HELP)
 
 
 class FeeTypeForm(Form):

@@ -5,8 +5,14 @@ strings of our own catalogue, which the English locale translates back.
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from decimal import Decimal
 
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import StopValidation
+
+from lms.core.errors import ValidationError
+from lms.core.numbers import decimal_text, money, parse_amount, parse_decimal
 from lms.i18n import lazy_gettext as _l
 
 MESSAGES = {
@@ -66,6 +72,22 @@ class Form(FlaskForm):
                 return _json_fields()
             return super().wrap_formdata(form, formdata)
 
+        def render_field(self, field, render_kw):
+            """Every input names its own error and hint for screen readers: aria-invalid when
+            the field was refused, aria-describedby pointing at the message and the hint, whose
+            ids the layout's form macros (templates/bootstrap5/form.html) give them."""
+            render_kw = {**(field.render_kw or {}), **render_kw}
+            described = [render_kw.get("aria-describedby") or render_kw.get("aria_describedby")]
+            if field.errors:
+                render_kw["aria-invalid"] = "true"
+                described.append(f"{field.id}-error")
+            if field.description:
+                described.append(f"{field.id}-hint")
+            render_kw.pop("aria_describedby", None)
+            if any(described):
+                render_kw["aria-describedby"] = " ".join(d for d in described if d)
+            return field.widget(field, **render_kw)
+
     def validate(self, extra_validators=None) -> bool:
         """WTForms' checks, and no whole number beyond what an INTEGER column holds (it would reach
         the database as an error, not as a message on its field)."""
@@ -117,3 +139,60 @@ def show_error(form, exc) -> None:
         field.errors = list(field.errors) + [str(exc.message)]
     else:
         flash(str(exc.message), "danger")
+
+
+class MoneyField(StringField):
+    """An amount in whole đồng, typed as people type it: "1.250.000", "1250000", "1 250 000 đ".
+    `data` is an int (None when left empty); the field shows it back as "1.250.000"."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
+        kwargs.setdefault("description", _l("Ví dụ 1.250.000"))
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = parse_amount(valuelist[0], field=self.name)
+            except ValidationError as exc:
+                raise ValueError(str(exc.message)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:     # what was typed could not be read: say that, not also "above 0"
+            raise StopValidation()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, int):
+            return money(self.data)
+        return "" if self.data is None else str(self.data)
+
+
+class MarkField(StringField):
+    """A mark or other decimal, typed with a comma or a point: "6,5", "6.5", "10". `data` is a
+    Decimal (None when left empty); the field shows it back with a comma."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = parse_decimal(valuelist[0], field=self.name)
+            except ValidationError as exc:
+                raise ValueError(str(exc.message)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:     # what was typed could not be read: say that, not also "above 0"
+            raise StopValidation()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, (Decimal, int)):
+            return decimal_text(self.data)
+        return "" if self.data is None else str(self.data)

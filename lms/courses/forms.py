@@ -1,9 +1,9 @@
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, MarkField
 from lms.i18n import lazy_gettext as _l
 
 
@@ -74,10 +74,10 @@ class EventForm(Form):
 
 
 class TargetsForm(Form):
-    target_TH = DecimalField(_l("Tiểu học (%)"), places=2, validators=[NumberRange(0, 100)])
-    target_THCS = DecimalField(_l("Trung học cơ sở (%)"), places=2, validators=[NumberRange(0, 100)])
-    target_THPT = DecimalField(_l("Trung học phổ thông (%)"), places=2, validators=[NumberRange(0, 100)])
-    target_OTHER = DecimalField(_l("Khác (%)"), places=2, validators=[NumberRange(0, 100)])
+    target_TH = MarkField(_l("Tiểu học (%)"), validators=[NumberRange(0, 100)])
+    target_THCS = MarkField(_l("Trung học cơ sở (%)"), validators=[NumberRange(0, 100)])
+    target_THPT = MarkField(_l("Trung học phổ thông (%)"), validators=[NumberRange(0, 100)])
+    target_OTHER = MarkField(_l("Khác (%)"), validators=[NumberRange(0, 100)])
     open_percent = IntegerField(_l("Tiết trực tuyến được tính là đã dạy khi ít nhất bao nhiêu % học sinh của lớp đã mở "
                                    "bài"), validators=[NumberRange(1, 100)])
     submit = SubmitField(_l("Lưu chỉ tiêu"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import BooleanField, IntegerField, PasswordField, StringField, SubmitField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from lms.core.forms import Form
+from lms.core.forms import Form, MoneyField
 from lms.i18n import lazy_gettext as _l
 
 
@@ -16,10 +16,10 @@ class SettingsForm(Form):
     monthly_cap = IntegerField(_l("Tối đa tin Zalo/SMS mỗi phụ huynh mỗi tháng"),
                                validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 1000)],
                                description=_l("Tin vắng học trong ngày không bị chặn bởi giới hạn này."))
-    zns_cost = IntegerField(_l("Đơn giá ước tính một tin ZNS (đồng)"), validators=[InputRequired(_l("Nhập số.")),
-                                                                                   NumberRange(0, 100000)])
-    sms_cost = IntegerField(_l("Đơn giá ước tính một SMS 160 ký tự (đồng)"),
-                            validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 100000)])
+    zns_cost = MoneyField(_l("Đơn giá ước tính một tin ZNS (đồng)"), validators=[InputRequired(_l("Nhập số.")),
+                                                                                 NumberRange(0, 100000)])
+    sms_cost = MoneyField(_l("Đơn giá ước tính một SMS 160 ký tự (đồng)"),
+                          validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 100000)])
     hw_minutes_primary = IntegerField(_l("Tiểu học"), validators=[Optional(), NumberRange(0, 600)])
     hw_minutes_lower = IntegerField(_l("Trung học cơ sở"), validators=[Optional(), NumberRange(0, 600)])
     hw_minutes_upper = IntegerField(_l("Trung học phổ thông"), validators=[Optional(), NumberRange(0, 600)])
