@@ -47,6 +47,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     bootstrap.init_app(app)
+    from lms.core.assets import install_assets
+
+    install_assets(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     _init_login(app)
 

@@ -70,6 +70,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = _env_choice("DEFAULT_LOCALE", LANGUAGES, "vi")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Ho_Chi_Minh")  # read through lms.core.timeutil.school_tz()
     BOOTSTRAP_SERVE_LOCAL = True
+    # The name parents and pupils know the service by, on the sign-in page and where no one school applies.
+    PRODUCT_NAME = _env("PRODUCT_NAME", "Trường học số")
 
     # Sessions: a signed cookie carrying only a reference to a server-side session row.
     SESSION_COOKIE_NAME = "lms_session"

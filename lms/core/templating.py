@@ -72,7 +72,26 @@ def install_template_helpers(app: Flask) -> None:
         # Templates also render outside requests (PDFs made by background jobs).
         return {"ctx": getattr(g, "ctx", None), "current_locale": str(get_locale() or "vi"),
                 "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
-                "unread_notifications": _unread}
+                "unread_notifications": _unread, "brand_name": _brand_name, "product_name": _product_name}
+
+
+def _product_name() -> str:
+    from flask import current_app
+
+    return current_app.config["PRODUCT_NAME"]
+
+
+def _brand_name() -> str:
+    """What the top bar and the window title name: the school its people work in (a department's
+    viewers, their department); the product where no one school applies (sign-in, a parent whose
+    children may be in several schools)."""
+    ctx = getattr(g, "ctx", None)
+    if ctx is not None and getattr(ctx, "current", None) is not None:
+        if ctx.school is not None and ctx.role != "parent":
+            return ctx.school.name
+        if ctx.department is not None:
+            return ctx.department.name
+    return _product_name()
 
 
 def _unread() -> int:

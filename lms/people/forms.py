@@ -13,6 +13,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class LogoForm(Form):
+    logo = FileField(_l("Logo của trường"), validators=[FileRequired(_l("Chọn một tệp ảnh."))],
+                     description=_l("Ảnh PNG, JPG hoặc WebP, tối đa 2 MB; hiện bên tên trường ở đầu mỗi trang."))
+    submit = SubmitField(_l("Tải logo lên"))
+
+
 class SchoolForm(Form):
     name = StringField(_l("Tên trường"), validators=[DataRequired(_l("Nhập tên trường.")), Length(max=200)])
     levels = MultiCheckboxField(_l("Cấp học"), choices=[("TH", _l("Tiểu học")), ("THCS", _l("Trung học cơ sở")),

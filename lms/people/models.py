@@ -86,6 +86,8 @@ class School(Base):
     online_open_percent: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     # Admins and accountants of the school must sign in with an authenticator app as well.
     require_staff_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The school's logo in the top bar: a stored upload's name (lms/people/branding.py), or none.
+    logo: Mapped[str | None] = mapped_column(String(120))
 
     department = relationship(Department, back_populates="schools")
 

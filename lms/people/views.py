@@ -17,17 +17,18 @@ from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
 from lms.core.downloads import files
+from lms.core.uploads import stored_path
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.core.security import safe_next
-from lms.people import accounts, imports, permissions, profile, services
+from lms.people import accounts, branding, imports, permissions, profile, services
 from lms.people.banks import bank_by_bin, banks
 from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm,
-                              GuardianForm, ImportForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
+                              GuardianForm, ImportForm, LogoForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
                               SubjectForm,
                               periods_field)
-from lms.people.models import (LEVEL_GRADES, Course, Level, SchoolClass, SchoolYear, Student, Subject)
+from lms.people.models import (LEVEL_GRADES, Course, Level, School, SchoolClass, SchoolYear, Student, Subject)
 
 bp = Blueprint("people", __name__, template_folder="templates")
 PAGE_SIZE = 50
@@ -74,7 +75,49 @@ def school_edit():
             db.session.commit()
             flash(_("Đã lưu thông tin trường."), "success")
             return redirect(url_for("people.school_edit"))
-    return render_template("people/school_edit.html", form=form, school=school, bank=bank_by_bin(school.bank_bin))
+    return render_template("people/school_edit.html", form=form, school=school, bank=bank_by_bin(school.bank_bin),
+                           logo_form=LogoForm(), remove_logo=ActionForm())
+
+
+@bp.route("/school/logo", methods=["POST"])
+@login_required
+@role_required("admin")
+def school_logo():
+    school = ctx().school
+    form = LogoForm()
+    if form.validate_on_submit():
+        with committing(form) as outcome:
+            branding.set_school_logo(db.session, current_user, school, current_app.config["UPLOAD_DIR"],
+                                     form.logo.data.filename, form.logo.data.read())
+        if outcome.ok:
+            flash(_("Đã đổi logo của trường."), "success")
+            return redirect(url_for("people.school_edit"))
+    # The page shows the refusal in the flash: the logo form sits below the school's own form.
+    flash(" ".join(str(e) for e in form.logo.errors) or _("Chọn một tệp ảnh."), "danger")
+    return redirect(url_for("people.school_edit"))
+
+
+@bp.route("/school/logo/remove", methods=["POST"])
+@login_required
+@role_required("admin")
+def school_logo_remove():
+    if ActionForm().validate_on_submit():
+        with committing():
+            branding.remove_school_logo(db.session, current_user, ctx().school)
+        flash(_("Đã bỏ logo của trường."), "success")
+    return redirect(url_for("people.school_edit"))
+
+
+@bp.route("/school/<int:school_id>/logo/<path:stored>")
+@login_required
+def school_logo_file(school_id: int, stored: str):
+    """A school's logo, for the top bar of its people (the name in the URL changes with the picture,
+    so browsers keep it)."""
+    school = db.get_or_404(School, school_id)
+    if not school.logo or school.logo != stored:
+        abort(404)
+    return send_file(stored_path(current_app.config["UPLOAD_DIR"] / "logos", stored), mimetype="image/png",
+                     max_age=365 * 24 * 3600)
 
 
 # ---------------------------------------------------------------- school years
@@ -276,7 +319,7 @@ def courses():
             show_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Đã thêm lớp học phần."), "success")
+            flash(_("Đã thêm phân công giảng dạy."), "success")
             return redirect(url_for("people.courses", class_id=form.class_id.data, year=year.id if year else None))
     class_filter = request.args.get("class_id", type=int)
     page = db.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE, error_out=False)
@@ -480,8 +523,8 @@ def user_toggle_active(user_id: int):
     if ActionForm().validate_on_submit():
         auth_services.set_active(db.session, current_user, user, not user.active, school_id=ctx().school.id)
         db.session.commit()
-        flash(_("Đã mở khóa tài khoản %(u)s.", u=user.username) if user.active else
-              _("Đã khóa tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
+        flash(_("Đã mở khoá tài khoản %(u)s.", u=user.username) if user.active else
+              _("Đã khoá tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
     return redirect(url_for("people.staff"))
 
 
