@@ -500,7 +500,7 @@ def void_invoice(session: Session, actor: User, invoice: Invoice, reason: str, *
     if not reason:
         raise ValidationError(_l("Nhập lý do huỷ hoá đơn."), field="reason")
     if not states.can_void(invoice.status, invoice.paid):
-        raise ValidationError(_l("Hoá đơn đã có tiền nộp nên không huỷ được; hãy ghi giảm (credit note)."))
+        raise ValidationError(_l("Hoá đơn đã có tiền nộp nên không huỷ được; hãy ghi giảm."))
     before, remaining = invoice.status, invoice.total - invoice.credited
     changed = session.execute(update(Invoice).where(Invoice.id == invoice.id, Invoice.status.in_(states.OPEN),
                                                     Invoice.paid == 0)

@@ -36,7 +36,7 @@ def post_announcement(session: Session, actor: User, school_class: SchoolClass, 
     title = _text(title, "title", TITLE_MAX, _l("Nhập tiêu đề thông báo."))
     body = _text(body, "body", BODY_MAX, _l("Nhập nội dung thông báo."))
     if course is not None and course.class_id != school_class.id:
-        raise ValidationError(_l("Lớp học phần không thuộc lớp này."), field="course_id")
+        raise ValidationError(_l("Môn học đã chọn không thuộc lớp này."), field="course_id")
     row = Announcement(school_id=school_class.school_id, class_id=school_class.id,
                        course_id=course.id if course else None, author_id=actor.id, title=title, body=body)
     session.add(row)

@@ -132,7 +132,7 @@ def _periods_for(session: Session, course: Course, ids: list[int], lesson: Lesso
     periods = list(session.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course.id,
                                                             PlanPeriod.id.in_(ids))))
     if len(periods) != len(set(ids)):
-        raise ValidationError(_l("Có tiết không thuộc kế hoạch của lớp học phần này."), field="period_ids")
+        raise ValidationError(_l("Có tiết không thuộc kế hoạch dạy học của môn học này."), field="period_ids")
     taken = [p for p in periods if p.lesson_id is not None and (lesson is None or p.lesson_id != lesson.id)]
     if taken:
         raise ValidationError(_l("Tiết %(n)s đã gắn với bài học khác.", n=", ".join(str(p.number) for p in taken)),
@@ -145,7 +145,7 @@ def _prerequisite_for(session: Session, course: Course, pid: int | None, lesson:
         return None
     pre = session.get(Lesson, pid)
     if pre is None or pre.course_id != course.id:
-        raise ValidationError(_l("Bài học điều kiện phải thuộc cùng lớp học phần."), field="prerequisite_id")
+        raise ValidationError(_l("Bài học điều kiện phải thuộc cùng môn học của lớp."), field="prerequisite_id")
     if lesson is not None:
         seen, node = set(), pre
         while node is not None and node.id not in seen:  # refuse a loop: A needs B needs A

@@ -21,7 +21,7 @@ def can_manage_course(user: User, role: str, course: Course) -> bool:
 
 def require_course_view(session: Session, user: User, role: str, course: Course) -> None:
     if not can_view_course(session, user, role, course):
-        raise NotFound(_l("Không tìm thấy lớp học phần."))
+        raise NotFound(_l("Không tìm thấy môn học của lớp."))
 
 
 def _pupil(session: Session, school: School, user: User) -> Student | None:

@@ -145,7 +145,7 @@ def save_plan(session: Session, actor: User, course: Course, rows: list[PeriodIn
         week, row_issues = _check_row(line, row.week, row.topic, row.mode)
         issues += row_issues
         if row.id is not None and row.id not in existing:
-            issues.append(Issue(line, _("Tiết"), _("Tiết này không thuộc kế hoạch của lớp học phần.")))
+            issues.append(Issue(line, _("Tiết"), _("Tiết này không thuộc kế hoạch dạy học của môn học.")))
         if not row_issues:
             parsed.append((row.id, week, nfc(row.topic).strip(), parse_mode(row.mode)))
     if issues:

@@ -232,7 +232,7 @@ def share_workbook(report: ShareReport, term_label: str) -> bytes:
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    kinds = {"course": _("Lớp học phần"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
+    kinds = {"course": _("Môn học của lớp"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
              "school": _("Toàn trường")}
     red = Font(color="C00000", bold=True)
     for row in [*report.courses, *report.classes, *report.grades, *report.levels, report.total]:

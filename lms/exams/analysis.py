@@ -155,5 +155,5 @@ def _r(value):
 
 TEST_LABELS = {"mean": _l("Điểm trung bình"), "median": _l("Trung vị"), "sd": _l("Độ lệch chuẩn"),
                "skewness": _l("Độ lệch (skewness)"), "kurtosis": _l("Độ nhọn (kurtosis)"),
-               "cronbach_alpha": _l("Hệ số tin cậy Cronbach alpha (%)"), "error_ratio": _l("Tỉ lệ sai số (%)"),
+               "cronbach_alpha": _l("Hệ số tin cậy Cronbach alpha (%)"), "error_ratio": _l("Tỷ lệ sai số (%)"),
                "standard_error": _l("Sai số chuẩn")}

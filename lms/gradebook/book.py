@@ -361,7 +361,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     for cell in cells:
         row, column = grid.row_of(cell.student_id), keys.get(cell.key)
         if row is None or column is None:
-            raise ValidationError(_l("Có ô điểm không thuộc lớp học phần này; hãy tải lại trang."))
+            raise ValidationError(_l("Có ô điểm không thuộc môn học của lớp này; hãy tải lại trang."))
         try:
             value = parse_mark(cell.text, grid.comment)
         except CellError as exc:
@@ -380,7 +380,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     for student_id, text in (remarks or {}).items():
         row = grid.row_of(student_id)
         if row is None:
-            raise ValidationError(_l("Có nhận xét không thuộc lớp học phần này; hãy tải lại trang."))
+            raise ValidationError(_l("Có nhận xét không thuộc môn học của lớp này; hãy tải lại trang."))
         text = nfc_text(text)
         if len(text) > REMARK_MAX:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),

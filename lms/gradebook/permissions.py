@@ -23,7 +23,7 @@ def can_view_course(user: User, role: str, course: Course) -> bool:
 
 def require_course(user: User, role: str, course: Course, *, edit: bool) -> None:
     if not can_view_course(user, role, course):
-        raise NotFound(_l("Không tìm thấy lớp học phần."))
+        raise NotFound(_l("Không tìm thấy môn học của lớp."))
     if edit and not can_edit_course(user, role, course):
         raise Forbidden(_l("Chỉ giáo viên bộ môn và quản trị trường được nhập điểm môn này."))
 

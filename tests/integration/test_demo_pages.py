@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -33,14 +34,20 @@ def _routes(app):
     return route_of
 
 
-def crawl(app, username: str, password: str) -> tuple[dict[str, int], list[str]]:
+def crawl(app, username: str, password: str, *, per_route: int = PER_ROUTE, language: str | None = None,
+          on_page: Callable[[str | None, str, str], None] | None = None) -> tuple[dict[str, int], list[str]]:
     """Sign in and visit every reachable page in every role of the account: {url: status} and the
-    failures (5xx, with the role) found on the way."""
+    failures (5xx, with the role) found on the way. `language` chooses the pages' language for this
+    session only; `on_page(role key, url, html)` is called with each HTML page that answered 200
+    (the wording checks read it, the browser tests visit it again)."""
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
     home = client.post("/login", data={"identifier": username, "password": password, "csrf_token": token})
     assert home.status_code == 302, f"{username} could not sign in"
+    if language:
+        with client.session_transaction() as session:
+            session["lang"] = language
     route_of = _routes(app)
     first = client.get("/").get_data(as_text=True)
     contexts = sorted(set(re.findall(r'name="key" value="([^"]+)"', first))) or [None]
@@ -58,7 +65,7 @@ def crawl(app, username: str, password: str) -> tuple[dict[str, int], list[str]]
             if key in seen or any(url.startswith(s) for s in SKIP):
                 continue
             route = route_of(urlsplit(url).path)
-            if route is None or visits[route] >= PER_ROUTE:
+            if route is None or visits[route] >= per_route:
                 continue
             visits[route] += 1
             response = client.get(url)
@@ -66,7 +73,10 @@ def crawl(app, username: str, password: str) -> tuple[dict[str, int], list[str]]
             if response.status_code >= 500:
                 failures.append(f"{username} [{context}] {url} → {response.status_code}")
             if response.mimetype == "text/html" and response.status_code == 200:
-                for href in LINK_RE.findall(response.get_data(as_text=True)):
+                html = response.get_data(as_text=True)
+                if on_page is not None:
+                    on_page(context, url, html)
+                for href in LINK_RE.findall(html):
                     target = urljoin(url, href.replace("&amp;", "&"))
                     if target.startswith("/") and not target.startswith("//") and f"{context}|{target}" not in seen:
                         queue.append(target)

@@ -51,7 +51,7 @@ def percent(value, what) -> Decimal:
     text = str(value or "0").strip() or "0"
     fraction = dec(text, what, "options") / 100
     if not -ONE <= fraction <= ONE:
-        raise ValidationError(_l("%(w)s: tỉ lệ điểm phải từ -100 đến 100.", w=what), field="options")
+        raise ValidationError(_l("%(w)s: tỷ lệ điểm phải từ -100 đến 100.", w=what), field="options")
     return fraction
 
 

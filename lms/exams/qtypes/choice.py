@@ -178,7 +178,7 @@ class MultipleChoice(_Choice):
         options = cls._options(data)
         positive = sum((Decimal(o["fraction"]) for o in options if Decimal(o["fraction"]) > 0), ZERO)
         if abs(positive - ONE) > Decimal("0.005"):
-            raise ValidationError(_l("Câu nhiều lựa chọn: tổng tỉ lệ các phương án đúng phải bằng 100 %% (đang là "
+            raise ValidationError(_l("Câu nhiều lựa chọn: tổng tỷ lệ các phương án đúng phải bằng 100 %% (đang là "
                                      "%(p)s %%).", p=fmt(positive * 100)), field="options")
 
     @classmethod

@@ -1,0 +1,39 @@
+"""Every page every demo role reaches reads right (docs/glossary.md): in Vietnamese, the
+glossary's terms and no doubled words, abbreviations with their full form, no English status
+codes; in English, none of our Vietnamese sentences left untranslated. And no page shows a link
+its reader cannot open (a 403 behind a link)."""
+from __future__ import annotations
+
+import pytest
+
+from lms import create_app
+from tests.integration.test_demo_pages import crawl
+from tests.wording import PageWording
+
+PASSWORD = "hoc-tap-vui-ve-2026"
+ROLES = ["admin", "teacher", "accountant", "student", "parent", "department"]
+
+
+def _accounts(demo, role):
+    logins = demo.by_role()[role]
+    return logins if role in ("admin", "accountant", "department") else logins[:3]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_reads_right_in_both_languages_and_links_only_where_the_reader_may_go(demo_sqlite, role):
+    app = create_app(demo_sqlite.config())
+    wording = PageWording()
+    forbidden = []
+    for login in _accounts(demo_sqlite, role):
+        for language, check in (("vi", wording.check_vietnamese), ("en", wording.check_english)):
+            seen, _ = crawl(app, login.username, PASSWORD, language=language,
+                            on_page=lambda key, url, html, who=login.username, lang=language, check=check:
+                            check(f"{who} [{key}] {lang} {url}", html))
+            forbidden += [f"{login.username} {page}" for page, status in seen.items() if status == 403]
+    with app.app_context():
+        from lms.extensions import db
+
+        db.engine.dispose()
+    problems = sorted(set(wording.problems))
+    assert not problems, f"{len(problems)} wording problems:\n" + "\n".join(problems)
+    assert not forbidden, "links that answer 403 (never show a link its reader cannot open):\n" + "\n".join(forbidden)

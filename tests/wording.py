@@ -1,0 +1,196 @@
+"""The product's words, checked on page text: the glossary (docs/glossary.md), doubled words,
+abbreviations without their full form, English status codes in Vietnamese pages and our own
+Vietnamese sentences left untranslated in English pages. Used by tests/unit/test_glossary.py (the
+catalogue) and tests/integration/test_wording.py (every page of the demo)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GLOSSARY = ROOT / "docs" / "glossary.md"
+CATALOGUE = ROOT / "lms" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
+WORD = r"[\wÀ-ỹ]"
+# Vietnamese words that are rightly said twice in a row.
+REDUPLICATED = {"từ", "ai", "đâu", "nhà", "người", "ngày", "lần", "chầm", "dần"}
+
+
+@dataclass(frozen=True)
+class Glossary:
+    avoid: list[tuple[str, str]]            # (wrong form, the term to use)
+    abbreviations: dict[str, str]           # abbreviation -> full form
+
+
+@cache
+def glossary() -> Glossary:
+    avoid, abbreviations = [], {}
+    kind = None
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            kind = None if not line.strip() else kind
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == "Dùng":
+            kind = "terms"
+        elif cells[0] == "Viết tắt":
+            kind = "abbr"
+        elif set(cells[0]) <= {"-"}:
+            continue
+        elif kind == "terms":
+            avoid += [(wrong.strip(), cells[0]) for wrong in cells[1].split(";") if wrong.strip()]
+        elif kind == "abbr":
+            abbreviations[cells[0]] = cells[1]
+    return Glossary(avoid, abbreviations)
+
+
+def _whole(words: str) -> re.Pattern:
+    return re.compile(rf"(?<!{WORD}){re.escape(words)}(?!{WORD})", re.I)
+
+
+@cache
+def _patterns():
+    g = glossary()
+    return ([(wrong, right, _whole(wrong)) for wrong, right in g.avoid],
+            [(abbr, full, re.compile(rf"(?<!{WORD}){re.escape(abbr)}\d*(?!{WORD})")) for abbr, full in g.abbreviations.items()])
+
+
+def avoided_terms(text: str) -> list[str]:
+    """The glossary's wrong forms in the text, each with the right term."""
+    nfc = unicodedata.normalize("NFC", text)
+    return [f"“{wrong}” (dùng “{right}”)" for wrong, right, pattern in _patterns()[0] if pattern.search(nfc)]
+
+
+DOUBLED = re.compile(rf"(?<!{WORD})({WORD}{{2,}})\s+\1(?!{WORD})", re.I)
+
+
+def doubled_words(text: str) -> list[str]:
+    return [m.group(0) for m in DOUBLED.finditer(unicodedata.normalize("NFC", text))
+            if m.group(1).lower() not in REDUPLICATED and not m.group(1).isdigit()]
+
+
+class _Text(HTMLParser):
+    """The text a reader meets, node by node, and whether each node stands in an <abbr title>."""
+
+    SKIP = {"script", "style", "template", "noscript"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.nodes: list[tuple[str, bool]] = []
+        self.stack: list[str] = []
+        self.abbr = 0
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self.SKIP:
+            self.skip += 1
+        if tag == "abbr" and attrs.get("title"):
+            self.abbr += 1
+        if tag not in {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "col"}:
+            self.stack.append(tag)
+        for name in ("title", "aria-label", "placeholder", "alt"):
+            if attrs.get(name) and not self.skip:
+                self.nodes.append((attrs[name], self.abbr > 0))
+        if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+            self.nodes.append((attrs["value"], False))
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        if tag == "abbr" and self.abbr:
+            self.abbr -= 1
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.nodes.append((" ".join(data.split()), self.abbr > 0))
+
+
+def text_nodes(html: str) -> list[tuple[str, bool]]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.nodes
+
+
+@cache
+def status_codes() -> frozenset[str]:
+    """The values of every StrEnum of the models: codes the pages must show as words."""
+    import importlib
+    import pkgutil
+
+    import lms
+
+    codes = set()
+    for module in pkgutil.walk_packages(lms.__path__, "lms."):
+        if module.name.rsplit(".", 1)[-1] in {"models", "states", "statuses"} or module.name.endswith(".models"):
+            loaded = importlib.import_module(module.name)
+            for value in vars(loaded).values():
+                if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum:
+                    codes |= {m.value for m in value if re.fullmatch(r"[a-z]+(_[a-z]+)+|[a-z]{4,}", m.value)}
+    return frozenset(codes - WORDS_ALSO_IN_VIETNAMESE)
+
+
+# Enum values that are also words a Vietnamese page uses as they are (product and channel names).
+WORDS_ALSO_IN_VIETNAMESE = {"online", "email", "zalo", "momo", "vnpay", "payos", "video", "audio", "admin", "cash"}
+
+
+@cache
+def catalogue_sentences() -> list[str]:
+    """Our own Vietnamese sentences (three words or more, placeholders cut out) whose English
+    differs: any of them in an English page is a string that escaped translation."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalog = read_po(handle)
+    pieces = set()
+    for message in catalog:
+        if not message.id or isinstance(message.id, tuple) or not message.string or message.string == message.id:
+            continue
+        for piece in re.split(r"%\(\w+\)[sd]|%[sd]|\{[^}]*\}", message.id):
+            piece = piece.strip(" .,:;·—-()“”\"'")
+            if len(piece) >= 18 and len(piece.split()) >= 3 and VIETNAMESE.search(piece):
+                pieces.add(piece)
+    return sorted(pieces, key=len, reverse=True)
+
+
+@dataclass
+class PageWording:
+    problems: list[str] = field(default_factory=list)
+
+    def check_vietnamese(self, url: str, html: str) -> None:
+        nodes = text_nodes(html)
+        whole = "\n".join(text for text, _ in nodes)
+        for found in avoided_terms(whole):
+            self.problems.append(f"{url}: {found}")
+        for text, _ in nodes:
+            for doubled in doubled_words(text):
+                self.problems.append(f"{url}: doubled word “{doubled}” in “{text[:80]}”")
+        codes = status_codes()
+        for text, _ in nodes:
+            for token in re.findall(r"(?<![\w/.-])[a-z]+(?:_[a-z]+)*(?![\w/.-])", text):
+                if token in codes:
+                    self.problems.append(f"{url}: English code “{token}” shown in Vietnamese: “{text[:80]}”")
+        lowered = whole.lower()
+        for abbr, full, pattern in _patterns()[1]:
+            if full.lower() in lowered:
+                continue
+            for text, in_abbr in nodes:
+                if not in_abbr and pattern.search(text):
+                    self.problems.append(f"{url}: “{abbr}” without its full form “{full}” (<abbr title>)")
+                    break
+
+    def check_english(self, url: str, html: str) -> None:
+        nodes = text_nodes(html)
+        for sentence in catalogue_sentences():
+            for text, _ in nodes:
+                if sentence in text:
+                    self.problems.append(f"{url}: Vietnamese left in the English page: “{sentence}”")
+                    break
