@@ -1002,8 +1002,22 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
 
 # ---------------------------------------------------------------- templates and exports
 
-def student_template() -> bytes:
-    sample = [["HS0001", "Nguyễn Văn An", "05/09/2013", "Nam", "6A1", "Phường Tân Định, TP. Hồ Chí Minh",
+def sample_class(school: School | None, school_class: SchoolClass | None, start_year: int) -> tuple[str, str]:
+    """The sample row's class and birth date: one of the school's own classes (its first grade
+    otherwise) and a birth date of a pupil of that grade, so a primary school is never shown 6A1."""
+    if school_class is not None:
+        name, grade = school_class.name, school_class.grade
+    else:
+        grades = school.grades if school is not None and school.grades else [6]
+        grade = grades[0]
+        name = f"{grade}A" if grade <= 5 else f"{grade}A1"
+    return name, f"05/09/{start_year - 5 - grade}"
+
+
+def student_template(school: School | None = None, school_class: SchoolClass | None = None,
+                     start_year: int = 2026) -> bytes:
+    class_name, born = sample_class(school, school_class, start_year)
+    sample = [["HS0001", "Nguyễn Văn An", born, "Nam", class_name, "Phường Tân Định, TP. Hồ Chí Minh",
                "Nguyễn Văn Bình", "Bố", "0912345678", "binh.nguyen@example.com", "Quận 3, TP. Hồ Chí Minh",
                "Xã Tân Phú, tỉnh Đồng Tháp", "Kinh", "Việt Nam", "", "", "", "", "0987654321", "Kỹ sư", "1985"]]
     notes = [_("Cột có dấu * là bắt buộc. Mỗi dòng là một học sinh với một phụ huynh."),

@@ -18,6 +18,7 @@ from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
 from lms.core.downloads import files
 from lms.core.uploads import stored_path
+from lms.core.timeutil import utcnow
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -679,7 +680,14 @@ def import_confirm(kind: str):
 def import_template(kind: str):
     if kind not in IMPORT_KINDS:
         abort(404)
-    data = imports.student_template() if kind == "students" else imports.staff_template()
+    if kind == "students":
+        school = ctx().school
+        year = services.current_year(db.session, school)
+        classes = services.classes_of_year(db.session, year)
+        data = imports.student_template(school, classes[0] if classes else None,
+                                        year.start_date.year if year else utcnow().year)
+    else:
+        data = imports.staff_template()
     return _xlsx(data, "mau-nhap-hoc-sinh.xlsx" if kind == "students" else "mau-nhap-nhan-su.xlsx")
 
 

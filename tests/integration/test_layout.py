@@ -84,3 +84,19 @@ def test_assets_carry_a_fingerprint_are_kept_a_year_and_sent_compressed(app, cli
     assert len(response.data) < 60_000  # 232 KB of Bootstrap as sent
     # Pages are not compressed (BREACH): a CSRF token travels in them.
     assert "Content-Encoding" not in client.get("/login", headers={"Accept-Encoding": "gzip"}).headers
+
+
+def test_the_import_template_shows_a_row_of_the_schools_own_kind(app, world, make_client):
+    from openpyxl import load_workbook
+
+    admin = make_client()
+    admin.login(world.b.admin.username, PASSWORD)   # a high school: 10A1, pupils born about 2011
+    sheet = load_workbook(io.BytesIO(admin.get("/school/import/students/template.xlsx").data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    sample = next(row for row in rows if row and row[0] == "HS0001")
+    assert sample[4] == "10A1" and str(sample[2]).endswith("/2011")
+    from lms.people.imports import sample_class
+    from types import SimpleNamespace
+
+    primary = SimpleNamespace(grades=[1, 2, 3, 4, 5])
+    assert sample_class(primary, None, 2026) == ("1A", "05/09/2020")
