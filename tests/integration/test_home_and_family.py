@@ -32,10 +32,10 @@ def test_role_switch_for_a_user_with_two_roles(world, make_client, dbs):
     client.login("admin.a")
     assert "Thiết lập trường" in client.get("/").get_data(as_text=True)
     client.post("/context", {"key": f"s{world.a.school.id}-teacher"})
-    assert "Lớp học phần tôi dạy" in client.get("/").get_data(as_text=True)
+    assert "Các lớp, môn tôi dạy" in client.get("/").get_data(as_text=True)
     assert client.get("/school").status_code == 403  # acting as a teacher now
     client.post("/context", {"key": f"s{world.b.school.id}-admin"})  # not theirs: ignored
-    assert "Lớp học phần tôi dạy" in client.get("/").get_data(as_text=True)
+    assert "Các lớp, môn tôi dạy" in client.get("/").get_data(as_text=True)
 
 
 def test_consent_starts_unticked_and_is_recorded_and_withdrawn(world, make_client, dbs):
