@@ -18,7 +18,9 @@ CATALOGUE = ROOT / "lms" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
 WORD = r"[\wÀ-ỹ]"
 # Vietnamese words that are rightly said twice in a row.
-REDUPLICATED = {"từ", "ai", "đâu", "nhà", "người", "ngày", "lần", "chầm", "dần"}
+REDUPLICATED = {"từ", "ai", "đâu", "nhà", "người", "ngày", "lần", "chầm", "dần",
+                # a syllable ending one word and starting the next: "trực tiếp tiếp theo"
+                "tiếp"}
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,9 @@ DOUBLED = re.compile(rf"(?<!{WORD})({WORD}{{2,}})\s+\1(?!{WORD})", re.I)
 
 
 def doubled_words(text: str) -> list[str]:
+    # A capitalised pair is a name ("Hoàng Minh Minh", or a name before a label: "… Trung Trung thực").
     return [m.group(0) for m in DOUBLED.finditer(unicodedata.normalize("NFC", text))
-            if m.group(1).lower() not in REDUPLICATED and not m.group(1).isdigit()]
+            if m.group(1).lower() not in REDUPLICATED and not m.group(1).isdigit() and not m.group(1)[0].isupper()]
 
 
 class _Text(HTMLParser):
@@ -139,7 +142,8 @@ def status_codes() -> frozenset[str]:
 
 
 # Enum values that are also words a Vietnamese page uses as they are (product and channel names).
-WORDS_ALSO_IN_VIETNAMESE = {"online", "email", "zalo", "momo", "vnpay", "payos", "video", "audio", "admin", "cash"}
+WORDS_ALSO_IN_VIETNAMESE = {"online", "email", "zalo", "momo", "vnpay", "payos", "video", "audio", "admin", "cash",
+                            "website"}
 
 
 @cache

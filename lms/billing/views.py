@@ -39,11 +39,16 @@ ACCOUNT_LABELS = {Account.RECEIVABLE: _l("Phải thu của học sinh"), Account
                   Account.UNAPPLIED: _l("Tiền thừa của gia đình"), Account.REFUNDS: _l("Hoàn trả đã duyệt, chờ chi"),
                   Account.FEES: _l("Phí ngân hàng, phí thẻ")}
 STATUS_BADGES = {"issued": "danger", "partial": "warning", "paid": "success", "void": "secondary"}
+# An invoice's history in words (InvoiceEvent.action), never its code.
+EVENT_LABELS = {"issued": _l("phát hành"), "payment": _l("nhận tiền"), "payment_recorded": _l("ghi nhận khoản nộp"),
+                "reminder": _l("nhắc nộp"), "credit": _l("trừ tiền thừa"), "credit_note": _l("ghi giảm"),
+                "void": _l("huỷ hoá đơn")}
 
 
 @bp.record_once
 def _globals(state) -> None:
     state.app.jinja_env.globals.update(INVOICE_STATUS=queries.STATUS_LABELS, INVOICE_BADGES=STATUS_BADGES,
+                                       INVOICE_EVENTS=EVENT_LABELS,
                                        METHOD_LABELS=payments.METHOD_LABELS, CATEGORY_LABELS=fees.CATEGORY_LABELS,
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,

@@ -3,7 +3,7 @@ feed a parent or pupil adds to a phone."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from icalendar import Calendar
@@ -79,11 +79,13 @@ def items_for_classes(session: Session, class_ids: list[int], start: datetime, e
     return items
 
 
-def feed_class_ids(session: Session, user: User) -> list[int]:
+def feed_class_ids(session: Session, user: User, *, own_only: bool = False) -> list[int]:
     """The classes whose calendar a user's feed carries: own class (pupil), children's classes
-    (parent), taught and homeroom classes (teacher), in current school years."""
+    (parent), taught and homeroom classes (teacher), in current school years. `own_only`: without
+    the children's classes, whose lessons and homework pages a parent cannot open."""
     pupil_ids = list(session.scalars(select(Student.id).where(Student.user_id == user.id)))
-    child_ids = list(session.scalars(select(Guardianship.student_id).where(Guardianship.guardian_id == user.id)))
+    child_ids = [] if own_only else list(session.scalars(
+        select(Guardianship.student_id).where(Guardianship.guardian_id == user.id)))
     ids = set(current_class_ids(session, pupil_ids + child_ids))
     teaching = select(SchoolClass.id).join(SchoolYear).where(SchoolYear.is_current.is_(True), (
         SchoolClass.homeroom_teacher_id == user.id) | SchoolClass.id.in_(
@@ -91,6 +93,13 @@ def feed_class_ids(session: Session, user: User) -> list[int]:
     if session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.role == "teacher")):
         ids |= set(session.scalars(teaching))
     return sorted(ids)
+
+
+def without_links(items: list[CalendarItem], class_ids: list[int], names: dict[int, str]) -> list[CalendarItem]:
+    """The items, keeping a link only on those of the given classes (a page is never shown a link
+    its reader cannot open)."""
+    keep = {names[i] for i in class_ids if i in names}
+    return [item if item.class_name in keep else replace(item, link=None) for item in items]
 
 
 def feed_token(session: Session, user: User, *, reset: bool = False) -> str:
@@ -118,8 +127,11 @@ def ics_feed(session: Session, user: User, now: datetime, base_url: str) -> byte
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Lịch học (lms)")
     cal.add("x-wr-timezone", school_tz())
-    for item in items_for_classes(session, feed_class_ids(session, user), now - timedelta(days=60),
-                                  now + timedelta(days=366)):
+    class_ids = feed_class_ids(session, user)
+    names = dict(session.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all())
+    items = without_links(items_for_classes(session, class_ids, now - timedelta(days=60), now + timedelta(days=366)),
+                          feed_class_ids(session, user, own_only=True), names)
+    for item in items:
         event = IcsEvent()
         event.add("uid", item.uid)
         event.add("dtstamp", now)
