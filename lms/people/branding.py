@@ -4,14 +4,14 @@ load it on poor networks) and stored under a generated name."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
-from lms.core.uploads import CheckedFile, check_upload, clean_filename, store, without_metadata
+from lms.core.storage import Area
+from lms.core.uploads import CheckedFile, check_upload, clean_filename, without_metadata
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 
@@ -20,9 +20,10 @@ LOGO_MAX_MB = 2
 LOGO_BOX = (256, 256)      # twice what the top bar shows, for sharp phone screens
 
 
-def set_school_logo(session: Session, actor: User, school: School, upload_dir: Path, filename: str | None,
+def set_school_logo(session: Session, actor: User, school: School, logos: Area, filename: str | None,
                     data: bytes) -> str:
-    """Store the picture as the school's logo; returns its stored name."""
+    """Store the picture in `logos` (the "logos" storage area) as the school's logo; returns its
+    stored name."""
     name = clean_filename(filename)
     if "." not in name or name.rsplit(".", 1)[-1].lower() not in LOGO_FORMATS:
         raise ValidationError(_l("Logo phải là ảnh PNG, JPG hoặc WebP."), field="logo")
@@ -33,7 +34,7 @@ def set_school_logo(session: Session, actor: User, school: School, upload_dir: P
         raise
     checked, data = without_metadata(checked, data)
     checked, data = _small(checked, data)
-    school.logo = store(upload_dir / "logos", checked, data)
+    school.logo = logos.save(checked, data)
     audit.record(session, "school_logo_set", actor_id=actor.id, school_id=school.id, subject_type="school",
                  subject_id=school.id, detail=checked.filename)
     session.flush()

@@ -16,8 +16,7 @@ from lms.core.errors import DomainError
 from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
-from lms.core.downloads import files
-from lms.core.uploads import stored_path
+from lms.core.downloads import files, send_stored
 from lms.core.timeutil import utcnow
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
@@ -88,7 +87,7 @@ def school_logo():
     form = LogoForm()
     if form.validate_on_submit():
         with committing(form) as outcome:
-            branding.set_school_logo(db.session, current_user, school, current_app.config["UPLOAD_DIR"],
+            branding.set_school_logo(db.session, current_user, school, files("logos"),
                                      form.logo.data.filename, form.logo.data.read())
         if outcome.ok:
             flash(_("Đã đổi logo của trường."), "success")
@@ -117,8 +116,8 @@ def school_logo_file(school_id: int, stored: str):
     school = db.get_or_404(School, school_id)
     if not school.logo or school.logo != stored:
         abort(404)
-    return send_file(stored_path(current_app.config["UPLOAD_DIR"] / "logos", stored), mimetype="image/png",
-                     max_age=365 * 24 * 3600)
+    return send_stored(files("logos") / stored, download_name="logo.png", mimetype="image/png", inline=True,
+                       cache="public, max-age=31536000, immutable")
 
 
 # ---------------------------------------------------------------- school years
