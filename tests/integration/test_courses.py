@@ -465,9 +465,9 @@ def test_a_teachers_share_report_is_hers_and_unsigned_by_the_principal(world, ma
     client = teacher(make_client)
     build_plan(client, world.a.course.id, online=(1,))
     page = client.get("/reports/online-share").get_data(as_text=True)
-    assert "Các lớp học phần do giáo viên Giáo Viên A dạy" in page and "Toàn trường" not in page
+    assert "Các lớp, môn do giáo viên Giáo Viên A dạy" in page and "Toàn trường" not in page
     pdf = text(client.get("/reports/online-share.pdf").data)
-    assert "Các lớp học phần do giáo viên Giáo Viên A dạy" in pdf and "Toàn trường" not in pdf
+    assert "Các lớp, môn do giáo viên Giáo Viên A dạy" in pdf and "Toàn trường" not in pdf
     assert "HIỆU TRƯỞNG" not in pdf and "GIÁO VIÊN" in pdf and "Giáo Viên A" in pdf
     admin = make_client()
     admin.login("admin.a")

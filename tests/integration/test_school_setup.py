@@ -211,8 +211,8 @@ def test_next_year_is_prepared_while_this_one_runs_and_switched_on_confirmation(
     # Switching says what changes, then switches only when confirmed.
     confirm = client.get(f"/school/years/{nxt}/current").get_data(as_text=True)
     summary = confirm.split('id="switch-summary"')[1]
-    assert "2026-2027" in summary and "2 lớp, 2 học sinh, 1 lớp học phần" in summary
-    assert "1 lớp học phần chưa phân công" not in summary
+    assert "2026-2027" in summary and "2 lớp, 2 học sinh, 1 môn học của lớp được phân công" in summary
+    assert "1 môn học của lớp chưa phân công" not in summary
     with dbs() as s:
         assert not s.get(SchoolYear, nxt).is_current
     assert client.post(f"/school/years/{nxt}/current", {}).status_code == 302
