@@ -225,6 +225,9 @@
       b.classList.toggle("btn-outline-secondary", !answered(q));
       b.classList.toggle("border-warning", !!pending[q.position]);
       b.classList.toggle("qnav-current", Number(b.dataset.page) === page);
+      // What the colours say, said to screen readers too.
+      b.setAttribute("aria-label", answered(q) ? b.dataset.labelAnswered : b.dataset.labelOpen);
+      if (Number(b.dataset.page) === page && perPage) { b.setAttribute("aria-current", "page"); } else { b.removeAttribute("aria-current"); }
     });
   }
   document.querySelectorAll("section.question").forEach(function (el) {
@@ -259,12 +262,27 @@
 
   // ---------------------------------------------------------------- the clock, signals, heartbeat
   var timer = document.getElementById("timer");
+  // The time left is read out at 15, 5 and 1 minute only: a live timer would talk every second.
+  var announcer = document.getElementById("timer-announce");
+  var thresholds = [15, 5, 1].map(function (m) { return { minutes: m, said: false }; });
+  var firstTick = true;
+  function announce(left) {
+    thresholds.forEach(function (t) {
+      if (t.said || left > t.minutes * 60) { return; }
+      t.said = true;
+      // A threshold already behind when the page opened is not read out late (the next one is).
+      if (firstTick && left <= t.minutes * 60 - 30) { return; }
+      if (announcer && left > 0) { announcer.textContent = announcer.dataset.template.replace("{m}", t.minutes); }
+    });
+    firstTick = false;
+  }
   function tick() {
     var ms = endAt - clock();
     var left = Math.max(0, Math.ceil(ms / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timer.textContent = (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
     timer.classList.toggle("text-danger", left <= 300);
+    announce(left);
     if (left <= 300 && left > 0 && !warned) { warned = true; say(root.dataset.msgFive); }
     if (ms <= 0 && !submitting && !closed) { say(root.dataset.msgClosed, "danger"); submit(true); }
   }
@@ -312,6 +330,7 @@
           if (end) { end.textContent = localTime(body.deadline); }
           say(root.dataset.msgNewTime, "info");
           warned = body.time_left <= 300;
+          thresholds.forEach(function (t) { t.said = body.time_left <= t.minutes * 60; });
         }
         deadline = body.deadline;
         if (body.state && body.state !== "in_progress") {
