@@ -112,7 +112,16 @@
     if (!input.classList.contains("grade-cell")) { return; }
     var comment = table.dataset.comment === "1";
     var value = comment ? parsePass(input.value) : parseScore(input.value);
-    input.classList.toggle("is-invalid", typeof value === "number" && isNaN(value));
+    var bad = typeof value === "number" && isNaN(value);
+    input.classList.toggle("is-invalid", bad);
+    // Said to screen readers too: invalid, and why (the grid's hint, kept hidden on screen).
+    if (bad) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "grade-cell-error");
+    } else if (input.getAttribute("aria-describedby") === "grade-cell-error") {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
   }
 
   function recompute(row, table) {
