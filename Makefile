@@ -51,9 +51,15 @@ lint: $(VENV)/.installed
 sast: $(VENV)/.installed
 	$(BIN)/bandit -r lms -ll -q
 
+# The accessibility engine the browser tests inject (axe-core, pinned in tests/e2e/axe/package-lock.json).
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Tests run in parallel (one PostgreSQL per worker; the browser tests together on one of them).
 TEST_WORKERS ?= auto
-test: install lint sast
+test: install lint sast $(AXE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: install
@@ -62,7 +68,7 @@ test-unit: install
 test-integration: install
 	$(BIN)/python -m pytest tests/integration
 
-test-e2e: install
+test-e2e: install $(AXE)
 	$(BIN)/python -m pytest tests/e2e
 
 clean:

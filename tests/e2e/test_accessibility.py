@@ -1,0 +1,135 @@
+"""WCAG 2.2 AA, measured: axe-core (tests/e2e/axe, installed by `npm ci`, never fetched at test
+time) runs on every page each demo role reaches — the pages tests/integration/test_demo_pages.py
+crawls, one page per route (a route another role has shown already is not scanned again, each
+role's home page always is) — in Vietnamese and in English, at desktop width and on a 390 px
+phone; and every such page fits a 320 px screen without scrolling sideways.
+
+A failure names the role, the page, the language, the width and the rule.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.integration.test_demo_pages import crawl
+
+pytestmark = pytest.mark.e2e
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# The WCAG 2.0, 2.1 and 2.2 success criteria of levels A and AA (axe's own tags for them).
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+WIDTHS = (1280, 390)
+PASSWORD = "hoc-tap-vui-ve-2026"
+# One page of each route: the pages of a route share their template, and the rules axe applies
+# are about the template, not the row (tests/integration/test_demo_pages.py visits three).
+PER_ROUTE = 1
+# One account per role, and a primary-school teacher, whose grade book and report cards differ.
+ACCOUNTS = {"admin": ["admin.thcs"], "teacher": ["gv1.thcs", "gv1.th"], "accountant": ["ketoan.thcs"],
+            "student": [0], "parent": [0], "department": [0]}
+
+RUN_AXE = """async tags => {
+  // The page's own resize handlers (the scroll boxes of wide tables) run before the next frame.
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  // target-size (2.5.8, new in WCAG 2.2) is off in axe unless asked for.
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+                                          rules: {'target-size': {enabled: true}}});
+  return result.violations.map(v => ({id: v.id, help: v.help, count: v.nodes.length,
+                                      target: v.nodes[0].target.join(' '), html: v.nodes[0].html.slice(0, 160)}));
+}"""
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e/axe` (.ci/run does)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def accounts(live_server, role: str) -> list[str]:
+    logins = live_server.logins[role]
+    return [name if isinstance(name, str) else logins[name].username for name in ACCOUNTS[role]
+            if isinstance(name, str) or name < len(logins)]
+
+
+# Routes already scanned in this test process: a page another role has shown is not scanned again
+# (its template is the same); each role's home page always is (the top bar differs by role).
+SCANNED: set[str] = set()
+
+
+def unscanned(app, pages: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+    adapter = app.url_map.bind("localhost")
+    left = []
+    for key, url in pages:
+        endpoint = adapter.match(urlsplit(url).path, method="GET")[0]
+        if endpoint not in SCANNED or urlsplit(url).path == "/":
+            SCANNED.add(endpoint)
+            left.append((key, url))
+    return left
+
+
+def switch_role(page, key: str) -> None:
+    with page.expect_navigation():
+        page.evaluate("""key => {
+            const input = [...document.querySelectorAll('input[name=key]')].find(e => e.value === key);
+            input.form.submit();
+        }""", key)
+
+
+def scan(page, base: str, pages: list[tuple[str | None, str]], label: str,
+         languages: tuple[str, ...] = ("vi", "en")) -> tuple[list[str], int]:
+    """Every page in both languages at both widths; the violations found and the page views."""
+    problems: list[str] = []
+    views = 0
+    for language in languages:
+        page.goto(f"{base}/language/{language}?next=/")
+        current = None
+        for key, url in pages:
+            if key and key != current:
+                page.goto(base + "/")
+                switch_role(page, key)
+                current = key
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            response = page.goto(base + url)
+            assert response is not None and response.ok, f"{label} {url} answered {response and response.status}"
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                views += 1
+                for v in page.evaluate(RUN_AXE, TAGS):
+                    problems.append(f"{label} [{key}] {language} {width}px {url}: {v['id']} — {v['help']} "
+                                    f"({v['count']} elements, e.g. {v['target']}: {v['html']})")
+            page.set_viewport_size({"width": 320, "height": 700})
+            if (overflow := page.evaluate(SIDEWAYS)) > 1:
+                problems.append(f"{label} [{key}] {language} 320px {url}: the page scrolls sideways by {overflow} px")
+    page.goto(f"{base}/language/vi?next=/")  # the account's language as the other tests expect it
+    return problems, views
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_every_page_of_every_role_passes_axe_in_both_languages_and_widths(role, live_server, browser, capsys):
+    started = time.monotonic()
+    source = axe_source()
+    problems: list[str] = []
+    views = 0
+    for username in accounts(live_server, role):
+        found_pages: list[tuple[str | None, str]] = []
+        crawl(live_server.app, username, PASSWORD, per_route=PER_ROUTE,
+              on_page=lambda key, url, _html, found=found_pages: found.append((key, url)))
+        pages = unscanned(live_server.app, found_pages)
+        context = browser.new_context()
+        context.add_init_script(script=source)
+        page = context.new_page()
+        page.goto(live_server.url + "/login")
+        page.fill("#identifier", username)
+        page.fill("#password", PASSWORD)
+        page.click("#submit")
+        page.wait_for_selector("#home-title")
+        found, seen = scan(page, live_server.url, pages, f"{role} {username}")
+        problems += found
+        views += seen
+        context.close()
+    with capsys.disabled():
+        print(f"\naxe {role}: {views} page views, {len(problems)} violations, {time.monotonic() - started:.0f} s")
+    assert not problems, f"{len(problems)} violations:\n" + "\n".join(problems)

@@ -1,0 +1,250 @@
+"""What axe cannot see, checked by hand in Chromium: a whole exam with the keyboard alone
+(matching and the four-statement cluster included), the exam timer read out at 15, 5 and 1
+minute only, the skip link, focus always visible and never trapped, sign-in that lets a password
+manager and paste work, errors named beside the field and summarised at the top with links, the
+grade grid's row and column headers and its refused marks, targets of 24 by 24 px."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+pytestmark = pytest.mark.e2e
+
+PUPIL = "8910000023"      # a pupil of 6A1 at THCS Nguyễn Du
+
+
+def _exam(live_server, title: str, qtypes: tuple[str, ...], minutes: int) -> int:
+    """An exam open now for 6A1's Toán with one question of each given type from the demo bank."""
+    from lms.core.timeutil import utcnow
+    from lms.exams import services
+    from lms.exams.models import Question
+    from lms.extensions import db
+    from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
+
+    with live_server.app.app_context():
+        course = db.session.scalars(select(Course).join(SchoolClass).join(SchoolYear).join(
+            Subject, Subject.id == Course.subject_id).where(SchoolClass.name == "6A1", Subject.code == "toan",
+                                                            SchoolYear.is_current.is_(True))).first()
+        teacher = db.session.get(type(course.teacher), course.teacher_id)
+        school = db.session.get(School, course.school_id)
+        now = utcnow()
+        exam = services.save_exam(db.session, teacher, "teacher", school, services.ExamInput(
+            title=title, subject_id=course.subject_id, course_ids=[course.id], open_at=now - timedelta(minutes=1),
+            close_at=now + timedelta(hours=2), time_limit_min=minutes))
+        items = []
+        for qtype in qtypes:
+            question = db.session.scalars(select(Question).where(Question.school_id == school.id,
+                                                                 Question.qtype == qtype).order_by(Question.id)).first()
+            items.append((question.id, "1"))
+        services.set_items(db.session, teacher, "teacher", school, exam, items)
+        services.publish_exam(db.session, teacher, "teacher", exam)
+        db.session.commit()
+        return exam.id
+
+
+def _tab_to(page, selector: str, limit: int = 150) -> None:
+    """Press Tab until the element matching `selector` has the focus (as a keyboard user would)."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def _focus_ring(page) -> dict:
+    return page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return {outline: parseFloat(s.outlineWidth) || 0, style: s.outlineStyle, shadow: s.boxShadow,
+                tag: document.activeElement.tagName, id: document.activeElement.id}; }""")
+
+
+def test_a_whole_exam_with_the_keyboard_alone(sign_in, page, live_server):
+    exam_id = _exam(live_server, "Bàn phím: cả bài", ("single_choice", "true_false", "matching", "tf_cluster",
+                                                      "numerical", "short_answer"), minutes=30)
+    sign_in(PUPIL)
+    page.goto(f"{live_server.url}/exams/{exam_id}")
+    _tab_to(page, "#start")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#attempt[data-ready]")
+    questions = page.locator("section.question")
+    expect(questions).to_have_count(6)
+    for index in range(6):
+        question = questions.nth(index)
+        if not question.is_visible():                     # the next page of questions, by keyboard too
+            _tab_to(page, "#next-page")
+            page.keyboard.press("Enter")
+            expect(question).to_be_visible()
+        qtype = question.get_attribute("data-qtype")
+        position = question.get_attribute("data-position")
+        name = f"q-{position}"
+        if qtype in ("single_choice", "true_false"):
+            _tab_to(page, f"[name='{name}']")
+            page.keyboard.press("Space")          # a radio group: Space picks the focused option
+            assert question.locator("input:checked").count() == 1
+            assert question.get_attribute("aria-labelledby") and question.locator(
+                "[role=radiogroup]").get_attribute("aria-labelledby") == f"q{position}-head"
+        elif qtype == "matching":
+            selects = question.locator("select")
+            for i in range(selects.count()):
+                _tab_to(page, f"select[name='{selects.nth(i).get_attribute('name')}']")
+                page.keyboard.press("ArrowDown")  # the first answer after the empty choice
+                assert selects.nth(i).input_value() != ""
+                label = selects.nth(i).get_attribute("aria-labelledby")
+                assert page.locator(f"#{label}").inner_text().strip()
+        elif qtype == "tf_cluster":
+            rows = question.locator("tbody tr")
+            assert rows.count() == 4
+            for i in range(4):
+                statement = rows.nth(i).get_attribute("data-statement")
+                _tab_to(page, f"[name='{name}-{statement}']")
+                page.keyboard.press("Space")
+                labelled = page.evaluate("() => document.activeElement.getAttribute('aria-labelledby')")
+                assert f"q{position}-s{statement}" in labelled   # the statement, then Đúng / Sai
+            assert question.locator("input:checked").count() == 4
+        else:
+            _tab_to(page, f"[name='{name}']")
+            page.keyboard.type("12")
+    expect(page.locator("#save-state")).to_have_text("Đã lưu tất cả câu trả lời", timeout=15000)
+    _tab_to(page, "#open-submit")
+    page.keyboard.press("Enter")
+    expect(page.locator("#unanswered")).to_contain_text("Em đã trả lời tất cả các câu")
+    _tab_to(page, "#confirm-submit")
+    page.keyboard.press("Enter")
+    expect(page.locator("#result-score")).to_be_visible(timeout=15000)
+
+
+def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_server):
+    exam_id = _exam(live_server, "Đồng hồ: 16 phút", ("single_choice",), minutes=16)
+    page.clock.install()
+    # The page would set its clock right from the server's every few seconds; here the server's
+    # clock stands still, so the page keeps its own while Chromium's is run forward.
+    page.route("**/attempts/*/clock", lambda route: route.abort())
+    page.route("**/attempts/*/events", lambda route: route.abort())
+    sign_in(PUPIL)
+    page.goto(f"{live_server.url}/exams/{exam_id}")
+    page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")
+    timer = page.locator("#timer")
+    assert timer.get_attribute("role") == "timer" and timer.get_attribute("aria-live") == "off"
+    assert timer.get_attribute("aria-label")
+    region = page.locator("#timer-announce")
+    assert region.get_attribute("aria-live") == "polite"
+    page.evaluate("""() => { window.__said = [];
+        new MutationObserver(() => window.__said.push(document.getElementById('timer-announce').textContent))
+          .observe(document.getElementById('timer-announce'), {childList: true, characterData: true, subtree: true}); }""")
+    said = []
+    for minutes, expected in ((1, "Còn 15 phút"), (10, "Còn 5 phút"), (4, "Còn 1 phút")):
+        page.clock.run_for(minutes * 60 * 1000 + 2000)
+        expect(region).to_contain_text(expected)
+        said = page.evaluate("() => window.__said")
+    # Once per threshold, never every second.
+    assert [s for s in said if s] == ["Còn 15 phút làm bài.", "Còn 5 phút làm bài.", "Còn 1 phút làm bài."], said
+
+
+def test_skip_link_focus_always_visible_and_never_trapped(sign_in, page, live_server):
+    sign_in("gv1.thcs")
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
+    box = page.locator(".skip-link").bounding_box()
+    assert box and box["width"] >= 24 and box["height"] >= 24          # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    page.goto(live_server.url + "/")
+    seen, invisible = [], []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        key = page.evaluate("() => { const e = document.activeElement; return e === document.body ? 'BODY' : "
+                            "e.tagName + '#' + e.id + '|' + (e.getAttribute('href') || e.name || e.textContent.trim().slice(0, 30)); }")
+        if key == "BODY" or (seen and key == seen[0]):
+            break                                                        # focus left the page or went round
+        ring = _focus_ring(page)
+        if ring["outline"] < 2 and ring["shadow"] in ("none", ""):
+            invisible.append(key)
+        seen.append(key)
+    else:
+        raise AssertionError("focus never left the page nor came round again: trapped in " + ", ".join(seen[-5:]))
+    assert len(seen) > 10
+    assert not invisible, "focus not visible on: " + ", ".join(invisible)
+    # On the blue top bar the ring is yellow, not the blue that disappears there.
+    page.focus("#brand")
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineColor") == "rgb(255, 212, 59)"
+
+
+def test_sign_in_works_with_a_password_manager_and_paste(page, live_server):
+    page.goto(live_server.url + "/login")
+    expect(page.locator("#product-name")).to_have_text(live_server.app.config["PRODUCT_NAME"])
+    assert page.get_attribute("#identifier", "autocomplete") == "username"
+    assert page.get_attribute("#password", "autocomplete") == "current-password"
+    prevented = page.evaluate("""() => ['identifier', 'password'].map(id => {
+        const event = new ClipboardEvent('paste', {bubbles: true, cancelable: true, clipboardData: new DataTransfer()});
+        return document.getElementById(id).dispatchEvent(event) === false; })""")
+    assert prevented == [False, False]
+    assert page.locator("input:not([type=hidden]):not([type=checkbox]):not([type=submit])").count() == 2  # no puzzle
+    page.fill("#identifier", "gv1.thcs")
+    page.locator("#password").focus()
+    page.keyboard.insert_text("hoc-tap-vui-ve-2026")                    # as a paste puts it
+    page.click("#submit")
+    page.wait_for_selector("#home-title")
+
+
+def test_errors_are_named_beside_the_field_and_summarised_at_the_top(sign_in, page, live_server):
+    sign_in("gv1.thcs")
+    page.goto(live_server.url + "/account/password")
+    page.click("main form [type=submit]")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    link = summary.locator("a[href='#current_password']")
+    expect(link).to_contain_text("Nhập mật khẩu hiện tại.")
+    field = page.locator("#current_password")
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby")
+    expect(page.locator(f"#{described.split()[-1]}")).to_have_text("Nhập mật khẩu hiện tại.")
+    link.click()
+    assert page.evaluate("() => document.activeElement.id") == "current_password"
+
+
+def test_the_grade_grid_names_each_cell_by_its_row_and_column_and_its_refused_marks(sign_in, page, live_server):
+    from lms.extensions import db
+    from lms.people.models import Course, SchoolClass, SchoolYear, Subject
+
+    with live_server.app.app_context():
+        course_id = db.session.scalars(select(Course.id).join(SchoolClass).join(SchoolYear).join(
+            Subject, Subject.id == Course.subject_id).where(SchoolClass.name == "6A1", Subject.code == "toan",
+                                                            SchoolYear.is_current.is_(True))).first()
+    sign_in("gv1.thcs")
+    page.goto(f"{live_server.url}/courses/{course_id}/grades?term=1")
+    grid = page.locator("#grade-grid")
+    headers = grid.locator("thead th")
+    assert all(headers.nth(i).get_attribute("scope") == "col" for i in range(headers.count()))
+    rows = grid.locator("tbody tr")
+    assert rows.count() > 20
+    first = rows.nth(0)
+    assert first.locator("th[scope=row]").count() == 1
+    cell = first.locator("input.grade-cell").first
+    # Each cell's header pair as a screen reader announces it: the pupil, then the column.
+    column = cell.evaluate("e => e.closest('tr').children.length && [...e.closest('tr').children].indexOf(e.closest('td'))")
+    assert headers.nth(column).inner_text().strip()
+    cell.fill("11")
+    cell.press("Tab")
+    assert cell.get_attribute("aria-invalid") == "true"
+    hint = cell.get_attribute("aria-describedby")
+    assert "0 đến 10" in page.locator(f"#{hint}").text_content()
+    cell.fill("8,5")
+    cell.press("Tab")
+    assert cell.get_attribute("aria-invalid") is None
+    for i in range(min(5, grid.locator("a.grade-source").count())):
+        box = grid.locator("a.grade-source").nth(i).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24
+    # The sticky bar never covers the focused cell: Enter moves down a row, as a teacher types.
+    rows.nth(rows.count() - 2).locator("input.grade-cell").first.focus()
+    page.keyboard.press("Enter")
+    last = rows.nth(rows.count() - 1).locator("input.grade-cell").first
+    expect(last).to_be_focused()
+    page.wait_for_timeout(1000)                           # the page scrolls smoothly (Bootstrap's reboot)
+    bar = page.locator(".grid-actions").bounding_box()
+    focused = last.bounding_box()
+    assert bar is None or focused["y"] + focused["height"] <= bar["y"] + 1, (focused, bar)
