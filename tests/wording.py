@@ -18,9 +18,11 @@ CATALOGUE = ROOT / "lms" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
 WORD = r"[\wÀ-ỹ]"
 # Vietnamese words that are rightly said twice in a row.
-REDUPLICATED = {"từ", "ai", "đâu", "nhà", "người", "ngày", "lần", "chầm", "dần",
-                # a syllable ending one word and starting the next: "trực tiếp tiếp theo"
-                "tiếp"}
+REDUPLICATED = {"từ", "ai", "đâu", "nhà", "người", "ngày", "lần", "chầm", "dần"}
+# Words whose last syllable is a word of its own, which may start the next word: "trực tiếp tiếp
+# theo", "nhà cung cấp cấp cho". A doubled syllable right after such a word's first is no mistake.
+COMPOUNDS = {"trực tiếp", "liên tiếp", "kế tiếp", "cung cấp", "nâng cấp", "khẩn cấp", "cao cấp", "học sinh",
+             "phát sinh", "đăng ký", "chữ ký", "thanh toán", "hoàn thành", "trường học", "năm học", "lớp học"}
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,15 @@ DOUBLED = re.compile(rf"(?<!{WORD})({WORD}{{2,}})\s+\1(?!{WORD})", re.I)
 
 def doubled_words(text: str) -> list[str]:
     # A capitalised pair is a name ("Hoàng Minh Minh", or a name before a label: "… Trung Trung thực").
-    return [m.group(0) for m in DOUBLED.finditer(unicodedata.normalize("NFC", text))
-            if m.group(1).lower() not in REDUPLICATED and not m.group(1).isdigit() and not m.group(1)[0].isupper()]
+    nfc = unicodedata.normalize("NFC", text)
+    return [m.group(0) for m in DOUBLED.finditer(nfc)
+            if m.group(1).lower() not in REDUPLICATED and not m.group(1).isdigit() and not m.group(1)[0].isupper()
+            and not _ends_compound(nfc[:m.start()], m.group(1))]
+
+
+def _ends_compound(before: str, syllable: str) -> bool:
+    previous = re.findall(rf"{WORD}+", before[-20:])
+    return bool(previous) and f"{previous[-1].lower()} {syllable.lower()}" in COMPOUNDS
 
 
 class _Text(HTMLParser):

@@ -31,6 +31,8 @@ def test_the_checks_find_what_they_are_for():
     assert not avoided_terms("Tỷ lệ thu không dùng tiền mặt")
     assert doubled_words("Nộp muộn muộn 1 ngày") == ["muộn muộn"]
     assert not doubled_words("từ từ, 10 10")
+    assert not doubled_words("trực tiếp tiếp theo") and not doubled_words("do nhà cung cấp cấp cho một trường")
+    assert doubled_words("cấp cấp cho") == ["cấp cấp"]
     page = PageWording()
     page.check_vietnamese("/x", "<table><tr><th>KT lại</th><th>KQ HK</th></tr></table>"
                                 "<p><abbr title='Kết quả học kỳ'>KQ HK</abbr></p><p>Trạng thái: unmatched</p>")
