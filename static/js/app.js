@@ -107,3 +107,96 @@
   var summary = document.getElementById("error-summary") || document.getElementById("grade-issues");
   if (summary) { summary.focus(); }
 })();
+
+// A grid too wide for a phone (table[data-phone-pick]) shows one of its columns at a time there,
+// chosen in a list above it; the header cells with data-col are the choices (an empty data-col is
+// never shown on a phone), the others (the pupil, the average) always stay. Cells left out are
+// only hidden: they are still sent with the form.
+(function () {
+  "use strict";
+  document.querySelectorAll("table[data-phone-pick]").forEach(function (table, n) {
+    if (!table.tHead || !table.tHead.rows.length) { return; }
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var choices = heads.filter(function (th) { return th.dataset.col; });
+    if (!choices.length) { return; }
+    var id = (table.id || "grid-" + n) + "-column";
+    var wrap = document.createElement("div");
+    wrap.className = "phone-pick mb-2";
+    var label = document.createElement("label");
+    label.className = "form-label small mb-1";
+    label.htmlFor = id;
+    label.textContent = table.dataset.phonePick;
+    var select = document.createElement("select");
+    select.className = "form-select form-select-sm";
+    select.id = id;
+    choices.forEach(function (th) {
+      var option = document.createElement("option");
+      option.value = th.dataset.col;
+      option.textContent = th.textContent.trim();
+      select.appendChild(option);
+    });
+    wrap.appendChild(label);
+    wrap.appendChild(select);
+    var box = table.closest(".table-responsive") || table;
+    box.parentNode.insertBefore(wrap, box);
+    function show(key) {
+      var off = heads.map(function (th) { return th.dataset.col !== undefined && th.dataset.col !== key; });
+      Array.prototype.forEach.call(table.rows, function (row) {
+        if (row.cells.length !== heads.length) { return; }     // a row spanning the grid ("no pupils")
+        Array.prototype.forEach.call(row.cells, function (cell, i) { cell.classList.toggle("phone-off", off[i]); });
+      });
+    }
+    select.addEventListener("change", function () { show(select.value); });
+    show(select.value);
+  });
+})();
+
+// The top bar on one line: where its menu does not fit beside the school's name (a long name, an
+// admin's many menus, English words), it folds behind the menu button as on a phone.
+(function () {
+  "use strict";
+  var bar = document.querySelector(".lms-topbar");
+  if (!bar) { return; }
+  var inner = bar.querySelector(".container-fluid");
+  var brand = bar.querySelector(".navbar-brand");
+  var wide = bar.dataset.expand;          // navbar-expand-xl: the width from which the bar unfolds
+  function lines(element) {
+    var text = element.lastChild, range = document.createRange();
+    if (!text || text.nodeType !== 3) { return 1; }
+    range.selectNodeContents(text);
+    var tops = {};
+    Array.prototype.forEach.call(range.getClientRects(), function (r) { tops[Math.round(r.top)] = true; });
+    return Object.keys(tops).length;
+  }
+  function fit() {
+    bar.classList.add(wide);
+    var unfolded = getComputedStyle(bar.querySelector(".navbar-toggler")).display === "none";
+    // Too wide, or the school's name squeezed onto more than two lines.
+    if (unfolded && (inner.scrollWidth > inner.clientWidth + 1 || lines(brand) > 2)) {
+      bar.classList.remove(wide);
+    }
+  }
+  fit();
+  window.addEventListener("resize", fit);
+})();
+
+// A list table that becomes cards on a phone (table.table-stack): each cell carries its column's
+// name (shown before the value there), and the table its roles, which a table drawn as blocks
+// would otherwise lose for screen readers.
+(function () {
+  "use strict";
+  document.querySelectorAll("table.table-stack").forEach(function (table) {
+    if (!table.tHead || !table.tHead.rows.length) { return; }
+    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+    table.setAttribute("role", "table");
+    Array.prototype.forEach.call(table.querySelectorAll("thead, tbody, tfoot"), function (g) { g.setAttribute("role", "rowgroup"); });
+    Array.prototype.forEach.call(table.rows, function (row) {
+      row.setAttribute("role", "row");
+      Array.prototype.forEach.call(row.cells, function (cell, i) {
+        if (cell.parentNode.parentNode === table.tHead) { cell.setAttribute("role", "columnheader"); return; }
+        cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+        if (row.cells.length === names.length && names[i] && cell.tagName === "TD") { cell.dataset.label = names[i]; }
+      });
+    });
+  });
+})();

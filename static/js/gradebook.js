@@ -74,8 +74,10 @@
   var dirty = false;
   var submitting = false;
 
+  // The cells the keyboard moves between: on a phone, only the column shown (app.js, data-phone-pick).
   function cellsOf(row) {
-    return Array.prototype.slice.call(row.querySelectorAll("input:not([type=hidden]):not([readonly]), select"));
+    return Array.prototype.slice.call(row.querySelectorAll("input:not([type=hidden]):not([readonly]), select"))
+      .filter(function (cell) { return !(cell.closest(".phone-off") && cell.offsetParent === null); });
   }
 
   function rowsOf(table) {
