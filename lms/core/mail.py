@@ -41,10 +41,12 @@ def _queue_outbox(session) -> None:
     background job, written in the same transaction — sent only if the commit succeeds, by a
     worker rather than the request, and tried again later if the SMTP server fails."""
     from lms.core import jobs
-    from lms.core.notify import route_pending, take_outbox
+    from lms.core.notify import CLAIMED_KEY, route_pending, take_outbox
 
     claimed = route_pending(session)
     pending = [m for m in take_outbox(session) if (m.user_id, m.school_id) not in claimed]
+    if not session.in_nested_transaction():
+        session.info.pop(CLAIMED_KEY, None)     # the transaction ends here
     if not pending or not has_app_context() or not mail_configured():
         return
     messages = [{"to": m.to, "locale": m.locale, "kind": m.kind, "params": m.params} for m in pending]

@@ -36,10 +36,11 @@ MESSAGES = {
 }
 OUTBOX_KEY = "lms_outbox"
 ROUTE_KEY = "lms_route"
+CLAIMED_KEY = "lms_claimed"
 # Areas that take over some readers' notices (the contact book sends parents' notices on the
 # channels each parent chose, as a digest or one by one): fn(session, notes) → the
 # (user id, school id) pairs whose e-mail it sends itself. Called once per transaction, before
-# its commit, with every notice the transaction made.
+# its commit (or earlier, see `route_pending`), with the notices the transaction made.
 ROUTERS: list[Callable[[Session, list[Notification]], set[tuple[int, int]]]] = []
 
 
@@ -94,20 +95,20 @@ def take_outbox(session: Session) -> list[OutgoingMail]:
 
 
 def drop_outbox(session: Session) -> None:
-    session.info.pop(OUTBOX_KEY, None)
-    session.info.pop(ROUTE_KEY, None)
+    for key in (OUTBOX_KEY, ROUTE_KEY, CLAIMED_KEY):
+        session.info.pop(key, None)
 
 
 def route_pending(session: Session) -> set[tuple[int, int]]:
-    """Hand the transaction's notices to the routers; the (user, school) pairs whose e-mail they
-    took over."""
+    """Hand the notices made so far to the routers (at the transaction's commit, or when a caller
+    needs them routed now); the (user, school) pairs whose e-mail the routers took over in this
+    transaction."""
+    claimed: set[tuple[int, int]] = session.info.setdefault(CLAIMED_KEY, set())
     notes = session.info.pop(ROUTE_KEY, [])
-    if not notes:
-        return set()
-    session.flush()
-    claimed: set[tuple[int, int]] = set()
-    for router in ROUTERS:
-        claimed |= router(session, notes)
+    if notes:
+        session.flush()
+        for router in ROUTERS:
+            claimed |= router(session, notes)
     return claimed
 
 

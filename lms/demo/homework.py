@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.storage import Area
 from lms.courses import homework
+from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.courses.models import Lesson
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
 from lms.people.services import current_year, students_of_class
@@ -94,9 +95,11 @@ def seed_homework(session: Session, school: School, rng: random.Random, folder: 
     day = timedelta(days=1)
 
     def make(title, courses, open_at, due_at, **settings):
+        # Due at 20:00 that day, as teachers set it (the contact book keeps homework before 21:00).
+        local = utc_to_local(due_at, school_tz()).replace(hour=20, minute=0, second=0, microsecond=0)
         return homework.save_assignment(session, teacher, "teacher", school, homework.AssignmentInput(
             title=title, subject_id=c6a1.subject_id, course_ids=[c.id for c in courses], open_at=open_at,
-            due_at=due_at, **settings), now=open_at).assignment
+            due_at=local_to_utc(local, school_tz()), **settings), now=open_at).assignment
 
     # 1. Graded by rubric, in 6A2's grade book (term I, TX3); some were late and lost points.
     graded = make("Bài tập: Tập hợp và phần tử", [c6a2], now - 20 * day, now - 13 * day, late_policy="penalty",

@@ -18,6 +18,7 @@ from lms.demo.courses import seed_courses
 from lms.demo.exams import seed_exams
 from lms.demo.gradebook import seed_gradebook
 from lms.demo.homework import seed_homework
+from lms.demo.contact import seed_contact_book
 from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
 from lms.core.timeutil import utcnow
@@ -208,6 +209,8 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
         seed_homework(session, school, random.Random(SEED + 300 + index), Area(storage, "homework"), now)
         seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer, box=box,
                      admin=admin)
+        seed_contact_book(session, school, admin, random.Random(SEED + 500 + index), now, box=box,
+                          families={"cross": cross_family.get("phone"), "siblings": cross_family.get("siblings_phone")})
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),
                    DemoLogin("accountant", accountant.username, accountant.full_name, school.name),

@@ -112,7 +112,7 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
     out: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for note in session.scalars(select(Notification).where(
             Notification.user_id.in_(users), Notification.school_id == school_id, Notification.created_at > since,
-            Notification.kind.not_in(URGENT)).order_by(Notification.id)):
+            Notification.created_at <= now, Notification.kind.not_in(URGENT)).order_by(Notification.id)):
         out[("user", note.user_id)].append({"kind": note.kind, "params": note.params or {}, "at": note.created_at,
                                             "order": 4})
     ids = list(pupils)
@@ -132,7 +132,7 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
     for entry, subject in session.execute(
             select(GradeEntry, Subject.name).join(Course, Course.id == GradeEntry.course_id)
             .join(Subject, Subject.id == Course.subject_id)
-            .where(GradeEntry.student_id.in_(ids), GradeEntry.updated_at > since)):
+            .where(GradeEntry.student_id.in_(ids), GradeEntry.updated_at > since, GradeEntry.updated_at <= now)):
         mark = entry.passed if entry.passed is not None else entry.score
         out[("student", entry.student_id)].append({
             "kind": "digest_mark", "at": entry.updated_at, "order": 1,

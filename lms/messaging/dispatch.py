@@ -44,6 +44,9 @@ class SendContext:
     base_url: str                                  # this site, for links and callback URLs
     tz: str
     sandbox_on: bool
+    # Ends each step's transaction: a sender commits after every claim and before every call (so no
+    # write of its own waits on the provider); the demo, seeding in one transaction, only flushes.
+    commit: Callable[[Session], None] = lambda session: session.commit()  # noqa: E731
 
 
 def zalo_urls(ctx: SendContext, account: ChannelAccount) -> tuple[str, str]:
@@ -68,7 +71,7 @@ def callback_url(ctx: SendContext, account: ChannelAccount) -> str:
 def send_due(session: Session, now: datetime, ctx: SendContext, limit: int = 200) -> int:
     """Send every message due by `now` (and the fallbacks this creates). Returns how many were
     handled."""
-    _expire_leases(session, now)
+    _expire_leases(session, now, ctx)
     handled, seen = 0, set()
     for _pass in range(3):
         ids = [i for i in session.scalars(select(OutboundMessage.id).where(
@@ -83,18 +86,18 @@ def send_due(session: Session, now: datetime, ctx: SendContext, limit: int = 200
                 OutboundMessage.id == message_id, OutboundMessage.status == Status.QUEUED)
                 .values(status=Status.SENDING, lease_until=now + LEASE)
                 .execution_options(synchronize_session=False)).rowcount
-            session.commit()
+            ctx.commit(session)
             if not claimed:
                 continue
             message = session.get(OutboundMessage, message_id)
             session.refresh(message)
             send_one(session, message, now, ctx)
-            session.commit()
+            ctx.commit(session)
             handled += 1
     return handled
 
 
-def _expire_leases(session: Session, now: datetime) -> None:
+def _expire_leases(session: Session, now: datetime, ctx: SendContext) -> None:
     """A sender that died mid-call: an SMS goes again (eSMS takes a RequestId once); anything else
     may have arrived, so it is left for the school to see."""
     session.execute(update(OutboundMessage).where(OutboundMessage.status == Status.SENDING,
@@ -106,7 +109,7 @@ def _expire_leases(session: Session, now: datetime) -> None:
                     .values(status=Status.UNKNOWN, error_code="lease", finished_at=now,
                             error_text="Không rõ đã gửi được chưa (bộ gửi dừng giữa chừng)")
                     .execution_options(synchronize_session=False))
-    session.commit()
+    ctx.commit(session)
 
 
 def paid_this_month(session: Session, school_id: int, user_id: int, now: datetime, tz: str,
@@ -218,7 +221,7 @@ def _access_token(session: Session, account: ChannelAccount, now: datetime, ctx:
     _send_url, token_url = zalo_urls(ctx, account)
     headers, body = zns.refresh_request(account.public.get("app_id", ""), hidden.get("app_secret", ""),
                                         hidden.get("refresh_token", ""))
-    session.commit()    # no write of ours may wait on the call (the sandbox answers from its own session)
+    ctx.commit(session)    # no write of ours may wait on the call (the sandbox answers from its own session)
     status, answer, _reached = ctx.transport("POST", token_url, headers, body)
     if status == 599 or status >= 500:
         return Outcome(Kind.RETRY, "token", "Không lấy được access token (mạng)")
@@ -228,7 +231,7 @@ def _access_token(session: Session, account: ChannelAccount, now: datetime, ctx:
         return Outcome(Kind.REJECTED, "token", f"Zalo không cấp access token: {exc}", setup=True)
     stored = store_tokens(session, ctx.box, account, version=version, access_token=access, refresh_token=refresh,
                           expires_at=now + timedelta(seconds=lifetime))
-    session.commit()    # the old refresh token is spent: the new one must outlive whatever happens next
+    ctx.commit(session)    # the old refresh token is spent: the new one must outlive whatever happens next
     if not stored:
         return access_token_of(ctx.box, account) or Outcome(Kind.RETRY, "token", "")
     return access
@@ -280,7 +283,7 @@ def _send_zns(session: Session, message: OutboundMessage, account: ChannelAccoun
             return token
         headers, body = zns.send_request(token, rules.international(message.address), template_id, data,
                                          message.tracking_id)
-        session.commit()
+        ctx.commit(session)
         outcome = _call(ctx, send_url, headers, body, zns.read_send_answer)
         if outcome.kind != Kind.TOKEN:
             break
@@ -295,7 +298,7 @@ def _send_sms(session: Session, message: OutboundMessage, account: ChannelAccoun
     body = esms.send_body(hidden.get("api_key", ""), hidden.get("secret_key", ""), message.address, text,
                           account.public.get("brandname", ""), message.tracking_id, callback_url(ctx, account))
     message.payload = {**(message.payload or {}), "sent": {"text": text}}
-    session.commit()
+    ctx.commit(session)
     return _call(ctx, esms_url(ctx, account), {"Content-Type": "application/json"},
                  json.dumps(body, ensure_ascii=False).encode(), esms.read_send_answer)
 

@@ -29,7 +29,9 @@ PAGE_SIZE = 50
 
 @bp.record_once
 def _globals(state) -> None:
-    state.app.jinja_env.globals.update(MSG_CHANNELS=CHANNEL_LABELS, MSG_STATUSES=STATUS_LABELS)
+    from lms.messaging.texts import TITLES
+
+    state.app.jinja_env.globals.update(MSG_CHANNELS=CHANNEL_LABELS, MSG_STATUSES=STATUS_LABELS, MSG_KINDS=TITLES)
 
 
 def _box():
