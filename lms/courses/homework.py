@@ -266,6 +266,7 @@ class LoadLine:
     before: rules.Load              # already due that evening
     after: rules.Load               # with this assignment
     limit: int | None
+    week: rules.Load = rules.Load()  # already due that week (Monday to Sunday of the evening)
 
     @property
     def over(self) -> bool:
@@ -320,16 +321,19 @@ def _load(assignments: list[Assignment]) -> rules.Load:
 
 def load_check(session: Session, school: School, courses: list[Course], due_at: datetime, minutes: int, *,
                exclude: int | None = None) -> list[LoadLine]:
-    """For each class the assignment is set for: the evening's load before and with it, and the
-    school's limit for the class's level."""
+    """For each class the assignment is set for: the evening's load before and with it, the
+    school's limit for the class's level, and what the class already has that week."""
     evening = rules.evening_of(utc_to_local(due_at, school_tz()))
+    week = rules.week_of(evening)
     classes = {c.class_id: c.school_class for c in courses}
-    found = evening_assignments(session, list(classes), evening, evening, exclude=exclude)
+    found = evening_assignments(session, list(classes), week[0], week[-1], exclude=exclude)
     limits = homework_limits(session, school.id)
     lines = []
     for class_id, school_class in sorted(classes.items(), key=lambda kv: kv[1].name):
         before = _load(found.get((class_id, evening), []))
-        lines.append(LoadLine(school_class, evening, before, before.plus(minutes), limits.for_grade(school_class.grade)))
+        in_week = _load([a for day in week for a in found.get((class_id, day), [])])
+        lines.append(LoadLine(school_class, evening, before, before.plus(minutes), limits.for_grade(school_class.grade),
+                              in_week))
     return lines
 
 

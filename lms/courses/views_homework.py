@@ -192,13 +192,23 @@ def load_json():
     if assignment is not None and (assignment.school_id != ctx().school.id
                                    or not homework.can_manage(current_user, ctx().role, assignment)):
         assignment = None
-    return jsonify({"lines": [{"text": load_text(line), "over": line.over} for line in _load_lines(form, assignment)]})
+    return jsonify({"lines": [{"text": load_text(line), "over": line.over, "week_url": week_url(line)}
+                              for line in _load_lines(form, assignment)]})
 
 
+@bp.app_template_global("homework_load_text")
 def load_text(line: homework.LoadLine) -> str:
+    """One class's line beside the due time (the page and its live refresh say it alike)."""
     text = _("Lớp %(c)s, tối %(d)s: đã có %(n)s bài, %(m)s phút; cộng bài này %(a)s phút", c=line.school_class.name,
              d=line.evening.strftime("%d/%m"), n=line.before.count, m=line.before.minutes, a=line.after.minutes)
-    return text + (" · " + _("giới hạn %(l)s phút", l=line.limit) if line.limit is not None else "")
+    if line.limit is not None:
+        text += " · " + _("giới hạn %(l)s phút", l=line.limit)
+    return text + " · " + _("cả tuần đã có %(n)s bài, %(m)s phút", n=line.week.count, m=line.week.minutes)
+
+
+@bp.app_template_global("homework_week_url")
+def week_url(line: homework.LoadLine) -> str:
+    return url_for("homework.class_load", class_id=line.school_class.id, week=line.evening.isoformat())
 
 
 @bp.route("/homework/new", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 // Setting homework: as the teacher picks the classes, the due time and the estimate, show what
-// that evening already holds for each class (from /homework/load), and the school's limit.
+// that evening and that week already hold for each class (from /homework/load), and the school's
+// limit.
 (function () {
   "use strict";
   var panel = document.getElementById("homework-load");
@@ -13,6 +14,13 @@
       li.setAttribute("data-over", line.over ? "yes" : "no");
       if (line.over) { li.className = "text-danger fw-semibold"; }
       li.textContent = line.text;
+      if (line.week_url) {
+        var link = document.createElement("a");
+        link.href = line.week_url;
+        link.textContent = panel.getAttribute("data-week-label") || "";
+        li.appendChild(document.createTextNode(" · "));
+        li.appendChild(link);
+      }
       list.appendChild(li);
     });
   }

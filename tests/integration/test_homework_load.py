@@ -143,3 +143,31 @@ def test_the_weeks_load_for_the_class_and_the_parents(world, dbs, make_client):
     other = make_client()
     other.login("gv.b")
     assert other.get(f"/classes/{world.a.school_class.id}/homework-load").status_code == 404
+
+
+def test_setting_homework_shows_the_weeks_load_too(world, dbs, client):
+    """Beside the evening, the class's week so far (Monday to Sunday): count and minutes, the
+    assignment being edited left out."""
+    from lms.people.models import Course
+
+    with dbs() as s:
+        make(s, world, "Thứ Hai", local(MONDAY, 20), 40)
+        make(s, world, "Thứ Tư", local(MONDAY + timedelta(days=2), 19), 25)
+        make(s, world, "Sáng thứ Hai", local(MONDAY, 7), 15)                      # the Sunday evening before: last week
+        make(s, world, "Tuần sau", local(MONDAY + timedelta(days=7), 20), 50)     # another week
+        edited = make(s, world, "Đang sửa", local(MONDAY + timedelta(days=4), 20), 30)
+        s.commit()
+        [line] = homework.load_check(s, s.get(School, world.a.school.id), [s.get(Course, world.a.course.id)],
+                                     local(MONDAY + timedelta(days=2), 20), 30, exclude=edited.id)
+        assert (line.before, line.week) == (homework.rules.Load(1, 25), homework.rules.Load(2, 65))
+        edited_id = edited.id
+    client.login("gv.a")
+    answer = client.get(f"/homework/load?course_ids={world.a.course.id}&due_at={MONDAY.isoformat()}T20:00"
+                        f"&minutes=30&assignment={edited_id}")
+    [line] = answer.get_json()["lines"]
+    assert "cả tuần đã có 2 bài, 65 phút" in line["text"]
+    assert line["week_url"].endswith(f"/classes/{world.a.school_class.id}/homework-load?week={MONDAY.isoformat()}")
+    page = client.get("/homework/new").get_data(as_text=True)
+    assert 'id="load-lines"' in page
+    edit = client.get(f"/homework/{edited_id}/edit").get_data(as_text=True)
+    assert "cả tuần đã có 2 bài, 65 phút" in edit
