@@ -149,10 +149,25 @@ def locks_of(session: Session, year: SchoolYear) -> dict[int, TermLock]:
     return {lock.term: lock for lock in session.scalars(select(TermLock).where(TermLock.school_year_id == year.id))}
 
 
-def lock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int, now: datetime) -> TermLock:
+def lock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int, now: datetime, *,
+              check_complete: bool = False) -> TermLock:
+    """Lock a term's grade book. With `check_complete` (the admin's page, until the admin
+    confirms), a term some class has not filled is refused, saying which classes and how far each
+    is; the demo and tests lock deliberately."""
+    from lms.gradebook.progress import incomplete_classes
+
     if year.school_id != school.id or term not in (1, 2):
         raise ValidationError(_l("Học kỳ không hợp lệ."))
     lock = lock_of(session, year.id, term)
+    if lock is None and check_complete:
+        missing = incomplete_classes(session, year, term)
+        if missing:
+            listed = "; ".join(str(_l("%(c)s: %(f)s/%(r)s ô", c=name, f=filled, r=required))
+                               for name, filled, required in missing[:12])
+            more = str(_l(" và %(n)s lớp khác", n=len(missing) - 12)) if len(missing) > 12 else ""
+            raise ValidationError(_l("Chưa khoá: sổ điểm %(t)s còn thiếu ở %(n)s lớp (%(l)s%(m)s). Nhập đủ rồi khoá, "
+                                     "hoặc đánh dấu “Vẫn khoá khi còn thiếu”.", t=TERM_LABELS[term], n=len(missing),
+                                     l=listed, m=more), field="incomplete_ok")
     if lock is None:
         lock = TermLock(school_id=school.id, school_year_id=year.id, term=term, locked_at=now, locked_by=actor.id)
         session.add(lock)

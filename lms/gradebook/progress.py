@@ -63,3 +63,16 @@ def class_progress(session: Session, courses: list[Course], sizes: dict[int, int
                 out[class_id][0] += min(qualities.get((class_id, cp), 0), pupils * QUALITY_COUNT)
                 out[class_id][1] += pupils * QUALITY_COUNT
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def incomplete_classes(session: Session, year, term: int) -> list[tuple[str, int, int]]:
+    """The classes of `year` whose grade book for `term` is not full: (name, filled, required),
+    in class order — what locking the term now would freeze half-filled."""
+    from lms.people import services as people
+
+    classes = people.classes_of_year(session, year)
+    sizes = people.class_sizes(session, [c.id for c in classes])
+    by_class = people.courses_of_classes(session, [c.id for c in classes])
+    courses = [c for school_class in classes for c in by_class.get(school_class.id, [])]
+    figures = class_progress(session, courses, sizes, term)
+    return [(c.name, *figures[c.id]) for c in classes if c.id in figures and figures[c.id][0] < figures[c.id][1]]

@@ -460,6 +460,9 @@ def school_gradebook():
     cards = reportcards.issued_counts(db.session, [c.id for c in classes])
     return render_template("gradebook/school.html", years=years, year=year, classes=classes, sizes=sizes,
                            locks=book.locks_of(db.session, year) if year else {}, per_class=per_class, cards=cards,
+                           incomplete={t: [(c.name, *per_class[(c.id, t)]) for c in classes
+                                           if (c.id, t) in per_class and per_class[(c.id, t)][0] < per_class[(c.id, t)][1]]
+                                       for t in (1, 2)},
                            form=Form())
 
 
@@ -476,7 +479,8 @@ def lock_term(year_id: int):
         if unlock:
             book.unlock_term(db.session, current_user, ctx().school, year, term)
         else:
-            book.lock_term(db.session, current_user, ctx().school, year, term, utcnow())
+            book.lock_term(db.session, current_user, ctx().school, year, term, utcnow(),
+                           check_complete=request.form.get("incomplete_ok") != "1")
     if outcome.ok and unlock:
         flash(_("Đã mở khoá %(t)s năm học %(y)s.", t=TERM_LABELS[term], y=year.name), "success")
     elif outcome.ok:

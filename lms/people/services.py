@@ -183,12 +183,22 @@ def year_switch(session: Session, school: School, year: SchoolYear) -> YearSwitc
                       sum(1 for c in classes if c.homeroom_teacher_id is None))
 
 
-def switch_current_year(session: Session, actor: User, school: School, year: SchoolYear) -> SchoolYear:
-    """Make `year` the school's live year (confirmed by the admin after reading year_switch)."""
+def switch_current_year(session: Session, actor: User, school: School, year: SchoolYear, *,
+                        empty_ok: bool = False) -> SchoolYear:
+    """Make `year` the school's live year (confirmed by the admin after reading year_switch). A
+    year without a class or a pupil yet would leave every teacher, pupil and parent facing empty
+    pages: it is switched to only when the admin confirms that too (`empty_ok`)."""
     if year.school_id != school.id:
         raise NotFound(_l("Không tìm thấy."))
     if year.is_current:
         raise Conflict(_l("Năm học %(y)s đã là năm học hiện tại.", y=year.name))
+    if not empty_ok:
+        switch = year_switch(session, school, year)
+        if not switch.classes or not switch.pupils:
+            raise ValidationError(_l("Chưa chuyển: năm học %(y)s chưa có %(w)s nào, giáo viên, học sinh và phụ huynh "
+                                     "sẽ không thấy lớp nào. Tạo lớp và xếp học sinh trước (trang Lên lớp), hoặc đánh "
+                                     "dấu “Vẫn chuyển sang năm học chưa có học sinh”.", y=year.name,
+                                     w=_l("lớp") if not switch.classes else _l("học sinh")), field="empty_ok")
     set_current_year(session, school, year)
     audit.record(session, "school_year_switched", actor_id=actor.id, school_id=school.id,
                  subject_type="school_year", subject_id=year.id, detail=year.name)
@@ -215,11 +225,19 @@ def _check_teacher(session: Session, school: School, teacher_id: int | None) -> 
     return int(teacher_id)
 
 
+# A class name as schools write it: 6A1, 10A, 12 Chuyên Toán, 5/1, 9A (CLC) — never a formula.
+CLASS_NAME = re.compile(r"[^\W_][\w .\-/()]{0,29}")
+
+
 def save_class(session: Session, actor: User, school: School, *, year: SchoolYear, grade: int, name: str,
                homeroom_teacher_id: int | None, school_class: SchoolClass | None = None) -> SchoolClass:
-    name = nfc(name)
+    name = " ".join(nfc(name).split())
     if not name:
         raise ValidationError(_l("Tên lớp không được để trống."), field="name")
+    if not CLASS_NAME.fullmatch(name):
+        raise ValidationError(_l("Tên lớp “%(n)s” không hợp lệ: bắt đầu bằng chữ hoặc số, chỉ gồm chữ, số, dấu cách và "
+                                 "các dấu . - / ( ), tối đa 30 ký tự — ví dụ 6A1, 10 Chuyên Toán.", n=name[:40]),
+                              field="name")
     if grade not in school.grades:
         raise ValidationError(_l("Khối %(g)s không thuộc cấp học của trường.", g=grade), field="grade")
     if year.school_id != school.id:
@@ -229,6 +247,14 @@ def save_class(session: Session, actor: User, school: School, *, year: SchoolYea
     if clash is not None and clash is not school_class:
         raise Conflict(_l("Lớp %(name)s đã có trong năm học này.", name=name), field="name")
     teacher_id = _check_teacher(session, school, homeroom_teacher_id)
+    if teacher_id is not None:
+        other = session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id,
+                                                          SchoolClass.homeroom_teacher_id == teacher_id)).first()
+        if other is not None and other is not school_class:
+            teacher = session.get(User, teacher_id)
+            raise Conflict(_l("%(t)s đã chủ nhiệm lớp %(c)s năm học %(y)s; mỗi giáo viên chủ nhiệm một lớp. Chọn giáo "
+                              "viên khác hoặc đổi chủ nhiệm lớp %(c)s trước.", t=teacher.full_name, c=other.name,
+                              y=year.name), field="homeroom_teacher_id")
     if school_class is None:
         school_class = SchoolClass(school_id=school.id, school_year_id=year.id)
         session.add(school_class)

@@ -155,10 +155,13 @@ def year_make_current(year_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         with committing() as outcome:
-            services.switch_current_year(db.session, current_user, school, year)
+            services.switch_current_year(db.session, current_user, school, year,
+                                         empty_ok=request.form.get("empty_ok") == "1")
         if outcome.ok:
             flash(_("Năm học hiện tại: %(name)s.", name=year.name), "success")
-        return redirect(url_for("people.years"))
+            return redirect(url_for("people.years"))
+        return render_template("people/year_switch.html", switch=services.year_switch(db.session, school, year),
+                               action=form), 422
     return render_template("people/year_switch.html", switch=services.year_switch(db.session, school, year),
                            action=form)
 
@@ -181,20 +184,16 @@ def classes():
     school, year = ctx().school, _year()
     form = _class_form(school)
     if year is not None and form.validate_on_submit():
-        try:
-            services.save_class(db.session, current_user, school, year=year, grade=form.grade.data,
-                                name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Đã thêm lớp %(name)s.", name=form.name.data), "success")
+        with committing(form) as outcome:
+            saved = services.save_class(db.session, current_user, school, year=year, grade=form.grade.data,
+                                        name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data)
+        if outcome.ok:
+            flash(_("Đã thêm lớp %(name)s.", name=saved.name), "success")
             return redirect(url_for("people.classes", year=year.id))
     rows = services.classes_of_year(db.session, year)
     sizes = services.class_sizes(db.session, [c.id for c in rows])
     return render_template("people/classes.html", form=form, classes=rows, sizes=sizes, year=year,
-                           years=services.years_of(db.session, school))
+                           years=services.years_of(db.session, school)), status_of(form)
 
 
 @bp.route("/school/classes/<int:class_id>", methods=["GET", "POST"])
@@ -207,21 +206,17 @@ def class_detail(class_id: int):
         abort(404)
     form = _class_form(school, school_class) if ctx().role == "admin" else None
     if form is not None and form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             services.save_class(db.session, current_user, school, year=school_class.school_year, grade=form.grade.data,
                                 name=form.name.data, homeroom_teacher_id=form.homeroom_teacher_id.data,
                                 school_class=school_class)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu lớp %(name)s.", name=school_class.name), "success")
             return redirect(url_for("people.class_detail", class_id=class_id))
     students = services.students_of_class(db.session, school_class)
     courses = services.courses_of_class(db.session, school_class.id)
     return render_template("people/class_detail.html", school_class=school_class, form=form, students=students,
-                           courses=courses, action=ActionForm())
+                           courses=courses, action=ActionForm()), status_of(form) if form is not None else 200
 
 
 @bp.route("/school/classes/<int:class_id>/courses", methods=["POST"])

@@ -93,7 +93,7 @@ def test_lock_stops_teachers_and_admin_corrections_need_a_reason_and_are_logged(
     client.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "6"})
     admin = make_client()
     admin.login("admin.a")
-    assert admin.post(f"/school/gradebook/{world.a.year.id}/lock", {"term": "1"}).status_code == 302
+    assert admin.post(f"/school/gradebook/{world.a.year.id}/lock", {"term": "1", "incomplete_ok": "1"}).status_code == 302
     assert "Đã khoá" in admin.get("/school/gradebook").get_data(as_text=True)
     page = client.get(f"/courses/{world.a.course.id}/grades?term=1").get_data(as_text=True)
     assert "đã khoá sổ: chỉ xem" in page and "readonly" in page
