@@ -71,7 +71,7 @@ def test_classes_belong_to_the_school_levels_and_names_are_unique(world, client,
     assert wrong_grade.status_code == 422 and "10A9" not in client.get("/school/classes").get_data(as_text=True)
     foreign_teacher = client.post("/school/classes", {"grade": "7", "name": "7A3",
                                                       "homeroom_teacher_id": str(world.b.teacher.id)})
-    assert foreign_teacher.status_code == 200
+    assert foreign_teacher.status_code == 422
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(SchoolClass).where(SchoolClass.name == "7A3")) == 0
 
