@@ -150,17 +150,15 @@ def locks_of(session: Session, year: SchoolYear) -> dict[int, TermLock]:
 
 
 def lock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int, now: datetime, *,
-              check_complete: bool = False) -> TermLock:
-    """Lock a term's grade book. With `check_complete` (the admin's page, until the admin
-    confirms), a term some class has not filled is refused, saying which classes and how far each
-    is; the demo and tests lock deliberately."""
-    from lms.gradebook.progress import incomplete_classes
-
+              incomplete: list[tuple[str, int, int]] | None = None) -> TermLock:
+    """Lock a term's grade book. Given the classes whose book is not full (`incomplete`, from
+    progress.incomplete_classes: the admin's page until the admin confirms), the lock is refused
+    saying which classes and how far each is; the demo and tests lock deliberately."""
     if year.school_id != school.id or term not in (1, 2):
         raise ValidationError(_l("Học kỳ không hợp lệ."))
     lock = lock_of(session, year.id, term)
-    if lock is None and check_complete:
-        missing = incomplete_classes(session, year, term)
+    if lock is None and incomplete:
+        missing = incomplete
         if missing:
             listed = "; ".join(str(_l("%(c)s: %(f)s/%(r)s ô", c=name, f=filled, r=required))
                                for name, filled, required in missing[:12])

@@ -480,7 +480,8 @@ def lock_term(year_id: int):
             book.unlock_term(db.session, current_user, ctx().school, year, term)
         else:
             book.lock_term(db.session, current_user, ctx().school, year, term, utcnow(),
-                           check_complete=request.form.get("incomplete_ok") != "1")
+                           incomplete=(None if request.form.get("incomplete_ok") == "1"
+                                       else progress.incomplete_classes(db.session, year, term)))
     if outcome.ok and unlock:
         flash(_("Đã mở khoá %(t)s năm học %(y)s.", t=TERM_LABELS[term], y=year.name), "success")
     elif outcome.ok:
