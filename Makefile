@@ -24,11 +24,14 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "lms: http://127.0.0.1:5000"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "lms: http://$(HOST):$(PORT)"
+	LMS_PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production on this machine: gunicorn and one RQ worker against PostgreSQL and Redis. Needs
 # LMS_DATABASE_URL, LMS_REDIS_URL, LMS_SECRET_KEY, LMS_SIGNING_KEY and LMS_SECRETS_KEY (README).

@@ -146,6 +146,8 @@ def _migrations_dir():
 
 
 def _check_secrets(app: Flask) -> None:
+    from urllib.parse import urlsplit
+
     if app.config.get("ENV_NAME") == "production":
         key = app.config.get("SECRET_KEY") or ""
         if key == DEV_SECRET_KEY or len(key) < 32:
@@ -161,6 +163,11 @@ def _check_secrets(app: Flask) -> None:
             raise RuntimeError("LMS_SECRETS_KEY must be set in production: the key that encrypts payment-channel "
                                "secrets (python -c 'from cryptography.fernet import Fernet; "
                                "print(Fernet.generate_key().decode())')")
+        public = urlsplit(app.config.get("PUBLIC_BASE_URL") or "")
+        if public.scheme != "https" or not public.netloc:
+            raise RuntimeError("LMS_PUBLIC_BASE_URL must be set in production to the https address users and payment "
+                               "providers reach the app at (e.g. https://lms.example.edu.vn): receipts' QR codes, "
+                               "gateway return and notification URLs are built from it")
 
 
 def _select_locale() -> str:

@@ -106,7 +106,10 @@ class Config:
     LOGIN_IP_WINDOW_MINUTES = _env_int("LOGIN_IP_WINDOW_MINUTES", 15)
 
     PASSWORD_RESET_HOURS = _env_int("PASSWORD_RESET_HOURS", 72)
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address users and payment providers reach the app at: receipts' QR codes, gateway
+    # return and notification URLs, e-mail links. Required in production (https); `make run` sets it.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or (None if _env("ENV", "development") == "production"
+                                                  else "http://127.0.0.1:5000")
 
     SMTP_HOST = _env("SMTP_HOST")
     SMTP_PORT = _env_int("SMTP_PORT", 587)
@@ -128,6 +131,9 @@ class Config:
     # Local imitations of the payment providers (VNPay, MoMo, payOS, the wallet aggregator, a bank
     # transfer): on in the demo and the tests only, never in production.
     PAYMENT_SANDBOX = _env("PAYMENT_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
+    # Where the sandbox's gateway pages are served (another origin than PUBLIC_BASE_URL, as a real
+    # gateway is: e.g. http://localhost:5000 beside http://127.0.0.1:5000); default PUBLIC_BASE_URL.
+    PAYMENT_SANDBOX_URL = _env("PAYMENT_SANDBOX_URL")
     # Local imitations of Zalo ZNS and eSMS for the contact book: on in the demo and the tests
     # only, never in production.
     MESSAGING_SANDBOX = _env("MESSAGING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"

@@ -56,7 +56,7 @@ def online_setup(dbs, world, make_client, channel: str, values: dict):
         ids = (invoice.id, invoice.code, invoice.due)
     admin = make_client()
     admin.login("admin.a")
-    assert admin.post(f"/billing/channels/{channel}", {**values, "enabled": "y", "sandbox": "y"}).status_code == 302
+    assert admin.post(f"/billing/channels/{channel}", {**values, "enabled": "y", "mode": "sandbox"}).status_code == 302
     parent = make_client()
     parent.login("0912000002")
     return ids, parent
@@ -78,17 +78,22 @@ def once_key(client, page: str, action: str) -> str:
 _LABELLED: dict[tuple[int, int, str], str] = {}
 
 
-def start_checkout(parent, invoice_id: int, channel: str, label: str = "k1", *, expect: int = 302):
+def start_checkout(parent, invoice_id: int, channel: str, label: str = "k1", *, expect: tuple = (302, 303)):
     """A parent's click on a gateway button of the invoice page: the same `label` is the same
     page's form sent again (the same server-made key). Returns the response."""
     cache = (id(parent), invoice_id, label)
     if cache not in _LABELLED:
         _LABELLED[cache] = once_key(parent, f"/fees/invoices/{invoice_id}", "checkout")
     response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": _LABELLED[cache], "channel": channel})
-    assert response.status_code == expect, response.get_data(as_text=True)[:500]
+    assert response.status_code in expect, response.get_data(as_text=True)[:500]
     return response
 
 
 def pay_url_of(parent, invoice_id: int, channel: str, label: str = "k1") -> str:
-    """Where the parent's browser is sent to pay (the gateway's page)."""
-    return start_checkout(parent, invoice_id, channel, label).headers["Location"]
+    """Where the parent's browser is sent to pay (the gateway's page): the POST ends on our own
+    page (/fees/checkouts/<id>/go), which moves on to the gateway by its Refresh header."""
+    go = start_checkout(parent, invoice_id, channel, label).headers["Location"]
+    assert "/fees/checkouts/" in go, go
+    page = parent.get(go)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return page.headers["Refresh"].split("url=", 1)[1]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import secrets
-from lms.billing.channels.registry import CASHLESS, CHANNELS
+from lms.billing.channels.registry import CASHLESS, CHANNELS, ENDPOINTS, MODED, MODES, PRODUCTION, SANDBOX, TEST
 from lms.billing.models import ChannelIdentifier, ChannelSetting, Method, Payment
 from lms.core import audit
 from lms.core.errors import Conflict, ValidationError
@@ -33,8 +33,9 @@ def setting_of(session: Session, school_id: int, channel: str) -> ChannelSetting
 
 
 def save_channel(session: Session, actor: User, school: School, channel: str, values: dict[str, str], *,
-                 enabled: bool, counts_as: str | None, sandbox: bool, box) -> ChannelSetting:
-    """Save one channel. A secret left empty keeps the stored one; nothing secret is ever shown."""
+                 enabled: bool, counts_as: str | None, mode: str, box, sandbox_allowed: bool = True) -> ChannelSetting:
+    """Save one channel in `mode` (sandbox, test or production: which endpoints it talks to). A
+    secret left empty keeps the stored one; nothing secret is ever shown."""
     info = CHANNELS.get(channel)
     if info is None:
         raise ValidationError(_l("Không có kênh thanh toán này."))
@@ -52,7 +53,11 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
     method = info.method
     if channel == "mobile_money":
         method = counts_as if counts_as in (Method.MOBILE_MONEY, Method.WEBSITE) else Method.WEBSITE
-    public["sandbox"] = bool(sandbox)
+    if channel not in MODED:
+        mode = PRODUCTION
+    elif mode not in MODES or (mode == SANDBOX and not sandbox_allowed):
+        raise ValidationError(_l("Hãy chọn môi trường của kênh: thử hoặc thật."), field="mode")
+    public["mode"], public["sandbox"] = mode, mode == SANDBOX
     if row is None:
         row = ChannelSetting(school_id=school.id, channel=channel)
         session.add(row)
@@ -105,6 +110,27 @@ def setting_by(session: Session, channel: str, field: str, value: object) -> Cha
     return row if row is not None and row.enabled else None
 
 
+def mode_of(setting: ChannelSetting | None) -> str:
+    """The setting's mode. A setting saved before modes existed talked to the providers' test
+    hosts (or the local sandbox), so it stays there until the admin chooses production."""
+    if setting is None:
+        return TEST
+    if setting.channel not in MODED:
+        return PRODUCTION
+    mode = (setting.public or {}).get("mode")
+    if mode in MODES:
+        return mode
+    return SANDBOX if (setting.public or {}).get("sandbox") else TEST
+
+
+def endpoint(setting: ChannelSetting, kind: str, *, sandbox_url: str) -> str:
+    """The address of a gateway's `kind` ("pay" page or "api" root) for the setting's mode; the
+    local sandbox's paths are under `sandbox_url` (LMS_PAYMENT_SANDBOX_URL, else the public address)."""
+    mode = mode_of(setting)
+    url = ENDPOINTS[setting.channel][mode][kind]
+    return sandbox_url.rstrip("/") + url if mode == SANDBOX else url
+
+
 def secrets_of(box, setting: ChannelSetting) -> dict[str, str]:
     return secrets.unseal(box, setting.secret)
 
@@ -122,13 +148,16 @@ class MethodState:
     method: str
     ready: bool
     channels: list[str] = field(default_factory=list)
+    testing: list[str] = field(default_factory=list)    # configured, but in a test mode: not counted
     payments: int = 0
 
 
 def readiness(session: Session, school: School) -> list[MethodState]:
     """Which of the four methods the school can take now, through which channels, and how many
     payments each has brought. QR is ready once the school's account is declared: every invoice
-    carries its VietQR and transfers can always be matched from an imported statement."""
+    carries its VietQR and transfers can always be matched from an imported statement. A channel
+    in the local sandbox or the provider's test environment takes no real money: it is listed
+    under `testing` and never makes its method ready."""
     return readiness_by_school(session, [school])[school.id]
 
 
@@ -152,7 +181,9 @@ def readiness_by_school(session: Session, schools: list[School], *,
             states[Method.QR].ready = True
             states[Method.QR].channels.append("vietqr")
         for row in settings.get(school.id, []):
-            if is_configured(row):
+            if is_configured(row) and mode_of(row) != PRODUCTION:
+                states[row.counts_as].testing.append(row.channel)
+            elif is_configured(row):
                 states[row.counts_as].ready = True
                 states[row.counts_as].channels.append(row.channel)
         for m, state in states.items():

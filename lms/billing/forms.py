@@ -129,7 +129,9 @@ class ChannelForm(Form):
     counts_as = SelectField(_l("Tính là phương thức"), choices=[("website", _l("Website")),
                                                                 ("mobile_money", _l("Mobile Money"))],
                             default="website", validate_choice=False)  # only mobile_money reads it
-    sandbox = BooleanField(_l("Chế độ thử (sandbox cục bộ)"))
+    mode = SelectField(_l("Môi trường"), choices=[("sandbox", _l("Sandbox cục bộ")), ("test", _l("Thử")),
+                                                  ("production", _l("Thật"))],
+                       default="test", validate_choice=False)  # lms.billing.channel_settings checks it
     submit = SubmitField(_l("Lưu cài đặt"))
 
 

@@ -35,10 +35,7 @@ from lms.people.models import School, Student
 
 TZ = "Asia/Ho_Chi_Minh"
 CHECKOUT_MINUTES = 15
-VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
-MOMO_URL = "https://test-payment.momo.vn"
-XENDIT_URL = "https://api.xendit.co"
-PAYOS_URL = "https://api-merchant.payos.vn"
+# Each channel's endpoints per mode (sandbox, test, production) are in channels/registry.ENDPOINTS.
 SANDBOX_PATHS = {"vnpay": "/sandbox/vnpay/vpcpay.html", "momo": "/sandbox/momo", "mobile_money": "/sandbox/xendit",
                  "payos": "/sandbox/payos"}
 ORDER_CODE_BASE = 10**9
@@ -60,10 +57,13 @@ def _ascii(text: str, limit: int) -> str:
 
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
                    base_url: str, return_url: str, client_ip: str, locale: str, now: datetime,
-                   post_json=None) -> Started:
+                   post_json=None, sandbox_url: str | None = None) -> Started:
     """Begin paying an open invoice through a gateway; returns where to send the parent.
     `post_json(url, body, headers) -> (status, dict)` makes the server-to-server calls (MoMo's
-    create); the sandbox's is answered inside the app."""
+    create); the sandbox's is answered inside the app. The gateway's address is the one of the
+    channel's mode (`channel_settings.endpoint`); the local sandbox is under `sandbox_url`
+    (default: `base_url`)."""
+    sandbox_url = sandbox_url or base_url
     if invoice.status not in states.OPEN or invoice.due <= 0:
         raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
     setting = channel_settings.setting_of(session, invoice.school_id, channel)
@@ -98,7 +98,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                   "vnp_ReturnUrl": return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
                   "vnp_CreateDate": f"{local:%Y%m%d%H%M%S}",
                   "vnp_ExpireDate": f"{local + timedelta(minutes=CHECKOUT_MINUTES):%Y%m%d%H%M%S}"}
-        target = (base_url.rstrip("/") + SANDBOX_PATHS["vnpay"]) if setting.public.get("sandbox") else VNPAY_URL
+        target = channel_settings.endpoint(setting, "pay", sandbox_url=sandbox_url)
         checkout.pay_url = vnpay.build_payment_url(target, params, secret["hash_secret"])
     elif channel == "momo":
         fields = {"partnerCode": setting.public["partner_code"], "requestId": f"{checkout.txn_ref}-r",
@@ -107,7 +107,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                   "ipnUrl": base_url.rstrip("/") + "/callbacks/momo/ipn", "requestType": "captureWallet",
                   "extraData": "", "lang": "en" if locale == "en" else "vi"}
         fields["signature"] = momo.sign_create(fields, secret["access_key"], secret["secret_key"])
-        root = (base_url.rstrip("/") + SANDBOX_PATHS["momo"]) if setting.public.get("sandbox") else MOMO_URL
+        root = channel_settings.endpoint(setting, "api", sandbox_url=sandbox_url)
         status, answer = post_json(f"{root}/v2/gateway/api/create", fields, {})
         if status != 200 or answer.get("resultCode") != 0 or not answer.get("payUrl"):
             raise ValidationError(_l("MoMo chưa nhận yêu cầu thanh toán (mã %(c)s); hãy thử lại sau hoặc chọn cách khác.",
@@ -127,7 +127,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                                        "failure_return_url": f"{return_url}?ref={checkout.txn_ref}"},
                 "metadata": {"invoice": invoice.code, "school": invoice.school_id}}
         auth = base64.b64encode(f"{secret['api_key']}:".encode()).decode()
-        root = (base_url.rstrip("/") + SANDBOX_PATHS["mobile_money"]) if setting.public.get("sandbox") else XENDIT_URL
+        root = channel_settings.endpoint(setting, "api", sandbox_url=sandbox_url)
         status, answer = post_json(f"{root}/v3/payment_requests", body,
                                    {"Authorization": f"Basic {auth}", "api-version": "2024-11-11"})
         action = next((a for a in answer.get("actions") or [] if a.get("descriptor") == "WEB_URL"), None)
@@ -142,7 +142,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                 "expiredAt": int(checkout.expires_at.timestamp())}
         body["signature"] = payos.sign_payment_request(body["amount"], body["cancelUrl"], description,
                                                        body["orderCode"], body["returnUrl"], secret["checksum_key"])
-        root = (base_url.rstrip("/") + SANDBOX_PATHS["payos"]) if setting.public.get("sandbox") else PAYOS_URL
+        root = channel_settings.endpoint(setting, "api", sandbox_url=sandbox_url)
         status, answer = post_json(f"{root}/v2/payment-requests", body,
                                    {"x-client-id": setting.public["client_id"], "x-api-key": secret["api_key"]})
         data = answer.get("data") or {}

@@ -28,9 +28,7 @@ ASK_AFTER = timedelta(minutes=2)     # after a checkout expires, give a late IPN
 ASK_AGAIN = timedelta(minutes=10)    # a provider that did not answer is asked again after this
 GIVE_UP = timedelta(days=3)          # a checkout still unanswered after this is only marked expired
 BATCH = 100
-VNPAY_API = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
-SANDBOX_QUERY = {"vnpay": "/sandbox/vnpay/merchant_webapi/api/transaction",
-                 "momo": "/sandbox/momo/v2/gateway/api/query", "payos": "/sandbox/payos/v2/payment-requests/{code}"}
+QUERY_PATHS = {"vnpay": "", "momo": "/v2/gateway/api/query", "payos": "/v2/payment-requests/{code}"}
 OUTCOMES = {"paid": _l("Cổng báo đã thanh toán: đã ghi nhận"), "duplicate": _l("Cổng báo đã thanh toán; đã ghi trước đó"),
             "failed": _l("Cổng báo giao dịch không thành công"), "pending": _l("Cổng báo người nộp chưa thanh toán"),
             "expired": _l("Người nộp không thanh toán; yêu cầu đã hết hạn"),
@@ -59,8 +57,10 @@ class Asked:
         return str(OUTCOMES[self.outcome])
 
 
-def _root(setting, base_url: str, channel: str, real: str) -> str:
-    return base_url.rstrip("/") + SANDBOX_QUERY[channel] if setting.public.get("sandbox") else real
+def _root(setting, base_url: str, channel: str) -> str:
+    """The status API of the setting's mode (channels/registry.ENDPOINTS); `base_url` is where the
+    local sandbox is served."""
+    return channel_settings.endpoint(setting, "api", sandbox_url=base_url) + QUERY_PATHS[channel]
 
 
 def _ask_vnpay(checkout: Checkout, setting, secret: dict, *, call: Call, base_url: str, now: datetime,
@@ -70,7 +70,7 @@ def _ask_vnpay(checkout: Checkout, setting, secret: dict, *, call: Call, base_ur
               "vnp_TransactionDate": f"{utc_to_local(checkout.created_at, gateways.TZ):%Y%m%d%H%M%S}",
               "vnp_CreateDate": f"{utc_to_local(now, gateways.TZ):%Y%m%d%H%M%S}", "vnp_IpAddr": client_ip,
               "vnp_OrderInfo": f"Truy van {checkout.txn_ref}"}
-    status, answer = call("POST", _root(setting, base_url, "vnpay", VNPAY_API),
+    status, answer = call("POST", _root(setting, base_url, "vnpay"),
                           vnpay.querydr_request(fields, secret.get("hash_secret", "")), {})
     if status != 200 or not vnpay.verify_querydr_response(answer, secret.get("hash_secret", "")):
         return Status("error", [], answer, f"HTTP {status}")
@@ -95,7 +95,7 @@ def _ask_momo(checkout: Checkout, setting, secret: dict, *, call: Call, base_url
     fields = {"partnerCode": setting.public["partner_code"], "requestId": f"{checkout.txn_ref}-q{pysecrets.token_hex(4)}",
               "orderId": checkout.txn_ref, "lang": "vi"}
     fields["signature"] = momo.sign_query(fields, secret.get("access_key", ""), secret.get("secret_key", ""))
-    status, answer = call("POST", _root(setting, base_url, "momo", gateways.MOMO_URL + "/v2/gateway/api/query"),
+    status, answer = call("POST", _root(setting, base_url, "momo"),
                           fields, {})
     try:
         result = int(answer.get("resultCode"))
@@ -119,7 +119,7 @@ def _ask_payos(checkout: Checkout, setting, secret: dict, *, call: Call, base_ur
                client_ip: str) -> Status:
     import hmac
 
-    url = _root(setting, base_url, "payos", gateways.PAYOS_URL + "/v2/payment-requests/{code}")
+    url = _root(setting, base_url, "payos")
     status, answer = call("GET", url.format(code=checkout.order_code), None,
                           {"x-client-id": setting.public["client_id"], "x-api-key": secret.get("api_key", "")})
     data = answer.get("data")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.billing import callbacks, channel_settings, matching, recovery, sandbox, statements
-from lms.billing.channels.registry import CHANNELS, METHOD_LABELS
+from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, TransferStatus
 from lms.core import http
@@ -46,10 +46,16 @@ def deliver(method: str, path: str, **kwargs):
         return current_app.test_client().open(path, method=method, **kwargs)
 
 
+def sandbox_url() -> str:
+    """Where the local sandbox's gateway pages are served: LMS_PAYMENT_SANDBOX_URL (another origin
+    than the app's, as a real gateway is), else the app's public address."""
+    return (current_app.config.get("PAYMENT_SANDBOX_URL") or current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+
+
 def call_json(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
     """A gateway's server-to-server call (JSON in, JSON out). The sandbox's endpoints are
     answered inside the app."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = sandbox_url()
     if current_app.config["PAYMENT_SANDBOX"] and url.startswith(base + "/sandbox/"):
         response = deliver(method, url[len(base):], json=body, headers=headers)
         answer = response.get_json(silent=True)
@@ -89,7 +95,8 @@ def channel_list():
     return render_template("billing/channels.html", states=states, rows=rows, channels=CHANNELS,
                            labels=METHOD_LABELS, ready=sum(s.ready for s in states),
                            minimum=channel_settings.MINIMUM_METHODS, form=ChannelForm(formdata=None),
-                           configured=channel_settings.is_configured, can_edit=ctx().role == "admin",
+                           configured=channel_settings.is_configured, mode_of=channel_settings.mode_of,
+                           modes=MODE_LABELS, moded=MODED, endpoints=ENDPOINTS, can_edit=ctx().role == "admin",
                            base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), sandbox=current_app.config["PAYMENT_SANDBOX"])
 
 
@@ -105,8 +112,8 @@ def channel_save(channel: str):
         try:
             channel_settings.save_channel(db.session, current_user, ctx().school, channel, values,
                                           enabled=form.enabled.data, counts_as=form.counts_as.data,
-                                          sandbox=form.sandbox.data and current_app.config["PAYMENT_SANDBOX"],
-                                          box=_box())
+                                          mode=form.mode.data or "", box=_box(),
+                                          sandbox_allowed=current_app.config["PAYMENT_SANDBOX"])
             db.session.commit()
             flash(_("Đã lưu cài đặt kênh %(c)s.", c=CHANNELS[channel].label), "success")
         except DomainError as exc:
@@ -357,7 +364,7 @@ def reconciliation():
                 result = rec.reconcile(db.session, school, report, now=utcnow())
                 # A success we never heard of: ask the gateway rather than wait for the accountant.
                 recovered = recovery.recover_missing(db.session, result.new, box=_box(), signer=_signer(),
-                                                     call=call_json, base_url=current_app.config["PUBLIC_BASE_URL"],
+                                                     call=call_json, base_url=sandbox_url(),
                                                      now=utcnow())
                 db.session.commit()
                 flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",

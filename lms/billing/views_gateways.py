@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.billing import gateways, queries, recovery, sandbox_queries
-from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only
+from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only, sandbox_url
 from lms.core import jobs
 from lms.billing.views_shared import done, first_time
 from lms.core.requests import committing
@@ -16,7 +16,8 @@ from lms.core.forms import Form
 from lms.core.tenancy import no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.extensions import db
-from lms.billing.models import Checkout
+from lms.i18n import gettext as _
+from lms.billing.models import Checkout, CheckoutStatus
 
 bp = Blueprint("gateways", __name__, template_folder="templates")
 RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return",
@@ -44,13 +45,34 @@ def start(invoice_id: int):
                 return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
                     RETURN_PAGES.get(channel, "gateways.vnpay_return")),
                 client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
-                post_json=lambda url, body, headers: call_json("POST", url, body, headers))
-            done(started.redirect)
+                post_json=lambda url, body, headers: call_json("POST", url, body, headers), sandbox_url=sandbox_url())
+            done(url_for("gateways.go", checkout_id=started.checkout.id))
     if replay is not None:
         return replay
     if not outcome.ok:
         return redirect(url_for("billing.family_invoice", invoice_id=invoice_id))
-    return redirect(started.redirect)
+    return redirect(url_for("gateways.go", checkout_id=started.checkout.id), 303)
+
+
+@bp.route("/fees/checkouts/<int:checkout_id>/go")
+@login_required
+@role_required("parent")
+def go(checkout_id: int):
+    """Send the parent on to the gateway from a page of our own. A browser applies the page's
+    `form-action 'self'` to every redirect that follows a form's POST (Chrome, Cốc Cốc and Edge
+    refuse a 302 to the gateway there), so the POST ends here, on our origin, and this page moves
+    on by a `Refresh` (and a link, should the browser ignore it): a navigation no form started."""
+    checkout = db.session.get(Checkout, checkout_id)
+    if checkout is None or queries.family_invoice(db.session, current_user, checkout.invoice_id) is None:
+        abort(404)
+    if checkout.status != CheckoutStatus.PENDING or not checkout.pay_url:
+        flash(_("Yêu cầu thanh toán này đã kết thúc; hãy bắt đầu lại từ hoá đơn nếu còn phải nộp."), "info")
+        return redirect(url_for("billing.family_invoice", invoice_id=checkout.invoice_id))
+    target = checkout.pay_url
+    db.session.rollback()
+    response = current_app.make_response(render_template("billing/go.html", checkout=checkout, target=target))
+    response.headers["Refresh"] = f"0; url={target}"
+    return response
 
 
 @bp.route("/callbacks/vnpay/ipn", methods=["GET"])
@@ -79,6 +101,22 @@ def vnpay_return():
 
 
 # ---------------------------------------------------------------- the sandbox's VNPay page
+
+@bp.after_app_request
+def _sandbox_pages_return_to_the_app(response):
+    """The local sandbox plays a gateway on its own origin (LMS_PAYMENT_SANDBOX_URL): its pages
+    send the payer back to the app's return URL after their own form, as a gateway's pages do, so
+    their form-action lists the app's origin too."""
+    if request.path.startswith("/sandbox/") and current_app.config["PAYMENT_SANDBOX"]:
+        from urllib.parse import urlsplit
+
+        from lms.core.security import CSP
+
+        app = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {app.scheme}://{app.netloc}")
+    return response
+
 
 @bp.route("/sandbox/vnpay/vpcpay.html", methods=["GET", "POST"])
 @no_context
@@ -132,7 +170,7 @@ def momo_return():
 @sandbox_only
 def momo_sandbox_create():
     answer = gateways.sandbox_momo_create(db.session, request.get_json(silent=True) or {}, box=_box(),
-                                          base_url=current_app.config["PUBLIC_BASE_URL"])
+                                          base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), 200 if answer.get("resultCode") == 0 else 401
 
@@ -188,7 +226,7 @@ def wallet_return():
 def wallet_sandbox_create():
     status, answer = gateways.sandbox_wallet_create(db.session, request.headers.get("Authorization"),
                                                     request.get_json(silent=True) or {}, box=_box(),
-                                                    base_url=current_app.config["PUBLIC_BASE_URL"])
+                                                    base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -238,7 +276,7 @@ def payos_return():
 def payos_sandbox_create():
     status, answer = gateways.sandbox_payos_create(db.session, request.headers.get("x-client-id"),
                                                    request.headers.get("x-api-key"), request.get_json(silent=True) or {},
-                                                   box=_box(), base_url=current_app.config["PUBLIC_BASE_URL"])
+                                                   box=_box(), base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -315,7 +353,7 @@ def payos_sandbox_lookup(order_code: str):
 def ask_gateway(checkout):
     """Ask the checkout's provider what became of it (the accountant's button, reconciliation)."""
     return recovery.query_checkout(db.session, checkout, box=_box(), signer=_signer(), call=call_json,
-                                   base_url=current_app.config["PUBLIC_BASE_URL"], now=utcnow())
+                                   base_url=sandbox_url(), now=utcnow())
 
 
 @jobs.periodic("ask_gateways_about_expired_checkouts")
@@ -323,7 +361,7 @@ def _sweep_checkouts(session, now) -> int:
     """Every pending checkout whose time is up: ask its provider (a lost IPN is recovered) or
     mark it expired."""
     counts = recovery.sweep(session, now, box=_box(), signer=_signer(), call=call_json,
-                            base_url=current_app.config["PUBLIC_BASE_URL"])
+                            base_url=sandbox_url())
     return sum(counts.values())
 
 

@@ -127,7 +127,7 @@ def _channels(session, school, admin, rng, now, signer, box) -> None:
     level = school.code.split("-")[0]
     for channel, values in DEMO_CHANNELS.get(level, []):
         channel_settings.save_channel(session, admin, school, channel, values, enabled=True, counts_as=None,
-                                      sandbox=channel != "pos", box=box)
+                                      mode="sandbox", box=box)
     if level == "THCS":
         for i, (amount, content, payer) in enumerate([(770_000, "chuyen tien an thang 11 cho chau Khang lop 6A2",
                                                        "NGUYEN VAN TAM"),

@@ -45,10 +45,14 @@ def live_server(demo_sqlite):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"  # gateway redirects and QR links lead back here
+    # The payment sandbox plays the gateways on another origin, as VNPay or MoMo are (the same server
+    # under another host name): the browser's CSP and cookies see a real cross-origin checkout.
+    app.config["PAYMENT_SANDBOX_URL"] = f"http://localhost:{port}"
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, logins=demo_sqlite.by_role())
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", gateway=f"http://localhost:{port}", app=app,
+                          logins=demo_sqlite.by_role())
     server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
 

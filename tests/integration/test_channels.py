@@ -26,8 +26,8 @@ def _setup(dbs, world, client):
         invoices = {i.student.student_code: (i.id, i.code, i.due) for i in s.scalars(
             select(Invoice).where(Invoice.school_id == world.a.school.id))}
     client.login("admin.a")
-    assert client.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
-    assert client.post("/billing/channels/casso", {"checksum_key": CASSO_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
+    assert client.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "mode": "sandbox"}).status_code == 302
+    assert client.post("/billing/channels/casso", {"checksum_key": CASSO_KEY, "enabled": "y", "mode": "sandbox"}).status_code == 302
     return invoices
 
 
@@ -45,13 +45,29 @@ def test_settings_keep_secrets_encrypted_and_the_page_counts_the_ready_methods(w
     page = client.get("/billing/channels").get_data(as_text=True)
     assert SEPAY_KEY not in page and "Trường mới sẵn sàng 1 trong 4 phương thức" in page
     client.post("/billing/channels/pos", {"terminal_ids": "ND000501", "enabled": "y"})
-    client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "hash_secret": "bi-mat", "enabled": "y"})
+    # A gateway in the provider's test environment (or the local sandbox) takes no real money: it
+    # is shown, with its test host, but never makes its method ready.
+    for mode in ("sandbox", "test"):
+        client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "hash_secret": "bi-mat", "enabled": "y",
+                                                "mode": mode})
+        page = client.get("/billing/channels").get_data(as_text=True)
+        assert "Trường mới sẵn sàng 2 trong 4 phương thức" in page, mode
+        website = page.split('data-method="website"')[1].split("</tr>")[0]
+        assert "✗" in website and "vnpay" in website
+    assert "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html" in page
+    client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "enabled": "y", "mode": "production"})
     page = client.get("/billing/channels").get_data(as_text=True)
     assert "Trường đã sẵn sàng 3 trong 4 phương thức" in page
+    assert "https://pay.vnpay.vn/vpcpay.html" in page and "sandbox.vnpayment.vn" not in page
+    # An unknown mode is refused on its field; the setting keeps its mode.
+    client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "enabled": "y", "mode": "staging"})
+    assert "Hãy chọn môi trường của kênh" in client.get("/billing/channels").get_data(as_text=True)
+    with dbs() as s:
+        assert s.scalars(select(ChannelSetting).where(ChannelSetting.channel == "vnpay")).one().public["mode"] == "production"
     bad = client.post("/billing/channels/pos", {"terminal_ids": "123", "enabled": "y"})
     assert "chưa đúng" in client.get("/billing/channels").get_data(as_text=True) and bad.status_code == 302
     # Saving again without the secret keeps it.
-    client.post("/billing/channels/sepay", {"api_key": "", "enabled": "y", "sandbox": "y"})
+    client.post("/billing/channels/sepay", {"api_key": "", "enabled": "y", "mode": "sandbox"})
     accountant = make_client()
     accountant.login("kt.a")
     assert accountant.post("/billing/channels/sepay", {"api_key": "x", "enabled": "y"}).status_code == 403

@@ -137,7 +137,7 @@ def test_a_merchant_code_belongs_to_one_school_and_its_notifications_to_that_sch
     other = make_client()
     other.login("admin.b")
     refused = other.post("/billing/channels/vnpay", {"tmn_code": "THCSTHUA", "hash_secret": "BIMAT-B", "enabled": "y",
-                                                     "sandbox": "y"}, follow_redirects=True)
+                                                     "mode": "sandbox"}, follow_redirects=True)
     assert "đã được một trường khác khai báo" in refused.get_data(as_text=True)
     pay_url = pay_url_of(parent, invoice_id, "vnpay")
     params = dict(parse_qsl(urlsplit(pay_url).query))

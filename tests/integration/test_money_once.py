@@ -50,7 +50,7 @@ def _setup(dbs, world, client, *, school_b: bool = False):
         s.commit()
         invoices = {i.student.student_code: (i.id, i.code, i.due) for i in s.scalars(select(Invoice))}
     client.login("admin.a")
-    assert client.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
+    assert client.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "mode": "sandbox"}).status_code == 302
     return invoices
 
 
@@ -125,7 +125,7 @@ def test_payos_and_the_bank_feed_record_the_same_transfer_once_whichever_comes_f
         dbs, world, make_client, "payos", {"client_id": "client-thu-a", "api_key": "api-thu-a", "checksum_key": "k-payos"})
     admin = make_client()
     admin.login("admin.a")
-    assert admin.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "sandbox": "y"}).status_code == 302
+    assert admin.post("/billing/channels/sepay", {"api_key": SEPAY_KEY, "enabled": "y", "mode": "sandbox"}).status_code == 302
     pay_url = pay_url_of(parent, invoice_id, "payos", "p1")
     query = dict(parse_qsl(urlsplit(pay_url).query))
     make_client().post("/sandbox/payos/checkout", query)          # the parent pays; payOS notifies

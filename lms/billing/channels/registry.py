@@ -62,3 +62,29 @@ SHORT_NAMES = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "vnpay": "V
                "mobile_money": "Mobile Money", "pos": "POS"}
 # Who can report a bank credit (lms.billing.matching): the webhooks, payOS, an imported statement.
 SOURCE_LABELS = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "statement": _l("Sao kê")}
+
+# Where each gateway is reached, per mode (domain/payments.md §3–5). "sandbox" is the local
+# imitation (LMS_PAYMENT_SANDBOX, never in production), a path under the sandbox's address;
+# "test" the provider's own test environment; "production" its live one. VNPay's production
+# address is given in the merchant contract; the default is the one VNPay publishes for it.
+# Xendit and payOS have one address (Xendit's test mode is the key's; payOS has no test host).
+SANDBOX, TEST, PRODUCTION = "sandbox", "test", "production"
+MODES = (SANDBOX, TEST, PRODUCTION)
+MODE_LABELS = {SANDBOX: _l("Sandbox cục bộ (không có tiền thật)"), TEST: _l("Môi trường thử của nhà cung cấp"),
+               PRODUCTION: _l("Thật (production)")}
+ENDPOINTS: dict[str, dict[str, dict[str, str]]] = {
+    "vnpay": {SANDBOX: {"pay": "/sandbox/vnpay/vpcpay.html", "api": "/sandbox/vnpay/merchant_webapi/api/transaction"},
+              TEST: {"pay": "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html",
+                     "api": "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"},
+              PRODUCTION: {"pay": "https://pay.vnpay.vn/vpcpay.html",
+                           "api": "https://merchant.vnpay.vn/merchant_webapi/api/transaction"}},
+    "momo": {SANDBOX: {"api": "/sandbox/momo"}, TEST: {"api": "https://test-payment.momo.vn"},
+             PRODUCTION: {"api": "https://payment.momo.vn"}},
+    "mobile_money": {SANDBOX: {"api": "/sandbox/xendit"}, TEST: {"api": "https://api.xendit.co"},
+                     PRODUCTION: {"api": "https://api.xendit.co"}},
+    "payos": {SANDBOX: {"api": "/sandbox/payos"}, TEST: {"api": "https://api-merchant.payos.vn"},
+              PRODUCTION: {"api": "https://api-merchant.payos.vn"}},
+}
+# Channels that confirm transfers (SePay, Casso) are fed by the provider; their mode says whether
+# the feed is the local sandbox's simulated transfer, a test account, or the school's real account.
+MODED = ("sepay", "casso", "payos", "vnpay", "momo", "mobile_money")
