@@ -156,3 +156,23 @@ class SimulateTransferForm(Form):
     payer = StringField(_l("Tên người chuyển"), validators=[Optional(), Length(max=120)])
     via = SelectField(_l("Báo qua"), choices=[("sepay", "SePay"), ("casso", "Casso")])
     submit = SubmitField(_l("Giả lập chuyển khoản đến"))
+
+
+class PaidReportForm(Form):
+    """A parent's "I have paid" for an invoice (lms.billing.paid_reports)."""
+    channel = SelectField(_l("Đã thanh toán qua"), choices=[], validate_choice=False)
+    amount = _money(_l("Số tiền đã nộp (đồng)"))
+    paid_on = DateField(_l("Ngày thanh toán"), validators=[DataRequired(_l("Nhập ngày thanh toán."))])
+    bank_reference = StringField(_l("Mã giao dịch của ngân hàng (nếu có)"), validators=[Length(max=64)])
+    screenshot = FileField(_l("Ảnh chụp màn hình giao dịch (nếu có)"))
+    submit = SubmitField(_l("Gửi báo đã thanh toán"))
+
+
+class ResolveReportForm(Form):
+    outcome = SelectField(_l("Kết quả"), choices=[("matched", _l("Khớp")), ("refunded", _l("Đã hoàn trả")),
+                                                  ("rejected", _l("Không tìm thấy khoản tiền"))],
+                          validate_choice=False)
+    transfer_id = IntegerField(_l("Giao dịch khớp"), validators=[Optional()])
+    payment_id = IntegerField(_l("Khoản tiền đã ghi khớp"), validators=[Optional()])
+    note = StringField(_l("Lý do / ghi chú cho phụ huynh"), validators=[Length(max=300)])
+    submit = SubmitField(_l("Lưu"))

@@ -21,14 +21,13 @@ from sqlalchemy.orm import Session
 
 from lms.core.numbers import money
 from lms.auth.models import User
-from lms.billing import channel_settings, payments, receipts, states
+from lms.billing import channel_settings, describe, payments, receipts, states
 from lms.billing.channels import momo, payos, vnpay
 from lms.billing.callbacks import open_callback, refuse
 from lms.billing.matching import task
 from lms.billing.models import CallbackLog, ChannelSetting, Checkout, CheckoutStatus, Invoice
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.text import fold
 from lms.core.timeutil import utc_to_local
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
@@ -46,13 +45,6 @@ WALLET_LIMITS = {"VNPTWALLET": (1_000, 500_000_000), "VIETTELPAY": (1_000, 50_00
 class Started:
     checkout: Checkout
     redirect: str
-
-
-def _ascii(text: str, limit: int) -> str:
-    """VNPay wants order info without diacritics and only [A-Za-z0-9 _.-]."""
-    import re
-
-    return re.sub(r"[^A-Za-z0-9 _.-]", "", fold(text).upper())[:limit]
 
 
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
@@ -93,7 +85,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
         local = utc_to_local(now, TZ)
         params = {"vnp_Version": "2.1.0", "vnp_Command": "pay", "vnp_TmnCode": setting.public["tmn_code"],
                   "vnp_Amount": str(checkout.amount * 100), "vnp_CurrCode": "VND", "vnp_TxnRef": checkout.txn_ref,
-                  "vnp_OrderInfo": _ascii(f"Thanh toan {invoice.code} {invoice.student_name}", 255),
+                  "vnp_OrderInfo": describe.order_info(invoice, ascii_only=True),
                   "vnp_OrderType": "other", "vnp_Locale": "en" if locale == "en" else "vn",
                   "vnp_ReturnUrl": return_url, "vnp_IpAddr": client_ip or "127.0.0.1",
                   "vnp_CreateDate": f"{local:%Y%m%d%H%M%S}",
@@ -103,7 +95,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
     elif channel == "momo":
         fields = {"partnerCode": setting.public["partner_code"], "requestId": f"{checkout.txn_ref}-r",
                   "amount": checkout.amount, "orderId": checkout.txn_ref,
-                  "orderInfo": f"Thanh toan {invoice.code}", "redirectUrl": return_url,
+                  "orderInfo": describe.order_info(invoice), "redirectUrl": return_url,
                   "ipnUrl": base_url.rstrip("/") + "/callbacks/momo/ipn", "requestType": "captureWallet",
                   "extraData": "", "lang": "en" if locale == "en" else "vi"}
         fields["signature"] = momo.sign_create(fields, secret["access_key"], secret["secret_key"])
@@ -125,6 +117,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                 "request_amount": checkout.amount, "channel_code": wallet,
                 "channel_properties": {"success_return_url": f"{return_url}?ref={checkout.txn_ref}",
                                        "failure_return_url": f"{return_url}?ref={checkout.txn_ref}"},
+                "description": describe.order_info(invoice),
                 "metadata": {"invoice": invoice.code, "school": invoice.school_id}}
         auth = base64.b64encode(f"{secret['api_key']}:".encode()).decode()
         root = channel_settings.endpoint(setting, "api", sandbox_url=sandbox_url)
@@ -136,7 +129,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
         checkout.pay_url, checkout.provider_ref = action["value"], answer.get("payment_request_id")
     elif channel == "payos":
         checkout.order_code = ORDER_CODE_BASE + checkout.id
-        description = invoice.code[:25]
+        description = describe.qr_purpose(invoice)
         body = {"orderCode": checkout.order_code, "amount": checkout.amount, "description": description,
                 "cancelUrl": f"{return_url}?cancel=1", "returnUrl": return_url,
                 "expiredAt": int(checkout.expires_at.timestamp())}

@@ -671,3 +671,41 @@ def _guard_ledger(target, connection, **kw) -> None:
 from sqlalchemy import event  # noqa: E402
 
 event.listen(LedgerLine.__table__, "after_create", _guard_ledger)
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+
+
+class PaymentReport(Base):
+    """A parent's "I have paid" for an invoice the school shows as unpaid: how, how much, when,
+    the bank's reference and a screenshot (an image stripped of its metadata). It waits in the
+    accountant's queue beside the unmatched transfers until resolved — matched to a transfer or a
+    payment, refunded, or rejected with a reason — and the parent is told."""
+
+    __tablename__ = "payment_reports"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      Index("ix_payment_reports_school_status", "school_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Money)
+    paid_on: Mapped[date] = mapped_column(Date)
+    bank_reference: Mapped[str] = mapped_column(String(64), default="")
+    screenshot_path: Mapped[str | None] = mapped_column(String(200))
+    screenshot_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.OPEN)
+    resolution: Mapped[str] = mapped_column(String(300), default="")
+    bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id", ondelete="SET NULL"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    invoice: Mapped[Invoice] = relationship()

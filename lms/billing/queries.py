@@ -283,7 +283,11 @@ def family_payments(session: Session, parent: User) -> list[Payment]:
 
 
 def summary(session: Session, school: School, today: date) -> dict[str, int]:
-    """The accountant's home figures."""
+    """The accountant's home figures (with the parents' open "I have paid" reports and the days
+    the oldest has waited)."""
+    from lms.billing import paid_reports
+    from lms.core.timeutil import utcnow
+
     row = session.execute(select(
         func.count(), func.coalesce(func.sum(Invoice.total - Invoice.credited), 0), func.coalesce(func.sum(Invoice.paid), 0))
         .where(Invoice.school_id == school.id, Invoice.status != InvoiceStatus.VOID)).one()
@@ -297,20 +301,22 @@ def summary(session: Session, school: School, today: date) -> dict[str, int]:
     return {"invoices": int(row[0]), "billed": int(row[1]), "collected": int(row[2]), "due": int(row[1]) - int(row[2]),
             "overdue_count": int(overdue[0]), "overdue": int(overdue[1]),
             "payments": int(everything[0]), "received": int(everything[1]),
-            "cashless_count": int(everything[0]) - int(cash[0]), "cashless_amount": int(everything[1]) - int(cash[1])}
+            "cashless_count": int(everything[0]) - int(cash[0]), "cashless_amount": int(everything[1]) - int(cash[1]),
+            **dict(zip(("open_reports", "oldest_report_days"), paid_reports.open_summary(session, school.id, utcnow()),
+                       strict=True))}
 
 
 def pay_options(session: Session, invoice: Invoice, school: School) -> tuple[str | None, list[tuple[str, object]]]:
     """How a parent can pay an open invoice: the VietQR payload built from the school's one account
     (amount due; bill number and purpose = the reference), and the gateways the school has switched
     on, as (channel, label). Nothing when there is nothing to pay or no account to pay into."""
-    from lms.billing import channel_settings, gateways, vietqr
+    from lms.billing import channel_settings, describe, gateways, vietqr
     from lms.billing.channels.registry import CHANNELS
 
     if invoice.due <= 0 or invoice.status not in states.OPEN or not (school.bank_bin and school.bank_account_number):
         return None, []
     payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
-                                   bill_number=invoice.code, purpose=invoice.code)
+                                   bill_number=invoice.code, purpose=describe.qr_purpose(invoice))
     online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(session, school.id)
               if r.channel in gateways.SANDBOX_PATHS]
     return payload, online

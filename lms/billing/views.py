@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 
 from lms.core.numbers import money
 from lms.billing.channels.registry import SHORT_NAMES, SOURCE_LABELS
-from lms.billing import fees, invoicing, ledger, payments, queries, receipts, recovery, states
+from lms.billing import fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
 from lms.billing.views_shared import done, first_time, once_field
-from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaymentForm,
-                               PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
+from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaidReportForm,
+                               PaymentForm, PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
 from lms.billing.models import Account, Exemption, FeePlan, FeeType, Invoice, Payment, Refund, Scope
 from lms.core.errors import DomainError
 from lms.core.forms import Form
@@ -545,7 +545,41 @@ def family_invoice(invoice_id: int):
     qr = qr_svg(payload, box_size=8).decode() if payload else None
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
-                           online=online)
+                           online=online, reports=paid_reports.reports_of_invoice(db.session, invoice.id),
+                           report_outcomes=paid_reports.OUTCOMES, report_channels=paid_reports.CHANNELS)
+
+
+@bp.route("/fees/invoices/<int:invoice_id>/report-paid", methods=["GET", "POST"])
+@login_required
+@role_required("parent")
+def report_paid(invoice_id: int):
+    """A parent reports a payment the invoice does not show yet; it waits for the accountant."""
+    invoice = queries.family_invoice(db.session, current_user, invoice_id)
+    if invoice is None:
+        abort(404)
+    form = PaidReportForm()
+    form.channel.choices = [("", _("— chọn —"))] + [(k, str(v)) for k, v in paid_reports.CHANNELS.items()]
+    if form.validate_on_submit():
+        upload = form.screenshot.data
+        screenshot = (upload.filename, upload.read()) if upload and upload.filename else None
+        replay = None
+        with committing(form) as outcome:
+            replay = first_time("report_paid")
+            if replay is None:
+                paid_reports.report_paid(db.session, current_user, invoice, paid_reports.ReportIn(
+                    form.channel.data or "", form.amount.data, form.paid_on.data, form.bank_reference.data or ""),
+                    screenshot, folder=files("billing"), limits_mb=current_app.config["UPLOAD_LIMITS_MB"],
+                    today=_today(), now=utcnow())
+                done(url_for("billing.family_invoice", invoice_id=invoice.id))
+        if replay is not None:
+            return replay
+        if outcome.ok:
+            flash(_("Đã gửi báo đã thanh toán. Nhà trường sẽ kiểm tra và báo lại cho bạn."), "success")
+            return redirect(url_for("billing.family_invoice", invoice_id=invoice.id))
+    elif request.method == "GET":
+        form.amount.data, form.paid_on.data = invoice.due or None, _today()
+    school = db.session.get(School, invoice.school_id)
+    return render_template("billing/report_paid.html", form=form, invoice=invoice, school=school), status_of(form)
 
 
 @bp.route("/fees/payments/<int:payment_id>/receipt.pdf")

@@ -8,10 +8,10 @@ import uuid
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import callbacks, channel_settings, matching, recovery, sandbox, statements
+from lms.billing import callbacks, channel_settings, matching, paid_reports, recovery, sandbox, statements
 from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED
-from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, SimulateTransferForm, StatementForm
-from lms.billing.models import BankTransaction, TransferStatus
+from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, ResolveReportForm, SimulateTransferForm, StatementForm
+from lms.billing.models import BankTransaction, PaymentReport, TransferStatus
 from lms.core import http
 from lms.core.errors import DomainError
 from lms.billing.views_shared import done, first_time
@@ -152,9 +152,52 @@ def transfers():
     if status not in set(TransferStatus):
         status = TransferStatus.UNMATCHED
     page = db.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE, error_out=False)
+    reports = paid_reports.open_reports(db.session, ctx().school.id)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
                            task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),
-                           ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school))
+                           ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school),
+                           reports=[(r, paid_reports.suggestions(db.session, r)) for r in reports],
+                           report_channels=paid_reports.CHANNELS, now=utcnow())
+
+
+@bp.route("/billing/payment-reports/<int:report_id>/resolve", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def report_resolve(report_id: int):
+    """The accountant's decision on a parent's "I have paid"."""
+    row = school_scoped(PaymentReport, report_id)
+    form = ResolveReportForm()
+    if not form.validate_on_submit():
+        flash(_("Chọn cách xử lý báo đã thanh toán."), "danger")
+        return redirect(url_for("channels.transfers", _anchor="paid-reports"))
+    replay = None
+    with committing() as outcome:
+        replay = first_time("resolve_report")
+        if replay is None:
+            paid_reports.resolve(db.session, current_user, row, form.outcome.data or "", note=form.note.data or "",
+                                 transfer_id=form.transfer_id.data, payment_id=form.payment_id.data,
+                                 signer=_signer(), now=utcnow())
+            done(url_for("channels.transfers", _anchor="paid-reports"))
+    if replay is not None:
+        return replay
+    if outcome.ok:
+        flash(_("Đã xử lý báo đã thanh toán của hoá đơn %(c)s; phụ huynh đã được báo.", c=row.invoice.code), "success")
+    return redirect(url_for("channels.transfers", _anchor="paid-reports"))
+
+
+@bp.route("/billing/payment-reports/<int:report_id>/screenshot")
+@login_required
+@role_required(*STAFF)
+def report_screenshot(report_id: int):
+    import mimetypes
+
+    from lms.core.downloads import send_stored
+
+    row = school_scoped(PaymentReport, report_id)
+    if not row.screenshot_path:
+        abort(404)
+    return send_stored(files("billing") / row.screenshot_path, download_name=row.screenshot_name,
+                       mimetype=mimetypes.guess_type(row.screenshot_name or "")[0])
 
 
 @bp.route("/billing/transfers/<int:transfer_id>/assign", methods=["POST"])

@@ -57,7 +57,7 @@ def test_a_simulated_transfer_is_matched_and_an_unmatched_one_is_assigned_by_han
     page.click("#nav-channels")
     # The demo's gateways are in the local sandbox: shown, but never counted as ready.
     expect(page.locator("#methods-warning")).to_contain_text("2 trong 4")
-    expect(page.locator("tr[data-method='website'] .testing")).to_contain_text("vnpay")
+    expect(page.locator("tr[data-method='website'] .testing")).to_contain_text("VNPay")
     _sign_out(page)
 
 

@@ -268,7 +268,8 @@ def test_the_parent_sees_each_child_across_schools_and_pays_by_vietqr(world, mak
     payload = re.search(r'data-payload="([^"]+)"', body).group(1)
     parsed = vietqr.parse_payload(payload.replace("&amp;", "&"))
     assert parsed["bank_bin"] == "970436" and parsed["account"] == "0071000123456"
-    assert parsed["amount"] == due and parsed["purpose"] == code and parsed["bill_number"] == code
+    # The purpose carries the code and a short reason, within VietQR's 25 characters (Công văn 2741).
+    assert parsed["amount"] == due and parsed["purpose"] == f"{code} THU TIEN T9" and parsed["bill_number"] == code
     assert "kiểm tra tên người thụ hưởng" in body and "TRUONG THCS THU A" in body and "<svg" in body
     assert parent.get(f"/fees/invoices/{other.id}").status_code == 404
 

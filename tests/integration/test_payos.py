@@ -27,7 +27,7 @@ def test_a_payos_link_is_paid_and_its_webhook_recorded_once(world, make_client, 
     with dbs() as s:
         checkout = s.scalars(select(Checkout)).one()
         parsed = vietqr.parse_payload(checkout.qr_payload)
-        assert parsed["amount"] == due and parsed["purpose"] == code and checkout.method == "qr"
+        assert parsed["amount"] == due and parsed["purpose"] == f"{code} THU TIEN T9" and checkout.method == "qr"
     query = dict(parse_qsl(urlsplit(pay_url).query))
     page = make_client()
     assert "<svg" in page.get(f"/sandbox/payos/checkout?{urlsplit(pay_url).query}").get_data(as_text=True)
