@@ -141,6 +141,9 @@ def show_error(form, exc) -> None:
         flash(str(exc.message), "danger")
 
 
+MONEY_MAX = 2 ** 63 - 1      # a money column (BIGINT) holds whole đồng up to this
+
+
 class MoneyField(StringField):
     """An amount in whole đồng, typed as people type it: "1.250.000", "1250000", "1 250 000 đ".
     `data` is an int (None when left empty); the field shows it back as "1.250.000"."""
@@ -157,6 +160,9 @@ class MoneyField(StringField):
                 self.data = parse_amount(valuelist[0], field=self.name)
             except ValidationError as exc:
                 raise ValueError(str(exc.message)) from None
+            if self.data > MONEY_MAX:   # it would reach the database as an error, not as a message here
+                self.data = None
+                raise ValueError(str(_l("Số tiền quá lớn.")))
 
     def pre_validate(self, form):
         if self.process_errors:     # what was typed could not be read: say that, not also "above 0"

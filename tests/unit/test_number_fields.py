@@ -74,7 +74,8 @@ def test_money_typed_with_dots_spaces_or_the_dong_sign_is_understood(app, typed,
         assert 'value="' + typed.replace("₫", "&#8363;") in form.amount() or typed in form.amount()
 
 
-@pytest.mark.parametrize("typed", ["1.250.000,5", "một triệu", "-5.000", "12.34.5"])
+@pytest.mark.parametrize("typed", ["1.250.000,5", "một triệu", "-5.000", "12.34.5",
+                                   "99.999.999.999.999.999.999"])  # beyond what a money column holds
 def test_a_wrong_amount_is_refused_with_a_message_naming_it(app, typed):
     with app.test_request_context():
         form = _Fee(MultiDict({"amount": typed}))
