@@ -93,7 +93,11 @@ def write_workbook(title: str, headers: list[str], rows: list[list[object]], *, 
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for row in rows:
-        ws.append(row)
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        # A Decimal is shown with its own places: a mark of 9,0 stays "9,0", never "9".
+        for cell, v in zip(ws[ws.max_row], row):
+            if isinstance(v, Decimal) and v.is_finite() and v.as_tuple().exponent < 0:
+                cell.number_format = "0." + "0" * -v.as_tuple().exponent
     ws.freeze_panes = "A2"
     for i, header in enumerate(headers, start=1):
         width = (widths[i - 1] if widths and i - 1 < len(widths) else max(12, len(header) + 4))

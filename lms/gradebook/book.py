@@ -489,6 +489,9 @@ NAME_HEADERS = ("Họ và tên", "Họ tên", "Full name", "Name")
 REMARK_HEADERS = ("Nhận xét", "Remark", "Comment")
 
 
+TENTH = Decimal("0.1")      # marks are written to Excel with one place: 9,0 (core/sheets keeps the places)
+
+
 def grid_workbook(grid: Grid) -> bytes:
     headers = [CODE_HEADERS[0], NAME_HEADERS[0], *[c.label for c in grid.columns],
                str(_l("ĐTB học kỳ")) if not grid.comment else str(_l("Kết quả học kỳ")), REMARK_HEADERS[0]]
@@ -497,9 +500,9 @@ def grid_workbook(grid: Grid) -> bytes:
         values: list[object] = [row.student.student_code, row.student.full_name]
         for c in grid.columns:
             mark = mark_of(row.entry(grid.term, c.key))
-            values.append(float(mark) if isinstance(mark, Decimal) else mark_text(mark))
+            values.append(mark.quantize(TENTH) if isinstance(mark, Decimal) else mark_text(mark))
         sem = row.marks.semester(grid.term)
-        values.append(float(sem) if isinstance(sem, Decimal) else mark_text(sem))
+        values.append(sem.quantize(TENTH) if isinstance(sem, Decimal) else mark_text(sem))
         values.append(row.remark)
         rows.append(values)
     notes = [str(_l("Sổ điểm %(s)s lớp %(c)s — %(t)s.", s=grid.course.subject.name, c=grid.course.school_class.name,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -344,7 +345,7 @@ def _mark_cell(value: results.Mark):
         return ""
     if isinstance(value, bool):
         return str(PASS_LABELS[value])
-    return float(value)
+    return value.quantize(Decimal("0.1"))   # written as 9,0, never 9 (core/sheets keeps the places)
 
 
 def summary_workbook(summary: Summary) -> bytes:
@@ -376,6 +377,9 @@ def summary_workbook(summary: Summary) -> bytes:
             values += [str(DECISION_LABELS[decision]) if decision else "", ", ".join(o.retest_subjects) if o else "",
                        str(AWARD_LABELS[o.award]) if o and o.award else ""]
         ws.append(values)
+        for cell, v in zip(ws[ws.max_row], values):
+            if isinstance(v, Decimal):
+                cell.number_format = "0.0"                       # 9,0 — never 9
     ws.freeze_panes = "D2"
     ws.column_dimensions["C"].width = 28
     ws.row_dimensions[1].height = 60

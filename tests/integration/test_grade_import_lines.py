@@ -75,3 +75,26 @@ def test_a_formula_excel_computed_is_read_as_its_value():
     assert first.get("tx1") == 7.5 and first.uncomputed("tx1") is None
     assert first.uncomputed("avg").cell == "J5" and first.text("avg") == "=AVERAGE(D5:I5)"
     assert [line.number for line in table.lines] == [5, 6, 7, 8]      # lines 9–10 hold only formulas: blank
+
+
+def test_whole_marks_are_written_with_their_place(world, client, dbs):
+    """A mark of 9 shows as 9,0 in Excel (the cell's number format), in the grade book and the
+    class summary alike — and is still the number 9."""
+    from openpyxl import load_workbook
+
+    from tests.factories import fill_year
+
+    client.login("gv.a")
+    sid = world.a.students["HSA001"].id
+    client.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "9"})
+    ws = load_workbook(io.BytesIO(client.get(f"/courses/{world.a.course.id}/grades.xlsx?term=1").data)).active
+    cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "HSA001")[2]
+    assert cell.value == 9 and cell.number_format == "0.0"
+    with dbs() as s:
+        fill_year(s, world.a)
+        s.commit()
+    ws = load_workbook(io.BytesIO(client.get(f"/classes/{world.a.school_class.id}/summary.xlsx?period=0").data)).active
+    header_row = next(r for r in ws.iter_rows() if any(c.value == "Toán" for c in r))
+    toan = next(i for i, c in enumerate(header_row) if c.value == "Toán")
+    an = next(r for r in ws.iter_rows() if any(c.value == "Nguyễn Văn An" for c in r))
+    assert an[toan].value == 8 and an[toan].number_format == "0.0"
