@@ -349,6 +349,7 @@ class MonitorRow:
     last_save: datetime | None
     events: Counter
     attempts: int
+    override: Override | None = None   # the pupil's own extra time, window or attempts
 
 
 def monitor(session: Session, exam: Exam) -> list[MonitorRow]:
@@ -374,12 +375,13 @@ def monitor(session: Session, exam: Exam) -> list[MonitorRow]:
                                                .where(AttemptEvent.attempt_id.in_(ids or [0]))
                                                .group_by(AttemptEvent.attempt_id, AttemptEvent.kind)):
         events[attempt_id][kind] = n
+    overrides = {o.student_id: o for o in session.scalars(select(Override).where(Override.exam_id == exam.id))}
     rows = []
     for student, course in pupils:
         a = latest.get(student.id)
         rows.append(MonitorRow(student, course, a, answered.get(a.id, 0) if a else 0, sizes.get(a.id, 0) if a else 0,
                                last_save.get(a.id) if a else None, events.get(a.id, Counter()) if a else Counter(),
-                               count[student.id]))
+                               count[student.id], overrides.get(student.id)))
     return rows
 
 

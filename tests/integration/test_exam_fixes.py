@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.exams import services
-from lms.exams.models import Exam
+from lms.exams.models import Attempt, Exam
 from lms.people.models import School
 from tests.factories import make_bank, make_exam
 from tests.integration.test_exams import _json, _right, _slots, _start, _wrong
@@ -280,3 +280,47 @@ def test_lessons_offered_for_a_readiness_check_are_told_apart(world, make_client
     assert any(f"tiết {numbers[1]} · " in label for label in practice)
     assert any("bản nháp · " in label for label in practice)
     assert any(re.search(r"đăng \d\d/\d\d/\d{4} · ", label) for label in practice)
+
+
+def test_true_false_radios_are_named_by_their_statement(world, make_client, dbs):
+    exam_id = _parts_exam(dbs, world)
+    pupil = make_client()
+    pupil.login("hsa001")
+    page = pupil.get(f"/attempts/{_start(pupil, exam_id)}").get_data(as_text=True)
+    radios = re.findall(r'<input class="form-check-input" type="radio" name="q-\d+-[^"]+" value="(true|false)" '
+                        r'aria-labelledby="([^"]+)"', page)
+    assert len(radios) == 3 * 4 * 2
+    for value, ids in radios:
+        statement, column = ids.split()
+        cell = re.search(rf'id="{statement}">(.*?)</t[dh]>', page, re.S).group(1)
+        assert re.search(r"thuộc A|rỗng", cell)                                # the statement itself
+        assert re.search(rf'id="{column}"[^>]*>{"Đúng" if value == "true" else "Sai"}</th>', page)
+    assert "aria-label=\"a) Đúng\"" not in page
+
+
+def test_the_monitor_shows_each_pupil_s_own_time_and_stacks_on_a_phone(world, client, make_client, dbs):
+    from datetime import timedelta
+
+    from lms.core.timeutil import utcnow
+
+    with dbs() as s:
+        exam = make_exam(s, world.a, make_bank(s, world.a).questions[:2], minutes=30)
+        pupil = next(st for st in world.a.students.values() if st.student_code == "HSA002")
+        services.save_override(s, s.get(User, world.a.teacher.id), "teacher", exam, services.OverrideInput(
+            student_id=pupil.id, extra_minutes=15, extra_attempts=1, past_close=False, reason="Khuyết tật vận động"))
+        s.commit()
+        exam_id = exam.id
+    client.login("hsa002")
+    attempt_id = _start(client, exam_id)
+    teacher = make_client()
+    teacher.login("gv.a")
+    page = teacher.get(f"/exams/{exam_id}/monitor").get_data(as_text=True)
+    assert 'class="table table-sm align-middle table-stack" id="monitor-table"' in page   # cards on a phone
+    row = re.search(rf'<tr data-student="{pupil.id}">(.*?)</tr>', page, re.S).group(1)
+    extra = re.search(r'class="small extra-time"[^>]*>(.*?)</td>', row, re.S).group(1)
+    assert "+15 phút" in extra and "không quá giờ đóng" in extra and "+1 lần làm" in extra
+    with dbs() as s:
+        deadline = s.get(Attempt, attempt_id).deadline
+    assert deadline - utcnow() > timedelta(minutes=40)                         # 30 + 15 of their own
+    others = [r for r in re.findall(r'<tr data-student="\d+">(.*?)</tr>', page, re.S) if r != row]
+    assert others and all(re.search(r'class="small extra-time"[^>]*></td>', r) for r in others)
