@@ -105,6 +105,7 @@ def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, c
     assert "Hoàn thành xuất sắc" in text and "Yêu nước" in text and "LÊ MINH KHÔI" in text
     # The Ministry's form splits the core competences in two.
     flat = " ".join(text.split())
+    assert "HỌC BẠ TIỂU HỌC" in flat                            # the form named by its level
     assert "Năng lực chung" in flat and "Năng lực đặc thù" in flat and "năng lực cốt lõi" in flat
     assert flat.index("Năng lực chung") < flat.index("Tự chủ và tự học") and "Ngôn ngữ" in flat
 
