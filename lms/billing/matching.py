@@ -132,7 +132,11 @@ class _Book:
     def __init__(self, session: Session, school_id: int, transfers: list[TransferIn]):
         self.sighted: dict[tuple[str, str], BankTransaction] = {}
         self.by_ref: dict[str, BankTransaction] = {}
-        self.sources: dict[int, set[str]] = defaultdict(set)
+        # Per credit, the (source, with a bank reference?) of its sightings: a line without a
+        # reference is another credit only when the same source already reported this one without
+        # a reference (two identical lines of one statement); a statement exported with the
+        # reference column and another without it list the same credits.
+        self.sources: dict[int, set[tuple[str, bool]]] = defaultdict(set)
         self.by_amount: dict[int, list[BankTransaction]] = defaultdict(list)
         if not transfers:
             return
@@ -161,9 +165,10 @@ class _Book:
                 BankTransaction.transacted_at.between(start, end)).order_by(BankTransaction.id)))
         by_id = {r.id: r for r in rows}
         for chunk in _chunks(sorted(by_id)):
-            for row_id, source in session.execute(select(BankSighting.bank_transaction_id, BankSighting.source)
-                                                  .where(BankSighting.bank_transaction_id.in_(chunk))):
-                self.sources[id(by_id[row_id])].add(source)
+            for row_id, source, reference in session.execute(
+                    select(BankSighting.bank_transaction_id, BankSighting.source, BankSighting.bank_reference)
+                    .where(BankSighting.bank_transaction_id.in_(chunk))):
+                self.sources[id(by_id[row_id])].add((source, bool(reference)))
         for row in rows:
             self.by_amount[row.amount].append(row)
 
@@ -176,7 +181,7 @@ class _Book:
         if ref and ref in self.by_ref:
             return "known", self.by_ref[ref]
         candidates = [r for r in self.by_amount.get(t.amount, [])
-                      if t.source not in self.sources[id(r)] and not (ref and r.bank_reference)
+                      if (t.source, bool(ref)) not in self.sources[id(r)] and not (ref and r.bank_reference)
                       and not (_digits(t.account_number) and _digits(r.account_number)
                                and _digits(t.account_number) != _digits(r.account_number))
                       and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
@@ -186,7 +191,7 @@ class _Book:
 
     def add(self, t: TransferIn, row: BankTransaction) -> None:
         self.sighted[(t.source, _txn_id(t))] = row
-        self.sources[id(row)].add(t.source)
+        self.sources[id(row)].add((t.source, bool(_ref(t))))
         if row.bank_reference:
             self.by_ref[row.bank_reference] = row
         if row not in self.by_amount[row.amount]:
