@@ -402,7 +402,7 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         ctx.progress(0, 2, str(_l("Đang tổng hợp số liệu…")))
         report = school_official(session, school, period, now)
         ctx.progress(1, message=str(_l("Đang tạo tệp…")))
-        name = f"Bao cao {school.code} {period.key}"
+        name = f"Báo cáo {school.code} – {period.label}".replace("/", "-")
         if p["format"] == "pdf":
             data = render_pdf(ctx.render("reports/official_school_pdf.html", {"r": report, "rule": cashless.RULE,
                                                                               "labels": cashless.METHOD_LABELS,
@@ -421,7 +421,7 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         ctx.progress(0, len(schools) + 1, str(_l("Đang tổng hợp từng trường…")))
         report = department_official(session, department, schools, period, p["weights"], now,
                                      progress=lambda n: ctx.progress(n, message=schools[n - 1].name))
-        name = f"Bao cao tong hop {period.key}"
+        name = f"Báo cáo tổng hợp – {period.label}".replace("/", "-")
         if p["format"] == "pdf":
             data = render_pdf(ctx.render("reports/official_department_pdf.html",
                                          {"d": report, "local_date": local_date}, "vi"))

@@ -10,6 +10,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 
@@ -29,6 +30,9 @@ def _wait_and_fetch(app, client, location: str) -> tuple[Job, bytes]:
     assert status["done"] == status["total"]
     result = client.get(f"/jobs/{job_id}/result")
     assert result.status_code == 200
+    # Named by the period as people say it, never by its key ("2026-H2").
+    disposition = unquote(result.headers["Content-Disposition"])
+    assert "2026-H2" not in disposition and "6 tháng cuối năm 2026" in disposition, disposition
     return status, result.data
 
 
