@@ -70,3 +70,26 @@ def change_value(text: str | None) -> str:
 
         return decimal_text(text, 1)
     return text
+
+
+# The abbreviations schools print in narrow columns (the Ministry's summary forms use them).
+SUBJECT_ABBREVIATIONS = {
+    "giáo dục công dân": "GDCD", "giáo dục thể chất": "GDTC", "khoa học tự nhiên": "KHTN",
+    "lịch sử và địa lí": "LS&ĐL", "lịch sử và địa lý": "LS&ĐL", "hoạt động trải nghiệm, hướng nghiệp": "HĐTN-HN",
+    "hoạt động trải nghiệm": "HĐTN", "nội dung giáo dục của địa phương": "GDĐP", "giáo dục địa phương": "GDĐP",
+    "giáo dục kinh tế và pháp luật": "GDKT&PL", "giáo dục quốc phòng và an ninh": "GDQP-AN",
+    "tự nhiên và xã hội": "TN&XH", "tiếng việt": "Tiếng Việt", "ngoại ngữ 1": "NN1", "ngoại ngữ 2": "NN2",
+}
+
+
+def subject_abbrev(name: str, width: int = 10) -> str:
+    """A subject's name for a narrow column header: the name itself when short, else its usual
+    abbreviation ("Giáo dục công dân" → GDCD, never "Giáo dục…", which two subjects share), else
+    the initials of its words."""
+    if len(name) <= width:
+        return name
+    known = SUBJECT_ABBREVIATIONS.get(" ".join(name.lower().split()))
+    if known:
+        return known
+    words = [w for w in name.replace(",", " ").split() if w.lower() not in ("và", "của")]
+    return "".join(w if w.isdigit() else w[0].upper() for w in words)
