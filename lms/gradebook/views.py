@@ -599,15 +599,22 @@ def verify(token: str):
     """Public: anyone holding the document (its QR code) checks it, without signing in."""
     signer = current_app.extensions["lms_signer"]
     verification = reportcards.verify_card(db.session, token, _cards_folder(), signer)
-    checked = None
+    checked, status = None, 200
     if request.method == "POST":
         upload = request.files.get("file")
-        if Form().validate_on_submit() and upload is not None and upload.filename:
-            checked = reportcards.file_matches(verification, upload.read(reportcards.MAX_CHECK_BYTES + 1))
-        else:
+        data = upload.read(reportcards.MAX_CHECK_BYTES + 1) if upload is not None and upload.filename else None
+        status = 422
+        if not Form().validate_on_submit() or data is None:
             flash(_("Chọn tệp PDF học bạ cần đối chiếu."), "danger")
+        elif not data:
+            flash(_("Tệp “%(f)s” rỗng (0 byte): chọn tệp PDF học bạ đã tải về.", f=upload.filename[:80]), "danger")
+        elif not data.startswith(b"%PDF-"):
+            flash(_("Tệp “%(f)s” không phải tệp PDF: chọn tệp PDF học bạ đã tải về, không phải ảnh chụp hay bản "
+                    "quét.", f=upload.filename[:80]), "danger")
+        else:
+            checked, status = reportcards.file_matches(verification, data), 200
     return render_template("gradebook/verify.html", v=verification, checked=checked, form=Form(),
-                           key_id=signer.key_id, public_key=signer.public_b64)
+                           key_id=signer.key_id, public_key=signer.public_b64), status
 
 
 # ---------------------------------------------------------------- pupils and parents

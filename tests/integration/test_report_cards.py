@@ -93,6 +93,12 @@ def test_issue_a_class_verify_by_qr_and_tampering_fails(app, world, client, make
     forged = anyone.post(f"/verify/{token}", {"file": (io.BytesIO(bytes(altered)), "hoc-ba.pdf")},
                          content_type="multipart/form-data")
     assert 'data-match="0"' in forged.get_data(as_text=True)
+    # An empty file or a photo is said to be one, not reported as a copy that does not match.
+    for data, said in ((b"", "rỗng (0 byte)"), (b"\xff\xd8\xff\xe0JFIF", "không phải tệp PDF")):
+        refused = anyone.post(f"/verify/{token}", {"file": (io.BytesIO(data), "hoc-ba.pdf")},
+                              content_type="multipart/form-data")
+        body = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and said in body and "data-match" not in body, said
 
     # One byte of the stored snapshot changed: verification fails, and the figures are not shown.
     with dbs() as s:
