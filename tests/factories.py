@@ -145,8 +145,14 @@ def billing_content(session, school: SimpleNamespace) -> dict[str, int]:
                                method="website", txn_ref=f"{school.invoice.code}-1", amount=school.invoice.total,
                                expires_at=utcnow(), status="expired")
     session.add(school.checkout)
+    from lms.billing.models import PaymentReport
+
+    school.payment_report = PaymentReport(school_id=school.school.id, invoice_id=school.invoice.id,
+                                          channel="vietqr", amount=school.invoice.total, paid_on=utcnow().date(),
+                                          bank_reference="FT-B-2")
+    session.add(school.payment_report)
     session.flush()
-    return {"fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
+    return {"report_id": school.payment_report.id, "fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
             "invoice_id": school.invoice.id, "payment_id": school.payment.id, "refund_id": school.refund.id,
             "transfer_id": school.transfer.id, "checkout_id": school.checkout.id,
             "task_id": session.scalars(select(BillingTask.id).where(BillingTask.school_id == school.school.id)).first()}

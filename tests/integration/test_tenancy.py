@@ -122,7 +122,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
-             "leave_id", "transcript_id", "request_id", "export_id"), 0)).items()},
+             "leave_id", "transcript_id", "request_id", "export_id", "report_id"), 0)).items()},
     }
 
 
@@ -157,7 +157,8 @@ def test_foreign_ids_give_404(app, world, b_card, make_client, role):
         view = app.view_functions[rule.endpoint]
         allowed = getattr(view, "required_roles", None)
         for values in _combinations([ids[p] for p in params]):
-            url = rule.build(dict(zip(params, values)))[1]
+            others = {name: "x" for name in rule.arguments if name not in params}  # e.g. a file's <path:…>
+            url = rule.build({**others, **dict(zip(params, values))})[1]
             method = "GET" if "GET" in rule.methods else "POST"
             response = client.get(url) if method == "GET" else client.post(url)
             expected = {404} if allowed is None or role in allowed else {403, 404}
