@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.core.errors import ValidationError
+from lms.core.errors import DomainError, ValidationError
 from lms.core.text import nfc
 from lms.core.timeutil import school_tz
 from lms.courses.comms import current_class_ids
@@ -32,6 +32,7 @@ class CalendarItem:
     ends_at: datetime | None
     class_name: str
     link: str | None
+    target_id: int | None = None   # the lesson's or the assignment's id
 
 
 def add_event(session: Session, actor: User, school_class: SchoolClass, *, kind: str, title: str,
@@ -60,7 +61,8 @@ def items_for_classes(session: Session, class_ids: list[int], start: datetime, e
             select(Lesson, Course).join(Course, Course.id == Lesson.course_id)
             .where(Course.class_id.in_(class_ids), Lesson.publish_at >= start, Lesson.publish_at < end)):
         items.append(CalendarItem(f"lesson-{lesson.id}@lms", "lesson", f"{course.subject.name}: {lesson.title}",
-                                  lesson.publish_at, None, names[course.class_id], f"/lessons/{lesson.id}"))
+                                  lesson.publish_at, None, names[course.class_id], f"/lessons/{lesson.id}",
+                                  lesson.id))
     from lms.courses.models import Assignment, AssignmentCourse
 
     for assignment, course in session.execute(
@@ -70,7 +72,8 @@ def items_for_classes(session: Session, class_ids: list[int], start: datetime, e
                    Assignment.due_at >= start, Assignment.due_at < end)):
         items.append(CalendarItem(f"homework-{assignment.id}-{course.class_id}@lms", "homework",
                                   f"{EVENT_KINDS['homework']} {course.subject.name}: {assignment.title}",
-                                  assignment.due_at, None, names[course.class_id], f"/homework/{assignment.id}"))
+                                  assignment.due_at, None, names[course.class_id], f"/homework/{assignment.id}",
+                                  assignment.id))
     for event in session.scalars(select(Event).where(Event.class_id.in_(class_ids), Event.starts_at >= start,
                                                      Event.starts_at < end)):
         items.append(CalendarItem(f"event-{event.id}@lms", event.kind, event.title, event.starts_at, event.ends_at,
@@ -79,13 +82,11 @@ def items_for_classes(session: Session, class_ids: list[int], start: datetime, e
     return items
 
 
-def feed_class_ids(session: Session, user: User, *, own_only: bool = False) -> list[int]:
+def feed_class_ids(session: Session, user: User) -> list[int]:
     """The classes whose calendar a user's feed carries: own class (pupil), children's classes
-    (parent), taught and homeroom classes (teacher), in current school years. `own_only`: without
-    the children's classes, whose lessons and homework pages a parent cannot open."""
+    (parent), taught and homeroom classes (teacher), in current school years."""
     pupil_ids = list(session.scalars(select(Student.id).where(Student.user_id == user.id)))
-    child_ids = [] if own_only else list(session.scalars(
-        select(Guardianship.student_id).where(Guardianship.guardian_id == user.id)))
+    child_ids = list(session.scalars(select(Guardianship.student_id).where(Guardianship.guardian_id == user.id)))
     ids = set(current_class_ids(session, pupil_ids + child_ids))
     teaching = select(SchoolClass.id).join(SchoolYear).where(SchoolYear.is_current.is_(True), (
         SchoolClass.homeroom_teacher_id == user.id) | SchoolClass.id.in_(
@@ -95,11 +96,47 @@ def feed_class_ids(session: Session, user: User, *, own_only: bool = False) -> l
     return sorted(ids)
 
 
-def without_links(items: list[CalendarItem], class_ids: list[int], names: dict[int, str]) -> list[CalendarItem]:
-    """The items, keeping a link only on those of the given classes (a page is never shown a link
-    its reader cannot open)."""
-    keep = {names[i] for i in class_ids if i in names}
-    return [item if item.class_name in keep else replace(item, link=None) for item in items]
+def readable_links(session: Session, user: User, roles: list[str], items: list[CalendarItem],
+                   now: datetime) -> list[CalendarItem]:
+    """The items, each keeping its link only if one of the reader's `roles` opens that page — the
+    same rules as the pages themselves: a lesson of a course the reader may view (a pupil's only
+    once published), homework its reader manages (admin, its teacher) or a pupil's own opened
+    homework. Parents open neither. A page is never shown a link that answers 403 or 404."""
+    from lms.courses import homework
+    from lms.courses.models import Assignment
+    from lms.people.permissions import can_view_course
+
+    lesson_ids = {i.target_id for i in items if i.kind == "lesson" and i.link}
+    assignment_ids = {i.target_id for i in items if i.kind == "homework" and i.link}
+    lessons = {lesson.id: (lesson, course) for lesson, course in session.execute(
+        select(Lesson, Course).join(Course, Course.id == Lesson.course_id).where(Lesson.id.in_(lesson_ids)))}
+    assignments = {a.id: a for a in session.scalars(select(Assignment).where(Assignment.id.in_(assignment_ids)))}
+    pupils = list(session.scalars(select(Student).where(Student.user_id == user.id))) if "student" in roles else []
+    staff = [r for r in roles if r in ("admin", "teacher")]
+
+    def opens(item: CalendarItem) -> bool:
+        if item.kind == "lesson" and item.target_id in lessons:
+            lesson, course = lessons[item.target_id]
+            return (any(can_view_course(session, user, r, course) for r in staff)
+                    or (bool(pupils) and lesson.publish_at <= now and can_view_course(session, user, "student", course)))
+        if item.kind == "homework" and item.target_id in assignments:
+            assignment = assignments[item.target_id]
+            if any(homework.can_manage(user, r, assignment) for r in staff):
+                return True
+            for pupil in pupils:
+                try:
+                    homework.assignment_for_pupil(session, pupil, assignment.id, now)
+                    return True
+                except DomainError:
+                    continue
+        return False
+
+    return [item if item.link is None or opens(item) else replace(item, link=None) for item in items]
+
+
+def roles_of(session: Session, user: User) -> list[str]:
+    """Every role the person holds in any school (the calendar feed has no session to say which)."""
+    return sorted(set(session.scalars(select(Membership.role).where(Membership.user_id == user.id))))
 
 
 def feed_token(session: Session, user: User, *, reset: bool = False) -> str:
@@ -127,10 +164,9 @@ def ics_feed(session: Session, user: User, now: datetime, base_url: str) -> byte
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Lịch học (lms)")
     cal.add("x-wr-timezone", school_tz())
-    class_ids = feed_class_ids(session, user)
-    names = dict(session.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all())
-    items = without_links(items_for_classes(session, class_ids, now - timedelta(days=60), now + timedelta(days=366)),
-                          feed_class_ids(session, user, own_only=True), names)
+    items = readable_links(session, user, roles_of(session, user),
+                           items_for_classes(session, feed_class_ids(session, user), now - timedelta(days=60),
+                                             now + timedelta(days=366)), now)
     for item in items:
         event = IcsEvent()
         event.add("uid", item.uid)

@@ -149,7 +149,8 @@ def class_calendar(class_id: int):
             flash(_("Đã thêm vào lịch lớp."), "success")
             return redirect(url_for("comms.class_calendar", class_id=class_id))
     start, end = _window()
-    items = calendar.items_for_classes(db.session, [school_class.id], start, end)
+    items = calendar.readable_links(db.session, current_user, [ctx().role],
+                                    calendar.items_for_classes(db.session, [school_class.id], start, end), utcnow())
     return render_template("courses/calendar.html", items=items, school_class=school_class, form=form,
                            kinds=calendar.EVENT_KINDS)
 
@@ -165,7 +166,10 @@ def my_calendar():
     token = calendar.feed_token(db.session, current_user)
     db.session.commit()
     start, end = _window()
-    items = calendar.items_for_classes(db.session, calendar.feed_class_ids(db.session, current_user), start, end)
+    items = calendar.readable_links(db.session, current_user, [ctx().role] if ctx().role else [],
+                                    calendar.items_for_classes(db.session, calendar.feed_class_ids(db.session,
+                                                                                                  current_user),
+                                                               start, end), utcnow())
     feed = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("comms.ics_feed", token=token)
     return render_template("courses/calendar.html", items=items, school_class=None, form=None, feed=feed,
                            kinds=calendar.EVENT_KINDS)

@@ -472,3 +472,61 @@ def test_a_teachers_share_report_is_hers_and_unsigned_by_the_principal(world, ma
     admin = make_client()
     admin.login("admin.a")
     assert "HIỆU TRƯỞNG" in text(admin.get("/reports/online-share.pdf").data)
+
+
+def _calendar_links(client) -> list[str]:
+    page = client.get("/calendar").get_data(as_text=True)
+    return re.findall(r'href="(/(?:lessons|homework)/\d+)"', page)
+
+
+def test_calendar_links_open_for_their_reader(world, make_client, dbs, app):
+    """A calendar never shows a link its reader cannot open: a pupil's homework not yet open and a
+    lesson not yet published are titles only (they answered 404 or sent the pupil back), and a
+    teacher of the class sees another teacher's lessons without a link (404)."""
+    from lms.auth.models import User
+    from lms.courses import calendar
+    from lms.people import services
+    from lms.people.models import School, SchoolClass, Subject
+    from tests.integration.test_homework import make_assignment
+
+    now = utcnow()
+    open_id = make_assignment(dbs, world, title="Bài đang mở", due_at=now + timedelta(days=2))
+    later_id = make_assignment(dbs, world, title="Bài mở ngày mai", open_at=now + timedelta(days=1),
+                               due_at=now + timedelta(days=3))
+    gv = teacher(make_client)
+    build_plan(gv, world.a.course.id)
+    day = (now + timedelta(days=5)).date()
+    gv.post(f"/courses/{world.a.course.id}/lessons/new", {"title": "Bài hẹn", "publish": "at", "prerequisite_id": "0",
+                                                          "publish_at": f"{day.isoformat()}T08:00"})
+    gv.post(f"/courses/{world.a.course.id}/lessons/new", {"title": "Bài đã mở", "publish": "now",
+                                                          "prerequisite_id": "0"})
+    reader = pupil(make_client)
+    links = _calendar_links(reader)
+    assert f"/homework/{open_id}" in links and f"/homework/{later_id}" not in links
+    page = reader.get("/calendar").get_data(as_text=True)
+    assert "Bài mở ngày mai" in page and "Bài hẹn" in page  # shown, as titles
+    for link in links + _calendar_links(gv):
+        client = reader if link in links else gv
+        response = client.get(link)
+        if response.status_code == 302 and "/homework/" in link:  # a teacher's link leads to the hand-ins
+            response = client.get(response.headers["Location"])
+        assert response.status_code == 200, (link, response.status_code)
+    with dbs() as s:
+        hẹn = s.scalars(select(Lesson).where(Lesson.title == "Bài hẹn")).one()
+        assert f"/lessons/{hẹn.id}" not in links and f"/lessons/{hẹn.id}" in _calendar_links(gv)
+        # Another teacher of the class (Ngữ văn) sees Toán's lessons and homework without links.
+        school = s.get(School, world.a.school.id)
+        admin = s.get(User, world.a.admin.id)
+        school_class = s.get(SchoolClass, world.a.school_class.id)
+        literature = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code != "toan")).first()
+        assert literature is not None
+        other = s.get(User, world.a.accountant.id)  # given a teaching role and a course of its own
+        services.grant_role(s, other, school, "teacher")
+        services.save_course(s, admin, school, school_class=school_class, subject=literature, teacher_id=other.id)
+        items = calendar.items_for_classes(s, [school_class.id], now - timedelta(days=1), now + timedelta(days=10))
+        seen = {i.title: i.link for i in calendar.readable_links(s, other, ["teacher"], items, now)}
+        assert any(t.endswith("Bài đã mở") for t in seen) and not any(seen.values())
+        mine = {i.title: i.link for i in calendar.readable_links(s, s.get(User, world.a.teacher.id), ["teacher"],
+                                                                 items, now)}
+        assert all(mine.values())
+        s.rollback()

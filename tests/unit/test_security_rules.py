@@ -81,7 +81,8 @@ def test_every_photo_upload_is_stored_without_metadata(tmp_path):
 def _zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("payload.html", "<script>alert(1)</script>")
+        # A fixed date: the bytes (and so the test's id) must be the same in every xdist worker.
+        archive.writestr(zipfile.ZipInfo("payload.html", date_time=(2026, 1, 1, 0, 0, 0)), "<script>alert(1)</script>")
     return buffer.getvalue()
 
 
@@ -96,7 +97,7 @@ GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\
     ("de.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>")),
     ("de.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/Launch/F(cmd.exe)>>")),
     ("de.pdf", PDF + _zip()),
-])
+], ids=["png+zip", "gif+script", "pdf+html", "pdf+javascript", "pdf+launch", "pdf+zip"])
 def test_polyglots_are_refused(name, data):
     with pytest.raises(ValidationError, match="chứa thêm nội dung khác"):
         check_upload(name, data, LIMITS)
