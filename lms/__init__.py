@@ -163,6 +163,10 @@ def _check_secrets(app: Flask) -> None:
             raise RuntimeError("LMS_SECRETS_KEY must be set in production: the key that encrypts payment-channel "
                                "secrets (python -c 'from cryptography.fernet import Fernet; "
                                "print(Fernet.generate_key().decode())')")
+        sandboxes = [name for name in ("PAYMENT_SANDBOX", "MESSAGING_SANDBOX") if app.config.get(name)]
+        if sandboxes:
+            raise RuntimeError(f"{', '.join(sandboxes)} must be off in production: the local imitations of the "
+                               "banks, gateways and messaging providers answer only the demo and the tests")
         public = urlsplit(app.config.get("PUBLIC_BASE_URL") or "")
         if public.scheme != "https" or not public.netloc:
             raise RuntimeError("LMS_PUBLIC_BASE_URL must be set in production to the https address users and payment "

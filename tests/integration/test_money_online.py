@@ -65,7 +65,8 @@ def _production(**overrides):
     return type("P", (ProductionConfig,), {"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
                                            "SIGNING_KEY": "dGVzdC1vbmx5LWVkMjU1MTktc2VlZC0wMTIzNDU2Nzg=",
                                            "SECRETS_KEY": "dGVzdC1vbmx5LXNlY3JldHMta2V5LTAxMjM0NTY3ODk=",
-                                           "SQLALCHEMY_DATABASE_URI": "sqlite://", **overrides})
+                                           "SQLALCHEMY_DATABASE_URI": "sqlite://", "PAYMENT_SANDBOX": False,
+                                           "MESSAGING_SANDBOX": False, **overrides})
 
 
 @pytest.mark.parametrize("address", [None, "", "http://lms.example.edu.vn", "lms.example.edu.vn", "https://"])
@@ -81,3 +82,13 @@ def test_production_starts_with_its_public_address():
 
     app = create_app(_production(PUBLIC_BASE_URL="https://lms.example.edu.vn"))
     assert app.config["PUBLIC_BASE_URL"] == "https://lms.example.edu.vn"
+
+
+@pytest.mark.parametrize("sandbox", ["PAYMENT_SANDBOX", "MESSAGING_SANDBOX"])
+def test_production_refuses_to_start_with_a_sandbox_on(sandbox):
+    """A configuration forced to production in code keeps whatever the environment said of the
+    sandboxes: the start refuses rather than answer pretend banks in production."""
+    from lms import create_app
+
+    with pytest.raises(RuntimeError, match=sandbox):
+        create_app(_production(PUBLIC_BASE_URL="https://lms.example.edu.vn", **{sandbox: True}))
