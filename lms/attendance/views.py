@@ -13,6 +13,7 @@ from lms.attendance.forms import DecideForm, LeaveForm, RegisterForm
 from lms.attendance.models import MAX_PERIOD, LeaveRequest
 from lms.attendance.permissions import keeps_class
 from lms.core.requests import committing, status_of
+from lms.core.inputs import arg_date, arg_month
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.extensions import db
@@ -37,11 +38,7 @@ def _today() -> date:
 
 
 def _day_arg(name: str = "day") -> date:
-    value = request.args.get(name)
-    try:
-        return date.fromisoformat(value) if value else _today()
-    except ValueError:
-        return _today()
+    return arg_date(name) or _today()
 
 
 def _period_arg() -> int:
@@ -111,10 +108,7 @@ def month(class_id: int):
     school_class = school_scoped(SchoolClass, class_id)
     if not keeps_class(current_user, ctx().role, school_class):
         abort(404)
-    try:
-        first = date.fromisoformat((request.args.get("month") or "") + "-01")
-    except ValueError:
-        first = _today().replace(day=1)
+    first = arg_month("month") or _today().replace(day=1)
     grid = registers.month_grid(db.session, school_class, first)
     year = db.session.get(SchoolYear, school_class.school_year_id)
     prev_month = (first - timedelta(days=1)).replace(day=1)

@@ -90,15 +90,21 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         """WTForms' checks, and no whole number beyond what an INTEGER column holds (it would reach
-        the database as an error, not as a message on its field)."""
+        the database as an error, not as a message on its field), nor a date outside 1900–2100."""
+        from datetime import date
+
         from wtforms import IntegerField
 
-        from lms.core.inputs import in_range
+        from lms.core.inputs import DATE_MAX, DATE_MIN, date_in_range, in_range
 
         ok = super().validate(extra_validators)
         for field in self:
             if isinstance(field, IntegerField) and isinstance(field.data, int) and not in_range(field.data):
                 field.errors = list(field.errors) + [str(_l("Số quá lớn."))]
+                ok = False
+            elif isinstance(field.data, date) and not date_in_range(field.data):
+                field.errors = list(field.errors) + [str(_l("Ngày phải trong khoảng năm %(a)s–%(b)s.",
+                                                            a=DATE_MIN.year, b=DATE_MAX.year))]
                 ok = False
         return ok
 

@@ -10,10 +10,16 @@
   1,001 fields are a 413) and to `MAX_URLENCODED_SIZE` bytes; Werkzeug bounds neither (only the
   whole body, by `MAX_CONTENT_LENGTH`, which is sized for video uploads).
 - NUL characters are dropped from query, form and JSON values (PostgreSQL refuses them in text).
+- Dates: `arg_date`, `arg_month`, `arg_datetime` read a date from the query string, and `Form`
+  refuses a date field, outside `DATE_MIN`–`DATE_MAX` (1900–2100): 9999-12-31 parses, but a
+  page's "next month" or a week's end after it overflows (an HTTP 500), and a due time in year 1
+  or 9999 is never meant.
 - `json_object()`: a JSON body that must be an object (`{…}`); anything else is a 400 in JSON.
   Forms posted as JSON (Flask-WTF reads them) take only an object of plain values (lms.core.forms).
 """
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from flask import Flask, Request, abort, jsonify, make_response, request
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
@@ -28,6 +34,43 @@ MAX_PAGE = 1_000_000
 
 def in_range(value: int) -> bool:
     return INT_MIN <= value <= INT_MAX
+
+
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def date_in_range(value: date | datetime | None) -> bool:
+    """True for None and for a date (or time) between DATE_MIN and DATE_MAX."""
+    if value is None:
+        return True
+    day = value.date() if isinstance(value, datetime) else value
+    return DATE_MIN <= day <= DATE_MAX
+
+
+def _arg(name: str, fmt: str) -> datetime | None:
+    try:
+        value = datetime.strptime((request.args.get(name) or "").strip(), fmt)
+    except ValueError:
+        return None
+    return value if date_in_range(value) else None
+
+
+def arg_date(name: str) -> date | None:
+    """?name=YYYY-MM-DD as a date; None when absent, unreadable or out of range."""
+    value = _arg(name, "%Y-%m-%d")
+    return value.date() if value else None
+
+
+def arg_month(name: str) -> date | None:
+    """?name=YYYY-MM as the month's first day; None when absent, unreadable or out of range."""
+    value = _arg(name, "%Y-%m")
+    return value.date() if value else None
+
+
+def arg_datetime(name: str, fmt: str = "%Y-%m-%dT%H:%M") -> datetime | None:
+    """?name=YYYY-MM-DDTHH:MM (a datetime-local field's value); None when absent, unreadable or
+    out of range."""
+    return _arg(name, fmt)
 
 
 class IdConverter(IntegerConverter):

@@ -1,7 +1,7 @@
 """Homework pages: teachers set, follow, grade and post; pupils hand in; parents follow."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
 from lms.core.requests import committing, status_of
+from lms.core.inputs import arg_date, arg_datetime, date_in_range
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.core.downloads import files, send_stored
@@ -144,7 +145,7 @@ def _input(form: AssignmentForm) -> homework.AssignmentInput:
 
 def _load_lines(form: AssignmentForm, assignment: Assignment | None) -> list[homework.LoadLine]:
     """The evening's load for the classes chosen on the form (shown beside the due time)."""
-    if not form.course_ids.data or form.due_at.data is None:
+    if not form.course_ids.data or form.due_at.data is None or not date_in_range(form.due_at.data):
         return []
     try:
         _subject, courses = people.chosen_courses(db.session, current_user, ctx().role, ctx().school,
@@ -183,10 +184,9 @@ def load_json():
     """The evening's load for the classes and due time being chosen (the form's live panel)."""
     form = AssignmentForm(request.args, meta={"csrf": False})
     _form_choices(form)
-    try:
-        form.due_at.data = datetime.strptime(request.args.get("due_at", ""), "%Y-%m-%dT%H:%M")
-        form.minutes.data = request.args.get("minutes", 0, type=int) or 0
-    except ValueError:
+    form.due_at.data = arg_datetime("due_at")
+    form.minutes.data = max(0, request.args.get("minutes", 0, type=int) or 0)
+    if form.due_at.data is None:
         return jsonify({"lines": []})
     assignment = db.session.get(Assignment, request.args.get("assignment", type=int) or 0)
     if assignment is not None and (assignment.school_id != ctx().school.id
@@ -434,10 +434,7 @@ WEEKDAYS = (_l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), 
 
 
 def _week_arg():
-    try:
-        return datetime.strptime(request.args.get("week", ""), "%Y-%m-%d").date()
-    except ValueError:
-        return utc_to_local(utcnow(), _tz()).date()
+    return arg_date("week") or utc_to_local(utcnow(), _tz()).date()
 
 
 def _week_page(school_class, back_url: str, student=None):

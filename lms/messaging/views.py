@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from lms.core.requests import committing, status_of
+from lms.core.inputs import arg_month
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import school_tz, utcnow
 from lms.extensions import db
@@ -90,10 +91,7 @@ def save_account(provider: str):
 def _month() -> tuple[date, datetime, datetime]:
     """The month asked for (?month=YYYY-MM; this month by default) as its first day and its
     [start, end) in UTC."""
-    try:
-        first = date.fromisoformat((request.args.get("month") or "") + "-01")
-    except ValueError:
-        first = rules.local_day(utcnow(), school_tz()).replace(day=1)
+    first = arg_month("month") or rules.local_day(utcnow(), school_tz()).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return (first, rules.to_utc(datetime.combine(first, time(0)), school_tz()),
             rules.to_utc(datetime.combine(following, time(0)), school_tz()))
