@@ -248,3 +248,28 @@ def test_the_grade_grid_names_each_cell_by_its_row_and_column_and_its_refused_ma
     bar = page.locator(".grid-actions").bounding_box()
     focused = last.bounding_box()
     assert bar is None or focused["y"] + focused["height"] <= bar["y"] + 1, (focused, bar)
+
+
+@pytest.mark.parametrize("width", [1280])
+def test_a_sticky_save_bar_never_covers_the_focused_field_of_a_form(sign_in, page, live_server, width):
+    """WCAG 2.4.11: the teaching plan's save bar (Bootstrap's sticky-bottom) hid the week field a
+    teacher tabbed to; every page with a sticky bar inside a form keeps room under the focus."""
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in("gv1.th")
+    page.goto(live_server.url + "/courses/111/plan")
+    weeks = page.locator("input[name=week]")
+    expect(weeks.nth(12)).to_be_attached()
+    bar = page.locator("form .sticky-bottom").first
+    # The first week field at or below the bar's top, reached by Tab from the control before it.
+    target = next(i for i in range(weeks.count()) if weeks.nth(i).bounding_box()["y"] + 20 >= bar.bounding_box()["y"])
+    weeks.nth(target - 1).focus()
+    page.wait_for_timeout(600)
+    for _ in range(6):                                    # across the row to the next week field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "week":
+            break
+    page.wait_for_timeout(1000)                           # the page scrolls smoothly (Bootstrap's reboot)
+    focused = page.evaluate("(() => { const r = document.activeElement.getBoundingClientRect(); "
+                            "return {y: r.top, bottom: r.bottom, name: document.activeElement.name}; })()")
+    top = bar.bounding_box()["y"]
+    assert focused["name"] == "week" and focused["bottom"] <= top + 1, (focused, top)
