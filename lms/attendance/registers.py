@@ -16,6 +16,7 @@ from lms.attendance.permissions import may_take, teaches_class
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Forbidden, NotFound, ValidationError
+from lms.core.models import Notification
 from lms.core.notify import notify
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Guardianship, SchoolClass, SchoolYear, Student, Term
@@ -172,6 +173,13 @@ def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: 
     already = set(session.scalars(select(AttendanceMark.student_id).join(AttendanceRegister).where(
         AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
         AttendanceMark.student_id.in_(ids), AttendanceMark.notified_at.is_not(None))))
+    # A mark corrected to present is deleted with its notified_at, so a register corrected back and
+    # forth would tell (and pay for) the same absence again: the notices already sent decide too.
+    day_text = day.strftime("%d/%m/%Y")
+    sent = Notification.params["student_id"].as_integer()
+    already |= set(session.scalars(select(sent).where(
+        Notification.kind == "absence", Notification.school_id == school_class.school_id,
+        Notification.params["date"].as_string() == day_text, sent.in_(ids))))
     guardians: dict[int, list[User]] = defaultdict(list)
     for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids))):
         guardians[link.student_id].append(link.guardian)

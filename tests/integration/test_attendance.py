@@ -66,6 +66,10 @@ def test_homeroom_teacher_takes_the_register_on_the_page_and_parents_hear_once(w
         assert _absence_notes(s, world.mother_a.id) == 1
         day_register = s.scalars(select(AttendanceRegister).where(AttendanceRegister.period == 0)).one()
         assert {m.student_id for m in day_register.marks} == {chau}
+    # Corrected back to absent: the same absence, already told (and paid for) once.
+    assert client.post(f"/attendance/classes/{class_id}", form).status_code == 302
+    with dbs() as s:
+        assert _absence_notes(s, world.mother_a.id) == 1
 
 
 def test_register_refuses_what_it_cannot_be(world, client, dbs):

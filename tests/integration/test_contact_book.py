@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from lms.attendance import registers
@@ -25,6 +27,15 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 DAY = date(2026, 12, 7)     # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _before_the_day():
+    """The machine's clock at the start of DAY: notices are queued and dated at the time they are
+    made (lms.core.notify calls the router without a `now`), and each test then sends at its own
+    times later on DAY. Without this the tests passed only until DAY came."""
+    with time_machine.travel(at(DAY, 0, 1), tick=True):
+        yield
 
 
 class Mailbox(list):
