@@ -65,6 +65,9 @@ def save_settings(session: Session, actor: User, school: School, data: SettingsI
         value = getattr(data, name)
         if (value is None and needed) or (value is not None and not low <= value <= high):
             raise ValidationError(_l("Nhập số từ %(a)s đến %(b)s.", a=low, b=high), field=name)
+    if data.quiet_start == data.quiet_end:  # neither "none" nor "all day" is what a school means by it
+        raise ValidationError(_l("Giờ yên lặng phải kết thúc ở giờ khác giờ bắt đầu (ví dụ từ 21:00 đến 06:00)."),
+                              field="quiet_end")
     if rules.in_quiet(data.digest_time, data.quiet_start, data.quiet_end):
         raise ValidationError(_l("Giờ gửi tin tóm tắt phải ngoài giờ yên lặng."), field="digest_time")
     if data.hw_latest_due is not None and data.hw_latest_due < time(12, 0):

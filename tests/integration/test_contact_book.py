@@ -184,6 +184,19 @@ def test_notices_wait_for_the_digest_or_the_end_of_quiet_hours(world, app, dbs):
         assert messages(s, kind="absence")[0].status == "accepted"
 
 
+def test_quiet_hours_that_end_when_they_start_are_refused_on_their_field(world, app, dbs):
+    from lms.core.errors import ValidationError
+
+    with dbs() as s:
+        row = settings.settings_of(s, world.a.school.id)
+        data = settings.SettingsInput(**{n: getattr(row, n) for n in settings.DEFAULTS})
+        data.quiet_start = data.quiet_end = time(6, 0)
+        with pytest.raises(ValidationError) as refused:
+            settings.save_settings(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), data,
+                                   now=at(DAY, 7))
+        assert refused.value.field == "quiet_end"
+
+
 def test_quiet_hours_hold_urgent_notices_too_when_the_school_says_so(world, app, dbs):
     with dbs() as s:
         set_up(s, app, world)
