@@ -37,11 +37,19 @@ MESSAGES = {
     "Field cannot be longer than %(max)d characters.": _l("Không được dài quá %(max)d ký tự."),
     "Field must be exactly %(max)d characters long.": _l("Cần đúng %(max)d ký tự."),
     "This field cannot be edited.": _l("Không được sửa trường này."),
+    "This field is disabled and cannot have a value.": _l("Không được sửa trường này."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Lựa chọn không hợp lệ."),
+    "'%(value)s' are not valid choices for this field.": _l("Có lựa chọn không hợp lệ: %(value)s."),
+    "Not a valid week value.": _l("Tuần không hợp lệ."),
+    "Date must be at least %(min)s.": _l("Ngày phải từ %(min)s trở đi."),
+    "Date must be at most %(max)s.": _l("Ngày không được sau %(max)s."),
+    "Date must be between %(min)s and %(max)s.": _l("Ngày phải từ %(min)s đến %(max)s."),
 }
 _SINGULAR = {
     "Field must be at least %(min)d character long.": "Field must be at least %(min)d characters long.",
     "Field cannot be longer than %(max)d character.": "Field cannot be longer than %(max)d characters.",
     "Field must be exactly %(max)d character long.": "Field must be exactly %(max)d characters long.",
+    "'%(value)s' is not a valid choice for this field.": "'%(value)s' are not valid choices for this field.",
 }
 
 
