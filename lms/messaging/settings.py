@@ -156,8 +156,10 @@ def save_account(session: Session, actor: User, school: School, provider: str, v
         value = nfc(values.get(f.name) or "").strip()
         if f.secret and not value and f.name in stored:
             continue
-        if (enabled and f.required or value) and not re.match(f.pattern, value):
-            raise ValidationError(_l("Ô “%(f)s” chưa đúng.", f=f.label), field=f.name)
+        if enabled and f.required and not value:
+            raise ValidationError(_l("Nhập “%(f)s”.", f=f.label), field=f.name)
+        if value and not re.match(f.pattern, value):
+            raise ValidationError(_l("Ô “%(f)s” chưa đúng định dạng của nhà cung cấp.", f=f.label), field=f.name)
         (hidden if f.secret else public)[f.name] = value
     if row is None:
         row = ChannelAccount(school_id=school.id, provider=provider, hook_token=pysecrets.token_urlsafe(24))

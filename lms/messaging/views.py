@@ -78,14 +78,22 @@ def save_account(provider: str):
     form = account_form(settings.FIELDS[provider])
     if form.validate_on_submit():
         values = {f.name: getattr(form, f.name).data or "" for f in settings.FIELDS[provider]}
-        with committing() as outcome:
+        with committing(form) as outcome:
             settings.save_account(db.session, current_user, ctx().school, provider, values,
                                   enabled=bool(form.enabled.data),
                                   sandbox=bool(form.sandbox.data) and current_app.config["MESSAGING_SANDBOX"],
                                   box=_box(), now=utcnow())
         if outcome.ok:
             flash(_("Đã lưu tài khoản %(p)s.", p=settings.LABELS[provider]), "success")
-    return redirect(url_for("contact.school_settings") + f"#account-{provider}")
+            return redirect(url_for("contact.school_settings") + f"#account-{provider}")
+    # Refused: the settings page again with this account's form as the admin typed it, each
+    # refusal on its field (a redirect lost what was typed and named no reason).
+    school = ctx().school
+    accounts = [(p, label, form if p == provider else other, account)
+                for p, label, other, account in _accounts_view(school.id)]
+    return render_template("messaging/settings.html", form=SettingsForm(obj=settings.settings_of(db.session, school.id)),
+                           accounts=accounts, sandbox_on=current_app.config["MESSAGING_SANDBOX"],
+                           base=current_app.config["PUBLIC_BASE_URL"].rstrip("/")), 422
 
 
 def _month() -> tuple[date, datetime, datetime]:

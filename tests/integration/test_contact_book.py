@@ -477,8 +477,7 @@ def test_pages_save_settings_accounts_and_a_parents_choices(world, app, dbs, cli
     body = client.get("/contact-book").get_data(as_text=True)
     assert "top-secret" not in body and 'value="1234567890"' in body
     refused = client.post("/contact-book/accounts/esms", {"brandname": "tên có dấu", "enabled": "y"})
-    assert refused.status_code == 302
-    assert "chưa đúng" in client.get("/contact-book").get_data(as_text=True)
+    assert refused.status_code == 422 and "chưa đúng" in refused.get_data(as_text=True)
     with dbs() as s:
         row = settings.settings_of(s, world.a.school.id)
         assert (row.quiet_start, row.monthly_cap, row.urgent_bypass) == (time(21, 30), 30, False)
@@ -559,3 +558,14 @@ def test_the_running_app_sends_through_the_sandbox_over_its_own_routes(world, ap
     parent.login("0912000001")
     page = parent.get("/notices/settings").get_data(as_text=True)
     assert 'data-status="delivered" data-channel="zns"' in page
+
+
+def test_a_refused_provider_account_keeps_what_the_admin_typed_and_names_the_field(world, client):
+    client.login("admin.a")
+    typed = {"app_id": "", "oa_id": "9876543210", "template_absence": "301", "template_digest": "abc",
+             "template_notice": "303", "enabled": "y"}
+    page = client.post("/contact-book/accounts/zns", typed)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert 'value="9876543210"' in body and 'value="abc"' in body          # nothing typed is lost
+    assert "Nhập “App ID (ứng dụng Zalo)”." in body and 'aria-invalid="true"' in body
