@@ -57,7 +57,7 @@ NOT_RECORDS = {
     "billing.family_receipt", "attempts.attempt_page", "attempts.result", "comms.new_thread", "comms.thread",
     "exams.statistics_page", "exams.statistics_xlsx", "homework.assignment_page", "people.class_detail",
     "comms.class_calendar", "exams.exam_home", "homework.edit", "attempts.clock", "homework.child_load",
-    "family.child_data",
+    "family.child_data", "billing.report_paid",
 }
 STAFF_ROLES = {"admin", "teacher", "accountant", "department"}
 
