@@ -1,6 +1,7 @@
 """pyHanko calls asyncio.run; a browser test's Playwright leaves a loop running in the same
 thread, where asyncio.run refuses (the transcript signatures failed in CI after a browser test)."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from lms.core.loops import outside_loop, run_coroutine
 
@@ -23,4 +24,7 @@ def test_inside_a_running_loop():
     async def main():
         return run_coroutine(_double, 5), outside_loop(_sync_wrapper, 6)
 
-    assert asyncio.run(main()) == (10, 12)
+    # The test's own loop runs in a fresh thread: in a worker that ran a browser test first,
+    # this thread already has Playwright's loop running, where asyncio.run would refuse.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, main()).result() == (10, 12)
