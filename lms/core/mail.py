@@ -65,15 +65,15 @@ def _send_notification_mail(session, ctx) -> None:
     from flask_babel import force_locale
 
     from lms.core import jobs
-    from lms.core.notify import message_text
+    from lms.core.notify import message_body, message_text
     from lms.i18n import lazy_gettext as _l
 
     messages = ctx.params.get("messages", [])
     unsent = []
     for mail in messages:
         with force_locale(mail["locale"]):  # the reader's language, not the sender's
-            text = message_text(mail["kind"], mail["params"])
-        if not send_mail(mail["to"], text[:120], text):
+            subject, text = message_text(mail["kind"], mail["params"]), message_body(mail["kind"], mail["params"])
+        if not send_mail(mail["to"], subject[:120], text):
             unsent.append(mail)
     if unsent:
         ctx.job.params = {**ctx.params, "messages": unsent}

@@ -68,6 +68,15 @@ def message_text(kind: str, params: dict) -> str:
     return str(template) % params if template is not None else kind
 
 
+def message_body(kind: str, params: dict) -> str:
+    """The whole notice, for the channels outside the app (e-mail, Zalo, SMS): its line and,
+    for a notice that carries a text of its own (an announcement's body), that text too — in
+    the app the line links to it, but outside the app the line alone says nothing."""
+    line = message_text(kind, params)
+    body = str(params.get("body") or "").strip()
+    return f"{line}\n\n{body}" if body else line
+
+
 def render(note: Notification) -> str:
     return message_text(note.kind, note.params or {})
 

@@ -44,7 +44,8 @@ def post_announcement(session: Session, actor: User, school_class: SchoolClass, 
     pupils = [s.user for s in session.scalars(select(Student).join(Enrollment, Enrollment.student_id == Student.id)
                                               .where(Enrollment.class_id == school_class.id)) if s.user]
     notify(session, pupils + guardians_of_class(session, school_class.id), "announcement",
-           {"author": actor.full_name, "title": title}, f"/announcements/{row.id}", school_class.school_id)
+           {"author": actor.full_name, "title": title, "body": body, "class": school_class.name},
+           f"/announcements/{row.id}", school_class.school_id)
     return row
 
 

@@ -77,6 +77,7 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
         mine.sort(key=lambda i: (i["order"], i["at"]))
         payload = {"kind": "digest", "day": today.strftime("%d/%m/%Y"),
                    "students": [k.full_name.split(" ")[-1] if len(kids) > 1 else k.full_name for k in kids],
+                   "pupils": [k.full_name for k in kids],
                    "items": [{"kind": i["kind"], "params": i["params"]} for i in mine], "link": "/notifications"}
         for channel in channels:
             queue(session, school_id=school_id, user=aud.users[user_id],

@@ -252,7 +252,7 @@ def template_values(session: Session, message: OutboundMessage, ctx: SendContext
                                          "date": payload.get("day", ""), "summary": texts.summary(items),
                                          "count": len(items)})
     params = payload.get("params", {})
-    return "notice", rules.zns_data({"student_name": params.get("student", ""), "title": texts.title(message.kind),
+    return "notice", rules.zns_data({"student_name": message.about, "title": texts.title(message.kind),
                                      "content": ctx.text(message.kind, params, "vi"),
                                      "date": rules.to_local(message.created_at, ctx.tz).strftime("%d/%m/%Y")})
 
@@ -314,7 +314,8 @@ def _send_email(message: OutboundMessage, user, now: datetime, ctx: SendContext)
                                               "students": ", ".join(payload.get("students", []))}, locale)
         body = "\n".join(f"• {line}" for line in lines)
     else:
-        subject = body = ctx.text(message.kind, payload.get("params", {}), locale)
+        body = ctx.text(message.kind, payload.get("params", {}), locale)
+        subject = body.split("\n", 1)[0]
     if payload.get("link"):
         body += f"\n\n{ctx.base_url.rstrip('/')}{payload['link']}"
     message.address = user.email

@@ -148,6 +148,22 @@ class OutboundMessage(Base):
     recipient = relationship("User")
     student = relationship("Student")
 
+    @property
+    def about(self) -> str:
+        """Whom the message is about, for the school's and the parent's lists: the pupil, the
+        pupils of a digest (one digest per parent and school may tell of several children), the
+        pupil named in the notice, or else the class a notice went to."""
+        if self.student is not None:
+            return self.student.full_name
+        payload = self.payload or {}
+        names = payload.get("pupils") or payload.get("students") or []
+        if names:
+            return ", ".join(names)
+        params = payload.get("params") or {}
+        if params.get("student"):
+            return str(params["student"])
+        return str(params.get("class") or "")
+
 
 class DigestRun(Base):
     """A parent's digest of one day from one school, composed once (the row is the claim)."""

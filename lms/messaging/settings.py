@@ -38,6 +38,21 @@ def settings_by_school(session: Session, school_ids: set[int]) -> dict[int, Cont
     return {sid: rows.get(sid) or ContactSettings(school_id=sid, **DEFAULTS) for sid in school_ids}
 
 
+def rules_for_parent(session: Session, user_id: int) -> list[tuple[list[str], ContactSettings]]:
+    """The quiet hours and default digest time of each school the parent has a child in, as
+    (school names, settings): schools with the same hours share one line, each line names its
+    schools (a parent with children in two schools must know which hours are whose)."""
+    ids = schools_of_parent(session, user_id)
+    by_school = settings_by_school(session, set(ids))
+    names = dict(session.execute(select(School.id, School.name).where(School.id.in_(ids or [0]))).all())
+    groups: dict[tuple, tuple[list[str], ContactSettings]] = {}
+    for school_id in sorted(ids, key=lambda i: names.get(i, "")):
+        row = by_school[school_id]
+        key = (row.quiet_start, row.quiet_end, row.digest_time)
+        groups.setdefault(key, ([], row))[0].append(names.get(school_id, ""))
+    return list(groups.values())
+
+
 @dataclass
 class SettingsInput:
     quiet_start: time | None
@@ -230,11 +245,11 @@ def save_preference(session: Session, user: User, data: PreferenceInput, *, now:
     if (data.zalo or data.sms) and not user.phone:
         raise ValidationError(_l("Tài khoản chưa có số điện thoại để nhận Zalo hay SMS."), field="zalo")
     if data.digest_time is not None:
-        for settings in settings_by_school(session, set(schools_of_parent(session, user.id))).values():
+        for names, settings in rules_for_parent(session, user.id):
             if rules.in_quiet(data.digest_time, settings.quiet_start, settings.quiet_end):
-                raise ValidationError(_l("Giờ nhận tin tóm tắt phải ngoài giờ yên lặng của trường (%(a)s–%(b)s).",
-                                         a=settings.quiet_start.strftime("%H:%M"), b=settings.quiet_end.strftime("%H:%M")),
-                                      field="digest_time")
+                raise ValidationError(_l("Giờ nhận tin tóm tắt phải ngoài giờ yên lặng của %(s)s (%(a)s–%(b)s).",
+                                         s=", ".join(names), a=settings.quiet_start.strftime("%H:%M"),
+                                         b=settings.quiet_end.strftime("%H:%M")), field="digest_time")
     row = session.scalars(select(ParentPreference).where(ParentPreference.user_id == user.id)).first()
     if row is None:
         row = ParentPreference(user_id=user.id)

@@ -3,7 +3,7 @@ digest adds, in the current language; the ZNS template data and SMS texts are al
 (the templates a school registers with Zalo and its SMS brand name are)."""
 from __future__ import annotations
 
-from lms.core.notify import MESSAGES, message_text
+from lms.core.notify import MESSAGES, message_body
 from lms.i18n import lazy_gettext as _l
 
 DIGEST_LINES = {
@@ -29,14 +29,15 @@ CATEGORY_WORDS = {"marks": _l("%(n)s điểm mới"), "homework": _l("%(n)s bài
 
 
 def render(kind: str, params: dict) -> str:
-    """One notice or digest line in the current language."""
+    """One notice (with the text it carries, e.g. an announcement's body) or digest line, in the
+    current language."""
     if kind in DIGEST_LINES:
         values = dict(params)
         if kind == "digest_absent":
             values["how"] = str(HOW.get(params.get("how"), params.get("how", "")))
         return str(DIGEST_LINES[kind]) % values
     if kind in MESSAGES:
-        return message_text(kind, params)
+        return message_body(kind, params)      # an announcement's body with its line
     return kind
 
 

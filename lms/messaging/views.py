@@ -140,7 +140,7 @@ def parent_settings():
         if outcome.ok:
             flash(_("Đã lưu lựa chọn nhận thông báo."), "success")
             return redirect(url_for("contact.parent_settings"))
-    schools = settings.settings_by_school(db.session, set(settings.schools_of_parent(db.session, current_user.id)))
-    return render_template("messaging/parent.html", form=form, pref=pref, schools=schools,
+    return render_template("messaging/parent.html", form=form, pref=pref,
+                           school_rules=settings.rules_for_parent(db.session, current_user.id),
                            messages=reports.messages_of_parent(db.session, current_user.id), tz=school_tz(),
                            to_local=rules.to_local), status_of(form)
