@@ -98,7 +98,8 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         """WTForms' checks, and no whole number beyond what an INTEGER column holds (it would reach
-        the database as an error, not as a message on its field), nor a date outside 1900–2100."""
+        the database as an error, not as a message on its field), nor a date outside 1900–2100;
+        one message per field whatever is wrong with it."""
         from datetime import date
 
         from wtforms import IntegerField
@@ -107,7 +108,13 @@ class Form(FlaskForm):
 
         ok = super().validate(extra_validators)
         for field in self:
-            if isinstance(field, IntegerField) and isinstance(field.data, int) and not in_range(field.data):
+            if field.process_errors:
+                # What was typed could not be read ("abc"): that is the one thing to say, not also
+                # "out of range" or "required" from the validators that ran on the missing value.
+                field.errors = list(field.process_errors)
+            elif field.errors:
+                continue         # one message per field: a range's message already says "too large"
+            elif isinstance(field, IntegerField) and isinstance(field.data, int) and not in_range(field.data):
                 field.errors = list(field.errors) + [str(_l("Số quá lớn."))]
                 ok = False
             elif isinstance(field.data, date) and not date_in_range(field.data):

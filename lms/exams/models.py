@@ -325,6 +325,36 @@ class Response(Base):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ResponseSave(Base):
+    """Every save of an answer, as it was written (time and value), for a dispute over what a pupil
+    answered and when. Written by the database itself (`lms.exams.ddl`: a trigger on `responses`),
+    so every path that saves — the guarded upsert of the autosave layer, of the route, of the
+    rules — is recorded, in the same transaction, and nothing else can write here by mistake."""
+
+    __tablename__ = "response_saves"
+    __table_args__ = (Index("ix_response_saves_attempt_position", "attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(Text)          # canonical JSON, as in `responses`
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def _history_triggers(target, connection, **kw) -> None:
+    from lms.exams import ddl
+
+    ddl.install(connection)
+
+
+# create_all (tests, fresh databases) gets the same triggers as the migration, once both tables exist.
+from sqlalchemy import event  # noqa: E402
+
+ResponseSave.__table__.add_is_dependent_on(Response.__table__)
+event.listen(ResponseSave.__table__, "after_create", _history_triggers)
+
+
 class SlotGrade(Base):
     """A mark given to one slot of an attempt. Append-only: regrading and manual grading add rows;
     the newest row of a slot counts."""

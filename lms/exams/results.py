@@ -19,7 +19,7 @@ from lms.core.markdown import render_markdown
 from lms.core.notify import notify
 from lms.exams import attempt_rules as rules
 from lms.exams import qtypes
-from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question, QuestionVersion, Response,
+from lms.exams.models import (Attempt, AttemptSlot, AttemptState, Exam, Question, QuestionVersion, Response, ResponseSave,
                               SlotGrade)
 from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.i18n import lazy_gettext as _l
@@ -436,13 +436,33 @@ class PaperItem:
     comment: str
     grader: str
     saved_at: datetime | None   # when the answer was last saved
-    saves: int                  # its sequence number: how many changes were saved
+    saves: list[SavedAnswer]    # every save of it, oldest first
+
+
+@dataclass
+class SavedAnswer:
+    """One save of an answer, for the paper's history: when, and what it said as the pupil saw it."""
+    at: datetime
+    seq: int
+    text: str
+
+
+def save_history(session: Session, attempt_id: int) -> dict[int, list[tuple[datetime, int, str]]]:
+    """Every save of the attempt's answers by position, oldest first: (time, sequence number, value)."""
+    history: dict[int, list[tuple[datetime, int, str]]] = {}
+    for row in session.execute(select(ResponseSave.position, ResponseSave.saved_at, ResponseSave.seq,
+                                      ResponseSave.value).where(ResponseSave.attempt_id == attempt_id)
+                               .order_by(ResponseSave.position, ResponseSave.saved_at, ResponseSave.seq,
+                                         ResponseSave.id)):
+        history.setdefault(row.position, []).append((row.saved_at, row.seq, row.value))
+    return history
 
 
 def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) -> list[PaperItem]:
     """A pupil's attempt as the teacher sees it: every question as given, the pupil's answer, the
-    right answer, the mark and who gave it, and when the answer was last saved."""
+    right answer, the mark and who gave it, and every save of the answer (time and value)."""
     require_exam(actor, role, attempt.exam)
+    history = save_history(session, attempt.id)
     slots = list(session.scalars(select(AttemptSlot).where(AttemptSlot.attempt_id == attempt.id)
                                  .order_by(AttemptSlot.position)))
     responses = {r.position: r for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))}
@@ -461,7 +481,9 @@ def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) ->
                                qt.right_html(version.data, public), grade.mark_e4 if grade else None, slot.mark_e4,
                                grade.source if grade else "", grade.comment if grade else "",
                                grade.grader.full_name if grade and grade.grader else "",
-                               saved.saved_at if saved else None, saved.seq if saved else 0))
+                               saved.saved_at if saved else None,
+                               [SavedAnswer(at, seq, qt.response_text(slot.version.data, public, json.loads(value)))
+                                for at, seq, value in history.get(slot.position, [])]))
     return items
 
 

@@ -7,6 +7,7 @@ from random import Random
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import format_datetime
 
 from lms.core.errors import DomainError
 from lms.core.forms import Form
@@ -81,6 +82,7 @@ def _globals(state) -> None:
                                        tenths=results.score_decimal)
     state.app.jinja_env.filters["qtext"] = qtypes.inline
     state.app.jinja_env.filters["qplain"] = mathtext.plain
+    state.app.jinja_env.filters["to_second"] = lambda value: format_datetime(value, "dd/MM/yyyy HH:mm:ss")
     from lms.gradebook.views import SOURCE_ENDPOINTS
 
     SOURCE_ENDPOINTS["exam"] = ("exams.exam_results", "exam_id")  # grade-book marks link to the exam

@@ -838,7 +838,7 @@ def test_the_teacher_opens_one_pupil_s_paper_and_grades_or_comments_from_it(worl
     assert "Bài đang làm: chấm được sau khi học sinh nộp." in running and 'id="save-paper"' not in running
     assert _json(pupil, f"/attempts/{attempt_id}/submit", {"finals": []}).status_code == 200
     page = client.get(paper).get_data(as_text=True)
-    assert "Bài làm của" in page and "(lần lưu thứ 2)" in page and "Lưu lần cuối" in page      # each answer's save
+    assert "Bài làm của" in page and "Lịch sử lưu: 2 lần" in page and "Lưu lần cuối" in page     # each answer's saves
     assert "Quy đồng mẫu số rồi cộng tử số." in page and "Chờ chấm" in page and "Chấm tự động" in page
     assert page.count('class="card mb-3"') == len(slots) and "Đáp án đúng:" in page and "<math" in page
     assert "checked" in page                                                                   # the answer as given

@@ -180,6 +180,14 @@ class QuestionType:
         """The feedback texts (Markdown) that this response earns."""
         return []
 
+    @classmethod
+    def response_text(cls, data: dict, public: dict, response) -> str:
+        """A saved response as one line of plain text, as the pupil saw it (their letters, the
+        texts they picked): a save in the history of a pupil's paper. "" when nothing is chosen."""
+        if not cls.answered(response):
+            return ""
+        return response if isinstance(response, str) else str(response)
+
     # ------------------------------------------------------------ files
 
     @classmethod

@@ -102,6 +102,11 @@ class _Choice(QuestionType):
         return cls._letters(data, public)
 
     @classmethod
+    def response_text(cls, data, public, response) -> str:
+        chosen = {response} if isinstance(response, str) else set(response or [])
+        return ", ".join(LETTERS[i] for i, o in enumerate(public.get("options", [])) if o["id"] in chosen)
+
+    @classmethod
     def feedback(cls, data, response) -> list[str]:
         chosen = {response} if isinstance(response, str) else set(response or [])
         return [o["feedback"] for o in data.get("options", []) if o["id"] in chosen and o.get("feedback")]

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from lms.core.errors import ValidationError
 from lms.core.text import nfc, nfc_text
+from lms.exams.mathtext import plain
 from lms.exams.qtypes.base import ZERO, QuestionType, ResponseError, inline, new_id, rows, typed_rows
 from lms.i18n import lazy_gettext as _l
 
@@ -107,6 +108,12 @@ class Matching(QuestionType):
         return Markup("; ").join(Markup("{} → {}").format(inline(left["text"]), inline(
             next((p["right"] for p in data.get("pairs", []) if p["id"] == left["id"]), "?")))
             for left in public.get("lefts", []))
+
+    @classmethod
+    def response_text(cls, data, public, response):
+        rights = cls._texts(data)
+        return "; ".join(f"{plain(left['text'])} → {plain(rights.get(response[left['id']], '?'))}"
+                         for left in public.get("lefts", []) if (response or {}).get(left["id"]))
 
     @classmethod
     def key_text(cls, data, public):

@@ -75,6 +75,10 @@ class TrueFalse(QuestionType):
         return "A" if data.get("answer") else "B"
 
     @classmethod
+    def response_text(cls, data, public, response):
+        return "" if response is None else str(_l("Đúng") if response else _l("Sai"))
+
+    @classmethod
     def feedback(cls, data, response):
         if response is None:
             return []
@@ -177,6 +181,11 @@ class TfCluster(QuestionType):
         right = cls.right(data)
         return Markup("; ").join(Markup("{}) {}").format("abcd"[i], _l("Đúng") if right.get(s["id"]) else _l("Sai"))
                                  for i, s in enumerate(public.get("statements", [])))
+
+    @classmethod
+    def response_text(cls, data, public, response):
+        return "; ".join(f"{'abcd'[i]}) {_l('Đúng') if (response or {})[s['id']] else _l('Sai')}"
+                         for i, s in enumerate(public.get("statements", [])) if s["id"] in (response or {}))
 
     @classmethod
     def key_text(cls, data, public):

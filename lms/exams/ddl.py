@@ -1,0 +1,40 @@
+"""The history of every save of an answer, kept by the database: a trigger on `responses` copies
+each row the guarded upsert inserts or raises into `response_saves`. The upsert stays one statement
+(its guard and its speed are unchanged) and no path that saves can forget the history. Installed by
+migration 0031 and by `create_all` alike."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+_COPY = ("INSERT INTO response_saves (attempt_id, position, seq, value, saved_at) "
+         "VALUES (NEW.attempt_id, NEW.position, NEW.seq, NEW.value, NEW.saved_at)")
+
+POSTGRES = [
+    f"""CREATE OR REPLACE FUNCTION response_history() RETURNS trigger AS $$
+    BEGIN
+        {_COPY};
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER responses_history AFTER INSERT OR UPDATE OF seq, value ON responses "
+    "FOR EACH ROW EXECUTE FUNCTION response_history()",
+]
+SQLITE = [f"CREATE TRIGGER responses_history_{op.split()[0].lower()} AFTER {op} ON responses BEGIN {_COPY}; END"
+          for op in ("INSERT", "UPDATE OF seq, value")]
+DROP = {
+    "postgresql": ["DROP TRIGGER IF EXISTS responses_history ON responses", "DROP FUNCTION IF EXISTS response_history()"],
+    "sqlite": ["DROP TRIGGER IF EXISTS responses_history_insert", "DROP TRIGGER IF EXISTS responses_history_update"],
+}
+
+
+def statements(dialect: str) -> list[str]:
+    return POSTGRES if dialect == "postgresql" else SQLITE if dialect == "sqlite" else []
+
+
+def install(connection) -> None:
+    for sql in statements(connection.dialect.name):
+        connection.execute(text(sql))
+
+
+def drop(connection) -> None:
+    for sql in DROP.get(connection.dialect.name, []):
+        connection.execute(text(sql))
