@@ -42,7 +42,7 @@ def _class_url(world, tail=""):
 
 def _set_up_signers(client, world):
     assert client.post("/school/transcripts/settings", {"what": "codes", "moet_school_code": "89001501",
-                                                         "department_code": "89", "leader_title": "Hiệu trưởng",
+                                                         "department_code": "89",
                                                          "place_of_issue": "Long Xuyên"}).status_code == 302
     for holder, account in (("school", SCHOOL_MST), (f"user:{world.a.teacher.id}", TEACHER_CCCD)):
         client.post("/school/transcripts/settings", {"what": "account", "holder": holder, "provider": "smartca",
@@ -95,8 +95,9 @@ def _issue_class(app, client, teacher, phone, world, dbs):
     assert client.post(_class_url(world, "/issue")).status_code == 302
 
 
-def _identity(teacher, world, dbs, pids=PIDS):
+def _identity(teacher, world, dbs, pids=PIDS, codes=None):
     data = {f"pid-{world.a.students[code].id}": pid for code, pid in pids.items()}
+    data.update({f"code-{world.a.students[code].id}": value for code, value in (codes or {}).items()})
     return teacher.post(_class_url(world, "/identity"), data, follow_redirects=True)
 
 
@@ -133,8 +134,11 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     client.login("admin.a")
     teacher, phone, stranger = make_client(), make_client(), make_client()
     teacher.login("gv.a")
-    _identity(teacher, world, dbs)
+    _identity(teacher, world, dbs, codes={"HSA001": "HS-89.2014.000123"})
     _set_up_signers(client, world)
+    with dbs() as s:   # a deputy signs for the principal (the school's page): KT. HIỆU TRƯỞNG
+        s.get(type(world.a.school), world.a.school.id).deputy_signer_name = "Trần Thị Phó"
+        s.commit()
     # The teacher's personal signature is the teacher's: the principal cannot give it.
     assert "GVCN" not in client.get(_class_url(world)).get_data(as_text=True).split('id="act-sign-teacher"')[0][-5:]
     _issue_class(app, client, teacher, phone, world, dbs)
@@ -153,8 +157,16 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     assert pdf[:5] == b"%PDF-" and exports.xml_errors(xml) == []
     from tests.pdftext import pages
 
+    text = " ".join(" ".join(pages(pdf)).split())
     # Dated at the place of issue set for transcripts, as the record says (diadanhphathanh).
-    assert "Long Xuyên, ngày" in pages(pdf)[0] and b"<diadanhphathanh>Long Xuy" in xml
+    assert "Long Xuyên, ngày" in text and b"<diadanhphathanh>Long Xuy" in xml
+    # The lifelong identifiers are printed on the form, as the record carries them.
+    assert "Số định danh cá nhân 001214000001" in pages(pdf)[0] and "Mã hồ sơ học tập HS-89.2014.000123" in pages(pdf)[0]
+    assert b"<mahosohoctap>HS-89.2014.000123<" in xml and b"<sodinhdanhcanhan>001214000001<" in xml
+    # One signer for the school, printed on the PDF and written in the record alike.
+    assert "KT. HIỆU TRƯỞNG PHÓ HIỆU TRƯỞNG" in text and "Trần Thị Phó" in text
+    assert "<chucvugiamhieu>Phó hiệu trưởng<".encode() in xml
+    assert "<hotengiamhieu>Trần Thị Phó<".encode() in xml
     assert xml.count(b"EncapsulatedTimeStamp>") == 4      # XAdES-T: both XML signatures time-stamped
     trust = Trust(sandbox=SandboxCA(app.config["INSTANCE_DIR"] / "signing-sandbox"))
     pdf_checks, xml_checks = verify.check_pdf(pdf, trust), verify.check_xml(xml, trust)

@@ -40,7 +40,7 @@ PRIMARY_SNAPSHOT = {
     "result": "Hoàn thành tốt", "award": "", "absences": {"excused": 0, "unexcused": 0}, "homeroom_comment": "",
 }
 
-SCHOOL = SchoolCodes(school_code="89001501", department_code="89", level="THCS", leader_title="Hiệu trưởng",
+SCHOOL = SchoolCodes(school_code="89001501", department_code="89", level="THCS",
                      place_of_issue="Long Xuyên", school_name="Trường THCS Nguyễn Du")
 
 
@@ -75,8 +75,19 @@ def test_secondary_record_in_the_ministry_names_and_codes():
     assert rec[f"{SECONDARY}_quatrinhhoctap"][0]["tenlop"] == "7A1"
 
 
+def test_the_signers_title_is_the_one_the_pdf_prints():
+    """chucvugiamhieu is read from the snapshot the PDF is rendered from (the school's signer, set
+    once on the school's page), never typed a second time for the XML."""
+    assert secondary()["record"]["chucvugiamhieu"] == "Hiệu trưởng"
+    deputy = {**SECONDARY_SNAPSHOT, "signer_over": "KT. HIỆU TRƯỞNG", "signer_title": "PHÓ HIỆU TRƯỞNG",
+              "principal": "Trần Thị Phó"}
+    rec = build_record(deputy, identity(), SCHOOL, subject_codes={}, history=[], version=1, state="issued",
+                       issue_date=None)["record"]
+    assert (rec["chucvugiamhieu"], rec["hotengiamhieu"]) == ("Phó hiệu trưởng", "Trần Thị Phó")
+
+
 def test_primary_record():
-    school = SchoolCodes("79000101", "79", "TH", "Hiệu trưởng", "Quận 1", "Trường Tiểu học Lê Lợi")
+    school = SchoolCodes("79000101", "79", "TH", "Quận 1", "Trường Tiểu học Lê Lợi")
     r = build_record(PRIMARY_SNAPSHOT, identity(), school, subject_codes={"Toán": "toan"}, history=[], version=1,
                      state="issued", issue_date=None)
     rec = r["record"]
@@ -125,7 +136,7 @@ def _doc(records):
 
 
 def test_exports_validate_against_our_schemas():
-    school = SchoolCodes("79000101", "79", "TH", "Hiệu trưởng", "Quận 1", "Lê Lợi")
+    school = SchoolCodes("79000101", "79", "TH", "Quận 1", "Lê Lợi")
     primary = build_record(PRIMARY_SNAPSHOT, identity(), school, subject_codes={}, history=[], version=1,
                            state="drafted", issue_date=None)
     doc = _doc([secondary(), primary])

@@ -32,8 +32,7 @@ def setup_of(session: Session, school: School) -> SchoolTranscriptSetup:
 def school_codes(school: School, setup: SchoolTranscriptSetup, grade: int) -> SchoolCodes:
     place = setup.place_of_issue or getattr(school, "place_name", None) or ""
     return SchoolCodes(school_code=setup.moet_school_code or school.code, department_code=setup.department_code,
-                       level=level_of_grade(grade).value, leader_title=setup.leader_title or "Hiệu trưởng",
-                       place_of_issue=place, school_name=school.name)
+                       level=level_of_grade(grade).value, place_of_issue=place, school_name=school.name)
 
 
 def identities(session: Session, students: list[Student]) -> dict[int, Identity]:

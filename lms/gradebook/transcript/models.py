@@ -37,7 +37,6 @@ class SchoolTranscriptSetup(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), unique=True)
     moet_school_code: Mapped[str] = mapped_column(String(20), default="")     # matruong
     department_code: Mapped[str] = mapped_column(String(20), default="")      # masogd
-    leader_title: Mapped[str] = mapped_column(String(80), default="Hiệu trưởng")  # chucvugiamhieu
     place_of_issue: Mapped[str] = mapped_column(String(80), default="")       # diadanhphathanh
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

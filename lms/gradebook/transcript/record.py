@@ -62,7 +62,6 @@ class SchoolCodes:
     school_code: str               # matruong (the sector database's), or ours while it is not set
     department_code: str           # masogd
     level: str                     # TH | THCS | THPT
-    leader_title: str              # chucvugiamhieu
     place_of_issue: str            # diadanhphathanh
     school_name: str
 
@@ -129,6 +128,14 @@ def _score(value: str) -> str:
     return (value or "").replace(",", ".")
 
 
+def leader_title(snapshot: dict) -> str:
+    """chucvugiamhieu: the title the PDF prints above the school's signature ("HIỆU TRƯỞNG", or
+    "PHÓ HIỆU TRƯỞNG" for a deputy signing KT.), from the same frozen snapshot, so that the two
+    documents never disagree (the school's signer is set once, on the school's page)."""
+    title = " ".join((snapshot.get("signer_title") or "HIỆU TRƯỞNG").split())
+    return title[:1].upper() + title[1:].lower()
+
+
 def transcript_id(school_code: str, moet_code: str, year: str, version: int) -> str:
     return f"HB.{school_code}.{moet_code}.{year[:4]}.{version}"
 
@@ -174,7 +181,7 @@ def build_record(snapshot: dict, identity: Identity, school: SchoolCodes, *, sub
         "nhanxetgvcn": snapshot.get("homeroom_comment", ""),
         "hotengvcn": snapshot.get("homeroom_teacher", ""),
         "hotengiamhieu": snapshot.get("principal", ""),
-        "chucvugiamhieu": school.leader_title,
+        "chucvugiamhieu": leader_title(snapshot),
         "diadanhphathanh": school.place_of_issue,
         "ngayphathanh": issue_date.isoformat() if issue_date else "",
         "quyche": snapshot.get("rules", ""),

@@ -1,5 +1,6 @@
 """The school's transcript set-up: its codes in the sector database (mã trường, mã Sở), the
-title and place printed on the transcript, and who signs with what — the school's organisation
+place printed on the transcript (the signer's title and name are the school's own setting), and who
+signs with what — the school's organisation
 certificate and each homeroom teacher's personal one, at a remote-signing provider (the account
 is the subscriber's ID number, or the school's tax code) or in a PKCS#12 file (checked with its
 password, then sealed with LMS_SECRETS_KEY)."""
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
+from lms.core.official import school_signer
 from lms.gradebook.transcript import pki
 from lms.gradebook.transcript.assembly import setup_of
 from lms.gradebook.transcript.models import SchoolTranscriptSetup, SignerAccount
@@ -33,6 +35,7 @@ class Overview:
     setup: SchoolTranscriptSetup
     accounts: list[SignerAccount]
     teachers: list[User]          # the school's homeroom teachers (who sign personally)
+    signer: tuple[str | None, str, str | None]   # who signs for the school (the school's page sets it)
 
 
 def overview(session: Session, school: School) -> Overview:
@@ -43,7 +46,7 @@ def overview(session: Session, school: School) -> Overview:
     teachers = sorted((session.get(User, i) for i in teacher_ids & staff_ids), key=lambda u: u.full_name)
     accounts = list(session.scalars(select(SignerAccount).where(SignerAccount.school_id == school.id)
                                     .order_by(SignerAccount.holder)))
-    return Overview(setup_of(session, school), accounts, teachers)
+    return Overview(setup_of(session, school), accounts, teachers, school_signer(school))
 
 
 def _holder(session: Session, school: School, value: str) -> tuple[str, int | None]:
@@ -65,13 +68,10 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
     what = form.get("what")
     if what == "codes":
         setup = setup_of(session, school)
-        values = {k: (form.get(k) or "").strip() for k in ("moet_school_code", "department_code", "leader_title",
-                                                            "place_of_issue")}
+        values = {k: (form.get(k) or "").strip() for k in ("moet_school_code", "department_code", "place_of_issue")}
         for key in ("moet_school_code", "department_code"):
             if values[key] and not CODE.fullmatch(values[key]):
                 raise ValidationError(_l("Mã chỉ gồm chữ, số, dấu chấm, gạch ngang (tối đa 20 ký tự)."), field=key)
-        if not values["leader_title"]:
-            raise ValidationError(_l("Ghi chức vụ người ký học bạ (ví dụ Hiệu trưởng)."), field="leader_title")
         for key, value in values.items():
             setattr(setup, key, value[:80])
         setup.updated_at = now

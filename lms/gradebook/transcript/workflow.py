@@ -197,12 +197,17 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
         if action == "check":
             snapshot = sources.data.snapshot(row.student, actor)
             snapshot["principal"] = ""
+            # The transcript's form prints the lifelong identifiers the record carries.
+            who = sources.identities[row.student.id]
+            snapshot["student"] = {**snapshot["student"], "personal_id": who.personal_id or "",
+                                   "record_code": who.record_code or ""}
             _freeze(t, sources, snapshot, state=State.CHECKED, issue_date=None, code_lists=code_lists)
             _move(session, t, State.CHECKED, actor, now, "checked")
         elif action == "confirm":
             snapshot = _loads(t.snapshot)
-            snapshot.update({"principal": actor.full_name, "token": t.token, "version": t.version,
+            snapshot.update({**_school_signer(sources), "token": t.token, "version": t.version,
                              "issued_at": today.isoformat()})
+            snapshot["principal"] = snapshot["principal"] or actor.full_name
             # The signed document is the issued one: it says so (trangthaithongtinhocba).
             _freeze(t, sources, snapshot, state=State.ISSUED, issue_date=today, code_lists=code_lists)
             _move(session, t, State.CONFIRMED, actor, now, "confirmed")
@@ -212,6 +217,15 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
         out.done += 1
     session.flush()
     return out
+
+
+def _school_signer(sources: ClassSources) -> dict:
+    """Who signs for the school, from the school's one setting (principal, or a deputy KT.):
+    the PDF prints it and the record's chucvugiamhieu/hotengiamhieu are read from it."""
+    from lms.core.official import school_signer
+
+    over, title, name = school_signer(sources.data.school)
+    return {"signer_over": over or "", "signer_title": title, "principal": name or ""}
 
 
 def _loads(text: str) -> dict:
