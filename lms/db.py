@@ -162,11 +162,21 @@ def insert_objects(session, objects: list, *, ids: bool = False) -> None:
         setattr(obj, column.key, filled)
         return filled
 
+    key = table.primary_key.columns[0]
+    if ids and session.get_bind().dialect.name == "postgresql":
+        # The keys taken from the table's sequence first, then a plain executemany: PostgreSQL
+        # inserts thousands of rows several times faster without RETURNING.
+        from sqlalchemy import text
+
+        taken = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, :c)) FROM generate_series(1, :n)"),
+                                {"t": table.name, "c": key.name, "n": len(objects)}).scalars().all()
+        for obj, new_id in zip(objects, sorted(taken), strict=True):
+            obj.id = new_id
+        columns, ids = [key, *columns], False
     rows = [{c.key: value(obj, c) for c in columns} for obj in objects]
     if not ids:
         session.execute(insert(table), rows)
         return
-    key = table.primary_key.columns[0]
     result = session.execute(insert(table).returning(key, sort_by_parameter_order=True), rows)
     for obj, (new_id,) in zip(objects, result.all(), strict=True):
         obj.id = new_id

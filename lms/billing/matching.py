@@ -119,8 +119,12 @@ def same_memo(a: str | None, b: str | None) -> bool:
     return short == long_ or (len(short) >= MIN_MEMO_OVERLAP and short in long_)
 
 
+def _day(moment: datetime):
+    return utc_to_local(moment, TZ).date()
+
+
 def _close(a: datetime, b: datetime) -> bool:
-    return abs((utc_to_local(a, TZ).date() - utc_to_local(b, TZ).date()).days) <= SAME_CREDIT_DAYS
+    return abs((_day(a) - _day(b)).days) <= SAME_CREDIT_DAYS
 
 
 class _Book:
@@ -137,7 +141,11 @@ class _Book:
         # a reference (two identical lines of one statement); a statement exported with the
         # reference column and another without it list the same credits.
         self.sources: dict[int, set[tuple[str, bool]]] = defaultdict(set)
-        self.by_amount: dict[int, list[BankTransaction]] = defaultdict(list)
+        # The credits that could be a sighting without a reference, by what any such match must
+        # share: amount, local day, and the invoice codes in the memo (`same_memo`). A statement
+        # of thousands of equal amounts is then not compared line by line with every other.
+        self.by_key: dict[tuple[int, object, frozenset], list[BankTransaction]] = defaultdict(list)
+        self.order: dict[int, int] = {}          # id(row) → when it was indexed (ties keep the first)
         if not transfers:
             return
         keys = sorted({(t.source, _txn_id(t)) for t in transfers})
@@ -170,7 +178,7 @@ class _Book:
                     .where(BankSighting.bank_transaction_id.in_(chunk))):
                 self.sources[id(by_id[row_id])].add((source, bool(reference)))
         for row in rows:
-            self.by_amount[row.amount].append(row)
+            self._index(row)
 
     def place(self, t: TransferIn) -> tuple[str, BankTransaction | None]:
         """again (this sighting is known), known (the credit is: another source saw it), or new."""
@@ -180,22 +188,32 @@ class _Book:
         ref = _ref(t)
         if ref and ref in self.by_ref:
             return "known", self.by_ref[ref]
-        candidates = [r for r in self.by_amount.get(t.amount, [])
+        day = _day(t.transacted_at)
+        codes = frozenset(extract_references(_masked(t.content)))
+        near = [r for d in (day - timedelta(days=k) for k in range(-SAME_CREDIT_DAYS, SAME_CREDIT_DAYS + 1))
+                for r in self.by_key.get((t.amount, d, codes), ())]
+        candidates = [r for r in near
                       if (t.source, bool(ref)) not in self.sources[id(r)] and not (ref and r.bank_reference)
                       and not (_digits(t.account_number) and _digits(r.account_number)
                                and _digits(t.account_number) != _digits(r.account_number))
                       and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
         if candidates:
-            return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0))
+            return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
+                                                            self.order[id(r)]))
         return "new", None
+
+    def _index(self, row: BankTransaction) -> None:
+        if id(row) not in self.order:
+            self.order[id(row)] = len(self.order)
+            codes = frozenset(extract_references(row.content or ""))
+            self.by_key[(row.amount, _day(row.transacted_at), codes)].append(row)
 
     def add(self, t: TransferIn, row: BankTransaction) -> None:
         self.sighted[(t.source, _txn_id(t))] = row
         self.sources[id(row)].add((t.source, bool(_ref(t))))
         if row.bank_reference:
             self.by_ref[row.bank_reference] = row
-        if row not in self.by_amount[row.amount]:
-            self.by_amount[row.amount].append(row)
+        self._index(row)
 
 
 def _chunks(values: list) -> list[list]:

@@ -29,7 +29,7 @@ from lms.core.models import AuditLog
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
-from lms.db import insert_objects
+from lms.db import dialect_insert, insert_objects
 from lms.people.models import School, Student
 
 # Where each method's money lands (domain/payments.md §1): card slips and gateways are money on
@@ -122,6 +122,19 @@ def _add_credit(session: Session, school_id: int, student_id: int, amount: int) 
             session.add(StudentAccount(student_id=student_id, school_id=school_id, credit=amount))
     except IntegrityError:  # created meanwhile by another request
         session.execute(bump)
+
+
+def _add_credits(session: Session, school_id: int, credit: dict[int, int]) -> None:
+    """`_add_credit` for many families at once: one upsert statement (a pupil's credit row is made
+    on first use, added to otherwise — also when another request made it meanwhile)."""
+    rows = [{"student_id": sid, "school_id": school_id, "credit": amount}
+            for sid, amount in sorted(credit.items()) if amount > 0]
+    if not rows:
+        return
+    table = StudentAccount.__table__
+    stmt = dialect_insert(session, table)
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.student_id],
+                                               set_={"credit": table.c.credit + stmt.excluded.credit}), rows)
 
 
 def _take_credit(session: Session, student_id: int, amount: int) -> bool:
@@ -305,6 +318,9 @@ def record_many(session: Session, actor: User | None, school: School, items: lis
     numbers = {series: ledger.take_numbers(session, school.id, f"receipt-{series}", count)
                for series, count in sorted(series_count.items())}   # also takes SQLite's write lock
     ids = sorted({inv.id for inv, _ in fresh})
+    pupils = sorted({inv.student_id for inv, _ in fresh})
+    for chunk in (pupils[i:i + 500] for i in range(0, len(pupils), 500)):
+        session.scalars(select(Student).where(Student.id.in_(chunk))).all()   # `invoice.student` without a query each
     state: dict[int, list] = {}
     lines: dict[int, list] = defaultdict(list)
     texts: dict[int, str] = {}
@@ -365,8 +381,7 @@ def record_many(session: Session, actor: User | None, school: School, items: lis
     changed = {invoice.id for _, invoice, split in made if split}
     if changed:
         session.execute(update(Invoice), [{"id": i, "paid": state[i][1], "status": state[i][3]} for i in sorted(changed)])
-    for student_id, amount in credit.items():
-        _add_credit(session, school.id, student_id, amount)
+    _add_credits(session, school.id, credit)
     session.flush()
     _expire(session, *{inv for inv, _ in fresh})
     recorded = {**existing, **{(p.provider, p.provider_txn_id): p for p, _, _ in made if p.provider_txn_id}}
