@@ -78,41 +78,42 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
     cell = cell_reader(mapping)
 
     for line, cells in table.rows:
+        # Every cell of the line is checked, whatever else is wrong with it, so that one reading
+        # lists every refusal of the file.
+        refused = len(plan.problems)
+
+        def refuse(key: str, message, line: int = line) -> None:
+            plan.problems.append(Problem(line, names[key], str(message)))
+
         tid = cell_text(cell(cells, "terminal_id")).strip().upper()
         if not re.fullmatch(r"[A-Z0-9]{8}", tid):
-            plan.problems.append(Problem(line, names["terminal_id"], str(_l("Mã máy “%(v)s” không phải 8 chữ/số.", v=tid))))
-            continue
-        amounts, bad = {}, None
+            refuse("terminal_id", _l("Mã máy “%(v)s” không phải 8 chữ/số.", v=tid))
+        amounts = {}
         for key in ("amount", "fee", "settled"):
             try:
                 amounts[key] = parse_amount(cell(cells, key))
             except ValueError:
-                bad = key
-                break
-        if bad:
-            plan.problems.append(Problem(line, names[bad], str(_l("Số tiền “%(v)s” không đọc được.",
-                                                                 v=cell_text(cell(cells, bad))))))
-            continue
+                amounts[key] = None
+                refuse(key, _l("Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, key))))
         amount, fee, settled = amounts["amount"], amounts["fee"] or 0, amounts["settled"]
-        if not amount:
-            plan.problems.append(Problem(line, names["amount"], str(_l("Thiếu số tiền giao dịch."))))
-            continue
+        if not amount and not any(p.column == names["amount"] for p in plan.problems[refused:]):
+            refuse("amount", _l("Thiếu số tiền giao dịch."))
+        when = settled_on = None
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
-                                                                   v=cell_text(cell(cells, "date"))))))
-            continue
+            refuse("date", _l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))
         try:
-            settled_on = parse_when(cell(cells, "settled_on"), tz).date() if cell(cells, "settled_on") else when.date()
+            settled_on = parse_when(cell(cells, "settled_on"), tz).date() if cell(cells, "settled_on") else None
         except ValueError:
-            plan.problems.append(Problem(line, names["settled_on"], str(_l(
-                "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "settled_on"))))))
+            refuse("settled_on", _l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "settled_on"))))
+        if len(plan.problems) > refused:
             continue
         digits = re.sub(r"\D", "", cell_text(cell(cells, "card")))
         plan.lines.append(Line(line, tid, re.sub(r"\D", "", cell_text(cell(cells, "rrn")))[:12],
                                cell_text(cell(cells, "approval_code")).strip().upper()[:6], digits[-4:],
-                               amount, fee, settled if settled is not None else amount - fee, when, settled_on))
+                               amount, fee, settled if settled is not None else amount - fee, when,
+                               settled_on or when.date()))
     if not plan.lines and not plan.problems:
         plan.problems.append(Problem(1, names["amount"], str(_l("Báo cáo không có giao dịch nào."))))
     return plan

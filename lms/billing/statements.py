@@ -136,12 +136,15 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
     cell = cell_reader(mapping)
 
     for line, cells in table.rows:
+        # Every cell the line needs is checked, whatever else is wrong with it, so that one reading
+        # lists every refusal of the file (a line with a bad amount and a bad date gets both).
+        refused = len(plan.problems)
         try:
             amount = parse_amount(cell(cells, "credit"))
         except ValueError:
+            amount = 0
             plan.problems.append(Problem(line, names["credit"], str(_l("Số tiền “%(v)s” không đọc được.",
                                                                      v=cell_text(cell(cells, "credit"))))))
-            continue
         if amount is None:
             plan.skipped_debits += 1
             continue
@@ -150,6 +153,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
         except ValueError:
             plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
                                                                    v=cell_text(cell(cells, "date"))))))
+        if len(plan.problems) > refused:
             continue
         content = cell_text(cell(cells, "content"))
         reference = cell_text(cell(cells, "reference")).strip()

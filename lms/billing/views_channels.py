@@ -349,7 +349,7 @@ def settlement_import():
 
     school = ctx().school
     form = StatementForm()
-    plan, status, token = None, 200, None
+    plan, status, token, table = None, 200, None, None
     try:
         if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
             plan = settlements.load_pending(files("imports"), request.form["token"])
@@ -363,6 +363,7 @@ def settlement_import():
         if form.validate_on_submit() and form.file.data and form.file.data.filename:
             table = settlements.read_settlement(form.file.data.filename, form.file.data.read())
             plan = settlements.plan_settlement(table, table.mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            table = table.table
             if plan.ok:
                 token = settlements.save_pending(plan, files("imports"))
                 session["settlement"] = token
@@ -377,7 +378,8 @@ def settlement_import():
         status = 422
     from lms.core.timeutil import utc_to_local
     today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
-    return render_template("billing/settlements.html", form=form, plan=plan, token=token, confirm_form=Form(formdata=None),
+    return render_template("billing/settlements.html", form=form, plan=plan, table=table, token=token,
+                           confirm_form=Form(formdata=None),
                            recent=settlements.settlements_of(db.session, school),
                            waiting=settlements.unsettled(db.session, school, today - timedelta(days=2))), status
 

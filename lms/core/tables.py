@@ -404,6 +404,18 @@ _FOOTER = re.compile(r"(nguoi lap|lap bieu|ke toan truong|hieu truong|thu truong
                      r"xac nhan cua|\(ky|ky ten|ky,|ky va ghi ro|ghi ro ho ten|chu ky|nguoi duyet|duyet cua|"
                      r"lap bang|kiem soat|thu quy|nguoi nhan|nguoi giao|"
                      r"prepared by|approved by|checked by|signature|ngay\W*\d*\W*thang\W*\d*\W*nam)")
+# A signer's title written alone in a cell ("GIÁO VIÊN BỘ MÔN", "KT. HIỆU TRƯỞNG", "Người lập biểu"):
+# the whole cell, so that a data cell merely holding such a word ("Hiệu trưởng" in a role column)
+# is never one.
+_SIGNER = re.compile(r"((tm|kt|tl|tuq|q|p)\.?\s+)?("
+                     r"nguoi (lap|ghi so|kiem tra|duyet|nhan|giao|nop|tong hop|phu trach)( bieu| bang| phieu| so)?|"
+                     r"(giao vien|gv)( bo mon| chu nhiem| day| giang day| phu trach)?( lop)?|gvcn|gvbm|"
+                     r"(pho )?(hieu truong|giam doc|truong phong|truong ban)|ban giam hieu|hieu pho|"
+                     r"ke toan( truong| vien| thanh toan)?|thu quy|thu truong( don vi)?|"
+                     r"to truong( chuyen mon)?|to pho|chu tich( hoi dong)?|kiem soat( vien)?|giao dich vien|"
+                     r"thanh vien hoi dong|thu ky( hoi dong)?|phu huynh( hoc sinh)?|dai dien .*|xac nhan( cua .*)?|"
+                     r"teller|supervisor|controller|chief accountant|accountant|director|principal|"
+                     r"(class|subject|head) teacher)")
 _NOTE = re.compile(r"^(ghi chu|luu y|chu thich|chu y|note|notes|ngay in|printed|in luc|sao ke (duoc )?in|"
                    r"trang \d+|page \d+|tong so (hoc sinh|dong|giao dich|ban ghi))\b")
 _HEADING = re.compile(r"^(phan|chuong|chu de|mach( noi dung)?|hoc ky|hoc ki|hk|ky|muc|lop|khoi|tuan|thang|"
@@ -419,7 +431,7 @@ def _layout_word(text: str) -> Layout | None:
         return Layout.NOTE
     if _TOTAL.match(folded):
         return Layout.TOTAL
-    if _FOOTER.search(folded):
+    if _FOOTER.search(folded) or _SIGNER.fullmatch(_norm(re.sub(r"\([^)]*\)?", " ", folded))):
         return Layout.FOOTER
     return None
 
@@ -458,7 +470,10 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
         texts = [cell_text(c) for c in rows[i]] if i < len(rows) else []
         if i in header.rows:
             continue
-        kind = Layout.TITLE if any(texts) else Layout.BLANK
+        # Above the header everything is the title block, but for the opening balance some banks
+        # print there, which is named as what it is.
+        balance = any(_layout_word(t) == Layout.BALANCE for t in [t for t in texts if t][:3])
+        kind = Layout.BALANCE if balance else Layout.TITLE if any(texts) else Layout.BLANK
         table.skipped.append(Skipped(i + 1, kind, _summary(texts)))
 
     anchors = [table.columns[c.key] for c in columns if c.anchor and c.key in table.columns]
@@ -506,6 +521,38 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
         if len(table.lines) > max_rows:
             raise ValidationError(_l("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
                                      "nhiều tệp.", m=max_rows), field="file")
+    _close_footer(table)
+
+
+SIGNATURE_NAMES = 8   # the most lines of names and titles a signature block holds
+
+
+def _close_footer(table: Table) -> None:
+    """The names under a signature block are not data, even written in an anchor column (a
+    teacher's name under “Giáo viên bộ môn” in the student-code column): the lines after the first
+    footer line that ends the table — every line after it footer-like: no digit, no e-mail, at
+    most three texts, and few of them — are taken as the footer too. A footer title in the middle
+    of a table (“BAN GIÁM HIỆU” heading a staff list) ends nothing, since data follows it."""
+    footers = [s.line for s in table.skipped if s.kind == Layout.FOOTER]
+    if not footers or not table.lines:
+        return
+    for start in footers:
+        after = [line for line in table.lines if line.number > start]
+        if len(after) <= SIGNATURE_NAMES and all(_signature_like(line.cells) for line in after):
+            break
+    else:
+        return
+    if not after:
+        return
+    for line in after:
+        table.skipped.append(Skipped(line.number, Layout.FOOTER, _summary([cell_text(c) for c in line.cells])))
+    table.lines = [line for line in table.lines if line.number <= start]
+    table.skipped.sort(key=lambda s: s.line)
+
+
+def _signature_like(cells: list[object]) -> bool:
+    texts = {cell_text(c) for c in cells} - {""}
+    return 0 < len(texts) <= 3 and not any(re.search(r"[\d@]", t) for t in texts)
 
 
 def _summary(texts: list[str]) -> str:

@@ -279,6 +279,38 @@ def grade_book_sms(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+def grade_sheet_teacher(name: str, bad: bool = False) -> None:
+    """A teacher's own mark sheet: typed by hand from the class list, the school's name and the
+    sheet's title merged across it, a "STT · Mã HS · Họ và tên · TX1 TX2 TX3 · GK · CK · TBM"
+    header with the average beside the marks, and the signature block under the table written where the
+    teacher's eye is — "Giáo viên bộ môn" and her name in the student-code column, "Tổ trưởng
+    chuyên môn" beside it — as teachers leave it for printing."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Toán 6A1"
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.merge_cells("A1:D1")
+    ws.append(["BẢNG ĐIỂM MÔN TOÁN - LỚP 6A1 - HỌC KỲ I"])
+    ws.merge_cells("A2:I2")
+    ws.append([])
+    ws.append(["STT", "Mã HS", "Họ và tên", "TX1", "TX2", "TX3", "GK", "CK", "TBM"])
+    _bold(ws, ws.max_row)
+    for n, (code, full, _birth, regular, mid, final, _remark) in enumerate(GRADES, start=1):
+        if bad and n == 3:
+            mid = "7.5.0"                           # the planted bad line
+        marks = [m for m in regular[:3] if m is not None]
+        final_number = float(str(final).replace(",", "."))
+        average = round((sum(marks) + 2 * float(str(mid).split(".0")[0]) + 3 * final_number) / (len(marks) + 5), 1)
+        ws.append([n, code, full, *regular[:3], mid, final, average])
+    ws.append([])
+    ws.append([None, "Giáo viên bộ môn", None, None, None, None, "Tổ trưởng chuyên môn"])
+    ws.append([])
+    ws.append([])
+    ws.append([None, "Lê Thị Hoa", None, None, None, None, "Phạm Văn Tổ"])
+    ws.column_dimensions["C"].width = 24
+    _save(wb, name)
+
+
 # ---------------------------------------------------------------- bank statements
 
 CREDITS = [  # (day, amount, memo, reference, counterparty)
@@ -565,6 +597,7 @@ MAKERS = {
     "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
     "C1-HocSinh-csdl-nganh.xls": student_list_csdl_xls,
     "so-diem-toan-6a1.xlsx": grade_book_sms,
+    "so-diem-giao-vien-6a1.xlsx": grade_sheet_teacher,
     "vietcombank-sao-ke.xlsx": vietcombank,
     "vietinbank-lich-su-giao-dich.xlsx": vietinbank,
     "bidv-bao-cao-chi-tiet.xls": bidv_xls,

@@ -59,4 +59,5 @@ def test_a_settlement_report_is_matched_posted_and_never_keeps_a_card_number(app
         assert ledger.unbalanced(s) == []
     bad = client.post("/billing/settlements", {"file": (io.BytesIO(csv.replace(b"ND000501,4111", b"ND01,4111")),
                                                         "settlement.csv")}, content_type="multipart/form-data")
-    assert bad.status_code == 422 and "Dòng 3, cột “TID (A)”" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and '<tr class="import-error" data-line="3"><td>3</td><td>TID (A)</td>' in \
+        bad.get_data(as_text=True)

@@ -58,7 +58,7 @@ def test_header_below_a_title_block_bilingual_with_balances_totals_and_footer():
     assert table.header_lines == (6,) and table.columns == {"date": 0, "credit": 1, "content": 2}
     assert [line.number for line in table.lines] == [7, 8]   # a memo that starts “Tong cong” is data
     assert table.unknown == ["Số dư / Balance (D)"]
-    assert kinds(table) == {1: Layout.TITLE, 2: Layout.TITLE, 3: Layout.TITLE, 4: Layout.BLANK, 5: Layout.TITLE,
+    assert kinds(table) == {1: Layout.TITLE, 2: Layout.TITLE, 3: Layout.TITLE, 4: Layout.BLANK, 5: Layout.BALANCE,
                             9: Layout.TOTAL, 10: Layout.BALANCE, 11: Layout.FOOTER, 12: Layout.FOOTER,
                             13: Layout.FOOTER}
     assert to_amount(table.lines[1].get("credit")) == 2_000_000
