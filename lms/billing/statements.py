@@ -90,8 +90,13 @@ def find_header(filename: str, data: bytes, fields: dict, *, anchors: tuple[str,
     the accountant's `mapping` (key → column index), by whose columns the lines are then told
     apart as data or layout."""
     core = read_table(filename, data, spec(fields, anchors), max_rows=MAX_LINES, mapping=mapping)
-    return Table(core.headers, [(line.number, line.cells) for line in core.lines], dict(core.columns),
-                 core.skipped, core.unknown, core)
+    rows = []
+    for line in core.lines:
+        cells = list(line.cells)
+        for key, span in core.spans.items():   # a memo whose header is merged over several columns
+            cells[span[0]] = line.get(key)
+        rows.append((line.number, cells))
+    return Table(core.headers, rows, dict(core.columns), core.skipped, core.unknown, core)
 
 
 def read_statement(filename: str, data: bytes, mapping: dict[str, int] | None = None) -> Table:

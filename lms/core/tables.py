@@ -45,6 +45,13 @@ MAX_COLUMNS = 250
 MAX_SHEET_ROWS = 300_000   # rows walked in one sheet, blank ones included
 
 
+# A person's name split over two columns, as Vietnamese lists keep it to sort by the given name:
+# the family and middle names, then the given name (read as one column: see Column.tail).
+FAMILY_NAME_HEADERS = ("Họ đệm", "Họ và đệm", "Họ và tên đệm", "Họ, tên đệm", "Họ lót", "Họ và chữ đệm",
+                       "Họ chữ đệm", "Họ và tên lót", "Family name")
+GIVEN_NAME_HEADERS = ("Tên", "Tên gọi", "Given name", "First name")
+
+
 @dataclass(frozen=True)
 class Column:
     """A column an import understands: its key, the name used in messages (the template's header)
@@ -56,6 +63,10 @@ class Column:
     required: bool = False
     anchor: bool = False   # a value here makes the line data, whatever else it holds
     text: bool = False     # free text: words like "Tổng cộng" inside it do not make the line layout
+    # The names of a column that continues this one when it follows it ("Họ đệm" then "Tên"): the
+    # two are read as one, their texts joined ("Nguyễn Văn" + "An"), as is a text column whose
+    # header is merged across several (“Họ và tên” over the family and given names).
+    tail: tuple[str, ...] = ()
 
     def names(self) -> list[str]:
         return [_norm(str(self.label)), *(_norm(a) for a in self.aliases)]
@@ -121,8 +132,17 @@ class Line:
     cells: list[object]
     columns: dict[str, int]
     headings: tuple[str, ...] = ()   # the section headings above it, nearest last
+    spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
 
     def get(self, key: str) -> object:
+        span = self.spans.get(key)
+        if span:
+            parts: list[str] = []
+            for i in span:
+                text = cell_text(self.cells[i]) if i < len(self.cells) else ""
+                if text and (not parts or parts[-1] != text):   # a merged cell's copies count once
+                    parts.append(text)
+            return " ".join(parts) or None
         index = self.columns.get(key)
         return self.cells[index] if index is not None and index < len(self.cells) else None
 
@@ -174,6 +194,7 @@ class Table:
     lines: list[Line]
     skipped: list[Skipped]
     other_sheets: list[str] = field(default_factory=list)
+    spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
 
     def label(self, key: str) -> str:
         """The import's own name for a column (what the template calls it)."""
@@ -240,15 +261,47 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
         unknown = [(i, name) for i, name in enumerate(header.names) if name and i not in taken]
     else:
         found_columns, unknown = header.found, header.unknown
+    spans = _spans(columns, found_columns, header, sheet.merges)
+    joined = {i for span in spans.values() for i in span}
+    unknown = [(i, name) for i, name in unknown if i not in joined]
     required = [c for c in columns if c.required]
     table = Table(filename=filename, sheet=sheet.name, header_lines=tuple(i + 1 for i in header.rows),
                   headers=[header_text(n) for n in header.names], columns=found_columns, labels=labels,
                   unknown=[f"{header_text(name)} ({_letter(i)})" for i, name in unknown],
                   missing=[str(c.label) for c in required if c.key not in found_columns],
                   lines=[], skipped=[],
-                  other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()])
+                  other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
+                  spans=spans)
     _split(table, rows, header, sheet.wide, columns, lookup, max_rows)
     return table
+
+
+def _spans(columns: Sequence[Column], found: dict[str, int], header: _Header,
+           merges: list[tuple[int, int, int, int]]) -> dict[str, tuple[int, ...]]:
+    """The columns read as one: a text column whose header cell is merged across the columns on
+    its right (“Họ và tên” over “Nguyễn Văn | An”), and a column followed by one its `tail` names
+    (“Họ đệm | Tên”). A column another key claims is never taken."""
+    claimed = set(found.values())
+    top = header.rows[0]
+    out: dict[str, tuple[int, ...]] = {}
+    for column in columns:
+        start = found.get(column.key)
+        if start is None:
+            continue
+        end = start
+        if column.text:
+            for r1, c1, r2, c2 in merges:
+                if c1 == start and r1 <= top <= r2 and c2 > end:
+                    end = c2
+        tails = {_norm(t) for t in column.tail}
+        if tails and start + 1 < len(header.names) and tails & set(_forms(header.names[start + 1] or "")):
+            end = max(end, start + 1)
+        last = start
+        while last < end and last + 1 not in claimed and last + 1 < len(header.names):
+            last += 1
+        if last > start:
+            out[column.key] = tuple(range(start, last + 1))
+    return out
 
 
 # ---------------------------------------------------------------- header names
@@ -517,7 +570,7 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
                 footer = footer or kind == Layout.FOOTER
                 table.skipped.append(Skipped(number, kind, summary))
                 continue
-        table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:])))
+        table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:]), table.spans))
         if len(table.lines) > max_rows:
             raise ValidationError(_l("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
                                      "nhiều tệp.", m=max_rows), field="file")

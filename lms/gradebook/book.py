@@ -27,7 +27,7 @@ from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
 from lms.people.services import students_of_class
 from lms.core.sheets import write_workbook
 from lms.core.tables import Column as TableColumn
-from lms.core.tables import Table, read_table
+from lms.core.tables import FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Table, read_table
 
 REMARK_MAX = 500
 REASON_MAX = 300
@@ -572,7 +572,9 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                "ĐTBmcn", "Xếp loại", "Kết quả")
     spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:] + ("Mã định danh", "Mã số học sinh"), required=True,
                         anchor=True),
-            TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:] + ("Họ và tên học sinh", "Họ tên học sinh"), text=True),
+            TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:] + ("Họ và tên học sinh", "Họ tên học sinh",
+                                                                     *FAMILY_NAME_HEADERS), text=True,
+                        tail=GIVEN_NAME_HEADERS),
             TableColumn("remark", REMARK_HEADERS[0], REMARK_HEADERS[1:] + ("Nhận xét của giáo viên", "Nhận xét môn học"),
                         text=True),
             # Computed by the book, never read: named so that it is not reported as unknown.

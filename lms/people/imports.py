@@ -21,7 +21,8 @@ from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.core.sheets import write_workbook
-from lms.core.tables import Column, Table, cell_text, phone_texts, read_table, to_date
+from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Table, phone_texts, read_table,
+                             to_date)
 from lms.people import accounts
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
@@ -78,11 +79,14 @@ STUDENT_SPEC: list[Column] = [
                                            "Mã học sinh (CSDL ngành)"), required=True, anchor=True),
     Column("moet_code", "Mã định danh Bộ GD&ĐT", ("Mã định danh Bộ GDĐT", "Mã định danh Bộ GD&ĐT (trên CSDL ngành)",
                                                   "Mã định danh Bộ GD-ĐT", "Mã định danh học sinh", "Mã Bộ GD&ĐT")),
-    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh", "Tên học sinh", "Full name"),
-           required=True, text=True),
+    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên học sinh", "Họ tên học sinh", "Tên học sinh", "Full name",
+                                      *FAMILY_NAME_HEADERS), required=True, text=True, tail=GIVEN_NAME_HEADERS),
     Column("birth_date", "Ngày sinh", ("Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
                                        "Date of birth")),
     Column("gender", "Giới tính", ("Nam/Nữ", "Phái", "Gender")),
+    # A class list's tick columns: "Nữ" with an x for each girl (the others boys), or "Nam" and "Nữ".
+    Column("female", "Nữ", ("Giới tính nữ", "Nữ (x)", "HS nữ", "Học sinh nữ", "Female")),
+    Column("male", "Nam", ("Giới tính nam", "Nam (x)", "HS nam", "Học sinh nam", "Male")),
     Column("class_name", "Lớp", ("Mã lớp", "Tên lớp", "Lớp học", "Class"), required=True),
     Column("address", "Địa chỉ", ("Địa chỉ thường trú", "Địa chỉ nhà", "Address", "Số nhà, đường",
                                   "Số nhà/Đường", "Địa chỉ chi tiết"), text=True),
@@ -128,8 +132,9 @@ PROFILE_HEADERS = ["Nơi sinh", "Quê quán", "Dân tộc", "Quốc tịch", "M�
                    "Email", "Số điện thoại liên hệ", "SĐT phụ huynh 2", "Nghề nghiệp phụ huynh", "Năm sinh phụ huynh"]
 
 STAFF_SPEC: list[Column] = [
-    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên cán bộ", "Họ tên giáo viên", "Full name"), required=True,
-           anchor=True, text=True),
+    Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên cán bộ", "Họ tên giáo viên", "Full name",
+                                      *FAMILY_NAME_HEADERS), required=True, anchor=True, text=True,
+           tail=GIVEN_NAME_HEADERS),
     Column("username", "Tên đăng nhập", ("Username", "Tài khoản")),
     Column("email", "Email", ("E-mail", "Thư điện tử")),
     Column("phone", "Số điện thoại", ("SĐT", "Điện thoại", "Di động", "Số di động")),
@@ -270,8 +275,36 @@ def pupil_status(text: str) -> str | None:
     return None
 
 
-def _values(table: Table, cells: list[object]) -> dict[str, str]:
-    return {key: cell_text(cells[index]) if index < len(cells) else "" for key, index in table.columns.items()}
+def _ticked_gender(table: Table, v: dict[str, str]) -> str | None:
+    """The gender a class list's tick columns give: “Nữ” ticked, “Nam” ticked, or — in a list
+    that marks only the girls — an unticked pupil is a boy; a cell that is no tick is returned as
+    written, for the gender's own refusal."""
+    ticks = {key: _tick(v.get(key, "")) for key in ("female", "male") if key in table.columns}
+    if not ticks:
+        return None
+    odd = next((v[key] for key, tick in ticks.items() if tick is None), None)
+    if odd is not None:
+        return odd
+    if ticks.get("female"):
+        return "Nữ"
+    if ticks.get("male") or "male" not in ticks:
+        return "Nam"
+    return None
+
+
+def _tick(text: str) -> bool | None:
+    """A tick column's cell: True for “x”, “X”, “1”, “✓”…, False when blank (or “0”, “không”),
+    None for anything else."""
+    word = fold(text).strip(" .")
+    if word in ("", "0", "khong", "no"):
+        return False
+    if word in ("x", "1", "v", "\u2713", "\u221a", "\u2714", "co", "yes", "nu", "nam", "true"):
+        return True
+    return None
+
+
+def _values(table: Table, line) -> dict[str, str]:
+    return {key: line.text(key) for key in table.columns}
 
 
 @dataclass
@@ -292,9 +325,12 @@ _GUARDIAN_KEYS = ("name", "phone", "phone2", "email", "occupation", "birth_year"
 def _student_records(table: Table) -> list[_Record]:
     records = []
     for line in table.lines:
-        v = _values(table, line.cells)
+        v = _values(table, line)
         student = {k: v.get(k, "") for k in ("student_code", "full_name", "birth_date", "gender", "class_name",
                                               "status", "status_date", *PROFILE_FIELDS)} | _places(v)
+        ticked = _ticked_gender(table, v)
+        if ticked is not None and not student["gender"]:
+            student["gender"] = ticked
         guardians = []
         for prefix, relation in (("parent", v.get("relation", "")), ("father", "Bố"), ("mother", "Mẹ")):
             got = {k: v.get(f"{prefix}_{k}", "") for k in _GUARDIAN_KEYS}
@@ -312,8 +348,11 @@ def _student_records(table: Table) -> list[_Record]:
             phones = phone_texts(line.get("student_phone"))
             if n == 0 and phones:
                 values["student_phone"] = phones[0]
+            names = {k: table.column_name(k) for k in table.labels}
+            if "gender" not in table.columns and ("female" in table.columns or "male" in table.columns):
+                names["gender"] = table.column_name("female" if "female" in table.columns else "male")
             records.append(_Record(line.number, values | guardian, line.get("birth_date") if n == 0 else None,
-                                   {k: table.column_name(k) for k in table.labels} | labels))
+                                   names | labels))
     return records
 
 
@@ -791,7 +830,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
     seen: dict[str, int] = {}
     for record in table.lines:
         line = record.number
-        v = _values(table, record.cells)
+        v = _values(table, record)
         phones = phone_texts(record.get("phone"))
         v["phone"] = phones[0] if phones else ""
         row = PlannedRow(line, v)

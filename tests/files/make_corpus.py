@@ -279,6 +279,50 @@ def grade_book_sms(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+CLASS_LIST = [  # code, family and middle names, given name, birth, girl, ethnicity, parent, phone
+    ("8910000311", "Nguyễn Ngọc Bảo", "Anh", date(2014, 2, 14), True, "Kinh", "Nguyễn Văn Tâm", "0913 311 311"),
+    ("8910000312", "Chau", "Sóc Kha", date(2014, 7, 30), False, "Khmer", "Chau Ty", "0918.312.312"),
+    ("8910000313", "Lê Thị Thu", "Hà", date(2014, 11, 5), True, "Kinh", "Lê Văn Hải", "0939313313"),
+]
+
+
+def class_list_homeroom(name: str, bad: bool = False) -> None:
+    """A homeroom teacher's class list kept in Excel (the school's own, or re-typed from the
+    management system): the name split so the list sorts by the given name — "Họ và tên" merged
+    over "Họ đệm" and "Tên" on a second header row — a "Nữ" column ticked "x" for the girls, real
+    date cells, phones with spaces and dots, and "Giáo viên chủ nhiệm" with her name under the
+    table."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "6A1"
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.append(["DANH SÁCH HỌC SINH LỚP 6A1 - NĂM HỌC 2026 - 2027"])
+    ws.merge_cells("A2:J2")
+    ws.append([])
+    ws.append(["STT", "Mã HS", "Họ và tên", None, "Ngày sinh", "Nữ", "Dân tộc", "Lớp", "Họ tên phụ huynh",
+               "Điện thoại"])
+    ws.append([None, None, "Họ đệm", "Tên"])
+    ws.merge_cells("C4:D4")
+    for col in "ABEFGHIJ":
+        ws.merge_cells(f"{col}4:{col}5")
+    _bold(ws, 4)
+    _bold(ws, 5)
+    for n, (code, family, given, birth, girl, ethnicity, parent, phone) in enumerate(CLASS_LIST, start=1):
+        tick = "x" if girl else None
+        if bad and n == 2:
+            tick = "nam?"                           # the planted bad line
+        ws.append([n, code, family, given, birth, tick, ethnicity, "6A1", parent, phone])
+        ws.cell(ws.max_row, 5).number_format = "dd/mm/yyyy"
+    ws.append([])
+    ws.append([None, "Tổng số: 3 học sinh, nữ: 2"])
+    ws.append([None, None, None, None, None, None, None, "Long Xuyên, ngày 05 tháng 9 năm 2026"])
+    ws.append([None, None, None, None, None, None, None, "GIÁO VIÊN CHỦ NHIỆM"])
+    ws.append([])
+    ws.append([None, None, None, None, None, None, None, "Trần Thị Mỹ"])
+    ws.column_dimensions["C"].width = 18
+    _save(wb, name)
+
+
 def grade_sheet_teacher(name: str, bad: bool = False) -> None:
     """A teacher's own mark sheet: typed by hand from the class list, the school's name and the
     sheet's title merged across it, a "STT · Mã HS · Họ và tên · TX1 TX2 TX3 · GK · CK · TBM"
@@ -598,6 +642,7 @@ MAKERS = {
     "C1-HocSinh-csdl-nganh.xls": student_list_csdl_xls,
     "so-diem-toan-6a1.xlsx": grade_book_sms,
     "so-diem-giao-vien-6a1.xlsx": grade_sheet_teacher,
+    "danh-sach-lop-gvcn.xlsx": class_list_homeroom,
     "vietcombank-sao-ke.xlsx": vietcombank,
     "vietinbank-lich-su-giao-dich.xlsx": vietinbank,
     "bidv-bao-cao-chi-tiet.xls": bidv_xls,

@@ -424,3 +424,27 @@ def test_a_teachers_own_sheet_with_the_signature_block_under_the_table(world, ma
                        content_type="multipart/form-data")
     errors = re.findall(r'<tr class="import-error"><td>(\d+)</td><td>[^<]*</td><td>([^<]*)</td>', bad.get_data(as_text=True))
     assert bad.status_code == 422 and errors == [("7", "GK (G)")]
+
+
+def test_a_homeroom_teachers_class_list_with_the_name_split_and_girls_ticked(world, client, dbs):
+    """The class list sorts by the given name: "Họ và tên" is merged over "Họ đệm | Tên", and the
+    two are the pupil's name (not the family name alone, the given name named as not imported);
+    the "Nữ" column's x makes a girl and its blank a boy; the teacher's signature block is skipped."""
+    client.login("admin.a")
+    preview = upload(client, "danh-sach-lop-gvcn.xlsx")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert "Tệp hợp lệ: 3 mới, 0 cập nhật, 0 không đổi." in body
+    assert "Họ và tên (D)" not in body and "Nữ (F)" not in body
+    assert re.findall(r'<tr class="skipped" data-kind="(\w+)"><td>([\d–]+)</td>', body) == [
+        ("title", "1–2"), ("header", "5"), ("total", "10"), ("footer", "11–12"), ("footer", "14")]
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        pupils = s.scalars(select(Student).where(Student.student_code.like("891000031%"))
+                           .order_by(Student.student_code)).all()
+        assert [(p.full_name, p.gender, p.birth_date.isoformat(), p.ethnicity) for p in pupils] == [
+            ("Nguyễn Ngọc Bảo Anh", "nu", "2014-02-14", "Kinh"), ("Chau Sóc Kha", "nam", "2014-07-30", "Khmer"),
+            ("Lê Thị Thu Hà", "nu", "2014-11-05", "Kinh")]
+        assert pupils[1].guardianships[0].guardian.phone == "0918312312"
+    bad = upload(client, "danh-sach-lop-gvcn-loi.xlsx").get_data(as_text=True)
+    assert re.search(r'data-line="7">.*?Nữ \(F\).*?nam\?', bad, re.S)
