@@ -60,7 +60,8 @@ $(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
 	npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Tests run in parallel (one PostgreSQL per worker; the browser tests together on one of them).
+# Tests run in parallel, one PostgreSQL per worker; the demo is seeded once and copied into each, each
+# browser-test file runs whole on one worker (tests/conftest.py, tests/demo.py).
 TEST_WORKERS ?= auto
 test: install lint sast $(AXE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -44,26 +45,57 @@ def backend(request):
     return request.param
 
 
+def _needs_demo(item) -> str | None:
+    """Which seeded demo a collected test needs: "sqlite" (the browser tests, which serve a copy of
+    it, and the SQLite demo checks), "postgresql", or None."""
+    names = getattr(item, "fixturenames", ())
+    backend = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
+    if "tests/e2e/" in str(item.fspath).replace("\\", "/") or "demo_sqlite" in names:
+        return "sqlite"
+    if "demo_postgresql" in names:
+        return "postgresql"
+    if "demo" in names:
+        return backend or "postgresql"
+    return None
+
+
 @pytest.fixture(scope="session")
-def demo_sqlite(tmp_path_factory):
-    """The demo on SQLite, loaded as `make run` loads it (tests/demo.py)."""
+def _shared_demos(tmp_path_factory):
     from tests import demo
 
-    return demo.seed(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
+    return {}, demo.run_folder(tmp_path_factory.getbasetemp())
+
+
+def _shared_demo(request, which: str):
+    from tests import demo
+
+    demos, root = request.getfixturevalue("_shared_demos")
+    if which not in demos:
+        if which == "sqlite":
+            demos[which] = demo.shared_sqlite(root)
+        else:
+            url = request.getfixturevalue("pg_url")
+            demos[which] = demo.shared_postgresql(root, lambda: url)
+    return demos[which]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _seed_demos_early(request):
+    """As soon as a test process starts, the demos its collected tests need begin seeding (or, in
+    the other workers, copying) in the background, while the process runs its other tests."""
+    wanted = {_needs_demo(item) for item in request.session.items} - {None}
+    for which in sorted(wanted):
+        _shared_demo(request, which).start()
 
 
 @pytest.fixture(scope="session")
-def demo_postgresql(pg_url):
-    from tests import demo
+def demo_sqlite(request):
+    return _shared_demo(request, "sqlite").get()
 
-    base = pg_url.rsplit("/", 1)[0]
-    from sqlalchemy import create_engine, text
 
-    engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text('CREATE DATABASE "lms_demo"'))
-    engine.dispose()
-    return demo.seed(base + "/lms_demo")
+@pytest.fixture(scope="session")
+def demo_postgresql(request):
+    return _shared_demo(request, "postgresql").get()
 
 
 @pytest.fixture
@@ -73,15 +105,24 @@ def demo(request, backend):
 
 
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist, the tests of one seeded demo run on one worker (it is seeded once there):
-    the browser tests and the demo's SQLite checks on one, the PostgreSQL ones on another."""
+    """The tests that need a seeded demo run after the others of their kind: the demo seeds in the
+    background meanwhile (`_seed_demos_early`). The unit tests run first, then the demo's checks and
+    browser tests (the longest, spread over every worker), then the other integration tests, which
+    fill the workers' ends evenly."""
+    def rank(item) -> int:
+        path = str(item.fspath).replace("\\", "/")
+        if "tests/unit/" in path:
+            return 0
+        return 1 if _needs_demo(item) else 2
+
+    items.sort(key=rank)
+    # A browser-test file's tests share one served demo and may build on each other's steps (a
+    # payment made, then seen): with pytest-xdist each file runs whole, in order, on one worker.
+    # The accessibility crawl only reads, so its roles spread over the workers.
     for item in items:
-        names = getattr(item, "fixturenames", ())
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/") or "demo_sqlite" in names:
-            item.add_marker(pytest.mark.xdist_group("demo-sqlite"))
-        elif "demo" in names or "demo_postgresql" in names:
-            backend = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
-            item.add_marker(pytest.mark.xdist_group(f"demo-{backend or 'postgresql'}"))
+        path = Path(str(item.fspath))
+        if path.parent.name == "e2e" and path.name != "test_accessibility.py":
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{path.stem}"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 
-def _find_bin(name: str) -> str | None:
+def find_bin(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
@@ -37,7 +37,7 @@ class PostgresServer:
 
     def __init__(self, durable: bool = False):
         self.durable = durable
-        self.initdb, self.pg_ctl = _find_bin("initdb"), _find_bin("pg_ctl")
+        self.initdb, self.pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
         if not self.initdb or not self.pg_ctl:
             raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql")
         self.as_root = os.geteuid() == 0

@@ -32,9 +32,10 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(demo_sqlite):
-    """A copy of the seeded SQLite demo (the browser tests change it), served in a thread."""
+    """A copy of the seeded SQLite demo, served in a thread: one per browser-test file, so each file
+    starts from the demo as seeded whatever other files changed, on whichever worker it runs."""
     folder = Path(tempfile.mkdtemp(prefix="lms-e2e-"))
     shutil.copyfile(demo_sqlite.url.removeprefix("sqlite:///"), folder / "e2e.sqlite3")
     shutil.copytree(demo_sqlite.folder / "uploads", folder / "uploads")
