@@ -10,8 +10,11 @@
 - pades.py, xades.py — the two-step signatures (prepare, sign the hash anywhere, finish);
 - providers.py, sandbox.py, pki.py — where keys are (PKCS#12, VNPT SmartCA) and the local SmartCA
   imitation with its own CA; trust.py — trust roots, time-stamping, validation context;
+- token.py — signing with a USB token (PKCS#11) at the school's signing computer: rounds fetched and
+  signatures uploaded with a round code, each checked; token_client.py — the program that computer
+  runs (stands alone: pyHanko's PKCS#11 signer);
 - signing.py — a class's signing rounds, one confirmation per signer; verify.py — validation;
-- school_setup.py — the school's codes, titles and signer accounts;
+- school_setup.py — the school's codes, place of issue and signer accounts;
 - sector.py — the sector database's Excel files filled from our data;
 - views.py — the pages.
 """

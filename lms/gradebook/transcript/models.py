@@ -44,8 +44,9 @@ class SchoolTranscriptSetup(Base):
 class SignerAccount(Base):
     """Who signs, and with what: a person (a teacher, the principal) or the school itself (its
     organisation certificate). `holder` is "school" or "user:<id>". The key is either at a
-    remote-signing provider (`provider` smartca, `account_id` = the subscriber's ID number) or in
-    a PKCS#12 file kept sealed here (`provider` pkcs12)."""
+    remote-signing provider (`provider` smartca, `account_id` = the subscriber's ID number), in
+    a PKCS#12 file kept sealed here (`provider` pkcs12), or on a USB token at the school's signing
+    computer (`provider` token: only its certificate is kept here)."""
 
     __tablename__ = "signer_accounts"
     __table_args__ = (UniqueConstraint("school_id", "holder"),)
@@ -54,11 +55,12 @@ class SignerAccount(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     holder: Mapped[str] = mapped_column(String(30))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    provider: Mapped[str] = mapped_column(String(20))          # smartca | pkcs12
+    provider: Mapped[str] = mapped_column(String(20))          # smartca | pkcs12 | token
     account_id: Mapped[str] = mapped_column(String(40), default="")
     serial_number: Mapped[str] = mapped_column(String(80), default="")
     sealed_p12: Mapped[bytes | None] = mapped_column(LargeBinary)   # Fernet(PKCS#12 bytes)
     sealed_password: Mapped[str] = mapped_column(Text, default="")
+    cert_pem: Mapped[str] = mapped_column(Text, default="")   # provider token: the certificate and its chain
     cert_subject: Mapped[str] = mapped_column(String(300), default="")
     cert_valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -71,13 +71,38 @@ def load_pkcs12(data: bytes, password: str) -> KeyPair:
 
 
 def load_certificates(data: bytes) -> list[x509.Certificate]:
-    """Every certificate of a PEM bundle or one DER certificate."""
+    """Every certificate of a PEM bundle, a PKCS#7 bundle (.p7b, PEM or DER) or one DER certificate."""
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     try:
+        if b"-----BEGIN PKCS7" in data:
+            return pkcs7.load_pem_pkcs7_certificates(data)
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
+        try:
+            return [x509.load_der_x509_certificate(data)]
+        except ValueError:
+            return pkcs7.load_der_pkcs7_certificates(data)
     except ValueError as exc:
-        raise KeyFileError("not a certificate file (PEM or DER)") from exc
+        raise KeyFileError("not a certificate file (PEM, DER or PKCS#7)") from exc
+
+
+def signer_and_chain(certs: list[x509.Certificate]) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """A bundle's signer's certificate (the one that is not a CA) and the others, its chain."""
+    def is_ca(cert: x509.Certificate) -> bool:
+        try:
+            return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            return False
+
+    leaves = [c for c in certs if not is_ca(c)]
+    if len(leaves) != 1:
+        raise KeyFileError("the file must hold exactly one signer's certificate (and its CA certificates)")
+    return leaves[0], [c for c in certs if c is not leaves[0]]
+
+
+def pem(certs: list[x509.Certificate]) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
 
 
 def trust_roots_from_paths(paths: str | None) -> list[x509.Certificate]:

@@ -1,9 +1,9 @@
 """The school's transcript set-up: its codes in the sector database (mã trường, mã Sở), the
-place printed on the transcript (the signer's title and name are the school's own setting), and who
-signs with what — the school's organisation
-certificate and each homeroom teacher's personal one, at a remote-signing provider (the account
-is the subscriber's ID number, or the school's tax code) or in a PKCS#12 file (checked with its
-password, then sealed with LMS_SECRETS_KEY)."""
+place printed on the transcript (the signer's title and name are the school's own setting), and
+who signs with what — the school's organisation certificate and each homeroom teacher's personal
+one, at a remote-signing provider (the account is the subscriber's ID number, or the school's tax
+code), in a PKCS#12 file (checked with its password, then sealed with LMS_SECRETS_KEY), or on a USB
+token at the school's signing computer (only its certificate is kept here)."""
 from __future__ import annotations
 
 import re
@@ -22,6 +22,7 @@ from lms.gradebook.transcript import pki
 from lms.gradebook.transcript.assembly import setup_of
 from lms.gradebook.transcript.models import SchoolTranscriptSetup, SignerAccount
 from lms.gradebook.transcript.providers import seal_pkcs12
+from lms.gradebook.transcript.token import certificate_from_file
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Membership, School, SchoolClass
 
@@ -95,7 +96,7 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
     if what != "account":
         raise ValidationError(_l("Thao tác không hợp lệ."))
     provider = form.get("provider")
-    if provider not in ("smartca", "pkcs12"):
+    if provider not in ("smartca", "pkcs12", "token"):
         raise ValidationError(_l("Chọn nơi giữ khoá ký."), field="provider")
     if account is None:
         account = SignerAccount(school_id=school.id, holder=holder, user_id=user_id, provider=provider)
@@ -107,7 +108,15 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
             raise ValidationError(_l("Ghi số định danh (CCCD) của người ký, hoặc mã số thuế của trường."),
                                   field="account_id")
         account.account_id, account.serial_number = account_id, (form.get("serial_number") or "").strip()[:80]
-        account.sealed_p12, account.sealed_password = None, ""
+        account.sealed_p12, account.sealed_password, account.cert_pem = None, "", ""
+    elif provider == "token":
+        if not p12:
+            raise ValidationError(_l("Chọn tệp chứng thư số xuất từ USB token (.cer, .crt, .pem hoặc .p7b)."),
+                                  field="p12")
+        cert_pem, cert = certificate_from_file(p12)
+        account.cert_pem, account.sealed_p12, account.sealed_password = cert_pem, None, ""
+        account.account_id, account.serial_number = "", format(cert.serial_number, "x")
+        account.cert_subject, account.cert_valid_to = pki.subject_text(cert)[:300], cert.not_valid_after_utc
     else:
         if not p12:
             raise ValidationError(_l("Chọn tệp chứng thư số (.p12 hoặc .pfx)."), field="p12")
@@ -116,7 +125,7 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
         except pki.KeyFileError as exc:
             raise ValidationError(_l("Không mở được tệp chứng thư số: sai mật khẩu hoặc không phải tệp PKCS#12 (%(e)s).",
                                      e=str(exc)), field="p12") from exc
-        account.sealed_p12, account.sealed_password = sealed, sealed_password
+        account.sealed_p12, account.sealed_password, account.cert_pem = sealed, sealed_password, ""
         account.account_id, account.serial_number = "", format(pair.cert.serial_number, "x")
         account.cert_subject, account.cert_valid_to = pki.subject_text(pair.cert)[:300], pair.cert.not_valid_after_utc
     session.flush()

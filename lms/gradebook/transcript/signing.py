@@ -12,6 +12,7 @@ A pupil whose identity check fails is never in a round.
 """
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -93,6 +94,9 @@ def check_round(session: Session, actor: User, role: str, school_class: SchoolCl
         raise ValidationError(_l("Nhà cung cấp chữ ký số %(p)s chưa được cấu hình.", p=account.provider))
     pending = session.scalars(select(SigningRequest).where(SigningRequest.signer_account_id == account.id,
                                                            SigningRequest.status == RequestStatus.WAITING)).first()
+    if pending is not None and pending.expires_at is not None and _now() >= pending.expires_at:
+        pending.status, pending.finished_at, pending.message = RequestStatus.EXPIRED, _now(), "expired"
+        pending = None
     if pending is not None:
         raise ValidationError(_l("Đang có một yêu cầu ký chờ xác nhận trên điện thoại; xác nhận hoặc huỷ nó trước."))
     transcripts = [t for t in waiting_for(session, school_class, signer_role)
@@ -102,6 +106,12 @@ def check_round(session: Session, actor: User, role: str, school_class: SchoolCl
     if settings.trust.timestamper() is None:
         raise ValidationError(_l("Chưa cấu hình máy chủ dấu thời gian (LMS_TSA_URL)."))
     return Round(account, transcripts)
+
+
+def _now():
+    from lms.core.timeutil import utcnow
+
+    return utcnow()
 
 
 def start_round(session: Session, actor: User, role: str, school_class: SchoolClass, signer_role: str,
@@ -148,7 +158,8 @@ def prepare_round(session: Session, actor: User, role: str, school_class: School
         _write(settings.folder, f"{base}.pdf", p.pdf)
         _write(settings.folder, f"{base}.xml", x.xml)
         for doc, digest, state in (("pdf", p.digest, {**p.state, "file": f"{base}.pdf"}),
-                                   ("xml", x.digest, {"file": f"{base}.xml", "signature_id": x.signature_id})):
+                                   ("xml", x.digest, {"file": f"{base}.xml", "signature_id": x.signature_id,
+                                                      "to_sign": base64.b64encode(x.to_sign).decode()})):
             session.add(SigningItem(request_id=request.id, transcript_id=t.id, doc=doc,
                                     doc_id=f"{t.student.student_code}-v{t.version}.{doc}", digest_hex=digest.hex(),
                                     prepared=state))
@@ -285,7 +296,9 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
     from lms.gradebook.transcript.trust import Trust
 
     sandbox = pki.SandboxCA(_Path(config["INSTANCE_DIR"]) / "signing-sandbox") if config.get("SIGNING_SANDBOX") else None
-    providers: dict[str, Provider] = {"pkcs12": Pkcs12Provider(box)}
+    from lms.gradebook.transcript.token import TokenProvider
+
+    providers: dict[str, Provider] = {"pkcs12": Pkcs12Provider(box), "token": TokenProvider()}
     if config.get("SMARTCA_URL"):
         providers["smartca"] = SmartCAProvider(HttpTransport(config["SMARTCA_URL"]), config.get("SMARTCA_SP_ID") or "",
                                                config.get("SMARTCA_SP_PASSWORD") or "")
@@ -317,6 +330,13 @@ def _round_job(session: Session, ctx: jobs.JobContext) -> None:
     ctx.job.params = {**ctx.params, "request_id": request.id}
     ctx.progress(0, message=str(_l("Đã chuẩn bị %(n)s tài liệu; đang gửi yêu cầu ký.", n=len(request.items))))
     submit_round(session, request, certificate, settings, now=utcnow())
+    if getattr(settings.providers[request.account.provider], "uploads", False) and \
+            request.status == RequestStatus.WAITING:
+        # A USB token: the signing computer fetches the round with its code and uploads (token.py).
+        ctx.progress(ctx.job.total, message=str(_l(
+            "Đã chuẩn bị %(n)s tài liệu. Trên máy tính cắm USB token, chạy lệnh ký ghi trên trang học bạ số của lớp "
+            "(mã lượt ký có hiệu lực 30 phút).", n=len(request.items))))
+        return
     ctx.progress(0, message=_waiting_message(request))
     interval = float(ctx.config.get("SMARTCA_POLL_SECONDS") or 10)
     while request.status == RequestStatus.WAITING:
@@ -326,6 +346,21 @@ def _round_job(session: Session, ctx: jobs.JobContext) -> None:
     if request.status != RequestStatus.SIGNED:
         raise ValidationError(_l("Yêu cầu ký không thành công (%(s)s%(m)s). Không có gì bị thay đổi; có thể ký lại.",
                                  s=request.status, m=f": {request.message}" if request.message else ""))
+    ctx.progress(ctx.job.total, message=str(_l("Đã ký %(n)s học bạ.", n=len(request.items) // 2)))
+
+
+@jobs.handler("transcript_token_finish")
+def _token_finish_job(session: Session, ctx: jobs.JobContext) -> None:
+    """A USB token's signatures were uploaded and checked (token.receive): finish the documents."""
+    from lms.core.timeutil import utcnow
+    from lms.gradebook.transcript.token import TokenProvider
+
+    request = session.get(SigningRequest, ctx.params["request_id"])
+    if request is None or request.status != RequestStatus.WAITING:
+        return
+    settings = settings_from_config(ctx.config, ctx.render, session.get_bind(), _box(ctx.config))
+    _complete(session, request, {i.doc_id: bytes.fromhex(i.signature) for i in request.items},
+              TokenProvider().certificate(request.account), settings, now=utcnow())
     ctx.progress(ctx.job.total, message=str(_l("Đã ký %(n)s học bạ.", n=len(request.items) // 2)))
 
 

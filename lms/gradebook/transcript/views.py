@@ -20,7 +20,7 @@ from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import csrf, db
 from lms.gradebook.permissions import can_keep_class
-from lms.gradebook.transcript import exports, identity, sandbox, school_setup, signing, verify, workflow
+from lms.gradebook.transcript import exports, identity, sandbox, school_setup, signing, token, verify, workflow
 from lms.gradebook.transcript.assembly import class_sources
 from lms.gradebook.transcript.codes import CodeLists
 from lms.gradebook.transcript.models import SigningRequest, State, Transcript
@@ -86,7 +86,8 @@ def class_page(class_id: int):
                            homeroom=role == "teacher" and school_class.homeroom_teacher_id == current_user.id,
                            accounts=accounts, setup=sources.setup, school=sources.data.school, form=Form(),
                            requests=signing.requests_of_class(db.session, school_class)[:5],
-                           sandbox=settings.trust.sandbox is not None)
+                           sandbox=settings.trust.sandbox is not None,
+                           server=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), token_client=token.CLIENT_NAME)
 
 
 @bp.route("/classes/<int:class_id>/transcripts/draft", methods=["POST"])
@@ -423,6 +424,52 @@ def verify_page(token: str):
     db.session.commit()
     return render_template("transcript/verify.html", t=t, report=report, uploaded=uploaded, form=Form(),
                            labels=workflow.STATE_LABELS)
+
+
+# ---------------------------------------------------------------- signing with a USB token
+
+@bp.route("/transcripts/hocba-ky-token.py")
+@login_required
+@role_required("admin", "teacher")
+def token_client_file():
+    """The signing computer's program (one file: Python with pyHanko and python-pkcs11)."""
+    from pathlib import Path
+
+    path = Path(__file__).with_name("token_client.py")
+    return send_file(path, mimetype="text/x-python", as_attachment=True, download_name=token.CLIENT_NAME)
+
+
+def _round_code() -> str:
+    header = request.headers.get("Authorization") or ""
+    return header[7:].strip() if header.startswith("Bearer ") else ""
+
+
+def _program(view):
+    """Called by the signing program, not a browser: no session, no CSRF token; the round's code
+    (Authorization: Bearer) is its only authentication, refused with 401."""
+    view.callback = True
+    return csrf.exempt(no_context(view))
+
+
+@bp.route("/api/hocba/token-round", methods=["GET", "POST"])
+@_program
+def token_round():
+    """The signing computer's two calls, authenticated by the round's code (Authorization:
+    Bearer): GET the round (documents to sign, or its outcome), POST the signatures."""
+    code = _round_code()
+    try:
+        if request.method == "GET":
+            answer = token.batch(db.session, code, now=utcnow()).as_json()
+            db.session.commit()
+            return jsonify(answer)
+        body = request.get_json(silent=True)
+        job = token.receive(db.session, code, (body or {}).get("signatures") if isinstance(body, dict) else None,
+                            now=utcnow(), locale=str(get_locale() or "vi"))
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify({"error": str(exc.message)}), exc.status
+    db.session.commit()
+    return jsonify({"job": job.id}), 202
 
 
 # ---------------------------------------------------------------- the SmartCA sandbox

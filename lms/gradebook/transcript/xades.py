@@ -38,13 +38,13 @@ class _CapturingKey:
     def __init__(self, cert: x509.Certificate):
         self._public = cert.public_key()
         self.key_size = self._public.key_size
-        self.digest = b""
+        self.data = self.digest = b""
 
     def public_key(self):
         return self._public
 
     def sign(self, data: bytes, padding=None, algorithm=None) -> bytes:
-        self.digest = hashlib.sha256(data).digest()
+        self.data, self.digest = data, hashlib.sha256(data).digest()
         return bytes(self.key_size // 8)
 
 
@@ -53,6 +53,7 @@ class Prepared:
     xml: bytes
     signature_id: str
     digest: bytes
+    to_sign: bytes = b""      # the canonical SignedInfo (a token signs it, hashing on the token)
 
 
 def prepare(xml: bytes, reference_id: str, cert: x509.Certificate, chain: list[x509.Certificate]) -> Prepared:
@@ -64,7 +65,8 @@ def prepare(xml: bytes, reference_id: str, cert: x509.Certificate, chain: list[x
     pems = [c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain]]
     signed = signer.sign(doc, key=key, cert=pems, reference_uri=[f"#{reference_id}"], always_add_key_value=False)
     new = [s for s in signed.findall(f"{DS}Signature") if s.get("Id") not in before]
-    return Prepared(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"), new[0].get("Id"), key.digest)
+    return Prepared(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"), new[0].get("Id"), key.digest,
+                    key.data)
 
 
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"   # the time-stamp's input (XAdES 1.3.2 §7.3)
