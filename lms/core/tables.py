@@ -243,7 +243,7 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
     best = None
     for index, sheet in enumerate(book.sheets):
         head = sheet.head(HEADER_SCAN + 1)
-        found = _find_header(head, sheet.wide, lookup, columns)
+        found = _find_header(head, sheet.wide, lookup, columns, sheet.hidden)
         if found is not None and (best is None or found.score > best[1].score):
             best = (index, found)
     if best is None:
@@ -265,9 +265,11 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
     joined = {i for span in spans.values() for i in span}
     unknown = [(i, name) for i, name in unknown if i not in joined]
     required = [c for c in columns if c.required]
+    hidden_mark = str(_l(", cột ẩn"))
     table = Table(filename=filename, sheet=sheet.name, header_lines=tuple(i + 1 for i in header.rows),
                   headers=[header_text(n) for n in header.names], columns=found_columns, labels=labels,
-                  unknown=[f"{header_text(name)} ({_letter(i)})" for i, name in unknown],
+                  unknown=[f"{header_text(name)} ({_letter(i)}{hidden_mark if i in sheet.hidden else ''})"
+                           for i, name in unknown],
                   missing=[str(c.label) for c in required if c.key not in found_columns],
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
@@ -344,10 +346,14 @@ class _Header:
     score: tuple[int, int, int]
 
 
-def _match(forms_per_column: list[list[str]], names: list[str], lookup: dict[str, str]):
+def _match(forms_per_column: list[list[str]], names: list[str], lookup: dict[str, str], hidden: frozenset[int] = frozenset()):
+    """Each column's key by its names; a column the user sees wins its name over a hidden one (a
+    teacher's old marks kept in a hidden copy of "TX1")."""
     found: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
-    for index, forms in enumerate(forms_per_column):
+    order = sorted(range(len(forms_per_column)), key=lambda i: i in hidden)
+    for index in order:
+        forms = forms_per_column[index]
         if not forms:
             continue
         key = next((lookup[f] for f in forms if f in lookup and lookup[f] not in found), None)
@@ -364,9 +370,10 @@ def _subject(group: str) -> str:
 
 
 def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: dict[str, str],
-                 columns: Sequence[Column]) -> _Header | None:
+                 columns: Sequence[Column], hidden: frozenset[int] = frozenset()) -> _Header | None:
     required = {c.key for c in columns if c.required}
     best: _Header | None = None
+    pairs: dict[int, _Header] = {}
     first_data = None
     for i, row in enumerate(head[:HEADER_SCAN]):
         texts = [_header_cell(c) for c in row]
@@ -380,12 +387,21 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
             if any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
                 candidates.append(((i, i + 1), *_pair(texts, below)))
         for rows, names, forms in candidates:
-            found, unknown = _match(forms, names, lookup)
+            found, unknown = _match(forms, names, lookup, hidden)
+            unknown.sort()
             if not found:
                 continue
             score = (len(required & found.keys()), len(found), -len(rows))
+            if len(rows) == 2:
+                pairs[i] = _Header(rows, names, found, unknown, score)
             if best is None or score > best.score:
                 best = _Header(rows, names, found, unknown, score)
+    if best is not None and len(best.rows) == 1:
+        # A second header row that names the columns as well as the first ("Họ và tên" merged
+        # over "Họ đệm | Tên") is part of the header, not a header repeated.
+        pair = pairs.get(best.rows[0])
+        if pair is not None and pair.score[:2] == best.score[:2]:
+            best = pair
     if best is None and first_data is not None:
         # Nothing named as expected: the first line with text is the header, so the user sees
         # which columns the file has and which are missing.
@@ -629,6 +645,7 @@ class _Sheet:
     head_rows: list[list[object]] | None = None
     wide: dict[int, set[int]] = field(default_factory=dict)   # row → columns starting a wide merge
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2 (0-based, inclusive)
+    hidden: frozenset[int] = frozenset()   # the columns hidden in Excel
     _rows: list[list[object]] | None = None
 
     def all_rows(self) -> list[list[object]]:
@@ -743,6 +760,7 @@ def _uncomputed(xml: bytes) -> dict[tuple[int, int], Uncomputed]:
     return out
 
 
+_HIDDEN_COLS = re.compile(rb'<(?:\w+:)?col\s(?=[^>]*\bhidden="(?:1|true)")[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
@@ -797,7 +815,9 @@ def _open_xlsx(data: bytes) -> _Book:
                     rows[r][c] = value
             return rows
 
-        sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges)))
+        hidden = frozenset(c for m in _HIDDEN_COLS.finditer(xml)
+                           for c in range(int(m.group(1)) - 1, min(int(m.group(2)), MAX_COLUMNS)))
+        sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges), hidden=hidden))
     if not sheets:
         raise ValidationError(_l("Tệp Excel không có trang tính nào."), field="file")
     return _Book(sheets)
@@ -840,7 +860,8 @@ def _open_xls(data: bytes) -> _Book:
                     rows.append(_trim(_xls_value(cell, book.datemode) for cell in sh.row(r)))
                 return rows
 
-            sheets.append(_Sheet(sh.name, load, merges=merges, wide=_wide(merges)))
+            hidden = frozenset(c for c, info in sh.colinfo_map.items() if getattr(info, "hidden", 0))
+            sheets.append(_Sheet(sh.name, load, merges=merges, wide=_wide(merges), hidden=hidden))
     except Exception as exc:
         raise ValidationError(_l("Không đọc được tệp .xls: tệp bị hỏng. Hãy mở trong Excel và lưu thành .xlsx."),
                               field="file") from exc

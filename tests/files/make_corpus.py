@@ -328,7 +328,8 @@ def grade_sheet_teacher(name: str, bad: bool = False) -> None:
     sheet's title merged across it, a "STT · Mã HS · Họ và tên · TX1 TX2 TX3 · GK · CK · TBM"
     header with the average beside the marks, and the signature block under the table written where the
     teacher's eye is — "Giáo viên bộ môn" and her name in the student-code column, "Tổ trưởng
-    chuyên môn" beside it — as teachers leave it for printing."""
+    chuyên môn" beside it — as teachers leave it for printing. Two columns are hidden: the pupils'
+    birth dates, and the first try at "TX1" that the teacher copied to the right and corrected."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Toán 6A1"
@@ -337,20 +338,23 @@ def grade_sheet_teacher(name: str, bad: bool = False) -> None:
     ws.append(["BẢNG ĐIỂM MÔN TOÁN - LỚP 6A1 - HỌC KỲ I"])
     ws.merge_cells("A2:I2")
     ws.append([])
-    ws.append(["STT", "Mã HS", "Họ và tên", "TX1", "TX2", "TX3", "GK", "CK", "TBM"])
+    ws.append(["STT", "Mã HS", "Họ và tên", "Ngày sinh", "TX1", "TX1", "TX2", "TX3", "GK", "CK", "TBM"])
     _bold(ws, ws.max_row)
-    for n, (code, full, _birth, regular, mid, final, _remark) in enumerate(GRADES, start=1):
+    ws.column_dimensions["D"].hidden = True
+    ws.column_dimensions["E"].hidden = True
+    for n, (code, full, birth, regular, mid, final, _remark) in enumerate(GRADES, start=1):
         if bad and n == 3:
             mid = "7.5.0"                           # the planted bad line
         marks = [m for m in regular[:3] if m is not None]
         final_number = float(str(final).replace(",", "."))
         average = round((sum(marks) + 2 * float(str(mid).split(".0")[0]) + 3 * final_number) / (len(marks) + 5), 1)
-        ws.append([n, code, full, *regular[:3], mid, final, average])
+        first_try = regular[0] - 1 if regular[0] else None
+        ws.append([n, code, full, birth, first_try, *regular[:3], mid, final, average])
     ws.append([])
-    ws.append([None, "Giáo viên bộ môn", None, None, None, None, "Tổ trưởng chuyên môn"])
+    ws.append([None, "Giáo viên bộ môn", None, None, None, None, None, None, "Tổ trưởng chuyên môn"])
     ws.append([])
     ws.append([])
-    ws.append([None, "Lê Thị Hoa", None, None, None, None, "Phạm Văn Tổ"])
+    ws.append([None, "Lê Thị Hoa", None, None, None, None, None, None, "Phạm Văn Tổ"])
     ws.column_dimensions["C"].width = 24
     _save(wb, name)
 

@@ -239,3 +239,21 @@ def test_every_export_goes_through_the_one_writer():
         if "openpyxl import Workbook" in text or "load_workbook" in text or "csv.writer" in text:
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_a_column_the_user_sees_wins_its_name_over_a_hidden_one_in_xls_too():
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Toán 6A1")
+    for row, values in enumerate([["STT", "Mã HS", "Họ và tên", "TX1", "TX1", "GK"], [1, "HSA001", "An", 5, 8, 7]]):
+        for col, value in enumerate(values):
+            sheet.write(row, col, value)
+    sheet.col(3).hidden = True
+    buf = io.BytesIO()
+    book.save(buf)
+    spec = [Column("code", "Mã HS", (), required=True, anchor=True), Column("tx1", "TX1"), Column("gk1", "GK")]
+    table = read_table("so-diem.xls", buf.getvalue(), spec, max_rows=10)
+    assert table.columns == {"code": 1, "tx1": 4, "gk1": 5}
+    assert table.unknown == ["STT (A)", "Họ và tên (C)", "TX1 (D, cột ẩn)"]
+    assert table.lines[0].get("tx1") == 8
