@@ -119,5 +119,5 @@ def items_of_exam(session, exam) -> list[ExportItem]:
 
 
 def _item(question, version, category: str) -> ExportItem:
-    return ExportItem(question.name or "", question.qtype, version.text, version.data, version.general_feedback or "",
+    return ExportItem(question.given_name, question.qtype, version.text, version.data, version.general_feedback or "",
                       category)

@@ -6,6 +6,7 @@ exact on every backend.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,6 +16,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
 from lms.db import Base, Json, UTCDateTime
+
+
+# A name that is only a number from a file: "Câu 3", "Câu hỏi số 3", "Câu thứ 3", "Bài 3:", "Question 3", "3."
+_NUMBERED = re.compile(r"\s*(?:(?:câu(?:\s+hỏi)?|bài|question|q)(?:\s+(?:số|thứ))?\s*)?\d+\s*[.:)]?\s*",
+                       re.IGNORECASE)
 
 
 class QuestionStatus(StrEnum):
@@ -81,6 +87,21 @@ class Question(Base):
     category = relationship(QuestionCategory, lazy="joined")
     current = relationship("QuestionVersion", primaryjoin="foreign(Question.current_version_id) == QuestionVersion.id",
                            lazy="joined", viewonly=True)
+
+    @property
+    def given_name(self) -> str:
+        """The name a teacher gave, or "" when there is none worth showing: a number the file gave
+        it ("Câu 3", "Bài 2:", "Question 7") names a place in one file, not the question — files
+        imported before names came from the text kept those."""
+        return "" if _NUMBERED.fullmatch(self.name or "") else (self.name or "").strip()
+
+    @property
+    def title(self) -> str:
+        """The question as one line, wherever it is listed: its name, else its own first words
+        (formulas as text)."""
+        from lms.exams.mathtext import title_of
+
+        return self.given_name or title_of(self.current.text if self.current else "")
 
 
 class QuestionVersion(Base):

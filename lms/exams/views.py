@@ -185,6 +185,7 @@ def _question_form(question: Question | None, categories) -> QuestionForm:
     if question is not None and request.method == "GET":
         form.default_mark.data = bank.e4_text(question.default_mark_e4)
         form.grade.data = question.grade or 0
+        form.name.data = question.given_name    # "Câu 3" from an old file is no name: saved, it goes
         form.text.data = question.current.text if question.current else ""
         form.general_feedback.data = question.current.general_feedback if question.current else ""
     elif question is None and request.method == "GET":
