@@ -28,7 +28,7 @@ from lms.core.storage import Area, Missing
 from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.core.uploads import check_upload, without_metadata
 from lms.courses import homework_rules as rules
-from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, Submission,
+from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource, Lesson, PlanPeriod, Submission,
                                 SubmissionFile)
 from lms.courses.resources import ResourceMeta, add_resources, visible_resource
 from lms.i18n import lazy_gettext as _l
@@ -406,6 +406,30 @@ def delete_assignment(session: Session, actor: User, role: str, assignment: Assi
 def lessons_for(session: Session, course_ids: list[int]) -> list[Lesson]:
     return list(session.scalars(select(Lesson).where(Lesson.course_id.in_(course_ids or [0]))
                                 .order_by(Lesson.course_id, Lesson.id)))
+
+
+def lesson_choices(session: Session, course_names: dict[int, str]) -> list[tuple[int, str]]:
+    """The lessons of these courses as a drop-down lists them (a homework's lesson, an exam's
+    readiness check), each said so that it is told apart from every other: the course, the periods
+    (tiết) it is planned for or the day it was published, its title — two lessons of one course
+    often share a title ("Luyện tập: Căn bậc ba" in tiết 36 and in tiết 56)."""
+    lessons = lessons_for(session, list(course_names))
+    periods: dict[int, list[int]] = defaultdict(list)
+    for lesson_id, number in session.execute(select(PlanPeriod.lesson_id, PlanPeriod.number).where(
+            PlanPeriod.lesson_id.in_([ls.id for ls in lessons] or [0])).order_by(PlanPeriod.number)):
+        periods[lesson_id].append(number)
+    labels = []
+    for lesson in lessons:
+        numbers = periods.get(lesson.id)
+        if numbers:
+            when = str(_l("tiết %(n)s", n=", ".join(str(n) for n in numbers)))
+        elif lesson.publish_at is not None:
+            when = str(_l("đăng %(d)s", d=utc_to_local(lesson.publish_at, school_tz()).strftime("%d/%m/%Y")))
+        else:
+            when = str(_l("bản nháp"))
+        labels.append((lesson.id, f"{course_names[lesson.course_id]} · {when} · {lesson.title}"))
+    seen = Counter(label for _id, label in labels)
+    return [(lesson_id, label if seen[label] == 1 else f"{label} (#{lesson_id})") for lesson_id, label in labels]
 
 
 def assignments_of_teacher(actor: User, role: str, school: School):

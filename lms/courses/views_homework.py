@@ -99,10 +99,8 @@ def _form_choices(form: AssignmentForm) -> list:
 def _form(assignment: Assignment | None) -> AssignmentForm:
     form = AssignmentForm(obj=assignment) if assignment is not None and request.method == "GET" else AssignmentForm()
     courses = _form_choices(form)
-    lessons = homework.lessons_for(db.session, [c.id for c in courses])
-    names = {c.id: c.school_class.name for c in courses}
-    form.lesson_id.choices = [(0, _("— Không gắn —"))] + [(ls.id, f"{names[ls.course_id]} · {ls.title}")
-                                                          for ls in lessons]
+    names = {c.id: f"{c.subject.name} {c.school_class.name}" for c in courses}
+    form.lesson_id.choices = [(0, _("— Không gắn —"))] + homework.lesson_choices(db.session, names)
     if request.method == "GET":
         if assignment is not None:
             form.course_ids.data = [link.course_id for link in assignment.courses]

@@ -421,30 +421,10 @@ def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:
 
 
 def lesson_choices(session: Session, course_names: dict[int, str]) -> list[tuple[int, str]]:
-    """The lessons a readiness check may prepare, each said so that it is told apart from every
-    other: the course, the periods (tiết) it is planned for, its title — two lessons of one course
-    often share a title ("Luyện tập: Căn bậc ba" in tiết 36 and in tiết 56)."""
-    from lms.core.timeutil import school_tz, utc_to_local
-    from lms.courses.homework import lessons_for
-    from lms.courses.models import PlanPeriod
+    """The lessons a readiness check may prepare, told apart as homework tells them apart."""
+    from lms.courses.homework import lesson_choices
 
-    lessons = lessons_for(session, list(course_names))
-    periods: dict[int, list[int]] = defaultdict(list)
-    for lesson_id, number in session.execute(select(PlanPeriod.lesson_id, PlanPeriod.number).where(
-            PlanPeriod.lesson_id.in_([ls.id for ls in lessons] or [0])).order_by(PlanPeriod.number)):
-        periods[lesson_id].append(number)
-    labels = []
-    for lesson in lessons:
-        numbers = periods.get(lesson.id)
-        if numbers:
-            when = str(_l("tiết %(n)s", n=", ".join(str(n) for n in numbers)))
-        elif lesson.publish_at is not None:
-            when = str(_l("đăng %(d)s", d=utc_to_local(lesson.publish_at, school_tz()).strftime("%d/%m/%Y")))
-        else:
-            when = str(_l("bản nháp"))
-        labels.append((lesson.id, f"{course_names[lesson.course_id]} · {when} · {lesson.title}"))
-    seen = Counter(label for _id, label in labels)
-    return [(lesson_id, label if seen[label] == 1 else f"{label} (#{lesson_id})") for lesson_id, label in labels]
+    return lesson_choices(session, course_names)
 
 
 def checks_of_lesson(session: Session, lesson_id: int, *, published_only: bool) -> list[Exam]:

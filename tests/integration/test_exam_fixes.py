@@ -250,7 +250,7 @@ def test_the_bank_finds_a_formula_by_its_text(world, dbs):
         assert found("CO2") == ["khi co2 nang"]
 
 
-def test_lessons_offered_for_a_readiness_check_are_told_apart(world, make_client, dbs):
+def test_lessons_offered_for_a_readiness_check_or_a_homework_are_told_apart(world, make_client, dbs):
     from lms.core.timeutil import utcnow
     from lms.courses import lessons, plans
     from lms.courses.models import PlanPeriod
@@ -271,15 +271,16 @@ def test_lessons_offered_for_a_readiness_check_are_told_apart(world, make_client
         numbers = (periods[3].number, periods[9].number)
     client = make_client()
     client.login("gv.a")
-    page = client.get("/exams/new").get_data(as_text=True)
-    select_ = re.search(r'<select[^>]*name="lesson_id"[^>]*>(.*?)</select>', page, re.S).group(1)
-    labels = [re.sub(r"\s+", " ", label) for label in re.findall(r"<option[^>]*>(.*?)</option>", select_)]
-    practice = [label for label in labels if label.endswith("Luyện tập: Phân số")]
-    assert len(practice) == 4 and len(set(labels)) == len(labels)           # no entry twice
-    assert any(f"tiết {numbers[0]} · " in label for label in practice)
-    assert any(f"tiết {numbers[1]} · " in label for label in practice)
-    assert any("bản nháp · " in label for label in practice)
-    assert any(re.search(r"đăng \d\d/\d\d/\d{4} · ", label) for label in practice)
+    for url in ("/exams/new", "/homework/new"):     # a readiness check's lesson, a homework's lesson
+        page = client.get(url).get_data(as_text=True)
+        select_ = re.search(r'<select[^>]*name="lesson_id"[^>]*>(.*?)</select>', page, re.S).group(1)
+        labels = [re.sub(r"\s+", " ", label) for label in re.findall(r"<option[^>]*>(.*?)</option>", select_)]
+        practice = [label for label in labels if label.endswith("Luyện tập: Phân số")]
+        assert len(practice) == 4 and len(set(labels)) == len(labels), url       # no entry twice
+        assert any(f"tiết {numbers[0]} · " in label for label in practice), url
+        assert any(f"tiết {numbers[1]} · " in label for label in practice), url
+        assert any("bản nháp · " in label for label in practice), url
+        assert any(re.search(r"đăng \d\d/\d\d/\d{4} · ", label) for label in practice), url
 
 
 def test_true_false_radios_are_named_by_their_statement(world, make_client, dbs):
