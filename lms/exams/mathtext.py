@@ -23,10 +23,49 @@ def _script(match: re.Match) -> str:
     return f"{match.group(1)}({body})"
 
 
+def _group(text: str, start: int) -> tuple[str, int] | None:
+    """The brace group opening at `start` (its content, the index after it), or None."""
+    if start >= len(text) or text[start] != "{":
+        return None
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start + 1:i], i + 1
+    return None
+
+
+def _fractions(text: str) -> str:
+    """`\\frac{x^{2} - 1}{x - 1}` as "(x^{2} - 1)/(x - 1)": a numerator or denominator of more than
+    one term is bracketed, or the line reads as another sum."""
+    out, i = [], 0
+    while (found := text.find("\\frac", i)) >= 0:
+        top = _group(text, found + 5)
+        bottom = _group(text, top[1]) if top else None
+        if bottom is None:
+            out.append(text[i:found + 5])
+            i = found + 5
+            continue
+        parts = []
+        for part in (_fractions(top[0]), _fractions(bottom[0])):
+            parts.append(f"({part})" if re.search(r"[\s+\-−=<>/]|\\[a-z]+\s", part.strip()) else part)
+        out.append(text[i:found] + "{" + "/".join(parts) + "}")
+        i = bottom[1]
+    return "".join(out) + text[i:]
+
+
+def _systems(text: str) -> str:
+    """A system `\\left\\{ \\begin{matrix} a \\\\ b \\end{matrix} \\right.` as "{a; b}"."""
+    text = re.sub(r"\\\\\s*(?=\\end\{)", "", text)
+    text = text.replace("\\\\", "; ")
+    return text.replace("\\right.", "\\}") if "\\left\\{" in text else text.replace("\\right.", "")
+
+
 @functools.lru_cache(maxsize=4096)
 def latex_plain(latex: str) -> str:
     from pylatexenc.latex2text import LatexNodes2Text
 
+    latex = _systems(_fractions(latex))
     source = _ROOT.sub(lambda m: {"3": "∛", "4": "∜"}.get(m.group(1).strip(), f"{m.group(1)}√") + f"({m.group(2)})",
                        latex)
     for _ in range(3):   # x_{1}^{2}: inner groups first
@@ -35,7 +74,7 @@ def latex_plain(latex: str) -> str:
         text = LatexNodes2Text(math_mode="text", strict_latex_spaces=False).latex_to_text(source)
     except Exception:  # pylatexenc raises several kinds on malformed input; the source is still readable
         return latex
-    return " ".join(text.split())
+    return re.sub(r" ;", ";", " ".join(text.split()))
 
 
 def plain(text: str | None, limit: int | None = None) -> str:

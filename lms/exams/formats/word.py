@@ -29,6 +29,8 @@ from lms.exams.qtypes.text import parse_number
 
 QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*[.:)\-–]\s*", re.IGNORECASE)
 SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$", re.IGNORECASE)
+# "I. TRẮC NGHIỆM (3,0 điểm)", "II. TỰ LUẬN": a part headed by its Roman numeral alone, in capitals.
+ROMAN_SECTION = re.compile(r"^\s*([IVX]{1,4})\s*[.)]\s+(?=[^\W\d_]{2})(?=[^a-zđ]*(?:$|[\s(.:]))(.+)$")
 NAMED_SECTION = re.compile(r"^\s*(?:phần|phan|chủ\s*đề|chu\s*de)\s*:\s*(.+)$", re.IGNORECASE)
 KEY_HEADING = re.compile(r"^\s*(?:bảng\s+)?(?:đáp\s*án|dap\s*an)\s*[:.]?\s*$", re.IGNORECASE)
 END = re.compile(r"^[\s\-–—_.*]*(?:HẾT|HET)[\s\-–—_.*]*$")
@@ -316,6 +318,7 @@ class _Draft:
     number: int
     line: int
     category: str | None
+    part: int = 0          # how many part headings came before it: numbering may start again in each part
     stem: list[Block] = field(default_factory=list)
     options: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)  # letter, text, flags, star, line
     statements: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)
@@ -331,6 +334,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     parsed = Parsed(images=images or [], unit=unit)
     drafts: list[_Draft] = []
     category: str | None = None
+    part = 0
     current: _Draft | None = None
     key_lines: list[Block] = []
     in_key = ended = False
@@ -356,13 +360,14 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 key_lines.append(block)
             continue
         named = NAMED_SECTION.match(text)
-        if named or SECTION.match(text) and not QUESTION.match(text):
-            category = (named.group(1) if named else text).strip().rstrip(" .:")[:200]
+        if named or (SECTION.match(text) or _roman_section(text)) and not QUESTION.match(text):
+            category = (named.group(1) if named else _roman_section(text) or text).strip().rstrip(" .:")[:200]
+            part += 1
             current = None
             continue
         question = QUESTION.match(text)
         if question:
-            current = _Draft(int(question.group(1)), block.number, category)
+            current = _Draft(int(question.group(1)), block.number, category, part)
             drafts.append(current)
             rest = _strip_prefix(block, question.end())
             if rest.text.strip():
@@ -378,18 +383,30 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             continue
         _absorb(current, block, parsed)
     key = _read_key(key_lines, parsed)
-    seen: dict[int, int] = {}
+    # A number may come again in a later part ("Câu 1" of PHẦN II, "Bài 1" of II. TỰ LUẬN), never
+    # twice in one. The key's entries go to the part of the key they are under (its own “PHẦN II”
+    # lines), or, in a key without parts, to the first question of that number.
+    seen: dict[tuple[int, int], int] = {}
+    parts = sorted({draft.part for draft in drafts})
+    used: set[tuple[int, int]] = set()
     for draft in drafts:
-        if draft.number in seen:
-            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở {unit} {seen[draft.number]}"))
+        if (draft.part, draft.number) in seen:
+            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở {unit} {seen[(draft.part, draft.number)]}"))
             continue
-        seen[draft.number] = draft.line
-        question = _finish(draft, key.get(draft.number), parsed)
+        seen[(draft.part, draft.number)] = draft.line
+        place = parts.index(draft.part) + 1
+        entry = (place, draft.number) if (place, draft.number) in key else (0, draft.number)
+        if entry[0] == 0 and entry in used:
+            entry = None
+        if entry is not None and entry in key:
+            used.add(entry)
+        question = _finish(draft, key.get(entry) if entry else None, parsed)
         if question is not None:
             parsed.questions.append(WordQuestion(draft.number, draft.line, question))
-    for number, (line, _value) in key.items():
-        if number not in seen:
-            parsed.errors.append((line, f"bảng đáp án có câu {number} nhưng đề không có câu này"))
+    for entry, (line, _value) in key.items():
+        if entry not in used:
+            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
+            parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
     if not drafts and not parsed.errors:
         parsed.errors.append((1, "không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)"))
     parsed.errors.sort()
@@ -470,23 +487,43 @@ def _labelled(text: str, flags: list[frozenset], pattern: re.Pattern, line: int)
     return out
 
 
-def _read_key(blocks: list[Block], parsed: Parsed) -> dict[int, tuple[int, str]]:
+_ROMAN_NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _roman_section(text: str) -> str | None:
+    """A part headed "II. TỰ LUẬN (7,0 điểm)" as the category "Phần II. TỰ LUẬN (7,0 điểm)"."""
+    found = ROMAN_SECTION.match(text)
+    return f"Phần {found.group(1)}. {found.group(2)}" if found else None
+
+
+def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tuple[int, str]]:
     """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
-    `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question)."""
-    key: dict[int, tuple[int, str]] = {}
+    `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question). Keyed by (part, number):
+    part 0 for a key without parts, else 1, 2… for the key's own "PHẦN I", "PHẦN II"… lines."""
+    key: dict[tuple[int, int], tuple[int, str]] = {}
     rows = [(b.number, b.text.split("\t")) for b in blocks]
+    part = 0
     i = 0
     while i < len(rows):
         line, cells = rows[i]
+        heading = SECTION.match(cells[0]) or _roman_section(cells[0])
+        if heading and not KEY_TOKEN.match(cells[0].split(".", 1)[-1].split(":", 1)[-1].strip()):
+            part += 1
+            i += 1
+            continue
+        if heading:   # "PHẦN I: 1-B 2-C …" on one line
+            part += 1
+            cells = [re.sub(r"^\s*(?:phần|phan)?\s*[IVXLC\d]+\s*[.:\-–)]\s*", "", cells[0], flags=re.IGNORECASE),
+                     *cells[1:]]
         if len(cells) >= 2 and re.match(r"(?i)^\s*câu\s*$", cells[0]) and i + 1 < len(rows):
             numbers, values = cells[1:], rows[i + 1][1][1:]
             for n, v in zip(numbers, values):
                 if n.strip().isdigit() and v.strip():
-                    key[int(n)] = (line, v.strip())
+                    key[(part, int(n))] = (line, v.strip())
             i += 2
             continue
         if len(cells) >= 2 and cells[0].strip().isdigit():
-            key[int(cells[0])] = (line, cells[1].strip())
+            key[(part, int(cells[0]))] = (line, cells[1].strip())
             i += 1
             continue
         text = " ".join(cells)
@@ -494,7 +531,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[int, tuple[int, str]]
         if not tokens:
             parsed.errors.append((line, f"không đọc được {parsed.unit} đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
         for t in tokens:
-            key[int(t.group(1))] = (line, t.group(2))
+            key[(part, int(t.group(1)))] = (line, t.group(2))
         i += 1
     return key
 

@@ -1,0 +1,62 @@
+"""A teacher's Word exam in two parts whose numbering starts again — "I. TRẮC NGHIỆM" with Câu 1…6
+and "II. TỰ LUẬN" with Bài 1…3 (tests/files/exams/toan9_giua_ki.py, written with python-docx and
+Word's own equation XML, not our import format): every question is read into its part, the
+answer table reaches the first part, and each question is named by its words with its formulas
+readable ("(x² - 1)/(x - 1)", not "x² - 1/x - 1"). Before, the parts were not seen, "II. TỰ LUẬN"
+was glued to an option, and "Bài 1" was refused as a second "Câu 1"."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lms.exams.formats.word import parse_docx, parse_text
+from lms.exams.mathtext import title_of
+
+FILE = Path(__file__).parents[1] / "files" / "exams" / "toan9-giua-ki-hai-phan.docx"
+
+
+def _right(question) -> str:
+    return next(a.text for a in question.answers if a.fraction == 1)
+
+
+def test_a_two_part_word_exam_whose_numbering_starts_again():
+    parsed = parse_docx(FILE.read_bytes())
+    assert parsed.errors == []
+    questions = [q.question for q in parsed.questions]
+    assert [(q.number, q.question.qtype) for q in parsed.questions] == \
+        [(n, "single_choice") for n in range(1, 7)] + [(n, "essay") for n in range(1, 4)]
+    assert {q.category for q in questions[:6]} == {
+        "Phần I. TRẮC NGHIỆM (3,0 điểm). Chọn chữ cái đứng trước câu trả lời đúng"}
+    assert {q.category for q in questions[6:]} == {"Phần II. TỰ LUẬN (7,0 điểm)"}
+    assert [a.text for a in questions[5].answers][-1] == "49 cm."         # the part's heading is not an option
+    assert _right(questions[1]) == r"$x \geq 3$"                             # options in a 2 × 2 table
+    assert _right(questions[2]) == "(3; 2)." and _right(questions[4]) == r"$\frac{4}{5}$."
+    assert title_of(questions[3].text) == "Rút gọn biểu thức (x² - 1)/(x - 1) với x ≠1 ta được"
+    assert title_of(questions[2].text) == "Nghiệm của hệ phương trình { x + y = 5; x - y = 1 } là"
+    assert "1/(√(x) + 1) + 1/(√(x) - 1)" in title_of(questions[7].text)
+
+
+def test_a_key_by_part_reaches_each_part_and_a_number_twice_in_one_part_is_still_refused():
+    text = """PHẦN I. Câu trắc nghiệm nhiều phương án lựa chọn
+Câu 1. $2^{3}$ bằng
+A. 6  B. 8  C. 9  D. 5
+Câu 2. $\\sqrt{25}$ bằng
+A. 5  B. 25  C. 10  D. 4
+PHẦN II. Câu trắc nghiệm đúng sai
+Câu 1. Cho hàm số $y = x^{2}$.
+a) Đồ thị đi qua gốc toạ độ.
+b) Hàm số đồng biến trên $\\mathbb{R}$.
+c) $y(2) = 4$.
+d) $y(-1) = -1$.
+ĐÁP ÁN
+PHẦN I: 1-B 2-A
+PHẦN II
+1-ĐSĐS
+"""
+    parsed = parse_text(text)
+    assert parsed.errors == []
+    got = [(q.number, q.question.qtype, q.question.category) for q in parsed.questions]
+    assert [g[:2] for g in got] == [(1, "single_choice"), (2, "single_choice"), (1, "tf_cluster")]
+    assert _right(parsed.questions[0].question) == "8"
+    assert [a.fraction for a in parsed.questions[2].question.answers] == [1, 0, 1, 0]
+    twice = parse_text(text.replace("Câu 2. $\\sqrt{25}$", "Câu 1. $\\sqrt{25}$"))
+    assert any("Câu 1 đã có" in message for _line, message in twice.errors)
