@@ -60,3 +60,13 @@ PHẦN II
     assert [a.fraction for a in parsed.questions[2].question.answers] == [1, 0, 1, 0]
     twice = parse_text(text.replace("Câu 2. $\\sqrt{25}$", "Câu 1. $\\sqrt{25}$"))
     assert any("Câu 1 đã có" in message for _line, message in twice.errors)
+
+
+def test_an_option_written_with_a_full_stop_reads_as_written_on_screen_and_on_paper():
+    """"A. 5." and "D. 1." of the file showed an empty numbered list (Markdown's "5."), the 5 lost."""
+    from lms.exams.printing import print_html
+    from lms.exams.qtypes.base import inline
+
+    for text in ("5.", "12.", "1.", "2) x", "- 2", "# 3"):
+        assert str(inline(text)) == text and print_html(text) == text
+    assert "<ol>" in str(inline("1. a\n2. b"))          # a text of several lines keeps its list

@@ -7,6 +7,7 @@ option id — never by displayed letter.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 from random import Random
@@ -91,10 +92,31 @@ def checked(form, name: str) -> bool:
     return "1" in form.getlist(name)
 
 
+# What Markdown reads as the start of a block: "5." or "2)" (a numbered list), "-", "+", "*" (a
+# bulleted one), "#" (a heading), ">" (a quotation).
+_BLOCK_START = re.compile(r"^(\s{0,3})(?:(\d{1,9})([.)])(?=\s|$)|([-+*]|#{1,6})(?=\s|$)|(>))")
+
+
+def one_line(text: str | None) -> str:
+    """A one-line text (an option "5.", an answer "- 2") kept as the words it is: Markdown would
+    make "A. 5." a numbered list starting at 5 with nothing in it. Texts of several lines keep
+    their lists and headings."""
+    text = text or ""
+    if "\n" in text.strip():
+        return text
+
+    def escaped(match: re.Match) -> str:
+        if match.group(2):
+            return f"{match.group(1)}{match.group(2)}\\{match.group(3)}"
+        return f"{match.group(1)}\\{match.group(4) or match.group(5)}"
+
+    return _BLOCK_START.sub(escaped, text, count=1)
+
+
 def inline(text: str | None) -> Markup:
     """A question's or option's text as HTML (Markdown and $math$), without the paragraph around
     a single line: how a text is shown wherever it appears, never as raw `$…$`."""
-    html = render_markdown(text or "")
+    html = render_markdown(one_line(text))
     if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
         html = html.strip()[3:-4]
     # Safe to mark: render_markdown's output, sanitised by nh3 with an allowlist.

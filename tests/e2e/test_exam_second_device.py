@@ -1,0 +1,84 @@
+"""An attempt opened twice, in Chromium. A second window of the same browser is the same device:
+both save, and an older answer from the window that did not see the newer one never overwrites it —
+that window shows the newer answer and says why. A second device (a phone, its own browser) is
+shown a page that offers to move the attempt there; once moved, the phone resumes with every saved
+answer, and the laptop's next answer is refused and the laptop says so; the move is logged."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.e2e.test_exam_accommodations import PUPIL, _exam
+
+pytestmark = pytest.mark.e2e
+
+
+def _signed_in(context, live_server):
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#identifier", PUPIL)
+    page.fill("#password", "hoc-tap-vui-ve-2026")
+    page.click("#submit")
+    page.wait_for_selector("#home-title")
+    return page
+
+
+def _answer(page, question: int, option: int, status: int = 200):
+    with page.expect_response(lambda r: r.url.endswith("/save") and r.request.method == "POST") as saved:
+        page.locator("section.question").nth(question).locator("input[type=radio]").nth(option).check()
+    assert saved.value.status == status
+
+
+def _stored(live_server, attempt_id: int) -> tuple[dict, list[str]]:
+    from lms.exams.models import AttemptEvent, Response
+    from lms.extensions import db
+
+    with live_server.app.app_context():
+        answers = {r.position: r.value for r in db.session.scalars(select(Response).where(Response.attempt_id == attempt_id))}
+        events = list(db.session.scalars(select(AttemptEvent.kind).where(AttemptEvent.attempt_id == attempt_id)))
+    return answers, events
+
+
+def test_a_second_window_and_a_second_device(browser, live_server):
+    exam_id = _exam(live_server, "Kiểm tra mở trên hai máy", minutes=30, closes_in=60)
+    laptop = browser.new_context(viewport={"width": 1280, "height": 800})
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        first = _signed_in(laptop, live_server)
+        first.goto(f"{live_server.url}/exams/{exam_id}")
+        first.click("#start")
+        first.wait_for_selector("#attempt[data-ready]")
+        attempt_url, attempt_id = first.url, int(first.url.rsplit("/", 1)[1])
+        _answer(first, 0, 0)
+
+        # A second window of the same browser: the same device, the saved answer shown.
+        second = laptop.new_page()
+        second.goto(attempt_url)
+        second.wait_for_selector("#attempt[data-ready]")
+        radios = lambda page, q: page.locator("section.question").nth(q).locator("input[type=radio]")  # noqa: E731
+        expect(radios(second, 0).nth(0)).to_be_checked()
+        _answer(second, 0, 1)
+        # The first window did not see that change: its answer is older and is refused, and the
+        # window shows the newer one and says it was changed in another window.
+        _answer(first, 0, 2, status=409)
+        expect(radios(first, 0).nth(1)).to_be_checked()
+        expect(first.locator("#attempt-alert")).to_contain_text("cửa sổ khác")
+
+        # A second device: offered the move, not the paper.
+        mobile = _signed_in(phone, live_server)
+        mobile.goto(attempt_url)
+        expect(mobile.locator("#other-device")).to_be_visible()
+        assert mobile.locator("section.question").count() == 0
+        mobile.click("#takeover")
+        mobile.wait_for_selector("#attempt[data-ready]")
+        expect(radios(mobile, 0).nth(1)).to_be_checked()              # resumes with every saved answer
+        _answer(mobile, 1, 0)
+        # The laptop's next answer is refused, and the laptop says so.
+        _answer(first, 2, 0, status=409)
+        expect(first.locator("#save-state")).to_contain_text("thiết bị khác")
+        answers, events = _stored(live_server, attempt_id)
+        assert len(answers) == 2 and events.count("device_switch") == 1
+    finally:
+        laptop.close()
+        phone.close()
