@@ -889,8 +889,12 @@ def _xls_value(cell, datemode: int) -> object:
 
 
 class _HTMLTables(html.parser.HTMLParser):
-    """The rows of the first table of an HTML page (what many portals save as “.xls”), with
-    colspan and rowspan turned into merged ranges."""
+    """The rows of the tables of an HTML page (what many portals save as “.xls”), with colspan and
+    rowspan turned into merged ranges. Text outside the tables — a title in <h3>, the account in a
+    <p> — is a row of its own, as Excel shows it, so that line numbers are the ones the user sees."""
+
+    _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "br", "table", "li", "center", "body"})
+    _HIDDEN = frozenset({"head", "title", "style", "script"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -902,10 +906,26 @@ class _HTMLTables(html.parser.HTMLParser):
         self._taken: set[tuple[int, int]] = set()
         self._depth = 0
         self._done = False
+        self._loose: list[str] = []
+        self._skip = 0
+
+    def _flush(self) -> None:
+        text = nfc(" ".join("".join(self._loose).split()))
+        self._loose = []
+        if text and not self._done:
+            self.rows.append([text])
+
+    def close(self):
+        super().close()
+        self._flush()
 
     def handle_starttag(self, tag, attrs):
         if self._done:
             return
+        if tag in self._HIDDEN:
+            self._skip += 1
+        if not self._depth and tag in self._BLOCKS:
+            self._flush()
         if tag == "table":
             self._depth += 1
         elif tag == "tr" and self._depth:
@@ -920,6 +940,10 @@ class _HTMLTables(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if self._done:
             return
+        if tag in self._HIDDEN and self._skip:
+            self._skip -= 1
+        if not self._depth and tag in self._BLOCKS:
+            self._flush()
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             r = len(self.rows)
             c = len(self._row)
@@ -947,6 +971,8 @@ class _HTMLTables(html.parser.HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
+        elif not self._depth and not self._skip:
+            self._loose.append(data)
 
 
 def _span(value) -> int:
@@ -995,6 +1021,27 @@ def decode_text(data: bytes) -> str:
                               field="file") from exc
 
 
+def _delimiter(text: str) -> str:
+    """The separator of a text table the sniffer gave up on (a title line and blank lines above the
+    header, as Excel's “Unicode Text” writes them with tabs): the one that splits the most lines
+    into the same number of fields."""
+    best, best_score = ",", (0, 0)
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    for candidate in ",;\t|":
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=candidate)]
+        except csv.Error:
+            continue
+        wide = [n for n in counts if n > 1]
+        if not wide:
+            continue
+        modal = max(set(wide), key=wide.count)
+        score = (wide.count(modal), modal)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def _open_csv(data: bytes) -> _Book:
     text = decode_text(data)
     if "\x00" in text:
@@ -1007,7 +1054,7 @@ def _open_csv(data: bytes) -> _Book:
         try:
             delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
         except csv.Error:
-            delimiter = ","
+            delimiter = _delimiter(text[:65536])
     try:
         rows = [_trim(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:

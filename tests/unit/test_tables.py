@@ -257,3 +257,26 @@ def test_a_column_the_user_sees_wins_its_name_over_a_hidden_one_in_xls_too():
     assert table.columns == {"code": 1, "tx1": 4, "gk1": 5}
     assert table.unknown == ["STT (A)", "Họ và tên (C)", "TX1 (D, cột ẩn)"]
     assert table.lines[0].get("tx1") == 8
+
+
+def test_excel_unicode_text_with_a_title_above_the_header_is_split_on_its_tabs():
+    """Excel's "Unicode Text" (UTF-16, tabs) of a class list with its title and a blank line above
+    the header: the sniffer gives up, and the separator is the one that splits the lines alike."""
+    text = ("DANH SÁCH HỌC SINH LỚP 6A1\t\t\t\n\nMã học sinh\tHọ và tên\tNgày sinh\tLớp\n"
+            "HS01\tNguyễn Văn An\t05/09/2014\t6A1\nHS02\tTrần Thị Bình, con bà Lan\t12/03/2014\t6A1\n")
+    spec = [Column("code", "Mã học sinh", (), required=True, anchor=True), Column("name", "Họ và tên", (), text=True)]
+    table = read_table("ds.txt", b"\xff\xfe" + text.encode("utf-16-le"), spec, max_rows=10)
+    assert table.header_lines == (3,)
+    assert [(line.number, line.text("name")) for line in table.lines] == [(4, "Nguyễn Văn An"),
+                                                                          (5, "Trần Thị Bình, con bà Lan")]
+
+
+def test_a_portals_html_xls_counts_the_text_above_its_table_as_excel_shows_it():
+    page = """<html><head><meta charset="utf-8"><title>Sao kê</title><style>td{}</style></head><body>
+    <h3>SAO KÊ TÀI KHOẢN</h3><p>Số tài khoản: 0071000123456</p>
+    <table><tr><th>Ngày giao dịch</th><th>Số tiền ghi có</th><th>Nội dung</th></tr>
+    <tr><td>01/09/2025</td><td>1.250.000</td><td>HD2509 NGUYEN VAN AN</td></tr>
+    <tr><td>02/09/2025</td><td>85O.000</td><td>HD2509 TRAN THI BINH</td></tr></table></body></html>"""
+    table = read_table("SaoKe.xls", page.encode(), SPEC, max_rows=10)
+    assert table.header_lines == (3,) and [line.number for line in table.lines] == [4, 5]
+    assert kinds(table) == {1: Layout.TITLE, 2: Layout.TITLE}
