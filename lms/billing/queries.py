@@ -306,6 +306,38 @@ def summary(session: Session, school: School, today: date) -> dict[str, int]:
                        strict=True))}
 
 
+@dataclass(frozen=True)
+class OpenItems:
+    """What the school has received or been told of and not yet settled, at one moment: bank
+    credits waiting in the queue (suspense: not a fee payment yet, not counted in any report's
+    figures) and parents' open "I have paid" reports — with the sums and the oldest's age."""
+    unmatched: int = 0
+    unmatched_value: int = 0
+    oldest_unmatched_days: int = 0
+    reports: int = 0
+    reported_value: int = 0
+    oldest_report_days: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.unmatched or self.reports)
+
+
+def open_items(session: Session, school_id: int, now: datetime) -> OpenItems:
+    from lms.billing.models import BankTransaction, PaymentReport, ReportStatus, TransferStatus
+
+    def age(oldest: datetime | None) -> int:
+        return (now - oldest).days if oldest is not None else 0
+
+    count, value, oldest = session.execute(
+        select(func.count(), func.coalesce(func.sum(BankTransaction.amount), 0), func.min(BankTransaction.transacted_at))
+        .where(BankTransaction.school_id == school_id, BankTransaction.status == TransferStatus.UNMATCHED)).one()
+    reports, reported, first = session.execute(
+        select(func.count(), func.coalesce(func.sum(PaymentReport.amount), 0), func.min(PaymentReport.created_at))
+        .where(PaymentReport.school_id == school_id, PaymentReport.status == ReportStatus.OPEN)).one()
+    return OpenItems(int(count), int(value), age(oldest), int(reports), int(reported), age(first))
+
+
 def pay_options(session: Session, invoice: Invoice, school: School) -> tuple[str | None, list[tuple[str, object]]]:
     """How a parent can pay an open invoice: the VietQR payload built from the school's one account
     (amount due; bill number and purpose = the reference), and the gateways the school has switched

@@ -329,6 +329,8 @@ class SchoolReport:
     target: Milestone | None
     months: list[tuple[Period, Figures, Milestone | None]]
     readiness: list                   # billing.channel_settings.MethodState per cashless method
+    open_items: object = None         # billing.queries.OpenItems at the time of the report (the notes)
+    as_of: datetime | None = None
 
     @property
     def ready(self) -> int:
@@ -397,8 +399,10 @@ def department_periods(session: Session, schools: list, year: int, *, with_month
 def school_report(session: Session, school, year: int, period: Period, periods: list[Period]) -> SchoolReport:
     """The school's figures for `period` (one of `periods`, the choices of calendar year `year`),
     with the months of that year as the trend."""
-    from lms.billing import channel_settings
+    from lms.billing import channel_settings, queries
+    from lms.core.timeutil import utcnow
 
+    now = utcnow()
     month_list = months(date(year, 1, 1), date(year, 12, 31))
     wanted = [period, *[m for m in month_list if m.key != period.key]]
     counted = tally(session, [school.id], wanted)
@@ -406,7 +410,32 @@ def school_report(session: Session, school, year: int, period: Period, periods: 
     return SchoolReport(school, year, periods, period, counted.get((school.id, period.key), Figures()),
                         target_for(milestones, period),
                         [(m, counted.get((school.id, m.key), Figures()), target_for(milestones, m)) for m in month_list],
-                        channel_settings.readiness(session, school))
+                        channel_settings.readiness(session, school), queries.open_items(session, school.id, now), now)
+
+
+def notes(report: SchoolReport) -> list[str]:
+    """The report's notes on what is not in its figures yet: credits in the queue (suspense) and
+    parents' open "I have paid" reports (consumer protection: complaints are reported, with their age)."""
+    from lms.core.numbers import money
+
+    items = report.open_items
+    if items is None:
+        return []
+    from lms.core.timeutil import utc_to_local
+
+    when = utc_to_local(report.as_of, school_tz()).strftime("%d/%m/%Y %H:%M") if report.as_of else ""
+    out = []
+    if items.unmatched:
+        out.append(str(_l("%(n)s khoản tiền vào tài khoản (%(v)s đ) chưa đối chiếu được với hoá đơn, khoản lâu nhất "
+                          "%(d)s ngày; chưa tính vào số liệu trên (tại %(t)s).", n=items.unmatched,
+                          v=money(items.unmatched_value), d=items.oldest_unmatched_days, t=when)))
+    if items.reports:
+        out.append(str(_l("%(n)s báo “đã nộp” của phụ huynh (%(v)s đ) chưa xử lý, báo lâu nhất %(d)s ngày "
+                          "(tại %(t)s).", n=items.reports, v=money(items.reported_value),
+                          d=items.oldest_report_days, t=when)))
+    if not out:
+        out.append(str(_l("Không còn khoản tiền chờ đối chiếu hay báo “đã nộp” chưa xử lý (tại %(t)s).", t=when)))
+    return out
 
 
 @dataclass
@@ -497,6 +526,10 @@ def workbook(report: SchoolReport) -> bytes:
     for m, g, _t in report.months:
         ws.append([m.label, g.total.count, g.cashless.count, as_float(g.count_share), g.total.value, g.cashless.value,
                    as_float(g.value_share)])
+    ws.append([])
+    header(_("Ghi chú"))
+    for note in notes(report):
+        ws.append([note])
     for letter, width in zip("ABCDEFG", (34, 14, 18, 16, 18, 22, 18)):
         ws.column_dimensions[letter].width = width
     return to_bytes(wb)

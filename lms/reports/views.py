@@ -67,6 +67,7 @@ def _page(school: School, *, base: str, args: dict):
                            methods=cashless.METHODS, cashless_methods=cashless.CASHLESS, labels=cashless.METHOD_LABELS,
                            channels=[ch for ch in cashless.CHANNELS if report and ch in report.figures.channels],
                            channel_labels=cashless.CHANNEL_LABELS, base=base, args=args,
+                           notes=cashless.notes(report) if report else [],
                            can_set=ctx().role == "admin"), 200 if c.ok else 422
 
 

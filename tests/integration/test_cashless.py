@@ -181,3 +181,44 @@ def test_the_department_view_does_not_grow_with_its_schools(app, world, dbs, mak
     page = viewer.get(url).get_data(as_text=True)
     assert 'data-school="AX3"' in page
     assert statements() == one
+
+
+def test_the_notes_name_the_credits_waiting_in_the_queue_and_the_parents_open_reports(app, world, dbs, make_client):
+    """Money in the suspense queue and parents' "I have paid" reports are not in the figures; the
+    report's notes say how many, how much and how old, on the page and in the Excel file."""
+    from datetime import date, timedelta
+
+    from lms.billing import matching
+    from lms.billing.models import PaymentReport
+    from lms.core.timeutil import utcnow
+
+    _build(app, world, dbs)
+    accountant = make_client()
+    accountant.login("kt.a")
+    page = accountant.get("/reports/cashless?year=2026&period=2026-09").get_data(as_text=True)
+    assert "Không còn khoản tiền chờ đối chiếu" in page
+    now = utcnow()
+    with dbs() as s:
+        a = s.get(School, world.a.school.id)
+        # Two credits nobody can match (a Vietcombank memo without an invoice code, a typo'd one)
+        for n, (amount, memo, days) in enumerate([
+                (1_250_000, "MBVCB.7261530123.018725.NGUYEN THI LAN chuyen tien hoc phi con.CT tu 0071000123456", 9),
+                (450_000, "TRAN VAN BINH NOP HP HSA00 lop 6A1", 2)]):
+            matching.receive_transfer(s, a, matching.TransferIn("sepay", f"SP{n}", amount, memo, now - timedelta(days=days),
+                                                                bank_reference=f"FT2634{n}1234"), signer=None, now=now)
+        invoice = s.scalars(select(Invoice).where(Invoice.school_id == a.id)).first()
+        s.add(PaymentReport(school_id=a.id, invoice_id=invoice.id, channel="vietqr", amount=700_000,
+                            paid_on=date.today(), bank_reference="FT26339", created_at=now - timedelta(days=4)))
+        # Another school's queue is not school A's.
+        b = s.get(School, world.b.school.id)
+        matching.receive_transfer(s, b, matching.TransferIn("sepay", "SPB", 99_000, "ung ho", now), signer=None, now=now)
+        s.commit()
+    page = accountant.get("/reports/cashless?year=2026&period=2026-09").get_data(as_text=True)
+    notes = page.split('id="cashless-notes"')[1].split("</ul>")[0]
+    assert "2 khoản tiền vào tài khoản (1.700.000 đ) chưa đối chiếu được với hoá đơn, khoản lâu nhất 9 ngày" in notes
+    assert "1 báo “đã nộp” của phụ huynh (700.000 đ) chưa xử lý, báo lâu nhất 4 ngày" in notes
+    book = load_workbook(io.BytesIO(accountant.get("/reports/cashless.xlsx?year=2026&period=2026-09").data))
+    rows = [r[0].value for r in book.active.iter_rows()]
+    after = rows[rows.index("Ghi chú") + 1:]
+    assert any(str(v).startswith("2 khoản tiền vào tài khoản (1.700.000 đ)") for v in after)
+    assert any(str(v).startswith("1 báo “đã nộp” của phụ huynh (700.000 đ)") for v in after)
