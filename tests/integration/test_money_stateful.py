@@ -1,28 +1,36 @@
 """A model-based test (Hypothesis stateful) of every path that sees a bank credit: SePay and Casso
 webhooks, their redeliveries, statement imports (with and without the bank's reference), the
 accountant's manual assignment and setting aside, refunds and voids — across two schools whose
-families sometimes pay the other school's code. After every step, on both databases:
+families sometimes pay the other school's code — and VNPay's IPNs: checkouts started (some left to
+expire, some replaced), IPNs paid, failed, for another amount or forged, any of them sent again
+later, out of order, after expiry or after the invoice was settled another way. After every step,
+on both databases:
 
 - each real transfer is one credit, whoever reported it and however often, at the school whose
   account received it;
 - each credit is recorded once: a matched or assigned credit's payments sum to its amount, a
   queued or set-aside one has none — so the credits seen add up to payments + queued + set aside;
 - every payment, and each of its allocations, is of the school that received the money;
-- the ledger is balanced and no payment is refunded beyond its amount."""
+- the ledger is balanced and no payment is refunded beyond its amount;
+- a checkout is paid at most once, by its own school, for what it asked (another amount is kept
+  whole as credit); no VNPay transaction is recorded twice, and none that VNPay did not send
+  genuinely (a forged or failed IPN moves no money)."""
 from __future__ import annotations
 
 import itertools
+from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
-from lms.billing import ledger, matching, payments
-from lms.billing.models import (Allocation, BankSighting, BankTransaction, Invoice, InvoiceStatus, Payment, Refund,
-                                TransferStatus)
+from lms.billing import channel_settings, gateways, ledger, matching, payments
+from lms.billing.channels import vnpay
+from lms.billing.models import (Allocation, BankSighting, BankTransaction, Checkout, CheckoutStatus, Invoice,
+                                InvoiceStatus, Payment, Refund, TransferStatus)
 from lms.billing.statements import distinct_ids
 from lms.core.errors import DomainError
 from lms.core.signing import signer_from_config
@@ -31,6 +39,8 @@ from lms.people.models import School
 from tests.billing_helpers import issue, set_up_fees
 
 ACCOUNTS = {"a": "0071000123456", "b": "1903555000999"}
+TMN = {"a": "THCSAVNP", "b": "THPTBVNP"}
+VNPAY_SECRET = {"a": "BIMATVNPAYTRUONGA0123456789", "b": "BIMATVNPAYTRUONGB9876543210"}
 _numbers = itertools.count(1)
 
 
@@ -48,11 +58,14 @@ class Transfer:
 def _machine(app, dbs, world):
     signer = signer_from_config(app.config)
     seen: list[Transfer] = []
+    sent: list[tuple[str, dict[str, str]]] = []       # every IPN VNPay sent, in every run (the database carries over)
 
     class Money(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
             self.made: list[Transfer] = []
+            self.checkouts: list[tuple[str, str, int]] = []       # (school, txn_ref, amount)
+            self.ipns: list[tuple[str, dict[str, str]]] = []       # every IPN VNPay sent, to send again
 
         # ---------------------------------------------------------------- the bank and its feeds
 
@@ -122,6 +135,62 @@ def _machine(app, dbs, world):
             txn_id = t.reference if with_reference else "h" + hashlib.sha256(
                 f"{t.at.isoformat()}|{t.amount}|{t.memo}".encode()).hexdigest()[:40]
             self._report(t, "statement", txn_id, reference=t.reference if with_reference else "", many=True)
+
+        # ---------------------------------------------------------------- a gateway (VNPay) and its IPNs
+
+        @rule(school=st.sampled_from("ab"), which=st.integers(0, 50), expired=st.booleans())
+        def a_parent_starts_a_vnpay_checkout(self, school, which, expired):
+            """A checkout for what an invoice owes (expired: the parent let its 15 minutes pass). The
+            invoice may be settled meanwhile by a transfer, voided, or paid: the IPN comes all the same."""
+            with dbs() as s:
+                invoices = s.scalars(select(Invoice).where(Invoice.school_id == getattr(world, school).school.id)
+                                     .order_by(Invoice.id)).all()
+                invoice = invoices[which % len(invoices)]
+                n = next(_numbers)
+                now = utcnow()
+                # A new checkout replaces the invoice's pending one (one pending per invoice), as
+                # `gateways.start_checkout` does; an IPN for the replaced one can still come.
+                s.execute(update(Checkout).where(Checkout.invoice_id == invoice.id,
+                                                 Checkout.status == CheckoutStatus.PENDING)
+                          .values(status=CheckoutStatus.REPLACED))
+                checkout = Checkout(school_id=invoice.school_id, invoice_id=invoice.id, channel="vnpay",
+                                    method="website", txn_ref=f"{invoice.code}-{n}",
+                                    amount=invoice.due if invoice.due > 0 else invoice.total,
+                                    payer_name="PHU HUYNH", created_at=now,
+                                    expires_at=now + (timedelta(minutes=-1) if expired else timedelta(minutes=15)))
+                s.add(checkout)
+                s.commit()
+                self.checkouts.append((school, checkout.txn_ref, checkout.amount))
+
+        @precondition(lambda self: self.checkouts)
+        @rule(which=st.integers(0, 50), outcome=st.sampled_from(["paid", "paid", "failed", "other_amount", "forged"]),
+              redelivery=st.booleans())
+        def vnpay_notifies(self, which, outcome, redelivery):
+            """VNPay's IPN for a checkout: paid, failed, with another amount, or forged — or one it
+            already sent again (duplicates and late or reordered deliveries: any IPN may come again,
+            after the checkout expired, after a later one)."""
+            if redelivery and self.ipns:
+                school, params = self.ipns[which % len(self.ipns)]
+            else:
+                school, txn_ref, amount = self.checkouts[which % len(self.checkouts)]
+                n = next(_numbers)
+                params = {"vnp_Amount": str((amount + (1000 if outcome == "other_amount" else 0)) * 100),
+                          "vnp_BankCode": "NCB", "vnp_BankTranNo": f"VNP{n}", "vnp_CardType": "ATM",
+                          "vnp_OrderInfo": f"{txn_ref.split('-')[0]} Thu tien hoc", "vnp_PayDate": "20260905081500",
+                          "vnp_ResponseCode": "24" if outcome == "failed" else "00", "vnp_TmnCode": TMN[school],
+                          "vnp_TransactionNo": str(14_000_000 + n),
+                          "vnp_TransactionStatus": "02" if outcome == "failed" else "00", "vnp_TxnRef": txn_ref}
+                params["vnp_SecureHash"] = vnpay.sign(params, VNPAY_SECRET[school])
+                if outcome == "forged":
+                    params["vnp_Amount"] = str(int(params["vnp_Amount"]) // 2)
+                self.ipns.append((school, params))
+                sent.append((school, params))
+            box = app.extensions["lms_secrets"]
+            with dbs() as s:
+                answer = gateways.vnpay_ipn(s, list(params.items()), urlencode(params).encode(), box=box,
+                                            signer=signer, now=utcnow())
+                s.commit()
+            assert answer["RspCode"] in ("00", "01", "02", "04", "97"), answer
 
         # ---------------------------------------------------------------- the accountant
 
@@ -223,6 +292,29 @@ def _machine(app, dbs, world):
                             assert recorded == 0, row.id
                             totals["queued" if row.status == TransferStatus.UNMATCHED else "aside"] += row.amount
                     assert sum(r.amount for r in credits) == sum(totals.values())
+                # A checkout is paid at most once, by the school that sold it, for what it asked, however
+                # many IPNs came, in whatever order, early or late; a forged or failed one moves no money;
+                # another amount is kept whole as credit (applied to nothing).
+                for checkout in s.scalars(select(Checkout).where(Checkout.channel == "vnpay")):
+                    for p in s.scalars(select(Payment).where(Payment.id == checkout.payment_id)):
+                        assert p.school_id == checkout.school_id
+                        assert p.amount == checkout.amount or p.applied == 0, (p.amount, checkout.amount)
+                    if checkout.status == CheckoutStatus.PAID:
+                        assert checkout.payment_id is not None
+                by_txn = s.execute(select(Payment.provider_txn_id, func.count()).where(Payment.provider == "vnpay")
+                                   .group_by(Payment.provider_txn_id).having(func.count() > 1)).all()
+                assert by_txn == [], by_txn
+                claimed = s.execute(select(Payment.invoice_id, func.count()).join(
+                    Checkout, Checkout.payment_id == Payment.id).where(Payment.provider == "vnpay",
+                                                                      Payment.applied > 0)
+                    .group_by(Checkout.id, Payment.invoice_id).having(func.count() > 1)).all()
+                assert claimed == [], claimed
+                genuine = {(sch, p["vnp_TransactionNo"]) for sch, p in sent
+                           if p["vnp_ResponseCode"] == "00" and vnpay.verify(p, VNPAY_SECRET[sch])}
+                for txn_no, school_id in s.execute(select(Payment.provider_txn_id, Payment.school_id)
+                                                   .where(Payment.provider == "vnpay")):
+                    key = "a" if school_id == world.a.school.id else "b"
+                    assert (key, txn_no) in genuine, txn_no          # nothing recorded that VNPay did not send
                 strangers = s.scalar(select(func.count()).select_from(Allocation).join(
                     Payment, Payment.id == Allocation.payment_id).join(Invoice, Invoice.id == Allocation.invoice_id)
                     .where(Invoice.school_id != Payment.school_id))
@@ -241,6 +333,9 @@ def test_every_path_that_sees_a_credit_counts_each_transfer_once_and_never_for_a
             issue(s, getattr(world, key))
             school = s.get(School, getattr(world, key).school.id)
             school.bank_account_number = ACCOUNTS[key]
+            channel_settings.save_channel(s, getattr(world, key).admin, school, "vnpay",
+                                          {"tmn_code": TMN[key], "hash_secret": VNPAY_SECRET[key]}, enabled=True,
+                                          counts_as=None, mode="sandbox", box=app.extensions["lms_secrets"])
         s.commit()
     machine = _machine(app, dbs, world)
     # The database carries over from one run to the next (a fresh one per run would take minutes), so
