@@ -175,6 +175,30 @@ def lock_term(session: Session, actor: User, school: School, year: SchoolYear, t
     return lock
 
 
+@dataclass
+class LockNotice:
+    """What a locked page tells whoever opens it: which term of which year, locked when and by
+    whom, and who can correct a mark or reopen the term (the school's administrators)."""
+    term: int
+    year: str
+    locked_at: datetime
+    locked_by: str
+    admins: list[str]
+
+
+def lock_notice(session: Session, lock: TermLock | None) -> LockNotice | None:
+    """The notice of a term lock, with the school's administrators by name (one query)."""
+    if lock is None:
+        return None
+    from lms.people.models import Membership, Role
+
+    year = session.get(SchoolYear, lock.school_year_id)
+    admins = list(session.scalars(select(User.full_name).join(Membership, Membership.user_id == User.id).where(
+        Membership.school_id == lock.school_id, Membership.role == Role.ADMIN.value).order_by(User.sort_name)))
+    return LockNotice(lock.term, year.name if year else "", lock.locked_at,
+                      lock.locker.full_name if lock.locker else "", admins)
+
+
 def unlock_term(session: Session, actor: User, school: School, year: SchoolYear, term: int) -> None:
     lock = lock_of(session, year.id, term)
     if lock is not None and year.school_id == school.id:

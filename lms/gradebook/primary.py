@@ -14,7 +14,7 @@ from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
 from lms.gradebook.book import REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, record_write
 from lms.gradebook.labels import QUALITY_NAMES
-from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord
+from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord, TermLock
 from lms.gradebook.permissions import require_class, require_course
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, SchoolClass, Student
@@ -81,7 +81,7 @@ class PrimaryGrid:
     checkpoint: str
     has_test: bool
     rows: list[PrimaryRow]
-    locked: bool
+    locked: TermLock | None   # the lock of the checkpoint's term, if locked
 
 
 def records_by_student(session: Session, course_ids: list[int]) -> dict[tuple[int, int], dict[str, PrimaryRecord]]:
@@ -98,7 +98,7 @@ def primary_grid(session: Session, course: Course, checkpoint: str) -> PrimaryGr
     check_checkpoint(checkpoint)
     records = records_by_student(session, [course.id])
     rows = [PrimaryRow(s, records.get((course.id, s.id), {})) for s in students_of_class(session, course.school_class)]
-    locked = lock_of(session, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint]) is not None
+    locked = lock_of(session, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint])
     return PrimaryGrid(course, checkpoint, tested(course, checkpoint), rows, locked)
 
 
@@ -178,7 +178,7 @@ class QualityGrid:
     school_class: SchoolClass
     checkpoint: str
     rows: list[tuple[Student, dict[str, str]]]   # student, code → level
-    locked: bool
+    locked: TermLock | None   # the lock of the checkpoint's term, if locked
 
 
 def qualities_by_student(session: Session, class_id: int, checkpoint: str | None = None
@@ -199,7 +199,7 @@ def quality_grid(session: Session, school_class: SchoolClass, checkpoint: str) -
     check_checkpoint(checkpoint)
     levels = qualities_by_student(session, school_class.id, checkpoint)
     rows = [(s, levels.get(s.id, {}).get(checkpoint, {})) for s in students_of_class(session, school_class)]
-    locked = lock_of(session, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint]) is not None
+    locked = lock_of(session, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint])
     return QualityGrid(school_class, checkpoint, rows, locked)
 
 

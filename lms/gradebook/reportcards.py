@@ -58,18 +58,30 @@ def _text(value: results.Mark) -> str:
     return mark_text(value, ",")
 
 
+def _guardian_slot(relation: str) -> str:
+    """Where a guardian goes on the identity page: the father's line, the mother's, or the guardian's
+    (the family lists write "Bố", "Cha", "bố", "Mẹ", "Má"…)."""
+    from lms.core.text import fold
+
+    return {"bo": "father", "cha": "father", "me": "mother", "ma": "mother"}.get(
+        fold(relation or "").strip(), "guardian")
+
+
 def identities(session: Session, school: School, year: SchoolYear, students: list[Student]) -> dict[int, dict]:
     """The identity page of the Ministry's form for each pupil, in two queries: birth place,
-    ethnicity, nationality, parents or guardian, and the study history (every year the pupil was
-    enrolled at this school, up to this one)."""
+    ethnicity, nationality, personal ID, registration number, policy status, parents or guardian
+    with their occupations, and the study history (every year the pupil was enrolled at this
+    school, up to this one)."""
     from lms.people.models import Enrollment, Guardianship
 
     ids = [st.id for st in students] or [0]
     parents: dict[int, dict[str, str]] = {st.id: {"father": "", "mother": "", "guardian": ""} for st in students}
+    jobs_of: dict[int, dict[str, str]] = {st.id: {"father": "", "mother": "", "guardian": ""} for st in students}
     for g in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids)).order_by(Guardianship.id)):
-        slot = {"Bố": "father", "Mẹ": "mother"}.get(g.relation, "guardian")
+        slot = _guardian_slot(g.relation)
         if not parents[g.student_id][slot]:
             parents[g.student_id][slot] = g.guardian.full_name
+            jobs_of[g.student_id][slot] = g.occupation or ""
     history: dict[int, list[dict]] = {st.id: [] for st in students}
     for enrollment, past in session.execute(
             select(Enrollment, SchoolYear).join(SchoolYear, SchoolYear.id == Enrollment.school_year_id)
@@ -77,11 +89,12 @@ def identities(session: Session, school: School, year: SchoolYear, students: lis
                    SchoolYear.start_date <= year.start_date).order_by(SchoolYear.start_date)):
         history[enrollment.student_id].append({"year": past.name, "class": enrollment.school_class.name,
                                                "grade": enrollment.school_class.grade, "school": school.name})
-    return {st.id: {"birth_place": getattr(st, "place_of_birth", None) or "",
-                    "ethnicity": getattr(st, "ethnicity", None) or "",
-                    "nationality": getattr(st, "nationality", None) or "",
-                    "moet_code": getattr(st, "moet_code", None) or "",
-                    "parents": parents[st.id], "history": history[st.id]} for st in students}
+    return {st.id: {"birth_place": st.place_of_birth or "", "ethnicity": st.ethnicity or "",
+                    "nationality": st.nationality or "", "moet_code": st.moet_code or "",
+                    "personal_id": st.personal_id or "", "record_code": st.record_code or "",
+                    "registration_number": st.registration_number or "", "policy_status": st.policy_status or "",
+                    "parents": parents[st.id], "occupations": jobs_of[st.id], "history": history[st.id]}
+            for st in students}
 
 
 def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User,
@@ -150,8 +163,26 @@ def primary_snapshot(base: dict, summary: PrimarySummary, student_id: int) -> di
             "general_competences": [q for q in qualities if q["code"] in tt27.GENERAL_COMPETENCES],
             "specific_competences": [q for q in qualities if q["code"] in tt27.SPECIFIC_COMPETENCES],
             "result": row.result, "award": row.award or "",
+            # The form's closing lines (Điều 9, TT27), as codes the template words:
+            # completion "lop" (this grade's programme), "tieu_hoc" (grade 5: primary school) or
+            # "chua" (not completed: the principal decides after further support); promoted_to the
+            # next grade when the pupil goes up.
+            **primary_decision(base["grade"], row.result),
             "absences": {"excused": row.excused, "unexcused": row.unexcused},
             "homeroom_comment": row.record.homeroom_comment if row.record else ""}
+
+
+def primary_decision(grade: int | None, result: str | None) -> dict:
+    """The primary card's "Hoàn thành chương trình lớp học / chương trình tiểu học" and "Lên lớp"
+    lines from the year result (Điều 9, Thông tư 27): HTXS, HTT and HT complete the grade (grade 5:
+    the primary programme) and go up; Chưa hoàn thành waits for the principal's decision."""
+    if not result or not grade:
+        return {"completion": "", "promoted_to": None}
+    if result == tt27.CHT:
+        return {"completion": "chua", "promoted_to": None}
+    if grade >= 5:
+        return {"completion": "tieu_hoc", "promoted_to": None}
+    return {"completion": "lop", "promoted_to": grade + 1}
 
 
 # ---------------------------------------------------------------- issuing

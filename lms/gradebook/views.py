@@ -45,6 +45,13 @@ def _mark_filter(value) -> str:
     return book.mark_text(value, "," if str(get_locale() or "vi") == "vi" else ".")
 
 
+@bp.app_template_global("term_lock_notice")
+def _term_lock_notice(lock):
+    """For the locked-term banner (gradebook/_locked.html): which term, since when, by whom, and
+    who can correct or reopen it."""
+    return book.lock_notice(db.session, lock)
+
+
 def source_url(entry) -> str | None:
     target = SOURCE_ENDPOINTS.get(entry.source_type)
     if target is None or entry.source_id is None:
@@ -325,7 +332,7 @@ def class_conduct(class_id: int):
             return done
     students = people.students_of_class(db.session, school_class)
     records = homeroom.term_records(db.session, school_class)
-    locked = book.lock_of(db.session, school_class.school_year_id, term) is not None
+    locked = book.lock_of(db.session, school_class.school_year_id, term)
     from lms.attendance.registers import term_absences
 
     absences = term_absences(db.session, school_class)
@@ -381,7 +388,7 @@ def class_year_records(class_id: int):
     primary_class = homeroom.is_primary(school_class)
     summary = None if primary_class else homeroom.build_summary(db.session, school_class, 0)
     students = people.students_of_class(db.session, school_class)
-    locked = book.lock_of(db.session, school_class.school_year_id, 2) is not None
+    locked = book.lock_of(db.session, school_class.school_year_id, 2)
     return render_template("gradebook/year_records.html", school_class=school_class, students=students,
                            records=homeroom.year_records(db.session, school_class), summary=summary, typed=typed,
                            **_issue_view(result), locked=locked, admin=ctx().role == "admin"), \

@@ -173,4 +173,8 @@ class StudentProfileForm(Form):
                               description=_l("12 chữ số, như trên thẻ căn cước hoặc giấy khai sinh."))
     student_email = StringField(_l("E-mail liên hệ"), validators=[Optional(), Length(max=254)])
     student_phone = StringField(_l("Điện thoại liên hệ"), validators=[Optional(), Length(max=20)])
+    policy_status = StringField(_l("Đối tượng chính sách"), validators=[Optional(), Length(max=100)],
+                                description=_l("Như hồ sơ ghi, ví dụ: Con thương binh, Hộ nghèo. Để trống nếu không có."))
+    registration_number = StringField(_l("Số đăng bộ"), validators=[Optional(), Length(max=20)],
+                                      description=_l("Số thứ tự của học sinh trong sổ đăng bộ của trường."))
     submit = SubmitField(_l("Lưu hồ sơ"))

@@ -102,6 +102,8 @@ STUDENT_SPEC: list[Column] = [
     Column("nationality", "Quốc tịch", ("Nationality",)),
     Column("personal_id", "Số định danh cá nhân", ("Số ĐDCN", "Mã định danh cá nhân", "Số CCCD", "CCCD",
                                                    "Căn cước công dân", "Số căn cước")),
+    Column("registration_number", "Số đăng bộ", ("Số ĐB", "Số danh bộ", "Số sổ đăng bộ")),
+    Column("policy_status", "Đối tượng chính sách", ("Diện chính sách", "Chế độ chính sách"), text=True),
     Column("status", "Trạng thái", ("Trạng thái HS", "Trạng thái học sinh", "Trạng thái học tập", "Tình trạng",
                                     "Tình trạng học sinh", "Tình trạng học tập", "Status")),
     Column("status_date", "Ngày nhập trạng thái", ("Ngày chuyển đi", "Ngày thôi học", "Ngày nghỉ học",
@@ -129,7 +131,8 @@ STUDENT_HEADERS = ["Mã học sinh*", "Họ và tên*", "Ngày sinh", "Giới t�
                    "Họ tên phụ huynh", "Quan hệ", "SĐT phụ huynh", "Email phụ huynh"]
 # Kept on the pupil's record when the file has them (the sector database's and the schools' lists do).
 PROFILE_HEADERS = ["Nơi sinh", "Quê quán", "Dân tộc", "Quốc tịch", "Mã định danh Bộ GD&ĐT", "Số định danh cá nhân",
-                   "Email", "Số điện thoại liên hệ", "SĐT phụ huynh 2", "Nghề nghiệp phụ huynh", "Năm sinh phụ huynh"]
+                   "Email", "Số điện thoại liên hệ", "SĐT phụ huynh 2", "Nghề nghiệp phụ huynh", "Năm sinh phụ huynh",
+                   "Số đăng bộ", "Đối tượng chính sách"]
 
 STAFF_SPEC: list[Column] = [
     Column("full_name", "Họ và tên", ("Họ tên", "Họ và tên cán bộ", "Họ tên giáo viên", "Full name",
@@ -1097,7 +1100,7 @@ def export_students(session: Session, school: School, year: SchoolYear | None) -
                 student.place_of_birth or "", student.hometown or "", student.ethnicity or "",
                 student.nationality or "", student.moet_code or "", student.personal_id or "", student.email or "",
                 student.phone or "", (g.second_phone or "") if g else "", (g.occupation or "") if g else "",
-                (g.birth_year or "") if g else ""])
+                (g.birth_year or "") if g else "", student.registration_number or "", student.policy_status or ""])
     return write_workbook("Học sinh", STUDENT_HEADERS + PROFILE_HEADERS, rows,
                           widths=[14, 26, 12, 10, 8, 34, 26, 12, 16, 28] + [22] * len(PROFILE_HEADERS))
 

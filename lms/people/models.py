@@ -264,6 +264,10 @@ class Student(Base):
     # The lifelong learning-record code (mã hồ sơ học tập suốt đời, NĐ 88/2026), once the national
     # database has given one; the national transcript carries it.
     record_code: Mapped[str | None] = mapped_column(String(30))
+    # Đối tượng chính sách (e.g. "Con thương binh", "Hộ nghèo") and số đăng bộ, the number of the
+    # pupil's line in the school's register: the report card's identity page prints both.
+    policy_status: Mapped[str | None] = mapped_column(String(100))
+    registration_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")

@@ -26,6 +26,7 @@ PROFILE_FIELDS: dict[str, tuple[str, int]] = {
     "moet_code": ("moet_code", 20), "personal_id": ("personal_id", 12), "place_of_birth": ("place_of_birth", 200),
     "hometown": ("hometown", 200), "ethnicity": ("ethnicity", 40), "nationality": ("nationality", 40),
     "student_email": ("email", 254), "student_phone": ("phone", 20),
+    "policy_status": ("policy_status", 100), "registration_number": ("registration_number", 20),
 }
 
 

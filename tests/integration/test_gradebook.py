@@ -2,13 +2,14 @@
 history, Excel, marks posted by other areas, conduct and the class summary."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.core.models import AuditLog
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import utc_to_local, utcnow
 from lms.gradebook import book
 from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, TermRecord
 from lms.people.models import Course, School, SchoolYear, Subject
@@ -96,7 +97,17 @@ def test_lock_stops_teachers_and_admin_corrections_need_a_reason_and_are_logged(
     assert admin.post(f"/school/gradebook/{world.a.year.id}/lock", {"term": "1", "incomplete_ok": "1"}).status_code == 302
     assert "Đã khoá" in admin.get("/school/gradebook").get_data(as_text=True)
     page = client.get(f"/courses/{world.a.course.id}/grades?term=1").get_data(as_text=True)
-    assert "đã khoá sổ: chỉ xem" in page and "readonly" in page
+    assert "readonly" in page
+    # The banner says which term, since when, by whom, why, and whom to ask — on every locked page.
+    banner = re.sub(r"\s+", " ", page.split('id="locked-banner"')[1].split("</div>")[0])
+    today = utc_to_local(utcnow(), "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y")
+    assert f"Học kỳ I năm học 2026-2027 đã khoá sổ</strong> từ ngày {today} (người khoá: Quản Trị A)" in banner
+    assert "chốt kết quả học kỳ cho bảng tổng hợp và học bạ" in banner
+    assert "Trang này chỉ xem" in banner and "Quản trị trường: Quản Trị A." in banner
+    homeroom = client.get(f"/classes/{world.a.school_class.id}/conduct?term=1").get_data(as_text=True)
+    assert "Học kỳ I năm học 2026-2027 đã khoá sổ" in homeroom and "Quản trị trường: Quản Trị A." in homeroom
+    admin_page = admin.get(f"/courses/{world.a.course.id}/grades?term=1").get_data(as_text=True)
+    assert "Bạn là quản trị trường nên vẫn sửa được" in admin_page and 'href="/school/gradebook"' in admin_page
     refused = client.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "9"})
     assert refused.status_code == 403 or "chỉ quản trị trường được sửa" in refused.get_data(as_text=True)
     no_reason = admin.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "9"})

@@ -108,6 +108,8 @@ def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, c
     assert "HỌC BẠ TIỂU HỌC" in flat                            # the form named by its level
     assert "Năng lực chung" in flat and "Năng lực đặc thù" in flat and "năng lực cốt lõi" in flat
     assert flat.index("Năng lực chung") < flat.index("Tự chủ và tự học") and "Ngôn ngữ" in flat
+    # The form's closing lines (Điều 9): class 4A completed, going up to grade 5.
+    assert "chương trình tiểu học: Hoàn thành chương trình lớp 4" in flat and "Lên lớp: Được lên lớp 5" in flat
 
 
 def test_the_pupil_sees_levels_and_comments(primary, client, make_client, dbs):

@@ -122,8 +122,8 @@ def test_report_card_pdf(app, world, client, dbs, long_remarks):
     assert_official(texts, issuer="Trường THCS Thử A", date_line=None, signer="Học bạ số đã được nhà trường ký số")
     whole = " ".join(texts)
     assert f"Long Xuyên, ngày {day.day:02d} tháng" in whole and f"năm {day.year}" in whole
-    for part in ("HỌC BẠ TRUNG HỌC CƠ SỞ", "NGUYỄN VĂN AN", "Họ tên mẹ Nguyễn Thị Lan", "Quá trình học tập",
-                 "1. Kết quả học tập các môn học", "2. Kết quả học tập và rèn luyện", "Xét lên lớp Lên lớp",
+    for part in ("HỌC BẠ TRUNG HỌC CƠ SỞ", "NGUYỄN VĂN AN", "Họ tên mẹ: Nguyễn Thị Lan", "Quá trình học tập",
+                 "1. Kết quả học tập các môn học", "2. Kết quả học tập và rèn luyện", "Xét lên lớp: Lên lớp",
                  "GIÁO VIÊN CHỦ NHIỆM", "HIỆU TRƯỞNG", "/verify/"):
         assert part in whole.replace("/ verify/", "/verify/"), part
     if long_remarks:

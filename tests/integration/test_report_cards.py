@@ -194,6 +194,11 @@ def test_the_card_has_the_ministry_forms_identity_and_history_and_says_exactly_w
         fill_year(s, world.a)
         an = s.get(Student, world.a.students["HSA001"].id)
         an.place_of_birth, an.ethnicity, an.nationality = "Long Xuyên, An Giang", "Kinh", "Việt Nam"
+        an.personal_id, an.registration_number, an.policy_status = "089214000123", "127/2026", "Con thương binh"
+        from lms.people.models import Guardianship
+
+        mother = s.scalars(select(Guardianship).where(Guardianship.student_id == an.id)).one()
+        mother.relation, mother.occupation = "mẹ", "Giáo viên"   # the family list's own spelling
         # Châu's term II conduct is missing, and only that.
         s.execute(TermRecord.__table__.update().where(TermRecord.student_id == world.a.students["HSA003"].id,
                                                       TermRecord.term == 2).values(conduct=None))
@@ -202,13 +207,18 @@ def test_the_card_has_the_ministry_forms_identity_and_history_and_says_exactly_w
         assert data.missing(world.a.students["HSA003"].id) == ["rèn luyện học kỳ II"]
         snap = data.snapshot(an, s.get(type(world.a.admin), world.a.admin.id))
         assert snap["student"]["parents"]["mother"] == "Nguyễn Thị Lan"
+        assert snap["student"]["occupations"]["mother"] == "Giáo viên"
+        assert (snap["student"]["personal_id"], snap["student"]["registration_number"],
+                snap["student"]["policy_status"]) == ("089214000123", "127/2026", "Con thương binh")
         assert snap["student"]["history"] == [{"year": "2026-2027", "class": "6A1", "grade": 6,
                                                "school": "Trường THCS Thử A"}]
     client.login("gv.a")
     pdf = text(client.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA001'].id}"
                           "/preview.pdf").data)
-    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Nơi sinh Long Xuyên, An Giang", "Dân tộc Kinh",
-                 "Quốc tịch: Việt Nam", "Họ tên mẹ Nguyễn Thị Lan", "Quá trình học tập", "6A1 Trường THCS Thử A",
+    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Nơi sinh: Long Xuyên, An Giang", "Dân tộc: Kinh",
+                 "Quốc tịch: Việt Nam", "Họ tên mẹ: Nguyễn Thị Lan Nghề nghiệp: Giáo viên",
+                 "Số định danh cá nhân: 089214000123", "Số đăng bộ: 127/2026", "Đối tượng chính sách: Con thương binh",
+                 "Quá trình học tập", "6A1 Trường THCS Thử A",
                  "HIỆU TRƯỞNG", "GIÁO VIÊN CHỦ NHIỆM", "ngày … tháng … năm …"):
         assert part in pdf, part
 

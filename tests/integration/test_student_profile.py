@@ -9,7 +9,7 @@ from lms.people.models import Student
 def _form(**changes):
     data = {"full_name": "Nguyễn Văn An", "birth_date": "2014-09-05", "gender": "nam", "place_of_birth": "",
             "hometown": "", "ethnicity": "", "nationality": "", "address": "", "moet_code": "", "personal_id": "",
-            "student_email": "", "student_phone": ""}
+            "student_email": "", "student_phone": "", "registration_number": "", "policy_status": ""}
     data.update(changes)
     return data
 
@@ -25,7 +25,8 @@ def test_the_admin_completes_a_profile_and_a_bad_field_is_refused_by_name(world,
         assert s.get(Student, pupil.id).place_of_birth is None          # nothing half-saved
     done = client.post(f"/school/students/{pupil.id}/profile", _form(
         full_name="Nguyễn Văn  Ân", personal_id="089 214 000 123", place_of_birth="Long Xuyên, An Giang",
-        hometown="Chợ Mới, An Giang", ethnicity="Kinh", nationality="Việt Nam", student_phone="0912.345.678"))
+        hometown="Chợ Mới, An Giang", ethnicity="Kinh", nationality="Việt Nam", student_phone="0912.345.678",
+        registration_number="127/2026", policy_status="Con thương binh"))
     assert done.status_code == 302
     with dbs() as s:
         student = s.get(Student, pupil.id)
@@ -36,6 +37,42 @@ def test_the_admin_completes_a_profile_and_a_bad_field_is_refused_by_name(world,
         assert "personal_id" in audit.detail and "089214000123" not in audit.detail   # which fields, not the data
     detail = client.get(f"/school/students/{pupil.id}").get_data(as_text=True)
     assert "Long Xuyên, An Giang" in detail and "089214000123" in detail
+    assert "127/2026" in detail and "Con thương binh" in detail
+    with dbs() as s:
+        student = s.get(Student, pupil.id)
+        assert (student.registration_number, student.policy_status) == ("127/2026", "Con thương binh")
+
+
+def test_the_register_number_and_policy_status_come_from_the_schools_list(world, dbs):
+    """A school's list with "Số đăng bộ" and "Diện chính sách" columns fills them; the export
+    carries them back."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from lms.auth.models import User
+    from lms.people import imports
+    from lms.people.models import School, SchoolYear
+    from tests.factories import csv_bytes
+
+    headers = imports.STUDENT_HEADERS + ["Số đăng bộ", "Diện chính sách"]
+    rows = [["HSA001", "Nguyễn Văn An", "05/09/2014", "Nam", "6A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", "",
+             "0031/2026", "Hộ nghèo"],
+            ["HSA002", "Nguyễn Thị Bình", "12/03/2014", "Nữ", "6A1", "", "Nguyễn Thị Lan", "Mẹ", "0912000001", "",
+             "0032/2026", ""]]
+    with dbs() as s:
+        school, year = s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id)
+        plan = imports.plan_student_import(s, school, year, "ds.csv", csv_bytes(rows, headers), 1000)
+        assert plan.ok, plan.issues
+        imports.apply_student_import(s, s.get(User, world.a.admin.id), school, year, plan)
+        s.commit()
+        an = s.get(Student, world.a.students["HSA001"].id)
+        assert (an.registration_number, an.policy_status) == ("0031/2026", "Hộ nghèo")
+        assert s.get(Student, world.a.students["HSA002"].id).policy_status is None
+        sheet = load_workbook(BytesIO(imports.export_students(s, school, year))).worksheets[0]
+        head = [c.value for c in sheet[1]]
+        line = next([c.value for c in r] for r in sheet.iter_rows(min_row=2) if r[0].value == "HSA001")
+        assert line[head.index("Số đăng bộ")] == "0031/2026" and line[head.index("Đối tượng chính sách")] == "Hộ nghèo"
 
 
 def test_only_the_schools_admin_edits_a_profile(world, client, make_client):

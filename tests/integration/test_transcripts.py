@@ -161,7 +161,7 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     # Dated at the place of issue set for transcripts, as the record says (diadanhphathanh).
     assert "Long Xuyên, ngày" in text and b"<diadanhphathanh>Long Xuy" in xml
     # The lifelong identifiers are printed on the form, as the record carries them.
-    assert "Số định danh cá nhân 001214000001" in pages(pdf)[0] and "Mã hồ sơ học tập HS-89.2014.000123" in pages(pdf)[0]
+    assert "Số định danh cá nhân: 001214000001" in pages(pdf)[0] and "Mã hồ sơ học tập: HS-89.2014.000123" in pages(pdf)[0]
     assert b"<mahosohoctap>HS-89.2014.000123<" in xml and b"<sodinhdanhcanhan>001214000001<" in xml
     # One signer for the school, printed on the PDF and written in the record alike.
     assert "KT. HIỆU TRƯỞNG PHÓ HIỆU TRƯỞNG" in text and "Trần Thị Phó" in text

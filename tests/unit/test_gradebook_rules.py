@@ -202,3 +202,16 @@ def test_tt27_test_scores_are_whole_numbers_1_to_10(bad):
 def test_tt27_unknown_level_is_refused():
     with pytest.raises(ValueError):
         tt27.year_result({"Toán": "Giỏi"}, {}, QUALITIES_T, COMPETENCES_T)
+
+
+def test_the_primary_cards_closing_lines_follow_the_year_result():
+    """Điều 9, TT27: HTXS/HTT/HT complete the grade and go up; grade 5 completes primary school;
+    Chưa hoàn thành waits for the principal's decision."""
+    from lms.gradebook.reportcards import primary_decision
+
+    assert primary_decision(3, "Hoàn thành tốt") == {"completion": "lop", "promoted_to": 4}
+    assert primary_decision(4, "Hoàn thành") == {"completion": "lop", "promoted_to": 5}
+    assert primary_decision(5, "Hoàn thành xuất sắc") == {"completion": "tieu_hoc", "promoted_to": None}
+    assert primary_decision(5, "Chưa hoàn thành") == {"completion": "chua", "promoted_to": None}
+    assert primary_decision(2, "Chưa hoàn thành") == {"completion": "chua", "promoted_to": None}
+    assert primary_decision(2, None) == {"completion": "", "promoted_to": None}
