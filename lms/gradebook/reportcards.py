@@ -361,8 +361,11 @@ def _issue_class(session: Session, ctx: jobs.JobContext) -> None:
     for done, (student, snapshot) in enumerate(work, start=1):
         issue_card(session, actor, data, student, settings, now=utcnow(), reissue=bool(ctx.params.get("reissue")),
                    snapshot=snapshot)
-        ctx.progress(done, message=student.full_name)
+        ctx.progress(done, message=str(_l("Vừa phát hành học bạ của %(n)s.", n=student.full_name)))
     archive = cards_zip(session, session.get(SchoolClass, ctx.params["class_id"]), settings.folder)
+    ctx.progress(len(work), message=str(_l("Đã phát hành học bạ cho %(n)s học sinh lớp %(c)s. Tải tệp nén để lưu "
+                                           "hoặc in; từng học sinh và phụ huynh tải học bạ của mình ở trang Kết quả "
+                                           "học tập.", n=len(work), c=label)))
     ctx.save_result(archive, "zip", f"Học bạ {label} {year_name}.zip")
 
 

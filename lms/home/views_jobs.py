@@ -18,6 +18,22 @@ KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "officia
                "transcript_round": _l("Ký số học bạ số cả lớp")}
 
 
+# What a job counts, after "12/38" on its page.
+KIND_UNITS = {"report_cards": _l("học sinh"), "transcript_round": _l("học sinh"), "receipts_pdf": _l("biên lai"),
+              "invoice_run": _l("hoá đơn")}
+
+
+def _subject(job) -> str:
+    """Whom a class's job is for ("Lớp 6A1 · năm học 2026-2027"), from its parameters."""
+    from lms.people.models import SchoolClass
+
+    class_id = (job.params or {}).get("class_id")
+    school_class = db.session.get(SchoolClass, class_id) if class_id else None
+    if school_class is None or school_class.school_id != job.school_id:
+        return ""
+    return gettext("Lớp %(c)s · năm học %(y)s", c=school_class.name, y=school_class.school_year.name)
+
+
 def _job(job_id: int):
     job = jobs.job_of(db.session, current_user.id, job_id)
     if job is None:
@@ -28,7 +44,9 @@ def _job(job_id: int):
 @bp.route("/jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int):
-    return render_template("home/job.html", job=_job(job_id), kinds=KIND_LABELS)
+    job = _job(job_id)
+    return render_template("home/job.html", job=job, kinds=KIND_LABELS, unit=KIND_UNITS.get(job.kind, ""),
+                           subject=_subject(job))
 
 
 @bp.route("/jobs/<int:job_id>.json")

@@ -11,7 +11,8 @@
   function update(data) {
     bar.max = Math.max(data.total, 1);
     bar.value = data.done;
-    count.textContent = data.done + "/" + data.total;
+    var unit = count.getAttribute("data-unit");
+    count.textContent = data.done + "/" + data.total + (unit ? " " + unit : "");
     state.textContent = state.getAttribute("data-" + data.status) || data.status;
     message.textContent = data.message || "";
     box.dataset.status = data.status;

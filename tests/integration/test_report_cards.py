@@ -173,6 +173,13 @@ def test_a_job_is_shown_only_to_whoever_started_it(app, world, client, make_clie
     teacher.login("gv.a")
     for url in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/result"):
         assert teacher.get(url).status_code == 404
+    # The starter's page says whom it was for, what it counts and what came of it.
+    page = re.sub(r"\s+", " ", client.get(f"/jobs/{job_id}").get_data(as_text=True))
+    with dbs() as s:
+        n = s.scalar(select(func.count()).select_from(ReportCard).where(ReportCard.class_id == world.a.school_class.id))
+    assert "Phát hành học bạ cả lớp" in page and "Lớp 6A1 · năm học 2026-2027" in page
+    assert f">{n}/{n} học sinh<" in page and "Đã xong." in page
+    assert f"Đã phát hành học bạ cho {n} học sinh lớp 6A1." in page and "Tải kết quả (Học bạ 6A1 2026-2027.zip)" in page
 
 
 def _pdf_text(pdf: bytes, tmp_path) -> str:
