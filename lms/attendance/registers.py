@@ -87,21 +87,62 @@ class TakeOutcome:
     absent: int
     late: int
     parents_told: int          # pupils whose parents were sent the absence notice now
+    corrections: int = 0       # pupils whose parents were told the notice was wrong
 
 
-def _check_day(session: Session, school_class: SchoolClass, day: date, today: date, role: str) -> None:
+def day_refusal(session: Session, school_class: SchoolClass, day: date, today: date, role: str,
+                language: str = "vi") -> tuple[str, str] | None:
+    """Why no register of the class can be saved for `day`, as (field, message), or None: a day
+    not yet come, a day outside the school year, a Sunday, a Saturday at a school without
+    Saturday classes, a public holiday, or (for all but admins) a day in a locked term. The
+    register page says it instead of showing a form; saving checks it again."""
+    from lms.messaging.settings import settings_of
+
     year = session.get(SchoolYear, school_class.school_year_id)
+    shown = day.strftime("%d/%m/%Y")
     if day > today:
-        raise ValidationError(_l("Không điểm danh trước cho ngày chưa tới."), field="day")
+        return "day", str(_l("Ngày %(d)s chưa tới: không điểm danh trước.", d=shown))
     if not year.start_date <= day <= year.end_date:
-        raise ValidationError(_l("Ngày %(d)s không thuộc năm học %(y)s.", d=day.strftime("%d/%m/%Y"), y=year.name),
-                              field="day")
+        return "day", str(_l("Ngày %(d)s không thuộc năm học %(y)s (%(a)s – %(b)s).", d=shown, y=year.name,
+                             a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y")))
+    off = rules.day_off(day, saturday_classes=settings_of(session, school_class.school_id).saturday_classes,
+                        language=language)
+    if off is not None:
+        kind, name = off
+        if kind == rules.HOLIDAY:
+            return "day", str(_l("Ngày %(d)s là ngày nghỉ lễ (%(n)s): không có buổi học để điểm danh.", d=shown,
+                                 n=name))
+        if kind == rules.SUNDAY:
+            return "day", str(_l("Ngày %(d)s là Chủ nhật: không có buổi học để điểm danh.", d=shown))
+        return "day", str(_l("Ngày %(d)s là thứ Bảy, trường không học thứ Bảy (quản trị trường bật trong "
+                             "cài đặt sổ liên lạc nếu có).", d=shown))
     term = term_of_day(year, day)
     if term is not None and role != "admin":
         from lms.gradebook.book import lock_of
 
         if lock_of(session, year.id, term.number) is not None:
-            raise Forbidden(_l("Học kỳ đã khoá sổ: chỉ quản trị trường được sửa điểm danh."))
+            return "", str(_l("Học kỳ %(t)s đã khoá sổ: chỉ quản trị trường được sửa điểm danh.", t=term.number))
+    return None
+
+
+def last_school_day(session: Session, school_class: SchoolClass, today: date, role: str) -> date | None:
+    """The latest day up to today whose register can be saved (within three weeks back), for the
+    page that refused a day to point to."""
+    for back in range(22):
+        day = today - timedelta(days=back)
+        if day_refusal(session, school_class, day, today, role) is None:
+            return day
+    return None
+
+
+def _check_day(session: Session, school_class: SchoolClass, day: date, today: date, role: str) -> None:
+    refusal = day_refusal(session, school_class, day, today, role)
+    if refusal is None:
+        return
+    field, message = refusal
+    if not field:
+        raise Forbidden(message)
+    raise ValidationError(message, field=field)
 
 
 def take_register(session: Session, actor: User, role: str, school_class: SchoolClass, day: date, period: int,
@@ -157,11 +198,12 @@ def take_register(session: Session, actor: User, role: str, school_class: School
         row.leave_request_id = leaves.get(student_id) if mark == Mark.EXCUSED else None
     session.flush()
     told = _tell_parents(session, school_class, day, newly_unexcused, pupils, now)
+    corrected = _tell_corrections(session, school_class, day, pupils, clean)
     audit.record(session, "attendance_taken", actor_id=actor.id, school_id=school_class.school_id,
                  subject_type="class", subject_id=school_class.id,
                  detail=f"{day.isoformat()} p{period}: {len(clean)} marks")
     absent = sum(1 for m in clean.values() if m in rules.ABSENT)
-    return TakeOutcome(register, absent, sum(1 for m in clean.values() if m == Mark.LATE), told)
+    return TakeOutcome(register, absent, sum(1 for m in clean.values() if m == Mark.LATE), told, corrected)
 
 
 def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: list[AttendanceMark],
@@ -175,11 +217,7 @@ def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: 
         AttendanceMark.student_id.in_(ids), AttendanceMark.notified_at.is_not(None))))
     # A mark corrected to present is deleted with its notified_at, so a register corrected back and
     # forth would tell (and pay for) the same absence again: the notices already sent decide too.
-    day_text = day.strftime("%d/%m/%Y")
-    sent = Notification.params["student_id"].as_integer()
-    already |= set(session.scalars(select(sent).where(
-        Notification.kind == "absence", Notification.school_id == school_class.school_id,
-        Notification.params["date"].as_string() == day_text, sent.in_(ids))))
+    already |= _told_of(session, "absence", school_class.school_id, day, ids)
     guardians: dict[int, list[User]] = defaultdict(list)
     for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids))):
         guardians[link.student_id].append(link.guardian)
@@ -197,6 +235,43 @@ def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: 
         told += 1
     session.flush()
     return told
+
+
+def _told_of(session: Session, kind: str, school_id: int, day: date, ids) -> set[int]:
+    """The pupils whose parents have had a notice of this kind for this day (the notices are the
+    record: a mark corrected to present is deleted, its notified_at with it)."""
+    sent = Notification.params["student_id"].as_integer()
+    return set(session.scalars(select(sent).where(
+        Notification.kind == kind, Notification.school_id == school_id,
+        Notification.params["date"].as_string() == day.strftime("%d/%m/%Y"), sent.in_(list(ids)))))
+
+
+def _tell_corrections(session: Session, school_class: SchoolClass, day: date, pupils: dict[int, Student],
+                      marks: dict[int, str]) -> int:
+    """A register corrected after the absence notice went: the parents of a pupil told of an
+    unexcused absence who is no longer marked absent without permission on any register of the
+    day hear that it was wrong — once per pupil and day, however often the register is saved
+    again (a correction corrected back is not told again: the absence was told once already)."""
+    told = _told_of(session, "absence", school_class.school_id, day, pupils)
+    if not told:
+        return 0
+    still = set(session.scalars(select(AttendanceMark.student_id).join(AttendanceRegister).where(
+        AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
+        AttendanceMark.status == Mark.UNEXCUSED, AttendanceMark.student_id.in_(told))))
+    due = told - still - _told_of(session, "absence_corrected", school_class.school_id, day, told)
+    if not due:
+        return 0
+    guardians: dict[int, list[User]] = defaultdict(list)
+    for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(due))):
+        guardians[link.student_id].append(link.guardian)
+    for student_id in sorted(due):
+        student = pupils[student_id]
+        notify(session, guardians[student_id], "absence_corrected",
+               {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
+                "student_id": student.id, "mark": marks.get(student_id, "")},
+               f"/children/{student.id}/attendance", school_class.school_id, flush=False)
+    session.flush()
+    return len(due)
 
 
 # ---------------------------------------------------------------- what the registers add up to

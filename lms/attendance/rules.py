@@ -14,9 +14,12 @@ period (each subject teacher), or both. For one pupil and one day:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+import holidays
 
 EXCUSED, UNEXCUSED, LATE = "P", "K", "M"
 ABSENT = (EXCUSED, UNEXCUSED)
@@ -61,3 +64,34 @@ def totals(records: Iterable[tuple[date, int, str | None]], taken: Iterable[tupl
         late += any(marks.get((day, p)) == LATE for p in periods)
         periods_missed += sum(1 for m in period_marks if m in ABSENT)
     return Totals(excused, unexcused, late, periods_missed)
+
+
+# ---------------------------------------------------------------- school days
+
+SUNDAY, SATURDAY, HOLIDAY = "sunday", "saturday", "holiday"
+
+
+@functools.lru_cache(maxsize=32)
+def _public_holidays(year: int, language: str) -> dict[date, str]:
+    return dict(holidays.country_holidays("VN", years=year, language=language).items())
+
+
+def day_off(day: date, *, saturday_classes: bool, language: str = "vi") -> tuple[str, str] | None:
+    """Why no school sits on `day`, or None: ("holiday", its name) for Vietnam's public holidays
+    and the days given in their place (Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, Quốc khánh…, as the
+    `holidays` package keeps them); ("sunday", ""); ("saturday", "") unless the school teaches
+    on Saturdays."""
+    name = _public_holidays(day.year, language if language in ("vi", "en_US") else "vi").get(day)
+    if name:
+        return HOLIDAY, name
+    if day.weekday() == 6:
+        return SUNDAY, ""
+    if day.weekday() == 5 and not saturday_classes:
+        return SATURDAY, ""
+    return None
+
+
+def school_days(first: date, last: date, *, saturday_classes: bool) -> list[date]:
+    """The days in [first, last] a school sits."""
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return [d for d in days if day_off(d, saturday_classes=saturday_classes) is None]

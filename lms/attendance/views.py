@@ -37,6 +37,12 @@ def _today() -> date:
     return utc_to_local(utcnow(), school_tz()).date()
 
 
+def _holiday_language() -> str:
+    from flask_babel import get_locale
+
+    return "en_US" if str(get_locale() or "vi").startswith("en") else "vi"
+
+
 def _day_arg(name: str = "day") -> date:
     return arg_date(name) or _today()
 
@@ -88,8 +94,13 @@ def take(class_id: int):
                         a=taken.absent, l=taken.late)
             if taken.parents_told:
                 message += " " + _("Đã báo cho phụ huynh của %(n)s em vắng không phép.", n=taken.parents_told)
+            if taken.corrections:
+                message += " " + _("Đã báo cho phụ huynh của %(n)s em rằng tin vắng không phép đã gửi là nhầm.",
+                                   n=taken.corrections)
             flash(message, "success")
             return redirect(url_for("attendance.take", class_id=class_id, day=day.isoformat(), period=period))
+    # A day no register can be saved for says so and why, instead of a form that would refuse it.
+    refusal = registers.day_refusal(db.session, school_class, day, _today(), ctx().role, _holiday_language())
     roster = registers.roster(db.session, school_class, day, period)
     if request.method == "GET":
         form.day.data, form.period.data = day, period
@@ -98,7 +109,10 @@ def take(class_id: int):
     posted = _marks_posted() if request.method == "POST" else None
     return render_template("attendance/take.html", school_class=school_class, roster=roster, form=form,
                            keeper=keeper, periods=range(0 if keeper else 1, MAX_PERIOD + 1), posted=posted,
-                           label=registers.period_label, today=_today()), status_of(form)
+                           label=registers.period_label, today=_today(),
+                           refusal=refusal[1] if refusal else None,
+                           instead=registers.last_school_day(db.session, school_class, _today(), ctx().role)
+                           if refusal else None), status_of(form)
 
 
 @bp.route("/attendance/classes/<int:class_id>/month")

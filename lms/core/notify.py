@@ -33,6 +33,8 @@ MESSAGES = {
     "invitation": _l("%(school)s mời bạn tham gia trường. Mở để chấp nhận hoặc từ chối."),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
     "absence": _l("Em %(student)s (lớp %(class)s) vắng mặt không phép ngày %(date)s"),
+    "absence_corrected": _l("Sửa điểm danh: em %(student)s (lớp %(class)s) không vắng không phép ngày %(date)s "
+                            "như đã báo"),
     "leave_requested": _l("Phụ huynh xin cho em %(student)s (lớp %(class)s) nghỉ từ %(from)s đến %(to)s"),
     "leave_approved": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s"),
     "leave_refused": _l("Giáo viên chủ nhiệm không duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s: %(note)s"),

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.attendance import leave, registers
+from lms.attendance import leave, registers, rules
 from lms.auth.models import User
 from lms.core.timeutil import local_to_utc, school_tz
 from lms.people import services
@@ -24,7 +24,8 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def school_days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1) if (first + timedelta(days=i)).weekday() < 5]
+    """The demo schools teach Monday to Friday, and not on public holidays."""
+    return rules.school_days(first, last, saturday_classes=False)
 
 
 def seed_attendance(session: Session, school: School, rng: random.Random, until: date) -> None:

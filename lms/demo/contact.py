@@ -40,10 +40,13 @@ ESMS = {"brandname": "THCS.NGDU", "api_key": "DEMOAPIKEYTHCS", "secret_key": "DE
 
 
 def story_day(now: datetime) -> date:
-    """D: today when it is a weekday and 07:15 has passed, else the weekday before."""
+    """D: today when it is a school day and 07:15 has passed, else the school day before (not a
+    weekend, not a public holiday: no register is taken then)."""
+    from lms.attendance.rules import day_off
+
     local = utc_to_local(now, school_tz())
     day = local.date() if local.time() >= time(7, 15) else local.date() - timedelta(days=1)
-    while day.weekday() >= 5:
+    while day_off(day, saturday_classes=False) is not None:
         day -= timedelta(days=1)
     return day
 

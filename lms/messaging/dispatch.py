@@ -237,15 +237,21 @@ def _access_token(session: Session, account: ChannelAccount, now: datetime, ctx:
     return access
 
 
+# The absence template's `status` when the register was corrected after the notice went out.
+CORRECTED = {"": "Đã sửa: có mặt", "P": "Đã sửa: vắng có phép", "M": "Đã sửa: đi muộn"}
+
+
 def template_values(session: Session, message: OutboundMessage, ctx: SendContext) -> tuple[str, dict[str, str]]:
     """The template (absence, digest or notice) and its data, in Vietnamese."""
     payload = message.payload or {}
     school = session.get(School, message.school_id)
-    if message.kind == "absence":
+    if message.kind in ("absence", "absence_corrected"):
         params = payload.get("params", {})
+        status = "Vắng không phép" if message.kind == "absence" else CORRECTED.get(params.get("mark") or "",
+                                                                                   CORRECTED[""])
         return "absence", rules.zns_data({"student_name": params.get("student", ""),
                                           "class_name": params.get("class", ""), "date": params.get("date", ""),
-                                          "status": "Vắng không phép", "school_name": school.name})
+                                          "status": status, "school_name": school.name})
     if message.kind == "digest":
         items = payload.get("items", [])
         return "digest", rules.zns_data({"student_name": ", ".join(payload.get("students", [])),
@@ -333,6 +339,75 @@ def _send_email(message: OutboundMessage, user, now: datetime, ctx: SendContext)
         message.error_code, message.error_text = "smtp", "Máy chủ thư không nhận; sẽ thử lại"
 
 
+# ---------------------------------------------------------------- asking Zalo what became of a ZNS
+
+# An accepted ZNS whose delivery report has not come is asked about this long after it was sent,
+# then again at this interval; one still not on the parent's phone after the window has failed
+# for the parent (the same-morning absence cannot wait for Zalo): it goes by SMS when the parent
+# ticked SMS too, and costs nothing (Zalo charges delivered messages).
+CHECK_AFTER = timedelta(minutes=5)
+CHECK_EVERY = timedelta(minutes=10)
+WINDOW = timedelta(hours=2)
+WINDOW_URGENT = timedelta(minutes=15)
+
+
+def check_deliveries(session: Session, now: datetime, ctx: SendContext, limit: int = 200) -> int:
+    """Ask Zalo's message-status API about each accepted ZNS without a delivery report whose time
+    has come: delivered (the webhook was lost), still on its way, or never there. Returns how many
+    were settled (delivered or failed)."""
+    due = list(session.scalars(select(OutboundMessage).where(
+        OutboundMessage.channel == Channel.ZNS, OutboundMessage.status == Status.ACCEPTED,
+        OutboundMessage.provider_id.is_not(None), OutboundMessage.sent_at <= now - CHECK_AFTER,
+        or_(OutboundMessage.checked_at.is_(None), OutboundMessage.checked_at <= now - CHECK_EVERY))
+        .order_by(OutboundMessage.urgent.desc(), OutboundMessage.sent_at).limit(limit)))
+    settled = 0
+    for message in due:
+        account = account_of(session, message.school_id, Provider.ZNS)
+        if not is_ready(account) or (account.sandbox and not ctx.sandbox_on):
+            continue
+        report = _ask_status(session, message, account, now, ctx)
+        message = session.get(OutboundMessage, message.id)
+        message.checked_at = now
+        settled += settle(session, message, report, now)
+        ctx.commit(session)
+    return settled
+
+
+def _ask_status(session: Session, message: OutboundMessage, account: ChannelAccount, now: datetime,
+                ctx: SendContext) -> zns.DeliveryStatus:
+    send_url, _token_url = zalo_urls(ctx, account)
+    status_url = send_url[:-len(zns.SEND_PATH)] + zns.STATUS_PATH
+    report = zns.DeliveryStatus(Kind.RETRY)
+    for force in (False, True):
+        token = _access_token(session, account, now, ctx, force=force)
+        if isinstance(token, Outcome):
+            return zns.DeliveryStatus(Kind.RETRY, text=token.text)
+        query, headers = zns.status_request(token, message.provider_id, rules.international(message.address))
+        ctx.commit(session)
+        status, answer, _reached = ctx.transport("GET", f"{status_url}?{query}", headers, b"")
+        report = zns.read_status_answer(status, answer) if status != 599 else zns.DeliveryStatus(Kind.RETRY)
+        if report.state != Kind.TOKEN:
+            break
+    return report
+
+
+def settle(session: Session, message: OutboundMessage, report: zns.DeliveryStatus, now: datetime) -> int:
+    """Record what Zalo said of an accepted ZNS: 1 when it settled the message."""
+    if report.state == zns.DELIVERED:
+        when = datetime.fromtimestamp(report.delivered_ms / 1000, tz=now.tzinfo) if report.delivered_ms else now
+        return int(record_zns_delivery(session, message.school_id, message.provider_id or "", message.tracking_id,
+                                       when))
+    window = WINDOW_URGENT if message.urgent else WINDOW
+    if report.state == zns.MISSING or (report.state == zns.PENDING and now - message.sent_at >= window):
+        text = ("Zalo không có tin này" if report.state == zns.MISSING else
+                f"Zalo chưa đưa tin tới điện thoại của phụ huynh sau {int(window.total_seconds() // 60)} phút")
+        _finish(message, Status.FAILED, now, "undelivered", text)
+        message.cost = 0
+        fallback(session, message, now)
+        return 1
+    return 0
+
+
 # ---------------------------------------------------------------- delivery reports
 
 def _reported(session: Session, school_id: int, channel: str, provider_id: str, tracking_id: str
@@ -353,7 +428,10 @@ def record_zns_delivery(session: Session, school_id: int, msg_id: str, tracking_
     message = _reported(session, school_id, Channel.ZNS, msg_id, tracking_id)
     if message is None:
         return False
-    if message.status in (Status.ACCEPTED, Status.UNKNOWN, Status.SENDING):
+    # A ZNS given up as undelivered (and sent by SMS) that reaches the phone after all is told
+    # as it is: delivered, and paid for.
+    late = message.status == Status.FAILED and message.error_code == "undelivered"
+    if message.status in (Status.ACCEPTED, Status.UNKNOWN, Status.SENDING) or late:
         message.status, message.delivered_at, message.finished_at = Status.DELIVERED, when, when
         message.provider_id = message.provider_id or msg_id or None
         if not message.cost:

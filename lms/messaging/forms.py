@@ -24,6 +24,7 @@ class SettingsForm(Form):
     hw_minutes_lower = IntegerField(_l("Trung học cơ sở"), validators=[Optional(), NumberRange(0, 600)])
     hw_minutes_upper = IntegerField(_l("Trung học phổ thông"), validators=[Optional(), NumberRange(0, 600)])
     hw_latest_due = TimeField(_l("Không để hạn nộp bài tập sau"), validators=[Optional()])
+    saturday_classes = BooleanField(_l("Trường học cả thứ Bảy (điểm danh được ngày thứ Bảy)"))
     submit = SubmitField(_l("Lưu cài đặt"))
 
 

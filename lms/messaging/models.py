@@ -37,6 +37,8 @@ class ContactSettings(Base):
     hw_minutes_lower: Mapped[int | None] = mapped_column(Integer)
     hw_minutes_upper: Mapped[int | None] = mapped_column(Integer)
     hw_latest_due: Mapped[time | None] = mapped_column(Time)
+    # Whether the school teaches on Saturdays (attendance is taken then); never on Sundays.
+    saturday_classes: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -144,6 +146,7 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a ZNS's delivery last asked of Zalo
 
     recipient = relationship("User")
     student = relationship("Student")

@@ -26,7 +26,7 @@ from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, Outb
 from lms.messaging.settings import DEFAULTS, is_ready
 from lms.people.models import Guardianship, Student
 
-URGENT = {"absence"}
+URGENT = {"absence", "absence_corrected"}   # the same morning: a correction follows its absence
 _email = {"on": False}
 
 

@@ -105,6 +105,27 @@ def zalo_send(session: Session, access_token: str | None, body: dict, now: datet
                           "quota": {"dailyQuota": str(DAILY_QUOTA), "remainingQuota": str(max(0, DAILY_QUOTA - used))}}}
 
 
+def zalo_status(session: Session, access_token: str | None, args: dict[str, str], now: datetime) -> tuple[int, dict]:
+    """business.openapi.zalo.me/message/status: 1 once the message has reached a phone that
+    takes it (its report time has come), 0 before that and for ever for the numbers listed as
+    never receiving, -1 for a message the sandbox never took."""
+    token = session.scalars(select(SandboxToken).where(SandboxToken.access_token == (access_token or ""))).first()
+    if token is None or token.expires_at <= now:
+        return 200, {"error": -124, "message": "Access token is invalid"}
+    account = _zalo_account(session, token.app_id)
+    row = session.scalars(select(SandboxMessage).where(
+        SandboxMessage.provider == Provider.ZNS, SandboxMessage.provider_id == str(args.get("message_id") or ""),
+        SandboxMessage.school_id == account.school_id)).first()
+    if row is None or row.phone != _national(str(args.get("phone") or "")):
+        return 200, {"error": 0, "message": "Success", "data": {"status": -1, "message": "Message does not exist"}}
+    if row.delivered and row.report_at <= now:
+        return 200, {"error": 0, "message": "Success",
+                     "data": {"status": 1, "delivery_time": str(int(row.report_at.timestamp() * 1000)),
+                              "message": "The message was delivered to the user's phone"}}
+    return 200, {"error": 0, "message": "Success",
+                 "data": {"status": 0, "message": "The message has not yet been delivered to the user's phone"}}
+
+
 # ---------------------------------------------------------------- eSMS
 
 def esms_send(session: Session, box, body: dict, now: datetime) -> tuple[int, dict]:
@@ -177,7 +198,11 @@ def direct_transport(session: Session, box, base_url: str, clock: Callable[[], d
 
     def call(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bool]:
         path = url[len(base):] if url.startswith(base) else ""
-        if path == "/sandbox/zalo" + zns.SEND_PATH:
+        path, _sep, query = path.partition("?")
+        if method == "GET" and path == "/sandbox/zalo" + zns.STATUS_PATH:
+            args = {k: v[0] for k, v in parse_qs(query).items()}
+            status, answer = zalo_status(session, headers.get("access_token"), args, clock())
+        elif path == "/sandbox/zalo" + zns.SEND_PATH:
             status, answer = zalo_send(session, headers.get("access_token"), json.loads(body), clock())
         elif path == "/sandbox/zalo/oauth" + zns.TOKEN_PATH:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}

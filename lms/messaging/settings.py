@@ -23,7 +23,8 @@ from lms.people.models import Guardianship, School, Student
 
 DEFAULTS = {"quiet_start": time(21, 0), "quiet_end": time(6, 0), "urgent_bypass": True, "monthly_cap": 40,
             "zns_cost": 250, "sms_cost": 800, "digest_time": time(19, 0), "hw_minutes_primary": None,
-            "hw_minutes_lower": None, "hw_minutes_upper": None, "hw_latest_due": None}
+            "hw_minutes_lower": None, "hw_minutes_upper": None, "hw_latest_due": None,
+            "saturday_classes": False}
 
 
 def settings_of(session: Session, school_id: int) -> ContactSettings:
@@ -66,6 +67,7 @@ class SettingsInput:
     hw_minutes_lower: int | None
     hw_minutes_upper: int | None
     hw_latest_due: time | None
+    saturday_classes: bool = False
 
 
 def save_settings(session: Session, actor: User, school: School, data: SettingsInput, *, now: datetime

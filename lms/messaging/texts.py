@@ -16,7 +16,7 @@ DIGEST_LINES = {
 }
 HOW = {"P": _l("có phép"), "K": _l("không phép")}
 TITLES = {
-    "absence": _l("Vắng học"), "announcement": _l("Thông báo"), "message": _l("Tin nhắn"),
+    "absence": _l("Vắng học"), "absence_corrected": _l("Sửa điểm danh"), "announcement": _l("Thông báo"), "message": _l("Tin nhắn"),
     "invoice_issued": _l("Hoá đơn mới"), "invoice_reminder": _l("Nhắc nộp tiền"),
     "homework_overdue": _l("Bài tập"), "leave_approved": _l("Đơn xin nghỉ"), "leave_refused": _l("Đơn xin nghỉ"),
     "digest": _l("Tin trong ngày"),

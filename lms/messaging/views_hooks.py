@@ -81,6 +81,16 @@ def sandbox_zalo_send():
     return jsonify(answer), 401 if _refused(answer) else status
 
 
+@bp.route("/sandbox/zalo/message/status", methods=["GET"])
+@callback
+@sandbox_only
+def sandbox_zalo_status():
+    status, answer = sandbox.zalo_status(db.session, request.headers.get("access_token"), request.args.to_dict(),
+                                         utcnow())
+    db.session.commit()
+    return jsonify(answer), 401 if _refused(answer) else status
+
+
 @bp.route("/sandbox/zalo/oauth/v4/oa/access_token", methods=["POST"])
 @callback
 @sandbox_only
@@ -149,6 +159,7 @@ def run_contact_book(session, now) -> int:
     done = digest.compose_due(session, now, context.tz)
     session.commit()
     done += dispatch.send_due(session, now, context)
+    done += dispatch.check_deliveries(session, now, context)
     if context.sandbox_on:
         calls = sandbox.due_reports(session, context.box, now, context.base_url)
         session.commit()

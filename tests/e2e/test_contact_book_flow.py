@@ -32,10 +32,27 @@ def _class_6a1(s):
 def _last_saturday() -> str:
     from lms.core.timeutil import school_tz, utc_to_local, utcnow
 
+    from lms.attendance.rules import day_off
+
     day = utc_to_local(utcnow(), school_tz()).date() - timedelta(days=1)
-    while day.weekday() != 5:
+    while day.weekday() != 5 or day_off(day, saturday_classes=True) is not None:
         day -= timedelta(days=1)
     return day.isoformat()
+
+
+def _saturday_classes(s):
+    from lms.auth.models import User
+    from lms.core.timeutil import utcnow
+    from lms.messaging import settings
+    from lms.people.models import School
+
+    school = s.get(School, _class_6a1(s).school_id)
+    row = settings.settings_of(s, school.id)
+    data = settings.SettingsInput(**{n: getattr(row, n) for n in settings.DEFAULTS})
+    data.saturday_classes = True
+    admin = s.scalars(select(User).where(User.username == "admin.thcs")).one()
+    settings.save_settings(s, admin, school, data, now=utcnow())
+    s.commit()
 
 
 def _sign_out(page) -> None:
@@ -65,8 +82,13 @@ def test_register_on_a_phone_in_a_few_taps(sign_in, page, live_server):
     _open_menu(page, "nav-attendance")
     expect(page.locator("#attendance-title")).to_be_visible()
     page.click(f"#take-{class_id}")
-    page.fill("#pick-day", _last_saturday())      # a Saturday: no register yet
+    page.fill("#pick-day", _last_saturday())      # a Saturday: the school does not teach then
     page.click("#register-pick button")
+    expect(page.locator("#register-refusal")).to_contain_text("thứ Bảy")
+    expect(page.locator("#register-form")).to_have_count(0)
+    page.screenshot(path="/tmp/lms-register-refused-phone.png", full_page=True)
+    _db(live_server, _saturday_classes)           # it teaches on Saturdays after all: no register yet
+    page.reload()
     expect(page.locator("#register-title")).to_contain_text("Cả ngày")
     absent_id, late_id = pupils[2][0], pupils[5][0]
     page.click(f"label[for='s-{absent_id}-K']")

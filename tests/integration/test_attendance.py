@@ -2,9 +2,10 @@
 the grade book and report card read, and leave requests from parents."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from lms.attendance import leave as leaves
@@ -19,6 +20,14 @@ from lms.people.models import SchoolClass, Student
 
 TODAY = date(2026, 12, 4)
 NOW = utcnow()
+
+
+@pytest.fixture(autouse=True)
+def _on_a_wednesday():
+    """The machine's clock on Wednesday 9 December 2026, 08:00 in Hà Nội: yesterday and the day
+    before are school days (the tests ran against the real date, and failed on a Monday)."""
+    with time_machine.travel(datetime(2026, 12, 9, 1, 0, tzinfo=timezone.utc), tick=True):
+        yield
 
 
 def _today() -> date:
@@ -79,7 +88,7 @@ def test_register_refuses_what_it_cannot_be(world, client, dbs):
     tomorrow = _today() + timedelta(days=1)
     answer = client.post(f"/attendance/classes/{class_id}", {"day": tomorrow.isoformat(), "period": "0",
                                                              "course_id": "0", f"s-{an}": "K"})
-    assert answer.status_code == 422 and "ngày chưa tới" in answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "chưa tới: không điểm danh trước" in answer.get_data(as_text=True)
     before_year = date(2026, 8, 20)
     answer = client.post(f"/attendance/classes/{class_id}", {"day": before_year.isoformat(), "period": "0",
                                                              "course_id": "0", f"s-{an}": "K"})
@@ -274,3 +283,46 @@ def test_leave_request_rules(world, dbs):
         assert leave.status == "cancelled"
         # Withdrawn, the days are free again.
         leaves.request_leave(s, mother, an, TODAY, TODAY, "Đi khám", now=NOW, today=TODAY)
+
+
+def test_the_register_page_says_why_a_day_cannot_be_taken_instead_of_a_form(world, client, dbs, app):
+    from lms.messaging import settings
+    from lms.people.models import School
+
+    class_id = world.a.school_class.id
+    client.login("gv.a")
+
+    def page(day: str):
+        answer = client.get(f"/attendance/classes/{class_id}?day={day}&period=0")
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    for day, why in (("2026-12-06", "Ngày 06/12/2026 là Chủ nhật"),
+                     ("2026-12-05", "Ngày 05/12/2026 là thứ Bảy, trường không học thứ Bảy"),
+                     ("2026-11-24", "Ngày 24/11/2026 là ngày nghỉ lễ (Ngày Văn hóa Việt Nam)"),
+                     ("2026-12-10", "Ngày 10/12/2026 chưa tới"),
+                     ("2026-08-20", "Ngày 20/08/2026 không thuộc năm học 2026-2027")):
+        body = page(day)
+        assert 'id="register-refusal"' in body and why in body, day
+        assert 'id="register-form"' not in body and 'id="save-register"' not in body
+        assert f'href="/attendance/classes/{class_id}?day=2026-12-09&amp;period=0"' in body   # today is one
+    # Saving such a day anyway is refused with the same reason, and nothing is written.
+    an = world.a.students["HSA001"].id
+    refused = client.post(f"/attendance/classes/{class_id}", {"day": "2026-12-06", "period": "0", "course_id": "0",
+                                                              f"s-{an}": "K"})
+    assert refused.status_code == 422 and "là Chủ nhật" in refused.get_data(as_text=True)
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(AttendanceRegister)) == 0
+        # A school that teaches on Saturdays takes Saturday's register.
+        row = settings.settings_of(s, world.a.school.id)
+        data = settings.SettingsInput(**{n: getattr(row, n) for n in settings.DEFAULTS})
+        data.saturday_classes = True
+        settings.save_settings(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), data, now=NOW)
+        s.commit()
+    assert 'id="register-form"' in page("2026-12-05")
+    assert 'id="register-refusal"' in page("2026-12-06")
+    # In English the holiday has its English name.
+    client.get("/language/en")
+    english = client.get(f"/attendance/classes/{class_id}?day=2026-11-24&period=0").get_data(as_text=True)
+    assert "Vietnam Cultural Day" in english and 'id="register-form"' not in english
+    client.get("/language/vi")

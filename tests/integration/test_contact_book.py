@@ -76,9 +76,13 @@ def set_up(s, app, world, *, no_zalo: str = "", prefs=("zalo", "sms"), digest_on
 
 
 def absent(s, world, day=DAY, code="HSA001"):
+    """Mark one more pupil absent without permission on the day's register (the others keep their
+    marks: saving a register without them would correct them to present)."""
     school_class = s.get(SchoolClass, world.a.school_class.id)
+    register = registers.register_of(s, school_class.id, day, 0)
+    marks = {m.student_id: m.status for m in register.marks} if register else {}
     registers.take_register(s, s.get(User, world.a.teacher.id), "teacher", school_class, day, 0,
-                            {world.a.students[code].id: "K"}, now=at(day, 7, 15), today=day)
+                            {**marks, world.a.students[code].id: "K"}, now=at(day, 7, 15), today=day)
     s.commit()
 
 

@@ -3,16 +3,20 @@ every channel outside the app, each school's quiet hours named for a parent with
 schools, and whom each message was about on the school's list of failures (a digest too)."""
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import func, select
 
+from lms.attendance import registers
 from lms.auth.models import User
 from lms.courses import comms
 from lms.messaging import digest, dispatch, settings
+from lms.messaging.models import OutboundMessage
+from lms.people import services
 from lms.people.models import School, SchoolClass
-from tests.integration.test_contact_book import DAY, TZ, Mailbox, at, context, messages, set_up
+from tests.integration.test_contact_book import DAY, TZ, Mailbox, absent, at, context, messages, set_up
 
 ANNOUNCEMENT = ("Họp phụ huynh cuối học kỳ I",
                 "Kính mời quý phụ huynh dự họp lúc 8 giờ sáng thứ Bảy 12/12/2026 tại phòng 6A1.\n"
@@ -137,3 +141,122 @@ def test_the_failures_list_names_the_pupils_of_a_digest(world, app, dbs, client,
     mother.login("0912000001")
     mine = mother.get("/notices/settings").get_data(as_text=True)
     assert "· Nguyễn Văn An, Nguyễn Thị Bình" in mine[mine.index('id="my-messages"'):]
+
+
+def test_a_register_corrected_after_the_absence_notice_tells_the_parents_once(world, app, dbs, client):
+    from lms.core.models import Notification
+    from lms.people.models import Guardianship
+
+    class_id, an = world.a.school_class.id, world.a.students["HSA001"].id
+    with dbs() as s:
+        set_up(s, app, world)
+        father = s.get(User, world.father_ab.id)
+        for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == father.id)):
+            services.set_consent(s, father, link, True)
+        s.commit()
+        absent(s, world)                                  # 07:15: An absent without permission, told at once
+        now = at(DAY, 7, 16)
+        dispatch.send_due(s, now, context(s, app, lambda: now))
+    client.login("gv.a")
+    form = {"day": DAY.isoformat(), "period": "0", "course_id": "0"}
+    # An walks in late: the teacher corrects the register to present.
+    saved = client.post(f"/attendance/classes/{class_id}", form)
+    assert saved.status_code == 302
+    shown = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Đã báo cho phụ huynh của 1 em rằng tin vắng không phép đã gửi là nhầm." in shown
+    # Saved again, corrected back to absent, then to late: nothing more is told.
+    for marks in ({}, {f"s-{an}": "K"}, {f"s-{an}": "M"}):
+        assert client.post(f"/attendance/classes/{class_id}", {**form, **marks}).status_code == 302
+    with dbs() as s:
+        notes = list(s.scalars(select(Notification).where(Notification.user_id == world.mother_a.id,
+                                                          Notification.kind.in_(["absence", "absence_corrected"]))
+                               .order_by(Notification.id)))
+        assert [n.kind for n in notes] == ["absence", "absence_corrected"]
+        from lms.core.notify import render
+
+        assert render(notes[1]) == ("Sửa điểm danh: em Nguyễn Văn An (lớp 6A1) không vắng không phép ngày "
+                                    "07/12/2026 như đã báo")
+        [correction] = messages(s, kind="absence_corrected")
+        assert correction.urgent and correction.channel == "zns"
+        later = at(DAY, 8, 6)
+        dispatch.send_due(s, later, context(s, app, lambda: later))
+        correction = s.get(OutboundMessage, correction.id)
+        assert correction.status == "accepted"
+        assert correction.payload["sent"]["template_id"] == "301"          # the absence template
+        assert correction.payload["sent"]["template_data"]["status"] == "Đã sửa: có mặt"
+        # Parents of a pupil who was never told get nothing.
+        assert s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "absence_corrected")) == 1
+
+
+def _never_received(s, app, world, phones: str) -> None:
+    """The sandbox takes ZNS for these numbers but they never reach the phone (no report comes)."""
+    settings.save_account(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), "zns", {
+        "app_id": "1234567890", "oa_id": "9876543210", "template_absence": "301", "template_digest": "302",
+        "template_notice": "303", "app_secret": "app-secret", "oa_secret_key": "oa-secret", "refresh_token": "rt-0",
+        "sandbox_undelivered": phones}, enabled=True, sandbox=True, box=app.extensions["lms_secrets"], now=at(DAY, 7))
+    s.commit()
+
+
+def test_a_zns_that_never_reaches_the_phone_is_shown_failed_and_goes_by_sms(world, app, dbs, client, make_client):
+    from lms.messaging import sandbox
+    from lms.messaging.models import SandboxMessage
+
+    box = app.extensions["lms_secrets"]
+    with dbs() as s:
+        set_up(s, app, world)
+        _never_received(s, app, world, "0912000001")
+        absent(s, world)
+        sent = at(DAY, 7, 16)
+        dispatch.send_due(s, sent, context(s, app, lambda: sent))
+        [zns] = messages(s)
+        assert zns.status == "accepted"
+        # Zalo's webhook never comes for it.
+        assert sandbox.due_reports(s, box, at(DAY, 7, 17), "http://lms.test") == []
+        for minute, asked in ((19, False), (22, True)):
+            when = at(DAY, 7, minute)
+            assert dispatch.check_deliveries(s, when, context(s, app, lambda when=when: when)) == 0
+            zns = s.get(OutboundMessage, zns.id)
+            assert zns.status == "accepted" and (zns.checked_at == when) is asked
+        # Fifteen minutes after sending, the same-morning absence is not left waiting for Zalo.
+        late = at(DAY, 7, 32)
+        assert dispatch.check_deliveries(s, late, context(s, app, lambda: late)) == 1
+        zns = s.get(OutboundMessage, zns.id)
+        assert (zns.status, zns.error_code, zns.cost) == ("failed", "undelivered", 0)
+        assert "sau 15 phút" in zns.error_text
+        dispatch.send_due(s, late, context(s, app, lambda: late))
+        [sms] = messages(s, channel="sms")
+        assert (sms.fallback_of_id, sms.status, sms.urgent) == (zns.id, "accepted", True)
+        # Asked again, nothing changes (one fallback, one SMS).
+        later = at(DAY, 7, 50)
+        assert dispatch.check_deliveries(s, later, context(s, app, lambda: later)) == 0
+        assert len(messages(s, channel="sms")) == 1
+        assert s.scalar(select(func.count()).select_from(SandboxMessage)) == 2     # the ZNS and the SMS
+    client.login("admin.a")
+    page = client.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert "Zalo chưa đưa tin tới điện thoại của phụ huynh sau 15 phút" in page and "Nguyễn Văn An" in page
+    mother = make_client()
+    mother.login("0912000001")
+    mine = mother.get("/notices/settings").get_data(as_text=True)
+    assert 'data-status="failed" data-channel="zns"' in mine and 'data-status="accepted" data-channel="sms"' in mine
+
+
+def test_asking_zalo_settles_a_zns_whose_report_was_lost_or_that_zalo_never_had(world, app, dbs):
+    with dbs() as s:
+        set_up(s, app, world, prefs=("zalo",))
+        registers.take_register(s, s.get(User, world.a.teacher.id), "teacher",
+                                s.get(SchoolClass, world.a.school_class.id), DAY, 0,
+                                {world.a.students[c].id: "K" for c in ("HSA001", "HSA002")}, now=at(DAY, 7, 15),
+                                today=DAY)
+        s.commit()
+        sent = at(DAY, 7, 16)
+        dispatch.send_due(s, sent, context(s, app, lambda: sent))
+        an, binh = messages(s)
+        binh.provider_id = "not-a-zalo-message"        # Zalo answers status -1 for it
+        s.commit()
+        when = at(DAY, 7, 22)                            # no webhook was delivered for either
+        assert dispatch.check_deliveries(s, when, context(s, app, lambda: when)) == 2
+        an, binh = s.get(OutboundMessage, an.id), s.get(OutboundMessage, binh.id)
+        assert an.status == "delivered" and an.delivered_at == sent + timedelta(seconds=30) and an.cost == 250
+        assert (binh.status, binh.error_text, binh.cost) == ("failed", "Zalo không có tin này", 0)
+        assert messages(s, channel="sms") == []          # this parent did not tick SMS

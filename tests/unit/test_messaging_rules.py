@@ -111,3 +111,16 @@ def test_esms_callbacks():
     assert esms.read_callback({**sample, "SendStatus": "7"})[2] is None
     assert esms.read_callback({**sample, "SendStatus": "4"})[2] is False
     assert esms.read_callback(esms.callback_args("s", "r", "0912000001", True, 800)) == ("s", "r", True)
+
+
+def test_zalo_message_status_answers_read_as_published():
+    query, headers = zns.status_request("tok", "a1b2", "84912000001")
+    assert query == "message_id=a1b2&phone=84912000001" and headers == {"access_token": "tok"}
+    delivered = zns.read_status_answer(200, {"error": 0, "message": "Success", "data": {
+        "delivery_time": "1767678030984", "message": "The message was delivered to the user's phone", "status": 1}})
+    assert (delivered.state, delivered.delivered_ms) == (zns.DELIVERED, 1767678030984)
+    assert zns.read_status_answer(200, {"error": 0, "data": {"status": 0}}).state == zns.PENDING
+    assert zns.read_status_answer(200, {"error": 0, "data": {"status": -1}}).state == zns.MISSING
+    assert zns.read_status_answer(200, {"error": -124, "message": "Access token is invalid"}).state == Kind.TOKEN
+    assert zns.read_status_answer(502, {}).state == Kind.RETRY
+    assert zns.read_status_answer(200, {"error": 0, "data": {}}).state == Kind.RETRY

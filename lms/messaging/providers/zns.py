@@ -17,6 +17,12 @@ Delivery report (webhook event `user_received_message`): POST to the app's webho
 "tracking_id", "delivery_time"}, "timestamp"}`; header `X-ZEvent-Signature: mac=<hex>`,
 mac = SHA-256(app_id + raw body + timestamp + OA secret key).
 
+Delivery status (for a message whose webhook never came): GET
+`https://business.openapi.zalo.me/message/status?message_id=<msg_id>&phone=84…`, header
+`access_token` → `{"error": 0, "message": "Success", "data": {"delivery_time": "<ms>", "message":
+"…", "status": 1}}`, `status` 1 delivered to the phone, 0 taken by Zalo but not yet on the phone,
+-1 no such message.
+
 Error codes (https://zalo.cloud/zns/guidelines/handle-error-code): below, with what the sender
 does about each; a code not listed is taken as a refusal of this message for this recipient.
 """
@@ -25,13 +31,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lms.messaging.providers import Kind, Outcome
 
 SEND_URL = "https://business.openapi.zalo.me/message/template"
 TOKEN_URL = "https://oauth.zaloapp.com/v4/oa/access_token"
+STATUS_URL = "https://business.openapi.zalo.me/message/status"
 SEND_PATH = "/message/template"
+STATUS_PATH = "/message/status"
 TOKEN_PATH = "/v4/oa/access_token"
 
 RECIPIENT, SETUP, RETRY, TOKEN = "recipient", "setup", "retry", "token"
@@ -87,6 +96,47 @@ def read_send_answer(status: int, answer: dict) -> Outcome:
     if category == RETRY:
         return Outcome(Kind.RETRY, str(code), text)
     return Outcome(Kind.REJECTED, str(code), text, setup=category == SETUP)
+
+
+DELIVERED, PENDING, MISSING = "delivered", "pending", "missing"
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    state: str                 # delivered / pending / missing, or an Outcome kind (retry, token) when the ask failed
+    delivered_ms: int | None = None
+    text: str = ""
+
+
+def status_request(access_token: str, msg_id: str, phone: str) -> tuple[str, dict[str, str]]:
+    """(query string, headers) of the delivery-status call."""
+    return urlencode({"message_id": msg_id, "phone": phone}), {"access_token": access_token}
+
+
+def read_status_answer(status: int, answer: dict) -> DeliveryStatus:
+    if status >= 500 or status == 429:
+        return DeliveryStatus(Kind.RETRY, text=f"http {status}")
+    try:
+        code = int(answer.get("error"))
+    except (TypeError, ValueError):
+        return DeliveryStatus(Kind.RETRY, text="unreadable answer")
+    if code == -124:
+        return DeliveryStatus(Kind.TOKEN, text=str(answer.get("message") or ERRORS[-124][0]))
+    if code != 0:
+        return DeliveryStatus(Kind.RETRY, text=str(answer.get("message") or code)[:300])
+    data = answer.get("data") or {}
+    try:
+        state = int(data.get("status"))
+    except (TypeError, ValueError):
+        return DeliveryStatus(Kind.RETRY, text="unreadable status")
+    text = str(data.get("message") or "")[:300]
+    if state == 1:
+        try:
+            when = int(data.get("delivery_time"))
+        except (TypeError, ValueError):
+            when = None
+        return DeliveryStatus(DELIVERED, when, text)
+    return DeliveryStatus(PENDING if state == 0 else MISSING, None, text)
 
 
 class TokenError(Exception):
