@@ -33,6 +33,8 @@ class Action:
     SECOND_FACTOR_FAILED = "second_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
+    PSEUDONYMISED = "pseudonymised"
+    AUDIT_EXPORT = "audit_export"
 
 
 def record(session: Session, action: str, *, actor_id: int | None = None, school_id: int | None = None,

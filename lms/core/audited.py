@@ -58,6 +58,8 @@ NOT_RECORDS = {
     "exams.statistics_page", "exams.statistics_xlsx", "homework.assignment_page", "people.class_detail",
     "comms.class_calendar", "exams.exam_home", "homework.edit", "attempts.clock", "homework.child_load",
     "family.child_data", "billing.report_paid",
+    # the audit trail of who read the pupil's data, and the erasure form (name and code only)
+    "people.student_access", "people.student_access_xlsx", "people.student_erase",
 }
 STAFF_ROLES = {"admin", "teacher", "accountant", "department"}
 

@@ -178,3 +178,22 @@ class StudentProfileForm(Form):
     registration_number = StringField(_l("Số đăng bộ"), validators=[Optional(), Length(max=20)],
                                       description=_l("Số thứ tự của học sinh trong sổ đăng bộ của trường."))
     submit = SubmitField(_l("Lưu hồ sơ"))
+
+
+ERASE_REASONS = [("", _l("— chọn —")), ("left", _l("Học sinh đã chuyển trường hoặc ra trường")),
+                 ("request", _l("Người được quyền yêu cầu xoá dữ liệu (Luật 91/2025/QH15)"))]
+
+
+class ErasePupilForm(Form):
+    """Erasing a pupil's personal data: the admin types the pupil's code to confirm."""
+    reason = SelectField(_l("Lý do"), choices=ERASE_REASONS, validators=[DataRequired(_l("Hãy chọn lý do."))])
+    confirm_code = StringField(_l("Nhập mã học sinh để xác nhận"),
+                               validators=[DataRequired(_l("Nhập mã học sinh.")), Length(max=20)])
+    submit = SubmitField(_l("Ẩn danh hoá dữ liệu của học sinh"))
+
+
+class EraseParentForm(Form):
+    reason = SelectField(_l("Lý do"), choices=ERASE_REASONS, validators=[DataRequired(_l("Hãy chọn lý do."))])
+    confirm_name = StringField(_l("Nhập họ tên phụ huynh để xác nhận"),
+                               validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
+    submit = SubmitField(_l("Ẩn danh hoá dữ liệu của phụ huynh"))

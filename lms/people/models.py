@@ -269,6 +269,8 @@ class Student(Base):
     policy_status: Mapped[str | None] = mapped_column(String(100))
     registration_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the pupil's personal data was erased by pseudonymisation (lms/people/erasure.py).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
     guardianships = relationship("Guardianship", back_populates="student", cascade="all, delete-orphan")

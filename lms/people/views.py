@@ -22,10 +22,10 @@ from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.core.security import safe_next
-from lms.people import accounts, branding, imports, permissions, profile, services
+from lms.people import access_log, accounts, branding, erasure, imports, permissions, profile, services
 from lms.people.banks import bank_by_bin, banks
 from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm,
-                              GuardianForm, ImportForm, LogoForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
+                              EraseParentForm, ErasePupilForm, GuardianForm, ImportForm, LogoForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
                               SubjectForm,
                               periods_field)
 from lms.people.models import (LEVEL_GRADES, Course, Level, School, SchoolClass, SchoolYear, Student, Subject)
@@ -427,6 +427,138 @@ def student_add_guardian(student_id: int):
                   else _("Đã thêm phụ huynh."), "info" if added.invitation is not None else "success")
             return redirect(url_for("people.student_detail", student_id=student.id))
     return _student_page(student, form, 422)
+
+
+# ---------------------------------------------------------------- erasure and the access trail
+
+@bp.route("/school/students/<int:student_id>/erase", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def student_erase(student_id: int):
+    """Erase a leaving pupil's personal data by pseudonymisation (grades and money stay exact)."""
+    student = school_scoped(Student, student_id)
+    form = ErasePupilForm()
+    if student.pseudonymised_at is None and form.validate_on_submit():
+        with committing(form) as outcome:
+            erased = erasure.pseudonymise_pupil(db.session, current_user, ctx().school, student,
+                                                confirm_code=form.confirm_code.data, reason=form.reason.data,
+                                                now=utcnow())
+        if outcome.ok:
+            _delete_files("homework", erased.files)
+            flash(_("Đã ẩn danh hoá dữ liệu cá nhân của học sinh: nay là %(p)s. Điểm, bài làm và các khoản "
+                    "thu được giữ nguyên.", p=erased.pseudonym), "success")
+            return redirect(url_for("people.student_detail", student_id=student_id))
+    return render_template("people/erase.html", kind="pupil", student=student, form=form), status_of(form)
+
+
+@bp.route("/school/parents/<int:user_id>/erase", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def parent_erase(user_id: int):
+    parent = services.get_member(db.session, ctx().school, user_id, roles=("parent",))
+    form = EraseParentForm()
+    manageable = permissions.can_manage_account(db.session, current_user, parent)
+    if manageable and form.validate_on_submit():
+        with committing(form) as outcome:
+            erased = erasure.pseudonymise_parent(db.session, current_user, ctx().school, parent,
+                                                 confirm_name=form.confirm_name.data, reason=form.reason.data,
+                                                 now=utcnow())
+        if outcome.ok:
+            flash(_("Đã ẩn danh hoá dữ liệu cá nhân của phụ huynh: nay là %(p)s. Các khoản đã nộp được giữ "
+                    "nguyên.", p=erased.pseudonym), "success")
+            return redirect(url_for("people.parents"))
+    return render_template("people/erase.html", kind="parent", parent=parent, form=form,
+                           manageable=manageable), status_of(form)
+
+
+def _delete_files(area: str, names: list[str]) -> None:
+    folder = files(area)
+    for name in names:
+        try:
+            (folder / name).unlink()
+        except OSError:  # already gone, or storage unreachable: logged; the data rows are erased
+            current_app.logger.warning("an erased pupil's file could not be deleted")
+
+
+@bp.route("/school/students/<int:student_id>/access")
+@login_required
+@role_required("admin")
+def student_access(student_id: int):
+    """Who on staff read this pupil's data (the audit trail; docs/breach-response.md)."""
+    student = school_scoped(Student, student_id)
+    rows = access_log.entries(db.session, access_log.reads_of_pupil(db.session, ctx().school, student))
+    return render_template("people/access_log.html", student=student, rows=rows, since=None, until=None)
+
+
+@bp.route("/school/students/<int:student_id>/access.xlsx")
+@login_required
+@role_required("admin")
+def student_access_xlsx(student_id: int):
+    student = school_scoped(Student, student_id)
+    rows = access_log.entries(db.session, access_log.reads_of_pupil(db.session, ctx().school, student))
+    audit.record(db.session, audit.Action.AUDIT_EXPORT, actor_id=current_user.id, school_id=ctx().school.id,
+                 subject_type="student", subject_id=student.id)
+    db.session.commit()
+    return _xlsx(_trail_workbook(rows), f"truy-cap-hoc-sinh-{student.id}.xlsx")
+
+
+def _trail_period():
+    from datetime import datetime, time, timedelta
+
+    from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
+
+    tz = school_tz()
+    today = utc_to_local(utcnow(), tz).date()
+    try:
+        since = datetime.strptime(request.args.get("from", ""), "%Y-%m-%d").date()
+    except ValueError:
+        since = today - timedelta(days=30)
+    try:
+        until = datetime.strptime(request.args.get("to", ""), "%Y-%m-%d").date()
+    except ValueError:
+        until = today
+    if until < since:
+        since, until = until, since
+    return since, until, (local_to_utc(datetime.combine(since, time()), tz),
+                          local_to_utc(datetime.combine(until + timedelta(days=1), time()), tz))
+
+
+@bp.route("/school/audit")
+@login_required
+@role_required("admin")
+def audit_trail():
+    """What the audit trail holds for the school over a period (default: the last 30 days)."""
+    since, until, (start, end) = _trail_period()
+    reads = request.args.get("reads") == "1"
+    rows = access_log.entries(db.session, access_log.school_trail(db.session, ctx().school, since=start, until=end,
+                                                                  reads_only=reads))
+    return render_template("people/access_log.html", student=None, rows=rows, since=since, until=until, reads=reads)
+
+
+@bp.route("/school/audit.xlsx")
+@login_required
+@role_required("admin")
+def audit_trail_xlsx():
+    since, until, (start, end) = _trail_period()
+    rows = access_log.entries(db.session, access_log.school_trail(db.session, ctx().school, since=start, until=end,
+                                                                  reads_only=request.args.get("reads") == "1"))
+    audit.record(db.session, audit.Action.AUDIT_EXPORT, actor_id=current_user.id, school_id=ctx().school.id,
+                 detail=f"{since.isoformat()}..{until.isoformat()}")
+    db.session.commit()
+    return _xlsx(_trail_workbook(rows), f"nhat-ky-{ctx().school.code}-{since.isoformat()}-{until.isoformat()}.xlsx")
+
+
+def _trail_workbook(rows) -> bytes:
+    from lms.core.sheets import write_workbook
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    tz = school_tz()
+    return write_workbook(_("Nhật ký truy cập"),
+                          [_("Thời điểm (giờ Việt Nam)"), _("Thời điểm (UTC)"), _("Mã tài khoản"), _("Người thực hiện"),
+                           _("Hành động"), _("Đối tượng"), _("Đường dẫn"), _("Địa chỉ IP")],
+                          [[utc_to_local(r.at, tz).strftime("%d/%m/%Y %H:%M:%S"), r.at.isoformat(), r.actor_id, r.actor,
+                            r.action, r.subject, r.route, r.ip] for r in rows],
+                          widths=[20, 26, 10, 28, 22, 22, 40, 16])
 
 
 # ---------------------------------------------------------------- staff and accounts
