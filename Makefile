@@ -5,7 +5,7 @@ PYTHON ?= python3
 export FLASK_APP := wsgi.py
 
 
-.PHONY: run run-prod bench test lint sast test-unit test-integration test-e2e translations extract-messages install clean
+.PHONY: run run-prod bench test lint sast audit-deps lock sbom test-unit test-integration test-e2e translations extract-messages install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,9 +50,40 @@ bench: install
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lms tests migrations wsgi.py gunicorn.conf.py
 
-# Static security analysis: any finding of medium or high severity fails (domain/security.md #55).
+# Static security analysis: any finding of medium or high severity fails (domain/security.md #55);
+# then the dependency audit (#56).
 sast: $(VENV)/.installed
 	$(BIN)/bandit -r lms -ll -q
+	@$(MAKE) --no-print-directory audit-deps
+
+# Supply-chain tools in their own environment, so they never change what the app runs with.
+TOOLS := .venv-tools
+$(TOOLS)/.installed: requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q -r requirements-tools.txt
+	touch $@
+
+# pip-audit --strict over requirements.lock. Where the vulnerability service cannot be reached (no
+# internet, or a mirror without PyPI's per-release JSON) it prints "NOT RUN" and does not fail,
+# unless LMS_REQUIRE_DEPENDENCY_AUDIT=1; it never prints "passed" without having checked.
+audit-deps:
+	@if $(MAKE) --no-print-directory -s $(TOOLS)/.installed >/dev/null 2>&1; then \
+	  $(PYTHON) deploy/audit_dependencies.py $(TOOLS)/bin/pip-audit requirements.lock; \
+	else echo "dependency audit: NOT RUN — its tools could not be installed (no package index)"; \
+	  test "$$LMS_REQUIRE_DEPENDENCY_AUDIT" != 1; fi
+
+# Every runtime dependency, transitive ones too, pinned with its files' hashes (after changing
+# requirements.txt). Production installs with `pip install --require-hashes -r requirements.lock`.
+lock: $(TOOLS)/.installed
+	$(TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-header \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock.new requirements.txt
+	{ sed -n '1,/^[a-z]/p' requirements.lock | sed '$$d'; cat requirements.lock.new; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock && rm -f requirements.lock.new
+
+# The software bill of materials (CycloneDX 1.6 JSON) of what requirements.lock installs.
+sbom: $(TOOLS)/.installed
+	$(TOOLS)/bin/cyclonedx-py requirements --output-reproducible --of JSON --sv 1.6 -o sbom.cdx.json requirements.lock
+	@echo "sbom.cdx.json: $$(grep -c '"bom-ref"' sbom.cdx.json) entries"
 
 # The accessibility engine the browser tests inject (axe-core, pinned in tests/e2e/axe/package-lock.json).
 AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
@@ -76,4 +107,4 @@ test-e2e: install $(AXE)
 	$(BIN)/python -m pytest tests/e2e
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(TOOLS) instance .pytest_cache
