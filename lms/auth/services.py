@@ -7,6 +7,7 @@ sessions at once.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from lms.auth import throttle
 from lms.auth.models import PasswordResetToken, User, UserSession
 from lms.auth.passwords import Hasher, check_policy
-from lms.core import audit
+from lms.core import audit, jobs
 from lms.core.errors import DomainError, NotFound, ValidationError
 from lms.core.text import fold, name_sort_string, nfc
 from lms.core.timeutil import utcnow
@@ -343,3 +344,27 @@ def set_active(session: Session, actor: User, user: User, active: bool, *, schoo
         revoke_sessions(session, user)
     audit.record(session, audit.Action.ACCOUNT_ENABLED if active else audit.Action.ACCOUNT_DISABLED,
                  actor_id=actor.id, school_id=school_id, subject_type="user", subject_id=user.id)
+
+
+def queue_reset_mail(session: Session, box, to: str, subject: str, body: str) -> None:
+    """A password-reset e-mail, sent by a background job after the commit. Its link is a secret
+    (the database keeps only the token's hash), so the job holds the message sealed with
+    LMS_SECRETS_KEY, and the job row is emptied once it is sent."""
+    sealed = box.encrypt(json.dumps({"to": to, "subject": subject, "body": body}).encode()).decode()
+    jobs.enqueue(session, None, "reset_mail", {"sealed": sealed}, school_id=None, total=1)
+
+
+@jobs.handler("reset_mail")
+def _send_reset_mail(session: Session, ctx) -> None:
+    from lms.billing.secrets import box_from_config
+    from lms.core.mail import send_mail
+
+    sealed = ctx.params.get("sealed")
+    if not sealed:
+        return
+    message = json.loads(box_from_config(ctx.config).decrypt(sealed.encode()))
+    if not send_mail(message["to"], message["subject"], message["body"]):
+        raise jobs.RetryLater(_l("Thư đặt lại mật khẩu chưa gửi được; sẽ thử lại."))
+    ctx.job.params = {}
+    ctx.progress(1)
+

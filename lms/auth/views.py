@@ -12,7 +12,7 @@ from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.forms import Form
 from lms.core.timeutil import utcnow
-from lms.core.mail import mail_configured, send_mail
+from lms.core.mail import mail_configured
 from lms.core.security import client_ip, safe_next
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -264,8 +264,12 @@ def forgot_password():
             token = services.issue_reset_token(db.session, _settings(), None, user)
             db.session.commit()
             link = url_for("auth.reset_password", t=token, _external=True)
-            send_mail(user.email, _("Đặt lại mật khẩu lms"),
-                      _("Mở liên kết sau để đặt mật khẩu mới (dùng một lần): %(link)s", link=link))
+            # Sent by a background job, not while the request waits: an SMTP round trip only for
+            # accounts that exist would tell by its time who has an account.
+            services.queue_reset_mail(db.session, current_app.extensions["lms_secrets"], user.email,
+                                      _("Đặt lại mật khẩu lms"),
+                                      _("Mở liên kết sau để đặt mật khẩu mới (dùng một lần): %(link)s", link=link))
+            db.session.commit()
         # The same answer whether or not the account exists.
         flash(_("Nếu tài khoản có e-mail, chúng tôi đã gửi liên kết đặt lại mật khẩu. "
                 "Nếu không nhận được, hãy liên hệ quản trị trường."), "info")
