@@ -1,15 +1,15 @@
 """pupils whose personal data was erased by pseudonymisation: when
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-07 02:00:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0031'
-down_revision = '0030'
+revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
