@@ -75,6 +75,7 @@ audit-deps:
 # Every runtime dependency, transitive ones too, pinned with its files' hashes (after changing
 # requirements.txt). Production installs with `pip install --require-hashes -r requirements.lock`.
 lock: $(TOOLS)/.installed
+	cp requirements.lock requirements.lock.new  # pins already chosen are kept unless requirements.txt moves them
 	$(TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-header \
 	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock.new requirements.txt
 	{ sed -n '1,/^[a-z]/p' requirements.lock | sed '$$d'; cat requirements.lock.new; } > requirements.lock.tmp
