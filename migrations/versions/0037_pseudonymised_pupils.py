@@ -1,15 +1,15 @@
 """pupils whose personal data was erased by pseudonymisation: when
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-07 02:00:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0035'
-down_revision = '0034'
+revision = '0037'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
