@@ -34,6 +34,12 @@ from lms.gradebook.transcript.trust import Trust
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, SchoolClass
 
+PROVIDER_LABELS = {"smartca": "VNPT SmartCA", "mysign": "Viettel MySign", "pkcs12": _l("Tệp PKCS#12"),
+                   "token": _l("USB token")}
+ROUND_LABELS = {RequestStatus.WAITING: _l("đang chờ người ký"), RequestStatus.SIGNED: _l("đã ký"),
+                RequestStatus.REJECTED: _l("người ký từ chối"), RequestStatus.EXPIRED: _l("hết hạn, chưa ký"),
+                RequestStatus.FAILED: _l("không thành công")}
+
 ROLES = {"teacher": (State.CONFIRMED, State.TEACHER_SIGNED, "GVCN"),
          "school": (State.TEACHER_SIGNED, State.SCHOOL_SIGNED, "NhaTruong")}
 REASONS = {"teacher": "Giáo viên chủ nhiệm xác nhận dữ liệu học bạ", "school": "Nhà trường phát hành học bạ"}

@@ -87,7 +87,8 @@ def class_page(class_id: int):
                            accounts=accounts, setup=sources.setup, school=sources.data.school, form=Form(),
                            requests=signing.requests_of_class(db.session, school_class)[:5],
                            sandbox=settings.trust.sandbox is not None,
-                           server=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), token_client=token.CLIENT_NAME)
+                           server=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), token_client=token.CLIENT_NAME,
+                           provider_labels=signing.PROVIDER_LABELS, round_labels=signing.ROUND_LABELS)
 
 
 @bp.route("/classes/<int:class_id>/transcripts/draft", methods=["POST"])
@@ -348,7 +349,8 @@ def settings_page():
     view = school_setup.overview(db.session, school)
     db.session.commit()
     return render_template("transcript/settings.html", view=view, form=Form(), sandbox=settings.trust.sandbox is not None,
-                           providers=sorted(settings.providers))
+                           provider_labels=signing.PROVIDER_LABELS,
+                           provider_names=", ".join(str(signing.PROVIDER_LABELS.get(p, p)) for p in sorted(settings.providers)))
 
 
 # ---------------------------------------------------------------- the school's register
