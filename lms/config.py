@@ -148,6 +148,11 @@ class Config:
     SMARTCA_SP_ID = _env("SMARTCA_SP_ID")
     SMARTCA_SP_PASSWORD = _env("SMARTCA_SP_PASSWORD")
     SMARTCA_POLL_SECONDS = _env_int("SMARTCA_POLL_SECONDS", 10)
+    # Viettel MySign (remote signing): base URL and the integrator's client account; empty = sandbox or off.
+    MYSIGN_URL = _env("MYSIGN_URL")
+    MYSIGN_CLIENT_ID = _env("MYSIGN_CLIENT_ID")
+    MYSIGN_CLIENT_SECRET = _env("MYSIGN_CLIENT_SECRET")
+    MYSIGN_PROFILE_ID = _env("MYSIGN_PROFILE_ID")
     MOET_CODES_FILE = _env("MOET_CODES_FILE")
     SIGNING_SANDBOX = _env("SIGNING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"
     # Background jobs without Redis run in this many threads of each app process.

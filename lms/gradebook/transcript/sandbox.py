@@ -136,3 +136,108 @@ def dispatch(session: Session, ca: SandboxCA, path: str, body: dict, *, sp_id: s
     if path == "/v1/signatures/sign":
         return sign(session, ca, body, sp_id=sp_id, sp_password=sp_password, now=now)
     return envelope(400, "BAD_REQUEST: unknown path")
+
+
+# ---------------------------------------------------------------- Viettel MySign (moet.md §3.2)
+# The same subscribers, transactions and phone page play MySign's API: login for a Bearer token,
+# certificates/info, signHash (async=1) and requests/status with MySign's status codes. Ours, as
+# the published summary does not give them: the error body {code, message} with the HTTP status,
+# the token's form, "VALID"/"ENABLED" in certificates/info and a null `signatures` while waiting.
+
+MYSIGN_CLIENT = ("lms-sandbox", "lms-sandbox-secret")
+MYSIGN_WAITING, MYSIGN_OK, MYSIGN_TIMEOUT, MYSIGN_REJECTED = 4000, 1, 4001, 4002
+
+
+def _mysign_error(http: int, code: int, message: str) -> tuple[int, dict]:
+    return http, {"code": code, "message": message}
+
+
+def _mysign_token(user_id: str) -> str:
+    import hashlib
+    import hmac
+
+    mac = hmac.new(MYSIGN_CLIENT[1].encode(), user_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"sbx.{base64.urlsafe_b64encode(user_id.encode()).decode()}.{mac}"
+
+
+def _mysign_user(headers: dict) -> str | None:
+    value = headers.get("Authorization") or ""
+    parts = value[7:].split(".") if value.startswith("Bearer ") else []
+    if len(parts) != 3:
+        return None
+    try:
+        user_id = base64.urlsafe_b64decode(parts[1]).decode()
+    except ValueError:
+        return None
+    return user_id if _mysign_token(user_id) == value[7:] else None
+
+
+def _mysign_time(value: datetime) -> str:
+    return value.strftime("%Y%m%d%H%M%S+0000")
+
+
+def mysign_dispatch(session: Session, ca: SandboxCA, path: str, body: dict, headers: dict, *,
+                    now: datetime) -> tuple[int, dict]:
+    """One call of MySign's API by its path (the HTTP routes and the in-process transport share it)."""
+    if (body.get("client_id"), body.get("client_secret")) != MYSIGN_CLIENT and path != "/vtss/service/requests/status":
+        if body.get("client_id") != MYSIGN_CLIENT[0]:
+            return _mysign_error(401, 58007, "unknown client")
+        return _mysign_error(401, 86024, "bad client secret")
+    if path == "/vtss/service/ras/v1/login":
+        user_id = str(body.get("user_id") or "")
+        if ca.subscriber(user_id) is None:
+            return _mysign_error(401, 58008, "unknown user")
+        return 200, {"access_token": _mysign_token(user_id), "refresh_token": "", "token_type": "Bearer",
+                     "expires_in": "3600"}
+    user_id = _mysign_user(headers)
+    if user_id is None:
+        return _mysign_error(401, 59033, "bad credentials")
+    pair = ca.subscriber(user_id)
+    if path == "/vtss/service/certificates/info":
+        cert = pair.cert
+        return 200, [{"credential_id": f"cred-{format(cert.serial_number, 'x')}", "cert": {
+            "status": "VALID", "certificates": [base64.b64encode(der(c)).decode() for c in [cert, *pair.chain]],
+            "issuerDN": cert.issuer.rfc4514_string(), "subjectDN": subject_text(cert),
+            "serialNumber": format(cert.serial_number, "x"), "validFrom": _mysign_time(cert.not_valid_before_utc),
+            "validTo": _mysign_time(cert.not_valid_after_utc)},
+            "key": {"status": "ENABLED", "algo": ["1.2.840.113549.1.1.1"], "len": cert.public_key().key_size},
+            "authMode": "explicit", "multisign": 100, "scal": "SCAL2"}]
+    if path == "/vtss/service/signHash":
+        hashes, documents = body.get("hash"), body.get("documents")
+        if body.get("credentialID") != f"cred-{format(pair.cert.serial_number, 'x')}":
+            return _mysign_error(400, 4004, "unknown credentialID")
+        if not isinstance(hashes, list) or not isinstance(documents, list) or not hashes or \
+                len(hashes) != len(documents) or body.get("numSignatures") != len(hashes):
+            return _mysign_error(400, 4004, "hash, documents and numSignatures must agree")
+        if body.get("hashAlgo") != "2.16.840.1.101.3.4.2.1" or body.get("async") not in (1, 2):
+            return _mysign_error(400, 4004, "only SHA-256 hashes, async 1 or 2")
+        files = []
+        for h, d in zip(hashes, documents):
+            try:
+                digest = base64.b64decode(str(h), validate=True)
+            except ValueError:
+                digest = b""
+            if len(digest) != 32 or not isinstance(d, dict) or not d.get("document_id"):
+                return _mysign_error(400, 4004, "each hash is a base64 SHA-256 with its document_id")
+            files.append({"doc_id": str(d["document_id"]), "data_to_be_signed": digest.hex(), "file_type": ""})
+        try:
+            description = base64.b64decode(str(body.get("description") or "")).decode()
+        except ValueError:
+            description = ""
+        tx = SandboxTransaction(transaction_id=f"mysign-{uuid.uuid4()}", tran_code=str(uuid.uuid4()), user_id=user_id,
+                                description=description[:200], files=files, status="waiting", created_at=now)
+        session.add(tx)
+        session.flush()
+        return 200, {"transactionId": tx.transaction_id}
+    if path == "/vtss/service/requests/status":
+        tx = _find(session, str(body.get("transactionId") or ""))
+        if tx is None or tx.user_id != user_id:
+            return _mysign_error(400, 4004, "unknown transaction")
+        if tx.status == "signed":
+            return 200, {"status": MYSIGN_OK, "signatures": [s["signature_value"] for s in tx.signatures]}
+        if tx.status == "rejected":
+            return 200, {"status": MYSIGN_REJECTED, "signatures": None}
+        if now - tx.created_at >= EXPIRY:
+            return 200, {"status": MYSIGN_TIMEOUT, "signatures": None}
+        return 200, {"status": MYSIGN_WAITING, "signatures": None}
+    return _mysign_error(404, 4004, "unknown path")

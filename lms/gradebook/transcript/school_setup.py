@@ -29,6 +29,7 @@ from lms.people.models import Membership, School, SchoolClass
 MAX_P12 = 64 * 1024
 CODE = re.compile(r"[0-9A-Za-z.\-]{1,20}")
 ACCOUNT = re.compile(r"[0-9A-Za-z\-]{6,40}")
+MYSIGN_USER = re.compile(r"(CMT|CCCD|MST|HC)_[0-9A-Za-z\-]{6,36}")   # MySign's user_id: CMT_<số>, MST_<mã số thuế>
 
 
 @dataclass
@@ -87,16 +88,17 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
             audit.record(session, "signer_account_removed", actor_id=actor.id, school_id=school.id, detail=holder)
         return str(_l("Đã xoá chữ ký số của người ký này."))
     if what == "enrol":
-        if sandbox is None or account is None or account.provider != "smartca":
+        if sandbox is None or account is None or account.provider not in ("smartca", "mysign"):
             raise ValidationError(_l("Chỉ dùng được khi bật môi trường thử nghiệm và đã khai báo tài khoản SmartCA."))
         name = school.name if holder == "school" else account.user.full_name
         pair = sandbox.enrol(account.account_id, name, organisation=holder == "school")
         account.cert_subject, account.cert_valid_to = pki.subject_text(pair.cert)[:300], pair.cert.not_valid_after_utc
-        return str(_l("Đã tạo thuê bao thử nghiệm %(a)s trong SmartCA thử nghiệm.", a=account.account_id))
+        return str(_l("Đã tạo thuê bao thử nghiệm %(a)s trong môi trường ký số thử nghiệm (%(p)s).", a=account.account_id,
+                      p=account.provider))
     if what != "account":
         raise ValidationError(_l("Thao tác không hợp lệ."))
     provider = form.get("provider")
-    if provider not in ("smartca", "pkcs12", "token"):
+    if provider not in ("smartca", "mysign", "pkcs12", "token"):
         raise ValidationError(_l("Chọn nơi giữ khoá ký."), field="provider")
     if account is None:
         account = SignerAccount(school_id=school.id, holder=holder, user_id=user_id, provider=provider)
@@ -107,6 +109,13 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
         if not ACCOUNT.fullmatch(account_id):
             raise ValidationError(_l("Ghi số định danh (CCCD) của người ký, hoặc mã số thuế của trường."),
                                   field="account_id")
+        account.account_id, account.serial_number = account_id, (form.get("serial_number") or "").strip()[:80]
+        account.sealed_p12, account.sealed_password, account.cert_pem = None, "", ""
+    elif provider == "mysign":
+        account_id = re.sub(r"\s", "", form.get("account_id") or "")
+        if not MYSIGN_USER.fullmatch(account_id):
+            raise ValidationError(_l("Tài khoản MySign ghi dạng CMT_<số CCCD> cho người ký, hoặc MST_<mã số thuế> cho "
+                                     "trường (đang ghi “%(v)s”).", v=account_id), field="account_id")
         account.account_id, account.serial_number = account_id, (form.get("serial_number") or "").strip()[:80]
         account.sealed_p12, account.sealed_password, account.cert_pem = None, "", ""
     elif provider == "token":

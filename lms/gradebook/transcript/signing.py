@@ -197,7 +197,8 @@ def poll(session: Session, request: SigningRequest, settings: SigningSettings, *
     provider = settings.providers.get(request.account.provider)
     if provider is None:
         return request
-    answer = provider.status(request.account, request.provider_ref, now=now, expires_at=request.expires_at)
+    answer = provider.status(request.account, request.provider_ref, now=now, expires_at=request.expires_at,
+                             doc_ids=[i.doc_id for i in request.items])
     if answer.status == "signed":
         certificate = provider.certificate(request.account)
         _complete(session, request, answer.signatures, certificate, settings, now=now)
@@ -298,7 +299,8 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
     from pathlib import Path as _Path
 
     from lms.core.timeutil import utcnow
-    from lms.gradebook.transcript.providers import HttpTransport, Pkcs12Provider, SandboxTransport, SmartCAProvider
+    from lms.gradebook.transcript.providers import (HttpTransport, MySignProvider, Pkcs12Provider, SandboxTransport,
+                                                    SmartCAProvider)
     from lms.gradebook.transcript.trust import Trust
 
     sandbox = pki.SandboxCA(_Path(config["INSTANCE_DIR"]) / "signing-sandbox") if config.get("SIGNING_SANDBOX") else None
@@ -310,6 +312,13 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
                                                config.get("SMARTCA_SP_PASSWORD") or "")
     elif sandbox is not None:
         providers["smartca"] = SmartCAProvider(SandboxTransport(engine, sandbox, *SANDBOX_SP, utcnow), *SANDBOX_SP)
+    if config.get("MYSIGN_URL"):
+        providers["mysign"] = MySignProvider(HttpTransport(config["MYSIGN_URL"]), config.get("MYSIGN_CLIENT_ID") or "",
+                                             config.get("MYSIGN_CLIENT_SECRET") or "", config.get("MYSIGN_PROFILE_ID") or "")
+    elif sandbox is not None:
+        from lms.gradebook.transcript.sandbox import MYSIGN_CLIENT
+
+        providers["mysign"] = MySignProvider(SandboxTransport(engine, sandbox, *SANDBOX_SP, utcnow), *MYSIGN_CLIENT)
     trust = Trust(roots=pki.trust_roots_from_paths(config.get("TRUST_ROOTS")), tsa_url=config.get("TSA_URL"),
                   sandbox=sandbox)
     base = config["PUBLIC_BASE_URL"].rstrip("/")

@@ -69,7 +69,8 @@ class TokenProvider:
         return Answer("waiting", ref=secrets.token_urlsafe(24), expires_at=now + TIMEOUT,
                       message="waiting for the signing computer")
 
-    def status(self, account, ref: str, *, now: datetime, expires_at: datetime | None) -> Answer:
+    def status(self, account, ref: str, *, now: datetime, expires_at: datetime | None,
+               doc_ids: list[str] | None = None) -> Answer:
         if expires_at is not None and now >= expires_at:
             return Answer("expired", ref=ref, message="the signing computer did not upload in time")
         return Answer("waiting", ref=ref)

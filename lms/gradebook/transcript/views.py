@@ -501,6 +501,20 @@ def smartca_api(path: str):
     return jsonify(answer), status
 
 
+@bp.route("/sandbox/mysign/<path:path>", methods=["POST"])
+@_callback
+def mysign_api(path: str):
+    """The sandbox's Viettel MySign API (its phone is the same sandbox phone page)."""
+    settings = _settings()
+    if settings.trust.sandbox is None or current_app.config.get("MYSIGN_URL"):
+        abort(404)
+    body = request.get_json(silent=True)
+    status, answer = sandbox.mysign_dispatch(db.session, settings.trust.sandbox, "/" + path,
+                                             body if isinstance(body, dict) else {}, dict(request.headers), now=utcnow())
+    db.session.commit()
+    return jsonify(answer), status
+
+
 @bp.route("/sandbox/smartca/app", methods=["GET", "POST"])
 def smartca_phone():
     """The sandbox's stand-in for the SmartCA app on the signer's phone."""
