@@ -64,7 +64,11 @@ def home():
     year = people.current_year(db.session, ctx().school)
     classes = registers.classes_for(db.session, current_user, ctx().role, year, today)
     pending = leaves.requests_to_decide(db.session, current_user, ctx().role, ctx().school.id)
-    return render_template("attendance/home.html", classes=classes, today=today, pending=pending)
+    # Today without school (a Sunday, a holiday…): said once at the top, as the register would say it.
+    refusal = registers.day_refusal(db.session, classes[0].school_class, today, today, ctx().role,
+                                    _holiday_language()) if classes else None
+    return render_template("attendance/home.html", classes=classes, today=today, pending=pending,
+                           day_off=refusal[1] if refusal and refusal[0] == "day" else None)
 
 
 @bp.route("/attendance/classes/<int:class_id>", methods=["GET", "POST"])

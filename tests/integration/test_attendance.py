@@ -326,3 +326,13 @@ def test_the_register_page_says_why_a_day_cannot_be_taken_instead_of_a_form(worl
     english = client.get(f"/attendance/classes/{class_id}?day=2026-11-24&period=0").get_data(as_text=True)
     assert "Vietnam Cultural Day" in english and 'id="register-form"' not in english
     client.get("/language/vi")
+
+
+def test_the_attendance_page_says_when_today_has_no_school(world, client, make_client):
+    client.login("gv.a")
+    assert 'id="attendance-day-off"' not in client.get("/attendance").get_data(as_text=True)   # a Wednesday
+    with time_machine.travel(datetime(2026, 12, 13, 1, 0, tzinfo=timezone.utc), tick=True):
+        sunday = make_client()
+        sunday.login("gv.a")
+        page = sunday.get("/attendance").get_data(as_text=True)
+    assert 'id="attendance-day-off"' in page and "Ngày 13/12/2026 là Chủ nhật" in page
