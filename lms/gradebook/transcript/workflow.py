@@ -197,10 +197,6 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
         if action == "check":
             snapshot = sources.data.snapshot(row.student, actor)
             snapshot["principal"] = ""
-            # The transcript's form prints the lifelong identifiers the record carries.
-            who = sources.identities[row.student.id]
-            snapshot["student"] = {**snapshot["student"], "personal_id": who.personal_id or "",
-                                   "record_code": who.record_code or ""}
             _freeze(t, sources, snapshot, state=State.CHECKED, issue_date=None, code_lists=code_lists)
             _move(session, t, State.CHECKED, actor, now, "checked")
         elif action == "confirm":
