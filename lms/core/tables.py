@@ -82,6 +82,7 @@ class Layout(StrEnum):
     BALANCE = "balance"
     NOTE = "note"
     FOOTER = "footer"
+    HIDDEN = "hidden"
 
 
 LAYOUT_LABELS = {
@@ -94,6 +95,7 @@ LAYOUT_LABELS = {
     Layout.BALANCE: _l("dòng số dư đầu kỳ / cuối kỳ"),
     Layout.NOTE: _l("dòng ghi chú"),
     Layout.FOOTER: _l("phần ký tên cuối bảng"),
+    Layout.HIDDEN: _l("dòng ẩn trong Excel — không nhập (hãy bỏ ẩn nếu cần nhập)"),
 }
 
 
@@ -274,7 +276,7 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
                   spans=spans)
-    _split(table, rows, header, sheet.wide, columns, lookup, max_rows)
+    _split(table, rows, header, sheet.wide, columns, lookup, max_rows, sheet.hidden_rows)
     return table
 
 
@@ -533,7 +535,8 @@ def _column_numbers(texts: list[str]) -> bool:
 
 
 def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[int, set[int]],
-           columns: Sequence[Column], lookup: dict[str, str], max_rows: int) -> None:
+           columns: Sequence[Column], lookup: dict[str, str], max_rows: int,
+           hidden_rows: frozenset[int] = frozenset()) -> None:
     first_body = header.rows[-1] + 1
     for i in range(first_body):
         texts = [cell_text(c) for c in rows[i]] if i < len(rows) else []
@@ -561,6 +564,11 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
             table.skipped.append(Skipped(number, Layout.BLANK, ""))
             continue
         summary = _summary(texts)
+        # A row hidden in Excel (a pupil who left, a filter's leftovers) is not what the user sees:
+        # it is not imported, and the preview names it, so that unhiding it is a choice.
+        if i in hidden_rows:
+            table.skipped.append(Skipped(number, Layout.HIDDEN, summary))
+            continue
         if i - first_body < 2 and _column_numbers(texts):
             table.skipped.append(Skipped(number, Layout.NUMBERS, summary))
             continue
@@ -646,6 +654,7 @@ class _Sheet:
     wide: dict[int, set[int]] = field(default_factory=dict)   # row → columns starting a wide merge
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2 (0-based, inclusive)
     hidden: frozenset[int] = frozenset()   # the columns hidden in Excel
+    hidden_rows: frozenset[int] = frozenset()   # the rows hidden in Excel (0-based), by hand or by a filter
     _rows: list[list[object]] | None = None
 
     def all_rows(self) -> list[list[object]]:
@@ -761,6 +770,7 @@ def _uncomputed(xml: bytes) -> dict[tuple[int, int], Uncomputed]:
 
 
 _HIDDEN_COLS = re.compile(rb'<(?:\w+:)?col\s(?=[^>]*\bhidden="(?:1|true)")[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="(\d+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
@@ -817,7 +827,9 @@ def _open_xlsx(data: bytes) -> _Book:
 
         hidden = frozenset(c for m in _HIDDEN_COLS.finditer(xml)
                            for c in range(int(m.group(1)) - 1, min(int(m.group(2)), MAX_COLUMNS)))
-        sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges), hidden=hidden))
+        hidden_rows = frozenset(int(m.group(1)) - 1 for m in _HIDDEN_ROW.finditer(xml))
+        sheets.append(_Sheet(ws.title, load, merges=merges, wide=_wide(merges), hidden=hidden,
+                             hidden_rows=hidden_rows))
     if not sheets:
         raise ValidationError(_l("Tệp Excel không có trang tính nào."), field="file")
     return _Book(sheets)
@@ -861,7 +873,9 @@ def _open_xls(data: bytes) -> _Book:
                 return rows
 
             hidden = frozenset(c for c, info in sh.colinfo_map.items() if getattr(info, "hidden", 0))
-            sheets.append(_Sheet(sh.name, load, merges=merges, wide=_wide(merges), hidden=hidden))
+            hidden_rows = frozenset(r for r, info in sh.rowinfo_map.items() if getattr(info, "hidden", 0))
+            sheets.append(_Sheet(sh.name, load, merges=merges, wide=_wide(merges), hidden=hidden,
+                                 hidden_rows=hidden_rows))
     except Exception as exc:
         raise ValidationError(_l("Không đọc được tệp .xls: tệp bị hỏng. Hãy mở trong Excel và lưu thành .xlsx."),
                               field="file") from exc

@@ -280,3 +280,42 @@ def test_a_portals_html_xls_counts_the_text_above_its_table_as_excel_shows_it():
     table = read_table("SaoKe.xls", page.encode(), SPEC, max_rows=10)
     assert table.header_lines == (3,) and [line.number for line in table.lines] == [4, 5]
     assert kinds(table) == {1: Layout.TITLE, 2: Layout.TITLE}
+
+
+def _class_list_rows():
+    return [["DANH SÁCH HỌC SINH LỚP 6A3"], [], ["Mã HS", "Họ và tên", "Ngày sinh"],
+            ["HS01", "Nguyễn Văn An", "05/09/2014"], ["HS02", "Lê Thị Bình (đã chuyển trường)", "12/03/2014"],
+            ["HS03", "Trần Minh Châu", "01/01/2014"]]
+
+
+CLASS_LIST_SPEC = [Column("code", "Mã HS", (), required=True, anchor=True), Column("name", "Họ và tên", (), text=True)]
+
+
+def test_a_row_hidden_in_excel_is_not_imported_and_the_preview_names_it():
+    """A homeroom teacher hides the row of a pupil who left rather than delete it: what the user
+    sees is what is imported, and the hidden row is listed as skipped, by its line, with why."""
+    wb = Workbook()
+    for row in _class_list_rows():
+        wb.active.append(row)
+    wb.active.row_dimensions[5].hidden = True
+    table = read_table("ds-6a3.xlsx", to_bytes(wb), CLASS_LIST_SPEC, max_rows=10)
+    assert [line.number for line in table.lines] == [4, 6]
+    hidden = [s for s in table.skipped if s.kind == Layout.HIDDEN]
+    assert [(s.line, s.text) for s in hidden] == [(5, "HS02 · Lê Thị Bình (đã chuyển trường) · 12/03/2014")]
+    assert "dòng ẩn" in hidden[0].reason
+
+
+def test_a_row_hidden_in_an_xls_file_is_not_imported_either():
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("6A3")
+    for r, values in enumerate(_class_list_rows()):
+        for c, value in enumerate(values):
+            sheet.write(r, c, value)
+    sheet.row(4).hidden = True
+    buf = io.BytesIO()
+    book.save(buf)
+    table = read_table("ds-6a3.xls", buf.getvalue(), CLASS_LIST_SPEC, max_rows=10)
+    assert [line.number for line in table.lines] == [4, 6]
+    assert [s.line for s in table.skipped if s.kind == Layout.HIDDEN] == [5]
