@@ -219,6 +219,11 @@ class Summary:
     def complete(self) -> bool:
         return all(r.learning is not None and r.conduct is not None for r in self.rows)
 
+    def retest_marks(self, row: SummaryRow) -> list[tuple[str, object]]:
+        """Each subject the pupil re-takes, with the re-test mark (None until it is entered)."""
+        by_name = {c.subject.name: row.subject_marks[c.id] for c in self.courses if c.id in row.subject_marks}
+        return [(name, by_name[name].retest if name in by_name else None) for name in row.outcome.retest_subjects]
+
     def lists(self) -> dict[str, list[SummaryRow]]:
         rows = [r for r in self.rows if r.outcome]
         return {

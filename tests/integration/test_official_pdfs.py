@@ -77,7 +77,7 @@ def test_class_summary_pdf(world, client, dbs, extra):
     for part in ("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ", "Danh sách kiểm tra lại (1)", "Danh sách rèn luyện trong kỳ nghỉ hè (0)",
                  "Danh sách ở lại lớp (0)", "Danh sách khen thưởng", "GIÁO VIÊN CHỦ NHIỆM", "Giáo Viên A"):
         assert part in whole, part
-    assert_row_whole(texts, "Nguyễn Thị Bình Kiểm tra lại: Ngữ văn, Toán")
+    assert_row_whole(texts, "Nguyễn Thị Bình Kiểm tra lại: Ngữ văn (chưa có điểm), Toán (chưa có điểm)")
     # Each pupil's row whole on one page: name, 8 score subjects, 4 comment subjects, results.
     row = " 8,0" * 8 + " Đ" * 4 + " Tốt Tốt 2/0 Lên lớp Học sinh Giỏi"
     assert_row_whole(texts, "Nguyễn Văn An" + row)
