@@ -83,14 +83,18 @@ class Form(FlaskForm):
         def render_field(self, field, render_kw):
             """Every input names its own error and hint for screen readers: aria-invalid when
             the field was refused, aria-describedby pointing at the message and the hint, whose
-            ids the layout's form macros (templates/bootstrap5/form.html) give them."""
+            ids the layout's form macros (templates/bootstrap5/form.html) give them — after the
+            input's own id, which a template may give when two forms on a page share a field name."""
             render_kw = {**(field.render_kw or {}), **render_kw}
+            if getattr(field.widget, "input_type", None) in ("hidden", "submit"):
+                return field.widget(field, **render_kw)  # a button or a hidden value has no message beside it
+            ident = render_kw.get("id") or field.id
             described = [render_kw.get("aria-describedby") or render_kw.get("aria_describedby")]
             if field.errors:
                 render_kw["aria-invalid"] = "true"
-                described.append(f"{field.id}-error")
+                described.append(f"{ident}-error")
             if field.description:
-                described.append(f"{field.id}-hint")
+                described.append(f"{ident}-hint")
             render_kw.pop("aria_describedby", None)
             if any(described):
                 render_kw["aria-describedby"] = " ".join(d for d in described if d)
