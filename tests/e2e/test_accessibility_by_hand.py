@@ -5,11 +5,14 @@ manager and paste work, errors named beside the field and summarised at the top 
 grade grid's row and column headers and its refused marks, targets of 24 by 24 px."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
+
+from tests.markup import broken_references
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +73,7 @@ def test_a_whole_exam_with_the_keyboard_alone(sign_in, page, live_server):
     page.wait_for_selector("#attempt[data-ready]")
     questions = page.locator("section.question")
     expect(questions).to_have_count(6)
+    assert not broken_references(page.content())   # every answer's name and hint is on the page
     for index in range(6):
         question = questions.nth(index)
         if not question.is_visible():                     # the next page of questions, by keyboard too
@@ -104,6 +108,11 @@ def test_a_whole_exam_with_the_keyboard_alone(sign_in, page, live_server):
                 assert f"q{position}-s{statement}" in labelled   # the statement, then Đúng / Sai
             assert question.locator("input:checked").count() == 4
         else:
+            # A typed answer is named by its question ("Câu 5 (1 điểm) Đáp số"), not "Đáp số" alone,
+            # which a screen reader would read the same for every such question of the exam.
+            number = question.get_attribute("data-number")
+            expect(page.locator(f"[name='{name}']")).to_have_accessible_name(
+                re.compile(rf"^Câu {number} .*(Đáp số|Câu trả lời)$"))
             _tab_to(page, f"[name='{name}']")
             page.keyboard.type("12")
     expect(page.locator("#save-state")).to_have_text("Đã lưu tất cả câu trả lời", timeout=15000)
