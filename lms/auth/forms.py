@@ -6,6 +6,7 @@ from lms.i18n import lazy_gettext as _l
 
 
 class LoginForm(Form):
+    refused_title = _l("Chưa đăng nhập. Cần sửa (%(n)s):")
     identifier = StringField(_l("Tên đăng nhập, e-mail hoặc số điện thoại"),
                              validators=[DataRequired(_l("Nhập tên đăng nhập, e-mail hoặc số điện thoại.")),
                                          Length(max=254)])
@@ -32,6 +33,7 @@ class ResetPasswordForm(Form):
 
 
 class ForgotPasswordForm(Form):
+    refused_title = _l("Chưa gửi. Cần sửa (%(n)s):")
     identifier = StringField(_l("Tên đăng nhập, e-mail hoặc số điện thoại"),
                              validators=[DataRequired(_l("Nhập tên đăng nhập, e-mail hoặc số điện thoại.")),
                                          Length(max=254)])
@@ -43,6 +45,7 @@ class ContextForm(Form):
 
 
 class CodeForm(Form):
+    refused_title = _l("Chưa đăng nhập. Cần sửa (%(n)s):")
     code = StringField(_l("Mã xác thực"), validators=[DataRequired(_l("Nhập mã.")), Length(max=40)],
                        description=_l("6 chữ số trên ứng dụng xác thực, hoặc một mã khôi phục."))
     submit = SubmitField(_l("Xác nhận"))

@@ -67,6 +67,11 @@ TRANSLATIONS = _Translations()
 
 
 class Form(FlaskForm):
+    # The title of the summary at the top of the page when the form is refused
+    # (macros/ui.html error_summary): what did not happen, then how many things to correct. A form
+    # that saves nothing says what it does instead (sign-in: "Chưa đăng nhập", not "Chưa lưu").
+    refused_title = _l("Chưa lưu. Cần sửa (%(n)s):")
+
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return TRANSLATIONS

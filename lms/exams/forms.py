@@ -121,6 +121,7 @@ class OverrideForm(Form):
 
 
 class StartForm(Form):
+    refused_title = _l("Chưa bắt đầu làm bài. Cần sửa (%(n)s):")
     access_code = StringField(_l("Mã truy cập"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Bắt đầu làm bài"))
 
