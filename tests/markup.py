@@ -2,7 +2,10 @@
 input's `list` and `form`, a cell's `headers`, and every ARIA relation (aria-describedby,
 aria-labelledby, aria-controls…). A reference to an id the page does not have is silently dropped
 by the browser — a field loses its label, its hint or its error message for a screen-reader user —
-and an id the page has twice is as bad (the browser takes the first). Used by
+and an id the page has twice is as bad (the browser takes the first). And no table in a disabled
+fieldset outside its scroll box: static/js/app.js makes a table's box focusable when it scrolls, but
+a box inside a disabled fieldset cannot take the focus (axe: scrollable-region-focusable; a locked
+exam's blueprint on a phone). Used by
 tests/integration/test_wording.py on every page of the demo and by tests/unit/test_markup.py."""
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ class _References(HTMLParser):
         self.ids: Counter[str] = Counter()
         self.references: list[tuple[str, str, str]] = []   # (tag, attribute, id)
         self.in_template = 0
+        self.open: list[str] = []          # the fieldsets and divs open: "disabled", "box" or ""
+        self.locked_tables: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "template":
@@ -31,6 +36,15 @@ class _References(HTMLParser):
             self.in_template += 1
         if self.in_template:
             return
+        values = dict(attrs)
+        if tag == "fieldset":
+            self.open.append("disabled" if "disabled" in values else "")
+        elif tag == "div":
+            self.open.append("box" if "table-responsive" in (values.get("class") or "").split() else "")
+        elif tag == "table":
+            box = max((i for i, kind in enumerate(self.open) if kind == "box"), default=-1)
+            if "disabled" in self.open[:box if box >= 0 else len(self.open)]:
+                self.locked_tables.append(values.get("id") or "?")
         for name, value in attrs:
             if value is None:
                 continue
@@ -49,10 +63,13 @@ class _References(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "template" and self.in_template:
             self.in_template -= 1
+        elif tag in ("fieldset", "div") and self.open and not self.in_template:
+            self.open.pop()
 
 
 def broken_references(html: str) -> list[str]:
-    """Each reference to an id the page lacks, or has more than once, as `<tag attribute="id">`."""
+    """Each reference to an id the page lacks, or has more than once, as `<tag attribute="id">`, and
+    each table locked with its scroll box."""
     parser = _References()
     parser.feed(html)
     parser.close()
@@ -62,4 +79,6 @@ def broken_references(html: str) -> list[str]:
         if count != 1:
             problems.append(f'<{tag} {attribute}="{ident}">: '
                             + ("no element has this id" if count == 0 else f"{count} elements have this id"))
+    problems += [f'<table id="{table}">: inside a disabled fieldset, outside its scroll box (which then cannot '
+                 "take the keyboard focus)" for table in parser.locked_tables]
     return sorted(set(problems))
