@@ -16,3 +16,19 @@ def gettext(message: str, **variables):
     from flask_babel import gettext as _g
 
     return _g(message, **variables)
+
+
+def ngettext(singular: str, plural: str, num, **variables):
+    """A message that counts something: English chooses "1 point" or "2 points" by `num`
+    (Vietnamese, which has no plural forms, writes the same text twice). `num` may be a mark with
+    decimals; see plural_count."""
+    from flask_babel import ngettext as _n
+
+    return _n(singular, plural, plural_count(num), **variables)
+
+
+def plural_count(value) -> int:
+    """The count that chooses a message's plural form: 1 for exactly one (1, 1.0, Decimal("1")),
+    otherwise 2 — "0.5 points", "1.5 points", "0 points" (gettext's plural rules take whole numbers
+    only)."""
+    return 1 if value == 1 else 2

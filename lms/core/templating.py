@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from lms.core.numbers import percent_text
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import plural_count
 
 ROLE_LABELS = {
     "admin": _l("Quản trị trường"),
@@ -60,6 +61,8 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_percent"] = vn_percent
     app.jinja_env.filters["vn_size"] = vn_size
     app.jinja_env.filters["local_day"] = local_day
+    # {{ ngettext(singular, plural, count|plural_count, n=…) }}: a mark's count (0,5 or 1,0) chooses the form.
+    app.jinja_env.filters["plural_count"] = plural_count
     app.jinja_env.globals.update(official_date_line=official.date_line, school_place=official.school_place,
                                  department_place=official.department_place, head_title=official.head_title,
                                  department_issuer=official.department_issuer,
