@@ -32,6 +32,7 @@ from lms.gradebook.transcript.providers import HashToSign, Provider, ProviderErr
 from lms.gradebook.transcript.record import identity_problems
 from lms.gradebook.transcript.trust import Trust
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School, SchoolClass
 
 PROVIDER_LABELS = {"smartca": "VNPT SmartCA", "mysign": "Viettel MySign", "pkcs12": _l("Tệp PKCS#12"),
@@ -343,14 +344,18 @@ def _round_job(session: Session, ctx: jobs.JobContext) -> None:
     request, certificate = prepare_round(session, actor, ctx.params["role"], school_class, ctx.params["signer"],
                                          settings, now=utcnow())
     ctx.job.params = {**ctx.params, "request_id": request.id}
-    ctx.progress(0, message=str(_l("Đã chuẩn bị %(n)s tài liệu; đang gửi yêu cầu ký.", n=len(request.items))))
+    ctx.progress(0, message=ngettext("Đã chuẩn bị %(n)s tài liệu; đang gửi yêu cầu ký.",
+                                     "Đã chuẩn bị %(n)s tài liệu; đang gửi yêu cầu ký.", len(request.items),
+                                     n=len(request.items)))
     submit_round(session, request, certificate, settings, now=utcnow())
     if getattr(settings.providers[request.account.provider], "uploads", False) and \
             request.status == RequestStatus.WAITING:
         # A USB token: the signing computer fetches the round with its code and uploads (token.py).
-        ctx.progress(ctx.job.total, message=str(_l(
+        ctx.progress(ctx.job.total, message=ngettext(
             "Đã chuẩn bị %(n)s tài liệu. Trên máy tính cắm USB token, chạy lệnh ký ghi trên trang học bạ số của lớp "
-            "(mã lượt ký có hiệu lực 30 phút).", n=len(request.items))))
+            "(mã lượt ký có hiệu lực 30 phút).",
+            "Đã chuẩn bị %(n)s tài liệu. Trên máy tính cắm USB token, chạy lệnh ký ghi trên trang học bạ số của lớp "
+            "(mã lượt ký có hiệu lực 30 phút).", len(request.items), n=len(request.items)))
         return
     ctx.progress(0, message=_waiting_message(request))
     interval = float(ctx.config.get("SMARTCA_POLL_SECONDS") or 10)
