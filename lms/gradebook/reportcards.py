@@ -33,6 +33,7 @@ from lms.gradebook.permissions import require_class
 from lms.gradebook.labels import QUALITY_NAMES
 from lms.gradebook.primary import QUALITY_CODES
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School, SchoolClass, SchoolYear, Student
 
 FORMAT = "lms-hocba/1"
@@ -363,9 +364,11 @@ def _issue_class(session: Session, ctx: jobs.JobContext) -> None:
                    snapshot=snapshot)
         ctx.progress(done, message=str(_l("Vừa phát hành học bạ của %(n)s.", n=student.full_name)))
     archive = cards_zip(session, session.get(SchoolClass, ctx.params["class_id"]), settings.folder)
-    ctx.progress(len(work), message=str(_l("Đã phát hành học bạ cho %(n)s học sinh lớp %(c)s. Tải tệp nén để lưu "
-                                           "hoặc in; từng học sinh và phụ huynh tải học bạ của mình ở trang Kết quả "
-                                           "học tập.", n=len(work), c=label)))
+    ctx.progress(len(work), message=ngettext(
+        "Đã phát hành học bạ cho %(n)s học sinh lớp %(c)s. Tải tệp nén để lưu hoặc in; từng học sinh và phụ huynh "
+        "tải học bạ của mình ở trang Kết quả học tập.",
+        "Đã phát hành học bạ cho %(n)s học sinh lớp %(c)s. Tải tệp nén để lưu hoặc in; từng học sinh và phụ huynh "
+        "tải học bạ của mình ở trang Kết quả học tập.", len(work), n=len(work), c=label))
     ctx.save_result(archive, "zip", f"Học bạ {label} {year_name}.zip")
 
 
