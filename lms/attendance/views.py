@@ -19,6 +19,7 @@ from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people import services as people
 from lms.people.models import SchoolClass, SchoolYear
 
@@ -99,8 +100,9 @@ def take(class_id: int):
             if taken.parents_told:
                 message += " " + _("Đã báo cho phụ huynh của %(n)s em vắng không phép.", n=taken.parents_told)
             if taken.corrections:
-                message += " " + _("Đã báo cho phụ huynh của %(n)s em rằng tin vắng không phép đã gửi là nhầm.",
-                                   n=taken.corrections)
+                message += " " + ngettext("Đã báo cho phụ huynh của %(n)s em rằng tin vắng không phép đã gửi là nhầm.",
+                                          "Đã báo cho phụ huynh của %(n)s em rằng tin vắng không phép đã gửi là nhầm.",
+                                          taken.corrections, n=taken.corrections)
             flash(message, "success")
             return redirect(url_for("attendance.take", class_id=class_id, day=day.isoformat(), period=period))
     # A day no register can be saved for says so and why, instead of a form that would refuse it.
