@@ -18,7 +18,7 @@ from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment,
 from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
-from lms.core.tables import cell_text
+from lms.core.tables import Table as ReadTable, cell_text
 
 PROVIDERS = {"vnpay": "VNPay", "momo": "MoMo", "payos": "payOS", "xendit": "Mobile Money", "sepay": "SePay",
              "casso": "Casso"}
@@ -54,6 +54,7 @@ class Report:
     provider: str
     rows: list[Row] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    table: ReadTable | None = None     # the file as read: its header, the lines skipped and why
 
 
 @dataclass
@@ -65,22 +66,25 @@ class Result:
 
 def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
     table = find_header(filename, data, FIELDS, anchors=("txn_id", "date"))
-    report = Report(provider, problems=missing_columns(table.mapping, FIELDS, REQUIRED))
+    report = Report(provider, problems=missing_columns(table.mapping, FIELDS, REQUIRED), table=table.table)
     if report.problems:
         return report
     cell = cell_reader(table.mapping)
     for line, cells in table.rows:
+        # Every cell of a line is checked, so that each refusal of the file is named at once.
+        refused = len(report.problems)
+        amount = when = None
         try:
             amount = parse_amount(cell(cells, "amount"))
         except ValueError:
             report.problems.append(Problem(line, table.column_name("amount", FIELDS), str(_l(
                 "Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, "amount"))))))
-            continue
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
             report.problems.append(Problem(line, table.column_name("date", FIELDS), str(_l(
                 "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))))
+        if len(report.problems) > refused:
             continue
         status = cell_text(cell(cells, "status")).strip().lower()
         report.rows.append(Row(line, cell_text(cell(cells, "txn_id")).strip(), cell_text(cell(cells, "order")).strip(),

@@ -5,6 +5,7 @@ same report again adds nothing (security.md §A.12, at a small scale)."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -70,3 +71,35 @@ def test_a_provider_report_is_reconciled_once(app, world, client, make_client, d
     bad = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(b"a,b\n1,2\n"), "r.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "Chọn cột" in bad.get_data(as_text=True)
+
+
+def test_a_portal_report_shows_what_it_skipped_and_every_refusal_at_once(app, world, client):
+    """A merchant portal's export as it comes: the portal's title and the period above the header,
+    a total under the table; one line with both its amount and its date wrong gets both refusals,
+    by the line numbers Excel shows, and nothing is reconciled until the file is right."""
+    from openpyxl import Workbook
+
+    from lms.core.sheets import to_bytes
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (["CỔNG THANH TOÁN VNPAY — BÁO CÁO GIAO DỊCH"], ["Từ ngày 01/12/2026 đến ngày 06/12/2026"], [],
+                ["Mã giao dịch", "Mã đơn hàng", "Số tiền", "Thời gian", "Trạng thái"],
+                ["14000001", "HP0000000001A-1", "500.000", "05/12/2026 08:15", "Thành công"],
+                ["14000002", "HP0000000002A-1", "năm trăm", "32/12/2026", "Thành công"],
+                ["14000003", "HP0000000003A-1", "200.000", "hôm qua", "Thành công"],
+                ["Tổng cộng", "", "700.000", "", ""]):
+        ws.append(row)
+    client.login("kt.a")
+    page = client.post("/billing/reconciliation", {"provider": "vnpay",
+                                                   "file": (io.BytesIO(to_bytes(wb)), "BaoCaoGiaoDich.xlsx")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    refused = re.findall(r'<tr class="import-error" data-line="(\d+)"><td>\d+</td><td>[^<]*</td><td>([^<]*)</td>', html)
+    assert [line for line, _ in refused] == ["6", "6", "7"], refused
+    assert "năm trăm" in refused[0][1] and "32/12/2026" in refused[1][1] and "hôm qua" in refused[2][1]
+    assert 'id="skipped-lines"' in html and 'data-kind="title"' in html and 'data-kind="total"' in html
+    with app.app_context():
+        from lms.extensions import db
+        assert db.session.scalar(select(ReconciliationItem.id).limit(1)) is None
