@@ -6,6 +6,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from lms import create_app
@@ -14,6 +15,13 @@ from lms.extensions import db
 from tests.pg import PostgresServer
 from tests.s3 import s3_server, s3_settings  # noqa: F401  (fixtures: an S3 server, a bucket per test)
 from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
+
+# No test has a timing threshold, Hypothesis's included: its 200 ms deadline per example and its
+# "too slow" data-generation check failed property tests at random while the machine ran other
+# work (a Markdown example took 259 ms).
+hypothesis.settings.register_profile("lms", deadline=None,
+                                     suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("lms")
 
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mật khẩu thử nghiệm dài"
