@@ -232,6 +232,12 @@ def _masked(text: str | None) -> str:
     return mask_card_numbers(nfc(text or ""))[0]
 
 
+def shown_memo(text: str | None) -> str:
+    """A bank memo (or payer name) as any page or file shows it: a card number in it masked, even
+    when the text was never stored (a statement's preview) or was stored before masking."""
+    return _masked(text)
+
+
 def lock_credits(session: Session, school_id: int) -> None:
     """Take the school's bank-credit lock until the transaction ends (one guarded UPDATE of a
     counter row): two reports of one transfer arriving together are decided one after the other."""

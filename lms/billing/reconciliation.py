@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.billing.matching import shown_memo
 from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
 from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
@@ -156,7 +157,7 @@ def _keeper(session: Session, school: School, provider: str, result: Result, now
 def _queued(session: Session, school: School, keep) -> None:
     for t in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school.id,
                                                            BankTransaction.status == TransferStatus.UNMATCHED)):
-        keep("unmatched", f"{t.source}:{t.provider_txn_id}", t.amount, t.content[:200])
+        keep("unmatched", f"{t.source}:{t.provider_txn_id}", t.amount, shown_memo(t.content)[:200])
 
 
 def _reconcile_feed(session: Session, school: School, report: Report, good: list[Row], start: datetime,

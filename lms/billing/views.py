@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from lms.core.numbers import money
 from lms.billing.channels.registry import SHORT_NAMES, SOURCE_LABELS
 from lms.billing import fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
+from lms.billing.matching import shown_memo
 from lms.billing.views_shared import done, first_time, once_field
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaidReportForm,
                                PaymentForm, PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
@@ -55,6 +56,7 @@ def _globals(state) -> None:
                                        CHANNEL_LABELS=SHORT_NAMES, once_field=once_field)
     state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
     state.app.jinja_env.filters["source_label"] = lambda code: SOURCE_LABELS.get(code, code)
+    state.app.jinja_env.filters["memo"] = shown_memo
 
 
 def _school() -> School:
