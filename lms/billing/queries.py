@@ -122,7 +122,9 @@ def history(session: Session, invoice: Invoice) -> list[InvoiceEvent]:
 
 @dataclass
 class Paid:
-    """Money that went to an invoice from one payment (or from the family's credit at one time)."""
+    """Money that went to an invoice from one payment (or from the family's credit at one time).
+    `at` is when the money was paid (the payment's own date — a transfer's bank time, not when a
+    statement import or the accountant recorded it); for credit, when it was used."""
     at: datetime
     amount: int
     payment: Payment | None
@@ -134,7 +136,7 @@ def payments_of_invoice(session: Session, invoice: Invoice) -> list[Paid]:
     grouped: dict[tuple, Paid] = {}
     for allocation, payment in rows:
         key = ("p", payment.id) if payment else ("c", allocation.at)
-        paid = grouped.setdefault(key, Paid(allocation.at, 0, payment))
+        paid = grouped.setdefault(key, Paid(payment.received_at if payment else allocation.at, 0, payment))
         paid.amount += allocation.amount
     return list(grouped.values())
 

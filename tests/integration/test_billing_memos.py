@@ -41,3 +41,23 @@ def test_a_card_number_in_a_memo_is_masked_on_the_preview_and_the_queue(world, c
         s.commit()
     queue = client.get("/billing/transfers").get_data(as_text=True)
     assert CARD not in queue and "411111******1111" in queue
+
+
+def _import(client, csv: str):
+    page = client.post("/billing/statements", {"file": (io.BytesIO(csv.encode("utf-8")), "saoke-t11.csv")},
+                       content_type="multipart/form-data")
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page.get_data(as_text=True)).group(1)
+    mapping = {"token": token, "col_date": "0", "col_reference": "1", "col_credit": "2", "col_content": "3"}
+    return client.post("/billing/statements", {**mapping, "confirm": "1"}, follow_redirects=True)
+
+
+def test_the_invoice_page_shows_when_the_money_was_paid_not_when_it_was_imported(world, client, dbs):
+    invoices = _invoices(dbs, world)
+    inv_id, code, due = invoices["HSA002"]
+    client.login("kt.a")
+    _import(client, f"Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n28/11/2026 16:40,FT901,\"{due:,}\",{code} hoc phi\n")
+    with dbs() as s:
+        assert s.get(Invoice, inv_id).status == "paid"
+    page = client.get(f"/billing/invoices/{inv_id}").get_data(as_text=True)
+    paid = re.search(r'<table[^>]*id="invoice-payments".*?</table>', page, re.S).group(0)
+    assert "28/11/2026 16:40" in paid
