@@ -246,6 +246,7 @@ class BankFilter:
     qtype: str = ""
     status: str = ""
     topic: str = ""
+    in_order: bool = False       # the bank's own order (for picking into an exam), else newest first
 
 
 def questions_query(session: Session, actor: User, role: str, school: School, f: BankFilter):
@@ -258,7 +259,18 @@ def questions_query(session: Session, actor: User, role: str, school: School, f:
         wanted = allowed
     stmt = select(Question).where(Question.school_id == school.id, Question.category_id.in_(wanted or [0]))
     stmt = where_given(matching_words(stmt, Question.search_text, search_form(f.q)), (Question.status, f.status))
-    return narrow(stmt, topic=f.topic, level=f.level, qtype=f.qtype).order_by(Question.id.desc())
+    stmt = narrow(stmt, topic=f.topic, level=f.level, qtype=f.qtype)
+    return stmt.order_by(*BANK_ORDER) if f.in_order else stmt.order_by(Question.id.desc())
+
+
+# The bank's own order: by category (a Word file's parts become categories in the file's order),
+# then each question's own order within it (the order it was written or imported in).
+BANK_ORDER = (Question.category_id, Question.id)
+
+
+def bank_order_key(question: Question) -> tuple[int, int]:
+    """`BANK_ORDER` for questions already loaded: questions added to an exam together go in this order."""
+    return (question.category_id, question.id)
 
 
 def narrow(stmt, *, topic=None, level=None, qtype=None):

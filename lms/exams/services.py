@@ -17,7 +17,7 @@ from lms.core.text import nfc, nfc_text
 from lms.exams import qtypes
 from lms.exams import attempt_rules as rules
 from lms.exams.attempts import refresh_deadlines
-from lms.exams.bank import to_e4
+from lms.exams.bank import bank_order_key, to_e4
 from lms.exams.drawing import candidates
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, Exam, ExamCourse, ExamItem, ExamRule,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
@@ -146,19 +146,22 @@ def _usable_question(session: Session, actor: User, role: str, school: School, q
 
 
 def set_items(session: Session, actor: User, role: str, school: School, exam: Exam,
-              items: list[tuple[int, str]]) -> None:
-    """A fixed list of questions: (question id, mark) in order."""
+              items: list[tuple[int, str]], added: list[tuple[int, str]] = ()) -> None:
+    """A fixed list of questions: (question id, mark) in order, then the questions `added` together
+    appended in the bank's own order (category, then question), whatever order they were ticked in."""
     require_exam(actor, role, exam)
     _editable_content(session, exam)
+    chosen = [(_usable_question(session, actor, role, school, qid), mark) for qid, mark in items]
+    new = [(_usable_question(session, actor, role, school, qid), mark) for qid, mark in added]
+    chosen += sorted(new, key=lambda pair: bank_order_key(pair[0]))
     seen = set()
     exam.items.clear()
     session.flush()
-    for position, (question_id, mark) in enumerate(items, start=1):
-        if question_id in seen:
+    for question, mark in chosen:
+        if question.id in seen:
             continue
-        seen.add(question_id)
-        question = _usable_question(session, actor, role, school, question_id)
-        exam.items.append(ExamItem(question_id=question.id, position=position,
+        seen.add(question.id)
+        exam.items.append(ExamItem(question_id=question.id, position=len(seen),
                                    mark_e4=to_e4(mark or "1") if question.qtype != "description" else 1))
     exam.source = "fixed"
     session.flush()

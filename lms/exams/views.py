@@ -419,9 +419,9 @@ def exam_items(exam_id: int):
         ids, marks = request.form.getlist("question_id"), request.form.getlist("mark")
         keep = set(request.form.getlist("keep"))
         items = [(int(q), m) for q, m in zip(ids, marks) if q.isdigit() and q in keep]
-        items += [(int(q), request.form.get(f"add-mark-{q}") or "1") for q in request.form.getlist("add") if q.isdigit()]
+        added = [(int(q), request.form.get(f"add-mark-{q}") or "1") for q in request.form.getlist("add") if q.isdigit()]
         with committing() as outcome:
-            services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items)
+            services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items, added)
         if outcome.ok:
             flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
             warning = services.preview(db.session, exam).total_warning
@@ -429,7 +429,7 @@ def exam_items(exam_id: int):
                 flash(warning, "warning")
             return redirect(url_for("exams.exam_items", exam_id=exam.id))
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
-                        level=request.args.get("level", type=int), status="ready")
+                        level=request.args.get("level", type=int), status="ready", in_order=True)
     page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=20,
                        error_out=False)
     categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)

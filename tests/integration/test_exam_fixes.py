@@ -325,3 +325,31 @@ def test_the_monitor_shows_each_pupil_s_own_time_and_stacks_on_a_phone(world, cl
     assert deadline - utcnow() > timedelta(minutes=40)                         # 30 + 15 of their own
     others = [r for r in re.findall(r'<tr data-student="\d+">(.*?)</tr>', page, re.S) if r != row]
     assert others and all(re.search(r'class="small extra-time"[^>]*></td>', r) for r in others)
+
+
+def test_questions_ticked_together_join_the_exam_in_the_bank_s_order(world, make_client, dbs):
+    """Ticking questions in the bank list and pressing "Lưu đề" appends them after those already in
+    the exam, by part (category) and then their own order — not newest first."""
+    from lms.exams import bank
+
+    with dbs() as s:
+        b = make_bank(s, world.a, count=4)
+        owner, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        part_two = bank.save_category(s, owner, "teacher", school, subject_id=world.a.subject.id, name="PHẦN II. Tự luận")
+        s.flush()
+        b.essay.category_id = part_two.id
+        exam = make_exam(s, world.a, b.questions[:1], publish=False)
+        s.commit()
+        exam_id, first = exam.id, b.questions[0].id
+        in_bank = [q.id for q in b.questions[1:]] + [b.essay.id]
+    teacher = make_client()
+    teacher.login("gv.a")
+    page = teacher.get(f"/exams/{exam_id}/questions").get_data(as_text=True)
+    listed = [int(v) for v in re.findall(r'name="add" value="(\d+)"', page)]
+    assert [q for q in listed if q in in_bank] == in_bank
+    data = _form_of(page, "add")
+    data["add"] = [str(q) for q in reversed(in_bank)]      # ticked in any order
+    assert teacher.post(f"/exams/{exam_id}/questions", data=data).status_code == 302
+    with dbs() as s:
+        exam = s.get(Exam, exam_id)
+        assert [i.question_id for i in sorted(exam.items, key=lambda i: i.position)] == [first] + in_bank
