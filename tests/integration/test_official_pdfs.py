@@ -119,7 +119,7 @@ def test_report_card_pdf(app, world, client, dbs, long_remarks):
     texts = pages(pdf)
     assert (len(texts) == 1) if not long_remarks else (len(texts) >= 2), len(texts)
     day = utc_to_local(issued, "Asia/Ho_Chi_Minh").date()
-    assert_official(texts, issuer="Trường THCS Thử A", date_line=None, signer="Học bạ số đã được nhà trường ký số")
+    assert_official(texts, issuer="Trường THCS Thử A", date_line=None, signer="Học bạ này đã được nhà trường ký xác thực")
     whole = " ".join(texts)
     assert f"Long Xuyên, ngày {day.day:02d} tháng" in whole and f"năm {day.year}" in whole
     for part in ("HỌC BẠ TRUNG HỌC CƠ SỞ", "NGUYỄN VĂN AN", "Họ tên mẹ: Nguyễn Thị Lan", "Quá trình học tập",

@@ -40,6 +40,8 @@ def test_cards_need_locked_terms_and_the_admin(world, client, make_client, dbs):
     teacher.login("gv.a")  # the homeroom teacher previews but does not issue
     page = teacher.get(f"/classes/{world.a.school_class.id}/report-cards").get_data(as_text=True)
     assert "Xem trước" in page and 'id="issue-all"' not in page
+    # The results are complete; the profile's blank identity is said, not called complete.
+    assert "Hồ sơ còn trống: nơi sinh, dân tộc, số định danh cá nhân" in page
     no = teacher.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True)
     assert "Chỉ hiệu trưởng" in no.get_data(as_text=True)
     preview = teacher.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA001'].id}/preview.pdf")
