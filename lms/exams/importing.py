@@ -57,23 +57,24 @@ class ImportPlan:
     images: list[tuple[str, bytes]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)     # title lines above the first question, skipped
     unit: str = "line"                                  # what error numbers count: "line" or "paragraph" (Word)
+    owners: dict[tuple[int | None, str], int] = field(default_factory=dict)   # an error → its question's line
+    failed: list[tuple[int, str, str | None]] = field(default_factory=list)   # questions not read: line, label, part
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.questions)
 
     def placed_errors(self) -> tuple[dict[int, list[tuple[int | None, str]]], list[tuple[int | None, str]]]:
-        """The errors of each question read (by position; they name it: "Câu 3: …"), for the
-        preview to show on the question; and the others."""
-        labels = {f"{q.label}:": q.position for q in self.questions}
+        """The errors of each question (keyed by the line it starts on: a number such as "Câu 1"
+        may come again in a later part), for the preview to show on its card; and the others."""
         inside: dict[int, list[tuple[int | None, str]]] = {}
         loose = []
-        for line, message in self.errors:
-            position = labels.get(message.split(":", 1)[0] + ":") if ":" in message else None
-            if position is None:
-                loose.append((line, message))
+        for error in self.errors:
+            owner = self.owners.get(error)
+            if owner is None:
+                loose.append(error)
             else:
-                inside.setdefault(position, []).append((line, message))
+                inside.setdefault(owner, []).append(error)
         return inside, loose
 
     def counts(self) -> dict[str, int]:
@@ -150,6 +151,8 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         plan.unit = "paragraph" if is_docx else "line"
         parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
         plan.errors.extend(parsed.errors)
+        plan.owners = dict(parsed.owners)
+        plan.failed = [(q.line, f"Câu {q.number}", q.category) for q in parsed.failed]
         plan.images, plan.header = parsed.images, parsed.header
         found = [(q.line, f"Câu {q.number}", q.question) for q in parsed.questions]
     else:
@@ -168,6 +171,9 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
             qtype, data_, text_, feedback = _convert(imported)
         except DomainError as exc:
             plan.errors.append((line, f"{label}: {exc.message}"))
+            if line is not None:
+                plan.owners[plan.errors[-1]] = line
+                plan.failed.append((line, label, imported.category))
             continue
         # A GIFT category is a path; a Word section is one name (“Phần II. Đúng/Sai” has a slash).
         path = category_path(imported.category) if fmt == "gift" else \

@@ -47,17 +47,20 @@ def _form() -> QuestionImportForm:
 
 
 def _preview_items(plan: importing.ImportPlan) -> list[dict]:
-    """What each question will look like to a pupil, with the right answer shown."""
+    """What each question will look like to a pupil, with the right answer shown; a question not
+    read stands in its place in the file, with its errors."""
     urls = importing.store_images(plan.images, _image_folder())
     items = []
     for q in plan.questions:
         qt = qtypes.TYPES[q.qtype]
         text = importing.with_images(q.text, urls)
         public = qt.public(q.data, qt.layout(q.data, Random(0), False))
-        items.append({"q": q, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
+        items.append({"q": q, "line": q.line, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
                       "right_html": qt.right_html(q.data, public),
                       "feedback": render_markdown(q.general_feedback) if q.general_feedback else ""})
-    return items
+    items += [{"failed": True, "line": line, "label": label, "category": category}
+              for line, label, category in plan.failed]
+    return sorted(items, key=lambda it: it["line"] or 0)
 
 
 def _category(category_id: int) -> QuestionCategory:

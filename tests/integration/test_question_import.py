@@ -188,3 +188,30 @@ def test_a_word_exam_keeps_its_math_and_an_unreadable_equation_is_shown_on_its_q
         # Each question named from its own text, its formulas as text (never "Câu 1" for all of them).
         assert texts["Kết quả của phép tính 1/2 + 3/4 là:"] == r"Kết quả của phép tính $\frac{1}{2} + \frac{3}{4}$ là:"
         assert not [name for name in texts if re.fullmatch(r"Câu \d+", name)]
+
+
+def test_a_midterm_with_an_essay_part_imports_whole_and_an_error_shows_on_its_own_question(world, make_client, dbs):
+    """A tester's Toán 8 midterm: its TỰ LUẬN sub-parts "a) … b) …" failed the whole file, the error
+    was shown on PHẦN I's Câu 1, and the marking guide under ĐÁP ÁN turned essay 2 into a short answer."""
+    from pathlib import Path
+
+    data = (Path(__file__).parents[1] / "files" / "exams" / "toan8-giua-ki1-tu-luan.docx").read_bytes()
+    category_id = _category(dbs, world)
+    client = teacher(make_client)
+    broken = _upload(client, category_id, "de.txt", b"PHAN I. TRAC NGHIEM\nCau 1. Hoi\nA. x\nB. y\n"
+                     b"PHAN II. DUNG SAI\nCau 1. Ba y\na) 1\nb) 2\nc) 3\nDAP AN\nPHAN I\n1-A\nPHAN II\n1-DSD\n")
+    page = broken.get_data(as_text=True)
+    assert broken.status_code == 422
+    first = page[page.index('data-position="1"'):]
+    assert "question-errors" not in first[:first.index("</div></div>")]             # not on PHẦN I's Câu 1
+    own = page[page.index('data-line="6"'):]
+    assert "bốn ý a), b), c), d)" in own[:own.index("</div></div>")]                # on its own card
+    good = _upload(client, category_id, "toán 8.docx", data)
+    page = good.get_data(as_text=True)
+    assert good.status_code == 200 and "Đọc được 11 câu hỏi" in page
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        essays = [q.current for q in s.scalars(select(Question)) if q.qtype == "essay"
+                  and "(2,0 điểm)" in q.current.text]
+        assert len(essays) == 2 and any("b) $x^{3}" in v.text for v in essays)
+        assert {v.data["guide"][:10] for v in essays} == {"a) (x − 3)", "Tứ giác có"}

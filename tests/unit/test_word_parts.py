@@ -70,3 +70,47 @@ def test_an_option_written_with_a_full_stop_reads_as_written_on_screen_and_on_pa
     for text in ("5.", "12.", "1.", "2) x", "- 2", "# 3"):
         assert str(inline(text)) == text and print_html(text) == text
     assert "<ol>" in str(inline("1. a\n2. b"))          # a text of several lines keeps its list
+
+
+TOAN8 = Path(__file__).parents[1] / "files" / "exams" / "toan8-giua-ki1-tu-luan.docx"
+
+
+def test_an_essay_part_keeps_its_sub_parts_and_its_marking_guide():
+    """A teacher's Toán 8 midterm (a tester's file, as written): in "PHẦN II. TỰ LUẬN", "Câu 1 …
+    a) x² − 9; b) x³ − 2x² + x" was read as a true/false cluster and refused, and the marking guide
+    "Câu 2. Tứ giác có…" under ĐÁP ÁN made essay 2 a short answer “Tứ” (and “Câu 3” was invented
+    from "(x − 3)(x + 3)"). The sub-parts are the essay's text; the guide is its marking guide."""
+    parsed = parse_docx(TOAN8.read_bytes())
+    assert parsed.errors == [] and parsed.failed == []
+    kinds = [(q.number, q.question.qtype) for q in parsed.questions]
+    assert kinds[-4:] == [(8, "tf_cluster"), (9, "numerical"), (1, "essay"), (2, "essay")]
+    one, two = parsed.questions[-2].question, parsed.questions[-1].question
+    assert "a) $x^{2} - 9$;" in one.text and "b) $x^{3} - 2x^{2} + x$." in one.text and one.answers == []
+    assert one.guide == "a) (x − 3)(x + 3); b) x(x − 1)². Mỗi ý 1,0 điểm."
+    assert two.guide.startswith("Tứ giác có hai đường chéo") and two.guide.endswith("AM = 5 cm (1,0 điểm).")
+    assert [a.fraction for a in parsed.questions[7].question.answers] == [1, 0, 0, 1]     # 8-ĐSSĐ still a cluster
+
+
+def test_sub_parts_without_a_true_false_key_are_text_and_a_whole_key_line_is_read_whole():
+    parsed = parse_text("Câu 1. Cho $x = 2$. Tính:\na) $x + 1$;  b) $2x$.\n"
+                        "Câu 2. Thủ đô của Việt Nam là thành phố nào?\n"
+                        "Câu 3. Hai ý\na) 1 > 0\nb) 2 < 1\nc) 3 = 3\n"
+                        "ĐÁP ÁN\nCâu 2. Hà Nội\n3-ĐSĐ\n")
+    got = {q.number: q.question for q in parsed.questions}
+    assert got[1].qtype == "essay" and got[1].text.endswith("a) $x + 1$;  b) $2x$.")
+    assert got[2].qtype == "short_answer" and [a.text for a in got[2].answers] == ["Hà Nội"]
+    assert 3 not in got and "bốn ý a), b), c), d)" in dict(parsed.errors)[5]   # a Đ/S key: a cluster, mistyped
+
+
+def test_an_error_belongs_to_its_own_question_when_numbering_starts_again():
+    """The error of "PHẦN II … Câu 1" was shown on PHẦN I's Câu 1, and the failing question had no card."""
+    from lms.exams.importing import plan_import
+
+    text = ("PHẦN I. TRẮC NGHIỆM\nCâu 1. Hỏi\nA. x\nB. y\n"
+            "PHẦN II. ĐÚNG SAI\nCâu 1. Ba ý\na) 1\nb) 2\nc) 3\nĐÁP ÁN\nPHẦN I\n1-A\nPHẦN II\n1-ĐSĐ\n")
+    plan = plan_import("de.txt", text.encode())
+    placed, loose = plan.placed_errors()
+    assert [q.line for q in plan.questions] == [2] and plan.failed == [(6, "Câu 1", "PHẦN II. ĐÚNG SAI")]
+    assert 2 not in placed and loose == []
+    assert [message for _line, message in placed[6]] == \
+        ["Câu 1: câu đúng/sai cần đúng bốn ý a), b), c), d) (thấy a, b, c)"]

@@ -33,6 +33,7 @@ class ImportedQuestion:
     general_feedback: str | None = None
     category: str | None = None
     tags: list[str] = field(default_factory=list)
+    guide: str | None = None    # an essay's marking guide, for the teacher (the Word key's text for it)
 
 
 def numbered_lines(text: str) -> list[tuple[int, str]]:

@@ -43,6 +43,10 @@ STATEMENT = re.compile(r"(?:(?<=\s)|^)(\*?)([a-d])\)\s+")
 KEY_TOKEN = re.compile(r"(\d{1,4})\s*[-.:)]\s*([^\s,;]+(?:[.,]+(?!\d{1,4}\s*[-:)])[^\s,;]+)*"
                        r"(?:\s*[,;]\s*[a-dA-D]?\s*[ĐSđs])*)")
 TRUTH = {"đ": True, "d": True, "s": False}
+TRUTH_KEY = re.compile(r"(?:\s*[,;]?\s*(?:[a-dA-D]\s*[).:\-]?\s*)?[ĐSđsDd])+\s*")
+# A part of written answers ("PHẦN II. TỰ LUẬN"): its "a) … b) …" are parts of a question's text,
+# and what the answer section says of its questions is their marking guide.
+ESSAY_PART = re.compile(r"tự\s*luận|tu\s*luan", re.IGNORECASE)
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
 
 
@@ -69,13 +73,16 @@ class Block:
 class WordQuestion:
     number: int                        # "Câu N": where it is in the file (a question's name comes from its text)
     line: int
-    question: ImportedQuestion
+    question: ImportedQuestion | None  # None: not read, see the errors it owns
+    category: str | None = None
 
 
 @dataclass
 class Parsed:
     questions: list[WordQuestion] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)   # (line, reason), in Vietnamese
+    owners: dict[tuple[int, str], int] = field(default_factory=dict)  # an error → the line of the question it is about
+    failed: list[WordQuestion] = field(default_factory=list)      # questions not read (question None), for their errors
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (content type, bytes)
     header: list[str] = field(default_factory=list)               # lines above the first question, ignored
     unit: str = "dòng"   # what the numbers count, in messages that name another place: "dòng" or "đoạn" (Word)
@@ -322,6 +329,7 @@ class _Draft:
     stem: list[Block] = field(default_factory=list)
     options: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)  # letter, text, flags, star, line
     statements: list[tuple[str, str, frozenset, bool, int]] = field(default_factory=list)
+    body: list[Block] = field(default_factory=list)   # the stem's and the statements' lines, as written
     answer: str | None = None
     answer_line: int | None = None
     feedback: list[str] = field(default_factory=list)
@@ -345,6 +353,8 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             owner = int(started.group(1)) if started else (current.number if current and not in_key else None)
             for problem in block.problems:
                 parsed.errors.append((block.number, f"Câu {owner}: {problem}" if owner else problem))
+                if owner:
+                    parsed.owners[parsed.errors[-1]] = block.number if started else current.line
         if not text:
             continue
         if in_key:
@@ -390,8 +400,11 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     parts = sorted({draft.part for draft in drafts})
     used: set[tuple[int, int]] = set()
     for draft in drafts:
+        before = len(parsed.errors)
         if (draft.part, draft.number) in seen:
             parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở {unit} {seen[(draft.part, draft.number)]}"))
+            parsed.owners[parsed.errors[-1]] = draft.line
+            parsed.failed.append(WordQuestion(draft.number, draft.line, None))
             continue
         seen[(draft.part, draft.number)] = draft.line
         place = parts.index(draft.part) + 1
@@ -401,9 +414,13 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if entry is not None and entry in key:
             used.add(entry)
         question = _finish(draft, key.get(entry) if entry else None, parsed)
+        for error in parsed.errors[before:]:
+            parsed.owners[error] = draft.line
         if question is not None:
             parsed.questions.append(WordQuestion(draft.number, draft.line, question))
-    for entry, (line, _value) in key.items():
+        else:
+            parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category))
+    for entry, (line, *_rest) in key.items():
         if entry not in used:
             where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
             parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
@@ -457,14 +474,19 @@ def _absorb(draft: _Draft, block: Block, parsed: Parsed) -> None:
         found = _labelled(text.strip(), flags[len(text) - len(text.lstrip()):], pattern, block.number)
         if found:
             target.extend(found)
+            if target is draft.statements:
+                draft.body.append(block)
             return
     if draft.options or draft.statements:
         # A line after the options continues the last one (a long option over two lines).
         target = draft.options or draft.statements
+        if not draft.options:
+            draft.body.append(block)
         letter, value, f, star, line = target[-1]
         target[-1] = (letter, f"{value} {stripped}", f, star, line)
         return
     draft.stem.append(block)
+    draft.body.append(block)
 
 
 def _labelled(text: str, flags: list[frozenset], pattern: re.Pattern, line: int) -> list:
@@ -496,34 +518,54 @@ def _roman_section(text: str) -> str | None:
     return f"Phần {found.group(1)}. {found.group(2)}" if found else None
 
 
-def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tuple[int, str]]:
+def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
     """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
-    `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question). Keyed by (part, number):
-    part 0 for a key without parts, else 1, 2… for the key's own "PHẦN I", "PHẦN II"… lines."""
-    key: dict[tuple[int, int], tuple[int, str]] = {}
+    `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question); or a line “Câu 2. …” of its
+    own, read whole with the lines under it (an essay's marking guide, never cut to its first word).
+    Keyed by (part, number): part 0 for a key without parts, else 1, 2… for the key's own
+    "PHẦN I", "PHẦN II"… lines. Each entry is (line, text, written whole, under a TỰ LUẬN heading)."""
+    key: dict[tuple[int, int], tuple[int, str, bool, bool]] = {}
     rows = [(b.number, b.text.split("\t")) for b in blocks]
     part = 0
+    essay = False
+    guide: tuple[int, int] | None = None   # the whole-line entry that lines without an entry continue
     i = 0
     while i < len(rows):
         line, cells = rows[i]
         heading = SECTION.match(cells[0]) or _roman_section(cells[0])
         if heading and not KEY_TOKEN.match(cells[0].split(".", 1)[-1].split(":", 1)[-1].strip()):
             part += 1
+            essay = bool(ESSAY_PART.search(cells[0]))
+            guide = None
             i += 1
             continue
+        whole = QUESTION.match(cells[0]) if len(cells) == 1 else None
+        if whole and not re.search(r"(?i)\b(?:câu|cau)\s*\d", cells[0][whole.end():]) and cells[0][whole.end():].strip():
+            guide = (part, int(whole.group(1)))
+            key[guide] = (line, cells[0][whole.end():].strip(), True, essay)
+            i += 1
+            continue
+        if guide is not None and len(cells) == 1 and not QUESTION.match(cells[0]) \
+                and not KEY_TOKEN.match(cells[0].strip()):
+            first, value, _whole, in_essay = key[guide]
+            key[guide] = (first, f"{value}\n{cells[0].strip()}", True, in_essay)
+            i += 1
+            continue
+        guide = None
         if heading:   # "PHẦN I: 1-B 2-C …" on one line
             part += 1
+            essay = bool(ESSAY_PART.search(cells[0]))
             cells = [re.sub(r"^\s*(?:phần|phan)?\s*[IVXLC\d]+\s*[.:\-–)]\s*", "", cells[0], flags=re.IGNORECASE),
                      *cells[1:]]
         if len(cells) >= 2 and re.match(r"(?i)^\s*câu\s*$", cells[0]) and i + 1 < len(rows):
             numbers, values = cells[1:], rows[i + 1][1][1:]
             for n, v in zip(numbers, values):
                 if n.strip().isdigit() and v.strip():
-                    key[(part, int(n))] = (line, v.strip())
+                    key[(part, int(n))] = (line, v.strip(), False, essay)
             i += 2
             continue
         if len(cells) >= 2 and cells[0].strip().isdigit():
-            key[(part, int(cells[0]))] = (line, cells[1].strip())
+            key[(part, int(cells[0]))] = (line, cells[1].strip(), False, essay)
             i += 1
             continue
         text = " ".join(cells)
@@ -531,7 +573,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
         if not tokens:
             parsed.errors.append((line, f"không đọc được {parsed.unit} đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
         for t in tokens:
-            key[(part, int(t.group(1)))] = (line, t.group(2))
+            key[(part, int(t.group(1)))] = (line, t.group(2), False, essay)
         i += 1
     return key
 
@@ -549,15 +591,28 @@ def _chosen_by_format(items: list[tuple]) -> set[int] | None:
 _NUMERIC_LOOKING = re.compile(r"[-+−]?[\d\s.,]*\d[\d\s.,]*")
 
 
-def _finish(draft: _Draft, key: tuple[int, str] | None, parsed: Parsed) -> ImportedQuestion | None:
-    stem = "\n".join(b.text.strip() for b in draft.stem).strip()
+def _is_guide(text: str) -> bool:
+    """Whether an answer-section text written whole is a marking guide, not a short answer: a
+    sentence (more than five words, or over several lines) or one that gives marks (“1,0 điểm”)."""
+    return len(text.split()) > 5 or "\n" in text or bool(re.search(r"(?i)\bđiểm\b", text))
+
+
+def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Parsed) -> ImportedQuestion | None:
     where = draft.line
     label = f"Câu {draft.number}"
+    given = key[1] if key else draft.answer
+    essay = bool(draft.category and ESSAY_PART.search(draft.category)) or bool(key and key[3])
+    if draft.statements and (essay or len(draft.statements) < 4 and not (given and TRUTH_KEY.fullmatch(given))):
+        # "a) x² − 9; b) x³ − 2x² + x": the parts of a written answer, not a true/false cluster.
+        draft.stem, draft.statements = draft.body, []
+    stem = "\n".join(b.text.strip() for b in draft.stem).strip()
     if not stem:
         parsed.errors.append((where, f"{label}: thiếu nội dung câu hỏi"))
         return None
-    given = key[1] if key else draft.answer
     feedback = "\n".join(draft.feedback).strip() or None
+    if not draft.options and key and (essay or key[2] and _is_guide(key[1])):
+        # Under the answer section, what is written for a written question is how to mark it.
+        return ImportedQuestion("essay", None, stem, [], feedback, draft.category, guide=key[1])
     if draft.options:
         letters = [o[0] for o in draft.options]
         if letters != list("ABCDEF"[:len(letters)]):

@@ -40,7 +40,7 @@ class Essay(QuestionType):
 
     @classmethod
     def from_imported(cls, question):
-        return {"response_lines": 10, "guide": "", "max_length": MAX_TEXT}
+        return {"response_lines": 10, "guide": nfc_text(getattr(question, "guide", None) or ""), "max_length": MAX_TEXT}
 
 
 class Description(QuestionType):
