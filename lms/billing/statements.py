@@ -175,7 +175,9 @@ class Imported:
     new: int = 0
     matched: int = 0
     again: int = 0          # lines of a statement imported before
-    known: int = 0          # credits a webhook (SePay, Casso, payOS) reported first: already recorded
+    known: int = 0          # credits another source reported first (a feed, another statement): already recorded
+    # ... counted by who reported them first and when: (source, recorded at UTC) -> lines
+    earlier: dict[tuple[str, datetime], int] = field(default_factory=dict)
     masked: int = 0         # memos holding what looks like a card number, stored masked
 
 
@@ -205,6 +207,8 @@ def import_statement(session, school, plan: StatementPlan, *, signer, now: datet
             out.again += 1
         elif got.outcome == "known":
             out.known += 1
+            first = (got.transaction.source, got.transaction.created_at)
+            out.earlier[first] = out.earlier.get(first, 0) + 1
         else:
             out.new += 1
             out.matched += got.transaction.status == TransferStatus.MATCHED

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.billing import callbacks, channel_settings, matching, paid_reports, recovery, sandbox, statements
-from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED
+from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED, SOURCE_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, ResolveReportForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, PaymentReport, TransferStatus
 from lms.core import http
@@ -18,10 +18,11 @@ from lms.billing.views_shared import done, first_time
 from lms.core.forms import Form, show_error
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import utc_to_local, utcnow
 from lms.core.downloads import files
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("channels", __name__, template_folder="templates")
@@ -257,6 +258,34 @@ def _mapping_from(form) -> dict[str, int]:
     return out
 
 
+def _earlier_sources(earlier: dict) -> list[str]:
+    """Name who reported first the credits a statement repeats: an earlier statement import (by its
+    day), a bank feed — or, when the source is not recorded, say so without guessing."""
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    grouped: dict[tuple[str, str], int] = {}
+    for (source, at), k in earlier.items():
+        key = (source, utc_to_local(at, tz).strftime("%d/%m/%Y") if source == "statement" and at else "")
+        grouped[key] = grouped.get(key, 0) + k
+    texts = []
+    for (source, day), k in sorted(grouped.items()):
+        if source == "statement":
+            texts.append(ngettext("%(k)s giao dịch đã có từ lần nhập sao kê ngày %(d)s: khớp với khoản đã ghi, "
+                                  "không ghi lại lần nữa.",
+                                  "%(k)s giao dịch đã có từ lần nhập sao kê ngày %(d)s: khớp với khoản đã ghi, "
+                                  "không ghi lại lần nữa.", k, k=k, d=day))
+        elif source in SOURCE_LABELS:
+            texts.append(ngettext("%(k)s giao dịch đã được %(s)s báo trước đó: khớp với khoản đã ghi, "
+                                  "không ghi lại lần nữa.",
+                                  "%(k)s giao dịch đã được %(s)s báo trước đó: khớp với khoản đã ghi, "
+                                  "không ghi lại lần nữa.", k, k=k, s=SOURCE_LABELS[source]))
+        else:
+            texts.append(ngettext("%(k)s giao dịch đã có từ trước (nhập sao kê hoặc thông báo ngân hàng): khớp với "
+                                  "khoản đã ghi, không ghi lại lần nữa.",
+                                  "%(k)s giao dịch đã có từ trước (nhập sao kê hoặc thông báo ngân hàng): khớp với "
+                                  "khoản đã ghi, không ghi lại lần nữa.", k, k=k))
+    return texts
+
+
 @bp.route("/billing/statements", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
@@ -291,9 +320,8 @@ def statement_import():
                 flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
                         "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
                         a=done.again), "success")
-                if done.known:
-                    flash(_("%(k)s giao dịch đã được SePay, Casso hoặc payOS báo trước đó: khớp với khoản đã ghi, "
-                            "không ghi lại lần nữa.", k=done.known), "info")
+                for text in _earlier_sources(done.earlier):
+                    flash(text, "info")
                 if done.masked:
                     flash(_("%(k)s nội dung chuyển khoản có dãy số giống số thẻ ngân hàng: đã che khi lưu và tạo "
                             "việc cần xem.", k=done.masked), "warning")

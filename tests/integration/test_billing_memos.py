@@ -61,3 +61,30 @@ def test_the_invoice_page_shows_when_the_money_was_paid_not_when_it_was_imported
     page = client.get(f"/billing/invoices/{inv_id}").get_data(as_text=True)
     paid = re.search(r'<table[^>]*id="invoice-payments".*?</table>', page, re.S).group(0)
     assert "28/11/2026 16:40" in paid
+
+
+def _import_auto(client, csv: str, name: str) -> str:
+    page = client.post("/billing/statements", {"file": (io.BytesIO(csv.encode("utf-8")), name)},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
+    mapping = dict(re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S))
+    return client.post("/billing/statements", {"token": token, **mapping, "confirm": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+
+
+def test_a_line_already_imported_from_another_statement_names_that_import(world, client, dbs):
+    from lms.core.timeutil import utc_to_local, utcnow
+
+    _invoices(dbs, world)
+    client.login("kt.a")
+    _import_auto(client, "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                         "28/11/2026 16:40,FT902,300.000,ung ho quy lop\n", "saoke-vcb.csv")
+    # The same month exported again from the bank's other portal, without the reference column.
+    page = _import_auto(client, "Ngày giao dịch,Số tiền ghi có,Mô tả\n28/11/2026 16:40,300.000,ung ho quy lop\n",
+                        "saoke-ib.csv")
+    today = utc_to_local(utcnow(), "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y")
+    assert f"1 giao dịch đã có từ lần nhập sao kê ngày {today}" in page
+    assert "SePay" not in page.split("giao dịch đã có từ")[0][-300:]
+    with dbs() as s:
+        assert len(s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).all()) == 1

@@ -86,7 +86,7 @@ def test_a_sepay_credit_found_again_in_the_statement_is_recorded_once(world, cli
                  "05/09/2026 09:02,FT26248123457,,\"300,000\",ung ho quy lop\n"
                  "06/09/2026 10:30,FT26249000001,,\"150,000\",lai tien gui\n")
     page = _import_statement(client, statement)
-    assert "2 giao dịch đã được SePay, Casso hoặc payOS báo trước đó" in page
+    assert "2 giao dịch đã được SePay báo trước đó" in page
     with dbs() as s:
         assert len(s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).all()) == 1
         assert s.get(Invoice, inv_id).paid == due
