@@ -488,7 +488,10 @@ _SIGNER = re.compile(r"((tm|kt|tl|tuq|q|p)\.?\s+)?("
                      r"teller|supervisor|controller|chief accountant|accountant|director|principal|"
                      r"(class|subject|head) teacher)")
 _NOTE = re.compile(r"^(ghi chu|luu y|chu thich|chu y|note|notes|ngay in|printed|in luc|sao ke (duoc )?in|"
-                   r"trang \d+|page \d+|tong so (hoc sinh|dong|giao dich|ban ghi))\b")
+                   r"trang \d+|page \d+|tong so (hoc sinh|dong|giao dich|ban ghi)|"
+                   # a count under a list: “Danh sách gồm 4 người”, “Tổng số: 32 học sinh”, “Sĩ số: 32”
+                   r"(danh sach|lop|tong so|gom|co)( gom| co)? \d+ (nguoi|hoc sinh|hs|em|can bo|giao vien|"
+                   r"nhan vien|cb|gv)|si so)\b")
 _HEADING = re.compile(r"^(phan|chuong|chu de|mach( noi dung)?|hoc ky|hoc ki|hk|ky|muc|lop|khoi|tuan|thang|"
                       r"nam hoc|danh sach|bang|ke hoach|hoat dong|part|chapter|unit|term|section|semester|week)\b")
 _ENUMERATOR = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2}(?:\.\d{1,2})*)[.)/:-]\s*\S")

@@ -160,6 +160,13 @@ ROLE_NAMES = {"giao vien": Role.TEACHER, "gv": Role.TEACHER, "teacher": Role.TEA
               "quan tri": Role.ADMIN, "quan tri vien": Role.ADMIN, "admin": Role.ADMIN,
               "hieu truong": Role.ADMIN, "pho hieu truong": Role.ADMIN}
 ROLE_LABELS = {Role.TEACHER: "Giáo viên", Role.ACCOUNTANT: "Kế toán", Role.ADMIN: "Quản trị"}
+# A post as the office writes it in “Chức vụ”: whoever teaches — a homeroom or subject teacher, a
+# subject group's head or deputy, the Youth Union's general leader — is a teacher…
+TEACHER_POSTS = re.compile(r"^(giao vien|gv|gvcn|gvbm|to truong|to pho|nhom truong|tong phu trach|"
+                           r"co giao|thay giao)\b")
+# …and a post the platform has no role for is listed as not imported, never a reason to refuse the file.
+NO_ACCOUNT_POSTS = re.compile(r"^(nhan vien|nv|bao ve|y te|thu vien|van thu|thu quy|tap vu|lao cong|phuc vu|"
+                              r"cap duong|nau an|cap nuoi|bao mau|lai xe|thiet bi|giam thi|hop dong|tai xe)\b")
 
 
 @dataclass
@@ -811,8 +818,10 @@ def _parse_roles(raw: str) -> list[str] | None:
         key = fold(part)
         if not key:
             continue
-        role = ROLE_NAMES.get(key)
+        role = ROLE_NAMES.get(key) or (Role.TEACHER if TEACHER_POSTS.match(key) else None)
         if role is None:
+            if NO_ACCOUNT_POSTS.match(key):
+                continue
             return None
         if role not in roles:
             roles.append(role)
@@ -842,7 +851,8 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         if status and fold(status) != STAFF_ACTIVE:
             row.action, row.changes = "left", [status]      # "Nghỉ hưu", "Chuyển công tác": no account
             continue
-        if by_post and not _parse_roles(v.get("roles", "")):
+        posts = _parse_roles(v.get("roles", ""))
+        if not posts and (by_post or (posts == [] and nfc(v.get("roles")))):
             row.action = "skipped"
             row.changes = [_("chức vụ “%(v)s” không cần tài khoản giáo viên, kế toán hay quản trị",
                              v=nfc(v.get("roles")) or "—")]

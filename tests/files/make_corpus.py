@@ -640,6 +640,49 @@ def pos_settlement(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+# ---------------------------------------------------------------- staff list
+
+def staff_list(name: str, bad: bool = False) -> None:
+    """The school's own list of staff (“Danh sách cán bộ, giáo viên, nhân viên”): the name split
+    under a merged “Họ và tên”, the post in “Chức vụ” as the office writes it (Giáo viên, Tổ trưởng
+    chuyên môn, Nhân viên…), phones with spaces and dots, a count line under the table and the
+    principal's signature block."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "CBGVNV"
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.append([])
+    ws.append(["DANH SÁCH CÁN BỘ, GIÁO VIÊN, NHÂN VIÊN NĂM HỌC 2026-2027"])
+    ws.merge_cells("A3:H3")
+    ws.append([])
+    ws.append(["STT", "Họ và tên", None, "Ngày sinh", "Chức vụ", "Môn dạy", "Số điện thoại", "Email"])
+    ws.append([None, "Họ đệm", "Tên"])
+    ws.merge_cells("B5:C5")
+    for col in "ADEFGH":
+        ws.merge_cells(f"{col}5:{col}6")
+    _bold(ws, 5)
+    _bold(ws, 6)
+    staff = [("Trương Thị Kim", "Ngân", date(1985, 5, 12), "Giáo viên", "Ngữ văn", "0935 258 101",
+              "ngan.tk258@example.edu.vn"),
+             ("Lâm Văn", "Phúc", date(1990, 3, 9), "Tổ trưởng chuyên môn", "Toán", "0935.258.102", ""),
+             ("Mai Thị", "Hồng", date(1979, 8, 3), "Nhân viên", "", "0935 258 103", ""),
+             ("Quách Minh", "Trí", date(1988, 10, 21), "Giáo viên chủ nhiệm", "Tiếng Anh", "935258104",
+              "tri.qm258@example.edu.vn"),
+             ("Đoàn Văn", "Bảy", date(1975, 1, 2), "Bảo vệ", "", "0935 258 105", "")]
+    for n, (family, given, birth, post, subject, phone, email) in enumerate(staff, start=1):
+        if bad and n == 2:
+            post = "Trưởng nhóm zalo"               # the planted bad line: no post the school has
+        ws.append([n, family, given, birth, post, subject, phone, email])
+        ws.cell(ws.max_row, 4).number_format = "dd/mm/yyyy"
+    ws.append(["Danh sách gồm 5 người"])
+    ws.append([])
+    ws.append([None, None, None, None, None, "Long Xuyên, ngày 01 tháng 9 năm 2026"])
+    ws.append([None, None, None, None, None, "HIỆU TRƯỞNG"])
+    ws.append([])
+    ws.append([None, None, None, None, None, "Huỳnh Quốc Duy"])
+    _save(wb, name)
+
+
 MAKERS = {
     "ke-hoach-day-hoc-toan6.xlsx": teaching_plan,
     "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
@@ -655,6 +698,7 @@ MAKERS = {
     "agribank-sao-ke.csv": agribank_csv,
     "so-phu-tai-khoan.xlsx": posting_journal,
     "pos-settlement.xlsx": pos_settlement,
+    "danh-sach-can-bo-giao-vien.xlsx": staff_list,
 }
 
 

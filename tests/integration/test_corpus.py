@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.people.models import Guardianship, Student
+from lms.auth.models import User
+from lms.people.models import Guardianship, Membership, Student
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 TZ = "Asia/Ho_Chi_Minh"
@@ -455,3 +456,34 @@ def test_a_homeroom_teachers_class_list_with_the_name_split_and_girls_ticked(wor
         assert pupils[1].guardianships[0].guardian.phone == "0918312312"
     bad = upload(client, "danh-sach-lop-gvcn-loi.xlsx").get_data(as_text=True)
     assert re.search(r'data-line="7">.*?Nữ \(F\).*?nam\?', bad, re.S)
+
+
+# ---------------------------------------------------------------- staff lists
+
+def test_a_schools_staff_list_takes_every_post_as_the_office_writes_it(world, client, dbs):
+    """“Chức vụ” as the office writes it: a subject-group head or a homeroom teacher is a teacher, a
+    post the platform has no role for (Nhân viên, Bảo vệ) is listed as not imported — the file is not
+    refused for it; the count line under the table is a note, not a section heading."""
+    client.login("admin.a")
+    preview = client.post("/school/import/staff", {"file": (io.BytesIO(data("danh-sach-can-bo-giao-vien.xlsx")),
+                                                            "danh-sach-can-bo-giao-vien.xlsx")},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body[-3000:]
+    assert "Tệp hợp lệ: 3 mới" in body
+    assert "không rõ" not in body and "dòng tiêu đề mục" not in body
+    assert re.findall(r'<tr class="skipped" data-kind="(\w+)"><td>([\d–]+)</td>', body)[-3:-1] == [
+        ("note", "12"), ("footer", "14–15")] or ("note", "12") in re.findall(
+        r'<tr class="skipped" data-kind="(\w+)"><td>([\d–]+)</td>', body)
+    assert "Nhân viên" in body and "Bảo vệ" in body
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', body).group(1)
+    assert client.post("/school/import/staff/confirm", {"token": token}).status_code == 302
+    with dbs() as s:
+        phuc = s.scalars(select(User).where(User.phone == "0935258102")).one()
+        assert set(s.scalars(select(Membership.role).where(Membership.user_id == phuc.id))) == {"teacher"}
+        assert s.scalars(select(User).where(User.phone == "0935258103")).first() is None
+        assert s.scalars(select(User).where(User.phone == "0935258105")).first() is None
+    bad = client.post("/school/import/staff", {"file": (io.BytesIO(data("danh-sach-can-bo-giao-vien-loi.xlsx")),
+                                                        "ds.xlsx")}, content_type="multipart/form-data")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and re.search(r'data-line="8">.*?Chức vụ.*?Trưởng nhóm zalo', text, re.S)

@@ -200,10 +200,10 @@ def test_staff_import_and_reimport(world, client, dbs):
         assert roles == {"teacher", "accountant"}
         assert s.scalars(select(User).where(User.email == "thu.dinh@example.com")).one().username == "thu.dinh"
     assert "0 mới, 0 cập nhật, 3 không đổi" in upload(client, data, kind="staff").get_data(as_text=True)
-    bad = csv_bytes([["Ai Đó", "", "", "", "Bảo vệ"]], headers=["Họ và tên", "Tên đăng nhập", "Email",
+    bad = csv_bytes([["Ai Đó", "", "", "", "Trưởng nhóm"]], headers=["Họ và tên", "Tên đăng nhập", "Email",
                                                                "Số điện thoại", "Vai trò"])
     body = upload(client, bad, kind="staff").get_data(as_text=True)
-    assert "Vai trò “Bảo vệ” không rõ" in body and "Cần e-mail hoặc số điện thoại" in body
+    assert "Vai trò “Trưởng nhóm” không rõ" in body and "Cần e-mail hoặc số điện thoại" in body
 
 
 def test_a_code_that_is_another_childs_is_refused_and_a_correction_is_taken(world, client, dbs):
