@@ -21,7 +21,7 @@ from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.core.sheets import write_workbook
-from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Table, phone_texts, read_table,
+from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Layout, Table, phone_texts, read_table,
                              to_date)
 from lms.people import accounts
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
@@ -195,6 +195,7 @@ class ImportPlan:
     known: "_Known | None" = None  # what planning read in bulk, reused by apply
     table: Table | None = None     # the file as read: its sheet, header line and the layout lines skipped
     leaving: list = field(default_factory=list)   # pupils who left (status column): their class this year ends
+    notes: list[str] = field(default_factory=list)  # how the file was understood, said above the preview
 
     @property
     def ok(self) -> bool:
@@ -215,6 +216,18 @@ class ImportPlan:
 
 # What a person's lines say happened to them, the first that applies.
 ACTION_ORDER = ("error", "left", "skipped", "create", "update", "unchanged")
+
+
+_TITLE_CLASS = re.compile(r"\blop\s+(\d{1,2}\s*[a-z0-9./-]*)")
+
+
+def _class_in_title(table: Table, classes: dict[str, SchoolClass]) -> SchoolClass | None:
+    """The one class of the school the title block names ("DANH SÁCH HỌC SINH LỚP 6A3"), or None
+    when it names none, several, or one the school does not have."""
+    named = {classes.get(m.replace(" ", "")) for s in table.skipped if s.kind == Layout.TITLE
+             for m in _TITLE_CLASS.findall(fold(s.text))}
+    named.discard(None)
+    return named.pop() if len(named) == 1 else None
 
 
 def _read(filename: str, data: bytes, spec: list[Column], max_rows: int) -> tuple[Table, list[Issue]]:
@@ -459,14 +472,25 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                         max_rows: int) -> ImportPlan:
     table, issues = _read(filename, data, STUDENT_SPEC, max_rows)
     plan = ImportPlan("students", [], issues, table.unknown, table=table)
-    if issues:
-        return plan
     if year is None:
         plan.issues.append(Issue(1, _("Lớp"), _("Trường chưa có năm học hiện tại; hãy tạo năm học và lớp trước.")))
         return plan
-    records = _student_records(table)
-
+    if "student_code" not in table.columns or "full_name" not in table.columns:
+        return plan
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
+    no_class_column = "class_name" not in table.columns
+    title_class = _class_in_title(table, classes) if no_class_column else None
+    if title_class is not None:
+        # A homeroom teacher's list names its class in the title ("DANH SÁCH HỌC SINH LỚP 6A3").
+        plan.issues = [i for i in plan.issues if i.column != table.label("class_name")]
+        plan.notes.append(_("Tệp không có cột “Lớp”: mọi học sinh vào lớp %(c)s, theo tiêu đề của tệp.",
+                            c=title_class.name))
+    elif no_class_column:
+        plan.issues = [Issue(i.line, i.column, _("Thiếu cột bắt buộc “%(c)s”, và tiêu đề của tệp không nêu đúng một lớp "
+                                                 "của trường: thêm cột Lớp. Các dòng vẫn được kiểm tra dưới đây.",
+                                                 c=i.column))
+                       if i.column == table.label("class_name") else i for i in plan.issues]
+    records = _student_records(table)
     known = plan.known = _read_known(session, school, year, records)
     existing, enrollments = known.students, known.enrollments
     seen_students: dict[str, tuple[int, dict[str, str]]] = {}
@@ -545,9 +569,12 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         gender = {"nam": "nam", "nu": "nu", "": None, "m": "nam", "f": "nu"}.get(gender_raw, "?")
         if gender == "?":
             bad("gender", _("Giới tính ghi “Nam” hoặc “Nữ”, không phải “%(v)s”.", v=v.get("gender")))
-        class_name = v.get("class_name", "")
+        class_name = title_class.name if title_class is not None else v.get("class_name", "")
+        v["class_name"] = class_name
         school_class = classes.get(fold(class_name))
-        if class_name and school_class is None:
+        if no_class_column and title_class is None:
+            pass    # the file's missing column is said once, above the lines
+        elif class_name and school_class is None:
             bad("class_name", _("Không có lớp “%(v)s” trong năm học %(y)s.", v=class_name, y=year.name))
         elif not class_name:
             bad("class_name", _("Thiếu lớp."))
@@ -597,6 +624,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         if row_issues:
             row.action = "error"
             plan.issues.extend(row_issues)
+            continue
+        if school_class is None:
+            row.action, row.changes = "skipped", [_("chưa có lớp: tệp thiếu cột “Lớp”")]
             continue
 
         student = existing.get(code)

@@ -683,6 +683,32 @@ def staff_list(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+def class_list_titled(name: str, bad: bool = False) -> None:
+    """A homeroom teacher's class list with no class column: the class is in its title only
+    (“DANH SÁCH HỌC SINH LỚP 6A1”), a date typed as text, the “Nữ” column ticked “x”."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "6A1"
+    ws.append(["PHÒNG GD&ĐT THÀNH PHỐ LONG XUYÊN", None, None, None, "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
+    ws.append(["TRƯỜNG THCS NGUYỄN DU", None, None, None, "Độc lập - Tự do - Hạnh phúc"])
+    ws.append([])
+    ws.append(["DANH SÁCH HỌC SINH LỚP 6A1"])
+    ws.merge_cells("A4:H4")
+    ws.append(["Năm học 2026 - 2027"])
+    ws.merge_cells("A5:H5")
+    ws.append(["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", "Nữ", "Họ tên phụ huynh", "Số điện thoại", "Địa chỉ"])
+    _bold(ws, ws.max_row)
+    pupils = [("8910000411", "Võ Ngọc Trâm", "28/02/2014", "x", "Võ Văn Tài", "0778 411 411", "Mỹ Phước"),
+              ("8910000412", "Huỳnh Gia Bảo", "22/12/2014", None, "Huỳnh Thị Mai", "0919.412.412", "Mỹ Hoà")]
+    for n, (code, full, birth, tick, parent, phone, place) in enumerate(pupils, start=1):
+        if bad and n == 1:
+            birth = "31/02/2014"                    # the planted bad line
+        ws.append([n, code, full, birth, tick, parent, phone, place])
+    ws.append(["Tổng số: 2 học sinh; Nữ: 1"])
+    ws.append([None, None, None, None, None, "Giáo viên chủ nhiệm"])
+    _save(wb, name)
+
+
 MAKERS = {
     "ke-hoach-day-hoc-toan6.xlsx": teaching_plan,
     "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
@@ -699,6 +725,7 @@ MAKERS = {
     "so-phu-tai-khoan.xlsx": posting_journal,
     "pos-settlement.xlsx": pos_settlement,
     "danh-sach-can-bo-giao-vien.xlsx": staff_list,
+    "danh-sach-lop-theo-tieu-de.xlsx": class_list_titled,
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import User
-from lms.people.models import Guardianship, Membership, Student
+from lms.people.models import Enrollment, Guardianship, Membership, Student
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 TZ = "Asia/Ho_Chi_Minh"
@@ -487,3 +487,25 @@ def test_a_schools_staff_list_takes_every_post_as_the_office_writes_it(world, cl
                                                         "ds.xlsx")}, content_type="multipart/form-data")
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and re.search(r'data-line="8">.*?Chức vụ.*?Trưởng nhóm zalo', text, re.S)
+
+
+def test_a_class_list_with_the_class_only_in_its_title_imports_into_that_class(world, client, dbs):
+    """No "Lớp" column: the title "DANH SÁCH HỌC SINH LỚP 6A1" names one class of the school, which
+    every pupil joins (the preview says so). When the title names none, the missing column is said
+    once and every line is still checked: a bad birth date is reported with it."""
+    client.login("admin.a")
+    preview = upload(client, "danh-sach-lop-theo-tieu-de.xlsx")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body[-3000:]
+    assert "Tệp hợp lệ: 2 mới" in body and "mọi học sinh vào lớp 6A1, theo tiêu đề" in body
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        tram = s.scalars(select(Student).where(Student.student_code == "8910000411")).one()
+        enrollment = s.scalars(select(Enrollment).where(Enrollment.student_id == tram.id)).one()
+        assert tram.gender == "nu" and enrollment.school_class.name == "6A1"
+    bad = client.post("/school/import/students", {"file": (io.BytesIO(
+        edited("danh-sach-lop-theo-tieu-de-loi.xlsx", {"A4": "DANH SÁCH HỌC SINH"})), "ds.xlsx")},
+        content_type="multipart/form-data")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Thiếu cột bắt buộc “Lớp”" in text and re.search(r'data-line="7">.*?Ngày sinh.*?31/02/2014', text, re.S)
