@@ -42,6 +42,13 @@ def install_error_handlers(app: Flask) -> None:
     def _csrf(exc):
         return render_error(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại."))
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):
+        # Only a hostile body nests deep enough (JSON of a thousand brackets, sent to a payment
+        # callback or an exam's save): whatever reads it, the answer is a bad request, not a 500.
+        db.session.rollback()
+        return render_error(400, _l("Dữ liệu gửi lên lồng nhau quá sâu, không đọc được."))
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
         db.session.rollback()

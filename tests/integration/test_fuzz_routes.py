@@ -186,7 +186,8 @@ def test_injection_in_the_sign_in_form_signs_no_one_in(world, make_client):
 
 
 def test_wrong_bodies_are_never_a_500(app, sweep):
-    """JSON that is not an object, and every field of the route's own form filled with nonsense."""
+    """JSON that is not an object (or nests a thousand deep: a payment callback answered 500), and
+    every field of the route's own form filled with nonsense."""
     clients, anonymous, ids, rules = sweep
     failures, checked = Failures(), 0
     for rule in rules:
@@ -198,7 +199,8 @@ def test_wrong_bodies_are_never_a_500(app, sweep):
         token = client.token() if client.logged_in() else anonymous.token()
         headers = {"X-CSRFToken": token, "Accept": "application/json"}
         for body in ("[1, 2]", '"text"', "12", "null", "{\"a\": [}", '{"position": 1e999, "seq": "x", "events": 5}',
-                     '{"position": 99999999999999999999999, "seq": 99999999999999999999999, "finals": 7}'):
+                     '{"position": 99999999999999999999999, "seq": 99999999999999999999999, "finals": 7}',
+                     "[" * 1000 + "]" * 1000, '{"position": 1, "seq": 1, "value": ' + "[" * 1000 + "]" * 1000 + "}"):
             failures.check(client.http.post(url, data=body, content_type="application/json", headers=headers),
                            (role, url, body), rule.endpoint)
         names = set()
