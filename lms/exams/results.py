@@ -482,9 +482,19 @@ def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) ->
                                grade.source if grade else "", grade.comment if grade else "",
                                grade.grader.full_name if grade and grade.grader else "",
                                saved.saved_at if saved else None,
-                               [SavedAnswer(at, seq, qt.response_text(slot.version.data, public, json.loads(value)))
-                                for at, seq, value in history.get(slot.position, [])]))
+                               changes([SavedAnswer(at, seq, qt.response_text(slot.version.data, public, json.loads(value)))
+                                        for at, seq, value in history.get(slot.position, [])])))
     return items
+
+
+def changes(saves: list[SavedAnswer]) -> list[SavedAnswer]:
+    """The saves that changed the answer as the pupil saw it: a retry or an autosave of an unchanged
+    value (the database keeps every write) is not shown again, only the first time it was saved."""
+    shown: list[SavedAnswer] = []
+    for save in saves:
+        if not shown or save.text != shown[-1].text:
+            shown.append(save)
+    return shown
 
 
 def grade_paper(session: Session, actor: User, role: str, attempt: Attempt, marks: dict[int, tuple[str, str]],

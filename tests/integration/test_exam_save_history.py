@@ -92,3 +92,47 @@ def test_a_saved_answer_reads_as_the_pupil_saw_it_for_every_type():
     assert qtypes.TYPES["matching"].response_text(matching, public, {"p1": "p1", "p2": "d1"}) == "2⁴ → 16; 3² → 1/2"
     assert qtypes.TYPES["numerical"].response_text({}, {}, "3,75") == "3,75"
     assert qtypes.TYPES["essay"].response_text({}, {}, "") == ""
+
+
+def test_the_history_shows_a_save_only_when_the_answer_changed(world, client, make_client, dbs):
+    """Autosaves and retries of an unchanged answer are kept in the database but shown once; a
+    true/false statement changed from Đúng to Sai shows as its own line."""
+    from lms.auth.models import User
+    from lms.exams import bank
+    from lms.exams.qtypes.truefalse import DEFAULT_STEPS
+    from lms.people.models import School
+    from tests.factories import make_bank, make_exam
+
+    with dbs() as s:
+        b = make_bank(s, world.a, count=1)
+        owner, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        cluster = bank.save_question(s, owner, "teacher", school, bank.QuestionInput(
+            category_id=b.category.id, qtype="tf_cluster", text="Xét các khẳng định sau.",
+            data={"statements": [{"id": f"s{i}", "text": f"Ý {i}", "answer": i % 2 == 0} for i in range(4)],
+                  "steps": list(DEFAULT_STEPS)}, default_mark="1"), now=utcnow())
+        exam = make_exam(s, world.a, [b.essay, cluster])
+        s.commit()
+        exam_id = exam.id
+    pupil = make_client()
+    pupil.login("hsa001")
+    attempt_id = _start(pupil, exam_id)
+    slots = {slot[1]: slot for slot in _slots(dbs, attempt_id)}
+    url = f"/attempts/{attempt_id}/save"
+    for seq, value in enumerate(["Quy đồng", "Quy đồng", "Quy đồng mẫu số", "Quy đồng mẫu số"], start=1):
+        assert _json(pupil, url, {"position": slots["essay"][0], "value": value, "seq": seq}).status_code == 200
+    for seq, value in enumerate([{"s0": True, "s1": True}, {"s0": True, "s1": True}, {"s0": True, "s1": False}], start=1):
+        assert _json(pupil, url, {"position": slots["tf_cluster"][0], "value": value, "seq": seq}).status_code == 200
+    with dbs() as s:
+        assert len(s.scalars(select(ResponseSave).where(ResponseSave.attempt_id == attempt_id)).all()) == 7
+
+    client.login("gv.a")
+    page = client.get(f"/exams/{exam_id}/attempts/{attempt_id}").get_data(as_text=True)
+    cards = {int(m.group(1)): m.group(0) for m in re.finditer(r'id="paper-(\d+)".*?</section>', page, re.S)}
+
+    def shown(position):
+        return [re.sub(r"<[^>]+>", "", what).strip() for what in re.findall(
+            r'<td class="text-nowrap">[^<]+</td>\s*<td class="text-break">(.*?)</td>', cards[position], re.S)]
+
+    assert shown(slots["essay"][0]) == ["Quy đồng", "Quy đồng mẫu số"]
+    assert shown(slots["tf_cluster"][0]) == ["a) Đúng; b) Đúng", "a) Đúng; b) Sai"]
+    assert "Lịch sử lưu: 2 lần" in cards[slots["essay"][0]]
