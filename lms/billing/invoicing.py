@@ -234,13 +234,14 @@ def issue_run(session: Session, actor: User, school: School, year: SchoolYear, m
 
 
 def start_run(session: Session, actor: User, school: School, year: SchoolYear, month: int,
-              class_id: int | None, *, locale: str) -> jobs.Job:
+              class_id: int | None, *, locale: str, planned: int) -> jobs.Job:
     """Issue the month in the background (a whole school is thousands of rows): the job runs
-    `issue_run` in one transaction, so it issues everything or nothing."""
+    `issue_run` in one transaction, so it issues everything or nothing. Its progress counts
+    invoices: `planned` of them (the plan the accountant confirmed), then the number issued."""
     key = rules.month_key(year.start_date.year, month)
     return jobs.enqueue(session, actor.id, "invoice_run", {"year_id": year.id, "month": month, "class_id": class_id,
                                                            "period": key},
-                        school_id=school.id, total=1, locale=locale)
+                        school_id=school.id, total=planned, locale=locale)
 
 
 @jobs.handler("invoice_run")
@@ -249,14 +250,15 @@ def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
     p = ctx.params
     school, year = session.get(School, ctx.job.school_id), session.get(SchoolYear, p["year_id"])
     actor = session.get(User, ctx.job.user_id)
-    ctx.progress(0, 1, str(_l("Đang phát hành…")))
+    ctx.progress(0, None, str(_l("Đang phát hành…")))
     run = issue_run(session, actor, school, year, p["month"], p["class_id"], now=utcnow())
     if run.drafts:
         message = _l("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", n=len(run.drafts),
                      m=rules.month_label(run.key), t=money(run.total) + " ₫")
     else:
         message = _l("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn.")
-    ctx.progress(1, 1, str(message))  # commits the invoices and the job's end together
+    # Counted in invoices, as the page says ("7/7 hoá đơn"); commits the invoices and the job's end together.
+    ctx.progress(len(run.drafts), len(run.drafts), str(message))
 
 
 def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -> None:

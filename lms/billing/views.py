@@ -229,7 +229,8 @@ def issue():
             if form.confirm.data and run.drafts:
                 invoicing.check_run(school, run)  # refused here, on the form, rather than in the job
                 job = invoicing.start_run(db.session, current_user, school, year, form.month.data,
-                                          form.class_id.data or None, locale=str(get_locale() or "vi"))
+                                          form.class_id.data or None, locale=str(get_locale() or "vi"),
+                                          planned=len(run.drafts))
         if outcome.ok and form.confirm.data:
             if job is not None:
                 return redirect(url_for("jobs.job_page", job_id=job.id))

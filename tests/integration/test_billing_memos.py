@@ -88,3 +88,17 @@ def test_a_line_already_imported_from_another_statement_names_that_import(world,
     assert "SePay" not in page.split("giao dịch đã có từ")[0][-300:]
     with dbs() as s:
         assert len(s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).all()) == 1
+
+
+def test_the_issue_job_counts_invoices(world, client, dbs, app):
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        s.commit()
+    client.login("kt.a")
+    done = client.post("/billing/issue", {"month": "9", "class_id": "0", "confirm": "1"})
+    assert done.status_code == 302 and done.headers["Location"].startswith("/jobs/")
+    app.extensions["lms_jobs"].wait()
+    job = client.get(done.headers["Location"] + ".json").get_json()
+    assert job["status"] == "done" and job["message"].startswith("Đã phát hành 3 hoá đơn")
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="job-count"[^>]*>3/3 hoá đơn<', page)
