@@ -79,6 +79,12 @@ def chemical_formula(latex: str) -> str | None:
     return "".join(out)
 
 
+# A comma between two digits is the Vietnamese decimal comma ("2,5"): one number `<mn>2,5</mn>`,
+# not 2, a separator and 5 drawn with a gap. A comma followed by a space ("(1, 2)") stays a separator.
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_DECIMAL_MN = re.compile(r"<mn>(\d+)</mn><mrow><mo>&#x0002C;</mo></mrow><mn>(\d+)</mn>")
+
+
 def latex_to_mathml(latex: str, display: bool = False) -> str:
     """latex2mathml's MathML for a formula (raises on one it cannot read). A chemical formula's
     letters are marked upright: latex2mathml drops `\\mathrm` on a single capital (the H of H₂SO₄
@@ -86,7 +92,8 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     from latex2mathml.converter import convert
 
     chemical = chemical_formula(latex)
-    mathml = convert(chemical or latex, display="block" if display else "inline")
+    mathml = convert(chemical or _DECIMAL_COMMA.sub("{,}", latex), display="block" if display else "inline")
+    mathml = _DECIMAL_MN.sub(lambda m: f"<mn>{m.group(1)},{m.group(2)}</mn>", mathml)
     if chemical:
         mathml = re.sub(r"<mi>", '<mi mathvariant="normal">', mathml)
     return mathml

@@ -41,3 +41,18 @@ def test_variables_and_other_formulas_are_left_as_they_are(latex):
 def test_the_printed_chemical_formula_is_drawn_from_the_same_upright_reading():
     # ziamath draws the MathML the pages show: the same formula typed two ways prints the same.
     assert formula_svg(r"\mathrm{H}_{2}O", False).split(" alt=")[0] == formula_svg("H_2O", False).split(" alt=")[0]
+
+
+def test_a_decimal_comma_in_math_is_one_number_on_the_page_and_in_the_pdf():
+    """"2,5" in a formula reads as the number 2,5 — not 2, a separator and 5 with a gap — wherever
+    math is drawn (pages, the pupil's paper, printed PDFs); "(1, 2)" keeps its separator."""
+    import re
+
+    from lms.core.markdown import latex_to_mathml, render_markdown
+    from lms.exams.printing import formula_svg
+
+    assert "<mn>2,5</mn>" in render_markdown("Tính $2,5 \\cdot 4$")
+    assert "<mn>1,25</mn>" in latex_to_mathml("x = 2,5 + 1,25", True)
+    assert "&#x0002C;" in latex_to_mathml("(1, 2)") and "<mn>1," not in latex_to_mathml("(1, 2)")
+    width = float(re.search(r"width:([\d.]+)em", formula_svg("2,5", False)).group(1))
+    assert width < float(re.search(r"width:([\d.]+)em", formula_svg("2.5", False)).group(1)) * 1.2
