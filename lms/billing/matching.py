@@ -349,9 +349,23 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
         return []
     if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == row.amount:
         return [(i, now_of(i)[1]) for i in known]
-    row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung")) if not known else str(
-        _l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
+    if known:
+        row.note = str(_l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
+    elif unknown := codes or _code_shaped(t.content):
+        # A code written as ours but naming no invoice (none issued, or a mistyped character):
+        # said as such, not as "no code" — the accountant looks for the payer, not for a code.
+        row.note = str(_l("Mã hoá đơn %(c)s không tồn tại", c=", ".join(unknown)))
+    else:
+        row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung"))
     return []
+
+
+INVOICE_SHAPED = re.compile(r"(?<![A-Z0-9])HP[0-9]{10}[0-9A-Z](?![A-Z0-9])")
+
+
+def _code_shaped(content: str | None) -> list[str]:
+    """Tokens shaped like our invoice codes (HP, 10 digits, a check character) whatever their check."""
+    return list(dict.fromkeys(INVOICE_SHAPED.findall(_masked(content).upper())))
 
 
 def _payment_input(row: BankTransaction, invoice: Invoice, amount: int, n: int, parts: int) -> payments.PaymentInput:

@@ -102,3 +102,21 @@ def test_the_issue_job_counts_invoices(world, client, dbs, app):
     assert job["status"] == "done" and job["message"].startswith("Đã phát hành 3 hoá đơn")
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert re.search(r'id="job-count"[^>]*>3/3 hoá đơn<', page)
+
+
+def test_an_unknown_invoice_code_is_said_to_not_exist_not_missing(world, client, dbs):
+    from lms.billing.invoicing import PREFIX
+    from lms.billing.reference import invoice_reference
+
+    _invoices(dbs, world)
+    unissued = invoice_reference(PREFIX, world.a.school.id, 999_999)
+    client.login("kt.a")
+    _import_auto(client, "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                         "28/11/2026 16:40,FT903,300.000,HP00010099990 hoc phi\n"
+                         f"28/11/2026 16:41,FT904,300.000,{unissued} hoc phi\n"
+                         "28/11/2026 16:42,FT905,300.000,ung ho quy lop FT26248123456\n", "saoke.csv")
+    with dbs() as s:
+        notes = {r.provider_txn_id: r.note for r in s.scalars(select(BankTransaction))}
+    assert notes["FT903"] == "Mã hoá đơn HP00010099990 không tồn tại"
+    assert notes["FT904"] == f"Mã hoá đơn {unissued} không tồn tại"
+    assert notes["FT905"] == "Không tìm thấy mã hoá đơn trong nội dung"
