@@ -386,7 +386,7 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
         candidates = [((i,), texts, [_forms(c) if t else [] for c, t in zip(row, texts)])]
         if i + 1 < len(head):
             below = [_header_cell(c) for c in head[i + 1]]
-            if any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
+            if _may_name_columns(below) and any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
                 candidates.append(((i, i + 1), *_pair(texts, below)))
         for rows, names, forms in candidates:
             found, unknown = _match(forms, names, lookup, hidden)
@@ -410,6 +410,20 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
         texts = [_header_cell(c) for c in head[first_data]]
         return _Header((first_data,), texts, {}, [(i, t) for i, t in enumerate(texts) if t], (0, 0, 0))
     return best
+
+
+def _may_name_columns(texts: list[str]) -> bool:
+    """Whether a line could be a header's second row: never one holding a balance or total word
+    ("Số dư đầu kỳ") or an amount ("118.000.000") — the opening balance under a statement's header.
+    Small numbers stay possible (a group's "1 | 2 | 3" under "ĐĐGtx")."""
+    for text in texts:
+        if not text:
+            continue
+        if _layout_word(text) in (Layout.BALANCE, Layout.TOTAL):
+            return False
+        if _numeric(text) and sum(ch.isdigit() for ch in text) >= 4:
+            return False
+    return True
 
 
 def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]:

@@ -319,3 +319,25 @@ def test_a_row_hidden_in_an_xls_file_is_not_imported_either():
     table = read_table("ds-6a3.xls", buf.getvalue(), CLASS_LIST_SPEC, max_rows=10)
     assert [line.number for line in table.lines] == [4, 6]
     assert [s.line for s in table.skipped if s.kind == Layout.HIDDEN] == [5]
+
+
+def test_the_opening_balance_under_the_header_is_never_a_second_header_row():
+    """BIDV's statement saved by Excel as "Unicode Text": the opening-balance line sits right under
+    the header. A line holding a balance word or an amount is never a header line: the header is the
+    one row, and the balance line is skipped as the opening balance."""
+    rows = [["NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM", "", "", "", "", "", ""],
+            ["SAO KÊ TÀI KHOẢN", "", "", "", "", "", ""],
+            ["Số tài khoản: 74010000123456", "", "", "Loại tiền: VND", "", "", ""],
+            ["", "", "", "", "", "", ""],
+            ["STT", "Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Số dư", "Nội dung giao dịch"],
+            ["Số dư đầu kỳ", "", "", "", "", "118.000.000", ""],
+            ["1", "03/12/2026 08:12:40", "BIDVU16A0000001", "", "770.000", "118.770.000",
+             "HP0001000394V Lê Thành Việt nộp tiền ăn tháng 12"],
+            ["Cộng phát sinh", "", "", "50.000", "1.540.000", "", ""]]
+    text = "\r\n".join("\t".join(r) for r in rows) + "\r\n"
+    for data in (b"\xff\xfe" + text.encode("utf-16-le"), text.encode("utf-8")):
+        table = read_table("saoke.txt", data, SPEC, max_rows=10)
+        assert table.header_lines == (5,)
+        assert "STT (A)" in table.unknown and not any("118.000.000" in u for u in table.unknown)
+        assert kinds(table)[6] == Layout.BALANCE
+        assert [line.number for line in table.lines] == [7] and table.lines[0].get("credit") == "770.000"
