@@ -730,7 +730,7 @@ def _open(filename: str, data: bytes) -> _Book:
     if data[:5] == b"%PDF-" or data[:2] in (b"\xff\xd8", b"\x89P") or data[:4] == b"GIF8":
         raise ValidationError(_l("Tệp “%(f)s” không phải bảng tính. Hãy tải tệp Excel (.xlsx, .xls) hoặc CSV.",
                                  f=filename), field="file")
-    return _open_csv(data)
+    return _open_csv(data, filename)
 
 
 def _check_zip(data: bytes) -> zipfile.ZipFile:
@@ -1073,8 +1073,31 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _open_csv(data: bytes) -> _Book:
+# A letter replaced by "?" inside a word ("Ngày giao d?ch", "TÀI KHO?N"): what Excel writes when it
+# saves a CSV on a Windows whose code page has no Vietnamese (Windows-1252).
+_LOST_LETTER = re.compile(r"[^\W\d_]\?+[^\W\d_]|[^\W\d_]\?+(?=[\s,;\t:]|$)|(?<=[\s,;\t])\?+[^\W\d_]", re.M)
+
+
+def _lost_letters(text: str) -> str | None:
+    """The first word whose Vietnamese letters the file lost, when its title and header (the first
+    lines) lost several — a lone "?" in a memo is not enough."""
+    head = "\n".join(line for line in text.splitlines()[:HEADER_SCAN] if line.strip())
+    hits = [m for m in _LOST_LETTER.finditer(head)]
+    if len(hits) < 3 or not any(h.group().strip("?").isalpha() and "?" in h.group()[1:-1] for h in hits):
+        return None
+    start = hits[0].start()
+    word = re.search(r"[^\s,;\t]*$", head[:start]).group() + re.match(r"[^\s,;\t]*", head[start:]).group()
+    return word
+
+
+def _open_csv(data: bytes, filename: str = "") -> _Book:
     text = decode_text(data)
+    lost = _lost_letters(text)
+    if lost is not None:
+        raise ValidationError(_l("Tệp “%(f)s” đã mất chữ tiếng Việt: Excel đã lưu CSV theo bảng mã không có "
+                                 "tiếng Việt (Windows-1252) và thay các chữ có dấu bằng “?” (như “%(w)s”). Hãy mở "
+                                 "lại bảng tính gốc và lưu bằng “CSV UTF-8” hoặc .xlsx, rồi tải lên lại.",
+                                 f=filename or "CSV", w=lost), field="file")
     if "\x00" in text:
         raise ValidationError(_l("Tệp không phải bảng tính hay CSV đọc được."), field="file")
     first, _, rest = text.partition("\n")

@@ -341,3 +341,20 @@ def test_the_opening_balance_under_the_header_is_never_a_second_header_row():
         assert "STT (A)" in table.unknown and not any("118.000.000" in u for u in table.unknown)
         assert kinds(table)[6] == Layout.BALANCE
         assert [line.number for line in table.lines] == [7] and table.lines[0].get("credit") == "770.000"
+
+
+def test_a_csv_that_lost_its_vietnamese_letters_is_named_with_how_to_save_it_again():
+    """Excel on a non-Vietnamese Windows saves "CSV" in Windows-1252, replacing every letter it lacks
+    with "?" ("Ngày giao d?ch"): the file is refused saying so and how to export it again, instead of
+    a mangled header. A Windows-1258 file and a memo with a question mark are read as before."""
+    text = ("SAO KÊ TÀI KHOẢN,,,,\r\nSố tài khoản: 74010000123456,,,,\r\n"
+            "Từ ngày 06/12/2026 đến ngày 06/12/2026,,,,\r\n,,,,\r\n"
+            "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Nội dung giao dịch\r\n"
+            "06/12/2026 09:15:00,FT26340CP1252A1,,\"770,000\",HP00010003880 TRAN HUU TRI NOP TIEN AN T12\r\n")
+    with pytest.raises(ValidationError) as caught:
+        read_table("saoke.csv", text.encode("cp1252", errors="replace"), SPEC, max_rows=10)
+    message = str(caught.value.message)
+    assert "“saoke.csv”" in message and "“?”" in message and "CSV UTF-8" in message and ".xlsx" in message
+    assert "d?ch" in message or "KHO?N" in message or "S?" in message
+    memo = "Ngày giao dịch,Số tiền ghi có,Nội dung\r\n06/12/2026,770.000,Tien an thang 12? con Tri lop 6A1\r\n"
+    assert len(read_table("ok.csv", memo.encode("utf-8"), SPEC, max_rows=10).lines) == 1
