@@ -302,12 +302,12 @@ def _ticked_gender(table: Table, v: dict[str, str]) -> str | None:
     """The gender a class list's tick columns give: “Nữ” ticked, “Nam” ticked, or — in a list
     that marks only the girls — an unticked pupil is a boy; a cell that is no tick is returned as
     written, for the gender's own refusal."""
-    ticks = {key: _tick(v.get(key, "")) for key in ("female", "male") if key in table.columns}
+    ticks = {key: _tick(v.get(key, ""), key) for key in ("female", "male") if key in table.columns}
     if not ticks:
         return None
     odd = next((v[key] for key, tick in ticks.items() if tick is None), None)
     if odd is not None:
-        return odd
+        raise _BadTick(odd)
     if ticks.get("female"):
         return "Nữ"
     if ticks.get("male") or "male" not in ticks:
@@ -315,13 +315,19 @@ def _ticked_gender(table: Table, v: dict[str, str]) -> str | None:
     return None
 
 
-def _tick(text: str) -> bool | None:
-    """A tick column's cell: True for “x”, “X”, “1”, “✓”…, False when blank (or “0”, “không”),
-    None for anything else."""
+class _BadTick(ValueError):
+    """A tick column's cell that is no tick ("Nam" in the "Nữ" column)."""
+
+
+def _tick(text: str, key: str = "") -> bool | None:
+    """A tick column's cell: True for “x”, “X”, “1”, “✓”, “có”… (or the column's own word — “Nữ”
+    in the “Nữ” column), False when blank (or “0”, “không”), None for anything else — the other
+    gender's word among them: “Nam” in the “Nữ” column is a mistake, never a tick."""
     word = fold(text).strip(" .")
     if word in ("", "0", "khong", "no"):
         return False
-    if word in ("x", "1", "v", "\u2713", "\u221a", "\u2714", "co", "yes", "nu", "nam", "true"):
+    own = {"female": "nu", "male": "nam"}.get(key)
+    if word in ("x", "1", "v", "\u2713", "\u221a", "\u2714", "co", "yes", "true") or (own and word == own):
         return True
     return None
 
@@ -351,7 +357,10 @@ def _student_records(table: Table) -> list[_Record]:
         v = _values(table, line)
         student = {k: v.get(k, "") for k in ("student_code", "full_name", "birth_date", "gender", "class_name",
                                               "status", "status_date", *PROFILE_FIELDS)} | _places(v)
-        ticked = _ticked_gender(table, v)
+        try:
+            ticked = _ticked_gender(table, v)
+        except _BadTick as exc:
+            ticked, student["bad_tick"] = None, str(exc)
         if ticked is not None and not student["gender"]:
             student["gender"] = ticked
         guardians = []
@@ -567,8 +576,14 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             bad("birth_date", _("Ngày sinh “%(v)s” không đúng dạng ngày/tháng/năm.", v=v.get("birth_date", "")))
         gender_raw = fold(v.get("gender"))
         gender = {"nam": "nam", "nu": "nu", "": None, "m": "nam", "f": "nu"}.get(gender_raw, "?")
-        if gender == "?":
+        if v.get("bad_tick"):
+            bad("gender", _("Cột này đánh x (hoặc ✓, “có”, 1) cho học sinh nữ, để trống (hoặc 0) cho học sinh nam, "
+                            "không ghi “%(v)s”.", v=v["bad_tick"]))
+        elif gender == "?":
             bad("gender", _("Giới tính ghi “Nam” hoặc “Nữ”, không phải “%(v)s”.", v=v.get("gender")))
+        # What the preview shows, so the birth date and gender are checked before confirming.
+        v["birth_shown"] = birth.strftime("%d/%m/%Y") if birth else ""
+        v["gender_shown"] = {"nam": _("Nam"), "nu": _("Nữ")}.get(gender or "", "")
         class_name = title_class.name if title_class is not None else v.get("class_name", "")
         v["class_name"] = class_name
         school_class = classes.get(fold(class_name))

@@ -509,3 +509,21 @@ def test_a_class_list_with_the_class_only_in_its_title_imports_into_that_class(w
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert "Thiếu cột bắt buộc “Lớp”" in text and re.search(r'data-line="7">.*?Ngày sinh.*?31/02/2014', text, re.S)
+
+
+def test_the_class_list_preview_shows_birth_date_and_gender_and_refuses_nam_in_the_girls_column(world, client):
+    """The preview shows each pupil's birth date and gender, to be checked before confirming; the
+    "Nữ" column takes x / ✓ / có / 1 as a girl and blank / 0 as a boy, and "Nam" written in it is
+    refused on its line — never taken silently."""
+    client.login("admin.a")
+    good = client.post("/school/import/students", {"file": (io.BytesIO(
+        edited("danh-sach-lop-gvcn.xlsx", {"F6": "có", "F8": "\u2713"})), "ds.xlsx")}, content_type="multipart/form-data")
+    body = good.get_data(as_text=True)
+    assert good.status_code == 200, body[-3000:]
+    shown = re.findall(r'<td class="birth">([^<]*)</td><td class="gender">([^<]*)</td>', body)
+    assert shown == [("14/02/2014", "Nữ"), ("30/07/2014", "Nam"), ("05/11/2014", "Nữ")]
+    bad = client.post("/school/import/students", {"file": (io.BytesIO(
+        edited("danh-sach-lop-gvcn.xlsx", {"F7": "Nam"})), "ds.xlsx")}, content_type="multipart/form-data")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert re.search(r'data-line="7">.*?Nữ \(F\).*?không ghi “Nam”', text, re.S), text[-3000:]
