@@ -353,3 +353,43 @@ def test_questions_ticked_together_join_the_exam_in_the_bank_s_order(world, make
     with dbs() as s:
         exam = s.get(Exam, exam_id)
         assert [i.question_id for i in sorted(exam.items, key=lambda i: i.position)] == [first] + in_bank
+
+
+def test_the_answer_sheet_centres_its_true_false_letters_and_spaces_its_rows(world, make_client, dbs, tmp_path):
+    """On the printed answer sheet each Đ/S letter sits in the middle of its circle, the circles of
+    neighbouring statements do not touch (an essay's box, now 60 × 30 mm, was checked by eye with pdftoppm)."""
+    import subprocess
+
+    from lms.exams import bank
+    from lms.exams.qtypes.truefalse import DEFAULT_STEPS
+
+    with dbs() as s:
+        b = make_bank(s, world.a, count=1)
+        owner, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        cluster = bank.save_question(s, owner, "teacher", school, bank.QuestionInput(
+            category_id=b.category.id, qtype="tf_cluster", text="Xét các khẳng định sau.",
+            data={"statements": [{"id": f"s{i}", "text": f"Ý {i}", "answer": i % 2 == 0} for i in range(4)],
+                  "steps": list(DEFAULT_STEPS)}, default_mark="1"), now=__import__("lms.core.timeutil").core.timeutil.utcnow())
+        exam = make_exam(s, world.a, [b.questions[0], cluster, b.essay])
+        s.commit()
+        exam_id = exam.id
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "1", "first_code": "101"}).status_code == 302
+    path = tmp_path / "de.pdf"
+    path.write_bytes(teacher.get(f"/exams/{exam_id}/print.pdf").data)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    sheet = next(p for p in html.split("<page ") if "PHIẾU" in p)
+    words = [(w, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>', sheet)]
+    mm = 72 / 25.4
+    labels = [w for w in words if w[0] in ("a)", "b)", "c)", "d)")]
+    true_ = [w for w in words if w[0] == "Đ"]
+    assert len(labels) == 4 and len(true_) >= 4
+    rows = sorted(true_, key=lambda w: w[2])[-4:]
+    # Rows of 5 mm circles at least 5,8 mm apart: a gap between neighbouring circles (they touched at 5,4).
+    assert all(b_[2] - a_[2] >= 5.8 * mm for a_, b_ in zip(rows, rows[1:])), [w[2] / mm for w in rows]
+    # The letter in the middle of its circle: the label (4 mm), the margin (1 mm), then half the circle.
+    for label, letter in zip(sorted(labels, key=lambda w: w[2]), rows):
+        middle = (letter[1] + letter[3]) / 2 - label[1]
+        assert abs(middle - 7.5 * mm) <= 0.6 * mm, middle / mm
