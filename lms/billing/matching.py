@@ -564,3 +564,38 @@ def resolve_task(session: Session, actor: User, row: BillingTask, resolution: st
         audit.record(session, "billing_task_resolved", actor_id=actor.id, school_id=row.school_id,
                      subject_type="billing_task", subject_id=row.id)
         session.flush()
+
+
+PUPIL_TOKEN = re.compile(r"[A-Z0-9]{4,20}")
+
+
+def _pupil_codes(content: str | None) -> list[str]:
+    """Words of a memo that may be a pupil's code: as written, and without an "HS" written before it."""
+    found = []
+    for token in PUPIL_TOKEN.findall((content or "").upper()):
+        found.append(token)
+        if token.startswith("HS") and len(token) > 5:
+            found.append(token[2:])
+    return list(dict.fromkeys(found))
+
+
+def pupil_hints(session: Session, school: School, rows: list[BankTransaction]) -> dict[int, list[tuple]]:
+    """For queued credits whose memo names a pupil's code (HS8910000038) rather than an invoice:
+    each such pupil of this school with their open invoices, oldest due first, so the accountant
+    assigns the credit in one click. {transaction id: [(student, [invoice, …]), …]}."""
+    wanted = {row.id: _pupil_codes(row.content) for row in rows
+              if row.status == TransferStatus.UNMATCHED}
+    codes = sorted({c for found in wanted.values() for c in found})
+    if not codes:
+        return {}
+    pupils = {s.student_code: s for s in session.scalars(select(Student).where(Student.school_id == school.id,
+                                                                              Student.student_code.in_(codes)))}
+    open_of: dict[int, list[Invoice]] = {}
+    if pupils:
+        for invoice in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
+                                                             Invoice.student_id.in_([p.id for p in pupils.values()]),
+                                                             Invoice.status.in_(list(states.OPEN)))
+                                       .order_by(Invoice.due_date, Invoice.id)):
+            open_of.setdefault(invoice.student_id, []).append(invoice)
+    return {row_id: [(pupils[c], open_of.get(pupils[c].id, [])) for c in found if c in pupils]
+            for row_id, found in wanted.items() if any(c in pupils for c in found)}

@@ -156,6 +156,7 @@ def transfers():
     reports = paid_reports.open_reports(db.session, ctx().school.id)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
                            task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),
+                           pupils=matching.pupil_hints(db.session, ctx().school, list(page.items)),
                            ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school),
                            reports=[(r, paid_reports.suggestions(db.session, r)) for r in reports],
                            report_channels=paid_reports.CHANNELS, now=utcnow())

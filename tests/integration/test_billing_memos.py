@@ -120,3 +120,17 @@ def test_an_unknown_invoice_code_is_said_to_not_exist_not_missing(world, client,
     assert notes["FT903"] == "Mã hoá đơn HP00010099990 không tồn tại"
     assert notes["FT904"] == f"Mã hoá đơn {unissued} không tồn tại"
     assert notes["FT905"] == "Không tìm thấy mã hoá đơn trong nội dung"
+
+
+def test_a_memo_naming_only_the_pupil_offers_their_open_invoices(world, client, dbs):
+    invoices = _invoices(dbs, world)
+    inv_id, code, due = invoices["HSA002"]
+    with dbs() as s:
+        pupil = s.get(Invoice, inv_id).student
+        pupil_code, name = pupil.student_code, pupil.full_name
+    client.login("kt.a")
+    _import_auto(client, "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                         f"28/11/2026 16:40,FT906,\"{due:,}\",HP T12 HS{pupil_code} NGUYEN GIA TRAM\n", "saoke.csv")
+    queue = client.get("/billing/transfers").get_data(as_text=True)
+    assert f'data-pupil-hint="{pupil_code}"' in queue and name in queue
+    assert f'data-assign-invoice="{code}"' in queue
