@@ -478,7 +478,7 @@ def _own_and_invited(session: Session, school: School, user_ids: set[int]) -> tu
 
 
 def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
-                        max_rows: int) -> ImportPlan:
+                        max_rows: int, class_name: str | None = None) -> ImportPlan:
     table, issues = _read(filename, data, STUDENT_SPEC, max_rows)
     plan = ImportPlan("students", [], issues, table.unknown, table=table)
     if year is None:
@@ -488,15 +488,20 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         return plan
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
     no_class_column = "class_name" not in table.columns
-    title_class = _class_in_title(table, classes) if no_class_column else None
-    if title_class is not None:
+    chosen = classes.get(fold(class_name)) if class_name else None
+    title_class = (chosen or _class_in_title(table, classes)) if no_class_column else None
+    if chosen is not None and no_class_column:
+        # The class chosen on the import form, for a list that names none.
+        plan.issues = [i for i in plan.issues if i.column != table.label("class_name")]
+        plan.notes.append(_("Tệp không có cột “Lớp”: mọi học sinh vào lớp %(c)s, lớp bạn đã chọn.", c=chosen.name))
+    elif title_class is not None:
         # A homeroom teacher's list names its class in the title ("DANH SÁCH HỌC SINH LỚP 6A3").
         plan.issues = [i for i in plan.issues if i.column != table.label("class_name")]
         plan.notes.append(_("Tệp không có cột “Lớp”: mọi học sinh vào lớp %(c)s, theo tiêu đề của tệp.",
                             c=title_class.name))
     elif no_class_column:
         plan.issues = [Issue(i.line, i.column, _("Thiếu cột bắt buộc “%(c)s”, và tiêu đề của tệp không nêu đúng một lớp "
-                                                 "của trường: thêm cột Lớp. Các dòng vẫn được kiểm tra dưới đây.",
+                                                 "của trường: thêm cột Lớp hoặc chọn lớp khi tải lên. Các dòng vẫn được kiểm tra dưới đây.",
                                                  c=i.column))
                        if i.column == table.label("class_name") else i for i in plan.issues]
     records = _student_records(table)

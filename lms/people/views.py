@@ -735,11 +735,12 @@ def _import_dir():
     return files("imports")
 
 
-def _plan(kind: str, filename: str, data: bytes):
+def _plan(kind: str, filename: str, data: bytes, class_name: str = ""):
     school = ctx().school
     max_rows = current_app.config["IMPORT_MAX_ROWS"]
     if kind == "students":
-        return imports.plan_student_import(db.session, school, _year(), filename, data, max_rows)
+        return imports.plan_student_import(db.session, school, _year(), filename, data, max_rows,
+                                           class_name=class_name or None)
     return imports.plan_staff_import(db.session, school, filename, data, max_rows)
 
 
@@ -750,12 +751,15 @@ def import_upload(kind: str):
     if kind not in IMPORT_KINDS:
         abort(404)
     form = ImportForm()
+    year = _year() if kind == "students" else None
+    form.school_class.choices = [("", _("— theo cột Lớp hoặc tiêu đề của tệp —"))] + [
+        (c.name, c.name) for c in services.classes_of_year(db.session, year)]
     plan, token = None, None
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
         try:
-            plan = _plan(kind, upload.filename, data)
+            plan = _plan(kind, upload.filename, data, form.school_class.data or "")
         except DomainError as exc:
             form.file.errors.append(str(exc.message))
         else:
@@ -763,7 +767,7 @@ def import_upload(kind: str):
                 token = uuid.uuid4().hex
                 (_import_dir() / token).write_bytes(data)
                 session["import"] = {"token": token, "kind": kind, "name": upload.filename,
-                                     "school": ctx().school.id}
+                                     "school": ctx().school.id, "class_name": form.school_class.data or ""}
     status = 422 if plan is not None and not plan.ok else 200
     return render_template("people/import.html", kind=kind, form=form, plan=plan,
                            confirm=ConfirmImportForm(token=token) if token else None), status
@@ -783,7 +787,7 @@ def import_confirm(kind: str):
     if not path.exists():
         abort(404)
     data = path.read_bytes()
-    plan = _plan(kind, pending["name"], data)
+    plan = _plan(kind, pending["name"], data, pending.get("class_name") or "")
     if not plan.ok:  # the database changed since the preview
         return render_template("people/import.html", kind=kind, form=ImportForm(), plan=plan, confirm=None), 422
     if kind == "students":

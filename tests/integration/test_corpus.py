@@ -527,3 +527,19 @@ def test_the_class_list_preview_shows_birth_date_and_gender_and_refuses_nam_in_t
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert re.search(r'data-line="7">.*?Nữ \(F\).*?không ghi “Nam”', text, re.S), text[-3000:]
+
+
+def test_the_class_chosen_on_the_form_takes_a_list_whose_title_names_none(world, client, dbs):
+    """A list with no class column and a title naming no class: the class chosen on the import form
+    is every pupil's, at the preview and at the confirmation."""
+    client.login("admin.a")
+    data_ = edited("danh-sach-lop-theo-tieu-de.xlsx", {"A4": "DANH SÁCH HỌC SINH"})
+    preview = client.post("/school/import/students", {"file": (io.BytesIO(data_), "ds.xlsx"), "school_class": "6A1"},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body[-3000:]
+    assert "mọi học sinh vào lớp 6A1, lớp bạn đã chọn" in body
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        tram = s.scalars(select(Student).where(Student.student_code == "8910000411")).one()
+        assert s.scalars(select(Enrollment).where(Enrollment.student_id == tram.id)).one().school_class.name == "6A1"
