@@ -118,9 +118,12 @@ def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, c
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(type(world.a.students["HSA001"]))
                         .where(type(world.a.students["HSA001"]).personal_id.is_not(None))) == 0
-    _identity(teacher, world, dbs, {"HSA001": "001313000001"})
-    page = teacher.get(_class_url(world)).get_data(as_text=True)
-    assert "ghi giới tính nữ, hồ sơ ghi nam" in page and "ghi năm sinh 2013, hồ sơ ghi 2014" in page
+    # Well-formed but contradicting the profile: refused on its line when saved, nothing saved.
+    contradicts = _identity(teacher, world, dbs, {"HSA001": "001313000001"}).get_data(as_text=True)
+    assert "ghi giới tính nữ, hồ sơ ghi nam" in contradicts and "ghi năm sinh 2013, hồ sơ ghi 2014" in contradicts
+    assert "Chưa lưu" in contradicts
+    with dbs() as s:
+        assert s.get(type(world.a.students["HSA001"]), world.a.students["HSA001"].id).personal_id is None
     duplicate = _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA001"]})
     assert "đã ghi cho" in duplicate.get_data(as_text=True)
     _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA002"], "HSA003": ""})

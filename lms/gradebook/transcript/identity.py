@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.gradebook.transcript.record import PERSONAL_ID
+from lms.gradebook.transcript.record import PERSONAL_ID, id_disagreements
 from lms.gradebook.transcript.workflow import require_class
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import SchoolClass, Student
@@ -54,6 +54,10 @@ def save(session: Session, actor: User, role: str, school_class: SchoolClass, en
             result.errors[e.student_id] = str(_l("Số định danh cá nhân phải gồm đúng 12 chữ số (đang ghi “%(v)s”).",
                                                  v=e.personal_id.strip()))
             continue
+        disagree = id_disagreements(pid, student.gender, student.birth_date) if pid else []
+        if disagree:   # nothing is saved while a number contradicts the profile (fix whichever is wrong)
+            text = "; ".join(disagree)
+            result.errors[e.student_id] = text[:1].upper() + text[1:] + "."
         if code and not RECORD_CODE.fullmatch(code):
             result.errors[e.student_id] = str(_l("Mã hồ sơ học tập chỉ gồm chữ, số, dấu chấm, gạch ngang; tối đa 30 ký tự."))
             continue
@@ -70,7 +74,8 @@ def save(session: Session, actor: User, role: str, school_class: SchoolClass, en
         owner = taken.get(pid)
         if (owner is not None and owner.id != student_id) or seen.get(pid, student_id) != student_id:
             other = owner.full_name if owner is not None and owner.id != student_id else pupils[seen[pid]].full_name
-            result.errors[student_id] = str(_l("Số định danh %(v)s đã ghi cho %(n)s.", v=pid, n=other))
+            said = str(_l("Số định danh %(v)s đã ghi cho %(n)s.", v=pid, n=other))
+            result.errors[student_id] = f"{result.errors[student_id]} {said}" if student_id in result.errors else said
         seen.setdefault(pid, student_id)
     if result.errors:
         return result

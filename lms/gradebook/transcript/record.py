@@ -93,17 +93,24 @@ def identity_problems(identity: Identity) -> list[str]:
     elif not PERSONAL_ID.fullmatch(pid):
         out.append(str(_l("số định danh cá nhân phải gồm đúng 12 chữ số (đang ghi %(v)s)", v=pid)))
     else:
-        written = id_birth_year(pid)
-        if written is None:
-            out.append(str(_l("chữ số thứ tư của số định danh cá nhân (%(v)s) không phải mã thế kỷ và giới tính", v=pid)))
-        else:
-            sex, year = written
-            if identity.gender in GENDER and sex != identity.gender:
-                out.append(str(_l("số định danh cá nhân ghi giới tính %(a)s, hồ sơ ghi %(b)s",
-                                  a=_gender_word(sex), b=_gender_word(identity.gender))))
-            if identity.birth_date and year != identity.birth_date.year:
-                out.append(str(_l("số định danh cá nhân ghi năm sinh %(a)s, hồ sơ ghi %(b)s", a=year,
-                                  b=identity.birth_date.year)))
+        out += id_disagreements(pid, identity.gender, identity.birth_date)
+    return out
+
+
+def id_disagreements(pid: str, gender: str | None, birth_date) -> list[str]:
+    """Where a well-formed personal ID number disagrees with the pupil's profile: its fourth digit
+    (century and sex) and its year of birth — the one check the identity page's save and the
+    transcript's readiness both make."""
+    written = id_birth_year(pid)
+    if written is None:
+        return [str(_l("chữ số thứ tư của số định danh cá nhân (%(v)s) không phải mã thế kỷ và giới tính", v=pid))]
+    out = []
+    sex, year = written
+    if gender in GENDER and sex != gender:
+        out.append(str(_l("số định danh cá nhân ghi giới tính %(a)s, hồ sơ ghi %(b)s",
+                          a=_gender_word(sex), b=_gender_word(gender))))
+    if birth_date and year != birth_date.year:
+        out.append(str(_l("số định danh cá nhân ghi năm sinh %(a)s, hồ sơ ghi %(b)s", a=year, b=birth_date.year)))
     return out
 
 
