@@ -51,6 +51,15 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def reaches(part: int, whole: int, target: Decimal | int | None) -> bool | None:
+    """Whether the exact share `part / whole` reaches `target` per cent — judged on the fraction,
+    never on the rounded figure that is printed (14,97 % is below 15 % though printed "15,0 %").
+    None when there is no figure (`whole` is 0) or no target: no data, no verdict."""
+    if not whole or target is None:
+        return None
+    return Decimal(part) * 100 >= Decimal(target) * Decimal(whole)
+
+
 def percent_text(value: Decimal | int | float | None, places: int = 1) -> str:
     """Decimal("12.5") → "12,5 %"; None → "—"."""
     if value is None:

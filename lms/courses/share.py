@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import percent
+from lms.core.numbers import percent, reaches
 from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.auth.models import User
 from lms.core import audit
@@ -92,14 +92,15 @@ class Row:
     school_class: SchoolClass | None = None
 
     @property
-    def below_planned(self) -> bool:
-        share = self.tally.planned_share
-        return share is None or share < self.target
+    def below_planned(self) -> bool | None:
+        """Below the target on the exact share; None when nothing is planned (no data, no verdict)."""
+        met = reaches(self.tally.online, self.tally.planned, self.target)
+        return None if met is None else not met
 
     @property
-    def below_delivered(self) -> bool:
-        share = self.tally.delivered_share
-        return share is None or share < self.target
+    def below_delivered(self) -> bool | None:
+        met = reaches(self.tally.delivered, self.tally.planned, self.target)
+        return None if met is None else not met
 
 
 @dataclass
@@ -241,7 +242,8 @@ def share_workbook(report: ShareReport, term_label: str) -> bytes:
         t = row.tally
         ws.append([kinds[row.kind], row.label, t.planned, t.online, as_float(t.planned_share), t.delivered,
                    as_float(t.delivered_share), float(row.target),
-                   _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
+                   _("Không có số liệu") if row.below_delivered is None
+                   else _("Dưới chỉ tiêu") if row.below_delivered else _("Đạt chỉ tiêu")])
         if row.below_delivered:
             ws.cell(ws.max_row, 9).font = red
     for letter, width in zip("ABCDEFGHI", (14, 34, 12, 16, 14, 16, 14, 12, 16)):

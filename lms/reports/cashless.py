@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import percent
+from lms.core.numbers import percent, reaches
 from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.billing.models import Method, Payment, Refund, RefundStatus
 from lms.core.timeutil import local_to_utc, school_tz
@@ -447,10 +447,13 @@ class SchoolRow:
 
     @property
     def meets(self) -> bool | None:
-        if self.target is None or self.figures.count_share is None:
+        if self.target is None:
             return None
-        return (self.figures.count_share >= self.target.count_percent
-                and (self.figures.value_share or 0) >= self.target.value_percent)
+        f = self.figures
+        by_count = reaches(f.cashless.count, f.total.count, self.target.count_percent)
+        if by_count is None:
+            return None
+        return by_count and bool(reaches(f.cashless.value, f.total.value, self.target.value_percent))
 
 
 def department_report(session: Session, schools: list, period: Period) -> tuple[list[SchoolRow], Figures]:

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import percent_text
+from lms.core.numbers import percent_text, reaches
 from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.core import jobs
 from lms.core.errors import ValidationError
@@ -48,22 +48,29 @@ class SchoolOfficial:
 
     @property
     def findings(self) -> list[str]:
-        """One sentence per target: met or not, with the figure."""
+        """One sentence per target: met or not (judged on the exact share), or no data."""
         out = []
         b, f = self.board, self.money
         if b.online.target is not None:
-            ok = b.online.share is not None and b.online.share >= b.online.target
             out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.", v=percent_text(b.online.share),
-                              t=percent_text(b.online.target), r=_l("đạt") if ok else _l("chưa đạt"))))
+                              t=percent_text(b.online.target),
+                              r=verdict(reaches(b.online.part, b.online.whole, b.online.target)))))
         if self.target is not None:
-            for what, share, aim in ((_l("theo số giao dịch"), f.count_share, self.target.count_percent),
-                                     (_l("theo giá trị"), f.value_share, self.target.value_percent)):
-                ok = share is not None and share >= aim
+            for what, cells, aim in ((_l("theo số giao dịch"), (f.cashless.count, f.total.count), self.target.count_percent),
+                                     (_l("theo giá trị"), (f.cashless.value, f.total.value), self.target.value_percent)):
+                share = cashless.percent(*cells)
                 out.append(str(_l("Thanh toán không dùng tiền mặt %(w)s: %(v)s, chỉ tiêu %(t)s %% — %(r)s.", w=what,
-                                  v=percent_text(share), t=aim, r=_l("đạt") if ok else _l("chưa đạt"))))
+                                  v=percent_text(share), t=aim, r=verdict(reaches(*cells, aim)))))
         out.append(str(_l("Số hình thức thanh toán không dùng tiền mặt sẵn sàng: %(n)s/4 (yêu cầu ít nhất 3) — %(r)s.",
-                          n=self.ready, r=_l("đạt") if self.ready >= 3 else _l("chưa đạt"))))
+                          n=self.ready, r=verdict(self.ready >= 3))))
         return out
+
+
+def verdict(ok: bool | None) -> str:
+    """"đạt", "chưa đạt", or "không có số liệu" when there is no figure to judge."""
+    if ok is None:
+        return str(_l("không có số liệu"))
+    return str(_l("đạt") if ok else _l("chưa đạt"))
 
 
 def periods_for(session: Session, school, year: int) -> list[cashless.Period]:
@@ -149,18 +156,24 @@ def check_weights(raw: dict[str, object]) -> dict[str, int]:
 
 
 def rank(rows: list[DepartmentRow], weights: dict[str, int]) -> list[DepartmentRow]:
-    """Score = weighted mean of the online share and the cashless shares by number and by value
-    (a missing figure counts as 0); equal scores share a rank; best first."""
-    total = sum(weights.values())
+    """Score = weighted mean of the online share and the cashless shares by number and by value,
+    over the figures a school has (a period with no data is not ranked on that figure, never
+    counted as 0 %); a school with none of them is not ranked. Equal scores share a rank; best first."""
     for row in rows:
         r = row.report
         parts = {"online": r.board.online.share, "cashless_count": r.money.count_share,
                  "cashless_value": r.money.value_share}
-        score = sum(Decimal(weights[k]) * (v or Decimal(0)) for k, v in parts.items()) / Decimal(total)
+        known = {k: v for k, v in parts.items() if v is not None and weights[k]}
+        total = sum(weights[k] for k in known)
+        if not total:
+            row.score = row.rank = None
+            continue
+        score = sum(Decimal(weights[k]) * v for k, v in known.items()) / Decimal(total)
         row.score = score.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    rows.sort(key=lambda r: (-r.score, r.school.name))
-    for i, row in enumerate(rows):
-        row.rank = rows[i - 1].rank if i and rows[i - 1].score == row.score else i + 1
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), r.school.name))
+    ranked = [row for row in rows if row.score is not None]
+    for i, row in enumerate(ranked):
+        row.rank = ranked[i - 1].rank if i and ranked[i - 1].score == row.score else i + 1
     return rows
 
 

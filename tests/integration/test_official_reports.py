@@ -50,11 +50,15 @@ def test_ranking_weights_ties_and_missing_figures():
 
     rows = official.rank([row("B", Decimal(20), Decimal(60), Decimal(80)), row("A", Decimal(40), Decimal(40),
                                                                               Decimal(40)),
-                          row("C", None, Decimal(40), Decimal(40)), row("D", Decimal(30), Decimal(50), Decimal(50))],
+                          row("C", None, Decimal(40), Decimal(40)), row("D", Decimal(30), Decimal(50), Decimal(50)),
+                          row("E", None, None, None)],
                          {"online": 50, "cashless_count": 25, "cashless_value": 25})
-    # B: (1000+1500+2000)/100 = 45; A: 40; D: 40; C: (0+1000+1000)/100 = 20 — A and D tie on 40.
-    assert [(r.school.name, r.score, r.rank) for r in rows] == [("B", Decimal("45.0"), 1), ("A", Decimal("40.0"), 2),
-                                                                ("D", Decimal("40.0"), 2), ("C", Decimal("20.0"), 4)]
+    # B: (1000+1500+2000)/100 = 45; A: 40; D: 40; C has no online figure, so it is scored on the
+    # figures it has — (1000+1000)/50 = 40, never 0 % for the missing one; E has no data at all
+    # and is not ranked (not "1" with 0,0 %).
+    assert [(r.school.name, r.score, r.rank) for r in rows] == [
+        ("B", Decimal("45.0"), 1), ("A", Decimal("40.0"), 2), ("C", Decimal("40.0"), 2), ("D", Decimal("40.0"), 2),
+        ("E", None, None)]
     for bad in ({"online": "-1"}, {"online": "x"}, {"online": 0, "cashless_count": 0, "cashless_value": 0}):
         try:
             official.check_weights(bad)
@@ -96,7 +100,8 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
     viewer = make_client()
     viewer.login("so.a")
     page = viewer.get("/department/official?year=2026&period=2026-H2").get_data(as_text=True)
-    assert f'data-school="{world.a.school.code}" data-rank="1"' in page and 'data-school="C" data-rank="2"' in page
+    # C has no payments and no teaching plan in the period: listed, but not ranked on figures it lacks.
+    assert f'data-school="{world.a.school.code}" data-rank="1"' in page and 'data-school="C" data-rank=""' in page
     assert f'data-school="{world.b.school.code}"' not in page          # another department's school
     bad = viewer.get("/department/official?year=2026&period=2026-H2&online=150")
     assert bad.status_code == 422 and "Trọng số phải là số nguyên từ 0 đến 100." in bad.get_data(as_text=True)
@@ -110,7 +115,8 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
     started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "xlsx"})
     _, xlsx = _wait_and_fetch(app, viewer, started.headers["Location"])
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
-    assert [r[1] for r in rows if isinstance(r[0], int)] == [world.a.school.name, "Trường THCS Thử C"]
+    assert [r[1] for r in rows if isinstance(r[0], int)] == [world.a.school.name]
+    assert [r[0] for r in rows if r[1] == "Trường THCS Thử C"] == [None]
 
 
 def test_the_department_page_shows_kept_figures_identical_to_computing_every_school(app, world, dbs, make_client):
