@@ -14,6 +14,7 @@
   var journal = load();
   var pending = {};
   var sending = false, offline = false, closed = false, moved = false, submitting = false, warned = false;
+  var replaced = "";  // a save refused as older than another window's: said on the badge until the next answer
   var events = [];
   var clock = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
   var endAt = clock() + Number(root.dataset.timeLeft) * 1000;
@@ -117,6 +118,9 @@
     } else if (waiting) {
       badge.className = "badge text-bg-secondary";
       badge.textContent = root.dataset.msgSaving;
+    } else if (replaced) {
+      badge.className = "badge text-bg-warning";
+      badge.textContent = replaced;
     } else {
       badge.className = "badge text-bg-success";
       badge.textContent = root.dataset.msgSaved;
@@ -135,7 +139,20 @@
   function sync(body) {
     if (body && typeof body.time_left === "number") { endAt = clock() + body.time_left * 1000; }
   }
+  function staleNote(q, text) {
+    // Said where the pupil just clicked too: the page's alert may be scrolled out of sight.
+    var note = q.el.querySelector(".stale-note");
+    if (!note && text) {
+      note = document.createElement("div");
+      note.className = "stale-note alert alert-warning small py-1 mt-2";
+      note.setAttribute("role", "status");
+      q.el.appendChild(note);
+    }
+    if (note) { note.textContent = text; note.hidden = !text; }
+  }
   function changed(q) {
+    if (replaced) { replaced = ""; say(""); }
+    staleNote(q, "");
     var entry = journal[q.position];
     var base = Math.max(q.seq, entry ? entry.seq : 0);
     journal[q.position] = { value: read(q), seq: base + 1 };
@@ -171,7 +188,9 @@
         delete journal[position];
         delete pending[position];
         store();
-        say(root.dataset.msgStale.replace("{n}", q.number));
+        replaced = root.dataset.msgStale.replace("{n}", q.number);
+        say(replaced);
+        staleNote(q, replaced);
       } else if (r.status === 409 && r.body.status === "device") {
         moved = true;
         say(root.dataset.msgDevice, "danger");

@@ -64,6 +64,16 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         _answer(first, 0, 2, status=409)
         expect(radios(first, 0).nth(1)).to_be_checked()
         expect(first.locator("#attempt-alert")).to_contain_text("cửa sổ khác")
+        # Said where it cannot be missed: on the status badge (never "all saved" then) and on the
+        # question clicked, not only in the alert at the top that may be scrolled away.
+        expect(first.locator("#save-state")).to_contain_text("đã được đổi ở cửa sổ khác — đã tải lại")
+        expect(first.locator("#save-state")).not_to_contain_text("Đã lưu tất cả")
+        expect(first.locator("section.question").nth(0).locator(".stale-note")).to_be_visible()
+        _answer(first, 0, 2)                                           # the next answer is the pupil's own again
+        expect(first.locator("#save-state")).to_contain_text("Đã lưu tất cả")
+        expect(first.locator("section.question").nth(0).locator(".stale-note")).to_be_hidden()
+        _answer(second, 0, 3, status=409)                             # and the other window is told in turn
+        expect(radios(second, 0).nth(2)).to_be_checked()
 
         # A second device: offered the move, not the paper.
         mobile = _signed_in(phone, live_server)
@@ -72,7 +82,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         assert mobile.locator("section.question").count() == 0
         mobile.click("#takeover")
         mobile.wait_for_selector("#attempt[data-ready]")
-        expect(radios(mobile, 0).nth(1)).to_be_checked()              # resumes with every saved answer
+        expect(radios(mobile, 0).nth(2)).to_be_checked()              # resumes with every saved answer
         _answer(mobile, 1, 0)
         # The laptop's next answer is refused, and the laptop says so.
         _answer(first, 2, 0, status=409)
