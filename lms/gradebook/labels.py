@@ -1,6 +1,8 @@
 """What the grade book's codes are called on pages and documents, in the reader's language."""
 from __future__ import annotations
 
+import re
+
 from lms.gradebook import tt22, tt27
 from lms.i18n import lazy_gettext as _l
 
@@ -85,11 +87,15 @@ SUBJECT_ABBREVIATIONS = {
 def subject_abbrev(name: str, width: int = 10) -> str:
     """A subject's name for a narrow column header: the name itself when short, else its usual
     abbreviation ("Giáo dục công dân" → GDCD, never "Giáo dục…", which two subjects share), else
-    the initials of its words."""
+    the initials of its words. What a name says in parentheses only explains it ("Nghệ thuật (Âm
+    nhạc, Mĩ thuật)"): the header is made from the name before them, never from cut text."""
+    bare = re.sub(r"\s*\([^)]*\)?", " ", name).strip()
+    if bare and bare != name:
+        return subject_abbrev(bare, width)
     if len(name) <= width:
         return name
     known = SUBJECT_ABBREVIATIONS.get(" ".join(name.lower().split()))
     if known:
         return known
     words = [w for w in name.replace(",", " ").split() if w.lower() not in ("và", "của")]
-    return "".join(w if w.isdigit() else w[0].upper() for w in words)
+    return "".join(w if w.isdigit() else w[0].upper() for w in words if w[0].isalnum())

@@ -11,6 +11,10 @@ def test_abbreviations_tell_subjects_apart():
     assert subject_abbrev("Giáo dục công dân") == "GDCD" and subject_abbrev("Giáo dục thể chất") == "GDTC"
     assert subject_abbrev("Hoạt động trải nghiệm, hướng nghiệp") == "HĐTN-HN"
     assert subject_abbrev("Môn tự chọn riêng của trường") == "MTCRT"
+    # What is in parentheses explains the name; the header never cuts into it ("NT(NMT").
+    assert subject_abbrev("Nghệ thuật (Âm nhạc, Mĩ thuật)") == "Nghệ thuật"
+    assert subject_abbrev("Giáo dục công dân (tự chọn)") == "GDCD"
+    assert subject_abbrev("Hoạt động giáo dục (tăng cường)") == "HĐGD"
 
 
 def test_the_summary_headers(world, client, dbs):
