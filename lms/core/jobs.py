@@ -88,6 +88,9 @@ class JobContext:
             self.job.total = total
         if message is not None:
             self.job.message = str(message)[:500]
+            # Said while work remains ("Đang tạo tệp…"): not shown once the job is done. A message
+            # given with the last step (done = total) is the job's summary and stays.
+            self.working = bool(self.job.total) and done < self.job.total
         self.session.commit()
 
     def result(self, path: str, name: str) -> None:
@@ -136,7 +139,8 @@ def run_job(session: Session, job_id: int, config: Mapping, render: Callable[...
     session.commit()
     with force_locale(job.locale or "vi"):
         try:
-            HANDLERS[job.kind](session, JobContext(session, job, config, render))
+            ctx = JobContext(session, job, config, render)
+            HANDLERS[job.kind](session, ctx)
         except Exception as exc:  # the job fails visibly; the page shows why
             session.rollback()
             job = session.get(Job, job_id)
@@ -155,6 +159,8 @@ def run_job(session: Session, job_id: int, config: Mapping, render: Callable[...
             session.commit()
             return
         job.status, job.finished_at = Status.DONE, utcnow()
+        if getattr(ctx, "working", False):   # finished: never "Đã xong. Đang tạo tệp…"
+            job.message = ""
         if job.total and job.done < job.total:
             job.done = job.total
         session.commit()

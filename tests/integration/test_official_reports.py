@@ -28,6 +28,7 @@ def _wait_and_fetch(app, client, location: str) -> tuple[Job, bytes]:
     status = client.get(f"/jobs/{job_id}.json").get_json()
     assert status["status"] == "done", status
     assert status["done"] == status["total"]
+    assert not status.get("message"), status          # finished: no "Đang tạo tệp…" left over
     result = client.get(f"/jobs/{job_id}/result")
     assert result.status_code == 200
     # Named by the period as people say it, never by its key ("2026-H2").
