@@ -428,6 +428,16 @@ def file_matches(verification: Verification, data: bytes) -> bool:
     return verification.authentic and sha256_hex(data) == verification.card.pdf_sha256
 
 
+def earlier_match(session: Session, verification: Verification, data: bytes) -> ReportCard | None:
+    """The earlier, superseded version of the same card that an uploaded file is, byte for byte —
+    an authentic copy of a version since replaced, not a forgery."""
+    digest = sha256_hex(data)
+    card = verification.card
+    return session.scalars(select(ReportCard).where(
+        ReportCard.student_id == card.student_id, ReportCard.school_year_id == card.school_year_id,
+        ReportCard.version < card.version, ReportCard.pdf_sha256 == digest)).first()
+
+
 def issued_counts(session: Session, class_ids: list[int]) -> dict[int, int]:
     """Valid report cards per class, in one query."""
     if not class_ids:

@@ -606,7 +606,7 @@ def verify(token: str):
     """Public: anyone holding the document (its QR code) checks it, without signing in."""
     signer = current_app.extensions["lms_signer"]
     verification = reportcards.verify_card(db.session, token, _cards_folder(), signer)
-    checked, status = None, 200
+    checked, earlier, status = None, None, 200
     if request.method == "POST":
         upload = request.files.get("file")
         data = upload.read(reportcards.MAX_CHECK_BYTES + 1) if upload is not None and upload.filename else None
@@ -620,7 +620,9 @@ def verify(token: str):
                     "quét.", f=upload.filename[:80]), "danger")
         else:
             checked, status = reportcards.file_matches(verification, data), 200
-    return render_template("gradebook/verify.html", v=verification, checked=checked, form=Form(),
+            if not checked:
+                earlier = reportcards.earlier_match(db.session, verification, data)
+    return render_template("gradebook/verify.html", v=verification, checked=checked, earlier=earlier, form=Form(),
                            key_id=signer.key_id, public_key=signer.public_b64), status
 
 

@@ -136,6 +136,9 @@ def test_reissue_supersedes_and_keeps_the_history(app, world, client, dbs):
         assert s.scalar(select(func.count()).select_from(ReportCard)) == 3
         assert s.get(Job, again).status == "done"
     sid = world.a.students["HSA001"].id
+    with dbs() as s:
+        first_id = s.scalars(select(ReportCard.id).where(ReportCard.student_id == sid)).one()
+    first_pdf = client.get(f"/report-cards/{first_id}.pdf").data
     assert client.post(f"/classes/{world.a.school_class.id}/report-cards/{sid}", {}).status_code == 302
     with dbs() as s:
         cards = s.scalars(select(ReportCard).where(ReportCard.student_id == sid).order_by(ReportCard.version)).all()
@@ -144,6 +147,11 @@ def test_reissue_supersedes_and_keeps_the_history(app, world, client, dbs):
     page = client.get(f"/verify/{old}").get_data(as_text=True)
     assert "đã được thay thế bằng phiên bản 2" in page
     assert 'data-state="valid"' in client.get(f"/verify/{new}").get_data(as_text=True)
+    # The authentic version-1 file checked on version 2's page is said to be version 1, replaced —
+    # not "KHÔNG khớp … đã bị sửa".
+    checked = client.post(f"/verify/{new}", {"file": (io.BytesIO(first_pdf), "hoc-ba-v1.pdf")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-match="earlier"' in checked and "Đây là bản 1 của học bạ này, đã được thay bằng bản 2 ngày" in checked
 
 
 def test_pupils_and_parents_see_grades_and_download_their_own_cards(app, world, client, make_client, dbs):
