@@ -30,6 +30,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
@@ -43,6 +44,10 @@ class SigningError(Exception):
 
 class HttpTransport:
     def __init__(self, server: str, timeout: float = 60):
+        # Only http(s): a --server of file:… or ftp:… is refused here (so urlopen below is safe).
+        if urllib.parse.urlsplit(server).scheme not in ("http", "https"):
+            raise SigningError(f"Địa chỉ máy chủ phải bắt đầu bằng https:// (Server address must start "
+                               f"with https://): {server}")
         self.server, self.timeout = server.rstrip("/"), timeout
 
     def __call__(self, method: str, path: str, code: str, body: dict | None = None) -> tuple[int, dict]:
@@ -51,7 +56,7 @@ class HttpTransport:
             "Authorization": f"Bearer {code}", "Accept": "application/json",
             **({"Content-Type": "application/json"} if data is not None else {})})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as answer:
+            with urllib.request.urlopen(req, timeout=self.timeout) as answer:  # noqa: S310  # nosec B310
                 return answer.status, json.loads(answer.read() or b"{}")
         except urllib.error.HTTPError as exc:
             try:
