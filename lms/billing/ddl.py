@@ -3,6 +3,8 @@ ledger rows cannot be updated or deleted, and (PostgreSQL) a deferred constraint
 refuses at commit any transaction whose lines do not sum to zero (SQLSTATE 23514)."""
 from __future__ import annotations
 
+from lms.core.ddl import Triggers
+
 TABLES = ("ledger_transactions", "ledger_lines")
 
 POSTGRES = [
@@ -29,28 +31,11 @@ SQLITE = [f"CREATE TRIGGER {t}_no_{op.lower()} BEFORE {op} ON {t} "
           f"BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
           for t in TABLES for op in ("UPDATE", "DELETE")]
 
-
-def statements(dialect: str) -> list[str]:
-    return POSTGRES if dialect == "postgresql" else SQLITE if dialect == "sqlite" else []
-
-
-def install(connection) -> None:
-    from sqlalchemy import text
-
-    for sql in statements(connection.dialect.name):
-        connection.execute(text(sql))
-
-
-def drop(connection) -> None:
-    from sqlalchemy import text
-
-    if connection.dialect.name == "postgresql":
-        for t in TABLES:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}"))
-        connection.execute(text("DROP TRIGGER IF EXISTS ledger_lines_balanced ON ledger_lines"))
-        connection.execute(text("DROP FUNCTION IF EXISTS ledger_append_only()"))
-        connection.execute(text("DROP FUNCTION IF EXISTS ledger_balanced()"))
-    elif connection.dialect.name == "sqlite":
-        for t in TABLES:
-            for op in ("update", "delete"):
-                connection.execute(text(f"DROP TRIGGER IF EXISTS {t}_no_{op}"))
+TRIGGERS = Triggers(
+    postgresql=POSTGRES, sqlite=SQLITE,
+    drop_postgresql=[*[f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}" for t in TABLES],
+                     "DROP TRIGGER IF EXISTS ledger_lines_balanced ON ledger_lines",
+                     "DROP FUNCTION IF EXISTS ledger_append_only()", "DROP FUNCTION IF EXISTS ledger_balanced()"],
+    drop_sqlite=[f"DROP TRIGGER IF EXISTS {t}_no_{op}" for t in TABLES for op in ("update", "delete")],
+)
+statements, install, drop = TRIGGERS.statements, TRIGGERS.install, TRIGGERS.drop

@@ -4,7 +4,7 @@ each row the guarded upsert inserts or raises into `response_saves`. The upsert 
 migration 0031 and by `create_all` alike."""
 from __future__ import annotations
 
-from sqlalchemy import text
+from lms.core.ddl import Triggers
 
 _COPY = ("INSERT INTO response_saves (attempt_id, position, seq, value, saved_at) "
          "VALUES (NEW.attempt_id, NEW.position, NEW.seq, NEW.value, NEW.saved_at)")
@@ -20,21 +20,9 @@ POSTGRES = [
 ]
 SQLITE = [f"CREATE TRIGGER responses_history_{op.split()[0].lower()} AFTER {op} ON responses BEGIN {_COPY}; END"
           for op in ("INSERT", "UPDATE OF seq, value")]
-DROP = {
-    "postgresql": ["DROP TRIGGER IF EXISTS responses_history ON responses", "DROP FUNCTION IF EXISTS response_history()"],
-    "sqlite": ["DROP TRIGGER IF EXISTS responses_history_insert", "DROP TRIGGER IF EXISTS responses_history_update"],
-}
-
-
-def statements(dialect: str) -> list[str]:
-    return POSTGRES if dialect == "postgresql" else SQLITE if dialect == "sqlite" else []
-
-
-def install(connection) -> None:
-    for sql in statements(connection.dialect.name):
-        connection.execute(text(sql))
-
-
-def drop(connection) -> None:
-    for sql in DROP.get(connection.dialect.name, []):
-        connection.execute(text(sql))
+TRIGGERS = Triggers(
+    postgresql=POSTGRES, sqlite=SQLITE,
+    drop_postgresql=["DROP TRIGGER IF EXISTS responses_history ON responses", "DROP FUNCTION IF EXISTS response_history()"],
+    drop_sqlite=["DROP TRIGGER IF EXISTS responses_history_insert", "DROP TRIGGER IF EXISTS responses_history_update"],
+)
+statements, install, drop = TRIGGERS.statements, TRIGGERS.install, TRIGGERS.drop
