@@ -47,6 +47,12 @@ class PlannedQuestion:
     category: str | None         # the sub-category path as shown ("Toán 6 / Số tự nhiên")
     path: tuple[str, ...] = ()   # its names, outermost first
     name: str = ""               # its name in the bank: the file's own, or the first words of its text
+    mark_e4: int | None = None   # the marks the file gives it ("Câu 3 (0,5 điểm)"); None: the import's default
+
+    @property
+    def guide(self) -> str:
+        """Its marking guide, for the teacher (an essay's "Hướng dẫn chấm" or answer-section text)."""
+        return self.data.get("guide") or ""
 
 
 @dataclass
@@ -169,6 +175,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         label = label or str(_l("Câu thứ %(n)s", n=position))
         try:
             qtype, data_, text_, feedback = _convert(imported)
+            mark_e4 = bank.to_e4(imported.mark) if getattr(imported, "mark", None) else None
         except DomainError as exc:
             plan.errors.append((line, f"{label}: {exc.message}"))
             if line is not None:
@@ -180,7 +187,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
             ((nfc(imported.category)[:200],) if nfc(imported.category) else ())
         plan.questions.append(PlannedQuestion(position, line, label, qtype, nfc_text(text_), data_,
                                               nfc_text(feedback), " / ".join(path) or None, path,
-                                              nfc(imported.name) or title_of(text_)))
+                                              nfc(imported.name) or title_of(text_), mark_e4))
     return plan
 
 
@@ -245,7 +252,8 @@ def apply_import(session: Session, actor: User, role: str, school: School, categ
             target = child(target, name)
         bank.save_question(session, actor, role, school, bank.QuestionInput(
             category_id=target.id, qtype=q.qtype, text=with_images(q.text, urls), data=q.data,
-            general_feedback=q.general_feedback, name=q.name[:200], topic=topic, level=level, default_mark=mark),
+            general_feedback=q.general_feedback, name=q.name[:200], topic=topic, level=level,
+            default_mark=bank.e4_text(q.mark_e4) if q.mark_e4 else mark),
             now=now)
     audit.record(session, "questions_imported", actor_id=actor.id, school_id=school.id,
                  subject_type="question_category", subject_id=category.id,

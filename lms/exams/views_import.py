@@ -57,7 +57,8 @@ def _preview_items(plan: importing.ImportPlan) -> list[dict]:
         public = qt.public(q.data, qt.layout(q.data, Random(0), False))
         items.append({"q": q, "line": q.line, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
                       "right_html": qt.right_html(q.data, public),
-                      "feedback": render_markdown(q.general_feedback) if q.general_feedback else ""})
+                      "feedback": render_markdown(q.general_feedback) if q.general_feedback else "",
+                      "guide": render_markdown(q.guide) if q.guide else ""})
     items += [{"failed": True, "line": line, "label": label, "category": category}
               for line, label, category in plan.failed]
     return sorted(items, key=lambda it: it["line"] or 0)
@@ -75,13 +76,13 @@ def _category(category_id: int) -> QuestionCategory:
 @role_required("admin", "teacher")
 def upload():
     form = _form()
-    plan, items, confirm = None, [], None
+    plan, items, confirm, default_e4 = None, [], None, None
     if form.validate_on_submit():
         upload_ = form.file.data
         data = upload_.read()
         try:
             plan = importing.plan_import(upload_.filename, data, form.fmt.data)
-            bank.to_e4(form.mark.data, "mark")
+            default_e4 = bank.to_e4(form.mark.data, "mark")
         except DomainError as exc:
             getattr(form, exc.field or "file", form.file).errors.append(str(exc.message))
         else:
@@ -96,7 +97,7 @@ def upload():
                 confirm = ConfirmQuestionImportForm(token=token)
     status = 422 if form.errors or (plan is not None and not plan.ok) else 200
     return render_template("exams/import.html", form=form, plan=plan, items=items, confirm=confirm,
-                           formats=importing.FORMATS), status
+                           formats=importing.FORMATS, default_e4=default_e4), status
 
 
 @bp.route("/bank/import/confirm", methods=["POST"])

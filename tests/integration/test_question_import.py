@@ -211,7 +211,37 @@ def test_a_midterm_with_an_essay_part_imports_whole_and_an_error_shows_on_its_ow
     assert good.status_code == 200 and "Đọc được 11 câu hỏi" in page
     assert _confirm(client, page).status_code == 302
     with dbs() as s:
-        essays = [q.current for q in s.scalars(select(Question)) if q.qtype == "essay"
-                  and "(2,0 điểm)" in q.current.text]
-        assert len(essays) == 2 and any("b) $x^{3}" in v.text for v in essays)
+        imported = [q for q in s.scalars(select(Question).join(QuestionCategory).where(
+            QuestionCategory.parent_id == category_id)) if q.qtype == "essay"]
+        essays = [q.current for q in imported]
+        assert len(essays) == 2 and not any("điểm)" in v.text for v in essays)
+        assert {q.default_mark_e4 for q in imported} == {20000}   # "(2,0 điểm)" by each essay's number
+        assert any("b) $x^{3}" in v.text for v in essays)
         assert {v.data["guide"][:10] for v in essays} == {"a) (x − 3)", "Tứ giác có"}
+
+
+def test_marks_and_marking_guides_written_in_the_file_are_previewed_and_kept(world, make_client, dbs):
+    """"Câu 1 (0,5 điểm)" gives that question 0,5 points in the bank (the form's 0,5 is only the
+    default of the others: here 2 points); the preview shows each question's marks and an essay's
+    marking guide, which before it did not."""
+    from tests.unit.test_word_marks import TEXT
+
+    category_id = _category(dbs, world)
+    client = teacher(make_client)
+    preview = client.post("/bank/import", {"file": (io.BytesIO(TEXT.encode()), "de.txt"), "fmt": "auto",
+                                           "category_id": str(category_id), "level": "1", "topic": "", "mark": "2"},
+                          content_type="multipart/form-data")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    marks = [" ".join(re.sub(r"<[^>]+>", "", m).split()) for m in re.findall(r"<span data-marks[^>]*>(.*?)</span>", page)]
+    assert marks == ["(0,5 điểm)", "(1 điểm)", "(0,25 điểm)", "(2 điểm, mặc định)", "(2 điểm)", "(2 điểm, mặc định)"]
+    guides = re.findall(r"<div [^>]*data-guide>(.*?)</div></div>", page, re.S)
+    assert len(guides) == 2 and "Viết sai dấu trừ 0,5 điểm." in guides[0] and "<math" in guides[0]
+    assert "dùng góc so le trong" in guides[1]
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        stored = {q.current.text.splitlines()[0][:12]: (q.default_mark_e4, q.current.data.get("guide", "")[:8])
+                  for q in s.scalars(select(Question).join(QuestionCategory)
+                                     .where(QuestionCategory.parent_id == category_id))}
+    assert stored == {"Kết quả của ": (5000, ""), "Số nào là số": (10000, ""), "Số 0 là số t": (2500, ""),
+                      "Tính 2,5 + 1": (20000, ""), "Phân tích $x": (20000, "$(x - 3)"), "Chứng minh t": (20000, "Kẻ đường")}

@@ -34,6 +34,7 @@ class ImportedQuestion:
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     guide: str | None = None    # an essay's marking guide, for the teacher (the Word key's text for it)
+    mark: str | None = None     # the marks the file gives the question ("0,5"), as written; None: the import's
 
 
 def numbered_lines(text: str) -> list[tuple[int, str]]:

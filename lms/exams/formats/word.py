@@ -27,7 +27,14 @@ from lms.exams.formats import ImportedAnswer, ImportedQuestion, wordmath
 from lms.exams.qtypes.base import fmt
 from lms.exams.qtypes.text import parse_number
 
-QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*[.:)\-–]\s*", re.IGNORECASE)
+# A question's marks as teachers write them by its number: "Câu 3 (0,5 điểm)", "Câu 3. (1đ)",
+# "Bài 2 [2 điểm]:" — or at the end of its first line ("… bằng bao nhiêu? (0,25 đ)").
+_MARK = r"[(\[]\s*(\d{1,3}(?:[.,]\d{1,4})?)\s*(?:điểm|diem|đ)\s*[)\]]"
+QUESTION = re.compile(r"^\s*(?:câu|cau|bài|bai)\s*(\d{1,4})\s*(?:[.:)\-–]|(?=" + _MARK + r"))\s*", re.IGNORECASE)
+MARK_FIRST = re.compile(r"^\s*" + _MARK + r"\s*[.:\-–]?\s*", re.IGNORECASE)
+MARK_LAST = re.compile(r"\s*" + _MARK + r"\s*[.:]?\s*$", re.IGNORECASE)
+GUIDE = re.compile(r"^\s*(?:hướng\s*dẫn\s*chấm|huong\s*dan\s*cham|biểu\s*điểm|thang\s*điểm)\s*[:.]\s*(.*)$",
+                   re.IGNORECASE)
 SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$", re.IGNORECASE)
 # "I. TRẮC NGHIỆM (3,0 điểm)", "II. TỰ LUẬN": a part headed by its Roman numeral alone, in capitals.
 ROMAN_SECTION = re.compile(r"^\s*([IVX]{1,4})\s*[.)]\s+(?=[^\W\d_]{2})(?=[^a-zđ]*(?:$|[\s(.:]))(.+)$")
@@ -334,6 +341,9 @@ class _Draft:
     answer_line: int | None = None
     feedback: list[str] = field(default_factory=list)
     in_feedback: bool = False
+    guide: list[str] = field(default_factory=list)    # "Hướng dẫn chấm: …" under the question
+    in_guide: bool = False
+    mark: str | None = None   # the marks written by its number, as written ("0,5")
 
 
 def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = None, unit: str = "dòng") -> Parsed:
@@ -380,6 +390,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             current = _Draft(int(question.group(1)), block.number, category, part)
             drafts.append(current)
             rest = _strip_prefix(block, question.end())
+            rest = _take_mark(current, rest)
             if rest.text.strip():
                 _absorb(current, rest, parsed)
             continue
@@ -414,6 +425,8 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if entry is not None and entry in key:
             used.add(entry)
         question = _finish(draft, key.get(entry) if entry else None, parsed)
+        if question is not None:
+            question.mark = draft.mark
         for error in parsed.errors[before:]:
             parsed.owners[error] = draft.line
         if question is not None:
@@ -428,6 +441,34 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         parsed.errors.append((1, "không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)"))
     parsed.errors.sort()
     return parsed
+
+
+def _take_mark(draft: _Draft, block: Block) -> Block:
+    """The question's first line without the marks written by its number or at its end, which
+    become the question's marks."""
+    text = block.text
+    first = MARK_FIRST.match(text)
+    if first:
+        draft.mark = first.group(1)
+        return _strip_prefix(block, first.end())
+    last = MARK_LAST.search(text)
+    if last and text[:last.start()].strip():
+        draft.mark = last.group(1)
+        return _strip_suffix(block, len(text) - last.start())
+    return block
+
+
+def _strip_suffix(block: Block, length: int) -> Block:
+    runs: list[Run] = []
+    left = length
+    for run in reversed(block.runs):
+        size = len(run.text) if run.image is None else len(f"![](image:{run.image})")
+        if left <= 0:
+            runs.append(run)
+        elif run.image is None and left < size:
+            runs.append(Run(run.text[:size - left], run.flags, math=run.math))
+        left -= size
+    return Block(block.number, list(reversed(runs)))
 
 
 def _strip_prefix(block: Block, offset: int) -> Block:
@@ -457,14 +498,23 @@ def _chars(block: Block) -> tuple[str, list[frozenset]]:
 def _absorb(draft: _Draft, block: Block, parsed: Parsed) -> None:
     text, flags = _chars(block)
     stripped = text.strip()
+    guide = GUIDE.match(stripped)
+    if guide:
+        draft.in_guide, draft.in_feedback = True, False
+        if guide.group(1).strip():
+            draft.guide.append(guide.group(1).strip())
+        return
     feedback = FEEDBACK.match(stripped)
     if feedback:
-        draft.in_feedback = True
+        draft.in_feedback, draft.in_guide = True, False
         if feedback.group(1).strip():
             draft.feedback.append(feedback.group(1).strip())
         return
     if draft.in_feedback:
         draft.feedback.append(stripped)
+        return
+    if draft.in_guide:
+        draft.guide.append(stripped)
         return
     answer = INLINE_ANSWER.match(stripped)
     if answer:
@@ -610,9 +660,18 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
         parsed.errors.append((where, f"{label}: thiếu nội dung câu hỏi"))
         return None
     feedback = "\n".join(draft.feedback).strip() or None
-    if not draft.options and key and (essay or key[2] and _is_guide(key[1])):
+    written = "\n".join(draft.guide).strip()   # "Hướng dẫn chấm:" under the question
+    guided = not draft.options and key and (essay or key[2] and _is_guide(key[1]))
+    if written and not guided and (draft.options or draft.statements or given):
+        parsed.errors.append((where, f"{label}: “Hướng dẫn chấm” chỉ dành cho câu tự luận; câu này có đáp án "
+                                     "nên được chấm tự động — bỏ dòng hướng dẫn chấm hoặc bỏ đáp án"))
+        return None
+    if guided:
         # Under the answer section, what is written for a written question is how to mark it.
-        return ImportedQuestion("essay", None, stem, [], feedback, draft.category, guide=key[1])
+        guide = "\n".join(part for part in (written, key[1]) if part)
+        return ImportedQuestion("essay", None, stem, [], feedback, draft.category, guide=guide)
+    if written:
+        return ImportedQuestion("essay", None, stem, [], feedback, draft.category, guide=written)
     if draft.options:
         letters = [o[0] for o in draft.options]
         if letters != list("ABCDEF"[:len(letters)]):
