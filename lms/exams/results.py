@@ -141,6 +141,7 @@ class QueueItem:
     slot: AttemptSlot
     response: object
     grade: SlotGrade | None
+    guide: str = ""             # the marking guide of the version this pupil answered, as HTML
 
 
 @dataclass
@@ -164,11 +165,17 @@ def grading_queue(session: Session, exam: Exam) -> list[QueueGroup]:
         Response.attempt_id.in_(list(attempts) or [0])))}
     grades = current_grades(session, list(attempts))
     groups: dict[int, QueueGroup] = {}
+    guides: dict[int, str] = {}   # version id → its guide as HTML, rendered once for every pupil who had it
     for slot in slots:
         group = groups.setdefault(slot.question_id, QueueGroup(slot.question))
+        version_id = slot.graded_version_id or slot.version_id
+        if version_id not in guides:
+            version = session.get(QuestionVersion, version_id)
+            guide = qtypes.TYPES[slot.question.qtype].guide(version.data)
+            guides[version_id] = render_markdown(guide) if guide else ""
         group.items.append(QueueItem(attempts[slot.attempt_id], slot,
                                      _value(responses.get((slot.attempt_id, slot.position))),
-                                     grades.get((slot.attempt_id, slot.position))))
+                                     grades.get((slot.attempt_id, slot.position)), guides[version_id]))
     for group in groups.values():
         group.items.sort(key=lambda i: i.attempt.student.sort_name)
     return list(groups.values())
@@ -437,6 +444,7 @@ class PaperItem:
     grader: str
     saved_at: datetime | None   # when the answer was last saved
     saves: list[SavedAnswer]    # every save of it, oldest first
+    guide: str = ""             # its marking guide, as HTML ("" when marked by its key)
 
 
 @dataclass
@@ -483,7 +491,8 @@ def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) ->
                                grade.grader.full_name if grade and grade.grader else "",
                                saved.saved_at if saved else None,
                                changes([SavedAnswer(at, seq, qt.response_text(slot.version.data, public, json.loads(value)))
-                                        for at, seq, value in history.get(slot.position, [])])))
+                                        for at, seq, value in history.get(slot.position, [])]),
+                               render_markdown(qt.guide(version.data)) if qt.guide(version.data) else ""))
     return items
 
 

@@ -193,6 +193,12 @@ class QuestionType:
         return inline(str(right)) if right is not None else Markup("")
 
     @classmethod
+    def guide(cls, data: dict) -> str:
+        """How a marker marks an answer (Markdown), beside the pupil's answer where it is graded by
+        hand; "" for a type marked by its key."""
+        return ""
+
+    @classmethod
     def key_text(cls, data: dict, public: dict) -> str:
         """The right answer as printed in a version's answer key ("B", "ĐSĐĐ", "3,75"; "—")."""
         return "—"

@@ -39,6 +39,10 @@ class Essay(QuestionType):
         return None
 
     @classmethod
+    def guide(cls, data):
+        return (data or {}).get("guide") or ""
+
+    @classmethod
     def from_imported(cls, question):
         return {"response_lines": 10, "guide": nfc_text(getattr(question, "guide", None) or ""), "max_length": MAX_TEXT}
 
