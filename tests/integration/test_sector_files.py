@@ -100,7 +100,8 @@ def test_a_column_inserted_between_versions_moves_nothing(world, client, dbs):
     old, new = _rows(data2), _rows(data)
     for code in old:
         assert {h: v for h, v in new[code].items() if h != "Diện chính sách"} == old[code]
-    assert new["HSA001"]["Diện chính sách"] == "" and "Diện chính sách</strong>: cột này không có" in body
+    # A column the student import knows (the pupil's policy status, an optional profile field) is filled.
+    assert new["HSA001"]["Diện chính sách"] == "" and "Diện chính sách" in body.split('id="filled">')[1].split("<")[0]
 
 
 def test_the_filled_file_reads_back_through_the_student_import_unchanged(world, client, dbs):
@@ -149,3 +150,60 @@ def test_not_a_student_template_is_refused_with_a_message(world, client, dbs):
     assert "phải là tệp Excel .xlsx" in body
     with dbs() as s:
         assert s.scalars(select(SectorExport)).first() is None   # nothing kept for a refused file
+
+
+def test_the_file_is_for_the_chosen_year_and_carries_the_schools_sector_codes(world, client, dbs):
+    """A template asking for the school's codes (Mã trường, Mã Sở GD&ĐT, Mã Phòng GD&ĐT) is refused
+    while they are not set, saying where to fill them; then gets them, never our own code. The file
+    is built for exactly the school year chosen on the page, and "since the last export" compares
+    within that year."""
+    from datetime import date
+
+    from lms.auth.models import User
+    from lms.people import services
+    from lms.people.models import Enrollment, School
+
+    _profile(dbs, world)
+    with dbs() as s:    # our own code for the school, as the tester's school had it
+        s.get(School, world.a.school.id).code = "THPT-LX"
+        s.commit()
+    client.login("admin.a")
+    headers = ["STT", "Mã trường", "Mã Sở GD&ĐT", "Mã Phòng GD&ĐT", *V2[1:]]
+    refused = client.post("/school/sector", {"file": (io.BytesIO(template(headers)), "C1-HocSinh.xlsx")},
+                          content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="sector-report"' not in text
+    assert "Chưa ghi mã trường, mã Sở GD&amp;ĐT, mã Phòng GD&amp;ĐT trên CSDL ngành" in text
+    assert "Cài đặt học bạ số" in text
+    assert client.post("/school/transcripts/settings", {"what": "codes", "moet_school_code": "89001501",
+                                                         "department_code": "89", "district_code": "883",
+                                                         "place_of_issue": ""}).status_code == 302
+    body, data = _fill(client, template(headers))
+    rows = _rows(data)
+    assert {(r["Mã trường"], r["Mã Sở GD&ĐT"], r["Mã Phòng GD&ĐT"]) for r in rows.values()} == {("89001501", "89", "883")}
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        assert school.code == "THPT-LX" and "THPT-LX" not in {v for r in rows.values() for v in r.values()}
+        # Another year, in which only An is enrolled (in another class).
+        other = services.create_school_year(s, s.get(User, world.a.admin.id), school, name="2027-2028",
+                                            term1=(date(2027, 9, 5), date(2028, 1, 15)),
+                                            term2=(date(2028, 1, 16), date(2028, 5, 31)))
+        klass = services.save_class(s, s.get(User, world.a.admin.id), school, year=other, grade=7, name="7A1",
+                                    homeroom_teacher_id=None)
+        s.add(Enrollment(student_id=world.a.students["HSA001"].id, class_id=klass.id, school_year_id=other.id))
+        s.commit()
+        other_id = other.id
+    page = client.get("/school/sector").get_data(as_text=True)
+    assert 'id="sector-year"' in page and "2027-2028" in page
+    chosen = client.post("/school/sector", {"file": (io.BytesIO(template()), "C1-HocSinh.xlsx"),
+                                            "school_year_id": str(other_id)}, content_type="multipart/form-data")
+    chosen_body = chosen.get_data(as_text=True)
+    assert "Năm học 2027-2028" in chosen_body and "Đây là lần xuất đầu tiên" in chosen_body   # its own first file
+    link = chosen_body.split('id="sector-download" href="', 1)[1].split('"', 1)[0]
+    other_rows = _rows(client.get(link).data)
+    assert list(other_rows) == ["HSA001"] and other_rows["HSA001"]["Mã lớp"] == "7A1"
+    # The page's own year again: compared with that year's last file, not with 2027-2028's.
+    again = client.post("/school/sector", {"file": (io.BytesIO(template(headers)), "C1-HocSinh.xlsx"),
+                                           "school_year_id": str(world.a.year.id)},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Mới: 0" in again and "Không còn trong danh sách: 0" in again and "Chuyển lớp: 0" in again

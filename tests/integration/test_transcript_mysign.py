@@ -15,7 +15,7 @@ from lms.gradebook.transcript import verify
 from lms.gradebook.transcript.models import Transcript
 from lms.gradebook.transcript.pki import SandboxCA, from_der
 from lms.gradebook.transcript.trust import Trust
-from tests.integration.test_transcripts import _answer, _class_url, _identity, _ready, _sign_round, _states
+from tests.integration.test_transcripts import _answer, _class_url, _identity, _ready, _set_codes, _sign_round, _states
 
 TEACHER, SCHOOL = "CMT_001085000123", "MST_0301234567"
 BASE = "/sandbox/mysign/vtss/service"
@@ -37,6 +37,7 @@ def test_a_class_signed_through_mysign(app, world, client, make_client, dbs):
         page = client.post("/school/transcripts/settings", {"what": "enrol", "holder": holder},
                            follow_redirects=True).get_data(as_text=True)
         assert f"Đã tạo thuê bao thử nghiệm {account}" in page
+    _set_codes(client)
     client.post(_class_url(world, "/draft"))
     teacher.post(_class_url(world, "/step"), {"action": "check"})
     client.post(_class_url(world, "/step"), {"action": "confirm"})

@@ -40,10 +40,14 @@ def _class_url(world, tail=""):
     return f"/classes/{world.a.school_class.id}/transcripts{tail}"
 
 
-def _set_up_signers(client, world):
+def _set_codes(client):
     assert client.post("/school/transcripts/settings", {"what": "codes", "moet_school_code": "89001501",
                                                          "department_code": "89",
                                                          "place_of_issue": "Long Xuyên"}).status_code == 302
+
+
+def _set_up_signers(client, world):
+    _set_codes(client)
     for holder, account in (("school", SCHOOL_MST), (f"user:{world.a.teacher.id}", TEACHER_CCCD)):
         client.post("/school/transcripts/settings", {"what": "account", "holder": holder, "provider": "smartca",
                                                      "account_id": account})
@@ -69,6 +73,11 @@ def _await_transaction(dbs, user_id: str) -> str:
 def _answer(phone, user_id: str, transaction: str, answer: str) -> None:
     page = phone.get(f"/sandbox/smartca/app?user_id={user_id}").get_data(as_text=True)
     assert f'data-transaction="{transaction}"' in page     # the phone shows it, with the documents
+    if answer == "approve":   # a wrong PIN is refused, as the provider's app refuses it, and the request still waits
+        refused = phone.post("/sandbox/smartca/app", {"user_id": user_id, "transaction_id": transaction,
+                                                      "answer": answer, "pin": "654321"}, follow_redirects=True)
+        refused_page = refused.get_data(as_text=True)
+        assert "Mã PIN không đúng: chưa ký." in refused_page and f'data-transaction="{transaction}"' in refused_page
     assert phone.post("/sandbox/smartca/app", {"user_id": user_id, "transaction_id": transaction,
                                                "answer": answer, "pin": "123456"}).status_code == 302
 
@@ -106,6 +115,7 @@ def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, c
     client.login("admin.a")
     teacher = make_client()
     teacher.login("gv.a")
+    _set_codes(client)
     assert client.post(_class_url(world, "/draft")).status_code == 302
     page = teacher.get(_class_url(world)).get_data(as_text=True)
     assert page.count("chưa có số định danh cá nhân") == 3
@@ -179,12 +189,21 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     # The public page, for anyone holding the QR code.
     page = stranger.get(f"/hocba/{token}").get_data(as_text=True)
     assert 'data-state="valid"' in page and page.count('class="sig-row" data-ok="1"') == 4
+    # Signed in the sandbox: said on every signature and above them, never passing for a real one.
+    assert page.count("sandbox-signature") == 4 and 'id="sandbox-warning"' in page
+    assert all("SANDBOX" in c.subject for c in pdf_checks + xml_checks), pdf_checks + xml_checks
+    # The XML's signatures are named by the document they sign, not by their internal ids.
+    named = f"Học bạ của Nguyễn Văn An, lớp {world.a.school_class.name}, năm học {world.a.year.name}"
+    assert [c.document for c in xml_checks] == [named] * 2 and page.count(named) == 2
     same = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(pdf), "hb.pdf")}, content_type="multipart/form-data")
     assert 'data-same="1"' in same.get_data(as_text=True)
     tampered = pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
     changed = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(tampered), "hb.pdf")},
                             content_type="multipart/form-data").get_data(as_text=True)
     assert 'data-same="0"' in changed and 'data-ok="0"' in changed
+    # Said as what it is: changed after signing; its certificate is not blamed.
+    assert changed.count('data-causes="tampered"') == 2 and "Tài liệu đã bị sửa sau khi ký" in changed
+    assert "Chứng thư số không do" not in changed
     # Exports of the class validate against our schemas.
     doc = json.loads(client.get(_class_url(world, ".json")).data)
     assert exports.json_errors(doc) == [] and len(doc["thongtinsohocbasothcsthpt"]) == 3
@@ -205,11 +224,23 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
     with dbs() as s:
         first = s.scalars(select(Transcript).where(Transcript.student_id == world.a.students["HSA002"].id)).one()
         first_id, first_token = first.id, first.token
-    assert "Ghi lý do" in client.post(f"/transcripts/{first_id}/correct", {"reason": " "},
-                                      follow_redirects=True).get_data(as_text=True)
+    for empty in (" ", "-", "..."):    # a signed record is corrected only with a reason one can act on
+        assert "Ghi lý do đính chính" in client.post(f"/transcripts/{first_id}/correct", {"reason": empty},
+                                                     follow_redirects=True).get_data(as_text=True)
     assert client.post(f"/transcripts/{first_id}/correct", {"reason": "Sai điểm Toán HK II"}).status_code == 302
     assert client.post(f"/transcripts/{first_id}/correct", {"reason": "lần nữa"},
                        follow_redirects=True).status_code == 200      # refused: a correction is already open
+    assert "Bản điều chỉnh — lý do: Sai điểm Toán HK II" in client.get(_class_url(world)).get_data(as_text=True)
+    with dbs() as s:    # a correction whose reason went missing (written before it was required) is not checked
+        s.scalars(select(Transcript).where(Transcript.supersedes_id == first_id)).one().correction_reason = ""
+        s.commit()
+    skipped = teacher.post(_class_url(world, "/step"), {"action": "check"}, follow_redirects=True)
+    assert "bản đính chính chưa ghi lý do điều chỉnh" in skipped.get_data(as_text=True)
+    assert _states(dbs, world)["HSA002"] == (State.DRAFTED, 2)
+    with dbs() as s:
+        s.scalars(select(Transcript).where(Transcript.supersedes_id == first_id)).one().correction_reason = \
+            "Sai điểm Toán HK II"
+        s.commit()
     teacher.post(_class_url(world, "/step"), {"action": "check"})
     client.post(_class_url(world, "/step"), {"action": "confirm"})
     _sign_round(app, teacher, phone, world, "teacher", TEACHER_CCCD, dbs)
@@ -220,7 +251,17 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
             Transcript.student_id == world.a.students["HSA002"].id))}
         assert versions[1].state == State.SUPERSEDED and versions[2].state == State.ISSUED
         assert versions[2].supersedes_id == first_id and versions[2].correction_reason == "Sai điểm Toán HK II"
-        new_token = versions[2].token
+        new_token, new_id = versions[2].token, versions[2].id
+        signed_v1 = s.scalars(select(TranscriptEvent.at).where(TranscriptEvent.transcript_id == first_id,
+                                                               TranscriptEvent.action == "school_signed")).one()
+    # The corrected PDF says what it replaces, when that was signed, and why.
+    from lms.core.timeutil import school_tz, utc_to_local
+    from tests.pdftext import pages
+
+    text = " ".join(" ".join(pages(client.get(f"/transcripts/{new_id}.pdf").data)).split())
+    day = utc_to_local(signed_v1, school_tz()).strftime("%d/%m/%Y")
+    assert f"Bản điều chỉnh, thay thế bản ký ngày {day} (phiên bản 1). Lý do điều chỉnh: Sai điểm Toán HK II" in text
+    assert "Bản điều chỉnh" not in " ".join(pages(client.get(f"/transcripts/{first_id}.pdf").data))
     old_page = make_client().get(f"/hocba/{first_token}").get_data(as_text=True)
     assert 'data-state="superseded"' in old_page and new_token in old_page
     assert 'data-state="valid"' in make_client().get(f"/hocba/{new_token}").get_data(as_text=True)
@@ -268,3 +309,51 @@ def test_sandbox_api_speaks_smartca(app, client):
     assert ok["message"] == "sig_wait_for_user_confirm" and ok["data"]["tran_code"]
     pending = client.http.post(f"{base}/v1/signatures/sign/t2/status", json={}).get_json()
     assert pending["message"] == "PENDING" and pending["data"]["signatures"] is None
+
+
+def test_nothing_carries_our_own_school_code_and_the_school_export_is_for_the_chosen_year(world, client, make_client,
+                                                                                          dbs):
+    """The records and the school's export carry the school's code in the sector database (mã trường,
+    mã Sở), never ours: without them nothing is checked or exported, and the page says where to fill
+    them. The school-wide export is of exactly the school year chosen."""
+    from datetime import date
+
+    from lms.auth.models import User
+    from lms.people import services
+    from lms.people.models import School
+
+    _ready(dbs, world)
+    with dbs() as s:    # our own code for the school, as the tester's school had it
+        s.get(School, world.a.school.id).code = "THPT-LX"
+        s.commit()
+    client.login("admin.a")
+    teacher = make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    assert client.post(_class_url(world, "/draft")).status_code == 302
+    refused = teacher.post(_class_url(world, "/step"), {"action": "check"}, follow_redirects=True).get_data(as_text=True)
+    assert "Chưa ghi mã trường, mã Sở GD&amp;ĐT trên CSDL ngành" in refused and "Cài đặt học bạ số" in refused
+    assert {state for state, _v in _states(dbs, world).values()} == {State.DRAFTED}
+    export = client.get("/school/transcripts.json", follow_redirects=True).get_data(as_text=True)
+    assert "Chưa ghi mã trường, mã Sở GD&amp;ĐT trên CSDL ngành" in export
+    _set_codes(client)
+    teacher.post(_class_url(world, "/step"), {"action": "check"})
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        other = services.create_school_year(s, s.get(User, world.a.admin.id), school, name="2027-2028",
+                                            term1=(date(2027, 9, 5), date(2028, 1, 15)),
+                                            term2=(date(2028, 1, 16), date(2028, 5, 31)))
+        s.commit()
+        other_id, our_code = other.id, school.code
+    settings = client.get("/school/transcripts/settings").get_data(as_text=True)
+    assert 'id="export-year"' in settings and "2027-2028" in settings and world.a.year.name in settings
+    doc = json.loads(client.get(f"/school/transcripts.json?year={world.a.year.id}").data)
+    assert doc["phamvi"] == {"loai": "truong", "ma": "89001501"} and exports.json_errors(doc) == []
+    records = doc["thongtinsohocbasothcsthpt"]
+    assert len(records) == 3 and {r["matruong"] for r in records} == {"89001501"}
+    assert {r["masogd"] for r in records} == {"89"} and our_code == "THPT-LX" and our_code not in json.dumps(doc)
+    assert {h["matruong"] for r in records for h in r["thongtinsohocbasothcsthpt_quatrinhhoctap"]} == {"89001501"}
+    empty = json.loads(client.get(f"/school/transcripts.json?year={other_id}").data)
+    assert empty["thongtinsohocbasothcsthpt"] == [] and empty["thongtinsohocbasotieuhoc"] == []
+    xml = client.get(f"/school/transcripts.xml?year={world.a.year.id}")
+    assert exports.xml_errors(xml.data) == [] and "89001501" in xml.headers["Content-Disposition"]

@@ -75,6 +75,11 @@ def test_a_changed_byte_fails_ours_and_pyhanko(pki, signed_pdf, tmp_path):
     tampered = signed_pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
     checks = verify.check_pdf(tampered, _trust(pki))
     assert len(checks) == 2 and not any(c.ok or c.intact for c in checks)
+    # Said as what it is, and only that: the certificate of a changed document is not blamed.
+    for check in checks:
+        assert check.causes == [verify.TAMPERED], check
+        assert check.problems == ["Tài liệu đã bị sửa sau khi ký: nội dung không còn khớp với chữ ký."]
+        assert check.status == "không xét (tài liệu đã bị sửa)"
     assert not verify.all_ok(verify.check_pdf(signed_pdf[:-300], _trust(pki)), 2)   # a cut file too
     path = tmp_path / "sua.pdf"
     path.write_bytes(bytes(tampered))
@@ -95,11 +100,18 @@ def test_content_added_after_signing_is_reported(pki, signed_pdf):
     writer.write(out)
     checks = verify.check_pdf(out.getvalue(), _trust(pki))
     assert checks and all(c.changed_after and not c.ok for c in checks)
+    assert all(c.causes == [verify.NOT_COVERED] and c.status == "hợp lệ, tin cậy" for c in checks), checks
+    assert checks[0].problems == ["Chữ ký không bao trùm toàn bộ tệp: có nội dung được thêm vào sau khi ký."]
 
 
 def test_another_trust_root_is_not_trusted(pki, signed_pdf, tmp_path):
     checks = verify.check_pdf(signed_pdf, _trust(pki, root="other-root"))
     assert checks and all(c.intact and not c.trusted and not c.ok for c in checks)
+    # Neither the signer's certificate nor the time-stamping authority's leads to this root: two causes.
+    assert all(c.causes == [verify.UNTRUSTED, verify.BAD_TIMESTAMP] and c.status == "không tin cậy"
+               for c in checks), checks
+    assert checks[0].problems[0] == ("Chứng thư số không do tổ chức chứng thực tin cậy cấp (không dẫn tới chứng thư "
+                                     "gốc tin cậy).")
     path = tmp_path / "hoc-ba.pdf"
     path.write_bytes(signed_pdf)
     assert _cli(pki, path, root="other-root").returncode != 0
@@ -112,11 +124,15 @@ def test_a_revoked_or_expired_signer_fails(pki, label):
     [check] = verify.check_pdf(signed, _trust(pki))
     assert check.intact and not check.ok and not check.trusted
     assert check.revoked == (label == "revoked")
+    expected = {"revoked": ("Chứng thư số của người ký đã bị thu hồi.", "đã bị thu hồi"),
+                "expired": ("Chứng thư số của người ký đã hết hạn hoặc chưa có hiệu lực vào lúc ký.", "hết hạn")}
+    assert (check.problems, check.status) == ([expected[label][0]], expected[label][1]), check
 
 
 def test_xades_teacher_then_school_each_verifies_and_tampering_fails(pki):
     xml = (b'<?xml version="1.0" encoding="UTF-8"?><hocbaso xmlns="urn:lms:hocbaso:1">'
            b'<thongtinsohocbasothcsthpt Id="r-1"><hovaten>Nguy\xe1\xbb\x85n V\xc4\x83n An</hovaten>'
+           b'<tenlop>8A1</tenlop><namhoc>2025-2026</namhoc>'
            b'<canam>T</canam></thongtinsohocbasothcsthpt></hocbaso>')
     for label in ("teacher", "school"):
         pair = pki.pair(label)
@@ -124,9 +140,14 @@ def test_xades_teacher_then_school_each_verifies_and_tampering_fails(pki):
         xml = xades.finish(prepared.xml, prepared.signature_id, sign_digest(pair.key, prepared.digest))
     checks = verify.check_xml(xml, _trust(pki))
     assert [c.signer for c in checks] == ["Phạm Thu Hà", "Trường THCS Thử A"] and all(c.ok for c in checks), checks
-    assert not any(c.ok for c in verify.check_xml(xml, _trust(pki, root="other-root")))
+    # Each row named by the document it signs, never by the signature's internal id.
+    assert [c.document for c in checks] == ["Học bạ của Nguyễn Văn An, lớp 8A1, năm học 2025-2026"] * 2
+    untrusted = verify.check_xml(xml, _trust(pki, root="other-root"))
+    assert not any(c.ok for c in untrusted) and all(c.causes == [verify.UNTRUSTED] for c in untrusted)
     tampered = xml.replace(b"<canam>T</canam>", b"<canam>K</canam>")
-    assert not any(c.ok or c.intact for c in verify.check_xml(tampered, _trust(pki)))
+    changed = verify.check_xml(tampered, _trust(pki))
+    assert not any(c.ok or c.intact for c in changed)
+    assert all(c.causes == [verify.TAMPERED] and c.status == "không xét (tài liệu đã bị sửa)" for c in changed)
 
 
 def test_xades_t_each_signature_time_stamped_by_the_authority(pki):
@@ -154,9 +175,32 @@ def test_xades_t_each_signature_time_stamped_by_the_authority(pki):
     stamps = doc.findall(".//{http://uri.etsi.org/01903/v1.3.2#}EncapsulatedTimeStamp")
     stamps[1].text = stamps[0].text
     swapped = verify.check_xml(etree.tostring(doc), trust)
-    assert swapped[0].ok and not swapped[1].ok and "dấu thời gian" in swapped[1].problems[0]
+    assert swapped[0].ok and not swapped[1].ok and swapped[1].causes == [verify.BAD_TIMESTAMP]
+    assert swapped[1].problems[0].startswith("Dấu thời gian không hợp lệ")
     # A damaged token: refused, never an exception.
     stamps[1].text = base64.b64encode(b"not a token").decode()
     assert not verify.check_xml(etree.tostring(doc), trust)[1].ok
     # Another trust root: the signatures and their time-stamps are not trusted.
     assert not any(c.ok for c in verify.check_xml(xml, _trust(pki, root="other-root")))
+
+
+def test_a_sandbox_certificate_says_so_and_its_signature_is_reported_as_a_test(pki, signed_pdf, tmp_path):
+    """Every sandbox subscriber's subject says SANDBOX — the school's too, whose organisation is the
+    school's name — and verification reports a sandbox-signed document as a test signature."""
+    from lms.gradebook.transcript.pki import SandboxCA
+
+    ca = SandboxCA(tmp_path / "sandbox")
+    school = ca.enrol("0301234567", "Trường THCS Thử A", organisation=True)
+    teacher = ca.enrol("001085000123", "Phạm Thu Hà")
+    for pair in (school, teacher):
+        assert "SANDBOX" in pair.cert.subject.rfc4514_string(), pair.cert.subject
+    trust = Trust(sandbox=ca)
+    pdf = HTML(string="<p>Học bạ</p>").write_pdf()
+    prepared = pades.prepare(pdf, school.cert, school.chain, field_name="NhaTruong", reason="Thử", location="",
+                             timestamper=trust.timestamper())
+    signed = pades.finish(prepared.pdf, prepared.state, sign_digest(school.key, prepared.digest), school.cert,
+                          school.chain, timestamper=trust.timestamper())
+    [check] = verify.check_pdf(signed, trust)
+    assert check.ok and check.sandbox and check.signer == "Trường THCS Thử A"
+    # A real CA's signatures are not marked.
+    assert not any(c.sandbox for c in verify.check_pdf(signed_pdf, _trust(pki)))

@@ -31,7 +31,7 @@ def setup_of(session: Session, school: School) -> SchoolTranscriptSetup:
 
 def school_codes(school: School, setup: SchoolTranscriptSetup, grade: int) -> SchoolCodes:
     place = setup.place_of_issue or getattr(school, "place_name", None) or ""
-    return SchoolCodes(school_code=setup.moet_school_code or school.code, department_code=setup.department_code,
+    return SchoolCodes(school_code=setup.moet_school_code, department_code=setup.department_code,
                        level=level_of_grade(grade).value, place_of_issue=place, school_name=school.name)
 
 
@@ -72,7 +72,7 @@ def histories(session: Session, students: list[Student], year: SchoolYear, schoo
     out: dict[int, list[dict]] = {s.id: [] for s in students}
     for student_id, year_name, class_name in rows:
         out[student_id].append({"namhoc": year_name, "tenlop": class_name,
-                                "matruong": setup.moet_school_code or school.code, "tentruong": school.name})
+                                "matruong": setup.moet_school_code, "tentruong": school.name})
     return out
 
 

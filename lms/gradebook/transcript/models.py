@@ -37,6 +37,7 @@ class SchoolTranscriptSetup(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), unique=True)
     moet_school_code: Mapped[str] = mapped_column(String(20), default="")     # matruong
     department_code: Mapped[str] = mapped_column(String(20), default="")      # masogd
+    district_code: Mapped[str] = mapped_column(String(20), default="")        # mã Phòng GD&ĐT (a template's column)
     place_of_issue: Mapped[str] = mapped_column(String(80), default="")       # diadanhphathanh
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -179,10 +180,15 @@ class SectorExport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     template: Mapped[str] = mapped_column(String(30))          # students | staff | primary_results
+    # The school year the file was built for (earlier exports: none); "since the last export" compares
+    # within one year only.
+    school_year_id: Mapped[int | None] = mapped_column(ForeignKey("school_years.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(200), default="")
     rows: Mapped[dict] = mapped_column(Json, default=dict)     # key → {class, values}
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    school_year = relationship("SchoolYear", lazy="joined")
 
 
 class SandboxTransaction(Base):

@@ -121,8 +121,16 @@ def trust_roots_from_paths(paths: str | None) -> list[x509.Certificate]:
 
 # ---------------------------------------------------------------- the sandbox's CA
 
+SANDBOX_UNIT = "SANDBOX - chứng thư thử nghiệm, không có giá trị pháp lý"
+
+
 def _name(cn: str, org: str = "lms SANDBOX", **extra: str) -> x509.Name:
+    """A sandbox name: every one says SANDBOX in its subject (a school's certificate carries the
+    school's name as its organisation, so the unit says it), so that no reader can take a
+    sandbox-signed document for a real one."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if "SANDBOX" not in org.upper():
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SANDBOX_UNIT))
     if extra.get("uid"):
         attrs.append(x509.NameAttribute(NameOID.USER_ID, extra["uid"]))
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
@@ -226,8 +234,8 @@ class SandboxCA:
         """A key and certificate for a subscriber (a person by ID number, or a school by tax code),
         issued once and kept."""
         existing = self.subscriber(user_id)
-        if existing is not None:
-            return existing
+        if existing is not None and "SANDBOX" in existing.cert.subject.rfc4514_string().upper():
+            return existing     # (one issued before every subject said SANDBOX is issued again)
         issuing_key, issuing = self.issuing
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         uid = f"MST:{user_id}" if organisation else f"CCCD:{user_id}"

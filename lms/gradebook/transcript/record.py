@@ -59,7 +59,7 @@ class Identity:
 
 @dataclass
 class SchoolCodes:
-    school_code: str               # matruong (the sector database's), or ours while it is not set
+    school_code: str               # matruong (the sector database's; nothing is frozen while it is not set)
     department_code: str           # masogd
     level: str                     # TH | THCS | THPT
     place_of_issue: str            # diadanhphathanh

@@ -20,6 +20,10 @@ from lms.gradebook.transcript.models import SandboxTransaction
 from lms.gradebook.transcript.pki import SandboxCA, der, sign_digest, subject_text
 
 EXPIRY = timedelta(minutes=5)
+# The PIN every sandbox subscriber signs with (README): the phone page refuses any other, as the
+# SmartCA app refuses a wrong PIN; refusing, like rejecting, leaves nothing signed.
+SANDBOX_PIN = "123456"
+SIGNED, REJECTED, WRONG_PIN, GONE = "signed", "rejected", "wrong_pin", "gone"
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -104,20 +108,24 @@ def pending_for(session: Session, user_id: str, *, now: datetime) -> list[Sandbo
     return [t for t in rows if now - t.created_at < EXPIRY]
 
 
-def answer(session: Session, ca: SandboxCA, transaction_id: str, *, approve: bool, now: datetime) -> bool:
-    """The subscriber approves (every document of the batch is signed) or rejects on the phone."""
+def answer(session: Session, ca: SandboxCA, transaction_id: str, *, approve: bool, now: datetime,
+           pin: str = "") -> str:
+    """The subscriber approves with the PIN (every document of the batch is signed) or rejects on
+    the phone: SIGNED, REJECTED, WRONG_PIN (still waiting) or GONE (answered or expired)."""
     tx = _find(session, transaction_id)
     if tx is None or tx.status != "waiting" or now - tx.created_at >= EXPIRY:
-        return False
+        return GONE
     if not approve:
         tx.status = "rejected"
-        return True
+        return REJECTED
+    if pin.strip() != SANDBOX_PIN:
+        return WRONG_PIN
     pair = ca.subscriber(tx.user_id)
     tx.signatures = [{"doc_id": f["doc_id"], "timestamp_signature": None,
                       "signature_value": base64.b64encode(sign_digest(pair.key, bytes.fromhex(f["data_to_be_signed"])))
                       .decode()} for f in tx.files]
     tx.status = "signed"
-    return True
+    return SIGNED
 
 
 STATUS_PATH = re.compile(r"/v1/signatures/sign/([^/]+)/status")

@@ -32,6 +32,22 @@ ACCOUNT = re.compile(r"[0-9A-Za-z\-]{6,40}")
 MYSIGN_USER = re.compile(r"(CMT|CCCD|MST|HC)_[0-9A-Za-z\-]{6,36}")   # MySign's user_id: CMT_<số>, MST_<mã số thuế>
 
 
+# The school's codes in the sector database, by the setting that holds them. Our own code for the
+# school (School.code, e.g. "THPT-LX") is never written where the Ministry asks for one of these.
+CODE_NAMES = {"moet_school_code": _l("mã trường"), "department_code": _l("mã Sở GD&ĐT"),
+              "district_code": _l("mã Phòng GD&ĐT")}
+RECORD_CODES = ("moet_school_code", "department_code")     # matruong, masogd: every record carries both
+
+
+def require_codes(setup: SchoolTranscriptSetup, needed=RECORD_CODES) -> None:
+    """Refuse what would carry the school's sector-database codes while one of them is not set,
+    saying which and where to fill it."""
+    missing = [str(CODE_NAMES[k]) for k in needed if not getattr(setup, k)]
+    if missing:
+        raise ValidationError(_l("Chưa ghi %(m)s trên CSDL ngành: quản trị trường ghi ở Cài đặt học bạ số → “Mã trường "
+                                 "và thông tin in trên học bạ”, rồi làm lại.", m=", ".join(missing)))
+
+
 @dataclass
 class Overview:
     setup: SchoolTranscriptSetup
@@ -70,8 +86,8 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
     what = form.get("what")
     if what == "codes":
         setup = setup_of(session, school)
-        values = {k: (form.get(k) or "").strip() for k in ("moet_school_code", "department_code", "place_of_issue")}
-        for key in ("moet_school_code", "department_code"):
+        values = {k: (form.get(k) or "").strip() for k in (*CODE_NAMES, "place_of_issue")}
+        for key in CODE_NAMES:
             if values[key] and not CODE.fullmatch(values[key]):
                 raise ValidationError(_l("Mã chỉ gồm chữ, số, dấu chấm, gạch ngang (tối đa 20 ký tự)."), field=key)
         for key, value in values.items():

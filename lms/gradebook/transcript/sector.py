@@ -46,9 +46,9 @@ NOT_KEPT = {
 # split by province, district and commune…) is one we hold no value for.
 FILLED = {"student_code", "moet_code", "full_name", "class_name", "birth_date", "gender", "address", "place_of_birth",
           "hometown", "ethnicity", "nationality", "personal_id", "student_email", "student_phone", "status",
-          "father_name", "father_phone", "mother_name", "mother_phone"}
+          "father_name", "father_phone", "mother_name", "mother_phone", "policy_status", "registration_number"}
 OPTIONAL = {"moet_code", "student_email", "student_phone", "hometown", "father_name", "father_phone", "mother_name",
-            "mother_phone", "address", "place_of_birth"}
+            "mother_phone", "address", "place_of_birth", "policy_status", "registration_number"}
 STATUS_STUDYING = "Đang học"
 
 
@@ -124,6 +124,31 @@ def _sheet_for(header: str, sheets: dict):
     return best[1] if best else None
 
 
+def sector_code_of(header: str) -> str | None:
+    """The school's own sector-database code a column asks for (mã trường, mã Sở, mã Phòng), by
+    its header; None for any other column. (Accents are dropped before comparing, so "Mã số thuế"
+    must not be taken for "Mã Sở".)"""
+    h = re.sub(r"\s+", " ", norm(header).replace("&", " ").replace(".", " ")).strip()
+    if h == "ma truong" or (h.startswith("ma truong ") and not h.startswith("ma truong du lieu")):
+        return "moet_school_code"
+    if h in ("ma so", "ma so gd", "ma so gddt", "ma so gd dt") or h.startswith(("ma so giao duc", "ma so gd ")):
+        return "department_code"
+    if h in ("ma phong", "ma phong gd", "ma phong gddt", "ma phong gd dt") or h.startswith(("ma phong giao duc",
+                                                                                                "ma phong gd ")):
+        return "district_code"
+    return None
+
+
+def _school_codes(headers: list[str], setup) -> dict[str, str]:
+    """The school's codes the template's columns ask for, by setting; refused, naming the codes
+    and where to fill them, while one of them is not set (our own code is never written there)."""
+    from lms.gradebook.transcript.school_setup import require_codes
+
+    wanted = tuple(dict.fromkeys(k for k in map(sector_code_of, headers) if k))
+    require_codes(setup, wanted)
+    return {k: getattr(setup, k) for k in wanted}
+
+
 def _columns(table, sheets, filled: set[str], not_kept: dict) -> list[Column]:
     by_index = {i: k for k, i in table.columns.items()}
     out = []
@@ -132,6 +157,10 @@ def _columns(table, sheets, filled: set[str], not_kept: dict) -> list[Column]:
             continue
         key = by_index.get(index)
         reason = ""
+        code = sector_code_of(header)
+        if code is not None:
+            out.append(Column(index, header, f"sector:{code}"))
+            continue
         if key not in filled:
             known = next((why for start, why in not_kept.items() if norm(header).startswith(start)), None)
             reason = str(known or (_l("hệ thống không giữ thông tin này") if key else
@@ -165,6 +194,7 @@ def _values(student: Student, class_name: str, parents: dict[str, User]) -> dict
         "student_phone": student.phone or "", "status": STATUS_STUDYING,
         "father_name": father.full_name if father else "", "father_phone": (father.phone or "") if father else "",
         "mother_name": mother.full_name if mother else "", "mother_phone": (mother.phone or "") if mother else "",
+        "policy_status": student.policy_status or "", "registration_number": student.registration_number or "",
     }
 
 
@@ -191,11 +221,16 @@ def _check_xlsx(template: bytes) -> None:
                                  "thành .xlsx)."), field="file")
 
 
-def _fill_table(session: Session, actor: User, school: School, kind: str, template: bytes, filename: str, table,
-                columns: list[Column], sources: list[Source], optional: set[str], *,
+def _fill_table(session: Session, actor: User, school: School, year: SchoolYear, kind: str, template: bytes,
+                filename: str, table, columns: list[Column], sources: list[Source], optional: set[str], *,
                 now: datetime) -> tuple[bytes, FillReport, SectorExport]:
     """Write one row per source under the template's header, by column, with the values its code
-    sheets allow; list what stayed empty and compare with the last export of this kind."""
+    sheets allow; list what stayed empty and compare with the last export of this kind and year."""
+    from lms.gradebook.transcript.assembly import setup_of
+
+    codes = _school_codes([c.header for c in columns], setup_of(session, school))
+    sources = [Source(src.key, src.name, src.group, {**src.values, **{f"sector:{k}": v for k, v in codes.items()}})
+               for src in sources]
     wb = _open_book(template)
     ws = wb[table.sheet]
     header_line = table.header_lines[-1]
@@ -230,9 +265,9 @@ def _fill_table(session: Session, actor: User, school: School, kind: str, templa
     report = FillReport(table.sheet, header_line, [c.header for c in columns if c.key],
                         [(c.header, c.reason) for c in columns if not c.key and norm(c.header) != "stt"],
                         incomplete, sent)
-    _compare(session, school.id, kind, report)
-    export = SectorExport(school_id=school.id, template=kind, file_name=filename[:200], rows=sent,
-                          created_by=actor.id, created_at=now)
+    _compare(session, school.id, year, kind, report)
+    export = SectorExport(school_id=school.id, template=kind, school_year_id=year.id, file_name=filename[:200],
+                          rows=sent, created_by=actor.id, created_at=now)
     session.add(export)
     session.flush()
     return template_bytes(wb), report, export
@@ -258,8 +293,8 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
     rows, parents = _pupils(session, school.id, year)
     sources = [Source(student.student_code, student.full_name, class_name,
                       _values(student, class_name, parents.get(student.id, {}))) for student, class_name in rows]
-    return _fill_table(session, actor, school, "students", template, filename, table, columns, sources, OPTIONAL,
-                       now=now)
+    return _fill_table(session, actor, school, year, "students", template, filename, table, columns, sources,
+                       OPTIONAL, now=now)
 
 
 # ---------------------------------------------------------------- the staff file (CSDL_GiaoVien)
@@ -329,14 +364,16 @@ def fill_staff(session: Session, actor: User, school: School, year: SchoolYear, 
     columns = _columns(table, _code_sheets(wb, table.sheet), STAFF_FILLED, STAFF_NOT_KEPT)
     for c in columns:
         c.many = c.key == "subjects"
-    return _fill_table(session, actor, school, "staff", template, filename, table, columns,
+    return _fill_table(session, actor, school, year, "staff", template, filename, table, columns,
                        _staff(session, school, year), STAFF_OPTIONAL, now=now)
 
 
-def _compare(session: Session, school_id: int, kind: str, report: FillReport) -> None:
-    """New, changed, moved and gone rows since the school's last export of this template."""
+def _compare(session: Session, school_id: int, year: SchoolYear, kind: str, report: FillReport) -> None:
+    """New, changed, moved and gone rows since the school's last export of this template for the
+    same school year (another year's file is another list)."""
     last = session.scalars(select(SectorExport).where(SectorExport.school_id == school_id,
-                                                      SectorExport.template == kind)
+                                                      SectorExport.template == kind,
+                                                      SectorExport.school_year_id == year.id)
                            .order_by(SectorExport.id.desc())).first()
     report.first_export = last is None
     before = last.rows if last else {}
@@ -399,6 +436,7 @@ class ResultColumn:
     index: int            # 1-based sheet column
     header: str           # the path of the header rows, " / "
     kind: str             # stt | class | code | name | birth | level | test | personal | completed | promoted | result | award
+    #                       | school_code (subject: which of the school's codes)
     subject: str = ""     # the header's subject name (level, test) or quality code (personal)
 
 
@@ -450,7 +488,9 @@ def _result_columns(paths: dict[int, list[str]]) -> tuple[list[ResultColumn], li
         folded = [norm(p) for p in parts]
         last, header = folded[-1], " / ".join(parts)
         kind, subject = "", ""
-        if last == "stt":
+        if sector_code_of(parts[-1]):
+            kind, subject = "school_code", sector_code_of(parts[-1])
+        elif last == "stt":
             kind = "stt"
         elif last in ("ma lop", "lop"):
             kind = "class"
@@ -537,6 +577,10 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
             unfilled.append((c.header, str(_l("không môn nào của khối %(g)s trên hệ thống mang tên này (hệ thống có: "
                                               "%(s)s)", g=grade, s=", ".join(ours)))))
             columns.remove(c)
+    from lms.gradebook.transcript.assembly import setup_of
+
+    codes = _school_codes([c.header.split(" / ")[-1] for c in columns if c.kind == "school_code"],
+                          setup_of(session, school))
     end_of_year = checkpoint == "cn"
     start = bottom + 1
     if sheet.max_row >= start and all(isinstance(c.value, (int, float)) for c in sheet[start] if c.value is not None) \
@@ -557,6 +601,8 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
                 value: str | int | None = None
                 if c.kind == "stt":
                     value = n + 1
+                elif c.kind == "school_code":
+                    value = codes[c.subject]
                 elif c.kind == "class":
                     value = summary.school_class.name
                 elif c.kind == "code":
@@ -608,9 +654,9 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
                                                      if c.kind != "stt"}}
     report = FillReport(sheet.title, bottom, [c.header for c in columns], unfilled, incomplete, sent)
     kind = f"primary:{grade}:{checkpoint}"
-    _compare(session, school.id, kind, report)
-    export = SectorExport(school_id=school.id, template=kind, file_name=filename[:200], rows=sent,
-                          created_by=actor.id, created_at=now)
+    _compare(session, school.id, year, kind, report)
+    export = SectorExport(school_id=school.id, template=kind, school_year_id=year.id, file_name=filename[:200],
+                          rows=sent, created_by=actor.id, created_at=now)
     session.add(export)
     session.flush()
     return template_bytes(wb), report, export

@@ -18,6 +18,29 @@ from lms.i18n import lazy_gettext as _l
 MAX_BYTES = 20 * 1024 * 1024
 
 
+# What is wrong with a signature, one cause each, said in one message each (a tampered file is
+# never blamed on the certificate: its certificate is not even judged then).
+TAMPERED, NOT_COVERED, REVOKED, EXPIRED, UNTRUSTED, BAD_TIMESTAMP, UNREADABLE = (
+    "tampered", "not_covered", "revoked", "expired", "untrusted", "bad_timestamp", "unreadable")
+CAUSES = {
+    TAMPERED: _l("Tài liệu đã bị sửa sau khi ký: nội dung không còn khớp với chữ ký."),
+    NOT_COVERED: _l("Chữ ký không bao trùm toàn bộ tệp: có nội dung được thêm vào sau khi ký."),
+    REVOKED: _l("Chứng thư số của người ký đã bị thu hồi."),
+    EXPIRED: _l("Chứng thư số của người ký đã hết hạn hoặc chưa có hiệu lực vào lúc ký."),
+    UNTRUSTED: _l("Chứng thư số không do tổ chức chứng thực tin cậy cấp (không dẫn tới chứng thư gốc tin cậy)."),
+    BAD_TIMESTAMP: _l("Dấu thời gian không hợp lệ hoặc không do đơn vị cấp dấu thời gian tin cậy cấp."),
+    UNREADABLE: _l("Không đọc được chữ ký."),
+}
+STATUS = {TAMPERED: _l("không xét (tài liệu đã bị sửa)"), REVOKED: _l("đã bị thu hồi"), EXPIRED: _l("hết hạn"),
+          UNTRUSTED: _l("không tin cậy")}
+SANDBOX_MARK = "SANDBOX"
+
+
+def is_sandbox(subject: str, issuer: str = "") -> bool:
+    """A certificate of a sandbox (ours names every one SANDBOX): a test signature, never a real one."""
+    return SANDBOX_MARK in subject.upper() or SANDBOX_MARK in issuer.upper()
+
+
 @dataclass
 class SignatureCheck:
     name: str                        # the signature field (GVCN, NhaTruong) or the XML signature's Id
@@ -30,21 +53,63 @@ class SignatureCheck:
     revoked: bool
     changed_after: bool              # something other than later signatures or validation data was added
     ok: bool
-    problems: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)   # TAMPERED, NOT_COVERED, … (one message each)
+    detail: str = ""                 # the validator's own words, for an unreadable signature
+    document: str = ""               # what was signed, for a reader (an XML record: pupil, class, year)
+    sandbox: bool = False            # a sandbox certificate: a test signature
+
+    @property
+    def problems(self) -> list[str]:
+        out = [str(CAUSES[c]) for c in self.causes]
+        if self.detail:
+            out.append(self.detail)
+        return out
 
     @property
     def status(self) -> str:
-        if self.revoked:
-            return str(_l("đã bị thu hồi"))
-        if self.trusted:
-            return str(_l("hợp lệ, tin cậy"))
-        return str(_l("không tin cậy"))
+        for cause in (TAMPERED, REVOKED, EXPIRED, UNTRUSTED):
+            if cause in self.causes:
+                return str(STATUS[cause])
+        return str(_l("hợp lệ, tin cậy")) if self.trusted else str(STATUS[UNTRUSTED])
+
+
+def _trust_cause(indication) -> str:
+    """The certificate's problem as one cause: revoked, out of its validity, or not trusted."""
+    from pyhanko.sign.ades.report import AdESIndeterminate as Ind
+
+    if indication in (Ind.REVOKED_NO_POE, Ind.REVOKED_CA_NO_POE):
+        return REVOKED
+    if indication in (Ind.EXPIRED, Ind.NOT_YET_VALID, Ind.OUT_OF_BOUNDS_NO_POE, Ind.OUT_OF_BOUNDS_NOT_REVOKED):
+        return EXPIRED
+    return UNTRUSTED
+
+
+def pdf_causes(status) -> list[str]:
+    """What is wrong with one PDF signature's validation status (pyHanko's), one cause each."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if not status.intact or not status.valid:
+        return [TAMPERED]     # the certificate of a changed document says nothing: not judged
+    causes = []
+    level = status.modification_level
+    changed = level is not None and level not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
+                                                  ModificationLevel.FORM_FILLING)
+    if changed or status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        causes.append(NOT_COVERED)
+    if status.revoked:
+        causes.append(REVOKED)
+    elif not status.trusted:
+        causes.append(_trust_cause(status.trust_problem_indic))
+    ts = status.timestamp_validity
+    if ts is not None and not ts.trusted:
+        causes.append(BAD_TIMESTAMP)
+    return causes
 
 
 def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
     """Every signature in the PDF, first to last; an empty list when it carries none."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -56,34 +121,23 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
         return []
     out = []
     for sig in signatures:
-        problems: list[str] = []
         try:
             status = outside_loop(validate_pdf_signature, sig, trust.context())
         except (SignatureValidationError, SigningError, ValueError) as exc:
             cert = sig.signer_cert
-            out.append(SignatureCheck(sig.field_name, _cn_asn1(cert), _subject_asn1(cert), None, False, False, False,
-                                      False, True, False, [str(_l("không đọc được chữ ký: %(e)s", e=str(exc)[:120]))]))
+            subject, issuer = _names_asn1(cert)
+            out.append(SignatureCheck(sig.field_name, _cn_asn1(cert), subject, None, False, False, False,
+                                      False, True, False, [UNREADABLE], str(exc)[:120],
+                                      sandbox=is_sandbox(subject, issuer)))
             continue
+        causes = pdf_causes(status)
         ts = status.timestamp_validity
-        level = status.modification_level
-        changed = level is not None and level not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
-                                                      ModificationLevel.FORM_FILLING)
-        if not status.intact or not status.valid:
-            problems.append(str(_l("nội dung đã bị sửa sau khi ký (chữ ký không còn khớp)")))
-        if status.revoked:
-            problems.append(str(_l("chứng thư số của người ký đã bị thu hồi")))
-        elif not status.trusted:
-            problems.append(str(_l("chứng thư số không dẫn tới gốc tin cậy hoặc đã hết hạn (%(i)s)",
-                                   i=status.trust_problem_indic.name if status.trust_problem_indic else "—")))
-        if ts is not None and not ts.trusted:
-            problems.append(str(_l("dấu thời gian không tin cậy")))
-        if changed:
-            problems.append(str(_l("tài liệu đã bị thay đổi sau khi ký")))
         signed_at = ts.timestamp if ts is not None else status.signer_reported_dt
-        out.append(SignatureCheck(sig.field_name, _cn_asn1(status.signing_cert), _subject_asn1(status.signing_cert),
+        subject, issuer = _names_asn1(status.signing_cert)
+        out.append(SignatureCheck(sig.field_name, _cn_asn1(status.signing_cert), subject,
                                   signed_at, ts is not None, status.intact and status.valid, status.trusted,
-                                  status.revoked, changed, status.bottom_line and not changed and not problems,
-                                  problems))
+                                  status.revoked, NOT_COVERED in causes, status.bottom_line and not causes,
+                                  causes, sandbox=is_sandbox(subject, issuer)))
     return out
 
 
@@ -91,7 +145,8 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
     """Every XAdES signature of the XML, each checked on its own; the certificate by pyHanko's
     validator with the same trust roots."""
     from pyhanko_certvalidator import CertificateValidator
-    from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
+    from pyhanko_certvalidator.errors import (ExpiredError, NotYetValidError, PathError, RevokedError,
+                                              ValidationError)
 
     try:
         results = xades.check(data)
@@ -99,9 +154,9 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
         return []
     out = []
     for r in results:
-        problems, trusted, revoked = [], False, False
+        causes, trusted, revoked = [], False, False
         if not r.intact:
-            problems.append(str(_l("nội dung đã bị sửa sau khi ký (chữ ký không còn khớp)")))
+            causes.append(TAMPERED)
         if r.cert is not None:
             validator = CertificateValidator(to_asn1(r.cert), intermediate_certs=[to_asn1(c) for c in r.chain],
                                              validation_context=trust.context())
@@ -110,21 +165,32 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
                 trusted = True
             except RevokedError:
                 revoked = True
-                problems.append(str(_l("chứng thư số của người ký đã bị thu hồi")))
-            except (PathError, ValidationError) as exc:
-                problems.append(str(_l("chứng thư số không dẫn tới gốc tin cậy hoặc đã hết hạn (%(i)s)",
-                                       i=type(exc).__name__)))
+                causes.append(REVOKED)
+            except (ExpiredError, NotYetValidError):
+                causes.append(EXPIRED)
+            except (PathError, ValidationError):
+                causes.append(UNTRUSTED)
         signed_at, stamped = r.signing_time, False
         if r.timestamp_token is not None:
             when = _xml_timestamp(r, trust)
             if when is None:
-                problems.append(str(_l("dấu thời gian không hợp lệ hoặc không tin cậy")))
+                causes.append(BAD_TIMESTAMP)
             else:
                 signed_at, stamped = when, True
-        out.append(SignatureCheck(r.signature_id, common_name(r.cert) if r.cert else "—",
-                                  r.cert.subject.rfc4514_string() if r.cert else "", signed_at, stamped, r.intact,
-                                  trusted, revoked, False, r.intact and trusted and not problems, problems))
+        subject = r.cert.subject.rfc4514_string() if r.cert else ""
+        issuer = r.cert.issuer.rfc4514_string() if r.cert else ""
+        out.append(SignatureCheck(r.signature_id, common_name(r.cert) if r.cert else "—", subject, signed_at, stamped,
+                                  r.intact, trusted, revoked, False, r.intact and trusted and not causes, causes,
+                                  document=_document_label(r.document), sandbox=is_sandbox(subject, issuer)))
     return out
+
+
+def _document_label(document: dict) -> str:
+    """An XML signature named by what it signs: the pupil's transcript, class and year."""
+    if not document.get("hovaten"):
+        return ""
+    return str(_l("Học bạ của %(n)s, lớp %(c)s, năm học %(y)s", n=document["hovaten"], c=document.get("tenlop") or "—",
+                  y=document.get("namhoc") or "—"))
 
 
 def _xml_timestamp(r: xades.XmlSignature, trust: Trust) -> datetime | None:
@@ -152,8 +218,12 @@ def _cn_asn1(cert) -> str:
     return common_name(from_der(cert.dump())) if cert is not None else "—"
 
 
-def _subject_asn1(cert) -> str:
-    return from_der(cert.dump()).subject.rfc4514_string() if cert is not None else ""
+def _names_asn1(cert) -> tuple[str, str]:
+    """The certificate's subject and issuer, as text."""
+    if cert is None:
+        return "", ""
+    parsed = from_der(cert.dump())
+    return parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
 
 
 def all_ok(checks: list[SignatureCheck], expected: int) -> bool:

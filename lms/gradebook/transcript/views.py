@@ -315,11 +315,27 @@ def class_export(class_id: int, kind: str):
 @login_required
 @role_required("admin")
 def school_export(kind: str):
-    year = school_scoped(SchoolYear, request.args.get("year", 0, type=int)) if request.args.get("year") else None
-    classes = workflow.classes_of(db.session, ctx().school, year)
+    """The school's records of exactly the chosen school year (the settings page's chooser; the
+    current year when none is named), under the school's code in the sector database."""
+    from lms.gradebook.transcript.assembly import setup_of
+
+    school = ctx().school
+    year = (school_scoped(SchoolYear, request.args.get("year", 0, type=int)) if request.args.get("year")
+            else workflow.current_year(db.session, school))
+    setup = setup_of(db.session, school)
+    try:
+        school_setup.require_codes(setup)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("transcript.settings_page"))
+    if year is None:
+        flash(_("Trường chưa có năm học hiện tại: chọn năm học cần xuất."), "danger")
+        return redirect(url_for("transcript.settings_page"))
+    classes = workflow.classes_of(db.session, school, year)
     records = workflow.extract(db.session, current_user, classes)
     db.session.commit()
-    return _export(records, "truong", ctx().school.code, kind, f"Hoc ba so {ctx().school.code}")
+    return _export(records, "truong", setup.moet_school_code, kind, f"Hoc ba so {setup.moet_school_code} {year.name}")
 
 
 # ---------------------------------------------------------------- the school's set-up
@@ -346,9 +362,13 @@ def settings_page():
             db.session.commit()
             flash(message, "success")
         return redirect(url_for("transcript.settings_page"))
+    from lms.people.services import years_of
+
     view = school_setup.overview(db.session, school)
+    years, current = years_of(db.session, school), workflow.current_year(db.session, school)
     db.session.commit()
     return render_template("transcript/settings.html", view=view, form=Form(), sandbox=settings.trust.sandbox is not None,
+                           years=years, current_year=current,
                            provider_labels=signing.PROVIDER_LABELS,
                            provider_names=", ".join(str(signing.PROVIDER_LABELS.get(p, p)) for p in sorted(settings.providers)))
 
@@ -524,18 +544,25 @@ def smartca_phone():
         if not Form().validate_on_submit():
             abort(400)
         approve = request.form.get("answer") == "approve"
-        if approve and not (request.form.get("pin") or "").strip():
+        pin = (request.form.get("pin") or "").strip()
+        result = None
+        if approve and not pin:
             flash(_("Nhập mã PIN để ký."), "danger")
-        elif sandbox.answer(db.session, ca, request.form.get("transaction_id", ""), approve=approve, now=utcnow()):
+        else:
+            result = sandbox.answer(db.session, ca, request.form.get("transaction_id", ""), approve=approve,
+                                    now=utcnow(), pin=pin)
+        if result == sandbox.WRONG_PIN:
+            flash(_("Mã PIN không đúng: chưa ký. Nhập lại mã PIN của chứng thư số."), "danger")
+        elif result in (sandbox.SIGNED, sandbox.REJECTED):
             db.session.commit()
             flash(_("Đã ký.") if approve else _("Đã từ chối."), "success" if approve else "info")
-        else:
+        elif result == sandbox.GONE:
             flash(_("Giao dịch không còn chờ xác nhận (đã xử lý hoặc đã hết hạn)."), "warning")
         return redirect(url_for("transcript.smartca_phone", user_id=user_id))
     pending = sandbox.pending_for(db.session, user_id, now=utcnow()) if user_id else []
     subscriber = ca.subscriber(user_id) if user_id else None
     return render_template("transcript/sandbox_phone.html", user_id=user_id, pending=pending, subscriber=subscriber,
-                           form=Form(), json=json)
+                           form=Form(), json=json, sandbox_pin=sandbox.SANDBOX_PIN)
 
 
 # ---------------------------------------------------------------- the sector database's templates
@@ -549,13 +576,17 @@ def sector_page():
     fill it by header name and say what could not be filled and what changed since last time."""
     from lms.core.storage import area
     from lms.gradebook.transcript import sector
+    from lms.people.services import years_of
 
     school = ctx().school
     report = export = None
     kind = request.form.get("kind", "students")
+    years, current = years_of(db.session, school), workflow.current_year(db.session, school)
+    # The file is built for exactly the year chosen on the form (the current one until another is chosen).
+    chosen = request.form.get("school_year_id", type=int)
+    year = school_scoped(SchoolYear, chosen) if chosen else current
     if request.method == "POST":
         upload = request.files.get("file")
-        year = workflow.current_year(db.session, school)
         if not Form().validate_on_submit():
             abort(400)
         if kind not in ("students", "staff", "primary"):
@@ -563,7 +594,7 @@ def sector_page():
         if upload is None or not upload.filename:
             flash(_("Chọn tệp mẫu tải từ CSDL ngành."), "danger")
         elif year is None:
-            flash(_("Trường chưa có năm học hiện tại."), "danger")
+            flash(_("Chọn năm học của tệp cần điền."), "danger")
         else:
             data = upload.read(sector.MAX_BYTES + 1)
             with committing() as outcome:
@@ -583,6 +614,7 @@ def sector_page():
                 report = None
     status = 422 if request.method == "POST" and report is None else 200
     return render_template("transcript/sector.html", report=report, export=export, form=Form(), kind=kind,
+                           years=years, year=year,
                            checkpoints=sector.CHECKPOINT_NAMES, exports=sector.last_exports(db.session, school),
                            kinds=sector.KIND_NAMES, kind_label=sector.kind_label), status
 

@@ -179,17 +179,26 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
     require_class(actor, role, school_class)
     if action in ("confirm", "return"):
         require_principal(role)
-    if action == "return" and not reason.strip():
-        raise ValidationError(_l("Ghi lý do trả lại để giáo viên chủ nhiệm biết cần sửa gì."), field="reason")
+    if action == "return" and not meaningful(reason):
+        raise ValidationError(_l("Ghi lý do trả lại để giáo viên chủ nhiệm biết cần sửa gì. %(r)s", r=REASON_RULE),
+                              field="reason")
     wanted = {State.DRAFTED} if action == "check" else (
         {State.CHECKED} if action == "confirm" else {State.CHECKED, State.CONFIRMED})
     if action not in ("check", "confirm", "return"):
         raise ValidationError(_l("Bước không hợp lệ."))
     sources = class_sources(session, school_class)
+    if action in ("check", "confirm"):    # the record is frozen with the school's codes: never our own
+        from lms.gradebook.transcript.school_setup import require_codes
+
+        require_codes(sources.setup)
     out = Outcome()
     for row in class_rows(session, sources):
         t = row.transcript
         if (student_ids is not None and row.student.id not in student_ids) or t is None or t.state not in wanted:
+            continue
+        if action != "return" and t.supersedes_id and not meaningful(t.correction_reason or ""):
+            # A correction of a signed, issued transcript says why, on its PDF and in the register.
+            out.skipped.append((row.student.full_name, str(_l("bản đính chính chưa ghi lý do điều chỉnh"))))
             continue
         if action != "return" and row.blocked:
             out.skipped.append((row.student.full_name, "; ".join(row.problems + row.missing)))
@@ -202,7 +211,7 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
         elif action == "confirm":
             snapshot = _loads(t.snapshot)
             snapshot.update({**_school_signer(sources), "token": t.token, "version": t.version,
-                             "issued_at": today.isoformat()})
+                             "issued_at": today.isoformat(), "replaces": _replaces(session, t)})
             snapshot["principal"] = snapshot["principal"] or actor.full_name
             # The signed document is the issued one: it says so (trangthaithongtinhocba).
             _freeze(t, sources, snapshot, state=State.ISSUED, issue_date=today, code_lists=code_lists)
@@ -213,6 +222,33 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
         out.done += 1
     session.flush()
     return out
+
+
+def meaningful(reason: str) -> bool:
+    """A reason someone can act on: a few characters with letters in them, not a dot or a dash."""
+    text = reason.strip()
+    return len(text) >= 5 and sum(ch.isalpha() for ch in text) >= 3
+
+
+REASON_RULE = _l("Ghi rõ lý do (ít nhất 5 ký tự, có chữ: sai gì, sửa thế nào).")
+
+
+def _replaces(session: Session, t: Transcript) -> dict | None:
+    """What a correction replaces, for its PDF: the version, the day the school signed it (else its
+    document date) and why it is corrected."""
+    if not t.supersedes_id:
+        return None
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    old = session.get(Transcript, t.supersedes_id)
+    signed = session.scalars(select(TranscriptEvent.at).where(TranscriptEvent.transcript_id == old.id,
+                                                              TranscriptEvent.action == "school_signed")
+                             .order_by(TranscriptEvent.id.desc())).first()
+    if signed is not None:
+        day = utc_to_local(signed, school_tz()).date()
+    else:
+        day = date.fromisoformat((_loads(old.snapshot).get("issued_at") or "")[:10])
+    return {"version": old.version, "signed_on": day.strftime("%d/%m/%Y"), "reason": t.correction_reason or ""}
 
 
 def _school_signer(sources: ClassSources) -> dict:
@@ -271,8 +307,9 @@ def issue_one(session: Session, actor: User, t: Transcript, *, now: datetime) ->
 def correct(session: Session, actor: User, role: str, t: Transcript, reason: str, *, now: datetime) -> Transcript:
     """Open version n+1 of an issued transcript to correct it; n stays valid until n+1 is issued."""
     require_principal(role)
-    if not reason.strip():
-        raise ValidationError(_l("Ghi lý do đính chính."), field="reason")
+    if not meaningful(reason):
+        raise ValidationError(_l("Ghi lý do đính chính: học bạ đã ký và phát hành chỉ được điều chỉnh khi có lý do, in "
+                                 "trên bản điều chỉnh. %(r)s", r=REASON_RULE), field="reason")
     if t.state != State.ISSUED:
         raise ValidationError(_l("Chỉ đính chính được học bạ đã phát hành."))
     if latest_versions(session, t.school_year_id, [t.student_id])[t.student_id].id != t.id:
@@ -341,6 +378,11 @@ class PublicReport:
         from lms.gradebook.transcript.verify import all_ok
 
         return self.issued and not self.problems and all_ok(self.pdf, 2) and all_ok(self.xml, 2)
+
+    @property
+    def sandbox(self) -> bool:
+        """Signed (in part) with a sandbox certificate: a test document, said so."""
+        return any(c.sandbox for c in [*self.pdf, *self.xml])
 
 
 def public_report(session: Session, t: Transcript, settings) -> PublicReport:

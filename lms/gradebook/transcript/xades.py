@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
@@ -120,6 +120,22 @@ class XmlSignature:
     problem: str = ""
     timestamp_token: bytes | None = None     # the SignatureTimeStamp's DER token (XAdES-T)
     timestamp_digest: bytes = b""            # what its imprint must be
+    document: dict = field(default_factory=dict)   # the signed record's hovaten, tenlop, namhoc
+
+
+def _signed_record(doc, element) -> dict:
+    """What a signature is over, for a reader: the name, class and year of the record element its
+    reference points to (an empty dict when it points to no record)."""
+    for ref in element.iter(f"{DS}Reference"):
+        uri = ref.get("URI") or ""
+        if not uri.startswith("#"):
+            continue
+        for target in doc.iter():
+            if isinstance(target.tag, str) and target.get("Id") == uri[1:] and not target.tag.startswith(DS) \
+                    and not target.tag.startswith(XADES):
+                return {etree.QName(child).localname: (child.text or "") for child in target
+                        if isinstance(child.tag, str) and etree.QName(child).localname in ("hovaten", "tenlop", "namhoc")}
+    return {}
 
 
 def check(xml: bytes) -> list[XmlSignature]:
@@ -137,16 +153,18 @@ def check(xml: bytes) -> list[XmlSignature]:
         when = element.find(f".//{XADES}SigningTime")
         signing_time = datetime.fromisoformat(when.text) if when is not None and when.text else None
         if not certs:
-            out.append(XmlSignature(sig_id, False, None, [], signing_time, "no certificate"))
+            out.append(XmlSignature(sig_id, False, None, [], signing_time, "no certificate",
+                                    document=_signed_record(doc, element)))
             continue
         try:
             XAdESVerifier().verify(alone, x509_cert=certs[0],
                                    expect_config=XAdESSignatureConfiguration(expect_references=3))
         except Exception as exc:  # signxml raises several kinds; each means "not as signed"
-            out.append(XmlSignature(sig_id, False, certs[0], certs[1:], signing_time, type(exc).__name__))
+            out.append(XmlSignature(sig_id, False, certs[0], certs[1:], signing_time, type(exc).__name__,
+                                    document=_signed_record(doc, element)))
             continue
         stamp = element.find(f".//{XADES}SignatureTimeStamp/{XADES}EncapsulatedTimeStamp")
         token = base64.b64decode(stamp.text) if stamp is not None and stamp.text else None
         out.append(XmlSignature(sig_id, True, certs[0], certs[1:], signing_time, "", token,
-                                timestamp_digest(element) if token else b""))
+                                timestamp_digest(element) if token else b"", _signed_record(doc, element)))
     return out
