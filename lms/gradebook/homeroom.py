@@ -19,7 +19,8 @@ from lms.gradebook import results, tt22, tt27
 from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, columns_of,
                                 entries_by_student, in_programme_order, is_comment, record_write, subject_marks)
 from lms.gradebook.labels import (AWARD_LABELS, DECISION_LABELS, LEVEL_LABELS, PASS_LABELS,
-                                  PRIMARY_LEVEL_LABELS, PRIMARY_RESULT_LABELS, TERM_LABELS)
+                                  PRIMARY_LEVEL_LABELS, PRIMARY_RESULT_LABELS, TERM_LABELS,
+                                  summary_rule)
 from lms.gradebook.models import TermRecord, YearRecord
 from lms.gradebook.permissions import require_class
 from lms.gradebook.primary import (QUALITY_CODES, qualities_by_student, records_by_student, tested)
@@ -385,6 +386,8 @@ def summary_workbook(summary: Summary) -> bytes:
         for cell, v in zip(ws[ws.max_row], values):
             if isinstance(v, Decimal):
                 cell.number_format = "0.0"                       # 9,0 — never 9
+    ws.append([])
+    ws.append([summary_rule(summary.period)])
     ws.freeze_panes = "D2"
     ws.column_dimensions["C"].width = 28
     ws.row_dimensions[1].height = 60

@@ -39,6 +39,24 @@ def column_label(kind: str, position: int) -> str:
     return str({"gk": _l("GK"), "ck": _l("CK"), "kl": _l("KT lại")}[kind])
 
 
+def summary_rule(period: int) -> str:
+    """The rule a class summary of `period` (1, 2; 0 the year) is computed by — its footnote on the
+    page, the PDF and the Excel file: a term's results from that term's averages and the homeroom
+    teacher's term conduct; the year's from the year averages, the Điều 8 table and promotion."""
+    if period == 0:
+        return str(_l("Kết quả học tập cả năm theo Điều 9 Thông tư 22/2021/TT-BGDĐT, từ điểm trung bình môn cả năm "
+                      "ĐTBmcn = (ĐTBmhk I + 2 × ĐTBmhk II) / 3 và kết quả cả năm của các môn đánh giá bằng nhận xét "
+                      "(không tính điểm trung bình các môn, có quy tắc nâng một mức khi chỉ một môn làm tụt hai mức); "
+                      "rèn luyện cả năm tra theo bảng Điều 8 từ kết quả hai học kỳ; xét lên lớp theo Điều 12–14 "
+                      "(nghỉ quá 45 buổi thì ở lại lớp)."))
+    term = _l("học kỳ I") if period == 1 else _l("học kỳ II")
+    return str(_l("Kết quả học tập %(t)s theo Điều 9 Thông tư 22/2021/TT-BGDĐT, từ điểm trung bình môn học kỳ "
+                  "ĐTBmhk = (tổng ĐĐGtx + 2 × ĐĐGgk + 3 × ĐĐGck) / (số ĐĐGtx + 5) và kết quả %(t)s của các môn "
+                  "đánh giá bằng nhận xét (không tính điểm trung bình các môn, có quy tắc nâng một mức khi chỉ một "
+                  "môn làm tụt hai mức); kết quả rèn luyện %(t)s do giáo viên chủ nhiệm đánh giá theo Điều 8. Xét "
+                  "lên lớp, kiểm tra lại và rèn luyện hè chỉ xét vào cuối năm học.", t=term))
+
+
 TERM_SHORT = {1: _l("HK I"), 2: _l("HK II")}
 COLUMN_WORDS = {"gk": _l("Giữa kỳ"), "ck": _l("Cuối kỳ"), "kl": _l("Kiểm tra lại")}
 

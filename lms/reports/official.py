@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
@@ -39,8 +39,9 @@ class SchoolOfficial:
     money: cashless.Figures
     target: cashless.Milestone | None
     readiness: list
-    cards: int                       # report cards issued in the period (and still valid)
+    cards: int                       # report cards of the school years that end in the period (still valid)
     generated: datetime
+    card_years: list[str] = field(default_factory=list)   # those school years' names
 
     @property
     def ready(self) -> int:
@@ -84,18 +85,41 @@ def department_periods_for(session: Session, schools: list, year: int) -> list[c
     return cashless.department_periods(session, schools, year)
 
 
+def year_close(year) -> date:
+    """The day a school year's results are final: the end of its last term (the year's end when
+    it has no terms). A report card, the year's result, belongs to the periods holding that day."""
+    return max((t.end_date for t in year.terms), default=year.end_date)
+
+
+def cards_in(session: Session, school, period: cashless.Period) -> tuple[int, list[str]]:
+    """The report cards a report of `period` counts, and the school years they are of: the valid
+    cards of every school year whose results are final in the period (year_close) — whenever they
+    were issued. A card issued in June for 2025-2026 counts in "Học kỳ II 2025-2026", "Năm học
+    2025-2026", "6 tháng đầu năm 2026" and "Năm 2026"; never in "Học kỳ I", nor in the calendar
+    period of its issuing day when that is another."""
+    from lms.gradebook.models import ReportCard
+    from lms.people.models import SchoolYear
+
+    years = [y for y in session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
+                                        .order_by(SchoolYear.start_date))
+             if period.start <= year_close(y) <= period.end]
+    if not years:
+        return 0, []
+    count = session.scalar(select(func.count()).select_from(ReportCard).where(
+        ReportCard.school_id == school.id, ReportCard.school_year_id.in_([y.id for y in years]),
+        ReportCard.status == "valid")) or 0
+    return int(count), [y.name for y in years]
+
+
 def school_official(session: Session, school, period: cashless.Period, now: datetime) -> SchoolOfficial:
     from lms.billing import channel_settings
-    from lms.gradebook.models import ReportCard
 
     board = dashboard.school_dashboard(session, school, now, period)
     money = cashless.tally(session, [school.id], [period]).get((school.id, period.key)) or cashless.Figures()
     target = cashless.target_for(cashless.targets_of(session, school.id), period)
-    cards = session.scalar(select(func.count()).select_from(ReportCard).where(
-        ReportCard.school_id == school.id, ReportCard.issued_at >= cashless.instant(period.start),
-        ReportCard.issued_at < cashless.instant(period.end + timedelta(days=1)), ReportCard.status == "valid")) or 0
+    cards, card_years = cards_in(session, school, period)
     return SchoolOfficial(school, period, board, money, target, channel_settings.readiness(session, school),
-                          int(cards), now)
+                          cards, now, card_years)
 
 
 # ---------------------------------------------------------------- the department
@@ -126,10 +150,12 @@ class DepartmentOfficial:
     # The schools' figures summed part by part (periods online of all periods planned …), never
     # an average of their percentages.
     board_total: dict[str, Metric] = field(default_factory=dict)
+    cards: int = 0                   # the schools' report cards of the years closing in the period
 
     def add(self, report) -> None:
         """A school's figures into the totals."""
         self.total.add(report.money)
+        self.cards += report.cards
         for key in BOARD_TOTALS:
             metric = getattr(report.board, key)
             total = self.board_total.setdefault(key, Metric(key))
@@ -205,6 +231,7 @@ class KeptReport:
     money: cashless.Figures
     ready: int
     generated: datetime
+    cards: int = 0
 
 
 def figures_of(report: SchoolOfficial) -> dict:
@@ -215,7 +242,7 @@ def figures_of(report: SchoolOfficial) -> dict:
             "exams": [b.exams.part, b.exams.whole],
             "gradebook": [b.gradebook_total.part, b.gradebook_total.whole],
             "methods": {m: [cell.count, cell.value] for m, cell in f.methods.items()}, "refunded": f.refunded,
-            "ready": report.ready}
+            "ready": report.ready, "cards": report.cards}
 
 
 def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
@@ -230,7 +257,8 @@ def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
         money.methods.setdefault(m, cashless.Cell()).add(count, value)
     board = SimpleNamespace(online=metric("online"), homework=metric("homework"), exams=metric("exams"),
                             gradebook_total=metric("gradebook"))
-    return KeptReport(school, board, money, figures["ready"], computed_at)
+    # Figures kept before the cards were kept have none: they are computed again (department_page).
+    return KeptReport(school, board, money, figures["ready"], computed_at, figures["cards"])
 
 
 def keep_figures(session: Session, school, period_key: str, report: SchoolOfficial, now: datetime) -> None:
@@ -255,7 +283,7 @@ def department_page(session: Session, department, schools: list, period: cashles
     out = DepartmentOfficial(department, period, weights, generated=now)
     kept = {row.school_id: row for row in session.scalars(select(SchoolFigures).where(
         SchoolFigures.school_id.in_([s.id for s in schools] or [0]), SchoolFigures.period_key == period.key,
-        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES)))}
+        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES))) if "cards" in row.figures}
     missing = [s for s in schools if s.id not in kept]
     own = cashless.resolved(session, missing, period) if missing else {}
     for school in schools:
@@ -326,7 +354,7 @@ def school_workbook(r: SchoolOfficial) -> bytes:
         [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, as_float(b.exams.share)], [],
         ["3. " + _("Sổ điểm, học bạ số"), _("Đã nhập"), _("Phải có"), _("Tỷ lệ (%)")],
         *[[_("Sổ điểm %(t)s", t=m.label), m.part, m.whole, as_float(m.share)] for m in b.gradebook],
-        [_("Học bạ số đã phát hành"), r.cards], [],
+        [_("Học bạ số đã phát hành của năm học %(y)s", y=", ".join(r.card_years) or "—"), r.cards], [],
         ["4. " + _("Thu phí không dùng tiền mặt"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ số (%)"),
          _("Tỷ lệ giá trị (%)")],
         *[[str(cashless.METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, as_float(f.method_share(m)[0]),
@@ -366,18 +394,18 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
                  c=d.weights["cashless_value"], t=sum(d.weights.values()))])
     ws.append([])
     ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
-               _("Sổ điểm trong kỳ (%)"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
+               _("Sổ điểm trong kỳ (%)"), _("Học bạ số"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
                _("Hình thức sẵn sàng"), _("Điểm")])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in d.rows:
         r = row.report
         ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
-                   as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.money.total.count,
+                   as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.cards, r.money.total.count,
                    as_float(r.money.count_share), as_float(r.money.value_share), r.ready, as_float(row.score)])
     ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)),
                *[as_float(d.board_total[k].share) if k in d.board_total else None for k in BOARD_TOTALS],
-               d.total.total.count,
+               d.cards, d.total.total.count,
                as_float(d.total.count_share), as_float(d.total.value_share)])
     ws.column_dimensions["B"].width = 40
     return to_bytes(wb)

@@ -33,7 +33,7 @@ def test_the_schools_signer_is_its_setting(world, client, dbs):
     assert "KT. HIỆU TRƯỞNG" in last and "PHÓ HIỆU TRƯỞNG" in last and "Lê Thị Phó" in last
     assert "Trần Văn Hiệu" not in " ".join(summary)
     # The counting rule goes with the signatures, never signatures alone on a page.
-    assert "Kết quả học tập theo Điều 9" in last
+    assert "Kết quả học tập cả năm theo Điều 9" in last
 
 
 def test_the_departments_report_totals_every_figure_under_whole_headers(app, world, dbs):

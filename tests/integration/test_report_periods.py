@@ -1,6 +1,7 @@
 """Every official figure is computed for exactly the period chosen: two school years of data, and
-each figure of the school's report (online periods planned, grade book per term, report cards
-issued) checked for the calendar year, both halves and a term — by hand-counted numbers."""
+each figure of the school's report (online periods planned, lessons published, grade book per
+term, report cards of the years closing in the period, payments) and of the department's ranking
+checked for the calendar year, both halves, a school year and its terms — by hand-counted numbers."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -41,7 +42,15 @@ def _card(s, school, year, school_class, student, when, n):
                      pdf_sha256="0" * 64, key_id="k", signature="s", issued_at=when))
 
 
-def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs):
+def _payment(s, school, student, method, amount, when):
+    from lms.billing.models import Payment
+
+    s.add(Payment(school_id=school.id, student_id=student.id, method=method, channel=method, amount=amount,
+                  received_at=when, payer_name="Nguyễn Thị Lan", beneficiary_name="TRUONG THU A",
+                  reason="Học phí"))
+
+
+def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs, client):
     with dbs() as s:
         school = s.get(School, world.a.school.id)
         admin = s.get(User, world.a.admin.id)
@@ -71,6 +80,22 @@ def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs):
                                           ("HSA002", datetime(2026, 6, 3, 3, tzinfo=timezone.utc)),
                                           ("HSA003", datetime(2026, 7, 2, 3, tzinfo=timezone.utc)))):
             _card(s, school, last, old_class, pupils[code], when, n)
+        # A card of this year issued early (December 2026): it belongs to 2026-2027, whose results
+        # are final in May 2027 — never to "6 tháng cuối năm 2026" or "Học kỳ I 2026-2027".
+        _card(s, school, s.get(type(last), world.a.year.id), course.school_class, pupils["HSA001"],
+              datetime(2026, 12, 1, 3, tzinfo=timezone.utc), 9)
+        # Lessons: two of last year's (February 2026), one of this year's (October 2026); 3 pupils each.
+        from lms.courses.models import Lesson
+
+        for c, when in ((old_course, datetime(2026, 2, 2, 3, tzinfo=timezone.utc)),
+                        (old_course, datetime(2026, 2, 9, 3, tzinfo=timezone.utc)),
+                        (course, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))):
+            s.add(Lesson(school_id=school.id, course_id=c.id, title="Bài", publish_at=when))
+        # Payments: cash 100.000 in March 2026 (last year's term II), QR 200.000 and 300.000 in
+        # October 2026 (this year's term I).
+        _payment(s, school, pupils["HSA001"], "cash", 100_000, datetime(2026, 3, 10, 3, tzinfo=timezone.utc))
+        _payment(s, school, pupils["HSA001"], "qr", 200_000, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))
+        _payment(s, school, pupils["HSA002"], "qr", 300_000, datetime(2026, 10, 6, 3, tzinfo=timezone.utc))
         s.commit()
 
         periods = {p.key: p for p in official.periods_for(s, school, 2026)}
@@ -86,20 +111,54 @@ def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs):
         # 2026-2027 week 1 = 5–6/9/2026 … week 18 = 28/12/2026 (18 weeks in H2 2026).
         # Grade book: Toán of 6A1 term I has 3 pupils × 6 columns = 18 required, 12 entered; the
         # primary class 5A1 of last year has nothing entered (its TT27 checkpoints are required).
+        # Report cards: 2025-2026's results are final on 30/5/2026 (its term II's end), so its three
+        # cards — issued 2/6, 3/6 and 2/7/2026 — count in H1 2026, 2026, the year 2025-2026 and its
+        # term II; the card of 2026-2027 issued in December 2026 counts in none of them.
         h1 = figures(periods["2026-H1"])
         assert h1[0] == 17
         assert [label for label, _p, _w in h1[1]] == ["Học kỳ I 2025-2026", "Học kỳ II 2025-2026"]
         assert all(part == 0 and whole > 0 for _l, part, whole in h1[1])
-        assert h1[2] == 2                                   # two cards issued in June
+        assert h1[2] == 3
         h2 = figures(periods["2026-H2"])
-        assert h2 == (18, [("Học kỳ I 2026-2027", 12, 18)], 1)
+        assert h2 == (18, [("Học kỳ I 2026-2027", 12, 18)], 0)
         whole_year = figures(periods["2026"])
         assert whole_year[0] == 35 and whole_year[2] == 3
         assert [label for label, _p, _w in whole_year[1]] == ["Học kỳ I 2025-2026", "Học kỳ II 2025-2026",
                                                             "Học kỳ I 2026-2027"]
-        assert figures(term1_now) == (20, [("Học kỳ I 2026-2027", 12, 18)], 0)   # the July card is before it
+        assert figures(term1_now) == (20, [("Học kỳ I 2026-2027", 12, 18)], 0)
         t2 = figures(term2_last)
-        assert t2[0] == 15 and [m[0] for m in t2[1]] == ["Học kỳ II 2025-2026"] and t2[2] == 0
+        assert t2[0] == 15 and [m[0] for m in t2[1]] == ["Học kỳ II 2025-2026"] and t2[2] == 3
+        last_year = figures(periods["NH2025-2026"])
+        assert last_year[0] == 35 and last_year[2] == 3
+        assert figures(periods["HK1-2025-2026"])[2] == 0
+        assert official.school_official(s, school, periods["2026-H1"], now).card_years == ["2025-2026"]
+
+        # Lessons (pupils × lessons published in the period) and payments, per period.
+        def money_and_lessons(period):
+            r = official.school_official(s, school, period, now)
+            return r.board.lessons.whole, r.money.total.count, r.money.cashless.count, r.money.total.value
+        assert money_and_lessons(periods["2026-H1"]) == (6, 1, 0, 100_000)
+        assert money_and_lessons(periods["2026-H2"]) == (3, 2, 2, 500_000)
+        assert money_and_lessons(periods["2026"]) == (9, 3, 2, 600_000)
+        assert money_and_lessons(term2_last) == (6, 1, 0, 100_000)
+        assert money_and_lessons(term1_now) == (3, 2, 2, 500_000)
+        assert money_and_lessons(periods["NH2025-2026"]) == (6, 1, 0, 100_000)
+
+        # The department's ranking (computed, then from the kept figures) and its totals: the same cards.
+        from lms.people.models import Department
+
+        department = s.get(Department, world.dept_a.id)
+        weights = dict(official.DEFAULT_WEIGHTS)
+        for key, cards in (("2026-H1", 3), ("2026-H2", 0), ("HK2-2025-2026", 3), ("HK1-2026-2027", 0)):
+            d = official.department_official(s, department, [school], periods[key], weights, now)
+            assert (d.rows[0].report.cards, d.cards) == (cards, cards), key
+            official.keep_figures(s, school, key, d.rows[0].report, now)
+            kept = official.department_page(s, department, [school], periods[key], weights, now)
+            assert kept.computed == 0 and (kept.rows[0].report.cards, kept.cards) == (cards, cards), key
         # The online share counts online periods of the period only.
         r = official.school_official(s, school, periods["2026-H1"], now)
         assert r.board.online.part == 0                      # nothing delivered: no lesson opened
+        s.commit()
+    client.login("admin.a")
+    page = client.get("/reports/official?year=2026&period=HK2-2025-2026").get_data(as_text=True)
+    assert "3 học bạ số của năm học 2025-2026" in page
