@@ -12,6 +12,7 @@ by school B's own people, so each request reaches the code behind the 404 checks
 import re
 
 import pytest
+from werkzeug.datastructures import ImmutableMultiDict
 
 from lms.core.tenancy import DEPARTMENT
 from tests.integration.test_tenancy import b_card, foreign_ids  # noqa: F401  (b_card is a fixture)
@@ -153,16 +154,69 @@ def _page(response, payload: str) -> str:
     return re.sub(r'(nonce|value|href|action|src)="[^"]*"', "", body)  # links echo the query
 
 
-def test_injection_in_search_and_filter_parameters_changes_nothing(app, sweep):
+class _Recording(ImmutableMultiDict):
+    """Query and form values that note which names the view read ("*": all of them, by iterating)."""
+    read: set[str] = set()
+
+    def __getitem__(self, key):
+        _Recording.read.add(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key, type=None):
+        _Recording.read.add(key)
+        return super().getlist(key, type)
+
+    def __contains__(self, key):
+        _Recording.read.add(key)
+        return super().__contains__(key)
+
+    def _all(self, name, *args, **kw):
+        _Recording.read.add("*")
+        return getattr(super(), name)(*args, **kw)
+
+    def __iter__(self):
+        return self._all("__iter__")
+
+    def __len__(self):
+        return self._all("__len__")
+
+    def keys(self):
+        return self._all("keys")
+
+    def values(self):
+        return self._all("values")
+
+    def items(self, multi=False):
+        return self._all("items", multi)
+
+    def lists(self):
+        return self._all("lists")
+
+    def to_dict(self, flat=True):
+        return self._all("to_dict", flat)
+
+    def copy(self):
+        return self._all("copy")
+
+
+def test_injection_in_search_and_filter_parameters_changes_nothing(app, sweep, monkeypatch):
+    """Each GET route is first visited with every filter name set; the pairs are then sent only to
+    the routes that read one of them (a route that never reads `q` cannot be injected through it),
+    which keeps the sweep to the routes where it can find something."""
     clients, anonymous, ids, rules = sweep
-    failures, differ, checked = Failures(), [], 0
+    monkeypatch.setattr(app.request_class, "parameter_storage_class", _Recording)
+    failures, differ, checked, unread = Failures(), [], 0, 0
     for rule in rules:
         if "GET" not in rule.methods or rule.endpoint in SKIP_BODY:
             continue
         role = _role_for(app, rule)
         client = clients.get(role) if role else anonymous
         url = _url(rule, ids)
+        _Recording.read = set()
         client.get(url, query_string={name: "x" for name in FILTERS})  # a first visit may differ (a new secret…)
+        if not _Recording.read & {*FILTERS, "*"}:
+            unread += 1
+            continue
         for wide, narrow in INJECTIONS:
             pages = []
             for payload in (wide, narrow):
@@ -176,7 +230,7 @@ def test_injection_in_search_and_filter_parameters_changes_nothing(app, sweep):
         checked += 1
     assert not failures, failures
     assert not differ, f"a boolean payload changed the page (SQL built from text?): {differ}"
-    assert checked > 80
+    assert checked > 15 and checked + unread > 80, (checked, unread)
 
 
 def test_injection_in_the_sign_in_form_signs_no_one_in(world, make_client):
@@ -185,11 +239,29 @@ def test_injection_in_the_sign_in_form_signs_no_one_in(world, make_client):
         assert response.status_code == 200 and "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True)
 
 
-def test_wrong_bodies_are_never_a_500(app, sweep):
+JSON_BODIES = ("[1, 2]", '"text"', "12", "null", "{\"a\": [}", '{"position": 1e999, "seq": "x", "events": 5}',
+               '{"position": 99999999999999999999999, "seq": 99999999999999999999999, "finals": 7}',
+               "[" * 1000 + "]" * 1000, '{"position": 1, "seq": 1, "value": ' + "[" * 1000 + "]" * 1000 + "}")
+
+
+def test_wrong_bodies_are_never_a_500(app, sweep, monkeypatch):
     """JSON that is not an object (or nests a thousand deep: a payment callback answered 500), and
-    every field of the route's own form filled with nonsense."""
+    every field of the route's own form filled with nonsense. The first JSON body goes to every
+    POST route; the others only to the routes that read the body (`get_json`/`get_data`, or the
+    exam's autosave, read before Flask on PostgreSQL). A route without a form of its own gets one
+    post of form data, not one per value (they would all be the same post)."""
+    from lms.exams.autosave import PATH as AUTOSAVE
+
     clients, anonymous, ids, rules = sweep
-    failures, checked = Failures(), 0
+    reads = []
+    for name in ("get_json", "get_data"):
+        original = getattr(app.request_class, name)
+
+        def recording(self, *args, _original=original, **kw):
+            reads.append(True)
+            return _original(self, *args, **kw)
+        monkeypatch.setattr(app.request_class, name, recording)
+    failures, checked, read_body = Failures(), 0, 0
     for rule in rules:
         if "POST" not in rule.methods or rule.endpoint in SKIP_BODY:
             continue
@@ -198,21 +270,23 @@ def test_wrong_bodies_are_never_a_500(app, sweep):
         url = _url(rule, ids)
         token = client.token() if client.logged_in() else anonymous.token()
         headers = {"X-CSRFToken": token, "Accept": "application/json"}
-        for body in ("[1, 2]", '"text"', "12", "null", "{\"a\": [}", '{"position": 1e999, "seq": "x", "events": 5}',
-                     '{"position": 99999999999999999999999, "seq": 99999999999999999999999, "finals": 7}',
-                     "[" * 1000 + "]" * 1000, '{"position": 1, "seq": 1, "value": ' + "[" * 1000 + "]" * 1000 + "}"):
+        reads.clear()
+        for number, body in enumerate(JSON_BODIES):
+            if number == 1 and not reads and not AUTOSAVE.fullmatch(url):
+                break
             failures.check(client.http.post(url, data=body, content_type="application/json", headers=headers),
                            (role, url, body), rule.endpoint)
+        read_body += bool(reads)
         names = set()
         if "GET" in rule.methods:
             names = set(INPUT_NAME.findall(client.get(url).get_data(as_text=True))) - {"csrf_token"}
-        for value in WEIRD_VALUES:
+        for value in WEIRD_VALUES if names else WEIRD_VALUES[:1]:
             data = {name: value for name in names} | {"csrf_token": token}
             failures.check(client.http.post(url, data=data), (role, url, value), rule.endpoint)
         checked += 1
     assert not failures, failures
     assert failures.known_seen == set(KNOWN), f"fixed, remove from KNOWN: {set(KNOWN) - failures.known_seen}"
-    assert checked > 80
+    assert checked > 80 and read_body > 10, (checked, read_body)
 
 
 def test_a_form_of_too_many_fields_is_413_and_a_normal_one_is_not(app, world, client):
