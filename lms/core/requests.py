@@ -12,7 +12,9 @@
 On success the request's work is committed once. On a `DomainError` the session is rolled back
 (nothing half-saved), the refusal is shown on the field it names — or flashed at the top when it
 names none — and the re-rendered form answers 422. Any other exception rolls back and propagates
-to the generic error page. Views that change nothing read-only never call this.
+to the generic error page. A service that answers refused lines instead of raising (a table shown
+again with its errors) is discarded with `outcome.discard()`: rolled back, `outcome.ok` false.
+Views that change nothing never call this.
 """
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ from lms.extensions import db
 class Outcome:
     ok: bool = False
     error: DomainError | None = None
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Roll the block's work back instead of committing it, though nothing was raised: for
+        services that answer a list of refused lines (a table shown again as typed, with its errors)."""
+        self.discarded = True
 
     @property
     def status(self) -> int:
@@ -61,8 +69,11 @@ def committing(form=None, *, fields: dict[str, str] | None = None, flash_error: 
         db.session.rollback()
         raise
     else:
-        db.session.commit()
-        outcome.ok = True
+        if outcome.discarded:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            outcome.ok = True
 
 
 def status_of(form) -> int:

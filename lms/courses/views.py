@@ -109,12 +109,13 @@ def plan(course_id: int):
     issues, rows = [], [plans.PeriodInput(p.id, str(p.week), p.topic, p.mode) for p in periods]
     if request.method == "POST":
         rows = _plan_rows(request.form)
-        issues = plans.save_plan(db.session, current_user, course, rows)
+        with committing() as outcome:
+            issues = plans.save_plan(db.session, current_user, course, rows)
+            if issues:
+                outcome.discard()  # the table is shown again as typed, with the errors
         if issues:
-            db.session.rollback()  # the table is shown again as typed, with the errors
             flash(_("Chưa lưu: kế hoạch có %(n)s lỗi, xem các dòng được tô đỏ.", n=len(issues)), "danger")
-        else:
-            db.session.commit()
+        elif outcome.ok:
             flash(_("Đã lưu kế hoạch dạy học (%(n)s tiết).", n=len(rows)), "success")
             return redirect(url_for("courses.plan", course_id=course.id))
     by_id = {p.id: p for p in periods}
@@ -183,8 +184,7 @@ def plan_import(course_id: int):
         with committing(form) as outcome:
             result = plans.import_plan(db.session, current_user, course, pending["name"], path.read_bytes())
             if result.issues:
-                db.session.rollback()
-                outcome.ok = False
+                outcome.discard()
         if outcome.ok and result and not result.issues:
             path.unlink(missing_ok=True)
             session.pop("plan_import", None)

@@ -58,3 +58,13 @@ def test_service_field_names_map_to_the_form_and_unknown_errors_propagate(app):
             db.session.add(_row("boom"))
             raise RuntimeError("boom")
         assert _count("boom") == 0
+
+
+def test_a_discarded_block_keeps_nothing_and_is_not_ok(app):
+    """A service that answers refused lines instead of raising (the teaching plan's table)."""
+    with app.test_request_context("/", method="POST"):
+        with committing() as outcome:
+            db.session.add(_row("discarded"))
+            db.session.flush()
+            outcome.discard()
+        assert not outcome.ok and outcome.error is None and _count("discarded") == 0
