@@ -412,3 +412,12 @@ def direct_clock(engine, ticket: Ticket, now: datetime) -> dict | None:
     finally:
         connection.close()
     return clock_answer(row, now)
+
+
+def saved_answers(session: Session, ticket: Ticket) -> dict[int, dict]:
+    """Every answer stored for the ticket's attempt with its sequence number: what a page left
+    open compares with its own when it comes back into view (another window or tab of the same
+    device may have changed an answer meanwhile)."""
+    rows = session.execute(select(Response.position, Response.seq, Response.value)
+                           .where(Response.attempt_id == ticket.attempt_id))
+    return {position: {"seq": seq, "value": decode(value)} for position, seq, value in rows}

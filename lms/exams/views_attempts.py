@@ -208,6 +208,19 @@ def clock(attempt_id: int):
     return response
 
 
+@bp.route("/attempts/<int:attempt_id>/answers")
+@cookieless
+def answers(attempt_id: int):
+    """The answers the server holds, with their sequence numbers, for a page coming back into view
+    to see which were changed in another window; authenticated by the page's ticket."""
+    ticket = saving.read_ticket(current_app.config["SECRET_KEY"], request.headers.get("X-Attempt-Ticket"), attempt_id)
+    if ticket is None:
+        return jsonify({"status": "signed_out"}), 401
+    response = jsonify({"answers": saving.saved_answers(db.session, ticket)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @session_only
 def events(attempt_id: int):

@@ -2,11 +2,16 @@
 // on its own with a sequence number one higher than the last; the server keeps only newer numbers.
 // Offline, the journal keeps everything and it is replayed when the connection returns (or when the
 // page is reopened). The clock shown is the server's time left, corrected on every answer.
+// Each window or tab keeps its own journal (one window never replays another's older answers); a
+// window coming back into view asks the server for the answers it holds and shows, on each question
+// changed in another window meanwhile, the newer answer and says so.
 (function () {
   "use strict";
   var root = document.getElementById("attempt");
   if (!root) { return; }
-  var KEY = "lms-attempt-" + root.dataset.attempt;
+  var PREFIX = "lms-attempt-" + root.dataset.attempt;
+  var KEY = PREFIX + "-" + tabId();
+  var ORPHAN_MS = 120000;   // a journal not touched for this long belongs to a window that is gone
   var csrf = root.dataset.csrf;
   var badge = document.getElementById("save-state");
   var alertBox = document.getElementById("attempt-alert");
@@ -20,14 +25,56 @@
   var endAt = clock() + Number(root.dataset.timeLeft) * 1000;
   var timers = {};
 
-  function load() {
-    try { return JSON.parse(window.localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
+  function tabId() {
+    // This window's name for its journal: kept across a reload of the window, new in another one.
+    try {
+      var id = window.sessionStorage.getItem("lms-attempt-tab");
+      if (!id) {
+        id = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+        window.sessionStorage.setItem("lms-attempt-tab", id);
+      }
+      return id;
+    } catch (e) { return "main"; }
   }
-  function store() {
-    try { window.localStorage.setItem(KEY, JSON.stringify(journal)); } catch (e) { /* private mode: memory only */ }
+  function readJournal(key) {
+    var kept;
+    try { kept = JSON.parse(window.localStorage.getItem(key)); } catch (e) { kept = null; }
+    if (!kept) { return null; }
+    // {at, open, answers}; an older page kept the answers alone under the attempt's own key.
+    return kept.answers ? kept : { at: 0, open: false, answers: kept };
+  }
+  function load() {
+    var own = readJournal(KEY);
+    var answers = own ? own.answers : {};
+    // The journal of a window that was closed (or not heard of for a while) with answers not yet
+    // sent is taken over; another open window's journal is its own.
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key === KEY || (key !== PREFIX && key.indexOf(PREFIX + "-") !== 0)) { continue; }
+        var other = readJournal(key);
+        if (other && other.open && Date.now() - other.at < ORPHAN_MS) { continue; }
+        Object.keys((other && other.answers) || {}).forEach(function (p) {
+          if (!answers[p] || answers[p].seq < other.answers[p].seq) { answers[p] = other.answers[p]; }
+        });
+        window.localStorage.removeItem(key);
+      }
+    } catch (e) { /* no storage: memory only */ }
+    return answers;
+  }
+  function store(open) {
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify({ at: Date.now(), open: open !== false, answers: journal }));
+    } catch (e) { /* private mode: memory only */ }
   }
   function forget() {
-    try { window.localStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+    // The attempt is over: every window's journal of it goes.
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key === PREFIX || key.indexOf(PREFIX + "-") === 0) { window.localStorage.removeItem(key); }
+      }
+    } catch (e) { /* nothing kept */ }
   }
   function say(text, kind) {
     alertBox.textContent = text;
@@ -224,6 +271,36 @@
     });
   }
 
+  // A window coming back into view: the answers changed in another window meanwhile are shown,
+  // each said on its question (an unsent answer of this window that is older is dropped).
+  function refresh() {
+    if (closed || moved || submitting || !root.dataset.answersUrl) { return; }
+    fetch(root.dataset.answersUrl, { credentials: "same-origin", cache: "no-store",
+                                     headers: { "Accept": "application/json", "X-Attempt-Ticket": root.dataset.ticket } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || !body.answers) { return; }
+        var told = [];
+        Object.keys(body.answers).forEach(function (position) {
+          var q = questions[position], held = body.answers[position], mine = journal[position];
+          if (!q || held.seq <= q.seq || (mine && mine.seq > held.seq)) { return; }
+          q.seq = held.seq;
+          if (mine || timers[position]) { clearTimeout(timers[position]); delete timers[position]; delete journal[position]; delete pending[position]; }
+          if (JSON.stringify(read(q)) === JSON.stringify(held.value)) { return; }
+          write(q, held.value);
+          var text = root.dataset.msgStale.replace("{n}", q.number);
+          staleNote(q, text);
+          told.push(text);
+        });
+        if (told.length) {
+          store();
+          replaced = told[0];
+          say(told.join(" "));
+          state();
+        }
+      }).catch(function () { /* offline: the next save or the next look tells */ });
+  }
+
   // ---------------------------------------------------------------- questions, pages, navigation
   var perPage = Number(root.dataset.perPage);
   var pages = Number(root.dataset.pages);
@@ -337,6 +414,7 @@
     return parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" + parts.minute;
   }
   function poll() {
+    if (!closed) { store(); }   // this window is still open: its journal is its own
     if (closed || submitting || offline) { return; }
     fetch(root.dataset.clockUrl, { credentials: "same-origin", cache: "no-store",
                                    headers: { "Accept": "application/json", "X-Attempt-Ticket": root.dataset.ticket } })
@@ -361,9 +439,13 @@
   }
   setInterval(poll, Number(root.dataset.clockEvery) || 4000);
   poll();
-  document.addEventListener("visibilitychange", function () { signal(document.visibilityState === "hidden" ? "hidden" : "visible"); });
+  document.addEventListener("visibilitychange", function () {
+    signal(document.visibilityState === "hidden" ? "hidden" : "visible");
+    if (document.visibilityState === "visible") { refresh(); }
+  });
   window.addEventListener("blur", function () { signal("focus_lost"); });
-  window.addEventListener("focus", function () { signal("focus_back"); });
+  window.addEventListener("focus", function () { signal("focus_back"); refresh(); });
+  window.addEventListener("pagehide", function () { if (!closed) { store(false); } });
   window.addEventListener("online", function () { signal("online"); offline = false; flush(); });
   window.addEventListener("offline", function () { signal("offline"); offline = true; state(); });
   document.addEventListener("fullscreenchange", function () { signal(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit"); });

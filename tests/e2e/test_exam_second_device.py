@@ -1,6 +1,8 @@
 """An attempt opened twice, in Chromium. A second window of the same browser is the same device:
 both save, and an older answer from the window that did not see the newer one never overwrites it —
-that window shows the newer answer and says why. A second device (a phone, its own browser) is
+that window shows the newer answer and says why, on its next save or as soon as it comes back into
+view; each window keeps its own journal of unsent answers, so a reload of one never sends another's.
+A second device (a phone, its own browser) is
 shown a page that offers to move the attempt there; once moved, the phone resumes with every saved
 answer, and the laptop's next answer is refused and the laptop says so; the move is logged."""
 from __future__ import annotations
@@ -77,6 +79,21 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         expect(first.locator("section.question").nth(0).locator(".stale-note")).to_be_hidden()
         _answer(second, 0, 3, status=409)                             # and the other window is told in turn
         expect(radios(second, 0).nth(2)).to_be_checked()
+        # A window coming back into view is told without saving anything: the answer changed in the
+        # other window is shown, and said on its question.
+        _answer(first, 1, 1)
+        second.evaluate("window.dispatchEvent(new Event('focus'))")
+        expect(radios(second, 1).nth(1)).to_be_checked()
+        expect(second.locator("section.question").nth(1).locator(".stale-note")).to_contain_text("cửa sổ khác")
+        # Each window has its own journal: an answer the second window could not send is never sent
+        # by the first one when it is reloaded.
+        second.route("**/save", lambda route: route.abort())
+        radios(second, 2).nth(1).check()
+        expect(second.locator("#save-state")).to_contain_text("Mất kết nối")
+        first.reload()
+        first.wait_for_selector("#attempt[data-ready]")
+        expect(radios(first, 2).nth(1)).not_to_be_checked()
+        assert len(first.evaluate("Object.keys(localStorage).filter(k => k.startsWith('lms-attempt-'))")) == 2
 
         # A second device: offered the move, not the paper.
         mobile = _signed_in(phone, live_server)
@@ -86,6 +103,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         mobile.click("#takeover")
         mobile.wait_for_selector("#attempt[data-ready]")
         expect(radios(mobile, 0).nth(2)).to_be_checked()              # resumes with every saved answer
+        expect(radios(mobile, 1).nth(1)).to_be_checked()
         _answer(mobile, 1, 0)
         # The laptop's next answer is refused, and the laptop says so.
         _answer(first, 2, 0, status=409)
