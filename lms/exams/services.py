@@ -23,7 +23,7 @@ from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, Exam, ExamCour
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
 from lms.exams.permissions import category_access, pupils_of_exam, require_exam
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import Course, Enrollment, School, SchoolYear, Student
+from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYear, Student
 from lms.people.services import chosen_courses, set_course_links
 
 GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
@@ -412,6 +412,15 @@ def exams_of_pupil(session: Session, student: Student):
     return (select(Exam).where(Exam.school_id == student.school_id, Exam.status == ExamStatus.PUBLISHED,
                                set_for_pupil.exists())
             .order_by(Exam.open_at.desc(), Exam.id.desc()))
+
+
+def class_of_pupil(session: Session, exam: Exam, student: Student) -> str | None:
+    """The name of the class in which the pupil sits the exam this year ("6A1"), or None."""
+    return session.scalars(select(SchoolClass.name).join(Course, Course.class_id == SchoolClass.id)
+                           .join(ExamCourse, ExamCourse.course_id == Course.id)
+                           .join(Enrollment, (Enrollment.class_id == Course.class_id) & (Enrollment.student_id == student.id))
+                           .join(SchoolYear, (SchoolYear.id == Enrollment.school_year_id) & SchoolYear.is_current.is_(True))
+                           .where(ExamCourse.exam_id == exam.id).order_by(SchoolClass.name)).first()
 
 
 def states_of(session: Session, exam_ids: list[int]) -> dict[int, Counter]:

@@ -115,7 +115,8 @@ def attempt_page(attempt_id: int):
         attempts.takeover(db.session, attempt, device, now)
         db.session.commit()
     elif attempt.device != device:
-        return render_template("exams/other_device.html", attempt=attempt, form=Form())
+        return render_template("exams/other_device.html", attempt=attempt, exam=attempt.exam, form=Form(),
+                               class_name=services.class_of_pupil(db.session, attempt.exam, attempt.student))
     views = attempts.attempt_view(db.session, attempt)
     exam = attempt.exam
     pages = max((v.page for v in views), default=0) + 1

@@ -25,3 +25,25 @@ def test_a_window_coming_back_reads_the_answers_the_server_holds(world, client, 
     other_attempt = _start(other, exam_id)
     assert other.http.get(f"/attempts/{other_attempt}/answers",
                           headers={"X-Attempt-Ticket": ticket}).status_code == 401
+
+
+def test_the_other_device_page_names_the_exam_its_subject_and_the_class(world, client, make_client, dbs):
+    """A pupil who opens the attempt on a second device is asked whether to move it there: the page
+    says which exam (title, subject, class, which attempt) — before, only "open on another device"."""
+    import re
+
+    from lms.exams.models import Exam
+
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world)
+    with dbs() as s:
+        exam = s.get(Exam, exam_id)
+        title, subject = exam.title, exam.subject.name
+        class_name = exam.courses[0].course.school_class.name
+    client.login("hsa001")
+    attempt_id = _start(client, exam_id)
+    phone = make_client()
+    phone.login("hsa001")
+    page = phone.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="other-device"' in page and 'id="takeover"' in page
+    said = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="other-device-exam">(.*?)</p>', page, re.S).group(1)).split())
+    assert said == f"{title} · {subject} · Lớp {class_name} · lần làm thứ 1"
