@@ -143,7 +143,8 @@ def _pg_write(cursor, dialect, attempt_id: int, position: int, value: str, seq: 
 
 
 def stale_message() -> str:
-    return str(_l("Câu này đã được lưu một câu trả lời mới hơn (ở cửa sổ khác?)."))
+    return str(_l("Câu trả lời của câu này vừa được đổi ở một cửa sổ hoặc thẻ khác. Trang đã hiện câu trả lời "
+                  "mới nhất; muốn đổi thì em chọn lại."))
 
 
 def unsaved(why: tuple | None, text: str, value, seq: int, device: str, now: datetime,
@@ -242,10 +243,12 @@ def _valid_seq(seq) -> bool:
 def read_answer(session: Session, attempt_id: int, seed: int, position: int, raw, seq) -> tuple[str, object] | SaveOutcome:
     """The answer as stored (canonical JSON) and as read, or why it cannot be stored."""
     if not _valid_seq(seq):
-        return SaveOutcome("invalid", message=str(_l("Số thứ tự lưu không hợp lệ.")))
+        return SaveOutcome("invalid", message=str(_l("Câu trả lời chưa lưu được vì trang làm bài gửi thiếu thông "
+                                                     "tin. Em hãy tải lại trang rồi trả lời lại câu này.")))
     slot = _frozen_slot(session, attempt_id, seed, position)
     if slot is None:
-        return SaveOutcome("invalid", message=str(_l("Không có câu này trong bài làm.")))
+        return SaveOutcome("invalid", message=str(_l("Câu trả lời chưa lưu được vì câu này không có trong bài làm "
+                                                     "của em. Em hãy tải lại trang.")))
     try:
         value = qtypes.TYPES[slot.qtype].normalize(slot.data, slot.layout, raw)
     except qtypes.ResponseError as exc:
@@ -288,11 +291,14 @@ def live_attempt(session: Session, user_id: int, attempt_id: int) -> LiveAttempt
 
 
 def closed() -> SaveOutcome:
-    return SaveOutcome("closed", message=str(_l("Bài làm đã kết thúc; không lưu thêm được.")))
+    return SaveOutcome("closed", message=str(_l("Bài làm đã kết thúc (đã nộp hoặc đã hết giờ) nên không lưu thêm "
+                                                "được. Em xem kết quả ở trang bài thi.")))
 
 
 def elsewhere() -> SaveOutcome:
-    return SaveOutcome("device", message=str(_l("Bài làm đang mở trên thiết bị khác.")))
+    return SaveOutcome("device", message=str(_l("Bài làm đã chuyển sang thiết bị khác nên máy này không lưu được "
+                                                "nữa. Em làm tiếp trên thiết bị kia, hoặc tải lại trang này để "
+                                                "chuyển bài về đây.")))
 
 
 # ---------------------------------------------------------------- the attempt ticket

@@ -175,7 +175,8 @@ def save(attempt_id: int):
     now, device = utcnow(), _device()
     position, seq = body.get("position"), body.get("seq")
     if not isinstance(position, int) or not isinstance(seq, int) or not (in_range(position) and in_range(seq)):
-        return jsonify({"status": "invalid", "message": _("Yêu cầu lưu không hợp lệ.")}), 422
+        return jsonify({"status": "invalid", "message": _("Câu trả lời chưa lưu được vì trang làm bài gửi thiếu thông tin. Em hãy tải lại trang rồi "
+                                                          "trả lời lại câu này.")}), 422
     outcome = saving.quick_save(db.session, ticket, position, body.get("value"), seq, device=device, now=now)
     payload = {}
     if outcome is None:

@@ -4,7 +4,7 @@ changed in another window). Read by the page's ticket, like the save: none witho
 opens only its own attempt."""
 from __future__ import annotations
 
-from tests.integration.test_exams import _exam_and_bank, _json, _right, _slots, _start, _ticket
+from tests.integration.test_exams import _exam_and_bank, _json, _right, _slots, _start, _ticket, _wrong
 
 
 def test_a_window_coming_back_reads_the_answers_the_server_holds(world, client, make_client, dbs):
@@ -47,3 +47,34 @@ def test_the_other_device_page_names_the_exam_its_subject_and_the_class(world, c
     assert 'id="other-device"' in page and 'id="takeover"' in page
     said = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="other-device-exam">(.*?)</p>', page, re.S).group(1)).split())
     assert said == f"{title} · {subject} · Lớp {class_name} · lần làm thứ 1"
+
+
+def test_a_refused_save_tells_the_pupil_what_happened_and_what_to_do(world, client, make_client, dbs):
+    """Every refusal of the autosave, as the pupil reads it: what happened, in plain Vietnamese,
+    and what to do — "Số thứ tự lưu không hợp lệ" or "Không có câu này trong bài làm" said neither."""
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world)
+    client.login("hsa001")
+    attempt_id = _start(client, exam_id)
+    position, _qtype, data, _layout = _slots(dbs, attempt_id)[0]
+    url = f"/attempts/{attempt_id}/save"
+
+    def said(response) -> str:
+        return response.get_json()["message"]
+
+    reload_ = "Em hãy tải lại trang"
+    assert reload_ in said(_json(client, url, {"position": position, "value": _right(data), "seq": 0}))
+    assert reload_ in said(_json(client, url, {"position": position, "value": _right(data), "seq": "một"}))
+    assert said(_json(client, url, {"position": 99, "value": "x", "seq": 1})) == \
+        "Câu trả lời chưa lưu được vì câu này không có trong bài làm của em. Em hãy tải lại trang."
+    assert _json(client, url, {"position": position, "value": _right(data), "seq": 2}).status_code == 200
+    assert "vừa được đổi ở một cửa sổ hoặc thẻ khác" in said(
+        _json(client, url, {"position": position, "value": _wrong(data), "seq": 1}))
+    phone = make_client()
+    phone.login("hsa001")
+    phone.post(f"/attempts/{attempt_id}/takeover", {})
+    moved = _json(client, url, {"position": position, "value": _right(data), "seq": 3})
+    assert moved.status_code == 409 and "tải lại trang này để chuyển bài về đây" in said(moved)
+    ticket = _ticket(phone, attempt_id)
+    _json(phone, f"/attempts/{attempt_id}/submit", {"finals": []})
+    over = _json(phone, url, {"position": position, "value": _right(data), "seq": 4}, ticket=ticket)
+    assert over.status_code == 410 and "Em xem kết quả ở trang bài thi" in said(over)

@@ -660,12 +660,14 @@ def test_the_usual_autosave_skips_flask_on_postgresql_and_everything_else_takes_
     stale, via_route = save(slots[0][0], _wrong(slots[0][2]), 1)
     assert stale.status_code == 409 and via_route is (backend == "sqlite")
     assert stale.get_json() == {"status": "stale", "seq": 2, "value": _right(slots[0][2]),
-                                "message": "Câu này đã được lưu một câu trả lời mới hơn (ở cửa sổ khác?)."}
+                                "message": "Câu trả lời của câu này vừa được đổi ở một cửa sổ hoặc thẻ khác. Trang đã "
+                                           "hiện câu trả lời mới nhất; muốn đổi thì em chọn lại."}
     bad, via_route = save(slots[0][0], "not-an-option", 3)
     assert (bad.status_code, bad.get_json()["status"], via_route) == (422, "invalid", True)
     laptop.get("/language/en")
     english, _via = save(slots[0][0], _wrong(slots[0][2]), 1)  # a page opened in English: English message
-    assert english.get_json()["message"] == "A newer answer to this question is already saved (from another window?)."
+    assert english.get_json()["message"] == ("The answer to this question was just changed in another window or tab. "
+                                             "The page now shows the latest answer; choose again if you want to change it.")
     forged, via_route = save(slots[1][0], _right(slots[1][2]), 1, ticket=_ticket(laptop, attempt_id)[:-1] + "x")
     assert forged.status_code == 401 and via_route
     phone = make_client()
