@@ -50,7 +50,7 @@ def seed(url: str, folder: Path, invoices: int, transfers: int) -> tuple[list[di
 
     from bench.billing import build_school
     from lms import create_app
-    from lms.billing import channel_settings, gateways
+    from lms.billing import channel_settings, checkouts
     from lms.billing.channels import vnpay
     from lms.billing.models import Checkout, Invoice
     from lms.config import TestConfig
@@ -84,7 +84,7 @@ def seed(url: str, folder: Path, invoices: int, transfers: int) -> tuple[list[di
         bills = list(s.scalars(select(Invoice).where(Invoice.school_id == world.school.id).order_by(Invoice.id)))
         for invoice in bills[:invoices]:
             parent = s.scalars(select(Guardianship).where(Guardianship.student_id == invoice.student_id)).first().guardian
-            started = gateways.start_checkout(s, parent, invoice, "vnpay", key=None, box=box,
+            started = checkouts.start_checkout(s, parent, invoice, "vnpay", key=None, box=box,
                                               base_url="http://bench", return_url="http://bench/r", client_ip="127.0.0.1",
                                               locale="vi", now=utcnow())
             params = dict(parse_qsl(urlsplit(started.redirect).query))

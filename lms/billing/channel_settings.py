@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import secrets
-from lms.billing.channels.registry import CASHLESS, CHANNELS, ENDPOINTS, MODED, MODES, PRODUCTION, SANDBOX, TEST
+from lms.billing.channels.registry import (CASHLESS, CHANNELS, ENDPOINTS, MOBILE_MONEY_COUNTS_AS, MODED, MODES, PRODUCTION,
+                                          SANDBOX, TEST)
 from lms.billing.models import ChannelIdentifier, ChannelSetting, Method, Payment
 from lms.core import audit
 from lms.core.errors import Conflict, ValidationError
@@ -52,7 +53,7 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
     _reserve_identifiers(session, school, channel, public)
     method = info.method
     if channel == "mobile_money":
-        method = counts_as if counts_as in (Method.MOBILE_MONEY, Method.WEBSITE) else Method.WEBSITE
+        method = counts_as if counts_as in MOBILE_MONEY_COUNTS_AS else Method.WEBSITE
     if channel not in MODED:
         mode = PRODUCTION
     elif mode not in MODES or (mode == SANDBOX and not sandbox_allowed):

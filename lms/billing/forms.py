@@ -6,6 +6,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, 
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.billing.channels.registry import METHOD_LABELS, MOBILE_MONEY_COUNTS_AS, MODE_LABELS, MODES
 from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
 from lms.billing.payments import REFUND_METHODS, SCHEMES
 from lms.core.forms import Form, MoneyField
@@ -126,11 +127,9 @@ class RemindForm(Form):
 class ChannelForm(Form):
     """The fields are added per channel from its registry entry (lms.billing.channels.registry)."""
     enabled = BooleanField(_l("Bật kênh này"), default=True)
-    counts_as = SelectField(_l("Tính là phương thức"), choices=[("website", _l("Website")),
-                                                                ("mobile_money", _l("Mobile Money"))],
+    counts_as = SelectField(_l("Tính là phương thức"), choices=[(m.value, METHOD_LABELS[m]) for m in MOBILE_MONEY_COUNTS_AS],
                             default="website", validate_choice=False)  # only mobile_money reads it
-    mode = SelectField(_l("Môi trường"), choices=[("sandbox", _l("Sandbox cục bộ")), ("test", _l("Thử")),
-                                                  ("production", _l("Thật"))],
+    mode = SelectField(_l("Môi trường"), choices=[(m, MODE_LABELS[m]) for m in MODES],
                        default="test", validate_choice=False)  # lms.billing.channel_settings checks it
     submit = SubmitField(_l("Lưu cài đặt"))
 

@@ -492,24 +492,6 @@ class Checkout(Base):
     invoice = relationship(Invoice)
 
 
-class SandboxPayment(Base):
-    """The local sandbox's own record of what its pretend provider did (the provider's side of a
-    payment), so its status-query APIs can answer as the real ones do — including for a payment
-    whose notification the sandbox was told to lose. Never written outside the sandbox."""
-
-    __tablename__ = "sandbox_payments"
-    __table_args__ = (UniqueConstraint("provider", "order_ref"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(20))
-    order_ref: Mapped[str] = mapped_column(String(100))     # vnp_TxnRef, orderId, payment request id, orderCode
-    txn_id: Mapped[str] = mapped_column(String(100))
-    amount: Mapped[int] = mapped_column(Money)
-    success: Mapped[bool] = mapped_column(Boolean)
-    notified: Mapped[bool] = mapped_column(Boolean, default=True)
-    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class CallbackLog(Base):
     """Every callback as received (raw body, receive time) and what was decided about it."""
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import matching
+from lms.billing.channels import registry
 from lms.billing.models import (Allocation, BankTransaction, Invoice, Payment, PaymentReport, ReportStatus,
                                 TransferStatus)
 from lms.core import audit, notify, uploads
@@ -26,8 +27,9 @@ from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Guardianship
 
-CHANNELS = {"transfer": _l("Chuyển khoản / quét mã VietQR"), "vnpay": _l("VNPay"), "momo": _l("Ví MoMo"),
-            "mobile_money": _l("Mobile Money (Viettel Money, VNPT Money)"), "payos": _l("payOS"),
+# How the parent says they paid: a transfer, one of the registry's gateways, or at the school.
+CHANNELS = {"transfer": _l("Chuyển khoản / quét mã VietQR"),
+            **{code: registry.CHANNELS[code].short for code in registry.GATEWAYS},
             "card": _l("Thẻ tại trường"), "cash": _l("Tiền mặt tại trường")}
 OUTCOMES = {ReportStatus.OPEN: _l("đang chờ nhà trường kiểm tra"),
             ReportStatus.MATCHED: _l("đã khớp với khoản tiền nhà trường nhận được"),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import ledger, rules, states
+from lms.billing.channels import registry
 from lms.billing.ledger import Account, cr, dr
 from lms.billing.models import (Allocation, Category, CreditNote, Invoice, InvoiceEvent, InvoiceLine,
                                 InvoiceStatus, Method, Payment, Refund, RefundStatus, StudentAccount)
@@ -37,8 +38,7 @@ from lms.people.models import School, Student
 MONEY_ACCOUNT = {Method.CASH: Account.CASH, Method.QR: Account.BANK, Method.CARD_POS: Account.CLEARING,
                  Method.WEBSITE: Account.CLEARING, Method.MOBILE_MONEY: Account.CLEARING}
 CHANNELS = {Method.CASH: "cash", Method.CARD_POS: "pos"}
-METHOD_LABELS = {Method.CASH: _l("Tiền mặt"), Method.QR: _l("Chuyển khoản QR"), Method.WEBSITE: _l("Cổng thanh toán"),
-                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ tại máy POS")}
+METHOD_LABELS = registry.METHOD_LABELS      # the one list of methods and their names
 SCHEMES = ("NAPAS", "Visa", "Mastercard", "JCB", "UnionPay", "Amex")
 TID_RE, APPROVAL_RE, RRN_RE, LAST4_RE = (re.compile(r"^[A-Z0-9]{8}$"), re.compile(r"^[A-Z0-9]{6}$"),
                                          re.compile(r"^\d{12}$"), re.compile(r"^\d{4}$"))

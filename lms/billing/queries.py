@@ -344,13 +344,13 @@ def pay_options(session: Session, invoice: Invoice, school: School) -> tuple[str
     """How a parent can pay an open invoice: the VietQR payload built from the school's one account
     (amount due; bill number and purpose = the reference), and the gateways the school has switched
     on, as (channel, label). Nothing when there is nothing to pay or no account to pay into."""
-    from lms.billing import channel_settings, describe, gateways, vietqr
-    from lms.billing.channels.registry import CHANNELS
+    from lms.billing import channel_settings, describe, vietqr
+    from lms.billing.channels.registry import CHANNELS, GATEWAYS
 
     if invoice.due <= 0 or invoice.status not in states.OPEN or not (school.bank_bin and school.bank_account_number):
         return None, []
     payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
                                    bill_number=invoice.code, purpose=describe.qr_purpose(invoice))
     online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(session, school.id)
-              if r.channel in gateways.SANDBOX_PATHS]
+              if r.channel in GATEWAYS]
     return payload, online

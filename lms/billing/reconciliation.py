@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.billing.channels.registry import BANK_FEEDS, REPORT_PROVIDERS, by_provider
 from lms.billing.matching import shown_memo
 from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
 from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
@@ -21,19 +22,27 @@ from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.core.tables import Table as ReadTable, cell_text
 
-PROVIDERS = {"vnpay": "VNPay", "momo": "MoMo", "payos": "payOS", "xendit": "Mobile Money", "sepay": "SePay",
-             "casso": "Casso"}
-FIELDS = {
-    "txn_id": (_l("Mã giao dịch"), ("ma giao dich", "ma gd", "ma giao dich vnpay", "transaction no", "transaction id",
-                                    "transid", "payment id", "id", "ma gd cong")),
-    "order": (_l("Mã đơn hàng"), ("ma don hang", "ma tham chieu", "vnp_txnref", "orderid", "order id", "reference id",
-                                  "ordercode", "order code")),
+PROVIDERS = REPORT_PROVIDERS         # the registry's: whose report can be reconciled, by recorded provider
+# The column names every provider's export may use; each gateway adds its own (channels/<code>.py
+# REPORT_COLUMNS), so a VNPay report is read with VNPay's names, a MoMo report with MoMo's.
+COMMON_FIELDS = {
+    "txn_id": (_l("Mã giao dịch"), ("ma giao dich", "ma gd", "transaction no", "transaction id", "id")),
+    "order": (_l("Mã đơn hàng"), ("ma don hang", "ma tham chieu", "order id")),
     "amount": (_l("Số tiền"), ("so tien", "amount", "so tien giao dich", "gia tri")),
     "date": (_l("Thời gian"), ("thoi gian", "ngay", "ngay giao dich", "ngay tao", "created", "date", "time")),
     "status": (_l("Trạng thái"), ("trang thai", "status", "ket qua")),
 }
 REQUIRED = ("txn_id", "amount", "date")
-BANK_FEEDS = ("sepay", "casso")      # their reports list bank credits, not gateway payments
+
+
+def fields_of(provider: str) -> dict[str, tuple[object, tuple[str, ...]]]:
+    """The columns of `provider`'s report: the common names and its module's own."""
+    module = by_provider(provider)
+    own = getattr(module, "REPORT_COLUMNS", {}) if module else {}
+    return {key: (label, names + tuple(n for n in own.get(key, ()) if n not in names))
+            for key, (label, names) in COMMON_FIELDS.items()}
+
+
 SUCCESS = {"thanh cong", "success", "succeeded", "paid", "00", "0", "thành công"}
 KIND_LABELS = {"missing": _l("Nhà cung cấp có, hệ thống chưa ghi"), "not_in_report": _l("Hệ thống có, báo cáo không có"),
                "duplicate": _l("Trùng trong báo cáo"), "mismatch": _l("Lệch số tiền"),
@@ -66,8 +75,9 @@ class Result:
 
 
 def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
-    table = find_header(filename, data, FIELDS, anchors=("txn_id", "date"))
-    report = Report(provider, problems=missing_columns(table.mapping, FIELDS, REQUIRED), table=table.table)
+    fields = fields_of(provider)
+    table = find_header(filename, data, fields, anchors=("txn_id", "date"))
+    report = Report(provider, problems=missing_columns(table.mapping, fields, REQUIRED), table=table.table)
     if report.problems:
         return report
     cell = cell_reader(table.mapping)
@@ -78,12 +88,12 @@ def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
         try:
             amount = parse_amount(cell(cells, "amount"))
         except ValueError:
-            report.problems.append(Problem(line, table.column_name("amount", FIELDS), str(_l(
+            report.problems.append(Problem(line, table.column_name("amount", fields), str(_l(
                 "Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, "amount"))))))
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            report.problems.append(Problem(line, table.column_name("date", FIELDS), str(_l(
+            report.problems.append(Problem(line, table.column_name("date", fields), str(_l(
                 "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))))
         if len(report.problems) > refused:
             continue

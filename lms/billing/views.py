@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.core.numbers import money
-from lms.billing.channels.registry import SHORT_NAMES, SOURCE_LABELS
+from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
 from lms.billing import fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
 from lms.billing.matching import shown_memo
 from lms.billing.views_shared import done, first_time, once_field
@@ -50,7 +50,7 @@ EVENT_LABELS = {"issued": _l("phát hành"), "payment": _l("nhận tiền"), "pa
 def _globals(state) -> None:
     state.app.jinja_env.globals.update(INVOICE_STATUS=queries.STATUS_LABELS, INVOICE_BADGES=STATUS_BADGES,
                                        INVOICE_EVENTS=EVENT_LABELS,
-                                       METHOD_LABELS=payments.METHOD_LABELS, CATEGORY_LABELS=fees.CATEGORY_LABELS,
+                                       METHOD_LABELS=METHOD_LABELS, CATEGORY_LABELS=fees.CATEGORY_LABELS,
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
                                        CHANNEL_LABELS=SHORT_NAMES, once_field=once_field)
@@ -282,7 +282,7 @@ def _invoice_page(invoice: Invoice, forms: dict, status: int = 200):
                            history=queries.history(db.session, invoice),
                            paid=queries.payments_of_invoice(db.session, invoice),
                            notes=queries.credit_notes_of(db.session, invoice),
-                           checkouts=queries.checkouts_of(db.session, invoice), queryable=recovery.ASK,
+                           checkouts=queries.checkouts_of(db.session, invoice), queryable=recovery.askable_channels(),
                            credit=payments.credit_of(db.session, invoice.student_id),
                            can_void=states.can_void(invoice.status, invoice.paid)), status
 

@@ -7,7 +7,10 @@ import secrets as pysecrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import gateways, queries, recovery, sandbox_queries
+from lms.billing import checkouts, queries, recovery
+from lms.billing.channels import mobile_money, momo, payos, registry, vnpay
+from lms.billing.sandbox import momo as play_momo, payos as play_payos, vnpay as play_vnpay, wallet as play_wallet
+from lms.billing.sandbox.store import store_of
 from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only, sandbox_url
 from lms.core import jobs
 from lms.billing.views_shared import done, first_time
@@ -22,6 +25,11 @@ from lms.billing.models import Checkout, CheckoutStatus
 bp = Blueprint("gateways", __name__, template_folder="templates")
 RETURN_PAGES = {"vnpay": "gateways.vnpay_return", "momo": "gateways.momo_return",
                 "mobile_money": "gateways.wallet_return", "payos": "gateways.payos_return"}
+assert set(RETURN_PAGES) == set(registry.GATEWAYS), "each gateway of the registry has its return page"
+
+
+def _store():
+    return store_of(current_app.config)
 
 
 @bp.route("/fees/invoices/<int:invoice_id>/pay", methods=["POST"])
@@ -39,7 +47,7 @@ def start(invoice_id: int):
     with committing() as outcome:
         replay = first_time("checkout")
         if replay is None:
-            started = gateways.start_checkout(
+            started = checkouts.start_checkout(
                 db.session, current_user, invoice, channel, key=request.form.get("key") or None, box=_box(),
                 base_url=current_app.config["PUBLIC_BASE_URL"],
                 return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
@@ -78,7 +86,7 @@ def go(checkout_id: int):
 @bp.route("/callbacks/vnpay/ipn", methods=["GET"])
 @callback
 def vnpay_ipn():
-    answer = gateways.vnpay_ipn(db.session, list(request.args.items(multi=True)), request.query_string,
+    answer = vnpay.notification(db.session, list(request.args.items(multi=True)), request.query_string,
                                 box=_box(), signer=_signer(), now=utcnow())
     db.session.commit()
     return jsonify(answer)
@@ -96,7 +104,7 @@ def _show_return(checkout, *, genuine: bool = False, said_success: bool = False)
 @login_required
 @role_required("parent")
 def vnpay_return():
-    checkout, genuine = gateways.checkout_of_return(db.session, request.args, box=_box())
+    checkout, genuine = vnpay.returned(db.session, request.args, box=_box())
     return _show_return(checkout, genuine=genuine, said_success=request.args.get("vnp_ResponseCode") == "00")
 
 
@@ -127,21 +135,20 @@ def vnpay_sandbox():
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
         choice = request.form.get("outcome")
-        outcome = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=choice in ("pay", "lost"),
-                                                 now=utcnow(), txn_no=14000000 + pysecrets.randbelow(10**6))
+        outcome = play_vnpay.outcome(db.session, params, box=_box(), success=choice in ("pay", "lost"),
+                                         now=utcnow(), txn_no=14000000 + pysecrets.randbelow(10**6))
         if outcome is None:
             abort(400)
         ipn, return_url = outcome
-        sandbox_queries.remember(db.session, "vnpay", ipn["vnp_TxnRef"], ipn["vnp_TransactionNo"],
-                                 int(ipn["vnp_Amount"]) // 100, success=choice in ("pay", "lost"),
-                                 notified=choice != "lost", now=utcnow())
-        db.session.commit()
+        _store().remember("vnpay", ipn["vnp_TxnRef"], ipn["vnp_TransactionNo"], int(ipn["vnp_Amount"]) // 100,
+                          success=choice in ("pay", "lost"), notified=choice != "lost", now=utcnow())
+        db.session.rollback()
         # VNPay's server calls the IPN first (unless told to lose it), then sends the browser back.
         if choice != "lost":
             deliver("GET", "/callbacks/vnpay/ipn", query_string=ipn)
         from urllib.parse import urlencode
         return redirect(f"{return_url}?{urlencode(ipn)}")
-    valid = gateways.sandbox_vnpay_outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
+    valid = play_vnpay.outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
     db.session.rollback()
     if valid is None:
         return render_template("billing/sandbox_vnpay.html", params=None, form=form), 400
@@ -152,7 +159,7 @@ def vnpay_sandbox():
 @bp.route("/callbacks/momo/ipn", methods=["POST"])
 @callback
 def momo_ipn():
-    status = gateways.momo_ipn(db.session, request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    status = momo.notification(db.session, request.get_data(), box=_box(), signer=_signer(), now=utcnow())
     db.session.commit()
     return ("", status)
 
@@ -161,7 +168,7 @@ def momo_ipn():
 @login_required
 @role_required("parent")
 def momo_return():
-    checkout, genuine = gateways.momo_return(db.session, request.args, box=_box())
+    checkout, genuine = momo.returned(db.session, request.args, box=_box())
     return _show_return(checkout, genuine=genuine, said_success=request.args.get("resultCode") == "0")
 
 
@@ -169,8 +176,7 @@ def momo_return():
 @callback
 @sandbox_only
 def momo_sandbox_create():
-    answer = gateways.sandbox_momo_create(db.session, request.get_json(silent=True) or {}, box=_box(),
-                                          base_url=sandbox_url())
+    answer = play_momo.create(db.session, request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), 200 if answer.get("resultCode") == 0 else 401
 
@@ -185,19 +191,19 @@ def momo_sandbox_pay():
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
         paid = outcome_choice in ("pay", "lost")
-        outcome = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=paid,
-                                                now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
+        outcome = play_momo.outcome(db.session, fields, box=_box(), success=paid,
+                                       now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
         if outcome is None:
             abort(400)
         ipn, redirect_url = outcome
-        sandbox_queries.remember(db.session, "momo", ipn["orderId"], ipn["transId"], ipn["amount"], success=paid,
-                                 notified=outcome_choice != "lost", now=utcnow())
-        db.session.commit()
+        _store().remember("momo", ipn["orderId"], ipn["transId"], ipn["amount"], success=paid,
+                          notified=outcome_choice != "lost", now=utcnow())
+        db.session.rollback()
         if outcome_choice != "lost":
             deliver("POST", "/callbacks/momo/ipn", json=ipn)
         from urllib.parse import urlencode
         return redirect(f"{redirect_url}?{urlencode(ipn)}")
-    valid = gateways.sandbox_momo_outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
+    valid = play_momo.outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
     db.session.rollback()
     if valid is None:
         return render_template("billing/sandbox_momo.html", fields=None, form=form), 400
@@ -207,8 +213,8 @@ def momo_sandbox_pay():
 @bp.route("/callbacks/mobile-money/<school_code>", methods=["POST"])
 @callback
 def wallet_callback(school_code: str):
-    status = gateways.mobile_money_callback(db.session, school_code, request.headers.get("x-callback-token"),
-                                            request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    status = mobile_money.notification(db.session, school_code, request.headers.get("x-callback-token"),
+                                       request.get_data(), box=_box(), signer=_signer(), now=utcnow())
     db.session.commit()
     return jsonify({"received": status == 200}), status
 
@@ -217,16 +223,15 @@ def wallet_callback(school_code: str):
 @login_required
 @role_required("parent")
 def wallet_return():
-    return _show_return(gateways.checkout_by_ref(db.session, request.args.get("ref")))
+    return _show_return(mobile_money.returned(db.session, request.args, box=_box())[0])
 
 
 @bp.route("/sandbox/xendit/v3/payment_requests", methods=["POST"])
 @callback
 @sandbox_only
 def wallet_sandbox_create():
-    status, answer = gateways.sandbox_wallet_create(db.session, request.headers.get("Authorization"),
-                                                    request.get_json(silent=True) or {}, box=_box(),
-                                                    base_url=sandbox_url())
+    status, answer = play_wallet.create(db.session, request.headers.get("Authorization"),
+                                   request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -239,15 +244,15 @@ def wallet_sandbox_checkout():
               if k in ("prq", "ref", "amount", "school", "back", "t")}
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = gateways.sandbox_wallet_outcome(db.session, fields, box=_box(),
-                                                  success=request.form.get("outcome") == "pay", now=utcnow())
+        outcome = play_wallet.outcome(db.session, fields, box=_box(),
+                                 success=request.form.get("outcome") == "pay", now=utcnow())
         if outcome is None:
             abort(400)
         path, headers, body, back = outcome
-        db.session.commit()
+        db.session.rollback()
         deliver("POST", path, data=body, headers=headers)
         return redirect(back)
-    valid = gateways.sandbox_wallet_outcome(db.session, fields, box=_box(), success=True, now=utcnow())
+    valid = play_wallet.outcome(db.session, fields, box=_box(), success=True, now=utcnow())
     db.session.rollback()
     if valid is None:
         return render_template("billing/sandbox_wallet.html", fields=None, form=form), 400
@@ -257,8 +262,8 @@ def wallet_sandbox_checkout():
 @bp.route("/callbacks/payos/<school_code>", methods=["POST"])
 @callback
 def payos_webhook(school_code: str):
-    status = gateways.payos_webhook(db.session, school_code, request.get_data(), box=_box(), signer=_signer(),
-                                    now=utcnow())
+    status = payos.notification(db.session, school_code, request.get_data(), box=_box(), signer=_signer(),
+                                now=utcnow())
     db.session.commit()
     return jsonify({"success": status == 200}), status
 
@@ -267,16 +272,16 @@ def payos_webhook(school_code: str):
 @login_required
 @role_required("parent")
 def payos_return():
-    return _show_return(gateways.checkout_by_order_code(db.session, request.args.get("orderCode")))
+    return _show_return(payos.returned(db.session, request.args, box=_box())[0])
 
 
 @bp.route("/sandbox/payos/v2/payment-requests", methods=["POST"])
 @callback
 @sandbox_only
 def payos_sandbox_create():
-    status, answer = gateways.sandbox_payos_create(db.session, request.headers.get("x-client-id"),
-                                                   request.headers.get("x-api-key"), request.get_json(silent=True) or {},
-                                                   box=_box(), base_url=sandbox_url())
+    status, answer = play_payos.create(db.session, request.headers.get("x-client-id"),
+                                          request.headers.get("x-api-key"), request.get_json(silent=True) or {},
+                                          box=_box(), base_url=sandbox_url())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -289,23 +294,22 @@ def payos_sandbox_checkout():
              if k in ("orderCode", "amount", "description", "school", "link", "back", "t")}
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(),
-                                                 reference=f"FT{pysecrets.randbelow(10**10):010d}")
+        outcome = play_payos.outcome(db.session, query, box=_box(), now=utcnow(),
+                                        reference=f"FT{pysecrets.randbelow(10**10):010d}")
         if outcome is None:
             abort(400)
         path, body, back = outcome
         import json
 
         data = json.loads(body)["data"]
-        sandbox_queries.remember(db.session, "payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
-                                 data["amount"], success=True, notified=request.form.get("outcome") != "lost",
-                                 now=utcnow())
-        db.session.commit()
+        _store().remember("payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
+                          data["amount"], success=True, notified=request.form.get("outcome") != "lost", now=utcnow())
+        db.session.rollback()
         if request.form.get("outcome") != "lost":
             deliver("POST", path, data=body, headers={"Content-Type": "application/json"})
         return redirect(back)
-    checkout = gateways.checkout_by_order_code(db.session, query.get("orderCode"))
-    valid = gateways.sandbox_payos_outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
+    checkout = checkouts.by_order_code(db.session, query.get("orderCode"))
+    valid = play_payos.outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
     qr = None
     if valid is not None and checkout is not None and checkout.qr_payload:
         from lms.core.qr import qr_svg
@@ -322,8 +326,8 @@ def payos_sandbox_checkout():
 @callback
 @sandbox_only
 def vnpay_sandbox_query():
-    status, answer = sandbox_queries.vnpay_querydr(db.session, request.get_json(silent=True) or {}, box=_box(),
-                                                   now=utcnow())
+    status, answer = play_vnpay.querydr(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+                                           now=utcnow())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -332,8 +336,8 @@ def vnpay_sandbox_query():
 @callback
 @sandbox_only
 def momo_sandbox_query():
-    status, answer = sandbox_queries.momo_query(db.session, request.get_json(silent=True) or {}, box=_box(),
-                                                now=utcnow())
+    status, answer = play_momo.query(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+                                        now=utcnow())
     db.session.rollback()
     return jsonify(answer), status
 
@@ -342,8 +346,8 @@ def momo_sandbox_query():
 @callback
 @sandbox_only
 def payos_sandbox_lookup(order_code: str):
-    status, answer = sandbox_queries.payos_lookup(db.session, request.headers.get("x-client-id"),
-                                                  request.headers.get("x-api-key"), order_code, box=_box())
+    status, answer = play_payos.lookup(db.session, _store(), request.headers.get("x-client-id"),
+                                          request.headers.get("x-api-key"), order_code, box=_box())
     db.session.rollback()
     return jsonify(answer), status
 

@@ -26,15 +26,13 @@ from sqlalchemy.orm import Session
 
 from lms.core.numbers import percent, reaches
 from lms.core.sheets import as_float, new_workbook, to_bytes
-from lms.billing.models import Method, Payment, Refund, RefundStatus
+from lms.billing.channels import registry
+from lms.billing.models import Payment, Refund, RefundStatus
 from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
 
-CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
-METHODS = (*CASHLESS, Method.CASH)
-METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (cổng thanh toán)"),
-                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ qua máy POS"),
-                 Method.CASH: _l("Tiền mặt")}
+# The legal methods and their names are the payment registry's (lms.billing.channels.registry).
+CASHLESS, METHODS, METHOD_LABELS = registry.CASHLESS, registry.METHODS, registry.METHOD_LABELS
 CHANNELS = ("vietqr_bank", "payos", "vnpay", "momo", "mobile_money", "pos", "cash")
 CHANNEL_LABELS = {"vietqr_bank": _l("Chuyển khoản VietQR"), "payos": _l("payOS"), "vnpay": _l("VNPay"),
                   "momo": _l("Ví MoMo"), "mobile_money": _l("Ví viễn thông (Viettel Money, VNPT Money)"),

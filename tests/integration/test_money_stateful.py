@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, or_, select, update
 
-from lms.billing import channel_settings, gateways, ledger, matching, payments
+from lms.billing import channel_settings, ledger, matching, payments
 from lms.billing.channels import vnpay
 from lms.billing.models import (Allocation, BankSighting, BankTransaction, Checkout, CheckoutStatus, Invoice,
                                 InvoiceStatus, Payment, Refund, TransferStatus)
@@ -187,7 +187,7 @@ def _machine(app, dbs, world):
                 sent.append((school, params))
             box = app.extensions["lms_secrets"]
             with dbs() as s:
-                answer = gateways.vnpay_ipn(s, list(params.items()), urlencode(params).encode(), box=box,
+                answer = vnpay.notification(s, list(params.items()), urlencode(params).encode(), box=box,
                                             signer=signer, now=utcnow())
                 s.commit()
             assert answer["RspCode"] in ("00", "01", "02", "04", "97"), answer

@@ -1,10 +1,24 @@
-"""payOS payment-link signatures (domain/payments.md §5): HMAC-SHA256 with the checksum key."""
+"""payOS payment links (domain/payments.md §5; a VietQR transfer, counts as QR) — everything about
+payOS in one place: the signatures, HMAC-SHA256 with the checksum key (pure, CONTRACTS.md), then
+creating a link, recording its webhook as a bank credit (the bank feeds see the same transfer),
+the return page, the payment-link lookup and the columns of its transaction report."""
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Mapping
+from datetime import datetime
 
+from sqlalchemy import select, update
+
+from lms.billing import channel_settings, checkouts, describe, matching
+from lms.billing.callbacks import _when, open_callback, refuse
 from lms.billing.channels import SHA256, hmac_hex
+from lms.billing.models import Checkout, Payment, TransferStatus
+from lms.core.errors import ValidationError
+from lms.core.numbers import money
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School
 
 
 def sign_payment_request(amount: int, cancel_url: str, description: str, order_code: int, return_url: str,
@@ -28,3 +42,153 @@ def sign_data(data: Mapping[str, object], checksum_key: str) -> str:
     """Webhook and response data: keys sorted, None → "", booleans true/false, lists as JSON."""
     raw = "&".join(f"{k}={_value(data[k])}" for k in sorted(data))
     return hmac_hex(SHA256, checksum_key, raw)
+
+
+# ================================================================ payOS as one of the school's gateways
+
+PROVIDER = "payos"
+REPORT_COLUMNS = {"order": ("ordercode", "order code", "ma don hang payos")}
+ORDER_CODE_BASE = 10**9
+
+
+def genuine(data: object, signature: object, checksum_key: str) -> bool:
+    """Whether payOS signed `data` (a webhook's or an API answer's)."""
+    return isinstance(data, dict) and bool(data) and hmac.compare_digest(
+        sign_data(data, checksum_key).encode(), str(signature or "").encode())
+
+
+def start(checkout, invoice, setting, secret: Mapping[str, str], begin) -> None:
+    """payOS's create answers a checkout page and the VietQR of the school's account."""
+    checkout.order_code = ORDER_CODE_BASE + checkout.id
+    description = describe.qr_purpose(invoice)
+    body = {"orderCode": checkout.order_code, "amount": checkout.amount, "description": description,
+            "cancelUrl": f"{begin.return_url}?cancel=1", "returnUrl": begin.return_url,
+            "expiredAt": int(checkout.expires_at.timestamp())}
+    body["signature"] = sign_payment_request(body["amount"], body["cancelUrl"], description, body["orderCode"],
+                                             body["returnUrl"], secret["checksum_key"])
+    root = channel_settings.endpoint(setting, "api", sandbox_url=begin.sandbox_url)
+    status, answer = begin.post_json(f"{root}/v2/payment-requests", body,
+                                     {"x-client-id": setting.public["client_id"], "x-api-key": secret["api_key"]})
+    data = answer.get("data") or {}
+    if status != 200 or answer.get("code") != "00" or not genuine(data, answer.get("signature"), secret["checksum_key"]):
+        raise ValidationError(_l("payOS chưa tạo được liên kết thanh toán; hãy thử lại sau hoặc chọn cách khác."))
+    checkout.pay_url, checkout.provider_ref = data["checkoutUrl"], data.get("paymentLinkId")
+    checkout.qr_payload = data.get("qrCode")
+
+
+def notification(session, school_code: str, raw: bytes, *, box, signer, now: datetime) -> int:
+    """payOS's webhook: `signature` = sign_data(data) with the checksum key; the order is ours by
+    its orderCode; a paid link records a QR payment once (per payment link and bank reference)."""
+    school, setting, entry = open_callback(session, school_code, PROVIDER, raw, now)
+    if setting is None:
+        return 401
+    try:
+        body = json.loads(raw)
+        data = body["data"]
+        ok = genuine(data, str(body["signature"]), channel_settings.secrets_of(box, setting).get("checksum_key", ""))
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        refuse(session, entry, "bad signature")
+        return 401
+    entry.verified = True
+    try:
+        order_code, amount = int(data.get("orderCode")), int(data.get("amount"))
+    except (TypeError, ValueError):
+        entry.outcome = "malformed"
+        return 400
+    checkout = session.scalars(select(Checkout).where(Checkout.order_code == order_code,
+                                                      Checkout.school_id == school.id)).first()
+    if checkout is None:
+        entry.outcome = "unknown order"   # payOS's own test call when the webhook is set up lands here
+        return 200
+    if data.get("code") != "00" or body.get("code") != "00":
+        checkouts.fail(session, checkout, f"payOS {data.get('code')}", now)
+        entry.outcome = "failed"
+        return 200
+    credit(session, checkout, school=school, link=str(data.get("paymentLinkId") or checkout.provider_ref or ""),
+           reference=str(data.get("reference") or ""), amount=amount, description=str(data.get("description") or ""),
+           when=_when(data.get("transactionDateTime"), now), payer=str(data.get("counterAccountName") or ""),
+           payer_account=str(data.get("counterAccountNumber") or ""), account=str(data.get("accountNumber") or ""),
+           entry=entry, signer=signer, now=now)
+    return 200
+
+
+def credit(session, checkout: Checkout, *, school, link: str, reference: str, amount: int, description: str,
+           when: datetime, payer: str, payer_account: str, account: str, entry, signer, now: datetime) -> None:
+    """A payOS payment is a real transfer into the school's account, so SePay, Casso or the
+    statement will report the same credit: it is recorded as a bank credit first (by its bank
+    reference), and the money once — by whichever path saw it first. When the bank feed was
+    first and matched the invoice from the memo, the checkout is marked paid by that payment;
+    when the feed queued it, this notice says which checkout it paid."""
+    txn_id = f"{link}:{reference}"
+    seen = matching.sight(session, school, matching.TransferIn(
+        PROVIDER, txn_id, amount, description, when, bank_reference=reference, counter_name=payer,
+        counter_account=payer_account, account_number=account), now=now)
+    row = seen.transaction
+    if seen.outcome == "again":
+        entry.outcome = "duplicate"
+        return
+    if seen.outcome == "known" and row.payment_id:
+        entry.outcome, entry.payment_id = f"seen before: {row.source}"[:40], row.payment_id
+        if checkouts.claim(session, checkout, now)[0]:
+            session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=row.payment_id)
+                            .execution_options(synchronize_session=False))
+        return
+    if seen.outcome == "known" and row.status != TransferStatus.UNMATCHED:
+        entry.outcome = "credit set aside"
+        matching.task(session, school.id, "gateway", f"payOS {checkout.txn_ref}: {money(amount)} đ — khoản này đã được "
+                                                     f"đánh dấu không phải khoản thu ({row.note})",
+                      checkout_id=checkout.id, bank_transaction_id=row.id)
+        return
+    note = f"payOS {reference} {payer}".strip()
+    checkouts.captured(session, checkout, provider=PROVIDER, school_id=school.id, txn_id=txn_id, amount=amount,
+                       note=note, entry=entry, signer=signer, now=now,
+                       wrong_amount=_l("payOS báo số tiền khác số tiền của liên kết thanh toán"))
+    payment_id = entry.payment_id or session.scalar(select(Payment.id).where(
+        Payment.school_id == school.id, Payment.provider == PROVIDER, Payment.provider_txn_id == txn_id))
+    if payment_id is not None:
+        matching.settled_elsewhere(session, row, session.get(Payment, payment_id), checkout.invoice_id, now,
+                                   f"payOS {checkout.txn_ref}")
+
+
+def returned(session, params: Mapping[str, str], *, box):
+    """For the return page (display only): payOS's return parameters are not signed."""
+    return checkouts.by_order_code(session, params.get("orderCode")), False
+
+
+def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, now, client_ip: str):
+    """The payment-link lookup (GET /v2/payment-requests/<orderCode>); each bank transfer into the
+    link is one capture, keyed "<payment link>:<bank reference>"."""
+    root = channel_settings.endpoint(setting, "api", sandbox_url=base_url)
+    status, answer = call("GET", f"{root}/v2/payment-requests/{checkout.order_code}", None,
+                          {"x-client-id": setting.public["client_id"], "x-api-key": secret.get("api_key", "")})
+    data = answer.get("data")
+    if status != 200 or answer.get("code") != "00" or not genuine(data, answer.get("signature"),
+                                                                 secret.get("checksum_key", "")):
+        return checkouts.Status("not_found" if str(answer.get("code")) == "101" else "error", [], answer,
+                                f"HTTP {status}")
+    if str(data.get("orderCode")) != str(checkout.order_code):
+        return checkouts.Status("error", [], answer, "orderCode")
+    captures = []
+    for t in data.get("transactions") or []:
+        try:
+            captures.append((f"{data.get('id')}:{t['reference']}", int(t["amount"]),
+                             f"payOS {t['reference']} {t.get('counterAccountName') or ''}".strip()))
+        except (KeyError, TypeError, ValueError):
+            return checkouts.Status("error", [], answer, "transactions")
+    state = str(data.get("status"))
+    if captures:
+        return checkouts.Status("captured", captures, answer)
+    if state in ("CANCELLED", "EXPIRED", "FAILED"):
+        return checkouts.Status("failed", [], answer, f"payOS {state}")
+    return checkouts.Status("pending", [], answer, f"payOS {state}")
+
+
+def recorded(session, checkout: Checkout, captures, *, entry, signer, now: datetime) -> None:
+    """What the lookup confirmed, recorded as the webhook would: a bank credit, once."""
+    school = session.get(School, checkout.school_id)
+    for txn_id, amount, _note in captures:
+        link, reference = txn_id.split(":", 1)
+        credit(session, checkout, school=school, link=link, reference=reference, amount=amount, description="",
+               when=now, payer="", payer_account="", account="", entry=entry, signer=signer, now=now)

@@ -1,7 +1,15 @@
 """The payment channels a school can switch on, the legal method each counts as
-(domain/payments.md §1, §4.4–4.5), and the settings each needs (secrets marked)."""
+(domain/payments.md §1, §4.4–4.5), and the settings each needs (secrets marked) — the one list of
+channels, methods and their labels; pages, reports and forms read them from here.
+
+Each gateway a parent pays through has one module, `channels/<code>.py` (GATEWAYS), with the same
+parts: `start` (begin a checkout), `notification` (verify and decide its server-to-server call),
+`returned` (the return page's reading, display only), `ask` (its status API, or None), and
+`REPORT_COLUMNS` (its transaction report's column names, for reconciliation); `PROVIDER` is the
+name its payments are recorded under. The shared claim/record steps are lms.billing.checkouts."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from lms.billing.models import Method
@@ -25,43 +33,70 @@ class ChannelInfo:
     fields: tuple[Field, ...]
     parent_pays: bool          # parents start a payment through it (else it confirms transfers)
     help: object = ""
+    short: str = ""            # the provider's own name, as on its portal and in reports
+    provider: str = ""         # what its payments and bank credits are recorded under (Payment.provider)
 
 
 CHANNELS: dict[str, ChannelInfo] = {c.code: c for c in (
     ChannelInfo("sepay", _l("SePay — xác nhận chuyển khoản VietQR tự động"), Method.QR,
                 (Field("api_key", _l("API key của webhook"), secret=True),), False,
-                _l("Khai báo webhook SePay trỏ tới địa chỉ bên dưới, xác thực “API Key”, mã thanh toán dạng HP + chữ số.")),
+                _l("Khai báo webhook SePay trỏ tới địa chỉ bên dưới, xác thực “API Key”, mã thanh toán dạng HP + chữ số."),
+                "SePay", "sepay"),
     ChannelInfo("casso", _l("Casso — xác nhận chuyển khoản VietQR tự động"), Method.QR,
                 (Field("checksum_key", _l("Khoá checksum webhook v2"), secret=True),), False,
-                _l("Khai báo webhook v2 của Casso trỏ tới địa chỉ bên dưới.")),
+                _l("Khai báo webhook v2 của Casso trỏ tới địa chỉ bên dưới."), "Casso", "casso"),
     ChannelInfo("payos", _l("payOS — liên kết thanh toán VietQR"), Method.QR,
                 (Field("client_id", _l("Client ID"), identifies=True), Field("api_key", _l("API key"), secret=True),
-                 Field("checksum_key", _l("Checksum key"), secret=True)), True),
+                 Field("checksum_key", _l("Checksum key"), secret=True)), True, "", "payOS", "payos"),
     ChannelInfo("vnpay", _l("VNPay — cổng thanh toán (thẻ ATM, QR, thẻ quốc tế)"), Method.WEBSITE,
                 (Field("tmn_code", _l("Mã website (vnp_TmnCode)"), pattern=r"^[A-Z0-9]{8}$", identifies=True),
-                 Field("hash_secret", _l("Chuỗi bí mật (vnp_HashSecret)"), secret=True)), True),
+                 Field("hash_secret", _l("Chuỗi bí mật (vnp_HashSecret)"), secret=True)), True, "", "VNPay", "vnpay"),
     ChannelInfo("momo", _l("MoMo — ví điện tử (tính là thanh toán qua website)"), Method.WEBSITE,
                 (Field("partner_code", _l("Partner code"), identifies=True), Field("access_key", _l("Access key"), secret=True),
-                 Field("secret_key", _l("Secret key"), secret=True)), True),
+                 Field("secret_key", _l("Secret key"), secret=True)), True, "", "MoMo", "momo"),
     ChannelInfo("mobile_money", _l("Mobile Money — Viettel Money, VNPT Money qua đơn vị trung gian"), Method.MOBILE_MONEY,
                 (Field("business_id", _l("Business ID"), identifies=True),
                  Field("channel_code", _l("Ví (VNPTWALLET hoặc VIETTELPAY)"), pattern=r"^(VNPTWALLET|VIETTELPAY)$"),
                  Field("api_key", _l("Secret API key"), secret=True),
                  Field("callback_token", _l("Callback token"), secret=True)), True,
                 _l("Chỉ tính là Mobile Money khi đơn vị trung gian xác nhận bằng văn bản tiền được trừ từ tài khoản "
-                   "Mobile Money; khi chưa có, tính là thanh toán qua website.")),
+                   "Mobile Money; khi chưa có, tính là thanh toán qua website."), "Mobile Money", "xendit"),
     ChannelInfo("pos", _l("Máy POS thanh toán thẻ tại trường"), Method.CARD_POS,
                 (Field("terminal_ids", _l("Mã máy (TID), cách nhau bởi dấu phẩy"), pattern=r"^[A-Z0-9]{8}(,\s*[A-Z0-9]{8})*$",
                        identifies=True),),
-                False),
+                False, "", "POS", "pos"),
 )}
+# The legal methods (the 3-of-4 rule counts the cashless ones) and cash, as every page names them.
 METHOD_LABELS = {Method.QR: _l("Mã QR (VietQR)"), Method.WEBSITE: _l("Website (cổng thanh toán)"),
-                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ qua máy POS")}
+                 Method.MOBILE_MONEY: _l("Mobile Money"), Method.CARD_POS: _l("Thẻ qua máy POS"),
+                 Method.CASH: _l("Tiền mặt")}
 CASHLESS = (Method.QR, Method.WEBSITE, Method.MOBILE_MONEY, Method.CARD_POS)
-SHORT_NAMES = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "vnpay": "VNPay", "momo": "MoMo",
-               "mobile_money": "Mobile Money", "pos": "POS"}
+METHODS = (*CASHLESS, Method.CASH)
+# A method mobile_money may count as (the aggregator's written confirmation decides; §4.5).
+MOBILE_MONEY_COUNTS_AS = (Method.WEBSITE, Method.MOBILE_MONEY)
+SHORT_NAMES = {c.code: c.short for c in CHANNELS.values()}
+# The gateways a parent pays through, each with its module (channels/<code>.py).
+GATEWAYS = tuple(c.code for c in CHANNELS.values() if c.parent_pays)
 # Who can report a bank credit (lms.billing.matching): the webhooks, payOS, an imported statement.
-SOURCE_LABELS = {"sepay": "SePay", "casso": "Casso", "payos": "payOS", "statement": _l("Sao kê")}
+SOURCE_LABELS = {**{c.provider: c.short for c in CHANNELS.values() if c.method == Method.QR}, "statement": _l("Sao kê")}
+# Whose transaction report can be reconciled (lms.billing.reconciliation), by recorded provider.
+REPORT_PROVIDERS = {c.provider: c.short for c in CHANNELS.values() if c.code != "pos"}
+# The bank feeds: their reports list bank credits, not gateway payments.
+BANK_FEEDS = tuple(c.provider for c in CHANNELS.values() if c.method == Method.QR and not c.parent_pays)
+
+
+def gateway(code: str):
+    """The module of a gateway (channels/<code>.py), loaded when first asked for: the modules use
+    the billing services, which read this registry."""
+    if code not in GATEWAYS:
+        raise KeyError(code)
+    return importlib.import_module(f"lms.billing.channels.{code}")
+
+
+def by_provider(provider: str):
+    """The gateway module whose payments are recorded under `provider`, or None."""
+    code = next((c.code for c in CHANNELS.values() if c.provider == provider and c.parent_pays), None)
+    return gateway(code) if code else None
 
 # Where each gateway is reached, per mode (domain/payments.md §3–5). "sandbox" is the local
 # imitation (LMS_PAYMENT_SANDBOX, never in production), a path under the sandbox's address;

@@ -1,0 +1,203 @@
+"""The steps every gateway shares (each provider's own steps are in `channels/<provider>.py`):
+starting a checkout, claiming it once, recording the money it brought, failing or expiring it.
+
+A parent starts a checkout (at most one pending per invoice; a repeated click with the same key
+returns the same one); the gateway's server-to-server notification is the only thing that changes
+money: the checkout is claimed with one guarded UPDATE, and the payment, its ledger posting and its
+receipt are written in the same transaction — so 50 identical notifications at once record one
+payment. The return page only displays. Money a gateway reports as captured is never dropped: a
+wrong amount becomes the family's credit with a task, a success after the checkout expired or the
+invoice was settled or voided is recorded (applied if possible) with a task."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.billing import channel_settings, payments, receipts, states
+from lms.billing.channels import registry
+from lms.billing.matching import task
+from lms.billing.models import CallbackLog, Checkout, CheckoutStatus, Invoice
+from lms.core import audit
+from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.numbers import money
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import School, Student
+
+CHECKOUT_MINUTES = 15
+LATE = _l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")
+SECOND = _l("Lần thanh toán thứ hai cho cùng một yêu cầu: giữ làm tiền thừa")
+
+
+@dataclass
+class Started:
+    checkout: Checkout
+    redirect: str
+
+
+@dataclass
+class Begin:
+    """What a provider's `start` needs besides the checkout: where the parent comes back, the
+    app's public address (for notifications), the local sandbox's address, and how to call the
+    provider's API: `post_json(url, body, headers) -> (status, dict)`."""
+    base_url: str
+    return_url: str
+    client_ip: str
+    locale: str
+    now: datetime
+    post_json: object = None
+    sandbox_url: str = ""
+
+
+@dataclass
+class Status:
+    """What a provider's status API said, in our terms (`channels/<provider>.ask`)."""
+    state: str                       # captured | failed | pending | not_found | error
+    captures: list[tuple[str, int, str]]   # (provider txn id, amount, note) for state "captured"
+    raw: dict
+    detail: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
+                   base_url: str, return_url: str, client_ip: str, locale: str, now: datetime,
+                   post_json=None, sandbox_url: str | None = None) -> Started:
+    """Begin paying an open invoice through a gateway; returns where to send the parent. The
+    provider's own part (`channels/<provider>.start`) fills in the gateway's address; its endpoints
+    are those of the channel's mode (`channel_settings.endpoint`), the local sandbox under
+    `sandbox_url` (default: `base_url`)."""
+    if invoice.status not in states.OPEN or invoice.due <= 0:
+        raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
+    setting = channel_settings.setting_of(session, invoice.school_id, channel)
+    if not channel_settings.is_configured(setting) or channel not in registry.GATEWAYS:
+        raise NotFound(_l("Kênh thanh toán này chưa được nhà trường bật."))
+    if key:
+        same = session.scalars(select(Checkout).where(Checkout.school_id == invoice.school_id,
+                                                      Checkout.idempotency_key == key)).first()
+        if same is not None:
+            if same.invoice_id != invoice.id or same.channel != channel:
+                raise Conflict(_l("Yêu cầu thanh toán này đã được gửi cho một hoá đơn khác."))
+            return Started(same, same.pay_url or "")
+    session.execute(update(Checkout).where(Checkout.invoice_id == invoice.id, Checkout.status == CheckoutStatus.PENDING)
+                    .values(status=CheckoutStatus.REPLACED, finished_at=now).execution_options(synchronize_session=False))
+    attempt = (session.scalar(select(func.count()).select_from(Checkout).where(Checkout.invoice_id == invoice.id)) or 0) + 1
+    checkout = Checkout(school_id=invoice.school_id, invoice_id=invoice.id, channel=channel,
+                        method=setting.counts_as, txn_ref=f"{invoice.code}-{attempt}", amount=invoice.due,
+                        payer_name=parent.full_name, idempotency_key=key, created_by=parent.id, created_at=now,
+                        expires_at=now + timedelta(minutes=CHECKOUT_MINUTES))
+    try:
+        with session.begin_nested():
+            session.add(checkout)
+    except IntegrityError as exc:
+        raise Conflict(_l("Đang có một yêu cầu thanh toán khác cho hoá đơn này; hãy tải lại trang.")) from exc
+    begin = Begin(base_url, return_url, client_ip, locale, now, post_json, sandbox_url or base_url)
+    registry.gateway(channel).start(checkout, invoice, setting, channel_settings.secrets_of(box, setting), begin)
+    session.flush()
+    audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
+                 subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
+    return Started(checkout, checkout.pay_url or "")
+
+
+def in_school(session: Session, school_id: int, txn_ref: object) -> Checkout | None:
+    """A school's checkout by our order reference (vnp_TxnRef, MoMo's orderId, the wallet's reference_id)."""
+    return session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref),
+                                                  Checkout.school_id == school_id)).first()
+
+
+def by_ref(session: Session, txn_ref: str | None) -> Checkout | None:
+    return session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref))).first() if txn_ref else None
+
+
+def by_order_code(session: Session, order_code: str | None) -> Checkout | None:
+    return session.scalars(select(Checkout).where(Checkout.order_code == int(order_code))).first() \
+        if order_code and str(order_code).isdigit() else None
+
+
+def log(session: Session, school_id: int | None, provider: str, raw: bytes, now: datetime) -> CallbackLog:
+    entry = CallbackLog(school_id=school_id, provider=provider, received_at=now,
+                        body=raw[:20000].decode("utf-8", "replace"))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, amount: int, note: str,
+           entry: CallbackLog, signer, now: datetime, apply: bool, why: str | None) -> None:
+    """Write the payment a gateway reported for `checkout`, its posting and its receipt; a task
+    for the accountant when it arrived late, was more than due or not applied."""
+    if amount <= 0:
+        return
+    invoice = session.get(Invoice, checkout.invoice_id)
+    school = session.get(School, checkout.school_id)
+    student = session.get(Student, invoice.student_id)
+    data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, now,
+                                 note=note, channel=checkout.channel, provider=provider, provider_txn_id=txn_id)
+    # A claimed checkout's first capture is new; only the unusual paths can meet a payment again.
+    new = (why is None and apply) or not known(session, school.id, provider, txn_id)
+    payment = payments.record_payment(session, None, school, student, invoice, data, signer=signer, now=now,
+                                      apply=apply, receipt=False)
+    entry.payment_id = payment.id
+    session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
+                    .execution_options(synchronize_session=False))
+    if new and (why or payment.applied < payment.amount):
+        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({money(amount)} đ)",
+             payment_id=payment.id, checkout_id=checkout.id)
+    receipts.issue_receipt(session, school, payment, signer=signer, now=now)
+
+
+def claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, bool]:
+    """Mark a checkout paid, once: (claimed by this call, arrived late)."""
+    before = checkout.status
+    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status != CheckoutStatus.PAID)
+                              .values(status=CheckoutStatus.PAID, finished_at=now)
+                              .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
+    return claimed is not None, before != CheckoutStatus.PENDING or checkout.expires_at < now
+
+
+def fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> None:
+    session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
+                    .values(status=CheckoutStatus.FAILED, finished_at=now, failure=failure[:100])
+                    .execution_options(synchronize_session=False))
+
+
+def expire(session: Session, checkout: Checkout, now: datetime) -> bool:
+    done = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.PENDING)
+                           .values(status=CheckoutStatus.EXPIRED, finished_at=now)
+                           .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
+    return done is not None
+
+
+def captured(session: Session, checkout: Checkout, *, provider: str, school_id: int, txn_id: str, amount: int,
+             note: str, entry: CallbackLog, signer, now: datetime, wrong_amount: object) -> None:
+    """Money a gateway reports as captured for one of our checkouts: a wrong amount is credit
+    with a task; otherwise the checkout is claimed once and the payment recorded; another
+    provider id for a checkout already paid is more money, kept as credit with a task; the same
+    id again is a duplicate and writes nothing."""
+    if amount != checkout.amount:
+        entry.outcome = "wrong amount"
+        record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
+               signer=signer, now=now, apply=False, why=str(wrong_amount))
+        return
+    claimed, late = claim(session, checkout, now)
+    if claimed or not known(session, school_id, provider, txn_id):
+        entry.outcome = "paid" if claimed else "second payment"
+        record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
+               signer=signer, now=now, apply=True, why=None if claimed and not late else str(LATE if claimed else SECOND))
+    else:
+        entry.outcome = "duplicate"
+
+
+def unknown_order(session: Session, school_id: int, entry: CallbackLog, what: str) -> None:
+    """A success for an order we never started: nothing to claim; the accountant is told."""
+    entry.outcome = "unknown order"
+    task(session, school_id, "gateway", what)
+
+
+def known(session: Session, school_id: int, provider: str, txn_id: str) -> bool:
+    return session.scalar(select(payments.Payment.id).where(payments.Payment.school_id == school_id,
+                                                            payments.Payment.provider == provider,
+                                                            payments.Payment.provider_txn_id == txn_id)) is not None

@@ -1,0 +1,69 @@
+"""The sandbox's own memory: what its pretend VNPay, MoMo and payOS did with each payment (also when
+told to lose the notification), so their status-query APIs answer as the real ones do. It is the
+provider's side of a payment, so it lives with the sandbox, in a small SQLite file of its own under
+the instance folder (LMS_PAYMENT_SANDBOX_STORE), never in the school's database: a production
+schema has no sandbox table, and a deployment without the sandbox never creates the file."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS payments (
+    provider TEXT NOT NULL, order_ref TEXT NOT NULL, txn_id TEXT NOT NULL, amount INTEGER NOT NULL,
+    success INTEGER NOT NULL, notified INTEGER NOT NULL, paid_at TEXT NOT NULL,
+    PRIMARY KEY (provider, order_ref))"""
+
+
+@dataclass(frozen=True)
+class Record:
+    provider: str
+    order_ref: str          # vnp_TxnRef, MoMo's orderId, payOS's orderCode
+    txn_id: str
+    amount: int
+    success: bool
+    notified: bool
+    paid_at: datetime
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute(SCHEMA)
+        return db
+
+    def remember(self, provider: str, order_ref: str, txn_id: str, amount: int, *, success: bool, notified: bool,
+                 now: datetime) -> None:
+        """The provider's own record of a payment attempt (the first outcome of an order stands)."""
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO payments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (provider, str(order_ref), str(txn_id), int(amount), int(success), int(notified),
+                        now.isoformat()))
+        db.close()
+
+    def paid(self, provider: str, order_ref: str) -> Record | None:
+        return next(iter(self._select("WHERE provider = ? AND order_ref = ?", (provider, str(order_ref)))), None)
+
+    def records(self) -> list[Record]:
+        return self._select("ORDER BY paid_at", ())
+
+    def _select(self, where: str, args: tuple) -> list[Record]:
+        if not self.path.exists():
+            return []
+        db = self._connect()
+        try:
+            rows = db.execute(f"SELECT provider, order_ref, txn_id, amount, success, notified, paid_at FROM payments "
+                              f"{where}", args).fetchall()
+        finally:
+            db.close()
+        return [Record(p, o, t, a, bool(s), bool(n), datetime.fromisoformat(w)) for p, o, t, a, s, n, w in rows]
+
+
+def store_of(config) -> Store:
+    """The sandbox's store of an app's configuration."""
+    return Store(config.get("PAYMENT_SANDBOX_STORE") or Path(config["INSTANCE_DIR"]) / "payment-sandbox.sqlite3")
