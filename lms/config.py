@@ -134,6 +134,9 @@ class Config:
     # Where the sandbox's gateway pages are served (another origin than PUBLIC_BASE_URL, as a real
     # gateway is: e.g. http://localhost:5000 beside http://127.0.0.1:5000); default PUBLIC_BASE_URL.
     PAYMENT_SANDBOX_URL = _env("PAYMENT_SANDBOX_URL")
+    # The sandbox's own memory (what its pretend providers answer a status query with): a SQLite
+    # file of its own, never the school's database; default INSTANCE_DIR/payment-sandbox.sqlite3.
+    PAYMENT_SANDBOX_STORE = _env("PAYMENT_SANDBOX_STORE")
     # Local imitations of Zalo ZNS and eSMS for the contact book: on in the demo and the tests
     # only, never in production.
     MESSAGING_SANDBOX = _env("MESSAGING_SANDBOX", "1") == "1" and _env("ENV", "development") != "production"

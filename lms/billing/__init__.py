@@ -15,14 +15,19 @@ Who decides what:
   authenticated and stored raw first), `statements.py` and `settlements.py`; reconciliation
   against a provider's own report — `reconciliation.py`; asking a gateway what became of a
   checkout — `recovery.py`;
-- paying online (checkouts, return pages) — `gateways.py`; each provider's signatures and
-  formats — `channels/` (pure, CONTRACTS.md); VietQR payloads — `vietqr.py`; a school's channel
-  settings and which legal methods are ready — `channel_settings.py`, secrets encrypted at rest by
-  `secrets.py`;
+- paying online: one module per gateway, `channels/vnpay.py`, `channels/momo.py`,
+  `channels/payos.py`, `channels/mobile_money.py` (each: its signatures, pure and fixed by
+  CONTRACTS.md; starting a checkout; deciding its notification; the return page; its status API;
+  its report's columns); the steps they share (a checkout started, claimed and recorded once) — `checkouts.py`;
+  the channels, the legal methods and their names, the one list — `channels/registry.py`;
+  Casso's signature — `channels/casso.py`; VietQR payloads — `vietqr.py`; a school's channel
+  settings and which legal methods are ready — `channel_settings.py`, secrets encrypted at rest
+  by `secrets.py`;
 - every money-moving form done once — `once.py`;
 - what the accountant's and parents' pages list — `queries.py`;
-- local imitations of the providers for the demo and tests only — `sandbox.py`,
-  `sandbox_queries.py` (LMS_PAYMENT_SANDBOX).
+- local imitations of the providers for the demo and tests only (LMS_PAYMENT_SANDBOX) — the
+  package `sandbox/`, one module per pretend gateway, its memory in a SQLite file of its own
+  (`sandbox/store.py`), never in the school's database.
 Views: `views.py` (accountant, parents, receipts), `views_channels.py` (settings, webhooks,
 transfers queue, statements), `views_gateways.py` (checkouts and IPNs); the cashless-share
 reports are in lms/reports.
