@@ -5,16 +5,16 @@ instance folder (lms/billing/sandbox/store.py); a production database keeps no s
 What a demo's sandbox remembered about earlier payments is only used to answer a status query
 about them, so it is not carried over.
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0039
+Revises: 0038
 Create Date: 2026-12-07 04:50:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0038'
-down_revision = '0037'
+revision = '0039'
+down_revision = '0038'
 branch_labels = None
 depends_on = None
 
