@@ -12,6 +12,7 @@ import pytest
 from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
+from tests import speed
 from tests.pg import PostgresServer
 from tests.s3 import s3_server, s3_settings  # noqa: F401  (fixtures: an S3 server, a bucket per test)
 from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
@@ -22,6 +23,8 @@ from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
 hypothesis.settings.register_profile("lms", deadline=None,
                                      suppress_health_check=[hypothesis.HealthCheck.too_slow])
 hypothesis.settings.load_profile("lms")
+
+speed.install()
 
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mật khẩu thử nghiệm dài"
