@@ -255,3 +255,54 @@ def test_the_verification_page_shows_every_subject_on_any_host(app, world, clien
     assert 'data-state="valid"' in page
     assert "Toán" in table and ">9,5<" in table and "Ngữ văn" in table and "Giáo dục thể chất" in table
     assert table.count("<tr>") == 1 + 12   # the header and the 12 subjects of grade 6
+
+
+def test_the_verification_page_shows_re_tests_and_summer_training_as_the_card(app, world, client, make_client, dbs):
+    """Bình re-tests Toán and Ngữ văn (3,0 each) and passes (6,0 and 5,5: Khá); Châu's conduct is
+    Chưa đạt in term II and Đạt after summer training: the public page shows the re-test marks
+    and both results after them, as the card prints them."""
+    from lms.people.models import Course, Subject
+    from tests.pdftext import text
+
+    with dbs() as s:
+        fill_year(s, world.a, marks={("HSA002", "toan"): "3", ("HSA002", "ngu_van"): "3"})
+        s.commit()
+        van = s.scalars(select(Course.id).join(Subject).where(Course.class_id == world.a.school_class.id,
+                                                              Subject.code == "ngu_van")).one()
+    ids = {c: world.a.students[c].id for c in ("HSA001", "HSA002", "HSA003")}
+    teacher = make_client()
+    teacher.login("gv.a")
+    class_id = world.a.school_class.id
+    assert teacher.post(f"/classes/{class_id}/conduct?term=2", {
+        f"k-{ids['HSA003']}": "CĐ", f"p-{ids['HSA003']}": "0", f"u-{ids['HSA003']}": "0"}).status_code == 302
+    assert teacher.post(f"/classes/{class_id}/year-records", {f"h-{ids['HSA003']}": "Đ"}).status_code == 302
+    assert teacher.post(f"/courses/{world.a.course.id}/grades?term=2", {f"c-{ids['HSA002']}-kl1": "6"}).status_code == 302
+    client.login("admin.a")
+    assert client.post(f"/courses/{van}/grades?term=2", {f"c-{ids['HSA002']}-kl1": "5,5"}).status_code == 302
+    with dbs() as s:
+        lock_year(s, world.a)
+        s.commit()
+    _issue_class(app, client, world)
+    with dbs() as s:
+        tokens = {code: s.scalars(select(ReportCard.token).where(ReportCard.student_id == ids[code])).one()
+                  for code in ("HSA002", "HSA003")}
+        card_ids = {code: s.scalars(select(ReportCard.id).where(ReportCard.student_id == ids[code])).one()
+                    for code in ("HSA002", "HSA003")}
+    public = make_client()
+
+    def squash(html):
+        return re.sub(r"\s+", " ", html)
+
+    binh = squash(public.get(f"/verify/{tokens['HSA002']}").get_data(as_text=True))
+    subjects = binh.split('id="verify-subjects"')[1].split("</table>")[0]
+    assert re.search(r"<td>Toán</td>(<td[^>]*>[^<]*(<strong>[^<]*</strong>)?</td>){3}<td[^>]*>6,0</td>", subjects)
+    assert re.search(r"<td>Ngữ văn</td>(<td[^>]*>[^<]*(<strong>[^<]*</strong>)?</td>){3}<td[^>]*>5,5</td>", subjects)
+    results = binh.split('id="verify-results"')[1].split("</table>")[0]
+    assert re.search(r'data-after="learning">Khá<', results)
+    chau = squash(public.get(f"/verify/{tokens['HSA003']}").get_data(as_text=True))
+    results = chau.split('id="verify-results"')[1].split("</table>")[0]
+    assert re.search(r'data-row="conduct"><td>Kết quả rèn luyện</td><td[^>]*>Tốt</td><td[^>]*>Chưa đạt</td>', results)
+    assert re.search(r'data-after="conduct">Đạt<', results)
+    # The card prints the same.
+    card = text(client.get(f"/report-cards/{card_ids['HSA002']}.pdf").data)
+    assert "Toán 3,0 3,0 3,0 6,0" in card and "Ngữ văn 3,0 3,0 3,0 5,5" in card
