@@ -43,6 +43,23 @@ RULE = _l("Mỗi khoản tiền trường nhận được là một giao dịch,
           "giá trị của hình thức đã nhận, trong tháng chi; số giao dịch không đổi. Không dùng tiền mặt: mã QR, "
           "website, Mobile Money và thẻ (theo hình thức pháp lý, không theo kênh kỹ thuật).")
 
+# The plans ask that at least 3 of the 4 cashless methods be ready to take money (domain/payments.md
+# §1): that is the figure judged. How many of them brought a payment in the period is shown beside
+# it, under its own name, and never judged.
+MINIMUM_READY = 3
+READY_LABEL = _l("Hình thức sẵn sàng nhận tiền")
+USED_LABEL = _l("Hình thức có giao dịch trong kỳ")
+READINESS_RULE = _l("Kế hoạch yêu cầu ít nhất 3/4 hình thức không dùng tiền mặt (mã QR, website, Mobile Money, thẻ) "
+                    "sẵn sàng nhận tiền: đã cấu hình và đang nhận tiền thật, tính tại ngày lập báo cáo. Số hình thức "
+                    "có giao dịch trong kỳ chỉ để đối chiếu, không xét đạt hay chưa đạt.")
+
+
+def readiness_text(ready: int, used: int) -> str:
+    """Both figures, named as everywhere: "Sẵn sàng nhận tiền: 3/4 (yêu cầu ít nhất 3) · có giao
+    dịch trong kỳ: 2/4"."""
+    return str(_l("Sẵn sàng nhận tiền: %(r)s/4 (yêu cầu ít nhất %(m)s) · có giao dịch trong kỳ: %(u)s/4",
+                  r=ready, m=MINIMUM_READY, u=used))
+
 
 @dataclass
 class Cell:
@@ -333,6 +350,10 @@ class SchoolReport:
     @property
     def ready(self) -> int:
         return sum(1 for s in self.readiness if s.ready)
+
+    @property
+    def used(self) -> int:
+        return len(self.figures.used_methods)
 
 
 @dataclass(frozen=True)

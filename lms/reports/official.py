@@ -48,6 +48,11 @@ class SchoolOfficial:
         return sum(1 for s in self.readiness if s.ready)
 
     @property
+    def used(self) -> int:
+        """Cashless methods that brought a payment in the period (shown, never judged)."""
+        return len(self.money.used_methods)
+
+    @property
     def findings(self) -> list[str]:
         """One sentence per target: met or not (judged on the exact share), or no data."""
         out = []
@@ -62,8 +67,9 @@ class SchoolOfficial:
                 share = cashless.percent(*cells)
                 out.append(str(_l("Thanh toán không dùng tiền mặt %(w)s: %(v)s, chỉ tiêu %(t)s %% — %(r)s.", w=what,
                                   v=percent_text(share), t=aim, r=verdict(reaches(*cells, aim)))))
-        out.append(str(_l("Số hình thức thanh toán không dùng tiền mặt sẵn sàng: %(n)s/4 (yêu cầu ít nhất 3) — %(r)s.",
-                          n=self.ready, r=verdict(self.ready >= 3))))
+        out.append(str(_l("Hình thức không dùng tiền mặt sẵn sàng nhận tiền: %(n)s/4 (yêu cầu ít nhất %(m)s) — %(r)s; "
+                          "có giao dịch trong kỳ: %(u)s/4 (để đối chiếu).", n=self.ready, m=cashless.MINIMUM_READY,
+                          r=verdict(self.ready >= cashless.MINIMUM_READY), u=self.used)))
         return out
 
 
@@ -233,6 +239,10 @@ class KeptReport:
     generated: datetime
     cards: int = 0
 
+    @property
+    def used(self) -> int:
+        return len(self.money.used_methods)
+
 
 def figures_of(report: SchoolOfficial) -> dict:
     """What the department's ranking page shows of a school, as plain numbers: every share as its
@@ -362,7 +372,8 @@ def school_workbook(r: SchoolOfficial) -> bytes:
         [_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, as_float(f.count_share), as_float(f.value_share)],
         [_("Chỉ tiêu"), None, None, r.target.count_percent if r.target else None,
          r.target.value_percent if r.target else None],
-        [_("Hình thức sẵn sàng"), r.ready, 4], [_("Quy tắc tính: %(r)s", r=str(cashless.RULE))], [],
+        [str(cashless.READY_LABEL), r.ready, 4], [str(cashless.USED_LABEL), r.used, 4],
+        [str(cashless.READINESS_RULE)], [_("Quy tắc tính: %(r)s", r=str(cashless.RULE))], [],
         ["5. " + _("Đánh giá")], *[[line] for line in r.findings],
     ]
     for row in rows:
@@ -395,14 +406,15 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
     ws.append([])
     ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
                _("Sổ điểm trong kỳ (%)"), _("Học bạ số"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
-               _("Hình thức sẵn sàng"), _("Điểm")])
+               str(cashless.READY_LABEL), str(cashless.USED_LABEL), _("Điểm")])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in d.rows:
         r = row.report
         ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
                    as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.cards, r.money.total.count,
-                   as_float(r.money.count_share), as_float(r.money.value_share), r.ready, as_float(row.score)])
+                   as_float(r.money.count_share), as_float(r.money.value_share), r.ready, r.used,
+                   as_float(row.score)])
     ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)),
                *[as_float(d.board_total[k].share) if k in d.board_total else None for k in BOARD_TOTALS],
                d.cards, d.total.total.count,

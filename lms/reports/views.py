@@ -20,6 +20,14 @@ from lms.people.services import department_schools
 from lms.reports import cashless, choice, dashboard, official
 
 bp = Blueprint("reports", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _globals(state) -> None:
+    # Globals, not a context processor: the official PDFs render in jobs, outside requests.
+    state.app.jinja_env.globals.update(READY_LABEL=cashless.READY_LABEL, USED_LABEL=cashless.USED_LABEL,
+                                       READINESS_RULE=cashless.READINESS_RULE, MINIMUM_READY=cashless.MINIMUM_READY,
+                                       readiness_text=cashless.readiness_text)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = ("admin", "accountant")
 
@@ -138,7 +146,7 @@ def department_cashless():
     c = _choice(lambda y: cashless.department_periods(db.session, schools, y, with_months=True))
     rows, total = cashless.department_report(db.session, schools, c.period) if c.ok else ([], None)
     return render_template("reports/department_cashless.html", c=c, rows=rows, total=total, period=c.period,
-                           department=ctx().department, rule=cashless.RULE, minimum=3), 200 if c.ok else 422
+                           department=ctx().department, rule=cashless.RULE), 200 if c.ok else 422
 
 
 @bp.route("/department/schools/<int:school_id>/cashless")
