@@ -130,7 +130,14 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     public = browser.new_context().new_page()
     public.goto(live_server.url + href if href.startswith("/") else href)
     expect(public.locator('[data-state="valid"]').first).to_be_visible()
+    expect(public.locator(".sandbox-signature")).to_have_count(4)     # the sandbox's signatures say so
     _shot(public, "transcript-public")
+    # On a phone the verdicts are cards of labelled lines: nothing wider than the screen.
+    public.set_viewport_size({"width": 390, "height": 900})
+    assert public.evaluate("document.documentElement.scrollWidth") <= 390
+    for table in ("#pdf-checks", "#xml-checks"):
+        assert public.locator(table).evaluate("t => t.scrollWidth <= t.parentElement.clientWidth"), table
+    public.set_viewport_size({"width": 1280, "height": 900})
     admin.goto(live_server.url + "/school/transcripts/register")
     expect(admin.locator('#register tr[data-action="issued"]')).to_have_count(len(pids))
     _shot(admin, "transcript-register")
