@@ -262,6 +262,14 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
     day = utc_to_local(signed_v1, school_tz()).strftime("%d/%m/%Y")
     assert f"Bản điều chỉnh, thay thế bản ký ngày {day} (phiên bản 1). Lý do điều chỉnh: Sai điểm Toán HK II" in text
     assert "Bản điều chỉnh" not in " ".join(pages(client.get(f"/transcripts/{first_id}.pdf").data))
+    # So does its signed record: which issued version it replaces, and why.
+    new_xml = client.get(f"/transcripts/{new_id}.xml").data
+    old_xml = client.get(f"/transcripts/{first_id}.xml").data
+    assert exports.xml_errors(new_xml) == [] and exports.xml_errors(old_xml) == []
+    old_record_id = old_xml.split(b"<madinhdanhhocba>")[1].split(b"<")[0]
+    assert b"<thaythehocba>" + old_record_id + b"</thaythehocba>" in new_xml
+    assert "<lydodieuchinh>Sai điểm Toán HK II</lydodieuchinh>".encode() in new_xml
+    assert b"<thaythehocba></thaythehocba>" in old_xml or b"<thaythehocba/>" in old_xml
     old_page = make_client().get(f"/hocba/{first_token}").get_data(as_text=True)
     assert 'data-state="superseded"' in old_page and new_token in old_page
     assert 'data-state="valid"' in make_client().get(f"/hocba/{new_token}").get_data(as_text=True)

@@ -121,7 +121,7 @@ def trust_roots_from_paths(paths: str | None) -> list[x509.Certificate]:
 
 # ---------------------------------------------------------------- the sandbox's CA
 
-SANDBOX_UNIT = "SANDBOX - chứng thư thử nghiệm, không có giá trị pháp lý"
+SANDBOX_UNIT = "SANDBOX - chứng thư thử nghiệm - không có giá trị pháp lý"
 
 
 def _name(cn: str, org: str = "lms SANDBOX", **extra: str) -> x509.Name:

@@ -33,6 +33,7 @@ EXTENSION_FIELDS = frozenset({
     "hotengiamhieu", "ngayphathanh", "quyche", "bangma", "ketquacanam", "khenthuong",
     "tenmonhoc", "hinhthucdanhgia", "diemhocky1", "diemhocky2", "diemcanam", "diemkiemtralai", "nhanxet",
     "giaovien", "mucdatduoc", "diemktdk", "tentruong", "loai", "ma", "muc", "tenchungchi", "ngaycap",
+    "thaythehocba", "lydodieuchinh",
 })
 
 PERSONAL_ID = re.compile(r"\d{12}")
@@ -192,6 +193,9 @@ def build_record(snapshot: dict, identity: Identity, school: SchoolCodes, *, sub
         "diadanhphathanh": school.place_of_issue,
         "ngayphathanh": issue_date.isoformat() if issue_date else "",
         "quyche": snapshot.get("rules", ""),
+        # A correction says which issued version it replaces and why (the PDF prints the same).
+        "thaythehocba": (snapshot.get("replaces") or {}).get("record_id", ""),
+        "lydodieuchinh": (snapshot.get("replaces") or {}).get("reason", ""),
         "bangma": CODE_LIST_VERSION,
     })
     scores_table, history_table, third_table = TABLES[table]

@@ -248,7 +248,8 @@ def _replaces(session: Session, t: Transcript) -> dict | None:
         day = utc_to_local(signed, school_tz()).date()
     else:
         day = date.fromisoformat((_loads(old.snapshot).get("issued_at") or "")[:10])
-    return {"version": old.version, "signed_on": day.strftime("%d/%m/%Y"), "reason": t.correction_reason or ""}
+    return {"version": old.version, "signed_on": day.strftime("%d/%m/%Y"), "reason": t.correction_reason or "",
+            "record_id": _loads(old.record)["record"]["madinhdanhhocba"] if old.record else ""}
 
 
 def _school_signer(sources: ClassSources) -> dict:
