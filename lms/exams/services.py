@@ -145,6 +145,17 @@ def _usable_question(session: Session, actor: User, role: str, school: School, q
     return question
 
 
+def moved(items: list[tuple[int, str]], question_id: int, step: int) -> list[tuple[int, str]]:
+    """The fixed list with one question moved a place up (`step` -1) or down (+1); at either end,
+    or for a question not in the list, unchanged."""
+    at = next((i for i, (qid, _mark) in enumerate(items) if qid == question_id), None)
+    if at is None or not 0 <= at + step < len(items):
+        return list(items)
+    out = list(items)
+    out[at], out[at + step] = out[at + step], out[at]
+    return out
+
+
 def set_items(session: Session, actor: User, role: str, school: School, exam: Exam,
               items: list[tuple[int, str]], added: list[tuple[int, str]] = ()) -> None:
     """A fixed list of questions: (question id, mark) in order, then the questions `added` together

@@ -420,9 +420,19 @@ def exam_items(exam_id: int):
         keep = set(request.form.getlist("keep"))
         items = [(int(q), m) for q, m in zip(ids, marks) if q.isdigit() and q in keep]
         added = [(int(q), request.form.get(f"add-mark-{q}") or "1") for q in request.form.getlist("add") if q.isdigit()]
+        # "Lên"/"Xuống" by a question (buttons of this form, so marks typed and ticks are kept):
+        # the list is saved in its new order, as "Lưu đề" saves it.
+        direction, _sep, target = request.form.get("move", "").partition("-")
+        move = (int(target), -1 if direction == "up" else 1) if direction in ("up", "down") and target.isdigit() else None
+        if move is not None:
+            items = services.moved(items, *move)
         with committing() as outcome:
             services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items, added)
         if outcome.ok:
+            if move is not None:
+                flash(_("Đã đổi thứ tự: câu được chuyển %(d)s một bậc.", d=_("lên") if move[1] < 0 else _("xuống")),
+                      "success")
+                return redirect(url_for("exams.exam_items", exam_id=exam.id, _anchor=f"item-{move[0]}"))
             flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
             warning = services.preview(db.session, exam).total_warning
             if warning:
