@@ -346,16 +346,20 @@ def set_active(session: Session, actor: User, user: User, active: bool, *, schoo
                  actor_id=actor.id, school_id=school_id, subject_type="user", subject_id=user.id)
 
 
-def queue_reset_mail(session: Session, box, to: str, subject: str, body: str) -> None:
-    """A password-reset e-mail, sent by a background job after the commit. Its link is a secret
-    (the database keeps only the token's hash), so the job holds the message sealed with
-    LMS_SECRETS_KEY, and the job row is emptied once it is sent."""
-    sealed = box.encrypt(json.dumps({"to": to, "subject": subject, "body": body}).encode()).decode()
+def queue_reset_request(session: Session, box, identifier: str, subject: str, body: str, base_url: str) -> None:
+    """The forgot-password page's whole work, the same for every identifier typed: seal what was
+    asked and queue it. Whether an account exists is found out by the job, after the answer has
+    gone (looking it up, making its token and its e-mail in the request took ~40 ms more for an
+    account that exists: a timing oracle). `body` holds `{link}` where the link goes."""
+    sealed = box.encrypt(json.dumps({"identifier": identifier[:254], "subject": subject, "body": body,
+                                     "base": base_url}).encode()).decode()
     jobs.enqueue(session, None, "reset_mail", {"sealed": sealed}, school_id=None, total=1)
 
 
 @jobs.handler("reset_mail")
 def _send_reset_mail(session: Session, ctx) -> None:
+    from types import SimpleNamespace
+
     from lms.billing.secrets import box_from_config
     from lms.core.mail import send_mail
 
@@ -363,8 +367,18 @@ def _send_reset_mail(session: Session, ctx) -> None:
     if not sealed:
         return
     message = json.loads(box_from_config(ctx.config).decrypt(sealed.encode()))
+    if "identifier" in message:     # a forgot-password request: the account, if any, is found here
+        user = find_user_by_identifier(session, message["identifier"])
+        if user is None or not user.is_active or not user.email:
+            ctx.job.params = {}
+            ctx.progress(1)
+            return
+        token = issue_reset_token(session, SimpleNamespace(reset_hours=int(ctx.config.get("PASSWORD_RESET_HOURS", 72))),
+                                  None, user)
+        link = f"{message['base'].rstrip('/')}/reset?t={token}"
+        message = {"to": user.email, "subject": message["subject"], "body": message["body"].replace("{link}", link)}
+        session.commit()
     if not send_mail(message["to"], message["subject"], message["body"]):
         raise jobs.RetryLater(_l("Thư đặt lại mật khẩu chưa gửi được; sẽ thử lại."))
     ctx.job.params = {}
     ctx.progress(1)
-

@@ -259,16 +259,13 @@ def reset_password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_identifier(db.session, form.identifier.data)
-        if user is not None and user.is_active and user.email and mail_configured():
-            token = services.issue_reset_token(db.session, _settings(), None, user)
-            db.session.commit()
-            link = url_for("auth.reset_password", t=token, _external=True)
-            # Sent by a background job, not while the request waits: an SMTP round trip only for
-            # accounts that exist would tell by its time who has an account.
-            services.queue_reset_mail(db.session, current_app.extensions["lms_secrets"], user.email,
-                                      _("Đặt lại mật khẩu lms"),
-                                      _("Mở liên kết sau để đặt mật khẩu mới (dùng một lần): %(link)s", link=link))
+        if mail_configured():
+            # The same work for every identifier, an account's or not: seal and queue. The job finds
+            # the account, makes its one-time token and sends the e-mail after this answer is gone.
+            services.queue_reset_request(db.session, current_app.extensions["lms_secrets"], form.identifier.data,
+                                         _("Đặt lại mật khẩu lms"),
+                                         _("Mở liên kết sau để đặt mật khẩu mới (dùng một lần): %(link)s",
+                                           link="{link}"), current_app.config["PUBLIC_BASE_URL"])
             db.session.commit()
         # The same answer whether or not the account exists.
         flash(_("Nếu tài khoản có e-mail, chúng tôi đã gửi liên kết đặt lại mật khẩu. "
