@@ -51,6 +51,9 @@ def make_school(session, settings: AuthSettings, *, code: str, name: str, level:
     plan = imports.plan_student_import(session, school, year, "hs.csv", csv_bytes(students), 1000)
     assert plan.ok, plan.issues
     imports.apply_student_import(session, admin, school, year, plan)
+    from lms.people import accounts
+
+    accounts.everyone_joined(session, school.id)  # the new parents used their invitation links
     for user in session.scalars(select(User).where(User.password_hash.is_(None))):
         user.password_hash = settings.hasher.hash(PASSWORD)
     session.flush()

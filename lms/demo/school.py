@@ -23,7 +23,7 @@ from lms.auth.models import User
 from lms.auth.services import AuthSettings, create_user
 from lms.core.timeutil import utcnow
 from lms.core.storage import Area, Storage
-from lms.people import imports, services
+from lms.people import accounts, imports, services
 from lms.people.models import (Course, Department, DepartmentViewer, Role, School, Subject)
 from lms.core.sheets import write_workbook
 
@@ -200,6 +200,7 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
         if not plan.ok:
             raise RuntimeError(f"demo import failed: {plan.issues[:3]}")
         imports.apply_student_import(session, admin, school, year, plan)
+        accounts.everyone_joined(session, school.id)  # the new parents used their invitation links
         _accept_invitations(session, cross_family)
         # A generator of its own: what the courses draw depends on the day, the people must not.
         seed_courses(session, school, admin, random.Random(SEED + index), Area(storage, "resources"), upload_limits, now,

@@ -2,24 +2,30 @@
 come to belong to a school.
 
 Every school-side flow that names a person by identifier — the staff form, the staff import, the
-student import's parent columns, adding a guardian by hand — decides here what an identifier that
-already has an account means:
+student import's parent columns, adding a guardian by hand — goes through `add_person` here:
 
-- no account yet → a new account, in this school (the school hands its owner a one-time link);
-- an account whose every role is in this school → this school's own person: the roles are added;
-- any other account (a parent or teacher of another school, a department official) → an
-  **invitation** that the owner accepts or declines after signing in. Nothing is attached before
-  that, so one school's staff can never pull another school's account — and with it that school's
-  pupils, invoices or staff pages — into reach.
+- an account whose every role is in this school → this school's own person (already on its
+  lists): the roles or the child are added;
+- anything else — an account of another school, a department official, nobody's account yet, or
+  no account at all (then a new, *unclaimed* account holding the identifiers is made) → an
+  **invitation**, and nothing is attached before the person accepts it. The school's answer is
+  the same in every one of these cases ("invitation sent"): whether an identifier already has an
+  account somewhere is never told to a school.
 
-No answer here names the owner of an identifier: the school sees the name it typed, never the
-account's.
+The person answers after signing in (`/invitations`), or through the invitation's own link that
+the school hands them (`/join?t=…`): a new person sets a password there, an existing account's
+owner signs in. An unclaimed account's invitations are answered only through a link: one school
+holding a link cannot pick up what another school sent to the same number.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
@@ -28,7 +34,8 @@ from lms.core.errors import NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
-from lms.people.models import Guardianship, Invitation, Role, School, Student
+from lms.core.text import fold
+from lms.people.models import DepartmentViewer, Guardianship, Invitation, Membership, Role, School, Student
 from lms.people.permissions import wholly_within
 from lms.people.services import grant_role
 
@@ -38,17 +45,62 @@ STAFF_ROLE_VALUES = (Role.ADMIN.value, Role.TEACHER.value, Role.ACCOUNTANT.value
 
 def find_account(session: Session, *, email: str | None, phone: str | None,
                  username: str | None = None) -> User | None:
-    """The one account that holds these (already normalised) identifiers, or None. Identifiers of
-    two different accounts are refused without saying whose they are."""
-    conditions = [c for c in (User.email == email if email else None, User.phone == phone if phone else None,
-                              User.username == username if username else None) if c is not None]
-    if not conditions:
-        return None
-    found = {u.id: u for u in session.scalars(select(User).where(or_(*conditions)))}
-    if len(found) > 1:
-        raise ValidationError(_l("E-mail, số điện thoại và tên đăng nhập này không cùng thuộc một tài khoản; "
-                                 "hãy kiểm tra lại."), field="email")
-    return next(iter(found.values()), None)
+    """The account these (already normalised) identifiers name: the e-mail's, else the phone's,
+    else the username's. Identifiers of different accounts are not an error (that would tell
+    whose they are): the first that names an account decides, the others are left alone."""
+    for column, value in ((User.email, email), (User.phone, phone), (User.username, username)):
+        if value:
+            user = session.scalars(select(User).where(column == value).limit(1)).first()
+            if user is not None:
+                return user
+    return None
+
+
+def unclaimed(session: Session, user: User) -> bool:
+    """An account nobody has taken up yet: no password, no role anywhere, no department post."""
+    if user.password_hash is not None:
+        return False
+    return not session.scalar(select(exists().where(Membership.user_id == user.id))) and not session.scalar(
+        select(exists().where(DepartmentViewer.user_id == user.id)))
+
+
+def free_username(session: Session, wanted: str, taken: set[str] | None = None) -> str:
+    """`wanted` made a valid username, with a number added while someone has it."""
+    base = re.sub(r"[^a-z0-9._@+-]", "", fold(wanted).replace(" ", ".")) or "user"
+    base = (base + "user")[:3] if len(base) < 3 else base[:70]
+    candidate, n = base, 1
+    while (taken is not None and candidate in taken) or session.scalar(
+            select(func.count()).select_from(User).where(User.username == candidate)):
+        n += 1
+        candidate = f"{base}{n}"
+    if taken is not None:
+        taken.add(candidate)
+    return candidate
+
+
+def new_unclaimed(session: Session, *, name: str, email: str | None, phone: str | None,
+                  username: str | None = None, taken: set[str] | None = None, staff: bool = False) -> User:
+    """The account a new person will take up through their invitation's link: no password, no
+    role. Its identifiers are only those nobody holds (find_account looked them up first)."""
+    from lms.auth.services import create_user
+
+    if email and session.scalar(select(exists().where(User.email == email))):
+        email = None
+    if phone and session.scalar(select(exists().where(User.phone == phone))):
+        phone = None
+    local = email.split("@")[0] if email else ""
+    wanted = username or ((local or phone) if staff else (phone or email)) or name
+    return create_user(session, None, username=free_username(session, wanted, taken), full_name=name,
+                       email=email, phone=phone)
+
+
+@dataclass
+class Added:
+    """What adding a person by identifier did: `invitation` waits for the person's answer, or
+    (one of the school's own people) `user` got the roles or the child at once."""
+
+    user: User | None
+    invitation: Invitation | None
 
 
 def is_own(session: Session, user: User, school: School) -> bool:
@@ -92,10 +144,12 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
             setattr(row, key, value)
     row.invited_name, row.identifier = invited_name[:120], identifier[:254]
     row.invited_by_id, row.created_at, row.expires_at = actor.id, now, now + timedelta(days=INVITATION_DAYS)
+    row.unclaimed = unclaimed(session, user)
     session.flush()
     audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
                  subject_type="user", subject_id=user.id, detail=f"{kind} invitation={row.id}")
-    notify(session, [user], "invitation", {"school": school.name}, "/invitations", school.id)
+    if not row.unclaimed:
+        notify(session, [user], "invitation", {"school": school.name}, "/invitations", school.id)
     return row
 
 
@@ -111,6 +165,7 @@ def pending_for(session: Session, user: User, now: datetime | None = None) -> li
     """What is waiting for this account's answer, oldest first."""
     now = now or utcnow()
     return list(session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.status == "pending",
+                                                         Invitation.unclaimed.is_(False),
                                                          Invitation.expires_at > now).order_by(Invitation.id)))
 
 
@@ -122,15 +177,23 @@ def school_pending(session: Session, school: School, kind: str | None = None) ->
     return list(session.scalars(stmt.order_by(Invitation.id.desc())))
 
 
-def answer(session: Session, user: User, invitation_id: int, accept: bool, now: datetime | None = None) -> Invitation:
-    """The account's owner accepts (roles or the guardianship are added) or declines."""
+def answer(session: Session, user: User, invitation_id: int, accept: bool, now: datetime | None = None,
+           token: str | None = None) -> Invitation:
+    """The account's owner accepts (roles or the guardianship are added) or declines. An
+    invitation made while the account was unclaimed needs its own link's token."""
     now = now or utcnow()
-    row = session.scalars(select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user.id,
-                                                   Invitation.status == "pending")).first()
-    if row is None:
+    stmt = select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user.id,
+                                    Invitation.status == "pending")
+    row = session.scalars(stmt).first()
+    if row is None or (row.unclaimed and (not token or row.token_hash != _digest(token))):
         raise NotFound(_l("Không tìm thấy lời mời."))
     if row.expires_at <= now:
         raise ValidationError(_l("Lời mời đã hết hạn. Hãy liên hệ nhà trường để được mời lại."))
+    _settle(session, user, row, accept, now)
+    return row
+
+
+def _settle(session: Session, user: User, row: Invitation, accept: bool, now: datetime) -> None:
     school = row.school
     if accept:
         if row.kind == "staff":
@@ -151,7 +214,117 @@ def answer(session: Session, user: User, invitation_id: int, accept: bool, now: 
     session.flush()
     audit.record(session, audit.Action.INVITATION_ACCEPTED if accept else audit.Action.INVITATION_DECLINED,
                  actor_id=user.id, school_id=school.id, subject_type="invitation", subject_id=row.id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(session: Session, actor: User, school: School, invitation_id: int) -> tuple[Invitation, str]:
+    """A new link for one of this school's waiting invitations (an earlier link stops working),
+    to hand to the person. The same for every invitation, whoever the identifier belongs to."""
+    row = session.scalars(select(Invitation).where(Invitation.id == invitation_id, Invitation.school_id == school.id,
+                                                   Invitation.status == "pending")).first()
+    if row is None:
+        raise NotFound(_l("Không tìm thấy lời mời."))
+    token = secrets.token_urlsafe(32)
+    row.token_hash = _digest(token)
+    audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
+                 subject_type="invitation", subject_id=row.id, detail="link")
+    session.flush()
+    return row, token
+
+
+def by_link(session: Session, token: str, now: datetime | None = None) -> Invitation:
+    now = now or utcnow()
+    row = session.scalars(select(Invitation).where(Invitation.token_hash == _digest(token or "-"),
+                                                   Invitation.status == "pending")).first()
+    if row is None or row.expires_at <= now:
+        raise NotFound(_l("Lời mời không còn hiệu lực. Hãy liên hệ nhà trường để được mời lại."))
     return row
+
+
+def claim(session: Session, settings, token: str, password: str, now: datetime | None = None) -> User:
+    """A new person takes up their account through the invitation's link: sets its password and
+    joins the school (every waiting invitation of that school to the account — two children on
+    one import — is accepted with it). Only an unclaimed account; anyone else signs in."""
+    from lms.auth.passwords import check_policy
+
+    now = now or utcnow()
+    row = by_link(session, token, now)
+    user = session.get(User, row.user_id)
+    if not unclaimed(session, user):
+        raise NotFound(_l("Lời mời không còn hiệu lực. Hãy liên hệ nhà trường để được mời lại."))
+    user.password_hash = settings.hasher.hash(
+        check_policy(password, user_inputs=(user.username, user.email or "", user.phone or "")))
+    user.password_changed_at = now
+    accept_unclaimed(session, user, row.school_id, now)
+    audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id, subject_type="invitation",
+                 subject_id=row.id)
+    return user
+
+
+def accept_unclaimed(session: Session, user: User, school_id: int, now: datetime | None = None) -> None:
+    """Accept, as the person, every invitation one school sent to their account while nobody had
+    claimed it (`claim`; the demo's and the tests' families, who joined)."""
+    now = now or utcnow()
+    for row in session.scalars(select(Invitation).where(Invitation.user_id == user.id,
+                                                        Invitation.school_id == school_id,
+                                                        Invitation.status == "pending")
+                               .order_by(Invitation.id)).all():
+        _settle(session, user, row, True, now)
+
+
+def everyone_joined(session: Session, school_id: int) -> None:
+    """Every unclaimed account this school invited takes up its invitations (the demo's families and
+    the tests' world: the people who used their links)."""
+    ids = session.scalars(select(Invitation.user_id).where(Invitation.school_id == school_id, Invitation.unclaimed.is_(True),
+                                                           Invitation.status == "pending").distinct()).all()
+    for user in session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)):
+        accept_unclaimed(session, user, school_id)
+
+
+def add_person(session: Session, actor: User, school: School, *, kind: str, name: str, email: str | None,
+               phone: str | None, username: str | None = None, roles: list[str] | None = None,
+               student: Student | None = None, relation: str | None = None, details: dict | None = None,
+               taken: set[str] | None = None) -> Added:
+    """The one way a school adds a person by identifier (see the module's doc). The school's own
+    people get the roles or the child now; anyone else, and anyone new, an invitation."""
+    user = find_account(session, email=email, phone=phone, username=username)
+    if user is not None and is_own(session, user, school):
+        if kind == "staff":
+            missing = [r for r in (roles or []) if r not in _roles_here(session, user, school)]
+            if missing:
+                attach_own(session, actor, school, user, missing)
+        else:
+            grant_role(session, user, school, Role.PARENT.value)
+            link = session.scalars(select(Guardianship).where(Guardianship.guardian_id == user.id,
+                                                              Guardianship.student_id == student.id)).first()
+            if link is None:
+                session.add(Guardianship(guardian_id=user.id, student_id=student.id, relation=relation or "Phụ huynh",
+                                         **{k: v for k, v in (details or {}).items() if k in GUARDIAN_DETAILS and v}))
+                audit.record(session, audit.Action.ROLES_GRANTED, actor_id=actor.id, school_id=school.id,
+                             subject_type="student", subject_id=student.id, detail=f"guardian={user.id}")
+        session.flush()
+        return Added(user, None)
+    if user is None:
+        user = new_unclaimed(session, name=name, email=email, phone=phone, username=username, taken=taken,
+                             staff=kind == "staff")
+    if kind == "staff":
+        roles = [r for r in (roles or []) if r not in _roles_here(session, user, school)]
+        if not roles:   # already working here (and elsewhere): nothing to ask
+            return Added(None, _pending(session, school, user, kind, None))
+    elif session.scalar(select(exists().where(Guardianship.guardian_id == user.id,
+                                              Guardianship.student_id == student.id))):
+        return Added(None, None)
+    return Added(None, invite(session, actor, school, user, kind=kind, invited_name=name,
+                              identifier=email or phone or username or "", roles=roles, student=student,
+                              relation=relation, details=details))
+
+
+def _roles_here(session: Session, user: User, school: School) -> set[str]:
+    return set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                             Membership.school_id == school.id)))
 
 
 def cancel(session: Session, actor: User, school: School, invitation_id: int) -> None:

@@ -27,7 +27,6 @@ from lms.people import accounts
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
-from lms.people.services import grant_role
 
 def _person(prefix: str, who: str, *others: str) -> list[Column]:
     """The columns about one parent in a list that gives father and mother side by side."""
@@ -215,7 +214,7 @@ class ImportPlan:
 
 
 # What a person's lines say happened to them, the first that applies.
-ACTION_ORDER = ("error", "left", "skipped", "create", "update", "unchanged")
+ACTION_ORDER = ("error", "left", "skipped", "create", "invite", "update", "unchanged")
 
 
 _TITLE_CLASS = re.compile(r"\blop\s+(\d{1,2}\s*[a-z0-9./-]*)")
@@ -397,7 +396,7 @@ class _ParentRef:
     phone: str | None
     email: str | None
     line: int
-    invite: bool = False  # an account of someone outside this school: invited, never attached
+    invite: bool = False  # anyone but this school's own people: invited, attached when they accept
 
 
 @dataclass
@@ -690,7 +689,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             row.action = "update" if changes else "unchanged"
         if parent is not None:
             linked = parent.user is not None and student is not None and (parent.user.id, student.id) in known.links
-            waiting = parent.invite and student is not None and (parent.user.id, student.id) in known.invited
+            waiting = (parent.invite and parent.user is not None and student is not None
+                       and (parent.user.id, student.id) in known.invited)
             if not linked and not waiting:
                 if row.action == "unchanged":
                     row.action = "update"
@@ -767,12 +767,8 @@ def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | No
             bad("parent_name", _("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
                                  n=user.full_name, v=name))
             return None
-        if user is None:
-            username = phone or email
-            if username in known.usernames:
-                bad("parent_phone", _("Tên đăng nhập “%(v)s” đã có người dùng.", v=username))
-                return None
-        ref = _ParentRef(user, name, phone, email, line, invite=user is not None and not own)
+        # Anyone but the school's own people, new or not, is invited (accounts.add_person).
+        ref = _ParentRef(user, name, phone, email, line, invite=not own)
     for k in keys:
         in_file[k] = ref
     return ref
@@ -823,24 +819,23 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
         elif enrollment.class_id != school_class.id:
             enrollment.class_id = school_class.id
         if parent is not None and parent.invite:
-            link = known.links.get((parent.user.id, student.id))
+            user = parent.user or parents_created.get(id(parent))
+            if user is None:    # nobody has these identifiers: an account the person takes up by the link
+                user = parents_created[id(parent)] = accounts.new_unclaimed(
+                    session, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames)
+            link = known.links.get((user.id, student.id))
             if link is not None:   # accepted before: the list's details go on this pupil's guardianship
                 for attr, value in extra.items():
                     if value:
                         setattr(link, attr, value)
             else:
-                accounts.invite(session, actor, school, parent.user, kind="parent", invited_name=parent.name,
+                accounts.invite(session, actor, school, user, kind="parent", invited_name=parent.name,
                                 identifier=parent.phone or parent.email, student=student, relation=relation,
                                 details=extra)
         elif parent is not None:
-            user = parent.user or parents_created.get(id(parent))
-            if user is None:
-                user = create_user(session, None, username=parent.phone or parent.email, full_name=parent.name,
-                                   phone=parent.phone, email=parent.email)
-                parents_created[id(parent)] = user
-            else:
-                user.phone = user.phone or parent.phone
-                user.email = user.email or parent.email
+            user = parent.user      # one of the school's own people (see _resolve_parent)
+            user.phone = user.phone or (parent.phone if parent.phone not in known.users_by_phone else None)
+            user.email = user.email or (parent.email if parent.email not in known.users_by_email else None)
             grant(user, Role.PARENT)
             link = known.links.get((user.id, student.id))
             if link is None:
@@ -941,10 +936,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
 
         user, own = None, False
         if not row_issues:
-            try:
-                user = accounts.find_account(session, email=email, phone=phone, username=username)
-            except ValidationError as exc:
-                bad("email", str(exc.message))
+            user = accounts.find_account(session, email=email, phone=phone, username=username)
             own = user is not None and accounts.is_own(session, user, school)
             if own and fold(user.full_name) != fold(name):
                 bad("full_name", _("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name))
@@ -952,17 +944,15 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
             row.action = "error"
             plan.issues.extend(row_issues)
             continue
-        if user is None:
-            row.action = "create"
-        elif not own:
-            # Someone else's account: invited, and attached only when they accept.
-            pending = {r for i in accounts.school_pending(session, school, "staff") if i.user_id == user.id
-                       for r in i.role_list}
-            have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
-                                                                     Membership.school_id == school.id)))
+        if not own:
+            # Anyone but the school's own people, new or not: invited, attached only when they
+            # accept — the same line either way, so the preview tells no one who has an account.
+            pending = {r for i in accounts.school_pending(session, school, "staff")
+                       if user is not None and i.user_id == user.id for r in i.role_list}
+            have = _roles_here(session, user, school) if user is not None else set()
             missing = [r for r in roles if r not in have and r not in pending]
             row.changes = [_("mời làm %(r)s (chờ chấp nhận)", r=_(ROLE_LABELS[r])) for r in missing]
-            row.action = "update" if row.changes else "unchanged"
+            row.action = "invite" if row.changes else "unchanged"
         else:
             have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
                                                                      Membership.school_id == school.id)))
@@ -971,27 +961,18 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
             if (email and user.email != email) or (phone and user.phone != phone):
                 row.changes.append(_("liên hệ"))
             row.action = "update" if row.changes else "unchanged"
-        plan.apply_steps.append((user, name, email, phone, username, roles, user is not None and not own))
+        plan.apply_steps.append((user, name, email, phone, username, roles, not own))
     return plan
 
 
-def _upsert_staff(session: Session, actor: User, school: School, user: User | None, name: str, email: str | None,
+def _upsert_staff(session: Session, actor: User, school: School, user: User, name: str, email: str | None,
                   phone: str | None, username: str | None, roles: list[str]) -> User:
-    """A new account of this school, or one of its own accounts (never another school's: see
-    accounts.py) with its missing contact details and roles added."""
-    if user is None:
-        base = username or (email.split("@")[0] if email else phone)
-        base = re.sub(r"[^a-z0-9._-]", "", fold(base)) or "user"
-        candidate, n = base, 1
-        while session.scalar(select(func.count()).select_from(User).where(User.username == candidate)):
-            n += 1
-            candidate = f"{base}{n}"
-        user = create_user(session, None, username=candidate, full_name=name, email=email, phone=phone)
-        for role in roles:
-            grant_role(session, user, school, role)
-        return user
-    user.email = user.email or email
-    user.phone = user.phone or phone
+    """One of the school's own accounts (never anyone else's: see accounts.py) with its missing
+    contact details (those nobody else holds) and roles added."""
+    if not user.email and email and not session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        user.email = email
+    if not user.phone and phone and not session.scalar(select(func.count()).select_from(User).where(User.phone == phone)):
+        user.phone = phone
     missing = [r for r in roles if r not in _roles_here(session, user, school)]
     if missing:
         accounts.attach_own(session, actor, school, user, missing)
@@ -1008,31 +989,24 @@ def apply_staff_import(session: Session, actor: User, school: School, plan: Impo
         raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
     for user, name, email, phone, username, roles, invite in plan.apply_steps:
         if invite:
-            have = set(session.scalars(select(Membership.role).where(Membership.user_id == user.id,
-                                                                     Membership.school_id == school.id)))
-            if [r for r in roles if r not in have]:
-                accounts.invite(session, actor, school, user, kind="staff", invited_name=name,
-                                identifier=email or phone or username, roles=[r for r in roles if r not in have])
+            accounts.add_person(session, actor, school, kind="staff", name=name, email=email, phone=phone,
+                                username=username, roles=roles)
         else:
             _upsert_staff(session, actor, school, user, name, email, phone, username, roles)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="staff",
                  detail=f"create={plan.count('create')} update={plan.count('update')}")
-    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged")}
+    return {"create": plan.count("create"), "update": plan.count("update"), "unchanged": plan.count("unchanged"),
+            "invite": plan.count("invite")}
 
 
-@dataclass
-class PersonAdded:
-    """What adding a person by hand did."""
-
-    user: User | None                  # the account now holding the roles
-    invitation: Invitation | None      # or the invitation its owner must accept first
+PersonAdded = accounts.Added
 
 
 def add_staff_member(session: Session, actor: User, school: School, *, full_name: str, email: str | None,
                      phone: str | None, roles: list[str]) -> PersonAdded:
-    """Add one staff member by hand: a new account, roles for one of the school's own accounts, or
-    an invitation to someone else's account (see accounts.py) — the same matching as the import."""
+    """Add one staff member by hand, the same matching as the import (accounts.add_person): roles
+    for one of the school's own people, an invitation for anyone else or anyone new."""
     name = nfc(full_name)
     if not name:
         raise ValidationError(_l("Nhập họ và tên."), field="full_name")
@@ -1045,24 +1019,20 @@ def add_staff_member(session: Session, actor: User, school: School, *, full_name
     if not roles:
         raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
     user = accounts.find_account(session, email=email, phone=phone)
-    if user is not None and not accounts.is_own(session, user, school):
-        missing = [r for r in roles if r not in _roles_here(session, user, school)]
-        if not missing:
-            return PersonAdded(user, None)
-        return PersonAdded(None, accounts.invite(session, actor, school, user, kind="staff", invited_name=name,
-                                                identifier=email or phone, roles=missing))
-    if user is not None and fold(user.full_name) != fold(name):
+    if user is not None and accounts.is_own(session, user, school) and fold(user.full_name) != fold(name):
         raise ValidationError(_l("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name),
                               field="email")
-    user = _upsert_staff(session, actor, school, user, name, email, phone, None, roles)
+    added = accounts.add_person(session, actor, school, kind="staff", name=name, email=email, phone=phone, roles=roles)
+    if added.user is not None:
+        _upsert_staff(session, actor, school, added.user, name, email, phone, None, roles)
     session.flush()
-    return PersonAdded(user, None)
+    return added
 
 
 def add_guardian(session: Session, actor: User, school: School, student: Student, *, full_name: str,
                  phone: str | None, email: str | None, relation: str) -> PersonAdded:
-    """A parent or guardian added to one pupil by hand: a new account, the link for one of the
-    school's own accounts, or an invitation to anyone else's (accepted after they sign in)."""
+    """A parent or guardian added to one pupil by hand (accounts.add_person): the link for one of
+    the school's own people, an invitation for anyone else or anyone new."""
     if student.school_id != school.id:
         raise ValidationError(_l("Không tìm thấy."))
     name = nfc(full_name)
@@ -1077,29 +1047,13 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
         raise ValidationError(_l("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=relation),
                               field="relation")
     user = accounts.find_account(session, email=email, phone=phone)
-    linked = user is not None and session.scalars(select(Guardianship).where(
-        Guardianship.guardian_id == user.id, Guardianship.student_id == student.id)).first()
-    if linked:
-        return PersonAdded(user, None)
-    if user is not None and not accounts.is_own(session, user, school):
-        return PersonAdded(None, accounts.invite(session, actor, school, user, kind="parent", invited_name=name,
-                                                identifier=phone or email, student=student, relation=relation_label))
-    if user is None:
-        username = phone or email
-        if session.scalar(select(func.count()).select_from(User).where(User.username == username)):
-            raise ValidationError(_l("Tên đăng nhập “%(v)s” đã có người dùng.", v=username), field="phone")
-        user = create_user(session, None, username=username, full_name=name, phone=phone, email=email)
-    elif fold(user.full_name) != fold(name):
+    if user is not None and accounts.is_own(session, user, school) and fold(user.full_name) != fold(name):
         raise ValidationError(_l("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
                                  n=user.full_name, v=name), field="full_name")
-    else:
-        user.phone, user.email = user.phone or phone, user.email or email
-    grant_role(session, user, school, Role.PARENT.value)
-    session.add(Guardianship(guardian_id=user.id, student_id=student.id, relation=relation_label))
-    audit.record(session, audit.Action.ROLES_GRANTED, actor_id=actor.id, school_id=school.id, subject_type="student",
-                 subject_id=student.id, detail=f"guardian={user.id}")
+    added = accounts.add_person(session, actor, school, kind="parent", name=name, email=email,
+                                phone=phone, student=student, relation=relation_label)
     session.flush()
-    return PersonAdded(user, None)
+    return added
 
 
 # ---------------------------------------------------------------- templates and exports

@@ -271,6 +271,11 @@ class Student(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the pupil's personal data was erased by pseudonymisation (lms/people/erasure.py).
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pupil's own answer (from age 7, Decree 13/2023 art. 20; Law 91/2025): whether what the
+    # school sends about them may leave the platform (Zalo, SMS). None until they answer.
+    own_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    own_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    own_consent_notice_version: Mapped[str | None] = mapped_column(String(20))
 
     user = relationship("User")
     guardianships = relationship("Guardianship", back_populates="student", cascade="all, delete-orphan")
@@ -341,6 +346,11 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | declined | cancelled
+    # Made for an account nobody had claimed yet (see accounts.unclaimed): it is answered only
+    # through its own link, never merely by signing in to that account.
+    unclaimed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The invitation's link (/join?t=…), handed to the person by the school: its SHA-256 only.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     school = relationship(School, lazy="joined")
     student = relationship(Student, lazy="joined")

@@ -422,9 +422,7 @@ def student_add_guardian(student_id: int):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Số điện thoại hoặc e-mail này đã có tài khoản. Đã gửi lời mời: người đó trở thành phụ huynh "
-                    "của em khi tự đăng nhập và chấp nhận.") if added.invitation is not None
-                  else _("Đã thêm phụ huynh."), "info" if added.invitation is not None else "success")
+            flash(_("Đã thêm phụ huynh.") if added.user is not None else _INVITED(), "success")
             return redirect(url_for("people.student_detail", student_id=student.id))
     return _student_page(student, form, 422)
 
@@ -578,12 +576,8 @@ def staff():
             show_error(form, exc)
         else:
             db.session.commit()
-            if added.invitation is not None:
-                flash(_("E-mail hoặc số điện thoại này đã có tài khoản. Đã gửi lời mời: người đó được thêm vào "
-                        "trường khi tự đăng nhập và chấp nhận."), "info")
-            else:
-                flash(_("Đã thêm %(n)s. Hãy tạo liên kết đặt mật khẩu để trao cho họ.", n=form.full_name.data),
-                      "success")
+            flash(_("Đã thêm vai trò cho %(n)s.", n=added.user.full_name) if added.user is not None else _INVITED(),
+                  "success")
             return redirect(url_for("people.staff"))
     page = db.paginate(services.staff_query(school), per_page=PAGE_SIZE, error_out=False)
     roles = services.roles_of(db.session, school, [u.id for u in page.items])
@@ -606,6 +600,67 @@ def parents():
                            invitations=accounts.school_pending(db.session, school, "parent"))
 
 
+def _INVITED() -> str:
+    """The one answer to adding anyone who is not yet the school's own: whether the e-mail or
+    phone already has an account somewhere is never told (accounts.add_person)."""
+    return _("Đã gửi lời mời. Người được mời tham gia khi chấp nhận: người mới đặt mật khẩu qua liên kết mời "
+             "(nút “Liên kết mời” trong danh sách lời mời đang chờ), người đã có tài khoản chấp nhận sau khi "
+             "đăng nhập.")
+
+
+@bp.route("/school/invitations/<int:invitation_id>/link", methods=["POST"])
+@login_required
+@role_required("admin")
+def invitation_link(invitation_id: int):
+    """A link for one waiting invitation, to hand to the person (the same for every invitation)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row, token = accounts.issue_link(db.session, current_user, ctx().school, invitation_id)  # another school's: 404
+    db.session.commit()
+    back = url_for("people.staff") if row.kind == "staff" else url_for("people.parents")
+    return render_template("people/invitation_link.html", invitation=row, back=back,
+                           link=url_for("people.join", t=token, _external=True))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """An invitation's link: a new person sets a password and joins; an existing account's owner
+    signs in and answers. The token travels in the query string, which access logs leave out."""
+    from lms.auth.forms import ResetPasswordForm
+    from lms.core.errors import ValidationError
+
+    token = request.args.get("t", "")
+    row = accounts.by_link(db.session, token)          # 404 page when unknown, answered or expired
+    account = db.session.get(User, row.user_id)
+    form, action = ResetPasswordForm(), ActionForm()
+    if current_user.is_authenticated:
+        if current_user.id != row.user_id:
+            return render_template("people/join.html", invitation=row, mode="other"), 403
+        if action.validate_on_submit() and request.form.get("answer") in ("accept", "decline"):
+            with committing(action) as outcome:
+                accounts.answer(db.session, current_user, row.id, request.form["answer"] == "accept", token=token)
+            if outcome.ok:
+                flash(_("Đã tham gia %(s)s.", s=row.school.name) if request.form["answer"] == "accept"
+                      else _("Đã từ chối lời mời."), "success")
+                return redirect(url_for("home.index"))
+        return render_template("people/join.html", invitation=row, mode="answer", action=action)
+    if not accounts.unclaimed(db.session, account):
+        return render_template("people/join.html", invitation=row, mode="sign-in")
+    if form.validate_on_submit():
+        try:
+            accounts.claim(db.session, current_app.extensions["lms_auth"], token, form.new_password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            form.new_password.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng tên đăng nhập %(u)s.",
+                    s=row.school.name, u=account.username), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("people/join.html", invitation=row, mode="claim", form=form, account=account), \
+        (422 if form.errors else 200)
+
+
 @bp.route("/school/invitations/<int:invitation_id>/cancel", methods=["POST"])
 @login_required
 @role_required("admin")
@@ -614,7 +669,12 @@ def invitation_cancel(invitation_id: int):
         accounts.cancel(db.session, current_user, ctx().school, invitation_id)  # another school's: 404
         db.session.commit()
         flash(_("Đã huỷ lời mời."), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("people.staff")))
+    return redirect(_back())
+
+
+def _back() -> str:
+    """The list an account action came from (staff or parents), a local path only."""
+    return safe_next(request.args.get("next") or request.form.get("next"), url_for("people.staff"))
 
 
 def _managed_user(user_id: int) -> User:
@@ -652,7 +712,7 @@ def user_toggle_active(user_id: int):
         db.session.commit()
         flash(_("Đã mở khoá tài khoản %(u)s.", u=user.username) if user.active else
               _("Đã khoá tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
-    return redirect(url_for("people.staff"))
+    return redirect(_back())
 
 
 @bp.route("/school/users/<int:user_id>/two-factor", methods=["POST"])
@@ -681,7 +741,7 @@ def user_end_sessions(user_id: int):
                      subject_type="user", subject_id=user.id)
         db.session.commit()
         flash(_("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n=n, u=user.username), "success")
-    return redirect(url_for("people.staff"))
+    return redirect(_back())
 
 
 # ---------------------------------------------------------------- invitations, answered by their addressee
@@ -799,6 +859,9 @@ def import_confirm(kind: str):
     session.pop("import", None)
     flash(_("Đã nhập xong: %(c)s mới, %(u)s cập nhật, %(n)s không đổi.", c=result["create"], u=result["update"],
             n=result["unchanged"]), "success")
+    if result.get("invite"):
+        flash(_("%(n)s lời mời đã gửi: người được mời tham gia khi chấp nhận (nút “Liên kết mời” trong danh sách "
+                "lời mời đang chờ).", n=result["invite"]), "info")
     if result.get("left"):
         flash(_("%(n)s dòng là học sinh đã rời trường: không xếp lớp.", n=result["left"]), "info")
     return redirect(url_for("people.students" if kind == "students" else "people.staff"))

@@ -110,7 +110,8 @@ def test_staff_import_with_another_schools_account_invites(world, client, dbs, m
     # Importing the same file again invites no one twice.
     confirm(client, upload(client, data, "staff"), "staff")
     with dbs() as s:
-        assert s.scalar(select(func.count()).select_from(Invitation).where(Invitation.status != "accepted")) == 1
+        # Both lines are invitations: the account of school A and the new person alike.
+        assert s.scalar(select(func.count()).select_from(Invitation).where(Invitation.status != "accepted")) == 2
     # A declined invitation attaches nothing.
     owner = make_client()
     owner.login("admin.a")
@@ -148,7 +149,8 @@ def test_student_import_with_another_schools_parent_invites_and_names_no_one(wor
     assert "0 mới" in preview.get_data(as_text=True) or "1 không đổi" in preview.get_data(as_text=True)
     confirm(client, preview, "students")
     with dbs() as s:
-        assert s.scalar(select(func.count()).select_from(Invitation).where(Invitation.user_id == mother)) == 1
+        assert s.scalar(select(func.count()).select_from(Invitation).where(Invitation.user_id == mother,
+                                                                            Invitation.school_id == world.b.school.id)) == 1
 
 
 def test_guardian_added_by_hand_with_another_schools_phone_is_invited(world, client, dbs, make_client):
@@ -167,13 +169,13 @@ def test_guardian_added_by_hand_with_another_schools_phone_is_invited(world, cli
     with dbs() as s:
         assert not s.scalar(select(func.count()).select_from(Guardianship).where(
             Guardianship.guardian_id == world.mother_a.id, Guardianship.student_id == pupil))
-    # A new phone number makes a new account of this school, linked at once.
+    # A new phone number is invited the same way: the person joins through the invitation's link.
     client.post(f"/school/students/{pupil}/guardians", {"full_name": "Lê Văn Hai", "relation": "Bố",
                                                         "phone": "0977 000 111"})
     with dbs() as s:
         new = s.scalars(select(User).where(User.phone == "0977000111")).one()
-        assert s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.guardian_id == new.id))
-    assert memberships(dbs, new.id) == {(world.b.school.id, "parent")}
+        assert not s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.guardian_id == new.id))
+    assert memberships(dbs, new.id) == set()
 
 
 def test_only_the_addressee_can_answer_an_invitation(world, client, dbs, make_client):
@@ -205,6 +207,8 @@ def test_own_accounts_are_managed_and_every_action_is_audited(world, client, dbs
     assert client.post(f"/school/users/{target}/active", {}).status_code == 302
     with dbs() as s:
         actions = [a for a, in s.execute(select(AuditLog.action).where(AuditLog.subject_id == target,
+                                                                        AuditLog.subject_type == "user",
+                                                                        AuditLog.action != "invitation_sent",
                                                                         AuditLog.actor_id == world.a.admin.id))]
     assert sorted(actions) == sorted(["password_reset_issued", "sessions_revoked", "account_disabled",
                                       "account_enabled"])

@@ -57,6 +57,12 @@ def test_preview_then_confirm_then_reimport_changes_nothing(world, client, dbs):
     done = confirm(client, preview)
     assert done.status_code == 302
     with dbs() as s:
+        # The parents are invited (accounts.add_person); here they all take up their links.
+        assert counts(s, world.a.school.id)[1] == before[1]
+        from lms.people import accounts
+        accounts.everyone_joined(s, world.a.school.id)
+        s.commit()
+    with dbs() as s:
         students, links, users = counts(s, world.a.school.id)
         assert (students, links) == (before[0] + 3, before[1] + 4)
         assert users == before[2] + 3 + 3  # three students, three parents (Khoa is one person)
@@ -192,8 +198,12 @@ def test_staff_import_and_reimport(world, client, dbs):
     data = csv_bytes(rows, headers=["Họ và tên", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò"])
     preview = upload(client, data, kind="staff")
     body = preview.get_data(as_text=True)
-    assert "2 mới, 0 cập nhật, 1 không đổi" in body
+    assert "0 mới, 0 cập nhật, 1 không đổi" in body and "2 lời mời" in body
     confirm(client, preview, kind="staff")
+    with dbs() as s:
+        from lms.people import accounts
+        accounts.everyone_joined(s, world.a.school.id)
+        s.commit()
     with dbs() as s:
         tien = s.scalars(select(User).where(User.username == "tien.mv")).one()
         roles = set(s.scalars(select(Membership.role).where(Membership.user_id == tien.id)))

@@ -309,10 +309,12 @@ def test_a_school_moving_to_us_brings_its_staff_with_the_sector_file(world, dbs)
         plan = imports.plan_staff_import(s, school, "CSDL_GiaoVien.xlsx", _book(wb), 1000)
         assert plan.ok, plan.issues
         actions = {r.values["full_name"]: (r.action, r.changes) for r in plan.rows}
-        assert actions["Trần Thị Hoa"][0] == "create" and actions["Lê Văn Phúc"][0] == "create"
+        assert actions["Trần Thị Hoa"][0] == "invite" and actions["Lê Văn Phúc"][0] == "invite"
         assert actions["Võ Văn Lâm"] == ("left", ["Nghỉ hưu"])
         assert actions["Ngô Thị Huệ"][0] == "skipped" and "“Nhân viên”" in actions["Ngô Thị Huệ"][1][0]
         imports.apply_staff_import(s, s.get(User, world.a.admin.id), school, plan)
+        from lms.people import accounts
+        accounts.everyone_joined(s, school.id)      # the new staff take up their invitation links
         s.commit()
         roles = {u.full_name: r for u, r in s.execute(
             select(User, Membership.role).join(Membership, Membership.user_id == User.id)
