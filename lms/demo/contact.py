@@ -27,7 +27,7 @@ from lms.core.notify import route_pending
 from lms.core.timeutil import school_tz, utc_to_local
 from lms.messaging import digest, dispatch, sandbox, settings, texts
 from lms.messaging.models import OutboundMessage
-from lms.people import services
+from lms.people import child_consent, services
 from lms.people.models import Guardianship, School, Student
 
 BASE_URL = "http://127.0.0.1:5000"
@@ -171,6 +171,7 @@ def _opt_in(session: Session, school: School, rng: random.Random, now: datetime,
                                                                              Student.school_id == school.id)):
             link.consent, link.consent_at = True, consented_at
             link.consent_notice_version, link.consent_method = services.CONSENT_NOTICE_VERSION, "form"
+            child_consent.record(session, link.student, True, now=consented_at)   # the pupil's own, from 7
         as_it_happens = user is found.get("siblings")
         settings.save_preference(session, user, settings.PreferenceInput(email=True, zalo=True, sms=True,
                                                                          digest=not as_it_happens, digest_time=None),

@@ -28,7 +28,10 @@ def index():
         return render_template("home/accountant.html", data=services.admin_home(db.session, school),
                                bank=bank_by_bin(school.bank_bin), fees=summary(db.session, school, today))
     if role == "student":
-        return render_template("home/student.html", data=services.student_home(db.session, school, current_user))
+        from lms.people import child_consent
+
+        data = services.student_home(db.session, school, current_user)
+        return render_template("home/student.html", data=data, ask_consent=child_consent.unanswered(data.student))
     if role == "parent":
         return render_template("home/parent.html", children=services.parent_home(db.session, current_user))
     if role == DEPARTMENT:

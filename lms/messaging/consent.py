@@ -5,8 +5,9 @@ check in here). Sending needs both:
 - the parent's own opt-in to outside channels on record (ticked, with time, notice version and
   method) and not withdrawn — the parent's choice, never pre-ticked; and
 - the parent's consent to the school processing the child's data (the guardianship's consent),
-  for the child the notice is about, or for some child in the school when it is about none.
-Withdrawing either stops messages not yet sent (the sender asks again at send time).
+  for the child the notice is about, or for some child in the school when it is about none;
+  and, for a child of 7 or more, the child's own consent too (lms/people/child_consent.py).
+Withdrawing any stops messages not yet sent (the sender asks again at send time).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.messaging.models import ParentPreference
+from lms.people import child_consent
 from lms.people.models import Guardianship, Student
 
 NOTICE_VERSION = "2026-12"
@@ -36,7 +38,7 @@ def consented_children(session: Session, guardian_ids: list[int], school_id: int
     for guardian_id, student_id in session.execute(
             select(Guardianship.guardian_id, Guardianship.student_id).join(Student, Student.id == Guardianship.student_id)
             .where(Guardianship.guardian_id.in_(guardian_ids or [0]), Student.school_id == school_id,
-                   Guardianship.consent.is_(True))):
+                   Guardianship.consent.is_(True), child_consent.clause())):
         out.setdefault(guardian_id, set()).add(student_id)
     return out
 

@@ -21,6 +21,7 @@ from lms.auth.models import User
 from lms.core.models import Notification
 from lms.core.timeutil import school_tz, utcnow
 from lms.messaging import consent, rules
+from lms.people import child_consent
 from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, OutboundMessage, ParentPreference,
                                   Provider)
 from lms.messaging.settings import DEFAULTS, is_ready
@@ -61,7 +62,7 @@ def audience(session: Session, pairs: set[tuple[int, int]]) -> Audience:
             select(Guardianship.guardian_id, Guardianship.student_id, Student.school_id)
             .join(Student, Student.id == Guardianship.student_id)
             .where(Guardianship.guardian_id.in_(user_ids or [0]), Student.school_id.in_(school_ids or [0]),
-                   Guardianship.consent.is_(True))):
+                   Guardianship.consent.is_(True), child_consent.clause())):
         consented[(guardian_id, school_id)].add(student_id)
     stored = {r.school_id: r for r in session.scalars(select(ContactSettings).where(
         ContactSettings.school_id.in_(school_ids or [0])))}

@@ -51,6 +51,32 @@ def child(student_id: int):
                            homework_missing=missing, notice_version=services.CONSENT_NOTICE_VERSION)
 
 
+@bp.route("/me/consent", methods=["GET", "POST"])
+@login_required
+@role_required("student")
+def own_consent():
+    """The pupil's own answer (from 7): whether what the school sends about them may go to their
+    parents by Zalo or SMS. Asked once after signing in; changed here at any time."""
+    from sqlalchemy import select
+
+    from lms.people import child_consent
+    from lms.people.models import Student
+
+    student = db.session.scalars(select(Student).where(Student.user_id == current_user.id,
+                                                       Student.school_id == ctx().school.id)).first()
+    if student is None:
+        abort(404)
+    form = Form()
+    if request.method == "POST" and form.validate_on_submit() and request.form.get("answer") in ("yes", "no"):
+        child_consent.record(db.session, student, request.form["answer"] == "yes")
+        db.session.commit()
+        flash(_("Em đã đồng ý. Em có thể đổi ý ở trang này bất cứ lúc nào.") if student.own_consent
+              else _("Em chưa đồng ý: nhà trường chỉ báo tin về em trong ứng dụng này."), "success")
+        return redirect(url_for("home.index"))
+    return render_template("family/own_consent.html", student=student, form=form,
+                           needed=child_consent.needs_own_consent(student))
+
+
 @bp.route("/children/<int:student_id>/consent", methods=["POST"])
 @login_required
 @role_required("parent")

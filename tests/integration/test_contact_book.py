@@ -51,6 +51,14 @@ def context(s, app, clock, transport=None, mail=None) -> dispatch.SendContext:
                                 mail=mail if mail is not None else Mailbox(), base_url=BASE, tz=TZ, sandbox_on=True)
 
 
+def children_agree(s, parent) -> None:
+    """The parent's children (all 7 or older) gave their own consent too (lms/people/child_consent.py)."""
+    from lms.people import child_consent
+
+    for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == parent.id)):
+        child_consent.record(s, link.student, True)
+
+
 def set_up(s, app, world, *, no_zalo: str = "", prefs=("zalo", "sms"), digest_on=True, consent=True):
     """School A with a ZNS and an eSMS account in the sandbox; the Nguyễn mother (two children)
     chose the given channels and consented."""
@@ -68,6 +76,7 @@ def set_up(s, app, world, *, no_zalo: str = "", prefs=("zalo", "sms"), digest_on
     if consent:
         for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == mother.id)):
             services.set_consent(s, mother, link, True)
+    children_agree(s, mother)
     settings.save_preference(s, mother, settings.PreferenceInput(email=False, zalo="zalo" in prefs,
                                                                  sms="sms" in prefs, digest=digest_on,
                                                                  digest_time=None), now=now)
@@ -435,6 +444,7 @@ def test_the_cost_report_adds_up(world, app, dbs, client):
         father = s.get(User, world.father_ab.id)
         for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == father.id)):
             services.set_consent(s, father, link, True)
+        children_agree(s, father)
         settings.save_preference(s, father, settings.PreferenceInput(False, True, True, False, None), now=at(DAY, 7))
         settings.save_preference(s, mother, settings.PreferenceInput(False, True, True, False, None), now=at(DAY, 7))
         absent(s, world)                                      # mother: ZNS

@@ -153,6 +153,8 @@ def test_a_register_corrected_after_the_absence_notice_tells_the_parents_once(wo
         father = s.get(User, world.father_ab.id)
         for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == father.id)):
             services.set_consent(s, father, link, True)
+        from tests.integration.test_contact_book import children_agree
+        children_agree(s, father)
         s.commit()
         absent(s, world)                                  # 07:15: An absent without permission, told at once
         now = at(DAY, 7, 16)
