@@ -15,6 +15,13 @@ Against the demo (`flask seed-demo`, every account's password `hoc-tap-vui-ve-20
 4. Sign-in: an unknown account and a wrong password get the same status and page; `next=` to
    another host leads home.
 5. Every page answered carries CSP, nosniff and no-store; none shows a stack trace.
+6. Who has an account: school B's admin adds, by hand (staff form, a guardian on a pupil) and by
+   import (staff list, student list), e-mails and phones of school A's people and new ones; the
+   answers, with the identifiers blanked, must be the same. The password-reset page answers an
+   account and no account alike. (Every invitation made is withdrawn again.)
+7. Account actions across schools: B's admin asks for a one-time link, a lock or an end of
+   sessions of every account on A's staff and parents lists, and for the link or withdrawal of
+   A's waiting invitations: each must be refused.
 
 Prints each finding and a summary; exits 1 if anything was found.
 """
@@ -188,8 +195,108 @@ class Attack:
             if "evil" in location or location.startswith("javascript"):
                 self.find(f"next={target} followed to {location}")
 
+    def token(self, s: requests.Session, path: str = "/") -> str:
+        return CSRF.search(s.get(self.base + path).text).group(1)
+
+    @staticmethod
+    def blank(text: str, *values: str) -> str:
+        for value in values:
+            text = text.replace(value, "<ID>")
+        text = re.sub(r'(name="(?:csrf_token|token)"[^>]*value=")[^"]*', r"\1<T>", text)
+        text = re.sub(r'nonce="[^"]*"', "", text)
+        return re.sub(r"/(?:school/)?invitations/\d+/", "/invitations/N/", text)
+
+    def withdraw_all(self, s: requests.Session) -> None:
+        for page in ("/school/staff", "/school/parents"):
+            for invitation in set(re.findall(r"/school/invitations/(\d+)/cancel", s.get(self.base + page).text)):
+                s.post(f"{self.base}/school/invitations/{invitation}/cancel", data={"csrf_token": self.token(s)})
+
+    def identifiers(self) -> int:
+        """Section 6: the same answer for an identifier with an account and one without."""
+        s_a, s_b = self.session(PAIRS[0][1]), self.session(PAIRS[0][2])
+        staff_a = s_a.get(self.base + "/school/staff").text
+        parents_a = s_a.get(self.base + "/school/parents").text
+        emails = sorted(set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", staff_a)))[:2]
+        phones = sorted(set(re.findall(r"\b0\d{9}\b", parents_a)))[:2]
+        pupil = re.search(r'href="/school/students/(\d+)"', s_b.get(self.base + "/school/students").text).group(1)
+        tried = 0
+        self.withdraw_all(s_b)
+        for kind, existing, new in (("staff-email", emails, "khach.moi.9@example.vn"),
+                                    ("guardian-phone", phones, "0977000987")):
+            for old in existing:
+                answers = []
+                for value in (old, new):
+                    if kind == "staff-email":
+                        r = s_b.post(self.base + "/school/staff", data={
+                            "full_name": "Người Khách", "email": value, "roles": "teacher",
+                            "csrf_token": self.token(s_b, "/school/staff")})
+                    else:
+                        r = s_b.post(f"{self.base}/school/students/{pupil}/guardians", data={
+                            "full_name": "Người Khách", "relation": "Bà", "phone": value,
+                            "csrf_token": self.token(s_b, f"/school/students/{pupil}")})
+                    self.requests += 2
+                    self.check_response(kind, r)
+                    answers.append(self.blank(r.text, value))
+                    self.withdraw_all(s_b)
+                    tried += 1
+                if answers[0] != answers[1]:
+                    self.find(f"{kind}: adding {old} is answered differently from a new identifier")
+        for kind, rows in (("staff", lambda v: f"Họ và tên*,Tên đăng nhập,Email,Số điện thoại,Vai trò*\r\n"
+                                             f"Người Khách,,{v},,Giáo viên\r\n"),):
+            for old in emails[:1]:
+                previews = []
+                for value in (old, "khach.moi.8@example.vn"):
+                    r = s_b.post(self.base + f"/school/import/{kind}", data={"csrf_token": self.token(s_b, f"/school/import/{kind}")},
+                                 files={"file": ("ds.csv", ("\ufeff" + rows(value)).encode())})
+                    self.requests += 2
+                    previews.append(self.blank(r.text, value))
+                    tried += 1
+                if previews[0] != previews[1]:
+                    self.find(f"{kind} import: a preview tells an existing identifier from a new one")
+        forgot = []
+        for identifier in (PAIRS[0][1], "khong.co.ai.8"):
+            s = requests.Session()
+            r = s.post(self.base + "/forgot", data={"identifier": identifier, "csrf_token": self.token(s, "/forgot")},
+                       allow_redirects=False)
+            forgot.append((r.status_code, r.headers.get("Location")))
+            tried += 1
+        if forgot[0] != forgot[1]:
+            self.find("the password-reset page answers an account and no account differently")
+        return tried
+
+    def account_actions(self) -> int:
+        """Section 7: account actions and invitations of another school are refused."""
+        s_a, s_b = self.session(PAIRS[0][1]), self.session(PAIRS[0][2])
+        ids = set()
+        for page in ("/school/staff", "/school/parents", "/school/parents?page=2"):
+            ids.update(re.findall(r"/school/users/(\d+)/", s_a.get(self.base + page).text))
+        s_a.post(self.base + "/school/staff", data={"full_name": "Người Khách", "email": "khach.moi.7@example.vn",
+                                                     "roles": "teacher", "csrf_token": self.token(s_a, "/school/staff")})
+        invitations = set(re.findall(r"/school/invitations/(\d+)/", s_a.get(self.base + "/school/staff").text))
+        tried = 0
+        for user_id in sorted(ids, key=int)[:40]:
+            for action in ("reset", "sessions", "active", "two-factor"):
+                r = s_b.post(f"{self.base}/school/users/{user_id}/{action}", data={"csrf_token": self.token(s_b)},
+                             allow_redirects=False)
+                self.requests += 2
+                tried += 1
+                if r.status_code not in (403, 404):
+                    self.find(f"another school's admin: {action} of account {user_id} answered {r.status_code}")
+        for invitation in invitations:
+            for action in ("link", "cancel"):
+                r = s_b.post(f"{self.base}/school/invitations/{invitation}/{action}",
+                             data={"csrf_token": self.token(s_b)}, allow_redirects=False)
+                self.requests += 2
+                tried += 1
+                if r.status_code not in (403, 404):
+                    self.find(f"another school's admin: {action} of invitation {invitation} answered {r.status_code}")
+        self.withdraw_all(s_a)
+        return tried
+
     def run(self) -> int:
         self.sign_in()
+        print(f"who has an account: {self.identifiers()} additions compared", flush=True)
+        print(f"account actions across schools: {self.account_actions()} refused or found", flush=True)
         for role, login_a, login_b in PAIRS:
             s_a, s_b = self.session(login_a), self.session(login_b)
             pages, forms = self.crawl(s_a)
