@@ -1,15 +1,15 @@
 """invitations for accounts nobody has claimed yet, each invitation's own link; a pupil's own consent
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-07 05:00:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0038'
-down_revision = '0037'
+revision = '0040'
+down_revision = '0039'
 branch_labels = None
 depends_on = None
 
