@@ -206,6 +206,11 @@ def for_school(years: list, period: Period) -> Period | None:
     return term_period(start_year, number, term.start_date, term.end_date) if term else None
 
 
+def trend_title(period: Period) -> str:
+    """The trend chart's title, named by the period its months are of (one label source: Period.label)."""
+    return str(_l("Tỷ lệ không dùng tiền mặt theo tháng — %(p)s", p=period.label))
+
+
 def instant(day: date) -> datetime:
     return local_to_utc(datetime.combine(day, time()), school_tz())
 
@@ -417,12 +422,14 @@ def department_periods(session: Session, schools: list, year: int, *, with_month
 
 def school_report(session: Session, school, year: int, period: Period, periods: list[Period]) -> SchoolReport:
     """The school's figures for `period` (one of `periods`, the choices of calendar year `year`),
-    with the months of that year as the trend."""
+    with the months of that period as the trend (of calendar year `year` for a month): a school
+    year's figure is never shown beside the calendar year's months."""
     from lms.billing import channel_settings, queries
     from lms.core.timeutil import utcnow
 
     now = utcnow()
-    month_list = months(date(year, 1, 1), date(year, 12, 31))
+    month_list = (months(date(year, 1, 1), date(year, 12, 31)) if period.kind == "month"
+                  else months(period.start, period.end))
     wanted = [period, *[m for m in month_list if m.key != period.key]]
     counted = tally(session, [school.id], wanted)
     milestones = targets_of(session, school.id)

@@ -63,6 +63,11 @@ class Dashboard:
     cashless: Metric
     today: date | None = None
     years: list = field(default_factory=list)   # the school years the figures cover
+    span: Period | None = None        # what the figures cover, named as every report names it
+
+    @property
+    def span_label(self) -> str:
+        return self.span.label if self.span else "—"
 
     @property
     def gradebook_total(self) -> Metric:
@@ -243,5 +248,9 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
 
     milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
     cashless.target = Decimal(milestone.count_percent) if milestone else None
+    from lms.reports.cashless import school_year_period
+
+    span = period if period is not None else (
+        school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None)
     return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
-                     summary(session, school, today), collected, cashless, today, years)
+                     summary(session, school, today), collected, cashless, today, years, span)

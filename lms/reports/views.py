@@ -56,7 +56,8 @@ def _report(school: School) -> cashless.SchoolReport:
 
 def _chart(report: cashless.SchoolReport) -> bytes:
     labels = [m.label[:2] for m, _f, _t in report.months]
-    return share_lines(_("Tỷ lệ không dùng tiền mặt theo tháng, năm %(y)s", y=report.year), labels,
+    span = report.period if report.period.kind != "month" else cashless.calendar_year(report.year)
+    return share_lines(cashless.trend_title(span), labels,
                        [(_("Theo số giao dịch"), [f.count_share for _m, f, _t in report.months]),
                         (_("Theo giá trị"), [f.value_share for _m, f, _t in report.months])],
                        (_("Chỉ tiêu (theo số)"), [t.count_percent if t else None for _m, _f, t in report.months]))
