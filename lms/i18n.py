@@ -27,6 +27,14 @@ def ngettext(singular: str, plural: str, num, **variables):
     return _n(singular, plural, plural_count(num), **variables)
 
 
+def current_locale() -> str:
+    """The reader's language code ("vi", "en"); "vi" outside a request."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return str(get_locale() or "vi") if has_request_context() else "vi"
+
+
 def plural_count(value) -> int:
     """The count that chooses a message's plural form: 1 for exactly one (1, 1.0, Decimal("1")),
     otherwise 2 — "0.5 points", "1.5 points", "0 points" (gettext's plural rules take whole numbers

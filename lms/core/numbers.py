@@ -44,6 +44,15 @@ def decimal_text(value: Decimal | int | float | str | None, places: int | None =
     return text.replace(".", ",")
 
 
+def local_decimal(value: Decimal | int | float | str | None, locale: str | None = "vi",
+                  places: int | None = None) -> str:
+    """A mark or other decimal as the reader writes it: Vietnamese "8,5", English "8.5" (as the
+    grade book shows marks in English). `locale` None or "vi…" is Vietnamese; `places` as in
+    `decimal_text`."""
+    text = decimal_text(value, places)
+    return text if not locale or str(locale).startswith("vi") else text.replace(",", ".")
+
+
 def percent(part: int, whole: int) -> Decimal | None:
     """The share `part / whole` in per cent with one decimal (half up); None when `whole` is 0."""
     if not whole:

@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc, nfc_text
+from lms.core.numbers import local_decimal
 from lms.db import matching_words, where_given
 from lms.exams import qtypes
 from lms.exams.mathtext import plain
@@ -37,12 +38,11 @@ def to_e4(value: Decimal | str | int, what: str = "mark") -> int:
     return int((number * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def e4_text(value: int | None, sep: str = ",") -> str:
-    """2500 → "0,25"; 10000 → "1"."""
+def e4_text(value: int | None, locale: str | None = "vi") -> str:
+    """2500 → "0,25" ("0.25" in English); 10000 → "1"."""
     if value is None:
         return ""
-    number = (Decimal(value) / 10000).normalize()
-    return format(number, "f").replace(".", sep)
+    return local_decimal((Decimal(value) / 10000).normalize(), locale)
 
 
 # ---------------------------------------------------------------- categories

@@ -22,6 +22,7 @@ from lms.exams.drawing import candidates
 from lms.exams.models import (Attempt, AttemptEvent, AttemptSlot, Exam, ExamCourse, ExamItem, ExamRule,
                               ExamStatus, Override, Question, QuestionCategory, QuestionStatus, Response)
 from lms.exams.permissions import category_access, pupils_of_exam, require_exam
+from lms.i18n import current_locale
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYear, Student
 from lms.people.services import chosen_courses, set_course_links
@@ -244,7 +245,7 @@ class Preview:
         from lms.exams.bank import e4_text
 
         return str(_l("Tổng điểm của đề là %(t)s, không phải 10: kiểm tra lại số câu và điểm mỗi câu (nếu cố ý, "
-                      "điểm của học sinh vẫn được quy về thang 10).", t=e4_text(self.total_e4)))
+                      "điểm của học sinh vẫn được quy về thang 10).", t=e4_text(self.total_e4, current_locale())))
 
 
 def preview(session: Session, exam: Exam) -> Preview:

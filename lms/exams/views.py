@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.core.markdown import render_markdown
 from lms.core.requests import committing, status_of
 from lms.i18n import gettext as _
+from lms.i18n import current_locale
 from lms.i18n import lazy_gettext as _l
 from lms.people import services as people
 from lms.people.models import Subject
@@ -76,7 +77,8 @@ EVENT_LABELS = {"start": _l("Bắt đầu"), "resume": _l("Mở trên thiết b�
 
 @bp.record_once
 def _globals(state) -> None:
-    state.app.jinja_env.globals.update(QTYPES=qtypes.TYPES, LEVELS=qtypes.LEVELS, e4=bank.e4_text,
+    state.app.jinja_env.globals.update(QTYPES=qtypes.TYPES, LEVELS=qtypes.LEVELS,
+                                       e4=lambda value: bank.e4_text(value, current_locale()),
                                        GRADING_METHODS=services.GRADING_METHODS, ATTEMPT_STATES=ATTEMPT_STATES,
                                        path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
                                        tenths=results.score_decimal)
@@ -183,7 +185,7 @@ def _question_form(question: Question | None, categories) -> QuestionForm:
     grades = sorted({g for s in _subjects() for g in (x.grade for x in s.grades)})
     form.grade.choices = [(0, _("(không chọn)"))] + [(g, _("Khối %(g)s", g=g)) for g in grades]
     if question is not None and request.method == "GET":
-        form.default_mark.data = bank.e4_text(question.default_mark_e4)
+        form.default_mark.data = bank.e4_text(question.default_mark_e4, current_locale())
         form.grade.data = question.grade or 0
         form.name.data = question.given_name    # "Câu 3" from an old file is no name: saved, it goes
         form.text.data = question.current.text if question.current else ""

@@ -49,3 +49,35 @@ def test_move_up_and_down_keeps_what_was_typed_and_saves_the_order(world, make_c
         s.get(Exam, exam_id).source = "blueprint"
         s.commit()
     assert 'name="move"' not in teacher.get(f"/exams/{exam_id}/questions").get_data(as_text=True)
+
+
+def test_an_exams_marks_are_written_with_the_readers_decimal_mark(world, make_client, dbs):
+    """The marks of an exam's questions and its total, in Vietnamese "2,5", in English "2.5" (before,
+    "2,5" in English too, while the grade book wrote "8.5")."""
+    from lms.exams import services
+    from lms.auth.models import User
+    from lms.people.models import School
+
+    with dbs() as s:
+        b = make_bank(s, world.a)
+        exam = make_exam(s, world.a, b.questions[:2], publish=False)
+        services.set_items(s, s.get(User, world.a.teacher.id), "teacher", s.get(School, world.a.school.id), exam,
+                           [(b.questions[0].id, "2,5"), (b.questions[1].id, "0,25")])
+        s.commit()
+        exam_id = exam.id
+    teacher = make_client()
+    teacher.login("gv.a")
+
+    def marks(page: str) -> list[str]:
+        return re.findall(r'name="mark" value="([^"]*)"', page)
+
+    page = teacher.get(f"/exams/{exam_id}/questions").get_data(as_text=True)
+    assert marks(page) == ["2,5", "0,25"] and "Tổng điểm của đề là 2,75" in page
+    teacher.get("/language/en")
+    page = teacher.get(f"/exams/{exam_id}/questions").get_data(as_text=True)
+    assert marks(page) == ["2.5", "0.25"] and "2.75" in page and "2,75" not in page
+    data = _form_of(page, "keep")   # the English marks are read back as they are shown
+    assert teacher.post(f"/exams/{exam_id}/questions", data).status_code == 302
+    with dbs() as s:
+        assert [i.mark_e4 for i in s.scalars(select(ExamItem).where(ExamItem.exam_id == exam_id)
+                                             .order_by(ExamItem.position))] == [25000, 2500]
