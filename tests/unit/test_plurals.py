@@ -59,5 +59,5 @@ def test_an_exam_s_marks_and_questions_read_right_in_english_and_vietnamese():
             session["lang"] = language
             said[language] = [render_template_string(template, m_e4=m, n=n)
                               for m, n in ((10000, 1), (25000, 2), (5000, 0))]
-    assert said["en"] == ["1 point · 1 question", "2,5 points · 2 questions", "0,5 points · 0 questions"]
+    assert said["en"] == ["1 point · 1 question", "2.5 points · 2 questions", "0.5 points · 0 questions"]
     assert said["vi"] == ["1 điểm · 1 câu", "2,5 điểm · 2 câu", "0,5 điểm · 0 câu"]
