@@ -111,3 +111,30 @@ def head_title(department) -> str:
     """The title of the head who signs for a department: Giám đốc (Sở) or Trưởng phòng (Phòng)."""
     return "GIÁM ĐỐC" if getattr(department, "kind", None) == "province" else "TRƯỞNG PHÒNG"
 
+
+def department_signer(department, deputy: bool, name: str | None) -> tuple[str | None, str, str | None]:
+    """Who signs a department's document, as (over, title, name): its head ("GIÁM ĐỐC", "TRƯỞNG
+    PHÒNG"), or a deputy signing for them ("KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC"), with the name printed
+    under the title."""
+    head = head_title(department)
+    if deputy:
+        return f"KT. {head}", f"PHÓ {head}", name or None
+    return None, head, name or None
+
+
+def department_recipients(department) -> list[str]:
+    """The "Nơi nhận" of a department's report by default: the bodies it reports to, its schools,
+    and the file copy — "Bộ GDĐT" and the province's People's Committee for a Sở; the Sở above and
+    the district's People's Committee for a Phòng."""
+    above, _issuer = department_issuer(department)
+    lines = []
+    if getattr(department, "kind", None) == "province":
+        lines.append("Bộ Giáo dục và Đào tạo (để báo cáo)")
+    else:
+        parent = getattr(department, "parent", None)
+        lines.append(f"{parent.name} (để báo cáo)" if parent is not None else "Sở Giáo dục và Đào tạo (để báo cáo)")
+    if above:
+        lines.append(f"{above} (để báo cáo)")
+    lines += ["Các trường trực thuộc (để thực hiện)", "Lưu: VT"]
+    return lines
+

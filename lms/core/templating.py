@@ -66,7 +66,8 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(official_date_line=official.date_line, school_place=official.school_place,
                                  department_place=official.department_place, head_title=official.head_title,
                                  department_issuer=official.department_issuer,
-                                 school_signer=official.school_signer)
+                                 school_signer=official.school_signer,
+                                 department_recipients=official.department_recipients)
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
                                  ASSESSMENT_LABELS=ASSESSMENT_LABELS, csrf_token=generate_csrf)
 

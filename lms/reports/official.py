@@ -150,6 +150,7 @@ class DepartmentOfficial:
     signer_title: str | None = None
     signer_name: str | None = None
     signer_over: str | None = None
+    recipients: list[str] = field(default_factory=list)   # "Nơi nhận"; empty: the department's default
     # The page (department_page): the oldest kept figures it shows, and how many schools it computed.
     kept_since: datetime | None = None
     computed: int = 0
@@ -185,6 +186,51 @@ def check_weights(raw: dict[str, object]) -> dict[str, int]:
     if not sum(out.values()):
         raise ValidationError(_l("Cần ít nhất một trọng số lớn hơn 0."), field="online")
     return out
+
+
+MAX_RECIPIENTS = 10
+
+
+@dataclass
+class Signing:
+    """Who signs a department's report and who receives it, as chosen on its page."""
+    deputy: bool = False
+    name: str = ""
+    recipients: list[str] = field(default_factory=list)
+
+    def params(self) -> dict:
+        return {"deputy": self.deputy, "name": self.name, "recipients": self.recipients}
+
+    def apply(self, report: DepartmentOfficial) -> None:
+        from lms.core.official import department_recipients, department_signer
+
+        report.signer_over, report.signer_title, report.signer_name = department_signer(
+            report.department, self.deputy, self.name)
+        report.recipients = self.recipients or department_recipients(report.department)
+
+
+def check_signing(raw) -> Signing:
+    """The signer and recipients fields of the department's report: a deputy signs with a name;
+    a name is at most 120 characters; at most 10 recipient lines of 200 characters (none: the
+    department's default)."""
+    from lms.core.text import nfc
+
+    deputy = raw.get("signer", "head") == "deputy"
+    if raw.get("signer", "head") not in ("head", "deputy"):
+        raise ValidationError(_l("Chọn người ký: thủ trưởng hoặc cấp phó ký thay."), field="signer")
+    name = " ".join(nfc(raw.get("signer_name") or "").split())
+    if len(name) > 120:
+        raise ValidationError(_l("Họ tên người ký dài quá 120 ký tự."), field="signer_name")
+    if deputy and not name:
+        raise ValidationError(_l("Cấp phó ký thay (KT.) cần ghi rõ họ tên người ký."), field="signer_name")
+    lines = [" ".join(line.split()).strip(" -;.") for line in (raw.get("recipients") or "").splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_RECIPIENTS:
+        raise ValidationError(_l("Nơi nhận: nhiều nhất %(n)s dòng.", n=MAX_RECIPIENTS), field="recipients")
+    for n, line in enumerate(lines, start=1):
+        if len(line) > 200:
+            raise ValidationError(_l("Nơi nhận, dòng %(n)s: dài quá 200 ký tự.", n=n), field="recipients")
+    return Signing(deputy, name, lines)
 
 
 def rank(rows: list[DepartmentRow], weights: dict[str, int]) -> list[DepartmentRow]:
@@ -431,11 +477,11 @@ def local_date(when: datetime) -> str:
 # ---------------------------------------------------------------- the background job
 
 def start(session: Session, actor, *, scope: str, owner_id: int, year: int, period_key: str, fmt: str,
-          weights: dict[str, int] | None, total: int, locale: str) -> jobs.Job:
+          weights: dict[str, int] | None, total: int, locale: str, signing: Signing | None = None) -> jobs.Job:
     if fmt not in FORMATS:
         raise ValidationError(_l("Chọn định dạng PDF hoặc Excel."), field="format")
     params = {"scope": scope, "owner_id": owner_id, "year": year, "period": period_key, "format": fmt,
-              "weights": weights or DEFAULT_WEIGHTS}
+              "weights": weights or DEFAULT_WEIGHTS, "signing": (signing or Signing()).params()}
     return jobs.enqueue(session, actor.id, "official_report", params,
                         school_id=owner_id if scope == "school" else None, total=total, locale=locale)
 
@@ -474,6 +520,7 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         ctx.progress(0, len(schools) + 1, str(_l("Đang tổng hợp từng trường…")))
         report = department_official(session, department, schools, period, p["weights"], now,
                                      progress=lambda n: ctx.progress(n, message=schools[n - 1].name))
+        Signing(**p.get("signing", {})).apply(report)
         name = f"Báo cáo tổng hợp – {period.label}".replace("/", "-")
         if p["format"] == "pdf":
             data = render_pdf(ctx.render("reports/official_department_pdf.html",

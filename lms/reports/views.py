@@ -225,7 +225,8 @@ def department_school_dashboard_svg(school_id: int):
 
 # ---------------------------------------------------------------- official reports
 
-def _start_official(scope: str, owner_id: int, year: int, period_key: str, weights: dict | None, total: int):
+def _start_official(scope: str, owner_id: int, year: int, period_key: str, weights: dict | None, total: int,
+                    signing: official.Signing | None = None):
     """Start the report's job; None (the refusal flashed, status 422) when the service refuses."""
     from lms.core.forms import Form
     if not Form().validate_on_submit():
@@ -233,7 +234,7 @@ def _start_official(scope: str, owner_id: int, year: int, period_key: str, weigh
     with committing() as outcome:
         job = official.start(db.session, current_user, scope=scope, owner_id=owner_id, year=year,
                              period_key=period_key, fmt=request.form.get("format", ""), weights=weights, total=total,
-                             locale=request.cookies.get("lang", "vi"))
+                             locale=request.cookies.get("lang", "vi"), signing=signing)
     return redirect(url_for("jobs.job_page", job_id=job.id)) if outcome.ok else None
 
 
@@ -268,14 +269,26 @@ def department_official():
     except DomainError as exc:
         flash(str(exc.message), "danger")
         weights, status = dict(official.DEFAULT_WEIGHTS), 422
-    if status != 200:
+    from lms.core.official import department_recipients
+
+    signing, signing_error = official.Signing(), None
+    try:
+        signing = official.check_signing(request.values)
+    except DomainError as exc:
+        signing_error, status = exc, 422
+    form = {"signer": request.values.get("signer", "head"), "signer_name": request.values.get("signer_name", ""),
+            "recipients": request.values.get("recipients") or "\n".join(department_recipients(department)),
+            "error": str(signing_error.message) if signing_error else "",
+            "error_field": getattr(signing_error, "field", None) if signing_error else None}
+    if status != 200 and signing_error is None:
         return render_template("reports/department_official.html", d=None, c=c, weights=weights,
-                               department=department), status
-    if request.method == "POST":
-        started = _start_official("department", department.id, c.year, c.period.key, weights, len(schools) + 1)
+                               department=department, signing=form), status
+    if request.method == "POST" and signing_error is None:
+        started = _start_official("department", department.id, c.year, c.period.key, weights, len(schools) + 1,
+                                  signing)
         if started is not None:
             return started
         status = 422
     report = official.department_page(db.session, department, schools, c.period, weights, utcnow())
     return render_template("reports/department_official.html", d=report, c=c, weights=weights,
-                           department=department, fresh_minutes=official.FRESH_MINUTES), status
+                           department=department, fresh_minutes=official.FRESH_MINUTES, signing=form), status
