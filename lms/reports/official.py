@@ -188,7 +188,7 @@ def check_weights(raw: dict[str, object]) -> dict[str, int]:
     return out
 
 
-MAX_RECIPIENTS = 10
+MAX_RECIPIENTS = 10          # the refusal below says 10
 
 
 @dataclass
@@ -226,7 +226,7 @@ def check_signing(raw) -> Signing:
     lines = [" ".join(line.split()).strip(" -;.") for line in (raw.get("recipients") or "").splitlines()]
     lines = [line for line in lines if line]
     if len(lines) > MAX_RECIPIENTS:
-        raise ValidationError(_l("Nơi nhận: nhiều nhất %(n)s dòng.", n=MAX_RECIPIENTS), field="recipients")
+        raise ValidationError(_l("Nơi nhận: nhiều nhất 10 dòng."), field="recipients")
     for n, line in enumerate(lines, start=1):
         if len(line) > 200:
             raise ValidationError(_l("Nơi nhận, dòng %(n)s: dài quá 200 ký tự.", n=n), field="recipients")
