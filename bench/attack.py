@@ -196,7 +196,8 @@ class Attack:
                 self.find(f"next={target} followed to {location}")
 
     def token(self, s: requests.Session, path: str = "/") -> str:
-        return CSRF.search(s.get(self.base + path).text).group(1)
+        found = CSRF.search(s.get(self.base + path).text)
+        return found.group(1) if found else ""      # e.g. the reset page without e-mail set up
 
     @staticmethod
     def blank(text: str, *values: str) -> str:
