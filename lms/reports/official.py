@@ -233,6 +233,17 @@ def check_signing(raw) -> Signing:
     return Signing(deputy, name, lines)
 
 
+def rank_rule(weights: dict[str, int]) -> str:
+    """The ranking's rule in words, as `rank` computes it: the one text of the page, PDF and Excel."""
+    from lms.i18n import gettext as _
+
+    return _("Điểm xếp hạng = (%(a)s × tỷ lệ dạy học trực tuyến + %(b)s × tỷ lệ không dùng tiền mặt theo số giao "
+             "dịch + %(c)s × theo giá trị) / tổng trọng số của các tỷ lệ trường có số liệu (đủ cả ba: %(t)s). "
+             "Tỷ lệ chưa có số liệu không được tính, không coi là 0 %%; trường không có tỷ lệ nào thì không "
+             "xếp hạng.", a=weights["online"], b=weights["cashless_count"], c=weights["cashless_value"],
+             t=sum(weights.values()))
+
+
 def rank(rows: list[DepartmentRow], weights: dict[str, int]) -> list[DepartmentRow]:
     """Score = weighted mean of the online share and the cashless shares by number and by value,
     over the figures a school has (a period with no data is not ranked on that figure, never
@@ -446,9 +457,7 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
     ws.append([d.department.name])
     ws.append([_("BÁO CÁO TỔNG HỢP CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT CỦA CÁC TRƯỜNG")])
     ws.append([d.period.label])
-    ws.append([_("Xếp hạng theo điểm = (%(a)s × tỷ lệ dạy học trực tuyến + %(b)s × tỷ lệ không dùng tiền mặt theo số + "
-                 "%(c)s × theo giá trị) / %(t)s", a=d.weights["online"], b=d.weights["cashless_count"],
-                 c=d.weights["cashless_value"], t=sum(d.weights.values()))])
+    ws.append([rank_rule(d.weights)])
     ws.append([])
     ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
                _("Sổ điểm trong kỳ (%)"), _("Học bạ số"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),

@@ -27,7 +27,7 @@ def _globals(state) -> None:
     # Globals, not a context processor: the official PDFs render in jobs, outside requests.
     state.app.jinja_env.globals.update(READY_LABEL=cashless.READY_LABEL, USED_LABEL=cashless.USED_LABEL,
                                        READINESS_RULE=cashless.READINESS_RULE, MINIMUM_READY=cashless.MINIMUM_READY,
-                                       readiness_text=cashless.readiness_text)
+                                       readiness_text=cashless.readiness_text, rank_rule=official.rank_rule)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = ("admin", "accountant")
 

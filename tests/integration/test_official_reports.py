@@ -60,6 +60,9 @@ def test_ranking_weights_ties_and_missing_figures():
     assert [(r.school.name, r.score, r.rank) for r in rows] == [
         ("B", Decimal("45.0"), 1), ("A", Decimal("40.0"), 2), ("C", Decimal("40.0"), 2), ("D", Decimal("40.0"), 2),
         ("E", None, None)]
+    # The rule stated on the page, the PDF and the Excel file is the one computed above.
+    rule = official.rank_rule({"online": 50, "cashless_count": 25, "cashless_value": 25})
+    assert "không coi là 0" in rule and "tính là 0" not in rule and "(đủ cả ba: 100)" in rule
     for bad in ({"online": "-1"}, {"online": "x"}, {"online": 0, "cashless_count": 0, "cashless_value": 0}):
         try:
             official.check_weights(bad)
@@ -104,6 +107,7 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
     # C has no payments and no teaching plan in the period: listed, but not ranked on figures it lacks.
     assert f'data-school="{world.a.school.code}" data-rank="1"' in page and 'data-school="C" data-rank=""' in page
     assert f'data-school="{world.b.school.code}"' not in page          # another department's school
+    assert "không coi là 0" in page and "tính là 0" not in page         # the rule as `rank` computes it
     bad = viewer.get("/department/official?year=2026&period=2026-H2&online=150")
     assert bad.status_code == 422 and "Trọng số phải là số nguyên từ 0 đến 100." in bad.get_data(as_text=True)
     started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "pdf",
@@ -114,11 +118,12 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
 
     text = pdf_text(pdf)                                       # read in order: a cell may wrap
     assert "BÁO CÁO TỔNG HỢP" in text and "Tổng 2 trường" in text and "71,4 %" in text
-    assert "(0 × tỷ lệ dạy học trực tuyến + 100 ×" in text
+    assert "(0 × tỷ lệ dạy học trực tuyến + 100 ×" in text and "không coi là 0" in " ".join(text.split())
     started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "xlsx"})
     _, xlsx = _wait_and_fetch(app, viewer, started.headers["Location"])
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
     assert [r[1] for r in rows if isinstance(r[0], int)] == [world.a.school.name]
+    assert any("không coi là 0" in str(r[0]) for r in rows)
     assert [r[0] for r in rows if r[1] == "Trường THCS Thử C"] == [None]
 
 
