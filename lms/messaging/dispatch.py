@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.messaging import consent, rules, texts
 from lms.messaging.models import PAID, ChannelAccount, Channel, OutboundMessage, Provider, Status
-from lms.messaging.providers import Kind, Outcome, esms, zns
+from lms.messaging.providers import DELIVERED, PENDING, UNDELIVERED, DeliveryStatus, Kind, Outcome, esms, zns
 from lms.messaging.routing import queue
 from lms.messaging.settings import (access_token_of, account_of, is_ready, preference_of, secrets_of, settings_of,
                                     store_tokens)
@@ -339,33 +339,45 @@ def _send_email(message: OutboundMessage, user, now: datetime, ctx: SendContext)
         message.error_code, message.error_text = "smtp", "Máy chủ thư không nhận; sẽ thử lại"
 
 
-# ---------------------------------------------------------------- asking Zalo what became of a ZNS
+# ---------------------------------------------------------------- asking what became of a message
 
-# An accepted ZNS whose delivery report has not come is asked about this long after it was sent,
-# then again at this interval; one still not on the parent's phone after the window has failed
-# for the parent (the same-morning absence cannot wait for Zalo): it goes by SMS when the parent
-# ticked SMS too, and costs nothing (Zalo charges delivered messages).
+# An accepted ZNS or SMS whose delivery report has not come is asked about (Zalo's and eSMS's
+# status APIs) this long after it was sent, then again at this interval, until the window of its
+# channel has passed. A ZNS still not on the parent's phone after its window has failed for the
+# parent (the same-morning absence cannot wait for Zalo): it goes by SMS when the parent ticked
+# SMS too, and costs nothing (Zalo charges delivered messages). An SMS is the last channel: one
+# the network has not confirmed after its window is shown to the school as unknown (it may yet
+# arrive, and a late report still settles it).
 CHECK_AFTER = timedelta(minutes=5)
 CHECK_EVERY = timedelta(minutes=10)
-WINDOW = timedelta(hours=2)
-WINDOW_URGENT = timedelta(minutes=15)
+WINDOWS = {Channel.ZNS: (timedelta(minutes=15), timedelta(hours=2)),      # (urgent, other)
+           Channel.SMS: (timedelta(hours=1), timedelta(hours=24))}
+PROVIDERS = {Channel.ZNS: Provider.ZNS, Channel.SMS: Provider.ESMS}
+
+
+def window_of(message: OutboundMessage) -> timedelta:
+    urgent, other = WINDOWS[Channel(message.channel)]
+    return urgent if message.urgent else other
 
 
 def check_deliveries(session: Session, now: datetime, ctx: SendContext, limit: int = 200) -> int:
-    """Ask Zalo's message-status API about each accepted ZNS without a delivery report whose time
-    has come: delivered (the webhook was lost), still on its way, or never there. Returns how many
-    were settled (delivered or failed)."""
+    """Ask the provider's status API about each accepted ZNS and SMS without a delivery report
+    whose time has come: delivered (the webhook or callback was lost), still on its way, or never
+    there. Returns how many were settled."""
     due = list(session.scalars(select(OutboundMessage).where(
-        OutboundMessage.channel == Channel.ZNS, OutboundMessage.status == Status.ACCEPTED,
+        OutboundMessage.channel.in_(PROVIDERS), OutboundMessage.status == Status.ACCEPTED,
         OutboundMessage.provider_id.is_not(None), OutboundMessage.sent_at <= now - CHECK_AFTER,
         or_(OutboundMessage.checked_at.is_(None), OutboundMessage.checked_at <= now - CHECK_EVERY))
         .order_by(OutboundMessage.urgent.desc(), OutboundMessage.sent_at).limit(limit)))
     settled = 0
     for message in due:
-        account = account_of(session, message.school_id, Provider.ZNS)
+        account = account_of(session, message.school_id, PROVIDERS[Channel(message.channel)])
         if not is_ready(account) or (account.sandbox and not ctx.sandbox_on):
             continue
-        report = _ask_status(session, message, account, now, ctx)
+        if message.channel == Channel.ZNS:
+            report = _ask_zns_status(session, message, account, now, ctx)
+        else:
+            report = _ask_sms_status(session, message, account, ctx)
         message = session.get(OutboundMessage, message.id)
         message.checked_at = now
         settled += settle(session, message, report, now)
@@ -373,34 +385,55 @@ def check_deliveries(session: Session, now: datetime, ctx: SendContext, limit: i
     return settled
 
 
-def _ask_status(session: Session, message: OutboundMessage, account: ChannelAccount, now: datetime,
-                ctx: SendContext) -> zns.DeliveryStatus:
+def _ask_zns_status(session: Session, message: OutboundMessage, account: ChannelAccount, now: datetime,
+                    ctx: SendContext) -> DeliveryStatus:
     send_url, _token_url = zalo_urls(ctx, account)
     status_url = send_url[:-len(zns.SEND_PATH)] + zns.STATUS_PATH
-    report = zns.DeliveryStatus(Kind.RETRY)
+    report = DeliveryStatus(Kind.RETRY)
     for force in (False, True):
         token = _access_token(session, account, now, ctx, force=force)
         if isinstance(token, Outcome):
-            return zns.DeliveryStatus(Kind.RETRY, text=token.text)
+            return DeliveryStatus(Kind.RETRY, text=token.text)
         query, headers = zns.status_request(token, message.provider_id, rules.international(message.address))
         ctx.commit(session)
         status, answer, _reached = ctx.transport("GET", f"{status_url}?{query}", headers, b"")
-        report = zns.read_status_answer(status, answer) if status != 599 else zns.DeliveryStatus(Kind.RETRY)
+        report = zns.read_status_answer(status, answer) if status != 599 else DeliveryStatus(Kind.RETRY)
         if report.state != Kind.TOKEN:
             break
     return report
 
 
-def settle(session: Session, message: OutboundMessage, report: zns.DeliveryStatus, now: datetime) -> int:
-    """Record what Zalo said of an accepted ZNS: 1 when it settled the message."""
-    if report.state == zns.DELIVERED:
+def _ask_sms_status(session: Session, message: OutboundMessage, account: ChannelAccount,
+                    ctx: SendContext) -> DeliveryStatus:
+    hidden = secrets_of(ctx.box, account)
+    status_url = esms_url(ctx, account)[:-len(esms.SEND_PATH)] + esms.STATUS_PATH
+    query = esms.status_query(hidden.get("api_key", ""), hidden.get("secret_key", ""), message.provider_id or "")
+    ctx.commit(session)
+    status, answer, _reached = ctx.transport("GET", f"{status_url}?{query}", {}, b"")
+    return esms.read_status_answer(status, answer) if status != 599 else DeliveryStatus(Kind.RETRY)
+
+
+def settle(session: Session, message: OutboundMessage, report: DeliveryStatus, now: datetime) -> int:
+    """Record what the provider said of an accepted message: 1 when it settled the message."""
+    window = window_of(message)
+    minutes = int(window.total_seconds() // 60)
+    overdue = report.state == PENDING and now - message.sent_at >= window
+    if message.channel == Channel.SMS:
+        if report.state in (DELIVERED, UNDELIVERED):
+            return int(record_sms_report(session, message.school_id, message.provider_id or "", message.tracking_id,
+                                         report.state == DELIVERED, now))
+        if overdue:
+            _finish(message, Status.UNKNOWN, now, "unconfirmed",
+                    f"Nhà mạng chưa báo đã nhận tin sau {minutes // 60} giờ")
+            return 1
+        return 0
+    if report.state == DELIVERED:
         when = datetime.fromtimestamp(report.delivered_ms / 1000, tz=now.tzinfo) if report.delivered_ms else now
         return int(record_zns_delivery(session, message.school_id, message.provider_id or "", message.tracking_id,
                                        when))
-    window = WINDOW_URGENT if message.urgent else WINDOW
-    if report.state == zns.MISSING or (report.state == zns.PENDING and now - message.sent_at >= window):
-        text = ("Zalo không có tin này" if report.state == zns.MISSING else
-                f"Zalo chưa đưa tin tới điện thoại của phụ huynh sau {int(window.total_seconds() // 60)} phút")
+    if report.state == UNDELIVERED or overdue:
+        text = ("Zalo không có tin này" if report.state == UNDELIVERED else
+                f"Zalo chưa đưa tin tới điện thoại của phụ huynh sau {minutes} phút")
         _finish(message, Status.FAILED, now, "undelivered", text)
         message.cost = 0
         fallback(session, message, now)

@@ -3,7 +3,8 @@
 token refresh, sending, error codes — with the school's own keys, and reports delivery later
 through the same webhooks, signed as the providers sign them. What it refuses is set on the
 school's account: numbers without Zalo (ZNS -118), numbers that take a ZNS but never report it
-received, numbers the SMS network fails."""
+received, numbers the SMS network fails, numbers whose SMS callback never comes (its status API
+still answers)."""
 from __future__ import annotations
 
 import hmac
@@ -128,13 +129,17 @@ def zalo_status(session: Session, access_token: str | None, args: dict[str, str]
 
 # ---------------------------------------------------------------- eSMS
 
+def _esms_account(session: Session, box, keys: dict) -> ChannelAccount | None:
+    return next((a for a in _accounts(session, Provider.ESMS)
+                 if hmac.compare_digest(str(keys.get("ApiKey") or "").encode(),
+                                        secrets_of(box, a).get("api_key", "").encode())
+                 and hmac.compare_digest(str(keys.get("SecretKey") or "").encode(),
+                                         secrets_of(box, a).get("secret_key", "").encode())), None)
+
+
 def esms_send(session: Session, box, body: dict, now: datetime) -> tuple[int, dict]:
     """rest.esms.vn …/SendMultipleMessage_V4_post_json/."""
-    account = next((a for a in _accounts(session, Provider.ESMS)
-                    if hmac.compare_digest(str(body.get("ApiKey") or "").encode(),
-                                           secrets_of(box, a).get("api_key", "").encode())
-                    and hmac.compare_digest(str(body.get("SecretKey") or "").encode(),
-                                            secrets_of(box, a).get("secret_key", "").encode())), None)
+    account = _esms_account(session, box, body)
     if account is None:
         return 200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"}
     if str(body.get("Brandname") or "") != account.public.get("brandname"):
@@ -156,6 +161,24 @@ def esms_send(session: Session, box, body: dict, now: datetime) -> tuple[int, di
     return 200, {"CodeResult": "100", "CountRegenerate": 0, "SMSID": smsid}
 
 
+def esms_status(session: Session, box, args: dict[str, str], now: datetime) -> tuple[int, dict]:
+    """rest.esms.vn …/GetSendStatus: the network's answer once its report time has come (2,
+    waiting to send, before that); an SMSID of another account or none is not found."""
+    account = _esms_account(session, box, args)
+    if account is None:
+        return 200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"}
+    row = session.scalars(select(SandboxMessage).where(
+        SandboxMessage.provider == Provider.ESMS, SandboxMessage.provider_id == str(args.get("RefId") or ""),
+        SandboxMessage.school_id == account.school_id)).first()
+    if row is None:
+        return 200, {"CodeResponse": "-1", "ErrorMessage": "SMSID not found"}
+    done = row.report_at <= now
+    return 200, {"CodeResponse": "100", "SMSID": row.provider_id, "SendStatus": 5 if done else 2,
+                 "SendSuccess": int(done and row.delivered), "SendFailed": int(done and not row.delivered),
+                 "TotalPrice": settings_of(session, row.school_id).sms_cost if done and row.delivered else 0,
+                 "TotalReceiver": 1, "TotalSent": int(done)}
+
+
 # ---------------------------------------------------------------- delivery reports, later
 
 Call = tuple[str, str, dict[str, str], bytes]     # method, URL or path, headers, body
@@ -164,7 +187,7 @@ Call = tuple[str, str, dict[str, str], bytes]     # method, URL or path, headers
 def due_reports(session: Session, box, now: datetime, base_url: str) -> list[Call]:
     """The webhook calls whose time has come, marked as made: a signed `user_received_message`
     for each ZNS that reached its phone (Zalo sends nothing for one that did not), and eSMS's GET
-    for each SMS."""
+    for each SMS (but those to the numbers whose callback is lost)."""
     calls: list[Call] = []
     for row in session.scalars(select(SandboxMessage).where(SandboxMessage.reported_at.is_(None),
                                                             SandboxMessage.report_at <= now)
@@ -182,6 +205,9 @@ def due_reports(session: Session, box, now: datetime, base_url: str) -> list[Cal
             calls.append(("POST", base_url.rstrip("/") + "/hooks/zalo",
                           {"Content-Type": "application/json", "X-ZEvent-Signature": f"mac={signature}"}, raw))
         else:
+            account = next((a for a in _accounts(session, Provider.ESMS) if a.school_id == row.school_id), None)
+            if account is None or row.phone in phones_of(account, "sandbox_unreported"):
+                continue
             price = settings_of(session, row.school_id).sms_cost
             args = esms.callback_args(row.provider_id, row.request_id, row.phone, row.delivered, price)
             calls.append(("GET", f"{row.callback_url}?{urlencode(args)}", {}, b""))
@@ -207,6 +233,9 @@ def direct_transport(session: Session, box, base_url: str, clock: Callable[[], d
         elif path == "/sandbox/zalo/oauth" + zns.TOKEN_PATH:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             status, answer = zalo_token(session, box, headers.get("secret_key"), form, clock())
+        elif method == "GET" and path == "/sandbox/esms" + esms.STATUS_PATH:
+            args = {k: v[0] for k, v in parse_qs(query).items()}
+            status, answer = esms_status(session, box, args, clock())
         elif path == "/sandbox/esms" + esms.SEND_PATH:
             status, answer = esms_send(session, box, json.loads(body), clock())
         else:

@@ -134,6 +134,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("secret_key", _l("SecretKey"), secret=True),
         Field("sandbox_failed", _l("Môi trường thử: số nhà mạng báo gửi không thành công"), pattern=_PHONES,
               required=False),
+        Field("sandbox_unreported", _l("Môi trường thử: số không có báo cáo gửi về (phải hỏi eSMS)"),
+              pattern=_PHONES, required=False),
     ),
 }
 LABELS = {Provider.ZNS: _l("Zalo ZNS — tin thông báo qua Zalo OA của trường"),

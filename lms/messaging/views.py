@@ -32,7 +32,8 @@ PAGE_SIZE = 50
 def _globals(state) -> None:
     from lms.messaging.texts import TITLES
 
-    state.app.jinja_env.globals.update(MSG_CHANNELS=CHANNEL_LABELS, MSG_STATUSES=STATUS_LABELS, MSG_KINDS=TITLES)
+    state.app.jinja_env.globals.update(MSG_CHANNELS=CHANNEL_LABELS, MSG_STATUSES=STATUS_LABELS, MSG_KINDS=TITLES,
+                                       MSG_PROVIDERS={Channel.ZNS: "Zalo", Channel.SMS: "eSMS", Channel.EMAIL: ""})
 
 
 def _box():

@@ -110,6 +110,15 @@ def sandbox_esms_send():
     return jsonify(answer), 401 if _refused(answer) else status
 
 
+@bp.route("/sandbox/esms/MainService.svc/json/GetSendStatus", methods=["GET"])
+@callback
+@sandbox_only
+def sandbox_esms_status():
+    status, answer = sandbox.esms_status(db.session, _box(), request.args.to_dict(), utcnow())
+    db.session.commit()
+    return jsonify(answer), 401 if answer.get("CodeResponse") == "101" else status
+
+
 # ---------------------------------------------------------------- the sender's tools
 
 def http_call(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bool]:

@@ -120,7 +120,7 @@ def test_zalo_message_status_answers_read_as_published():
         "delivery_time": "1767678030984", "message": "The message was delivered to the user's phone", "status": 1}})
     assert (delivered.state, delivered.delivered_ms) == (zns.DELIVERED, 1767678030984)
     assert zns.read_status_answer(200, {"error": 0, "data": {"status": 0}}).state == zns.PENDING
-    assert zns.read_status_answer(200, {"error": 0, "data": {"status": -1}}).state == zns.MISSING
+    assert zns.read_status_answer(200, {"error": 0, "data": {"status": -1}}).state == zns.UNDELIVERED
     assert zns.read_status_answer(200, {"error": -124, "message": "Access token is invalid"}).state == Kind.TOKEN
     assert zns.read_status_answer(502, {}).state == Kind.RETRY
     assert zns.read_status_answer(200, {"error": 0, "data": {}}).state == Kind.RETRY

@@ -20,3 +20,16 @@ class Outcome:
     text: str = ""
     provider_id: str | None = None
     setup: bool = False        # a refusal the school must fix (credentials, template, quota)
+
+
+DELIVERED, PENDING, UNDELIVERED = "delivered", "pending", "undelivered"
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """What a provider's status API said of one accepted message: delivered (when, in ms since
+    the epoch, if it said), still on its way, or never to arrive; or an Outcome kind (retry,
+    token) when the question itself failed."""
+    state: str
+    delivered_ms: int | None = None
+    text: str = ""

@@ -13,14 +13,25 @@ with `SMSID`, `SendStatus` (1 waiting for approval, 2 waiting to send, 4 rejecte
 `RequestId`, `TypeId`, `telcoid`, `phonenumber`; retried up to 5 times. eSMS signs nothing, so
 the URL carries a random token per school and only updates a message of that school.
 
+Delivery status (for an SMS whose callback never came; https://developers.esms.vn/en/esms-api/
+retrive-and-register-functions/get-sms-by-smsid, messages of the last 7 days): GET
+`https://rest.esms.vn/MainService.svc/json/GetSendStatus?RefId=<SMSID>&ApiKey=…&SecretKey=…` →
+`{"CodeResponse": "100", "SMSID", "SendStatus", "SendSuccess", "SendFailed", "TotalPrice",
+"TotalReceiver", "TotalSent"}`, SendStatus as in the callback. Assumed: any other CodeResponse
+(eSMS does not publish them for this call) means the question failed and is asked again later.
+
 Error codes (https://developers.esms.vn/en/esms-api/table-of-error-codes): below, with what the sender does.
 """
 from __future__ import annotations
 
-from lms.messaging.providers import Kind, Outcome
+from urllib.parse import urlencode
+
+from lms.messaging.providers import DELIVERED, PENDING, UNDELIVERED, DeliveryStatus, Kind, Outcome
 
 SEND_URL = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+STATUS_URL = "https://rest.esms.vn/MainService.svc/json/GetSendStatus"
+STATUS_PATH = "/MainService.svc/json/GetSendStatus"
 
 CODES: dict[str, tuple[str, str]] = {
     "99": ("The phone number is blocked in the system", "recipient"),
@@ -57,25 +68,47 @@ def read_send_answer(status: int, answer: dict) -> Outcome:
     return Outcome(Kind.REJECTED, code, text or known, setup=category == "setup")
 
 
-def read_callback(args) -> tuple[str, str, bool | None]:
-    """(SMSID, RequestId, delivered) from a delivery report; delivered is None while eSMS still
-    waits for the network."""
-    smsid, request_id = str(args.get("SMSID") or ""), str(args.get("RequestId") or "")
-    status = str(args.get("SendStatus") or "")
+def _delivered(fields) -> bool | None:
+    """What SendStatus, SendSuccess and SendFailed (of a callback or a status answer) say: True
+    delivered, False refused or failed, None while eSMS still waits for the network."""
+    status = str(fields.get("SendStatus") or "")
 
     def count(name: str) -> int:
         try:
-            return int(float(args.get(name) or 0))
-        except ValueError:
+            return int(float(fields.get(name) or 0))
+        except (TypeError, ValueError):
             return 0
 
     if status == "4":
-        return smsid, request_id, False
+        return False
     if status != "5":
-        return smsid, request_id, None
+        return None
     if count("SendSuccess") > 0:
-        return smsid, request_id, True
-    return smsid, request_id, False if count("SendFailed") > 0 else None
+        return True
+    return False if count("SendFailed") > 0 else None
+
+
+def read_callback(args) -> tuple[str, str, bool | None]:
+    """(SMSID, RequestId, delivered) from a delivery report; delivered is None while eSMS still
+    waits for the network."""
+    return str(args.get("SMSID") or ""), str(args.get("RequestId") or ""), _delivered(args)
+
+
+def status_query(api_key: str, secret_key: str, smsid: str) -> str:
+    """The query string of the delivery-status call."""
+    return urlencode({"RefId": smsid, "ApiKey": api_key, "SecretKey": secret_key})
+
+
+def read_status_answer(status: int, answer: dict) -> DeliveryStatus:
+    if status >= 500 or status == 429:
+        return DeliveryStatus(Kind.RETRY, text=f"http {status}")
+    code = str(answer.get("CodeResponse") or answer.get("CodeResult") or "")
+    if code != "100":
+        return DeliveryStatus(Kind.RETRY, text=str(answer.get("ErrorMessage") or code or f"http {status}")[:300])
+    delivered = _delivered(answer)
+    if delivered is None:
+        return DeliveryStatus(PENDING)
+    return DeliveryStatus(DELIVERED if delivered else UNDELIVERED)
 
 
 def callback_args(smsid: str, request_id: str, phone: str, delivered: bool, price: int) -> dict[str, str]:

@@ -31,10 +31,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from lms.messaging.providers import Kind, Outcome
+from lms.messaging.providers import DELIVERED, PENDING, UNDELIVERED, DeliveryStatus, Kind, Outcome
 
 SEND_URL = "https://business.openapi.zalo.me/message/template"
 TOKEN_URL = "https://oauth.zaloapp.com/v4/oa/access_token"
@@ -98,16 +97,6 @@ def read_send_answer(status: int, answer: dict) -> Outcome:
     return Outcome(Kind.REJECTED, str(code), text, setup=category == SETUP)
 
 
-DELIVERED, PENDING, MISSING = "delivered", "pending", "missing"
-
-
-@dataclass(frozen=True)
-class DeliveryStatus:
-    state: str                 # delivered / pending / missing, or an Outcome kind (retry, token) when the ask failed
-    delivered_ms: int | None = None
-    text: str = ""
-
-
 def status_request(access_token: str, msg_id: str, phone: str) -> tuple[str, dict[str, str]]:
     """(query string, headers) of the delivery-status call."""
     return urlencode({"message_id": msg_id, "phone": phone}), {"access_token": access_token}
@@ -136,7 +125,7 @@ def read_status_answer(status: int, answer: dict) -> DeliveryStatus:
         except (TypeError, ValueError):
             when = None
         return DeliveryStatus(DELIVERED, when, text)
-    return DeliveryStatus(PENDING if state == 0 else MISSING, None, text)
+    return DeliveryStatus(PENDING if state == 0 else UNDELIVERED, None, text)   # -1: Zalo has no such message
 
 
 class TokenError(Exception):
