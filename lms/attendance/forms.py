@@ -27,3 +27,12 @@ class LeaveForm(Form):
 class DecideForm(Form):
     decision = HiddenField()
     note = StringField(_l("Ghi chú cho phụ huynh"), validators=[Length(max=300)])
+
+
+class DayOffForm(Form):
+    first_day = DateField(_l("Nghỉ từ ngày"), validators=[DataRequired(_l("Chọn ngày nghỉ."))])
+    last_day = DateField(_l("Đến hết ngày"), validators=[Optional()],
+                         description=_l("Để trống nếu chỉ nghỉ một ngày."))
+    reason = StringField(_l("Lý do"), validators=[Length(max=200)],
+                         description=_l("Ví dụ: nghỉ bù ngày 30/4, hội khoẻ phù đổng, trường làm điểm thi."))
+    submit = SubmitField(_l("Thêm ngày nghỉ"))

@@ -94,3 +94,20 @@ class LeaveRequest(Base):
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
+
+
+class SchoolDayOff(Base):
+    """A day, or days, a school does not sit besides the public holidays: a day given in place of
+    another (nghỉ bù), a school event, a closure. No register is taken and no homework is due
+    then."""
+
+    __tablename__ = "school_days_off"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

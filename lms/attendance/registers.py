@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.attendance import rules
+from lms.attendance.days_off import offs_between
 from lms.attendance.models import (MAX_PERIOD, WHOLE_DAY, AttendanceMark, AttendanceRegister, LeaveRequest,
                                    LeaveStatus, Mark)
 from lms.attendance.permissions import may_take, teaches_class
@@ -90,12 +91,13 @@ class TakeOutcome:
     corrections: int = 0       # pupils whose parents were told the notice was wrong
 
 
-def day_refusal(session: Session, school_class: SchoolClass, day: date, today: date, role: str,
-                language: str = "vi") -> tuple[str, str] | None:
+def day_refusal(session: Session, school_class: SchoolClass, day: date, today: date, role: str
+                ) -> tuple[str, str] | None:
     """Why no register of the class can be saved for `day`, as (field, message), or None: a day
     not yet come, a day outside the school year, a Sunday, a Saturday at a school without
-    Saturday classes, a public holiday, or (for all but admins) a day in a locked term. The
-    register page says it instead of showing a form; saving checks it again."""
+    Saturday classes, a public holiday, a day the school declared off, or (for all but admins) a
+    day in a locked term. The register page says it instead of showing a form; saving checks it
+    again."""
     from lms.messaging.settings import settings_of
 
     year = session.get(SchoolYear, school_class.school_year_id)
@@ -106,11 +108,14 @@ def day_refusal(session: Session, school_class: SchoolClass, day: date, today: d
         return "day", str(_l("Ngày %(d)s không thuộc năm học %(y)s (%(a)s – %(b)s).", d=shown, y=year.name,
                              a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y")))
     off = rules.day_off(day, saturday_classes=settings_of(session, school_class.school_id).saturday_classes,
-                        language=language)
+                        school_days_off=offs_between(session, school_class.school_id, day, day))
     if off is not None:
         kind, name = off
         if kind == rules.HOLIDAY:
             return "day", str(_l("Ngày %(d)s là ngày nghỉ lễ (%(n)s): không có buổi học để điểm danh.", d=shown,
+                                 n=name))
+        if kind == rules.SCHOOL_OFF:
+            return "day", str(_l("Ngày %(d)s trường nghỉ (%(n)s): không có buổi học để điểm danh.", d=shown,
                                  n=name))
         if kind == rules.SUNDAY:
             return "day", str(_l("Ngày %(d)s là Chủ nhật: không có buổi học để điểm danh.", d=shown))

@@ -15,7 +15,7 @@ period (each subject teacher), or both. For one pupil and one day:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -68,7 +68,7 @@ def totals(records: Iterable[tuple[date, int, str | None]], taken: Iterable[tupl
 
 # ---------------------------------------------------------------- school days
 
-SUNDAY, SATURDAY, HOLIDAY = "sunday", "saturday", "holiday"
+SUNDAY, SATURDAY, HOLIDAY, SCHOOL_OFF = "sunday", "saturday", "holiday", "school"
 
 
 @functools.lru_cache(maxsize=32)
@@ -76,14 +76,46 @@ def _public_holidays(year: int, language: str) -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=year, language=language).items())
 
 
-def day_off(day: date, *, saturday_classes: bool, language: str = "vi") -> tuple[str, str] | None:
+class HolidayName:
+    """A public holiday's name, said in the language of whoever reads it, when it is shown (the
+    `holidays` package names Vietnam's holidays in Vietnamese and in English). A name fixed in
+    one language when the refusal was made came out Vietnamese in the English interface wherever
+    a caller forgot to pass the language."""
+
+    __slots__ = ("day",)
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def __str__(self) -> str:
+        from lms.i18n import current_locale
+
+        language = "en_US" if current_locale().startswith("en") else "vi"
+        return _public_holidays(self.day.year, language)[self.day]
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.day)
+
+
+def public_holiday(day: date) -> HolidayName | None:
+    return HolidayName(day) if day in _public_holidays(day.year, "vi") else None
+
+
+def day_off(day: date, *, saturday_classes: bool, school_days_off: Mapping[date, str] | None = None
+            ) -> tuple[str, object] | None:
     """Why no school sits on `day`, or None: ("holiday", its name) for Vietnam's public holidays
     and the days given in their place (Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, Quốc khánh…, as the
-    `holidays` package keeps them); ("sunday", ""); ("saturday", "") unless the school teaches
-    on Saturdays."""
-    name = _public_holidays(day.year, language if language in ("vi", "en_US") else "vi").get(day)
-    if name:
-        return HOLIDAY, name
+    `holidays` package keeps them; the name a HolidayName, said in the reader's language);
+    ("school", the reason) for a day the school itself declared off (`school_days_off`, day →
+    reason); ("sunday", ""); ("saturday", "") unless the school teaches on Saturdays."""
+    holiday = public_holiday(day)
+    if holiday is not None:
+        return HOLIDAY, holiday
+    if school_days_off and day in school_days_off:
+        return SCHOOL_OFF, school_days_off[day]
     if day.weekday() == 6:
         return SUNDAY, ""
     if day.weekday() == 5 and not saturday_classes:
@@ -91,7 +123,8 @@ def day_off(day: date, *, saturday_classes: bool, language: str = "vi") -> tuple
     return None
 
 
-def school_days(first: date, last: date, *, saturday_classes: bool) -> list[date]:
+def school_days(first: date, last: date, *, saturday_classes: bool,
+                school_days_off: Mapping[date, str] | None = None) -> list[date]:
     """The days in [first, last] a school sits."""
     days = (first + timedelta(days=i) for i in range((last - first).days + 1))
-    return [d for d in days if day_off(d, saturday_classes=saturday_classes) is None]
+    return [d for d in days if day_off(d, saturday_classes=saturday_classes, school_days_off=school_days_off) is None]

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.attendance import days_off
 from lms.attendance import leave as leaves
 from lms.attendance import registers
-from lms.attendance.forms import DecideForm, LeaveForm, RegisterForm
+from lms.attendance.forms import DayOffForm, DecideForm, LeaveForm, RegisterForm
 from lms.attendance.models import MAX_PERIOD, LeaveRequest
 from lms.attendance.permissions import keeps_class
 from lms.core.requests import committing, status_of
@@ -38,12 +39,6 @@ def _today() -> date:
     return utc_to_local(utcnow(), school_tz()).date()
 
 
-def _holiday_language() -> str:
-    from flask_babel import get_locale
-
-    return "en_US" if str(get_locale() or "vi").startswith("en") else "vi"
-
-
 def _day_arg(name: str = "day") -> date:
     return arg_date(name) or _today()
 
@@ -66,8 +61,8 @@ def home():
     classes = registers.classes_for(db.session, current_user, ctx().role, year, today)
     pending = leaves.requests_to_decide(db.session, current_user, ctx().role, ctx().school.id)
     # Today without school (a Sunday, a holiday…): said once at the top, as the register would say it.
-    refusal = registers.day_refusal(db.session, classes[0].school_class, today, today, ctx().role,
-                                    _holiday_language()) if classes else None
+    refusal = registers.day_refusal(db.session, classes[0].school_class, today, today,
+                                    ctx().role) if classes else None
     return render_template("attendance/home.html", classes=classes, today=today, pending=pending,
                            day_off=refusal[1] if refusal and refusal[0] == "day" else None)
 
@@ -106,7 +101,7 @@ def take(class_id: int):
             flash(message, "success")
             return redirect(url_for("attendance.take", class_id=class_id, day=day.isoformat(), period=period))
     # A day no register can be saved for says so and why, instead of a form that would refuse it.
-    refusal = registers.day_refusal(db.session, school_class, day, _today(), ctx().role, _holiday_language())
+    refusal = registers.day_refusal(db.session, school_class, day, _today(), ctx().role)
     roster = registers.roster(db.session, school_class, day, period)
     if request.method == "GET":
         form.day.data, form.period.data = day, period
@@ -211,3 +206,36 @@ def cancel(student_id: int, leave_id: int):
     if outcome.ok:
         flash(_("Đã rút đơn xin nghỉ."), "success")
     return redirect(url_for("attendance.child", student_id=student_id))
+
+
+# ---------------------------------------------------------------- the school's own days off
+
+@bp.route("/attendance/days-off", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def school_days_off():
+    school = ctx().school
+    form = DayOffForm()
+    if form.validate_on_submit():
+        with committing(form) as outcome:
+            row = days_off.add_day_off(db.session, current_user, school, form.first_day.data, form.last_day.data,
+                                       form.reason.data or "", now=utcnow())
+        if outcome.ok:
+            flash(_("Đã thêm ngày nghỉ %(a)s – %(b)s.", a=row.first_day.strftime("%d/%m/%Y"),
+                    b=row.last_day.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("attendance.school_days_off"))
+    return render_template("attendance/days_off.html", form=form, rows=days_off.days_off_of(db.session, school.id),
+                           today=_today()), status_of(form)
+
+
+@bp.route("/attendance/days-off/<int:day_off_id>/delete", methods=["POST"])
+@login_required
+@role_required("admin")
+def remove_school_day_off(day_off_id: int):
+    form = DecideForm()
+    if form.validate_on_submit():
+        with committing(form) as outcome:
+            days_off.remove_day_off(db.session, current_user, ctx().school, day_off_id)
+        if outcome.ok:
+            flash(_("Đã bỏ ngày nghỉ."), "success")
+    return redirect(url_for("attendance.school_days_off"))

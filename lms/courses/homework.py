@@ -170,6 +170,13 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
     if rules.due_too_late(due_local.time(), limits.latest_due):
         raise ValidationError(_l("Nhà trường không giao bài có hạn nộp sau %(t)s (hoặc trước 6 giờ sáng).",
                                  t=limits.latest_due.strftime("%H:%M")), field="due_at")
+    if assignment is None or assignment.due_at != data.due_at:
+        from lms.attendance.days_off import closed_on
+
+        closed = closed_on(session, school.id, due_local.date())
+        if closed is not None:
+            raise ValidationError(_l("Ngày %(d)s trường nghỉ (%(n)s): chọn hạn nộp vào một ngày học.",
+                                     d=due_local.strftime("%d/%m/%Y"), n=closed), field="due_at")
     over: list[LoadLine] = []
     if data.publish and _load_changes(assignment, courses, data):
         lines = load_check(session, school, courses, data.due_at, data.minutes,

@@ -1,0 +1,136 @@
+"""Days without school: a public holiday named in the reader's language wherever a register is
+refused."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+
+
+@pytest.fixture(autouse=True)
+def _in_december():
+    with time_machine.travel(datetime(2026, 12, 9, 2, 0, tzinfo=timezone.utc), tick=True):
+        yield
+
+
+def test_a_refused_save_names_the_holiday_in_the_readers_language(world, client):
+    class_id, an = world.a.school_class.id, world.a.students["HSA001"].id
+    client.login("gv.a")
+    client.get("/language/en")
+    refused = client.post(f"/attendance/classes/{class_id}", data={"day": "2026-11-24", "period": "0",
+                                                                   "course_id": "0", f"s-{an}": "K"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Vietnam Cultural Day" in body and "Ngày Văn hóa Việt Nam" not in body
+    client.get("/language/vi")
+    refused = client.post(f"/attendance/classes/{class_id}", data={"day": "2026-11-24", "period": "0",
+                                                                   "course_id": "0", f"s-{an}": "K"})
+    assert "Ngày 24/11/2026 là ngày nghỉ lễ (Ngày Văn hóa Việt Nam)" in refused.get_data(as_text=True)
+
+
+def _register(client, class_id: int, day: str, an: int):
+    return client.post(f"/attendance/classes/{class_id}", data={"day": day, "period": "0", "course_id": "0",
+                                                                f"s-{an}": "K"})
+
+
+def test_the_school_declares_its_own_days_off_and_no_register_is_taken_then(world, client, make_client, dbs):
+    from sqlalchemy import func, select
+
+    from lms.attendance.models import AttendanceRegister, SchoolDayOff
+    from lms.core.models import AuditLog
+
+    class_id, an = world.a.school_class.id, world.a.students["HSA001"].id
+    admin = make_client()
+    admin.login("admin.a")
+    assert 'id="link-days-off"' in admin.get("/contact-book").get_data(as_text=True)
+    page = admin.get("/attendance/days-off").get_data(as_text=True)
+    assert 'id="day-off-form"' in page and "Chưa khai báo ngày nghỉ riêng nào." in page
+    # Refusals name their field; nothing is saved.
+    for data, why in (({"first_day": "2026-12-08", "last_day": "2026-12-07", "reason": "Nghỉ bù"},
+                       "Ngày cuối phải từ ngày đầu trở đi."),
+                      ({"first_day": "2026-12-07", "reason": "  "}, "Ghi lý do nghỉ"),
+                      ({"first_day": "2026-12-01", "last_day": "2027-03-01", "reason": "Nghỉ dài"},
+                       "Mỗi lần khai báo tối đa 60 ngày nghỉ.")):
+        refused = admin.post("/attendance/days-off", data=data)
+        assert refused.status_code == 422 and why in refused.get_data(as_text=True), data
+    # A range (nghỉ bù after a Saturday event) and a single day.
+    done = admin.post("/attendance/days-off", data={"first_day": "2026-12-07", "last_day": "2026-12-08",
+                                                    "reason": "Nghỉ bù hội khoẻ Phù Đổng"})
+    assert done.status_code == 302
+    assert admin.post("/attendance/days-off", data={"first_day": "2026-12-02", "reason": "Trường làm điểm thi"}
+                      ).status_code == 302
+    clash = admin.post("/attendance/days-off", data={"first_day": "2026-12-08", "reason": "Khác"})
+    assert clash.status_code == 409 or clash.status_code == 422
+    assert "Trùng với ngày nghỉ đã khai báo 07/12/2026 – 08/12/2026" in clash.get_data(as_text=True)
+    page = admin.get("/attendance/days-off").get_data(as_text=True)
+    assert "Nghỉ bù hội khoẻ Phù Đổng" in page and "Trường làm điểm thi" in page
+    # The register: the page says why instead of a form, and a save is refused.
+    client.login("gv.a")
+    body = client.get(f"/attendance/classes/{class_id}?day=2026-12-08&period=0").get_data(as_text=True)
+    assert 'id="register-refusal"' in body and 'id="register-form"' not in body
+    assert "Ngày 08/12/2026 trường nghỉ (Nghỉ bù hội khoẻ Phù Đổng)" in body
+    refused = _register(client, class_id, "2026-12-02", an)
+    assert refused.status_code == 422 and "Ngày 02/12/2026 trường nghỉ (Trường làm điểm thi)" in refused.get_data(
+        as_text=True)
+    # "The latest school day" skips them: today (09/12) is one; the link on 08/12 leads there.
+    assert f'href="/attendance/classes/{class_id}?day=2026-12-09&amp;period=0"' in body
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(AttendanceRegister)) == 0
+        row = s.scalars(select(SchoolDayOff).where(SchoolDayOff.reason == "Trường làm điểm thi")).one()
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "school_day_off_added")) == 2
+        row_id = row.id
+    # Another school's admin cannot remove it; this school's admin can, and the day is a school day again.
+    other = make_client()
+    other.login("admin.b")
+    assert other.post(f"/attendance/days-off/{row_id}/delete").status_code in (302, 404)
+    assert _register(client, class_id, "2026-12-02", an).status_code == 422
+    assert admin.post(f"/attendance/days-off/{row_id}/delete").status_code == 302
+    assert _register(client, class_id, "2026-12-02", an).status_code == 302
+    # Only admins reach the page.
+    assert client.get("/attendance/days-off").status_code in (403, 404)
+
+
+def test_no_homework_is_due_on_a_day_off_public_or_the_schools(world, dbs, client):
+    from lms.attendance import days_off
+    from lms.auth.models import User
+    from lms.core.errors import ValidationError
+    from lms.core.timeutil import local_to_utc
+    from lms.courses import homework
+    from lms.people.models import School
+
+    def due(day, hour=20):
+        return local_to_utc(datetime(day.year, day.month, day.day, hour), "Asia/Ho_Chi_Minh")
+
+    def make(s, when):
+        return homework.save_assignment(
+            s, s.get(User, world.a.teacher.id), "teacher", s.get(School, world.a.school.id),
+            homework.AssignmentInput(title="Luyện tập", course_ids=[world.a.course.id], open_at=due(date(2026, 12, 9), 8),
+                                     due_at=when, minutes=30), now=due(date(2026, 12, 9), 8)).assignment
+
+    with dbs() as s:
+        days_off.add_day_off(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), date(2026, 12, 14),
+                             None, "Nghỉ bù", now=due(date(2026, 12, 9), 8))
+        s.commit()
+        with pytest.raises(ValidationError) as refused:
+            make(s, due(date(2026, 12, 14)))
+        assert refused.value.field == "due_at" and "Ngày 14/12/2026 trường nghỉ (Nghỉ bù)" in str(refused.value)
+        s.rollback()
+        with pytest.raises(ValidationError) as refused:
+            make(s, due(date(2027, 1, 1), 7))
+        assert "Ngày 01/01/2027 trường nghỉ (Tết Dương lịch)" in str(refused.value)
+        s.rollback()
+        # The evening of a day off may hold homework due the next school day; a school day is fine.
+        assignment = make(s, due(date(2026, 12, 15), 7))
+        assert make(s, due(date(2026, 12, 16))).id != assignment.id
+        # Editing a saved assignment's other fields is not refused if the school later declares its day off.
+        days_off.add_day_off(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), date(2026, 12, 15),
+                             None, "Sự kiện", now=due(date(2026, 12, 9), 8))
+        s.commit()
+        again = homework.save_assignment(
+            s, s.get(User, world.a.teacher.id), "teacher", s.get(School, world.a.school.id),
+            homework.AssignmentInput(title="Luyện tập (sửa)", course_ids=[world.a.course.id],
+                                     open_at=assignment.open_at, due_at=assignment.due_at, minutes=30),
+            now=due(date(2026, 12, 9), 9), assignment=assignment).assignment
+        assert again.title == "Luyện tập (sửa)"
