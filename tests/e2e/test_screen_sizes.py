@@ -129,3 +129,34 @@ def test_the_exam_monitor_reads_as_cards_on_a_phone(width, live_server, browser)
     label = status.evaluate("e => getComputedStyle(e, '::before').content")
     assert "Trạng thái" in label
     context.close()
+
+
+def test_the_message_failures_read_as_cards_and_a_locked_blueprint_keeps_its_fields_readable_on_a_phone(
+        live_server, browser):
+    from lms.exams.models import Attempt, Exam
+    from lms.extensions import db
+    from lms.people.models import School
+
+    with live_server.app.app_context():
+        school = db.session.scalars(select(School.id).where(School.name.like("%Nguyễn Du%"))).first()
+        exam_id = db.session.scalars(select(Exam.id).join(Attempt, Attempt.exam_id == Exam.id).where(
+            Exam.school_id == school, Exam.source == "blueprint").group_by(Exam.id)).first()
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "admin.thcs")
+    # The school's failed messages: each a card of "column: value" lines, nothing off the screen.
+    page.goto(f"{live_server.url}/contact-book/problems")
+    table = page.locator("#problems")
+    assert table.locator("tbody tr").count() >= 1
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert page.evaluate(SIDEWAYS, "#problems") <= 0, "the failures' box scrolls sideways on a phone"
+    reason = table.locator("tbody tr").first.locator("td").nth(6)
+    assert reason.get_attribute("data-label") == "Lý do" and reason.bounding_box()["width"] > 300
+    # A locked blueprint: the category and topic keep a readable width (the box scrolls instead).
+    page.goto(f"{live_server.url}/exams/{exam_id}/blueprint")
+    assert page.locator("#content-locked").count() == 1
+    row = page.locator("#rules tbody tr").first
+    assert row.locator("select[name=category]").bounding_box()["width"] >= 180
+    assert row.locator("input[name=topic]").bounding_box()["width"] >= 140
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    context.close()
