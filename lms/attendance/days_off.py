@@ -15,6 +15,7 @@ from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc_text
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School
 
 MAX_DAYS = 60         # one entry: at most this many days (a summer is not a day off)
@@ -55,7 +56,8 @@ def add_day_off(session: Session, actor: User, school: School, first: date | Non
     if last < first:
         raise ValidationError(_l("Ngày cuối phải từ ngày đầu trở đi."), field="last_day")
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError(_l("Mỗi lần khai báo tối đa %(n)s ngày nghỉ.", n=MAX_DAYS), field="last_day")
+        raise ValidationError(ngettext("Mỗi lần khai báo tối đa %(n)s ngày nghỉ.",
+                                       "Mỗi lần khai báo tối đa %(n)s ngày nghỉ.", MAX_DAYS, n=MAX_DAYS), field="last_day")
     if not reason:
         raise ValidationError(_l("Ghi lý do nghỉ (ví dụ: nghỉ bù, hội khoẻ phù đổng)."), field="reason")
     if len(reason) > 200:
