@@ -16,6 +16,7 @@ from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.text import nfc_text
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Enrollment, Guardianship, SchoolClass, SchoolYear, Student
 
 REASON_MAX = 500
@@ -50,9 +51,9 @@ def request_leave(session: Session, parent: User, student: Student, first: date 
     if last < first:
         raise ValidationError(_l("Ngày cuối phải từ ngày đầu trở đi."), field="last_day")
     if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError(_l("Mỗi đơn xin nghỉ tối đa %(n)s ngày.", n=MAX_DAYS), field="last_day")
+        raise ValidationError(ngettext("Mỗi đơn xin nghỉ tối đa %(n)s ngày.", "Mỗi đơn xin nghỉ tối đa %(n)s ngày.", MAX_DAYS, n=MAX_DAYS), field="last_day")
     if first < today - timedelta(days=PAST_DAYS):
-        raise ValidationError(_l("Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", n=PAST_DAYS), field="first_day")
+        raise ValidationError(ngettext("Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", "Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", PAST_DAYS, n=PAST_DAYS), field="first_day")
     year = session.get(SchoolYear, school_class.school_year_id)
     if first < year.start_date or last > year.end_date:
         raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s.", y=year.name), field="first_day")
@@ -60,7 +61,7 @@ def request_leave(session: Session, parent: User, student: Student, first: date 
     if not text:
         raise ValidationError(_l("Ghi lý do xin nghỉ."), field="reason")
     if len(text) > REASON_MAX:
-        raise ValidationError(_l("Lý do dài quá %(n)s ký tự.", n=REASON_MAX), field="reason")
+        raise ValidationError(ngettext("Lý do dài quá %(n)s ký tự.", "Lý do dài quá %(n)s ký tự.", REASON_MAX, n=REASON_MAX), field="reason")
     overlap = session.scalars(select(LeaveRequest).where(
         LeaveRequest.student_id == student.id,
         LeaveRequest.status.in_([LeaveStatus.PENDING, LeaveStatus.APPROVED]),

@@ -32,6 +32,7 @@ from lms.courses.models import (Assignment, AssignmentCourse, AssignmentResource
                                 SubmissionFile)
 from lms.courses.resources import ResourceMeta, add_resources, visible_resource
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import (Course, Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student,
                                level_of_grade)
 from lms.people.services import chosen_courses, set_course_links
@@ -132,7 +133,7 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
         raise ValidationError(_l("Nhập tên bài tập (tối đa 200 ký tự)."), field="title")
     instructions = nfc_text(data.instructions)
     if len(instructions) > INSTRUCTIONS_MAX:
-        raise ValidationError(_l("Hướng dẫn dài quá %(n)s ký tự.", n=INSTRUCTIONS_MAX), field="instructions")
+        raise ValidationError(ngettext("Hướng dẫn dài quá %(n)s ký tự.", "Hướng dẫn dài quá %(n)s ký tự.", INSTRUCTIONS_MAX, n=INSTRUCTIONS_MAX), field="instructions")
     subject, courses = chosen_courses(session, actor, role, school, data.course_ids, data.subject_id)
     if data.open_at.tzinfo is None or data.due_at.tzinfo is None:
         raise ValueError("assignment times must be timezone-aware")
@@ -669,10 +670,10 @@ def submit_work(session: Session, actor: User, student: Student, assignment: Ass
         raise Forbidden(_l("Chỉ học sinh tự nộp bài của mình."))
     body = nfc_text(text)
     if len(body) > TEXT_MAX:
-        raise ValidationError(_l("Bài làm dài quá %(n)s ký tự.", n=TEXT_MAX), field="text")
+        raise ValidationError(ngettext("Bài làm dài quá %(n)s ký tự.", "Bài làm dài quá %(n)s ký tự.", TEXT_MAX, n=TEXT_MAX), field="text")
     files = [(name, data) for name, data in files if name or data]
     if len(files) > MAX_FILES:
-        raise ValidationError(_l("Mỗi lần nộp tối đa %(n)s tệp.", n=MAX_FILES), field="files")
+        raise ValidationError(ngettext("Mỗi lần nộp tối đa %(n)s tệp.", "Mỗi lần nộp tối đa %(n)s tệp.", MAX_FILES, n=MAX_FILES), field="files")
     if not body and not files:
         raise ValidationError(_l("Viết bài làm hoặc đính kèm ít nhất một tệp (ảnh chụp, PDF…)."), field="text")
     checked, files = _checked_photos_clean(files, limits_mb)
@@ -717,7 +718,7 @@ def grade_submission(session: Session, actor: User, role: str, submission: Submi
                                      m=rules.tenths_text(assignment.max_tenths)), field="score") from None
     text = nfc_text(comment)
     if len(text) > TEXT_MAX:
-        raise ValidationError(_l("Nhận xét dài quá %(n)s ký tự.", n=TEXT_MAX), field="comment")
+        raise ValidationError(ngettext("Nhận xét dài quá %(n)s ký tự.", "Nhận xét dài quá %(n)s ký tự.", TEXT_MAX, n=TEXT_MAX), field="comment")
     changed = submission.score_tenths != value
     submission.score_tenths, submission.rubric_marks, submission.comment = value, marks, text
     submission.status, submission.graded_by, submission.graded_at = "graded", actor.id, now

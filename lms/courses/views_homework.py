@@ -21,6 +21,7 @@ from lms.courses.permissions import pupil_of
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people import services as people
 
 PAGE_SIZE = 30
@@ -200,7 +201,7 @@ def load_text(line: homework.LoadLine) -> str:
     text = _("Lớp %(c)s, tối %(d)s: đã có %(n)s bài, %(m)s phút; cộng bài này %(a)s phút", c=line.school_class.name,
              d=line.evening.strftime("%d/%m"), n=line.before.count, m=line.before.minutes, a=line.after.minutes)
     if line.limit is not None:
-        text += " · " + _("giới hạn %(l)s phút", l=line.limit)
+        text += " · " + ngettext("giới hạn %(l)s phút", "giới hạn %(l)s phút", line.limit, l=line.limit)
     return text + " · " + _("cả tuần đã có %(n)s bài, %(m)s phút", n=line.week.count, m=line.week.minutes)
 
 
