@@ -1,7 +1,7 @@
 """school days off: the days a school does not sit besides the public holidays (nghỉ bù, events)
 
-Revision ID: 0040
-Revises: 0039
+Revision ID: 0041
+Revises: 0040
 Create Date: 2026-12-07 04:50:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0040'
-down_revision = '0039'
+revision = '0041'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
