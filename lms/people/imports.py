@@ -115,7 +115,8 @@ STUDENT_SPEC: list[Column] = [
            text=True),
     Column("relation", "Quan hệ", ("Quan hệ với học sinh", "Mối quan hệ", "Là")),
     Column("parent_phone", "SĐT phụ huynh", ("Số điện thoại phụ huynh", "Điện thoại phụ huynh", "SĐT", "Số điện thoại",
-                                             "Điện thoại", "Di động phụ huynh", "SĐT liên hệ phụ huynh")),
+                                             "Điện thoại", "Di động phụ huynh", "SĐT liên hệ phụ huynh", "Di động",
+                                             "Số di động")),
     Column("parent_phone2", "SĐT phụ huynh 2", ("Số điện thoại phụ huynh 2", "Điện thoại phụ huynh 2", "SĐT 2",
                                                 "Số điện thoại 2", "Điện thoại khác", "SĐT khác", "Số điện thoại khác")),
     Column("parent_email", "Email phụ huynh", ("E-mail phụ huynh", "Thư điện tử phụ huynh")),
@@ -350,7 +351,49 @@ class _Record:
 _GUARDIAN_KEYS = ("name", "phone", "phone2", "email", "occupation", "birth_year")
 
 
+_GENERIC_CONTACT = ("phone", "phone2", "email", "occupation", "birth_year")
+
+
+def _pair_guardian_columns(table: Table) -> None:
+    """Give each contact column to the parent a person reading the file gives it to: a list with
+    "Họ tên cha" and then "SĐT phụ huynh" (or "Điện thoại", "Điện thoại liên hệ") means the
+    father's phone, not a second, nameless parent. A generic contact column goes to the parent
+    name column nearest on its left (else the nearest one); a "contact phone" column of a list
+    that gives no parent contact column at all is the named parent's. The file's keys are changed
+    in place, so every line and every message follows."""
+    cols = table.columns
+    names = {p: cols[f"{p}_name"] for p in ("parent", "father", "mother") if f"{p}_name" in cols}
+    if not names:
+        return
+
+    def owner(index: int, key: str) -> str | None:
+        left = sorted((index - i, p) for p, i in names.items() if i < index)
+        right = sorted((i - index, p) for p, i in names.items() if i > index)
+        for _distance, person in left + right:
+            if f"{person}_{key}" not in cols:
+                return person
+        return None
+
+    def move(old: str, new: str) -> None:
+        cols[new] = cols.pop(old)
+        if old in table.spans:
+            table.spans[new] = table.spans.pop(old)
+
+    if "parent_name" not in names:
+        for key in _GENERIC_CONTACT:
+            if f"parent_{key}" in cols:
+                person = owner(cols[f"parent_{key}"], key)
+                if person is not None:
+                    move(f"parent_{key}", f"{person}_{key}")
+    contact = any(f"{p}_{k}" in cols for p in ("parent", "father", "mother") for k in ("phone", "email"))
+    if "student_phone" in cols and not contact:
+        person = owner(cols["student_phone"], "phone")
+        if person is not None:
+            move("student_phone", f"{person}_phone")
+
+
 def _student_records(table: Table) -> list[_Record]:
+    _pair_guardian_columns(table)
     records = []
     for line in table.lines:
         v = _values(table, line)
@@ -527,7 +570,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         if code in first_rows:
             # A repeated student row adds a guardian; blank student columns mean "as above".
             first_v, first_birth = first_rows[code]
-            for key in ("full_name", "gender", "class_name", "address", "status", "status_date", *PROFILE_FIELDS):
+            for key in ("full_name", "birth_date", "gender", "class_name", "address", "status", "status_date",
+                        *PROFILE_FIELDS):
                 if not v.get(key):
                     v[key] = first_v.get(key, "")
             if raw_birth in (None, ""):
@@ -642,7 +686,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
 
         if row_issues:
             row.action = "error"
-            plan.issues.extend(row_issues)
+            # A line giving father and mother is two rows of the plan: its pupil's errors are said once.
+            plan.issues.extend(i for i in row_issues if i not in plan.issues[-30:])
             continue
         if school_class is None:
             row.action, row.changes = "skipped", [_("chưa có lớp: tệp thiếu cột “Lớp”")]
