@@ -25,6 +25,7 @@ from lms.core.storage import Area
 from lms.core.text import nfc
 from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Guardianship
 
 # How the parent says they paid: a transfer, one of the registry's gateways, or at the school.
@@ -62,7 +63,7 @@ def report_paid(session: Session, parent: User, invoice: Invoice, data: ReportIn
     if data.paid_on is None or data.paid_on > today:
         raise ValidationError(_l("Ngày thanh toán không được sau hôm nay."), field="paid_on")
     if data.paid_on < today - timedelta(days=OLDEST_DAYS):
-        raise ValidationError(_l("Ngày thanh toán đã quá %(n)s ngày; hãy liên hệ trực tiếp người phụ trách thu.",
+        raise ValidationError(ngettext("Ngày thanh toán đã quá %(n)s ngày; hãy liên hệ trực tiếp người phụ trách thu.", "Ngày thanh toán đã quá %(n)s ngày; hãy liên hệ trực tiếp người phụ trách thu.", OLDEST_DAYS,
                                  n=OLDEST_DAYS), field="paid_on")
     reference = nfc(data.bank_reference or "").strip().replace(" ", "")
     if not REFERENCE.match(reference):
