@@ -90,7 +90,7 @@ def seed(url: str, pupils: int, classes: int, stored: tuple[int, int, int]) -> t
         made = []
         for i in range(classes):
             school_class = people.save_class(s, teacher, school, year=year, grade=9, name=f"9A{i + 1}",
-                                             homeroom_teacher_id=teacher.id)
+                                             homeroom_teacher_id=None if i else teacher.id)   # one class each
             made.append((school_class, people.save_course(s, teacher, school, school_class=school_class, subject=math,
                                                           teacher_id=teacher.id)))
         category = bank.save_category(s, teacher, "teacher", school, subject_id=math.id, name="Giữa kỳ I")
