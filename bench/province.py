@@ -8,9 +8,16 @@ school, are opened `--repeat` times as the demo's department and admin accounts,
 p50 / p95 and SQL statements are printed beside a bare baseline: the single grouped query that
 sums the province's payments by school and method (the least any cashless figure costs). The
 refresh job keeps every school's figures for the periods the ranking page opens with first (timed);
-the other half-year is computed on the spot, as the page does for figures not kept.
+the other half-year is computed on the spot, as the page does for figures not kept. Each
+school's dashboard and its report page for those periods are kept by the same job.
 
-    .venv/bin/python bench/province.py [--copies 100] [--repeat 5] [--demo-dump FILE]
+    .venv/bin/python bench/province.py [--copies 100] [--pupils 150000] [--repeat 5] [--demo-dump FILE]
+
+With `--pupils N` each school's pupils are first copied within it (`multiply_pupils`: the pupil,
+the account, and every row that hangs on them — enrolments, lesson completions, hand-ins,
+attempts, grade-book entries, invoices, payments …) so that the province has about N pupils:
+`--copies 100 --pupils 150000` is 300 schools of about 550 pupils (the demo's 276 pupils × 6 ×
+100: 165,600; the demo's classes, each six times its size).
 
 Seeding the demo takes minutes; with `--demo-dump FILE` the seeded demo is saved there with
 pg_dump the first time and restored from it the next (the demo's instance folder beside it).
@@ -60,7 +67,7 @@ def copy_schools(dsn: str, copies: int) -> dict:
     provider references stay unique. Triggers (foreign keys, the ledger's balance check) are off
     while copying: every copy is as consistent as the original."""
     import psycopg
-    from sqlalchemy import BigInteger, Integer, MetaData, String, Text, create_engine
+    from sqlalchemy import BigInteger, Integer, MetaData, create_engine
 
     engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
     meta = MetaData()
@@ -82,17 +89,7 @@ def copy_schools(dsn: str, copies: int) -> dict:
                     continue
                 if (c.primary_key and c.name == "id") or any(fk.column.table.name not in KEEP for fk in c.foreign_keys):
                     shifted.add(c.name)
-            suffixed = set()
-            groups = [list(u.columns) for u in t.constraints if u.__class__.__name__ == "UniqueConstraint"]
-            groups += [list(i.columns) for i in t.indexes if i.unique]
-            groups += [list(t.primary_key.columns)] if t.primary_key is not None else []
-            for cols in groups:
-                if cols and not any(c.name in shifted for c in cols):
-                    suffixed |= {c.name for c in cols if isinstance(c.type, (String, Text))}
-            # Expression indexes (lower(email)…) are not reflected with their columns: these
-            # identity columns are unique across the whole database whatever the index says.
-            if t.name == "users":
-                suffixed |= {c for c in ("username", "email", "phone") if c in t.c}
+            suffixed = _suffixed(t, shifted)
             counts[t.name] = conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
             if not counts[t.name]:
                 continue
@@ -103,10 +100,7 @@ def copy_schools(dsn: str, copies: int) -> dict:
                     if c.name in shifted:
                         exprs.append(f"{name} + {k * offset}")
                     elif c.name in suffixed:
-                        length = getattr(c.type, "length", None)
-                        tail = f"~{k}"
-                        body = f"left({name}, {length - len(tail)})" if length else name
-                        exprs.append(f"CASE WHEN {name} IS NULL OR {name} = '' THEN {name} ELSE {body} || '{tail}' END")
+                        exprs.append(_text_copy(c, k))
                     else:
                         exprs.append(name)
                 columns = ", ".join(f'"{c.name}"' for c in t.c)
@@ -114,11 +108,7 @@ def copy_schools(dsn: str, copies: int) -> dict:
                 conn.execute(f'INSERT INTO "{t.name}" ({columns}) SELECT {", ".join(exprs)} FROM "{t.name}" '
                              f'WHERE {originals}')
         conn.execute("SET session_replication_role = origin")
-        for t in tables:
-            if "id" in t.c and t.c.id.autoincrement and isinstance(t.c.id.type, (Integer, BigInteger)):
-                seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (t.name,)).fetchone()[0]
-                if seq:
-                    conn.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 1) FROM \"{t.name}\"))")
+        _reset_sequences(conn, tables)
         conn.commit()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -126,6 +116,148 @@ def copy_schools(dsn: str, copies: int) -> dict:
                  for name in ("schools", "students", "lessons", "lesson_progress", "grade_entries", "invoices",
                               "payments", "attempts", "submissions") if name in counts}
     return sizes
+
+
+def _suffixed(t, shifted: set[str]) -> set[str]:
+    """The text columns of `t` that must change in a copy to keep its unique constraints: those of
+    a unique constraint, index or primary key with no shifted column."""
+    from sqlalchemy import String, Text
+
+    groups = [list(u.columns) for u in t.constraints if u.__class__.__name__ == "UniqueConstraint"]
+    groups += [list(i.columns) for i in t.indexes if i.unique]
+    groups += [list(t.primary_key.columns)] if t.primary_key is not None else []
+    out = set()
+    for cols in groups:
+        if cols and not any(c.name in shifted for c in cols):
+            out |= {c.name for c in cols if isinstance(c.type, (String, Text))}
+    # Expression indexes (lower(email)…) are not reflected with their columns: these identity
+    # columns are unique across the whole database whatever the index says.
+    if t.name == "users":
+        out |= {c for c in ("username", "email", "phone") if c in t.c}
+    return out
+
+
+def _text_copy(c, k: int, mark: str = "~") -> str:
+    """The text with `mark` and k added; where that would not fit the column, a digest of the
+    whole text in its place (cutting it could make two copies equal)."""
+    name, tail = f'"{c.name}"', f"{mark}{k}"
+    length = getattr(c.type, "length", None)
+    text = f"{name} || '{tail}'"
+    if length:
+        text = (f"CASE WHEN length({name}) + {len(tail)} <= {length} THEN {text} "
+                f"ELSE left(md5({name}), {length - len(tail)}) || '{tail}' END")
+    return f"CASE WHEN {name} IS NULL OR {name} = '' THEN {name} ELSE {text} END"
+
+
+def _reset_sequences(conn, tables) -> None:
+    from sqlalchemy import BigInteger, Integer
+
+    for t in tables:
+        if "id" in t.c and t.c.id.autoincrement and isinstance(t.c.id.type, (Integer, BigInteger)):
+            seq = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (t.name,)).fetchone()[0]
+            if seq:
+                conn.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 1) FROM \"{t.name}\"))")
+
+
+def multiply_pupils(dsn: str, times: int) -> dict:
+    """Every school `times` as many pupils, set-based: each pupil (a `students` row and its user
+    account) copied `times - 1` times in the same classes, with every row that hangs on a pupil
+    by its foreign keys, directly or through another copied row — enrolments, lesson completions,
+    hand-ins, attempts and their answers, grade-book entries, invoices and their lines, payments,
+    and so on. A copied row keeps its references to what is not copied (the school, class,
+    course, lesson, exam, fee plan, the parent's account: siblings share their parents); ids and
+    references to copied rows are shifted by k × a power of ten above every id, and text columns
+    of unique constraints get a suffix. Triggers are off while copying. Returns rows per table."""
+    import psycopg
+    from sqlalchemy import BigInteger, Integer, MetaData, create_engine
+
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
+    meta = MetaData()
+    meta.reflect(engine)
+    engine.dispose()
+    tables = [t for t in meta.sorted_tables if t.name not in KEEP]
+    by_name = {t.name: t for t in tables}
+    added: dict[str, int] = {}
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        offset = 1
+        for t in tables:
+            if "id" in t.c and isinstance(t.c.id.type, (Integer, BigInteger)):
+                offset = max(offset, conn.execute(f'SELECT coalesce(max(id), 0) FROM "{t.name}"').fetchone()[0] + 1)
+        offset = 10 ** len(str(offset))
+        conn.execute("SET session_replication_role = replica")
+        # The ids of the original rows to copy, table by table, parents before children.
+        conn.execute("CREATE TEMP TABLE copy_users AS SELECT DISTINCT user_id AS id FROM students "
+                     "WHERE user_id IS NOT NULL")
+        conn.execute("CREATE TEMP TABLE copy_students AS SELECT id FROM students")
+        chosen = {"users", "students"}
+        for t in tables:
+            if t.name in chosen or "id" not in t.c:
+                continue
+            links = [(c.name, fk.column.table.name) for c in t.c for fk in c.foreign_keys
+                     if fk.column.table.name in chosen and fk.column.name == "id"]
+            if not links:
+                continue
+            where = " OR ".join(f'"{col}" IN (SELECT id FROM copy_{parent})' for col, parent in links)
+            conn.execute(f'CREATE TEMP TABLE copy_{t.name} AS SELECT id FROM "{t.name}" WHERE {where}')
+            chosen.add(t.name)
+        # Tables without an id of their own (association tables) that hang on copied rows.
+        for t in tables:
+            if t.name in chosen or "id" in t.c:
+                continue
+            if any(fk.column.table.name in chosen for c in t.c for fk in c.foreign_keys):
+                chosen.add(t.name)
+        for name in chosen:
+            conn.execute(f"CREATE INDEX ON copy_{name} (id)") if "id" in by_name[name].c else None
+        conn.execute("ANALYZE")
+        for t in tables:
+            if t.name not in chosen:
+                continue
+            refs = {c.name: fk.column.table.name for c in t.c for fk in c.foreign_keys
+                    if fk.column.table.name in chosen and fk.column.name == "id"}
+            shifted = ({"id"} if "id" in t.c else set()) | set(refs)
+            suffixed = _suffixed(t, shifted)
+            # A unique number of the school's own (an invoice's number): moved up like the ids.
+            bumped = set()
+            for u in [*t.constraints, *t.indexes]:
+                cols = list(u.columns) if (u.__class__.__name__ == "UniqueConstraint" or getattr(u, "unique", False)) \
+                    else []
+                if cols and not any(c.name in shifted or c.name in suffixed for c in cols):
+                    bumped |= {c.name for c in cols if isinstance(c.type, (Integer, BigInteger)) and not c.foreign_keys}
+            own = f'"id" IN (SELECT id FROM copy_{t.name})' if "id" in t.c else \
+                " OR ".join(f'"{col}" IN (SELECT id FROM copy_{parent})' for col, parent in refs.items())
+            before = conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
+            for k in range(1, times):
+                exprs = []
+                for c in t.c:
+                    name = f'"{c.name}"'
+                    if c.name == "id" and "id" in shifted:
+                        exprs.append(f"{name} + {k * offset}")
+                    elif c.name in refs:
+                        exprs.append(f"CASE WHEN {name} IN (SELECT id FROM copy_{refs[c.name]}) "
+                                     f"THEN {name} + {k * offset} ELSE {name} END")
+                    elif c.name in suffixed:
+                        exprs.append(_text_copy(c, k, "~p"))     # not the school copies' "~k"
+                    elif c.name in bumped:
+                        exprs.append(f"{name} + {k * offset}")
+                    else:
+                        exprs.append(name)
+                columns = ", ".join(f'"{c.name}"' for c in t.c)
+                conn.execute(f'INSERT INTO "{t.name}" ({columns}) SELECT {", ".join(exprs)} FROM "{t.name}" '
+                             f'WHERE {own}')
+            added[t.name] = conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] - before
+        conn.execute("SET session_replication_role = origin")
+        _reset_sequences(conn, tables)
+        conn.commit()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return added
+
+
+def database_size(dsn: str) -> str:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
 
 
 def timed(client, url: str, repeat: int, engine, warm: bool = True) -> dict:
@@ -156,6 +288,9 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=100, help="the demo's three schools, this many times")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--demo-dump", help="save the seeded demo here (pg_dump), or restore it from here")
+    parser.add_argument("--pupils", type=int, default=0,
+                        help="the province's pupils in all (150000 for a province): each school's pupils copied "
+                             "within it, with everything that hangs on them, before the schools are copied")
     args = parser.parse_args()
     from sqlalchemy import select
 
@@ -175,13 +310,13 @@ def main() -> None:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         t0 = time.perf_counter()
         dump = Path(args.demo_dump) if args.demo_dump else None
-        from tests.pg import _find_bin
+        from tests.pg import find_bin
 
         if dump and dump.exists():
             import shutil
             import subprocess
 
-            subprocess.run([_find_bin("pg_restore"), "--no-owner", "-d", dsn, str(dump)], check=True,
+            subprocess.run([find_bin("pg_restore"), "--no-owner", "-d", dsn, str(dump)], check=True,
                            capture_output=True)
             shutil.copytree(Path(str(dump) + ".instance"), folder, dirs_exist_ok=True)
             flask(url, folder, [["db", "upgrade"]])      # a dump made before the latest migrations
@@ -192,14 +327,27 @@ def main() -> None:
                 import shutil
                 import subprocess
 
-                subprocess.run([_find_bin("pg_dump"), "-Fc", "-f", str(dump), dsn], check=True, capture_output=True)
+                subprocess.run([find_bin("pg_dump"), "-Fc", "-f", str(dump), dsn], check=True, capture_output=True)
                 shutil.copytree(folder, Path(str(dump) + ".instance"), dirs_exist_ok=True)
         demo_s = time.perf_counter() - t0
         t0 = time.perf_counter()
+        times = 1
+        if args.pupils:
+            import psycopg
+
+            with psycopg.connect(dsn) as conn:
+                demo_pupils = conn.execute("SELECT count(*) FROM students").fetchone()[0]
+            times = max(1, -(-args.pupils // (demo_pupils * args.copies)))     # at least --pupils
+            if times > 1:
+                added = multiply_pupils(dsn, times)
+                print(f"pupils: each school's {demo_pupils / 3:.0f} pupils × {times} in {time.perf_counter() - t0:.0f} s"
+                      f" — rows added: " + ", ".join(f"{v:,} {k}" for k, v in sorted(added.items(), key=lambda x: -x[1])
+                                                       if v), flush=True)
         sizes = copy_schools(dsn, args.copies)
         copy_s = time.perf_counter() - t0
-        print(f"province: the demo {'restored' if dump and demo_s < 60 else 'seeded'} in {demo_s:.0f} s, copied to {args.copies} × its schools in {copy_s:.0f} s — "
-              + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
+        print(f"province: the demo {'restored' if dump and demo_s < 60 else 'seeded'} in {demo_s:.0f} s, "
+              f"pupils × {times} and schools × {args.copies} in {copy_s:.0f} s, database {database_size(dsn)} — "
+              + ", ".join(f"{v:,} {k}" for k, v in sizes.items()), flush=True)
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared)")
         app = create_app(type("P", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
                                                    "UPLOAD_DIR": folder / "uploads"}))
@@ -239,9 +387,12 @@ def main() -> None:
                                 f"/department/official?year={year}&period={year}-H{3 - half}",
                                 f"/department/schools/{school_id}",
                                 f"/department/schools/{school_id}/cashless",
-                                f"/department/schools/{school_id}/dashboard"],
-                 "admin": ["/reports/dashboard", "/reports/cashless", "/reports/cashless.xlsx",
-                           "/reports/official", "/reports/online-share"]}
+                                f"/department/schools/{school_id}/dashboard",
+                                f"/department/schools/{school_id}/dashboard.svg?metric=lessons"],
+                 "admin": ["/reports/dashboard", "/reports/dashboard.svg?metric=cashless", "/reports/cashless",
+                           "/reports/cashless.xlsx", "/reports/official",
+                           f"/reports/official?year={year}&period={year}-H{half}",
+                           f"/reports/official?year={year}&period={year}-H{3 - half}", "/reports/online-share"]}
         print(f"{'role':11} {'page':52} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
         print(f"{'(bare)':11} {'one grouped query: payments by school and method':52} {'':>6} {bare:8.0f} "
               f"{'':>8} {1:5}")
@@ -256,7 +407,7 @@ def main() -> None:
                 print(f"{role}: sign-in refused (the sign-in page answered {page.status_code})")
                 continue
             for page in urls:
-                once = page.endswith(f"H{3 - half}")    # every school computed on the spot: timed once
+                once = role == "department" and page.endswith(f"H{3 - half}")  # every school computed: once
                 r = timed(client, page, 1 if once else args.repeat, engine, warm=not once)
                 print(f"{role:11} {page:52} {r['status']:>6} {r['p50']:8.0f} {r['p95']:8.0f} {r['statements']:5}")
         with app.app_context():
