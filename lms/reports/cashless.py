@@ -482,14 +482,17 @@ class SchoolRow:
         return by_count and bool(reaches(f.cashless.value, f.total.value, self.target.value_percent))
 
 
-def department_report(session: Session, schools: list, period: Period) -> tuple[list[SchoolRow], Figures]:
-    """Every school of a department side by side for one period, and their total."""
+def department_report(session: Session, schools: list, period: Period,
+                      known: dict[int, Figures] | None = None) -> tuple[list[SchoolRow], Figures]:
+    """Every school of a department side by side for one period, and their total; the schools in
+    `known` (their figures for the period, as the refresh job kept them) are not counted again."""
     from lms.billing import channel_settings
 
+    known = known or {}
     own = resolved(session, schools, period)
-    counted: dict[tuple[int, str], Figures] = {}
-    for p in set(own.values()):
-        ids = [s.id for s in schools if own[s.id] == p]
+    counted: dict[tuple[int, str], Figures] = {(school_id, period.key): f for school_id, f in known.items()}
+    for p in {own[s.id] for s in schools if s.id not in known}:
+        ids = [s.id for s in schools if own[s.id] == p and s.id not in known]
         for (school_id, _key), figures in tally(session, ids, [p]).items():
             counted[(school_id, period.key)] = figures
     targets = targets_by_school(session, [s.id for s in schools])

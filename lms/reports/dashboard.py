@@ -254,3 +254,74 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
         school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None)
     return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
                      summary(session, school, today), collected, cashless, today, years, span)
+
+
+# ---------------------------------------------------------------- kept by the refresh job
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _metric_json(m: Metric) -> dict:
+    return {"key": m.key, "part": m.part, "whole": m.whole, "target": _dec(m.target),
+            "trend": [_dec(v) for v in m.trend], "label": m.label}
+
+
+def _metric_of(data: dict) -> Metric:
+    def dec(value):
+        return None if value is None else Decimal(value)
+    return Metric(data["key"], data["part"], data["whole"], dec(data["target"]), [dec(v) for v in data["trend"]],
+                  data["label"])
+
+
+def to_json(board: Dashboard) -> dict:
+    """The dashboard as plain JSON (kept in school_figures by official.refresh_figures): every
+    figure, part and whole, trend, and the school year by id; the months by their keys."""
+    return {"year": board.year.id if board.year else None, "months": [p.key for p in board.months],
+            "online": _metric_json(board.online), "lessons": _metric_json(board.lessons),
+            "homework": _metric_json(board.homework), "exams": _metric_json(board.exams), "scores": list(board.scores),
+            "gradebook": [_metric_json(m) for m in board.gradebook], "fees": dict(board.fees),
+            "collected": list(board.collected), "cashless": _metric_json(board.cashless),
+            "today": board.today.isoformat() if board.today else None,
+            "span": [board.span.key, board.span.label, board.span.start.isoformat(), board.span.end.isoformat(),
+                     board.span.kind] if board.span else None}
+
+
+def from_json(session: Session, school, data: dict) -> Dashboard:
+    """The dashboard `to_json` kept, as school_dashboard returned it (its school year read again)."""
+    from lms.people.models import SchoolYear
+    from lms.reports.cashless import calendar_period
+
+    year = session.get(SchoolYear, data["year"]) if data["year"] else None
+    return Dashboard(school, year, [calendar_period(key) for key in data["months"]], _metric_of(data["online"]),
+                     _metric_of(data["lessons"]), _metric_of(data["homework"]), _metric_of(data["exams"]),
+                     list(data["scores"]), [_gradebook_of(m) for m in data["gradebook"]], dict(data["fees"]),
+                     list(data["collected"]), _metric_of(data["cashless"]),
+                     date.fromisoformat(data["today"]) if data["today"] else None, [year] if year else [],
+                     _span_of(data.get("span")))
+
+
+def _span_of(data: list | None) -> Period | None:
+    """The span kept, named again in the reader's language (the job named it in its own)."""
+    from lms.reports.cashless import calendar_period, school_year_period, term_period
+
+    if not data:
+        return None
+    key, label, start, end, kind = data
+    start, end = date.fromisoformat(start), date.fromisoformat(end)
+    if kind == "school_year":
+        return school_year_period(start.year, start, end)
+    if kind == "term":
+        return term_period(int(key.split("-")[-2]), int(key[2]), start, end)
+    return calendar_period(key) or Period(key, label, start, end, kind)
+
+
+def _gradebook_of(data: dict) -> Metric:
+    """A term's grade-book metric kept, its label ("Học kỳ I 2026-2027") in the reader's language."""
+    from lms.gradebook.labels import TERM_LABELS
+
+    metric = _metric_of(data)
+    number = metric.key.removeprefix("gradebook")
+    if metric.label and number.isdigit() and int(number) in TERM_LABELS:
+        metric.label = f"{TERM_LABELS[int(number)]} {metric.label.rsplit(' ', 1)[-1]}"
+    return metric

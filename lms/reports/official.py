@@ -309,7 +309,11 @@ def figures_of(report: SchoolOfficial) -> dict:
             "exams": [b.exams.part, b.exams.whole],
             "gradebook": [b.gradebook_total.part, b.gradebook_total.whole],
             "methods": {m: [cell.count, cell.value] for m, cell in f.methods.items()}, "refunded": f.refunded,
-            "ready": report.ready, "cards": report.cards}
+            "ready": report.ready,
+            # The rest of the school's report page (school_page): the whole board, channels, cards.
+            "board": {**dashboard.to_json(b), "years": [y.id for y in b.years]},
+            "channels": {c: [cell.count, cell.value] for c, cell in f.channels.items()}, "cards": report.cards,
+            "card_years": list(report.card_years)}
 
 
 def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
@@ -325,7 +329,29 @@ def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
     board = SimpleNamespace(online=metric("online"), homework=metric("homework"), exams=metric("exams"),
                             gradebook_total=metric("gradebook"))
     # Figures kept before the cards were kept have none: they are computed again (department_page).
-    return KeptReport(school, board, money, figures["ready"], computed_at, figures["cards"])
+    return KeptReport(school, board, money, figures["ready"], computed_at, figures.get("cards", 0))
+
+
+def school_page(session: Session, school, period: cashless.Period, now: datetime
+                ) -> tuple[SchoolOfficial, datetime | None]:
+    """The school's report page for `period`: from the figures the refresh job kept for it while
+    fresher than FRESH_MINUTES (the year and its current half), with when they were computed; else
+    computed now (None). The milestone and the methods ready are read now (settings)."""
+    from lms.billing import channel_settings
+    from lms.people.models import SchoolYear
+
+    row = kept_figures(session, [school], period.key, now).get(school.id)
+    if row is None or "card_years" not in row.figures:     # none, or kept before the page was
+        return school_official(session, school, period, now), None
+    kept = row.figures
+    board = dashboard.from_json(session, school, kept["board"])
+    board.years = [session.get(SchoolYear, i) for i in kept["board"]["years"]]
+    money = kept_report(school, kept, row.computed_at).money
+    for c, (count, value) in kept["channels"].items():
+        money.channels.setdefault(c, cashless.Cell()).add(count, value)
+    target = cashless.target_for(cashless.targets_of(session, school.id), period)
+    return (SchoolOfficial(school, period, board, money, target, channel_settings.readiness(session, school),
+                           kept["cards"], now, kept["card_years"]), row.computed_at)
 
 
 def keep_figures(session: Session, school, period_key: str, report: SchoolOfficial, now: datetime) -> None:
@@ -340,17 +366,45 @@ def keep_figures(session: Session, school, period_key: str, report: SchoolOffici
     session.flush()
 
 
+def kept_figures(session: Session, schools: list, period_key: str, now: datetime) -> dict[int, object]:
+    """The schools' kept figures for a period still fresher than FRESH_MINUTES, by school id, in
+    one statement (SchoolFigures rows)."""
+    from lms.reports.models import SchoolFigures
+
+    return {row.school_id: row for row in session.scalars(select(SchoolFigures).where(
+        SchoolFigures.school_id.in_([s.id for s in schools] or [0]), SchoolFigures.period_key == period_key,
+        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES)))}
+
+
+@dataclass
+class DepartmentCashless:
+    """The department's side-by-side cashless page: a row per school, the total, and how fresh."""
+    rows: list
+    total: cashless.Figures
+    kept_since: datetime | None = None
+    computed: int = 0
+
+
+def department_cashless(session: Session, schools: list, period: cashless.Period, now: datetime) -> DepartmentCashless:
+    """cashless.department_report with each school's payments by method as the refresh job kept
+    them while fresher than FRESH_MINUTES (the same figures: official.figures_of keeps the same
+    tally), the others counted now; milestones and methods ready are read now (settings, one
+    statement each)."""
+    kept = kept_figures(session, schools, period.key, now)
+    known = {school_id: kept_report(None, row.figures, row.computed_at).money for school_id, row in kept.items()}
+    rows, total = cashless.department_report(session, schools, period, known)
+    return DepartmentCashless(rows, total, min((row.computed_at for row in kept.values()), default=None),
+                              len(schools) - len(kept))
+
+
 def department_page(session: Session, department, schools: list, period: cashless.Period, weights: dict[str, int],
                     now: datetime) -> DepartmentOfficial:
     """The ranking as the department's page shows it: each school from its kept figures while
     they are fresher than FRESH_MINUTES (one statement for all of them), the others computed
     now as the report files compute every school (department_official) — the same figures."""
-    from lms.reports.models import SchoolFigures
-
     out = DepartmentOfficial(department, period, weights, generated=now)
-    kept = {row.school_id: row for row in session.scalars(select(SchoolFigures).where(
-        SchoolFigures.school_id.in_([s.id for s in schools] or [0]), SchoolFigures.period_key == period.key,
-        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES))) if "cards" in row.figures}
+    # Figures kept before the cards were kept have none: those schools are computed again.
+    kept = {i: row for i, row in kept_figures(session, schools, period.key, now).items() if "cards" in row.figures}
     missing = [s for s in schools if s.id not in kept]
     own = cashless.resolved(session, missing, period) if missing else {}
     for school in schools:
@@ -372,31 +426,60 @@ def refresh_periods(today) -> list[cashless.Period]:
     return [cashless.calendar_year(today.year), cashless.half_year(today.year, 1 if today.month <= 6 else 2)]
 
 
+DASHBOARD = "dashboard"     # the key of a school's kept dashboard (its current school year so far)
+
+
+def keep_dashboard(session: Session, school, now: datetime) -> None:
+    from lms.reports.models import SchoolFigures
+
+    figures = dashboard.to_json(dashboard.school_dashboard(session, school, now))
+    row = session.scalars(select(SchoolFigures).where(SchoolFigures.school_id == school.id,
+                                                      SchoolFigures.period_key == DASHBOARD)).first()
+    if row is None:
+        row = SchoolFigures(school_id=school.id, period_key=DASHBOARD)
+        session.add(row)
+    row.figures, row.computed_at = figures, now
+    session.flush()
+
+
+def school_dashboard(session: Session, school, now: datetime) -> tuple[dashboard.Dashboard, datetime | None]:
+    """The school's dashboard as the refresh job kept it while fresher than FRESH_MINUTES, with
+    when it was computed; else computed now (None)."""
+    row = kept_figures(session, [school], DASHBOARD, now).get(school.id)
+    if row is not None:
+        return dashboard.from_json(session, school, row.figures), row.computed_at
+    return dashboard.school_dashboard(session, school, now), None
+
+
 @jobs.periodic("refresh_school_figures")
 def refresh_figures(session: Session, now: datetime, batch: int = REFRESH_BATCH) -> int:
-    """Recompute the kept figures of the schools under a department, stalest (or never kept)
-    first, `batch` at a time, so that each is at most FRESH_MINUTES old in a province of
-    hundreds of schools without one long run; returns how many were recomputed."""
+    """Recompute the kept figures of the schools under a department — their figures for the
+    ranking's periods and their dashboards — stalest (or never kept) first, `batch` at a time, so
+    that each is at most FRESH_MINUTES old in a province of hundreds of schools without one long
+    run; returns how many were recomputed."""
     from lms.people.models import School
     from lms.reports.models import SchoolFigures
 
     today = utc_to_local(now, school_tz()).date()
     fresh_after = now - timedelta(minutes=FRESH_MINUTES // 2)
-    done = 0
-    for period in refresh_periods(today):
-        if done >= batch:
-            break
-        stale = session.execute(
-            select(School).outerjoin(SchoolFigures, (SchoolFigures.school_id == School.id)
-                                     & (SchoolFigures.period_key == period.key))
+    periods = {p.key: p for p in refresh_periods(today)}
+    stale = []
+    for key in [*periods, DASHBOARD]:
+        rows = session.execute(
+            select(School, SchoolFigures.computed_at).outerjoin(SchoolFigures, (SchoolFigures.school_id == School.id)
+                                                               & (SchoolFigures.period_key == key))
             .where(School.department_id.is_not(None),
                    (SchoolFigures.id.is_(None)) | (SchoolFigures.computed_at < fresh_after))
-            .order_by(SchoolFigures.computed_at.asc().nulls_first(), School.id).limit(batch - done)).scalars().all()
-        for school in stale:
-            own = cashless.resolved(session, [school], period)[school.id]
-            keep_figures(session, school, period.key, school_official(session, school, own, now), now)
-            done += 1
-    return done
+            .order_by(SchoolFigures.computed_at.asc().nulls_first(), School.id).limit(batch)).all()
+        stale += [(school, when, key) for school, when in rows]
+    stale.sort(key=lambda r: (r[1] is not None, r[1].timestamp() if r[1] else 0, r[0].id))
+    for school, _when, key in stale[:batch]:
+        if key == DASHBOARD:
+            keep_dashboard(session, school, now)
+        else:
+            own = cashless.resolved(session, [school], periods[key])[school.id]
+            keep_figures(session, school, key, school_official(session, school, own, now), now)
+    return len(stale[:batch])
 
 
 # ---------------------------------------------------------------- files

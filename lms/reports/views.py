@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.people.models import School
 from lms.people.services import department_schools
-from lms.reports import cashless, choice, dashboard, official
+from lms.reports import cashless, choice, official
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -145,9 +145,10 @@ def cashless_targets():
 def department_cashless():
     schools = department_schools(db.session, ctx().department)
     c = _choice(lambda y: cashless.department_periods(db.session, schools, y, with_months=True))
-    rows, total = cashless.department_report(db.session, schools, c.period) if c.ok else ([], None)
-    return render_template("reports/department_cashless.html", c=c, rows=rows, total=total, period=c.period,
-                           department=ctx().department, rule=cashless.RULE), 200 if c.ok else 422
+    d = official.department_cashless(db.session, schools, c.period, utcnow()) if c.ok else None
+    return render_template("reports/department_cashless.html", c=c, d=d, rows=d.rows if d else [],
+                           total=d.total if d else None, period=c.period, department=ctx().department,
+                           rule=cashless.RULE, fresh_minutes=official.FRESH_MINUTES), 200 if c.ok else 422
 
 
 @bp.route("/department/schools/<int:school_id>/cashless")
@@ -169,7 +170,14 @@ def department_school_cashless_svg(school_id: int):
 # ---------------------------------------------------------------- the principal's dashboard
 
 def _dashboard(school: School):
-    return dashboard.school_dashboard(db.session, school, utcnow())
+    """The school's dashboard as the refresh job kept it (fresher than an hour), else computed now."""
+    return official.school_dashboard(db.session, school, utcnow())[0]
+
+
+def _dashboard_page(school: School, svg: str, args: dict):
+    board, kept_at = official.school_dashboard(db.session, school, utcnow())
+    return render_template("reports/dashboard.html", board=board, kept_at=kept_at, fresh_minutes=official.FRESH_MINUTES,
+                           svg=svg, args=args)
 
 
 def _trend_svg(board, metric: str) -> bytes:
@@ -195,8 +203,7 @@ def _trend_svg(board, metric: str) -> bytes:
 @login_required
 @role_required("admin")
 def school_dashboard():
-    return render_template("reports/dashboard.html", board=_dashboard(ctx().school), svg="reports.school_dashboard_svg",
-                           args={})
+    return _dashboard_page(ctx().school, "reports.school_dashboard_svg", {})
 
 
 @bp.route("/reports/dashboard.svg")
@@ -211,8 +218,8 @@ def school_dashboard_svg():
 @login_required
 @role_required(DEPARTMENT)
 def department_school_dashboard(school_id: int):
-    return render_template("reports/dashboard.html", board=_dashboard(_department_school(school_id)),
-                           svg="reports.department_school_dashboard_svg", args={"school_id": school_id})
+    return _dashboard_page(_department_school(school_id), "reports.department_school_dashboard_svg",
+                           {"school_id": school_id})
 
 
 @bp.route("/department/schools/<int:school_id>/dashboard.svg")
@@ -252,8 +259,9 @@ def school_official():
         if started is not None:
             return started
         status = 422
-    report = official.school_official(db.session, school, c.period, utcnow())
-    return render_template("reports/official.html", r=report, c=c), status
+    report, kept_at = official.school_page(db.session, school, c.period, utcnow())
+    return render_template("reports/official.html", r=report, c=c, kept_at=kept_at,
+                           fresh_minutes=official.FRESH_MINUTES), status
 
 
 @bp.route("/department/official", methods=["GET", "POST"])

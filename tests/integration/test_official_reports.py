@@ -163,7 +163,7 @@ def test_the_department_page_shows_kept_figures_identical_to_computing_every_sch
         assert "Số liệu của cả 2 trường vừa được tính." in live[key][1]
     assert any("71,4 %" in table for table, _ in live.values())
     with dbs() as s:
-        assert official.refresh_figures(s, utcnow()) == 2 * 3       # both periods of the three schools
+        assert official.refresh_figures(s, utcnow()) == 3 * 3       # both periods and the dashboard, three schools
         s.commit()
         assert official.refresh_figures(s, utcnow()) == 0           # all fresh: nothing to do
     for key in keys:
