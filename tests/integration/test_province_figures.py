@@ -38,7 +38,7 @@ def _official(r) -> tuple:
     f = r.money
     return (_board(r.board), {m: (c.count, c.value) for m, c in f.methods.items()},
             {c: (cell.count, cell.value) for c, cell in f.channels.items()}, f.refunded, r.target, r.ready, r.cards,
-            r.findings, r.period)
+            r.card_years, r.findings, r.period)
 
 
 def test_kept_figures_give_the_same_pages_as_the_live_computation_on_the_demo(demo):
