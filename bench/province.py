@@ -377,7 +377,8 @@ def main() -> None:
                 kept += done
             refresh = time.perf_counter() - started
             db.session.remove()
-        print(f"refresh job: {kept} school-periods kept in {refresh:.0f} s ({refresh / max(1, kept) * 1000:.0f} ms each), "
+        print(f"refresh job: {kept} figures kept (a school × the year, its current half, its dashboard) in "
+              f"{refresh:.0f} s ({refresh / max(1, kept) * 1000:.0f} ms each), "
               f"in batches of {official.REFRESH_BATCH} per scheduler turn")
         # Requests outside any app context of ours: each request has its own, as in a server
         # (an outer one would keep the signed-in user in `g` from one client to the next).
