@@ -526,8 +526,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     if year is None:
         plan.issues.append(Issue(1, _("Lớp"), _("Trường chưa có năm học hiện tại; hãy tạo năm học và lớp trước.")))
         return plan
-    if "student_code" not in table.columns or "full_name" not in table.columns:
+    if "full_name" not in table.columns:
         return plan
+    no_code_column = "student_code" not in table.columns   # said once above the lines; each line still checked
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
     no_class_column = "class_name" not in table.columns
     chosen = classes.get(fold(class_name)) if class_name else None
@@ -578,9 +579,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 raw_birth = first_birth
         elif code:
             first_rows[code] = (dict(v), raw_birth)
-        if not code:
+        if not code and not no_code_column:
             bad("student_code", _("Thiếu mã học sinh."))
-        elif not re.match(r"^[A-Z0-9._-]{3,20}$", code):
+        elif code and not re.match(r"^[A-Z0-9._-]{3,20}$", code):
             bad("student_code", _("Mã học sinh chỉ gồm chữ không dấu và số, 3–20 ký tự: “%(v)s”.", v=v["student_code"]))
         status_text = nfc(v.get("status"))
         status = pupil_status(status_text)
@@ -691,6 +692,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             continue
         if school_class is None:
             row.action, row.changes = "skipped", [_("chưa có lớp: tệp thiếu cột “Lớp”")]
+            continue
+        if no_code_column:
+            row.action, row.changes = "skipped", [_("chưa có mã học sinh: tệp thiếu cột “Mã học sinh”")]
             continue
 
         student = existing.get(code)

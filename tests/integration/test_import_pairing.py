@@ -51,3 +51,26 @@ def test_father_and_mother_with_one_phone_each_and_errors_name_the_files_column(
     # The bad birth date once, with its value; the mother's bad phone on the file's "Điện thoại (H)".
     assert said == [(5, "Ngày sinh (D)", "Ngày sinh “30/02/2014” không đúng dạng ngày/tháng/năm."),
                     (5, "Điện thoại (H)", "Số điện thoại “09x” không hợp lệ.")], said
+
+
+def test_a_list_without_codes_still_shows_each_line_and_takes_the_class_of_its_title(world, dbs):
+    data = xlsx(TITLE + [["STT", "Họ đệm", "Tên", "Ngày sinh", "Giới tính", "Họ tên cha", "SĐT cha"],
+                         [1, "Nguyễn Văn", "An", "05/03/2014", "Nam", "Nguyễn Văn Bình", "0912 345 678"],
+                         [2, "Võ Minh", "Khang", "30/02/2014", "Nam", "Võ Văn Hùng", "0909123456"]])
+    p = plan(dbs, world, data)
+    assert [r.line for r in p.rows] == [5, 6]
+    assert [r.values["class_name"] for r in p.rows] == ["6A1", "6A1"]
+    said = [(i.line, i.column) for i in p.issues]
+    assert ("Lớp" not in [c for _l, c in said]) and (6, "Ngày sinh (D)") in said
+    assert len([c for _l, c in said if c == "Mã học sinh"]) == 1, p.issues  # the missing column said once
+    assert p.rows[0].action == "skipped" and not p.ok
+
+
+def test_the_preview_of_a_list_without_codes_shows_its_lines(world, client):
+    client.login("admin.a")
+    data = xlsx(TITLE + [["STT", "Họ đệm", "Tên", "Ngày sinh", "Họ tên cha", "SĐT cha"],
+                         [1, "Võ Minh", "Khang", "30/02/2014", "Võ Văn Hùng", "0909123456"]])
+    page = client.post("/school/import/students", {"file": (io.BytesIO(data), "ds.xlsx")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code in (200, 422) and "Võ Minh Khang" in body and "30/02/2014" in body
