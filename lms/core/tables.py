@@ -600,7 +600,10 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
             continue
         anchored = any(j < len(texts) and texts[j] and _layout_word(texts[j]) is None for j in anchors)
         single = len(set(present)) == 1 and not _numeric(present[0])
-        if not anchored or (single and wide.get(i)):   # a heading merged across the row fills the anchors too
+        # A heading is told by its content wherever it is typed: one text alone on its row that reads
+        # as one ("Chương 2: …", "HỌC KỲ II", "Lớp 6A1"), even in an anchor column, merged or not.
+        typed_heading = single and len(present) == 1 and bool(_HEADING.match(_norm(present[0])))
+        if not anchored or typed_heading or (single and wide.get(i)):   # a merged heading fills the anchors too
             kind = next((k for k in (_layout_word(t) for t in present[:3]) if k), None)
             if kind is None and footer:
                 kind = Layout.FOOTER

@@ -358,3 +358,20 @@ def test_a_csv_that_lost_its_vietnamese_letters_is_named_with_how_to_save_it_aga
     assert "d?ch" in message or "KHO?N" in message or "S?" in message
     memo = "Ngày giao dịch,Số tiền ghi có,Nội dung\r\n06/12/2026,770.000,Tien an thang 12? con Tri lop 6A1\r\n"
     assert len(read_table("ok.csv", memo.encode("utf-8"), SPEC, max_rows=10).lines) == 1
+
+
+def test_a_heading_typed_alone_in_an_anchor_column_is_a_heading_by_its_words():
+    spec = [Column("week", "Tuần", anchor=True), Column("lesson", "Bài học", required=True, text=True),
+            Column("periods", "Số tiết")]
+    data = xlsx([["KẾ HOẠCH DẠY HỌC MÔN TOÁN 6"], [],
+                 ["Tuần", "Bài học", "Số tiết"],
+                 ["HỌC KỲ II"],
+                 ["Chương 2: Số nguyên"],
+                 [19, "Bài 1. Số nguyên âm", 2],
+                 ["Lớp 6A1"],
+                 [20, "Bài 2. Thứ tự", 1]])
+    table = read_table("kh.xlsx", data, spec, max_rows=10)
+    assert {n: k for n, k in kinds(table).items() if n > 3} == {4: Layout.HEADING, 5: Layout.HEADING,
+                                                                7: Layout.HEADING}
+    assert [line.number for line in table.lines] == [6, 8]
+    assert table.lines[0].headings == ("HỌC KỲ II", "Chương 2: Số nguyên")
