@@ -993,6 +993,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
             row.action = "error"
             plan.issues.extend(row_issues)
             continue
+        updates: dict[str, str] = {}
         if not own:
             # Anyone but the school's own people, new or not: invited, attached only when they
             # accept — the same line either way, so the preview tells no one who has an account.
@@ -1007,10 +1008,25 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
                                                                      Membership.school_id == school.id)))
             missing = [r for r in roles if r not in have]
             row.changes = [_("thêm vai trò %(r)s", r=_(ROLE_LABELS[r])) for r in missing]
-            if (email and user.email != email) or (phone and user.phone != phone):
-                row.changes.append(_("liên hệ"))
+            # What the preview announces is exactly what the confirmation saves: a name corrected
+            # in its accents ("Toàn" → "Toản"), a new e-mail or phone that no other account holds.
+            if user.full_name != name:
+                updates["full_name"] = name
+                row.changes.append(_("họ tên"))
+            for attr, value, label in (("email", email, _("e-mail")), ("phone", phone, _("số điện thoại"))):
+                if value and getattr(user, attr) != value:
+                    holder = session.scalar(select(User).where(getattr(User, attr) == value, User.id != user.id))
+                    if holder is not None:
+                        bad(attr, _("“%(v)s” đã là của một tài khoản khác; không đổi được sang số/e-mail này.", v=value))
+                    else:
+                        updates[attr] = value
+                        row.changes.append(label)
+            if row_issues:
+                row.action = "error"
+                plan.issues.extend(row_issues)
+                continue
             row.action = "update" if row.changes else "unchanged"
-        plan.apply_steps.append((user, name, email, phone, username, roles, not own))
+        plan.apply_steps.append((user, name, email, phone, username, roles, not own, updates))
     return plan
 
 
@@ -1036,11 +1052,13 @@ def _roles_here(session: Session, user: User, school: School) -> set[str]:
 def apply_staff_import(session: Session, actor: User, school: School, plan: ImportPlan) -> dict:
     if not plan.ok:
         raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
-    for user, name, email, phone, username, roles, invite in plan.apply_steps:
+    for user, name, email, phone, username, roles, invite, updates in plan.apply_steps:
         if invite:
             accounts.add_person(session, actor, school, kind="staff", name=name, email=email, phone=phone,
                                 username=username, roles=roles)
         else:
+            for attr, value in updates.items():
+                setattr(user, attr, value)
             _upsert_staff(session, actor, school, user, name, email, phone, username, roles)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="staff",
