@@ -1086,7 +1086,7 @@ def _lost_letters(text: str) -> str | None:
     lines) lost several — a lone "?" in a memo is not enough."""
     head = "\n".join(line for line in text.splitlines()[:HEADER_SCAN] if line.strip())
     hits = [m for m in _LOST_LETTER.finditer(head)]
-    if len(hits) < 3 or not any(h.group().strip("?").isalpha() and "?" in h.group()[1:-1] for h in hits):
+    if len(hits) < 3 or not any(h.group().replace("?", "").isalpha() and "?" in h.group()[1:-1] for h in hits):
         return None
     start = hits[0].start()
     word = re.search(r"[^\s,;\t]*$", head[:start]).group() + re.match(r"[^\s,;\t]*", head[start:]).group()

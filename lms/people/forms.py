@@ -135,7 +135,8 @@ class GuardianForm(Form):
 class ImportForm(Form):
     file = FileField(_l("Tệp Excel (.xlsx, .xls) hoặc CSV"),
                      validators=[FileRequired(_l("Chọn tệp cần nhập.")),
-                                 FileAllowed(["xlsx", "xls", "csv"], _l("Chỉ nhận tệp .xlsx, .xls hoặc .csv."))])
+                                 FileAllowed(["xlsx", "xls", "csv", "txt"],
+                                             _l("Chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt (Unicode Text của Excel)."))])
     # A class list without a class column: every pupil joins the class chosen here.
     school_class = SelectField(_l("Lớp (khi tệp không có cột Lớp)"), choices=[], validate_choice=False, default="")
     submit = SubmitField(_l("Xem trước"))

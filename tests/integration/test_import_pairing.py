@@ -74,3 +74,15 @@ def test_the_preview_of_a_list_without_codes_shows_its_lines(world, client):
                        content_type="multipart/form-data")
     body = page.get_data(as_text=True)
     assert page.status_code in (200, 422) and "Võ Minh Khang" in body and "30/02/2014" in body
+
+
+def test_excels_unicode_text_is_taken_as_a_table_whatever_its_extension(world, client):
+    client.login("admin.a")
+    text = ("DANH SÁCH HỌC SINH LỚP 6A1\r\n\r\n"
+            "Mã học sinh\tHọ và tên\tNgày sinh\tHọ tên mẹ\tSĐT mẹ\r\n"
+            "HSN931\tĐỗ Thị Thu\t01/02/2014\tĐỗ Thị Hạnh\t0912 931 000\r\n")
+    page = client.post("/school/import/students",
+                       {"file": (io.BytesIO(b"\xff\xfe" + text.encode("utf-16-le")), "ds.txt")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Đỗ Thị Thu" in body and "Đỗ Thị Hạnh" in body, body[-1500:]

@@ -375,3 +375,13 @@ def test_a_heading_typed_alone_in_an_anchor_column_is_a_heading_by_its_words():
                                                                 7: Layout.HEADING}
     assert [line.number for line in table.lines] == [6, 8]
     assert table.lines[0].headings == ("HỌC KỲ II", "Chương 2: Số nguyên")
+
+
+@pytest.mark.parametrize("text", [
+    "sep=;\r\nDANH SÁCH H?C SINH L?P 9A1\r\nSTT;Mă h?c sinh;H? và tên;Ngày sinh\r\n1;8910009901;Phan Nh?t H?o;03/04/2012\r\n",
+    "SAO KÊ TÀI KHO?N\r\nNgày giao d?ch,S? tham chi?u,N?i dung,Ghi n?,Ghi có\r\n06/12/2026,FT9,HP1,,770000\r\n"])
+def test_single_lost_letters_inside_header_words_are_recognised(text):
+    """Each lost letter a single "?" inside a word ("h?c", "d?ch") — what Excel's Windows-1252 CSV gives."""
+    with pytest.raises(ValidationError) as err:
+        read_table("x.csv", text.encode("cp1258", errors="replace"), SPEC, max_rows=10)
+    assert "CSV UTF-8" in str(err.value.message if hasattr(err.value, "message") else err.value)
