@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.models import AuditLog
 from lms.db import Base
+from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
 
 # kind of record read -> its table, found by the pupil's id in `student_id`
@@ -25,6 +26,22 @@ OWN_RECORDS = {"attempt": "attempts", "invoice": "invoices", "payment": "payment
                "report_card": "report_cards", "exemption": "exemptions"}
 SCHOOL_LISTS = ("invoices", "payments")
 LIMIT = 5000
+# What a row of the trail is about, in the reader's words (the trail stores a code: "student", …).
+SUBJECTS = {
+    "student": _l("Học sinh"), "user": _l("Tài khoản"), "staff": _l("Cán bộ, giáo viên"),
+    "students": _l("Danh sách học sinh"), "school": _l("Trường"), "school_year": _l("Năm học"),
+    "class": _l("Lớp"), "class_records": _l("Hồ sơ lớp"), "attendance": _l("Điểm danh của lớp"),
+    "course": _l("Môn học của lớp"), "course_grades": _l("Sổ điểm môn"), "course_progress": _l("Tiến độ môn"),
+    "exam": _l("Bài thi"), "exam_results": _l("Kết quả bài thi"), "attempt": _l("Bài làm"),
+    "question_category": _l("Nhóm câu hỏi"), "lesson": _l("Bài học"), "assignment": _l("Bài tập về nhà"),
+    "homework": _l("Bài tập về nhà"), "submission": _l("Bài nộp"), "submission_file": _l("Tệp bài nộp"),
+    "invoice": _l("Hoá đơn"), "invoices": _l("Danh sách hoá đơn"), "payment": _l("Khoản thu"),
+    "payments": _l("Danh sách khoản thu"), "exemption": _l("Miễn giảm"), "fee_type": _l("Loại phí"),
+    "fee_plan": _l("Mức thu"), "bank_transaction": _l("Giao dịch ngân hàng"), "billing_task": _l("Việc cần xử lý"),
+    "channel": _l("Kênh thanh toán"), "callback": _l("Thông báo từ cổng thanh toán"),
+    "payment_report": _l("Báo đã thanh toán"), "report_card": _l("Học bạ"), "invitation": _l("Lời mời"),
+    "leave": _l("Đơn xin nghỉ"), "school_day_off": _l("Ngày nghỉ của trường"),
+}
 
 
 @dataclass
@@ -85,10 +102,26 @@ def school_trail(session: Session, school: School, *, since: datetime, until: da
     return list(session.scalars(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(LIMIT)))
 
 
+def subject_text(kind: str | None, subject_id: int | None, names: dict[tuple[str, int], str]) -> str:
+    """"Học sinh Nguyễn Văn An (#12)": the kind in the reader's words, the person's name where it is one."""
+    if not kind:
+        return "—"
+    label = str(SUBJECTS.get(kind, _l("Bản ghi")))
+    if subject_id is None:
+        return label
+    name = names.get((kind, subject_id))
+    return f"{label} {name} (#{subject_id})" if name else f"{label} #{subject_id}"
+
+
 def entries(session: Session, rows: list[AuditLog]) -> list[Entry]:
-    """Rows with the actor's name (an erased or removed account shows its id)."""
-    names = dict(session.execute(select(User.id, User.full_name)
-                                 .where(User.id.in_({r.actor_id for r in rows if r.actor_id} or {0}))).all())
+    """Rows with the actor's name (an erased or removed account shows its id) and what each is
+    about in words, with the pupil's or account's name."""
+    users = {r.actor_id for r in rows if r.actor_id} | {r.subject_id for r in rows if r.subject_type == "user"}
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(users or {0}))).all())
+    pupils = {r.subject_id for r in rows if r.subject_type == "student" and r.subject_id}
+    subjects = {("user", i): n for i, n in names.items()}
+    subjects.update({("student", i): n for i, n in session.execute(
+        select(Student.id, Student.full_name).where(Student.id.in_(pupils or {0}))).all()})
     return [Entry(at=r.at, actor_id=r.actor_id, actor=names.get(r.actor_id, f"#{r.actor_id}" if r.actor_id else "—"),
-                  action=r.action, subject=f"{r.subject_type or ''} {r.subject_id or ''}".strip(), route=r.route,
+                  action=r.action, subject=subject_text(r.subject_type, r.subject_id, subjects), route=r.route,
                   ip=r.ip) for r in rows]

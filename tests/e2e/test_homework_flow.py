@@ -61,7 +61,9 @@ def test_rubric_photo_grading_and_the_grade_book(sign_in, page, live_server, tmp
     expect(page.locator("[data-count='submitted']")).to_have_text("1")
     page.locator("#submissions tr", has_text=pupil_name).get_by_role("link", name="Chấm").click()
     expect(page.locator("#submission-body img.hw-preview")).to_be_visible()
-    assert page.locator("#submission-body img.hw-preview").evaluate("img => img.naturalWidth") > 0
+    # decode() waits until the picture has arrived (a busy server may take a moment) and fails if it is broken.
+    assert page.locator("#submission-body img.hw-preview").evaluate(
+        "img => img.decode().then(() => img.naturalWidth, () => 0)") > 0
     page.check("#rubric_0_0")
     page.check("#rubric_1_1")
     page.fill("#comment", "Đúng hết, trình bày cần gọn hơn.")

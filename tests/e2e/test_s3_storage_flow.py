@@ -88,7 +88,7 @@ def test_library_and_homework_files_from_the_bucket(page, s3_live, tmp_path):
     page.goto(base + "/")
     page.set_content(f'<img id="p" src="{base}{picture}">')
     page.wait_for_function("document.getElementById('p').complete")
-    assert page.locator("#p").evaluate("img => img.naturalWidth") > 0
+    assert page.locator("#p").evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)") > 0
     # The Word file downloads under its Vietnamese name, byte for byte.
     page.goto(base + "/resources")
     with page.expect_download() as info:

@@ -174,6 +174,8 @@ def test_who_read_a_pupils_data_is_listed_and_downloaded(world, b_card, make_cli
     assert page.status_code == 200
     assert "view_invoice" in html and world.b.accountant.full_name in html
     assert "view_student" in html
+    # What each row is about, in words, with the pupil's name (it showed the code "student 12").
+    assert f"Học sinh {pupil.full_name} (#{pupil.id})" in html and f"student {pupil.id}" not in html
     sheet = admin.get(f"/school/students/{pupil.id}/access.xlsx")
     assert sheet.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(sheet.data)).active

@@ -15,10 +15,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 
+# The program runs pyHanko's asyncio.run; in a worker that ran a browser test, Playwright's loop runs here.
+from lms.core.loops import outside_loop
 from lms.gradebook.transcript import exports, token_client, verify
 from lms.gradebook.transcript.models import RequestStatus, SigningRequest, State
 from lms.gradebook.transcript.pki import SandboxCA
@@ -107,7 +110,7 @@ def test_the_school_signs_a_class_with_its_usb_token(app, world, client, make_cl
         "what": "account", "holder": f"user:{world.a.teacher.id}", "provider": "pkcs12", "password": "mat-khau",
         "p12": (io.BytesIO(p12), "gv.p12")}, content_type="multipart/form-data", follow_redirects=True)
     assert "Đã lưu chữ ký số" in saved.get_data(as_text=True)
-    exported = token_client.export_certificate(softhsm, PIN, token_label=LABEL)
+    exported = outside_loop(token_client.export_certificate, softhsm, PIN, token_label=LABEL)
     assert exported.count("BEGIN CERTIFICATE") == 1 + len(school_pair.chain)
     refused = client.post("/school/transcripts/settings", {"what": "account", "holder": "school", "provider": "token"},
                           content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
@@ -143,9 +146,9 @@ def test_the_school_signs_a_class_with_its_usb_token(app, world, client, make_cl
 
     # What cannot sign: a wrong PIN, another school's token, an unknown code, forged signatures.
     with pytest.raises(token_client.SigningError, match="Sai mã PIN"):
-        token_client.sign_round(computer, code, module=softhsm, pin="000000", token_label=LABEL, say=lambda m: None)
+        outside_loop(token_client.sign_round, computer, code, module=softhsm, pin="000000", token_label=LABEL, say=lambda m: None)
     with pytest.raises(token_client.SigningError, match="Cắm đúng token"):
-        token_client.sign_round(computer, code, module=softhsm, pin=PIN, token_label="TOKEN-KHAC", say=lambda m: None)
+        outside_loop(token_client.sign_round, computer, code, module=softhsm, pin=PIN, token_label="TOKEN-KHAC", say=lambda m: None)
     with pytest.raises(token_client.SigningError, match="Không có lượt ký nào mang mã này"):
         token_client.fetch(computer, "khong-phai-ma")
     documents = token_client.fetch(computer, code)["documents"]
@@ -158,7 +161,7 @@ def test_the_school_signs_a_class_with_its_usb_token(app, world, client, make_cl
 
     # The signing computer: fetch, sign on the token with its PIN, upload, wait.
     said: list[str] = []
-    final = token_client.sign_round(computer, code, module=softhsm, pin=PIN, token_label=LABEL, say=said.append,
+    final = outside_loop(token_client.sign_round, computer, code, module=softhsm, pin=PIN, token_label=LABEL, say=said.append,
                                     wait_every=0.2)
     assert final["status"] == "signed" and "Đã ký 6 tài liệu trên USB token; đang tải lên." in said
     app.extensions["lms_jobs"].wait(timeout=180)
