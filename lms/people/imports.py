@@ -440,6 +440,7 @@ class _ParentRef:
     email: str | None
     line: int
     invite: bool = False  # anyone but this school's own people: invited, attached when they accept
+    new_phone: bool = False  # the pupil's own guardian of this name and relation, with a corrected phone
 
 
 @dataclass
@@ -683,6 +684,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
                 parent = _resolve_parent(known, p_name, p_phone, p_email, line, parents_in_file, bad)
+                if parent is not None and parent.user is None and p_phone:
+                    _same_guardian(session, school, known, existing.get(code), parent, relation)
         guardian_extra = _guardian_extra(v, bad) if parent is not None or p_name else {}
 
         if row_issues:
@@ -736,6 +739,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 changes.append(_("lớp"))
             row.changes = changes
             row.action = "update" if changes else "unchanged"
+        if parent is not None and parent.new_phone:
+            row.changes.append(_("số điện thoại của phụ huynh %(n)s", n=parent.name))
+            if row.action == "unchanged":
+                row.action = "update"
         if parent is not None:
             linked = parent.user is not None and student is not None and (parent.user.id, student.id) in known.links
             waiting = (parent.invite and parent.user is not None and student is not None
@@ -790,6 +797,20 @@ def _guardian_extra(v: dict[str, str], bad) -> dict[str, object]:
         else:
             out["birth_year"] = int(found.group(1))
     return out
+
+
+def _same_guardian(session: Session, school: School, known: _Known, student: Student | None, parent: _ParentRef,
+                   relation: str | None) -> None:
+    """A new phone for a parent the pupil already has — same name and relation, one of the school's
+    own accounts — corrects that parent's phone rather than adding a second parent."""
+    if student is None:
+        return
+    for link in student.guardianships:
+        if (link.relation == relation and fold(link.guardian.full_name) == fold(parent.name)
+                and accounts.is_own(session, link.guardian, school)):
+            parent.user, parent.invite, parent.new_phone = link.guardian, False, True
+            known.links[(link.guardian_id, student.id)] = link
+            return
 
 
 def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | None, line: int,
@@ -883,6 +904,8 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                                 details=extra)
         elif parent is not None:
             user = parent.user      # one of the school's own people (see _resolve_parent)
+            if parent.new_phone:
+                user.phone = parent.phone
             user.phone = user.phone or (parent.phone if parent.phone not in known.users_by_phone else None)
             user.email = user.email or (parent.email if parent.email not in known.users_by_email else None)
             grant(user, Role.PARENT)

@@ -86,3 +86,29 @@ def test_excels_unicode_text_is_taken_as_a_table_whatever_its_extension(world, c
                        content_type="multipart/form-data")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Đỗ Thị Thu" in body and "Đỗ Thị Hạnh" in body, body[-1500:]
+
+
+def test_a_parents_corrected_phone_updates_that_parent(world, dbs):
+    from sqlalchemy import func, select
+
+    from lms.auth.models import User
+    from lms.people.models import Guardianship, Student
+
+    # HSA001's mother, Nguyễn Thị Lan, 0912000001 in the world: the list now gives her new number.
+    data = xlsx([["Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp", "Họ tên phụ huynh", "Quan hệ",
+                  "SĐT phụ huynh"],
+                 ["HSA001", "Nguyễn Văn An", "05/09/2014", "Nam", "6A1", "Nguyễn Thị Lan", "Mẹ", "0912 000 222"]])
+    with dbs() as s:
+        p = imports.plan_student_import(s, s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id),
+                                        "ds.xlsx", data, 1000)
+        assert p.ok, p.issues
+        assert [(r.action, [str(c) for c in r.changes]) for r in p.rows] == [
+            ("update", ["số điện thoại của phụ huynh Nguyễn Thị Lan"])]
+        student = s.scalar(select(Student).where(Student.student_code == "HSA001"))
+        before = s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == student.id))
+        imports.apply_student_import(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id),
+                                     s.get(SchoolYear, world.a.year.id), p)
+        s.commit()
+        after = s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == student.id))
+        assert after == before
+        assert s.get(User, world.mother_a.id).phone == "0912000222"
