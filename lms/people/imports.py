@@ -720,8 +720,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                                          _("Mã %(c)s đã được dùng làm tên đăng nhập của người khác.", c=code)))
                 row.action = "error"
                 continue
-            first_index = usernames_in_file.setdefault(username, index)
-            row.action = "create" if first_index == index else ("update" if parent else "unchanged")
+            usernames_in_file.setdefault(username, index)
+            row.action = "create"    # a new pupil's every line (each parent's) is part of what is made
         else:
             changes = []
             if fold(student.full_name) != fold(name) or student.full_name != name:

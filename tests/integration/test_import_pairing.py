@@ -112,3 +112,12 @@ def test_a_parents_corrected_phone_updates_that_parent(world, dbs):
         after = s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == student.id))
         assert after == before
         assert s.get(User, world.mother_a.id).phone == "0912000222"
+
+
+def test_a_new_pupils_second_parent_line_is_new_not_an_update(world, dbs):
+    data = xlsx([["Mã học sinh", "Họ và tên", "Ngày sinh", "Lớp", "Họ tên phụ huynh", "Quan hệ", "SĐT phụ huynh"],
+                 ["HSN941", "Lý Văn Tú", "01/01/2014", "6A1", "Lý Văn Bá", "Bố", "0912 941 001"],
+                 ["HSN941", "", "", "", "Đào Thị Mỹ", "Mẹ", "0912 941 002"]])
+    p = plan(dbs, world, data)
+    assert p.ok, p.issues
+    assert [r.action for r in p.rows] == ["create", "create"] and p.count("create") == 1
