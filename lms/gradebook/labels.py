@@ -57,6 +57,28 @@ def summary_rule(period: int) -> str:
                   "lên lớp, kiểm tra lại và rèn luyện hè chỉ xét vào cuối năm học.", t=term))
 
 
+# The abbreviations of the rules' text and their full forms (shown on pages as <abbr title>).
+RULE_ABBREVIATIONS = {
+    "ĐTBmhk": _l("Điểm trung bình môn học kỳ"), "ĐTBmcn": _l("Điểm trung bình môn cả năm"),
+    "ĐĐGtx": _l("Điểm đánh giá thường xuyên"), "ĐĐGgk": _l("Điểm đánh giá giữa kỳ"),
+    "ĐĐGck": _l("Điểm đánh giá cuối kỳ"),
+}
+
+
+def with_abbreviations(text: str):
+    """`text` escaped for a page, each abbreviation of RULE_ABBREVIATIONS in an <abbr> with its full form."""
+    from markupsafe import Markup, escape
+
+    pattern = re.compile("|".join(sorted(map(re.escape, RULE_ABBREVIATIONS), key=len, reverse=True)))
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out += [escape(text[last:match.start()]),
+                Markup('<abbr title="{}">{}</abbr>').format(str(RULE_ABBREVIATIONS[match.group()]), match.group())]
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 TERM_SHORT = {1: _l("HK I"), 2: _l("HK II")}
 COLUMN_WORDS = {"gk": _l("Giữa kỳ"), "ck": _l("Cuối kỳ"), "kl": _l("Kiểm tra lại")}
 
