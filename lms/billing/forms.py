@@ -9,11 +9,43 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lms.billing.channels.registry import METHOD_LABELS, MOBILE_MONEY_COUNTS_AS, MODE_LABELS, MODES
 from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
 from lms.billing.payments import REFUND_METHODS, SCHEMES
+from lms.core.cards import CARD_MESSAGE, has_card_number
 from lms.core.forms import Form, MoneyField
 from lms.i18n import lazy_gettext as _l
 
 MONEY_HELP = _l("Số tiền bằng đồng, ví dụ 700.000 hoặc 700000.")
 MONTH_CHOICES = [(m, _l("Tháng %(m)s", m=m)) for m in (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)]
+
+
+class BillingForm(Form):
+    """The base of every billing form a person types text into: no text field keeps a full card
+    number (PCI DSS 3.3.1) — the one check, on what was typed, before any service sees it."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, (StringField, TextAreaField)) and not isinstance(field, MoneyField) \
+                    and any(has_card_number(raw) for raw in field.raw_data or () if isinstance(raw, str)):
+                field.errors = [str(CARD_MESSAGE)]     # the one thing to say, even if also too long
+                ok = False
+        return ok
+
+
+def _local_now():
+    """Now on the school's wall clock, to the minute (what a datetime-local input shows)."""
+    from lms.core.timeutil import school_tz, utc_to_local, utcnow
+
+    return utc_to_local(utcnow(), school_tz()).replace(second=0, microsecond=0)
+
+
+class ReceivedAtField(DateTimeLocalField):
+    """A time the money was received: left blank it is now (None here; the view takes now)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(str(v) for v in valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
 
 
 def _money(label, required=True):
@@ -22,7 +54,7 @@ def _money(label, required=True):
                       description=MONEY_HELP)
 
 
-class FeeTypeForm(Form):
+class FeeTypeForm(BillingForm):
     code = StringField(_l("Mã khoản thu"), validators=[DataRequired(_l("Nhập mã.")), Length(max=20)],
                        description=_l("Ví dụ BANTRU, BHYT, DONGPHUC."))
     name = StringField(_l("Tên khoản thu"), validators=[DataRequired(_l("Nhập tên.")), Length(max=120)])
@@ -34,7 +66,7 @@ class FeeTypeForm(Form):
     submit = SubmitField(_l("Lưu khoản thu"))
 
 
-class PlanForm(Form):
+class PlanForm(BillingForm):
     fee_type_id = SelectField(_l("Khoản thu"), coerce=int, choices=[])
     name = StringField(_l("Tên trên hoá đơn"), validators=[Optional(), Length(max=160)],
                        description=_l("Để trống thì dùng tên khoản thu."))
@@ -54,7 +86,7 @@ class PlanForm(Form):
     submit = SubmitField(_l("Lưu kế hoạch thu"))
 
 
-class ExemptionForm(Form):
+class ExemptionForm(BillingForm):
     student_code = StringField(_l("Mã học sinh"), validators=[DataRequired(_l("Nhập mã học sinh.")), Length(max=20)])
     fee_type_id = SelectField(_l("Khoản được miễn giảm"), coerce=int, choices=[])
     percent = SelectField(_l("Mức miễn giảm"), coerce=int, choices=[(0, _l("Theo số tiền (nhập bên cạnh)")),
@@ -68,18 +100,21 @@ class ExemptionForm(Form):
     submit = SubmitField(_l("Lưu miễn giảm"))
 
 
-class IssueForm(Form):
+class IssueForm(BillingForm):
     month = SelectField(_l("Tháng thu"), coerce=int, choices=MONTH_CHOICES)
     class_id = SelectField(_l("Phạm vi"), coerce=int, choices=[])
     preview = SubmitField(_l("Xem trước"))
     confirm = SubmitField(_l("Phát hành hoá đơn"))
 
 
-class PaymentForm(Form):
+class PaymentForm(BillingForm):
     method = SelectField(_l("Hình thức"), choices=[("cash", _l("Tiền mặt")), ("card_pos", _l("Thẻ tại máy POS"))])
     amount = _money(_l("Số tiền nhận (đồng)"))
     payer_name = StringField(_l("Người nộp"), validators=[DataRequired(_l("Nhập họ tên người nộp.")), Length(max=120)])
-    received_at = DateTimeLocalField(_l("Thời điểm nhận"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    received_at = ReceivedAtField(_l("Thời điểm nhận"), format="%Y-%m-%dT%H:%M", default=_local_now,
+                                  validators=[Optional()],
+                                  description=_l("Để trống là lúc này; không được sau lúc này hay trước ngày phát "
+                                                 "hành hoá đơn."))
     terminal_id = StringField(_l("Mã máy POS (TID)"), validators=[Optional(), Length(max=8)])
     approval_code = StringField(_l("Mã chuẩn chi"), validators=[Optional(), Length(max=6)])
     rrn = StringField(_l("Số tham chiếu (RRN)"), validators=[Optional(), Length(max=12)])
@@ -91,35 +126,35 @@ class PaymentForm(Form):
     submit = SubmitField(_l("Ghi nhận tiền"))
 
 
-class CreditUseForm(Form):
+class CreditUseForm(BillingForm):
     amount = _money(_l("Số tiền dùng (đồng)"), required=False)
     submit = SubmitField(_l("Dùng tiền thừa cho hoá đơn này"))
 
 
-class CreditNoteForm(Form):
+class CreditNoteForm(BillingForm):
     amount = _money(_l("Số tiền ghi giảm (đồng)"))
     reason = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
     submit = SubmitField(_l("Ghi giảm"))
 
 
-class VoidForm(Form):
+class VoidForm(BillingForm):
     reason = StringField(_l("Lý do huỷ"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
     submit = SubmitField(_l("Huỷ hoá đơn"))
 
 
-class RefundForm(Form):
+class RefundForm(BillingForm):
     amount = _money(_l("Số tiền hoàn (đồng)"))
     method = SelectField(_l("Cách hoàn"), choices=list(REFUND_METHODS.items()))
     reason = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
     submit = SubmitField(_l("Duyệt hoàn tiền"))
 
 
-class RefundPaidForm(Form):
+class RefundPaidForm(BillingForm):
     reference = StringField(_l("Mã giao dịch chuyển khoản / số phiếu chi"), validators=[Optional(), Length(max=60)])
     submit = SubmitField(_l("Đã chi"))
 
 
-class RemindForm(Form):
+class RemindForm(BillingForm):
     class_id = SelectField(_l("Lớp"), coerce=int, choices=[])
     submit = SubmitField(_l("Nhắc phụ huynh các hoá đơn quá hạn"))
 
@@ -134,22 +169,24 @@ class ChannelForm(Form):
     submit = SubmitField(_l("Lưu cài đặt"))
 
 
-class AssignForm(Form):
+class AssignForm(BillingForm):
     invoice_code = StringField(_l("Mã hoá đơn"), validators=[DataRequired(_l("Nhập mã hoá đơn.")), Length(max=20)])
     submit = SubmitField(_l("Gán cho hoá đơn"))
 
 
-class IgnoreForm(Form):
+class IgnoreForm(BillingForm):
     note = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
     submit = SubmitField(_l("Không phải khoản thu"))
 
 
-class StatementForm(Form):
+class StatementForm(BillingForm):
     file = FileField(_l("Tệp sao kê (.xlsx, .xls hoặc .csv) tải từ ngân hàng"))
     submit = SubmitField(_l("Đọc sao kê"))
 
 
 class SimulateTransferForm(Form):
+    """What a bank would send (the sandbox): a memo is never refused, a card number in it is masked
+    on arrival (lms.billing.matching), as for a real credit."""
     content = StringField(_l("Nội dung chuyển khoản"), validators=[DataRequired(_l("Nhập nội dung.")), Length(max=200)])
     amount = _money(_l("Số tiền (đồng)"))
     payer = StringField(_l("Tên người chuyển"), validators=[Optional(), Length(max=120)])
@@ -157,7 +194,7 @@ class SimulateTransferForm(Form):
     submit = SubmitField(_l("Giả lập chuyển khoản đến"))
 
 
-class PaidReportForm(Form):
+class PaidReportForm(BillingForm):
     """A parent's "I have paid" for an invoice (lms.billing.paid_reports)."""
     channel = SelectField(_l("Đã thanh toán qua"), choices=[], validate_choice=False)
     amount = _money(_l("Số tiền đã nộp (đồng)"))
@@ -167,7 +204,7 @@ class PaidReportForm(Form):
     submit = SubmitField(_l("Gửi báo đã thanh toán"))
 
 
-class ResolveReportForm(Form):
+class ResolveReportForm(BillingForm):
     outcome = SelectField(_l("Kết quả"), choices=[("matched", _l("Khớp")), ("refunded", _l("Đã hoàn trả")),
                                                   ("rejected", _l("Không tìm thấy khoản tiền"))],
                           validate_choice=False)

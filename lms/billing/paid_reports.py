@@ -19,6 +19,7 @@ from lms.billing.channels import registry
 from lms.billing.models import (Allocation, BankTransaction, Invoice, Payment, PaymentReport, ReportStatus,
                                 TransferStatus)
 from lms.core import audit, notify, uploads
+from lms.core.cards import refuse_card_numbers
 from lms.core.errors import ValidationError
 from lms.core.numbers import money
 from lms.core.storage import Area
@@ -65,7 +66,8 @@ def report_paid(session: Session, parent: User, invoice: Invoice, data: ReportIn
     if data.paid_on < today - timedelta(days=OLDEST_DAYS):
         raise ValidationError(ngettext("Ngày thanh toán đã quá %(n)s ngày; hãy liên hệ trực tiếp người phụ trách thu.", "Ngày thanh toán đã quá %(n)s ngày; hãy liên hệ trực tiếp người phụ trách thu.", OLDEST_DAYS,
                                  n=OLDEST_DAYS), field="paid_on")
-    reference = nfc(data.bank_reference or "").strip().replace(" ", "")
+    reference = nfc(data.bank_reference or "").strip()
+    refuse_card_numbers(bank_reference=reference)
     if not REFERENCE.match(reference):
         raise ValidationError(_l("Mã giao dịch chỉ gồm chữ, số và các dấu . / - _ (tối đa 64 ký tự)."),
                               field="bank_reference")
@@ -134,8 +136,6 @@ def resolve(session: Session, actor: User, report: PaymentReport, outcome: str, 
     """The accountant's decision on an open report; the parent who reported it is told.
     matched: a queued transfer of this school (assigned to the report's invoice, which records the
     money) or a payment already on the invoice; refunded and rejected need a reason."""
-    from lms.core.cards import refuse_card_numbers
-
     if report.status != ReportStatus.OPEN:
         raise ValidationError(_l("Báo đã thanh toán này đã được xử lý."))
     note = nfc(note or "").strip()[:300]
