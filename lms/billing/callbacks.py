@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.billing import channel_settings, matching, payments
+from lms.billing import channel_settings, matching
 from lms.billing.channels import casso
+from lms.billing.checkouts import feed_amount
 from lms.billing.models import CallbackLog
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
@@ -68,26 +68,6 @@ def _when(text: str | None, now: datetime) -> datetime:
         return local_to_utc(datetime.strptime((text or "")[:19], "%Y-%m-%d %H:%M:%S"), "Asia/Ho_Chi_Minh")
     except ValueError:
         return now
-
-
-def feed_amount(value: object) -> int:
-    """An amount a provider reports, as whole đồng: an integer (or its digits) within what a
-    BIGINT column holds; anything else (a fraction, 2**63, true) raises ValueError — a 4xx answer
-    naming the field, never a 500."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError("amount")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("amount")
-        value = int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"-?\d{1,19}", text):
-            raise ValueError("amount")
-        value = int(text)
-    if not isinstance(value, int) or abs(value) > payments.FEED_MAX:
-        raise ValueError("amount")
-    return value
 
 
 def _mask_log(entry: CallbackLog, body: object) -> None:

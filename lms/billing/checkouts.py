@@ -10,6 +10,7 @@ wrong amount becomes the family's credit with a task, a success after the checko
 invoice was settled or voided is recorded (applied if possible) with a task."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,6 +103,27 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
     return Started(checkout, checkout.pay_url or "")
 
 
+def feed_amount(value: object) -> int:
+    """An amount a provider reports, as whole đồng — the one parser of every channel's payload
+    (SePay, Casso, MoMo, payOS, Mobile Money, the status queries): an integer (or its digits)
+    within what a BIGINT column holds; anything else (a fraction like 770000.5, 2**63, true)
+    raises ValueError — a 4xx answer naming the field, never a 500 and never a rounded amount."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("amount")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("amount")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"-?\d{1,19}", text):
+            raise ValueError("amount")
+        value = int(text)
+    if not isinstance(value, int) or abs(value) > payments.FEED_MAX:
+        raise ValueError("amount")
+    return value
+
+
 def in_school(session: Session, school_id: int, txn_ref: object) -> Checkout | None:
     """A school's checkout by our order reference (vnp_TxnRef, MoMo's orderId, the wallet's reference_id)."""
     return session.scalars(select(Checkout).where(Checkout.txn_ref == str(txn_ref),
@@ -191,10 +213,11 @@ def captured(session: Session, checkout: Checkout, *, provider: str, school_id: 
         entry.outcome = "duplicate"
 
 
-def unknown_order(session: Session, school_id: int, entry: CallbackLog, what: str) -> None:
-    """A success for an order we never started: nothing to claim; the accountant is told."""
+def unknown_order(session: Session, school_id: int, entry: CallbackLog, what: str, **refs) -> None:
+    """A success for an order we never started: nothing to claim; the accountant is told (with
+    the queued credit, when the money reached the school's account: `bank_transaction_id`)."""
     entry.outcome = "unknown order"
-    task(session, school_id, "gateway", what)
+    task(session, school_id, "gateway", what, **refs)
 
 
 def known(session: Session, school_id: int, provider: str, txn_id: str) -> bool:

@@ -272,7 +272,8 @@ def payos_webhook(school_code: str):
 @login_required
 @role_required("parent")
 def payos_return():
-    return _show_return(payos.returned(db.session, request.args, box=_box())[0])
+    checkout, genuine = payos.returned(db.session, request.args, box=_box())
+    return _show_return(checkout, genuine=genuine, said_success=payos.said_success(request.args))
 
 
 @bp.route("/sandbox/payos/v2/payment-requests", methods=["POST"])

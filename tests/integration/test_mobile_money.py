@@ -63,3 +63,15 @@ def test_the_callback_token_business_and_statuses(world, make_client, dbs):
         payment = s.scalars(select(Payment).where(Payment.provider == "xendit")).one()
         assert payment.method == "website"   # the school has not confirmed Mobile Money in writing
         assert s.get(Invoice, invoice_id).status == InvoiceStatus.PAID
+
+
+def test_a_fractional_capture_amount_is_refused_never_rounded(world, make_client, dbs):
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    pay_url_of(parent, invoice_id, "mobile_money", "w1")
+    with dbs() as s:
+        ref = s.scalars(select(Checkout)).one().txn_ref
+    bank = make_client()
+    assert _callback(bank, ref, due + 0.5).status_code == 400
+    with dbs() as s:
+        assert s.scalar(select(Payment.id).where(Payment.provider == "xendit")) is None
+        assert s.get(Invoice, invoice_id).status != InvoiceStatus.PAID

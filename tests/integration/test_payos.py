@@ -52,3 +52,60 @@ def test_a_payos_link_is_paid_and_its_webhook_recorded_once(world, make_client, 
         assert len(s.scalars(select(Payment).where(Payment.provider == "payos")).all()) == 2  # sandbox's + FT1 (credit)
         extra = s.scalars(select(Payment).where(Payment.provider_txn_id == f"{link}:FT1")).one()
         assert extra.applied == 0   # the link was already paid: the second transfer is credit
+
+
+def _webhook(bank, data):
+    body = {"code": "00", "desc": "success", "success": True, "data": data, "signature": payos.sign_data(data, KEY)}
+    return bank.http.post("/callbacks/payos/A", data=json.dumps(body))
+
+
+def _paid_data(order_code, amount, link="link-x", reference="FT26341000999"):
+    return {"orderCode": order_code, "amount": amount, "description": "CHUYEN TIEN", "accountNumber": "0071000123456",
+            "reference": reference, "transactionDateTime": "2026-12-05 08:00:00", "currency": "VND",
+            "paymentLinkId": link, "code": "00", "desc": "success", "counterAccountName": "TRAN VAN BINH"}
+
+
+def test_a_fractional_amount_is_refused_never_rounded(world, make_client, dbs):
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    pay_url_of(parent, invoice_id, "payos", "p1")
+    with dbs() as s:
+        checkout = s.scalars(select(Checkout)).one()
+        order_code, link = checkout.order_code, checkout.provider_ref
+    assert _webhook(make_client(), _paid_data(order_code, due + 0.5, link)).status_code == 400
+    with dbs() as s:
+        assert s.scalar(select(Payment.id).where(Payment.provider == "payos")) is None
+        assert s.get(Invoice, invoice_id).status != InvoiceStatus.PAID
+
+
+def test_a_paid_link_we_never_created_queues_the_money_and_tells_the_accountant(world, make_client, dbs):
+    from lms.billing.models import BankTransaction, BillingTask
+
+    _setup(dbs, world, make_client)
+    bank = make_client()
+    assert _webhook(bank, _paid_data(99999, 770_000)).status_code == 200
+    assert _webhook(bank, _paid_data(99999, 770_000)).status_code == 200        # redelivered: once
+    with dbs() as s:
+        queued = s.scalars(select(BankTransaction)).one()
+        assert (queued.amount, queued.status, queued.bank_reference) == (770_000, "unmatched", "FT26341000999")
+        task = s.scalars(select(BillingTask).where(BillingTask.kind == "gateway")).one()
+        assert "payOS 99999: không có yêu cầu thanh toán này" in task.message
+        assert task.bank_transaction_id == queued.id
+        assert s.scalar(select(Payment.id)) is None
+    # payOS's own sample when the webhook is confirmed is not money.
+    sample = {**_paid_data(123, 3000, "124c33293c43417ab7879e14c8d9eb18", payos.SETUP_TEST_REFERENCE)}
+    assert _webhook(bank, sample).status_code == 200
+    with dbs() as s:
+        assert len(s.scalars(select(BankTransaction)).all()) == 1
+
+
+def test_the_return_page_says_the_gateway_reported_success_when_payos_says_paid(world, make_client, dbs):
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    pay_url_of(parent, invoice_id, "payos", "p1")
+    with dbs() as s:
+        checkout = s.scalars(select(Checkout)).one()
+        order_code, link = checkout.order_code, checkout.provider_ref
+    paid = parent.get(f"/fees/return/payos?code=00&id={link}&cancel=false&status=PAID&orderCode={order_code}")
+    text = paid.get_data(as_text=True)
+    assert "Cổng thanh toán báo giao dịch thành công" in text and "bạn chưa bị trừ tiền" not in text
+    cancelled = parent.get(f"/fees/return/payos?code=00&id={link}&cancel=true&status=CANCELLED&orderCode={order_code}")
+    assert "bạn chưa bị trừ tiền" in cancelled.get_data(as_text=True)

@@ -64,11 +64,15 @@ def notification(session, school_code: str, token: str | None, raw: bytes, *, bo
         body = json.loads(raw)
         data = body["data"]
         event, status = str(body.get("event", "")), str(data.get("status", ""))
-        amount = int(sum(int(c.get("capture_amount", 0)) for c in data.get("captures") or [])
-                     or data.get("request_amount") or data.get("capture_amount") or 0)
     except (ValueError, KeyError, TypeError, AttributeError):
         refuse(session, entry, "malformed")
         return 401
+    try:
+        amount = (sum(checkouts.feed_amount(c.get("capture_amount", 0)) for c in data.get("captures") or [])
+                  or checkouts.feed_amount(data.get("request_amount") or data.get("capture_amount") or 0))
+    except (ValueError, TypeError, AttributeError):
+        entry.outcome = "malformed captures[].capture_amount"
+        return 400
     if (body.get("business_id") != setting.public.get("business_id") or data.get("currency") != "VND"
             or data.get("channel_code") != setting.public.get("channel_code")):
         refuse(session, entry, "wrong business, currency or wallet")

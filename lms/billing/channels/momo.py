@@ -91,9 +91,10 @@ def notification(session, raw: bytes, *, box, signer, now) -> int:
     entry.verified = True
     checkout = checkouts.in_school(session, setting.school_id, body.get("orderId"))
     try:
-        result, amount = int(body.get("resultCode")), int(body.get("amount"))
+        result = int(body.get("resultCode"))
+        amount = checkouts.feed_amount(body.get("amount"))
     except (TypeError, ValueError):
-        entry.outcome = "malformed"
+        entry.outcome = "malformed amount"
         return 400
     if checkout is None:
         entry.outcome = "unknown order"
@@ -140,7 +141,7 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
         return checkouts.Status("error", [], answer, f"HTTP {status}")
     if result == 0:
         try:
-            amount = int(answer.get("amount"))
+            amount = checkouts.feed_amount(answer.get("amount"))
         except (TypeError, ValueError):
             return checkouts.Status("error", [], answer, "amount")
         note = f"MoMo {answer.get('payType', '')} {answer.get('transId', '')}".strip()

@@ -93,14 +93,16 @@ def notification(session, school_code: str, raw: bytes, *, box, signer, now: dat
         return 401
     entry.verified = True
     try:
-        order_code, amount = int(data.get("orderCode")), int(data.get("amount"))
+        order_code, amount = int(data.get("orderCode")), checkouts.feed_amount(data.get("amount"))
     except (TypeError, ValueError):
-        entry.outcome = "malformed"
+        entry.outcome = "malformed data.amount"
         return 400
     checkout = session.scalars(select(Checkout).where(Checkout.order_code == order_code,
                                                       Checkout.school_id == school.id)).first()
     if checkout is None:
-        entry.outcome = "unknown order"   # payOS's own test call when the webhook is set up lands here
+        entry.outcome = "unknown order"
+        if data.get("code") == "00" and body.get("code") == "00" and not _setup_test(data):
+            _unknown_paid(session, school, data, amount, entry, now)
         return 200
     if data.get("code") != "00" or body.get("code") != "00":
         checkouts.fail(session, checkout, f"payOS {data.get('code')}", now)
@@ -112,6 +114,33 @@ def notification(session, school_code: str, raw: bytes, *, box, signer, now: dat
            payer_account=str(data.get("counterAccountNumber") or ""), account=str(data.get("accountNumber") or ""),
            entry=entry, signer=signer, now=now)
     return 200
+
+
+# The sample payOS posts when the webhook URL is confirmed (its documented test data): not money.
+SETUP_TEST_REFERENCE = "TF230204212323"
+
+
+def _setup_test(data: Mapping) -> bool:
+    return str(data.get("reference") or "") == SETUP_TEST_REFERENCE
+
+
+def _unknown_paid(session, school, data: Mapping, amount: int, entry, now: datetime) -> None:
+    """A paid link we never created: the transfer is real money in the school's account, so it
+    waits in the queue of unmatched credits (once, by its bank reference) and the accountant gets
+    a task saying so — never a silent success."""
+    link, reference = str(data.get("paymentLinkId") or ""), str(data.get("reference") or "")
+    seen = matching.sight(session, school, matching.TransferIn(
+        PROVIDER, f"{link}:{reference}", amount, str(data.get("description") or ""),
+        _when(data.get("transactionDateTime"), now), bank_reference=reference,
+        counter_name=str(data.get("counterAccountName") or ""),
+        counter_account=str(data.get("counterAccountNumber") or ""),
+        account_number=str(data.get("accountNumber") or "")), now=now)
+    if seen.outcome == "again":
+        entry.outcome = "duplicate"
+        return
+    checkouts.unknown_order(session, school.id, entry, f"payOS {data.get('orderCode')}: không có yêu cầu thanh toán "
+                            f"này ({money(amount)} đ, {reference}); khoản tiền chờ trong danh sách chưa khớp",
+                            bank_transaction_id=seen.transaction.id)
 
 
 def credit(session, checkout: Checkout, *, school, link: str, reference: str, amount: int, description: str,
@@ -153,8 +182,17 @@ def credit(session, checkout: Checkout, *, school, link: str, reference: str, am
 
 
 def returned(session, params: Mapping[str, str], *, box):
-    """For the return page (display only): payOS's return parameters are not signed."""
-    return checkouts.by_order_code(session, params.get("orderCode")), False
+    """For the return page (display only): payOS's return parameters are not signed, so they change
+    nothing; they only decide what the page says — "the gateway reported success, the school waits
+    for its confirmation" when they say PAID (code 00, status PAID, not cancelled), which is all a
+    forged link could make the parent's own page say."""
+    return checkouts.by_order_code(session, params.get("orderCode")), True
+
+
+def said_success(params: Mapping[str, str]) -> bool:
+    """payOS's return URL reports success as code=00, status=PAID and cancel=false."""
+    return (params.get("code") == "00" and str(params.get("status", "")).upper() == "PAID"
+            and str(params.get("cancel", "false")).lower() != "true")
 
 
 def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, now, client_ip: str):
@@ -173,7 +211,7 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
     captures = []
     for t in data.get("transactions") or []:
         try:
-            captures.append((f"{data.get('id')}:{t['reference']}", int(t["amount"]),
+            captures.append((f"{data.get('id')}:{t['reference']}", checkouts.feed_amount(t["amount"]),
                              f"payOS {t['reference']} {t.get('counterAccountName') or ''}".strip()))
         except (KeyError, TypeError, ValueError):
             return checkouts.Status("error", [], answer, "transactions")

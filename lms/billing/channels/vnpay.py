@@ -239,8 +239,13 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
     if code != "00" or answer.get("vnp_TxnRef") != checkout.txn_ref:
         return checkouts.Status("error", [], answer, f"vnp_ResponseCode {code}")
     if txn == "00":
-        amount = str(answer.get("vnp_Amount", ""))
-        value = int(amount) // 100 if amount.isdigit() else 0
+        try:   # vnp_Amount is hundredths of a đồng: anything but whole đồng is not an amount we record
+            hundredths = checkouts.feed_amount(answer.get("vnp_Amount"))
+        except ValueError:
+            return checkouts.Status("error", [], answer, "vnp_Amount")
+        if hundredths % 100:
+            return checkouts.Status("error", [], answer, "vnp_Amount")
+        value = hundredths // 100
         note = f"VNPay {answer.get('vnp_BankCode', '')} querydr".strip()
         return checkouts.Status("captured", [(str(answer.get("vnp_TransactionNo")), value, note)], answer)
     return checkouts.Status("pending" if txn == "01" else "failed", [], answer, f"vnp_TransactionStatus {txn}")
