@@ -21,6 +21,7 @@ from lms.billing.statements import Problem, cell_reader, find_header, missing_co
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.core.tables import Table as ReadTable, cell_text
+from lms.core.timeutil import school_tz, utc_to_local
 
 PROVIDERS = REPORT_PROVIDERS         # the registry's: whose report can be reconciled, by recorded provider
 # The column names every provider's export may use; each gateway adds its own (channels/<code>.py
@@ -103,6 +104,11 @@ def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
     return report
 
 
+def _shown(when: datetime) -> str:
+    """A time as every page shows it: on the school's clock (lms.core.timeutil), not in UTC."""
+    return f"{utc_to_local(when, school_tz()):%d/%m/%Y %H:%M}"
+
+
 def reconcile(session: Session, school: School, report: Report, *, now: datetime) -> Result:
     """Compare and keep each difference once; also lists the transfers still unmatched."""
     result = Result()
@@ -137,14 +143,14 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
         if payment is None:
             known_order = r.order in orders or r.order in order_codes
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
-                 f"đơn {r.order or '—'}, {r.when:%d/%m/%Y %H:%M}", order=r.order)
+                 f"đơn {r.order or '—'}, {_shown(r.when)}", order=r.order)
         elif payment.amount != r.amount:
             keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {payment.amount} đ", payment)
     listed = {r.txn_id for r in good}
     for txn_id, payment in ours.items():
         base = txn_id.split(":")[-1] if provider == "payos" else txn_id
         if start <= payment.received_at <= end and txn_id not in listed and base not in listed:
-            keep("not_in_report", txn_id, payment.amount, f"{payment.received_at:%d/%m/%Y %H:%M}", payment)
+            keep("not_in_report", txn_id, payment.amount, f"{_shown(payment.received_at)}", payment)
     _queued(session, school, keep)
     session.flush()
     return result
@@ -195,14 +201,14 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
         credit = (session.get(BankTransaction, sighting.bank_transaction_id) if sighting else None) or by_ref.get(
             r.order) or by_ref.get(r.txn_id)
         if credit is None:
-            keep("missing", r.txn_id, r.amount, f"{r.when:%d/%m/%Y %H:%M} {r.order}".strip(), order=r.order)
+            keep("missing", r.txn_id, r.amount, f"{_shown(r.when)} {r.order}".strip(), order=r.order)
         elif credit.amount != r.amount:
             keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {credit.amount} đ")
     listed = {r.txn_id for r in good}
     for txn_id, sighting in sightings.items():
         credit = credits.get(sighting.bank_transaction_id)
         if credit is not None and start <= credit.transacted_at <= end and txn_id not in listed:
-            keep("not_in_report", txn_id, credit.amount, f"{credit.transacted_at:%d/%m/%Y %H:%M}")
+            keep("not_in_report", txn_id, credit.amount, f"{_shown(credit.transacted_at)}")
     _queued(session, school, keep)
     session.flush()
     return result

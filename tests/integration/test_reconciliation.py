@@ -60,6 +60,9 @@ def test_a_provider_report_is_reconciled_once(app, world, client, make_client, d
             ReconciliationItem.school_id == world.a.school.id)))
     assert kinds == [("duplicate", "14000001"), ("mismatch", "14000002"), ("missing", "14000003"),
                      ("unknown", "14000004"), ("unmatched", "sepay:77")]
+    with dbs() as s:   # a report line's time is shown as the report has it: local time, not UTC
+        missing = s.scalars(select(ReconciliationItem).where(ReconciliationItem.kind == "missing")).one()
+        assert missing.detail.endswith(day), missing.detail
     listed = client.get("/billing/reconciliation").get_data(as_text=True)
     assert "Nhà cung cấp có, hệ thống chưa ghi" in listed and "Lệch số tiền" in listed
     # One of ours the provider does not list.
@@ -67,7 +70,8 @@ def test_a_provider_report_is_reconciled_once(app, world, client, make_client, d
     client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(short.encode()), "r.csv")},
                 content_type="multipart/form-data")
     with dbs() as s:
-        assert s.scalars(select(ReconciliationItem).where(ReconciliationItem.kind == "not_in_report")).one().key == "14000002"
+        ours = s.scalars(select(ReconciliationItem).where(ReconciliationItem.kind == "not_in_report")).one()
+        assert (ours.key, ours.detail) == ("14000002", day)
     bad = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(b"a,b\n1,2\n"), "r.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "Chọn cột" in bad.get_data(as_text=True)
