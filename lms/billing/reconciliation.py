@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lms.billing.channels.registry import BANK_FEEDS, REPORT_PROVIDERS, by_provider
 from lms.billing.matching import shown_memo
 from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
-from lms.billing.statements import Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
+from lms.billing.statements import AmountRefused, Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.core.tables import Table as ReadTable, cell_text
@@ -88,9 +88,8 @@ def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
         amount = when = None
         try:
             amount = parse_amount(cell(cells, "amount"))
-        except ValueError:
-            report.problems.append(Problem(line, table.column_name("amount", fields), str(_l(
-                "Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, "amount"))))))
+        except AmountRefused as exc:
+            report.problems.append(Problem(line, table.column_name("amount", fields), exc.message))
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:

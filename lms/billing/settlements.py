@@ -19,7 +19,7 @@ from lms.billing import ledger
 from lms.billing.ledger import Account, cr, dr
 from lms.billing.matching import task
 from lms.billing.models import CardSettlement, Method, Payment
-from lms.billing.statements import (Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
+from lms.billing.statements import (AmountRefused, Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
                                    parse_when)
 from lms.core.errors import ValidationError
 from lms.core.storage import Area
@@ -92,9 +92,9 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
         for key in ("amount", "fee", "settled"):
             try:
                 amounts[key] = parse_amount(cell(cells, key))
-            except ValueError:
+            except AmountRefused as exc:
                 amounts[key] = None
-                refuse(key, _l("Số tiền “%(v)s” không đọc được.", v=cell_text(cell(cells, key))))
+                refuse(key, exc.message)
         amount, fee, settled = amounts["amount"], amounts["fee"] or 0, amounts["settled"]
         if not amount and not any(p.column == names["amount"] for p in plan.problems[refused:]):
             refuse("amount", _l("Thiếu số tiền giao dịch."))

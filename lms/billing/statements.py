@@ -13,6 +13,7 @@ from datetime import datetime
 
 from lms.billing.matching import TransferIn
 from lms.core.tables import Column, Skipped, cell_text, read_table, to_amount, to_datetime
+from lms.core.numbers import money
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
 
@@ -115,13 +116,32 @@ def cell_reader(mapping: dict[str, int]):
     return cell
 
 
+FILE_AMOUNT_MAX = 10**12     # one line of a bank's or a provider's file: a thousand billion đồng at most
+
+
+class AmountRefused(ValueError):
+    """An amount cell of a file that is not an amount we keep; `message` says why, for its line and column."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def parse_amount(value: object) -> int | None:
     """1.500.000 / 1,500,000 / 1500000 / 1 500 000 đ → 1500000 (the one parser of lms.core.numbers);
-    empty, 0, “-” or a negative amount → None (a debit line)."""
+    empty, 0, “-” or a negative amount → None (a debit line). The one amount reader of every file
+    (statements, provider reports, card settlements): what cannot be read, or is beyond
+    FILE_AMOUNT_MAX (a 20-digit amount would reach the database as an error), raises AmountRefused."""
     text = cell_text(value).strip()
     if text in ("", "-", "0") or text.startswith(("-", "(")) or (isinstance(value, (int, float)) and value < 0):
         return None
-    return to_amount(value) or None
+    try:
+        amount = to_amount(value) or None
+    except (ValueError, OverflowError):
+        raise AmountRefused(str(_l("Số tiền “%(v)s” không đọc được.", v=text))) from None
+    if amount is not None and amount > FILE_AMOUNT_MAX:
+        raise AmountRefused(str(_l("Số tiền “%(v)s” quá lớn (tối đa %(m)s đồng).", v=text, m=money(FILE_AMOUNT_MAX))))
+    return amount
 
 
 def parse_when(value: object, tz: str) -> datetime:
@@ -146,10 +166,9 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
         refused = len(plan.problems)
         try:
             amount = parse_amount(cell(cells, "credit"))
-        except ValueError:
+        except AmountRefused as exc:
             amount = 0
-            plan.problems.append(Problem(line, names["credit"], str(_l("Số tiền “%(v)s” không đọc được.",
-                                                                     v=cell_text(cell(cells, "credit"))))))
+            plan.problems.append(Problem(line, names["credit"], exc.message))
         if amount is None:
             plan.skipped_debits += 1
             continue

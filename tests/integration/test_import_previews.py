@@ -54,3 +54,27 @@ def test_the_settlement_preview_lists_every_line_and_the_totals(world, client):
     money = [f"{v:,}".replace(",", ".") for v in (sum(amounts), fees, sum(amounts) - fees)]
     assert re.search(r'id="settlement-total"><td colspan="4">Cộng 60 giao dịch</td>'
                      + "".join(rf'<td class="text-end">{re.escape(m)}[^<]*</td>' for m in money), preview)
+
+
+def test_an_amount_too_large_for_any_account_is_refused_on_its_line_in_the_preview(world, client):
+    """A 20-digit credit was accepted by the preview and made confirming it a 500: every file
+    amount (statements, provider reports, settlements) is bounded by the one reader."""
+    from lms.billing.statements import FILE_AMOUNT_MAX, AmountRefused, parse_amount
+
+    csv = ("Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả\n"
+           "05/09/2026 08:00,FT0001,,\"700,000\",Hoc phi HSA001\n"
+           "05/09/2026 08:01,FT0002,,99999999999999999999,Hoc phi HSA002\n").encode("utf-8")
+    client.login("kt.a")
+    page = client.post("/billing/statements", {"file": (io.BytesIO(csv), "saoke.csv")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422, page.status_code
+    assert "Số tiền “99999999999999999999” quá lớn" in body and 'id="confirm-statement"' not in body
+    assert re.search(r"3[^<]*</td>\s*<td[^>]*>Số tiền ghi có", body) or ("Dòng 3" in body and "Số tiền ghi có" in body)
+    assert parse_amount(str(FILE_AMOUNT_MAX)) == FILE_AMOUNT_MAX
+    for refused in (str(FILE_AMOUNT_MAX + 1), 10**20, "1e30"):
+        try:
+            parse_amount(refused)
+        except AmountRefused:
+            continue
+        raise AssertionError(refused)
