@@ -164,6 +164,15 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+# A subscriber's number (a CCCD has 12 digits, a tax code 10 or 14 with its dash): the sandbox's
+# table keeps it in 40 characters and its key file is named after it.
+SUBSCRIBER_ID_MAX = 40
+
+
+def is_subscriber_id(value: str) -> bool:
+    return 0 < len(value) <= SUBSCRIBER_ID_MAX and any(ch.isalnum() for ch in value)
+
+
 class SandboxCA:
     """The sandbox's CA in a folder: made on first use, then reused (the demo's signatures stay
     verifiable across restarts)."""
@@ -233,6 +242,8 @@ class SandboxCA:
     def enrol(self, user_id: str, name: str, *, organisation: bool = False) -> KeyPair:
         """A key and certificate for a subscriber (a person by ID number, or a school by tax code),
         issued once and kept."""
+        if not is_subscriber_id(user_id):
+            raise ValueError(f"not a subscriber number: {user_id[:SUBSCRIBER_ID_MAX]!r}")
         existing = self.subscriber(user_id)
         if existing is not None and "SANDBOX" in existing.cert.subject.rfc4514_string().upper():
             return existing     # (one issued before every subject said SANDBOX is issued again)
@@ -245,6 +256,11 @@ class SandboxCA:
         return KeyPair(key, cert, [issuing, self.root])
 
     def subscriber(self, user_id: str) -> KeyPair | None:
+        """The subscriber by ID number or tax code; None for one never enrolled, and for anything
+        that cannot be a subscriber's number (longer than SUBSCRIBER_ID_MAX, or without a digit
+        or letter), so no caller's input reaches the file system unbounded."""
+        if not is_subscriber_id(user_id):
+            return None
         pair = self._pair(self._subscriber_file(user_id))
         if pair is None:
             return None

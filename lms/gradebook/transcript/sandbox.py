@@ -25,6 +25,8 @@ EXPIRY = timedelta(minutes=5)
 SANDBOX_PIN = "123456"
 SIGNED, REJECTED, WRONG_PIN, GONE = "signed", "rejected", "wrong_pin", "gone"
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+TRANSACTION_ID_MAX = 80        # the widths of the sandbox table's columns
+ANSWERS = {"approve": True, "reject": False}   # what the phone page's two buttons send
 
 
 def envelope(code: int, message: str, data: dict | None = None) -> tuple[int, dict]:
@@ -65,6 +67,8 @@ def sign(session: Session, ca: SandboxCA, body: dict, *, sp_id: str, sp_password
     files = body.get("sign_files")
     if not transaction_id or not isinstance(files, list) or not files:
         return envelope(400, "BAD_REQUEST: transaction_id and sign_files are required")
+    if len(transaction_id) > TRANSACTION_ID_MAX or len(str(body.get("serial_number") or "")) > 80:
+        return envelope(400, f"BAD_REQUEST: transaction_id and serial_number have at most {TRANSACTION_ID_MAX} characters")
     for f in files:
         if not isinstance(f, dict) or f.get("sign_type") != "hash":
             return envelope(400, "BAD_REQUEST: only sign_type=hash is supported")
@@ -112,7 +116,7 @@ def answer(session: Session, ca: SandboxCA, transaction_id: str, *, approve: boo
            pin: str = "") -> str:
     """The subscriber approves with the PIN (every document of the batch is signed) or rejects on
     the phone: SIGNED, REJECTED, WRONG_PIN (still waiting) or GONE (answered or expired)."""
-    tx = _find(session, transaction_id)
+    tx = _find(session, transaction_id) if len(transaction_id) <= TRANSACTION_ID_MAX else None
     if tx is None or tx.status != "waiting" or now - tx.created_at >= EXPIRY:
         return GONE
     if not approve:

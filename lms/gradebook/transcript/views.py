@@ -24,6 +24,7 @@ from lms.gradebook.transcript import exports, identity, sandbox, school_setup, s
 from lms.gradebook.transcript.assembly import class_sources
 from lms.gradebook.transcript.codes import CodeLists
 from lms.gradebook.transcript.models import SigningRequest, State, Transcript
+from lms.gradebook.transcript.pki import SUBSCRIBER_ID_MAX, is_subscriber_id
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import SchoolClass, SchoolYear
@@ -540,13 +541,20 @@ def smartca_phone():
     """The sandbox's stand-in for the SmartCA app on the signer's phone."""
     ca = _sandbox_ca()
     user_id = (request.values.get("user_id") or "").strip()
+    if user_id and not is_subscriber_id(user_id):
+        flash(_("Số CCCD / mã số thuế của thuê bao có nhiều nhất %(n)s ký tự chữ và số (đang nhập %(m)s ký tự).",
+                n=SUBSCRIBER_ID_MAX, m=len(user_id)), "danger")
+        return render_template("transcript/sandbox_phone.html", user_id="", pending=[], subscriber=None,
+                               form=Form(), json=json, sandbox_pin=sandbox.SANDBOX_PIN), 422
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
-        approve = request.form.get("answer") == "approve"
+        approve = sandbox.ANSWERS.get(request.form.get("answer") or "")
         pin = (request.form.get("pin") or "").strip()
         result = None
-        if approve and not pin:
+        if approve is None:     # neither button: refused as input; the request still waits
+            flash(_("Câu trả lời không hợp lệ: chọn “Ký số” hoặc “Từ chối”. Yêu cầu ký vẫn đang chờ."), "danger")
+        elif approve and not pin:
             flash(_("Nhập mã PIN để ký."), "danger")
         else:
             result = sandbox.answer(db.session, ca, request.form.get("transaction_id", ""), approve=approve,

@@ -1,0 +1,45 @@
+"""What a user types into the national transcript's pages is bounded and refused on its field,
+never a 500 and never half-acted on: the SmartCA sandbox's phone page with a subscriber number of
+any length, and an answer that is neither of its two buttons."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.gradebook.transcript.models import SandboxTransaction
+from lms.gradebook.transcript.pki import SandboxCA
+
+SUBSCRIBER = "079200001234"
+BASE = "/sandbox/smartca/sca/sp769"
+
+
+def _waiting_request(app, client) -> None:
+    SandboxCA(app.config["INSTANCE_DIR"] / "signing-sandbox").enrol(SUBSCRIBER, "Nguyễn Văn Thử")
+    creds = {"sp_id": "lms-sandbox", "sp_password": "lms-sandbox-secret", "user_id": SUBSCRIBER}
+    ok = client.http.post(f"{BASE}/v1/signatures/sign", json={**creds, "transaction_id": "round-1", "sign_files": [
+        {"data_to_be_signed": "ab" * 32, "doc_id": f"hs-{n}", "file_type": "pdf", "sign_type": "hash"}
+        for n in range(74)]}).get_json()
+    assert ok["message"] == "sig_wait_for_user_confirm"
+
+
+def test_the_sandbox_phone_bounds_the_subscriber_number(app, client):
+    for user_id in ("9" * 300, "a" * 500, "%" * 500):
+        response = client.get("/sandbox/smartca/app", query_string={"user_id": user_id})
+        assert response.status_code == 422
+        assert "có nhiều nhất 40 ký tự" in response.get_data(as_text=True)
+    creds = {"sp_id": "lms-sandbox", "sp_password": "lms-sandbox-secret", "user_id": "9" * 300}
+    assert client.http.post(f"{BASE}/v1/signatures/sign", json=creds).get_json()["status_code"] == 401
+
+
+def test_an_unknown_answer_is_refused_and_the_round_still_waits(app, client, dbs):
+    _waiting_request(app, client)
+    page = client.post("/sandbox/smartca/app", {"user_id": SUBSCRIBER, "transaction_id": "round-1",
+                                                "answer": "sign", "pin": "123456"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Câu trả lời không hợp lệ" in text and 'data-transaction="round-1"' in text
+    with dbs() as s:
+        tx = s.scalars(select(SandboxTransaction).where(SandboxTransaction.transaction_id == "round-1")).one()
+        assert tx.status == "waiting" and len(tx.files) == 74
+    long_id = client.http.post(f"{BASE}/v1/signatures/sign", json={
+        "sp_id": "lms-sandbox", "sp_password": "lms-sandbox-secret", "user_id": SUBSCRIBER,
+        "transaction_id": "t" * 81, "sign_files": [{"data_to_be_signed": "ab" * 32, "doc_id": "a", "sign_type": "hash"}]})
+    assert long_id.get_json()["status_code"] == 400
