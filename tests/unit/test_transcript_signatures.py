@@ -104,6 +104,19 @@ def test_content_added_after_signing_is_reported(pki, signed_pdf):
     assert checks[0].problems == ["Chữ ký không bao trùm toàn bộ tệp: có nội dung được thêm vào sau khi ký."]
 
 
+APPENDED = b"\n%extra bytes appended\n"
+
+
+def test_bytes_appended_after_the_end_are_reported_on_every_signature(pki, signed_pdf):
+    for data in (signed_pdf + APPENDED, signed_pdf + b"\nxref\n0 1\n0000000000 65535 f \n"):
+        checks = verify.check_pdf(data, _trust(pki))
+        assert [c.name for c in checks] == ["GVCN", "NhaTruong"]
+        assert all(c.changed_after and not c.ok and verify.NOT_COVERED in c.causes for c in checks), checks
+        assert checks[1].problems == ["Chữ ký không bao trùm toàn bộ tệp: có nội dung được thêm vào sau khi ký."]
+    # A file ending in a line break after its last %%EOF is whole.
+    assert all(c.ok for c in verify.check_pdf(signed_pdf + b"\r\n", _trust(pki)))
+
+
 def test_another_trust_root_is_not_trusted(pki, signed_pdf, tmp_path):
     checks = verify.check_pdf(signed_pdf, _trust(pki, root="other-root"))
     assert checks and all(c.intact and not c.trusted and not c.ok for c in checks)
@@ -204,3 +217,21 @@ def test_a_sandbox_certificate_says_so_and_its_signature_is_reported_as_a_test(p
     assert check.ok and check.sandbox and check.signer == "Trường THCS Thử A"
     # A real CA's signatures are not marked.
     assert not any(c.sandbox for c in verify.check_pdf(signed_pdf, _trust(pki)))
+
+
+def test_xml_content_outside_the_signed_record_is_reported(pki):
+    xml = (b'<?xml version="1.0" encoding="UTF-8"?><hocbaso xmlns="urn:lms:hocbaso:1">'
+           b'<phamvi loai="hocsinh" ma="1"/><thongtinsohocbasothcsthpt Id="r-1"><hovaten>An</hovaten>'
+           b'<canam>T</canam></thongtinsohocbasothcsthpt></hocbaso>')
+    pair = pki.pair("teacher")
+    prepared = xades.prepare(xml, "r-1", pair.cert, pair.chain)
+    xml = xades.finish(prepared.xml, prepared.signature_id, sign_digest(pair.key, prepared.digest))
+    assert verify.check_xml(xml, _trust(pki))[0].ok
+    assert verify.check_xml(xml + b"\n", _trust(pki))[0].ok
+    added = [xml + APPENDED, xml + b"<!-- extra -->",
+             xml.replace(b"</hocbaso>", "<ghichu>Lên lớp</ghichu></hocbaso>".encode()),
+             xml.replace(b"<phamvi", b"extra text<phamvi")]
+    for data in added:
+        [check] = verify.check_xml(data, _trust(pki))
+        assert check.intact and not check.ok and check.changed_after, data[-60:]
+        assert check.causes == [verify.NOT_COVERED], check

@@ -84,8 +84,9 @@ def _trust_cause(indication) -> str:
     return UNTRUSTED
 
 
-def pdf_causes(status) -> list[str]:
-    """What is wrong with one PDF signature's validation status (pyHanko's), one cause each."""
+def pdf_causes(status, *, appended: bool = False) -> list[str]:
+    """What is wrong with one PDF signature's validation status (pyHanko's), one cause each;
+    `appended`: the file goes on after its last revision, so no signature covers its end."""
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -95,7 +96,12 @@ def pdf_causes(status) -> list[str]:
     level = status.modification_level
     changed = level is not None and level not in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
                                                   ModificationLevel.FORM_FILLING)
-    if changed or status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+    # ENTIRE_FILE: the signed range reaches the file's end. ENTIRE_REVISION: it reaches its own
+    # revision's end, and what follows is covered only if it is later revisions the diff analysis
+    # accepts (signatures, validation data) and nothing after the last of them.
+    covered = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and not changed and not appended)
+    if not covered:
         causes.append(NOT_COVERED)
     if status.revoked:
         causes.append(REVOKED)
@@ -119,6 +125,7 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
         signatures = reader.embedded_signatures
     except Exception:  # pyHanko raises many kinds on a broken file; all mean "not a signed PDF we can read"
         return []
+    appended = bytes_after_last_revision(reader, data)
     out = []
     for sig in signatures:
         try:
@@ -130,7 +137,7 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
                                       False, True, False, [UNREADABLE], str(exc)[:120],
                                       sandbox=is_sandbox(subject, issuer)))
             continue
-        causes = pdf_causes(status)
+        causes = pdf_causes(status, appended=appended)
         ts = status.timestamp_validity
         signed_at = ts.timestamp if ts is not None else status.signer_reported_dt
         subject, issuer = _names_asn1(status.signing_cert)
@@ -139,6 +146,19 @@ def check_pdf(data: bytes, trust: Trust) -> list[SignatureCheck]:
                                   status.revoked, NOT_COVERED in causes, status.bottom_line and not causes,
                                   causes, sandbox=is_sandbox(subject, issuer)))
     return out
+
+
+def bytes_after_last_revision(reader, data: bytes) -> bool:
+    """Whether anything but white space follows the end of the PDF's last revision (its
+    `startxref <offset> %%EOF`): bytes appended after the end, which no signature covers."""
+    import re
+
+    try:
+        startxref = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    except Exception:  # pyHanko raises many kinds on a damaged cross-reference: not a whole file
+        return True
+    ends = list(re.finditer(rb"startxref\s+%d\s+%%%%EOF" % startxref, data))
+    return not ends or bool(data[ends[-1].end():].strip())
 
 
 def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
@@ -157,6 +177,8 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
         causes, trusted, revoked = [], False, False
         if not r.intact:
             causes.append(TAMPERED)
+        elif r.outside:
+            causes.append(NOT_COVERED)
         if r.cert is not None:
             validator = CertificateValidator(to_asn1(r.cert), intermediate_certs=[to_asn1(c) for c in r.chain],
                                              validation_context=trust.context())
@@ -180,7 +202,8 @@ def check_xml(data: bytes, trust: Trust) -> list[SignatureCheck]:
         subject = r.cert.subject.rfc4514_string() if r.cert else ""
         issuer = r.cert.issuer.rfc4514_string() if r.cert else ""
         out.append(SignatureCheck(r.signature_id, common_name(r.cert) if r.cert else "—", subject, signed_at, stamped,
-                                  r.intact, trusted, revoked, False, r.intact and trusted and not causes, causes,
+                                  r.intact, trusted, revoked, NOT_COVERED in causes, r.intact and trusted and not causes,
+                                  causes,
                                   document=_document_label(r.document), sandbox=is_sandbox(subject, issuer)))
     return out
 

@@ -121,6 +121,7 @@ class XmlSignature:
     timestamp_token: bytes | None = None     # the SignatureTimeStamp's DER token (XAdES-T)
     timestamp_digest: bytes = b""            # what its imprint must be
     document: dict = field(default_factory=dict)   # the signed record's hovaten, tenlop, namhoc
+    outside: bool = False        # the file has content no signature covers (see `unsigned_content`)
 
 
 def _signed_record(doc, element) -> dict:
@@ -138,9 +139,56 @@ def _signed_record(doc, element) -> dict:
     return {}
 
 
+# What a signed transcript's root holds besides its signed records and their signatures: the
+# export's scope (phamvi), which says which file this is and is no part of any record.
+UNSIGNED_PARTS = {"phamvi"}
+
+
+def _referenced(doc) -> set[str]:
+    return {(ref.get("URI") or "")[1:] for ref in doc.iter(f"{DS}Reference") if (ref.get("URI") or "").startswith("#")}
+
+
+def unsigned_content(doc) -> bool:
+    """Whether the document carries content no signature covers: text, comments or elements in the
+    root besides the signed records, their signatures and the export's scope, or anything before or
+    after the root element."""
+    signed = _referenced(doc)
+    if (doc.text or "").strip() or doc.getprevious() is not None or doc.getnext() is not None:
+        return True
+    for child in doc:
+        if (child.tail or "").strip():
+            return True
+        if not isinstance(child.tag, str):          # a comment or processing instruction
+            return True
+        if child.tag == f"{DS}Signature" or child.get("Id") in signed or etree.QName(child).localname in UNSIGNED_PARTS:
+            continue
+        return True
+    return False
+
+
+def parse(xml: bytes):
+    """The document and whether bytes other than white space follow its root element (the parser
+    refuses those; what is before them is still checked, and the signatures told they do not
+    cover the whole file)."""
+    try:
+        return etree.fromstring(xml, PARSER), False
+    except etree.XMLSyntaxError:
+        end = len(xml)
+        for _ in range(20):      # the root's end is one of the last '>' (appended bytes may hold a few)
+            end = xml.rfind(b">", 0, end) + 1
+            if end <= 0:
+                break
+            try:
+                return etree.fromstring(xml[:end], PARSER), True
+            except etree.XMLSyntaxError:
+                end -= 1
+        raise
+
+
 def check(xml: bytes) -> list[XmlSignature]:
     """Each signature of the document checked on its own against the certificate it carries."""
-    doc = etree.fromstring(xml, PARSER)
+    doc, trailing = parse(xml)
+    outside = trailing or unsigned_content(doc)
     out = []
     for element in doc.findall(f"{DS}Signature"):
         sig_id = element.get("Id") or ""
@@ -166,5 +214,5 @@ def check(xml: bytes) -> list[XmlSignature]:
         stamp = element.find(f".//{XADES}SignatureTimeStamp/{XADES}EncapsulatedTimeStamp")
         token = base64.b64decode(stamp.text) if stamp is not None and stamp.text else None
         out.append(XmlSignature(sig_id, True, certs[0], certs[1:], signing_time, "", token,
-                                timestamp_digest(element) if token else b"", _signed_record(doc, element)))
+                                timestamp_digest(element) if token else b"", _signed_record(doc, element), outside))
     return out
