@@ -43,3 +43,28 @@ def test_an_unknown_answer_is_refused_and_the_round_still_waits(app, client, dbs
         "sp_id": "lms-sandbox", "sp_password": "lms-sandbox-secret", "user_id": SUBSCRIBER,
         "transaction_id": "t" * 81, "sign_files": [{"data_to_be_signed": "ab" * 32, "doc_id": "a", "sign_type": "hash"}]})
     assert long_id.get_json()["status_code"] == 400
+
+
+def test_the_check_is_the_homeroom_teachers_and_who_checked_never_confirms(world, client, make_client, dbs):
+    from lms.people.models import SchoolClass
+    from tests.integration.test_transcripts import _class_url, _identity, _ready, _set_codes, _states
+
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher = make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    _set_codes(client)
+    assert client.post(_class_url(world, "/draft")).status_code == 302
+    refused = client.post(_class_url(world, "/step"), {"action": "check"}, follow_redirects=True)
+    assert "là của giáo viên chủ nhiệm lớp" in refused.get_data(as_text=True)
+    assert {s for s, _v in _states(dbs, world).values()} == {"drafted"}
+    # A class without a homeroom teacher: the admin checks for it, and then another person confirms.
+    with dbs() as s:
+        s.get(SchoolClass, world.a.school_class.id).homeroom_teacher_id = None
+        s.commit()
+    assert client.post(_class_url(world, "/step"), {"action": "check"}).status_code == 302
+    assert {s for s, _v in _states(dbs, world).values()} == {"checked"}
+    page = client.post(_class_url(world, "/step"), {"action": "confirm"}, follow_redirects=True).get_data(as_text=True)
+    assert "người đã kiểm tra không tự xác nhận" in page
+    assert {s for s, _v in _states(dbs, world).values()} == {"checked"}

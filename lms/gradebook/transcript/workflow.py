@@ -58,6 +58,20 @@ def require_class(user: User, role: str, school_class: SchoolClass) -> None:
         raise NotFound(_l("Không tìm thấy lớp."))
 
 
+def require_checker(user: User, school_class: SchoolClass) -> None:
+    """The check is the homeroom teacher's; an admin does it only for a class without one (and is
+    then never the one who confirms: `checked_by`)."""
+    if school_class.homeroom_teacher_id is not None and school_class.homeroom_teacher_id != user.id:
+        raise Forbidden(_l("Bước “Đã kiểm tra” là của giáo viên chủ nhiệm lớp %(c)s.", c=school_class.name))
+
+
+def checked_by(session: Session, t: Transcript) -> int | None:
+    """Who checked this version last (separation of duties: that person never confirms it)."""
+    return session.scalar(select(TranscriptEvent.actor_id).where(TranscriptEvent.transcript_id == t.id,
+                                                                 TranscriptEvent.action == "checked")
+                          .order_by(TranscriptEvent.id.desc()).limit(1))
+
+
 def require_principal(role: str) -> None:
     if role != "admin":
         raise Forbidden(_l("Chỉ hiệu trưởng (quản trị trường) làm bước này."))
@@ -179,6 +193,8 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
     require_class(actor, role, school_class)
     if action in ("confirm", "return"):
         require_principal(role)
+    if action == "check":
+        require_checker(actor, school_class)
     if action == "return" and not meaningful(reason):
         raise ValidationError(_l("Ghi lý do trả lại để giáo viên chủ nhiệm biết cần sửa gì. %(r)s", r=REASON_RULE),
                               field="reason")
@@ -202,6 +218,10 @@ def step_class(session: Session, actor: User, role: str, school_class: SchoolCla
             continue
         if action != "return" and row.blocked:
             out.skipped.append((row.student.full_name, "; ".join(row.problems + row.missing)))
+            continue
+        if action == "confirm" and checked_by(session, t) == actor.id:
+            out.skipped.append((row.student.full_name, str(_l(
+                "người đã kiểm tra không tự xác nhận học bạ mình kiểm tra: một người khác (hiệu trưởng) xác nhận"))))
             continue
         if action == "check":
             snapshot = sources.data.snapshot(row.student, actor)
