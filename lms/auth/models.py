@@ -28,6 +28,11 @@ class User(UserMixin, Base):
     # A second factor is set up (lms/auth/second_factor.py); kept here so that the check made on
     # every request needs no query of its own.
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An account made by a school's invitation for a new person (lms/people/accounts.py): only
+    # that school's invitation links may set its first password. Any other school's invitation to
+    # it is one to an existing account (answered after signing in). No foreign key: users come
+    # before schools in the schema, and the number only has to match an invitation's school.
+    claim_school_id: Mapped[int | None] = mapped_column(Integer)
 
     memberships = relationship("Membership", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")

@@ -14,8 +14,12 @@ student import's parent columns, adding a guardian by hand — goes through `add
 
 The person answers after signing in (`/invitations`), or through the invitation's own link that
 the school hands them (`/join?t=…`): a new person sets a password there, an existing account's
-owner signs in. An unclaimed account's invitations are answered only through a link: one school
-holding a link cannot pick up what another school sent to the same number.
+owner signs in. An unclaimed account belongs to the school whose invitation made it
+(`User.claim_school_id`): only that school's invitation links set its first password. Another
+school's invitation to the same identifier is one to an existing account — its link asks the
+person to sign in, so that school never sets the password, never sees the name the first school
+typed nor its invitation. An unclaimed account's invitations are answered only through a link:
+one school holding a link cannot pick up what another school sent to the same number.
 """
 from __future__ import annotations
 
@@ -64,6 +68,14 @@ def unclaimed(session: Session, user: User) -> bool:
         select(exists().where(DepartmentViewer.user_id == user.id)))
 
 
+def claimable(session: Session, row: Invitation) -> bool:
+    """Whether this invitation's link may set the account's first password: the account is
+    unclaimed and was made by this invitation's school. Every other link to it asks to sign in."""
+    user = session.get(User, row.user_id)
+    return (row.unclaimed and user is not None and user.claim_school_id == row.school_id
+            and unclaimed(session, user))
+
+
 def free_username(session: Session, wanted: str, taken: set[str] | None = None) -> str:
     """`wanted` made a valid username, with a number added while someone has it."""
     base = re.sub(r"[^a-z0-9._@+-]", "", fold(wanted).replace(" ", ".")) or "user"
@@ -78,10 +90,11 @@ def free_username(session: Session, wanted: str, taken: set[str] | None = None) 
     return candidate
 
 
-def new_unclaimed(session: Session, *, name: str, email: str | None, phone: str | None,
+def new_unclaimed(session: Session, school: School, *, name: str, email: str | None, phone: str | None,
                   username: str | None = None, taken: set[str] | None = None, staff: bool = False) -> User:
-    """The account a new person will take up through their invitation's link: no password, no
-    role. Its identifiers are only those nobody holds (find_account looked them up first)."""
+    """The account a new person will take up through the link of `school`'s invitation: no
+    password, no role; only that school's links may set its password. Its identifiers are only
+    those nobody holds (find_account looked them up first)."""
     from lms.auth.services import create_user
 
     if email and session.scalar(select(exists().where(User.email == email))):
@@ -90,8 +103,10 @@ def new_unclaimed(session: Session, *, name: str, email: str | None, phone: str 
         phone = None
     local = email.split("@")[0] if email else ""
     wanted = username or ((local or phone) if staff else (phone or email)) or name
-    return create_user(session, None, username=free_username(session, wanted, taken), full_name=name,
+    user = create_user(session, None, username=free_username(session, wanted, taken), full_name=name,
                        email=email, phone=phone)
+    user.claim_school_id = school.id
+    return user
 
 
 @dataclass
@@ -144,7 +159,9 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
             setattr(row, key, value)
     row.invited_name, row.identifier = invited_name[:120], identifier[:254]
     row.invited_by_id, row.created_at, row.expires_at = actor.id, now, now + timedelta(days=INVITATION_DAYS)
-    row.unclaimed = unclaimed(session, user)
+    # Answered only through its link when it may also set the password (this school made the
+    # account); another school's invitation to an unclaimed account is one to an existing account.
+    row.unclaimed = user.claim_school_id == school.id and unclaimed(session, user)
     session.flush()
     audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
                  subject_type="user", subject_id=user.id, detail=f"{kind} invitation={row.id}")
@@ -253,11 +270,11 @@ def claim(session: Session, settings, token: str, password: str, now: datetime |
     now = now or utcnow()
     row = by_link(session, token, now)
     user = session.get(User, row.user_id)
-    if not unclaimed(session, user):
+    if not claimable(session, row):
         raise NotFound(_l("Lời mời không còn hiệu lực. Hãy liên hệ nhà trường để được mời lại."))
     user.password_hash = settings.hasher.hash(
         check_policy(password, user_inputs=(user.username, user.email or "", user.phone or "")))
-    user.password_changed_at = now
+    user.password_changed_at, user.claim_school_id = now, None
     accept_unclaimed(session, user, row.school_id, now)
     audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id, subject_type="invitation",
                  subject_id=row.id)
@@ -270,6 +287,7 @@ def accept_unclaimed(session: Session, user: User, school_id: int, now: datetime
     now = now or utcnow()
     for row in session.scalars(select(Invitation).where(Invitation.user_id == user.id,
                                                         Invitation.school_id == school_id,
+                                                        Invitation.unclaimed.is_(True),
                                                         Invitation.status == "pending")
                                .order_by(Invitation.id)).all():
         _settle(session, user, row, True, now)
@@ -308,7 +326,7 @@ def add_person(session: Session, actor: User, school: School, *, kind: str, name
         session.flush()
         return Added(user, None)
     if user is None:
-        user = new_unclaimed(session, name=name, email=email, phone=phone, username=username, taken=taken,
+        user = new_unclaimed(session, school, name=name, email=email, phone=phone, username=username, taken=taken,
                              staff=kind == "staff")
     if kind == "staff":
         roles = [r for r in (roles or []) if r not in _roles_here(session, user, school)]

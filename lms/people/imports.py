@@ -892,7 +892,7 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             user = parent.user or parents_created.get(id(parent))
             if user is None:    # nobody has these identifiers: an account the person takes up by the link
                 user = parents_created[id(parent)] = accounts.new_unclaimed(
-                    session, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames)
+                    session, school, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames)
             link = known.links.get((user.id, student.id))
             if link is not None:   # accepted before: the list's details go on this pupil's guardianship
                 for attr, value in extra.items():

@@ -91,6 +91,16 @@ def _chunks(values: list, size: int = 500):
         yield values[i:i + size]
 
 
+def _own_rows(tables: dict[str, list[dict]], user_id: int) -> dict[str, list[dict]]:
+    """An account's rows without the invitations it has not accepted: what a school typed when
+    inviting the identifier (the name, the child, the roles) is that school's until the person
+    joins — an unclaimed account's other schools are not told to whoever takes it up."""
+    if "invitations" in tables:
+        tables["invitations"] = [r for r in tables["invitations"]
+                                 if r.get("user_id") != user_id or r.get("status") == "accepted"]
+    return tables
+
+
 def pupil_export(session: Session, student, now: datetime) -> dict:
     """What is held about one pupil: their school records and their own account's."""
     from lms.core.models import AuditLog
@@ -99,7 +109,8 @@ def pupil_export(session: Session, student, now: datetime) -> dict:
     if student.user_id:
         # The pupil's own account: its row and what points at it, one step only — an account's
         # rows (what it wrote, what it was sent) are its own, what hangs below them may not be.
-        for name, rows in collect(session, {"users": {student.user_id}}, depth=1).items():
+        for name, rows in _own_rows(collect(session, {"users": {student.user_id}}, depth=1),
+                                    student.user_id).items():
             have = {str(r.get("id")) for r in tables.get(name, [])}
             tables[name] = tables.get(name, []) + [r for r in rows if str(r.get("id")) not in have or "id" not in r]
     reads = session.scalars(select(AuditLog).where(AuditLog.subject_type == "student", AuditLog.subject_id == student.id)
@@ -113,4 +124,4 @@ def pupil_export(session: Session, student, now: datetime) -> dict:
 def account_export(session: Session, user, now: datetime) -> dict:
     """What is held about an account holder (a parent's own data: account, links, messages…)."""
     return {"format": FORMAT, "subject": {"kind": "account", "user_id": user.id, "name": user.full_name},
-            "made_at": now.isoformat(), "tables": collect(session, {"users": {user.id}}, depth=1)}
+            "made_at": now.isoformat(), "tables": _own_rows(collect(session, {"users": {user.id}}, depth=1), user.id)}

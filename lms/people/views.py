@@ -644,7 +644,7 @@ def join():
                       else _("Đã từ chối lời mời."), "success")
                 return redirect(url_for("home.index"))
         return render_template("people/join.html", invitation=row, mode="answer", action=action)
-    if not accounts.unclaimed(db.session, account):
+    if not accounts.claimable(db.session, row):    # an existing account, or one another school made
         return render_template("people/join.html", invitation=row, mode="sign-in")
     if form.validate_on_submit():
         try:

@@ -182,9 +182,14 @@ def test_an_existing_owner_follows_the_link_by_signing_in(world, client, dbs, ma
             Membership.user_id == world.a.teacher.id)).tuples())
 
 
+def _link(client, invitation_id: int) -> str:
+    page = client.post(f"/school/invitations/{invitation_id}/link", {}).get_data(as_text=True)
+    return re.search(r'http://[^"<\s]*/join\?t=[\w-]+', page).group(0)
+
+
 def test_one_schools_link_does_not_pick_up_another_schools_invitation(world, client, dbs, make_client):
-    """Both schools invite the same new number; A's admin makes A's link and sets the password
-    himself. School B's invitation is still not answerable from that account without B's link."""
+    """Both schools invite the same new number; B's invitation made the account. A's link is one to
+    an existing account: it sets no password, and so nobody holding it picks up B's invitation."""
     admin_a = make_client()
     admin_a.login("admin.a")
     client.login("admin.b")
@@ -194,13 +199,66 @@ def test_one_schools_link_does_not_pick_up_another_schools_invitation(world, cli
     admin_a.post("/school/staff", {"full_name": "Người Mới", "phone": "0977444555", "roles": ["teacher"]})
     with dbs() as s:
         rows = {i.school_id: i.id for i in s.scalars(select(Invitation).where(Invitation.status == "pending"))}
-    page = admin_a.post(f"/school/invitations/{rows[world.a.school.id]}/link", {}).get_data(as_text=True)
-    link = re.search(r'http://[^"<\s]*/join\?t=[\w-]+', page).group(0)
+    link = _link(admin_a, rows[world.a.school.id])
     grabber = make_client()
+    assert "Đặt mật khẩu" not in grabber.get(link).get_data(as_text=True)
     grabber.post(link, {"new_password": "mật khẩu của trường A", "confirm": "mật khẩu của trường A"})
-    grabber.post("/login", {"identifier": "0977444555", "password": "mật khẩu của trường A"})
-    assert f"/invitations/{rows[world.b.school.id]}/" not in grabber.get("/invitations").get_data(as_text=True)
-    assert grabber.post(f"/invitations/{rows[world.b.school.id]}/accept", {}).status_code == 404
+    assert grabber.post("/login", {"identifier": "0977444555", "password": "mật khẩu của trường A"}
+                        ).status_code != 302
     with dbs() as s:
+        user_id = s.get(Invitation, rows[world.b.school.id]).user_id
+        assert s.get(User, user_id).password_hash is None
         assert not s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == pupil_b,
                                                                                  Guardianship.relation == "Bà"))
+
+
+def test_another_schools_link_cannot_take_an_account_a_school_made(world, client, dbs, make_client):
+    """Before: school A added a new parent by phone (an unclaimed account was made, named as A
+    typed); school B's admin invited the same number as staff, made the link and set the password
+    through it. B then held the account (reset, lock, sign-out), saw A's name and, in the
+    account's data export, A's invitation; the real parent's link said "sign in" to a password
+    they never had. Now only the link of the invitation that made the account sets its password;
+    B's is one to an existing account."""
+    admin_a = make_client()
+    admin_a.login("admin.a")
+    pupil_a = world.a.students["HSA003"].id
+    answer = admin_a.post(f"/school/students/{pupil_a}/guardians",
+                          {"full_name": "Bố Thật Của Em", "relation": "Bố", "phone": "0399999702"},
+                          follow_redirects=True)
+    assert "Đã gửi lời mời" in answer.get_data(as_text=True)
+    client.login("admin.b")
+    client.post("/school/staff", {"full_name": "Người Của B", "phone": "0399999702", "roles": ["teacher"]})
+    with dbs() as s:
+        rows = {i.school_id: i for i in s.scalars(select(Invitation).where(Invitation.status == "pending",
+                                                                           Invitation.identifier == "0399999702"))}
+        a_row, b_row = rows[world.a.school.id], rows[world.b.school.id]
+        assert a_row.user_id == b_row.user_id and a_row.unclaimed and not b_row.unclaimed
+        user_id = a_row.user_id
+    b_link = _link(client, b_row.id)
+    attacker = make_client()
+    page = attacker.get(b_link).get_data(as_text=True)
+    assert "Đặt mật khẩu" not in page and "Bố Thật Của Em" not in page
+    attacker.post(b_link, {"new_password": "Mật khẩu của trường B 2026", "confirm": "Mật khẩu của trường B 2026"})
+    assert attacker.post("/login", {"identifier": "0399999702", "password": "Mật khẩu của trường B 2026"}
+                         ).status_code != 302
+    with dbs() as s:
+        assert s.get(User, user_id).password_hash is None
+        assert not s.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == user_id))
+    assert client.post(f"/school/users/{user_id}/reset", {}).status_code == 404
+    # A's link still works for the real parent, who then sees B's invitation as anyone would.
+    parent = make_client()
+    a_link = _link(admin_a, a_row.id)
+    assert "Đặt mật khẩu" in parent.get(a_link).get_data(as_text=True)
+    assert parent.post(a_link, {"new_password": "Bố của em Châu 2026", "confirm": "Bố của em Châu 2026"}
+                       ).status_code == 302
+    assert parent.post("/login", {"identifier": "0399999702", "password": "Bố của em Châu 2026"}).status_code == 302
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == pupil_a,
+                                                                             Guardianship.guardian_id == user_id))
+    assert f"/invitations/{b_row.id}/" in parent.get("/invitations").get_data(as_text=True)
+    # Its data export shows the invitation it accepted, not the one it has not answered.
+    export = parent.get("/account/data.json").get_json()
+    shown = {row["id"] for row in export["tables"].get("invitations", [])}
+    assert a_row.id in shown and b_row.id not in shown
+    # Signed in, the parent answers B's invitation through B's link like any account's owner.
+    assert parent.post(b_link, {"answer": "decline"}).status_code == 302
