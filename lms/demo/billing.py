@@ -96,7 +96,7 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
                 amount += 50_000   # a family that rounded up: the rest is credit
             day = min(date(y, m, rng.randint(2, 14)), today)
             _pay(session, accountant, school, student, invoice, method, min(amount, rules.MAX_AMOUNT),
-                 _at(day, rng), rng, signer)
+                 max(_at(day, rng), invoice.issued_at), rng, signer)   # money is never received before the invoice
     _corrections(session, school, accountant, rng, now, signer)
     if box is not None and admin is not None:
         _channels(session, school, admin, rng, now, signer, box)
