@@ -390,7 +390,7 @@ def get_child(session: Session, parent: User, student_id: int) -> Guardianship:
     return row
 
 
-CONSENT_NOTICE_VERSION = "2026-01"
+CONSENT_NOTICE_VERSION = "2026-12"  # 2026-01 asked consent for teaching and fees too
 
 
 def set_consent(session: Session, parent: User, guardianship: Guardianship, consent: bool) -> None:

@@ -18,15 +18,15 @@ from lms.extensions import db
 from lms.home.services import role_counts
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
-from lms.people import services
+from lms.people import child_consent as consent_rules, services
 from lms.people.models import School
 
 bp = Blueprint("family", __name__, template_folder="templates")
 
 
 class ConsentForm(Form):
-    consent = BooleanField(_l("Tôi đồng ý cho nhà trường xử lý dữ liệu cá nhân của con tôi cho mục đích dạy học, "
-                              "đánh giá và thu phí như thông báo ở trên."), default=False)
+    consent = BooleanField(_l("Tôi đồng ý để nhà trường gửi tin về con tôi qua Zalo hoặc SMS như thông báo ở trên."),
+                           default=False)
 
 
 @bp.route("/children/<int:student_id>")
@@ -48,7 +48,8 @@ def child(student_id: int):
     others = services.guardians_of(db.session, student, except_user=current_user)
     return render_template("family/child.html", link=link, student=student, school=school, enrollment=enrollment,
                            courses=courses, completion=completion, news=news, others=others, form=ConsentForm(consent=link.consent),
-                           homework_missing=missing, notice_version=services.CONSENT_NOTICE_VERSION)
+                           homework_missing=missing, notice_version=services.CONSENT_NOTICE_VERSION,
+                           child_asked=consent_rules.needs_own_consent(student))
 
 
 @bp.route("/me/consent", methods=["GET", "POST"])

@@ -87,3 +87,30 @@ def test_the_parent_sees_whether_the_child_has_answered(world, dbs, make_client)
         assert s.get(School, world.a.school.id)
     body = parent.get(f"/children/{an_id}").get_data(as_text=True)
     assert 'id="child-own-consent"' in body and "cũng cần tự đồng ý" in body
+
+
+def test_the_parents_page_says_what_the_rule_is_for_each_child(world, dbs, make_client):
+    """Before: under 7 the page said the child must also consent and news came only in the app
+    (the gate sends on the parent's consent alone); a child who refused was shown the generic
+    "must also consent"; the notice asked consent for teaching, marking and fees, which rest on
+    the school's legal duty. Now each text says what the rule does."""
+    parent = make_client()
+    parent.login("0912000001")
+    with dbs() as s:
+        an = s.scalars(select(Student).where(Student.student_code == "HSA001")).one()
+        an_id = an.id
+        an.birth_date = date.today() - timedelta(days=5 * 365)
+        s.commit()
+    young = parent.get(f"/children/{an_id}").get_data(as_text=True)
+    assert "chưa đủ 7 tuổi" in young and "cũng cần tự đồng ý" not in young
+    assert "đến lúc đó bạn nhận tin trong ứng dụng" not in young
+    assert "không cần sự đồng ý này" in young and "cho việc dạy học, đánh giá và thu phí" not in young
+    with dbs() as s:
+        an = s.get(Student, an_id)
+        an.birth_date = date.today() - timedelta(days=12 * 365)
+        s.commit()
+        from lms.people import child_consent
+        child_consent.record(s, an, False)
+        s.commit()
+    refused = parent.get(f"/children/{an_id}").get_data(as_text=True)
+    assert "đã không đồng ý" in refused and "cũng cần tự đồng ý" not in refused

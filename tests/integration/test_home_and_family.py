@@ -49,7 +49,7 @@ def test_consent_starts_unticked_and_is_recorded_and_withdrawn(world, make_clien
     with dbs() as s:
         link = s.scalars(select(Guardianship).where(Guardianship.student_id == child_id,
                                                     Guardianship.guardian_id == world.mother_a.id)).one()
-        assert link.consent and link.consent_at is not None and link.consent_notice_version == "2026-01"
+        assert link.consent and link.consent_at is not None and link.consent_notice_version == "2026-12"
     parent.post(f"/children/{child_id}/consent", {})
     with dbs() as s:
         link = s.scalars(select(Guardianship).where(Guardianship.student_id == child_id,
