@@ -3,9 +3,11 @@ never a 500 and never half-acted on: the SmartCA sandbox's phone page with a sub
 any length, and an answer that is neither of its two buttons."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
-from lms.gradebook.transcript.models import SandboxTransaction
+from lms.gradebook.transcript.models import SandboxTransaction, Transcript
 from lms.gradebook.transcript.pki import SandboxCA
 
 SUBSCRIBER = "079200001234"
@@ -68,3 +70,28 @@ def test_the_check_is_the_homeroom_teachers_and_who_checked_never_confirms(world
     page = client.post(_class_url(world, "/step"), {"action": "confirm"}, follow_redirects=True).get_data(as_text=True)
     assert "người đã kiểm tra không tự xác nhận" in page
     assert {s for s, _v in _states(dbs, world).values()} == {"checked"}
+
+
+def test_a_record_not_yet_issued_says_its_real_state_in_every_export(world, client, make_client, dbs):
+    from tests.integration.test_transcripts import _class_url, _identity, _ready, _set_codes
+
+    _ready(dbs, world)
+    client.login("admin.a")
+    teacher = make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    _set_codes(client)
+    client.post(_class_url(world, "/draft"))
+    teacher.post(_class_url(world, "/step"), {"action": "check"})
+    assert client.post(_class_url(world, "/step"), {"action": "confirm"}).status_code == 302
+    with dbs() as s:
+        ids = s.scalars(select(Transcript.id).where(Transcript.class_id == world.a.school_class.id)).all()
+    assert ids
+    for tid in ids:
+        doc = json.loads(client.get(f"/transcripts/{tid}.json").get_data())
+        states = {r["trangthaithongtinhocba"] for table in doc.values() if isinstance(table, list) for r in table}
+        assert states == {"confirmed"}, states
+    xml = client.get(_class_url(world, ".xml")).get_data(as_text=True)
+    assert "issued" not in xml and "confirmed" in xml
+    whole = client.get(_class_url(world, ".json")).get_data(as_text=True)
+    assert '"issued"' not in whole and '"confirmed"' in whole

@@ -259,7 +259,7 @@ def download(transcript_id: int, kind: str):
     t = _transcript(transcript_id)
     name = {"pdf": t.pdf_name, "xml": t.xml_name}.get(kind)
     if kind == "json" and t.record:
-        data = exports.to_json(exports.document([workflow.record_of(t)], scope="hocsinh",
+        data = exports.to_json(exports.document([workflow.exported(t, _codes())], scope="hocsinh",
                                                 scope_id=workflow.record_of(t)["record"]["madinhdanhhocba"],
                                                 created_at=utcnow()))
     elif name:
@@ -305,7 +305,7 @@ def _export(records, scope: str, scope_id: str, kind: str, filename: str):
 @role_required("admin", "teacher")
 def class_export(class_id: int, kind: str):
     school_class = _class(class_id)
-    records = workflow.extract(db.session, current_user, [school_class])
+    records = workflow.extract(db.session, current_user, [school_class], _codes())
     db.session.commit()
     return _export(records, "lop", f"{school_class.name} {school_class.school_year.name}", kind,
                    f"Hoc ba so {school_class.name} {school_class.school_year.name}")
@@ -334,7 +334,7 @@ def school_export(kind: str):
         flash(_("Trường chưa có năm học hiện tại: chọn năm học cần xuất."), "danger")
         return redirect(url_for("transcript.settings_page"))
     classes = workflow.classes_of(db.session, school, year)
-    records = workflow.extract(db.session, current_user, classes)
+    records = workflow.extract(db.session, current_user, classes, _codes())
     db.session.commit()
     return _export(records, "truong", setup.moet_school_code, kind, f"Hoc ba so {setup.moet_school_code} {year.name}")
 

@@ -292,6 +292,15 @@ def record_of(t: Transcript) -> dict:
     return _loads(t.record)
 
 
+def exported(t: Transcript, code_lists: CodeLists) -> dict:
+    """The record as a JSON or XML export hands it out: its status (trangthaithongtinhocba) is the
+    record's real state now (confirmed, issued, superseded, …). The stored record is the document to
+    be signed, written from the confirmation on as the issued one; only a signed file says that."""
+    record = record_of(t)
+    record["record"]["trangthaithongtinhocba"] = code_lists.code("trangthaithongtinhocba", t.state)
+    return record
+
+
 def snapshot_of(t: Transcript) -> dict:
     return _loads(t.snapshot)
 
@@ -364,7 +373,7 @@ def classes_of(session: Session, school, year=None) -> list[SchoolClass]:
     return list(session.scalars(stmt.order_by(SchoolClass.grade, SchoolClass.name)))
 
 
-def extract(session: Session, actor: User, classes: list[SchoolClass]) -> list[dict]:
+def extract(session: Session, actor: User, classes: list[SchoolClass], code_lists: CodeLists) -> list[dict]:
     """The national records of these classes: for each pupil the issued version, or, before any
     is issued, the newest checked one (records are frozen from the check on). Each extract is
     logged."""
@@ -378,7 +387,7 @@ def extract(session: Session, actor: User, classes: list[SchoolClass]) -> list[d
             if current is None or (t.state == State.ISSUED and current.state != State.ISSUED):
                 chosen[t.student_id] = t
         for t in sorted(chosen.values(), key=lambda t: t.student.sort_name):
-            out.append(record_of(t))
+            out.append(exported(t, code_lists))
             log(session, t, "extract", actor.id)
     return out
 
