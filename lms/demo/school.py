@@ -157,7 +157,7 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
             phone=people.phone(), email=f"lienhe.{spec['prefix']}@demo.example", bank_bin=spec["bank_bin"],
             bank_account_number=spec["account"], bank_account_name=spec["account_name"],
             payment_contact_name=accountant.full_name, payment_contact_phone=accountant.phone,
-            payment_contact_email=accountant.email))
+            payment_contact_email=accountant.email, principal_name=admin.full_name))
         year = services.create_school_year(session, admin, school, name="2026-2027",
                                            term1=(date(2026, 9, 5), date(2027, 1, 16)),
                                            term2=(date(2027, 1, 18), date(2027, 5, 29)))
