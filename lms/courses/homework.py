@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, subqueryload
 
@@ -906,12 +906,19 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def file_for(session: Session, user: User, role: str, school: School, file_id: int) -> SubmissionFile:
-    """A hand-in's file, for the pupil who handed it in, their parents and the assignment's teacher."""
+    """A hand-in's file, for the pupil who handed it in, their parents and the assignment's teacher.
+    A file of a hand-in that a later one replaced is kept as its revision history, for the teacher
+    only (from the grading page's earlier hand-ins): the pupil and parents get the current one's."""
     item = session.get(SubmissionFile, file_id)
     submission = session.get(Submission, item.submission_id) if item is not None else None
     if submission is None:
         raise NotFound(_l("Không tìm thấy tệp."))
     student = submission.student
+    replaced = session.scalar(select(exists().where(Submission.assignment_id == submission.assignment_id,
+                                                    Submission.student_id == submission.student_id,
+                                                    Submission.number > submission.number)))
+    if replaced and role in ("parent", "student"):
+        raise NotFound(_l("Không tìm thấy tệp."))
     if role == "parent":
         if not session.scalar(select(func.count()).select_from(Guardianship).where(
                 Guardianship.guardian_id == user.id, Guardianship.student_id == student.id)):

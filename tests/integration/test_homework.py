@@ -398,3 +398,22 @@ def test_homework_pages_do_not_grow_with_assignments_and_hand_ins(world, make_cl
             hand_in(dbs, app, aid, code, at=now, files=[("a.png", PNG), ("b.pdf", PDF)])
     hand_in(dbs, app, first, "HSA002", at=now, files=[("c.png", PNG)])
     assert {who: query_counts(app, clients[who], urls) for who, urls in pages.items()} == small
+
+
+def test_a_replaced_hand_ins_file_is_the_teachers_only(world, make_client, dbs, app):
+    """Before: after a resubmission replaced a photo, the old file stayed downloadable by the pupil
+    and parents at its address. Earlier hand-ins are the revision history the grading page shows:
+    their files are served to the teacher only; the pupil and parents get the current one's."""
+    aid = make_assignment(dbs, world, resubmissions=1)
+    pupil = login(make_client, "hsa001")
+    for text in ("Lần đầu", "Nộp lại"):
+        assert pupil.post(f"/homework/{aid}", {"text": text, "photos": (io.BytesIO(PNG), "bài.png")},
+                          content_type="multipart/form-data").status_code == 302
+    with dbs() as s:
+        old, new = [f.id for f in s.scalars(select(SubmissionFile).join(Submission).where(
+            Submission.assignment_id == aid).order_by(Submission.number))]
+    parent, teacher = login(make_client, "0912000001"), login(make_client, "gv.a")
+    for client in (pupil, parent):
+        assert client.get(f"/homework/files/{old}").status_code == 404
+        assert client.get(f"/homework/files/{new}").status_code == 200
+    assert teacher.get(f"/homework/files/{old}").status_code == 200
