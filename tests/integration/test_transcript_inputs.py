@@ -95,3 +95,30 @@ def test_a_record_not_yet_issued_says_its_real_state_in_every_export(world, clie
     assert "issued" not in xml and "confirmed" in xml
     whole = client.get(_class_url(world, ".json")).get_data(as_text=True)
     assert '"issued"' not in whole and '"confirmed"' in whole
+
+
+def test_the_codes_form_names_the_field_keeps_what_was_typed_and_refuses_over_long_input(world, client):
+    client.login("admin.a")
+    typed = {"what": "codes", "moet_school_code": "89001501", "department_code": "89 AG!", "district_code": "",
+             "place_of_issue": "Long Xuyên"}
+    response = client.post("/school/transcripts/settings", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="department_code-error"' in page and "mã Sở GD&amp;ĐT" in page
+    assert 'value="89001501"' in page and 'value="Long Xuyên"' in page and 'value="89 AG!"' in page
+    response = client.post("/school/transcripts/settings", {**typed, "department_code": "89",
+                                                              "place_of_issue": "x" * 200})
+    assert response.status_code == 422
+    assert 'id="place_of_issue-error"' in response.get_data(as_text=True)
+    assert "tối đa 80 ký tự" in response.get_data(as_text=True)
+
+
+def test_an_over_long_correction_reason_is_refused_not_cut():
+    import pytest
+
+    from lms.core.errors import ValidationError
+    from lms.gradebook.transcript import workflow
+
+    with pytest.raises(ValidationError) as refused:
+        workflow.correct(None, None, "admin", None, "Sai điểm Toán học kỳ II. " * 80, now=None)
+    assert refused.value.field == "reason" and "tối đa 300 ký tự" in str(refused.value.message)

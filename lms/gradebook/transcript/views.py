@@ -358,11 +358,20 @@ def settings_page():
                                          now=utcnow())
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc.message), "danger")
+            if request.form.get("what") != "codes" or not exc.field:
+                flash(str(exc.message), "danger")
+                return redirect(url_for("transcript.settings_page"))
+            # The codes form comes back with what was typed and the refusal on its field.
+            return _settings_page(settings, typed=request.form, error_field=exc.field, error=str(exc.message)), 422
         else:
             db.session.commit()
             flash(message, "success")
         return redirect(url_for("transcript.settings_page"))
+    return _settings_page(settings)
+
+
+def _settings_page(settings, **form_state):
+    school = ctx().school
     from lms.people.services import years_of
 
     view = school_setup.overview(db.session, school)
@@ -371,7 +380,9 @@ def settings_page():
     return render_template("transcript/settings.html", view=view, form=Form(), sandbox=settings.trust.sandbox is not None,
                            years=years, current_year=current,
                            provider_labels=signing.PROVIDER_LABELS,
-                           provider_names=", ".join(str(signing.PROVIDER_LABELS.get(p, p)) for p in sorted(settings.providers)))
+                           provider_names=", ".join(str(signing.PROVIDER_LABELS.get(p, p)) for p in sorted(settings.providers)),
+                           typed=form_state.get("typed"), error_field=form_state.get("error_field"),
+                           error=form_state.get("error"))
 
 
 # ---------------------------------------------------------------- the school's register

@@ -334,19 +334,25 @@ def issue_one(session: Session, actor: User, t: Transcript, *, now: datetime) ->
             _move(session, old, State.SUPERSEDED, actor, now, "superseded", t.correction_reason)
 
 
+REASON_MAX = 300     # the column's width: a longer reason is refused, never cut
+
+
 def correct(session: Session, actor: User, role: str, t: Transcript, reason: str, *, now: datetime) -> Transcript:
     """Open version n+1 of an issued transcript to correct it; n stays valid until n+1 is issued."""
     require_principal(role)
     if not meaningful(reason):
         raise ValidationError(_l("Ghi lý do đính chính: học bạ đã ký và phát hành chỉ được điều chỉnh khi có lý do, in "
                                  "trên bản điều chỉnh. %(r)s", r=REASON_RULE), field="reason")
+    if len(reason.strip()) > REASON_MAX:
+        raise ValidationError(_l("Lý do đính chính dài tối đa %(n)s ký tự (đang ghi %(m)s).", n=REASON_MAX,
+                                 m=len(reason.strip())), field="reason")
     if t.state != State.ISSUED:
         raise ValidationError(_l("Chỉ đính chính được học bạ đã phát hành."))
     if latest_versions(session, t.school_year_id, [t.student_id])[t.student_id].id != t.id:
         raise ValidationError(_l("Học bạ này đang có một bản đính chính chưa phát hành."))
     new = Transcript(school_id=t.school_id, student_id=t.student_id, school_year_id=t.school_year_id,
                      class_id=t.class_id, version=t.version + 1, state=State.DRAFTED,
-                     token=secrets.token_urlsafe(32), supersedes_id=t.id, correction_reason=reason.strip()[:300])
+                     token=secrets.token_urlsafe(32), supersedes_id=t.id, correction_reason=reason.strip())
     session.add(new)
     session.flush()
     log(session, new, "correction", actor.id, to_state=State.DRAFTED, reason=reason.strip(), now=now)
