@@ -446,7 +446,11 @@
   window.addEventListener("blur", function () { signal("focus_lost"); });
   window.addEventListener("focus", function () { signal("focus_back"); refresh(); });
   window.addEventListener("pagehide", function () { if (!closed) { store(false); } });
-  window.addEventListener("online", function () { signal("online"); offline = false; flush(); });
+  window.addEventListener("online", function () {
+    signal("online");
+    offline = false;
+    if (submitting && !closed) { submit(false); } else { flush(); }   // after time-up: submit now, with the journal
+  });
   window.addEventListener("offline", function () { signal("offline"); offline = true; state(); });
   document.addEventListener("fullscreenchange", function () { signal(document.fullscreenElement ? "fullscreen_enter" : "fullscreen_exit"); });
   var full = document.getElementById("fullscreen");
@@ -469,30 +473,40 @@
   document.getElementById("cancel-submit").addEventListener("click", function () { panel.hidden = true; });
   document.getElementById("confirm-submit").addEventListener("click", function () { submit(false); });
 
-  var timedOut = false;
+  // The submission is retried every few seconds until the server answers, whatever the browser's
+  // online/offline events say: a network returning after time-up must still bring the answers kept
+  // in the journal (they go with it as `finals`) within the allowance after the deadline.
+  var timedOut = false, submitSending = false, submitRetry = null;
   function submit(byClock) {
     if (byClock) { timedOut = true; }
-    if (submitting && !offline) { return; }
+    if (submitSending || closed || moved) { return; }
+    clearTimeout(submitRetry);
+    submitRetry = null;
     submitting = true;
-    Object.keys(timers).forEach(function (k) { clearTimeout(timers[k]); changedQuiet(questions[k]); });
+    submitSending = true;
+    Object.keys(timers).forEach(function (k) { clearTimeout(timers[k]); delete timers[k]; changedQuiet(questions[k]); });
     var finals = Object.keys(journal).map(function (k) { return { position: Number(k), value: journal[k].value, seq: journal[k].seq }; });
+    function again() {
+      submitSending = false;
+      offline = true;
+      state();
+      say(root.dataset.msgOfflineSubmit, "danger");
+      submitRetry = setTimeout(function () { submit(false); }, 5000);
+    }
     post(root.dataset.submitUrl, { finals: finals, timed_out: timedOut }).then(function (r) {
       if (r.status === 200 || r.status === 410) {
         closed = true;
         forget();
         window.location.assign((r.body && r.body.result) || root.dataset.resultUrl);
       } else if (r.status === 409) {
+        submitSending = false;
         moved = true;
         say(r.body.message || root.dataset.msgDevice, "danger");
+        state();
       } else {
-        setTimeout(function () { offline = true; submit(timedOut); }, 5000);
+        again();
       }
-    }).catch(function () {
-      offline = true;
-      state();
-      say(root.dataset.msgOfflineSubmit, "danger");
-      setTimeout(function () { submit(timedOut); }, 5000);
-    });
+    }).catch(again);
   }
   function changedQuiet(q) {
     // A text answer typed in the last second before submitting goes with the submission.

@@ -180,3 +180,59 @@ def test_the_teacher_grades_an_essay_and_publishes_the_results(sign_in, page, li
     if graded_all:
         expect(page.locator("#result-score")).to_contain_text("/ 10")
     expect(page.locator(".review-right").first).to_contain_text("Đáp án đúng")
+
+
+def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_within_the_allowance(
+        sign_in, page, live_server):
+    """The network drops before the deadline and returns just after it (Playwright's offline mode,
+    which fires the browser's own offline and online events): the answers kept in the browser go
+    with the submission, within the 60-s allowance, instead of the paper closing without them."""
+    from lms.core.timeutil import utcnow
+    from lms.exams import services
+    from lms.exams.models import Attempt, Question, QuestionCategory, Response
+    from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
+
+    context, db = _db(live_server)
+    with context:
+        course = db.session.scalars(select(Course).join(SchoolClass).join(SchoolYear).join(
+            Subject, Subject.id == Course.subject_id).where(SchoolClass.name == "6A1", Subject.code == "toan",
+                                                            SchoolYear.is_current.is_(True))).first()
+        teacher = db.session.get(type(course.teacher), course.teacher_id)
+        now = utcnow()
+        school = db.session.get(School, course.school_id)
+        exam = services.save_exam(db.session, teacher, "teacher", school,
+                                  services.ExamInput(title="Kiểm tra mất mạng lúc hết giờ", subject_id=course.subject_id,
+                                                     course_ids=[course.id], open_at=now - timedelta(minutes=1),
+                                                     close_at=now + timedelta(seconds=25), time_limit_min=1))
+        category = db.session.scalars(select(QuestionCategory).where(QuestionCategory.name == "Tập hợp")).first()
+        questions = db.session.scalars(select(Question).where(Question.category_id == category.id,
+                                                              Question.qtype == "single_choice")).all()
+        services.set_items(db.session, teacher, "teacher", school, exam, [(q.id, "5") for q in questions[:2]])
+        services.publish_exam(db.session, teacher, "teacher", exam)
+        db.session.commit()
+        exam_id = exam.id
+    sign_in("8910000023")
+    page.goto(f"{live_server.url}/exams/{exam_id}")
+    page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")
+    shown = page.locator("section.question")
+    with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 200):
+        shown.nth(0).locator("input").first.check()
+    page.context.set_offline(True)
+    shown.nth(1).locator("input").nth(1).check()
+    expect(page.locator("#save-state")).to_contain_text("Mất kết nối")
+    with context:
+        attempt = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam_id)).one()
+        attempt_id, deadline = attempt.id, attempt.deadline
+    # Time runs out offline; the network returns about ten seconds later.
+    expect(page.locator("#attempt-alert")).to_contain_text("Đừng đóng trang", timeout=40000)
+    page.wait_for_timeout(max(0, (deadline - utcnow()).total_seconds() + 10) * 1000)
+    page.context.set_offline(False)
+    expect(page.locator("#result-state")).to_contain_text("nộp tự động khi hết giờ", timeout=30000)
+    assert utcnow() < deadline + timedelta(seconds=60)
+    with context:
+        db.session.expire_all()
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.auto_finished and attempt.finished_at == attempt.deadline
+        assert db.session.scalar(select(func.count()).select_from(Response)
+                                 .where(Response.attempt_id == attempt_id)) == 2

@@ -911,3 +911,42 @@ def test_exam_pages_read_without_doubled_words(world, client, make_client, dbs):
                 "/bank/import"):
         found[url] = _doubled_words(client.get(url).get_data(as_text=True))
     assert {url: words for url, words in found.items() if words} == {}
+
+
+def test_an_attempt_is_not_closed_before_its_allowance_and_a_late_submit_brings_the_offline_answers(
+        world, client, make_client, dbs):
+    """The network returns 10 s after the deadline: every way the server touches the attempt
+    meanwhile (the page, its clock and heartbeat, the monitor, the scheduled job) leaves it open,
+    and the page's submit then saves the answers it kept and finishes at the deadline with them."""
+    from lms.exams import attempts
+
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world, minutes=1)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        client.login("hsa001")
+        attempt_id = _start(client, exam_id)
+        slots = _slots(dbs, attempt_id)
+        assert _json(client, f"/attempts/{attempt_id}/save",
+                     {"position": slots[0][0], "value": _right(slots[0][2]), "seq": 1}).status_code == 200
+        ticket = client.__dict__["tickets"][attempt_id]
+    teacher = make_client()
+    with time_machine.travel(start + timedelta(minutes=1, seconds=5), tick=False):
+        assert client.get(f"/attempts/{attempt_id}").status_code == 200
+        clock = client.http.get(f"/attempts/{attempt_id}/clock", headers={"X-Attempt-Ticket": ticket})
+        assert clock.get_json()["state"] == "in_progress" and clock.get_json()["time_left"] == 0
+        assert _json(client, f"/attempts/{attempt_id}/events", {"events": []}).get_json()["state"] == "in_progress"
+        teacher.login("gv.a")
+        teacher.get(f"/exams/{exam_id}/monitor")
+        with dbs() as s:
+            assert attempts.finish_overdue(s, utcnow()) == 0
+            s.commit()
+            assert s.get(Attempt, attempt_id).state == "in_progress"
+    with time_machine.travel(start + timedelta(minutes=1, seconds=10), tick=False):
+        finals = [{"position": p, "value": _right(d), "seq": 1} for p, _t, d, _l in slots[1:3]]
+        done = _json(client, f"/attempts/{attempt_id}/submit", {"finals": finals, "timed_out": True})
+        assert done.status_code == 200 and done.get_json()["status"] == "finished"
+    with dbs() as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.auto_finished and attempt.finished_at == attempt.deadline
+        assert attempt.total_e4 == 30000                              # Câu 1 and the two kept offline
+        assert s.scalar(select(func.count()).select_from(Response).where(Response.attempt_id == attempt_id)) == 3
