@@ -18,7 +18,7 @@
   var questions = {};
   var journal = load();
   var pending = {};
-  var sending = false, offline = false, closed = false, moved = false, submitting = false, warned = false;
+  var sending = false, offline = false, closed = false, moved = false, submitting = false;
   var replaced = "";  // a save refused as older than another window's: said on the badge until the next answer
   var events = [];
   var clock = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
@@ -362,15 +362,23 @@
   var announcer = document.getElementById("timer-announce");
   var thresholds = [15, 5, 1].map(function (m) { return { minutes: m, said: false }; });
   var firstTick = true;
+  var timeSaid = "";
   function announce(left) {
+    var crossed = null;
     thresholds.forEach(function (t) {
       if (t.said || left > t.minutes * 60) { return; }
       t.said = true;
+      crossed = t;   // thresholds run 15, 5, 1: the last one crossed is the real time left
       // A threshold already behind when the page opened is not read out late (the next one is).
       if (firstTick && left <= t.minutes * 60 - 30) { return; }
-      if (announcer && left > 0) { announcer.textContent = announcer.dataset.template.replace("{m}", t.minutes); }
+      if (announcer && left > 0) { announcer.textContent = announcer.dataset.template.replace("{m}", crossed.minutes); }
     });
     firstTick = false;
+    if (!crossed || left <= 0 || !announcer) { return; }
+    // Shown on screen too, the real time left (a 1-minute exam opens with "1 minute", never "5"),
+    // replacing the last time warning but never a message about something else.
+    var text = announcer.dataset.template.replace("{m}", crossed.minutes);
+    if (alertBox.hidden || alertBox.textContent === timeSaid) { say(text); timeSaid = text; }
   }
   function tick() {
     var ms = endAt - clock();
@@ -379,7 +387,6 @@
     timer.textContent = (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
     timer.classList.toggle("text-danger", left <= 300);
     announce(left);
-    if (left <= 300 && left > 0 && !warned) { warned = true; say(root.dataset.msgFive); }
     if (ms <= 0 && !submitting && !closed) { say(root.dataset.msgClosed, "danger"); submit(true); }
   }
   setInterval(tick, 250);
@@ -426,7 +433,6 @@
           var end = document.getElementById("deadline-label");
           if (end) { end.textContent = localTime(body.deadline); }
           say(root.dataset.msgNewTime, "info");
-          warned = body.time_left <= 300;
           thresholds.forEach(function (t) { t.said = body.time_left <= t.minutes * 60; });
         }
         deadline = body.deadline;

@@ -147,6 +147,8 @@ def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_ser
     for minutes, expected in ((1, "Còn 15 phút"), (10, "Còn 5 phút"), (4, "Còn 1 phút")):
         page.clock.run_for(minutes * 60 * 1000 + 2000)
         expect(region).to_contain_text(expected)
+        # The visible warning says the same, the real time left (not "5 minutes" until time-up).
+        expect(page.locator("#attempt-alert")).to_have_text(expected + " làm bài.")
         said = page.evaluate("() => window.__said")
     # Once per threshold, never every second.
     assert [s for s in said if s] == ["Còn 15 phút làm bài.", "Còn 5 phút làm bài.", "Còn 1 phút làm bài."], said

@@ -215,6 +215,8 @@ def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_wit
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")
+    # Less than a minute to go: the warning says so, never "5 minutes".
+    expect(page.locator("#attempt-alert")).to_have_text("Còn 1 phút làm bài.")
     shown = page.locator("section.question")
     with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 200):
         shown.nth(0).locator("input").first.check()
