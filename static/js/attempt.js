@@ -19,6 +19,7 @@
   var journal = load();
   var pending = {};
   var sending = false, offline = false, closed = false, moved = false, submitting = false;
+  var refused = {};   // position -> why the server refused its last answer, until a save of it succeeds
   var replaced = "";  // a save refused as older than another window's: said on the badge until the next answer
   var events = [];
   var clock = window.performance && performance.now ? function () { return performance.now(); } : Date.now;
@@ -162,6 +163,10 @@
     } else if (offline) {
       badge.className = "badge text-bg-warning";
       badge.textContent = root.dataset.msgOffline;
+    } else if (Object.keys(refused).length) {
+      badge.className = "badge text-bg-danger";
+      badge.textContent = root.dataset.msgRefusedBadge.replace("{list}", Object.keys(refused)
+        .map(function (p) { return questions[p].number; }).join(", "));
     } else if (waiting) {
       badge.className = "badge text-bg-secondary";
       badge.textContent = root.dataset.msgSaving;
@@ -186,12 +191,13 @@
   function sync(body) {
     if (body && typeof body.time_left === "number") { endAt = clock() + body.time_left * 1000; }
   }
-  function staleNote(q, text) {
+  function staleNote(q, text, kind) {
     // Said where the pupil just clicked too: the page's alert may be scrolled out of sight.
-    var note = q.el.querySelector(".stale-note");
+    var name = kind === "danger" ? "refused-note" : "stale-note";
+    var note = q.el.querySelector("." + name);
     if (!note && text) {
       note = document.createElement("div");
-      note.className = "stale-note alert alert-warning small py-1 mt-2";
+      note.className = name + " alert alert-" + (kind || "warning") + " small py-1 mt-2";
       note.setAttribute("role", "status");
       q.el.appendChild(note);
     }
@@ -223,6 +229,11 @@
       if (r.status === 200) {
         offline = false;
         q.seq = Math.max(q.seq, r.body.seq);
+        if (refused[position]) {
+          if (alertBox.textContent === refused[position]) { say(""); }
+          delete refused[position];
+          staleNote(q, "", "danger");
+        }
         if (journal[position] && journal[position].seq <= r.body.seq) {
           delete journal[position];
           delete pending[position];
@@ -250,7 +261,9 @@
         delete pending[position];
         delete journal[position];
         store();
-        say(r.body.message || "");
+        refused[position] = root.dataset.msgRefused.replace("{n}", q.number).replace("{message}", r.body.message || "");
+        staleNote(q, refused[position], "danger");
+        say(refused[position], "danger");
       } else if (r.status === 401 || r.status === 400) {
         // Signed out, or the form token no longer matches: the answer stays in the journal and is
         // sent again once the pupil has signed in again (in another tab).

@@ -154,6 +154,31 @@ def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_ser
     assert [s for s in said if s] == ["Còn 15 phút làm bài.", "Còn 5 phút làm bài.", "Còn 1 phút làm bài."], said
 
 
+def test_a_refused_answer_is_named_on_its_question_until_a_save_of_it_succeeds(sign_in, page, live_server):
+    exam_id = _exam(live_server, "Câu số bị từ chối", ("numerical", "single_choice"), minutes=30)
+    sign_in(PUPIL)
+    page.goto(f"{live_server.url}/exams/{exam_id}")
+    page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")
+    first = page.locator("section.question").nth(0)
+    badge, alert = page.locator("#save-state"), page.locator("#attempt-alert")
+    field = first.locator("input[type=text]")
+    with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 422):
+        field.fill("abc")
+    expect(first.locator(".refused-note")).to_contain_text("Câu 1 chưa được lưu")
+    expect(alert).to_contain_text("Câu 1 chưa được lưu")
+    expect(badge).to_have_text("Chưa lưu được câu 1")
+    # Another question saved meanwhile does not make the badge say "all saved".
+    with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 200):
+        page.locator("section.question").nth(1).locator("input").first.check()
+    expect(badge).to_have_text("Chưa lưu được câu 1")
+    with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 200):
+        field.fill("12")
+    expect(first.locator(".refused-note")).to_be_hidden()
+    expect(alert).to_be_hidden()
+    expect(badge).to_have_text("Đã lưu tất cả câu trả lời")
+
+
 def test_skip_link_focus_always_visible_and_never_trapped(sign_in, page, live_server):
     sign_in("gv1.thcs")
     page.goto(live_server.url + "/")
