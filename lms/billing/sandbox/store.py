@@ -47,21 +47,25 @@ class Store:
         db.close()
 
     def paid(self, provider: str, order_ref: str) -> Record | None:
-        return next(iter(self._select("WHERE provider = ? AND order_ref = ?", (provider, str(order_ref)))), None)
+        return next(iter(self._select(_ONE, (provider, str(order_ref)))), None)
 
     def records(self) -> list[Record]:
-        return self._select("ORDER BY paid_at", ())
+        return self._select(_ALL, ())
 
-    def _select(self, where: str, args: tuple) -> list[Record]:
+    def _select(self, query: str, args: tuple) -> list[Record]:
         if not self.path.exists():
             return []
         db = self._connect()
         try:
-            rows = db.execute(f"SELECT provider, order_ref, txn_id, amount, success, notified, paid_at FROM payments "
-                              f"{where}", args).fetchall()
+            rows = db.execute(query, args).fetchall()
         finally:
             db.close()
         return [Record(p, o, t, a, bool(s), bool(n), datetime.fromisoformat(w)) for p, o, t, a, s, n, w in rows]
+
+
+_COLUMNS = "SELECT provider, order_ref, txn_id, amount, success, notified, paid_at FROM payments"
+_ONE = _COLUMNS + " WHERE provider = ? AND order_ref = ?"
+_ALL = _COLUMNS + " ORDER BY paid_at"
 
 
 def store_of(config) -> Store:
