@@ -234,8 +234,10 @@ def school_days_off():
 def remove_school_day_off(day_off_id: int):
     form = DecideForm()
     if form.validate_on_submit():
-        with committing(form) as outcome:
+        with committing(form, flash_error=False) as outcome:
             days_off.remove_day_off(db.session, current_user, ctx().school, day_off_id)
+        if outcome.status == 404:
+            abort(404)   # another school's day off, or none: as every id route answers
         if outcome.ok:
             flash(_("Đã bỏ ngày nghỉ."), "success")
     return redirect(url_for("attendance.school_days_off"))

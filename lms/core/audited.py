@@ -56,7 +56,7 @@ NOT_RECORDS = {
     "family.child", "attendance.child", "gradebook.child_grades", "homework.child_homework", "billing.family_invoice",
     "billing.family_receipt", "attempts.attempt_page", "attempts.result", "comms.new_thread", "comms.thread",
     "exams.statistics_page", "exams.statistics_xlsx", "homework.assignment_page", "people.class_detail",
-    "comms.class_calendar", "exams.exam_home", "homework.edit", "attempts.clock", "homework.child_load",
+    "comms.class_calendar", "exams.exam_home", "homework.edit", "attempts.clock", "attempts.answers", "homework.child_load",
     "family.child_data", "billing.report_paid",
     # the audit trail of who read the pupil's data, and the erasure form (name and code only)
     "people.student_access", "people.student_access_xlsx", "people.student_erase",

@@ -61,6 +61,10 @@ def _foreign_objects(app, world) -> dict:
         day = b.year.start_date + timedelta(days=30)
         ids["leave_id"] = request_leave(s, s.get(User, world.mother_b.id), school_b.students["HSB002"], day, day,
                                         "Ốm", now=utcnow(), today=day).id
+        from lms.attendance.days_off import add_day_off
+
+        ids["day_off_id"] = add_day_off(s, s.get(User, b.admin.id), s.get(School, b.school.id), day, day,
+                                        "Nghỉ bù", now=utcnow()).id
         from lms.gradebook.transcript import workflow as transcripts
         from lms.gradebook.transcript.models import SignerAccount, SigningRequest, Transcript
         from lms.people.models import SchoolClass
@@ -122,7 +126,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
-             "leave_id", "transcript_id", "request_id", "export_id", "report_id"), 0)).items()},
+             "leave_id", "day_off_id", "transcript_id", "request_id", "export_id", "report_id"), 0)).items()},
     }
 
 
