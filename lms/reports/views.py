@@ -288,9 +288,9 @@ def department_official():
             "recipients": request.values.get("recipients") or "\n".join(department_recipients(department)),
             "error": str(signing_error.message) if signing_error else "",
             "error_field": getattr(signing_error, "field", None) if signing_error else None}
-    if status != 200 and signing_error is None:
+    if (status != 200 and signing_error is None) or c.period is None:   # a bad period or weights: nothing to show
         return render_template("reports/department_official.html", d=None, c=c, weights=weights,
-                               department=department, signing=form), status
+                               department=department, signing=form), status if status != 200 else 422
     if request.method == "POST" and signing_error is None:
         started = _start_official("department", department.id, c.year, c.period.key, weights, len(schools) + 1,
                                   signing)
