@@ -36,6 +36,9 @@ from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc
 from lms.i18n import lazy_gettext as _l
 
+# What every import's file chooser offers: the reader takes each of these, told by content (a
+# ".txt" is Excel's "Unicode Text", UTF-16 with tabs).
+ACCEPT = ".xlsx,.xls,.csv,.txt"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_UNCOMPRESSED = 200 * 1024 * 1024

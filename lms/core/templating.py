@@ -68,6 +68,8 @@ def install_template_helpers(app: Flask) -> None:
                                  department_issuer=official.department_issuer,
                                  school_signer=official.school_signer,
                                  department_recipients=official.department_recipients)
+    from lms.core.tables import ACCEPT as table_accept
+    app.jinja_env.globals["table_accept"] = table_accept   # the file chooser of every table import
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
                                  ASSESSMENT_LABELS=ASSESSMENT_LABELS, csrf_token=generate_csrf)
 

@@ -26,7 +26,7 @@ class LessonForm(Form):
 
 
 class PlanImportForm(Form):
-    file = FileField(_l("Tệp kế hoạch (.xlsx, .xls hoặc .csv)"), validators=[FileRequired(_l("Chọn tệp cần nhập."))])
+    file = FileField(_l("Tệp kế hoạch (.xlsx, .xls, .csv hoặc .txt Unicode Text)"), validators=[FileRequired(_l("Chọn tệp cần nhập."))])
     submit = SubmitField(_l("Nhập kế hoạch"))
 
 

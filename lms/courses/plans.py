@@ -176,7 +176,8 @@ def _check_row(line: int, week_text: str, topic: str, mode_text: str) -> tuple[i
 
 
 def _write(session: Session, course: Course, existing: dict[int, PlanPeriod],
-           parsed: list[tuple[int | None, int, str, Mode]]) -> None:
+           parsed: list[tuple[int | None, int, str, Mode]], numbers: list[int] | None = None) -> None:
+    """Save the rows as the course's periods, numbered 1, 2, 3… in order or with `numbers`."""
     keep = {pid for pid, *_ in parsed if pid is not None}
     gone = [pid for pid in existing if pid not in keep]
     if gone:
@@ -186,7 +187,7 @@ def _write(session: Session, course: Course, existing: dict[int, PlanPeriod],
         if period.id in keep:
             period.number = -period.id
     session.flush()
-    for number, (pid, week, topic, mode) in enumerate(parsed, start=1):
+    for number, (pid, week, topic, mode) in zip(numbers or range(1, len(parsed) + 1), parsed, strict=True):
         if pid is None:
             session.add(PlanPeriod(school_id=course.school_id, course_id=course.id, number=number, week=week,
                                    topic=topic, mode=mode))
@@ -204,6 +205,8 @@ class PlanImport:
     online: int = 0
     table: Table | None = None
     rows: list[tuple[int, int, str, Mode]] = field(default_factory=list)   # (line, week, topic, mode) per period
+    numbers: list[int] = field(default_factory=list)   # each period's number, as the plan's "Tiết" gives it
+    numbered_by: str | None = None    # the file's period column the numbers are taken from (None: in line order)
 
 
 _WEEKS = re.compile(r"^(?:tuan|t|week)?\s*(\d{1,2})(?:\s*(?:-|–|den|->|,)\s*(?:tuan\s*)?(\d{1,2}))?$")
@@ -233,8 +236,14 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
     week_label, count_label = table.column_name("week"), table.column_name("count")
     previous_week: int | None = None
     previous_heading: str | None = None
+    numbered = "period" in table.columns
+    period_label = table.column_name("period")
+    next_number = 1
+    claimed: list[tuple[int, list[int]]] = []   # (line, its period numbers), bad lines' too
+    unreadable = False                          # a period cell not read: the gaps are not known
     for line in table.lines:
         row_issues: list[Issue] = []
+        numbers: list[int] | None = None
         topic = nfc(line.text("topic"))
         weeks = None
         raw_week = line.text("week")
@@ -257,19 +266,36 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
             row_issues.append(Issue(line.number, table.column_name("topic"), _("Tên bài dài quá %(m)s ký tự.",
                                                                                 m=TOPIC_MAX)))
         count = 1
+        span = None
+        if line.has("period"):
+            span = _week_range(line.text("period"))   # “Tiết 5–6”: two periods
+            if span is None or not (1 <= span[0] and span[1] <= MAX_PERIODS and span[1] - span[0] < 20):
+                row_issues.append(Issue(line.number, period_label, _(
+                    "Tiết phải là số tiết theo phân phối chương trình, từ 1 đến %(m)s, hoặc hai số như “4-5” "
+                    "(đang là “%(v)s”).", m=MAX_PERIODS, v=line.text("period"))))
+                span = None
         try:
             if line.has("count"):
                 count = to_int(line.get("count"))
-            elif line.has("period"):
-                span = _week_range(line.text("period"))   # “Tiết 5–6”: two periods
-                if span is None:
+                if not 1 <= count <= 20:
                     raise ValueError
+                if span is not None and span[1] > span[0] and span[1] - span[0] + 1 != count:
+                    row_issues.append(Issue(line.number, count_label, _(
+                        "Số tiết “%(c)s” không khớp với cột tiết “%(p)s”.", c=line.text("count"),
+                        p=line.text("period"))))
+            elif span is not None:
                 count = span[1] - span[0] + 1
-            if not 1 <= count <= 20:
-                raise ValueError
         except ValueError:
-            row_issues.append(Issue(line.number, count_label if line.has("count") else table.column_name("period"), _(
-                "Số tiết phải là số nguyên từ 1 đến 20 (đang là “%(v)s”).", v=line.text("count") or line.text("period"))))
+            row_issues.append(Issue(line.number, count_label, _(
+                "Số tiết phải là số nguyên từ 1 đến 20 (đang là “%(v)s”).", v=line.text("count"))))
+        if numbered and (span is not None or not line.has("period")):
+            # The plan's own numbering is kept; a line without its number follows the one above.
+            first_number = span[0] if span is not None else next_number
+            numbers = list(range(first_number, first_number + count))
+            next_number = numbers[-1] + 1
+            claimed.append((line.number, numbers))
+        elif numbered:
+            unreadable = True
         mode = parse_mode(line.text("mode"))
         if mode is None:
             row_issues.append(Issue(line.number, table.column_name("mode"), _(
@@ -280,8 +306,15 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
             continue
         previous_week = weeks[1]
         first, last = weeks
+        numbers = numbers or list(range(next_number, next_number + count))
+        next_number = numbers[-1] + 1
         for k in range(count):
             result.rows.append((line.number, first + k * (last - first + 1) // count, topic, mode))
+        result.numbers += numbers
+    if numbered:
+        result.numbered_by = period_label
+        result.issues = sorted(result.issues + _numbering_issues(claimed, period_label, gaps=not unreadable),
+                               key=lambda i: i.line)
     if not result.rows and not result.issues:
         result.issues.append(Issue(header_line + 1, table.column_name("topic"), _("Tệp không có dòng kế hoạch nào.")))
     if len(result.rows) > MAX_PERIODS:
@@ -289,6 +322,33 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
     result.periods = len(result.rows)
     result.online = sum(1 for *_rest, mode in result.rows if mode.online)
     return result
+
+
+def _numbering_issues(claimed: list[tuple[int, list[int]]], column: str, *, gaps: bool) -> list[Issue]:
+    """A period number used twice, and (`gaps`) the periods a plan leaves out — a gap in its
+    numbering, or a plan that does not start at tiết 1 — each named on its line."""
+    issues: list[Issue] = []
+    seen: dict[int, int] = {}
+    for line, numbers in claimed:
+        twice = [n for n in numbers if n in seen]
+        if twice:
+            issues.append(Issue(line, column, _("Tiết %(n)s đã có ở dòng %(l)s; mỗi tiết chỉ có một dòng.",
+                                                n=twice[0], l=seen[twice[0]])))
+        for n in numbers:
+            seen.setdefault(n, line)
+    if not gaps:
+        return issues
+    expected = 1
+    for line, number in sorted(((line, n) for line, numbers in claimed for n in numbers), key=lambda x: x[1]):
+        if number > expected:
+            missing = str(expected) if number - 1 == expected else f"{expected}–{number - 1}"
+            issues.append(Issue(line, column, _(
+                "Kế hoạch thiếu tiết %(m)s: dòng này là tiết %(n)s, dòng trước trong thứ tự tiết là tiết %(p)s.",
+                m=missing, n=number, p=expected - 1) if expected > 1 else _(
+                "Kế hoạch thiếu tiết %(m)s: tiết đầu tiên của tệp là tiết %(n)s.", m=missing, n=number)))
+        expected = max(expected, number + 1)
+    issues.sort(key=lambda i: i.line)
+    return issues
 
 
 def import_plan(session: Session, actor: User, course: Course, filename: str, data: bytes) -> PlanImport:
@@ -299,8 +359,9 @@ def import_plan(session: Session, actor: User, course: Course, filename: str, da
         return result
     existing = plan_of(session, course)
     by_number = {p.number: p.id for p in existing}
-    rows = [(by_number.get(n), week, topic, mode) for n, (_line, week, topic, mode) in enumerate(result.rows, start=1)]
-    _write(session, course, {p.id: p for p in existing}, rows)
+    rows = [(by_number.get(n), week, topic, mode) for n, (_line, week, topic, mode) in zip(result.numbers, result.rows,
+                                                                                          strict=True)]
+    _write(session, course, {p.id: p for p in existing}, rows, numbers=result.numbers)
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=course.school_id,
                  subject_type="course", subject_id=course.id, detail=f"plan:{len(rows)}")
     return result
@@ -313,7 +374,8 @@ def plan_template(year: SchoolYear | None = None) -> bytes:
              "Cột “Tuần” là tuần học trong năm, tính từ tuần khai giảng (HK I: tuần %d–%d, HK II: tuần %d–%d, "
              "theo ngày của học kỳ trong năm học)." % (*term_weeks(year, 1), *term_weeks(year, 2)),
              "Cột “Hình thức”: Trực tiếp, Trực tuyến trực tiếp, hoặc Trực tuyến tự học (để trống = Trực tiếp).",
-             "Các tiết được đánh số theo thứ tự dòng; nhập lại tệp giữ nguyên các bài học đã gắn với tiết cùng số."]
+             "Có cột “Tiết” (số tiết theo phân phối chương trình, “4-5” cho bài 2 tiết) thì các tiết giữ số đó; không có "
+             "thì được đánh số theo thứ tự dòng. Nhập lại tệp giữ nguyên các bài học đã gắn với tiết cùng số."]
     return write_workbook("Kế hoạch dạy học", PLAN_HEADERS, rows, widths=[8, 60, 10, 24], notes=notes)
 
 

@@ -103,6 +103,54 @@ def teaching_plan(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+# A programme distribution (PPCT) as a subject group keeps it — "Tuần | Tiết | Tên bài dạy" with the
+# school's own period numbers ("4-5" for a two-period lesson, the week written once) — saved from
+# Excel as "Unicode Text": UTF-16 with its byte-order mark, tab-separated, CRLF, a merged title's text
+# in its first cell only, a cell with a line break in quotes.
+PPCT_LESSONS = [
+    ("HỌC KÌ I", None),
+    ("Chương I. TẬP HỢP CÁC SỐ TỰ NHIÊN", None),
+    ("1", "1", "§1. Tập hợp", "Trực tiếp"),
+    ("1", "2", "§2. Cách ghi số tự nhiên", "Trực tuyến tự học"),
+    ("1", "3", "§3. Thứ tự trong tập hợp các số tự nhiên", ""),
+    ("2", "4-5", "§4. Phép cộng và phép trừ số tự nhiên", "Trực tiếp"),
+    ("", "6", "Luyện tập chung", "Trực tuyến trực tiếp"),
+    ("3", "7", "§5. Phép nhân và phép chia số tự nhiên", ""),
+    ("3", "8", "§6. Luỹ thừa với số mũ tự nhiên", ""),
+    ("HỌC KÌ II", None),
+    ("Chương VI. PHÂN SỐ", None),
+    ("19", "9", "§23. Mở rộng phân số.\nPhân số bằng nhau", "Trực tuyến tự học"),
+    ("19", "10", "§24. So sánh phân số", ""),
+]
+
+
+def ppct_unicode_text(name: str, bad: bool = False) -> None:
+    rows = [["SỞ GIÁO DỤC VÀ ĐÀO TẠO AN GIANG", "", "", "", ""],
+            ["TRƯỜNG THCS NGUYỄN DU", "", "", "", ""],
+            ["", "", "", "", ""],
+            ["PHÂN PHỐI CHƯƠNG TRÌNH MÔN TOÁN - LỚP 6", "", "", "", ""],
+            ["Năm học 2025 - 2026", "", "", "", ""],
+            ["", "", "", "", ""],
+            ["Tuần", "Tiết", "Tên bài dạy", "Hình thức", "Ghi chú"]]
+    for lesson in PPCT_LESSONS:
+        if lesson[1] is None:
+            rows.append([lesson[0], "", "", "", ""])
+            continue
+        week, period, topic, mode = lesson
+        if bad and period == "8":
+            period = "7"                          # the planted bad line: tiết 8 typed as 7 again
+        rows.append([week, period, topic, mode, "Kiểm tra 15 phút" if period == "6" else ""])
+    rows += [["", "", "", "", ""],
+             ["", "DUYỆT CỦA TỔ CHUYÊN MÔN", "", "NGƯỜI LẬP", ""],
+             ["", "Trần Thị Mai", "", "Nguyễn Văn Hùng", ""]]
+
+    def cell(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"' if any(c in text for c in '\t\n"') else text
+
+    text = "\r\n".join("\t".join(cell(c) for c in row) for row in rows) + "\r\n"
+    (HERE / name).write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+
+
 # ---------------------------------------------------------------- student lists
 
 STUDENTS = [
@@ -711,6 +759,7 @@ def class_list_titled(name: str, bad: bool = False) -> None:
 
 MAKERS = {
     "ke-hoach-day-hoc-toan6.xlsx": teaching_plan,
+    "phan-phoi-chuong-trinh-toan6.txt": ppct_unicode_text,
     "danh-sach-hoc-sinh-phan-mem-truong.xlsx": student_list_sms,
     "C1-HocSinh-csdl-nganh.xls": student_list_csdl_xls,
     "so-diem-toan-6a1.xlsx": grade_book_sms,

@@ -1,0 +1,81 @@
+"""Every import takes the file as the school has it — the layouts an outside tester brought: a
+programme distribution with the school's own period numbers saved as Excel's "Unicode Text", and the
+previews' wording of what is skipped, computed or already there."""
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+FILES = Path(__file__).resolve().parents[1] / "files"
+
+
+def data(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
+# ---------------------------------------------------------------- teaching plan: the school's numbering
+
+def test_a_programme_distribution_keeps_its_own_period_numbers(app):
+    from lms.courses import plans
+
+    with app.test_request_context():
+        result = plans.read_plan("ppct.txt", data("phan-phoi-chuong-trinh-toan6.txt"))
+        assert result.issues == []
+        assert result.numbers == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        assert [(line, week) for line, week, _t, _m in result.rows] == [
+            (10, 1), (11, 1), (12, 1), (13, 2), (13, 2), (14, 2), (15, 3), (16, 3), (19, 19), (20, 19)]
+        assert result.rows[8][2] == "§23. Mở rộng phân số. Phân số bằng nhau"   # the line break in its cell
+        assert "Ghi chú (E)" in result.table.unknown
+
+
+def test_a_period_typed_twice_is_named_with_the_one_it_leaves_out(app):
+    from lms.courses import plans
+
+    with app.test_request_context():
+        result = plans.read_plan("ppct.txt", data("phan-phoi-chuong-trinh-toan6-loi.txt"))
+        assert [(i.line, i.column) for i in result.issues] == [(16, "Tiết (B)"), (19, "Tiết (B)")]
+        assert "dòng 15" in result.issues[0].message           # where tiết 7 already is
+        assert "tiết 8" in result.issues[1].message            # the period the plan leaves out
+
+
+def test_a_plan_numbered_from_elsewhere_or_out_of_range_is_refused_on_its_line(app):
+    from lms.courses import plans
+
+    def read(text: str):
+        return plans.read_plan("ppct.txt", b"\xff\xfe" + text.encode("utf-16-le"))
+
+    with app.test_request_context():
+        result = read("Tuần\tTiết\tTên bài dạy\r\n1\t3\tBài 1\r\n1\t4-5\tBài 2\r\n")
+        assert [i.line for i in result.issues] == [2] and "tiết 1–2" in result.issues[0].message
+        result = read("Tuần\tTiết\tTên bài dạy\r\n1\t1\tBài 1\r\n2\tmột\tBài 2\r\n2\t5-4\tBài 3\r\n"
+                      "3\t401\tBài 4\r\n")
+        assert [(i.line, i.column) for i in result.issues] == [(3, "Tiết (B)"), (4, "Tiết (B)"), (5, "Tiết (B)")]
+
+
+def test_the_plan_uploaded_as_unicode_text_is_saved_with_its_numbers(world, make_client, dbs):
+    from lms.courses.models import PlanPeriod
+
+    client = make_client()
+    client.login("gv.a")
+    course_id = world.a.course.id
+    page = client.get(f"/courses/{course_id}/plan").get_data(as_text=True)
+    assert ".txt" in re.search(r'accept="([^"]*)"', page).group(1)
+    preview = client.post(f"/courses/{course_id}/plan/import",
+                          {"file": (io.BytesIO(data("phan-phoi-chuong-trinh-toan6.txt")), "PPCT Toan 6.txt")},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert "10 tiết" in body and "giữ số tiết theo cột “Tiết (B)” của tệp" in body
+    token = re.search(r'name="token" value="([a-f0-9]+)"', body).group(1)
+    assert client.post(f"/courses/{course_id}/plan/import", {"token": token, "confirm": "1"}).status_code == 302
+    with dbs() as s:
+        periods = s.scalars(select(PlanPeriod).where(PlanPeriod.course_id == course_id)
+                            .order_by(PlanPeriod.number)).all()
+        assert [(p.number, p.week) for p in periods] == [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2), (6, 2), (7, 3),
+                                                         (8, 3), (9, 19), (10, 19)]
+        assert periods[4].topic == "§4. Phép cộng và phép trừ số tự nhiên"
+    bad = client.post(f"/courses/{course_id}/plan/import",
+                      {"file": (io.BytesIO(data("phan-phoi-chuong-trinh-toan6-loi.txt")), "PPCT Toan 6.txt")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and 'data-line="16"' in bad.get_data(as_text=True)
