@@ -40,6 +40,16 @@ SECTION = re.compile(r"^\s*(?:phần|phan)\s+([IVXLC]+|\d+)\b[.:\-–]?\s*(.*)$"
 ROMAN_SECTION = re.compile(r"^\s*([IVX]{1,4})\s*[.)]\s+(?=[^\W\d_]{2})(?=[^a-zđ]*(?:$|[\s(.:]))(.+)$")
 NAMED_SECTION = re.compile(r"^\s*(?:phần|phan|chủ\s*đề|chu\s*de)\s*:\s*(.+)$", re.IGNORECASE)
 KEY_HEADING = re.compile(r"^\s*(?:bảng\s+)?(?:đáp\s*án|dap\s*an)\s*[:.]?\s*$", re.IGNORECASE)
+# The answer section at the end of a teacher's file, however it is headed: "ĐÁP ÁN", "ĐÁP ÁN VÀ
+# HƯỚNG DẪN CHẤM", "HƯỚNG DẪN CHẤM", "III. ĐÁP ÁN – BIỂU ĐIỂM", "C. HƯỚNG DẪN CHẤM ĐỀ KIỂM TRA GIỮA KÌ I"
+# (in capitals, with the exam's name after it if any), or such words alone on their line ("Đáp án
+# và hướng dẫn chấm"). Never "ĐÁP ÁN: B" (a question's own answer).
+_KEY_WORDS = (r"(?:bảng\s+)?(?:đáp\s*án|dap\s*an|hướng\s*dẫn\s*chấm|huong\s*dan\s*cham|biểu\s*điểm|"
+              r"bieu\s*diem|thang\s*điểm|thang\s*diem)")
+_KEY_LABEL = r"^\s*(?:(?:[IVX]{1,4}|[A-E])\s*[.)]\s*)?"
+KEY_SECTION = re.compile(_KEY_LABEL + _KEY_WORDS + r"(?:\s*[:.]?\s*$|\s+(?=[^\s:])|\s*[-–—,&/]\s*)", re.IGNORECASE)
+KEY_ONLY = re.compile(_KEY_LABEL + _KEY_WORDS + r"(?:\s*(?:và|va|[-–—,&/])\s*" + _KEY_WORDS + r")*\s*[:.]?\s*$",
+                      re.IGNORECASE)
 END = re.compile(r"^[\s\-–—_.*]*(?:HẾT|HET)[\s\-–—_.*]*$")
 INLINE_ANSWER = re.compile(r"^\s*(?:đáp\s*án|dap\s*an|đ/a)\s*[:.]\s*(.+)$", re.IGNORECASE)
 FEEDBACK = re.compile(r"^\s*(?:lời\s*giải|hướng\s*dẫn(?:\s*giải)?|giải)\s*[:.]\s*(.*)$", re.IGNORECASE)
@@ -53,6 +63,10 @@ TRUTH = {"đ": True, "d": True, "s": False}
 TRUTH_KEY = re.compile(r"(?:\s*[,;]?\s*(?:[a-dA-D]\s*[).:\-]?\s*)?[ĐSđsDd])+\s*")
 # A part of written answers ("PHẦN II. TỰ LUẬN"): its "a) … b) …" are parts of a question's text,
 # and what the answer section says of its questions is their marking guide.
+# In the answer section: "A. TRẮC NGHIỆM (3,0 điểm)" heads a part; a sentence without an entry
+# ("Mỗi câu đúng được 0,25 điểm.", "Học sinh làm cách khác đúng vẫn cho điểm tối đa.") is a note.
+LETTER_SECTION = re.compile(r"^\s*[A-E]\s*[.)]\s+(?=[^a-zđ]*$)[^\W\d_]{2}")
+NOTE = re.compile(r"^\s*[^\W\d_][^\s]*(?:\s+\S+){2,}")
 ESSAY_PART = re.compile(r"tự\s*luận|tu\s*luan", re.IGNORECASE)
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
 
@@ -374,9 +388,10 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             current = None
             ended = True
             continue
-        if KEY_HEADING.match(text) or re.match(r"^\s*(?:câu|cau)\s*\t", text, re.IGNORECASE):
+        heading = _answer_heading(text, current)
+        if heading or re.match(r"^\s*(?:câu|cau)\s*\t", text, re.IGNORECASE):
             in_key = True
-            if not KEY_HEADING.match(text):
+            if not heading:
                 key_lines.append(block)
             continue
         named = NAMED_SECTION.match(text)
@@ -562,6 +577,15 @@ def _labelled(text: str, flags: list[frozenset], pattern: re.Pattern, line: int)
 _ROMAN_NUMERALS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
+def _answer_heading(text: str, current: _Draft | None) -> bool:
+    """Whether a line heads the answer section (see KEY_SECTION): what follows it is the key and
+    the marking guide, never questions. "Hướng dẫn chấm:" in ordinary case under a question is that
+    question's own guide."""
+    if KEY_ONLY.match(text):
+        return not (current is not None and GUIDE.match(text) and any(ch.islower() for ch in text))
+    return bool(KEY_SECTION.match(text)) and not any(ch.islower() for ch in text)
+
+
 def _roman_section(text: str) -> str | None:
     """A part headed "II. TỰ LUẬN (7,0 điểm)" as the category "Phần II. TỰ LUẬN (7,0 điểm)"."""
     found = ROMAN_SECTION.match(text)
@@ -579,10 +603,16 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
     part = 0
     essay = False
     guide: tuple[int, int] | None = None   # the whole-line entry that lines without an entry continue
+    last: tuple[int, int] | None = None    # the table row's entry that rows with an empty first cell continue
     i = 0
     while i < len(rows):
         line, cells = rows[i]
-        heading = SECTION.match(cells[0]) or _roman_section(cells[0])
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            i += 1
+            continue
+        heading = SECTION.match(cells[0]) or _roman_section(cells[0]) or \
+            (len(cells) == 1 and LETTER_SECTION.match(cells[0]))
         if heading and not KEY_TOKEN.match(cells[0].split(".", 1)[-1].split(":", 1)[-1].strip()):
             part += 1
             essay = bool(ESSAY_PART.search(cells[0]))
@@ -608,18 +638,45 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
             cells = [re.sub(r"^\s*(?:phần|phan)?\s*[IVXLC\d]+\s*[.:\-–)]\s*", "", cells[0], flags=re.IGNORECASE),
                      *cells[1:]]
         if len(cells) >= 2 and re.match(r"(?i)^\s*câu\s*$", cells[0]) and i + 1 < len(rows):
-            numbers, values = cells[1:], rows[i + 1][1][1:]
+            numbers = cells[1:]
+            if not any(n.isdigit() for n in numbers):   # "Câu | Nội dung | Điểm": a marking guide's columns
+                i += 1
+                continue
+            values = rows[i + 1][1][1:]
             for n, v in zip(numbers, values):
                 if n.strip().isdigit() and v.strip():
                     key[(part, int(n))] = (line, v.strip(), False, essay)
             i += 2
             continue
-        if len(cells) >= 2 and cells[0].strip().isdigit():
-            key[(part, int(cells[0]))] = (line, cells[1].strip(), False, essay)
+        numbered = re.match(r"(?i)^(?:(?:câu|cau|bài|bai)\s*)?(\d{1,4})\b", cells[0]) if len(cells) >= 2 else None
+        if numbered or (len(cells) >= 2 and not cells[0] and last is not None):
+            # A row of the answer table ("1 | B") or of a marking guide ("Câu 2 | a) x = 1 | 0,5", and
+            # rows under it whose first cell is empty): the guide is kept whole with its marks.
+            body = [c for c in cells[1:] if c]
+            mark = body.pop() if len(body) >= 2 and parse_number(body[-1]) is not None else None
+            value = " ".join(body)
+            if numbered:
+                last = (part, int(numbered.group(1)))
+                if not value:
+                    i += 1
+                    continue
+                if " " not in value and mark is None:
+                    key[last] = (line, value, False, essay)
+                else:
+                    key[last] = (line, value + (f" ({mark} điểm)" if mark else ""), True, essay)
+            elif value:
+                first, before, _whole, in_essay = key.get(last, (line, "", True, essay))
+                key[last] = (first, "\n".join(x for x in (before, value + (f" ({mark} điểm)" if mark else "")) if x),
+                             True, in_essay)
             i += 1
             continue
-        text = " ".join(cells)
+        last = None
+        text = " ".join(c for c in cells if c)
         tokens = list(KEY_TOKEN.finditer(text))
+        if not tokens and NOTE.match(text) and sum(any(ch.islower() for ch in w) for w in text.split()) >= 2:
+            parsed.header.append(text)   # “Mỗi câu đúng được 0,25 điểm.”: said to the marker, shown as skipped
+            i += 1
+            continue
         if not tokens:
             parsed.errors.append((line, f"không đọc được {parsed.unit} đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
         for t in tokens:
