@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lms.core import jobs
 from lms.core.errors import Conflict, Forbidden, ValidationError
-from lms.core.markdown import render_markdown
+from lms.exams.qtypes.base import text_html
 from lms.exams import attempt_rules as rules
 from lms.exams import qtypes
 from lms.exams.attempt_rules import ALLOWANCE, page_of
@@ -238,7 +238,7 @@ def attempt_view(session: Session, attempt: Attempt) -> list[SlotView]:
             number += 1
         response = saved.get((attempt.id, slot.position))
         views.append(SlotView(slot.position, number if slot.question.qtype != "description" else 0,
-                              slot.question.qtype, render_markdown(slot.version.text),
+                              slot.question.qtype, text_html(slot.version.text),
                               qt.public(slot.version.data, slot.layout), slot.mark_e4,
                               decode(response.value) if response else None, response.seq if response else 0,
                               page_of(index, attempt.exam.per_page), titles[index]))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lms.core.errors import Conflict, ValidationError
 from lms.core.markdown import MATH, render_markdown
 from lms.exams import qtypes
-from lms.exams.qtypes.base import one_line
+from lms.exams.qtypes.base import as_written
 from lms.exams.models import Exam, ExamPaper, ExamPaperItem
 from lms.i18n import lazy_gettext as _l
 
@@ -196,7 +196,7 @@ def print_html(text: str, folder=None) -> str:
         formulas[key] = formula_svg((match.group(1) or match.group(2)).strip(), display)
         return key
 
-    rendered = render_markdown(MATH.sub(stash, one_line(text)), math=False)
+    rendered = render_markdown(MATH.sub(stash, as_written(text)), math=False)
     for key, svg in formulas.items():
         rendered = rendered.replace(key, svg)
     if folder is not None:

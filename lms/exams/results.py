@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
-from lms.core.markdown import render_markdown
+from lms.exams.qtypes.base import text_html
 from lms.core.notify import notify
 from lms.exams import attempt_rules as rules
 from lms.exams import qtypes
@@ -172,7 +172,7 @@ def grading_queue(session: Session, exam: Exam) -> list[QueueGroup]:
         if version_id not in guides:
             version = session.get(QuestionVersion, version_id)
             guide = qtypes.TYPES[slot.question.qtype].guide(version.data)
-            guides[version_id] = render_markdown(guide) if guide else ""
+            guides[version_id] = text_html(guide) if guide else ""
         group.items.append(QueueItem(attempts[slot.attempt_id], slot,
                                      _value(responses.get((slot.attempt_id, slot.position))),
                                      grades.get((slot.attempt_id, slot.position)), guides[version_id]))
@@ -343,12 +343,12 @@ def attempt_review(session: Session, attempt: Attempt, rights: dict[str, bool]) 
         grade = grades.get((attempt.id, slot.position))
         feedback = []
         if rights["feedback"]:
-            feedback = [render_markdown(text) for text in qt.feedback(version.data, _value(responses.get(slot.position)))]
+            feedback = [text_html(text) for text in qt.feedback(version.data, _value(responses.get(slot.position)))]
             if version.general_feedback:
-                feedback.append(render_markdown(version.general_feedback))
+                feedback.append(text_html(version.general_feedback))
         public = qt.public(slot.version.data, slot.layout)
         items.append(ReviewItem(number if slot.question.qtype != "description" else 0, slot.question.qtype,
-                                render_markdown(slot.version.text), public,
+                                text_html(slot.version.text), public,
                                 response, qt.right(version.data) if rights["correct"] else None,
                                 grade.mark_e4 if grade and rights["score"] else None, slot.mark_e4, feedback,
                                 grade.comment if grade and grade.source == "manual" and rights["feedback"] else "",
@@ -485,14 +485,14 @@ def teacher_paper(session: Session, actor: User, role: str, attempt: Attempt) ->
         saved = responses.get(slot.position)
         grade = grades.get((attempt.id, slot.position))
         items.append(PaperItem(slot.position, number if qt.scored else 0, slot.question.qtype,
-                               render_markdown(slot.version.text), public, _value(saved), qt.right(version.data),
+                               text_html(slot.version.text), public, _value(saved), qt.right(version.data),
                                qt.right_html(version.data, public), grade.mark_e4 if grade else None, slot.mark_e4,
                                grade.source if grade else "", grade.comment if grade else "",
                                grade.grader.full_name if grade and grade.grader else "",
                                saved.saved_at if saved else None,
                                changes([SavedAnswer(at, seq, qt.response_text(slot.version.data, public, json.loads(value)))
                                         for at, seq, value in history.get(slot.position, [])]),
-                               render_markdown(qt.guide(version.data)) if qt.guide(version.data) else ""))
+                               text_html(qt.guide(version.data)) if qt.guide(version.data) else ""))
     return items
 
 

@@ -20,7 +20,7 @@ from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
 from lms.exams.permissions import pupils_of_exam, require_exam
 from lms.extensions import db
-from lms.core.markdown import render_markdown
+from lms.exams.qtypes.base import text_html
 from lms.core.requests import committing, status_of
 from lms.i18n import gettext as _
 from lms.i18n import current_locale
@@ -253,10 +253,10 @@ def question_view(question_id: int):
     qt = qtypes.TYPES[question.qtype]
     public = qt.public(version.data, qt.layout(version.data, Random(0), False))
     return render_template("exams/question_view.html", question=question, version=version,
-                           html=render_markdown(version.text), public=public,
+                           html=text_html(version.text), public=public,
                            right=qt.right(version.data), right_html=qt.right_html(version.data, public), versions=bank.versions_of(db.session, question),
                            access=bank.access_of(db.session, current_user, ctx().role, question),
-                           feedback=render_markdown(version.general_feedback) if version.general_feedback else "")
+                           feedback=text_html(version.general_feedback) if version.general_feedback else "")
 
 
 # ---------------------------------------------------------------- exams

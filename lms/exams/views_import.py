@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
-from lms.core.markdown import render_markdown
+from lms.exams.qtypes.base import text_html
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, role_required
 from lms.core.timeutil import utcnow
@@ -55,10 +55,10 @@ def _preview_items(plan: importing.ImportPlan) -> list[dict]:
         qt = qtypes.TYPES[q.qtype]
         text = importing.with_images(q.text, urls)
         public = qt.public(q.data, qt.layout(q.data, Random(0), False))
-        items.append({"q": q, "line": q.line, "html": render_markdown(text), "public": public, "right": qt.right(q.data),
+        items.append({"q": q, "line": q.line, "html": text_html(text), "public": public, "right": qt.right(q.data),
                       "right_html": qt.right_html(q.data, public),
-                      "feedback": render_markdown(q.general_feedback) if q.general_feedback else "",
-                      "guide": render_markdown(q.guide) if q.guide else ""})
+                      "feedback": text_html(q.general_feedback) if q.general_feedback else "",
+                      "guide": text_html(q.guide) if q.guide else ""})
     items += [{"failed": True, "line": line, "label": label, "category": category}
               for line, label, category in plan.failed]
     return sorted(items, key=lambda it: it["line"] or 0)

@@ -113,10 +113,29 @@ def one_line(text: str | None) -> str:
     return _BLOCK_START.sub(escaped, text, count=1)
 
 
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)")
+
+
+def as_written(text: str | None) -> str:
+    """A question's text as Markdown that keeps the teacher's lines: "Giải phương trình:", "a) …",
+    "b) …" each on its own line (Markdown joins the lines of a paragraph into one, so an essay's
+    parts ran together on screen and on paper). A one-line text is kept as the words it is (see
+    `one_line`); blank lines still separate paragraphs, and lists, tables and formulas are unchanged."""
+    text = text or ""
+    if "\n" not in text.strip():
+        return one_line(text)
+    return _SOFT_BREAK.sub("  \n", text)
+
+
+def text_html(text: str | None) -> str:
+    """A question's text, a marking guide or a feedback as HTML, its lines as written."""
+    return render_markdown(as_written(text))
+
+
 def inline(text: str | None) -> Markup:
     """A question's or option's text as HTML (Markdown and $math$), without the paragraph around
     a single line: how a text is shown wherever it appears, never as raw `$…$`."""
-    html = render_markdown(one_line(text))
+    html = render_markdown(as_written(text))
     if html.startswith("<p>") and html.rstrip().endswith("</p>") and html.count("<p>") == 1:
         html = html.strip()[3:-4]
     # Safe to mark: render_markdown's output, sanitised by nh3 with an allowlist.

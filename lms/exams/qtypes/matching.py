@@ -117,7 +117,12 @@ class Matching(QuestionType):
 
     @classmethod
     def key_text(cls, data, public):
-        return "; ".join(f"{p['left']} → {p['right']}" for p in data.get("pairs", []))
+        """The printed key of a version: each prompt's letter by the answer's letter in that
+        version's order ("a–B; b–A"), as the pupil writes it on the paper."""
+        right = cls.right(data)
+        letters = {r["id"]: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i, r in enumerate(public.get("rights", [])[:26])}
+        return "; ".join(f"{'abcdefghijklmnopqrstuvwxyz'[i]}–{letters.get(right.get(left['id']), '?')}"
+                         for i, left in enumerate(public.get("lefts", [])[:26]))
 
     @classmethod
     def from_imported(cls, question):
@@ -137,8 +142,9 @@ class Matching(QuestionType):
 
     @classmethod
     def printed(cls, data, public, html):
-        # Safe to mark: `html` is qtypes' inline() (Markdown sanitised by nh3); the arrow is a constant.
-        return [], [Markup(html(p["left"])) + Markup(" → ……") for p in data.get("pairs", [])]  # nosec B704
+        """The answers A., B., … (distractors among them) as options, the prompts a), b), … as
+        statements, in the version's order: on paper the pupil writes a letter by each prompt."""
+        return [html(r["text"]) for r in public.get("rights", [])], [html(left["text"]) for left in public.get("lefts", [])]
 
 
 __all__ = ["Matching"]

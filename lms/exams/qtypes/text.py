@@ -51,6 +51,11 @@ def matches(pattern: str, response: str, case_sensitive: bool, ignore_accents: b
     return re.fullmatch(regex, right, flags=re.S) is not None
 
 
+# How long a short answer may be: one limit for every short answer, kept by the server and told on
+# the pupil's page (the page cut answers at 200 characters without a word, whatever the server took).
+SHORT_MAX = 1000
+
+
 class ShortAnswer(QuestionType):
     code = "short_answer"
     label = _l("Trả lời ngắn")
@@ -64,7 +69,7 @@ class ShortAnswer(QuestionType):
                                                                        str(_l("Đáp án %(n)s", n=i + 1)))),
                             "feedback": nfc_text(feedback)})
         data = {"answers": answers, "case_sensitive": form.get("case_sensitive") == "1",
-                "ignore_accents": form.get("ignore_accents") == "1", "max_length": 200}
+                "ignore_accents": form.get("ignore_accents") == "1"}
         cls.check(data)
         return data
 
@@ -89,8 +94,12 @@ class ShortAnswer(QuestionType):
         return {"rows": found, **flags}
 
     @classmethod
+    def public(cls, data, layout):
+        return {"max_length": SHORT_MAX}
+
+    @classmethod
     def normalize(cls, data, layout, raw):
-        return normalize_text(data, raw)
+        return normalize_text(data, raw, SHORT_MAX)
 
     @classmethod
     def grade(cls, data, response):
@@ -121,8 +130,7 @@ class ShortAnswer(QuestionType):
     @classmethod
     def from_imported(cls, question):
         return {"answers": [{"text": a.text, "fraction": fmt(Decimal(repr(a.fraction))), "feedback": a.feedback or ""}
-                            for a in question.answers], "case_sensitive": False, "ignore_accents": False,
-                "max_length": 200}
+                            for a in question.answers], "case_sensitive": False, "ignore_accents": False}
 
     @classmethod
     def gift_body(cls, data, esc):

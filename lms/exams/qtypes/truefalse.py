@@ -72,7 +72,7 @@ class TrueFalse(QuestionType):
 
     @classmethod
     def key_text(cls, data, public):
-        return "A" if data.get("answer") else "B"
+        return "Đ" if data.get("answer") else "S"
 
     @classmethod
     def response_text(cls, data, public, response):
@@ -106,7 +106,7 @@ class TrueFalse(QuestionType):
 
     @classmethod
     def printed(cls, data, public, html):
-        return ["Đúng", "Sai"], []
+        return [], []    # the booklet gives it a box for Đúng and one for Sai
 
 
 def steps_of(text: str | None) -> list[str]:
