@@ -69,6 +69,7 @@ class StatementPlan:
     transfers: list[tuple[int, TransferIn]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped_debits: int = 0
+    debit_lines: list[int] = field(default_factory=list)   # the debit lines, by number, for the preview
 
     @property
     def ok(self) -> bool:
@@ -171,6 +172,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
             plan.problems.append(Problem(line, names["credit"], exc.message))
         if amount is None:
             plan.skipped_debits += 1
+            plan.debit_lines.append(line)
             continue
         try:
             when = parse_when(cell(cells, "date"), tz)

@@ -28,7 +28,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -138,8 +138,11 @@ class Line:
     columns: dict[str, int]
     headings: tuple[str, ...] = ()   # the section headings above it, nearest last
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
+    clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
 
     def get(self, key: str) -> object:
+        if key in self.clock:
+            return self._dated(key)
         span = self.spans.get(key)
         if span:
             parts: list[str] = []
@@ -150,6 +153,22 @@ class Line:
             return " ".join(parts) or None
         index = self.columns.get(key)
         return self.cells[index] if index is not None and index < len(self.cells) else None
+
+    def _dated(self, key: str) -> object:
+        """A date with the time of day of its own column ("Ngày giao dịch | Giờ giao dịch"): one
+        date-time; the two texts side by side when either is not read, so the refusal shows both."""
+        day = self.cells[self.columns[key]] if self.columns[key] < len(self.cells) else None
+        index = self.clock[key]
+        clock = self.cells[index] if index < len(self.cells) else None
+        if blank(clock) or blank(day):
+            return day
+        try:
+            moment, at = to_datetime(day), to_time(clock)
+        except ValueError:
+            return f"{cell_text(day)} {cell_text(clock)}"
+        if moment.time() != datetime.min.time():
+            return day
+        return moment.replace(hour=at.hour, minute=at.minute, second=at.second)
 
     def text(self, key: str) -> str:
         return cell_text(self.get(key))
@@ -200,6 +219,7 @@ class Table:
     skipped: list[Skipped]
     other_sheets: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
+    clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
 
     def label(self, key: str) -> str:
         """The import's own name for a column (what the template calls it)."""
@@ -265,8 +285,11 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
         taken = set(found_columns.values())
         unknown = [(i, name) for i, name in enumerate(header.names) if name and i not in taken]
     else:
-        found_columns, unknown = header.found, header.unknown
+        found_columns, unknown = _timed(dict(header.found), list(header.unknown), header, rows, lookup)
     spans = _spans(columns, found_columns, header, sheet.merges)
+    clock = _clock(found_columns, [i for i, _name in unknown], header.names)
+    for key, index in clock.items():   # read as one cell, also by the imports that read `cells`
+        spans[key] = (found_columns[key], index)
     joined = {i for span in spans.values() for i in span}
     unknown = [(i, name) for i, name in unknown if i not in joined]
     required = [c for c in columns if c.required]
@@ -278,7 +301,7 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
                   missing=[str(c.label) for c in required if c.key not in found_columns],
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
-                  spans=spans)
+                  spans=spans, clock=clock)
     _split(table, rows, header, sheet.wide, columns, lookup, max_rows, sheet.hidden_rows)
     return table
 
@@ -308,6 +331,62 @@ def _spans(columns: Sequence[Column], found: dict[str, int], header: _Header,
             last += 1
         if last > start:
             out[column.key] = tuple(range(start, last + 1))
+    return out
+
+
+# A time-of-day column beside a date ("Ngày giao dịch | Giờ giao dịch", a card terminal's report):
+# the names it goes by, compared as headers are.
+TIME_HEADERS = ("Giờ", "Giờ giao dịch", "Giờ GD", "Giờ thanh toán", "Giờ hạch toán", "Giờ phút", "Time",
+                "Transaction time", "Txn time", "Trans time")
+_DATE_WORDS = re.compile(r"\b(ngay|date)\b")
+
+
+def _timed(found: dict[str, int], unknown: list[tuple[int, str]], header: _Header, rows: list[list[object]],
+           lookup: dict[str, str]) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Of two columns that name the same date ("Ngày hạch toán" and "Ngày giao dịch", "Thời gian
+    giao dịch"), the one whose cells carry the time of day is the moment of each line: a posting
+    date written once a day must not hide the transaction's own date and time beside it."""
+    body = rows[header.rows[-1] + 1:header.rows[-1] + 1 + 200]
+
+    def timed(index: int) -> tuple[int, int]:
+        with_time = values = 0
+        for row in body:
+            value = row[index] if index < len(row) else None
+            if blank(value):
+                continue
+            values += 1
+            try:
+                moment = to_datetime(value)
+            except (ValueError, OverflowError):
+                continue
+            with_time += moment is not None and moment.time() != datetime.min.time()
+        return with_time, values
+
+    for index, name in list(unknown):
+        key = next((lookup[f] for f in _forms(name) if f in lookup), None)
+        if key is None or key not in found:
+            continue
+        mine, theirs = timed(found[key]), timed(index)
+        if mine[0] == 0 and theirs[0] and theirs[0] * 2 >= theirs[1]:
+            unknown.remove((index, name))
+            unknown.append((found[key], header.names[found[key]]))
+            unknown.sort()
+            found[key] = index
+    return found, unknown
+
+
+def _clock(found: dict[str, int], unknown: list[int], names: list[str]) -> dict[str, int]:
+    """Each time-of-day column the import does not claim itself, given to the date column nearest
+    on its left (“Ngày giao dịch | Giờ giao dịch”), so that a line's time is read, not dropped."""
+    times = {_norm(t) for t in TIME_HEADERS}
+    dates = {i: key for key, i in found.items() if i < len(names) and any(_DATE_WORDS.search(f) for f in _forms(names[i] or ""))}
+    out: dict[str, int] = {}
+    for index in unknown:
+        if index >= len(names) or not times & set(_forms(names[index] or "")):
+            continue
+        left = [i for i in dates if i < index]
+        if left and dates[max(left)] not in out:
+            out[dates[max(left)]] = index
     return out
 
 
@@ -439,6 +518,12 @@ def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]
     group = ""
     for c in range(width):
         t, b = top[c], below[c]
+        if t and b and (t.rstrip().endswith("/") or b.lstrip().startswith("/")):
+            # One bilingual name written over two rows ("Ngày giao dịch /" above "Transaction date").
+            group = ""
+            names.append(header_text(f"{t}\n{b}"))
+            forms.append(_forms(f"{t}\n{b}"))
+            continue
         if t and b and t != b:
             group = t
         elif t:
@@ -471,7 +556,9 @@ def header_text(name: str) -> str:
     lines = [" ".join(part.split()) for part in str(name).split("\n") if part.strip()]
     out = lines[0] if lines else ""
     for part in lines[1:]:
-        out += " " + part if part.startswith("(") or not any(ch.isalpha() for ch in part) else " / " + part
+        # The file's own slash ("Ngày /" over "Date", "Ngày" over "/ Date") is not doubled.
+        joined = part.startswith("(") or out.endswith("/") or part.startswith("/") or not any(ch.isalpha() for ch in part)
+        out += " " + part if joined else " / " + part
     return out
 
 
@@ -617,7 +704,7 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
                 footer = footer or kind == Layout.FOOTER
                 table.skipped.append(Skipped(number, kind, summary))
                 continue
-        table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:]), table.spans))
+        table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:]), table.spans, table.clock))
         if len(table.lines) > max_rows:
             raise ValidationError(_l("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
                                      "nhiều tệp.", m=max_rows), field="file")
@@ -1148,7 +1235,6 @@ def cell_text(value: object) -> str:
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
-_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f")
 
 
 def _serial(number: float) -> datetime | None:
@@ -1178,8 +1264,7 @@ def to_datetime(value: object) -> datetime | None:
         found = _serial(float(text))
         if found is not None:
             return found.replace(microsecond=0)
-    day_text, _, time_text = text.partition(" ")
-    time_text = time_text.strip()
+    day_text, time_text = _day_and_time(text)
     for fmt in _DATE_FORMATS:
         try:
             day = datetime.strptime(day_text, fmt)
@@ -1187,14 +1272,48 @@ def to_datetime(value: object) -> datetime | None:
             continue
         if not time_text:
             return day
-        for tfmt in _TIME_FORMATS:
-            try:
-                moment = datetime.strptime(time_text, tfmt)
-            except ValueError:
-                continue
-            return day.replace(hour=moment.hour, minute=moment.minute, second=moment.second)
-        raise ValueError(value)
+        moment = to_time(time_text)
+        return day.replace(hour=moment.hour, minute=moment.minute, second=moment.second)
     raise ValueError(value)
+
+
+_CLOCK = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?(?:\s*[:p']\s*(\d{2})(?:[.,]\d+)?)?\s*(am|pm|sa|ch)?$", re.I)
+
+
+def _day_and_time(text: str) -> tuple[str, str]:
+    """A date-time cell's day and time of day, however they are laid out: “01/09/2025 08:15:22”,
+    on two lines of one cell, the time first (“08:15:22 01/09/2025”, as some portals write it)."""
+    parts = text.split()
+    if not parts:
+        return "", ""
+    if len(parts) > 1 and not re.search(r"\d[/.-]\d", parts[0]) and re.search(r"\d[/.-]\d", parts[-1]):
+        return parts[-1], " ".join(parts[:-1])
+    return parts[0], " ".join(parts[1:])
+
+
+def to_time(value: object) -> datetime:
+    """A time of day as written or stored — a time cell, “09:12:01”, “9:12”, “09h12”, “8:05 PM”,
+    “08:05 SA” / “08:05 CH” (Vietnamese Windows' AM and PM) — on 1 January 1900. ValueError when it
+    is not a time."""
+    if isinstance(value, datetime):
+        return value.replace(year=1900, month=1, day=1)
+    if isinstance(value, time):
+        return datetime(1900, 1, 1, value.hour, value.minute, value.second)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and 0 <= float(value) < 1:
+        seconds = round(float(value) * 86400)     # an Excel time stored as a fraction of a day
+        return datetime(1900, 1, 1) + timedelta(seconds=min(seconds, 86399))
+    found = _CLOCK.match(cell_text(value).strip())
+    if found is None:
+        raise ValueError(value)
+    hour, minute, second = int(found.group(1)), int(found.group(2) or 0), int(found.group(3) or 0)
+    suffix = (found.group(4) or "").lower()
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise ValueError(value)
+        hour = hour % 12 + (12 if suffix in ("pm", "ch") else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(value)
+    return datetime(1900, 1, 1, hour, minute, second)
 
 
 def to_date(value: object) -> date | None:

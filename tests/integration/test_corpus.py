@@ -54,18 +54,19 @@ def test_each_bank_statement_reads_its_credits_and_names_a_bad_line(app, name):
 
 
 def test_a_statement_remapped_by_the_accountant_is_read_with_the_chosen_columns(world, client, dbs):
-    """The posting journal writes its posting date once per day; the names propose that column as
-    the date, so the day's later lines — one whose memo reads like a signature line "… ngày 1
-    tháng 9 năm 2025" — look like layout. The accountant chooses the transaction-time column, and
-    the lines are told apart again by it: every credit is read, the refusal names the bank's own
-    column."""
+    """The posting journal writes its posting date once per day beside the transaction's own date
+    and time: the column that carries the time of day is proposed as the date (the posting date would
+    make the day's later lines — one whose memo reads like a signature line "… ngày 1 tháng 9 năm
+    2025" — look like layout), so every credit is read as proposed; the accountant's choice of
+    columns reads the lines again by them, and the refusal names the bank's own column."""
     from lms.billing.models import BankTransaction
 
     client.login("kt.a")
     page = client.post("/billing/statements", {"file": (io.BytesIO(data("so-phu-tai-khoan.xlsx")), "so-phu.xlsx")},
                        content_type="multipart/form-data")
     body = page.get_data(as_text=True)
-    assert "2 khoản ghi có" in body           # as proposed: the posting date, blank on the day's later lines
+    assert "4 khoản ghi có" in body and 'id="col_date"' in body
+    assert re.search(r'<option value="1" selected>Thời gian giao dịch</option>', body)   # the moment, not the posting date
     token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
     chosen = {"token": token, "col_date": "1", "col_reference": "2", "col_content": "3", "col_credit": "5"}
     again = client.post("/billing/statements", {**chosen, "remap": "1"})

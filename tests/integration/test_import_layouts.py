@@ -79,3 +79,30 @@ def test_the_plan_uploaded_as_unicode_text_is_saved_with_its_numbers(world, make
                       {"file": (io.BytesIO(data("phan-phoi-chuong-trinh-toan6-loi.txt")), "PPCT Toan 6.txt")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and 'data-line="16"' in bad.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- bank statements and card settlements
+
+def test_the_card_terminals_time_column_is_read_with_its_date(world, client):
+    """The terminal's report gives the date and the time of day in two columns ("Ngày giao dịch |
+    Giờ giao dịch"): each line's moment is both, shown in the preview, not midnight."""
+    from lms.billing import settlements
+
+    with client.app.test_request_context():
+        table = settlements.read_settlement("pos.xlsx", data("pos-settlement.xlsx"))
+        plan = settlements.plan_settlement(table, table.mapping, "Asia/Ho_Chi_Minh")
+        assert [x.when.strftime("%d/%m %H:%M:%S") for x in plan.lines] == [   # UTC: 7 hours before the school's
+            "15/09 02:12:01", "15/09 03:40:55", "15/09 07:02:13"]
+        assert not any(u.startswith("Giờ giao dịch") for u in table.unknown)
+    client.login("kt.a")
+    body = client.post("/billing/settlements", {"file": (io.BytesIO(data("pos-settlement.xlsx")), "pos.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "15/09/2025 09:12" in body and "15/09/2025 14:02" in body
+
+
+def test_the_statement_preview_names_the_debit_lines_it_leaves_out(world, client):
+    client.login("kt.a")
+    body = client.post("/billing/statements", {"file": (io.BytesIO(data("vietcombank-sao-ke.xlsx")), "VCB.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    debits = re.search(r'id="statement-debits">([^<]*)<', body).group(1)
+    assert debits == "Dòng ghi nợ (tiền ra, không nhập): 12."

@@ -52,7 +52,7 @@ def test_the_settlement_preview_lists_every_line_and_the_totals(world, client):
     assert len(re.findall(r'<tr data-line="\d+">', preview)) == 60
     fees = sum(a * 11 // 1000 for a in amounts)
     money = [f"{v:,}".replace(",", ".") for v in (sum(amounts), fees, sum(amounts) - fees)]
-    assert re.search(r'id="settlement-total"><td colspan="4">Cộng 60 giao dịch</td>'
+    assert re.search(r'id="settlement-total"><td colspan="5">Cộng 60 giao dịch</td>'
                      + "".join(rf'<td class="text-end">{re.escape(m)}[^<]*</td>' for m in money), preview)
 
 
