@@ -258,11 +258,15 @@ def regrade(session: Session, actor: User, role: str, exam: Exam, question: Ques
 
 # ---------------------------------------------------------------- results
 
-def final_scores(session: Session, exam: Exam) -> dict[int, Decimal]:
-    """Each pupil's result on 10 by the exam's grading method, over finished attempts."""
+def final_scores(session: Session, exam: Exam, student_id: int | None = None) -> dict[int, Decimal]:
+    """Each pupil's result on 10 by the exam's grading method, over finished attempts (one
+    pupil's only, given `student_id`)."""
     by_student: dict[int, list[Attempt]] = defaultdict(list)
-    for a in session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.FINISHED,
-                                                   Attempt.score10.is_not(None)).order_by(Attempt.number)):
+    query = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.FINISHED,
+                                  Attempt.score10.is_not(None)).order_by(Attempt.number)
+    if student_id is not None:
+        query = query.where(Attempt.student_id == student_id)
+    for a in session.scalars(query):
         by_student[a.student_id].append(a)
     out = {}
     for student_id, attempts in by_student.items():

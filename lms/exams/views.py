@@ -14,7 +14,7 @@ from lms.core.forms import Form
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
-from lms.exams import attempt_rules, bank, drawing, mathtext, qtypes, results, services
+from lms.exams import attempt_rules, bank, drawing, mathtext, qtypes, released, results, services
 from lms.exams.forms import CategoryForm, ExamForm, OverrideForm, QuestionForm
 from lms.courses.models import Lesson
 from lms.exams.models import Attempt, Exam, Question, QuestionCategory
@@ -82,6 +82,9 @@ def _globals(state) -> None:
                                        GRADING_METHODS=services.GRADING_METHODS, ATTEMPT_STATES=ATTEMPT_STATES,
                                        path_of=bank.category_path, EVENT_LABELS=EVENT_LABELS,
                                        tenths=results.score_decimal)
+    # The grade book's "Kết quả học tập" (the pupil's and the parents' page) lists released exam results.
+    state.app.jinja_env.globals["released_exam_results"] = \
+        lambda student: released.released_results(db.session, student, utcnow())
     state.app.jinja_env.filters["qtext"] = qtypes.inline
     state.app.jinja_env.filters["qplain"] = mathtext.plain
     state.app.jinja_env.filters["to_second"] = lambda value: format_datetime(value, "dd/MM/yyyy HH:mm:ss")
