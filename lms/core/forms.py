@@ -117,7 +117,9 @@ class Form(FlaskForm):
 
         ok = super().validate(extra_validators)
         for field in self:
-            if field.process_errors:
+            # A field left empty is not a reading error: an optional date left blank is no mistake,
+            # and a required one says "required" through its own validator.
+            if field.process_errors and any(str(v).strip() for v in (field.raw_data or [])):
                 # What was typed could not be read ("abc"): that is the one thing to say, not also
                 # "out of range" or "required" from the validators that ran on the missing value.
                 field.errors = list(field.process_errors)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import ValidationError
+from lms.core.errors import DomainError, ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.core.numbers import local_decimal
 from lms.db import matching_words, where_given
@@ -34,7 +34,8 @@ def to_e4(value: Decimal | str | int, what: str = "mark") -> int:
     except InvalidOperation:
         raise ValidationError(_l("“%(v)s” không phải là số điểm.", v=value), field=what) from None
     if not number.is_finite() or number <= 0 or number > 100:
-        raise ValidationError(_l("Điểm phải lớn hơn 0 và không quá 100."), field=what)
+        raise ValidationError(_l("Điểm phải lớn hơn 0 và không quá 100 (đã nhập “%(v)s”).", v=str(value).strip()[:20]),
+                              field=what)
     return int((number * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -175,31 +176,55 @@ def _search_text(question: Question, text: str) -> str:
     return search_form(" ".join([question.name, question.topic, question.tags, text[:600]]))[:1000]
 
 
+def question_problems(session: Session, actor: User, role: str, school: School, data: QuestionInput, *,
+                      question: Question | None = None) -> list[DomainError]:
+    """Every reason the question is refused, each on its field, all at once (the type's own
+    fields are checked when `data.data` is given; None: the editor's rows could not be read)."""
+    problems: list[DomainError] = []
+
+    def attempt(check) -> None:
+        try:
+            check()
+        except DomainError as exc:
+            problems.append(exc)
+
+    category = session.get(QuestionCategory, data.category_id) if data.category_id else None
+    if category is None or category.school_id != school.id:
+        problems.append(ValidationError(_l("Chọn danh mục câu hỏi."), field="category_id"))
+    else:
+        attempt(lambda: require_category(session, actor, role, category, edit=True))
+    text = nfc_text(data.text)
+    if not text and data.qtype != "description":
+        problems.append(ValidationError(_l("Nhập nội dung câu hỏi."), field="text"))
+    if len(text) > TEXT_MAX:
+        problems.append(ValidationError(_l("Nội dung dài quá %(n)s ký tự.", n=TEXT_MAX), field="text"))
+    if data.level not in qtypes.LEVELS:
+        problems.append(ValidationError(_l("Chọn mức độ nhận thức."), field="level"))
+    if data.status not in tuple(QuestionStatus):
+        problems.append(ValidationError(_l("Trạng thái không hợp lệ."), field="status"))
+    if data.data is not None:
+        attempt(lambda: qtypes.qtype(data.qtype).check(data.data))
+    attempt(lambda: to_e4(data.default_mark, "default_mark"))
+    if question is not None:
+        attempt(lambda: require_category(session, actor, role, question.category, edit=True))
+        if question.qtype != data.qtype:
+            problems.append(ValidationError(_l("Không đổi được loại của câu hỏi đã có; hãy tạo câu hỏi mới."),
+                                            field="qtype"))
+    return problems
+
+
 def save_question(session: Session, actor: User, role: str, school: School, data: QuestionInput, *,
                   now: datetime, question: Question | None = None) -> Question:
     """Create a question, or edit one: a version an attempt has shown is never changed — the edit
     becomes a new version, and attempts keep the one they had."""
-    qtype = qtypes.qtype(data.qtype)
+    qtypes.qtype(data.qtype)
+    problems = question_problems(session, actor, role, school, data, question=question)
+    if problems:
+        raise problems[0]
     category = session.get(QuestionCategory, data.category_id)
-    if category is None or category.school_id != school.id:
-        raise ValidationError(_l("Chọn danh mục câu hỏi."), field="category_id")
-    require_category(session, actor, role, category, edit=True)
     text = nfc_text(data.text)
-    if not text and data.qtype != "description":
-        raise ValidationError(_l("Nhập nội dung câu hỏi."), field="text")
-    if len(text) > TEXT_MAX:
-        raise ValidationError(_l("Nội dung dài quá %(n)s ký tự.", n=TEXT_MAX), field="text")
-    if data.level not in qtypes.LEVELS:
-        raise ValidationError(_l("Chọn mức độ nhận thức."), field="level")
-    if data.status not in tuple(QuestionStatus):
-        raise ValidationError(_l("Trạng thái không hợp lệ."), field="status")
-    qtype.check(data.data)
     mark = to_e4(data.default_mark, "default_mark")
-    if question is not None:
-        require_category(session, actor, role, question.category, edit=True)
-        if question.qtype != data.qtype:
-            raise ValidationError(_l("Không đổi được loại của câu hỏi đã có; hãy tạo câu hỏi mới."), field="qtype")
-    else:
+    if question is None:
         question = Question(school_id=school.id, qtype=data.qtype, owner_id=actor.id, created_at=now)
         session.add(question)
     question.category_id = category.id

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import Conflict, ValidationError
+from lms.core.errors import Conflict, DomainError, ValidationError
 from lms.core.text import nfc, nfc_text
 from lms.exams import qtypes
 from lms.exams import attempt_rules as rules
@@ -64,56 +64,84 @@ class ExamInput:
     ready_percent: int = 70
 
 
-def save_exam(session: Session, actor: User, role: str, school: School, data: ExamInput,
-              exam: Exam | None = None) -> Exam:
-    title = nfc(data.title)
-    if not title:
-        raise ValidationError(_l("Nhập tên bài thi."), field="title")
+def exam_problems(session: Session, actor: User, role: str, school: School, data: ExamInput,
+                  exam: Exam | None = None) -> list[DomainError]:
+    """Every reason the settings are refused, each on its field — all at once, so the teacher
+    corrects them in one go instead of meeting the next after each save. What the form could not
+    read (None) is left to the form's own message."""
+    problems: list[DomainError] = []
+
+    def refuse(message, field: str) -> None:
+        problems.append(ValidationError(message, field=field))
+
+    if not nfc(data.title or ""):
+        refuse(_l("Nhập tên bài thi."), "title")
+    subject, courses = None, []
     if not data.subject_id:
-        raise ValidationError(_l("Chọn môn học."), field="subject_id")
-    subject, courses = chosen_courses(session, actor, role, school, data.course_ids, data.subject_id)
-    if data.open_at.tzinfo is None or data.close_at.tzinfo is None:
-        raise ValueError("exam times must be timezone-aware")
-    if data.close_at <= data.open_at:
-        raise ValidationError(_l("Giờ đóng phải sau giờ mở."), field="close_at")
-    if not 0 <= data.time_limit_min <= 600:
-        raise ValidationError(_l("Thời gian làm bài từ 0 (không giới hạn) đến 600 phút."), field="time_limit_min")
-    if not 0 <= data.attempts_allowed <= 50:
-        raise ValidationError(_l("Số lần làm từ 0 (không giới hạn) đến 50."), field="attempts_allowed")
+        refuse(_l("Chọn môn học."), "subject_id")
+    else:
+        try:
+            subject, courses = chosen_courses(session, actor, role, school, data.course_ids, data.subject_id)
+        except DomainError as exc:
+            problems.append(exc)
+    if data.open_at is not None and data.close_at is not None and data.close_at <= data.open_at:
+        refuse(_l("Giờ đóng phải sau giờ mở."), "close_at")
+    if data.time_limit_min is not None and not 0 <= data.time_limit_min <= 600:
+        refuse(_l("Thời gian làm bài từ 0 (không giới hạn) đến 600 phút."), "time_limit_min")
+    if data.attempts_allowed is not None and not 0 <= data.attempts_allowed <= 50:
+        refuse(_l("Số lần làm từ 0 (không giới hạn) đến 50."), "attempts_allowed")
     if data.grading_method not in GRADING_METHODS:
-        raise ValidationError(_l("Cách tính điểm không hợp lệ."), field="grading_method")
+        refuse(_l("Cách tính điểm không hợp lệ."), "grading_method")
     if data.navigation not in ("free", "sequential") or data.overdue not in ("autosubmit", "grace"):
-        raise ValidationError(_l("Lựa chọn không hợp lệ."), field="navigation")
-    if not 0 <= data.per_page <= 100 or not 0 <= data.grace_minutes <= 120:
-        raise ValidationError(_l("Số câu mỗi trang từ 0 đến 100; thời gian gia hạn từ 0 đến 120 phút."),
-                              field="per_page")
-    rules.parse_ip_ranges(data.ip_ranges)
-    review = {m: {k: bool((data.review or {}).get(m, {}).get(k)) for k in REVIEW_ITEMS} for m in REVIEW_MOMENTS}
+        refuse(_l("Lựa chọn không hợp lệ."), "navigation")
+    if data.per_page is not None and not 0 <= data.per_page <= 100:
+        refuse(_l("Số câu mỗi trang từ 0 đến 100."), "per_page")
+    if data.grace_minutes is not None and not 0 <= data.grace_minutes <= 120:
+        refuse(_l("Thời gian gia hạn từ 0 đến 120 phút."), "grace_minutes")
+    try:
+        rules.parse_ip_ranges(data.ip_ranges)
+    except DomainError as exc:
+        problems.append(exc)
     key = (data.gradebook_key or "").strip()
     if key:
         from lms.gradebook.book import columns_of
 
         if data.gradebook_term not in (1, 2):
-            raise ValidationError(_l("Chọn học kỳ của cột điểm."), field="gradebook_term")
+            refuse(_l("Chọn học kỳ của cột điểm."), "gradebook_term")
         for course in courses:
             if key not in {c.key for c in columns_of(course)}:
-                raise ValidationError(_l("Lớp %(c)s không có cột %(k)s trong sổ điểm.", c=course.school_class.name,
-                                         k=key.upper()), field="gradebook_key")
-    lesson_id = data.lesson_id or None
-    if lesson_id is not None:
+                refuse(_l("Lớp %(c)s không có cột %(k)s trong sổ điểm.", c=course.school_class.name, k=key.upper()),
+                       "gradebook_key")
+                break
+    if data.lesson_id:
         from lms.courses.models import Lesson
 
-        lesson = session.get(Lesson, lesson_id)
-        if lesson is None or lesson.course_id not in {c.id for c in courses}:
-            raise ValidationError(_l("Bài học được chọn không thuộc các lớp làm bài."), field="lesson_id")
-    if not 1 <= data.ready_percent <= 100:
-        raise ValidationError(_l("Ngưỡng “sẵn sàng” từ 1 đến 100 %."), field="ready_percent")
+        lesson = session.get(Lesson, data.lesson_id)
+        if courses and (lesson is None or lesson.course_id not in {c.id for c in courses}):
+            refuse(_l("Bài học được chọn không thuộc các lớp làm bài."), "lesson_id")
+    if data.ready_percent is not None and not 1 <= data.ready_percent <= 100:
+        refuse(_l("Ngưỡng “sẵn sàng” từ 1 đến 100 %."), "ready_percent")
+    if exam is not None and subject is not None and exam.status == ExamStatus.PUBLISHED \
+            and exam.subject_id != subject.id and has_attempts(session, exam):
+        problems.append(Conflict(_l("Bài thi đã có bài làm: không đổi được môn học."), field="subject_id"))
+    return problems
+
+
+def save_exam(session: Session, actor: User, role: str, school: School, data: ExamInput,
+              exam: Exam | None = None) -> Exam:
+    if data.open_at.tzinfo is None or data.close_at.tzinfo is None:
+        raise ValueError("exam times must be timezone-aware")
+    problems = exam_problems(session, actor, role, school, data, exam)
+    if problems:
+        raise problems[0]
+    title = nfc(data.title)
+    subject, courses = chosen_courses(session, actor, role, school, data.course_ids, data.subject_id)
+    review = {m: {k: bool((data.review or {}).get(m, {}).get(k)) for k in REVIEW_ITEMS} for m in REVIEW_MOMENTS}
+    key = (data.gradebook_key or "").strip()
+    lesson_id = data.lesson_id or None
     if exam is None:
         exam = Exam(school_id=school.id, created_by=actor.id, status=ExamStatus.DRAFT)
         session.add(exam)
-    elif exam.status == ExamStatus.PUBLISHED and has_attempts(session, exam):
-        if exam.subject_id != subject.id:
-            raise Conflict(_l("Bài thi đã có bài làm: không đổi được môn học."), field="subject_id")
     exam.title, exam.subject_id, exam.instructions = title, subject.id, nfc_text(data.instructions)
     exam.open_at, exam.close_at, exam.time_limit_min = data.open_at, data.close_at, data.time_limit_min
     exam.attempts_allowed, exam.grading_method = data.attempts_allowed, data.grading_method
@@ -173,8 +201,11 @@ def set_items(session: Session, actor: User, role: str, school: School, exam: Ex
         if question.id in seen:
             continue
         seen.add(question.id)
-        exam.items.append(ExamItem(question_id=question.id, position=len(seen),
-                                   mark_e4=to_e4(mark or "1") if question.qtype != "description" else 1))
+        try:
+            mark_e4 = to_e4(mark or "1") if question.qtype != "description" else 1
+        except ValidationError as exc:   # which question, and the allowed range with what was typed
+            raise ValidationError(_l("“%(q)s”: %(e)s", q=question.title, e=exc.message), field=exc.field) from None
+        exam.items.append(ExamItem(question_id=question.id, position=len(seen), mark_e4=mark_e4))
     exam.source = "fixed"
     session.flush()
 
@@ -207,8 +238,8 @@ def set_rules(session: Session, actor: User, role: str, school: School, exam: Ex
             raise ValidationError(_l("Dòng %(n)s: mức độ hoặc loại câu không hợp lệ.", n=position), field="rules")
         try:
             mark = to_e4(rule.mark)
-        except ValidationError:
-            raise ValidationError(_l("Dòng %(n)s: điểm mỗi câu không hợp lệ.", n=position), field="rules") from None
+        except ValidationError as exc:   # which row, and the allowed range with what was typed
+            raise ValidationError(_l("Dòng %(n)s: %(e)s", n=position, e=exc.message), field="rules") from None
         exam.rules.append(ExamRule(position=position, category_id=category.id, topic=nfc(rule.topic)[:200],
                                    level=rule.level, qtype=rule.qtype or "", count=rule.count, mark_e4=mark))
     exam.source = "blueprint"

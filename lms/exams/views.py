@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from flask_babel import format_datetime
 
 from lms.core.errors import DomainError
-from lms.core.forms import Form
+from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
 from lms.exams import attempts as attempt_service
@@ -207,22 +207,28 @@ def _edit_question(question: Question | None, qtype: str):
     data = question.current.data if question is not None and question.current else {}
     if request.method == "POST" and request.form.get("more"):
         data = None  # the editor is shown again with more rows, as typed
-    elif form.validate_on_submit():
-        with committing(form) as outcome:
-            parsed = qtypes.qtype(qtype).parse_editor(request.form)
-            saved = bank.save_question(db.session, current_user, ctx().role, ctx().school, bank.QuestionInput(
-                category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
-                general_feedback=form.general_feedback.data or "", name=form.name.data or "",
-                topic=form.topic.data or "", level=form.level.data, grade=form.grade.data or None,
-                tags=form.tags.data or "", default_mark=form.default_mark.data, status=form.status.data),
-                now=utcnow(), question=question)
-        if not outcome.ok:
-            data = None
-        else:
-            flash(_("Đã lưu câu hỏi."), "success")
-            return redirect(url_for("exams.question_view", question_id=saved.id))
     elif request.method == "POST":
-        data = None
+        # Every mistake at once — the form's, the type's rows and the bank's rules — and nothing typed lost.
+        valid = form.validate_on_submit()
+        data, problems, parsed = None, [], None
+        try:
+            parsed = qtypes.qtype(qtype).parse_editor(request.form)
+        except DomainError as exc:
+            problems.append(exc)
+        typed = bank.QuestionInput(
+            category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
+            general_feedback=form.general_feedback.data or "", name=form.name.data or "",
+            topic=form.topic.data or "", level=form.level.data, grade=form.grade.data or None,
+            tags=form.tags.data or "", default_mark=form.default_mark.data or "", status=form.status.data)
+        problems += bank.question_problems(db.session, current_user, ctx().role, ctx().school, typed, question=question)
+        show_problems(form, problems)
+        if valid and not problems:
+            with committing(form) as outcome:
+                saved = bank.save_question(db.session, current_user, ctx().role, ctx().school, typed, now=utcnow(),
+                                           question=question)
+            if outcome.ok:
+                flash(_("Đã lưu câu hỏi."), "success")
+                return redirect(url_for("exams.question_view", question_id=saved.id))
     rows = min(max(request.form.get("rows", 0, type=int) or 0, 0), 40) + (2 if request.form.get("more") else 0)
     editor = qtypes.TYPES[qtype].editor_rows(data, request.form if data is None else None, rows)
     return render_template("exams/question_edit.html", form=form, question=question, qtype=qtype,
@@ -318,10 +324,12 @@ def _exam_form(exam: Exam | None) -> ExamForm:
 
 
 def _exam_input(form: ExamForm) -> services.ExamInput:
+    """The settings as typed; a field the form could not read is None (the form says why)."""
     term, _sep, key = (form.gradebook.data or "").partition(":")
     return services.ExamInput(
-        title=form.title.data, subject_id=form.subject_id.data, course_ids=form.course_ids.data or [],
-        open_at=local_to_utc(form.open_at.data, _tz()), close_at=local_to_utc(form.close_at.data, _tz()),
+        title=form.title.data or "", subject_id=form.subject_id.data, course_ids=form.course_ids.data or [],
+        open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
+        close_at=local_to_utc(form.close_at.data, _tz()) if form.close_at.data else None,
         instructions=form.instructions.data or "", time_limit_min=form.time_limit_min.data,
         attempts_allowed=form.attempts_allowed.data, grading_method=form.grading_method.data,
         shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
@@ -330,17 +338,32 @@ def _exam_input(form: ExamForm) -> services.ExamInput:
         access_code=form.access_code.data or "", ip_ranges=form.ip_ranges.data or "", overdue=form.overdue.data,
         grace_minutes=form.grace_minutes.data or 0, release_at_close=form.release_at_close.data,
         gradebook_term=int(term) if term.isdigit() else None, gradebook_key=key,
-        lesson_id=form.lesson_id.data or None, ready_percent=form.ready_percent.data or 70)
+        lesson_id=form.lesson_id.data or None, ready_percent=form.ready_percent.data)
+
+
+def show_problems(form, problems) -> None:
+    """A service's reasons for refusing, each on its field (or at the top), beside the form's own:
+    every mistake is shown in one answer; a field the form already faults keeps its one message."""
+    for problem in problems:
+        field = getattr(form, problem.field or "", None)
+        if field is not None and field.errors:
+            continue
+        show_error(form, problem)
+        form.refused = True
 
 
 def _edit_exam(exam: Exam | None):
     form = _exam_form(exam)
-    if form.validate_on_submit():
-        with committing(form) as outcome:
-            saved = services.save_exam(db.session, current_user, ctx().role, ctx().school, _exam_input(form), exam)
-        if outcome.ok:
-            flash(_("Đã lưu bài thi."), "success")
-            return redirect(url_for("exams.exam_home", exam_id=saved.id))
+    if form.is_submitted():
+        valid = form.validate_on_submit()
+        settings = _exam_input(form)
+        show_problems(form, services.exam_problems(db.session, current_user, ctx().role, ctx().school, settings, exam))
+        if valid and not getattr(form, "refused", False):
+            with committing(form) as outcome:
+                saved = services.save_exam(db.session, current_user, ctx().role, ctx().school, settings, exam)
+            if outcome.ok:
+                flash(_("Đã lưu bài thi."), "success")
+                return redirect(url_for("exams.exam_home", exam_id=saved.id))
     return render_template("exams/exam_edit.html", form=form, exam=exam), status_of(form)
 
 

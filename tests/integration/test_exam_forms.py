@@ -1,0 +1,85 @@
+"""The exam's and the question's forms as a teacher meets them on a refused save: every mistake in
+one answer (before, the form's own check came first and the service's rules one at a time, after
+each resubmission), each on its field, nothing typed lost; an optional date left empty is no
+mistake; a mark out of range says the range and what was typed."""
+from __future__ import annotations
+
+import re
+
+from tests.factories import make_bank, make_exam
+from tests.integration.test_exam_fixes import _field_messages, _form_of
+
+
+def _alerts(page: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in re.findall(r'class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', page, re.S)]
+
+
+def test_the_exam_form_shows_every_mistake_at_once_and_keeps_what_was_typed(world, make_client, dbs):
+    with dbs() as s:
+        exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2]).id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True), "attempts_allowed")
+    form.update(title=[""], close_at=["2020-01-01T10:00"], ip_ranges=["phòng máy 1"], instructions=["Đọc kỹ đề."],
+                attempts_allowed=["3"], access_code=["TOAN6"])
+    response = teacher.post(f"/exams/{exam_id}/edit", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_messages(page, "title") == ["Nhập tên bài thi."]                      # the form's check
+    assert _field_messages(page, "close_at") == ["Giờ đóng phải sau giờ mở."]           # the service's rules,
+    assert _field_messages(page, "ip_ranges") == ["“phòng máy 1” không phải địa chỉ IP, tiền tố, CIDR hay dải hợp lệ."]
+    assert "Cần sửa (3)" in page
+    back = _form_of(page, "attempts_allowed")
+    for name in ("close_at", "attempts_allowed", "access_code"):
+        assert back[name] == form[name], name
+    assert back["instructions"][0].strip() == "Đọc kỹ đề." and back["ip_ranges"][0].strip() == "phòng máy 1"
+
+
+def test_the_question_form_shows_every_mistake_at_once_with_the_mark_s_range(world, make_client, dbs):
+    with dbs() as s:
+        category = make_bank(s, world.a, count=1).category.id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/bank/questions/new/single_choice?category={category}").get_data(as_text=True),
+                    "default_mark")
+    form.update(text=[""], default_mark=["150"], topic=["Phân số"], name=["Câu thử"])
+    response = teacher.post("/bank/questions/new/single_choice", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_messages(page, "text") == ["Nhập nội dung câu hỏi."]
+    assert _field_messages(page, "default_mark") == ["Điểm phải lớn hơn 0 và không quá 100 (đã nhập “150”)."]
+    assert "Cần ít nhất hai phương án." in " ".join(_alerts(page))                      # the type's own rows
+    back = _form_of(page, "default_mark")
+    assert (back["default_mark"], back["topic"], back["name"]) == (["150"], ["Phân số"], ["Câu thử"])
+
+
+def test_an_override_s_empty_dates_are_no_mistake(world, make_client, dbs):
+    with dbs() as s:
+        exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2]).id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/exams/{exam_id}/overrides").get_data(as_text=True), "extra_minutes")
+    form.update(open_at=[""], close_at=[""], extra_minutes=["mười"])
+    page = teacher.post(f"/exams/{exam_id}/overrides", form).get_data(as_text=True)
+    assert _field_messages(page, "extra_minutes") == ["“mười” không phải là một số nguyên."]
+    assert _field_messages(page, "open_at") == [] and _field_messages(page, "close_at") == []
+    form.update(extra_minutes=["15"])
+    assert teacher.post(f"/exams/{exam_id}/overrides", form).status_code == 302
+
+
+def test_a_blueprint_row_s_mark_out_of_range_names_the_row_and_the_range(world, make_client, dbs):
+    with dbs() as s:
+        b = make_bank(s, world.a)
+        exam_id = make_exam(s, world.a, b.questions[:2], publish=False).id
+        category = b.category.id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    page = teacher.post(f"/exams/{exam_id}/blueprint", {
+        "category": [str(category), str(category)], "topic": ["", ""], "level": ["1", "2"], "qtype": ["", ""],
+        "count": ["1", "1"], "mark": ["1", "150"]}).get_data(as_text=True)
+    assert "Dòng 2: Điểm phải lớn hơn 0 và không quá 100 (đã nhập “150”)." in " ".join(
+        " ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
