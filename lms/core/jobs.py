@@ -283,6 +283,8 @@ def render_template_in(template: str, context: dict, locale: str | None = None) 
 def _dispatch(session) -> None:
     from flask import current_app, has_app_context
 
+    if session.in_nested_transaction():   # a savepoint released (SQLAlchemy calls it a commit): not yet
+        return
     pending = session.info.pop(PENDING_KEY, [])
     if not pending or not has_app_context():
         return
@@ -292,6 +294,8 @@ def _dispatch(session) -> None:
 
 
 def _forget(session, previous_transaction) -> None:
+    if previous_transaction.nested:   # a savepoint rolled back: the jobs queued before it still stand
+        return
     session.info.pop(PENDING_KEY, None)
 
 
