@@ -210,6 +210,21 @@ def recorded(url: str, bare: bool) -> dict:
                                   "transaction_id HAVING sum(debit - credit) <> 0) x")}
 
 
+def receipts_done(url: str, timeout: float = 300) -> float | None:
+    """Seconds after the storm until every payment has its receipt (None: not within `timeout`)."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(driver_dsn(url), autocommit=True) as conn:
+        while time.perf_counter() - started < timeout:
+            missing = conn.execute("SELECT count(*) FROM payments p WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM receipts r WHERE r.payment_id = p.id)").fetchone()[0]
+            if not missing:
+                return time.perf_counter() - started
+            time.sleep(0.1)
+    return None
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))] * 1000 if values else 0.0
@@ -254,6 +269,8 @@ def main() -> None:
                 asyncio.run(warm(f"http://127.0.0.1:{port}", args.workers, args.threads))
                 cpu0 = cpu_seconds(process.pid)
                 result = asyncio.run(storm(f"http://127.0.0.1:{port}", calls, args.concurrency, bare, "BENCH"))
+                if not bare:   # the gateways' receipts are made by jobs after the commit: wait for them
+                    result["receipts_after"] = receipts_done(url)
                 result["cpu_ms"] = (cpu_seconds(process.pid) - cpu0) * 1000 / max(1, len(calls))
             finally:
                 stop(process)
@@ -271,6 +288,10 @@ def main() -> None:
             print(f"{name}: answers {dict(sorted(r['answers'].items()))}")
             print(f"{name}: recorded {r['recorded']} (expected {args.invoices} VNPay payments, 0 paid twice, "
                   f"{args.transfers} credits and {args.transfers} credit payments)")
+            if "receipts_after" in r:
+                after = r["receipts_after"]
+                print(f"{name}: every payment had its receipt " +
+                      (f"{after:.1f} s after the last answer" if after is not None else "NOT within 300 s"))
         if len(results) == 2:
             lms_all = results["lms"]["latencies"]["ipn"] + results["lms"]["latencies"]["sepay"]
             bare_all = results["bare"]["latencies"]["ipn"] + results["bare"]["latencies"]["sepay"]

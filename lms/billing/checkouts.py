@@ -3,9 +3,11 @@ starting a checkout, claiming it once, recording the money it brought, failing o
 
 A parent starts a checkout (at most one pending per invoice; a repeated click with the same key
 returns the same one); the gateway's server-to-server notification is the only thing that changes
-money: the checkout is claimed with one guarded UPDATE, and the payment, its ledger posting and its
-receipt are written in the same transaction — so 50 identical notifications at once record one
-payment. The return page only displays. Money a gateway reports as captured is never dropped: a
+money: the checkout is claimed with one guarded UPDATE, and the payment and its ledger posting
+are written in the same transaction — so 50 identical notifications at once record one payment.
+The receipt (number, snapshot, signature) is made by a job written in that transaction and run
+after its commit (receipts.issue_later), so the copies of a notification wait on the claim's row
+lock only for the payment. The return page only displays. Money a gateway reports as captured is never dropped: a
 wrong amount becomes the family's credit with a task, a success after the checkout expired or the
 invoice was settled or voided is recorded (applied if possible) with a task."""
 from __future__ import annotations
@@ -149,8 +151,9 @@ def log(session: Session, school_id: int | None, provider: str, raw: bytes, now:
 
 def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, amount: int, note: str,
            entry: CallbackLog, signer, now: datetime, apply: bool, why: str | None) -> None:
-    """Write the payment a gateway reported for `checkout`, its posting and its receipt; a task
-    for the accountant when it arrived late, was more than due or not applied."""
+    """Write the payment a gateway reported for `checkout` and its posting, and queue its receipt
+    (made after the commit); a task for the accountant when it arrived late, was more than due or
+    not applied."""
     if amount <= 0:
         return
     invoice = session.get(Invoice, checkout.invoice_id)
@@ -168,7 +171,8 @@ def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, 
     if new and (why or payment.applied < payment.amount):
         task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({money(amount)} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
-    receipts.issue_receipt(session, school, payment, signer=signer, now=now)
+    if new:    # a payment met again already has its receipt, or the job that makes it
+        receipts.issue_later(session, payment)
 
 
 def claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, bool]:

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -114,6 +114,78 @@ def issue_receipt(session: Session, school: School, payment: Payment, *, signer:
     if mail:
         jobs.enqueue(session, None, "receipt_mail", {"receipt_id": receipt.id}, school_id=school.id)
     return receipt
+
+
+# ---------------------------------------------------------------- a gateway's receipt, after the claim's commit
+
+RECEIPT_JOB = "issue_receipt"
+SWEEP_AFTER = timedelta(minutes=2)     # a receipt job not done by then is done by the sweep
+SWEEP_RUNNING = timedelta(minutes=10)  # a job still "running" after this died with its process
+SWEEP_DAYS = 30                        # how far back the sweep looks (jobs.created_at is indexed)
+SWEEP_BATCH = 200
+
+
+def issue_later(session: Session, payment: Payment) -> jobs.Job:
+    """The payment's receipt (number, snapshot, signature), made by a job once the transaction
+    that records the payment commits — so that a gateway's notification holds its checkout's row
+    lock only for the claim and the payment, not for the receipt. The job's row is written in
+    the same transaction as the payment: if the process dies after the commit and before the job
+    runs, `sweep_receipts` finds the job and makes the receipt; making it is idempotent (one
+    receipt per payment, enforced by the table), so running it twice never makes two."""
+    return jobs.enqueue(session, None, RECEIPT_JOB, {"payment_id": payment.id}, school_id=payment.school_id)
+
+
+def _issue_once(session: Session, payment_id: int, signer: Signer, now: datetime) -> bool:
+    """Make the payment's receipt unless it has one; True when this call made it."""
+    from sqlalchemy.exc import IntegrityError
+
+    payment = session.get(Payment, payment_id)
+    if payment is None or session.scalar(select(Receipt.id).where(Receipt.payment_id == payment_id)) is not None:
+        return False
+    school = session.get(School, payment.school_id)
+    series = series_of(payment.received_at)
+    try:
+        with session.begin_nested():
+            # The number first, here (off the notification's path): its counter's UPDATE is the
+            # transaction's first statement, so SQLite waits for its write lock instead of failing.
+            number = ledger.take_numbers(session, school.id, f"receipt-{series}")
+            snapshot = snapshot_of(session, school, payment, series, number, secrets.token_urlsafe(24))
+            session.add(signed_receipt(school, payment, snapshot, signer=signer, now=now))
+            session.flush()
+    except IntegrityError:    # another run made it meanwhile (receipts.payment_id is unique)
+        return False
+    return True
+
+
+@jobs.handler(RECEIPT_JOB)
+def _issue_receipt_job(session: Session, ctx: jobs.JobContext) -> None:
+    from lms.core.signing import signer_from_config
+    from lms.core.timeutil import utcnow
+
+    _issue_once(session, int(ctx.params["payment_id"]), signer_from_config(ctx.config), utcnow())
+
+
+def sweep_receipts(session: Session, now: datetime, signer: Signer) -> int:
+    """Make the receipts whose job did not run: queued but never started (the process died after
+    the payment's commit), died while running, or failed; mark those jobs done. Returns how many
+    receipts it made."""
+    from sqlalchemy import or_, update
+
+    from lms.core.models import Job
+
+    stale = list(session.scalars(select(Job).where(
+        Job.kind == RECEIPT_JOB, Job.created_at >= now - timedelta(days=SWEEP_DAYS),
+        or_((Job.status == jobs.Status.QUEUED) & (Job.created_at < now - SWEEP_AFTER),
+            (Job.status == jobs.Status.RUNNING) & (Job.started_at < now - SWEEP_RUNNING),
+            Job.status == jobs.Status.FAILED)).order_by(Job.id).limit(SWEEP_BATCH)))
+    made = 0
+    for job in stale:
+        made += _issue_once(session, int((job.params or {})["payment_id"]), signer, now)
+        session.execute(update(Job).where(Job.id == job.id, Job.status != jobs.Status.DONE)
+                        .values(status=jobs.Status.DONE, finished_at=now, message="")
+                        .execution_options(synchronize_session=False))
+        session.commit()
+    return made
 
 
 def data_of(receipt: Receipt) -> dict:

@@ -7,7 +7,7 @@ import secrets as pysecrets
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.billing import checkouts, queries, recovery
+from lms.billing import checkouts, queries, receipts, recovery
 from lms.billing.channels import mobile_money, momo, payos, registry, vnpay
 from lms.billing.sandbox import momo as play_momo, payos as play_payos, vnpay as play_vnpay, wallet as play_wallet
 from lms.billing.sandbox.store import store_of
@@ -368,6 +368,12 @@ def _sweep_checkouts(session, now) -> int:
     counts = recovery.sweep(session, now, box=_box(), signer=_signer(), call=call_json,
                             base_url=sandbox_url())
     return sum(counts.values())
+
+
+@jobs.periodic("issue_missing_receipts")
+def _sweep_receipts(session, now) -> int:
+    """The receipts of gateway payments whose job never ran (the process died after the commit)."""
+    return receipts.sweep_receipts(session, now, _signer())
 
 
 @bp.route("/billing/checkouts/<int:checkout_id>/ask", methods=["POST"])

@@ -63,6 +63,7 @@ def test_a_lost_vnpay_ipn_is_recovered_by_the_scheduled_querydr(app, world, make
     _expire_now(dbs)
     done = app.extensions["lms_scheduler"].run_once()
     assert done["ask_gateways_about_expired_checkouts"] == 1
+    app.extensions["lms_jobs"].wait()        # the receipt is made by a job after the commit
     with dbs() as s:
         payment = s.scalars(select(Payment).where(Payment.invoice_id == invoice_id)).one()
         (sandbox,) = store_of(app.config).records()       # what the pretend provider itself kept
