@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.gradebook import tt27
-from lms.people.models import Course
+from lms.i18n import lazy_gettext as _l
+from lms.people.models import Course, Level
 
 CHECKPOINTS_OF_TERM = {1: ("gk1", "ck1"), 2: ("gk2", "cn")}
 QUALITY_COUNT = len(tt27.QUALITIES) + len(tt27.COMPETENCES)
@@ -19,6 +20,19 @@ QUALITY_COUNT = len(tt27.QUALITIES) + len(tt27.COMPETENCES)
 
 def is_primary_grade(grade: int) -> bool:
     return 1 <= grade <= 5
+
+
+def rule_text(levels: list[Level]) -> str:
+    """What "entries required" means for a school of these levels, named by each level's own rule
+    set — the footnote of every page that shows the grade-book progress figure."""
+    parts = []
+    if Level.PRIMARY in levels:
+        parts.append(str(_l("Thông tư 27/2020/TT-BGDĐT ở tiểu học (mức đạt từng môn, bài kiểm tra định kỳ và 15 "
+                            "phẩm chất, năng lực ở mỗi thời điểm đánh giá)")))
+    if any(level != Level.PRIMARY for level in levels):
+        parts.append(str(_l("Thông tư 22/2021/TT-BGDĐT ở trung học (các cột điểm đánh giá thường xuyên, giữa kỳ "
+                            "và cuối kỳ)")))
+    return "; ".join(parts)
 
 
 def class_progress(session: Session, courses: list[Course], sizes: dict[int, int], term: int

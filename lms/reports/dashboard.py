@@ -233,25 +233,25 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
         while len(gradebook) < 2:   # the dashboard's two cards, even before terms are set
             gradebook.append(Metric(f"gradebook{len(gradebook) + 1}"))
 
-    # Fees and cashless share, by month.
-    counted = tally(session, [school.id], periods)
-    collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0 for p in periods]
-    whole_year = Period("year", "", periods[0].start, periods[-1].end) if periods else None
-    cashless = Metric("cashless")
-    if whole_year:
-        total = tally(session, [school.id], [whole_year]).get((school.id, "year"))
-        if total:
-            cashless = Metric("cashless", total.cashless.count, total.total.count)
-        cashless.trend = [counted[(school.id, p.key)].count_share if (school.id, p.key) in counted else None
-                          for p in periods]
-    from lms.reports.cashless import target_for, targets_of
-
-    milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
-    cashless.target = Decimal(milestone.count_percent) if milestone else None
-    from lms.reports.cashless import school_year_period
+    # Fees and cashless share, by month; the card's figure is that of exactly the span it names
+    # (the school year's or the report's own dates, not the calendar months around them).
+    from lms.reports.cashless import school_year_period, target_for, targets_of
 
     span = period if period is not None else (
         school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None)
+    counted = tally(session, [school.id], periods)
+    collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0 for p in periods]
+    cashless = Metric("cashless")
+    if span is not None and periods:
+        inside = [Period(p.key, p.label, max(p.start, span.start), min(p.end, span.end), p.kind) for p in periods]
+        counted = tally(session, [school.id], [span, *[p for p in inside if p.start <= p.end]])
+        total = counted.get((school.id, span.key))
+        if total:
+            cashless = Metric("cashless", total.cashless.count, total.total.count)
+        cashless.trend = [counted[(school.id, p.key)].count_share
+                          if p.start <= p.end and (school.id, p.key) in counted else None for p in inside]
+    milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
+    cashless.target = Decimal(milestone.count_percent) if milestone else None
     return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
                      summary(session, school, today), collected, cashless, today, years, span)
 

@@ -14,6 +14,7 @@ from lms.core.requests import committing
 from lms.core.tenancy import DEPARTMENT, ctx, department_school_ids, role_required
 from lms.core.timeutil import utc_to_local, utcnow
 from lms.extensions import db
+from lms.gradebook import progress
 from lms.i18n import gettext as _
 from lms.people.models import School
 from lms.people.services import department_schools
@@ -27,7 +28,8 @@ def _globals(state) -> None:
     # Globals, not a context processor: the official PDFs render in jobs, outside requests.
     state.app.jinja_env.globals.update(READY_LABEL=cashless.READY_LABEL, USED_LABEL=cashless.USED_LABEL,
                                        READINESS_RULE=cashless.READINESS_RULE, MINIMUM_READY=cashless.MINIMUM_READY,
-                                       readiness_text=cashless.readiness_text, rank_rule=official.rank_rule)
+                                       readiness_text=cashless.readiness_text, rank_rule=official.rank_rule,
+                                       gradebook_rule=progress.rule_text)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = ("admin", "accountant")
 

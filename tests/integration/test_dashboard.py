@@ -116,3 +116,44 @@ def test_every_figure_of_the_dashboard(app, world, dbs, make_client):
     assert 'id="value-lessons">50,0 %' in viewer.get(f"/department/schools/{world.a.school.id}/dashboard").get_data(
         as_text=True)
     assert viewer.get(f"/department/schools/{world.b.school.id}/dashboard").status_code == 404
+
+
+def test_the_cashless_card_computes_exactly_the_school_year_it_names(app, world, dbs, make_client):
+    """A payment in September before the year's first day (05/09) is in the calendar month, not in
+    "năm học 2026-2027": the card counts the year's own dates, as the cashless report and the
+    official report of NH2026-2027 do, for the admin and for the department's drill-down."""
+    from lms.reports import cashless
+
+    a = world.a
+    with dbs() as s:
+        school = s.get(School, a.school.id)
+        set_up_fees(s, a)
+        issue(s, a)
+        signer = signer_from_config(app.config)
+        for code, method, when, extra in (
+                ("HSA001", Method.CASH, _at(2026, 9, 2), {}),
+                ("HSA002", Method.QR, _at(2026, 10, 3), {"channel": "vietqr_bank", "provider": "sepay",
+                                                          "provider_txn_id": "Y1"}),
+                ("HSA003", Method.QR, _at(2026, 11, 3), {"channel": "vietqr_bank", "provider": "sepay",
+                                                          "provider_txn_id": "Y2"})):
+            invoice = s.scalars(select(Invoice).where(Invoice.student_id == a.students[code].id)).first()
+            payments.record_payment(s, a.accountant, school, invoice.student, invoice,
+                                    payments.PaymentInput(method, 100_000, "Nguyễn Thị Lan", when, **extra),
+                                    signer=signer, now=when)
+        s.commit()
+        board = dashboard.school_dashboard(s, school, utcnow())
+        year_period = next(p for p in cashless.periods_of(s, school, 2026) if p.key == "NH2026-2027")
+        report = cashless.school_report(s, school, 2026, year_period, [year_period])
+    assert board.span.key == "NH2026-2027"
+    assert (report.figures.cashless.count, report.figures.total.count) == (2, 2)
+    assert (board.cashless.part, board.cashless.whole, board.cashless.share) == (2, 2, Decimal("100.0"))
+    keys = [p.key for p in board.months]
+    assert board.cashless.trend[keys.index("2026-09")] is None       # 2 September is before the year
+    admin = make_client()
+    admin.login("admin.a")
+    assert 'id="value-cashless">100,0 %' in admin.get("/reports/dashboard").get_data(as_text=True)
+    assert "100,0 %" in admin.get("/reports/cashless?year=2026&period=NH2026-2027").get_data(as_text=True)
+    viewer = make_client()
+    viewer.login("so.a")
+    assert 'id="value-cashless">100,0 %' in viewer.get(
+        f"/department/schools/{a.school.id}/dashboard").get_data(as_text=True)

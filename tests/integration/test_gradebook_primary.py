@@ -146,3 +146,20 @@ def test_a_primary_card_says_exactly_what_is_missing_and_the_progress_counts_tt2
                                                                        for g in c.subject.grades))
         mid = sum(1 for c in courses if c.subject.code in ("tieng_viet", "toan"))
         assert required == 2 * (2 * len(courses) + tested_cn + mid + 2 * 15)
+
+
+def test_primary_dashboards_name_the_rule_of_their_level(primary, world, make_client):
+    """The progress figure of a primary school is TT27's: its footnote says so, for the principal
+    and for the department's drill-down; a secondary school's still says TT22."""
+    admin = make_client()
+    admin.login("admin.p")
+    viewer = make_client()
+    viewer.login("so.a")
+    for page in (admin.get("/reports/dashboard"), viewer.get(f"/department/schools/{primary.school.id}/dashboard")):
+        assert page.status_code == 200
+        rules = page.get_data(as_text=True).split('id="dashboard-rules"')[1].split("</p>")[0]
+        assert "Thông tư 27/2020/TT-BGDĐT" in rules and "Thông tư 22" not in rules
+    secondary = make_client()
+    secondary.login("admin.a")
+    rules = secondary.get("/reports/dashboard").get_data(as_text=True).split('id="dashboard-rules"')[1]
+    assert "Thông tư 22/2021/TT-BGDĐT" in rules.split("</p>")[0] and "Thông tư 27" not in rules.split("</p>")[0]
