@@ -92,6 +92,15 @@ class SchoolYearForm(Form):
     submit = SubmitField(_l("Tạo năm học"))
 
 
+class SchoolYearDatesForm(Form):
+    """A saved year's term dates, corrected (its name stays)."""
+    term1_start = DayField(_l("Học kỳ I bắt đầu"), validators=[InputRequired(_l("Chọn ngày."))])
+    term1_end = DayField(_l("Học kỳ I kết thúc"), validators=[InputRequired(_l("Chọn ngày."))])
+    term2_start = DayField(_l("Học kỳ II bắt đầu"), validators=[InputRequired(_l("Chọn ngày."))])
+    term2_end = DayField(_l("Học kỳ II kết thúc"), validators=[InputRequired(_l("Chọn ngày."))])
+    submit = SubmitField(_l("Lưu ngày của năm học"))
+
+
 class ClassForm(Form):
     grade = SelectField(_l("Khối"), coerce=int, choices=[])
     name = StringField(_l("Tên lớp"), validators=[DataRequired(_l("Nhập tên lớp, ví dụ 6A1.")), Length(max=30)])

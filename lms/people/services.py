@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,9 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import fold, nfc
+from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.banks import bank_by_bin
 from lms.people.models import (LEVEL_GRADES, Course, Enrollment, Guardianship, Level, Membership, Role, School,
                                SchoolClass, SchoolYear, Student, Subject, SubjectGrade, Term, level_of_grade)
@@ -124,23 +126,73 @@ def update_school(session: Session, actor: User, school: School, details: School
 
 # ---------------------------------------------------------------- school years and terms
 
+# The Ministry's frame the year page states: 35 teaching weeks, term I 18 weeks, term II 17.
+FRAME_WEEKS = {1: 18, 2: 17}
+FRAME_SLACK_WEEKS = 4        # a term this far from its frame (holidays included) is worth a second look
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def year_name(name: str) -> str:
+    """A school year's name, "2025-2026" (two consecutive years), or the refusal on its field."""
+    name = nfc(name or "").replace(" ", "")
+    if not re.match(r"^\d{4}-\d{4}$", name) or int(name[5:]) != int(name[:4]) + 1:
+        raise ValidationError(_l("Năm học viết dạng 2025-2026."), field="name")
+    return name
+
+
+def year_window(name: str) -> tuple[date, date]:
+    """Where the terms of the year `name` may lie: it starts in the first year's summer or autumn
+    (from 1 July to 30 November) and ends by the second year's summer (31 August)."""
+    first = int(name[:4])
+    return date(first, 7, 1), date(first + 1, 8, 31)
+
+
+def check_terms(name: str, term1: tuple[date, date], term2: tuple[date, date]) -> None:
+    """The two terms' dates for the year `name`, or the refusal naming the field at fault: each
+    term starts before it ends, term I starts in the first year's summer or autumn, term II ends
+    by the second year's summer, and term II starts after term I ends (never overlapping it)."""
+    (s1, e1), (s2, e2) = term1, term2
+    opens, closes = year_window(name)
+    if not (s1 < e1):
+        raise ValidationError(_l("Học kỳ I: ngày bắt đầu phải trước ngày kết thúc."), field="term1_end")
+    if not (s2 < e2):
+        raise ValidationError(_l("Học kỳ II: ngày bắt đầu phải trước ngày kết thúc."), field="term2_end")
+    if not (opens <= s1 <= date(opens.year, 11, 30)):
+        raise ValidationError(_l("Năm học %(y)s bắt đầu từ %(a)s đến %(b)s (hè hoặc thu năm %(n)s); học kỳ I "
+                                 "bắt đầu %(d)s.", y=name, a=day_text(opens), b=day_text(date(opens.year, 11, 30)),
+                                 n=opens.year, d=day_text(s1)), field="term1_start")
+    if not (e1 < s2):
+        raise ValidationError(_l("Học kỳ II phải bắt đầu sau khi học kỳ I kết thúc (%(d)s): hai học kỳ không được "
+                                 "chồng lên nhau.", d=day_text(e1)), field="term2_start")
+    if e2 > closes:
+        raise ValidationError(_l("Năm học %(y)s kết thúc muộn nhất %(b)s (hè năm %(n)s); học kỳ II kết thúc %(d)s.",
+                                 y=name, b=day_text(closes), n=closes.year, d=day_text(e2)), field="term2_end")
+
+
+def term_warnings(term1: tuple[date, date], term2: tuple[date, date]) -> list:
+    """What to look at again (not refused): a term whose length, holidays included, is far from
+    the Ministry's frame (term I 18 weeks, term II 17)."""
+    out = []
+    for number, (start, end) in ((1, term1), (2, term2)):
+        weeks = ((end - start).days + 1) / 7
+        frame = FRAME_WEEKS[number]
+        if abs(weeks - frame) > FRAME_SLACK_WEEKS:
+            out.append(_l("Học kỳ %(t)s dài %(w)s tuần, khác xa khung của Bộ (%(f)s tuần): hãy kiểm tra lại ngày.",
+                          t="I" if number == 1 else "II", w=f"{weeks:.1f}".replace(".", ","), f=frame))
+    return out
+
+
 def create_school_year(session: Session, actor: User, school: School, *, name: str, term1: tuple[date, date],
                        term2: tuple[date, date], make_current: bool | None = None) -> SchoolYear:
     """A new school year with its two terms. It becomes the school's current year only when the
     school has none yet (or `make_current` says so): preparing next year never switches the live
     one; switching is `switch_current_year`, a separate confirmed action."""
-    name = nfc(name).replace(" ", "")
-    if not re.match(r"^\d{4}-\d{4}$", name) or int(name[5:]) != int(name[:4]) + 1:
-        raise ValidationError(_l("Năm học viết dạng 2025-2026."), field="name")
+    name = year_name(name)
+    check_terms(name, term1, term2)
     (s1, e1), (s2, e2) = term1, term2
-    if not (s1 < e1):
-        raise ValidationError(_l("Học kỳ I: ngày bắt đầu phải trước ngày kết thúc."), field="term1_start")
-    if not (s2 < e2):
-        raise ValidationError(_l("Học kỳ II: ngày bắt đầu phải trước ngày kết thúc."), field="term2_start")
-    if not (e1 < s2):
-        raise ValidationError(_l("Học kỳ II phải bắt đầu sau khi học kỳ I kết thúc."), field="term2_start")
-    if s1.year != int(name[:4]):
-        raise ValidationError(_l("Học kỳ I phải bắt đầu trong năm %(y)s.", y=name[:4]), field="term1_start")
     if session.scalar(select(func.count()).select_from(SchoolYear)
                       .where(SchoolYear.school_id == school.id, SchoolYear.name == name)):
         raise Conflict(_l("Năm học %(name)s đã có.", name=name), field="name")
@@ -155,6 +207,88 @@ def create_school_year(session: Session, actor: User, school: School, *, name: s
     audit.record(session, "school_year_created", actor_id=actor.id, school_id=school.id,
                  subject_type="school_year", subject_id=year.id, detail=year.name)
     return year
+
+
+def update_school_year(session: Session, actor: User, school: School, year: SchoolYear, *,
+                       term1: tuple[date, date], term2: tuple[date, date]) -> SchoolYear:
+    """Correct a saved year's term dates, by the rules of a new year; refused, with the reason,
+    when a mark or a lesson already recorded would fall outside its term: a term's marks entered
+    before the term's new first day, lessons published outside the year's new dates."""
+    from lms.courses.models import Lesson
+    from lms.gradebook.models import GradeEntry, PrimaryRecord
+
+    if year.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    check_terms(year.name, term1, term2)
+    tz = school_tz()
+    classes = select(SchoolClass.id).where(SchoolClass.school_year_id == year.id)
+    courses = select(Course.id).where(Course.class_id.in_(classes))
+    for number, ((start, _end), field) in enumerate(((term1, "term1_start"), (term2, "term2_start")), start=1):
+        first = local_to_utc(datetime.combine(start, time()), tz)
+        marks = [(n, when) for n, when in session.execute(
+            select(func.count(), func.min(GradeEntry.updated_at)).where(
+                GradeEntry.course_id.in_(courses), GradeEntry.term == number, GradeEntry.updated_at < first))]
+        checkpoints = ("gk1", "ck1") if number == 1 else ("gk2", "cn")
+        marks += [(n, when) for n, when in session.execute(
+            select(func.count(), func.min(PrimaryRecord.updated_at)).where(
+                PrimaryRecord.course_id.in_(courses), PrimaryRecord.checkpoint.in_(checkpoints),
+                PrimaryRecord.updated_at < first))]
+        count = sum(n for n, _w in marks)
+        if count:
+            earliest = min(w for n, w in marks if n)
+            raise ValidationError(ngettext("Không đổi được: %(n)s điểm của học kỳ %(t)s đã nhập từ %(d)s, trước ngày "
+                                           "bắt đầu mới %(s)s của học kỳ này.",
+                                           "Không đổi được: %(n)s điểm của học kỳ %(t)s đã nhập từ %(d)s, trước ngày "
+                                           "bắt đầu mới %(s)s của học kỳ này.", count, n=count, t="I" if number == 1 else "II",
+                                           d=day_text(utc_to_local(earliest, tz).date()), s=day_text(start)),
+                                  field=field)
+    opens = local_to_utc(datetime.combine(term1[0], time()), tz)
+    closes = local_to_utc(datetime.combine(term2[1] + timedelta(days=1), time()), tz)
+    outside = session.execute(select(func.count(), func.min(Lesson.publish_at), func.max(Lesson.publish_at)).where(
+        Lesson.course_id.in_(courses), Lesson.publish_at.is_not(None),
+        (Lesson.publish_at < opens) | (Lesson.publish_at >= closes))).one()
+    if outside[0]:
+        early = outside[1] < opens
+        raise ValidationError(ngettext("Không đổi được: %(n)s bài học của năm học này đã đăng ngày %(d)s, ngoài thời "
+                                       "gian mới của năm học (%(a)s – %(b)s).",
+                                       "Không đổi được: %(n)s bài học của năm học này đã đăng ngày %(d)s, ngoài thời "
+                                       "gian mới của năm học (%(a)s – %(b)s).", outside[0], n=outside[0],
+                                       d=day_text(utc_to_local(outside[1] if early else outside[2], tz).date()),
+                                       a=day_text(term1[0]), b=day_text(term2[1])),
+                              field="term1_start" if early else "term2_end")
+    before = f"{year.start_date:%d/%m/%Y}–{year.end_date:%d/%m/%Y}"
+    terms = {t.number: t for t in year.terms}
+    for number, (start, end) in ((1, term1), (2, term2)):
+        terms[number].start_date, terms[number].end_date = start, end
+    year.start_date, year.end_date = term1[0], term2[1]
+    session.flush()
+    audit.record(session, "school_year_updated", actor_id=actor.id, school_id=school.id, subject_type="school_year",
+                 subject_id=year.id, detail=f"{year.name}: {before} → {year.start_date:%d/%m/%Y}–{year.end_date:%d/%m/%Y}")
+    return year
+
+
+def delete_school_year(session: Session, actor: User, school: School, year: SchoolYear) -> None:
+    """Delete a year made by mistake — only while nothing is in it yet (no class, fee plan, lock or
+    anything else recorded under it) and it is not the live year."""
+    from lms.db import Base
+
+    if year.school_id != school.id:
+        raise NotFound(_l("Không tìm thấy."))
+    if year.is_current:
+        raise Conflict(_l("Năm học %(y)s là năm học hiện tại: chuyển sang năm học khác trước khi xoá.", y=year.name))
+    for table in Base.metadata.sorted_tables:
+        if table.name == Term.__tablename__:
+            continue
+        for column in table.columns:
+            if any(fk.column.table.name == SchoolYear.__tablename__ for fk in column.foreign_keys):
+                if session.scalar(select(func.count()).select_from(table).where(column == year.id)):
+                    raise Conflict(_l("Năm học %(y)s đã có dữ liệu (lớp, khoản thu hoặc sổ điểm): không xoá được. "
+                                      "Hãy sửa ngày của năm học.", y=year.name))
+    name = year.name
+    session.delete(year)
+    session.flush()
+    audit.record(session, "school_year_deleted", actor_id=actor.id, school_id=school.id, subject_type="school_year",
+                 subject_id=year.id, detail=name)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from lms.core.security import safe_next
 from lms.people import access_log, accounts, branding, erasure, imports, permissions, profile, services
 from lms.people.banks import bank_by_bin, banks
 from lms.people.forms import (ActionForm, ClassForm, ConfirmImportForm, CourseForm, CourseTeacherForm,
-                              EraseParentForm, ErasePupilForm, GuardianForm, ImportForm, LogoForm, SchoolForm, SchoolYearForm, StaffForm, StudentProfileForm,
+                              EraseParentForm, ErasePupilForm, GuardianForm, ImportForm, LogoForm, SchoolForm, SchoolYearDatesForm, SchoolYearForm, StaffForm, StudentProfileForm,
                               SubjectForm,
                               periods_field)
 from lms.people.models import (LEVEL_GRADES, Course, Level, School, SchoolClass, SchoolYear, Student, Subject)
@@ -134,6 +134,9 @@ def years():
                                                term1=(form.term1_start.data, form.term1_end.data),
                                                term2=(form.term2_start.data, form.term2_end.data))
         if outcome.ok:
+            for warning in services.term_warnings((year.terms[0].start_date, year.terms[0].end_date),
+                                                  (year.terms[1].start_date, year.terms[1].end_date)):
+                flash(str(warning), "warning")
             if year.is_current:
                 flash(_("Đã tạo năm học %(name)s.", name=year.name), "success")
             else:
@@ -143,6 +146,49 @@ def years():
             return redirect(url_for("people.years"))
     return render_template("people/years.html", form=form, years=services.years_of(db.session, school),
                            action=ActionForm()), status_of(form)
+
+
+@bp.route("/school/years/<int:year_id>/edit", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def year_edit(year_id: int):
+    """Correct a saved year's term dates (refused with the reason when recorded marks or lessons
+    would fall outside their term)."""
+    school = ctx().school
+    year = school_scoped(SchoolYear, year_id)
+    form = SchoolYearDatesForm()
+    if request.method == "GET":
+        terms = {t.number: t for t in year.terms}
+        form.term1_start.data, form.term1_end.data = terms[1].start_date, terms[1].end_date
+        form.term2_start.data, form.term2_end.data = terms[2].start_date, terms[2].end_date
+    if form.validate_on_submit():
+        term1, term2 = (form.term1_start.data, form.term1_end.data), (form.term2_start.data, form.term2_end.data)
+        with committing(form) as outcome:
+            services.update_school_year(db.session, current_user, school, year, term1=term1, term2=term2)
+        if outcome.ok:
+            for warning in services.term_warnings(term1, term2):
+                flash(str(warning), "warning")
+            flash(_("Đã lưu ngày của năm học %(name)s.", name=year.name), "success")
+            return redirect(url_for("people.years"))
+    return render_template("people/year_edit.html", form=form, year=year), status_of(form)
+
+
+@bp.route("/school/years/<int:year_id>/delete", methods=["POST"])
+@login_required
+@role_required("admin")
+def year_delete(year_id: int):
+    school = ctx().school
+    year = school_scoped(SchoolYear, year_id)
+    name = year.name
+    if ActionForm().validate_on_submit():
+        with committing() as outcome:
+            services.delete_school_year(db.session, current_user, school, year)
+        if outcome.ok:
+            flash(_("Đã xoá năm học %(name)s.", name=name), "success")
+            return redirect(url_for("people.years"))
+        return render_template("people/years.html", form=SchoolYearForm(formdata=None),
+                               years=services.years_of(db.session, school), action=ActionForm()), 422
+    return redirect(url_for("people.years"))
 
 
 @bp.route("/school/years/<int:year_id>/current", methods=["GET", "POST"])

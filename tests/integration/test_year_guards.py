@@ -87,3 +87,87 @@ def test_locking_a_half_filled_term_lists_what_is_missing_first(world, client, d
     assert client.post(f"/school/gradebook/{year}/lock", {"term": "1", "incomplete_ok": "1"}).status_code == 302
     with dbs() as s:
         assert s.scalars(select(TermLock).where(TermLock.school_year_id == year)).one().term == 1
+
+
+def _field_error(response, field: str) -> str:
+    found = re.search(rf'id="{field}-error">([^<]*)<', response.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def test_terms_outside_their_year_or_overlapping_are_refused_on_their_field(world, client, dbs):
+    """The tester's year: HK I 05/09–06/09/2027 and HK II 07/09/2027–27/12/2029 for "2027-2028"."""
+    client.login("admin.a")
+    absurd = client.post("/school/years", {"name": "2027-2028", "term1_start": "05/09/2027", "term1_end": "06/09/2027",
+                                           "term2_start": "07/09/2027", "term2_end": "27/12/2029"})
+    assert absurd.status_code == 422 and "31/08/2028" in _field_error(absurd, "term2_end")
+    for term1, term2, field, said in (
+            (("05/01/2028", "16/05/2028"), ("18/05/2028", "29/06/2028"), "term1_start", "01/07/2027"),
+            (("05/09/2026", "16/01/2027"), ("18/01/2027", "29/05/2027"), "term1_start", "01/07/2027"),
+            (("05/09/2027", "16/01/2028"), ("10/01/2028", "29/05/2028"), "term2_start", "16/01/2028"),
+            (("05/09/2027", "16/01/2028"), ("18/01/2028", "10/01/2028"), "term2_end", "")):
+        refused = client.post("/school/years", {"name": "2027-2028", "term1_start": term1[0], "term1_end": term1[1],
+                                                "term2_start": term2[0], "term2_end": term2[1]})
+        assert refused.status_code == 422 and _field_error(refused, field) and said in _field_error(refused, field), \
+            (term1, term2)
+    with dbs() as s:
+        assert s.scalars(select(SchoolYear).where(SchoolYear.name == "2027-2028")).first() is None
+    # Far from the Ministry's frame: saved, with a warning naming the term and its length.
+    odd = client.post("/school/years", {"name": "2027-2028", "term1_start": "05/09/2027", "term1_end": "20/10/2027",
+                                        "term2_start": "21/10/2027", "term2_end": "29/05/2028"}, follow_redirects=True)
+    text = _text(odd)
+    assert odd.status_code == 200 and "Học kỳ I dài 6,6 tuần" in text and "Học kỳ II dài 31,7 tuần" in text
+
+
+def test_a_saved_year_is_corrected_or_deleted_while_nothing_contradicts_it(world, client, dbs):
+    from datetime import date, datetime
+
+    from lms.core.timeutil import local_to_utc
+    from lms.courses.models import Lesson
+    from lms.gradebook.models import GradeEntry
+    from lms.people.models import Term
+
+    client.login("admin.a")
+    nxt = _next_year(client, dbs, world)
+    assert client.get(f"/school/years/{nxt}/edit").status_code == 200
+    moved = client.post(f"/school/years/{nxt}/edit", {"term1_start": "06/09/2027", "term1_end": "15/01/2028",
+                                                      "term2_start": "17/01/2028", "term2_end": "27/05/2028"})
+    assert moved.status_code == 302
+    with dbs() as s:
+        year = s.get(SchoolYear, nxt)
+        assert (year.start_date, year.end_date) == (date(2027, 9, 6), date(2028, 5, 27))
+        assert [(t.start_date, t.end_date) for t in s.scalars(select(Term).where(Term.school_year_id == nxt)
+                                                              .order_by(Term.number))] == [
+            (date(2027, 9, 6), date(2028, 1, 15)), (date(2028, 1, 17), date(2028, 5, 27))]
+    bad = client.post(f"/school/years/{nxt}/edit", {"term1_start": "06/09/2027", "term1_end": "15/01/2028",
+                                                    "term2_start": "10/01/2028", "term2_end": "27/12/2029"})
+    assert bad.status_code == 422 and _field_error(bad, "term2_start")
+    # The current year holds marks and lessons: moving a term past them is refused with the reason.
+    year_id = world.a.year.id
+    with dbs() as s:
+        s.add(GradeEntry(school_id=world.a.school.id, course_id=world.a.course.id,
+                         student_id=world.a.students["HSA001"].id, term=2, kind="tx", position=1, score10=80,
+                         updated_at=local_to_utc(datetime(2027, 1, 20, 9), "Asia/Ho_Chi_Minh")))
+        s.add(Lesson(school_id=world.a.school.id, course_id=world.a.course.id, title="Phân số",
+                     publish_at=local_to_utc(datetime(2026, 9, 7, 9), "Asia/Ho_Chi_Minh")))
+        s.commit()
+    late = client.post(f"/school/years/{year_id}/edit", {"term1_start": "05/09/2026", "term1_end": "23/01/2027",
+                                                         "term2_start": "25/01/2027", "term2_end": "29/05/2027"})
+    assert late.status_code == 422
+    assert "1 điểm của học kỳ II đã nhập từ 20/01/2027" in _field_error(late, "term2_start")
+    early = client.post(f"/school/years/{year_id}/edit", {"term1_start": "10/09/2026", "term1_end": "16/01/2027",
+                                                          "term2_start": "18/01/2027", "term2_end": "29/05/2027"})
+    assert early.status_code == 422 and "07/09/2026" in _field_error(early, "term1_start")
+    with dbs() as s:
+        assert s.get(SchoolYear, year_id).start_date == date(2026, 9, 5)
+    # Deleting: the live year and a year with classes are refused; an empty one goes.
+    assert client.post(f"/school/years/{year_id}/delete", {}).status_code == 422
+    assert client.post(f"/school/years/{nxt}/delete", {}).status_code == 302
+    with dbs() as s:
+        assert s.get(SchoolYear, nxt) is None and s.get(SchoolYear, year_id) is not None
+    again = _next_year(client, dbs, world)
+    assert client.post("/school/classes?year=%d" % again, {"grade": 6, "name": "6A9",
+                                                           "homeroom_teacher_id": 0}).status_code == 302
+    kept = client.post(f"/school/years/{again}/delete", {})
+    assert kept.status_code == 422 and "đã có dữ liệu" in _text(kept)
+    with dbs() as s:
+        assert s.get(SchoolYear, again) is not None
