@@ -313,6 +313,17 @@ class PrimarySummary:
     def count(self) -> Counter:
         return Counter(r.result for r in self.rows if r.result)
 
+    def totals(self) -> list[tuple[str, int]]:
+        """The year's results counted, best first, named ("Hoàn thành xuất sắc: 3") — what the
+        page, the PDF and the Excel file print under PRIMARY_TOTALS_TITLE; none before "cn"."""
+        from lms.gradebook.labels import PRIMARY_RESULT_LABELS
+
+        if self.checkpoint != "cn":
+            return []
+        counts = self.count()
+        return [(str(PRIMARY_RESULT_LABELS[level]), counts.get(level, 0))
+                for level in (tt27.HTXS, tt27.HTT, tt27.HT, tt27.CHT)]
+
     @property
     def complete(self) -> bool:
         return all(r.result is not None for r in self.rows)
@@ -421,4 +432,9 @@ def primary_workbook(summary: PrimarySummary) -> bytes:
             values += [str(PRIMARY_RESULT_LABELS[row.result]) if row.result else "",
                        str(AWARD_LABELS[row.award]) if row.award else ""]
         rows.append(values)
+    from lms.gradebook.labels import PRIMARY_TOTALS_TITLE, primary_summary_rule
+
+    if summary.checkpoint == "cn":
+        rows += [[], [str(PRIMARY_TOTALS_TITLE)], *[["", label, n] for label, n in summary.totals()]]
+    rows += [[], [primary_summary_rule(summary.checkpoint)]]
     return write_workbook(summary.school_class.name, headers, rows)

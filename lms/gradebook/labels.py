@@ -57,6 +57,24 @@ def summary_rule(period: int) -> str:
                   "lên lớp, kiểm tra lại và rèn luyện hè chỉ xét vào cuối năm học.", t=term))
 
 
+PRIMARY_TOTALS_TITLE = _l("Kết quả cuối năm (Điều 9 Thông tư 27)")
+
+
+def primary_summary_rule(checkpoint: str) -> str:
+    """The rule a primary class summary at `checkpoint` is read by — its footnote on the page, the
+    PDF and the Excel file (one text for the three)."""
+    legend = str(_l("T: Hoàn thành tốt, H: Hoàn thành, C: Chưa hoàn thành; trong ngoặc là điểm kiểm tra định kỳ."))
+    if checkpoint != "cn":
+        return legend
+    rules = tt27.CURRENT
+    return legend + " " + str(_l(
+        "Kết quả cuối năm theo Điều 9 Thông tư 27/2020/TT-BGDĐT: Hoàn thành xuất sắc khi mọi môn Hoàn thành tốt, mọi "
+        "phẩm chất và năng lực Tốt và mọi bài kiểm tra định kỳ cuối năm từ %(x)s điểm; Hoàn thành tốt khi như vậy "
+        "với bài kiểm tra từ %(t)s điểm; Hoàn thành khi không môn nào Chưa hoàn thành, không phẩm chất, năng lực nào "
+        "Cần cố gắng và mọi bài kiểm tra từ %(h)s điểm; còn lại là Chưa hoàn thành.",
+        x=rules.excellent_test, t=rules.good_test, h=rules.pass_test))
+
+
 # The abbreviations of the rules' text and their full forms (shown on pages as <abbr title>).
 RULE_ABBREVIATIONS = {
     "ĐTBmhk": _l("Điểm trung bình môn học kỳ"), "ĐTBmcn": _l("Điểm trung bình môn cả năm"),

@@ -68,7 +68,9 @@ def _globals(state) -> None:
         DECISION_LABELS=labels.DECISION_LABELS, AWARD_LABELS=labels.AWARD_LABELS,
         PRIMARY_LEVEL_LABELS=labels.PRIMARY_LEVEL_LABELS, QUALITY_LEVEL_LABELS=labels.QUALITY_LEVEL_LABELS,
         PRIMARY_RESULT_LABELS=labels.PRIMARY_RESULT_LABELS, QUALITY_NAMES=labels.QUALITY_NAMES,
-        PASS_LABELS=labels.PASS_LABELS, source_url=source_url, summary_rule=labels.summary_rule, with_abbreviations=labels.with_abbreviations,
+        PASS_LABELS=labels.PASS_LABELS, source_url=source_url, summary_rule=labels.summary_rule,
+        primary_summary_rule=labels.primary_summary_rule, PRIMARY_TOTALS_TITLE=labels.PRIMARY_TOTALS_TITLE,
+        with_abbreviations=labels.with_abbreviations,
         change_label=labels.change_label, change_value=labels.change_value, subject_abbrev=labels.subject_abbrev)
 
 

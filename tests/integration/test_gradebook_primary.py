@@ -2,6 +2,8 @@
 them, qualities and competences, the year result and a primary report card."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -87,6 +89,26 @@ def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, c
         s.commit()
     page = client.get(f"/classes/{school_class.id}/summary?checkpoint=cn").get_data(as_text=True)
     assert "Hoàn thành xuất sắc" in page and "Học sinh Xuất sắc" in page
+    # The PDF and the Excel file carry what the page shows: the year's totals and the rule (Điều 9).
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.pdftext import text as pdf_text
+
+    rule = "Kết quả cuối năm theo Điều 9 Thông tư 27/2020/TT-BGDĐT"
+    totals = ("Hoàn thành xuất sắc: 1", "Hoàn thành tốt: 0", "Hoàn thành: 1", "Chưa hoàn thành: 0")
+    flat_page = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    flat_pdf = " ".join(pdf_text(client.get(f"/classes/{school_class.id}/summary.pdf?checkpoint=cn").data).split())
+    for flat in (flat_page, flat_pdf):
+        assert "Kết quả cuối năm (Điều 9 Thông tư 27)" in flat and rule in flat and "từ 9 điểm" in flat
+        assert all(t in flat for t in totals), [t for t in totals if t not in flat]
+    sheet = load_workbook(io.BytesIO(client.get(f"/classes/{school_class.id}/summary.xlsx?checkpoint=cn").data)).active
+    cells = [" ".join(str(v) for v in row if v not in (None, "")) for row in sheet.iter_rows(values_only=True)]
+    assert "Kết quả cuối năm (Điều 9 Thông tư 27)" in cells and any(rule in c for c in cells)
+    assert "Hoàn thành xuất sắc 1" in cells and "Chưa hoàn thành 0" in cells
+    mid = " ".join(pdf_text(client.get(f"/classes/{school_class.id}/summary.pdf?checkpoint=gk1").data).split())
+    assert "Điều 9 Thông tư 27" not in mid and "T: Hoàn thành tốt" in mid
     admin = make_client()
     admin.login("admin.p")
     response = admin.post(f"/classes/{school_class.id}/report-cards", {})
