@@ -46,30 +46,41 @@ def draw(session: Session, exam: Exam, rng: Random) -> list[tuple[Question, int,
 
 
 def _part_key(exam: Exam, question: Question, rule: int | None):
-    """Which part of the paper a question belongs to: its blueprint row's category, or in a fixed
-    list its own category (a Word exam's "PHẦN I/II/III" are sub-categories of the bank)."""
+    """Which part of the paper a question belongs to, and the part's name: its blueprint row's
+    category, or in a fixed list its own category (a Word exam's "PHẦN I/II/III" are sub-categories
+    of the bank). Categories named as the same part ("PHẦN I. Trắc nghiệm" of two imported files)
+    are one part: it is headed once."""
+    category = question.category
     if rule is not None:
         found = next((r for r in exam.rules if r.position == rule), None)
         if found is not None:
-            return found.category_id, found.category.name
-    return question.category_id, question.category.name
+            category = found.category
+    name = category.name
+    if _NUMBERED_PART.match(name):
+        return ("part", " ".join(name.casefold().split()).rstrip(" .:")), name
+    return ("category", category.id), name
 
 
 def _sections(slots: list[tuple], exam: Exam) -> list[list[tuple]]:
-    """Parts keep their order; questions are shuffled within a part. A blueprint row is a part; in
-    a fixed list, the questions of one category in a row are a part, and a passage (description)
-    opens a new one."""
-    parts: list[list[tuple]] = []
+    """Parts keep their order; questions are shuffled within a section. A blueprint row is a
+    section; in a fixed list, the questions of one category in a row are a section, and a passage
+    (description) opens a new one. The sections of one part are kept together, in the order the
+    part first appears — a PHẦN I question added at the end of the list, or a third blueprint row
+    drawing from PHẦN I again, joins PHẦN I instead of heading a second "PHẦN I" after PHẦN II."""
+    sections: list[list[tuple]] = []
     for item in slots:
         question, _mark, rule = item
-        first = parts[-1][0] if parts else None
-        new_part = first is None or (rule is not None and rule != first[2]) or \
+        first = sections[-1][0] if sections else None
+        new_section = first is None or (rule is not None and rule != first[2]) or \
             (rule is None and (question.qtype == "description" or
-                               _part_key(exam, question, None)[0] != _part_key(exam, parts[-1][-1][0], None)[0]))
-        if new_part:
-            parts.append([])
-        parts[-1].append(item)
-    return parts
+                               _part_key(exam, question, None)[0] != _part_key(exam, sections[-1][-1][0], None)[0]))
+        if new_section:
+            sections.append([])
+        sections[-1].append(item)
+    order: dict = {}
+    for section in sections:
+        order.setdefault(_part_key(exam, section[0][0], section[0][2])[0], len(order))
+    return sorted(sections, key=lambda section: order[_part_key(exam, section[0][0], section[0][2])[0]])
 
 
 _NUMBERED_PART = re.compile(r"^\s*phần\s+([IVXLC]+|\d+)\b", re.IGNORECASE)

@@ -120,3 +120,44 @@ def test_the_pupil_s_page_shows_math_as_text_in_drop_downs_and_an_essay_s_parts_
     assert saved.status_code == 200, saved.get_data(as_text=True)
     refused = _json(pupil, f"/attempts/{attempt_id}/save", {"position": position, "value": "x" * (SHORT_MAX + 1), "seq": 2})
     assert refused.status_code == 422 and f"{SHORT_MAX} ký tự" in refused.get_json()["message"]
+
+
+def test_a_part_is_headed_once_on_screen_and_on_paper(world, make_client, dbs, tmp_path):
+    """A PHẦN I question added after the PHẦN II ones, and a second imported file's own "PHẦN I",
+    join PHẦN I: before, "PHẦN I" was headed a second time after PHẦN II."""
+    from tests.factories import choice_data
+
+    with dbs() as s:
+        owner, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+
+        def category(name, parent=None):
+            return bank.save_category(s, owner, "teacher", school, subject_id=world.a.subject.id, name=name,
+                                      parent_id=parent)
+
+        first, second = category("Đề giữa kỳ 2025"), category("Đề giữa kỳ 2026")
+        one, one_again, two = (category("PHẦN I. Trắc nghiệm", first.id), category("PHẦN I. TRẮC NGHIỆM", second.id),
+                               category("PHẦN II. Tự luận", first.id))
+
+        def add(cat, text, qtype="single_choice"):
+            data = choice_data([("Đúng", 100), ("Sai", 0)]) if qtype == "single_choice" else \
+                {"response_lines": 4, "guide": "", "max_length": 20000}
+            return bank.save_question(s, owner, "teacher", school, bank.QuestionInput(
+                category_id=cat.id, qtype=qtype, text=text, data=data, default_mark="1"), now=utcnow())
+
+        questions = [add(one, "Trắc nghiệm một"), add(one, "Trắc nghiệm hai"), add(two, "Tự luận một", "essay"),
+                     add(one, "Trắc nghiệm ba, thêm sau"), add(one_again, "Trắc nghiệm của đề khác")]
+        exam_id = make_exam(s, world.a, questions, shuffle_questions=False, per_page=0).id
+        s.commit()
+    pupil = make_client()
+    pupil.login("hsa001")
+    attempt_id = _start(pupil, exam_id)
+    page = pupil.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    titles = re.findall(r'class="card-header[^"]*part-title">(.*?)</h2>', page)
+    assert titles == ["PHẦN I. Trắc nghiệm", "PHẦN II. Tự luận"]
+    assert page.index("Trắc nghiệm của đề khác") < page.index("Tự luận một")
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "1", "first_code": "101"}).status_code == 302
+    booklet = _pdf_text(teacher, exam_id, tmp_path).split("\f")[0]
+    assert booklet.count("PHẦN I.") == 1 and booklet.count("PHẦN II.") == 1
+    assert booklet.index("Trắc nghiệm ba, thêm sau") < booklet.index("PHẦN II.")
