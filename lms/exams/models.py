@@ -308,6 +308,7 @@ class Attempt(Base):
 
     exam = relationship(Exam, lazy="joined")
     student = relationship("Student", lazy="joined")
+    paper = relationship(ExamPaper, lazy="select")   # the printed version (mã đề) it was sat on, if any
     slots = relationship("AttemptSlot", order_by="AttemptSlot.position", cascade="all, delete-orphan")
 
 

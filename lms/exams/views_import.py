@@ -188,17 +188,30 @@ def print_versions(exam_id: int):
 
     exam = managed_exam(exam_id)
     form = Form()
-    count, first = request.form.get("count", "4"), request.form.get("first_code", "101")
+    count, first = request.form.get("count", "4").strip(), request.form.get("first_code", "101").strip()
+    errors: dict[str, str] = {}    # a refusal shown under the field it is about
+    status = 200
     if request.method == "POST" and form.validate_on_submit():
-        with committing() as outcome:
-            made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count) if count.isdigit() else 0,
-                                        int(first) if first.isdigit() else 0)
-        if outcome.ok:
-            flash(_("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", n=len(made), a=made[0].code, b=made[-1].code), "success")
-            return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+        if not count.isdigit():
+            errors["count"] = _("Nhập số mã đề cần tạo (từ 1 đến %(n)s).", n=printing.MAX_VERSIONS)
+        if not first.isdigit():
+            errors["first_code"] = _("Nhập mã đề đầu tiên: một số từ 1 đến 999, ví dụ 101.")
+        if not errors:
+            with committing(flash_error=False) as outcome:
+                made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count), int(first))
+            if outcome.ok:
+                flash(_("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", n=len(made), a=made[0].code, b=made[-1].code), "success")
+                return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+            if outcome.error.field in ("count", "first_code"):
+                errors[outcome.error.field] = str(outcome.error.message)
+            else:
+                flash(str(outcome.error.message), "danger")
+        status = 422
+    elif request.method == "POST":
+        status = 400
     papers = printing.papers_of(db.session, exam)
     return render_template("exams/print.html", exam=exam, form=form, count=count, first=first, papers=papers,
-                           max_versions=printing.MAX_VERSIONS)
+                           max_versions=printing.MAX_VERSIONS, errors=errors), status
 
 
 @bp.route("/exams/<int:exam_id>/print/online", methods=["POST"])
@@ -227,11 +240,15 @@ def print_pdf(exam_id: int):
     exam = managed_exam(exam_id)
     papers = printing.papers_of(db.session, exam)
     code = request.args.get("code")
-    if code:  # one version's booklet alone
-        papers = [p for p in papers if p.code == code]
     if not papers:
-        flash(_("Tạo các mã đề trước."), "warning")
+        flash(_("Chưa có mã đề nào: tạo các mã đề trước rồi tải PDF."), "warning")
         return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+    if code:  # one version's booklet alone
+        made = ", ".join(p.code for p in papers)
+        papers = [p for p in papers if p.code == code]
+        if not papers:
+            flash(_("Không có mã đề %(c)s. Các mã đề đã tạo: %(l)s.", c=code[:8], l=made), "warning")
+            return redirect(url_for("question_import.print_versions", exam_id=exam.id))
     data = printing.booklet_pdf(ctx().school, exam, printing.printed(exam, papers, _image_folder()), render_template)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"de-in-{exam.id}-ma-{papers[0].code}-{papers[-1].code}.pdf")

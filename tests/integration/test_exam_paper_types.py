@@ -161,3 +161,28 @@ def test_a_part_is_headed_once_on_screen_and_on_paper(world, make_client, dbs, t
     booklet = _pdf_text(teacher, exam_id, tmp_path).split("\f")[0]
     assert booklet.count("PHẦN I.") == 1 and booklet.count("PHẦN II.") == 1
     assert booklet.index("Trắc nghiệm ba, thêm sau") < booklet.index("PHẦN II.")
+
+
+def test_a_missing_or_unknown_print_code_is_said_where_it_is_needed(world, make_client, dbs):
+    exam_id = _every_type_exam(dbs, world)
+    teacher = make_client()
+    teacher.login("gv.a")
+    refused = teacher.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": ""})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'id="first_code-error">Nhập mã đề đầu tiên: một số từ 1 đến 999, ví dụ 101\.<', page)
+    assert 'name="count" id="count" value="2"' in page                         # what was typed stays
+    assert "Chưa có mã đề nào." in page                                         # nothing made
+    out_of_range = teacher.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": "999"}).get_data(as_text=True)
+    assert re.search(r'id="first_code-error">Mã đề đầu tiên là số từ 1 đến 999\.<', out_of_range)
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": "101"}).status_code == 302
+    unknown = teacher.get(f"/exams/{exam_id}/print.pdf?code=105")
+    assert unknown.status_code == 302
+    assert "Không có mã đề 105. Các mã đề đã tạo: 101, 102." in teacher.get(unknown.headers["Location"]).get_data(as_text=True)
+    # Sat online on the printed versions, the pupil's paper names the code its key is under.
+    assert teacher.post(f"/exams/{exam_id}/print/online", {"on": "1"}).status_code == 302
+    pupil = make_client()
+    pupil.login("hsa001")
+    attempt_id = _start(pupil, exam_id)
+    paper = teacher.get(f"/exams/{exam_id}/attempts/{attempt_id}").get_data(as_text=True)
+    assert re.search(r'id="paper-code">Mã đề 10[12]<', paper)
