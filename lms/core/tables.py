@@ -70,6 +70,9 @@ class Column:
     # two are read as one, their texts joined ("Nguyễn Văn" + "An"), as is a text column whose
     # header is merged across several (“Họ và tên” over the family and given names).
     tail: tuple[str, ...] = ()
+    # A column the application computes itself (a grade book's average): known, never read, and
+    # named in the preview as not imported because the application computes it.
+    computed: bool = False
 
     def names(self) -> list[str]:
         return [_norm(str(self.label)), *(_norm(a) for a in self.aliases)]
@@ -220,6 +223,7 @@ class Table:
     other_sheets: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
     clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
+    computed: list[str] = field(default_factory=list)     # the file's columns the application computes itself
 
     def label(self, key: str) -> str:
         """The import's own name for a column (what the template calls it)."""
@@ -302,6 +306,13 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
                   spans=spans, clock=clock)
+    computed_keys = [c.key for c in columns if c.computed]
+    # Every file column named as one the application computes (ĐTBmhk, TBM, Xếp loại…), not only the first.
+    table.computed = [f"{header_text(name)} ({_letter(i)})" for i, name in enumerate(header.names)
+                      if i in found_columns.values() and any(found_columns.get(k) == i for k in computed_keys)
+                      or (name and i not in found_columns.values() and i not in joined
+                          and any(lookup.get(f) in computed_keys for f in _forms(name)))]
+    table.unknown = [u for u in table.unknown if u not in table.computed]
     _split(table, rows, header, sheet.wide, columns, lookup, max_rows, sheet.hidden_rows)
     return table
 

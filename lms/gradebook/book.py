@@ -602,7 +602,7 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
             TableColumn("remark", REMARK_HEADERS[0], REMARK_HEADERS[1:] + ("Nhận xét của giáo viên", "Nhận xét môn học"),
                         text=True),
             # Computed by the book, never read: named so that it is not reported as unknown.
-            TableColumn("average", average[0], average[1:]),
+            TableColumn("average", average[0], average[1:], computed=True),
             # Headers in either language, whichever the export was made in, and the Circular's own
             # names (ĐĐGgk, ĐĐGck, ĐĐGtx over 1 2 3 4).
             TableColumn("gk1", "GK", ("Giữa kỳ", "Giữa kì", "Mid", "Midterm", "ĐĐGgk", "Điểm giữa kỳ", "Giữa HK")),

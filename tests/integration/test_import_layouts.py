@@ -106,3 +106,20 @@ def test_the_statement_preview_names_the_debit_lines_it_leaves_out(world, client
                        content_type="multipart/form-data").get_data(as_text=True)
     debits = re.search(r'id="statement-debits">([^<]*)<', body).group(1)
     assert debits == "Dòng ghi nợ (tiền ra, không nhập): 12."
+
+
+# ---------------------------------------------------------------- grade book: the columns the book computes
+
+def test_the_grade_books_averages_are_named_as_computed_by_the_app(world, make_client):
+    """The school system's ĐTBmhk and a teacher's TBM are the book's own averages: the preview
+    names them as not imported because the application computes them, not as unknown columns."""
+    teacher = make_client()
+    teacher.login("gv.a")
+    url = f"/courses/{world.a.course.id}/grades/import?term=1"
+    for name, computed in (("so-diem-toan-6a1.xlsx", "ĐTBmhk (K)"), ("so-diem-giao-vien-6a1.xlsx", "TBM (K)")):
+        body = teacher.post(url, {"file": (io.BytesIO(data(name)), name)},
+                            content_type="multipart/form-data").get_data(as_text=True)
+        found = re.search(r'id="computed-columns"><strong>Cột không nhập \(ứng dụng tự tính\):</strong> ([^<]*)<', body)
+        assert found and found.group(1) == computed, name
+        unknown = re.search(r'id="unknown-columns">(.*?)</p>', body, re.S)
+        assert unknown is None or computed.split(" ")[0] not in unknown.group(1)
