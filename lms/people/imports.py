@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -392,7 +393,58 @@ def _pair_guardian_columns(table: Table) -> None:
             move("student_phone", f"{person}_phone")
 
 
-def _student_records(table: Table) -> list[_Record]:
+# Phone columns whose name says not whose number they are.
+_GENERIC_PHONES = {"sdt", "so dien thoai", "dien thoai", "so dt", "dt", "di dong", "so di dong", "dien thoai di dong",
+                   "sdt di dong", "so dien thoai di dong", "dtdd"}
+
+
+def _generic_phone_columns(table: Table) -> str | None:
+    """A list with two or more phone columns that say not whose they are ("Điện thoại" and "SĐT")
+    is read by one rule, and the preview says how (the returned note): a column after a parent's
+    name column is that parent's phone (the nearest name on its left; a second one their second
+    phone), a column before every parent's name is the pupil's contact phone, and with no parent
+    name column at all the first is the parent's phone and the next the parent's second phone. A
+    column left without a place stays named as not imported."""
+    cols = table.columns
+    generic = [i for i, header in enumerate(table.headers)
+               if " ".join(fold(header).replace(".", " ").split()) in _GENERIC_PHONES
+               and (i not in cols.values() or cols.get("parent_phone") == i)]
+    if len(generic) < 2:
+        return None
+    for i in generic:
+        if cols.get("parent_phone") == i:
+            del cols["parent_phone"]
+    names = {cols[f"{p}_name"]: p for p in ("parent", "father", "mother") if f"{p}_name" in cols}
+    said: list[str] = []
+    for i in generic:
+        label = f"{table.headers[i]} ({get_column_letter(i + 1)})"
+        left = [j for j in names if j < i]
+        if left:
+            person = names[max(left)]
+            key = next((k for k in (f"{person}_phone", f"{person}_phone2") if k not in cols), None)
+            whose = _("“%(c)s”: số điện thoại của phụ huynh (“%(n)s”)", c=label, n=table.column_name(f"{person}_name"))
+        elif names:
+            key = "student_phone" if "student_phone" not in cols else None
+            whose = _("“%(c)s”: số điện thoại liên hệ của học sinh", c=label)
+        else:
+            key = next((k for k in ("parent_phone", "parent_phone2") if k not in cols), None)
+            whose = (_("“%(c)s”: số điện thoại của phụ huynh", c=label) if key == "parent_phone"
+                     else _("“%(c)s”: số điện thoại thứ hai của phụ huynh", c=label))
+        if key is None:
+            said.append(_("“%(c)s”: không nhập (đã có cột cho số này)", c=label))
+            continue
+        cols[key] = i
+        if label in table.unknown:
+            table.unknown.remove(label)
+        said.append(whose)
+    return _("Tệp có %(n)s cột điện thoại không ghi là của ai; cột đứng sau tên phụ huynh là của phụ huynh đó, cột "
+             "đứng trước tên phụ huynh là số liên hệ của học sinh: %(l)s.", n=len(generic), l="; ".join(said))
+
+
+def _student_records(table: Table, notes: list[str] | None = None) -> list[_Record]:
+    note = _generic_phone_columns(table)
+    if note is not None and notes is not None:
+        notes.append(note)
     _pair_guardian_columns(table)
     records = []
     for line in table.lines:
@@ -548,7 +600,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                                                  "của trường: thêm cột Lớp hoặc chọn lớp khi tải lên. Các dòng vẫn được kiểm tra dưới đây.",
                                                  c=i.column))
                        if i.column == table.label("class_name") else i for i in plan.issues]
-    records = _student_records(table)
+    records = _student_records(table, plan.notes)
     known = plan.known = _read_known(session, school, year, records)
     existing, enrollments = known.students, known.enrollments
     seen_students: dict[str, tuple[int, dict[str, str]]] = {}

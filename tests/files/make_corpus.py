@@ -371,6 +371,32 @@ def class_list_homeroom(name: str, bad: bool = False) -> None:
     _save(wb, name)
 
 
+def contact_list(name: str, bad: bool = False) -> None:
+    """A homeroom teacher's contact list ("Danh sách liên lạc"): two phone columns that do not say
+    whose they are — "Điện thoại" beside the pupil's columns (the family's home or the pupil's own
+    number) and "SĐT" after the parent's name — as schools type them."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Lien lac"
+    ws.append(["TRƯỜNG THCS NGUYỄN DU"])
+    ws.append(["DANH SÁCH LIÊN LẠC LỚP 6A1 - NĂM HỌC 2026 - 2027"])
+    ws.merge_cells("A2:I2")
+    ws.append([])
+    ws.append(["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", "Lớp", "Điện thoại", "Họ tên phụ huynh", "Quan hệ",
+               "SĐT"])
+    _bold(ws, 4)
+    pupils = [("8910000511", "Phan Minh Khôi", "03/03/2014", "0296 3841 511", "Phan Văn Lộc", "Bố", "0909 511 511"),
+              ("8910000512", "Đỗ Thị Kim Ngân", "19/08/2014", "", "Nguyễn Thị Sương", "Mẹ", "0919.512.512")]
+    for n, (code, full, birth, home, parent, relation, phone) in enumerate(pupils, start=1):
+        if bad and n == 2:
+            phone = "0919.512"                       # the planted bad line: a phone cut short
+        ws.append([n, code, full, birth, "6A1", home or None, parent, relation, phone])
+    ws.append([])
+    ws.append([None, None, None, None, None, None, "GIÁO VIÊN CHỦ NHIỆM"])
+    ws.append([None, None, None, None, None, None, "Trần Thị Mỹ"])
+    _save(wb, name)
+
+
 def grade_sheet_teacher(name: str, bad: bool = False) -> None:
     """A teacher's own mark sheet: typed by hand from the class list, the school's name and the
     sheet's title merged across it, a "STT · Mã HS · Họ và tên · TX1 TX2 TX3 · GK · CK · TBM"
@@ -775,6 +801,7 @@ MAKERS = {
     "pos-settlement.xlsx": pos_settlement,
     "danh-sach-can-bo-giao-vien.xlsx": staff_list,
     "danh-sach-lop-theo-tieu-de.xlsx": class_list_titled,
+    "danh-sach-lien-lac-6a1.xlsx": contact_list,
 }
 
 

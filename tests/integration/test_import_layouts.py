@@ -123,3 +123,42 @@ def test_the_grade_books_averages_are_named_as_computed_by_the_app(world, make_c
         assert found and found.group(1) == computed, name
         unknown = re.search(r'id="unknown-columns">(.*?)</p>', body, re.S)
         assert unknown is None or computed.split(" ")[0] not in unknown.group(1)
+
+
+# ---------------------------------------------------------------- student lists: phones that say not whose
+
+def upload_students(client, name: str):
+    return client.post("/school/import/students", {"file": (io.BytesIO(data(name)), name)},
+                       content_type="multipart/form-data")
+
+
+def test_two_phone_columns_that_say_not_whose_are_read_by_one_rule_said_in_the_preview(world, client, dbs):
+    """"Điện thoại" among the pupil's columns and "SĐT" after "Họ tên phụ huynh": the one after the
+    parent's name is the parent's, the one before it the pupil's contact number — and the preview
+    says so, naming both columns, before anything is saved."""
+    from lms.people.models import Student
+
+    client.login("admin.a")
+    preview = upload_students(client, "danh-sach-lien-lac-6a1.xlsx")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    note = re.search(r'<p class="alert alert-info py-2 import-note">([^<]*Điện thoại[^<]*)</p>', body).group(1)
+    assert "“SĐT (I)”: số điện thoại của phụ huynh (“Họ tên phụ huynh (G)”)" in note
+    assert "“Điện thoại (F)”: số điện thoại liên hệ của học sinh" in note
+    assert "Điện thoại (F)" not in (re.search(r'id="unknown-columns">(.*?)</p>', body, re.S) or [""])[0]
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', body).group(1)
+    assert client.post("/school/import/students/confirm", {"token": token}).status_code == 302
+    with client.app.app_context():     # the parents are invited (accounts.add_person); here they accept
+        from lms.extensions import db
+        from lms.people import accounts
+
+        accounts.everyone_joined(db.session, world.a.school.id)
+        db.session.commit()
+    with dbs() as s:
+        khoi, ngan = s.scalars(select(Student).where(Student.student_code.in_(["8910000511", "8910000512"]))
+                               .order_by(Student.student_code)).all()
+        assert khoi.phone == "02963841511" and ngan.phone is None
+        assert [g.guardian.phone for g in khoi.guardianships] == ["0909511511"]
+        assert [g.guardian.phone for g in ngan.guardianships] == ["0919512512"]
+    bad = upload_students(client, "danh-sach-lien-lac-6a1-loi.xlsx").get_data(as_text=True)
+    assert re.search(r'data-line="6"><td>6</td><td>SĐT \(I\)</td>', bad)
