@@ -53,7 +53,8 @@ def test_every_bad_cell_of_every_line_is_listed(world, client):
     assert "học sinh này đã có ở dòng 5" in text and re.search(r"\b7 [^|]*?ĐĐGgk \(H\) abc ", text)
     # Line 8: the mark 11; the average column's formulas are never read, nor the empty lines 9–10.
     assert re.search(r"\b8 [^|]*?ĐĐGtx2 \(E\) 11 ", text)
-    assert "D9" not in text and "J5" not in text and "ĐTBmhk (J)" not in text
+    assert "D9" not in text and "J5" not in text
+    assert text.count("ĐTBmhk (J)") == 1 and "(ứng dụng tự tính): ĐTBmhk (J)" in text   # named as computed, never refused
     assert "tệp có 6 ô bị từ chối" in text
 
 
