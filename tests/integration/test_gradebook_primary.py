@@ -118,7 +118,17 @@ def test_qualities_and_the_year_result_and_a_primary_report_card(app, primary, c
         card = s.scalars(select(ReportCard).where(ReportCard.student_id == an)).one()
         assert '"kind":"tt27"' in card.snapshot and '"result":"Hoàn thành xuất sắc"' in card.snapshot
         token, card_id = card.token, card.id
-    assert 'data-state="valid"' in make_client().get(f"/verify/{token}").get_data(as_text=True)
+    verified = make_client().get(f"/verify/{token}").get_data(as_text=True)
+    assert 'data-state="valid"' in verified
+    # The verification page shows the card as printed: the subjects' table holds subjects only, the
+    # qualities and the two kinds of competences come under their own headings, then the closing lines.
+    subjects = verified.split('id="card-subjects"')[1].split("</table>")[0]
+    assert "Toán" in subjects and "Yêu nước" not in subjects and "Tự chủ và tự học" not in subjects
+    qualities = verified.split('id="qualities"')[1].split("</table>")[0]
+    for heading in ("Phẩm chất chủ yếu", "Năng lực chung", "Năng lực đặc thù", "Yêu nước", "Ngôn ngữ"):
+        assert heading in qualities, heading
+    closing = " ".join(re.sub(r"<[^>]+>", " ", verified.split('id="year-end"')[1].split("</table>")[0]).split())
+    assert "Hoàn thành chương trình lớp 4" in closing and "Được lên lớp 5" in closing
     import subprocess
 
     pdf = tmp_path / "hb.pdf"
