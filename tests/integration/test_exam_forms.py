@@ -83,3 +83,20 @@ def test_a_blueprint_row_s_mark_out_of_range_names_the_row_and_the_range(world, 
         "count": ["1", "1"], "mark": ["1", "150"]}).get_data(as_text=True)
     assert "Dòng 2: Điểm phải lớn hơn 0 và không quá 100 (đã nhập “150”)." in " ".join(
         " ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
+
+
+def test_the_blueprint_s_blank_rows_speak_the_page_s_language(world, make_client, dbs):
+    with dbs() as s:
+        exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2], publish=False).id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+
+    def blank_rows(page: str) -> list[str]:
+        return re.findall(r'<tr class="blank-rule">(.*?)</tr>', page, re.S)
+
+    rows = blank_rows(teacher.get(f"/exams/{exam_id}/blueprint").get_data(as_text=True))
+    assert rows and all('name="mark" value="0,25"' in r and ">Mọi mức<" in r and ">Mọi loại<" in r for r in rows)
+    teacher.get("/language/en")
+    rows = blank_rows(teacher.get(f"/exams/{exam_id}/blueprint").get_data(as_text=True))
+    assert rows and all('name="mark" value="0.25"' in r and "Mọi" not in r for r in rows)
