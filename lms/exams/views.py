@@ -441,6 +441,7 @@ def exam_release(exam_id: int):
 @role_required("admin", "teacher")
 def exam_items(exam_id: int):
     exam = managed_exam(exam_id)
+    typed, status = None, 200
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
@@ -466,6 +467,10 @@ def exam_items(exam_id: int):
             if warning:
                 flash(warning, "warning")
             return redirect(url_for("exams.exam_items", exam_id=exam.id))
+        # Refused: the list is shown again as it was typed — marks, what was unticked, what was ticked to add.
+        typed = {"marks": dict(zip(ids, marks)), "keep": keep, "add": set(request.form.getlist("add")),
+                 "add_marks": {k[len("add-mark-"):]: v for k, v in request.form.items() if k.startswith("add-mark-")}}
+        status = outcome.status
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
                         level=request.args.get("level", type=int), status="ready", in_order=True)
     page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=20,
@@ -473,8 +478,8 @@ def exam_items(exam_id: int):
     categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
     return render_template("exams/exam_items.html", exam=exam, page=page, f=f, categories=categories,
                            locked=services.has_attempts(db.session, exam),
-                           chosen={i.question_id for i in exam.items}, form=Form(),
-                           preview=services.preview(db.session, exam))
+                           chosen={i.question_id for i in exam.items}, form=Form(), typed=typed,
+                           preview=services.preview(db.session, exam)), status
 
 
 @bp.route("/exams/<int:exam_id>/blueprint", methods=["GET", "POST"])
@@ -493,8 +498,8 @@ def exam_blueprint(exam_id: int):
         rows = []
         for cat, topic, level, qtype, count, mark in zip(*(request.form.getlist(k) for k in (
                 "category", "topic", "level", "qtype", "count", "mark"))):
-            if not cat.isdigit() and not count.strip() and not topic.strip():
-                continue
+            if not cat.isdigit() and not count.strip() and not topic.strip() and not level and not qtype:
+                continue   # a row left blank (its mark is filled in beforehand); one begun is kept, and checked
             rows.append(services.RuleInput(category_id=int(cat) if cat.isdigit() else 0,
                                            count=int(count) if count.strip().isdigit() else 0, mark=mark or "0",
                                            topic=topic, level=int(level) if level.isdigit() else None, qtype=qtype))

@@ -100,3 +100,22 @@ def test_the_blueprint_s_blank_rows_speak_the_page_s_language(world, make_client
     teacher.get("/language/en")
     rows = blank_rows(teacher.get(f"/exams/{exam_id}/blueprint").get_data(as_text=True))
     assert rows and all('name="mark" value="0.25"' in r and "Mọi" not in r for r in rows)
+
+
+def test_the_question_list_refused_keeps_the_marks_typed_and_the_ticks(world, make_client, dbs):
+    with dbs() as s:
+        b = make_bank(s, world.a)
+        exam_id = make_exam(s, world.a, b.questions[:3], publish=False).id
+        first, second, dropped, extra = (q.id for q in b.questions[:4])
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    response = teacher.post(f"/exams/{exam_id}/questions", {
+        "question_id": [str(first), str(second), str(dropped)], "keep": [str(first), str(second)],
+        "mark": ["2,5", "150", "1"], "add": [str(extra)], f"add-mark-{extra}": "1,5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "(đã nhập “150”)" in page
+    back = _form_of(page, "keep")
+    assert back["mark"] == ["2,5", "150", "1"] and back["keep"] == [str(first), str(second)]
+    assert back["add"] == [str(extra)] and back[f"add-mark-{extra}"] == ["1,5"]
