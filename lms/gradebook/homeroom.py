@@ -225,6 +225,42 @@ class Summary:
         by_name = {c.subject.name: row.subject_marks[c.id] for c in self.courses if c.id in row.subject_marks}
         return [(name, by_name[name].retest if name in by_name else None) for name in row.outcome.retest_subjects]
 
+    def list_entries(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """The year's lists as the PDF and the Excel file print them: (key, title, [(pupil, what)])
+        — re-tests with each mark and the result after them, summer training and its outcome, pupils
+        retained, awards."""
+        from lms.gradebook.book import mark_text
+        from lms.i18n import current_locale
+
+        comma = "," if current_locale() == "vi" else "."
+        lists = self.lists()
+
+        def retest(r: SummaryRow) -> str:
+            marks = ", ".join(f"{name} {mark_text(value, comma) if value is not None else _l('(chưa có điểm)')}"
+                              for name, value in self.retest_marks(r))
+            text = f"{_l('Kiểm tra lại')}: {marks}"
+            if r.outcome.learning_after:
+                text += " — " + str(_l("sau kiểm tra lại: học tập %(l)s", l=LEVEL_LABELS[r.outcome.learning_after.level]))
+                if r.outcome.final:
+                    text += f", {DECISION_LABELS[r.outcome.final]}"
+            return text
+
+        def training(r: SummaryRow) -> str:
+            text = str(_l("Rèn luyện hè"))
+            if r.outcome.conduct_after:
+                text += " — " + str(_l("sau hè: %(c)s", c=LEVEL_LABELS[r.outcome.conduct_after]))
+            return text
+
+        def retained(r: SummaryRow) -> str:
+            text = str(_l("Ở lại lớp"))
+            return text + (" — " + str(_l("nghỉ %(n)s buổi", n=r.absences)) if r.absences > 45 else "")
+
+        what = {"retest": retest, "training": training, "retained": retained,
+                "awards": lambda r: str(AWARD_LABELS[r.outcome.award])}
+        titles = {"retest": _l("Danh sách kiểm tra lại"), "training": _l("Danh sách rèn luyện trong kỳ nghỉ hè"),
+                  "retained": _l("Danh sách ở lại lớp"), "awards": _l("Danh sách khen thưởng")}
+        return [(key, str(titles[key]), [(r.student.full_name, what[key](r)) for r in lists[key]]) for key in titles]
+
     def lists(self) -> dict[str, list[SummaryRow]]:
         rows = [r for r in self.rows if r.outcome]
         return {
@@ -397,6 +433,15 @@ def summary_workbook(summary: Summary) -> bytes:
         for cell, v in zip(ws[ws.max_row], values):
             if isinstance(v, Decimal):
                 cell.number_format = "0.0"                       # 9,0 — never 9
+    if summary.period == 0:       # the lists the page and the PDF show, item by item
+        for _key, title, entries in summary.list_entries():
+            ws.append([])
+            ws.append([f"{title} ({len(entries)})"])
+            ws[ws.max_row][0].font = Font(bold=True)
+            for n, (name, what) in enumerate(entries, start=1):
+                ws.append([n, "", name, what])
+            if not entries:
+                ws.append(["", "", str(_l("Không có"))])
     ws.append([])
     ws.append([summary_rule(summary.period)])
     ws.freeze_panes = "D2"

@@ -270,6 +270,18 @@ def test_conduct_attendance_and_the_year_summary(world, client, make_client, dbs
 
     texts = pages(client.get(f"/classes/{world.a.school_class.id}/summary.pdf?period=0").data)
     assert_row_whole(texts, "Nguyễn Thị Bình Kiểm tra lại: Ngữ văn 5,5, Toán 6,0 — sau kiểm tra lại: học tập Khá, Lên lớp")
+    # The Excel file carries the same lists, item by item.
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get(f"/classes/{world.a.school_class.id}/summary.xlsx?period=0").data)).active
+    cells = [[v for v in row if v not in (None, "")] for row in sheet.iter_rows(values_only=True)]
+    assert ["Danh sách kiểm tra lại (1)"] in cells and ["Danh sách ở lại lớp (0)"] in cells
+    assert [1, "Nguyễn Thị Bình", "Kiểm tra lại: Ngữ văn 5,5, Toán 6,0 — sau kiểm tra lại: học tập Khá, Lên lớp"] in cells
+    assert [1, "Trần Minh Châu", "Rèn luyện hè — sau hè: Đạt"] in cells
+    awards = cells.index(["Danh sách khen thưởng (1)"])
+    assert cells[awards + 1] == [1, "Nguyễn Văn An", "Học sinh Giỏi"]
 
 
 def test_summary_sheet_downloads_as_excel_and_pdf(world, client, dbs):
