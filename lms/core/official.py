@@ -138,3 +138,24 @@ def department_recipients(department) -> list[str]:
     lines += ["Các trường trực thuộc (để thực hiện)", "Lưu: VT"]
     return lines
 
+
+
+def printed_text(value: str | None, *, field: str, label) -> str | None:
+    """A free-text field that prints on an official document (school name, address, place, the
+    signers' names, recipient lines), spaces squashed; None when empty. Refused on its field when
+    it does not start with a letter or a digit — "=1+1", "+84…", "-cmd", "@SUM(…)" are read as a
+    formula when the document's figures are opened in a spreadsheet, and no name or place starts so —
+    or holds a control character. A class name's own rule (people.services.CLASS_NAME) starts the
+    same way."""
+    from lms.core.errors import ValidationError
+    from lms.core.text import nfc
+    from lms.i18n import lazy_gettext as _l
+
+    text = " ".join(nfc(value or "").split())
+    if not text:
+        return None
+    if not text[0].isalnum() or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        raise ValidationError(_l("%(f)s “%(v)s” không hợp lệ: phải bắt đầu bằng chữ hoặc số (không bắt đầu bằng = + - @ "
+                                 "như một công thức bảng tính) vì được in trên văn bản chính thức.",
+                                 f=label, v=text[:40]), field=field)
+    return text

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.official import printed_text
 from lms.core.text import fold, nfc
 from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
@@ -105,13 +106,17 @@ def update_school(session: Session, actor: User, school: School, details: School
     if account and not account_name:
         raise ValidationError(_l("Nhập tên chủ tài khoản như ngân hàng in trên sao kê."),
                               field="bank_account_name")
-    school.name = nfc(details.name)
+    # Every free-text field that prints on an official document, by the one rule.
+    printed = {key: printed_text(getattr(details, key), field=key, label=label) for key, label in (
+        ("name", _l("Tên trường")), ("address", _l("Địa chỉ")), ("place_name", _l("Địa danh ghi trên văn bản")),
+        ("principal_name", _l("Họ tên hiệu trưởng")), ("deputy_signer_name", _l("Phó hiệu trưởng ký thay")))}
+    school.name = printed["name"]
     school.levels = ",".join(lv.value for lv in levels)
     school.tax_code = tax_code
-    school.address = nfc(details.address) or None
-    school.place_name = nfc(details.place_name).strip() or None
-    school.principal_name = " ".join(nfc(details.principal_name or "").split()) or None
-    school.deputy_signer_name = " ".join(nfc(details.deputy_signer_name or "").split()) or None
+    school.address = printed["address"]
+    school.place_name = printed["place_name"]
+    school.principal_name = printed["principal_name"]
+    school.deputy_signer_name = printed["deputy_signer_name"]
     school.phone = normalize_phone(details.phone)
     school.email = normalize_email(details.email)
     school.bank_bin, school.bank_account_number, school.bank_account_name = bank_bin, account, account_name

@@ -213,12 +213,13 @@ def check_signing(raw) -> Signing:
     """The signer and recipients fields of the department's report: a deputy signs with a name;
     a name is at most 120 characters; at most 10 recipient lines of 200 characters (none: the
     department's default)."""
-    from lms.core.text import nfc
 
     deputy = raw.get("signer", "head") == "deputy"
     if raw.get("signer", "head") not in ("head", "deputy"):
         raise ValidationError(_l("Chọn người ký: thủ trưởng hoặc cấp phó ký thay."), field="signer")
-    name = " ".join(nfc(raw.get("signer_name") or "").split())
+    from lms.core.official import printed_text
+
+    name = printed_text(raw.get("signer_name"), field="signer_name", label=_l("Họ tên người ký")) or ""
     if len(name) > 120:
         raise ValidationError(_l("Họ tên người ký dài quá 120 ký tự."), field="signer_name")
     if deputy and not name:
@@ -230,6 +231,7 @@ def check_signing(raw) -> Signing:
     for n, line in enumerate(lines, start=1):
         if len(line) > 200:
             raise ValidationError(_l("Nơi nhận, dòng %(n)s: dài quá 200 ký tự.", n=n), field="recipients")
+        printed_text(line, field="recipients", label=_l("Nơi nhận, dòng %(n)s", n=n))
     return Signing(deputy, name, lines)
 
 

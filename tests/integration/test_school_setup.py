@@ -230,3 +230,36 @@ def test_next_year_is_prepared_while_this_one_runs_and_switched_on_confirmation(
     books = teacher.get(f"/gradebooks?year={old}").get_data(as_text=True)
     assert f"/courses/{old_course}/grades" in books and "6A1" in books
     assert teacher.get(f"/courses/{old_course}/grades?term=2").status_code == 200
+
+
+def test_every_text_printed_on_an_official_document_refuses_a_formula(world, client, dbs):
+    """Place, principal, deputy, school name and address print on official PDFs: like a class
+    name, each must start with a letter or a digit (one rule: core.official.printed_text); the
+    department report's signer and recipient lines too."""
+    from lms.core.errors import ValidationError
+    from lms.reports.official import check_signing
+
+    client.login("admin.a")
+    good = {"name": "Trường THCS Thử A", "levels": ["THCS"], "address": "12 Lê Lợi, phường Mỹ Bình, TP. Long Xuyên",
+            "place_name": "Long Xuyên", "principal_name": "Nguyễn Văn Hiệu", "deputy_signer_name": "", "bank_bin": ""}
+    for field in ("place_name", "principal_name", "deputy_signer_name", "name", "address"):
+        for bad in ("=1+1", "=HYPERLINK(1)", "=cmd|1", "+1", "@SUM(1)", "-2"):
+            response = client.post("/school", {**good, field: bad})
+            assert f'id="{field}-error"' in response.get_data(as_text=True), (field, bad)
+            assert "phải bắt đầu bằng chữ hoặc số" in response.get_data(as_text=True).split(f'id="{field}-error"')[1][:400]
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        assert school.place_name is None and school.principal_name is None
+    assert client.post("/school", good).status_code == 302
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        assert (school.place_name, school.principal_name) == ("Long Xuyên", "Nguyễn Văn Hiệu")
+    for raw, field in (({"signer": "deputy", "signer_name": "=1+1"}, "signer_name"),
+                       ({"signer": "head", "recipients": "Như trên;\n=HYPERLINK(1)"}, "recipients")):
+        try:
+            check_signing(raw)
+        except ValidationError as refused:
+            assert refused.field == field
+        else:
+            raise AssertionError(raw)
+    assert check_signing({"signer": "deputy", "signer_name": "Trần Văn Phó", "recipients": "- Như trên;\nLưu: VT"})
