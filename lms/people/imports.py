@@ -19,6 +19,7 @@ from lms.auth.services import create_user, normalize_email, normalize_phone
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.text import fold, name_sort_string, nfc
+from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.core.sheets import write_workbook
@@ -26,7 +27,7 @@ from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, La
                              to_date)
 from lms.people import accounts
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
-from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
+from lms.people.models import (ClassSpell, DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 
 def _person(prefix: str, who: str, *others: str) -> list[Column]:
@@ -196,6 +197,7 @@ class ImportPlan:
     known: "_Known | None" = None  # what planning read in bulk, reused by apply
     table: Table | None = None     # the file as read: its sheet, header line and the layout lines skipped
     leaving: list = field(default_factory=list)   # pupils who left (status column): their class this year ends
+    left_how: dict = field(default_factory=dict)  # student id → (the status as written, its date or None)
     notes: list[str] = field(default_factory=list)  # how the file was understood, said above the preview
 
     @property
@@ -661,6 +663,11 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 row.changes = [_("rời lớp %(c)s: %(r)s", c=enrollment.school_class.name, r=reason)]
                 if student not in plan.leaving:
                     plan.leaving.append(student)
+                    try:
+                        left_on = to_date(v.get("status_date"))
+                    except ValueError:
+                        left_on = None
+                    plan.left_how[student.id] = (status_text, left_on)
             else:
                 row.changes = [_("không nhập: %(r)s", r=reason)]
             continue
@@ -808,6 +815,21 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     return plan
 
 
+def _end_spell(session: Session, school: School, student_id: int, class_id: int, day: date, reason: str) -> None:
+    """Close the pupil's time in a class (kept on their page: which class, from when to when, why);
+    an enrolment older than the record of spells gets one with no start."""
+    spell = session.scalars(select(ClassSpell).where(ClassSpell.student_id == student_id,
+                                                     ClassSpell.class_id == class_id,
+                                                     ClassSpell.ended_on.is_(None))).first()
+    if spell is None:
+        spell = ClassSpell(school_id=school.id, student_id=student_id, class_id=class_id)
+        session.add(spell)
+    if spell.started_on and day < spell.started_on:
+        spell.started_on = None    # left before the platform knew of the class: when it began is not known
+    spell.ended_on = day
+    spell.reason = nfc(reason)[:200] or None
+
+
 _PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
 
 
@@ -909,9 +931,12 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.add(Membership(user_id=user.id, school_id=school.id, role=role.value))
             known.roles.add((user.id, role.value))
 
+    today = utc_to_local(utcnow(), school_tz()).date()
     for student in plan.leaving:
         enrollment = known.enrollments.pop(student.id, None)
         if enrollment is not None:
+            status_text, left_on = plan.left_how.get(student.id, ("", None))
+            _end_spell(session, school, student.id, enrollment.class_id, left_on or today, status_text)
             session.delete(enrollment)
     for code, name, birth, gender, address, school_class, parent, relation, profile, extra in plan.apply_steps:
         student = created.get(code) or known.students.get(code)
@@ -938,7 +963,13 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             known.enrollments[student.id] = enrollment = Enrollment(student_id=student.id, class_id=school_class.id,
                                                                    school_year_id=year.id)
             session.add(enrollment)
+            session.add(ClassSpell(school_id=school.id, student_id=student.id, class_id=school_class.id,
+                                   started_on=today))
         elif enrollment.class_id != school_class.id:
+            _end_spell(session, school, student.id, enrollment.class_id, today,
+                       _("chuyển sang lớp %(c)s", c=school_class.name))
+            session.add(ClassSpell(school_id=school.id, student_id=student.id, class_id=school_class.id,
+                                   started_on=today))
             enrollment.class_id = school_class.id
         if parent is not None and parent.invite:
             user = parent.user or parents_created.get(id(parent))

@@ -294,6 +294,24 @@ class Enrollment(Base):
     school_class = relationship(SchoolClass, lazy="joined")
 
 
+class ClassSpell(Base):
+    """A pupil's time in a class: from when to when, and why it ended (“Chuyển đi ngoài tỉnh”,
+    “chuyển sang lớp 6A2”). Kept when the enrolment itself goes — a pupil who left has no class this
+    year, but their page still shows which class they were in and until when."""
+
+    __tablename__ = "class_spells"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+    school_class = relationship(SchoolClass, lazy="joined")
+
+
 class Guardianship(Base):
     """A parent or guardian of a student, with the parent's consent to processing the child's data."""
 

@@ -621,6 +621,14 @@ def student_history(session: Session, student: Student) -> list[Enrollment]:
                                 .order_by(SchoolYear.start_date.desc())))
 
 
+def class_spells(session: Session, student: Student) -> list:
+    """The pupil's times in a class as recorded (lms.people.models.ClassSpell), latest first."""
+    from lms.people.models import ClassSpell
+
+    return list(session.scalars(select(ClassSpell).where(ClassSpell.student_id == student.id)
+                                .order_by(ClassSpell.started_on.desc(), ClassSpell.id.desc())))
+
+
 def guardians_of(session: Session, student: Student, *, except_user: User | None = None) -> list[Guardianship]:
     stmt = select(Guardianship).where(Guardianship.student_id == student.id)
     if except_user is not None:

@@ -447,6 +447,7 @@ def student_profile(student_id: int):
 def _student_page(student: Student, form, status: int = 200):
     return render_template("people/student_detail.html", student=student,
                            enrollments=services.student_history(db.session, student),
+                           spells=services.class_spells(db.session, student),
                            guardians=services.guardians_of(db.session, student), action=ActionForm(), form=form,
                            invitations=[i for i in accounts.school_pending(db.session, ctx().school, "parent")
                                         if i.student_id == student.id]), status

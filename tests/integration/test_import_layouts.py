@@ -162,3 +162,36 @@ def test_two_phone_columns_that_say_not_whose_are_read_by_one_rule_said_in_the_p
         assert [g.guardian.phone for g in ngan.guardianships] == ["0919512512"]
     bad = upload_students(client, "danh-sach-lien-lac-6a1-loi.xlsx").get_data(as_text=True)
     assert re.search(r'data-line="6"><td>6</td><td>SĐT \(I\)</td>', bad)
+
+
+# ---------------------------------------------------------------- a pupil who left: which class, from when to when
+
+def test_a_pupil_who_left_keeps_the_class_and_its_dates_on_their_page(world, client):
+    """Khôi joins 6A1 from the homeroom teacher's list; the sector database's export says he moved
+    out of the province, with the day the status was entered: he leaves the class, and his page still says which class he
+    was in, until when and why. A pupil the school had before the record began shows the end alone."""
+    from lms.core.timeutil import utc_to_local, utcnow
+    from tests.factories import csv_bytes
+
+    client.login("admin.a")
+    preview = upload_students(client, "danh-sach-lien-lac-6a1.xlsx")
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    assert client.post("/school/import/students/confirm", {"token": token}).status_code == 302
+    headers = ["Mã học sinh", "Họ và tên", "Lớp", "Trạng thái HS", "Ngày nhập trạng thái"]
+    today = utc_to_local(utcnow(), "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y")   # the school's day
+    rows = [["8910000511", "Phan Minh Khôi", "6A1", "Chuyển đi ngoài tỉnh", today],
+            ["HSA003", "Trần Minh Châu", "6A1", "Thôi học", "01/12/2026"]]
+    preview = client.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows, headers=headers)),
+                                                                "C1-HocSinh.csv")}, content_type="multipart/form-data")
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', preview.get_data(as_text=True)).group(1)
+    assert client.post("/school/import/students/confirm", {"token": token}).status_code == 302
+    with client.app.app_context():
+        from lms.extensions import db
+        from lms.people.models import Student
+
+        khoi = db.session.scalars(select(Student).where(Student.student_code == "8910000511")).one().id
+    page = client.get(f"/school/students/{khoi}").get_data(as_text=True)
+    history = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(r'id="class-history">(.*?)</ul>', page, re.S).group(1)))
+    assert f"lớp 6A1, từ {today} đến {today} — Chuyển đi ngoài tỉnh" in history
+    page = client.get(f"/school/students/{world.a.students['HSA003'].id}").get_data(as_text=True)
+    assert re.search(r'class="class-spell-ended">[^<]*lớp 6A1, đến 01/12/2026 — Thôi học<', page)
