@@ -345,10 +345,11 @@ def show_problems(form, problems) -> None:
     """A service's reasons for refusing, each on its field (or at the top), beside the form's own:
     every mistake is shown in one answer; a field the form already faults keeps its one message."""
     for problem in problems:
-        field = getattr(form, problem.field or "", None)
-        if field is not None and field.errors:
-            continue
-        show_error(form, problem)
+        field = form._fields.get(problem.field or "")
+        if field is None:   # a question type's own rows, a grade-book column: in the page's list of what to correct
+            form.form_errors.append(str(problem.message))
+        elif not field.errors:
+            show_error(form, problem)
         form.refused = True
 
 

@@ -50,7 +50,8 @@ def test_the_question_form_shows_every_mistake_at_once_with_the_mark_s_range(wor
     assert response.status_code == 422
     assert _field_messages(page, "text") == ["Nhập nội dung câu hỏi."]
     assert _field_messages(page, "default_mark") == ["Điểm phải lớn hơn 0 và không quá 100 (đã nhập “150”)."]
-    assert "Cần ít nhất hai phương án." in " ".join(_alerts(page))                      # the type's own rows
+    summary = " ".join(_alerts(page))
+    assert "Cần sửa (3)" in summary and "Cần ít nhất hai phương án." in summary          # the type's own rows
     back = _form_of(page, "default_mark")
     assert (back["default_mark"], back["topic"], back["name"]) == (["150"], ["Phân số"], ["Câu thử"])
 
