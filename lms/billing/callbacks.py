@@ -118,7 +118,8 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
     received = matching.receive_transfer(session, school, matching.TransferIn(
         "sepay", txn_id, amount, str(body.get("content") or body.get("description") or ""),
         _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
-        account_number=str(body.get("accountNumber") or ""), code=body.get("code")), signer=signer, now=now)
+        account_number=str(body.get("accountNumber") or ""), code=body.get("code")), signer=signer, now=now,
+        receipts_later=True)
     entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None
     if received.masked:
@@ -154,7 +155,7 @@ def casso_webhook(session: Session, school_code: str, signature: str | None, raw
         "casso", txn_id, amount, str(data.get("description") or ""), _when(data.get("transactionDateTime"), now),
         bank_reference=str(data.get("reference") or ""), counter_name=str(data.get("counterAccountName") or ""),
         counter_account=str(data.get("counterAccountNumber") or ""), account_number=str(data.get("accountNumber") or "")),
-        signer=signer, now=now)
+        signer=signer, now=now, receipts_later=True)
     entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None
     if received.masked:

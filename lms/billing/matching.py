@@ -287,9 +287,11 @@ def sight(session: Session, school: School, t: TransferIn, *, now: datetime) -> 
     return Received(row, outcome, row.card_masked if outcome == "new" else False)
 
 
-def receive_transfer(session: Session, school: School, t: TransferIn, *, signer, now: datetime) -> Received:
+def receive_transfer(session: Session, school: School, t: TransferIn, *, signer, now: datetime,
+                     receipts_later: bool = False) -> Received:
     """Store one reported credit once and match it. A redelivery, or a credit another source
-    reported first, records no money again."""
+    reported first, records no money again. With `receipts_later` (a provider's webhook) the
+    receipts are made by a job after the commit (receipts.issue_later)."""
     if t.amount <= 0:
         return Received(None, "again")
     received = sight(session, school, t, now=now)
@@ -299,7 +301,7 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
     codes = references_in(t)
     parts = _decide(school, row, t, codes, _invoices_by_code(session, codes), lambda i: (i.status, i.due))
     if parts:
-        _settle(session, school, row, parts, signer=signer, now=now)
+        _settle(session, school, row, parts, signer=signer, now=now, receipts_later=receipts_later)
     if row.status == TransferStatus.UNMATCHED:
         task(session, school.id, "unmatched", f"{money(t.amount)} đ — {row.content[:120]}",
              bank_transaction_id=row.id)
@@ -385,11 +387,17 @@ def _linked(session: Session, school: School, row: BankTransaction, invoice_id: 
 
 
 def _settle(session: Session, school: School, row: BankTransaction, parts: list[tuple[Invoice, int]], *, signer,
-            now: datetime, actor: User | None = None, status: str = TransferStatus.MATCHED) -> None:
+            now: datetime, actor: User | None = None, status: str = TransferStatus.MATCHED,
+            receipts_later: bool = False) -> None:
+    from lms.billing import receipts
+
     for n, (invoice, amount) in enumerate(parts, start=1):
         student = session.get(Student, invoice.student_id)
         payment = payments.record_payment(session, actor, school, student, invoice,
-                                          _payment_input(row, invoice, amount, n, len(parts)), signer=signer, now=now)
+                                          _payment_input(row, invoice, amount, n, len(parts)), signer=signer, now=now,
+                                          receipt=not receipts_later)
+        if receipts_later:
+            receipts.issue_later(session, payment)
         _linked(session, school, row, invoice.id, invoice.code, payment, status)
 
 

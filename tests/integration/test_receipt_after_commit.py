@@ -118,3 +118,27 @@ def test_a_job_queued_before_a_savepoint_starts_only_at_the_commit(app, world):
             db.session.remove()
     finally:
         app.extensions["lms_jobs"] = runner
+
+
+def test_a_sepay_credit_gets_its_receipt_after_the_commit_and_once_after_a_crash(app, world, client, make_client,
+                                                                                  dbs):
+    from tests.integration.test_channels import _sepay
+    from tests.integration.test_channels import _setup as channels_setup
+
+    invoices = channels_setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    runner, app.extensions["lms_jobs"] = app.extensions["lms_jobs"], _Crashed()
+    try:
+        assert _sepay(make_client(), f"HS nop tien {code}", due, 7001).status_code == 200
+        assert _sepay(make_client(), f"HS nop tien {code}", due, 7001).status_code == 200    # redelivered
+    finally:
+        app.extensions["lms_jobs"] = runner
+    with dbs() as s:
+        payment = s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).one()
+        assert s.get(Invoice, inv_id).status == InvoiceStatus.PAID
+        assert len(s.scalars(select(Job).where(Job.kind == receipts.RECEIPT_JOB)).all()) == 1
+    assert _receipts(dbs, payment.id) == 0
+    with dbs() as s:
+        assert receipts.sweep_receipts(s, utcnow() + timedelta(minutes=3), app.extensions["lms_signer"]) == 1
+        assert receipts.sweep_receipts(s, utcnow() + timedelta(minutes=3), app.extensions["lms_signer"]) == 0
+    assert _receipts(dbs, payment.id) == 1
