@@ -379,7 +379,17 @@ def main() -> None:
                 kept += done
             refresh = time.perf_counter() - started
             db.session.remove()
-        print(f"refresh job: {kept} figures kept (a school × the year, its current half, its dashboard) in "
+            from lms.people.models import Department
+            from lms.people.services import department_schools
+
+            department = db.session.scalars(select(Department).where(Department.parent_id.is_(None))
+                                            .order_by(Department.id)).first()
+            offered = official.department_periods_for(db.session, department_schools(db.session, department),
+                                                      time.gmtime().tm_year)
+            school_year = next(p.key for p in offered if p.kind == "school_year")
+            term = next(p.key for p in offered if p.kind == "term")
+            db.session.remove()
+        print(f"refresh job: {kept} figures kept (each school × every period its pages offer, and its dashboard) in "
               f"{refresh:.0f} s ({refresh / max(1, kept) * 1000:.0f} ms each), "
               f"in batches of {official.REFRESH_BATCH} per scheduler turn")
         # Requests outside any app context of ours: each request has its own, as in a server
@@ -388,6 +398,10 @@ def main() -> None:
         pages = {"department": ["/department/cashless", f"/department/cashless?period={year}-H{half}",
                                 "/department/official", f"/department/official?year={year}&period={year}-H{half}",
                                 f"/department/official?year={year}&period={year}-H{3 - half}",
+                                f"/department/official?year={year - 1}",
+                                f"/department/official?year={year}&period={school_year}",
+                                f"/department/official?year={year}&period={term}",
+                                f"/department/cashless?year={year - 1}&period={year - 1}-H1",
                                 f"/department/schools/{school_id}",
                                 f"/department/schools/{school_id}/cashless",
                                 f"/department/schools/{school_id}/dashboard",
@@ -395,7 +409,9 @@ def main() -> None:
                  "admin": ["/reports/dashboard", "/reports/dashboard.svg?metric=cashless", "/reports/cashless",
                            "/reports/cashless.xlsx", "/reports/official",
                            f"/reports/official?year={year}&period={year}-H{half}",
-                           f"/reports/official?year={year}&period={year}-H{3 - half}", "/reports/online-share"]}
+                           f"/reports/official?year={year}&period={year}-H{3 - half}",
+                           f"/reports/official?year={year - 1}", f"/reports/official?year={year}&period={term}",
+                           "/reports/online-share"]}
         print(f"{'role':11} {'page':52} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
         print(f"{'(bare)':11} {'one grouped query: payments by school and method':52} {'':>6} {bare:8.0f} "
               f"{'':>8} {1:5}")
@@ -410,7 +426,7 @@ def main() -> None:
                 print(f"{role}: sign-in refused (the sign-in page answered {page.status_code})")
                 continue
             for page in urls:
-                once = role == "department" and page.endswith(f"H{3 - half}")  # every school computed: once
+                once = False   # every period offered is kept now (issue #31); before, the unkept ran once
                 if once and args.skip_unkept:
                     continue
                 r = timed(client, page, 1 if once else args.repeat, engine, warm=not once)

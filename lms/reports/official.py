@@ -284,8 +284,9 @@ def department_official(session: Session, department, schools: list, period: cas
 
 # ---------------------------------------------------------------- the department's page at province size
 
-FRESH_MINUTES = 60          # kept figures older than this are computed again on the page
-REFRESH_BATCH = 30          # schools (× periods) the periodic refresh recomputes per run, stalest first
+FRESH_MINUTES = 60          # kept figures of a current period older than this are computed again on the page
+PAST_HOURS = 48             # … of a period that has ended (or not begun): older than this
+REFRESH_BATCH = 40          # schools (× periods) the periodic refresh recomputes per run, stalest first
 
 
 @dataclass
@@ -342,7 +343,7 @@ def school_page(session: Session, school, period: cashless.Period, now: datetime
     from lms.billing import channel_settings
     from lms.people.models import SchoolYear
 
-    row = kept_figures(session, [school], period.key, now).get(school.id)
+    row = kept_figures(session, [school], period.key, now, period).get(school.id)
     if row is None or "card_years" not in row.figures:     # none, or kept before the page was
         return school_official(session, school, period, now), None
     kept = row.figures
@@ -368,14 +369,28 @@ def keep_figures(session: Session, school, period_key: str, report: SchoolOffici
     session.flush()
 
 
-def kept_figures(session: Session, schools: list, period_key: str, now: datetime) -> dict[int, object]:
-    """The schools' kept figures for a period still fresher than FRESH_MINUTES, by school id, in
+def current(period: cashless.Period | None, today: date) -> bool:
+    """A period still running (holding today): its figures change as the school works. One that
+    has ended, or not begun, changes only by late entries."""
+    return period is None or period.start <= today <= period.end
+
+
+def max_age(period: cashless.Period | None, now: datetime) -> timedelta:
+    """How old kept figures of `period` may be on a page: FRESH_MINUTES while it runs, PAST_HOURS
+    once it has ended (the refresh job recomputes those daily); None: the dashboard (current)."""
+    today = utc_to_local(now, school_tz()).date()
+    return timedelta(minutes=FRESH_MINUTES) if current(period, today) else timedelta(hours=PAST_HOURS)
+
+
+def kept_figures(session: Session, schools: list, period_key: str, now: datetime,
+                 period: cashless.Period | None = None) -> dict[int, object]:
+    """The schools' kept figures for a period still fresh enough (max_age), by school id, in
     one statement (SchoolFigures rows)."""
     from lms.reports.models import SchoolFigures
 
     return {row.school_id: row for row in session.scalars(select(SchoolFigures).where(
         SchoolFigures.school_id.in_([s.id for s in schools] or [0]), SchoolFigures.period_key == period_key,
-        SchoolFigures.computed_at >= now - timedelta(minutes=FRESH_MINUTES)))}
+        SchoolFigures.computed_at >= now - max_age(period, now)))}
 
 
 @dataclass
@@ -392,7 +407,7 @@ def department_cashless(session: Session, schools: list, period: cashless.Period
     them while fresher than FRESH_MINUTES (the same figures: official.figures_of keeps the same
     tally), the others counted now; milestones and methods ready are read now (settings, one
     statement each)."""
-    kept = kept_figures(session, schools, period.key, now)
+    kept = kept_figures(session, schools, period.key, now, period)
     known = {school_id: kept_report(None, row.figures, row.computed_at).money for school_id, row in kept.items()}
     rows, total = cashless.department_report(session, schools, period, known)
     return DepartmentCashless(rows, total, min((row.computed_at for row in kept.values()), default=None),
@@ -406,7 +421,8 @@ def department_page(session: Session, department, schools: list, period: cashles
     now as the report files compute every school (department_official) — the same figures."""
     out = DepartmentOfficial(department, period, weights, generated=now)
     # Figures kept before the cards were kept have none: those schools are computed again.
-    kept = {i: row for i, row in kept_figures(session, schools, period.key, now).items() if "cards" in row.figures}
+    kept = {i: row for i, row in kept_figures(session, schools, period.key, now, period).items()
+            if "cards" in row.figures}
     missing = [s for s in schools if s.id not in kept]
     own = cashless.resolved(session, missing, period) if missing else {}
     for school in schools:
@@ -424,8 +440,24 @@ def department_page(session: Session, department, schools: list, period: cashles
 
 
 def refresh_periods(today) -> list[cashless.Period]:
-    """The periods kept ahead: the calendar year (the page's first choice) and its current half."""
+    """The periods the pages open with: the calendar year (the first choice) and its current half."""
     return [cashless.calendar_year(today.year), cashless.half_year(today.year, 1 if today.month <= 6 else 2)]
+
+
+def kept_periods(years: list, today: date) -> list[cashless.Period]:
+    """Every period a page lets a user choose for a school, from the first calendar year of its
+    school years to next year (the choosers' last): each year, its halves, and the school's own
+    school years and terms with its own dates. `years`: the school's calendar
+    (cashless.school_years_of). Months and earlier years are not kept (see README)."""
+    from lms.reports.choice import last_year
+
+    first = min([y.start_date.year for y in years] + [today.year])
+    out: dict[str, cashless.Period] = {}
+    for year in range(first, last_year(today) + 1):
+        for p in [cashless.calendar_year(year), cashless.half_year(year, 1), cashless.half_year(year, 2),
+                  *cashless.school_calendar_periods(years, year)]:
+            out.setdefault(p.key, p)
+    return list(out.values())
 
 
 DASHBOARD = "dashboard"     # the key of a school's kept dashboard (its current school year so far)
@@ -447,7 +479,7 @@ def keep_dashboard(session: Session, school, now: datetime) -> None:
 def school_dashboard(session: Session, school, now: datetime) -> tuple[dashboard.Dashboard, datetime | None]:
     """The school's dashboard as the refresh job kept it while fresher than FRESH_MINUTES, with
     when it was computed; else computed now (None)."""
-    row = kept_figures(session, [school], DASHBOARD, now).get(school.id)
+    row = kept_figures(session, [school], DASHBOARD, now, None).get(school.id)
     if row is not None:
         return dashboard.from_json(session, school, row.figures), row.computed_at
     return dashboard.school_dashboard(session, school, now), None
@@ -455,32 +487,40 @@ def school_dashboard(session: Session, school, now: datetime) -> tuple[dashboard
 
 @jobs.periodic("refresh_school_figures")
 def refresh_figures(session: Session, now: datetime, batch: int = REFRESH_BATCH) -> int:
-    """Recompute the kept figures of the schools under a department — their figures for the
-    ranking's periods and their dashboards — stalest (or never kept) first, `batch` at a time, so
-    that each is at most FRESH_MINUTES old in a province of hundreds of schools without one long
-    run; returns how many were recomputed."""
+    """Recompute the kept figures of the schools under a department — for every period their
+    pages offer (kept_periods) and their dashboards — `batch` at a time, so that a province of
+    hundreds of schools is kept without one long run: first those never kept or older than two
+    thirds of their max_age (40 minutes) among the running periods and dashboards, then those of
+    ended periods older than a day, stalest first. A province of 300 schools keeps about five
+    running figures a school (the year, its half, the school year, the term, the dashboard):
+    1,500 per 40 minutes, which a batch of 40 a minute keeps up with. Returns how many were
+    recomputed."""
     from lms.people.models import School
     from lms.reports.models import SchoolFigures
 
     today = utc_to_local(now, school_tz()).date()
-    fresh_after = now - timedelta(minutes=FRESH_MINUTES // 2)
-    periods = {p.key: p for p in refresh_periods(today)}
+    schools = list(session.scalars(select(School).where(School.department_id.is_not(None)).order_by(School.id)))
+    if not schools:
+        return 0
+    calendars = cashless.school_years_of(session, [s.id for s in schools])
+    kept = {(school_id, key): when for school_id, key, when in session.execute(
+        select(SchoolFigures.school_id, SchoolFigures.period_key, SchoolFigures.computed_at)
+        .where(SchoolFigures.school_id.in_([s.id for s in schools])))}
     stale = []
-    for key in [*periods, DASHBOARD]:
-        rows = session.execute(
-            select(School, SchoolFigures.computed_at).outerjoin(SchoolFigures, (SchoolFigures.school_id == School.id)
-                                                               & (SchoolFigures.period_key == key))
-            .where(School.department_id.is_not(None),
-                   (SchoolFigures.id.is_(None)) | (SchoolFigures.computed_at < fresh_after))
-            .order_by(SchoolFigures.computed_at.asc().nulls_first(), School.id).limit(batch)).all()
-        stale += [(school, when, key) for school, when in rows]
-    stale.sort(key=lambda r: (r[1] is not None, r[1].timestamp() if r[1] else 0, r[0].id))
-    for school, _when, key in stale[:batch]:
-        if key == DASHBOARD:
+    for school in schools:
+        for period in [None, *kept_periods(calendars[school.id], today)]:
+            key = DASHBOARD if period is None else period.key
+            when = kept.get((school.id, key))
+            running = current(period, today)
+            refresh_after = max_age(period, now) * 2 / 3 if running else timedelta(hours=PAST_HOURS // 2)
+            if when is None or when < now - refresh_after:
+                stale.append((not running, when is not None, when or now, school.id, school, period))
+    stale.sort(key=lambda r: r[:4])
+    for *_order, school, period in stale[:batch]:
+        if period is None:
             keep_dashboard(session, school, now)
         else:
-            own = cashless.resolved(session, [school], periods[key])[school.id]
-            keep_figures(session, school, key, school_official(session, school, own, now), now)
+            keep_figures(session, school, period.key, school_official(session, school, period, now), now)
     return len(stale[:batch])
 
 

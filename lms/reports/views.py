@@ -150,7 +150,7 @@ def department_cashless():
     d = official.department_cashless(db.session, schools, c.period, utcnow()) if c.ok else None
     return render_template("reports/department_cashless.html", c=c, d=d, rows=d.rows if d else [],
                            total=d.total if d else None, period=c.period, department=ctx().department,
-                           rule=cashless.RULE, fresh_minutes=official.FRESH_MINUTES), 200 if c.ok else 422
+                           rule=cashless.RULE, **_freshness(c.period)), 200 if c.ok else 422
 
 
 @bp.route("/department/schools/<int:school_id>/cashless")
@@ -167,6 +167,14 @@ def department_school_cashless(school_id: int):
 def department_school_cashless_svg(school_id: int):
     report = _report(_department_school(school_id))
     return _chart(report), 200, {"Content-Type": "image/svg+xml", "Content-Security-Policy": SVG_CSP}
+
+
+def _freshness(period) -> dict:
+    """How old a page's kept figures of `period` may be (official.max_age), for its freshness line."""
+    if period is None:
+        return {"fresh_minutes": official.FRESH_MINUTES, "ended": False}
+    age = official.max_age(period, utcnow())
+    return {"fresh_minutes": int(age.total_seconds() // 60), "ended": not official.current(period, _today())}
 
 
 # ---------------------------------------------------------------- the principal's dashboard
@@ -262,8 +270,7 @@ def school_official():
             return started
         status = 422
     report, kept_at = official.school_page(db.session, school, c.period, utcnow())
-    return render_template("reports/official.html", r=report, c=c, kept_at=kept_at,
-                           fresh_minutes=official.FRESH_MINUTES), status
+    return render_template("reports/official.html", r=report, c=c, kept_at=kept_at, **_freshness(c.period)), status
 
 
 @bp.route("/department/official", methods=["GET", "POST"])
@@ -301,4 +308,4 @@ def department_official():
         status = 422
     report = official.department_page(db.session, department, schools, c.period, weights, utcnow())
     return render_template("reports/department_official.html", d=report, c=c, weights=weights,
-                           department=department, fresh_minutes=official.FRESH_MINUTES, signing=form), status
+                           department=department, signing=form, **_freshness(c.period)), status
