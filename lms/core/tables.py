@@ -275,7 +275,10 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
         found = _find_header(head, sheet.wide, lookup, columns, sheet.hidden)
         if found is not None and (best is None or found.score > best[1].score):
             best = (index, found)
+    named_excel = book.as_text and (filename or "").lower().endswith(EXCEL_SUFFIXES)
     if best is None:
+        if named_excel:
+            raise not_excel(filename)
         raise ValidationError(_l("Tệp không có dữ liệu."), field="file")
     sheet = book.sheets[best[0]]
     header = best[1]
@@ -313,6 +316,8 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
                       or (name and i not in found_columns.values() and i not in joined
                           and any(lookup.get(f) in computed_keys for f in _forms(name)))]
     table.unknown = [u for u in table.unknown if u not in table.computed]
+    if named_excel and table.missing and mapping is None:
+        raise not_excel(filename)
     _split(table, rows, header, sheet.wide, columns, lookup, max_rows, sheet.hidden_rows)
     return table
 
@@ -797,6 +802,7 @@ class _Sheet:
 @dataclass
 class _Book:
     sheets: list[_Sheet]
+    as_text: bool = False     # read as CSV/text by its content
 
 
 def _fill(rows: list[list[object]], merges: list[tuple[int, int, int, int]]) -> list[list[object]]:
@@ -834,7 +840,21 @@ def _open(filename: str, data: bytes) -> _Book:
     if data[:5] == b"%PDF-" or data[:2] in (b"\xff\xd8", b"\x89P") or data[:4] == b"GIF8":
         raise ValidationError(_l("Tệp “%(f)s” không phải bảng tính. Hãy tải tệp Excel (.xlsx, .xls) hoặc CSV.",
                                  f=filename), field="file")
-    return _open_csv(data, filename)
+    book = _open_csv(data, filename)
+    book.as_text = True
+    return book
+
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def not_excel(filename: str) -> ValidationError:
+    """The refusal of a file named as an Excel workbook whose content is plain text and whose
+    columns are not those asked for: it is not a readable Excel file (said instead of "missing
+    column …", which sends the user looking for a column in a file that has none)."""
+    return ValidationError(_l("Tệp “%(f)s” không phải tệp Excel đọc được: bên trong là văn bản thường, không phải "
+                              "bảng tính. Hãy mở bảng tính gốc trong Excel, lưu thành .xlsx rồi tải lên lại.",
+                              f=filename), field="file")
 
 
 def _check_zip(data: bytes) -> zipfile.ZipFile:

@@ -99,3 +99,26 @@ def test_whole_marks_are_written_with_their_place(world, client, dbs):
     toan = next(i for i, c in enumerate(header_row) if c.value == "Toán")
     an = next(r for r in ws.iter_rows() if any(c.value == "Nguyễn Văn An" for c in r))
     assert an[toan].value == 8 and an[toan].number_format == "0.0"
+
+
+def test_a_text_file_named_xlsx_is_said_not_to_be_an_excel_file(world, client, make_client):
+    """A text file renamed x.xlsx: every import (the reader's one refusal) says it is not a readable
+    Excel file — never "Tệp thiếu cột 'Mã học sinh'", which sends the teacher looking for a column."""
+    said = "Tệp “x.xlsx” không phải tệp Excel đọc được"
+    client.login("gv.a")
+    for content in (b"day la mot tep van ban\nkhong phai bang tinh\n", b"Ho ten,Diem\nAn,8\n"):
+        page = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                           {"file": (io.BytesIO(content), "x.xlsx")}, content_type="multipart/form-data",
+                           follow_redirects=True)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+        assert said in text and "thiếu cột" not in text, content
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.post("/school/import/students", {"file": (io.BytesIO(b"Ho ten,Lop\nAn,6A1\n"), "x.xlsx")},
+                      content_type="multipart/form-data")
+    assert said in re.sub(r"\s+", " ", page.get_data(as_text=True))
+    # The same text named .csv is read as the table it is.
+    page = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                       {"file": (io.BytesIO(b"Ho ten,Diem\nAn,8\n"), "x.csv")}, content_type="multipart/form-data",
+                       follow_redirects=True)
+    assert said.replace("x.xlsx", "x.csv") not in page.get_data(as_text=True)
