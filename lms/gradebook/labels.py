@@ -116,12 +116,13 @@ def change_label(what: str) -> str:
 
 def change_value(text: str | None) -> str:
     """A value as the history stored it, as a Vietnamese reader writes it: "6.1" → "6,1";
-    a primary "T/7" → "T, 7 điểm"; marks Đ/CĐ unchanged."""
+    a primary "T/7" → "Hoàn thành tốt, 7 điểm" (the level in words, as the grade book's pages name
+    it); marks Đ/CĐ unchanged."""
     if not text:
         return ""
     if "/" in text:
         level, _sep, test = text.partition("/")
-        parts = [level] if level else []
+        parts = [str(PRIMARY_LEVEL_LABELS.get(level, level))] if level else []
         if test:
             parts.append(str(_l("%(n)s điểm", n=test)))
         return ", ".join(parts)

@@ -195,3 +195,14 @@ def test_primary_dashboards_name_the_rule_of_their_level(primary, world, make_cl
     secondary.login("admin.a")
     rules = secondary.get("/reports/dashboard").get_data(as_text=True).split('id="dashboard-rules"')[1]
     assert "Thông tư 22/2021/TT-BGDĐT" in rules.split("</p>")[0] and "Thông tư 27" not in rules.split("</p>")[0]
+
+
+def test_the_primary_correction_history_shows_levels_in_words(primary, client):
+    client.login("gv.p")
+    toan, an = primary.courses["toan"], primary.students["HSP001"].id
+    assert client.post(f"/courses/{toan}/primary?checkpoint=ck1", {f"l-{an}": "T", f"t-{an}": "9"}).status_code == 302
+    assert client.post(f"/courses/{toan}/primary?checkpoint=ck1", {f"l-{an}": "H", f"t-{an}": "8"}).status_code == 302
+    page = client.get(f"/courses/{toan}/grades/history").get_data(as_text=True)
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert "Hoàn thành tốt, 9 điểm" in cells and "Hoàn thành, 8 điểm" in cells, cells
+    assert "T, 9 điểm" not in cells and "H, 8 điểm" not in cells
