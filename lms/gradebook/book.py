@@ -302,6 +302,21 @@ class Issue:
     value: str
     message: str
 
+    def __post_init__(self) -> None:
+        # A refused cell is echoed as far as it helps to find it: a long one (a pasted page, a
+        # 100,000-character cell) is cut like a long remark, in its column and in its message.
+        value = str(self.value or "")
+        if len(value) > ECHO_MAX + 1:
+            short = value.strip()[:ECHO_MAX] + "…"
+            message = str(self.message)
+            for typed in (value, value.strip(), nfc(value).strip(), " ".join(value.split())):
+                if len(typed) > ECHO_MAX:
+                    message = message.replace(typed, short)
+            self.message, self.value = message, short
+
+
+ECHO_MAX = 40            # characters of a refused cell shown back
+
 
 @dataclass
 class SaveResult:

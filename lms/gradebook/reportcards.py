@@ -98,6 +98,41 @@ def identities(session: Session, school: School, year: SchoolYear, students: lis
             for st in students}
 
 
+def student_fields(student: Student, identity: dict) -> dict:
+    """The pupil's identity as the card prints it (the snapshot's "student")."""
+    return {"code": student.student_code, "name": student.full_name,
+            "birth_date": student.birth_date.strftime("%d/%m/%Y") if student.birth_date else "",
+            "gender": {"nam": "Nam", "nu": "Nữ"}.get(student.gender or "", ""),
+            "address": student.address or "", **identity}
+
+
+# Every identity line the card prints, by where its value is in the snapshot's "student"; a blank
+# one prints "—" on the card, and the class's card page lists it ("Hồ sơ còn trống") — one list.
+IDENTITY_LINES = ((("gender",), _l("giới tính")), (("birth_date",), _l("ngày sinh")),
+                  (("birth_place",), _l("nơi sinh")), (("ethnicity",), _l("dân tộc")),
+                  (("nationality",), _l("quốc tịch")), (("personal_id",), _l("số định danh cá nhân")),
+                  (("registration_number",), _l("số đăng bộ")), (("address",), _l("nơi ở hiện nay")),
+                  (("parents", "father"), _l("họ tên cha")), (("occupations", "father"), _l("nghề nghiệp của cha")),
+                  (("parents", "mother"), _l("họ tên mẹ")), (("occupations", "mother"), _l("nghề nghiệp của mẹ")))
+
+
+def blank_identity(fields: dict) -> list[str]:
+    """The identity lines the card prints empty ("—") for this pupil, named; the guardian's line
+    counts when the card prints it (no father nor mother recorded)."""
+    def value(path):
+        out = fields
+        for key in path:
+            out = (out or {}).get(key) if isinstance(out, dict) else None
+        return out
+
+    lines = list(IDENTITY_LINES)
+    parents = fields.get("parents") or {}
+    if parents.get("guardian") or not (parents.get("father") or parents.get("mother")):
+        lines += [(("parents", "guardian"), _l("người giám hộ")), (("occupations", "guardian"),
+                                                                  _l("nghề nghiệp của người giám hộ"))]
+    return [str(label) for path, label in lines if not value(path)]
+
+
 def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User,
           identity: dict) -> dict:
     from lms.core.official import school_place, school_signer
@@ -113,10 +148,7 @@ def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: 
         "homeroom_teacher": school_class.homeroom_teacher.full_name if school_class.homeroom_teacher else "",
         "principal": name or issuer.full_name,
         "signer_over": over or "", "signer_title": title,
-        "student": {"code": student.student_code, "name": student.full_name,
-                    "birth_date": student.birth_date.strftime("%d/%m/%Y") if student.birth_date else "",
-                    "gender": {"nam": "Nam", "nu": "Nữ"}.get(student.gender or "", ""),
-                    "address": student.address or "", **identity},
+        "student": student_fields(student, identity),
     }
 
 
@@ -214,6 +246,10 @@ class ClassData:
     @property
     def primary(self) -> bool:
         return isinstance(self.summary, PrimarySummary)
+
+    def blank(self, student: Student) -> list[str]:
+        """What the pupil's card will print empty (blank_identity of what it prints)."""
+        return blank_identity(student_fields(student, self.identities.get(student.id, {})))
 
     def missing(self, student_id: int) -> list[str]:
         """What still stops this pupil's report card, in words for the page."""

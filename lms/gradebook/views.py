@@ -157,6 +157,13 @@ def _save(call, done, again: str):
     return result, redirect(again)
 
 
+def _refused_status() -> int:
+    """The status of a grid page rendered again after a POST: every save that succeeds redirects,
+    so the page comes back only refused — refused cells or a domain refusal (a locked term saved
+    without a reason) alike are 422."""
+    return 422 if request.method == "POST" else 200
+
+
 def _issue_view(result) -> dict:
     issues = result.issues if result else []
     return {"issues": issues, "bad": {(i.line, i.column) for i in issues}}
@@ -192,7 +199,7 @@ def course_grades(course_id: int):
     return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term, typed=typed,
                            **_issue_view(result), editable=editable, now=utcnow(),
                            remarks_typed=_ids("r") if request.method == "POST" else None,
-                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+                           admin=ctx().role == "admin"), _refused_status()
 
 
 @bp.route("/courses/<int:course_id>/grades.xlsx")
@@ -307,7 +314,7 @@ def primary_grades(course_id: int):
     grid = primary.primary_grid(db.session, course, checkpoint)
     return render_template("gradebook/primary_grid.html", course=course, grid=grid, checkpoint=checkpoint,
                            editable=editable, typed=typed, **_issue_view(result),
-                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+                           admin=ctx().role == "admin"), _refused_status()
 
 
 # ---------------------------------------------------------------- homeroom: conduct, attendance, qualities, year
@@ -342,7 +349,7 @@ def class_conduct(class_id: int):
                            records=records, typed=typed, **_issue_view(result), locked=locked, absences=absences,
                            daily_term=any(a.daily for (_sid, t), a in absences.items() if t == term),
                            primary=homeroom.is_primary(school_class), admin=ctx().role == "admin"), \
-        422 if result and result.issues else 200
+        _refused_status()
 
 
 @bp.route("/classes/<int:class_id>/qualities", methods=["GET", "POST"])
@@ -366,7 +373,7 @@ def class_qualities(class_id: int):
     grid = primary.quality_grid(db.session, school_class, checkpoint)
     return render_template("gradebook/qualities.html", school_class=school_class, grid=grid, checkpoint=checkpoint,
                            codes=primary.QUALITY_CODES, typed=typed, **_issue_view(result),
-                           admin=ctx().role == "admin"), 422 if result and result.issues else 200
+                           admin=ctx().role == "admin"), _refused_status()
 
 
 @bp.route("/classes/<int:class_id>/year-records", methods=["GET", "POST"])
@@ -394,7 +401,7 @@ def class_year_records(class_id: int):
     return render_template("gradebook/year_records.html", school_class=school_class, students=students,
                            records=homeroom.year_records(db.session, school_class), summary=summary, typed=typed,
                            **_issue_view(result), locked=locked, admin=ctx().role == "admin"), \
-        422 if result and result.issues else 200
+        _refused_status()
 
 
 # ---------------------------------------------------------------- the class summary

@@ -369,3 +369,26 @@ def test_the_history_speaks_in_labels_and_vietnamese_decimals(world, client, dbs
     assert "HK I – Giữa kỳ" in table and "HK I – TX2" in table
     assert ">6,1<" in table and ">7,5<" in table and ">9,0<" in table
     assert "1:gk1" not in page and "6.1" not in table and "9.0" not in table
+
+
+def test_a_huge_cell_is_echoed_cut_and_a_locked_term_without_reason_is_422(world, client, make_client, dbs):
+    """A 100,000-character cell is refused and shown back cut (like a long remark), never whole;
+    an admin saving a locked term without a reason is refused with 422 like every refusal."""
+    from lms.core.timeutil import utcnow
+    from lms.gradebook import book as gradebook
+    from lms.people.models import School
+
+    client.login("gv.a")
+    sid = world.a.students["HSA001"].id
+    huge = "9" * 100_000
+    page = client.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": huge})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422 and "9" * 40 + "…" in body and "9" * 41 not in body.replace('value="' + huge, "")
+    with dbs() as s:
+        gradebook.lock_term(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), world.a.year, 1,
+                            utcnow())
+        s.commit()
+    admin = make_client()
+    admin.login("admin.a")
+    refused = admin.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "8"})
+    assert refused.status_code == 422 and "lý do" in refused.get_data(as_text=True)

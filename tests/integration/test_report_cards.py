@@ -41,7 +41,12 @@ def test_cards_need_locked_terms_and_the_admin(world, client, make_client, dbs):
     page = teacher.get(f"/classes/{world.a.school_class.id}/report-cards").get_data(as_text=True)
     assert "Xem trước" in page and 'id="issue-all"' not in page
     # The results are complete; the profile's blank identity is said, not called complete.
-    assert "Hồ sơ còn trống: nơi sinh, dân tộc, số định danh cá nhân" in page
+    # Every line the card prints "—" is listed (one list, reportcards.IDENTITY_LINES): the
+    # nationality and a missing father or mother too.
+    blanks = re.findall(r"Hồ sơ còn trống: ([^<]*)", page)
+    assert blanks[0] == ("nơi sinh, dân tộc, quốc tịch, số định danh cá nhân, số đăng bộ, nơi ở hiện nay, họ tên cha, "
+                         "nghề nghiệp của cha, nghề nghiệp của mẹ")
+    assert "họ tên mẹ" in blanks[2] and "họ tên cha" not in blanks[2]
     no = teacher.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True)
     assert "Chỉ hiệu trưởng" in no.get_data(as_text=True)
     preview = teacher.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA001'].id}/preview.pdf")
