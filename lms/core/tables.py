@@ -254,6 +254,15 @@ class Table:
     def layout_lines(self) -> int:
         return sum(1 for s in self.skipped if s.kind != Layout.BLANK)
 
+    def blank_lines(self) -> str:
+        """The blank lines up to the table's last line, as ranges ("4, 13–14"): named apart from the
+        layout lines, so a gap in the line numbers is explained and never counted as layout. The
+        empty rows Excel keeps below a table are not listed."""
+        last = max([line.number for line in self.lines] + [s.line for s in self.skipped if s.kind != Layout.BLANK],
+                   default=0)
+        ranges = [r for r in self.skipped_ranges() if r.kind == Layout.BLANK and r.first < last]
+        return ", ".join(r.lines for r in ranges)
+
 
 def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_rows: int,
                mapping: dict[str, int] | None = None) -> Table:

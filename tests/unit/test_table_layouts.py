@@ -74,3 +74,16 @@ def test_of_two_date_columns_the_one_with_the_time_of_day_is_the_lines_moment():
     assert table.unknown == ["Ngày hạch toán/ Accounting date (A)"]
     assert [(line.number, to_datetime(line.get("date"))) for line in table.lines] == [
         (3, datetime(2025, 9, 1, 8, 15, 22)), (4, datetime(2025, 9, 1, 16, 40, 5))]
+
+
+def test_blank_lines_are_named_apart_and_never_counted_as_layout():
+    """A list with a blank line under its title, one between pupils and the empty rows Excel keeps
+    below it: the blank lines inside the file are named once, apart, so the gap in the line numbers
+    is explained; the empty rows below the table are not listed, and no blank line is counted."""
+    spec = [Column("code", "Mã học sinh", required=True, anchor=True), Column("name", "Họ và tên", text=True)]
+    csv = ("DANH SÁCH HỌC SINH LỚP 6A1\r\n\r\nMã học sinh;Họ và tên\r\nHS1;An\r\n;\r\n \u00a0; \r\nHS2;Bình\r\n"
+           "Tổng số: 2\r\n;\r\n;\r\n;\r\n").encode()
+    table = read_table("ds.csv", csv, spec, max_rows=10)
+    assert [line.number for line in table.lines] == [4, 7]
+    assert table.blank_lines() == "2, 5–6"
+    assert table.layout_lines() == 2          # the title and the count line, not the blank ones
