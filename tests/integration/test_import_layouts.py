@@ -67,6 +67,7 @@ def test_the_plan_uploaded_as_unicode_text_is_saved_with_its_numbers(world, make
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200, body
     assert "10 tiết" in body and "giữ số tiết theo cột “Tiết (B)” của tệp" in body
+    assert re.search(r'id="blank-lines">Dòng trống \(bỏ qua, không tính là dòng trình bày\): 3, 6, 21\.<', body)
     token = re.search(r'name="token" value="([a-f0-9]+)"', body).group(1)
     assert client.post(f"/courses/{course_id}/plan/import", {"token": token, "confirm": "1"}).status_code == 302
     with dbs() as s:
