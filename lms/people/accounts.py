@@ -76,13 +76,16 @@ def claimable(session: Session, row: Invitation) -> bool:
             and unclaimed(session, user))
 
 
-def free_username(session: Session, wanted: str, taken: set[str] | None = None) -> str:
-    """`wanted` made a valid username, with a number added while someone has it."""
+def free_username(session: Session, wanted: str, taken: set[str] | None = None,
+                  checked: set[str] | None = None) -> str:
+    """`wanted` made a valid username, with a number added while someone has it. `taken` holds
+    names known to be in use; `checked` the names whose use was read in bulk (an import's), so a
+    name in it and not in `taken` is free without asking the database again."""
     base = re.sub(r"[^a-z0-9._@+-]", "", fold(wanted).replace(" ", ".")) or "user"
     base = (base + "user")[:3] if len(base) < 3 else base[:70]
     candidate, n = base, 1
-    while (taken is not None and candidate in taken) or session.scalar(
-            select(func.count()).select_from(User).where(User.username == candidate)):
+    while (taken is not None and candidate in taken) or (candidate not in (checked or ()) and session.scalar(
+            select(func.count()).select_from(User).where(User.username == candidate))):
         n += 1
         candidate = f"{base}{n}"
     if taken is not None:
@@ -91,19 +94,22 @@ def free_username(session: Session, wanted: str, taken: set[str] | None = None) 
 
 
 def new_unclaimed(session: Session, school: School, *, name: str, email: str | None, phone: str | None,
-                  username: str | None = None, taken: set[str] | None = None, staff: bool = False) -> User:
+                  username: str | None = None, taken: set[str] | None = None, staff: bool = False,
+                  checked: set[str] | None = None, identifiers_free: bool = False) -> User:
     """The account a new person will take up through the link of `school`'s invitation: no
     password, no role; only that school's links may set its password. Its identifiers are only
-    those nobody holds (find_account looked them up first)."""
+    those nobody holds (find_account looked them up first; `identifiers_free` when the caller read
+    them in bulk and found none). `checked`: usernames an import read in bulk (see free_username)."""
     from lms.auth.services import create_user
 
-    if email and session.scalar(select(exists().where(User.email == email))):
-        email = None
-    if phone and session.scalar(select(exists().where(User.phone == phone))):
-        phone = None
+    if not identifiers_free:
+        if email and session.scalar(select(exists().where(User.email == email))):
+            email = None
+        if phone and session.scalar(select(exists().where(User.phone == phone))):
+            phone = None
     local = email.split("@")[0] if email else ""
     wanted = username or ((local or phone) if staff else (phone or email)) or name
-    user = create_user(session, None, username=free_username(session, wanted, taken), full_name=name,
+    user = create_user(session, None, username=free_username(session, wanted, taken, checked), full_name=name,
                        email=email, phone=phone)
     user.claim_school_id = school.id
     return user
@@ -133,13 +139,24 @@ def _pending(session: Session, school: School, user: User, kind: str, student: S
 GUARDIAN_DETAILS = ("second_phone", "occupation", "birth_year")
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a caller already read about an account in bulk, for `invite`: the invitation of this
+    kind (and pupil) still waiting for it, and whether nobody has taken it up (`unclaimed`)."""
+
+    pending: Invitation | None
+    unclaimed: bool
+
+
 def invite(session: Session, actor: User, school: School, user: User, *, kind: str, invited_name: str,
            identifier: str, roles: list[str] | None = None, student: Student | None = None,
-           relation: str | None = None, details: dict | None = None, now: datetime | None = None) -> Invitation:
+           relation: str | None = None, details: dict | None = None, now: datetime | None = None,
+           known: Known | None = None) -> Invitation:
     """Ask the owner of `user` to join `school` (as staff with `roles`, or as a guardian of
     `student`, with what the school's list says of the guardian in `details`: second phone,
     occupation, year of birth — recorded on the guardianship when they accept). A second
-    invitation of the same kind while one is waiting refreshes it."""
+    invitation of the same kind while one is waiting refreshes it. `known`: what an import read
+    in bulk about the account (its waiting invitation, whether it is unclaimed)."""
     now = now or utcnow()
     if kind == "staff":
         roles = [r for r in (roles or []) if r in STAFF_ROLE_VALUES]
@@ -147,7 +164,7 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
             raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
     elif student is None or student.school_id != school.id:
         raise NotFound(_l("Không tìm thấy."))
-    row = _pending(session, school, user, kind, student)
+    row = known.pending if known is not None else _pending(session, school, user, kind, student)
     if row is None:
         row = Invitation(school_id=school.id, user_id=user.id, kind=kind, student_id=student.id if student else None)
         session.add(row)
@@ -161,7 +178,8 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
     row.invited_by_id, row.created_at, row.expires_at = actor.id, now, now + timedelta(days=INVITATION_DAYS)
     # Answered only through its link when it may also set the password (this school made the
     # account); another school's invitation to an unclaimed account is one to an existing account.
-    row.unclaimed = user.claim_school_id == school.id and unclaimed(session, user)
+    row.unclaimed = user.claim_school_id == school.id and (
+        known.unclaimed if known is not None else unclaimed(session, user))
     session.flush()
     audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
                  subject_type="user", subject_id=user.id, detail=f"{kind} invitation={row.id}")

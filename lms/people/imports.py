@@ -509,7 +509,10 @@ class _Known:
     links: dict[tuple[int, int], Guardianship]
     roles: set[tuple[int, str]]
     own_users: set[int] = field(default_factory=set)  # accounts whose every role is in this school
-    invited: set[tuple[int, int]] = field(default_factory=set)  # (account, student) with an invitation waiting
+    # (account, student) → this school's guardian invitation waiting for the account's answer
+    invited: dict[tuple[int, int], Invitation] = field(default_factory=dict)
+    unclaimed: set[int] = field(default_factory=set)  # accounts nobody has taken up (accounts.unclaimed)
+    checked: set[str] = field(default_factory=set)  # usernames whose use was read (in use: `usernames`)
 
 
 def _quiet(normalize, raw):
@@ -539,7 +542,8 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
         by_phone.update((u.phone, u) for u in session.scalars(select(User).where(User.phone.in_(chunk))))
     for chunk in _chunks(emails):
         by_email.update((u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk))))
-    for chunk in _chunks(sorted({c.lower() for c in codes} | set(phones) | set(emails))):
+    checked = {c.lower() for c in codes} | set(phones) | set(emails)
+    for chunk in _chunks(sorted(checked)):
         usernames.update(session.scalars(select(User.username).where(User.username.in_(chunk))))
     student_ids = [st.id for st in students.values()]
     enrollments, links = {}, {}
@@ -550,28 +554,33 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
             select(Guardianship).where(Guardianship.student_id.in_(chunk))))
     roles = set(session.execute(select(Membership.user_id, Membership.role).where(
         Membership.school_id == school.id, Membership.role.in_([Role.STUDENT.value, Role.PARENT.value]))).tuples())
-    known = _Known(students, enrollments, by_phone, by_email, usernames, links, roles)
-    known.own_users, known.invited = _own_and_invited(session, school, {u.id for u in (*by_phone.values(),
-                                                                                       *by_email.values())})
+    known = _Known(students, enrollments, by_phone, by_email, usernames, links, roles, checked=checked)
+    accounts_read = {u.id: u for u in (*by_phone.values(), *by_email.values())}
+    known.own_users, known.invited, known.unclaimed = _own_and_invited(session, school, accounts_read)
     return known
 
 
-def _own_and_invited(session: Session, school: School, user_ids: set[int]) -> tuple[set[int], set[tuple[int, int]]]:
-    """Of these accounts, those wholly within this school (see accounts.is_own), in bulk; and the
-    guardian invitations of this school still waiting for them."""
+def _own_and_invited(session: Session, school: School, users: dict[int, User]
+                     ) -> tuple[set[int], dict[tuple[int, int], Invitation], set[int]]:
+    """Of these accounts, in bulk: those wholly within this school (see accounts.is_own); the
+    guardian invitations of this school still waiting for them; those nobody has taken up yet
+    (accounts.unclaimed: no password, no role, no department post)."""
     schools: dict[int, set[int]] = {}
     officials: set[int] = set()
-    invited: set[tuple[int, int]] = set()
-    for chunk in _chunks(sorted(user_ids)):
+    invited: dict[tuple[int, int], Invitation] = {}
+    for chunk in _chunks(sorted(users)):
         for uid, sid in session.execute(select(Membership.user_id, Membership.school_id)
                                         .where(Membership.user_id.in_(chunk))):
             schools.setdefault(uid, set()).add(sid)
         officials.update(session.scalars(select(DepartmentViewer.user_id).where(DepartmentViewer.user_id.in_(chunk))))
-        invited.update(session.execute(select(Invitation.user_id, Invitation.student_id).where(
-            Invitation.school_id == school.id, Invitation.kind == "parent", Invitation.status == "pending",
-            Invitation.user_id.in_(chunk))).tuples())
+        for row in session.scalars(select(Invitation).where(
+                Invitation.school_id == school.id, Invitation.kind == "parent", Invitation.status == "pending",
+                Invitation.user_id.in_(chunk)).order_by(Invitation.id)):
+            invited.setdefault((row.user_id, row.student_id), row)
     own = {uid for uid, ids in schools.items() if ids == {school.id} and uid not in officials}
-    return own, invited
+    free = {uid for uid, user in users.items()
+            if user.password_hash is None and uid not in schools and uid not in officials}
+    return own, invited, free
 
 
 def plan_student_import(session: Session, school: School, year: SchoolYear | None, filename: str, data: bytes,
@@ -975,16 +984,19 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             user = parent.user or parents_created.get(id(parent))
             if user is None:    # nobody has these identifiers: an account the person takes up by the link
                 user = parents_created[id(parent)] = accounts.new_unclaimed(
-                    session, school, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames)
+                    session, school, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames,
+                    checked=known.checked, identifiers_free=True)   # the plan found no account with them
+                known.unclaimed.add(user.id)
             link = known.links.get((user.id, student.id))
             if link is not None:   # accepted before: the list's details go on this pupil's guardianship
                 for attr, value in extra.items():
                     if value:
                         setattr(link, attr, value)
             else:
-                accounts.invite(session, actor, school, user, kind="parent", invited_name=parent.name,
-                                identifier=parent.phone or parent.email, student=student, relation=relation,
-                                details=extra)
+                known.invited[(user.id, student.id)] = accounts.invite(
+                    session, actor, school, user, kind="parent", invited_name=parent.name,
+                    identifier=parent.phone or parent.email, student=student, relation=relation, details=extra,
+                    known=accounts.Known(known.invited.get((user.id, student.id)), user.id in known.unclaimed))
         elif parent is not None:
             user = parent.user      # one of the school's own people (see _resolve_parent)
             if parent.new_phone:

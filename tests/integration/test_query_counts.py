@@ -57,11 +57,10 @@ def test_list_pages_do_not_grow_with_rows(world, client, app):
     assert large == small
 
 
-@pytest.mark.xfail(strict=True, reason="Known regression (issue #22's one invitation path, accounts.add_person): each "
-                   "parent of the file is looked up and invited with its own queries (64 reads for 10 rows, 314 for "
-                   "60). Strict: this test fails as soon as the reads are made in bulk again, and the mark must go.")
 def test_student_import_reads_do_not_grow_with_rows(world, client, app):
-    """Planning and applying read the database in bulk: a 60-row file reads as often as a 10-row one."""
+    """Planning and applying read the database in bulk: a 60-row file reads as often as a 10-row one,
+    every parent new and so invited (before: each parent's account, username and waiting invitation
+    were looked up one by one, 64 reads for 10 rows and 314 for 60)."""
     client.login("admin.a")
     with app.app_context():
         engine = db.engine
