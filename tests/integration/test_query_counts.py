@@ -1,7 +1,6 @@
 """List pages run the same number of queries whatever the number of rows (no N+1)."""
 import io
 
-import pytest
 from sqlalchemy import event
 
 from lms.extensions import db
