@@ -42,6 +42,11 @@ class AuthSettings:
     def policy(self) -> throttle.Policy:
         return throttle.Policy(free=self.free_failures, lock_after=self.lock_after, lock_minutes=self.lock_minutes)
 
+    @property
+    def slow_policy(self) -> throttle.Policy:
+        """An account's guesses from anywhere but its own devices: delayed, never locked."""
+        return throttle.Policy(free=self.free_failures, lock_after=None, lock_minutes=self.lock_minutes)
+
 
 class SignInRefused(DomainError):
     status = 401
@@ -150,31 +155,41 @@ def create_user(session: Session, settings: AuthSettings | None, *, username: st
 
 
 def authenticate(session: Session, settings: AuthSettings, identifier: str, password: str, *,
-                 ip: str | None = None, now: datetime | None = None) -> User:
+                 ip: str | None = None, now: datetime | None = None,
+                 device: tuple[str, list[int]] | None = None) -> User:
     """Check a sign-in. Unknown account and wrong password give the same error and timing.
 
     Throttling is per account, never per typed text (username, e-mail and phone written any way
     share one counter), with a generous ceiling per address: a school's computer lab signs in
-    forty pupils from one IP.
+    forty pupils from one IP. The account's counter only slows guesses (1, 2, 4 … 60 s after
+    the free ones) and never locks: anyone may type a pupil's code, so a lock would let a
+    stranger keep every pupil out before an exam. From a device the account signed in on before
+    (`device`: its id and accounts, see lms.auth.views_devices) the guess is judged on that device's
+    own counter instead, which locks after `lock_after` failures, and the address's ceiling does
+    not apply: a stranger's guesses elsewhere never touch it.
     """
     now = now or utcnow()
-    if ip and settings.ip_ceiling.failures:
+    user = find_user_by_identifier(session, identifier)
+    known = user is not None and device is not None and user.id in device[1]
+    if ip and settings.ip_ceiling.failures and not known:
         wait = throttle.ceiling_wait(session, f"ip:{ip}", settings.ip_ceiling, now)
         if wait:
             audit.record(session, audit.Action.LOGIN_LOCKED, detail=f"ip:{ip}", ip=ip)
             raise SignInThrottled(_l("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.",
                                      s=wait), retry_after=wait)
-    user = find_user_by_identifier(session, identifier)
-    key = throttle_key(user, identifier)
-    row, wait = throttle.hold(session, key, settings.policy, now)
+    if known:
+        key, policy = f"d:{device[0]}:{user.id}"[:254], settings.policy
+    else:
+        key, policy = throttle_key(user, identifier), settings.slow_policy
+    row, wait = throttle.hold(session, key, policy, now)
     if wait:
         audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
                               retry_after=wait)
     ok = settings.hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        throttle.fail(row, settings.policy, now)
-        if ip and settings.ip_ceiling.failures:
+        throttle.fail(row, policy, now)
+        if ip and settings.ip_ceiling.failures and not known:
             throttle.count_failure(session, f"ip:{ip}", settings.ip_ceiling, now)
         audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInRefused(_l("Sai tên đăng nhập hoặc mật khẩu."))

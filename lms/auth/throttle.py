@@ -27,7 +27,7 @@ from lms.db import dialect_insert, insert_missing
 @dataclass(frozen=True)
 class Policy:
     free: int = 5            # failures before any delay
-    lock_after: int = 10     # failures that lock the key
+    lock_after: int | None = 10  # failures that lock the key (None: never locked, only delayed)
     lock_minutes: int = 15
     max_delay: int = 60      # the progressive delay (1, 2, 4 … s) stops growing here
 
@@ -46,17 +46,22 @@ def retry_after(row: LoginThrottle, policy: Policy, now: datetime) -> int:
         return int((row.locked_until - now).total_seconds()) + 1
     over = row.failures - policy.free
     if over >= 0 and row.last_failure_at is not None:
-        delay = min(2 ** over, policy.max_delay)
+        delay = min(2 ** min(over, 16), policy.max_delay)
         wait = (row.last_failure_at + timedelta(seconds=delay) - now).total_seconds()
         return max(0, int(wait) + (1 if wait > int(wait) else 0))
     return 0
 
 
 def fail(row: LoginThrottle, policy: Policy, now: datetime) -> bool:
-    """Count a failed guess on a held row; True when this one locks the key."""
+    """Count a failed guess on a held row; True when this one locks the key. A key that is never
+    locked starts counting afresh after `lock_minutes` without a failure (an owner's typo today
+    is not delayed by a stranger's guesses of last week)."""
+    if (policy.lock_after is None and row.last_failure_at is not None
+            and row.last_failure_at <= now - timedelta(minutes=policy.lock_minutes)):
+        row.failures = 0
     row.failures += 1
     row.last_failure_at = now
-    if row.failures >= policy.lock_after:
+    if policy.lock_after is not None and row.failures >= policy.lock_after:
         row.locked_until = now + timedelta(minutes=policy.lock_minutes)
         row.failures = 0
         return True

@@ -5,7 +5,7 @@ from flask import (Blueprint, current_app, flash, g, redirect, render_template, 
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import second_factor, services
+from lms.auth import second_factor, services, views_devices as devices
 from lms.auth.forms import (ChangePasswordForm, CodeForm, ContextForm, DisableSecondFactorForm,
                             EnableSecondFactorForm, ForgotPasswordForm, LoginForm, ResetPasswordForm)
 from lms.auth.models import User
@@ -35,7 +35,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(db.session, _settings(), form.identifier.data, form.password.data,
-                                         ip=client_ip())
+                                         ip=client_ip(), device=devices.read(request.cookies))
         except services.SignInThrottled as exc:
             db.session.commit()  # the attempt is counted even though it is refused
             form.password.errors.append(str(exc.message))
@@ -71,7 +71,9 @@ def _signed_in(user, remember: bool, next_url: str | None):
     session["sid"] = token
     session.permanent = remember
     login_user(user)
-    return redirect(safe_next(next_url, _landing(user)))
+    response = redirect(safe_next(next_url, _landing(user)))
+    devices.remember(response, request.cookies, user.id)  # its owner's device from now on (lms.auth.views_devices)
+    return response
 
 
 PENDING_SECONDS = 300
