@@ -513,6 +513,7 @@ class _Known:
     invited: dict[tuple[int, int], Invitation] = field(default_factory=dict)
     unclaimed: set[int] = field(default_factory=set)  # accounts nobody has taken up (accounts.unclaimed)
     checked: set[str] = field(default_factory=set)  # usernames whose use was read (in use: `usernames`)
+    pupil_usernames: dict[str, str] = field(default_factory=dict)  # a new pupil's code → its account's username
 
 
 def _quiet(normalize, raw):
@@ -542,7 +543,8 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
         by_phone.update((u.phone, u) for u in session.scalars(select(User).where(User.phone.in_(chunk))))
     for chunk in _chunks(emails):
         by_email.update((u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk))))
-    checked = {c.lower() for c in codes} | set(phones) | set(emails)
+    checked = ({c.lower() for c in codes} | {pupil_sign_in_name(c, school) for c in codes}
+               | set(phones) | set(emails))
     for chunk in _chunks(sorted(checked)):
         usernames.update(session.scalars(select(User.username).where(User.username.in_(chunk))))
     student_ids = [st.id for st in students.values()]
@@ -558,6 +560,33 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
     accounts_read = {u.id: u for u in (*by_phone.values(), *by_email.values())}
     known.own_users, known.invited, known.unclaimed = _own_and_invited(session, school, accounts_read)
     return known
+
+
+def pupil_sign_in_name(code: str, school: School) -> str:
+    """The name every pupil of the school can sign in with: the code and the school's code
+    (`hsa001.thcs-nd`). The code alone is the account's username when no account had it."""
+    return f"{code.lower()}.{re.sub(r'[^a-z0-9-]', '', fold(school.code).lower())}"
+
+
+def sign_in_name(session: Session, school: School, user: User) -> str:
+    """What the school tells a person to sign in with: a pupil of the school its
+    `pupil_sign_in_name` (the same form whatever the account's username came to be), anyone else
+    the username."""
+    code = session.scalar(select(Student.student_code).where(Student.user_id == user.id,
+                                                             Student.school_id == school.id).limit(1))
+    return pupil_sign_in_name(code, school) if code else user.username
+
+
+def _pupil_username(session: Session, code: str, school: School, known: _Known) -> str:
+    """A new pupil's username: the code, or — when any account anywhere already has that name —
+    the code with the school's (`pupil_sign_in_name`), which every pupil of the school may sign in
+    with anyway. Never a refusal: "this code is someone's username" told the school that an
+    account existed, perhaps in another school."""
+    plain = code.lower()
+    if plain not in known.usernames:
+        known.usernames.add(plain)
+        return plain
+    return accounts.free_username(session, pupil_sign_in_name(code, school), known.usernames, known.checked)
 
 
 def _own_and_invited(session: Session, school: School, users: dict[int, User]
@@ -616,11 +645,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     existing, enrollments = known.students, known.enrollments
     seen_students: dict[str, tuple[int, dict[str, str]]] = {}
     parents_in_file: dict[str, _ParentRef] = {}
-    usernames_in_file: dict[str, int] = {}
     first_rows: dict[str, tuple[dict[str, str], object]] = {}
     statuses: dict[str, tuple[int, str]] = {}
 
-    for index, record in enumerate(records):
+    for record in records:
         line, v, labels = record.line, record.values, record.labels
         row = PlannedRow(line, v)
         plan.rows.append(row)
@@ -782,13 +810,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             row.action = "error"
             continue
         if student is None:
-            username = code.lower()
-            if username not in usernames_in_file and username in known.usernames:
-                plan.issues.append(Issue(line, labels.get("student_code", ""),
-                                         _("Mã %(c)s đã được dùng làm tên đăng nhập của người khác.", c=code)))
-                row.action = "error"
-                continue
-            usernames_in_file.setdefault(username, index)
+            if code not in known.pupil_usernames:
+                known.pupil_usernames[code] = _pupil_username(session, code, school, known)
             row.action = "create"    # a new pupil's every line (each parent's) is part of what is made
         else:
             changes = []
@@ -909,10 +932,14 @@ def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | No
     else:
         by_phone = known.users_by_phone.get(phone) if phone else None
         by_email = known.users_by_email.get(email) if email else None
-        if by_phone and by_email and by_phone.id != by_email.id:
+        if (by_phone and by_email and by_phone.id != by_email.id
+                and by_phone.id in known.own_users and by_email.id in known.own_users):
+            # Two of the school's own people: said, as it tells the school only of its own.
             bad("parent_email", _("Số điện thoại và e-mail thuộc về hai tài khoản khác nhau."))
             return None
-        user = by_phone or by_email
+        # Otherwise the first that names an account decides, the e-mail's before the phone's, as in
+        # accounts.find_account: refusing would tell that both have accounts, somewhere.
+        user = by_email or by_phone
         own = user is not None and user.id in known.own_users
         # Only this school's own people are named back: an account of anyone else is invited, and
         # whose it is stays unsaid.
@@ -950,7 +977,7 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
     for code, name, birth, gender, address, school_class, parent, relation, profile, extra in plan.apply_steps:
         student = created.get(code) or known.students.get(code)
         if student is None:
-            account = create_user(session, None, username=code.lower(), full_name=name)  # free: checked by the plan
+            account = create_user(session, None, username=known.pupil_usernames[code], full_name=name)  # see the plan
             student = Student(school_id=school.id, student_code=code, full_name=name,
                               sort_name=name_sort_string(name), search_text=student_search_text(name, code),
                               birth_date=birth, gender=gender, address=address, user_id=account.id,

@@ -446,6 +446,7 @@ def student_profile(student_id: int):
 
 def _student_page(student: Student, form, status: int = 200):
     return render_template("people/student_detail.html", student=student,
+                           sign_in_name=imports.pupil_sign_in_name(student.student_code, ctx().school),
                            enrollments=services.student_history(db.session, student),
                            spells=services.class_spells(db.session, student),
                            guardians=services.guardians_of(db.session, student), action=ActionForm(), form=form,
@@ -678,7 +679,6 @@ def join():
 
     token = request.args.get("t", "")
     row = accounts.by_link(db.session, token)          # 404 page when unknown, answered or expired
-    account = db.session.get(User, row.user_id)
     form, action = ResetPasswordForm(), ActionForm()
     if current_user.is_authenticated:
         if current_user.id != row.user_id:
@@ -701,10 +701,12 @@ def join():
             form.new_password.errors.append(str(exc.message))
         else:
             db.session.commit()
-            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng tên đăng nhập %(u)s.",
-                    s=row.school.name, u=account.username), "success")
+            # The identifier the school typed, never the username (a number added to it told
+            # whoever held the link that the name was someone else's).
+            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng %(i)s.",
+                    s=row.school.name, i=row.identifier), "success")
             return redirect(url_for("auth.login"))
-    return render_template("people/join.html", invitation=row, mode="claim", form=form, account=account), \
+    return render_template("people/join.html", invitation=row, mode="claim", form=form), \
         (422 if form.errors else 200)
 
 
@@ -746,6 +748,7 @@ def user_reset(user_id: int):
                                           _("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s",
                                             h=current_app.config["PASSWORD_RESET_HOURS"], link=link))
     return render_template("people/reset_link.html", account=user, link=link, sent=sent,
+                           sign_in_name=imports.sign_in_name(db.session, ctx().school, user),
                            hours=current_app.config["PASSWORD_RESET_HOURS"])
 
 
