@@ -33,7 +33,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.core import audit
+from lms.core import audit, jobs
 from lms.core.errors import NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.timeutil import utcnow
@@ -185,7 +185,42 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
                  subject_type="user", subject_id=user.id, detail=f"{kind} invitation={row.id}")
     if not row.unclaimed:
         notify(session, [user], "invitation", {"school": school.name}, "/invitations", school.id)
+    if by_mail(row):
+        deliver(session, actor, row)
     return row
+
+
+def by_mail(row: Invitation) -> bool:
+    """An invitation to an e-mail address: its link goes to that address, not to the admin
+    (where the platform sends e-mail: see `_send_invitation_mail`)."""
+    return "@" in (row.identifier or "")
+
+
+def deliver(session: Session, actor: User, row: Invitation) -> None:
+    """Send the invitation's link to the e-mail address the school typed, from a background job
+    (a new link each time; an earlier one stops working). Whoever follows it has proved they read
+    that address; the admin never holds it, so the link's page — "set a password" for someone
+    new, "sign in" for an existing account — is seen only by the address's owner."""
+    jobs.enqueue(session, actor.id, "invitation_mail", {"invitation": row.id}, school_id=row.school_id, total=1)
+
+
+@jobs.handler("invitation_mail")
+def _send_invitation_mail(session: Session, ctx) -> None:
+    from lms.core.mail import send_mail
+
+    row = session.get(Invitation, ctx.params.get("invitation"))
+    if not ctx.config.get("SMTP_HOST") or row is None or row.status != "pending" or not by_mail(row):
+        ctx.progress(1)      # no e-mail here: the admin hands the link (`issue_link`)
+        return
+    token = secrets.token_urlsafe(32)
+    row.token_hash = _digest(token)
+    session.commit()
+    base = (ctx.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    body = str(_l("%(s)s mời bạn tham gia trên lms. Mở liên kết sau để trả lời lời mời: %(link)s\n\n"
+                  "Nếu bạn không biết trường này, hãy bỏ qua thư.", s=row.school.name, link=f"{base}/join?t={token}"))
+    if not send_mail(row.identifier, str(_l("Lời mời của %(s)s", s=row.school.name)), body):
+        raise jobs.RetryLater(_l("Thư mời chưa gửi được; sẽ thử lại."))
+    ctx.progress(1)
 
 
 def attach_own(session: Session, actor: User, school: School, user: User, roles: list[str]) -> None:
@@ -255,13 +290,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_link(session: Session, actor: User, school: School, invitation_id: int) -> tuple[Invitation, str]:
+def issue_link(session: Session, actor: User, school: School, invitation_id: int, *,
+               mail: bool = False) -> tuple[Invitation, str | None]:
     """A new link for one of this school's waiting invitations (an earlier link stops working),
-    to hand to the person. The same for every invitation, whoever the identifier belongs to."""
+    to hand to the person. The same for every invitation, whoever the identifier belongs to. Where
+    the platform sends e-mail (`mail`), an invitation to an e-mail address is sent there again
+    instead, and no link is returned: the admin never holds it."""
     row = session.scalars(select(Invitation).where(Invitation.id == invitation_id, Invitation.school_id == school.id,
                                                    Invitation.status == "pending")).first()
     if row is None:
         raise NotFound(_l("Không tìm thấy lời mời."))
+    if mail and by_mail(row):
+        deliver(session, actor, row)
+        audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
+                     subject_type="invitation", subject_id=row.id, detail="mail")
+        session.flush()
+        return row, None
     token = secrets.token_urlsafe(32)
     row.token_hash = _digest(token)
     audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,

@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.forms import show_error
-from lms.core.mail import send_mail
+from lms.core.mail import mail_configured, send_mail
 from lms.core.requests import committing, status_of
 from lms.core.downloads import files, send_stored
 from lms.core.timeutil import utcnow
@@ -632,7 +632,7 @@ def staff():
     return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
                                                                    [u.id for u in page.items]),
-                           invitations=accounts.school_pending(db.session, school))
+                           invitations=accounts.school_pending(db.session, school), mail_on=mail_configured())
 
 
 @bp.route("/school/parents")
@@ -645,15 +645,18 @@ def parents():
     return render_template("people/parents.html", page=page, links=links, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
                                                                    [u.id for u in page.items]),
-                           invitations=accounts.school_pending(db.session, school, "parent"))
+                           invitations=accounts.school_pending(db.session, school, "parent"), mail_on=mail_configured())
 
 
 def _INVITED() -> str:
     """The one answer to adding anyone who is not yet the school's own: whether the e-mail or
     phone already has an account somewhere is never told (accounts.add_person)."""
-    return _("Đã gửi lời mời. Người được mời tham gia khi chấp nhận: người mới đặt mật khẩu qua liên kết mời "
+    said = _("Đã gửi lời mời. Người được mời tham gia khi chấp nhận: người mới đặt mật khẩu qua liên kết mời "
              "(nút “Liên kết mời” trong danh sách lời mời đang chờ), người đã có tài khoản chấp nhận sau khi "
              "đăng nhập.")
+    if mail_configured():   # the same for everyone invited by e-mail, whoever the address belongs to
+        said += " " + _("Lời mời tới một địa chỉ e-mail được gửi thẳng tới địa chỉ đó.")
+    return said
 
 
 @bp.route("/school/invitations/<int:invitation_id>/link", methods=["POST"])
@@ -663,9 +666,13 @@ def invitation_link(invitation_id: int):
     """A link for one waiting invitation, to hand to the person (the same for every invitation)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    row, token = accounts.issue_link(db.session, current_user, ctx().school, invitation_id)  # another school's: 404
+    row, token = accounts.issue_link(db.session, current_user, ctx().school, invitation_id,  # another school's: 404
+                                     mail=mail_configured())
     db.session.commit()
     back = url_for("people.staff") if row.kind == "staff" else url_for("people.parents")
+    if token is None:   # sent to the e-mail address itself: the link is the address owner's alone
+        flash(_("Đã gửi lại lời mời tới %(e)s.", e=row.identifier), "success")
+        return redirect(back)
     return render_template("people/invitation_link.html", invitation=row, back=back,
                            link=url_for("people.join", t=token, _external=True))
 

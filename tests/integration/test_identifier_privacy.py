@@ -332,3 +332,65 @@ def test_the_invitation_page_names_no_username(world, client, dbs, make_client):
     assert "gv.z@truongkhac.example" in done and "gv.z2" not in done
     assert person.post("/login", {"identifier": "gv.z@truongkhac.example",
                                   "password": "Cô giáo mới của trường B"}).status_code == 302
+
+
+class Mailbox:
+    """smtplib.SMTP as the app uses it, keeping what it sends."""
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def send_message(self, message):
+        Mailbox.sent.append(message)
+
+
+def test_an_invitation_by_email_goes_to_the_address_and_never_to_the_admin(world, client, dbs, make_client, app,
+                                                                          monkeypatch):
+    """Before: the admin took every invitation's link from the waiting list; opened in a private
+    window it said "set a password" for a new address and "sign in" for one with an account, and
+    nothing showed that whoever answered read the address. Now, where the platform sends e-mail,
+    the link goes to the address itself; the admin's pages are the same for both addresses."""
+    monkeypatch.setattr("smtplib.SMTP", Mailbox)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.test")
+    Mailbox.sent = []
+    client.login("admin.b")
+    answers, links = [], {}
+    for email in ("gv.a@test.example", "co.moi@truongkhac.example"):   # school A's teacher; nobody's
+        done = client.post("/school/staff", {"full_name": "Cô Giáo Mới", "email": email, "roles": ["teacher"]},
+                           follow_redirects=True)
+        app.extensions["lms_jobs"].wait()
+        with dbs() as s:
+            invitation_id = s.scalars(select(Invitation.id).where(Invitation.status == "pending",
+                                                                  Invitation.identifier == email)).one()
+        again = client.post(f"/school/invitations/{invitation_id}/link", {}, follow_redirects=True)
+        app.extensions["lms_jobs"].wait()
+        body = again.get_data(as_text=True)
+        assert "/join?t=" not in body and "Gửi lại lời mời" in body
+        answers.append([blank(a, email) for a in alerts(done.get_data(as_text=True)) + alerts(body)])
+        mails = [m for m in Mailbox.sent if m["To"] == email and "/join?t=" in m.get_content()]
+        assert len(mails) == 2   # on inviting, and sent again (an account's owner also gets its notice)
+        links[email] = re.search(r"http://[^/\s]+(/join\?t=[\w-]+)", mails[-1].get_content()).group(1)
+    assert answers[0] == answers[1] and len(answers[0]) == 2
+    # The new person sets a password through the mailed link; the earlier mailed link is void.
+    person = make_client()
+    assert person.post(links["co.moi@truongkhac.example"], {"new_password": "Cô giáo mới của trường B",
+                                                           "confirm": "Cô giáo mới của trường B"}).status_code == 302
+    assert person.post("/login", {"identifier": "co.moi@truongkhac.example",
+                                  "password": "Cô giáo mới của trường B"}).status_code == 302
+    # The existing account's owner signs in and accepts through hers.
+    owner = make_client()
+    owner.login("gv.a")
+    assert owner.post(links["gv.a@test.example"], {"answer": "accept"}).status_code == 302
+    with dbs() as s:
+        assert (world.b.school.id, "teacher") in set(s.execute(select(Membership.school_id, Membership.role).where(
+            Membership.user_id == world.a.teacher.id)).tuples())
