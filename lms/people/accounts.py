@@ -248,15 +248,21 @@ def school_pending(session: Session, school: School, kind: str | None = None) ->
 
 
 def answer(session: Session, user: User, invitation_id: int, accept: bool, now: datetime | None = None,
-           token: str | None = None) -> Invitation:
+           token: str | None = None, mailed: bool = False) -> Invitation:
     """The account's owner accepts (roles or the guardianship are added) or declines. An
-    invitation made while the account was unclaimed needs its own link's token."""
+    invitation made while the account was unclaimed needs its own link's token; so does accepting
+    one that was mailed to its address (`mailed`: the platform sends e-mail), which proves the
+    person reads that address."""
     now = now or utcnow()
     stmt = select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user.id,
                                     Invitation.status == "pending")
     row = session.scalars(stmt).first()
-    if row is None or (row.unclaimed and (not token or row.token_hash != _digest(token))):
+    with_token = bool(token) and row is not None and row.token_hash == _digest(token)
+    if row is None or (row.unclaimed and not with_token):
         raise NotFound(_l("Không tìm thấy lời mời."))
+    if accept and mailed and by_mail(row) and not with_token:
+        raise ValidationError(_l("Hãy mở liên kết trong thư mời gửi tới %(e)s để chấp nhận: liên kết cho thấy bạn "
+                                 "đọc được hộp thư đó.", e=row.identifier))
     if row.expires_at <= now:
         raise ValidationError(_l("Lời mời đã hết hạn. Hãy liên hệ nhà trường để được mời lại."))
     _settle(session, user, row, accept, now)

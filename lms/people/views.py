@@ -807,7 +807,7 @@ def user_end_sessions(user_id: int):
 @login_required
 def invitations():
     return render_template("people/invitations.html", invitations=accounts.pending_for(db.session, current_user),
-                           action=ActionForm())
+                           action=ActionForm(), mail_on=mail_configured())
 
 
 @bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
@@ -825,7 +825,7 @@ def invitation_decline(invitation_id: int):
 def _answer_invitation(invitation_id: int, accept: bool):
     if ActionForm().validate_on_submit():
         try:
-            row = accounts.answer(db.session, current_user, invitation_id, accept)
+            row = accounts.answer(db.session, current_user, invitation_id, accept, mailed=mail_configured())
         except DomainError as exc:
             db.session.rollback()
             if exc.status == 404:

@@ -387,9 +387,17 @@ def test_an_invitation_by_email_goes_to_the_address_and_never_to_the_admin(world
                                                            "confirm": "Cô giáo mới của trường B"}).status_code == 302
     assert person.post("/login", {"identifier": "co.moi@truongkhac.example",
                                   "password": "Cô giáo mới của trường B"}).status_code == 302
-    # The existing account's owner signs in and accepts through hers.
+    # The existing account's owner signs in; her list sends her to the mail, accepting without it is refused …
     owner = make_client()
     owner.login("gv.a")
+    with dbs() as s:
+        mailed_id = s.scalars(select(Invitation.id).where(Invitation.identifier == "gv.a@test.example")).one()
+    assert "Chấp nhận qua liên kết trong thư" in owner.get("/invitations").get_data(as_text=True)
+    refused = owner.post(f"/invitations/{mailed_id}/accept", {}, follow_redirects=True).get_data(as_text=True)
+    assert "Hãy mở liên kết trong thư mời" in refused
+    with dbs() as s:
+        assert s.get(Invitation, mailed_id).status == "pending"
+    # … and she accepts through the mailed link.
     assert owner.post(links["gv.a@test.example"], {"answer": "accept"}).status_code == 302
     with dbs() as s:
         assert (world.b.school.id, "teacher") in set(s.execute(select(Membership.school_id, Membership.role).where(
