@@ -216,7 +216,7 @@ def _send_invitation_mail(session: Session, ctx) -> None:
     row.token_hash = _digest(token)
     session.commit()
     base = (ctx.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    body = str(_l("%(s)s mời bạn tham gia trên lms. Mở liên kết sau để trả lời lời mời: %(link)s\n\n"
+    body = str(_l("%(s)s mời bạn tham gia trên lms. Mở liên kết sau để nhận hoặc từ chối lời mời: %(link)s\n\n"
                   "Nếu bạn không biết trường này, hãy bỏ qua thư.", s=row.school.name, link=f"{base}/join?t={token}"))
     if not send_mail(row.identifier, str(_l("Lời mời của %(s)s", s=row.school.name)), body):
         raise jobs.RetryLater(_l("Thư mời chưa gửi được; sẽ thử lại."))
