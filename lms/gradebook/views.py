@@ -240,9 +240,9 @@ def course_grades_import(course_id: int):
             result = book.import_grid(db.session, current_user, ctx().role, course, term, pending["name"],
                                       path.read_bytes(), now=utcnow(), max_rows=max_rows, reason=pending["reason"],
                                       loaded_at=datetime.fromisoformat(pending["at"]))
-            if result.save.issues:
-                db.session.rollback()
-        if not outcome.ok:
+            if result.save.issues:   # the book changed since the preview: nothing of the file is saved
+                outcome.discard()
+        if outcome.error is not None:
             return redirect(back)
         if result.save.issues:   # the book changed since the preview
             return render_template("gradebook/import_result.html", course=course, term=term, preview=None,
@@ -257,12 +257,11 @@ def course_grades_import(course_id: int):
         flash(_("Chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."), "danger")
         return redirect(back)
     data, reason = upload.read(), request.form.get("reason", "")
-    try:
+    with committing() as outcome:   # a preview: it keeps nothing
         preview = book.read_grid_import(db.session, current_user, ctx().role, course, term, upload.filename, data,
                                         max_rows=max_rows, reason=reason)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+        outcome.discard()
+    if outcome.error is not None:
         return redirect(back)
     token = None
     if preview.ok and preview.changes:
