@@ -196,3 +196,15 @@ def test_a_pupil_who_left_keeps_the_class_and_its_dates_on_their_page(world, cli
     assert f"lớp 6A1, từ {today} đến {today} — Chuyển đi ngoài tỉnh" in history
     page = client.get(f"/school/students/{world.a.students['HSA003'].id}").get_data(as_text=True)
     assert re.search(r'class="class-spell-ended">[^<]*lớp 6A1, đến 01/12/2026 — Thôi học<', page)
+
+
+def test_two_phone_columns_with_no_parent_name_are_the_parents_first_and_second(world, client, dbs):
+    from tests.factories import csv_bytes
+
+    client.login("admin.a")
+    headers = ["Mã học sinh", "Họ và tên", "Lớp", "Điện thoại", "SĐT"]
+    rows = [["8910000611", "Lâm Gia Hân", "6A1", "0909 611 611", "0919 611 611"]]
+    body = client.post("/school/import/students", {"file": (io.BytesIO(csv_bytes(rows, headers=headers)), "ds.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    note = re.search(r'<p class="alert alert-info py-2 import-note">([^<]*)</p>', body).group(1)
+    assert "“Điện thoại (D)”: số điện thoại của phụ huynh; “SĐT (E)”: số điện thoại thứ hai của phụ huynh" in note
