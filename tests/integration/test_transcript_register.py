@@ -61,8 +61,13 @@ def test_the_register_by_kind_date_and_class(world, client, dbs):
     day2 = client.get("/school/transcripts/register?group=&start=2026-06-02&end=2026-06-02").get_data(as_text=True)
     assert _rows(day2) == ["correction"]
     assert _rows(client.get("/school/transcripts/register?group=&end=2026-06-01").get_data(as_text=True)) == ["issued"]
-    other_class = client.get(f"/school/transcripts/register?group=&class_id={world.b.school_class.id}")
-    assert len(_rows(other_class.get_data(as_text=True))) == 5   # another school's class is no filter here
+    # A filter that is not one is said (422), never silently dropped to show every line.
+    for args, said in ((f"class_id={world.b.school_class.id}", f"Lớp “{world.b.school_class.id}” không có trong sổ"),
+                       ("class_id=8A1", "Lớp “8A1” không có trong sổ"), ("page=9", "Trang 9 không có: sổ theo bộ lọc này có 1 trang"),
+                       ("group=nonsense", "Loại “nonsense” không có trong sổ")):
+        refused = client.get(f"/school/transcripts/register?{args}")
+        assert refused.status_code == 422 and said in refused.get_data(as_text=True), args
+        assert _rows(refused.get_data(as_text=True)) == []
 
 
 def test_the_register_as_a_spreadsheet_and_bad_input(world, client, dbs):
@@ -96,3 +101,25 @@ def test_pages_of_the_register(world, client, dbs, monkeypatch):
     first = client.get("/school/transcripts/register?group=").get_data(as_text=True)
     third = client.get("/school/transcripts/register?group=&page=3").get_data(as_text=True)
     assert _rows(first) == ["verify", "download"] and _rows(third) == ["issued"] and "Trang 3/3" in third
+
+
+def test_refusals_in_this_area_say_what_is_missing(world, client, make_client, dbs):
+    """The app's error page, with what is missing, never a page saying only "404"."""
+    _seed(dbs, world)
+    with dbs() as s:
+        other = s.query(Transcript).filter_by(school_id=world.b.school.id).one().id
+    unknown = make_client().get("/hocba/khong-co-ma-nay")
+    assert unknown.status_code == 404 and "Không có học bạ số nào mang mã xác minh này." in unknown.get_data(as_text=True)
+    client.login("admin.a")
+    for url, said in ((f"/transcripts/{other}", "Không có học bạ số này, hoặc bạn không được xem nó."),
+                      (f"/transcripts/{other}.pdf", "Không có học bạ số này, hoặc bạn không được xem nó.")):
+        page = client.get(url)
+        assert page.status_code == 404 and said in page.get_data(as_text=True) and 'id="error-page"' in page.get_data(as_text=True)
+    with dbs() as s:
+        mine = s.query(Transcript).filter_by(school_id=world.a.school.id).first().id
+    missing_pdf = client.get(f"/transcripts/{mine}.pdf")     # seeded without files: nothing signed yet
+    assert missing_pdf.status_code == 404 and "Phiên bản này chưa có tệp PDF" in missing_pdf.get_data(as_text=True)
+    teacher = make_client()
+    teacher.login("gv.b")
+    page = teacher.get(f"/classes/{world.a.school_class.id}/transcripts")
+    assert page.status_code == 404 or "Bạn không giữ học bạ số của lớp này" in page.get_data(as_text=True)

@@ -142,8 +142,15 @@ def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, c
     assert states["HSA001"][0] == states["HSA002"][0] == State.CHECKED and states["HSA003"][0] == State.DRAFTED
 
 
-def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, make_client, dbs):
+def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, make_client, dbs, monkeypatch):
     _ready(dbs, world)
+    # The QR code and the address printed under it lead to the public page at the deployment's
+    # address (LMS_PUBLIC_BASE_URL), whatever host the signing was started from.
+    from lms.gradebook import reportcards
+
+    app.config["PUBLIC_BASE_URL"] = "https://hocba.thcs-thu-a.edu.vn/"
+    encoded, qr_data_url = [], reportcards.qr_data_url
+    monkeypatch.setattr(reportcards, "qr_data_url", lambda text: encoded.append(text) or qr_data_url(text))
     client.login("admin.a")
     teacher, phone, stranger = make_client(), make_client(), make_client()
     teacher.login("gv.a")
@@ -195,8 +202,27 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     # The XML's signatures are named by the document they sign, not by their internal ids.
     named = f"Học bạ của Nguyễn Văn An, lớp {world.a.school_class.name}, năm học {world.a.year.name}"
     assert [c.document for c in xml_checks] == [named] * 2 and page.count(named) == 2
+    address = f"https://hocba.thcs-thu-a.edu.vn/hocba/{token}"
+    assert address in encoded and address in "".join(text.split())
+    assert stranger.get(address.removeprefix("https://hocba.thcs-thu-a.edu.vn")).status_code == 200
+    # A result code is shown with its meaning, never a bare "K".
+    with dbs() as s:
+        year_result = json.loads(s.get(Transcript, tid).record)["record"]["canam"]
+    meaning = {"T": "Tốt", "K": "Khá", "Đ": "Đạt", "CĐ": "Chưa đạt"}[year_result]
+    assert f'id="year-result">{year_result} ({meaning})</dd>' in page
+    assert f"{year_result} <span class=\"text-muted\">({meaning})</span>" in client.get(f"/transcripts/{tid}").get_data(as_text=True)
+    english = make_client()
+    english.get("/language/en?next=/")
+    english_page = english.get(f"/hocba/{token}").get_data(as_text=True)
+    assert ">Check the file</button>" in english_page and ">Test<" not in english_page
     same = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(pdf), "hb.pdf")}, content_type="multipart/form-data")
     assert 'data-same="1"' in same.get_data(as_text=True)
+    # An empty file, or one that is neither PDF nor XML, is refused saying which (422).
+    for data, name, said in ((b"", "trong.pdf", "Tệp “trong.pdf” trống (0 byte)"),
+                             (b"PK\x03\x04word/document.xml", "hoc-ba.docx", "Tệp “hoc-ba.docx” không phải tệp PDF hay XML")):
+        refused = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+        assert refused.status_code == 422 and said in refused.get_data(as_text=True)
+        assert 'id="upload-check"' not in refused.get_data(as_text=True)
     tampered = pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
     changed = stranger.post(f"/hocba/{token}", {"file": (io.BytesIO(tampered), "hb.pdf")},
                             content_type="multipart/form-data").get_data(as_text=True)
@@ -272,7 +298,24 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
     assert b"<thaythehocba></thaythehocba>" in old_xml or b"<thaythehocba/>" in old_xml
     old_page = make_client().get(f"/hocba/{first_token}").get_data(as_text=True)
     assert 'data-state="superseded"' in old_page and new_token in old_page
-    assert 'data-state="valid"' in make_client().get(f"/hocba/{new_token}").get_data(as_text=True)
+    new_page = make_client().get(f"/hocba/{new_token}").get_data(as_text=True)
+    assert 'data-state="valid"' in new_page
+    # The correction's public page says which version it replaces (signed when, why) and links to it;
+    # the replaced version's page says by which version it was replaced, and when.
+    with dbs() as s:
+        replaced_at = s.get(Transcript, first_id).superseded_at
+    assert 'id="lineage-replaces" data-version="1"' in new_page and first_token in new_page
+    assert f"thay thế phiên bản 1, nhà trường ký ngày {day}." in new_page and "Sai điểm Toán HK II" in new_page
+    replaced_day = utc_to_local(replaced_at, school_tz()).strftime("%d/%m/%Y")
+    assert 'id="lineage-replaced" data-version="2"' in old_page
+    assert f"thay thế bằng phiên bản 2 (bản đính chính) ngày {replaced_day}" in old_page
+    # The earlier version's PDF, uploaded on the correction's page, is recognised as version 1 of
+    # the same record (replaced by version 2), not as a foreign file.
+    v1_pdf = client.get(f"/transcripts/{first_id}.pdf").data
+    held = make_client().post(f"/hocba/{new_token}", {"file": (io.BytesIO(v1_pdf), "hb-v1.pdf")},
+                              content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-same="0" data-version="1"' in held and "trùng khớp từng byte với phiên bản 1 của cùng học bạ này" in held
+    assert 'id="upload-lineage-replaced" data-version="2"' in held
     history = client.get(f"/transcripts/{first_id}").get_data(as_text=True)
     assert "Sai điểm Toán HK II" in history and "bị thay thế" in history
     register = client.get("/school/transcripts/register").get_data(as_text=True)    # the school's register

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lms.gradebook import tt22, tt27
+from lms.i18n import lazy_gettext as _l
 
 CODE_LIST_VERSION = "lms-moet-2026.1"
 
@@ -24,6 +25,27 @@ CONDUCT = LEARNING                                   # the same four levels (TT2
 LEVEL_GROUP = {"TH": "02", "THCS": "03", "THPT": "04"}   # manhomcaphoc
 PRIMARY_RESULT = {tt27.HTXS: "HTXS", tt27.HTT: "HTT", tt27.HT: "HT", tt27.CHT: "CHT"}
 PASS = {True: "Đ", False: "CĐ"}
+
+# What a code means, for the pages that show a record (a bare "K" explains nothing to a reader).
+RESULT_NAMES = {"T": _l("Tốt"), "K": _l("Khá"), "Đ": _l("Đạt"), "CĐ": _l("Chưa đạt"),
+                "HTXS": _l("Hoàn thành xuất sắc"), "HTT": _l("Hoàn thành tốt"), "HT": _l("Hoàn thành"),
+                "CHT": _l("Chưa hoàn thành")}
+RESULT_FIELDS = {"hocky1", "hocky2", "canam", "canamsaukiemtralai", "renluyenhocky1", "renluyenhocky2",
+                 "renluyencanam", "renluyensauhe", "ketquacanam"}
+GENDER_NAMES = {0: _l("chưa có thông tin"), 1: _l("nam"), 2: _l("nữ")}
+FLAG_FIELDS = {"duoclenlop", "cokhuyettatkhongdanhgia", "dahthanhctrinhlophoc", "dahthanhctrinhtieuhoc"}
+FLAG_NAMES = {0: _l("không"), 1: _l("có")}
+
+
+def meaning(field_name: str, value) -> str:
+    """What the code `value` of the record's field means, in words ("" when it is not a code)."""
+    if field_name in RESULT_FIELDS:
+        return str(RESULT_NAMES.get(value, ""))
+    if field_name == "gioitinh":
+        return str(GENDER_NAMES.get(value, ""))
+    if field_name in FLAG_FIELDS:
+        return str(FLAG_NAMES.get(value, ""))
+    return ""
 
 # Lists whose Ministry values are not published, with what we send instead (README says the same).
 ASSUMED = {

@@ -325,10 +325,13 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
     base = config["PUBLIC_BASE_URL"].rstrip("/")
     card = reportcards.settings_from_config(config, render)
     return SigningSettings(folder=area(config, "transcripts"), card=card,
-                           verify_url=lambda token: f"{base}/hocba/{token}", providers=providers, trust=trust)
+                           verify_url=lambda token: f"{base}{PUBLIC_PAGE}{token}", providers=providers, trust=trust)
 
 
 SANDBOX_SP = ("lms-sandbox", "lms-sandbox-secret")
+# The public verification page's path (the route and the QR code's address are built from it):
+# LMS_PUBLIC_BASE_URL + PUBLIC_PAGE + the transcript's token.
+PUBLIC_PAGE = "/hocba/"
 
 
 @jobs.handler("transcript_round")

@@ -8,11 +8,11 @@ import io
 import json
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, NotFound, ValidationError
 from lms.core.forms import Form
 from lms.core.jobs import render_template_in
 from lms.core.requests import committing
@@ -32,6 +32,13 @@ from lms.people.models import SchoolClass, SchoolYear
 bp = Blueprint("transcript", __name__, template_folder="templates")
 
 
+@bp.context_processor
+def _code_meanings():
+    from lms.gradebook.transcript.codes import meaning
+
+    return {"meaning": meaning}
+
+
 def _settings() -> signing.SigningSettings:
     return signing.settings_from_config(current_app.config, render_template_in, db.engine,
                                         current_app.extensions["lms_secrets"])
@@ -41,6 +48,13 @@ def _codes() -> CodeLists:
     return CodeLists.from_file(current_app.config.get("MOET_CODES_FILE"))
 
 
+def _require_form() -> None:
+    """A POST whose form does not validate (its CSRF token expired with the session) is refused
+    on the app's error page, saying what to do."""
+    if not Form().validate_on_submit():
+        raise ValidationError(_l("Biểu mẫu đã hết hạn hoặc không hợp lệ: tải lại trang rồi làm lại."))
+
+
 def _today() -> date:
     return utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
 
@@ -48,7 +62,7 @@ def _today() -> date:
 def _class(class_id: int) -> SchoolClass:
     school_class = school_scoped(SchoolClass, class_id)
     if not can_keep_class(current_user, ctx().role, school_class):
-        abort(404)
+        raise NotFound(_l("Bạn không giữ học bạ số của lớp này (chỉ giáo viên chủ nhiệm lớp và quản trị trường)."))
     return school_class
 
 
@@ -97,8 +111,7 @@ def class_page(class_id: int):
 @role_required("admin", "teacher")
 def draft(class_id: int):
     school_class = _class(class_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    _require_form()
     try:
         outcome = workflow.draft_class(db.session, current_user, ctx().role, school_class, now=utcnow())
     except DomainError as exc:
@@ -119,8 +132,7 @@ STEP_MESSAGES = {"check": _l("Đã kiểm tra %(n)s học bạ."), "confirm": _l
 @role_required("admin", "teacher")
 def step(class_id: int):
     school_class = _class(class_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    _require_form()
     action = request.form.get("action", "")
     chosen = [int(v) for v in request.form.getlist("student_id") if v.isdigit()] or None
     try:
@@ -141,8 +153,7 @@ def step(class_id: int):
 @role_required("admin", "teacher")
 def sign(class_id: int):
     school_class = _class(class_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    _require_form()
     try:
         job = signing.start_round(db.session, current_user, ctx().role, school_class, request.form.get("signer", ""),
                                   _settings(), locale=str(get_locale() or "vi"))
@@ -159,8 +170,9 @@ def sign(class_id: int):
 @role_required("admin", "teacher")
 def cancel_round(request_id: int):
     row = school_scoped(SigningRequest, request_id)
-    if not Form().validate_on_submit() or row.created_by != current_user.id:
-        abort(404)
+    _require_form()
+    if row.created_by != current_user.id:
+        raise NotFound(_l("Chỉ người đã gửi yêu cầu ký này huỷ được nó."))
     signing.cancel(db.session, current_user, row, now=utcnow())
     db.session.commit()
     flash(_("Đã huỷ yêu cầu ký."), "info")
@@ -172,8 +184,7 @@ def cancel_round(request_id: int):
 @role_required("admin")
 def issue(class_id: int):
     school_class = _class(class_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    _require_form()
     try:
         outcome = workflow.issue_class(db.session, current_user, ctx().role, school_class, now=utcnow())
     except DomainError as exc:
@@ -196,8 +207,7 @@ def identity_page(class_id: int):
     rows = workflow.class_rows(db.session, sources)
     errors: dict[int, str] = {}
     if request.method == "POST":
-        if not Form().validate_on_submit():
-            abort(400)
+        _require_form()
         entries = [identity.Entry(r.student.id, request.form.get(f"pid-{r.student.id}", ""),
                                   request.form.get(f"code-{r.student.id}", "")) for r in rows]
         result = identity.save(db.session, current_user, ctx().role, school_class, entries, now=utcnow())
@@ -219,8 +229,9 @@ def _transcript(transcript_id: int) -> Transcript:
     """A transcript the acting user may see: staff keeping the class, the pupil, their parents
     (pupils and parents: issued or superseded versions only)."""
     t = db.session.get(Transcript, transcript_id)
+    missing = NotFound(_l("Không có học bạ số này, hoặc bạn không được xem nó."))
     if t is None:
-        abort(404)
+        raise missing
     role = ctx().role
     if role == "parent":
         ok = any(g.guardian_id == current_user.id for g in t.student.guardianships)
@@ -231,7 +242,7 @@ def _transcript(transcript_id: int) -> Transcript:
     else:
         ok = role in ("admin", "teacher") and can_keep_class(current_user, role, t.school_class)
     if not ok or (role in ("student", "parent") and t.state not in (State.ISSUED, State.SUPERSEDED)):
-        abort(404)
+        raise missing
     return t
 
 
@@ -265,7 +276,8 @@ def download(transcript_id: int, kind: str):
     elif name:
         data = (_settings().folder / name).read_bytes()
     else:
-        abort(404)
+        raise NotFound(_l("Phiên bản này chưa có tệp %(k)s: tệp %(k)s có từ khi giáo viên chủ nhiệm ký (JSON: từ khi "
+                          "kiểm tra).", k=kind.upper()))
     workflow.log(db.session, t, "download", current_user.id, reason=kind)
     db.session.commit()
     mimetype = {"pdf": "application/pdf", "xml": "application/xml", "json": "application/json"}[kind]
@@ -278,8 +290,7 @@ def download(transcript_id: int, kind: str):
 @role_required("admin")
 def correct(transcript_id: int):
     t = _transcript(transcript_id)
-    if not Form().validate_on_submit():
-        abort(400)
+    _require_form()
     try:
         new = workflow.correct(db.session, current_user, ctx().role, t, request.form.get("reason", ""), now=utcnow())
     except DomainError as exc:
@@ -348,8 +359,7 @@ def settings_page():
     school = ctx().school
     settings = _settings()
     if request.method == "POST":
-        if not Form().validate_on_submit():
-            abort(400)
+        _require_form()
         upload = request.files.get("p12")
         try:
             message = school_setup.apply(db.session, current_user, school, request.form,
@@ -408,11 +418,16 @@ def register_page(as_file: bool = False):
                 setattr(query, name, date.fromisoformat(text))
             except ValueError:
                 error = _("Ngày “%(v)s” không hợp lệ.", v=text)
-    class_text = args.get("class_id", "")
+    # A filter that is not one (another school's class, a page that does not exist) is said, never
+    # silently dropped: the page would otherwise show lines the reader did not ask for.
+    class_text = args.get("class_id", "").strip()
     classes = workflow.register_classes(db.session, school.id)
-    if class_text.isdigit() and any(c.id == int(class_text) for c in classes):
-        query.class_id = int(class_text)
-    page = max(int(args.get("page", "1")) if args.get("page", "1").isdigit() else 1, 1)
+    if class_text:
+        if class_text.isdigit() and any(c.id == int(class_text) for c in classes):
+            query.class_id = int(class_text)
+        else:
+            error = _("Lớp “%(v)s” không có trong sổ của trường: chọn lớp trong danh sách.", v=class_text[:40])
+    page = int(args["page"]) if args.get("page", "").isdigit() else 1    # the request drops a page that is not one
     lines, total = [], 0
     if error is None:
         try:
@@ -423,6 +438,10 @@ def register_page(as_file: bool = False):
                                                  offset=(page - 1) * workflow.REGISTER_PAGE)
         except DomainError as exc:
             error = str(exc.message)
+    if error is None and not as_file and page > 1 and (page - 1) * workflow.REGISTER_PAGE >= total:
+        error = _("Trang %(p)s không có: sổ theo bộ lọc này có %(n)s trang.", p=page,
+                  n=max((total + workflow.REGISTER_PAGE - 1) // workflow.REGISTER_PAGE, 1))
+        lines = []
     if error is None and as_file:
         data = write_workbook(_("Sổ theo dõi học bạ"), [str(h) for h in workflow.REGISTER_HEADERS],
                               workflow.register_rows(lines, school_tz()), widths=[17, 16, 26, 14, 8, 11, 9, 24, 40])
@@ -437,27 +456,29 @@ def register_page(as_file: bool = False):
 
 # ---------------------------------------------------------------- public verification
 
-@bp.route("/hocba/<token>", methods=["GET", "POST"])
+@bp.route(f"{signing.PUBLIC_PAGE}<token>", methods=["GET", "POST"])
 def verify_page(token: str):
     """Public: anyone holding the transcript (its QR code) checks it, without signing in."""
-    try:
-        t = workflow.by_token(db.session, token)
-    except DomainError:
-        abort(404)
+    t = workflow.by_token(db.session, token)      # unknown: the error page says no transcript has this code
     settings = _settings()
     report = workflow.public_report(db.session, t, settings)
-    uploaded = None
+    uploaded, upload_error = None, None
     if request.method == "POST":
         upload = request.files.get("file")
-        if Form().validate_on_submit() and upload is not None and upload.filename:
-            data = upload.read(verify.MAX_BYTES + 1)
-            uploaded = workflow.check_upload(t, data, settings)
+        if not Form().validate_on_submit():
+            upload_error = _("Phiên làm việc đã hết hạn: tải lại trang rồi chọn tệp lần nữa.")
+        elif upload is None or not upload.filename:
+            upload_error = _("Chọn tệp PDF hoặc XML học bạ cần kiểm tra.")
         else:
-            flash(_("Chọn tệp PDF hoặc XML học bạ cần kiểm tra."), "danger")
+            try:
+                uploaded = workflow.check_upload(db.session, t, upload.read(verify.MAX_BYTES + 1), upload.filename,
+                                                 settings)
+            except DomainError as exc:
+                upload_error = str(exc.message)
     workflow.log(db.session, t, "verify", current_user.id if current_user.is_authenticated else None)
     db.session.commit()
-    return render_template("transcript/verify.html", t=t, report=report, uploaded=uploaded, form=Form(),
-                           labels=workflow.STATE_LABELS)
+    return render_template("transcript/verify.html", t=t, report=report, uploaded=uploaded, upload_error=upload_error,
+                           form=Form(), labels=workflow.STATE_LABELS), 422 if upload_error else 200
 
 
 # ---------------------------------------------------------------- signing with a USB token
@@ -508,10 +529,13 @@ def token_round():
 
 # ---------------------------------------------------------------- the SmartCA sandbox
 
+_SANDBOX_OFF = _l("Môi trường ký số thử nghiệm (sandbox) không bật trên máy chủ này.")
+
+
 def _sandbox_ca():
     settings = _settings()
     if settings.trust.sandbox is None or current_app.config.get("SMARTCA_URL"):
-        abort(404)
+        raise NotFound(_SANDBOX_OFF)
     return settings.trust.sandbox
 
 
@@ -539,7 +563,7 @@ def mysign_api(path: str):
     """The sandbox's Viettel MySign API (its phone is the same sandbox phone page)."""
     settings = _settings()
     if settings.trust.sandbox is None or current_app.config.get("MYSIGN_URL"):
-        abort(404)
+        raise NotFound(_SANDBOX_OFF)
     body = request.get_json(silent=True)
     status, answer = sandbox.mysign_dispatch(db.session, settings.trust.sandbox, "/" + path,
                                              body if isinstance(body, dict) else {}, dict(request.headers), now=utcnow())
@@ -558,8 +582,7 @@ def smartca_phone():
         return render_template("transcript/sandbox_phone.html", user_id="", pending=[], subscriber=None,
                                form=Form(), json=json, sandbox_pin=sandbox.SANDBOX_PIN), 422
     if request.method == "POST":
-        if not Form().validate_on_submit():
-            abort(400)
+        _require_form()
         approve = sandbox.ANSWERS.get(request.form.get("answer") or "")
         pin = (request.form.get("pin") or "").strip()
         result = None
@@ -606,10 +629,9 @@ def sector_page():
     year = school_scoped(SchoolYear, chosen) if chosen else current
     if request.method == "POST":
         upload = request.files.get("file")
-        if not Form().validate_on_submit():
-            abort(400)
+        _require_form()
         if kind not in ("students", "staff", "primary"):
-            abort(400)
+            raise ValidationError(_l("Chọn loại tệp trong danh sách: danh sách học sinh, cán bộ hoặc kết quả tiểu học."))
         if upload is None or not upload.filename:
             flash(_("Chọn tệp mẫu tải từ CSDL ngành."), "danger")
         elif year is None:
@@ -648,6 +670,6 @@ def sector_download(export_id: int):
     export = school_scoped(SectorExport, export_id)
     target = area(current_app.config, "sector") / f"{export.id}.xlsx"
     if not target.exists():
-        abort(404)
+        raise NotFound(_l("Tệp đã điền không còn trên máy chủ: tải mẫu lên để điền lại."))
     return send_file(io.BytesIO(target.read_bytes()), as_attachment=True, download_name=export.file_name or "CSDL.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -399,6 +399,19 @@ def extract(session: Session, actor: User, classes: list[SchoolClass], code_list
 
 
 @dataclass
+class Lineage:
+    """Where a version stands among the versions of the same pupil's year, for the public page:
+    which issued version it corrects (the day the school signed it, and why), and which version
+    replaced it and when."""
+    replaces: Transcript | None = None
+    replaces_signed_on: date | None = None
+    reason: str = ""
+    replaced_by: Transcript | None = None
+    replaced_on: date | None = None
+    current: Transcript | None = None         # the version in force now, when it is another one
+
+
+@dataclass
 class PublicReport:
     """What the public verification page shows about one transcript version."""
     transcript: Transcript
@@ -408,6 +421,7 @@ class PublicReport:
     xml: list = field(default_factory=list)
     record: dict | None = None
     problems: list[str] = field(default_factory=list)
+    lineage: Lineage = field(default_factory=Lineage)
 
     @property
     def ok(self) -> bool:
@@ -421,18 +435,56 @@ class PublicReport:
         return any(c.sandbox for c in [*self.pdf, *self.xml])
 
 
+def _local_day(at: datetime | None) -> date | None:
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    return utc_to_local(at, school_tz()).date() if at is not None else None
+
+
+def _school_signed_on(session: Session, t: Transcript) -> date | None:
+    """The day the school signed this version (its document date when the step was not logged)."""
+    at = session.scalars(select(TranscriptEvent.at).where(TranscriptEvent.transcript_id == t.id,
+                                                          TranscriptEvent.action == "school_signed")
+                         .order_by(TranscriptEvent.id.desc())).first()
+    if at is not None:
+        return _local_day(at)
+    text = (_loads(t.snapshot).get("issued_at") or "")[:10] if t.snapshot else ""
+    return date.fromisoformat(text) if text else None
+
+
+def lineage(session: Session, t: Transcript) -> Lineage:
+    """The version this one corrects and the one that replaced it (issued versions only: a
+    correction still in progress is nobody's business on the public page)."""
+    out = Lineage()
+    if t.supersedes_id:
+        old = session.get(Transcript, t.supersedes_id)
+        if old is not None:
+            out.replaces, out.replaces_signed_on, out.reason = old, _school_signed_on(session, old), t.correction_reason
+    if t.state == State.SUPERSEDED:
+        out.replaced_by = session.scalars(select(Transcript).where(
+            Transcript.supersedes_id == t.id, Transcript.state.in_((State.ISSUED, State.SUPERSEDED)))).first()
+        out.replaced_on = _local_day(t.superseded_at)
+        current = _current_version(session, t)
+        if current is not None and current is not out.replaced_by:
+            out.current = current
+    return out
+
+
+def _current_version(session: Session, t: Transcript) -> Transcript | None:
+    return session.scalars(select(Transcript).where(
+        Transcript.student_id == t.student_id, Transcript.school_year_id == t.school_year_id,
+        Transcript.state == State.ISSUED).order_by(Transcript.version.desc())).first()
+
+
 def public_report(session: Session, t: Transcript, settings) -> PublicReport:
     from lms.gradebook.transcript import verify
 
     issued = t.state in (State.ISSUED, State.SUPERSEDED)
-    newer = None
-    if t.state == State.SUPERSEDED:
-        newer = session.scalars(select(Transcript).where(
-            Transcript.student_id == t.student_id, Transcript.school_year_id == t.school_year_id,
-            Transcript.state == State.ISSUED).order_by(Transcript.version.desc())).first()
+    newer = _current_version(session, t) if t.state == State.SUPERSEDED else None
     report = PublicReport(t, issued, newer)
     if not issued:
         return report   # nothing of a transcript in progress is shown to the public
+    report.lineage = lineage(session, t)
     problems = []
     for name, expected, checker, target in ((t.pdf_name, t.pdf_sha256, verify.check_pdf, "pdf"),
                                             (t.xml_name, t.xml_sha256, verify.check_xml, "xml")):
@@ -451,23 +503,40 @@ def public_report(session: Session, t: Transcript, settings) -> PublicReport:
 
 @dataclass
 class UploadCheck:
-    kind: str                 # pdf | xml | unknown
+    kind: str                 # pdf | xml
     same_file: bool           # byte for byte the file we issued for this version
     checks: list
+    version: Transcript | None = None     # the issued version of the same pupil's year whose file it is, byte for byte
+    lineage: Lineage | None = None        # that version's place among the versions, when it is another one
 
 
-def check_upload(t: Transcript, data: bytes, settings) -> UploadCheck:
-    """Validate a file someone holds: its signatures on their own, and whether it is our file."""
+def check_upload(session: Session, t: Transcript, data: bytes, name: str, settings) -> UploadCheck:
+    """Validate a file someone holds: its signatures on their own, and whether it is one of the
+    files we issued for this pupil's year — this version, or another one (an earlier version held
+    after its correction, or the correction itself), said with what became of it. An empty file, a
+    file neither PDF nor XML, or one too large is refused, saying which."""
     from lms.gradebook.transcript import verify
 
+    if not data:
+        raise ValidationError(_l("Tệp “%(f)s” trống (0 byte): chọn tệp PDF hoặc XML học bạ đã tải về.", f=name),
+                              field="file")
     if len(data) > verify.MAX_BYTES:
-        return UploadCheck("unknown", False, [])
-    digest = sha256_hex(data)
+        raise ValidationError(_l("Tệp “%(f)s” lớn hơn %(n)s MB: tệp học bạ không lớn như vậy.", f=name,
+                                 n=verify.MAX_BYTES // (1024 * 1024)), field="file")
     if data.startswith(b"%PDF-"):
-        return UploadCheck("pdf", digest == t.pdf_sha256, verify.check_pdf(data, settings.trust))
-    if data.lstrip().startswith(b"<"):
-        return UploadCheck("xml", digest == t.xml_sha256, verify.check_xml(data, settings.trust))
-    return UploadCheck("unknown", False, [])
+        kind, checks = "pdf", verify.check_pdf(data, settings.trust)
+    elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        kind, checks = "xml", verify.check_xml(data, settings.trust)
+    else:
+        raise ValidationError(_l("Tệp “%(f)s” không phải tệp PDF hay XML (không bắt đầu bằng “%%PDF-” hay “<”): chọn "
+                                 "tệp PDF hoặc XML học bạ đã tải về.", f=name), field="file")
+    digest = sha256_hex(data)
+    column = Transcript.pdf_sha256 if kind == "pdf" else Transcript.xml_sha256
+    version = session.scalars(select(Transcript).where(
+        Transcript.student_id == t.student_id, Transcript.school_year_id == t.school_year_id,
+        Transcript.state.in_((State.ISSUED, State.SUPERSEDED)), column == digest)).first()
+    other = lineage(session, version) if version is not None and version.id != t.id else None
+    return UploadCheck(kind, version is not None and version.id == t.id, checks, version, other)
 
 
 def current_year(session: Session, school):
@@ -522,7 +591,8 @@ def register(session: Session, school_id: int, query: RegisterQuery, tz_name: st
     from lms.core.timeutil import local_to_utc
 
     if query.group and query.group not in REGISTER_GROUPS:
-        raise ValidationError(_l("Loại sự kiện không hợp lệ."), field="group")
+        raise ValidationError(_l("Loại “%(v)s” không có trong sổ: chọn một loại trong danh sách.", v=query.group[:40]),
+                              field="group")
     if query.start and query.end and query.start > query.end:
         raise ValidationError(_l("Ngày bắt đầu phải trước ngày kết thúc."), field="start")
     where = [TranscriptEvent.school_id == school_id]
