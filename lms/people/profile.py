@@ -17,6 +17,7 @@ from lms.auth.models import User
 from lms.auth.services import normalize_email, normalize_phone
 from lms.core import audit
 from lms.core.errors import ValidationError
+from lms.core.personal_ids import personal_id_problem
 from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
 from lms.people.models import Student
@@ -58,6 +59,10 @@ def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[s
             value = value.replace(" ", "").replace(".", "")
             if not re.fullmatch(r"\d{12}", value):
                 errors[key] = _("Số định danh cá nhân có đúng 12 chữ số: “%(v)s”.", v=values.get(key))
+                continue
+            problem = personal_id_problem(value)      # the province part (lms/core/personal_ids.py)
+            if problem:
+                errors[key] = problem[:1].upper() + problem[1:] + "."
                 continue
         elif key == "moet_code":
             value = value.upper().replace(" ", "")

@@ -134,6 +134,9 @@ def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, c
     assert "Chưa lưu" in contradicts
     with dbs() as s:
         assert s.get(type(world.a.students["HSA001"]), world.a.students["HSA001"].id).personal_id is None
+    # Its first three digits are the code of the province where the birth was registered: "000" is none.
+    nowhere = _identity(teacher, world, dbs, {"HSA001": "000214000001"}).get_data(as_text=True)
+    assert "Ba chữ số đầu của số định danh cá nhân (000) không phải mã tỉnh" in nowhere and "Chưa lưu" in nowhere
     duplicate = _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA001"]})
     assert "đã ghi cho" in duplicate.get_data(as_text=True)
     _identity(teacher, world, dbs, {"HSA001": PIDS["HSA001"], "HSA002": PIDS["HSA002"], "HSA003": ""})
@@ -237,6 +240,13 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     with dbs() as s:
         logged = {e.action for e in s.scalars(select(TranscriptEvent).where(TranscriptEvent.transcript_id == tid))}
     assert {"download", "extract", "verify"} <= logged
+    # A personal ID changed after issuing: said when saved, and on the class page until corrected.
+    changed_id = _identity(teacher, world, dbs, {**PIDS, "HSA003": "001314000033"}).get_data(as_text=True)
+    assert "Học bạ số đã phát hành của Trần Minh Châu vẫn mang số định danh cũ 001314000003" in changed_id
+    assert "Học bạ số đã phát hành của Nguyễn Văn An" not in changed_id       # unchanged numbers: no warning
+    class_page = client.get(_class_url(world)).get_data(as_text=True)
+    assert class_page.count("issued-old-id") == 1
+    assert "mang số định danh cũ 001314000003, hồ sơ nay ghi 001314000033: cần đính chính" in class_page
 
 
 def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, make_client, dbs):
@@ -387,7 +397,22 @@ def test_nothing_carries_our_own_school_code_and_the_school_export_is_for_the_ch
     assert {state for state, _v in _states(dbs, world).values()} == {State.DRAFTED}
     export = client.get("/school/transcripts.json", follow_redirects=True).get_data(as_text=True)
     assert "Chưa ghi mã trường, mã Sở GD&amp;ĐT trên CSDL ngành" in export
+    # Our own code, or anything that is not of the Ministry's form, is refused where its code is asked.
+    codes = {"what": "codes", "moet_school_code": "89001501", "department_code": "89"}
+    for key, typed, said in (("moet_school_code", "THPT-LX", "“THPT-LX” là mã nội bộ của trường"),
+                             ("moet_school_code", "thpt-lx", "“thpt-lx” là mã nội bộ của trường"),
+                             ("moet_school_code", "LX-01", "“LX-01” không phải mã trên CSDL ngành"),
+                             ("department_code", "AG", "“AG” không phải mã trên CSDL ngành"),
+                             ("department_code", "00", "“00” không phải mã tỉnh, thành phố nào")):
+        refused = client.post("/school/transcripts/settings", {**codes, key: typed})
+        assert refused.status_code == 422 and said in refused.get_data(as_text=True), typed
+        assert f'id="{key}-error"' in refused.get_data(as_text=True)
+    # The banner names the code that is missing, never one that is set.
+    client.post("/school/transcripts/settings", {**codes, "department_code": ""})
+    banner = teacher.get(_class_url(world)).get_data(as_text=True).split('id="codes-note">', 1)[1].split("</div>")[0]
+    assert "Chưa ghi mã Sở GD&amp;ĐT trên CSDL ngành" in banner and "mã trường" not in banner.split("CSDL")[0]
     _set_codes(client)
+    assert 'id="codes-note"' not in teacher.get(_class_url(world)).get_data(as_text=True)
     teacher.post(_class_url(world, "/step"), {"action": "check"})
     with dbs() as s:
         school = s.get(School, world.a.school.id)

@@ -130,6 +130,23 @@ def test_identity_problems_say_what_is_missing_or_disagrees():
     assert identity_gaps(identity(ethnicity=None, mother="")) == ["dân tộc", "cha, mẹ hoặc người giám hộ"]
 
 
+@pytest.mark.parametrize("province", ["000", "003", "097", "100", "999"])
+def test_a_personal_id_whose_province_code_does_not_exist_is_refused_everywhere(province):
+    """The first three digits are the code of the province where the birth was registered: one that
+    no province has is refused by the transcript's check and by the pupil's profile (and import)."""
+    from lms.core.personal_ids import personal_id_problem
+    from lms.people.profile import clean_profile
+
+    pid = f"{province}312001234"
+    said = f"ba chữ số đầu của số định danh cá nhân ({province}) không phải mã tỉnh"
+    assert said in personal_id_problem(pid)
+    assert [p for p in identity_problems(identity(personal_id=pid)) if said in p]
+    clean, errors = clean_profile({"personal_id": pid})
+    assert "personal_id" not in clean and said.capitalize() in errors["personal_id"]
+    for known in ("001", "079", "089", "096"):          # Hà Nội, TP HCM, An Giang, Cà Mau
+        assert personal_id_problem(f"{known}312001234") is None
+
+
 def _doc(records):
     return exports.document(records, scope="lop", scope_id="8A1 2025-2026",
                             created_at=datetime(2026, 6, 2, 3, 0, tzinfo=timezone.utc))

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.gradebook.transcript.record import PERSONAL_ID, id_disagreements
+from lms.core.personal_ids import personal_id_problem
+from lms.gradebook.transcript.record import id_disagreements
 from lms.gradebook.transcript.workflow import require_class
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import SchoolClass, Student
@@ -31,6 +32,8 @@ class Entry:
 class Result:
     changed: int = 0
     errors: dict[int, str] = field(default_factory=dict)
+    # Pupils whose issued transcript carries the number just replaced: (name, the number it carries).
+    issued_with_old: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _clean(value: str) -> str:
@@ -50,9 +53,9 @@ def save(session: Session, actor: User, role: str, school_class: SchoolClass, en
         if student is None:
             continue
         pid, code = _clean(e.personal_id) or None, (e.record_code or "").strip() or None
-        if pid and not PERSONAL_ID.fullmatch(pid):
-            result.errors[e.student_id] = str(_l("Số định danh cá nhân phải gồm đúng 12 chữ số (đang ghi “%(v)s”).",
-                                                 v=e.personal_id.strip()))
+        problem = personal_id_problem(pid) if pid else None
+        if problem:
+            result.errors[e.student_id] = problem[:1].upper() + problem[1:] + "."
             continue
         disagree = id_disagreements(pid, student.gender, student.birth_date) if pid else []
         if disagree:   # nothing is saved while a number contradicts the profile (fix whichever is wrong)
@@ -85,7 +88,22 @@ def save(session: Session, actor: User, role: str, school_class: SchoolClass, en
             continue
         student.personal_id, student.record_code = pid, code
         result.changed += 1
+        old = issued_personal_id(session, student)
+        if old is not None and old != (pid or ""):
+            result.issued_with_old.append((student.full_name, old))
         audit.record(session, "student_identity_changed", actor_id=actor.id, school_id=school_class.school_id,
                      subject_type="student", subject_id=student_id, detail="personal_id/record_code")
     session.flush()
     return result
+
+
+def issued_personal_id(session: Session, student: Student) -> str | None:
+    """The personal ID number the pupil's issued transcripts carry (the newest issued version of
+    any year); None when none is issued. A number changed since must be corrected into them."""
+    from lms.gradebook.transcript.models import State, Transcript
+    from lms.gradebook.transcript.workflow import record_of
+
+    t = session.scalars(select(Transcript).where(Transcript.student_id == student.id, Transcript.state == State.ISSUED,
+                                                 Transcript.record.is_not(None))
+                        .order_by(Transcript.id.desc())).first()
+    return None if t is None else str(record_of(t)["record"].get("sodinhdanhcanhan") or "")

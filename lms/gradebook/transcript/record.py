@@ -11,10 +11,10 @@ pupil's transcript from being signed.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
+from lms.core.personal_ids import PERSONAL_ID, personal_id_problem
 from lms.gradebook import tt22
 from lms.gradebook.transcript.codes import (CODE_LIST_VERSION, CONDUCT, GENDER, LEARNING, LEVEL_GROUP, PRIMARY_RESULT,
                                             CodeLists, flag)
@@ -36,7 +36,6 @@ EXTENSION_FIELDS = frozenset({
     "thaythehocba", "lydodieuchinh",
 })
 
-PERSONAL_ID = re.compile(r"\d{12}")
 
 
 @dataclass
@@ -91,8 +90,8 @@ def identity_problems(identity: Identity) -> list[str]:
     pid = (identity.personal_id or "").strip()
     if not pid:
         out.append(str(_l("chưa có số định danh cá nhân")))
-    elif not PERSONAL_ID.fullmatch(pid):
-        out.append(str(_l("số định danh cá nhân phải gồm đúng 12 chữ số (đang ghi %(v)s)", v=pid)))
+    elif personal_id_problem(pid):
+        out.append(personal_id_problem(pid))
     else:
         out += id_disagreements(pid, identity.gender, identity.birth_date)
     return out

@@ -18,6 +18,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.official import school_signer
+from lms.core.personal_ids import PROVINCE_CODES
 from lms.gradebook.transcript import pki
 from lms.gradebook.transcript.assembly import setup_of
 from lms.gradebook.transcript.models import SchoolTranscriptSetup, SignerAccount
@@ -27,7 +28,6 @@ from lms.i18n import lazy_gettext as _l
 from lms.people.models import Membership, School, SchoolClass
 
 MAX_P12 = 64 * 1024
-CODE = re.compile(r"[0-9A-Za-z.\-]{1,20}")
 ACCOUNT = re.compile(r"[0-9A-Za-z\-]{6,40}")
 MYSIGN_USER = re.compile(r"(CMT|CCCD|MST|HC)_[0-9A-Za-z\-]{6,36}")   # MySign's user_id: CMT_<số>, MST_<mã số thuế>
 
@@ -40,13 +40,47 @@ PLACE_MAX = 80        # the column's width: longer is refused on its field, neve
 RECORD_CODES = ("moet_school_code", "department_code")     # matruong, masogd: every record carries both
 
 
+def missing_codes(setup: SchoolTranscriptSetup, needed=RECORD_CODES) -> str | None:
+    """What stops the records while the school's sector-database codes are not all set: the
+    codes not set (only those), and where to fill them; None when every one is set. The class
+    page's banner and every refusal say this same sentence."""
+    missing = [str(CODE_NAMES[k]) for k in needed if not getattr(setup, k)]
+    if not missing:
+        return None
+    return str(_l("Chưa ghi %(m)s trên CSDL ngành: quản trị trường ghi ở Cài đặt học bạ số → “Mã trường và thông tin "
+                  "in trên học bạ”, rồi làm lại.", m=", ".join(missing)))
+
+
 def require_codes(setup: SchoolTranscriptSetup, needed=RECORD_CODES) -> None:
     """Refuse what would carry the school's sector-database codes while one of them is not set,
     saying which and where to fill it."""
-    missing = [str(CODE_NAMES[k]) for k in needed if not getattr(setup, k)]
-    if missing:
-        raise ValidationError(_l("Chưa ghi %(m)s trên CSDL ngành: quản trị trường ghi ở Cài đặt học bạ số → “Mã trường "
-                                 "và thông tin in trên học bạ”, rồi làm lại.", m=", ".join(missing)))
+    problem = missing_codes(setup, needed)
+    if problem:
+        raise ValidationError(problem)
+
+
+# The Ministry's codes are numbers from its code lists (moet.md §1.1: "theo danh mục của bộ ngành";
+# the Department's is its province's code from the same appendix as the provinces'). Our own code for
+# the school (School.code, e.g. "THPT-LX") has letters: it is refused where the Ministry's is asked.
+CODE_FORMS = {"moet_school_code": re.compile(r"\d{4,20}"), "department_code": re.compile(r"\d{2}"),
+              "district_code": re.compile(r"\d{3,20}")}
+CODE_FORM_TEXT = {"moet_school_code": _l("một dãy 4–20 chữ số do CSDL ngành cấp, ví dụ 89001501"),
+                  "department_code": _l("mã tỉnh, thành phố của Sở: 2 chữ số, ví dụ 89 (An Giang)"),
+                  "district_code": _l("một dãy 3–20 chữ số theo danh mục đơn vị hành chính, ví dụ 883")}
+
+
+def code_problem(key: str, value: str, school: School) -> str | None:
+    """Why `value` cannot be the school's Ministry code `key`, in words (None when it can)."""
+    if school.code and re.sub(r"\s", "", value).casefold() == re.sub(r"\s", "", school.code).casefold():
+        return str(_l("Ô “%(f)s”: “%(v)s” là mã nội bộ của trường trên hệ thống này, không phải mã trên CSDL ngành "
+                      "(%(h)s).", f=CODE_NAMES[key], v=value[:40], h=CODE_FORM_TEXT[key]))
+    if not CODE_FORMS[key].fullmatch(value):
+        return str(_l("Ô “%(f)s”: “%(v)s” không phải mã trên CSDL ngành (%(h)s).", f=CODE_NAMES[key], v=value[:40],
+                      h=CODE_FORM_TEXT[key]))
+    if key == "department_code" and f"0{value}" not in PROVINCE_CODES:
+        return str(_l("Ô “%(f)s”: “%(v)s” không phải mã tỉnh, thành phố nào (%(h)s).", f=CODE_NAMES[key], v=value,
+                      h=CODE_FORM_TEXT[key]))
+    return None
 
 
 @dataclass
@@ -89,9 +123,9 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
         setup = setup_of(session, school)
         values = {k: (form.get(k) or "").strip() for k in (*CODE_NAMES, "place_of_issue")}
         for key in CODE_NAMES:
-            if values[key] and not CODE.fullmatch(values[key]):
-                raise ValidationError(_l("Ô “%(f)s”: chỉ gồm chữ, số, dấu chấm, gạch ngang, tối đa 20 ký tự (đang ghi “%(v)s”).",
-                                         f=CODE_NAMES[key], v=values[key][:40]), field=key)
+            problem = code_problem(key, values[key], school) if values[key] else None
+            if problem:
+                raise ValidationError(problem, field=key)
         if len(values["place_of_issue"]) > PLACE_MAX:
             raise ValidationError(_l("Địa danh phát hành dài tối đa %(n)s ký tự (đang ghi %(m)s).", n=PLACE_MAX,
                                      m=len(values["place_of_issue"])), field="place_of_issue")

@@ -100,6 +100,7 @@ def class_page(class_id: int):
                            State=State, labels=workflow.STATE_LABELS, admin=role == "admin",
                            homeroom=role == "teacher" and school_class.homeroom_teacher_id == current_user.id,
                            accounts=accounts, setup=sources.setup, school=sources.data.school, form=Form(),
+                           codes_missing=school_setup.missing_codes(sources.setup),
                            requests=signing.requests_of_class(db.session, school_class)[:5],
                            sandbox=settings.trust.sandbox is not None,
                            server=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), token_client=token.CLIENT_NAME,
@@ -218,6 +219,9 @@ def identity_page(class_id: int):
         else:
             db.session.commit()
             flash(_("Đã lưu thông tin định danh (%(n)s thay đổi).", n=result.changed), "success")
+            for name, old in result.issued_with_old:
+                flash(_("Học bạ số đã phát hành của %(n)s vẫn mang số định danh cũ %(o)s: mở bản đính chính (trang học "
+                        "bạ của học sinh → Đính chính) để học bạ mang số mới.", n=name, o=old or "—"), "warning")
             return redirect(url_for("transcript.identity_page", class_id=class_id))
     return render_template("transcript/identity.html", school_class=school_class, rows=rows, errors=errors,
                            form=Form(), typed=request.form if errors else None)

@@ -95,6 +95,16 @@ class Row:
     def blocked(self) -> bool:
         return bool(self.problems or self.missing)
 
+    @property
+    def issued_with_old_id(self) -> str | None:
+        """The personal ID number the issued version carries, when the profile's is another one now
+        (changed on the identity page, the pupil's profile or an import): it needs a correction."""
+        t = self.transcript
+        if t is None or t.state != State.ISSUED or not t.record:
+            return None
+        carried = record_of(t)["record"].get("sodinhdanhcanhan") or ""
+        return carried if carried != (self.student.personal_id or "") else None
+
 
 def latest_versions(session: Session, year_id: int, student_ids: list[int]) -> dict[int, Transcript]:
     """The newest version of each pupil's transcript for the year, in one query."""
