@@ -18,9 +18,27 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from lms.i18n import lazy_gettext as _l
+
 
 class KeyFileError(ValueError):
-    """A PKCS#12 file or a trust-root file cannot be read."""
+    """A PKCS#12 file or a certificate file cannot be read; its message says why, in the user's
+    language (never the library's English)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def _is_pkcs12(data: bytes) -> bool:
+    """Whether the bytes are a PKCS#12 structure at all (then a refusal to open is the password's)."""
+    from asn1crypto import pkcs12 as apkcs12
+
+    try:
+        pfx = apkcs12.Pfx.load(data)
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in ("data", "signed_data")
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def to_asn1(cert: x509.Certificate) -> ax509.Certificate:
@@ -62,11 +80,13 @@ def load_pkcs12(data: bytes, password: str) -> KeyPair:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
     except ValueError as exc:
-        raise KeyFileError("wrong password or not a PKCS#12 file") from exc
+        if _is_pkcs12(data):
+            raise KeyFileError(_l("sai mật khẩu của tệp chứng thư số: nhập lại mật khẩu được cấp cùng tệp")) from exc
+        raise KeyFileError(_l("tệp không phải chứng thư số PKCS#12 (.p12 hoặc .pfx)")) from exc
     if key is None or cert is None:
-        raise KeyFileError("the file holds no private key with its certificate")
+        raise KeyFileError(_l("tệp không có khoá bí mật kèm chứng thư số"))
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise KeyFileError("only RSA keys are supported")
+        raise KeyFileError(_l("chỉ dùng được chứng thư số khoá RSA"))
     return KeyPair(key, cert, list(extra or []))
 
 
@@ -84,7 +104,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         except ValueError:
             return pkcs7.load_der_pkcs7_certificates(data)
     except ValueError as exc:
-        raise KeyFileError("not a certificate file (PEM, DER or PKCS#7)") from exc
+        raise KeyFileError(_l("tệp không phải chứng thư số (PEM, DER hoặc PKCS#7 .p7b)")) from exc
 
 
 def signer_and_chain(certs: list[x509.Certificate]) -> tuple[x509.Certificate, list[x509.Certificate]]:
@@ -97,7 +117,7 @@ def signer_and_chain(certs: list[x509.Certificate]) -> tuple[x509.Certificate, l
 
     leaves = [c for c in certs if not is_ca(c)]
     if len(leaves) != 1:
-        raise KeyFileError("the file must hold exactly one signer's certificate (and its CA certificates)")
+        raise KeyFileError(_l("tệp phải có đúng một chứng thư số của người ký (kèm các chứng thư của CA)"))
     return leaves[0], [c for c in certs if c is not leaves[0]]
 
 

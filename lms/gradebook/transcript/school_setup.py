@@ -187,8 +187,7 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
         try:
             sealed, sealed_password, pair = seal_pkcs12(box, p12, form.get("password") or "")
         except pki.KeyFileError as exc:
-            raise ValidationError(_l("Không mở được tệp chứng thư số: sai mật khẩu hoặc không phải tệp PKCS#12 (%(e)s).",
-                                     e=str(exc)), field="p12") from exc
+            raise ValidationError(_l("Không mở được tệp chứng thư số: %(e)s.", e=str(exc.message)), field="p12") from exc
         account.sealed_p12, account.sealed_password, account.cert_pem = sealed, sealed_password, ""
         account.account_id, account.serial_number = "", format(pair.cert.serial_number, "x")
         account.cert_subject, account.cert_valid_to = pki.subject_text(pair.cert)[:300], pair.cert.not_valid_after_utc
