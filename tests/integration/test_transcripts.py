@@ -143,6 +143,9 @@ def test_pupils_without_a_valid_personal_id_are_listed_and_never_signed(world, c
     teacher.post(_class_url(world, "/step"), {"action": "check"})
     states = _states(dbs, world)
     assert states["HSA001"][0] == states["HSA002"][0] == State.CHECKED and states["HSA003"][0] == State.DRAFTED
+    parent = make_client()        # nothing of a transcript not yet issued reaches the family's pages
+    parent.login("0912000001")
+    assert 'id="pupil-transcripts"' not in parent.get(f"/children/{world.a.students['HSA001'].id}/grades").get_data(as_text=True)
 
 
 def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, make_client, dbs, monkeypatch):
@@ -240,6 +243,12 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     with dbs() as s:
         logged = {e.action for e in s.scalars(select(TranscriptEvent).where(TranscriptEvent.transcript_id == tid))}
     assert {"download", "extract", "verify"} <= logged
+    # A parent reaches the child's issued transcript from the page where they see the report cards.
+    parent = make_client()
+    parent.login("0912000001")
+    grades = parent.get(f"/children/{world.a.students['HSA001'].id}/grades").get_data(as_text=True)
+    assert 'id="pupil-transcripts"' in grades and f'href="/transcripts/{tid}"' in grades
+    assert 'id="download-pdf"' in parent.get(f"/transcripts/{tid}").get_data(as_text=True)
     # A personal ID changed after issuing: said when saved, and on the class page until corrected.
     changed_id = _identity(teacher, world, dbs, {**PIDS, "HSA003": "001314000033"}).get_data(as_text=True)
     assert "Học bạ số đã phát hành của Trần Minh Châu vẫn mang số định danh cũ 001314000003" in changed_id

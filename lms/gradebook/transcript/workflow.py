@@ -134,6 +134,16 @@ def versions_of(session: Session, student_id: int, year_id: int) -> list[Transcr
                                 .order_by(Transcript.version.desc())))
 
 
+def issued_of_student(session: Session, student_id: int) -> list[Transcript]:
+    """The pupil's issued transcripts (the version in force of each year), newest year first: what
+    the pupil and their parents reach from their grades page."""
+    from lms.people.models import SchoolYear
+
+    return list(session.scalars(select(Transcript).join(SchoolYear, SchoolYear.id == Transcript.school_year_id)
+                                .where(Transcript.student_id == student_id, Transcript.state == State.ISSUED)
+                                .order_by(SchoolYear.start_date.desc(), Transcript.version.desc())))
+
+
 def by_token(session: Session, token: str) -> Transcript:
     t = session.scalars(select(Transcript).where(Transcript.token == token)).first()
     if t is None:
