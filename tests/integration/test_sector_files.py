@@ -87,6 +87,12 @@ def test_filled_by_header_name_with_the_templates_own_codes(world, client, dbs):
     assert "Nghề nghiệp cha</strong>: hệ thống không giữ thông tin này" in body
     assert "Loại khuyết tật</strong>: hệ thống chưa ghi khuyết tật" in body
     assert "Tỉnh/Thành phố (Theo địa chỉ thường trú)</strong>: địa chỉ theo tỉnh/huyện/xã" in body
+    # Every cell left empty is said, once per pupil, with why: what our records need not hold too.
+    from tests.integration.test_sector_templates import said
+
+    assert "“Mường” không có trong danh mục DAN_TOC của tệp mẫu" in said(body, "Trần Minh Châu", "6A1")
+    assert "Họ tên cha — không bắt buộc trên hệ thống, chưa có trong hồ sơ" in said(body, "Nguyễn Văn An", "6A1")
+    assert "3 trong 3 dòng còn ô trống" in body
     # The other sheets of the template are kept as they came.
     assert load_workbook(io.BytesIO(data)).sheetnames == ["Sheet1", *CODES]
 

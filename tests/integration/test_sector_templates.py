@@ -183,6 +183,11 @@ def _results(data: bytes) -> dict[str, dict[str, str]]:
     return out
 
 
+def said(body: str, name: str, group: str) -> str:
+    """What the page lists as left empty for this person (one line per person)."""
+    return body.split(f'<li class="incomplete-person"><strong>{name}</strong> ({group}): ', 1)[1].split("</li>", 1)[0]
+
+
 @pytest.fixture
 def primary(app, world, dbs):
     """A primary school with class 4A (two pupils, one with the sector database's code), its
@@ -245,8 +250,14 @@ def test_primary_results_filled_by_header_name_from_the_grade_book(primary, clie
     assert khoi["Xếp loại"] == "HTXS" and khoi["Xếp loại (2)"] == ""           # AI, under the merged "Xếp loại", stays empty
     # Trang's Toán has no level yet: empty, and named; so is her missing sector-database code and result.
     assert trang[subject + "Toán / Mức đạt được"] == "" and trang["Xếp loại"] == ""
-    assert "Phạm Thu Trang · Môn học và hoạt động giáo dục / Toán / Mức đạt được: chưa có mức đạt được" in body
-    assert "Phạm Thu Trang · Mã học sinh: chưa có mã học sinh của CSDL ngành" in body
+    # Listed once per pupil, with every empty cell and why.
+    assert "Môn học và hoạt động giáo dục / Toán / Mức đạt được — chưa có mức đạt được" in said(body, "Phạm Thu Trang", "4A")
+    assert "Mã học sinh — chưa có mã học sinh của CSDL ngành" in said(body, "Phạm Thu Trang", "4A")
+    assert "1 trong 2 dòng còn ô trống" in body and "Lê Minh Khôi</strong>" not in body.split('id="incomplete"')[1]
+    # A score is a number in the file, as the template expects (a whole number 1–10), never text.
+    ws = load_workbook(io.BytesIO(data))["Sheet1"]
+    score = ws.cell(row=4, column=_paths(ws).index(subject + "Toán / Điểm KTĐK") + 1)
+    assert score.value == 10 and score.data_type == "n"
     # Subjects the grade book assesses differently are listed with what it has, never guessed.
     assert "Nghệ thuật (Âm nhạc) / Mức đạt được</strong>: không môn nào của khối 4" in body
     assert "Nghệ thuật (Âm nhạc, Mĩ thuật)" in body
@@ -268,8 +279,8 @@ def test_a_column_inserted_between_versions_and_another_assessment_time(primary,
     rows = _results(data)
     assert rows["Lê Minh Khôi"]["Môn học và hoạt động giáo dục / Toán / Mức đạt được"] == ""
     assert rows["Lê Minh Khôi"]["Xếp loại"] == "" and "Đây là lần xuất đầu tiên" in mid
-    assert "Lê Minh Khôi · Môn học và hoạt động giáo dục / Toán / Mức đạt được: chưa có mức đạt được" in mid
-    assert "Lê Minh Khôi · Xếp loại" not in mid
+    assert "Môn học và hoạt động giáo dục / Toán / Mức đạt được — chưa có mức đạt được" in said(mid, "Lê Minh Khôi", "4A")
+    assert "Xếp loại" not in said(mid, "Lê Minh Khôi", "4A")
 
 
 def test_primary_results_refused_with_a_message(primary, client, dbs):

@@ -73,6 +73,7 @@ class Cell:
     pupil: str
     column: str
     reason: str
+    group: str = ""       # the pupil's class (the person's role in the staff file)
 
 
 @dataclass
@@ -88,6 +89,15 @@ class FillReport:
     moved: list[tuple[str, str, str]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     first_export: bool = True
+
+    @property
+    def by_person(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """Every row left incomplete, once per person, with each empty column and why — in the order
+        of the rows: (name, class or role, [(column, why)])."""
+        out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for c in self.incomplete:
+            out.setdefault((c.pupil, c.group), []).append((c.column, c.reason))
+        return [(name, group, cells) for (name, group), cells in out.items()]
 
 
 def _code_sheets(wb, data_sheet: str) -> dict[tuple[str, ...], tuple[str, dict[str, str]]]:
@@ -254,10 +264,15 @@ def _fill_table(session: Session, actor: User, school: School, year: SchoolYear,
                     if ok is None:
                         incomplete.append(Cell(source.name, column.header,
                                                str(_l("“%(v)s” không có trong danh mục %(s)s của tệp mẫu", v=v,
-                                                      s=column.sheet))))
+                                                      s=column.sheet)), source.group))
                 value = ", ".join(v for v in spelled if v)
-            elif not value and column.key not in optional:
-                incomplete.append(Cell(source.name, column.header, str(_l("chưa có trong hồ sơ"))))
+            elif not value:
+                # Every empty cell of a column we fill is said, per person: the sector database may
+                # require it (its required columns are not published), and an empty cell must never
+                # leave a row incomplete unsaid. What our records need not hold is told apart.
+                incomplete.append(Cell(source.name, column.header,
+                                       str(_l("không bắt buộc trên hệ thống, chưa có trong hồ sơ")) if column.key in optional
+                                       else str(_l("chưa có trong hồ sơ")), source.group))
             # Text cells: dates stay dd/mm/yyyy and codes keep their leading zeros.
             put_text(ws, header_line + n, column.index + 1, value or None)
             written[column.header] = value
@@ -595,6 +610,7 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
         courses = {c.index: _course_for(summary.courses, c.subject) for c in columns if c.kind in ("level", "test")}
         for row in summary.rows:
             student = row.student
+            said = len(incomplete)
             values: dict[int, str | int | None] = {}
             result = RESULT_CODES.get(row.result or "", "") if end_of_year else ""
             for c in columns:
@@ -624,7 +640,8 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
                         if not value:
                             incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có mức đạt được"))))
                     elif summary.tests.get(course.id):
-                        value = str(record.test_score) if record and record.test_score is not None else ""
+                        # A score is a number in the template (a whole number 1–10), never text.
+                        value = int(record.test_score) if record and record.test_score is not None else ""
                         if not value:
                             incomplete.append(Cell(student.full_name, c.header, str(_l("chưa có điểm kiểm tra"))))
                 elif c.kind == "personal":
@@ -643,10 +660,14 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
                 elif c.kind == "award" and end_of_year:
                     value = "x" if row.award else ""
                 values[c.index] = value
+            for cell in incomplete[said:]:
+                cell.group = summary.school_class.name
             n += 1
             for c in columns:
                 if c.kind == "stt":
                     sheet.cell(row=start + n - 1, column=c.index, value=n)
+                elif isinstance(values[c.index], int):
+                    sheet.cell(row=start + n - 1, column=c.index, value=values[c.index]).number_format = "0"
                 else:
                     put_text(sheet, start + n - 1, c.index, values[c.index] or None)
             sent[student.student_code] = {"name": student.full_name, "class": summary.school_class.name,
