@@ -81,7 +81,6 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     admin.goto(live_server.url + "/school/transcripts/settings")
     admin.fill("#moet_school_code", "89001501")
     admin.fill("#department_code", "89")
-    admin.fill("#place_of_issue", "Long Xuyên")
     admin.click("#codes-form button[type=submit]")
     for holder, account in (("school", SCHOOL_MST), (f"user:{teacher_id}", TEACHER_CCCD)):
         admin.select_option("#holder", holder)

@@ -97,20 +97,32 @@ def test_a_record_not_yet_issued_says_its_real_state_in_every_export(world, clie
     assert '"issued"' not in whole and '"confirmed"' in whole
 
 
-def test_the_codes_form_names_the_field_keeps_what_was_typed_and_refuses_over_long_input(world, client):
+def test_the_codes_form_names_the_field_and_keeps_what_was_typed(world, client, dbs):
     client.login("admin.a")
-    typed = {"what": "codes", "moet_school_code": "89001501", "department_code": "89 AG!", "district_code": "",
-             "place_of_issue": "Long Xuyên"}
+    typed = {"what": "codes", "moet_school_code": "89001501", "department_code": "89 AG!", "district_code": ""}
     response = client.post("/school/transcripts/settings", typed)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="department_code-error"' in page and "mã Sở GD&amp;ĐT" in page
-    assert 'value="89001501"' in page and 'value="Long Xuyên"' in page and 'value="89 AG!"' in page
-    response = client.post("/school/transcripts/settings", {**typed, "department_code": "89",
-                                                              "place_of_issue": "x" * 200})
-    assert response.status_code == 422
-    assert 'id="place_of_issue-error"' in response.get_data(as_text=True)
-    assert "tối đa 80 ký tự" in response.get_data(as_text=True)
+    assert 'value="89001501"' in page and 'value="89 AG!"' in page
+
+
+def test_one_place_for_the_schools_dated_lines(world, client, dbs):
+    """The transcript's place of issue (diadanhphathanh) is the school's one place (School details),
+    the place of its report cards' and other documents' "…, ngày … tháng … năm" lines: there is no
+    second setting for it on the transcript's page."""
+    from lms.gradebook.transcript.assembly import school_codes, setup_of
+    from lms.people.models import School
+
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        school.place_name = "Châu Đốc"
+        s.commit()
+        assert school_codes(school, setup_of(s, school), 6).place_of_issue == "Châu Đốc"
+    client.login("admin.a")
+    page = client.get("/school/transcripts/settings").get_data(as_text=True)
+    assert 'id="school-place">Châu Đốc<' in page and 'name="place_of_issue"' not in page
+    assert 'href="/school"' in page.split('id="school-place"')[1][:600]
 
 
 def test_an_over_long_correction_reason_is_refused_not_cut():

@@ -26,6 +26,8 @@ def _ready(dbs, world):
     with dbs() as s:
         fill_year(s, world.a)
         lock_year(s, world.a)
+        # The school's one place for its "…, ngày … tháng … năm" lines (School details).
+        s.get(type(world.a.school), world.a.school.id).place_name = "Long Xuyên"
         s.commit()
 
 
@@ -42,8 +44,7 @@ def _class_url(world, tail=""):
 
 def _set_codes(client):
     assert client.post("/school/transcripts/settings", {"what": "codes", "moet_school_code": "89001501",
-                                                         "department_code": "89",
-                                                         "place_of_issue": "Long Xuyên"}).status_code == 302
+                                                         "department_code": "89"}).status_code == 302
 
 
 def _set_up_signers(client, world):
@@ -184,7 +185,7 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     from tests.pdftext import pages
 
     text = " ".join(" ".join(pages(pdf)).split())
-    # Dated at the place of issue set for transcripts, as the record says (diadanhphathanh).
+    # Dated at the school's one place (School details), as the record says (diadanhphathanh).
     assert "Long Xuyên, ngày" in text and b"<diadanhphathanh>Long Xuy" in xml
     # The lifelong identifiers are printed on the form, as the record carries them.
     assert "Số định danh cá nhân: 001214000001" in pages(pdf)[0] and "Mã hồ sơ học tập: HS-89.2014.000123" in pages(pdf)[0]

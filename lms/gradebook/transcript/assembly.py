@@ -30,7 +30,11 @@ def setup_of(session: Session, school: School) -> SchoolTranscriptSetup:
 
 
 def school_codes(school: School, setup: SchoolTranscriptSetup, grade: int) -> SchoolCodes:
-    place = setup.place_of_issue or getattr(school, "place_name", None) or ""
+    from lms.core.official import school_place
+
+    # One place for every "…, ngày … tháng … năm" line of the school: its own setting (School
+    # details), else its address — the report card's, the transcript's (diadanhphathanh) alike.
+    place = school_place(school) or ""
     return SchoolCodes(school_code=setup.moet_school_code, department_code=setup.department_code,
                        level=level_of_grade(grade).value, place_of_issue=place, school_name=school.name)
 

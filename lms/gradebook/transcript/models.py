@@ -38,7 +38,6 @@ class SchoolTranscriptSetup(Base):
     moet_school_code: Mapped[str] = mapped_column(String(20), default="")     # matruong
     department_code: Mapped[str] = mapped_column(String(20), default="")      # masogd
     district_code: Mapped[str] = mapped_column(String(20), default="")        # mã Phòng GD&ĐT (a template's column)
-    place_of_issue: Mapped[str] = mapped_column(String(80), default="")       # diadanhphathanh
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -36,7 +36,6 @@ MYSIGN_USER = re.compile(r"(CMT|CCCD|MST|HC)_[0-9A-Za-z\-]{6,36}")   # MySign's 
 # school (School.code, e.g. "THPT-LX") is never written where the Ministry asks for one of these.
 CODE_NAMES = {"moet_school_code": _l("mã trường"), "department_code": _l("mã Sở GD&ĐT"),
               "district_code": _l("mã Phòng GD&ĐT")}
-PLACE_MAX = 80        # the column's width: longer is refused on its field, never cut
 RECORD_CODES = ("moet_school_code", "department_code")     # matruong, masogd: every record carries both
 
 
@@ -121,19 +120,16 @@ def apply(session: Session, actor: User, school: School, form, p12: bytes | None
     what = form.get("what")
     if what == "codes":
         setup = setup_of(session, school)
-        values = {k: (form.get(k) or "").strip() for k in (*CODE_NAMES, "place_of_issue")}
+        values = {k: (form.get(k) or "").strip() for k in CODE_NAMES}
         for key in CODE_NAMES:
             problem = code_problem(key, values[key], school) if values[key] else None
             if problem:
                 raise ValidationError(problem, field=key)
-        if len(values["place_of_issue"]) > PLACE_MAX:
-            raise ValidationError(_l("Địa danh phát hành dài tối đa %(n)s ký tự (đang ghi %(m)s).", n=PLACE_MAX,
-                                     m=len(values["place_of_issue"])), field="place_of_issue")
         for key, value in values.items():
             setattr(setup, key, value)
         setup.updated_at = now
         audit.record(session, "transcript_setup_changed", actor_id=actor.id, school_id=school.id)
-        return str(_l("Đã lưu mã trường và thông tin in trên học bạ."))
+        return str(_l("Đã lưu mã trường trên CSDL ngành."))
     holder, user_id = _holder(session, school, form.get("holder") or "")
     account = session.scalars(select(SignerAccount).where(SignerAccount.school_id == school.id,
                                                           SignerAccount.holder == holder)).first()

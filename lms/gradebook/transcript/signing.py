@@ -262,8 +262,8 @@ def _current_documents(t: Transcript, settings: SigningSettings, signer_role: st
         return (settings.folder / t.pdf_name).read_bytes(), (settings.folder / t.xml_name).read_bytes()
     snapshot = workflow.snapshot_of(t)
     record = workflow.record_of(t)
-    # The form is dated where the record says it is issued (diadanhphathanh, the school's transcript
-    # setting), not at the report card's place, so that the PDF and the XML say the same.
+    # The form is dated where the record says it is issued (diadanhphathanh, the school's one place,
+    # frozen with the record), so that the PDF and the XML say the same.
     place = record["record"].get("diadanhphathanh")
     if place:
         snapshot = {**snapshot, "school": {**snapshot.get("school", {}), "place": place}}

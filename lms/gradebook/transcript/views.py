@@ -391,7 +391,10 @@ def _settings_page(settings, **form_state):
     view = school_setup.overview(db.session, school)
     years, current = years_of(db.session, school), workflow.current_year(db.session, school)
     db.session.commit()
+    from lms.core.official import school_place
+
     return render_template("transcript/settings.html", view=view, form=Form(), sandbox=settings.trust.sandbox is not None,
+                           place=school_place(school),
                            years=years, current_year=current,
                            provider_labels=signing.PROVIDER_LABELS,
                            provider_names=", ".join(str(signing.PROVIDER_LABELS.get(p, p)) for p in sorted(settings.providers)),
