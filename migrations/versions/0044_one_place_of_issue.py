@@ -5,8 +5,8 @@ documents", the place of every "…, ngày … tháng … năm" line: two settin
 that set only the transcript's keeps it, as its school place (when it fits the school's 60
 characters); then the transcript's column goes.
 
-Revision ID: 0043
-Revises: 0042
+Revision ID: 0044
+Revises: 0043
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0043'
-down_revision = '0042'
+revision = '0044'
+down_revision = '0043'
 branch_labels = None
 depends_on = None
 
