@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -102,6 +102,23 @@ def _check(data: PaymentInput) -> PaymentInput:
     else:
         data.terminal_id = data.approval_code = data.rrn = data.card_last4 = data.card_scheme = ""
     return data
+
+
+CLOCK_TOLERANCE = timedelta(minutes=5)     # a clock a little ahead of the server's is not "the future"
+
+
+def _check_received_at(session: Session, received_at: datetime, invoice: Invoice | None, now: datetime) -> None:
+    """When staff say the money was received: not in the future (beyond a few minutes of clock
+    difference), nor before the invoice was issued (which is within its school year) — the receipt's
+    series and the day's books follow this time."""
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    if received_at > now + CLOCK_TOLERANCE:
+        raise ValidationError(_l("Thời điểm nhận không được sau lúc này."), field="received_at")
+    if invoice is not None and invoice.issued_at is not None and received_at < invoice.issued_at - CLOCK_TOLERANCE:
+        raise ValidationError(_l("Thời điểm nhận không được trước lúc phát hành hoá đơn (%(d)s).",
+                                 d=f"{utc_to_local(invoice.issued_at, school_tz()):%d/%m/%Y %H:%M}"),
+                              field="received_at")
 
 
 # ---------------------------------------------------------------- the family's credit
@@ -233,6 +250,8 @@ def record_payment(session: Session, actor: User | None, school: School, student
     data = _check(data)
     if invoice is not None and (invoice.student_id != student.id or invoice.school_id != school.id):
         raise NotFound(_l("Không có hoá đơn này."))
+    if not data.provider:
+        _check_received_at(session, data.received_at, invoice, now)
     existing = _existing(session, school, data)
     if existing is not None:
         return _same(existing, student, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.billing import vietqr
 from lms.billing.models import FeePlan, FeeType, Invoice, InvoiceStatus, Payment, Receipt
@@ -294,3 +294,28 @@ def test_the_receipt_is_emailed_to_the_guardians_when_smtp_is_configured(world, 
     attachment = next(receipts_sent[0].iter_attachments())
     assert attachment.get_content_type() == "application/pdf" and attachment.get_filename().startswith("Biên lai")
     assert "1.531.800 đồng" in receipts_sent[0].get_body().get_content()
+
+
+def test_the_time_money_was_received_is_now_by_default_and_never_future_nor_before_the_invoice(world, client, dbs):
+    """A cash payment dated 2030 or before its invoice existed would open a receipt series of
+    that year and put the money in the wrong day's books: refused on the field; blank is now."""
+    from lms.core.timeutil import school_tz, utc_to_local, utcnow
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    invoice_id = ids["HSA001"]
+    page = client.get(f"/billing/invoices/{invoice_id}").get_data(as_text=True)
+    today = f"{utc_to_local(utcnow(), school_tz()):%Y-%m-%dT}"
+    assert f'name="received_at" type="datetime-local" value="{today}' in page
+    for when, said in (("2030-01-01T08:00", "Thời điểm nhận không được sau lúc này"),
+                       ("2025-01-01T08:00", "Thời điểm nhận không được trước lúc phát hành hoá đơn")):
+        refused = _pay(client, invoice_id, received_at=when)
+        assert refused.status_code == 422 and said in refused.get_data(as_text=True), when
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == 0
+        assert s.scalar(select(func.count()).select_from(Receipt)) == 0
+    done = _pay(client, invoice_id, received_at="")
+    assert done.status_code == 302, done.get_data(as_text=True)[:300]
+    with dbs() as s:
+        payment = s.scalars(select(Payment)).one()
+        assert abs((payment.received_at - utcnow()).total_seconds()) < 120
