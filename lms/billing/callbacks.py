@@ -118,7 +118,9 @@ def sepay(session: Session, school_code: str, authorization: str | None, raw: by
     received = matching.receive_transfer(session, school, matching.TransferIn(
         "sepay", txn_id, amount, str(body.get("content") or body.get("description") or ""),
         _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
-        account_number=str(body.get("accountNumber") or ""), code=body.get("code")), signer=signer, now=now,
+        account_number=str(body.get("accountNumber") or ""), code=body.get("code"),
+        # SePay sends no payer field: the bank wrote the sender's name in its own text.
+        counter_name=matching.payer_in_memo(str(body.get("description") or ""))), signer=signer, now=now,
         receipts_later=True)
     entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None

@@ -32,7 +32,13 @@ from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
 
 CHECKOUT_MINUTES = 15
-LATE = _l("Thanh toán đến sau khi yêu cầu đã hết hạn hoặc được thay thế")
+# Why a success that claimed its checkout needs the accountant, by what the checkout was before:
+# each says what happened — never "arrived late" for a payment the gateway had called failed.
+LATE = {CheckoutStatus.EXPIRED: _l("Thanh toán đến sau khi yêu cầu đã hết hạn"),
+        CheckoutStatus.REPLACED: _l("Thanh toán đến cho một yêu cầu đã được thay bằng yêu cầu mới: kiểm tra phụ huynh "
+                                    "có thanh toán cả hai lần không"),
+        CheckoutStatus.FAILED: _l("Cổng báo thanh toán thành công sau khi đã báo giao dịch không thành công: tiền đã "
+                                  "vào; kiểm tra phụ huynh có thanh toán lại không (hoàn tiền nếu trả hai lần)")}
 SECOND = _l("Lần thanh toán thứ hai cho cùng một yêu cầu: giữ làm tiền thừa")
 
 
@@ -175,13 +181,16 @@ def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, 
         receipts.issue_later(session, payment)
 
 
-def claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, bool]:
-    """Mark a checkout paid, once: (claimed by this call, arrived late)."""
+def claim(session: Session, checkout: Checkout, now: datetime) -> tuple[bool, str | None]:
+    """Mark a checkout paid, once: (claimed by this call, why the accountant must look — the
+    checkout had failed, expired or been replaced; None for a success in time)."""
     before = checkout.status
     claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id, Checkout.status != CheckoutStatus.PAID)
                               .values(status=CheckoutStatus.PAID, finished_at=now)
                               .returning(Checkout.id).execution_options(synchronize_session=False)).scalar()
-    return claimed is not None, before != CheckoutStatus.PENDING or checkout.expires_at < now
+    if before == CheckoutStatus.PENDING and checkout.expires_at < now:
+        before = CheckoutStatus.EXPIRED
+    return claimed is not None, str(LATE[before]) if before in LATE else None
 
 
 def fail(session: Session, checkout: Checkout, failure: str, now: datetime) -> None:
@@ -212,7 +221,7 @@ def captured(session: Session, checkout: Checkout, *, provider: str, school_id: 
     if claimed or not known(session, school_id, provider, txn_id):
         entry.outcome = "paid" if claimed else "second payment"
         record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
-               signer=signer, now=now, apply=True, why=None if claimed and not late else str(LATE if claimed else SECOND))
+               signer=signer, now=now, apply=True, why=late if claimed else str(SECOND))
     else:
         entry.outcome = "duplicate"
 

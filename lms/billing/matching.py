@@ -28,6 +28,7 @@ void, or no reference at all goes to the queue — money is never dropped or gue
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -244,10 +245,41 @@ def lock_credits(session: Session, school_id: int) -> None:
     ledger.take_numbers(session, school_id, "bank_credits", 0)
 
 
+# Where a bank writes the sender's name in the memo of a transfer it delivers (the payer's name is
+# one of the four fields every payment carries, Công văn 2741), for the feeds that send no name of
+# their own (SePay; a statement without a sender column): Vietcombank's "… CT tu 0071000123456
+# NGUYEN VAN TAM toi 1234567 …", and the banks' default memo "NGUYEN VAN TAM chuyen tien".
+_NAME = r"[A-Z][A-Z]*(?: [A-Z][A-Z]*){1,6}"
+PAYER_IN_MEMO = (re.compile(r"\bCT tu \d{6,19} (?P<name>%s) toi\b" % _NAME, re.IGNORECASE),
+                 re.compile(r"(?:^|[.:,;]\s*|\s-\s|\bBankAPINotify\s+)(?:(?:IBFT|MBVCB\.\d+\.|QR|REM)\s*)?(?P<name>%s)"
+                            r" (?:chuyen tien|chuyen khoan|CHUYEN TIEN|CHUYEN KHOAN|ck|CK)\b" % _NAME))
+NOT_A_NAME = {"BANKAPINOTIFY", "IBFT", "QR", "REM", "TKTHE", "MBVCB", "CK", "HOC", "PHI", "TIEN", "HP"}
+
+
+def payer_in_memo(text: str | None) -> str:
+    """The sender's name as the bank wrote it in a memo ("NGUYEN VAN TAM"), or "" — only from the
+    bank's own forms, never guessed from the payer's free words."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFD", nfc(text or "").replace("đ", "d").replace("Đ", "D"))
+                     if not unicodedata.combining(ch))
+    for pattern in PAYER_IN_MEMO:
+        for found in pattern.finditer(folded):
+            words = found.group("name").upper().split()
+            while words and words[0] in NOT_A_NAME:
+                words = words[1:]
+            if len(words) >= 2 and not NOT_A_NAME & set(words) and len(" ".join(words)) <= 60:
+                return " ".join(words)
+    return ""
+
+
+def payer_of(t: TransferIn) -> str:
+    """Who sent a credit: the name its source reports, else the one its bank wrote in the memo."""
+    return nfc(t.counter_name or "").strip() or payer_in_memo(t.content)
+
+
 def _new_row(school: School, t: TransferIn, now: datetime) -> BankTransaction:
     content, masked = mask_card_numbers(nfc(t.content or ""))
     row = BankTransaction(school_id=school.id, source=t.source, provider_txn_id=_txn_id(t), bank_reference=_ref(t),
-                          amount=t.amount, content=content[:500], counter_name=_masked(t.counter_name)[:120],
+                          amount=t.amount, content=content[:500], counter_name=_masked(payer_of(t))[:120],
                           counter_account=(t.counter_account or "")[:40], account_number=(t.account_number or "")[:40],
                           transacted_at=t.transacted_at, created_at=now)
     row.card_masked = bool(masked)
@@ -263,8 +295,8 @@ def _learn(row: BankTransaction, t: TransferIn) -> None:
     """A later sighting may know what the first did not: the bank reference, the payer."""
     if _ref(t) and not row.bank_reference:
         row.bank_reference = _ref(t)
-    if t.counter_name and not row.counter_name:
-        row.counter_name = _masked(t.counter_name)[:120]
+    if payer_of(t) and not row.counter_name:
+        row.counter_name = _masked(payer_of(t))[:120]
 
 
 # ---------------------------------------------------------------- receiving one credit
@@ -492,16 +524,31 @@ def sources_of(session: Session, row_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def typed_code(text: str | None) -> str:
+    """The invoice code a person typed, in its one written form (HP0001000125K): case, diacritics,
+    and spaces, dots, dashes or underscores inside it do not matter (as in a memo,
+    `extract_references`); one shaped like ours whose check character is wrong is returned as
+    written, upper case, so it is named in the refusal. "" when the text holds no code at all —
+    what was typed is never echoed back as if it were one."""
+    found = extract_references(text or "")
+    if found:
+        return found[0]
+    shaped = _code_shaped(re.sub(r"[\s._-]+", "", fold(text or "")))
+    return shaped[0] if shaped else ""
+
+
 def assign_transfer(session: Session, actor: User, row: BankTransaction, invoice_code: str, *, signer,
-                    now: datetime) -> None:
+                    now: datetime) -> Invoice:
     """The accountant says which invoice an unmatched transfer pays (it may leave credit): only
     an invoice of the school whose account received it."""
     if row.status != TransferStatus.UNMATCHED:
         raise ValidationError(_l("Giao dịch này đã được xử lý."))
-    code = re.sub(r"[\s.\-_]", "", invoice_code or "").upper()
-    invoice = session.scalars(select(Invoice).where(Invoice.code == code)).first()
+    code = typed_code(invoice_code)
+    invoice = session.scalars(select(Invoice).where(Invoice.code == code)).first() if code else None
     if invoice is None or invoice.school_id != row.school_id:
-        raise ValidationError(_l("Trường không có hoá đơn mã “%(c)s”.", c=invoice_code), field="invoice_code")
+        raise ValidationError(_l("Trường không có hoá đơn mã %(c)s.", c=code) if code else
+                              _l("Không có mã hoá đơn trong ô này: mã gồm HP và 11 chữ số hoặc chữ, như trên hoá đơn "
+                                 "(ví dụ HP0001000125K)."), field="invoice_code")
     school = session.get(School, row.school_id)
     if wrong_account(school, row.account_number):
         raise ValidationError(_l("Khoản này vào tài khoản %(a)s, không phải tài khoản thu của trường: không trừ vào "
@@ -513,6 +560,7 @@ def assign_transfer(session: Session, actor: User, row: BankTransaction, invoice
     audit.record(session, "transfer_assigned", actor_id=actor.id, school_id=row.school_id,
                  subject_type="bank_transaction", subject_id=row.id, detail=code)
     session.flush()
+    return invoice
 
 
 def ignore_transfer(session: Session, actor: User, row: BankTransaction, note: str, *, now: datetime) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.billing import matching
+from lms.billing import matching, rules
 from lms.billing.channels import registry
 from lms.billing.models import (Allocation, BankTransaction, Invoice, Payment, PaymentReport, ReportStatus,
                                 TransferStatus)
@@ -37,10 +37,16 @@ OUTCOMES = {ReportStatus.OPEN: _l("đang chờ nhà trường kiểm tra"),
             ReportStatus.MATCHED: _l("đã khớp với khoản tiền nhà trường nhận được"),
             ReportStatus.REFUNDED: _l("khoản tiền đã được hoàn trả"),
             ReportStatus.REJECTED: _l("nhà trường không tìm thấy khoản tiền này")}
-MAX_AMOUNT = 500_000_000          # the largest single transfer (payments.md §2)
 OLDEST_DAYS = 120                 # a payment older than this is not a report but a dispute with the bank
 NEAR_DAYS = 3                     # a transfer this close to the reported day is a likely match
 REFERENCE = re.compile(r"^[A-Za-z0-9./_-]{0,64}$")
+
+
+def reportable(invoice: Invoice) -> int:
+    """The most a parent can report having paid for one invoice: what it still asks for — or, once
+    the school counts it paid (a second payment by mistake, to be refunded), its amount; never
+    more than one transfer can carry."""
+    return min(invoice.due if invoice.due > 0 else invoice.total, rules.MAX_AMOUNT)
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,16 @@ def report_paid(session: Session, parent: User, invoice: Invoice, data: ReportIn
     metadata."""
     if data.channel not in CHANNELS:
         raise ValidationError(_l("Chọn cách đã thanh toán."), field="channel")
-    if data.amount is None or not 0 < data.amount <= MAX_AMOUNT:
-        raise ValidationError(_l("Số tiền đã nộp phải lớn hơn 0 và không quá %(m)s đồng.", m=money(MAX_AMOUNT)),
-                              field="amount")
+    if data.amount is None or data.amount <= 0:
+        raise ValidationError(_l("Nhập số tiền đã nộp (lớn hơn 0)."), field="amount")
+    most = reportable(invoice)
+    if data.amount > most:
+        raise ValidationError(_l("Số tiền đã nộp không được lớn hơn %(m)s đồng, số còn phải nộp của hoá đơn %(c)s. "
+                                 "Nếu bạn đã nộp nhiều hơn, hãy liên hệ người phụ trách thu.",
+                                 m=money(most), c=invoice.code) if invoice.due > 0 else
+                              _l("Số tiền đã nộp không được lớn hơn %(m)s đồng, số tiền của hoá đơn %(c)s. "
+                                 "Nếu bạn đã nộp nhiều hơn, hãy liên hệ người phụ trách thu.",
+                                 m=money(most), c=invoice.code), field="amount")
     if data.paid_on is None or data.paid_on > today:
         raise ValidationError(_l("Ngày thanh toán không được sau hôm nay."), field="paid_on")
     if data.paid_on < today - timedelta(days=OLDEST_DAYS):

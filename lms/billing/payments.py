@@ -562,6 +562,13 @@ def void_invoice(session: Session, actor: User, invoice: Invoice, reason: str, *
 REFUND_METHODS = {"cash": _l("Tiền mặt (có ký nhận)"), "bank": _l("Chuyển khoản về tài khoản đã nộp")}
 
 
+def refundable(session: Session, payment: Payment) -> int:
+    """How much can still be given back against `payment`: what it brought less what was already
+    refunded from it, and no more than the family's credit. 0: no refund can be approved (the page
+    shows no refund form, only why)."""
+    return max(0, min(payment.amount - payment.refunded, credit_of(session, payment.student_id)))
+
+
 def request_refund(session: Session, actor: User, payment: Payment, amount: int | None, method: str, reason: str,
                    *, key: str | None = None, now: datetime) -> Refund:
     """Approve giving money back from the family's credit, against the payment that brought it:

@@ -441,10 +441,9 @@ def bulk_receipts():
 
 
 def _payment_page(payment: Payment, refund_form=None, status: int = 200):
-    refund_form = refund_form or RefundForm(formdata=None,
-                                            amount=min(payments.credit_of(db.session, payment.student_id),
-                                                       payment.amount - payment.refunded) or None)
-    return render_template("billing/payment.html", payment=payment, refund_form=refund_form,
+    room = payments.refundable(db.session, payment)
+    refund_form = refund_form or RefundForm(formdata=None, amount=room or None)
+    return render_template("billing/payment.html", payment=payment, refund_form=refund_form, refundable=room,
                            paid_form=RefundPaidForm(formdata=None),
                            refunds=queries.refunds_of(db.session, [payment.id]).get(payment.id, []),
                            credit=payments.credit_of(db.session, payment.student_id),

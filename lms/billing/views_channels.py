@@ -211,17 +211,17 @@ def transfer_assign(transfer_id: int):
     if not form.validate_on_submit():
         flash(_("Nhập mã hoá đơn."), "danger")
         return redirect(url_for("channels.transfers"))
-    replay = None
+    replay = invoice = None
     with committing() as outcome:
         replay = first_time("assign")
         if replay is None:
-            matching.assign_transfer(db.session, current_user, row, form.invoice_code.data, signer=_signer(),
-                                     now=utcnow())
+            invoice = matching.assign_transfer(db.session, current_user, row, form.invoice_code.data,
+                                               signer=_signer(), now=utcnow())
             done(url_for("channels.transfers"))
     if replay is not None:
         return replay
     if outcome.ok:
-        flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=form.invoice_code.data.upper()), "success")
+        flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=invoice.code), "success")
     return redirect(url_for("channels.transfers"))
 
 

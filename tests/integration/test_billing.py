@@ -319,3 +319,39 @@ def test_the_time_money_was_received_is_now_by_default_and_never_future_nor_befo
     with dbs() as s:
         payment = s.scalars(select(Payment)).one()
         assert abs((payment.received_at - utcnow()).total_seconds()) < 120
+
+
+def test_the_refund_form_is_offered_only_while_something_can_be_refunded(world, client, dbs):
+    """A payment refunded in full still showed "Duyệt hoàn tiền" with its form, which could only
+    be refused: the form is shown while the payment and the family's credit leave something to give
+    back, and otherwise the page says why."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from lms.billing import payments
+    from lms.billing.models import Method
+    from lms.core.signing import Signer
+    from lms.core.timeutil import utcnow
+    from lms.people.models import School, Student
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    an = ids["HSA001"]
+    assert _pay(client, an, amount="1531800").status_code == 302          # the invoice is paid
+    with dbs() as s:                                                       # paid again: all of it is credit
+        payment_id = payments.record_payment(
+            s, None, s.get(School, world.a.school.id), s.get(Student, world.a.students["HSA001"].id), None,
+            payments.PaymentInput(Method.CASH, 100_000, "Nguyễn Thị Lan", utcnow()), apply=False,
+            signer=Signer(Ed25519PrivateKey.generate()), now=utcnow()).id
+        s.commit()
+    page = client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
+    assert 'id="refund-form"' in page and 'value="100000"' in page.replace(".", "")
+    assert client.post(f"/billing/payments/{payment_id}/refunds",
+                       {"amount": "100000", "method": "cash", "reason": "Nộp trùng",
+                        "key": once_key(client, f"/billing/payments/{payment_id}", "refund")}).status_code == 302
+    page = client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
+    assert 'id="refund-form"' not in page and 'id="approve-refund"' not in page
+    assert "Giao dịch này đã được hoàn hết (100.000" in page
+    with dbs() as s:
+        first = s.scalars(select(Payment).where(Payment.invoice_id == an).order_by(Payment.id)).first()
+    page = client.get(f"/billing/payments/{first.id}").get_data(as_text=True)   # nothing left as credit either
+    assert 'id="refund-form"' not in page and "Gia đình không còn tiền thừa để hoàn" in page

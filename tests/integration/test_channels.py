@@ -192,3 +192,52 @@ def test_the_sandbox_simulates_a_transfer_through_the_webhook(world, client, dbs
         assert s.get(Invoice, inv_id).status == InvoiceStatus.PAID
         log = s.scalars(select(CallbackLog).where(CallbackLog.provider == "sepay")).one()
         assert log.verified and json.loads(log.body)["content"] == f"{code} hoc phi"
+
+
+def test_a_sepay_credit_keeps_the_payer_name_its_bank_wrote(world, client, make_client, dbs):
+    """SePay's webhook has no payer field, so the payment carried the invoice's named payer instead
+    of who sent the money. The sender's name is in the bank's own text (Vietcombank: "… CT tu
+    <account> <NAME> toi …"; the banks' default memo "<NAME> chuyen tien"): it is kept on the credit
+    and the payment — and a memo without one is not mined for a name."""
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    other_id, other_code, other_due = invoices["HSA003"]
+    bank = make_client()
+    memo = f"MBVCB.3278907687.NGUYEN THI LAN chuyen tien {code}.CT tu 0071000123456 NGUYEN THI LAN toi 1019876543 TRUONG THCS THU A"
+    assert _sepay(bank, memo, due, 9101).get_json() == {"success": True}
+    assert _sepay(bank, f"{other_code} hoc phi thang 9", other_due, 9102).get_json() == {"success": True}
+    with dbs() as s:
+        paid = s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).one()
+        assert paid.payer_name == "NGUYEN THI LAN"
+        assert s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "9101")).one().counter_name \
+            == "NGUYEN THI LAN"
+        other = s.scalars(select(Payment).where(Payment.invoice_id == other_id)).one()
+        assert other.payer_name == s.get(Invoice, other_id).payer_name   # no name in the memo: the invoice's payer
+
+
+def test_assigning_a_credit_by_hand_names_the_code_in_its_one_written_form(world, client, make_client, dbs):
+    """The refusal echoed what was typed ("Trường không có hoá đơn mã “  xyz <b> ”"): a code typed
+    with spaces, dashes or lower case is read as the memo matcher reads it, a refusal names it in
+    its written form, and text holding no code is told what a code looks like."""
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA003"]
+    bank = make_client()
+    assert _sepay(bank, "ung ho quy lop 6A1", 300_000, 9201).status_code == 200
+    client.login("kt.a")
+    with dbs() as s:
+        row = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "9201")).one()
+
+    def assign(typed):
+        client.post(f"/billing/transfers/{row.id}/assign",
+                    {"invoice_code": typed, "key": once_key(client, "/billing/transfers", "assign")})
+        return client.get("/billing/transfers").get_data(as_text=True)
+
+    page = assign(" lớp 6A1 <b> ")
+    assert "Không có mã hoá đơn trong ô này" in page and "lớp 6A1 &lt;b&gt;" not in page
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")        # the check character mistyped
+    page = assign(f" {wrong[:2].lower()} {wrong[2:6]}-{wrong[6:]} ")
+    assert f"Trường không có hoá đơn mã {wrong}." in page
+    page = assign(f"{code[:2].lower()} {code[2:6]}.{code[6:].lower()}")
+    assert f"Đã gán giao dịch cho hoá đơn {code} và ghi nhận tiền." in page
+    with dbs() as s:
+        assert s.get(BankTransaction, row.id).status == "assigned" and s.get(Invoice, inv_id).paid == 300_000

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import select
 
-from lms.billing.models import Checkout, Invoice, InvoiceStatus, Payment
+from lms.billing.models import BillingTask, Checkout, Invoice, InvoiceStatus, Payment
 from tests.billing_helpers import online_setup, pay_url_of
 
 TOKEN = "xendit-callback-token-thu"
@@ -63,6 +63,11 @@ def test_the_callback_token_business_and_statuses(world, make_client, dbs):
         payment = s.scalars(select(Payment).where(Payment.provider == "xendit")).one()
         assert payment.method == "website"   # the school has not confirmed Mobile Money in writing
         assert s.get(Invoice, invoice_id).status == InvoiceStatus.PAID
+        # The accountant's task says what happened: a success after the gateway said "failed" —
+        # not "arrived after the request expired or was replaced".
+        task = s.scalars(select(BillingTask).where(BillingTask.payment_id == payment.id)).one()
+        assert "thành công sau khi đã báo giao dịch không thành công" in task.message
+        assert "hết hạn" not in task.message
 
 
 def test_a_fractional_capture_amount_is_refused_never_rounded(world, make_client, dbs):

@@ -143,3 +143,17 @@ def test_bad_reports_are_refused_by_field_and_a_rejection_needs_a_reason(app, wo
         assert s.get(Invoice, invoice_id).paid == 0
     page = parent.get(f"/fees/invoices/{invoice_id}").get_data(as_text=True)
     assert "Sao kê ngày 05/12 không có khoản 50.000 đ" in page
+
+
+def test_a_reported_amount_is_bounded_by_what_the_invoice_still_asks_for(app, world, dbs, make_client):
+    """A parent's "I paid" for 500.000.000 đ on an invoice of a few hundred thousand was taken: the
+    bound was one transfer's, not the invoice's. It is the invoice's due amount, named in the message."""
+    (invoice_id, code, due), parent, accountant = _setup(app, world, dbs, make_client)
+    shown = f"{due:,}".replace(",", ".")
+    for amount in ("500.000.000", f"{due + 1}"):
+        refused = _report(parent, invoice_id, amount=amount)
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and f"không được lớn hơn {shown} đồng" in text and code in text, amount
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(PaymentReport)) == 0
+    assert _report(parent, invoice_id, amount=shown).status_code == 302

@@ -199,7 +199,7 @@ def notification(session, pairs: list[tuple[str, str]], raw_query: bytes, *, box
         return _answer("02")
     checkouts.record(session, checkout, provider=PROVIDER, txn_id=str(params.get("vnp_TransactionNo")),
                      amount=checkout.amount, note=_note(params), entry=entry, signer=signer, now=now, apply=True,
-                     why=str(checkouts.LATE) if late else None)
+                     why=late)
     return answer
 
 
