@@ -30,9 +30,23 @@ def set_up_fees(session, school, *, meals: int = 700_000, insurance: int = 631_8
     return {"meal": p_meal, "bhyt": p_bhyt, "fund": p_fund, "types": (t_meal, t_bhyt, t_fund)}
 
 
+def issued_at(school, month: int):
+    """When a school issues a month's invoices: at 07:00 on the month's first day (as the demo
+    does) — or now, for a month still to come — so the payments a test records in that month are
+    never dated before their invoice (the payment form refuses that)."""
+    from datetime import datetime, time
+
+    from lms.billing import rules
+    from lms.core.timeutil import local_to_utc, school_tz
+
+    y, m = rules.month_of_key(rules.month_key(school.year.start_date.year, month))
+    return min(local_to_utc(datetime.combine(date(y, m, 1), time(7, 0)), school_tz()), utcnow())
+
+
 def issue(session, school, month: int = 9, class_id=None):
     s = session.get(School, school.school.id)
-    return invoicing.issue_run(session, school.accountant, s, school.year, month, class_id, now=utcnow())
+    return invoicing.issue_run(session, school.accountant, s, school.year, month, class_id,
+                               now=issued_at(school, month))
 
 
 def exempt(session, school, code: str, percent: int = 50):

@@ -113,7 +113,8 @@ class PaymentForm(BillingForm):
     payer_name = StringField(_l("Người nộp"), validators=[DataRequired(_l("Nhập họ tên người nộp.")), Length(max=120)])
     received_at = ReceivedAtField(_l("Thời điểm nhận"), format="%Y-%m-%dT%H:%M", default=_local_now,
                                   validators=[Optional()],
-                                  description=_l("Để trống là lúc này."))
+                                  description=_l("Để trống là lúc này; không được sau lúc này hay trước ngày phát hành "
+                                                 "hoá đơn."))
     terminal_id = StringField(_l("Mã máy POS (TID)"), validators=[Optional(), Length(max=8)])
     approval_code = StringField(_l("Mã chuẩn chi"), validators=[Optional(), Length(max=6)])
     rrn = StringField(_l("Số tham chiếu (RRN)"), validators=[Optional(), Length(max=12)])

@@ -28,8 +28,10 @@ TYPES = [("BANTRU", "Tiền ăn bán trú", Category.SERVICE, True, "NQ 12/2025/
          ("QUY", "Quỹ hội cha mẹ học sinh", Category.VOLUNTARY, False, "Tự nguyện")]
 
 
-def _at(day: date, rng: random.Random) -> datetime:
-    return local_to_utc(datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59))), TZ)
+def _at(day: date, rng: random.Random, now: datetime) -> datetime:
+    """A school-hours time of `day` — never after the demo's clock (on the clock's own day, a
+    random hour could be later than it): nothing in the demo happens in its future."""
+    return min(local_to_utc(datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59))), TZ), now)
 
 
 def seed_billing(session: Session, school: School, accountant: User, rng: random.Random, now: datetime, *,
@@ -52,6 +54,8 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
         fees.PlanInput(t["QUY"].id, "Quỹ hội cha mẹ học sinh", 150_000, Period.YEAR, [10], 28),
     ]
     for plan in plans:
+        if plan.scope == Scope.STUDENTS and not plan.targets:
+            continue   # a school too small for anyone to have joined the club
         fees.save_plan(session, accountant, school, year, plan)
     start = year.start_date
     benefits = [(100, "Hộ nghèo — Giấy chứng nhận hộ nghèo 2026"), (70, "Học sinh dân tộc thiểu số, xã khu vực III"),
@@ -70,7 +74,7 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
     paid_share = {9: 0.9, 10: 0.8, 11: 0.6, 12: 0.2}
     for month in months:
         run = invoicing.issue_run(session, accountant, school, year, month,
-                                  now=_at(date(*rules.month_of_key(rules.month_key(start.year, month)), 1), rng))
+                                  now=_at(date(*rules.month_of_key(rules.month_key(start.year, month)), 1), rng, now))
         key = run.key
         invoices = list(session.scalars(select(Invoice).where(Invoice.school_id == school.id,
                                                               Invoice.period_key == key).order_by(Invoice.id)))
@@ -96,7 +100,7 @@ def seed_billing(session: Session, school: School, accountant: User, rng: random
                 amount += 50_000   # a family that rounded up: the rest is credit
             day = min(date(y, m, rng.randint(2, 14)), today)
             _pay(session, accountant, school, student, invoice, method, min(amount, rules.MAX_AMOUNT),
-                 max(_at(day, rng), invoice.issued_at), rng, signer)   # money is never received before the invoice
+                 max(_at(day, rng, now), invoice.issued_at), rng, signer)   # never before the invoice, nor after now
     _corrections(session, school, accountant, rng, now, signer)
     if box is not None and admin is not None:
         _channels(session, school, admin, rng, now, signer, box)
@@ -172,7 +176,7 @@ def _corrections(session, school, accountant, rng, now, signer) -> None:
         return
     first = paid[0]
     payments.add_credit_note(session, accountant, first, min(150_000, first.total), "Học sinh nghỉ ốm 8 ngày: giảm tiền ăn",
-                             now=first.issued_at + timedelta(days=20))
+                             now=min(first.issued_at + timedelta(days=20), now))
     pay = session.scalars(select(payments.Payment).where(payments.Payment.student_id == first.student_id)
                           .order_by(payments.Payment.id)).first()
     if pay is not None:
@@ -181,7 +185,7 @@ def _corrections(session, school, accountant, rng, now, signer) -> None:
         payments.pay_refund(session, accountant, refund, "PC-0012", now=now - timedelta(days=2))
     second = paid[1]
     payments.add_credit_note(session, accountant, second, min(200_000, second.total), "Không đăng ký câu lạc bộ",
-                             now=second.issued_at + timedelta(days=15))
+                             now=min(second.issued_at + timedelta(days=15), now))
     pay2 = session.scalars(select(payments.Payment).where(payments.Payment.student_id == second.student_id)
                            .order_by(payments.Payment.id)).first()
     if pay2 is not None:
