@@ -29,8 +29,10 @@ PROVIDERS = REPORT_PROVIDERS         # the registry's: whose report can be recon
 COMMON_FIELDS = {
     "txn_id": (_l("Mã giao dịch"), ("ma giao dich", "ma gd", "transaction no", "transaction id", "id")),
     "order": (_l("Mã đơn hàng"), ("ma don hang", "ma tham chieu", "order id")),
-    "amount": (_l("Số tiền"), ("so tien", "amount", "so tien giao dich", "gia tri")),
-    "date": (_l("Thời gian"), ("thoi gian", "ngay", "ngay giao dich", "ngay tao", "created", "date", "time")),
+    "amount": (_l("Số tiền"), ("so tien", "amount", "so tien giao dich", "gia tri", "so tien thanh toan",
+                               "gia tri thanh toan")),
+    "date": (_l("Thời gian"), ("thoi gian", "ngay", "ngay giao dich", "ngay tao", "created", "date", "time",
+                               "thoi gian thanh toan", "thoi gian giao dich", "ngay thanh toan")),
     "status": (_l("Trạng thái"), ("trang thai", "status", "ket qua")),
 }
 REQUIRED = ("txn_id", "amount", "date")
@@ -78,7 +80,8 @@ class Result:
 def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
     fields = fields_of(provider)
     table = find_header(filename, data, fields, anchors=("txn_id", "date"))
-    report = Report(provider, problems=missing_columns(table.mapping, fields, REQUIRED), table=table.table)
+    report = Report(provider, problems=missing_columns(table, table.mapping, fields, REQUIRED, chooser=False),
+                    table=table.table)
     if report.problems:
         return report
     cell = cell_reader(table.mapping)

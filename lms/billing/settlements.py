@@ -71,7 +71,7 @@ def read_settlement(filename: str, data: bytes) -> Table:
 
 
 def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> SettlementPlan:
-    plan = SettlementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
+    plan = SettlementPlan(problems=missing_columns(table, mapping, FIELDS, REQUIRED, chooser=False))
     if plan.problems:
         return plan
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}

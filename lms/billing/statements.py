@@ -105,9 +105,28 @@ def read_statement(filename: str, data: bytes, mapping: dict[str, int] | None = 
     return find_header(filename, data, FIELDS, mapping=mapping)
 
 
-def missing_columns(mapping: dict[str, int], fields: dict, required: tuple[str, ...]) -> list[Problem]:
-    return [Problem(1, str(fields[k][0]), str(_l("Chọn cột “%(c)s”.", c=fields[k][0]))) for k in required
-            if k not in mapping]
+def missing_columns(table: Table, mapping: dict[str, int], fields: dict, required: tuple[str, ...], *,
+                    chooser: bool) -> list[Problem]:
+    """A refusal for each required column the file does not have, on the line of the file's header
+    (below any title block: the line Excel shows), with the file's own columns. Only a page that
+    offers the column chooser (the statement import) asks to choose one; the others (settlements,
+    reconciliation) say what to name the column in the file."""
+    from openpyxl.utils import get_column_letter
+
+    header = table.table.header_lines if table.table is not None else ()
+    line = header[0] if header else 1
+    columns = ", ".join(f"{get_column_letter(i + 1)} “{h}”" for i, h in enumerate(table.headers)
+                        if str(h or "").strip()) or "—"
+    problems = []
+    for key in required:
+        if key in mapping:
+            continue
+        label = fields[key][0]
+        problems.append(Problem(line, str(label), str(
+            _l("Chọn cột “%(c)s” trong các cột của tệp: %(h)s.", c=label, h=columns) if chooser else
+            _l("Dòng tiêu đề (dòng %(n)s) không có cột “%(c)s”; các cột của tệp: %(h)s. Đặt tên cột đó là “%(c)s” "
+               "trong tệp rồi tải lên lại.", n=line, c=label, h=columns))))
+    return problems
 
 
 def cell_reader(mapping: dict[str, int]):
@@ -155,7 +174,7 @@ def parse_when(value: object, tz: str) -> datetime:
 def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:
     """The credits of a statement read with `mapping` (read_statement(…, mapping) when the
     accountant chose the columns), each refusal naming its line and the file's own column."""
-    plan = StatementPlan(problems=missing_columns(mapping, FIELDS, REQUIRED))
+    plan = StatementPlan(problems=missing_columns(table, mapping, FIELDS, REQUIRED, chooser=True))
     if plan.problems:
         return plan
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}

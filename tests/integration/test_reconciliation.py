@@ -74,36 +74,30 @@ def test_a_provider_report_is_reconciled_once(app, world, client, make_client, d
         assert (ours.key, ours.detail) == ("14000002", day)
     bad = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(b"a,b\n1,2\n"), "r.csv")},
                       content_type="multipart/form-data")
-    assert bad.status_code == 422 and "Chọn cột" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "không có cột" in bad.get_data(as_text=True)
 
 
-def test_a_portal_report_shows_what_it_skipped_and_every_refusal_at_once(app, world, client):
-    """A merchant portal's export as it comes: the portal's title and the period above the header,
-    a total under the table; one line with both its amount and its date wrong gets both refusals,
-    by the line numbers Excel shows, and nothing is reconciled until the file is right."""
-    from openpyxl import Workbook
-
-    from lms.core.sheets import to_bytes
-
-    wb = Workbook()
-    ws = wb.active
-    for row in (["CỔNG THANH TOÁN VNPAY — BÁO CÁO GIAO DỊCH"], ["Từ ngày 01/12/2026 đến ngày 06/12/2026"], [],
-                ["Mã giao dịch", "Mã đơn hàng", "Số tiền", "Thời gian", "Trạng thái"],
-                ["14000001", "HP0000000001A-1", "500.000", "05/12/2026 08:15", "Thành công"],
-                ["14000002", "HP0000000002A-1", "năm trăm", "32/12/2026", "Thành công"],
-                ["14000003", "HP0000000003A-1", "200.000", "hôm qua", "Thành công"],
-                ["Tổng cộng", "", "700.000", "", ""]):
-        ws.append(row)
+def test_a_report_without_a_required_column_is_refused_on_its_header_line_with_what_to_do(client, world, dbs):
+    """VNPay's merchant-portal export with its title above the header, exported without the amount:
+    the refusal asked to "choose the column" — the reconciliation page has no chooser — and named
+    line 1 for a header on line 2. It names the header's line, the file's own columns and what to
+    name the missing one; with the amount column back, the same export is reconciled."""
+    head = "CỔNG THANH TOÁN VNPAY - BÁO CÁO GIAO DỊCH TỪ 01/12/2026 ĐẾN 06/12/2026\n"
+    csv = (head + "STT,Mã GD VNPAY,Mã tham chiếu,Thời gian thanh toán,Trạng thái\n"
+                  "1,14712345,HP0001000125K-1,05/12/2026 08:15:32,Thành công\n").encode()
     client.login("kt.a")
-    page = client.post("/billing/reconciliation", {"provider": "vnpay",
-                                                   "file": (io.BytesIO(to_bytes(wb)), "BaoCaoGiaoDich.xlsx")},
+    page = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(csv), "vnpay.csv")},
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
-    assert page.status_code == 422
-    refused = re.findall(r'<tr class="import-error" data-line="(\d+)"><td>\d+</td><td>[^<]*</td><td>([^<]*)</td>', html)
-    assert [line for line, _ in refused] == ["6", "6", "7"], refused
-    assert "năm trăm" in refused[0][1] and "32/12/2026" in refused[1][1] and "hôm qua" in refused[2][1]
-    assert 'id="skipped-lines"' in html and 'data-kind="title"' in html and 'data-kind="total"' in html
-    with app.app_context():
-        from lms.extensions import db
-        assert db.session.scalar(select(ReconciliationItem.id).limit(1)) is None
+    assert page.status_code == 422 and "Chọn cột" not in html
+    refused = re.findall(r'<tr class="import-error" data-line="(\d+)">', html)
+    assert refused == ["2"], refused
+    assert "Dòng tiêu đề (dòng 2) không có cột “Số tiền”" in html and "B “Mã GD VNPAY”" in html
+    whole = (head + "STT,Mã GD VNPAY,Mã tham chiếu,Số tiền thanh toán (VND),Thời gian thanh toán,Trạng thái\n"
+                    "1,14712345,HP0001000125K-1,\"1.531.800\",05/12/2026 08:15:32,Thành công\n").encode()
+    done = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(whole), "vnpay.csv")},
+                       content_type="multipart/form-data")
+    assert done.status_code == 302
+    with dbs() as s:
+        item = s.scalars(select(ReconciliationItem).where(ReconciliationItem.key == "14712345")).one()
+        assert (item.kind, item.amount) == ("unknown", 1_531_800)

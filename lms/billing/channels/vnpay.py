@@ -123,7 +123,7 @@ def verify_querydr_response(body: Mapping[str, object], secret: str) -> bool:
 
 PROVIDER = "vnpay"
 # The merchant portal's transaction export (reconciliation): its column names beside the common ones.
-REPORT_COLUMNS = {"txn_id": ("ma giao dich vnpay", "ma gd cong", "transaction no"), "order": ("vnp_txnref", "ma tham chieu")}
+REPORT_COLUMNS = {"txn_id": ("ma giao dich vnpay", "ma gd vnpay", "ma gd cong", "transaction no"), "order": ("vnp_txnref", "ma tham chieu")}
 
 
 def start(checkout, invoice, setting, secret: Mapping[str, str], begin) -> None:
