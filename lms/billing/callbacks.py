@@ -61,13 +61,21 @@ def refuse(session: Session, entry: CallbackLog, reason: str) -> Answer:
 
 
 def _when(text: str | None, now: datetime) -> datetime:
-    """Providers send Vietnam local time as 'YYYY-MM-DD HH:MM:SS'."""
-    from lms.core.timeutil import local_to_utc
-
+    """When a provider says a transfer happened: Vietnam local time as 'YYYY-MM-DD HH:MM:SS' (the
+    webhooks), or ISO 8601 with its offset ('2026-12-05T08:15:32+07:00', payOS's lookup); without
+    an offset, school time. `now` only when there is no time at all."""
     try:
-        return local_to_utc(datetime.strptime((text or "")[:19], "%Y-%m-%d %H:%M:%S"), "Asia/Ho_Chi_Minh")
+        return _aware(datetime.fromisoformat((text or "").strip()))
     except ValueError:
         return now
+
+
+def _aware(moment: datetime) -> datetime:
+    from lms.core.timeutil import local_to_utc, school_tz
+
+    if moment.tzinfo is None:
+        return local_to_utc(moment, school_tz())
+    return moment.astimezone(timezone.utc)
 
 
 def _mask_log(entry: CallbackLog, body: object) -> None:

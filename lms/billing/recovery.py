@@ -75,7 +75,8 @@ def query_checkout(session: Session, checkout: Checkout, *, box, signer, call: C
     session.flush()
     if status.state == "captured":
         if getattr(provider, "recorded", None):   # payOS: a bank credit too, recognised once with the feeds'
-            provider.recorded(session, checkout, status.captures, entry=entry, signer=signer, now=now)
+            provider.recorded(session, checkout, status.captures, entry=entry, signer=signer, now=now,
+                              details=status.extra.get("transactions"))
         else:
             for txn_id, amount, note in status.captures:
                 checkouts.captured(session, checkout, provider=provider.PROVIDER, school_id=checkout.school_id,

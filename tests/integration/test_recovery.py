@@ -224,3 +224,39 @@ def test_ipns_and_questions_racing_for_one_checkout_record_one_payment(app, worl
     assert len(payments) == 1 and payments[0].applied == due
     with dbs() as s:
         assert s.get(Invoice, invoice_id).status == InvoiceStatus.PAID
+
+
+def test_a_payos_transfer_recovered_by_asking_is_recognised_in_a_statement_without_references(
+        app, world, make_client, dbs):
+    """payOS's lookup gives no memo for the transfer, so the recovered credit was stored with an
+    empty memo, dated when we asked: the bank's statement — exported without the reference column —
+    listing the same transfer ("… HP… THU TIEN T9") queued it again as new money. The recovered
+    credit carries the transfer's time from the lookup and the content the link asked the bank to
+    carry, so the statement line is the credit already recorded."""
+    from lms.billing.models import BankTransaction
+    from tests.integration.test_billing_memos import _import_auto
+
+    (invoice_id, code, due), parent = online_setup(dbs, world, make_client, "payos", PAYOS)
+    pay_url = _start(parent, invoice_id, "payos")
+    _pay_in_sandbox(make_client, pay_url, "lost")
+    accountant = make_client()
+    accountant.login("kt.a")
+    with dbs() as s:
+        checkout = s.scalars(select(Checkout)).one()
+        (sandbox,) = store_of(app.config).records()
+    with app.app_context():                      # the accountant's "ask the gateway" on the invoice
+        from lms.billing.views_gateways import ask_gateway
+        from lms.extensions import db
+        ask_gateway(db.session.get(Checkout, checkout.id))
+        db.session.commit()
+    assert len(_payments(dbs, invoice_id)) == 1
+    day = utc_to_local(sandbox.paid_at, "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y %H:%M")
+    statement = ("Ngày giao dịch,Số tiền ghi có,Số tiền ghi nợ,Nội dung giao dịch\n"
+                 f"{day},\"{due:,}\",,CSWQ7K2P1 {code} THU TIEN T9 - Ma GD ACSP/ 8G123456\n")
+    shown = _import_auto(accountant, statement, "saoke.csv")
+    with dbs() as s:
+        credits = s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).all()
+        assert len(credits) == 1 and credits[0].payment_id is not None, [(c.source, c.content) for c in credits]
+        assert abs(credits[0].transacted_at - sandbox.paid_at) <= timedelta(seconds=1)
+    assert len(_payments(dbs, invoice_id)) == 1
+    assert "payOS" in shown

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from lms.billing import channel_settings, checkouts, describe, matching
 from lms.billing.callbacks import _when, open_callback, refuse
 from lms.billing.channels import SHA256, hmac_hex
-from lms.billing.models import Checkout, Payment, TransferStatus
+from lms.billing.models import Checkout, Invoice, Payment, TransferStatus
 from lms.core.errors import ValidationError
 from lms.core.numbers import money
 from lms.i18n import lazy_gettext as _l
@@ -143,6 +143,18 @@ def _unknown_paid(session, school, data: Mapping, amount: int, entry, now: datet
                             bank_transaction_id=seen.transaction.id)
 
 
+def memo_of(session, checkout: Checkout, description: str) -> str:
+    """The memo of a payOS transfer as the bank carries it: payOS's own `description` — or, when
+    payOS leaves it empty or without the code (a status lookup, a bank that did not pass it on),
+    the content the payment link asked the payer's bank to carry (`describe.qr_purpose`: the
+    invoice code and a short reason). A statement or feed reporting the same transfer without a
+    bank reference then finds it by amount, day and memo, as any other (lms.billing.matching)."""
+    if matching.extract_references(description or ""):
+        return description
+    purpose = describe.qr_purpose(session.get(Invoice, checkout.invoice_id))
+    return f"{description} {purpose}".strip() if description and purpose not in description else purpose
+
+
 def credit(session, checkout: Checkout, *, school, link: str, reference: str, amount: int, description: str,
            when: datetime, payer: str, payer_account: str, account: str, entry, signer, now: datetime) -> None:
     """A payOS payment is a real transfer into the school's account, so SePay, Casso or the
@@ -152,7 +164,8 @@ def credit(session, checkout: Checkout, *, school, link: str, reference: str, am
     when the feed queued it, this notice says which checkout it paid."""
     txn_id = f"{link}:{reference}"
     seen = matching.sight(session, school, matching.TransferIn(
-        PROVIDER, txn_id, amount, description, when, bank_reference=reference, counter_name=payer,
+        PROVIDER, txn_id, amount, memo_of(session, checkout, description), when, bank_reference=reference,
+        counter_name=payer,
         counter_account=payer_account, account_number=account), now=now)
     row = seen.transaction
     if seen.outcome == "again":
@@ -208,25 +221,33 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
                                 f"HTTP {status}")
     if str(data.get("orderCode")) != str(checkout.order_code):
         return checkouts.Status("error", [], answer, "orderCode")
-    captures = []
+    captures, details = [], {}
     for t in data.get("transactions") or []:
         try:
-            captures.append((f"{data.get('id')}:{t['reference']}", checkouts.feed_amount(t["amount"]),
+            txn_id = f"{data.get('id')}:{t['reference']}"
+            captures.append((txn_id, checkouts.feed_amount(t["amount"]),
                              f"payOS {t['reference']} {t.get('counterAccountName') or ''}".strip()))
         except (KeyError, TypeError, ValueError):
             return checkouts.Status("error", [], answer, "transactions")
+        details[txn_id] = t    # the transfer as payOS saw it: memo, time, payer, accounts
     state = str(data.get("status"))
     if captures:
-        return checkouts.Status("captured", captures, answer)
+        return checkouts.Status("captured", captures, answer, extra={"transactions": details})
     if state in ("CANCELLED", "EXPIRED", "FAILED"):
         return checkouts.Status("failed", [], answer, f"payOS {state}")
     return checkouts.Status("pending", [], answer, f"payOS {state}")
 
 
-def recorded(session, checkout: Checkout, captures, *, entry, signer, now: datetime) -> None:
-    """What the lookup confirmed, recorded as the webhook would: a bank credit, once."""
+def recorded(session, checkout: Checkout, captures, *, entry, signer, now: datetime, details=None) -> None:
+    """What the lookup confirmed, recorded as the webhook would: a bank credit, once — with the
+    transfer's own memo, time, payer and accounts from the lookup (they were dropped: an empty
+    memo dated at the moment of asking, which a statement line of the same transfer without a
+    reference could not recognise)."""
     school = session.get(School, checkout.school_id)
     for txn_id, amount, _note in captures:
         link, reference = txn_id.split(":", 1)
-        credit(session, checkout, school=school, link=link, reference=reference, amount=amount, description="",
-               when=now, payer="", payer_account="", account="", entry=entry, signer=signer, now=now)
+        t = (details or {}).get(txn_id) or {}
+        credit(session, checkout, school=school, link=link, reference=reference, amount=amount,
+               description=str(t.get("description") or ""), when=_when(t.get("transactionDateTime"), now),
+               payer=str(t.get("counterAccountName") or ""), payer_account=str(t.get("counterAccountNumber") or ""),
+               account=str(t.get("accountNumber") or ""), entry=entry, signer=signer, now=now)
