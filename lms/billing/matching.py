@@ -164,6 +164,13 @@ class _Book:
             for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
                                                                      BankTransaction.bank_reference.in_(chunk))):
                 self.by_ref[row.bank_reference] = row
+        # Only a transfer neither sighted before nor known by its bank reference can be a credit
+        # seen without a reference: the candidates are loaded for those alone (a statement imported
+        # again loaded every credit of its amounts and days, to compare none of them).
+        transfers = [t for t in transfers if (t.source, _txn_id(t)) not in self.sighted
+                     and not (_ref(t) and _ref(t) in self.by_ref)]
+        if not transfers:
+            return
         start = min(t.transacted_at for t in transfers) - timedelta(days=SAME_CREDIT_DAYS + 1)
         end = max(t.transacted_at for t in transfers) + timedelta(days=SAME_CREDIT_DAYS + 1)
         amounts = sorted({t.amount for t in transfers})
