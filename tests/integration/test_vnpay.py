@@ -153,6 +153,7 @@ def test_hundreds_of_forged_notifications_change_nothing_and_the_genuine_one_sti
     ))
     def forged(mutation):
         kind, key, value = mutation
+        value = value.replace("\x00", "")    # the app drops NULs from every query value, as PostgreSQL would refuse them
         pairs = list(good.items())
         if kind == "change":
             if value == good[key]:
