@@ -132,6 +132,13 @@ class Form(FlaskForm):
                 field.errors = list(field.errors) + [str(_l("Ngày phải trong khoảng năm %(a)s–%(b)s.",
                                                             a=DATE_MIN.year, b=DATE_MAX.year))]
                 ok = False
+        for field in self:
+            # A refused form's values may still be handed to a service, which checks them all at
+            # once: a number no INTEGER column holds (an id of 20 digits) never goes with them.
+            if isinstance(field.data, int) and not isinstance(field.data, bool) and not in_range(field.data):
+                field.data = None
+            elif isinstance(field.data, list) and any(isinstance(v, int) and not in_range(v) for v in field.data):
+                field.data = [v for v in field.data if not (isinstance(v, int) and not in_range(v))]
         return ok
 
 
