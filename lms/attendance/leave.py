@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lms.attendance.models import AttendanceMark, AttendanceRegister, LeaveRequest, LeaveStatus, Mark
 from lms.attendance.permissions import require_keeper
+from lms.attendance.registers import settle_day
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
@@ -104,11 +105,17 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
     leave.decided_by, leave.decided_at, leave.decision_note = actor.id, now, text
     if approve:
+        days = set()
         for mark in session.scalars(select(AttendanceMark).join(AttendanceRegister).where(
                 AttendanceMark.student_id == leave.student_id, AttendanceRegister.class_id == leave.class_id,
                 AttendanceRegister.day >= leave.first_day, AttendanceRegister.day <= leave.last_day,
                 AttendanceMark.status == Mark.UNEXCUSED)):
             mark.status, mark.leave_request_id = Mark.EXCUSED, leave.id
+            days.add(mark.register.day)
+        session.flush()
+        # The parents told of an absence now excused hear at once that the notice was wrong.
+        for day in sorted(days):
+            settle_day(session, school_class, day, [leave.student_id], now)
     session.flush()
     parents = [g.guardian for g in session.scalars(select(Guardianship).where(
         Guardianship.student_id == leave.student_id))]

@@ -188,22 +188,22 @@ def take_register(session: Session, actor: User, role: str, school_class: School
     register.course_id = course.id if course else register.course_id
     register.taken_by, register.taken_at = actor.id, now
     leaves = {lv.student_id: lv.id for lv in approved_leaves(session, school_class.id, day, day)}
-    newly_unexcused = []
+    changed = set()
     for student_id, old in before.items():
         if student_id not in clean:
             register.marks.remove(old)
+            changed.add(student_id)
     for student_id, mark in clean.items():
         row = before.get(student_id)
         if row is None:
             row = AttendanceMark(school_id=school_class.school_id, student_id=student_id)
             register.marks.append(row)
-        if mark == Mark.UNEXCUSED and row.status != Mark.UNEXCUSED:
-            newly_unexcused.append(row)
+        if row.status != mark:
+            changed.add(student_id)
         row.status = mark
         row.leave_request_id = leaves.get(student_id) if mark == Mark.EXCUSED else None
     session.flush()
-    told = _tell_parents(session, school_class, day, newly_unexcused, pupils, now)
-    corrected = _tell_corrections(session, school_class, day, pupils, clean)
+    told, corrected = settle_day(session, school_class, day, changed, now)
     audit.record(session, "attendance_taken", actor_id=actor.id, school_id=school_class.school_id,
                  subject_type="class", subject_id=school_class.id,
                  detail=f"{day.isoformat()} p{period}: {len(clean)} marks")
@@ -211,72 +211,63 @@ def take_register(session: Session, actor: User, role: str, school_class: School
     return TakeOutcome(register, absent, sum(1 for m in clean.values() if m == Mark.LATE), told, corrected)
 
 
-def _tell_parents(session: Session, school_class: SchoolClass, day: date, rows: list[AttendanceMark],
-                  pupils: dict[int, Student], now: datetime) -> int:
-    """The same-morning notice: once per pupil and day, however many registers mark them absent."""
-    if not rows:
-        return 0
-    ids = [r.student_id for r in rows]
-    already = set(session.scalars(select(AttendanceMark.student_id).join(AttendanceRegister).where(
-        AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
-        AttendanceMark.student_id.in_(ids), AttendanceMark.notified_at.is_not(None))))
-    # A mark corrected to present is deleted with its notified_at, so a register corrected back and
-    # forth would tell (and pay for) the same absence again: the notices already sent decide too.
-    already |= _told_of(session, "absence", school_class.school_id, day, ids)
-    guardians: dict[int, list[User]] = defaultdict(list)
-    for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(ids))):
-        guardians[link.student_id].append(link.guardian)
-    told = 0
-    for row in rows:
-        if row.student_id in already:
-            continue
-        student = pupils[row.student_id]
-        notify(session, guardians[row.student_id], "absence",
-               {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
-                "student_id": student.id},
-               f"/children/{student.id}/attendance", school_class.school_id, flush=False)
-        row.notified_at = now
-        already.add(row.student_id)
-        told += 1
-    session.flush()
-    return told
-
-
-def _told_of(session: Session, kind: str, school_id: int, day: date, ids) -> set[int]:
-    """The pupils whose parents have had a notice of this kind for this day (the notices are the
-    record: a mark corrected to present is deleted, its notified_at with it)."""
+def _last_told(session: Session, school_id: int, day: date, ids) -> dict[int, str]:
+    """The last notice about the day's absence each pupil's parents had: "absence" or
+    "absence_corrected" (the notices are the record: a mark corrected to present is deleted, its
+    notified_at with it)."""
     sent = Notification.params["student_id"].as_integer()
-    return set(session.scalars(select(sent).where(
-        Notification.kind == kind, Notification.school_id == school_id,
-        Notification.params["date"].as_string() == day.strftime("%d/%m/%Y"), sent.in_(list(ids)))))
+    last: dict[int, str] = {}
+    for student_id, kind in session.execute(select(sent, Notification.kind).where(
+            Notification.kind.in_(["absence", "absence_corrected"]), Notification.school_id == school_id,
+            Notification.params["date"].as_string() == day.strftime("%d/%m/%Y"), sent.in_(list(ids)))
+            .order_by(Notification.id)):
+        last[student_id] = kind
+    return last
 
 
-def _tell_corrections(session: Session, school_class: SchoolClass, day: date, pupils: dict[int, Student],
-                      marks: dict[int, str]) -> int:
-    """A register corrected after the absence notice went: the parents of a pupil told of an
-    unexcused absence who is no longer marked absent without permission on any register of the
-    day hear that it was wrong — once per pupil and day, however often the register is saved
-    again (a correction corrected back is not told again: the absence was told once already)."""
-    told = _told_of(session, "absence", school_class.school_id, day, pupils)
-    if not told:
-        return 0
-    still = set(session.scalars(select(AttendanceMark.student_id).join(AttendanceRegister).where(
-        AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
-        AttendanceMark.status == Mark.UNEXCUSED, AttendanceMark.student_id.in_(told))))
-    due = told - still - _told_of(session, "absence_corrected", school_class.school_id, day, told)
-    if not due:
-        return 0
+def settle_day(session: Session, school_class: SchoolClass, day: date, student_ids, now: datetime
+               ) -> tuple[int, int]:
+    """The one place where a change to a day's attendance reaches the parents (a register saved, a
+    leave approved): for each pupil whose marks changed, the parents are told at once when the
+    pupil is now absent without permission on some register of the day and their last notice
+    about the day was not that absence, and told the notice was wrong when their last notice was
+    the absence and the pupil no longer is. So each change is told once, however often the
+    registers are saved. Returns (absences told, corrections told)."""
+    ids = set(student_ids)
+    if not ids:
+        return 0, 0
+    marks: dict[int, list[AttendanceMark]] = defaultdict(list)
+    for mark in session.scalars(select(AttendanceMark).join(AttendanceRegister).where(
+            AttendanceRegister.class_id == school_class.id, AttendanceRegister.day == day,
+            AttendanceMark.student_id.in_(ids))):
+        marks[mark.student_id].append(mark)
+    last = _last_told(session, school_class.school_id, day, ids)
+    absent = {i for i in ids if any(m.status == Mark.UNEXCUSED for m in marks[i]) and last.get(i) != "absence"}
+    wrong = {i for i in ids if last.get(i) == "absence"
+             and not any(m.status == Mark.UNEXCUSED for m in marks[i])}
+    if not absent and not wrong:
+        return 0, 0
     guardians: dict[int, list[User]] = defaultdict(list)
-    for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(due))):
+    for link in session.scalars(select(Guardianship).where(Guardianship.student_id.in_(absent | wrong))):
         guardians[link.student_id].append(link.guardian)
-    for student_id in sorted(due):
+    pupils = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(absent | wrong)))}
+    for student_id in sorted(absent | wrong):
         student = pupils[student_id]
-        notify(session, guardians[student_id], "absence_corrected",
-               {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
-                "student_id": student.id, "mark": marks.get(student_id, "")},
-               f"/children/{student.id}/attendance", school_class.school_id, flush=False)
+        params = {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
+                  "student_id": student.id}
+        if student_id in absent:
+            notify(session, guardians[student_id], "absence", params, f"/children/{student.id}/attendance",
+                   school_class.school_id, flush=False)
+            for mark in marks[student_id]:
+                if mark.status == Mark.UNEXCUSED:
+                    mark.notified_at = now
+        else:
+            statuses = {m.status for m in marks[student_id]}
+            shown = next((s for s in (Mark.EXCUSED, Mark.LATE) if s in statuses), "")
+            notify(session, guardians[student_id], "absence_corrected", {**params, "mark": shown},
+                   f"/children/{student.id}/attendance", school_class.school_id, flush=False)
     session.flush()
-    return len(due)
+    return len(absent), len(wrong)
 
 
 # ---------------------------------------------------------------- what the registers add up to

@@ -166,9 +166,8 @@ def test_a_register_corrected_after_the_absence_notice_tells_the_parents_once(wo
     assert saved.status_code == 302
     shown = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Đã báo cho phụ huynh của 1 em rằng tin vắng không phép đã gửi là nhầm." in shown
-    # Saved again, corrected back to absent, then to late: nothing more is told.
-    for marks in ({}, {f"s-{an}": "K"}, {f"s-{an}": "M"}):
-        assert client.post(f"/attendance/classes/{class_id}", {**form, **marks}).status_code == 302
+    # Saved again unchanged: nothing more is told.
+    assert client.post(f"/attendance/classes/{class_id}", form).status_code == 302
     with dbs() as s:
         notes = list(s.scalars(select(Notification).where(Notification.user_id == world.mother_a.id,
                                                           Notification.kind.in_(["absence", "absence_corrected"]))
@@ -187,6 +186,48 @@ def test_a_register_corrected_after_the_absence_notice_tells_the_parents_once(wo
         assert correction.payload["sent"]["template_id"] == "301"          # the absence template
         assert correction.payload["sent"]["template_data"]["status"] == "Đã sửa: có mặt"
         # Parents of a pupil who was never told get nothing.
+        assert s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "absence_corrected")) == 1
+    # Marked absent without permission again, the parents hear it again (their last message said
+    # he was not absent); then late: corrected again; saved again as late: nothing more.
+    for marks in ({f"s-{an}": "K"}, {f"s-{an}": "M"}, {f"s-{an}": "M"}):
+        assert client.post(f"/attendance/classes/{class_id}", {**form, **marks}).status_code == 302
+    with dbs() as s:
+        notes = list(s.scalars(select(Notification).where(Notification.user_id == world.mother_a.id,
+                                                          Notification.kind.in_(["absence", "absence_corrected"]))
+                               .order_by(Notification.id)))
+        assert [n.kind for n in notes] == ["absence", "absence_corrected", "absence", "absence_corrected"]
+        assert notes[3].params["mark"] == "M"
+
+
+def test_a_leave_approved_for_a_day_told_absent_sends_the_correction_at_once(world, app, dbs, make_client):
+    from lms.attendance import leave as leaves
+    from lms.attendance.models import LeaveRequest
+    from lms.core.models import Notification
+    from lms.people.models import Student
+
+    an = world.a.students["HSA001"].id
+    with dbs() as s:
+        set_up(s, app, world)
+        absent(s, world)                                  # 07:15: told absent without permission
+        leaves.request_leave(s, s.get(User, world.mother_a.id), s.get(Student, an), DAY, DAY, "Con bị sốt",
+                             now=at(DAY, 9), today=DAY)
+        s.commit()
+        leave_id = s.scalars(select(LeaveRequest.id)).one()
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.post(f"/attendance/leave/{leave_id}", {"decision": "approve", "note": ""}).status_code == 302
+    with dbs() as s:
+        kinds = list(s.scalars(select(Notification.kind).where(
+            Notification.user_id == world.mother_a.id,
+            Notification.kind.in_(["absence", "absence_corrected", "leave_approved"])).order_by(Notification.id)))
+        assert kinds == ["absence", "absence_corrected", "leave_approved"]
+        [correction] = messages(s, kind="absence_corrected")
+        assert correction.urgent
+    # The next save of the register tells nothing more.
+    assert teacher.post(f"/attendance/classes/{world.a.school_class.id}",
+                        {"day": DAY.isoformat(), "period": "0", "course_id": "0", f"s-{an}": "P"}).status_code == 302
+    with dbs() as s:
         assert s.scalar(select(func.count()).select_from(Notification).where(
             Notification.kind == "absence_corrected")) == 1
 
