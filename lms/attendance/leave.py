@@ -21,6 +21,7 @@ from lms.i18n import ngettext
 from lms.people.models import Enrollment, Guardianship, SchoolClass, SchoolYear, Student
 
 REASON_MAX = 500
+NOTE_MAX = 300        # the teacher's answer to the parents
 MAX_DAYS = 30          # one request covers at most this many days
 PAST_DAYS = 30         # and may be sent after the fact up to this many days back
 
@@ -99,7 +100,10 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
     require_keeper(actor, role, school_class)
     if leave.status != LeaveStatus.PENDING:
         raise Conflict(_l("Đơn này đã được trả lời."))
-    text = nfc_text(note)[:300]
+    text = nfc_text(note)
+    if len(text) > NOTE_MAX:
+        raise ValidationError(ngettext("Ghi chú dài quá %(n)s ký tự.", "Ghi chú dài quá %(n)s ký tự.", NOTE_MAX,
+                                       n=NOTE_MAX), field="note")
     if not approve and not text:
         raise ValidationError(_l("Ghi lý do không duyệt để phụ huynh biết."), field="note")
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED

@@ -149,16 +149,26 @@ def leave_queue():
 def decide(leave_id: int):
     leave = school_scoped(LeaveRequest, leave_id)
     form = DecideForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "refuse"):
+    if form.decision.data not in ("approve", "refuse"):
         abort(400)
     approve = form.decision.data == "approve"
-    with committing() as outcome:
-        leaves.decide_leave(db.session, current_user, ctx().role, leave, approve=approve, note=form.note.data or "",
-                            now=utcnow())
-    if outcome.ok:
-        flash(_("Đã duyệt đơn xin nghỉ của em %(n)s.", n=leave.student.full_name) if approve
-              else _("Đã trả lời không duyệt đơn của em %(n)s.", n=leave.student.full_name), "success")
-    return redirect(url_for("attendance.leave_queue"))
+    if form.validate_on_submit():
+        with committing(form) as outcome:
+            leaves.decide_leave(db.session, current_user, ctx().role, leave, approve=approve,
+                                note=form.note.data or "", now=utcnow())
+        if outcome.ok:
+            flash(_("Đã duyệt đơn xin nghỉ của em %(n)s.", n=leave.student.full_name) if approve
+                  else _("Đã trả lời không duyệt đơn của em %(n)s.", n=leave.student.full_name), "success")
+            return redirect(url_for("attendance.leave_queue"))
+    elif "csrf_token" in form.errors:
+        abort(400)
+    # The answer refused (a note too long, a refusal without its reason): the queue again, with the
+    # message on that request's note and what was typed kept.
+    pending = leaves.requests_to_decide(db.session, current_user, ctx().role, ctx().school.id)
+    recent = [r for r in leaves.requests_to_decide(db.session, current_user, ctx().role, ctx().school.id,
+                                                   pending_only=False, limit=60) if r.status != "pending"]
+    return render_template("attendance/leave_queue.html", pending=pending, recent=recent[:30], form=form,
+                           refused_id=leave.id), status_of(form)
 
 
 # ---------------------------------------------------------------- parents

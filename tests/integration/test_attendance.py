@@ -243,8 +243,17 @@ def test_leave_request_approved_by_the_homeroom_teacher(world, dbs, make_client)
         assert s.scalar(select(func.count()).select_from(Notification).where(
             Notification.user_id == world.a.teacher.id, Notification.kind == "leave_requested")) == 1
     refuse = teacher.post(f"/attendance/leave/{leave.id}", {"decision": "refuse", "note": ""})
-    assert refuse.status_code == 302
-    assert "Ghi lý do không duyệt" in teacher.get("/attendance/leave").get_data(as_text=True)
+    assert refuse.status_code == 422
+    assert "Ghi chú cho phụ huynh: Ghi lý do không duyệt" in refuse.get_data(as_text=True)
+    # A note too long is the form's refusal on its field (what was typed kept), not a bare 400.
+    long_note = "Đơn chưa có giấy của bác sĩ. " * 70
+    refuse = teacher.post(f"/attendance/leave/{leave.id}", {"decision": "refuse", "note": long_note})
+    assert refuse.status_code == 422
+    page = refuse.get_data(as_text=True)
+    assert "Ghi chú cho phụ huynh: Không được dài quá 300 ký tự." in page
+    assert 'id="note"' in page and "Đơn chưa có giấy của bác sĩ." in page
+    with dbs() as s:
+        assert s.get(LeaveRequest, leave.id).status == "pending"
     assert teacher.post(f"/attendance/leave/{leave.id}", {"decision": "approve", "note": ""}).status_code == 302
     with dbs() as s:
         mark = s.scalars(select(AttendanceMark).where(AttendanceMark.student_id == an)).one()
