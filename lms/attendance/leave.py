@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.attendance import rules
+from lms.attendance.days_off import offs_between
 from lms.attendance.models import AttendanceMark, AttendanceRegister, LeaveRequest, LeaveStatus, Mark
 from lms.attendance.permissions import require_keeper
 from lms.attendance.registers import settle_day
@@ -59,6 +61,7 @@ def request_leave(session: Session, parent: User, student: Student, first: date 
     year = session.get(SchoolYear, school_class.school_year_id)
     if first < year.start_date or last > year.end_date:
         raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s.", y=year.name), field="first_day")
+    _check_school_days(session, school_class, first, last)
     text = nfc_text(reason)
     if not text:
         raise ValidationError(_l("Ghi lý do xin nghỉ."), field="reason")
@@ -83,6 +86,37 @@ def request_leave(session: Session, parent: User, student: Student, first: date 
     audit.record(session, "leave_requested", actor_id=parent.id, school_id=school_class.school_id,
                  subject_type="student", subject_id=student.id, detail=f"{first.isoformat()}..{last.isoformat()}")
     return leave
+
+
+def _no_school(session: Session, school_class: SchoolClass, day: date) -> str | None:
+    """Why the class has no school on `day` (a Sunday, a Saturday at a school without Saturday
+    classes, a public holiday, a day the school declared off), said with the day; None on a school day."""
+    from lms.messaging.settings import settings_of
+
+    off = rules.day_off(day, saturday_classes=settings_of(session, school_class.school_id).saturday_classes,
+                        school_days_off=offs_between(session, school_class.school_id, day, day))
+    if off is None:
+        return None
+    kind, name = off
+    shown = day.strftime("%d/%m/%Y")
+    if kind == rules.HOLIDAY:
+        return str(_l("Ngày %(d)s là ngày nghỉ lễ (%(n)s): không có buổi học, không cần xin nghỉ.", d=shown, n=name))
+    if kind == rules.SCHOOL_OFF:
+        return str(_l("Ngày %(d)s trường nghỉ (%(n)s): không có buổi học, không cần xin nghỉ.", d=shown, n=name))
+    if kind == rules.SUNDAY:
+        return str(_l("Ngày %(d)s là Chủ nhật: không có buổi học, không cần xin nghỉ.", d=shown))
+    return str(_l("Ngày %(d)s là thứ Bảy, trường không học thứ Bảy: không cần xin nghỉ.", d=shown))
+
+
+def _check_school_days(session: Session, school_class: SchoolClass, first: date, last: date) -> None:
+    """A request starts and ends on days the class has school (the days off between them, a
+    weekend in a week's leave, are simply not school days)."""
+    refusal = _no_school(session, school_class, first)
+    if refusal is not None:
+        raise ValidationError(refusal, field="first_day")
+    refusal = _no_school(session, school_class, last) if last != first else None
+    if refusal is not None:
+        raise ValidationError(refusal, field="last_day")
 
 
 def leave_of_school(session: Session, school_id: int, leave_id: int) -> LeaveRequest:

@@ -58,7 +58,7 @@ def seed_attendance(session: Session, school: School, rng: random.Random, until:
                     marks[pupil.id] = "M"
             registers.take_register(session, teacher, "teacher", school_class, day, 0, marks, now=at(day, 7, 10),
                                     today=day)
-    _waiting_requests(session, school, year, rng, until)
+    _waiting_requests(session, school, year, rng, until - timedelta(days=1))
 
 
 REASONS = ("Cháu bị sốt, xin cho cháu nghỉ học.", "Gia đình có việc riêng ở quê.", "Cháu đi khám răng theo lịch hẹn.",
@@ -80,8 +80,10 @@ def _waiting_requests(session: Session, school: School, year, rng: random.Random
     first: SchoolClass = classes[0]
     pupils = services.students_of_class(session, first)
     parents = _first_parents(session, pupils)
-    for pupil, ahead in zip(rng.sample(pupils, 2), (1, 4)):
-        day = today + timedelta(days=ahead)
-        if pupil.id in parents and day <= year.end_date:
-            leave.request_leave(session, parents[pupil.id], pupil, day, day + timedelta(days=ahead // 4),
+    # Asked this morning (the story day's 06:30, before the demo's clock) for school days to come:
+    # the next one, and two days running later on (never a weekend or a holiday).
+    coming = [d for d in school_days(today + timedelta(days=1), today + timedelta(days=21)) if d <= year.end_date]
+    for pupil, (first, last) in zip(rng.sample(pupils, 2), ((0, 0), (3, 4))):
+        if pupil.id in parents and len(coming) > last:
+            leave.request_leave(session, parents[pupil.id], pupil, coming[first], coming[last],
                                 rng.choice(REASONS), now=at(today, 6, 30), today=today)

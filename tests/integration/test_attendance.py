@@ -292,6 +292,17 @@ def test_leave_request_rules(world, dbs):
         assert leave.status == "cancelled"
         # Withdrawn, the days are free again.
         leaves.request_leave(s, mother, an, TODAY, TODAY, "Đi khám", now=NOW, today=TODAY)
+        # A day with no school is refused, named: a Sunday, a Saturday at a school without Saturday
+        # classes (as the first or the last day of a range); a weekend inside a range is no matter.
+        with pytest.raises(ValidationError) as refused:
+            leaves.request_leave(s, mother, an, date(2026, 12, 6), None, "Ốm", now=NOW, today=TODAY)
+        assert str(refused.value.message) == "Ngày 06/12/2026 là Chủ nhật: không có buổi học, không cần xin nghỉ."
+        with pytest.raises(ValidationError) as refused:
+            leaves.request_leave(s, mother, an, date(2026, 12, 7), date(2026, 12, 12), "Ốm", now=NOW, today=TODAY)
+        assert refused.value.field == "last_day" and "12/12/2026 là thứ Bảy" in str(refused.value.message)
+        week = leaves.request_leave(s, mother, an, date(2026, 12, 11), date(2026, 12, 14), "Về quê", now=NOW,
+                                    today=TODAY)
+        assert (week.first_day, week.last_day) == (date(2026, 12, 11), date(2026, 12, 14))
 
 
 def test_the_register_page_says_why_a_day_cannot_be_taken_instead_of_a_form(world, client, dbs, app):

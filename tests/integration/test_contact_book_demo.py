@@ -96,3 +96,23 @@ def test_the_demo_report_card_counts_the_registers(demo):
         rows = homeroom.build_summary(db.session, school_class, 1).rows
         assert {r.student.id: r.excused + r.unexcused for r in rows if r.excused + r.unexcused} == counted
         db.session.rollback()
+
+
+def test_the_demos_waiting_leave_requests_were_sent_before_its_clock_for_school_days(demo):
+    """The requests waiting for the teacher were asked on the story day (not dated in the future)
+    for school days to come (never a weekend)."""
+    from lms import create_app
+    from lms.attendance.models import LeaveRequest
+    from lms.attendance.rules import day_off
+
+    app = create_app(demo.config())
+    with app.app_context():
+        waiting = list(db.session.scalars(select(LeaveRequest).where(LeaveRequest.status == "pending")))
+        assert waiting
+        for request in waiting:
+            story_day = db.session.scalar(select(func.max(AttendanceRegister.day))
+                                          .where(AttendanceRegister.school_id == request.school_id))
+            assert _local(request.created_at).date() <= story_day < request.first_day
+            for day in (request.first_day, request.last_day):
+                assert day_off(day, saturday_classes=False) is None, day
+        db.session.rollback()
