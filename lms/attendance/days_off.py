@@ -16,7 +16,7 @@ from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc_text
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
-from lms.people.models import School
+from lms.people.models import School, SchoolYear
 
 MAX_DAYS = 60         # one entry: at most this many days (a summer is not a day off)
 
@@ -58,6 +58,16 @@ def add_day_off(session: Session, actor: User, school: School, first: date | Non
     if (last - first).days + 1 > MAX_DAYS:
         raise ValidationError(ngettext("Mỗi lần khai báo tối đa %(n)s ngày nghỉ.",
                                        "Mỗi lần khai báo tối đa %(n)s ngày nghỉ.", MAX_DAYS, n=MAX_DAYS), field="last_day")
+    years = list(session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
+                                 .order_by(SchoolYear.is_current.desc(), SchoolYear.start_date.desc())))
+    if not any(y.start_date <= first and last <= y.end_date for y in years):
+        if not years:
+            raise ValidationError(_l("Trường chưa khai báo năm học: khai báo năm học trước khi thêm ngày nghỉ."),
+                                  field="first_day")
+        year = years[0]
+        raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s (%(a)s – %(b)s).", y=year.name,
+                                 a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y")),
+                              field="first_day" if not year.start_date <= first <= year.end_date else "last_day")
     if not reason:
         raise ValidationError(_l("Ghi lý do nghỉ (ví dụ: nghỉ bù, hội khoẻ phù đổng)."), field="reason")
     if len(reason) > 200:

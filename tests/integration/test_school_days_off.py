@@ -51,7 +51,11 @@ def test_the_school_declares_its_own_days_off_and_no_register_is_taken_then(worl
                        "Ngày cuối phải từ ngày đầu trở đi."),
                       ({"first_day": "2026-12-07", "reason": "  "}, "Ghi lý do nghỉ"),
                       ({"first_day": "2026-12-01", "last_day": "2027-03-01", "reason": "Nghỉ dài"},
-                       "Mỗi lần khai báo tối đa 60 ngày nghỉ.")):
+                       "Mỗi lần khai báo tối đa 60 ngày nghỉ."),
+                      # Far outside the school year: refused with the year's dates.
+                      ({"first_day": "2020-01-01", "reason": "Nghỉ Tết"},
+                       "Ngày nghỉ phải trong năm học 2026-2027 (05/09/2026 – 29/05/2027)."),
+                      ({"first_day": "2030-01-01", "reason": "Nghỉ Tết"}, "Ngày nghỉ phải trong năm học 2026-2027")):
         refused = admin.post("/attendance/days-off", data=data)
         assert refused.status_code == 422 and why in refused.get_data(as_text=True), data
     # A range (nghỉ bù after a Saturday event) and a single day.
