@@ -89,6 +89,8 @@ def save_settings(session: Session, actor: User, school: School, data: SettingsI
         raise ValidationError(_l("Giờ gửi tin tóm tắt phải ngoài giờ yên lặng."), field="digest_time")
     if data.hw_latest_due is not None and data.hw_latest_due < time(12, 0):
         raise ValidationError(_l("Hạn nộp muộn nhất phải sau 12:00."), field="hw_latest_due")
+    before = settings_of(session, school.id)
+    old = (before.quiet_start, before.quiet_end, before.urgent_bypass)
     row = session.scalars(select(ContactSettings).where(ContactSettings.school_id == school.id)).first()
     if row is None:
         row = ContactSettings(school_id=school.id)
@@ -97,9 +99,43 @@ def save_settings(session: Session, actor: User, school: School, data: SettingsI
         setattr(row, name, getattr(data, name))
     row.updated_by, row.updated_at = actor.id, now
     session.flush()
+    _retime_held(session, school.id, old, row, now)
     audit.record(session, "contact_settings_saved", actor_id=actor.id, school_id=school.id, subject_type="school",
                  subject_id=school.id)
     return row
+
+
+def _retime_held(session: Session, school_id: int, old: tuple, row: ContactSettings, now: datetime) -> int:
+    """Messages the old quiet hours held (queued, never tried, due later) are timed again by the
+    new ones: shortened quiet hours let them go when the new hours end, not when the old did."""
+    from lms.core.timeutil import school_tz
+
+    start, end, bypass = old
+    moved = 0
+    for message in session.scalars(select(OutboundMessage).where(
+            OutboundMessage.school_id == school_id, OutboundMessage.status == Status.QUEUED,
+            OutboundMessage.attempts == 0, OutboundMessage.send_after > now)):
+        held = rules.send_time(message.created_at, school_tz(), start, end, urgent=message.urgent, bypass=bypass)
+        if held != message.send_after or held == message.created_at:
+            continue                      # not held by the quiet hours (a retry, a digest's own time)
+        when = rules.send_time(message.created_at, school_tz(), row.quiet_start, row.quiet_end,
+                               urgent=message.urgent, bypass=row.urgent_bypass)
+        if when != message.send_after:
+            message.send_after = max(when, now)
+            moved += 1
+    session.flush()
+    return moved
+
+
+def digests_in_quiet(session: Session, school_id: int) -> int:
+    """How many of the school's parents chose a digest time inside its quiet hours (their digest
+    then waits for the hours to end)."""
+    row = settings_of(session, school_id)
+    times = session.scalars(select(ParentPreference.digest_time).where(
+        ParentPreference.digest_time.is_not(None),
+        ParentPreference.user_id.in_(select(Guardianship.guardian_id).join(Student, Student.id == Guardianship.student_id)
+                                     .where(Student.school_id == school_id))))
+    return sum(1 for t in times if rules.in_quiet(t, row.quiet_start, row.quiet_end))
 
 
 # ---------------------------------------------------------------- provider accounts

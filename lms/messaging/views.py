@@ -14,6 +14,7 @@ from lms.core.timeutil import school_tz, utcnow
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.messaging import reports, rules, settings
 from lms.messaging.forms import PreferenceForm, SettingsForm, account_form
 from lms.messaging.models import Channel, Provider, Status
@@ -64,6 +65,12 @@ def school_settings():
             settings.save_settings(db.session, current_user, school, data, now=utcnow())
         if outcome.ok:
             flash(_("Đã lưu cài đặt sổ liên lạc."), "success")
+            clashing = settings.digests_in_quiet(db.session, school.id)
+            if clashing:
+                flash(ngettext("%(n)s phụ huynh đã chọn giờ nhận tin tóm tắt trong giờ yên lặng mới: tin của họ sẽ "
+                               "chờ đến hết giờ yên lặng.",
+                               "%(n)s phụ huynh đã chọn giờ nhận tin tóm tắt trong giờ yên lặng mới: tin của họ sẽ "
+                               "chờ đến hết giờ yên lặng.", clashing, n=clashing), "warning")
             return redirect(url_for("contact.school_settings"))
     return render_template("messaging/settings.html", form=form, accounts=_accounts_view(school.id),
                            sandbox_on=current_app.config["MESSAGING_SANDBOX"],

@@ -583,3 +583,32 @@ def test_a_refused_provider_account_keeps_what_the_admin_typed_and_names_the_fie
     assert page.status_code == 422
     assert 'value="9876543210"' in body and 'value="abc"' in body          # nothing typed is lost
     assert "Nhập “App ID (ứng dụng Zalo)”." in body and 'aria-invalid="true"' in body
+
+
+def test_shortened_quiet_hours_retime_held_notices_and_a_digest_time_inside_them_is_counted(world, app, dbs):
+    from lms.courses import comms
+
+    with dbs() as s:
+        mother = set_up(s, app, world)
+        settings.save_preference(s, mother, settings.PreferenceInput(False, True, True, False, None),
+                                 now=at(DAY, 0, 1))
+        comms.post_announcement(s, s.get(User, world.a.teacher.id), s.get(SchoolClass, world.a.school_class.id),
+                                None, "Nghỉ học", "Bão")
+        s.commit()
+        [notice] = messages(s)
+        assert notice.send_after == at(DAY, 6)             # made at 00:01, held to the end of the quiet hours
+        admin, school = s.get(User, world.a.admin.id), s.get(School, world.a.school.id)
+        row = settings.settings_of(s, world.a.school.id)
+        data = settings.SettingsInput(**{n: getattr(row, n) for n in settings.DEFAULTS})
+        data.quiet_end = time(5, 0)
+        settings.save_settings(s, admin, school, data, now=at(DAY, 0, 30))
+        s.commit()
+        assert s.get(OutboundMessage, notice.id).send_after == at(DAY, 5)
+        # A parent's digest at 20:30, then quiet hours from 20:00: the school is told of it.
+        father = s.get(User, world.father_ab.id)
+        settings.save_preference(s, father, settings.PreferenceInput(False, True, True, True, time(20, 30)),
+                                 now=at(DAY, 0, 40))
+        assert settings.digests_in_quiet(s, world.a.school.id) == 0
+        data.quiet_start = time(20, 0)
+        settings.save_settings(s, admin, school, data, now=at(DAY, 0, 45))
+        assert settings.digests_in_quiet(s, world.a.school.id) == 1
