@@ -152,6 +152,18 @@ class OutboundMessage(Base):
     student = relationship("Student")
 
     @property
+    def sent_text(self) -> str:
+        """What went out, as the provider took it: an SMS's text, a ZNS's template id and its
+        parameters; empty while nothing has been sent (an e-mail's body is the notice's own)."""
+        sent = (self.payload or {}).get("sent") or {}
+        if "text" in sent:
+            return str(sent["text"])
+        if "template_id" in sent:
+            data = sent.get("template_data") or {}
+            return f"ZNS #{sent['template_id']}: " + "; ".join(f"{k} = {v}" for k, v in data.items())
+        return ""
+
+    @property
     def about(self) -> str:
         """Whom the message is about, for the school's and the parent's lists: the pupil, the
         pupils of a digest (one digest per parent and school may tell of several children), the

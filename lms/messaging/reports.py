@@ -23,14 +23,16 @@ class Line:
     held: int = 0            # capped or skipped: never sent
     waiting: int = 0         # queued or being sent
     cost: int = 0            # đồng, estimated
+    segments: int = 0        # SMS: the 160-character parts charged (a ZNS is one message)
     statuses: dict[str, int] = field(default_factory=dict)
 
 
 def cost_report(session: Session, school_id: int, start: datetime, end: datetime) -> tuple[list[Line], Line]:
     """One line per channel (ZNS, SMS, e-mail) and their total, for messages made in [start, end)."""
     lines = {c.value: Line(c.value) for c in (Channel.ZNS, Channel.SMS, Channel.EMAIL)}
-    for channel, status, count, cost in session.execute(
-            select(OutboundMessage.channel, OutboundMessage.status, func.count(), func.coalesce(func.sum(OutboundMessage.cost), 0))
+    for channel, status, count, cost, segments in session.execute(
+            select(OutboundMessage.channel, OutboundMessage.status, func.count(),
+                   func.coalesce(func.sum(OutboundMessage.cost), 0), func.coalesce(func.sum(OutboundMessage.segments), 0))
             .where(OutboundMessage.school_id == school_id, OutboundMessage.created_at >= start,
                    OutboundMessage.created_at < end)
             .group_by(OutboundMessage.channel, OutboundMessage.status)):
@@ -38,6 +40,7 @@ def cost_report(session: Session, school_id: int, start: datetime, end: datetime
         line.statuses[status] = count
         line.made += count
         line.cost += int(cost)
+        line.segments += int(segments) if channel == Channel.SMS.value else 0
         if status in (Status.ACCEPTED, Status.DELIVERED):
             line.sent += count
         if status == Status.DELIVERED:
@@ -50,7 +53,7 @@ def cost_report(session: Session, school_id: int, start: datetime, end: datetime
             line.waiting += count
     total = Line("total")
     for line in lines.values():
-        for name in ("made", "sent", "delivered", "failed", "held", "waiting", "cost"):
+        for name in ("made", "sent", "delivered", "failed", "held", "waiting", "cost", "segments"):
             setattr(total, name, getattr(total, name) + getattr(line, name))
     return list(lines.values()), total
 

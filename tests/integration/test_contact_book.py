@@ -436,7 +436,7 @@ def test_webhooks_check_who_is_calling(world, app, dbs, client):
     assert client.get(f"/hooks/esms/{token}?SMSID=unknown&SendStatus=5&SendSuccess=1").status_code == 200
 
 
-def test_the_cost_report_adds_up(world, app, dbs, client):
+def test_the_cost_report_adds_up(world, app, dbs, client, make_client):
     from lms.courses import comms
 
     with dbs() as s:
@@ -460,13 +460,24 @@ def test_the_cost_report_adds_up(world, app, dbs, client):
         assert (by["zns"].made, by["zns"].sent, by["zns"].failed, by["zns"].cost) == (4, 2, 2, 500)
         sms_cost = sum(m.cost for m in messages(s, channel="sms"))
         assert (by["sms"].made, by["sms"].sent, by["sms"].cost) == (2, 2, sms_cost) and sms_cost == 1600
+        # The SMS's charged segments are on the report, so count × segments × price adds up.
+        assert by["sms"].segments == sum(m.segments for m in messages(s, channel="sms")) == 2
+        assert by["sms"].segments * 800 == by["sms"].cost and total.segments == 2
         assert total.cost == 2100 and total.made == sum(line.made for line in lines) == 6
         failures = list(s.scalars(reports.problems_query(world.a.school.id, start, end)))
         assert {m.error_code for m in failures} == {"-118"}
     client.login("admin.a")
     page = client.get("/contact-book/report?month=2026-12").get_data(as_text=True)
     assert 'data-channel="total"' in page and "2.100 ₫" in page
-    assert "Zalo account not existed" in client.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert '<td class="text-end" data-col="segments">2</td>' in page and "số đoạn SMS tính phí × đơn giá" in page
+    problems = client.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert "Zalo account not existed" in problems
+    # What was actually sent is shown: the ZNS template and its parameters.
+    assert 'data-col="sent-text">ZNS #301: ' in problems and "Vắng không phép" in problems
+    mother = make_client()
+    mother.login("0912000001")
+    mine = mother.get("/notices/settings").get_data(as_text=True)
+    assert 'data-col="sent-text">ZNS #301: ' in mine
 
 
 def test_pages_save_settings_accounts_and_a_parents_choices(world, app, dbs, client, make_client):
