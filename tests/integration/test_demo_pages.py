@@ -3,7 +3,10 @@ PostgreSQL (the production database: a query that only PostgreSQL refuses is fou
 
 Each demo login signs in, takes each of its roles in turn (the user menu's switch), and follows
 every link of every page it is shown, as a person clicking through would. Pages of one route are
-visited a few times with different ids, not thousands of times.
+visited a few times with different ids, not thousands of times: the first account of a role visits up
+to three pages of each route; the role's other accounts (other schools and levels, whose pages differ
+by their rows, not their routes) one page of each. Measured on the admins: a third less time, and
+the second and third school's admins each reach one route fewer than at three pages a route.
 """
 from __future__ import annotations
 
@@ -90,8 +93,8 @@ def test_every_page_of_the_demo_answers_without_a_server_error(demo, role):
     # Every school's admin and accountant, a teacher and a pupil of each level, every kind of parent.
     chosen = logins if role in ("admin", "accountant", "department") else logins[:3]
     pages, failures = 0, []
-    for login in chosen:
-        seen, failed = crawl(app, login.username, "hoc-tap-vui-ve-2026")
+    for n, login in enumerate(chosen):
+        seen, failed = crawl(app, login.username, "hoc-tap-vui-ve-2026", per_route=PER_ROUTE if n == 0 else 1)
         pages += len(seen)
         failures += failed
     with app.app_context():
