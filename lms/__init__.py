@@ -63,7 +63,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         lock_minutes=app.config["LOGIN_LOCK_MINUTES"], idle_minutes=app.config["SESSION_IDLE_MINUTES"],
         absolute_hours=app.config["SESSION_ABSOLUTE_HOURS"], remember_days=app.config["REMEMBER_DAYS"],
         reset_hours=app.config["PASSWORD_RESET_HOURS"],
-        ip_ceiling=Ceiling(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_MINUTES"]))
+        ip_ceiling=Ceiling(app.config["LOGIN_IP_MAX_FAILURES"], app.config["LOGIN_IP_WINDOW_MINUTES"]),
+        account_ceiling=Ceiling(app.config["LOGIN_ACCOUNT_MAX_FAILURES"], app.config["LOGIN_ACCOUNT_WINDOW_MINUTES"]))
 
     from lms.core.security import install_headers
     from lms.core.signing import signer_from_config

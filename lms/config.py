@@ -104,6 +104,9 @@ class Config:
     # A ceiling of failed sign-ins per address (0 = none): far above what a lab of 40 pupils makes.
     LOGIN_IP_MAX_FAILURES = _env_int("LOGIN_IP_MAX_FAILURES", 300)
     LOGIN_IP_WINDOW_MINUTES = _env_int("LOGIN_IP_WINDOW_MINUTES", 15)
+    # A ceiling of failed sign-ins per account over all addresses (0 = none): a spread-out guesser.
+    LOGIN_ACCOUNT_MAX_FAILURES = _env_int("LOGIN_ACCOUNT_MAX_FAILURES", 300)
+    LOGIN_ACCOUNT_WINDOW_MINUTES = _env_int("LOGIN_ACCOUNT_WINDOW_MINUTES", 60)
 
     PASSWORD_RESET_HOURS = _env_int("PASSWORD_RESET_HOURS", 72)
     # The address users and payment providers reach the app at: receipts' QR codes, gateway

@@ -7,6 +7,7 @@ sessions at once.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -37,6 +38,8 @@ class AuthSettings:
     remember_days: int = 30
     reset_hours: int = 72
     ip_ceiling: throttle.Ceiling = throttle.Ceiling()
+    # All failures against one account from every address: bounds a guesser spread over many.
+    account_ceiling: throttle.Ceiling = throttle.Ceiling(failures=300, window_minutes=60)
 
     @property
     def policy(self) -> throttle.Policy:
@@ -150,6 +153,17 @@ def throttle_key(user: User | None, identifier: str) -> str:
     return f"t:{phone or fold(value)}"[:254]
 
 
+def _source(ip: str) -> str:
+    """The address a guess comes from; an IPv6 address by its /64, which one subscriber holds whole."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def create_user(session: Session, settings: AuthSettings | None, *, username: str, full_name: str,
                 email: str | None = None, phone: str | None = None, password: str | None = None,
                 password_hash: str | None = None) -> User:
@@ -177,13 +191,15 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
     """Check a sign-in. Unknown account and wrong password give the same error and timing.
 
     Throttling is per account, never per typed text (username, e-mail and phone written any way
-    share one counter), with a generous ceiling per address: a school's computer lab signs in
-    forty pupils from one IP. The account's counter only slows guesses (1, 2, 4 … 60 s after
-    the free ones) and never locks: anyone may type a pupil's code, so a lock would let a
-    stranger keep every pupil out before an exam. From a device the account signed in on before
-    (`device`: its id and accounts, see lms.auth.views_devices) the guess is judged on that device's
-    own counter instead, which locks after `lock_after` failures, and the address's ceiling does
-    not apply: a stranger's guesses elsewhere never touch it.
+    share one counter), and per source: the delay (1, 2, 4 … 60 s after the free failures, never a
+    lock) is counted on (account, address), so a stranger's guesses slow only the stranger and the
+    owner signing in from another address gets in at once. Two ceilings bound the rest: one per
+    address over all accounts (a school's computer lab signs in forty pupils from one IP, so it is
+    generous) and one per account over all addresses (`account_ceiling`, a guesser spread over many
+    addresses). From a device the account signed in on before (`device`: its id and accounts, see
+    lms.auth.views_devices) the guess is judged on that device's own counter instead, which locks
+    after `lock_after` failures, and neither ceiling applies: a stranger's guesses elsewhere never
+    touch it.
     """
     now = now or utcnow()
     user = find_user_by_identifier(session, identifier)
@@ -194,10 +210,19 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
             audit.record(session, audit.Action.LOGIN_LOCKED, detail=f"ip:{ip}", ip=ip)
             raise SignInThrottled(_l("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.",
                                      s=wait), retry_after=wait)
+    account = throttle_key(user, identifier)
+    every_source = f"a:{account}"[:254]
+    if settings.account_ceiling.failures and not known:
+        wait = throttle.ceiling_wait(session, every_source, settings.account_ceiling, now)
+        if wait:
+            audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None,
+                         detail=every_source, ip=ip)
+            raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
+                                  retry_after=wait)
     if known:
         key, policy = f"d:{device[0]}:{user.id}"[:254], settings.policy
     else:
-        key, policy = throttle_key(user, identifier), settings.slow_policy
+        key, policy = (f"{account}@{_source(ip)}" if ip else account)[:254], settings.slow_policy
     row, wait = throttle.hold(session, key, policy, now)
     if wait:
         audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None, detail=key, ip=ip)
@@ -208,6 +233,8 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
         throttle.fail(row, policy, now)
         if ip and settings.ip_ceiling.failures and not known:
             throttle.count_failure(session, f"ip:{ip}", settings.ip_ceiling, now)
+        if settings.account_ceiling.failures and not known:
+            throttle.count_failure(session, every_source, settings.account_ceiling, now)
         audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInRefused(_l("Sai tên đăng nhập hoặc mật khẩu."))
     throttle.succeed(row)

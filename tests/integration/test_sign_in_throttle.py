@@ -58,8 +58,11 @@ def test_username_email_and_phone_share_the_accounts_counter(world, make_client,
         traveller.shift(timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1))
         assert make_client().login("0903555666").status_code == 302
     with dbs() as s:
-        keys = set(s.scalars(select(LoginThrottle.key).where(LoginThrottle.key.not_like("ip:%"))))
-    assert keys == {f"u:{world.a.teacher.id}", f"u:{world.a.accountant.id}"}
+        keys = set(s.scalars(select(LoginThrottle.key).where(LoginThrottle.key.like("u:%"))))
+        everywhere = s.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == f"a:u:{world.a.teacher.id}"))
+    # One delay counter per account and address (all four spellings in one), and one over all addresses.
+    assert keys == {f"u:{world.a.teacher.id}@127.0.0.1", f"u:{world.a.accountant.id}@127.0.0.1"}
+    assert everywhere == app.config["LOGIN_LOCK_AFTER"]
 
 
 def test_unknown_identifiers_are_counted_by_their_normal_form(world, make_client, app):
