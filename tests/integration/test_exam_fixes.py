@@ -83,12 +83,18 @@ def _field_messages(page: str, name: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", "", m).split()) for m in re.findall(r'class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', block, re.S)]
 
 
-def test_a_number_field_with_letters_gets_one_message_in_vietnamese(world, make_client, dbs):
+def _exam_and_teacher(world, make_client, dbs):
+    """A two-question exam of school A and its teacher, signed in."""
     with dbs() as s:
         exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2]).id
         s.commit()
     teacher = make_client()
     teacher.login("gv.a")
+    return exam_id, teacher
+
+
+def test_a_number_field_with_letters_gets_one_message_in_vietnamese(world, make_client, dbs):
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
     form = _form_of(teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True), "attempts_allowed")
     form.update(attempts_allowed=["abc"], per_page=["-1"])
     response = teacher.post(f"/exams/{exam_id}/edit", form)

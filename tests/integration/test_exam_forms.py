@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import make_bank, make_exam
-from tests.integration.test_exam_fixes import _field_messages, _form_of
+from tests.integration.test_exam_fixes import _exam_and_teacher, _field_messages, _form_of
 
 
 def _alerts(page: str) -> list[str]:
@@ -15,11 +15,7 @@ def _alerts(page: str) -> list[str]:
 
 
 def test_the_exam_form_shows_every_mistake_at_once_and_keeps_what_was_typed(world, make_client, dbs):
-    with dbs() as s:
-        exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2]).id
-        s.commit()
-    teacher = make_client()
-    teacher.login("gv.a")
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
     form = _form_of(teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True), "attempts_allowed")
     form.update(title=[""], close_at=["2020-01-01T10:00"], ip_ranges=["phòng máy 1"], instructions=["Đọc kỹ đề."],
                 attempts_allowed=["3"], access_code=["TOAN6"])
@@ -57,11 +53,7 @@ def test_the_question_form_shows_every_mistake_at_once_with_the_mark_s_range(wor
 
 
 def test_an_override_s_empty_dates_are_no_mistake(world, make_client, dbs):
-    with dbs() as s:
-        exam_id = make_exam(s, world.a, make_bank(s, world.a).questions[:2]).id
-        s.commit()
-    teacher = make_client()
-    teacher.login("gv.a")
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
     form = _form_of(teacher.get(f"/exams/{exam_id}/overrides").get_data(as_text=True), "extra_minutes")
     form.update(open_at=[""], close_at=[""], extra_minutes=["mười"])
     page = teacher.post(f"/exams/{exam_id}/overrides", form).get_data(as_text=True)
