@@ -132,13 +132,16 @@ class Form(FlaskForm):
                 field.errors = list(field.errors) + [str(_l("Ngày phải trong khoảng năm %(a)s–%(b)s.",
                                                             a=DATE_MIN.year, b=DATE_MAX.year))]
                 ok = False
+        # A refused form's values may still be handed to a service, which checks them all at once:
+        # a number no INTEGER column holds (an id of 20 digits) never goes with them.
+        def too_big(value) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and not in_range(value)
+
         for field in self:
-            # A refused form's values may still be handed to a service, which checks them all at
-            # once: a number no INTEGER column holds (an id of 20 digits) never goes with them.
-            if isinstance(field.data, int) and not isinstance(field.data, bool) and not in_range(field.data):
+            if too_big(field.data):
                 field.data = None
-            elif isinstance(field.data, list) and any(isinstance(v, int) and not in_range(v) for v in field.data):
-                field.data = [v for v in field.data if not (isinstance(v, int) and not in_range(v))]
+            elif isinstance(field.data, list):
+                field.data = [v for v in field.data if not too_big(v)]
         return ok
 
 
