@@ -14,7 +14,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import any_, bindparam, select, text
 from sqlalchemy.orm import Session
@@ -395,11 +395,19 @@ def direct_save(engine, ticket: Ticket, position, raw, seq, *, device: str, now:
 _CLOCK = select(Attempt.state, Attempt.deadline).where(Attempt.id == bindparam("attempt_id"))
 
 
+def deadline_iso(deadline: datetime) -> str:
+    """The deadline as the page compares it: an instant in UTC with its offset written, whichever
+    driver read it (a naive value is UTC, as every stored time is)."""
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=timezone.utc)
+    return deadline.astimezone(timezone.utc).isoformat()
+
+
 def clock_answer(row, now: datetime) -> dict | None:
     if row is None:
         return None
     state, deadline = row
-    return {"state": state, "time_left": time_left(deadline, now), "deadline": deadline.isoformat()}
+    return {"state": state, "time_left": time_left(deadline, now), "deadline": deadline_iso(deadline)}
 
 
 def read_clock(session: Session, ticket: Ticket, now: datetime) -> dict | None:

@@ -124,7 +124,8 @@ def attempt_page(attempt_id: int):
         views = [v for v in views if v.page == attempt.page]
     ticket = saving.issue_ticket(current_app.config["SECRET_KEY"], attempt, current_user.id, str(get_locale()))
     return render_template("exams/attempt.html", attempt=attempt, exam=exam, views=views, pages=pages,
-                           time_left=attempts.time_left(attempt, now), form=Form(), ticket=ticket, tz=school_tz())
+                           time_left=attempts.time_left(attempt, now), form=Form(), ticket=ticket, tz=school_tz(),
+                           deadline_iso=saving.deadline_iso(attempt.deadline))
 
 
 @bp.route("/attempts/<int:attempt_id>/takeover", methods=["POST"])

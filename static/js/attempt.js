@@ -388,9 +388,10 @@
     });
     firstTick = false;
     if (!crossed || left <= 0 || !announcer) { return; }
-    // Shown on screen too, the real time left (a 1-minute exam opens with "1 minute", never "5"),
+    // Shown on screen too, the real time left in whole minutes (a 1-minute exam opens with "1
+    // minute", never "5"; a page opened with 10 minutes left says 10, not the 15 it has passed),
     // replacing the last time warning but never a message about something else.
-    var text = announcer.dataset.template.replace("{m}", crossed.minutes);
+    var text = announcer.dataset.template.replace("{m}", Math.ceil(left / 60));
     if (alertBox.hidden || alertBox.textContent === timeSaid) { say(text); timeSaid = text; }
   }
   function tick() {
@@ -424,7 +425,9 @@
   setInterval(heartbeat, 30000);
   // The server's clock, polled every few seconds (one read, by the ticket): extra time or a new
   // window given by the teacher during the attempt reaches this timer at once.
-  var deadline = null;
+  // The deadline this page was written with: a change answered by any poll, the first one too, is
+  // the teacher's (compared as instants, whatever offset the server wrote).
+  var deadline = Date.parse(root.dataset.deadline) || null;
   function localTime(iso) {
     // dd/MM/yyyy HH:mm in the school's time zone, as the page writes it.
     var parts = {};
@@ -442,13 +445,14 @@
       .then(function (body) {
         if (!body) { return; }
         sync(body);
-        if (deadline !== null && body.deadline !== deadline) {
+        var answered = Date.parse(body.deadline) || null;
+        if (deadline !== null && answered !== null && answered !== deadline) {
           var end = document.getElementById("deadline-label");
           if (end) { end.textContent = localTime(body.deadline); }
           say(root.dataset.msgNewTime, "info");
           thresholds.forEach(function (t) { t.said = body.time_left <= t.minutes * 60; });
         }
-        deadline = body.deadline;
+        if (answered !== null) { deadline = answered; }
         if (body.state && body.state !== "in_progress") {
           closed = true;
           forget();

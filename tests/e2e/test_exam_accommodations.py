@@ -101,6 +101,26 @@ def test_extra_time_reaches_the_running_timer_within_five_seconds(sign_in, page,
     assert 9 <= _minutes_left(page) <= 10
 
 
+def test_a_change_made_before_the_first_poll_answers_is_still_told(sign_in, page, live_server):
+    """The page's first poll can be answered after the teacher's change (a slow network, a busy
+    server): the page compares with the deadline it was written with, so the pupil is told; and the
+    alert names the minutes really left (10), not the threshold already passed (15)."""
+    exam_id = _exam(live_server, "Kiểm tra có gia hạn sớm", minutes=15, closes_in=10)
+    held = []
+    page.route("**/attempts/*/clock", lambda route: held.append(route) if not held else route.continue_())
+    page.clock.install()
+    sign_in(PUPIL)
+    _start(page, live_server, exam_id)
+    page.clock.run_for(1000)
+    expect(page.locator("#attempt-alert")).to_have_text("Còn 10 phút làm bài.")
+    assert len(held) == 1                                  # the first poll is not answered yet
+    _give(live_server, exam_id, 20, past_close=True)
+    held[0].continue_()                                    # now it is, with the new deadline
+    expect(page.locator("#attempt-alert")).to_contain_text("vừa được thầy cô điều chỉnh")
+    page.clock.run_for(500)                                # the timer's next tick
+    assert 29 <= _minutes_left(page) <= 30
+
+
 def test_on_a_phone_the_timer_and_the_save_state_stay_in_view_offline(sign_in, page, live_server):
     exam_id = _exam(live_server, "Kiểm tra trên điện thoại", minutes=15, closes_in=30)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -67,3 +67,15 @@ def test_review_rights_follow_the_moment_and_manual_grading():
     assert not rules.review_rights(e, "submitted", True, now)["score"]
     later = T0 + timedelta(minutes=61)
     assert rules.released(e, later) and rules.review_rights(e, "finished", False, later)["correct"]
+
+
+def test_the_clock_writes_the_deadline_as_a_utc_instant_whichever_driver_read_it():
+    from datetime import datetime, timedelta, timezone
+
+    from lms.exams.saving import clock_answer, deadline_iso
+
+    utc = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
+    hanoi = utc.astimezone(timezone(timedelta(hours=7)))         # a session in the school's zone
+    assert deadline_iso(utc) == deadline_iso(hanoi) == deadline_iso(utc.replace(tzinfo=None)) \
+        == "2026-12-07T03:00:00+00:00"
+    assert clock_answer(("in_progress", hanoi), utc - timedelta(minutes=10))["deadline"] == "2026-12-07T03:00:00+00:00"
