@@ -39,7 +39,7 @@ class AuthSettings:
     reset_hours: int = 72
     ip_ceiling: throttle.Ceiling = throttle.Ceiling()
     # All failures against one account from every address: bounds a guesser spread over many.
-    account_ceiling: throttle.Ceiling = throttle.Ceiling(failures=300, window_minutes=60)
+    account_ceiling: throttle.Ceiling = throttle.Ceiling(failures=50, window_minutes=60)
 
     @property
     def policy(self) -> throttle.Policy:

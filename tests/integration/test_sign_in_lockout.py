@@ -132,3 +132,30 @@ def test_two_hundred_guesses_in_an_hour_process_at_most_a_hundred(world, make_cl
             traveller.shift(timedelta(seconds=18))
             assert stranger(make_client).login("hsa001", WRONG).status_code in (200, 429)
     assert app.config["LOGIN_FREE_FAILURES"] < processed(dbs, user_id) <= 100
+
+
+def test_a_guesser_rotating_addresses_gets_at_most_a_hundred_guesses_in_any_hour(world, make_client, app, dbs):
+    """security.md #30 against a guesser spread over six addresses, each kept under its own delay
+    (before: the per-account ceiling was 300 an hour, so rotating five or more addresses reached
+    it). Over 90 minutes, no hour of the audit trail holds more than 100 processed guesses; the
+    owner's own browser signs in throughout, the right password from the guesser's browsers does not."""
+    from lms.core.models import AuditLog
+
+    user_id = world.a.students["HSA003"].user_id
+    pupil = make_client()
+    assert pupil.login("hsa003").status_code == 302
+    pupil.post("/logout")
+    addresses = [f"198.51.100.{n}" for n in range(10, 16)]
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        for n in range(360):
+            traveller.shift(timedelta(seconds=15))
+            assert at(make_client, addresses[n % 6]).login("hsa003", WRONG).status_code in (200, 429)
+            if n % 60 == 59:   # the owner, on the browser they use, every quarter of an hour
+                assert pupil.login("hsa003").status_code == 302
+                pupil.post("/logout")
+        assert at(make_client, addresses[0]).login("hsa003").status_code == 429
+    with dbs() as s:
+        times = sorted(s.scalars(select(AuditLog.at).where(AuditLog.action == "login_failed",
+                                                          AuditLog.actor_id == user_id)))
+    busiest = max(sum(1 for t in times if start <= t < start + timedelta(hours=1)) for start in times)
+    assert 50 <= busiest <= 100, busiest
