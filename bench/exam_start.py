@@ -335,6 +335,55 @@ def statements_per_step(url: str, exam_id: int, username: str, env: dict) -> dic
     return out
 
 
+def one_pupil(client, username: str, exam_id: int, spent: dict, profiler) -> None:
+    """One pupil's way from the sign-in page to the attempt page, each step's CPU added to `spent`."""
+    def step(name, fn, profiled=False):
+        started = time.process_time()
+        if profiler and profiled:
+            profiler.enable()
+        response = fn()
+        if profiler and profiled:
+            profiler.disable()
+        spent.setdefault(name, []).append((time.process_time() - started) * 1000)
+        return response
+
+    token = CSRF_RE.search(step("login page", lambda: client.get("/login")).get_data(as_text=True)).group(1)
+    step("sign-in", lambda: client.post("/login", data={"identifier": username, "password": PASSWORD,
+                                                       "csrf_token": token}))
+    step("home", lambda: client.get("/"))
+    step("exam list", lambda: client.get("/exams"))
+    page = step("exam page", lambda: client.get(f"/exams/{exam_id}")).get_data(as_text=True)
+    form = {"csrf_token": CSRF_RE.search(page).group(1), "access_code": ""}
+    started = step("start", lambda: client.post(f"/exams/{exam_id}", data=form), True)
+    step("attempt page", lambda: client.get(started.headers["Location"]), True)
+
+
+def cpu_per_step(url: str, exam_id: int, usernames: list[str], env: dict, profile: str | None = None
+                 ) -> dict[str, float]:
+    """Pupils one at a time, in process, through the test client: the CPU (this process's user +
+    system time, ms) each step costs, median over `usernames`; the first pupil warms the caches
+    and is not counted. With `profile`, cProfile's statistics of the start steps go there."""
+    import cProfile
+    import statistics
+
+    from lms import create_app
+    from lms.config import Config
+    from lms.extensions import db
+
+    os.environ.update(env)
+    app = create_app(type("Cpu", (Config,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "TESTING": True,
+                                             "INSTANCE_DIR": Path(tempfile.mkdtemp()), "SCHEDULER_SECONDS": 0}))
+    spent: dict[str, list[float]] = {}
+    profiler = cProfile.Profile(time.process_time) if profile else None   # CPU, not waiting for the database
+    for n, username in enumerate(usernames):
+        one_pupil(app.test_client(), username, exam_id, spent if n else {}, profiler if n else None)
+    if profiler:
+        profiler.dump_stats(profile)
+    with app.app_context():
+        db.engine.dispose()
+    return {name: statistics.median(values) for name, values in spent.items()}
+
+
 def quantiles(values: list[float]) -> str:
     if not values:
         return f"{'–':>8} {'–':>8} {'–':>8}"
@@ -370,6 +419,10 @@ def main() -> None:
     parser.add_argument("--stored-hash", default=None, help="the accounts' hashes' t,m_KiB,p (default: --hash)")
     parser.add_argument("--only", choices=("lms", "bare"))
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--cpu-steps", type=int, default=0,
+                        help="before the load, this many pupils one at a time in process: CPU per step (median)")
+    parser.add_argument("--profile", default=None, help="with --cpu-steps: cProfile statistics of start to this file")
+    parser.add_argument("--no-load", action="store_true", help="only the per-pupil figures, no load")
     args = parser.parse_args()
     until = args.until if args.until is not None else args.arrival + 30
 
@@ -409,6 +462,14 @@ def main() -> None:
                 per_step = statements_per_step(url, exam_id, names.pop(), env)
                 print(f"[{name}] SQL statements per request, one pupil alone: "
                       + ", ".join(f"{k} {v}" for k, v in per_step.items()), flush=True)
+                if args.cpu_steps:
+                    cpu = cpu_per_step(url, exam_id, names[-args.cpu_steps - 1:], env, args.profile)
+                    del names[-args.cpu_steps - 1:]
+                    print(f"[{name}] CPU per request, in process, median of {args.cpu_steps} pupils one at a time: "
+                          + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items())
+                          + f"; start + attempt page {cpu['start'] + cpu['attempt page']:.1f} ms", flush=True)
+            if args.no_load:
+                continue
             port = free_port()
             process = gunicorn(module, port, env, workers, 4, config=not bare)
             try:
