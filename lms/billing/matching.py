@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
@@ -174,11 +174,17 @@ class _Book:
         start = min(t.transacted_at for t in transfers) - timedelta(days=SAME_CREDIT_DAYS + 1)
         end = max(t.transacted_at for t in transfers) + timedelta(days=SAME_CREDIT_DAYS + 1)
         amounts = sorted({t.amount for t in transfers})
+        # A transfer with a bank reference is never the same as a credit that has one (`place`:
+        # that credit is found by its reference or is another transfer). When every transfer at
+        # hand has one — a webhook's usually does — only the credits without a reference can be
+        # candidates, and only those are loaded: at a fee deadline thousands of credits of the same
+        # fee on the same days were loaded and their memos read again for each webhook.
+        unreferenced = (BankTransaction.bank_reference == "") if all(_ref(t) for t in transfers) else true()
         rows: list[BankTransaction] = []
         for chunk in _chunks(amounts):
             rows.extend(session.scalars(select(BankTransaction).where(
                 BankTransaction.school_id == school_id, BankTransaction.amount.in_(chunk),
-                BankTransaction.transacted_at.between(start, end)).order_by(BankTransaction.id)))
+                BankTransaction.transacted_at.between(start, end), unreferenced).order_by(BankTransaction.id)))
         by_id = {r.id: r for r in rows}
         for chunk in _chunks(sorted(by_id)):
             for row_id, source, reference in session.execute(
