@@ -236,6 +236,56 @@ def receipts_done(url: str, timeout: float = 300) -> float | None:
     return None
 
 
+def in_process(url: str, folder: Path, calls: list[tuple], genuine_ipns: list[dict], profile: str | None) -> None:
+    """The calls one at a time through Flask's test client, in this process: CPU (process time)
+    and SQL statements per call, by kind — the genuine first delivery, a copy, a forgery — and,
+    with `profile`, cProfile's statistics (process time) of all of them in that file."""
+    import cProfile
+    import statistics
+
+    from sqlalchemy import event
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.extensions import db
+
+    app = create_app(type("P", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
+                                               "UPLOAD_DIR": folder / "u", "SECRETS_KEY": SECRETS_KEY,
+                                               "SIGNING_KEY": SIGNING_KEY}))
+    client = app.test_client()
+    counted = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counted.append(1))
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    seen, spent = set(), {}
+    for kind, payload, key in calls:
+        ident = payload.get("vnp_TxnRef") or payload.get("id")
+        forged = key == "not-the-key" or (kind == "ipn" and payload not in genuine_ipns)
+        label = f"{kind} {'forged' if forged else 'copy' if (kind, ident) in seen else 'first'}"
+        if not forged:
+            seen.add((kind, ident))
+        counted.clear()
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        if kind == "ipn":
+            client.get("/callbacks/vnpay/ipn", query_string=payload)
+        else:
+            client.post("/callbacks/sepay/BENCH", data=json.dumps(payload).encode(),
+                        headers={"Authorization": f"Apikey {key}", "Content-Type": "application/json"})
+        if profiler:
+            profiler.disable()
+        spent.setdefault(label, []).append(((time.process_time() - started) * 1000, len(counted)))
+    app.extensions["lms_jobs"].wait(timeout=300)     # the receipts' jobs, in threads
+    if profiler:
+        profiler.dump_stats(profile)
+    for label, values in sorted(spent.items()):
+        print(f"in process: {label:12} {len(values):5} calls, CPU median {statistics.median(v[0] for v in values):6.1f} ms, "
+              f"statements median {statistics.median(v[1] for v in values):4.0f}")
+    with app.app_context():
+        db.engine.dispose()
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))] * 1000 if values else 0.0
@@ -251,6 +301,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--only", choices=("lms", "bare"))
+    parser.add_argument("--in-process", action="store_true",
+                        help="instead of the storm: the calls one at a time in process, CPU and statements per call")
+    parser.add_argument("--profile", default=None, help="with --in-process: cProfile statistics to this file")
     args = parser.parse_args()
     from tests.pg import PostgresServer
 
@@ -266,6 +319,9 @@ def main() -> None:
               f"each delivered {args.copies} times, + {args.forged} forged), {args.concurrency} in flight, "
               f"gunicorn {args.workers} workers × {args.threads} threads, PostgreSQL on loopback; "
               f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if args.in_process:
+            in_process(url, folder, calls, ipns, args.profile)
+            return
         endpoints = [("lms", "wsgi:app", False), ("bare", "bench.bare_callbacks_app:app", True)]
         for name, module, bare in endpoints:
             if args.only and args.only != name:

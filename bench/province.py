@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,6 +284,34 @@ def timed(client, url: str, repeat: int, engine, warm: bool = True) -> dict:
             "p95": times[min(len(times) - 1, int(len(times) * 0.95))] * 1000, "statements": len(seen)}
 
 
+def report_job(app, client, engine, year: int, period_key: str, fmt: str) -> dict:
+    """The department's report of `period_key` as the department asks for it (the ranking page's
+    form), its job run to the end in the app's job runner: the job's own time (started → finished,
+    as the job row has it), its status and the SQL statements of the request and the job."""
+    from sqlalchemy import event
+
+    from lms.core.models import Job
+    from lms.extensions import db
+
+    seen = []
+
+    def listener(*args, **kw):
+        seen.append(1)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answer = client.post("/department/official", {"year": str(year), "period": period_key, "format": fmt})
+        job_id = int(answer.headers.get("Location", "/0").rstrip("/").rsplit("/", 1)[-1] or 0)
+        app.extensions["lms_jobs"].wait(timeout=7200)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        out = {"status": job.status if job else f"HTTP {answer.status_code}", "statements": len(seen),
+               "seconds": (job.finished_at - job.started_at).total_seconds() if job and job.finished_at else 0.0}
+        db.session.remove()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=100, help="the demo's three schools, this many times")
@@ -293,7 +322,12 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=0,
                         help="the province's pupils in all (150000 for a province): each school's pupils copied "
                              "within it, with everything that hangs on them, before the schools are copied")
+    parser.add_argument("--refresh-minutes", type=float, default=0,
+                        help="stop the refresh job after this long (the running periods and dashboards go first)")
+    parser.add_argument("--report-formats", default="xlsx,pdf",
+                        help="the department's half-year report files to make through their job ('' for none)")
     args = parser.parse_args()
+    args.report_formats = [f for f in args.report_formats.split(",") if f]
     from sqlalchemy import select
 
     from lms import create_app
@@ -373,10 +407,13 @@ def main() -> None:
             from lms.core.timeutil import utcnow
             from lms.reports import official
 
-            started, kept = time.perf_counter(), 0
+            started, kept, complete = time.perf_counter(), 0, True
             while done := official.refresh_figures(db.session, utcnow()):
                 db.session.commit()
                 kept += done
+                if args.refresh_minutes and time.perf_counter() - started > args.refresh_minutes * 60:
+                    complete = False    # running periods and dashboards go first; the ended ones wait
+                    break
             refresh = time.perf_counter() - started
             db.session.remove()
             from lms.people.models import Department
@@ -388,10 +425,15 @@ def main() -> None:
                                                       time.gmtime().tm_year)
             school_year = next(p.key for p in offered if p.kind == "school_year")
             term = next(p.key for p in offered if p.kind == "term")
+            today = time.gmtime()
+            ended = {p.key for p in offered if not official.current(p, date(today.tm_year, today.tm_mon, today.tm_mday))}
             db.session.remove()
         print(f"refresh job: {kept} figures kept (each school × every period its pages offer, and its dashboard) in "
               f"{refresh:.0f} s ({refresh / max(1, kept) * 1000:.0f} ms each), "
-              f"in batches of {official.REFRESH_BATCH} per scheduler turn")
+              f"in batches of {official.REFRESH_BATCH} per scheduler turn"
+              + ("" if complete else f"; stopped after --refresh-minutes {args.refresh_minutes:g}: the periods "
+                 "that have ended are not all kept, and their pages are timed once (computed on the spot)"),
+              flush=True)
         # Requests outside any app context of ours: each request has its own, as in a server
         # (an outer one would keep the signed-in user in `g` from one client to the next).
         year, half = time.gmtime().tm_year, 1 if time.gmtime().tm_mon <= 6 else 2
@@ -426,11 +468,19 @@ def main() -> None:
                 print(f"{role}: sign-in refused (the sign-in page answered {page.status_code})")
                 continue
             for page in urls:
-                once = False   # every period offered is kept now (issue #31); before, the unkept ran once
+                # Every period offered is kept by a complete refresh (issue #31); one cut short
+                # keeps the running periods first, and the pages of ended ones run once.
+                once = not complete and (f"year={year - 1}" in page or
+                                         any(page.endswith(f"period={key}") for key in ended))
                 if once and args.skip_unkept:
                     continue
                 r = timed(client, page, 1 if once else args.repeat, engine, warm=not once)
                 print(f"{role:11} {page:52} {r['status']:>6} {r['p50']:8.0f} {r['p95']:8.0f} {r['statements']:5}")
+            if role == "department":
+                for fmt in args.report_formats:
+                    r = report_job(app, client, engine, year, f"{year}-H{half}", fmt)
+                    print(f"{role:11} {f'half-year report {year}-H{half} ({fmt}), the job':52} {r['status']:>6} "
+                          f"{r['seconds'] * 1000:8.0f} {'(once)':>8} {r['statements']:5}", flush=True)
         with app.app_context():
             db.engine.dispose()
     finally:
