@@ -94,8 +94,11 @@ _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XI
 
 def part_titles(exam: Exam, entries: list[tuple[Question, int | None]]) -> list[str | None]:
     """The heading above each question of a paper in its order (None where no part starts): a
-    part starts where the category changes; a paper of one part has no headings. A category named
-    like "Phần II. Đúng sai" is its own heading; any other is numbered "PHẦN I. <name>"."""
+    part starts where the category changes; a paper of one part has no headings. Every part is
+    numbered by its place on this paper — "PHẦN I. <name>", "PHẦN II. …" — and a category named
+    like a part ("Phần II. Đúng sai" of an imported file, "PHẦN I" made in the bank) gives its name
+    without its own numeral: a bank's "PHẦN I" and an imported file's "PHẦN I" on one paper are
+    PHẦN I and PHẦN II, never two headings "PHẦN I"."""
     keys = [_part_key(exam, question, rule) for question, rule in entries]
     starts = [i for i, key in enumerate(keys) if i == 0 or key[0] != keys[i - 1][0]]
     titles: list[str | None] = [None] * len(entries)
@@ -105,8 +108,10 @@ def part_titles(exam: Exam, entries: list[tuple[Question, int | None]]) -> list[
         name = keys[i][1].strip()
         numeral = _ROMAN[n] if n < len(_ROMAN) else str(n + 1)
         numbered = _NUMBERED_PART.match(name)
-        titles[i] = name[:numbered.end()].upper() + name[numbered.end():] if numbered else \
-            str(_l("PHẦN %(n)s. %(name)s", n=numeral, name=name))
+        if numbered:
+            name = name[numbered.end():].lstrip(" .:-–—")
+        titles[i] = str(_l("PHẦN %(n)s. %(name)s", n=numeral, name=name)) if name else \
+            str(_l("PHẦN %(n)s", n=numeral))
     return titles
 
 

@@ -22,15 +22,17 @@ class WholeNumberField(IntegerField):
         if not self.raw:
             self.data = None
             return
-        if not re.fullmatch(r"[+-]?\d{1,9}", self.raw):
+        if not re.fullmatch(r"[+-]?\d+", self.raw):
             self.data = None
             raise ValueError(_l("“%(v)s” không phải là một số nguyên.", v=self.raw[:20]))
-        self.data = int(self.raw)
+        # A whole number however long ("99999999999") is a number: out of range, said as such.
+        self.data = int(self.raw) if len(self.raw) <= 12 else (self.high + 1 if self.raw[0] != "-" else self.low - 1)
 
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()   # the reading's own message is the only one
         if self.data is not None and not self.low <= self.data <= self.high:
+            self.data = None         # never handed on: the range is what to say
             raise StopValidation(_l("Nhập số từ %(a)s đến %(b)s.", a=self.low, b=self.high))
 
 

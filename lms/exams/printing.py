@@ -68,6 +68,33 @@ def seed_of(exam: Exam, code: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{exam.id}:{code}".encode()).digest()[:4], "big") & 0x7FFFFFFF
 
 
+LAST_CODE = 999
+
+
+def code_problems(count: str, first_code: str) -> list[ValidationError]:
+    """Every mistake in how many versions to make and the first code, each on its field, at once:
+    a count of 0 and a first code of "abc" are said together. The codes run from the first one
+    up, so the last (first + count - 1) may not pass 999: with 3 versions the first is at most 997."""
+    problems = []
+    count, first_code = count.strip(), first_code.strip()
+    number = int(count) if count.isdigit() and len(count) < 6 else None
+    if number is None or not 1 <= number <= MAX_VERSIONS:
+        problems.append(ValidationError(_l("Nhập số mã đề cần tạo: từ 1 đến %(n)s (đã nhập “%(v)s”).",
+                                           n=MAX_VERSIONS, v=count[:12]), field="count"))
+    first = int(first_code) if first_code.isdigit() and len(first_code) < 6 else None
+    if not first_code:
+        problems.append(ValidationError(_l("Nhập mã đề đầu tiên: một số từ 1 đến %(n)s, ví dụ 101.", n=LAST_CODE),
+                                        field="first_code"))
+    elif first is None or not 1 <= first <= LAST_CODE:
+        problems.append(ValidationError(_l("Mã đề đầu tiên là số từ 1 đến %(n)s (đã nhập “%(v)s”).",
+                                           n=LAST_CODE, v=first_code[:12]), field="first_code"))
+    elif number is not None and 1 <= number <= MAX_VERSIONS and first + number - 1 > LAST_CODE:
+        problems.append(ValidationError(_l("Với %(c)s mã đề, mã đề đầu tiên từ 1 đến %(m)s: các mã đề %(a)s–%(b)s "
+                                           "vượt quá %(n)s.", c=number, m=LAST_CODE - number + 1, a=first,
+                                           b=first + number - 1, n=LAST_CODE), field="first_code"))
+    return problems
+
+
 def make_papers(session: Session, actor, role: str, exam: Exam, count: int, first_code: int) -> list[ExamPaper]:
     """(Re)make the exam's printed versions, frozen: the question versions they show are marked
     used, so a later edit of a question makes a new version and the papers stay as printed."""
@@ -80,10 +107,9 @@ def make_papers(session: Session, actor, role: str, exam: Exam, count: int, firs
     from lms.exams.permissions import require_exam
 
     require_exam(actor, role, exam)
-    if not 1 <= count <= MAX_VERSIONS:
-        raise ValidationError(_l("Số mã đề từ 1 đến %(n)s.", n=MAX_VERSIONS), field="count")
-    if not 1 <= first_code <= 999 - count + 1:
-        raise ValidationError(_l("Mã đề đầu tiên là số từ 1 đến 999."), field="first_code")
+    problems = code_problems(str(count), str(first_code))
+    if problems:
+        raise problems[0]
     if session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id,
                                                                      Attempt.paper_id.is_not(None))):
         raise Conflict(_l("Học sinh đã làm bài trực tuyến theo các mã đề này: không tạo lại được."))

@@ -348,16 +348,29 @@ class OverrideInput:
     past_close: bool = True      # the extra minutes run past the exam's close
 
 
+def override_problems(session: Session, exam: Exam, data: OverrideInput) -> list[DomainError]:
+    """Every reason an override is refused, each on its field, all at once (a reversed window is
+    said together with the form's own mistakes). A field the form could not read (None) is left to
+    the form's message."""
+    problems: list[DomainError] = []
+    if data.student_id not in {s.id for s, _ in pupils_of_exam(session, exam)}:
+        problems.append(ValidationError(_l("Học sinh không thuộc các lớp của bài thi."), field="student_id"))
+    if data.extra_minutes is not None and not 0 <= data.extra_minutes <= 600:
+        problems.append(ValidationError(_l("Nhập số từ %(a)s đến %(b)s.", a=0, b=600), field="extra_minutes"))
+    if data.extra_attempts is not None and not 0 <= data.extra_attempts <= 20:
+        problems.append(ValidationError(_l("Nhập số từ %(a)s đến %(b)s.", a=0, b=20), field="extra_attempts"))
+    if data.open_at and data.close_at and data.close_at <= data.open_at:
+        problems.append(ValidationError(_l("Giờ đóng phải sau giờ mở."), field="close_at"))
+    return problems
+
+
 def save_override(session: Session, actor: User, role: str, exam: Exam, data: OverrideInput) -> Override | None:
     """One pupil's own window, extra minutes (also added to a running attempt) and extra attempts.
     All fields empty removes the override."""
     require_exam(actor, role, exam)
-    if data.student_id not in {s.id for s, _ in pupils_of_exam(session, exam)}:
-        raise ValidationError(_l("Học sinh không thuộc các lớp của bài thi."), field="student_id")
-    if not 0 <= data.extra_minutes <= 600 or not 0 <= data.extra_attempts <= 20:
-        raise ValidationError(_l("Thêm từ 0 đến 600 phút và từ 0 đến 20 lần làm."), field="extra_minutes")
-    if data.open_at and data.close_at and data.close_at <= data.open_at:
-        raise ValidationError(_l("Giờ đóng phải sau giờ mở."), field="close_at")
+    problems = override_problems(session, exam, data)
+    if problems:
+        raise problems[0]
     row = session.scalars(select(Override).where(Override.exam_id == exam.id,
                                                  Override.student_id == data.student_id)).first()
     empty = not (data.open_at or data.close_at or data.extra_minutes or data.extra_attempts)

@@ -537,18 +537,22 @@ def exam_overrides(exam_id: int):
     form = OverrideForm()
     pupils = pupils_of_exam(db.session, exam)
     form.student_id.choices = [(s.id, f"{s.full_name} ({c.school_class.name})") for s, c in pupils]
-    if form.validate_on_submit():
-        with committing(form) as outcome:
-            services.save_override(db.session, current_user, ctx().role, exam, services.OverrideInput(
-                student_id=form.student_id.data,
-                open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
-                close_at=local_to_utc(form.close_at.data, _tz()) if form.close_at.data else None,
-                extra_minutes=form.extra_minutes.data or 0, extra_attempts=form.extra_attempts.data or 0,
-                past_close=bool(form.past_close.data),
-                reason=form.reason.data or ""))
-        if outcome.ok:
-            flash(_("Đã lưu ngoại lệ cho học sinh."), "success")
-            return redirect(url_for("exams.exam_overrides", exam_id=exam.id))
+    if form.is_submitted():
+        # Every mistake at once: the form's and the service's (a reversed window beside a bad number).
+        valid = form.validate_on_submit()
+        typed = services.OverrideInput(
+            student_id=form.student_id.data,
+            open_at=local_to_utc(form.open_at.data, _tz()) if form.open_at.data else None,
+            close_at=local_to_utc(form.close_at.data, _tz()) if form.close_at.data else None,
+            extra_minutes=form.extra_minutes.data or 0, extra_attempts=form.extra_attempts.data or 0,
+            past_close=bool(form.past_close.data), reason=form.reason.data or "")
+        show_problems(form, services.override_problems(db.session, exam, typed))
+        if valid and not getattr(form, "refused", False):
+            with committing(form) as outcome:
+                services.save_override(db.session, current_user, ctx().role, exam, typed)
+            if outcome.ok:
+                flash(_("Đã lưu ngoại lệ cho học sinh."), "success")
+                return redirect(url_for("exams.exam_overrides", exam_id=exam.id))
     return render_template("exams/overrides.html", exam=exam, form=form, overrides=services.overrides_of(db.session, exam),
                            pupils=dict((s.id, (s, c)) for s, c in pupils)), status_of(form)
 

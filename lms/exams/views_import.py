@@ -192,10 +192,7 @@ def print_versions(exam_id: int):
     errors: dict[str, str] = {}    # a refusal shown under the field it is about
     status = 200
     if request.method == "POST" and form.validate_on_submit():
-        if not count.isdigit():
-            errors["count"] = _("Nhập số mã đề cần tạo (từ 1 đến %(n)s).", n=printing.MAX_VERSIONS)
-        if not first.isdigit():
-            errors["first_code"] = _("Nhập mã đề đầu tiên: một số từ 1 đến 999, ví dụ 101.")
+        errors = {p.field: str(p.message) for p in reversed(printing.code_problems(count, first))}
         if not errors:
             with committing(flash_error=False) as outcome:
                 made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count), int(first))

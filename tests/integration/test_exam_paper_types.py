@@ -174,7 +174,8 @@ def test_a_missing_or_unknown_print_code_is_said_where_it_is_needed(world, make_
     assert 'name="count" id="count" value="2"' in page                         # what was typed stays
     assert "Chưa có mã đề nào." in page                                         # nothing made
     out_of_range = teacher.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": "999"}).get_data(as_text=True)
-    assert re.search(r'id="first_code-error">Mã đề đầu tiên là số từ 1 đến 999\.<', out_of_range)
+    assert re.search(r'id="first_code-error">Với 2 mã đề, mã đề đầu tiên từ 1 đến 998: các mã đề 999–1000 vượt '
+                     r'quá 999\.<', out_of_range)
     assert teacher.post(f"/exams/{exam_id}/print", {"count": "2", "first_code": "101"}).status_code == 302
     unknown = teacher.get(f"/exams/{exam_id}/print.pdf?code=105")
     assert unknown.status_code == 302

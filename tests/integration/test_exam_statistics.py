@@ -110,7 +110,7 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     form = client.get(f"/exams/{exam_id}/print")
     assert form.status_code == 200 and "Chưa có mã đề nào" in form.get_data(as_text=True)
     bad = client.post(f"/exams/{exam_id}/print", {"count": "99", "first_code": "101"})
-    assert "Số mã đề từ 1 đến 24" in bad.get_data(as_text=True)
+    assert "Nhập số mã đề cần tạo: từ 1 đến 24 (đã nhập “99”)." in bad.get_data(as_text=True)
     assert client.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "201"}).status_code == 302
     response = client.get(f"/exams/{exam_id}/print.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -1,0 +1,103 @@
+"""What a teacher re-testing the exams found still wrong, each through the pages a teacher or pupil
+uses: part headings printed twice when the bank's own "PHẦN I" met an imported paper's parts; forms
+that stopped at their first mistake; a whole number called "not an integer"; print codes past 999
+said wrongly."""
+from __future__ import annotations
+
+import re
+
+from lms.auth.models import User
+from lms.core.timeutil import utcnow
+from lms.exams import bank
+from lms.people.models import School
+from tests.factories import choice_data, make_exam
+from tests.integration.test_exam_fixes import _exam_and_teacher, _field_messages, _form_of
+from tests.integration.test_exam_paper_types import _pdf_text
+from tests.integration.test_exams import _start
+
+
+def _categories_and_exam(dbs, world, names: list[tuple[str, str | None]]) -> int:
+    """An exam of one choice question from each category named (with its parent's name, if any)."""
+    with dbs() as s:
+        owner, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        made: dict[str, int] = {}
+        questions = []
+        for n, (name, parent) in enumerate(names, start=1):
+            category = bank.save_category(s, owner, "teacher", school, subject_id=world.a.subject.id, name=name,
+                                          parent_id=made.get(parent))
+            made[name] = category.id
+            questions.append(bank.save_question(s, owner, "teacher", school, bank.QuestionInput(
+                category_id=category.id, qtype="single_choice", text=f"Câu hỏi thứ {n} của đề",
+                data=choice_data([("Đúng", 100), ("Sai", 0)]), default_mark="1"), now=utcnow()))
+        exam_id = make_exam(s, world.a, questions, shuffle_questions=False, per_page=0).id
+        s.commit()
+    return exam_id
+
+
+def _headings(make_client, exam_id) -> list[str]:
+    pupil = make_client()
+    pupil.login("hsa001")
+    page = pupil.get(f"/attempts/{_start(pupil, exam_id)}").get_data(as_text=True)
+    return re.findall(r'class="card-header[^"]*part-title">(.*?)</h2>', page)
+
+
+def test_the_bank_s_own_parts_and_an_imported_paper_s_parts_are_numbered_once_on_one_paper(world, make_client, dbs,
+                                                                                           tmp_path):
+    # The teacher's bank has "PHẦN I"; an imported file's parts became "PHẦN I. TRẮC NGHIỆM",
+    # "PHẦN II. ĐÚNG SAI" under the file's category. Before, the paper was headed "PHẦN I", then
+    # "PHẦN I. TRẮC NGHIỆM" again.
+    exam_id = _categories_and_exam(dbs, world, [("PHẦN I", None), ("Đề thi thử 2025", None),
+                                                ("PHẦN I. TRẮC NGHIỆM", "Đề thi thử 2025"),
+                                                ("PHẦN II. ĐÚNG SAI", "Đề thi thử 2025")])
+    assert _headings(make_client, exam_id) == ["PHẦN I", "PHẦN II. Đề thi thử 2025", "PHẦN III. TRẮC NGHIỆM",
+                                               "PHẦN IV. ĐÚNG SAI"]
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "1", "first_code": "101"}).status_code == 302
+    booklet = _pdf_text(teacher, exam_id, tmp_path).split("\f")[0]
+    for numeral in ("I", "II", "III", "IV"):
+        assert len(re.findall(rf"PHẦN {numeral}\b", booklet)) == 1, (numeral, booklet)
+    assert "PHẦN I. TRẮC NGHIỆM" not in booklet
+
+
+def test_a_plain_category_before_an_imported_part_does_not_give_two_part_ones(world, make_client, dbs):
+    exam_id = _categories_and_exam(dbs, world, [("Số tự nhiên", None), ("Đề giữa kỳ", None),
+                                                ("PHẦN II. TỰ LUẬN", "Đề giữa kỳ")])
+    assert _headings(make_client, exam_id) == ["PHẦN I. Số tự nhiên", "PHẦN II. Đề giữa kỳ", "PHẦN III. TỰ LUẬN"]
+
+
+def test_an_integer_too_long_for_its_field_is_told_its_range(world, make_client, dbs):
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
+    form = _form_of(teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True), "attempts_allowed")
+    form.update(attempts_allowed=["99999999999"], per_page=["-99999999999"])
+    page = teacher.post(f"/exams/{exam_id}/edit", form).get_data(as_text=True)
+    assert _field_messages(page, "attempts_allowed") == ["Nhập số từ 0 đến 50."]
+    assert _field_messages(page, "per_page") == ["Nhập số từ 0 đến 100."]
+
+
+def test_print_codes_past_999_and_a_count_of_0_are_said_with_every_other_mistake(world, make_client, dbs):
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
+    past = teacher.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "998"}).get_data(as_text=True)
+    def said(page, field):
+        return re.findall(rf'id="{field}-error">([^<]*)<', page)
+
+    assert said(past, "first_code") == ["Với 3 mã đề, mã đề đầu tiên từ 1 đến 997: các mã đề 998–1000 vượt quá 999."]
+    both = teacher.post(f"/exams/{exam_id}/print", {"count": "0", "first_code": "abc"})
+    page = both.get_data(as_text=True)
+    assert both.status_code == 422
+    assert said(page, "count") == ["Nhập số mã đề cần tạo: từ 1 đến 24 (đã nhập “0”)."]
+    assert said(page, "first_code") == ["Mã đề đầu tiên là số từ 1 đến 999 (đã nhập “abc”)."]
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "3", "first_code": "997"}).status_code == 302
+
+
+def test_the_overrides_form_says_a_reversed_window_with_the_other_mistakes(world, make_client, dbs):
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
+    form = _form_of(teacher.get(f"/exams/{exam_id}/overrides").get_data(as_text=True), "extra_minutes")
+    form.update(open_at=["2026-12-10T09:00"], close_at=["2026-12-10T08:00"], extra_minutes=["mười"],
+                extra_attempts=["99"])
+    response = teacher.post(f"/exams/{exam_id}/overrides", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_messages(page, "extra_minutes") == ["“mười” không phải là một số nguyên."]
+    assert _field_messages(page, "extra_attempts") == ["Nhập số từ 0 đến 20."]
+    assert _field_messages(page, "close_at") == ["Giờ đóng phải sau giờ mở."]
