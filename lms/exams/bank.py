@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import DomainError, ValidationError
+from lms.core.errors import DomainError, ValidationError, problems_of
 from lms.core.text import fold, nfc, nfc_text
 from lms.core.numbers import local_decimal
 from lms.db import matching_words, where_given
@@ -186,7 +186,7 @@ def question_problems(session: Session, actor: User, role: str, school: School, 
         try:
             check()
         except DomainError as exc:
-            problems.append(exc)
+            problems.extend(problems_of(exc))   # each of a type's rows on its own
 
     category = session.get(QuestionCategory, data.category_id) if data.category_id else None
     if category is None or category.school_id != school.id:

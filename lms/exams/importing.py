@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import DomainError, ValidationError
+from lms.core.errors import DomainError, ValidationError, problems_of
 from lms.core.text import nfc, nfc_text
 from lms.core.storage import Area
 from lms.core.uploads import check_upload, without_metadata
@@ -177,9 +177,11 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
             qtype, data_, text_, feedback = _convert(imported)
             mark_e4 = bank.to_e4(imported.mark) if getattr(imported, "mark", None) else None
         except DomainError as exc:
-            plan.errors.append((line, f"{label}: {exc.message}"))
+            for problem in problems_of(exc):     # each of the question's mistakes on its own line
+                plan.errors.append((line, f"{label}: {problem.message}"))
+                if line is not None:
+                    plan.owners[plan.errors[-1]] = line
             if line is not None:
-                plan.owners[plan.errors[-1]] = line
                 plan.failed.append((line, label, imported.category))
             continue
         # A GIFT category is a path; a Word section is one name (“Phần II. Đúng/Sai” has a slash).

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector, NotFound, ValidationError
 from lms.exams.qtypes.base import text_html
 from lms.core.notify import notify
 from lms.exams import attempt_rules as rules
@@ -105,7 +105,8 @@ def parse_mark(text: str, max_e4: int) -> int:
     except InvalidOperation:
         raise ValidationError(_l("“%(v)s” không phải là số điểm.", v=text), field="mark") from None
     if not value.is_finite() or value < 0 or value * 10000 > max_e4:
-        raise ValidationError(_l("Điểm từ 0 đến %(m)s.", m=str((Decimal(max_e4) / 10000).normalize()).replace(".", ",")),
+        raise ValidationError(_l("Điểm từ 0 đến %(m)s (đã nhập “%(v)s”).",
+                                 m=str((Decimal(max_e4) / 10000).normalize()).replace(".", ","), v=text.strip()[:20]),
                               field="mark")
     return int((value * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -133,6 +134,29 @@ def grade_manually(session: Session, actor: User, role: str, attempt: Attempt, p
     session.flush()
     _totals(session, attempt, now)
     return grade
+
+
+def grade_queue(session: Session, actor: User, role: str, exam: Exam, marks: dict[tuple[int, int], tuple[str, str]],
+                now: datetime) -> int:
+    """The grading queue's marks and comments: (attempt id, position) → (mark, comment). Every
+    refused mark is said at once, each on its box (field "mark-<attempt>-<position>") naming the
+    pupil and the question; one refused mark saves none (the caller rolls back). Returns how many
+    grades were written."""
+    found, done = Collector(), 0
+    for (attempt_id, position), (mark, comment) in marks.items():
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.exam_id != exam.id:
+            raise NotFound(_l("Không có bài làm này."))
+        slot = next((s for s in attempt.slots if s.position == position), None)
+        where = _l("%(p)s, câu “%(q)s”", p=attempt.student.full_name,
+                   q=slot.question.title if slot is not None else position)
+        try:
+            if grade_manually(session, actor, role, attempt, position, mark, comment, now) is not None:
+                done += 1
+        except ValidationError as exc:
+            found.add(_l("%(w)s: %(e)s", w=where, e=exc.message), f"mark-{attempt_id}-{position}")
+    found.done()
+    return done
 
 
 @dataclass
@@ -514,10 +538,10 @@ def grade_paper(session: Session, actor: User, role: str, attempt: Attempt, mark
                 now: datetime) -> int:
     """The teacher's marks and comments from a pupil's paper: position → (mark, comment). Only
     what differs from the current grade is written (a new manual grade row each); returns how many.
-    A bad mark refuses the whole paper, naming the question."""
+    A bad mark refuses the whole paper; every bad mark is said at once, each naming its question."""
     current = current_grades(session, [attempt.id])
     numbers = {item.position: item.number for item in teacher_paper(session, actor, role, attempt)}
-    done = 0
+    done, found = 0, Collector()
     for position, (mark, comment) in sorted(marks.items()):
         if position not in numbers:
             raise ValidationError(_l("Không có câu này trong bài làm."))
@@ -525,7 +549,8 @@ def grade_paper(session: Session, actor: User, role: str, attempt: Attempt, mark
         comment = (comment or "").strip()
         if not (mark or "").strip():
             if comment and grade is None:
-                raise ValidationError(_l("Câu %(n)s: nhập điểm cùng với nhận xét.", n=numbers[position]))
+                found.add(_l("Câu %(n)s: nhập điểm cùng với nhận xét.", n=numbers[position]), f"mark-{position}")
+                continue
             if not comment:
                 continue
         slot_max = next((s.mark_e4 for s in attempt.slots if s.position == position), 0)
@@ -537,5 +562,6 @@ def grade_paper(session: Session, actor: User, role: str, attempt: Attempt, mark
                               now) is not None:
                 done += 1
         except ValidationError as exc:
-            raise ValidationError(_l("Câu %(n)s: %(e)s", n=numbers[position], e=exc.message), field=exc.field) from None
+            found.add(_l("Câu %(n)s: %(e)s", n=numbers[position], e=exc.message), f"mark-{position}")
+    found.done()
     return done

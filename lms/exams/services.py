@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lms.auth.models import User
 from lms.core import audit
-from lms.core.errors import Conflict, DomainError, ValidationError
+from lms.core.errors import Collector, Conflict, DomainError, ValidationError
 from lms.core.text import nfc, nfc_text
 from lms.exams import qtypes
 from lms.exams import attempt_rules as rules
@@ -191,21 +191,29 @@ def set_items(session: Session, actor: User, role: str, school: School, exam: Ex
     appended in the bank's own order (category, then question), whatever order they were ticked in."""
     require_exam(actor, role, exam)
     _editable_content(session, exam)
-    chosen = [(_usable_question(session, actor, role, school, qid), mark) for qid, mark in items]
-    new = [(_usable_question(session, actor, role, school, qid), mark) for qid, mark in added]
-    chosen += sorted(new, key=lambda pair: bank_order_key(pair[0]))
+    chosen = [(_usable_question(session, actor, role, school, qid), mark, "mark-") for qid, mark in items]
+    new = [(_usable_question(session, actor, role, school, qid), mark, "add-mark-") for qid, mark in added]
+    chosen += sorted(new, key=lambda item: bank_order_key(item[0]))
+    # Every mark is read before anything changes, and every wrong one is said at once, on its row
+    # (field "mark-<question id>" in the list, "add-mark-<question id>" among those ticked to add),
+    # naming the question, the allowed range and what was typed.
+    found, marks = Collector(), {}
+    for question, mark, prefix in chosen:
+        with found:
+            try:
+                marks[question.id] = to_e4(mark or "1") if question.qtype != "description" else 1
+            except ValidationError as exc:
+                raise ValidationError(_l("“%(q)s”: %(e)s", q=question.title, e=exc.message),
+                                      field=f"{prefix}{question.id}") from None
+    found.done()
     seen = set()
     exam.items.clear()
     session.flush()
-    for question, mark in chosen:
+    for question, _mark, _prefix in chosen:
         if question.id in seen:
             continue
         seen.add(question.id)
-        try:
-            mark_e4 = to_e4(mark or "1") if question.qtype != "description" else 1
-        except ValidationError as exc:   # which question, and the allowed range with what was typed
-            raise ValidationError(_l("“%(q)s”: %(e)s", q=question.title, e=exc.message), field=exc.field) from None
-        exam.items.append(ExamItem(question_id=question.id, position=len(seen), mark_e4=mark_e4))
+        exam.items.append(ExamItem(question_id=question.id, position=len(seen), mark_e4=marks[question.id]))
     exam.source = "fixed"
     session.flush()
 
@@ -227,21 +235,26 @@ def set_rules(session: Session, actor: User, role: str, school: School, exam: Ex
     _editable_content(session, exam)
     exam.rules.clear()
     session.flush()
+    found = Collector()    # every row's every mistake at once, each naming its row
     for position, rule in enumerate(rules, start=1):
         category = session.get(QuestionCategory, rule.category_id)
         if category is None or category.school_id != school.id or \
                 category_access(session, actor, role, category) is None:
-            raise ValidationError(_l("Dòng %(n)s: chọn danh mục câu hỏi.", n=position), field="rules")
+            found.add(_l("Dòng %(n)s: chọn danh mục câu hỏi.", n=position), "rules")
         if not 1 <= rule.count <= 200:
-            raise ValidationError(_l("Dòng %(n)s: số câu từ 1 đến 200.", n=position), field="rules")
+            found.add(_l("Dòng %(n)s: số câu từ 1 đến 200.", n=position), "rules")
         if rule.level not in (None, 1, 2, 3, 4) or (rule.qtype and rule.qtype not in qtypes.TYPES):
-            raise ValidationError(_l("Dòng %(n)s: mức độ hoặc loại câu không hợp lệ.", n=position), field="rules")
+            found.add(_l("Dòng %(n)s: mức độ hoặc loại câu không hợp lệ.", n=position), "rules")
+        mark = None
         try:
             mark = to_e4(rule.mark)
         except ValidationError as exc:   # which row, and the allowed range with what was typed
-            raise ValidationError(_l("Dòng %(n)s: %(e)s", n=position, e=exc.message), field="rules") from None
+            found.add(_l("Dòng %(n)s: %(e)s", n=position, e=exc.message), "rules")
+        if found.problems:
+            continue
         exam.rules.append(ExamRule(position=position, category_id=category.id, topic=nfc(rule.topic)[:200],
                                    level=rule.level, qtype=rule.qtype or "", count=rule.count, mark_e4=mark))
+    found.done()
     exam.source = "blueprint"
     session.flush()
 

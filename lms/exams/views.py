@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from flask_babel import format_datetime
 
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, problems_of
 from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import local_to_utc, utc_to_local, utcnow
@@ -214,7 +214,7 @@ def _edit_question(question: Question | None, qtype: str):
         try:
             parsed = qtypes.qtype(qtype).parse_editor(request.form)
         except DomainError as exc:
-            problems.append(exc)
+            problems.extend(problems_of(exc))   # every row the type refused, each naming its row
         typed = bank.QuestionInput(
             category_id=form.category_id.data, qtype=qtype, text=form.text.data or "", data=parsed,
             general_feedback=form.general_feedback.data or "", name=form.name.data or "",
@@ -456,7 +456,7 @@ def exam_items(exam_id: int):
         move = (int(target), -1 if direction == "up" else 1) if direction in ("up", "down") and target.isdigit() else None
         if move is not None:
             items = services.moved(items, *move)
-        with committing() as outcome:
+        with committing(flash_error=False) as outcome:
             services.set_items(db.session, current_user, ctx().role, ctx().school, exam, items, added)
         if outcome.ok:
             if move is not None:
@@ -468,9 +468,14 @@ def exam_items(exam_id: int):
             if warning:
                 flash(warning, "warning")
             return redirect(url_for("exams.exam_items", exam_id=exam.id))
-        # Refused: the list is shown again as it was typed — marks, what was unticked, what was ticked to add.
+        # Refused: the list is shown again as it was typed — marks, what was unticked, what was ticked
+        # to add — with every mistake at the top and each mark's under its own box.
+        problems = problems_of(outcome.error)
+        for problem in problems:
+            flash(str(problem.message), "danger")
         typed = {"marks": dict(zip(ids, marks)), "keep": keep, "add": set(request.form.getlist("add")),
-                 "add_marks": {k[len("add-mark-"):]: v for k, v in request.form.items() if k.startswith("add-mark-")}}
+                 "add_marks": {k[len("add-mark-"):]: v for k, v in request.form.items() if k.startswith("add-mark-")},
+                 "errors": {p.field: str(p.message) for p in problems if p.field}}
         status = outcome.status
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
                         level=request.args.get("level", type=int), status="ready", in_order=True)
@@ -508,8 +513,10 @@ def exam_blueprint(exam_id: int):
             # More blank rows, keeping every row typed so far: nothing is saved yet.
             typed, extra = rows, min(request.form.get("extra", 3, type=int) + 3, 60)
         else:
-            with committing() as outcome:
+            with committing(flash_error=False) as outcome:
                 services.set_rules(db.session, current_user, ctx().role, ctx().school, exam, rows)
+            for problem in problems_of(outcome.error) if outcome.error else ():
+                flash(str(problem.message), "danger")      # every row's mistake, each on its line
             if outcome.ok:
                 flash(_("Đã lưu ma trận đề."), "success")
                 warning = services.preview(db.session, exam).total_warning
@@ -584,18 +591,21 @@ def attempt_paper(exam_id: int, attempt_id: int):
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.exam_id != exam.id:
         abort(404)
+    typed, errors = None, {}
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
         marks = {int(name[5:]): (value, request.form.get(f"comment-{name[5:]}", ""))
                  for name, value in request.form.items() if name.startswith("mark-") and name[5:].isdigit()}
-        with committing() as outcome:
+        with committing(flash_error=False) as outcome:
             done = results.grade_paper(db.session, current_user, ctx().role, attempt, marks, utcnow())
         if outcome.ok:
             flash(_("Đã lưu %(n)s điểm và nhận xét.", n=done), "success")
             return redirect(url_for("exams.attempt_paper", exam_id=exam.id, attempt_id=attempt.id))
+        typed, errors = request.form, _refused(outcome.error)
     items = results.teacher_paper(db.session, current_user, ctx().role, attempt)
     return render_template("exams/paper.html", exam=exam, attempt=attempt, items=items, form=Form(),
+                           typed=typed, errors=errors,
                            events=services.events_of(db.session, attempt),
                            score=results.score_decimal(attempt.score10)), 422 if request.method == "POST" else 200
 
@@ -617,33 +627,38 @@ def attempt_events(exam_id: int, attempt_id: int):
 @role_required("admin", "teacher")
 def exam_grading(exam_id: int):
     exam = managed_exam(exam_id)
+    typed, errors = None, {}
     if request.method == "POST":
         if not Form().validate_on_submit():
             abort(400)
-        done, errors = 0, []
-        now = utcnow()
+        marks = {}
         for name, value in request.form.items():
             head, _sep, rest = name.partition("-")
             if head != "mark" or not value.strip():
                 continue
             attempt_id, _sep, position = rest.partition("-")
-            attempt = db.session.get(Attempt, int(attempt_id)) if attempt_id.isdigit() else None
-            if attempt is None or attempt.exam_id != exam.id or not position.isdigit():
+            if not attempt_id.isdigit() or not position.isdigit():
                 abort(404)
-            try:
-                if results.grade_manually(db.session, current_user, ctx().role, attempt, int(position), value,
-                                          request.form.get(f"comment-{rest}", ""), now) is not None:
-                    done += 1
-            except DomainError as exc:
-                errors.append(f"{attempt.student.full_name}: {exc.message}")
-        if errors:
-            db.session.rollback()
-            flash(_("Chưa lưu: %(e)s", e="; ".join(errors)), "danger")
-        else:
-            db.session.commit()
+            marks[(int(attempt_id), int(position))] = (value, request.form.get(f"comment-{rest}", ""))
+        with committing(flash_error=False) as outcome:
+            done = results.grade_queue(db.session, current_user, ctx().role, exam, marks, utcnow())
+        if outcome.ok:
             flash(_("Đã lưu %(n)s điểm chấm tay.", n=done), "success")
             return redirect(url_for("exams.exam_grading", exam_id=exam.id))
-    return render_template("exams/grading.html", exam=exam, groups=results.grading_queue(db.session, exam), form=Form())
+        if outcome.status == 404:
+            abort(404)
+        # Refused: nothing is saved, every mark and comment typed is shown again, each mistake under its box.
+        typed, errors = request.form, _refused(outcome.error)
+    return render_template("exams/grading.html", exam=exam, groups=results.grading_queue(db.session, exam), form=Form(),
+                           typed=typed, errors=errors), 422 if typed is not None else 200
+
+
+def _refused(error) -> dict[str, str]:
+    """A refusal's mistakes flashed at the top, one line each, and by field for the boxes they name."""
+    problems = problems_of(error)
+    for problem in problems:
+        flash(str(problem.message), "danger")
+    return {p.field: str(p.message) for p in problems if p.field}
 
 
 @bp.route("/exams/<int:exam_id>/results", methods=["GET", "POST"])

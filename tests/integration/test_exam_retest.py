@@ -101,3 +101,123 @@ def test_the_overrides_form_says_a_reversed_window_with_the_other_mistakes(world
     assert _field_messages(page, "extra_minutes") == ["“mười” không phải là một số nguyên."]
     assert _field_messages(page, "extra_attempts") == ["Nhập số từ 0 đến 20."]
     assert _field_messages(page, "close_at") == ["Giờ đóng phải sau giờ mở."]
+
+
+def _said(page: str) -> list[str]:
+    """Every message of the page's alerts and under its fields, as read."""
+    found = re.findall(r'class="(?:alert alert-danger|invalid-feedback)[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in found]
+
+
+def _editor(make_client, dbs, world, qtype: str):
+    from tests.factories import make_bank
+
+    with dbs() as s:
+        category = make_bank(s, world.a, count=1).category.id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/bank/questions/new/{qtype}?category={category}").get_data(as_text=True),
+                    "default_mark")
+    return teacher, form
+
+
+def test_the_question_editor_names_every_bad_answer_row(world, make_client, dbs):
+    teacher, form = _editor(make_client, dbs, world, "short_answer")
+    form.update(text=["Thủ đô của Việt Nam là thành phố nào?"], ans_text=["Hà Nội", "Ha Noi", "Thăng Long"],
+                ans_fraction=["100", "năm mươi", "1,5,0"], ans_feedback=["", "", ""])
+    response = teacher.post("/bank/questions/new/short_answer", form)
+    said = " ".join(_said(response.get_data(as_text=True)))
+    assert response.status_code == 422
+    assert "Đáp án 2: “năm mươi” không phải là số." in said and "Đáp án 3: “1,5,0” không phải là số." in said
+    back = _form_of(response.get_data(as_text=True), "default_mark")
+    assert back["ans_text"][:3] == ["Hà Nội", "Ha Noi", "Thăng Long"]
+
+
+def test_an_accepted_short_answer_longer_than_a_pupil_may_type_is_refused_with_the_limit(world, make_client, dbs):
+    from lms.exams.qtypes.text import SHORT_MAX
+
+    teacher, form = _editor(make_client, dbs, world, "short_answer")
+    long = "Chủ tịch Hồ Chí Minh đọc bản Tuyên ngôn độc lập tại Quảng trường Ba Đình. " * 20
+    assert len(long.strip()) > SHORT_MAX
+    form.update(text=["Nêu sự kiện ngày 2/9/1945."], ans_text=["Tuyên ngôn độc lập", long.strip()],
+                ans_fraction=["100", "100"], ans_feedback=["", ""])
+    response = teacher.post("/bank/questions/new/short_answer", form)
+    assert response.status_code == 422
+    assert f"Đáp án 2: dài {len(long.strip())} ký tự, tối đa {SHORT_MAX} ký tự." in " ".join(
+        _said(response.get_data(as_text=True)))
+
+
+def test_the_matching_editor_names_the_pair_short_of_a_side(world, make_client, dbs):
+    teacher, form = _editor(make_client, dbs, world, "matching")
+    form.update(text=["Nối mỗi phép tính với kết quả."], pair_left=["$2^{4}$", "$3^{2}$", "", "$\\sqrt{81}$"],
+                pair_right=["16", "", "27", "9"])
+    response = teacher.post("/bank/questions/new/matching", form)
+    said = " ".join(_said(response.get_data(as_text=True)))
+    assert response.status_code == 422
+    assert "Cặp 2: thiếu vế phải (đáp án)." in said and "Cặp 3: thiếu vế trái (ý cần ghép)." in said
+
+
+def test_the_fixed_list_says_every_bad_mark_on_its_row(world, make_client, dbs):
+    from tests.factories import make_bank
+
+    with dbs() as s:
+        b = make_bank(s, world.a)
+        exam_id = make_exam(s, world.a, b.questions[:3], publish=False).id
+        titles = [q.title for q in b.questions[:3]]
+        ids = [q.id for q in b.questions[:3]]
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/exams/{exam_id}/questions").get_data(as_text=True), "keep")
+    form.update(mark=["1", "abc", "150"])
+    response = teacher.post(f"/exams/{exam_id}/questions", form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    said = _said(page)
+    assert f"“{titles[1]}”: “abc” không phải là số điểm." in " ".join(said) or any(
+        titles[1] in m and "abc" in m for m in said)
+    assert any(titles[2] in m and "150" in m for m in said)
+    assert re.search(rf'id="mark-{ids[1]}-error">[^<]*abc', page) and re.search(rf'id="mark-{ids[2]}-error">[^<]*150', page)
+    assert _form_of(page, "keep")["mark"] == ["1", "abc", "150"]
+
+
+def test_the_grading_page_keeps_what_was_typed_and_names_the_question_of_each_refused_mark(world, make_client, dbs):
+    from lms.exams.models import Question
+    from tests.integration.test_exams import _exam_and_bank, _json, _right, _slots
+
+    exam_id, _qids, essay_id = _exam_and_bank(dbs, world, essay=True)
+    attempts = {}
+    for login, answer in (("hsa001", "Mẫu chung là 6, tổng là 5/6."), ("hsa002", "Em không biết làm.")):
+        pupil = make_client()
+        pupil.login(login)
+        attempt_id = _start(pupil, exam_id)
+        for position, qtype, data, _layout in _slots(dbs, attempt_id):
+            value = answer if qtype == "essay" else _right(data)
+            _json(pupil, f"/attempts/{attempt_id}/save", {"position": position, "value": value, "seq": 1})
+            if qtype == "essay":
+                attempts[login] = f"{attempt_id}-{position}"
+        _json(pupil, f"/attempts/{attempt_id}/submit", {"finals": []})
+    with dbs() as s:
+        title = s.get(Question, essay_id).title
+    teacher = make_client()
+    teacher.login("gv.a")
+    good, bad = attempts["hsa001"], attempts["hsa002"]
+    response = teacher.post(f"/exams/{exam_id}/grading", {
+        f"mark-{good}": "1,5", f"comment-{good}": "Lời giải đủ ý, trình bày rõ.",
+        f"mark-{bad}": "5", f"comment-{bad}": "Cần học lại quy đồng mẫu số."})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"câu “{title}”: Điểm từ 0 đến 2 (đã nhập “5”)." in " ".join(_said(page))
+    assert re.search(rf'id="mark-{bad}-error">[^<]*Điểm từ 0 đến 2', page)
+    form = _form_of(page, f"mark-{good}")
+    assert form[f"mark-{good}"] == ["1,5"] and form[f"mark-{bad}"] == ["5"]
+    assert form[f"comment-{good}"][0].strip() == "Lời giải đủ ý, trình bày rõ."
+    assert form[f"comment-{bad}"][0].strip() == "Cần học lại quy đồng mẫu số."
+    assert ".;" not in page
+    with dbs() as s:       # nothing half-saved: the good mark waits for the bad one to be corrected
+        from lms.exams.results import current_grades
+        from lms.exams.models import Attempt
+        attempt = s.get(Attempt, int(good.split("-")[0]))
+        assert (attempt.id, int(good.split("-")[1])) not in current_grades(s, [attempt.id]) or \
+            current_grades(s, [attempt.id])[(attempt.id, int(good.split("-")[1]))].source != "manual"

@@ -848,7 +848,8 @@ def test_the_teacher_opens_one_pupil_s_paper_and_grades_or_comments_from_it(worl
     results = client.get(f"/exams/{exam_id}/results").get_data(as_text=True)
     assert paper in results                                                                     # reached from results
     bad = client.post(paper, {f"mark-{essay}": "9", f"comment-{essay}": "Tốt"})
-    assert bad.status_code == 422 and f"Câu {essay}: Điểm từ 0 đến 2." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and f"Câu {essay}: Điểm từ 0 đến 2 (đã nhập “9”)." in bad.get_data(as_text=True)
+    assert re.search(rf'name="mark-{essay}"[^>]*\s+value="9"', bad.get_data(as_text=True))   # what was typed stays
     done = client.post(paper, {f"mark-{essay}": "0,75", f"comment-{essay}": "Đúng cách, thiếu ví dụ",
                                f"mark-{choice[0]}": "0", f"comment-{choice[0]}": "Xem lại quy tắc"})
     assert done.status_code == 302

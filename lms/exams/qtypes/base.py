@@ -65,17 +65,23 @@ def pct(fraction: str) -> str:
     return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",")
 
 
-def rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[str, ...]]:
-    """The editor's repeated rows (lists of the same length). A row whose content columns are all
-    blank is dropped, whatever defaults its other columns carry."""
+def numbered_rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[int, tuple[str, ...]]]:
+    """The editor's repeated rows (lists of the same length), each with its number on the page
+    (from 1, blank rows counted: a message names the row the teacher sees). A row whose content
+    columns are all blank is dropped, whatever defaults its other columns carry."""
     lists = [form.getlist(n) for n in names]
     width = max((len(x) for x in lists), default=0)
     out = []
     for i in range(width):
         row = tuple((lst[i] if i < len(lst) else "") for lst in lists)
         if any(nfc(row[c]) for c in content):
-            out.append(row)
+            out.append((i + 1, row))
     return out
+
+
+def rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[str, ...]]:
+    """The editor's repeated rows without their numbers (see `numbered_rows`)."""
+    return [row for _n, row in numbered_rows(form, *names, content=content)]
 
 
 def typed_rows(form, *names: str) -> list[dict]:

@@ -7,10 +7,10 @@ from random import Random
 
 from markupsafe import Markup
 
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (LETTERS, MAX_OPTIONS, ONE, ZERO, QuestionType, ResponseError, checked, fmt,
-                                   inline, new_id, pct, percent, rows, typed_rows)
+                                   inline, new_id, numbered_rows, pct, percent, typed_rows)
 from lms.i18n import lazy_gettext as _l
 
 
@@ -25,16 +25,22 @@ class _Choice(QuestionType):
         options = []
         pinned = set(form.getlist("opt_pin"))
         correct = form.get("opt_correct") or ""
-        for i, (oid, text, fraction, feedback) in enumerate(rows(form, "opt_id", "opt_text", "opt_fraction",
-                                                                 "opt_feedback")):
-            value = percent(fraction, str(_l("Phương án %(n)s", n=i + 1)))
+        found = Collector()     # every row's mistake at once, each naming its row
+        for n, (oid, text, fraction, feedback) in numbered_rows(form, "opt_id", "opt_text", "opt_fraction",
+                                                                "opt_feedback"):
+            value = ZERO
+            with found:
+                value = percent(fraction, str(_l("Phương án %(n)s", n=n)))
             if not cls.multiple and correct:
                 # The radio decides the right option; the others may keep partial credit below 100 %.
                 value = ONE if oid == correct else (value if value < ONE else ZERO)
             options.append({"id": oid or new_id(), "text": nfc_text(text), "fraction": fmt(value),
                             "feedback": nfc_text(feedback), "pinned": oid in pinned})
         data = {"options": options, "shuffle": checked(form, "shuffle")}
-        cls.check(data)
+        if not found.problems:
+            with found:
+                cls.check(data)
+        found.done()
         return data
 
     @classmethod
@@ -60,8 +66,11 @@ class _Choice(QuestionType):
             raise ValidationError(_l("Cần ít nhất hai phương án."), field="options")
         if len(options) > MAX_OPTIONS:
             raise ValidationError(_l("Tối đa %(n)s phương án.", n=MAX_OPTIONS), field="options")
-        if any(not o["text"].strip() for o in options):
-            raise ValidationError(_l("Có phương án để trống."), field="options")
+        found = Collector()
+        for n, o in enumerate(options, start=1):
+            if not o["text"].strip():
+                found.add(_l("Phương án %(n)s để trống.", n=n), "options")
+        found.done()
         if len({o["id"] for o in options}) != len(options):
             raise ValidationError(_l("Mã phương án bị trùng; hãy tải lại trang."), field="options")
         return options

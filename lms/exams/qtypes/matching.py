@@ -8,10 +8,10 @@ from random import Random
 
 from markupsafe import Markup
 
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector
 from lms.core.text import nfc, nfc_text
 from lms.exams.mathtext import plain
-from lms.exams.qtypes.base import ZERO, QuestionType, ResponseError, inline, new_id, rows, typed_rows
+from lms.exams.qtypes.base import ZERO, QuestionType, ResponseError, inline, new_id, numbered_rows, typed_rows
 from lms.i18n import lazy_gettext as _l
 
 
@@ -25,19 +25,30 @@ class Matching(QuestionType):
 
     @classmethod
     def parse_editor(cls, form):
-        pairs = [{"id": pid or new_id(), "left": nfc_text(left), "right": nfc_text(right)}
-                 for pid, left, right in rows(form, "pair_id", "pair_left", "pair_right", content=(1, 2))]
+        pairs = [{"id": pid or new_id(), "left": nfc_text(left), "right": nfc_text(right), "row": n}
+                 for n, (pid, left, right) in numbered_rows(form, "pair_id", "pair_left", "pair_right", content=(1, 2))]
         distractors = [{"id": new_id(), "right": nfc(line)} for line in (form.get("distractors") or "").splitlines()
                        if nfc(line)]
         data = {"pairs": pairs, "distractors": distractors}
         cls.check(data)
+        for pair in pairs:
+            del pair["row"]
         return data
 
     @classmethod
     def check(cls, data):
+        """Every pair short of a side is named by its row (its place on the editor's page)."""
         pairs = data.get("pairs") or []
-        if len(pairs) < 2 or any(not p["left"] or not p["right"] for p in pairs):
-            raise ValidationError(_l("Câu ghép đôi cần ít nhất hai cặp, mỗi cặp đủ hai vế."), field="pairs")
+        found = Collector()
+        for n, pair in enumerate(pairs, start=1):
+            row = pair.get("row", n)
+            if not pair["left"]:
+                found.add(_l("Cặp %(n)s: thiếu vế trái (ý cần ghép).", n=row), "pairs")
+            if not pair["right"]:
+                found.add(_l("Cặp %(n)s: thiếu vế phải (đáp án).", n=row), "pairs")
+        if len(pairs) < 2:
+            found.add(_l("Câu ghép đôi cần ít nhất hai cặp, mỗi cặp đủ hai vế."), "pairs")
+        found.done()
 
     @classmethod
     def editor_rows(cls, data, typed, extra):

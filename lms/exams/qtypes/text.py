@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from markupsafe import escape
 
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector, ValidationError
 from lms.core.text import fold, nfc, nfc_text
-from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, inline, pct, percent,
-                                   rows, typed_rows)
+from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, inline, numbered_rows,
+                                   pct, percent, typed_rows)
 from lms.i18n import lazy_gettext as _l
 
 
@@ -63,14 +63,22 @@ class ShortAnswer(QuestionType):
     @classmethod
     def parse_editor(cls, form):
         answers = []
-        for i, (_, text, fraction, feedback) in enumerate(rows(form, "ans_id", "ans_text", "ans_fraction",
-                                                               "ans_feedback")):
-            answers.append({"text": nfc(text), "fraction": fmt(percent(fraction or "100",
-                                                                       str(_l("Đáp án %(n)s", n=i + 1)))),
-                            "feedback": nfc_text(feedback)})
+        found = Collector()     # every row's mistake at once, each naming its row
+        for n, (_, text, fraction, feedback) in numbered_rows(form, "ans_id", "ans_text", "ans_fraction",
+                                                              "ans_feedback"):
+            label = str(_l("Đáp án %(n)s", n=n))
+            with found:
+                if len(nfc(text)) > SHORT_MAX:
+                    raise ValidationError(_l("%(w)s: dài %(l)s ký tự, tối đa %(n)s ký tự.", w=label,
+                                             l=len(nfc(text)), n=SHORT_MAX), field="answers")
+                answers.append({"text": nfc(text), "fraction": fmt(percent(fraction or "100", label)),
+                                "feedback": nfc_text(feedback)})
         data = {"answers": answers, "case_sensitive": form.get("case_sensitive") == "1",
                 "ignore_accents": form.get("ignore_accents") == "1"}
-        cls.check(data)
+        if not found.problems:
+            with found:
+                cls.check(data)
+        found.done()
         return data
 
     @classmethod
@@ -78,8 +86,15 @@ class ShortAnswer(QuestionType):
         answers = data.get("answers") or []
         if not answers or any(not a["text"] for a in answers):
             raise ValidationError(_l("Cần ít nhất một đáp án được chấp nhận."), field="answers")
+        found = Collector()
+        for n, a in enumerate(answers, start=1):
+            # A pupil may type at most SHORT_MAX characters: a longer accepted answer could never be given.
+            if len(a["text"]) > SHORT_MAX:
+                found.add(_l("%(w)s: dài %(l)s ký tự, tối đa %(n)s ký tự.", w=_l("Đáp án %(n)s", n=n),
+                             l=len(a["text"]), n=SHORT_MAX), "answers")
         if max(Decimal(a["fraction"]) for a in answers) <= 0:
-            raise ValidationError(_l("Cần ít nhất một đáp án được điểm."), field="answers")
+            found.add(_l("Cần ít nhất một đáp án được điểm."), "answers")
+        found.done()
 
     @classmethod
     def editor_rows(cls, data, typed, extra):
@@ -160,19 +175,29 @@ class Numerical(QuestionType):
     @classmethod
     def parse_editor(cls, form):
         answers = []
-        for i, (_, value, tolerance, fraction, feedback) in enumerate(
-                rows(form, "num_id", "num_value", "num_tolerance", "num_fraction", "num_feedback")):
-            label = str(_l("Đáp án %(n)s", n=i + 1))
+        found = Collector()     # every row's mistake at once, each naming its row
+        for n, (_, value, tolerance, fraction, feedback) in numbered_rows(
+                form, "num_id", "num_value", "num_tolerance", "num_fraction", "num_feedback"):
+            label = str(_l("Đáp án %(n)s", n=n))
             number = parse_number(value)
             if number is None:
-                raise ValidationError(_l("%(w)s: “%(v)s” không phải là số.", w=label, v=value), field="answers")
-            tol = dec(tolerance or "0", label, "answers")
+                found.add(_l("%(w)s: “%(v)s” không phải là số.", w=label, v=value), "answers")
+            tol = ZERO
+            with found:
+                tol = dec(tolerance or "0", label, "answers")
             if tol < 0:
-                raise ValidationError(_l("%(w)s: sai số không được âm.", w=label), field="answers")
-            answers.append({"value": fmt(number), "tolerance": fmt(tol),
-                            "fraction": fmt(percent(fraction or "100", label)), "feedback": nfc_text(feedback)})
+                found.add(_l("%(w)s: sai số không được âm.", w=label), "answers")
+            fraction_value = ZERO
+            with found:
+                fraction_value = percent(fraction or "100", label)
+            if number is not None:
+                answers.append({"value": fmt(number), "tolerance": fmt(tol), "fraction": fmt(fraction_value),
+                                "feedback": nfc_text(feedback)})
         data = {"answers": answers, "max_length": 20}
-        cls.check(data)
+        if not found.problems:
+            with found:
+                cls.check(data)
+        found.done()
         return data
 
     @classmethod

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
-from lms.exams.qtypes.base import ONE, ZERO, QuestionType, ResponseError, dec, fmt, inline, new_id, rows, typed_rows
+from lms.exams.qtypes.base import (ONE, ZERO, QuestionType, ResponseError, dec, fmt, inline, new_id, numbered_rows,
+                                   typed_rows)
 from lms.i18n import lazy_gettext as _l
 
 DEFAULT_STEPS = ("0", "0.1", "0.25", "0.5", "1")   # statements right → fraction (unconfirmed)
@@ -125,13 +126,18 @@ class TfCluster(QuestionType):
     @classmethod
     def parse_editor(cls, form):
         statements = []
-        for i, (sid, text, answer) in enumerate(rows(form, "st_id", "st_text", "st_answer", content=(1, 2))):
+        found = Collector()     # every statement's mistake at once, each naming its statement
+        for n, (sid, text, answer) in numbered_rows(form, "st_id", "st_text", "st_answer", content=(1, 2)):
             if answer not in ("true", "false"):
-                raise ValidationError(_l("Ý %(n)s: chọn Đúng hoặc Sai.", n="abcd"[i] if i < 4 else i + 1),
-                                      field="statements")
+                found.add(_l("Ý %(n)s: chọn Đúng hoặc Sai.", n="abcd"[n - 1] if n <= 4 else n), "statements")
             statements.append({"id": sid or new_id(), "text": nfc_text(text), "answer": answer == "true"})
-        data = {"statements": statements, "steps": steps_of(form.get("steps"))}
-        cls.check(data)
+        steps = list(DEFAULT_STEPS)
+        with found:
+            steps = steps_of(form.get("steps"))
+        data = {"statements": statements, "steps": steps}
+        with found:
+            cls.check(data)
+        found.done()
         return data
 
     @classmethod
