@@ -61,7 +61,7 @@ class ImportPlan:
     questions: list[PlannedQuestion] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
     images: list[tuple[str, bytes]] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)     # title lines above the first question, skipped
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)   # (where, line, text): see word.Parsed
     unit: str = "line"                                  # what error numbers count: "line" or "paragraph" (Word)
     owners: dict[tuple[int | None, str], int] = field(default_factory=dict)   # an error → its question's line
     failed: list[tuple[int, str, str | None]] = field(default_factory=list)   # questions not read: line, label, part
@@ -159,7 +159,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         plan.errors.extend(parsed.errors)
         plan.owners = dict(parsed.owners)
         plan.failed = [(q.line, f"Câu {q.number}", q.category) for q in parsed.failed]
-        plan.images, plan.header = parsed.images, parsed.header
+        plan.images, plan.skipped = parsed.images, parsed.skipped
         found = [(q.line, f"Câu {q.number}", q.question) for q in parsed.questions]
     else:
         try:

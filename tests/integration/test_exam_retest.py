@@ -221,3 +221,82 @@ def test_the_grading_page_keeps_what_was_typed_and_names_the_question_of_each_re
         attempt = s.get(Attempt, int(good.split("-")[0]))
         assert (attempt.id, int(good.split("-")[1])) not in current_grades(s, [attempt.id]) or \
             current_grades(s, [attempt.id])[(attempt.id, int(good.split("-")[1]))].source != "manual"
+
+
+def _word_exam(mark: str) -> bytes:
+    """A Toán 6 test the way a teacher lays it out in Word: the school and title, questions with
+    their worked solutions under them ("Lời giải" on its own line, "Hướng dẫn giải:"), HẾT and the
+    invigilator's line, then the key with a note to the marker and a marking-guide table."""
+    import io
+
+    from docx import Document
+    from docx.shared import Pt
+
+    d = Document()
+    d.add_paragraph("TRƯỜNG THCS NGUYỄN DU").runs[0].bold = True
+    d.add_paragraph("ĐỀ KIỂM TRA 15 PHÚT — MÔN TOÁN 6")
+    d.add_paragraph("Họ và tên: ……………………… Lớp: ………")
+    d.add_paragraph("Câu 1. Số nào là số nguyên tố?")
+    d.add_paragraph("A. 9\tB. 15\tC. 17\tD. 21")
+    d.add_paragraph("Lời giải").runs[0].bold = True
+    d.add_paragraph("17 chỉ có hai ước là 1 và 17 nên 17 là số nguyên tố.")
+    d.add_paragraph("Câu 2. Tính giá trị của biểu thức 3 · 4 + 8 : 2.")
+    d.add_paragraph("A. 10\tB. 16\tC. 20\tD. 14")
+    d.add_paragraph("Hướng dẫn giải: 3 · 4 + 8 : 2 = 12 + 4 = 16.")
+    d.add_paragraph("Câu 3 (2 điểm). Tìm ƯCLN(24, 36) và trình bày cách tìm.")
+    d.add_paragraph("----------- HẾT -----------").alignment = 1
+    d.add_paragraph("Giám thị không giải thích gì thêm.").runs[0].font.size = Pt(11)
+    d.add_paragraph("ĐÁP ÁN VÀ HƯỚNG DẪN CHẤM")
+    d.add_paragraph("1-C 2-B")
+    d.add_paragraph("Mỗi câu trắc nghiệm đúng được 0,5 điểm.")
+    table = d.add_table(rows=3, cols=3)
+    for row, cells in zip(table.rows, [("Câu", "Nội dung", "Điểm"), ("Câu 3", "24 = 2³ · 3; 36 = 2² · 3²", mark),
+                                       ("", "ƯCLN(24, 36) = 2² · 3 = 12", "1")]):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_a_word_exam_s_worked_solutions_skipped_lines_and_marking_guide_marks(world, make_client, dbs):
+    import io
+
+    from sqlalchemy import select
+
+    from lms.exams.models import Question
+    from tests.factories import make_bank
+
+    with dbs() as s:
+        category = make_bank(s, world.a, count=1).category.id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+
+    def upload(data):
+        return teacher.post("/bank/import", {"file": (io.BytesIO(data), "kiem-tra-15-phut.docx"), "fmt": "auto",
+                                             "category_id": str(category), "level": "2", "topic": "", "mark": "0,5"},
+                            content_type="multipart/form-data")
+
+    bad = upload(_word_exam("abc")).get_data(as_text=True)
+    # The marking guide's "Điểm" that is no mark is an error on its paragraph, and nothing is saved.
+    assert re.search(r"Đoạn \d+.{0,40}cột Điểm của hướng dẫn chấm \(câu 3\) có “abc”, không phải số điểm", bad, re.S), bad
+    assert 'name="token"' not in bad
+    page = upload(_word_exam("1")).get_data(as_text=True)
+    skipped = dict(re.findall(r'data-skipped="(\w+)">(.*?)</p>', page, re.S))
+    assert "TRƯỜNG THCS NGUYỄN DU" in skipped["start"] and "Đầu tệp" in skipped["start"]
+    assert "HẾT" in skipped["end"] and "Giám thị không giải thích gì thêm." in skipped["end"]
+    assert "Mỗi câu trắc nghiệm đúng được 0,5 điểm." in skipped["key"] and "phần đáp án" in skipped["key"]
+    assert "Mỗi câu" not in skipped["start"] and "HẾT" not in skipped["start"]
+    token = re.search(r'name="token"[^>]*value="([0-9a-f]+)"', page).group(1)
+    assert teacher.post("/bank/import/confirm", {"token": token}).status_code == 302
+    with dbs() as s:
+        saved = {q.current.text.split("?")[0].split(".")[0]: q for q in s.scalars(
+            select(Question).where(Question.school_id == world.a.school.id).order_by(Question.id))}
+        first = next(q for k, q in saved.items() if k.startswith("Số nào là số nguyên tố"))
+        second = next(q for k, q in saved.items() if k.startswith("Tính giá trị"))
+        essay = next(q for k, q in saved.items() if k.startswith("Tìm ƯCLN"))
+        assert first.current.general_feedback == "17 chỉ có hai ước là 1 và 17 nên 17 là số nguyên tố."
+        assert [o["text"] for o in first.current.data["options"]] == ["9", "15", "17", "21"]
+        assert second.current.general_feedback == "3 · 4 + 8 : 2 = 12 + 4 = 16."
+        assert "(1 điểm)" in essay.current.data["guide"] and "abc" not in essay.current.data["guide"]

@@ -52,7 +52,10 @@ KEY_ONLY = re.compile(_KEY_LABEL + _KEY_WORDS + r"(?:\s*(?:và|va|[-–—,&/])\
                       re.IGNORECASE)
 END = re.compile(r"^[\s\-–—_.*]*(?:HẾT|HET)[\s\-–—_.*]*$")
 INLINE_ANSWER = re.compile(r"^\s*(?:đáp\s*án|dap\s*an|đ/a)\s*[:.]\s*(.+)$", re.IGNORECASE)
-FEEDBACK = re.compile(r"^\s*(?:lời\s*giải|hướng\s*dẫn(?:\s*giải)?|giải)\s*[:.]\s*(.*)$", re.IGNORECASE)
+# A worked solution under a question — "Lời giải: …", "Hướng dẫn giải." or the words alone on their
+# line with the solution below ("Lời giải", "HƯỚNG DẪN GIẢI", "Giải") — is its explanation.
+FEEDBACK = re.compile(r"^\s*(?:lời\s*giải(?:\s*chi\s*tiết)?|loi\s*giai|hướng\s*dẫn(?:\s*giải)?|huong\s*dan\s*giai|giải)"
+                      r"\s*(?:[:.]\s*(.*)|[:.]?\s*$)", re.IGNORECASE)
 OPTION = re.compile(r"(?:(?<=\s)|^)(\*?)([A-F])[.)]\s+")
 STATEMENT = re.compile(r"(?:(?<=\s)|^)(\*?)([a-d])\)\s+")
 # A key's value runs to a space, or to a comma that is followed by a space or by the next entry
@@ -105,8 +108,16 @@ class Parsed:
     owners: dict[tuple[int, str], int] = field(default_factory=dict)  # an error → the line of the question it is about
     failed: list[WordQuestion] = field(default_factory=list)      # questions not read (question None), for their errors
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (content type, bytes)
-    header: list[str] = field(default_factory=list)               # lines above the first question, ignored
+    # The lines skipped, each (where, line, text): "start" above the first question (the school,
+    # the title, "Họ tên: …"), "end" the HẾT line and what follows it, "key" the notes to the
+    # marker in the answer section ("Mỗi câu đúng được 0,25 điểm.").
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)
     unit: str = "dòng"   # what the numbers count, in messages that name another place: "dòng" or "đoạn" (Word)
+
+    @property
+    def header(self) -> list[str]:
+        """Every line skipped, as text, wherever it stood."""
+        return [text for _where, _line, text in self.skipped]
 
 
 # ---------------------------------------------------------------- reading files
@@ -387,6 +398,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if END.match(text):   # “----- HẾT -----”: the questions are over; a key may follow
             current = None
             ended = True
+            parsed.skipped.append(("end", block.number, text))
             continue
         heading = _answer_heading(text, current)
         if heading or re.match(r"^\s*(?:câu|cau)\s*\t", text, re.IGNORECASE):
@@ -411,11 +423,11 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             continue
         if current is None:
             if ended:
-                parsed.header.append(text)   # the footer under “HẾT” (“Giám thị không giải thích gì thêm”)
+                parsed.skipped.append(("end", block.number, text))   # “Giám thị không giải thích gì thêm”
             elif drafts:
                 parsed.errors.append((block.number, f"{unit} “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
             else:
-                parsed.header.append(text)   # the title, school, “Họ tên: …” above the first question
+                parsed.skipped.append(("start", block.number, text))   # the title, school, “Họ tên: …”
             continue
         _absorb(current, block, parsed)
     key = _read_key(key_lines, parsed)
@@ -522,7 +534,7 @@ def _absorb(draft: _Draft, block: Block, parsed: Parsed) -> None:
     feedback = FEEDBACK.match(stripped)
     if feedback:
         draft.in_feedback, draft.in_guide = True, False
-        if feedback.group(1).strip():
+        if (feedback.group(1) or "").strip():
             draft.feedback.append(feedback.group(1).strip())
         return
     if draft.in_feedback:
@@ -603,6 +615,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
     part = 0
     essay = False
     guide: tuple[int, int] | None = None   # the whole-line entry that lines without an entry continue
+    mark_column: int | None = None         # a marking-guide table's "Điểm" column, once its heading row is read
     last: tuple[int, int] | None = None    # the table row's entry that rows with an empty first cell continue
     i = 0
     while i < len(rows):
@@ -640,6 +653,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
         if len(cells) >= 2 and re.match(r"(?i)^\s*câu\s*$", cells[0]) and i + 1 < len(rows):
             numbers = cells[1:]
             if not any(n.isdigit() for n in numbers):   # "Câu | Nội dung | Điểm": a marking guide's columns
+                mark_column = next((j for j, c in enumerate(cells) if _MARK_HEADING.match(c)), None)
                 i += 1
                 continue
             values = rows[i + 1][1][1:]
@@ -652,8 +666,19 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
         if numbered or (len(cells) >= 2 and not cells[0] and last is not None):
             # A row of the answer table ("1 | B") or of a marking guide ("Câu 2 | a) x = 1 | 0,5", and
             # rows under it whose first cell is empty): the guide is kept whole with its marks.
-            body = [c for c in cells[1:] if c]
-            mark = body.pop() if len(body) >= 2 and parse_number(body[-1]) is not None else None
+            if mark_column is not None and 0 < mark_column < len(cells):
+                # The guide's own "Điểm" column: what it holds must read as marks ("0,5", "0,5đ").
+                written = cells[mark_column]
+                body = [c for j, c in enumerate(cells) if j and j != mark_column and c]
+                mark = _guide_mark(written) if written else None
+                if written and mark is None:
+                    where = f"câu {numbered.group(1)}" if numbered else "dòng tiếp theo của câu trên"
+                    parsed.errors.append((line, f"cột Điểm của hướng dẫn chấm ({where}) có “{written[:20]}”, "
+                                                f"không phải số điểm (viết như 0,5 hoặc 0,25đ)"))
+            else:
+                body = [c for c in cells[1:] if c]
+                mark = body.pop() if len(body) >= 2 and _guide_mark(body[-1]) is not None else None
+                mark = _guide_mark(mark) if mark else None
             value = " ".join(body)
             if numbered:
                 last = (part, int(numbered.group(1)))
@@ -674,7 +699,7 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
         text = " ".join(c for c in cells if c)
         tokens = list(KEY_TOKEN.finditer(text))
         if not tokens and NOTE.match(text) and sum(any(ch.islower() for ch in w) for w in text.split()) >= 2:
-            parsed.header.append(text)   # “Mỗi câu đúng được 0,25 điểm.”: said to the marker, shown as skipped
+            parsed.skipped.append(("key", line, text))   # “Mỗi câu đúng được 0,25 điểm.”: to the marker
             i += 1
             continue
         if not tokens:
@@ -683,6 +708,16 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
             key[(part, int(t.group(1)))] = (line, t.group(2), False, essay)
         i += 1
     return key
+
+
+_MARK_HEADING = re.compile(r"(?i)^\s*(?:điểm|diem|thang\s*điểm|biểu\s*điểm|điểm\s*số)\s*$")
+
+
+def _guide_mark(text: str) -> str | None:
+    """Marks as a marking guide writes them ("0,5", "0.25", "1 đ", "0,5 điểm"), as written without
+    the unit; None when they do not read as a number."""
+    value = re.sub(r"(?i)\s*(?:điểm|diem|đ)\s*$", "", text.strip())
+    return value if value and parse_number(value) is not None else None
 
 
 def _chosen_by_format(items: list[tuple]) -> set[int] | None:
