@@ -96,7 +96,13 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     mathml = _DECIMAL_MN.sub(lambda m: f"<mn>{m.group(1)},{m.group(2)}</mn>", mathml)
     if chemical:
         mathml = re.sub(r"<mi>", '<mi mathvariant="normal">', mathml)
-    return mathml
+    # `\mathrm{m}` — one upright letter, a unit (m², 5 m) — comes out of latex2mathml as the letter
+    # written as a character reference without its mathvariant, so it was drawn in italics like
+    # the variable m: an ASCII letter only reaches a <mi> that way from \mathrm.
+    return _UPRIGHT_LETTER.sub(r'<mi mathvariant="normal">\1</mi>', mathml)
+
+
+_UPRIGHT_LETTER = re.compile(r"<mi>(&#x0*(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]);)</mi>")
 
 
 def math_to_mathml(latex: str, display: bool = False) -> str:

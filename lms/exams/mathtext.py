@@ -65,7 +65,7 @@ def _systems(text: str) -> str:
 def latex_plain(latex: str) -> str:
     from pylatexenc.latex2text import LatexNodes2Text
 
-    latex = _systems(_fractions(latex))
+    latex = _systems(_fractions(re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", latex)))   # \dfrac, \tfrac are fractions too
     source = _ROOT.sub(lambda m: {"3": "∛", "4": "∜"}.get(m.group(1).strip(), f"{m.group(1)}√") + f"({m.group(2)})",
                        latex)
     for _ in range(3):   # x_{1}^{2}: inner groups first
@@ -78,13 +78,37 @@ def latex_plain(latex: str) -> str:
 
 
 def plain(text: str | None, limit: int | None = None) -> str:
-    """Markdown with `$…$` math as one line of readable text (pictures as “[hình]”)."""
+    """Markdown with `$…$` math as one line of readable text (pictures as “[hình]”): the Markdown
+    is read, not shown — "**Cho** hàm số" is "Cho hàm số", a heading's "#" and a quotation's ">"
+    go — and each formula reads as text."""
     value = re.sub(r"!\[[^\]]*\]\([^)]*\)", "[hình]", text or "")
-    value = MATH.sub(lambda m: latex_plain((m.group(1) or m.group(2)).strip()), value)
+    formulas: list[str] = []
+
+    def stash(match: re.Match) -> str:   # math is kept out of Markdown's reach ("x_1 … y_2" is no emphasis)
+        formulas.append(latex_plain((match.group(1) or match.group(2)).strip()))
+        return f"LMSPLAIN{len(formulas) - 1}X"
+
+    value = _markdown_text(MATH.sub(stash, value))
+    value = re.sub(r"LMSPLAIN(\d+)X", lambda m: formulas[int(m.group(1))], value)
     value = " ".join(value.replace("\\$", "$").split())
     if limit and len(value) > limit:
         value = value[:limit - 1].rstrip() + "…"
     return value
+
+
+def _markdown_text(text: str) -> str:
+    """Markdown's text without its marks: rendered (lines as written, so "A. 5." stays) and its
+    tags dropped."""
+    import html
+
+    from lms.core.markdown import render_markdown
+    from lms.exams.qtypes.base import as_written
+
+    if not re.search(r"[*_`#>\[\\~|<&-]|^\s*\d+[.)]", text, re.M):
+        return text                   # nothing Markdown would change: the common case, no rendering
+    rendered = render_markdown(as_written(text), math=False)
+    rendered = re.sub(r"</?(?:p|h\d|li|ul|ol|blockquote|br|hr|div|pre|table|tr|td|th)\b[^>]*>", " ", rendered)
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
 
 
 def title_of(text: str | None, limit: int = 80) -> str:

@@ -97,11 +97,11 @@ class Question(Base):
 
     @property
     def title(self) -> str:
-        """The question as one line, wherever it is listed: its name, else its own first words
-        (formulas as text)."""
-        from lms.exams.mathtext import title_of
+        """The question as one line, wherever it is listed: its name, else its own first words —
+        both as text (Markdown read, formulas as text: a name "Lũy thừa $2^{4}$" is "Lũy thừa 2⁴")."""
+        from lms.exams.mathtext import plain, title_of
 
-        return self.given_name or title_of(self.current.text if self.current else "")
+        return plain(self.given_name) or title_of(self.current.text if self.current else "")
 
 
 class QuestionVersion(Base):

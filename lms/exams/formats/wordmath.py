@@ -97,8 +97,9 @@ _BASE = re.compile(r"([A-Za-z]+|\d+|[)\]}])$")
 
 def script_math(before: str, script: str, kind: str) -> tuple[str, str]:
     """(the text before, with its last word taken away; the formula) for a superscript or
-    subscript run `script` after `before`. A single lower-case letter stays a variable (x², aₙ);
-    longer or capitalised words are units or chemical symbols, upright (cm², H₂, Fe³⁺)."""
+    subscript run `script` after `before`. A single lower-case letter stays a variable (x², aₙ),
+    but m² and m³ after a number are units; longer or capitalised words are units or chemical
+    symbols: all units upright (cm², 20 m², H₂, Fe³⁺)."""
     mark = "^" if kind == "sup" else "_"
     body = latex_text(script.strip())
     match = _BASE.search(before)
@@ -108,9 +109,15 @@ def script_math(before: str, script: str, kind: str) -> tuple[str, str]:
     head = before[:match.start()]
     if base[0].isdigit():
         return head, f"{base}{mark}{{{body}}}"   # 6,022.10²³: the power of ten alone
-    if len(base) == 1 and base.islower():
+    if len(base) == 1 and base.islower() and not _unit_after_number(head, base, mark, body):
         return head, f"{base}{mark}{{{body}}}"
     return head, f"\\mathrm{{{base}}}{mark}{{{body}}}"
+
+
+def _unit_after_number(head: str, base: str, mark: str, body: str) -> bool:
+    """Whether a single letter with a power is a unit of area or volume written after a number
+    ("20 m²", "5m³"), upright like cm², not the variable m squared."""
+    return base == "m" and mark == "^" and body in ("2", "3") and bool(re.search(r"\d\s?$", head))
 
 
 def latex_text(text: str) -> str:
