@@ -198,13 +198,15 @@ def _init_login(app: Flask) -> None:
     # Sessions are server-side rows; the "remember me" cookie of Flask-Login is never used.
     login_manager.session_protection = None
 
+    # The login manager is one object for every app of the process, and so is its loader: it reads
+    # the settings of the app serving the request, never those of the app created last.
     @login_manager.user_loader
     def _load_user(user_id: str):
         try:
             uid = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = resolve_session(db.session, app.extensions["lms_auth"], session.get("sid"), uid)
+        user = resolve_session(db.session, current_app.extensions["lms_auth"], session.get("sid"), uid)
         if user is None:
             session.pop("sid", None)
         return user

@@ -33,6 +33,12 @@ BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mật khẩu thử nghiệm dài"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    yield
+    speed.collect_after_test()
+
+
 @pytest.fixture(scope="session")
 def pg_url():
     server = PostgresServer()
