@@ -23,6 +23,7 @@ from lms.gradebook.permissions import require_course
 from lms.gradebook.results import Mark, SubjectMarks, TermMarks
 from lms.gradebook.scores import round_score
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
 from lms.people.services import students_of_class
 from lms.core.sheets import write_workbook
@@ -160,12 +161,15 @@ def lock_term(session: Session, actor: User, school: School, year: SchoolYear, t
     if lock is None and incomplete:
         missing = incomplete
         if missing:
-            listed = "; ".join(str(_l("%(c)s: %(f)s/%(r)s ô", c=name, f=filled, r=required))
+            listed = "; ".join(str(ngettext("%(c)s: %(f)s/%(r)s ô", "%(c)s: %(f)s/%(r)s ô", required, c=name, f=filled, r=required))
                                for name, filled, required in missing[:12])
-            more = str(_l(" và %(n)s lớp khác", n=len(missing) - 12)) if len(missing) > 12 else ""
-            raise ValidationError(_l("Chưa khoá: sổ điểm %(t)s còn thiếu ở %(n)s lớp (%(l)s%(m)s). Nhập đủ rồi khoá, "
-                                     "hoặc đánh dấu “Vẫn khoá khi còn thiếu”.", t=TERM_LABELS[term], n=len(missing),
-                                     l=listed, m=more), field="incomplete_ok")
+            more = str(ngettext(" và %(n)s lớp khác", " và %(n)s lớp khác", len(missing) - 12, n=len(missing) - 12)) if len(missing) > 12 else ""
+            raise ValidationError(ngettext("Chưa khoá: sổ điểm %(t)s còn thiếu ở %(n)s lớp (%(l)s%(m)s). Nhập đủ rồi "
+                                           "khoá, hoặc đánh dấu “Vẫn khoá khi còn thiếu”.",
+                                           "Chưa khoá: sổ điểm %(t)s còn thiếu ở %(n)s lớp (%(l)s%(m)s). Nhập đủ rồi "
+                                           "khoá, hoặc đánh dấu “Vẫn khoá khi còn thiếu”.",
+                                           len(missing), t=TERM_LABELS[term], n=len(missing), l=listed, m=more),
+                                  field="incomplete_ok")
     if lock is None:
         lock = TermLock(school_id=school.id, school_year_id=year.id, term=term, locked_at=now, locked_by=actor.id)
         session.add(lock)
@@ -436,7 +440,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
         text = nfc_text(text)
         if len(text) > REMARK_MAX:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
-                                       text[:40] + "…", str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+                                       text[:40] + "…", str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         clean_remarks[student_id] = text
     if result.issues:
         return result
@@ -681,7 +685,7 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
             out.issues.append(Issue(line.number, name, table.column_name("remark"), formula.formula, formula.message))
         elif remark and len(remark) > REMARK_MAX:
             out.issues.append(Issue(line.number, name, table.column_name("remark"), remark[:40] + "…",
-                                    str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+                                    str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         elif remark and change is not None:
             out.remarks[row.student.id] = remark
             if remark != row.remark:

@@ -25,6 +25,7 @@ from lms.gradebook.models import TermRecord, YearRecord
 from lms.gradebook.permissions import require_class
 from lms.gradebook.primary import (QUALITY_CODES, qualities_by_student, records_by_student, tested)
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Course, SchoolClass, Student, level_of_grade
 from lms.people.services import courses_of_class, students_of_class
 
@@ -101,7 +102,7 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
         values["comment"] = nfc_text(item.comment)
         if len(values["comment"]) > REMARK_MAX:
             result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40] + "…",
-                                       str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         clean.append((item.student_id, values))
     if result.issues:
         return result
@@ -153,7 +154,7 @@ def save_year_records(session: Session, actor: User, role: str, school_class: Sc
         comment = nfc_text(item.comment)
         if len(comment) > REMARK_MAX:
             result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét của GVCN")), comment[:40] + "…",
-                                       str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         try:
             summer = parse_conduct(item.summer_conduct)
         except CellError as exc:
@@ -253,7 +254,7 @@ class Summary:
 
         def retained(r: SummaryRow) -> str:
             text = str(_l("Ở lại lớp"))
-            return text + (" — " + str(_l("nghỉ %(n)s buổi", n=r.absences)) if r.absences > 45 else "")
+            return text + (" — " + str(ngettext("nghỉ %(n)s buổi", "nghỉ %(n)s buổi", r.absences, n=r.absences)) if r.absences > 45 else "")
 
         what = {"retest": retest, "training": training, "retained": retained,
                 "awards": lambda r: str(AWARD_LABELS[r.outcome.award])}

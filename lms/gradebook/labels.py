@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from lms.gradebook import tt22, tt27
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 TERM_LABELS = {1: _l("Học kỳ I"), 2: _l("Học kỳ II"), 0: _l("Cả năm")}
 CHECKPOINT_LABELS = {"gk1": _l("Giữa học kỳ I"), "ck1": _l("Cuối học kỳ I"), "gk2": _l("Giữa học kỳ II"),
@@ -124,7 +126,8 @@ def change_value(text: str | None) -> str:
         level, _sep, test = text.partition("/")
         parts = [str(PRIMARY_LEVEL_LABELS.get(level, level))] if level else []
         if test:
-            parts.append(str(_l("%(n)s điểm", n=test)))
+            count = Decimal(test) if test.replace(".", "", 1).isdigit() else 2
+            parts.append(ngettext("%(n)s điểm", "%(n)s điểm", count, n=test))
         return ", ".join(parts)
     if text.replace(".", "", 1).isdigit():
         from lms.core.numbers import decimal_text

@@ -17,6 +17,7 @@ from lms.gradebook.labels import QUALITY_NAMES
 from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord, TermLock
 from lms.gradebook.permissions import require_class, require_course
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Course, SchoolClass, Student
 from lms.people.services import students_of_class
 
@@ -140,7 +141,7 @@ def save_primary(session: Session, actor: User, role: str, course: Course, check
         comment = nfc_text(item.comment)
         if len(comment) > REMARK_MAX:
             result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
-                                       str(_l("dài quá %(n)s ký tự.", n=REMARK_MAX))))
+                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         clean.append((row, level, test, comment))
     if result.issues:
         return result

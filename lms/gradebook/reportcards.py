@@ -379,8 +379,7 @@ def start_class_issue(session: Session, actor: User, role: str, school_class: Sc
     problems = [(name, missing) for name, missing in problems if missing]
     if problems:
         shown = "; ".join(f"{name} ({', '.join(missing)})" for name, missing in problems[:5])
-        raise ValidationError(_l("Chưa phát hành: %(n)s học sinh còn thiếu dữ liệu — %(s)s%(more)s.", n=len(problems),
-                                 s=shown, more="…" if len(problems) > 5 else ""))
+        raise ValidationError(ngettext("Chưa phát hành: %(n)s học sinh còn thiếu dữ liệu — %(s)s%(more)s.", "Chưa phát hành: %(n)s học sinh còn thiếu dữ liệu — %(s)s%(more)s.", len(problems), n=len(problems), s=shown, more="…" if len(problems) > 5 else ""))
     return jobs.enqueue(session, actor.id, "report_cards", {"class_id": school_class.id, "reissue": reissue},
                         school_id=school_class.school_id, total=len(data.summary.rows), locale=locale)
 

@@ -27,7 +27,7 @@ from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
 from lms.gradebook.models import ReportCard
 from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
 from lms.i18n import gettext as _
-from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people import services as people
 from lms.people.models import Course, SchoolClass, SchoolYear, Student
 
@@ -150,7 +150,7 @@ def _save(call, done, again: str):
     with committing() as outcome:
         result = call()
         if result.issues:
-            raise ValidationError(_l("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", n=len(result.issues)))
+            raise ValidationError(ngettext("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", "Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", len(result.issues), n=len(result.issues)))
     if not outcome.ok:
         return result, None
     flash(done(result), "success")
@@ -305,8 +305,7 @@ def primary_grades(course_id: int):
         result, done = _save(
             lambda: primary.save_primary(db.session, current_user, ctx().role, course, checkpoint, rows, now=utcnow(),
                                          reason=request.form.get("reason", "")),
-            lambda r: _("Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", c=CHECKPOINT_LABELS[checkpoint],
-                        n=r.written),
+            lambda r: ngettext("Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", "Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", r.written, c=CHECKPOINT_LABELS[checkpoint], n=r.written),
             url_for("gradebook.primary_grades", course_id=course.id, checkpoint=checkpoint))
         if done:
             return done
@@ -334,7 +333,7 @@ def class_conduct(class_id: int):
         result, done = _save(
             lambda: homeroom.save_term_records(db.session, current_user, ctx().role, school_class, term, rows,
                                                now=utcnow(), reason=request.form.get("reason", "")),
-            lambda r: _("Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", n=r.written),
+            lambda r: ngettext("Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", "Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_conduct", class_id=class_id, term=term))
         if done:
             return done
@@ -365,7 +364,7 @@ def class_qualities(class_id: int):
         result, done = _save(
             lambda: primary.save_qualities(db.session, current_user, ctx().role, school_class, checkpoint, typed,
                                            now=utcnow(), reason=request.form.get("reason", "")),
-            lambda r: _("Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", n=r.written),
+            lambda r: ngettext("Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", "Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_qualities", class_id=class_id, checkpoint=checkpoint))
         if done:
             return done
@@ -389,7 +388,7 @@ def class_year_records(class_id: int):
         result, done = _save(
             lambda: homeroom.save_year_records(db.session, current_user, ctx().role, school_class, rows,
                                                reason=request.form.get("reason", "")),
-            lambda r: _("Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", n=r.written),
+            lambda r: ngettext("Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", "Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_year_records", class_id=class_id))
         if done:
             return done

@@ -61,3 +61,22 @@ def test_an_exam_s_marks_and_questions_read_right_in_english_and_vietnamese():
                               for m, n in ((10000, 1), (25000, 2), (5000, 0))]
     assert said["en"] == ["1 point · 1 question", "2.5 points · 2 questions", "0.5 points · 0 questions"]
     assert said["vi"] == ["1 điểm · 1 câu", "2,5 điểm · 2 câu", "0,5 điểm · 0 câu"]
+
+
+def test_a_counted_message_is_counted_wherever_it_is_used():
+    """A message converted to a plural entry becomes (msgid, msgid_plural) in the catalogue, and a
+    plain gettext of the same Vietnamese finds nothing there: the page shows it in Vietnamese in
+    English mode. Every use of a message counted somewhere must count too."""
+    from babel.messages.extract import extract_from_dir
+
+    root = CATALOGUE.parents[4]
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    uses: dict[str, set[str]] = {}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            root / "lms", method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.do"}}, keywords=keywords):
+        plural = isinstance(message, tuple)
+        uses.setdefault(message[0] if plural else message, set()).add(("counted " if plural else "plain ") + filename)
+    mixed = {m: sorted(u) for m, u in uses.items()
+             if any(x.startswith("counted") for x in u) and any(x.startswith("plain") for x in u)}
+    assert not mixed, "\n".join(f"{m!r}: {u}" for m, u in mixed.items())

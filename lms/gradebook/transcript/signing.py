@@ -369,7 +369,7 @@ def _round_job(session: Session, ctx: jobs.JobContext) -> None:
     if request.status != RequestStatus.SIGNED:
         raise ValidationError(_l("Yêu cầu ký không thành công (%(s)s%(m)s). Không có gì bị thay đổi; có thể ký lại.",
                                  s=request.status, m=f": {request.message}" if request.message else ""))
-    ctx.progress(ctx.job.total, message=str(_l("Đã ký %(n)s học bạ.", n=len(request.items) // 2)))
+    ctx.progress(ctx.job.total, message=str(ngettext("Đã ký %(n)s học bạ.", "Đã ký %(n)s học bạ.", len(request.items) // 2, n=len(request.items) // 2)))
 
 
 @jobs.handler("transcript_token_finish")
@@ -384,12 +384,11 @@ def _token_finish_job(session: Session, ctx: jobs.JobContext) -> None:
     settings = settings_from_config(ctx.config, ctx.render, session.get_bind(), _box(ctx.config))
     _complete(session, request, {i.doc_id: bytes.fromhex(i.signature) for i in request.items},
               TokenProvider().certificate(request.account), settings, now=utcnow())
-    ctx.progress(ctx.job.total, message=str(_l("Đã ký %(n)s học bạ.", n=len(request.items) // 2)))
+    ctx.progress(ctx.job.total, message=str(ngettext("Đã ký %(n)s học bạ.", "Đã ký %(n)s học bạ.", len(request.items) // 2, n=len(request.items) // 2)))
 
 
 def _waiting_message(request: SigningRequest) -> str:
-    return str(_l("Đã gửi %(n)s tài liệu tới %(p)s: chờ người ký xác nhận trên điện thoại (mã giao dịch %(r)s).",
-                  n=len(request.items), p=request.account.provider, r=request.provider_ref))
+    return str(ngettext("Đã gửi %(n)s tài liệu tới %(p)s: chờ người ký xác nhận trên điện thoại (mã giao dịch %(r)s).", "Đã gửi %(n)s tài liệu tới %(p)s: chờ người ký xác nhận trên điện thoại (mã giao dịch %(r)s).", len(request.items), n=len(request.items), p=request.account.provider, r=request.provider_ref))
 
 
 def _box(config):

@@ -27,6 +27,7 @@ from lms.gradebook.transcript.models import SigningRequest, State, Transcript
 from lms.gradebook.transcript.pki import SUBSCRIBER_ID_MAX, is_subscriber_id
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import SchoolClass, SchoolYear
 
 bp = Blueprint("transcript", __name__, template_folder="templates")
@@ -70,9 +71,10 @@ def _back(school_class: SchoolClass):
     return redirect(url_for("transcript.class_page", class_id=school_class.id))
 
 
-def _report(outcome: workflow.Outcome, done_message: str) -> None:
+def _report(outcome: workflow.Outcome, done_message) -> None:
+    """`done_message(n)`: what was done to n transcripts, counted in the reader's language."""
     if outcome.done:
-        flash(done_message % {"n": outcome.done}, "success")
+        flash(done_message(outcome.done), "success")
     for name, reason in outcome.skipped[:10]:
         flash(_("Chưa làm được cho %(n)s: %(r)s", n=name, r=reason), "warning")
     if not outcome.done and not outcome.skipped:
@@ -120,12 +122,16 @@ def draft(class_id: int):
         flash(str(exc.message), "danger")
         return _back(school_class)
     db.session.commit()
-    _report(outcome, _("Đã lập dự thảo học bạ cho %(n)s học sinh."))
+    _report(outcome, lambda n: ngettext("Đã lập dự thảo học bạ cho %(n)s học sinh.",
+                                        "Đã lập dự thảo học bạ cho %(n)s học sinh.", n, n=n))
     return _back(school_class)
 
 
-STEP_MESSAGES = {"check": _l("Đã kiểm tra %(n)s học bạ."), "confirm": _l("Đã xác nhận %(n)s học bạ."),
-                 "return": _l("Đã trả lại %(n)s học bạ về dự thảo.")}
+STEP_MESSAGES = {
+    "check": lambda n: ngettext("Đã kiểm tra %(n)s học bạ.", "Đã kiểm tra %(n)s học bạ.", n, n=n),
+    "confirm": lambda n: ngettext("Đã xác nhận %(n)s học bạ.", "Đã xác nhận %(n)s học bạ.", n, n=n),
+    "return": lambda n: ngettext("Đã trả lại %(n)s học bạ về dự thảo.", "Đã trả lại %(n)s học bạ về dự thảo.", n, n=n),
+}
 
 
 @bp.route("/classes/<int:class_id>/transcripts/step", methods=["POST"])
@@ -145,7 +151,7 @@ def step(class_id: int):
         flash(str(exc.message), "danger")
         return _back(school_class)
     db.session.commit()
-    _report(outcome, str(STEP_MESSAGES.get(action, "%(n)s")))
+    _report(outcome, STEP_MESSAGES.get(action, str))
     return _back(school_class)
 
 
@@ -193,7 +199,7 @@ def issue(class_id: int):
         flash(str(exc.message), "danger")
         return _back(school_class)
     db.session.commit()
-    _report(outcome, _("Đã phát hành %(n)s học bạ."))
+    _report(outcome, lambda n: ngettext("Đã phát hành %(n)s học bạ.", "Đã phát hành %(n)s học bạ.", n, n=n))
     return _back(school_class)
 
 
@@ -215,10 +221,10 @@ def identity_page(class_id: int):
         if result.errors:
             db.session.rollback()
             errors = result.errors
-            flash(_("Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", n=len(errors)), "danger")
+            flash(ngettext("Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", "Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", len(errors), n=len(errors)), "danger")
         else:
             db.session.commit()
-            flash(_("Đã lưu thông tin định danh (%(n)s thay đổi).", n=result.changed), "success")
+            flash(ngettext("Đã lưu thông tin định danh (%(n)s thay đổi).", "Đã lưu thông tin định danh (%(n)s thay đổi).", result.changed, n=result.changed), "success")
             for name, old in result.issued_with_old:
                 flash(_("Học bạ số đã phát hành của %(n)s vẫn mang số định danh cũ %(o)s: mở bản đính chính (trang học "
                         "bạ của học sinh → Đính chính) để học bạ mang số mới.", n=name, o=old or "—"), "warning")
