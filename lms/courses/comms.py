@@ -14,6 +14,7 @@ from lms.core.notify import notify
 from lms.core.text import nfc_text
 from lms.courses.models import Announcement, Message, MessageThread
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Course, Enrollment, Guardianship, SchoolClass, SchoolYear, Student
 
 TITLE_MAX = 200
@@ -25,7 +26,7 @@ def _text(value: str, field: str, limit: int, empty) -> str:
     if not text:
         raise ValidationError(empty, field=field)
     if len(text) > limit:
-        raise ValidationError(_l("Dài quá %(n)s ký tự.", n=limit), field=field)
+        raise ValidationError(ngettext("Dài quá %(n)s ký tự.", "Dài quá %(n)s ký tự.", limit, n=limit), field=field)
     refuse_card_numbers(**{field: text})   # a full card number is never stored (PCI DSS 3.3.1)
     return text
 

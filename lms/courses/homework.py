@@ -46,7 +46,6 @@ RUBRIC_ERRORS = {
     "empty_name": _l("Dòng %(n)s: thiếu tên tiêu chí trước dấu |."),
     "duplicate": _l("Dòng %(n)s: tiêu chí “%(t)s” đã có ở dòng trên."),
     "no_levels": _l("Dòng %(n)s: mỗi tiêu chí cần ít nhất hai mức, ví dụ “Nội dung | Tốt = 4 | Đạt = 2 | Chưa đạt = 0”."),
-    "too_many_levels": _l("Dòng %(n)s: tối đa %(m)s mức cho một tiêu chí."),
     "bad_level": _l("Dòng %(n)s: “%(t)s” cần có dạng “tên mức = điểm”."),
     "bad_points": _l("Dòng %(n)s: điểm của “%(t)s” phải là số không âm, tối đa một chữ số thập phân."),
     "too_many": _l("Bảng tiêu chí có %(t)s tiêu chí; tối đa %(m)s."),
@@ -112,8 +111,12 @@ def _rubric_of(text: str) -> list[dict]:
     rubric, errors = rules.parse_rubric(text)
     if errors:
         first = errors[0]
-        raise ValidationError(RUBRIC_ERRORS[first.code] % {"n": first.line, "t": first.text, "m": (
-            rules.MAX_LEVELS if first.code == "too_many_levels" else rules.MAX_CRITERIA)}, field="rubric")
+        if first.code == "too_many_levels":
+            raise ValidationError(ngettext("Dòng %(n)s: tối đa %(m)s mức cho một tiêu chí.",
+                                           "Dòng %(n)s: tối đa %(m)s mức cho một tiêu chí.", rules.MAX_LEVELS,
+                                           n=first.line, m=rules.MAX_LEVELS), field="rubric")
+        raise ValidationError(RUBRIC_ERRORS[first.code] % {"n": first.line, "t": first.text, "m": rules.MAX_CRITERIA},
+                              field="rubric")
     return rubric
 
 
@@ -286,10 +289,13 @@ class LoadExceeded(ValidationError):
 
     def __init__(self, lines: list[LoadLine]):
         over = [line for line in lines if line.over]
-        super().__init__(_l("Buổi tối %(d)s lớp %(c)s đã có %(n)s bài, cộng bài này là %(m)s phút, quá giới hạn %(l)s "
-                            "phút của nhà trường. Chọn “Vẫn giao” nếu thật cần.",
-                            d=over[0].evening.strftime("%d/%m"), c=over[0].school_class.name, n=over[0].before.count,
-                            m=over[0].after.minutes, l=over[0].limit), field="override_load")
+        first = over[0]
+        super().__init__(_l("Buổi tối %(d)s lớp %(c)s đã có %(n)s, cộng bài này là %(m)s, quá giới hạn %(l)s của nhà "
+                            "trường. Chọn “Vẫn giao” nếu thật cần.",
+                            d=first.evening.strftime("%d/%m"), c=first.school_class.name,
+                            n=ngettext("%(n)s bài", "%(n)s bài", first.before.count, n=first.before.count),
+                            m=ngettext("%(n)s phút", "%(n)s phút", first.after.minutes, n=first.after.minutes),
+                            l=ngettext("%(n)s phút", "%(n)s phút", first.limit, n=first.limit)), field="override_load")
         self.lines = lines
 
 

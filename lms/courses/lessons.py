@@ -18,6 +18,7 @@ from lms.core.text import nfc, nfc_text
 from lms.courses.models import Lesson, LessonProgress, LessonResource, PlanPeriod, Resource
 from lms.courses.resources import visible_resource
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Course, Enrollment, School, Student
 
 BODY_MAX = 100_000
@@ -71,7 +72,7 @@ def save_lesson(session: Session, actor: User, course: Course, data: LessonInput
         raise ValidationError(_l("Tên bài học dài quá 200 ký tự."), field="title")
     body = nfc_text(data.body or "")
     if len(body) > BODY_MAX:
-        raise ValidationError(_l("Nội dung dài quá %(n)s ký tự.", n=BODY_MAX), field="body")
+        raise ValidationError(ngettext("Nội dung dài quá %(n)s ký tự.", "Nội dung dài quá %(n)s ký tự.", BODY_MAX, n=BODY_MAX), field="body")
     links = parse_links(data.video_links)
     periods = _periods_for(session, course, data.period_ids, lesson)
     prerequisite = _prerequisite_for(session, course, data.prerequisite_id, lesson)

@@ -20,6 +20,7 @@ from lms.core.text import fold, nfc
 from lms.courses.models import Mode, PlanPeriod
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.imports import Issue
 from lms.people.models import Course, SchoolYear
 from lms.core.sheets import write_workbook
@@ -140,7 +141,7 @@ def save_plan(session: Session, actor: User, course: Course, rows: list[PeriodIn
     parsed: list[tuple[int | None, int, str, Mode]] = []
     existing = {p.id: p for p in plan_of(session, course)}
     if len(rows) > MAX_PERIODS:
-        issues.append(Issue(0, _("Tiết"), _("Kế hoạch có tối đa %(m)s tiết.", m=MAX_PERIODS)))
+        issues.append(Issue(0, _("Tiết"), ngettext("Kế hoạch có tối đa %(m)s tiết.", "Kế hoạch có tối đa %(m)s tiết.", MAX_PERIODS, m=MAX_PERIODS)))
     for line, row in enumerate(rows, start=1):
         week, row_issues = _check_row(line, row.week, row.topic, row.mode)
         issues += row_issues
@@ -167,7 +168,7 @@ def _check_row(line: int, week_text: str, topic: str, mode_text: str) -> tuple[i
         issues.append(Issue(line, _("Tuần"), _("Tuần phải là số nguyên từ 1 đến %(m)s (đang là “%(v)s”).",
                                                 m=MAX_WEEK, v=week_text)))
     if len(nfc(topic).strip()) > TOPIC_MAX:
-        issues.append(Issue(line, _("Tên bài học / chủ đề"), _("Tên bài dài quá %(m)s ký tự.", m=TOPIC_MAX)))
+        issues.append(Issue(line, _("Tên bài học / chủ đề"), ngettext("Tên bài dài quá %(m)s ký tự.", "Tên bài dài quá %(m)s ký tự.", TOPIC_MAX, m=TOPIC_MAX)))
     if parse_mode(mode_text) is None:
         issues.append(Issue(line, _("Hình thức"),
                             _("Không hiểu hình thức “%(v)s”; dùng: Trực tiếp, Trực tuyến trực tiếp, Trực tuyến tự học.",
@@ -263,8 +264,7 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
         if not topic:
             row_issues.append(Issue(line.number, table.column_name("topic"), _("Thiếu tên bài học hoặc chủ đề.")))
         elif len(topic) > TOPIC_MAX:
-            row_issues.append(Issue(line.number, table.column_name("topic"), _("Tên bài dài quá %(m)s ký tự.",
-                                                                                m=TOPIC_MAX)))
+            row_issues.append(Issue(line.number, table.column_name("topic"), ngettext("Tên bài dài quá %(m)s ký tự.", "Tên bài dài quá %(m)s ký tự.", TOPIC_MAX, m=TOPIC_MAX)))
         count = 1
         span = None
         if line.has("period"):
@@ -318,7 +318,7 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
     if not result.rows and not result.issues:
         result.issues.append(Issue(header_line + 1, table.column_name("topic"), _("Tệp không có dòng kế hoạch nào.")))
     if len(result.rows) > MAX_PERIODS:
-        result.issues.append(Issue(0, count_label, _("Kế hoạch có tối đa %(m)s tiết.", m=MAX_PERIODS)))
+        result.issues.append(Issue(0, count_label, ngettext("Kế hoạch có tối đa %(m)s tiết.", "Kế hoạch có tối đa %(m)s tiết.", MAX_PERIODS, m=MAX_PERIODS)))
     result.periods = len(result.rows)
     result.online = sum(1 for *_rest, mode in result.rows if mode.online)
     return result

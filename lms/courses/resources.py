@@ -16,6 +16,7 @@ from lms.core.uploads import CheckedFile, check_upload
 from lms.courses.models import Resource
 from lms.db import matching_words, where_given
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School, Subject
 
 MAX_FILES_PER_UPLOAD = 20
@@ -39,7 +40,7 @@ def _search_text(resource: Resource, subject: Subject | None) -> str:
 def check_files(files: list[tuple[str, bytes]], limits_mb: dict[str, int]) -> list[CheckedFile]:
     """Check every file before anything is stored: one bad file refuses the whole upload."""
     if len(files) > MAX_FILES_PER_UPLOAD:
-        raise ValidationError(_l("Mỗi lần tải lên tối đa %(n)s tệp.", n=MAX_FILES_PER_UPLOAD), field="files")
+        raise ValidationError(ngettext("Mỗi lần tải lên tối đa %(n)s tệp.", "Mỗi lần tải lên tối đa %(n)s tệp.", MAX_FILES_PER_UPLOAD, n=MAX_FILES_PER_UPLOAD), field="files")
     return [check_upload(name, data, limits_mb) for name, data in files]
 
 

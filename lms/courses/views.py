@@ -20,6 +20,7 @@ from lms.courses.models import Lesson, Mode, Resource
 from lms.courses.permissions import can_manage_course, can_open_resource, pupil_of, require_course_view
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.people import services as people
 from lms.people.models import Course
 
@@ -116,7 +117,7 @@ def plan(course_id: int):
         if issues:
             flash(_("Chưa lưu: kế hoạch có %(n)s lỗi, xem các dòng được tô đỏ.", n=len(issues)), "danger")
         elif outcome.ok:
-            flash(_("Đã lưu kế hoạch dạy học (%(n)s tiết).", n=len(rows)), "success")
+            flash(ngettext("Đã lưu kế hoạch dạy học (%(n)s tiết).", "Đã lưu kế hoạch dạy học (%(n)s tiết).", len(rows), n=len(rows)), "success")
             return redirect(url_for("courses.plan", course_id=course.id))
     by_id = {p.id: p for p in periods}
     year = course.school_class.school_year
@@ -156,7 +157,7 @@ def plan_generate(course_id: int):
     with committing() as outcome:
         n = plans.generate_plan(db.session, current_user, course)
     if outcome.ok:
-        flash(_("Đã tạo kế hoạch %(n)s tiết, chia đều cho 35 tuần. Hãy điền tên bài và chọn tiết trực tuyến.", n=n),
+        flash(ngettext("Đã tạo kế hoạch %(n)s tiết, chia đều cho 35 tuần. Hãy điền tên bài và chọn tiết trực tuyến.", "Đã tạo kế hoạch %(n)s tiết, chia đều cho 35 tuần. Hãy điền tên bài và chọn tiết trực tuyến.", n, n=n),
               "success")
     return redirect(url_for("courses.plan", course_id=course.id))
 
@@ -188,8 +189,7 @@ def plan_import(course_id: int):
         if outcome.ok and result and not result.issues:
             path.unlink(missing_ok=True)
             session.pop("plan_import", None)
-            flash(_("Đã nhập kế hoạch: %(n)s tiết, trong đó %(o)s tiết trực tuyến.", n=result.periods,
-                    o=result.online), "success")
+            flash(ngettext("Đã nhập kế hoạch: %(n)s tiết, trong đó %(o)s tiết trực tuyến.", "Đã nhập kế hoạch: %(n)s tiết, trong đó %(o)s tiết trực tuyến.", result.periods, n=result.periods, o=result.online), "success")
             return redirect(url_for("courses.plan", course_id=course.id))
     elif form.validate_on_submit():
         upload = form.file.data

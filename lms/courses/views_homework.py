@@ -198,11 +198,18 @@ def load_json():
 @bp.app_template_global("homework_load_text")
 def load_text(line: homework.LoadLine) -> str:
     """One class's line beside the due time (the page and its live refresh say it alike)."""
-    text = _("Lớp %(c)s, tối %(d)s: đã có %(n)s bài, %(m)s phút; cộng bài này %(a)s phút", c=line.school_class.name,
-             d=line.evening.strftime("%d/%m"), n=line.before.count, m=line.before.minutes, a=line.after.minutes)
+    text = _("Lớp %(c)s, tối %(d)s: đã có %(n)s, %(m)s; cộng bài này %(a)s", c=line.school_class.name,
+             d=line.evening.strftime("%d/%m"), n=ngettext("%(n)s bài", "%(n)s bài", line.before.count, n=line.before.count),
+             m=_minutes(line.before.minutes), a=_minutes(line.after.minutes))
     if line.limit is not None:
         text += " · " + ngettext("giới hạn %(l)s phút", "giới hạn %(l)s phút", line.limit, l=line.limit)
-    return text + " · " + _("cả tuần đã có %(n)s bài, %(m)s phút", n=line.week.count, m=line.week.minutes)
+    return text + " · " + _("cả tuần đã có %(n)s, %(m)s", n=ngettext("%(n)s bài", "%(n)s bài", line.week.count,
+                                                                    n=line.week.count),
+                            m=_minutes(line.week.minutes))
+
+
+def _minutes(n: int) -> str:
+    return ngettext("%(n)s phút", "%(n)s phút", n, n=n)
 
 
 @bp.app_template_global("homework_week_url")

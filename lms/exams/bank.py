@@ -22,6 +22,7 @@ from lms.exams.mathtext import plain
 from lms.exams.models import CategoryShare, Question, QuestionCategory, QuestionStatus, QuestionVersion
 from lms.exams.permissions import category_access, require_category
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Membership, School, Subject
 
 TEXT_MAX = 20_000
@@ -197,7 +198,7 @@ def question_problems(session: Session, actor: User, role: str, school: School, 
     if not text and data.qtype != "description":
         problems.append(ValidationError(_l("Nhập nội dung câu hỏi."), field="text"))
     if len(text) > TEXT_MAX:
-        problems.append(ValidationError(_l("Nội dung dài quá %(n)s ký tự.", n=TEXT_MAX), field="text"))
+        problems.append(ValidationError(ngettext("Nội dung dài quá %(n)s ký tự.", "Nội dung dài quá %(n)s ký tự.", TEXT_MAX, n=TEXT_MAX), field="text"))
     if data.level not in qtypes.LEVELS:
         problems.append(ValidationError(_l("Chọn mức độ nhận thức."), field="level"))
     if data.status not in tuple(QuestionStatus):

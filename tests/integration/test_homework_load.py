@@ -171,3 +171,25 @@ def test_setting_homework_shows_the_weeks_load_too(world, dbs, client):
     assert 'id="load-lines"' in page
     edit = client.get(f"/homework/{edited_id}/edit").get_data(as_text=True)
     assert "cả tuần đã có 2 bài, 65 phút" in edit
+
+
+def test_the_load_counts_agree_with_their_noun_in_english(world, dbs, client):
+    """Each count in the load's sentence is its own plural entry: "1 assignment, 40 minutes", not
+    "1 assignment(s)"; the limit's refusal counts its minutes the same way."""
+    with dbs() as s:
+        limits(s, world)
+        make(s, world, "Luyện tập", local(MONDAY, 20), 40)
+        s.commit()
+    client.login("gv.a")
+    client.get("/language/en")
+    answer = client.get(f"/homework/load?course_ids={world.a.course.id}&due_at={MONDAY.isoformat()}T20:00&minutes=1")
+    [line] = answer.get_json()["lines"]
+    assert "already 1 assignment, 40 minutes; 41 minutes with this one" in line["text"]
+    assert "the week already has 1 assignment, 40 minutes" in line["text"]
+    form = {"title": "Bài mới", "course_ids": str(world.a.course.id), "lesson_id": "0", "instructions": "",
+            "open_at": "2027-03-01T08:00", "due_at": MONDAY.isoformat() + "T20:00", "minutes": "30",
+            "late_policy": "refuse", "penalty_percent": "10", "max_score": "10", "resubmissions": "0", "rubric": "",
+            "publish": "y"}
+    refused = client.post("/homework/new", form).get_data(as_text=True)
+    assert "already has 1 assignment; with this one it is 70 minutes, over the school&#39;s limit of 60 minutes" \
+        in refused
