@@ -35,6 +35,7 @@ from enum import StrEnum
 from lms.core.errors import ValidationError
 from lms.core.text import fold, nfc
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 # What every import's file chooser offers: the reader takes each of these, told by content (a
 # ".txt" is Excel's "Unicode Text", UTF-16 with tabs).
@@ -731,8 +732,9 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
                 continue
         table.lines.append(Line(number, list(cells), table.columns, tuple(headings[-3:]), table.spans, table.clock))
         if len(table.lines) > max_rows:
-            raise ValidationError(_l("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
-                                     "nhiều tệp.", m=max_rows), field="file")
+            raise ValidationError(ngettext("Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
+                                     "nhiều tệp.", "Tệp có hơn %(m)s dòng dữ liệu, vượt giới hạn mỗi lần nhập; hãy chia thành "
+                                     "nhiều tệp.", max_rows, m=max_rows), field="file")
     _close_footer(table)
 
 

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 
 class DayField(DateField):
@@ -39,8 +40,7 @@ class DayField(DateField):
             self.data = None
             if not 1900 <= year <= 2200:
                 raise ValueError(str(_l("Năm %(y)s không hợp lệ.", y=year)))
-            raise ValueError(str(_l("%(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.",
-                                    v=f"{day:02d}/{month:02d}/{year}", m=month, y=year, n=last)))
+            raise ValueError(str(ngettext("%(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.", "%(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.", last, v=f"{day:02d}/{month:02d}/{year}", m=month, y=year, n=last)))
         self.data = date(year, month, day)
 
 

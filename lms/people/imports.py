@@ -22,6 +22,7 @@ from lms.core.text import fold, name_sort_string, nfc
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.core.sheets import write_workbook
 from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Layout, Table, phone_texts, read_table,
                              to_date)
@@ -741,7 +742,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             bad("class_name", _("Thiếu lớp."))
         address = nfc(v.get("address")) or None
         if address and len(address) > 300:
-            bad("address", _("Địa chỉ dài quá %(m)s ký tự.", m=300))
+            bad("address", ngettext("Địa chỉ dài quá %(m)s ký tự.", "Địa chỉ dài quá %(m)s ký tự.", 300, m=300))
         profile = _profile(v, bad)
 
         # The same student on several rows adds guardians; the student's own data must agree.
@@ -892,7 +893,7 @@ def _guardian_extra(v: dict[str, str], bad) -> dict[str, object]:
     occupation = nfc(v.get("parent_occupation"))
     if occupation:
         if len(occupation) > 100:
-            bad("parent_occupation", _("Dài quá %(m)s ký tự: “%(v)s”.", m=100, v=occupation[:40]))
+            bad("parent_occupation", ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 100, m=100, v=occupation[:40]))
         else:
             out["occupation"] = occupation
     year = v.get("parent_birth_year", "").strip()

@@ -20,6 +20,7 @@ from lms.core.errors import ValidationError
 from lms.core.personal_ids import personal_id_problem
 from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.people.models import Student
 
 # key → (the Student attribute, its longest value)
@@ -67,7 +68,7 @@ def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[s
         elif key == "moet_code":
             value = value.upper().replace(" ", "")
         if len(value) > limit:
-            errors[key] = _("Dài quá %(m)s ký tự: “%(v)s”.", m=limit, v=value[:40])
+            errors[key] = ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", limit, m=limit, v=value[:40])
             continue
         clean[key] = value
     return clean, errors
@@ -102,14 +103,14 @@ def update_profile(session: Session, actor: User, student: Student, data: Profil
     if not name:
         raise ValidationError(_("Nhập họ và tên."), field="full_name")
     if len(name) > 120:
-        raise ValidationError(_("Dài quá %(m)s ký tự: “%(v)s”.", m=120, v=name[:40]), field="full_name")
+        raise ValidationError(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 120, m=120, v=name[:40]), field="full_name")
     if data.birth_date is not None and data.birth_date > date.today():
         raise ValidationError(_("Ngày sinh không thể ở tương lai."), field="birth_date")
     if data.gender not in (None, "nam", "nu"):
         raise ValidationError(_("Giới tính ghi “Nam” hoặc “Nữ”."), field="gender")
     address = nfc(data.address) or None
     if address and len(address) > 300:
-        raise ValidationError(_("Dài quá %(m)s ký tự: “%(v)s”.", m=300, v=address[:40]), field="address")
+        raise ValidationError(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 300, m=300, v=address[:40]), field="address")
     clean, errors = clean_profile(data.profile)
     if errors:
         key, message = next(iter(errors.items()))

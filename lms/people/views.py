@@ -21,6 +21,7 @@ from lms.core.timeutil import utcnow
 from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.core.security import safe_next
 from lms.people import access_log, accounts, branding, erasure, imports, permissions, profile, services
 from lms.people.banks import bank_by_bin, banks
@@ -273,7 +274,7 @@ def class_add_courses(class_id: int):
     if ActionForm().validate_on_submit():
         n = services.add_missing_courses(db.session, current_user, ctx().school, school_class)
         db.session.commit()
-        flash(_("Đã thêm %(n)s môn học cho lớp %(c)s.", n=n, c=school_class.name), "success")
+        flash(ngettext("Đã thêm %(n)s môn học cho lớp %(c)s.", "Đã thêm %(n)s môn học cho lớp %(c)s.", n, n=n, c=school_class.name), "success")
     return redirect(url_for("people.class_detail", class_id=class_id))
 
 
@@ -295,7 +296,7 @@ def subjects_add_programme():
     if ActionForm().validate_on_submit():
         n = services.add_programme_subjects(db.session, current_user, ctx().school)
         db.session.commit()
-        flash(_("Đã thêm %(n)s môn của Chương trình GDPT 2018.", n=n) if n else
+        flash(ngettext("Đã thêm %(n)s môn của Chương trình GDPT 2018.", "Đã thêm %(n)s môn của Chương trình GDPT 2018.", n, n=n) if n else
               _("Trường đã có đủ các môn của chương trình."), "success")
     return redirect(url_for("people.subjects"))
 
@@ -752,8 +753,7 @@ def user_reset(user_id: int):
     db.session.commit()
     link = url_for("auth.reset_password", t=token, _external=True)
     sent = bool(user.email) and send_mail(user.email, _("Đặt mật khẩu tài khoản lms"),
-                                          _("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s",
-                                            h=current_app.config["PASSWORD_RESET_HOURS"], link=link))
+                                          ngettext("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s", "Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s", current_app.config["PASSWORD_RESET_HOURS"], h=current_app.config["PASSWORD_RESET_HOURS"], link=link))
     return render_template("people/reset_link.html", account=user, link=link, sent=sent,
                            sign_in_name=imports.sign_in_name(db.session, ctx().school, user),
                            hours=current_app.config["PASSWORD_RESET_HOURS"])
@@ -797,7 +797,7 @@ def user_end_sessions(user_id: int):
         audit.record(db.session, audit.Action.SESSIONS_REVOKED, actor_id=current_user.id, school_id=ctx().school.id,
                      subject_type="user", subject_id=user.id)
         db.session.commit()
-        flash(_("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n=n, u=user.username), "success")
+        flash(ngettext("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", "Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n, n=n, u=user.username), "success")
     return redirect(_back())
 
 
@@ -920,7 +920,7 @@ def import_confirm(kind: str):
         flash(_("%(n)s lời mời đã gửi: người được mời tham gia khi chấp nhận (nút “Liên kết mời” trong danh sách "
                 "lời mời đang chờ).", n=result["invite"]), "info")
     if result.get("left"):
-        flash(_("%(n)s dòng là học sinh đã rời trường: không xếp lớp.", n=result["left"]), "info")
+        flash(ngettext("%(n)s dòng là học sinh đã rời trường: không xếp lớp.", "%(n)s dòng là học sinh đã rời trường: không xếp lớp.", result["left"], n=result["left"]), "info")
     return redirect(url_for("people.students" if kind == "students" else "people.staff"))
 
 

@@ -30,6 +30,7 @@ from lms.billing.channels import registry
 from lms.billing.models import Payment, Refund, RefundStatus
 from lms.core.timeutil import local_to_utc, school_tz
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 # The legal methods and their names are the payment registry's (lms.billing.channels.registry).
 CASHLESS, METHODS, METHOD_LABELS = registry.CASHLESS, registry.METHODS, registry.METHOD_LABELS
@@ -52,6 +53,10 @@ USED_LABEL = _l("Hình thức có giao dịch trong kỳ")
 READINESS_RULE = _l("Kế hoạch yêu cầu ít nhất 3/4 hình thức không dùng tiền mặt (mã QR, website, Mobile Money, thẻ) "
                     "sẵn sàng nhận tiền: đã cấu hình và đang nhận tiền thật, tính tại ngày lập báo cáo. Số hình thức "
                     "có giao dịch trong kỳ chỉ để đối chiếu, không xét đạt hay chưa đạt.")
+
+
+def _days(n: int) -> str:
+    return ngettext("%(n)s ngày", "%(n)s ngày", n, n=n)
 
 
 def readiness_text(ready: int, used: int) -> str:
@@ -452,13 +457,16 @@ def notes(report: SchoolReport) -> list[str]:
     when = utc_to_local(report.as_of, school_tz()).strftime("%d/%m/%Y %H:%M") if report.as_of else ""
     out = []
     if items.unmatched:
-        out.append(str(_l("%(n)s khoản tiền vào tài khoản (%(v)s đ) chưa đối chiếu được với hoá đơn, khoản lâu nhất "
-                          "%(d)s ngày; chưa tính vào số liệu trên (tại %(t)s).", n=items.unmatched,
-                          v=money(items.unmatched_value), d=items.oldest_unmatched_days, t=when)))
+        out.append(ngettext("%(n)s khoản tiền vào tài khoản (%(v)s đ) chưa đối chiếu được với hoá đơn, khoản lâu nhất "
+                            "%(d)s; chưa tính vào số liệu trên (tại %(t)s).",
+                            "%(n)s khoản tiền vào tài khoản (%(v)s đ) chưa đối chiếu được với hoá đơn, khoản lâu nhất "
+                            "%(d)s; chưa tính vào số liệu trên (tại %(t)s).", items.unmatched, n=items.unmatched,
+                            v=money(items.unmatched_value), d=_days(items.oldest_unmatched_days), t=when))
     if items.reports:
-        out.append(str(_l("%(n)s báo “đã nộp” của phụ huynh (%(v)s đ) chưa xử lý, báo lâu nhất %(d)s ngày "
-                          "(tại %(t)s).", n=items.reports, v=money(items.reported_value),
-                          d=items.oldest_report_days, t=when)))
+        out.append(ngettext("%(n)s báo “đã nộp” của phụ huynh (%(v)s đ) chưa xử lý, báo lâu nhất %(d)s (tại %(t)s).",
+                            "%(n)s báo “đã nộp” của phụ huynh (%(v)s đ) chưa xử lý, báo lâu nhất %(d)s (tại %(t)s).",
+                            items.reports, n=items.reports, v=money(items.reported_value),
+                            d=_days(items.oldest_report_days), t=when))
     if not out:
         out.append(str(_l("Không còn khoản tiền chờ đối chiếu hay báo “đã nộp” chưa xử lý (tại %(t)s).", t=when)))
     return out

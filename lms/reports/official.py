@@ -24,6 +24,7 @@ from lms.core import jobs
 from lms.core.errors import ValidationError
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.reports import cashless, dashboard
 from lms.reports.dashboard import Metric
 
@@ -595,7 +596,7 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
                    as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.cards, r.money.total.count,
                    as_float(r.money.count_share), as_float(r.money.value_share), r.ready, r.used,
                    as_float(row.score)])
-    ws.append([None, _("Tổng %(n)s trường", n=len(d.rows)),
+    ws.append([None, ngettext("Tổng %(n)s trường", "Tổng %(n)s trường", len(d.rows), n=len(d.rows)),
                *[as_float(d.board_total[k].share) if k in d.board_total else None for k in BOARD_TOTALS],
                d.cards, d.total.total.count,
                as_float(d.total.count_share), as_float(d.total.value_share)])
