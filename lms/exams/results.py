@@ -154,7 +154,9 @@ def grade_queue(session: Session, actor: User, role: str, exam: Exam, marks: dic
             if grade_manually(session, actor, role, attempt, position, mark, comment, now) is not None:
                 done += 1
         except ValidationError as exc:
-            found.add(_l("%(w)s: %(e)s", w=where, e=exc.message), f"mark-{attempt_id}-{position}")
+            problem = ValidationError(_l("%(w)s: %(e)s", w=where, e=exc.message), field=f"mark-{attempt_id}-{position}")
+            problem.short = exc.message    # under the box, beside the pupil's row and the question's title
+            found.problems.append(problem)
     found.done()
     return done
 

@@ -658,7 +658,7 @@ def _refused(error) -> dict[str, str]:
     problems = problems_of(error)
     for problem in problems:
         flash(str(problem.message), "danger")
-    return {p.field: str(p.message) for p in problems if p.field}
+    return {p.field: str(getattr(p, "short", p.message)) for p in problems if p.field}
 
 
 @bp.route("/exams/<int:exam_id>/results", methods=["GET", "POST"])

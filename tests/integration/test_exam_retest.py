@@ -209,7 +209,7 @@ def test_the_grading_page_keeps_what_was_typed_and_names_the_question_of_each_re
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f"câu “{title}”: Điểm từ 0 đến 2 (đã nhập “5”)." in " ".join(_said(page))
-    assert re.search(rf'id="mark-{bad}-error">[^<]*Điểm từ 0 đến 2', page)
+    assert re.search(rf'id="mark-{bad}-error">Điểm từ 0 đến 2 \(đã nhập “5”\)\.<', page)   # beside its row: the mark alone
     form = _form_of(page, f"mark-{good}")
     assert form[f"mark-{good}"] == ["1,5"] and form[f"mark-{bad}"] == ["5"]
     assert form[f"comment-{good}"][0].strip() == "Lời giải đủ ý, trình bày rõ."
