@@ -105,9 +105,12 @@ def setting_by(session: Session, channel: str, field: str, value: object) -> Cha
     """The switched-on setting whose merchant identifier `field` is `value` (one school at most)."""
     if not value or not isinstance(value, str):
         return None
-    school_id = session.scalar(select(ChannelIdentifier.school_id).where(
-        ChannelIdentifier.channel == channel, ChannelIdentifier.field == field, ChannelIdentifier.value == value))
-    row = setting_of(session, school_id, channel) if school_id is not None else None
+    # One statement: every provider notification (each copy of an IPN too) starts here.
+    row = session.scalars(select(ChannelSetting).join(ChannelIdentifier, (ChannelIdentifier.school_id ==
+                                                                          ChannelSetting.school_id)
+                                                      & (ChannelIdentifier.channel == ChannelSetting.channel))
+                          .where(ChannelIdentifier.channel == channel, ChannelIdentifier.field == field,
+                                 ChannelIdentifier.value == value)).first()
     return row if row is not None and row.enabled else None
 
 
