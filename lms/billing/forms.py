@@ -11,6 +11,7 @@ from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
 from lms.billing.payments import REFUND_METHODS, SCHEMES
 from lms.core.cards import CARD_MESSAGE, has_card_number
 from lms.core.forms import Form, MoneyField
+from lms.core.tables import ACCEPT as TABLE_ACCEPT
 from lms.i18n import lazy_gettext as _l
 
 MONEY_HELP = _l("Số tiền bằng đồng, ví dụ 700.000 hoặc 700000.")
@@ -180,7 +181,12 @@ class IgnoreForm(BillingForm):
 
 
 class StatementForm(BillingForm):
-    file = FileField(_l("Tệp sao kê (.xlsx, .xls hoặc .csv) tải từ ngân hàng"))
+    """The upload of a bank's or a provider's table (statements, card settlements, reconciliation):
+    its chooser offers every format the one table reader takes (lms.core.tables.ACCEPT, a bank
+    portal's .txt included), said in its label from the same list."""
+    file = FileField(_l("Tệp (%(kinds)s) tải từ trang của ngân hàng hoặc nhà cung cấp",
+                        kinds=", ".join(TABLE_ACCEPT.split(","))),
+                     render_kw={"accept": TABLE_ACCEPT})
     submit = SubmitField(_l("Đọc sao kê"))
 
 

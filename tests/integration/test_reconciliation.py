@@ -101,3 +101,26 @@ def test_a_report_without_a_required_column_is_refused_on_its_header_line_with_w
     with dbs() as s:
         item = s.scalars(select(ReconciliationItem).where(ReconciliationItem.key == "14712345")).one()
         assert (item.kind, item.amount) == ("unknown", 1_531_800)
+
+
+def test_every_bank_file_chooser_offers_what_the_reader_takes_and_a_portals_txt_is_reconciled(client, world, dbs):
+    """Bank and provider portals export .txt (Excel's Unicode Text: UTF-16, tabs) as often as .csv;
+    the reconciliation page's chooser offered none of the formats (any file, the label said
+    ".xlsx, .xls or .csv"). Each page that uploads such a table offers exactly what the one reader
+    takes, and a VNPay report saved as .txt is reconciled like its .csv."""
+    from lms.core.tables import ACCEPT
+
+    client.login("kt.a")
+    for page in ("/billing/reconciliation", "/billing/statements", "/billing/settlements"):
+        html = client.get(page).get_data(as_text=True)
+        chooser = re.search(r'<input[^>]*type="file"[^>]*>', html).group(0)
+        assert f'accept="{ACCEPT}"' in chooser, (page, chooser)
+        assert ".txt" in html.split('for="file"', 1)[1].split("</label>", 1)[0], page
+    text = ("STT\tMã GD VNPAY\tMã tham chiếu\tSố tiền thanh toán (VND)\tThời gian thanh toán\tTrạng thái\r\n"
+            "1\t14712399\tHP0001000125K-1\t1.531.800\t05/12/2026 08:15:32\tThành công\r\n")
+    done = client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(
+        b"\xff\xfe" + text.encode("utf-16-le")), "BaoCaoGiaoDich.txt")}, content_type="multipart/form-data")
+    assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
+    with dbs() as s:
+        item = s.scalars(select(ReconciliationItem).where(ReconciliationItem.key == "14712399")).one()
+        assert (item.kind, item.amount) == ("unknown", 1_531_800)
