@@ -1,6 +1,8 @@
 """Declarative base shared by every model."""
 from __future__ import annotations
 
+import contextlib
+import functools
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, TypeDecorator
@@ -139,17 +141,50 @@ def sqlite_savepoints(engine) -> None:
             raw.execute("BEGIN")
 
 
+@contextlib.contextmanager
+def bulk_work():
+    """Pause Python's cyclic garbage collector while one request builds and inserts thousands of
+    rows (a bank statement): its collections, each walking every object the process holds, cost
+    as much as the work itself there (docs/benchmarks.md, statement day). Reference counting still
+    frees what the work drops; the collector is back on — if it was on — when the block ends."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def plain_row(model, **values):
+    """A new row of `model` as a plain object (every column an attribute — its scalar default, or
+    None — unless given; a column whose default is computed is left to `insert_objects`), for
+    `insert_objects`: building an ORM object costs far more than its insert when a statement of
+    thousands of lines makes thousands of them only to read them back."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**_plain_defaults(model.__table__), **values, "__table__": model.__table__})
+
+
+@functools.cache
+def _plain_defaults(table) -> dict:
+    return {column.key: None if column.default is None else column.default.arg for column in table.columns
+            if column.default is None or column.default.is_scalar}
+
+
 def insert_objects(session, objects: list, *, ids: bool = False) -> None:
-    """INSERT new rows built as (transient) ORM objects of one class with one executemany
-    statement, bypassing the unit of work: thousands of rows cost milliseconds, not seconds.
-    Column defaults fill (and are set on) attributes left unset; with `ids` the new primary keys
-    are written back on the objects. The objects do not join the session."""
+    """INSERT new rows built as (transient) ORM objects of one class, or as `plain_row`s of one
+    model, with one executemany statement, bypassing the unit of work: thousands of rows cost
+    milliseconds, not seconds. Column defaults fill (and are set on) attributes left unset; with
+    `ids` the new primary keys are written back on the objects. The objects do not join the
+    session."""
     from sqlalchemy import insert
 
     if not objects:
         return
-    cls = type(objects[0])
-    table = cls.__table__
+    table = objects[0].__table__
     columns = [c for c in table.columns if not (c.primary_key and c.autoincrement in (True, "auto"))]
 
     def value(obj, column):
@@ -173,13 +208,18 @@ def insert_objects(session, objects: list, *, ids: bool = False) -> None:
         for obj, new_id in zip(objects, sorted(taken), strict=True):
             obj.id = new_id
         columns, ids = [key, *columns], False
-    rows = [{c.key: value(obj, c) for c in columns} for obj in objects]
-    if not ids:
-        session.execute(insert(table), rows)
-        return
-    result = session.execute(insert(table).returning(key, sort_by_parameter_order=True), rows)
-    for obj, (new_id,) in zip(objects, result.all(), strict=True):
-        obj.id = new_id
+    if ids:
+        # SQLite runs an INSERT … RETURNING of many rows one statement a row: the first row alone
+        # with RETURNING (which takes the database's one write lock until the commit), then the
+        # keys after it — no other writer can take them meanwhile — and the rest in one executemany.
+        first = {c.key: value(objects[0], c) for c in columns}
+        objects[0].id = session.execute(insert(table).returning(key), [first]).scalar_one()
+        for n, obj in enumerate(objects[1:], start=1):
+            obj.id = objects[0].id + n
+        objects, columns = objects[1:], [key, *columns]
+        if not objects:
+            return
+    session.execute(insert(table), [{c.key: value(obj, c) for c in columns} for obj in objects])
 
 
 def refresh_statistics(session) -> None:

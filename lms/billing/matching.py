@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true
@@ -46,7 +47,7 @@ from lms.core.errors import ValidationError
 from lms.core.numbers import money
 from lms.core.text import fold, nfc
 from lms.core.timeutil import utc_to_local
-from lms.db import insert_objects
+from lms.db import bulk_work, insert_objects, plain_row
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
 
@@ -87,8 +88,15 @@ def task(session: Session, school_id: int, kind: str, message: str, **refs) -> B
     return row
 
 
+@lru_cache(maxsize=8192)
+def _codes(text: str) -> tuple[str, ...]:
+    """The invoice codes of a memo (`extract_references`, a pure function): a statement's lines
+    ask it of the same memo several times (placing, indexing, matching)."""
+    return tuple(extract_references(text))
+
+
 def references_in(t: TransferIn) -> list[str]:
-    refs = extract_references(t.content or "")
+    refs = list(_codes(t.content or ""))
     if t.code and is_valid_reference(t.code.strip().upper()) and t.code.strip().upper() not in refs:
         refs.insert(0, t.code.strip().upper())
     return refs
@@ -113,7 +121,7 @@ def _compact(text: str | None) -> str:
 def same_memo(a: str | None, b: str | None) -> bool:
     """Two memos that can be one transfer's, as two sources report it: both name the same
     invoice codes (or none), and one holds the other whole (banks prefix their own words)."""
-    if set(extract_references(a or "")) != set(extract_references(b or "")):
+    if set(_codes(a or "")) != set(_codes(b or "")):
         return False
     ca, cb = _compact(a), _compact(b)
     short, long_ = sorted((ca, cb), key=len)
@@ -203,7 +211,7 @@ class _Book:
         if ref and ref in self.by_ref:
             return "known", self.by_ref[ref]
         day = _day(t.transacted_at)
-        codes = frozenset(extract_references(_masked(t.content)))
+        codes = frozenset(_codes(_masked(t.content)))
         near = [r for d in (day - timedelta(days=k) for k in range(-SAME_CREDIT_DAYS, SAME_CREDIT_DAYS + 1))
                 for r in self.by_key.get((t.amount, d, codes), ())]
         candidates = [r for r in near
@@ -219,7 +227,7 @@ class _Book:
     def _index(self, row: BankTransaction) -> None:
         if id(row) not in self.order:
             self.order[id(row)] = len(self.order)
-            codes = frozenset(extract_references(row.content or ""))
+            codes = frozenset(_codes(row.content or ""))
             self.by_key[(row.amount, _day(row.transacted_at), codes)].append(row)
 
     def add(self, t: TransferIn, row: BankTransaction) -> None:
@@ -289,19 +297,22 @@ def payer_of(t: TransferIn) -> str:
     return nfc(t.counter_name or "").strip() or payer_in_memo(t.content)
 
 
-def _new_row(school: School, t: TransferIn, now: datetime) -> BankTransaction:
+def _new_row(school: School, t: TransferIn, now: datetime, *, plain: bool = False) -> BankTransaction:
+    """The bank row of a credit seen for the first time (a `plain_row` for a statement's batch)."""
     content, masked = mask_card_numbers(nfc(t.content or ""))
-    row = BankTransaction(school_id=school.id, source=t.source, provider_txn_id=_txn_id(t), bank_reference=_ref(t),
-                          amount=t.amount, content=content[:500], counter_name=_masked(payer_of(t))[:120],
-                          counter_account=(t.counter_account or "")[:40], account_number=(t.account_number or "")[:40],
-                          transacted_at=t.transacted_at, created_at=now)
+    values = dict(school_id=school.id, source=t.source, provider_txn_id=_txn_id(t), bank_reference=_ref(t),
+                  amount=t.amount, content=content[:500], counter_name=_masked(payer_of(t))[:120],
+                  counter_account=(t.counter_account or "")[:40], account_number=(t.account_number or "")[:40],
+                  transacted_at=t.transacted_at, created_at=now)
+    row = plain_row(BankTransaction, **values) if plain else BankTransaction(**values)
     row.card_masked = bool(masked)
     return row
 
 
-def _sighting(school_id: int, t: TransferIn, row_id: int, now: datetime) -> BankSighting:
-    return BankSighting(school_id=school_id, bank_transaction_id=row_id, source=t.source, provider_txn_id=_txn_id(t),
-                        bank_reference=_ref(t), seen_at=now)
+def _sighting(school_id: int, t: TransferIn, row_id: int, now: datetime, *, plain: bool = False) -> BankSighting:
+    values = dict(school_id=school_id, bank_transaction_id=row_id, source=t.source, provider_txn_id=_txn_id(t),
+                  bank_reference=_ref(t), seen_at=now)
+    return plain_row(BankSighting, **values) if plain else BankSighting(**values)
 
 
 def _learn(row: BankTransaction, t: TransferIn) -> None:
@@ -448,14 +459,20 @@ def _settle(session: Session, school: School, row: BankTransaction, parts: list[
 
 # ---------------------------------------------------------------- a whole statement at once
 
-def receive_many(session: Session, school: School, transfers: list[TransferIn], *, signer, now: datetime) -> list[Received]:
+def receive_many(session: Session, school: School, transfers: list[TransferIn], *, now: datetime) -> list[Received]:
     """`receive_transfer` for a whole statement at once, with the same rules and the same rows,
-    in batched statements: sightings already stored record nothing; credits other sources
-    reported first are linked, not recorded again; the others are matched in order against what
-    each invoice owes at that point (two credits for one invoice: the second sees what the first
-    left) and recorded with `payments.record_many`."""
+    in batched statements whose number does not grow with the lines: sightings already stored
+    record nothing; credits other sources reported first are linked, not recorded again; the
+    others are matched in order against what each invoice owes at that point (two credits for
+    one invoice: the second sees what the first left) and recorded with `payments.record_many`,
+    whose receipts a job makes after the commit. The new credits are returned as plain rows."""
     if not transfers:
         return []
+    with bulk_work():
+        return _receive_many(session, school, transfers, now)
+
+
+def _receive_many(session: Session, school: School, transfers: list[TransferIn], now: datetime) -> list[Received]:
     lock_credits(session, school.id)
     usable = [t for t in transfers if t.amount > 0]
     book = _Book(session, school.id, usable)
@@ -469,7 +486,7 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
         if outcome == "known":
             _learn(row, t)
         elif outcome == "new":
-            row = _new_row(school, t, now)
+            row = _new_row(school, t, now, plain=True)
             results.append(Received(row, "new", row.card_masked))
             placed.append((t, row, outcome))
             book.add(t, row)
@@ -492,7 +509,7 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
     named = [(row, invoice.id, invoice.code) for row, invoice, *_ in plan]   # before record_many expires them
     recorded = payments.record_many(session, None, school,
                                     [(inv, _payment_input(row, inv, amount, n, k)) for row, inv, amount, n, k in plan],
-                                    signer=signer, now=now)
+                                    now=now)
     overpaid = []
     for (row, invoice_id, code), payment in zip(named, recorded, strict=True):
         row.payment_id = row.payment_id or payment.id
@@ -503,17 +520,17 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
     # The rows go in complete (payment, invoice, status), then the sightings and tasks that point at them.
     new_rows = [row for _, row in new]
     insert_objects(session, new_rows, ids=True)
-    insert_objects(session, [_sighting(school.id, t, row.id, now) for t, row, _ in placed])
+    insert_objects(session, [_sighting(school.id, t, row.id, now, plain=True) for t, row, _ in placed])
     insert_objects(session, [
-        *(BillingTask(school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
-                      message=f"{code}: {money(payment.amount - payment.applied)} đ thừa"[:300])
+        *(plain_row(BillingTask, school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
+                    message=f"{code}: {money(payment.amount - payment.applied)} đ thừa"[:300], created_at=now)
           for row, code, payment in overpaid),
-        *(BillingTask(school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
-                      message=f"{money(row.amount)} đ — {row.content[:120]}"[:300])
+        *(plain_row(BillingTask, school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
+                    message=f"{money(row.amount)} đ — {row.content[:120]}"[:300], created_at=now)
           for row in new_rows if row.status == TransferStatus.UNMATCHED),
-        *(BillingTask(school_id=school.id, kind="card_number", bank_transaction_id=row.id,
-                      message=str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; đã che khi lưu: "
-                                     "%(c)s", a=money(row.amount), c=row.content[:150]))[:300])
+        *(plain_row(BillingTask, school_id=school.id, kind="card_number", bank_transaction_id=row.id,
+                    message=str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; đã che khi lưu: "
+                                   "%(c)s", a=money(row.amount), c=row.content[:150]))[:300], created_at=now)
           for row in new_rows if row.card_masked)])
     session.flush()
     return results

@@ -9,7 +9,6 @@ what the first left and the rest becomes credit.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +29,7 @@ from lms.core.models import AuditLog
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
-from lms.db import dialect_insert, insert_objects
+from lms.db import dialect_insert, insert_objects, plain_row
 from lms.people.models import School, Student
 
 # Where each method's money lands (domain/payments.md §1): card slips and gateways are money on
@@ -290,31 +289,39 @@ def record_payment(session: Session, actor: User | None, school: School, student
     return payment
 
 
+def _payment_fields(actor: User | None, school: School, student_id: int, student: Student | None,
+                    invoice: Invoice | None, data: PaymentInput) -> dict:
+    """A payment's columns, carrying the four Công văn 2741 fields (payer, beneficiary, reason, invoice code)."""
+    return dict(school_id=school.id, student_id=student_id, invoice_id=invoice.id if invoice else None,
+                method=data.method, channel=data.channel or CHANNELS.get(data.method, data.method),
+                amount=data.amount, received_at=data.received_at, payer_name=data.payer_name,
+                beneficiary_name=school.bank_account_name or school.name,
+                reason=(invoice.reason if invoice else f"Nộp tiền cho HS {student.full_name}")[:200],
+                invoice_code=invoice.code if invoice else "", provider=data.provider,
+                provider_txn_id=data.provider_txn_id, idempotency_key=data.idempotency_key,
+                terminal_id=data.terminal_id or None, approval_code=data.approval_code or None,
+                rrn=data.rrn or None, card_last4=data.card_last4 or None, card_scheme=data.card_scheme or None,
+                note=data.note, recorded_by=actor.id if actor else None)
+
+
 def _new_payment(actor: User | None, school: School, student: Student, invoice: Invoice | None,
                  data: PaymentInput) -> Payment:
-    """The Payment row, carrying the four Công văn 2741 fields (payer, beneficiary, reason, invoice code)."""
-    return Payment(school_id=school.id, student_id=student.id, invoice_id=invoice.id if invoice else None,
-                   method=data.method, channel=data.channel or CHANNELS.get(data.method, data.method),
-                   amount=data.amount, received_at=data.received_at, payer_name=data.payer_name,
-                   beneficiary_name=school.bank_account_name or school.name,
-                   reason=(invoice.reason if invoice else f"Nộp tiền cho HS {student.full_name}")[:200],
-                   invoice_code=invoice.code if invoice else "", provider=data.provider,
-                   provider_txn_id=data.provider_txn_id, idempotency_key=data.idempotency_key,
-                   terminal_id=data.terminal_id or None, approval_code=data.approval_code or None,
-                   rrn=data.rrn or None, card_last4=data.card_last4 or None, card_scheme=data.card_scheme or None,
-                   note=data.note, recorded_by=actor.id if actor else None)
+    """The Payment row of one payment recorded on its own."""
+    return Payment(**_payment_fields(actor, school, student.id, student, invoice, data))
 
 
 def record_many(session: Session, actor: User | None, school: School, items: list[tuple[Invoice, PaymentInput]], *,
-                signer, now: datetime) -> list[Payment]:
+                now: datetime) -> list[Payment]:
     """Record many payments, each against its invoice, in one pass (a bank statement of
     thousands of credits): the same rows as `record_payment` gives one by one — payment,
     allocations over the lines, invoice history, one balanced posting each, the family's
-    credit for anything over what was due, a signed receipt in the series — written in a few
-    batched statements. The invoices are locked first (PostgreSQL: FOR UPDATE; SQLite: the
-    write lock, taken with the receipt numbers), so a webhook paying one of them meanwhile
-    waits and then sees what this pass left. Payments whose provider id is already recorded
-    are returned as they are."""
+    credit for anything over what was due — written in a few batched statements as plain rows
+    (no ORM object per row), and one job, written in the same transaction, that makes their
+    signed receipts in the series after the commit (`receipts.issue_later_many`; a sweep makes
+    any it missed). The invoices are locked first (PostgreSQL: FOR UPDATE; SQLite: the write
+    lock, taken by the first write), so a webhook paying one of them meanwhile waits and then
+    sees what this pass left. Payments whose provider id is already recorded are returned as
+    they are; the new ones are returned as plain rows (their columns as attributes)."""
     from collections import defaultdict
 
     from sqlalchemy import func
@@ -331,18 +338,9 @@ def record_many(session: Session, actor: User | None, school: School, items: lis
         if data.provider_txn_id is None or key not in keys:
             fresh.append((invoice, data))
             keys.add(key)
-    series_count: dict[str, int] = defaultdict(int)
-    for _, data in fresh:
-        series_count[receipts.series_of(data.received_at)] += 1
-    numbers = {series: ledger.take_numbers(session, school.id, f"receipt-{series}", count)
-               for series, count in sorted(series_count.items())}   # also takes SQLite's write lock
     ids = sorted({inv.id for inv, _ in fresh})
-    pupils = sorted({inv.student_id for inv, _ in fresh})
-    for chunk in (pupils[i:i + 500] for i in range(0, len(pupils), 500)):
-        session.scalars(select(Student).where(Student.id.in_(chunk))).all()   # `invoice.student` without a query each
     state: dict[int, list] = {}
     lines: dict[int, list] = defaultdict(list)
-    texts: dict[int, str] = {}
     taken: dict[int, dict[int, int]] = defaultdict(dict)
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         query = select(Invoice.id, Invoice.total, Invoice.paid, Invoice.credited, Invoice.status).where(
@@ -350,57 +348,53 @@ def record_many(session: Session, actor: User | None, school: School, items: lis
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         state.update({row[0]: list(row[1:]) for row in session.execute(query)})
-        for inv_id, line_id, amount, mandatory, due_date, text in session.execute(
+        for inv_id, line_id, amount, mandatory, due_date in session.execute(
                 select(InvoiceLine.invoice_id, InvoiceLine.id, InvoiceLine.amount, InvoiceLine.mandatory,
-                       InvoiceLine.due_date, InvoiceLine.description)
-                .where(InvoiceLine.invoice_id.in_(chunk)).order_by(InvoiceLine.id)):
+                       InvoiceLine.due_date).where(InvoiceLine.invoice_id.in_(chunk)).order_by(InvoiceLine.id)):
             lines[inv_id].append((line_id, amount, mandatory, due_date))
-            texts[line_id] = text
         for inv_id, line_id, amount in session.execute(
                 select(Allocation.invoice_id, Allocation.line_id, func.sum(Allocation.amount))
                 .where(Allocation.invoice_id.in_(chunk)).group_by(Allocation.invoice_id, Allocation.line_id)):
             taken[inv_id][line_id] = int(amount)
     actor_id = actor.id if actor else None
-    made: list[tuple[Payment, Invoice, list[tuple[int, int]]]] = []
-    events: list[InvoiceEvent] = []
+    made: list[tuple[object, Invoice, list[tuple[int, int]]]] = []
+    events = []
     for invoice, data in fresh:
         total, paid, credited, status = state[invoice.id]
         due = total - paid - credited if status in states.OPEN else 0
         applied = min(data.amount, max(due, 0))
-        payment = _new_payment(actor, school, invoice.student, invoice, data)
-        payment.applied = applied
+        payment = plain_row(Payment, **_payment_fields(actor, school, invoice.student_id, None, invoice, data),
+                            applied=applied)
         split = []
         if applied:
             split = split_over_lines(applied, lines[invoice.id], taken[invoice.id])
             after = states.next_status(status, total, paid + applied, credited)
-            events.append(InvoiceEvent(invoice_id=invoice.id, actor_id=actor_id, action="payment", from_status=status,
-                                       to_status=after, amount=applied, note=str(METHOD_LABELS[data.method]), at=now))
+            events.append(plain_row(InvoiceEvent, invoice_id=invoice.id, actor_id=actor_id, action="payment",
+                                    from_status=status, to_status=after, amount=applied,
+                                    note=str(METHOD_LABELS[data.method]), at=now))
             state[invoice.id] = [total, paid + applied, credited, after]
         made.append((payment, invoice, split))
     insert_objects(session, [p for p, _, _ in made], ids=True)
     credit: dict[int, int] = defaultdict(int)
-    postings, allocations, audits, signed = [], [], [], []
+    postings, allocations, audits = [], [], []
     for payment, invoice, split in made:
-        allocations.extend(Allocation(invoice_id=invoice.id, line_id=line_id, payment_id=payment.id, source="payment",
-                                      amount=part, at=now, actor_id=actor_id) for line_id, part in split)
+        allocations.extend(plain_row(Allocation, invoice_id=invoice.id, line_id=line_id, payment_id=payment.id,
+                                     source="payment", amount=part, at=now, actor_id=actor_id)
+                           for line_id, part in split)
         credit[payment.student_id] += payment.amount - payment.applied
         postings.append(("payment", payment_legs(payment, [(invoice.id, payment.applied)] if payment.applied else []),
                          payment.invoice_code))
-        audits.append(AuditLog(at=now, action="payment_recorded", actor_id=actor_id, school_id=school.id,
-                               subject_type="payment", subject_id=payment.id, detail=f"{payment.method} {payment.amount}"))
-        series = receipts.series_of(payment.received_at)
-        snapshot = receipts.build_snapshot(school, payment, invoice.student,
-                                           [(part, texts[line_id], invoice) for line_id, part in split],
-                                           series, numbers[series], secrets.token_urlsafe(24))
-        numbers[series] += 1
-        signed.append(receipts.signed_receipt(school, payment, snapshot, signer=signer, now=now))
-    for rows in (events, allocations, audits, signed):
+        audits.append(plain_row(AuditLog, at=now, action="payment_recorded", actor_id=actor_id, school_id=school.id,
+                                subject_type="payment", subject_id=payment.id,
+                                detail=f"{payment.method} {payment.amount}"))
+    for rows in (events, allocations, audits):
         insert_objects(session, rows)
     ledger.post_many(session, school.id, postings, actor_id=actor_id)
     changed = {invoice.id for _, invoice, split in made if split}
     if changed:
         session.execute(update(Invoice), [{"id": i, "paid": state[i][1], "status": state[i][3]} for i in sorted(changed)])
     _add_credits(session, school.id, credit)
+    receipts.issue_later_many(session, school.id, [p.id for p, _, _ in made])
     session.flush()
     _expire(session, *{inv for inv, _ in fresh})
     recorded = {**existing, **{(p.provider, p.provider_txn_id): p for p, _, _ in made if p.provider_txn_id}}

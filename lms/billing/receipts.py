@@ -25,6 +25,7 @@ from lms.core import jobs
 from lms.core.errors import NotFound, ValidationError
 from lms.core.signing import Signer, canonical_json, sha256_hex
 from lms.core.timeutil import local_to_utc, utc_to_local
+from lms.db import bulk_work, insert_objects
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 
@@ -157,12 +158,81 @@ def _issue_once(session: Session, payment_id: int, signer: Signer, now: datetime
     return True
 
 
+def issue_later_many(session: Session, school_id: int, payment_ids: list[int]) -> jobs.Job | None:
+    """`issue_later` for a whole statement's payments: one job, written in the same transaction,
+    that makes their receipts after the commit, numbered in the order of the payments."""
+    if not payment_ids:
+        return None
+    return jobs.enqueue(session, None, RECEIPT_JOB, {"payment_ids": sorted(payment_ids)}, school_id=school_id,
+                        total=len(payment_ids))
+
+
+def _payment_ids(params: dict | None) -> list[int]:
+    params = params or {}
+    return sorted(int(i) for i in params.get("payment_ids") or [params["payment_id"]])
+
+
+ISSUE_CHUNK = 500
+
+
+def issue_missing(session: Session, payment_ids: list[int], signer: Signer, now: datetime, *,
+                  step: Callable[[int], None] | None = None) -> int:
+    """Make the receipts of those payments that have none, in batched statements, numbered in
+    payment order: one receipt per payment whatever runs it (the job, the sweep, both). Each chunk
+    is complete when `step(done)` is called (the job's progress, which commits). Returns how
+    many receipts it made."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import noload
+
+    from lms.billing.models import InvoiceLine
+
+    made = 0
+    ids = sorted(set(payment_ids))
+    for start in range(0, len(ids), ISSUE_CHUNK):
+        chunk = ids[start:start + ISSUE_CHUNK]
+        have = set(session.scalars(select(Receipt.payment_id).where(Receipt.payment_id.in_(chunk))))
+        todo = list(session.scalars(select(Payment).options(noload(Payment.receipt))
+                                    .where(Payment.id.in_([i for i in chunk if i not in have])).order_by(Payment.id)))
+        rows: dict[int, list] = {}
+        for payment_id, amount, text, invoice in session.execute(
+                select(Allocation.payment_id, Allocation.amount, InvoiceLine.description, Invoice)
+                .join(InvoiceLine, InvoiceLine.id == Allocation.line_id).join(Invoice, Invoice.id == Allocation.invoice_id)
+                .where(Allocation.payment_id.in_([p.id for p in todo] or [0])).order_by(Allocation.id)):
+            rows.setdefault(payment_id, []).append((amount, text, invoice))
+        try:
+            with session.begin_nested():
+                # The numbers first (SQLite waits for the write lock on the counter's UPDATE), then
+                # the receipts; another run that made one meanwhile undoes this chunk (below).
+                numbers = {}
+                for payment in todo:
+                    key = (payment.school_id, series_of(payment.received_at))
+                    numbers[key] = numbers.get(key, 0) + 1
+                for key, count in sorted(numbers.items()):
+                    numbers[key] = ledger.take_numbers(session, key[0], f"receipt-{key[1]}", count)
+                schools = {sid: session.get(School, sid) for sid in {p.school_id for p in todo}}
+                issued = []
+                for payment in todo:
+                    key = (payment.school_id, series_of(payment.received_at))
+                    snapshot = build_snapshot(schools[payment.school_id], payment, payment.student,
+                                              rows.get(payment.id, []), key[1], numbers[key], secrets.token_urlsafe(24))
+                    numbers[key] += 1
+                    issued.append(signed_receipt(schools[payment.school_id], payment, snapshot, signer=signer, now=now))
+                insert_objects(session, issued)
+            made += len(issued)
+        except IntegrityError:    # another run made some of them: one by one, each once
+            made += sum(_issue_once(session, payment.id, signer, now) for payment in todo)
+        if step is not None:
+            step(start + len(chunk))
+    return made
+
+
 @jobs.handler(RECEIPT_JOB)
 def _issue_receipt_job(session: Session, ctx: jobs.JobContext) -> None:
     from lms.core.signing import signer_from_config
     from lms.core.timeutil import utcnow
 
-    _issue_once(session, int(ctx.params["payment_id"]), signer_from_config(ctx.config), utcnow())
+    with bulk_work():
+        issue_missing(session, _payment_ids(ctx.params), signer_from_config(ctx.config), utcnow(), step=ctx.progress)
 
 
 def sweep_receipts(session: Session, now: datetime, signer: Signer) -> int:
@@ -180,7 +250,7 @@ def sweep_receipts(session: Session, now: datetime, signer: Signer) -> int:
             Job.status == jobs.Status.FAILED)).order_by(Job.id).limit(SWEEP_BATCH)))
     made = 0
     for job in stale:
-        made += _issue_once(session, int((job.params or {})["payment_id"]), signer, now)
+        made += issue_missing(session, _payment_ids(job.params), signer, now)
         session.execute(update(Job).where(Job.id == job.id, Job.status != jobs.Status.DONE)
                         .values(status=jobs.Status.DONE, finished_at=now, message="")
                         .execution_options(synchronize_session=False))

@@ -235,14 +235,15 @@ def distinct_ids(transfers: list[TransferIn]) -> list[TransferIn]:
     return transfers
 
 
-def import_statement(session, school, plan: StatementPlan, *, signer, now: datetime) -> Imported:
+def import_statement(session, school, plan: StatementPlan, *, now: datetime) -> Imported:
     """Record every credit of a checked statement with the same matching as a webhook, in one
-    batched pass (thousands of lines in seconds). A line is never refused for its memo."""
+    batched pass (thousands of lines in seconds; the receipts are made by a job after the
+    commit). A line is never refused for its memo."""
     from lms.billing.matching import receive_many
     from lms.billing.models import TransferStatus
 
     out = Imported()
-    for got in receive_many(session, school, distinct_ids([t for _, t in plan.transfers]), signer=signer, now=now):
+    for got in receive_many(session, school, distinct_ids([t for _, t in plan.transfers]), now=now):
         if got.outcome == "again":
             out.again += 1
         elif got.outcome == "known":

@@ -315,7 +315,7 @@ def statement_import():
         if table is not None:
             plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if request.form.get("confirm") and plan.ok:
-                done = statements.import_statement(db.session, ctx().school, plan, signer=_signer(), now=utcnow())
+                done = statements.import_statement(db.session, ctx().school, plan, now=utcnow())
                 db.session.commit()
                 session.pop("statement", None)
                 flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "

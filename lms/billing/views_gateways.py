@@ -304,7 +304,8 @@ def payos_sandbox_checkout():
 
         data = json.loads(body)["data"]
         _store().remember("payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
-                          data["amount"], success=True, notified=request.form.get("outcome") != "lost", now=utcnow())
+                          data["amount"], success=True, notified=request.form.get("outcome") != "lost", now=utcnow(),
+                          detail=data)
         db.session.rollback()
         if request.form.get("outcome") != "lost":
             deliver("POST", path, data=body, headers={"Content-Type": "application/json"})

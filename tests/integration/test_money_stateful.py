@@ -119,7 +119,7 @@ def _machine(app, dbs, world):
                                                bank_reference=t.reference if reference is None else reference,
                                                account_number=ACCOUNTS[t.school], counter_name="PHU HUYNH")
                 if many:
-                    matching.receive_many(s, school, distinct_ids([incoming]), signer=signer, now=utcnow())
+                    matching.receive_many(s, school, distinct_ids([incoming]), now=utcnow())
                 else:
                     matching.receive_transfer(s, school, incoming, signer=signer, now=utcnow())
                 s.commit()
@@ -448,7 +448,6 @@ def test_one_transfer_in_two_exports_of_a_statement_with_and_without_references_
     """Found by the model above: the portal's Excel (with the reference column) and its CSV
     (without) listed the same transfer; the second was taken for another credit because the same
     source had already reported it. Two identical lines of one export without references stay two."""
-    signer = signer_from_config(app.config)
     with dbs() as s:
         set_up_fees(s, world.a)
         issue(s, world.a)
@@ -464,7 +463,7 @@ def test_one_transfer_in_two_exports_of_a_statement_with_and_without_references_
         for lines in ([line("FT26000111", "FT26000111"), line("FT26000112", "FT26000112")],
                       [line("", "h-twin"), line("", "h-twin")],
                       [line("", "h-alone", 124_000), line("", "h-alone", 124_000)]):   # only without: two
-            matching.receive_many(s, school, distinct_ids(lines), signer=signer, now=utcnow())
+            matching.receive_many(s, school, distinct_ids(lines), now=utcnow())
             s.commit()
         rows = s.scalars(select(BankTransaction).where(BankTransaction.school_id == school.id,
                                                        BankTransaction.amount.in_([123_000, 124_000]))).all()

@@ -109,3 +109,50 @@ def test_the_return_page_says_the_gateway_reported_success_when_payos_says_paid(
     assert "Cổng thanh toán báo giao dịch thành công" in text and "bạn chưa bị trừ tiền" not in text
     cancelled = parent.get(f"/fees/return/payos?code=00&id={link}&cancel=true&status=CANCELLED&orderCode={order_code}")
     assert "bạn chưa bị trừ tiền" in cancelled.get_data(as_text=True)
+
+
+def test_the_sandbox_lookup_lists_the_transfer_its_webhook_reported(
+        app, world, make_client, dbs):
+    """payOS's payment-link lookup lists each transfer with the memo the bank carried, its time and
+    the accounts (payOS's published answer) — the sandbox answered an empty memo and no account, so
+    a payment recovered by asking was recorded unlike the same payment notified by the webhook
+    (memo made up by us, no receiving account). The sandbox keeps the transfer it notified and its
+    lookup answers that one, signed."""
+    from lms.billing.models import CallbackLog
+    from tests.integration.test_recovery import _pay_in_sandbox
+
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    _pay_in_sandbox(make_client, pay_url_of(parent, invoice_id, "payos", "p1"), "pay")
+    with dbs() as s:
+        checkout = s.scalars(select(Checkout)).one()
+        notified = json.loads(s.scalars(select(CallbackLog).where(CallbackLog.provider == "payos")).one().body)["data"]
+    bank = make_client()
+    answer = bank.http.get(f"/sandbox/payos/v2/payment-requests/{checkout.order_code}",
+                           headers={"x-client-id": "client-thu-a", "x-api-key": "api-thu-a"}).get_json()
+    assert payos.genuine(answer["data"], answer["signature"], KEY)
+    (listed,) = answer["data"]["transactions"]
+    assert listed["description"] == notified["description"] and f"{code} THU TIEN T9" in listed["description"]
+    assert (listed["reference"], listed["amount"], listed["accountNumber"]) == (
+        notified["reference"], due, notified["accountNumber"]) and listed["accountNumber"]
+    assert listed["transactionDateTime"].startswith(notified["transactionDateTime"].replace(" ", "T"))
+    assert listed["transactionDateTime"].endswith("+07:00")
+
+
+
+def test_a_payos_payment_recovered_by_asking_is_recorded_as_its_webhook_would_have_been(app, world, make_client, dbs):
+    from lms.billing.models import BankTransaction
+    from lms.billing.views_gateways import ask_gateway
+    from lms.extensions import db
+    from lms.people.models import School
+    from tests.integration.test_recovery import _pay_in_sandbox
+
+    (invoice_id, code, due), parent = _setup(dbs, world, make_client)
+    _pay_in_sandbox(make_client, pay_url_of(parent, invoice_id, "payos", "p1"), "lost")
+    with app.app_context():                      # the accountant's "ask the gateway" on the invoice
+        ask_gateway(db.session.scalars(select(Checkout)).one())
+        db.session.commit()
+    with dbs() as s:
+        credit = s.scalars(select(BankTransaction)).one()
+        assert credit.payment_id is not None and credit.invoice_id == invoice_id
+        assert credit.content == f"{code} THU TIEN T9"            # the memo payOS listed, not one made up
+        assert credit.account_number == s.get(School, world.a.school.id).bank_account_number

@@ -228,11 +228,10 @@ def test_ipns_and_questions_racing_for_one_checkout_record_one_payment(app, worl
 
 def test_a_payos_transfer_recovered_by_asking_is_recognised_in_a_statement_without_references(
         app, world, make_client, dbs):
-    """payOS's lookup gives no memo for the transfer, so the recovered credit was stored with an
-    empty memo, dated when we asked: the bank's statement — exported without the reference column —
-    listing the same transfer ("… HP… THU TIEN T9") queued it again as new money. The recovered
-    credit carries the transfer's time from the lookup and the content the link asked the bank to
-    carry, so the statement line is the credit already recorded."""
+    """The recovered credit was stored with an empty memo, dated when we asked: the bank's
+    statement — exported without the reference column — listing the same transfer ("… HP… THU TIEN
+    T9") queued it again as new money. The recovered credit carries the transfer's time and memo
+    from the lookup, so the statement line is the credit already recorded."""
     from lms.billing.models import BankTransaction
     from tests.integration.test_billing_memos import _import_auto
 

@@ -190,3 +190,22 @@ def test_momo_status_query_signature_uses_its_four_keys():
     fields = {"partnerCode": "MOMO", "requestId": "r1", "orderId": "o1", "lang": "vi"}
     raw = "accessKey=ak&orderId=o1&partnerCode=MOMO&requestId=r1"
     assert momo.sign_query(fields, "ak", "sk") == hmac.new(b"sk", raw.encode(), hashlib.sha256).hexdigest()
+
+
+def test_payos_signs_a_missing_value_empty_however_it_is_written():
+    """payOS's published check (its documentation's sample code, its SDKs) signs null and the
+    strings "null" and "undefined" as "": a webhook whose memo or payer payOS wrote as "null" was
+    refused as forged, its money left unrecorded."""
+    import hashlib
+    import hmac as hmac_
+
+    key = "1a54716c8f0efb2744fb28b6e38b25da7f67a925d98bc1c18bd8faaecadd7675"
+    data = {"orderCode": 123, "amount": 3000, "description": "null", "accountNumber": "12345678",
+            "reference": "TF230204212323", "transactionDateTime": "2023-02-04 18:25:00", "currency": "VND",
+            "paymentLinkId": "124c33293c43417ab7879e14c8d9eb18", "code": "00", "desc": "Thành công",
+            "counterAccountName": "undefined", "counterAccountNumber": None}
+    raw = "&".join(f"{k}={'' if data[k] in (None, 'null', 'undefined') else data[k]}" for k in sorted(data))
+    expected = hmac_.new(key.encode(), raw.encode(), hashlib.sha256).hexdigest()
+    assert payos.sign_data(data, key) == expected
+    assert payos.genuine(data, expected, key)
+    assert payos.text(data, "description") == payos.text(data, "counterAccountName") == ""

@@ -29,7 +29,10 @@ def sign_payment_request(amount: int, cancel_url: str, description: str, order_c
 
 
 def _value(value: object) -> str:
-    if value is None:
+    # payOS's published check (its documentation's sample code and its own SDKs) signs a missing
+    # value — null, or the strings "null" and "undefined" its JavaScript side may write for one — as
+    # "": an empty memo or payer is signed empty, whichever way payOS wrote it.
+    if value is None or value in ("null", "undefined"):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -38,8 +41,14 @@ def _value(value: object) -> str:
     return str(value)
 
 
+def text(data: Mapping[str, object], key: str) -> str:
+    """A text field of payOS's data as it signs it: missing, null, "null" or "undefined" is empty."""
+    return _value(data.get(key)) if not isinstance(data.get(key), (list, dict, bool)) else ""
+
+
 def sign_data(data: Mapping[str, object], checksum_key: str) -> str:
-    """Webhook and response data: keys sorted, None → "", booleans true/false, lists as JSON."""
+    """Webhook and response data: keys sorted, None (or "null", "undefined") → "", booleans
+    true/false, lists as JSON."""
     raw = "&".join(f"{k}={_value(data[k])}" for k in sorted(data))
     return hmac_hex(SHA256, checksum_key, raw)
 
@@ -109,9 +118,9 @@ def notification(session, school_code: str, raw: bytes, *, box, signer, now: dat
         entry.outcome = "failed"
         return 200
     credit(session, checkout, school=school, link=str(data.get("paymentLinkId") or checkout.provider_ref or ""),
-           reference=str(data.get("reference") or ""), amount=amount, description=str(data.get("description") or ""),
-           when=_when(data.get("transactionDateTime"), now), payer=str(data.get("counterAccountName") or ""),
-           payer_account=str(data.get("counterAccountNumber") or ""), account=str(data.get("accountNumber") or ""),
+           reference=text(data, "reference"), amount=amount, description=text(data, "description"),
+           when=_when(data.get("transactionDateTime"), now), payer=text(data, "counterAccountName"),
+           payer_account=text(data, "counterAccountNumber"), account=text(data, "accountNumber"),
            entry=entry, signer=signer, now=now)
     return 200
 
@@ -121,20 +130,20 @@ SETUP_TEST_REFERENCE = "TF230204212323"
 
 
 def _setup_test(data: Mapping) -> bool:
-    return str(data.get("reference") or "") == SETUP_TEST_REFERENCE
+    return text(data, "reference") == SETUP_TEST_REFERENCE
 
 
 def _unknown_paid(session, school, data: Mapping, amount: int, entry, now: datetime) -> None:
     """A paid link we never created: the transfer is real money in the school's account, so it
     waits in the queue of unmatched credits (once, by its bank reference) and the accountant gets
     a task saying so — never a silent success."""
-    link, reference = str(data.get("paymentLinkId") or ""), str(data.get("reference") or "")
+    link, reference = text(data, "paymentLinkId"), text(data, "reference")
     seen = matching.sight(session, school, matching.TransferIn(
-        PROVIDER, f"{link}:{reference}", amount, str(data.get("description") or ""),
+        PROVIDER, f"{link}:{reference}", amount, text(data, "description"),
         _when(data.get("transactionDateTime"), now), bank_reference=reference,
-        counter_name=str(data.get("counterAccountName") or ""),
-        counter_account=str(data.get("counterAccountNumber") or ""),
-        account_number=str(data.get("accountNumber") or "")), now=now)
+        counter_name=text(data, "counterAccountName"),
+        counter_account=text(data, "counterAccountNumber"),
+        account_number=text(data, "accountNumber")), now=now)
     if seen.outcome == "again":
         entry.outcome = "duplicate"
         return
@@ -248,6 +257,6 @@ def recorded(session, checkout: Checkout, captures, *, entry, signer, now: datet
         link, reference = txn_id.split(":", 1)
         t = (details or {}).get(txn_id) or {}
         credit(session, checkout, school=school, link=link, reference=reference, amount=amount,
-               description=str(t.get("description") or ""), when=_when(t.get("transactionDateTime"), now),
-               payer=str(t.get("counterAccountName") or ""), payer_account=str(t.get("counterAccountNumber") or ""),
-               account=str(t.get("accountNumber") or ""), entry=entry, signer=signer, now=now)
+               description=text(t, "description"), when=_when(t.get("transactionDateTime"), now),
+               payer=text(t, "counterAccountName"), payer_account=text(t, "counterAccountNumber"),
+               account=text(t, "accountNumber"), entry=entry, signer=signer, now=now)

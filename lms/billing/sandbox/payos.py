@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.billing import channel_settings, vietqr
+from lms.billing.callbacks import _when
 from lms.billing.channels.registry import ENDPOINTS, SANDBOX
 from lms.billing.channels import payos
 from lms.billing.models import ChannelSetting
@@ -95,8 +96,29 @@ def lookup(session: Session, store: Store, client_id: str | None, api_key: str |
         return 200, {"code": "101", "desc": "Payment link not found", "data": None}
     link, reference = row.txn_id.split(":", 1)
     data = {"id": link, "orderCode": int(order_code), "amount": row.amount, "amountPaid": row.amount,
-            "amountRemaining": 0, "status": "PAID", "createdAt": row.paid_at.isoformat(),
-            "transactions": [{"reference": reference, "amount": row.amount, "accountNumber": "",
-                              "description": "", "transactionDateTime": row.paid_at.isoformat(),
-                              "counterAccountName": None}]}
+            "amountRemaining": 0, "status": "PAID", "createdAt": _iso(row.paid_at),
+            "transactions": [transaction_of(row.detail, reference, row.amount, row.paid_at)],
+            "canceledAt": None, "cancellationReason": None}
     return 200, {"code": "00", "desc": "success", "data": data, "signature": payos.sign_data(data, key)}
+
+
+def _iso(moment: datetime) -> str:
+    """payOS's lookup writes its times in ISO 8601 with Vietnam's offset ("2026-12-05T08:15:32+07:00")."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(school_tz())).replace(microsecond=0).isoformat()
+
+
+def transaction_of(webhook: Mapping, reference: str, amount: int, paid_at: datetime) -> dict:
+    """One transfer of a link as payOS's lookup lists it: the same transfer its webhook reported —
+    the memo the bank carried (`description`), the time, the accounts and the payer — not an
+    empty memo dated at the moment of asking."""
+    return {"reference": reference, "amount": amount, "accountNumber": str(webhook.get("accountNumber") or ""),
+            "description": str(webhook.get("description") or ""),
+            "transactionDateTime": _iso(_when(str(webhook.get("transactionDateTime") or ""), paid_at)),
+            "virtualAccountName": webhook.get("virtualAccountName") or None,
+            "virtualAccountNumber": webhook.get("virtualAccountNumber") or None,
+            "counterAccountBankId": webhook.get("counterAccountBankId") or None,
+            "counterAccountBankName": webhook.get("counterAccountBankName") or None,
+            "counterAccountName": webhook.get("counterAccountName") or None,
+            "counterAccountNumber": webhook.get("counterAccountNumber") or None}
