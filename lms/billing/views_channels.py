@@ -15,7 +15,7 @@ from lms.billing.models import BankTransaction, PaymentReport, TransferStatus
 from lms.core import http
 from lms.core.errors import DomainError
 from lms.billing.views_shared import done, first_time
-from lms.core.forms import Form, show_error
+from lms.core.forms import Form
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utc_to_local, utcnow
@@ -110,16 +110,13 @@ def channel_save(channel: str):
     form = ChannelForm()
     if form.validate_on_submit():
         values = {f.name: request.form.get(f.name, "") for f in CHANNELS[channel].fields}
-        try:
+        with committing() as outcome:
             channel_settings.save_channel(db.session, current_user, ctx().school, channel, values,
                                           enabled=form.enabled.data, counts_as=form.counts_as.data,
                                           mode=form.mode.data or "", box=_box(),
                                           sandbox_allowed=current_app.config["PAYMENT_SANDBOX"])
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu cài đặt kênh %(c)s.", c=CHANNELS[channel].label), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
     return redirect(url_for("channels.channel_list", _anchor=f"ch-{channel}"))
 
 
@@ -292,10 +289,10 @@ def _earlier_sources(earlier: dict) -> list[str]:
 @role_required(*STAFF)
 def statement_import():
     form = StatementForm()
-    table = plan = mapping = None
+    table = plan = mapping = done = None
     token = request.form.get("token") or None
     status = 200
-    try:
+    with committing(form) as outcome:
         if form.validate_on_submit() and form.file.data and form.file.data.filename:
             data = form.file.data.read()
             table = statements.read_statement(form.file.data.filename, data)
@@ -316,22 +313,18 @@ def statement_import():
             plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if request.form.get("confirm") and plan.ok:
                 done = statements.import_statement(db.session, ctx().school, plan, now=utcnow())
-                db.session.commit()
-                session.pop("statement", None)
-                flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
-                        "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
-                        a=done.again), "success")
-                for text in _earlier_sources(done.earlier):
-                    flash(text, "info")
-                if done.masked:
-                    flash(_("%(k)s nội dung chuyển khoản có dãy số giống số thẻ ngân hàng: đã che khi lưu và tạo "
-                            "việc cần xem.", k=done.masked), "warning")
-                return redirect(url_for("channels.transfers"))
-            if not plan.ok:
-                status = 422
-    except DomainError as exc:
-        db.session.rollback()
-        show_error(form, exc)
+    if outcome.ok and done is not None:
+        session.pop("statement", None)
+        flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
+                "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
+                a=done.again), "success")
+        for text in _earlier_sources(done.earlier):
+            flash(text, "info")
+        if done.masked:
+            flash(_("%(k)s nội dung chuyển khoản có dãy số giống số thẻ ngân hàng: đã che khi lưu và tạo "
+                    "việc cần xem.", k=done.masked), "warning")
+        return redirect(url_for("channels.transfers"))
+    if outcome.error is not None or (plan is not None and not plan.ok):
         status = 422
     return render_template("billing/statements.html", form=form, table=table, plan=plan, mapping=mapping or {},
                            token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None)), status
@@ -378,18 +371,12 @@ def settlement_import():
 
     school = ctx().school
     form = StatementForm()
-    plan, status, token, table = None, 200, None, None
-    try:
+    plan, status, token, table, out = None, 200, None, None, None
+    with committing(form) as outcome:
         if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
             plan = settlements.load_pending(files("imports"), request.form["token"])
             out = settlements.apply_settlement(db.session, current_user, school, plan, now=utcnow())
-            db.session.commit()
-            session.pop("settlement", None)
-            flash(_("Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
-                    "%(a)s đã có từ trước.", n=len(plan.lines), m=out.matched, d=out.differs, u=out.not_recorded,
-                    a=out.again), "success")
-            return redirect(url_for("channels.settlement_import"))
-        if form.validate_on_submit() and form.file.data and form.file.data.filename:
+        elif form.validate_on_submit() and form.file.data and form.file.data.filename:
             table = settlements.read_settlement(form.file.data.filename, form.file.data.read())
             plan = settlements.plan_settlement(table, table.mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             table = table.table
@@ -401,11 +388,14 @@ def settlement_import():
         elif request.method == "POST":
             flash(_("Chọn tệp báo cáo thanh toán của ngân hàng."), "danger")
             status = 422
-    except DomainError as exc:
-        db.session.rollback()
-        show_error(form, exc)
+    if outcome.ok and out is not None:
+        session.pop("settlement", None)
+        flash(_("Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
+                "%(a)s đã có từ trước.", n=len(plan.lines), m=out.matched, d=out.differs, u=out.not_recorded,
+                a=out.again), "success")
+        return redirect(url_for("channels.settlement_import"))
+    if outcome.error is not None:
         status = 422
-    from lms.core.timeutil import utc_to_local
     today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
     return render_template("billing/settlements.html", form=form, plan=plan, table=table, token=token,
                            confirm_form=Form(formdata=None),
@@ -423,32 +413,27 @@ def reconciliation():
 
     school = ctx().school
     form = StatementForm()
-    status, report = 200, None
+    status, report, result, recovered = 200, None, None, 0
     provider = request.form.get("provider", "vnpay")
     if request.method == "POST":
-        try:
+        with committing(form) as outcome:
             if provider not in rec.PROVIDERS or not (form.validate_on_submit() and form.file.data
                                                      and form.file.data.filename):
                 raise DomainError(_("Chọn nhà cung cấp và tệp báo cáo giao dịch."))
             report = rec.read_report(provider, form.file.data.filename, form.file.data.read(),
                                      current_app.config["BABEL_DEFAULT_TIMEZONE"])
-            if report.problems:
-                status = 422
-            else:
+            if not report.problems:
                 result = rec.reconcile(db.session, school, report, now=utcnow())
                 # A success we never heard of: ask the gateway rather than wait for the accountant.
                 recovered = recovery.recover_missing(db.session, result.new, box=_box(), signer=_signer(),
-                                                     call=call_json, base_url=sandbox_url(),
-                                                     now=utcnow())
-                db.session.commit()
-                flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",
-                        n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
-                if recovered:
-                    flash(_("Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", n=recovered), "success")
-                return redirect(url_for("channels.reconciliation"))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
+                                                     call=call_json, base_url=sandbox_url(), now=utcnow())
+        if outcome.ok and result is not None:
+            flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",
+                    n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
+            if recovered:
+                flash(_("Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", n=recovered), "success")
+            return redirect(url_for("channels.reconciliation"))
+        if outcome.error is not None or (report is not None and report.problems):
             status = 422
     return render_template("billing/reconciliation.html", form=form, report=report, providers=rec.PROVIDERS,
                            provider=provider, items=rec.items_of(db.session, school), kinds=rec.KIND_LABELS), status
@@ -462,13 +447,10 @@ def task_resolve(task_id: int):
 
     row = school_scoped(BillingTask, task_id)
     form = IgnoreForm()
-    try:
+    with committing() as outcome:
         if not form.validate_on_submit():
             raise DomainError(_("Ghi cách đã xử lý."))
         matching.resolve_task(db.session, current_user, row, form.note.data, now=utcnow())
-        db.session.commit()
+    if outcome.ok:
         flash(_("Đã ghi nhận việc đã xử lý."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
     return redirect(url_for("channels.transfers"))
