@@ -1,9 +1,14 @@
 """Exams in Chromium: a teacher builds an exam from a blueprint; a pupil takes it with the network
 cut for a while (and a reload in between) and loses nothing; an attempt finishes by itself at the
-deadline; the teacher grades an essay and publishes the results."""
+deadline; the teacher grades an essay and publishes the results.
+
+Time up is reached without waiting for it: the browser's clock (Playwright's `page.clock`) and the
+server's (`time_machine`, the whole test process, where the served app runs in a thread) flow
+naturally and are moved forward together by the time left (`_time_passes`)."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 from tests.e2e.conftest import sign_out as _sign_out
@@ -29,6 +34,23 @@ def _responses(live_server, attempt_id):
     context, db = _db(live_server)
     with context:
         return db.session.scalar(select(func.count()).select_from(Response).where(Response.attempt_id == attempt_id))
+
+
+def _time_passes(page, server_clock, seconds: float) -> None:
+    """`seconds` pass at once for the server and for the page, as for a laptop whose lid was shut:
+    each of the page's timers that fell due runs once."""
+    server_clock.shift(timedelta(seconds=seconds))
+    page.clock.fast_forward(int(seconds * 1000))
+
+
+def _left(live_server, attempt_id) -> float:
+    """Seconds from the server's now to the attempt's deadline."""
+    from lms.core.timeutil import utcnow
+    from lms.exams.models import Attempt
+
+    context, db = _db(live_server)
+    with context:
+        return (db.session.get(Attempt, attempt_id).deadline - utcnow()).total_seconds()
 
 
 def test_blueprint_exam_taken_offline_loses_nothing(sign_in, page, live_server):
@@ -113,6 +135,8 @@ def test_an_attempt_finishes_by_itself_at_the_deadline(sign_in, page, live_serve
     from lms.exams.models import Attempt, Exam, Question, QuestionCategory
     from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
 
+    travel = time_machine.travel(utcnow(), tick=True)
+    server_clock = travel.start()
     context, db = _db(live_server)
     with context:
         course = db.session.scalars(select(Course).join(SchoolClass).join(SchoolYear).join(
@@ -124,7 +148,7 @@ def test_an_attempt_finishes_by_itself_at_the_deadline(sign_in, page, live_serve
         exam = services.save_exam(db.session, teacher, "teacher", school,
                                   services.ExamInput(title="Kiểm tra cuối giờ", subject_id=course.subject_id,
                                                      course_ids=[course.id], open_at=now - timedelta(minutes=1),
-                                                     close_at=now + timedelta(seconds=25), time_limit_min=0))
+                                                     close_at=now + timedelta(minutes=2), time_limit_min=0))
         category = db.session.scalars(select(QuestionCategory).where(QuestionCategory.name == "Tập hợp")).first()
         questions = db.session.scalars(select(Question).where(Question.category_id == category.id,
                                                               Question.qtype == "single_choice")).all()
@@ -132,18 +156,25 @@ def test_an_attempt_finishes_by_itself_at_the_deadline(sign_in, page, live_serve
         services.publish_exam(db.session, teacher, "teacher", exam)
         db.session.commit()
         exam_id = exam.id
+    page.clock.install()
     sign_in("8910000023")
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")   # the page's script watches the answers from here
     page.locator("section.question").nth(0).locator("input").first.check()
     expect(page.locator("#save-state")).to_have_text("Đã lưu tất cả câu trả lời")
-    # Nobody presses submit: at zero the page submits what was saved.
-    expect(page.locator("#result-state")).to_contain_text("nộp tự động khi hết giờ", timeout=60000)
-    with context:
-        attempt = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam_id)).one()
-        assert attempt.state == "finished" and attempt.auto_finished and attempt.finished_at <= attempt.deadline
-        assert db.session.get(Exam, exam_id).close_at == attempt.deadline
+    try:
+        with context:
+            attempt_id = db.session.scalars(select(Attempt.id).where(Attempt.exam_id == exam_id)).one()
+        # Nobody presses submit: at zero the page submits what was saved.
+        _time_passes(page, server_clock, max(0, _left(live_server, attempt_id)) + 1)
+        expect(page.locator("#result-state")).to_contain_text("nộp tự động khi hết giờ")
+        with context:
+            attempt = db.session.get(Attempt, attempt_id)
+            assert attempt.state == "finished" and attempt.auto_finished and attempt.finished_at <= attempt.deadline
+            assert db.session.get(Exam, exam_id).close_at == attempt.deadline
+    finally:
+        travel.stop()
 
 
 def test_the_teacher_grades_an_essay_and_publishes_the_results(sign_in, page, live_server):
@@ -188,6 +219,17 @@ def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_wit
     which fires the browser's own offline and online events): the answers kept in the browser go
     with the submission, within the 60-s allowance, instead of the paper closing without them."""
     from lms.core.timeutil import utcnow
+
+    travel = time_machine.travel(utcnow(), tick=True)
+    server_clock = travel.start()
+    try:
+        _offline_at_time_up(page, sign_in, live_server, server_clock)
+    finally:
+        travel.stop()
+
+
+def _offline_at_time_up(page, sign_in, live_server, server_clock):
+    from lms.core.timeutil import utcnow
     from lms.exams import services
     from lms.exams.models import Attempt, Question, QuestionCategory, Response
     from lms.people.models import Course, School, SchoolClass, SchoolYear, Subject
@@ -203,7 +245,7 @@ def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_wit
         exam = services.save_exam(db.session, teacher, "teacher", school,
                                   services.ExamInput(title="Kiểm tra mất mạng lúc hết giờ", subject_id=course.subject_id,
                                                      course_ids=[course.id], open_at=now - timedelta(minutes=1),
-                                                     close_at=now + timedelta(seconds=25), time_limit_min=1))
+                                                     close_at=now + timedelta(minutes=10), time_limit_min=1))
         category = db.session.scalars(select(QuestionCategory).where(QuestionCategory.name == "Tập hợp")).first()
         questions = db.session.scalars(select(Question).where(Question.category_id == category.id,
                                                               Question.qtype == "single_choice")).all()
@@ -211,6 +253,7 @@ def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_wit
         services.publish_exam(db.session, teacher, "teacher", exam)
         db.session.commit()
         exam_id = exam.id
+    page.clock.install()
     sign_in("8910000023")
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
@@ -227,10 +270,11 @@ def test_answers_made_offline_before_time_up_arrive_when_the_network_returns_wit
         attempt = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam_id)).one()
         attempt_id, deadline = attempt.id, attempt.deadline
     # Time runs out offline; the network returns about ten seconds later.
-    expect(page.locator("#attempt-alert")).to_contain_text("Đừng đóng trang", timeout=40000)
-    page.wait_for_timeout(max(0, (deadline - utcnow()).total_seconds() + 10) * 1000)
+    _time_passes(page, server_clock, max(0, _left(live_server, attempt_id)) + 1)
+    expect(page.locator("#attempt-alert")).to_contain_text("Đừng đóng trang")
+    _time_passes(page, server_clock, 10)
     page.context.set_offline(False)
-    expect(page.locator("#result-state")).to_contain_text("nộp tự động khi hết giờ", timeout=30000)
+    expect(page.locator("#result-state")).to_contain_text("nộp tự động khi hết giờ")
     assert utcnow() < deadline + timedelta(seconds=60)
     with context:
         db.session.expire_all()
