@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -33,6 +33,13 @@ class User(UserMixin, Base):
     # it is one to an existing account (answered after signing in). No foreign key: users come
     # before schools in the schema, and the number only has to match an invitation's school.
     claim_school_id: Mapped[int | None] = mapped_column(Integer)
+    # When and how the account proved it controls its e-mail / phone (a link or code delivered
+    # there: "mail", "sms"). Unverified identifiers are the account's own sign-in names but match
+    # nothing of another school (lms/people/accounts.py). Changing one clears its proof (below).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_verified_via: Mapped[str | None] = mapped_column(String(20))
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone_verified_via: Mapped[str | None] = mapped_column(String(20))
 
     memberships = relationship("Membership", back_populates="user", lazy="selectin",
                                cascade="all, delete-orphan")
@@ -45,6 +52,27 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def verified(self, identifier: str | None) -> bool:
+        """Whether `identifier` (normalised) is this account's e-mail or phone and proven."""
+        if not identifier:
+            return False
+        if identifier == self.email:
+            return self.email_verified_at is not None
+        return identifier == self.phone and self.phone_verified_at is not None
+
+
+@event.listens_for(User.email, "set", active_history=True)
+def _email_changed(user: User, value, old, _initiator) -> None:
+    """A new (or removed) e-mail address is unproven, whoever set it: the one place proof is lost."""
+    if value != old:
+        user.email_verified_at = user.email_verified_via = None
+
+
+@event.listens_for(User.phone, "set", active_history=True)
+def _phone_changed(user: User, value, old, _initiator) -> None:
+    if value != old:
+        user.phone_verified_at = user.phone_verified_via = None
 
 
 class UserSession(Base):

@@ -111,8 +111,10 @@ def _identifier_forms(identifier: str) -> tuple[str, str | None]:
 
 
 def find_user_by_identifier(session: Session, identifier: str) -> User | None:
-    """Username, e-mail or phone number, as a person would type it. A username wins over an
-    e-mail, an e-mail over a phone number, so the answer never depends on the database's order."""
+    """Username, e-mail or phone number, as a person would type it. A proven phone number wins
+    (its owner used a link sent to it), then a username, an e-mail, a phone number nobody proved,
+    so the answer never depends on the database's order — and an account whose username is a
+    number (a placeholder named after the phone a school typed) never shadows the number's owner."""
     value, phone = _identifier_forms(identifier)
     if not value:
         return None
@@ -123,7 +125,8 @@ def find_user_by_identifier(session: Session, identifier: str) -> User | None:
     if dot and code and school_code and "@" not in value:
         conditions.append(User.id.in_(_pupil_by_code(code, school_code)))
     found = list(session.scalars(select(User).where(or_(*conditions)).limit(4)))
-    for rank in (lambda u: u.username == value, lambda u: u.email == value, lambda u: u.phone == phone,
+    for rank in (lambda u: bool(phone) and u.phone == phone and u.phone_verified_at is not None,
+                 lambda u: u.username == value, lambda u: u.email == value, lambda u: u.phone == phone,
                  lambda u: True):
         for user in found:
             if rank(user):

@@ -28,6 +28,8 @@ class Action:
     INVITATION_ACCEPTED = "invitation_accepted"
     INVITATION_DECLINED = "invitation_declined"
     INVITATION_CANCELLED = "invitation_cancelled"
+    IDENTIFIER_VERIFIED = "identifier_verified"
+    IDENTIFIER_MOVED = "identifier_moved"
     SECOND_FACTOR_ENABLED = "second_factor_enabled"
     SECOND_FACTOR_DISABLED = "second_factor_disabled"
     SECOND_FACTOR_FAILED = "second_factor_failed"

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from lms.billing.secrets import unseal
 from lms.messaging import consent, rules, texts
 from lms.messaging.models import PAID, ChannelAccount, Channel, OutboundMessage, Provider, Status
 from lms.messaging.providers import DELIVERED, PENDING, UNDELIVERED, DeliveryStatus, Kind, Outcome, esms, zns
@@ -135,7 +136,8 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
     """Send one claimed message (status SENDING) and record what happened."""
     settings = settings_of(session, message.school_id)
     user = message.recipient
-    if message.channel in PAID:
+    invitation = message.kind == "invitation"    # to the number a school typed (routing.queue_invitation)
+    if message.channel in PAID and not invitation:
         if not consent.outside_channels_allowed(session, message.user_id, message.student_id, message.school_id):
             _finish(message, Status.SKIPPED, now, "consent", "Phụ huynh chưa đồng ý hoặc đã rút lại sự đồng ý")
             return
@@ -151,10 +153,11 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
     if message.channel == Channel.EMAIL:
         _send_email(message, user, now, ctx)
         return
-    if not user.phone:
-        _finish(message, Status.SKIPPED, now, "phone", "Phụ huynh chưa có số điện thoại")
-        return
-    message.address = user.phone
+    if not invitation:
+        if not user.phone:
+            _finish(message, Status.SKIPPED, now, "phone", "Phụ huynh chưa có số điện thoại")
+            return
+        message.address = user.phone
     provider = Provider.ZNS if message.channel == Channel.ZNS else Provider.ESMS
     account = account_of(session, message.school_id, provider)
     if not is_ready(account) or (account.sandbox and not ctx.sandbox_on):
@@ -272,7 +275,10 @@ def sms_text(session: Session, message: OutboundMessage, ctx: SendContext) -> st
         body = f"Tin ngay {payload.get('day', '')}: " + "; ".join(lines)
     else:
         body = ctx.text(message.kind, payload.get("params", {}), "vi")
-    tail = f" {ctx.base_url.rstrip('/')}{payload.get('link') or ''}" if payload.get("link") else ""
+    link = payload.get("link") or ""
+    if payload.get("sealed_link"):      # an invitation's one-time link: opened only to send it
+        link = unseal(ctx.box, payload["sealed_link"]).get("link", "")
+    tail = f" {ctx.base_url.rstrip('/')}{link}" if link else ""
     text = rules.unaccented(f"{school.name}: {body}")
     return rules.clip(text, 306 - len(tail)).replace("…", "...") + tail
 
@@ -303,7 +309,8 @@ def _send_sms(session: Session, message: OutboundMessage, account: ChannelAccoun
     hidden = secrets_of(ctx.box, account)
     body = esms.send_body(hidden.get("api_key", ""), hidden.get("secret_key", ""), message.address, text,
                           account.public.get("brandname", ""), message.tracking_id, callback_url(ctx, account))
-    message.payload = {**(message.payload or {}), "sent": {"text": text}}
+    shown = text.split(" http", 1)[0] + " [liên kết]" if (message.payload or {}).get("sealed_link") else text
+    message.payload = {**(message.payload or {}), "sent": {"text": shown}}
     ctx.commit(session)
     return _call(ctx, esms_url(ctx, account), {"Content-Type": "application/json"},
                  json.dumps(body, ensure_ascii=False).encode(), esms.read_send_answer)

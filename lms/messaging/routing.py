@@ -108,6 +108,22 @@ def queue(session: Session, *, school_id: int, user: User, student_id: int | Non
     return message
 
 
+def queue_invitation(session: Session, invitation, sealed_link: str) -> OutboundMessage | None:
+    """A school's invitation sent by SMS to the phone number the school typed (lms.people.accounts):
+    to the number itself, not to an account's phone, so that following its link proves the number
+    is the reader's. It carries no pupil's data (the school's name and a link), so no consent gates
+    it; it is urgent (no monthly cap) and its link is sealed until the sender builds the text."""
+    now = utcnow()
+    message = queue(session, school_id=invitation.school_id, user=session.get(User, invitation.user_id), student_id=None,
+                    channel=Channel.SMS.value, kind="invitation", urgent=True,
+                    dedupe_key=f"inv{invitation.id}:{uuid.uuid4().hex[:8]}",
+                    payload={"params": {"school": invitation.school.name}, "sealed_link": sealed_link},
+                    send_after=now, now=now)
+    if message is not None:
+        message.address = invitation.identifier
+    return message
+
+
 def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, int]]:
     """The router lms.core.notify calls before each commit: guardians' notices become outgoing
     messages now or wait for the digest. Returns the (guardian, school) pairs whose e-mail this

@@ -48,16 +48,54 @@ STAFF_ROLE_VALUES = (Role.ADMIN.value, Role.TEACHER.value, Role.ACCOUNTANT.value
 
 
 def find_account(session: Session, *, email: str | None, phone: str | None,
-                 username: str | None = None) -> User | None:
+                 username: str | None = None, school: School | None = None) -> User | None:
     """The account these (already normalised) identifiers name: the e-mail's, else the phone's,
     else the username's. Identifiers of different accounts are not an error (that would tell
-    whose they are): the first that names an account decides, the others are left alone."""
+    whose they are): the first that names an account decides, the others are left alone.
+
+    For a `school` adding a person, an identifier names an account only when the account has
+    proven it controls it (`User.verified`: a link delivered there was used), unless the account
+    is the school's own (every role here) or one the school itself made for a new person. An
+    identifier someone merely typed or set through a link a school held names nothing of another
+    school, so holding a phone number nobody verified gains no one another school's invitations."""
     for column, value in ((User.email, email), (User.phone, phone), (User.username, username)):
         if value:
             user = session.scalars(select(User).where(column == value).limit(1)).first()
-            if user is not None:
+            if user is not None and (school is None or matches(session, user, value, school,
+                                                               by_username=column is User.username)):
                 return user
     return None
+
+
+def matches(session: Session, user: User, value: str, school: School, *, by_username: bool = False) -> bool:
+    """Whether `value`, found on `user`, names that account for `school` (see find_account). A
+    username proves nothing: it names only the school's own."""
+    if is_own(session, user, school) or (user.claim_school_id == school.id and unclaimed(session, user)):
+        return True
+    return not by_username and user.verified(value)
+
+
+def prove(session: Session, user: User, identifier: str, via: str, now: datetime | None = None) -> None:
+    """`user` used a link or code delivered to `identifier` (by "mail" or "sms"): record when and
+    how on the account. An identifier the account has not got yet becomes its own (an account
+    whose e-mail or phone is another one keeps it: that is the person's choice); another account
+    holding it without proof, or with an older proof (a recycled number), gives it up."""
+    now = now or utcnow()
+    attr = "email" if "@" in identifier else "phone"
+    if getattr(user, attr) not in (None, identifier):
+        return
+    holder = session.scalars(select(User).where(getattr(User, attr) == identifier, User.id != user.id)).first()
+    if holder is not None:
+        setattr(holder, attr, None)
+        session.flush()
+        audit.record(session, audit.Action.IDENTIFIER_MOVED, actor_id=user.id, subject_type="user",
+                     subject_id=holder.id, detail=f"{attr} via={via}")
+    setattr(user, attr, identifier)
+    setattr(user, f"{attr}_verified_at", now)
+    setattr(user, f"{attr}_verified_via", via)
+    session.flush()
+    audit.record(session, audit.Action.IDENTIFIER_VERIFIED, actor_id=user.id, subject_type="user",
+                 subject_id=user.id, detail=f"{attr} via={via}")
 
 
 def unclaimed(session: Session, user: User) -> bool:
@@ -129,9 +167,14 @@ def is_own(session: Session, user: User, school: School) -> bool:
     return wholly_within(session, user, {school.id})
 
 
-def _pending(session: Session, school: School, user: User, kind: str, student: Student | None) -> Invitation | None:
+def _pending(session: Session, school: School, user: User, kind: str, student: Student | None,
+             identifier: str | None = None) -> Invitation | None:
+    """The school's waiting invitation of this kind (and pupil) to this identifier: one per
+    identifier, so inviting a second e-mail or phone of one account is a second invitation, as for
+    two people — never the first one changed, which told the school the two were one account."""
     stmt = select(Invitation).where(Invitation.school_id == school.id, Invitation.user_id == user.id,
                                     Invitation.kind == kind, Invitation.status == "pending")
+    stmt = stmt.where(Invitation.identifier == identifier) if identifier is not None else stmt
     stmt = stmt.where(Invitation.student_id == student.id) if student is not None else stmt
     return session.scalars(stmt.limit(1)).first()
 
@@ -164,7 +207,7 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
             raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
     elif student is None or student.school_id != school.id:
         raise NotFound(_l("Không tìm thấy."))
-    row = known.pending if known is not None else _pending(session, school, user, kind, student)
+    row = known.pending if known is not None else _pending(session, school, user, kind, student, identifier[:254])
     if row is None:
         row = Invitation(school_id=school.id, user_id=user.id, kind=kind, student_id=student.id if student else None)
         session.add(row)
@@ -185,23 +228,53 @@ def invite(session: Session, actor: User, school: School, user: User, *, kind: s
                  subject_type="user", subject_id=user.id, detail=f"{kind} invitation={row.id}")
     if not row.unclaimed:
         notify(session, [user], "invitation", {"school": school.name}, "/invitations", school.id)
-    if by_mail(row):
-        deliver(session, actor, row)
+    deliver(session, actor, row)
     return row
 
 
 def by_mail(row: Invitation) -> bool:
-    """An invitation to an e-mail address: its link goes to that address, not to the admin
-    (where the platform sends e-mail: see `_send_invitation_mail`)."""
+    """An invitation to an e-mail address (else to a phone number)."""
     return "@" in (row.identifier or "")
 
 
-def deliver(session: Session, actor: User, row: Invitation) -> None:
-    """Send the invitation's link to the e-mail address the school typed, from a background job
-    (a new link each time; an earlier one stops working). Whoever follows it has proved they read
-    that address; the admin never holds it, so the link's page — "set a password" for someone
-    new, "sign in" for an existing account — is seen only by the address's owner."""
-    jobs.enqueue(session, actor.id, "invitation_mail", {"invitation": row.id}, school_id=row.school_id, total=1)
+def channel(session: Session, row: Invitation) -> str | None:
+    """How the platform can send this invitation's link to the identifier itself: "mail" where it
+    sends e-mail, "sms" where the school's SMS account (contact book, eSMS) is ready; None — the
+    school hands the link, and using it proves nothing about the identifier."""
+    from lms.core.mail import mail_configured
+    from lms.messaging.settings import account_of, is_ready
+
+    if by_mail(row):
+        return "mail" if mail_configured() else None
+    return "sms" if is_ready(account_of(session, row.school_id, "esms")) else None
+
+
+def channels_of(session: Session, rows: list[Invitation]) -> dict[int, str | None]:
+    """`channel` of each of a list's invitations, reading each school's SMS account once."""
+    from lms.core.mail import mail_configured
+    from lms.messaging.settings import account_of, is_ready
+
+    sms = {sid: is_ready(account_of(session, sid, "esms")) for sid in {r.school_id for r in rows}}
+    mail = mail_configured()
+    return {r.id: ("mail" if mail else None) if by_mail(r) else ("sms" if sms[r.school_id] else None) for r in rows}
+
+
+def deliver(session: Session, actor: User, row: Invitation) -> str | None:
+    """Send the invitation's link to the identifier the school typed, from a background job (a new
+    link each time; an earlier one stops working), by e-mail or by the school's SMS account.
+    Whoever follows it has proved they read that address or hold that phone; the admin never
+    holds it. Returns the channel, None when there is none (see `channel`)."""
+    how = channel(session, row)
+    if how is not None:
+        jobs.enqueue(session, actor.id, "invitation_mail" if how == "mail" else "invitation_sms",
+                     {"invitation": row.id}, school_id=row.school_id, total=1)
+    return how
+
+
+def _new_token(row: Invitation, via: str | None) -> str:
+    token = secrets.token_urlsafe(32)
+    row.token_hash, row.delivered_via = _digest(token), via
+    return token
 
 
 @jobs.handler("invitation_mail")
@@ -212,14 +285,31 @@ def _send_invitation_mail(session: Session, ctx) -> None:
     if not ctx.config.get("SMTP_HOST") or row is None or row.status != "pending" or not by_mail(row):
         ctx.progress(1)      # no e-mail here: the admin hands the link (`issue_link`)
         return
-    token = secrets.token_urlsafe(32)
-    row.token_hash = _digest(token)
+    token = _new_token(row, "mail")
     session.commit()
     base = (ctx.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     body = str(_l("%(s)s mời bạn tham gia trên lms. Mở liên kết sau để nhận hoặc từ chối lời mời: %(link)s\n\n"
                   "Nếu bạn không biết trường này, hãy bỏ qua thư.", s=row.school.name, link=f"{base}/join?t={token}"))
     if not send_mail(row.identifier, str(_l("Lời mời của %(s)s", s=row.school.name)), body):
         raise jobs.RetryLater(_l("Thư mời chưa gửi được; sẽ thử lại."))
+    ctx.progress(1)
+
+
+@jobs.handler("invitation_sms")
+def _send_invitation_sms(session: Session, ctx) -> None:
+    """The link goes out as one SMS on the school's own account, through the contact book's queue
+    (lms.messaging.dispatch sends it, with retries and delivery reports, and counts its cost). The
+    link is sealed in the queued message and only the sender opens it."""
+    from lms.billing.secrets import box_from_config, seal
+    from lms.messaging.routing import queue_invitation
+
+    row = session.get(Invitation, ctx.params.get("invitation"))
+    if row is None or row.status != "pending" or by_mail(row) or channel(session, row) != "sms":
+        ctx.progress(1)
+        return
+    token = _new_token(row, "sms")
+    queue_invitation(session, row, seal(box_from_config(ctx.config), {"link": f"/join?t={token}"}))
+    session.commit()
     ctx.progress(1)
 
 
@@ -232,11 +322,14 @@ def attach_own(session: Session, actor: User, school: School, user: User, roles:
 
 
 def pending_for(session: Session, user: User, now: datetime | None = None) -> list[Invitation]:
-    """What is waiting for this account's answer, oldest first."""
+    """What is waiting for this account's answer, oldest first: invitations to an identifier the
+    account has proven it controls (an invitation to one it has not is answered only through the
+    link sent to that identifier)."""
     now = now or utcnow()
-    return list(session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.status == "pending",
-                                                         Invitation.unclaimed.is_(False),
-                                                         Invitation.expires_at > now).order_by(Invitation.id)))
+    rows = session.scalars(select(Invitation).where(Invitation.user_id == user.id, Invitation.status == "pending",
+                                                    Invitation.unclaimed.is_(False),
+                                                    Invitation.expires_at > now).order_by(Invitation.id))
+    return [row for row in rows if user.verified(row.identifier)]
 
 
 def school_pending(session: Session, school: School, kind: str | None = None) -> list[Invitation]:
@@ -248,23 +341,28 @@ def school_pending(session: Session, school: School, kind: str | None = None) ->
 
 
 def answer(session: Session, user: User, invitation_id: int, accept: bool, now: datetime | None = None,
-           token: str | None = None, mailed: bool = False) -> Invitation:
-    """The account's owner accepts (roles or the guardianship are added) or declines. An
-    invitation made while the account was unclaimed needs its own link's token; so does accepting
-    one that was mailed to its address (`mailed`: the platform sends e-mail), which proves the
-    person reads that address."""
+           token: str | None = None) -> Invitation:
+    """The person accepts (roles or the guardianship are added) or declines. Accepting needs proof
+    of control of the identifier the school invited: the account has verified it before, or the
+    person followed this invitation's link, delivered to that identifier (`token`; recorded on the
+    account as its proof, see `prove`). A link the school held proves nothing and binds no
+    existing account (`claim` makes a new one). An invitation made while the account was
+    unclaimed is answered only through its own link."""
     now = now or utcnow()
-    stmt = select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user.id,
-                                    Invitation.status == "pending")
-    row = session.scalars(stmt).first()
-    with_token = bool(token) and row is not None and row.token_hash == _digest(token)
-    if row is None or (row.unclaimed and not with_token):
+    row = session.scalars(select(Invitation).where(Invitation.id == invitation_id, Invitation.status == "pending")
+                          ).first()
+    delivered = (bool(token) and row is not None and row.token_hash == _digest(token)
+                 and row.delivered_via is not None)
+    if row is None or not (row.user_id == user.id or delivered) or (row.unclaimed and not delivered):
         raise NotFound(_l("Không tìm thấy lời mời."))
-    if accept and mailed and by_mail(row) and not with_token:
-        raise ValidationError(_l("Hãy mở liên kết trong thư mời gửi tới %(e)s để chấp nhận: liên kết cho thấy bạn "
-                                 "đọc được hộp thư đó.", e=row.identifier))
+    if accept and not delivered and not user.verified(row.identifier):
+        raise ValidationError(_l("Hãy mở liên kết trong lời mời gửi tới %(e)s để chấp nhận: liên kết cho thấy "
+                                 "bạn nhận được tin gửi tới đó.", e=row.identifier))
     if row.expires_at <= now:
         raise ValidationError(_l("Lời mời đã hết hạn. Hãy liên hệ nhà trường để được mời lại."))
+    if accept and delivered:
+        prove(session, user, row.identifier, row.delivered_via, now)
+        row.user_id = user.id        # the person who proved the identifier answers it
     _settle(session, user, row, accept, now)
     return row
 
@@ -296,24 +394,24 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_link(session: Session, actor: User, school: School, invitation_id: int, *,
-               mail: bool = False) -> tuple[Invitation, str | None]:
-    """A new link for one of this school's waiting invitations (an earlier link stops working),
-    to hand to the person. The same for every invitation, whoever the identifier belongs to. Where
-    the platform sends e-mail (`mail`), an invitation to an e-mail address is sent there again
-    instead, and no link is returned: the admin never holds it."""
+def issue_link(session: Session, actor: User, school: School, invitation_id: int) -> tuple[Invitation, str | None]:
+    """Send one of this school's waiting invitations again, to the identifier itself, where the
+    platform can (`channel`): no link is returned, the admin never holds it. Where it cannot, a new
+    link to hand to the person (an earlier link stops working): such a link only lets its holder
+    make a new account with the school's roles — it proves nothing about the e-mail or phone and
+    binds no existing account — and it is the same for every invitation, whoever the identifier
+    belongs to."""
     row = session.scalars(select(Invitation).where(Invitation.id == invitation_id, Invitation.school_id == school.id,
                                                    Invitation.status == "pending")).first()
     if row is None:
         raise NotFound(_l("Không tìm thấy lời mời."))
-    if mail and by_mail(row):
-        deliver(session, actor, row)
+    how = deliver(session, actor, row)
+    if how is not None:
         audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
-                     subject_type="invitation", subject_id=row.id, detail="mail")
+                     subject_type="invitation", subject_id=row.id, detail=how)
         session.flush()
         return row, None
-    token = secrets.token_urlsafe(32)
-    row.token_hash = _digest(token)
+    token = _new_token(row, None)
     audit.record(session, audit.Action.INVITATION_SENT, actor_id=actor.id, school_id=school.id,
                  subject_type="invitation", subject_id=row.id, detail="link")
     session.flush()
@@ -330,19 +428,30 @@ def by_link(session: Session, token: str, now: datetime | None = None) -> Invita
 
 
 def claim(session: Session, settings, token: str, password: str, now: datetime | None = None) -> User:
-    """A new person takes up their account through the invitation's link: sets its password and
-    joins the school (every waiting invitation of that school to the account — two children on
-    one import — is accepted with it). Only an unclaimed account; anyone else signs in."""
+    """A person without an account takes up the invitation through its link: sets a password and
+    joins the school (every waiting invitation of that school to the account — two children on one
+    import — is accepted with it). The account is the one this school made for the identifier;
+    when the invitation is another's (an existing account) and the link was handed by the school,
+    a new separate account is made instead — the same page and the same outcome for any
+    identifier, and no existing account is bound by a link the school held. A link delivered to
+    the identifier proves it on the account (`prove`)."""
     from lms.auth.passwords import check_policy
 
     now = now or utcnow()
     row = by_link(session, token, now)
-    user = session.get(User, row.user_id)
-    if not claimable(session, row):
+    if claimable(session, row):
+        user = session.get(User, row.user_id)
+    elif row.delivered_via is None:
+        user = new_unclaimed(session, row.school, name=row.invited_name, email=None, phone=None, staff=row.kind == "staff")
+        row.user_id, row.unclaimed = user.id, True
+        session.flush()
+    else:   # delivered to an existing account's identifier: its owner signs in (see `join`)
         raise NotFound(_l("Lời mời không còn hiệu lực. Hãy liên hệ nhà trường để được mời lại."))
     user.password_hash = settings.hasher.hash(
         check_policy(password, user_inputs=(user.username, user.email or "", user.phone or "")))
     user.password_changed_at, user.claim_school_id = now, None
+    if row.delivered_via is not None:
+        prove(session, user, row.identifier, row.delivered_via, now)
     accept_unclaimed(session, user, row.school_id, now)
     audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id, subject_type="invitation",
                  subject_id=row.id)
@@ -363,10 +472,14 @@ def accept_unclaimed(session: Session, user: User, school_id: int, now: datetime
 
 def everyone_joined(session: Session, school_id: int) -> None:
     """Every unclaimed account this school invited takes up its invitations (the demo's families and
-    the tests' world: the people who used their links)."""
+    the tests' world: the people who used the links the school's SMS sent them, so each one's
+    invited phone or e-mail is proven)."""
     ids = session.scalars(select(Invitation.user_id).where(Invitation.school_id == school_id, Invitation.unclaimed.is_(True),
                                                            Invitation.status == "pending").distinct()).all()
     for user in session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)):
+        for value in (user.phone, user.email):
+            if value:
+                prove(session, user, value, "sms" if "@" not in value else "mail")
         accept_unclaimed(session, user, school_id)
 
 
@@ -376,7 +489,7 @@ def add_person(session: Session, actor: User, school: School, *, kind: str, name
                taken: set[str] | None = None) -> Added:
     """The one way a school adds a person by identifier (see the module's doc). The school's own
     people get the roles or the child now; anyone else, and anyone new, an invitation."""
-    user = find_account(session, email=email, phone=phone, username=username)
+    user = find_account(session, email=email, phone=phone, username=username, school=school)
     if user is not None and is_own(session, user, school):
         if kind == "staff":
             missing = [r for r in (roles or []) if r not in _roles_here(session, user, school)]

@@ -780,7 +780,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             if relation is None:
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
-                parent = _resolve_parent(known, p_name, p_phone, p_email, line, parents_in_file, bad)
+                parent = _resolve_parent(known, school, p_name, p_phone, p_email, line, parents_in_file, bad)
                 if parent is not None and parent.user is None and p_phone:
                     _same_guardian(session, school, known, existing.get(code), parent, relation)
         guardian_extra = _guardian_extra(v, bad) if parent is not None or p_name else {}
@@ -920,7 +920,7 @@ def _same_guardian(session: Session, school: School, known: _Known, student: Stu
             return
 
 
-def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | None, line: int,
+def _resolve_parent(known: _Known, school: School, name: str, phone: str | None, email: str | None, line: int,
                     in_file: dict[str, _ParentRef], bad) -> _ParentRef | None:
     keys = [k for k in (phone and f"p:{phone}", email and f"e:{email}") if k]
     ref = next((in_file[k] for k in keys if k in in_file), None)
@@ -931,8 +931,16 @@ def _resolve_parent(known: _Known, name: str, phone: str | None, email: str | No
             return None
         ref.phone, ref.email = ref.phone or phone, ref.email or email
     else:
-        by_phone = known.users_by_phone.get(phone) if phone else None
-        by_email = known.users_by_email.get(email) if email else None
+        def matched(user: User | None, value: str | None) -> User | None:
+            """accounts.matches, on what was read in bulk: the school's own people and the accounts
+            it made match by any identifier, anyone else's only by one they have proven."""
+            if user is None or not (user.id in known.own_users or user.verified(value) or (
+                    user.claim_school_id == school.id and user.id in known.unclaimed)):
+                return None
+            return user
+
+        by_phone = matched(known.users_by_phone.get(phone), phone) if phone else None
+        by_email = matched(known.users_by_email.get(email), email) if email else None
         if (by_phone and by_email and by_phone.id != by_email.id
                 and by_phone.id in known.own_users and by_email.id in known.own_users):
             # Two of the school's own people: said, as it tells the school only of its own.
@@ -1011,9 +1019,11 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
         if parent is not None and parent.invite:
             user = parent.user or parents_created.get(id(parent))
             if user is None:    # nobody has these identifiers: an account the person takes up by the link
+                # Identifiers held by no one go on the new account (held ones stay where they are).
                 user = parents_created[id(parent)] = accounts.new_unclaimed(
-                    session, school, name=parent.name, email=parent.email, phone=parent.phone, taken=known.usernames,
-                    checked=known.checked, identifiers_free=True)   # the plan found no account with them
+                    session, school, name=parent.name, taken=known.usernames, checked=known.checked,
+                    email=parent.email if parent.email not in known.users_by_email else None,
+                    phone=parent.phone if parent.phone not in known.users_by_phone else None, identifiers_free=True)
                 known.unclaimed.add(user.id)
             link = known.links.get((user.id, student.id))
             if link is not None:   # accepted before: the list's details go on this pupil's guardianship
@@ -1131,7 +1141,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
 
         user, own = None, False
         if not row_issues:
-            user = accounts.find_account(session, email=email, phone=phone, username=username)
+            user = accounts.find_account(session, email=email, phone=phone, username=username, school=school)
             own = user is not None and accounts.is_own(session, user, school)
             if own and fold(user.full_name) != fold(name):
                 bad("full_name", _("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name))
@@ -1143,8 +1153,10 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         if not own:
             # Anyone but the school's own people, new or not: invited, attached only when they
             # accept — the same line either way, so the preview tells no one who has an account.
+            # What this identifier was invited to (one invitation per identifier: accounts._pending).
             pending = {r for i in accounts.school_pending(session, school, "staff")
-                       if user is not None and i.user_id == user.id for r in i.role_list}
+                       if user is not None and i.user_id == user.id and i.identifier == (email or phone or username)
+                       for r in i.role_list}
             have = _roles_here(session, user, school) if user is not None else set()
             missing = [r for r in roles if r not in have and r not in pending]
             row.changes = [_("mời làm %(r)s (chờ chấp nhận)", r=_(ROLE_LABELS[r])) for r in missing]
@@ -1231,7 +1243,7 @@ def add_staff_member(session: Session, actor: User, school: School, *, full_name
     roles = [r for r in roles if r in ROLE_LABELS]
     if not roles:
         raise ValidationError(_l("Chọn ít nhất một vai trò."), field="roles")
-    user = accounts.find_account(session, email=email, phone=phone)
+    user = accounts.find_account(session, email=email, phone=phone, school=school)
     if user is not None and accounts.is_own(session, user, school) and fold(user.full_name) != fold(name):
         raise ValidationError(_l("Người của trường có e-mail/số điện thoại này mang tên “%(n)s”.", n=user.full_name),
                               field="email")
@@ -1259,7 +1271,7 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
     if relation_label is None:
         raise ValidationError(_l("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=relation),
                               field="relation")
-    user = accounts.find_account(session, email=email, phone=phone)
+    user = accounts.find_account(session, email=email, phone=phone, school=school)
     if user is not None and accounts.is_own(session, user, school) and fold(user.full_name) != fold(name):
         raise ValidationError(_l("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
                                  n=user.full_name, v=name), field="full_name")

@@ -369,6 +369,10 @@ class Invitation(Base):
     unclaimed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The invitation's link (/join?t=…), handed to the person by the school: its SHA-256 only.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # How that link reached the person: "mail" or "sms" sent it to `identifier` itself, so using
+    # it proves control of the identifier; None — the school holds it — proves nothing, and such a
+    # link only lets a new person set the first password of the account this school made.
+    delivered_via: Mapped[str | None] = mapped_column(String(10))
 
     school = relationship(School, lazy="joined")
     student = relationship(Student, lazy="joined")

@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.forms import show_error
-from lms.core.mail import mail_configured, send_mail
+from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
 from lms.core.downloads import files, send_stored
 from lms.core.timeutil import utcnow
@@ -633,7 +633,7 @@ def staff():
     return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
                                                                    [u.id for u in page.items]),
-                           invitations=accounts.school_pending(db.session, school), mail_on=mail_configured())
+                           **_waiting(school, None))
 
 
 @bp.route("/school/parents")
@@ -646,18 +646,22 @@ def parents():
     return render_template("people/parents.html", page=page, links=links, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
                                                                    [u.id for u in page.items]),
-                           invitations=accounts.school_pending(db.session, school, "parent"), mail_on=mail_configured())
+                           **_waiting(school, "parent"))
+
+
+def _waiting(school, kind: str | None) -> dict:
+    """The school's waiting invitations and how each can reach its person (accounts.channel)."""
+    rows = accounts.school_pending(db.session, school, kind)
+    return {"invitations": rows, "channels": accounts.channels_of(db.session, rows)}
 
 
 def _INVITED() -> str:
     """The one answer to adding anyone who is not yet the school's own: whether the e-mail or
     phone already has an account somewhere is never told (accounts.add_person)."""
-    said = _("Đã gửi lời mời. Người được mời tham gia khi chấp nhận: người mới đặt mật khẩu qua liên kết mời "
-             "(nút “Liên kết mời” trong danh sách lời mời đang chờ), người đã có tài khoản chấp nhận sau khi "
-             "đăng nhập.")
-    if mail_configured():   # the same for everyone invited by e-mail, whoever the address belongs to
-        said += " " + _("Lời mời tới một địa chỉ e-mail được gửi thẳng tới địa chỉ đó.")
-    return said
+    return _("Đã gửi lời mời. Lời mời tới e-mail được gửi thẳng tới địa chỉ đó khi hệ thống gửi được thư; tới số "
+             "điện thoại, bằng SMS khi trường đã bật kênh SMS của sổ liên lạc. Khi không gửi được, nút “Liên kết "
+             "mời” trong danh sách lời mời đang chờ cho một liên kết để trao tận tay: liên kết đó chỉ tạo một tài "
+             "khoản mới với vai trò trường mời và không chứng minh e-mail hay số điện thoại là của người nhận.")
 
 
 @bp.route("/school/invitations/<int:invitation_id>/link", methods=["POST"])
@@ -667,8 +671,7 @@ def invitation_link(invitation_id: int):
     """A link for one waiting invitation, to hand to the person (the same for every invitation)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    row, token = accounts.issue_link(db.session, current_user, ctx().school, invitation_id,  # another school's: 404
-                                     mail=mail_configured())
+    row, token = accounts.issue_link(db.session, current_user, ctx().school, invitation_id)  # another school's: 404
     db.session.commit()
     back = url_for("people.staff") if row.kind == "staff" else url_for("people.parents")
     if token is None:   # sent to the e-mail address itself: the link is the address owner's alone
@@ -680,16 +683,19 @@ def invitation_link(invitation_id: int):
 
 @bp.route("/join", methods=["GET", "POST"])
 def join():
-    """An invitation's link: a new person sets a password and joins; an existing account's owner
-    signs in and answers. The token travels in the query string, which access logs leave out."""
+    """An invitation's link. Delivered to the identifier (by e-mail or SMS): its holder, signed in,
+    answers with their account, or without one sets a password. Handed by the school: it makes a
+    new account, the same page for every invitation (accounts.claim). The token travels in the
+    query string, which access logs leave out."""
     from lms.auth.forms import ResetPasswordForm
     from lms.core.errors import ValidationError
 
     token = request.args.get("t", "")
     row = accounts.by_link(db.session, token)          # 404 page when unknown, answered or expired
     form, action = ResetPasswordForm(), ActionForm()
+    delivered = row.delivered_via is not None
     if current_user.is_authenticated:
-        if current_user.id != row.user_id:
+        if not delivered:
             return render_template("people/join.html", invitation=row, mode="other"), 403
         if action.validate_on_submit() and request.form.get("answer") in ("accept", "decline"):
             with committing(action) as outcome:
@@ -699,22 +705,21 @@ def join():
                       else _("Đã từ chối lời mời."), "success")
                 return redirect(url_for("home.index"))
         return render_template("people/join.html", invitation=row, mode="answer", action=action)
-    if not accounts.claimable(db.session, row):    # an existing account, or one another school made
+    if delivered and not accounts.claimable(db.session, row):   # sent to an existing account's identifier
         return render_template("people/join.html", invitation=row, mode="sign-in")
     if form.validate_on_submit():
         try:
-            accounts.claim(db.session, current_app.extensions["lms_auth"], token, form.new_password.data)
+            user = accounts.claim(db.session, current_app.extensions["lms_auth"], token, form.new_password.data)
         except ValidationError as exc:
             db.session.rollback()
             form.new_password.errors.append(str(exc.message))
         else:
             db.session.commit()
-            # The identifier the school typed, never the username (a number added to it told
-            # whoever held the link that the name was someone else's).
-            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng %(i)s.",
-                    s=row.school.name, i=row.identifier), "success")
+            # The identifier invited when the account holds it; otherwise its own sign-in name.
+            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng %(i)s.", s=row.school.name,
+                    i=row.identifier if row.identifier in (user.email, user.phone) else user.username), "success")
             return redirect(url_for("auth.login"))
-    return render_template("people/join.html", invitation=row, mode="claim", form=form), \
+    return render_template("people/join.html", invitation=row, mode="claim", form=form, delivered=delivered), \
         (422 if form.errors else 200)
 
 
@@ -767,8 +772,8 @@ def user_toggle_active(user_id: int):
     if ActionForm().validate_on_submit():
         auth_services.set_active(db.session, current_user, user, not user.active, school_id=ctx().school.id)
         db.session.commit()
-        flash(_("Đã mở khoá tài khoản %(u)s.", u=user.username) if user.active else
-              _("Đã khoá tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.username), "success")
+        flash(_("Đã mở khoá tài khoản %(u)s.", u=user.full_name) if user.active else
+              _("Đã khoá tài khoản %(u)s và kết thúc mọi phiên đăng nhập.", u=user.full_name), "success")
     return redirect(_back())
 
 
@@ -783,7 +788,7 @@ def user_reset_two_factor(user_id: int):
         second_factor.disable(db.session, current_user, user, school_id=ctx().school.id)
         auth_services.revoke_sessions(db.session, user)
         db.session.commit()
-        flash(_("Đã tắt xác thực hai lớp của %(u)s; họ thiết lập lại khi đăng nhập.", u=user.username), "success")
+        flash(_("Đã tắt xác thực hai lớp của %(u)s; họ thiết lập lại khi đăng nhập.", u=user.full_name), "success")
     return redirect(url_for("people.staff"))
 
 
@@ -797,7 +802,8 @@ def user_end_sessions(user_id: int):
         audit.record(db.session, audit.Action.SESSIONS_REVOKED, actor_id=current_user.id, school_id=ctx().school.id,
                      subject_type="user", subject_id=user.id)
         db.session.commit()
-        flash(ngettext("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", "Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n, n=n, u=user.username), "success")
+        flash(ngettext("Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", "Đã kết thúc %(n)s phiên đăng nhập của %(u)s.", n, n=n,
+                       u=user.full_name), "success")
     return redirect(_back())
 
 
@@ -807,7 +813,7 @@ def user_end_sessions(user_id: int):
 @login_required
 def invitations():
     return render_template("people/invitations.html", invitations=accounts.pending_for(db.session, current_user),
-                           action=ActionForm(), mail_on=mail_configured())
+                           action=ActionForm())
 
 
 @bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
@@ -825,7 +831,7 @@ def invitation_decline(invitation_id: int):
 def _answer_invitation(invitation_id: int, accept: bool):
     if ActionForm().validate_on_submit():
         try:
-            row = accounts.answer(db.session, current_user, invitation_id, accept, mailed=mail_configured())
+            row = accounts.answer(db.session, current_user, invitation_id, accept)
         except DomainError as exc:
             db.session.rollback()
             if exc.status == 404:
