@@ -354,3 +354,32 @@ def test_broken_files_on_every_upload_form_are_never_a_500(app, sweep):
         forms += 1
     assert not failures, failures
     assert forms >= 6
+
+
+COOKIE_PAYLOADS = ("1' AND SLEEP(5)-- -", "1' OR '1'='1", "1) UNION ALL SELECT NULL,NULL-- -", "1;SELECT pg_sleep(5)",
+                   "\" OR \"\"=\"")
+
+
+def test_injection_in_every_cookie_the_app_reads_changes_nothing(world, make_client, app):
+    """What sqlmap's level 2 adds to level 1: the Cookie header as an injection point. Each cookie
+    the app reads (the session, the sign-in device, the exam device; the language lives in the
+    session) carries each payload: never a 5xx, and a page the same as for no cookie at all."""
+    from lms.auth.views_devices import COOKIE
+    from lms.exams.saving import DEVICE_COOKIE
+
+    names = {app.config["SESSION_COOKIE_NAME"], COOKIE, DEVICE_COOKIE, "lang"}
+    for path in ("/", "/login", "/exams", "/school/students", "/fees"):
+        baseline = make_client().get(path)
+        for name in names:
+            for payload in COOKIE_PAYLOADS:
+                client = make_client()
+                client.http.set_cookie(name, payload)
+                answer = client.get(path)
+                assert answer.status_code < 500 and answer.status_code == baseline.status_code, (path, name, payload)
+                assert answer.headers.get("Location") == baseline.headers.get("Location"), (path, name, payload)
+    # Signed in, a poisoned device cookie beside a genuine session changes nothing either.
+    admin = make_client()
+    admin.login("admin.a")
+    for payload in COOKIE_PAYLOADS:
+        admin.http.set_cookie(DEVICE_COOKIE, payload)
+        assert admin.get("/school/students").status_code == 200

@@ -57,3 +57,25 @@ def test_no_secret_or_id_number_reaches_a_log(world, make_client, dbs, caplog, a
     text = _all_text(caplog.records)
     found = [c[:12] + "…" for c in canaries if c in text]
     assert not found, f"found in the logs: {found}"
+
+
+def test_no_momo_signature_reaches_a_log(world, make_client, dbs, caplog):
+    """security.md #52 names MoMo's signature too: a genuine IPN and a forged one (its amount
+    changed under the genuine signature, and a signature made up), logged at DEBUG."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tests.integration.test_momo import _ipn, _pay_url
+    from tests.integration.test_momo import _setup as momo_setup
+
+    caplog.set_level(logging.DEBUG)
+    (invoice_id, _code, _due), parent = momo_setup(dbs, world, make_client)
+    fields = dict(parse_qsl(urlsplit(_pay_url(parent, invoice_id)).query))
+    good = _ipn(fields, trans_id=7)
+    made_up = {**good, "signature": "cd" * 32}
+    bank = make_client()
+    assert bank.http.post("/callbacks/momo/ipn", json={**good, "amount": 1}).status_code == 401
+    assert bank.http.post("/callbacks/momo/ipn", json=made_up).status_code == 401
+    assert bank.http.post("/callbacks/momo/ipn", json=good).status_code == 204
+    text = _all_text(caplog.records)
+    assert len(caplog.records) > 3
+    assert good["signature"] not in text and made_up["signature"] not in text
