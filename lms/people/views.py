@@ -13,7 +13,6 @@ from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError
-from lms.core.forms import show_error
 from lms.core.mail import send_mail
 from lms.core.requests import committing, status_of
 from lms.core.downloads import files, send_stored
@@ -67,17 +66,13 @@ def school_edit():
         form.bank_bin.data = school.bank_bin or ""
     if form.validate_on_submit():
         details = services.SchoolDetails(**{k: getattr(form, k).data for k in services.SchoolDetails.__annotations__})
-        try:
+        with committing(form) as outcome:
             services.update_school(db.session, current_user, school, details)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu thông tin trường."), "success")
             return redirect(url_for("people.school_edit"))
     return render_template("people/school_edit.html", form=form, school=school, bank=bank_by_bin(school.bank_bin),
-                           logo_form=LogoForm(), remove_logo=ActionForm())
+                           logo_form=LogoForm(), remove_logo=ActionForm()), status_of(form)
 
 
 @bp.route("/school/logo", methods=["POST"])
@@ -272,9 +267,11 @@ def class_detail(class_id: int):
 def class_add_courses(class_id: int):
     school_class = school_scoped(SchoolClass, class_id)
     if ActionForm().validate_on_submit():
-        n = services.add_missing_courses(db.session, current_user, ctx().school, school_class)
-        db.session.commit()
-        flash(ngettext("Đã thêm %(n)s môn học cho lớp %(c)s.", "Đã thêm %(n)s môn học cho lớp %(c)s.", n, n=n, c=school_class.name), "success")
+        with committing() as outcome:
+            n = services.add_missing_courses(db.session, current_user, ctx().school, school_class)
+        if outcome.ok:
+            flash(ngettext("Đã thêm %(n)s môn học cho lớp %(c)s.", "Đã thêm %(n)s môn học cho lớp %(c)s.", n, n=n,
+                           c=school_class.name), "success")
     return redirect(url_for("people.class_detail", class_id=class_id))
 
 
@@ -294,10 +291,11 @@ def subjects():
 @role_required("admin")
 def subjects_add_programme():
     if ActionForm().validate_on_submit():
-        n = services.add_programme_subjects(db.session, current_user, ctx().school)
-        db.session.commit()
-        flash(ngettext("Đã thêm %(n)s môn của Chương trình GDPT 2018.", "Đã thêm %(n)s môn của Chương trình GDPT 2018.", n, n=n) if n else
-              _("Trường đã có đủ các môn của chương trình."), "success")
+        with committing() as outcome:
+            n = services.add_programme_subjects(db.session, current_user, ctx().school)
+        if outcome.ok:
+            flash(ngettext("Đã thêm %(n)s môn của Chương trình GDPT 2018.", "Đã thêm %(n)s môn của Chương trình GDPT 2018.",
+                           n, n=n) if n else _("Trường đã có đủ các môn của chương trình."), "success")
     return redirect(url_for("people.subjects"))
 
 
@@ -318,19 +316,15 @@ def subject_edit(subject_id: int):
         for g in grades:
             getattr(form, f"periods_{g}").data = subject.periods_for(g)
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             services.update_subject(db.session, current_user, ctx().school, subject, name=form.name.data,
                                     assessment=form.assessment.data,
                                     periods={g: getattr(form, f"periods_{g}").data for g in grades})
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu môn %(s)s.", s=subject.name), "success")
             return redirect(url_for("people.subjects"))
     return render_template("people/subject_edit.html", form=form, subject=subject,
-                           period_fields=[getattr(form, f"periods_{g}") for g in grades])
+                           period_fields=[getattr(form, f"periods_{g}") for g in grades]), status_of(form)
 
 
 # ---------------------------------------------------------------- courses
@@ -352,21 +346,17 @@ def courses():
     school, year = ctx().school, _year()
     form = _course_form(school, year)
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             services.save_course(db.session, current_user, school,
                                  school_class=school_scoped(SchoolClass, form.class_id.data),
                                  subject=school_scoped(Subject, form.subject_id.data), teacher_id=form.teacher_id.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã thêm phân công giảng dạy."), "success")
             return redirect(url_for("people.courses", class_id=form.class_id.data, year=year.id if year else None))
     class_filter = request.args.get("class_id", type=int)
     page = db.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE, error_out=False)
     return render_template("people/courses.html", form=form, page=page, class_filter=class_filter, year=year,
-                           years=services.years_of(db.session, school))
+                           years=services.years_of(db.session, school)), status_of(form)
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
@@ -381,19 +371,16 @@ def course_detail(course_id: int):
         form = CourseTeacherForm(teacher_id=course.teacher_id or 0)
         form.teacher_id.choices = _teacher_choices(ctx().school)
     if form is not None and form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             services.save_course(db.session, current_user, ctx().school, school_class=course.school_class,
                                  subject=course.subject, teacher_id=form.teacher_id.data, course=course)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu."), "success")
             return redirect(url_for("people.course_detail", course_id=course_id))
     students = services.students_of_class(db.session, course.school_class) if ctx().role != "student" else []
     return render_template("people/course_detail.html", course=course, form=form, students=students,
-                           periods=course.subject.periods_for(course.school_class.grade))
+                           periods=course.subject.periods_for(course.school_class.grade)), \
+        status_of(form) if form is not None else 200
 
 
 # ---------------------------------------------------------------- students
@@ -462,15 +449,11 @@ def student_add_guardian(student_id: int):
     student = school_scoped(Student, student_id)
     form = GuardianForm()
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             added = imports.add_guardian(db.session, current_user, ctx().school, student,
                                          full_name=form.full_name.data, phone=form.phone.data,
                                          email=form.email.data, relation=form.relation.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã thêm phụ huynh.") if added.user is not None else _INVITED(), "success")
             return redirect(url_for("people.student_detail", student_id=student.id))
     return _student_page(student, form, 422)
@@ -617,14 +600,10 @@ def staff():
     school = ctx().school
     form = StaffForm()
     if form.validate_on_submit():
-        try:
+        with committing(form) as outcome:
             added = imports.add_staff_member(db.session, current_user, school, full_name=form.full_name.data,
                                              email=form.email.data, phone=form.phone.data, roles=form.roles.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã thêm vai trò cho %(n)s.", n=added.user.full_name) if added.user is not None else _INVITED(),
                   "success")
             return redirect(url_for("people.staff"))
@@ -633,7 +612,7 @@ def staff():
     return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
                                                                    [u.id for u in page.items]),
-                           **_waiting(school, None))
+                           **_waiting(school, None)), status_of(form)
 
 
 @bp.route("/school/parents")
@@ -891,7 +870,7 @@ def import_upload(kind: str):
                 (_import_dir() / token).write_bytes(data)
                 session["import"] = {"token": token, "kind": kind, "name": upload.filename,
                                      "school": ctx().school.id, "class_name": form.school_class.data or ""}
-    status = 422 if plan is not None and not plan.ok else 200
+    status = 422 if plan is not None and not plan.ok else status_of(form)   # a file refused whole: its field
     return render_template("people/import.html", kind=kind, form=form, plan=plan,
                            confirm=ConfirmImportForm(token=token) if token else None), status
 
@@ -913,11 +892,13 @@ def import_confirm(kind: str):
     plan = _plan(kind, pending["name"], data, pending.get("class_name") or "")
     if not plan.ok:  # the database changed since the preview
         return render_template("people/import.html", kind=kind, form=ImportForm(), plan=plan, confirm=None), 422
-    if kind == "students":
-        result = imports.apply_student_import(db.session, current_user, ctx().school, _year(), plan)
-    else:
-        result = imports.apply_staff_import(db.session, current_user, ctx().school, plan)
-    db.session.commit()
+    with committing() as outcome:
+        if kind == "students":
+            result = imports.apply_student_import(db.session, current_user, ctx().school, _year(), plan)
+        else:
+            result = imports.apply_staff_import(db.session, current_user, ctx().school, plan)
+    if not outcome.ok:    # refused whole (flashed): nothing saved, the file is kept to try again
+        return redirect(url_for("people.import_upload", kind=kind))
     path.unlink(missing_ok=True)
     session.pop("import", None)
     flash(_("Đã nhập xong: %(c)s mới, %(u)s cập nhật, %(n)s không đổi.", c=result["create"], u=result["update"],
