@@ -7,7 +7,12 @@ of last year's classes goes where the year's results send them.
 - Grades 1–5 (TT27 Điều 9): Hoàn thành xuất sắc / tốt / Hoàn thành → next grade; Chưa hoàn thành
   waits for the principal's decision after the support plan.
 - Grades 5, 9 and 12 completing their programme leave the school's classes.
-- A pupil already enrolled in the next year is left as is (running it twice changes nothing)."""
+- A pupil already enrolled in the next year is left as is (running it twice changes nothing).
+
+Each move is written to the pupil's class history through `lms.people.placement`, the one place a
+class changes: the time in last year's class ends on that year's last day ("lên lớp 7A1 năm học
+2026-2027", "ở lại lớp, năm học 2026-2027 học lớp 6A1", "hoàn thành chương trình trung học cơ sở")
+and the time in the new class starts on the new year's first day."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ from lms.core.errors import NotFound, ValidationError
 from lms.gradebook import tt22, tt27
 from lms.gradebook.homeroom import build_summary, is_primary, primary_summary
 from lms.i18n import lazy_gettext as _l
+from lms.people import placement
 from lms.people.models import Enrollment, School, SchoolClass, SchoolYear, Student
 
 PROMOTED, RETAINED, PENDING, COMPLETED, ENROLLED = "promoted", "retained", "pending", "completed", "enrolled"
@@ -105,6 +111,22 @@ def plan(session: Session, school: School, target: SchoolYear, choices: dict[str
     return source, out
 
 
+COMPLETED_TEXT = {5: _l("hoàn thành chương trình tiểu học"), 9: _l("hoàn thành chương trình trung học cơ sở"),
+                  12: _l("hoàn thành chương trình trung học phổ thông")}
+
+
+def _why(move: Move, old: SchoolClass, target: SchoolYear) -> str | None:
+    """How the pupil's time in last year's class ends, in the words of their class history; None
+    for a pupil who stays where they are (still waiting) or was already placed."""
+    if move.what == PROMOTED and move.to_class is not None:
+        return str(_l("lên lớp %(c)s năm học %(y)s", c=move.to_class.name, y=target.name))
+    if move.what == RETAINED and move.to_class is not None:
+        return str(_l("ở lại lớp, năm học %(y)s học lớp %(c)s", y=target.name, c=move.to_class.name))
+    if move.what == COMPLETED:
+        return str(COMPLETED_TEXT[old.grade])
+    return None
+
+
 def promote(session: Session, actor: User, school: School, target: SchoolYear, choices: dict[str, int]
             ) -> dict[str, int]:
     """Enrol the previous year's promoted and retained pupils in their classes of `target`.
@@ -122,9 +144,12 @@ def promote(session: Session, actor: User, school: School, target: SchoolYear, c
     counts = {PROMOTED: 0, RETAINED: 0}
     for moves in classes:
         for move in moves.moves:
-            if move.what in counts and move.to_class is not None:
-                session.add(Enrollment(student_id=move.student.id, class_id=move.to_class.id,
-                                       school_year_id=target.id))
+            why = _why(move, moves.school_class, target)
+            if why is None:
+                continue
+            placement.close(session, school.id, move.student.id, moves.school_class.id, on=source.end_date, reason=why)
+            if move.what in counts:
+                placement.enter(session, school.id, move.student.id, move.to_class, on=target.start_date)
                 counts[move.what] += 1
     session.flush()
     audit.record(session, "pupils_promoted", actor_id=actor.id, school_id=school.id, subject_type="school_year",

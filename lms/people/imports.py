@@ -26,9 +26,9 @@ from lms.i18n import ngettext
 from lms.core.sheets import write_workbook
 from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Layout, Table, phone_texts, read_table,
                              to_date)
-from lms.people import accounts
+from lms.people import accounts, placement
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
-from lms.people.models import (ClassSpell, DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
+from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 
 def _person(prefix: str, who: str, *others: str) -> list[Column]:
@@ -848,21 +848,6 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     return plan
 
 
-def _end_spell(session: Session, school: School, student_id: int, class_id: int, day: date, reason: str) -> None:
-    """Close the pupil's time in a class (kept on their page: which class, from when to when, why);
-    an enrolment older than the record of spells gets one with no start."""
-    spell = session.scalars(select(ClassSpell).where(ClassSpell.student_id == student_id,
-                                                     ClassSpell.class_id == class_id,
-                                                     ClassSpell.ended_on.is_(None))).first()
-    if spell is None:
-        spell = ClassSpell(school_id=school.id, student_id=student_id, class_id=class_id)
-        session.add(spell)
-    if spell.started_on and day < spell.started_on:
-        spell.started_on = None    # left before the platform knew of the class: when it began is not known
-    spell.ended_on = day
-    spell.reason = nfc(reason)[:200] or None
-
-
 _PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
 
 
@@ -981,8 +966,7 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
         enrollment = known.enrollments.pop(student.id, None)
         if enrollment is not None:
             status_text, left_on = plan.left_how.get(student.id, ("", None))
-            _end_spell(session, school, student.id, enrollment.class_id, left_on or today, status_text)
-            session.delete(enrollment)
+            placement.leave(session, school.id, enrollment, on=left_on or today, reason=status_text)
     for code, name, birth, gender, address, school_class, parent, relation, profile, extra in plan.apply_steps:
         student = created.get(code) or known.students.get(code)
         if student is None:
@@ -1003,19 +987,8 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                 if value:
                     setattr(student, _PROFILE_ATTRS[key], value)
         created[code] = student
-        enrollment = known.enrollments.get(student.id)
-        if enrollment is None:
-            known.enrollments[student.id] = enrollment = Enrollment(student_id=student.id, class_id=school_class.id,
-                                                                   school_year_id=year.id)
-            session.add(enrollment)
-            session.add(ClassSpell(school_id=school.id, student_id=student.id, class_id=school_class.id,
-                                   started_on=today))
-        elif enrollment.class_id != school_class.id:
-            _end_spell(session, school, student.id, enrollment.class_id, today,
-                       _("chuyển sang lớp %(c)s", c=school_class.name))
-            session.add(ClassSpell(school_id=school.id, student_id=student.id, class_id=school_class.id,
-                                   started_on=today))
-            enrollment.class_id = school_class.id
+        known.enrollments[student.id] = placement.enter(session, school.id, student.id, school_class, on=today,
+                                                        enrollment=known.enrollments.get(student.id))
         if parent is not None and parent.invite:
             user = parent.user or parents_created.get(id(parent))
             if user is None:    # nobody has these identifiers: an account the person takes up by the link
