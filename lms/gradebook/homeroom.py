@@ -217,6 +217,21 @@ class Summary:
             return Counter(r.conduct for r in self.rows if r.conduct)
         return Counter(r.outcome.final or r.outcome.decision for r in self.rows if r.outcome and r.outcome.decision)
 
+    def tallies(self) -> list[tuple[str, str, list[tuple[str, int]]]]:
+        """The counts the page, the PDF and the Excel file print, from this one place: (key, title,
+        [(level, pupils)]) — learning by level and the pupils whose learning cannot be computed yet,
+        conduct by level and those without it yet."""
+        learning, conduct = self.count("learning"), self.count("conduct")
+        levels = (tt22.TOT, tt22.KHA, tt22.DAT, tt22.CHUA_DAT)
+        return [
+            ("learning", str(_l("Kết quả học tập")),
+             [(str(LEVEL_LABELS[lv]), learning.get(lv, 0)) for lv in levels]
+             + [(str(_l("Chưa đủ điểm")), sum(1 for r in self.rows if r.learning is None))]),
+            ("conduct", str(_l("Kết quả rèn luyện")),
+             [(str(LEVEL_LABELS[lv]), conduct.get(lv, 0)) for lv in levels]
+             + [(str(_l("Chưa đánh giá")), sum(1 for r in self.rows if r.conduct is None))]),
+        ]
+
     @property
     def complete(self) -> bool:
         return all(r.learning is not None and r.conduct is not None for r in self.rows)
@@ -227,7 +242,7 @@ class Summary:
         return [(name, by_name[name].retest if name in by_name else None) for name in row.outcome.retest_subjects]
 
     def list_entries(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
-        """The year's lists as the PDF and the Excel file print them: (key, title, [(pupil, what)])
+        """The year's lists as the page, the PDF and the Excel file print them: (key, title, [(pupil, what)])
         — re-tests with each mark and the result after them, summer training and its outcome, pupils
         retained, awards."""
         from lms.gradebook.book import mark_text
@@ -237,9 +252,10 @@ class Summary:
         lists = self.lists()
 
         def retest(r: SummaryRow) -> str:
-            marks = ", ".join(f"{name} {mark_text(value, comma) if value is not None else _l('(chưa có điểm)')}"
+            none_yet = str(_l("(chưa có điểm)"))
+            marks = ", ".join(f"{name} {mark_text(value, comma) if value is not None else none_yet}"
                               for name, value in self.retest_marks(r))
-            text = f"{_l('Kiểm tra lại')}: {marks}"
+            text = str(_l("Kiểm tra lại: %(m)s", m=marks))
             if r.outcome.learning_after:
                 text += " — " + str(_l("sau kiểm tra lại: học tập %(l)s", l=LEVEL_LABELS[r.outcome.learning_after.level]))
                 if r.outcome.final:
@@ -434,6 +450,10 @@ def summary_workbook(summary: Summary) -> bytes:
         for cell, v in zip(ws[ws.max_row], values):
             if isinstance(v, Decimal):
                 cell.number_format = "0.0"                       # 9,0 — never 9
+    ws.append([])
+    for _key, title, counts in summary.tallies():   # the counts the page and the PDF show
+        ws.append(["", "", title, *[f"{label}: {n}" for label, n in counts]])
+        ws[ws.max_row][2].font = Font(bold=True)
     if summary.period == 0:       # the lists the page and the PDF show, item by item
         for _key, title, entries in summary.list_entries():
             ws.append([])

@@ -231,8 +231,9 @@ def test_conduct_attendance_and_the_year_summary(world, client, make_client, dbs
     # An: every subject 8.0, conduct Tốt → Tốt learning but only 8.0s: Học sinh Giỏi.
     # Bình: Toán and Ngữ văn 3.0 (< 3.5, two subjects, so no raise) → Chưa đạt → re-test in both.
     assert "Học sinh Giỏi" in page
-    assert "Nguyễn Thị Bình: Ngữ văn (chưa có điểm), Toán (chưa có điểm)" in page
-    assert "Trần Minh Châu" in page.split('id="list-training"')[1].split("</ul>")[0]
+    retests = page.split('id="list-retest"')[1].split("</table>")[0]
+    assert "Nguyễn Thị Bình</td><td class=\"small\">Kiểm tra lại: Ngữ văn (chưa có điểm), Toán (chưa có điểm)" in retests
+    assert "Trần Minh Châu" in page.split('id="list-training"')[1].split("</table>")[0]
     with dbs() as s:
         record = s.scalars(select(TermRecord).where(TermRecord.student_id == ids["HSA003"], TermRecord.term == 2)).one()
         assert (record.conduct, record.absent_excused) == ("C", 3)
@@ -255,7 +256,7 @@ def test_conduct_attendance_and_the_year_summary(world, client, make_client, dbs
         assert (rows["HSA001"].excused, rows["HSA001"].unexcused) == (2 + 1, 1 + 0)
         assert rows["HSA001"].record.homeroom_comment == "Ngoan, học tốt."
     page = re.sub(r"\s+", " ", client.get(f"/classes/{world.a.school_class.id}/summary?period=0").get_data(as_text=True))
-    assert "Nguyễn Thị Bình: Ngữ văn (chưa có điểm), Toán 6,0</li>" in page
+    assert "Kiểm tra lại: Ngữ văn (chưa có điểm), Toán 6,0</td>" in page
     admin = make_client()
     admin.login("admin.a")
     assert admin.post(f"/courses/{van}/grades?term=2", {f"c-{ids['HSA002']}-kl1": "5,5"}).status_code == 302
@@ -265,7 +266,7 @@ def test_conduct_attendance_and_the_year_summary(world, client, make_client, dbs
         assert outcome.learning_after.level == "Khá" and outcome.final == "Lên lớp"  # 6 subjects at 8.0, none < 5
     # The summary (page and PDF) gives each re-test's mark and the result after them.
     page = re.sub(r"\s+", " ", client.get(f"/classes/{world.a.school_class.id}/summary?period=0").get_data(as_text=True))
-    assert "Nguyễn Thị Bình: Ngữ văn 5,5, Toán 6,0 — sau kiểm tra lại: học tập Khá, Lên lớp</li>" in page
+    assert "Kiểm tra lại: Ngữ văn 5,5, Toán 6,0 — sau kiểm tra lại: học tập Khá, Lên lớp</td>" in page
     from tests.pdftext import pages
 
     texts = pages(client.get(f"/classes/{world.a.school_class.id}/summary.pdf?period=0").data)
