@@ -70,6 +70,10 @@ class StatementPlan:
     problems: list[Problem] = field(default_factory=list)
     skipped_debits: int = 0
     debit_lines: list[int] = field(default_factory=list)   # the debit lines, by number, for the preview
+    # A credit the file lists twice (the same bank reference, date and amount — a portal's export
+    # repeating a line across pages): (line, the line it repeats, reference). Imported once, so the
+    # preview says so and counts it once, as the confirmation will.
+    repeats: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -180,6 +184,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}
     cell = cell_reader(mapping)
 
+    first_of: dict[str, tuple[int, TransferIn]] = {}     # bank reference → its first line in the file
     for line, cells in table.rows:
         # Every cell the line needs is checked, whatever else is wrong with it, so that one reading
         # lists every refusal of the file (a line with a bad amount and a bad date gets both).
@@ -203,8 +208,20 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
         content = cell_text(cell(cells, "content"))
         reference = cell_text(cell(cells, "reference")).strip()
         txn_id = reference or "h" + hashlib.sha256(f"{when.isoformat()}|{amount}|{content}".encode()).hexdigest()[:40]
-        plan.transfers.append((line, TransferIn("statement", txn_id, amount, content, when, bank_reference=reference,
-                                                counter_name=cell_text(cell(cells, "counter_name")))))
+        if reference in first_of:   # one bank reference is one credit: said here, not "already recorded" later
+            first, seen = first_of[reference]
+            if (seen.amount, seen.transacted_at) == (amount, when):
+                plan.repeats.append((line, first, reference))
+            else:
+                plan.problems.append(Problem(line, names["reference"], str(_l(
+                    "Số tham chiếu “%(r)s” đã có ở dòng %(f)s với số tiền hoặc thời điểm khác: một số tham chiếu là "
+                    "một giao dịch của ngân hàng; kiểm tra lại hai dòng.", r=reference, f=first))))
+            continue
+        transfer = TransferIn("statement", txn_id, amount, content, when, bank_reference=reference,
+                              counter_name=cell_text(cell(cells, "counter_name")))
+        if reference:
+            first_of[reference] = (line, transfer)
+        plan.transfers.append((line, transfer))
     if not plan.transfers and not plan.problems:
         plan.problems.append(Problem(1, names["credit"], str(_l("Sao kê không có khoản ghi có nào."))))
     return plan
