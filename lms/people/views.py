@@ -637,10 +637,9 @@ def _waiting(school, kind: str | None) -> dict:
 def _INVITED() -> str:
     """The one answer to adding anyone who is not yet the school's own: whether the e-mail or
     phone already has an account somewhere is never told (accounts.add_person)."""
-    return _("Đã gửi lời mời. Lời mời tới e-mail được gửi thẳng tới địa chỉ đó khi hệ thống gửi được thư; tới số "
-             "điện thoại, bằng SMS khi trường đã bật kênh SMS của sổ liên lạc. Khi không gửi được, nút “Liên kết "
-             "mời” trong danh sách lời mời đang chờ cho một liên kết để trao tận tay: liên kết đó chỉ tạo một tài "
-             "khoản mới với vai trò trường mời và không chứng minh e-mail hay số điện thoại là của người nhận.")
+    return _("Đã gửi lời mời. Khi hệ thống gửi được (e-mail; SMS nếu trường đã bật kênh SMS trong Sổ liên lạc), lời "
+             "mời đi thẳng tới địa chỉ hoặc số điện thoại đó; khi không, nút “Liên kết mời” trong danh sách lời mời "
+             "đang chờ cho một liên kết để trao tận tay, chỉ tạo được một tài khoản mới.")
 
 
 @bp.route("/school/invitations/<int:invitation_id>/link", methods=["POST"])
