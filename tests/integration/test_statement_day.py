@@ -90,3 +90,43 @@ def test_a_statement_takes_as_many_queries_for_12_lines_as_for_240_and_its_recei
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
         signer = signer_from_config(app.config)
         assert all(receipts.verify_receipt(s, r.token, signer).authentic for r in found[::20])
+
+
+def test_a_crash_after_a_statements_commit_still_ends_with_one_receipt_per_payment(app, world, client, dbs):
+    """The import commits its payments with the one job that makes their receipts; if the process
+    dies before the job runs, the periodic sweep makes them all, numbered in payment order — and
+    the job arriving after all makes none twice."""
+    from lms.core import jobs
+    from lms.core.models import Job
+    from lms.core.timeutil import utcnow
+    from tests.integration.test_receipt_after_commit import _Crashed
+
+    with dbs() as s:
+        set_up_fees(s, world.a)
+        issue(s, world.a)
+        s.commit()
+        codes = list(s.scalars(select(Invoice.code).where(Invoice.school_id == world.a.school.id)))
+    client.login("kt.a")
+    confirm = _preview(client, _vietcombank_csv(codes, 30, 0))
+    runner, app.extensions["lms_jobs"] = app.extensions["lms_jobs"], _Crashed()
+    try:
+        assert client.post("/billing/statements", confirm).status_code == 302
+    finally:
+        app.extensions["lms_jobs"] = runner
+    signer = app.extensions["lms_signer"]
+    with dbs() as s:
+        (job,) = s.scalars(select(Job).where(Job.kind == receipts.RECEIPT_JOB)).all()
+        paid = sorted(s.scalars(select(Payment.id).where(Payment.school_id == world.a.school.id)))
+        assert job.params == {"payment_ids": paid} and len(paid) == 27       # a tenth have no code: queued
+        assert s.scalar(select(func.count()).select_from(Receipt)) == 0
+        assert receipts.sweep_receipts(s, utcnow() + timedelta(minutes=3), signer) == 27
+        assert receipts.sweep_receipts(s, utcnow() + timedelta(minutes=3), signer) == 0
+        job_id = job.id
+        s.get(Job, job_id).status = jobs.Status.QUEUED                      # the lost dispatch arrives after all
+        s.commit()
+    with app.app_context():
+        jobs.run_job(db.session, job_id, app.config)
+        db.session.remove()
+    with dbs() as s:
+        found = s.scalars(select(Receipt).order_by(Receipt.number)).all()
+        assert [r.payment_id for r in found] == paid                          # one each, in payment order
