@@ -225,6 +225,20 @@ def _last_told(session: Session, school_id: int, day: date, ids) -> dict[int, st
     return last
 
 
+def absent_periods(marks: list[AttendanceMark]) -> str:
+    """What an unexcused absence was from, for the parents' notice: "" when a whole-day register
+    marks it (the day), else the periods with their subjects — "3 (Toán), 5 (Ngữ văn)"."""
+    unexcused = [m for m in marks if m.status == Mark.UNEXCUSED]
+    if any(m.register.period == WHOLE_DAY for m in unexcused):
+        return ""
+    parts = []
+    for mark in sorted(unexcused, key=lambda m: m.register.period):
+        course = mark.register.course
+        subject = course.subject.name if course is not None and course.subject is not None else ""
+        parts.append(f"{mark.register.period} ({subject})" if subject else str(mark.register.period))
+    return ", ".join(parts)
+
+
 def settle_day(session: Session, school_class: SchoolClass, day: date, student_ids, now: datetime
                ) -> tuple[int, int]:
     """The one place where a change to a day's attendance reaches the parents (a register saved, a
@@ -256,6 +270,9 @@ def settle_day(session: Session, school_class: SchoolClass, day: date, student_i
         params = {"student": student.full_name, "class": school_class.name, "date": day.strftime("%d/%m/%Y"),
                   "student_id": student.id}
         if student_id in absent:
+            periods = absent_periods(marks[student_id])
+            if periods:
+                params["periods"] = periods
             notify(session, guardians[student_id], "absence", params, f"/children/{student.id}/attendance",
                    school_class.school_id, flush=False)
             for mark in marks[student_id]:

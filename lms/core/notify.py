@@ -33,6 +33,8 @@ MESSAGES = {
     "invitation": _l("%(school)s mời bạn tham gia trường. Mở để chấp nhận hoặc từ chối."),
     "homework_overdue": _l("Em %(student)s chưa nộp bài tập môn %(subject)s: %(title)s (đã quá hạn)"),
     "absence": _l("Em %(student)s (lớp %(class)s) vắng mặt không phép ngày %(date)s"),
+    # A pupil absent from some periods only (no whole-day register marks it): which ones.
+    "absence_periods": _l("Em %(student)s (lớp %(class)s) vắng không phép tiết %(periods)s ngày %(date)s"),
     "absence_corrected": _l("Sửa điểm danh: em %(student)s (lớp %(class)s) không vắng không phép ngày %(date)s "
                             "như đã báo"),
     "leave_requested": _l("Phụ huynh xin cho em %(student)s (lớp %(class)s) nghỉ từ %(from)s đến %(to)s"),
@@ -65,8 +67,10 @@ class OutgoingMail:
 
 
 def message_text(kind: str, params: dict) -> str:
-    """The message in the current language (the caller chooses it)."""
-    template = MESSAGES.get(kind)
+    """The message in the current language (the caller chooses it). A notice whose params name
+    the periods it is about (an absence from some periods) reads its `<kind>_periods` wording."""
+    template = MESSAGES.get(f"{kind}_periods") if params.get("periods") else None
+    template = template or MESSAGES.get(kind)
     return str(template) % params if template is not None else kind
 
 

@@ -17,7 +17,7 @@ from lms.attendance.models import AttendanceMark, AttendanceRegister
 from lms.core.models import Notification
 from lms.messaging import rules
 from lms.messaging.models import DigestRun
-from lms.messaging.routing import URGENT, audience, channels_for, queue
+from lms.messaging.routing import audience, channels_for, queue
 from lms.messaging.settings import settings_of
 from lms.people.models import Course, Guardianship, School, Student, Subject
 
@@ -113,7 +113,9 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
     out: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for note in session.scalars(select(Notification).where(
             Notification.user_id.in_(users), Notification.school_id == school_id, Notification.created_at > since,
-            Notification.created_at <= now, Notification.kind.not_in(URGENT)).order_by(Notification.id)):
+            Notification.created_at <= now).order_by(Notification.id)):
+        if rules.is_urgent(note.kind, note.params or {}, rules.to_local(note.created_at, tz).date()):
+            continue     # went at once (an absence about its own day); a past day's waits for the digest
         out[("user", note.user_id)].append({"kind": note.kind, "params": note.params or {}, "at": note.created_at,
                                             "order": 4})
     ids = list(pupils)

@@ -12,6 +12,7 @@ eSMS refuses to take twice.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -150,6 +151,10 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
         if release > now:
             message.status, message.send_after, message.lease_until = Status.QUEUED, release, None
             return
+    stale = no_longer_true(session, message)
+    if stale:
+        _finish(message, Status.SKIPPED, now, "stale", stale)
+        return
     if message.channel == Channel.EMAIL:
         _send_email(message, user, now, ctx)
         return
@@ -169,6 +174,34 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
     else:
         outcome = _send_sms(session, message, account, ctx)
     _handle(session, message, outcome, now, settings, ctx)
+
+
+GONE_OUT = (Status.SENDING, Status.ACCEPTED, Status.DELIVERED, Status.FAILED, Status.UNKNOWN)
+
+
+def no_longer_true(session: Session, message: OutboundMessage) -> str:
+    """Why an absence notice (or its correction) about to go no longer tells the truth, or "".
+    The notices of a pupil's day to a parent on a channel collapse to the last one made (the
+    day's final state): an earlier one still waiting when a later one exists is not sent, and
+    the last is not sent when it tells what already went out (absent again after a correction
+    that never left) or corrects what never did. So notices held through quiet hours tell only
+    what is still true when they are released."""
+    if message.kind not in rules.URGENT_KINDS or message.fallback_of_id is not None:
+        return ""
+    day = (message.payload or {}).get("params", {}).get("date")
+    same = [m for m in session.scalars(select(OutboundMessage).where(
+        OutboundMessage.user_id == message.user_id, OutboundMessage.student_id == message.student_id,
+        OutboundMessage.school_id == message.school_id, OutboundMessage.channel == message.channel,
+        OutboundMessage.kind.in_(rules.URGENT_KINDS), OutboundMessage.fallback_of_id.is_(None),
+        OutboundMessage.id != message.id).order_by(OutboundMessage.id))
+        if (m.payload or {}).get("params", {}).get("date") == day]
+    if any(m.id > message.id for m in same):
+        return "Đã có tin mới hơn về điểm danh ngày này: chỉ gửi tin cuối"
+    told = [m.kind for m in same if m.status in GONE_OUT]
+    last = told[-1] if told else "absence_corrected"      # nothing told: nothing to correct
+    if last == message.kind:
+        return "Không gửi: phụ huynh đã được báo đúng như vậy về ngày này"
+    return ""
 
 
 def _handle(session: Session, message: OutboundMessage, outcome: Outcome, now: datetime, settings,
@@ -244,14 +277,25 @@ def _access_token(session: Session, account: ChannelAccount, now: datetime, ctx:
 CORRECTED = {"": "Đã sửa: có mặt", "P": "Đã sửa: vắng có phép", "M": "Đã sửa: đi muộn"}
 
 
+def absence_status(periods: str) -> str:
+    """The absence template's `status`: the whole day, or the periods (with their subjects when
+    they fit the parameter's 30 characters, else the periods' numbers)."""
+    if not periods:
+        return "Vắng không phép"
+    status = f"Vắng không phép tiết {periods}"
+    if len(status) > rules.ZNS_PARAMS["status"]:
+        status = "Vắng không phép tiết " + ", ".join(re.findall(r"(?:^|, )(\d+)(?= \(|, |$)", periods))
+    return status
+
+
 def template_values(session: Session, message: OutboundMessage, ctx: SendContext) -> tuple[str, dict[str, str]]:
     """The template (absence, digest or notice) and its data, in Vietnamese."""
     payload = message.payload or {}
     school = session.get(School, message.school_id)
     if message.kind in ("absence", "absence_corrected"):
         params = payload.get("params", {})
-        status = "Vắng không phép" if message.kind == "absence" else CORRECTED.get(params.get("mark") or "",
-                                                                                   CORRECTED[""])
+        status = (absence_status(params.get("periods") or "") if message.kind == "absence"
+                  else CORRECTED.get(params.get("mark") or "", CORRECTED[""]))
         return "absence", rules.zns_data({"student_name": params.get("student", ""),
                                           "class_name": params.get("class", ""), "date": params.get("date", ""),
                                           "status": status, "school_name": school.name})

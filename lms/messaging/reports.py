@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lms.messaging.models import Channel, OutboundMessage, Status
@@ -23,7 +23,8 @@ class Line:
     held: int = 0            # capped or skipped: never sent
     waiting: int = 0         # queued or being sent
     cost: int = 0            # đồng, estimated
-    segments: int = 0        # SMS: the 160-character parts charged (a ZNS is one message)
+    segments: int = 0        # SMS: the 160-character parts charged — of the messages that cost
+    #                          something (a failed SMS costs nothing), so segments × price = cost
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -32,7 +33,8 @@ def cost_report(session: Session, school_id: int, start: datetime, end: datetime
     lines = {c.value: Line(c.value) for c in (Channel.ZNS, Channel.SMS, Channel.EMAIL)}
     for channel, status, count, cost, segments in session.execute(
             select(OutboundMessage.channel, OutboundMessage.status, func.count(),
-                   func.coalesce(func.sum(OutboundMessage.cost), 0), func.coalesce(func.sum(OutboundMessage.segments), 0))
+                   func.coalesce(func.sum(OutboundMessage.cost), 0),
+                   func.coalesce(func.sum(case((OutboundMessage.cost > 0, OutboundMessage.segments), else_=0)), 0))
             .where(OutboundMessage.school_id == school_id, OutboundMessage.created_at >= start,
                    OutboundMessage.created_at < end)
             .group_by(OutboundMessage.channel, OutboundMessage.status)):

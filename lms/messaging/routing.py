@@ -1,6 +1,6 @@
 """Where a notice to a guardian goes besides the app.
 
-An urgent notice (a same-day absence) goes out at once on the parent's channels, through quiet
+An urgent notice (an absence about the day it is recorded on) goes out at once on the parent's channels, through quiet
 hours when the school lets urgent kinds through. Other notices wait for the parent's evening
 digest, unless the parent chose to have each one as it happens; those wait out the quiet hours.
 Zalo comes before SMS: a parent who ticked both gets SMS only when Zalo cannot deliver. E-mail
@@ -27,7 +27,7 @@ from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, Outb
 from lms.messaging.settings import DEFAULTS, is_ready
 from lms.people.models import Guardianship, Student
 
-URGENT = {"absence", "absence_corrected"}   # the same morning: a correction follows its absence
+URGENT = rules.URGENT_KINDS   # urgent when about the day they are made on (rules.is_urgent)
 _email = {"on": False}
 
 
@@ -141,10 +141,11 @@ def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, i
     aud = audience(session, pairs)
     claimed = pairs if _email["on"] else set()
     now = utcnow()
+    today = rules.to_local(now, school_tz()).date()
     for note in notes:
         if (note.user_id, note.school_id) not in pairs:
             continue
-        urgent = note.kind in URGENT
+        urgent = rules.is_urgent(note.kind, note.params or {}, today)
         pref = aud.pref(note.user_id)
         if pref.digest and not urgent:
             continue                                   # the evening digest carries it

@@ -26,6 +26,18 @@ ZNS_PARAMS = {"student_name": 30, "class_name": 30, "date": 20, "status": 30, "s
 _GSM_EXTENDED = set("[]{}\\^~|€")
 
 
+# The kinds of notice that are urgent when they are about the day they are made on: a same-day
+# absence, and its correction (which follows it the same morning).
+URGENT_KINDS = frozenset({"absence", "absence_corrected"})
+
+
+def is_urgent(kind: str, params: dict, made_on: date) -> bool:
+    """Whether a notice made on `made_on` (the school's local day) is urgent: an absence (or its
+    correction) about that same day. An absence recorded today for a past day is not: it waits
+    out the quiet hours like any notice, or goes in the parent's digest."""
+    return kind in URGENT_KINDS and (params or {}).get("date") == made_on.strftime("%d/%m/%Y")
+
+
 def in_quiet(moment: time, start: time, end: time) -> bool:
     if start == end:
         return False

@@ -85,14 +85,16 @@ def set_up(s, app, world, *, no_zalo: str = "", prefs=("zalo", "sms"), digest_on
 
 
 def absent(s, world, day=DAY, code="HSA001"):
-    """Mark one more pupil absent without permission on the day's register (the others keep their
-    marks: saving a register without them would correct them to present)."""
+    """Mark one more pupil absent without permission on the day's register at 07:15 that day (the
+    others keep their marks: saving a register without them would correct them to present). The
+    clock is that morning's: only an absence about the day it is recorded on is urgent."""
     school_class = s.get(SchoolClass, world.a.school_class.id)
     register = registers.register_of(s, school_class.id, day, 0)
     marks = {m.student_id: m.status for m in register.marks} if register else {}
-    registers.take_register(s, s.get(User, world.a.teacher.id), "teacher", school_class, day, 0,
-                            {**marks, world.a.students[code].id: "K"}, now=at(day, 7, 15), today=day)
-    s.commit()
+    with time_machine.travel(at(day, 7, 15), tick=False):
+        registers.take_register(s, s.get(User, world.a.teacher.id), "teacher", school_class, day, 0,
+                                {**marks, world.a.students[code].id: "K"}, now=at(day, 7, 15), today=day)
+        s.commit()
 
 
 def messages(s, **where) -> list[OutboundMessage]:
