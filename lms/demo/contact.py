@@ -2,7 +2,8 @@
 come when the demo is loaded):
 
 - every school: its settings (quiet hours 21:00–06:00, homework limits by level, latest due
-  21:00) and every class's daily attendance up to D (lms.demo.attendance);
+  21:00) and every class's daily attendance up to D (lms.demo.attendance); what the demo made
+  as it loaded (notices, marks) is dated before the story, so digests tell only the story's news;
 - THCS Nguyễn Du: its ZNS and eSMS accounts in the sandbox; most parents of the school's first
   class, and the two families the demo logins belong to, chose Zalo and SMS and consented;
 - the evening before D, 19:05: the digests, sent by ZNS and reported received;
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from lms.attendance import registers
 from lms.demo.attendance import at, seed_attendance
 from lms.auth.models import User
+from lms.core.models import Notification
 from lms.core.notify import route_pending
 from lms.core.timeutil import school_tz, utc_to_local
 from lms.messaging import digest, dispatch, sandbox, settings, texts
@@ -64,6 +66,7 @@ def seed_contact_book(session: Session, school: School, admin: User, rng: random
     _settings(session, school, admin, now)
     seed_attendance(session, school, rng, day + timedelta(days=1))
     route_pending(session)     # what happened before the accounts existed stays in the app
+    _before_the_story(session, school, now, at(day - timedelta(days=2), 17))
     if school.code != "THCS-ND" or box is None:
         return
     families = families or {}
@@ -116,6 +119,23 @@ def seed_contact_book(session: Session, school: School, admin: User, rng: random
             session, sc.homeroom_teacher, "teacher", sc, day, 0, {**marks, child.id: "K"}, now=at(day, 7, 15),
             today=day), at(day, 7, 15))
     run(at(day, 7, 16))
+
+
+def _before_the_story(session: Session, school: School, loaded: datetime, moment: datetime) -> None:
+    """The school's notices and marks the demo made as it loaded carry the loading machine's
+    clock; they happened before the story's day (`moment`: before the window of the evening
+    digests told on D − 1), so that no digest tells the whole demo as new that evening or
+    after it. The story's own steps are dated to their moments (`_backdated`)."""
+    from sqlalchemy import update
+
+    from lms.gradebook.models import GradeEntry
+
+    session.flush()
+    session.execute(update(Notification).where(Notification.school_id == school.id, Notification.created_at >= loaded)
+                    .values(created_at=moment).execution_options(synchronize_session=False))
+    session.execute(update(GradeEntry).where(GradeEntry.school_id == school.id, GradeEntry.updated_at >= loaded)
+                    .values(updated_at=moment).execution_options(synchronize_session=False))
+    session.expire_all()
 
 
 def _mark(session: Session, child: Student, moment: datetime) -> None:
@@ -180,10 +200,14 @@ def _opt_in(session: Session, school: School, rng: random.Random, now: datetime,
 
 
 def _backdated(session: Session, step, moment: datetime):
-    """Run a step of the story and date the messages it made to its moment (the routing stamps
-    them with the clock of the machine loading the demo)."""
+    """Run a step of the story and date the notices and messages it made to its moment (they are
+    stamped with the clock of the machine loading the demo; an absence is urgent on its own day)."""
     before = session.scalar(select(func.max(OutboundMessage.id))) or 0
+    before_note = session.scalar(select(func.max(Notification.id))) or 0
     result = step()
+    session.flush()
+    for note in session.scalars(select(Notification).where(Notification.id > before_note)):
+        note.created_at = moment
     route_pending(session)
     for message in session.scalars(select(OutboundMessage).where(OutboundMessage.id > before)):
         message.created_at = message.send_after = moment    # the sender holds it through quiet hours

@@ -19,7 +19,7 @@ from lms.messaging import rules
 from lms.messaging.models import DigestRun
 from lms.messaging.routing import audience, channels_for, queue
 from lms.messaging.settings import settings_of
-from lms.people.models import Course, Guardianship, School, Student, Subject
+from lms.people.models import Course, Guardianship, School, SchoolClass, SchoolYear, Student, Subject
 
 LOOKAHEAD = timedelta(days=1)    # homework due within this is reminded
 
@@ -134,8 +134,10 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
         out[("student", student_id)].append({**item, "at": now, "ahead": True, "order": 0})
     for entry, subject in session.execute(
             select(GradeEntry, Subject.name).join(Course, Course.id == GradeEntry.course_id)
-            .join(Subject, Subject.id == Course.subject_id)
-            .where(GradeEntry.student_id.in_(ids), GradeEntry.updated_at > since, GradeEntry.updated_at <= now)):
+            .join(Subject, Subject.id == Course.subject_id).join(SchoolClass, SchoolClass.id == Course.class_id)
+            .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+            .where(GradeEntry.student_id.in_(ids), GradeEntry.updated_at > since, GradeEntry.updated_at <= now,
+                   SchoolYear.start_date <= today, SchoolYear.end_date >= today)):   # never a past year's
         mark = entry.passed if entry.passed is not None else entry.score
         out[("student", entry.student_id)].append({
             "kind": "digest_mark", "at": entry.updated_at, "order": 1,

@@ -288,6 +288,25 @@ def absence_status(periods: str) -> str:
     return status
 
 
+def pupil_names(session: Session, message: OutboundMessage) -> str:
+    """The ZNS `student_name` of a notice: the pupil it is about, or — for a notice to a class or
+    the school — the recipient's children at the school (given names when several), never the
+    class's name (the template's field is the pupil's)."""
+    from lms.people.models import Guardianship, Student
+
+    params = (message.payload or {}).get("params") or {}
+    if message.student is not None:
+        return message.student.full_name
+    if params.get("student"):
+        return str(params["student"])
+    kids = list(session.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id).where(
+        Guardianship.guardian_id == message.user_id, Student.school_id == message.school_id)
+        .order_by(Student.sort_name)))
+    if len(kids) == 1:
+        return kids[0].full_name
+    return ", ".join(k.full_name.split(" ")[-1] for k in kids)
+
+
 def template_values(session: Session, message: OutboundMessage, ctx: SendContext) -> tuple[str, dict[str, str]]:
     """The template (absence, digest or notice) and its data, in Vietnamese."""
     payload = message.payload or {}
@@ -305,7 +324,7 @@ def template_values(session: Session, message: OutboundMessage, ctx: SendContext
                                          "date": payload.get("day", ""), "summary": texts.summary(items),
                                          "count": len(items)})
     params = payload.get("params", {})
-    return "notice", rules.zns_data({"student_name": message.about, "title": texts.title(message.kind),
+    return "notice", rules.zns_data({"student_name": pupil_names(session, message), "title": texts.title(message.kind),
                                      "content": ctx.text(message.kind, params, "vi"),
                                      "date": rules.to_local(message.created_at, ctx.tz).strftime("%d/%m/%Y")})
 

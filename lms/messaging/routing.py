@@ -141,11 +141,11 @@ def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, i
     aud = audience(session, pairs)
     claimed = pairs if _email["on"] else set()
     now = utcnow()
-    today = rules.to_local(now, school_tz()).date()
     for note in notes:
         if (note.user_id, note.school_id) not in pairs:
             continue
-        urgent = rules.is_urgent(note.kind, note.params or {}, today)
+        made_on = rules.to_local(note.created_at or now, school_tz()).date()
+        urgent = rules.is_urgent(note.kind, note.params or {}, made_on)
         pref = aud.pref(note.user_id)
         if pref.digest and not urgent:
             continue                                   # the evening digest carries it

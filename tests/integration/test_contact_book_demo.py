@@ -116,3 +116,34 @@ def test_the_demos_waiting_leave_requests_were_sent_before_its_clock_for_school_
             for day in (request.first_day, request.last_day):
                 assert day_off(day, saturday_classes=False) is None, day
         db.session.rollback()
+
+
+def test_the_demos_digests_tell_a_believable_day(demo):
+    """The evening digests of the demo tell the story's day (the first family: the child's new
+    Toán mark), not everything the demo made as it loaded nor last year's marks; and a digest
+    composed now tells only what is new since it."""
+    from lms import create_app
+    from lms.core.timeutil import utcnow
+    from lms.messaging import digest
+    from lms.messaging.models import DigestRun
+    from lms.people.models import Guardianship, Student
+
+    app = create_app(demo.config())
+    with app.app_context():
+        school = db.session.scalars(select(School).where(School.code == "THCS-ND")).one()
+        digests = list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.school_id == school.id,
+                                                                        OutboundMessage.kind == "digest")))
+        assert digests
+        for message in digests:
+            kinds = [item["kind"] for item in message.payload["items"]]
+            assert kinds.count("digest_mark") <= 2 and len(kinds) <= 6, kinds
+        now = utcnow()
+        runs = dict(db.session.execute(select(DigestRun.user_id, func.max(DigestRun.created_at))
+                                       .where(DigestRun.school_id == school.id).group_by(DigestRun.user_id)).all())
+        users = list(runs)
+        pupils = {s.id: s for s in db.session.scalars(select(Student).join(
+            Guardianship, Guardianship.student_id == Student.id).where(Guardianship.guardian_id.in_(users)))}
+        items = digest._items(db.session, school.id, users, pupils, min(runs.values()), now,
+                              _local(now).date(), school_tz())
+        marks = [i for key, found in items.items() for i in found if i["kind"] == "digest_mark"]
+        assert marks == []       # nothing was marked since the evening digests

@@ -53,7 +53,7 @@ def test_an_announcement_reaches_parents_with_its_text_not_only_its_title(world,
         [zns] = messages(s, channel="zns")
         data = zns.payload["sent"]["template_data"]
         assert "Kính mời quý phụ huynh dự họp lúc 8 giờ" in data["content"] and len(data["content"]) <= 200
-        assert data["student_name"] == "6A1"                   # a class-wide notice names the class
+        assert data["student_name"] == "An, Bình"     # the parent's children, not the class (the field is the pupil's)
         [(to, subject, body)] = mailbox
         assert to == "lan.nguyen@gmail.com" and subject.endswith("Họp phụ huynh cuối học kỳ I")
         assert ANNOUNCEMENT[1] in body and "\n" not in subject

@@ -164,3 +164,19 @@ def test_the_cost_report_adds_up_when_an_sms_failed(world, app, dbs):
         by = {line.channel: line for line in lines}
         assert (by["sms"].made, by["sms"].failed, by["sms"].segments, by["sms"].cost) == (1, 1, 0, 0)
         assert by["zns"].cost == 250 and total.cost == 250 and total.segments * 800 == by["sms"].cost
+
+
+def test_a_class_notice_names_the_parents_children_in_the_zns_pupil_field(world, app, dbs):
+    from lms.courses import comms
+
+    with dbs() as s:
+        mother = set_up(s, app, world)
+        settings.save_preference(s, mother, settings.PreferenceInput(False, True, True, False, None), now=at(DAY, 7))
+        comms.post_announcement(s, s.get(User, world.a.teacher.id), s.get(SchoolClass, world.a.school_class.id),
+                                None, "Họp phụ huynh", "Thứ bảy 8 giờ")
+        s.commit()
+        now = at(DAY, 12)
+        dispatch.send_due(s, now, context(s, app, lambda: now))
+        [notice] = messages(s, kind="announcement")
+        data = notice.payload["sent"]["template_data"]
+        assert set(data["student_name"].split(", ")) == {"An", "Bình"} and data["title"] == "Thông báo"
