@@ -16,7 +16,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-COOKIE = "lms_device"
+COOKIE = "lms_known_device"   # not the exam's device token (`lms.exams.saving.DEVICE_COOKIE`)
 MAX_ACCOUNTS = 60      # a lab computer used by two classes
 DAYS = 365
 

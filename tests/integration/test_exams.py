@@ -109,6 +109,23 @@ def test_a_whole_attempt_saves_by_sequence_and_submits_once(world, client, dbs):
     assert "7,5 / 10" in result and "Đáp án đúng" not in result  # the default review keeps the key for later
 
 
+def test_an_exam_start_keeps_the_browser_s_sign_in_device_cookie(app, world, make_client, dbs):
+    """The exam's device token and the sign-in's known-device cookie are two cookies: starting an
+    exam once replaced the one that keeps the pupil's own browser out of a guesser's lockout."""
+    from lms.auth import views_devices
+
+    exam_id, _qids, _essay = _exam_and_bank(dbs, world)
+    pupil = make_client()
+    pupil.login("hsa001")
+    _start(pupil, exam_id)
+    with app.test_request_context():
+        cookie = pupil.http.get_cookie(views_devices.cookie_name())
+        known = views_devices.read({views_devices.cookie_name(): cookie.value})
+    with dbs() as s:
+        assert known is not None and s.scalar(select(User.id).where(User.username == "hsa001")) in known[1]
+    assert cookie.expires is not None and cookie.expires > utcnow() + timedelta(days=300)   # not the exam's 7 days
+
+
 def test_concurrent_submits_make_exactly_one_transition_and_one_grading(app, world, make_client, dbs):
     exam_id, _qids, _essay = _exam_and_bank(dbs, world)
     first = make_client()

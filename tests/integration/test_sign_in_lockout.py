@@ -102,7 +102,7 @@ def test_a_device_cookie_names_only_accounts_that_signed_in_with_it(world, make_
         for _ in range(app.config["LOGIN_FREE_FAILURES"] + 1):
             stranger(make_client).login("hsa002", WRONG)
         forger = stranger(make_client)
-        forger.http.set_cookie("lms_device", '{"d": "x", "u": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}')
+        forger.http.set_cookie("lms_known_device", '{"d": "x", "u": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}')
         assert forger.login("hsa002").status_code == 429
         # A cookie made for another account does not open this one either.
         other = stranger(make_client)
