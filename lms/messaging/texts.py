@@ -53,3 +53,22 @@ def summary(items: list[dict]) -> str:
         counts[category] = counts.get(category, 0) + 1
     order = ("attendance", "marks", "exams", "homework", "notices")
     return ", ".join(str(CATEGORY_WORDS[c]) % {"n": counts[c]} for c in order if counts.get(c))
+
+
+# The ZNS template parameters as the parent reads them (the template a school registers with Zalo
+# shows each value under its label), in this order (a JSON column need not keep the sent order).
+ZNS_LABELS = {"student_name": _l("Tên học sinh"), "class_name": _l("Lớp"), "date": _l("Ngày"),
+              "status": _l("Tình trạng"), "school_name": _l("Trường"), "summary": _l("Tóm tắt"),
+              "count": _l("Số tin"), "title": _l("Tiêu đề"), "content": _l("Nội dung")}
+
+
+def as_read(message) -> str:
+    """What a sent message said, as its reader read it: an SMS's text, or a ZNS's values under
+    their labels (in the reader's language; the values are the Vietnamese that was sent) — not
+    the template id and parameter names the provider took."""
+    sent = (message.payload or {}).get("sent") or {}
+    if "text" in sent:
+        return str(sent["text"])
+    data = sent.get("template_data") or {}
+    keys = [k for k in ZNS_LABELS if k in data] + sorted(k for k in data if k not in ZNS_LABELS)
+    return " · ".join(f"{ZNS_LABELS[k]}: {data[k]}" if k in ZNS_LABELS else str(data[k]) for k in keys)

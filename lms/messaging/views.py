@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
-from lms.messaging import reports, rules, settings
+from lms.messaging import reports, rules, settings, texts
 from lms.messaging.forms import PreferenceForm, SettingsForm, account_form
 from lms.messaging.models import Channel, Provider, Status
 
@@ -151,4 +151,5 @@ def parent_settings():
     return render_template("messaging/parent.html", form=form, pref=pref,
                            school_rules=settings.rules_for_parent(db.session, current_user.id),
                            messages=reports.messages_of_parent(db.session, current_user.id), tz=school_tz(),
+                           as_read=texts.as_read,
                            to_local=rules.to_local), status_of(form)

@@ -479,7 +479,11 @@ def test_the_cost_report_adds_up(world, app, dbs, client, make_client):
     mother = make_client()
     mother.login("0912000001")
     mine = mother.get("/notices/settings").get_data(as_text=True)
-    assert 'data-col="sent-text">ZNS #301: ' in mine
+    # The parent reads the values under their labels, not the template id and parameter names.
+    assert 'data-col="sent-text">Tên học sinh: Nguyễn Văn An · Lớp: 6A1 · Ngày: 07/12/2026 · Tình trạng: Vắng không phép' \
+        in mine and "ZNS #301" not in mine and "student_name" not in mine
+    mother.get("/language/en")
+    assert "Pupil: Nguyễn Văn An · Class: 6A1" in mother.get("/notices/settings").get_data(as_text=True)
 
 
 def test_pages_save_settings_accounts_and_a_parents_choices(world, app, dbs, client, make_client):
