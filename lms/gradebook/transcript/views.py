@@ -115,15 +115,11 @@ def class_page(class_id: int):
 def draft(class_id: int):
     school_class = _class(class_id)
     _require_form()
-    try:
+    with committing() as done:
         outcome = workflow.draft_class(db.session, current_user, ctx().role, school_class, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return _back(school_class)
-    db.session.commit()
-    _report(outcome, lambda n: ngettext("Đã lập dự thảo học bạ cho %(n)s học sinh.",
-                                        "Đã lập dự thảo học bạ cho %(n)s học sinh.", n, n=n))
+    if done.ok:
+        _report(outcome, lambda n: ngettext("Đã lập dự thảo học bạ cho %(n)s học sinh.",
+                                            "Đã lập dự thảo học bạ cho %(n)s học sinh.", n, n=n))
     return _back(school_class)
 
 
@@ -142,16 +138,12 @@ def step(class_id: int):
     _require_form()
     action = request.form.get("action", "")
     chosen = [int(v) for v in request.form.getlist("student_id") if v.isdigit()] or None
-    try:
+    with committing() as done:
         outcome = workflow.step_class(db.session, current_user, ctx().role, school_class, action, chosen,
                                       now=utcnow(), today=_today(), code_lists=_codes(),
                                       reason=request.form.get("reason", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return _back(school_class)
-    db.session.commit()
-    _report(outcome, STEP_MESSAGES.get(action, str))
+    if done.ok:
+        _report(outcome, STEP_MESSAGES.get(action, str))
     return _back(school_class)
 
 
@@ -161,14 +153,11 @@ def step(class_id: int):
 def sign(class_id: int):
     school_class = _class(class_id)
     _require_form()
-    try:
+    with committing() as done:
         job = signing.start_round(db.session, current_user, ctx().role, school_class, request.form.get("signer", ""),
                                   _settings(), locale=str(get_locale() or "vi"))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not done.ok:
         return _back(school_class)
-    db.session.commit()
     return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
@@ -192,14 +181,10 @@ def cancel_round(request_id: int):
 def issue(class_id: int):
     school_class = _class(class_id)
     _require_form()
-    try:
+    with committing() as done:
         outcome = workflow.issue_class(db.session, current_user, ctx().role, school_class, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return _back(school_class)
-    db.session.commit()
-    _report(outcome, lambda n: ngettext("Đã phát hành %(n)s học bạ.", "Đã phát hành %(n)s học bạ.", n, n=n))
+    if done.ok:
+        _report(outcome, lambda n: ngettext("Đã phát hành %(n)s học bạ.", "Đã phát hành %(n)s học bạ.", n, n=n))
     return _back(school_class)
 
 
@@ -217,13 +202,14 @@ def identity_page(class_id: int):
         _require_form()
         entries = [identity.Entry(r.student.id, request.form.get(f"pid-{r.student.id}", ""),
                                   request.form.get(f"code-{r.student.id}", "")) for r in rows]
-        result = identity.save(db.session, current_user, ctx().role, school_class, entries, now=utcnow())
-        if result.errors:
-            db.session.rollback()
+        with committing() as done:
+            result = identity.save(db.session, current_user, ctx().role, school_class, entries, now=utcnow())
+            if result.errors:
+                done.discard()
+        if done.discarded:
             errors = result.errors
             flash(ngettext("Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", "Chưa lưu: %(n)s dòng có lỗi (tô đỏ bên dưới).", len(errors), n=len(errors)), "danger")
-        else:
-            db.session.commit()
+        elif done.ok:
             flash(ngettext("Đã lưu thông tin định danh (%(n)s thay đổi).", "Đã lưu thông tin định danh (%(n)s thay đổi).", result.changed, n=result.changed), "success")
             for name, old in result.issued_with_old:
                 flash(_("Học bạ số đã phát hành của %(n)s vẫn mang số định danh cũ %(o)s: mở bản đính chính (trang học "
@@ -301,13 +287,10 @@ def download(transcript_id: int, kind: str):
 def correct(transcript_id: int):
     t = _transcript(transcript_id)
     _require_form()
-    try:
+    with committing() as done:
         new = workflow.correct(db.session, current_user, ctx().role, t, request.form.get("reason", ""), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not done.ok:
         return redirect(url_for("transcript.transcript_page", transcript_id=t.id))
-    db.session.commit()
     flash(_("Đã mở phiên bản %(v)s để đính chính; bản %(o)s vẫn có hiệu lực tới khi bản mới được phát hành.",
             v=new.version, o=t.version), "success")
     return redirect(url_for("transcript.class_page", class_id=t.class_id))
@@ -345,18 +328,16 @@ def school_export(kind: str):
     year = (school_scoped(SchoolYear, request.args.get("year", 0, type=int)) if request.args.get("year")
             else workflow.current_year(db.session, school))
     setup = setup_of(db.session, school)
-    try:
+    with committing() as done:
         school_setup.require_codes(setup)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+        if year is not None:
+            records = workflow.extract(db.session, current_user, workflow.classes_of(db.session, school, year),
+                                       _codes())
+    if not done.ok:
         return redirect(url_for("transcript.settings_page"))
     if year is None:
         flash(_("Trường chưa có năm học hiện tại: chọn năm học cần xuất."), "danger")
         return redirect(url_for("transcript.settings_page"))
-    classes = workflow.classes_of(db.session, school, year)
-    records = workflow.extract(db.session, current_user, classes, _codes())
-    db.session.commit()
     return _export(records, "truong", setup.moet_school_code, kind, f"Hoc ba so {setup.moet_school_code} {year.name}")
 
 
@@ -371,21 +352,19 @@ def settings_page():
     if request.method == "POST":
         _require_form()
         upload = request.files.get("p12")
-        try:
+        with committing(flash_error=False) as done:
             message = school_setup.apply(db.session, current_user, school, request.form,
                                          upload.read(school_setup.MAX_P12) if upload and upload.filename else None,
                                          box=current_app.extensions["lms_secrets"], sandbox=settings.trust.sandbox,
                                          now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            if request.form.get("what") != "codes" or not exc.field:
-                flash(str(exc.message), "danger")
-                return redirect(url_for("transcript.settings_page"))
+        exc = done.error
+        if exc is None:
+            flash(message, "success")
+        elif request.form.get("what") != "codes" or not exc.field:
+            flash(str(exc.message), "danger")
+        else:
             # The codes form comes back with what was typed and the refusal on its field.
             return _settings_page(settings, typed=request.form, error_field=exc.field, error=str(exc.message)), 422
-        else:
-            db.session.commit()
-            flash(message, "success")
         return redirect(url_for("transcript.settings_page"))
     return _settings_page(settings)
 
@@ -525,18 +504,17 @@ def token_round():
     """The signing computer's two calls, authenticated by the round's code (Authorization:
     Bearer): GET the round (documents to sign, or its outcome), POST the signatures."""
     code = _round_code()
-    try:
+    with committing(flash_error=False) as done:
         if request.method == "GET":
             answer = token.batch(db.session, code, now=utcnow()).as_json()
-            db.session.commit()
-            return jsonify(answer)
-        body = request.get_json(silent=True)
-        job = token.receive(db.session, code, (body or {}).get("signatures") if isinstance(body, dict) else None,
-                            now=utcnow(), locale=str(get_locale() or "vi"))
-    except DomainError as exc:
-        db.session.rollback()
-        return jsonify({"error": str(exc.message)}), exc.status
-    db.session.commit()
+        else:
+            body = request.get_json(silent=True)
+            job = token.receive(db.session, code, (body or {}).get("signatures") if isinstance(body, dict) else None,
+                                now=utcnow(), locale=str(get_locale() or "vi"))
+    if done.error is not None:
+        return jsonify({"error": str(done.error.message)}), done.error.status
+    if request.method == "GET":
+        return jsonify(answer)
     return jsonify({"job": job.id}), 202
 
 
