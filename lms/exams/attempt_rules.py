@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from lms.core.errors import ValidationError
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 # Saves and submits are accepted this long after the deadline (the network's allowance).
 ALLOWANCE = timedelta(seconds=60)
@@ -59,7 +60,7 @@ def refusal(published: bool, now: datetime, opens: datetime, closes: datetime, u
     if now >= closes:
         return str(_l("Bài thi đã đóng."))
     if allowed and used >= allowed:
-        return str(_l("Em đã dùng hết %(n)s lần làm bài.", n=allowed))
+        return str(ngettext("Em đã dùng hết %(n)s lần làm bài.", "Em đã dùng hết %(n)s lần làm bài.", allowed, n=allowed))
     return None
 
 

@@ -26,6 +26,7 @@ from lms.exams.mathtext import title_of
 from lms.exams.models import QuestionCategory
 from lms.exams.permissions import require_category
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School
 
 FORMATS = {"auto": _l("Tự nhận biết theo tệp"), "word": _l("Word / văn bản (Câu 1. … A. B. C. D.)"),
@@ -168,8 +169,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
             plan.errors.append((exc.line, exc.reason))
             return plan
     if len(found) > MAX_QUESTIONS:
-        plan.errors.append((None, str(_l("Tệp có %(n)s câu; mỗi lần nhập tối đa %(m)s câu.", n=len(found),
-                                         m=MAX_QUESTIONS))))
+        plan.errors.append((None, str(ngettext("Tệp có %(n)s câu; mỗi lần nhập tối đa %(m)s câu.", "Tệp có %(n)s câu; mỗi lần nhập tối đa %(m)s câu.", len(found), n=len(found), m=MAX_QUESTIONS))))
         return plan
     for position, (line, label, imported) in enumerate(found, start=1):
         label = label or str(_l("Câu thứ %(n)s", n=position))

@@ -25,6 +25,7 @@ from lms.core.requests import committing, status_of
 from lms.i18n import gettext as _
 from lms.i18n import current_locale
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people import services as people
 from lms.people.models import Subject
 
@@ -463,7 +464,7 @@ def exam_items(exam_id: int):
                 flash(_("Đã đổi thứ tự: câu được chuyển %(d)s một bậc.", d=_("lên") if move[1] < 0 else _("xuống")),
                       "success")
                 return redirect(url_for("exams.exam_items", exam_id=exam.id, _anchor=f"item-{move[0]}"))
-            flash(_("Đã lưu danh sách câu hỏi (%(n)s câu).", n=len(exam.items)), "success")
+            flash(ngettext("Đã lưu danh sách câu hỏi (%(n)s câu).", "Đã lưu danh sách câu hỏi (%(n)s câu).", len(exam.items), n=len(exam.items)), "success")
             warning = services.preview(db.session, exam).total_warning
             if warning:
                 flash(warning, "warning")
@@ -600,7 +601,7 @@ def attempt_paper(exam_id: int, attempt_id: int):
         with committing(flash_error=False) as outcome:
             done = results.grade_paper(db.session, current_user, ctx().role, attempt, marks, utcnow())
         if outcome.ok:
-            flash(_("Đã lưu %(n)s điểm và nhận xét.", n=done), "success")
+            flash(ngettext("Đã lưu %(n)s điểm và nhận xét.", "Đã lưu %(n)s điểm và nhận xét.", done, n=done), "success")
             return redirect(url_for("exams.attempt_paper", exam_id=exam.id, attempt_id=attempt.id))
         typed, errors = request.form, _refused(outcome.error)
     items = results.teacher_paper(db.session, current_user, ctx().role, attempt)
@@ -643,7 +644,7 @@ def exam_grading(exam_id: int):
         with committing(flash_error=False) as outcome:
             done = results.grade_queue(db.session, current_user, ctx().role, exam, marks, utcnow())
         if outcome.ok:
-            flash(_("Đã lưu %(n)s điểm chấm tay.", n=done), "success")
+            flash(ngettext("Đã lưu %(n)s điểm chấm tay.", "Đã lưu %(n)s điểm chấm tay.", done, n=done), "success")
             return redirect(url_for("exams.exam_grading", exam_id=exam.id))
         if outcome.status == 404:
             abort(404)
@@ -678,10 +679,10 @@ def exam_results(exam_id: int):
             else:
                 question = _question(request.form.get("question_id", type=int) or 0)
                 changes = results.regrade(db.session, current_user, ctx().role, exam, question, now)
-                message = _("Đã chấm lại: %(n)s bài thay đổi điểm.", n=len(changes))
+                message = ngettext("Đã chấm lại: %(n)s bài thay đổi điểm.", "Đã chấm lại: %(n)s bài thay đổi điểm.", len(changes), n=len(changes))
                 if exam.gradebook_key and changes:
                     totals = results.post_to_gradebook(db.session, current_user, ctx().role, exam, now)
-                    message += " " + _("Sổ điểm đã được cập nhật (%(c)s điểm).", c=totals["changed"] + totals["created"])
+                    message += " " + ngettext("Sổ điểm đã được cập nhật (%(c)s điểm).", "Sổ điểm đã được cập nhật (%(c)s điểm).", totals["changed"] + totals["created"], c=totals["changed"] + totals["created"])
         if outcome.ok:
             flash(message, "success")
         return redirect(url_for("exams.exam_results", exam_id=exam.id))

@@ -22,6 +22,7 @@ from lms.exams.models import Attempt, AttemptState, Exam, ExamStatus
 from lms.exams.permissions import own_attempt, sits_exam
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 
 PAGE_SIZE = 30
 bp = Blueprint("attempts", __name__, template_folder="templates")
@@ -79,7 +80,7 @@ def take(exam_id: int):
     # Wrong access codes are counted per pupil and exam: a few tries, then a wait (auth.throttle).
     guesses, wait = f"code:{exam.id}:{current_user.id}", 0
     if form.validate_on_submit() and exam.access_code and (wait := throttle.guess_wait(db.session, guesses, now)):
-        form.access_code.errors.append(_("Nhập sai mã truy cập quá nhiều lần. Hãy thử lại sau %(s)s giây.", s=wait))
+        form.access_code.errors.append(ngettext("Nhập sai mã truy cập quá nhiều lần. Hãy thử lại sau %(s)s giây.", "Nhập sai mã truy cập quá nhiều lần. Hãy thử lại sau %(s)s giây.", wait, s=wait))
     elif form.validate_on_submit():
         token = request.cookies.get(DEVICE_COOKIE) or saving.new_device_token()
         with committing(form) as outcome:

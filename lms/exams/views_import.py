@@ -22,6 +22,7 @@ from lms.exams.models import QuestionCategory
 from lms.exams.views import managed_category, managed_exam
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.i18n import ngettext
 
 bp = Blueprint("question_import", __name__, template_folder="templates")
 IMAGE_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)$")
@@ -122,8 +123,7 @@ def confirm():
         return redirect(url_for("question_import.upload"))
     path.unlink(missing_ok=True)
     session.pop("question_import", None)
-    flash(_("Đã nhập %(n)s câu hỏi vào “%(c)s”%(extra)s.", n=result.created, c=bank.category_path(category),
-            extra=_(" (tạo %(k)s danh mục con)", k=result.categories) if result.categories else ""), "success")
+    flash(ngettext("Đã nhập %(n)s câu hỏi vào “%(c)s”%(extra)s.", "Đã nhập %(n)s câu hỏi vào “%(c)s”%(extra)s.", result.created, n=result.created, c=bank.category_path(category), extra=ngettext(" (tạo %(k)s danh mục con)", " (tạo %(k)s danh mục con)", result.categories, k=result.categories) if result.categories else ""), "success")
     return redirect(url_for("exams.bank_home", category=category.id))
 
 
@@ -197,7 +197,7 @@ def print_versions(exam_id: int):
             with committing(flash_error=False) as outcome:
                 made = printing.make_papers(db.session, current_user, ctx().role, exam, int(count), int(first))
             if outcome.ok:
-                flash(_("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", n=len(made), a=made[0].code, b=made[-1].code), "success")
+                flash(ngettext("Đã tạo %(n)s mã đề: %(a)s–%(b)s.", "Đã tạo %(n)s mã đề: %(a)s–%(b)s.", len(made), n=len(made), a=made[0].code, b=made[-1].code), "success")
                 return redirect(url_for("question_import.print_versions", exam_id=exam.id))
             if outcome.error.field in ("count", "first_code"):
                 errors[outcome.error.field] = str(outcome.error.message)

@@ -376,6 +376,13 @@
   var thresholds = [15, 5, 1].map(function (m) { return { minutes: m, said: false }; });
   var firstTick = true;
   var timeSaid = "";
+  // "1 minute" or "5 minutes": the page carries both forms of a counted message (data-template-one
+  // and data-template; Vietnamese writes the same twice) and the count chooses.
+  function counted(dataset, key, n) {
+    var one = dataset[key + "One"];
+    return (n === 1 && one ? one : dataset[key]);
+  }
+  function minutesLeft(n) { return counted(announcer.dataset, "template", n).replace("{m}", n); }
   function announce(left) {
     var crossed = null;
     thresholds.forEach(function (t) {
@@ -384,14 +391,14 @@
       crossed = t;   // thresholds run 15, 5, 1: the last one crossed is the real time left
       // A threshold already behind when the page opened is not read out late (the next one is).
       if (firstTick && left <= t.minutes * 60 - 30) { return; }
-      if (announcer && left > 0) { announcer.textContent = announcer.dataset.template.replace("{m}", crossed.minutes); }
+      if (announcer && left > 0) { announcer.textContent = minutesLeft(crossed.minutes); }
     });
     firstTick = false;
     if (!crossed || left <= 0 || !announcer) { return; }
     // Shown on screen too, the real time left in whole minutes (a 1-minute exam opens with "1
     // minute", never "5"; a page opened with 10 minutes left says 10, not the 15 it has passed),
     // replacing the last time warning but never a message about something else.
-    var text = announcer.dataset.template.replace("{m}", Math.ceil(left / 60));
+    var text = minutesLeft(Math.ceil(left / 60));
     if (alertBox.hidden || alertBox.textContent === timeSaid) { say(text); timeSaid = text; }
   }
   function tick() {
@@ -488,7 +495,8 @@
       .filter(function (q) { return q.number !== "0" && !answered(q); })
       .map(function (q) { return q.number; });
     document.getElementById("unanswered").textContent = missing.length
-      ? root.dataset.msgUnanswered.replace("{n}", missing.length).replace("{list}", missing.join(", "))
+      ? counted(root.dataset, "msgUnanswered", missing.length).replace("{n}", missing.length)
+          .replace("{list}", missing.join(", "))
       : root.dataset.msgAll;
     panel.hidden = false;
     panel.scrollIntoView();

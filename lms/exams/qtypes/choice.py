@@ -12,6 +12,7 @@ from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (LETTERS, MAX_OPTIONS, ONE, ZERO, QuestionType, ResponseError, checked, fmt,
                                    inline, new_id, numbered_rows, pct, percent, typed_rows)
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 
 class _Choice(QuestionType):
@@ -65,7 +66,7 @@ class _Choice(QuestionType):
         if len(options) < 2:
             raise ValidationError(_l("Cần ít nhất hai phương án."), field="options")
         if len(options) > MAX_OPTIONS:
-            raise ValidationError(_l("Tối đa %(n)s phương án.", n=MAX_OPTIONS), field="options")
+            raise ValidationError(ngettext("Tối đa %(n)s phương án.", "Tối đa %(n)s phương án.", MAX_OPTIONS, n=MAX_OPTIONS), field="options")
         found = Collector()
         for n, o in enumerate(options, start=1):
             if not o["text"].strip():

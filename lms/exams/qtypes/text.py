@@ -13,6 +13,7 @@ from lms.core.text import fold, nfc, nfc_text
 from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, inline, numbered_rows,
                                    pct, percent, typed_rows)
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 
 def _gift_percent(fraction: str) -> str:
@@ -27,7 +28,7 @@ def normalize_text(data: dict, raw, limit: int | None = None) -> str:
     value = nfc_text(raw)
     limit = limit or int(data.get("max_length") or MAX_TEXT)
     if len(value) > limit:
-        raise ResponseError(_l("Câu trả lời dài quá %(n)s ký tự.", n=limit))
+        raise ResponseError(ngettext("Câu trả lời dài quá %(n)s ký tự.", "Câu trả lời dài quá %(n)s ký tự.", limit, n=limit))
     return value
 
 
