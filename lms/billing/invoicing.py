@@ -25,6 +25,7 @@ from lms.core import audit, jobs
 from lms.core.errors import ValidationError
 from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student
 
 PREFIX = "HP"
@@ -174,7 +175,7 @@ def check_run(school: School, run: RunPlan) -> None:
         raise ValidationError(_l("Trường chưa khai báo tài khoản ngân hàng nhận tiền: hoá đơn phải ghi người "
                                  "thụ hưởng. Quản trị trường khai báo ở mục Thông tin trường."))
     if school.id >= 10 ** SCHOOL_DIGITS:
-        raise ValidationError(_l("Mã hoá đơn chỉ dành chỗ cho %(n)s trường trong một hệ thống.", n=10 ** SCHOOL_DIGITS - 1))
+        raise ValidationError(ngettext("Mã hoá đơn chỉ dành chỗ cho %(n)s trường trong một hệ thống.", "Mã hoá đơn chỉ dành chỗ cho %(n)s trường trong một hệ thống.", 10 ** SCHOOL_DIGITS - 1, n=10 ** SCHOOL_DIGITS - 1))
     too_big = next((d for d in run.drafts if d.total > rules.MAX_AMOUNT), None)
     if too_big is not None:
         raise ValidationError(_l("Hoá đơn của %(n)s vượt 500 triệu đồng, mức tối đa một lần chuyển khoản.",
@@ -253,8 +254,7 @@ def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
     ctx.progress(0, None, str(_l("Đang phát hành…")))
     run = issue_run(session, actor, school, year, p["month"], p["class_id"], now=utcnow())
     if run.drafts:
-        message = _l("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", n=len(run.drafts),
-                     m=rules.month_label(run.key), t=money(run.total) + " ₫")
+        message = ngettext("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", "Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", len(run.drafts), n=len(run.drafts), m=rules.month_label(run.key), t=money(run.total) + " ₫")
     else:
         message = _l("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn.")
     # Counted in invoices, as the page says ("7/7 hoá đơn"); commits the invoices and the job's end together.

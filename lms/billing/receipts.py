@@ -27,6 +27,7 @@ from lms.core.signing import Signer, canonical_json, sha256_hex
 from lms.core.timeutil import local_to_utc, utc_to_local
 from lms.db import bulk_work, insert_objects
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School
 
 FORMAT = "lms-bienlai/1"
@@ -361,8 +362,7 @@ def start_bulk(session: Session, actor, school, month_key: str, class_id: int | 
         raise ValidationError(_l("Không có biên lai nào trong tháng %(m)s.", m=rules.month_label(month_key)),
                               field="month")
     if count > BULK_LIMIT:
-        raise ValidationError(_l("Tháng này có %(n)s biên lai, quá %(max)s cho một tệp: hãy chọn một lớp.", n=count,
-                                 max=BULK_LIMIT), field="class_id")
+        raise ValidationError(ngettext("Tháng này có %(n)s biên lai, quá %(max)s cho một tệp: hãy chọn một lớp.", "Tháng này có %(n)s biên lai, quá %(max)s cho một tệp: hãy chọn một lớp.", count, n=count, max=BULK_LIMIT), field="class_id")
     return jobs.enqueue(session, actor.id, "receipts_pdf", {"month": month_key, "class_id": class_id, "tz": tz_name},
                         school_id=school.id, total=count, locale=locale)
 

@@ -27,6 +27,7 @@ from lms.core.downloads import files, send_stored
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people import services as people
 from lms.people.banks import bank_by_bin
 from lms.people.models import School
@@ -403,7 +404,8 @@ def debts():
             n, reached = queries.remind_unpaid(db.session, current_user, school, _today(),
                                                class_id=form.class_id.data or None, now=utcnow())
         if outcome.ok:
-            flash(_("Đã nhắc %(g)s phụ huynh về %(n)s hoá đơn quá hạn.", g=reached, n=n), "success")
+            flash(_("Đã nhắc %(g)s về %(n)s.", g=ngettext("%(n)s phụ huynh", "%(n)s phụ huynh", reached, n=reached),
+                    n=ngettext("%(n)s hoá đơn quá hạn", "%(n)s hoá đơn quá hạn", n, n=n)), "success")
             return redirect(url_for("billing.debts"))
     rows, total = queries.aging(db.session, school, _today())
     return render_template("billing/debts.html", rows=rows, total=total, buckets=queries.AGE_BUCKETS, form=form)

@@ -315,9 +315,9 @@ def statement_import():
                 done = statements.import_statement(db.session, ctx().school, plan, now=utcnow())
     if outcome.ok and done is not None:
         session.pop("statement", None)
-        flash(_("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
-                "%(a)s đã có từ trước nên bỏ qua.", n=done.new, m=done.matched, u=done.new - done.matched,
-                a=done.again), "success")
+        flash(ngettext("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
+                "%(a)s đã có từ trước nên bỏ qua.", "Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
+                "%(a)s đã có từ trước nên bỏ qua.", done.new, n=done.new, m=done.matched, u=done.new - done.matched, a=done.again), "success")
         for text in _earlier_sources(done.earlier):
             flash(text, "info")
         if done.masked:
@@ -390,9 +390,9 @@ def settlement_import():
             status = 422
     if outcome.ok and out is not None:
         session.pop("settlement", None)
-        flash(_("Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
-                "%(a)s đã có từ trước.", n=len(plan.lines), m=out.matched, d=out.differs, u=out.not_recorded,
-                a=out.again), "success")
+        flash(ngettext("Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
+                "%(a)s đã có từ trước.", "Đã đối chiếu %(n)s giao dịch thẻ: %(m)s khớp, %(d)s lệch số tiền, %(u)s chưa được ghi; "
+                "%(a)s đã có từ trước.", len(plan.lines), n=len(plan.lines), m=out.matched, d=out.differs, u=out.not_recorded, a=out.again), "success")
         return redirect(url_for("channels.settlement_import"))
     if outcome.error is not None:
         status = 422
@@ -428,10 +428,9 @@ def reconciliation():
                 recovered = recovery.recover_missing(db.session, result.new, box=_box(), signer=_signer(),
                                                      call=call_json, base_url=sandbox_url(), now=utcnow())
         if outcome.ok and result is not None:
-            flash(_("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.",
-                    n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
+            flash(ngettext("Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.", "Đã đối chiếu %(n)s giao dịch của %(p)s: %(d)s chênh lệch mới, %(k)s đã biết từ trước.", result.checked, n=result.checked, p=rec.PROVIDERS[provider], d=len(result.new), k=result.known), "success")
             if recovered:
-                flash(_("Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", n=recovered), "success")
+                flash(ngettext("Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", "Đã hỏi cổng thanh toán và ghi nhận %(n)s khoản bị lỡ thông báo.", recovered, n=recovered), "success")
             return redirect(url_for("channels.reconciliation"))
         if outcome.error is not None or (report is not None and report.problems):
             status = 422
