@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from lms.core.errors import ValidationError
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -40,9 +41,9 @@ def check_policy(password: str, *, user_inputs: tuple[str, ...] = ()) -> str:
     """
     value = unicodedata.normalize("NFC", password or "")
     if len(value) < MIN_LENGTH:
-        raise ValidationError(_l("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_LENGTH), field="password")
+        raise ValidationError(ngettext("Mật khẩu cần ít nhất %(n)s ký tự.", "Mật khẩu cần ít nhất %(n)s ký tự.", MIN_LENGTH, n=MIN_LENGTH), field="password")
     if len(value) > MAX_LENGTH:
-        raise ValidationError(_l("Mật khẩu dài tối đa %(n)s ký tự.", n=MAX_LENGTH), field="password")
+        raise ValidationError(ngettext("Mật khẩu dài tối đa %(n)s ký tự.", "Mật khẩu dài tối đa %(n)s ký tự.", MAX_LENGTH, n=MAX_LENGTH), field="password")
     lowered = value.lower()
     if lowered in common_passwords() or lowered.strip() in common_passwords():
         raise ValidationError(_l("Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn một cụm từ riêng của bạn."),

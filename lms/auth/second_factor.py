@@ -26,6 +26,7 @@ from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 ISSUER = "lms"
 RECOVERY_CODES = 10
@@ -105,7 +106,7 @@ def verify(session: Session, box: Fernet, user: User, code: str, *, policy: thro
     now = now or utcnow()
     row, wait = throttle.hold(session, f"totp:{user.id}", policy, now)
     if wait:
-        raise SecondFactorThrottled(_l("Nhập sai mã quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
+        raise SecondFactorThrottled(ngettext("Nhập sai mã quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", "Nhập sai mã quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", wait, s=wait),
                                     field="code")
     factor = session.scalars(select(SecondFactor).where(SecondFactor.user_id == user.id).with_for_update()).first()
     if factor is not None:

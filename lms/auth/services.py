@@ -25,6 +25,7 @@ from lms.core.errors import DomainError, NotFound, ValidationError
 from lms.core.text import fold, name_sort_string, nfc
 from lms.core.timeutil import utcnow
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 
 @dataclass(frozen=True)
@@ -211,8 +212,7 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
         wait = throttle.ceiling_wait(session, f"ip:{ip}", settings.ip_ceiling, now)
         if wait:
             audit.record(session, audit.Action.LOGIN_LOCKED, detail=f"ip:{ip}", ip=ip)
-            raise SignInThrottled(_l("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.",
-                                     s=wait), retry_after=wait)
+            raise SignInThrottled(ngettext("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.", "Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.", wait, s=wait), retry_after=wait)
     account = throttle_key(user, identifier)
     every_source = f"a:{account}"[:254]
     if settings.account_ceiling.failures and not known:
@@ -220,7 +220,7 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
         if wait:
             audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None,
                          detail=every_source, ip=ip)
-            raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
+            raise SignInThrottled(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", wait, s=wait),
                                   retry_after=wait)
     if known:
         key, policy = f"d:{device[0]}:{user.id}"[:254], settings.policy
@@ -229,7 +229,7 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
     row, wait = throttle.hold(session, key, policy, now)
     if wait:
         audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None, detail=key, ip=ip)
-        raise SignInThrottled(_l("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", s=wait),
+        raise SignInThrottled(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", wait, s=wait),
                               retry_after=wait)
     ok = settings.hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
