@@ -169,6 +169,8 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
 def cancel_leave(session: Session, parent: User, leave: LeaveRequest, *, now: datetime) -> None:
     """A parent withdraws a request not yet answered."""
     _guardian_link(session, parent, leave.student_id)
+    if leave.status == LeaveStatus.CANCELLED:
+        raise Conflict(_l("Đơn này đã được rút lại rồi."))
     if leave.status != LeaveStatus.PENDING:
         raise Conflict(_l("Đơn đã được trả lời, không rút lại được."))
     leave.status, leave.decided_at = LeaveStatus.CANCELLED, now

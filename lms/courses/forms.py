@@ -1,7 +1,7 @@
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form, MarkField
 from lms.i18n import lazy_gettext as _l
@@ -107,7 +107,8 @@ class AssignmentForm(Form):
                                           "Ví dụ: Nội dung | Đầy đủ, chính xác = 6 | Còn thiếu = 3 | Chưa làm = 0"))
     publish = BooleanField(_l("Giao cho học sinh (bỏ chọn để lưu nháp)"), default=True)
     minutes = IntegerField(_l("Thời gian làm ước tính (phút)"), default=30,
-                           validators=[DataRequired(_l("Nhập số phút.")), NumberRange(1, 600)])
+                           validators=[InputRequired(_l("Nhập số phút.")),   # 0 is typed, just out of range
+                                       NumberRange(1, 600, _l("Thời gian làm bài ước tính từ 1 đến 600 phút."))])
     override_load = BooleanField(_l("Vẫn giao dù buổi tối của lớp đã quá giới hạn của nhà trường"), default=False)
     submit = SubmitField(_l("Lưu bài tập"))
 

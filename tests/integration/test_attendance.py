@@ -290,6 +290,9 @@ def test_leave_request_rules(world, dbs):
         leave = leaves.request_leave(s, mother, an, TODAY, TODAY, "Ốm", now=NOW, today=TODAY)
         leaves.cancel_leave(s, mother, leave, now=NOW)
         assert leave.status == "cancelled"
+        with pytest.raises(Conflict) as again:      # withdrawn, not answered: it says so
+            leaves.cancel_leave(s, mother, leave, now=NOW)
+        assert str(again.value.message) == "Đơn này đã được rút lại rồi."
         # Withdrawn, the days are free again.
         leaves.request_leave(s, mother, an, TODAY, TODAY, "Đi khám", now=NOW, today=TODAY)
         # A day with no school is refused, named: a Sunday, a Saturday at a school without Saturday

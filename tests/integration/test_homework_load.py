@@ -116,6 +116,8 @@ def test_the_form_shows_the_load_and_takes_an_override(world, dbs, client):
     assert client.post("/homework/new", {**form, "override_load": "y"}).status_code == 302
     too_late = client.post("/homework/new", {**form, "due_at": MONDAY.isoformat() + "T22:00", "override_load": "y"})
     assert too_late.status_code == 422 and "sau 20:30" in too_late.get_data(as_text=True)
+    none = client.post("/homework/new", {**form, "minutes": "0"}).get_data(as_text=True)
+    assert "từ 1 đến 600 phút" in none and "Nhập số phút." not in none    # 0 was typed: the range, not "empty"
 
 
 def test_the_weeks_load_for_the_class_and_the_parents(world, dbs, make_client):
