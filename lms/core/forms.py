@@ -173,14 +173,18 @@ def _json_fields():
 
 
 def show_error(form, exc) -> None:
-    """Attach a service error to the field it names (or flash it) so the user sees where."""
+    """Attach a service error to the field it names (or flash it) so the user sees where; each of
+    several refusals found together (`lms.core.errors.Problems`) on its own field."""
     from flask import flash
 
-    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc.message)]
-    else:
-        flash(str(exc.message), "danger")
+    from lms.core.errors import problems_of
+
+    for problem in problems_of(exc):
+        field = getattr(form, problem.field, None) if getattr(problem, "field", None) else None
+        if field is not None:
+            field.errors = list(field.errors) + [str(problem.message)]
+        else:
+            flash(str(problem.message), "danger")
 
 
 MONEY_MAX = 2 ** 63 - 1      # a money column (BIGINT) holds whole đồng up to this

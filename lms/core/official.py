@@ -140,22 +140,34 @@ def department_recipients(department) -> list[str]:
 
 
 
+def printed_text_problem(text: str, label) -> str | None:
+    """Why `text` (already squashed) may not print on an official document, or None: it holds a
+    control character, or it does not start with a letter or a digit — "=1+1", "+84…", "-cmd",
+    "@SUM(…)" are read as a formula when the document's figures are opened in a spreadsheet, and no
+    name or place starts so. The reason named is the real one."""
+    from lms.i18n import lazy_gettext as _l
+
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        return str(_l("%(f)s “%(v)s” chứa ký tự điều khiển (không nhìn thấy, không in được): gõ lại ô này.",
+                      f=label, v="".join(c if c.isprintable() else "·" for c in text[:40])))
+    if not text[0].isalnum():
+        return str(_l("%(f)s “%(v)s” không hợp lệ: phải bắt đầu bằng chữ hoặc số (không bắt đầu bằng = + - @ "
+                      "như một công thức bảng tính) vì được in trên văn bản chính thức.", f=label, v=text[:40]))
+    return None
+
+
 def printed_text(value: str | None, *, field: str, label) -> str | None:
     """A free-text field that prints on an official document (school name, address, place, the
-    signers' names, recipient lines), spaces squashed; None when empty. Refused on its field when
-    it does not start with a letter or a digit — "=1+1", "+84…", "-cmd", "@SUM(…)" are read as a
-    formula when the document's figures are opened in a spreadsheet, and no name or place starts so —
-    or holds a control character. A class name's own rule (people.services.CLASS_NAME) starts the
-    same way."""
+    signers' names, recipient lines, a pupil's name and profile), spaces squashed; None when empty;
+    refused on its field by `printed_text_problem`. A class name's own rule
+    (people.services.CLASS_NAME) starts the same way."""
     from lms.core.errors import ValidationError
     from lms.core.text import nfc
-    from lms.i18n import lazy_gettext as _l
 
     text = " ".join(nfc(value or "").split())
     if not text:
         return None
-    if not text[0].isalnum() or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
-        raise ValidationError(_l("%(f)s “%(v)s” không hợp lệ: phải bắt đầu bằng chữ hoặc số (không bắt đầu bằng = + - @ "
-                                 "như một công thức bảng tính) vì được in trên văn bản chính thức.",
-                                 f=label, v=text[:40]), field=field)
+    problem = printed_text_problem(text, label)
+    if problem:
+        raise ValidationError(problem, field=field)
     return text

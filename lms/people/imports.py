@@ -18,6 +18,7 @@ from lms.auth.models import User
 from lms.auth.services import create_user, normalize_email, normalize_phone
 from lms.core import audit
 from lms.core.errors import ValidationError
+from lms.core.official import printed_text_problem
 from lms.core.text import fold, name_sort_string, nfc
 from lms.core.timeutil import school_tz, utc_to_local, utcnow
 from lms.i18n import gettext as _
@@ -714,6 +715,8 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             bad("full_name", _("Thiếu họ và tên học sinh."))
         elif len(name) > 120 or not re.search(r"[^\W\d_]", name):
             bad("full_name", _("Họ và tên không hợp lệ: “%(v)s”.", v=name))
+        elif problem := printed_text_problem(" ".join(name.split()), _l("Họ và tên")):
+            bad("full_name", problem)            # printed on the report card as it is (lms.core.official)
         birth: date | None = None
         try:
             birth = to_date(raw_birth)
@@ -1088,6 +1091,8 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         name = nfc(v.get("full_name"))
         if not name or len(name) > 120:
             bad("full_name", _("Thiếu họ và tên.") if not name else _("Họ và tên quá dài."))
+        elif problem := printed_text_problem(" ".join(name.split()), _l("Họ và tên")):
+            bad("full_name", problem)            # a teacher's name signs official documents
         try:
             email = normalize_email(v.get("email"))
         except ValidationError:
@@ -1210,6 +1215,8 @@ def add_staff_member(session: Session, actor: User, school: School, *, full_name
         raise ValidationError(_l("Nhập họ và tên."), field="full_name")
     if len(name) > 120:
         raise ValidationError(_l("Họ và tên quá dài."), field="full_name")
+    if problem := printed_text_problem(" ".join(name.split()), _l("Họ và tên")):
+        raise ValidationError(problem, field="full_name")
     email, phone = normalize_email(email), normalize_phone(phone)
     if not email and not phone:
         raise ValidationError(_l("Cần e-mail hoặc số điện thoại."), field="email")

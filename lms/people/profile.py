@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.auth.services import normalize_email, normalize_phone
 from lms.core import audit
-from lms.core.errors import ValidationError
+from lms.core.errors import Collector, ValidationError
+from lms.core.official import printed_text_problem
 from lms.core.personal_ids import personal_id_problem
 from lms.core.text import fold, name_sort_string, nfc
 from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.people.models import Student
 
@@ -30,6 +32,11 @@ PROFILE_FIELDS: dict[str, tuple[str, int]] = {
     "student_email": ("email", 254), "student_phone": ("phone", 20),
     "policy_status": ("policy_status", 100), "registration_number": ("registration_number", 20),
 }
+# The fields printed as they are typed on the report card and the transcript (lms.core.official's
+# rule: no formula, no control character), with the names their messages give them.
+PRINTED_FIELDS = {"place_of_birth": _l("Nơi sinh"), "hometown": _l("Quê quán"), "ethnicity": _l("Dân tộc"),
+                  "nationality": _l("Quốc tịch"), "moet_code": _l("Mã định danh Bộ GD&ĐT"),
+                  "policy_status": _l("Đối tượng chính sách"), "registration_number": _l("Số đăng bộ")}
 
 
 def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -67,6 +74,12 @@ def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[s
                 continue
         elif key == "moet_code":
             value = value.upper().replace(" ", "")
+        if key in PRINTED_FIELDS:
+            value = " ".join(value.split())
+            problem = printed_text_problem(value, PRINTED_FIELDS[key])
+            if problem:
+                errors[key] = problem
+                continue
         if len(value) > limit:
             errors[key] = ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", limit, m=limit, v=value[:40])
             continue
@@ -99,22 +112,27 @@ def update_profile(session: Session, actor: User, student: Student, data: Profil
     """Correct a pupil's profile; returns the names of the fields that changed (audited, without
     their values). Refused, naming the field: an empty name, a birth date in the future, any profile
     field that fails its check."""
-    name = nfc(data.full_name)
+    found = Collector()       # every mistake at once, each on its field
+    name = " ".join(nfc(data.full_name).split())
     if not name:
-        raise ValidationError(_("Nhập họ và tên."), field="full_name")
-    if len(name) > 120:
-        raise ValidationError(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 120, m=120, v=name[:40]), field="full_name")
+        found.add(_("Nhập họ và tên."), "full_name")
+    elif len(name) > 120:
+        found.add(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 120, m=120, v=name[:40]), "full_name")
+    elif problem := printed_text_problem(name, _l("Họ và tên")):
+        found.add(problem, "full_name")
     if data.birth_date is not None and data.birth_date > date.today():
-        raise ValidationError(_("Ngày sinh không thể ở tương lai."), field="birth_date")
+        found.add(_("Ngày sinh không thể ở tương lai."), "birth_date")
     if data.gender not in (None, "nam", "nu"):
-        raise ValidationError(_("Giới tính ghi “Nam” hoặc “Nữ”."), field="gender")
-    address = nfc(data.address) or None
+        found.add(_("Giới tính ghi “Nam” hoặc “Nữ”."), "gender")
+    address = " ".join(nfc(data.address).split()) or None
     if address and len(address) > 300:
-        raise ValidationError(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 300, m=300, v=address[:40]), field="address")
+        found.add(ngettext("Dài quá %(m)s ký tự: “%(v)s”.", "Dài quá %(m)s ký tự: “%(v)s”.", 300, m=300, v=address[:40]), "address")
+    elif address and (problem := printed_text_problem(address, _l("Nơi ở hiện nay"))):
+        found.add(problem, "address")
     clean, errors = clean_profile(data.profile)
-    if errors:
-        key, message = next(iter(errors.items()))
-        raise ValidationError(message, field=key)
+    for key, message in errors.items():
+        found.add(message, key)
+    found.done()
     wanted = {"full_name": name, "birth_date": data.birth_date, "gender": data.gender, "address": address,
               **{PROFILE_FIELDS[key][0]: value for key, value in clean.items()}}
     changed = [attr for attr, value in wanted.items() if getattr(student, attr) != value]

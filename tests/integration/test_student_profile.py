@@ -83,3 +83,47 @@ def test_only_the_schools_admin_edits_a_profile(world, client, make_client):
     other.login("admin.b")
     assert other.get(f"/school/students/{pupil.id}/profile").status_code == 404
     assert other.post(f"/school/students/{pupil.id}/profile", _form()).status_code == 404
+
+
+def test_text_that_a_spreadsheet_reads_as_a_formula_never_reaches_the_report_card(world, client, dbs):
+    """The report card and the transcript print the profile as typed, and their figures are opened
+    in spreadsheets: a field that starts like a formula or holds a control character is refused on
+    its field — every such field at once, the real reason named — and nothing is saved. The
+    import checks the same fields by the same rule."""
+    pupil = world.a.students["HSA001"]
+    client.login("admin.a")
+    bad = client.post(f"/school/students/{pupil.id}/profile", _form(
+        full_name="=HYPERLINK(\"http://x\";\"An\")", place_of_birth="=1+1", hometown="@SUM(A1)",
+        ethnicity="Kinh\x07", address="+84 cmd", registration_number="-12"))
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    # five such fields, each said under its box and in the summary at the top
+    assert page.count("phải bắt đầu bằng chữ hoặc số") == 10 and "chứa ký tự điều khiển" in page
+    for label in ("Họ và tên", "Nơi sinh", "Quê quán", "Dân tộc", "Nơi ở hiện nay", "Số đăng bộ"):
+        assert f"{label} “" in page, label
+    with dbs() as s:
+        student = s.get(Student, pupil.id)
+        assert (student.full_name, student.place_of_birth, student.ethnicity) == ("Nguyễn Văn An", None, None)
+
+    from lms.people.profile import clean_profile
+    clean, errors = clean_profile({"place_of_birth": "=1+1", "hometown": "Chợ Mới, An Giang"})
+    assert set(errors) == {"place_of_birth"} and clean["hometown"] == "Chợ Mới, An Giang"
+
+
+def test_the_imports_and_the_staff_form_refuse_a_name_a_spreadsheet_reads_as_a_formula(world, client, dbs):
+    from lms.auth.models import User
+    from lms.people import imports
+    from lms.people.models import School, SchoolYear
+    from tests.factories import csv_bytes
+
+    rows = [["HSA001", "=HYPERLINK(\"http://x\";\"An\")", "05/09/2014", "Nam", "6A1", "", "Nguyễn Thị Lan", "Mẹ",
+             "0912000001", ""]]
+    with dbs() as s:
+        school, year = s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id)
+        plan = imports.plan_student_import(s, school, year, "ds.csv", csv_bytes(rows, imports.STUDENT_HEADERS), 1000)
+        assert not plan.ok and any("phải bắt đầu bằng chữ hoặc số" in str(i.message) for i in plan.issues)
+    client.login("admin.a")
+    page = client.post("/school/staff", {"full_name": "@SUM(1)", "email": "moi@truong.edu.vn", "roles": "teacher"})
+    assert page.status_code == 422 and "phải bắt đầu bằng chữ hoặc số" in page.get_data(as_text=True)
+    with dbs() as s:
+        assert s.query(User).filter(User.full_name == "@SUM(1)").count() == 0
