@@ -16,9 +16,9 @@ class SettingsForm(Form):
     monthly_cap = IntegerField(_l("Tối đa tin Zalo/SMS mỗi phụ huynh mỗi tháng"),
                                validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 1000)],
                                description=_l("Tin vắng học trong ngày không bị chặn bởi giới hạn này."))
-    zns_cost = MoneyField(_l("Đơn giá ước tính một tin ZNS (đồng)"), validators=[InputRequired(_l("Nhập số.")),
-                                                                                 NumberRange(0, 100000)])
-    sms_cost = MoneyField(_l("Đơn giá ước tính một SMS 160 ký tự (đồng)"),
+    zns_cost = MoneyField(_l("Đơn giá ước tính một tin ZNS (đồng)"), description=_l("Ví dụ 250"),
+                          validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 100000)])
+    sms_cost = MoneyField(_l("Đơn giá ước tính một SMS 160 ký tự (đồng)"), description=_l("Ví dụ 800"),
                           validators=[InputRequired(_l("Nhập số.")), NumberRange(0, 100000)])
     hw_minutes_primary = IntegerField(_l("Tiểu học"), validators=[Optional(), NumberRange(0, 600)])
     hw_minutes_lower = IntegerField(_l("Trung học cơ sở"), validators=[Optional(), NumberRange(0, 600)])

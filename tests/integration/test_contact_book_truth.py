@@ -180,3 +180,9 @@ def test_a_class_notice_names_the_parents_children_in_the_zns_pupil_field(world,
         [notice] = messages(s, kind="announcement")
         data = notice.payload["sent"]["template_data"]
         assert set(data["student_name"].split(", ")) == {"An", "Bình"} and data["title"] == "Thông báo"
+
+
+def test_the_unit_prices_are_shown_an_example_of_their_size(world, client):
+    client.login("admin.a")
+    page = client.get("/contact-book").get_data(as_text=True)
+    assert "Ví dụ 250" in page and "Ví dụ 800" in page and "Ví dụ 1.250.000" not in page
