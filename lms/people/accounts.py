@@ -246,7 +246,15 @@ def channel(session: Session, row: Invitation) -> str | None:
 
     if by_mail(row):
         return "mail" if mail_configured() else None
-    return "sms" if is_ready(account_of(session, row.school_id, "esms")) else None
+    # Read once per school and transaction: an import invites its parents one row after another.
+    from sqlalchemy.orm import scoped_session
+
+    real = session() if isinstance(session, scoped_session) else session
+    known = real.info.setdefault("lms_sms_ready", {})
+    transaction = real.get_transaction()
+    if row.school_id not in known or known[row.school_id][0] is not transaction:
+        known[row.school_id] = (transaction, is_ready(account_of(session, row.school_id, "esms")))
+    return "sms" if known[row.school_id][1] else None
 
 
 def channels_of(session: Session, rows: list[Invitation]) -> dict[int, str | None]:

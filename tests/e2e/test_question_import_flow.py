@@ -65,7 +65,7 @@ def test_gift_aiken_and_word_files_are_previewed_and_confirmed(sign_in, page, li
             image = preview.locator("img").first
             expect(image).to_be_visible()
             assert image.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)") > 0
-            expect(page.locator("#import-header")).to_contain_text("ĐỀ KIỂM TRA 15 PHÚT")
+            expect(page.locator("[data-skipped='start']")).to_contain_text("ĐỀ KIỂM TRA 15 PHÚT")
             assert preview.locator("[data-position='1'] input:checked").count() == 1
         page.click("#confirm-import")
         expect(page.locator(".alert-success")).to_contain_text(f"Đã nhập {count} câu hỏi")

@@ -324,8 +324,9 @@ def test_a_parent_of_another_school_invited_from_the_list_gets_its_details_on_ac
     from tests.conftest import PASSWORD
 
     with dbs() as s:
-        create_user(s, app.extensions["lms_auth"], username="0914000203", full_name="Huỳnh Thị Mai",
-                    phone="0914000203", password=PASSWORD)
+        mai_account = create_user(s, app.extensions["lms_auth"], username="0914000203", full_name="Huỳnh Thị Mai",
+                                  phone="0914000203", password=PASSWORD)
+        accounts.prove(s, mai_account, "0914000203", "sms")    # her number, proven when she joined school B
         mai = imports.add_guardian(s, s.get(User, world.b.admin.id), s.get(School, world.b.school.id),
                                    s.get(Student, world.b.students["HSB001"].id), full_name="Huỳnh Thị Mai",
                                    phone="0914000203", email=None, relation="Mẹ").invitation

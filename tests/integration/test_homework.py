@@ -42,7 +42,7 @@ def form_data(world, **over):
             "lesson_id": "0", "instructions": "Làm bài 1, 2 trang 12. Tính $\\frac{1}{2} + \\frac{1}{3}$.",
             "open_at": local(now - timedelta(hours=1)), "due_at": local(now + timedelta(days=2)),
             "late_policy": "refuse", "penalty_percent": "10", "cutoff_at": "", "max_score": "10",
-            "resubmissions": "1", "rubric": "", "publish": "y"}
+            "resubmissions": "1", "rubric": "", "publish": "y", "minutes": "30"}
     data.update(over)
     return data
 
