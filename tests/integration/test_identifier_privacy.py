@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.people.models import Guardianship, Invitation, Membership
 from tests.factories import csv_bytes
+from tests.mailbox import FakeSMTP
 
 STAFF_HEADERS = ["Họ và tên*", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò*"]
 
@@ -346,35 +347,15 @@ def test_the_invitation_page_names_no_username(world, client, dbs, make_client):
                                   "password": "Cô giáo mới của trường B"}).status_code == 302
 
 
-class Mailbox:
-    """smtplib.SMTP as the app uses it, keeping what it sends."""
-    sent: list = []
-
-    def __init__(self, host, port, timeout=None):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def send_message(self, message):
-        Mailbox.sent.append(message)
-
-
 def test_an_invitation_by_email_goes_to_the_address_and_never_to_the_admin(world, client, dbs, make_client, app,
                                                                           monkeypatch):
     """Before: the admin took every invitation's link from the waiting list; opened in a private
     window it said "set a password" for a new address and "sign in" for one with an account, and
     nothing showed that whoever answered read the address. Now, where the platform sends e-mail,
     the link goes to the address itself; the admin's pages are the same for both addresses."""
-    monkeypatch.setattr("smtplib.SMTP", Mailbox)
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.test")
-    Mailbox.sent = []
+    FakeSMTP.sent = []
     client.login("admin.b")
     answers, links = [], {}
     for email in ("gv.a@test.example", "co.moi@truongkhac.example"):   # school A's teacher; nobody's
@@ -389,7 +370,7 @@ def test_an_invitation_by_email_goes_to_the_address_and_never_to_the_admin(world
         body = again.get_data(as_text=True)
         assert "/join?t=" not in body and "Gửi lại lời mời" in body
         answers.append([blank(a, email) for a in alerts(done.get_data(as_text=True)) + alerts(body)])
-        mails = [m for m in Mailbox.sent if m["To"] == email and "/join?t=" in m.get_content()]
+        mails = [m for m in FakeSMTP.sent if m["To"] == email and "/join?t=" in m.get_content()]
         assert len(mails) == 2   # on inviting, and sent again (an account's owner also gets its notice)
         links[email] = re.search(r"http://[^/\s]+(/join\?t=[\w-]+)", mails[-1].get_content()).group(1)
     assert answers[0] == answers[1] and len(answers[0]) == 2

@@ -4,6 +4,7 @@ from datetime import timedelta
 import time_machine
 
 from lms.core.timeutil import utcnow
+from tests.mailbox import FakeSMTP
 
 
 def test_idle_session_expires(world, make_client, app):
@@ -35,28 +36,6 @@ def test_remembered_session_lasts_past_idle_but_not_past_30_days(world, make_cli
         assert client.get("/").status_code == 200
         traveller.shift(timedelta(days=28))
         assert client.get("/").status_code == 302
-
-
-class FakeSMTP:
-    sent: list = []
-
-    def __init__(self, host, port, timeout=None):
-        self.host = host
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
 
 
 def test_reset_link_is_emailed_when_smtp_is_configured(world, make_client, app, monkeypatch):
