@@ -11,6 +11,7 @@ from lms.auth.forms import (ChangePasswordForm, CodeForm, ContextForm, DisableSe
 from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.forms import Form
+from lms.core.requests import committing, status_of
 from lms.core.timeutil import utcnow
 from lms.core.mail import mail_configured
 from lms.core.security import client_ip, safe_next
@@ -136,15 +137,11 @@ def two_factor():
     action = request.form.get("action") if request.method == "POST" else None
     if action == "enable" and not current_user.totp_enabled and enable_form.validate_on_submit():
         secret = session.get("new_totp_secret")
-        try:
+        with committing(enable_form) as outcome:
             if not secret:
                 raise ValidationError(_("Hãy quét lại mã QR."), field="code")
             codes = second_factor.enable(db.session, box, current_user, secret, enable_form.code.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            enable_form.code.errors.append(str(exc.message))
-        else:
-            db.session.commit()
+        if outcome.ok:
             session.pop("new_totp_secret", None)
     elif action == "codes" and current_user.totp_enabled and Form().validate_on_submit():
         codes = second_factor.regenerate_recovery_codes(db.session, current_user)
@@ -219,20 +216,15 @@ def switch_context():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with committing(form, fields={"password": "new_password"}) as outcome:
             services.change_password(db.session, _settings(), current_user, form.current_password.data,
                                      form.new_password.data, keep_token=session.get("sid"),
                                      sign_out_others=bool(form.sign_out_others.data))
-        except ValidationError as exc:
-            db.session.rollback()
-            target = form.current_password if exc.field == "current_password" else form.new_password
-            target.errors.append(str(exc.message))
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form,
-                           sessions=services.active_session_count(db.session, current_user))
+                           sessions=services.active_session_count(db.session, current_user)), status_of(form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -242,19 +234,15 @@ def reset_password():
     row = services.find_reset_token(db.session, token)  # 404 page when invalid or expired
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with committing(form, fields={"password": "new_password"}) as outcome:
             services.reset_password(db.session, _settings(), token, form.new_password.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            form.new_password.errors.append(str(exc.message))
-        else:
-            db.session.commit()
+        if outcome.ok:
             if current_user.is_authenticated:
                 logout_user()
                 session.clear()
             flash(_("Đã đặt mật khẩu mới. Hãy đăng nhập."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, account=row.user)
+    return render_template("auth/reset_password.html", form=form, account=row.user), status_of(form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from lms.billing.sandbox.store import store_of
 from lms.billing.views_channels import _box, _signer, call_json, callback, deliver, sandbox_only, sandbox_url
 from lms.core import jobs
 from lms.billing.views_shared import done, first_time
-from lms.core.requests import committing
+from lms.core.requests import committing, reading
 from lms.core.forms import Form
 from lms.core.tenancy import no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
@@ -70,14 +70,14 @@ def go(checkout_id: int):
     `form-action 'self'` to every redirect that follows a form's POST (Chrome, Cốc Cốc and Edge
     refuse a 302 to the gateway there), so the POST ends here, on our origin, and this page moves
     on by a `Refresh` (and a link, should the browser ignore it): a navigation no form started."""
-    checkout = db.session.get(Checkout, checkout_id)
-    if checkout is None or queries.family_invoice(db.session, current_user, checkout.invoice_id) is None:
-        abort(404)
-    if checkout.status != CheckoutStatus.PENDING or not checkout.pay_url:
-        flash(_("Yêu cầu thanh toán này đã kết thúc; hãy bắt đầu lại từ hoá đơn nếu còn phải nộp."), "info")
-        return redirect(url_for("billing.family_invoice", invoice_id=checkout.invoice_id))
-    target = checkout.pay_url
-    db.session.rollback()
+    with reading():
+        checkout = db.session.get(Checkout, checkout_id)
+        if checkout is None or queries.family_invoice(db.session, current_user, checkout.invoice_id) is None:
+            abort(404)
+        if checkout.status != CheckoutStatus.PENDING or not checkout.pay_url:
+            flash(_("Yêu cầu thanh toán này đã kết thúc; hãy bắt đầu lại từ hoá đơn nếu còn phải nộp."), "info")
+            return redirect(url_for("billing.family_invoice", invoice_id=checkout.invoice_id))
+        target = checkout.pay_url
     response = current_app.make_response(render_template("billing/go.html", checkout=checkout, target=target))
     response.headers["Refresh"] = f"0; url={target}"
     return response
@@ -94,8 +94,8 @@ def vnpay_ipn():
 
 def _show_return(checkout, *, genuine: bool = False, said_success: bool = False):
     """The return page: display only — nothing the parameters say is written."""
-    mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    db.session.rollback()
+    with reading():
+        mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
     return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
                            said_success=said_success)
 
@@ -135,21 +135,21 @@ def vnpay_sandbox():
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
         choice = request.form.get("outcome")
-        outcome = play_vnpay.outcome(db.session, params, box=_box(), success=choice in ("pay", "lost"),
+        with reading():   # ended before the IPN is delivered through the app
+            outcome = play_vnpay.outcome(db.session, params, box=_box(), success=choice in ("pay", "lost"),
                                          now=utcnow(), txn_no=14000000 + pysecrets.randbelow(10**6))
-        if outcome is None:
-            abort(400)
-        ipn, return_url = outcome
-        _store().remember("vnpay", ipn["vnp_TxnRef"], ipn["vnp_TransactionNo"], int(ipn["vnp_Amount"]) // 100,
-                          success=choice in ("pay", "lost"), notified=choice != "lost", now=utcnow())
-        db.session.rollback()
+            if outcome is None:
+                abort(400)
+            ipn, return_url = outcome
+            _store().remember("vnpay", ipn["vnp_TxnRef"], ipn["vnp_TransactionNo"], int(ipn["vnp_Amount"]) // 100,
+                              success=choice in ("pay", "lost"), notified=choice != "lost", now=utcnow())
         # VNPay's server calls the IPN first (unless told to lose it), then sends the browser back.
         if choice != "lost":
             deliver("GET", "/callbacks/vnpay/ipn", query_string=ipn)
         from urllib.parse import urlencode
         return redirect(f"{return_url}?{urlencode(ipn)}")
-    valid = play_vnpay.outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
-    db.session.rollback()
+    with reading():
+        valid = play_vnpay.outcome(db.session, params, box=_box(), success=True, now=utcnow(), txn_no=0)
     if valid is None:
         return render_template("billing/sandbox_vnpay.html", params=None, form=form), 400
     return render_template("billing/sandbox_vnpay.html", params=params, form=form,
@@ -176,8 +176,8 @@ def momo_return():
 @callback
 @sandbox_only
 def momo_sandbox_create():
-    answer = play_momo.create(db.session, request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
-    db.session.rollback()
+    with reading():
+        answer = play_momo.create(db.session, request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
     return jsonify(answer), 200 if answer.get("resultCode") == 0 else 401
 
 
@@ -191,20 +191,20 @@ def momo_sandbox_pay():
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
         paid = outcome_choice in ("pay", "lost")
-        outcome = play_momo.outcome(db.session, fields, box=_box(), success=paid,
-                                       now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
-        if outcome is None:
-            abort(400)
-        ipn, redirect_url = outcome
-        _store().remember("momo", ipn["orderId"], ipn["transId"], ipn["amount"], success=paid,
-                          notified=outcome_choice != "lost", now=utcnow())
-        db.session.rollback()
+        with reading():   # ended before the IPN is delivered through the app
+            outcome = play_momo.outcome(db.session, fields, box=_box(), success=paid,
+                                        now=utcnow(), trans_id=4000000000 + pysecrets.randbelow(10**8))
+            if outcome is None:
+                abort(400)
+            ipn, redirect_url = outcome
+            _store().remember("momo", ipn["orderId"], ipn["transId"], ipn["amount"], success=paid,
+                              notified=outcome_choice != "lost", now=utcnow())
         if outcome_choice != "lost":
             deliver("POST", "/callbacks/momo/ipn", json=ipn)
         from urllib.parse import urlencode
         return redirect(f"{redirect_url}?{urlencode(ipn)}")
-    valid = play_momo.outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
-    db.session.rollback()
+    with reading():
+        valid = play_momo.outcome(db.session, fields, box=_box(), success=True, now=utcnow(), trans_id=0)
     if valid is None:
         return render_template("billing/sandbox_momo.html", fields=None, form=form), 400
     return render_template("billing/sandbox_momo.html", fields=fields, form=form, amount=int(fields["amount"]))
@@ -230,9 +230,9 @@ def wallet_return():
 @callback
 @sandbox_only
 def wallet_sandbox_create():
-    status, answer = play_wallet.create(db.session, request.headers.get("Authorization"),
-                                   request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
-    db.session.rollback()
+    with reading():
+        status, answer = play_wallet.create(db.session, request.headers.get("Authorization"),
+                                            request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
     return jsonify(answer), status
 
 
@@ -244,16 +244,16 @@ def wallet_sandbox_checkout():
               if k in ("prq", "ref", "amount", "school", "back", "t")}
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = play_wallet.outcome(db.session, fields, box=_box(),
-                                 success=request.form.get("outcome") == "pay", now=utcnow())
-        if outcome is None:
-            abort(400)
-        path, headers, body, back = outcome
-        db.session.rollback()
+        with reading():   # ended before the callback is delivered through the app
+            outcome = play_wallet.outcome(db.session, fields, box=_box(),
+                                          success=request.form.get("outcome") == "pay", now=utcnow())
+            if outcome is None:
+                abort(400)
+            path, headers, body, back = outcome
         deliver("POST", path, data=body, headers=headers)
         return redirect(back)
-    valid = play_wallet.outcome(db.session, fields, box=_box(), success=True, now=utcnow())
-    db.session.rollback()
+    with reading():
+        valid = play_wallet.outcome(db.session, fields, box=_box(), success=True, now=utcnow())
     if valid is None:
         return render_template("billing/sandbox_wallet.html", fields=None, form=form), 400
     return render_template("billing/sandbox_wallet.html", fields=fields, form=form, amount=int(fields["amount"]))
@@ -280,10 +280,10 @@ def payos_return():
 @callback
 @sandbox_only
 def payos_sandbox_create():
-    status, answer = play_payos.create(db.session, request.headers.get("x-client-id"),
-                                          request.headers.get("x-api-key"), request.get_json(silent=True) or {},
-                                          box=_box(), base_url=sandbox_url())
-    db.session.rollback()
+    with reading():
+        status, answer = play_payos.create(db.session, request.headers.get("x-client-id"),
+                                           request.headers.get("x-api-key"), request.get_json(silent=True) or {},
+                                           box=_box(), base_url=sandbox_url())
     return jsonify(answer), status
 
 
@@ -295,28 +295,28 @@ def payos_sandbox_checkout():
              if k in ("orderCode", "amount", "description", "school", "link", "back", "t")}
     form = Form()
     if request.method == "POST" and form.validate_on_submit():
-        outcome = play_payos.outcome(db.session, query, box=_box(), now=utcnow(),
-                                        reference=f"FT{pysecrets.randbelow(10**10):010d}")
-        if outcome is None:
-            abort(400)
-        path, body, back = outcome
         import json
 
-        data = json.loads(body)["data"]
-        _store().remember("payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
-                          data["amount"], success=True, notified=request.form.get("outcome") != "lost", now=utcnow(),
-                          detail=data)
-        db.session.rollback()
+        with reading():   # ended before the webhook is delivered through the app
+            outcome = play_payos.outcome(db.session, query, box=_box(), now=utcnow(),
+                                         reference=f"FT{pysecrets.randbelow(10**10):010d}")
+            if outcome is None:
+                abort(400)
+            path, body, back = outcome
+            data = json.loads(body)["data"]
+            _store().remember("payos", str(data["orderCode"]), f"{data['paymentLinkId']}:{data['reference']}",
+                              data["amount"], success=True, notified=request.form.get("outcome") != "lost",
+                              now=utcnow(), detail=data)
         if request.form.get("outcome") != "lost":
             deliver("POST", path, data=body, headers={"Content-Type": "application/json"})
         return redirect(back)
-    checkout = checkouts.by_order_code(db.session, query.get("orderCode"))
-    valid = play_payos.outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
-    qr = None
-    if valid is not None and checkout is not None and checkout.qr_payload:
-        from lms.core.qr import qr_svg
-        qr = qr_svg(checkout.qr_payload, box_size=6).decode()
-    db.session.rollback()
+    with reading():
+        checkout = checkouts.by_order_code(db.session, query.get("orderCode"))
+        valid = play_payos.outcome(db.session, query, box=_box(), now=utcnow(), reference="x")
+        qr = None
+        if valid is not None and checkout is not None and checkout.qr_payload:
+            from lms.core.qr import qr_svg
+            qr = qr_svg(checkout.qr_payload, box_size=6).decode()
     if valid is None:
         return render_template("billing/sandbox_payos.html", query=None, form=form), 400
     return render_template("billing/sandbox_payos.html", query=query, form=form, amount=int(query["amount"]), qr=qr)
@@ -328,9 +328,9 @@ def payos_sandbox_checkout():
 @callback
 @sandbox_only
 def vnpay_sandbox_query():
-    status, answer = play_vnpay.querydr(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
-                                           now=utcnow())
-    db.session.rollback()
+    with reading():
+        status, answer = play_vnpay.querydr(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+                                               now=utcnow())
     return jsonify(answer), status
 
 
@@ -338,9 +338,9 @@ def vnpay_sandbox_query():
 @callback
 @sandbox_only
 def momo_sandbox_query():
-    status, answer = play_momo.query(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
-                                        now=utcnow())
-    db.session.rollback()
+    with reading():
+        status, answer = play_momo.query(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+                                            now=utcnow())
     return jsonify(answer), status
 
 
@@ -348,9 +348,9 @@ def momo_sandbox_query():
 @callback
 @sandbox_only
 def payos_sandbox_lookup(order_code: str):
-    status, answer = play_payos.lookup(db.session, _store(), request.headers.get("x-client-id"),
-                                          request.headers.get("x-api-key"), order_code, box=_box())
-    db.session.rollback()
+    with reading():
+        status, answer = play_payos.lookup(db.session, _store(), request.headers.get("x-client-id"),
+                                              request.headers.get("x-api-key"), order_code, box=_box())
     return jsonify(answer), status
 
 

@@ -30,7 +30,8 @@ def first_time(action: str):
                          asked=once.digest(request.path, request.form))
     if earlier is None:
         return None
-    db.session.rollback()
+    # Nothing was written for this submission (its key is the earlier one's): the caller's
+    # `committing` block ends without a change.
     flash(_("Biểu mẫu này đã được gửi và xử lý; lần gửi lại không ghi thêm gì."), "info")
     return redirect(earlier.outcome or request.path)
 

@@ -14,7 +14,12 @@ On success the request's work is committed once. On a `DomainError` the session 
 names none — and the re-rendered form answers 422. Any other exception rolls back and propagates
 to the generic error page. A service that answers refused lines instead of raising (a table shown
 again with its errors) is discarded with `outcome.discard()`: rolled back, `outcome.ok` false.
-Views that change nothing never call this.
+
+A view, or a part of one, that must change nothing — a display-only page such as a gateway's
+return page, the payment sandbox answering for a provider — runs it `with reading():`, which rolls
+back whatever the block did when it ends (an exception propagates as it is), so its transaction is
+closed before the view goes on: before it renders, or calls the app again in-process as a
+provider's server would. A view that only renders what it read needs neither.
 """
 from __future__ import annotations
 
@@ -74,6 +79,15 @@ def committing(form=None, *, fields: dict[str, str] | None = None, flash_error: 
         else:
             db.session.commit()
             outcome.ok = True
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run the block as a unit of work that keeps nothing (see the module's docstring)."""
+    try:
+        yield
+    finally:
+        db.session.rollback()
 
 
 def status_of(form) -> int:

@@ -68,3 +68,22 @@ def test_a_discarded_block_keeps_nothing_and_is_not_ok(app):
             db.session.flush()
             outcome.discard()
         assert not outcome.ok and outcome.error is None and _count("discarded") == 0
+
+
+def test_a_reading_block_keeps_nothing_and_lets_errors_through(app):
+    """A display-only page or the payment sandbox: whatever the block wrote is rolled back, its
+    transaction ended before the view goes on, and an error is not swallowed."""
+    import pytest
+
+    from lms.core.requests import reading
+
+    with app.test_request_context("/", method="GET"):
+        with reading():
+            db.session.add(_row("read"))
+            db.session.flush()
+        assert not db.session().in_transaction()
+        assert _count("read") == 0
+        with pytest.raises(ValidationError), reading():
+            db.session.add(_row("read-refused"))
+            raise ValidationError("Không hợp lệ.")
+        assert _count("read-refused") == 0
