@@ -242,29 +242,31 @@ def channel(session: Session, row: Invitation) -> str | None:
     sends e-mail, "sms" where the school's SMS account (contact book, eSMS) is ready; None — the
     school hands the link, and using it proves nothing about the identifier."""
     from lms.core.mail import mail_configured
-    from lms.messaging.settings import account_of, is_ready
 
     if by_mail(row):
         return "mail" if mail_configured() else None
-    # Read once per school and transaction: an import invites its parents one row after another.
+    return "sms" if _sms_ready(session, row.school_id) else None
+
+
+def channels_of(session: Session, rows: list[Invitation]) -> dict[int, str | None]:
+    """`channel` of each of a list's invitations, by id (each school's SMS account read once)."""
+    return {r.id: channel(session, r) for r in rows}
+
+
+def _sms_ready(session: Session, school_id: int) -> bool:
+    """Whether the school's SMS account (contact book, eSMS) is ready to send, read once per school
+    and transaction: an import invites its parents one row after another, a list page asks for
+    each of its rows."""
     from sqlalchemy.orm import scoped_session
+
+    from lms.messaging.settings import account_of, is_ready
 
     real = session() if isinstance(session, scoped_session) else session
     known = real.info.setdefault("lms_sms_ready", {})
     transaction = real.get_transaction()
-    if row.school_id not in known or known[row.school_id][0] is not transaction:
-        known[row.school_id] = (transaction, is_ready(account_of(session, row.school_id, "esms")))
-    return "sms" if known[row.school_id][1] else None
-
-
-def channels_of(session: Session, rows: list[Invitation]) -> dict[int, str | None]:
-    """`channel` of each of a list's invitations, reading each school's SMS account once."""
-    from lms.core.mail import mail_configured
-    from lms.messaging.settings import account_of, is_ready
-
-    sms = {sid: is_ready(account_of(session, sid, "esms")) for sid in {r.school_id for r in rows}}
-    mail = mail_configured()
-    return {r.id: ("mail" if mail else None) if by_mail(r) else ("sms" if sms[r.school_id] else None) for r in rows}
+    if school_id not in known or known[school_id][0] is not transaction:
+        known[school_id] = (transaction, is_ready(account_of(session, school_id, "esms")))
+    return known[school_id][1]
 
 
 def deliver(session: Session, actor: User, row: Invitation) -> str | None:

@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
+from lms.people.profile import PROFILE_LABELS
 
 
 class DayField(DateField):
@@ -175,19 +176,19 @@ class StudentProfileForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
     birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
     gender = SelectField(_l("Giới tính"), choices=[("", _l("— Chưa rõ —")), ("nam", _l("Nam")), ("nu", _l("Nữ"))])
-    place_of_birth = StringField(_l("Nơi sinh"), validators=[Optional(), Length(max=200)])
-    hometown = StringField(_l("Quê quán"), validators=[Optional(), Length(max=200)])
-    ethnicity = StringField(_l("Dân tộc"), validators=[Optional(), Length(max=40)])
-    nationality = StringField(_l("Quốc tịch"), validators=[Optional(), Length(max=40)])
+    place_of_birth = StringField(PROFILE_LABELS["place_of_birth"], validators=[Optional(), Length(max=200)])
+    hometown = StringField(PROFILE_LABELS["hometown"], validators=[Optional(), Length(max=200)])
+    ethnicity = StringField(PROFILE_LABELS["ethnicity"], validators=[Optional(), Length(max=40)])
+    nationality = StringField(PROFILE_LABELS["nationality"], validators=[Optional(), Length(max=40)])
     address = StringField(_l("Nơi ở hiện nay"), validators=[Optional(), Length(max=300)])
-    moet_code = StringField(_l("Mã định danh Bộ GD&ĐT"), validators=[Optional(), Length(max=20)])
-    personal_id = StringField(_l("Số định danh cá nhân"), validators=[Optional(), Length(max=20)],
+    moet_code = StringField(PROFILE_LABELS["moet_code"], validators=[Optional(), Length(max=20)])
+    personal_id = StringField(PROFILE_LABELS["personal_id"], validators=[Optional(), Length(max=20)],
                               description=_l("12 chữ số, như trên thẻ căn cước hoặc giấy khai sinh."))
-    student_email = StringField(_l("E-mail liên hệ"), validators=[Optional(), Length(max=254)])
-    student_phone = StringField(_l("Điện thoại liên hệ"), validators=[Optional(), Length(max=20)])
-    policy_status = StringField(_l("Đối tượng chính sách"), validators=[Optional(), Length(max=100)],
+    student_email = StringField(PROFILE_LABELS["student_email"], validators=[Optional(), Length(max=254)])
+    student_phone = StringField(PROFILE_LABELS["student_phone"], validators=[Optional(), Length(max=20)])
+    policy_status = StringField(PROFILE_LABELS["policy_status"], validators=[Optional(), Length(max=100)],
                                 description=_l("Như hồ sơ ghi, ví dụ: Con thương binh, Hộ nghèo. Để trống nếu không có."))
-    registration_number = StringField(_l("Số đăng bộ"), validators=[Optional(), Length(max=20)],
+    registration_number = StringField(PROFILE_LABELS["registration_number"], validators=[Optional(), Length(max=20)],
                                       description=_l("Số thứ tự của học sinh trong sổ đăng bộ của trường."))
     submit = SubmitField(_l("Lưu hồ sơ"))
 

@@ -32,11 +32,18 @@ PROFILE_FIELDS: dict[str, tuple[str, int]] = {
     "student_email": ("email", 254), "student_phone": ("phone", 20),
     "policy_status": ("policy_status", 100), "registration_number": ("registration_number", 20),
 }
-# The fields printed as they are typed on the report card and the transcript (lms.core.official's
-# rule: no formula, no control character), with the names their messages give them.
-PRINTED_FIELDS = {"place_of_birth": _l("Nơi sinh"), "hometown": _l("Quê quán"), "ethnicity": _l("Dân tộc"),
+# key → its name: the admin's form labels the field so (people/forms.py StudentProfileForm) and
+# the messages about it name it so.
+PROFILE_LABELS = {"place_of_birth": _l("Nơi sinh"), "hometown": _l("Quê quán"), "ethnicity": _l("Dân tộc"),
                   "nationality": _l("Quốc tịch"), "moet_code": _l("Mã định danh Bộ GD&ĐT"),
-                  "policy_status": _l("Đối tượng chính sách"), "registration_number": _l("Số đăng bộ")}
+                  "personal_id": _l("Số định danh cá nhân"), "student_email": _l("E-mail liên hệ"),
+                  "student_phone": _l("Điện thoại liên hệ"), "policy_status": _l("Đối tượng chính sách"),
+                  "registration_number": _l("Số đăng bộ")}
+assert set(PROFILE_LABELS) == set(PROFILE_FIELDS), "each profile field has its name"
+# The fields printed as they are typed on the report card and the transcript (lms.core.official's
+# rule: no formula, no control character).
+PRINTED_FIELDS = ("place_of_birth", "hometown", "ethnicity", "nationality", "moet_code", "policy_status",
+                  "registration_number")
 
 
 def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -76,7 +83,7 @@ def clean_profile(values: dict[str, str]) -> tuple[dict[str, str | None], dict[s
             value = value.upper().replace(" ", "")
         if key in PRINTED_FIELDS:
             value = " ".join(value.split())
-            problem = printed_text_problem(value, PRINTED_FIELDS[key])
+            problem = printed_text_problem(value, PROFILE_LABELS[key])
             if problem:
                 errors[key] = problem
                 continue
