@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from lms.core import jobs
 from lms.core.downloads import send_stored
 from lms.extensions import db
-from lms.i18n import gettext
+from lms.i18n import gettext, ngettext
 from lms.i18n import lazy_gettext as _l
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
@@ -18,9 +18,17 @@ KIND_LABELS = {"report_cards": _l("Phát hành học bạ cả lớp"), "officia
                "transcript_round": _l("Ký số học bạ số cả lớp")}
 
 
-# What a job counts, after "12/38" on its page.
-KIND_UNITS = {"report_cards": _l("học sinh"), "transcript_round": _l("học sinh"), "receipts_pdf": _l("biên lai"),
-              "invoice_run": _l("hoá đơn")}
+def _counted(kind: str, total: int, done="{d}", of="{t}") -> str:
+    """"12/38 học sinh": how far a job is, its noun agreeing with the total in English ("1/1 student",
+    "12/38 students"). The page carries the singular and the plural with {d} and {t} in them; its
+    script fills them in as the job goes."""
+    if kind in ("report_cards", "transcript_round"):
+        return ngettext("%(d)s/%(t)s học sinh", "%(d)s/%(t)s học sinh", total, d=done, t=of)
+    if kind == "receipts_pdf":
+        return ngettext("%(d)s/%(t)s biên lai", "%(d)s/%(t)s biên lai", total, d=done, t=of)
+    if kind == "invoice_run":
+        return ngettext("%(d)s/%(t)s hoá đơn", "%(d)s/%(t)s hoá đơn", total, d=done, t=of)
+    return f"{done}/{of}"
 
 
 def _subject(job) -> str:
@@ -45,8 +53,9 @@ def _job(job_id: int):
 @login_required
 def job_page(job_id: int):
     job = _job(job_id)
-    return render_template("home/job.html", job=job, kinds=KIND_LABELS, unit=KIND_UNITS.get(job.kind, ""),
-                           subject=_subject(job))
+    return render_template("home/job.html", job=job, kinds=KIND_LABELS, subject=_subject(job),
+                           counted=_counted(job.kind, job.total, job.done, job.total),
+                           count_one=_counted(job.kind, 1), count_other=_counted(job.kind, 2))
 
 
 @bp.route("/jobs/<int:job_id>.json")

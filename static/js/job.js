@@ -11,8 +11,9 @@
   function update(data) {
     bar.max = Math.max(data.total, 1);
     bar.value = data.done;
-    var unit = count.getAttribute("data-unit");
-    count.textContent = data.done + "/" + data.total + (unit ? " " + unit : "");
+    // "1/1 student", "12/38 students": both forms are on the page and the total chooses.
+    var template = data.total === 1 ? count.dataset.templateOne : count.dataset.template;
+    count.textContent = template.replace("{d}", data.done).replace("{t}", data.total);
     state.textContent = state.getAttribute("data-" + data.status) || data.status;
     message.textContent = data.message || "";
     box.dataset.status = data.status;

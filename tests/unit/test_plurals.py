@@ -80,3 +80,52 @@ def test_a_counted_message_is_counted_wherever_it_is_used():
     mixed = {m: sorted(u) for m, u in uses.items()
              if any(x.startswith("counted") for x in u) and any(x.startswith("plain") for x in u)}
     assert not mixed, "\n".join(f"{m!r}: {u}" for m, u in mixed.items())
+
+
+def _counted_noun() -> re.Pattern:
+    """An English text that starts with a counted noun, plural or singular ("documents", "class")."""
+    nouns = set(COUNTED.split("|"))
+    singular = {n[:-2] if n.endswith(("sses", "ches", "xes")) else n[:-1] for n in nouns if n.endswith("s")}
+    return re.compile(rf"^(?:{'|'.join(sorted(nouns | singular, key=len, reverse=True))})\b")
+
+
+# A value shown and then, as a message of its own, a noun in running text (lower case): "{{ n }}
+# {{ _('tài liệu') }}", also out of an inline element ("<span>{{ n }}</span> {{ _('học sinh') }}").
+# Its English never agrees with the count.
+NUMBER_THEN_NOUN = re.compile(r"\{\{((?:(?!\}\}).)*)\}\}(?:\s|&nbsp;|</(?:span|strong|b|em|output|data)>)*"
+                              r"\{\{\s*_\(\s*(['\"])(.+?)\2\s*\)\s*\}\}", re.DOTALL)
+
+
+def test_no_page_writes_a_count_and_its_noun_as_two_messages():
+    """"1 documents" on the transcript class page: a count and a noun translated on its own escape
+    the catalogue test above (the noun alone has no count). Such a pair must be one counted message."""
+    with CATALOGUE.open("rb") as handle:
+        english = {m.id: m.string for m in read_po(handle, locale="en") if isinstance(m.id, str) and m.string}
+    noun = _counted_noun()
+    found = []
+    root = CATALOGUE.parents[4] / "lms"
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in NUMBER_THEN_NOUN.finditer(text):
+            said = english.get(match.group(3), "")
+            if noun.match(said):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(root)}:{line}: {{{{{match.group(1)}}}}} {match.group(3)!r} ({said!r})")
+    assert not found, "write each as one ngettext('%(n)s …', '%(n)s …', n, n=n):\n" + "\n".join(found)
+
+
+def test_a_job_s_progress_agrees_with_its_total():
+    """The job page's "12/38 học sinh" (its noun was a message of its own: "1/1 students")."""
+    from flask import session
+
+    from lms.home.views_jobs import _counted
+
+    app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://"}))
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert _counted("report_cards", 1, 0, 1) == "0/1 student"
+        assert _counted("report_cards", 38, 12, 38) == "12/38 students"
+        assert _counted("invoice_run", 1) == "{d}/{t} invoice" and _counted("invoice_run", 2) == "{d}/{t} invoices"
+    with app.test_request_context():
+        session["lang"] = "vi"
+        assert _counted("receipts_pdf", 3, 3, 3) == "3/3 biên lai"
