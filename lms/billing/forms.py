@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -10,7 +10,7 @@ from lms.billing.channels.registry import METHOD_LABELS, MOBILE_MONEY_COUNTS_AS,
 from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
 from lms.billing.payments import REFUND_METHODS, SCHEMES
 from lms.core.cards import CARD_MESSAGE, has_card_number
-from lms.core.forms import Form, MoneyField
+from lms.core.forms import DayField, Form, MoneyField
 from lms.core.tables import ACCEPT as TABLE_ACCEPT
 from lms.i18n import lazy_gettext as _l
 
@@ -94,8 +94,8 @@ class ExemptionForm(BillingForm):
                                                                     (100, _l("Miễn 100 %")), (70, _l("Giảm 70 %")),
                                                                     (50, _l("Giảm 50 %"))], default=100)
     amount = _money(_l("Hoặc số tiền giảm mỗi khoản (đồng)"), required=False)
-    valid_from = DateField(_l("Hiệu lực từ"), validators=[DataRequired(_l("Nhập ngày bắt đầu."))])
-    valid_to = DateField(_l("Đến ngày"), validators=[DataRequired(_l("Nhập ngày kết thúc."))])
+    valid_from = DayField(_l("Hiệu lực từ"), validators=[DataRequired(_l("Nhập ngày bắt đầu."))])
+    valid_to = DayField(_l("Đến ngày"), validators=[DataRequired(_l("Nhập ngày kết thúc."))])
     reason = StringField(_l("Đối tượng, căn cứ"), validators=[DataRequired(_l("Nhập căn cứ.")), Length(max=300)])
     evidence = FileField(_l("Minh chứng (PDF hoặc ảnh)"))
     submit = SubmitField(_l("Lưu miễn giảm"))
@@ -204,7 +204,7 @@ class PaidReportForm(BillingForm):
     """A parent's "I have paid" for an invoice (lms.billing.paid_reports)."""
     channel = SelectField(_l("Đã thanh toán qua"), choices=[], validate_choice=False)
     amount = _money(_l("Số tiền đã nộp (đồng)"))
-    paid_on = DateField(_l("Ngày thanh toán"), validators=[DataRequired(_l("Nhập ngày thanh toán."))])
+    paid_on = DayField(_l("Ngày thanh toán"), validators=[DataRequired(_l("Nhập ngày thanh toán."))])
     bank_reference = StringField(_l("Mã giao dịch của ngân hàng (nếu có)"), validators=[Length(max=64)])
     screenshot = FileField(_l("Ảnh chụp màn hình giao dịch (nếu có)"))
     submit = SubmitField(_l("Gửi báo đã thanh toán"))

@@ -8,12 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
 
 from lms.core.errors import ValidationError
 from lms.core.numbers import decimal_text, money, parse_amount, parse_decimal
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 MESSAGES = {
     "This field is required.": _l("Trường này bắt buộc."),
@@ -185,6 +186,43 @@ def show_error(form, exc) -> None:
             field.errors = list(field.errors) + [str(problem.message)]
         else:
             flash(str(problem.message), "danger")
+
+
+class DayField(DateField):
+    """The one date field: a date as the browser sends it (2027-02-28) or as people type it
+    (28/02/2027), refused in words that name the field and say what is wrong: "Ngày sinh
+    31/02/2012 không có: tháng 2 năm 2012 có 29 ngày."."""
+
+    def process_formdata(self, valuelist):
+        import calendar
+        import re
+        from datetime import date
+
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        label = self.label.text
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
+        d = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
+        if m:
+            year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        elif d:
+            day, month, year = int(d.group(1)), int(d.group(2)), int(d.group(3))
+        else:
+            raise ValueError(str(_l("%(f)s “%(v)s” không phải ngày: chọn trong lịch hoặc gõ dạng ngày/tháng/năm, ví "
+                                    "dụ 05/09/2026.", f=label, v=raw[:20])))
+        typed = f"{day:02d}/{month:02d}/{year}"
+        if not 1900 <= year <= 2200:
+            raise ValueError(str(_l("%(f)s %(v)s không hợp lệ: năm phải từ 1900 đến 2200.", f=label, v=typed)))
+        if not 1 <= month <= 12:
+            raise ValueError(str(_l("%(f)s %(v)s không có: tháng phải từ 1 đến 12.", f=label, v=typed)))
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise ValueError(str(ngettext("%(f)s %(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.",
+                                          "%(f)s %(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.", last,
+                                          f=label, v=typed, m=month, y=year, n=last)))
+        self.data = date(year, month, day)
 
 
 MONEY_MAX = 2 ** 63 - 1      # a money column (BIGINT) holds whole đồng up to this

@@ -270,13 +270,31 @@ def read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_row
     """Read the sheet of `data` that holds `columns` and return its data lines and what was skipped.
 
     `mapping` (key → column index) replaces the columns found by name, for an import that lets the
-    user choose them. Raises ValidationError, naming the file's problem, when the file cannot be
-    read at all; a missing required column is reported in `Table.missing` instead."""
+    user choose them. Raises ValidationError on the field "file" when the file cannot be read at
+    all — empty, too large, not a table, damaged… —, its message naming the file ("Không nhập được
+    tệp “so-diem.xlsx”: Tệp rỗng."), so that every import says which file it refused; a missing
+    required column is reported in `Table.missing` instead."""
+    try:
+        return _read_table(filename, data, columns, max_rows=max_rows, mapping=mapping)
+    except ValidationError as exc:
+        raise named_refusal(filename, exc) from exc
+
+
+def named_refusal(filename: str, exc: ValidationError) -> ValidationError:
+    """`exc`, a refusal of a whole file, with the file's name in it when it does not name it yet."""
+    message = str(exc.message)
+    if not filename or f"“{filename}”" in message:
+        return exc
+    return ValidationError(_l("Không nhập được tệp “%(f)s”: %(m)s", f=filename, m=message), field=exc.field or "file")
+
+
+def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_rows: int,
+                mapping: dict[str, int] | None) -> Table:
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError(_l("Tệp nhập quá lớn (tối đa %(m)s MB).", m=MAX_IMPORT_BYTES // (1024 * 1024)),
                               field="file")
     if not data.strip():
-        raise ValidationError(_l("Tệp rỗng."), field="file")
+        raise ValidationError(_l("Tệp rỗng: không có nội dung nào (0 byte hoặc chỉ khoảng trắng)."), field="file")
     book = _open(filename or "", data)
     lookup = _lookup(columns)
     best = None

@@ -68,8 +68,17 @@ def columns_of(course: Course, rules: tt22.Rules = tt22.CURRENT) -> list[Column]
     return [*(Column(Kind.REGULAR, i) for i in range(1, n + 1)), Column(Kind.MIDTERM, 1), Column(Kind.FINAL, 1)]
 
 
+RETEST = Column(Kind.RETEST, 1)
+
+
+def term_columns(course: Course, term: int) -> list[Column]:
+    """Every column a term's grade book writes — the grid, its Excel export and the import alike:
+    the term's assessments, and in term II the year's re-test (kiểm tra lại, recorded under term II)."""
+    return [*columns_of(course), *([RETEST] if term == 2 else [])]
+
+
 def column_by_key(course: Course, key: str) -> Column | None:
-    return next((c for c in [*columns_of(course), Column(Kind.RETEST, 1)] if c.key == key), None)
+    return next((c for c in term_columns(course, 2) if c.key == key), None)
 
 
 # ---------------------------------------------------------------- cell values
@@ -410,9 +419,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     reason = nfc(reason)[:REASON_MAX]
     after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
     line_of = lines or {r.student.id: i for i, r in enumerate(grid.rows, start=1)}
-    keys = {c.key: c for c in grid.columns}
-    if term == 2:
-        keys["kl1"] = Column(Kind.RETEST, 1)
+    keys = {c.key: c for c in term_columns(course, term)}
     result, writes = SaveResult(), []
     for cell in cells:
         row, column = grid.row_of(cell.student_id), keys.get(cell.key)
@@ -535,17 +542,27 @@ REMARK_HEADERS = ("Nhận xét", "Remark", "Comment")
 TENTH = Decimal("0.1")      # marks are written to Excel with one place: 9,0 (core/sheets keeps the places)
 
 
+YEAR_HEADERS = (_l("ĐTB cả năm"), _l("Kết quả cả năm"))
+
+
+def _cell(mark: Mark) -> object:
+    return mark.quantize(TENTH) if isinstance(mark, Decimal) else mark_text(mark)
+
+
 def grid_workbook(grid: Grid) -> bytes:
+    """The term's grade book as the teacher edits it in Excel and imports back: the term's columns,
+    the computed averages (never read back) and, in term II, the year's and the re-test's columns."""
+    year = grid.term == 2
     headers = [CODE_HEADERS[0], NAME_HEADERS[0], *[c.label for c in grid.columns],
-               str(_l("ĐTB học kỳ")) if not grid.comment else str(_l("Kết quả học kỳ")), REMARK_HEADERS[0]]
+               str(_l("ĐTB học kỳ")) if not grid.comment else str(_l("Kết quả học kỳ")),
+               *([str(YEAR_HEADERS[1 if grid.comment else 0]), RETEST.label] if year else []), REMARK_HEADERS[0]]
     rows = []
     for row in grid.rows:
         values: list[object] = [row.student.student_code, row.student.full_name]
-        for c in grid.columns:
-            mark = mark_of(row.entry(grid.term, c.key))
-            values.append(mark.quantize(TENTH) if isinstance(mark, Decimal) else mark_text(mark))
-        sem = row.marks.semester(grid.term)
-        values.append(sem.quantize(TENTH) if isinstance(sem, Decimal) else mark_text(sem))
+        values += [_cell(mark_of(row.entry(grid.term, c.key))) for c in grid.columns]
+        values.append(_cell(row.marks.semester(grid.term)))
+        if year:
+            values += [_cell(row.marks.year()), _cell(mark_of(row.entry(2, RETEST.key)))]
         values.append(row.remark)
         rows.append(values)
     notes = [str(_l("Sổ điểm %(s)s lớp %(c)s — %(t)s.", s=grid.course.subject.name, c=grid.course.school_class.name,
@@ -553,8 +570,12 @@ def grid_workbook(grid: Grid) -> bytes:
              str(_l("Điểm từ 0 đến 10, tối đa một chữ số thập phân (8,5 hoặc 8.5). Môn nhận xét: Đ hoặc CĐ.")),
              str(_l("Khi nhập lại tệp: ô trống giữ nguyên điểm đang có; cột ĐTB được tính lại, không đọc từ tệp.")),
              str(_l("Không đổi tiêu đề cột và mã học sinh."))]
+    if year:
+        notes.append(str(_l("Cột KT lại: điểm kiểm tra lại của học sinh phải kiểm tra lại môn này; cột ĐTB cả năm "
+                            "được tính lại, không đọc từ tệp.")))
     return write_workbook(f"{grid.course.subject.name} {grid.course.school_class.name}"[:31], headers, rows,
-                          widths=[14, 28] + [8] * len(grid.columns) + [12, 40], notes=notes)
+                          widths=[14, 28] + [8] * len(grid.columns) + [12] + ([12, 8] if year else []) + [40],
+                          notes=notes)
 
 
 @dataclass
@@ -609,10 +630,12 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
     check every cell against the book without writing anything. Blank cells keep what the book
     has; every refusal names the file's line and the column as the file names it."""
     require_course(actor, role, course, edit=True)
-    columns = columns_of(course)
+    columns = term_columns(course, term)
     average = (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ", "ĐTB", "TBM",
                "Điểm trung bình", "Trung bình môn", "ĐTBmhk", "ĐTB môn học kỳ", "Điểm trung bình môn học kỳ",
-               "ĐTBmcn", "Xếp loại", "Kết quả")
+               "Xếp loại", "Kết quả")
+    year = (*(str(h) for h in YEAR_HEADERS), "ĐTB cả năm", "Kết quả cả năm", "Cả năm", "ĐTBmcn", "ĐTB môn cả năm",
+            "Điểm trung bình môn cả năm", "TBCN")
     spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:] + ("Mã định danh", "Mã số học sinh"), required=True,
                         anchor=True),
             TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:] + ("Họ và tên học sinh", "Họ tên học sinh",
@@ -622,6 +645,7 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                         text=True),
             # Computed by the book, never read: named so that it is not reported as unknown.
             TableColumn("average", average[0], average[1:], computed=True),
+            TableColumn("year", year[0], year[1:], computed=True),
             # Headers in either language, whichever the export was made in, and the Circular's own
             # names (ĐĐGgk, ĐĐGck, ĐĐGtx over 1 2 3 4).
             TableColumn("gk1", "GK", ("Giữa kỳ", "Giữa kì", "Mid", "Midterm", "ĐĐGgk", "Điểm giữa kỳ", "Giữa HK")),
@@ -630,6 +654,9 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                                                     f"TX {c.position}", f"Thường xuyên {c.position}",
                                                     f"Điểm thường xuyên {c.position}"))
              for c in columns if c.kind == Kind.REGULAR]
+    if RETEST in columns:   # term II: the year's re-test, as the export names it or a school's sheet does
+        spec.append(TableColumn(RETEST.key, RETEST.label, ("KT lại", "Kiểm tra lại", "Điểm kiểm tra lại", "Điểm KT lại",
+                                                           "KTL", "Retest", "Re-test")))
     table = read_table(filename, data, spec, max_rows=max_rows)
     if "code" not in table.columns:
         raise ValidationError(_l("Tệp thiếu cột “Mã học sinh”."), field="file")
@@ -707,7 +734,7 @@ def import_grid(session: Session, actor: User, role: str, course: Course, term: 
         return ImportResult(SaveResult(issues=checked.issues), checked.table.unknown, checked.table)
     result = save_grid(session, actor, role, course, term, checked.cells, checked.remarks, now=now, reason=reason,
                        source_type="import", lines=checked.lines, loaded_at=loaded_at)
-    names = {c.label: checked.table.column_name(c.key) for c in columns_of(course)}
+    names = {c.label: checked.table.column_name(c.key) for c in term_columns(course, term)}
     for issue in result.issues:
         issue.column = names.get(issue.column, issue.column)
     return ImportResult(result, checked.table.unknown, checked.table)

@@ -257,12 +257,13 @@ def course_grades_import(course_id: int):
         flash(_("Chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."), "danger")
         return redirect(back)
     data, reason = upload.read(), request.form.get("reason", "")
-    with committing() as outcome:   # a preview: it keeps nothing
+    with committing(flash_error=False) as outcome:   # a preview: it keeps nothing
         preview = book.read_grid_import(db.session, current_user, ctx().role, course, term, upload.filename, data,
                                         max_rows=max_rows, reason=reason)
         outcome.discard()
-    if outcome.error is not None:
-        return redirect(back)
+    if outcome.error is not None:   # the file refused whole (empty, not a table, no code column…): said on the page
+        return render_template("gradebook/import_result.html", course=course, term=term, preview=None, issues=[],
+                               table=None, token=None, refused=str(outcome.error.message)), outcome.error.status
     token = None
     if preview.ok and preview.changes:
         token = uuid.uuid4().hex

@@ -1,48 +1,12 @@
-from lms.core.forms import Form
+from lms.core.forms import DayField, Form
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.i18n import lazy_gettext as _l
-from lms.i18n import ngettext
 from lms.people.profile import PROFILE_LABELS
-
-
-class DayField(DateField):
-    """A date as the browser sends it (2027-02-28) or as people type it (28/02/2027), refused in
-    words that say what is wrong: "30/02/2027 không có: tháng 2 năm 2027 có 28 ngày"."""
-
-    def process_formdata(self, valuelist):
-        import calendar
-        import re
-        from datetime import date
-
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        raw = valuelist[0].strip()
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
-        d = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
-        if m:
-            year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        elif d:
-            day, month, year = int(d.group(1)), int(d.group(2)), int(d.group(3))
-        else:
-            self.data = None
-            raise ValueError(str(_l("“%(v)s” không phải ngày: chọn trong lịch hoặc gõ dạng ngày/tháng/năm, ví dụ "
-                                    "05/09/2026.", v=raw[:20])))
-        if not 1 <= month <= 12:
-            self.data = None
-            raise ValueError(str(_l("%(v)s không có: tháng phải từ 1 đến 12.", v=f"{day:02d}/{month:02d}/{year}")))
-        last = calendar.monthrange(year, month)[1] if 1 <= year <= 9999 else 31
-        if not 1 <= day <= last or not 1900 <= year <= 2200:
-            self.data = None
-            if not 1900 <= year <= 2200:
-                raise ValueError(str(_l("Năm %(y)s không hợp lệ.", y=year)))
-            raise ValueError(str(ngettext("%(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.", "%(v)s không có: tháng %(m)s năm %(y)s có %(n)s ngày.", last, v=f"{day:02d}/{month:02d}/{year}", m=month, y=year, n=last)))
-        self.data = date(year, month, day)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -174,7 +138,7 @@ class StudentProfileForm(Form):
     """The pupil's profile as the report card and the sector database need it (lms.people.profile)."""
 
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Nhập họ và tên.")), Length(max=120)])
-    birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
+    birth_date = DayField(_l("Ngày sinh"), validators=[Optional()])
     gender = SelectField(_l("Giới tính"), choices=[("", _l("— Chưa rõ —")), ("nam", _l("Nam")), ("nu", _l("Nữ"))])
     place_of_birth = StringField(PROFILE_LABELS["place_of_birth"], validators=[Optional(), Length(max=200)])
     hometown = StringField(PROFILE_LABELS["hometown"], validators=[Optional(), Length(max=200)])

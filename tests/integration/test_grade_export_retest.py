@@ -1,0 +1,72 @@
+"""The term II grade-book export carries the year's re-test column (KT lại) beside the year's
+average, so that re-test marks go out to Excel and come back in; an import refused whole (an
+empty file) answers 422 on the import page and names the file."""
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from lms.gradebook.models import GradeEntry, Kind
+from tests.factories import fill_year
+
+
+def _rows(data: bytes) -> tuple[list, dict]:
+    ws = load_workbook(io.BytesIO(data)).active
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    at = next(i for i, r in enumerate(rows) if r[0] == "Mã học sinh")
+    return rows[at], {r[0]: r for r in rows[at + 1:] if r[0]}
+
+
+def test_re_test_marks_go_out_to_excel_and_come_back(world, client, dbs):
+    with dbs() as s:   # Bình fails Toán (3,0 in both terms): she re-takes it
+        fill_year(s, world.a, marks={("HSA002", "toan"): "3"})
+        s.commit()
+    client.login("gv.a")
+    course = world.a.course.id
+    header, rows = _rows(client.get(f"/courses/{course}/grades.xlsx?term=2").data)
+    assert header[-4:] == ["ĐTB học kỳ", "ĐTB cả năm", "KT lại", "Nhận xét"]
+    assert rows["HSA002"][-3:-1] == [3, None] and rows["HSA001"][-3] == 8
+    # Term I has no re-test column (it is the year's, recorded under term II).
+    assert "KT lại" not in _rows(client.get(f"/courses/{course}/grades.xlsx?term=1").data)[0]
+
+    # The teacher types the re-test mark into the file as Excel keeps it, and imports it back.
+    wb = load_workbook(io.BytesIO(client.get(f"/courses/{course}/grades.xlsx?term=2").data))
+    line = next(r for r in wb.active.iter_rows() if r[0].value == "HSA002")
+    line[header.index("KT lại")].value = "6,5"
+    buf = io.BytesIO()
+    wb.save(buf)
+    url = f"/courses/{course}/grades/import?term=2"
+    preview = client.post(url, {"file": (io.BytesIO(buf.getvalue()), "so-diem-toan-hk2.xlsx")},
+                          content_type="multipart/form-data")
+    page = re.sub(r"\s+", " ", preview.get_data(as_text=True))
+    assert preview.status_code == 200 and "KT lại (K): <strong>6,5</strong>" in page, page
+    assert "ĐTB cả năm (" in page.split('id="computed-columns"')[1].split("</p>")[0]   # computed, never read
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(url, {"token": token, "confirm": "1"}).status_code == 302
+    with dbs() as s:
+        entry = s.scalars(select(GradeEntry).where(GradeEntry.course_id == course, GradeEntry.kind == Kind.RETEST)).one()
+        assert (entry.student_id, entry.term, entry.score10) == (world.a.students["HSA002"].id, 2, 65)
+    header, rows = _rows(client.get(f"/courses/{course}/grades.xlsx?term=2").data)
+    assert rows["HSA002"][header.index("KT lại")] == 6.5
+    # The new export imported unchanged writes nothing.
+    again = client.post(url, {"file": (io.BytesIO(client.get(f"/courses/{course}/grades.xlsx?term=2").data),
+                                       "so-diem-toan-hk2.xlsx")}, content_type="multipart/form-data")
+    assert again.status_code == 200 and "không có gì để nhập" in again.get_data(as_text=True)
+
+
+def test_an_empty_file_is_refused_by_name_with_422(world, client):
+    client.login("gv.a")
+    for content in (b"", b"  \r\n"):
+        page = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                           {"file": (io.BytesIO(content), "so-diem-toan-6a1.xlsx")}, content_type="multipart/form-data")
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+        assert page.status_code == 422
+        assert "Không nhập được tệp “so-diem-toan-6a1.xlsx”: Tệp rỗng" in text, text
+    # Every import reads through the same reader and says it the same way.
+    admin_page = client.post(f"/courses/{world.a.course.id}/plan/import",
+                             {"file": (io.BytesIO(b""), "ke-hoach-toan.xlsx")}, content_type="multipart/form-data")
+    assert admin_page.status_code == 422
+    assert "Không nhập được tệp “ke-hoach-toan.xlsx”: Tệp rỗng" in admin_page.get_data(as_text=True)
