@@ -83,7 +83,7 @@ class Tally:
 class Row:
     """One line of the report: a course, or a total for a class, grade, level or the school."""
 
-    kind: str            # course | class | grade | level | school
+    kind: str            # course | class | grade | level | school, or teacher: the total of a teacher's own courses
     label: str
     tally: Tally
     target: Decimal
@@ -116,6 +116,15 @@ class ShareReport:
     levels: list[Row] = field(default_factory=list)
     total: Row | None = None
 
+    @property
+    def total_heading(self) -> str:
+        """What the total line's figures are of, as its column heading (page, PDF, Excel): the school's,
+        or a teacher's own courses — never "Trường" above a teacher's totals."""
+        return str(TOTAL_HEADINGS[self.total.kind if self.total else "school"])
+
+
+TOTAL_HEADINGS = {"school": _l("Trường"), "teacher": _l("Giáo viên (các lớp, môn được giao)")}
+
 
 def _level_key(grade: int) -> str:
     if not any(grade in grades for grades in LEVEL_GRADES.values()):
@@ -140,9 +149,10 @@ def courses_taught(session: Session, school: School, year: SchoolYear | None, te
 
 def online_share(session: Session, school: School, year: SchoolYear | None, now: datetime, *,
                  term: int | None = None, course_ids: list[int] | None = None,
-                 weeks: tuple[int, int] | None = None) -> ShareReport:
+                 weeks: tuple[int, int] | None = None, teacher: User | None = None) -> ShareReport:
     """The report for a school year (and optionally one term, or the teaching weeks `weeks` of a
-    reporting period), in a fixed number of queries."""
+    reporting period), in a fixed number of queries. With `teacher`, the report of her courses
+    (`course_ids`): its total is hers, named by her, not the school's."""
     targets = targets_of(session, school)
     report = ShareReport(school, year, term, school.online_open_percent, targets)
     if year is None:
@@ -184,7 +194,8 @@ def online_share(session: Session, school: School, year: SchoolYear | None, now:
     by_class: dict[int, Row] = {}
     by_grade: dict[int, Row] = {}
     by_level: dict[str, Row] = {}
-    total = Row("school", school.name, Tally(), Decimal(0), OTHER)
+    total = Row("teacher", teacher.full_name, Tally(), Decimal(0), OTHER) if teacher is not None \
+        else Row("school", school.name, Tally(), Decimal(0), OTHER)
     for course in courses:
         school_class = course.school_class
         level = _level_key(school_class.grade)
@@ -223,6 +234,8 @@ def share_workbook(report: ShareReport, term_label: str) -> bytes:
     ws.append([_("BÁO CÁO TỶ LỆ DẠY HỌC TRỰC TUYẾN")])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([report.school.name])
+    if report.total is not None and report.total.kind == "teacher":
+        ws.append([_("Các lớp, môn do giáo viên %(t)s dạy", t=report.total.label)])
     ws.append([_("Năm học %(y)s · %(t)s", y=report.year.name if report.year else "—", t=term_label)])
     ws.append([_("Quy tắc: tiết trực tuyến = tiết có hình thức trực tuyến trực tiếp hoặc tự học; đã thực hiện = bài học "
                  "của tiết đã đăng và được ít nhất %(p)s%% học sinh của lớp mở.", p=report.open_percent)])
@@ -234,7 +247,7 @@ def share_workbook(report: ShareReport, term_label: str) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     kinds = {"course": _("Môn học của lớp"), "class": _("Lớp"), "grade": _("Khối"), "level": _("Cấp học"),
-             "school": _("Toàn trường")}
+             "school": _("Toàn trường"), "teacher": report.total_heading}
     red = Font(color="C00000", bold=True)
     for row in [*report.courses, *report.classes, *report.grades, *report.levels, report.total]:
         if row is None:

@@ -27,8 +27,9 @@ def _report() -> share.ShareReport:
     term = request.args.get("term", type=int)
     term = term if term in (1, 2) else None
     # A teacher sees the courses they teach; an admin the whole school.
-    course_ids = share.courses_taught(db.session, school, year, current_user) if ctx().role == "teacher" else None
-    return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids)
+    teacher = _teacher()
+    course_ids = share.courses_taught(db.session, school, year, teacher) if teacher is not None else None
+    return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids, teacher=teacher)
 
 
 def _teacher():

@@ -2,8 +2,9 @@
 dashboard page, so that a bad value is refused on its field instead of answered with an error
 page or silently replaced by another period.
 
-- No year given: this year. A year that is not a whole number, or lies outside 2000 … next year,
-  is refused on the "Năm" field.
+- No year given: this year. The year field sent empty, a year that is not a whole number, or one
+  outside 2000 … next year (however many digits it has) is refused on the "Năm" field, each
+  saying which.
 - No period given: the whole calendar year. A period that is not one of the year's choices is
   refused on the "Kỳ" field. When it is the same kind of period of another year (the year was
   changed while "6 tháng cuối năm 2026" stayed selected), the refusal says so and the selector
@@ -69,11 +70,18 @@ def choose(args: Mapping[str, str], today: date, periods_of: Callable[[int], lis
     raw_year = (args.get("year") or "").strip()
     errors: dict[str, str] = {}
     year = today.year
-    if raw_year:
-        if not re.fullmatch(r"-?\d{1,9}", raw_year):
-            errors["year"] = str(_l("Năm phải là một số, ví dụ %(y)s.", y=today.year))
-        elif not FIRST_YEAR <= int(raw_year) <= top:
-            errors["year"] = str(_l("Năm phải từ %(a)s đến %(b)s.", a=FIRST_YEAR, b=top))
+    if "year" in args and not raw_year:   # the field sent empty: never silently this year
+        errors["year"] = str(_l("Chưa nhập năm: gõ một năm từ %(a)s đến %(b)s, ví dụ %(y)s.", a=FIRST_YEAR, b=top,
+                                y=today.year))
+    elif raw_year:
+        if not re.fullmatch(r"[-+]?\d+", raw_year):
+            errors["year"] = str(_l("Năm “%(v)s” không phải một số: gõ một năm từ %(a)s đến %(b)s, ví dụ %(y)s.",
+                                    v=raw_year[:20] + ("…" if len(raw_year) > 20 else ""), a=FIRST_YEAR, b=top,
+                                    y=today.year))
+        elif len(raw_year.lstrip("+-0")) > 4 or not FIRST_YEAR <= int(raw_year) <= top:
+            # A number of any length is a number: out of range, said so (never "not a number").
+            errors["year"] = str(_l("Năm %(v)s ngoài khoảng cho phép: gõ một năm từ %(a)s đến %(b)s.",
+                                    v=raw_year[:12] + ("…" if len(raw_year) > 12 else ""), a=FIRST_YEAR, b=top))
         else:
             year = int(raw_year)
     periods = periods_of(year)
@@ -90,5 +98,5 @@ def choose(args: Mapping[str, str], today: date, periods_of: Callable[[int], lis
         else:
             errors["period"] = str(_l("Kỳ “%(k)s” không có trong năm %(y)s: chọn một kỳ trong danh sách.",
                                       k=_label(raw_period), y=year))
-    return Choice(year, raw_year or str(year), periods, None if errors else period, selected, errors,
+    return Choice(year, raw_year if "year" in args else str(year), periods, None if errors else period, selected, errors,
                   FIRST_YEAR, top)
