@@ -566,6 +566,14 @@ def years_of(session: Session, school: School) -> list[SchoolYear]:
                                 .order_by(SchoolYear.start_date.desc())))
 
 
+def next_year_name(years: list[SchoolYear], today: date) -> str:
+    """The school year to suggest for a new one: the year after the school's latest ("2027-2028"
+    after "2026-2027"); with none yet, the school year running on `today` (it starts in the summer)."""
+    starts = [int(m.group(1)) for y in years if (m := re.match(r"(\d{4})-\d{4}$", y.name or ""))]
+    first = max(starts) + 1 if starts else (today.year if today.month >= 7 else today.year - 1)
+    return f"{first}-{first + 1}"
+
+
 def classes_of_year(session: Session, year: SchoolYear | None) -> list[SchoolClass]:
     if year is None:
         return []

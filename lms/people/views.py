@@ -140,8 +140,18 @@ def years():
                         "nhiệm, phân công và lên lớp cho học sinh, rồi chuyển năm học khi sẵn sàng.", name=year.name),
                       "success")
             return redirect(url_for("people.years"))
-    return render_template("people/years.html", form=form, years=services.years_of(db.session, school),
-                           action=ActionForm()), status_of(form)
+    return _years_page(school, form, status_of(form))
+
+
+def _years_page(school: School, form, status: int):
+    """The school's years, each with its actions, and the new year's form suggesting the year after
+    the latest (never one the school already has)."""
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    years = services.years_of(db.session, school)
+    suggested = services.next_year_name(years, utc_to_local(utcnow(), school_tz()).date())
+    return render_template("people/years.html", form=form, years=years, suggested=suggested,
+                           action=ActionForm()), status
 
 
 @bp.route("/school/years/<int:year_id>/edit", methods=["GET", "POST"])
@@ -182,8 +192,7 @@ def year_delete(year_id: int):
         if outcome.ok:
             flash(_("Đã xoá năm học %(name)s.", name=name), "success")
             return redirect(url_for("people.years"))
-        return render_template("people/years.html", form=SchoolYearForm(formdata=None),
-                               years=services.years_of(db.session, school), action=ActionForm()), 422
+        return _years_page(school, SchoolYearForm(formdata=None), 422)
     return redirect(url_for("people.years"))
 
 

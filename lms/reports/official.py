@@ -210,10 +210,11 @@ class Signing:
         report.recipients = self.recipients or department_recipients(report.department)
 
 
-def check_signing(raw) -> Signing:
+def check_signing(raw, default_recipients: list[str] | None = None) -> Signing:
     """The signer and recipients fields of the department's report: a deputy signs with a name;
-    a name is at most 120 characters; at most 10 recipient lines of 200 characters (none: the
-    department's default)."""
+    a name is at most 120 characters; at most 10 recipient lines of 200 characters. The page shows
+    the department's default recipients in the field from the start; a request without the field
+    takes them, and the field sent empty is refused on it (never silently replaced by the default)."""
 
     deputy = raw.get("signer", "head") == "deputy"
     if raw.get("signer", "head") not in ("head", "deputy"):
@@ -227,6 +228,11 @@ def check_signing(raw) -> Signing:
         raise ValidationError(_l("Cấp phó ký thay (KT.) cần ghi rõ họ tên người ký."), field="signer_name")
     lines = [" ".join(line.split()).strip(" -;.") for line in (raw.get("recipients") or "").splitlines()]
     lines = [line for line in lines if line]
+    if "recipients" in raw and not lines:
+        hint = "; ".join(default_recipients or [])
+        raise ValidationError(_l("Nơi nhận chưa có dòng nào: ghi mỗi dòng một nơi nhận văn bản, ví dụ: %(d)s.",
+                                 d=hint) if hint else _l("Nơi nhận chưa có dòng nào: ghi mỗi dòng một nơi nhận văn bản."),
+                              field="recipients")
     if len(lines) > MAX_RECIPIENTS:
         raise ValidationError(_l("Nơi nhận: nhiều nhất 10 dòng."), field="recipients")
     for n, line in enumerate(lines, start=1):

@@ -290,11 +290,13 @@ def department_official():
 
     signing, signing_error = official.Signing(), None
     try:
-        signing = official.check_signing(request.values)
+        signing = official.check_signing(request.values, department_recipients(department))
     except DomainError as exc:
         signing_error, status = exc, 422
     form = {"signer": request.values.get("signer", "head"), "signer_name": request.values.get("signer_name", ""),
-            "recipients": request.values.get("recipients") or "\n".join(department_recipients(department)),
+            # the default shown from the start; what was sent shown back as sent, even empty
+            "recipients": request.values["recipients"] if "recipients" in request.values
+            else "\n".join(department_recipients(department)),
             "error": str(signing_error.message) if signing_error else "",
             "error_field": getattr(signing_error, "field", None) if signing_error else None}
     if (status != 200 and signing_error is None) or c.period is None:   # a bad period or weights: nothing to show
