@@ -659,7 +659,9 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                                                            "KTL", "Retest", "Re-test")))
     table = read_table(filename, data, spec, max_rows=max_rows)
     if "code" not in table.columns:
-        raise ValidationError(_l("Tệp thiếu cột “Mã học sinh”."), field="file")
+        raise ValidationError(_l("Tệp “%(f)s” thiếu cột “Mã học sinh” (hoặc “Mã HS”, “Mã định danh”): cột ghép mỗi "
+                                 "dòng với học sinh của lớp. Hãy tải tệp Excel của sổ điểm rồi điền vào đó.", f=filename),
+                              field="file")
     out = GridImport(table)
     out.after_lock = check_writable(session, role, course.school_class.school_year_id, term, nfc(reason))
     grid = grid_of(session, course, term)

@@ -65,8 +65,24 @@ def test_an_empty_file_is_refused_by_name_with_422(world, client):
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
         assert page.status_code == 422
         assert "Không nhập được tệp “so-diem-toan-6a1.xlsx”: Tệp rỗng" in text, text
-    # Every import reads through the same reader and says it the same way.
-    admin_page = client.post(f"/courses/{world.a.course.id}/plan/import",
-                             {"file": (io.BytesIO(b""), "ke-hoach-toan.xlsx")}, content_type="multipart/form-data")
-    assert admin_page.status_code == 422
-    assert "Không nhập được tệp “ke-hoach-toan.xlsx”: Tệp rỗng" in admin_page.get_data(as_text=True)
+    # A table without the pupils' code names the file too, on the import page.
+    sheet = "Họ và tên,Toán\nNguyễn Văn An,8\n".encode()
+    page = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
+                       {"file": (io.BytesIO(sheet), "diem-toan.csv")}, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Tệp “diem-toan.csv” thiếu cột “Mã học sinh”" in page.get_data(as_text=True)
+    # Every import reads through the same reader and says it the same way, with 422.
+    page = client.post(f"/courses/{world.a.course.id}/plan/import",
+                       {"file": (io.BytesIO(b""), "ke-hoach-toan.xlsx")}, content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert "Không nhập được tệp “ke-hoach-toan.xlsx”: Tệp rỗng" in page.get_data(as_text=True)
+
+
+def test_every_table_import_refuses_an_empty_file_by_name(world, make_client):
+    for login, url in (("admin.a", "/school/import/students"), ("admin.a", "/school/import/staff"),
+                       ("kt.a", "/billing/statements")):
+        client = make_client()
+        client.login(login)
+        page = client.post(url, {"file": (io.BytesIO(b""), "danh-sach.xlsx")}, content_type="multipart/form-data")
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+        assert page.status_code == 422 and "Không nhập được tệp “danh-sach.xlsx”: Tệp rỗng" in text, (url, page.status_code)
