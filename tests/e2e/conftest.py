@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.config import TestConfig
+from tests.e2e.helpers import PASSWORD, sign_in_as
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -60,29 +61,7 @@ def live_server(demo_sqlite):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    def _sign_in(username: str, password: str = "hoc-tap-vui-ve-2026"):
-        page.goto(live_server.url + "/login")
-        page.fill("#identifier", username)
-        page.fill("#password", password)
-        page.click("#submit")
-        page.wait_for_selector("#home-title")
-        page.wait_for_load_state("load")  # scripts (the dropdown menus) are bound after parsing
-        return page
+    def _sign_in(username: str, password: str = PASSWORD):
+        return sign_in_as(page, live_server.url, username, password)
 
     return _sign_in
-
-
-def sign_out(page) -> None:
-    """The user menu's “Đăng xuất”, once the menu's script is bound: on a busy machine the first
-    click on the menu can land before the page has finished loading."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page.wait_for_load_state("load")
-    for _attempt in range(3):
-        page.click("#user-menu")
-        try:
-            page.locator("#logout").wait_for(state="visible", timeout=3000)
-            break
-        except PlaywrightTimeout:
-            continue
-    page.click("#logout")

@@ -10,18 +10,16 @@ A failure names the role, the page, the language, the width and the rule.
 from __future__ import annotations
 
 import time
-from pathlib import Path
+import zlib
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.helpers import PASSWORD, axe_source, axe_violations, sign_in_as
 from tests.integration.test_demo_pages import crawl
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-# The WCAG 2.0, 2.1 and 2.2 success criteria of levels A and AA (axe's own tags for them).
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 WIDTHS = (1280, 390)
 # What English changes on a page is its text: the length of its words (which matters where space is
 # short, on the phone) and its `lang`, which axe checks at any width. Colour, names, roles, targets
@@ -29,38 +27,17 @@ WIDTHS = (1280, 390)
 # phone only, Vietnamese at both widths, and both for sideways scrolling at 320 px (a quarter fewer
 # axe runs, each about a second).
 WIDTHS_OF = {"vi": WIDTHS, "en": (390,)}
-PASSWORD = "hoc-tap-vui-ve-2026"
 # One page of each route: the pages of a route share their template, and the rules axe applies
 # are about the template, not the row (tests/integration/test_demo_pages.py visits three).
 PER_ROUTE = 1
 # One account per role, and a primary-school teacher, whose grade book and report cards differ.
 ACCOUNTS = {"admin": ["admin.thcs"], "teacher": ["gv1.thcs", "gv1.th"], "accountant": ["ketoan.thcs"],
             "student": [0], "parent": [0], "department": [0]}
-
-# A sticky bar (a form's save bar, the exam's clock) lies over whichever rows happen to scroll under
-# it; where its edge cuts a field, axe's target-size would measure the sliver left showing, a matter
-# of pixels that changes with the window's height. Content scrolls from under a sticky bar (that a
-# focused field is never left under one, WCAG 2.4.11, is test_accessibility_by_hand's), so the scan
-# lays sticky elements out in the flow first: a bar's own targets are still measured, where they are.
-RUN_AXE = """async tags => {
-  for (const e of document.querySelectorAll('body *')) {
-    if (getComputedStyle(e).position === 'sticky') e.style.setProperty('position', 'static', 'important');
-  }
-  // The page's own resize handlers (the scroll boxes of wide tables) run before the next frame.
-  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-  // target-size (2.5.8, new in WCAG 2.2) is off in axe unless asked for.
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
-                                          rules: {'target-size': {enabled: true}}});
-  return result.violations.map(v => ({id: v.id, help: v.help, count: v.nodes.length,
-                                      target: v.nodes[0].target.join(' '), html: v.nodes[0].html.slice(0, 160)}));
-}"""
+# A role with many pages is scanned in parts, each its own test, so that pytest-xdist spreads them
+# over the workers (the admin's 90-odd routes were one test of two minutes and more). A route
+# belongs to one part by its endpoint's name, whatever order the crawl found it in.
+PARTS = {"admin": 3, "teacher": 2}
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-def axe_source() -> str:
-    if not AXE.exists():
-        pytest.fail("axe-core is not installed: run `npm ci --prefix tests/e2e/axe` (.ci/run does)")
-    return AXE.read_text(encoding="utf-8")
 
 
 def accounts(live_server, role: str) -> list[str]:
@@ -74,11 +51,14 @@ def accounts(live_server, role: str) -> list[str]:
 SCANNED: set[str] = set()
 
 
-def unscanned(app, pages: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+def unscanned(app, pages: list[tuple[str | None, str]], part: int = 0, parts: int = 1) -> list[tuple[str | None, str]]:
+    """The pages of part `part` (of `parts`) not scanned yet in this process."""
     adapter = app.url_map.bind("localhost")
     left = []
     for key, url in pages:
         endpoint = adapter.match(urlsplit(url).path, method="GET")[0]
+        if zlib.crc32(endpoint.encode()) % parts != part:
+            continue
         if endpoint not in SCANNED or urlsplit(url).path == "/":
             SCANNED.add(endpoint)
             left.append((key, url))
@@ -113,7 +93,7 @@ def scan(page, base: str, pages: list[tuple[str | None, str]], label: str,
             for width in WIDTHS_OF[language]:
                 page.set_viewport_size({"width": width, "height": 900})
                 views += 1
-                for v in page.evaluate(RUN_AXE, TAGS):
+                for v in axe_violations(page):
                     problems.append(f"{label} [{key}] {language} {width}px {url}: {v['id']} — {v['help']} "
                                     f"({v['count']} elements, e.g. {v['target']}: {v['html']})")
             page.set_viewport_size({"width": 320, "height": 700})
@@ -123,29 +103,26 @@ def scan(page, base: str, pages: list[tuple[str | None, str]], label: str,
     return problems, views
 
 
-@pytest.mark.parametrize("role", list(ACCOUNTS))
-def test_every_page_of_every_role_passes_axe_in_both_languages_and_widths(role, live_server, browser, capsys):
+@pytest.mark.parametrize("role,part", [(role, part) for role in ACCOUNTS for part in range(PARTS.get(role, 1))],
+                         ids=lambda v: v if isinstance(v, str) else f"part{v + 1}")
+def test_every_page_of_every_role_passes_axe_in_both_languages_and_widths(role, part, live_server, browser, capsys):
     started = time.monotonic()
     source = axe_source()
     problems: list[str] = []
     views = 0
+    parts = PARTS.get(role, 1)
     for username in accounts(live_server, role):
         found_pages: list[tuple[str | None, str]] = []
         crawl(live_server.app, username, PASSWORD, per_route=PER_ROUTE,
               on_page=lambda key, url, _html, found=found_pages: found.append((key, url)))
-        pages = unscanned(live_server.app, found_pages)
+        pages = unscanned(live_server.app, found_pages, part, parts)
         context = browser.new_context()
         context.add_init_script(script=source)
-        page = context.new_page()
-        page.goto(live_server.url + "/login")
-        page.fill("#identifier", username)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_selector("#home-title")
+        page = sign_in_as(context.new_page(), live_server.url, username)
         found, seen = scan(page, live_server.url, pages, f"{role} {username}")
         problems += found
         views += seen
         context.close()
     with capsys.disabled():
-        print(f"\naxe {role}: {views} page views, {len(problems)} violations, {time.monotonic() - started:.0f} s")
+        print(f"\naxe {role} part {part + 1}/{parts}: {views} page views, {len(problems)} violations, {time.monotonic() - started:.0f} s")
     assert not problems, f"{len(problems)} violations:\n" + "\n".join(problems)

@@ -7,18 +7,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import sign_out
+from tests.e2e.helpers import in_db, sign_out
 
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 
-
-def _db(live_server, fn):
-    from lms.extensions import db
-
-    with live_server.app.app_context():
-        return fn(db.session)
 
 
 def _class_6a1(s):
@@ -76,7 +70,7 @@ def test_register_on_a_phone_in_a_few_taps(sign_in, page, live_server):
         school_class = _class_6a1(s)
         return school_class.id, [(p.id, p.full_name) for p in students_of_class(s, school_class)]
 
-    class_id, pupils = _db(live_server, roster)
+    class_id, pupils = in_db(live_server, roster)
     page.set_viewport_size(PHONE)
     sign_in("gv1.thcs")
     _open_menu(page, "nav-attendance")
@@ -87,7 +81,7 @@ def test_register_on_a_phone_in_a_few_taps(sign_in, page, live_server):
     expect(page.locator("#register-refusal")).to_contain_text("thứ Bảy")
     expect(page.locator("#register-form")).to_have_count(0)
     page.screenshot(path="/tmp/lms-register-refused-phone.png", full_page=True)
-    _db(live_server, _saturday_classes)           # it teaches on Saturdays after all: no register yet
+    in_db(live_server, _saturday_classes)           # it teaches on Saturdays after all: no register yet
     page.reload()
     expect(page.locator("#register-title")).to_contain_text("Cả ngày")
     absent_id, late_id = pupils[2][0], pupils[5][0]
@@ -121,7 +115,7 @@ def test_a_parent_asks_for_leave_and_the_homeroom_teacher_approves(sign_in, page
 
         return child.id, child.full_name, current_enrollment(s, child).school_class.homeroom_teacher.username
 
-    child_id, child_name, teacher = _db(live_server, find)
+    child_id, child_name, teacher = in_db(live_server, find)
     day = utc_to_local(utcnow(), school_tz()).date() + timedelta(days=10)
     page.set_viewport_size(PHONE)
     sign_in(parent)
@@ -160,7 +154,7 @@ def test_homework_guard_shows_the_evening_and_needs_an_override(sign_in, page, l
         busy = s.scalars(select(Assignment).where(Assignment.title.like("%Luỹ thừa%"))).one()
         return utc_to_local(busy.due_at, school_tz()), busy.minutes
 
-    due, minutes = _db(live_server, evening)
+    due, minutes = in_db(live_server, evening)
     sign_in("gv1.thcs")
     page.click("#nav-homework")
     page.click("#new-homework")

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.unit.files import PNG
-from tests.e2e.conftest import sign_out as _sign_out
+from tests.e2e.helpers import sign_out as _sign_out
 
 pytestmark = pytest.mark.e2e
 

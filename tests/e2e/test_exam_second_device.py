@@ -11,19 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.e2e.helpers import sign_in_new_page
 from tests.e2e.test_exam_accommodations import PUPIL, _exam
 
 pytestmark = pytest.mark.e2e
-
-
-def _signed_in(context, live_server):
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#identifier", PUPIL)
-    page.fill("#password", "hoc-tap-vui-ve-2026")
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
-    return page
 
 
 def _answer(page, question: int, option: int, status: int = 200):
@@ -50,7 +41,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
     laptop = browser.new_context(viewport={"width": 1280, "height": 800})
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
-        first = _signed_in(laptop, live_server)
+        first = sign_in_new_page(laptop, live_server.url, PUPIL)
         first.goto(f"{live_server.url}/exams/{exam_id}")
         first.click("#start")
         first.wait_for_selector("#attempt[data-ready]")
@@ -96,7 +87,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         assert len(first.evaluate("Object.keys(localStorage).filter(k => k.startsWith('lms-attempt-'))")) == 2
 
         # A second device: offered the move, not the paper.
-        mobile = _signed_in(phone, live_server)
+        mobile = sign_in_new_page(phone, live_server.url, PUPIL)
         mobile.goto(attempt_url)
         expect(mobile.locator("#other-device")).to_be_visible()
         assert mobile.locator("section.question").count() == 0

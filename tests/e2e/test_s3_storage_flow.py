@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from lms import create_app
 from lms.config import TestConfig
 from lms.core.storage import LocalStorage, storage_for
-from tests.e2e.conftest import sign_out
+from tests.e2e.helpers import sign_in_as, sign_out
 from tests.unit.files import PNG
 
 pytestmark = pytest.mark.e2e
@@ -49,15 +49,6 @@ def s3_live(demo_sqlite, s3_server):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _sign_in(page, base: str, username: str, password: str = "hoc-tap-vui-ve-2026"):
-    page.goto(base + "/login")
-    page.fill("#identifier", username)
-    page.fill("#password", password)
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
-    page.wait_for_load_state("load")
-
-
 def _docx() -> bytes:
     from docx import Document
 
@@ -71,7 +62,7 @@ def _docx() -> bytes:
 def test_library_and_homework_files_from_the_bucket(page, s3_live, tmp_path):
     base = s3_live.url
     before = set(s3_live.bucket.keys())
-    _sign_in(page, base, "gv1.thcs")
+    sign_in_as(page, base, "gv1.thcs")
     page.goto(base + "/resources")
     page.set_input_files("#files", files=[
         {"name": DOCX_NAME, "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -1,22 +1,13 @@
 """Next school year in Chromium, at desktop width and at 390 px: created without switching,
 pupils placed from last year's results, the switch page saying what changes; a teacher reaches
 last year's grade books from the menu. LMS_SHOT_OUT keeps the screenshots."""
-import os
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import shot
+
 pytestmark = pytest.mark.e2e
-
-
-def _shot(page, name):
-    folder = os.environ.get("LMS_SHOT_OUT")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        for width in (1280, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_next_year_prepared_promoted_and_switched(sign_in, page, live_server):
@@ -29,14 +20,14 @@ def test_next_year_prepared_promoted_and_switched(sign_in, page, live_server):
     page.fill("#term2_end", "2028-05-27")
     page.click("#submit")
     expect(page.locator(".alert-success")).to_contain_text("Năm học hiện tại không đổi")
-    _shot(page, "years")
+    shot(page, "years")
     page.click("#promote-2027-2028")
     expect(page.locator("#promotion-title")).to_contain_text("2027-2028")
-    _shot(page, "promotion")
+    shot(page, "promotion")
     page.goto(live_server.url + "/school/years")
     page.click("#switch-2027-2028")
     expect(page.locator("#switch-summary")).to_contain_text("2026-2027")
-    _shot(page, "switch")
+    shot(page, "switch")
     page.goto(live_server.url + "/school/years")
     expect(page.locator("table")).to_contain_text("2027-2028")
     expect(page.locator("#switch-2027-2028")).to_be_visible()          # not switched by creating it
@@ -49,4 +40,4 @@ def test_a_teacher_opens_last_years_books_from_the_menu(sign_in, page, live_serv
     page.select_option("#year-choice", label="2025-2026")
     page.click("#year-choice ~ button")
     expect(page.locator("#year-books")).to_contain_text("2025-2026")
-    _shot(page, "year-books")
+    shot(page, "year-books")

@@ -8,9 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from tests.e2e.helpers import sign_in_as
+
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "hoc-tap-vui-ve-2026"
 DESKTOPS = (1200, 1280, 1366, 1440, 1920)
 PHONES = (390, 320)
 TOP_BAR = """() => {
@@ -27,21 +28,13 @@ TOP_BAR = """() => {
 SIDEWAYS = "s => { const e = document.querySelector(s).closest('.table-responsive'); return e.scrollWidth - e.clientWidth; }"
 
 
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#identifier", username)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
-
-
 @pytest.mark.parametrize("role", ["admin", "teacher", "accountant", "student", "parent", "department"])
 def test_the_top_bar_stays_on_one_line_and_on_the_screen(role, live_server, browser):
     username = {"admin": "admin.thcs", "teacher": "gv1.thcs", "accountant": "ketoan.thcs"}.get(role) \
         or live_server.logins[role][0].username
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, live_server.url, username)
+    sign_in_as(page, live_server.url, username)
     problems, folded = [], []
     for language in ("vi", "en"):
         page.goto(f"{live_server.url}/language/{language}?next=/")
@@ -76,7 +69,7 @@ def test_a_teacher_enters_marks_on_a_phone_one_column_at_a_time(width, live_serv
     course_id = _course(live_server, "6A1", "toan")
     context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server.url, "gv1.thcs")
+    sign_in_as(page, live_server.url, "gv1.thcs")
     page.goto(f"{live_server.url}/courses/{course_id}/grades?term=1")
     grid = page.locator("#grade-grid")
     picker = page.locator("#grade-grid-column")
@@ -116,7 +109,7 @@ def test_the_exam_monitor_reads_as_cards_on_a_phone(width, live_server, browser)
             Exam.school_id == school).group_by(Exam.id).order_by(func.count(Attempt.id).desc())).first()
     context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server.url, "admin.thcs")
+    sign_in_as(page, live_server.url, "admin.thcs")
     page.goto(f"{live_server.url}/exams/{exam_id}/monitor")
     table = page.locator("#monitor-table")
     assert table.locator("tbody tr").count() > 3
@@ -143,7 +136,7 @@ def test_the_message_failures_read_as_cards_and_a_locked_blueprint_keeps_its_fie
             Exam.school_id == school, Exam.source == "blueprint").group_by(Exam.id)).first()
     context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    _sign_in(page, live_server.url, "admin.thcs")
+    sign_in_as(page, live_server.url, "admin.thcs")
     # The school's failed messages: each a card of "column: value" lines, nothing off the screen.
     page.goto(f"{live_server.url}/contact-book/problems")
     table = page.locator("#problems")

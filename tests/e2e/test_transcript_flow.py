@@ -4,26 +4,17 @@ the homeroom teacher's personal one, at the SmartCA sandbox), the teacher types 
 personal ID numbers and checks, the principal confirms, each signer starts a round for the whole
 class and confirms it once on the sandbox phone, the principal issues; the public page validates
 both signatures. At desktop width and at 390 px; LMS_SHOT_OUT keeps the screenshots."""
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.e2e.helpers import shot, sign_in_new_page
+
 pytestmark = pytest.mark.e2e
 
 SCHOOL_MST, TEACHER_CCCD = "0301234999", "001085000777"
-
-
-def _shot(page, name):
-    folder = os.environ.get("LMS_SHOT_OUT")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        for width in (1280, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def _class_of_last_year(app):
@@ -43,17 +34,6 @@ def _class_of_last_year(app):
         return school_class.id, school_class.homeroom_teacher.username, school_class.homeroom_teacher_id, pids
 
 
-def _sign_in(context, live_server, username):
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#identifier", username)
-    page.fill("#password", "hoc-tap-vui-ve-2026")
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
-    page.wait_for_load_state("load")
-    return page
-
-
 def _approve_on_phone(phone, live_server, user_id):
     phone.goto(f"{live_server.url}/sandbox/smartca/app?user_id={user_id}")
     for _ in range(120):
@@ -62,7 +42,7 @@ def _approve_on_phone(phone, live_server, user_id):
         phone.wait_for_timeout(1000)
         phone.reload()
     expect(phone.locator(".pending-request")).to_have_count(1)
-    _shot(phone, "transcript-phone")
+    shot(phone, "transcript-phone")
     phone.fill(".pending-request input[name=pin]", "123456")
     phone.click(".pending-request button.approve")
 
@@ -74,8 +54,8 @@ def _wait_job_done(page):
 def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     class_id, teacher_login, teacher_id, pids = _class_of_last_year(live_server.app)
     admin_login = "admin.thcs"
-    admin = _sign_in(browser.new_context(), live_server, admin_login)
-    teacher = _sign_in(browser.new_context(), live_server, teacher_login)
+    admin = sign_in_new_page(browser.new_context(), live_server.url, admin_login)
+    teacher = sign_in_new_page(browser.new_context(), live_server.url, teacher_login)
     phone = browser.new_context().new_page()
     # The principal: codes, then the two signers enrolled at the sandbox.
     admin.goto(live_server.url + "/school/transcripts/settings")
@@ -89,7 +69,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
         admin.click("#account-save")
         admin.locator(f'tr[data-holder="{holder}"] button', has_text="Tạo thuê bao thử nghiệm").click()
         expect(admin.locator(".alert-success")).to_contain_text(account)
-    _shot(admin, "transcript-settings")
+    shot(admin, "transcript-settings")
     # The homeroom teacher: personal ID numbers.
     teacher.goto(f"{live_server.url}/classes/{class_id}/transcripts/identity")
     for student_id, pid in pids.items():
@@ -105,7 +85,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     admin.goto(class_url)
     admin.click("#act-confirm")
     expect(admin.locator('#state-counts [data-state="confirmed"]')).to_have_text(str(len(pids)))
-    _shot(admin, "transcript-class-confirmed")
+    shot(admin, "transcript-class-confirmed")
     # One round per signer for the whole class, one confirmation on the phone each.
     teacher.goto(class_url)
     teacher.click("#act-sign-teacher")
@@ -113,7 +93,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     _approve_on_phone(phone, live_server, TEACHER_CCCD)
     _wait_job_done(teacher)
     expect(teacher.locator("#job-title")).to_have_text("Ký số học bạ số cả lớp")
-    _shot(teacher, "transcript-job")
+    shot(teacher, "transcript-job")
     admin.goto(class_url)
     admin.click("#act-sign-school")
     _approve_on_phone(phone, live_server, SCHOOL_MST)
@@ -122,7 +102,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     expect(admin.locator('#state-counts [data-state="school_signed"]')).to_have_text(str(len(pids)))
     admin.click("#act-issue")
     expect(admin.locator('#state-counts [data-state="issued"]')).to_have_text(str(len(pids)))
-    _shot(admin, "transcript-class-issued")
+    shot(admin, "transcript-class-issued")
     # Anyone with the QR code: both signatures valid.
     admin.locator("#transcripts-table a", has_text="Chi tiết").first.click()
     href = admin.locator("#verify-link").get_attribute("href")
@@ -130,7 +110,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     public.goto(live_server.url + href if href.startswith("/") else href)
     expect(public.locator('[data-state="valid"]').first).to_be_visible()
     expect(public.locator(".sandbox-signature")).to_have_count(4)     # the sandbox's signatures say so
-    _shot(public, "transcript-public")
+    shot(public, "transcript-public")
     # On a phone the verdicts are cards of labelled lines: nothing wider than the screen.
     public.set_viewport_size({"width": 390, "height": 900})
     assert public.evaluate("document.documentElement.scrollWidth") <= 390
@@ -139,7 +119,7 @@ def test_a_class_from_drafted_to_issued_in_the_browser(browser, live_server):
     public.set_viewport_size({"width": 1280, "height": 900})
     admin.goto(live_server.url + "/school/transcripts/register")
     expect(admin.locator('#register tr[data-action="issued"]')).to_have_count(len(pids))
-    _shot(admin, "transcript-register")
+    shot(admin, "transcript-register")
     admin.goto(live_server.url + "/school/sector")
     expect(admin.locator("#sector-kind option")).to_have_count(3)
-    _shot(admin, "sector")
+    shot(admin, "sector")
