@@ -69,7 +69,8 @@ def test_an_option_written_with_a_full_stop_reads_as_written_on_screen_and_on_pa
 
     for text in ("5.", "12.", "1.", "2) x", "- 2", "# 3"):
         assert str(inline(text)) == text and print_html(text) == text
-    assert "<ol>" in str(inline("1. a\n2. b"))          # a text of several lines keeps its list
+    assert str(inline("1. a\n2. b")) == "1. a<br>\n2. b"   # its numbers as typed, each on its line
+    assert "<ul>" in str(inline("- a\n- b"))             # a text of several lines keeps its bullets
 
 
 TOAN8 = Path(__file__).parents[1] / "files" / "exams" / "toan8-giua-ki1-tu-luan.docx"

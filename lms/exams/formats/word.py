@@ -72,6 +72,16 @@ LETTER_SECTION = re.compile(r"^\s*[A-E]\s*[.)]\s+(?=[^a-zđ]*$)[^\W\d_]{2}")
 NOTE = re.compile(r"^\s*[^\W\d_][^\s]*(?:\s+\S+){2,}")
 ESSAY_PART = re.compile(r"tự\s*luận|tu\s*luan", re.IGNORECASE)
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
+# A worked-solutions section after the questions: "HƯỚNG DẪN GIẢI", "LỜI GIẢI CHI TIẾT", "ĐÁP ÁN VÀ
+# LỜI GIẢI", "III. HƯỚNG DẪN GIẢI CHI TIẾT"… alone on its line, then "Câu 1. …" for a question the
+# file already has: each entry is that question's explanation. (The same words under one question,
+# followed by its solution, are that question's own — see FEEDBACK.)
+SOLUTIONS = re.compile(r"^\s*(?:(?:[IVX]{1,4}|[A-E])\s*[.)]\s*)?(?:(?:bảng\s+)?(?:đáp\s*án|dap\s*an)\s*(?:và|va|[-–—,&/])?\s*)?"
+                       r"(?:lời\s*giải|loi\s*giai|hướng\s*dẫn\s*giải|huong\s*dan\s*giai|đáp\s*án\s*chi\s*tiết|"
+                       r"giải\s*chi\s*tiết)(?:\s*chi\s*tiết)?\s*[:.]?\s*$", re.IGNORECASE)
+# A solution's first words that give the right answer: "Chọn B.", "Đáp án: C", "Chọn đáp án A".
+SOLUTION_KEY = re.compile(r"^\s*(?:chọn|chon|đáp\s*án|dap\s*an)(?:\s*(?:đáp\s*án|phương\s*án))?\s*[:.]?\s*"
+                          r"((?-i:[A-F])|[ĐSđs]{4})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -184,9 +194,13 @@ class _DocxReader:
     def __init__(self, document, images):
         self.document, self.images = document, images
         self.equations: list = []
+        self.numbering = _Numbering(document)
 
     def lines(self, paragraph) -> list[list[tuple]]:
         lines: list[list[tuple]] = [[]]
+        label = self.numbering.label(paragraph)
+        if label and "".join(paragraph.itertext()).strip():   # Word's automatic numbering: the number the teacher sees ("1.", "a)", "Câu 3.")
+            lines[0].append(("text", label + " ", frozenset(), None))
         self._walk(paragraph, lines)
         return lines
 
@@ -239,6 +253,109 @@ class _DocxReader:
 
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+class _Numbering:
+    """Word's automatic numbering (`w:numPr` on a paragraph or its style) as the text Word shows:
+    "1.", "2)", "a)", "Câu 3.", "II." — counted in document order as Word counts them (per list,
+    a level's count starting again under a new item of the level above, `w:startOverride` for a
+    list restarted at its number). A bullet reads "•"."""
+
+    def __init__(self, document):
+        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}   # numId → level → (start, format, text)
+        self.counts: dict[str, dict[int, int]] = {}
+        self.styles: dict[str, tuple[str | None, int | None, str | None]] = {}   # style → (numId, level, basedOn)
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            numbering = None
+        if numbering is not None:
+            abstract = {a.get(_W + "abstractNumId"): self._levels(a) for a in numbering.findall(_W + "abstractNum")}
+            for num in numbering.findall(_W + "num"):
+                ref = num.find(_W + "abstractNumId")
+                levels = dict(abstract.get(ref.get(_W + "val") if ref is not None else None, {}))
+                for override in num.findall(_W + "lvlOverride"):
+                    level = int(override.get(_W + "ilvl") or 0)
+                    replaced = override.find(_W + "lvl")
+                    if replaced is not None:
+                        levels.update(self._levels(override))
+                    start = override.find(_W + "startOverride")
+                    if start is not None and level in levels:
+                        levels[level] = (int(start.get(_W + "val") or 1), *levels[level][1:])
+                self.levels[num.get(_W + "numId")] = levels
+        for style in document.styles.element.findall(_W + "style"):
+            num = style.find(f"{_W}pPr/{_W}numPr")
+            based = style.find(_W + "basedOn")
+            self.styles[style.get(_W + "styleId")] = (
+                *self._num_pr(num), based.get(_W + "val") if based is not None else None)
+
+    @staticmethod
+    def _levels(element) -> dict[int, tuple[int, str, str]]:
+        levels = {}
+        for lvl in element.findall(_W + "lvl"):
+            def value(tag, default):
+                found = lvl.find(_W + tag)
+                return found.get(_W + "val") if found is not None and found.get(_W + "val") is not None else default
+            levels[int(lvl.get(_W + "ilvl") or 0)] = (int(value("start", "1")), value("numFmt", "decimal"),
+                                                      value("lvlText", ""))
+        return levels
+
+    @staticmethod
+    def _num_pr(num) -> tuple[str | None, int | None]:
+        if num is None:
+            return None, None
+        num_id, level = num.find(_W + "numId"), num.find(_W + "ilvl")
+        return (num_id.get(_W + "val") if num_id is not None else None,
+                int(level.get(_W + "val") or 0) if level is not None else None)
+
+    def label(self, paragraph) -> str:
+        num_id, level = self._num_pr(paragraph.find(f"{_W}pPr/{_W}numPr"))
+        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+        name, seen = (style.get(_W + "val") if style is not None else None), set()
+        while (num_id is None or level is None) and name and name not in seen:   # numbering from the style
+            seen.add(name)
+            style_num, style_level, name = self.styles.get(name, (None, None, None))
+            num_id = num_id if num_id is not None else style_num
+            level = level if level is not None else style_level
+        level = level or 0
+        levels = self.levels.get(num_id or "0")
+        if not levels or level not in levels:
+            return ""   # numId 0: numbering switched off
+        counts = self.counts.setdefault(num_id, {})
+        counts[level] = counts[level] + 1 if level in counts else levels[level][0]
+        for deeper in [k for k in counts if k > level]:
+            del counts[deeper]
+        _start, kind, text = levels[level]
+        if kind == "bullet":
+            return "•"
+        if kind == "none":
+            return re.sub(r"%\d", "", text).strip()
+
+        def number(match: re.Match) -> str:
+            at = int(match.group(1)) - 1
+            if at not in levels:
+                return ""
+            return _number_text(counts.get(at, levels[at][0]), levels[at][1])
+        return re.sub(r"%(\d)", number, text).strip()
+
+
+def _number_text(value: int, kind: str) -> str:
+    if kind in ("lowerLetter", "upperLetter"):
+        letters = ""
+        while value > 0:
+            value, rest = divmod(value - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters.upper() if kind == "upperLetter" else letters
+    if kind in ("lowerRoman", "upperRoman"):
+        roman = ""
+        for amount, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                               (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+            while value >= amount:
+                roman, value = roman + digits, value - amount
+        return roman.lower() if kind == "lowerRoman" else roman
+    if kind == "decimalZero":
+        return f"{value:02d}"
+    return str(value)
 
 
 def _flags(props) -> frozenset:
@@ -381,7 +498,11 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     current: _Draft | None = None
     key_lines: list[Block] = []
     in_key = ended = False
-    for block in blocks:
+    # The worked-solutions section: entries (part, number) → (line, lines), in the file's order.
+    solutions: dict[tuple[int, int], tuple[int, list[str]]] | None = None
+    solution: tuple[int, int] | None = None
+    solution_part = 0
+    for index, block in enumerate(blocks):
         text = block.text.strip()
         if block.problems:   # reported on the question it belongs to; never dropped in silence
             started = QUESTION.match(text) if not in_key else None
@@ -391,6 +512,13 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 if owner:
                     parsed.owners[parsed.errors[-1]] = block.number if started else current.line
         if not text:
+            continue
+        if solutions is None and SOLUTIONS.match(text) and _solutions_follow(blocks, index, drafts):
+            solutions, current = {}, None
+            continue
+        if solutions is not None:
+            solution, solution_part = _solution_line(block, text, solutions, solution, solution_part,
+                                                      key_lines, parsed)
             continue
         if in_key:
             key_lines.append(block)
@@ -437,6 +565,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     seen: dict[tuple[int, int], int] = {}
     parts = sorted({draft.part for draft in drafts})
     used: set[tuple[int, int]] = set()
+    solved: set[tuple[int, int]] = set()
     for draft in drafts:
         before = len(parsed.errors)
         if (draft.part, draft.number) in seen:
@@ -451,6 +580,14 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             entry = None
         if entry is not None and entry in key:
             used.add(entry)
+        written = _solution_of(draft, place, solutions or {}, solved)
+        if written is not None:
+            if written[0]:
+                draft.feedback.append(written[0])
+            if (entry is None or entry not in key) and written[1] and (draft.options or draft.statements):
+                entry = (-1, draft.number)   # the solution's “Chọn B.” is the key
+                key[entry] = (written[2], written[1], False, False)
+                used.add(entry)
         question = _finish(draft, key.get(entry) if entry else None, parsed)
         if question is not None:
             question.mark = draft.mark
@@ -464,10 +601,69 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if entry not in used:
             where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
             parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
+    for entry, (line, _lines) in (solutions or {}).items():
+        if entry not in solved:
+            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
+            parsed.errors.append((line, f"phần lời giải có câu {entry[1]}{where} nhưng đề không có câu này"))
     if not drafts and not parsed.errors:
         parsed.errors.append((1, "không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)"))
     parsed.errors.sort()
     return parsed
+
+
+def _solutions_follow(blocks: list[Block], index: int, drafts: list[_Draft]) -> bool:
+    """Whether the heading at `index` begins a worked-solutions section: the next line — after an
+    answer table, if any — names, as "Câu N.", a question the file already has (under a question,
+    "Lời giải" followed by its solution is that question's own)."""
+    numbers = {draft.number for draft in drafts}
+    for block in blocks[index + 1:]:
+        text = block.text.strip()
+        if not text or "\t" in text or SECTION.match(text) or _roman_section(text) or \
+                re.fullmatch(r"(?:\s*" + KEY_TOKEN.pattern + r")+\s*", text):
+            continue   # the answer table before the solutions
+        found = QUESTION.match(text)
+        return bool(found) and int(found.group(1)) in numbers
+    return False
+
+
+def _solution_line(block: Block, text: str, solutions: dict, solution: tuple[int, int] | None, part: int,
+                   key_lines: list[Block], parsed: Parsed) -> tuple[tuple[int, int] | None, int]:
+    """One line of the worked-solutions section: a part heading, a "Câu N." entry, a line of the
+    entry above, the HẾT mark, or — before any entry — an answer table (read with the key)."""
+    if END.match(text):
+        parsed.skipped.append(("end", block.number, text))
+        return None, part
+    if (SECTION.match(text) or _roman_section(text)) and not QUESTION.match(text):
+        return None, part + 1
+    found = QUESTION.match(text)
+    if found:
+        entry = (part, int(found.group(1)))
+        if entry in solutions:
+            parsed.errors.append((block.number, f"phần lời giải có câu {entry[1]} hai lần "
+                                                f"({parsed.unit} {solutions[entry][0]} và {parsed.unit} {block.number})"))
+            return None, part
+        rest = text[found.end():].strip()
+        solutions[entry] = (block.number, [rest] if rest else [])
+        return entry, part
+    if solution is not None:
+        solutions[solution][1].append(text)
+        return solution, part
+    key_lines.append(block)
+    return None, part
+
+
+def _solution_of(draft: _Draft, place: int, solutions: dict, solved: set) -> tuple[str, str | None, int] | None:
+    """The worked solution the solutions section gives a question — (its text, the answer its first
+    words give ("Chọn B."), its line) — by the question's part, or by its number in a section
+    without parts."""
+    for entry in ((place, draft.number), (0, draft.number)):
+        if entry in solutions and entry not in solved:
+            solved.add(entry)
+            line, lines = solutions[entry]
+            text = "\n".join(lines).strip()
+            chosen = SOLUTION_KEY.match(text)
+            return text, chosen.group(1).upper() if chosen else None, line
+    return None
 
 
 def _take_mark(draft: _Draft, block: Block) -> Block:
@@ -744,8 +940,10 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
     label = f"Câu {draft.number}"
     given = key[1] if key else draft.answer
     essay = bool(draft.category and ESSAY_PART.search(draft.category)) or bool(key and key[3])
-    if draft.statements and (essay or len(draft.statements) < 4 and not (given and TRUTH_KEY.fullmatch(given))):
-        # "a) x² − 9; b) x³ − 2x² + x": the parts of a written answer, not a true/false cluster.
+    if draft.statements and (essay or draft.options or
+                             len(draft.statements) < 4 and not (given and TRUTH_KEY.fullmatch(given))):
+        # "a) x² − 9; b) x³ − 2x² + x": the parts of a written answer, or the claims a choice
+        # question asks about ("Số khẳng định đúng là" A. 1 B. 2…), not a true/false cluster.
         draft.stem, draft.statements = draft.body, []
     stem = "\n".join(b.text.strip() for b in draft.stem).strip()
     if not stem:

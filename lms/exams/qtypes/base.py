@@ -122,15 +122,23 @@ def one_line(text: str | None) -> str:
 _SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)")
 
 
+# A line that starts with a number the teacher typed ("1. …", "2) …"): Markdown would make it a
+# numbered list, drawn with numbers of its own — "1)" became "1.", a list after a sentence could
+# start again at 1, and where lists cannot be drawn (plain text, a spreadsheet) the numbers went.
+_TYPED_NUMBER = re.compile(r"^([ \t]{0,3})(\d{1,9})([.)])(?=[ \t]|$)", re.M)
+
+
 def as_written(text: str | None) -> str:
     """A question's text as Markdown that keeps the teacher's lines: "Giải phương trình:", "a) …",
     "b) …" each on its own line (Markdown joins the lines of a paragraph into one, so an essay's
-    parts ran together on screen and on paper). A one-line text is kept as the words it is (see
-    `one_line`); blank lines still separate paragraphs, and lists, tables and formulas are unchanged."""
+    parts ran together on screen and on paper), and **the numbers the teacher typed or Word
+    numbered** ("1. …", "2) …") as written, never a Markdown list that numbers its own way. A
+    one-line text is kept as the words it is (see `one_line`); blank lines still separate
+    paragraphs, and bullets, tables and formulas are unchanged."""
     text = text or ""
     if "\n" not in text.strip():
         return one_line(text)
-    return _SOFT_BREAK.sub("  \n", text)
+    return _SOFT_BREAK.sub("  \n", _TYPED_NUMBER.sub(r"\1\2\\\3", text))
 
 
 def text_html(text: str | None) -> str:

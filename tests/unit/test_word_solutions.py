@@ -1,0 +1,89 @@
+"""A worked-solutions section at the end of a teacher's Word file ("HƯỚNG DẪN GIẢI", "ĐÁP ÁN VÀ
+LỜI GIẢI", with "Câu 1. …" entries after all the questions): each entry is its question's
+explanation; an entry for a question the file does not have is an error on its paragraph."""
+from __future__ import annotations
+
+import io
+
+from docx import Document
+
+from lms.exams.formats.word import parse_docx
+from tests.files.exams.word_corpus import Eq, math
+
+E = Eq()
+
+
+def _save(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _exam(heading: str) -> Document:
+    d = Document()
+    d.add_paragraph("TRƯỜNG THCS NGUYỄN DU")
+    d.add_paragraph("ĐỀ KIỂM TRA GIỮA KÌ I – MÔN TOÁN 8")
+    d.add_paragraph("PHẦN I. TRẮC NGHIỆM")
+    p = d.add_paragraph("Câu 1. Kết quả của phép tính ")
+    math(p, E.frac(E.r("1"), E.r("2")) + E.r("+") + E.frac(E.r("1"), E.r("4")))
+    p.add_run(" là:")
+    d.add_paragraph("A. 1\tB. 0,75\tC. 0,5\tD. 2")
+    d.add_paragraph("Câu 2. Số nào là số nguyên tố?")
+    d.add_paragraph("A. 4\tB. 6\tC. 7\tD. 9")
+    d.add_paragraph("PHẦN II. TỰ LUẬN")
+    d.add_paragraph("Câu 1. Giải phương trình 2x + 3 = 7.")
+    d.add_paragraph("Câu 2. Rút gọn biểu thức A = (x + 1)² − x².")
+    d.add_paragraph("----- HẾT -----")
+    d.add_paragraph(heading)
+    return d
+
+
+def test_a_solutions_section_after_the_questions_explains_each_question_by_its_part():
+    d = _exam("ĐÁP ÁN VÀ LỜI GIẢI")
+    d.add_paragraph("PHẦN I. TRẮC NGHIỆM")
+    d.add_paragraph("Câu 1. Chọn B.")
+    p = d.add_paragraph("Ta có ")
+    math(p, E.frac(E.r("1"), E.r("2")) + E.r("+") + E.frac(E.r("1"), E.r("4")) + E.r("=") + E.frac(E.r("3"), E.r("4")))
+    p.add_run(" = 0,75.")
+    d.add_paragraph("Câu 2. Chọn C. Số 7 chỉ có hai ước là 1 và 7.")
+    d.add_paragraph("PHẦN II. TỰ LUẬN")
+    d.add_paragraph("Câu 1. Ta có:")
+    d.add_paragraph("1. 2x = 7 − 3 = 4;")
+    d.add_paragraph("2. x = 2.")
+    d.add_paragraph("Câu 2. A = x² + 2x + 1 − x² = 2x + 1.")
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = [(q.number, q.question) for q in parsed.questions]
+    assert [q.qtype for _n, q in got] == ["single_choice", "single_choice", "essay", "essay"]
+    assert got[0][1].general_feedback == r"Chọn B." + "\n" + r"Ta có $\frac{1}{2} + \frac{1}{4} = \frac{3}{4}$ = 0,75."
+    assert [a.fraction for a in got[0][1].answers] == [0.0, 1.0, 0.0, 0.0]    # the key from “Chọn B.”
+    assert [a.fraction for a in got[1][1].answers] == [0.0, 0.0, 1.0, 0.0]
+    assert got[2][1].general_feedback == "Ta có:\n1. 2x = 7 − 3 = 4;\n2. x = 2."
+    assert got[3][1].general_feedback == "A = x² + 2x + 1 − x² = 2x + 1."
+    assert not any("Chọn" in q.text or "Ta có" in q.text for _n, q in got)
+
+
+def test_a_solution_for_a_question_the_file_does_not_have_is_named_by_its_paragraph():
+    d = _exam("HƯỚNG DẪN GIẢI")
+    d.add_paragraph("1-B 2-C")                 # the answer table, then the solutions
+    d.add_paragraph("Câu 1. Quy đồng: 2/4 + 1/4 = 3/4.")
+    d.add_paragraph("Câu 7. Lời giải của một câu không có trong đề.")
+    paragraph = len(d.paragraphs)
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == [(paragraph, "phần lời giải có câu 7 nhưng đề không có câu này")]
+
+
+def test_without_parts_a_solution_goes_to_the_first_question_of_its_number_and_a_lone_heading_stays_its_own():
+    d = Document()
+    d.add_paragraph("Câu 1. Tính 2 + 3.")
+    d.add_paragraph("Đáp án: 5")
+    d.add_paragraph("Câu 2. Giải phương trình x + 1 = 3.")
+    d.add_paragraph("HƯỚNG DẪN GIẢI")         # under question 2: its own solution
+    d.add_paragraph("x = 3 − 1 = 2.")
+    d.add_paragraph("LỜI GIẢI CHI TIẾT")
+    d.add_paragraph("Câu 1. 2 + 3 = 5.")
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = {q.number: q.question for q in parsed.questions}
+    assert got[1].general_feedback == "2 + 3 = 5."
+    assert got[2].general_feedback == "x = 3 − 1 = 2."
