@@ -99,7 +99,33 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     # `\mathrm{m}` — one upright letter, a unit (m², 5 m) — comes out of latex2mathml as the letter
     # written as a character reference without its mathvariant, so it was drawn in italics like
     # the variable m: an ASCII letter only reaches a <mi> that way from \mathrm.
-    return _UPRIGHT_LETTER.sub(r'<mi mathvariant="normal">\1</mi>', mathml)
+    mathml = _UPRIGHT_LETTER.sub(r'<mi mathvariant="normal">\1</mi>', mathml)
+    return _wide_accents(mathml) if "<mover" in mathml else mathml
+
+
+# Marks drawn over what they cover: a vector's arrow (\overrightarrow{AB}), an angle's hat
+# (\widehat{ABC}), a bar. latex2mathml writes them as an ordinary <mo> over the letters, which
+# browsers and ziamath set small and high over the middle letter (the angle ABC read as A B̂ C).
+_ACCENTS = {"\u2192", "\u2190", "\u2194", "^", "\u02c6", "\u0302", "~", "\u02dc", "\u00af", "\u2015", "\u20d7"}
+
+
+def _wide_accents(mathml: str) -> str:
+    from lxml import etree
+
+    root = etree.fromstring(mathml)
+    changed = False
+    for over in root.iter("{*}mover"):
+        mark = over[-1] if len(over) == 2 else None
+        if mark is not None and etree.QName(mark).localname == "mrow" and len(mark) == 1:
+            mark = mark[0]   # \overset{\rightarrow}{…}: the mark in a group of its own
+        if mark is None or etree.QName(mark).localname != "mo" or (mark.text or "").strip() not in _ACCENTS:
+            continue
+        over.set("accent", "true")
+        mark.set("stretchy", "true")
+        if mark.text.strip() in ("^", "\u02c6"):
+            mark.text = "\u0302"   # the hat math fonts stretch over ABC (the ASCII ^ stays one letter wide)
+        changed = True
+    return etree.tostring(root, encoding="unicode") if changed else mathml
 
 
 _UPRIGHT_LETTER = re.compile(r"<mi>(&#x0*(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]);)</mi>")

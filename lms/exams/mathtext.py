@@ -61,11 +61,31 @@ def _systems(text: str) -> str:
     return text.replace("\\right.", "\\}") if "\\left\\{" in text else text.replace("\\right.", "")
 
 
+def _marks(text: str) -> str:
+    """Marks over letters as text reads them: a vector AB with its arrow after the letters ("AB⃗",
+    as u⃗), an angle ABC as "∠ABC" (one letter keeps its hat, Â), a limit's condition in
+    brackets after "lim" ("lim(x → 0) …", not "lim_(x →0)"); function names apart from their
+    argument ("sin x", not "sinx")."""
+    def group(pattern: str, make) -> None:
+        nonlocal text
+        while (found := re.search(pattern, text)) and (body := _group(text, found.end())):
+            text = text[:found.start()] + make(body[0]) + text[body[1]:]
+    group(r"\\(?:overrightarrow|vec)\s*(?=\{)", lambda body: "{" + body + "}\u20d7")
+    group(r"\\widehat\s*(?=\{)", lambda body: ("∠{" + body + "}") if len(re.sub(r"[\s{}]", "", body)) > 1
+          else "\\hat{" + body + "}")
+    while (found := re.search(r"\\(lim|max|min|sup|inf)(?:\\limits)?_(?=\{)", text)) and \
+            (body := _group(text, found.end())):
+        text = f"{text[:found.start()]}{found.group(1)}{{(}}{body[0]}{{)}} {text[body[1]:]}"
+    text = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)", "°", text)
+    text = re.sub(r"\\(?:rightarrow|to)(?![A-Za-z])\s*", "→ ", text)
+    return re.sub(r"\\(sin|cos|tan|cot|log|ln|exp)(?![A-Za-z])\s*(?![\s^_])", r"\\\1\\ ", text)
+
+
 @functools.lru_cache(maxsize=4096)
 def latex_plain(latex: str) -> str:
     from pylatexenc.latex2text import LatexNodes2Text
 
-    latex = _systems(_fractions(re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", latex)))   # \dfrac, \tfrac are fractions too
+    latex = _systems(_fractions(re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", _marks(latex))))   # \dfrac, \tfrac are fractions too
     source = _ROOT.sub(lambda m: {"3": "∛", "4": "∜"}.get(m.group(1).strip(), f"{m.group(1)}√") + f"({m.group(2)})",
                        latex)
     for _ in range(3):   # x_{1}^{2}: inner groups first

@@ -41,7 +41,7 @@ def omml_to_latex(equations: list) -> list[str | MathError]:
         # A marker paragraph before each equation (Pandoc drops a paragraph's text when it holds a
         # displayed equation, so the marker cannot share the equation's paragraph).
         document.add_paragraph(f"EQ{index}")
-        document.add_paragraph()._p.append(copy.deepcopy(element))
+        document.add_paragraph()._p.append(_plain_letters(element))
     buffer = io.BytesIO()
     document.save(buffer)
     try:
@@ -85,9 +85,36 @@ def _formulas(node) -> list[str]:
 
 def tidy(latex: str) -> str:
     """Pandoc's LaTeX on one line (a question's `$…$` must not span paragraphs), without the
-    trailing spacing commands it adds after a brace group."""
+    trailing spacing commands it adds after a brace group, saying what Word draws: an arrow put
+    over letters (Word's group character, `\\overset{\\rightarrow}{CD}`) is a vector over them
+    all, a limit's condition written under "lim" (`m:limLow`) stays under it (`\\lim\\limits_`), and
+    letters Word marks as plain text (`m:sty p`, `m:nor`: units such as m, cm, kg) stay upright."""
     text = re.sub(r"\s*\n\s*", " ", latex)
+    text = re.sub(r"\\overset\{\\(?:rightarrow|to)\}", r"\\overrightarrow", text)
+    text = re.sub(r"\\overset\{\\leftarrow\}", r"\\overleftarrow", text)
+    text = re.sub(r"\\(lim|max|min|sup|inf)(?=_)", r"\\\1\\limits", text)
+    text = re.sub(r"\\text\{([A-Za-z]+)\}", r"\\mathrm{\1}", text)
     return re.sub(r"(?<!\\)(\\ |\s)+$", "", text).strip()
+
+
+def _plain_letters(element):
+    """A copy of an equation in which runs Word marks as plain text (`m:sty m:val="p"`: a unit
+    typed in an equation and set upright) say so the way Pandoc reads (`m:nor`); Pandoc drops
+    `m:sty p` on letters, so "20 m²" with an upright m came out as the variable m squared. Function
+    names (`m:fName`: sin, lim) are Pandoc's own."""
+    copied = copy.deepcopy(element)
+    for run in copied.iter(_M + "r"):
+        props = run.find(_M + "rPr")
+        style = props.find(_M + "sty") if props is not None else None
+        text = "".join(t.text or "" for t in run.iter(_M + "t"))
+        if next(run.iterancestors(_M + "fName"), None) is not None or style is None or style.get(_M + "val") != "p" or not re.search(r"[A-Za-z]", text) \
+                or props.find(_M + "nor") is not None:
+            continue
+        props.append(props.makeelement(_M + "nor", {}))
+    return copied
+
+
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 
 
 # ---------------------------------------------------------------- superscript and subscript runs
@@ -97,9 +124,9 @@ _BASE = re.compile(r"([A-Za-z]+|\d+|[)\]}])$")
 
 def script_math(before: str, script: str, kind: str) -> tuple[str, str]:
     """(the text before, with its last word taken away; the formula) for a superscript or
-    subscript run `script` after `before`. A single lower-case letter stays a variable (x², aₙ),
-    but m² and m³ after a number are units; longer or capitalised words are units or chemical
-    symbols: all units upright (cm², 20 m², H₂, Fe³⁺)."""
+    subscript run `script` after `before`. A single lower-case letter stays a variable (x², aₙ,
+    the m of "2m² + 3m"), but m² and m³ written apart from a number ("20 m²") are units; longer or
+    capitalised words are units or chemical symbols: all units upright (cm², 20 m², H₂, Fe³⁺)."""
     mark = "^" if kind == "sup" else "_"
     body = latex_text(script.strip())
     match = _BASE.search(before)
@@ -115,9 +142,11 @@ def script_math(before: str, script: str, kind: str) -> tuple[str, str]:
 
 
 def _unit_after_number(head: str, base: str, mark: str, body: str) -> bool:
-    """Whether a single letter with a power is a unit of area or volume written after a number
-    ("20 m²", "5m³"), upright like cm², not the variable m squared."""
-    return base == "m" and mark == "^" and body in ("2", "3") and bool(re.search(r"\d\s?$", head))
+    """Whether a single letter with a power is a unit of area or volume: written after a number
+    and a space, as units are ("20 m²", "5 m³"), upright like cm². Joined to its number ("2m²
+    + 3m") it is the variable m: a coefficient is written against its variable. (In a Word
+    equation, Word says which is which: see `_plain_letters`.)"""
+    return base == "m" and mark == "^" and body in ("2", "3") and bool(re.search(r"\d\s$", head))
 
 
 def latex_text(text: str) -> str:
