@@ -293,11 +293,8 @@ class _Numbering:
     def _levels(element) -> dict[int, tuple[int, str, str]]:
         levels = {}
         for lvl in element.findall(_W + "lvl"):
-            def value(tag, default):
-                found = lvl.find(_W + tag)
-                return found.get(_W + "val") if found is not None and found.get(_W + "val") is not None else default
-            levels[int(lvl.get(_W + "ilvl") or 0)] = (int(value("start", "1")), value("numFmt", "decimal"),
-                                                      value("lvlText", ""))
+            levels[int(lvl.get(_W + "ilvl") or 0)] = (int(_val(lvl, "start", "1")), _val(lvl, "numFmt", "decimal"),
+                                                      _val(lvl, "lvlText", ""))
         return levels
 
     @staticmethod
@@ -337,6 +334,12 @@ class _Numbering:
                 return ""
             return _number_text(counts.get(at, levels[at][0]), levels[at][1])
         return re.sub(r"%(\d)", number, text).strip()
+
+
+def _val(element, tag: str, default: str) -> str:
+    found = element.find(_W + tag)
+    value = found.get(_W + "val") if found is not None else None
+    return default if value is None else value
 
 
 def _number_text(value: int, kind: str) -> str:
