@@ -1,0 +1,51 @@
+"""The essay grading page on a phone: each pupil's answer is a card — the pupil, the answer, the
+marking guide, the mark and the comment one under another, each readable across the screen — not
+a five-column table squeezed into 390 px."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import select
+
+pytestmark = pytest.mark.e2e
+
+SIDEWAYS = "s => { const e = document.querySelector(s).closest('.table-responsive'); return e.scrollWidth - e.clientWidth; }"
+
+
+def test_a_teacher_grades_essays_on_a_phone(live_server, browser):
+    from lms.exams import results
+    from lms.exams.models import Exam
+    from lms.extensions import db
+
+    with live_server.app.app_context():
+        exam_id = next(e.id for e in db.session.scalars(select(Exam).order_by(Exam.id))
+                       if results.grading_queue(db.session, e))
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#identifier", "gv1.thcs")
+    page.fill("#password", "hoc-tap-vui-ve-2026")
+    page.click("#submit")
+    page.wait_for_selector("#home-title")
+    page.goto(f"{live_server.url}/exams/{exam_id}/grading")
+    if os.environ.get("LMS_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["LMS_SCREENSHOTS"], "grading-390.png"), full_page=True)
+    table = page.locator("#grading-form table").first
+    row = table.locator("tbody tr").first
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert page.evaluate(SIDEWAYS, "#grading-form table") <= 0, "the grading table scrolls sideways on a phone"
+    answer = row.locator("td.essay-answer")
+    assert answer.bounding_box()["width"] > 300, "the pupil's answer is squeezed into a narrow column"
+    assert answer.get_attribute("data-label") == "Bài làm"
+    mark = row.locator("input[name^=mark-]")
+    comment = row.locator("textarea[name^=comment-]")
+    assert mark.bounding_box()["y"] > answer.bounding_box()["y"] and comment.bounding_box()["width"] > 300
+    assert table.get_attribute("role") == "table"
+    # Graded from the phone: the mark is kept.
+    mark.fill("1,5")
+    page.click("#save-grading")
+    page.wait_for_load_state()
+    assert "is-invalid" not in (page.locator("#grading-form").inner_html() if page.locator("#grading-form").count()
+                                else "")
+    context.close()
