@@ -233,7 +233,8 @@ def _edit_question(question: Question | None, qtype: str):
     rows = min(max(request.form.get("rows", 0, type=int) or 0, 0), 40) + (2 if request.form.get("more") else 0)
     editor = qtypes.TYPES[qtype].editor_rows(data, request.form if data is None else None, rows)
     return render_template("exams/question_edit.html", form=form, question=question, qtype=qtype,
-                           qt=qtypes.TYPES[qtype], editor=editor, extra_rows=rows), \
+                           qt=qtypes.TYPES[qtype], editor=editor, extra_rows=rows,
+                           row_errors=getattr(form, "row_errors", {})), \
         422 if request.method == "POST" and not request.form.get("more") else 200
 
 
@@ -349,6 +350,8 @@ def show_problems(form, problems) -> None:
         field = form._fields.get(problem.field or "")
         if field is None:   # a question type's own rows, a grade-book column: in the page's list of what to correct
             form.form_errors.append(str(problem.message))
+            if "@" in (problem.field or ""):   # one input of a row ("opt_fraction@2"): also marked there
+                form.row_errors = {**getattr(form, "row_errors", {}), problem.field: str(problem.message)}
         elif not field.errors:
             show_error(form, problem)
         form.refused = True

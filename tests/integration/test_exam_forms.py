@@ -112,3 +112,44 @@ def test_the_question_list_refused_keeps_the_marks_typed_and_the_ticks(world, ma
     back = _form_of(page, "keep")
     assert back["mark"] == ["2,5", "150", "1"] and back["keep"] == [str(first), str(second)]
     assert back["add"] == [str(extra)] and back[f"add-mark-{extra}"] == ["1,5"]
+
+
+def _input(page: str, ident: str) -> str:
+    return re.search(r'<(?:input|select)\b[^>]*\bid="' + re.escape(ident) + r'"[^>]*>', page).group(0)
+
+
+def test_a_refused_row_marks_its_own_input_and_says_why_beside_it(world, make_client, dbs):
+    """The editor's rows: a wrong value is marked on the very input (aria-invalid, the error style)
+    with its message next to it — not only in the list at the top."""
+    with dbs() as s:
+        category = make_bank(s, world.a, count=1).category.id
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    form = _form_of(teacher.get(f"/bank/questions/new/numerical?category={category}").get_data(as_text=True),
+                    "default_mark")
+    form.update(text=["Tính 1,5 + 1"], num_value=["2,5", "abc", "2,5"], num_tolerance=["0", "0", "-1"],
+                num_fraction=["100", "50", "150"], num_feedback=["", "", ""], num_id=["", "", ""])
+    page = teacher.post("/bank/questions/new/numerical", form).get_data(as_text=True)
+    refused = {"num_value-2": "Đáp án 2: “abc” không phải là số.",
+               "num_tolerance-3": "Đáp án 3: sai số không được âm.",
+               "num_fraction-3": "Đáp án 3: tỷ lệ điểm phải từ -100 đến 100."}
+    for ident, message in refused.items():
+        tag = _input(page, ident)
+        assert 'aria-invalid="true"' in tag and "is-invalid" in tag, tag
+        assert f'aria-describedby="{ident}-error"' in tag
+        said = re.search(r'id="' + ident + r'-error">([^<]*)<', page)
+        assert said and said.group(1) == message
+        assert page.index(tag) < page.index(f'id="{ident}-error"') < page.index(tag) + len(tag) + 200   # beside it
+    for ident in ("num_value-1", "num_value-3", "num_tolerance-2", "num_fraction-1"):
+        tag = _input(page, ident)
+        assert "aria-invalid" not in tag and "is-invalid" not in tag, tag
+    assert "Cần sửa (3)" in " ".join(_alerts(page))                    # and still in the list at the top
+
+    # The same for a matching question's sides and a cluster's statements.
+    form = _form_of(teacher.get(f"/bank/questions/new/matching?category={category}").get_data(as_text=True),
+                    "default_mark")
+    form.update(text=["Ghép"], pair_left=["2⁴", "", "3²"], pair_right=["16", "8", ""], pair_id=["", "", ""])
+    page = teacher.post("/bank/questions/new/matching", form).get_data(as_text=True)
+    assert 'aria-invalid="true"' in _input(page, "pair_left-2") and 'aria-invalid="true"' in _input(page, "pair_right-3")
+    assert "aria-invalid" not in _input(page, "pair_right-2") + _input(page, "pair_left-1")

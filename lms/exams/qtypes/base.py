@@ -47,12 +47,18 @@ def dec(value, what, field: str | None = None) -> Decimal:
     return result
 
 
-def percent(value, what) -> Decimal:
+def row_field(name: str, row: int) -> str:
+    """The field of a refusal about one input of an editor's row — its name and its row on the
+    page ("opt_fraction@2") — so the page marks that very input and says why beside it."""
+    return f"{name}@{row}"
+
+
+def percent(value, what, field: str = "options") -> Decimal:
     """A percentage typed by a teacher (100, 50, -25, 33,333) as a fraction."""
     text = str(value or "0").strip() or "0"
-    fraction = dec(text, what, "options") / 100
+    fraction = dec(text, what, field) / 100
     if not -ONE <= fraction <= ONE:
-        raise ValidationError(_l("%(w)s: tỷ lệ điểm phải từ -100 đến 100.", w=what), field="options")
+        raise ValidationError(_l("%(w)s: tỷ lệ điểm phải từ -100 đến 100.", w=what), field=field)
     return fraction
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (LETTERS, MAX_OPTIONS, ONE, ZERO, QuestionType, ResponseError, checked, fmt,
-                                   inline, new_id, numbered_rows, pct, percent, typed_rows)
+                                   inline, new_id, numbered_rows, pct, percent, row_field, typed_rows)
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
@@ -31,7 +31,7 @@ class _Choice(QuestionType):
                                                                 "opt_feedback"):
             value = ZERO
             with found:
-                value = percent(fraction, str(_l("Phương án %(n)s", n=n)))
+                value = percent(fraction, str(_l("Phương án %(n)s", n=n)), row_field("opt_fraction", n))
             if not cls.multiple and correct:
                 # The radio decides the right option; the others may keep partial credit below 100 %.
                 value = ONE if oid == correct else (value if value < ONE else ZERO)

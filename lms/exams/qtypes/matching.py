@@ -11,7 +11,7 @@ from markupsafe import Markup
 from lms.core.errors import Collector
 from lms.core.text import nfc, nfc_text
 from lms.exams.mathtext import plain
-from lms.exams.qtypes.base import ZERO, QuestionType, ResponseError, inline, new_id, numbered_rows, typed_rows
+from lms.exams.qtypes.base import ZERO, QuestionType, ResponseError, inline, new_id, numbered_rows, row_field, typed_rows
 from lms.i18n import lazy_gettext as _l
 
 
@@ -43,9 +43,9 @@ class Matching(QuestionType):
         for n, pair in enumerate(pairs, start=1):
             row = pair.get("row", n)
             if not pair["left"]:
-                found.add(_l("Cặp %(n)s: thiếu vế trái (ý cần ghép).", n=row), "pairs")
+                found.add(_l("Cặp %(n)s: thiếu vế trái (ý cần ghép).", n=row), row_field("pair_left", row))
             if not pair["right"]:
-                found.add(_l("Cặp %(n)s: thiếu vế phải (đáp án).", n=row), "pairs")
+                found.add(_l("Cặp %(n)s: thiếu vế phải (đáp án).", n=row), row_field("pair_right", row))
         if len(pairs) < 2:
             found.add(_l("Câu ghép đôi cần ít nhất hai cặp, mỗi cặp đủ hai vế."), "pairs")
         found.done()

@@ -11,7 +11,7 @@ from markupsafe import escape
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, inline, numbered_rows,
-                                   pct, percent, typed_rows)
+                                   pct, percent, row_field, typed_rows)
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
@@ -71,8 +71,9 @@ class ShortAnswer(QuestionType):
             with found:
                 if len(nfc(text)) > SHORT_MAX:
                     raise ValidationError(_l("%(w)s: dài %(l)s ký tự, tối đa %(n)s ký tự.", w=label,
-                                             l=len(nfc(text)), n=SHORT_MAX), field="answers")
-                answers.append({"text": nfc(text), "fraction": fmt(percent(fraction or "100", label)),
+                                             l=len(nfc(text)), n=SHORT_MAX), field=row_field("ans_text", n))
+                answers.append({"text": nfc(text), "fraction": fmt(percent(fraction or "100", label,
+                                                                            row_field("ans_fraction", n))),
                                 "feedback": nfc_text(feedback)})
         data = {"answers": answers, "case_sensitive": form.get("case_sensitive") == "1",
                 "ignore_accents": form.get("ignore_accents") == "1"}
@@ -182,15 +183,15 @@ class Numerical(QuestionType):
             label = str(_l("Đáp án %(n)s", n=n))
             number = parse_number(value)
             if number is None:
-                found.add(_l("%(w)s: “%(v)s” không phải là số.", w=label, v=value), "answers")
+                found.add(_l("%(w)s: “%(v)s” không phải là số.", w=label, v=value), row_field("num_value", n))
             tol = ZERO
             with found:
-                tol = dec(tolerance or "0", label, "answers")
+                tol = dec(tolerance or "0", label, row_field("num_tolerance", n))
             if tol < 0:
-                found.add(_l("%(w)s: sai số không được âm.", w=label), "answers")
+                found.add(_l("%(w)s: sai số không được âm.", w=label), row_field("num_tolerance", n))
             fraction_value = ZERO
             with found:
-                fraction_value = percent(fraction or "100", label)
+                fraction_value = percent(fraction or "100", label, row_field("num_fraction", n))
             if number is not None:
                 answers.append({"value": fmt(number), "tolerance": fmt(tol), "fraction": fmt(fraction_value),
                                 "feedback": nfc_text(feedback)})

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (ONE, ZERO, QuestionType, ResponseError, dec, fmt, inline, new_id, numbered_rows,
-                                   typed_rows)
+                                   row_field, typed_rows)
 from lms.i18n import lazy_gettext as _l
 
 DEFAULT_STEPS = ("0", "0.1", "0.25", "0.5", "1")   # statements right → fraction (unconfirmed)
@@ -129,7 +129,8 @@ class TfCluster(QuestionType):
         found = Collector()     # every statement's mistake at once, each naming its statement
         for n, (sid, text, answer) in numbered_rows(form, "st_id", "st_text", "st_answer", content=(1, 2)):
             if answer not in ("true", "false"):
-                found.add(_l("Ý %(n)s: chọn Đúng hoặc Sai.", n="abcd"[n - 1] if n <= 4 else n), "statements")
+                found.add(_l("Ý %(n)s: chọn Đúng hoặc Sai.", n="abcd"[n - 1] if n <= 4 else n),
+                          row_field("st_answer", n))
             statements.append({"id": sid or new_id(), "text": nfc_text(text), "answer": answer == "true"})
         steps = list(DEFAULT_STEPS)
         with found:
