@@ -49,3 +49,28 @@ def test_a_teacher_grades_essays_on_a_phone(live_server, browser):
     assert "is-invalid" not in (page.locator("#grading-form").inner_html() if page.locator("#grading-form").count()
                                 else "")
     context.close()
+
+
+def test_the_question_editor_s_rows_are_cards_on_a_phone_with_each_refusal_beside_its_input(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#identifier", "gv1.thcs")
+    page.fill("#password", "hoc-tap-vui-ve-2026")
+    page.click("#submit")
+    page.wait_for_selector("#home-title")
+    page.goto(live_server.url + "/bank/questions/new/numerical")
+    page.fill("textarea[name=text]", "Tính 1,5 + 1")
+    page.locator("input[name=num_value]").nth(0).fill("2,5")
+    page.locator("input[name=num_value]").nth(1).fill("abc")
+    page.click("#save-question")
+    page.wait_for_selector("#question-form")
+    if os.environ.get("LMS_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["LMS_SCREENSHOTS"], "editor-390.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    bad = page.locator("#num_value-2")
+    assert bad.get_attribute("aria-invalid") == "true" and bad.bounding_box()["width"] > 300   # was 50 px: "a"
+    said = page.locator("#num_value-2-error")
+    assert said.inner_text() == "Đáp án 2: “abc” không phải là số."
+    assert 0 <= said.bounding_box()["y"] - bad.bounding_box()["y"] < 60                        # right under it
+    context.close()
