@@ -112,7 +112,10 @@ _ACCENTS = {"\u2192", "\u2190", "\u2194", "^", "\u02c6", "\u0302", "~", "\u02dc"
 def _wide_accents(mathml: str) -> str:
     from lxml import etree
 
-    root = etree.fromstring(mathml)
+    try:
+        root = etree.fromstring(mathml)
+    except etree.XMLSyntaxError:
+        return mathml   # drawn as latex2mathml wrote it rather than not at all
     changed = False
     for over in root.iter("{*}mover"):
         mark = over[-1] if len(over) == 2 else None

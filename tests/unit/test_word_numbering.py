@@ -119,3 +119,31 @@ def test_claims_a_to_d_of_a_choice_question_stay_in_its_text():
     assert question.qtype == "single_choice"
     assert question.text == ("Cho hàm số f(x) = 2x. Xét các khẳng định:\na) f(1) = 2;\nb) f(0) = 0;\n"
                              "c) f(2) = 4;\nd) f(3) = 5.\nSố khẳng định đúng là")   # a)–d) were dropped
+
+
+def _another_num(document, abstract_id: int, num_id: int, start: int | None = None):
+    """One more w:num of an existing list definition, as Word writes one for "Continue numbering"
+    (no override) or "Restart at 1" (a startOverride)."""
+    override = (f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride>'
+                if start is not None else "")
+    document.part.numbering_part.element.append(etree.fromstring(
+        f'<w:num xmlns:w="{W}" w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{override}</w:num>'))
+
+
+def test_lists_of_one_definition_count_on_together_and_a_restarted_one_starts_again():
+    d = Document()
+    _word_list(d, 24, [("decimal", "%1)")], num_id=40)
+    _another_num(d, 24, 41)
+    _another_num(d, 24, 42, start=1)
+    d.add_paragraph("Câu 1. Thực hiện các bước:")
+    _numbered(d, "Bước một.", 40)
+    _numbered(d, "Bước hai.", 40)
+    d.add_paragraph("Sau đó:")
+    _numbered(d, "Bước ba.", 41)            # "Continue numbering": 3)
+    d.add_paragraph("Câu 2. Liệt kê:")
+    _numbered(d, "Ý một.", 42)              # "Restart at 1": 1)
+    _numbered(d, "Ý hai.", 42)
+    parsed = parse_docx(_save(d))
+    got = {q.number: q.question.text for q in parsed.questions}
+    assert got[1] == "Thực hiện các bước:\n1) Bước một.\n2) Bước hai.\nSau đó:\n3) Bước ba."
+    assert got[2] == "Liệt kê:\n1) Ý một.\n2) Ý hai."

@@ -257,13 +257,16 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 class _Numbering:
     """Word's automatic numbering (`w:numPr` on a paragraph or its style) as the text Word shows:
-    "1.", "2)", "a)", "Câu 3.", "II." — counted in document order as Word counts them (per list,
-    a level's count starting again under a new item of the level above, `w:startOverride` for a
-    list restarted at its number). A bullet reads "•"."""
+    "1.", "2)", "a)", "Câu 3.", "II." — counted in document order as Word counts them: lists of
+    one definition (`w:abstractNum`) count on together, a level's count starts again under a new
+    item of the level above, and a list "restarted at 1" (`w:startOverride`) starts again where it
+    is first used. A bullet reads "•"."""
 
     def __init__(self, document):
         self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}   # numId → level → (start, format, text)
-        self.counts: dict[str, dict[int, int]] = {}
+        self.abstract: dict[str, str] = {}                              # numId → its definition
+        self.restarts: dict[str, set[int]] = {}                         # numId → levels it restarts
+        self.counts: dict[str, dict[int, int]] = {}                     # definition → level → count
         self.styles: dict[str, tuple[str | None, int | None, str | None]] = {}   # style → (numId, level, basedOn)
         try:
             numbering = document.part.numbering_part.element
@@ -273,7 +276,10 @@ class _Numbering:
             abstract = {a.get(_W + "abstractNumId"): self._levels(a) for a in numbering.findall(_W + "abstractNum")}
             for num in numbering.findall(_W + "num"):
                 ref = num.find(_W + "abstractNumId")
-                levels = dict(abstract.get(ref.get(_W + "val") if ref is not None else None, {}))
+                source = ref.get(_W + "val") if ref is not None else None
+                levels = dict(abstract.get(source, {}))
+                num_id = num.get(_W + "numId")
+                self.abstract[num_id], self.restarts[num_id] = source or num_id, set()
                 for override in num.findall(_W + "lvlOverride"):
                     level = int(override.get(_W + "ilvl") or 0)
                     replaced = override.find(_W + "lvl")
@@ -282,7 +288,8 @@ class _Numbering:
                     start = override.find(_W + "startOverride")
                     if start is not None and level in levels:
                         levels[level] = (int(start.get(_W + "val") or 1), *levels[level][1:])
-                self.levels[num.get(_W + "numId")] = levels
+                        self.restarts[num_id].add(level)
+                self.levels[num_id] = levels
         for style in document.styles.element.findall(_W + "style"):
             num = style.find(f"{_W}pPr/{_W}numPr")
             based = style.find(_W + "basedOn")
@@ -318,7 +325,10 @@ class _Numbering:
         levels = self.levels.get(num_id or "0")
         if not levels or level not in levels:
             return ""   # numId 0: numbering switched off
-        counts = self.counts.setdefault(num_id, {})
+        counts = self.counts.setdefault(self.abstract.get(num_id, num_id), {})
+        if level in self.restarts.get(num_id, ()):   # "Restart at 1": from where this list is first used
+            self.restarts[num_id].discard(level)
+            counts.pop(level, None)
         counts[level] = counts[level] + 1 if level in counts else levels[level][0]
         for deeper in [k for k in counts if k > level]:
             del counts[deeper]
