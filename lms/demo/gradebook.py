@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.gradebook import book, homeroom, primary, reportcards, tt27
 from lms.gradebook.primary import QUALITY_CODES, tested
-from lms.people import services
-from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYear, Student
+from lms.i18n import lazy_gettext as _l
+from lms.people import placement, services
+from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
 
 PREVIOUS_YEAR = "2025-2026"
 # current class → (its grade and name last year)
@@ -93,9 +94,14 @@ def _last_year_class(session: Session, school: School, admin: User, year: School
         if course.subject.periods_for(grade):
             services.save_course(session, admin, school, school_class=old, subject=course.subject,
                                  teacher_id=course.teacher_id)
-    # Last year's rosters, as the school imported them then.
+    # Last year's rosters, as the school imported them then, and the year's promotion: each pupil's
+    # class history (lms.people.placement, the one place it is written) holds last year's class from
+    # its first day to its last, promoted to this year's class.
+    this_year = session.get(SchoolYear, now_class.school_year_id)
     for student in services.students_of_class(session, now_class):
-        session.add(Enrollment(student_id=student.id, class_id=old.id, school_year_id=year.id))
+        placement.enter(session, school.id, student.id, old, on=year.start_date)
+        placement.close(session, school.id, student.id, old.id, on=year.end_date,
+                        reason=str(_l("lên lớp %(c)s năm học %(y)s", c=now_class.name, y=this_year.name)))
     session.flush()
     return old
 

@@ -199,7 +199,8 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
         plan = imports.plan_student_import(session, school, year, "demo.xlsx", data, 10000)
         if not plan.ok:
             raise RuntimeError(f"demo import failed: {plan.issues[:3]}")
-        imports.apply_student_import(session, admin, school, year, plan)
+        # The school imported its list for the year's first day: each pupil's class history starts then.
+        imports.apply_student_import(session, admin, school, year, plan, on=year.start_date)
         accounts.everyone_joined(session, school.id)  # the new parents used their invitation links
         _accept_invitations(session, cross_family)
         # A generator of its own: what the courses draw depends on the day, the people must not.

@@ -951,8 +951,12 @@ def _resolve_parent(known: _Known, school: School, name: str, phone: str | None,
     return ref
 
 
-def apply_student_import(session: Session, actor: User, school: School, year: SchoolYear, plan: ImportPlan) -> dict:
-    """Write a checked plan. Call only when plan.ok; the caller commits once."""
+def apply_student_import(session: Session, actor: User, school: School, year: SchoolYear, plan: ImportPlan, *,
+                         on: date | None = None) -> dict:
+    """Write a checked plan. Call only when plan.ok; the caller commits once. `on` is the day the
+    file's classes hold from (the class history's start, lms.people.placement): today by default,
+    and never before the year's first day — a list imported in the summer puts its pupils in their
+    classes when the year begins; a school that had them from that day says so (the demo)."""
     if not plan.ok:
         raise ValidationError(_l("Tệp còn lỗi, chưa lưu gì."))
     known = plan.known
@@ -964,7 +968,7 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
             session.add(Membership(user_id=user.id, school_id=school.id, role=role.value))
             known.roles.add((user.id, role.value))
 
-    today = utc_to_local(utcnow(), school_tz()).date()
+    today = max(on or utc_to_local(utcnow(), school_tz()).date(), year.start_date)
     for student in plan.leaving:
         enrollment = known.enrollments.pop(student.id, None)
         if enrollment is not None:

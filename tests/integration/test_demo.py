@@ -97,3 +97,42 @@ def _grade_books_tell_a_whole_year_and_a_term_begun():
                                  .where(SchoolYear.is_current.is_(True))).all()
     assert current and {e.kind for e in current} == {"tx", "gk"} and {e.term for e in current} == {1}
     assert db.session.scalar(select(func.count()).select_from(PrimaryRecord).where(PrimaryRecord.checkpoint == "gk1")) > 0
+
+
+def test_demo_pupils_class_history_starts_on_the_first_day_of_each_year(demo):
+    """The demo's pupils were in their classes from the school year's first day, and last year's
+    class ended on that year's last day with their promotion — written through the one place class
+    history is written (lms.people.placement). It began on the day the demo was seeded."""
+    import re
+
+    from lms import create_app
+    from lms.people.models import ClassSpell
+    from tests.conftest import CSRF_RE
+
+    app = create_app(demo.config())
+    with app.app_context():
+        spells = db.session.execute(select(ClassSpell, SchoolYear).join(SchoolClass, SchoolClass.id == ClassSpell.class_id)
+                                    .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)).all()
+        current = [(s, y) for s, y in spells if y.is_current]
+        past = [(s, y) for s, y in spells if not y.is_current]
+        assert len(current) > 200 and past
+        assert {s.started_on for s, y in current} == {y.start_date for _, y in current}
+        assert all(s.ended_on is None for s, _ in current)
+        assert all((s.started_on, s.ended_on) == (y.start_date, y.end_date) for s, y in past)
+        assert all(s.reason.startswith("lên lớp ") for s, _ in past)
+        thcs = db.session.scalars(select(School).where(School.code == "THCS-ND")).one()
+        pupil_spell, year = next((s, y) for s, y in past if s.school_id == thcs.id)
+        pupil_id = pupil_spell.student_id
+        now_spell, now_year = next((s, y) for s, y in current if s.student_id == pupil_id)
+        now_name = db.session.get(SchoolClass, now_spell.class_id).name
+        old_name = db.session.get(SchoolClass, pupil_spell.class_id).name
+        db.engine.dispose()
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"identifier": "admin.thcs",
+                                       "password": "hoc-tap-vui-ve-2026", "csrf_token": token}).status_code == 302
+    page = client.get(f"/school/students/{pupil_id}").get_data(as_text=True)
+    history = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(r'id="class-history">(.*?)</ul>', page, re.S).group(1)))
+    assert f"{now_year.name}: lớp {now_name}, từ {now_year.start_date:%d/%m/%Y}" in history
+    assert (f"lớp {old_name}, từ {year.start_date:%d/%m/%Y} đến {year.end_date:%d/%m/%Y} — lên lớp {now_name} "
+            f"năm học {now_year.name}") in history
