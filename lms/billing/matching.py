@@ -459,6 +459,24 @@ def _settle(session: Session, school: School, row: BankTransaction, parts: list[
 
 # ---------------------------------------------------------------- a whole statement at once
 
+def recorded_before(session: Session, school: School, transfers: list[TransferIn]) -> list[BankTransaction | None]:
+    """For each transfer, the credit already recorded that it is — by an earlier statement import
+    or a bank feed (SePay, Casso, payOS) — or None: what `receive_many` would link instead of
+    recording, decided by the same rule (`_Book.place`), reading only (a statement's preview). The
+    transfers' ids must be the ones the import will use (`statements.distinct_ids`)."""
+    book = _Book(session, school.id, [t for t in transfers if t.amount > 0])
+    out: list[BankTransaction | None] = []
+    for t in transfers:
+        outcome, row = book.place(t) if t.amount > 0 else ("new", None)
+        if outcome == "new" and t.amount > 0:   # placed as the import will place it, unsaved
+            row = _new_row(school, t, t.transacted_at, plain=True)
+        if row is not None:
+            book.add(t, row)
+        # A line the same file holds twice is the preview's own business (StatementPlan.repeats).
+        out.append(row if outcome != "new" and isinstance(row, BankTransaction) else None)
+    return out
+
+
 def receive_many(session: Session, school: School, transfers: list[TransferIn], *, now: datetime) -> list[Received]:
     """`receive_transfer` for a whole statement at once, with the same rules and the same rows,
     in batched statements whose number does not grow with the lines: sightings already stored

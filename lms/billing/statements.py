@@ -8,10 +8,13 @@ amount and content when the bank gives none."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from lms.billing.matching import TransferIn
+from sqlalchemy import select
+
+from lms.billing.matching import TransferIn, recorded_before
+from lms.billing.models import Payment
 from lms.core.tables import Column, Skipped, cell_text, read_table, to_amount, to_datetime
 from lms.core.numbers import money
 from lms.core.timeutil import local_to_utc
@@ -250,6 +253,41 @@ def distinct_ids(transfers: list[TransferIn]) -> list[TransferIn]:
         if n > 1:
             t.provider_txn_id = f"{t.provider_txn_id}#{n}"
     return transfers
+
+
+@dataclass
+class Earlier:
+    """A statement line whose credit is already recorded: who recorded it first (an earlier
+    statement import or a bank feed) and when, and what became of it — the payment and its invoice,
+    or the queue."""
+    line: int
+    source: str
+    recorded_at: datetime
+    status: str
+    invoice_code: str = ""
+    amount_paid: int = 0
+
+
+def recorded_lines(session, school, plan: StatementPlan) -> dict[int, Earlier]:
+    """The preview's view of what `import_statement` will link instead of recording: each line
+    (by number) that an earlier import or a bank feed already recorded, by the one recognition
+    rule of lms.billing.matching (the bank reference, else account + amount + time + memo)."""
+    if not plan.ok:
+        return {}
+    # The ids the import will give the lines (copies: the plan's own transfers stay as read).
+    copies = distinct_ids([replace(t) for _, t in plan.transfers])
+    found = {line: row for (line, _), row in zip(plan.transfers, recorded_before(session, school, copies), strict=True)
+             if row is not None}
+    paid = {}
+    ids = sorted({row.payment_id for row in found.values() if row.payment_id})
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        paid.update({p.id: p for p in session.scalars(select(Payment).where(Payment.id.in_(chunk)))})
+    out = {}
+    for line, row in found.items():
+        payment = paid.get(row.payment_id)
+        out[line] = Earlier(line, row.source, row.created_at, row.status,
+                            payment.invoice_code if payment else "", payment.amount if payment else 0)
+    return out
 
 
 def import_statement(session, school, plan: StatementPlan, *, now: datetime) -> Imported:

@@ -19,6 +19,7 @@ from lms.core.forms import Form
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utc_to_local, utcnow
+from lms.core.numbers import money
 from lms.core.downloads import files
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
@@ -284,12 +285,28 @@ def _earlier_sources(earlier: dict) -> list[str]:
     return texts
 
 
+def _earlier_text(e: statements.Earlier) -> str:
+    """A preview line already recorded: by whom and when first, and what became of it."""
+    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    day = utc_to_local(e.recorded_at, tz).strftime("%d/%m/%Y") if e.recorded_at else "—"
+    who = (_("lần nhập sao kê") if e.source == "statement" else
+           SOURCE_LABELS[e.source] if e.source in SOURCE_LABELS else _("nguồn khác"))
+    if e.invoice_code:
+        what = _("đã trừ %(a)s đ vào hoá đơn %(c)s", a=money(e.amount_paid), c=e.invoice_code)
+    elif e.status == TransferStatus.IGNORED:
+        what = _("đã đánh dấu không phải khoản thu")
+    else:
+        what = _("đang chờ gán hoá đơn")
+    return _("Đã ghi nhận từ %(s)s ngày %(d)s — %(w)s; không ghi lại.", s=who, d=day, w=what)
+
+
 @bp.route("/billing/statements", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
 def statement_import():
     form = StatementForm()
     table = plan = mapping = done = None
+    earlier: dict = {}
     token = request.form.get("token") or None
     status = 200
     with committing(form) as outcome:
@@ -313,6 +330,8 @@ def statement_import():
             plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
             if request.form.get("confirm") and plan.ok:
                 done = statements.import_statement(db.session, ctx().school, plan, now=utcnow())
+            elif plan.ok:
+                earlier = statements.recorded_lines(db.session, ctx().school, plan)
     if outcome.ok and done is not None:
         session.pop("statement", None)
         flash(ngettext("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
@@ -327,7 +346,8 @@ def statement_import():
     if outcome.error is not None or (plan is not None and not plan.ok):
         status = 422
     return render_template("billing/statements.html", form=form, table=table, plan=plan, mapping=mapping or {},
-                           token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None)), status
+                           token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None),
+                           earlier=earlier, earlier_text=_earlier_text), status
 
 
 # ---------------------------------------------------------------- the sandbox's bank transfer

@@ -314,3 +314,50 @@ def test_a_sepay_report_finds_credits_recorded_from_the_statement(world, client,
     with dbs() as s:
         kinds = sorted((i.kind, i.key) for i in s.scalars(select(ReconciliationItem)))
     assert kinds == [("missing", "9002")]
+
+
+def test_the_statement_preview_marks_the_lines_a_feed_or_an_earlier_import_already_recorded(world, client,
+                                                                                             make_client, dbs):
+    """Vietcombank's monthly statement as its portal exports it (title block, totals, closing
+    balance) lists a credit SePay reported when it arrived and one a weekly CSV export already
+    brought in: the preview marks each — who recorded it, on which day, and the payment it became
+    or the queue — counts them, and the import records neither again. Before, the preview showed
+    them as new and only the confirmation said they had been recorded."""
+    from lms.core.numbers import money
+    from lms.core.timeutil import utc_to_local, utcnow
+    from tests.integration.test_corpus import edited
+
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(701, due, f"{code} NGUYEN HOANG AN 6A1 HOC PHI T9", "5243.65937",
+                                         when="2026-09-05 09:12:00")).status_code == 200
+    _import_statement(client, "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Mô tả\n"
+                              "07/09/2026,5250.00077,\"500,000\",HP T9 CHAU SOC KHA ck tu vi\n")
+    monthly = edited("vietcombank-sao-ke.xlsx", {"A10": "05/09/2026", "D10": f"{due:,}",
+                                                 "E10": f"{code} NGUYEN HOANG AN 6A1 HOC PHI T9",
+                                                 "A11": "06/09/2026", "A12": "06/09/2026", "A13": "07/09/2026",
+                                                 "E13": "HP T9 CHAU SOC KHA ck tu vi"})
+    client.login("kt.a")
+    page = client.post("/billing/statements", {"file": (io.BytesIO(monthly), "SaoKe_VCB_T9.xlsx")},
+                       content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    today = utc_to_local(utcnow(), "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y")
+    rows = {int(n): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+            for n, html in re.findall(r'<tr data-line="(\d+)"[^>]*>(.*?)</tr>', body, re.S)}
+    assert rows[10].endswith(f"Đã ghi nhận từ SePay ngày {today} — đã trừ {money(due)} đ vào hoá đơn {code}; "
+                             "không ghi lại."), rows[10]
+    assert rows[13].endswith(f"Đã ghi nhận từ lần nhập sao kê ngày {today} — đang chờ gán hoá đơn; không ghi lại."), rows[13]
+    assert rows[11].endswith("Mới")
+    assert re.search(r'data-line="10" class="table-secondary" data-recorded="sepay"', body)
+    summary = re.sub(r"\s+", " ", re.search(r'id="statement-earlier">(.*?)</p>', body, re.S).group(1))
+    assert summary.startswith("2 khoản đã được ghi nhận trước đó") and "1 khoản mới sẽ được ghi" in summary
+    token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
+    mapping = dict(re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S))
+    done = client.post("/billing/statements", {"token": token, **mapping, "confirm": "1"}, follow_redirects=True)
+    assert "Đã nhập 1 giao dịch ghi có" in done.get_data(as_text=True)
+    with dbs() as s:
+        assert len(s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).all()) == 1
+        assert s.get(Invoice, inv_id).paid == due
+    assert _count(dbs, BankTransaction, BankTransaction.school_id == world.a.school.id) == 3
