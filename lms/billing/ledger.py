@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lms.billing.models import Account, Counter, LedgerLine, LedgerTransaction
 from lms.core.timeutil import utcnow
-from lms.db import insert_objects, plain_row
+from lms.db import insert_objects, insert_rows, plain_row
 
 
 class Unbalanced(ValueError):
@@ -83,8 +83,7 @@ def post_many(session: Session, school_id: int, postings: list[tuple[str, list[L
     lines = [{"transaction_id": txn.id, "account": leg.account, "debit": leg.debit, "credit": leg.credit,
               "student_id": leg.student_id, "invoice_id": leg.invoice_id, "payment_id": leg.payment_id}
              for txn, legs in checked for leg in legs]
-    if lines:
-        session.execute(insert(LedgerLine.__table__), lines)
+    insert_rows(session, LedgerLine.__table__, lines)
 
 
 def balance(session: Session, school_id: int, account: Account, **refs) -> int:

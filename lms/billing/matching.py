@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, true
+from sqlalchemy import Column, MetaData, String, Table, select, true
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
@@ -142,7 +142,7 @@ class _Book:
     seen without a reference. Kept up to date as transfers are placed, so a batch decides as the
     one-by-one path would."""
 
-    def __init__(self, session: Session, school_id: int, transfers: list[TransferIn]):
+    def __init__(self, session: Session, school_id: int, transfers: list[TransferIn], *, staged: bool = False):
         self.sighted: dict[tuple[str, str], BankTransaction] = {}
         self.by_ref: dict[str, BankTransaction] = {}
         # Per credit, the (source, with a bank reference?) of its sightings: a line without a
@@ -157,21 +157,10 @@ class _Book:
         self.order: dict[int, int] = {}          # id(row) → when it was indexed (ties keep the first)
         if not transfers:
             return
-        keys = sorted({(t.source, _txn_id(t)) for t in transfers})
-        for source in sorted({k[0] for k in keys}):
-            ids = [k[1] for k in keys if k[0] == source]
-            for chunk in _chunks(ids):
-                for sighting, row in session.execute(
-                        select(BankSighting, BankTransaction).join(BankTransaction,
-                                                                   BankTransaction.id == BankSighting.bank_transaction_id)
-                        .where(BankSighting.school_id == school_id, BankSighting.source == source,
-                               BankSighting.provider_txn_id.in_(chunk))):
-                    self.sighted[(sighting.source, sighting.provider_txn_id)] = row
-        refs = sorted({_ref(t) for t in transfers if _ref(t)})
-        for chunk in _chunks(refs):
-            for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
-                                                                     BankTransaction.bank_reference.in_(chunk))):
-                self.by_ref[row.bank_reference] = row
+        if staged:
+            self._load_staged(session, school_id, transfers)
+        else:
+            self._load_listed(session, school_id, transfers)
         # Only a transfer neither sighted before nor known by its bank reference can be a credit
         # seen without a reference: the candidates are loaded for those alone (a statement imported
         # again loaded every credit of its amounts and days, to compare none of them).
@@ -201,6 +190,40 @@ class _Book:
                 self.sources[id(by_id[row_id])].add((source, bool(reference)))
         for row in rows:
             self._index(row)
+
+    def _load_listed(self, session: Session, school_id: int, transfers: list[TransferIn]) -> None:
+        """The sightings and referenced credits of a webhook's one credit, by IN lists."""
+        keys = sorted({(t.source, _txn_id(t)) for t in transfers})
+        for source in sorted({k[0] for k in keys}):
+            ids = [k[1] for k in keys if k[0] == source]
+            for chunk in _chunks(ids):
+                for txn_id, row in session.execute(
+                        select(BankSighting.provider_txn_id, BankTransaction)
+                        .join(BankTransaction, BankTransaction.id == BankSighting.bank_transaction_id)
+                        .where(BankSighting.school_id == school_id, BankSighting.source == source,
+                               BankSighting.provider_txn_id.in_(chunk))):
+                    self.sighted[(source, txn_id)] = row
+        refs = sorted({_ref(t) for t in transfers if _ref(t)})
+        for chunk in _chunks(refs):
+            for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
+                                                                     BankTransaction.bank_reference.in_(chunk))):
+                self.by_ref[row.bank_reference] = row
+
+    def _load_staged(self, session: Session, school_id: int, transfers: list[TransferIn]) -> None:
+        """The same for a statement's lines (thousands): their keys staged in a temporary table
+        (COPY on PostgreSQL) and joined, one query each, instead of IN lists of 500 — the same
+        statements whatever the number of lines."""
+        lines = stage_lines(session, sorted({(t.source, _txn_id(t), _ref(t)) for t in transfers}))
+        for source, txn_id, row in session.execute(
+                select(BankSighting.source, BankSighting.provider_txn_id, BankTransaction).select_from(lines)
+                .join(BankSighting, (BankSighting.school_id == school_id) & (BankSighting.source == lines.c.source)
+                      & (BankSighting.provider_txn_id == lines.c.txn_id))
+                .join(BankTransaction, BankTransaction.id == BankSighting.bank_transaction_id)):
+            self.sighted[(source, txn_id)] = row
+        for row in session.scalars(select(BankTransaction).where(
+                BankTransaction.school_id == school_id, BankTransaction.bank_reference != "",
+                BankTransaction.bank_reference.in_(select(lines.c.ref).where(lines.c.ref != "")))):
+            self.by_ref[row.bank_reference] = row
 
     def place(self, t: TransferIn) -> tuple[str, BankTransaction | None]:
         """again (this sighting is known), known (the credit is: another source saw it), or new."""
@@ -236,6 +259,29 @@ class _Book:
         if row.bank_reference:
             self.by_ref[row.bank_reference] = row
         self._index(row)
+
+
+STAGED = Table("statement_lines", MetaData(), Column("source", String(20)), Column("txn_id", String(64)),
+               Column("ref", String(64)))
+
+
+def stage_lines(session: Session, keys: list[tuple[str, str, str]]) -> Table:
+    """The (source, id, bank reference) of a batch's lines in a temporary table of the session's
+    connection, emptied at each use (and, on PostgreSQL, at commit): COPY on PostgreSQL, one
+    executemany on SQLite."""
+    from sqlalchemy import insert, text
+
+    from lms.db import copy_rows
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    session.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS statement_lines (source VARCHAR(20), "
+                         "txn_id VARCHAR(64), ref VARCHAR(64))" + (" ON COMMIT DELETE ROWS" if postgres else "")))
+    session.execute(text("DELETE FROM statement_lines"))
+    if postgres:
+        copy_rows(session, "statement_lines", ["source", "txn_id", "ref"], keys)
+    elif keys:
+        session.execute(insert(STAGED), [{"source": a, "txn_id": b, "ref": c} for a, b, c in keys])
+    return STAGED
 
 
 def _chunks(values: list) -> list[list]:
@@ -464,7 +510,7 @@ def recorded_before(session: Session, school: School, transfers: list[TransferIn
     or a bank feed (SePay, Casso, payOS) — or None: what `receive_many` would link instead of
     recording, decided by the same rule (`_Book.place`), reading only (a statement's preview). The
     transfers' ids must be the ones the import will use (`statements.distinct_ids`)."""
-    book = _Book(session, school.id, [t for t in transfers if t.amount > 0])
+    book = _Book(session, school.id, [t for t in transfers if t.amount > 0], staged=True)
     out: list[BankTransaction | None] = []
     for t in transfers:
         outcome, row = book.place(t) if t.amount > 0 else ("new", None)
@@ -493,7 +539,7 @@ def receive_many(session: Session, school: School, transfers: list[TransferIn], 
 def _receive_many(session: Session, school: School, transfers: list[TransferIn], now: datetime) -> list[Received]:
     lock_credits(session, school.id)
     usable = [t for t in transfers if t.amount > 0]
-    book = _Book(session, school.id, usable)
+    book = _Book(session, school.id, usable, staged=True)
     results: list[Received] = []
     placed: list[tuple[TransferIn, BankTransaction, str]] = []
     for t in transfers:
