@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from lms import create_app
 from lms.config import TestConfig
 from tests.e2e.helpers import PASSWORD, sign_in_as
+from tests.e2e.helpers import sign_out  # noqa: F401 - its home is helpers; kept importable from here
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
