@@ -119,8 +119,7 @@ def free_username(session: Session, wanted: str, taken: set[str] | None = None,
     """`wanted` made a valid username, with a number added while someone has it. `taken` holds
     names known to be in use; `checked` the names whose use was read in bulk (an import's), so a
     name in it and not in `taken` is free without asking the database again."""
-    base = re.sub(r"[^a-z0-9._@+-]", "", fold(wanted).replace(" ", ".")) or "user"
-    base = (base + "user")[:3] if len(base) < 3 else base[:70]
+    base = _username_base(wanted)
     candidate, n = base, 1
     while (taken is not None and candidate in taken) or (candidate not in (checked or ()) and session.scalar(
             select(func.count()).select_from(User).where(User.username == candidate))):
@@ -129,6 +128,16 @@ def free_username(session: Session, wanted: str, taken: set[str] | None = None,
     if taken is not None:
         taken.add(candidate)
     return candidate
+
+
+def _username_base(wanted: str) -> str:
+    base = re.sub(r"[^a-z0-9._@+-]", "", fold(wanted).replace(" ", ".")) or "user"
+    return (base + "user")[:3] if len(base) < 3 else base[:70]
+
+
+def named_after(session: Session, user: User, name: str) -> str:
+    """`user`'s username made from a person's name (free_username), keeping it when it is that already."""
+    return user.username if _username_base(name) == user.username else free_username(session, name)
 
 
 def new_unclaimed(session: Session, school: School, *, name: str, email: str | None, phone: str | None,
@@ -451,6 +460,11 @@ def claim(session: Session, settings, token: str, password: str, now: datetime |
     row = by_link(session, token, now)
     if claimable(session, row):
         user = session.get(User, row.user_id)
+        if row.delivered_via is None:
+            # A held link's account is named after the person, as in the branch below: named
+            # after the identifier (0977222333, co.lan) when nobody had it and after the person
+            # otherwise, its name told the link's holder whether someone else held the identifier.
+            user.username = named_after(session, user, row.invited_name)
     elif row.delivered_via is None:
         user = new_unclaimed(session, row.school, name=row.invited_name, email=None, phone=None, staff=row.kind == "staff")
         row.user_id, row.unclaimed = user.id, True

@@ -675,7 +675,6 @@ def join():
     new account, the same page for every invitation (accounts.claim). The token travels in the
     query string, which access logs leave out."""
     from lms.auth.forms import ResetPasswordForm
-    from lms.core.errors import ValidationError
 
     token = request.args.get("t", "")
     row = accounts.by_link(db.session, token)          # 404 page when unknown, answered or expired
@@ -695,19 +694,18 @@ def join():
     if delivered and not accounts.claimable(db.session, row):   # sent to an existing account's identifier
         return render_template("people/join.html", invitation=row, mode="sign-in")
     if form.validate_on_submit():
-        try:
+        with committing(form, fields={"password": "new_password"}) as outcome:
             user = accounts.claim(db.session, current_app.extensions["lms_auth"], token, form.new_password.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            form.new_password.errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            # The identifier invited when the account holds it; otherwise its own sign-in name.
-            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Hãy đăng nhập bằng %(i)s.", s=row.school.name,
-                    i=row.identifier if row.identifier in (user.email, user.phone) else user.username), "success")
+        if outcome.error is not None and outcome.error.status == 404:
+            abort(404)
+        if outcome.ok:
+            # The account's own sign-in name, made the same way whoever holds the identifier
+            # (accounts.claim): naming the identifier in one case told that someone else held it.
+            flash(_("Đã đặt mật khẩu và tham gia %(s)s. Tên đăng nhập của bạn: %(u)s.", s=row.school.name,
+                    u=user.username), "success")
             return redirect(url_for("auth.login"))
     return render_template("people/join.html", invitation=row, mode="claim", form=form, delivered=delivered), \
-        (422 if form.errors else 200)
+        status_of(form)
 
 
 @bp.route("/school/invitations/<int:invitation_id>/cancel", methods=["POST"])
@@ -817,15 +815,13 @@ def invitation_decline(invitation_id: int):
 
 def _answer_invitation(invitation_id: int, accept: bool):
     if ActionForm().validate_on_submit():
-        try:
+        with committing(flash_error=False) as outcome:
             row = accounts.answer(db.session, current_user, invitation_id, accept)
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 404:
+        if outcome.error is not None:
+            if outcome.error.status == 404:
                 abort(404)
-            flash(str(exc.message), "warning")
+            flash(str(outcome.error.message), "warning")
         else:
-            db.session.commit()
             flash(_("Đã tham gia %(s)s.", s=row.school.name) if accept else _("Đã từ chối lời mời."), "success")
     return redirect(url_for("people.invitations"))
 
