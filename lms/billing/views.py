@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from lms.core import paging
 from lms.core.numbers import money
 from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
 from lms.billing import fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
@@ -256,7 +257,7 @@ def _filter() -> queries.InvoiceFilter:
 def invoices():
     school, f = _school(), _filter()
     stmt = queries.invoices_query(school, f, _today())
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(stmt, per_page=PAGE_SIZE)
     year = people.current_year(db.session, school)
     return render_template("billing/invoices.html", page=page, f=f, totals=queries.totals(db.session, stmt),
                            classes=people.classes_of_year(db.session, year), today=_today(),
@@ -418,7 +419,7 @@ def debts():
 @role_required(*STAFF)
 def payment_list():
     q, method = request.args.get("q", "").strip(), request.args.get("method", "")
-    page = db.paginate(queries.payments_query(_school(), q, method), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(queries.payments_query(_school(), q, method), per_page=PAGE_SIZE)
     year = people.current_year(db.session, _school())
     return render_template("billing/payments.html", page=page, q=q, method=method, form=Form(),
                            classes=people.classes_of_year(db.session, year) if year else [],

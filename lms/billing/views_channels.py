@@ -12,6 +12,7 @@ from lms.billing import callbacks, channel_settings, matching, paid_reports, rec
 from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED, SOURCE_LABELS
 from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, ResolveReportForm, SimulateTransferForm, StatementForm
 from lms.billing.models import BankTransaction, PaymentReport, TransferStatus
+from lms.core import paging
 from lms.core import http
 from lms.core.errors import DomainError
 from lms.billing.views_shared import done, first_time
@@ -150,7 +151,7 @@ def transfers():
     status = request.args.get("status", TransferStatus.UNMATCHED)
     if status not in set(TransferStatus):
         status = TransferStatus.UNMATCHED
-    page = db.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE)
     reports = paid_reports.open_reports(db.session, ctx().school.id)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
                            task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),

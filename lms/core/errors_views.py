@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from flask_babel.speaklater import LazyString
 from werkzeug.exceptions import HTTPException
 
 from lms.core.errors import DomainError
@@ -56,7 +57,10 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return render_error(exc.code or 500)
+        # Our own sentence where the code gave one (`abort(404, description=_l(...))`, e.g.
+        # tenancy.school_scoped); Werkzeug's English default text otherwise never reaches the page.
+        own = exc.description if isinstance(exc.description, LazyString) else None
+        return render_error(exc.code or 500, own)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

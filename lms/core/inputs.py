@@ -145,13 +145,15 @@ class BoundedRequest(Request):
 
     @cached_property
     def args(self) -> BoundedMultiDict:
-        """The query string; a page number Flask-SQLAlchemy's `paginate` would read beyond
-        `MAX_PAGE` (it multiplies it into an OFFSET) is left out, as if not given."""
+        """The query string; a page number that is not one from 1 to `MAX_PAGE` (Flask-SQLAlchemy's
+        `paginate` multiplies it into an OFFSET) is left out, and kept in `refused_paging` for the
+        list page's message (lms.core.paging)."""
         args = super().args
-        bad = {k for k in ("page", "per_page") for v in args.getlist(k)
-               if not (v.isdigit() and 0 < int(v) <= MAX_PAGE)}
+        bad = {k: v for k in ("page", "per_page") for v in args.getlist(k)
+               if not (v.isascii() and v.isdigit() and 0 < int(v) <= MAX_PAGE)}
         if not bad:
             return args
+        self.refused_paging = bad   # what was typed: lms.core.paging tells the user
         return self.parameter_storage_class([(k, v) for k, v in args.items(multi=True) if k not in bad])
 
     @cached_property

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.i18n import lazy_gettext as _l
 from lms.people.models import Department, School
 
 DEPARTMENT = "department"
@@ -164,17 +165,49 @@ def role_required(*roles: str):
     return decorator
 
 
+# What a school-scoped id names, for the 404 page's message (a model not listed: "dữ liệu này").
+_NOT_FOUND = {
+    "Student": _l("Không tìm thấy học sinh này trong trường của bạn."),
+    "SchoolClass": _l("Không tìm thấy lớp này trong trường của bạn."),
+    "SchoolYear": _l("Không tìm thấy năm học này trong trường của bạn."),
+    "Subject": _l("Không tìm thấy môn học này trong trường của bạn."),
+    "Course": _l("Không tìm thấy lớp học phần này trong trường của bạn."),
+    "Lesson": _l("Không tìm thấy bài học này trong trường của bạn."),
+    "Resource": _l("Không tìm thấy học liệu này trong trường của bạn."),
+    "Assignment": _l("Không tìm thấy bài tập này trong trường của bạn."),
+    "Exam": _l("Không tìm thấy bài kiểm tra này trong trường của bạn."),
+    "QuestionCategory": _l("Không tìm thấy nhóm câu hỏi này trong trường của bạn."),
+    "Invoice": _l("Không tìm thấy hoá đơn này trong trường của bạn."),
+    "Payment": _l("Không tìm thấy khoản thu này trong trường của bạn."),
+    "Refund": _l("Không tìm thấy khoản hoàn tiền này trong trường của bạn."),
+    "Exemption": _l("Không tìm thấy khoản miễn giảm này trong trường của bạn."),
+    "FeeType": _l("Không tìm thấy loại khoản thu này trong trường của bạn."),
+    "FeePlan": _l("Không tìm thấy kế hoạch thu này trong trường của bạn."),
+    "BankTransaction": _l("Không tìm thấy giao dịch ngân hàng này trong trường của bạn."),
+    "PaymentReport": _l("Không tìm thấy báo cáo thanh toán này trong trường của bạn."),
+    "LeaveRequest": _l("Không tìm thấy đơn xin nghỉ này trong trường của bạn."),
+}
+
+
+def not_found_message(model) -> str:
+    """The 404 page's sentence for an id of `model` that the acting school does not hold — the same
+    whether no row has the id or another school's row has it."""
+    return _NOT_FOUND.get(model.__name__) or _l("Không tìm thấy dữ liệu này trong trường của bạn.")
+
+
 def school_scoped(model, object_id: int):
-    """The row of `model` with this id in the acting school, or 404 (also for an id no column
-    holds, however the view read it)."""
+    """The row of `model` with this id in the acting school, or a 404 page saying what was not
+    found — the same page for an id no row has, an id no column holds however the view read it,
+    and another school's row. An HTTP exception, not a DomainError: a lookup inside a
+    `committing()` block still ends the request with the 404 page."""
     from lms.core.inputs import in_range
 
     school = ctx().school
-    if school is None or not isinstance(object_id, int) or not in_range(object_id):
-        abort(404)
-    obj = db.session.scalars(select(model).where(model.id == object_id, model.school_id == school.id)).first()
+    obj = None
+    if school is not None and isinstance(object_id, int) and in_range(object_id):
+        obj = db.session.scalars(select(model).where(model.id == object_id, model.school_id == school.id)).first()
     if obj is None:
-        abort(404)
+        abort(404, description=not_found_message(model))
     return obj
 
 

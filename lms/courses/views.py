@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    session, url_for)
 from flask_login import current_user, login_required
 
+from lms.core import paging
 from lms.core.errors import DomainError
 from lms.core.forms import Form
 from lms.core.requests import committing, status_of
@@ -434,8 +435,8 @@ def library():
     subject_id = request.args.get("subject", type=int)
     grade = request.args.get("grade", type=int)
     kind = request.args.get("kind") or None
-    page = db.paginate(resources.library_query(school, q=q, subject_id=subject_id, grade=grade, kind=kind),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(resources.library_query(school, q=q, subject_id=subject_id, grade=grade, kind=kind),
+                       per_page=PAGE_SIZE)
     return render_template("courses/library.html", form=form, page=page, q=q, subject_id=subject_id, grade=grade,
                            kind=kind, subjects=people.subjects_of(db.session, school), limits=_limits()), status_of(form)
 

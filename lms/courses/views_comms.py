@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.core import paging
 from lms.core import notify
 from lms.core.errors import DomainError
 from lms.core.requests import committing, status_of
@@ -44,7 +45,7 @@ def announcement(announcement_id: int):
 @role_required("teacher", "parent")
 def inbox():
     school_id = ctx().school.id if ctx().role == "teacher" else None
-    page = db.paginate(comms.threads_of(current_user, school_id), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(comms.threads_of(current_user, school_id), per_page=PAGE_SIZE)
     threads = page.items
     return render_template("courses/inbox.html", threads=threads, page=page, is_unread=comms.is_unread)
 

@@ -7,6 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_login import current_user, login_required
 
+from lms.core import paging
 from lms.core.errors import DomainError
 from lms.core.requests import committing, status_of
 from lms.core.inputs import arg_date, arg_datetime, date_in_range
@@ -82,8 +83,7 @@ def _gradebook_note(result: dict | None) -> None:
 @role_required("admin", "teacher")
 def manage():
     now = utcnow()
-    page = db.paginate(homework.assignments_of_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = paging.paginate(homework.assignments_of_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE)
     items = page.items
     return render_template("courses/homework_list.html", items=items, now=now, page=page,
                            counts=homework.overview(db.session, items, now),

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from flask_babel import format_datetime
 
+from lms.core import paging
 from lms.core.errors import DomainError, problems_of
 from lms.core.forms import Form, show_error
 from lms.core.tenancy import ctx, role_required, school_scoped
@@ -113,8 +114,7 @@ def bank_home():
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
                         level=request.args.get("level", type=int), qtype=request.args.get("qtype", ""),
                         status=request.args.get("status", ""))
-    page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=30,
-                       error_out=False)
+    page = paging.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=30)
     counts = bank.counts_by_category(db.session, [c.id for c, _a in categories])
     form = CategoryForm()
     form.subject_id.choices = [(s.id, s.name) for s in _subjects()]
@@ -276,8 +276,7 @@ def question_view(question_id: int):
 @login_required
 @role_required("admin", "teacher")
 def exam_list():
-    page = db.paginate(services.exams_for_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = paging.paginate(services.exams_for_teacher(current_user, ctx().role, ctx().school), per_page=PAGE_SIZE)
     exams = page.items
     return render_template("exams/exam_list.html", exams=exams, page=page, states=services.states_of(db.session, [e.id for e in exams]),
                            now=utcnow())
@@ -483,8 +482,7 @@ def exam_items(exam_id: int):
         status = outcome.status
     f = bank.BankFilter(category_id=request.args.get("category", type=int), q=request.args.get("q", "").strip(),
                         level=request.args.get("level", type=int), status="ready", in_order=True)
-    page = db.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=20,
-                       error_out=False)
+    page = paging.paginate(bank.questions_query(db.session, current_user, ctx().role, ctx().school, f), per_page=20)
     categories = bank.categories_for(db.session, current_user, ctx().role, ctx().school)
     return render_template("exams/exam_items.html", exam=exam, page=page, f=f, categories=categories,
                            locked=services.has_attempts(db.session, exam),

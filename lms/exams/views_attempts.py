@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from lms.auth import throttle
 from lms.auth.services import when_sessions_end
+from lms.core import paging
 from lms.core.errors import DomainError
 from lms.core.forms import Form
 from lms.core.requests import committing, status_of
@@ -60,7 +61,7 @@ def _with_device(response, token: str | None):
 def my_exams():
     student = _pupil()
     now = utcnow()
-    page = db.paginate(services.exams_of_pupil(db.session, student), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(services.exams_of_pupil(db.session, student), per_page=PAGE_SIZE)
     standings = attempts.standings(db.session, page.items, student, now)
     html = render_template("exams/my_exams.html", exams=page.items, page=page, standings=standings, now=now)
     db.session.commit()  # finishing overdue attempts on access (after rendering: a commit expires every exam)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.core import paging
 from lms.core.requests import committing, status_of
 from lms.core.inputs import arg_month
 from lms.core.tenancy import ctx, role_required
@@ -128,7 +129,7 @@ def cost_report():
 @role_required("admin")
 def problems():
     first, start, end = _month()
-    page = db.paginate(reports.problems_query(ctx().school.id, start, end), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(reports.problems_query(ctx().school.id, start, end), per_page=PAGE_SIZE)
     return render_template("messaging/problems.html", first=first, page=page, tz=school_tz(), to_local=rules.to_local)
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from lms.auth import second_factor
 from lms.auth import services as auth_services
 from lms.auth.models import User
+from lms.core import paging
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.mail import send_mail
@@ -363,7 +364,7 @@ def courses():
             flash(_("Đã thêm phân công giảng dạy."), "success")
             return redirect(url_for("people.courses", class_id=form.class_id.data, year=year.id if year else None))
     class_filter = request.args.get("class_id", type=int)
-    page = db.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(services.courses_query(school, year, class_filter), per_page=PAGE_SIZE)
     return render_template("people/courses.html", form=form, page=page, class_filter=class_filter, year=year,
                            years=services.years_of(db.session, school)), status_of(form)
 
@@ -401,8 +402,7 @@ def students():
     school, year = ctx().school, _year()
     q = request.args.get("q", "").strip()
     class_id = request.args.get("class_id", type=int)
-    page = db.paginate(services.students_query(school, year, q=q, class_id=class_id), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = paging.paginate(services.students_query(school, year, q=q, class_id=class_id), per_page=PAGE_SIZE)
     class_of = services.classes_of_students(db.session, year, [s.id for s in page.items])
     class_rows = services.classes_of_year(db.session, year)
     return render_template("people/students.html", page=page, q=q, class_id=class_id, classes=class_rows,
@@ -616,7 +616,7 @@ def staff():
             flash(_("Đã thêm vai trò cho %(n)s.", n=added.user.full_name) if added.user is not None else _INVITED(),
                   "success")
             return redirect(url_for("people.staff"))
-    page = db.paginate(services.staff_query(school), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(services.staff_query(school), per_page=PAGE_SIZE)
     roles = services.roles_of(db.session, school, [u.id for u in page.items])
     return render_template("people/staff.html", page=page, roles=roles, form=form, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
@@ -629,7 +629,7 @@ def staff():
 @role_required("admin")
 def parents():
     school = ctx().school
-    page = db.paginate(services.parents_query(school), per_page=PAGE_SIZE, error_out=False)
+    page = paging.paginate(services.parents_query(school), per_page=PAGE_SIZE)
     links = services.children_in_school(db.session, school, [u.id for u in page.items])
     return render_template("people/parents.html", page=page, links=links, action=ActionForm(),
                            manageable=permissions.manageable_among(db.session, current_user,
