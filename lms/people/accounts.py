@@ -49,8 +49,8 @@ STAFF_ROLE_VALUES = (Role.ADMIN.value, Role.TEACHER.value, Role.ACCOUNTANT.value
 
 def find_account(session: Session, *, email: str | None, phone: str | None,
                  username: str | None = None, school: School | None = None) -> User | None:
-    """The account these (already normalised) identifiers name: the e-mail's, else the phone's,
-    else the username's. Identifiers of different accounts are not an error (that would tell
+    """The account these (already normalised) identifiers name: the school's own person named by
+    any of them, else the e-mail's, else the phone's, else the username's. Identifiers of different accounts are not an error (that would tell
     whose they are): the first that names an account decides, the others are left alone.
 
     For a `school` adding a person, an identifier names an account only when the account has
@@ -58,13 +58,20 @@ def find_account(session: Session, *, email: str | None, phone: str | None,
     is the school's own (every role here) or one the school itself made for a new person. An
     identifier someone merely typed or set through a link a school held names nothing of another
     school, so holding a phone number nobody verified gains no one another school's invitations."""
+    found = []
     for column, value in ((User.email, email), (User.phone, phone), (User.username, username)):
         if value:
             user = session.scalars(select(User).where(column == value).limit(1)).first()
             if user is not None and (school is None or matches(session, user, value, school,
                                                                by_username=column is User.username)):
-                return user
-    return None
+                if school is None or is_own(session, user, school):
+                    return user
+                found.append(user)
+    # One of the school's own people named by any of them decides before anyone else: otherwise
+    # another school's account named by the e-mail would take the line of one's own teacher
+    # named by the phone, and what happened to her (roles, the invitation's identifier) would
+    # differ by whether someone else held the e-mail.
+    return found[0] if found else None
 
 
 def matches(session: Session, user: User, value: str, school: School, *, by_username: bool = False) -> bool:
@@ -528,6 +535,8 @@ def add_person(session: Session, actor: User, school: School, *, kind: str, name
                                          **{k: v for k, v in (details or {}).items() if k in GUARDIAN_DETAILS and v}))
                 audit.record(session, audit.Action.ROLES_GRANTED, actor_id=actor.id, school_id=school.id,
                              subject_type="student", subject_id=student.id, detail=f"guardian={user.id}")
+        offer_identifiers(session, actor, school, user, kind=kind, name=name, email=email, phone=phone, roles=roles,
+                          student=student, relation=relation, details=details)
         session.flush()
         return Added(user, None)
     if user is None:
@@ -543,6 +552,28 @@ def add_person(session: Session, actor: User, school: School, *, kind: str, name
     return Added(None, invite(session, actor, school, user, kind=kind, invited_name=name,
                               identifier=email or phone or username or "", roles=roles, student=student,
                               relation=relation, details=details))
+
+
+def offer_identifiers(session: Session, actor: User, school: School, user: User, *, kind: str, name: str,
+                      email: str | None, phone: str | None, roles: list[str] | None = None,
+                      student: Student | None = None, relation: str | None = None, details: dict | None = None) -> None:
+    """An e-mail or phone typed for one of the school's own people that their account has not got
+    (the staff form, the staff import, the student import's parent columns, a guardian by hand) is
+    never set on the account and never refused: it is invited, as for a new person, whoever holds
+    it or nobody. Setting the ones nobody held and leaving out (or refusing) the others told the
+    school that someone — perhaps in another school — held them. Whoever proves control of the
+    identifier answers: the person, signed in, opens the link delivered there and the identifier
+    joins their account (`answer` → `prove`). One held by another of the school's own people is
+    left alone (within the school that tells nothing)."""
+    for column, value in (("email", email), ("phone", phone)):
+        if not value or getattr(user, column) == value:
+            continue
+        only = {"email": None, "phone": None, column: value}
+        holder = find_account(session, **only, school=school)
+        if holder is not None and is_own(session, holder, school):
+            continue
+        add_person(session, actor, school, kind=kind, name=name, roles=roles, student=student, relation=relation,
+                   details=details, **only)
 
 
 def _roles_here(session: Session, user: User, school: School) -> set[str]:

@@ -936,7 +936,9 @@ def _resolve_parent(known: _Known, school: School, name: str, phone: str | None,
             return None
         # Otherwise the first that names an account decides, the e-mail's before the phone's, as in
         # accounts.find_account: refusing would tell that both have accounts, somewhere.
-        user = by_email or by_phone
+        # One of the school's own people named by either decides first (as accounts.find_account).
+        user = next((u for u in (by_email, by_phone) if u is not None and u.id in known.own_users), None) \
+            or by_email or by_phone
         own = user is not None and user.id in known.own_users
         # Only this school's own people are named back: an account of anyone else is invited, and
         # whose it is stays unsaid.
@@ -1017,10 +1019,11 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                     known=accounts.Known(known.invited.get((user.id, student.id)), user.id in known.unclaimed))
         elif parent is not None:
             user = parent.user      # one of the school's own people (see _resolve_parent)
-            if parent.new_phone:
-                user.phone = parent.phone
-            user.phone = user.phone or (parent.phone if parent.phone not in known.users_by_phone else None)
-            user.email = user.email or (parent.email if parent.email not in known.users_by_email else None)
+            # A phone or e-mail the account has not got — a corrected number too — is invited,
+            # whoever holds it (accounts.offer_identifiers), never set here.
+            accounts.offer_identifiers(session, actor, school, user, kind="parent", name=parent.name,
+                                       email=parent.email, phone=parent.phone, student=student,
+                                       relation=relation, details=extra)
             grant(user, Role.PARENT)
             link = known.links.get((user.id, student.id))
             if link is None:
@@ -1149,22 +1152,20 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
             missing = [r for r in roles if r not in have]
             row.changes = [_("thêm vai trò %(r)s", r=_(ROLE_LABELS[r])) for r in missing]
             # What the preview announces is exactly what the confirmation saves: a name corrected
-            # in its accents ("Toàn" → "Toản"), a new e-mail or phone that no other account holds.
+            # in its accents ("Toàn" → "Toản"); an e-mail or phone the account has not got is
+            # invited, as the staff form does (accounts.add_person) — never set on the account
+            # and never refused. Refusing one that "is already another account's" told the school
+            # that someone, perhaps in another school, held it; setting one nobody held and
+            # inviting the others would show the difference in the lists. Whoever proves control
+            # of the identifier (the link delivered there) answers it: the person, signed in,
+            # adds it to their account.
             if user.full_name != name:
                 updates["full_name"] = name
                 row.changes.append(_("họ tên"))
-            for attr, value, label in (("email", email, _("e-mail")), ("phone", phone, _("số điện thoại"))):
+            for attr, value in (("email", email), ("phone", phone)):
                 if value and getattr(user, attr) != value:
-                    holder = session.scalar(select(User).where(getattr(User, attr) == value, User.id != user.id))
-                    if holder is not None:
-                        bad(attr, _("“%(v)s” đã là của một tài khoản khác; không đổi được sang số/e-mail này.", v=value))
-                    else:
-                        updates[attr] = value
-                        row.changes.append(label)
-            if row_issues:
-                row.action = "error"
-                plan.issues.extend(row_issues)
-                continue
+                    updates[f"invite_{attr}"] = value
+                    row.changes.append(_("mời xác nhận %(v)s (chờ chấp nhận)", v=value))
             row.action = "update" if row.changes else "unchanged"
         plan.apply_steps.append((user, name, email, phone, username, roles, not own, updates))
     return plan
@@ -1173,11 +1174,9 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
 def _upsert_staff(session: Session, actor: User, school: School, user: User, name: str, email: str | None,
                   phone: str | None, username: str | None, roles: list[str]) -> User:
     """One of the school's own accounts (never anyone else's: see accounts.py) with its missing
-    contact details (those nobody else holds) and roles added."""
-    if not user.email and email and not session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        user.email = email
-    if not user.phone and phone and not session.scalar(select(func.count()).select_from(User).where(User.phone == phone)):
-        user.phone = phone
+    roles added; an e-mail or phone it has not got is invited (accounts.offer_identifiers)."""
+    accounts.offer_identifiers(session, actor, school, user, kind="staff", name=name, email=email, phone=phone,
+                               roles=roles)
     missing = [r for r in roles if r not in _roles_here(session, user, school)]
     if missing:
         accounts.attach_own(session, actor, school, user, missing)
@@ -1197,9 +1196,10 @@ def apply_staff_import(session: Session, actor: User, school: School, plan: Impo
             accounts.add_person(session, actor, school, kind="staff", name=name, email=email, phone=phone,
                                 username=username, roles=roles)
         else:
-            for attr, value in updates.items():
-                setattr(user, attr, value)
-            _upsert_staff(session, actor, school, user, name, email, phone, username, roles)
+            if "full_name" in updates:
+                user.full_name = updates["full_name"]
+            _upsert_staff(session, actor, school, user, name, updates.get("invite_email"), updates.get("invite_phone"),
+                          username, roles)
     session.flush()
     audit.record(session, audit.Action.IMPORT, actor_id=actor.id, school_id=school.id, subject_type="staff",
                  detail=f"create={plan.count('create')} update={plan.count('update')}")
@@ -1233,7 +1233,7 @@ def add_staff_member(session: Session, actor: User, school: School, *, full_name
                               field="email")
     added = accounts.add_person(session, actor, school, kind="staff", name=name, email=email, phone=phone, roles=roles)
     if added.user is not None:
-        _upsert_staff(session, actor, school, added.user, name, email, phone, None, roles)
+        _upsert_staff(session, actor, school, added.user, name, None, None, None, roles)
     session.flush()
     return added
 

@@ -420,3 +420,75 @@ def test_an_invitation_by_email_goes_to_the_address_and_never_to_the_admin(world
     with dbs() as s:
         assert (world.b.school.id, "teacher") in set(s.execute(select(Membership.school_id, Membership.role).where(
             Membership.user_id == world.a.teacher.id)).tuples())
+
+
+def _staff_page(client) -> str:
+    body = client.get("/school/staff").get_data(as_text=True)
+    return re.sub(r'name="csrf_token"[^>]*>', "", body)
+
+
+@pytest.mark.parametrize("flow", ["import", "form"])
+def test_an_own_teachers_new_phone_is_invited_the_same_whoever_holds_it(world, client, dbs, flow):
+    """Before: school B's staff import, giving its own teacher a phone that school A's parent
+    holds, refused the line with "“0912000001” is already another account's", and set a phone
+    nobody held; the staff form set the free one and silently left out the other (the staff list
+    showed the difference). Now a phone or e-mail the account has not got is invited, as for a
+    new person, whoever holds it: the same preview, answer, staff list and waiting invitation."""
+    client.login("admin.b")
+    seen = []
+    for phone in ("0912000001", NEW["phone"]):          # school A's mother's (proven by SMS); nobody's
+        shown = []
+        if flow == "import":
+            data = csv_bytes([["Giáo Viên B", "gv.b", "gv.b@test.example", phone, "Giáo viên"]], STAFF_HEADERS)
+            preview = upload(client, data, "staff")
+            assert preview.status_code == 200
+            body = preview.get_data(as_text=True)
+            assert "tài khoản khác" not in body
+            shown.append(blank(body, phone))
+            shown.append(blank(confirm(client, preview, "staff").get_data(as_text=True), phone))
+        else:
+            answer = client.post("/school/staff", {"full_name": "Giáo Viên B", "email": "gv.b@test.example",
+                                                   "phone": phone, "roles": ["teacher"]}, follow_redirects=True)
+            shown.append(blank(answer.get_data(as_text=True), phone))
+        shown.append(blank(_staff_page(client), phone))
+        with dbs() as s:
+            assert s.get(User, world.b.teacher.id).phone is None
+            waiting = s.scalars(select(Invitation.identifier).where(Invitation.school_id == world.b.school.id,
+                                                                    Invitation.status == "pending")).all()
+            assert waiting == [phone]
+        seen.append(shown)
+        cancel_all(client, dbs, world.b.school.id)
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("flow", ["import", "form"])
+def test_an_own_parents_new_email_is_invited_the_same_whoever_holds_it(world, client, dbs, flow):
+    """The same for a parent of the school: the student import set an e-mail nobody held on the
+    mother's account and left out one school A's teacher held (the parents list showed which)."""
+    client.login("admin.b")
+    mother = world.mother_b
+    pupil = world.b.students["HSB002"]
+    seen = []
+    for email in (EXISTING["email"], NEW["email"]):
+        shown = []
+        if flow == "import":
+            rows = [["HSB002", "Lê Văn Em", "03/03/2010", "Nam", "10A1", "", "Lê Thị Gấm", "Mẹ", "0912000003", email]]
+            preview = upload(client, csv_bytes(rows), "students")
+            assert preview.status_code == 200
+            shown.append(blank(preview.get_data(as_text=True), email))
+            shown.append(blank(confirm(client, preview, "students").get_data(as_text=True), email))
+        else:
+            answer = client.post(f"/school/students/{pupil.id}/guardians",
+                                 {"full_name": "Lê Thị Gấm", "relation": "Mẹ", "phone": "0912000003", "email": email},
+                                 follow_redirects=True)
+            shown.append(blank(answer.get_data(as_text=True), email))
+        shown.append(blank(re.sub(r'name="csrf_token"[^>]*>', "", client.get("/school/parents").get_data(as_text=True)),
+                           email))
+        with dbs() as s:
+            assert s.get(User, mother.id).email is None
+            waiting = s.scalars(select(Invitation.identifier).where(Invitation.school_id == world.b.school.id,
+                                                                    Invitation.status == "pending")).all()
+            assert waiting == [email]
+        seen.append(shown)
+        cancel_all(client, dbs, world.b.school.id)
+    assert seen[0] == seen[1]
