@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
