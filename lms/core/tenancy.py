@@ -171,7 +171,7 @@ _NOT_FOUND = {
     "SchoolClass": _l("Không tìm thấy lớp này trong trường của bạn."),
     "SchoolYear": _l("Không tìm thấy năm học này trong trường của bạn."),
     "Subject": _l("Không tìm thấy môn học này trong trường của bạn."),
-    "Course": _l("Không tìm thấy lớp học phần này trong trường của bạn."),
+    "Course": _l("Không tìm thấy môn học của lớp này trong trường của bạn."),
     "Lesson": _l("Không tìm thấy bài học này trong trường của bạn."),
     "Resource": _l("Không tìm thấy học liệu này trong trường của bạn."),
     "Assignment": _l("Không tìm thấy bài tập này trong trường của bạn."),

@@ -72,7 +72,7 @@ def test_relative_next_is_kept():
 # other module (services, rule modules, job handlers, …) must work without Flask.
 WEB_LAYER = {"__init__.py", "cli.py", "extensions.py", "i18n.py", "forms.py", "auth/models.py", "core/errors_views.py",
              "core/mail.py", "core/security.py", "core/templating.py", "core/tenancy.py", "core/jobs.py",
-             "core/logs.py", "core/requests.py", "core/downloads.py", "core/inputs.py", "core/audited.py", "core/assets.py", "exams/autosave.py"}  # request logging; the autosave's WSGI layer
+             "core/logs.py", "core/requests.py", "core/downloads.py", "core/inputs.py", "core/audited.py", "core/assets.py", "core/paging.py", "exams/autosave.py"}  # request logging; the autosave's WSGI layer
 
 
 def test_services_and_rule_modules_do_not_import_flask():
