@@ -25,7 +25,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.is_json:   # a program that sent JSON reads JSON back
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -60,7 +60,10 @@ def install_error_handlers(app: Flask) -> None:
         # Our own sentence where the code gave one (`abort(404, description=_l(...))`, e.g.
         # tenancy.school_scoped); Werkzeug's English default text otherwise never reaches the page.
         own = exc.description if isinstance(exc.description, LazyString) else None
-        return render_error(exc.code or 500, own)
+        body, status = render_error(exc.code or 500, own)
+        # A 405 names the methods the URL takes (RFC 9110 §15.5.6); Werkzeug's own page did, ours dropped it.
+        allow = dict(exc.get_headers()).get("Allow") if status == 405 else None
+        return (body, status, {"Allow": allow}) if allow else (body, status)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
