@@ -16,6 +16,7 @@ from lms.billing import channel_settings, matching
 from lms.billing.channels import casso
 from lms.billing.checkouts import feed_amount
 from lms.billing.models import CallbackLog
+from lms.core.text import stored_body
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
 from lms.people.models import School
@@ -35,7 +36,7 @@ def _school(session: Session, code: str) -> School | None:
 
 def log(session: Session, school_id: int | None, provider: str, raw: bytes, now: datetime) -> CallbackLog:
     row = CallbackLog(school_id=school_id, provider=provider, received_at=now,
-                      body=raw[:20000].decode("utf-8", "replace"))
+                      body=stored_body(raw))
     session.add(row)
     session.flush()
     return row

@@ -25,6 +25,7 @@ from lms.billing import channel_settings, payments, receipts, states
 from lms.billing.channels import registry
 from lms.billing.matching import task
 from lms.billing.models import CallbackLog, Checkout, CheckoutStatus, Invoice
+from lms.core.text import stored_body
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.numbers import money
@@ -149,7 +150,7 @@ def by_order_code(session: Session, order_code: str | None) -> Checkout | None:
 
 def log(session: Session, school_id: int | None, provider: str, raw: bytes, now: datetime) -> CallbackLog:
     entry = CallbackLog(school_id=school_id, provider=provider, received_at=now,
-                        body=raw[:20000].decode("utf-8", "replace"))
+                        body=stored_body(raw))
     session.add(entry)
     session.flush()
     return entry

@@ -73,3 +73,10 @@ def name_sort_string(full_name: str) -> str:
 
 
 name_sort_key = name_sort_string
+
+
+def stored_body(raw: bytes, limit: int = 20000) -> str:
+    """A request body as kept in a text column (a provider's callback, for the record): the first
+    `limit` bytes as UTF-8, anything undecodable and every NUL as U+FFFD — PostgreSQL refuses a
+    NUL in text, so a body of one NUL byte was a 500 there."""
+    return raw[:limit].decode("utf-8", "replace").replace("\x00", "\ufffd")
