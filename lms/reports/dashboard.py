@@ -124,7 +124,6 @@ def weeks_in(year, period: Period) -> tuple[int, int]:
 def school_dashboard(session: Session, school, now: datetime, period: Period | None = None) -> Dashboard:
     """The figures for the current school year so far — or, with `period`, for the lessons,
     homework and exams of that period (the official reports) with its months as the trend."""
-    from lms.billing.queries import summary
     from lms.courses import share
     from lms.courses.models import Assignment, Lesson, LessonProgress
     from lms.exams.models import Attempt, AttemptState, Exam, ExamCourse, ExamStatus
@@ -233,14 +232,36 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
         while len(gradebook) < 2:   # the dashboard's two cards, even before terms are set
             gradebook.append(Metric(f"gradebook{len(gradebook) + 1}"))
 
-    # Fees and cashless share, by month; the card's figure is that of exactly the span it names
-    # (the school year's or the report's own dates, not the calendar months around them).
-    from lms.reports.cashless import school_year_period, target_for, targets_of
+    board = Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
+                      {}, [], Metric("cashless"), today, years, span_of(year, period))
+    read_money(session, school, board, now)
+    return board
 
-    span = period if period is not None else (
-        school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None)
+
+def span_of(year, period: Period | None) -> Period | None:
+    """What a dashboard covers: the report's period, or the school year's own dates."""
+    from lms.reports.cashless import school_year_period
+
+    if period is not None:
+        return period
+    return school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None
+
+
+def read_money(session: Session, school, board: Dashboard, now: datetime) -> None:
+    """The board's fees (billed, collected, owed, overdue), money collected by month and the
+    cashless share with its trend, counted now: they change by single events (a payment, a
+    refund, an invoice voided), so a dashboard or report whose other figures were kept by the
+    refresh job still shows them as of the time of viewing. The card's figure is that of
+    exactly the span it names (the school year's or the report's own dates, not the calendar
+    months around them)."""
+    from lms.billing.queries import summary
+    from lms.reports.cashless import target_for, targets_of
+
+    today = utc_to_local(now, school_tz()).date()
+    periods, span = board.months, board.span
     counted = tally(session, [school.id], periods)
-    collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0 for p in periods]
+    board.collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0
+                       for p in periods]
     cashless = Metric("cashless")
     if span is not None and periods:
         inside = [Period(p.key, p.label, max(p.start, span.start), min(p.end, span.end), p.kind) for p in periods]
@@ -252,8 +273,8 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
                           if p.start <= p.end and (school.id, p.key) in counted else None for p in inside]
     milestone = target_for(targets_of(session, school.id), periods[-1]) if periods else None
     cashless.target = Decimal(milestone.count_percent) if milestone else None
-    return Dashboard(school, year, periods, online, lesson_metric, homework_metric, exam_metric, scores, gradebook,
-                     summary(session, school, today), collected, cashless, today, years, span)
+    board.cashless = cashless
+    board.fees = summary(session, school, today)
 
 
 # ---------------------------------------------------------------- kept by the refresh job

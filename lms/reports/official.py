@@ -43,6 +43,7 @@ class SchoolOfficial:
     cards: int                       # report cards of the school years that end in the period (still valid)
     generated: datetime
     card_years: list[str] = field(default_factory=list)   # those school years' names
+    kept_at: datetime | None = None  # when the teaching figures were kept by the refresh job (None: counted now)
 
     @property
     def ready(self) -> int:
@@ -104,18 +105,45 @@ def cards_in(session: Session, school, period: cashless.Period) -> tuple[int, li
     were issued. A card issued in June for 2025-2026 counts in "Học kỳ II 2025-2026", "Năm học
     2025-2026", "6 tháng đầu năm 2026" and "Năm 2026"; never in "Học kỳ I", nor in the calendar
     period of its issuing day when that is another."""
-    from lms.gradebook.models import ReportCard
-    from lms.people.models import SchoolYear
+    return cards_by_school(session, {school.id: period})[school.id]
 
-    years = [y for y in session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
-                                        .order_by(SchoolYear.start_date))
-             if period.start <= year_close(y) <= period.end]
-    if not years:
-        return 0, []
-    count = session.scalar(select(func.count()).select_from(ReportCard).where(
-        ReportCard.school_id == school.id, ReportCard.school_year_id.in_([y.id for y in years]),
-        ReportCard.status == "valid")) or 0
-    return int(count), [y.name for y in years]
+
+def cards_by_school(session: Session, own: dict[int, cashless.Period]) -> dict[int, tuple[int, list[str]]]:
+    """cards_in for many schools at once (each over its own period, `own` by school id), in three
+    statements whatever their number: the report pages read cards at the time of viewing."""
+    from lms.gradebook.models import ReportCard
+    from lms.people.models import SchoolYear, Term
+
+    ids = list(own) or [0]
+    close: dict[int, date] = {}
+    for year_id, end in session.execute(select(Term.school_year_id, Term.end_date)
+                                        .join(SchoolYear, SchoolYear.id == Term.school_year_id)
+                                        .where(SchoolYear.school_id.in_(ids))):
+        close[year_id] = max(close.get(year_id, end), end)
+    years: dict[int, list[tuple[int, str]]] = {i: [] for i in own}
+    for year_id, school_id, name, end in session.execute(
+            select(SchoolYear.id, SchoolYear.school_id, SchoolYear.name, SchoolYear.end_date)
+            .where(SchoolYear.school_id.in_(ids)).order_by(SchoolYear.start_date, SchoolYear.id)):
+        period = own[school_id]
+        if period.start <= close.get(year_id, end) <= period.end:
+            years[school_id].append((year_id, name))
+    chosen = [year_id for found in years.values() for year_id, _name in found]
+    counts = dict(session.execute(select(ReportCard.school_year_id, func.count()).where(
+        ReportCard.school_year_id.in_(chosen or [0]), ReportCard.status == "valid")
+        .group_by(ReportCard.school_year_id)).all())
+    return {school_id: (sum(int(counts.get(i, 0)) for i, _n in found), [name for _i, name in found])
+            for school_id, found in years.items()}
+
+
+def money_by_school(session: Session, own: dict[int, cashless.Period]) -> dict[int, cashless.Figures]:
+    """Each school's payments by method and channel over its own period (`own` by school id):
+    one grouped tally (two statements) per distinct period, read at the time of viewing."""
+    out: dict[int, cashless.Figures] = {i: cashless.Figures() for i in own}
+    for p in set(own.values()):
+        ids = [i for i, q in own.items() if q == p]
+        for (school_id, _key), figures in cashless.tally(session, ids, [p]).items():
+            out[school_id] = figures
+    return out
 
 
 def school_official(session: Session, school, period: cashless.Period, now: datetime) -> SchoolOfficial:
@@ -312,56 +340,52 @@ class KeptReport:
 
 
 def figures_of(report: SchoolOfficial) -> dict:
-    """What the department's ranking page shows of a school, as plain numbers: every share as its
-    part and whole, payments by method, the methods ready."""
-    b, f = report.board, report.money
+    """What the refresh job keeps of a school's report for a period: the teaching figures (every
+    share as its part and whole, the whole board). Payments and report cards are not kept: they
+    change by single events (a payment, a refund, a card issued) and every page and file reads
+    them at the time of viewing (money_by_school, cards_by_school), so a card issued or a refund
+    paid a minute ago is on the page as on the PDF."""
+    b = report.board
     return {"online": [b.online.part, b.online.whole], "homework": [b.homework.part, b.homework.whole],
             "exams": [b.exams.part, b.exams.whole],
             "gradebook": [b.gradebook_total.part, b.gradebook_total.whole],
-            "methods": {m: [cell.count, cell.value] for m, cell in f.methods.items()}, "refunded": f.refunded,
-            "ready": report.ready,
-            # The rest of the school's report page (school_page): the whole board, channels, cards.
-            "board": {**dashboard.to_json(b), "years": [y.id for y in b.years]},
-            "channels": {c: [cell.count, cell.value] for c, cell in f.channels.items()}, "cards": report.cards,
-            "card_years": list(report.card_years)}
+            "board": {**dashboard.to_json(b), "years": [y.id for y in b.years]}}
 
 
-def kept_report(school, figures: dict, computed_at: datetime) -> KeptReport:
+def kept_report(school, figures: dict, computed_at: datetime, money: cashless.Figures, ready: int,
+                cards: int) -> KeptReport:
     from types import SimpleNamespace
 
     def metric(key):
         part, whole = figures[key]
         return dashboard.Metric(key, part, whole)
 
-    money = cashless.Figures(refunded=figures.get("refunded", 0))
-    for m, (count, value) in figures["methods"].items():
-        money.methods.setdefault(m, cashless.Cell()).add(count, value)
     board = SimpleNamespace(online=metric("online"), homework=metric("homework"), exams=metric("exams"),
                             gradebook_total=metric("gradebook"))
-    # Figures kept before the cards were kept have none: they are computed again (department_page).
-    return KeptReport(school, board, money, figures["ready"], computed_at, figures.get("cards", 0))
+    return KeptReport(school, board, money, ready, computed_at, cards)
 
 
 def school_page(session: Session, school, period: cashless.Period, now: datetime
                 ) -> tuple[SchoolOfficial, datetime | None]:
-    """The school's report page for `period`: from the figures the refresh job kept for it while
-    fresher than FRESH_MINUTES (the year and its current half), with when they were computed; else
-    computed now (None). The milestone and the methods ready are read now (settings)."""
+    """The school's report for `period`, as its page and its PDF and Excel files show it: the
+    teaching figures as the refresh job kept them while fresh enough (max_age), with when they
+    were computed; else computed now (None). Payments, report cards, the milestone and the
+    methods ready are read now."""
     from lms.billing import channel_settings
     from lms.people.models import SchoolYear
 
     row = kept_figures(session, [school], period.key, now, period).get(school.id)
-    if row is None or "card_years" not in row.figures:     # none, or kept before the page was
+    if row is None or "board" not in row.figures:     # none, or kept before the page was
         return school_official(session, school, period, now), None
     kept = row.figures
     board = dashboard.from_json(session, school, kept["board"])
     board.years = [session.get(SchoolYear, i) for i in kept["board"]["years"]]
-    money = kept_report(school, kept, row.computed_at).money
-    for c, (count, value) in kept["channels"].items():
-        money.channels.setdefault(c, cashless.Cell()).add(count, value)
+    dashboard.read_money(session, school, board, now)
+    money = money_by_school(session, {school.id: period})[school.id]
+    cards, card_years = cards_in(session, school, period)
     target = cashless.target_for(cashless.targets_of(session, school.id), period)
     return (SchoolOfficial(school, period, board, money, target, channel_settings.readiness(session, school),
-                           kept["cards"], now, kept["card_years"]), row.computed_at)
+                           cards, now, card_years, row.computed_at), row.computed_at)
 
 
 def keep_figures(session: Session, school, period_key: str, report: SchoolOfficial, now: datetime) -> None:
@@ -410,38 +434,41 @@ class DepartmentCashless:
 
 
 def department_cashless(session: Session, schools: list, period: cashless.Period, now: datetime) -> DepartmentCashless:
-    """cashless.department_report with each school's payments by method as the refresh job kept
-    them while fresher than FRESH_MINUTES (the same figures: official.figures_of keeps the same
-    tally), the others counted now; milestones and methods ready are read now (settings, one
-    statement each)."""
-    kept = kept_figures(session, schools, period.key, now, period)
-    known = {school_id: kept_report(None, row.figures, row.computed_at).money for school_id, row in kept.items()}
-    rows, total = cashless.department_report(session, schools, period, known)
-    return DepartmentCashless(rows, total, min((row.computed_at for row in kept.values()), default=None),
-                              len(schools) - len(kept))
+    """cashless.department_report: every school's payments counted now, in one grouped tally per
+    distinct period (payments change by single events; nothing of them is kept)."""
+    rows, total = cashless.department_report(session, schools, period)
+    return DepartmentCashless(rows, total, None, len(schools))
 
 
 def department_page(session: Session, department, schools: list, period: cashless.Period, weights: dict[str, int],
-                    now: datetime) -> DepartmentOfficial:
-    """The ranking as the department's page shows it: each school from its kept figures while
-    they are fresher than FRESH_MINUTES (one statement for all of them), the others computed
-    now as the report files compute every school (department_official) — the same figures."""
+                    now: datetime, progress: Callable[[int], None] | None = None) -> DepartmentOfficial:
+    """The ranking as the department's page and its PDF and Excel files show it: each school's
+    teaching figures as kept while fresh enough (one statement for all of them), the schools
+    without computed now as school_official does; every school's payments, report cards and
+    methods ready read now in a fixed number of statements (money_by_school, cards_by_school)."""
+    from lms.billing import channel_settings
+
     out = DepartmentOfficial(department, period, weights, generated=now)
-    # Figures kept before the cards were kept have none: those schools are computed again.
     kept = {i: row for i, row in kept_figures(session, schools, period.key, now, period).items()
-            if "cards" in row.figures}
-    missing = [s for s in schools if s.id not in kept]
-    own = cashless.resolved(session, missing, period) if missing else {}
-    for school in schools:
+            if "online" in row.figures}
+    own = cashless.resolved(session, schools, period)
+    known = {i: own[i] for i in kept}
+    money = money_by_school(session, known)
+    cards = cards_by_school(session, known)
+    ready = channel_settings.readiness_by_school(session, [s for s in schools if s.id in kept], payments=False)
+    for n, school in enumerate(schools, start=1):
         row = kept.get(school.id)
         if row is not None:
-            report = kept_report(school, row.figures, row.computed_at)
+            report = kept_report(school, row.figures, row.computed_at, money[school.id],
+                                 sum(1 for m in ready[school.id] if m.ready), cards[school.id][0])
             out.kept_since = min(out.kept_since or row.computed_at, row.computed_at)
         else:
             report = school_official(session, school, own[school.id], now)
             out.computed += 1
         out.rows.append(DepartmentRow(school, report))
         out.add(report)
+        if progress:
+            progress(n)
     rank(out.rows, weights)
     return out
 
@@ -485,10 +512,13 @@ def keep_dashboard(session: Session, school, now: datetime) -> None:
 
 def school_dashboard(session: Session, school, now: datetime) -> tuple[dashboard.Dashboard, datetime | None]:
     """The school's dashboard as the refresh job kept it while fresher than FRESH_MINUTES, with
-    when it was computed; else computed now (None)."""
+    when it was computed, its fees and cashless share counted now (dashboard.read_money); else
+    computed now (None)."""
     row = kept_figures(session, [school], DASHBOARD, now, None).get(school.id)
     if row is not None:
-        return dashboard.from_json(session, school, row.figures), row.computed_at
+        board = dashboard.from_json(session, school, row.figures)
+        dashboard.read_money(session, school, board, now)
+        return board, row.computed_at
     return dashboard.school_dashboard(session, school, now), None
 
 
@@ -615,6 +645,10 @@ def local_date(when: datetime) -> str:
     return f"{utc_to_local(when, school_tz()):%d/%m/%Y}"
 
 
+def local_time(when: datetime) -> str:
+    return f"{utc_to_local(when, school_tz()):%H:%M %d/%m/%Y}"
+
+
 # ---------------------------------------------------------------- the background job
 
 def start(session: Session, actor, *, scope: str, owner_id: int, year: int, period_key: str, fmt: str,
@@ -640,14 +674,15 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         if period is None:
             raise ValidationError(_l("Kỳ báo cáo không hợp lệ."))
         ctx.progress(0, 2, str(_l("Đang tổng hợp số liệu…")))
-        report = school_official(session, school, period, now)
+        report, _kept_at = school_page(session, school, period, now)
         ctx.progress(1, message=str(_l("Đang tạo tệp…")))
         name = f"Báo cáo {school.code} – {period.label}".replace("/", "-")
         if p["format"] == "pdf":
             data = render_pdf(ctx.render("reports/official_school_pdf.html", {"r": report, "rule": cashless.RULE,
                                                                               "labels": cashless.METHOD_LABELS,
                                                                               "methods": cashless.METHODS,
-                                                                              "local_date": local_date}, "vi"))
+                                                                              "local_date": local_date,
+                                                                              "local_time": local_time}, "vi"))
         else:
             data = school_workbook(report)
     else:
@@ -659,13 +694,13 @@ def _build(session: Session, ctx: jobs.JobContext) -> None:
         if period is None:
             raise ValidationError(_l("Kỳ báo cáo không hợp lệ."))
         ctx.progress(0, len(schools) + 1, str(_l("Đang tổng hợp từng trường…")))
-        report = department_official(session, department, schools, period, p["weights"], now,
-                                     progress=lambda n: ctx.progress(n, message=schools[n - 1].name))
+        report = department_page(session, department, schools, period, p["weights"], now,
+                                 progress=lambda n: ctx.progress(n, message=schools[n - 1].name))
         Signing(**p.get("signing", {})).apply(report)
         name = f"Báo cáo tổng hợp – {period.label}".replace("/", "-")
         if p["format"] == "pdf":
             data = render_pdf(ctx.render("reports/official_department_pdf.html",
-                                         {"d": report, "local_date": local_date}, "vi"))
+                                         {"d": report, "local_date": local_date, "local_time": local_time}, "vi"))
         else:
             data = department_workbook(report)
     ctx.save_result(data, p["format"], f"{name}.{p['format']}")

@@ -50,54 +50,60 @@ def _payment(s, school, student, method, amount, when):
                   reason="Học phí"))
 
 
+def _two_years(world, s):
+    """Two school years of one school (a primary class last year, a lower-secondary one this
+    year): plans, marks, report cards, lessons and payments on both sides of every boundary."""
+    school = s.get(School, world.a.school.id)
+    admin = s.get(User, world.a.admin.id)
+    school.levels = "TH,THCS"                               # 2026-2027: 6A1, Toán; 2025-2026: 5A1
+    last = services.create_school_year(s, admin, school, name="2025-2026", make_current=False,
+                                       term1=(date(2025, 9, 5), date(2026, 1, 16)),
+                                       term2=(date(2026, 1, 19), date(2026, 5, 30)))
+    old_class = services.save_class(s, admin, school, year=last, grade=5, name="5A1",
+                                      homeroom_teacher_id=world.a.teacher.id)
+    services.add_programme_subjects(s, admin, school)
+    math = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code == "toan",
+                                           Subject.level == "TH")).one()
+    old_course = services.save_course(s, admin, school, school_class=old_class, subject=math,
+                                      teacher_id=world.a.teacher.id)
+    plan = imports.plan_student_import(s, school, last, "hs.csv", csv_bytes(PUPILS), 1000)
+    assert plan.ok, plan.issues
+    imports.apply_student_import(s, admin, school, last, plan)
+    course = s.get(type(old_course), world.a.course.id)
+    # Online periods: last year weeks 1–4 (autumn 2025) and 20–21 (January 2026);
+    # this year weeks 3 (September 2026) and 19–20 (January 2027).
+    _plan(s, admin, old_course, {1, 2, 3, 4, 20, 21})
+    _plan(s, admin, course, {3, 19, 20})
+    now = utcnow()
+    _marks(s, admin, course, 1, {"HSA001", "HSA002"}, now)
+    pupils = {st.student_code: st for st in services.students_of_class(s, course.school_class)}
+    for n, (code, when) in enumerate((("HSA001", datetime(2026, 6, 2, 3, tzinfo=timezone.utc)),
+                                      ("HSA002", datetime(2026, 6, 3, 3, tzinfo=timezone.utc)),
+                                      ("HSA003", datetime(2026, 7, 2, 3, tzinfo=timezone.utc)))):
+        _card(s, school, last, old_class, pupils[code], when, n)
+    # A card of this year issued early (December 2026): it belongs to 2026-2027, whose results
+    # are final in May 2027 — never to "6 tháng cuối năm 2026" or "Học kỳ I 2026-2027".
+    _card(s, school, s.get(type(last), world.a.year.id), course.school_class, pupils["HSA001"],
+          datetime(2026, 12, 1, 3, tzinfo=timezone.utc), 9)
+    # Lessons: two of last year's (February 2026), one of this year's (October 2026); 3 pupils each.
+    from lms.courses.models import Lesson
+
+    for c, when in ((old_course, datetime(2026, 2, 2, 3, tzinfo=timezone.utc)),
+                    (old_course, datetime(2026, 2, 9, 3, tzinfo=timezone.utc)),
+                    (course, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))):
+        s.add(Lesson(school_id=school.id, course_id=c.id, title="Bài", publish_at=when))
+    # Payments: cash 100.000 in March 2026 (last year's term II), QR 200.000 and 300.000 in
+    # October 2026 (this year's term I).
+    _payment(s, school, pupils["HSA001"], "cash", 100_000, datetime(2026, 3, 10, 3, tzinfo=timezone.utc))
+    _payment(s, school, pupils["HSA001"], "qr", 200_000, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))
+    _payment(s, school, pupils["HSA002"], "qr", 300_000, datetime(2026, 10, 6, 3, tzinfo=timezone.utc))
+    s.commit()
+    return school, admin, pupils, course, now
+
+
 def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs, client):
     with dbs() as s:
-        school = s.get(School, world.a.school.id)
-        admin = s.get(User, world.a.admin.id)
-        school.levels = "TH,THCS"                               # 2026-2027: 6A1, Toán; 2025-2026: 5A1
-        last = services.create_school_year(s, admin, school, name="2025-2026", make_current=False,
-                                           term1=(date(2025, 9, 5), date(2026, 1, 16)),
-                                           term2=(date(2026, 1, 19), date(2026, 5, 30)))
-        old_class = services.save_class(s, admin, school, year=last, grade=5, name="5A1",
-                                          homeroom_teacher_id=world.a.teacher.id)
-        services.add_programme_subjects(s, admin, school)
-        math = s.scalars(select(Subject).where(Subject.school_id == school.id, Subject.code == "toan",
-                                               Subject.level == "TH")).one()
-        old_course = services.save_course(s, admin, school, school_class=old_class, subject=math,
-                                          teacher_id=world.a.teacher.id)
-        plan = imports.plan_student_import(s, school, last, "hs.csv", csv_bytes(PUPILS), 1000)
-        assert plan.ok, plan.issues
-        imports.apply_student_import(s, admin, school, last, plan)
-        course = s.get(type(old_course), world.a.course.id)
-        # Online periods: last year weeks 1–4 (autumn 2025) and 20–21 (January 2026);
-        # this year weeks 3 (September 2026) and 19–20 (January 2027).
-        _plan(s, admin, old_course, {1, 2, 3, 4, 20, 21})
-        _plan(s, admin, course, {3, 19, 20})
-        now = utcnow()
-        _marks(s, admin, course, 1, {"HSA001", "HSA002"}, now)
-        pupils = {st.student_code: st for st in services.students_of_class(s, course.school_class)}
-        for n, (code, when) in enumerate((("HSA001", datetime(2026, 6, 2, 3, tzinfo=timezone.utc)),
-                                          ("HSA002", datetime(2026, 6, 3, 3, tzinfo=timezone.utc)),
-                                          ("HSA003", datetime(2026, 7, 2, 3, tzinfo=timezone.utc)))):
-            _card(s, school, last, old_class, pupils[code], when, n)
-        # A card of this year issued early (December 2026): it belongs to 2026-2027, whose results
-        # are final in May 2027 — never to "6 tháng cuối năm 2026" or "Học kỳ I 2026-2027".
-        _card(s, school, s.get(type(last), world.a.year.id), course.school_class, pupils["HSA001"],
-              datetime(2026, 12, 1, 3, tzinfo=timezone.utc), 9)
-        # Lessons: two of last year's (February 2026), one of this year's (October 2026); 3 pupils each.
-        from lms.courses.models import Lesson
-
-        for c, when in ((old_course, datetime(2026, 2, 2, 3, tzinfo=timezone.utc)),
-                        (old_course, datetime(2026, 2, 9, 3, tzinfo=timezone.utc)),
-                        (course, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))):
-            s.add(Lesson(school_id=school.id, course_id=c.id, title="Bài", publish_at=when))
-        # Payments: cash 100.000 in March 2026 (last year's term II), QR 200.000 and 300.000 in
-        # October 2026 (this year's term I).
-        _payment(s, school, pupils["HSA001"], "cash", 100_000, datetime(2026, 3, 10, 3, tzinfo=timezone.utc))
-        _payment(s, school, pupils["HSA001"], "qr", 200_000, datetime(2026, 10, 5, 3, tzinfo=timezone.utc))
-        _payment(s, school, pupils["HSA002"], "qr", 300_000, datetime(2026, 10, 6, 3, tzinfo=timezone.utc))
-        s.commit()
-
+        school, admin, pupils, course, now = _two_years(world, s)
         periods = {p.key: p for p in official.periods_for(s, school, 2026)}
         term1_now = next(p for k, p in periods.items() if k == "HK1-2026-2027")
         term2_last = next(p for k, p in periods.items() if k == "HK2-2025-2026")
@@ -162,3 +168,84 @@ def test_each_figure_of_the_school_report_is_the_periods_own(world, dbs, client)
     client.login("admin.a")
     page = client.get("/reports/official?year=2026&period=HK2-2025-2026").get_data(as_text=True)
     assert "3 học bạ số của năm học 2025-2026" in page
+
+
+def test_kept_figures_equal_the_live_ones_for_every_period_right_after_a_card_and_a_refund(world, dbs, client, app):
+    """The pages read what the refresh job kept, yet a report card issued or a refund paid a
+    minute later is on the school's report page, its dashboard, the department's ranking and
+    side-by-side cashless page — and in the PDF and Excel files — as counted live: every figure of
+    every period offered over two school years equals the live computation (issue #24: the page of
+    an ended period showed 0 cards while its PDF counted the card just issued)."""
+    from datetime import timedelta
+
+    from lms.billing.models import Payment, Refund, RefundStatus
+    from lms.people.models import Department, SchoolYear
+    from tests.integration.test_province_figures import _board, _cashless_rows, _official, _ranking
+
+    with dbs() as s:
+        school, admin, pupils, course, now = _two_years(world, s)
+        department = s.get(Department, world.dept_a.id)
+        assert school.department_id is not None
+        periods = list({p.key: p for y in (2025, 2026, 2027) for p in official.periods_for(s, school, y)}.values())
+        assert {"2026", "2026-H2", "NH2025-2026", "HK2-2025-2026", "HK1-2026-2027", "2027"} <= {p.key for p in periods}
+        kept = 0
+        while done := official.refresh_figures(s, now):
+            kept += done
+        assert kept >= len(periods)
+        s.commit()
+
+        # After the refresh: a card of this year is issued, a QR payment is partly refunded, cash comes in.
+        later = now + timedelta(minutes=1)
+        this_year = s.get(SchoolYear, world.a.year.id)
+        _card(s, school, this_year, course.school_class, pupils["HSA002"], later, 10)
+        qr = s.scalars(select(Payment).where(Payment.school_id == school.id, Payment.amount == 300_000)).one()
+        s.add(Refund(school_id=school.id, student_id=qr.student_id, payment_id=qr.id, amount=50_000, method="bank",
+                     reason="Nộp thừa", status=RefundStatus.PAID, paid_at=later, approved_at=later))
+        _payment(s, school, pupils["HSA003"], "cash", 150_000, later)
+        s.commit()
+
+        weights = dict(official.DEFAULT_WEIGHTS)
+        changed = set()
+        for p in periods:
+            page, kept_at = official.school_page(s, school, p, later)
+            assert kept_at == now, p.key                        # the teaching figures are the kept ones …
+            live = official.school_official(s, school, p, later)
+            assert _official(page) == _official(live), p.key    # … and every figure is the live one
+            ranking = official.department_page(s, department, [school], p, weights, later)
+            assert ranking.computed == 0, p.key
+            assert _ranking(ranking) == _ranking(official.department_official(s, department, [school], p, weights,
+                                                                               later)), p.key
+            side = official.department_cashless(s, [school], p, later)
+            assert _cashless_rows(side.rows, side.total) == _cashless_rows(
+                *cashless.department_report(s, [school], p)), p.key
+            if page.cards or page.money.refunded:
+                changed.add(p.key)
+        # The events are in the periods they belong to: the cards of 2026-2027 in those holding the
+        # year's close (May 2027), the refund and the cash in December 2026.
+        assert {"2027", "2027-H1", "NH2026-2027", "HK2-2026-2027", "2026", "2026-H2"} <= changed
+        assert official.school_page(s, school, next(p for p in periods if p.key == "NH2026-2027"), later)[0].cards == 2
+        board, kept_at = official.school_dashboard(s, school, later)
+        assert kept_at == now and _board(board) == _board(dashboard_live(s, school, later))
+        assert official.school_page(s, school, next(p for p in periods if p.key == "2026-H2"),
+                                    later)[0].money.total.value == 500_000 - 50_000 + 150_000
+
+    # The files read the same source as the page: the card just issued is in both.
+    client.login("admin.a")
+    page = client.get("/reports/official?year=2027&period=NH2026-2027").get_data(as_text=True)
+    assert "2 học bạ số của năm học 2026-2027" in page           # the one of December and the one just issued
+    started = client.post("/reports/official", {"year": "2027", "period": "NH2026-2027", "format": "xlsx"})
+    job_id = int(started.headers["Location"].rsplit("/", 1)[-1])
+    app.extensions["lms_jobs"].wait()
+    import io
+
+    from openpyxl import load_workbook
+
+    xlsx = client.get(f"/jobs/{job_id}/result").data
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows()]
+    assert next(r for r in rows if str(r[0]).startswith("Học bạ số đã phát hành"))[1] == 2
+
+
+def dashboard_live(s, school, now):
+    from lms.reports import dashboard
+
+    return dashboard.school_dashboard(s, school, now)
