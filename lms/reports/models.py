@@ -27,11 +27,11 @@ class CashlessTarget(Base):
 
 
 class SchoolFigures(Base):
-    """What the department's ranking shows of one school for one period (official.figures_of:
-    the shares' parts and wholes, payments by method, methods ready), as computed at
-    `computed_at` by the refresh job (official.refresh_figures). The page uses them while they
-    are fresher than official.FRESH_MINUTES and says how fresh; a school without them is
-    computed on the spot."""
+    """A school's teaching figures for one period, or its dashboard (official.figures_of: the
+    shares' parts and wholes and the whole board), as computed at `computed_at` by the refresh
+    job (official.refresh_figures). The pages and their files use them while fresh enough
+    (official.max_age) and say how fresh; report cards and payments are never kept (counted at
+    the time of viewing); a school without fresh figures is computed on the spot."""
 
     __tablename__ = "school_figures"
     __table_args__ = (UniqueConstraint("school_id", "period_key"),)
