@@ -18,6 +18,7 @@ from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.notify import notify
 from lms.core.text import nfc_text
+from lms.core.timeutil import school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.people.models import Enrollment, Guardianship, SchoolClass, SchoolYear, Student
@@ -151,15 +152,19 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
             mark.status, mark.leave_request_id = Mark.EXCUSED, leave.id
             days.add(mark.register.day)
         session.flush()
-        # The parents told of an absence now excused hear at once that the notice was wrong.
+        # The approval itself tells the parents that an absence they were told of is now excused:
+        # one message per approval, not a correction as well.
         for day in sorted(days):
-            settle_day(session, school_class, day, [leave.student_id], now)
+            settle_day(session, school_class, day, [leave.student_id], now, told_elsewhere=True)
     session.flush()
     parents = [g.guardian for g in session.scalars(select(Guardianship).where(
         Guardianship.student_id == leave.student_id))]
-    notify(session, parents, "leave_approved" if approve else "leave_refused",
-           {"student": leave.student.full_name, "from": leave.first_day.strftime("%d/%m/%Y"),
-            "to": leave.last_day.strftime("%d/%m/%Y"), "note": text},
+    params = {"student": leave.student.full_name, "from": leave.first_day.strftime("%d/%m/%Y"),
+              "to": leave.last_day.strftime("%d/%m/%Y"), "note": text, "student_id": leave.student_id}
+    today = utc_to_local(now, school_tz()).date()
+    if approve and today in days:
+        params["date"] = today.strftime("%d/%m/%Y")     # corrects today's absence: as urgent as the correction
+    notify(session, parents, "leave_approved" if approve else "leave_refused", params,
            f"/children/{leave.student_id}/attendance", leave.school_id)
     audit.record(session, "leave_decided", actor_id=actor.id, school_id=leave.school_id, subject_type="leave",
                  subject_id=leave.id, detail=leave.status)

@@ -239,14 +239,18 @@ def absent_periods(marks: list[AttendanceMark]) -> str:
     return ", ".join(parts)
 
 
-def settle_day(session: Session, school_class: SchoolClass, day: date, student_ids, now: datetime
-               ) -> tuple[int, int]:
+def settle_day(session: Session, school_class: SchoolClass, day: date, student_ids, now: datetime, *,
+               told_elsewhere: bool = False) -> tuple[int, int]:
     """The one place where a change to a day's attendance reaches the parents (a register saved, a
     leave approved): for each pupil whose marks changed, the parents are told at once when the
     pupil is now absent without permission on some register of the day and their last notice
     about the day was not that absence, and told the notice was wrong when their last notice was
     the absence and the pupil no longer is. So each change is told once, however often the
-    registers are saved. Returns (absences told, corrections told)."""
+    registers are saved. Returns (absences told, corrections told).
+
+    `told_elsewhere`: the caller's own notice tells the parents of the change outside the app (a
+    leave approved: one message per approval) — the corrections are recorded in the app only, and
+    an absence notice of the day still waiting to go out is not sent."""
     ids = set(student_ids)
     if not ids:
         return 0, 0
@@ -281,10 +285,27 @@ def settle_day(session: Session, school_class: SchoolClass, day: date, student_i
         else:
             statuses = {m.status for m in marks[student_id]}
             shown = next((s for s in (Mark.EXCUSED, Mark.LATE) if s in statuses), "")
+            if told_elsewhere:
+                params["in_app_only"] = True
+                _drop_waiting(session, student.id, day, now)
             notify(session, guardians[student_id], "absence_corrected", {**params, "mark": shown},
-                   f"/children/{student.id}/attendance", school_class.school_id, flush=False)
+                   f"/children/{student.id}/attendance", school_class.school_id, flush=False,
+                   outside=not told_elsewhere)
     session.flush()
     return len(absent), len(wrong)
+
+
+def _drop_waiting(session: Session, student_id: int, day: date, now: datetime) -> None:
+    """The absence notices of the pupil's day not yet sent (held by quiet hours) no longer hold."""
+    from lms.messaging.models import OutboundMessage, Status
+
+    shown = day.strftime("%d/%m/%Y")
+    for message in session.scalars(select(OutboundMessage).where(
+            OutboundMessage.student_id == student_id, OutboundMessage.kind == "absence",
+            OutboundMessage.status == Status.QUEUED)):
+        if (message.payload or {}).get("params", {}).get("date") == shown:
+            message.status, message.error_code, message.finished_at = Status.SKIPPED, "stale", now
+            message.error_text = "Đơn xin nghỉ đã được duyệt cho ngày này"
 
 
 # ---------------------------------------------------------------- what the registers add up to

@@ -39,6 +39,9 @@ MESSAGES = {
                             "như đã báo"),
     "leave_requested": _l("Phụ huynh xin cho em %(student)s (lớp %(class)s) nghỉ từ %(from)s đến %(to)s"),
     "leave_approved": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s"),
+    # An approval with the teacher's note: the parents read the note with the answer.
+    "leave_approved_note": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến "
+                              "%(to)s: %(note)s"),
     "leave_refused": _l("Giáo viên chủ nhiệm không duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s: %(note)s"),
 }
 OUTBOX_KEY = "lms_outbox"
@@ -66,10 +69,14 @@ class OutgoingMail:
     school_id: int | None = None
 
 
+VARIANTS = ("periods", "note")
+
+
 def message_text(kind: str, params: dict) -> str:
-    """The message in the current language (the caller chooses it). A notice whose params name
-    the periods it is about (an absence from some periods) reads its `<kind>_periods` wording."""
-    template = MESSAGES.get(f"{kind}_periods") if params.get("periods") else None
+    """The message in the current language (the caller chooses it). A notice whose params carry
+    a part some wordings of it say (an absence from some periods, an approval with a note) reads
+    its `<kind>_<part>` wording."""
+    template = next((MESSAGES[f"{kind}_{v}"] for v in VARIANTS if params.get(v) and f"{kind}_{v}" in MESSAGES), None)
     template = template or MESSAGES.get(kind)
     return str(template) % params if template is not None else kind
 
@@ -88,9 +95,10 @@ def render(note: Notification) -> str:
 
 
 def notify(session: Session, users: list[User], kind: str, params: dict, link: str | None,
-           school_id: int | None, *, flush: bool = True) -> int:
+           school_id: int | None, *, flush: bool = True, outside: bool = True) -> int:
     """One notification per distinct user; e-mail queued for those with an address. Callers
-    sending many notices at once pass `flush=False` and flush once at the end."""
+    sending many notices at once pass `flush=False` and flush once at the end. `outside=False`:
+    in the app only (another notice of the same transaction tells it outside the app)."""
     seen: set[int] = set()
     for user in users:
         if user.id in seen or not user.is_active:
@@ -98,6 +106,8 @@ def notify(session: Session, users: list[User], kind: str, params: dict, link: s
         seen.add(user.id)
         note = Notification(user_id=user.id, school_id=school_id, kind=kind, params=params, link=link)
         session.add(note)
+        if not outside:
+            continue
         if ROUTERS:
             session.info.setdefault(ROUTE_KEY, []).append(note)
         if user.email:

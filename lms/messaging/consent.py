@@ -46,3 +46,19 @@ def consented_children(session: Session, guardian_ids: list[int], school_id: int
 def outside_channels_allowed(session: Session, guardian_id: int, student_id: int | None, school_id: int) -> bool:
     pref = session.scalars(select(ParentPreference).where(ParentPreference.user_id == guardian_id)).first()
     return allowed(pref, consented_children(session, [guardian_id], school_id)[guardian_id], student_id)
+
+
+def children_held_back(session: Session, guardian_id: int) -> list[tuple[Student, str]]:
+    """The parent's children whose notices cannot go on Zalo or SMS, and why ("parent": the
+    parent has not consented to processing the child's data; "child": a pupil of 7 or more has not
+    given their own consent) — for the parent's settings page to say so (the sender records each
+    message it stops)."""
+    out = []
+    for link, student in session.execute(
+            select(Guardianship, Student).join(Student, Student.id == Guardianship.student_id)
+            .where(Guardianship.guardian_id == guardian_id).order_by(Student.id)):
+        if not link.consent:
+            out.append((student, "parent"))
+        elif not child_consent.allows(student):
+            out.append((student, "child"))
+    return out

@@ -17,7 +17,7 @@ from lms.attendance.models import AttendanceMark, AttendanceRegister
 from lms.core.models import Notification
 from lms.messaging import rules
 from lms.messaging.models import DigestRun
-from lms.messaging.routing import audience, channels_for, queue
+from lms.messaging.routing import audience, channels_for, queue, record_withheld, withheld
 from lms.messaging.settings import settings_of
 from lms.people.models import Course, Guardianship, School, SchoolClass, SchoolYear, Student, Subject
 
@@ -63,7 +63,9 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
         for kid in kids:
             mine += [i for i in items.get(("student", kid.id), []) if i["at"] > windows[user_id] or i.get("ahead")]
         channels = _channels(aud, user_id, school_id, kids)
-        if not channels:
+        stopped = next((c for c in (withheld(aud, user_id, school_id, k.id) for k in kids) if c), None)
+        stopped = stopped if stopped not in channels else None
+        if not channels and stopped is None:
             continue        # in the app only: nothing to compose
         run = DigestRun(school_id=school_id, user_id=user_id, day=today, items=len(mine), created_at=now)
         try:
@@ -79,10 +81,15 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
                    "students": [k.full_name.split(" ")[-1] if len(kids) > 1 else k.full_name for k in kids],
                    "pupils": [k.full_name for k in kids],
                    "items": [{"kind": i["kind"], "params": i["params"]} for i in mine], "link": "/notifications"}
+        student_id = kids[0].id if len(kids) == 1 else None
         for channel in channels:
-            queue(session, school_id=school_id, user=aud.users[user_id],
-                  student_id=kids[0].id if len(kids) == 1 else None, channel=channel, kind="digest", urgent=False,
-                  dedupe_key=f"d{run.id}:{channel}", payload=payload, send_after=now, now=now)
+            queue(session, school_id=school_id, user=aud.users[user_id], student_id=student_id, channel=channel,
+                  kind="digest", urgent=False, dedupe_key=f"d{run.id}:{channel}", payload=payload, send_after=now,
+                  now=now)
+        if stopped is not None:
+            record_withheld(session, school_id=school_id, user=aud.users[user_id], student_id=student_id,
+                            channel=stopped, kind="digest", urgent=False, dedupe_key=f"d{run.id}:{stopped}",
+                            payload=payload, now=now)
     session.flush()
     return composed
 
@@ -116,6 +123,8 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
             Notification.created_at <= now).order_by(Notification.id)):
         if rules.is_urgent(note.kind, note.params or {}, rules.to_local(note.created_at, tz).date()):
             continue     # went at once (an absence about its own day); a past day's waits for the digest
+        if (note.params or {}).get("in_app_only"):
+            continue     # another notice of the same change tells it (an approved leave, not its correction)
         out[("user", note.user_id)].append({"kind": note.kind, "params": note.params or {}, "at": note.created_at,
                                             "order": 4})
     ids = list(pupils)

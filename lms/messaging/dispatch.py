@@ -189,6 +189,8 @@ def no_longer_true(session: Session, message: OutboundMessage) -> str:
     if message.kind not in rules.URGENT_KINDS or message.fallback_of_id is not None:
         return ""
     day = (message.payload or {}).get("params", {}).get("date")
+    if day is None:
+        return ""               # an approval about no day of absence told
     same = [m for m in session.scalars(select(OutboundMessage).where(
         OutboundMessage.user_id == message.user_id, OutboundMessage.student_id == message.student_id,
         OutboundMessage.school_id == message.school_id, OutboundMessage.channel == message.channel,

@@ -36,6 +36,16 @@ def configure(*, email: bool) -> None:
     _email["on"] = email
 
 
+def email_on() -> bool:
+    return _email["on"]
+
+
+def email_possible(user: User) -> bool:
+    """Whether e-mail can reach this parent at all: the platform sends e-mail (SMTP set) and the
+    parent has an address on record. If not, the parent's settings do not offer it."""
+    return _email["on"] and bool(user.email)
+
+
 @dataclass
 class Audience:
     """What the router knows about the guardians of a batch of notices, loaded in a few queries."""
@@ -86,6 +96,39 @@ def channels_for(aud: Audience, user_id: int, school_id: int, student_id: int | 
     if _email["on"] and pref.email and user is not None and user.email:
         out.append(Channel.EMAIL.value)
     return out
+
+
+def withheld(aud: Audience, user_id: int, school_id: int, student_id: int | None) -> str | None:
+    """The paid channel a parent chose that a missing consent to processing the child's data
+    stops (the parent ticked Zalo or SMS, the school's account is ready, a phone is on record):
+    the message is recorded as not sent, for the school's list and the report, instead of
+    vanishing. None when the channel goes, or when the parent chose no paid channel."""
+    pref, user = aud.pref(user_id), aud.users.get(user_id)
+    if user is None or not user.phone or not consent.opted_in(pref):
+        return None
+    if consent.allowed(pref, aud.consented.get((user_id, school_id), set()), student_id):
+        return None
+    if pref.zalo and aud.ready.get((school_id, Provider.ZNS)):
+        return Channel.ZNS.value
+    if pref.sms and aud.ready.get((school_id, Provider.ESMS)):
+        return Channel.SMS.value
+    return None
+
+
+NO_CONSENT = "Chưa có sự đồng ý xử lý dữ liệu của học sinh này"
+
+
+def record_withheld(session: Session, *, school_id: int, user: User, student_id: int | None, channel: str, kind: str,
+                    urgent: bool, dedupe_key: str, payload: dict, now: datetime) -> OutboundMessage | None:
+    """A message the consent gate stopped, kept as not sent (code "consent")."""
+    from lms.messaging.models import Status
+
+    message = queue(session, school_id=school_id, user=user, student_id=student_id, channel=channel, kind=kind,
+                    urgent=urgent, dedupe_key=dedupe_key, payload=payload, send_after=now, now=now)
+    if message is not None:
+        message.status, message.error_code, message.error_text = Status.SKIPPED, "consent", NO_CONSENT
+        message.finished_at = now
+    return message
 
 
 def address_of(user: User, channel: str) -> str:
@@ -153,9 +196,14 @@ def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, i
         student_id = (note.params or {}).get("student_id")
         when = rules.send_time(now, school_tz(), settings.quiet_start, settings.quiet_end, urgent=urgent,
                                bypass=settings.urgent_bypass)
+        payload = {"kind": note.kind, "params": note.params or {}, "link": note.link or ""}
         for channel in channels_for(aud, note.user_id, note.school_id, student_id):
             queue(session, school_id=note.school_id, user=aud.users[note.user_id], student_id=student_id,
                   channel=channel, kind=note.kind, urgent=urgent, dedupe_key=f"n{note.id}:{channel}",
-                  payload={"kind": note.kind, "params": note.params or {}, "link": note.link or ""},
-                  send_after=when, now=now)
+                  payload=payload, send_after=when, now=now)
+        stopped = withheld(aud, note.user_id, note.school_id, student_id)
+        if stopped is not None:
+            record_withheld(session, school_id=note.school_id, user=aud.users[note.user_id], student_id=student_id,
+                            channel=stopped, kind=note.kind, urgent=urgent, dedupe_key=f"n{note.id}:{stopped}",
+                            payload=payload, now=now)
     return claimed

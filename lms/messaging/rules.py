@@ -28,7 +28,9 @@ _GSM_EXTENDED = set("[]{}\\^~|€")
 
 # The kinds of notice that are urgent when they are about the day they are made on: a same-day
 # absence, and its correction (which follows it the same morning).
-URGENT_KINDS = frozenset({"absence", "absence_corrected"})
+# An approved leave that excuses an absence the parents were told of that day tells it instead of
+# the correction, so it is as urgent.
+URGENT_KINDS = frozenset({"absence", "absence_corrected", "leave_approved"})
 
 
 def is_urgent(kind: str, params: dict, made_on: date) -> bool:

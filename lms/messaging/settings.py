@@ -322,3 +322,22 @@ def _stop_unwanted(session: Session, user_id: int, pref: ParentPreference, now: 
                         .values(status=Status.SKIPPED, error_code="withdrawn",
                                 error_text="Phụ huynh đã bỏ chọn kênh này", finished_at=now)
                         .execution_options(synchronize_session=False))
+
+
+def channels_in_use(session: Session, school_id: int) -> list[str]:
+    """What a notice to the school's parents may go by besides the app, in the reader's language
+    — for a page whose button sends notices (payment reminders) to say where they go and what
+    they cost: Zalo and SMS when the school's accounts are on (paid, at the school's estimated
+    prices), e-mail when the platform sends e-mail."""
+    from lms.core.numbers import money
+    from lms.messaging.routing import email_on
+
+    row, accounts = settings_of(session, school_id), accounts_of(session, school_id)
+    out = []
+    if is_ready(accounts.get(Provider.ZNS)):
+        out.append(str(_l("Zalo (tin trả phí, khoảng %(c)s đ một tin)", c=money(row.zns_cost))))
+    if is_ready(accounts.get(Provider.ESMS)):
+        out.append(str(_l("SMS (tin trả phí, khoảng %(c)s đ một đoạn 160 ký tự)", c=money(row.sms_cost))))
+    if email_on():
+        out.append(str(_l("e-mail với phụ huynh có địa chỉ e-mail")))
+    return out

@@ -139,17 +139,29 @@ def problems():
 @login_required
 @role_required("parent")
 def parent_settings():
+    from lms.messaging.routing import email_possible
+
     pref = settings.preference_of(db.session, current_user.id)
     form = PreferenceForm(obj=pref) if request.method == "GET" else PreferenceForm()
+    mail = email_possible(current_user)
+    if not mail:      # e-mail cannot reach this parent: not offered, never shown ticked
+        form.email.data = False
+        form.email.render_kw = {"disabled": True}
+        form.email.description = (_l("Tài khoản của bạn chưa có địa chỉ e-mail: nhờ nhà trường thêm vào hồ sơ phụ "
+                                     "huynh để nhận thông báo qua e-mail.") if not current_user.email else
+                                  _l("Hệ thống chưa bật gửi e-mail."))
     if form.validate_on_submit():
-        data = settings.PreferenceInput(bool(form.email.data), bool(form.zalo.data), bool(form.sms.data),
+        data = settings.PreferenceInput(bool(form.email.data) and mail, bool(form.zalo.data), bool(form.sms.data),
                                         bool(form.digest.data), form.digest_time.data)
         with committing(form) as outcome:
             settings.save_preference(db.session, current_user, data, now=utcnow())
         if outcome.ok:
             flash(_("Đã lưu lựa chọn nhận thông báo."), "success")
             return redirect(url_for("contact.parent_settings"))
-    return render_template("messaging/parent.html", form=form, pref=pref,
+    from lms.messaging.consent import children_held_back, opted_in
+
+    held = children_held_back(db.session, current_user.id) if opted_in(pref) else []
+    return render_template("messaging/parent.html", form=form, pref=pref, held=held,
                            school_rules=settings.rules_for_parent(db.session, current_user.id),
                            messages=reports.messages_of_parent(db.session, current_user.id), tz=school_tz(),
                            as_read=texts.as_read,

@@ -300,12 +300,14 @@ def test_consent_gates_every_paid_message(world, app, dbs):
     with dbs() as s:
         mother = set_up(s, app, world, consent=False)
         absent(s, world)
-        assert messages(s) == []             # no consent to the child's data: only the app
+        # No consent to the child's data: only the app, and the stopped message is recorded.
+        [stopped] = messages(s)
+        assert (stopped.channel, stopped.status, stopped.error_code) == ("zns", "skipped", "consent")
         for link in s.scalars(select(Guardianship).where(Guardianship.guardian_id == mother.id)):
             services.set_consent(s, mother, link, True)
         s.commit()
         absent(s, world, code="HSA002")
-        [queued] = messages(s)
+        [_stopped, queued] = messages(s)
         # Withdrawn before it went: not sent.
         link = s.scalars(select(Guardianship).where(Guardianship.guardian_id == mother.id,
                                                     Guardianship.student_id == world.a.students["HSA002"].id)).one()

@@ -200,7 +200,7 @@ def test_a_register_corrected_after_the_absence_notice_tells_the_parents_once(wo
         assert notes[3].params["mark"] == "M"
 
 
-def test_a_leave_approved_for_a_day_told_absent_sends_the_correction_at_once(world, app, dbs, make_client):
+def test_a_leave_approved_for_a_day_told_absent_is_one_message_with_the_teachers_note(world, app, dbs, make_client):
     from lms.attendance import leave as leaves
     from lms.attendance.models import LeaveRequest
     from lms.core.models import Notification
@@ -210,26 +210,60 @@ def test_a_leave_approved_for_a_day_told_absent_sends_the_correction_at_once(wor
     with dbs() as s:
         set_up(s, app, world)
         absent(s, world)                                  # 07:15: told absent without permission
+        told = len(messages(s))
         leaves.request_leave(s, s.get(User, world.mother_a.id), s.get(Student, an), DAY, DAY, "Con bị sốt",
                              now=at(DAY, 9), today=DAY)
         s.commit()
         leave_id = s.scalars(select(LeaveRequest.id)).one()
     teacher = make_client()
     teacher.login("gv.a")
-    assert teacher.post(f"/attendance/leave/{leave_id}", {"decision": "approve", "note": ""}).status_code == 302
+    note = "Cô đã nhận, chúc cháu mau khỏe."
+    assert teacher.post(f"/attendance/leave/{leave_id}", {"decision": "approve", "note": note}).status_code == 302
     with dbs() as s:
         kinds = list(s.scalars(select(Notification.kind).where(
             Notification.user_id == world.mother_a.id,
             Notification.kind.in_(["absence", "absence_corrected", "leave_approved"])).order_by(Notification.id)))
-        assert kinds == ["absence", "absence_corrected", "leave_approved"]
-        [correction] = messages(s, kind="absence_corrected")
-        assert correction.urgent
+        assert kinds == ["absence", "absence_corrected", "leave_approved"]     # the app keeps the record
+        # Outside the app: one message for the approval, at once (it excuses today's absence), with the note.
+        new = messages(s)[told:]
+        assert [(m.kind, m.urgent) for m in new] == [("leave_approved", True)]
+        sent = at(DAY, 9, 30)
+        dispatch.send_due(s, sent, context(s, app, lambda: sent))
+        approval = s.get(OutboundMessage, new[0].id)
+        assert approval.status == "accepted" and note in approval.payload["sent"]["template_data"]["content"]
+        assert s.scalar(select(func.count()).select_from(OutboundMessage).where(
+            OutboundMessage.kind == "absence_corrected")) == 0
     # The next save of the register tells nothing more.
     assert teacher.post(f"/attendance/classes/{world.a.school_class.id}",
                         {"day": DAY.isoformat(), "period": "0", "course_id": "0", f"s-{an}": "P"}).status_code == 302
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(Notification).where(
             Notification.kind == "absence_corrected")) == 1
+        assert len(messages(s)) == told + 1
+
+
+def test_an_absence_held_by_quiet_hours_is_not_sent_once_its_leave_is_approved(world, app, dbs):
+    from lms.attendance import leave as leaves
+    from lms.messaging.models import ContactSettings
+    from lms.people.models import Student
+
+    an = world.a.students["HSA001"].id
+    with dbs() as s:
+        set_up(s, app, world, digest_on=False)
+        s.add(ContactSettings(school_id=world.a.school.id, quiet_start=time(18, 0), quiet_end=time(8, 0),
+                              urgent_bypass=False))
+        s.commit()
+        absent(s, world)                                  # 07:15, held until 08:00
+        [held] = messages(s)
+        assert held.status == "queued"
+        leave = leaves.request_leave(s, s.get(User, world.mother_a.id), s.get(Student, an), DAY, DAY, "Con bị sốt",
+                                     now=at(DAY, 7, 20), today=DAY)
+        leaves.decide_leave(s, s.get(User, world.a.teacher.id), "teacher", leave, approve=True, note="",
+                            now=at(DAY, 7, 30))
+        s.commit()
+        later = at(DAY, 8, 5)
+        dispatch.send_due(s, later, context(s, app, lambda: later))
+        assert [(m.kind, m.status) for m in messages(s)] == [("absence", "skipped"), ("leave_approved", "accepted")]
 
 
 def _never_received(s, app, world, phones: str) -> None:
@@ -305,3 +339,60 @@ def test_asking_zalo_settles_a_zns_whose_report_was_lost_or_that_zalo_never_had(
         assert an.status == "delivered" and an.delivered_at == sent + timedelta(seconds=30) and an.cost == 250
         assert (binh.status, binh.error_text, binh.cost) == ("failed", "Zalo không có tin này", 0)
         assert messages(s, channel="sms") == []          # this parent did not tick SMS
+
+
+def test_a_message_stopped_for_want_of_consent_is_counted_shown_and_explained(world, app, dbs, make_client):
+    from lms.messaging import reports
+
+    with dbs() as s:
+        set_up(s, app, world, consent=False)          # ticked Zalo and SMS, not consented to the children's data
+        absent(s, world)
+        evening = at(DAY, 19, 5)
+        digest.compose_school(s, world.a.school.id, evening, TZ)
+        s.commit()
+        stopped = messages(s)
+        assert [(m.kind, m.status, m.error_code) for m in stopped] == [("absence", "skipped", "consent"),
+                                                                        ("digest", "skipped", "consent")]
+        lines, total = reports.cost_report(s, world.a.school.id, at(DAY, 0), at(DAY + timedelta(days=1), 0))
+        assert {line.channel: line.held for line in lines}["zns"] == 2 and total.held == 2
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert page.count("Chưa có sự đồng ý xử lý dữ liệu của học sinh này") == 2
+    mother = make_client()
+    mother.login("0912000001")
+    page = mother.get("/notices/settings").get_data(as_text=True)
+    assert 'id="consent-held"' in page
+    assert "Tin về em Nguyễn Văn An chỉ có trong ứng dụng" in page
+
+
+def test_email_is_offered_only_to_a_parent_it_can_reach(world, dbs, make_client, smtp_set):
+    import re
+
+    def email_box(page: str) -> str:
+        return re.search(r'<input[^>]*id="email"[^>]*>', page).group(0)
+
+    mother = make_client()
+    mother.login("0912000001")
+    page = mother.get("/notices/settings").get_data(as_text=True)
+    assert "disabled" in email_box(page) and "checked" not in email_box(page)
+    assert "chưa có địa chỉ e-mail" in page
+    mother.post("/notices/settings", {"email": "y", "digest": "y", "digest_time": ""})
+    with dbs() as s:
+        assert settings.preference_of(s, world.mother_a.id).email is False
+        s.get(User, world.mother_a.id).email = "lan.nguyen@gmail.com"
+        s.commit()
+    page = mother.get("/notices/settings").get_data(as_text=True)
+    assert "disabled" not in email_box(page) and "chưa có địa chỉ e-mail" not in page
+
+
+def test_the_debts_page_says_where_payment_reminders_go_and_that_zalo_and_sms_cost(world, app, dbs, make_client):
+    accountant = make_client()
+    accountant.login("kt.a")
+    page = accountant.get("/billing/debts").get_data(as_text=True)
+    assert "Lời nhắc chỉ có trong ứng dụng" in page and "e-mail nếu có" not in page
+    with dbs() as s:
+        set_up(s, app, world)
+    page = accountant.get("/billing/debts").get_data(as_text=True)
+    assert "Zalo (tin trả phí, khoảng 250 đ một tin)" in page
+    assert "SMS (tin trả phí, khoảng 800 đ một đoạn 160 ký tự)" in page
