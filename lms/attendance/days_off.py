@@ -3,6 +3,7 @@ bù), a school event, a closure — one day or a range, with the reason. The reg
 as it refuses a holiday, and no homework may be due on one (`offs_between` is what both read)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -41,14 +42,43 @@ def closed_on(session: Session, school_id: int, day: date) -> object | None:
     return off[1] if off is not None and off[0] in (rules.HOLIDAY, rules.SCHOOL_OFF) else None
 
 
+@dataclass(frozen=True)
+class TakenAbsence:
+    day: date
+    class_name: str
+    student_name: str
+    mark: str            # P / K
+    period: int          # 0: the whole-day register
+
+
+def absences_between(session: Session, school_id: int, first: date, last: date) -> list[TakenAbsence]:
+    """The absences the school's registers already hold in [first, last]: declaring those days
+    off takes them out of the term totals, so the admin is shown them first."""
+    from lms.attendance.models import AttendanceMark, AttendanceRegister, Mark
+    from lms.people.models import SchoolClass, Student
+
+    rows = session.execute(
+        select(AttendanceRegister.day, SchoolClass.name, Student.full_name, AttendanceMark.status,
+               AttendanceRegister.period)
+        .join(AttendanceMark, AttendanceMark.register_id == AttendanceRegister.id)
+        .join(SchoolClass, SchoolClass.id == AttendanceRegister.class_id)
+        .join(Student, Student.id == AttendanceMark.student_id)
+        .where(SchoolClass.school_id == school_id, AttendanceRegister.day >= first, AttendanceRegister.day <= last,
+               AttendanceMark.status.in_([Mark.EXCUSED, Mark.UNEXCUSED]))
+        .order_by(AttendanceRegister.day, SchoolClass.name, Student.full_name, AttendanceRegister.period))
+    return [TakenAbsence(*row) for row in rows]
+
+
 def days_off_of(session: Session, school_id: int) -> list[SchoolDayOff]:
     return list(session.scalars(select(SchoolDayOff).where(SchoolDayOff.school_id == school_id)
                                 .order_by(SchoolDayOff.first_day.desc())))
 
 
 def add_day_off(session: Session, actor: User, school: School, first: date | None, last: date | None, reason: str,
-                *, now: datetime) -> SchoolDayOff:
-    """Declare [first, last] (last empty: one day) off for the school, with its reason."""
+                *, now: datetime, confirmed: bool = False) -> SchoolDayOff:
+    """Declare [first, last] (last empty: one day) off for the school, with its reason. Days whose
+    registers already hold absences (a day in lieu declared afterwards) are declared only once
+    the admin confirms: those absences then no longer count in the term totals."""
     reason = nfc_text(reason or "").strip()
     if first is None:
         raise ValidationError(_l("Chọn ngày nghỉ."), field="first_day")
@@ -79,13 +109,22 @@ def add_day_off(session: Session, actor: User, school: School, first: date | Non
         raise Conflict(_l("Trùng với ngày nghỉ đã khai báo %(a)s – %(b)s (%(r)s).",
                           a=clash.first_day.strftime("%d/%m/%Y"), b=clash.last_day.strftime("%d/%m/%Y"),
                           r=clash.reason), field="first_day")
+    taken = absences_between(session, school.id, first, last)
+    if taken and not confirmed:
+        raise ValidationError(ngettext(
+            "Sổ điểm danh những ngày này đã ghi %(n)s lượt vắng (danh sách bên dưới): khai báo ngày nghỉ thì các lượt "
+            "vắng này không còn tính vào tổng số buổi nghỉ của học kỳ. Đánh dấu ô xác nhận rồi thêm lại nếu đúng.",
+            "Sổ điểm danh những ngày này đã ghi %(n)s lượt vắng (danh sách bên dưới): khai báo ngày nghỉ thì các lượt "
+            "vắng này không còn tính vào tổng số buổi nghỉ của học kỳ. Đánh dấu ô xác nhận rồi thêm lại nếu đúng.",
+            len(taken), n=len(taken)), field="confirmed")
     row = SchoolDayOff(school_id=school.id, first_day=first, last_day=last, reason=reason, created_by=actor.id,
                        created_at=now)
     session.add(row)
     session.flush()
     audit.record(session, "school_day_off_added", actor_id=actor.id, school_id=school.id,
                  subject_type="school_day_off", subject_id=row.id,
-                 detail=f"{first.isoformat()}..{last.isoformat()} {reason}")
+                 detail=f"{first.isoformat()}..{last.isoformat()} {reason}"
+                 + (f" ({len(taken)} absences no longer counted)" if taken else ""))
     return row
 
 

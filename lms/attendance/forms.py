@@ -2,7 +2,7 @@
 view; the form carries the CSRF token and the register's day and period."""
 from __future__ import annotations
 
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.core.forms import DayField, Form
@@ -35,4 +35,6 @@ class DayOffForm(Form):
                          description=_l("Để trống nếu chỉ nghỉ một ngày."))
     reason = StringField(_l("Lý do"), validators=[Length(max=200)],
                          description=_l("Ví dụ: nghỉ bù ngày 30/4, hội khoẻ phù đổng, trường làm điểm thi."))
+    confirmed = BooleanField(_l("Vẫn khai báo: các lượt vắng đã ghi trong những ngày này không còn tính vào tổng "
+                                "buổi nghỉ"))
     submit = SubmitField(_l("Thêm ngày nghỉ"))

@@ -304,24 +304,30 @@ def _drop_waiting(session: Session, student_id: int, day: date, now: datetime) -
             OutboundMessage.student_id == student_id, OutboundMessage.kind == "absence",
             OutboundMessage.status == Status.QUEUED)):
         if (message.payload or {}).get("params", {}).get("date") == shown:
-            message.status, message.error_code, message.finished_at = Status.SKIPPED, "stale", now
+            message.status, message.error_code, message.finished_at = Status.SKIPPED, "leave", now
             message.error_text = "Đơn xin nghỉ đã được duyệt cho ngày này"
 
 
 # ---------------------------------------------------------------- what the registers add up to
 
-def _registers_between(session: Session, class_id: int, first: date, last: date
+def _registers_between(session: Session, school_class: SchoolClass, first: date, last: date
                        ) -> tuple[list[tuple[date, int]], dict[int, list[tuple[date, int, str]]]]:
     """Every register of the class in [first, last] as (day, period), and each pupil's marks on
-    them as (day, period, mark) — in two queries."""
+    them as (day, period, mark) — in three queries. A day the school declared off after its
+    registers were taken has no school: its registers count for nothing (the school was warned,
+    `days_off.absences_between`)."""
+    class_id = school_class.id
+    off = offs_between(session, school_class.school_id, first, last)
     taken = [(d, p) for d, p in session.execute(select(AttendanceRegister.day, AttendanceRegister.period).where(
-        AttendanceRegister.class_id == class_id, AttendanceRegister.day >= first, AttendanceRegister.day <= last))]
+        AttendanceRegister.class_id == class_id, AttendanceRegister.day >= first, AttendanceRegister.day <= last))
+        if d not in off]
     marks: dict[int, list[tuple[date, int, str]]] = defaultdict(list)
     for student_id, day, period, status in session.execute(
             select(AttendanceMark.student_id, AttendanceRegister.day, AttendanceRegister.period, AttendanceMark.status)
             .join(AttendanceRegister).where(AttendanceRegister.class_id == class_id,
                                             AttendanceRegister.day >= first, AttendanceRegister.day <= last)):
-        marks[student_id].append((day, period, status))
+        if day not in off:
+            marks[student_id].append((day, period, status))
     return taken, marks
 
 
@@ -348,7 +354,7 @@ def term_absences(session: Session, school_class: SchoolClass) -> dict[tuple[int
         select(TermRecord).where(TermRecord.class_id == school_class.id))}
     out: dict[tuple[int, int], TermAbsence] = {}
     for term in year.terms:
-        taken, marks = _registers_between(session, school_class.id, term.start_date, term.end_date)
+        taken, marks = _registers_between(session, school_class, term.start_date, term.end_date)
         for s in students:
             if taken:
                 t = rules.totals(marks.get(s.id, []), taken)
@@ -372,7 +378,7 @@ def pupil_days(session: Session, student: Student, school_class: SchoolClass, fi
                ) -> tuple[list[DayLine], rules.Totals]:
     """A pupil's days with anything to tell (absent, late, a missed period), newest first, and
     their totals over [first, last]."""
-    taken, marks = _registers_between(session, school_class.id, first, last)
+    taken, marks = _registers_between(session, school_class, first, last)
     mine = marks.get(student.id, [])
     by_day: dict[date, dict[int, str]] = defaultdict(dict)
     for day, period, mark in mine:
@@ -404,7 +410,7 @@ def month_grid(session: Session, school_class: SchoolClass, first: date) -> Mont
     permission, late) and their month's totals."""
     first = first.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    taken, marks = _registers_between(session, school_class.id, first, last)
+    taken, marks = _registers_between(session, school_class, first, last)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     periods_taken: dict[date, list[int]] = defaultdict(list)
     for day, period in taken:

@@ -226,16 +226,20 @@ def cancel(student_id: int, leave_id: int):
 def school_days_off():
     school = ctx().school
     form = DayOffForm()
+    taken = []
     if form.validate_on_submit():
         with committing(form) as outcome:
             row = days_off.add_day_off(db.session, current_user, school, form.first_day.data, form.last_day.data,
-                                       form.reason.data or "", now=utcnow())
+                                       form.reason.data or "", now=utcnow(), confirmed=bool(form.confirmed.data))
         if outcome.ok:
             flash(_("Đã thêm ngày nghỉ %(a)s – %(b)s.", a=row.first_day.strftime("%d/%m/%Y"),
                     b=row.last_day.strftime("%d/%m/%Y")), "success")
             return redirect(url_for("attendance.school_days_off"))
+        if outcome.error is not None and outcome.error.field == "confirmed":
+            taken = days_off.absences_between(db.session, school.id, form.first_day.data,
+                                              form.last_day.data or form.first_day.data)
     return render_template("attendance/days_off.html", form=form, rows=days_off.days_off_of(db.session, school.id),
-                           today=_today()), status_of(form)
+                           today=_today(), taken=taken), status_of(form)
 
 
 @bp.route("/attendance/days-off/<int:day_off_id>/delete", methods=["POST"])

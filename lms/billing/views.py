@@ -409,7 +409,7 @@ def debts():
                     n=ngettext("%(n)s hoá đơn quá hạn", "%(n)s hoá đơn quá hạn", n, n=n)), "success")
             return redirect(url_for("billing.debts"))
     rows, total = queries.aging(db.session, school, _today())
-    from lms.messaging.settings import channels_in_use
+    from lms.messaging.routing import channels_in_use
 
     return render_template("billing/debts.html", rows=rows, total=total, buckets=queries.AGE_BUCKETS, form=form,
                            channels=channels_in_use(db.session, school.id))

@@ -12,6 +12,7 @@ eSMS refuses to take twice.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from lms.messaging.settings import (access_token_of, account_of, is_ready, prefe
                                     store_tokens)
 from lms.people.models import School
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 TOKEN_MARGIN = timedelta(minutes=5)
 
@@ -128,9 +130,16 @@ def paid_this_month(session: Session, school_id: int, user_id: int, now: datetim
     return session.scalar(stmt) or 0
 
 
-def _finish(message: OutboundMessage, status: str, now: datetime, code: str = "", text: str = "") -> None:
+def _finish(message: OutboundMessage, status: str, now: datetime, code: str = "", text: str = "", **values) -> None:
+    """End a message: its status, the provider's code and words as it answered (or ours) — kept as
+    they were and logged; the pages read the reason from them (lms.messaging.reasons), with
+    `values` for the reasons that name a number (the cap, the minutes waited)."""
     message.status, message.error_code, message.error_text = status, code[:20], text[:300]
     message.finished_at, message.lease_until = now, None
+    if values:
+        message.payload = {**(message.payload or {}), "reason": values}
+    if code:
+        log.info("message %s (%s) %s: %s %s", message.tracking_id, message.channel, status, code, text)
 
 
 def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: SendContext) -> None:
@@ -144,7 +153,8 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
             return
         if not message.urgent and paid_this_month(session, message.school_id, message.user_id, now, ctx.tz,
                                                   exclude=message.id) >= settings.monthly_cap:
-            _finish(message, Status.CAPPED, now, "cap", f"Đã đủ {settings.monthly_cap} tin trong tháng")
+            _finish(message, Status.CAPPED, now, "cap", f"Đã đủ {settings.monthly_cap} tin trong tháng",
+                    n=settings.monthly_cap)
             return
     if not (message.urgent and settings.urgent_bypass):
         release = rules.send_time(now, ctx.tz, settings.quiet_start, settings.quiet_end, urgent=False, bypass=False)
@@ -153,7 +163,7 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
             return
     stale = no_longer_true(session, message)
     if stale:
-        _finish(message, Status.SKIPPED, now, "stale", stale)
+        _finish(message, Status.SKIPPED, now, stale, STALE[stale])
         return
     if message.channel == Channel.EMAIL:
         _send_email(message, user, now, ctx)
@@ -176,11 +186,14 @@ def send_one(session: Session, message: OutboundMessage, now: datetime, ctx: Sen
     _handle(session, message, outcome, now, settings, ctx)
 
 
+STALE = {"newer": "Đã có tin mới hơn về điểm danh ngày này: chỉ gửi tin cuối",
+         "told": "Không gửi: phụ huynh đã được báo đúng như vậy về ngày này"}
 GONE_OUT = (Status.SENDING, Status.ACCEPTED, Status.DELIVERED, Status.FAILED, Status.UNKNOWN)
 
 
 def no_longer_true(session: Session, message: OutboundMessage) -> str:
-    """Why an absence notice (or its correction) about to go no longer tells the truth, or "".
+    """Why an absence notice (or its correction) about to go no longer tells the truth ("newer",
+    "told"; STALE says each), or "".
     The notices of a pupil's day to a parent on a channel collapse to the last one made (the
     day's final state): an earlier one still waiting when a later one exists is not sent, and
     the last is not sent when it tells what already went out (absent again after a correction
@@ -198,11 +211,11 @@ def no_longer_true(session: Session, message: OutboundMessage) -> str:
         OutboundMessage.id != message.id).order_by(OutboundMessage.id))
         if (m.payload or {}).get("params", {}).get("date") == day]
     if any(m.id > message.id for m in same):
-        return "Đã có tin mới hơn về điểm danh ngày này: chỉ gửi tin cuối"
+        return "newer"
     told = [m.kind for m in same if m.status in GONE_OUT]
     last = told[-1] if told else "absence_corrected"      # nothing told: nothing to correct
     if last == message.kind:
-        return "Không gửi: phụ huynh đã được báo đúng như vậy về ngày này"
+        return "told"
     return ""
 
 
@@ -496,7 +509,7 @@ def settle(session: Session, message: OutboundMessage, report: DeliveryStatus, n
                                          report.state == DELIVERED, now))
         if overdue:
             _finish(message, Status.UNKNOWN, now, "unconfirmed",
-                    f"Nhà mạng chưa báo đã nhận tin sau {minutes // 60} giờ")
+                    f"Nhà mạng chưa báo đã nhận tin sau {minutes // 60} giờ", n=minutes // 60)
             return 1
         return 0
     if report.state == DELIVERED:
@@ -506,7 +519,8 @@ def settle(session: Session, message: OutboundMessage, report: DeliveryStatus, n
     if report.state == UNDELIVERED or overdue:
         text = ("Zalo không có tin này" if report.state == UNDELIVERED else
                 f"Zalo chưa đưa tin tới điện thoại của phụ huynh sau {minutes} phút")
-        _finish(message, Status.FAILED, now, "undelivered", text)
+        _finish(message, Status.FAILED, now, "undelivered", text,
+                **({"missing": True} if report.state == UNDELIVERED else {"n": minutes}))
         message.cost = 0
         fallback(session, message, now)
         return 1

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core.models import Notification
 from lms.core.timeutil import school_tz, utcnow
+from lms.i18n import lazy_gettext as _l
 from lms.messaging import consent, rules
 from lms.people import child_consent
 from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, OutboundMessage, ParentPreference,
                                   Provider)
-from lms.messaging.settings import DEFAULTS, is_ready
+from lms.messaging.settings import DEFAULTS, accounts_of, is_ready, settings_of
 from lms.people.models import Guardianship, Student
 
 URGENT = rules.URGENT_KINDS   # urgent when about the day they are made on (rules.is_urgent)
@@ -115,7 +116,7 @@ def withheld(aud: Audience, user_id: int, school_id: int, student_id: int | None
     return None
 
 
-NO_CONSENT = "Chưa có sự đồng ý xử lý dữ liệu của học sinh này"
+NO_CONSENT = "Chưa có sự đồng ý xử lý dữ liệu của học sinh"
 
 
 def record_withheld(session: Session, *, school_id: int, user: User, student_id: int | None, channel: str, kind: str,
@@ -207,3 +208,21 @@ def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, i
                             channel=stopped, kind=note.kind, urgent=urgent, dedupe_key=f"n{note.id}:{stopped}",
                             payload=payload, now=now)
     return claimed
+
+
+def channels_in_use(session: Session, school_id: int) -> list[str]:
+    """What a notice to the school's parents may go by besides the app, in the reader's language
+    — for a page whose button sends notices (payment reminders) to say where they go and what
+    they cost: Zalo and SMS when the school's accounts are on (paid, at the school's estimated
+    prices), e-mail when the platform sends e-mail."""
+    from lms.core.numbers import money
+
+    row, accounts = settings_of(session, school_id), accounts_of(session, school_id)
+    out = []
+    if is_ready(accounts.get(Provider.ZNS)):
+        out.append(str(_l("Zalo (tin trả phí, khoảng %(c)s đ một tin)", c=money(row.zns_cost))))
+    if is_ready(accounts.get(Provider.ESMS)):
+        out.append(str(_l("SMS (tin trả phí, khoảng %(c)s đ một đoạn 160 ký tự)", c=money(row.sms_cost))))
+    if _email["on"]:
+        out.append(str(_l("e-mail với phụ huynh có địa chỉ e-mail")))
+    return out

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.billing import secrets as sealing
 from lms.core import audit
-from lms.core.errors import ValidationError
+from lms.core.errors import Problems, ValidationError
+from lms.core.numbers import money
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
 from lms.messaging import rules
@@ -147,31 +148,41 @@ class Field:
     secret: bool = False
     pattern: str = r"^.{1,200}$"
     required: bool = True
+    rule: object = None        # what the provider expects, said when a value is refused (and as the hint)
+
+
+_DIGITS_ID = _l("chỉ gồm chữ số, từ 5 đến 25 chữ số")
+_TEMPLATE = _l("chỉ gồm chữ số, tối đa 20 chữ số (mã mẫu Zalo đã duyệt)")
+_SECRET = _l("tối đa 200 ký tự, dán đúng như nhà cung cấp cấp")
+_PHONE_LIST = _l("các số điện thoại bắt đầu bằng 0 (10 hoặc 11 chữ số), cách nhau bằng dấu phẩy")
 
 
 _PHONES = r"^(0\d{9,10}(\s*,\s*0\d{9,10})*)?$"
 FIELDS: dict[str, tuple[Field, ...]] = {
     Provider.ZNS: (
-        Field("app_id", _l("App ID (ứng dụng Zalo)"), pattern=r"^\d{5,25}$"),
-        Field("oa_id", _l("OA ID (Official Account của trường)"), pattern=r"^\d{5,25}$"),
-        Field("template_absence", _l("Mã mẫu ZNS: vắng học"), pattern=r"^\d{1,20}$"),
-        Field("template_digest", _l("Mã mẫu ZNS: tin tóm tắt trong ngày"), pattern=r"^\d{1,20}$"),
-        Field("template_notice", _l("Mã mẫu ZNS: thông báo"), pattern=r"^\d{1,20}$"),
-        Field("app_secret", _l("Khoá bí mật của ứng dụng (secret_key)"), secret=True),
-        Field("oa_secret_key", _l("Khoá bí mật của OA (xác thực webhook)"), secret=True),
-        Field("refresh_token", _l("Refresh token của OA"), secret=True),
-        Field("sandbox_no_zalo", _l("Môi trường thử: số điện thoại không có Zalo"), pattern=_PHONES, required=False),
+        Field("app_id", _l("App ID (ứng dụng Zalo)"), pattern=r"^\d{5,25}$", rule=_DIGITS_ID),
+        Field("oa_id", _l("OA ID (Official Account của trường)"), pattern=r"^\d{5,25}$", rule=_DIGITS_ID),
+        Field("template_absence", _l("Mã mẫu ZNS: vắng học"), pattern=r"^\d{1,20}$", rule=_TEMPLATE),
+        Field("template_digest", _l("Mã mẫu ZNS: tin tóm tắt trong ngày"), pattern=r"^\d{1,20}$", rule=_TEMPLATE),
+        Field("template_notice", _l("Mã mẫu ZNS: thông báo"), pattern=r"^\d{1,20}$", rule=_TEMPLATE),
+        Field("app_secret", _l("Khoá bí mật của ứng dụng (secret_key)"), secret=True, rule=_SECRET),
+        Field("oa_secret_key", _l("Khoá bí mật của OA (xác thực webhook)"), secret=True, rule=_SECRET),
+        Field("refresh_token", _l("Refresh token của OA"), secret=True, rule=_SECRET),
+        Field("sandbox_no_zalo", _l("Môi trường thử: số điện thoại không có Zalo"), pattern=_PHONES, required=False,
+              rule=_PHONE_LIST),
         Field("sandbox_undelivered", _l("Môi trường thử: số nhận tin nhưng không báo đã nhận"), pattern=_PHONES,
-              required=False),
+              required=False, rule=_PHONE_LIST),
     ),
     Provider.ESMS: (
-        Field("brandname", _l("Brandname đã đăng ký"), pattern=r"^[A-Za-z0-9 ._-]{2,11}$"),
-        Field("api_key", _l("ApiKey"), secret=True),
-        Field("secret_key", _l("SecretKey"), secret=True),
+        Field("brandname", _l("Brandname đã đăng ký"), pattern=r"^[A-Za-z0-9 ._-]{2,11}$",
+              rule=_l("từ 2 đến 11 ký tự không dấu: chữ cái, chữ số, dấu cách, dấu chấm, gạch dưới, gạch ngang "
+                      "(như đã đăng ký với nhà mạng)")),
+        Field("api_key", _l("ApiKey"), secret=True, rule=_SECRET),
+        Field("secret_key", _l("SecretKey"), secret=True, rule=_SECRET),
         Field("sandbox_failed", _l("Môi trường thử: số nhà mạng báo gửi không thành công"), pattern=_PHONES,
-              required=False),
+              required=False, rule=_PHONE_LIST),
         Field("sandbox_unreported", _l("Môi trường thử: số không có báo cáo gửi về (phải hỏi eSMS)"),
-              pattern=_PHONES, required=False),
+              pattern=_PHONES, required=False, rule=_PHONE_LIST),
     ),
 }
 LABELS = {Provider.ZNS: _l("Zalo ZNS — tin thông báo qua Zalo OA của trường"),
@@ -207,15 +218,19 @@ def save_account(session: Session, actor: User, school: School, provider: str, v
     stored = sealing.unseal(box, row.secret) if row and row.secret else {}
     public = dict(row.public) if row else {}
     hidden = dict(stored)
+    refused: list[ValidationError] = []       # every field's refusal at once, each on its field
     for f in FIELDS[provider]:
         value = nfc(values.get(f.name) or "").strip()
         if f.secret and not value and f.name in stored:
             continue
         if enabled and f.required and not value:
-            raise ValidationError(_l("Nhập “%(f)s”.", f=f.label), field=f.name)
-        if value and not re.match(f.pattern, value):
-            raise ValidationError(_l("Ô “%(f)s” chưa đúng định dạng của nhà cung cấp.", f=f.label), field=f.name)
+            refused.append(ValidationError(_l("Nhập “%(f)s”.", f=f.label), field=f.name))
+        elif value and not re.fullmatch(f.pattern, value):
+            refused.append(ValidationError(_l("“%(f)s” chưa đúng: cần %(rule)s (đã nhập %(n)s ký tự).", f=f.label,
+                                              rule=f.rule, n=money(len(value))), field=f.name))
         (hidden if f.secret else public)[f.name] = value
+    if refused:
+        raise Problems(refused)
     if row is None:
         row = ChannelAccount(school_id=school.id, provider=provider, hook_token=pysecrets.token_urlsafe(24))
         session.add(row)
@@ -323,21 +338,3 @@ def _stop_unwanted(session: Session, user_id: int, pref: ParentPreference, now: 
                                 error_text="Phụ huynh đã bỏ chọn kênh này", finished_at=now)
                         .execution_options(synchronize_session=False))
 
-
-def channels_in_use(session: Session, school_id: int) -> list[str]:
-    """What a notice to the school's parents may go by besides the app, in the reader's language
-    — for a page whose button sends notices (payment reminders) to say where they go and what
-    they cost: Zalo and SMS when the school's accounts are on (paid, at the school's estimated
-    prices), e-mail when the platform sends e-mail."""
-    from lms.core.numbers import money
-    from lms.messaging.routing import email_on
-
-    row, accounts = settings_of(session, school_id), accounts_of(session, school_id)
-    out = []
-    if is_ready(accounts.get(Provider.ZNS)):
-        out.append(str(_l("Zalo (tin trả phí, khoảng %(c)s đ một tin)", c=money(row.zns_cost))))
-    if is_ready(accounts.get(Provider.ESMS)):
-        out.append(str(_l("SMS (tin trả phí, khoảng %(c)s đ một đoạn 160 ký tự)", c=money(row.sms_cost))))
-    if email_on():
-        out.append(str(_l("e-mail với phụ huynh có địa chỉ e-mail")))
-    return out

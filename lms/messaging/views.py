@@ -32,9 +32,11 @@ PAGE_SIZE = 50
 
 @bp.record_once
 def _globals(state) -> None:
+    from lms.messaging.reasons import provider_code, reason_of
     from lms.messaging.texts import TITLES
 
     state.app.jinja_env.globals.update(MSG_CHANNELS=CHANNEL_LABELS, MSG_STATUSES=STATUS_LABELS, MSG_KINDS=TITLES,
+                                       MSG_REASON=reason_of, MSG_PROVIDER_CODE=provider_code,
                                        MSG_PROVIDERS={Channel.ZNS: "Zalo", Channel.SMS: "eSMS", Channel.EMAIL: ""})
 
 
@@ -42,14 +44,25 @@ def _box():
     return current_app.extensions["lms_secrets"]
 
 
-def _accounts_view(school_id: int) -> list[tuple[str, object, object, object]]:
+def _accounts_view(school_id: int, typed: tuple[str, object] | None = None) -> list[tuple[str, object, object, object]]:
+    """Each provider's form (`typed`: the one the admin just sent, as typed). A secret box says
+    whether a value is stored — never the value."""
     accounts = settings.accounts_of(db.session, school_id)
     out = []
     for provider in (Provider.ZNS, Provider.ESMS):
         account = accounts.get(provider)
         data = dict(account.public) if account else {}
         data.update(enabled=account.enabled if account else False, sandbox=account.sandbox if account else False)
-        out.append((provider, settings.LABELS[provider], account_form(settings.FIELDS[provider], data), account))
+        form = typed[1] if typed and typed[0] == provider else account_form(settings.FIELDS[provider], data)
+        stored = settings.secrets_of(_box(), account) if account is not None else {}
+        for f in settings.FIELDS[provider]:
+            field = getattr(form, f.name)
+            if f.secret:
+                field.description = (_l("Đã lưu một khoá; để trống để giữ khoá này.") if stored.get(f.name)
+                                     else _l("Chưa lưu khoá nào."))
+            elif f.rule is not None:
+                field.description = f.rule
+        out.append((provider, settings.LABELS[provider], form, account))
     return out
 
 
@@ -98,8 +111,7 @@ def save_account(provider: str):
     # Refused: the settings page again with this account's form as the admin typed it, each
     # refusal on its field (a redirect lost what was typed and named no reason).
     school = ctx().school
-    accounts = [(p, label, form if p == provider else other, account)
-                for p, label, other, account in _accounts_view(school.id)]
+    accounts = _accounts_view(school.id, (provider, form))
     return render_template("messaging/settings.html", form=SettingsForm(obj=settings.settings_of(db.session, school.id)),
                            accounts=accounts, sandbox_on=current_app.config["MESSAGING_SANDBOX"],
                            base=current_app.config["PUBLIC_BASE_URL"].rstrip("/")), 422

@@ -604,6 +604,58 @@ def test_a_refused_provider_account_keeps_what_the_admin_typed_and_names_the_fie
     assert "Nhập “App ID (ứng dụng Zalo)”." in body and 'aria-invalid="true"' in body
 
 
+def test_every_refused_provider_field_says_what_is_expected_summarised_at_the_top(world, client):
+    client.login("admin.a")
+    page = client.post("/contact-book/accounts/zns", {
+        "app_id": "1" * 5000, "oa_id": "9876543210", "template_absence": "301", "template_digest": "302",
+        "template_notice": "303", "app_secret": "x" * 100_000, "enabled": "y"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422 and 'id="error-summary-zns"' in body and "Cần sửa (4):" in body
+    assert "“App ID (ứng dụng Zalo)” chưa đúng: cần chỉ gồm chữ số, từ 5 đến 25 chữ số (đã nhập 5.000 ký tự)." in body
+    assert "cần tối đa 200 ký tự, dán đúng như nhà cung cấp cấp (đã nhập 100.000 ký tự)" in body
+    assert "Nhập “Khoá bí mật của OA (xác thực webhook)”." in body and "Nhập “Refresh token của OA”." in body
+    assert 'href="#zns-app_id"' in body
+    for brand, typed in (("Trường Nguyễn Du", 16), ("THCS" * 125, 500)):
+        page = client.post("/contact-book/accounts/esms", {"brandname": brand, "api_key": "k", "secret_key": "s",
+                                                           "enabled": "y"})
+        assert page.status_code == 422 and "Cần sửa (1):" in page.get_data(as_text=True)
+        assert (f"“Brandname đã đăng ký” chưa đúng: cần từ 2 đến 11 ký tự không dấu: chữ cái, chữ số, dấu cách, "
+                f"dấu chấm, gạch dưới, gạch ngang (như đã đăng ký với nhà mạng) (đã nhập {typed} ký tự).") in \
+            page.get_data(as_text=True)
+    # Whether a secret is stored is said (never the secret).
+    assert client.post("/contact-book/accounts/esms", {"brandname": "THCS.THUA", "api_key": "api-key-1",
+                                                       "secret_key": "secret-1", "enabled": "y"}).status_code == 302
+    body = client.get("/contact-book").get_data(as_text=True)
+    assert body.count("Đã lưu một khoá; để trống để giữ khoá này.") == 2 and "secret-1" not in body
+    assert body.count("Chưa lưu khoá nào.") == 3                          # Zalo's three
+
+
+def test_a_providers_failure_reason_is_said_in_the_readers_language_with_its_code(world, app, dbs, make_client):
+    with dbs() as s:
+        set_up(s, app, world, no_zalo="0912000001")
+        absent(s, world)
+        now = at(DAY, 7, 16)
+        dispatch.send_due(s, now, context(s, app, lambda: now))
+        [zns, _sms] = messages(s)
+        assert (zns.error_code, zns.error_text) == ("-118", "Zalo account not existed")   # kept as Zalo said it
+    admin = make_client()
+    admin.login("admin.a")
+    body = admin.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert "<code>Zalo -118</code> Số điện thoại của phụ huynh chưa có tài khoản Zalo" in body
+    assert "Zalo account not existed" not in body
+    admin.get("/language/en")
+    body = admin.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
+    assert "<code>Zalo -118</code> The parent&#39;s phone number has no Zalo account" in body
+
+
+def test_every_published_provider_code_has_a_reason_of_its_own():
+    from lms.messaging import reasons
+    from lms.messaging.providers import esms, zns
+
+    assert {str(c) for c in zns.ERRORS} <= set(reasons.ZNS) and set(esms.CODES) <= set(reasons.ESMS)
+    assert reasons.reason("zns", "-999", "Something new") == "Something new"        # an unknown code: its own words
+
+
 def test_shortened_quiet_hours_retime_held_notices_and_a_digest_time_inside_them_is_counted(world, app, dbs):
     from lms.courses import comms
 

@@ -358,7 +358,7 @@ def test_a_message_stopped_for_want_of_consent_is_counted_shown_and_explained(wo
     admin = make_client()
     admin.login("admin.a")
     page = admin.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
-    assert page.count("Chưa có sự đồng ý xử lý dữ liệu của học sinh này") == 2
+    assert page.count("Chưa có sự đồng ý gửi tin ra ngoài: phụ huynh (hoặc học sinh từ 7 tuổi)") == 2
     mother = make_client()
     mother.login("0912000001")
     page = mother.get("/notices/settings").get_data(as_text=True)

@@ -138,3 +138,35 @@ def test_no_homework_is_due_on_a_day_off_public_or_the_schools(world, dbs, clien
                                      open_at=assignment.open_at, due_at=assignment.due_at, minutes=30),
             now=due(date(2026, 12, 9), 9), assignment=assignment).assignment
         assert again.title == "Luyện tập (sửa)"
+
+
+def test_a_past_day_declared_off_warns_of_its_absences_and_they_leave_the_term_totals(world, client, make_client,
+                                                                                        dbs):
+    from lms.attendance import registers
+    from lms.people.models import SchoolClass, Student
+
+    class_id, an = world.a.school_class.id, world.a.students["HSA001"].id
+
+    def unexcused() -> int:
+        with dbs() as s:
+            return registers.term_absences(s, s.get(SchoolClass, class_id))[(an, 1)].unexcused
+
+    client.login("gv.a")
+    assert _register(client, class_id, "2026-12-02", an).status_code == 302
+    assert _register(client, class_id, "2026-12-03", an).status_code == 302
+    assert unexcused() == 2
+    admin = make_client()
+    admin.login("admin.a")
+    day_off = {"first_day": "2026-12-02", "reason": "Nghỉ bù hội khoẻ Phù Đổng"}
+    refused = admin.post("/attendance/days-off", data=day_off)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Sổ điểm danh những ngày này đã ghi 1 lượt vắng" in page
+    assert 'id="absences-taken"' in page and "Nguyễn Văn An" in page and "02/12/2026" in page
+    assert unexcused() == 2                             # nothing declared yet
+    assert admin.post("/attendance/days-off", data={**day_off, "confirmed": "y"}).status_code == 302
+    assert unexcused() == 1                             # 02/12 has no school: its absence no longer counts
+    with dbs() as s:                                    # the parent's page reads the same
+        lines, totals = registers.pupil_days(s, s.get(Student, an), s.get(SchoolClass, class_id),
+                                             date(2026, 12, 1), date(2026, 12, 9))
+        assert [line.day for line in lines] == [date(2026, 12, 3)] and totals.unexcused == 1
