@@ -475,7 +475,7 @@ def test_the_cost_report_adds_up(world, app, dbs, client, make_client):
     assert 'data-channel="total"' in page and "2.100 ₫" in page
     assert '<td class="text-end" data-col="segments">2</td>' in page and "số đoạn SMS tính phí × đơn giá" in page
     problems = client.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
-    assert "Zalo account not existed" in problems
+    assert "Số điện thoại của phụ huynh chưa có tài khoản Zalo" in problems
     # What was actually sent is shown: the ZNS template and its parameters.
     assert 'data-col="sent-text">ZNS #301: ' in problems and "Vắng không phép" in problems
     mother = make_client()

@@ -134,7 +134,7 @@ def test_the_failures_list_names_the_pupils_of_a_digest(world, app, dbs, client,
         assert failed.status == "failed" and failed.student_id is None
     client.login("admin.a")
     page = client.get("/contact-book/problems?month=2026-12").get_data(as_text=True)
-    row = page[page.index("Zalo account not existed") - 900:page.index("Zalo account not existed")]
+    row = page[page.index("<code>Zalo -118</code>") - 900:page.index("<code>Zalo -118</code>")]
     assert "<td>Nguyễn Văn An, Nguyễn Thị Bình</td>" in row
     # The parent's own list says whom each message was about, too.
     mother = make_client()
