@@ -15,6 +15,7 @@ A code not in the table shows the provider's own words (a new code is still show
 from __future__ import annotations
 
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 
 ZNS: dict[str, object] = {
     "-100": _l("Lỗi không xác định phía Zalo (sẽ thử lại)"),
@@ -69,9 +70,16 @@ OURS: dict[str, object] = {
     "smtp": _l("Máy chủ thư không nhận"),
     "network": _l("Nhà mạng báo không gửi được"),
     "missing": _l("Zalo không có tin này"),
-    "undelivered": _l("Zalo chưa đưa tin tới điện thoại của phụ huynh sau %(n)s phút"),
-    "unconfirmed": _l("Nhà mạng chưa báo đã nhận tin sau %(n)s giờ"),
     "http": _l("Nhà cung cấp trả lời lỗi HTTP %(n)s"),
+}
+
+
+# The reasons that count something (the minutes or hours waited), in plural forms.
+COUNTED = {
+    "undelivered": lambda n: ngettext("Zalo chưa đưa tin tới điện thoại của phụ huynh sau %(n)s phút",
+                                      "Zalo chưa đưa tin tới điện thoại của phụ huynh sau %(n)s phút", n, n=n),
+    "unconfirmed": lambda n: ngettext("Nhà mạng chưa báo đã nhận tin sau %(n)s giờ",
+                                      "Nhà mạng chưa báo đã nhận tin sau %(n)s giờ", n, n=n),
 }
 
 
@@ -84,6 +92,8 @@ def reason(channel: str, code: str, text: str = "", values: dict | None = None) 
         return str(OURS["http"]) % {"n": code[5:]}
     if code == "undelivered" and values.get("missing"):
         code = "missing"
+    if code in COUNTED and isinstance(values.get("n"), int):
+        return COUNTED[code](values["n"])
     table = ZNS if channel == "zns" and code.lstrip("-").isdigit() else ESMS if code.isdigit() else OURS
     found = table.get(code)
     if found is None:

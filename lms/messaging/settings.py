@@ -16,6 +16,7 @@ from lms.core.errors import Problems, ValidationError
 from lms.core.numbers import money
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.messaging import rules
 from lms.messaging.consent import NOTICE_VERSION
 from lms.messaging.models import (PAID, ChannelAccount, ContactSettings, OutboundMessage, ParentPreference, Provider,
@@ -226,8 +227,10 @@ def save_account(session: Session, actor: User, school: School, provider: str, v
         if enabled and f.required and not value:
             refused.append(ValidationError(_l("Nhập “%(f)s”.", f=f.label), field=f.name))
         elif value and not re.fullmatch(f.pattern, value):
-            refused.append(ValidationError(_l("“%(f)s” chưa đúng: cần %(rule)s (đã nhập %(n)s ký tự).", f=f.label,
-                                              rule=f.rule, n=money(len(value))), field=f.name))
+            refused.append(ValidationError(ngettext("“%(f)s” chưa đúng: cần %(rule)s (đã nhập %(n)s ký tự).",
+                                                    "“%(f)s” chưa đúng: cần %(rule)s (đã nhập %(n)s ký tự).",
+                                                    len(value), f=f.label, rule=f.rule, n=money(len(value))),
+                                           field=f.name))
         (hidden if f.secret else public)[f.name] = value
     if refused:
         raise Problems(refused)
