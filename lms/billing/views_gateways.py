@@ -16,6 +16,7 @@ from lms.core import jobs
 from lms.billing.views_shared import done, first_time
 from lms.core.requests import committing, reading
 from lms.core.forms import Form
+from lms.core.inputs import json_object
 from lms.core.tenancy import no_context, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -172,12 +173,18 @@ def momo_return():
     return _show_return(checkout, genuine=genuine, said_success=request.args.get("resultCode") == "0")
 
 
+def _sandbox_body() -> dict:
+    """A sandbox API's JSON body: none is an empty request (the provider's own refusal follows); anything but an
+    object is a 400, as the providers answer it (a list or a number never reaches the sandbox's rules)."""
+    return {} if request.get_json(silent=True) is None else json_object()
+
+
 @bp.route("/sandbox/momo/v2/gateway/api/create", methods=["POST"])
 @callback
 @sandbox_only
 def momo_sandbox_create():
     with reading():
-        answer = play_momo.create(db.session, request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
+        answer = play_momo.create(db.session, _sandbox_body(), box=_box(), base_url=sandbox_url())
     return jsonify(answer), 200 if answer.get("resultCode") == 0 else 401
 
 
@@ -232,7 +239,7 @@ def wallet_return():
 def wallet_sandbox_create():
     with reading():
         status, answer = play_wallet.create(db.session, request.headers.get("Authorization"),
-                                            request.get_json(silent=True) or {}, box=_box(), base_url=sandbox_url())
+                                            _sandbox_body(), box=_box(), base_url=sandbox_url())
     return jsonify(answer), status
 
 
@@ -282,7 +289,7 @@ def payos_return():
 def payos_sandbox_create():
     with reading():
         status, answer = play_payos.create(db.session, request.headers.get("x-client-id"),
-                                           request.headers.get("x-api-key"), request.get_json(silent=True) or {},
+                                           request.headers.get("x-api-key"), _sandbox_body(),
                                            box=_box(), base_url=sandbox_url())
     return jsonify(answer), status
 
@@ -329,7 +336,7 @@ def payos_sandbox_checkout():
 @sandbox_only
 def vnpay_sandbox_query():
     with reading():
-        status, answer = play_vnpay.querydr(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+        status, answer = play_vnpay.querydr(db.session, _store(), _sandbox_body(), box=_box(),
                                                now=utcnow())
     return jsonify(answer), status
 
@@ -339,7 +346,7 @@ def vnpay_sandbox_query():
 @sandbox_only
 def momo_sandbox_query():
     with reading():
-        status, answer = play_momo.query(db.session, _store(), request.get_json(silent=True) or {}, box=_box(),
+        status, answer = play_momo.query(db.session, _store(), _sandbox_body(), box=_box(),
                                             now=utcnow())
     return jsonify(answer), status
 

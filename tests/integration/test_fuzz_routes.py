@@ -55,11 +55,9 @@ def _url(rule, ids: dict, override: dict | None = None) -> str:
     return re.sub(r"<(?:([^:<>]+):)?(\w+)>", value, rule.rule)
 
 
-# Known and owned elsewhere: the payment providers' local imitations take a JSON body that is not
-# an object to `.get()` (issue #27, lms/billing is its engineer's). Strict: once they answer 4xx,
-# this test fails until the entry is removed.
-KNOWN = {"gateways.momo_sandbox_create": "#27", "gateways.momo_sandbox_query": "#27",
-         "gateways.vnpay_sandbox_query": "#27"}
+# Known 500s owned elsewhere, by endpoint and issue (none today). Strict: once one answers 4xx, this
+# test fails until its entry is removed.
+KNOWN: dict[str, str] = {}
 
 
 class Failures(list):
