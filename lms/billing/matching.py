@@ -106,10 +106,32 @@ def _digits(account: str | None) -> str:
     return re.sub(r"\D", "", account or "")
 
 
+# The feeds whose every report names the account that received the credit (SePay's and Casso's
+# `accountNumber`): one without it cannot be checked against the school's account, so it waits.
+ACCOUNT_REPORTED = frozenset({"sepay", "casso"})
+
+
 def wrong_account(school: School, account: str | None) -> bool:
     """The credit names a receiving account, and it is not the school's configured one."""
     given, ours = _digits(account), _digits(school.bank_account_number)
     return bool(given) and bool(ours) and given != ours
+
+
+def account_problem(school: School, account: str | None, *, required: bool = True):
+    """The one check "is this credit for this school's configured account", for every path that
+    sees a bank credit (feeds, statements, payOS, assigning by hand): None when it is (or the
+    school has no account configured to compare with), else the reason it cannot pay an invoice
+    here — another account, or (`required`) none named at all."""
+    ours = _digits(school.bank_account_number)
+    if not ours:
+        return None
+    if not _digits(account):
+        return _l("Nguồn báo không ghi tài khoản nhận tiền: chưa kiểm tra được là tài khoản thu của trường (%(o)s)",
+                  o=school.bank_account_number) if required else None
+    if _digits(account) != ours:
+        return _l("Tiền vào tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s)",
+                  a=account, o=school.bank_account_number)
+    return None
 
 
 # ---------------------------------------------------------------- recognising the same credit
@@ -432,9 +454,11 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
     """The matching rules (§7.3) for a credit whose content names `codes`; `now_of` gives an
     invoice's (status, due) at this moment. Returns what to pay on which invoice, or [] after
     writing on the row why it waits in the queue."""
-    if wrong_account(school, t.account_number):
-        row.note = str(_l("Tiền vào tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s)",
-                          a=t.account_number, o=school.bank_account_number))
+    problem = account_problem(school, t.account_number, required=t.source in ACCOUNT_REPORTED)
+    if problem is None:
+        problem = payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at)
+    if problem is not None:
+        row.note = str(problem)
         return []
     known = [invoices[c] for c in codes if c in invoices and invoices[c].school_id == school.id]
     foreign = [c for c in codes if c in invoices and invoices[c].school_id != school.id]
@@ -446,12 +470,19 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
         invoice = known[0]
         status, _ = now_of(invoice)
         if status in states.OPEN:
+            early = payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at, invoice.issued_at)
+            if early is not None:   # before its invoice existed: the accountant decides (assigning by hand)
+                row.note = str(_l("Hoá đơn %(c)s: %(p)s", c=invoice.code, p=early))
+                row.invoice_id = invoice.id
+                return []
             return [(invoice, row.amount)]
         row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if status == "void"
                        else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
         row.invoice_id = invoice.id
         return []
-    if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == row.amount:
+    if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == row.amount \
+            and not any(payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at, i.issued_at)
+                        for i in known):
         return [(i, now_of(i)[1]) for i in known]
     if known:
         row.note = str(_l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
@@ -644,9 +675,9 @@ def assign_transfer(session: Session, actor: User, row: BankTransaction, invoice
                               _l("Không có mã hoá đơn trong ô này: mã gồm HP và 11 chữ số hoặc chữ, như trên hoá đơn "
                                  "(ví dụ HP0001000125K)."), field="invoice_code")
     school = session.get(School, row.school_id)
-    if wrong_account(school, row.account_number):
-        raise ValidationError(_l("Khoản này vào tài khoản %(a)s, không phải tài khoản thu của trường: không trừ vào "
-                                 "hoá đơn được.", a=row.account_number), field="invoice_code")
+    problem = account_problem(school, row.account_number, required=False)
+    if problem is not None:
+        raise ValidationError(_l("%(p)s: không trừ vào hoá đơn được.", p=problem), field="invoice_code")
     _settle(session, school, row, [(invoice, row.amount)], signer=signer, now=now, actor=actor,
             status=TransferStatus.ASSIGNED)
     row.resolved_by = actor.id

@@ -104,20 +104,34 @@ def _check(data: PaymentInput) -> PaymentInput:
 
 
 CLOCK_TOLERANCE = timedelta(minutes=5)     # a clock a little ahead of the server's is not "the future"
+PAST_WINDOW = timedelta(days=731)          # a bank credit more than two years old is a typing or export mistake
+
+
+def paid_at_problem(when: datetime, now: datetime, issued_at: datetime | None = None):
+    """The one rule of a plausible moment for money received — a payment at the school, a bank
+    statement's line, a feed's credit, a credit matched to an invoice: not in the future (beyond a
+    few minutes of clock difference), not more than two years ago, and — for an invoice — not
+    before it was issued (the receipt's series and the day's books follow this moment, so a wrong
+    year would open another year's receipt series). None when plausible, else what is wrong."""
+    from lms.core.timeutil import school_tz, utc_to_local
+
+    def shown(moment: datetime) -> str:
+        return f"{utc_to_local(moment, school_tz()):%d/%m/%Y %H:%M}"
+
+    if when > now + CLOCK_TOLERANCE:
+        return _l("%(w)s là sau lúc này (%(n)s).", w=shown(when), n=shown(now))
+    if when < now - PAST_WINDOW:
+        return _l("%(w)s là hơn hai năm trước (trước %(d)s).", w=shown(when), d=shown(now - PAST_WINDOW))
+    if issued_at is not None and when < issued_at - CLOCK_TOLERANCE:
+        return _l("%(w)s là trước lúc phát hành hoá đơn (%(d)s).", w=shown(when), d=shown(issued_at))
+    return None
 
 
 def _check_received_at(session: Session, received_at: datetime, invoice: Invoice | None, now: datetime) -> None:
-    """When staff say the money was received: not in the future (beyond a few minutes of clock
-    difference), nor before the invoice was issued (which is within its school year) — the receipt's
-    series and the day's books follow this time."""
-    from lms.core.timeutil import school_tz, utc_to_local
-
-    if received_at > now + CLOCK_TOLERANCE:
-        raise ValidationError(_l("Thời điểm nhận không được sau lúc này."), field="received_at")
-    if invoice is not None and invoice.issued_at is not None and received_at < invoice.issued_at - CLOCK_TOLERANCE:
-        raise ValidationError(_l("Thời điểm nhận không được trước lúc phát hành hoá đơn (%(d)s).",
-                                 d=f"{utc_to_local(invoice.issued_at, school_tz()):%d/%m/%Y %H:%M}"),
-                              field="received_at")
+    """When staff say the money was received: the one rule of `paid_at_problem`."""
+    problem = paid_at_problem(received_at, now, invoice.issued_at if invoice is not None else None)
+    if problem is not None:
+        raise ValidationError(_l("Thời điểm nhận không hợp lệ: %(p)s", p=problem), field="received_at")
 
 
 # ---------------------------------------------------------------- the family's credit

@@ -8,6 +8,7 @@ amount and content when the bank gives none."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from lms.billing.matching import TransferIn, recorded_before
 from lms.billing.models import Payment
 from lms.core.tables import Column, Skipped, cell_text, read_table, to_amount, to_datetime
 from lms.core.numbers import money
+from lms.core.text import nfc
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
 
@@ -70,6 +72,7 @@ class Table:
 @dataclass
 class StatementPlan:
     transfers: list[tuple[int, TransferIn]] = field(default_factory=list)
+    account: str = ""       # the account the statement's title names ("Số tài khoản: 74010000123456"), or ""
     problems: list[Problem] = field(default_factory=list)
     skipped_debits: int = 0
     debit_lines: list[int] = field(default_factory=list)   # the debit lines, by number, for the preview
@@ -178,10 +181,45 @@ def parse_when(value: object, tz: str) -> datetime:
     return local_to_utc(moment.replace(tzinfo=None), tz)
 
 
-def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementPlan:
+# "Số tài khoản: 74010000123456", "Tài khoản/Account No: 0801234567890 - TRUONG …", "STK: 1903 5566 7788",
+# "Số tài khoản/ Account No: · 108000123456": the account a bank prints in its statement's title block.
+ACCOUNT_IN_TITLE = re.compile(r"(?:s[oố]\s*t[aà]i\s*kho[aả]n|t[aà]i\s*kho[aả]n|\bstk|account\s*(?:no\.?|number)"
+                              r")(?:\s*/\s*account\s*(?:no\.?|number))?\s*[:.]?\s*[·:]?\s*(\d[\d .-]{4,30}\d)",
+                              re.IGNORECASE)
+
+
+def account_in_title(table: Table) -> str:
+    """The account number the statement's own title block names (its digits), or "" when it names none."""
+    for skipped in table.skipped:
+        if skipped.kind != "title":
+            continue
+        found = ACCOUNT_IN_TITLE.search(nfc(skipped.text))
+        if found:
+            return re.sub(r"\D", "", found.group(1))
+    return ""
+
+
+def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=None,
+                   now: datetime | None = None) -> StatementPlan:
     """The credits of a statement read with `mapping` (read_statement(…, mapping) when the
-    accountant chose the columns), each refusal naming its line and the file's own column."""
+    accountant chose the columns), each refusal naming its line and the file's own column. With
+    the `school`, a statement whose title names another account than the school's is refused
+    (`matching.account_problem`, the check of every path that sees a bank credit) and each line's
+    date must be plausible (`payments.paid_at_problem`: not in the future, not years ago)."""
+    from lms.billing.matching import account_problem
+    from lms.billing.payments import paid_at_problem
+    from lms.core.timeutil import utcnow
+
+    now = now or utcnow()
     plan = StatementPlan(problems=missing_columns(table, mapping, FIELDS, REQUIRED, chooser=True))
+    plan.account = account_in_title(table)
+    if school is not None and plan.account:
+        problem = account_problem(school, plan.account)
+        if problem is not None:
+            line = next((x.line for x in table.skipped if x.kind == "title" and ACCOUNT_IN_TITLE.search(nfc(x.text))), 1)
+            plan.problems.insert(0, Problem(line, str(_l("Số tài khoản")), str(_l(
+                "Sao kê này là của tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s): không nhập được. "
+                "Tải sao kê của tài khoản %(o)s.", a=plan.account, o=school.bank_account_number))))
     if plan.problems:
         return plan
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}
@@ -206,6 +244,10 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
         except ValueError:
             plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
                                                                    v=cell_text(cell(cells, "date"))))))
+        else:
+            if (wrong := paid_at_problem(when, now)) is not None:
+                plan.problems.append(Problem(line, names["date"], str(_l("Ngày giao dịch không hợp lệ: %(p)s",
+                                                                       p=wrong))))
         if len(plan.problems) > refused:
             continue
         content = cell_text(cell(cells, "content"))
@@ -221,7 +263,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str) -> StatementP
                     "một giao dịch của ngân hàng; kiểm tra lại hai dòng.", r=reference, f=first))))
             continue
         transfer = TransferIn("statement", txn_id, amount, content, when, bank_reference=reference,
-                              counter_name=cell_text(cell(cells, "counter_name")))
+                              counter_name=cell_text(cell(cells, "counter_name")), account_number=plan.account)
         if reference:
             first_of[reference] = (line, transfer)
         plan.transfers.append((line, transfer))
@@ -290,13 +332,26 @@ def recorded_lines(session, school, plan: StatementPlan) -> dict[int, Earlier]:
     return out
 
 
-def import_statement(session, school, plan: StatementPlan, *, now: datetime) -> Imported:
+def needs_account_confirmed(school, plan: StatementPlan) -> bool:
+    """The file names no account: the accountant says it is the school's before it is imported."""
+    return not plan.account and bool(re.sub(r"\D", "", school.bank_account_number or ""))
+
+
+def import_statement(session, school, plan: StatementPlan, *, now: datetime, account_confirmed: bool = False) -> Imported:
     """Record every credit of a checked statement with the same matching as a webhook, in one
     batched pass (thousands of lines in seconds; the receipts are made by a job after the
-    commit). A line is never refused for its memo."""
+    commit). A line is never refused for its memo. A statement whose title names no account is
+    imported only once the accountant confirmed it is the school's (`account_confirmed`)."""
     from lms.billing.matching import receive_many
     from lms.billing.models import TransferStatus
+    from lms.core.errors import ValidationError
 
+    if needs_account_confirmed(school, plan):
+        if not account_confirmed:
+            raise ValidationError(_l("Sao kê không ghi số tài khoản: đánh dấu ô xác nhận đây là sao kê của tài khoản "
+                                     "thu của trường (%(o)s).", o=school.bank_account_number), field="account_confirmed")
+        for _, t in plan.transfers:
+            t.account_number = school.bank_account_number
     out = Imported()
     for got in receive_many(session, school, distinct_ids([t for _, t in plan.transfers]), now=now):
         if got.outcome == "again":

@@ -328,9 +328,11 @@ def statement_import():
             flash(_("Chọn tệp sao kê cần nhập."), "danger")
             status = 422
         if table is not None:
-            plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            plan = statements.plan_statement(table, mapping, current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                                             school=ctx().school, now=utcnow())
             if request.form.get("confirm") and plan.ok:
-                done = statements.import_statement(db.session, ctx().school, plan, now=utcnow())
+                done = statements.import_statement(db.session, ctx().school, plan, now=utcnow(),
+                                                   account_confirmed=bool(request.form.get("account_confirmed")))
             elif plan.ok:
                 earlier = statements.recorded_lines(db.session, ctx().school, plan)
     if outcome.ok and done is not None:
@@ -348,7 +350,11 @@ def statement_import():
         status = 422
     return render_template("billing/statements.html", form=form, table=table, plan=plan, mapping=mapping or {},
                            token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None),
-                           earlier=earlier, earlier_text=_earlier_text), status
+                           earlier=earlier, earlier_text=_earlier_text,
+                           school=ctx().school, ask_account=plan is not None and plan.ok
+                           and statements.needs_account_confirmed(ctx().school, plan),
+                           account_error=outcome.error if outcome.error is not None
+                           and getattr(outcome.error, "field", None) == "account_confirmed" else None), status
 
 
 # ---------------------------------------------------------------- the sandbox's bank transfer

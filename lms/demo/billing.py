@@ -138,7 +138,7 @@ def _channels(session, school, admin, rng, now, signer, box) -> None:
                                                       (150_000, "UNG HO QUY KHUYEN HOC", "CONG TY TNHH AN PHAT")]):
             matching.receive_transfer(session, school, matching.TransferIn(
                 "sepay", f"demo-{i}", amount, content, now - timedelta(days=2 - i), bank_reference=f"FT2633{i:06d}",
-                counter_name=payer), signer=signer, now=now)
+                counter_name=payer, account_number=school.bank_account_number), signer=signer, now=now)
 
 
 # How families pay, per level: the primary school has only its VietQR and cash; the others take

@@ -32,7 +32,7 @@ def test_a_card_number_in_a_memo_is_masked_on_the_preview_and_the_queue(world, c
     assert CARD not in body and "411111******1111" in body
     token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
     mapping = {"token": token, "col_date": "0", "col_reference": "1", "col_credit": "2", "col_content": "3"}
-    assert client.post("/billing/statements", {**mapping, "confirm": "1"}).status_code == 302
+    assert client.post("/billing/statements", {**mapping, "confirm": "1", "account_confirmed": "1"}).status_code == 302
     # A memo kept in clear before masking existed is still shown masked in the queue.
     with dbs() as s:
         row = s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id)).one()
@@ -48,7 +48,7 @@ def _import(client, csv: str):
                        content_type="multipart/form-data")
     token = re.search(r'name="token" value="([0-9a-f]+)"', page.get_data(as_text=True)).group(1)
     mapping = {"token": token, "col_date": "0", "col_reference": "1", "col_credit": "2", "col_content": "3"}
-    return client.post("/billing/statements", {**mapping, "confirm": "1"}, follow_redirects=True)
+    return client.post("/billing/statements", {**mapping, "confirm": "1", "account_confirmed": "1"}, follow_redirects=True)
 
 
 def test_the_invoice_page_shows_when_the_money_was_paid_not_when_it_was_imported(world, client, dbs):
@@ -69,7 +69,7 @@ def _import_auto(client, csv: str, name: str) -> str:
     body = page.get_data(as_text=True)
     token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
     mapping = dict(re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S))
-    return client.post("/billing/statements", {"token": token, **mapping, "confirm": "1"},
+    return client.post("/billing/statements", {"token": token, **mapping, "confirm": "1", "account_confirmed": "1"},
                        follow_redirects=True).get_data(as_text=True)
 
 

@@ -165,10 +165,10 @@ def test_a_bank_statement_is_mapped_checked_and_imported_once(world, client, dbs
     assert re.search(r'<select[^>]*id="col_credit"[^>]*>.*?<option value="3" selected>', body, re.S)
     assert "2 khoản ghi có" in body
     mapping = {"token": token, "col_date": "0", "col_reference": "1", "col_credit": "3", "col_content": "4"}
-    wrong = client.post("/billing/statements", {**mapping, "col_credit": "4", "confirm": "1"})
+    wrong = client.post("/billing/statements", {**mapping, "col_credit": "4", "confirm": "1", "account_confirmed": "1"})
     assert wrong.status_code == 422 and '<tr class="import-error" data-line="4"><td>4</td><td>Mô tả (E)</td>' in \
         wrong.get_data(as_text=True)
-    assert client.post("/billing/statements", {**mapping, "confirm": "1"}).status_code == 302
+    assert client.post("/billing/statements", {**mapping, "confirm": "1", "account_confirmed": "1"}).status_code == 302
     with dbs() as s:
         rows = s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id,
                                                        BankTransaction.source == "statement")).all()
@@ -176,7 +176,7 @@ def test_a_bank_statement_is_mapped_checked_and_imported_once(world, client, dbs
     again = client.post("/billing/statements", {"file": (io.BytesIO(csv), "saoke.csv")},
                         content_type="multipart/form-data")
     token = re.search(r'name="token" value="([0-9a-f]+)"', again.get_data(as_text=True)).group(1)
-    client.post("/billing/statements", {**mapping, "token": token, "confirm": "1"})
+    client.post("/billing/statements", {**mapping, "token": token, "confirm": "1", "account_confirmed": "1"})
     with dbs() as s:
         assert len(s.scalars(select(BankTransaction).where(BankTransaction.school_id == world.a.school.id,
                                                            BankTransaction.source == "statement")).all()) == 2

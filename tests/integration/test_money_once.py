@@ -62,7 +62,7 @@ def _import_statement(client, csv: str) -> str:
     assert page.status_code == 200, body[:2000]
     token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
     mapping = {k: v for k, v in re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S)}
-    done = client.post("/billing/statements", {"token": token, **mapping, "confirm": "1"}, follow_redirects=True)
+    done = client.post("/billing/statements", {"token": token, **mapping, "confirm": "1", "account_confirmed": "1"}, follow_redirects=True)
     assert done.status_code == 200
     return done.get_data(as_text=True)
 

@@ -87,6 +87,8 @@ def test_a_paid_link_we_never_created_queues_the_money_and_tells_the_accountant(
     with dbs() as s:
         queued = s.scalars(select(BankTransaction)).one()
         assert (queued.amount, queued.status, queued.bank_reference) == (770_000, "unmatched", "FT26341000999")
+        # The queue row itself says why it waits, as every queued credit does (it was empty).
+        assert queued.note == "payOS báo khoản đã trả cho liên kết thanh toán 99999 mà trường không tạo"
         task = s.scalars(select(BillingTask).where(BillingTask.kind == "gateway")).one()
         assert "payOS 99999: không có yêu cầu thanh toán này" in task.message
         assert task.bank_transaction_id == queued.id

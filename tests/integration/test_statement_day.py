@@ -40,7 +40,7 @@ def _preview(client, data: bytes) -> dict:
     assert page.status_code == 200, body[:2000]
     token = re.search(r'name="token" value="([0-9a-f]+)"', body).group(1)
     mapping = dict(re.findall(r'<select[^>]*name="(col_\w+)"[^>]*>.*?<option value="(\d+)" selected', body, re.S))
-    return {"token": token, **mapping, "confirm": "1"}
+    return {"token": token, **mapping, "confirm": "1", "account_confirmed": "1"}
 
 
 def test_a_statement_takes_as_many_queries_for_12_lines_as_for_240_and_its_receipts_follow_in_a_job(

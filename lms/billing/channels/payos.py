@@ -147,6 +147,11 @@ def _unknown_paid(session, school, data: Mapping, amount: int, entry, now: datet
     if seen.outcome == "again":
         entry.outcome = "duplicate"
         return
+    if seen.outcome == "new":   # the queue row says why it waits, as every queued credit does
+        other = matching.account_problem(school, text(data, "accountNumber"), required=False)
+        seen.transaction.note = "; ".join(str(x) for x in (
+            _l("payOS báo khoản đã trả cho liên kết thanh toán %(o)s mà trường không tạo", o=data.get("orderCode")),
+            other) if x)[:300]
     checkouts.unknown_order(session, school.id, entry, f"payOS {data.get('orderCode')}: không có yêu cầu thanh toán "
                             f"này ({money(amount)} đ, {reference}); khoản tiền chờ trong danh sách chưa khớp",
                             bank_transaction_id=seen.transaction.id)
