@@ -3,18 +3,32 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from lms.billing import fees, invoicing
 from lms.billing.models import Category, Period, Scope
 from lms.core.timeutil import utcnow
 from lms.people.models import School
 
 
-def set_up_fees(session, school, *, meals: int = 700_000, insurance: int = 631_800, fund: int = 200_000):
+TERMINALS = "12345678,ND000501,TID00001"
+
+
+def set_up_fees(session, school, *, meals: int = 700_000, insurance: int = 631_800, fund: int = 200_000,
+                terminals: bool = True):
     """School A-like set-up: bank account, monthly meals (exemptions apply), yearly BHYT (on
     behalf) and a voluntary fund, all billed in September; returns the plans."""
     s = session.get(School, school.school.id)
     s.bank_bin, s.bank_account_number, s.bank_account_name = "970436", "0071000123456", "TRUONG THCS THU A"
     s.tax_code = s.tax_code or "0301234567"
+    # The school's card terminals (a card payment is accepted only on one of them), as its admin
+    # declares them on the channels page; written directly so that two schools may share the set-up.
+    from lms.billing.models import ChannelSetting, Method
+
+    if terminals and not session.scalars(select(ChannelSetting).where(ChannelSetting.school_id == s.id,
+                                                        ChannelSetting.channel == "pos")).first():
+        session.add(ChannelSetting(school_id=s.id, channel="pos", enabled=True, counts_as=Method.CARD_POS,
+                                   public={"terminal_ids": TERMINALS, "mode": "sandbox", "sandbox": True}, secret=""))
     acc = school.accountant
     t_meal = fees.save_fee_type(session, acc, s, fees.FeeTypeInput("BANTRU", "Tiền ăn bán trú", Category.SERVICE,
                                                                     exemptions_apply=True))

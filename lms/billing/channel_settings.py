@@ -139,6 +139,15 @@ def secrets_of(box, setting: ChannelSetting) -> dict[str, str]:
     return secrets.unseal(box, setting.secret)
 
 
+def terminals_of(session: Session, school_id: int) -> list[str]:
+    """The school's own card terminals (TIDs), as its admin declared them on the channels page:
+    the only ones a card payment at the school can be recorded on."""
+    setting = setting_of(session, school_id, "pos")
+    if not is_configured(setting):
+        return []
+    return [v for _, v in identifiers_of("pos", setting.public)]
+
+
 def is_configured(setting: ChannelSetting | None) -> bool:
     if setting is None or not setting.enabled:
         return False

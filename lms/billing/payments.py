@@ -134,6 +134,21 @@ def _check_received_at(session: Session, received_at: datetime, invoice: Invoice
         raise ValidationError(_l("Thời điểm nhận không hợp lệ: %(p)s", p=problem), field="received_at")
 
 
+def _check_terminal(session: Session, school: School, terminal_id: str) -> None:
+    """A card payment typed from a slip is on one of the school's own terminals (merchant
+    identifiers belong to one school): another school's TID, or one configured nowhere, could
+    never be settled by this school's bank report."""
+    from lms.billing.channel_settings import terminals_of
+
+    ours = terminals_of(session, school.id)
+    if not ours:
+        raise ValidationError(_l("Trường chưa khai báo máy POS nào: quản trị trường nhập mã máy (TID) ở trang Kênh "
+                                 "thanh toán trước khi ghi nhận thanh toán thẻ."), field="terminal_id")
+    if terminal_id not in ours:
+        raise ValidationError(_l("Máy POS %(t)s không phải máy của trường. Máy của trường: %(o)s.", t=terminal_id,
+                                 o=", ".join(ours)), field="terminal_id")
+
+
 # ---------------------------------------------------------------- the family's credit
 
 def credit_of(session: Session, student_id: int) -> int:
@@ -265,6 +280,8 @@ def record_payment(session: Session, actor: User | None, school: School, student
         raise NotFound(_l("Không có hoá đơn này."))
     if not data.provider:
         _check_received_at(session, data.received_at, invoice, now)
+        if data.method == Method.CARD_POS:
+            _check_terminal(session, school, data.terminal_id)
     existing = _existing(session, school, data)
     if existing is not None:
         return _same(existing, student, data)

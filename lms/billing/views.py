@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from lms.core import paging
 from lms.core.numbers import money
 from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
-from lms.billing import fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
+from lms.billing import channel_settings, fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
 from lms.billing.matching import shown_memo
 from lms.billing.views_shared import done, first_time, once_field
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaidReportForm,
@@ -277,10 +277,16 @@ def invoices_xlsx():
 
 def _invoice_page(invoice: Invoice, forms: dict, status: int = 200):
     forms.setdefault("payment", PaymentForm(formdata=None, payer_name=invoice.payer_name, amount=invoice.due or None))
+    # The form offers the school's own terminals, the only ones a card payment is accepted on.
+    terminals = channel_settings.terminals_of(db.session, invoice.school_id)
+    tid = forms["payment"].terminal_id
+    tid.render_kw = {**(tid.render_kw or {}), "list": "school-terminals"}
+    tid.description = (_("Máy của trường: %(t)s.", t=", ".join(terminals)) if terminals else
+                       _("Trường chưa khai báo máy POS nào (trang Kênh thanh toán)."))
     forms.setdefault("credit", CreditUseForm(formdata=None))
     forms.setdefault("credit_note", CreditNoteForm(formdata=None))
     forms.setdefault("void", VoidForm(formdata=None))
-    return render_template("billing/invoice.html", invoice=invoice, forms=forms, today=_today(),
+    return render_template("billing/invoice.html", invoice=invoice, forms=forms, today=_today(), terminals=terminals,
                            history=queries.history(db.session, invoice),
                            paid=queries.payments_of_invoice(db.session, invoice),
                            notes=queries.credit_notes_of(db.session, invoice),
@@ -446,11 +452,11 @@ def bulk_receipts():
     return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
-def _payment_page(payment: Payment, refund_form=None, status: int = 200):
+def _payment_page(payment: Payment, refund_form=None, status: int = 200, paid_form=None, paid_refund: int | None = None):
     room = payments.refundable(db.session, payment)
     refund_form = refund_form or RefundForm(formdata=None, amount=room or None)
     return render_template("billing/payment.html", payment=payment, refund_form=refund_form, refundable=room,
-                           paid_form=RefundPaidForm(formdata=None),
+                           paid_form=paid_form or RefundPaidForm(formdata=None), paid_refund=paid_refund,
                            refunds=queries.refunds_of(db.session, [payment.id]).get(payment.id, []),
                            credit=payments.credit_of(db.session, payment.student_id),
                            allocations=queries.invoices_of_payment(db.session, payment)), status
@@ -493,7 +499,7 @@ def refund_paid(refund_id: int):
     form = RefundPaidForm()
     if form.validate_on_submit():
         replay = None
-        with committing() as outcome:
+        with committing(form) as outcome:
             replay = first_time("refund_paid")
             if replay is None:
                 payments.pay_refund(db.session, current_user, refund, form.reference.data or "", now=utcnow())
@@ -502,7 +508,9 @@ def refund_paid(refund_id: int):
             return replay
         if outcome.ok:
             flash(_("Đã ghi nhận chi hoàn tiền."), "success")
-    return redirect(url_for("billing.payment", payment_id=refund.payment_id))
+            return redirect(url_for("billing.payment", payment_id=refund.payment_id))
+    # Every refusal on the reference field of this refund's row (a card number was refused silently).
+    return _payment_page(school_scoped(Payment, refund.payment_id), status=422, paid_form=form, paid_refund=refund.id)
 
 
 def _receipt_response(payment: Payment):

@@ -5,7 +5,13 @@ text a person types (a payment note, a message, an announcement…) is refused w
 and text a bank or gateway sends us (a transfer memo) is kept with the number masked — money is
 never refused for what its memo says.
 
-A card number is 13 to 19 digits passing the Luhn check, however it is written: in one piece,
+A card number is what a card scheme issues — an issuer prefix (IIN) of a real scheme with that
+scheme's length (`SCHEMES`: Visa 4… in 16 or 19 digits, Mastercard 51–55 and 2221–2720 in 16,
+American Express 34/37 in 15, Diners 14–19, JCB, Discover, UnionPay, Maestro, Mir, RuPay, NAPAS
+9704 in 16 or 19, Troy, UATP 1… in 15) — passing the Luhn check. A Vietnamese bank account number
+is data, not a card: Vietcombank's 0071000123456 (13 digits, passes Luhn) starts with 0, which no
+scheme issues, and no scheme issues 13 digits any more (Visa's 13-digit numbers were retired), nor
+12 or fewer in practice. However it is written: in one piece,
 or in groups separated by spaces (ordinary, non-breaking, thin), dots or dashes, in ASCII or
 full-width digits. Within a longer run of digits (a date or a phone number written just before
 it) a card is still found when it stands as one group of 13–19 digits or as groups of four
@@ -26,7 +32,25 @@ _SEPARATORS = " \t\u00a0\u2007\u2009\u202f\u200a.\u00b7\u2024\u2027-\u2010\u2011
 _SEP = "[" + re.escape(_SEPARATORS) + "]"
 _RUN = re.compile(rf"\d(?:{_SEP}{{0,3}}\d)*")
 _GROUP = re.compile(r"\d+")
-MIN_DIGITS, MAX_DIGITS = 13, 19
+MIN_DIGITS, MAX_DIGITS = 14, 19
+_LONG = frozenset(range(16, 20))
+# (first prefix, last prefix, lengths): the issuer ranges and lengths of the card schemes in use
+# (ISO/IEC 7812 numbering as each scheme publishes it).
+SCHEMES: tuple[tuple[str, str, frozenset[int]], ...] = (
+    ("4", "4", frozenset({16, 19})),                    # Visa (13-digit numbers retired)
+    ("51", "55", frozenset({16})), ("2221", "2720", frozenset({16})),   # Mastercard
+    ("34", "34", frozenset({15})), ("37", "37", frozenset({15})),      # American Express
+    ("36", "36", frozenset({14}) | _LONG), ("300", "305", frozenset({14}) | _LONG),   # Diners Club
+    ("3095", "3095", frozenset({14}) | _LONG), ("38", "39", _LONG),
+    ("3528", "3589", _LONG),                             # JCB
+    ("6011", "6011", _LONG), ("644", "649", _LONG), ("65", "65", _LONG),   # Discover, RuPay 65
+    ("62", "62", _LONG), ("81", "82", _LONG),            # UnionPay (62, 81), RuPay (60, 81, 82)
+    ("50", "50", _LONG), ("56", "69", _LONG),            # Maestro and the schemes within 5…/6… (Elo, Verve, RuPay 60)
+    ("2200", "2204", _LONG),                             # Mir
+    ("9704", "9704", frozenset({16, 19})),              # NAPAS (Vietnam's domestic cards)
+    ("9792", "9792", frozenset({16})),                  # Troy
+    ("1", "1", frozenset({15})),                        # UATP
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +70,13 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def scheme_number(digits: str) -> bool:
+    """The digits have the issuer prefix and the length of a card scheme in use."""
+    return any(len(digits) in lengths and low <= digits[:len(low)] <= high for low, high, lengths in SCHEMES)
+
+
 def _is_card(digits: str) -> bool:
-    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_ok(digits)
+    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and scheme_number(digits) and luhn_ok(digits)
 
 
 def _ascii_digits(text: str) -> str:

@@ -134,9 +134,13 @@ def test_cash_and_card_payments_partial_overpayment_refund_and_receipts(world, c
     with dbs() as s:
         from lms.billing.models import Refund
         refund_id = s.scalars(select(Refund.id).where(Refund.school_id == world.a.school.id)).one()
-    assert client.post(f"/billing/refunds/{refund_id}/paid", {"reference": "", "key": once_key(
-        client, f"/billing/payments/{payment_id}", "refund_paid")}).status_code == 302
-    assert "Nhập mã giao dịch" in client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)
+    # Every refusal shows its message on this refund's reference field (a card number got none).
+    for reference, said in (("", "Nhập mã giao dịch chuyển khoản hoàn tiền."),
+                            ("5500 0055 5555 5559", "Ô này có một dãy số giống số thẻ ngân hàng đầy đủ.")):
+        refused = client.post(f"/billing/refunds/{refund_id}/paid", {"reference": reference, "key": once_key(
+            client, f"/billing/payments/{payment_id}", "refund_paid")})
+        assert refused.status_code == 422
+        assert re.search(rf'id="reference-{refund_id}-error">{re.escape(said)}', refused.get_data(as_text=True)), said
     client.post(f"/billing/refunds/{refund_id}/paid", {"reference": "FT26335123", "key": once_key(
         client, f"/billing/payments/{payment_id}", "refund_paid")})
     page = client.get(f"/billing/payments/{payment_id}").get_data(as_text=True)

@@ -134,3 +134,48 @@ def test_feed_credits_dated_away_or_naming_no_account_wait_in_the_queue_with_the
     form = {"invoice_code": code_c, "key": once_key(client, "/billing/transfers", "assign")}
     assert client.post(f"/billing/transfers/{row_id}/assign", form).status_code == 302
     assert _count(dbs, Payment) == 1
+
+
+def test_a_card_payment_is_accepted_only_on_one_of_the_schools_own_terminals(world, client, dbs):
+    """THPT's terminal LX000702 (another school's) or LX000601 (nobody's) was accepted on THCS's
+    invoice: the payment could never be settled by the school's bank report."""
+    from tests.integration.test_billing import _issued, _pay
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    invoice_id = ids["HSA001"]
+    page = _squash(client.get(f"/billing/invoices/{invoice_id}").get_data(as_text=True))
+    assert "Máy của trường: 12345678, ND000501, TID00001." in page
+    with dbs() as s:       # another school's terminal, declared on its channels page
+        from lms.billing.models import ChannelSetting
+
+        s.add(ChannelSetting(school_id=world.b.school.id, channel="pos", enabled=True, counts_as="card_pos",
+                             public={"terminal_ids": "LX000702", "mode": "sandbox", "sandbox": True}, secret=""))
+        s.commit()
+    card = {"method": "card_pos", "amount": "50.000", "approval_code": "654321", "card_last4": "9999",
+            "card_scheme": "NAPAS"}
+    for tid in ("LX000702", "LX000601"):
+        refused = _pay(client, invoice_id, terminal_id=tid, rrn="634112340077", **card)
+        body = refused.get_data(as_text=True)
+        assert refused.status_code == 422
+        assert re.search(rf'id="terminal_id-error"[^>]*>\s*Máy POS {tid} không phải máy của trường. Máy của trường: '
+                         r'12345678, ND000501, TID00001.', body), body[:200]
+    assert _count(dbs, Payment) == 0
+    assert _pay(client, invoice_id, terminal_id="nd000501", rrn="634112340077", **card).status_code == 302
+    assert _count(dbs, Payment) == 1
+
+
+def test_a_bank_account_number_is_data_and_a_card_number_is_refused_in_a_payment_note(world, client, dbs):
+    """Vietcombank's 0071000123456 (13 digits, passes Luhn) was refused as a card number in the
+    cash payment's note (and every free-text field: one detector, lms.core.cards)."""
+    from tests.integration.test_billing import _issued, _pay
+
+    ids = _issued(dbs, world)
+    client.login("kt.a")
+    invoice_id = ids["HSA001"]
+    card = _pay(client, invoice_id, note="the cua PH 5500 0055 5555 5559")
+    assert card.status_code == 422 and "giống số thẻ ngân hàng đầy đủ" in card.get_data(as_text=True)
+    note = "PH chuyen lai tu TK Vietcombank 0071000123456, nop tien mat phan con lai"
+    assert _pay(client, invoice_id, note=note).status_code == 302
+    with dbs() as s:
+        assert s.scalars(select(Payment)).one().note == note

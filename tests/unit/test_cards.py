@@ -33,6 +33,10 @@ def test_a_card_number_is_found_whatever_the_separators(text):
     "RRN 123456789012", "0912000001", "", None,
     "0912 345 678 0987 654 321",               # two phone numbers in groups of three
     "1.500.000 đ", "05/09/2026 08:15", "HP0003000125X",
+    # Bank account numbers a person or a bank writes, Luhn-valid or not, are no scheme's numbers:
+    "0071000123456",                           # Vietcombank, 13 digits, passes Luhn (the issue's own)
+    "STK 0071 0001 23456 Vietcombank", "19036789012344", "31410000123456", "6700201012345", "0801234567890",
+    "4222222222222",                           # a retired 13-digit Visa test number: none in circulation
 ])
 def test_other_numbers_are_not_cards(text):
     assert not has_card_number(text)
@@ -40,7 +44,7 @@ def test_other_numbers_are_not_cards(text):
 
 def test_masking_keeps_the_first_six_and_the_last_four_and_the_separators():
     assert mask_card_numbers("the 4111 1111 1111 1111 nhe") == ("the 4111 11** **** 1111 nhe", 1)
-    assert mask_card_numbers("CT tu 0071000123456 HP0003000125X") == ("CT tu 007100***3456 HP0003000125X", 1)
+    assert mask_card_numbers("CT tu 0071000123456 HP0003000125X") == ("CT tu 0071000123456 HP0003000125X", 0)
 
 
 def test_refusal_names_the_field():
@@ -50,12 +54,25 @@ def test_refusal_names_the_field():
     assert caught.value.field == "reason"
 
 
-@given(st.lists(st.integers(0, 9), min_size=12, max_size=18),
+SCHEME_PREFIXES = [("4", 16), ("4", 19), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("34", 15), ("37", 15),
+                   ("36", 14), ("3528", 16), ("6011", 19), ("62", 17), ("9704", 16), ("9704", 19), ("1", 15)]
+
+
+@given(st.sampled_from(SCHEME_PREFIXES), st.lists(st.integers(0, 9), min_size=18, max_size=18),
        st.sampled_from([" ", "-", ".", NBSP, ""]), st.text(alphabet="abc ", max_size=5))
-def test_every_luhn_valid_13_to_19_digit_number_is_found(body, sep, around):
-    digits = "".join(map(str, body))
+def test_every_luhn_valid_number_of_a_card_scheme_is_found(scheme, body, sep, around):
+    prefix, length = scheme
+    digits = (prefix + "".join(map(str, body)))[:length - 1]
     check = next(str(c) for c in range(10) if luhn_ok(digits + str(c)))
     number = digits + check
     written = sep.join(number[i:i + 4] for i in range(0, len(number), 4))
     found = find_card_numbers(f"{around}{written}{around}")
     assert [f.digits for f in found] == [number]
+
+
+@given(st.lists(st.integers(0, 9), min_size=8, max_size=18))
+def test_no_number_starting_with_0_is_a_card(body):
+    """No scheme issues numbers starting with 0: account numbers that do (Vietcombank's) are data."""
+    digits = "0" + "".join(map(str, body))
+    check = next(str(c) for c in range(10) if luhn_ok(digits + str(c)))
+    assert not has_card_number(digits + check)
