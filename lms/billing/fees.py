@@ -13,6 +13,7 @@ from lms.billing import rules
 from lms.billing.models import Category, Exemption, FeePlan, FeeType, Period, Scope
 from lms.core import audit, uploads
 from lms.core.cards import refuse_card_numbers
+from lms.core.numbers import money
 from lms.core.errors import NotFound, ValidationError
 from lms.core.storage import Area
 from lms.core.text import nfc
@@ -217,7 +218,8 @@ def add_exemption(session: Session, actor: User, school: School, data: Exemption
     if data.percent is not None and data.percent not in rules.PERCENTS:
         raise ValidationError(_l("Mức miễn giảm theo phần trăm là 100, 70 hoặc 50."), field="percent")
     if data.amount is not None and not 0 < data.amount <= rules.MAX_AMOUNT:
-        raise ValidationError(_l("Số tiền giảm phải lớn hơn 0."), field="amount")
+        raise ValidationError(_l("Số tiền giảm phải lớn hơn 0 và không quá %(m)s đồng.", m=money(rules.MAX_AMOUNT)),
+                              field="amount")
     if data.valid_from is None or data.valid_to is None or data.valid_from > data.valid_to:
         raise ValidationError(_l("Nhập thời gian hiệu lực: từ ngày không sau đến ngày."), field="valid_to")
     reason = nfc(data.reason).strip()

@@ -139,6 +139,8 @@ class Form(FlaskForm):
             return isinstance(value, int) and not isinstance(value, bool) and not in_range(value)
 
         for field in self:
+            if isinstance(field, MoneyField):
+                continue     # BIGINT whole đồng, bounded by the field itself: a service names its own maximum
             if too_big(field.data):
                 field.data = None
             elif isinstance(field.data, list):

@@ -179,3 +179,19 @@ def test_a_bank_account_number_is_data_and_a_card_number_is_refused_in_a_payment
     assert _pay(client, invoice_id, note=note).status_code == 302
     with dbs() as s:
         assert s.scalars(select(Payment)).one().note == note
+
+
+def test_an_exemption_amount_too_large_is_refused_on_the_amount_saying_the_maximum(world, client, dbs):
+    from lms.billing.models import Exemption
+    from tests.integration.test_billing import _issued
+
+    _issued(dbs, world)
+    client.login("kt.a")
+    form = {"student_code": "HSA001", "fee_type_id": "0", "percent": "0", "amount": "9.999.999.999.999",
+            "valid_from": "2026-09-01", "valid_to": "2027-05-31", "reason": "Hộ cận nghèo"}
+    page = client.post("/billing/exemptions", form)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert re.search(r'id="amount-error"[^>]*>\s*Số tiền giảm phải lớn hơn 0 và không quá 499.999.999 đồng', body), \
+        _squash(body.split("<main")[-1])[:1500]
+    assert _count(dbs, Exemption) == 0
