@@ -89,14 +89,17 @@ def announce(course_id: int):
     form = AnnouncementForm()
     form.course_id.choices = [(course.id, ""), (0, "")]
     if form.validate_on_submit():
-        with committing() as outcome:
+        with committing(form) as outcome:
             comms.post_announcement(db.session, current_user, course.school_class,
                                     course if form.course_id.data else None, form.title.data, form.body.data)
         if outcome.ok:
             flash(_("Đã gửi thông báo tới học sinh và phụ huynh."), "success")
-    else:
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "danger")
+            return redirect(url_for("courses.course_home", course_id=course.id))
+    # The form lives on the course page: each refusal is said with the field it is about
+    # (title or body), the form's own and the service's alike.
+    for field in form:
+        if field.errors:
+            flash(f"{field.label.text}: {' '.join(str(e) for e in field.errors)}", "danger")
     return redirect(url_for("courses.course_home", course_id=course.id))
 
 

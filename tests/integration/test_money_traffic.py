@@ -195,3 +195,18 @@ def test_an_exemption_amount_too_large_is_refused_on_the_amount_saying_the_maxim
     assert re.search(r'id="amount-error"[^>]*>\s*Số tiền giảm phải lớn hơn 0 và không quá 499.999.999 đồng', body), \
         _squash(body.split("<main")[-1])[:1500]
     assert _count(dbs, Exemption) == 0
+
+
+def test_an_announcement_refusal_names_the_title_or_the_body(world, make_client, dbs):
+    """A card number in an announcement was refused with "this field" only, not saying which."""
+    from lms.courses.models import Announcement
+
+    client = make_client()
+    client.login("gv.a")
+    url = f"/courses/{world.a.course.id}/announcements"
+    for form, named in (({"title": "Thẻ 5500.0055.5555.5559", "body": "Nộp tiền"}, "Tiêu đề"),
+                        ({"title": "Học phí", "body": "Thẻ 4111\u00a01111\u00a01111\u00a01111"}, "Nội dung")):
+        page = _squash(client.post(url, {"course_id": "0", **form}, follow_redirects=True).get_data(as_text=True))
+        assert f"{named}: Ô này có một dãy số giống số thẻ ngân hàng đầy đủ." in page, named
+    with dbs() as s:
+        assert not [a for a in s.scalars(select(Announcement)) if "5559" in a.title or "1111" in a.body]
