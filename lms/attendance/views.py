@@ -26,7 +26,7 @@ from lms.people.models import SchoolClass, SchoolYear
 
 bp = Blueprint("attendance", __name__, template_folder="templates")
 STAFF = ("admin", "teacher")
-LEAVE_LABELS = {"pending": _l("Chờ duyệt"), "approved": _l("Đã duyệt"), "refused": _l("Không duyệt"),
+LEAVE_LABELS = {"pending": _l("Chờ duyệt"), "approved": _l("Đã duyệt"), "refused": _l("Không được duyệt"),
                 "cancelled": _l("Đã rút")}
 
 

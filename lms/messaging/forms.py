@@ -10,7 +10,7 @@ from lms.i18n import lazy_gettext as _l
 
 class SettingsForm(Form):
     quiet_start = TimeField(_l("Giờ yên lặng từ"), validators=[InputRequired(_l("Nhập giờ."))])
-    quiet_end = TimeField(_l("đến"), validators=[InputRequired(_l("Nhập giờ."))])
+    quiet_end = TimeField(_l("Giờ yên lặng đến"), validators=[InputRequired(_l("Nhập giờ."))])
     urgent_bypass = BooleanField(_l("Tin khẩn (vắng không phép trong ngày) vẫn gửi trong giờ yên lặng"))
     digest_time = TimeField(_l("Giờ gửi tin tóm tắt (khi phụ huynh chưa chọn)"), validators=[InputRequired(_l("Nhập giờ."))])
     monthly_cap = IntegerField(_l("Tối đa tin Zalo/SMS mỗi phụ huynh mỗi tháng"),

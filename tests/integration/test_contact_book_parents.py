@@ -396,3 +396,30 @@ def test_the_debts_page_says_where_payment_reminders_go_and_that_zalo_and_sms_co
     page = accountant.get("/billing/debts").get_data(as_text=True)
     assert "Zalo (tin trả phí, khoảng 250 đ một tin)" in page
     assert "SMS (tin trả phí, khoảng 800 đ một đoạn 160 ký tự)" in page
+
+
+def test_english_pages_say_a_status_not_a_verb_and_name_the_notifications(world, app, dbs, make_client):
+    from lms.attendance import leave as leaves
+    from lms.people.models import Student
+
+    with dbs() as s:
+        leave = leaves.request_leave(s, s.get(User, world.mother_a.id), s.get(Student, world.a.students["HSA001"].id),
+                                     DAY, DAY, "Về quê", now=at(DAY, 7), today=DAY)
+        leaves.decide_leave(s, s.get(User, world.a.teacher.id), "teacher", leave, approve=False,
+                            note="Tuần này kiểm tra giữa kỳ", now=at(DAY, 8))
+        s.commit()
+    teacher = make_client()
+    teacher.login("gv.a")
+    teacher.get("/language/en")
+    page = teacher.get("/attendance/leave").get_data(as_text=True)
+    assert "Refused: Tuần này kiểm tra giữa kỳ" in page and "Refuse:" not in page
+    assert 'id="notifications-title">Notifications<' in teacher.get("/notifications").get_data(as_text=True)
+
+
+def test_equal_quiet_hours_are_refused_naming_the_field_whole(world, make_client):
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.post("/contact-book", {"quiet_start": "21:00", "quiet_end": "21:00", "digest_time": "19:00",
+                                        "monthly_cap": "40", "zns_cost": "250", "sms_cost": "800"})
+    assert page.status_code == 422
+    assert "Giờ yên lặng đến: Giờ yên lặng phải kết thúc ở giờ khác giờ bắt đầu" in page.get_data(as_text=True)
