@@ -48,7 +48,7 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
         if f.secret and not value and f.name in stored:
             continue
         if enabled and not re.match(f.pattern, value):
-            raise ValidationError(_l("Ô “%(f)s” chưa đúng.", f=f.label), field=f.name)
+            raise ValidationError(_l("Ô “%(f)s” chưa đúng: %(r)s.", f=f.label, r=f.rule), field=f.name)
         (hidden if f.secret else public)[f.name] = value
     _reserve_identifiers(session, school, channel, public)
     method = info.method

@@ -210,3 +210,12 @@ def test_an_announcement_refusal_names_the_title_or_the_body(world, make_client,
         assert f"{named}: Ô này có một dãy số giống số thẻ ngân hàng đầy đủ." in page, named
     with dbs() as s:
         assert not [a for a in s.scalars(select(Announcement)) if "5559" in a.title or "1111" in a.body]
+
+
+def test_a_channel_setting_refusal_says_what_the_field_takes(world, client):
+    """A lowercase VNPay merchant code got only 'Ô “Mã website (vnp_TmnCode)” chưa đúng.'."""
+    client.login("admin.a")
+    page = client.post("/billing/channels/vnpay", {"tmn_code": "nguyendu", "hash_secret": "BIMAT-A-0123456789",
+                                                   "enabled": "y", "mode": "sandbox"}, follow_redirects=True)
+    assert ("Ô “Mã website (vnp_TmnCode)” chưa đúng: đúng 8 chữ in hoa hoặc chữ số, như VNPay cấp (ví dụ NGUYENDU)."
+            in _squash(page.get_data(as_text=True)))

@@ -23,6 +23,7 @@ class Field:
     secret: bool = False
     pattern: str = r"^.{1,200}$"
     identifies: bool = False   # a merchant identifier: unique per channel across the deployment
+    rule: object = _l("không để trống, tối đa 200 ký tự")   # what `pattern` asks, said in a refusal
 
 
 @dataclass(frozen=True)
@@ -49,21 +50,23 @@ CHANNELS: dict[str, ChannelInfo] = {c.code: c for c in (
                 (Field("client_id", _l("Client ID"), identifies=True), Field("api_key", _l("API key"), secret=True),
                  Field("checksum_key", _l("Checksum key"), secret=True)), True, "", "payOS", "payos"),
     ChannelInfo("vnpay", _l("VNPay — cổng thanh toán (thẻ ATM, QR, thẻ quốc tế)"), Method.WEBSITE,
-                (Field("tmn_code", _l("Mã website (vnp_TmnCode)"), pattern=r"^[A-Z0-9]{8}$", identifies=True),
+                (Field("tmn_code", _l("Mã website (vnp_TmnCode)"), pattern=r"^[A-Z0-9]{8}$", identifies=True,
+                       rule=_l("đúng 8 chữ in hoa hoặc chữ số, như VNPay cấp (ví dụ NGUYENDU)")),
                  Field("hash_secret", _l("Chuỗi bí mật (vnp_HashSecret)"), secret=True)), True, "", "VNPay", "vnpay"),
     ChannelInfo("momo", _l("MoMo — ví điện tử (tính là thanh toán qua website)"), Method.WEBSITE,
                 (Field("partner_code", _l("Partner code"), identifies=True), Field("access_key", _l("Access key"), secret=True),
                  Field("secret_key", _l("Secret key"), secret=True)), True, "", "MoMo", "momo"),
     ChannelInfo("mobile_money", _l("Mobile Money — Viettel Money, VNPT Money qua đơn vị trung gian"), Method.MOBILE_MONEY,
                 (Field("business_id", _l("Business ID"), identifies=True),
-                 Field("channel_code", _l("Ví (VNPTWALLET hoặc VIETTELPAY)"), pattern=r"^(VNPTWALLET|VIETTELPAY)$"),
+                 Field("channel_code", _l("Ví (VNPTWALLET hoặc VIETTELPAY)"), pattern=r"^(VNPTWALLET|VIETTELPAY)$",
+                       rule=_l("VNPTWALLET hoặc VIETTELPAY")),
                  Field("api_key", _l("Secret API key"), secret=True),
                  Field("callback_token", _l("Callback token"), secret=True)), True,
                 _l("Chỉ tính là Mobile Money khi đơn vị trung gian xác nhận bằng văn bản tiền được trừ từ tài khoản "
                    "Mobile Money; khi chưa có, tính là thanh toán qua website."), "Mobile Money", "xendit"),
     ChannelInfo("pos", _l("Máy POS thanh toán thẻ tại trường"), Method.CARD_POS,
                 (Field("terminal_ids", _l("Mã máy (TID), cách nhau bởi dấu phẩy"), pattern=r"^[A-Z0-9]{8}(,\s*[A-Z0-9]{8})*$",
-                       identifies=True),),
+                       identifies=True, rule=_l("mỗi mã đúng 8 chữ in hoa hoặc chữ số, cách nhau bởi dấu phẩy")),),
                 False, "", "POS", "pos"),
 )}
 # The legal methods (the 3-of-4 rule counts the cashless ones) and cash, as every page names them.
