@@ -157,21 +157,54 @@ class AmountRefused(ValueError):
         self.message = message
 
 
-def parse_amount(value: object) -> int | None:
+def parse_amount(value: object, *, signed: bool = True) -> int | None:
     """1.500.000 / 1,500,000 / 1500000 / 1 500 000 đ → 1500000 (the one parser of lms.core.numbers);
-    empty, 0, “-” or a negative amount → None (a debit line). The one amount reader of every file
-    (statements, provider reports, card settlements): what cannot be read, or is beyond
-    FILE_AMOUNT_MAX (a 20-digit amount would reach the database as an error), raises AmountRefused."""
+    empty, 0 or “-” → None. A negative amount is a debit (None) in a `signed` column (one amount
+    column, money in and out); in a column that holds only credits (`signed=False`: “Có / Credit”
+    beside “Nợ / Debit”) it is refused, never quietly dropped. The one amount reader of every file
+    (statements, provider reports, card settlements): what cannot be read, a fraction of a đồng, or
+    an amount beyond FILE_AMOUNT_MAX (a 20-digit amount would reach the database as an error),
+    raises AmountRefused saying which."""
+    from lms.core.errors import ValidationError
+    from lms.core.numbers import parse_number
+
     text = cell_text(value).strip()
-    if text in ("", "-", "0") or text.startswith(("-", "(")) or (isinstance(value, (int, float)) and value < 0):
+    if text in ("", "-", "0"):
         return None
+    if text.startswith(("-", "(")) or (isinstance(value, (int, float)) and value < 0):
+        if signed:
+            return None
+        raise AmountRefused(str(_l("Số tiền âm “%(v)s” trong cột chỉ ghi có: khoản ghi nợ nằm ở cột ghi nợ; kiểm tra "
+                                   "lại dòng này với ngân hàng.", v=text)))
     try:
         amount = to_amount(value) or None
     except (ValueError, OverflowError):
+        try:
+            number = parse_number(text)
+        except ValidationError:
+            number = None
+        if number is not None and number != number.to_integral_value():
+            raise AmountRefused(str(_l("Số tiền “%(v)s” có phần lẻ: tiền đồng không có phần thập phân, số tiền phải là "
+                                       "số đồng tròn.", v=text))) from None
         raise AmountRefused(str(_l("Số tiền “%(v)s” không đọc được.", v=text))) from None
     if amount is not None and amount > FILE_AMOUNT_MAX:
         raise AmountRefused(str(_l("Số tiền “%(v)s” quá lớn (tối đa %(m)s đồng).", v=text, m=money(FILE_AMOUNT_MAX))))
     return amount
+
+
+# A statement's one amount column for money in and out, where a negative is a debit; any other
+# credit column ("Có", "Ghi có / Credit", "Phát sinh có") holds only credits.
+SIGNED_AMOUNT = ("so tien", "amount", "so tien giao dich", "transaction amount", "so tien phat sinh")
+
+
+def signed_column(header: object) -> bool:
+    """Whether a statement's credit column, by its header, is one signed amount column."""
+    from lms.core.text import fold
+
+    forms = {" ".join(fold(part).split()).strip(" :.-_")
+             for part in [str(header or ""), *re.split(r"[/\n|]", str(header or ""))]}
+    forms |= {" ".join(re.sub(r"\([^)]*\)?", " ", f).split()) for f in forms}
+    return bool(forms & set(SIGNED_AMOUNT))
 
 
 def parse_when(value: object, tz: str) -> datetime:
@@ -224,6 +257,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
         return plan
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}
     cell = cell_reader(mapping)
+    signed = signed_column(table.headers[mapping["credit"]]) if mapping["credit"] < len(table.headers) else True
 
     first_of: dict[str, tuple[int, TransferIn]] = {}     # bank reference → its first line in the file
     for line, cells in table.rows:
@@ -231,7 +265,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
         # lists every refusal of the file (a line with a bad amount and a bad date gets both).
         refused = len(plan.problems)
         try:
-            amount = parse_amount(cell(cells, "credit"))
+            amount = parse_amount(cell(cells, "credit"), signed=signed)
         except AmountRefused as exc:
             amount = 0
             plan.problems.append(Problem(line, names["credit"], exc.message))
