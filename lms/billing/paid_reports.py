@@ -33,6 +33,19 @@ from lms.people.models import Guardianship
 CHANNELS = {"transfer": _l("Chuyển khoản / quét mã VietQR"),
             **{code: registry.CHANNELS[code].short for code in registry.GATEWAYS},
             "card": _l("Thẻ tại trường"), "cash": _l("Tiền mặt tại trường")}
+
+
+def channels_of(session: Session, school_id: int) -> dict[str, object]:
+    """The ways a parent of this school can have paid: a transfer, the gateways the school has
+    configured (the registry's), its card terminal if it has one, cash."""
+    from lms.billing import channel_settings
+
+    return {k: v for k, v in CHANNELS.items()
+            if k in ("transfer", "cash")
+            or (k == "card" and channel_settings.terminals_of(session, school_id))
+            or (k in registry.GATEWAYS and channel_settings.is_configured(channel_settings.setting_of(session, school_id, k)))}
+
+
 OUTCOMES = {ReportStatus.OPEN: _l("đang chờ nhà trường kiểm tra"),
             ReportStatus.MATCHED: _l("đã khớp với khoản tiền nhà trường nhận được"),
             ReportStatus.REFUNDED: _l("khoản tiền đã được hoàn trả"),
@@ -62,7 +75,7 @@ def report_paid(session: Session, parent: User, invoice: Invoice, data: ReportIn
     """Record a parent's report for one of their children's invoices (the caller checked that).
     Each bad field is refused by name; a screenshot must be an image and is kept without its
     metadata."""
-    if data.channel not in CHANNELS:
+    if data.channel not in channels_of(session, invoice.school_id):
         raise ValidationError(_l("Chọn cách đã thanh toán."), field="channel")
     if data.amount is None or data.amount <= 0:
         raise ValidationError(_l("Nhập số tiền đã nộp (lớn hơn 0)."), field="amount")

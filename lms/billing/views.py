@@ -574,7 +574,7 @@ def report_paid(invoice_id: int):
     if invoice is None:
         abort(404)
     form = PaidReportForm()
-    form.channel.choices = [("", _("— chọn —"))] + [(k, str(v)) for k, v in paid_reports.CHANNELS.items()]
+    form.channel.choices = [("", _("— chọn —"))] + [(k, str(v)) for k, v in paid_reports.channels_of(db.session, invoice.school_id).items()]
     if form.validate_on_submit():
         upload = form.screenshot.data
         screenshot = (upload.filename, upload.read()) if upload and upload.filename else None

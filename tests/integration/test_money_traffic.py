@@ -219,3 +219,15 @@ def test_a_channel_setting_refusal_says_what_the_field_takes(world, client):
                                                    "enabled": "y", "mode": "sandbox"}, follow_redirects=True)
     assert ("Ô “Mã website (vnp_TmnCode)” chưa đúng: đúng 8 chữ in hoa hoặc chữ số, như VNPay cấp (ví dụ NGUYENDU)."
             in _squash(page.get_data(as_text=True)))
+
+
+def test_the_i_paid_form_offers_only_the_schools_own_channels(app, world, dbs, make_client):
+    """THPT's form offered MoMo and Mobile Money, which that school does not have."""
+    from tests.integration.test_paid_reports import _report, _setup as paid_setup
+
+    (invoice_id, _code, due), parent, _accountant = paid_setup(app, world, dbs, make_client)
+    page = parent.get(f"/fees/invoices/{invoice_id}/report-paid").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\w+)"', page.split('name="channel"')[1].split("</select>")[0])
+    assert offered == ["transfer", "card", "cash"]          # no gateway configured; its terminal declared
+    refused = _report(parent, invoice_id, channel="momo", amount=f"{due:,}".replace(",", "."))
+    assert refused.status_code == 422
