@@ -39,6 +39,10 @@ def _person(prefix: str, who: str, *others: str) -> list[Column]:
                 "Họ tên", "Họ và tên", "Tên")), text=True),
             Column(f"{prefix}_phone", f"Số điện thoại {who}", tuple(f"{h} {n}" for n in names for h in (
                 "SĐT", "Số điện thoại", "Điện thoại", "Số ĐT", "ĐT", "Di động"))),
+            # A second number, written as schools write it: "SĐT 2 mẹ", "SĐT mẹ 2", "SĐT khác mẹ".
+            Column(f"{prefix}_phone2", f"Số điện thoại 2 {who}", tuple(
+                form for n in names for h in ("SĐT", "Số điện thoại", "Điện thoại", "Số ĐT", "ĐT", "Di động")
+                for form in (f"{h} 2 {n}", f"{h} {n} 2", f"{h} khác {n}", f"{h} {n} khác", f"{h} thứ hai {n}"))),
             Column(f"{prefix}_email", f"Email {who}", tuple(f"{h} {n}" for n in names for h in ("E-mail", "Email",
                                                                                                     "Thư điện tử"))),
             Column(f"{prefix}_occupation", f"Nghề nghiệp {who}", tuple(f"Nghề nghiệp {n}" for n in names), text=True),

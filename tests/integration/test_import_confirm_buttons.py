@@ -1,7 +1,6 @@
 """Every import preview (issue #23): while any line of the file is refused, the preview offers no
 confirm button — the statement preview showed "Nhập và đối soát" under its refusals."""
 import io
-import re
 from pathlib import Path
 
 from lms.people.models import School
