@@ -512,7 +512,8 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
         candidates = [((i,), texts, [_forms(c) if t else [] for c, t in zip(row, texts)])]
         if i + 1 < len(head):
             below = [_header_cell(c) for c in head[i + 1]]
-            if _may_name_columns(below) and any(b and b != t for t, b in zip(texts + [""] * len(below), below)):
+            if (_may_name_columns(below) and not _numbering_heading(texts, below)
+                    and any(b and b != t for t, b in zip(texts + [""] * len(below), below))):
                 candidates.append(((i, i + 1), *_pair(texts, below)))
         for rows, names, forms in candidates:
             found, unknown = _match(forms, names, lookup, hidden)
@@ -536,6 +537,21 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
         texts = [_header_cell(c) for c in head[first_data]]
         return _Header((first_data,), texts, {}, [(i, t) for i, t in enumerate(texts) if t], (0, 0, 0))
     return best
+
+
+# A header naming the line-number column ("STT", "TT", "Số TT", "No."): under it a line holds numbers.
+_NUMBERING = {"stt", "tt", "so tt", "so thu tu", "thu tu", "no", "stt/ no", "stt no", "#"}
+
+
+def _numbering_heading(top: list[str], below: list[str]) -> bool:
+    """A line under the header with one text cell, in the column whose header is the line number
+    ("STT" over "I. TỔ KHOA HỌC TỰ NHIÊN", "HỌC KÌ I" typed in A without merging), is a section
+    heading of the data, not the header's second row: no file names a column under "STT"."""
+    present = [i for i, b in enumerate(below) if b]
+    if len(present) != 1 or _numeric(below[present[0]]):
+        return False
+    i = present[0]
+    return i < len(top) and any(f in _NUMBERING for f in _forms(top[i]))
 
 
 def _may_name_columns(texts: list[str]) -> bool:
