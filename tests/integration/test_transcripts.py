@@ -338,6 +338,11 @@ def test_a_correction_supersedes_and_both_stay_verifiable(app, world, client, ma
     assert 'id="upload-lineage-replaced" data-version="2"' in held
     history = client.get(f"/transcripts/{first_id}").get_data(as_text=True)
     assert "Sai điểm Toán HK II" in history and "bị thay thế" in history
+    # The replaced version's own page names the version that replaced it, when, and links to it.
+    replaced = history.split('id="replaced-by"', 1)[1].split("</div>", 1)[0]
+    assert 'data-version="2"' in replaced and f"thay thế bằng phiên bản 2 (bản đính chính) ngày {replaced_day}" in replaced
+    assert f'href="/transcripts/{new_id}" id="replaced-by-link"' in replaced
+    assert 'id="replaced-by"' not in client.get(f"/transcripts/{new_id}").get_data(as_text=True)
     register = client.get("/school/transcripts/register").get_data(as_text=True)    # the school's register
     assert "Sai điểm Toán HK II" in register and 'data-action="correction"' in register
     assert register.count('data-action="issued"') == 4 and 'data-action="superseded"' in register

@@ -149,7 +149,7 @@ def test_a_personal_id_whose_province_code_does_not_exist_is_refused_everywhere(
 
 def _doc(records):
     return exports.document(records, scope="lop", scope_id="8A1 2025-2026",
-                            created_at=datetime(2026, 6, 2, 3, 0, tzinfo=timezone.utc))
+                            created_at=datetime(2026, 6, 2, 3, 0, tzinfo=timezone.utc), base_url="https://lms.example")
 
 
 def test_exports_validate_against_our_schemas():

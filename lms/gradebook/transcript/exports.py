@@ -19,11 +19,22 @@ from lms.gradebook.transcript.record import PRIMARY, SECONDARY, TABLES
 FORMAT = "lms-hocbaso/1"
 NS = "urn:lms:hocbaso:1"
 SCHEMAS = Path(__file__).parent / "schemas"
+# Where the app publishes the schemas (public, no sign-in): every export names them, so a receiver
+# can validate it (JSON "$schema", XML xsi:schemaLocation).
+SCHEMA_FILES = {"json": "hocbaso.schema.json", "xml": "hocbaso.xsd"}
+SCHEMA_PATH = "/schemas/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
-def document(records: list[dict], *, scope: str, scope_id: str, created_at: datetime) -> dict:
-    """Records (from record.build_record) as one document; `scope` is hocsinh, lop or truong."""
-    doc = {"dinhdang": FORMAT, "bangma": CODE_LIST_VERSION, "taoluc": created_at.isoformat(timespec="seconds"),
+def schema_url(base: str, kind: str) -> str:
+    """The published address of the JSON Schema (kind json) or the XSD (kind xml)."""
+    return f"{base.rstrip('/')}{SCHEMA_PATH}{SCHEMA_FILES[kind]}"
+
+
+def document(records: list[dict], *, scope: str, scope_id: str, created_at: datetime, base_url: str) -> dict:
+    """Records (from record.build_record) as one document; `scope` is hocsinh, lop or truong;
+    `base_url` is where the app is published (its schemas are named from it)."""
+    doc = {"$schema": schema_url(base_url, "json"), "dinhdang": FORMAT, "bangma": CODE_LIST_VERSION, "taoluc": created_at.isoformat(timespec="seconds"),
            "phamvi": {"loai": scope, "ma": scope_id}, SECONDARY: [], PRIMARY: []}
     for r in records:
         doc[r["table"]].append(r["record"])
@@ -58,7 +69,9 @@ def record_element_id(record: dict, table: str) -> str:
 
 
 def to_xml_tree(doc: dict) -> etree._Element:
-    root = etree.Element(f"{{{NS}}}hocbaso", nsmap={None: NS})
+    root = etree.Element(f"{{{NS}}}hocbaso", nsmap={None: NS, "xsi": XSI})
+    base = doc["$schema"].removesuffix(SCHEMA_PATH + SCHEMA_FILES["json"])
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {schema_url(base, 'xml')}")
     root.set("dinhdang", doc["dinhdang"])
     root.set("bangma", doc["bangma"])
     root.set("taoluc", doc["taoluc"])
@@ -105,4 +118,4 @@ def xml_errors(data: bytes) -> list[str]:
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
-__all__ = ["FORMAT", "NS", "TABLES", "document", "to_json", "to_xml", "to_xml_tree", "json_errors", "xml_errors"]
+__all__ = ["FORMAT", "NS", "SCHEMA_FILES", "SCHEMA_PATH", "schema_url", "TABLES", "document", "to_json", "to_xml", "to_xml_tree", "json_errors", "xml_errors"]

@@ -53,6 +53,7 @@ class SigningSettings:
     verify_url: Callable[[str], str]         # token → the public verification address
     providers: dict[str, Provider]
     trust: Trust
+    base_url: str                           # where the app is published (the schemas' addresses)
 
 
 def holder_of(role: str, user: User) -> str:
@@ -269,7 +270,7 @@ def _current_documents(t: Transcript, settings: SigningSettings, signer_role: st
         snapshot = {**snapshot, "school": {**snapshot.get("school", {}), "place": place}}
     pdf = reportcards.render_card(snapshot, settings.card, url=settings.verify_url(t.token), scheme="pades")
     doc = exports.document([record], scope="hocsinh", scope_id=record["record"]["madinhdanhhocba"],
-                           created_at=t.created_at)
+                           created_at=t.created_at, base_url=settings.base_url)
     return pdf, exports.to_xml(doc)
 
 
@@ -325,7 +326,8 @@ def settings_from_config(config, render, engine, box) -> SigningSettings:
     base = config["PUBLIC_BASE_URL"].rstrip("/")
     card = reportcards.settings_from_config(config, render)
     return SigningSettings(folder=area(config, "transcripts"), card=card,
-                           verify_url=lambda token: f"{base}{PUBLIC_PAGE}{token}", providers=providers, trust=trust)
+                           verify_url=lambda token: f"{base}{PUBLIC_PAGE}{token}", providers=providers, trust=trust,
+                           base_url=base)
 
 
 SANDBOX_SP = ("lms-sandbox", "lms-sandbox-secret")

@@ -45,6 +45,10 @@ def _settings() -> signing.SigningSettings:
                                         current_app.extensions["lms_secrets"])
 
 
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
 def _codes() -> CodeLists:
     return CodeLists.from_file(current_app.config.get("MOET_CODES_FILE"))
 
@@ -252,7 +256,9 @@ def transcript_page(transcript_id: int):
     events = workflow.events_of(db.session, [v.id for v in versions])
     record = workflow.record_of(t) if t.record else None
     db.session.commit()
+    lineage = workflow.lineage(db.session, t)
     return render_template("transcript/transcript.html", t=t, versions=versions, events=events, record=record,
+                           lineage=lineage,
                            labels=workflow.STATE_LABELS, actions=workflow.ACTION_LABELS, form=Form(),
                            admin=ctx().role == "admin", staff=ctx().role in ("admin", "teacher"))
 
@@ -268,7 +274,7 @@ def download(transcript_id: int, kind: str):
     if kind == "json" and t.record:
         data = exports.to_json(exports.document([workflow.exported(t, _codes())], scope="hocsinh",
                                                 scope_id=workflow.record_of(t)["record"]["madinhdanhhocba"],
-                                                created_at=utcnow()))
+                                                created_at=utcnow(), base_url=_base_url()))
     elif name:
         data = (_settings().folder / name).read_bytes()
     else:
@@ -297,7 +303,7 @@ def correct(transcript_id: int):
 
 
 def _export(records, scope: str, scope_id: str, kind: str, filename: str):
-    doc = exports.document(records, scope=scope, scope_id=scope_id, created_at=utcnow())
+    doc = exports.document(records, scope=scope, scope_id=scope_id, created_at=utcnow(), base_url=_base_url())
     data = exports.to_json(doc) if kind == "json" else exports.to_xml(doc)
     return send_file(io.BytesIO(data), mimetype="application/json" if kind == "json" else "application/xml",
                      as_attachment=True, download_name=f"{filename}.{kind}")
@@ -447,6 +453,17 @@ def register_page(as_file: bool = False):
 
 
 # ---------------------------------------------------------------- public verification
+
+@bp.route(f"{exports.SCHEMA_PATH}<name>")
+def schema_file(name: str):
+    """Public: the JSON Schema and the XSD every export names (not personal data; no sign-in)."""
+    kind = {file: kind for kind, file in exports.SCHEMA_FILES.items()}.get(name)
+    if kind is None:
+        raise NotFound(_l("Không có lược đồ “%(n)s”: có %(a)s.", n=name[:80],
+                          a=", ".join(exports.SCHEMA_FILES.values())))
+    return send_file(exports.SCHEMAS / name, mimetype="application/schema+json" if kind == "json" else "application/xml",
+                     max_age=3600)
+
 
 @bp.route(f"{signing.PUBLIC_PAGE}<token>", methods=["GET", "POST"])
 def verify_page(token: str):

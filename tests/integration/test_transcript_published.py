@@ -1,0 +1,50 @@
+"""What the national transcript publishes for the people who receive its files: the JSON Schema and
+the XSD at public addresses every export names; a superseded version's page naming its successor;
+the sector-file form refusing a bad field on the form."""
+from __future__ import annotations
+
+import json
+
+from jsonschema import Draft202012Validator
+from lxml import etree
+
+from tests.integration.test_transcripts import _class_url, _identity, _ready, _set_codes
+
+
+def _checked_class(world, client, make_client, dbs):
+    _ready(dbs, world)
+    client.login("admin.a")
+    _set_codes(client)
+    teacher = make_client()
+    teacher.login("gv.a")
+    _identity(teacher, world, dbs)
+    assert client.post(_class_url(world, "/draft")).status_code == 302
+    assert teacher.post(_class_url(world, "/step"), {"action": "check"}).status_code == 302
+    return teacher
+
+
+def test_exports_name_the_published_schemas_and_validate_against_them(app, world, client, make_client, dbs):
+    _checked_class(world, client, make_client, dbs)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    # Linked from the transcript pages, and served to anyone: no sign-in needed.
+    page = client.get(_class_url(world)).get_data(as_text=True)
+    assert 'href="/schemas/hocbaso.schema.json"' in page and 'href="/schemas/hocbaso.xsd"' in page
+    anonymous = make_client()
+    json_schema = anonymous.get("/schemas/hocbaso.schema.json")
+    xsd = anonymous.get("/schemas/hocbaso.xsd")
+    assert json_schema.status_code == 200 and xsd.status_code == 200
+    assert anonymous.get("/schemas/other.xsd").status_code == 404
+    # Every export names them, and validates against what was fetched.
+    doc = json.loads(client.get(_class_url(world, ".json")).data)
+    assert doc["$schema"] == f"{base}/schemas/hocbaso.schema.json"
+    validator = Draft202012Validator(json.loads(json_schema.data), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert list(validator.iter_errors(doc)) == [] and len(doc["thongtinsohocbasothcsthpt"]) == 3
+    xml = etree.fromstring(client.get(_class_url(world, ".xml")).data)
+    location = xml.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    assert location == f"urn:lms:hocbaso:1 {base}/schemas/hocbaso.xsd"
+    schema = etree.XMLSchema(etree.fromstring(xsd.data))
+    assert schema.validate(xml), schema.error_log
+    school = json.loads(client.get(f"/school/transcripts.json?year={world.a.year.id}").data)
+    assert school["$schema"] == doc["$schema"] and list(validator.iter_errors(school)) == []
+    assert schema.validate(etree.fromstring(client.get(f"/school/transcripts.xml?year={world.a.year.id}").data))
+
