@@ -48,3 +48,39 @@ def test_exports_name_the_published_schemas_and_validate_against_them(app, world
     assert school["$schema"] == doc["$schema"] and list(validator.iter_errors(school)) == []
     assert schema.validate(etree.fromstring(client.get(f"/school/transcripts.xml?year={world.a.year.id}").data))
 
+
+def test_the_sector_form_refuses_a_kind_or_year_not_among_its_choices_on_its_field(world, client, dbs):
+    import io
+
+    from sqlalchemy import func, select
+
+    from lms.gradebook.transcript.models import SectorExport
+    from tests.integration.test_sector_files import _profile, template
+
+    _profile(dbs, world)
+    client.login("admin.a")
+    for field, typed, said in (("school_year_id", "99999", "“99999” không phải năm học nào của trường"),
+                               ("school_year_id", "abc", "“abc” không phải năm học nào của trường"),
+                               ("kind", "zzz", "Chọn loại tệp trong danh sách")):
+        form = {"file": (io.BytesIO(template()), "C1-HocSinh.xlsx"), "kind": "students", field: typed}
+        page = client.post("/school/sector", form, content_type="multipart/form-data")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422, typed
+        assert 'id="sector-form"' in text and 'id="sector-report"' not in text, typed     # the form, again
+        error = text.split(f'id="{field}-error">', 1)[1].split("</div>", 1)[0]
+        assert said in error, typed
+        assert f'aria-describedby="{field}-error"' in text
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(SectorExport)) == 0
+
+
+def test_an_empty_template_is_said_to_be_empty_naming_the_file(world, client):
+    import io
+
+    client.login("admin.a")
+    for kind in ("students", "staff", "primary"):
+        page = client.post("/school/sector", {"file": (io.BytesIO(b""), "C1-HocSinh.xlsx"), "kind": kind},
+                           content_type="multipart/form-data")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422 and "Tệp “C1-HocSinh.xlsx” trống (0 byte)" in text, kind
+        assert "phải là tệp Excel" not in text

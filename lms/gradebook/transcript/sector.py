@@ -225,7 +225,13 @@ def _open_book(template: bytes):
                               field="file") from exc
 
 
-def _check_xlsx(template: bytes) -> None:
+def _check_xlsx(template: bytes, filename: str) -> None:
+    """Every kind's upload refused the same way: empty, too large, or not an .xlsx workbook."""
+    if not template:
+        raise ValidationError(_l("Tệp “%(f)s” trống (0 byte): tải lại tệp mẫu từ CSDL ngành rồi chọn lại.",
+                                 f=filename[:120]), field="file")
+    if len(template) > MAX_BYTES:
+        raise ValidationError(_l("Tệp mẫu quá lớn."), field="file")
     if template[:4] != b"PK\x03\x04":
         raise ValidationError(_l("Tệp mẫu phải là tệp Excel .xlsx để điền được (tệp .xls cũ: mở bằng Excel và lưu "
                                  "thành .xlsx)."), field="file")
@@ -292,7 +298,7 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
                   now: datetime) -> tuple[bytes, FillReport, SectorExport]:
     """The school's blank student template (C1-HocSinh) filled with the year's pupils, what could
     not be filled and why, and what changed since the last export (kept for the next one)."""
-    _check_xlsx(template)
+    _check_xlsx(template, filename)
     table = read_table(filename, template, STUDENT_SPEC, max_rows=MAX_ROWS)
     if not {"student_code", "full_name", "class_name"} <= table.columns.keys():
         raise ValidationError(_l("Không nhận ra tệp mẫu học sinh của CSDL ngành: không thấy các cột Mã học sinh, "
@@ -369,7 +375,7 @@ def fill_staff(session: Session, actor: User, school: School, year: SchoolYear, 
                now: datetime) -> tuple[bytes, FillReport, SectorExport]:
     """The school's blank staff file (CSDL_GiaoVien) filled with its working staff: name, contact,
     status and the subjects each teaches this year; every other column listed with its reason."""
-    _check_xlsx(template)
+    _check_xlsx(template, filename)
     table = read_table(filename, template, STAFF_SPEC, max_rows=MAX_ROWS)
     if "full_name" not in table.columns or not ({"email", "staff_status", "position", "post_group"}
                                                 & table.columns.keys()):
@@ -550,13 +556,11 @@ def fill_primary_results(session: Session, actor: User, school: School, year: Sc
     competences, then the year's tail) filled from the grade book by header name."""
     from lms.gradebook.homeroom import primary_summary
 
-    _check_xlsx(template)
+    _check_xlsx(template, filename)
     if grade not in range(1, 6):
         raise ValidationError(_l("Tệp kết quả học tập này là của cấp tiểu học (khối 1–5)."), field="grade")
     if checkpoint not in CHECKPOINT_NAMES:
         raise ValidationError(_l("Thời điểm đánh giá không hợp lệ."), field="checkpoint")
-    if len(template) > MAX_BYTES:
-        raise ValidationError(_l("Tệp mẫu quá lớn."), field="file")
     # The one table reader first: it refuses a damaged, encrypted or disguised file (a zip bomb, a
     # Word file renamed) with a sentence, before the workbook is opened to be filled.
     read_table(filename, template, [TableColumn("full_name", "Họ tên", ("Họ và tên",), required=True, anchor=True)],

@@ -632,14 +632,22 @@ def sector_page():
     report = export = None
     kind = request.form.get("kind", "students")
     years, current = years_of(db.session, school), workflow.current_year(db.session, school)
-    # The file is built for exactly the year chosen on the form (the current one until another is chosen).
-    chosen = request.form.get("school_year_id", type=int)
-    year = school_scoped(SchoolYear, chosen) if chosen else current
+    # The file is built for exactly the year chosen on the form (the current one until another is
+    # chosen); a kind or a year that is not one of the form's choices is refused on its field.
+    errors: dict[str, str] = {}
+    chosen = request.form.get("school_year_id", "").strip()
+    year = next((y for y in years if str(y.id) == chosen), None) if chosen else current
     if request.method == "POST":
-        upload = request.files.get("file")
         _require_form()
-        if kind not in ("students", "staff", "primary"):
-            raise ValidationError(_l("Chọn loại tệp trong danh sách: danh sách học sinh, cán bộ hoặc kết quả tiểu học."))
+        if kind not in sector.KIND_NAMES:
+            errors["kind"] = _("Chọn loại tệp trong danh sách: danh sách học sinh, cán bộ hoặc kết quả tiểu học.")
+            kind = "students"
+        if chosen and year is None:
+            errors["school_year_id"] = _("Chọn năm học trong danh sách: “%(v)s” không phải năm học nào của trường.",
+                                         v=chosen[:40])
+            year = current
+    if request.method == "POST" and not errors:
+        upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Chọn tệp mẫu tải từ CSDL ngành."), "danger")
         elif year is None:
@@ -663,7 +671,7 @@ def sector_page():
                 report = None
     status = 422 if request.method == "POST" and report is None else 200
     return render_template("transcript/sector.html", report=report, export=export, form=Form(), kind=kind,
-                           years=years, year=year,
+                           years=years, year=year, errors=errors,
                            checkpoints=sector.CHECKPOINT_NAMES, exports=sector.last_exports(db.session, school),
                            kinds=sector.KIND_NAMES, kind_label=sector.kind_label), status
 
