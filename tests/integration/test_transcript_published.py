@@ -84,3 +84,20 @@ def test_an_empty_template_is_said_to_be_empty_naming_the_file(world, client):
         text = page.get_data(as_text=True)
         assert page.status_code == 422 and "Tệp “C1-HocSinh.xlsx” trống (0 byte)" in text, kind
         assert "phải là tệp Excel" not in text
+
+
+def test_the_fill_report_says_beforehand_what_the_pupil_import_will_refuse(world, client, dbs):
+    """A template with the parents' names but no parent phone or e-mail column: the pupil import
+    needs a contact to make each parent's account, so the fill report says so, per column, with how
+    many lines; a template with the phone columns reads back, and the report says that too."""
+    from tests.integration.test_sector_files import V2, _fill, _profile, template
+
+    _profile(dbs, world)
+    client.login("admin.a")
+    body, _data = _fill(client, template())
+    assert 'id="import-check-ok"' in body and 'id="import-check"' not in body
+    no_phones = [h for h in V2 if not h.startswith("Số điện thoại")]
+    body, _data = _fill(client, template(no_phones))
+    warning = body.split('id="import-check">', 1)[1].split("</div>", 1)[0]
+    assert "Cần số điện thoại hoặc e-mail của phụ huynh để tạo tài khoản." in warning
+    assert "dòng)" in warning and "số điện thoại hoặc e-mail của họ" in warning

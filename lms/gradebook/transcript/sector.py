@@ -89,6 +89,7 @@ class FillReport:
     moved: list[tuple[str, str, str]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     first_export: bool = True
+    import_check: list[tuple[str, str, int]] = field(default_factory=list)   # (column, reason, lines)
 
     @property
     def by_person(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -314,8 +315,27 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
     rows, parents = _pupils(session, school.id, year)
     sources = [Source(student.student_code, student.full_name, class_name,
                       _values(student, class_name, parents.get(student.id, {}))) for student, class_name in rows]
-    return _fill_table(session, actor, school, year, "students", template, filename, table, columns, sources,
-                       OPTIONAL, now=now)
+    data, report, export = _fill_table(session, actor, school, year, "students", template, filename, table, columns,
+                                       sources, OPTIONAL, now=now)
+    report.import_check = import_check(session, school, year, filename, data)
+    return data, report, export
+
+
+def import_check(session: Session, school: School, year: SchoolYear, filename: str, data: bytes
+                 ) -> list[tuple[str, str, int]]:
+    """What the pupil import (Nhập học sinh) would refuse in the filled file, said before the school
+    tries it: the import's own plan run on the file for the same year and rolled back, its refusals
+    grouped as (column, reason, how many lines) — e.g. a template with the parents' names but no
+    parent phone or e-mail column, which the import needs to make the parents' accounts."""
+    from collections import Counter
+
+    from lms.people.imports import plan_student_import
+
+    with session.begin_nested() as savepoint:
+        plan = plan_student_import(session, school, year, filename, data, MAX_ROWS)
+        savepoint.rollback()
+    counts = Counter((str(i.column), str(i.message)) for i in plan.issues)
+    return [(column, message, n) for (column, message), n in counts.most_common()]
 
 
 # ---------------------------------------------------------------- the staff file (CSDL_GiaoVien)
