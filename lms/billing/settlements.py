@@ -133,7 +133,7 @@ def apply_settlement(session: Session, actor, school: School, plan: SettlementPl
         payment = _find(session, school, line)
         status = "not_recorded" if payment is None else "matched" if payment.amount == line.amount else "amount_differs"
         row = CardSettlement(school_id=school.id, terminal_id=line.terminal_id,
-                             rrn=line.rrn or f"A{line.approval_code}{line.amount}"[:12], approval_code=line.approval_code,
+                             rrn=_rrn(line), approval_code=line.approval_code,
                              card_last4=line.last4, amount=line.amount, settled_amount=line.settled, fee=line.fee,
                              transacted_at=line.when, settled_on=line.settled_on, status=status,
                              payment_id=payment.id if payment else None, created_at=now)
@@ -160,6 +160,25 @@ def apply_settlement(session: Session, actor, school: School, plan: SettlementPl
                                              f"chưa được ghi từ hoá đơn thẻ")
     session.flush()
     return out
+
+
+def _rrn(line: Line) -> str:
+    """The key a line is kept under with its terminal: the bank's RRN, else its approval code and amount."""
+    return line.rrn or f"A{line.approval_code}{line.amount}"[:12]
+
+
+def reconciled_before(session: Session, school: School, plan: SettlementPlan) -> dict[int, CardSettlement]:
+    """The lines of a report already reconciled by an earlier import (by terminal and RRN, the
+    key apply_settlement keeps them under), by line number: the preview marks them, as the
+    statement preview marks credits already recorded, and they are not reconciled again."""
+    keys = {(line.terminal_id, _rrn(line)): line.line for line in plan.lines}
+    if not keys:
+        return {}
+    rows = session.scalars(select(CardSettlement).where(
+        CardSettlement.school_id == school.id,
+        CardSettlement.terminal_id.in_({tid for tid, _ in keys}),
+        CardSettlement.rrn.in_({rrn for _, rrn in keys})))
+    return {keys[(r.terminal_id, r.rrn)]: r for r in rows if (r.terminal_id, r.rrn) in keys}
 
 
 def _find(session: Session, school: School, line: Line) -> Payment | None:

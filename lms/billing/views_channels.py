@@ -399,6 +399,7 @@ def settlement_import():
     school = ctx().school
     form = StatementForm()
     plan, status, token, table, out = None, 200, None, None, None
+    earlier: dict = {}
     with committing(form) as outcome:
         if request.form.get("confirm") and request.form.get("token") == session.get("settlement"):
             plan = settlements.load_pending(files("imports"), request.form["token"])
@@ -410,6 +411,7 @@ def settlement_import():
             if plan.ok:
                 token = settlements.save_pending(plan, files("imports"))
                 session["settlement"] = token
+                earlier = settlements.reconciled_before(db.session, school, plan)
             else:
                 status = 422
         elif request.method == "POST":
@@ -425,7 +427,7 @@ def settlement_import():
         status = 422
     today = utc_to_local(utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"]).date()
     return render_template("billing/settlements.html", form=form, plan=plan, table=table, token=token,
-                           confirm_form=Form(formdata=None),
+                           confirm_form=Form(formdata=None), earlier=earlier,
                            recent=settlements.settlements_of(db.session, school),
                            waiting=settlements.unsettled(db.session, school, today - timedelta(days=2))), status
 
