@@ -101,3 +101,14 @@ def test_the_fill_report_says_beforehand_what_the_pupil_import_will_refuse(world
     warning = body.split('id="import-check">', 1)[1].split("</div>", 1)[0]
     assert "Cần số điện thoại hoặc e-mail của phụ huynh để tạo tài khoản." in warning
     assert "dòng)" in warning and "số điện thoại hoặc e-mail của họ" in warning
+
+
+def test_the_register_refuses_a_page_that_is_not_one_and_names_every_bad_date(world, client):
+    client.login("admin.a")
+    for typed in ("abc", "-1", "0", "9" * 50):
+        page = client.get("/school/transcripts/register", query_string={"page": typed})
+        assert page.status_code == 422, typed
+        assert f"Trang “{typed[:40]}” không có" in page.get_data(as_text=True), typed
+    dates = client.get("/school/transcripts/register", query_string={"start": "abc", "end": "x"})
+    assert dates.status_code == 422 and "Ngày “abc”, “x” không hợp lệ." in dates.get_data(as_text=True)
+    assert client.get("/school/transcripts/register", query_string={"page": "1"}).status_code == 200

@@ -409,13 +409,16 @@ def register_page(as_file: bool = False):
     args = request.args
     query = workflow.RegisterQuery(group=args.get("group", "issue"))
     error = None
+    bad_dates = []
     for name in ("start", "end"):
         text = args.get(name, "").strip()
         if text:
             try:
                 setattr(query, name, date.fromisoformat(text))
             except ValueError:
-                error = _("Ngày “%(v)s” không hợp lệ.", v=text)
+                bad_dates.append(f"“{text[:40]}”")
+    if bad_dates:    # each date that is not one is named, not only the last
+        error = _("Ngày %(v)s không hợp lệ.", v=", ".join(bad_dates))
     # A filter that is not one (another school's class, a page that does not exist) is said, never
     # silently dropped: the page would otherwise show lines the reader did not ask for.
     class_text = args.get("class_id", "").strip()
@@ -425,7 +428,11 @@ def register_page(as_file: bool = False):
             query.class_id = int(class_text)
         else:
             error = _("Lớp “%(v)s” không có trong sổ của trường: chọn lớp trong danh sách.", v=class_text[:40])
-    page = int(args["page"]) if args.get("page", "").isdigit() else 1    # the request drops a page that is not one
+    from lms.core.paging import requested_page
+
+    page, bad_page = requested_page()     # the request parser set a page that is not one apart
+    if bad_page is not None and error is None:
+        error = _("Trang “%(v)s” không có: số trang là một số từ 1 trở lên.", v=bad_page[:40])
     lines, total = [], 0
     if error is None:
         try:
