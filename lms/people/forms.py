@@ -5,6 +5,7 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Selec
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.tables import ACCEPT as TABLE_ACCEPT
 from lms.i18n import lazy_gettext as _l
 from lms.people.profile import PROFILE_LABELS
 
@@ -107,10 +108,13 @@ class GuardianForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("Tệp Excel (.xlsx, .xls) hoặc CSV"),
+    # What the one table reader takes (lms.core.tables.ACCEPT): the label, the chooser and the check say it alike.
+    file = FileField(_l("Tệp bảng tính (%(kinds)s)", kinds=", ".join(TABLE_ACCEPT.split(","))),
                      validators=[FileRequired(_l("Chọn tệp cần nhập.")),
-                                 FileAllowed(["xlsx", "xls", "csv", "txt"],
-                                             _l("Chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt (Unicode Text của Excel)."))])
+                                 FileAllowed([kind.lstrip(".") for kind in TABLE_ACCEPT.split(",")],
+                                             _l("Chỉ nhận tệp %(kinds)s (.txt là Unicode Text của Excel).",
+                                                kinds=", ".join(TABLE_ACCEPT.split(","))))],
+                     render_kw={"accept": TABLE_ACCEPT})
     # A class list without a class column: every pupil joins the class chosen here.
     school_class = SelectField(_l("Lớp (khi tệp không có cột Lớp)"), choices=[], validate_choice=False, default="")
     submit = SubmitField(_l("Xem trước"))
