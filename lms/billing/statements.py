@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 
@@ -80,6 +80,8 @@ class StatementPlan:
     # repeating a line across pages): (line, the line it repeats, reference). Imported once, so the
     # preview says so and counts it once, as the confirmation will.
     repeats: list[tuple[int, int, str]] = field(default_factory=list)
+    # Lines whose date the bank gives without a time: the preview shows their day only, not "00:00".
+    no_time: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -284,6 +286,8 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
                                                                        p=wrong))))
         if len(plan.problems) > refused:
             continue
+        if ":" not in cell_text(cell(cells, "date")) and to_datetime(cell(cells, "date")).time() == time(0):
+            plan.no_time.add(line)
         content = cell_text(cell(cells, "content"))
         reference = cell_text(cell(cells, "reference")).strip()
         txn_id = reference or "h" + hashlib.sha256(f"{when.isoformat()}|{amount}|{content}".encode()).hexdigest()[:40]
