@@ -17,7 +17,6 @@ from lms.core.timeutil import school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
 
 EXCLUDED = ("vnp_SecureHash", "vnp_SecureHashType")
-HASH_TYPES = ("SHA512", "HMACSHA512")     # what vnp_SecureHashType may say of our HMAC-SHA512
 
 
 def _signed_pairs(params: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -141,14 +140,13 @@ def start(checkout, invoice, setting, secret: Mapping[str, str], begin) -> None:
 
 
 def read_pairs(pairs) -> tuple[dict[str, str], bool]:
-    """The query's (key, value) pairs as a dict, and whether they were polluted: a key twice, or a
-    vnp_SecureHashType naming another algorithm than the HMAC-SHA512 we check. (The hash type is
-    outside the signed data; VNPay and the npm `vnpay` package, which drops it before verifying,
-    may send it.)"""
+    """The query's (key, value) pairs as a dict, and whether they were polluted: a key twice. (A
+    vnp_SecureHashType is outside the signed data and chooses nothing: VNPay's own IPN sample and the
+    npm `vnpay` package drop it and check HMAC-SHA512 whatever it says, and so do we.)"""
     params: dict[str, str] = {}
     polluted = False
     for k, v in pairs:
-        polluted |= k in params or (k == "vnp_SecureHashType" and v.strip().upper() not in HASH_TYPES)
+        polluted |= k in params
         params[k] = v
     return params, polluted
 
