@@ -22,7 +22,7 @@ from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.courses.permissions import pupil_of
 from lms.extensions import db
-from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, tt27
+from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, stale, tt27
 from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
 from lms.gradebook.models import ReportCard
 from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
@@ -142,6 +142,19 @@ def _ids(prefix: str) -> dict[int, str]:
     return out
 
 
+def _edits(shown: dict[str, stale.Shown]) -> stale.Edits:
+    """The fields of a grade-book-like page as posted: only what the user changed is written,
+    and a field a colleague changed since the page was opened is refused (lms/gradebook/stale.py)."""
+    if request.method != "POST":
+        return stale.unchanged(shown)
+    return stale.read_edits(shown, request.form, request.form.get("was"))
+
+
+def _with_conflicts(result, edits: stale.Edits):
+    result.issues.extend(edits.conflicts)
+    return result
+
+
 def _save(call, done, again: str):
     """Run a grid save. Refused cells roll everything back and stay on the page, shown as typed;
     a domain error is flashed; success commits and goes back to the page. Returns the save's
@@ -182,14 +195,17 @@ def course_grades(course_id: int):
     editable = can_edit_course(current_user, ctx().role, course)
     typed: dict[tuple[int, str], str] = {}
     result = None
+    edits = _edits(_remarks_shown(book.grid_of(db.session, course, term)))
     if request.method == "POST":
         if not editable:
             abort(403)
         typed = _pairs("c")
         cells = [book.CellInput(sid, key, value) for (sid, key), value in typed.items()]
+        remarks = {int(name[2:]): edits.of(name) for name in edits.changed}
         result, done = _save(
-            lambda: book.save_grid(db.session, current_user, ctx().role, course, term, cells, _ids("r"), now=utcnow(),
-                                   loaded_at=_loaded_at(), reason=request.form.get("reason", "")),
+            lambda: _with_conflicts(book.save_grid(
+                db.session, current_user, ctx().role, course, term, cells, remarks, now=utcnow(),
+                loaded_at=_loaded_at(), reason=request.form.get("reason", "")), edits),
             lambda r: _("Đã lưu sổ điểm: %(a)s điểm mới, %(c)s điểm sửa, %(d)s điểm xoá.", a=r.created, c=r.changed,
                         d=r.cleared),
             url_for("gradebook.course_grades", course_id=course.id, term=term))
@@ -197,9 +213,13 @@ def course_grades(course_id: int):
             return done
     grid = book.grid_of(db.session, course, term)
     return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term, typed=typed,
-                           **_issue_view(result), editable=editable, now=utcnow(),
-                           remarks_typed=_ids("r") if request.method == "POST" else None,
+                           **_issue_view(result), editable=editable, now=utcnow(), edits=edits,
                            admin=ctx().role == "admin"), _refused_status()
+
+
+def _remarks_shown(grid) -> dict[str, stale.Shown]:
+    return {f"r-{row.student.id}": stale.Shown(i, row.student.full_name, _("Nhận xét"), row.remark or "")
+            for i, row in enumerate(grid.rows, start=1)}
 
 
 @bp.route("/courses/<int:course_id>/grades.xlsx")
@@ -295,25 +315,38 @@ def primary_grades(course_id: int):
         return redirect(url_for("gradebook.course_grades", course_id=course.id))
     checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
     editable = can_edit_course(current_user, ctx().role, course)
-    result, typed = None, None
+    result = None
+    grid = primary.primary_grid(db.session, course, checkpoint)
+    edits = _edits(_primary_shown(grid, checkpoint))
     if request.method == "POST":
         if not editable:
             abort(403)
-        levels, tests, comments = _ids("l"), _ids("t"), _ids("m")
-        rows = [primary.PrimaryInput(sid, levels.get(sid, ""), tests.get(sid, ""), comments.get(sid, ""))
-                for sid in levels]
-        typed = {r.student_id: r for r in rows}
+        rows = [primary.PrimaryInput(r.student.id, edits.of(f"l-{r.student.id}"), edits.of(f"t-{r.student.id}"),
+                                     edits.of(f"m-{r.student.id}"))
+                for r in grid.rows if edits.touched(*(f"{k}-{r.student.id}" for k in "ltm"))]
         result, done = _save(
-            lambda: primary.save_primary(db.session, current_user, ctx().role, course, checkpoint, rows, now=utcnow(),
-                                         reason=request.form.get("reason", "")),
+            lambda: _with_conflicts(primary.save_primary(db.session, current_user, ctx().role, course, checkpoint, rows,
+                                                         now=utcnow(), reason=request.form.get("reason", "")), edits),
             lambda r: ngettext("Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", "Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", r.written, c=CHECKPOINT_LABELS[checkpoint], n=r.written),
             url_for("gradebook.primary_grades", course_id=course.id, checkpoint=checkpoint))
         if done:
             return done
     grid = primary.primary_grid(db.session, course, checkpoint)
     return render_template("gradebook/primary_grid.html", course=course, grid=grid, checkpoint=checkpoint,
-                           editable=editable, typed=typed, **_issue_view(result),
+                           editable=editable, edits=edits, **_issue_view(result),
                            admin=ctx().role == "admin"), _refused_status()
+
+
+def _primary_shown(grid, checkpoint: str) -> dict[str, stale.Shown]:
+    out = {}
+    for i, row in enumerate(grid.rows, start=1):
+        rec, sid, name = row.record(checkpoint), row.student.id, row.student.full_name
+        out[f"l-{sid}"] = stale.Shown(i, name, _("Mức đạt được"), rec.level if rec and rec.level else "")
+        if grid.has_test:
+            out[f"t-{sid}"] = stale.Shown(i, name, _("Điểm KTĐK"),
+                                          str(rec.test_score) if rec and rec.test_score else "")
+        out[f"m-{sid}"] = stale.Shown(i, name, _("Nhận xét"), rec.comment if rec and rec.comment else "")
+    return out
 
 
 # ---------------------------------------------------------------- homeroom: conduct, attendance, qualities, year
@@ -324,16 +357,17 @@ def primary_grades(course_id: int):
 def class_conduct(class_id: int):
     school_class = _class(class_id)
     term = _term()
-    result, typed = None, None
+    result = None
+    edits = _edits(_conduct_shown(school_class, term))
     if request.method == "POST":
-        conduct, excused, unexcused, comments = _ids("k"), _ids("p"), _ids("u"), _ids("m")
-        ids = set(conduct) | set(excused) | set(unexcused) | set(comments)
-        rows = [homeroom.TermRecordInput(sid, conduct.get(sid, ""), excused.get(sid, ""), unexcused.get(sid, ""),
-                                         comments.get(sid, "")) for sid in ids]
-        typed = {r.student_id: r for r in rows}
+        rows = [homeroom.TermRecordInput(s.id, edits.of(f"k-{s.id}"), edits.of(f"p-{s.id}"), edits.of(f"u-{s.id}"),
+                                         edits.of(f"m-{s.id}"))
+                for s in people.students_of_class(db.session, school_class)
+                if edits.touched(*(f"{k}-{s.id}" for k in "kpum"))]
         result, done = _save(
-            lambda: homeroom.save_term_records(db.session, current_user, ctx().role, school_class, term, rows,
-                                               now=utcnow(), reason=request.form.get("reason", "")),
+            lambda: _with_conflicts(homeroom.save_term_records(
+                db.session, current_user, ctx().role, school_class, term, rows, now=utcnow(),
+                reason=request.form.get("reason", "")), edits),
             lambda r: ngettext("Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", "Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_conduct", class_id=class_id, term=term))
         if done:
@@ -345,10 +379,30 @@ def class_conduct(class_id: int):
 
     absences = term_absences(db.session, school_class)
     return render_template("gradebook/conduct.html", school_class=school_class, term=term, students=students,
-                           records=records, typed=typed, **_issue_view(result), locked=locked, absences=absences,
+                           records=records, edits=edits, **_issue_view(result), locked=locked, absences=absences,
                            daily_term=any(a.daily for (_sid, t), a in absences.items() if t == term),
                            primary=homeroom.is_primary(school_class), admin=ctx().role == "admin"), \
         _refused_status()
+
+
+_CONDUCT_SHOWN = {"T": "T", "K": "K", "D": "Đ", "C": "CĐ"}
+
+
+def _conduct_shown(school_class: SchoolClass, term: int) -> dict[str, stale.Shown]:
+    records = homeroom.term_records(db.session, school_class)
+    primary_class = homeroom.is_primary(school_class)
+    out = {}
+    for i, s in enumerate(people.students_of_class(db.session, school_class), start=1):
+        r = records.get((s.id, term))
+        if not primary_class:
+            out[f"k-{s.id}"] = stale.Shown(i, s.full_name, _("Rèn luyện"),
+                                           _CONDUCT_SHOWN[r.conduct] if r and r.conduct else "")
+        out[f"p-{s.id}"] = stale.Shown(i, s.full_name, _("Nghỉ có phép"),
+                                       str(r.absent_excused) if r and r.absent_excused else "")
+        out[f"u-{s.id}"] = stale.Shown(i, s.full_name, _("Nghỉ không phép"),
+                                       str(r.absent_unexcused) if r and r.absent_unexcused else "")
+        out[f"m-{s.id}"] = stale.Shown(i, s.full_name, _("Nhận xét"), r.comment if r and r.comment else "")
+    return out
 
 
 @bp.route("/classes/<int:class_id>/qualities", methods=["GET", "POST"])
@@ -359,20 +413,31 @@ def class_qualities(class_id: int):
     if not homeroom.is_primary(school_class):
         abort(404)
     checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
-    result, typed = None, {}
+    result = None
+    edits = _edits(_qualities_shown(primary.quality_grid(db.session, school_class, checkpoint)))
     if request.method == "POST":
-        typed = _pairs("q")
+        cells = {(int(name.split("-")[1]), name.split("-")[2]): edits.of(name) for name in edits.changed}
         result, done = _save(
-            lambda: primary.save_qualities(db.session, current_user, ctx().role, school_class, checkpoint, typed,
-                                           now=utcnow(), reason=request.form.get("reason", "")),
+            lambda: _with_conflicts(primary.save_qualities(
+                db.session, current_user, ctx().role, school_class, checkpoint, cells, now=utcnow(),
+                reason=request.form.get("reason", "")), edits),
             lambda r: ngettext("Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", "Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_qualities", class_id=class_id, checkpoint=checkpoint))
         if done:
             return done
     grid = primary.quality_grid(db.session, school_class, checkpoint)
     return render_template("gradebook/qualities.html", school_class=school_class, grid=grid, checkpoint=checkpoint,
-                           codes=primary.QUALITY_CODES, typed=typed, **_issue_view(result),
+                           codes=primary.QUALITY_CODES, edits=edits, **_issue_view(result),
                            admin=ctx().role == "admin"), _refused_status()
+
+
+_QUALITY_SHOWN = {"T": "T", "D": "Đ", "C": "C"}
+
+
+def _qualities_shown(grid) -> dict[str, stale.Shown]:
+    return {f"q-{s.id}-{code}": stale.Shown(i, s.full_name, str(labels.QUALITY_NAMES[code]),
+                                            _QUALITY_SHOWN[levels[code]] if levels.get(code) else "")
+            for i, (s, levels) in enumerate(grid.rows, start=1) for code in primary.QUALITY_CODES}
 
 
 @bp.route("/classes/<int:class_id>/year-records", methods=["GET", "POST"])
