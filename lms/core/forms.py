@@ -18,8 +18,8 @@ from lms.i18n import ngettext
 
 MESSAGES = {
     "This field is required.": _l("Trường này bắt buộc."),
-    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
-    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "Not a valid choice.": _l("Giá trị gửi lên không có trong danh sách: hãy chọn một mục của danh sách."),
+    "Invalid Choice: could not coerce.": _l("Giá trị gửi lên không có trong danh sách: hãy chọn một mục của danh sách."),
     "Not a valid date value.": _l("Ngày không hợp lệ."),
     "Not a valid datetime value.": _l("Thời điểm không hợp lệ."),
     "Not a valid time value.": _l("Giờ không hợp lệ."),
@@ -39,7 +39,7 @@ MESSAGES = {
     "Field must be exactly %(max)d characters long.": _l("Cần đúng %(max)d ký tự."),
     "This field cannot be edited.": _l("Không được sửa trường này."),
     "This field is disabled and cannot have a value.": _l("Không được sửa trường này."),
-    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Lựa chọn không hợp lệ."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Giá trị gửi lên không có trong danh sách: hãy chọn một mục của danh sách."),
     "'%(value)s' are not valid choices for this field.": _l("Có lựa chọn không hợp lệ: %(value)s."),
     "Not a valid week value.": _l("Tuần không hợp lệ."),
     "Date must be at least %(min)s.": _l("Ngày phải từ %(min)s trở đi."),

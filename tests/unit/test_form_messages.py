@@ -34,4 +34,4 @@ def test_a_choice_not_offered_is_named_in_vietnamese():
                                  "'%(value)s' are not valid choices for this field.", 1) % {"value": "60"}
     assert text == "Có lựa chọn không hợp lệ: 60."
     assert TRANSLATIONS.gettext("Invalid choice(s): one or more data inputs could not be coerced.") == \
-        "Lựa chọn không hợp lệ."
+        "Giá trị gửi lên không có trong danh sách: hãy chọn một mục của danh sách."
