@@ -258,6 +258,27 @@ class Grid:
         return next((r for r in self.rows if r.student.id == student_id), None)
 
 
+def retest_open(grid: Grid, row: Row) -> bool:
+    """Whether a pupil has a KT lại cell in term II: a year result that needs a re-test (below
+    5,0, or Chưa đạt in a comment subject), or a re-test mark already stored. The grid, its save
+    and the Excel import all ask this."""
+    if row.entry(2, RETEST.key) is not None:
+        return True
+    year = row.marks.year()
+    if year is None:
+        return False
+    return year is False if grid.comment else (not isinstance(year, bool) and year < 5)
+
+
+def retest_refusal(grid: Grid, row: Row) -> str:
+    """Why a re-test mark is refused for a pupil without a re-test (see retest_open)."""
+    year = row.marks.year()
+    if year is None:
+        return str(_l("không phải kiểm tra lại: học sinh chưa có kết quả cả năm môn này."))
+    return str(_l("không phải kiểm tra lại: kết quả cả năm môn này là %(y)s, chỉ học sinh có kết quả dưới 5,0 "
+                  "(môn đánh giá bằng nhận xét: Chưa đạt) mới kiểm tra lại.", y=mark_text(year)))
+
+
 def subject_marks(course: Course, columns: list[Column], entries: dict[int, dict[str, GradeEntry]]) -> SubjectMarks:
     terms = {}
     for term in (1, 2):
@@ -432,6 +453,10 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
                                        nfc(cell.text), str(exc.message)))
             continue
         entry = row.entry(term, column.key)
+        if column.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
+            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
+                                       nfc(cell.text), retest_refusal(grid, row)))
+            continue
         if loaded_at is not None and entry is not None and entry.updated_at > loaded_at and \
                 stored_value(entry) != value:
             result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
@@ -701,6 +726,10 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                 out.issues.append(Issue(line.number, name, table.column_name(c.key), nfc(text), str(exc.message)))
                 continue
             if change is None:
+                continue
+            if c.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
+                out.issues.append(Issue(line.number, name, table.column_name(c.key), nfc(text),
+                                        retest_refusal(grid, row)))
                 continue
             out.cells.append(CellInput(row.student.id, c.key, text))
             old = stored_value(row.entry(term, c.key))

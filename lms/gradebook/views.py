@@ -214,6 +214,7 @@ def course_grades(course_id: int):
     grid = book.grid_of(db.session, course, term)
     return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term, typed=typed,
                            **_issue_view(result), editable=editable, now=utcnow(), edits=edits,
+                           retest_open=book.retest_open,
                            admin=ctx().role == "admin"), _refused_status()
 
 
