@@ -566,7 +566,7 @@ def offer_identifiers(session: Session, actor: User, school: School, user: User,
     joins their account (`answer` → `prove`). One held by another of the school's own people is
     left alone (within the school that tells nothing)."""
     for column, value in (("email", email), ("phone", phone)):
-        if not value or getattr(user, column) == value:
+        if not value or getattr(user, column) == value or offered(session, school, value):
             continue
         only = {"email": None, "phone": None, column: value}
         holder = find_account(session, **only, school=school)
@@ -574,6 +574,14 @@ def offer_identifiers(session: Session, actor: User, school: School, user: User,
             continue
         add_person(session, actor, school, kind=kind, name=name, roles=roles, student=student, relation=relation,
                    details=details, **only)
+
+
+def offered(session: Session, school: School, identifier: str) -> bool:
+    """Whether the school already has an invitation waiting for this e-mail or phone: the same list
+    imported again announces and sends nothing more (an invitation by SMS costs the school)."""
+    return bool(session.scalar(select(exists().where(Invitation.school_id == school.id,
+                                                     Invitation.identifier == identifier,
+                                                     Invitation.status == "pending"))))
 
 
 def _roles_here(session: Session, user: User, school: School) -> set[str]:

@@ -838,8 +838,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 changes.append(_("lớp"))
             row.changes = changes
             row.action = "update" if changes else "unchanged"
-        if parent is not None and parent.new_phone:
-            row.changes.append(_("số điện thoại của phụ huynh %(n)s", n=parent.name))
+        if parent is not None and parent.new_phone and not accounts.offered(session, school, parent.phone):
+            # Invited to the new number (accounts.offer_identifiers), never set: the preview says so.
+            row.changes.append(_("mời phụ huynh %(n)s xác nhận số %(v)s (chờ chấp nhận)", n=parent.name,
+                                 v=parent.phone))
             if row.action == "unchanged":
                 row.action = "update"
         if parent is not None:
@@ -1167,7 +1169,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
                 updates["full_name"] = name
                 row.changes.append(_("họ tên"))
             for attr, value in (("email", email), ("phone", phone)):
-                if value and getattr(user, attr) != value:
+                if value and getattr(user, attr) != value and not accounts.offered(session, school, value):
                     updates[f"invite_{attr}"] = value
                     row.changes.append(_("mời xác nhận %(v)s (chờ chấp nhận)", v=value))
             row.action = "update" if row.changes else "unchanged"

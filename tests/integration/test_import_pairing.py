@@ -88,22 +88,29 @@ def test_excels_unicode_text_is_taken_as_a_table_whatever_its_extension(world, c
     assert page.status_code == 200 and "Đỗ Thị Thu" in body and "Đỗ Thị Hạnh" in body, body[-1500:]
 
 
-def test_a_parents_corrected_phone_updates_that_parent(world, dbs):
+def test_a_parents_corrected_phone_is_invited_once_and_set_when_she_proves_it(world, dbs):
+    """A corrected number for the pupil's own mother is never set by the school (it could be anyone's
+    elsewhere): it is invited, the preview says so, and the same list imported again announces and
+    invites nothing more (an invitation by SMS costs the school)."""
     from sqlalchemy import func, select
 
     from lms.auth.models import User
-    from lms.people.models import Guardianship, Student
+    from lms.people.models import Guardianship, Invitation, Student
 
     # HSA001's mother, Nguyễn Thị Lan, 0912000001 in the world: the list now gives her new number.
     data = xlsx([["Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp", "Họ tên phụ huynh", "Quan hệ",
                   "SĐT phụ huynh"],
                  ["HSA001", "Nguyễn Văn An", "05/09/2014", "Nam", "6A1", "Nguyễn Thị Lan", "Mẹ", "0912 000 222"]])
+
+    def planned(s):
+        return imports.plan_student_import(s, s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id),
+                                           "ds.xlsx", data, 1000)
+
     with dbs() as s:
-        p = imports.plan_student_import(s, s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id),
-                                        "ds.xlsx", data, 1000)
+        p = planned(s)
         assert p.ok, p.issues
         assert [(r.action, [str(c) for c in r.changes]) for r in p.rows] == [
-            ("update", ["số điện thoại của phụ huynh Nguyễn Thị Lan"])]
+            ("update", ["mời phụ huynh Nguyễn Thị Lan xác nhận số 0912000222 (chờ chấp nhận)"])]
         student = s.scalar(select(Student).where(Student.student_code == "HSA001"))
         before = s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == student.id))
         imports.apply_student_import(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id),
@@ -111,7 +118,17 @@ def test_a_parents_corrected_phone_updates_that_parent(world, dbs):
         s.commit()
         after = s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == student.id))
         assert after == before
-        assert s.get(User, world.mother_a.id).phone == "0912000222"
+        assert s.get(User, world.mother_a.id).phone == "0912000001"      # until she proves the new one
+        invited = select(func.count()).select_from(Invitation).where(Invitation.identifier == "0912000222",
+                                                                   Invitation.status == "pending")
+        assert s.scalar(invited) == 1
+    with dbs() as s:
+        again = planned(s)
+        assert [(r.action, [str(c) for c in r.changes]) for r in again.rows] == [("unchanged", [])]
+        imports.apply_student_import(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id),
+                                     s.get(SchoolYear, world.a.year.id), again)
+        s.commit()
+        assert s.scalar(invited) == 1
 
 
 def test_a_new_pupils_second_parent_line_is_new_not_an_update(world, dbs):
