@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Forbidden, ValidationError
 from lms.core.numbers import decimal_text
+from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
 from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, change_value, column_label
@@ -359,6 +360,7 @@ class SaveResult:
     changed: int = 0
     cleared: int = 0
     unchanged: int = 0
+    remarks: int = 0     # remarks written (new, changed or emptied)
 
     @property
     def written(self) -> int:
@@ -473,30 +475,38 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
         if len(text) > REMARK_MAX:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
                                        text[:40] + "…", str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+        elif text and (problem := printed_text_problem(text, _l("Nhận xét"))):   # it prints on the report card
+            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
+                                       text[:40], problem))
         clean_remarks[student_id] = text
     if result.issues:
         return result
     _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=None,
            after_lock=after_lock, reason=reason, result=result)
-    _save_remarks(session, course, term, grid, clean_remarks)
-    if result.written:
+    result.remarks = _save_remarks(session, course, term, grid, clean_remarks)
+    if result.written or result.remarks:
         record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock, action="grades_saved",
                      detail=f"term {term}: +{result.created} ~{result.changed} -{result.cleared}"
                             + (f" — {reason[:120]}" if after_lock else ""))
     return result
 
 
-def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str]) -> None:
+def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str]) -> int:
+    """Write the remarks that changed; how many did."""
     existing = {r.student_id: r for r in session.scalars(select(GradeRemark).where(
         GradeRemark.course_id == course.id, GradeRemark.term == term))}
+    written = 0
     for student_id, text in remarks.items():
         row = existing.get(student_id)
         if row is None and text:
             session.add(GradeRemark(school_id=course.school_id, course_id=course.id, student_id=student_id,
                                     term=term, text=text))
+            written += 1
         elif row is not None and row.text != text:
             row.text = text
+            written += 1
     session.flush()
+    return written
 
 
 @dataclass

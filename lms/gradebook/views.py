@@ -206,8 +206,8 @@ def course_grades(course_id: int):
             lambda: _with_conflicts(book.save_grid(
                 db.session, current_user, ctx().role, course, term, cells, remarks, now=utcnow(),
                 loaded_at=_loaded_at(), reason=request.form.get("reason", "")), edits),
-            lambda r: _("Đã lưu sổ điểm: %(a)s điểm mới, %(c)s điểm sửa, %(d)s điểm xoá.", a=r.created, c=r.changed,
-                        d=r.cleared),
+            lambda r: _("Đã lưu sổ điểm: %(a)s điểm mới, %(c)s điểm sửa, %(d)s điểm xoá, %(r)s nhận xét thay đổi.",
+                        a=r.created, c=r.changed, d=r.cleared, r=r.remarks),
             url_for("gradebook.course_grades", course_id=course.id, term=term))
         if done:
             return done

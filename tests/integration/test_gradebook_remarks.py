@@ -1,0 +1,21 @@
+"""Remarks saved on the TT22 grid are said in the save's message (a remark-only save read
+"0 điểm mới, 0 điểm sửa, 0 điểm xoá", as if nothing was saved), and a remark that would read as a
+spreadsheet formula is refused like every printed text (core/official.printed_text_problem)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.gradebook.models import GradeRemark
+
+
+def test_a_remark_only_save_says_so_and_a_formula_remark_is_refused(world, client, dbs):
+    client.login("gv.a")
+    url = f"/courses/{world.a.course.id}/grades?term=1"
+    an = world.a.students["HSA001"].id
+    saved = client.post(url, {f"r-{an}": "Tiến bộ rõ"}, follow_redirects=True).get_data(as_text=True)
+    assert "0 điểm mới, 0 điểm sửa, 0 điểm xoá, 1 nhận xét thay đổi" in saved
+    refused = client.post(url, {f"r-{an}": "=1+1"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "phải bắt đầu bằng chữ hoặc số" in text
+    with dbs() as s:
+        assert [r.text for r in s.scalars(select(GradeRemark))] == ["Tiến bộ rõ"]
