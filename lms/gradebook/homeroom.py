@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lms.attendance.registers import term_absences
 from lms.auth.models import User
 from lms.core.errors import ValidationError
+from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import results, tt22, tt27
 from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, columns_of,
@@ -103,6 +104,8 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
         if len(values["comment"]) > REMARK_MAX:
             result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40] + "…",
                                        str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+        elif values["comment"] and (problem := printed_text_problem(values["comment"], _l("Nhận xét"))):
+            result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40], problem))
         clean.append((item.student_id, values))
     if result.issues:
         return result

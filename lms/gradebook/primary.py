@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core.errors import ValidationError
+from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
 from lms.gradebook.book import REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, record_write
@@ -142,6 +143,8 @@ def save_primary(session: Session, actor: User, role: str, course: Course, check
         if len(comment) > REMARK_MAX:
             result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
                                        str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+        elif comment and (problem := printed_text_problem(comment, _l("Nhận xét"))):   # printed on the card
+            result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40], problem))
         clean.append((row, level, test, comment))
     if result.issues:
         return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.gradebook.models import GradeRemark
+from tests.integration.test_gradebook_primary import primary  # noqa: F401  (fixture)
 
 
 def test_a_remark_only_save_says_so_and_a_formula_remark_is_refused(world, client, dbs):
@@ -19,3 +20,22 @@ def test_a_remark_only_save_says_so_and_a_formula_remark_is_refused(world, clien
     assert refused.status_code == 422 and "phải bắt đầu bằng chữ hoặc số" in text
     with dbs() as s:
         assert [r.text for r in s.scalars(select(GradeRemark))] == ["Tiến bộ rõ"]
+
+
+def test_primary_and_homeroom_remarks_follow_the_same_rule(world, client, dbs):
+    from lms.gradebook.models import TermRecord
+
+    client.login("gv.a")
+    an = world.a.students["HSA001"].id
+    refused = client.post(f"/classes/{world.a.school_class.id}/conduct?term=1", {f"m-{an}": "@SUM(A1)"})
+    assert refused.status_code == 422 and "phải bắt đầu bằng chữ hoặc số" in refused.get_data(as_text=True)
+    with dbs() as s:
+        assert s.scalars(select(TermRecord)).first() is None
+
+
+def test_a_primary_remark_starting_with_a_formula_sign_is_refused(primary, client):  # noqa: F811
+    client.login("gv.p")
+    khoi = primary.students["HSP001"].id
+    refused = client.post(f"/courses/{primary.courses['toan']}/primary?checkpoint=gk1",
+                          {f"l-{khoi}": "T", f"m-{khoi}": "=HYPERLINK(\"x\")"})
+    assert refused.status_code == 422 and "phải bắt đầu bằng chữ hoặc số" in refused.get_data(as_text=True)
