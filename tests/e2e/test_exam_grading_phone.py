@@ -7,6 +7,7 @@ import os
 
 import pytest
 from sqlalchemy import select
+from tests.e2e.helpers import sign_in_new_page
 
 pytestmark = pytest.mark.e2e
 
@@ -22,12 +23,7 @@ def test_a_teacher_grades_essays_on_a_phone(live_server, browser):
         exam_id = next(e.id for e in db.session.scalars(select(Exam).order_by(Exam.id))
                        if results.grading_queue(db.session, e))
     context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#identifier", "gv1.thcs")
-    page.fill("#password", "hoc-tap-vui-ve-2026")
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
+    page = sign_in_new_page(context, live_server.url, "gv1.thcs")
     page.goto(f"{live_server.url}/exams/{exam_id}/grading")
     if os.environ.get("LMS_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["LMS_SCREENSHOTS"], "grading-390.png"), full_page=True)
@@ -53,12 +49,7 @@ def test_a_teacher_grades_essays_on_a_phone(live_server, browser):
 
 def test_the_question_editor_s_rows_are_cards_on_a_phone_with_each_refusal_beside_its_input(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#identifier", "gv1.thcs")
-    page.fill("#password", "hoc-tap-vui-ve-2026")
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
+    page = sign_in_new_page(context, live_server.url, "gv1.thcs")
     page.goto(live_server.url + "/bank/questions/new/numerical")
     page.fill("textarea[name=text]", "Tính 1,5 + 1")
     page.locator("input[name=num_value]").nth(0).fill("2,5")

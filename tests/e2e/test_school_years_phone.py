@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.e2e.helpers import sign_in_new_page
 
 pytestmark = pytest.mark.e2e
 
@@ -18,12 +19,7 @@ OUTSIDE = """() => [...document.querySelectorAll('main a.btn, main button')].fil
 @pytest.mark.parametrize("width", (390, 1280))
 def test_the_years_page_fits_a_phone_and_suggests_the_next_year(width, live_server, browser):
     context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#identifier", "admin.thcs")
-    page.fill("#password", "hoc-tap-vui-ve-2026")
-    page.click("#submit")
-    page.wait_for_selector("#home-title")
+    page = sign_in_new_page(context, live_server.url, "admin.thcs")
     page.goto(live_server.url + "/school/years")
     names = page.eval_on_selector_all("main tbody tr[data-year]", "rows => rows.map(r => r.dataset.year)")
     assert names, "no year listed"
