@@ -24,12 +24,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _report() -> share.ShareReport:
     school = ctx().school
     year = people.current_year(db.session, school)
-    term = request.args.get("term", type=int)
-    term = term if term in (1, 2) else None
+    term = _requested_term()
     # A teacher sees the courses they teach; an admin the whole school.
     teacher = _teacher()
     course_ids = share.courses_taught(db.session, school, year, teacher) if teacher is not None else None
     return share.online_share(db.session, school, year, utcnow(), term=term, course_ids=course_ids, teacher=teacher)
+
+
+def _requested_term() -> int | None:
+    """The term asked for (1 or 2), or None for the whole year; anything else is said, as the list
+    pages say a page that is not one, never silently taken for the year."""
+    raw = request.args.get("term", "").strip()
+    if raw in ("1", "2"):
+        return int(raw)
+    if raw and request.endpoint == "report.online_share":    # the page says it; its files follow the page
+        flash(_("“%(v)s” không phải học kỳ (chỉ có học kỳ 1 và 2): đang hiện cả năm.", v=raw[:30]), "warning")
+    return None
 
 
 def _teacher():

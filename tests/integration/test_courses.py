@@ -459,6 +459,19 @@ def test_plan_template_and_report_take_the_terms_from_the_years_own_dates(world,
     assert 'id="total-planned">100,0 %' in term1 and 'id="total-planned">0,0 %' in term2
 
 
+def test_a_term_that_is_not_one_is_said_not_taken_silently_for_the_year(world, make_client):
+    client = teacher(make_client)
+    for bad in ("7", "abc"):
+        page = client.get(f"/reports/online-share?term={bad}")
+        assert page.status_code == 200
+        body = page.get_data(as_text=True)
+        assert f"“{bad}” không phải học kỳ (chỉ có học kỳ 1 và 2): đang hiện cả năm." in body
+    assert "không phải học kỳ" not in client.get("/reports/online-share?term=1").get_data(as_text=True)
+    # The page's files follow the page and leave no message behind for the next page.
+    assert client.get("/reports/online-share.xlsx?term=7").status_code == 200
+    assert "không phải học kỳ" not in client.get("/reports/online-share").get_data(as_text=True)
+
+
 def test_a_teachers_share_report_is_hers_and_unsigned_by_the_principal(world, make_client, dbs):
     from tests.pdftext import text
 
