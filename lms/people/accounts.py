@@ -576,12 +576,13 @@ def offer_identifiers(session: Session, actor: User, school: School, user: User,
                    details=details, **only)
 
 
-def offered(session: Session, school: School, identifier: str) -> bool:
-    """Whether the school already has an invitation waiting for this e-mail or phone: the same list
-    imported again announces and sends nothing more (an invitation by SMS costs the school)."""
-    return bool(session.scalar(select(exists().where(Invitation.school_id == school.id,
-                                                     Invitation.identifier == identifier,
-                                                     Invitation.status == "pending"))))
+def offered(session: Session, school: School, identifier: str | None = None) -> set[str]:
+    """The e-mails and phones the school already has an invitation waiting for (only `identifier`,
+    when given): the same list imported again announces and sends nothing more (an invitation by
+    SMS costs the school). An import's preview reads them once per file."""
+    stmt = select(Invitation.identifier).where(Invitation.school_id == school.id, Invitation.status == "pending")
+    stmt = stmt.where(Invitation.identifier == identifier) if identifier is not None else stmt
+    return set(session.scalars(stmt))
 
 
 def _roles_here(session: Session, user: User, school: School) -> set[str]:

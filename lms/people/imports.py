@@ -628,6 +628,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
     if "full_name" not in table.columns:
         return plan
     no_code_column = "student_code" not in table.columns   # said once above the lines; each line still checked
+    invited_ids = accounts.offered(session, school)     # identifiers already invited: not announced again
     classes = {fold(c.name): c for c in session.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))}
     no_class_column = "class_name" not in table.columns
     chosen = classes.get(fold(class_name)) if class_name else None
@@ -838,7 +839,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 changes.append(_("lớp"))
             row.changes = changes
             row.action = "update" if changes else "unchanged"
-        if parent is not None and parent.new_phone and not accounts.offered(session, school, parent.phone):
+        if parent is not None and parent.new_phone and parent.phone not in invited_ids:
             # Invited to the new number (accounts.offer_identifiers), never set: the preview says so.
             row.changes.append(_("mời phụ huynh %(n)s xác nhận số %(v)s (chờ chấp nhận)", n=parent.name,
                                  v=parent.phone))
@@ -1078,6 +1079,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
     plan = ImportPlan("staff", [], issues, table.unknown, table=table)
     if issues:
         return plan
+    invited_ids = accounts.offered(session, school)     # identifiers already invited: not announced again
     seen: dict[str, int] = {}
     for record in table.lines:
         line = record.number
@@ -1169,7 +1171,7 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
                 updates["full_name"] = name
                 row.changes.append(_("họ tên"))
             for attr, value in (("email", email), ("phone", phone)):
-                if value and getattr(user, attr) != value and not accounts.offered(session, school, value):
+                if value and getattr(user, attr) != value and value not in invited_ids:
                     updates[f"invite_{attr}"] = value
                     row.changes.append(_("mời xác nhận %(v)s (chờ chấp nhận)", v=value))
             row.action = "update" if row.changes else "unchanged"
