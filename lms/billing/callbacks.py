@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from lms.billing import channel_settings, matching
 from lms.billing.channels import casso
-from lms.billing.checkouts import feed_amount
+from lms.billing.checkouts import feed_amount, log
 from lms.billing.models import CallbackLog
-from lms.core.text import stored_body
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
 from lms.people.models import School
@@ -32,14 +31,6 @@ class Answer:
 
 def _school(session: Session, code: str) -> School | None:
     return session.scalars(select(School).where(School.code == code)).first()
-
-
-def log(session: Session, school_id: int | None, provider: str, raw: bytes, now: datetime) -> CallbackLog:
-    row = CallbackLog(school_id=school_id, provider=provider, received_at=now,
-                      body=stored_body(raw))
-    session.add(row)
-    session.flush()
-    return row
 
 
 def open_callback(session: Session, school_code: str, channel: str, raw: bytes, now: datetime):

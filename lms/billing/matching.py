@@ -111,12 +111,6 @@ def _digits(account: str | None) -> str:
 ACCOUNT_REPORTED = frozenset({"sepay", "casso"})
 
 
-def wrong_account(school: School, account: str | None) -> bool:
-    """The credit names a receiving account, and it is not the school's configured one."""
-    given, ours = _digits(account), _digits(school.bank_account_number)
-    return bool(given) and bool(ours) and given != ours
-
-
 def account_problem(school: School, account: str | None, *, required: bool = True):
     """The one check "is this credit for this school's configured account", for every path that
     sees a bank credit (feeds, statements, payOS, assigning by hand): None when it is (or the

@@ -215,8 +215,11 @@ class DayField(DateField):
             raise ValueError(str(_l("%(f)s “%(v)s” không phải ngày: chọn trong lịch hoặc gõ dạng ngày/tháng/năm, ví "
                                     "dụ 05/09/2026.", f=label, v=raw[:20])))
         typed = f"{day:02d}/{month:02d}/{year}"
-        if not 1900 <= year <= 2200:
-            raise ValueError(str(_l("%(f)s %(v)s không hợp lệ: năm phải từ 1900 đến 2200.", f=label, v=typed)))
+        from lms.core.inputs import DATE_MAX, DATE_MIN
+
+        if not DATE_MIN.year <= year <= DATE_MAX.year:     # the one range every date field keeps
+            raise ValueError(str(_l("%(f)s %(v)s không hợp lệ: năm phải từ %(a)s đến %(b)s.", f=label, v=typed,
+                                    a=DATE_MIN.year, b=DATE_MAX.year)))
         if not 1 <= month <= 12:
             raise ValueError(str(_l("%(f)s %(v)s không có: tháng phải từ 1 đến 12.", f=label, v=typed)))
         last = calendar.monthrange(year, month)[1]

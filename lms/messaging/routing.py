@@ -28,17 +28,12 @@ from lms.messaging.models import (ChannelAccount, Channel, ContactSettings, Outb
 from lms.messaging.settings import DEFAULTS, accounts_of, is_ready, settings_of
 from lms.people.models import Guardianship, Student
 
-URGENT = rules.URGENT_KINDS   # urgent when about the day they are made on (rules.is_urgent)
 _email = {"on": False}
 
 
 def configure(*, email: bool) -> None:
     """Whether guardians' e-mail goes through the contact book (set at start: SMTP configured)."""
     _email["on"] = email
-
-
-def email_on() -> bool:
-    return _email["on"]
 
 
 def email_possible(user: User) -> bool:

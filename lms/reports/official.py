@@ -93,15 +93,10 @@ def department_periods_for(session: Session, schools: list, year: int) -> list[c
     return cashless.department_periods(session, schools, year)
 
 
-def year_close(year) -> date:
-    """The day a school year's results are final: the end of its last term (the year's end when
-    it has no terms). A report card, the year's result, belongs to the periods holding that day."""
-    return max((t.end_date for t in year.terms), default=year.end_date)
-
-
 def cards_in(session: Session, school, period: cashless.Period) -> tuple[int, list[str]]:
     """The report cards a report of `period` counts, and the school years they are of: the valid
-    cards of every school year whose results are final in the period (year_close) — whenever they
+    cards of every school year whose results are final in the period — the day its last term ends, or
+    the year's end when it has no terms — whenever they
     were issued. A card issued in June for 2025-2026 counts in "Học kỳ II 2025-2026", "Năm học
     2025-2026", "6 tháng đầu năm 2026" and "Năm 2026"; never in "Học kỳ I", nor in the calendar
     period of its issuing day when that is another."""
