@@ -275,6 +275,7 @@ def read_money(session: Session, school, board: Dashboard, now: datetime) -> Non
     cashless.target = Decimal(milestone.count_percent) if milestone else None
     board.cashless = cashless
     board.fees = summary(session, school, today)
+    board.today = today      # "đến <ngày>": the day of viewing, as the money is (kept boards kept their own day)
 
 
 # ---------------------------------------------------------------- kept by the refresh job
