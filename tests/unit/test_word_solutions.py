@@ -87,3 +87,95 @@ def test_without_parts_a_solution_goes_to_the_first_question_of_its_number_and_a
     got = {q.number: q.question for q in parsed.questions}
     assert got[1].general_feedback == "2 + 3 = 5."
     assert got[2].general_feedback == "x = 3 − 1 = 2."
+
+
+def _quiz() -> Document:
+    """A 15-minute quiz as a teacher types it: the answer section headed "ĐÁP ÁN" alone, holding
+    worked solutions (paragraphs and a Word equation), not a key table."""
+    d = Document()
+    d.add_paragraph("TRƯỜNG THCS LÊ LỢI")
+    d.add_paragraph("ĐỀ KIỂM TRA 15 PHÚT – TOÁN 9")
+    p = d.add_paragraph("Câu 1. Giá trị của ")
+    math(p, E.sqrt(E.r("16")))
+    p.add_run(" là:")
+    d.add_paragraph("A. 2\tB. 4\tC. 8\tD. 16")
+    d.add_paragraph("Câu 2. Phương trình x² − 4 = 0 có bao nhiêu nghiệm?")
+    d.add_paragraph("A. 0\tB. 1\tC. 2\tD. 3")
+    d.add_paragraph("Câu 3. Tính 2,5 + 1,25.")
+    d.add_paragraph("Đáp án: 3,75")
+    d.add_paragraph("Câu 4. Xét tính đúng sai của các khẳng định sau:")
+    for claim in ("a) 2 > 1", "b) 3 < 1", "c) 5 = 5", "d) 0 > 1"):
+        d.add_paragraph(claim)
+    d.add_paragraph("Câu 5. Tính 1 + 1.")
+    d.add_paragraph("----- HẾT -----")
+    d.add_paragraph("ĐÁP ÁN")
+    return d
+
+
+def test_worked_solutions_under_an_answer_heading_alone_are_explanations_never_keys():
+    d = _quiz()
+    first_solution = len(d.paragraphs) + 1
+    d.add_paragraph("Câu 1. Ta có")
+    p = d.add_paragraph()
+    math(p, E.sqrt(E.r("16")) + E.r("=") + E.r("4"))
+    d.add_paragraph("Vậy chọn B.")
+    d.add_paragraph("Câu 2. Chọn C. Vì x² = 4 nên x = 2 hoặc x = −2.")
+    d.add_paragraph("Câu 3. 2,5 + 1,25 = 3,75.")
+    fourth_solution = len(d.paragraphs) + 1
+    d.add_paragraph("Câu 4. a) Đúng vì 2 lớn hơn 1.")
+    d.add_paragraph("b) Sai; c) Đúng; d) Sai.")
+    d.add_paragraph("Câu 5. 1 + 1 = 2.")
+    parsed = parse_docx(_save(d))
+    # A solution that names its answer only in passing ("Vậy chọn B.") gives no key: the preview
+    # says which question has none and why, on the question's own paragraph.
+    assert (first_solution, fourth_solution) == (17, 22)
+    assert parsed.errors == [
+        (3, "Câu 1: chưa có đáp án — phần đáp án (đoạn 17) chỉ có lời giải của câu này, không nói đáp án "
+            "(viết bảng đáp án như 1-B, hoặc bắt đầu lời giải bằng “Chọn B.”)"),
+        (9, "Câu 4: chưa có đáp án Đ/S cho bốn ý — phần đáp án (đoạn 22) chỉ có lời giải của câu này, không nói "
+            "đáp án (viết bảng đáp án như 4-ĐSĐĐ, hoặc bắt đầu lời giải bằng “Chọn ĐSĐĐ.”)")]
+    assert [f.number for f in parsed.failed] == [1, 4]
+    got = {q.number: q.question for q in parsed.questions}
+    assert [a.fraction for a in got[2].answers] == [0.0, 0.0, 1.0, 0.0]      # “Chọn C.” is a key written as one
+    assert got[2].general_feedback == "Chọn C. Vì x² = 4 nên x = 2 hoặc x = −2."
+    # The question's own "Đáp án: 3,75" stays its key; the worked step is its explanation.
+    assert got[3].qtype == "numerical" and got[3].answers[0].text == "3.75"
+    assert got[3].general_feedback == "2,5 + 1,25 = 3,75."
+    # A worked step is never a short answer: without a key the question is an essay, the step its guide.
+    assert got[5].qtype == "essay" and got[5].guide == "1 + 1 = 2."
+
+
+def test_a_key_table_under_an_answer_heading_alone_keys_and_the_solutions_below_it_explain():
+    d = _quiz()
+    d.add_paragraph("1-B 2-C 4-ĐSĐS 5-2")
+    d.add_paragraph("Câu 1. Ta có")
+    p = d.add_paragraph()
+    math(p, E.sqrt(E.r("16")) + E.r("=") + E.r("4"))
+    d.add_paragraph("Câu 2. Vì x² = 4 nên")
+    d.add_paragraph("1. x = 2;")                     # a solution's numbered step, not a key line
+    d.add_paragraph("2. x = −2.")
+    d.add_paragraph("Câu 4. a) Đúng vì 2 lớn hơn 1.")
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = {q.number: q.question for q in parsed.questions}
+    assert [a.fraction for a in got[1].answers] == [0.0, 1.0, 0.0, 0.0]
+    assert got[1].general_feedback == "Ta có\n$\\sqrt{16} = 4$"
+    assert [a.fraction for a in got[2].answers] == [0.0, 0.0, 1.0, 0.0]
+    assert got[2].general_feedback == "Vì x² = 4 nên\n1. x = 2;\n2. x = −2."
+    assert [a.fraction for a in got[4].answers] == [1.0, 0.0, 1.0, 0.0]
+    assert got[4].general_feedback == "a) Đúng vì 2 lớn hơn 1."
+    assert got[5].qtype == "numerical" and got[5].answers[0].text == "2"
+
+
+def test_a_key_written_line_by_line_under_an_answer_heading_is_still_a_key():
+    d = _quiz()
+    for line in ("Câu 1. B", "Câu 2. C. Phương trình có hai nghiệm.", "Câu 4. ĐSĐS", "Câu 5. 2"):
+        d.add_paragraph(line)
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = {q.number: q.question for q in parsed.questions}
+    assert [a.fraction for a in got[1].answers] == [0.0, 1.0, 0.0, 0.0] and got[1].general_feedback is None
+    assert [a.fraction for a in got[2].answers] == [0.0, 0.0, 1.0, 0.0]
+    assert got[2].general_feedback == "Phương trình có hai nghiệm."
+    assert [a.fraction for a in got[4].answers] == [1.0, 0.0, 1.0, 0.0]
+    assert got[5].qtype == "numerical"

@@ -62,6 +62,7 @@ STATEMENT = re.compile(r"(?:(?<=\s)|^)(\*?)([a-d])\)\s+")
 # ("1-A,2-B"): a decimal comma ("3-3,75"), and a mistyped number ("3-6,,0"), stay whole.
 KEY_TOKEN = re.compile(r"(\d{1,4})\s*[-.:)]\s*([^\s,;]+(?:[.,]+(?!\d{1,4}\s*[-:)])[^\s,;]+)*"
                        r"(?:\s*[,;]\s*[a-dA-D]?\s*[ĐSđs])*)")
+KEY_LINE = re.compile(r"(?:\s*" + KEY_TOKEN.pattern + r"[,;]?)+\s*")   # a line of keys only: "1-A 2-C 3-ĐSĐĐ"
 TRUTH = {"đ": True, "d": True, "s": False}
 TRUTH_KEY = re.compile(r"(?:\s*[,;]?\s*(?:[a-dA-D]\s*[).:\-]?\s*)?[ĐSđsDd])+\s*")
 # A part of written answers ("PHẦN II. TỰ LUẬN"): its "a) … b) …" are parts of a question's text,
@@ -571,13 +572,15 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 parsed.skipped.append(("start", block.number, text))   # the title, school, “Họ tên: …”
             continue
         _absorb(current, block, parsed)
-    key = _read_key(key_lines, parsed)
+    notes: dict[tuple[int, int], tuple[int, str, bool, bool]] = {}
+    key = _read_key(key_lines, parsed, notes)
     # A number may come again in a later part ("Câu 1" of PHẦN II, "Bài 1" of II. TỰ LUẬN), never
     # twice in one. The key's entries go to the part of the key they are under (its own “PHẦN II”
     # lines), or, in a key without parts, to the first question of that number.
     seen: dict[tuple[int, int], int] = {}
     parts = sorted({draft.part for draft in drafts})
     used: set[tuple[int, int]] = set()
+    used_notes: set[tuple[int, int]] = set()
     solved: set[tuple[int, int]] = set()
     for draft in drafts:
         before = len(parsed.errors)
@@ -593,6 +596,33 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             entry = None
         if entry is not None and entry in key:
             used.add(entry)
+        why = None
+        noted = (place, draft.number) if (place, draft.number) in notes else (0, draft.number)
+        if noted in notes and noted not in used_notes:
+            used_notes.add(noted)
+            keyed = entry is not None and entry in key
+            note = notes[noted]
+            essay = bool(draft.category and ESSAY_PART.search(draft.category)) or note[3]
+            cluster = bool(draft.statements) and not essay and not draft.options and \
+                (len(draft.statements) >= 4 or bool(TRUTH_KEY.fullmatch(note[1].split("\n", 1)[0])))
+            if draft.options or cluster or draft.answer is not None or keyed:
+                # A worked solution ("Câu 1. Ta có … Vậy chọn B."): the question's explanation, never
+                # its key; only a key written as one ("Câu 1. B", "Câu 2. Chọn C. …") answers it.
+                given, rest = _note_key(note[1], draft)
+                if rest:
+                    draft.feedback.append(rest)
+                if not keyed and given is not None:
+                    entry = (-1, draft.number)
+                    key[entry] = (note[0], given, False, False)
+                    used.add(entry)
+                elif not keyed and draft.answer is None:
+                    example = f"{draft.number}-ĐSĐĐ" if draft.statements else f"{draft.number}-B"
+                    why = (f"phần đáp án ({unit} {note[0]}) chỉ có lời giải của câu này, không nói đáp án "
+                           f"(viết bảng đáp án như {example}, hoặc bắt đầu lời giải bằng “Chọn {example[-1 if draft.options else -4:]}.”)")
+            elif not keyed:
+                entry = (-2, draft.number)   # a written question: its answer or its marking guide
+                key[entry] = note
+                used.add(entry)
         written = _solution_of(draft, place, solutions or {}, solved)
         if written is not None:
             if written[0]:
@@ -601,7 +631,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 entry = (-1, draft.number)   # the solution's “Chọn B.” is the key
                 key[entry] = (written[2], written[1], False, False)
                 used.add(entry)
-        question = _finish(draft, key.get(entry) if entry else None, parsed)
+        question = _finish(draft, key.get(entry) if entry else None, parsed, why)
         if question is not None:
             question.mark = draft.mark
         for error in parsed.errors[before:]:
@@ -612,6 +642,10 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category))
     for entry, (line, *_rest) in key.items():
         if entry not in used:
+            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
+            parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
+    for entry, (line, *_rest) in notes.items():
+        if entry not in used_notes:
             where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
             parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
     for entry, (line, _lines) in (solutions or {}).items():
@@ -632,7 +666,7 @@ def _solutions_follow(blocks: list[Block], index: int, drafts: list[_Draft]) -> 
     for block in blocks[index + 1:]:
         text = block.text.strip()
         if not text or "\t" in text or SECTION.match(text) or _roman_section(text) or \
-                re.fullmatch(r"(?:\s*" + KEY_TOKEN.pattern + r")+\s*", text):
+                KEY_LINE.fullmatch(text):
             continue   # the answer table before the solutions
         found = QUESTION.match(text)
         return bool(found) and int(found.group(1)) in numbers
@@ -813,12 +847,16 @@ def _roman_section(text: str) -> str | None:
     return f"Phần {found.group(1)}. {found.group(2)}" if found else None
 
 
-def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
+def _read_key(blocks: list[Block], parsed: Parsed,
+              notes: dict[tuple[int, int], tuple[int, str, bool, bool]]) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
     """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
     `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question); or a line “Câu 2. …” of its
     own, read whole with the lines under it (an essay's marking guide, never cut to its first word).
     Keyed by (part, number): part 0 for a key without parts, else 1, 2… for the key's own
-    "PHẦN I", "PHẦN II"… lines. Each entry is (line, text, written whole, under a TỰ LUẬN heading)."""
+    "PHẦN I", "PHẦN II"… lines. Each entry is (line, text, written whole, under a TỰ LUẬN heading).
+    The "Câu N. …" lines go to `notes`, not to the key: what they are — a written question's answer
+    or marking guide, or a worked solution of a question the key table answers — depends on the
+    question (see `_note_for`)."""
     key: dict[tuple[int, int], tuple[int, str, bool, bool]] = {}
     rows = [(b.number, b.text.split("\t")) for b in blocks]
     part = 0
@@ -844,13 +882,13 @@ def _read_key(blocks: list[Block], parsed: Parsed) -> dict[tuple[int, int], tupl
         whole = QUESTION.match(cells[0]) if len(cells) == 1 else None
         if whole and not re.search(r"(?i)\b(?:câu|cau)\s*\d", cells[0][whole.end():]) and cells[0][whole.end():].strip():
             guide = (part, int(whole.group(1)))
-            key[guide] = (line, cells[0][whole.end():].strip(), True, essay)
+            notes[guide] = (line, cells[0][whole.end():].strip(), True, essay)
             i += 1
             continue
         if guide is not None and len(cells) == 1 and not QUESTION.match(cells[0]) \
-                and not KEY_TOKEN.match(cells[0].strip()):
-            first, value, _whole, in_essay = key[guide]
-            key[guide] = (first, f"{value}\n{cells[0].strip()}", True, in_essay)
+                and not KEY_LINE.fullmatch(cells[0]):   # a solution's "1. 2x = 4" is not a key line
+            first, value, _whole, in_essay = notes[guide]
+            notes[guide] = (first, f"{value}\n{cells[0].strip()}", True, in_essay)
             i += 1
             continue
         guide = None
@@ -944,11 +982,33 @@ _NUMERIC_LOOKING = re.compile(r"[-+−]?[\d\s.,]*\d[\d\s.,]*")
 
 def _is_guide(text: str) -> bool:
     """Whether an answer-section text written whole is a marking guide, not a short answer: a
-    sentence (more than five words, or over several lines) or one that gives marks (“1,0 điểm”)."""
-    return len(text.split()) > 5 or "\n" in text or bool(re.search(r"(?i)\bđiểm\b", text))
+    sentence (more than five words, or over several lines), one that gives marks (“1,0 điểm”), or a
+    worked step ("2,5 + 1,25 = 3,75", an equation): never taken for the answer itself."""
+    return len(text.split()) > 5 or "\n" in text or bool(re.search(r"(?i)\bđiểm\b", text)) or "=" in text or "$" in text
 
 
-def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Parsed) -> ImportedQuestion | None:
+# A "Câu N. …" line of the answer section that is a key, not a solution: "B", "A, C", "ĐSĐĐ", or
+# a letter with its reason after it ("B. Vì …").
+_NOTE_LETTERS = re.compile(r"^\s*((?-i:[A-F])(?:\s*[,;]?\s*(?-i:[A-F]))*)\s*(?:[.:)]\s*(.*))?$", re.DOTALL)
+
+
+def _note_key(text: str, draft: _Draft) -> tuple[str | None, str]:
+    """A choice or true/false question's "Câu N. …" line of the answer section as (the key it
+    writes, or None; what it says besides, the explanation). Only a key written as one counts —
+    "B", "B. Vì …", "ĐSĐĐ", "Chọn C. …", "Đáp án: A" — never a letter found in a worked solution."""
+    if draft.statements and not draft.options and TRUTH_KEY.fullmatch(text.split("\n", 1)[0]):
+        head, _sep, rest = text.partition("\n")
+        return head.strip(), rest.strip()
+    if draft.options:
+        letters = _NOTE_LETTERS.match(text)
+        if letters and (letters.group(2) is not None or "\n" not in text):
+            return letters.group(1), (letters.group(2) or "").strip()
+    chosen = SOLUTION_KEY.match(text)
+    return (chosen.group(1).upper() if chosen else None), text.strip()
+
+
+def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Parsed,
+            why: str | None = None) -> ImportedQuestion | None:
     where = draft.line
     label = f"Câu {draft.number}"
     given = key[1] if key else draft.answer
@@ -998,8 +1058,9 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
             starred = {i for i, o in enumerate(draft.options) if o[3]}
             right = starred or _chosen_by_format(draft.options)
         if not right:
-            parsed.errors.append((where, f"{label}: chưa có đáp án — đánh dấu phương án đúng (gạch chân, tô đỏ, in đậm "
-                                         "hoặc dấu * trước chữ cái) hoặc thêm bảng đáp án ở cuối tệp"))
+            parsed.errors.append((where, f"{label}: chưa có đáp án — {why}" if why else
+                                  f"{label}: chưa có đáp án — đánh dấu phương án đúng (gạch chân, tô đỏ, in đậm "
+                                  "hoặc dấu * trước chữ cái) hoặc thêm bảng đáp án ở cuối tệp"))
             return None
         kind = "single_choice" if len(right) == 1 else "multiple_choice"
         share = 1.0 / len(right)
@@ -1019,7 +1080,8 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
         else:
             marked = {i for i, s in enumerate(draft.statements) if s[3]} or _chosen_by_format(draft.statements)
             if not marked:
-                parsed.errors.append((where, f"{label}: chưa có đáp án Đ/S cho bốn ý (thêm vào bảng đáp án, ví dụ {draft.number}-ĐSĐĐ)"))
+                parsed.errors.append((where, f"{label}: chưa có đáp án Đ/S cho bốn ý — {why}" if why else
+                                      f"{label}: chưa có đáp án Đ/S cho bốn ý (thêm vào bảng đáp án, ví dụ {draft.number}-ĐSĐĐ)"))
                 return None
             truths = [i in marked for i in range(4)]
         answers = [ImportedAnswer(s[1], 1.0 if t else 0.0) for s, t in zip(draft.statements, truths)]
