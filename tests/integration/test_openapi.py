@@ -34,8 +34,10 @@ def test_every_json_endpoint_answers_as_described(case):
 
 
 def test_the_description_names_every_callback_and_json_route(app):
-    """A new callback or hook without its description here would go unfuzzed."""
+    """A new callback, hook or program's API (the transcript's signing program, its public
+    schemas) without its description here would go unfuzzed."""
     described = {p.replace("{", "<").replace("}", ">") for p in SPEC["paths"]}
     routes = {r.rule.replace("<int:", "<") for r in app.url_map.iter_rules()
-              if r.rule.startswith(("/callbacks/", "/hooks/")) or r.rule in ("/healthz", "/readyz")}
+              if r.rule.startswith(("/callbacks/", "/hooks/", "/api/", "/schemas/")) or r.rule in ("/healthz", "/readyz")}
+    assert {"/api/hocba/token-round", "/schemas/<name>"} <= routes
     assert routes <= described, sorted(routes - described)
