@@ -3,9 +3,11 @@ saving it all-or-nothing, marks posted by homework and exams, term locks, the co
 and Excel import and export."""
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -18,7 +20,7 @@ from lms.core.numbers import decimal_text
 from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
-from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, change_value, column_label
+from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, column_label
 from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, Kind, TermLock
 from lms.gradebook.permissions import require_course
 from lms.gradebook.results import Mark, SubjectMarks, TermMarks
@@ -241,6 +243,7 @@ class Row:
     entries: dict[int, dict[str, GradeEntry]]   # term → key → entry
     remark: str
     marks: SubjectMarks
+    remark_row: GradeRemark | None = None
 
     def entry(self, term: int, key: str) -> GradeEntry | None:
         return self.entries.get(term, {}).get(key)
@@ -310,12 +313,13 @@ def grid_of(session: Session, course: Course, term: int) -> Grid:
     columns = columns_of(course)
     students = students_of_class(session, course.school_class)
     entries = entries_by_student(session, [course.id])
-    remarks = {r.student_id: r.text for r in session.scalars(
+    remarks = {r.student_id: r for r in session.scalars(
         select(GradeRemark).where(GradeRemark.course_id == course.id, GradeRemark.term == term))}
     rows = []
     for s in students:
-        mine = entries.get((course.id, s.id), {})
-        rows.append(Row(s, mine, remarks.get(s.id, ""), subject_marks(course, columns, mine)))
+        mine, remark = entries.get((course.id, s.id), {}), remarks.get(s.id)
+        rows.append(Row(s, mine, remark.text if remark is not None else "", subject_marks(course, columns, mine),
+                        remark))
     return Grid(course, term, columns, rows, is_comment(course), lock_of(session, course.school_class.school_year_id,
                                                                           term))
 
@@ -351,6 +355,104 @@ class Issue:
 
 
 ECHO_MAX = 40            # characters of a refused cell shown back
+
+
+# ---------------------------------------------------------------- a page opened some time ago
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the page being saved held when it was rendered: when (`at`) and the text each field
+    showed (`was`, by field name). A field posted as it was shown is one the user left alone. An
+    import's confirmation or a client that posts bare cells has `at` only (or nothing)."""
+    at: datetime | None = None
+    was: dict[str, str] | None = None
+
+    @classmethod
+    def read(cls, at: str | None, was: str | None) -> "Loaded":
+        """From the page's hidden fields, leniently: a missing or garbled one is left out."""
+        try:
+            when = datetime.fromisoformat(at or "")
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        try:
+            shown = json.loads(was or "")
+        except ValueError:
+            shown = None
+        return cls(when, {str(k): str(v) for k, v in shown.items()} if isinstance(shown, dict) else None)
+
+
+def _plain(text: str) -> object:
+    return nfc(text)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a save as the stale-page check sees it."""
+    name: str                           # the page's field name ("c-12-tx1", "r-12", "l-12", "q-12-cham")
+    line: int
+    pupil: str
+    label: str
+    shown: str                          # what is stored now, as the page shows it
+    updated_at: datetime | None         # when its row was last saved (None: no row, or saved before this was kept)
+    typed: str | None = None            # as posted (None: not posted)
+    norm: Callable[[str], object] = _plain   # what a text means (8 = 8,0 = 8.0), for every comparison
+
+
+@dataclass
+class Edits:
+    """A save's fields after the stale-page check: what each shows when the page comes back (the
+    user's input over what is stored), the fields to write, the refused ones, and the snapshot
+    (`was`) the page carries."""
+    values: dict[str, str]
+    changed: dict[str, str]
+    conflicts: list["Issue"] = field(default_factory=list)
+    was: str = ""
+
+    def of(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def touched(self, *names: str) -> bool:
+        return any(n in self.changed for n in names)
+
+
+def _meaning(f: Field, text: str) -> object:
+    try:
+        return f.norm(text)
+    except CellError:
+        return nfc(text)
+
+
+def check_fresh(loaded: Loaded | None, fields: Iterable[Field]) -> Edits:
+    """The one stale-page check every grade-book save goes through. A field posted as the page
+    showed it (the user left it alone), or meaning what is stored, writes nothing. A field the
+    user changed whose row someone saved after the page was opened (`loaded.at`), to something
+    other than what the page showed, is refused — naming the pupil and the field and showing the
+    newer value — so nobody overwrites a colleague unknowingly; the other fields are written (or,
+    if the save is refused for any reason, kept as typed when the page comes back)."""
+    loaded = loaded or Loaded()
+    values, changed, conflicts, shown = {}, {}, [], {}
+    for f in fields:
+        shown[f.name] = f.shown
+        if f.typed is None:
+            values[f.name] = f.shown
+            continue
+        now, typed = _meaning(f, f.shown), _meaning(f, f.typed)
+        known = loaded.was is not None and f.name in loaded.was
+        before = _meaning(f, loaded.was[f.name]) if known else None
+        if typed == now or (known and typed == before):
+            values[f.name] = f.shown
+            continue
+        if (loaded.at is not None and f.updated_at is not None and f.updated_at > loaded.at
+                and (not known or before != now)):
+            conflicts.append(Issue(f.line, f.pupil, f.label, nfc(f.typed), str(_l(
+                "người khác vừa lưu “%(v)s” vào ô này sau khi bạn mở trang; giá trị bạn nhập chưa được lưu — "
+                "xem lại rồi lưu lại nếu vẫn muốn sửa.", v=f.shown or "—"))))
+            values[f.name] = f.shown
+            continue
+        values[f.name] = changed[f.name] = f.typed
+    return Edits(values, changed, conflicts, json.dumps(shown, ensure_ascii=False, sort_keys=True))
 
 
 @dataclass
@@ -431,46 +533,72 @@ def _apply(session: Session, actor: User, course: Course, term: int, writes: lis
         session.execute(insert(GradeChange), changes)
 
 
+def grid_fields(grid: Grid, cells: dict[tuple[int, str], str] | None = None, remarks: dict[int, str] | None = None,
+                lines: dict[int, int] | None = None) -> list[Field]:
+    """The grid's fields for the stale-page check: every mark cell of the term (a re-test cell
+    where the pupil has one, or where one is posted) and every remark, with what was posted."""
+    cells, remarks, lines = cells or {}, remarks or {}, lines or {}
+
+    def mark(text: str) -> object:
+        return parse_mark(text, grid.comment)
+
+    out = []
+    for i, row in enumerate(grid.rows, start=1):
+        sid, name, line = row.student.id, row.student.full_name, lines.get(row.student.id, i)
+        for c in term_columns(grid.course, grid.term):
+            if c.kind == Kind.RETEST and (sid, c.key) not in cells and not retest_open(grid, row):
+                continue
+            entry = row.entry(grid.term, c.key)
+            out.append(Field(f"c-{sid}-{c.key}", line, name, c.label, mark_text(mark_of(entry)),
+                             entry.updated_at if entry is not None else None, cells.get((sid, c.key)), mark))
+        saved = row.remark_row
+        out.append(Field(f"r-{sid}", line, name, str(_l("Nhận xét")), row.remark,
+                         saved.updated_at if saved is not None else None, remarks.get(sid), nfc_text))
+    return out
+
+
 def save_grid(session: Session, actor: User, role: str, course: Course, term: int, cells: list[CellInput],
-              remarks: dict[int, str] | None = None, *, now: datetime, loaded_at: datetime | None = None,
+              remarks: dict[int, str] | None = None, *, now: datetime, loaded: Loaded | None = None,
               reason: str = "", source_type: str = "manual", lines: dict[int, int] | None = None) -> SaveResult:
     """Save what the teacher typed. Every cell is checked first; with any error nothing is saved
-    and each error names its row, pupil and column. A cell changed by someone else since
-    `loaded_at` is an error too, so nobody overwrites a colleague unknowingly."""
+    and each error names its row, pupil and column. Only what the user changed is written, and a
+    cell someone else saved since the page was opened (`loaded`) is an error too (check_fresh)."""
     require_course(actor, role, course, edit=True)
     grid = grid_of(session, course, term)
     reason = nfc(reason)[:REASON_MAX]
     after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
-    line_of = lines or {r.student.id: i for i, r in enumerate(grid.rows, start=1)}
     keys = {c.key: c for c in term_columns(course, term)}
-    result, writes = SaveResult(), []
+    posted = {}
     for cell in cells:
-        row, column = grid.row_of(cell.student_id), keys.get(cell.key)
-        if row is None or column is None:
+        if grid.row_of(cell.student_id) is None or cell.key not in keys:
             raise ValidationError(_l("Có ô điểm không thuộc môn học của lớp này; hãy tải lại trang."))
+        posted[(cell.student_id, cell.key)] = cell.text
+    if any(grid.row_of(student_id) is None for student_id in (remarks or {})):
+        raise ValidationError(_l("Có nhận xét không thuộc môn học của lớp này; hãy tải lại trang."))
+    edits = check_fresh(loaded, grid_fields(grid, posted, remarks, lines))
+    line_of = lines or {r.student.id: i for i, r in enumerate(grid.rows, start=1)}
+    result, writes = SaveResult(issues=list(edits.conflicts)), []
+    for (student_id, key), text in posted.items():
+        if f"c-{student_id}-{key}" not in edits.changed:
+            result.unchanged += 1
+            continue
+        row, column = grid.row_of(student_id), keys[key]
         try:
-            value = parse_mark(cell.text, grid.comment)
+            value = parse_mark(text, grid.comment)
         except CellError as exc:
-            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
-                                       nfc(cell.text), str(exc.message)))
+            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, column.label,
+                                       nfc(text), str(exc.message)))
             continue
-        entry = row.entry(term, column.key)
         if column.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
-            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
-                                       nfc(cell.text), retest_refusal(grid, row)))
+            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, column.label,
+                                       nfc(text), retest_refusal(grid, row)))
             continue
-        if loaded_at is not None and entry is not None and entry.updated_at > loaded_at and \
-                stored_value(entry) != value:
-            result.issues.append(Issue(line_of.get(row.student.id, 0), row.student.full_name, column.label,
-                                       nfc(cell.text), str(_l("ô này vừa được người khác sửa thành “%(v)s”; hãy tải "
-                                                              "lại trang rồi nhập lại.", v=change_value(value_text(stored_value(entry)))))))
-            continue
-        writes.append(_Write(row.student.id, column, value, entry))
+        writes.append(_Write(student_id, column, value, row.entry(term, column.key)))
     clean_remarks = {}
     for student_id, text in (remarks or {}).items():
+        if f"r-{student_id}" not in edits.changed:
+            continue
         row = grid.row_of(student_id)
-        if row is None:
-            raise ValidationError(_l("Có nhận xét không thuộc môn học của lớp này; hãy tải lại trang."))
         text = nfc_text(text)
         if len(text) > REMARK_MAX:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
@@ -483,7 +611,7 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
         return result
     _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=None,
            after_lock=after_lock, reason=reason, result=result)
-    result.remarks = _save_remarks(session, course, term, grid, clean_remarks)
+    result.remarks = _save_remarks(session, course, term, grid, clean_remarks, now=now)
     if result.written or result.remarks:
         record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock, action="grades_saved",
                      detail=f"term {term}: +{result.created} ~{result.changed} -{result.cleared}"
@@ -491,19 +619,18 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     return result
 
 
-def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str]) -> int:
+def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str], *,
+                  now: datetime) -> int:
     """Write the remarks that changed; how many did."""
-    existing = {r.student_id: r for r in session.scalars(select(GradeRemark).where(
-        GradeRemark.course_id == course.id, GradeRemark.term == term))}
     written = 0
     for student_id, text in remarks.items():
-        row = existing.get(student_id)
+        row = grid.row_of(student_id).remark_row
         if row is None and text:
             session.add(GradeRemark(school_id=course.school_id, course_id=course.id, student_id=student_id,
-                                    term=term, text=text))
+                                    term=term, text=text, updated_at=now))
             written += 1
         elif row is not None and row.text != text:
-            row.text = text
+            row.text, row.updated_at = text, now
             written += 1
     session.flush()
     return written
@@ -774,7 +901,7 @@ def import_grid(session: Session, actor: User, role: str, course: Course, term: 
     if checked.issues:
         return ImportResult(SaveResult(issues=checked.issues), checked.table.unknown, checked.table)
     result = save_grid(session, actor, role, course, term, checked.cells, checked.remarks, now=now, reason=reason,
-                       source_type="import", lines=checked.lines, loaded_at=loaded_at)
+                       source_type="import", lines=checked.lines, loaded=Loaded(loaded_at))
     names = {c.label: checked.table.column_name(c.key) for c in term_columns(course, term)}
     for issue in result.issues:
         issue.column = names.get(issue.column, issue.column)

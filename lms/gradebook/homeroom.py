@@ -16,9 +16,11 @@ from lms.auth.models import User
 from lms.core.errors import ValidationError
 from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
+from lms.core.timeutil import utcnow
 from lms.gradebook import results, tt22, tt27
-from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, columns_of,
-                                entries_by_student, in_programme_order, is_comment, record_write, subject_marks)
+from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh,
+                                check_writable, columns_of, entries_by_student, in_programme_order, is_comment,
+                                record_write, subject_marks)
 from lms.gradebook.labels import (AWARD_LABELS, DECISION_LABELS, LEVEL_LABELS, PASS_LABELS,
                                   PRIMARY_LEVEL_LABELS, PRIMARY_RESULT_LABELS, TERM_LABELS,
                                   summary_rule)
@@ -61,11 +63,12 @@ def parse_sessions(text: str) -> int:
 
 @dataclass
 class TermRecordInput:
+    """What was posted for a pupil (None: that field was not posted)."""
     student_id: int
-    conduct: str = ""
-    excused: str = ""
-    unexcused: str = ""
-    comment: str = ""
+    conduct: str | None = ""
+    excused: str | None = ""
+    unexcused: str | None = ""
+    comment: str | None = ""
 
 
 def term_records(session: Session, school_class: SchoolClass) -> dict[tuple[int, int], TermRecord]:
@@ -74,39 +77,73 @@ def term_records(session: Session, school_class: SchoolClass) -> dict[tuple[int,
         select(TermRecord).where(TermRecord.class_id == school_class.id))}
 
 
+CONDUCT_SHOWN = {"T": "T", "K": "K", "D": "Đ", "C": "CĐ"}   # a conduct level as the page shows it
+
+# field prefix → (record attribute, label, parser, input attribute)
+_TERM_FIELDS = (("k", "conduct", _l("Rèn luyện"), parse_conduct, "conduct"),
+                ("p", "absent_excused", _l("Nghỉ có phép"), parse_sessions, "excused"),
+                ("u", "absent_unexcused", _l("Nghỉ không phép"), parse_sessions, "unexcused"),
+                ("m", "comment", _l("Nhận xét"), nfc_text, "comment"))
+
+
+def term_fields(school_class: SchoolClass, term: int, students: list[Student],
+                records: dict[tuple[int, int], TermRecord], rows: dict[int, TermRecordInput] | None = None
+                ) -> list[Field]:
+    """Conduct and attendance fields of a term for the stale-page check (book.check_fresh)."""
+    rows, out, primary = rows or {}, [], is_primary(school_class)
+    for i, s in enumerate(students, start=1):
+        r, item = records.get((s.id, term)), rows.get(s.id)
+        for prefix, attr, label, parser, posted in _TERM_FIELDS:
+            if prefix == "k" and primary:
+                continue
+            value = getattr(r, attr) if r is not None else None
+            shown = (CONDUCT_SHOWN[value] if prefix == "k" else str(value)) if value else ""
+            out.append(Field(f"{prefix}-{s.id}", i, s.full_name, str(label), shown,
+                             r.updated_at if r is not None else None,
+                             getattr(item, posted) if item is not None else None, parser))
+    return out
+
+
 def save_term_records(session: Session, actor: User, role: str, school_class: SchoolClass, term: int,
-                      rows: list[TermRecordInput], *, now: datetime, reason: str = "") -> WriteResult:
+                      rows: list[TermRecordInput], *, now: datetime, reason: str = "",
+                      loaded: Loaded | None = None) -> WriteResult:
+    """Conduct and attendance of a term. Only the fields the user changed are written; one a
+    colleague saved since the page was opened (`loaded`) is refused (book.check_fresh)."""
     require_class(actor, role, school_class)
     if term not in (1, 2):
         raise ValidationError(_l("Học kỳ không hợp lệ."))
     after_lock = check_writable(session, role, school_class.school_year_id, term, nfc(reason)[:REASON_MAX])
-    students = {s.id: (i, s) for i, s in enumerate(students_of_class(session, school_class), start=1)}
+    pupils = students_of_class(session, school_class)
+    students = {s.id: (i, s) for i, s in enumerate(pupils, start=1)}
+    if any(item.student_id not in students for item in rows):
+        raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
     existing = term_records(session, school_class)
+    edits = check_fresh(loaded, term_fields(school_class, term, pupils, existing,
+                                            {item.student_id: item for item in rows}))
     primary = is_primary(school_class)
-    result, clean = WriteResult(), []
-    for item in rows:
-        if item.student_id not in students:
-            raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
-        line, student = students[item.student_id]
-        values = {}
-        for name, label, parser, text in (
-                ("conduct", _l("Rèn luyện"), parse_conduct, item.conduct),
-                ("absent_excused", _l("Nghỉ có phép"), parse_sessions, item.excused),
-                ("absent_unexcused", _l("Nghỉ không phép"), parse_sessions, item.unexcused)):
-            if name == "conduct" and primary:
-                values[name] = None
+    result, clean = WriteResult(issues=list(edits.conflicts)), []
+    for student_id, (line, student) in students.items():
+        if not edits.touched(*(f"{prefix}-{student_id}" for prefix, *_ in _TERM_FIELDS)):
+            continue
+        record = existing.get((student_id, term))
+        values = {"conduct": None if primary else (record.conduct if record else None),
+                  "absent_excused": record.absent_excused if record else 0,
+                  "absent_unexcused": record.absent_unexcused if record else 0,
+                  "comment": record.comment if record else ""}
+        for prefix, attr, label, parser, _posted in _TERM_FIELDS:
+            text = edits.changed.get(f"{prefix}-{student_id}")
+            if text is None:
                 continue
             try:
-                values[name] = parser(text)
+                values[attr] = parser(text)
             except CellError as exc:
                 result.issues.append(Issue(line, student.full_name, str(label), nfc(text), str(exc.message)))
-        values["comment"] = nfc_text(item.comment)
         if len(values["comment"]) > REMARK_MAX:
             result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40] + "…",
                                        str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
         elif values["comment"] and (problem := printed_text_problem(values["comment"], _l("Nhận xét"))):
             result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40], problem))
-        clean.append((item.student_id, values))
+        clean.append((student_id, values))
     if result.issues:
         return result
     for student_id, values in clean:
@@ -133,38 +170,64 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
 
 @dataclass
 class YearRecordInput:
+    """What was posted for a pupil (None: that field was not posted)."""
     student_id: int
-    comment: str = ""
-    summer_conduct: str = ""
+    comment: str | None = ""
+    summer_conduct: str | None = ""
 
 
 def year_records(session: Session, school_class: SchoolClass) -> dict[int, YearRecord]:
     return {r.student_id: r for r in session.scalars(select(YearRecord).where(YearRecord.class_id == school_class.id))}
 
 
+def year_fields(students: list[Student], records: dict[int, YearRecord],
+                rows: dict[int, YearRecordInput] | None = None) -> list[Field]:
+    """The year comment and summer-training conduct fields for the stale-page check (book.check_fresh)."""
+    rows, out = rows or {}, []
+    for i, s in enumerate(students, start=1):
+        r, item = records.get(s.id), rows.get(s.id)
+        at = r.updated_at if r is not None else None
+        out.append(Field(f"h-{s.id}", i, s.full_name, str(_l("Rèn luyện sau hè")),
+                         CONDUCT_SHOWN[r.summer_conduct] if r and r.summer_conduct else "", at,
+                         item.summer_conduct if item else None, parse_conduct))
+        out.append(Field(f"m-{s.id}", i, s.full_name, str(_l("Nhận xét của GVCN")), r.homeroom_comment if r else "",
+                         at, item.comment if item else None, nfc_text))
+    return out
+
+
 def save_year_records(session: Session, actor: User, role: str, school_class: SchoolClass,
-                      rows: list[YearRecordInput], *, reason: str = "") -> WriteResult:
-    """The homeroom teacher's year comment (for the report card) and conduct after summer training."""
+                      rows: list[YearRecordInput], *, reason: str = "", now: datetime | None = None,
+                      loaded: Loaded | None = None) -> WriteResult:
+    """The homeroom teacher's year comment (for the report card) and conduct after summer
+    training. Only the fields the user changed are written; one a colleague saved since the page
+    was opened (`loaded`) is refused (book.check_fresh)."""
     require_class(actor, role, school_class)
     after_lock = check_writable(session, role, school_class.school_year_id, 2, nfc(reason)[:REASON_MAX])
-    students = {s.id: (i, s) for i, s in enumerate(students_of_class(session, school_class), start=1)}
+    pupils = students_of_class(session, school_class)
+    students = {s.id: (i, s) for i, s in enumerate(pupils, start=1)}
+    if any(item.student_id not in students for item in rows):
+        raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
     existing = year_records(session, school_class)
-    result, clean = WriteResult(), []
-    for item in rows:
-        if item.student_id not in students:
-            raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
-        line, student = students[item.student_id]
-        comment = nfc_text(item.comment)
-        if len(comment) > REMARK_MAX:
-            result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét của GVCN")), comment[:40] + "…",
-                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-        try:
-            summer = parse_conduct(item.summer_conduct)
-        except CellError as exc:
-            result.issues.append(Issue(line, student.full_name, str(_l("Rèn luyện sau hè")), nfc(item.summer_conduct),
-                                       str(exc.message)))
-            summer = None
-        clean.append((item.student_id, comment, summer))
+    edits = check_fresh(loaded, year_fields(pupils, existing, {item.student_id: item for item in rows}))
+    result, clean = WriteResult(issues=list(edits.conflicts)), []
+    for student_id, (line, student) in students.items():
+        if not edits.touched(f"h-{student_id}", f"m-{student_id}"):
+            continue
+        record = existing.get(student_id)
+        comment = record.homeroom_comment if record else ""
+        summer = record.summer_conduct if record else None
+        if f"m-{student_id}" in edits.changed:
+            comment = nfc_text(edits.changed[f"m-{student_id}"])
+            if len(comment) > REMARK_MAX:
+                result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét của GVCN")), comment[:40] + "…",
+                                           str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+        if f"h-{student_id}" in edits.changed:
+            try:
+                summer = parse_conduct(edits.changed[f"h-{student_id}"])
+            except CellError as exc:
+                result.issues.append(Issue(line, student.full_name, str(_l("Rèn luyện sau hè")),
+                                           nfc(edits.changed[f"h-{student_id}"]), str(exc.message)))
+        clean.append((student_id, comment, summer))
     if result.issues:
         return result
     for student_id, comment, summer in clean:
@@ -177,6 +240,7 @@ def save_year_records(session: Session, actor: User, role: str, school_class: Sc
         elif record.homeroom_comment == comment and record.summer_conduct == summer:
             continue
         record.homeroom_comment, record.summer_conduct = comment, summer
+        record.updated_at = now or utcnow()
         result.written += 1
     session.flush()
     if result.written:

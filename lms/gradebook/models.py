@@ -77,6 +77,8 @@ class GradeRemark(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     term: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(Text, default="")
+    # When it was last saved (None: before this was kept): a page opened earlier is checked against it.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class GradeChange(Base):
@@ -90,9 +92,9 @@ class GradeChange(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
-    what: Mapped[str] = mapped_column(String(12))        # "1:tx:2", "2:ck:1", "cn:level", …
-    old_value: Mapped[str] = mapped_column(String(12), default="")
-    new_value: Mapped[str] = mapped_column(String(12), default="")
+    what: Mapped[str] = mapped_column(String(12))        # "1:tx2", "2:ck1", "ck1" (primary), "1:nx" (remark)
+    old_value: Mapped[str] = mapped_column(String(500), default="")   # a remark holds up to 500 characters
+    new_value: Mapped[str] = mapped_column(String(500), default="")
     source_type: Mapped[str] = mapped_column(String(12), default="manual")
     source_id: Mapped[int | None] = mapped_column(Integer)
     after_lock: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -153,6 +155,7 @@ class PrimaryQuality(Base):
     checkpoint: Mapped[str] = mapped_column(String(4))
     code: Mapped[str] = mapped_column(String(20))
     level: Mapped[str] = mapped_column(String(1))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TermRecord(Base):
@@ -188,6 +191,7 @@ class YearRecord(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     homeroom_comment: Mapped[str] = mapped_column(Text, default="")
     summer_conduct: Mapped[str | None] = mapped_column(String(1))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CardStatus(StrEnum):

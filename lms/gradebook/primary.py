@@ -2,7 +2,7 @@
 checkpoint, and the qualities and competences the homeroom teacher rates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +13,8 @@ from lms.core.errors import ValidationError
 from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
-from lms.gradebook.book import REASON_MAX, REMARK_MAX, CellError, Issue, WriteResult, check_writable, record_write
+from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh,
+                                check_writable, record_write)
 from lms.gradebook.labels import QUALITY_NAMES
 from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord, TermLock
 from lms.gradebook.permissions import require_class, require_course
@@ -106,45 +107,72 @@ def primary_grid(session: Session, course: Course, checkpoint: str) -> PrimaryGr
 
 @dataclass
 class PrimaryInput:
+    """What was posted for a pupil (None: that field was not posted)."""
     student_id: int
-    level: str = ""
-    test: str = ""
-    comment: str = ""
+    level: str | None = ""
+    test: str | None = ""
+    comment: str | None = ""
+
+
+def primary_fields(grid: PrimaryGrid, rows: dict[int, PrimaryInput] | None = None) -> list[Field]:
+    """The checkpoint's fields for the stale-page check (book.check_fresh), with what was posted."""
+    rows, out = rows or {}, []
+    for i, row in enumerate(grid.rows, start=1):
+        rec, sid, name, item = row.record(grid.checkpoint), row.student.id, row.student.full_name, rows.get(row.student.id)
+        at = rec.updated_at if rec is not None else None
+        out.append(Field(f"l-{sid}", i, name, str(_l("Mức đạt được")), rec.level or "" if rec else "", at,
+                         item.level if item else None, parse_subject_level))
+        if grid.has_test:
+            out.append(Field(f"t-{sid}", i, name, str(_l("Điểm KTĐK")),
+                             str(rec.test_score) if rec and rec.test_score else "", at, item.test if item else None,
+                             parse_test))
+        out.append(Field(f"m-{sid}", i, name, str(_l("Nhận xét")), rec.comment or "" if rec else "", at,
+                         item.comment if item else None, nfc_text))
+    return out
 
 
 def save_primary(session: Session, actor: User, role: str, course: Course, checkpoint: str,
-                 rows: list[PrimaryInput], *, now: datetime, reason: str = "") -> WriteResult:
-    """Save a checkpoint of a primary subject; all-or-nothing, every bad cell named."""
+                 rows: list[PrimaryInput], *, now: datetime, reason: str = "", loaded: Loaded | None = None
+                 ) -> WriteResult:
+    """Save a checkpoint of a primary subject; all-or-nothing, every bad cell named. Only the
+    fields the user changed are written; one a colleague saved since the page was opened
+    (`loaded`) is refused (book.check_fresh)."""
     require_course(actor, role, course, edit=True)
     grid = primary_grid(session, course, checkpoint)
     reason = nfc(reason)[:REASON_MAX]
     after_lock = check_writable(session, role, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
                                 reason)
     by_id = {r.student.id: (i, r) for i, r in enumerate(grid.rows, start=1)}
-    result, clean = WriteResult(), []
-    for item in rows:
-        if item.student_id not in by_id:
-            raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
-        line, row = by_id[item.student_id]
-        try:
-            level = parse_subject_level(item.level)
-        except CellError as exc:
-            result.issues.append(Issue(line, row.student.full_name, str(_l("Mức đạt được")), nfc(item.level),
-                                       str(exc.message)))
-            level = None
-        test = None
-        if grid.has_test:
+    if any(item.student_id not in by_id for item in rows):
+        raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
+    edits = check_fresh(loaded, primary_fields(grid, {item.student_id: item for item in rows}))
+    result, clean = WriteResult(issues=list(edits.conflicts)), []
+    for line, row in by_id.values():
+        sid, record = row.student.id, row.record(checkpoint)
+        if not edits.touched(f"l-{sid}", f"t-{sid}", f"m-{sid}"):
+            continue
+        level = record.level if record else None
+        if f"l-{sid}" in edits.changed:
             try:
-                test = parse_test(item.test)
+                level = parse_subject_level(edits.changed[f"l-{sid}"])
             except CellError as exc:
-                result.issues.append(Issue(line, row.student.full_name, str(_l("Điểm KTĐK")), nfc(item.test),
-                                           str(exc.message)))
-        comment = nfc_text(item.comment)
-        if len(comment) > REMARK_MAX:
-            result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
-                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-        elif comment and (problem := printed_text_problem(comment, _l("Nhận xét"))):   # printed on the card
-            result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40], problem))
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Mức đạt được")),
+                                           nfc(edits.changed[f"l-{sid}"]), str(exc.message)))
+        test = record.test_score if record and grid.has_test else None
+        if f"t-{sid}" in edits.changed:
+            try:
+                test = parse_test(edits.changed[f"t-{sid}"])
+            except CellError as exc:
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Điểm KTĐK")),
+                                           nfc(edits.changed[f"t-{sid}"]), str(exc.message)))
+        comment = record.comment if record else ""
+        if f"m-{sid}" in edits.changed:
+            comment = nfc_text(edits.changed[f"m-{sid}"])
+            if len(comment) > REMARK_MAX:
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
+                                           str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+            elif comment and (problem := printed_text_problem(comment, _l("Nhận xét"))):   # printed on the card
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40], problem))
         clean.append((row, level, test, comment))
     if result.issues:
         return result
@@ -183,6 +211,7 @@ class QualityGrid:
     checkpoint: str
     rows: list[tuple[Student, dict[str, str]]]   # student, code → level
     locked: TermLock | None   # the lock of the checkpoint's term, if locked
+    saved: dict[tuple[int, str], PrimaryQuality] = field(default_factory=dict)   # (student, code) → stored row
 
 
 def qualities_by_student(session: Session, class_id: int, checkpoint: str | None = None
@@ -201,25 +230,46 @@ def quality_grid(session: Session, school_class: SchoolClass, checkpoint: str) -
     from lms.gradebook.book import lock_of
 
     check_checkpoint(checkpoint)
-    levels = qualities_by_student(session, school_class.id, checkpoint)
-    rows = [(s, levels.get(s.id, {}).get(checkpoint, {})) for s in students_of_class(session, school_class)]
+    saved = {(q.student_id, q.code): q for q in session.scalars(select(PrimaryQuality).where(
+        PrimaryQuality.class_id == school_class.id, PrimaryQuality.checkpoint == checkpoint))}
+    levels: dict[int, dict[str, str]] = {}
+    for (student_id, code), q in saved.items():
+        levels.setdefault(student_id, {})[code] = q.level
+    rows = [(s, levels.get(s.id, {})) for s in students_of_class(session, school_class)]
     locked = lock_of(session, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint])
-    return QualityGrid(school_class, checkpoint, rows, locked)
+    return QualityGrid(school_class, checkpoint, rows, locked, saved)
+
+
+QUALITY_SHOWN = {"T": "T", "D": "Đ", "C": "C"}   # a level as the page shows it
+
+
+def quality_fields(grid: QualityGrid, cells: dict[tuple[int, str], str] | None = None) -> list[Field]:
+    """The qualities' fields for the stale-page check (book.check_fresh), with what was posted."""
+    cells = cells or {}
+    return [Field(f"q-{s.id}-{code}", i, s.full_name, str(QUALITY_NAMES[code]),
+                  QUALITY_SHOWN[levels[code]] if levels.get(code) else "",
+                  grid.saved[(s.id, code)].updated_at if (s.id, code) in grid.saved else None,
+                  cells.get((s.id, code)), parse_quality_level)
+            for i, (s, levels) in enumerate(grid.rows, start=1) for code in QUALITY_CODES]
 
 
 def save_qualities(session: Session, actor: User, role: str, school_class: SchoolClass, checkpoint: str,
-                   cells: dict[tuple[int, str], str], *, now: datetime, reason: str = "") -> WriteResult:
-    """cells: (student id, quality code) → what was typed."""
+                   cells: dict[tuple[int, str], str], *, now: datetime, reason: str = "",
+                   loaded: Loaded | None = None) -> WriteResult:
+    """cells: (student id, quality code) → what was typed. Only the cells the user changed are
+    written; one a colleague saved since the page was opened (`loaded`) is refused."""
     require_class(actor, role, school_class)
     grid = quality_grid(session, school_class, checkpoint)
     after_lock = check_writable(session, role, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
                                 nfc(reason))
     lines = {s.id: (i, s) for i, (s, _) in enumerate(grid.rows, start=1)}
-    current = {s.id: levels for s, levels in grid.rows}
-    result, clean = WriteResult(), []
+    if any(student_id not in lines or code not in QUALITY_CODES for student_id, code in cells):
+        raise ValidationError(_l("Có ô không thuộc lớp này; hãy tải lại trang."))
+    edits = check_fresh(loaded, quality_fields(grid, cells))
+    result, clean = WriteResult(issues=list(edits.conflicts)), []
     for (student_id, code), text in cells.items():
-        if student_id not in lines or code not in QUALITY_CODES:
-            raise ValidationError(_l("Có ô không thuộc lớp này; hãy tải lại trang."))
+        if f"q-{student_id}-{code}" not in edits.changed:
+            continue
         line, student = lines[student_id]
         try:
             clean.append((student_id, code, parse_quality_level(text)))
@@ -227,19 +277,16 @@ def save_qualities(session: Session, actor: User, role: str, school_class: Schoo
             result.issues.append(Issue(line, student.full_name, str(QUALITY_NAMES[code]), nfc(text), str(exc.message)))
     if result.issues:
         return result
-    existing = {(q.student_id, q.code): q for q in session.scalars(select(PrimaryQuality).where(
-        PrimaryQuality.class_id == school_class.id, PrimaryQuality.checkpoint == checkpoint))}
     for student_id, code, level in clean:
-        if current[student_id].get(code) == level:
-            continue
-        row = existing.get((student_id, code))
+        row = grid.saved.get((student_id, code))
         if level is None:
             session.delete(row)
         elif row is None:
             session.add(PrimaryQuality(school_id=school_class.school_id, class_id=school_class.id,
-                                       student_id=student_id, checkpoint=checkpoint, code=code, level=level))
+                                       student_id=student_id, checkpoint=checkpoint, code=code, level=level,
+                                       updated_at=now))
         else:
-            row.level = level
+            row.level, row.updated_at = level, now
         result.written += 1
     session.flush()
     if result.written:

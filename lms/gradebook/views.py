@@ -22,7 +22,7 @@ from lms.core.tenancy import ctx, role_required, school_scoped
 from lms.core.timeutil import utcnow
 from lms.courses.permissions import pupil_of
 from lms.extensions import db
-from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, stale, tt27
+from lms.gradebook import progress, book, homeroom, labels, primary, reportcards, tt27
 from lms.gradebook.labels import CHECKPOINT_LABELS, TERM_LABELS
 from lms.gradebook.models import ReportCard
 from lms.gradebook.permissions import can_edit_course, can_keep_class, child_of, require_course
@@ -115,11 +115,9 @@ def _class(class_id: int) -> SchoolClass:
     return school_class
 
 
-def _loaded_at() -> datetime | None:
-    try:
-        return datetime.fromisoformat(request.form.get("loaded_at", ""))
-    except ValueError:
-        return None
+def _loaded() -> book.Loaded:
+    """When the page being saved was rendered and what its fields showed (its hidden fields)."""
+    return book.Loaded.read(request.form.get("loaded_at"), request.form.get("was"))
 
 
 def _pairs(prefix: str) -> dict[tuple[int, str], str]:
@@ -142,17 +140,15 @@ def _ids(prefix: str) -> dict[int, str]:
     return out
 
 
-def _edits(shown: dict[str, stale.Shown]) -> stale.Edits:
-    """The fields of a grade-book-like page as posted: only what the user changed is written,
-    and a field a colleague changed since the page was opened is refused (lms/gradebook/stale.py)."""
-    if request.method != "POST":
-        return stale.unchanged(shown)
-    return stale.read_edits(shown, request.form, request.form.get("was"))
-
-
-def _with_conflicts(result, edits: stale.Edits):
-    result.issues.extend(edits.conflicts)
-    return result
+def _inputs(kind, prefixes: dict[str, str]) -> dict:
+    """A grid's posted fields `<prefix>-<student id>` as one input per pupil (`kind`), a field not
+    posted left None: student id → input."""
+    out = {}
+    for attr, prefix in prefixes.items():
+        for student_id, text in _ids(prefix).items():
+            out.setdefault(student_id, kind(student_id, **{a: None for a in prefixes}))
+            setattr(out[student_id], attr, text)
+    return out
 
 
 def _save(call, done, again: str):
@@ -193,34 +189,30 @@ def course_grades(course_id: int):
         return redirect(url_for("gradebook.primary_grades", course_id=course.id))
     term = _term()
     editable = can_edit_course(current_user, ctx().role, course)
-    typed: dict[tuple[int, str], str] = {}
+    cells, remarks = _pairs("c"), _ids("r")
     result = None
-    edits = _edits(_remarks_shown(book.grid_of(db.session, course, term)))
     if request.method == "POST":
         if not editable:
             abort(403)
-        typed = _pairs("c")
-        cells = [book.CellInput(sid, key, value) for (sid, key), value in typed.items()]
-        remarks = {int(name[2:]): edits.of(name) for name in edits.changed}
         result, done = _save(
-            lambda: _with_conflicts(book.save_grid(
-                db.session, current_user, ctx().role, course, term, cells, remarks, now=utcnow(),
-                loaded_at=_loaded_at(), reason=request.form.get("reason", "")), edits),
+            lambda: book.save_grid(
+                db.session, current_user, ctx().role, course, term,
+                [book.CellInput(sid, key, value) for (sid, key), value in cells.items()], remarks, now=utcnow(),
+                loaded=_loaded(), reason=request.form.get("reason", "")),
             lambda r: _("Đã lưu sổ điểm: %(a)s điểm mới, %(c)s điểm sửa, %(d)s điểm xoá, %(r)s nhận xét thay đổi.",
                         a=r.created, c=r.changed, d=r.cleared, r=r.remarks),
             url_for("gradebook.course_grades", course_id=course.id, term=term))
         if done:
             return done
+    now = utcnow()   # before the grid is read: a save made while it is read counts as after the page
     grid = book.grid_of(db.session, course, term)
-    return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term, typed=typed,
-                           **_issue_view(result), editable=editable, now=utcnow(), edits=edits,
+    # Refused, the page comes back with the user's input over what is stored now: the same check
+    # the save made, so a colleague's newer value shows where the user's was refused.
+    edits = book.check_fresh(_loaded(), book.grid_fields(grid, cells, remarks))
+    return render_template("gradebook/course_grid.html", course=course, grid=grid, term=term,
+                           **_issue_view(result), editable=editable, now=now, edits=edits,
                            retest_open=book.retest_open,
                            admin=ctx().role == "admin"), _refused_status()
-
-
-def _remarks_shown(grid) -> dict[str, stale.Shown]:
-    return {f"r-{row.student.id}": stale.Shown(i, row.student.full_name, _("Nhận xét"), row.remark or "")
-            for i, row in enumerate(grid.rows, start=1)}
 
 
 @bp.route("/courses/<int:course_id>/grades.xlsx")
@@ -316,38 +308,25 @@ def primary_grades(course_id: int):
         return redirect(url_for("gradebook.course_grades", course_id=course.id))
     checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
     editable = can_edit_course(current_user, ctx().role, course)
+    posted = _inputs(primary.PrimaryInput, {"level": "l", "test": "t", "comment": "m"})
     result = None
-    grid = primary.primary_grid(db.session, course, checkpoint)
-    edits = _edits(_primary_shown(grid, checkpoint))
     if request.method == "POST":
         if not editable:
             abort(403)
-        rows = [primary.PrimaryInput(r.student.id, edits.of(f"l-{r.student.id}"), edits.of(f"t-{r.student.id}"),
-                                     edits.of(f"m-{r.student.id}"))
-                for r in grid.rows if edits.touched(*(f"{k}-{r.student.id}" for k in "ltm"))]
         result, done = _save(
-            lambda: _with_conflicts(primary.save_primary(db.session, current_user, ctx().role, course, checkpoint, rows,
-                                                         now=utcnow(), reason=request.form.get("reason", "")), edits),
+            lambda: primary.save_primary(db.session, current_user, ctx().role, course, checkpoint,
+                                         list(posted.values()), now=utcnow(), loaded=_loaded(),
+                                         reason=request.form.get("reason", "")),
             lambda r: ngettext("Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", "Đã lưu đánh giá %(c)s (%(n)s học sinh thay đổi).", r.written, c=CHECKPOINT_LABELS[checkpoint], n=r.written),
             url_for("gradebook.primary_grades", course_id=course.id, checkpoint=checkpoint))
         if done:
             return done
+    now = utcnow()
     grid = primary.primary_grid(db.session, course, checkpoint)
+    edits = book.check_fresh(_loaded(), primary.primary_fields(grid, posted))
     return render_template("gradebook/primary_grid.html", course=course, grid=grid, checkpoint=checkpoint,
-                           editable=editable, edits=edits, **_issue_view(result),
+                           editable=editable, edits=edits, now=now, **_issue_view(result),
                            admin=ctx().role == "admin"), _refused_status()
-
-
-def _primary_shown(grid, checkpoint: str) -> dict[str, stale.Shown]:
-    out = {}
-    for i, row in enumerate(grid.rows, start=1):
-        rec, sid, name = row.record(checkpoint), row.student.id, row.student.full_name
-        out[f"l-{sid}"] = stale.Shown(i, name, _("Mức đạt được"), rec.level if rec and rec.level else "")
-        if grid.has_test:
-            out[f"t-{sid}"] = stale.Shown(i, name, _("Điểm KTĐK"),
-                                          str(rec.test_score) if rec and rec.test_score else "")
-        out[f"m-{sid}"] = stale.Shown(i, name, _("Nhận xét"), rec.comment if rec and rec.comment else "")
-    return out
 
 
 # ---------------------------------------------------------------- homeroom: conduct, attendance, qualities, year
@@ -358,52 +337,31 @@ def _primary_shown(grid, checkpoint: str) -> dict[str, stale.Shown]:
 def class_conduct(class_id: int):
     school_class = _class(class_id)
     term = _term()
+    posted = _inputs(homeroom.TermRecordInput, {"conduct": "k", "excused": "p", "unexcused": "u", "comment": "m"})
     result = None
-    edits = _edits(_conduct_shown(school_class, term))
     if request.method == "POST":
-        rows = [homeroom.TermRecordInput(s.id, edits.of(f"k-{s.id}"), edits.of(f"p-{s.id}"), edits.of(f"u-{s.id}"),
-                                         edits.of(f"m-{s.id}"))
-                for s in people.students_of_class(db.session, school_class)
-                if edits.touched(*(f"{k}-{s.id}" for k in "kpum"))]
         result, done = _save(
-            lambda: _with_conflicts(homeroom.save_term_records(
-                db.session, current_user, ctx().role, school_class, term, rows, now=utcnow(),
-                reason=request.form.get("reason", "")), edits),
+            lambda: homeroom.save_term_records(
+                db.session, current_user, ctx().role, school_class, term, list(posted.values()), now=utcnow(),
+                loaded=_loaded(), reason=request.form.get("reason", "")),
             lambda r: ngettext("Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", "Đã lưu rèn luyện và chuyên cần (%(n)s học sinh thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_conduct", class_id=class_id, term=term))
         if done:
             return done
+    now = utcnow()
     students = people.students_of_class(db.session, school_class)
     records = homeroom.term_records(db.session, school_class)
+    edits = book.check_fresh(_loaded(), homeroom.term_fields(school_class, term, students, records, posted))
     locked = book.lock_of(db.session, school_class.school_year_id, term)
     from lms.attendance.registers import term_absences
 
     absences = term_absences(db.session, school_class)
     return render_template("gradebook/conduct.html", school_class=school_class, term=term, students=students,
-                           records=records, edits=edits, **_issue_view(result), locked=locked, absences=absences,
+                           records=records, edits=edits, now=now, **_issue_view(result), locked=locked,
+                           absences=absences,
                            daily_term=any(a.daily for (_sid, t), a in absences.items() if t == term),
                            primary=homeroom.is_primary(school_class), admin=ctx().role == "admin"), \
         _refused_status()
-
-
-_CONDUCT_SHOWN = {"T": "T", "K": "K", "D": "Đ", "C": "CĐ"}
-
-
-def _conduct_shown(school_class: SchoolClass, term: int) -> dict[str, stale.Shown]:
-    records = homeroom.term_records(db.session, school_class)
-    primary_class = homeroom.is_primary(school_class)
-    out = {}
-    for i, s in enumerate(people.students_of_class(db.session, school_class), start=1):
-        r = records.get((s.id, term))
-        if not primary_class:
-            out[f"k-{s.id}"] = stale.Shown(i, s.full_name, _("Rèn luyện"),
-                                           _CONDUCT_SHOWN[r.conduct] if r and r.conduct else "")
-        out[f"p-{s.id}"] = stale.Shown(i, s.full_name, _("Nghỉ có phép"),
-                                       str(r.absent_excused) if r and r.absent_excused else "")
-        out[f"u-{s.id}"] = stale.Shown(i, s.full_name, _("Nghỉ không phép"),
-                                       str(r.absent_unexcused) if r and r.absent_unexcused else "")
-        out[f"m-{s.id}"] = stale.Shown(i, s.full_name, _("Nhận xét"), r.comment if r and r.comment else "")
-    return out
 
 
 @bp.route("/classes/<int:class_id>/qualities", methods=["GET", "POST"])
@@ -414,31 +372,23 @@ def class_qualities(class_id: int):
     if not homeroom.is_primary(school_class):
         abort(404)
     checkpoint = _arg("checkpoint", tt27.CHECKPOINTS, "ck1")
+    cells = _pairs("q")
     result = None
-    edits = _edits(_qualities_shown(primary.quality_grid(db.session, school_class, checkpoint)))
     if request.method == "POST":
-        cells = {(int(name.split("-")[1]), name.split("-")[2]): edits.of(name) for name in edits.changed}
         result, done = _save(
-            lambda: _with_conflicts(primary.save_qualities(
+            lambda: primary.save_qualities(
                 db.session, current_user, ctx().role, school_class, checkpoint, cells, now=utcnow(),
-                reason=request.form.get("reason", "")), edits),
+                loaded=_loaded(), reason=request.form.get("reason", "")),
             lambda r: ngettext("Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", "Đã lưu phẩm chất, năng lực (%(n)s ô thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_qualities", class_id=class_id, checkpoint=checkpoint))
         if done:
             return done
+    now = utcnow()
     grid = primary.quality_grid(db.session, school_class, checkpoint)
+    edits = book.check_fresh(_loaded(), primary.quality_fields(grid, cells))
     return render_template("gradebook/qualities.html", school_class=school_class, grid=grid, checkpoint=checkpoint,
-                           codes=primary.QUALITY_CODES, edits=edits, **_issue_view(result),
+                           codes=primary.QUALITY_CODES, edits=edits, now=now, **_issue_view(result),
                            admin=ctx().role == "admin"), _refused_status()
-
-
-_QUALITY_SHOWN = {"T": "T", "D": "Đ", "C": "C"}
-
-
-def _qualities_shown(grid) -> dict[str, stale.Shown]:
-    return {f"q-{s.id}-{code}": stale.Shown(i, s.full_name, str(labels.QUALITY_NAMES[code]),
-                                            _QUALITY_SHOWN[levels[code]] if levels.get(code) else "")
-            for i, (s, levels) in enumerate(grid.rows, start=1) for code in primary.QUALITY_CODES}
 
 
 @bp.route("/classes/<int:class_id>/year-records", methods=["GET", "POST"])
@@ -446,25 +396,26 @@ def _qualities_shown(grid) -> dict[str, stale.Shown]:
 @role_required("admin", "teacher")
 def class_year_records(class_id: int):
     school_class = _class(class_id)
-    result, typed = None, None
+    posted = _inputs(homeroom.YearRecordInput, {"comment": "m", "summer_conduct": "h"})
+    result = None
     if request.method == "POST":
-        comments, summer = _ids("m"), _ids("h")
-        rows = [homeroom.YearRecordInput(sid, comments.get(sid, ""), summer.get(sid, ""))
-                for sid in set(comments) | set(summer)]
-        typed = {r.student_id: r for r in rows}
         result, done = _save(
-            lambda: homeroom.save_year_records(db.session, current_user, ctx().role, school_class, rows,
+            lambda: homeroom.save_year_records(db.session, current_user, ctx().role, school_class,
+                                               list(posted.values()), now=utcnow(), loaded=_loaded(),
                                                reason=request.form.get("reason", "")),
             lambda r: ngettext("Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", "Đã lưu nhận xét cuối năm (%(n)s học sinh thay đổi).", r.written, n=r.written),
             url_for("gradebook.class_year_records", class_id=class_id))
         if done:
             return done
+    now = utcnow()
     primary_class = homeroom.is_primary(school_class)
     summary = None if primary_class else homeroom.build_summary(db.session, school_class, 0)
     students = people.students_of_class(db.session, school_class)
+    records = homeroom.year_records(db.session, school_class)
+    edits = book.check_fresh(_loaded(), homeroom.year_fields(students, records, posted))
     locked = book.lock_of(db.session, school_class.school_year_id, 2)
     return render_template("gradebook/year_records.html", school_class=school_class, students=students,
-                           records=homeroom.year_records(db.session, school_class), summary=summary, typed=typed,
+                           records=records, summary=summary, edits=edits, now=now,
                            **_issue_view(result), locked=locked, admin=ctx().role == "admin"), \
         _refused_status()
 

@@ -409,7 +409,7 @@ def test_a_school_systems_grade_book_is_previewed_then_written_only_on_confirm(w
         entry.score10, entry.updated_at = 70, utcnow()
         s.commit()
     late = teacher.post(url, {"token": token, "confirm": "1"})
-    assert late.status_code == 422 and "vừa được người khác sửa" in late.get_data(as_text=True)
+    assert late.status_code == 422 and "người khác vừa lưu “7,0”" in late.get_data(as_text=True)
     assert entries()[(an, "tx", 1)] == Decimal("7.0")
 
 

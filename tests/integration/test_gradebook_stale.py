@@ -132,3 +132,85 @@ def test_a_quality_saved_meanwhile_is_not_reverted(primary, client, make_client,
     assert levels == {(khoi, first): "T", (trang, second): "D"}
     refused = client.post(url, {**teacher_form, f"q-{khoi}-{first}": "C"})
     assert refused.status_code == 422 and "người khác vừa lưu “T”" in refused.get_data(as_text=True)
+
+
+def test_a_mark_saved_meanwhile_survives_an_older_page_that_changed_another_mark(world, client, make_client, dbs):
+    """Marks go through the same check as remarks: a mark the teacher left alone on her older page
+    is not written back over the admin's (nor refused), the one she changed is written."""
+    from decimal import Decimal
+
+    from lms.gradebook.models import GradeEntry
+
+    url = f"/courses/{world.a.course.id}/grades?term=1"
+    an, binh = world.a.students["HSA001"].id, world.a.students["HSA002"].id
+    client.login("gv.a")
+    assert client.post(url, {**_opened(client, url, "grade-form"), f"c-{an}-tx1": "6"}).status_code == 302
+    teacher_form = _opened(client, url, "grade-form")
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post(url, {**_opened(admin, url, "grade-form"), f"c-{an}-tx1": "8,5"}).status_code == 302
+    assert client.post(url, {**teacher_form, f"c-{binh}-tx1": "7"}).status_code == 302
+    with dbs() as s:
+        marks = {e.student_id: e.score for e in s.scalars(select(GradeEntry).where(GradeEntry.kind == "tx"))}
+    assert marks == {an: Decimal("8.5"), binh: Decimal("7.0")}
+    # Changing An's mark from that page is refused naming the newer mark, and the page shows it.
+    refused = client.post(url, {**teacher_form, f"c-{an}-tx1": "4"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "người khác vừa lưu “8,5”" in text
+    again = _Form("grade-form")
+    again.feed(text)
+    assert again.fields[f"c-{an}-tx1"] == "8,5"
+
+
+def test_a_year_comment_saved_meanwhile_is_not_wiped(world, client, make_client, dbs):
+    from lms.gradebook.models import YearRecord
+
+    url = f"/classes/{world.a.school_class.id}/year-records"
+    an, binh = world.a.students["HSA001"].id, world.a.students["HSA002"].id
+    client.login("gv.a")
+    teacher_form = _opened(client, url, "year-form")
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post(url, {**_opened(admin, url, "year-form"), f"m-{an}": "Ngoan, học tốt"}).status_code == 302
+    assert client.post(url, {**teacher_form, f"m-{binh}": "Cần cố gắng"}).status_code == 302
+    with dbs() as s:
+        assert {r.student_id: r.homeroom_comment for r in s.scalars(select(YearRecord))} == {
+            an: "Ngoan, học tốt", binh: "Cần cố gắng"}
+    refused = client.post(url, {**teacher_form, f"m-{an}": "Của giáo viên"})
+    assert refused.status_code == 422 and "người khác vừa lưu “Ngoan, học tốt”" in refused.get_data(as_text=True)
+    with dbs() as s:
+        assert s.scalars(select(YearRecord).where(YearRecord.student_id == an)).one().homeroom_comment == \
+            "Ngoan, học tốt"
+
+
+def test_each_save_reads_its_grid_once(world, primary, client, make_client, monkeypatch):  # noqa: F811
+    """The check is made in the service on the grid it saves from: a save reads its grid once."""
+    from lms.gradebook import book, homeroom
+    from lms.gradebook import primary as tt27_pages
+
+    reads = []
+
+    def counted(module, name):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, **k: reads.append(name) or real(*a, **k))
+
+    counted(book, "grid_of")
+    counted(tt27_pages, "primary_grid")
+    counted(tt27_pages, "quality_grid")
+    counted(homeroom, "term_records")
+    pages = [("gv.a", f"/courses/{world.a.course.id}/grades?term=1", "grade-form",
+              f"r-{world.a.students['HSA001'].id}", "Chăm chỉ"),
+             ("gv.a", f"/classes/{world.a.school_class.id}/conduct?term=1", "conduct-form",
+              f"k-{world.a.students['HSA001'].id}", "T"),
+             ("gv.p", f"/courses/{primary.courses['toan']}/primary?checkpoint=gk1", "primary-form",
+              f"l-{primary.students['HSP001'].id}", "T"),
+             ("gv.p", f"/classes/{primary.school_class.id}/qualities?checkpoint=ck1", "quality-form",
+              f"q-{primary.students['HSP001'].id}-{tt27_pages.QUALITY_CODES[0]}", "T")]
+    for login, url, form_id, name, value in pages:
+        user = make_client()
+        user.login(login)
+        form = _opened(user, url, form_id)
+        reads.clear()
+        saved = user.post(url, {**form, name: value})
+        assert saved.status_code == 302, url
+        assert len(reads) == 1, (url, reads)
