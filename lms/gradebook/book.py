@@ -20,7 +20,7 @@ from lms.core.numbers import decimal_text
 from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
-from lms.gradebook.labels import PASS_LABELS, TERM_LABELS, column_label
+from lms.gradebook.labels import PASS_LABELS, REMARK, TERM_LABELS, column_label
 from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, Kind, TermLock
 from lms.gradebook.permissions import require_course
 from lms.gradebook.results import Mark, SubjectMarks, TermMarks
@@ -611,7 +611,8 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
         return result
     _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=None,
            after_lock=after_lock, reason=reason, result=result)
-    result.remarks = _save_remarks(session, course, term, grid, clean_remarks, now=now)
+    result.remarks = _save_remarks(session, actor, course, term, grid, clean_remarks, now=now, after_lock=after_lock,
+                                   reason=reason, source_type=source_type)
     if result.written or result.remarks:
         record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock, action="grades_saved",
                      detail=f"term {term}: +{result.created} ~{result.changed} -{result.cleared}"
@@ -619,20 +620,30 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     return result
 
 
-def _save_remarks(session: Session, course: Course, term: int, grid: Grid, remarks: dict[int, str], *,
-                  now: datetime) -> int:
-    """Write the remarks that changed; how many did."""
-    written = 0
+def _save_remarks(session: Session, actor: User, course: Course, term: int, grid: Grid, remarks: dict[int, str], *,
+                  now: datetime, after_lock: bool, reason: str, source_type: str) -> int:
+    """Write the remarks that changed; how many did. A remark changed or removed (and any written
+    to a locked term) goes into the correction history like a mark; a first remark does not."""
+    written, changes = 0, []
     for student_id, text in remarks.items():
         row = grid.row_of(student_id).remark_row
-        if row is None and text:
+        old = row.text if row is not None else ""
+        if old == text:
+            continue
+        if row is None:
             session.add(GradeRemark(school_id=course.school_id, course_id=course.id, student_id=student_id,
                                     term=term, text=text, updated_at=now))
-            written += 1
-        elif row is not None and row.text != text:
+        else:
             row.text, row.updated_at = text, now
-            written += 1
+        written += 1
+        if old or after_lock:
+            changes.append({"school_id": course.school_id, "course_id": course.id, "student_id": student_id,
+                            "what": f"{term}:{REMARK}", "old_value": old, "new_value": text,
+                            "source_type": source_type, "source_id": None, "after_lock": after_lock,
+                            "reason": reason, "actor_id": actor.id, "at": now})
     session.flush()
+    if changes:
+        session.execute(insert(GradeChange), changes)
     return written
 
 

@@ -103,9 +103,20 @@ TERM_SHORT = {1: _l("HK I"), 2: _l("HK II")}
 COLUMN_WORDS = {"gk": _l("Giữa kỳ"), "ck": _l("Cuối kỳ"), "kl": _l("Kiểm tra lại")}
 
 
+REMARK = "nx"    # the history's key of a remark: "1:nx" (a term's), "ck1:nx" (a primary checkpoint's)
+
+
 def change_label(what: str) -> str:
     """The history's record of which value changed, in words: "1:gk1" → "HK I – Giữa kỳ",
-    "2:tx3" → "HK II – TX3", a primary checkpoint "ck1" → "Cuối học kỳ I"."""
+    "2:tx3" → "HK II – TX3", a primary checkpoint "ck1" → "Cuối học kỳ I", a remark "1:nx" →
+    "HK I – Nhận xét"."""
+    where, _sep, key = what.partition(":")
+    if key == REMARK:
+        if where in CHECKPOINT_LABELS:
+            return f"{CHECKPOINT_LABELS[where]} – {_l('Nhận xét')}"
+        if where.isdigit() and int(where) in TERM_SHORT:
+            return f"{TERM_SHORT[int(where)]} – {_l('Nhận xét')}"
+        return what
     if what in CHECKPOINT_LABELS:
         return str(CHECKPOINT_LABELS[what])
     term, _sep, key = what.partition(":")
@@ -116,12 +127,14 @@ def change_label(what: str) -> str:
     return f"{TERM_SHORT[int(term)]} – {column}"
 
 
-def change_value(text: str | None) -> str:
+def change_value(text: str | None, what: str = "") -> str:
     """A value as the history stored it, as a Vietnamese reader writes it: "6.1" → "6,1";
     a primary "T/7" → "Hoàn thành tốt, 7 điểm" (the level in words, as the grade book's pages name
-    it); marks Đ/CĐ unchanged."""
+    it); marks Đ/CĐ unchanged; a remark (`what` "…:nx") as written."""
     if not text:
         return ""
+    if what.endswith(":" + REMARK):
+        return text
     if "/" in text:
         level, _sep, test = text.partition("/")
         parts = [str(PRIMARY_LEVEL_LABELS.get(level, level))] if level else []

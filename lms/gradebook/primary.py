@@ -15,7 +15,7 @@ from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
 from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh,
                                 check_writable, record_write)
-from lms.gradebook.labels import QUALITY_NAMES
+from lms.gradebook.labels import QUALITY_NAMES, REMARK
 from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord, TermLock
 from lms.gradebook.permissions import require_class, require_course
 from lms.i18n import lazy_gettext as _l
@@ -193,6 +193,10 @@ def save_primary(session: Session, actor: User, role: str, course: Course, check
                                     what=f"{checkpoint}", old_value=f"{old[0] or ''}/{old[1] or ''}",
                                     new_value=f"{level or ''}/{test or ''}", after_lock=after_lock, reason=reason,
                                     actor_id=actor.id, at=now))
+        if old[2] != comment and (old[2] or after_lock):   # a remark's correction, as the TT22 grid's
+            session.add(GradeChange(school_id=course.school_id, course_id=course.id, student_id=row.student.id,
+                                    what=f"{checkpoint}:{REMARK}", old_value=old[2], new_value=comment,
+                                    after_lock=after_lock, reason=reason, actor_id=actor.id, at=now))
     session.flush()
     if result.written:
         record_write(session, actor, course.school_id, "course", course.id, after_lock=after_lock,
