@@ -17,6 +17,12 @@ full-width digits. Within a longer run of digits (a date or a phone number writt
 it) a card is still found when it stands as one group of 13–19 digits or as groups of four
 (4-4-4-4, 4-4-4-4-3, Amex's 4-6-5); other splits of a long run are not tried, because a list of
 phone numbers written in groups of three or four would then pass Luhn by chance too often.
+
+A number the text itself introduces as an account — right after "TK", "STK", "số TK", "số tài
+khoản", "tai khoan", "account (no)" (`ACCOUNT_BEFORE`, accents and case ignored) — is an account
+number, whatever its digits: banks' 16-digit virtual and card-linked accounts begin 9704 and pass
+Luhn ("CK tu TK 9704…"), and are what a memo names the sender by. Any other number with a scheme's
+prefix and length passing Luhn is still a card, wherever it stands.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from lms.core.errors import ValidationError
+from lms.core.text import fold
 from lms.i18n import lazy_gettext as _l
 
 # Between two digit groups: up to three of these (e.g. " - ").
@@ -51,6 +58,13 @@ SCHEMES: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("9792", "9792", frozenset({16})),                  # Troy
     ("1", "1", frozenset({15})),                        # UATP
 )
+
+
+# The words that introduce an account number just before it ("TK:", "STK 9704…", "số tài khoản
+# 9704 …", "tai khoan so", "Account No."), on the text folded to ASCII lower case.
+ACCOUNT_BEFORE = re.compile(r"(?:^|[^a-z0-9])(?:s?tk|so\s*tk|tai\s*khoan|account(?:\s*(?:no|number))?)"
+                            r"\s*(?:so|no|number)?\s*[.:#=\-]?\s*$")
+_BEFORE = 30    # characters looked at before a number
 
 
 @dataclass(frozen=True)
@@ -133,9 +147,14 @@ def find_card_numbers(text: str | None) -> list[Found]:
             found.extend(_in_long_run(match.group(), match.start()))
     out: list[Found] = []
     for f in sorted(found, key=lambda f: (f.start, -f.end)):
-        if not out or f.start >= out[-1].end:
+        if (not out or f.start >= out[-1].end) and not _named_account(plain, f.start):
             out.append(f)
     return out
+
+
+def _named_account(text: str, start: int) -> bool:
+    """The text introduces the number at `start` as an account ("TK 9704…", "số tài khoản: …")."""
+    return bool(ACCOUNT_BEFORE.search(fold(text[max(0, start - _BEFORE):start])))
 
 
 def has_card_number(text: str | None) -> bool:

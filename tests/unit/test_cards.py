@@ -76,3 +76,22 @@ def test_no_number_starting_with_0_is_a_card(body):
     digits = "0" + "".join(map(str, body))
     check = next(str(c) for c in range(10) if luhn_ok(digits + str(c)))
     assert not has_card_number(digits + check)
+
+
+@pytest.mark.parametrize("text", [
+    "CK tu TK 9704 0000 0000 0018 hoc phi",        # a NAPAS-shaped 16 digits named as an account
+    "STK 9704000000000018", "Số TK: 9704-0000-0000-0018", "số tài khoản 9704000000000018",
+    "chuyen tu tai khoan 9704.0000.0000.0018", "Tài khoản số 9704000000000018", "Account No. 9704000000000018",
+])
+def test_a_number_introduced_as_an_account_is_not_a_card(text):
+    """A 16-digit account number beginning 9704 after "TK" was masked and flagged as a card."""
+    assert not has_card_number(text)
+    assert mask_card_numbers(text) == (text, 0)
+
+
+@pytest.mark.parametrize("text", [
+    "the 9704 0000 0000 0018", "so the 9704000000000018", "TK 0071000123456 the 4111 1111 1111 1111",
+    "KTK 9704000000000018", "TKTHE 9704000000000018",
+])
+def test_a_card_number_is_still_a_card_beside_an_account(text):
+    assert has_card_number(text)
