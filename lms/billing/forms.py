@@ -8,9 +8,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from lms.billing.channels.registry import METHOD_LABELS, MOBILE_MONEY_COUNTS_AS, MODE_LABELS, MODES
 from lms.billing.fees import CATEGORY_LABELS, PERIOD_LABELS, SCOPE_LABELS
-from lms.billing.payments import REFUND_METHODS, SCHEMES
+from lms.billing.payments import FEED_MAX, REFUND_METHODS, SCHEMES
 from lms.core.cards import CARD_MESSAGE, has_card_number
 from lms.core.forms import DayField, Form, MoneyField
+from lms.core.numbers import money
 from lms.core.tables import ACCEPT as TABLE_ACCEPT
 from lms.i18n import lazy_gettext as _l
 
@@ -194,7 +195,13 @@ class SimulateTransferForm(Form):
     """What a bank would send (the sandbox): a memo is never refused, a card number in it is masked
     on arrival (lms.billing.matching), as for a real credit."""
     content = StringField(_l("Nội dung chuyển khoản"), validators=[DataRequired(_l("Nhập nội dung.")), Length(max=200)])
-    amount = _money(_l("Số tiền (đồng)"))
+    # What a bank feed can report in one credit (checkouts.feed_amount): beyond it the webhook
+    # itself would refuse the call, so the form says it on its field first.
+    amount = MoneyField(_l("Số tiền (đồng)"), validators=[
+        InputRequired(_l("Nhập số tiền.")),
+        NumberRange(min=1, max=FEED_MAX, message=_l("Số tiền phải từ 1 đến %(m)s đồng (mức lớn nhất một ngân hàng "
+                                                    "báo trong một giao dịch).", m=money(FEED_MAX)))],
+        description=MONEY_HELP)
     payer = StringField(_l("Tên người chuyển"), validators=[Optional(), Length(max=120)])
     via = SelectField(_l("Báo qua"), choices=[("sepay", "SePay"), ("casso", "Casso")])
     submit = SubmitField(_l("Giả lập chuyển khoản đến"))

@@ -92,6 +92,12 @@ def callback(view):
 @login_required
 @role_required(*STAFF)
 def channel_list():
+    return _channel_page()
+
+
+def _channel_page(failed: str | None = None, error: DomainError | None = None, typed=None):
+    """The settings page; after a refused save, `failed` names the channel whose form is shown
+    again as typed (secrets never), with the refusal on its field."""
     school = ctx().school
     states = channel_settings.readiness(db.session, school)
     rows = channel_settings.settings_of(db.session, school)
@@ -100,7 +106,8 @@ def channel_list():
                            minimum=channel_settings.MINIMUM_METHODS, form=ChannelForm(formdata=None),
                            configured=channel_settings.is_configured, mode_of=channel_settings.mode_of,
                            modes=MODE_LABELS, moded=MODED, endpoints=ENDPOINTS, can_edit=ctx().role == "admin",
-                           base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), sandbox=current_app.config["PAYMENT_SANDBOX"])
+                           base=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), sandbox=current_app.config["PAYMENT_SANDBOX"],
+                           failed=failed, error=error, typed=typed or {})
 
 
 @bp.route("/billing/channels/<channel>", methods=["POST"])
@@ -110,16 +117,24 @@ def channel_save(channel: str):
     if channel not in CHANNELS:
         abort(404)
     form = ChannelForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        error = DomainError(_("Biểu mẫu đã hết hạn hoặc không hợp lệ: tải lại trang rồi làm lại."))
+    else:
         values = {f.name: request.form.get(f.name, "") for f in CHANNELS[channel].fields}
-        with committing() as outcome:
+        with committing(flash_error=False) as outcome:
             channel_settings.save_channel(db.session, current_user, ctx().school, channel, values,
                                           enabled=form.enabled.data, counts_as=form.counts_as.data,
                                           mode=form.mode.data or "", box=_box(),
                                           sandbox_allowed=current_app.config["PAYMENT_SANDBOX"])
         if outcome.ok:
             flash(_("Đã lưu cài đặt kênh %(c)s.", c=CHANNELS[channel].label), "success")
-    return redirect(url_for("channels.channel_list", _anchor=f"ch-{channel}"))
+            return redirect(url_for("channels.channel_list", _anchor=f"ch-{channel}"))
+        error = outcome.error
+    # Refused: the page again with this channel's form as typed and the refusal on its field; nothing saved.
+    typed = {f.name: request.form.get(f.name, "") for f in CHANNELS[channel].fields if not f.secret}
+    typed.update(mode=request.form.get("mode", ""), counts_as=request.form.get("counts_as", ""),
+                 enabled=bool(request.form.get("enabled")))
+    return _channel_page(channel, error, typed), error.status
 
 
 # ---------------------------------------------------------------- callbacks
@@ -148,6 +163,10 @@ def casso_callback(school_code: str):
 @login_required
 @role_required(*STAFF)
 def transfers():
+    return _transfers_page()
+
+
+def _transfers_page(status_code: int = 200):
     status = request.args.get("status", TransferStatus.UNMATCHED)
     if status not in set(TransferStatus):
         status = TransferStatus.UNMATCHED
@@ -158,7 +177,19 @@ def transfers():
                            pupils=matching.pupil_hints(db.session, ctx().school, list(page.items)),
                            ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school),
                            reports=[(r, paid_reports.suggestions(db.session, r)) for r in reports],
-                           report_channels=paid_reports.CHANNELS, now=utcnow())
+                           report_channels=paid_reports.CHANNELS, now=utcnow()), status_code
+
+
+def _queue_refused(form, error: DomainError | None = None):
+    """A decision on the queue (assign, set aside, resolve a task or a parent's report) refused for
+    its input: the queue again, answering 422, with the refusal naming its field — the form's own
+    validation or the service's — and nothing saved (the caller's `committing` rolled back)."""
+    problems = [(name, message) for name, messages in form.errors.items() for message in messages] if error is None \
+        else [(error.field, error.message)]
+    for name, message in problems:
+        field = form._fields.get(name) if name else None
+        flash(f"{field.label.text}: {message}" if field is not None and name != "csrf_token" else str(message), "danger")
+    return _transfers_page(422)
 
 
 @bp.route("/billing/payment-reports/<int:report_id>/resolve", methods=["POST"])
@@ -169,10 +200,9 @@ def report_resolve(report_id: int):
     row = school_scoped(PaymentReport, report_id)
     form = ResolveReportForm()
     if not form.validate_on_submit():
-        flash(_("Chọn cách xử lý báo đã thanh toán."), "danger")
-        return redirect(url_for("channels.transfers", _anchor="paid-reports"))
+        return _queue_refused(form)
     replay = None
-    with committing() as outcome:
+    with committing(flash_error=False) as outcome:
         replay = first_time("resolve_report")
         if replay is None:
             paid_reports.resolve(db.session, current_user, row, form.outcome.data or "", note=form.note.data or "",
@@ -181,8 +211,9 @@ def report_resolve(report_id: int):
             done(url_for("channels.transfers", _anchor="paid-reports"))
     if replay is not None:
         return replay
-    if outcome.ok:
-        flash(_("Đã xử lý báo đã thanh toán của hoá đơn %(c)s; phụ huynh đã được báo.", c=row.invoice.code), "success")
+    if not outcome.ok:
+        return _queue_refused(form, outcome.error)
+    flash(_("Đã xử lý báo đã thanh toán của hoá đơn %(c)s; phụ huynh đã được báo.", c=row.invoice.code), "success")
     return redirect(url_for("channels.transfers", _anchor="paid-reports"))
 
 
@@ -208,10 +239,9 @@ def transfer_assign(transfer_id: int):
     row = school_scoped(BankTransaction, transfer_id)
     form = AssignForm()
     if not form.validate_on_submit():
-        flash(_("Nhập mã hoá đơn."), "danger")
-        return redirect(url_for("channels.transfers"))
+        return _queue_refused(form)
     replay = invoice = None
-    with committing() as outcome:
+    with committing(flash_error=False) as outcome:
         replay = first_time("assign")
         if replay is None:
             invoice = matching.assign_transfer(db.session, current_user, row, form.invoice_code.data,
@@ -219,8 +249,9 @@ def transfer_assign(transfer_id: int):
             done(url_for("channels.transfers"))
     if replay is not None:
         return replay
-    if outcome.ok:
-        flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=invoice.code), "success")
+    if not outcome.ok:
+        return _queue_refused(form, outcome.error)
+    flash(_("Đã gán giao dịch cho hoá đơn %(c)s và ghi nhận tiền.", c=invoice.code), "success")
     return redirect(url_for("channels.transfers"))
 
 
@@ -231,18 +262,18 @@ def transfer_ignore(transfer_id: int):
     row = school_scoped(BankTransaction, transfer_id)
     form = IgnoreForm()
     if not form.validate_on_submit():
-        flash(_("Nhập lý do không tính khoản này vào học phí."), "danger")
-        return redirect(url_for("channels.transfers"))
+        return _queue_refused(form)
     replay = None
-    with committing() as outcome:
+    with committing(flash_error=False) as outcome:
         replay = first_time("ignore")
         if replay is None:
             matching.ignore_transfer(db.session, current_user, row, form.note.data, now=utcnow())
             done(url_for("channels.transfers"))
     if replay is not None:
         return replay
-    if outcome.ok:
-        flash(_("Đã đánh dấu giao dịch không phải khoản thu."), "info")
+    if not outcome.ok:
+        return _queue_refused(form, outcome.error)
+    flash(_("Đã đánh dấu giao dịch không phải khoản thu."), "info")
     return redirect(url_for("channels.transfers"))
 
 
@@ -359,6 +390,10 @@ def statement_import():
 
 # ---------------------------------------------------------------- the sandbox's bank transfer
 
+# Why a bank feed's webhook refused what the sandbox sent it, by its answer's status.
+FEED_REFUSALS = {400: _l("số tiền hoặc nội dung không đúng dạng một giao dịch ngân hàng."),
+                 401: _l("khoá hoặc chữ ký của kênh không khớp cài đặt; hãy lưu lại kênh ở chế độ thử.")}
+
 @bp.route("/billing/sandbox/transfer", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
@@ -379,8 +414,12 @@ def simulate_transfer():
             code, school_id = school.code, school.id
             db.session.commit()  # end this request's read transaction before the callback writes
             answer = deliver("POST", f"/callbacks/{form.via.data}/{code}", data=body, headers=headers)
-            flash(_("%(c)s đã báo giao dịch (HTTP %(s)s).", c=form.via.data, s=answer.status_code),
-                  "success" if answer.status_code == 200 else "danger")
+            via = SOURCE_LABELS.get(form.via.data, form.via.data)
+            if answer.status_code == 200:
+                flash(_("%(c)s đã báo giao dịch đến; hệ thống đã nhận.", c=via), "success")
+            else:   # what the school's own webhook answered, said in words (never a bare status)
+                flash(_("%(c)s đã báo giao dịch nhưng hệ thống không nhận: %(r)s", c=via,
+                        r=FEED_REFUSALS.get(answer.status_code, _("lỗi máy chủ, hãy thử lại."))), "danger")
             latest = matching.latest_transfer(db.session, school_id)
             return redirect(url_for("channels.transfers", status=latest.status if latest else None))
     return render_template("billing/simulate_transfer.html", form=form), 422 if form.errors else 200
@@ -475,10 +514,11 @@ def task_resolve(task_id: int):
 
     row = school_scoped(BillingTask, task_id)
     form = IgnoreForm()
-    with committing() as outcome:
-        if not form.validate_on_submit():
-            raise DomainError(_("Ghi cách đã xử lý."))
+    if not form.validate_on_submit():
+        return _queue_refused(form)
+    with committing(fields={"resolution": "note"}, flash_error=False) as outcome:
         matching.resolve_task(db.session, current_user, row, form.note.data, now=utcnow())
-    if outcome.ok:
-        flash(_("Đã ghi nhận việc đã xử lý."), "success")
+    if not outcome.ok:
+        return _queue_refused(form, outcome.error)
+    flash(_("Đã ghi nhận việc đã xử lý."), "success")
     return redirect(url_for("channels.transfers"))

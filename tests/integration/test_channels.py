@@ -60,12 +60,12 @@ def test_settings_keep_secrets_encrypted_and_the_page_counts_the_ready_methods(w
     assert "Trường đã sẵn sàng 3 trong 4 phương thức" in page
     assert "https://pay.vnpay.vn/vpcpay.html" in page and "sandbox.vnpayment.vn" not in page
     # An unknown mode is refused on its field; the setting keeps its mode.
-    client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "enabled": "y", "mode": "staging"})
-    assert "Hãy chọn môi trường của kênh" in client.get("/billing/channels").get_data(as_text=True)
+    staging = client.post("/billing/channels/vnpay", {"tmn_code": "SANDBOX1", "enabled": "y", "mode": "staging"})
+    assert staging.status_code == 422 and "Hãy chọn môi trường của kênh" in staging.get_data(as_text=True)
     with dbs() as s:
         assert s.scalars(select(ChannelSetting).where(ChannelSetting.channel == "vnpay")).one().public["mode"] == "production"
     bad = client.post("/billing/channels/pos", {"terminal_ids": "123", "enabled": "y"})
-    assert "chưa đúng" in client.get("/billing/channels").get_data(as_text=True) and bad.status_code == 302
+    assert "chưa đúng" in bad.get_data(as_text=True) and bad.status_code == 422
     # Saving again without the secret keeps it.
     client.post("/billing/channels/sepay", {"api_key": "", "enabled": "y", "mode": "sandbox"})
     accountant = make_client()
@@ -128,7 +128,7 @@ def test_casso_partial_overpaid_unmatched_and_assigned_by_hand(world, client, ma
         other_id, other_code, _ = invoices["HSA001"]
     bad = client.post(f"/billing/transfers/{unmatched.id}/assign",
                       {"invoice_code": "HP0000000000X", "key": once_key(client, "/billing/transfers", "assign")})
-    assert bad.status_code == 302 and "không có hoá đơn mã" in client.get("/billing/transfers").get_data(as_text=True)
+    assert bad.status_code == 422 and "không có hoá đơn mã" in bad.get_data(as_text=True)
     client.post(f"/billing/transfers/{unmatched.id}/assign",
                 {"invoice_code": other_code.lower(), "key": once_key(client, "/billing/transfers", "assign")})
     with dbs() as s:
@@ -136,7 +136,7 @@ def test_casso_partial_overpaid_unmatched_and_assigned_by_hand(world, client, ma
         assert row.status == "assigned" and s.get(Invoice, other_id).paid == 300_000
         third = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "3")).one()
     assert client.post(f"/billing/transfers/{third.id}/ignore",
-                       {"note": "", "key": once_key(client, "/billing/transfers", "ignore")}).status_code == 302
+                       {"note": "", "key": once_key(client, "/billing/transfers", "ignore")}).status_code == 422
     with dbs() as s:
         assert s.get(BankTransaction, third.id).status == "unmatched"
         overpaid = s.scalars(select(BillingTask).where(BillingTask.kind == "overpaid")).first()
