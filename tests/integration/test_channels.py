@@ -228,8 +228,10 @@ def test_assigning_a_credit_by_hand_names_the_code_in_its_one_written_form(world
         row = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "9201")).one()
 
     def assign(typed):
-        client.post(f"/billing/transfers/{row.id}/assign",
-                    {"invoice_code": typed, "key": once_key(client, "/billing/transfers", "assign")})
+        sent = client.post(f"/billing/transfers/{row.id}/assign",
+                           {"invoice_code": typed, "key": once_key(client, "/billing/transfers", "assign")})
+        if sent.status_code == 422:     # refused: the queue again, the refusal on its field
+            return sent.get_data(as_text=True)
         return client.get("/billing/transfers").get_data(as_text=True)
 
     page = assign(" lớp 6A1 <b> ")
