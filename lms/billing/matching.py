@@ -192,7 +192,14 @@ class _Book:
         # hand has one — a webhook's usually does — only the credits without a reference can be
         # candidates, and only those are loaded: at a fee deadline thousands of credits of the same
         # fee on the same days were loaded and their memos read again for each webhook.
-        unreferenced = (BankTransaction.bank_reference == "") if all(_ref(t) for t in transfers) else true()
+        #
+        # A credit with another reference can still be the same transfer reported differently
+        # (`place`: a possible duplicate, held for the accountant) — but only one another source
+        # reported: what the same source reports under two references is two transfers.
+        sources = {t.source for t in transfers}
+        unreferenced = true()
+        if all(_ref(t) for t in transfers) and len(sources) == 1:
+            unreferenced = (BankTransaction.bank_reference == "") | (BankTransaction.source != next(iter(sources)))
         rows: list[BankTransaction] = []
         for chunk in _chunks(amounts):
             rows.extend(session.scalars(select(BankTransaction).where(
@@ -219,17 +226,18 @@ class _Book:
                         .where(BankSighting.school_id == school_id, BankSighting.source == source,
                                BankSighting.provider_txn_id.in_(chunk))):
                     self.sighted[(source, txn_id)] = row
-        refs = sorted({_ref(t) for t in transfers if _ref(t)})
+        refs = sorted({f for t in transfers for f in _ref_forms(t)})
         for chunk in _chunks(refs):
             for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
                                                                      BankTransaction.bank_reference.in_(chunk))):
-                self.by_ref[row.bank_reference] = row
+                self.by_ref[normal_reference(row.bank_reference)] = row
 
     def _load_staged(self, session: Session, school_id: int, transfers: list[TransferIn]) -> None:
         """The same for a statement's lines (thousands): their keys staged in a temporary table
         (COPY on PostgreSQL) and joined, one query each, instead of IN lists of 500 — the same
         statements whatever the number of lines."""
-        lines = stage_lines(session, sorted({(t.source, _txn_id(t), _ref(t)) for t in transfers}))
+        lines = stage_lines(session, sorted({(t.source, _txn_id(t), form) for t in transfers
+                                             for form in (_ref_forms(t) or {""})}))
         for source, txn_id, row in session.execute(
                 select(BankSighting.source, BankSighting.provider_txn_id, BankTransaction).select_from(lines)
                 .join(BankSighting, (BankSighting.school_id == school_id) & (BankSighting.source == lines.c.source)
@@ -239,10 +247,11 @@ class _Book:
         for row in session.scalars(select(BankTransaction).where(
                 BankTransaction.school_id == school_id, BankTransaction.bank_reference != "",
                 BankTransaction.bank_reference.in_(select(lines.c.ref).where(lines.c.ref != "")))):
-            self.by_ref[row.bank_reference] = row
+            self.by_ref[normal_reference(row.bank_reference)] = row
 
     def place(self, t: TransferIn) -> tuple[str, BankTransaction | None]:
-        """again (this sighting is known), known (the credit is: another source saw it), or new."""
+        """again (this sighting is known), known (the credit is: another source saw it), possible
+        (a new credit, probably the returned one reported under another reference), or new."""
         row = self.sighted.get((t.source, _txn_id(t)))
         if row is not None:
             return "again", row
@@ -261,6 +270,19 @@ class _Book:
         if candidates:
             return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
                                                             self.order[id(r)]))
+        # Both carry a bank reference, and they differ — yet the account, the amount, the day and the
+        # memo are one transfer's, and no source reported both: probably the same transfer, which a
+        # bank or feed wrote with another reference. It is stored as a credit of its own (it may be
+        # a second transfer) but never applied by itself: it waits for the accountant, flagged.
+        alike = [r for r in near
+                 if ref and r.bank_reference and normal_reference(r.bank_reference) != ref
+                 and all(source != t.source for source, _ in self.sources[id(r)])
+                 and not (_digits(t.account_number) and _digits(r.account_number)
+                          and _digits(t.account_number) != _digits(r.account_number))
+                 and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
+        if alike:
+            return "possible", min(alike, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
+                                                         self.order[id(r)]))
         return "new", None
 
     def _index(self, row: BankTransaction) -> None:
@@ -273,7 +295,7 @@ class _Book:
         self.sighted[(t.source, _txn_id(t))] = row
         self.sources[id(row)].add((t.source, bool(_ref(t))))
         if row.bank_reference:
-            self.by_ref[row.bank_reference] = row
+            self.by_ref[normal_reference(row.bank_reference)] = row
         self._index(row)
 
 
@@ -308,8 +330,24 @@ def _txn_id(t: TransferIn) -> str:
     return str(t.provider_txn_id)[:64]
 
 
+REFERENCE_NOISE = re.compile(r"[\s.\-_/\\:]+")
+
+
+def normal_reference(text: str | None) -> str:
+    """A bank reference in one written form, whoever reports it: SePay's "FT26339 000777", a
+    statement's "ft26339-000777" and Casso's "FT26339000777" are one reference (case, spaces,
+    dots, dashes, slashes and underscores do not matter)."""
+    return REFERENCE_NOISE.sub("", nfc(text or "")).upper()[:64]
+
+
 def _ref(t: TransferIn) -> str:
-    return (t.bank_reference or "").strip()[:64]
+    return normal_reference(t.bank_reference)
+
+
+def _ref_forms(t: TransferIn) -> set[str]:
+    """The forms a credit already stored may carry this reference in: the normal one, and as the
+    source wrote it (credits stored before references were normalised)."""
+    return {f for f in (_ref(t), (t.bank_reference or "").strip()[:64]) if f}
 
 
 def _masked(text: str | None) -> str:
@@ -359,8 +397,22 @@ def payer_of(t: TransferIn) -> str:
     return nfc(t.counter_name or "").strip() or payer_in_memo(t.content)
 
 
-def _new_row(school: School, t: TransferIn, now: datetime, *, plain: bool = False) -> BankTransaction:
-    """The bank row of a credit seen for the first time (a `plain_row` for a statement's batch)."""
+def possible_duplicate(row: BankTransaction, alike: BankTransaction) -> None:
+    """Flag a new credit as probably `alike` reported under another bank reference (`_Book.place`):
+    the reason it waits in the queue, naming the credit it may repeat; `_decide` applies nothing."""
+    from lms.billing.channels.registry import SOURCE_LABELS
+
+    row.alike = alike
+    row.note = str(_l("Có thể trùng với giao dịch %(r)s (%(s)s, %(a)s đ, %(t)s): cùng tài khoản, số tiền, ngày và "
+                      "nội dung nhưng khác mã tham chiếu — kiểm tra trước khi gán hoặc ghi là trùng",
+                      r=alike.bank_reference, s=SOURCE_LABELS.get(alike.source, alike.source), a=money(alike.amount),
+                      t=f"{utc_to_local(alike.transacted_at, TZ):%d/%m/%Y %H:%M}"))[:300]
+
+
+def _new_row(school: School, t: TransferIn, now: datetime, *, plain: bool = False,
+             alike: BankTransaction | None = None) -> BankTransaction:
+    """The bank row of a credit seen for the first time (a `plain_row` for a statement's batch);
+    `alike`: the credit it is probably a repeat of (`possible_duplicate`)."""
     content, masked = mask_card_numbers(nfc(t.content or ""))
     values = dict(school_id=school.id, source=t.source, provider_txn_id=_txn_id(t), bank_reference=_ref(t),
                   amount=t.amount, content=content[:500], counter_name=_masked(payer_of(t))[:120],
@@ -368,6 +420,9 @@ def _new_row(school: School, t: TransferIn, now: datetime, *, plain: bool = Fals
                   transacted_at=t.transacted_at, created_at=now)
     row = plain_row(BankTransaction, **values) if plain else BankTransaction(**values)
     row.card_masked = bool(masked)
+    row.alike = None
+    if alike is not None:
+        possible_duplicate(row, alike)
     return row
 
 
@@ -397,7 +452,8 @@ def sight(session: Session, school: School, t: TransferIn, *, now: datetime) -> 
     if outcome == "known":
         _learn(row, t)
     else:
-        row = _new_row(school, t, now)
+        row = _new_row(school, t, now, alike=row if outcome == "possible" else None)
+        outcome = "new"
         session.add(row)
         session.flush()
     session.add(_sighting(school.id, t, row.id, now))
@@ -448,6 +504,8 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
     """The matching rules (§7.3) for a credit whose content names `codes`; `now_of` gives an
     invoice's (status, due) at this moment. Returns what to pay on which invoice, or [] after
     writing on the row why it waits in the queue."""
+    if getattr(row, "alike", None) is not None:     # probably a credit already known: the accountant decides
+        return []
     problem = account_problem(school, t.account_number, required=t.source in ACCOUNT_REPORTED)
     if problem is None:
         problem = payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at)
@@ -539,6 +597,8 @@ def recorded_before(session: Session, school: School, transfers: list[TransferIn
     out: list[BankTransaction | None] = []
     for t in transfers:
         outcome, row = book.place(t) if t.amount > 0 else ("new", None)
+        if outcome == "possible":      # a credit of its own, held for the accountant: not recorded before
+            outcome, row = "new", None
         if outcome == "new" and t.amount > 0:   # placed as the import will place it, unsaved
             row = _new_row(school, t, t.transacted_at, plain=True)
         if row is not None:
@@ -574,8 +634,9 @@ def _receive_many(session: Session, school: School, transfers: list[TransferIn],
         outcome, row = book.place(t)
         if outcome == "known":
             _learn(row, t)
-        elif outcome == "new":
-            row = _new_row(school, t, now, plain=True)
+        elif outcome in ("new", "possible"):
+            row = _new_row(school, t, now, plain=True, alike=row if outcome == "possible" else None)
+            outcome = "new"
             results.append(Received(row, "new", row.card_masked))
             placed.append((t, row, outcome))
             book.add(t, row)

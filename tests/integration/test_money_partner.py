@@ -44,7 +44,7 @@ def test_a_huge_or_malformed_sandbox_transfer_is_refused_on_its_field(world, cli
 
 
 def test_the_queue_refuses_a_decision_without_its_reason_with_422_and_the_field(world, client, make_client, dbs):
-    invoices = _setup(dbs, world, client)
+    _setup(dbs, world, client)
     client.login("kt.a")
     client.post("/billing/sandbox/transfer", {"content": "UNG HO QUY LOP", "amount": "300000", "via": "sepay"})
     with dbs() as s:
@@ -96,3 +96,81 @@ def test_a_refused_channel_setting_answers_422_with_the_form_as_typed(world, cli
     page = client.post("/billing/channels/vnpay", {"tmn_code": "NGUYENDU", "hash_secret": "BIMAT-A", "enabled": "y", "mode": "staging"})
     assert page.status_code == 422 and "Hãy chọn môi trường của kênh" in _squash(page.get_data(as_text=True))
     assert _count(dbs, ChannelSetting, ChannelSetting.channel == "vnpay") == 0
+
+
+# ---------------------------------------------------------------- one transfer, references written differently
+
+def _statement(lines: list[tuple[str, str, int, str]]) -> str:
+    rows = "".join(f'{when},{ref},,"{amount:,}",{memo}\n' for when, ref, amount, memo in lines)
+    return ("SAO KÊ TÀI KHOẢN\nSố tài khoản: 0071000123456\n"
+            "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Mô tả\n" + rows)
+
+
+def test_a_statement_writing_the_feeds_reference_otherwise_is_the_same_credit(world, client, make_client, dbs):
+    from lms.billing.models import Invoice, Payment
+    from tests.integration.test_money_once import _import_statement, _post_sepay, _sepay_body
+
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    assert _post_sepay(make_client(), _sepay_body(701, due, f"{code} Nguyen Thi Lan", "FT26248123456")).status_code == 200
+    page = _import_statement(client, _statement([("05/09/2026 08:15", "ft 26248-123456", due,
+                                                  f"MBVCB.3278.{code} Nguyen Thi Lan")]))
+    assert "1 giao dịch đã được SePay báo trước đó" in page
+    assert _count(dbs, BankTransaction) == 1 and _count(dbs, Payment) == 1
+    with dbs() as s:
+        assert s.get(Invoice, inv_id).paid == due
+
+
+def test_the_same_transfer_under_another_reference_is_held_flagged_never_applied_twice(world, client, make_client,
+                                                                                        dbs):
+    """SePay reported FT26248123456; the statement lists the same credit — account, amount, minute
+    and memo — under the bank's other number 5078AB12: it was a second payment of the invoice."""
+    from lms.billing.models import Invoice, Payment
+    from tests.integration.test_money_once import _import_statement, _post_sepay, _sepay_body
+
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    other_id, other_code, other_due = invoices["HSA002"]
+    bank = make_client()
+    assert _post_sepay(bank, _sepay_body(801, due, f"{code} Nguyen Thi Lan", "FT26248123456")).status_code == 200
+    page = _import_statement(client, _statement([
+        ("05/09/2026 08:15", "5078AB12", due, f"MBVCB.3278.{code} Nguyen Thi Lan"),
+        # A transfer of its own (another invoice) is applied as ever.
+        ("05/09/2026 09:00", "5078AB13", other_due, f"{other_code} hoc phi")]))
+    assert "1 khớp hoá đơn tự động, 1 chờ gán tay" in _squash(page)
+    with dbs() as s:
+        assert len(s.scalars(select(Payment).where(Payment.invoice_id == inv_id)).all()) == 1
+        assert s.get(Invoice, inv_id).paid == due and s.get(Invoice, other_id).paid == other_due
+        held = s.scalars(select(BankTransaction).where(BankTransaction.bank_reference == "5078AB12")).one()
+        assert held.status == "unmatched" and held.payment_id is None
+        assert held.note.startswith("Có thể trùng với giao dịch FT26248123456 (SePay,")
+    queue = _squash(client.get("/billing/transfers").get_data(as_text=True))
+    assert "Có thể trùng với giao dịch FT26248123456" in queue
+    # The other way round — the statement first, then the feed under another reference — the same.
+    assert _post_sepay(bank, _sepay_body(802, other_due, f"BankAPINotify {other_code} hoc phi", "FT26248999999",
+                                         when="2026-09-05 09:00:40")).status_code == 200
+    with dbs() as s:
+        assert s.get(Invoice, other_id).paid == other_due
+        assert len(s.scalars(select(Payment).where(Payment.invoice_id == other_id)).all()) == 1
+        held = s.scalars(select(BankTransaction).where(BankTransaction.bank_reference == "FT26248999999")).one()
+        assert held.status == "unmatched" and held.note.startswith("Có thể trùng với giao dịch 5078AB13 (Sao kê,")
+    # The accountant, who checked the bank, sets it aside as the repeat it is.
+    page = client.post(f"/billing/transfers/{held.id}/ignore",
+                       {"note": "Trùng với 5078AB13", "key": once_key(client, "/billing/transfers", "ignore")})
+    assert page.status_code == 302
+
+
+def test_one_feed_reporting_two_references_reports_two_transfers(world, client, make_client, dbs):
+    """What one source reports under two references is two transfers (a parent who paid an
+    instalment twice the same day): both are recorded as ever, and neither is flagged."""
+    from lms.billing.models import Invoice, Payment
+    from tests.integration.test_money_once import _post_sepay, _sepay_body
+
+    invoices = _setup(dbs, world, client)
+    inv_id, code, due = invoices["HSA001"]
+    bank = make_client()
+    for txn, ref in ((901, "FT26248000001"), (902, "FT26248000002")):
+        assert _post_sepay(bank, _sepay_body(txn, 50_000, f"{code} hoc phi", ref)).status_code == 200
+    with dbs() as s:
+        assert len(s.scalars(select(Payment)).all()) == 2 and s.get(Invoice, inv_id).paid == 100_000
+        assert not [t for t in s.scalars(select(BankTransaction)) if "trùng" in (t.note or "")]

@@ -197,6 +197,9 @@ def credit(session, checkout: Checkout, *, school, link: str, reference: str, am
                                                      f"đánh dấu không phải khoản thu ({row.note})",
                       checkout_id=checkout.id, bank_transaction_id=row.id)
         return
+    if getattr(row, "alike", None) is not None:    # payOS confirms its checkout; the feed's credit may be this one
+        matching.task(session, school.id, "gateway", f"payOS {checkout.txn_ref}: {row.note}", checkout_id=checkout.id,
+                      bank_transaction_id=row.id)
     note = f"payOS {reference} {payer}".strip()
     checkouts.captured(session, checkout, provider=PROVIDER, school_id=school.id, txn_id=txn_id, amount=amount,
                        note=note, entry=entry, signer=signer, now=now,
