@@ -4,7 +4,6 @@ caller commits and only then answers (security.md §A). A callback that fails au
 writes only its log row and a security event; nothing it says is believed."""
 from __future__ import annotations
 
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,14 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.billing import channel_settings, matching
-from lms.billing.channels import casso
-from lms.billing.checkouts import feed_amount, log
+from lms.billing.checkouts import log
 from lms.billing.models import CallbackLog
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
 from lms.people.models import School
-
-CASSO_TOLERANCE_S = 300
 
 
 @dataclass
@@ -93,73 +89,34 @@ def _outcome(received: matching.Received) -> str:
     return received.transaction.status
 
 
-def sepay(session: Session, school_code: str, authorization: str | None, raw: bytes, *, box, signer,
-          now: datetime) -> Answer:
-    """SePay: `Authorization: Apikey <key>`; one statement line per call; answered
-    `{"success": true}` (also for a redelivery, which records nothing)."""
-    school, setting, entry = open_callback(session, school_code, "sepay", raw, now)
+def bank_feed(session: Session, channel: str, school_code: str, credential: str | None, raw: bytes, *, box,
+              signer, now: datetime) -> Answer:
+    """A bank feed's webhook (SePay, Casso: `registry.feed`), one credit per call: the school's
+    key or signature checked first (`refusal`), the body read by the feed's own module
+    (`transfer`: a 400 naming what it needs when it is not the provider's), then the credit
+    recorded once whoever else reported it (`matching.receive_transfer`); a debit is logged and
+    ignored; a redelivery is answered as the first call and records nothing."""
+    from lms.billing.channels.registry import feed
+
+    module = feed(channel)
+    school, setting, entry = open_callback(session, school_code, channel, raw, now)
     if setting is None:
         return Answer(401, {"success": False})
-    key = channel_settings.secrets_of(box, setting).get("api_key", "")
-    given = (authorization or "").removeprefix("Apikey ").strip()
-    if not key or not hmac.compare_digest(key.encode(), given.encode()):
-        return refuse(session, entry, "bad api key")
+    reason = module.refusal(credential, raw, channel_settings.secrets_of(box, setting), now)
+    if reason is not None:
+        return refuse(session, entry, reason)
     entry.verified = True
     try:
-        body = json.loads(raw)
-        txn_id, amount = str(body["id"]), feed_amount(body["transferAmount"])
-        incoming = body.get("transferType") == "in"
-    except (ValueError, KeyError, TypeError):
+        transfer = module.transfer(raw, now)
+    except (ValueError, KeyError, TypeError, AttributeError):
         entry.outcome = "malformed"
-        return Answer(400, {"success": False, "message": "id, transferAmount (whole VND) and transferType required"})
-    if not incoming or amount <= 0:
+        return Answer(400, module.MALFORMED)
+    if transfer is None:
         entry.outcome = "debit ignored"
-        return Answer(200, {"success": True})
-    received = matching.receive_transfer(session, school, matching.TransferIn(
-        "sepay", txn_id, amount, str(body.get("content") or body.get("description") or ""),
-        _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
-        account_number=str(body.get("accountNumber") or ""), code=body.get("code"),
-        # SePay sends no payer field: the bank wrote the sender's name in its own text.
-        counter_name=matching.payer_in_memo(str(body.get("description") or ""))), signer=signer, now=now,
-        receipts_later=True)
+        return Answer(200, module.OK)
+    received = matching.receive_transfer(session, school, transfer, signer=signer, now=now, receipts_later=True)
     entry.outcome = _outcome(received)
     entry.payment_id = received.transaction.payment_id if received.transaction else None
     if received.masked:
-        _mask_log(entry, body)
-    return Answer(200, {"success": True})
-
-
-def casso_webhook(session: Session, school_code: str, signature: str | None, raw: bytes, *, box, signer,
-                  now: datetime) -> Answer:
-    """Casso webhook v2: `X-Casso-Signature: t=<ms>,v1=<hex>` over the sorted JSON body."""
-    school, setting, entry = open_callback(session, school_code, "casso", raw, now)
-    if setting is None:
-        return Answer(401, {"success": False})
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return refuse(session, entry, "malformed")
-    key = channel_settings.secrets_of(box, setting).get("checksum_key", "")
-    now_ms = int(now.astimezone(timezone.utc).timestamp() * 1000)
-    if not isinstance(body, dict) or not casso.verify_signature(signature or "", body, key, CASSO_TOLERANCE_S, now_ms):
-        return refuse(session, entry, "bad signature")
-    entry.verified = True
-    data = body.get("data")
-    try:
-        txn_id, amount = str(data["id"]), feed_amount(data["amount"])
-    except (KeyError, TypeError, ValueError):
-        entry.outcome = "malformed"
-        return Answer(400, {"error": 1, "message": "data.id and data.amount (whole VND) required"})
-    if amount <= 0:
-        entry.outcome = "debit ignored"
-        return Answer(200, {"error": 0})
-    received = matching.receive_transfer(session, school, matching.TransferIn(
-        "casso", txn_id, amount, str(data.get("description") or ""), _when(data.get("transactionDateTime"), now),
-        bank_reference=str(data.get("reference") or ""), counter_name=str(data.get("counterAccountName") or ""),
-        counter_account=str(data.get("counterAccountNumber") or ""), account_number=str(data.get("accountNumber") or "")),
-        signer=signer, now=now, receipts_later=True)
-    entry.outcome = _outcome(received)
-    entry.payment_id = received.transaction.payment_id if received.transaction else None
-    if received.masked:
-        _mask_log(entry, body)
-    return Answer(200, {"error": 0})
+        _mask_log(entry, json.loads(raw))
+    return Answer(200, module.OK)

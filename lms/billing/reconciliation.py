@@ -126,12 +126,16 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
     orders = set(session.scalars(select(Checkout.txn_ref).where(Checkout.school_id == school.id)))
     order_codes = {str(c) for c in session.scalars(select(Checkout.order_code).where(
         Checkout.school_id == school.id, Checkout.order_code.is_not(None)))}
-    paid_by_feed: dict[str, Payment] = {}
-    if provider == "payos":   # a payOS transfer the bank feed recorded first (lms.billing.matching)
-        paid_by_feed = {ref: payment for ref, payment in session.execute(
-            select(BankTransaction.bank_reference, Payment).join(Payment, Payment.id == BankTransaction.payment_id)
-            .where(BankTransaction.school_id == school.id, BankTransaction.bank_reference.in_(
-                [r.txn_id for r in good] or [""])))}
+    # What the provider's module says of its own report (channels/<code>.py): the id its report
+    # lists for a payment recorded under another key (`report_key`), and its transactions another
+    # path recorded first (`recorded_elsewhere`: payOS's transfers a bank feed saw first).
+    module = by_provider(provider)
+    report_key = getattr(module, "report_key", None) or (lambda txn_id: txn_id)
+    by_report: dict[str, Payment] = {}
+    for txn_id, payment in ours.items():
+        by_report.setdefault(report_key(txn_id), payment)
+    elsewhere = getattr(module, "recorded_elsewhere", None)
+    paid_elsewhere = elsewhere(session, school, [r.txn_id for r in good]) if elsewhere else {}
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
     keep = _keeper(session, school, provider, result, now)
@@ -141,7 +145,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
         if counts[r.txn_id] > 1 and r.txn_id not in seen:
             keep("duplicate", r.txn_id, r.amount, f"{counts[r.txn_id]} dòng, đơn {r.order}")
         seen.add(r.txn_id)
-        payment = _ours(ours, provider, r) or (paid_by_feed.get(r.txn_id) if provider == "payos" else None)
+        payment = ours.get(r.txn_id) or by_report.get(r.txn_id) or paid_elsewhere.get(r.txn_id)
         if payment is None:
             known_order = r.order in orders or r.order in order_codes
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
@@ -150,8 +154,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
             keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {payment.amount} đ", payment)
     listed = {r.txn_id for r in good}
     for txn_id, payment in ours.items():
-        base = txn_id.split(":")[-1] if provider == "payos" else txn_id
-        if start <= payment.received_at <= end and txn_id not in listed and base not in listed:
+        if start <= payment.received_at <= end and txn_id not in listed and report_key(txn_id) not in listed:
             keep("not_in_report", txn_id, payment.amount, f"{_shown(payment.received_at)}", payment)
     _queued(session, school, keep)
     session.flush()
@@ -214,14 +217,6 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
     _queued(session, school, keep)
     session.flush()
     return result
-
-
-def _ours(ours: dict[str, Payment], provider: str, row: Row) -> Payment | None:
-    if row.txn_id in ours:
-        return ours[row.txn_id]
-    if provider == "payos":  # we key payOS payments as "<payment link>:<bank reference>"
-        return next((p for k, p in ours.items() if k.endswith(f":{row.txn_id}")), None)
-    return None
 
 
 def items_of(session: Session, school: School, limit: int = 300) -> list[ReconciliationItem]:

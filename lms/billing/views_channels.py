@@ -139,20 +139,15 @@ def channel_save(channel: str):
 
 # ---------------------------------------------------------------- callbacks
 
-@bp.route("/callbacks/sepay/<school_code>", methods=["POST"])
+@bp.route("/callbacks/sepay/<school_code>", methods=["POST"], defaults={"channel": "sepay"})
+@bp.route("/callbacks/casso/<school_code>", methods=["POST"], defaults={"channel": "casso"})
 @callback
-def sepay_callback(school_code: str):
-    answer = callbacks.sepay(db.session, school_code, request.headers.get("Authorization"), request.get_data(),
-                             box=_box(), signer=_signer(), now=utcnow())
-    db.session.commit()
-    return jsonify(answer.body), answer.status
+def feed_callback(channel: str, school_code: str):
+    """SePay's and Casso's webhooks: one path, each feed's own module reads its call."""
+    from lms.billing.channels.registry import feed
 
-
-@bp.route("/callbacks/casso/<school_code>", methods=["POST"])
-@callback
-def casso_callback(school_code: str):
-    answer = callbacks.casso_webhook(db.session, school_code, request.headers.get("X-Casso-Signature"),
-                                     request.get_data(), box=_box(), signer=_signer(), now=utcnow())
+    answer = callbacks.bank_feed(db.session, channel, school_code, request.headers.get(feed(channel).CREDENTIAL),
+                                 request.get_data(), box=_box(), signer=_signer(), now=utcnow())
     db.session.commit()
     return jsonify(answer.body), answer.status
 

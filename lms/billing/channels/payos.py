@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from lms.billing import channel_settings, checkouts, describe, matching
 from lms.billing.callbacks import _when, open_callback, refuse
 from lms.billing.channels import SHA256, hmac_hex
-from lms.billing.models import Checkout, Invoice, Payment, TransferStatus
+from lms.billing.models import BankTransaction, Checkout, Invoice, Payment, TransferStatus
 from lms.core.errors import ValidationError
 from lms.core.numbers import money
 from lms.i18n import lazy_gettext as _l
@@ -209,6 +209,21 @@ def credit(session, checkout: Checkout, *, school, link: str, reference: str, am
     if payment_id is not None:
         matching.settled_elsewhere(session, row, session.get(Payment, payment_id), checkout.invoice_id, now,
                                    f"payOS {checkout.txn_ref}")
+
+
+def report_key(txn_id: str) -> str:
+    """What payOS's transaction report lists for a payment we record as "<payment link>:<bank
+    reference>": the bank reference (reconciliation)."""
+    return txn_id.split(":")[-1]
+
+
+def recorded_elsewhere(session, school, txn_ids: list[str]) -> dict[str, Payment]:
+    """payOS transfers of its report that a bank feed or a statement recorded first (a payOS
+    payment is a bank credit too, lms.billing.matching): the payment, by the report's id, which is
+    the bank reference."""
+    return {ref: payment for ref, payment in session.execute(
+        select(BankTransaction.bank_reference, Payment).join(Payment, Payment.id == BankTransaction.payment_id)
+        .where(BankTransaction.school_id == school.id, BankTransaction.bank_reference.in_(txn_ids or [""])))}
 
 
 def returned(session, params: Mapping[str, str], *, box):

@@ -2,8 +2,11 @@
 (domain/payments.md §1, §4.4–4.5), and the settings each needs (secrets marked) — the one list of
 channels, methods and their labels; pages, reports and forms read them from here.
 
-Each gateway a parent pays through has one module, `channels/<code>.py` (GATEWAYS), with the same
-parts: `start` (begin a checkout), `notification` (verify and decide its server-to-server call),
+Each bank feed (SePay, Casso: FEEDS) has one module, `channels/<code>.py`, with the same parts:
+`refusal` (its key or signature), `transfer` (its payload read as a credit), `OK` and `MALFORMED`
+(its answers), `CREDENTIAL` (the header carrying its key); the shared path is
+lms.billing.callbacks.bank_feed. Each gateway a parent pays through has one module,
+`channels/<code>.py` (GATEWAYS), with the same parts: `start` (begin a checkout), `notification` (verify and decide its server-to-server call),
 `returned` (the return page's reading, display only), `ask` (its status API, or None), and
 `REPORT_COLUMNS` (its transaction report's column names, for reconciliation); `PROVIDER` is the
 name its payments are recorded under. The shared claim/record steps are lms.billing.checkouts."""
@@ -92,6 +95,18 @@ def gateway(code: str):
     """The module of a gateway (channels/<code>.py), loaded when first asked for: the modules use
     the billing services, which read this registry."""
     if code not in GATEWAYS:
+        raise KeyError(code)
+    return importlib.import_module(f"lms.billing.channels.{code}")
+
+
+# The bank feeds that report credits by webhook, each with its module (channels/<code>.py: `CREDENTIAL`,
+# `refusal`, `transfer`, `OK`, `MALFORMED`), called by lms.billing.callbacks.bank_feed.
+FEEDS = tuple(c.code for c in CHANNELS.values() if c.method == Method.QR and not c.parent_pays)
+
+
+def feed(code: str):
+    """The module of a bank feed (channels/<code>.py), loaded when first asked for."""
+    if code not in FEEDS:
         raise KeyError(code)
     return importlib.import_module(f"lms.billing.channels.{code}")
 
