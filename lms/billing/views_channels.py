@@ -182,9 +182,9 @@ def _queue_refused(form, error: DomainError | None = None):
     problems = [(name, message) for name, messages in form.errors.items() for message in messages] if error is None \
         else [(error.field, error.message)]
     for name, message in problems:
-        field = form._fields.get(name) if name else None
-        flash(f"{field.label.text}: {message}" if field is not None and name != "csrf_token" else str(message), "danger")
-    return _transfers_page(422)
+        named = bool(name) and name in form and name != "csrf_token"
+        flash(f"{form[name].label.text}: {message}" if named else str(message), "danger")
+    return _transfers_page(error.status if error is not None else 422)
 
 
 @bp.route("/billing/payment-reports/<int:report_id>/resolve", methods=["POST"])
