@@ -566,7 +566,6 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     require_course(actor, role, course, edit=True)
     grid = grid_of(session, course, term)
     reason = nfc(reason)[:REASON_MAX]
-    after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
     keys = {c.key: c for c in term_columns(course, term)}
     posted = {}
     for cell in cells:
@@ -576,6 +575,9 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
     if any(grid.row_of(student_id) is None for student_id in (remarks or {})):
         raise ValidationError(_l("Có nhận xét không thuộc môn học của lớp này; hãy tải lại trang."))
     edits = check_fresh(loaded, grid_fields(grid, posted, remarks, lines))
+    if not edits.changed:   # nothing to write: said as such, before a locked term asks for a reason
+        return SaveResult(issues=list(edits.conflicts), unchanged=len(posted))
+    after_lock = check_writable(session, role, course.school_class.school_year_id, term, reason)
     line_of = lines or {r.student.id: i for i, r in enumerate(grid.rows, start=1)}
     result, writes = SaveResult(issues=list(edits.conflicts)), []
     for (student_id, key), text in posted.items():

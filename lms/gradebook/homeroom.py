@@ -112,7 +112,6 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
     require_class(actor, role, school_class)
     if term not in (1, 2):
         raise ValidationError(_l("Học kỳ không hợp lệ."))
-    after_lock = check_writable(session, role, school_class.school_year_id, term, nfc(reason)[:REASON_MAX])
     pupils = students_of_class(session, school_class)
     students = {s.id: (i, s) for i, s in enumerate(pupils, start=1)}
     if any(item.student_id not in students for item in rows):
@@ -120,6 +119,9 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
     existing = term_records(session, school_class)
     edits = check_fresh(loaded, term_fields(school_class, term, pupils, existing,
                                             {item.student_id: item for item in rows}))
+    if not edits.changed:   # nothing to write: said as such, before a locked term asks for a reason
+        return WriteResult(issues=list(edits.conflicts))
+    after_lock = check_writable(session, role, school_class.school_year_id, term, nfc(reason)[:REASON_MAX])
     primary = is_primary(school_class)
     result, clean = WriteResult(issues=list(edits.conflicts)), []
     for student_id, (line, student) in students.items():
@@ -202,13 +204,15 @@ def save_year_records(session: Session, actor: User, role: str, school_class: Sc
     training. Only the fields the user changed are written; one a colleague saved since the page
     was opened (`loaded`) is refused (book.check_fresh)."""
     require_class(actor, role, school_class)
-    after_lock = check_writable(session, role, school_class.school_year_id, 2, nfc(reason)[:REASON_MAX])
     pupils = students_of_class(session, school_class)
     students = {s.id: (i, s) for i, s in enumerate(pupils, start=1)}
     if any(item.student_id not in students for item in rows):
         raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
     existing = year_records(session, school_class)
     edits = check_fresh(loaded, year_fields(pupils, existing, {item.student_id: item for item in rows}))
+    if not edits.changed:   # nothing to write: said as such, before a locked term asks for a reason
+        return WriteResult(issues=list(edits.conflicts))
+    after_lock = check_writable(session, role, school_class.school_year_id, 2, nfc(reason)[:REASON_MAX])
     result, clean = WriteResult(issues=list(edits.conflicts)), []
     for student_id, (line, student) in students.items():
         if not edits.touched(f"h-{student_id}", f"m-{student_id}"):

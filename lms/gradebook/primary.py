@@ -140,12 +140,14 @@ def save_primary(session: Session, actor: User, role: str, course: Course, check
     require_course(actor, role, course, edit=True)
     grid = primary_grid(session, course, checkpoint)
     reason = nfc(reason)[:REASON_MAX]
-    after_lock = check_writable(session, role, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
-                                reason)
     by_id = {r.student.id: (i, r) for i, r in enumerate(grid.rows, start=1)}
     if any(item.student_id not in by_id for item in rows):
         raise ValidationError(_l("Có học sinh không thuộc lớp này; hãy tải lại trang."))
     edits = check_fresh(loaded, primary_fields(grid, {item.student_id: item for item in rows}))
+    if not edits.changed:   # nothing to write: said as such, before a locked term asks for a reason
+        return WriteResult(issues=list(edits.conflicts))
+    after_lock = check_writable(session, role, course.school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
+                                reason)
     result, clean = WriteResult(issues=list(edits.conflicts)), []
     for line, row in by_id.values():
         sid, record = row.student.id, row.record(checkpoint)
@@ -264,12 +266,14 @@ def save_qualities(session: Session, actor: User, role: str, school_class: Schoo
     written; one a colleague saved since the page was opened (`loaded`) is refused."""
     require_class(actor, role, school_class)
     grid = quality_grid(session, school_class, checkpoint)
-    after_lock = check_writable(session, role, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
-                                nfc(reason))
     lines = {s.id: (i, s) for i, (s, _) in enumerate(grid.rows, start=1)}
     if any(student_id not in lines or code not in QUALITY_CODES for student_id, code in cells):
         raise ValidationError(_l("Có ô không thuộc lớp này; hãy tải lại trang."))
     edits = check_fresh(loaded, quality_fields(grid, cells))
+    if not edits.changed:   # nothing to write: said as such, before a locked term asks for a reason
+        return WriteResult(issues=list(edits.conflicts))
+    after_lock = check_writable(session, role, school_class.school_year_id, TERM_OF_CHECKPOINT[checkpoint],
+                                nfc(reason))
     result, clean = WriteResult(issues=list(edits.conflicts)), []
     for (student_id, code), text in cells.items():
         if f"q-{student_id}-{code}" not in edits.changed:

@@ -162,7 +162,10 @@ def _save(call, done, again: str):
             raise ValidationError(ngettext("Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", "Chưa lưu: có %(n)s ô không hợp lệ, xem các ô tô đỏ.", len(result.issues), n=len(result.issues)))
     if not outcome.ok:
         return result, None
-    flash(done(result), "success")
+    if result.written or getattr(result, "remarks", 0):
+        flash(done(result), "success")
+    else:   # said first, on a locked term too: a reason is asked only for a change
+        flash(_("Không có ô nào khác với sổ đang lưu: không có gì thay đổi."), "info")
     return result, redirect(again)
 
 

@@ -394,3 +394,25 @@ def test_a_huge_cell_is_echoed_cut_and_a_locked_term_without_reason_is_422(world
     admin.login("admin.a")
     refused = admin.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "8"})
     assert refused.status_code == 422 and "lý do" in refused.get_data(as_text=True)
+
+
+def test_a_locked_term_saved_unchanged_says_nothing_changes_before_asking_a_reason(world, client, make_client, dbs):
+    """An admin saving a locked term's page as it is is told nothing changes (no reason asked);
+    the reason is asked only when something would change — on the grid and the homeroom pages."""
+    from tests.integration.test_gradebook_stale import _opened
+
+    client.login("gv.a")
+    sid = world.a.students["HSA001"].id
+    url = f"/courses/{world.a.course.id}/grades?term=1"
+    assert client.post(url, {f"c-{sid}-tx1": "6"}).status_code == 302
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post(f"/school/gradebook/{world.a.year.id}/lock", {"term": "1", "incomplete_ok": "1"}).status_code == 302
+    for page, form_id in ((url, "grade-form"), (f"/classes/{world.a.school_class.id}/conduct?term=1", "conduct-form")):
+        same = admin.post(page, _opened(admin, page, form_id), follow_redirects=True)
+        text = same.get_data(as_text=True)
+        assert same.status_code == 200 and "không có gì thay đổi" in text and "nhập lý do" not in text, page
+    changed = admin.post(url, {**_opened(admin, url, "grade-form"), f"c-{sid}-tx1": "7"})
+    assert changed.status_code == 422 and "nhập lý do sửa điểm" in changed.get_data(as_text=True)
+    with dbs() as s:
+        assert s.scalars(select(GradeEntry)).one().score == Decimal("6.0")
