@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.billing.channels.registry import BANK_FEEDS, REPORT_PROVIDERS, by_provider
-from lms.billing.matching import shown_memo
+from lms.billing.matching import normal_reference, shown_memo
 from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
 from lms.billing.statements import AmountRefused, Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
@@ -194,7 +194,8 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
     credits = {c.id: c for c in session.scalars(select(BankTransaction).where(
         BankTransaction.school_id == school.id, BankTransaction.transacted_at.between(start - timedelta(days=2),
                                                                                    end + timedelta(days=2))))}
-    by_ref = {c.bank_reference: c for c in credits.values() if c.bank_reference}
+    # The reference in one written form, as matching recognises a credit (`normal_reference`).
+    by_ref = {normal_reference(c.bank_reference): c for c in credits.values() if c.bank_reference}
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
     for r in good:
@@ -204,7 +205,7 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
         seen.add(r.txn_id)
         sighting = sightings.get(r.txn_id)
         credit = (session.get(BankTransaction, sighting.bank_transaction_id) if sighting else None) or by_ref.get(
-            r.order) or by_ref.get(r.txn_id)
+            normal_reference(r.order) or None) or by_ref.get(normal_reference(r.txn_id) or None)
         if credit is None:
             keep("missing", r.txn_id, r.amount, f"{_shown(r.when)} {r.order}".strip(), order=r.order)
         elif credit.amount != r.amount:

@@ -5,6 +5,7 @@ redirect (a 200 once followed), the form and its message gone; the same transfer
 and a statement with references written differently, or different, was applied twice."""
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import func, select
@@ -174,3 +175,20 @@ def test_one_feed_reporting_two_references_reports_two_transfers(world, client, 
     with dbs() as s:
         assert len(s.scalars(select(Payment)).all()) == 2 and s.get(Invoice, inv_id).paid == 100_000
         assert not [t for t in s.scalars(select(BankTransaction)) if "trùng" in (t.note or "")]
+
+
+def test_a_feeds_report_writing_a_reference_otherwise_finds_the_credit(world, client, make_client, dbs):
+    """SePay's transaction list wrote the statement's FT26249000777 as "ft 26249-000777": the
+    credit was reported missing."""
+    from lms.billing.models import ReconciliationItem
+    from tests.integration.test_money_once import _import_statement
+
+    invoices = _setup(dbs, world, client)
+    _, code, due = invoices["HSA001"]
+    _import_statement(client, _statement([("05/09/2026 08:15", "FT26249000777", due, code)]))
+    report = ("Mã giao dịch,Mã tham chiếu,Số tiền,Thời gian,Trạng thái\n"
+              f"9001,ft 26249-000777,{due},05/09/2026 08:15,Thành công\n")
+    page = client.post("/billing/reconciliation", {"provider": "sepay", "file": (io.BytesIO(report.encode()), "r.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 302
+    assert _count(dbs, ReconciliationItem, ReconciliationItem.kind == "missing") == 0
