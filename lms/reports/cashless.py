@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.core.numbers import percent, reaches
@@ -220,26 +220,29 @@ def instant(day: date) -> datetime:
     return local_to_utc(datetime.combine(day, time()), school_tz())
 
 
-def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dict[tuple[int, str], Figures]:
-    """Figures per (school id, period key). Periods may overlap (a year, its halves, its months,
-    a term): the range is cut into the segments between all their boundaries, each payment and
-    refund is counted once in its segment by two grouped queries, and each period sums its
-    segments."""
-    out: dict[tuple[int, str], Figures] = defaultdict(Figures)
-    if not school_ids or not periods:
-        return out
+def _segments(periods: list[Period]) -> tuple[list[date], list[tuple[date, date]]]:
+    """The range of `periods` cut at all their boundaries: the cuts, and the segments [start, next start)."""
     cuts = sorted({p.start for p in periods} | {date.fromordinal(p.end.toordinal() + 1) for p in periods})
-    segments = list(zip(cuts, cuts[1:]))                # [start, next start)
-    seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    return cuts, list(zip(cuts, cuts[1:]))
+
+
+def _bucket(at, segments: list[tuple[date, date]]):
+    return case(*((and_(at >= instant(a), at < instant(b)), i) for i, (a, b) in enumerate(segments)), else_=-1)
+
+
+def _count(session: Session, school_ids: list[int], segments: list[tuple[date, date]],
+           seg: dict[tuple[int, int], Figures], payments_where=()) -> None:
+    """Count into `seg` (by school and segment) the payments received and the refunds paid out in
+    each segment: two grouped statements; `payments_where` narrows the payments counted."""
+    cuts = (segments[0][0], segments[-1][1])
     for kind in ("payments", "refunds"):
         at = Payment.received_at if kind == "payments" else Refund.paid_at
-        bucket = case(*((and_(at >= instant(a), at < instant(b)), i) for i, (a, b) in enumerate(segments)),
-                      else_=-1)
         window = (at >= instant(cuts[0]), at < instant(cuts[-1]))
+        bucket = _bucket(at, segments)        # one expression: PostgreSQL groups by what it selects
         if kind == "payments":
             stmt = (select(Payment.school_id, Payment.method, Payment.channel, bucket, func.count(),
                            func.sum(Payment.amount))
-                    .where(Payment.school_id.in_(school_ids), *window)
+                    .where(Payment.school_id.in_(school_ids), *window, *payments_where)
                     .group_by(Payment.school_id, Payment.method, Payment.channel, bucket))
         else:
             stmt = (select(Refund.school_id, Payment.method, Payment.channel, bucket, func.count(),
@@ -248,17 +251,26 @@ def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dic
                     .where(Refund.school_id.in_(school_ids), Refund.status == RefundStatus.PAID, *window)
                     .group_by(Refund.school_id, Payment.method, Payment.channel, bucket))
         for school_id, method, channel, index, count, amount in session.execute(stmt):
-            if index is None or index < 0 or method not in METHODS:
+            if index is None or index < 0:
                 continue
-            figures = seg[(school_id, index)]
-            amount = int(amount or 0)
-            if kind == "payments":
-                figures.methods[method].add(int(count), amount)
-                figures.channels.setdefault(channel, Cell()).add(int(count), amount)
-            else:
-                figures.methods[method].add(0, -amount)
-                figures.channels.setdefault(channel, Cell()).add(0, -amount)
-                figures.refunded += amount
+            _add(seg[(school_id, index)], kind == "payments", method, channel, int(count), int(amount or 0))
+
+
+def _add(figures: Figures, payment: bool, method: str, channel: str, count: int, amount: int) -> None:
+    if method not in METHODS:
+        return
+    if payment:
+        figures.methods[method].add(count, amount)
+        figures.channels.setdefault(channel, Cell()).add(count, amount)
+    else:
+        figures.methods[method].add(0, -amount)
+        figures.channels.setdefault(channel, Cell()).add(0, -amount)
+        figures.refunded += amount
+
+
+def _by_period(seg: dict[tuple[int, int], Figures], segments: list[tuple[date, date]], periods: list[Period]
+               ) -> dict[tuple[int, str], Figures]:
+    out: dict[tuple[int, str], Figures] = defaultdict(Figures)
     for p in periods:
         inside = [i for i, (a, b) in enumerate(segments) if a >= p.start and b <= date.fromordinal(p.end.toordinal() + 1)]
         for (school_id, index), figures in seg.items():
@@ -267,12 +279,144 @@ def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dic
     return out
 
 
-def summed(figures: dict[tuple[int, str], Figures], school_ids: list[int], key: str) -> Figures:
-    total = Figures()
-    for school_id in school_ids:
-        if (school_id, key) in figures:
-            total.add(figures[(school_id, key)])
-    return total
+def tally(session: Session, school_ids: list[int], periods: list[Period]) -> dict[tuple[int, str], Figures]:
+    """Figures per (school id, period key), counted now from every payment and refund. Periods may
+    overlap (a year, its halves, its months, a term): the range is cut into the segments between
+    all their boundaries, each payment and refund is counted once in its segment by two grouped
+    queries, and each period sums its segments."""
+    if not school_ids or not periods:
+        return defaultdict(Figures)
+    _cuts, segments = _segments(periods)
+    seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    _count(session, school_ids, segments, seg)
+    return _by_period(seg, segments, periods)
+
+
+def kept_tally(session: Session, school_ids: list[int], periods: list[Period]) -> dict[tuple[int, str], Figures]:
+    """`tally`, the same figures exactly, from the months the refresh job kept (keep_months): a
+    whole month inside one segment is read from its kept rows (payments up to the mark), and only
+    the payments above the mark, and those of months a period's edge cuts (a term from the 5th),
+    are counted from the payments; refunds are always counted (they are few, and change state).
+    Without a mark (nothing kept yet, or kept in another time zone), `tally`."""
+    from lms.reports.models import MonthMoney, MoneyMark
+
+    mark = session.scalar(select(MoneyMark.payment_id).where(MoneyMark.tz == school_tz()))
+    if mark is None or not school_ids or not periods:
+        return tally(session, school_ids, periods)
+    cuts, segments = _segments(periods)
+    kept: dict[date, int] = {}                 # a month's first day → the segment holding it whole
+    cut: list[tuple[date, date]] = []          # the parts of months cut by a segment's edge: counted
+    first = date(cuts[0].year, cuts[0].month, 1)
+    for m in months(first, date.fromordinal(cuts[-1].toordinal() - 1)):
+        after = date.fromordinal(m.end.toordinal() + 1)
+        whole = next((i for i, (a, b) in enumerate(segments) if a <= m.start and after <= b), None)
+        if whole is not None:
+            kept[m.start] = whole
+        else:
+            cut.append((max(m.start, cuts[0]), min(after, cuts[-1])))
+    seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    _count(session, school_ids, segments, seg, [or_(Payment.id > mark, *(
+        and_(Payment.received_at >= instant(a), Payment.received_at < instant(b)) for a, b in cut))])
+    if kept:
+        bucket = case(*((MonthMoney.month == month, i) for month, i in kept.items()), else_=-1)
+        for school_id, method, channel, index, count, value in session.execute(
+                select(MonthMoney.school_id, MonthMoney.method, MonthMoney.channel, bucket, func.sum(MonthMoney.count),
+                       func.sum(MonthMoney.value))
+                .where(MonthMoney.school_id.in_(school_ids), MonthMoney.month.in_(list(kept)))
+                .group_by(MonthMoney.school_id, MonthMoney.method, MonthMoney.channel, bucket)):
+            if index is not None and index >= 0:
+                _add(seg[(school_id, index)], True, method, channel, int(count or 0), int(value or 0))
+    return _by_period(seg, segments, periods)
+
+
+def _payment_mark(session: Session) -> int:
+    """The last payment id such that every payment up to it is committed. On PostgreSQL, a
+    share lock on payments taken in a short transaction of its own waits for the transactions
+    inserting payments to end (new ones wait a moment: an insert takes its id once it has its
+    lock); None if that takes more than a second (the mark stays; tried again next turn). SQLite
+    has one writer at a time: an uncommitted payment's id is above every committed one."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return session.scalar(select(func.max(Payment.id))) or 0
+    from sqlalchemy.exc import OperationalError
+
+    with bind.connect() as conn:
+        try:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+            conn.exec_driver_sql("LOCK TABLE payments IN SHARE MODE")
+            mark = conn.scalar(select(func.max(Payment.id))) or 0
+            conn.commit()
+        except OperationalError:
+            conn.rollback()
+            return None
+    return mark
+
+
+def keep_months(session: Session, now: datetime) -> int:
+    """Add to the kept months (MonthMoney) the payments that came since the mark, and move the
+    mark: one grouped statement over those payments, by school, method, channel and month (Vietnam
+    time). Payments are append-only (a correction is a refund or a new row), so a month's rows
+    plus the payments above the mark are every payment of it. Several processes may run it: the
+    mark's row is locked while it moves. Returns how many payments were added."""
+    from sqlalchemy import delete, insert, update
+
+    from lms.reports.models import MonthMoney, MoneyMark
+
+    row = session.scalars(select(MoneyMark).with_for_update()).first()
+    tz = school_tz()
+    if row is None:
+        row = MoneyMark(payment_id=0, tz=tz, computed_at=now)
+        session.add(row)
+    elif row.tz != tz:             # months of another time zone: counted again
+        session.execute(delete(MonthMoney))
+        row.payment_id, row.tz = 0, tz
+    mark = _payment_mark(session)
+    if mark is None or mark <= row.payment_id:
+        row.computed_at = now if mark is not None else row.computed_at
+        session.flush()
+        return 0
+    new = (Payment.id > row.payment_id, Payment.id <= mark)
+    lo, hi, n = session.execute(select(func.min(Payment.received_at), func.max(Payment.received_at), func.count())
+                                .where(*new)).one()
+    if n:
+        from lms.core.timeutil import utc_to_local
+
+        spans = months(utc_to_local(lo, tz).date(), utc_to_local(hi, tz).date())
+        segments = [(m.start, date.fromordinal(m.end.toordinal() + 1)) for m in spans]
+        bucket = _bucket(Payment.received_at, segments)
+        found = session.execute(select(Payment.school_id, Payment.method, Payment.channel, bucket, func.count(),
+                                       func.sum(Payment.amount)).where(*new)
+                                .group_by(Payment.school_id, Payment.method, Payment.channel, bucket)).all()
+        have = {(r.school_id, r.month, r.method, r.channel): r for r in session.execute(
+            select(MonthMoney.id, MonthMoney.school_id, MonthMoney.month, MonthMoney.method, MonthMoney.channel,
+                   MonthMoney.count, MonthMoney.value)
+            .where(MonthMoney.school_id.in_({f[0] for f in found} or {0}),
+                   MonthMoney.month.in_([m.start for m in spans])))}
+        added, changed = [], []
+        for school_id, method, channel, index, count, amount in found:
+            key = (school_id, spans[index].start, method, channel)
+            if (old := have.get(key)) is not None:
+                changed.append({"id": old.id, "count": old.count + int(count), "value": old.value + int(amount)})
+            else:
+                added.append({"school_id": school_id, "month": key[1], "method": method, "channel": channel,
+                              "count": int(count), "value": int(amount)})
+        if added:
+            session.execute(insert(MonthMoney), added)
+        if changed:
+            session.execute(update(MonthMoney), changed)
+    row.payment_id, row.computed_at = mark, now
+    session.flush()
+    return int(n)
+
+
+def by_school(session: Session, own: dict[int, Period], count=tally) -> dict[int, Figures]:
+    """Each school's figures over its own period (`own` by school id: a school year or term with
+    that school's dates), one `count` (tally or kept_tally) per distinct period."""
+    out: dict[int, Figures] = {i: Figures() for i in own}
+    for p in set(own.values()):
+        for (school_id, _key), figures in count(session, [i for i, q in own.items() if q == p], [p]).items():
+            out[school_id] = figures
+    return out
 
 
 # ---------------------------------------------------------------- targets
@@ -490,24 +634,22 @@ class SchoolRow:
         return by_count and bool(reaches(f.cashless.value, f.total.value, self.target.value_percent))
 
 
-def department_report(session: Session, schools: list, period: Period,
-                      known: dict[int, Figures] | None = None) -> tuple[list[SchoolRow], Figures]:
-    """Every school of a department side by side for one period, and their total; the schools in
-    `known` (their figures for the period, as the refresh job kept them) are not counted again."""
+def department_report(session: Session, schools: list, period: Period, count=tally
+                      ) -> tuple[list[SchoolRow], Figures]:
+    """Every school of a department side by side for one period, and their total: each school
+    over its own dates of a school year or term, counted by `count` (tally, or kept_tally: the
+    same figures from the kept months)."""
     from lms.billing import channel_settings
 
-    known = known or {}
     own = resolved(session, schools, period)
-    counted: dict[tuple[int, str], Figures] = {(school_id, period.key): f for school_id, f in known.items()}
-    for p in {own[s.id] for s in schools if s.id not in known}:
-        ids = [s.id for s in schools if own[s.id] == p and s.id not in known]
-        for (school_id, _key), figures in tally(session, ids, [p]).items():
-            counted[(school_id, period.key)] = figures
+    figures = by_school(session, own, count)
     targets = targets_by_school(session, [s.id for s in schools])
     ready = channel_settings.readiness_by_school(session, schools, payments=False)
-    rows = [SchoolRow(s, counted.get((s.id, period.key), Figures()), target_for(targets[s.id], own[s.id]),
-                      sum(1 for m in ready[s.id] if m.ready)) for s in schools]
-    total = summed(counted, [s.id for s in schools], period.key)
+    rows = [SchoolRow(s, figures[s.id], target_for(targets[s.id], own[s.id]), sum(1 for m in ready[s.id] if m.ready))
+            for s in schools]
+    total = Figures()
+    for s in schools:
+        total.add(figures[s.id])
     return rows, total
 
 

@@ -247,25 +247,26 @@ def span_of(year, period: Period | None) -> Period | None:
     return school_year_period(year.start_date.year, year.start_date, year.end_date) if year else None
 
 
-def read_money(session: Session, school, board: Dashboard, now: datetime) -> None:
+def read_money(session: Session, school, board: Dashboard, now: datetime, count=tally) -> None:
     """The board's fees (billed, collected, owed, overdue), money collected by month and the
     cashless share with its trend, counted now: they change by single events (a payment, a
     refund, an invoice voided), so a dashboard or report whose other figures were kept by the
     refresh job still shows them as of the time of viewing. The card's figure is that of
     exactly the span it names (the school year's or the report's own dates, not the calendar
-    months around them)."""
+    months around them). `count`: tally, or cashless.kept_tally (the same figures from the months
+    the refresh job kept, for the pages that read kept figures)."""
     from lms.billing.queries import summary
     from lms.reports.cashless import target_for, targets_of
 
     today = utc_to_local(now, school_tz()).date()
     periods, span = board.months, board.span
-    counted = tally(session, [school.id], periods)
+    counted = count(session, [school.id], periods)
     board.collected = [counted[(school.id, p.key)].total.value if (school.id, p.key) in counted else 0
                        for p in periods]
     cashless = Metric("cashless")
     if span is not None and periods:
         inside = [Period(p.key, p.label, max(p.start, span.start), min(p.end, span.end), p.kind) for p in periods]
-        counted = tally(session, [school.id], [span, *[p for p in inside if p.start <= p.end]])
+        counted = count(session, [school.id], [span, *[p for p in inside if p.start <= p.end]])
         total = counted.get((school.id, span.key))
         if total:
             cashless = Metric("cashless", total.cashless.count, total.total.count)
@@ -298,27 +299,28 @@ def _metric_of(data: dict) -> Metric:
 
 def to_json(board: Dashboard) -> dict:
     """The dashboard as plain JSON (kept in school_figures by official.refresh_figures): every
-    figure, part and whole, trend, and the school year by id; the months by their keys."""
+    teaching figure, part and whole, trend, and the school year by id; the months by their keys.
+    Its money (fees, collected, cashless share) is not kept: read_money counts it when viewed."""
     return {"year": board.year.id if board.year else None, "months": [p.key for p in board.months],
             "online": _metric_json(board.online), "lessons": _metric_json(board.lessons),
             "homework": _metric_json(board.homework), "exams": _metric_json(board.exams), "scores": list(board.scores),
-            "gradebook": [_metric_json(m) for m in board.gradebook], "fees": dict(board.fees),
-            "collected": list(board.collected), "cashless": _metric_json(board.cashless),
+            "gradebook": [_metric_json(m) for m in board.gradebook],
             "today": board.today.isoformat() if board.today else None,
             "span": [board.span.key, board.span.label, board.span.start.isoformat(), board.span.end.isoformat(),
                      board.span.kind] if board.span else None}
 
 
 def from_json(session: Session, school, data: dict) -> Dashboard:
-    """The dashboard `to_json` kept, as school_dashboard returned it (its school year read again)."""
+    """The dashboard `to_json` kept, as school_dashboard returned it (its school year read again),
+    without its money: the caller reads it now (read_money)."""
     from lms.people.models import SchoolYear
     from lms.reports.cashless import calendar_period
 
     year = session.get(SchoolYear, data["year"]) if data["year"] else None
     return Dashboard(school, year, [calendar_period(key) for key in data["months"]], _metric_of(data["online"]),
                      _metric_of(data["lessons"]), _metric_of(data["homework"]), _metric_of(data["exams"]),
-                     list(data["scores"]), [_gradebook_of(m) for m in data["gradebook"]], dict(data["fees"]),
-                     list(data["collected"]), _metric_of(data["cashless"]),
+                     list(data["scores"]), [_gradebook_of(m) for m in data["gradebook"]], {}, [],
+                     Metric("cashless"),
                      date.fromisoformat(data["today"]) if data["today"] else None, [year] if year else [],
                      _span_of(data.get("span")))
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base, Json, UTCDateTime
+from lms.db import Base, Json, Money, UTCDateTime
 
 
 class CashlessTarget(Base):
@@ -41,3 +41,35 @@ class SchoolFigures(Base):
     period_key: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     figures: Mapped[dict] = mapped_column(Json, default=dict)
+
+
+class MonthMoney(Base):
+    """A school's payments received in one month (Vietnam time) by one method and channel: how
+    many and how much, counting every payment up to the mark (MoneyMark.payment_id). Kept by the
+    refresh job (cashless.keep_months), which adds the payments that came since its last mark:
+    payments are append-only, so these rows plus the payments above the mark are exactly every
+    payment — the department's pages sum a few rows a school instead of counting the province's
+    payments (cashless.kept_tally). Refunds are not kept: they are few, and counted when viewed."""
+
+    __tablename__ = "school_month_money"
+    __table_args__ = (UniqueConstraint("school_id", "month", "method", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)            # its first day
+    method: Mapped[str] = mapped_column(String(15))
+    channel: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Money)
+
+
+class MoneyMark(Base):
+    """The one row saying up to which payment the kept months (MonthMoney) count, in which time
+    zone their months are, and when the refresh job last moved the mark."""
+
+    __tablename__ = "money_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(Money)
+    tz: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -131,17 +131,14 @@ def cards_by_school(session: Session, own: dict[int, cashless.Period]) -> dict[i
 
 
 def money_by_school(session: Session, own: dict[int, cashless.Period]) -> dict[int, cashless.Figures]:
-    """Each school's payments by method and channel over its own period (`own` by school id):
-    one grouped tally (two statements) per distinct period, read at the time of viewing."""
-    out: dict[int, cashless.Figures] = {i: cashless.Figures() for i in own}
-    for p in set(own.values()):
-        ids = [i for i, q in own.items() if q == p]
-        for (school_id, _key), figures in cashless.tally(session, ids, [p]).items():
-            out[school_id] = figures
-    return out
+    """Each school's payments by method and channel over its own period (`own` by school id), as
+    of the time of viewing: the months the refresh job kept, and the payments since
+    (cashless.kept_tally) — a grouped read of a few rows a school, exactly the live tally."""
+    return cashless.by_school(session, own, cashless.kept_tally)
 
 
 def school_official(session: Session, school, period: cashless.Period, now: datetime) -> SchoolOfficial:
+    """The school's report for `period`, every figure counted now."""
     from lms.billing import channel_settings
 
     board = dashboard.school_dashboard(session, school, now, period)
@@ -375,7 +372,7 @@ def school_page(session: Session, school, period: cashless.Period, now: datetime
     kept = row.figures
     board = dashboard.from_json(session, school, kept["board"])
     board.years = [session.get(SchoolYear, i) for i in kept["board"]["years"]]
-    dashboard.read_money(session, school, board, now)
+    dashboard.read_money(session, school, board, now, cashless.kept_tally)
     money = money_by_school(session, {school.id: period})[school.id]
     cards, card_years = cards_in(session, school, period)
     target = cashless.target_for(cashless.targets_of(session, school.id), period)
@@ -429,9 +426,10 @@ class DepartmentCashless:
 
 
 def department_cashless(session: Session, schools: list, period: cashless.Period, now: datetime) -> DepartmentCashless:
-    """cashless.department_report: every school's payments counted now, in one grouped tally per
-    distinct period (payments change by single events; nothing of them is kept)."""
-    rows, total = cashless.department_report(session, schools, period)
+    """cashless.department_report: every school's payments as of the time of viewing, from the
+    months the refresh job kept and the payments since (cashless.kept_tally), one grouped read
+    per distinct period."""
+    rows, total = cashless.department_report(session, schools, period, cashless.kept_tally)
     return DepartmentCashless(rows, total, None, len(schools))
 
 
@@ -439,18 +437,19 @@ def department_page(session: Session, department, schools: list, period: cashles
                     now: datetime, progress: Callable[[int], None] | None = None) -> DepartmentOfficial:
     """The ranking as the department's page and its PDF and Excel files show it: each school's
     teaching figures as kept while fresh enough (one statement for all of them), the schools
-    without computed now as school_official does; every school's payments, report cards and
-    methods ready read now in a fixed number of statements (money_by_school, cards_by_school)."""
+    without counted now (their dashboards); every school's payments, report cards, milestone and
+    methods ready read now for all schools at once (money_by_school, cards_by_school, …)."""
     from lms.billing import channel_settings
 
     out = DepartmentOfficial(department, period, weights, generated=now)
     kept = {i: row for i, row in kept_figures(session, schools, period.key, now, period).items()
             if "online" in row.figures}
     own = cashless.resolved(session, schools, period)
-    known = {i: own[i] for i in kept}
-    money = money_by_school(session, known)
-    cards = cards_by_school(session, known)
-    ready = channel_settings.readiness_by_school(session, [s for s in schools if s.id in kept], payments=False)
+    money = money_by_school(session, own)
+    cards = cards_by_school(session, own)
+    ready = channel_settings.readiness_by_school(session, schools, payments=False)
+    unkept = [s for s in schools if s.id not in kept]
+    targets = cashless.targets_by_school(session, [s.id for s in unkept]) if unkept else {}
     for n, school in enumerate(schools, start=1):
         row = kept.get(school.id)
         if row is not None:
@@ -458,7 +457,10 @@ def department_page(session: Session, department, schools: list, period: cashles
                                  sum(1 for m in ready[school.id] if m.ready), cards[school.id][0])
             out.kept_since = min(out.kept_since or row.computed_at, row.computed_at)
         else:
-            report = school_official(session, school, own[school.id], now)
+            p = own[school.id]
+            report = SchoolOfficial(school, p, dashboard.school_dashboard(session, school, now, p), money[school.id],
+                                    cashless.target_for(targets[school.id], p), ready[school.id], cards[school.id][0],
+                                    now, cards[school.id][1])
             out.computed += 1
         out.rows.append(DepartmentRow(school, report))
         out.add(report)
@@ -512,7 +514,7 @@ def school_dashboard(session: Session, school, now: datetime) -> tuple[dashboard
     row = kept_figures(session, [school], DASHBOARD, now, None).get(school.id)
     if row is not None:
         board = dashboard.from_json(session, school, row.figures)
-        dashboard.read_money(session, school, board, now)
+        dashboard.read_money(session, school, board, now, cashless.kept_tally)
         return board, row.computed_at
     return dashboard.school_dashboard(session, school, now), None
 
@@ -525,11 +527,13 @@ def refresh_figures(session: Session, now: datetime, batch: int = REFRESH_BATCH)
     thirds of their max_age (40 minutes) among the running periods and dashboards, then those of
     ended periods older than a day, stalest first. A province of 300 schools keeps about five
     running figures a school (the year, its half, the school year, the term, the dashboard):
-    1,500 per 40 minutes, which a batch of 40 a minute keeps up with. Returns how many were
-    recomputed."""
+    1,500 per 40 minutes, which a batch of 40 a minute keeps up with. First, the payments that
+    came since its last turn are added to the kept months (cashless.keep_months). Returns how
+    many figures were recomputed."""
     from lms.people.models import School
     from lms.reports.models import SchoolFigures
 
+    cashless.keep_months(session, now)
     today = utc_to_local(now, school_tz()).date()
     schools = list(session.scalars(select(School).where(School.department_id.is_not(None)).order_by(School.id)))
     if not schools:

@@ -252,3 +252,78 @@ def dashboard_live(s, school, now):
     from lms.reports import dashboard
 
     return dashboard.school_dashboard(s, school, now)
+
+
+def test_kept_months_and_the_payments_since_give_the_live_tally_for_any_period(world, dbs):
+    """The department's pages sum each school's payments kept by month (cashless.keep_months) and
+    count only the payments above the mark and the months a period's edge cuts (a term from the
+    5th): the same figures as counting every payment, for whole months, terms, odd spans and a
+    payment at local midnight; and a payment still being written when the job runs (another
+    transaction, PostgreSQL) is counted when it lands, never lost below the mark (issue #31)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+    from sqlalchemy.orm import Session
+
+    from lms.billing.models import Payment
+    from lms.reports.models import MonthMoney, MoneyMark
+
+    def figures(f):
+        return ({m: (c.count, c.value) for m, c in f.methods.items()},
+                {c: (cell.count, cell.value) for c, cell in f.channels.items()}, f.refunded)
+
+    with dbs() as s:
+        school, _admin, pupils, _course, now = _two_years(world, s)
+        # Local midnight of 1 November (17:00 UTC the day before) belongs to November.
+        _payment(s, school, pupils["HSA003"], "qr", 70_000, datetime(2026, 10, 31, 17, tzinfo=timezone.utc))
+        _payment(s, school, pupils["HSA003"], "cash", 30_000, datetime(2026, 10, 31, 16, 59, tzinfo=timezone.utc))
+        s.commit()
+        periods = list({p.key: p for y in (2025, 2026, 2027) for p in cashless.periods_of(s, school, y)}.values())
+        periods += [cashless.Period("odd", "odd", date(2026, 10, 6), date(2026, 11, 1), "term")]
+        assert any(p.kind == "term" and p.start.day != 1 for p in periods)
+        ids = [school.id, world.b.school.id]
+
+        assert cashless.keep_months(s, now) == 5
+        s.commit()
+        assert s.scalar(select(MoneyMark.payment_id)) == s.scalar(select(func.max(Payment.id)))
+        assert s.scalar(select(func.sum(MonthMoney.count)).where(MonthMoney.school_id == school.id)) == 5
+        november = s.scalars(select(MonthMoney).where(MonthMoney.month == date(2026, 11, 1))).one()
+        assert (november.method, november.count, november.value) == ("qr", 1, 70_000)
+
+        def same():
+            live, kept = cashless.tally(s, ids, periods), cashless.kept_tally(s, ids, periods)
+            for p in periods:
+                assert figures(kept[(school.id, p.key)]) == figures(live[(school.id, p.key)]), p.key
+            return live
+
+        same()
+        # Payments after the mark are counted from the payments, and the next turn keeps them.
+        _payment(s, school, pupils["HSA002"], "website", 40_000, now + timedelta(minutes=1))
+        s.commit()
+        assert same()[(school.id, "2026-H2")].total.value == 200_000 + 300_000 + 70_000 + 30_000 + 40_000
+        assert cashless.keep_months(s, now) == 1
+        s.commit()
+        same()
+        # The kept rows are what the page reads (changed by hand here, the page follows them).
+        s.execute(update(MonthMoney).where(MonthMoney.id == november.id).values(value=71_000))
+        year = cashless.calendar_year(2026)
+        assert cashless.kept_tally(s, ids, [year])[(school.id, "2026")].total.value == 100_000 + 600_000 + 40_000 + 1_000
+        s.rollback()
+
+        engine = s.get_bind()
+        if engine.dialect.name == "postgresql":
+            # A payment whose transaction is still open when the job runs: the job cannot take
+            # its mark (it waits a second for the writers, then leaves the mark as it was).
+            with Session(engine) as other:
+                _payment(other, school, pupils["HSA001"], "qr", 90_000, now)
+                other.flush()
+                before = s.scalar(select(MoneyMark.payment_id))
+                s.commit()
+                assert cashless.keep_months(s, now) == 0
+                assert s.scalar(select(MoneyMark.payment_id)) == before
+                s.commit()
+                other.commit()
+            assert same()[(school.id, "2026-H2")].total.value == 730_000
+            assert cashless.keep_months(s, now) == 1
+            s.commit()
+            same()
