@@ -312,6 +312,80 @@ def report_job(app, client, engine, year: int, period_key: str, fmt: str) -> dic
     return out
 
 
+def keep_before_copying(url: str, folder: Path) -> tuple[int, float]:
+    """`--money-before-after`: the refresh job keeps the demo's three schools' teaching figures
+    (every period and dashboard) before they are copied, so that the copies carry them as they
+    carry everything else: the copies are the same schools, their figures the same. The kept
+    payment months are not copied (their mark is one payment id of the whole province): they are
+    kept after the copy, timed. Returns (figures kept, seconds)."""
+    import psycopg
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.core.timeutil import utcnow
+    from lms.extensions import db
+    from lms.reports import official
+
+    app = create_app(type("P", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": folder,
+                                               "UPLOAD_DIR": folder / "uploads"}))
+    started, kept = time.perf_counter(), 0
+    with app.app_context():
+        while done := official.refresh_figures(db.session, utcnow()):
+            db.session.commit()
+            kept += done
+        db.session.commit()
+        db.engine.dispose()
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("DELETE FROM school_month_money")
+        conn.execute("DELETE FROM money_marks")
+    return kept, time.perf_counter() - started
+
+
+def money_before_after(app, login: dict, engine, repeat: int, year: int, half: int, school_year: str, term: str) -> None:
+    """The department's pages with every school's payments counted from the payments (no kept
+    months: what the pages did before the months were kept), then the kept months filled by the
+    refresh job's first turn (timed), then the same pages again, in one run."""
+    from lms.core.timeutil import utcnow
+    from lms.demo.school import DEMO_PASSWORD
+    from lms.extensions import db
+    from lms.reports import cashless
+    from tests.conftest import Client
+
+    urls = ["/department/cashless", f"/department/cashless?period={year}-H{half}",
+            f"/department/cashless?year={year}&period={term}", "/department/official",
+            f"/department/official?year={year}&period={year}-H{half}", f"/department/official?year={year}&period={term}",
+            f"/department/official?year={year}&period={school_year}", f"/department/official?year={year - 1}"]
+    client = Client(app)
+    client.http.get("/login")
+    client.login(login["username"], DEMO_PASSWORD)
+    before = {url: timed(client, url, repeat, engine) for url in urls}
+    with app.app_context():
+        started = time.perf_counter()
+        added = cashless.keep_months(db.session, utcnow())
+        db.session.commit()
+        fill = time.perf_counter() - started
+        db.session.remove()
+    after = {url: timed(client, url, repeat, engine) for url in urls}
+    with app.app_context():       # a later turn: only the payments since the mark
+        from sqlalchemy import text
+
+        db.session.execute(text("UPDATE money_marks SET payment_id = payment_id - 1000"))
+        db.session.commit()
+        started = time.perf_counter()
+        again = cashless.keep_months(db.session, utcnow())
+        db.session.rollback()       # (the 1,000 would be counted twice: this turn is only timed)
+        turn = time.perf_counter() - started
+        db.session.remove()
+    print(f"kept months: first fill {added:,} payments in {fill * 1000:.0f} ms; a later turn of {again:,} payments "
+          f"in {turn * 1000:.0f} ms")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'page':60} {'counted p50/p95':>18} {'SQL':>4} {'kept p50/p95':>18} {'SQL':>4}")
+    for url in urls:
+        b, a = before[url], after[url]
+        print(f"{url:60} {b['p50']:8.0f}/{b['p95']:<8.0f} {b['statements']:4} {a['p50']:8.0f}/{a['p95']:<8.0f} "
+              f"{a['statements']:4}  {b['status']} {a['status']}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=100, help="the demo's three schools, this many times")
@@ -324,6 +398,9 @@ def main() -> None:
                              "within it, with everything that hangs on them, before the schools are copied")
     parser.add_argument("--refresh-minutes", type=float, default=0,
                         help="stop the refresh job after this long (the running periods and dashboards go first)")
+    parser.add_argument("--money-before-after", action="store_true",
+                        help="keep the teaching figures before copying the schools, then time the department's "
+                             "pages with payments counted and from the kept months, side by side; nothing else")
     parser.add_argument("--report-formats", default="xlsx,pdf",
                         help="the department's half-year report files to make through their job ('' for none)")
     args = parser.parse_args()
@@ -379,6 +456,9 @@ def main() -> None:
                 print(f"pupils: each school's {demo_pupils / 3:.0f} pupils × {times} in {time.perf_counter() - t0:.0f} s"
                       f" — rows added: " + ", ".join(f"{v:,} {k}" for k, v in sorted(added.items(), key=lambda x: -x[1])
                                                        if v), flush=True)
+        if args.money_before_after:
+            kept_before, kept_s = keep_before_copying(url, folder)
+            print(f"refresh job before copying: {kept_before} figures of the demo's schools in {kept_s:.0f} s", flush=True)
         sizes = copy_schools(dsn, args.copies)
         copy_s = time.perf_counter() - t0
         print(f"province: the demo {'restored' if dump and demo_s < 60 else 'seeded'} in {demo_s:.0f} s, "
@@ -402,6 +482,31 @@ def main() -> None:
                                  "GROUP BY school_id, method").fetchall()
                 bare = (time.perf_counter() - started) / args.repeat * 1000
             db.session.remove()
+            if args.money_before_after:
+                from lms.people.models import Department
+                from lms.people.services import department_schools
+                from lms.reports import official
+                from sqlalchemy import text
+
+                # The copies' figures were kept before the copy: as fresh as the data.
+                db.session.execute(text("UPDATE school_figures SET computed_at = now()"))
+                db.session.commit()
+                department = db.session.scalars(select(Department).where(Department.parent_id.is_(None))
+                                                .order_by(Department.id)).first()
+                offered = official.department_periods_for(db.session, department_schools(db.session, department),
+                                                          time.gmtime().tm_year)
+                school_year = next(p.key for p in offered if p.kind == "school_year")
+                term = next(p.key for p in offered if p.kind == "term")
+                db.session.remove()
+        if args.money_before_after:
+            print(f"bare: one grouped query over the payments by school and method: {bare:.0f} ms")
+            money_before_after(app, by_role["department"], engine, args.repeat, time.gmtime().tm_year,
+                               1 if time.gmtime().tm_mon <= 6 else 2, school_year, term)
+            with app.app_context():
+                db.engine.dispose()
+            return
+        with app.app_context():
+            engine = db.engine
             # What the refresh job does in the background (official.refresh_figures, a batch per
             # scheduler turn): every school's figures for the periods the page opens with.
             from lms.core.timeutil import utcnow
