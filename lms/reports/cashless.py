@@ -329,7 +329,7 @@ def kept_tally(session: Session, school_ids: list[int], periods: list[Period]) -
     return _by_period(seg, segments, periods)
 
 
-def _payment_mark(session: Session) -> int:
+def _payment_mark(session: Session) -> int | None:
     """The last payment id such that every payment up to it is committed. On PostgreSQL, a
     share lock on payments taken in a short transaction of its own waits for the transactions
     inserting payments to end (new ones wait a moment: an insert takes its id once it has its
@@ -364,8 +364,8 @@ def keep_months(session: Session, now: datetime) -> int:
 
     row = session.scalars(select(MoneyMark).with_for_update()).first()
     tz = school_tz()
-    if row is None:
-        row = MoneyMark(payment_id=0, tz=tz, computed_at=now)
+    if row is None:               # the one row: a second first turn at once fails on its key
+        row = MoneyMark(id=1, payment_id=0, tz=tz, computed_at=now)
         session.add(row)
     elif row.tz != tz:             # months of another time zone: counted again
         session.execute(delete(MonthMoney))
