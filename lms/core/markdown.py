@@ -23,7 +23,8 @@ _MATH_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms",
 _MATH_ATTRS = {"math": {"xmlns", "display"}, "mo": {"stretchy", "fence", "separator", "form", "lspace", "rspace",
                                                    "largeop", "movablelimits", "accent"},
                "mstyle": {"displaystyle", "scriptlevel", "mathvariant"}, "mi": {"mathvariant"},
-               "mn": {"mathvariant"}, "mtext": {"mathvariant"}, "mspace": {"width"}, "mfrac": {"linethickness"},
+               "mn": {"mathvariant"}, "mtext": {"mathvariant"}, "mspace": {"width", "height", "class"},
+               "mfrac": {"linethickness"},
                "mtable": {"columnalign", "rowspacing", "columnspacing"}, "mtd": {"columnalign"},
                "menclose": {"notation"}, "mover": {"accent"}, "munder": {"accentunder"}}
 _WITH_MATH = {tag: _ATTRS.get(tag, set()) | _MATH_ATTRS.get(tag, set()) for tag in {*_ATTRS, *_MATH_ATTRS}}
@@ -143,7 +144,37 @@ def math_to_mathml(latex: str, display: bool = False) -> str:
         mathml = latex_to_mathml(latex, display)
     except Exception:  # latex2mathml raises many kinds for malformed input
         return f'<code class="math-error">{html.escape(latex)}</code>'
+    if _HAT in mathml:
+        mathml = _drawn_hats(mathml)
     return nh3.clean(mathml, tags=_MATH_TAGS, attributes=_MATH_ATTRS)
+
+
+# An angle's hat on a page is drawn, not a character: the combining circumflex that math fonts
+# stretch over ABC has no width of its own, so a phone without a math font (Android has none
+# before 12) set it small over one letter, or as a box where its font lacks it. The mark is an
+# empty box as wide as the letters under it, painted by app.css (`.math-hat`, static/img/math-hat.svg)
+# — the same on every device. Printed papers keep ziamath's stretched glyph (`latex_to_mathml`).
+_HAT = '<mo stretchy="true">\u0302</mo>'
+_HAT_WIDTH_EM = 0.7   # one italic capital of the page's math, as Chromium sets it
+
+
+def _drawn_hats(mathml: str) -> str:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(mathml)
+    except etree.XMLSyntaxError:
+        return mathml
+    for over in root.iter("{*}mover"):
+        if len(over) != 2 or etree.QName(over[1]).localname != "mo" or (over[1].text or "").strip() != "\u0302":
+            continue
+        letters = sum(len((node.text or "").strip()) for node in over[0].iter() if isinstance(node.tag, str))
+        hat = etree.Element(over[1].tag[:-2] + "mspace")   # in the mark's namespace
+        hat.set("class", "math-hat")
+        hat.set("width", f"{max(letters, 1) * _HAT_WIDTH_EM:.2f}em")
+        hat.set("height", "0.32em")
+        over.replace(over[1], hat)
+    return etree.tostring(root, encoding="unicode")
 
 
 def render_markdown(text: str | None, *, math: bool = True) -> str:

@@ -103,3 +103,34 @@ def test_statistics_of_the_demo_quiz_and_its_printed_versions(sign_in, page, liv
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     assert "Mã đề 301" in text and "Mã đề 302" in text and "ĐÁP ÁN THEO MÃ ĐỀ" in text
     assert "Tập hợp các số tự nhiên nhỏ hơn 5 là:" in text
+
+
+ANGLES = ("Câu 1. Cho tam giác ABC có $\\widehat{ABC} = 60^\\circ$ và $\\widehat{A} = 50^\\circ$. "
+          "Số đo góc $\\widehat{ACB}$ là:\nA. 60°\nB. 70°\nC. 80°\nD. 90°\nĐÁP ÁN\n1-B\n")
+
+
+@pytest.mark.parametrize("fonts", ["math font", "no math font"])
+def test_an_angle_s_hat_covers_its_letters_on_a_phone_with_or_without_a_math_font(sign_in, page, live_server,
+                                                                                   tmp_path, fonts):
+    """The hat was a combining circumflex that only a math font stretches: without one (an
+    Android phone before 12) it stood small over one letter, or as a box. It is drawn now."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in("gv1.thcs")
+    _import(page, live_server, tmp_path, "goc.txt", ANGLES.encode())
+    preview = page.locator("#import-preview")
+    expect(preview).to_contain_text("Đọc được 1 câu hỏi")
+    if fonts == "no math font":   # the phone: math set in its ordinary sans-serif font
+        page.evaluate("document.querySelectorAll('math').forEach(m => m.style.fontFamily = 'DejaVu Sans, sans-serif')")
+    hats = preview.locator("mover")
+    assert hats.count() == 3
+    for i in range(3):
+        over = hats.nth(i)
+        assert over.locator("mo").count() == 0          # no glyph that a font may lack
+        base, hat = over.locator(":scope > mrow, :scope > mi").first.bounding_box(), \
+            over.locator(".math-hat").bounding_box()
+        painted = over.locator(".math-hat").evaluate("e => getComputedStyle(e).backgroundImage")
+        assert "math-hat.svg" in painted
+        assert hat["width"] >= 0.6 * base["width"] and hat["height"] > 3
+        assert hat["y"] + hat["height"] <= base["y"] + 2          # above the letters, not over them
+        assert abs((hat["x"] + hat["width"] / 2) - (base["x"] + base["width"] / 2)) < 3   # centred on them
+    page.screenshot(path=f"/tmp/lms-angle-hat-{fonts.replace(' ', '-')}-360.png", full_page=True)
