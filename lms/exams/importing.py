@@ -159,9 +159,9 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
         plan.errors.extend(parsed.errors)
         plan.owners = dict(parsed.owners)
-        plan.failed = [(q.line, f"Câu {q.number}", q.category) for q in parsed.failed]
+        plan.failed = [(q.line, str(_l("Câu %(n)s", n=q.number)), q.category) for q in parsed.failed]
         plan.images, plan.skipped = parsed.images, parsed.skipped
-        found = [(q.line, f"Câu {q.number}", q.question) for q in parsed.questions]
+        found = [(q.line, str(_l("Câu %(n)s", n=q.number)), q.question) for q in parsed.questions]
     else:
         try:
             found = [(None, q.name, q) for q in (gift.parse(text) if fmt == "gift" else aiken.parse(text))]

@@ -245,3 +245,36 @@ def test_marks_and_marking_guides_written_in_the_file_are_previewed_and_kept(wor
                                      .where(QuestionCategory.parent_id == category_id))}
     assert stored == {"Kết quả của ": (5000, ""), "Số nào là số": (10000, ""), "Số 0 là số t": (2500, ""),
                       "Tính 2,5 + 1": (20000, ""), "Phân tích $x": (20000, "$(x - 3)"), "Chứng minh t": (20000, "Kẻ đường")}
+
+
+def test_the_import_s_messages_are_in_the_reader_s_language(world, make_client, dbs):
+    """The Word parser's and GIFT's messages were Vietnamese only, whatever language was chosen."""
+    from docx import Document
+
+    category_id = _category(dbs, world)
+    client = teacher(make_client)
+    client.get("/language/en")
+    d = Document()
+    d.add_paragraph("Câu 1. Giá trị của 2 + 2 là:")
+    d.add_paragraph("A. 3")
+    d.add_paragraph("C. 4")
+    d.add_paragraph("Câu 2. Số nào là số nguyên tố?")
+    d.add_paragraph("A. 4\tB. 6\tC. 7\tD. 9")
+    d.add_paragraph("Câu 2. Lặp lại")
+    d.add_paragraph("ĐÁP ÁN")
+    d.add_paragraph("Câu 2. Ta có 7 chỉ có hai ước nên 7 là số nguyên tố.")
+    d.add_paragraph("9-A")
+    buffer = io.BytesIO()
+    d.save(buffer)
+    page = _upload(client, category_id, "de.docx", buffer.getvalue()).get_data(as_text=True)
+    assert "Question 1: the options must be in the order A, B, C… (found A, C)" in page
+    assert ("Question 2: no right answer — the answer section (paragraph 8) has only a worked solution of this "
+            "question, not its answer") in page
+    assert "Question 2 already appears at paragraph 4" in page
+    assert "the answer key has question 9 but the exam has no such question" in page
+    assert "phương án" not in page and "đáp án" not in page.replace("ĐÁP ÁN", "")
+    gift = _upload(client, category_id, "loi.gift", b"::Q:: 1 + 1 {=2 ~}\n").get_data(as_text=True)
+    assert "an answer is empty" in gift
+    client.get("/language/vi")
+    page = _upload(client, category_id, "de.docx", buffer.getvalue()).get_data(as_text=True)
+    assert "Câu 1: các phương án phải theo thứ tự A, B, C… (thấy A, C)" in page

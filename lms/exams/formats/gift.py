@@ -5,6 +5,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from lms.exams.formats import FormatError, ImportedAnswer, ImportedQuestion, numbered_lines
+from lms.i18n import gettext as _
 
 # Escaped characters become private-use placeholders, so that no scan mistakes them for syntax.
 _ESCAPABLE = "\\:#={}~n"
@@ -55,11 +56,11 @@ def _weight(text: str, line: int) -> tuple[float | None, str]:
     match = _WEIGHT.match(text)
     if match is None:
         if text.lstrip().startswith("%"):
-            raise FormatError(line, f"trọng số không hợp lệ trong “{_restore(text.strip())[:30]}” (viết %50%)")
+            raise FormatError(line, _("trọng số không hợp lệ trong “%(text)s” (viết %%50%%)", text=_restore(text.strip())[:30]))
         return None, text
     weight = float(match.group(1).replace(",", "."))
     if not -100 <= weight <= 100:
-        raise FormatError(line, f"trọng số {match.group(1)}% nằm ngoài khoảng −100…100")
+        raise FormatError(line, _("trọng số %(w)s%% nằm ngoài khoảng −100…100", w=match.group(1)))
     return weight / 100, text[match.end():]
 
 
@@ -74,7 +75,7 @@ def _cut(text: str, markers: str, line: int, *, allow_leading: bool) -> list[tup
     parts = []
     if pieces[0].strip():
         if not allow_leading:
-            raise FormatError(line, f"có chữ trước đáp án đầu tiên: “{_restore(pieces[0].strip())[:30]}”")
+            raise FormatError(line, _("có chữ trước đáp án đầu tiên: “%(text)s”", text=_restore(pieces[0].strip())[:30]))
         parts.append(("=", pieces[0]))
     parts += [(pieces[i], pieces[i + 1]) for i in range(1, len(pieces), 2)]
     return parts
@@ -86,7 +87,7 @@ def _answer(content: str, line: int) -> tuple[float | None, str, str | None]:
     text, feedback = _split_feedback(rest)
     value = _part(text)
     if not value:
-        raise FormatError(line, "có một đáp án để trống")
+        raise FormatError(line, _("có một đáp án để trống"))
     return weight, value, feedback
 
 
@@ -98,12 +99,12 @@ def _choice(answer_text: str, line: int) -> tuple[str, list[ImportedAnswer]]:
         fraction = weight if weight is not None else (1.0 if marker == "=" else 0.0)
         answers.append(ImportedAnswer(value, fraction, _optional(feedback)))
     if len(answers) < 2:
-        raise FormatError(line, "câu trắc nghiệm cần ít nhất hai phương án")
+        raise FormatError(line, _("câu trắc nghiệm cần ít nhất hai phương án"))
     if qtype == "single_choice":
         if abs(max(a.fraction for a in answers) - 1.0) > 1e-9:
-            raise FormatError(line, "câu một đáp án đúng cần một phương án được 100%")
+            raise FormatError(line, _("câu một đáp án đúng cần một phương án được 100%"))
     elif abs(sum(a.fraction for a in answers if a.fraction > 0) - 1.0) > 0.005:
-        raise FormatError(line, "các phương án đúng của câu nhiều đáp án phải cộng lại 100%")
+        raise FormatError(line, _("các phương án đúng của câu nhiều đáp án phải cộng lại 100%"))
     return qtype, answers
 
 
@@ -113,7 +114,7 @@ def _short_answer(answer_text: str, line: int) -> list[ImportedAnswer]:
         weight, value, feedback = _answer(content, line)
         answers.append(ImportedAnswer(value, 1.0 if weight is None else weight, _optional(feedback)))
     if not answers:
-        raise FormatError(line, "câu trả lời ngắn cần ít nhất một đáp án")
+        raise FormatError(line, _("câu trả lời ngắn cần ít nhất một đáp án"))
     return answers
 
 
@@ -129,11 +130,11 @@ def _true_false(answer_text: str) -> list[ImportedAnswer]:
 def _number(text: str, line: int) -> Decimal:
     text = text.strip()
     if not _NUMBER.match(text):
-        raise FormatError(line, f"“{_restore(text)[:30]}” không phải là một số")
+        raise FormatError(line, _("“%(text)s” không phải là một số", text=_restore(text)[:30]))
     try:
         return Decimal(text.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-        raise FormatError(line, f"“{_restore(text)[:30]}” không phải là một số") from exc
+        raise FormatError(line, _("“%(text)s” không phải là một số", text=_restore(text)[:30])) from exc
 
 
 def _plain(value: Decimal) -> str:
@@ -148,7 +149,7 @@ def _numerical(answer_text: str, line: int) -> list[ImportedAnswer]:
         body, _sep, tail = body.partition("~")
         tail = tail.strip()
         if tail and not tail.startswith("#"):
-            raise FormatError(line, "sau dấu ~ của câu số chỉ được có #phản hồi")
+            raise FormatError(line, _("sau dấu ~ của câu số chỉ được có #phản hồi"))
         catch_all = ImportedAnswer("*", 0.0, _optional(tail[1:]) if tail else None, None)
     answers = []
     for _marker, content in _cut(body, "=", line, allow_leading=True):
@@ -163,19 +164,19 @@ def _numerical(answer_text: str, line: int) -> list[ImportedAnswer]:
             low_text, _sep, high_text = value_text.partition("..")
             low, high = _number(low_text, line), _number(high_text, line)
             if low > high:
-                raise FormatError(line, "khoảng giá trị có đầu dưới lớn hơn đầu trên")
+                raise FormatError(line, _("khoảng giá trị có đầu dưới lớn hơn đầu trên"))
             value = (low + high) / 2
             tolerance = high - value
         elif ":" in value_text:
             value_part, _sep, tolerance_part = value_text.partition(":")
             value, tolerance = _number(value_part, line), _number(tolerance_part, line)
             if tolerance < 0:
-                raise FormatError(line, "sai số không được âm")
+                raise FormatError(line, _("sai số không được âm"))
         else:
             value, tolerance = _number(value_text, line), Decimal(0)
         answers.append(ImportedAnswer(_plain(value), fraction, _optional(feedback), float(tolerance)))
     if not answers:
-        raise FormatError(line, "câu số cần ít nhất một đáp án")
+        raise FormatError(line, _("câu số cần ít nhất một đáp án"))
     if catch_all is not None:
         answers.append(catch_all)
     return answers
@@ -186,14 +187,14 @@ def _matching(answer_text: str, line: int) -> list[ImportedAnswer]:
     for _marker, content in _cut(answer_text, "=", line, allow_leading=False):
         left, arrow, right = content.partition("->")
         if not arrow:
-            raise FormatError(line, "mỗi cặp ghép cần dấu ->")
+            raise FormatError(line, _("mỗi cặp ghép cần dấu ->"))
         match = _part(right)
         if not match:
-            raise FormatError(line, "vế phải của một cặp ghép để trống")
+            raise FormatError(line, _("vế phải của một cặp ghép để trống"))
         text = _part(left)
         answers.append(ImportedAnswer(text, 1.0 if text else 0.0, None, None, match))
     if sum(1 for a in answers if a.text) < 2:
-        raise FormatError(line, "câu ghép cần ít nhất hai cặp")
+        raise FormatError(line, _("câu ghép cần ít nhất hai cặp"))
     return answers
 
 
@@ -203,7 +204,7 @@ def _question(raw: str, line: int, category: str | None, tags: list[str]) -> Imp
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
-            raise FormatError(line, "tên câu hỏi mở bằng :: nhưng không đóng bằng ::")
+            raise FormatError(line, _("tên câu hỏi mở bằng :: nhưng không đóng bằng ::"))
         name = _restore(text[2:end]).strip() or None
         text = text[end + 2:].strip()
     opens, closes = text.count("{"), text.count("}")
@@ -213,7 +214,7 @@ def _question(raw: str, line: int, category: str | None, tags: list[str]) -> Imp
     else:
         start, end = text.find("{"), text.find("}")
         if opens != 1 or closes != 1 or end < start:
-            raise FormatError(line, "cần đúng một cặp { } (viết \\{ \\} cho ngoặc thường)")
+            raise FormatError(line, _("cần đúng một cặp { } (viết \\{ \\} cho ngoặc thường)"))
         inner = text[start + 1:end]
         if text.endswith("}"):
             question_text = text[:start]
@@ -237,7 +238,7 @@ def _question(raw: str, line: int, category: str | None, tags: list[str]) -> Imp
             qtype, answers = "short_answer", _short_answer(answer_text, line)
     question_text = _part(question_text)
     if not question_text:
-        raise FormatError(line, "nội dung câu hỏi để trống")
+        raise FormatError(line, _("nội dung câu hỏi để trống"))
     return ImportedQuestion(qtype, name, question_text, answers, _optional(general), category, list(tags))
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from lms.exams.formats import ImportedAnswer, ImportedQuestion, wordmath
 from lms.exams.qtypes.base import fmt
 from lms.exams.qtypes.text import parse_number
+from lms.i18n import gettext as _
 
 # A question's marks as teachers write them by its number: "Câu 3 (0,5 điểm)", "Câu 3. (1đ)",
 # "Bài 2 [2 điểm]:" — or at the end of its first line ("… bằng bao nhiêu? (0,25 đ)").
@@ -182,9 +183,25 @@ def blocks_of_docx(data: bytes, images: list[tuple[str, bytes]]) -> list[Block]:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _SKIPPED = {_W + "del", _W + "moveFrom", _W + "pPr", _W + "rPr"}
-_OLE = ("tệp có công thức MathType/Equation dạng đối tượng (OLE) không đọc được: trong Word chọn công thức "
-        "rồi chuyển thành phương trình Word (MathType: Convert Equations → Word equation), hoặc gõ lại bằng "
-        "Chèn → Phương trình")
+
+
+def _ole() -> str:
+    return _("tệp có công thức MathType/Equation dạng đối tượng (OLE) không đọc được: trong Word chọn công thức "
+             "rồi chuyển thành phương trình Word (MathType: Convert Equations → Word equation), hoặc gõ lại bằng "
+             "Chèn → Phương trình")
+
+
+def _unit(unit: str) -> str:
+    """What a file's numbers count, in the reader's language: "đoạn" (Word) or "dòng"."""
+    return _("đoạn") if unit == "đoạn" else _("dòng")
+
+
+def _label(number: int) -> str:
+    return _("Câu %(n)s", n=number)
+
+
+def _of_part(part: int) -> str:
+    return _(" của phần %(p)s", p=_ROMAN_NUMERALS[part - 1]) if part else ""
 
 
 class _DocxReader:
@@ -234,10 +251,10 @@ class _DocxReader:
             elif tag == _W + "sym":
                 char = wordmath.symbol_char(child.get(_W + "font") or "", child.get(_W + "char") or "")
                 lines[-1].append(("text", char, flags, vert) if char is not None else
-                                 ("problem", f"ký tự phông {child.get(_W + 'font')} mã {child.get(_W + 'char')} "
-                                             "không đọc được; hãy gõ lại bằng Unicode"))
+                                 ("problem", _("ký tự phông %(font)s mã %(code)s không đọc được; hãy gõ lại bằng "
+                                               "Unicode", font=child.get(_W + "font"), code=child.get(_W + "char"))))
             elif tag == _W + "object":
-                lines[-1].append(("problem", _OLE))
+                lines[-1].append(("problem", _ole()))
             elif tag in (_W + "drawing", _W + "pict") or tag.endswith("}AlternateContent"):
                 self._pictures(child, lines)
 
@@ -250,7 +267,7 @@ class _DocxReader:
                 self.images.append((part.content_type, part.blob))
                 lines[-1].append(("image", len(self.images) - 1))
             if len(wanted) and part is None:
-                lines[-1].append(("problem", "có hình không đọc được trong tệp"))
+                lines[-1].append(("problem", _("có hình không đọc được trong tệp")))
 
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -522,7 +539,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             started = QUESTION.match(text) if not in_key else None
             owner = int(started.group(1)) if started else (current.number if current and not in_key else None)
             for problem in block.problems:
-                parsed.errors.append((block.number, f"Câu {owner}: {problem}" if owner else problem))
+                parsed.errors.append((block.number, f"{_label(owner)}: {problem}" if owner else problem))
                 if owner:
                     parsed.owners[parsed.errors[-1]] = block.number if started else current.line
         if not text:
@@ -567,7 +584,8 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             if ended:
                 parsed.skipped.append(("end", block.number, text))   # “Giám thị không giải thích gì thêm”
             elif drafts:
-                parsed.errors.append((block.number, f"{unit} “{text[:60]}” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng “Câu 1.”)"))
+                parsed.errors.append((block.number, _("%(unit)s “%(text)s” nằm ngoài câu hỏi nào (câu hỏi bắt đầu bằng "
+                                                        "“Câu 1.”)", unit=_unit(unit), text=text[:60])))
             else:
                 parsed.skipped.append(("start", block.number, text))   # the title, school, “Họ tên: …”
             continue
@@ -585,7 +603,8 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     for draft in drafts:
         before = len(parsed.errors)
         if (draft.part, draft.number) in seen:
-            parsed.errors.append((draft.line, f"Câu {draft.number} đã có ở {unit} {seen[(draft.part, draft.number)]}"))
+            parsed.errors.append((draft.line, _("Câu %(n)s đã có ở %(unit)s %(at)s", n=draft.number, unit=_unit(unit),
+                                                 at=seen[(draft.part, draft.number)])))
             parsed.owners[parsed.errors[-1]] = draft.line
             parsed.failed.append(WordQuestion(draft.number, draft.line, None))
             continue
@@ -617,8 +636,9 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                     used.add(entry)
                 elif not keyed and draft.answer is None:
                     example = f"{draft.number}-ĐSĐĐ" if draft.statements else f"{draft.number}-B"
-                    why = (f"phần đáp án ({unit} {note[0]}) chỉ có lời giải của câu này, không nói đáp án "
-                           f"(viết bảng đáp án như {example}, hoặc bắt đầu lời giải bằng “Chọn {example[-1 if draft.options else -4:]}.”)")
+                    why = _("phần đáp án (%(unit)s %(at)s) chỉ có lời giải của câu này, không nói đáp án (viết bảng "
+                            "đáp án như %(example)s, hoặc bắt đầu lời giải bằng “Chọn %(key)s.”)", unit=_unit(unit),
+                            at=note[0], example=example, key=example[-1 if draft.options else -4:])
             elif not keyed:
                 entry = (-2, draft.number)   # a written question: its answer or its marking guide
                 key[entry] = note
@@ -642,18 +662,18 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category))
     for entry, (line, *_rest) in key.items():
         if entry not in used:
-            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
-            parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
+            parsed.errors.append((line, _("bảng đáp án có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
+                                          part=_of_part(entry[0]))))
     for entry, (line, *_rest) in notes.items():
         if entry not in used_notes:
-            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
-            parsed.errors.append((line, f"bảng đáp án có câu {entry[1]}{where} nhưng đề không có câu này"))
+            parsed.errors.append((line, _("bảng đáp án có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
+                                          part=_of_part(entry[0]))))
     for entry, (line, _lines) in (solutions or {}).items():
         if entry not in solved:
-            where = f" của phần {_ROMAN_NUMERALS[entry[0] - 1]}" if entry[0] else ""
-            parsed.errors.append((line, f"phần lời giải có câu {entry[1]}{where} nhưng đề không có câu này"))
+            parsed.errors.append((line, _("phần lời giải có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
+                                          part=_of_part(entry[0]))))
     if not drafts and not parsed.errors:
-        parsed.errors.append((1, "không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)"))
+        parsed.errors.append((1, _("không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)")))
     parsed.errors.sort()
     return parsed
 
@@ -686,8 +706,9 @@ def _solution_line(block: Block, text: str, solutions: dict, solution: tuple[int
     if found:
         entry = (part, int(found.group(1)))
         if entry in solutions:
-            parsed.errors.append((block.number, f"phần lời giải có câu {entry[1]} hai lần "
-                                                f"({parsed.unit} {solutions[entry][0]} và {parsed.unit} {block.number})"))
+            parsed.errors.append((block.number, _("phần lời giải có câu %(n)s hai lần (%(unit)s %(first)s và %(unit)s "
+                                                  "%(second)s)", n=entry[1], unit=_unit(parsed.unit),
+                                                  first=solutions[entry][0], second=block.number)))
             return None, part
         rest = text[found.end():].strip()
         solutions[entry] = (block.number, [rest] if rest else [])
@@ -919,9 +940,10 @@ def _read_key(blocks: list[Block], parsed: Parsed,
                 body = [c for j, c in enumerate(cells) if j and j != mark_column and c]
                 mark = _guide_mark(written) if written else None
                 if written and mark is None:
-                    where = f"câu {numbered.group(1)}" if numbered else "dòng tiếp theo của câu trên"
-                    parsed.errors.append((line, f"cột Điểm của hướng dẫn chấm ({where}) có “{written[:20]}”, "
-                                                f"không phải số điểm (viết như 0,5 hoặc 0,25đ)"))
+                    where = _("câu %(n)s", n=numbered.group(1)) if numbered else _("dòng tiếp theo của câu trên")
+                    parsed.errors.append((line, _("cột Điểm của hướng dẫn chấm (%(where)s) có “%(written)s”, không phải "
+                                                  "số điểm (viết như 0,5 hoặc 0,25đ)", where=where,
+                                                  written=written[:20])))
             else:
                 body = [c for c in cells[1:] if c]
                 mark = body.pop() if len(body) >= 2 and _guide_mark(body[-1]) is not None else None
@@ -950,7 +972,8 @@ def _read_key(blocks: list[Block], parsed: Parsed,
             i += 1
             continue
         if not tokens:
-            parsed.errors.append((line, f"không đọc được {parsed.unit} đáp án “{text[:60]}” (viết như 1-A 2-C 3-ĐSĐĐ)"))
+            parsed.errors.append((line, _("không đọc được %(unit)s đáp án “%(text)s” (viết như 1-A 2-C 3-ĐSĐĐ)",
+                                          unit=_unit(parsed.unit), text=text[:60])))
         for t in tokens:
             key[(part, int(t.group(1)))] = (line, t.group(2), False, essay)
         i += 1
@@ -1010,7 +1033,7 @@ def _note_key(text: str, draft: _Draft) -> tuple[str | None, str]:
 def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Parsed,
             why: str | None = None) -> ImportedQuestion | None:
     where = draft.line
-    label = f"Câu {draft.number}"
+    label = _label(draft.number)
     given = key[1] if key else draft.answer
     essay = bool(draft.category and ESSAY_PART.search(draft.category)) or bool(key and key[3])
     if draft.statements and (essay or draft.options or
@@ -1020,14 +1043,14 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
         draft.stem, draft.statements = draft.body, []
     stem = "\n".join(b.text.strip() for b in draft.stem).strip()
     if not stem:
-        parsed.errors.append((where, f"{label}: thiếu nội dung câu hỏi"))
+        parsed.errors.append((where, f"{label}: {_('thiếu nội dung câu hỏi')}"))
         return None
     feedback = "\n".join(draft.feedback).strip() or None
     written = "\n".join(draft.guide).strip()   # "Hướng dẫn chấm:" under the question
     guided = not draft.options and key and (essay or key[2] and _is_guide(key[1]))
     if written and not guided and (draft.options or draft.statements or given):
-        parsed.errors.append((where, f"{label}: “Hướng dẫn chấm” chỉ dành cho câu tự luận; câu này có đáp án "
-                                     "nên được chấm tự động — bỏ dòng hướng dẫn chấm hoặc bỏ đáp án"))
+        parsed.errors.append((where, f"{label}: " + _("“Hướng dẫn chấm” chỉ dành cho câu tự luận; câu này có đáp án "
+                                                      "nên được chấm tự động — bỏ dòng hướng dẫn chấm hoặc bỏ đáp án")))
         return None
     if guided:
         # Under the answer section, what is written for a written question is how to mark it.
@@ -1039,28 +1062,28 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
         letters = [o[0] for o in draft.options]
         if letters != list("ABCDEF"[:len(letters)]):
             wrong = next(o for o, want in zip(draft.options, "ABCDEF") if o[0] != want)
-            parsed.errors.append((wrong[4], f"{label}: các phương án phải theo thứ tự A, B, C… (thấy {', '.join(letters)})"))
+            parsed.errors.append((wrong[4], f"{label}: " + _("các phương án phải theo thứ tự A, B, C… (thấy %(seen)s)", seen=", ".join(letters))))
             return None
         if len(letters) < 2:
-            parsed.errors.append((where, f"{label}: cần ít nhất hai phương án"))
+            parsed.errors.append((where, f"{label}: " + _("cần ít nhất hai phương án")))
             return None
         empty = next((o for o in draft.options if not o[1]), None)
         if empty:
-            parsed.errors.append((empty[4], f"{label}: phương án {empty[0]} để trống"))
+            parsed.errors.append((empty[4], f"{label}: " + _("phương án %(letter)s để trống", letter=empty[0])))
             return None
         if given:
             wanted = [ch for ch in given.upper() if ch.isalpha()]
             if not wanted or any(ch not in letters for ch in wanted):
-                parsed.errors.append((key[0] if key else where, f"{label}: đáp án “{given}” không phải phương án đã có"))
+                parsed.errors.append((key[0] if key else where, f"{label}: " + _("đáp án “%(given)s” không phải phương án đã có", given=given)))
                 return None
             right = {letters.index(ch) for ch in wanted}
         else:
             starred = {i for i, o in enumerate(draft.options) if o[3]}
             right = starred or _chosen_by_format(draft.options)
         if not right:
-            parsed.errors.append((where, f"{label}: chưa có đáp án — {why}" if why else
-                                  f"{label}: chưa có đáp án — đánh dấu phương án đúng (gạch chân, tô đỏ, in đậm "
-                                  "hoặc dấu * trước chữ cái) hoặc thêm bảng đáp án ở cuối tệp"))
+            parsed.errors.append((where, f"{label}: " + (_("chưa có đáp án — %(why)s", why=why) if why else
+                                  _("chưa có đáp án — đánh dấu phương án đúng (gạch chân, tô đỏ, in đậm hoặc dấu * "
+                                    "trước chữ cái) hoặc thêm bảng đáp án ở cuối tệp"))))
             return None
         kind = "single_choice" if len(right) == 1 else "multiple_choice"
         share = 1.0 / len(right)
@@ -1070,18 +1093,19 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
     if draft.statements:
         letters = [s[0] for s in draft.statements]
         if letters != list("abcd"):
-            parsed.errors.append((draft.statements[0][4], f"{label}: câu đúng/sai cần đúng bốn ý a), b), c), d) (thấy {', '.join(letters)})"))
+            parsed.errors.append((draft.statements[0][4], f"{label}: " + _("câu đúng/sai cần đúng bốn ý a), b), c), d) (thấy %(seen)s)", seen=", ".join(letters))))
             return None
         if given:
             truths = [TRUTH.get(ch) for ch in given.lower() if ch in "đds"]
             if len(truths) != 4:
-                parsed.errors.append((key[0] if key else where, f"{label}: đáp án “{given}” cần bốn chữ Đ/S, ví dụ ĐSĐĐ"))
+                parsed.errors.append((key[0] if key else where, f"{label}: " + _("đáp án “%(given)s” cần bốn chữ Đ/S, ví dụ ĐSĐĐ", given=given)))
                 return None
         else:
             marked = {i for i, s in enumerate(draft.statements) if s[3]} or _chosen_by_format(draft.statements)
             if not marked:
-                parsed.errors.append((where, f"{label}: chưa có đáp án Đ/S cho bốn ý — {why}" if why else
-                                      f"{label}: chưa có đáp án Đ/S cho bốn ý (thêm vào bảng đáp án, ví dụ {draft.number}-ĐSĐĐ)"))
+                parsed.errors.append((where, f"{label}: " + (_("chưa có đáp án Đ/S cho bốn ý — %(why)s", why=why) if why
+                                      else _("chưa có đáp án Đ/S cho bốn ý (thêm vào bảng đáp án, ví dụ %(n)s-ĐSĐĐ)",
+                                             n=draft.number))))
                 return None
             truths = [i in marked for i in range(4)]
         answers = [ImportedAnswer(s[1], 1.0 if t else 0.0) for s, t in zip(draft.statements, truths)]
@@ -1096,8 +1120,9 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
                           is None), None)
         if malformed is not None:
             parsed.errors.append((key[0] if key else draft.answer_line or where,
-                                  f"{label}: đáp án “{malformed}” không phải là một số (viết như 3,75 hoặc -2,5, "
-                                  "không dùng dấu phân cách hàng nghìn; các đáp án được chấp nhận cách nhau bằng dấu ;)"))
+                                  f"{label}: " + _("đáp án “%(given)s” không phải là một số (viết như 3,75 hoặc -2,5, "
+                                                   "không dùng dấu phân cách hàng nghìn; các đáp án được chấp nhận cách "
+                                                   "nhau bằng dấu ;)", given=malformed)))
             return None
         return ImportedQuestion("short_answer", None, stem, [ImportedAnswer(a, 1.0) for a in accepted], feedback,
                                 draft.category)
@@ -1114,6 +1139,6 @@ def parse_docx(data: bytes) -> Parsed:
         blocks = blocks_of_docx(data, images)
     except Exception:  # python-docx raises many kinds for a damaged file
         parsed = Parsed()
-        parsed.errors.append((1, "không mở được tệp Word (.docx); hãy lưu lại bằng Word rồi tải lên"))
+        parsed.errors.append((1, _("không mở được tệp Word (.docx); hãy lưu lại bằng Word rồi tải lên")))
         return parsed
     return parse_blocks(blocks, images, unit="đoạn")

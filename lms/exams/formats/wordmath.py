@@ -18,6 +18,8 @@ import re
 import shutil
 import subprocess
 
+from lms.i18n import gettext as _
+
 PANDOC_TIMEOUT = 60
 
 
@@ -32,8 +34,8 @@ def omml_to_latex(equations: list) -> list[str | MathError]:
         return []
     pandoc = shutil.which("pandoc")
     if pandoc is None:
-        return [MathError("máy chủ chưa cài Pandoc nên chưa đọc được công thức Word; báo quản trị hệ thống")
-                for _ in equations]
+        return [MathError(_("máy chủ chưa cài Pandoc nên chưa đọc được công thức Word; báo quản trị hệ thống"))
+                for _equation in equations]
     from docx import Document
 
     document = Document()
@@ -48,9 +50,9 @@ def omml_to_latex(equations: list) -> list[str | MathError]:
         done = subprocess.run([pandoc, "--from", "docx", "--to", "json"], input=buffer.getvalue(),
                               capture_output=True, timeout=PANDOC_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        return [MathError("đọc công thức quá lâu; hãy chia tệp nhỏ hơn") for _ in equations]
+        return [MathError(_("đọc công thức quá lâu; hãy chia tệp nhỏ hơn")) for _equation in equations]
     if done.returncode != 0:
-        return [MathError("Pandoc không đọc được các công thức của tệp") for _ in equations]
+        return [MathError(_("Pandoc không đọc được các công thức của tệp")) for _equation in equations]
     found: dict[int, list[str]] = {}
     current = None
     for block in json.loads(done.stdout.decode("utf-8")).get("blocks", []):
@@ -68,7 +70,7 @@ def omml_to_latex(equations: list) -> list[str | MathError]:
         elif not "".join(element.itertext()).strip():
             out.append("")  # an empty equation box: nothing to keep
         else:
-            out.append(MathError("công thức Word không chuyển được sang LaTeX"))
+            out.append(MathError(_("công thức Word không chuyển được sang LaTeX")))
     return out
 
 
