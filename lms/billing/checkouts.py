@@ -71,6 +71,7 @@ class Status:
     raw: dict
     detail: str = ""
     extra: dict = field(default_factory=dict)
+    paid_at: datetime | None = None        # when the provider says the payer paid (VNPay's vnp_PayDate)
 
 
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
@@ -157,16 +158,20 @@ def log(session: Session, school_id: int | None, provider: str, raw: bytes, now:
 
 
 def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, amount: int, note: str,
-           entry: CallbackLog, signer, now: datetime, apply: bool, why: str | None) -> None:
+           entry: CallbackLog, signer, now: datetime, apply: bool, why: str | None,
+           paid_at: datetime | None = None) -> None:
     """Write the payment a gateway reported for `checkout` and its posting, and queue its receipt
     (made after the commit); a task for the accountant when it arrived late, was more than due or
-    not applied."""
+    not applied. The payment is dated when the provider says the payer paid (`paid_at`, if it lies
+    between the checkout's start, to the minute, and `now`), else `now` — a payment recovered by
+    asking is not dated at the time of asking."""
     if amount <= 0:
         return
     invoice = session.get(Invoice, checkout.invoice_id)
     school = session.get(School, checkout.school_id)
     student = session.get(Student, invoice.student_id)
-    data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, now,
+    when = paid_at if paid_at is not None and checkout.created_at - timedelta(minutes=1) <= paid_at <= now else now
+    data = payments.PaymentInput(checkout.method, amount, checkout.payer_name or invoice.payer_name, when,
                                  note=note, channel=checkout.channel, provider=provider, provider_txn_id=txn_id)
     # A claimed checkout's first capture is new; only the unusual paths can meet a payment again.
     new = (why is None and apply) or not known(session, school.id, provider, txn_id)
@@ -208,7 +213,8 @@ def expire(session: Session, checkout: Checkout, now: datetime) -> bool:
 
 
 def captured(session: Session, checkout: Checkout, *, provider: str, school_id: int, txn_id: str, amount: int,
-             note: str, entry: CallbackLog, signer, now: datetime, wrong_amount: object) -> None:
+             note: str, entry: CallbackLog, signer, now: datetime, wrong_amount: object,
+             paid_at: datetime | None = None) -> None:
     """Money a gateway reports as captured for one of our checkouts: a wrong amount is credit
     with a task; otherwise the checkout is claimed once and the payment recorded; another
     provider id for a checkout already paid is more money, kept as credit with a task; the same
@@ -216,13 +222,13 @@ def captured(session: Session, checkout: Checkout, *, provider: str, school_id: 
     if amount != checkout.amount:
         entry.outcome = "wrong amount"
         record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
-               signer=signer, now=now, apply=False, why=str(wrong_amount))
+               signer=signer, now=now, apply=False, why=str(wrong_amount), paid_at=paid_at)
         return
     claimed, late = claim(session, checkout, now)
     if claimed or not known(session, school_id, provider, txn_id):
         entry.outcome = "paid" if claimed else "second payment"
         record(session, checkout, provider=provider, txn_id=txn_id, amount=amount, note=note, entry=entry,
-               signer=signer, now=now, apply=True, why=late if claimed else str(SECOND))
+               signer=signer, now=now, apply=True, why=late if claimed else str(SECOND), paid_at=paid_at)
     else:
         entry.outcome = "duplicate"
 

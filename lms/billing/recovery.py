@@ -5,7 +5,8 @@ Each provider's question is its module's `ask` (channels/<provider>.py); the ans
 the same path as a notification (`checkouts.captured`): the checkout is
 claimed once, so an IPN arriving before, during or after the question records nothing twice. A
 checkout whose payer never paid is marked expired once its time is up. The scheduler asks about
-every pending checkout shortly after it expires; the accountant can ask about one from the
+every pending checkout shortly after it expires, and about every checkout replaced by a newer one
+(the parent may have paid it, then pressed "pay" again) until its provider says it was not paid; the accountant can ask about one from the
 invoice, and reconciliation asks about every "missing" transaction it finds."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms.billing import channel_settings, checkouts
@@ -81,10 +82,14 @@ def query_checkout(session: Session, checkout: Checkout, *, box, signer, call: C
             for txn_id, amount, note in status.captures:
                 checkouts.captured(session, checkout, provider=provider.PROVIDER, school_id=checkout.school_id,
                                    txn_id=txn_id, amount=amount, note=note, entry=entry, signer=signer, now=now,
-                                   wrong_amount=_l("Cổng báo số tiền khác số tiền của yêu cầu thanh toán"))
+                                   wrong_amount=_l("Cổng báo số tiền khác số tiền của yêu cầu thanh toán"),
+                                   paid_at=status.paid_at)
         entry.outcome = f"query: {entry.outcome}"[:100]
         session.refresh(checkout)
         return Asked(checkout, "paid" if entry.payment_id else "duplicate")
+    if checkout.status == CheckoutStatus.REPLACED and status.state in ("failed", "pending", "not_found") \
+            and (status.state == "failed" or checkout.expires_at + ASK_AFTER <= now):
+        checkout.failure = f"{ANSWERED}{status.state}"[:100]   # not paid: the sweep does not ask again
     if status.state == "failed":
         checkouts.fail(session, checkout, status.detail or "query", now)
         return Asked(checkout, "failed")
@@ -94,11 +99,19 @@ def query_checkout(session: Session, checkout: Checkout, *, box, signer, call: C
     return Asked(checkout, status.state)
 
 
+ANSWERED = "query: "     # a replaced checkout's `failure` once its provider said it was not paid
+
+
 def due_checkouts(session: Session, now: datetime, limit: int = BATCH) -> list[Checkout]:
-    """Pending checkouts whose time is up (plus the grace for a late IPN) and that were not asked
-    about in the last ASK_AGAIN; oldest first."""
+    """Checkouts the parent may have paid with no final answer, whose time is up (plus the grace
+    for a late IPN) and that were not asked about in the last ASK_AGAIN; oldest first: every
+    pending one, and every one replaced by a newer checkout (the parent may have paid the first
+    and pressed "pay" again) that its provider can be asked about and has not yet said was not
+    paid, for GIVE_UP."""
+    replaced = and_(Checkout.status == CheckoutStatus.REPLACED, Checkout.channel.in_(askable_channels()),
+                    Checkout.payment_id.is_(None), Checkout.failure == "", Checkout.created_at > now - GIVE_UP)
     return list(session.scalars(select(Checkout).where(
-        Checkout.status == CheckoutStatus.PENDING, Checkout.expires_at <= now - ASK_AFTER,
+        or_(Checkout.status == CheckoutStatus.PENDING, replaced), Checkout.expires_at <= now - ASK_AFTER,
         or_(Checkout.queried_at.is_(None), Checkout.queried_at <= now - ASK_AGAIN))
         .order_by(Checkout.expires_at).limit(limit)))
 
@@ -109,7 +122,8 @@ def sweep(session: Session, now: datetime, *, box, signer, call: Call, base_url:
     unanswered for GIVE_UP, is simply marked expired — a success arriving later is still recorded."""
     counts: dict[str, int] = {}
     for checkout in due_checkouts(session, now):
-        if not askable(checkout.channel) or checkout.created_at <= now - GIVE_UP:
+        if checkout.status == CheckoutStatus.PENDING and (not askable(checkout.channel)
+                                                          or checkout.created_at <= now - GIVE_UP):
             outcome = "expired" if checkouts.expire(session, checkout, now) else "duplicate"
         else:
             try:

@@ -6,6 +6,7 @@ questions racing for one checkout record one payment."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from lms.billing import recovery
 from lms.billing.channels import vnpay
-from lms.billing.models import CallbackLog, Checkout, Invoice, InvoiceStatus, Payment, ReconciliationItem
+from lms.billing.models import BillingTask, CallbackLog, Checkout, Invoice, InvoiceStatus, Payment, ReconciliationItem
 from lms.billing.sandbox.store import store_of
 from lms.core.timeutil import utc_to_local, utcnow
 from tests.billing_helpers import online_setup, pay_url_of
@@ -82,6 +83,54 @@ def test_a_lost_vnpay_ipn_is_recovered_by_the_scheduled_querydr(app, world, make
     # The IPN turning up after all: already confirmed, nothing recorded twice.
     assert make_client().get("/callbacks/vnpay/ipn", query_string=ipn).get_json()["RspCode"] == "02"
     assert len(_payments(dbs, invoice_id)) == 1
+    assert app.extensions["lms_scheduler"].run_once()["ask_gateways_about_expired_checkouts"] == 0
+
+
+def test_a_replaced_checkout_the_gateway_captured_is_asked_about_and_dated_when_paid(app, world, make_client, dbs):
+    """The parent paid checkout -1 (its IPN lost), pressed "pay" again and paid -2 too: the
+    scheduler asks about the replaced -1 as well, records it (the invoice is settled by -2, so it
+    is the family's credit, with a task), dated at VNPay's vnp_PayDate, not at the time of asking;
+    a replaced checkout VNPay says was never paid is asked about once."""
+    (invoice_id, code, due), parent = _vnpay(dbs, world, make_client)
+    _pay_in_sandbox(make_client, _start(parent, invoice_id, "vnpay"), "lost")
+    paid_at = (utcnow() - timedelta(minutes=12)).replace(microsecond=0)
+    with sqlite3.connect(store_of(app.config).path) as db:     # VNPay took the money 12 minutes ago
+        db.execute("UPDATE payments SET paid_at = ?", (paid_at.isoformat(),))
+    db.close()
+    with dbs() as s:
+        s.execute(update(Checkout).values(created_at=utcnow() - timedelta(minutes=20)))
+        s.commit()
+    _pay_in_sandbox(make_client, _start(parent, invoice_id, "vnpay", key="k2"), "pay")
+    assert len(_payments(dbs, invoice_id)) == 1
+    app.extensions["lms_jobs"].wait()        # -2's receipt
+    _expire_now(dbs)
+    app.extensions["lms_scheduler"].run_once()
+    app.extensions["lms_jobs"].wait()
+    with dbs() as s:
+        first = s.scalars(select(Checkout).where(Checkout.txn_ref == f"{code}-1")).one()
+        assert first.status == "paid" and first.payment_id is not None
+        payment = s.get(Payment, first.payment_id)
+        assert payment.amount == due and payment.applied == 0     # the invoice was settled by -2: credit
+        assert payment.received_at.replace(tzinfo=timezone.utc) == paid_at.replace(tzinfo=timezone.utc)
+        assert s.scalar(select(func.count()).select_from(BillingTask).where(BillingTask.payment_id == payment.id)) == 1
+    assert len(_payments(dbs, invoice_id)) == 2
+    _expire_now(dbs)
+    assert app.extensions["lms_scheduler"].run_once()["ask_gateways_about_expired_checkouts"] == 0
+
+
+def test_a_replaced_checkout_nobody_paid_is_asked_about_once(app, world, make_client, dbs):
+    (invoice_id, code, due), parent = _vnpay(dbs, world, make_client)
+    _start(parent, invoice_id, "vnpay")
+    _start(parent, invoice_id, "vnpay", key="k2")
+    _expire_now(dbs)
+    assert app.extensions["lms_scheduler"].run_once()["ask_gateways_about_expired_checkouts"] == 2
+    with dbs() as s:
+        first, second = s.scalars(select(Checkout).order_by(Checkout.id)).all()
+        assert (first.status, first.failure, second.status) == ("replaced", "query: not_found", "expired")
+        assert len(s.scalars(select(CallbackLog)).all()) == 2
+    with dbs() as s:        # ten minutes later: nothing left to ask
+        s.execute(update(Checkout).values(queried_at=utcnow() - timedelta(minutes=30)))
+        s.commit()
     assert app.extensions["lms_scheduler"].run_once()["ask_gateways_about_expired_checkouts"] == 0
 
 

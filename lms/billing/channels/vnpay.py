@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets as pysecrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import quote_plus
 
@@ -13,7 +13,7 @@ from lms.billing import channel_settings, checkouts, describe
 from lms.billing.callbacks import refuse
 from lms.billing.channels import SHA512, hmac_hex, same_hex
 from lms.billing.models import CheckoutStatus
-from lms.core.timeutil import school_tz, utc_to_local
+from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
 
 EXCLUDED = ("vnp_SecureHash", "vnp_SecureHashType")
@@ -183,7 +183,7 @@ def notification(session, pairs: list[tuple[str, str]], raw_query: bytes, *, box
         # VNPay took the money but not the amount we asked for: keep it as credit, once.
         checkouts.record(session, checkout, provider=PROVIDER, txn_id=str(params.get("vnp_TransactionNo")),
                          amount=_amount(params), note=_note(params), entry=entry, signer=signer, now=now, apply=False,
-                         why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")))
+                         why=str(_l("VNPay báo số tiền khác số tiền của yêu cầu thanh toán")), paid_at=pay_date(params))
         return answer
     if code != "00":
         return answer
@@ -197,8 +197,16 @@ def notification(session, pairs: list[tuple[str, str]], raw_query: bytes, *, box
         return _answer("02")
     checkouts.record(session, checkout, provider=PROVIDER, txn_id=str(params.get("vnp_TransactionNo")),
                      amount=checkout.amount, note=_note(params), entry=entry, signer=signer, now=now, apply=True,
-                     why=late)
+                     why=late, paid_at=pay_date(params))
     return answer
+
+
+def pay_date(params: Mapping[str, object]) -> datetime | None:
+    """VNPay's vnp_PayDate (yyyyMMddHHmmss, Vietnam time) as UTC; None when absent or not a date."""
+    try:
+        return local_to_utc(datetime.strptime(str(params.get("vnp_PayDate") or ""), "%Y%m%d%H%M%S"), school_tz())
+    except ValueError:
+        return None
 
 
 def _note(params: Mapping[str, str]) -> str:
@@ -245,5 +253,6 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
             return checkouts.Status("error", [], answer, "vnp_Amount")
         value = hundredths // 100
         note = f"VNPay {answer.get('vnp_BankCode', '')} querydr".strip()
-        return checkouts.Status("captured", [(str(answer.get("vnp_TransactionNo")), value, note)], answer)
+        return checkouts.Status("captured", [(str(answer.get("vnp_TransactionNo")), value, note)], answer,
+                                paid_at=pay_date(answer))
     return checkouts.Status("pending" if txn == "01" else "failed", [], answer, f"vnp_TransactionStatus {txn}")
