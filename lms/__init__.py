@@ -211,6 +211,10 @@ def _init_login(app: Flask) -> None:
             session.pop("sid", None)
         return user
 
+    from lms.core.downloads import one_disposition
+
+    app.after_request(one_disposition)
+
     @app.after_request
     def _commit_session_touch(response):
         # resolve_session may move last_seen forward; persist it without disturbing the view's work.

@@ -22,6 +22,21 @@ SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; 
 NO_SOURCES = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
 
 
+def one_disposition(response: Response) -> Response:
+    """Every download named by the one helper (storage.content_disposition): Flask's send_file
+    writes its own ASCII fallback, which drops what has no ASCII letter ("Điểm" → "iem"); the
+    name it carries in `filename*` is given again through the helper ("Diem", UTF-8 kept)."""
+    from urllib.parse import unquote
+
+    header = response.headers.get("Content-Disposition", "")
+    marker = "filename*=UTF-8''"
+    if marker not in header:
+        return response
+    name = unquote(header.split(marker, 1)[1].split(";", 1)[0])
+    response.headers["Content-Disposition"] = content_disposition(name, header.lstrip().startswith("inline"))
+    return response
+
+
 def files(name: str) -> Area:
     """The area's files under this deployment's storage."""
     return area(current_app.config, name)
