@@ -225,6 +225,9 @@ class Table:
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
     clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
     computed: list[str] = field(default_factory=list)     # the file's columns the application computes itself
+    # The text written around the table: the title lines above its header and the first rows of
+    # the other sheets (an export's "Hướng dẫn"), where a file says what it is ("— Học kỳ I").
+    notes: list[str] = field(default_factory=list)
 
     def label(self, key: str) -> str:
         """The import's own name for a column (what the template calls it)."""
@@ -337,6 +340,10 @@ def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_ro
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
                   spans=spans, clock=clock)
+    above = sheet.head(HEADER_SCAN + 1)[:header.rows[0]]
+    table.notes = [cell_text(c) for r in above for c in r if not blank(c)]
+    table.notes += [cell_text(c) for i, s in enumerate(book.sheets) if i != best[0]
+                    for r in s.head(HEADER_SCAN) for c in r if not blank(c)]
     computed_keys = [c.key for c in columns if c.computed]
     # Every file column named as one the application computes (ĐTBmhk, TBM, Xếp loại…), not only the first.
     table.computed = [f"{header_text(name)} ({_letter(i)})" for i, name in enumerate(header.names)

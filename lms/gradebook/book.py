@@ -753,6 +753,18 @@ def grid_workbook(grid: Grid) -> bytes:
                           notes=notes)
 
 
+# A term named in a file's title or notes: "Học kỳ II", "HK 1", "Học kì I", "Term II", "Semester 2".
+_TERM_RE = re.compile(r"\b(?:hoc k[yi]|hk|term|semester)\s*(ii|i|1|2)\b")
+
+
+def file_term(table: Table) -> int | None:
+    """The term a grade-book file says it holds — in the export's "Hướng dẫn" sheet ("Sổ điểm Toán
+    lớp 6A2 — Học kỳ I.") or a school sheet's title above its header —, None when it names no term
+    or names both."""
+    found = {2 if m.group(1) in ("ii", "2") else 1 for note in table.notes for m in _TERM_RE.finditer(fold(note))}
+    return found.pop() if len(found) == 1 else None
+
+
 @dataclass
 class ImportChange:
     """One pupil's line of an imported file as the preview shows it: the marks it writes (the
@@ -837,6 +849,13 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
         raise ValidationError(_l("Tệp “%(f)s” thiếu cột “Mã học sinh” (hoặc “Mã HS”, “Mã định danh”): cột ghép mỗi "
                                  "dòng với học sinh của lớp. Hãy tải tệp Excel của sổ điểm rồi điền vào đó.", f=filename),
                               field="file")
+    said = file_term(table)
+    if said is not None and said != term:
+        # Every mark of one term would be written into the other, each one "valid".
+        raise ValidationError(_l("Tệp “%(f)s” là sổ điểm %(file)s, nhưng bạn đang nhập vào %(t)s: không nhập điểm của "
+                                 "học kỳ này sang học kỳ khác. Hãy chọn %(file)s để nhập tệp này, hoặc tải tệp Excel "
+                                 "của %(t)s rồi điền vào đó.", f=filename, file=TERM_LABELS[said],
+                                 t=TERM_LABELS[term]), field="file")
     out = GridImport(table)
     out.after_lock = check_writable(session, role, course.school_class.school_year_id, term, nfc(reason))
     grid = grid_of(session, course, term)

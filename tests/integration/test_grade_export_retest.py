@@ -86,3 +86,34 @@ def test_every_table_import_refuses_an_empty_file_by_name(world, make_client):
         page = client.post(url, {"file": (io.BytesIO(b""), "danh-sach.xlsx")}, content_type="multipart/form-data")
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
         assert page.status_code == 422 and "Không nhập được tệp “danh-sach.xlsx”: Tệp rỗng" in text, (url, page.status_code)
+
+
+def test_a_file_of_one_term_is_refused_in_the_other_naming_both(world, client, dbs):
+    """The export says its term on its "Hướng dẫn" sheet (a school's sheet in its title): imported
+    into the other term, every mark would be copied across, each one valid — refused whole."""
+    with dbs() as s:
+        fill_year(s, world.a)
+        s.commit()
+    client.login("gv.a")
+    course = world.a.course.id
+    wb = load_workbook(io.BytesIO(client.get(f"/courses/{course}/grades.xlsx?term=1").data))
+    assert "Học kỳ I." in wb["Hướng dẫn"]["A1"].value
+    line = next(r for r in wb.active.iter_rows() if r[0].value == "HSA002")
+    line[2].value = 4
+    buf = io.BytesIO()
+    wb.save(buf)
+    wrong = client.post(f"/courses/{course}/grades/import?term=2",
+                        {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", wrong.get_data(as_text=True)))
+    assert wrong.status_code == 422
+    assert "Tệp “so-diem.xlsx” là sổ điểm Học kỳ I, nhưng bạn đang nhập vào Học kỳ II" in text, text
+    assert 'name="token"' not in wrong.get_data(as_text=True)
+    right = client.post(f"/courses/{course}/grades/import?term=1",
+                        {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+    assert right.status_code == 200 and 'name="token"' in right.get_data(as_text=True)
+    # A school system's sheet says its term in the title above the header.
+    sheet = "BẢNG ĐIỂM MÔN TOÁN - HỌC KỲ II\nMã học sinh,Họ và tên,GK\nHSA002,x,7\n".encode()
+    page = client.post(f"/courses/{course}/grades/import?term=1",
+                       {"file": (io.BytesIO(sheet), "diem.csv")}, content_type="multipart/form-data")
+    assert page.status_code == 422 and "là sổ điểm Học kỳ II, nhưng bạn đang nhập vào Học kỳ I" in \
+        page.get_data(as_text=True)
