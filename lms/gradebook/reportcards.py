@@ -133,7 +133,7 @@ def blank_identity(fields: dict) -> list[str]:
     return [str(label) for path, label in lines if not value(path)]
 
 
-def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User,
+def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: Student, issuer: User | None,
           identity: dict) -> dict:
     from lms.core.official import school_place, school_signer
 
@@ -146,7 +146,7 @@ def _base(school: School, year: SchoolYear, school_class: SchoolClass, student: 
                    "place": school_place(school) or ""},
         "year": year.name, "class": school_class.name, "grade": school_class.grade,
         "homeroom_teacher": school_class.homeroom_teacher.full_name if school_class.homeroom_teacher else "",
-        "principal": name or issuer.full_name,
+        "principal": name or (issuer.full_name if issuer else ""),
         "signer_over": over or "", "signer_title": title,
         "student": student_fields(student, identity),
     }
@@ -278,7 +278,7 @@ class ClassData:
             out.append(str(_l("rèn luyện học kỳ %(t)s", t="I" if lacking == [1] else "II")))
         return out
 
-    def snapshot(self, student: Student, issuer: User) -> dict:
+    def snapshot(self, student: Student, issuer: User | None) -> dict:
         base = _base(self.school, self.year, self.school_class, student, issuer, self.identities.get(student.id, {}))
         if self.primary:
             return primary_snapshot(base, self.summary, student.id)
@@ -313,6 +313,30 @@ def cards_of_class(session: Session, school_class: SchoolClass) -> dict[int, Rep
     """The valid card of each pupil of the class (for its school year)."""
     return {c.student_id: c for c in session.scalars(select(ReportCard).where(
         ReportCard.class_id == school_class.id, ReportCard.status == CardStatus.VALID))}
+
+
+# What a snapshot holds about the act of issuing, not about the pupil's record: left out when a
+# card is compared with the record as it is now.
+ISSUE_KEYS = frozenset({"format", "token", "version", "issued_at", "principal", "signer_over", "signer_title"})
+
+
+def changed_since_issue(card: ReportCard, current: dict) -> bool:
+    """Whether the pupil's record as it is now (`current`, the snapshot a re-issue would sign)
+    differs from what the card printed — an admin corrected a locked term after issuing. Only what
+    the card holds is compared (a card issued before a field existed is not "changed" by it)."""
+    import json
+
+    printed = json.loads(card.snapshot)
+    now = json.loads(canonical_json(current))
+    return any(key in now and printed[key] != now[key] for key in printed if key not in ISSUE_KEYS)
+
+
+def changed_cards(data: ClassData, cards: dict[int, ReportCard]) -> set[int]:
+    """The pupils of the class whose valid card no longer shows their record as it is now (a
+    record now incomplete has changed too: something the card prints is gone)."""
+    rows = {r.student.id: r.student for r in data.summary.rows}
+    return {sid for sid, card in cards.items()
+            if sid in rows and (data.missing(sid) or changed_since_issue(card, data.snapshot(rows[sid], card.issuer)))}
 
 
 def render_card(snapshot: dict, settings: IssueSettings, *, preview: bool = False, url: str | None = None,
@@ -428,6 +452,7 @@ class Verification:
     problems: list[str]
     snapshot: dict | None
     newer: ReportCard | None
+    changed: bool = False     # the record was corrected after this card was issued
 
 
 def verify_card(session: Session, token: str, folder: Area, signer: Signer) -> Verification:
@@ -455,7 +480,9 @@ def verify_card(session: Session, token: str, folder: Area, signer: Signer) -> V
     newer = None
     if card.status == CardStatus.SUPERSEDED:
         newer = current_card(session, card.student_id, card.school_year_id)
-    return Verification(card, not problems, problems, snapshot if not problems else None, newer)
+    changed = (not problems and card.status == CardStatus.VALID
+               and card.student_id in changed_cards(class_data(session, card.school_class), {card.student_id: card}))
+    return Verification(card, not problems, problems, snapshot if not problems else None, newer, changed)
 
 
 def file_matches(verification: Verification, data: bytes) -> bool:

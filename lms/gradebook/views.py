@@ -546,7 +546,7 @@ def class_cards(class_id: int):
     cards = reportcards.cards_of_class(db.session, school_class)
     locks = book.locks_of(db.session, school_class.school_year)
     return render_template("gradebook/cards.html", school_class=school_class, data=data, cards=cards, locks=locks,
-                           admin=ctx().role == "admin", form=Form())
+                           changed=reportcards.changed_cards(data, cards), admin=ctx().role == "admin", form=Form())
 
 
 @bp.route("/classes/<int:class_id>/report-cards.zip")

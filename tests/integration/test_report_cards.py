@@ -311,3 +311,38 @@ def test_the_verification_page_shows_re_tests_and_summer_training_as_the_card(ap
     # The card prints the same.
     card = text(client.get(f"/report-cards/{card_ids['HSA002']}.pdf").data)
     assert "Toán 3,0 3,0 3,0 6,0" in card and "Ngữ văn 3,0 3,0 3,0 5,5" in card
+
+
+def test_a_card_is_flagged_when_the_record_is_corrected_after_issue_until_reissued(app, world, client, dbs):
+    """An admin corrects a locked term after the cards are issued: the class's card page, the
+    card's row and its public verification say the card no longer shows the record (it is still
+    the authentic signed copy), and re-issuing as a new version clears it."""
+    from lms.gradebook.models import GradeEntry
+
+    _ready(dbs, world)
+    client.login("admin.a")
+    _issue_class(app, client, world)
+    url = f"/classes/{world.a.school_class.id}/report-cards"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="cards-changed"' not in page and "card-changed" not in page
+    sid = world.a.students["HSA001"].id
+    with dbs() as s:
+        token = s.scalars(select(ReportCard.token).where(ReportCard.student_id == sid)).one()
+        assert 'data-state="valid"' in client.get(f"/verify/{token}").get_data(as_text=True)
+        entry = s.scalars(select(GradeEntry).where(GradeEntry.course_id == world.a.course.id,
+                                                   GradeEntry.student_id == sid, GradeEntry.term == 2)).first()
+        s.execute(update(GradeEntry).where(GradeEntry.id == entry.id).values(score10=20))   # the correction
+        s.commit()
+    page = re.sub(r"\s+", " ", client.get(url).get_data(as_text=True))
+    assert "1 học bạ đã có sửa đổi sau khi phát hành" in page
+    assert page.count("Đã có sửa đổi sau khi phát hành") == 1 and "Phát hành lại (phiên bản mới)" in page
+    verify = re.sub(r"\s+", " ", client.get(f"/verify/{token}").get_data(as_text=True))
+    assert 'data-state="changed"' in verify and "học bạ này đã có sửa đổi sau khi phát hành" in verify
+    assert "Học bạ xác thực" in verify   # still the authentic signed copy of what was issued
+    assert client.post(f"{url}/{sid}", {}).status_code == 302   # re-issued: version 2
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="cards-changed"' not in page and "card-changed" not in page
+    with dbs() as s:
+        new = s.scalars(select(ReportCard.token).where(ReportCard.student_id == sid, ReportCard.version == 2)).one()
+    assert 'data-state="valid"' in client.get(f"/verify/{new}").get_data(as_text=True)
+    assert "đã được thay thế bằng phiên bản 2" in client.get(f"/verify/{token}").get_data(as_text=True)
