@@ -18,7 +18,7 @@ from lms.i18n import lazy_gettext as _l
 # kind (a copied amount often carries a non-breaking or thin space) and currency words.
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
 _CURRENCY = re.compile(r"(?i)(vnđ|vnd|đồng|dong|đ|₫)\.?$")
-_NUMBER = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*$")
+_NUMBER = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*$", re.ASCII)   # ASCII digits only, as every number typed here
 
 
 def money(amount: int) -> str:
@@ -130,6 +130,6 @@ def parse_decimal(text, *, field: str | None = None) -> Decimal:
     """A mark or measure with a decimal comma or point: "6,5", "6.5", "10". A single separator is
     always the decimal mark here (marks have no thousands)."""
     cleaned = _SPACES.sub("", str(text if text is not None else ""))
-    if cleaned.count(",") + cleaned.count(".") > 1 or not re.fullmatch(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", cleaned):
+    if cleaned.count(",") + cleaned.count(".") > 1 or not re.fullmatch(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", cleaned, re.ASCII):
         raise ValidationError(_l("“%(v)s” không phải là một số.", v=str(text or "").strip()[:40]), field=field)
     return Decimal(cleaned.replace(",", "."))

@@ -35,7 +35,7 @@ from lms.core.tables import FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Table, read
 
 REMARK_MAX = 500
 REASON_MAX = 300
-_SCORE_RE = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+_SCORE_RE = re.compile(r"^\d{1,2}(?:[.,]\d+)?$", re.ASCII)   # ASCII digits: "٨" (Arabic-Indic) is not 8
 _PASS_WORDS = {"d": True, "dat": True, "cd": False, "chua dat": False}
 
 

@@ -54,7 +54,7 @@ def parse_sessions(text: str) -> int:
     value = nfc(text)
     if not value:
         return 0
-    if not value.isdigit() or int(value) > ABSENCE_MAX:
+    if not (value.isascii() and value.isdigit()) or int(value) > ABSENCE_MAX:
         raise CellError(_l("“%(v)s” không hợp lệ: số buổi nghỉ là số nguyên từ 0 đến %(m)s.", v=value, m=ABSENCE_MAX))
     return int(value)
 

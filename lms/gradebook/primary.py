@@ -58,7 +58,7 @@ def parse_test(text: str) -> int | None:
     value = nfc(text)
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 10:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10:
         raise CellError(_l("“%(v)s” không hợp lệ: điểm kiểm tra định kỳ là số nguyên từ 1 đến 10.", v=value))
     return int(value)
 
