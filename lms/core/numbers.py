@@ -69,6 +69,21 @@ def reaches(part: int, whole: int, target: Decimal | int | None) -> bool | None:
     return Decimal(part) * 100 >= Decimal(target) * Decimal(whole)
 
 
+def share_text(part: int, whole: int, target: Decimal | int | None = None) -> str:
+    """The share `part / whole` as a report prints it beside its target: one decimal, and as many
+    more as it takes (up to 4) for a share below the target not to print as the target itself —
+    250/1670 prints "14,97 %" beside "chỉ tiêu 15,0 % — chưa đạt", never "15,0 %". "—" when
+    `whole` is 0."""
+    if not whole:
+        return "—"
+    exact = Decimal(part) * 100 / Decimal(whole)
+    places = 1
+    if target is not None and not reaches(part, whole, target):
+        while places < 4 and exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) >= Decimal(target):
+            places += 1
+    return percent_text(exact, places)
+
+
 def percent_text(value: Decimal | int | float | None, places: int = 1) -> str:
     """Decimal("12.5") → "12,5 %"; None → "—"."""
     if value is None:

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import percent_text, reaches
+from lms.core.numbers import percent_text, reaches, share_text
 from lms.core.sheets import as_float, new_workbook, to_bytes
 from lms.core import jobs
 from lms.core.errors import ValidationError
@@ -60,15 +60,15 @@ class SchoolOfficial:
         out = []
         b, f = self.board, self.money
         if b.online.target is not None:
-            out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.", v=percent_text(b.online.share),
+            out.append(str(_l("Dạy học trực tuyến: %(v)s, chỉ tiêu %(t)s — %(r)s.",
+                              v=share_text(b.online.part, b.online.whole, b.online.target),
                               t=percent_text(b.online.target),
                               r=verdict(reaches(b.online.part, b.online.whole, b.online.target)))))
         if self.target is not None:
             for what, cells, aim in ((_l("theo số giao dịch"), (f.cashless.count, f.total.count), self.target.count_percent),
                                      (_l("theo giá trị"), (f.cashless.value, f.total.value), self.target.value_percent)):
-                share = cashless.percent(*cells)
                 out.append(str(_l("Thanh toán không dùng tiền mặt %(w)s: %(v)s, chỉ tiêu %(t)s %% — %(r)s.", w=what,
-                                  v=percent_text(share), t=aim, r=verdict(reaches(*cells, aim)))))
+                                  v=share_text(*cells, aim), t=aim, r=verdict(reaches(*cells, aim)))))
         out.append(str(_l("Hình thức không dùng tiền mặt sẵn sàng nhận tiền: %(n)s/4 (yêu cầu ít nhất %(m)s) — %(r)s; "
                           "có giao dịch trong kỳ: %(u)s/4 (để đối chiếu).", n=self.ready, m=cashless.MINIMUM_READY,
                           r=verdict(self.ready >= cashless.MINIMUM_READY), u=self.used)))
