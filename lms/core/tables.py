@@ -40,6 +40,7 @@ from lms.i18n import ngettext
 # What every import's file chooser offers: the reader takes each of these, told by content (a
 # ".txt" is Excel's "Unicode Text", UTF-16 with tabs).
 ACCEPT = ".xlsx,.xls,.csv,.txt"
+ACCEPT_TEXT = ", ".join(ACCEPT.split(","))   # as the prompts list them: ".xlsx, .xls, .csv, .txt"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -890,8 +891,8 @@ def _open(filename: str, data: bytes) -> _Book:
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")) or b"<table" in data[:4096].lower():
         return _open_html(data)
     if data[:5] == b"%PDF-" or data[:2] in (b"\xff\xd8", b"\x89P") or data[:4] == b"GIF8":
-        raise ValidationError(_l("Tệp “%(f)s” không phải bảng tính. Hãy tải tệp Excel (.xlsx, .xls) hoặc CSV.",
-                                 f=filename), field="file")
+        raise ValidationError(_l("Tệp “%(f)s” không phải bảng tính. Hãy tải tệp bảng tính (%(t)s).",
+                                 f=filename, t=ACCEPT_TEXT), field="file")
     book = _open_csv(data, filename)
     book.as_text = True
     return book

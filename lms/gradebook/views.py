@@ -16,6 +16,7 @@ from lms.core.errors import DomainError
 from lms.core.errors import ValidationError
 from lms.core.forms import Form
 from lms.core.requests import committing
+from lms.core.tables import ACCEPT_TEXT
 from lms.core.jobs import render_template_in
 from lms.core.pdf import render_pdf
 from lms.core.tenancy import ctx, role_required, school_scoped
@@ -270,7 +271,7 @@ def course_grades_import(course_id: int):
         return redirect(back)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash(_("Chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."), "danger")
+        flash(_("Chọn tệp bảng tính (%(t)s) để nhập.", t=ACCEPT_TEXT), "danger")
         return redirect(back)
     data, reason = upload.read(), request.form.get("reason", "")
     with committing(flash_error=False) as outcome:   # a preview: it keeps nothing

@@ -122,3 +122,16 @@ def test_a_text_file_named_xlsx_is_said_not_to_be_an_excel_file(world, client, m
                        {"file": (io.BytesIO(b"Ho ten,Diem\nAn,8\n"), "x.csv")}, content_type="multipart/form-data",
                        follow_redirects=True)
     assert said.replace("x.xlsx", "x.csv") not in page.get_data(as_text=True)
+
+
+def test_the_import_prompt_lists_what_the_table_reader_takes(world, client):
+    """The prompt names every kind the one table reader reads (.txt too, Excel's Unicode Text)."""
+    from lms.core.tables import ACCEPT
+
+    client.login("gv.a")
+    url = f"/courses/{world.a.course.id}/grades/import?term=1"
+    page = client.get(f"/courses/{world.a.course.id}/grades?term=1").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    told = client.post(url, {"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Chọn tệp bảng tính (.xlsx, .xls, .csv, .txt) để nhập." in told
+    assert all(kind in told for kind in ACCEPT.split(","))
