@@ -1,7 +1,7 @@
 """Builds test data through the services, the way the app does."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -12,6 +12,23 @@ from lms.core.timeutil import utcnow
 from lms.people import imports, services
 from lms.people.models import Department, DepartmentViewer, Role, School, Student, Subject
 from tests.conftest import PASSWORD
+
+
+def school_day_after(days: float = 1, *, at: datetime | None = None, hours: float = 0, minutes: float = 0) -> datetime:
+    """The moment `days` days (and `hours`, `minutes`) after `at` (now by default, UTC), moved a whole day
+    at a time — onwards, or back when the moment is before `at` — until its date in Hà Nội is a
+    school day of the test schools (not a Sunday, not a Saturday: they have no Saturday classes,
+    not a public holiday). Homework may be due only on a school day, so a test that sets work
+    "due tomorrow" from the real clock picks its day here and passes on any day of the week."""
+    from lms.attendance.rules import day_off
+    from lms.core.timeutil import utc_to_local
+
+    base = at or utcnow()
+    moment = base + timedelta(days=days, hours=hours, minutes=minutes)
+    step = timedelta(days=-1 if moment < base else 1)
+    while day_off(utc_to_local(moment, "Asia/Ho_Chi_Minh").date(), saturday_classes=False) is not None:
+        moment += step
+    return moment
 
 
 def csv_bytes(rows: list[list[str]], headers: list[str] | None = None) -> bytes:
@@ -101,14 +118,12 @@ def _course_content(session, school: SimpleNamespace, parent: User) -> None:
     comms.send_message(session, school.teacher, school.thread, "Chào phụ huynh", now)
     school.note = session.scalars(select(Notification).where(Notification.user_id == parent.id)
                                   .order_by(Notification.id.desc())).first()
-    from datetime import timedelta
-
     from lms.courses import homework
     from tests.unit.files import PNG
 
     school.assignment = homework.save_assignment(session, school.teacher, "teacher", school.school, homework.AssignmentInput(
         title="Bài tập B", subject_id=school.subject.id, course_ids=[school.course.id],
-        open_at=now - timedelta(hours=1), due_at=now + timedelta(days=1)), now=now).assignment
+        open_at=now - timedelta(hours=1), due_at=school_day_after(1, at=now)), now=now).assignment
     school.submission = homework.submit_work(
         session, pupil.user, pupil, school.assignment, "Bài làm B", [("ảnh.png", PNG)], now=now,
         folder=_scratch("homework"), limits_mb={"image": 1, "document": 1, "audio": 1, "video": 1})

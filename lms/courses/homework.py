@@ -175,12 +175,9 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
         raise ValidationError(_l("Nhà trường không giao bài có hạn nộp sau %(t)s (hoặc trước 6 giờ sáng).",
                                  t=limits.latest_due.strftime("%H:%M")), field="due_at")
     if assignment is None or assignment.due_at != data.due_at:
-        from lms.attendance.days_off import closed_on
-
-        closed = closed_on(session, school.id, due_local.date())
-        if closed is not None:
-            raise ValidationError(_l("Ngày %(d)s trường nghỉ (%(n)s): chọn hạn nộp vào một ngày học.",
-                                     d=due_local.strftime("%d/%m/%Y"), n=closed), field="due_at")
+        refusal = due_day_refusal(session, school.id, due_local)
+        if refusal is not None:
+            raise ValidationError(refusal, field="due_at")
     over: list[LoadLine] = []
     if data.publish and _load_changes(assignment, courses, data):
         lines = load_check(session, school, courses, data.due_at, data.minutes,
@@ -248,6 +245,38 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
     if first_publish:
         _announce(session, assignment, courses)
     return outcome
+
+
+def due_day_refusal(session: Session, school_id: int, due_local: datetime) -> object | None:
+    """Why homework may not be due on the day of `due_local` (school time) at the school, said for
+    the due-time field, or None (`rules.due_day_off` with the school's Saturday setting and its
+    declared days off)."""
+    from lms.attendance import rules as days
+    from lms.attendance.days_off import offs_between
+    from lms.messaging.settings import settings_of
+
+    day = due_local.date()
+    off = rules.due_day_off(due_local, saturday_classes=settings_of(session, school_id).saturday_classes,
+                            school_days_off=offs_between(session, school_id, day, day))
+    if off is None:
+        return None
+    kind, name = off
+    shown = day.strftime("%d/%m/%Y")
+    if kind in (days.HOLIDAY, days.SCHOOL_OFF):
+        return _l("Ngày %(d)s trường nghỉ (%(n)s): chọn hạn nộp vào một ngày học.", d=shown, n=name)
+    if kind == days.SUNDAY:
+        return _l("Ngày %(d)s là Chủ nhật, không có buổi học: chọn hạn nộp vào một ngày học.", d=shown)
+    return _l("Ngày %(d)s là thứ Bảy, trường không học thứ Bảy: chọn hạn nộp vào một ngày học.", d=shown)
+
+
+def next_due_day(session: Session, school_id: int, due_local: datetime) -> datetime:
+    """`due_local`, or the same time on the next day homework may be due (the form's proposed due
+    time a week ahead fell on a Sunday when a teacher set work on a Sunday)."""
+    for _step in range(60):
+        if due_day_refusal(session, school_id, due_local) is None:
+            break
+        due_local += timedelta(days=1)
+    return due_local
 
 
 # ---------------------------------------------------------------- the evening's load

@@ -7,7 +7,8 @@ late penalty, and rubrics. Scores are whole tenths of a point; rounding is half-
   final = score × (100 − penalty) / 100, rounded half-up to a tenth.
 - The homework-load guard: each assignment belongs to the evening it is done (`evening_of`); an
   evening's load for a class is its count and estimated minutes; over the school's limit for the
-  level it needs the teacher's explicit override; nothing is due after the school's latest hour.
+  level it needs the teacher's explicit override; nothing is due after the school's latest hour,
+  nor on a day the school does not sit (`due_day_off`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from lms.attendance import rules as days
 from lms.core.text import nfc
 
 DAY_SECONDS = 86_400
@@ -177,6 +179,15 @@ def due_too_late(due: time, latest: time | None) -> bool:
     """Whether a due time falls after the school's latest hour of the day (or in the night
     before the morning)."""
     return latest is not None and (due > latest or due < MORNING)
+
+
+def due_day_off(due_local: datetime, *, saturday_classes: bool, school_days_off: dict[date, str] | None = None
+                ) -> tuple[str, object] | None:
+    """Why homework may not be due on the day of `due_local` (school time), or None: no school
+    sits that day — a Sunday, a Saturday at a school without Saturday classes, a public holiday or
+    a day the school declared off (the register's own `day_off`). Work due then would be handed in
+    on a day without lessons; the evening before a school day may still hold work due that day."""
+    return days.day_off(due_local.date(), saturday_classes=saturday_classes, school_days_off=school_days_off)
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ def _form(assignment: Assignment | None) -> AssignmentForm:
             now = utc_to_local(utcnow(), _tz()).replace(second=0, microsecond=0)
             form.open_at.data = now
             due = min(homework.homework_limits(db.session, ctx().school.id).latest_due or time(21, 0), time(21, 0))
-            form.due_at.data = (now + timedelta(days=7)).replace(hour=due.hour, minute=due.minute)
+            form.due_at.data = homework.next_due_day(db.session, ctx().school.id,
+                                                     (now + timedelta(days=7)).replace(hour=due.hour, minute=due.minute))
             lesson = db.session.get(Lesson, request.args.get("lesson", type=int) or 0)
             preset = request.args.get("course", type=int) or (lesson.course_id if lesson else None)
             chosen = next((c for c in courses if c.id == preset), None)

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.attendance.days_off import closed_on
 from lms.auth.models import User
 from lms.core.storage import Area
 from lms.courses import homework
@@ -98,10 +97,13 @@ def seed_homework(session: Session, school: School, rng: random.Random, folder: 
     def make(title, courses, open_at, due_at, **settings):
         # Due at 20:00 that day, as teachers set it (the contact book keeps homework before 21:00).
         local = utc_to_local(due_at, school_tz()).replace(hour=20, minute=0, second=0, microsecond=0)
-        while closed_on(session, school.id, local.date()) is not None:    # never due on a holiday:
-            local += timedelta(days=1)                                     # the next day, and the
-            if settings.get("cutoff_at"):                                  # late work's cutoff with it
-                settings["cutoff_at"] += timedelta(days=1)
+        # Never due on a day without school: work past due moves to the school day before (it stays
+        # past due), work to come to the next one; the late work's cutoff moves with it.
+        step = timedelta(days=-1 if due_at < now else 1)
+        while homework.due_day_refusal(session, school.id, local) is not None:
+            local += step
+            if settings.get("cutoff_at"):
+                settings["cutoff_at"] += step
         return homework.save_assignment(session, teacher, "teacher", school, homework.AssignmentInput(
             title=title, subject_id=c6a1.subject_id, course_ids=[c.id for c in courses], open_at=open_at,
             due_at=local_to_utc(local, school_tz()), **settings), now=open_at).assignment

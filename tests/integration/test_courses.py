@@ -500,12 +500,13 @@ def test_calendar_links_open_for_their_reader(world, make_client, dbs, app):
     from lms.courses import calendar
     from lms.people import services
     from lms.people.models import School, SchoolClass, Subject
+    from tests.factories import school_day_after
     from tests.integration.test_homework import make_assignment
 
     now = utcnow()
-    open_id = make_assignment(dbs, world, title="Bài đang mở", due_at=now + timedelta(days=2))
+    open_id = make_assignment(dbs, world, title="Bài đang mở", due_at=school_day_after(2, at=now))
     later_id = make_assignment(dbs, world, title="Bài mở ngày mai", open_at=now + timedelta(days=1),
-                               due_at=now + timedelta(days=3))
+                               due_at=school_day_after(3, at=now))
     gv = teacher(make_client)
     build_plan(gv, world.a.course.id)
     day = (now + timedelta(days=5)).date()

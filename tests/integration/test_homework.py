@@ -20,6 +20,7 @@ from lms.courses import homework
 from lms.courses.models import Assignment, Submission, SubmissionFile
 from lms.gradebook.models import GradeEntry
 from lms.people.models import Course, School, Student
+from tests.factories import school_day_after
 from tests.unit.files import PDF, PNG
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -40,7 +41,7 @@ def form_data(world, **over):
     now = utcnow().replace(second=0, microsecond=0)
     data = {"title": "Bài tập Phân số", "subject_id": str(world.a.subject.id), "course_ids": [str(world.a.course.id)],
             "lesson_id": "0", "instructions": "Làm bài 1, 2 trang 12. Tính $\\frac{1}{2} + \\frac{1}{3}$.",
-            "open_at": local(now - timedelta(hours=1)), "due_at": local(now + timedelta(days=2)),
+            "open_at": local(now - timedelta(hours=1)), "due_at": local(school_day_after(2, at=now)),
             "late_policy": "refuse", "penalty_percent": "10", "cutoff_at": "", "max_score": "10",
             "resubmissions": "1", "rubric": "", "publish": "y", "minutes": "30"}
     data.update(over)
@@ -54,7 +55,7 @@ def make_assignment(dbs, world, *, now=None, **over) -> int:
         school = s.get(School, world.a.school.id)
         teacher = s.get(User, world.a.teacher.id)
         values = dict(title="Bài tập về nhà", subject_id=world.a.subject.id, course_ids=[world.a.course.id],
-                      open_at=now - timedelta(hours=1), due_at=now + timedelta(days=1))
+                      open_at=now - timedelta(hours=1), due_at=school_day_after(1, at=now))
         values.update(over)
         outcome = homework.save_assignment(s, teacher, "teacher", school, homework.AssignmentInput(**values), now=now)
         s.commit()
@@ -151,14 +152,15 @@ def test_disguised_and_oversized_files_are_refused_and_nothing_is_saved(world, m
 
 
 def test_the_due_second_is_on_time_and_the_next_is_refused(world, make_client, dbs):
-    due = utcnow().replace(microsecond=0) + timedelta(minutes=5)
+    due = school_day_after(0, minutes=5).replace(microsecond=0)
     aid = make_assignment(dbs, world, due_at=due)
-    pupil = login(make_client, "hsa001")
+    # Signed in at the moment (the due day may be days ahead: a session signed in before would have expired).
     with time_machine.travel(due + timedelta(microseconds=900_000), tick=False):
+        pupil = login(make_client, "hsa001")
         response = pupil.post(f"/homework/{aid}", {"text": "Đúng giây hạn"}, content_type="multipart/form-data")
-        assert response.status_code == 302
-    late = login(make_client, "hsa002")
+        assert response.status_code == 302 and "/login" not in response.headers["Location"]
     with time_machine.travel(due + timedelta(seconds=1), tick=False):
+        late = login(make_client, "hsa002")
         page = late.post(f"/homework/{aid}", {"text": "Muộn một giây"}, content_type="multipart/form-data")
         assert page.status_code == 422
         assert "không nhận bài nộp muộn" in page.get_data(as_text=True)
@@ -171,7 +173,7 @@ def test_the_due_second_is_on_time_and_the_next_is_refused(world, make_client, d
 
 def test_late_work_is_taken_until_the_cutoff_with_the_penalty_per_started_day(world, dbs, app, make_client):
     now = utcnow().replace(microsecond=0)
-    due = now + timedelta(hours=1)
+    due = school_day_after(0, hours=1, at=now)
     aid = make_assignment(dbs, world, due_at=due, late_policy="penalty", penalty_percent=15,
                           cutoff_at=due + timedelta(days=3))
     sid = hand_in(dbs, app, aid, at=due + timedelta(days=1, seconds=1))            # two started days
@@ -194,8 +196,9 @@ def test_late_work_is_taken_until_the_cutoff_with_the_penalty_per_started_day(wo
 
 
 def test_resubmissions_are_counted_and_a_revision_does_not_use_one(world, make_client, dbs, app):
-    now = utcnow()
-    aid = make_assignment(dbs, world, resubmissions=1, due_at=now + timedelta(days=1))
+    due = school_day_after(1)
+    now = due - timedelta(days=1)       # the day before it is due
+    aid = make_assignment(dbs, world, resubmissions=1, due_at=due)
     first = hand_in(dbs, app, aid, at=now)
     second = hand_in(dbs, app, aid, at=now + timedelta(minutes=5), text="Bản sửa")
     try:
@@ -213,7 +216,7 @@ def test_resubmissions_are_counted_and_a_revision_does_not_use_one(world, make_c
         homework.return_submission(s, teacher, "teacher", s.get(Submission, second), "Sửa lại câu 2", now=now)
         s.commit()
     # Two days later, past the due time but within the teacher's 3 days: the revision is taken and is not late.
-    revision = hand_in(dbs, app, aid, at=now + timedelta(days=2), text="Đã sửa câu 2")
+    revision = hand_in(dbs, app, aid, at=due + timedelta(days=1), text="Đã sửa câu 2")
     with dbs() as s:
         a, sub = s.get(Assignment, aid), s.get(Submission, revision)
         assert sub.is_revision and sub.number == 3 and homework.late_days_of(a, sub) == 0
@@ -227,11 +230,13 @@ def test_resubmissions_are_counted_and_a_revision_does_not_use_one(world, make_c
 
 def test_moving_the_due_time_relabels_work_and_updates_the_grade_book(world, make_client, dbs, app):
     now = utcnow().replace(microsecond=0)
-    due = now - timedelta(hours=30)     # an assignment already past due, with late work
-    aid = make_assignment(dbs, world, now=now - timedelta(days=3), open_at=now - timedelta(days=3), due_at=due,
+    due = school_day_after(0, hours=-30, at=now)    # an assignment already past due, with late work
+    opened = due - timedelta(days=2)
+    aid = make_assignment(dbs, world, now=opened, open_at=opened, due_at=due,
                           late_policy="penalty", penalty_percent=20, cutoff_at=now + timedelta(days=2))
-    sid = hand_in(dbs, app, aid, at=now - timedelta(hours=1))          # 29 h late: 2 days, −40 %
-    hand_in(dbs, app, aid, "HSA002", at=now - timedelta(hours=40))      # on time
+    sid = hand_in(dbs, app, aid, at=due + timedelta(hours=29))          # 29 h late: 2 days, −40 %
+    hand_in(dbs, app, aid, "HSA002", at=due - timedelta(hours=10))      # on time
+    moved = school_day_after(0, hours=1, at=now)                        # after both: both on time
     with dbs() as s:
         teacher = s.get(User, world.a.teacher.id)
         homework.grade_submission(s, teacher, "teacher", s.get(Submission, sid), score="10", now=now)
@@ -242,8 +247,8 @@ def test_moving_the_due_time_relabels_work_and_updates_the_grade_book(world, mak
         assert (entry.score10, entry.source_type, entry.source_id) == (60, "assignment", aid)
     teacher = login(make_client, "gv.a")
     response = teacher.post(f"/homework/{aid}/edit", form_data(
-        world, title="Bài tập về nhà", open_at=local(now - timedelta(days=3)), due_at=local(now + timedelta(hours=1)),
-        late_policy="penalty", penalty_percent="20", cutoff_at=local(now + timedelta(days=2)), resubmissions="0"),
+        world, title="Bài tập về nhà", open_at=local(opened), due_at=local(moved),
+        late_policy="penalty", penalty_percent="20", cutoff_at=local(moved + timedelta(days=2)), resubmissions="0"),
         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     page = teacher.get(response.headers["Location"]).get_data(as_text=True)
@@ -286,8 +291,8 @@ def test_rubric_grading_return_and_what_the_pupil_and_parent_see(world, make_cli
 
 
 def test_reminders_zip_and_overdue_notices(world, make_client, dbs, app):
-    now = utcnow()
-    aid = make_assignment(dbs, world, due_at=now + timedelta(hours=1))
+    due = school_day_after(0, hours=1)
+    aid = make_assignment(dbs, world, due_at=due)
     pupil = login(make_client, "hsa001")
     pupil.post(f"/homework/{aid}", {"photos": (io.BytesIO(PNG), "bài 1.png"), "files": [(io.BytesIO(PNG + b"2"), "bài 1.png")]},
                content_type="multipart/form-data")
@@ -304,16 +309,16 @@ def test_reminders_zip_and_overdue_notices(world, make_client, dbs, app):
     assert sorted(names) == ["6A1 - Nguyễn Văn An - HSA001/bài 1 (2).png", "6A1 - Nguyễn Văn An - HSA001/bài 1.png"]
     # Past due: parents of the two pupils who handed in nothing hear of it, once.
     with dbs() as s:
-        sent = homework.notify_overdue(s, now + timedelta(hours=2))
+        sent = homework.notify_overdue(s, due + timedelta(hours=1))
         s.commit()
-        assert homework.notify_overdue(s, now + timedelta(hours=3)) == 0
+        assert homework.notify_overdue(s, due + timedelta(hours=2)) == 0
         notes = list(s.scalars(select(Notification).where(Notification.kind == "homework_overdue")))
         parents = {n.user_id for n in notes if n.link.startswith("/children/")}
         mother, father = world.mother_a.id, world.father_ab.id
         assert parents == {mother, father} and sent == len(notes) == 4  # Lan (Bình), Dũng (Châu), and both pupils
     mother_client = login(make_client, "0912000001")
     assert "thiếu 1" not in mother_client.get(f"/children/{world.a.students['HSA002'].id}").get_data(as_text=True)
-    with time_machine.travel(now + timedelta(hours=2), tick=False):
+    with time_machine.travel(due + timedelta(hours=1), tick=False):
         mother_client = login(make_client, "0912000001")
         child = mother_client.get(f"/children/{world.a.students['HSA002'].id}").get_data(as_text=True)
         assert "thiếu 1" in child

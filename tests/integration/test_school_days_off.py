@@ -2,6 +2,7 @@
 refused."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -138,6 +139,65 @@ def test_no_homework_is_due_on_a_day_off_public_or_the_schools(world, dbs, clien
                                      open_at=assignment.open_at, due_at=assignment.due_at, minutes=30),
             now=due(date(2026, 12, 9), 9), assignment=assignment).assignment
         assert again.title == "Luyện tập (sửa)"
+
+
+def test_no_homework_is_due_on_a_sunday_nor_on_a_saturday_without_classes(world, dbs, make_client):
+    """A due date with no lessons that day is refused naming the field and the day, on the page
+    and through the service, and nothing is saved; a school teaching on Saturdays takes Saturday."""
+    from lms.auth.models import User
+    from lms.core.errors import ValidationError
+    from lms.core.timeutil import local_to_utc
+    from lms.courses import homework
+    from lms.courses.models import Assignment
+    from lms.messaging import settings
+    from lms.people.models import School
+    from sqlalchemy import func, select
+
+    def due(day, hour=20):
+        return local_to_utc(datetime(day.year, day.month, day.day, hour), "Asia/Ho_Chi_Minh")
+
+    def make(s, when):
+        return homework.save_assignment(
+            s, s.get(User, world.a.teacher.id), "teacher", s.get(School, world.a.school.id),
+            homework.AssignmentInput(title="Luyện tập", course_ids=[world.a.course.id], open_at=due(date(2026, 12, 9), 8),
+                                     due_at=when, minutes=30), now=due(date(2026, 12, 9), 8)).assignment
+
+    teacher = make_client()
+    assert teacher.login("gv.a").status_code == 302
+    # Set on a Sunday, the form's proposed due time a week ahead is the Monday after, not a Sunday.
+    with time_machine.travel(datetime(2026, 12, 6, 3, 0, tzinfo=timezone.utc), tick=False):
+        on_sunday = make_client()
+        assert on_sunday.login("gv.a").status_code == 302
+        proposed = on_sunday.get("/homework/new").get_data(as_text=True)
+    assert re.search(r'id="due_at"[^>]*value="2026-12-14T21:00"|value="2026-12-14T21:00"[^>]*id="due_at"', proposed)
+    form = {"title": "Bài tập cuối tuần", "subject_id": str(world.a.subject.id), "course_ids": [str(world.a.course.id)],
+            "lesson_id": "0", "instructions": "", "open_at": "2026-12-09T08:00", "due_at": "2026-12-13T20:00",
+            "late_policy": "refuse", "penalty_percent": "10", "cutoff_at": "", "max_score": "10",
+            "resubmissions": "0", "rubric": "", "publish": "y", "minutes": "30"}
+    refused = teacher.post("/homework/new", form)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Ngày 13/12/2026 là Chủ nhật" in body and 'id="due_at"' in body
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(Assignment).where(Assignment.school_id == world.a.school.id)) == 0
+        with pytest.raises(ValidationError) as sunday:
+            make(s, due(date(2026, 12, 13), 7))
+        assert sunday.value.field == "due_at"
+        s.rollback()
+        with pytest.raises(ValidationError) as saturday:
+            make(s, due(date(2026, 12, 12)))
+        assert saturday.value.field == "due_at" and "Ngày 12/12/2026 là thứ Bảy" in str(saturday.value)
+        s.rollback()
+        row = settings.settings_of(s, world.a.school.id)
+        data = settings.SettingsInput(**{n: getattr(row, n) for n in settings.DEFAULTS})
+        data.saturday_classes = True
+        settings.save_settings(s, s.get(User, world.a.admin.id), s.get(School, world.a.school.id), data,
+                               now=due(date(2026, 12, 9), 8))
+        s.commit()
+        assert make(s, due(date(2026, 12, 12))).id
+        s.commit()
+    teacher.get("/language/en")
+    english = teacher.post("/homework/new", form).get_data(as_text=True)
+    assert "13/12/2026 is a Sunday" in english
 
 
 def test_a_past_day_declared_off_warns_of_its_absences_and_they_leave_the_term_totals(world, client, make_client,

@@ -37,3 +37,21 @@ def test_over_limit():
 def test_week_of():
     week = rules.week_of(date(2026, 12, 10))
     assert week[0] == date(2026, 12, 7) and week[-1] == date(2026, 12, 13) and len(week) == 7
+
+
+@pytest.mark.parametrize("due, saturday_classes, kind", [
+    (datetime(2026, 12, 13, 20, 0), True, "sunday"),           # a Sunday evening, whatever the school
+    (datetime(2026, 12, 12, 20, 0), False, "saturday"),        # a Saturday at a school without Saturday classes
+    (datetime(2026, 12, 12, 20, 0), True, None),               # … and at one that teaches then
+    (datetime(2027, 1, 1, 7, 0), False, "holiday"),            # Tết Dương lịch
+    (datetime(2026, 12, 14, 7, 0), False, None),               # Monday's first lesson (done on Sunday evening)
+    (datetime(2026, 12, 11, 20, 0), False, None),              # a Friday evening
+])
+def test_due_day_off(due, saturday_classes, kind):
+    off = rules.due_day_off(due, saturday_classes=saturday_classes)
+    assert (off[0] if off else None) == kind
+
+
+def test_due_day_off_reads_the_schools_own_days():
+    assert rules.due_day_off(datetime(2026, 12, 15, 20, 0), saturday_classes=False,
+                             school_days_off={date(2026, 12, 15): "Nghỉ bù"}) == ("school", "Nghỉ bù")
