@@ -3,6 +3,10 @@ per parent and school with what happened since the last one — the notices of t
 exam results released, homework due in the next day not yet handed in, and the day's absences
 and late arrivals. Nothing to tell, nothing sent. Each (parent, school, day) is composed once:
 the digest run row is the claim.
+
+A parent who has each notice as it happens still gets the notices that never go one by one
+(`rules.DIGEST_KINDS`: payment reminders) in one message a day, at the school's digest time, when
+there are any — each invoice once, however often it was reminded since.
 """
 from __future__ import annotations
 
@@ -43,13 +47,16 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
     done = set(session.scalars(select(DigestRun.user_id).where(DigestRun.school_id == school_id,
                                                                DigestRun.day == today)))
     aud = audience(session, {(u, school_id) for u in children if u not in done})
-    due = []
+    due, held_only = [], set()
     for user_id in children:
         if user_id in done:
             continue
         pref = aud.pref(user_id)
         if pref.digest and (pref.digest_time or settings.digest_time) <= local.time():
             due.append(user_id)
+        elif not pref.digest and settings.digest_time <= local.time():
+            due.append(user_id)
+            held_only.add(user_id)      # only what routing held for the digest (payment reminders)
     if not due:
         return 0
     windows = _windows(session, school_id, due, now)
@@ -60,8 +67,14 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
     for user_id in due:
         kids = sorted(children[user_id], key=lambda s: s.sort_name)
         mine = [i for i in items.get(("user", user_id), []) if i["at"] > windows[user_id]]
-        for kid in kids:
-            mine += [i for i in items.get(("student", kid.id), []) if i["at"] > windows[user_id] or i.get("ahead")]
+        if user_id in held_only:
+            mine = [i for i in mine if i.get("held")]
+            if not mine:
+                continue        # nothing held for today: no run, so a reminder later today still goes
+        else:
+            for kid in kids:
+                mine += [i for i in items.get(("student", kid.id), []) if i["at"] > windows[user_id] or i.get("ahead")]
+        mine = _once_per_invoice(mine)
         channels = _channels(aud, user_id, school_id, kids)
         stopped = next((c for c in (withheld(aud, user_id, school_id, k.id) for k in kids) if c), None)
         stopped = stopped if stopped not in channels else None
@@ -92,6 +105,22 @@ def compose_school(session: Session, school_id: int, now: datetime, tz: str) -> 
                             payload=payload, now=now)
     session.flush()
     return composed
+
+
+def _once_per_invoice(items: list[dict]) -> list[dict]:
+    """The payment reminders as one line per child listing the child's invoices, each once (an
+    invoice reminded twice since the last digest, with its latest amount): the SMS of a parent
+    with two children owing two invoices each names the four in its two segments."""
+    latest = {i["params"].get("code"): i for i in sorted(items, key=lambda i: i["at"]) if i["kind"] == "digest_invoice"}
+    children: dict[str, dict] = {}
+    for item in sorted(latest.values(), key=lambda i: (i["params"].get("student", ""), i["params"].get("due", ""))):
+        params = item["params"]
+        line = children.setdefault(params.get("student", ""), {
+            "kind": "digest_invoices", "at": item["at"], "order": item["order"], "held": True,
+            "params": {"student": params.get("student", ""), "invoices": []}})
+        line["params"]["invoices"].append({k: params.get(k, "") for k in ("code", "amount", "due")})
+        line["at"] = max(line["at"], item["at"])
+    return [i for i in items if i["kind"] != "digest_invoice"] + list(children.values())
 
 
 def _channels(aud, user_id: int, school_id: int, kids: list[Student]) -> list[str]:
@@ -125,8 +154,13 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
             continue     # went at once (an absence about its own day); a past day's waits for the digest
         if (note.params or {}).get("in_app_only"):
             continue     # another notice of the same change tells it (an approved leave, not its correction)
+        if note.kind == "invoice_reminder":     # one line per invoice: child, code, amount, due date
+            params = {k: (note.params or {}).get(k, "") for k in ("student", "code", "amount", "due")}
+            out[("user", note.user_id)].append({"kind": "digest_invoice", "params": params, "at": note.created_at,
+                                                "order": 4, "held": True})
+            continue
         out[("user", note.user_id)].append({"kind": note.kind, "params": note.params or {}, "at": note.created_at,
-                                            "order": 4})
+                                            "order": 4, "held": note.kind in rules.DIGEST_KINDS})
     ids = list(pupils)
     day_marks: dict[int, set[str]] = defaultdict(set)
     for student_id, status in session.execute(

@@ -186,7 +186,7 @@ def route_notes(session: Session, notes: list[Notification]) -> set[tuple[int, i
         made_on = rules.to_local(note.created_at or now, school_tz()).date()
         urgent = rules.is_urgent(note.kind, note.params or {}, made_on)
         pref = aud.pref(note.user_id)
-        if pref.digest and not urgent:
+        if (pref.digest or note.kind in rules.DIGEST_KINDS) and not urgent:
             continue                                   # the evening digest carries it
         settings = aud.settings[note.school_id]
         student_id = (note.params or {}).get("student_id")

@@ -33,6 +33,12 @@ _GSM_EXTENDED = set("[]{}\\^~|€")
 URGENT_KINDS = frozenset({"absence", "absence_corrected", "leave_approved"})
 
 
+# The kinds of notice that never go one by one outside the app: a payment reminder is told in the
+# parent's daily digest — also to a parent who has every other notice as it happens — so that a
+# parent of two children with two unpaid invoices each gets one message that day, not four.
+DIGEST_KINDS = frozenset({"invoice_reminder"})
+
+
 def is_urgent(kind: str, params: dict, made_on: date) -> bool:
     """Whether a notice made on `made_on` (the school's local day) is urgent: an absence (or its
     correction) about that same day. An absence recorded today for a past day is not: it waits

@@ -12,9 +12,11 @@ DIGEST_LINES = {
     "digest_exam": _l("Đã có kết quả bài thi %(exam)s của em %(student)s"),
     "digest_absent": _l("Em %(student)s vắng mặt ngày %(date)s (%(how)s)"),
     "digest_late": _l("Em %(student)s đi học muộn ngày %(date)s"),
+    "digest_invoices": _l("Em %(student)s chưa nộp %(invoices)s"),
     "digest_subject": _l("Tin trong ngày %(day)s — %(students)s"),
 }
 HOW = {"P": _l("có phép"), "K": _l("không phép")}
+INVOICE = _l("%(amount)s đ mã %(code)s hạn %(due)s")     # one invoice of a digest's payment reminder
 TITLES = {
     "absence": _l("Vắng học"), "absence_corrected": _l("Sửa điểm danh"), "announcement": _l("Thông báo"), "message": _l("Tin nhắn"),
     "invoice_issued": _l("Hoá đơn mới"), "invoice_reminder": _l("Nhắc nộp tiền"),
@@ -22,10 +24,10 @@ TITLES = {
     "digest": _l("Tin trong ngày"),
 }
 CATEGORIES = {"digest_mark": "marks", "digest_homework": "homework", "digest_exam": "exams",
-              "digest_absent": "attendance", "digest_late": "attendance"}
+              "digest_absent": "attendance", "digest_late": "attendance", "digest_invoices": "fees"}
 CATEGORY_WORDS = {"marks": _l("%(n)s điểm mới"), "homework": _l("%(n)s bài tập sắp đến hạn"),
                   "exams": _l("%(n)s kết quả bài thi"), "attendance": _l("%(n)s tin chuyên cần"),
-                  "notices": _l("%(n)s thông báo")}
+                  "fees": _l("%(n)s khoản cần nộp"), "notices": _l("%(n)s thông báo")}
 
 
 def render(kind: str, params: dict) -> str:
@@ -35,6 +37,8 @@ def render(kind: str, params: dict) -> str:
         values = dict(params)
         if kind == "digest_absent":
             values["how"] = str(HOW.get(params.get("how"), params.get("how", "")))
+        if kind == "digest_invoices":
+            values["invoices"] = ", ".join(str(INVOICE) % i for i in params.get("invoices", []))
         return str(DIGEST_LINES[kind]) % values
     if kind in MESSAGES:
         return message_body(kind, params)      # an announcement's body with its line
@@ -50,8 +54,8 @@ def summary(items: list[dict]) -> str:
     counts: dict[str, int] = {}
     for item in items:
         category = CATEGORIES.get(item["kind"], "notices")
-        counts[category] = counts.get(category, 0) + 1
-    order = ("attendance", "marks", "exams", "homework", "notices")
+        counts[category] = counts.get(category, 0) + len(item.get("params", {}).get("invoices") or [None])
+    order = ("attendance", "marks", "exams", "homework", "fees", "notices")
     return ", ".join(str(CATEGORY_WORDS[c]) % {"n": counts[c]} for c in order if counts.get(c))
 
 

@@ -683,3 +683,48 @@ def test_shortened_quiet_hours_retime_held_notices_and_a_digest_time_inside_them
         data.quiet_start = time(20, 0)
         settings.save_settings(s, admin, school, data, now=at(DAY, 0, 45))
         assert settings.digests_in_quiet(s, world.a.school.id) == 1
+
+
+@pytest.mark.parametrize("digest_on", [False, True])
+def test_payment_reminders_are_one_message_a_day_per_parent(world, app, dbs, digest_on):
+    """A mother of two pupils with two unpaid invoices each, reminded twice in a day: one message
+    that evening (Zalo refused, so one SMS in its place) listing each invoice once — child, code,
+    amount, due date — whether she has the digest or each notice as it happens; in the app she
+    keeps one notice per invoice and reminder. It was one message per invoice and reminder."""
+    from lms.billing import queries
+    from lms.billing.models import Invoice
+    from tests.billing_helpers import issue, set_up_fees
+
+    with dbs() as s:
+        mother = set_up(s, app, world, no_zalo="0912000001", digest_on=digest_on)
+        with time_machine.travel(at(DAY - timedelta(days=1), 10), tick=False):    # billed the day before
+            set_up_fees(s, world.a)
+            issue(s, world.a, 9)
+            issue(s, world.a, 10)
+            s.commit()
+        school, accountant = s.get(School, world.a.school.id), s.get(User, world.a.accountant.id)
+        kids = {world.a.students["HSA001"].id, world.a.students["HSA002"].id}
+        invoices = list(s.scalars(select(Invoice).where(Invoice.student_id.in_(kids))))
+        assert len(invoices) == 4
+        for hour in (9, 15):
+            queries.remind_unpaid(s, accountant, school, DAY, now=at(DAY, hour))
+            s.commit()
+        assert messages(s, user_id=mother.id, kind="invoice_reminder") == []   # not one message per invoice
+        evening = at(DAY, 19, 5)
+        assert digest.compose_school(s, world.a.school.id, evening, TZ) >= 1
+        dispatch.send_due(s, evening, context(s, app, lambda: evening))
+        dispatch.send_due(s, evening, context(s, app, lambda: evening))
+        s.commit()
+        mine = [m for m in messages(s, user_id=mother.id) if m.kind != "invoice_issued"]
+        assert [(m.kind, m.channel, m.status) for m in mine] == [("digest", "zns", "failed"),
+                                                                 ("digest", "sms", "accepted")]
+        text = mine[1].payload["sent"]["text"]
+        for invoice in invoices:
+            assert invoice.code in text, (invoice.code, text)
+        assert "Em Nguyen Van An chua nop" in text and "Em Nguyen Thi Binh chua nop" in text
+        lines = [i for i in mine[1].payload["items"] if i["kind"] == "digest_invoices"]
+        assert sorted(len(i["params"]["invoices"]) for i in lines) == [2, 2]
+        assert "4 khoản cần nộp" in texts.summary(mine[1].payload["items"])
+        # The next evening, nothing new: nothing sent.
+        digest.compose_school(s, world.a.school.id, at(DAY + timedelta(days=1), 19, 5), TZ)
+        assert len(messages(s, user_id=mother.id, kind="digest")) == 2
