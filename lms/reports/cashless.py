@@ -231,11 +231,11 @@ def _bucket(at, segments: list[tuple[date, date]]):
 
 
 def _count(session: Session, school_ids: list[int], segments: list[tuple[date, date]],
-           seg: dict[tuple[int, int], Figures], payments_where=()) -> None:
+           seg: dict[tuple[int, int], Figures], payments_where=(), refunds: bool = True) -> None:
     """Count into `seg` (by school and segment) the payments received and the refunds paid out in
     each segment: two grouped statements; `payments_where` narrows the payments counted."""
     cuts = (segments[0][0], segments[-1][1])
-    for kind in ("payments", "refunds"):
+    for kind in ("payments", "refunds") if refunds else ("payments",):
         at = Payment.received_at if kind == "payments" else Refund.paid_at
         window = (at >= instant(cuts[0]), at < instant(cuts[-1]))
         bucket = _bucket(at, segments)        # one expression: PostgreSQL groups by what it selects
@@ -315,8 +315,12 @@ def kept_tally(session: Session, school_ids: list[int], periods: list[Period]) -
         else:
             cut.append((max(m.start, cuts[0]), min(after, cuts[-1])))
     seg: dict[tuple[int, int], Figures] = defaultdict(Figures)
-    _count(session, school_ids, segments, seg, [or_(Payment.id > mark, *(
-        and_(Payment.received_at >= instant(a), Payment.received_at < instant(b)) for a, b in cut))])
+    # Two statements, each answered by its own index (an OR of both made PostgreSQL scan the
+    # payments): those above the mark outside the cut months, and every payment of the cut months.
+    edges = [and_(Payment.received_at >= instant(a), Payment.received_at < instant(b)) for a, b in cut]
+    _count(session, school_ids, segments, seg, [Payment.id > mark, *(~e for e in edges)])
+    if edges:
+        _count(session, school_ids, segments, seg, [or_(*edges)], refunds=False)
     if kept:
         bucket = case(*((MonthMoney.month == month, i) for month, i in kept.items()), else_=-1)
         for school_id, method, channel, index, count, value in session.execute(
