@@ -16,12 +16,16 @@ ROLE_NAMES = {"admin": "Quản trị / Admin", "teacher": "Giáo viên / Teacher
               "department": "Sở GD&ĐT / Department viewer"}
 
 
-def _format_logins(logins) -> str:
+def _format_logins(logins, base_url: str = "") -> str:
     from lms.demo import DEMO_PASSWORD
 
     lines = ["", "Tài khoản demo / Demo logins — mật khẩu / password: " + DEMO_PASSWORD]
     for login in logins:
         lines.append(f"  {ROLE_NAMES[login.role]:<30} {login.username:<16} {login.name} — {login.note}")
+        if getattr(login, "code", ""):
+            lines.append(f"  {'':<30} {'':<16} hoặc / or {login.code} tại / at {base_url.rstrip('/')}{login.address}")
+    lines.append("  Học sinh đăng nhập bằng mã học sinh tại địa chỉ của trường, hoặc bằng mã.trường ở /login. / "
+                 "Pupils sign in with the code at the address of the school, or with code.school at /login.")
     return "\n".join(lines) + "\n"
 
 
@@ -54,7 +58,7 @@ def register_cli(app: Flask) -> None:
                            signer=current_app.extensions["lms_signer"],
                            box=box_from_config(current_app.config))
         db.session.commit()
-        text = _format_logins(logins)
+        text = _format_logins(logins, current_app.config.get("PUBLIC_BASE_URL") or "")
         folder = current_app.config["INSTANCE_DIR"]
         (folder / "demo-logins.txt").write_text(text, encoding="utf-8")
         # The same list for tools (the browser tests, an accessibility crawl) that sign in as each role.
@@ -138,6 +142,14 @@ def register_cli(app: Flask) -> None:
 
         from lms.core.errors import DomainError
 
+        import re
+
+        if not re.match(r"^[A-Za-z0-9-]{2,20}$", code):
+            # The code is the school's part of its accounts' names and of its sign-in address.
+            raise click.ClickException("Mã trường chỉ gồm chữ không dấu, số và dấu gạch ngang (2–20 ký tự). / "
+                                       "The school code is letters, digits and hyphens (2-20).")
+        if db.session.scalar(select(func.count()).select_from(School).where(func.lower(School.code) == code.lower())):
+            raise click.ClickException(f"Đã có trường mã {code}. / A school with code {code} exists.")
         school = School(code=code, name=name, levels=levels)
         try:
             db.session.add(school)

@@ -215,9 +215,29 @@ class Client:
         with self.http.session_transaction() as s:
             return "_user_id" in s
 
-    def login(self, identifier: str, password: str = PASSWORD, **extra):
+    def login(self, identifier: str, password: str = PASSWORD, *, school: str | None = None, **extra):
+        """Sign in where the person would: a pupil's bare code (`hsa001`) at the school's own
+        sign-in address (`/login?school=a`) — `school` names it, else it is the one school that
+        has a pupil of that code — and anything else at the generic `/login`, where a bare code
+        names nobody (a pupil's username is `hsa001.a`)."""
+        if school is None:
+            school = self._school_of_code(identifier)
         data = {"identifier": identifier, "password": password, "csrf_token": self.token(), **extra}
-        return self.http.post("/login", data=data)
+        return self.http.post(f"/login?school={school}" if school else "/login", data=data)
+
+    def _school_of_code(self, identifier: str) -> str | None:
+        from sqlalchemy import select
+
+        from lms.people.accounts import school_part
+        from lms.people.models import School, Student
+
+        if "." in identifier or "@" in identifier or not identifier.strip():
+            return None
+        with self.app.app_context():
+            schools = db.session.scalars(select(School).join(Student, Student.school_id == School.id).where(
+                Student.student_code == identifier.strip().upper(), Student.user_id.is_not(None))).unique().all()
+            assert len(schools) <= 1, f"pupils {identifier} in {len(schools)} schools: say which (school=)"
+            return school_part(schools[0]) if schools else None
 
     def get(self, url: str, **kw):
         return self.http.get(url, **kw)

@@ -111,14 +111,23 @@ def _identifier_forms(identifier: str) -> tuple[str, str | None]:
     return value, phone
 
 
-def find_user_by_identifier(session: Session, identifier: str) -> User | None:
+def find_user_by_identifier(session: Session, identifier: str, school: str | None = None) -> User | None:
     """Username, e-mail or phone number, as a person would type it. A proven phone number wins
     (its owner used a link sent to it), then a username, an e-mail, a phone number nobody proved,
     so the answer never depends on the database's order — and an account whose username is a
-    number (a placeholder named after the phone a school typed) never shadows the number's owner."""
+    number (a placeholder named after the phone a school typed) never shadows the number's owner.
+
+    `school`: the school part of the sign-in address (`/login?school=thcs-nd`): there a pupil's
+    code alone names that school's pupil, before anything else. Elsewhere the bare code is no
+    name (a pupil's username is `hsa001.thcs-nd`), so no answer depends on another school."""
     value, phone = _identifier_forms(identifier)
     if not value:
         return None
+    if school and "@" not in value:
+        pupil = session.scalars(select(User).where(User.id.in_(_pupil_by_code(value, school.lower())))
+                                .limit(1)).first()
+        if pupil is not None:
+            return pupil
     conditions = [User.username == value, User.email == value]
     if phone:
         conditions.append(User.phone == phone)
@@ -136,8 +145,8 @@ def find_user_by_identifier(session: Session, identifier: str) -> User | None:
 
 
 # A pupil signs in with the code and the school's code (`hsa001.thcs-nd`, people.imports
-# .pupil_sign_in_name) whatever the account's username is. Tables named, not imported: the
-# people package builds on this one.
+# .pupil_sign_in_name) whatever the account's username is, and with the code alone at the
+# school's address. Tables named, not imported: the people package builds on this one.
 _STUDENTS = table("students", column("user_id"), column("student_code"), column("school_id"))
 _SCHOOLS = table("schools", column("id"), column("code"))
 
@@ -191,7 +200,7 @@ def create_user(session: Session, settings: AuthSettings | None, *, username: st
 
 def authenticate(session: Session, settings: AuthSettings, identifier: str, password: str, *,
                  ip: str | None = None, now: datetime | None = None,
-                 device: tuple[str, list[int]] | None = None) -> User:
+                 device: tuple[str, list[int]] | None = None, school: str | None = None) -> User:
     """Check a sign-in. Unknown account and wrong password give the same error and timing.
 
     Throttling is per account, never per typed text (username, e-mail and phone written any way
@@ -203,10 +212,11 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
     addresses). From a device the account signed in on before (`device`: its id and accounts, see
     lms.auth.views_devices) the guess is judged on that device's own counter instead, which locks
     after `lock_after` failures, and neither ceiling applies: a stranger's guesses elsewhere never
-    touch it.
+    touch it. `school`: the school part of the sign-in address, where a pupil's code alone names
+    that school's pupil (find_user_by_identifier).
     """
     now = now or utcnow()
-    user = find_user_by_identifier(session, identifier)
+    user = find_user_by_identifier(session, identifier, school)
     known = user is not None and device is not None and user.id in device[1]
     if ip and settings.ip_ceiling.failures and not known:
         wait = throttle.ceiling_wait(session, f"ip:{ip}", settings.ip_ceiling, now)

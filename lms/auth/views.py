@@ -32,11 +32,13 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    school = _sign_in_school(request.args.get("school"))
     status = 200
     if form.validate_on_submit():
         try:
             user = services.authenticate(db.session, _settings(), form.identifier.data, form.password.data,
-                                         ip=client_ip(), device=devices.read(request.cookies))
+                                         ip=client_ip(), device=devices.read(request.cookies),
+                                         school=school.part if school else None)
         except services.SignInThrottled as exc:
             db.session.commit()  # the attempt is counted even though it is refused
             form.password.errors.append(str(exc.message))
@@ -54,7 +56,16 @@ def login():
                                           "next": form.next.data or "", "at": int(utcnow().timestamp())}
                 return redirect(url_for("auth.login_code"))
             return _signed_in(user, bool(form.remember.data), form.next.data)
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, school=school,
+                           unknown_school=request.args.get("school") if school is None else None), status
+
+
+def _sign_in_school(part: str | None):
+    """The school whose sign-in address this is (`/login?school=thcs-nd`), or None: there a
+    pupil's code alone signs that school's pupil in."""
+    from lms.people.accounts import sign_in_school
+
+    return sign_in_school(db.session, part) if part else None
 
 
 def _fresh_session() -> None:
@@ -241,8 +252,23 @@ def reset_password():
                 logout_user()
                 session.clear()
             flash(_("Đã đặt mật khẩu mới. Hãy đăng nhập."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, account=row.user), status_of(form)
+            pupil = _pupil_sign_in(row.user)
+            return redirect(url_for("auth.login", school=pupil.part) if pupil else url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, account=row.user,
+                           pupil=_pupil_sign_in(row.user)), status_of(form)
+
+
+def _pupil_sign_in(user):
+    """A pupil's code and school's sign-in address, for the page that sets the password; None for others."""
+    from types import SimpleNamespace
+
+    from lms.people import accounts, imports
+
+    found = imports.pupil_sign_in(db.session, user)
+    if found is None:
+        return None
+    part = accounts.school_part(found[1])
+    return SimpleNamespace(code=found[0], part=part, address=url_for("auth.login", school=part, _external=True))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -47,9 +47,11 @@ STREETS = ["Trần Hưng Đạo", "Nguyễn Huệ", "Lê Lợi", "Hai Bà Trưng
 @dataclass
 class DemoLogin:
     role: str
-    username: str
+    username: str     # what to type at the generic /login
     name: str
     note: str
+    code: str = ""      # a pupil's code, which alone signs the pupil in at the school's address
+    address: str = ""   # that address (/login?school=thcs-nd)
 
 
 class _People:
@@ -219,16 +221,19 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
                    DemoLogin("teacher", homeroom[0].username, homeroom[0].full_name,
                              f"{school.name}, GVCN {classes[0].name}")]
         first = services.students_of_class(session, classes[0])[0]
-        logins.append(DemoLogin("student", first.user.username, first.full_name, f"{school.name}, {classes[0].name}"))
+        logins.append(DemoLogin("student", first.user.username, first.full_name, f"{school.name}, {classes[0].name}",
+                                code=first.student_code,
+                                address=f"/login?school={accounts.school_part(school)}"))
 
     # Every account the import created gets the demo password so that anyone can be tried.
     for user in session.scalars(select(User).where(User.password_hash.is_(None))):
         user.password_hash = demo_hash
     session.flush()
     cross = session.scalars(select(User).where(User.phone == cross_family["phone"])).one()
-    logins.append(DemoLogin("parent", cross.username, cross.full_name, "2 con, ở cả hai trường"))
+    # Parents sign in with their phone (their username is in the school's names: 0912….thcs-nd).
+    logins.append(DemoLogin("parent", cross.phone, cross.full_name, "2 con, ở cả hai trường"))
     sibling_parent = session.scalars(select(User).where(User.phone == cross_family["siblings_phone"])).one()
-    logins.append(DemoLogin("parent", sibling_parent.username, sibling_parent.full_name,
+    logins.append(DemoLogin("parent", sibling_parent.phone, sibling_parent.full_name,
                             "2 con cùng trường THCS"))
     return logins
 

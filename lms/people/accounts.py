@@ -121,17 +121,52 @@ def claimable(session: Session, row: Invitation) -> bool:
             and unclaimed(session, user))
 
 
-def free_username(session: Session, wanted: str, taken: set[str] | None = None,
-                  checked: set[str] | None = None) -> str:
-    """`wanted` made a valid username, with a number added while someone has it. `taken` holds
-    names known to be in use; `checked` the names whose use was read in bulk (an import's), so a
-    name in it and not in `taken` is free without asking the database again."""
+def school_part(school: School) -> str:
+    """The school's part of every name its accounts get: its code in lower case, letters, digits
+    and hyphens only (`thcs-nd`). It is also the school's sign-in address (`/login?school=thcs-nd`)."""
+    return re.sub(r"[^a-z0-9-]", "", fold(school.code).lower()) or f"s{school.id}"
+
+
+@dataclass(frozen=True)
+class SignInSchool:
+    """A school's sign-in address, as its pages show it."""
+
+    name: str
+    part: str
+
+
+def sign_in_school(session: Session, part: str) -> SignInSchool | None:
+    """The school whose sign-in address names `part` (school_part), or None."""
+    part = part.strip().lower()[:40]
+    school = session.scalars(select(School).where(func.lower(School.code) == part).limit(1)).first()
+    return SignInSchool(school.name, school_part(school)) if school is not None else None
+
+
+def school_username(wanted: str, school: School, n: int = 1) -> str:
+    """`wanted` made a valid username in `school`'s own names: `gv.a.thcs-nd`, the `n`-th one
+    `gv.a2.thcs-nd`. A pupil's is the code's (`hsa001.thcs-nd`, imports.pupil_sign_in_name)."""
+    suffix = "." + school_part(school)
     base = _username_base(wanted)
-    candidate, n = base, 1
+    base = base[:-len(suffix)] if base.endswith(suffix) and len(base) > len(suffix) else base
+    number = str(n) if n > 1 else ""
+    return f"{base[:80 - len(suffix) - len(number)]}{number}{suffix}"
+
+
+def free_username(session: Session, wanted: str, taken: set[str] | None = None,
+                  checked: set[str] | None = None, *, school: School) -> str:
+    """The one place usernames are made: `wanted` in `school`'s own names (school_username), with a
+    number added while someone has it. Every account a school makes is named in that school's
+    names, so a number added tells the school of its own accounts only — never that another
+    school's account holds the plain name (before, `gv.a2` and a pupil's `hsa001.thcs-nd` told the
+    school that someone elsewhere was `gv.a` or `hsa001`). `taken` holds names known to be in use;
+    `checked` the names whose use was read in bulk (an import's), so a name in it and not in
+    `taken` is free without asking the database again."""
+    n = 1
+    candidate = school_username(wanted, school)
     while (taken is not None and candidate in taken) or (candidate not in (checked or ()) and session.scalar(
             select(func.count()).select_from(User).where(User.username == candidate))):
         n += 1
-        candidate = f"{base}{n}"
+        candidate = school_username(wanted, school, n)
     if taken is not None:
         taken.add(candidate)
     return candidate
@@ -142,9 +177,11 @@ def _username_base(wanted: str) -> str:
     return (base + "user")[:3] if len(base) < 3 else base[:70]
 
 
-def named_after(session: Session, user: User, name: str) -> str:
-    """`user`'s username made from a person's name (free_username), keeping it when it is that already."""
-    return user.username if _username_base(name) == user.username else free_username(session, name)
+def named_after(session: Session, user: User, name: str, school: School) -> str:
+    """`user`'s username made from a person's name in `school`'s names (free_username), keeping
+    it when it is that already."""
+    return user.username if school_username(name, school) == user.username else free_username(session, name,
+                                                                                                school=school)
 
 
 def new_unclaimed(session: Session, school: School, *, name: str, email: str | None, phone: str | None,
@@ -163,7 +200,7 @@ def new_unclaimed(session: Session, school: School, *, name: str, email: str | N
             phone = None
     local = email.split("@")[0] if email else ""
     wanted = username or ((local or phone) if staff else (phone or email)) or name
-    user = create_user(session, None, username=free_username(session, wanted, taken, checked), full_name=name,
+    user = create_user(session, None, username=free_username(session, wanted, taken, checked, school=school), full_name=name,
                        email=email, phone=phone)
     user.claim_school_id = school.id
     return user
@@ -471,7 +508,7 @@ def claim(session: Session, settings, token: str, password: str, now: datetime |
             # A held link's account is named after the person, as in the branch below: named
             # after the identifier (0977222333, co.lan) when nobody had it and after the person
             # otherwise, its name told the link's holder whether someone else held the identifier.
-            user.username = named_after(session, user, row.invited_name)
+            user.username = named_after(session, user, row.invited_name, row.school)
     elif row.delivered_via is None:
         user = new_unclaimed(session, row.school, name=row.invited_name, email=None, phone=None, staff=row.kind == "staff")
         row.user_id, row.unclaimed = user.id, True

@@ -549,8 +549,7 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
         by_phone.update((u.phone, u) for u in session.scalars(select(User).where(User.phone.in_(chunk))))
     for chunk in _chunks(emails):
         by_email.update((u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk))))
-    checked = ({c.lower() for c in codes} | {pupil_sign_in_name(c, school) for c in codes}
-               | set(phones) | set(emails))
+    checked = {accounts.school_username(v, school) for v in (*codes, *phones, *emails)}
     for chunk in _chunks(sorted(checked)):
         usernames.update(session.scalars(select(User.username).where(User.username.in_(chunk))))
     student_ids = [st.id for st in students.values()]
@@ -569,30 +568,36 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
 
 
 def pupil_sign_in_name(code: str, school: School) -> str:
-    """The name every pupil of the school can sign in with: the code and the school's code
-    (`hsa001.thcs-nd`). The code alone is the account's username when no account had it."""
-    return f"{code.lower()}.{re.sub(r'[^a-z0-9-]', '', fold(school.code).lower())}"
+    """A pupil's username, which signs the pupil in anywhere: the code and the school's code
+    (`hsa001.thcs-nd`, accounts.school_username). At the school's own sign-in address
+    (`/login?school=thcs-nd`) the code alone does."""
+    return accounts.school_username(code, school)
 
 
 def sign_in_name(session: Session, school: School, user: User) -> str:
     """What the school tells a person to sign in with: a pupil of the school its
     `pupil_sign_in_name` (the same form whatever the account's username came to be), anyone else
     the username."""
-    code = session.scalar(select(Student.student_code).where(Student.user_id == user.id,
-                                                             Student.school_id == school.id).limit(1))
-    return pupil_sign_in_name(code, school) if code else user.username
+    found = pupil_sign_in(session, user, school)
+    return pupil_sign_in_name(found[0], school) if found else user.username
+
+
+def pupil_sign_in(session: Session, user: User, school: School | None = None) -> tuple[str, School] | None:
+    """The pupil's code and school (of `school`, else the account's first), for the sheets that
+    say how to sign in at the school's address; None for an account that is no pupil."""
+    stmt = select(Student.student_code, School).join(School, School.id == Student.school_id).where(
+        Student.user_id == user.id)
+    if school is not None:
+        stmt = stmt.where(Student.school_id == school.id)
+    row = session.execute(stmt.order_by(Student.id).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def _pupil_username(session: Session, code: str, school: School, known: _Known) -> str:
-    """A new pupil's username: the code, or — when any account anywhere already has that name —
-    the code with the school's (`pupil_sign_in_name`), which every pupil of the school may sign in
-    with anyway. Never a refusal: "this code is someone's username" told the school that an
-    account existed, perhaps in another school."""
-    plain = code.lower()
-    if plain not in known.usernames:
-        known.usernames.add(plain)
-        return plain
-    return accounts.free_username(session, pupil_sign_in_name(code, school), known.usernames, known.checked)
+    """A new pupil's username: the code in the school's own names (`hsa001.thcs-nd`), whoever
+    else has the code — never the bare code, whose being taken told a school that another
+    school's account had it, and never a refusal."""
+    return accounts.free_username(session, code, known.usernames, known.checked, school=school)
 
 
 def _own_and_invited(session: Session, school: School, users: dict[int, User]

@@ -441,9 +441,15 @@ def student_profile(student_id: int):
     return render_template("people/student_profile.html", student=student, form=form), status_of(form)
 
 
+def _school_address() -> str:
+    """The school's own sign-in address, where a pupil's code alone signs the pupil in."""
+    return url_for("auth.login", school=accounts.school_part(ctx().school), _external=True)
+
+
 def _student_page(student: Student, form, status: int = 200):
     return render_template("people/student_detail.html", student=student,
                            sign_in_name=imports.pupil_sign_in_name(student.student_code, ctx().school),
+                           school_address=_school_address(),
                            enrollments=services.student_history(db.session, student),
                            spells=services.class_spells(db.session, student),
                            guardians=services.guardians_of(db.session, student), action=ActionForm(), form=form,
@@ -744,8 +750,10 @@ def user_reset(user_id: int):
     link = url_for("auth.reset_password", t=token, _external=True)
     sent = bool(user.email) and send_mail(user.email, _("Đặt mật khẩu tài khoản lms"),
                                           ngettext("Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s", "Mở liên kết sau để đặt mật khẩu (dùng một lần, hết hạn sau %(h)s giờ): %(link)s", current_app.config["PASSWORD_RESET_HOURS"], h=current_app.config["PASSWORD_RESET_HOURS"], link=link))
+    pupil = imports.pupil_sign_in(db.session, user, ctx().school)
     return render_template("people/reset_link.html", account=user, link=link, sent=sent,
                            sign_in_name=imports.sign_in_name(db.session, ctx().school, user),
+                           pupil_code=pupil[0] if pupil else None, school_address=_school_address(),
                            hours=current_app.config["PASSWORD_RESET_HOURS"])
 
 

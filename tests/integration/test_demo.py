@@ -37,6 +37,18 @@ def test_seed_demo_cli_builds_the_demo_school(demo):
         again = app.test_cli_runner().invoke(args=["seed-demo"])
         db.engine.dispose()
     assert "bỏ qua" in again.output and "admin.thcs" in again.output  # not loaded twice, logins shown again
+    # Pupils as the printed logins say: the code alone at the school's address, code.school at /login.
+    pupil = demo.by_role()["student"][0]
+    assert pupil.address == "/login?school=thcs-nd" and pupil.username == f"{pupil.code.lower()}.thcs-nd"
+    assert f"{pupil.code} tại / at " in demo.output and pupil.address in demo.output
+    from tests.conftest import CSRF_RE
+
+    for identifier, url, status in ((pupil.code, pupil.address, 302), (pupil.username, "/login", 302),
+                                    (pupil.code, "/login", 200)):
+        browser = app.test_client()
+        token = CSRF_RE.search(browser.get(url).get_data(as_text=True)).group(1)
+        assert browser.post(url, data={"identifier": identifier, "password": "hoc-tap-vui-ve-2026",
+                                       "csrf_token": token}).status_code == status, (identifier, url)
 
 
 def test_demo_is_deterministic(demo_sqlite, demo_postgresql):

@@ -122,7 +122,7 @@ def test_an_exam_start_keeps_the_browser_s_sign_in_device_cookie(app, world, mak
         cookie = pupil.http.get_cookie(views_devices.cookie_name())
         known = views_devices.read({views_devices.cookie_name(): cookie.value})
     with dbs() as s:
-        assert known is not None and s.scalar(select(User.id).where(User.username == "hsa001")) in known[1]
+        assert known is not None and s.scalar(select(User.id).where(User.username == "hsa001.a")) in known[1]
     assert cookie.expires is not None and cookie.expires > utcnow() + timedelta(days=300)   # not the exam's 7 days
 
 

@@ -67,7 +67,7 @@ def test_preview_then_confirm_then_reimport_changes_nothing(world, client, dbs):
         assert (students, links) == (before[0] + 3, before[1] + 4)
         assert users == before[2] + 3 + 3  # three students, three parents (Khoa is one person)
         khoa = s.scalars(select(User).where(User.phone == "0987000100")).one()
-        assert khoa.username == "0987000100"
+        assert khoa.username == "0987000100.a"   # in the school's own names
         assert {g.student.student_code for g in s.scalars(select(Guardianship).where(
             Guardianship.guardian_id == khoa.id))} == {"HS100", "HS101"}
         assert s.scalars(select(User).where(User.phone == "0987000102")).one().full_name == "Vũ Thị Nga"
@@ -205,10 +205,10 @@ def test_staff_import_and_reimport(world, client, dbs):
         accounts.everyone_joined(s, world.a.school.id)
         s.commit()
     with dbs() as s:
-        tien = s.scalars(select(User).where(User.username == "tien.mv")).one()
+        tien = s.scalars(select(User).where(User.username == "tien.mv.a")).one()
         roles = set(s.scalars(select(Membership.role).where(Membership.user_id == tien.id)))
         assert roles == {"teacher", "accountant"}
-        assert s.scalars(select(User).where(User.email == "thu.dinh@example.com")).one().username == "thu.dinh"
+        assert s.scalars(select(User).where(User.email == "thu.dinh@example.com")).one().username == "thu.dinh.a"
     assert "0 mới, 0 cập nhật, 3 không đổi" in upload(client, data, kind="staff").get_data(as_text=True)
     bad = csv_bytes([["Ai Đó", "", "", "", "Trưởng nhóm"]], headers=["Họ và tên", "Tên đăng nhập", "Email",
                                                                "Số điện thoại", "Vai trò"])

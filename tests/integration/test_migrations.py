@@ -73,3 +73,39 @@ def test_upgrade_from_empty_matches_models(backend, tmp_path, request):
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def test_0046_names_pupils_in_their_schools_names(backend, tmp_path, request):
+    """Pupils named by the bare code before 0046 (`hsa001`) are renamed `hsa001.a`; one whose
+    qualified name another account holds keeps the bare name (the code signs it in at the
+    school's address); staff are left alone. Down again, the bare names come back."""
+    from sqlalchemy.orm import Session
+
+    from tests.factories import build_world
+
+    url = _empty_database(backend, tmp_path, request, "lms_pupil_names")
+    app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
+                                               "UPLOAD_DIR": tmp_path / "u"}))
+    with app.app_context():
+        upgrade()
+        with Session(db.engine) as s:
+            build_world(s, app.extensions["lms_auth"])
+            s.commit()
+        downgrade(revision="0045")
+
+        def names():
+            with db.engine.connect() as conn:
+                return {name: uid for name, uid in conn.execute(text("SELECT username, id FROM users"))}
+
+        before = names()
+        assert {"hsa001", "hsa002", "hsb001", "gv.a", "admin.b"} <= set(before)
+        assert "hsa001.a" not in before
+        with db.engine.begin() as conn:   # someone holds HSA002's qualified name
+            conn.execute(text("UPDATE users SET username = 'hsa002.a' WHERE username = 'gv.b'"))
+        upgrade()
+        after = names()
+        db.engine.dispose()
+    assert after["hsa001.a"] == before["hsa001"] and after["hsb001.b"] == before["hsb001"]
+    assert after["hsa002"] == before["hsa002"] and after["hsa002.a"] == before["gv.b"]
+    assert "hsa001" not in after and after["gv.a"] == before["gv.a"]
+    assert len(after) == len(before)
