@@ -39,7 +39,7 @@ PASSWORD = "hoc-tap-vui-ve-2026"
 # (role, school A's login, school B's login)
 PAIRS = [("admin", "admin.thcs", "admin.thpt"), ("accountant", "ketoan.thcs", "ketoan.thpt"),
          ("teacher", "gv1.thcs", "gv1.thpt"), ("primary teacher", "gv1.th", "gv1.thpt"),
-         ("pupil", "8910000023", "8920000005"), ("parent", "0311759056", "0756692354")]
+         ("pupil", "8910000023.thcs-nd", "8920000005.thpt-lx"), ("parent", "0311759056", "0756692354")]
 # Pairs are in different departments: the district's two schools (THCS, primary) share the library
 # items they mark "shared with the department" by design, which a crossing between them would show.
 LINK = re.compile(r'href="([^"#]+)"')

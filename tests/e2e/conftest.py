@@ -62,7 +62,7 @@ def live_server(demo_sqlite):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    def _sign_in(username: str, password: str = PASSWORD):
-        return sign_in_as(page, live_server.url, username, password)
+    def _sign_in(username: str, password: str = PASSWORD, school: str | None = None):
+        return sign_in_as(page, live_server.url, username, password, school)
 
     return _sign_in

@@ -10,10 +10,11 @@ import pytest
 PASSWORD = "hoc-tap-vui-ve-2026"   # every demo account's (lms/demo)
 
 
-def sign_in_as(page, base: str, username: str, password: str = PASSWORD):
+def sign_in_as(page, base: str, username: str, password: str = PASSWORD, school: str | None = None):
     """Sign in through the form and wait for the home page with its scripts bound (the dropdown
-    menus are bound after parsing). Returns the page."""
-    page.goto(base + "/login")
+    menus are bound after parsing). `school`: at that school's own address (`/login?school=thcs-nd`),
+    where a pupil types the code alone. Returns the page."""
+    page.goto(base + (f"/login?school={school}" if school else "/login"))
     page.fill("#identifier", username)
     page.fill("#password", password)
     page.click("#submit")
@@ -22,9 +23,9 @@ def sign_in_as(page, base: str, username: str, password: str = PASSWORD):
     return page
 
 
-def sign_in_new_page(context, base: str, username: str, password: str = PASSWORD):
+def sign_in_new_page(context, base: str, username: str, password: str = PASSWORD, school: str | None = None):
     """A new page of `context` (a second browser, a phone), signed in."""
-    return sign_in_as(context.new_page(), base, username, password)
+    return sign_in_as(context.new_page(), base, username, password, school)
 
 
 def sign_out(page) -> None:

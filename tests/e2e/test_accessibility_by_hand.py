@@ -17,6 +17,7 @@ from tests.markup import broken_references
 pytestmark = pytest.mark.e2e
 
 PUPIL = "8910000023"      # a pupil of 6A1 at THCS Nguyễn Du
+PUPIL_SCHOOL = "thcs-nd"   # the sign-in address of its school: /login?school=thcs-nd
 
 
 def _exam(live_server, title: str, qtypes: tuple[str, ...], minutes: int) -> int:
@@ -66,7 +67,7 @@ def _focus_ring(page) -> dict:
 def test_a_whole_exam_with_the_keyboard_alone(sign_in, page, live_server):
     exam_id = _exam(live_server, "Bàn phím: cả bài", ("single_choice", "true_false", "matching", "tf_cluster",
                                                       "numerical", "short_answer"), minutes=30)
-    sign_in(PUPIL)
+    sign_in(PUPIL, school=PUPIL_SCHOOL)
     page.goto(f"{live_server.url}/exams/{exam_id}")
     _tab_to(page, "#start")
     page.keyboard.press("Enter")
@@ -137,7 +138,7 @@ def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_ser
     # clock stands still, so the page keeps its own while Chromium's is run forward.
     page.route("**/attempts/*/clock", lambda route: route.abort())
     page.route("**/attempts/*/events", lambda route: route.abort())
-    sign_in(PUPIL)
+    sign_in(PUPIL, school=PUPIL_SCHOOL)
     page.goto(f"{live_server.url}/language/{language}?next=/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")
@@ -163,7 +164,7 @@ def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_ser
 
 def test_a_refused_answer_is_named_on_its_question_until_a_save_of_it_succeeds(sign_in, page, live_server):
     exam_id = _exam(live_server, "Câu số bị từ chối", ("numerical", "single_choice"), minutes=30)
-    sign_in(PUPIL)
+    sign_in(PUPIL, school=PUPIL_SCHOOL)
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")

@@ -88,7 +88,7 @@ def test_blueprint_exam_taken_offline_loses_nothing(sign_in, page, live_server):
     expect(page.locator(".alert-success")).to_contain_text("Đã giao bài thi")
     _sign_out(page)
 
-    sign_in("8910000023")  # a pupil of 6A1
+    sign_in("8910000023", school="thcs-nd")  # a pupil of 6A1
     page.goto(live_server.url + "/exams")
     page.get_by_text("Kiểm tra nhanh 10 phút").click()
     page.click("#start")
@@ -157,7 +157,7 @@ def test_an_attempt_finishes_by_itself_at_the_deadline(sign_in, page, live_serve
         db.session.commit()
         exam_id = exam.id
     page.clock.install()
-    sign_in("8910000023")
+    sign_in("8910000023", school="thcs-nd")
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")   # the page's script watches the answers from here
@@ -254,7 +254,7 @@ def _offline_at_time_up(page, sign_in, live_server, server_clock):
         db.session.commit()
         exam_id = exam.id
     page.clock.install()
-    sign_in("8910000023")
+    sign_in("8910000023", school="thcs-nd")
     page.goto(f"{live_server.url}/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.e2e.helpers import sign_in_new_page
-from tests.e2e.test_exam_accommodations import PUPIL, _exam
+from tests.e2e.test_exam_accommodations import PUPIL, PUPIL_SCHOOL, _exam
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
     laptop = browser.new_context(viewport={"width": 1280, "height": 800})
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
-        first = sign_in_new_page(laptop, live_server.url, PUPIL)
+        first = sign_in_new_page(laptop, live_server.url, PUPIL, school=PUPIL_SCHOOL)
         first.goto(f"{live_server.url}/exams/{exam_id}")
         first.click("#start")
         first.wait_for_selector("#attempt[data-ready]")
@@ -87,7 +87,7 @@ def test_a_second_window_and_a_second_device(browser, live_server):
         assert len(first.evaluate("Object.keys(localStorage).filter(k => k.startsWith('lms-attempt-'))")) == 2
 
         # A second device: offered the move, not the paper.
-        mobile = sign_in_new_page(phone, live_server.url, PUPIL)
+        mobile = sign_in_new_page(phone, live_server.url, PUPIL, school=PUPIL_SCHOOL)
         mobile.goto(attempt_url)
         expect(mobile.locator("#other-device")).to_be_visible()
         assert mobile.locator("section.question").count() == 0

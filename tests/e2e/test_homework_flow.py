@@ -44,7 +44,7 @@ def test_rubric_photo_grading_and_the_grade_book(sign_in, page, live_server, tmp
     # The pupil hands in a photo through the file picker.
     photo = tmp_path / "ảnh vở bài tập.png"
     photo.write_bytes(PNG)
-    sign_in("8910000023")
+    sign_in("8910000023", school="thcs-nd")
     page.click("#nav-homework")
     page.locator("#homework-items a", has_text="Ước và bội").click()
     page.fill("#text", "Ư(12) = {1; 2; 3; 4; 6; 12}")
@@ -82,7 +82,7 @@ def test_rubric_photo_grading_and_the_grade_book(sign_in, page, live_server, tmp
     _sign_out(page)
 
     # The pupil sees the grade, the rubric levels and the comment.
-    sign_in("8910000023")
+    sign_in("8910000023", school="thcs-nd")
     page.click("#nav-homework")
     page.locator("#homework-items a", has_text="Ước và bội").click()
     expect(page.locator("#my-score")).to_contain_text("8/10")
