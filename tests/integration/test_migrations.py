@@ -75,8 +75,8 @@ def test_upgrade_from_empty_matches_models(backend, tmp_path, request):
     assert diff == []
 
 
-def test_0046_names_pupils_in_their_schools_names(backend, tmp_path, request):
-    """Pupils named by the bare code before 0046 (`hsa001`) are renamed `hsa001.a`; one whose
+def test_0048_names_pupils_in_their_schools_names(backend, tmp_path, request):
+    """Pupils named by the bare code before 0048 (`hsa001`) are renamed `hsa001.a`; one whose
     qualified name another account holds keeps the bare name (the code signs it in at the
     school's address); staff are left alone. Down again, the bare names come back."""
     from sqlalchemy.orm import Session
@@ -91,7 +91,7 @@ def test_0046_names_pupils_in_their_schools_names(backend, tmp_path, request):
         with Session(db.engine) as s:
             build_world(s, app.extensions["lms_auth"])
             s.commit()
-        downgrade(revision="0045")
+        downgrade(revision="0047")
 
         def names():
             with db.engine.connect() as conn:

@@ -6,8 +6,8 @@ name. Pupils keep signing in with the code alone at their school's address
 (`/login?school=<school code>`). A pupil whose qualified name some other account holds keeps the
 bare name (it still signs in at the school's address, where the code comes first).
 
-Revision ID: 0046
-Revises: 0045
+Revision ID: 0048
+Revises: 0047
 Create Date: 2026-12-07 18:00:00
 
 """
@@ -17,8 +17,8 @@ import unicodedata
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0046'
-down_revision = '0045'
+revision = '0048'
+down_revision = '0047'
 branch_labels = None
 depends_on = None
 
