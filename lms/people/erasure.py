@@ -188,7 +188,7 @@ def pseudonymise_pupil(session: Session, actor: User, school: School, student: S
         if others:
             raise DomainError(_l("Tài khoản của học sinh còn thuộc một trường khác; trường đó phải xử lý trước."))
     pseudonym = f"HS ẩn danh {secrets.token_hex(3).upper()}"
-    pattern = _patterns({student.full_name, student.personal_id, student.moet_code, student.email, student.address,
+    pattern = _patterns({student.full_name, student.student_code, student.personal_id, student.moet_code, student.email, student.address,
                          student.place_of_birth, *_phone_forms(student.phone), *_identifying(account)})
     tables = collect(session, {"students": {student.id}})
     if account is not None:
@@ -197,8 +197,10 @@ def pseudonymise_pupil(session: Session, actor: User, school: School, student: S
     if any(_homonyms(session, school.id, n, student_id=student.id, user_id=account.id if account else None)
            for n in names):
         names = set()
+    # The code is searched for (and rewritten) itself: it was the account's username until
+    # usernames took the school's part (`hsb002.b`), and receipts and messages quote it.
     _merge(tables, _school_rows(session, school.id, _forms(names | {
-        student.personal_id, student.email, *_phone_forms(student.phone),
+        student.student_code, student.personal_id, student.email, *_phone_forms(student.phone),
         *((account.username, account.email, *_phone_forms(account.phone)) if account is not None else ())})))
     result = Erased(pseudonym=pseudonym)
     result.rows_changed = _scrub(session, tables, pattern, pseudonym)
