@@ -107,7 +107,7 @@ def test_a_parent_asks_for_leave_and_the_homeroom_teacher_approves(sign_in, page
         from lms.auth.models import User
         from lms.people.models import Guardianship, School, Student
 
-        user = s.scalars(select(User).where(User.username == parent)).one()
+        user = s.scalars(select(User).where(User.phone == parent)).one()
         child = s.scalars(select(Student).join(Guardianship, Guardianship.student_id == Student.id)
                           .join(School, School.id == Student.school_id)
                           .where(Guardianship.guardian_id == user.id, School.code == "THCS-ND")).one()

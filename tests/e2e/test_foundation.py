@@ -90,7 +90,7 @@ def test_another_familys_child_gives_the_404_page(sign_in, page, live_server):
 
     parent = live_server.logins["parent"][0]
     with live_server.app.app_context():
-        me = db.session.scalars(select(User).where(User.username == parent.username)).one()
+        me = db.session.scalars(select(User).where(User.phone == parent.username)).one()
         mine = set(db.session.scalars(select(Guardianship.student_id).where(Guardianship.guardian_id == me.id)))
         other = db.session.scalars(select(Student.id).where(Student.id.not_in(mine)).limit(1)).one()
     sign_in(parent.username)

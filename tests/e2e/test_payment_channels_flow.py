@@ -22,7 +22,7 @@ def _unpaid(live_server, parent_username: str | None = None, school_prefix: str 
         stmt = (select(Invoice).join(School, School.id == Invoice.school_id)
                 .where(Invoice.status == "issued", School.code.startswith(school_prefix)).order_by(Invoice.id.desc()))
         if parent_username:
-            parent = db.session.scalars(select(User).where(User.username == parent_username)).one()
+            parent = db.session.scalars(select(User).where(User.phone == parent_username)).one()
             stmt = stmt.join(Guardianship, Guardianship.student_id == Invoice.student_id).where(
                 Guardianship.guardian_id == parent.id)
         invoice = db.session.scalars(stmt).first()
