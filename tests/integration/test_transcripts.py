@@ -250,6 +250,19 @@ def test_a_class_from_drafted_to_issued_with_remote_signing(app, world, client, 
     grades = parent.get(f"/children/{world.a.students['HSA001'].id}/grades").get_data(as_text=True)
     assert 'id="pupil-transcripts"' in grades and f'href="/transcripts/{tid}"' in grades
     assert 'id="download-pdf"' in parent.get(f"/transcripts/{tid}").get_data(as_text=True)
+    # ... and downloads it, signed as issued; and no other family's child's record, by any address.
+    own = parent.get(f"/transcripts/{tid}.pdf")
+    assert own.status_code == 200 and own.data == pdf and own.mimetype == "application/pdf"
+    assert parent.get(f"/transcripts/{tid}.xml").status_code == 200
+    with dbs() as s:
+        other = s.scalars(select(Transcript).where(Transcript.student_id == world.a.students["HSA003"].id)).one().id
+    father = make_client()   # HSA003's father, not An's
+    father.login("0912000002")
+    assert father.get(f"/transcripts/{other}").status_code == 200
+    for who, transcript in ((parent, other), (father, tid)):
+        for suffix in ("", ".pdf", ".xml", ".json"):
+            refused = who.get(f"/transcripts/{transcript}{suffix}")
+            assert refused.status_code == 404 and b"%PDF" not in refused.data, (transcript, suffix)
     # A personal ID changed after issuing: said when saved, and on the class page until corrected.
     changed_id = _identity(teacher, world, dbs, {**PIDS, "HSA003": "001314000033"}).get_data(as_text=True)
     assert "Học bạ số đã phát hành của Trần Minh Châu vẫn mang số định danh cũ 001314000003" in changed_id
