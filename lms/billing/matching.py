@@ -555,6 +555,12 @@ def _code_shaped(content: str | None) -> list[str]:
     return list(dict.fromkeys(INVOICE_SHAPED.findall(_masked(content).upper())))
 
 
+def other_codes(content: str | None, code: str) -> list[str]:
+    """The invoice codes (or code-shaped tokens) a memo names other than `code`: a credit naming
+    another invoice is that family's money, never suggested for nor assigned to `code`."""
+    return [c for c in _code_shaped(content) if c != code.upper()]
+
+
 def _payment_input(row: BankTransaction, invoice: Invoice, amount: int, n: int, parts: int) -> payments.PaymentInput:
     return payments.PaymentInput(Method.QR, amount, row.counter_name or invoice.payer_name, row.transacted_at,
                                  note=row.content[:300], channel="vietqr_bank", provider=row.source,

@@ -140,7 +140,8 @@ class Suggestion:
 
 def suggestions(session: Session, report: PaymentReport) -> Suggestion:
     """The likely matches: a queued credit with the reported bank reference, or the same amount
-    within a few days of the reported date; a payment on the invoice of the same amount."""
+    within a few days of the reported date — never one whose memo names another invoice; a payment
+    on the invoice of the same amount."""
     near = tuple(local_to_utc(datetime.combine(day, datetime.min.time()), school_tz())
                  for day in (report.paid_on - timedelta(days=NEAR_DAYS), report.paid_on + timedelta(days=NEAR_DAYS + 1)))
     stmt = select(BankTransaction).where(BankTransaction.school_id == report.school_id,
@@ -151,7 +152,8 @@ def suggestions(session: Session, report: PaymentReport) -> Suggestion:
                                                 BankTransaction.transacted_at >= near[0],
                                                 BankTransaction.transacted_at < near[1])
                                      .order_by(BankTransaction.transacted_at).limit(10)))
-    transfers = by_reference + [t for t in by_amount if t not in by_reference]
+    transfers = [t for t in by_reference + [t for t in by_amount if t not in by_reference]
+                 if not matching.other_codes(t.content, report.invoice.code)]   # another family's money
     payments = list(session.scalars(select(Payment).join(Allocation, Allocation.payment_id == Payment.id).where(
         Allocation.invoice_id == report.invoice_id, Payment.amount == report.amount).distinct()))
     return Suggestion(transfers, payments)
@@ -171,6 +173,11 @@ def resolve(session: Session, actor: User, report: PaymentReport, outcome: str, 
             transfer = session.get(BankTransaction, transfer_id)
             if transfer is None or transfer.school_id != report.school_id:
                 raise ValidationError(_l("Không có giao dịch này trong hàng chờ của trường."), field="transfer_id")
+            named = matching.other_codes(transfer.content, report.invoice.code)
+            if named:
+                raise ValidationError(_l("Nội dung chuyển khoản này ghi mã hoá đơn %(codes)s, không phải %(code)s: "
+                                         "đây là tiền của hoá đơn khác, không ghi cho báo cáo này.",
+                                         codes=", ".join(named), code=report.invoice.code), field="transfer_id")
             matching.assign_transfer(session, actor, transfer, report.invoice.code, signer=signer, now=now)
             report.bank_transaction_id, report.payment_id = transfer.id, transfer.payment_id
         elif payment_id:

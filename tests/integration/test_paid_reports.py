@@ -9,7 +9,7 @@ import io
 from datetime import timedelta
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.billing import matching
 from lms.billing.models import BankTransaction, Invoice, InvoiceStatus, PaymentReport, TransferStatus
@@ -157,3 +157,28 @@ def test_a_reported_amount_is_bounded_by_what_the_invoice_still_asks_for(app, wo
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(PaymentReport)) == 0
     assert _report(parent, invoice_id, amount=shown).status_code == 302
+
+
+def test_a_credit_naming_another_invoice_is_never_suggested_nor_matched_to_a_report(app, world, dbs, make_client):
+    """The tester's case: the only same-amount credit in the queue named another school's invoice
+    and was suggested, preselected and accepted for this family's report."""
+    (invoice_id, code, due), parent, accountant = _setup(app, world, dbs, make_client)
+    with dbs() as s:
+        s.execute(update(BankTransaction).where(BankTransaction.provider_txn_id == "sp-777")
+                  .values(content="chuyen tien HP00020004012 T12"))
+        s.commit()
+        queued = s.scalars(select(BankTransaction).where(BankTransaction.provider_txn_id == "sp-777")).one()
+    assert _report(parent, invoice_id, amount=f"{due:,}".replace(",", "."),
+                   bank_reference="FT26339000777").status_code == 302
+    with dbs() as s:
+        report = s.scalars(select(PaymentReport)).one()
+    queue = accountant.get("/billing/transfers").get_data(as_text=True)
+    row = queue.split(f'data-report="{report.id}"')[1].split("</tr>")[0]
+    assert f'data-suggested-transfer="{queued.id}"' not in row and "selected" not in row
+    key = once_key(accountant, "/billing/transfers", "resolve_report")
+    refused = accountant.post(f"/billing/payment-reports/{report.id}/resolve",
+                              {"key": key, "outcome": "matched", "transfer_id": str(queued.id), "note": ""})
+    assert refused.status_code == 422 and "HP00020004012" in refused.get_data(as_text=True)
+    with dbs() as s:
+        assert s.get(Invoice, invoice_id).paid == 0 and s.get(PaymentReport, report.id).status == "open"
+        assert s.get(BankTransaction, queued.id).status == TransferStatus.UNMATCHED
