@@ -664,7 +664,7 @@ def _pupil_page(student: Student, back: str | None):
     if enrollment is not None:
         primary_class = homeroom.is_primary(enrollment.school_class)
         if primary_class:
-            course_list = people.courses_of_class(db.session, enrollment.class_id)
+            course_list = book.in_programme_order(people.courses_of_class(db.session, enrollment.class_id))
             records = primary.records_by_student(db.session, [c.id for c in course_list])
             courses = course_list
         else:

@@ -206,3 +206,20 @@ def test_the_primary_correction_history_shows_levels_in_words(primary, client):
     cells = re.findall(r"<td>([^<]*)</td>", page)
     assert "Hoàn thành tốt, 9 điểm" in cells and "Hoàn thành, 8 điểm" in cells, cells
     assert "T, 9 điểm" not in cells and "H, 8 điểm" not in cells
+
+
+def test_the_parents_page_lists_subjects_in_the_programmes_order(primary, make_client):
+    """Tiếng Việt, then Toán … as the grid and the report card list them (book.in_programme_order),
+    not alphabetically (Đạo đức first)."""
+    from lms.gradebook.book import in_programme_order
+
+    mother = make_client()
+    mother.login("0912000011")
+    page = mother.get(f"/children/{primary.students['HSP001'].id}/grades").get_data(as_text=True)
+    with mother.app.app_context():
+        from lms.extensions import db
+
+        names = [c.subject.name for c in in_programme_order([db.session.get(Course, i) for i in primary.courses.values()])]
+    assert names[:2] == ["Tiếng Việt", "Toán"]
+    at = [page.find(f">{n}<") for n in names]
+    assert all(i >= 0 for i in at) and at == sorted(at), list(zip(names, at))
