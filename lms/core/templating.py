@@ -54,6 +54,7 @@ def local_day(value: datetime | date | str | None) -> date | None:
 
 
 def install_template_helpers(app: Flask) -> None:
+    from lms.core.text import in_sentence
     from lms.core import official
 
 
@@ -61,6 +62,7 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_percent"] = vn_percent
     app.jinja_env.filters["vn_size"] = vn_size
     app.jinja_env.filters["local_day"] = local_day
+    app.jinja_env.filters["in_sentence"] = in_sentence
     # {{ ngettext(singular, plural, count|plural_count, n=…) }}: a mark's count (0,5 or 1,0) chooses the form.
     app.jinja_env.filters["plural_count"] = plural_count
     app.jinja_env.globals.update(official_date_line=official.date_line, school_place=official.school_place,

@@ -25,6 +25,13 @@ def nfc_text(value: str | None) -> str:
     return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def in_sentence(label: str | None) -> str:
+    """A label ("Học kỳ I năm học 2026-2027", "Term II of 2026-2027") inside a sentence: only its
+    first letter lowered — never its Roman numerals or names, as `lower` did ("học kỳ i")."""
+    text = str(label or "")
+    return text[:1].lower() + text[1:]
+
+
 def fold(value: str | None) -> str:
     """Lower-case, accents removed, đ → d: 'Hình học' → 'hinh hoc'."""
     decomposed = unicodedata.normalize("NFD", nfc(value).lower())

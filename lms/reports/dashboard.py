@@ -71,8 +71,14 @@ class Dashboard:
 
     @property
     def gradebook_total(self) -> Metric:
-        """Every term of the period together (summed entries, never averaged shares)."""
+        """Every term of the period begun by its day together (summed entries, never averaged
+        shares): the grade-book figure of the dashboard, the school's report and the ranking."""
         return Metric("gradebook", sum(m.part for m in self.gradebook), sum(m.whole for m in self.gradebook))
+
+    @property
+    def gradebook_terms(self) -> list[str]:
+        """The terms gradebook_total counts, named ("Học kỳ I 2026-2027"), for the line under it."""
+        return [m.label for m in self.gradebook if m.label]
 
 
 def _month_index(periods: list[Period], when: datetime | None) -> int | None:
@@ -161,7 +167,7 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
             online = Metric("online", report.total.tally.delivered, report.total.tally.planned, report.total.target)
             terms = [share.online_share(session, school, year, now, term=t) for t in (1, 2)]
             online.trend = [t.total.tally.delivered_share if t.total else None for t in terms]
-    elif period is not None:
+    elif period is not None and period.start <= today:   # a period not begun has no figure yet, not 0 %
         targets = []
         for y in years:
             report = share.online_share(session, school, y, now, weeks=weeks_in(y, period))
@@ -215,7 +221,10 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
             Attempt.score10.is_not(None))):
         scores[min(BINS - 1, int(score10) // 10)] += 1
 
-    # Grade book, term by term: the current year's two terms, or every term overlapping the period.
+    # Grade book, term by term: the current year's terms, or every term overlapping the period —
+    # only the terms begun by today (nothing is owed yet in a term not begun: counting its marks as
+    # missing halved the figure). The one definition the dashboard, the reports and the ranking
+    # read, pooled as Dashboard.gradebook_total.
     from lms.gradebook.labels import TERM_LABELS
 
     gradebook = []
@@ -223,6 +232,8 @@ def school_dashboard(session: Session, school, now: datetime, period: Period | N
         year_courses = [c for c in courses if c.school_class.school_year_id == y.id]
         for term in y.terms:
             if period is not None and not (term.start_date <= period.end and term.end_date >= period.start):
+                continue
+            if term.start_date > today or (period is not None and period.start > today):
                 continue
             filled = progress.class_progress(session, year_courses, sizes, term.number)
             gradebook.append(Metric(f"gradebook{term.number}", sum(f for f, _ in filled.values()),

@@ -55,8 +55,16 @@ class SchoolOfficial:
         return len(self.money.used_methods)
 
     @property
+    def upcoming(self) -> bool:
+        """The period has not begun on the report's day: nothing to judge yet."""
+        return not_begun(self.period, self.generated)
+
+    @property
     def findings(self) -> list[str]:
-        """One sentence per target: met or not (judged on the exact share), or no data."""
+        """One sentence per target: met or not (judged on the exact share), or no data; a period
+        not begun is said so, with no verdict."""
+        if self.upcoming:
+            return [starts_on(self.period)]
         out = []
         b, f = self.board, self.money
         if b.online.target is not None:
@@ -73,6 +81,17 @@ class SchoolOfficial:
                           "có giao dịch trong kỳ: %(u)s/4 (để đối chiếu).", n=self.ready, m=cashless.MINIMUM_READY,
                           r=verdict(self.ready >= cashless.MINIMUM_READY), u=self.used)))
         return out
+
+
+def not_begun(period: cashless.Period | None, now: datetime) -> bool:
+    """Whether `period` starts after the school's day at `now`."""
+    return period is not None and period.start > utc_to_local(now, school_tz()).date()
+
+
+def starts_on(period: cashless.Period) -> str:
+    """What a report of a period not begun says instead of figures and verdicts."""
+    return str(_l("%(p)s chưa bắt đầu (từ ngày %(d)s): chưa có số liệu, không đánh giá chỉ tiêu và không xếp hạng.",
+                  p=period.label, d=period.start.strftime("%d/%m/%Y")))
 
 
 def verdict(ok: bool | None) -> str:

@@ -172,9 +172,10 @@ def department_school_cashless_svg(school_id: int):
 def _freshness(period) -> dict:
     """How old a page's kept figures of `period` may be (official.max_age), for its freshness line."""
     if period is None:
-        return {"fresh_minutes": official.FRESH_MINUTES, "ended": False}
+        return {"fresh_minutes": official.FRESH_MINUTES, "ended": False, "upcoming": None}
     age = official.max_age(period, utcnow())
-    return {"fresh_minutes": int(age.total_seconds() // 60), "ended": not official.current(period, _today())}
+    return {"fresh_minutes": int(age.total_seconds() // 60), "ended": period.end < _today(),
+            "upcoming": official.starts_on(period) if official.not_begun(period, utcnow()) else None}
 
 
 # ---------------------------------------------------------------- the principal's dashboard

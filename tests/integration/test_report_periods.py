@@ -327,3 +327,30 @@ def test_kept_months_and_the_payments_since_give_the_live_tally_for_any_period(w
             assert cashless.keep_months(s, now) == 1
             s.commit()
             same()
+
+
+def test_a_period_not_begun_has_no_figure_verdict_or_rank_and_the_grade_book_counts_begun_terms(world, dbs):
+    """On 7/12/2026: the calendar year 2027 has not begun — no online share (not 0 %), no
+    verdict, no rank; term II 2026-2027 (from 18/1/2027) owes no marks yet, so the grade-book
+    figure of the school year is term I's, the one the dashboard shows — one figure, one rule."""
+    from lms.people.models import Department
+    from lms.reports import dashboard
+
+    day = datetime(2026, 12, 7, 3, tzinfo=timezone.utc)
+    with dbs() as s:
+        school, admin, pupils, course, _now = _two_years(world, s)
+        periods = {p.key: p for y in (2026, 2027) for p in official.periods_for(s, school, y)}
+        ahead = official.school_official(s, school, periods["2027"], day)
+        assert ahead.upcoming and ahead.board.online.share is None and ahead.board.gradebook == []
+        assert ahead.findings == ["Năm 2027 chưa bắt đầu (từ ngày 01/01/2027): chưa có số liệu, không đánh giá chỉ "
+                                  "tiêu và không xếp hạng."], ahead.findings
+        department = s.get(Department, world.dept_a.id)
+        d = official.department_official(s, department, [school], periods["2027"], dict(official.DEFAULT_WEIGHTS), day)
+        assert (d.rows[0].score, d.rows[0].rank) == (None, None)
+        year = official.school_official(s, school, periods["NH2026-2027"], day).board
+        assert [(m.label, m.part, m.whole) for m in year.gradebook] == [("Học kỳ I 2026-2027", 12, 18)]
+        board = dashboard.school_dashboard(s, school, day)
+        assert (board.gradebook_total.part, board.gradebook_total.whole) == (12, 18)
+        assert (year.gradebook_total.part, year.gradebook_total.whole) == (12, 18)
+        assert board.gradebook_terms == ["Học kỳ I 2026-2027"]
+        s.commit()
