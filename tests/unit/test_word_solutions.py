@@ -179,3 +179,57 @@ def test_a_key_written_line_by_line_under_an_answer_heading_is_still_a_key():
     assert got[2].general_feedback == "Phương trình có hai nghiệm."
     assert [a.fraction for a in got[4].answers] == [1.0, 0.0, 1.0, 0.0]
     assert got[5].qtype == "numerical"
+
+
+def _parts_exam_with_key_table() -> Document:
+    """Tester 29's exam_e.docx layout: three parts, then “ĐÁP ÁN” with a Word key table and no
+    “PHẦN I” line above it, then “PHẦN II” / “PHẦN III” with “Câu N. …” lines."""
+    d = Document()
+    d.add_paragraph("PHẦN I. TRẮC NGHIỆM NHIỀU LỰA CHỌN")
+    for n in (1, 2):
+        d.add_paragraph(f"Câu {n}. Chọn số lớn nhất.")
+        for option in ("A. 1", "B. 2", "C. 3", "D. 4"):
+            d.add_paragraph(option)
+    d.add_paragraph("PHẦN II. CÂU TRẮC NGHIỆM ĐÚNG SAI")
+    d.add_paragraph("Câu 1. Xét các số.")
+    for statement in ("a) 1 > 0", "b) 2 > 0", "c) 3 > 0", "d) −1 > 0"):
+        d.add_paragraph(statement)
+    d.add_paragraph("PHẦN III. CÂU TRẮC NGHIỆM TRẢ LỜI NGẮN")
+    d.add_paragraph("Câu 1. Tính 1 + 0.")
+    d.add_paragraph("Câu 2. Tính 2 + 3.")
+    d.add_paragraph("----- HẾT -----")
+    d.add_paragraph("ĐÁP ÁN")
+    table = d.add_table(rows=2, cols=3)
+    for j, v in enumerate(["Câu", "1", "2"]):
+        table.cell(0, j).text = v
+    for j, v in enumerate(["Đáp án", "C", "D"]):
+        table.cell(1, j).text = v
+    return d
+
+
+def test_a_key_sections_part_heading_names_its_part_by_its_numeral_after_a_key_table():
+    d = _parts_exam_with_key_table()
+    d.add_paragraph("PHẦN II")
+    d.add_paragraph("Câu 1. ĐĐĐS")
+    d.add_paragraph("PHẦN III.")
+    d.add_paragraph("Câu 1. 1")
+    d.add_paragraph("Câu 2. 5")
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = [q.question for q in parsed.questions]
+    assert [q.qtype for q in got] == ["single_choice", "single_choice", "tf_cluster", "numerical", "numerical"]
+    assert [a.fraction for a in got[0].answers] == [0.0, 0.0, 1.0, 0.0]
+    assert not got[0].general_feedback   # “ĐĐĐS” is part II's key, never part I's explanation
+    assert [a.fraction for a in got[2].answers] == [1.0, 1.0, 1.0, 0.0]
+    assert [a.text for a in got[3].answers] == ["1"] and [a.text for a in got[4].answers] == ["5"]
+
+
+def test_a_key_sections_part_heading_names_its_part_even_out_of_order():
+    d = _parts_exam_with_key_table()
+    d.add_paragraph("PHẦN III: 1-1 2-5")
+    d.add_paragraph("PHẦN II: 1-ĐĐĐS")
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == []
+    got = [q.question for q in parsed.questions]
+    assert [a.fraction for a in got[2].answers] == [1.0, 1.0, 1.0, 0.0]
+    assert [a.text for a in got[3].answers] == ["1"] and [a.text for a in got[4].answers] == ["5"]

@@ -701,7 +701,7 @@ def _solution_line(block: Block, text: str, solutions: dict, solution: tuple[int
         parsed.skipped.append(("end", block.number, text))
         return None, part
     if (SECTION.match(text) or _roman_section(text)) and not QUESTION.match(text):
-        return None, part + 1
+        return None, _heading_part(text, part)
     found = QUESTION.match(text)
     if found:
         entry = (part, int(found.group(1)))
@@ -868,6 +868,31 @@ def _roman_section(text: str) -> str | None:
     return f"Phần {found.group(1)}. {found.group(2)}" if found else None
 
 
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _numeral(text: str) -> int | None:
+    """The number of a Roman numeral ("III" → 3, "IV" → 4) or of digits ("2"); None otherwise."""
+    text = text.strip().upper()
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _ROMAN for ch in text):
+        return None
+    total = 0
+    for ch, after in zip(text, text[1:] + " "):
+        value = _ROMAN[ch]
+        total += -value if _ROMAN.get(after, 0) > value else value
+    return total if total > 0 else None
+
+
+def _heading_part(text: str, part: int) -> int:
+    """The part a heading in the answer section names by its numeral ("PHẦN III" → 3, "II. TỰ LUẬN"
+    → 2), whatever came before it; a heading without one ("A. TRẮC NGHIỆM") is the next part."""
+    found = SECTION.match(text) or ROMAN_SECTION.match(text)
+    number = _numeral(found.group(1)) if found else None
+    return number if number and number < 100 else part + 1
+
+
 def _read_key(blocks: list[Block], parsed: Parsed,
               notes: dict[tuple[int, int], tuple[int, str, bool, bool]]) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
     """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
@@ -895,7 +920,7 @@ def _read_key(blocks: list[Block], parsed: Parsed,
         heading = SECTION.match(cells[0]) or _roman_section(cells[0]) or \
             (len(cells) == 1 and LETTER_SECTION.match(cells[0]))
         if heading and not KEY_TOKEN.match(cells[0].split(".", 1)[-1].split(":", 1)[-1].strip()):
-            part += 1
+            part = _heading_part(cells[0], part)
             essay = bool(ESSAY_PART.search(cells[0]))
             guide = None
             i += 1
@@ -914,7 +939,7 @@ def _read_key(blocks: list[Block], parsed: Parsed,
             continue
         guide = None
         if heading:   # "PHẦN I: 1-B 2-C …" on one line
-            part += 1
+            part = _heading_part(cells[0], part)
             essay = bool(ESSAY_PART.search(cells[0]))
             cells = [re.sub(r"^\s*(?:phần|phan)?\s*[IVXLC\d]+\s*[.:\-–)]\s*", "", cells[0], flags=re.IGNORECASE),
                      *cells[1:]]
@@ -977,6 +1002,12 @@ def _read_key(blocks: list[Block], parsed: Parsed,
         for t in tokens:
             key[(part, int(t.group(1)))] = (line, t.group(2), False, essay)
         i += 1
+    if part and any(entry[0] == 0 for entry in (*key, *notes)):
+        # A key table with no heading above it, then "PHẦN II", "PHẦN III": the table is part I.
+        for found in (key, notes):
+            for entry in [e for e in found if e[0] == 0]:
+                if (1, entry[1]) not in found:
+                    found[(1, entry[1])] = found.pop(entry)
     return key
 
 
