@@ -38,7 +38,7 @@ from sqlalchemy import Column, MetaData, String, Table, select, true
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from lms.billing import ledger, payments, states
+from lms.billing import ledger, payments, rules, states
 from lms.billing.models import BankSighting, BankTransaction, BillingTask, Invoice, Method, TransferStatus
 from lms.billing.reference import extract_references, is_valid_reference
 from lms.core import audit
@@ -512,8 +512,21 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
     if problem is not None:
         row.note = str(problem)
         return []
+    if row.amount > rules.MAX_AMOUNT:       # more than one bank transfer carries: held, never applied
+        row.note = str(_l("Số tiền %(a)s đ vượt mức một giao dịch chuyển khoản (tối đa %(m)s đ): chờ kế toán "
+                          "kiểm tra, không trừ vào hoá đơn", a=money(row.amount), m=money(rules.MAX_AMOUNT)))
+        return []
     known = [invoices[c] for c in codes if c in invoices and invoices[c].school_id == school.id]
     foreign = [c for c in codes if c in invoices and invoices[c].school_id != school.id]
+    if known and (strangers := [c for c in dict.fromkeys([*foreign, *_code_shaped(t.content)])
+                                if c not in {i.code for i in known}]) \
+            and row.amount > sum(now_of(i)[1] for i in known if now_of(i)[0] in states.OPEN):
+        # Our code and a code that settles nothing here (another school's invoice, or none): what
+        # our invoices do not explain may be the other family's money — never this family's credit.
+        row.note = str(_l("Nội dung chuyển khoản có mã hoá đơn của trường khác: %(c)s", c=", ".join(strangers))
+                       if foreign else _l("Nội dung chuyển khoản có mã hoá đơn không thuộc trường này: %(c)s",
+                                          c=", ".join(strangers)))
+        return []
     if not known and foreign:
         row.note = str(_l("Mã %(c)s là hoá đơn của một trường khác: tiền vào tài khoản của trường này không được "
                           "trừ cho hoá đơn đó", c=", ".join(foreign)))
@@ -582,6 +595,9 @@ def _settle(session: Session, school: School, row: BankTransaction, parts: list[
             receipts_later: bool = False) -> None:
     from lms.billing import receipts
 
+    if row.amount > rules.MAX_AMOUNT:      # `_decide` holds such a credit; by hand it is not applied either
+        raise ValidationError(_l("Số tiền %(a)s đ vượt mức một giao dịch chuyển khoản (tối đa %(m)s đ): không trừ "
+                                 "vào hoá đơn được.", a=money(row.amount), m=money(rules.MAX_AMOUNT)))
     for n, (invoice, amount) in enumerate(parts, start=1):
         student = session.get(Student, invoice.student_id)
         payment = payments.record_payment(session, actor, school, student, invoice,

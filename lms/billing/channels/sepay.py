@@ -18,7 +18,7 @@ from lms.billing.checkouts import feed_amount
 PROVIDER = "sepay"
 CREDENTIAL = "Authorization"          # the header that carries the school's key
 OK = {"success": True}
-MALFORMED = {"success": False, "message": "id, transferAmount (whole VND) and transferType required"}
+MALFORMED = {"success": False, "message": "id (or referenceCode), transferAmount (whole VND) and transferType required"}
 
 
 def refusal(credential: str | None, raw: bytes, secrets: Mapping[str, str], now: datetime) -> str | None:
@@ -34,12 +34,28 @@ def transfer(raw: bytes, now: datetime) -> matching.TransferIn | None:
     """The credit SePay reports (None for a debit or nothing); ValueError, KeyError or TypeError
     when the body is not SePay's."""
     body = json.loads(raw)
-    txn_id, amount = str(body["id"]), feed_amount(body["transferAmount"])
+    if "id" not in body:                  # the key is required; its value may be null (`_txn_id`)
+        raise KeyError("id")
+    amount = feed_amount(body["transferAmount"])
     if body.get("transferType") != "in" or amount <= 0:
         return None
+    txn_id = _txn_id(body)
     return matching.TransferIn(
         PROVIDER, txn_id, amount, str(body.get("content") or body.get("description") or ""),
         _when(body.get("transactionDate"), now), bank_reference=str(body.get("referenceCode") or ""),
         account_number=str(body.get("accountNumber") or ""), code=body.get("code"),
         # SePay sends no payer field: the bank wrote the sender's name in its own text.
         counter_name=matching.payer_in_memo(str(body.get("description") or "")))
+
+
+def _txn_id(body: dict) -> str:
+    """SePay's id of the line; without one (null, empty), the bank's reference stands for it —
+    "ref:<reference>", so the same transfer redelivered is recognised and two id-less lines are
+    never one — and without either the notification is malformed (a 400, never a silent 200)."""
+    value = body["id"]
+    if value is not None and not isinstance(value, (bool, dict, list)) and str(value).strip():
+        return str(value)
+    reference = matching.normal_reference(str(body.get("referenceCode") or ""))
+    if not reference:
+        raise ValueError("id")
+    return f"ref:{reference}"
