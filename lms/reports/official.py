@@ -29,6 +29,9 @@ from lms.reports import cashless, dashboard
 from lms.reports.dashboard import Metric
 
 DEFAULT_WEIGHTS = {"online": 50, "cashless_count": 25, "cashless_value": 25}
+# The labels the department's ranking form shows for each weight; a refusal names the weight by them.
+WEIGHT_LABELS = {"online": _l("trực tuyến"), "cashless_count": _l("không tiền mặt (theo số)"),
+                 "cashless_value": _l("không tiền mặt (theo giá trị)")}
 FORMATS = ("pdf", "xlsx")
 
 
@@ -221,10 +224,12 @@ def check_weights(raw: dict[str, object]) -> dict[str, int]:
         except (TypeError, ValueError):
             value = -1
         if not 0 <= value <= 100:
-            raise ValidationError(_l("Trọng số phải là số nguyên từ 0 đến 100."), field=key)
+            raise ValidationError(_l("Trọng số “%(w)s” phải là số nguyên từ 0 đến 100.", w=WEIGHT_LABELS[key]),
+                                  field=key)
         out[key] = value
     if not sum(out.values()):
-        raise ValidationError(_l("Cần ít nhất một trọng số lớn hơn 0."), field="online")
+        raise ValidationError(_l("Cần ít nhất một trọng số (trực tuyến, không tiền mặt theo số hoặc theo giá trị) "
+                                 "lớn hơn 0."), field="online")
     return out
 
 

@@ -282,11 +282,13 @@ def department_official():
     schools = department_schools(db.session, department)
     c = _choice(lambda y: official.department_periods_for(db.session, schools, y), request.values)
     status = 200 if c.ok else 422
+    weights_error = None
     try:
         weights = official.check_weights(request.values)
     except DomainError as exc:
-        flash(str(exc.message), "danger")
-        weights, status = dict(official.DEFAULT_WEIGHTS), 422
+        weights_error, status = exc, 422
+        # what was sent shown back as sent, the refused field marked and named in the message
+        weights = {k: request.values.get(k, v) for k, v in official.DEFAULT_WEIGHTS.items()}
     from lms.core.official import department_recipients
 
     signing, signing_error = official.Signing(), None
@@ -299,7 +301,9 @@ def department_official():
             "recipients": request.values["recipients"] if "recipients" in request.values
             else "\n".join(department_recipients(department)),
             "error": str(signing_error.message) if signing_error else "",
-            "error_field": getattr(signing_error, "field", None) if signing_error else None}
+            "error_field": getattr(signing_error, "field", None) if signing_error else None,
+            "weights_error": str(weights_error.message) if weights_error else "",
+            "weights_field": getattr(weights_error, "field", None) if weights_error else None}
     if (status != 200 and signing_error is None) or c.period is None:   # a bad period or weights: nothing to show
         return render_template("reports/department_official.html", d=None, c=c, weights=weights,
                                department=department, signing=form), status if status != 200 else 422

@@ -109,7 +109,7 @@ def test_a_department_ranks_its_own_schools(app, world, dbs, make_client):
     assert f'data-school="{world.b.school.code}"' not in page          # another department's school
     assert "không coi là 0" in page and "tính là 0" not in page         # the rule as `rank` computes it
     bad = viewer.get("/department/official?year=2026&period=2026-H2&online=150")
-    assert bad.status_code == 422 and "Trọng số phải là số nguyên từ 0 đến 100." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Trọng số “trực tuyến” phải là số nguyên từ 0 đến 100." in bad.get_data(as_text=True)
     started = viewer.post("/department/official", {"year": "2026", "period": "2026-H2", "format": "pdf",
                                                     "online": "0", "cashless_count": "100", "cashless_value": "0"})
     status, pdf = _wait_and_fetch(app, viewer, started.headers["Location"])
