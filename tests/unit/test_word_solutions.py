@@ -233,3 +233,23 @@ def test_a_key_sections_part_heading_names_its_part_even_out_of_order():
     got = [q.question for q in parsed.questions]
     assert [a.fraction for a in got[2].answers] == [1.0, 1.0, 1.0, 0.0]
     assert [a.text for a in got[3].answers] == ["1"] and [a.text for a in got[4].answers] == ["5"]
+
+
+def test_a_bare_tu_luan_line_heads_the_essay_part_never_joins_the_question_above():
+    for heading in ("TỰ LUẬN", "Tự luận:", "B. TỰ LUẬN", "PHẦN TỰ LUẬN"):
+        d = Document()
+        d.add_paragraph("PHẦN I. TRẮC NGHIỆM")
+        d.add_paragraph("Câu 1. Chọn số lớn nhất.")
+        d.add_paragraph("A. 1\tB. 2\tC. 3\tD. 4")
+        d.add_paragraph("Câu 2. Tính 2 + 3.")
+        d.add_paragraph("Đáp án: 5")
+        d.add_paragraph(heading)
+        d.add_paragraph("Câu 1 (1,0 điểm). Giải phương trình x + 1 = 3.")
+        d.add_paragraph("Câu 2. Rút gọn A = 2x + x.")
+        d.add_paragraph("ĐÁP ÁN")
+        d.add_paragraph("1-C")
+        parsed = parse_docx(_save(d))
+        assert parsed.errors == [], heading
+        got = [q.question for q in parsed.questions]
+        assert [q.qtype for q in got] == ["single_choice", "numerical", "essay", "essay"], heading
+        assert "LUẬN" not in got[1].text.upper()

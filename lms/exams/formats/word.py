@@ -72,6 +72,9 @@ TRUTH_KEY = re.compile(r"(?:\s*[,;]?\s*(?:[a-dA-D]\s*[).:\-]?\s*)?[ĐSđsDd])+\s
 # ("Mỗi câu đúng được 0,25 điểm.", "Học sinh làm cách khác đúng vẫn cho điểm tối đa.") is a note.
 LETTER_SECTION = re.compile(r"^\s*[A-E]\s*[.)]\s+(?=[^a-zđ]*$)[^\W\d_]{2}")
 NOTE = re.compile(r"^\s*[^\W\d_][^\s]*(?:\s+\S+){2,}")
+# A written-answers part headed by the words alone: "TỰ LUẬN", "Tự luận:", "B. TỰ LUẬN", "PHẦN TỰ LUẬN".
+ESSAY_HEADING = re.compile(r"^\s*(?:(?:phần|phan)\s*(?:[IVX]{1,4}\b|\d{1,2})?\s*[.:\-–]?\s*|[A-E]\s*[.)]\s*)?"
+                           r"(?:tự\s*luận|tu\s*luan)\s*[:.]?\s*$", re.IGNORECASE)
 ESSAY_PART = re.compile(r"tự\s*luận|tu\s*luan", re.IGNORECASE)
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
 # A worked-solutions section after the questions: "HƯỚNG DẪN GIẢI", "LỜI GIẢI CHI TIẾT", "ĐÁP ÁN VÀ
@@ -566,7 +569,8 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 key_lines.append(block)
             continue
         named = NAMED_SECTION.match(text)
-        if named or (SECTION.match(text) or _roman_section(text)) and not QUESTION.match(text):
+        if named or (SECTION.match(text) or _roman_section(text) or ESSAY_HEADING.match(text)) \
+                and not QUESTION.match(text):
             category = (named.group(1) if named else _roman_section(text) or text).strip().rstrip(" .:")[:200]
             part += 1
             current = None
