@@ -36,7 +36,7 @@ def in_range(value: int) -> bool:
     return INT_MIN <= value <= INT_MAX
 
 
-DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+from lms.core.timeutil import DATE_MAX, DATE_MIN  # noqa: E402  (the one range; re-exported here)
 
 
 def date_in_range(value: date | datetime | None) -> bool:

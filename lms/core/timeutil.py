@@ -1,7 +1,11 @@
 """Time: stored in UTC; pages show Asia/Ho_Chi_Minh through Flask-Babel (LMS_TIMEZONE)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+
+# The one range of dates any input may name (lms.core.inputs reads requests with it; a period key
+# read by a service keeps it too): a page's "next month" after 9999-12 overflows.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
 
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"

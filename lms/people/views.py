@@ -552,16 +552,18 @@ def _trail_period():
 
     from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 
+    from lms.core.inputs import DATE_MAX, DATE_MIN, arg_date
+
     tz = school_tz()
     today = utc_to_local(utcnow(), tz).date()
-    try:
-        since = datetime.strptime(request.args.get("from", ""), "%Y-%m-%d").date()
-    except ValueError:
-        since = today - timedelta(days=30)
-    try:
-        until = datetime.strptime(request.args.get("to", ""), "%Y-%m-%d").date()
-    except ValueError:
-        until = today
+    # Read through the one date reader (1900–2100): 0001-01-01 or 9999-12-31 overflowed into a 500.
+    since, until = arg_date("from"), arg_date("to")
+    for name, value in (("from", since), ("to", until)):
+        if value is None and (request.args.get(name) or "").strip():
+            flash(_("“%(v)s” không phải ngày (năm-tháng-ngày, từ %(a)s đến %(b)s): đang dùng mặc định.",
+                    v=request.args[name][:30], a=DATE_MIN.year, b=DATE_MAX.year), "warning")
+    since = since or today - timedelta(days=30)
+    until = until or today
     if until < since:
         since, until = until, since
     return since, until, (local_to_utc(datetime.combine(since, time()), tz),

@@ -151,14 +151,21 @@ def calendar_year(year: int) -> Period:
 
 
 def calendar_period(key: str) -> Period | None:
-    """The year (2026), half-year (2026-H2) or month (2026-09) a key names; None for any other key."""
+    """The year (2026), half-year (2026-H2) or month (2026-09) a key names; None for any other key,
+    and for a year outside the one range of dates (timeutil.DATE_MIN–DATE_MAX: "9999-12"'s next
+    month overflowed into a 500)."""
     import re
 
+    from lms.core.timeutil import DATE_MAX, DATE_MIN
+
+    def known(year: str) -> bool:
+        return DATE_MIN.year <= int(year) <= DATE_MAX.year
+
     if m := re.fullmatch(r"(\d{4})", key):
-        return calendar_year(int(m.group(1))) if int(m.group(1)) >= 1 else None
+        return calendar_year(int(m.group(1))) if known(m.group(1)) else None
     if m := re.fullmatch(r"(\d{4})-H([12])", key):
-        return half_year(int(m.group(1)), int(m.group(2))) if int(m.group(1)) >= 1 else None
-    if (m := re.fullmatch(r"(\d{4})-(\d{2})", key)) and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1:
+        return half_year(int(m.group(1)), int(m.group(2))) if known(m.group(1)) else None
+    if (m := re.fullmatch(r"(\d{4})-(\d{2})", key)) and 1 <= int(m.group(2)) <= 12 and known(m.group(1)):
         first = date(int(m.group(1)), int(m.group(2)), 1)
         return months(first, first)[0]
     return None

@@ -41,3 +41,28 @@ def test_homework_due_out_of_range_is_refused_and_nothing_saved(world, make_clie
     assert "Ngày phải trong khoảng năm 1900–2100." in response.get_data(as_text=True)
     with dbs() as s:
         assert s.scalar(select(func.count(Assignment.id))) == before
+
+
+@pytest.mark.parametrize("since,until", [("0001-01-01", "2026-12-08"), ("2026-11-01", "9999-12-31")])
+def test_the_audit_trail_at_the_ends_of_the_calendar_says_so(world, make_client, since, until):
+    """The audit trail read its dates by strptime: 0001-01-01 (a day before it) and 9999-12-31 (the
+    day after it) overflowed into a 500, on the page and in its Excel file."""
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.get(f"/school/audit?from={since}&to={until}")
+    assert page.status_code == 200
+    assert "không phải ngày" in page.get_data(as_text=True)
+    assert admin.get(f"/school/audit.xlsx?from={since}&to={until}&reads=1").status_code == 200
+
+
+@pytest.mark.parametrize("url,status", [("/reports/cashless?period=9999-12", 422), ("/reports/official?period=9999-12", 422),
+                                        ("/reports/official?period=0001", 422),
+                                        ("/reports/cashless.xlsx?period=9999-12", 404)])
+def test_a_report_period_past_the_calendar_is_refused(world, make_client, url, status):
+    """'9999-12' named a month whose next month is year 10000: a 500 on both reports and the
+    cashless file; now refused like any period that is not one (the page 422, its file 404, as
+    `?period=abc`)."""
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.get(url).status_code == status
+    assert admin.get(url.replace("9999-12", "abc").replace("0001", "abc")).status_code == status
