@@ -105,7 +105,7 @@ def test_a_parent_opens_the_vietqr_of_an_unpaid_invoice(sign_in, page, live_serv
     page.click("#nav-fees")
     expect(page.locator("#fees-title")).to_be_visible()
     with live_server.app.app_context():
-        parent = db.session.scalars(select(User).where(User.username == "0311759056")).one()
+        parent = db.session.scalars(select(User).where(User.phone == "0311759056")).one()
         invoice = db.session.scalars(select(Invoice).join(Guardianship, Guardianship.student_id == Invoice.student_id)
                                      .where(Guardianship.guardian_id == parent.id, Invoice.status == "issued")
                                      .order_by(Invoice.id)).first()

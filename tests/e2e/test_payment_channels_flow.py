@@ -40,7 +40,7 @@ def test_a_simulated_transfer_is_matched_and_an_unmatched_one_is_assigned_by_han
     page.fill("#amount", str(due))
     page.select_option("#via", "sepay")
     page.click("#send-transfer")
-    expect(page.locator(".alert-success")).to_contain_text("HTTP 200")
+    expect(page.locator(".alert-success")).to_contain_text("SePay đã báo giao dịch đến")
     expect(page.locator("#transfer-table")).to_contain_text(f"PH chuyen tien {spaced} hoc phi")
     # The demo's transfer without a code waits in the queue; the accountant assigns it.
     other_id, other_code, _ = _unpaid(live_server)

@@ -147,7 +147,7 @@ def _prepared(make_client):
 def test_first_sign_ins_at_the_same_moment_all_succeed(world, make_client, app, dbs):
     """Issue #24: two sign-ins of an account that had never signed in, at the same moment, gave 500."""
     token, cookies = _prepared(make_client)
-    for identifier in ("hsb001", "0912000003"):
+    for identifier in (f"hsb001.{world.b.school.code.lower()}", "0912000003"):   # a pupil signs in by code.school
         codes = _concurrently(8, lambda i=identifier: _login_request(app, i, PASSWORD, token, cookies))
         assert codes == [302] * 8, (identifier, codes)
     # Wrong passwords of a never-seen account at the same moment: refused, never a 500.
