@@ -262,11 +262,17 @@ class _Book:
         codes = frozenset(_codes(_masked(t.content)))
         near = [r for d in (day - timedelta(days=k) for k in range(-SAME_CREDIT_DAYS, SAME_CREDIT_DAYS + 1))
                 for r in self.by_key.get((t.amount, d, codes), ())]
+        memo = _masked(t.content)
+
+        def one_transfer(r: BankTransaction) -> bool:
+            """The same account (where both name one), a close time and the same memo."""
+            mine, theirs = _digits(t.account_number), _digits(r.account_number)
+            return not (mine and theirs and mine != theirs) and _close(r.transacted_at, t.transacted_at) \
+                and same_memo(r.content, memo)
+
         candidates = [r for r in near
                       if (t.source, bool(ref)) not in self.sources[id(r)] and not (ref and r.bank_reference)
-                      and not (_digits(t.account_number) and _digits(r.account_number)
-                               and _digits(t.account_number) != _digits(r.account_number))
-                      and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
+                      and one_transfer(r)]
         if candidates:
             return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
                                                             self.order[id(r)]))
@@ -276,10 +282,7 @@ class _Book:
         # a second transfer) but never applied by itself: it waits for the accountant, flagged.
         alike = [r for r in near
                  if ref and r.bank_reference and normal_reference(r.bank_reference) != ref
-                 and all(source != t.source for source, _ in self.sources[id(r)])
-                 and not (_digits(t.account_number) and _digits(r.account_number)
-                          and _digits(t.account_number) != _digits(r.account_number))
-                 and _close(r.transacted_at, t.transacted_at) and same_memo(r.content, _masked(t.content))]
+                 and all(source != t.source for source, _ in self.sources[id(r)]) and one_transfer(r)]
         if alike:
             return "possible", min(alike, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
                                                          self.order[id(r)]))
