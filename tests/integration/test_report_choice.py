@@ -28,8 +28,10 @@ def test_a_period_of_another_year_is_refused_and_offered_in_the_new_year():
     c = choice.choose({"year": "2025", "period": "2026-H2"}, TODAY, _periods)
     assert not c.ok and c.selected == "2025-H2"
     assert "“6 tháng cuối năm 2026” không thuộc năm 2025" in c.errors["period"]
-    c = choice.choose({"year": "2026", "period": "9999"}, TODAY, _periods)
-    assert not c.ok and "“Năm 9999” không thuộc năm 2026" in c.errors["period"]
+    c = choice.choose({"year": "2026", "period": "2030"}, TODAY, _periods)
+    assert not c.ok and "“Năm 2030” không thuộc năm 2026" in c.errors["period"]
+    c = choice.choose({"year": "2026", "period": "9999"}, TODAY, _periods)   # year 10000 has no dates
+    assert not c.ok and c.errors["period"].startswith("Kỳ “9999” không có trong năm 2026")
     c = choice.choose({"year": "2026", "period": "T5"}, TODAY, _periods)
     assert not c.ok and c.errors["period"].startswith("Kỳ “T5” không có trong năm 2026")
     c = choice.choose({}, TODAY, _periods)
