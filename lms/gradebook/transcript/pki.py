@@ -193,6 +193,37 @@ def is_subscriber_id(value: str) -> bool:
     return 0 < len(value) <= SUBSCRIBER_ID_MAX and any(ch.isalnum() for ch in value)
 
 
+# The sandbox's keys and certificates as last read, by file and the file's identity (inode, size,
+# modification and change times), so that a file written again is read again. Reading a 2,048-bit
+# RSA key checks it, its primes included: about 50 ms of CPU. Every verification asked for the root
+# (which read all three CA keys to find the root's certificate) and every signature for the
+# issuing CA's: half of a transcript test's CPU. A key is still checked, once, when first read.
+_LOADED: dict[tuple[str, str], tuple[tuple[int, ...], object]] = {}
+_LOADED_MAX = 256
+
+
+def _load_cached(path: Path, kind: str, load):
+    stat = path.stat()
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    key = (str(path.resolve()), kind)
+    found = _LOADED.get(key)
+    if found is not None and found[0] == identity:
+        return found[1]
+    value = load(path.read_bytes())
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.clear()
+    _LOADED[key] = (identity, value)
+    return value
+
+
+def _load_key(path: Path) -> rsa.RSAPrivateKey:
+    return _load_cached(path, "key", lambda data: serialization.load_pem_private_key(data, password=None))
+
+
+def _load_cert(path: Path) -> x509.Certificate:
+    return _load_cached(path, "cert", x509.load_pem_x509_certificate)
+
+
 class SandboxCA:
     """The sandbox's CA in a folder: made on first use, then reused (the demo's signatures stay
     verifiable across restarts)."""
@@ -204,8 +235,10 @@ class SandboxCA:
         key_path, cert_path = self.folder / f"{name}.key.pem", self.folder / f"{name}.crt"
         if not (key_path.exists() and cert_path.exists()):
             return None
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
+        return _load_key(key_path), _load_cert(cert_path)
+
+    def _has(self, name: str) -> bool:
+        return (self.folder / f"{name}.key.pem").exists() and (self.folder / f"{name}.crt").exists()
 
     def _save(self, name: str, key, cert: x509.Certificate) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -214,7 +247,7 @@ class SandboxCA:
         (self.folder / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
     def _ensure_cas(self) -> None:
-        if self._pair("root") and self._pair("issuing") and self._pair("tsa"):
+        if self._has("root") and self._has("issuing") and self._has("tsa"):
             return
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         root_name = _name("lms SANDBOX Root CA")
@@ -232,7 +265,7 @@ class SandboxCA:
     @property
     def root(self) -> x509.Certificate:
         self._ensure_cas()
-        return self._pair("root")[1]
+        return _load_cert(self.folder / "root.crt")
 
     @property
     def issuing(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
@@ -284,4 +317,5 @@ class SandboxCA:
         pair = self._pair(self._subscriber_file(user_id))
         if pair is None:
             return None
-        return KeyPair(pair[0], pair[1], [self.issuing[1], self.root])
+        self._ensure_cas()
+        return KeyPair(pair[0], pair[1], [_load_cert(self.folder / "issuing.crt"), self.root])
