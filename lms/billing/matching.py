@@ -39,8 +39,9 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import ledger, payments, rules, states
+from lms.billing.invoicing import PREFIX
 from lms.billing.models import BankSighting, BankTransaction, BillingTask, Invoice, Method, TransferStatus
-from lms.billing.reference import extract_references, is_valid_reference
+from lms.billing.reference import extract_references, is_valid_reference, near_references, read_references
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
 from lms.core.errors import ValidationError
@@ -90,9 +91,10 @@ def task(session: Session, school_id: int, kind: str, message: str, **refs) -> B
 
 @lru_cache(maxsize=8192)
 def _codes(text: str) -> tuple[str, ...]:
-    """The invoice codes of a memo (`extract_references`, a pure function): a statement's lines
-    ask it of the same memo several times (placing, indexing, matching)."""
-    return tuple(extract_references(text))
+    """The invoice codes of a memo (`read_references`, a pure function: as written whole, or glued
+    to other words, or with I, O or l for 1 and 0, wherever the check character confirms it): a
+    statement's lines ask it of the same memo several times (placing, indexing, matching)."""
+    return tuple(read_references(text))
 
 
 def references_in(t: TransferIn) -> list[str]:
@@ -554,7 +556,7 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
         return [(i, now_of(i)[1]) for i in known]
     if known:
         row.note = str(_l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
-    elif unknown := codes or _code_shaped(t.content):
+    elif unknown := [c for c in codes if c.startswith(PREFIX)] or _code_shaped(t.content):
         # A code written as ours but naming no invoice (none issued, or a mistyped character):
         # said as such, not as "no code" — the accountant looks for the payer, not for a code.
         row.note = str(_l("Mã hoá đơn %(c)s không tồn tại", c=", ".join(unknown)))
@@ -563,7 +565,7 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
     return []
 
 
-INVOICE_SHAPED = re.compile(r"(?<![A-Z0-9])HP[0-9]{10}[0-9A-Z](?![A-Z0-9])")
+INVOICE_SHAPED = re.compile(r"(?<![A-Z0-9])%s[0-9]{10}[0-9A-Z](?![A-Z0-9])" % PREFIX)
 
 
 def _code_shaped(content: str | None) -> list[str]:
@@ -732,10 +734,10 @@ def sources_of(session: Session, row_ids: list[int]) -> dict[int, list[str]]:
 def typed_code(text: str | None) -> str:
     """The invoice code a person typed, in its one written form (HP0001000125K): case, diacritics,
     and spaces, dots, dashes or underscores inside it do not matter (as in a memo,
-    `extract_references`); one shaped like ours whose check character is wrong is returned as
+    `read_references`); one shaped like ours whose check character is wrong is returned as
     written, upper case, so it is named in the refusal. "" when the text holds no code at all —
     what was typed is never echoed back as if it were one."""
-    found = extract_references(text or "")
+    found = read_references(text or "")
     if found:
         return found[0]
     shaped = _code_shaped(re.sub(r"[\s._-]+", "", fold(text or "")))
@@ -860,3 +862,19 @@ def pupil_hints(session: Session, school: School, rows: list[BankTransaction]) -
             open_of.setdefault(invoice.student_id, []).append(invoice)
     return {row_id: [(pupils[c], open_of.get(pupils[c].id, [])) for c in found if c in pupils]
             for row_id, found in wanted.items() if any(c in pupils for c in found)}
+
+
+def code_hints(session: Session, school: School, rows: list[BankTransaction]) -> dict[int, list[Invoice]]:
+    """For queued credits whose memo holds a code shaped like ours with its check character
+    missing or wrong (a digit 1 or 0 for the letter I or O, `near_references`): the open invoices
+    of this school it may have meant, for the accountant to assign in one click — never applied
+    by themselves, since nothing confirms the reading. {transaction id: [invoice, …]}."""
+    wanted = {row.id: near_references(row.content) for row in rows if row.status == TransferStatus.UNMATCHED}
+    codes = sorted({c for found in wanted.values() for c in found})
+    if not codes:
+        return {}
+    invoices = {i.code: i for i in session.scalars(select(Invoice).where(Invoice.school_id == school.id,
+                                                                        Invoice.code.in_(codes),
+                                                                        Invoice.status.in_(list(states.OPEN))))}
+    return {row_id: [invoices[c] for c in found if c in invoices]
+            for row_id, found in wanted.items() if any(c in invoices for c in found)}

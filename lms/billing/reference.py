@@ -71,6 +71,8 @@ def is_valid_reference(code: str) -> bool:
 
 
 def _fold_text(text: str) -> str:
+    if text.isascii():
+        return text.upper()
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
 
@@ -100,4 +102,73 @@ def extract_references(text: str) -> list[str]:
         if code not in seen:
             seen.add(code)
             out.append(code)
+    return out
+
+
+# ---------------------------------------------------------------- codes as banks and payers write them
+#
+# Banks upper-case memos and often drop their spaces ("NGUYENVANQHP00010004053THUTIEN"), and payers
+# type the letters I, O and l for the digits 1 and 0 (and the digits for the check letters I and O)
+# because the code looks alike either way. `extract_references` reads only what is written whole
+# (its vectors are fixed); the readings below go further, on two levels:
+# - `read_references`: codes the check character confirms — glued to the neighbouring words, or
+#   with look-alike letters in the ten digits (only digits belong there, so the reading is
+#   unambiguous, and the check character written by the payer must then agree). These may pay.
+# - `near_references`: what a code shaped like ours would be if its check character were right —
+#   missing, wrong, or a digit written for the letter I or O. Nothing confirms such a reading (the
+#   check character is what is in doubt), so it is only ever suggested to the accountant.
+
+DIGIT_LOOKALIKES = {"O": "0", "I": "1", "L": "1"}
+MAX_LOOKALIKES = 3            # a run of mostly letters is a word, not a mistyped number
+_NUMBER_AT = re.compile(r"(?<=[A-Z]{2})(?=[0-9OIL]{%d})" % NUMBER_DIGITS)
+
+
+_HARD = re.compile(r"[^A-Z0-9\s._-]+")
+
+
+def _runs(text: str) -> list[str]:
+    """The text's runs of letters and digits joined across soft separators, separators dropped —
+    the memo as a bank that removes spaces would write it."""
+    return [run for piece in _HARD.split(_fold_text(text or "")) if (run := SOFT.sub("", piece))]
+
+
+def _shapes(text: str):
+    """(body read as digits, check character as written or "") of every place in the text shaped
+    like a code — any prefix of 2–5 letters, glued or not — overlapping ones included."""
+    for run in _runs(text):
+        for m in _NUMBER_AT.finditer(run):
+            at = m.start()
+            number = run[at:at + NUMBER_DIGITS]
+            if sum(ch in DIGIT_LOOKALIKES for ch in number) > MAX_LOOKALIKES:
+                continue
+            digits = "".join(DIGIT_LOOKALIKES.get(ch, ch) for ch in number)
+            check = run[at + NUMBER_DIGITS:at + NUMBER_DIGITS + 1]
+            for k in range(2, 6):
+                prefix = run[at - k:at] if at >= k else ""
+                if len(prefix) == k and prefix.isalpha():
+                    yield at - k, prefix + digits, check
+
+
+def read_references(text: str) -> list[str]:
+    """`extract_references`, then the codes the check character confirms though they are glued to
+    other words or carry I, O or l for 1 and 0 in their digits — in order of appearance."""
+    found = extract_references(text)
+    for _start, body, check in sorted(_shapes(text), key=lambda s: s[0]):
+        if check and is_valid_reference(body + check) and body + check not in found:
+            found.append(body + check)
+    return found
+
+
+def near_references(text: str) -> list[str]:
+    """Codes a memo may have meant where its check character is missing or wrong (a digit 1 or 0
+    for the letter I or O included): each with the right check character, never one the memo
+    already names validly — suggestions for a person, never applied by themselves."""
+    named = set(read_references(text))
+    out: list[str] = []
+    for _start, body, check in sorted(_shapes(text), key=lambda s: s[0]):
+        if check and is_valid_reference(body + check):
+            continue
+        meant = body + check_character(body)
+        if meant not in named and meant not in out:
+            out.append(meant)
     return out

@@ -170,6 +170,7 @@ def _transfers_page(status_code: int = 200):
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
                            task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),
                            pupils=matching.pupil_hints(db.session, ctx().school, list(page.items)),
+                           meant=matching.code_hints(db.session, ctx().school, list(page.items)),
                            ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school),
                            reports=[(r, paid_reports.suggestions(db.session, r)) for r in reports],
                            report_channels=paid_reports.CHANNELS, now=utcnow()), status_code
