@@ -41,7 +41,7 @@ from lms.auth.models import User
 from lms.billing import ledger, payments, rules, states
 from lms.billing.invoicing import PREFIX
 from lms.billing.models import BankSighting, BankTransaction, BillingTask, Invoice, Method, TransferStatus
-from lms.billing.reference import extract_references, is_valid_reference, near_references, read_references
+from lms.billing.reference import is_valid_reference, near_references, read_references
 from lms.core import audit
 from lms.core.cards import mask_card_numbers
 from lms.core.errors import ValidationError

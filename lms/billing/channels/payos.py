@@ -163,7 +163,7 @@ def memo_of(session, checkout: Checkout, description: str) -> str:
     the content the payment link asked the payer's bank to carry (`describe.qr_purpose`: the
     invoice code and a short reason). A statement or feed reporting the same transfer without a
     bank reference then finds it by amount, day and memo, as any other (lms.billing.matching)."""
-    if matching.extract_references(description or ""):
+    if matching.read_references(description or ""):
         return description
     purpose = describe.qr_purpose(session.get(Invoice, checkout.invoice_id))
     return f"{description} {purpose}".strip() if description and purpose not in description else purpose
