@@ -40,3 +40,15 @@ def plural_count(value) -> int:
     otherwise 2 — "0.5 points", "1.5 points", "0 points" (gettext's plural rules take whole numbers
     only)."""
     return 1 if value == 1 else 2
+
+
+def source_text(value) -> str:
+    """A message in the source language (Vietnamese) whatever the reader's: for text stored once
+    and shown later to readers of either language, translated when shown."""
+    from flask import has_request_context
+    from flask_babel import force_locale
+
+    if not has_request_context():
+        return str(value)
+    with force_locale("vi"):
+        return str(value)

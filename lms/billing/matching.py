@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.billing import ledger, payments, rules, states
 from lms.billing.invoicing import PREFIX
+from lms.billing.payments import N_
 from lms.billing.models import BankSighting, BankTransaction, BillingTask, Invoice, Method, TransferStatus
 from lms.billing.reference import is_valid_reference, near_references, read_references
 from lms.core import audit
@@ -49,7 +50,7 @@ from lms.core.numbers import money
 from lms.core.text import fold, nfc
 from lms.core.timeutil import utc_to_local
 from lms.db import bulk_work, insert_objects, plain_row
-from lms.i18n import lazy_gettext as _l
+from lms.i18n import lazy_gettext as _l, source_text
 from lms.people.models import School, Student
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -122,12 +123,60 @@ def account_problem(school: School, account: str | None, *, required: bool = Tru
     if not ours:
         return None
     if not _digits(account):
-        return _l("Nguồn báo không ghi tài khoản nhận tiền: chưa kiểm tra được là tài khoản thu của trường (%(o)s)",
+        return _l(NO_ACCOUNT,
                   o=school.bank_account_number) if required else None
     if _digits(account) != ours:
-        return _l("Tiền vào tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s)",
+        return _l(OTHER_ACCOUNT,
                   a=account, o=school.bank_account_number)
     return None
+
+
+# ---------------------------------------------------------------- the queue's reasons
+#
+# Why a credit waits in the queue is decided outside any request (a webhook, a statement job) and
+# stored on its row in Vietnamese, the school's language; `shown_reason` shows it in the reader's
+# language by recognising which of these messages it is (every reason a row is given is one of
+# them, or the accountant's own words, shown as written).
+NO_ACCOUNT = N_("Nguồn báo không ghi tài khoản nhận tiền: chưa kiểm tra được là tài khoản thu của trường (%(o)s)")
+OTHER_ACCOUNT = N_("Tiền vào tài khoản %(a)s, không phải tài khoản thu của trường (%(o)s)")
+POSSIBLE_DUPLICATE = N_("Có thể trùng với giao dịch %(r)s (%(s)s, %(a)s đ, %(t)s): cùng tài khoản, số tiền, ngày và "
+                      "nội dung nhưng khác mã tham chiếu — kiểm tra trước khi gán hoặc ghi là trùng")
+OVER_MAX = N_("Số tiền %(a)s đ vượt mức một giao dịch chuyển khoản (tối đa %(m)s đ): chờ kế toán "
+                          "kiểm tra, không trừ vào hoá đơn")
+FOREIGN_AND_OURS = N_("Nội dung chuyển khoản có mã hoá đơn của trường khác: %(c)s")
+STRANGER_AND_OURS = N_("Nội dung chuyển khoản có mã hoá đơn không thuộc trường này: %(c)s")
+FOREIGN_ONLY = N_("Mã %(c)s là hoá đơn của một trường khác: tiền vào tài khoản của trường này không được "
+                          "trừ cho hoá đơn đó")
+EARLY = N_("Hoá đơn %(c)s: %(p)s")
+VOID = N_("Hoá đơn %(c)s đã huỷ")
+SETTLED = N_("Hoá đơn %(c)s đã nộp đủ")
+SEVERAL = N_("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp")
+UNKNOWN = N_("Mã hoá đơn %(c)s không tồn tại")
+NO_CODE = N_("Không tìm thấy mã hoá đơn trong nội dung")
+QUEUE_REASONS = (NO_ACCOUNT, OTHER_ACCOUNT, POSSIBLE_DUPLICATE, OVER_MAX, FOREIGN_AND_OURS, STRANGER_AND_OURS,
+                 FOREIGN_ONLY, VOID, SETTLED, SEVERAL, UNKNOWN, NO_CODE, payments.FUTURE, payments.TOO_OLD,
+                 payments.BEFORE_ISSUE, EARLY)     # the most general last
+
+
+def _pattern(message: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", message)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)) + r"\Z",
+                      re.S)
+
+
+_REASON_PATTERNS = [(m, _pattern(m)) for m in QUEUE_REASONS]
+
+
+def shown_reason(note: str | None) -> str:
+    """A queued credit's stored reason in the reader's language: the message it is, translated,
+    with its values (codes, amounts, times — and a reason within a reason) put back."""
+    from lms.i18n import gettext
+
+    note = note or ""
+    for message, pattern in _REASON_PATTERNS:
+        if (found := pattern.match(note)) is not None:
+            return gettext(message, **{k: shown_reason(v) for k, v in found.groupdict().items()})
+    return note
 
 
 # ---------------------------------------------------------------- recognising the same credit
@@ -408,8 +457,7 @@ def possible_duplicate(row: BankTransaction, alike: BankTransaction) -> None:
     from lms.billing.channels.registry import SOURCE_LABELS
 
     row.alike = alike
-    row.note = str(_l("Có thể trùng với giao dịch %(r)s (%(s)s, %(a)s đ, %(t)s): cùng tài khoản, số tiền, ngày và "
-                      "nội dung nhưng khác mã tham chiếu — kiểm tra trước khi gán hoặc ghi là trùng",
+    row.note = source_text(_l(POSSIBLE_DUPLICATE,
                       r=alike.bank_reference, s=SOURCE_LABELS.get(alike.source, alike.source), a=money(alike.amount),
                       t=f"{utc_to_local(alike.transacted_at, TZ):%d/%m/%Y %H:%M}"))[:300]
 
@@ -515,11 +563,10 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
     if problem is None:
         problem = payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at)
     if problem is not None:
-        row.note = str(problem)
+        row.note = source_text(problem)
         return []
     if row.amount > rules.MAX_AMOUNT:       # more than one bank transfer carries: held, never applied
-        row.note = str(_l("Số tiền %(a)s đ vượt mức một giao dịch chuyển khoản (tối đa %(m)s đ): chờ kế toán "
-                          "kiểm tra, không trừ vào hoá đơn", a=money(row.amount), m=money(rules.MAX_AMOUNT)))
+        row.note = source_text(_l(OVER_MAX, a=money(row.amount), m=money(rules.MAX_AMOUNT)))
         return []
     known = [invoices[c] for c in codes if c in invoices and invoices[c].school_id == school.id]
     foreign = [c for c in codes if c in invoices and invoices[c].school_id != school.id]
@@ -528,13 +575,12 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
             and row.amount > sum(now_of(i)[1] for i in known if now_of(i)[0] in states.OPEN):
         # Our code and a code that settles nothing here (another school's invoice, or none): what
         # our invoices do not explain may be the other family's money — never this family's credit.
-        row.note = str(_l("Nội dung chuyển khoản có mã hoá đơn của trường khác: %(c)s", c=", ".join(strangers))
-                       if foreign else _l("Nội dung chuyển khoản có mã hoá đơn không thuộc trường này: %(c)s",
+        row.note = source_text(_l(FOREIGN_AND_OURS, c=", ".join(strangers))
+                       if foreign else _l(STRANGER_AND_OURS,
                                           c=", ".join(strangers)))
         return []
     if not known and foreign:
-        row.note = str(_l("Mã %(c)s là hoá đơn của một trường khác: tiền vào tài khoản của trường này không được "
-                          "trừ cho hoá đơn đó", c=", ".join(foreign)))
+        row.note = source_text(_l(FOREIGN_ONLY, c=", ".join(foreign)))
         return []
     if len(known) == 1:
         invoice = known[0]
@@ -542,12 +588,12 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
         if status in states.OPEN:
             early = payments.paid_at_problem(t.transacted_at, row.created_at or t.transacted_at, invoice.issued_at)
             if early is not None:   # before its invoice existed: the accountant decides (assigning by hand)
-                row.note = str(_l("Hoá đơn %(c)s: %(p)s", c=invoice.code, p=early))
+                row.note = source_text(_l(EARLY, c=invoice.code, p=early))
                 row.invoice_id = invoice.id
                 return []
             return [(invoice, row.amount)]
-        row.note = str(_l("Hoá đơn %(c)s đã huỷ", c=invoice.code) if status == "void"
-                       else _l("Hoá đơn %(c)s đã nộp đủ", c=invoice.code))
+        row.note = source_text(_l(VOID, c=invoice.code) if status == "void"
+                       else _l(SETTLED, c=invoice.code))
         row.invoice_id = invoice.id
         return []
     if len(known) > 1 and all(now_of(i)[0] in states.OPEN for i in known) and sum(now_of(i)[1] for i in known) == row.amount \
@@ -555,13 +601,13 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
                         for i in known):
         return [(i, now_of(i)[1]) for i in known]
     if known:
-        row.note = str(_l("Nhiều mã hoá đơn, số tiền không khớp tổng phải nộp"))
+        row.note = source_text(_l(SEVERAL))
     elif unknown := [c for c in codes if c.startswith(PREFIX)] or _code_shaped(t.content):
         # A code written as ours but naming no invoice (none issued, or a mistyped character):
         # said as such, not as "no code" — the accountant looks for the payer, not for a code.
-        row.note = str(_l("Mã hoá đơn %(c)s không tồn tại", c=", ".join(unknown)))
+        row.note = source_text(_l(UNKNOWN, c=", ".join(unknown)))
     else:
-        row.note = str(_l("Không tìm thấy mã hoá đơn trong nội dung"))
+        row.note = source_text(_l(NO_CODE))
     return []
 
 

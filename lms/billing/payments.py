@@ -28,7 +28,7 @@ from lms.core.cards import mask_card_numbers, refuse_card_numbers
 from lms.core.models import AuditLog
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.text import nfc
-from lms.i18n import lazy_gettext as _l
+from lms.i18n import lazy_gettext as _l, source_text
 from lms.db import dialect_insert, insert_objects, plain_row
 from lms.people.models import School, Student
 
@@ -107,6 +107,15 @@ CLOCK_TOLERANCE = timedelta(minutes=5)     # a clock a little ahead of the serve
 PAST_WINDOW = timedelta(days=731)          # a bank credit more than two years old is a typing or export mistake
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined (babel's N_), translated where it is used."""
+    return message
+
+
+FUTURE, TOO_OLD, BEFORE_ISSUE = (N_("%(w)s là sau lúc này (%(n)s)."), N_("%(w)s là hơn hai năm trước (trước %(d)s)."),
+                                 N_("%(w)s là trước lúc phát hành hoá đơn (%(d)s)."))
+
+
 def paid_at_problem(when: datetime, now: datetime, issued_at: datetime | None = None):
     """The one rule of a plausible moment for money received — a payment at the school, a bank
     statement's line, a feed's credit, a credit matched to an invoice: not in the future (beyond a
@@ -119,11 +128,11 @@ def paid_at_problem(when: datetime, now: datetime, issued_at: datetime | None = 
         return f"{utc_to_local(moment, school_tz()):%d/%m/%Y %H:%M}"
 
     if when > now + CLOCK_TOLERANCE:
-        return _l("%(w)s là sau lúc này (%(n)s).", w=shown(when), n=shown(now))
+        return _l(FUTURE, w=shown(when), n=shown(now))
     if when < now - PAST_WINDOW:
-        return _l("%(w)s là hơn hai năm trước (trước %(d)s).", w=shown(when), d=shown(now - PAST_WINDOW))
+        return _l(TOO_OLD, w=shown(when), d=shown(now - PAST_WINDOW))
     if issued_at is not None and when < issued_at - CLOCK_TOLERANCE:
-        return _l("%(w)s là trước lúc phát hành hoá đơn (%(d)s).", w=shown(when), d=shown(issued_at))
+        return _l(BEFORE_ISSUE, w=shown(when), d=shown(issued_at))
     return None
 
 
@@ -306,7 +315,7 @@ def record_payment(session: Session, actor: User | None, school: School, student
             _allocate(session, invoice_id, applied, payment_id=payment.id, source="payment", actor_id=actor_id,
                       at=now)
             _event(session, invoice_id, actor_id, "payment", before, after, applied,
-                   str(METHOD_LABELS[data.method]), now)
+                   source_text(METHOD_LABELS[data.method]), now)
     payment.applied = sum(applied for _, applied in applied_parts)
     _add_credit(session, school.id, student.id, data.amount - payment.applied)
     ledger.post(session, school.id, "payment", payment_legs(payment, applied_parts), actor_id=actor_id,
@@ -402,7 +411,7 @@ def record_many(session: Session, actor: User | None, school: School, items: lis
             after = states.next_status(status, total, paid + applied, credited)
             events.append(plain_row(InvoiceEvent, invoice_id=invoice.id, actor_id=actor_id, action="payment",
                                     from_status=status, to_status=after, amount=applied,
-                                    note=str(METHOD_LABELS[data.method]), at=now))
+                                    note=source_text(METHOD_LABELS[data.method]), at=now))
             state[invoice.id] = [total, paid + applied, credited, after]
         made.append((payment, invoice, split))
     insert_objects(session, [p for p, _, _ in made], ids=True)

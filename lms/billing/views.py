@@ -13,7 +13,7 @@ from lms.core import paging
 from lms.core.numbers import money
 from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
 from lms.billing import channel_settings, fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
-from lms.billing.matching import shown_memo
+from lms.billing.matching import shown_memo, shown_reason
 from lms.billing.views_shared import done, first_time, once_field
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaidReportForm,
                                PaymentForm, PlanForm, RefundForm, RefundPaidForm, RemindForm, VoidForm)
@@ -59,6 +59,7 @@ def _globals(state) -> None:
     state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
     state.app.jinja_env.filters["source_label"] = lambda code: SOURCE_LABELS.get(code, code)
     state.app.jinja_env.filters["memo"] = shown_memo
+    state.app.jinja_env.filters["queue_reason"] = shown_reason
 
 
 def _school() -> School:

@@ -401,7 +401,8 @@ def simulate_transfer():
     if form.validate_on_submit():
         setting = rows.get(form.via.data)
         if not channel_settings.is_configured(setting) or not setting.public.get("sandbox"):
-            flash(_("Hãy bật %(c)s ở chế độ thử trong Kênh thanh toán trước.", c=form.via.data), "danger")
+            flash(_("Hãy bật %(c)s ở chế độ thử trong Kênh thanh toán trước.",
+                    c=SOURCE_LABELS.get(form.via.data, form.via.data)), "danger")
         else:
             headers, body = sandbox.transfer_call(form.via.data, channel_settings.secrets_of(_box(), setting),
                                                   amount=form.amount.data, content=form.content.data,
