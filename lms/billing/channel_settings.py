@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.billing import secrets
-from lms.billing.channels.registry import (CASHLESS, CHANNELS, ENDPOINTS, MOBILE_MONEY_COUNTS_AS, MODED, MODES, PRODUCTION,
+from lms.billing.channels.registry import (CASHLESS, METHOD_LABELS, CHANNELS, ENDPOINTS, MOBILE_MONEY_COUNTS_AS, MODED, MODES, PRODUCTION,
                                           SANDBOX, TEST)
 from lms.billing.models import ChannelIdentifier, ChannelSetting, Method, Payment
 from lms.core import audit
@@ -53,7 +53,13 @@ def save_channel(session: Session, actor: User, school: School, channel: str, va
     _reserve_identifiers(session, school, channel, public)
     method = info.method
     if channel == "mobile_money":
-        method = counts_as if counts_as in MOBILE_MONEY_COUNTS_AS else Method.WEBSITE
+        # Left out it is a website payment (the aggregator has not confirmed Mobile Money); anything
+        # else than the two choices is refused, never silently read as one of them.
+        if counts_as and counts_as not in MOBILE_MONEY_COUNTS_AS:
+            raise ValidationError(_l("Chọn phương thức kênh này được tính: %(m)s.",
+                                     m=" / ".join(str(METHOD_LABELS[m]) for m in MOBILE_MONEY_COUNTS_AS)),
+                                  field="counts_as")
+        method = counts_as or Method.WEBSITE
     if channel not in MODED:
         mode = PRODUCTION
     elif mode not in MODES or (mode == SANDBOX and not sandbox_allowed):

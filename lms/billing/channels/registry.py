@@ -57,7 +57,10 @@ CHANNELS: dict[str, ChannelInfo] = {c.code: c for c in (
                        rule=_l("đúng 8 chữ in hoa hoặc chữ số, như VNPay cấp (ví dụ NGUYENDU)")),
                  Field("hash_secret", _l("Chuỗi bí mật (vnp_HashSecret)"), secret=True)), True, "", "VNPay", "vnpay"),
     ChannelInfo("momo", _l("MoMo — ví điện tử (tính là thanh toán qua website)"), Method.WEBSITE,
-                (Field("partner_code", _l("Partner code"), identifies=True), Field("access_key", _l("Access key"), secret=True),
+                # MoMo matches its IPNs to the school by this code: as MoMo issues it (MOMOBKUN20180529).
+                (Field("partner_code", _l("Partner code"), pattern=r"^[A-Z0-9]{4,50}$", identifies=True,
+                       rule=_l("chữ in hoa và chữ số, 4 đến 50 ký tự, như MoMo cấp (ví dụ MOMOBKUN20180529)")),
+                 Field("access_key", _l("Access key"), secret=True),
                  Field("secret_key", _l("Secret key"), secret=True)), True, "", "MoMo", "momo"),
     ChannelInfo("mobile_money", _l("Mobile Money — Viettel Money, VNPT Money qua đơn vị trung gian"), Method.MOBILE_MONEY,
                 (Field("business_id", _l("Business ID"), identifies=True),
