@@ -370,6 +370,15 @@ def recorded_lines(session, school, plan: StatementPlan) -> dict[int, Earlier]:
     return out
 
 
+def earlier_groups(lines: dict[int, Earlier]) -> dict[tuple[str, datetime], int]:
+    """The preview's recorded lines counted as the import's summary counts them (`Imported.earlier`):
+    by who recorded each credit first and when — one wording for both (issue #27)."""
+    out: dict[tuple[str, datetime], int] = {}
+    for e in lines.values():
+        out[(e.source, e.recorded_at)] = out.get((e.source, e.recorded_at), 0) + 1
+    return out
+
+
 def needs_account_confirmed(school, plan: StatementPlan) -> bool:
     """The file names no account: the accountant says it is the school's before it is imported."""
     return not plan.account and bool(re.sub(r"\D", "", school.bank_account_number or ""))
@@ -392,12 +401,16 @@ def import_statement(session, school, plan: StatementPlan, *, now: datetime, acc
             t.account_number = school.bank_account_number
     out = Imported()
     for got in receive_many(session, school, distinct_ids([t for _, t in plan.transfers]), now=now):
-        if got.outcome == "again":
-            out.again += 1
-        elif got.outcome == "known":
-            out.known += 1
-            first = (got.transaction.source, got.transaction.created_at)
-            out.earlier[first] = out.earlier.get(first, 0) + 1
+        if got.outcome in ("again", "known"):
+            # Counted as the preview counts them (`recorded_lines`, `earlier_groups`): by who recorded
+            # the credit first and when — this statement's earlier import as much as a bank feed.
+            if got.outcome == "again":
+                out.again += 1
+            else:
+                out.known += 1
+            if got.transaction is not None:
+                first = (got.transaction.source, got.transaction.created_at)
+                out.earlier[first] = out.earlier.get(first, 0) + 1
         else:
             out.new += 1
             out.matched += got.transaction.status == TransferStatus.MATCHED

@@ -366,7 +366,8 @@ def statement_import():
         session.pop("statement", None)
         flash(ngettext("Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
                 "%(a)s đã có từ trước nên bỏ qua.", "Đã nhập %(n)s giao dịch ghi có: %(m)s khớp hoá đơn tự động, %(u)s chờ gán tay; "
-                "%(a)s đã có từ trước nên bỏ qua.", done.new, n=done.new, m=done.matched, u=done.new - done.matched, a=done.again), "success")
+                "%(a)s đã có từ trước nên bỏ qua.", done.new, n=done.new, m=done.matched, u=done.new - done.matched,
+                a=done.again + done.known), "success")
         for text in _earlier_sources(done.earlier):
             flash(text, "info")
         if done.masked:
@@ -378,6 +379,7 @@ def statement_import():
     return render_template("billing/statements.html", form=form, table=table, plan=plan, mapping=mapping or {},
                            token=token, fields=statements.FIELDS, confirm_form=Form(formdata=None),
                            earlier=earlier, earlier_text=_earlier_text,
+                           earlier_sources=_earlier_sources(statements.earlier_groups(earlier)),
                            school=ctx().school, ask_account=plan is not None and plan.ok
                            and statements.needs_account_confirmed(ctx().school, plan),
                            account_error=outcome.error if outcome.error is not None

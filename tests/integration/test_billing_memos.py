@@ -134,3 +134,23 @@ def test_a_memo_naming_only_the_pupil_offers_their_open_invoices(world, client, 
     queue = client.get("/billing/transfers").get_data(as_text=True)
     assert f'data-pupil-hint="{pupil_code}"' in queue and name in queue
     assert f'data-assign-invoice="{code}"' in queue
+
+
+def test_the_import_summary_counts_and_words_repeated_lines_as_the_preview_did(world, client, dbs):
+    """A statement without references imported again: the preview and the confirmation name the
+    earlier import in the same words and count the same lines (issue #27, finding 13)."""
+    from lms.core.timeutil import utc_to_local, utcnow
+
+    _invoices(dbs, world)
+    client.login("kt.a")
+    csv = "Ngày giao dịch,Số tiền ghi có,Mô tả\n28/11/2026 16:40,300.000,ung ho quy lop\n28/11/2026 16:45,150.000,quy lop 2\n"
+    _import_auto(client, csv, "saoke.csv")
+    csv += "28/11/2026 17:00,90.000,tien sach\n"
+    preview = client.post("/billing/statements", {"file": (io.BytesIO(csv.encode("utf-8")), "saoke.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    today = utc_to_local(utcnow(), "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y")
+    said = f"2 giao dịch đã có từ lần nhập sao kê ngày {today}: khớp với khoản đã ghi, không ghi lại lần nữa."
+    assert said in preview
+    confirmed = _import_auto(client, csv, "saoke.csv")
+    assert said in confirmed
+    assert "Đã nhập 1 giao dịch ghi có: 0 khớp hoá đơn tự động, 1 chờ gán tay; 2 đã có từ trước nên bỏ qua." in confirmed
