@@ -20,6 +20,7 @@ from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment,
 from lms.billing.statements import AmountRefused, Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
+from lms.core.numbers import money
 from lms.core.tables import Table as ReadTable, cell_text
 from lms.core.timeutil import school_tz, utc_to_local
 
@@ -151,7 +152,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
                  f"đơn {r.order or '—'}, {_shown(r.when)}", order=r.order)
         elif payment.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {payment.amount} đ", payment)
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount)} đ, hệ thống {money(payment.amount)} đ", payment)
     listed = {r.txn_id for r in good}
     for txn_id, payment in ours.items():
         if start <= payment.received_at <= end and txn_id not in listed and report_key(txn_id) not in listed:
@@ -209,7 +210,7 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
         if credit is None:
             keep("missing", r.txn_id, r.amount, f"{_shown(r.when)} {r.order}".strip(), order=r.order)
         elif credit.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, f"báo cáo {r.amount} đ, hệ thống {credit.amount} đ")
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount)} đ, hệ thống {money(credit.amount)} đ")
     listed = {r.txn_id for r in good}
     for txn_id, sighting in sightings.items():
         credit = credits.get(sighting.bank_transaction_id)
