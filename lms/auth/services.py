@@ -157,13 +157,37 @@ def _pupil_by_code(code: str, school_code: str):
                    _STUDENTS.c.user_id.is_not(None)))
 
 
-def throttle_key(user: User | None, identifier: str) -> str:
-    """The account when the identifier resolves to one — whichever identifier and however it was
-    written — otherwise the identifier's normal form."""
-    if user is not None:
-        return f"u:{user.id}"
+def sign_in_key(identifier: str, school: str | None = None) -> str:
+    """The normal form of what was typed, from the text alone — never from the account it names:
+    the key of every sign-in counter whose wait a caller can see, so that no wait tells whether an
+    identifier names an account, nor whether two identifiers name the same one (issue #22: a
+    counter per account gave a real pupil's two spellings one counter and a made-up code two, and
+    linked a person's phone, e-mail and username).
+
+    A phone number written any way is one key (`t:0912000001`), whether or not anyone holds it; an
+    e-mail or username is lower case without accents; at a school's sign-in address (`school`, its
+    part `thcs-nd`) what was typed is qualified by the school, so the code there and `code.school`
+    at `/login` are one key (`t:<code>.thcs-nd`), for a real code and a made-up one alike."""
     value, phone = _identifier_forms(identifier)
-    return f"t:{phone or fold(value)}"[:254]
+    if "@" in value:
+        return f"t:{fold(value)}"[:200]
+    if school:
+        school = school.strip().lower()
+        value = value[:-len(school) - 1] if value.endswith("." + school) else value
+        return f"t:{_code_form(value)}.{school}"[:200]
+    if phone:
+        return f"t:{phone}"
+    code, dot, part = value.rpartition(".")
+    if dot and code and part:
+        return f"t:{_code_form(code)}.{part}"[:200]
+    return f"t:{fold(value)}"[:200]
+
+
+def _code_form(value: str) -> str:
+    """The part before a school's: a code that reads as a phone number (a pupil code is digits) in
+    the phone's normal form, so `8910000031` and `8910000031.thcs-nd` qualify alike."""
+    _value, phone = _identifier_forms(value)
+    return phone or fold(value)
 
 
 def _source(ip: str) -> str:
@@ -200,55 +224,60 @@ def create_user(session: Session, settings: AuthSettings | None, *, username: st
 
 def authenticate(session: Session, settings: AuthSettings, identifier: str, password: str, *,
                  ip: str | None = None, now: datetime | None = None,
-                 device: tuple[str, list[int]] | None = None, school: str | None = None) -> User:
+                 device: str | None = None, school: str | None = None) -> User:
     """Check a sign-in. Unknown account and wrong password give the same error and timing.
 
-    Throttling is per account, never per typed text (username, e-mail and phone written any way
-    share one counter), and per source: the delay (1, 2, 4 … 60 s after the free failures, never a
-    lock) is counted on (account, address), so a stranger's guesses slow only the stranger and the
-    owner signing in from another address gets in at once. Two ceilings bound the rest: one per
-    address over all accounts (a school's computer lab signs in forty pupils from one IP, so it is
-    generous) and one per account over all addresses (`account_ceiling`, a guesser spread over many
-    addresses). From a device the account signed in on before (`device`: its id and accounts, see
-    lms.auth.views_devices) the guess is judged on that device's own counter instead, which locks
-    after `lock_after` failures, and neither ceiling applies: a stranger's guesses elsewhere never
-    touch it. `school`: the school part of the sign-in address, where a pupil's code alone names
-    that school's pupil (find_user_by_identifier).
+    What a caller can see — the answer, its text and any wait — depends only on what was typed
+    (`sign_in_key`: its normal form, the same for an identifier of no account) and where from,
+    never on whether it names an account or which: the delay (1, 2, 4 … 60 s after the free
+    failures, never a lock) is counted on (typed key, address), so a stranger's guesses slow only
+    the stranger, and a ceiling per address over everything typed (a school's computer lab signs
+    in forty pupils from one IP, so it is generous) bounds spraying.
+
+    The account itself is guarded silently: `account_ceiling` counts failures over every address
+    and every way of naming the account; once over it, the password is not checked at all and the
+    answer is the ordinary "wrong name or password" (audited as `login_locked`), so a guesser
+    spread over many addresses or spellings gets at most that many guesses judged, and learns
+    nothing from the refusal — it reads as a wrong password for every identifier, real or not.
+
+    `device`: this browser's id when the same identifier (its normal form) signed in on it before
+    (lms.auth.views_devices): the guess is judged on that device's own counter instead, which
+    locks after `lock_after` failures, and neither ceiling applies: a stranger's guesses elsewhere
+    never touch it. `school`: the school part of the sign-in address, where a pupil's code alone
+    names that school's pupil (find_user_by_identifier).
     """
     now = now or utcnow()
+    typed = sign_in_key(identifier, school)
     user = find_user_by_identifier(session, identifier, school)
-    known = user is not None and device is not None and user.id in device[1]
+    known = device is not None
     if ip and settings.ip_ceiling.failures and not known:
         wait = throttle.ceiling_wait(session, f"ip:{ip}", settings.ip_ceiling, now)
         if wait:
             audit.record(session, audit.Action.LOGIN_LOCKED, detail=f"ip:{ip}", ip=ip)
             raise SignInThrottled(ngettext("Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.", "Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau %(s)s giây.", wait, s=wait), retry_after=wait)
-    account = throttle_key(user, identifier)
-    every_source = f"a:{account}"[:254]
-    if settings.account_ceiling.failures and not known:
-        wait = throttle.ceiling_wait(session, every_source, settings.account_ceiling, now)
-        if wait:
-            audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None,
-                         detail=every_source, ip=ip)
-            raise SignInThrottled(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", wait, s=wait),
-                                  retry_after=wait)
     if known:
-        key, policy = f"d:{device[0]}:{user.id}"[:254], settings.policy
+        key, policy = f"d:{device}:{typed}"[:254], settings.policy
     else:
-        key, policy = (f"{account}@{_source(ip)}" if ip else account)[:254], settings.slow_policy
+        key, policy = (f"{typed}@{_source(ip)}" if ip else typed)[:254], settings.slow_policy
     row, wait = throttle.hold(session, key, policy, now)
     if wait:
         audit.record(session, audit.Action.LOGIN_LOCKED, actor_id=user.id if user else None, detail=key, ip=ip)
         raise SignInThrottled(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(s)s giây.", wait, s=wait),
                               retry_after=wait)
-    ok = settings.hasher.verify(user.password_hash if user else None, password)
+    # The account's ceiling (or, for no account, the typed text's: the same work either way).
+    every_source = f"a:u:{user.id}" if user is not None else f"a:{typed}"
+    guarded = bool(settings.account_ceiling.failures) and not known
+    silenced = guarded and throttle.ceiling_wait(session, every_source, settings.account_ceiling, now) > 0
+    # Silenced: the dummy hash, as for no account — the same work, and the password is not tried.
+    ok = settings.hasher.verify(user.password_hash if user is not None and not silenced else None, password)
     if not ok or user is None or not user.is_active:
         throttle.fail(row, policy, now)
         if ip and settings.ip_ceiling.failures and not known:
             throttle.count_failure(session, f"ip:{ip}", settings.ip_ceiling, now)
-        if settings.account_ceiling.failures and not known:
+        if guarded and not silenced:
             throttle.count_failure(session, every_source, settings.account_ceiling, now)
-        audit.record(session, audit.Action.LOGIN_FAILED, actor_id=user.id if user else None, detail=key, ip=ip)
+        audit.record(session, audit.Action.LOGIN_LOCKED if silenced else audit.Action.LOGIN_FAILED,
+                     actor_id=user.id if user else None, detail=every_source if silenced else key, ip=ip)
         raise SignInRefused(_l("Sai tên đăng nhập hoặc mật khẩu."))
     throttle.succeed(row)
     if settings.hasher.needs_rehash(user.password_hash):
@@ -406,6 +435,8 @@ def reset_password(session: Session, settings: AuthSettings, token: str, new: st
     user.password_changed_at = utcnow()
     row.used_at = utcnow()
     revoke_sessions(session, user)
+    # The link proves the owner: strangers' guesses no longer hold the account's ceiling.
+    throttle.clear(session, f"a:u:{user.id}")
     audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id)
     return user
 

@@ -35,10 +35,11 @@ def login():
     school = _sign_in_school(request.args.get("school"))
     status = 200
     if form.validate_on_submit():
+        part = school.part if school else None
+        key = services.sign_in_key(form.identifier.data, part)
         try:
             user = services.authenticate(db.session, _settings(), form.identifier.data, form.password.data,
-                                         ip=client_ip(), device=devices.read(request.cookies),
-                                         school=school.part if school else None)
+                                         ip=client_ip(), device=devices.known(request.cookies, key), school=part)
         except services.SignInThrottled as exc:
             db.session.commit()  # the attempt is counted even though it is refused
             form.password.errors.append(str(exc.message))
@@ -52,10 +53,10 @@ def login():
                 db.session.commit()
                 _fresh_session()
                 # Half signed in: the password was right; the code decides (within five minutes).
-                session["pending_2fa"] = {"user": user.id, "remember": bool(form.remember.data),
+                session["pending_2fa"] = {"user": user.id, "remember": bool(form.remember.data), "key": key,
                                           "next": form.next.data or "", "at": int(utcnow().timestamp())}
                 return redirect(url_for("auth.login_code"))
-            return _signed_in(user, bool(form.remember.data), form.next.data)
+            return _signed_in(user, bool(form.remember.data), form.next.data, key)
     return render_template("auth/login.html", form=form, school=school,
                            unknown_school=request.args.get("school") if school is None else None), status
 
@@ -75,7 +76,7 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
-def _signed_in(user, remember: bool, next_url: str | None):
+def _signed_in(user, remember: bool, next_url: str | None, key: str | None):
     _fresh_session()
     token = services.start_session(db.session, _settings(), user, remember=remember, ip=client_ip(),
                                    user_agent=request.user_agent.string)
@@ -84,7 +85,8 @@ def _signed_in(user, remember: bool, next_url: str | None):
     session.permanent = remember
     login_user(user)
     response = redirect(safe_next(next_url, _landing(user)))
-    devices.remember(response, request.cookies, user.id)  # its owner's device from now on (lms.auth.views_devices)
+    if key:   # this identifier's device from now on (lms.auth.views_devices)
+        devices.remember(response, request.cookies, key)
     return response
 
 
@@ -117,7 +119,7 @@ def login_code():
         else:
             if how == "recovery":
                 flash(_("Đã dùng một mã khôi phục. Hãy tạo bộ mã mới trong Tài khoản → Xác thực hai lớp."), "warning")
-            return _signed_in(user, bool(pending.get("remember")), pending.get("next"))
+            return _signed_in(user, bool(pending.get("remember")), pending.get("next"), pending.get("key"))
     return render_template("auth/login_code.html", form=form), status
 
 
