@@ -449,13 +449,15 @@ def set_active(session: Session, actor: User, user: User, active: bool, *, schoo
                  actor_id=actor.id, school_id=school_id, subject_type="user", subject_id=user.id)
 
 
-def queue_reset_request(session: Session, box, identifier: str, subject: str, body: str, base_url: str) -> None:
+def queue_reset_request(session: Session, box, identifier: str, subject: str, body: str, base_url: str,
+                        *, school: str | None = None) -> None:
     """The forgot-password page's whole work, the same for every identifier typed: seal what was
     asked and queue it. Whether an account exists is found out by the job, after the answer has
     gone (looking it up, making its token and its e-mail in the request took ~40 ms more for an
-    account that exists: a timing oracle). `body` holds `{link}` where the link goes."""
+    account that exists: a timing oracle). `body` holds `{link}` where the link goes. `school`: the
+    school part of the address it was asked at, where a pupil's code alone names the pupil."""
     sealed = box.encrypt(json.dumps({"identifier": identifier[:254], "subject": subject, "body": body,
-                                     "base": base_url}).encode()).decode()
+                                     "base": base_url, "school": school}).encode()).decode()
     jobs.enqueue(session, None, "reset_mail", {"sealed": sealed}, school_id=None, total=1)
 
 
@@ -471,7 +473,7 @@ def _send_reset_mail(session: Session, ctx) -> None:
         return
     message = json.loads(box_from_config(ctx.config).decrypt(sealed.encode()))
     if "identifier" in message:     # a forgot-password request: the account, if any, is found here
-        user = find_user_by_identifier(session, message["identifier"])
+        user = find_user_by_identifier(session, message["identifier"], message.get("school"))
         if user is None or not user.is_active or not user.email:
             ctx.job.params = {}
             ctx.progress(1)

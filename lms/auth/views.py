@@ -54,9 +54,10 @@ def login():
                 _fresh_session()
                 # Half signed in: the password was right; the code decides (within five minutes).
                 session["pending_2fa"] = {"user": user.id, "remember": bool(form.remember.data), "key": key,
-                                          "next": form.next.data or "", "at": int(utcnow().timestamp())}
+                                          "next": form.next.data or "", "at": int(utcnow().timestamp()),
+                                          "school": part}
                 return redirect(url_for("auth.login_code"))
-            return _signed_in(user, bool(form.remember.data), form.next.data, key)
+            return _signed_in(user, bool(form.remember.data), form.next.data, key, part)
     return render_template("auth/login.html", form=form, school=school,
                            unknown_school=request.args.get("school") if school is None else None), status
 
@@ -76,8 +77,10 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
-def _signed_in(user, remember: bool, next_url: str | None, key: str | None):
+def _signed_in(user, remember: bool, next_url: str | None, key: str | None, school: str | None):
     _fresh_session()
+    if school:   # the school's sign-in address it came by, where signing out leads back
+        session["sign_in_school"] = school
     token = services.start_session(db.session, _settings(), user, remember=remember, ip=client_ip(),
                                    user_agent=request.user_agent.string)
     db.session.commit()
@@ -119,7 +122,8 @@ def login_code():
         else:
             if how == "recovery":
                 flash(_("Đã dùng một mã khôi phục. Hãy tạo bộ mã mới trong Tài khoản → Xác thực hai lớp."), "warning")
-            return _signed_in(user, bool(pending.get("remember")), pending.get("next"), pending.get("key"))
+            return _signed_in(user, bool(pending.get("remember")), pending.get("next"), pending.get("key"),
+                              pending.get("school"))
     return render_template("auth/login_code.html", form=form), status
 
 
@@ -197,12 +201,12 @@ def logout():
     services.end_session(db.session, session.get("sid"))
     db.session.commit()
     logout_user()
-    lang = session.get("lang")
+    lang, school = session.get("lang"), session.get("sign_in_school")
     session.clear()
     if lang:
         session["lang"] = lang
     flash(_("Bạn đã đăng xuất."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login", school=school or None))
 
 
 @bp.route("/language/<code>")
@@ -275,7 +279,11 @@ def _pupil_sign_in(user):
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
+    """Asked from a school's sign-in address (`?school=`), it keeps it: a pupil's code alone names
+    that school's pupil here too, and the answer leads back there."""
     form = ForgotPasswordForm()
+    school = _sign_in_school(request.args.get("school"))
+    part = school.part if school else None
     if form.validate_on_submit():
         if mail_configured():
             # The same work for every identifier, an account's or not: seal and queue. The job finds
@@ -283,10 +291,10 @@ def forgot_password():
             services.queue_reset_request(db.session, current_app.extensions["lms_secrets"], form.identifier.data,
                                          _("Đặt lại mật khẩu lms"),
                                          _("Mở liên kết sau để đặt mật khẩu mới (dùng một lần): %(link)s",
-                                           link="{link}"), current_app.config["PUBLIC_BASE_URL"])
+                                           link="{link}"), current_app.config["PUBLIC_BASE_URL"], school=part)
             db.session.commit()
         # The same answer whether or not the account exists.
         flash(_("Nếu tài khoản có e-mail, chúng tôi đã gửi liên kết đặt lại mật khẩu. "
                 "Nếu không nhận được, hãy liên hệ quản trị trường."), "info")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form, mail=mail_configured())
+        return redirect(url_for("auth.login", school=part))
+    return render_template("auth/forgot.html", form=form, mail=mail_configured(), school=school)
