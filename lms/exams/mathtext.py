@@ -12,6 +12,9 @@ from lms.core.markdown import MATH
 _SUP = dict(zip("0123456789+-−=()nix", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱˣ"))
 _SUB = dict(zip("0123456789+-−=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ"))
 _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(\\?[A-Za-z0-9+\-−]))")
+_NAMES = r"arcsin|arccos|arctan|arccot|sinh|cosh|tanh|coth|sin|cos|tan|cotg|cot|tg|sec|csc|log|lg|ln|exp"
+_FUNCTION = re.compile(r"\\(?:mathrm|operatorname|textrm|text|rm)\s*\{\s*(" + _NAMES + r")\s*\}|\\(" + _NAMES +
+                       r")(?![A-Za-z])")
 _ROOT = re.compile(r"\\sqrt\[([^\]]+)\]\{([^{}]*)\}")
 
 
@@ -77,8 +80,12 @@ def _marks(text: str) -> str:
             (body := _group(text, found.end())):
         text = f"{text[:found.start()]}{found.group(1)}{{(}}{body[0]}{{)}} {text[body[1]:]}"
     text = re.sub(r"\^\s*(?:\{\s*\\circ\s*\}|\\circ)", "°", text)
-    text = re.sub(r"\\(?:rightarrow|to)(?![A-Za-z])\s*", "→ ", text)
-    return re.sub(r"\\(sin|cos|tan|cot|log|ln|exp)(?![A-Za-z])\s*(?![\s^_])", r"\\\1\\ ", text)
+    text = re.sub(r"\s*\\(?:rightarrow|to)(?![A-Za-z])\s*", " → ", text)
+    # A function's name however it is written — \\sin, \\mathrm{sin} (Word's equations),
+    # \\operatorname{cotg} — is one upright word apart from its argument.
+    text = _FUNCTION.sub(lambda m: f"\\mathrm{{{m.group(1) or m.group(2)}}}", text)
+    return re.sub(r"(\\mathrm\{(?:" + _NAMES + r")\}(?:[\^_](?:\{[^{}]*\}|\\?[A-Za-z0-9]))*)\s*(?![\s^_])", r"\1\\ ",
+                  text)
 
 
 @functools.lru_cache(maxsize=4096)

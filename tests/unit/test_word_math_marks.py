@@ -90,3 +90,18 @@ def test_where_math_cannot_be_drawn_the_marks_read_as_text():
     text = plain(_question())
     assert "AB⃗ = DC⃗" in text and "∠ABC = 60°" in text
     assert "lim(x → 0) (sin x)/x" in text
+
+
+def test_a_function_name_reads_apart_from_its_argument_however_it_is_written():
+    """Issue #29, tester finding 6: Word's equations write a function's name as `\\mathrm{sin}`; as
+    text it ran into the angle after it ("sinB̂"), and `\\cot`, `\\arcsin` lost their space or
+    their name ("B̂" for `\\cot\\widehat{B}`)."""
+    from lms.exams.mathtext import latex_plain
+
+    assert plain(r"b) Tính $\mathrm{sin}\widehat{B}$.") == "b) Tính sin B̂."
+    assert latex_plain(r"\cot\widehat{B}") == "cot B̂"
+    assert latex_plain(r"\operatorname{tg}\alpha") == "tg α" and latex_plain(r"\arcsin x") == "arcsin x"
+    assert latex_plain(r"\mathrm{sin}^{2}x + \cos^{2}x = 1") == "sin² x + cos² x = 1"
+    assert latex_plain(r"\log_{2}8 = 3") == "log₂ 8 = 3"
+    assert latex_plain(r"\sinh x") == "sinh x"
+    assert latex_plain(r"\mathrm{cm}^{2}") == "cm²"                     # a unit is no function
