@@ -28,7 +28,7 @@ from lms.people.models import Course, Enrollment, School, SchoolClass, SchoolYea
 from lms.people.services import chosen_courses, set_course_links
 
 GRADING_METHODS = {"highest": _l("Lần cao nhất"), "average": _l("Trung bình các lần"), "first": _l("Lần đầu"),
-                   "last": _l("Lần cuối")}
+                   "last": _l("Lần làm cuối")}
 REVIEW_MOMENTS = ("after_submit", "after_release")
 REVIEW_ITEMS = ("score", "responses", "correct", "feedback")
 DEFAULT_REVIEW = {"after_submit": {"score": True, "responses": True, "correct": False, "feedback": False},

@@ -153,3 +153,15 @@ def test_a_refused_row_marks_its_own_input_and_says_why_beside_it(world, make_cl
     page = teacher.post("/bank/questions/new/matching", form).get_data(as_text=True)
     assert 'aria-invalid="true"' in _input(page, "pair_left-2") and 'aria-invalid="true"' in _input(page, "pair_right-3")
     assert "aria-invalid" not in _input(page, "pair_right-2") + _input(page, "pair_left-1")
+
+
+def test_the_grading_method_last_reads_last_attempt_not_a_visit(world, make_client, dbs):
+    """Issue #29, tester finding 6: "Lần cuối" was one message for the grading method and for a
+    lesson's last visit, so in English the choice read "Last seen"."""
+    exam_id, teacher = _exam_and_teacher(world, make_client, dbs)
+    vietnamese = teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True)
+    assert re.search(r'<option value="last"[^>]*>Lần làm cuối</option>', vietnamese)
+    teacher.get("/language/en")
+    english = teacher.get(f"/exams/{exam_id}/edit").get_data(as_text=True)
+    teacher.get("/language/vi")
+    assert re.search(r'<option value="last"[^>]*>Last attempt</option>', english) and "Last seen" not in english
