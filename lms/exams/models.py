@@ -162,6 +162,9 @@ class Exam(Base):
     ready_percent: Mapped[int] = mapped_column(SmallInteger, default=70)
     # Sit the printed versions (mã đề) online: each attempt gets one of the exam's papers.
     use_papers: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language of the printed paper (its fixed texts: "Họ và tên", "Mã đề"…): the school's, "vi",
+    # whatever the teacher's interface; "en" for an exam the teacher marks English (an English test).
+    paper_language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

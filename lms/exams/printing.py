@@ -152,6 +152,21 @@ def set_online(session: Session, actor, role: str, exam: Exam, on: bool) -> None
     session.flush()
 
 
+# The languages a paper prints in: the school's, or English for an English test.
+PAPER_LANGUAGES = {"vi": _l("Tiếng Việt"), "en": _l("Tiếng Anh")}
+
+
+def set_paper_language(session: Session, actor, role: str, exam: Exam, language: str) -> None:
+    """The language of the exam's printed papers (their fixed texts), whoever downloads them."""
+    from lms.exams.permissions import require_exam
+
+    require_exam(actor, role, exam)
+    if language not in PAPER_LANGUAGES:
+        raise ValidationError(_l("Chọn ngôn ngữ của đề in: Tiếng Việt hoặc Tiếng Anh."), field="paper_language")
+    exam.paper_language = language
+    session.flush()
+
+
 def printed(exam: Exam, papers: list[ExamPaper], image_folder=None) -> list[Version]:
     """The stored papers as they are printed: questions numbered (passages are not), each part
     under its heading as on the pupil's screen."""

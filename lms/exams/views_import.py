@@ -8,6 +8,7 @@ import uuid
 from random import Random
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import force_locale
 from flask_login import current_user, login_required
 
 from lms.core.errors import DomainError
@@ -207,7 +208,7 @@ def print_versions(exam_id: int):
         status = 400
     papers = printing.papers_of(db.session, exam)
     return render_template("exams/print.html", exam=exam, form=form, count=count, first=first, papers=papers,
-                           max_versions=printing.MAX_VERSIONS, errors=errors), status
+                           max_versions=printing.MAX_VERSIONS, errors=errors, languages=printing.PAPER_LANGUAGES), status
 
 
 @bp.route("/exams/<int:exam_id>/print/online", methods=["POST"])
@@ -224,6 +225,22 @@ def print_online(exam_id: int):
     if outcome.ok:
         flash(_("Học sinh làm trực tuyến sẽ nhận lần lượt các mã đề đã in.") if exam.use_papers
               else _("Mỗi lượt làm trực tuyến rút một đề riêng."), "success")
+    return redirect(url_for("question_import.print_versions", exam_id=exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/print/language", methods=["POST"])
+@login_required
+@role_required("admin", "teacher")
+def print_language(exam_id: int):
+    from lms.core.forms import Form
+
+    exam = managed_exam(exam_id)
+    if not Form().validate_on_submit():
+        abort(400)
+    with committing() as outcome:
+        printing.set_paper_language(db.session, current_user, ctx().role, exam, request.form.get("paper_language", ""))
+    if outcome.ok:
+        flash(_("Đề in bằng %(l)s.", l=printing.PAPER_LANGUAGES[exam.paper_language]), "success")
     return redirect(url_for("question_import.print_versions", exam_id=exam.id))
 
 
@@ -245,6 +262,9 @@ def print_pdf(exam_id: int):
         if not papers:
             flash(_("Không có mã đề %(c)s. Các mã đề đã tạo: %(l)s.", c=code[:8], l=made), "warning")
             return redirect(url_for("question_import.print_versions", exam_id=exam.id))
-    data = printing.booklet_pdf(ctx().school, exam, printing.printed(exam, papers, _image_folder()), render_template)
+    # A paper for pupils is in the exam's language, whatever the interface of the teacher who prints it.
+    with force_locale(exam.paper_language or "vi"):
+        data = printing.booklet_pdf(ctx().school, exam, printing.printed(exam, papers, _image_folder()),
+                                    render_template)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=f"de-in-{exam.id}-ma-{papers[0].code}-{papers[-1].code}.pdf")

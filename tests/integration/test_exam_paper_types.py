@@ -187,3 +187,27 @@ def test_a_missing_or_unknown_print_code_is_said_where_it_is_needed(world, make_
     attempt_id = _start(pupil, exam_id)
     paper = teacher.get(f"/exams/{exam_id}/attempts/{attempt_id}").get_data(as_text=True)
     assert re.search(r'id="paper-code">Mã đề 10[12]<', paper)
+
+
+def test_the_printed_paper_is_in_the_exam_s_language_not_the_teacher_s_interface(world, make_client, dbs, tmp_path):
+    """Issue #29, tester finding 5: with the teacher's interface in English, the pupils' papers of
+    a Vietnamese school came out as "PART I", "Question 1", "Full name". They print in the exam's
+    language: Vietnamese unless the teacher marks the exam English."""
+    exam_id = _every_type_exam(dbs, world)
+    teacher = make_client()
+    teacher.login("gv.a")
+    assert teacher.post(f"/exams/{exam_id}/print", {"count": "1", "first_code": "101"}).status_code == 302
+    teacher.get("/language/en")
+    page = teacher.get(f"/exams/{exam_id}/print").get_data(as_text=True)
+    assert re.search(r'<option value="vi" selected>Vietnamese</option>', page)
+    english_interface = " ".join(_pdf_text(teacher, exam_id, tmp_path).split())
+    assert "Họ và tên" in english_interface and "Mã đề 101" in english_interface and "Câu 1." in english_interface
+    assert "Môn:" in english_interface and "ĐÁP ÁN THEO MÃ ĐỀ" in english_interface
+    assert "Full name" not in english_interface and "Question 1" not in english_interface and "PART I" not in english_interface
+    refused = teacher.post(f"/exams/{exam_id}/print/language", {"paper_language": "fr"}, follow_redirects=True)
+    assert "Choose the language of the printed paper: Vietnamese or English." in refused.get_data(as_text=True)
+    teacher.get("/language/vi")
+    # An English test may print in English, whatever the interface of whoever downloads it.
+    assert teacher.post(f"/exams/{exam_id}/print/language", {"paper_language": "en"}).status_code == 302
+    english_paper = " ".join(_pdf_text(teacher, exam_id, tmp_path).split())
+    assert "Full name" in english_paper and "Version 101" in english_paper and "Họ và tên" not in english_paper
