@@ -173,9 +173,13 @@
     } else if (replaced) {
       badge.className = "badge text-bg-warning";
       badge.textContent = replaced;
-    } else {
+    } else if (Object.keys(questions).some(function (p) { return questions[p].seq > 0; })) {
+      // "All saved" only once the server holds an answer: one it acknowledged, or one it had at load.
       badge.className = "badge text-bg-success";
       badge.textContent = root.dataset.msgSaved;
+    } else {
+      badge.className = "badge text-bg-light border";
+      badge.textContent = root.dataset.msgNone;
     }
     navState();
   }

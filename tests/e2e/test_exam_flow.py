@@ -97,7 +97,9 @@ def test_blueprint_exam_taken_offline_loses_nothing(sign_in, page, live_server):
     expect(questions).to_have_count(4)
     attempt_id = int(page.url.rsplit("/", 1)[1])
     state = page.locator("#save-state")
-    # The badge already reads "saved" before the first answer: wait for the save itself to be answered.
+    # Before any answer the badge claims nothing saved (issue #29, tester finding 7: it read "all
+    # saved" before the first answer); "saved" once the server acknowledged the first save.
+    expect(state).to_have_text("Chưa có câu trả lời")
     with page.expect_response(lambda r: r.url.endswith("/save") and r.status == 200):
         questions.nth(0).locator("input").first.check()
     expect(state).to_have_text("Đã lưu tất cả câu trả lời")
