@@ -136,6 +136,9 @@ class QuestionImportForm(Form):
     level = SelectField(_l("Mức độ nhận thức"), coerce=int, choices=[])
     topic = StringField(_l("Chủ đề / bài"), validators=[Optional(), Length(max=200)])
     mark = StringField(_l("Điểm mỗi câu"), default="1", validators=[DataRequired(_l("Nhập điểm."))])
+    keyless_as_essay = BooleanField(_l("Giữ câu trả lời ngắn chưa có đáp án thành câu tự luận"),
+                                    description=_l("Câu tự luận được chấm tay. Không đánh dấu: câu trả lời ngắn chưa có "
+                                                   "đáp án là lỗi, cần ghi đáp án vào tệp."))
     submit = SubmitField(_l("Xem trước"))
 
 

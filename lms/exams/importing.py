@@ -7,6 +7,7 @@ in one go, into the chosen category (sections and GIFT `$CATEGORY:` lines become
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ FORMATS = {"auto": _l("Tự nhận biết theo tệp"), "word": _l("Word / văn 
            "gift": _l("GIFT (Moodle)"), "aiken": _l("Aiken")}
 MAX_BYTES = 10 * 1024 * 1024
 MAX_QUESTIONS = 500
+# The types answered against a key: one imported without any answer is a short answer without a key.
+KEYED_TYPES = ("short_answer", "numerical")
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
@@ -66,6 +69,7 @@ class ImportPlan:
     unit: str = "line"                                  # what error numbers count: "line" or "paragraph" (Word)
     owners: dict[tuple[int | None, str], int] = field(default_factory=dict)   # an error → its question's line
     failed: list[tuple[int, str, str | None]] = field(default_factory=list)   # questions not read: line, label, part
+    kept_as_essay: list[tuple[int | None, str]] = field(default_factory=list)  # keyless short answers the teacher keeps as essays
 
     @property
     def ok(self) -> bool:
@@ -139,8 +143,10 @@ def detect(filename: str, text: str | None) -> str:
     return "gift"
 
 
-def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
-    """Read the file and check every question; stores nothing."""
+def plan_import(filename: str, data: bytes, fmt: str = "auto", *, keyless_as_essay: bool = False) -> ImportPlan:
+    """Read the file and check every question; stores nothing. A question's type is the file's: a
+    short answer without a key is refused on its card, unless the teacher chose to keep such
+    questions as essays (`keyless_as_essay`, marked by hand), each then listed in `kept_as_essay`."""
     if not data:
         raise ValidationError(_l("Tệp rỗng."), field="file")
     if len(data) > MAX_BYTES:
@@ -173,6 +179,17 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto") -> ImportPlan:
         return plan
     for position, (line, label, imported) in enumerate(found, start=1):
         label = label or str(_l("Câu thứ %(n)s", n=position))
+        if imported.qtype in KEYED_TYPES and not imported.answers:
+            if not keyless_as_essay:
+                plan.errors.append((line, f"{label}: " + str(_l(
+                    "câu trả lời ngắn chưa có đáp án — ghi đáp án của câu vào bảng đáp án (ví dụ 1-3,75), hoặc "
+                    "đánh dấu “Giữ câu trả lời ngắn chưa có đáp án thành câu tự luận” rồi xem trước lại"))))
+                if line is not None:
+                    plan.owners[plan.errors[-1]] = line
+                    plan.failed.append((line, label, imported.category))
+                continue
+            imported = dataclasses.replace(imported, qtype="essay")   # the teacher's choice, said in the preview
+            plan.kept_as_essay.append((line, label))
         try:
             qtype, data_, text_, feedback = _convert(imported)
             mark_e4 = bank.to_e4(imported.mark) if getattr(imported, "mark", None) else None

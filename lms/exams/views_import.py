@@ -83,7 +83,8 @@ def upload():
         upload_ = form.file.data
         data = upload_.read()
         try:
-            plan = importing.plan_import(upload_.filename, data, form.fmt.data)
+            plan = importing.plan_import(upload_.filename, data, form.fmt.data,
+                                         keyless_as_essay=bool(form.keyless_as_essay.data))
             default_e4 = bank.to_e4(form.mark.data, "mark")
         except DomainError as exc:
             getattr(form, exc.field or "file", form.file).errors.append(str(exc.message))
@@ -95,7 +96,7 @@ def upload():
                 session["question_import"] = {"token": token, "name": upload_.filename, "fmt": plan.fmt,
                                               "school": ctx().school.id, "category": form.category_id.data,
                                               "level": form.level.data, "topic": form.topic.data or "",
-                                              "mark": form.mark.data}
+                                              "mark": form.mark.data, "keyless_as_essay": bool(form.keyless_as_essay.data)}
                 confirm = ConfirmQuestionImportForm(token=token)
     status = 422 if form.errors or (plan is not None and not plan.ok) else 200
     return render_template("exams/import.html", form=form, plan=plan, items=items, confirm=confirm,
@@ -116,7 +117,8 @@ def confirm():
         abort(404)
     category = _category(pending["category"])
     with committing() as outcome:
-        plan = importing.plan_import(pending["name"], path.read_bytes(), pending["fmt"])
+        plan = importing.plan_import(pending["name"], path.read_bytes(), pending["fmt"],
+                                     keyless_as_essay=bool(pending.get("keyless_as_essay")))
         result = importing.apply_import(db.session, current_user, ctx().role, ctx().school, category, plan, now=utcnow(),
                                         image_folder=_image_folder(), level=pending["level"], topic=pending["topic"],
                                         mark=pending["mark"])

@@ -65,7 +65,7 @@ def test_word_text_preview_then_confirm_with_sections_as_categories(world, make_
     assert "Đã nhập 7 câu hỏi" in client.get(response.headers["Location"]).get_data(as_text=True)
     with dbs() as s:
         children = {c.name: c.id for c in s.scalars(select(QuestionCategory).where(QuestionCategory.parent_id == category_id))}
-        assert set(children) == {"PHẦN I. TRẮC NGHIỆM", "PHẦN II. ĐÚNG SAI", "PHẦN III. TRẢ LỜI NGẮN"}
+        assert set(children) == {"PHẦN I. TRẮC NGHIỆM", "PHẦN II. ĐÚNG SAI", "PHẦN III. TRẢ LỜI NGẮN", "PHẦN IV. TỰ LUẬN"}
         imported = list(s.scalars(select(Question).where(Question.category_id.in_(children.values()))
                                   .order_by(Question.id)))
         assert [q.qtype for q in imported] == ["single_choice", "single_choice", "multiple_choice", "tf_cluster",
@@ -278,3 +278,50 @@ def test_the_import_s_messages_are_in_the_reader_s_language(world, make_client, 
     client.get("/language/vi")
     page = _upload(client, category_id, "de.docx", buffer.getvalue()).get_data(as_text=True)
     assert "Câu 1: các phương án phải theo thứ tự A, B, C… (thấy A, C)" in page
+
+
+KEYLESS_SHORT = """PHẦN I. TRẮC NGHIỆM
+Câu 1. 2 + 2 = ?
+A. 3   B. 4   C. 5   D. 6
+PHẦN II. ĐÚNG SAI
+Câu 1. Cho A = {1; 2; 3}.
+a) 1 ∈ A   b) 4 ∈ A   c) 2 ∈ A   d) 5 ∈ A
+PHẦN III. TRẢ LỜI NGẮN
+Câu 1. Tính $\\int_{0}^{2} 3x^{2}\\,dx$.
+Câu 2. Giá trị của $\\sqrt{2,25}$ bằng bao nhiêu?
+ĐÁP ÁN
+PHẦN I: 1-B
+PHẦN II: 1-ĐSĐS
+PHẦN III
+Câu 1. $\\int_{0}^{2} 3x^{2}\\,dx = x^{3}\\Big|_{0}^{2} = 8$
+"""
+
+
+def test_a_short_answer_without_a_key_is_refused_on_its_card_or_kept_as_essay_by_the_teacher(world, make_client, dbs):
+    """Issue #29, tester finding 2: in a part headed TRẢ LỜI NGẮN, a question without a key (or with
+    only a worked line in the answer section) became an essay without a word. Its type is the file's:
+    the preview refuses it on its card, unless the teacher chooses to keep such questions as essays."""
+    category_id = _category(dbs, world)
+    before = _count(dbs)
+    client = teacher(make_client)
+    refused = _upload(client, category_id, "de.txt", KEYLESS_SHORT.encode("utf-8"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'name="token"' not in page
+    errors = re.search(r'id="import-errors">(.*?)</section>', page, re.S).group(1)
+    assert re.search(r"Dòng 8:</strong> Câu 1: câu trả lời ngắn chưa có đáp án — ghi đáp án", errors)
+    assert re.search(r"Dòng 9:</strong> Câu 2: câu trả lời ngắn chưa có đáp án", errors)
+    assert "Tự luận" not in re.search(r'id="import-preview">(.*)', page, re.S).group(1).split("import-errors")[0]
+    assert _count(dbs) == before
+    # The teacher's choice: kept as essays (marked by hand), said in the preview, then saved so.
+    kept = client.post("/bank/import", {"file": (io.BytesIO(KEYLESS_SHORT.encode("utf-8")), "de.txt"), "fmt": "auto",
+                                        "category_id": str(category_id), "level": "2", "topic": "", "mark": "0,5",
+                                        "keyless_as_essay": "y"}, content_type="multipart/form-data")
+    page = kept.get_data(as_text=True)
+    assert kept.status_code == 200, page
+    note = " ".join(re.sub(r"<[^>]+>", " ", re.search(r'id="kept-as-essay">(.*?)</p>', page, re.S).group(1)).split())
+    assert note == ("Câu trả lời ngắn chưa có đáp án, giữ thành câu tự luận (chấm tay) theo lựa chọn của thầy cô: "
+                    "Câu 1 (dòng 8); Câu 2 (dòng 9).")
+    assert _confirm(client, page).status_code == 302
+    with dbs() as s:
+        saved = s.scalars(select(Question).order_by(Question.id).offset(before)).all()
+        assert [q.qtype for q in saved] == ["single_choice", "tf_cluster", "essay", "essay"]

@@ -34,6 +34,7 @@ Câu 5. Tính 2,5 + 1,25.
 Đáp án: 3,75
 Câu 6. Thủ đô của Việt Nam?
 Đáp án: Hà Nội; Ha Noi
+PHẦN IV. TỰ LUẬN
 Câu 7. Trình bày cách cộng hai phân số.
 ĐÁP ÁN
 1-B   3-AC
@@ -57,7 +58,7 @@ def test_every_kind_and_every_way_of_giving_the_answer():
     assert (got[5].answers[0].text, got[5].answers[0].tolerance) == ("3.75", 0.0)
     assert [a.text for a in got[6].answers] == ["Hà Nội", "Ha Noi"]
     assert got[7].answers == []
-    assert [q.line for q in parsed.questions] == [2, 7, 12, 18, 24, 26, 28]
+    assert [q.line for q in parsed.questions] == [2, 7, 12, 18, 24, 26, 29]
 
 
 def test_each_mistake_is_reported_with_its_line():

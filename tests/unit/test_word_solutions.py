@@ -253,3 +253,19 @@ def test_a_bare_tu_luan_line_heads_the_essay_part_never_joins_the_question_above
         got = [q.question for q in parsed.questions]
         assert [q.qtype for q in got] == ["single_choice", "numerical", "essay", "essay"], heading
         assert "LUẬN" not in got[1].text.upper()
+
+
+def test_a_short_answer_part_keeps_its_type_without_a_key_and_a_worked_line_is_its_explanation():
+    """Issue #29, tester finding 2: in "PHẦN III. TRẢ LỜI NGẮN" a question without a key became an
+    essay, and one whose answer section had a worked line ("… = 8") an essay with it as the guide.
+    The reader keeps the short answer (with no answers: the import asks the teacher what to do)."""
+    from lms.exams.formats.word import parse_text
+
+    parsed = parse_text("PHẦN I. TRẢ LỜI NGẮN\nCâu 1. Tính $\\int_{0}^{2} 3x^{2}\\,dx$.\nCâu 2. Tính 2 + 3.\n"
+                        "Câu 3. Tính 1 + 1.\nPHẦN II. TỰ LUẬN\nCâu 1. Giải phương trình $x + 1 = 0$.\n"
+                        "ĐÁP ÁN\nPHẦN I\nCâu 1. $x^{3}\\Big|_{0}^{2} = 8$\nCâu 3. 2\n")
+    assert not parsed.errors
+    got = [(q.number, q.question.qtype, [a.text for a in q.question.answers], q.question.general_feedback,
+            q.question.guide) for q in parsed.questions]
+    assert got == [(1, "short_answer", [], "$x^{3}\\Big|_{0}^{2} = 8$", None), (2, "short_answer", [], None, None),
+                   (3, "numerical", ["2"], None, None), (1, "essay", [], None, None)]

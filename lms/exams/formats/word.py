@@ -76,6 +76,8 @@ NOTE = re.compile(r"^\s*[^\W\d_][^\s]*(?:\s+\S+){2,}")
 ESSAY_HEADING = re.compile(r"^\s*(?:(?:phần|phan)\s*(?:[IVX]{1,4}\b|\d{1,2})?\s*[.:\-–]?\s*|[A-E]\s*[.)]\s*)?"
                            r"(?:tự\s*luận|tu\s*luan)\s*[:.]?\s*$", re.IGNORECASE)
 ESSAY_PART = re.compile(r"tự\s*luận|tu\s*luan", re.IGNORECASE)
+# A part of short answers ("PHẦN III. TRẢ LỜI NGẮN"): a question there is a short answer, with its key or without.
+SHORT_PART = re.compile(r"trả\s*lời\s*ngắn|tra\s*loi\s*ngan", re.IGNORECASE)
 MARK_ORDER = ("red", "u", "b")   # which formatting says "right answer", strongest first
 # A worked-solutions section after the questions: "HƯỚNG DẪN GIẢI", "LỜI GIẢI CHI TIẾT", "ĐÁP ÁN VÀ
 # LỜI GIẢI", "III. HƯỚNG DẪN GIẢI CHI TIẾT"… alone on its line, then "Câu 1. …" for a question the
@@ -520,6 +522,7 @@ class _Draft:
     guide: list[str] = field(default_factory=list)    # "Hướng dẫn chấm: …" under the question
     in_guide: bool = False
     mark: str | None = None   # the marks written by its number, as written ("0,5")
+    short_part: bool = False  # under a part heading of short answers ("PHẦN III. TRẢ LỜI NGẮN"), not a topic's name
 
 
 def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = None, unit: str = "dòng") -> Parsed:
@@ -529,6 +532,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     drafts: list[_Draft] = []
     category: str | None = None
     part = 0
+    short_part = False
     current: _Draft | None = None
     key_lines: list[Block] = []
     in_key = ended = False
@@ -572,12 +576,13 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if named or (SECTION.match(text) or _roman_section(text) or ESSAY_HEADING.match(text)) \
                 and not QUESTION.match(text):
             category = (named.group(1) if named else _roman_section(text) or text).strip().rstrip(" .:")[:200]
+            short_part = not named and bool(SHORT_PART.search(text))
             part += 1
             current = None
             continue
         question = QUESTION.match(text)
         if question:
-            current = _Draft(int(question.group(1)), block.number, category, part)
+            current = _Draft(int(question.group(1)), block.number, category, part, short_part=short_part)
             drafts.append(current)
             rest = _strip_prefix(block, question.end())
             rest = _take_mark(current, rest)
@@ -1082,7 +1087,16 @@ def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Pars
         return None
     feedback = "\n".join(draft.feedback).strip() or None
     written = "\n".join(draft.guide).strip()   # "Hướng dẫn chấm:" under the question
+    short = not essay and draft.short_part and not draft.options \
+        and not draft.statements and not written
     guided = not draft.options and key and (essay or key[2] and _is_guide(key[1]))
+    if short and (not given or guided):
+        # A short answer without a key stays one, with no answers: what to make of it (the key
+        # added, or kept as an essay) is the teacher's choice at the import (importing.plan_import),
+        # never decided here. A worked line of the answer section is its explanation.
+        worked = key[1].strip() if guided else ""
+        feedback = "\n".join(part for part in (feedback, worked) if part) or None
+        return ImportedQuestion("short_answer", None, stem, [], feedback, draft.category)
     if written and not guided and (draft.options or draft.statements or given):
         parsed.errors.append((where, f"{label}: " + _("“Hướng dẫn chấm” chỉ dành cho câu tự luận; câu này có đáp án "
                                                       "nên được chấm tự động — bỏ dòng hướng dẫn chấm hoặc bỏ đáp án")))
