@@ -28,11 +28,12 @@ def ngettext(singular: str, plural: str, num, **variables):
 
 
 def current_locale() -> str:
-    """The reader's language code ("vi", "en"); "vi" outside a request."""
-    from flask import has_request_context
+    """The reader's language code ("vi", "en"): the request's, or the one a job renders in
+    (force_locale); "vi" outside the app."""
+    from flask import has_app_context
     from flask_babel import get_locale
 
-    return str(get_locale() or "vi") if has_request_context() else "vi"
+    return str(get_locale() or "vi") if has_app_context() else "vi"
 
 
 def plural_count(value) -> int:

@@ -9,6 +9,13 @@ from decimal import Decimal
 import pygal
 from pygal.style import Style
 
+def _percent(value: float) -> str:
+    """A chart's value as every page writes a share, in the reader's language ("12,5 %", "12.5 %")."""
+    from lms.core.numbers import percent_text
+
+    return percent_text(value)
+
+
 _SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _STYLE = Style(background="white", plot_background="white", font_family="DejaVu Sans, Arial, sans-serif",
@@ -22,13 +29,13 @@ def share_bars(title: str, labels: list[str], planned: list[Decimal | None], del
     chart = pygal.Bar(style=_STYLE, width=900, height=360, js=[], disable_xml_declaration=False,
                       x_label_rotation=-30 if len(labels) > 8 else 0, range=(0, 100), include_x_axis=True,
                       legend_at_bottom=True, print_values=False, truncate_label=18, show_y_guides=True,
-                      value_formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+                      value_formatter=_percent)
     chart.title = title
     chart.x_labels = labels
     chart.add(names[0], [float(v) if v is not None else None for v in planned])
     chart.add(names[1], [float(v) if v is not None else None for v in delivered])
     chart.add(names[2], [float(v) for v in targets], stroke=True, show_dots=False, secondary=False,
-              formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+              formatter=_percent)
     # pygal embeds its interactive configuration as a script even without its JS files; these
     # charts are static, so it goes.
     return _SCRIPT.sub(b"", chart.render())
@@ -40,7 +47,7 @@ def share_lines(title: str, labels: list[str], series: list[tuple[str, list[Deci
     chart = pygal.Line(style=_STYLE, width=900, height=340, js=[], disable_xml_declaration=False, range=(0, 100),
                        include_x_axis=True, legend_at_bottom=True, show_y_guides=True, allow_interruptions=True,
                        x_label_rotation=-30 if len(labels) > 8 else 0, truncate_label=12,
-                       value_formatter=lambda v: f"{v:.1f} %".replace(".", ","))
+                       value_formatter=_percent)
     chart.title = title
     chart.x_labels = labels
     for name, values in series:
@@ -52,7 +59,7 @@ def share_lines(title: str, labels: list[str], series: list[tuple[str, list[Deci
 
 def trend_bars(labels: list[str], values: list, *, percent: bool = True, width: int = 420, height: int = 170) -> bytes:
     """A small bar chart of one figure over time (a dashboard card's trend); shares are 0–100 %."""
-    fmt = (lambda v: f"{v:.1f} %".replace(".", ",")) if percent else (lambda v: f"{v:,.0f}".replace(",", "."))
+    fmt = _percent if percent else (lambda v: f"{v:,.0f}".replace(",", "."))
     chart = pygal.Bar(style=_STYLE, width=width, height=height, js=[], disable_xml_declaration=False,
                       show_legend=False, include_x_axis=True, show_y_guides=True, margin=4,
                       range=(0, 100) if percent else None, value_formatter=fmt, truncate_label=10)

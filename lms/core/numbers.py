@@ -1,7 +1,9 @@
 """Numbers as Vietnamese people write them, read and written in one place.
 
 Money is whole đồng written with dots between thousands ("1.250.000"); marks and other decimals
-use a comma ("6,5"); percentages have one decimal and a space before the sign ("12,5 %"). People
+use a comma ("6,5"); percentages have one decimal and a space before the sign ("12,5 %"). On
+screen a percentage follows the reader's language ("12.5 %" in English, `percent_text`); the
+official documents render in Vietnamese, so they print "12,5 %". People
 also type money without separators, with spaces, with "đ"/"VND", and bank portals export
 "1,250,000.00"; every money field and every import reads them with `parse_amount`, every mark
 with `parse_decimal`, every spreadsheet cell of unknown style with `parse_number`.
@@ -27,8 +29,9 @@ def money(amount: int) -> str:
 
 
 def money_vnd(amount: int) -> str:
-    """1250000 → "1.250.000 đ"."""
-    return money(amount) + " đ"
+    """1250000 → "1.250.000 ₫": the one way an amount is written with its unit, on pages, in
+    messages and in every PDF (0 → "0 ₫", with the same space)."""
+    return money(amount) + " ₫"
 
 
 def decimal_text(value: Decimal | int | float | str | None, places: int | None = None) -> str:
@@ -69,7 +72,7 @@ def reaches(part: int, whole: int, target: Decimal | int | None) -> bool | None:
     return Decimal(part) * 100 >= Decimal(target) * Decimal(whole)
 
 
-def share_text(part: int, whole: int, target: Decimal | int | None = None) -> str:
+def share_text(part: int, whole: int, target: Decimal | int | None = None, locale: str | None = None) -> str:
     """The share `part / whole` as a report prints it beside its target: one decimal, and as many
     more as it takes (up to 4) for a share below the target not to print as the target itself —
     250/1670 prints "14,97 %" beside "chỉ tiêu 15,0 % — chưa đạt", never "15,0 %". "—" when
@@ -81,14 +84,19 @@ def share_text(part: int, whole: int, target: Decimal | int | None = None) -> st
     if target is not None and not reaches(part, whole, target):
         while places < 4 and exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) >= Decimal(target):
             places += 1
-    return percent_text(exact, places)
+    return percent_text(exact, places, locale)
 
 
-def percent_text(value: Decimal | int | float | None, places: int = 1) -> str:
-    """Decimal("12.5") → "12,5 %"; None → "—"."""
+def percent_text(value: Decimal | int | float | None, places: int = 1, locale: str | None = None) -> str:
+    """Decimal("12.5") → "12,5 %" in Vietnamese, "12.5 %" in English; None → "—". `locale`
+    None: the reader's language (the request's, or the one a document is rendered in)."""
     if value is None:
         return "—"
-    return decimal_text(value, places) + " %"
+    if locale is None:
+        from lms.i18n import current_locale
+
+        locale = current_locale()
+    return local_decimal(value, locale, places) + " %"
 
 
 def _clean(text) -> str:

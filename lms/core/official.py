@@ -107,18 +107,25 @@ def department_issuer(department) -> tuple[str | None, str]:
     return None, name
 
 
-def head_title(department) -> str:
-    """The title of the head who signs for a department: Giám đốc (Sở) or Trưởng phòng (Phòng)."""
-    return "GIÁM ĐỐC" if getattr(department, "kind", None) == "province" else "TRƯỞNG PHÒNG"
+def head_title(department):
+    """The title of the head who signs for a department: Giám đốc (Sở) or Trưởng phòng (Phòng),
+    as a translatable text — a page shows it in the reader's language, an official document
+    (rendered in Vietnamese) prints "GIÁM ĐỐC"."""
+    from lms.i18n import lazy_gettext as _l
+
+    return _l("GIÁM ĐỐC") if getattr(department, "kind", None) == "province" else _l("TRƯỞNG PHÒNG")
 
 
-def department_signer(department, deputy: bool, name: str | None) -> tuple[str | None, str, str | None]:
+def department_signer(department, deputy: bool, name: str | None) -> tuple[object, object, str | None]:
     """Who signs a department's document, as (over, title, name): its head ("GIÁM ĐỐC", "TRƯỞNG
     PHÒNG"), or a deputy signing for them ("KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC"), with the name printed
-    under the title."""
+    under the title. The titles are translatable texts, read in the language the document is
+    rendered in (Vietnamese for the official PDF)."""
+    from lms.i18n import lazy_gettext as _l
+
     head = head_title(department)
     if deputy:
-        return f"KT. {head}", f"PHÓ {head}", name or None
+        return _l("KT. %(t)s", t=head), _l("PHÓ %(t)s", t=head), name or None
     return None, head, name or None
 
 

@@ -7,7 +7,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 
-from lms.core.numbers import percent_text
+from lms.core.numbers import local_decimal, percent_text
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import plural_count
 
@@ -31,7 +31,14 @@ def vn_date(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
-vn_percent = percent_text
+vn_percent = percent_text     # the reader's language: "12,5 %" in Vietnamese, "12.5 %" in English
+
+
+def local_number(value, places: int | None = None) -> str:
+    """A decimal as the reader writes it ("0,85" / "0.85"); "—" for none."""
+    from lms.i18n import current_locale
+
+    return "—" if value is None else local_decimal(value, current_locale(), places)
 
 
 def vn_size(size: int) -> str:
@@ -60,6 +67,7 @@ def install_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["vn_percent"] = vn_percent
+    app.jinja_env.filters["local_number"] = local_number
     app.jinja_env.filters["vn_size"] = vn_size
     app.jinja_env.filters["local_day"] = local_day
     app.jinja_env.filters["in_sentence"] = in_sentence
