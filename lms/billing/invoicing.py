@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import money
+from lms.core.numbers import money, money_vnd
 from lms.auth.models import User
 from lms.billing import fees, ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
@@ -254,7 +254,7 @@ def _issue_in_background(session: Session, ctx: jobs.JobContext) -> None:
     ctx.progress(0, None, str(_l("Đang phát hành…")))
     run = issue_run(session, actor, school, year, p["month"], p["class_id"], now=utcnow())
     if run.drafts:
-        message = ngettext("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", "Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", len(run.drafts), n=len(run.drafts), m=rules.month_label(run.key), t=money(run.total) + " ₫")
+        message = ngettext("Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", "Đã phát hành %(n)s hoá đơn tháng %(m)s, tổng %(t)s.", len(run.drafts), n=len(run.drafts), m=rules.month_label(run.key), t=money_vnd(run.total))
     else:
         message = _l("Không có gì mới để phát hành: các khoản của tháng này đã có hoá đơn.")
     # Counted in invoices, as the page says ("7/7 hoá đơn"); commits the invoices and the job's end together.

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from lms.core import paging
-from lms.core.numbers import money
+from lms.core.numbers import money_vnd
 from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
 from lms.billing import channel_settings, fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
 from lms.billing.matching import shown_memo, shown_reason
@@ -56,7 +56,7 @@ def _globals(state) -> None:
                                        PERIOD_LABELS=fees.PERIOD_LABELS, SCOPE_LABELS=fees.SCOPE_LABELS,
                                        REFUND_METHODS=payments.REFUND_METHODS, CHECKOUT_STATUS=queries.CHECKOUT_STATUS,
                                        CHANNEL_LABELS=SHORT_NAMES, once_field=once_field)
-    state.app.jinja_env.filters["vnd"] = lambda n: money(int(n or 0)) + " ₫"
+    state.app.jinja_env.filters["vnd"] = lambda n: money_vnd(int(n or 0))
     state.app.jinja_env.filters["source_label"] = lambda code: SOURCE_LABELS.get(code, code)
     state.app.jinja_env.filters["memo"] = shown_memo
     state.app.jinja_env.filters["queue_reason"] = shown_reason
@@ -323,7 +323,7 @@ def invoice_pay(invoice_id: int):
                                                   signer=_signer(), now=utcnow(),
                                                   mail=bool(current_app.config.get("SMTP_HOST")))
                 target = done(url_for("billing.payment", payment_id=payment.id))
-                message = _("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=money(payment.amount) + " ₫",
+                message = _("Đã ghi nhận %(a)s. Biên lai số %(r)s.", a=money_vnd(payment.amount),
                             r=f"{payment.receipt.series}-{payment.receipt.number:07d}")
         if outcome.ok:
             if replay is not None:
@@ -349,7 +349,7 @@ def invoice_credit(invoice_id: int):
         if outcome.ok:
             if replay is not None:
                 return replay
-            flash(_("Đã dùng %(a)s tiền thừa cho hoá đơn.", a=money(applied) + " ₫"), "success")
+            flash(_("Đã dùng %(a)s tiền thừa cho hoá đơn.", a=money_vnd(applied)), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice_id))
     return _invoice_page(invoice, {"credit": form}, 422)
 

@@ -584,9 +584,171 @@ def refresh_figures(session: Session, now: datetime, batch: int = REFRESH_BATCH)
     return len(stale[:batch])
 
 
+# ---------------------------------------------------------------- the rows every rendering prints
+
+@dataclass
+class Cell:
+    """One cell of a report's table, typed: a count ("n"), a share ("pct", a Decimal per cent), an
+    amount of đồng ("money"), a ratio ("ratio", (x, of)), a text ("text") or nothing ("blank").
+    The page and the PDF print `text()` (in the language they render in); the Excel file writes
+    `sheet()` — the same figure, as a number where it is one."""
+    kind: str
+    value: object = None
+
+    def text(self) -> str:
+        from lms.core.numbers import money
+
+        if self.kind == "blank":
+            return ""
+        if self.value is None:
+            return "—"
+        if self.kind == "pct":
+            return percent_text(self.value)
+        if self.kind == "money":
+            return money(self.value)
+        if self.kind == "ratio":
+            return f"{self.value[0]}/{self.value[1]}"
+        return str(self.value)
+
+    def sheet(self):
+        if self.kind == "blank":
+            return None
+        if self.kind == "pct":
+            return as_float(self.value)
+        if self.kind in ("ratio", "text") or self.value is None:
+            return self.text() if self.value is not None else None
+        return self.value
+
+
+def _n(v) -> Cell:
+    return Cell("n", v)
+
+
+def _pct(v) -> Cell:
+    return Cell("pct", v)
+
+
+def _t(v) -> Cell:
+    return Cell("text", str(v))
+
+
+BLANK = Cell("blank")
+
+
+@dataclass
+class Line:
+    cells: list[Cell]
+    total: bool = False          # the table's total line (bold)
+    school: object = None        # the department's rows: the school it is of
+
+
+@dataclass
+class Table:
+    header: list[str]
+    lines: list[Line]
+
+
+@dataclass
+class Section:
+    title: str
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def target_cell(target) -> Cell:
+    """A target as a table prints it: "95 %", or "không có chỉ tiêu" when none is set."""
+    return _pct(target) if target is not None else _t(_l("không có chỉ tiêu"))
+
+
+def school_sections(r: SchoolOfficial) -> list[Section]:
+    """The school's report as numbered sections of tables and notes: the one source of its page,
+    its PDF and its Excel file, so that they cannot differ in a label or a figure. Built in the
+    language it is rendered in (the PDF: Vietnamese)."""
+    b, f = r.board, r.money
+    years = ", ".join(y.name for y in (getattr(b, "years", None) or []))
+    online = (str(_l("Tiết dạy trực tuyến theo kế hoạch dạy học (các tuần học trong kỳ, năm học %(y)s)", y=years))
+              if years else str(_l("Tiết dạy trực tuyến theo kế hoạch dạy học (các tuần học trong kỳ)")))
+    one = Section("1. " + str(_l("Dạy học trực tuyến")), [Table(
+        [str(_l("Nội dung")), str(_l("Đã thực hiện")), str(_l("Tổng")), str(_l("Tỷ lệ")), str(_l("Chỉ tiêu"))],
+        [Line([_t(online), _n(b.online.part), _n(b.online.whole), _pct(b.online.share), target_cell(b.online.target)]),
+         Line([_t(_l("Học sinh hoàn thành bài học trực tuyến đã đăng trong kỳ")), _n(b.lessons.part),
+               _n(b.lessons.whole), _pct(b.lessons.share), BLANK])])])
+    two = Section("2. " + str(_l("Bài tập và kiểm tra trực tuyến")), [
+        Table([str(_l("Nội dung")), str(_l("Đạt")), str(_l("Tổng")), str(_l("Tỷ lệ"))],
+              [Line([_t(_l("Lượt nộp bài tập đúng hạn (bài đến hạn trong kỳ)")), _n(b.homework.part),
+                     _n(b.homework.whole), _pct(b.homework.share)]),
+               Line([_t(_l("Học sinh tham gia bài thi trực tuyến (bài thi đóng trong kỳ)")), _n(b.exams.part),
+                     _n(b.exams.whole), _pct(b.exams.share)])]),
+        Table([str(_l("Điểm"))] + [f"{i}–{i + 1}" for i in range(len(b.scores))],
+              [Line([_t(_l("Số bài làm đã chấm"))] + [_n(n) for n in b.scores])])])
+    if r.card_years:
+        cards = _l("Học bạ số đã phát hành (ký số, có mã xác minh) của năm học %(y)s, năm học kết thúc trong kỳ",
+                   y=", ".join(r.card_years))
+    else:
+        cards = _l("Học bạ số đã phát hành (ký số, có mã xác minh): không có năm học nào kết thúc trong kỳ")
+    three = Section("3. " + str(_l("Sổ điểm điện tử, học bạ số")), [Table(
+        [str(_l("Nội dung")), str(_l("Đã có")), str(_l("Phải có")), str(_l("Tỷ lệ"))],
+        [Line([_t(_l("Điểm đã nhập sổ, %(t)s", t=m.label)), _n(m.part), _n(m.whole), _pct(m.share)])
+         for m in b.gradebook]
+        or [Line([_t(_l("Không có học kỳ nào trong kỳ báo cáo")), BLANK, BLANK, BLANK])])])
+    three.tables[0].lines.append(Line([_t(cards), _n(r.cards), BLANK, BLANK]))
+    methods = [Line([_t(cashless.METHOD_LABELS[m]), _n(f.methods[m].count), Cell("money", f.methods[m].value),
+                     _pct(f.method_share(m)[0]), _pct(f.method_share(m)[1])]) for m in cashless.METHODS]
+    four = Section("4. " + str(_l("Thu phí không dùng tiền mặt")), [
+        Table([str(_l("Hình thức")), str(_l("Số giao dịch")), str(_l("Giá trị (đồng)")), str(_l("Tỷ lệ theo số")),
+               str(_l("Tỷ lệ theo giá trị"))],
+              methods + [Line([_t(_l("Không dùng tiền mặt")), _n(f.cashless.count), Cell("money", f.cashless.value),
+                               _pct(f.count_share), _pct(f.value_share)], total=True),
+                         Line([_t(_l("Chỉ tiêu")), BLANK, BLANK,
+                               target_cell(r.target.count_percent if r.target else None),
+                               target_cell(r.target.value_percent if r.target else None)])]),
+        Table([str(_l("Hình thức không dùng tiền mặt")), str(_l("Số hình thức")), str(_l("Ghi chú"))],
+              [Line([_t(cashless.READY_LABEL), Cell("ratio", (r.ready, 4)),
+                     _t(_l("yêu cầu ít nhất %(m)s", m=cashless.MINIMUM_READY))]),
+               Line([_t(cashless.USED_LABEL), Cell("ratio", (r.used, 4)), _t(_l("để đối chiếu"))])])],
+        [str(cashless.READINESS_RULE), str(_l("Quy tắc tính: %(r)s", r=str(cashless.RULE)))])
+    five = Section("5. " + str(_l("Đánh giá")), notes=list(r.findings))
+    return [one, two, three, four, five]
+
+
+def department_table(d: DepartmentOfficial) -> Table:
+    """The department's ranking as one table — a line per school and the total: the one source of
+    its page, its PDF and its Excel file."""
+    header = [str(_l("Hạng")), str(_l("Trường")), str(_l("Dạy học trực tuyến")), str(_l("Nộp bài đúng hạn")),
+              str(_l("Tham gia thi")), str(_l("Sổ điểm trong kỳ")), str(_l("Học bạ số")), str(_l("Số giao dịch")),
+              str(_l("Không tiền mặt theo số giao dịch")), str(_l("Không tiền mặt theo giá trị")),
+              str(cashless.READY_LABEL), str(cashless.USED_LABEL), str(_l("Điểm"))]
+    lines = []
+    for row in d.rows:
+        r = row.report
+        lines.append(Line([_n(row.rank), _t(row.school.name), _pct(r.board.online.share), _pct(r.board.homework.share),
+                           _pct(r.board.exams.share), _pct(r.board.gradebook_total.share), _n(r.cards),
+                           _n(r.money.total.count), _pct(r.money.count_share), _pct(r.money.value_share),
+                           Cell("ratio", (r.ready, 4)), Cell("ratio", (r.used, 4)), _pct(row.score)], school=row.school))
+    totals = [_pct(d.board_total[k].share) if k in d.board_total else _pct(None) for k in BOARD_TOTALS]
+    lines.append(Line([BLANK, _t(ngettext("Tổng %(n)s trường", "Tổng %(n)s trường", len(d.rows), n=len(d.rows))),
+                       *totals, _n(d.cards), _n(d.total.total.count), _pct(d.total.count_share),
+                       _pct(d.total.value_share), BLANK, BLANK, BLANK], total=True))
+    return Table(header, lines)
+
+
+def _write_table(ws, table: Table) -> None:
+    from openpyxl.styles import Font
+
+    ws.append(table.header)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for line in table.lines:
+        ws.append([c.sheet() for c in line.cells])
+        if line.total:
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+
+
 # ---------------------------------------------------------------- files
 
 def school_workbook(r: SchoolOfficial) -> bytes:
+    """The school's report as Excel: the rows of `school_sections`, figures as numbers."""
     from openpyxl.styles import Font
 
     from lms.i18n import gettext as _
@@ -594,46 +756,26 @@ def school_workbook(r: SchoolOfficial) -> bytes:
     wb = new_workbook()
     ws = wb.active
     ws.title = _("Báo cáo")[:31]
-    b, f = r.board, r.money
-    rows = [
-        [r.school.name], [_("BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT")],
-        [f"{r.period.label} ({r.period.start:%d/%m/%Y} – {r.period.end:%d/%m/%Y})"], [],
-        ["1. " + _("Dạy học trực tuyến"), _("Đã thực hiện"), _("Tổng"), _("Tỷ lệ (%)"), _("Chỉ tiêu (%)")],
-        [_("Tiết dạy trực tuyến"), b.online.part, b.online.whole, as_float(b.online.share), as_float(b.online.target)],
-        [_("Hoàn thành bài học"), b.lessons.part, b.lessons.whole, as_float(b.lessons.share)], [],
-        ["2. " + _("Bài tập và kiểm tra trực tuyến"), _("Đạt"), _("Tổng"), _("Tỷ lệ (%)")],
-        [_("Nộp bài tập đúng hạn"), b.homework.part, b.homework.whole, as_float(b.homework.share)],
-        [_("Tham gia bài thi trực tuyến"), b.exams.part, b.exams.whole, as_float(b.exams.share)], [],
-        ["3. " + _("Sổ điểm, học bạ số"), _("Đã nhập"), _("Phải có"), _("Tỷ lệ (%)")],
-        *[[_("Sổ điểm %(t)s", t=m.label), m.part, m.whole, as_float(m.share)] for m in b.gradebook],
-        [_("Học bạ số đã phát hành của năm học %(y)s", y=", ".join(r.card_years) or "—"), r.cards], [],
-        ["4. " + _("Thu phí không dùng tiền mặt"), _("Số giao dịch"), _("Giá trị (đồng)"), _("Tỷ lệ số (%)"),
-         _("Tỷ lệ giá trị (%)")],
-        *[[str(cashless.METHOD_LABELS[m]), f.methods[m].count, f.methods[m].value, as_float(f.method_share(m)[0]),
-           as_float(f.method_share(m)[1])] for m in cashless.METHODS],
-        [_("Không dùng tiền mặt"), f.cashless.count, f.cashless.value, as_float(f.count_share), as_float(f.value_share)],
-        [_("Chỉ tiêu"), None, None, r.target.count_percent if r.target else None,
-         r.target.value_percent if r.target else None],
-        [str(cashless.READY_LABEL), r.ready, 4], [str(cashless.USED_LABEL), r.used, 4],
-        [str(cashless.READINESS_RULE)], [_("Quy tắc tính: %(r)s", r=str(cashless.RULE))], [],
-        ["5. " + _("Đánh giá")], *[[line] for line in r.findings],
-    ]
-    for row in rows:
-        ws.append(row)
-    for row in ws.iter_rows():
-        if row[0].value and str(row[0].value)[:2] in ("1.", "2.", "3.", "4.", "5."):
-            for cell in row:
-                cell.font = Font(bold=True)
-    ws["B2"].font = Font(bold=True, size=13)
-    ws.column_dimensions["A"].width = 44
-    for letter in "BCDE":
-        ws.column_dimensions[letter].width = 16
+    ws.append([r.school.name])
+    ws.append([_("BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ VÀ THANH TOÁN KHÔNG DÙNG TIỀN MẶT")])
+    ws["A2"].font = Font(bold=True, size=13)
+    ws.append([f"{r.period.label} ({r.period.start:%d/%m/%Y} – {r.period.end:%d/%m/%Y})"])
+    for section in school_sections(r):
+        ws.append([])
+        ws.append([section.title])
+        ws[ws.max_row][0].font = Font(bold=True)
+        for table in section.tables:
+            _write_table(ws, table)
+        for note in section.notes:
+            ws.append([note])
+    ws.column_dimensions["A"].width = 60
+    for letter in "BCDEFGHIJK":
+        ws.column_dimensions[letter].width = 14
     return to_bytes(wb)
 
 
 def department_workbook(d: DepartmentOfficial) -> bytes:
-    from openpyxl.styles import Font
-
+    """The department's ranking as Excel: the rows of `department_table`, figures as numbers."""
     from lms.i18n import gettext as _
 
     wb = new_workbook()
@@ -644,24 +786,9 @@ def department_workbook(d: DepartmentOfficial) -> bytes:
     ws.append([d.period.label])
     ws.append([rank_rule(d.weights)])
     ws.append([])
-    ws.append([_("Hạng"), _("Trường"), _("Dạy học trực tuyến (%)"), _("Nộp bài đúng hạn (%)"), _("Tham gia thi (%)"),
-               _("Sổ điểm trong kỳ (%)"), _("Học bạ số"), _("Số giao dịch"), _("Không tiền mặt theo số (%)"), _("Theo giá trị (%)"),
-               str(cashless.READY_LABEL), str(cashless.USED_LABEL), _("Điểm")])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    for row in d.rows:
-        r = row.report
-        ws.append([row.rank, row.school.name, as_float(r.board.online.share), as_float(r.board.homework.share),
-                   as_float(r.board.exams.share), as_float(r.board.gradebook_total.share), r.cards, r.money.total.count,
-                   as_float(r.money.count_share), as_float(r.money.value_share), r.ready, r.used,
-                   as_float(row.score)])
-    ws.append([None, ngettext("Tổng %(n)s trường", "Tổng %(n)s trường", len(d.rows), n=len(d.rows)),
-               *[as_float(d.board_total[k].share) if k in d.board_total else None for k in BOARD_TOTALS],
-               d.cards, d.total.total.count,
-               as_float(d.total.count_share), as_float(d.total.value_share)])
+    _write_table(ws, department_table(d))
     ws.column_dimensions["B"].width = 40
     return to_bytes(wb)
-
 
 
 def local_date(when: datetime) -> str:

@@ -29,7 +29,8 @@ def _globals(state) -> None:
     state.app.jinja_env.globals.update(READY_LABEL=cashless.READY_LABEL, USED_LABEL=cashless.USED_LABEL,
                                        READINESS_RULE=cashless.READINESS_RULE, MINIMUM_READY=cashless.MINIMUM_READY,
                                        readiness_text=cashless.readiness_text, rank_rule=official.rank_rule,
-                                       gradebook_rule=progress.rule_text)
+                                       gradebook_rule=progress.rule_text, school_sections=official.school_sections,
+                                       department_table=official.department_table)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = ("admin", "accountant")
 

@@ -234,3 +234,32 @@ def test_receipts_pdf_one_and_a_months_worth(app, world, client, dbs):
     assert len(texts) == 3
     for page_text in texts:
         assert page_text.count("BIÊN LAI THU TIỀN") == 1 and "Người thu tiền" in page_text
+
+
+def test_the_governing_bodys_name_is_never_broken_in_the_heading(app, world, dbs):
+    """"SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH AN GIANG" above a school, "UBND TỈNH AN GIANG" / "SỞ GIÁO DỤC
+    VÀ ĐÀO TẠO" above a department's report: each on one line (the school report wrapped the body's
+    name mid-name: "…ĐÀO TẠO TỈNH" / "AN GIANG"), and the table headers of a report carry <thead>."""
+    from types import SimpleNamespace
+
+    from lms.people.models import Department
+    from lms.reports import cashless, official
+    from tests.integration.test_official_reports import _pdf_text
+
+    with dbs() as s:
+        school = s.get(School, world.a.school.id)
+        department = s.get(Department, world.dept_a.id)
+        department.name, department.kind = "Sở Giáo dục và Đào tạo tỉnh An Giang", "province"
+        report = official.school_official(s, school, cashless.half_year(2026, 2), utcnow())
+        pdf = _render(app, "reports/official_school_pdf.html", r=report)
+        lines = [" ".join(line.split()) for line in _pdf_text(pdf).splitlines()]
+        assert any(line.startswith("SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH AN GIANG ") for line in lines), lines[:6]
+        rows = [official.DepartmentRow(SimpleNamespace(name="Trường THCS Thử A", code="A"), report)]
+        d = official.DepartmentOfficial(department, report.period, dict(official.DEFAULT_WEIGHTS), rows,
+                                        generated=utcnow())
+        official.rank(d.rows, d.weights)
+        lines = [" ".join(line.split()) for line in _pdf_text(_render(app, "reports/official_department_pdf.html",
+                                                                         d=d)).splitlines()]
+        assert any(line.startswith("UBND TỈNH AN GIANG ") for line in lines), lines[:6]
+        assert any(line.startswith("SỞ GIÁO DỤC VÀ ĐÀO TẠO ") for line in lines), lines[:6]
+        s.rollback()

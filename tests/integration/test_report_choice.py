@@ -59,7 +59,7 @@ def test_report_pages_refuse_a_bad_year_or_period_on_its_field(world, make_clien
     assert f'id="{field}-error"' in page
     message = page.split(f'id="{field}-error">')[1].split("</div>")[0]
     assert message.startswith("Năm ") if field == "year" else ("năm 20" in message and "”" in message)
-    for figures in ('id="fig-cashless"', 'id="dept-ranking"', 'id="dept-cashless"', 'id="count-share"'):
+    for figures in ('id="official-figures"', 'id="dept-ranking"', 'id="dept-cashless"', 'id="count-share"'):
         assert figures not in page                     # no other period's figures in its place
 
 

@@ -47,7 +47,7 @@ def test_marks_that_are_not_numbers_are_refused(text):
 
 def test_formats():
     assert money(1_250_000) == "1.250.000" and money(0) == "0" and money(-5000) == "-5.000"
-    assert money_vnd(45_000) == "45.000 đ"
+    assert money_vnd(45_000) == "45.000 ₫" and money_vnd(0) == "0 ₫"   # the one format of the vnd filter
     assert decimal_text(Decimal("6.5")) == "6,5" and decimal_text(Decimal("9.0"), 1) == "9,0"
     assert decimal_text(Decimal("6.10")) == "6,10" and decimal_text(Decimal("8")) == "8"
     assert decimal_text(Decimal("6.25"), 1) == "6,3" and decimal_text(None) == ""
