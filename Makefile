@@ -26,12 +26,16 @@ extract-messages: $(VENV)/.installed
 
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address printed on documents (report cards' and receipts' verify links, QR codes): the one
+# `make run` serves on, unless LMS_PUBLIC_BASE_URL names another (a proxy in front). The demo's
+# seeding issues its cards with it too, so they verify where the demo is served.
+PUBLIC_BASE_URL := $(or $(LMS_PUBLIC_BASE_URL),http://$(HOST):$(PORT))
 
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
+	LMS_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask seed-demo
 	@echo "lms: http://$(HOST):$(PORT)"
-	LMS_PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	LMS_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production on this machine: gunicorn and one RQ worker against PostgreSQL and Redis. Needs
 # LMS_DATABASE_URL, LMS_REDIS_URL, LMS_SECRET_KEY, LMS_SIGNING_KEY and LMS_SECRETS_KEY (README).

@@ -56,7 +56,8 @@ def register_cli(app: Flask) -> None:
                            current_app.config["UPLOAD_LIMITS_MB"],
                            card_settings=demo_card_settings() if current_app.config["DEMO_REPORT_CARDS"] else None,
                            signer=current_app.extensions["lms_signer"],
-                           box=box_from_config(current_app.config))
+                           box=box_from_config(current_app.config),
+                           base_url=current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
         db.session.commit()
         text = _format_logins(logins, current_app.config.get("PUBLIC_BASE_URL") or "")
         folder = current_app.config["INSTANCE_DIR"]

@@ -49,12 +49,17 @@ class SeededDemo:
         return out
 
 
+DEMO_ADDRESS = "http://127.0.0.1:5202"
+
+
 def seed(url: str, folder: Path | None = None) -> SeededDemo:
     folder = folder or Path(tempfile.mkdtemp(prefix="lms-demo-"))
     env = {**os.environ, "LMS_DATABASE_URL": url, "LMS_INSTANCE_DIR": str(folder),
            "LMS_UPLOAD_DIR": str(folder / "uploads"), "LMS_SCHEDULER_SECONDS": "1",
            "LMS_SIGNING_KEY": TestConfig.SIGNING_KEY, "LMS_SECRETS_KEY": TestConfig.SECRETS_KEY,
-           "LMS_ENV": "development", "LMS_LOG_FORMAT": "text", "FLASK_APP": "wsgi.py"}
+           "LMS_ENV": "development", "LMS_LOG_FORMAT": "text", "FLASK_APP": "wsgi.py",
+           # As `make run PORT=5202` seeds it: the documents it issues carry the address it is served at.
+           "LMS_PUBLIC_BASE_URL": DEMO_ADDRESS}
     output = []
     for command in (["db", "upgrade"], ["seed-demo"]):
         done = subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env=env, capture_output=True,

@@ -32,7 +32,6 @@ from lms.messaging.models import OutboundMessage
 from lms.people import child_consent, services
 from lms.people.models import Guardianship, School, Student
 
-BASE_URL = "http://127.0.0.1:5000"
 LIMITS = {"TH": 30, "THCS": 90, "THPT": 120}
 # Sandbox keys of the demo only: the local sandbox plays Zalo and eSMS with them; no provider knows them.
 ZALO = {"app_id": "2871635094182736451", "oa_id": "4410388561948527386", "template_absence": "352841",
@@ -54,8 +53,9 @@ def story_day(now: datetime) -> date:
 
 
 def seed_contact_book(session: Session, school: School, admin: User, rng: random.Random, now: datetime, *,
-                      box=None, families: dict | None = None) -> None:
-    """`families`: the demo logins' phones ("cross": the family with a child in each secondary
+                      box=None, families: dict | None = None, base_url: str = "http://127.0.0.1:5000") -> None:
+    """`base_url`: the address the demo is served at, for its messages' links and the sandbox's
+    callbacks. `families`: the demo logins' phones ("cross": the family with a child in each secondary
     school, "siblings": two children in the THCS)."""
     year = services.current_year(session, school)
     if year is None:
@@ -76,16 +76,16 @@ def seed_contact_book(session: Session, school: School, admin: User, rng: random
     settings.save_account(session, admin, school, "esms", ESMS, enabled=True, sandbox=True, box=box, now=now)
     parents = _opt_in(session, school, rng, now, families)
     clock = {"now": now}
-    ctx = dispatch.SendContext(box=box, transport=sandbox.direct_transport(session, box, BASE_URL, lambda: clock["now"]),
+    ctx = dispatch.SendContext(box=box, transport=sandbox.direct_transport(session, box, base_url, lambda: clock["now"]),
                                text=lambda kind, params, locale: texts.render(kind, params), mail=lambda *a: False,
-                               base_url=BASE_URL, tz=school_tz(), sandbox_on=True, commit=lambda s: s.flush())
+                               base_url=base_url, tz=school_tz(), sandbox_on=True, commit=lambda s: s.flush())
 
     def run(moment: datetime) -> None:
         """Send what is due at `moment` and let the sandbox report a minute later."""
         clock["now"] = moment
         dispatch.send_due(session, moment, ctx)
         later = moment + timedelta(minutes=1)
-        sandbox.deliver_directly(session, box, sandbox.due_reports(session, box, later, BASE_URL), later)
+        sandbox.deliver_directly(session, box, sandbox.due_reports(session, box, later, base_url), later)
 
     eve = day - timedelta(days=1)
     # That morning a mark for the first demo family's child; the evening's digests tell it.

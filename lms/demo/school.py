@@ -111,8 +111,10 @@ EMPTY_COURSES = {("toan", "6A2")}
 
 
 def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload_limits: dict[str, int],
-              now: datetime | None = None, card_settings=None, signer=None, box=None) -> list[DemoLogin]:
-    """Build the demo into an empty database. Returns the logins to print. Library files and
+              now: datetime | None = None, card_settings=None, signer=None, box=None,
+              base_url: str = "http://127.0.0.1:5000") -> list[DemoLogin]:
+    """Build the demo into an empty database. Returns the logins to print. `base_url`: the
+    address the demo is served at (LMS_PUBLIC_BASE_URL), for the links its messages carry. Library files and
     hand-ins are kept in `storage` (lms.core.storage); with `card_settings` (lms.gradebook.reportcards.IssueSettings) the
     report cards of some of last year's classes are issued too. Receipts are signed by `signer`
     (the app's; a throwaway key when none is given)."""
@@ -213,7 +215,7 @@ def seed_demo(session: Session, settings: AuthSettings, storage: Storage, upload
         seed_homework(session, school, random.Random(SEED + 300 + index), Area(storage, "homework"), now)
         seed_billing(session, school, accountant, random.Random(SEED + 400 + index), now, signer=signer, box=box,
                      admin=admin)
-        seed_contact_book(session, school, admin, random.Random(SEED + 500 + index), now, box=box,
+        seed_contact_book(session, school, admin, random.Random(SEED + 500 + index), now, box=box, base_url=base_url,
                           families={"cross": cross_family.get("phone"), "siblings": cross_family.get("siblings_phone")})
 
         logins += [DemoLogin("admin", admin.username, admin.full_name, f"{school.name} (+ giáo viên)"),

@@ -543,11 +543,15 @@ def class_cards(class_id: int):
         if not outcome.ok:
             return redirect(url_for("gradebook.class_cards", class_id=class_id))
         return redirect(url_for("jobs.job_page", job_id=job.id))
-    data = reportcards.class_data(db.session, school_class)
+    return _cards_page(school_class, reportcards.class_data(db.session, school_class))
+
+
+def _cards_page(school_class, data, status: int = 200):
     cards = reportcards.cards_of_class(db.session, school_class)
     locks = book.locks_of(db.session, school_class.school_year)
     return render_template("gradebook/cards.html", school_class=school_class, data=data, cards=cards, locks=locks,
-                           changed=reportcards.changed_cards(data, cards), admin=ctx().role == "admin", form=Form())
+                           changed=reportcards.changed_cards(data, cards), admin=ctx().role == "admin",
+                           form=Form()), status
 
 
 @bp.route("/classes/<int:class_id>/report-cards.zip")
@@ -589,9 +593,10 @@ def card_preview(class_id: int, student_id: int):
     if not any(r.student.id == student.id for r in data.summary.rows):
         abort(404)
     missing = data.missing(student.id)
-    if missing:
-        flash(_("Chưa xem trước được: thiếu %(m)s.", m=", ".join(missing)), "warning")
-        return redirect(url_for("gradebook.class_cards", class_id=class_id))
+    if missing:   # a refusal, never a 200 page where a PDF was asked for: the class's page saying what is missing
+        flash(_("Chưa xem trước được học bạ của %(n)s: thiếu %(m)s.", n=student.full_name, m=", ".join(missing)),
+              "warning")
+        return _cards_page(school_class, data, 409)
     pdf = reportcards.render_card(data.snapshot(student, current_user), _settings(), preview=True)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"Xem trước học bạ {student.full_name}.pdf")

@@ -148,3 +148,51 @@ def test_demo_pupils_class_history_starts_on_the_first_day_of_each_year(demo):
     assert f"{now_year.name}: lớp {now_name}, từ {now_year.start_date:%d/%m/%Y}" in history
     assert (f"lớp {old_name}, từ {year.start_date:%d/%m/%Y} đến {year.end_date:%d/%m/%Y} — lên lớp {now_name} "
             f"năm học {now_year.name}") in history
+
+
+def test_the_demos_documents_carry_the_address_it_is_served_at(demo):
+    """`make run` seeds with the address it serves on (LMS_PUBLIC_BASE_URL, here :5202 as the outside
+    tester served it): the seeded report cards print their verify links there and the seeded messages
+    link there — they printed http://127.0.0.1:5000 whatever the port (issue #24, tester finding 19)."""
+    from lms import create_app
+    from lms.core.storage import storage_for
+    from lms.gradebook.models import ReportCard
+    from lms.messaging.models import OutboundMessage
+    from lms.core.storage import Area
+    from tests.demo import DEMO_ADDRESS
+    from tests.pdftext import text
+
+    app = create_app(demo.config())
+    with app.app_context():
+        cards = db.session.scalars(select(ReportCard).order_by(ReportCard.id).limit(3)).all()
+        assert cards
+        folder = Area(storage_for(app.config), "report-cards")
+        for card in cards:
+            printed = text((folder / card.pdf_name).read_bytes()).replace("/ verify/", "/verify/")
+            assert f"{DEMO_ADDRESS}/verify/" in printed.replace(" ", "") or f"{DEMO_ADDRESS}/verify/" in printed
+            assert "127.0.0.1:5000" not in printed
+        bodies = [m for m in db.session.scalars(select(OutboundMessage)).all()]
+        assert not any("127.0.0.1:5000" in str(vars(m)) for m in bodies)
+        db.engine.dispose()
+
+
+def test_make_run_seeds_with_the_address_it_serves_on():
+    """`make run PORT=5202` seeded the demo with no address (its cards printed the default
+    http://127.0.0.1:5000/verify/…) and served on 5202: the seeding and the server now get the same
+    LMS_PUBLIC_BASE_URL, the one set by the deployer when there is one (issue #24, finding 19)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def commands(**env) -> list[str]:
+        run = subprocess.run(["make", "-n", "run", "PORT=5202"], cwd=root, capture_output=True, text=True, check=True,
+                             env={k: v for k, v in {**os.environ, **env}.items() if k != "LMS_PUBLIC_BASE_URL"
+                                  or "LMS_PUBLIC_BASE_URL" in env})
+        return [line for line in run.stdout.splitlines() if "seed-demo" in line or "flask run" in line]
+
+    lines = commands()
+    assert len(lines) == 2 and all("LMS_PUBLIC_BASE_URL=http://127.0.0.1:5202 " in line for line in lines), lines
+    lines = commands(LMS_PUBLIC_BASE_URL="https://lms.example.edu.vn")
+    assert all("LMS_PUBLIC_BASE_URL=https://lms.example.edu.vn " in line for line in lines), lines

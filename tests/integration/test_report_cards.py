@@ -67,6 +67,12 @@ def test_an_incomplete_class_is_refused_with_who_misses_what(world, client, dbs)
     client.login("admin.a")
     body = client.post(f"/classes/{world.a.school_class.id}/report-cards", {}, follow_redirects=True).get_data(as_text=True)
     assert "1 học sinh còn thiếu dữ liệu" in body and "Trần Minh Châu (môn Toán)" in body
+    # Its preview is refused with a refusal status (was 302 to a 200 page, a PDF link answering HTML),
+    # on the class's page saying what is missing; no redirect to follow.
+    refused = client.get(f"/classes/{world.a.school_class.id}/report-cards/{world.a.students['HSA003'].id}/preview.pdf")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and refused.mimetype == "text/html"
+    assert "Chưa xem trước được học bạ của Trần Minh Châu: thiếu" in text and "Toán" in text.split("thiếu", 1)[1]
 
 
 def test_issue_a_class_verify_by_qr_and_tampering_fails(app, world, client, make_client, dbs, tmp_path):
