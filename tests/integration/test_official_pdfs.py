@@ -263,3 +263,28 @@ def test_the_governing_bodys_name_is_never_broken_in_the_heading(app, world, dbs
         assert any(line.startswith("UBND TỈNH AN GIANG ") for line in lines), lines[:6]
         assert any(line.startswith("SỞ GIÁO DỤC VÀ ĐÀO TẠO ") for line in lines), lines[:6]
         s.rollback()
+
+
+def test_a_table_continued_on_a_new_page_repeats_its_header_and_never_leaves_its_last_row_alone(app):
+    """Every official PDF's base (pdf_base.html): a table that spills onto a new page by one row
+    carries its header there and the row before its last along (the school report's "Chỉ tiêu" row
+    began page 2 alone, with no header). The table grows a row at a time until it first needs two
+    pages: that is the case of a last row alone."""
+    from flask import render_template_string
+
+    from lms.core.pdf import render_pdf
+
+    template = ('{% extends "pdf_base.html" %}{% block body %}<table><thead><tr><th>Cột tiêu đề</th><th>Số</th></tr>'
+                '</thead><tbody>{% for i in range(n) %}<tr><td>Dòng số {{ i }}</td><td>{{ i }}</td></tr>{% endfor %}'
+                '</tbody></table>{% endblock %}')
+    with app.test_request_context("/"):
+        for n in range(30, 120):
+            texts = pages(render_pdf(render_template_string(template, n=n)))
+            if len(texts) > 1:
+                break
+        else:
+            raise AssertionError("the table never needed a second page")
+    assert len(texts) == 2
+    assert "Cột tiêu đề" in texts[1]                                     # the header, repeated
+    assert f"Dòng số {n - 1}" in texts[1] and f"Dòng số {n - 2}" in texts[1]   # the last row with its neighbour
+    assert f"Dòng số {n - 1}" not in texts[0]
