@@ -16,13 +16,20 @@ from sqlalchemy import select
 
 from lms.billing.matching import TransferIn, recorded_before
 from lms.billing.models import Payment
-from lms.core.tables import Column, Skipped, cell_text, read_table, to_amount, to_datetime
+from lms.core.tables import Column, Skipped, blank, cell_text, date_refusal, read_table, to_amount, to_datetime
 from lms.core.numbers import money
 from lms.core.text import nfc
 from lms.core.timeutil import local_to_utc
 from lms.i18n import lazy_gettext as _l
 
 MAX_LINES = 20_000
+DIRECTION_HEADERS = ("loai gd", "loai giao dich", "loai", "loai but toan", "loai phat sinh", "tinh chat",
+                     "chieu", "chieu giao dich", "no/co", "co/no", "no co", "ghi no/ghi co", "ghi co/ghi no",
+                     "c/d", "d/c", "cr/dr", "dr/cr", "d/c flag", "c/d flag", "debit/credit", "credit/debit",
+                     "dr cr", "cr dr", "type", "transaction type", "txn type", "trans type", "+/", "dau")
+# A flag cell's words (accents and case ignored): money in, money out.
+CREDIT_FLAGS = frozenset({"c", "cr", "co", "ghi co", "credit", "+", "tien vao", "vao", "in", "nhan"})
+DEBIT_FLAGS = frozenset({"d", "dr", "no", "ghi no", "debit", "-", "−", "tien ra", "ra", "out", "chi"})
 FIELDS = {
     "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "ngay hieu luc", "ngay", "thoi gian", "transaction date",
                                     "date", "ngay giao dich/ transaction date", "effective date", "txn date",
@@ -42,6 +49,14 @@ FIELDS = {
     "counter_name": (_l("Tên người chuyển"), ("ten tai khoan doi ung", "nguoi chuyen", "ten nguoi chuyen",
                                               "tai khoan doi ung", "counter account name", "ten doi ung", "doi tac",
                                               "remitter", "ben chuyen", "nguoi gui", "ten tai khoan doi ung")),
+    # The money going out, in a column of its own ("Nợ", "Ghi nợ / Debit"): a line is a credit or a
+    # debit by which of the two holds its amount, and one with neither or both is refused.
+    "debit": (_l("Số tiền ghi nợ"), ("so tien ghi no", "ghi no", "so tien no", "phat sinh no", "debit", "debit amount",
+                                     "tien ra", "no", "no tktt", "so tien phat sinh no", "ps no", "ps giam",
+                                     "withdrawal", "withdrawals", "rut ra")),
+    # Or one unsigned amount beside a flag saying which it is ("Loại GD": C/D, Nợ/Có, Ghi nợ/Ghi có,
+    # DR/CR, +/-), as VPBank, ACB, Sacombank and SHB export it.
+    "direction": (_l("Loại giao dịch (C/D, Nợ/Có)"), DIRECTION_HEADERS),
 }
 REQUIRED = ("date", "credit", "content")
 
@@ -114,7 +129,49 @@ def find_header(filename: str, data: bytes, fields: dict, *, anchors: tuple[str,
 
 
 def read_statement(filename: str, data: bytes, mapping: dict[str, int] | None = None) -> Table:
-    return find_header(filename, data, FIELDS, mapping=mapping)
+    """A statement read by the one table reader, its columns proposed by their headers — and a
+    debit/credit flag column whose header is not one we know proposed by its values (every cell
+    C/D, Nợ/Có, DR/CR, +/-), so that money out is never read as money in."""
+    table = find_header(filename, data, FIELDS, mapping=mapping)
+    if mapping is None and "direction" not in table.mapping:
+        index = flag_column(table)
+        if index is not None:
+            from openpyxl.utils import get_column_letter
+
+            table.mapping["direction"] = index
+            if table.table is not None:
+                table.table.columns["direction"] = index
+            mark = re.compile(r"\(%s[,)]" % get_column_letter(index + 1))
+            table.unknown[:] = [u for u in table.unknown if not mark.search(u)]
+    return table
+
+
+def flag_of(value: object) -> str | None:
+    """"credit" or "debit" for a flag cell (C, Có, Ghi có, CR, +, Credit / D, Nợ, Ghi nợ, DR, -, Debit;
+    accents, case and spacing ignored), None for anything else."""
+    from lms.core.text import fold
+
+    word = " ".join(fold(cell_text(value)).replace(".", " ").split())
+    return "credit" if word in CREDIT_FLAGS else "debit" if word in DEBIT_FLAGS else None
+
+
+FLAG_VALUES = frozenset({"c", "d", "cr", "dr", "co", "no", "ghi co", "ghi no", "credit", "debit", "+", "-"})
+
+
+def flag_column(table: Table) -> int | None:
+    """The column not otherwise used whose every filled cell, on most lines, is a debit/credit flag."""
+    from lms.core.text import fold
+
+    used = set(table.mapping.values())
+    width = max((len(cells) for _, cells in table.rows), default=0)
+    for index in range(width):
+        if index in used:
+            continue
+        values = [cells[index] for _, cells in table.rows if index < len(cells) and cell_text(cells[index]).strip()]
+        if values and len(values) * 2 >= len(table.rows) and all(
+                " ".join(fold(cell_text(v)).replace(".", " ").split()) in FLAG_VALUES for v in values):
+            return index
+    return None
 
 
 def missing_columns(table: Table, mapping: dict[str, int], fields: dict, required: tuple[str, ...], *,
@@ -209,6 +266,76 @@ def signed_column(header: object) -> bool:
     return bool(forms & set(SIGNED_AMOUNT))
 
 
+def _has_sign(value: object) -> bool:
+    """Whether an amount cell says its direction: “+395,000”, “-20,000”, “(20,000)”, a negative number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value < 0
+    return cell_text(value).strip().startswith(("+", "-", "−", "("))
+
+
+def _unsigned(value: object) -> object:
+    """An amount cell without its sign (a debit column written negative, “+395,000”)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return abs(value)
+    text = cell_text(value).strip()
+    if text.startswith("(") and text.endswith(")"):
+        return text[1:-1]
+    return text.lstrip("+-− ")
+
+
+def _flagged_amount(plan: StatementPlan, line: int, flag: object, value: object, names: dict) -> int | None:
+    """A line of an amount beside a debit/credit flag: the credit's amount, None for a debit, 0 when refused."""
+    direction = flag_of(flag)
+    if direction is None:
+        plan.problems.append(Problem(line, names["direction"], str(
+            _l("Thiếu loại giao dịch: ghi C (Có, CR, +) cho tiền vào hoặc D (Nợ, DR, −) cho tiền ra.") if blank(flag) else
+            _l("Loại giao dịch “%(v)s” không rõ: ghi C (Có, CR, +) cho tiền vào hoặc D (Nợ, DR, −) cho tiền ra.",
+               v=cell_text(flag)))))
+        return 0
+    if direction == "debit":
+        return None
+    if _has_sign(value) and not cell_text(value).strip().startswith("+"):
+        plan.problems.append(Problem(line, names["credit"], str(_l(
+            "Số tiền âm “%(v)s” ở dòng ghi có (%(f)s): kiểm tra lại dòng này với ngân hàng.",
+            v=cell_text(value), f=cell_text(flag)))))
+        return 0
+    try:
+        amount = parse_amount(_unsigned(value), signed=False)
+    except AmountRefused as exc:
+        plan.problems.append(Problem(line, names["credit"], exc.message))
+        return 0
+    if amount is None:
+        plan.problems.append(Problem(line, names["credit"], str(_l("Thiếu số tiền của khoản ghi có."))))
+        return 0
+    return amount
+
+
+def _two_column_amount(plan: StatementPlan, line: int, debit: object, credit: object, names: dict) -> int | None:
+    """A line of a statement with a debit and a credit column: the credit's amount, None for a debit
+    line, 0 when refused — a line with neither amount, or both, is not guessed to be either."""
+    amounts = {}
+    for key, value, signed in (("debit", _unsigned(debit), True), ("credit", credit, False)):
+        try:
+            amounts[key] = parse_amount(value, signed=signed)
+        except AmountRefused as exc:
+            plan.problems.append(Problem(line, names[key], exc.message))
+            amounts[key] = 0
+    if 0 in amounts.values():
+        return 0
+    both = f"{names['debit']}, {names['credit']}"
+    if amounts["debit"] is None and amounts["credit"] is None:
+        plan.problems.append(Problem(line, both, str(_l(
+            "Dòng không có số tiền ghi nợ hay ghi có: không biết là khoản thu hay khoản chi. Kiểm tra lại dòng này "
+            "với ngân hàng rồi tải sao kê lên lại."))))
+        return 0
+    if amounts["debit"] is not None and amounts["credit"] is not None:
+        plan.problems.append(Problem(line, both, str(_l(
+            "Dòng có cả số tiền ghi nợ (%(d)s) và ghi có (%(c)s): một dòng sao kê là một giao dịch. Kiểm tra lại "
+            "dòng này với ngân hàng.", d=money(amounts["debit"]), c=money(amounts["credit"])))))
+        return 0
+    return amounts["credit"]
+
+
 def parse_when(value: object, tz: str) -> datetime:
     moment = to_datetime(value)
     if moment is None:
@@ -219,8 +346,8 @@ def parse_when(value: object, tz: str) -> datetime:
 # "Số tài khoản: 74010000123456", "Tài khoản/Account No: 0801234567890 - TRUONG …", "STK: 1903 5566 7788",
 # "Số tài khoản/ Account No: · 108000123456": the account a bank prints in its statement's title block.
 ACCOUNT_IN_TITLE = re.compile(r"(?:s[oố]\s*t[aà]i\s*kho[aả]n|t[aà]i\s*kho[aả]n|\bstk|account\s*(?:no\.?|number)"
-                              r")(?:\s*/\s*account\s*(?:no\.?|number))?\s*[:.]?\s*[·:]?\s*(\d[\d .-]{4,30}\d)",
-                              re.IGNORECASE)
+                              r")(?:\s*/\s*(?:account|acc|a/c)(?:\s*(?:no\.?|number))?)?\s*[:.]?\s*[·:]?\s*"
+                              r"(\d[\d .-]{4,30}\d)", re.IGNORECASE)
 
 
 def account_in_title(table: Table) -> str:
@@ -260,17 +387,34 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
     names = {k: table.column_name(k, FIELDS) for k in FIELDS}
     cell = cell_reader(mapping)
     signed = signed_column(table.headers[mapping["credit"]]) if mapping["credit"] < len(table.headers) else True
+    flagged, two_columns = "direction" in mapping, "debit" in mapping
+    if signed and not flagged and not two_columns and not any(
+            _has_sign(cell(cells, "credit")) for _, cells in table.rows):
+        # One amount column with no sign anywhere, no flag and no debit column: nothing says which
+        # lines are money out, and reading them all as credits would count fees and withdrawals
+        # as payments.
+        header = table.table.header_lines if table.table is not None else ()
+        plan.problems.append(Problem(header[0] if header else 1, names["credit"], str(_l(
+            "Không biết dòng nào là tiền vào, dòng nào là tiền ra: cột “%(c)s” chỉ ghi số tiền, không có dấu +/−, và "
+            "chưa chọn cột loại giao dịch (C/D, Nợ/Có) hay cột số tiền ghi nợ. Chọn cột đó ở trên rồi xem lại; "
+            "không nhập để khỏi tính khoản chi thành khoản thu.", c=names["credit"]))))
+        return plan
 
     first_of: dict[str, tuple[int, TransferIn]] = {}     # bank reference → its first line in the file
     for line, cells in table.rows:
         # Every cell the line needs is checked, whatever else is wrong with it, so that one reading
         # lists every refusal of the file (a line with a bad amount and a bad date gets both).
         refused = len(plan.problems)
-        try:
-            amount = parse_amount(cell(cells, "credit"), signed=signed)
-        except AmountRefused as exc:
-            amount = 0
-            plan.problems.append(Problem(line, names["credit"], exc.message))
+        if flagged:
+            amount = _flagged_amount(plan, line, cell(cells, "direction"), cell(cells, "credit"), names)
+        elif two_columns:
+            amount = _two_column_amount(plan, line, cell(cells, "debit"), cell(cells, "credit"), names)
+        else:
+            try:
+                amount = parse_amount(cell(cells, "credit"), signed=signed)
+            except AmountRefused as exc:
+                amount = 0
+                plan.problems.append(Problem(line, names["credit"], exc.message))
         if amount is None:
             plan.skipped_debits += 1
             plan.debit_lines.append(line)
@@ -278,8 +422,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            plan.problems.append(Problem(line, names["date"], str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).",
-                                                                   v=cell_text(cell(cells, "date"))))))
+            plan.problems.append(Problem(line, names["date"], date_refusal(cell(cells, "date"))))
         else:
             if (wrong := paid_at_problem(when, now)) is not None:
                 plan.problems.append(Problem(line, names["date"], str(_l("Ngày giao dịch không hợp lệ: %(p)s",

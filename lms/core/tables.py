@@ -492,6 +492,10 @@ def _match(forms_per_column: list[list[str]], names: list[str], lookup: dict[str
         forms = forms_per_column[index]
         if not forms:
             continue
+        if any(f in LINE_NUMBER for f in forms):
+            # The line-number column ("STT / No.") is only ever that: its English half "No." is
+            # never read as another column ("Nợ", a statement's debit, folds to the same word).
+            forms = [f for f in forms if f in LINE_NUMBER]
         key = next((lookup[f] for f in forms if f in lookup and lookup[f] not in found), None)
         if key is not None:
             found[key] = index
@@ -549,6 +553,7 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
 
 # A header naming the line-number column ("STT", "TT", "Số TT", "No."): under it a line holds numbers.
 _NUMBERING = {"stt", "tt", "so tt", "so thu tu", "thu tu", "no", "stt/ no", "stt no", "#"}
+LINE_NUMBER = _NUMBERING - {"no"}     # the names that can only be the line number ("No" can be "Nợ")
 
 
 def _numbering_heading(top: list[str], below: list[str]) -> bool:
@@ -1359,6 +1364,44 @@ def to_datetime(value: object) -> datetime | None:
         moment = to_time(time_text)
         return day.replace(hour=moment.hour, minute=moment.minute, second=moment.second)
     raise ValueError(value)
+
+
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_YMD = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
+
+
+def unreal_date(value: object) -> str | None:
+    """Why a cell written as a date names no day of the calendar — “31/02/2026 không phải ngày có
+    thật (tháng 2/2026 có 28 ngày)”, “02/13/2026 … (không có tháng 13 …)” —, or None when it is a real
+    day or not written as a date at all (then it is simply not read). Every import's refusal of a
+    date says this rather than “wrong format” for a date whose format is right."""
+    import calendar
+
+    if blank(value) or isinstance(value, (date, datetime, int, float, Decimal)):
+        return None
+    text = cell_text(value).replace("T", " ").strip()
+    day_text, _time = _day_and_time(text)
+    found = _DMY.fullmatch(day_text)
+    if found:
+        day, month, year = (int(g) for g in found.groups())
+    elif (found := _YMD.fullmatch(day_text)) is not None:
+        year, month, day = (int(g) for g in found.groups())
+    else:
+        return None
+    if not 1 <= month <= 12:
+        return str(_l("%(v)s không phải ngày có thật (không có tháng %(m)s; ngày/tháng/năm).", v=day_text, m=month))
+    if not 1 <= year <= 9999:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return str(_l("%(v)s không phải ngày có thật (tháng %(m)s/%(y)s có %(n)s ngày).", v=day_text, m=month, y=year,
+                      n=last))
+    return None
+
+
+def date_refusal(value: object) -> str:
+    """The one sentence refusing a date cell of a bank's or provider's file: not a real day, or not read."""
+    return unreal_date(value) or str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(value)))
 
 
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?(?:\s*[:p']\s*(\d{2})(?:[.,]\d+)?)?\s*(am|pm|sa|ch)?$", re.I)

@@ -620,7 +620,7 @@ def agribank_csv(name: str, bad: bool = False) -> None:
         balance += credit - debit
         credit_text = f"{credit:,}".replace(",", ".") if credit else ""
         if bad and n == 1:
-            credit_text = "-"                       # nothing: read as no credit
+            credit_text = "-"                       # neither amount: refused on its line, never a debit
             memo = memo.replace("HD2509A1B2", "HD2509A1B2")
         lines.append(f"{d.strftime('%d/%m/%Y')};{ref};{memo};{f'{debit:,}'.replace(',', '.') if debit else ''};"
                      f"{credit_text};{f'{balance:,}'.replace(',', '.')}")
