@@ -21,7 +21,7 @@ from lms.billing.statements import AmountRefused, Problem, cell_reader, find_hea
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
 from lms.core.numbers import money
-from lms.core.tables import Table as ReadTable, cell_text
+from lms.core.tables import Table as ReadTable, cell_text, date_refusal
 from lms.core.timeutil import school_tz, utc_to_local
 
 PROVIDERS = REPORT_PROVIDERS         # the registry's: whose report can be reconciled, by recorded provider
@@ -97,8 +97,7 @@ def read_report(provider: str, filename: str, data: bytes, tz: str) -> Report:
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            report.problems.append(Problem(line, table.column_name("date", fields), str(_l(
-                "Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))))
+            report.problems.append(Problem(line, table.column_name("date", fields), date_refusal(cell(cells, "date"))))
         if len(report.problems) > refused:
             continue
         status = cell_text(cell(cells, "status")).strip().lower()

@@ -22,22 +22,32 @@ from lms.billing.models import CardSettlement, Method, Payment
 from lms.billing.statements import (AmountRefused, Problem, Table, cell_reader, find_header, missing_columns, parse_amount,
                                    parse_when)
 from lms.core.errors import ValidationError
+from lms.core.numbers import money
 from lms.core.storage import Area
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School
-from lms.core.tables import cell_text
+from lms.core.tables import cell_text, date_refusal
 
 FIELDS = {
-    "terminal_id": (_l("Mã máy (TID)"), ("tid", "terminal id", "ma may", "ma thiet bi", "terminal")),
-    "rrn": (_l("Số tham chiếu (RRN)"), ("rrn", "so tham chieu", "reference no", "ref no", "retrieval reference")),
-    "approval_code": (_l("Mã chuẩn chi"), ("ma chuan chi", "approval code", "auth code", "ma cap phep", "apv code")),
-    "card": (_l("Số thẻ"), ("so the", "card no", "card number", "pan", "the")),
-    "amount": (_l("Số tiền giao dịch"), ("so tien", "so tien giao dich", "amount", "transaction amount", "gia tri gd")),
-    "fee": (_l("Phí"), ("phi", "phi mdr", "fee", "mdr", "phi dich vu")),
+    "terminal_id": (_l("Mã máy (TID)"), ("tid", "terminal id", "ma may", "ma thiet bi", "terminal", "terminal no",
+                                         "terminal number", "pos id", "ma tid", "ma may pos")),
+    "rrn": (_l("Số tham chiếu (RRN)"), ("rrn", "so tham chieu", "reference no", "ref no", "retrieval reference",
+                                        "retrieval reference number", "rrn no", "ma tham chieu")),
+    "approval_code": (_l("Mã chuẩn chi"), ("ma chuan chi", "approval code", "auth code", "ma cap phep", "apv code",
+                                          "authorization code", "authorisation code", "approval no", "auth id")),
+    "card": (_l("Số thẻ"), ("so the", "card no", "card number", "pan", "the", "masked pan", "card")),
+    "amount": (_l("Số tiền giao dịch"), ("so tien", "so tien giao dich", "amount", "transaction amount", "gia tri gd",
+                                        "gross amount", "txn amount", "trans amount", "so tien gd", "gia tri giao dich")),
+    "fee": (_l("Phí"), ("phi", "phi mdr", "fee", "mdr", "phi dich vu", "mdr fee", "fee amount", "merchant fee",
+                        "discount fee", "transaction fee", "service fee", "commission", "msc", "phi giao dich",
+                        "phi chiet khau", "tien phi")),
     "settled": (_l("Số tiền thanh toán"), ("so tien thanh toan", "so tien ghi co", "net amount", "settled amount",
-                                         "thuc nhan")),
-    "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "transaction date", "date", "thoi gian")),
-    "settled_on": (_l("Ngày thanh toán"), ("ngay thanh toan", "ngay ket toan", "settlement date", "ngay tt")),
+                                         "thuc nhan", "so tien thuc nhan", "net", "net amt", "net settlement",
+                                         "settlement amount", "so tien con lai", "so tien sau phi")),
+    "date": (_l("Ngày giao dịch"), ("ngay giao dich", "ngay gd", "transaction date", "date", "thoi gian", "txn date",
+                                    "trans date", "ngay gio giao dich")),
+    "settled_on": (_l("Ngày thanh toán"), ("ngay thanh toan", "ngay ket toan", "settlement date", "ngay tt",
+                                           "settle date", "batch date")),
 }
 REQUIRED = ("terminal_id", "amount", "date")
 
@@ -86,7 +96,9 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
             plan.problems.append(Problem(line, names[key], str(message)))
 
         tid = cell_text(cell(cells, "terminal_id")).strip().upper()
-        if not re.fullmatch(r"[A-Z0-9]{8}", tid):
+        if not tid:
+            refuse("terminal_id", _l("Thiếu mã máy (TID): mã 8 chữ/số in trên hoá đơn của máy POS."))
+        elif not re.fullmatch(r"[A-Z0-9]{8}", tid):
             refuse("terminal_id", _l("Mã máy “%(v)s” không phải 8 chữ/số.", v=tid))
         amounts = {}
         for key in ("amount", "fee", "settled"):
@@ -98,15 +110,23 @@ def plan_settlement(table: Table, mapping: dict[str, int], tz: str) -> Settlemen
         amount, fee, settled = amounts["amount"], amounts["fee"] or 0, amounts["settled"]
         if not amount and not any(p.column == names["amount"] for p in plan.problems[refused:]):
             refuse("amount", _l("Thiếu số tiền giao dịch."))
+        elif amount and settled is not None and "fee" not in mapping and settled != amount:
+            # A fee column whose header we do not know: fee 0 beside a net amount that says otherwise.
+            refuse("settled", _l("Thực nhận %(n)s khác số tiền %(a)s nhưng tệp không có cột phí: đặt tên cột phí là "
+                                 "“Phí” (hoặc “MDR Fee”) rồi tải lên lại.", n=money(settled), a=money(amount)))
+        elif amount and settled is not None and amount - fee != settled:
+            refuse("settled", _l("Số tiền %(a)s trừ phí %(f)s là %(d)s, không phải thực nhận %(n)s: kiểm tra lại dòng "
+                                 "này với ngân hàng.", a=money(amount), f=money(fee), d=money(amount - fee),
+                                 n=money(settled)))
         when = settled_on = None
         try:
             when = parse_when(cell(cells, "date"), tz)
         except ValueError:
-            refuse("date", _l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "date"))))
+            refuse("date", date_refusal(cell(cells, "date")))
         try:
             settled_on = parse_when(cell(cells, "settled_on"), tz).date() if cell(cells, "settled_on") else None
         except ValueError:
-            refuse("settled_on", _l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(cell(cells, "settled_on"))))
+            refuse("settled_on", date_refusal(cell(cells, "settled_on")))
         if len(plan.problems) > refused:
             continue
         digits = re.sub(r"\D", "", cell_text(cell(cells, "card")))

@@ -26,7 +26,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.core.sheets import write_workbook
 from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Layout, Table, phone_texts, read_table,
-                             to_date)
+                             to_date, unreal_date)
 from lms.people import accounts, placement
 from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
@@ -733,7 +733,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             if birth and not (3 <= (year.start_date.year - birth.year) <= 30):
                 bad("birth_date", _("Ngày sinh %(v)s không hợp lý cho học sinh.", v=birth.strftime("%d/%m/%Y")))
         except ValueError:
-            bad("birth_date", _("Ngày sinh “%(v)s” không đúng dạng ngày/tháng/năm.", v=v.get("birth_date", "")))
+            unreal = unreal_date(raw_birth)
+            bad("birth_date", _("Ngày sinh: %(r)s", r=unreal) if unreal else
+                _("Ngày sinh “%(v)s” không đúng dạng ngày/tháng/năm.", v=v.get("birth_date", "")))
         gender_raw = fold(v.get("gender"))
         gender = {"nam": "nam", "nu": "nu", "": None, "m": "nam", "f": "nu"}.get(gender_raw, "?")
         if v.get("bad_tick"):

@@ -49,7 +49,7 @@ def test_father_and_mother_with_one_phone_each_and_errors_name_the_files_column(
                                                                                    ("Mẹ", "Võ Thị Hoa")]
     said = [(i.line, i.column, i.message) for i in p.issues]
     # The bad birth date once, with its value; the mother's bad phone on the file's "Điện thoại (H)".
-    assert said == [(5, "Ngày sinh (D)", "Ngày sinh “30/02/2014” không đúng dạng ngày/tháng/năm."),
+    assert said == [(5, "Ngày sinh (D)", "Ngày sinh: 30/02/2014 không phải ngày có thật (tháng 2/2014 có 28 ngày)."),
                     (5, "Điện thoại (H)", "Số điện thoại “09x” không hợp lệ.")], said
 
 

@@ -91,7 +91,8 @@ def test_one_bad_row_saves_nothing_and_names_line_and_column(world, client, dbs)
     assert 'name="token"' not in body  # no way to confirm
     errors = re.findall(r'<tr class="import-error" data-line="(\d+)"><td>\d+</td><td>([^<]+)</td><td>([^<]+)</td>', body)
     # Each column is named as the file names it, with its letter.
-    assert ("6", "Ngày sinh (C)", "Ngày sinh “31/02/2014” không đúng dạng ngày/tháng/năm.") in errors
+    # A date of the right form that is not a day of the calendar is said to be so, not "wrong format".
+    assert ("6", "Ngày sinh (C)", "Ngày sinh: 31/02/2014 không phải ngày có thật (tháng 2/2014 có 28 ngày).") in errors
     assert ("7", "Lớp* (E)", "Không có lớp “9Z9” trong năm học 2026-2027.") in errors
     assert any(line == "7" and column == "SĐT phụ huynh (I)" for line, column, _ in errors)
     with dbs() as s:
