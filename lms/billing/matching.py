@@ -222,6 +222,9 @@ class _Book:
         # of thousands of equal amounts is then not compared line by line with every other.
         self.by_key: dict[tuple[int, object, frozenset], list[BankTransaction]] = defaultdict(list)
         self.order: dict[int, int] = {}          # id(row) → when it was indexed (ties keep the first)
+        # The credits this batch has placed its lines on (new or known): another line of the same
+        # batch is another transfer, never a second sighting of one of these.
+        self.taken: set[int] = set()
         if not transfers:
             return
         if staged:
@@ -249,7 +252,7 @@ class _Book:
         # reported: what the same source reports under two references is two transfers.
         sources = {t.source for t in transfers}
         unreferenced = true()
-        if all(_ref(t) for t in transfers) and len(sources) == 1:
+        if all(_ref(t) for t in transfers) and len(sources) == 1 and not sources & SEVERAL_EXPORTS:
             unreferenced = (BankTransaction.bank_reference == "") | (BankTransaction.source != next(iter(sources)))
         rows: list[BankTransaction] = []
         for chunk in _chunks(amounts):
@@ -315,28 +318,42 @@ class _Book:
                 for r in self.by_key.get((t.amount, d, codes), ())]
         memo = _masked(t.content)
 
+        def one_account(r: BankTransaction) -> bool:
+            """The same account (where both name one) and a close time."""
+            mine, theirs = _digits(t.account_number), _digits(r.account_number)
+            return not (mine and theirs and mine != theirs) and _close(r.transacted_at, t.transacted_at)
+
         def one_transfer(r: BankTransaction) -> bool:
             """The same account (where both name one), a close time and the same memo."""
-            mine, theirs = _digits(t.account_number), _digits(r.account_number)
-            return not (mine and theirs and mine != theirs) and _close(r.transacted_at, t.transacted_at) \
-                and same_memo(r.content, memo)
+            return one_account(r) and same_memo(r.content, memo)
 
+        def closest(rows: list[BankTransaction]) -> BankTransaction:
+            return min(rows, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0, self.order[id(r)]))
+
+        # The same reference written otherwise by another export or feed — leading zeros, a prefix,
+        # only its last digits ("01234567", "5001234567", "FT26335001234567") — for the same account,
+        # amount and day: the same credit, whoever reported it.
+        written_otherwise = [r for r in near
+                             if ref and r.bank_reference and id(r) not in self.taken
+                             and same_reference(r.bank_reference, ref) and one_account(r)]
+        if written_otherwise:
+            return "known", closest(written_otherwise)
         candidates = [r for r in near
                       if (t.source, bool(ref)) not in self.sources[id(r)] and not (ref and r.bank_reference)
                       and one_transfer(r)]
         if candidates:
-            return "known", min(candidates, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
-                                                            self.order[id(r)]))
+            return "known", closest(candidates)
         # Both carry a bank reference, and they differ — yet the account, the amount, the day and the
         # memo are one transfer's, and no source reported both: probably the same transfer, which a
         # bank or feed wrote with another reference. It is stored as a credit of its own (it may be
         # a second transfer) but never applied by itself: it waits for the accountant, flagged.
         alike = [r for r in near
                  if ref and r.bank_reference and normal_reference(r.bank_reference) != ref
-                 and all(source != t.source for source, _ in self.sources[id(r)]) and one_transfer(r)]
+                 and (all(source != t.source for source, _ in self.sources[id(r)])
+                      or (t.source in SEVERAL_EXPORTS and id(r) not in self.taken))
+                 and one_transfer(r)]
         if alike:
-            return "possible", min(alike, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0,
-                                                         self.order[id(r)]))
+            return "possible", closest(alike)
         return "new", None
 
     def _index(self, row: BankTransaction) -> None:
@@ -346,6 +363,7 @@ class _Book:
             self.by_key[(row.amount, _day(row.transacted_at), codes)].append(row)
 
     def add(self, t: TransferIn, row: BankTransaction) -> None:
+        self.taken.add(id(row))
         self.sighted[(t.source, _txn_id(t))] = row
         self.sources[id(row)].add((t.source, bool(_ref(t))))
         if row.bank_reference:
@@ -392,6 +410,31 @@ def normal_reference(text: str | None) -> str:
     statement's "ft26339-000777" and Casso's "FT26339000777" are one reference (case, spaces,
     dots, dashes, slashes and underscores do not matter)."""
     return REFERENCE_NOISE.sub("", nfc(text or "")).upper()[:64]
+
+
+# The sources whose every report may be another export: two statements of one account (the
+# portal's "Sao kê" and its "Lịch sử giao dịch", another month's file overlapping this one) are
+# two reporters of the same credits, though both are "statement" — unlike a feed, which reports
+# each transfer once under one reference.
+SEVERAL_EXPORTS = frozenset({"statement"})
+MIN_REFERENCE_TAIL = 6   # characters of a reference's last digits enough to name it, with its amount and day
+
+
+def reference_core(text: str | None) -> str:
+    """A bank reference without what exports add or drop around it: its one written form
+    (`normal_reference`) less a letter prefix ("FT") and leading zeros."""
+    return re.sub(r"^[A-Z]+(?=\d)", "", normal_reference(text)).lstrip("0")
+
+
+def same_reference(a: str | None, b: str | None) -> bool:
+    """Two references that are one, as two exports write it: equal cores, or one core the other's
+    last MIN_REFERENCE_TAIL or more characters (BIDV's "Số bút toán" 01234567 is the end of
+    Techcombank's FT26335001234567). Decides only beside the same account, amount and day."""
+    ca, cb = reference_core(a), reference_core(b)
+    if not ca or not cb:
+        return False
+    short, long_ = sorted((ca, cb), key=len)
+    return short == long_ or (len(short) >= MIN_REFERENCE_TAIL and long_.endswith(short))
 
 
 def _ref(t: TransferIn) -> str:
