@@ -123,6 +123,20 @@ def parse_mark(text: str, comment: bool) -> int | bool | None:
     return parse_pass(text) if comment else parse_score(text)
 
 
+def check_remark(text: str) -> str:
+    """A remark as it is stored (NFC), or CellError saying why it cannot be. The one check of every
+    remark that prints on the report card — the TT22 grid and its Excel import (the preview and
+    the confirmation alike), the primary grid, the homeroom's conduct remark and year comment: at
+    most REMARK_MAX characters, starting with a letter or a digit, no control character
+    (core.official.printed_text_problem: "=…", "+…", "-…", "@…" are formulas in a spreadsheet)."""
+    value = nfc_text(text)
+    if len(value) > REMARK_MAX:
+        raise CellError(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))
+    if value and (problem := printed_text_problem(value, _l("Nhận xét"))):
+        raise CellError(problem)
+    return value
+
+
 def stored_value(entry: GradeEntry | None) -> int | bool | None:
     if entry is None:
         return None
@@ -281,6 +295,17 @@ def retest_refusal(grid: Grid, row: Row) -> str:
         return str(_l("không phải kiểm tra lại: học sinh chưa có kết quả cả năm môn này."))
     return str(_l("không phải kiểm tra lại: kết quả cả năm môn này là %(y)s, chỉ học sinh có kết quả dưới 5,0 "
                   "(môn đánh giá bằng nhận xét: Chưa đạt) mới kiểm tra lại.", y=mark_text(year)))
+
+
+def check_mark(grid: Grid, row: Row | None, column: Column, text: str) -> int | bool | None:
+    """A typed mark as stored (whole tenths, Đ/CĐ as True/False, blank None), or CellError saying
+    why not: the one check of a grade-book cell, for the grid's save and the Excel import's
+    preview and confirmation alike. A re-test mark is refused for a pupil without a re-test (a
+    line that matches no pupil, `row` None, is checked as a mark only)."""
+    value = parse_mark(text, grid.comment)
+    if row is not None and column.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
+        raise CellError(retest_refusal(grid, row))
+    return value
 
 
 def subject_marks(course: Course, columns: list[Column], entries: dict[int, dict[str, GradeEntry]]) -> SubjectMarks:
@@ -586,14 +611,10 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
             continue
         row, column = grid.row_of(student_id), keys[key]
         try:
-            value = parse_mark(text, grid.comment)
+            value = check_mark(grid, row, column, text)
         except CellError as exc:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, column.label,
                                        nfc(text), str(exc.message)))
-            continue
-        if column.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
-            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, column.label,
-                                       nfc(text), retest_refusal(grid, row)))
             continue
         writes.append(_Write(student_id, column, value, row.entry(term, column.key)))
     clean_remarks = {}
@@ -601,14 +622,11 @@ def save_grid(session: Session, actor: User, role: str, course: Course, term: in
         if f"r-{student_id}" not in edits.changed:
             continue
         row = grid.row_of(student_id)
-        text = nfc_text(text)
-        if len(text) > REMARK_MAX:
+        try:
+            clean_remarks[student_id] = check_remark(text)
+        except CellError as exc:
             result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
-                                       text[:40] + "…", str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-        elif text and (problem := printed_text_problem(text, _l("Nhận xét"))):   # it prints on the report card
-            result.issues.append(Issue(line_of.get(student_id, 0), row.student.full_name, str(_l("Nhận xét")),
-                                       text[:40], problem))
-        clean_remarks[student_id] = text
+                                       nfc_text(text), str(exc.message)))
     if result.issues:
         return result
     _apply(session, actor, course, term, writes, now=now, source_type=source_type, source_id=None,
@@ -857,9 +875,10 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                                  "của %(t)s rồi điền vào đó.", f=filename, file=TERM_LABELS[said],
                                  t=TERM_LABELS[term]), field="file")
     out = GridImport(table)
-    out.after_lock = check_writable(session, role, course.school_class.school_year_id, term, nfc(reason))
+    year_id = course.school_class.school_year_id
+    if role != "admin":   # a teacher writes no locked term, whatever the file holds
+        check_writable(session, role, year_id, term, "")
     grid = grid_of(session, course, term)
-    comment = grid.comment
     by_code = {r.student.student_code.upper(): r for r in grid.rows}
     seen: dict[int, int] = {}
     for line in table.lines:
@@ -890,15 +909,11 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
             if not text.strip():
                 continue
             try:
-                value = parse_mark(text, comment)
+                value = check_mark(grid, row, c, text)
             except CellError as exc:
                 out.issues.append(Issue(line.number, name, table.column_name(c.key), nfc(text), str(exc.message)))
                 continue
             if change is None:
-                continue
-            if c.kind == Kind.RETEST and value is not None and not retest_open(grid, row):
-                out.issues.append(Issue(line.number, name, table.column_name(c.key), nfc(text),
-                                        retest_refusal(grid, row)))
                 continue
             out.cells.append(CellInput(row.student.id, c.key, text))
             old = stored_value(row.entry(term, c.key))
@@ -910,17 +925,27 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
         remark = nfc_text(line.text("remark")) if formula is None else ""
         if formula is not None:
             out.issues.append(Issue(line.number, name, table.column_name("remark"), formula.formula, formula.message))
-        elif remark and len(remark) > REMARK_MAX:
-            out.issues.append(Issue(line.number, name, table.column_name("remark"), remark[:40] + "…",
-                                    str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-        elif remark and change is not None:
+        elif remark and (change is None or remark != row.remark):
+            # Checked as the confirmation's save checks it (check_remark): a remark equal to the
+            # book's is no change and is not checked there either.
+            try:
+                check_remark(remark)
+            except CellError as exc:
+                out.issues.append(Issue(line.number, name, table.column_name("remark"), remark, str(exc.message)))
+            else:
+                if change is not None:
+                    out.remarks[row.student.id] = remark
+                    change.remark = (row.remark, remark)
+        elif remark:
             out.remarks[row.student.id] = remark
-            if remark != row.remark:
-                change.remark = (row.remark, remark)
         if change is None:
             continue
         if change.marks or change.remark:
             out.changes.append(change)
+    if out.ok and out.changes:
+        # A locked term asks its reason only of a file that writes something: one that changes
+        # nothing is told so (the preview), never asked why.
+        out.after_lock = check_writable(session, role, year_id, term, nfc(reason))
     return out
 
 

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from lms.attendance.registers import term_absences
 from lms.auth.models import User
 from lms.core.errors import ValidationError
-from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.core.timeutil import utcnow
 from lms.gradebook import results, tt22, tt27
-from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh,
+from lms.gradebook.book import (REASON_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh, check_remark,
                                 check_writable, columns_of, entries_by_student, in_programme_order, is_comment,
                                 record_write, subject_marks)
 from lms.gradebook.labels import (AWARD_LABELS, DECISION_LABELS, LEVEL_LABELS, PASS_LABELS,
@@ -83,7 +82,7 @@ CONDUCT_SHOWN = {"T": "T", "K": "K", "D": "Đ", "C": "CĐ"}   # a conduct level 
 _TERM_FIELDS = (("k", "conduct", _l("Rèn luyện"), parse_conduct, "conduct"),
                 ("p", "absent_excused", _l("Nghỉ có phép"), parse_sessions, "excused"),
                 ("u", "absent_unexcused", _l("Nghỉ không phép"), parse_sessions, "unexcused"),
-                ("m", "comment", _l("Nhận xét"), nfc_text, "comment"))
+                ("m", "comment", _l("Nhận xét"), check_remark, "comment"))
 
 
 def term_fields(school_class: SchoolClass, term: int, students: list[Student],
@@ -140,11 +139,6 @@ def save_term_records(session: Session, actor: User, role: str, school_class: Sc
                 values[attr] = parser(text)
             except CellError as exc:
                 result.issues.append(Issue(line, student.full_name, str(label), nfc(text), str(exc.message)))
-        if len(values["comment"]) > REMARK_MAX:
-            result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40] + "…",
-                                       str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-        elif values["comment"] and (problem := printed_text_problem(values["comment"], _l("Nhận xét"))):
-            result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét")), values["comment"][:40], problem))
         clean.append((student_id, values))
     if result.issues:
         return result
@@ -193,7 +187,7 @@ def year_fields(students: list[Student], records: dict[int, YearRecord],
                          CONDUCT_SHOWN[r.summer_conduct] if r and r.summer_conduct else "", at,
                          item.summer_conduct if item else None, parse_conduct))
         out.append(Field(f"m-{s.id}", i, s.full_name, str(_l("Nhận xét của GVCN")), r.homeroom_comment if r else "",
-                         at, item.comment if item else None, nfc_text))
+                         at, item.comment if item else None, check_remark))
     return out
 
 
@@ -220,11 +214,12 @@ def save_year_records(session: Session, actor: User, role: str, school_class: Sc
         record = existing.get(student_id)
         comment = record.homeroom_comment if record else ""
         summer = record.summer_conduct if record else None
-        if f"m-{student_id}" in edits.changed:
-            comment = nfc_text(edits.changed[f"m-{student_id}"])
-            if len(comment) > REMARK_MAX:
-                result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét của GVCN")), comment[:40] + "…",
-                                           str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
+        if f"m-{student_id}" in edits.changed:   # printed on the report card: the grids' one check
+            try:
+                comment = check_remark(edits.changed[f"m-{student_id}"])
+            except CellError as exc:
+                result.issues.append(Issue(line, student.full_name, str(_l("Nhận xét của GVCN")),
+                                           nfc_text(edits.changed[f"m-{student_id}"]), str(exc.message)))
         if f"h-{student_id}" in edits.changed:
             try:
                 summer = parse_conduct(edits.changed[f"h-{student_id}"])

@@ -10,16 +10,14 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.core.errors import ValidationError
-from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt27
-from lms.gradebook.book import (REASON_MAX, REMARK_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh,
+from lms.gradebook.book import (REASON_MAX, CellError, Field, Issue, Loaded, WriteResult, check_fresh, check_remark,
                                 check_writable, record_write)
 from lms.gradebook.labels import QUALITY_NAMES, REMARK
 from lms.gradebook.models import GradeChange, PrimaryQuality, PrimaryRecord, TermLock
 from lms.gradebook.permissions import require_class, require_course
 from lms.i18n import lazy_gettext as _l
-from lms.i18n import ngettext
 from lms.people.models import Course, SchoolClass, Student
 from lms.people.services import students_of_class
 
@@ -127,7 +125,7 @@ def primary_fields(grid: PrimaryGrid, rows: dict[int, PrimaryInput] | None = Non
                              str(rec.test_score) if rec and rec.test_score else "", at, item.test if item else None,
                              parse_test))
         out.append(Field(f"m-{sid}", i, name, str(_l("Nhận xét")), rec.comment or "" if rec else "", at,
-                         item.comment if item else None, nfc_text))
+                         item.comment if item else None, check_remark))
     return out
 
 
@@ -168,13 +166,12 @@ def save_primary(session: Session, actor: User, role: str, course: Course, check
                 result.issues.append(Issue(line, row.student.full_name, str(_l("Điểm KTĐK")),
                                            nfc(edits.changed[f"t-{sid}"]), str(exc.message)))
         comment = record.comment if record else ""
-        if f"m-{sid}" in edits.changed:
-            comment = nfc_text(edits.changed[f"m-{sid}"])
-            if len(comment) > REMARK_MAX:
-                result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40] + "…",
-                                           str(ngettext("dài quá %(n)s ký tự.", "dài quá %(n)s ký tự.", REMARK_MAX, n=REMARK_MAX))))
-            elif comment and (problem := printed_text_problem(comment, _l("Nhận xét"))):   # printed on the card
-                result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")), comment[:40], problem))
+        if f"m-{sid}" in edits.changed:   # printed on the card: the grids' one check
+            try:
+                comment = check_remark(edits.changed[f"m-{sid}"])
+            except CellError as exc:
+                result.issues.append(Issue(line, row.student.full_name, str(_l("Nhận xét")),
+                                           nfc_text(edits.changed[f"m-{sid}"]), str(exc.message)))
         clean.append((row, level, test, comment))
     if result.issues:
         return result

@@ -71,3 +71,88 @@ def test_a_primary_remark_change_is_in_the_correction_history(primary, client, d
     with dbs() as s:
         changes = [(c.what, c.old_value, c.new_value) for c in s.scalars(select(GradeChange))]
     assert changes == [("gk1:nx", "Tốt", "Hoàn thành tốt các bài")]
+
+
+def _export_with(client, world, term: int, edit) -> bytes:
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client.get(f"/courses/{world.a.course.id}/grades.xlsx?term={term}").data))
+    edit(wb.active)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _upload(client, world, term: int, data: bytes, **extra):
+    import io
+
+    return client.post(f"/courses/{world.a.course.id}/grades/import?term={term}",
+                       {"file": (io.BytesIO(data), "so-diem.xlsx"), **extra}, content_type="multipart/form-data")
+
+
+def test_the_import_preview_refuses_a_formula_remark_as_the_confirmation_would(world, client, dbs):
+    """Remarks "@abc", "+Tốt", "-Chăm" in a file: the preview said "Tệp hợp lệ" and offered to
+    confirm, and only the confirmation refused (422). The preview runs the save's own check
+    (book.check_remark) and names each cell's line, column and reason."""
+    import re
+
+    client.login("gv.a")
+
+    def edit(ws):
+        header = [c.value for c in ws[1]]
+        col = header.index("Nhận xét")
+        for row, text in zip(list(ws.iter_rows(min_row=2))[:3], ("@abc", "+Tốt", "-Chăm")):
+            row[col].value = text
+        ws.cell(row=2, column=header.index("TX1") + 1).value = 8
+
+    page = _upload(client, world, 1, _export_with(client, world, 1, edit))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+    assert page.status_code == 422 and "Tệp hợp lệ" not in text and 'name="token"' not in page.get_data(as_text=True)
+    assert "tệp có 3 ô bị từ chối" in text
+    for line, value in ((2, "@abc"), (3, "+Tốt"), (4, "-Chăm")):
+        assert re.search(rf"\b{line} [^|]*?Nhận xét \([A-Z]+\) {re.escape(value)} [^|]*?phải bắt đầu bằng chữ hoặc số",
+                         text), (line, text)
+    with dbs() as s:
+        assert s.scalars(select(GradeRemark)).first() is None
+
+
+def test_year_comments_starting_with_a_formula_sign_are_refused(world, client, dbs):
+    """The homeroom's year comment prints on the report card (section 3) and was saved as typed:
+    "=HYPERLINK(…)", "+1 ngoan". It goes through the grids' one remark check."""
+    from lms.gradebook.models import YearRecord
+
+    client.login("gv.a")
+    an, binh = world.a.students["HSA001"].id, world.a.students["HSA002"].id
+    page = client.post(f"/classes/{world.a.school_class.id}/year-records",
+                       {f"m-{an}": "=HYPERLINK(\"x\")", f"m-{binh}": "+1 ngoan"})
+    assert page.status_code == 422 and page.get_data(as_text=True).count("phải bắt đầu bằng chữ hoặc số") >= 2
+    with dbs() as s:
+        assert s.scalars(select(YearRecord)).first() is None
+    assert client.post(f"/classes/{world.a.school_class.id}/year-records", {f"m-{an}": "Ngoan, chăm học"}
+                       ).status_code == 302
+
+
+def test_a_file_that_changes_nothing_in_a_locked_term_is_said_so_without_asking_a_reason(world, client, make_client,
+                                                                                       dbs):
+    """The preview asked an admin for a correction reason before saying that the file changed
+    nothing: the reason is asked only of a file that would write something."""
+    client.login("gv.a")
+    sid = world.a.students["HSA001"].id
+    assert client.post(f"/courses/{world.a.course.id}/grades?term=1", {f"c-{sid}-tx1": "6", f"r-{sid}": "Chăm"}
+                       ).status_code == 302
+    admin = make_client()
+    admin.login("admin.a")
+    assert admin.post(f"/school/gradebook/{world.a.year.id}/lock", {"term": "1", "incomplete_ok": "1"}).status_code == 302
+    same = _upload(admin, world, 1, _export_with(admin, world, 1, lambda ws: None))
+    text = same.get_data(as_text=True)
+    assert same.status_code == 200 and "Tệp không thay đổi điểm nào" in text and "lý do" not in text, text
+
+    def change(ws):
+        ws.cell(row=2, column=[c.value for c in ws[1]].index("TX1") + 1).value = 7
+
+    changed = _upload(admin, world, 1, _export_with(admin, world, 1, change))
+    assert changed.status_code == 422 and "nhập lý do sửa điểm" in changed.get_data(as_text=True)
+    with_reason = _upload(admin, world, 1, _export_with(admin, world, 1, change), reason="Chấm phúc khảo")
+    assert with_reason.status_code == 200 and 'name="token"' in with_reason.get_data(as_text=True)
