@@ -195,7 +195,9 @@
       Array.prototype.forEach.call(row.cells, function (cell, i) {
         if (cell.parentNode.parentNode === table.tHead) { cell.setAttribute("role", "columnheader"); return; }
         cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
-        if (row.cells.length === names.length && names[i] && cell.tagName === "TD") { cell.dataset.label = names[i]; }
+        // A cell of buttons (td.stack-bare) needs no name before it.
+        if (row.cells.length === names.length && names[i] && cell.tagName === "TD" &&
+            !cell.classList.contains("stack-bare")) { cell.dataset.label = names[i]; }
       });
     });
   });
