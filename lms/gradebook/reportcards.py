@@ -339,6 +339,14 @@ def changed_cards(data: ClassData, cards: dict[int, ReportCard]) -> set[int]:
             if sid in rows and (data.missing(sid) or changed_since_issue(card, data.snapshot(rows[sid], card.issuer)))}
 
 
+def changed_of_student(session: Session, cards: list[ReportCard]) -> set[int]:
+    """The ids of the valid cards among a pupil's `cards` whose record changed after issue — the
+    flag of the class's card list (changed_cards), for the pupil's and parents' own list and the
+    card's public verification: one class's data per card (a pupil has one valid card a year)."""
+    return {card.id for card in cards if card.status == CardStatus.VALID
+            and card.student_id in changed_cards(class_data(session, card.school_class), {card.student_id: card})}
+
+
 def render_card(snapshot: dict, settings: IssueSettings, *, preview: bool = False, url: str | None = None,
                 scheme: str = "ed25519") -> bytes:
     """The card's PDF. The national transcript passes its own verification `url` and the scheme
@@ -480,8 +488,7 @@ def verify_card(session: Session, token: str, folder: Area, signer: Signer) -> V
     newer = None
     if card.status == CardStatus.SUPERSEDED:
         newer = current_card(session, card.student_id, card.school_year_id)
-    changed = (not problems and card.status == CardStatus.VALID
-               and card.student_id in changed_cards(class_data(session, card.school_class), {card.student_id: card}))
+    changed = not problems and card.id in changed_of_student(session, [card])
     return Verification(card, not problems, problems, snapshot if not problems else None, newer, changed)
 
 

@@ -675,10 +675,11 @@ def _pupil_page(student: Student, back: str | None):
         else:
             courses = book.pupil_book(db.session, student, enrollment.school_class)
     cards = reportcards.cards_of_student(db.session, student)
+    changed = reportcards.changed_of_student(db.session, cards)
     from lms.gradebook.transcript.workflow import issued_of_student
 
     return render_template("gradebook/pupil.html", student=student, enrollment=enrollment, courses=courses,
-                           records=records, primary=primary_class, cards=cards, back=back,
+                           records=records, primary=primary_class, cards=cards, changed=changed, back=back,
                            checkpoints=tt27.CHECKPOINTS, transcripts=issued_of_student(db.session, student.id))
 
 

@@ -319,10 +319,12 @@ def test_the_verification_page_shows_re_tests_and_summer_training_as_the_card(ap
     assert "Toán 3,0 3,0 3,0 6,0" in card and "Ngữ văn 3,0 3,0 3,0 5,5" in card
 
 
-def test_a_card_is_flagged_when_the_record_is_corrected_after_issue_until_reissued(app, world, client, dbs):
+def test_a_card_is_flagged_when_the_record_is_corrected_after_issue_until_reissued(app, world, client, make_client,
+                                                                                  dbs):
     """An admin corrects a locked term after the cards are issued: the class's card page, the
-    card's row and its public verification say the card no longer shows the record (it is still
-    the authentic signed copy), and re-issuing as a new version clears it."""
+    card's row, its public verification and the pupil's and parents' own card lists say the card
+    no longer shows the record (it is still the authentic signed copy), and re-issuing as a new
+    version clears it."""
     from lms.gradebook.models import GradeEntry
 
     _ready(dbs, world)
@@ -332,6 +334,19 @@ def test_a_card_is_flagged_when_the_record_is_corrected_after_issue_until_reissu
     page = client.get(url).get_data(as_text=True)
     assert 'id="cards-changed"' not in page and "card-changed" not in page
     sid = world.a.students["HSA001"].id
+    pupil, mother = make_client(), make_client()
+    pupil.login("hsa001")
+    mother.login("0912000001")            # the mother of HSA001 and HSA002
+    own = {"pupil": lambda: pupil.get("/grades"), "mother": lambda: mother.get(f"/children/{sid}/grades"),
+           "sister": lambda: mother.get(f"/children/{world.a.students['HSA002'].id}/grades")}
+
+    def flagged(who: str) -> int:
+        response = own[who]()
+        assert response.status_code == 200, who
+        cards = response.get_data(as_text=True).split('id="pupil-cards"')[1].split("</ul>")[0]
+        return cards.count("card-changed")
+
+    assert [flagged(who) for who in own] == [0, 0, 0]
     with dbs() as s:
         token = s.scalars(select(ReportCard.token).where(ReportCard.student_id == sid)).one()
         assert 'data-state="valid"' in client.get(f"/verify/{token}").get_data(as_text=True)
@@ -345,9 +360,13 @@ def test_a_card_is_flagged_when_the_record_is_corrected_after_issue_until_reissu
     verify = re.sub(r"\s+", " ", client.get(f"/verify/{token}").get_data(as_text=True))
     assert 'data-state="changed"' in verify and "học bạ này đã có sửa đổi sau khi phát hành" in verify
     assert "Học bạ xác thực" in verify   # still the authentic signed copy of what was issued
+    # The pupil and the parents read the same flag on their own list; the sister's card is not flagged.
+    assert [flagged(who) for who in own] == [1, 1, 0]
+    assert "bản này không còn khớp với hồ sơ hiện tại" in re.sub(r"\s+", " ", own["pupil"]().get_data(as_text=True))
     assert client.post(f"{url}/{sid}", {}).status_code == 302   # re-issued: version 2
     page = client.get(url).get_data(as_text=True)
     assert 'id="cards-changed"' not in page and "card-changed" not in page
+    assert [flagged(who) for who in own] == [0, 0, 0]   # version 1 superseded, version 2 shows the record
     with dbs() as s:
         new = s.scalars(select(ReportCard.token).where(ReportCard.student_id == sid, ReportCard.version == 2)).one()
     assert 'data-state="valid"' in client.get(f"/verify/{new}").get_data(as_text=True)
