@@ -131,6 +131,10 @@ def promote(session: Session, actor: User, school: School, target: SchoolYear, c
             ) -> dict[str, int]:
     """Enrol the previous year's promoted and retained pupils in their classes of `target`.
     Refused whole (nothing enrolled) when a pupil to move has no class to go to."""
+    from lms.people.services import promotion_refusal, years_of
+
+    if refusal := promotion_refusal(years_of(session, school), target):   # a year over, or not yet its turn
+        raise ValidationError(refusal)
     source, classes = plan(session, school, target, choices)
     if source is None:
         raise ValidationError(_l("Chưa có năm học trước năm học %(y)s.", y=target.name))

@@ -738,7 +738,8 @@ def promotion(year_id: int):
                     u=counts["promoted"], s=counts["retained"], y=year.name), "success")
             return redirect(url_for("gradebook.promotion", year_id=year.id))
         status = outcome.status
-    source, classes = promotion_rules.plan(db.session, school, year, choices)
+    refusal = people.promotion_refusal(people.years_of(db.session, school), year)
+    source, classes = promotion_rules.plan(db.session, school, year, choices) if refusal is None else (None, [])
     new_classes = people.classes_of_year(db.session, year)
     return render_template("gradebook/promotion.html", year=year, source=source, classes=classes,
-                           new_classes=new_classes, form=form, rules=promotion_rules), status
+                           new_classes=new_classes, form=form, rules=promotion_rules, refusal=refusal), status

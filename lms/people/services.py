@@ -275,20 +275,10 @@ def update_school_year(session: Session, actor: User, school: School, year: Scho
 def delete_school_year(session: Session, actor: User, school: School, year: SchoolYear) -> None:
     """Delete a year made by mistake — only while nothing is in it yet (no class, fee plan, lock or
     anything else recorded under it) and it is not the live year."""
-    from lms.db import Base
-
     if year.school_id != school.id:
         raise NotFound(_l("Không tìm thấy."))
-    if year.is_current:
-        raise Conflict(_l("Năm học %(y)s là năm học hiện tại: chuyển sang năm học khác trước khi xoá.", y=year.name))
-    for table in Base.metadata.sorted_tables:
-        if table.name == Term.__tablename__:
-            continue
-        for column in table.columns:
-            if any(fk.column.table.name == SchoolYear.__tablename__ for fk in column.foreign_keys):
-                if session.scalar(select(func.count()).select_from(table).where(column == year.id)):
-                    raise Conflict(_l("Năm học %(y)s đã có dữ liệu (lớp, khoản thu hoặc sổ điểm): không xoá được. "
-                                      "Hãy sửa ngày của năm học.", y=year.name))
+    if refusal := deletion_refusal(session, school, year):
+        raise Conflict(refusal)
     name = year.name
     session.delete(year)
     session.flush()
@@ -564,6 +554,62 @@ def teachers_of(session: Session, school: School) -> list[User]:
 def years_of(session: Session, school: School) -> list[SchoolYear]:
     return list(session.scalars(select(SchoolYear).where(SchoolYear.school_id == school.id)
                                 .order_by(SchoolYear.start_date.desc())))
+
+
+def promotion_refusal(years: list[SchoolYear], target: SchoolYear) -> str | None:
+    """Why the previous year's pupils cannot be placed into `target` (the school's `years`), or
+    None. Only two years take it: the year after the live one (prepared while this one runs) and
+    the live year itself (pupils placed after their summer re-tests). A year already over was
+    placed long ago; a later one has no results to place from yet."""
+    ordered = sorted(years, key=lambda y: y.start_date)
+    at = next((i for i, y in enumerate(ordered) if y.id == target.id), None)
+    if not at:
+        return str(_l("Chưa có năm học trước năm học %(y)s: không có kết quả nào để xếp lớp.", y=target.name))
+    live = next((i for i, y in enumerate(ordered) if y.is_current), None)
+    if live is not None and at < live:
+        return str(_l("Năm học %(y)s đã qua (năm học hiện tại là %(c)s): không xếp lớp lên lớp vào năm học đã qua.",
+                      y=target.name, c=ordered[live].name))
+    if live is not None and at > live + 1:
+        return str(_l("Năm học %(y)s chưa tới lượt: học sinh được xếp lớp từ kết quả của năm học ngay trước (%(s)s) khi "
+                      "năm học đó kết thúc; hiện chỉ xếp được vào năm học %(n)s.", y=target.name,
+                      s=ordered[at - 1].name, n=ordered[live + 1].name))
+    return None
+
+
+def deletion_refusal(session: Session, school: School, year: SchoolYear) -> str | None:
+    """Why a year cannot be deleted, or None: it is the live year, or something is recorded under
+    it (a class, a fee plan, a lock, a report card…, named by what it is)."""
+    from lms.db import Base
+
+    if year.is_current:
+        return str(_l("Năm học %(y)s là năm học hiện tại: chuyển sang năm học khác trước khi xoá.", y=year.name))
+    found = []
+    for table in Base.metadata.sorted_tables:
+        if table.name == Term.__tablename__:
+            continue
+        for column in table.columns:
+            if any(fk.column.table.name == SchoolYear.__tablename__ for fk in column.foreign_keys):
+                count = session.scalar(select(func.count()).select_from(table).where(column == year.id))
+                if count:
+                    said = YEAR_DATA.get(table.name)
+                    found.append(str(said(count)) if said else str(_l("dữ liệu khác")))
+    if found:
+        return str(_l("Năm học %(y)s đã có dữ liệu (%(d)s): không xoá được. Nếu ngày của năm học sai, hãy sửa ngày.",
+                      y=year.name, d=", ".join(found)))
+    return None
+
+
+# What a year holds, in the words of the refusal to delete it.
+YEAR_DATA = {
+    "classes": lambda n: ngettext("%(n)s lớp", "%(n)s lớp", n, n=n),
+    "enrollments": lambda n: ngettext("%(n)s lượt xếp lớp học sinh", "%(n)s lượt xếp lớp học sinh", n, n=n),
+    "fee_plans": lambda n: ngettext("%(n)s khoản thu", "%(n)s khoản thu", n, n=n),
+    "invoices": lambda n: ngettext("%(n)s hoá đơn", "%(n)s hoá đơn", n, n=n),
+    "term_locks": lambda n: ngettext("%(n)s lần khoá sổ", "%(n)s lần khoá sổ", n, n=n),
+    "report_cards": lambda n: ngettext("%(n)s học bạ", "%(n)s học bạ", n, n=n),
+    "transcripts": lambda n: ngettext("%(n)s học bạ số", "%(n)s học bạ số", n, n=n),
+    "sector_exports": lambda n: ngettext("%(n)s tệp gửi cơ sở dữ liệu ngành", "%(n)s tệp gửi cơ sở dữ liệu ngành", n, n=n),
+}
 
 
 def next_year_name(years: list[SchoolYear], today: date) -> str:

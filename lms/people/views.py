@@ -152,7 +152,7 @@ def _years_page(school: School, form, status: int):
     years = services.years_of(db.session, school)
     suggested = services.next_year_name(years, utc_to_local(utcnow(), school_tz()).date())
     return render_template("people/years.html", form=form, years=years, suggested=suggested,
-                           action=ActionForm()), status
+                           promotable={y.id for y in years if services.promotion_refusal(years, y) is None}), status
 
 
 @bp.route("/school/years/<int:year_id>/edit", methods=["GET", "POST"])
@@ -180,21 +180,27 @@ def year_edit(year_id: int):
     return render_template("people/year_edit.html", form=form, year=year), status_of(form)
 
 
-@bp.route("/school/years/<int:year_id>/delete", methods=["POST"])
+@bp.route("/school/years/<int:year_id>/delete", methods=["GET", "POST"])
 @login_required
 @role_required("admin")
 def year_delete(year_id: int):
+    """Deleting a year: first a page saying what goes (the year and its two terms) or why it cannot
+    (the live year, or what is recorded under it), then the confirmed deletion."""
     school = ctx().school
     year = school_scoped(SchoolYear, year_id)
-    name = year.name
-    if ActionForm().validate_on_submit():
-        with committing() as outcome:
+    name, form = year.name, ActionForm()
+    status = 200
+    if form.validate_on_submit() and request.form.get("confirm") == "1":
+        with committing(flash_error=False) as outcome:
             services.delete_school_year(db.session, current_user, school, year)
         if outcome.ok:
             flash(_("Đã xoá năm học %(name)s.", name=name), "success")
             return redirect(url_for("people.years"))
-        return _years_page(school, SchoolYearForm(formdata=None), 422)
-    return redirect(url_for("people.years"))
+        status = 422   # as every refusal on the set-up pages
+    elif request.method == "POST":   # a post without the page's confirmation deletes nothing
+        status = 422
+    return render_template("people/year_delete.html", year=year, action=form,
+                           refusal=services.deletion_refusal(db.session, school, year)), status
 
 
 @bp.route("/school/years/<int:year_id>/current", methods=["GET", "POST"])

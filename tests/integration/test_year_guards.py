@@ -159,15 +159,51 @@ def test_a_saved_year_is_corrected_or_deleted_while_nothing_contradicts_it(world
     assert early.status_code == 422 and "07/09/2026" in _field_error(early, "term1_start")
     with dbs() as s:
         assert s.get(SchoolYear, year_id).start_date == date(2026, 9, 5)
-    # Deleting: the live year and a year with classes are refused; an empty one goes.
-    assert client.post(f"/school/years/{year_id}/delete", {}).status_code == 422
-    assert client.post(f"/school/years/{nxt}/delete", {}).status_code == 302
+    # Deleting: a page first says what goes, or why it cannot; only its confirmation deletes. The
+    # live year and a year with classes are refused, naming what they hold; an empty one goes.
+    live = client.get(f"/school/years/{year_id}/delete")
+    assert live.status_code == 200 and "là năm học hiện tại" in _text(live)
+    assert "confirm-delete" not in live.get_data(as_text=True)
+    assert client.post(f"/school/years/{year_id}/delete", {"confirm": "1"}).status_code == 422
+    asked = client.get(f"/school/years/{nxt}/delete")
+    assert "Sẽ xoá hẳn năm học" in _text(asked) and "Học kỳ I" in _text(asked)
+    assert 'id="confirm-delete"' in asked.get_data(as_text=True)
+    assert client.post(f"/school/years/{nxt}/delete", {}).status_code == 422     # no confirmation: nothing goes
+    with dbs() as s:
+        assert s.get(SchoolYear, nxt) is not None
+    assert client.post(f"/school/years/{nxt}/delete", {"confirm": "1"}).status_code == 302
     with dbs() as s:
         assert s.get(SchoolYear, nxt) is None and s.get(SchoolYear, year_id) is not None
     again = _next_year(client, dbs, world)
     assert client.post("/school/classes?year=%d" % again, {"grade": 6, "name": "6A9",
                                                            "homeroom_teacher_id": 0}).status_code == 302
-    kept = client.post(f"/school/years/{again}/delete", {})
-    assert kept.status_code == 422 and "đã có dữ liệu" in _text(kept)
+    page = client.get(f"/school/years/{again}/delete")
+    assert "đã có dữ liệu (1 lớp)" in _text(page) and "confirm-delete" not in page.get_data(as_text=True)
+    kept = client.post(f"/school/years/{again}/delete", {"confirm": "1"})
+    assert kept.status_code == 422 and "đã có dữ liệu (1 lớp)" in _text(kept)
     with dbs() as s:
         assert s.get(SchoolYear, again) is not None
+
+
+def test_promotion_is_offered_and_done_only_into_the_live_year_and_the_next(world, client, dbs):
+    """/school/years offered "Lên lớp" on every year but the live one — a year long over (its
+    pupils placed long ago) too. It is offered, and done, only where it places anyone: the year
+    after the live one (prepared while this one runs) and the live year (after summer re-tests);
+    any other is refused saying why."""
+    client.login("admin.a")
+    for first in (2024, 2025, 2027, 2028):
+        made = client.post("/school/years", {"name": f"{first}-{first + 1}", "term1_start": f"{first}-09-05",
+                                             "term1_end": f"{first + 1}-01-16", "term2_start": f"{first + 1}-01-18",
+                                             "term2_end": f"{first + 1}-05-29"})
+        assert made.status_code == 302, first
+    with dbs() as s:
+        ids = {y.name: y.id for y in s.scalars(select(SchoolYear).where(SchoolYear.school_id == world.a.school.id))}
+    page = client.get("/school/years").get_data(as_text=True)
+    assert set(re.findall(r'id="promote-([0-9-]+)"', page)) == {"2026-2027", "2027-2028"}
+    for name, why in (("2025-2026", "đã qua (năm học hiện tại là 2026-2027)"), ("2028-2029", "chưa tới lượt"),
+                      ("2024-2025", "Chưa có năm học trước")):
+        shown = client.get(f"/school/years/{ids[name]}/promotion")
+        assert shown.status_code == 200 and why in _text(shown) and 'id="promote"' not in shown.get_data(as_text=True)
+        refused = client.post(f"/school/years/{ids[name]}/promotion", {})
+        assert refused.status_code == 422 and why in _text(refused), name
+    assert client.post(f"/school/years/{ids['2027-2028']}/promotion", {}).status_code == 302
