@@ -106,21 +106,24 @@ def once_key(client, page: str, action: str) -> str:
 _LABELLED: dict[tuple[int, int, str], str] = {}
 
 
-def start_checkout(parent, invoice_id: int, channel: str, label: str = "k1", *, expect: tuple = (302, 303)):
+def start_checkout(parent, invoice_id: int, channel: str, label: str = "k1", *, expect: tuple = (302, 303),
+                   confirm: bool = False):
     """A parent's click on a gateway button of the invoice page: the same `label` is the same
-    page's form sent again (the same server-made key). Returns the response."""
+    page's form sent again (the same server-made key). `confirm`: the parent confirmed paying
+    again while another checkout waits for its gateway. Returns the response."""
     cache = (id(parent), invoice_id, label)
     if cache not in _LABELLED:
         _LABELLED[cache] = once_key(parent, f"/fees/invoices/{invoice_id}", "checkout")
-    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": _LABELLED[cache], "channel": channel})
+    response = parent.post(f"/fees/invoices/{invoice_id}/pay", {"key": _LABELLED[cache], "channel": channel,
+                                                                **({"confirm": "1"} if confirm else {})})
     assert response.status_code in expect, response.get_data(as_text=True)[:500]
     return response
 
 
-def pay_url_of(parent, invoice_id: int, channel: str, label: str = "k1") -> str:
+def pay_url_of(parent, invoice_id: int, channel: str, label: str = "k1", *, confirm: bool = False) -> str:
     """Where the parent's browser is sent to pay (the gateway's page): the POST ends on our own
     page (/fees/checkouts/<id>/go), which moves on to the gateway by its Refresh header."""
-    go = start_checkout(parent, invoice_id, channel, label).headers["Location"]
+    go = start_checkout(parent, invoice_id, channel, label, confirm=confirm).headers["Location"]
     assert "/fees/checkouts/" in go, go
     page = parent.get(go)
     assert page.status_code == 200, page.get_data(as_text=True)[:500]

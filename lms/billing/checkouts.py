@@ -2,7 +2,8 @@
 starting a checkout, claiming it once, recording the money it brought, failing or expiring it.
 
 A parent starts a checkout (at most one pending per invoice; a repeated click with the same key
-returns the same one); the gateway's server-to-server notification is the only thing that changes
+returns the same one; a new one while another is pending — the parent may have paid it and come
+back with the browser's back button — only once the parent confirms, `PaymentWaiting`); the gateway's server-to-server notification is the only thing that changes
 money: the checkout is claimed with one guarded UPDATE, and the payment and its ledger posting
 are written in the same transaction — so 50 identical notifications at once record one payment.
 The receipt (number, snapshot, signature) is made by a job written in that transaction and run
@@ -12,6 +13,7 @@ wrong amount becomes the family's credit with a task, a success after the checko
 invoice was settled or voided is recorded (applied if possible) with a task."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +31,7 @@ from lms.core.text import stored_body
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.numbers import money
+from lms.core.timeutil import school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
 
@@ -74,13 +77,59 @@ class Status:
     paid_at: datetime | None = None        # when the provider says the payer paid (VNPay's vnp_PayDate)
 
 
+@dataclass
+class Waiting:
+    """An online payment of an invoice started and not yet answered (confirmed, failed, expired):
+    the gateway's name, when it began and within how many minutes its result is known at the
+    latest — at once when the gateway notifies us, else when the scheduler asks the gateway,
+    shortly after the checkout's time is up (recovery.ASK_AFTER, plus one scheduler pass)."""
+    checkout: Checkout
+    gateway: str
+    minutes: int
+
+    @property
+    def started(self) -> str:
+        return f"{utc_to_local(self.checkout.created_at, school_tz()):%H:%M}"
+
+    @property
+    def message(self):
+        """What the parent is told, on the invoice and before paying again."""
+        return _l("Đang chờ xác nhận từ cổng thanh toán %(g)s (bắt đầu lúc %(t)s). Nếu bạn đã trả, đừng trả lại; "
+                  "kết quả sẽ được cập nhật trong %(m)s phút.", g=self.gateway, t=self.started, m=self.minutes)
+
+
+def waiting_payment(session: Session, invoice_id: int, now: datetime) -> Waiting | None:
+    """The invoice's pending checkout, if any (at most one: uq_checkouts_one_pending)."""
+    from lms.billing.recovery import ASK_AFTER, ASK_AGAIN   # recovery builds on this module
+
+    checkout = session.scalars(select(Checkout).where(Checkout.invoice_id == invoice_id,
+                                                      Checkout.status == CheckoutStatus.PENDING)).first()
+    if checkout is None:
+        return None
+    left = (checkout.expires_at + ASK_AFTER + timedelta(minutes=1) - now).total_seconds()
+    # Past that moment the gateway has not answered the scheduler yet: it is asked again after ASK_AGAIN.
+    minutes = math.ceil(left / 60) if left > 0 else int(ASK_AGAIN.total_seconds() // 60)
+    return Waiting(checkout, registry.SHORT_NAMES.get(checkout.channel, checkout.channel), minutes)
+
+
+class PaymentWaiting(Conflict):
+    """A new online payment asked for while one is waiting for its gateway's answer: the parent
+    is shown `waiting` and asked to confirm (they may have paid it already)."""
+
+    def __init__(self, waiting: Waiting):
+        super().__init__(waiting.message)
+        self.waiting = waiting
+
+
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
                    base_url: str, return_url: str, client_ip: str, locale: str, now: datetime,
-                   post_json=None, sandbox_url: str | None = None) -> Started:
+                   post_json=None, sandbox_url: str | None = None, confirm: bool = False) -> Started:
     """Begin paying an open invoice through a gateway; returns where to send the parent. The
     provider's own part (`channels/<provider>.start`) fills in the gateway's address; its endpoints
     are those of the channel's mode (`channel_settings.endpoint`), the local sandbox under
-    `sandbox_url` (default: `base_url`)."""
+    `sandbox_url` (default: `base_url`). While another checkout of the invoice waits for its
+    gateway's answer, a new one is started (and the waiting one replaced, still asked about by the
+    scheduler) only with `confirm` — the parent said they have not paid it — else `PaymentWaiting`."""
     if invoice.status not in states.OPEN or invoice.due <= 0:
         raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
     setting = channel_settings.setting_of(session, invoice.school_id, channel)
@@ -93,6 +142,9 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
             if same.invoice_id != invoice.id or same.channel != channel:
                 raise Conflict(_l("Yêu cầu thanh toán này đã được gửi cho một hoá đơn khác."))
             return Started(same, same.pay_url or "")
+    waiting = waiting_payment(session, invoice.id, now)
+    if waiting is not None and not confirm:
+        raise PaymentWaiting(waiting)
     session.execute(update(Checkout).where(Checkout.invoice_id == invoice.id, Checkout.status == CheckoutStatus.PENDING)
                     .values(status=CheckoutStatus.REPLACED, finished_at=now).execution_options(synchronize_session=False))
     attempt = (session.scalar(select(func.count()).select_from(Checkout).where(Checkout.invoice_id == invoice.id)) or 0) + 1
@@ -111,6 +163,21 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
     audit.record(session, "checkout_started", actor_id=parent.id, school_id=invoice.school_id,
                  subject_type="invoice", subject_id=invoice.id, detail=f"{channel} {checkout.amount}")
     return Started(checkout, checkout.pay_url or "")
+
+
+def returned_payment(session: Session, checkout: Checkout, txn_id: str | None = None) -> payments.Payment | None:
+    """The payment a return page is about: the one the gateway's own transaction id names (the
+    return's genuine parameters: VNPay's vnp_TransactionNo, MoMo's transId), else the checkout's
+    latest. A checkout paid twice (the parent came back to the gateway's page and paid again)
+    has two; the second's `applied` is what reached the invoice, the rest is the family's credit."""
+    if txn_id:
+        found = session.scalars(select(payments.Payment).where(
+            payments.Payment.school_id == checkout.school_id, payments.Payment.invoice_id == checkout.invoice_id,
+            payments.Payment.provider == registry.CHANNELS[checkout.channel].provider,
+            payments.Payment.provider_txn_id == str(txn_id))).first()
+        if found is not None:
+            return found
+    return session.get(payments.Payment, checkout.payment_id) if checkout.payment_id else None
 
 
 def feed_amount(value: object) -> int:

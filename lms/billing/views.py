@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from lms.core import paging
 from lms.core.numbers import money_vnd
 from lms.billing.channels.registry import METHOD_LABELS, SHORT_NAMES, SOURCE_LABELS
-from lms.billing import channel_settings, fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
+from lms.billing import channel_settings, checkouts, fees, invoicing, ledger, paid_reports, payments, queries, receipts, recovery, states
 from lms.billing.matching import shown_memo, shown_reason
 from lms.billing.views_shared import done, first_time, once_field
 from lms.billing.forms import (CreditNoteForm, CreditUseForm, ExemptionForm, FeeTypeForm, IssueForm, PaidReportForm,
@@ -563,7 +563,8 @@ def family_invoice(invoice_id: int):
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
                            online=online, reports=paid_reports.reports_of_invoice(db.session, invoice.id),
-                           report_outcomes=paid_reports.OUTCOMES, report_channels=paid_reports.CHANNELS)
+                           report_outcomes=paid_reports.OUTCOMES, report_channels=paid_reports.CHANNELS,
+                           waiting=checkouts.waiting_payment(db.session, invoice.id, utcnow()))
 
 
 @bp.route("/fees/invoices/<int:invoice_id>/report-paid", methods=["GET", "POST"])

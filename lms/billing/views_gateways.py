@@ -45,7 +45,7 @@ def start(invoice_id: int):
     if not form.validate_on_submit():
         abort(400)
     replay = None
-    with committing() as outcome:
+    with committing(flash_error=False) as outcome:
         replay = first_time("checkout")
         if replay is None:
             started = checkouts.start_checkout(
@@ -54,11 +54,18 @@ def start(invoice_id: int):
                 return_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
                     RETURN_PAGES.get(channel, "gateways.vnpay_return")),
                 client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
-                post_json=lambda url, body, headers: call_json("POST", url, body, headers), sandbox_url=sandbox_url())
+                post_json=lambda url, body, headers: call_json("POST", url, body, headers), sandbox_url=sandbox_url(),
+                confirm=request.form.get("confirm") == "1")
             done(url_for("gateways.go", checkout_id=started.checkout.id))
     if replay is not None:
         return replay
+    if isinstance(outcome.error, checkouts.PaymentWaiting):
+        # Another payment of this invoice waits for its gateway: say so, and start this one only
+        # on the parent's explicit confirmation (a second POST carrying `confirm`).
+        return render_template("billing/pay_again.html", invoice=invoice, waiting=outcome.error.waiting,
+                               channel=channel, label=registry.SHORT_NAMES.get(channel, channel)), 409
     if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
         return redirect(url_for("billing.family_invoice", invoice_id=invoice_id))
     return redirect(url_for("gateways.go", checkout_id=started.checkout.id), 303)
 
@@ -93,12 +100,15 @@ def vnpay_ipn():
     return jsonify(answer)
 
 
-def _show_return(checkout, *, genuine: bool = False, said_success: bool = False):
-    """The return page: display only — nothing the parameters say is written."""
+def _show_return(checkout, *, genuine: bool = False, said_success: bool = False, txn_id: str | None = None):
+    """The return page: display only — nothing the parameters say is written. `txn_id` is the
+    gateway's transaction id in the return's parameters, trusted only when they are genuine: it
+    tells a second payment of an invoice already paid (kept as credit) from the first."""
     with reading():
         mine = checkout is not None and queries.family_invoice(db.session, current_user, checkout.invoice_id) is not None
-    return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
-                           said_success=said_success)
+        payment = checkouts.returned_payment(db.session, checkout, txn_id if genuine else None) if mine else None
+        return render_template("billing/return.html", checkout=checkout if mine else None, genuine=genuine,
+                               said_success=said_success, payment=payment)
 
 
 @bp.route("/fees/return/vnpay")
@@ -106,7 +116,8 @@ def _show_return(checkout, *, genuine: bool = False, said_success: bool = False)
 @role_required("parent")
 def vnpay_return():
     checkout, genuine = vnpay.returned(db.session, request.args, box=_box())
-    return _show_return(checkout, genuine=genuine, said_success=request.args.get("vnp_ResponseCode") == "00")
+    return _show_return(checkout, genuine=genuine, said_success=request.args.get("vnp_ResponseCode") == "00",
+                        txn_id=request.args.get("vnp_TransactionNo"))
 
 
 # ---------------------------------------------------------------- the sandbox's VNPay page
@@ -170,7 +181,8 @@ def momo_ipn():
 @role_required("parent")
 def momo_return():
     checkout, genuine = momo.returned(db.session, request.args, box=_box())
-    return _show_return(checkout, genuine=genuine, said_success=request.args.get("resultCode") == "0")
+    return _show_return(checkout, genuine=genuine, said_success=request.args.get("resultCode") == "0",
+                        txn_id=request.args.get("transId"))
 
 
 def _sandbox_body() -> dict:

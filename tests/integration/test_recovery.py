@@ -31,8 +31,8 @@ def _vnpay(dbs, world, make_client):
     return online_setup(dbs, world, make_client, "vnpay", {"tmn_code": "THCSTHUA", "hash_secret": SECRET})
 
 
-def _start(parent, invoice_id, channel, key="k1"):
-    return pay_url_of(parent, invoice_id, channel, key)
+def _start(parent, invoice_id, channel, key="k1", *, confirm=False):
+    return pay_url_of(parent, invoice_id, channel, key, confirm=confirm)
 
 
 def _pay_in_sandbox(make_client, pay_url, outcome="lost"):
@@ -100,7 +100,7 @@ def test_a_replaced_checkout_the_gateway_captured_is_asked_about_and_dated_when_
     with dbs() as s:
         s.execute(update(Checkout).values(created_at=utcnow() - timedelta(minutes=20)))
         s.commit()
-    _pay_in_sandbox(make_client, _start(parent, invoice_id, "vnpay", key="k2"), "pay")
+    _pay_in_sandbox(make_client, _start(parent, invoice_id, "vnpay", key="k2", confirm=True), "pay")
     assert len(_payments(dbs, invoice_id)) == 1
     app.extensions["lms_jobs"].wait()        # -2's receipt
     _expire_now(dbs)
@@ -121,7 +121,7 @@ def test_a_replaced_checkout_the_gateway_captured_is_asked_about_and_dated_when_
 def test_a_replaced_checkout_nobody_paid_is_asked_about_once(app, world, make_client, dbs):
     (invoice_id, code, due), parent = _vnpay(dbs, world, make_client)
     _start(parent, invoice_id, "vnpay")
-    _start(parent, invoice_id, "vnpay", key="k2")
+    _start(parent, invoice_id, "vnpay", key="k2", confirm=True)
     _expire_now(dbs)
     assert app.extensions["lms_scheduler"].run_once()["ask_gateways_about_expired_checkouts"] == 2
     with dbs() as s:
