@@ -704,6 +704,15 @@ def _heading_row(present: list[str], wide) -> bool:
     return bool(_HEADING.match(_norm(words[0])) or _ENUMERATOR.match(words[0]))
 
 
+def _typed_heading(text: str) -> bool:
+    """A section title however it is numbered: its word ("Chương 2: …", "Tuần 5") or an enumerator
+    before a phrase ("II. Nhiệm vụ khác (nếu có): …" under a CV 5512 plan). The phrase must be words,
+    so that a value alone on its row ("1-2" in a week column, "A-12") stays data and is checked."""
+    if _HEADING.match(_norm(text)):
+        return True
+    return bool(_ENUMERATOR.match(text)) and len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
+
+
 def _column_numbers(texts: list[str]) -> bool:
     values = [t.strip("() ") for t in texts if t]
     if len(values) < 2:
@@ -765,7 +774,7 @@ def _split(table: Table, rows: list[list[object]], header: _Header, wide: dict[i
         single = len(set(present)) == 1 and not _numeric(present[0])
         # A heading is told by its content wherever it is typed: one text alone on its row that reads
         # as one ("Chương 2: …", "HỌC KỲ II", "Lớp 6A1"), even in an anchor column, merged or not.
-        typed_heading = single and len(present) == 1 and bool(_HEADING.match(_norm(present[0])))
+        typed_heading = single and len(present) == 1 and _typed_heading(present[0])
         if not anchored or typed_heading or (single and wide.get(i)):   # a merged heading fills the anchors too
             kind = next((k for k in (_layout_word(t) for t in present[:3]) if k), None)
             if kind is None and footer:

@@ -210,12 +210,18 @@ class PlanImport:
     numbered_by: str | None = None    # the file's period column the numbers are taken from (None: in line order)
 
 
-_WEEKS = re.compile(r"^(?:tuan|t|week)?\s*(\d{1,2})(?:\s*(?:-|–|den|->|,)\s*(?:tuan\s*)?(\d{1,2}))?$")
+# One number or a span of two, with the unit's word before each. Three digits, since a programme
+# distribution numbers a subject's periods through the year (Toán 6: tiết 1 to 140); the bounds
+# (MAX_WEEK, MAX_PERIODS) are checked on the numbers, never by the pattern's width.
+_SPAN = r"^(?:{w})?\s*(\d{{1,3}})(?:\s*(?:-|–|den|->|,)\s*(?:(?:{w})\s*)?(\d{{1,3}}))?$"
+_WEEKS = re.compile(_SPAN.format(w="tuan|t|week"))
+_PERIODS = re.compile(_SPAN.format(w="tiet|t|period"))
 
 
-def _week_range(text: str) -> tuple[int, int] | None:
-    """“3”, “Tuần 3”, “T3”, “Tuần 3–4”, “3, 4”: the first and last teaching week."""
-    found = _WEEKS.match(fold(text).strip().rstrip("."))
+def _week_range(text: str, pattern: re.Pattern[str] = _WEEKS) -> tuple[int, int] | None:
+    """“3”, “Tuần 3”, “T3”, “Tuần 3–4”, “3, 4”: the first and last teaching week (with `_PERIODS`,
+    the first and last period: “101”, “Tiết 99-100”)."""
+    found = pattern.match(fold(text).strip().rstrip("."))
     if found is None:
         return None
     first = int(found.group(1))
@@ -268,7 +274,7 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
         count = 1
         span = None
         if line.has("period"):
-            span = _week_range(line.text("period"))   # “Tiết 5–6”: two periods
+            span = _week_range(line.text("period"), _PERIODS)   # “Tiết 5–6”: two periods
             if span is None or not (1 <= span[0] and span[1] <= MAX_PERIODS and span[1] - span[0] < 20):
                 row_issues.append(Issue(line.number, period_label, _(
                     "Tiết phải là số tiết theo phân phối chương trình, từ 1 đến %(m)s, hoặc hai số như “4-5” "

@@ -171,6 +171,34 @@ def test_a_provinces_teaching_plan_form_imports_as_it_is(app):
         assert [(i.line, i.column) for i in result.issues] == [(16, "Số tiết (2) (C)")]
 
 
+def test_a_full_year_programme_distribution_keeps_its_period_numbers_past_99(app):
+    """Issue #23 (tester, finding 1): Toán 6 has 140 periods a year, and its PPCT numbers them
+    1 to 140 — “101”, “99-100” — as text or number cells; every number from 100 on was refused by
+    a two-digit pattern. Finding 7: the CV 5512 line “II. Nhiệm vụ khác (nếu có): …” typed in the
+    “Tuần” column under the table is a section line, listed as layout, never a bad lesson."""
+    from lms.core.tables import Layout
+    from lms.courses import plans
+
+    with app.test_request_context():
+        result = plans.read_plan("ke-hoach.xlsx", data("ke-hoach-day-hoc-toan6a2.xlsx"))
+        assert result.issues == [] and result.periods == 140
+        assert result.numbers == list(range(1, 141)) and result.numbered_by == "Tiết theo PPCT (B)"
+        assert {s.line: s.kind for s in result.table.skipped}[102] == Layout.HEADING
+        probe = plans.read_plan("plan-probe-100.xlsx", data("plan-probe-100.xlsx"))
+        assert probe.issues == [] and probe.numbers == list(range(1, 101))
+        ppct = plans.read_plan("ke-hoach.xlsx", data("ke-hoach-ppct-90tiet.xlsx"))
+        assert ppct.issues == [] and ppct.periods == 90
+        assert {s.line: s.kind for s in ppct.table.skipped}[69] == Layout.HEADING
+        # The bound is still the plan's own (MAX_PERIODS): tiết 401 is refused on its line.
+        from openpyxl import load_workbook
+        wb = load_workbook(io.BytesIO(data("plan-probe-100.xlsx")))
+        wb.active["B101"] = "401"
+        out = io.BytesIO()
+        wb.save(out)
+        refused = plans.read_plan("plan-probe-100.xlsx", out.getvalue())
+        assert [(i.line, i.column) for i in refused.issues] == [(101, "Tiết (B)")]
+
+
 def test_the_plan_preview_lists_layout_and_saves_only_on_confirm(world, make_client, dbs):
     from lms.courses.models import PlanPeriod
 

@@ -87,3 +87,14 @@ def test_blank_lines_are_named_apart_and_never_counted_as_layout():
     assert [line.number for line in table.lines] == [4, 7]
     assert table.blank_lines() == "2, 5–6"
     assert table.layout_lines() == 2          # the title and the count line, not the blank ones
+
+
+def test_a_numbered_section_line_in_the_anchor_column_is_layout_but_a_lone_value_stays_data():
+    """Issue #23 (finding 7): “II. Nhiệm vụ khác (nếu có): …” alone in the anchor column is a section
+    line; a value alone on its row (“1-2”, “A-12”) is still data, checked and named by the import."""
+    spec = [Column("week", "Tuần", (), anchor=True), Column("topic", "Tên bài dạy", (), required=True, text=True)]
+    csv = ("Tuần;Tên bài dạy\r\n1;Bài 1\r\nII. Nhiệm vụ khác (nếu có): Bồi dưỡng học sinh giỏi.;\r\n"
+           "1-2;\r\nA-12;\r\n").encode()
+    table = read_table("kh.csv", csv, spec, max_rows=10)
+    assert [(s.line, s.kind) for s in table.skipped] == [(3, "heading")]
+    assert [line.number for line in table.lines] == [2, 4, 5]
