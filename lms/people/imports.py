@@ -205,6 +205,7 @@ class ImportPlan:
     leaving: list = field(default_factory=list)   # pupils who left (status column): their class this year ends
     left_how: dict = field(default_factory=dict)  # student id → (the status as written, its date or None)
     notes: list[str] = field(default_factory=list)  # how the file was understood, said above the preview
+    unreachable: list[tuple[int, str]] = field(default_factory=list)  # (line, parent) with no phone or e-mail
 
     @property
     def ok(self) -> bool:
@@ -774,6 +775,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
 
         # Parent columns.
         parent: _ParentRef | None = None
+        unreachable = ""    # a named parent without phone or e-mail
         p_name, p_phone_raw, p_email_raw = nfc(v.get("parent_name")), v.get("parent_phone", ""), v.get("parent_email", "")
         relation = None
         if p_name or p_phone_raw or p_email_raw:
@@ -789,8 +791,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 bad("parent_email", _("E-mail “%(v)s” không hợp lệ.", v=p_email_raw))
             if not p_name:
                 bad("parent_name", _("Thiếu họ tên phụ huynh."))
-            if not p_phone and not p_email and not (p_phone_raw or p_email_raw):
-                bad("parent_phone", _("Cần số điện thoại hoặc e-mail của phụ huynh để tạo tài khoản."))
+            if p_name and not (p_phone_raw or p_email_raw):
+                # Lists often give a phone for one parent only: the pupil and the other parent are
+                # imported; this one has no way to be invited yet, which the preview says on the line.
+                unreachable = p_name
             relation = RELATIONS.get(fold(v.get("relation")) or "phu huynh")
             if relation is None:
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
@@ -846,6 +850,9 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 changes.append(_("lớp"))
             row.changes = changes
             row.action = "update" if changes else "unchanged"
+        if unreachable:
+            row.changes.append(_("phụ huynh %(n)s chưa có số điện thoại hay e-mail: chưa mời được", n=unreachable))
+            plan.unreachable.append((line, unreachable))
         if parent is not None and parent.new_phone and parent.phone not in invited_ids:
             # Invited to the new number (accounts.offer_identifiers), never set: the preview says so.
             row.changes.append(_("mời phụ huynh %(n)s xác nhận số %(v)s (chờ chấp nhận)", n=parent.name,

@@ -277,6 +277,27 @@ def test_a_school_management_systems_student_list_imports_with_both_parents(worl
     assert bad.status_code == 422 and 'data-line="10"' in text and "31/02/2013" in text
 
 
+def test_a_parent_named_without_phone_or_email_is_a_warning_not_a_refusal(world, client, dbs):
+    """Issue #23 (tester, finding 5): a school-system list gives the mother's name but no phone for
+    one pupil (line 11). The file imports — the pupil and the father — and the preview says on
+    the line and above the table that this mother cannot be invited yet; nothing about her is made."""
+    client.login("admin.a")
+    school_list = edited("students-smas.xlsx", {f"I{r}": "6A1" for r in range(9, 14)})
+    preview = client.post("/school/import/students", {"file": (io.BytesIO(school_list), "students-smas.xlsx")},
+                          content_type="multipart/form-data")
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body
+    assert "Tệp hợp lệ: 5 mới, 0 cập nhật, 0 không đổi." in body
+    note = body.split('id="import-unreachable">', 1)[1].split("</p>", 1)[0]
+    assert note.startswith("1 phụ huynh có tên nhưng chưa có số điện thoại hay e-mail (dòng 11)")
+    assert "phụ huynh Néang Sa Rây chưa có số điện thoại hay e-mail: chưa mời được" in body
+    assert confirm(client, preview).status_code == 302
+    with dbs() as s:
+        kha = s.scalars(select(Student).where(Student.student_code == "8910090003")).one()
+        assert [(g.relation, g.guardian.full_name) for g in kha.guardianships] == [("Bố", "Chau Sóc Dên")]
+        assert not s.scalars(select(User).where(User.full_name == "Néang Sa Rây")).first()
+
+
 def test_the_sector_databases_old_xls_export_imports(world, client, dbs):
     from lms.auth.models import User
 

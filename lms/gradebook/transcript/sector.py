@@ -90,6 +90,7 @@ class FillReport:
     gone: list[str] = field(default_factory=list)
     first_export: bool = True
     import_check: list[tuple[str, str, int]] = field(default_factory=list)   # (column, reason, lines)
+    uninvited: int = 0    # parents the import would keep off the pupils' pages: a name, no phone or e-mail
 
     @property
     def by_person(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -317,16 +318,17 @@ def fill_students(session: Session, actor: User, school: School, year: SchoolYea
                       _values(student, class_name, parents.get(student.id, {}))) for student, class_name in rows]
     data, report, export = _fill_table(session, actor, school, year, "students", template, filename, table, columns,
                                        sources, OPTIONAL, now=now)
-    report.import_check = import_check(session, school, year, filename, data)
+    report.import_check, report.uninvited = import_check(session, school, year, filename, data)
     return data, report, export
 
 
 def import_check(session: Session, school: School, year: SchoolYear, filename: str, data: bytes
-                 ) -> list[tuple[str, str, int]]:
+                 ) -> tuple[list[tuple[str, str, int]], int]:
     """What the pupil import (Nhập học sinh) would refuse in the filled file, said before the school
     tries it: the import's own plan run on the file for the same year and rolled back, its refusals
-    grouped as (column, reason, how many lines) — e.g. a template with the parents' names but no
-    parent phone or e-mail column, which the import needs to make the parents' accounts."""
+    grouped as (column, reason, how many lines), and how many parents it would not invite — a
+    template with the parents' names but no parent phone or e-mail column imports the pupils, but
+    their parents cannot be invited without a contact."""
     from collections import Counter
 
     from lms.people.imports import plan_student_import
@@ -335,7 +337,7 @@ def import_check(session: Session, school: School, year: SchoolYear, filename: s
         plan = plan_student_import(session, school, year, filename, data, MAX_ROWS)
         savepoint.rollback()
     counts = Counter((str(i.column), str(i.message)) for i in plan.issues)
-    return [(column, message, n) for (column, message), n in counts.most_common()]
+    return [(column, message, n) for (column, message), n in counts.most_common()], len(plan.unreachable)
 
 
 # ---------------------------------------------------------------- the staff file (CSDL_GiaoVien)
