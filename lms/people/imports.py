@@ -90,6 +90,10 @@ STUDENT_SPEC: list[Column] = [
                                       *FAMILY_NAME_HEADERS), required=True, text=True, tail=GIVEN_NAME_HEADERS),
     Column("birth_date", "Ngày sinh", ("Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Ngày/tháng/năm sinh",
                                        "Date of birth")),
+    # "Ngày sinh" merged over "Ngày | Tháng | Năm": three cells make the birth date. Named with their
+    # group, so that "Năm" (year) under it is never the "Nam" (boys) tick column, whose name it folds to.
+    *(Column(f"birth_{part}", f"Ngày sinh – {name}", (f"Ngày sinh {name}", f"Ngày tháng năm sinh {name}"))
+      for part, name in (("d", "Ngày"), ("m", "Tháng"), ("y", "Năm"))),
     Column("gender", "Giới tính", ("Nam/Nữ", "Phái", "Gender")),
     # A class list's tick columns: "Nữ" with an x for each girl (the others boys), or "Nam" and "Nữ".
     Column("female", "Nữ", ("Giới tính nữ", "Nữ (x)", "HS nữ", "Học sinh nữ", "Female")),
@@ -466,6 +470,11 @@ def _student_records(table: Table, notes: list[str] | None = None) -> list[_Reco
             ticked, student["bad_tick"] = None, str(exc)
         if ticked is not None and not student["gender"]:
             student["gender"] = ticked
+        birth, birth_label = line.get("birth_date"), None
+        if "birth_date" not in table.columns and all(f"birth_{p}" in table.columns for p in "dmy"):
+            parts = [v.get(f"birth_{p}", "").strip() for p in "dmy"]
+            birth = student["birth_date"] = "/".join(parts) if any(parts) else ""
+            birth_label = ", ".join(table.column_name(f"birth_{p}") for p in "dmy")
         guardians = []
         for prefix, relation in (("parent", v.get("relation", "")), ("father", "Bố"), ("mother", "Mẹ")):
             got = {k: v.get(f"{prefix}_{k}", "") for k in _GUARDIAN_KEYS}
@@ -486,8 +495,9 @@ def _student_records(table: Table, notes: list[str] | None = None) -> list[_Reco
             names = {k: table.column_name(k) for k in table.labels}
             if "gender" not in table.columns and ("female" in table.columns or "male" in table.columns):
                 names["gender"] = table.column_name("female" if "female" in table.columns else "male")
-            records.append(_Record(line.number, values | guardian, line.get("birth_date") if n == 0 else None,
-                                   names | labels))
+            if birth_label:
+                names["birth_date"] = birth_label
+            records.append(_Record(line.number, values | guardian, birth if n == 0 else None, names | labels))
     return records
 
 
