@@ -170,7 +170,8 @@ RELATIONS = {"bo": "Bố", "cha": "Bố", "ba": "Bố", "me": "Mẹ", "ong": "Ô
 ROLE_NAMES = {"giao vien": Role.TEACHER, "gv": Role.TEACHER, "teacher": Role.TEACHER,
               "ke toan": Role.ACCOUNTANT, "accountant": Role.ACCOUNTANT,
               "quan tri": Role.ADMIN, "quan tri vien": Role.ADMIN, "admin": Role.ADMIN,
-              "hieu truong": Role.ADMIN, "pho hieu truong": Role.ADMIN}
+              "hieu truong": Role.ADMIN, "pho hieu truong": Role.ADMIN, "hieu pho": Role.ADMIN,
+              "p. hieu truong": Role.ADMIN, "p.hieu truong": Role.ADMIN}
 ROLE_LABELS = {Role.TEACHER: "Giáo viên", Role.ACCOUNTANT: "Kế toán", Role.ADMIN: "Quản trị"}
 # A post as the office writes it in “Chức vụ”: whoever teaches — a homeroom or subject teacher, a
 # subject group's head or deputy, the Youth Union's general leader — is a teacher…
@@ -178,7 +179,11 @@ TEACHER_POSTS = re.compile(r"^(giao vien|gv|gvcn|gvbm|to truong|to pho|nhom truo
                            r"co giao|thay giao)\b")
 # …and a post the platform has no role for is listed as not imported, never a reason to refuse the file.
 NO_ACCOUNT_POSTS = re.compile(r"^(nhan vien|nv|bao ve|y te|thu vien|van thu|thu quy|tap vu|lao cong|phuc vu|"
-                              r"cap duong|nau an|cap nuoi|bao mau|lai xe|thiet bi|giam thi|hop dong|tai xe)\b")
+                              r"cap duong|nau an|cap nuoi|bao mau|lai xe|thiet bi|giam thi|hop dong|tai xe|"
+                              # a second post beside the teaching (“Giáo viên, Thư ký hội đồng”): the
+                              # council's, the union's and the party's posts give no role of their own
+                              r"thu ky|chu tich cong doan|pho chu tich cong doan|to truong cong doan|cong doan|"
+                              r"bi thu|pho bi thu|chi uy|dang uy|thanh tra nhan dan|truong ban thanh tra)\b")
 
 
 @dataclass
@@ -1145,7 +1150,9 @@ def plan_staff_import(session: Session, school: School, filename: str, data: byt
         if not v.get("email") and not v.get("phone"):
             bad("email", _("Cần e-mail hoặc số điện thoại để nhận ra người này khi nhập lại."))
         roles = _parse_roles(v.get("roles", ""))
-        if not roles:
+        if not nfc(v.get("roles")):
+            bad("roles", _("Thiếu vai trò (chức vụ): ghi Giáo viên, Kế toán hoặc Quản trị."))
+        elif not roles:
             bad("roles", _("Vai trò “%(v)s” không rõ; dùng Giáo viên, Kế toán hoặc Quản trị.", v=v.get("roles", "")))
         username = nfc(v.get("username")).lower() or None
         if username and not re.match(r"^[a-z0-9._@+-]{3,80}$", username):

@@ -579,6 +579,35 @@ def test_a_schools_staff_list_takes_every_post_as_the_office_writes_it(world, cl
     assert bad.status_code == 422 and re.search(r'data-line="8">.*?Chức vụ.*?Trưởng nhóm zalo', text, re.S)
 
 
+def test_the_usual_wordings_of_posts_and_a_second_post_in_one_cell(world, client, dbs):
+    """Issue #23 (tester, finding 9): "Hiệu phó" is the vice-principal (Quản trị) as "Phó Hiệu trưởng"
+    is; "Giáo viên, Thư ký hội đồng" is a teacher whose second post needs no account; a blank
+    "Chức vụ" is said to be missing, not an unknown post “”."""
+    client.login("admin.a")
+
+    def post(content: bytes):
+        return client.post("/school/import/staff", {"file": (io.BytesIO(content), "staff.xlsx")},
+                           content_type="multipart/form-data")
+
+    refused = post(data("staff-roles-variants.xlsx"))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.findall(r'<tr class="import-error" data-line="(\d+)"><td>\d+</td><td>([^<]+)</td><td>([^<]+)</td>',
+                      text) == [("2", "Chức vụ (B)", "Thiếu vai trò (chức vụ): ghi Giáo viên, Kế toán hoặc Quản trị.")]
+    preview = post(edited("staff-roles-variants.xlsx", {"B2": "Giáo viên"}))
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200, body[-3000:]
+    assert "4 lời mời" in body and "không rõ" not in body
+    token = re.search(r'name="token"[^>]*value="([a-f0-9]+)"', body).group(1)
+    assert joined(client, client.post("/school/import/staff/confirm", {"token": token})).status_code == 302
+    with dbs() as s:
+        def roles(phone):
+            user = s.scalars(select(User).where(User.phone == phone)).one()
+            return set(s.scalars(select(Membership.role).where(Membership.user_id == user.id,
+                                                               Membership.school_id == world.a.school.id)))
+        assert roles("0966210012") == {"teacher"} and roles("0966210014") == {"admin"}
+
+
 def test_a_class_list_with_the_class_only_in_its_title_imports_into_that_class(world, client, dbs):
     """No "Lớp" column: the title "DANH SÁCH HỌC SINH LỚP 6A1" names one class of the school, which
     every pupil joins (the preview says so). When the title names none, the missing column is said
