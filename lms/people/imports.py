@@ -28,7 +28,7 @@ from lms.core.sheets import write_workbook
 from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, Layout, Table, phone_texts, read_table,
                              to_date, unreal_date)
 from lms.people import accounts, placement
-from lms.people.profile import PROFILE_FIELDS, clean_profile, name_student, student_search_text
+from lms.people.profile import PROFILE_FIELDS, PROFILE_LABELS, clean_profile, name_student, student_search_text
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 
@@ -775,6 +775,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
         if address and len(address) > 300:
             bad("address", ngettext("Địa chỉ dài quá %(m)s ký tự.", "Địa chỉ dài quá %(m)s ký tự.", 300, m=300))
         profile = _profile(v, bad)
+        # The optional columns the confirmation saves, shown so that they are checked before it.
+        v["profile_shown"] = [(str(PROFILE_LABELS[k]), value) for k, value in profile.items() if value]
+        if address:
+            v["profile_shown"].append((_("Địa chỉ"), address))
 
         # The same student on several rows adds guardians; the student's own data must agree.
         student_fields = {"full_name": name, "birth_date": v.get("birth_date", ""), "gender": v.get("gender", ""),
@@ -818,6 +822,10 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 if parent is not None and parent.user is None and p_phone:
                     _same_guardian(session, school, known, existing.get(code), parent, relation)
         guardian_extra = _guardian_extra(v, bad) if parent is not None or p_name else {}
+        if p_name or p_phone_raw:
+            # The numbers as they will be saved: a leading 0 Excel dropped restored, the second phone.
+            shown = [n for n in ((p_phone or p_phone_raw), guardian_extra.get("second_phone")) if n]
+            v["parent_phone_shown"] = " / ".join(shown)
 
         if row_issues:
             row.action = "error"

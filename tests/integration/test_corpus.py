@@ -291,6 +291,10 @@ def test_a_parent_named_without_phone_or_email_is_a_warning_not_a_refusal(world,
     note = body.split('id="import-unreachable">', 1)[1].split("</p>", 1)[0]
     assert note.startswith("1 phụ huynh có tên nhưng chưa có số điện thoại hay e-mail (dòng 11)")
     assert "phụ huynh Néang Sa Rây chưa có số điện thoại hay e-mail: chưa mời được" in body
+    # Finding 14: the preview shows the optional columns it saves and the numbers as they are saved.
+    assert "Nơi sinh: Tri Tôn, An Giang" in body and "Dân tộc: Khmer" in body
+    assert "E-mail liên hệ: myduyen2014@yahoo.com.vn" in body and "Địa chỉ: 88 Nguyễn Huệ, P. Mỹ Long" in body
+    assert "Đặng Thị Hường 0977123406 / 0288123456" in body
     assert confirm(client, preview).status_code == 302
     with dbs() as s:
         kha = s.scalars(select(Student).where(Student.student_code == "8910090003")).one()
