@@ -36,6 +36,11 @@ from lms.i18n import lazy_gettext as _l
 from lms.people.models import School, Student
 
 CHECKOUT_MINUTES = 15
+# The scheduler's recovery (`recovery.py`, which builds on this module) asks a gateway about a
+# checkout ASK_AFTER its expiry (a late IPN gets two minutes first), and again every ASK_AGAIN
+# while the gateway has not answered; the parent's waiting notice counts with the same times.
+ASK_AFTER = timedelta(minutes=2)
+ASK_AGAIN = timedelta(minutes=10)
 # Why a success that claimed its checkout needs the accountant, by what the checkout was before:
 # each says what happened — never "arrived late" for a payment the gateway had called failed.
 LATE = {CheckoutStatus.EXPIRED: _l("Thanh toán đến sau khi yêu cầu đã hết hạn"),
@@ -82,7 +87,7 @@ class Waiting:
     """An online payment of an invoice started and not yet answered (confirmed, failed, expired):
     the gateway's name, when it began and within how many minutes its result is known at the
     latest — at once when the gateway notifies us, else when the scheduler asks the gateway,
-    shortly after the checkout's time is up (recovery.ASK_AFTER, plus one scheduler pass)."""
+    shortly after the checkout's time is up (ASK_AFTER, plus one scheduler pass)."""
     checkout: Checkout
     gateway: str
     minutes: int
@@ -100,8 +105,6 @@ class Waiting:
 
 def waiting_payment(session: Session, invoice_id: int, now: datetime) -> Waiting | None:
     """The invoice's pending checkout, if any (at most one: uq_checkouts_one_pending)."""
-    from lms.billing.recovery import ASK_AFTER, ASK_AGAIN   # recovery builds on this module
-
     checkout = session.scalars(select(Checkout).where(Checkout.invoice_id == invoice_id,
                                                       Checkout.status == CheckoutStatus.PENDING)).first()
     if checkout is None:

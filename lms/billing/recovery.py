@@ -20,12 +20,10 @@ from sqlalchemy.orm import Session
 
 from lms.billing import channel_settings, checkouts
 from lms.billing.channels import registry
-from lms.billing.checkouts import Status
+from lms.billing.checkouts import ASK_AFTER, ASK_AGAIN, Status
 from lms.billing.models import CallbackLog, Checkout, CheckoutStatus, ReconciliationItem
 from lms.i18n import lazy_gettext as _l
 
-ASK_AFTER = timedelta(minutes=2)     # after a checkout expires, give a late IPN two minutes first
-ASK_AGAIN = timedelta(minutes=10)    # a provider that did not answer is asked again after this
 GIVE_UP = timedelta(days=3)          # a checkout still unanswered after this is only marked expired
 BATCH = 100
 OUTCOMES = {"paid": _l("Cổng báo đã thanh toán: đã ghi nhận"), "duplicate": _l("Cổng báo đã thanh toán; đã ghi trước đó"),
