@@ -179,7 +179,8 @@ def _refused_status() -> int:
 
 def _issue_view(result) -> dict:
     issues = result.issues if result else []
-    return {"issues": issues, "bad": {(i.line, i.column) for i in issues}}
+    # (line, column) → its issue: the cell shows its own reason (gradebook/_cell.html)
+    return {"issues": issues, "bad": {(i.line, str(i.column)): i for i in issues}}
 
 
 # ---------------------------------------------------------------- TT22 grid of a course

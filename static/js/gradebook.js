@@ -115,15 +115,39 @@
     var comment = table.dataset.comment === "1";
     var value = comment ? parsePass(input.value) : parseScore(input.value);
     var bad = typeof value === "number" && isNaN(value);
-    input.classList.toggle("is-invalid", bad);
-    // Said to screen readers too: invalid, and why (the grid's hint, kept hidden on screen).
-    if (bad) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", "grade-cell-error");
-    } else if (input.getAttribute("aria-describedby") === "grade-cell-error") {
+    var hint = root.document.getElementById("grade-cell-error");
+    markCell(input, bad ? (hint ? hint.textContent : "") : null);
+  }
+
+  // The one way a refused cell is marked, as gradebook/_cell.html renders it after a refused save:
+  // aria-invalid, and described by its own reason shown next to it (`<cell id>-error`).
+  // message null clears the mark.
+  function markCell(input, message) {
+    var cell = input.closest("td");
+    var note = input.id ? root.document.getElementById(input.id + "-error") : null;
+    if (message === null) {
+      if (!input.hasAttribute("aria-invalid")) { return; }
+      input.classList.remove("is-invalid");
       input.removeAttribute("aria-invalid");
       input.removeAttribute("aria-describedby");
+      if (cell) { cell.classList.remove("cell-bad"); }
+      if (note) { note.remove(); }
+      return;
     }
+    input.classList.add("is-invalid");
+    if (cell) { cell.classList.add("cell-bad"); }
+    if (!input.id) { return; }
+    if (!note) {
+      note = root.document.createElement("span");
+      note.className = "cell-error";
+      note.id = input.id + "-error";
+      input.insertAdjacentElement("afterend", note);
+      note.textContent = message;
+    } else if (!input.hasAttribute("aria-invalid")) {
+      note.textContent = message;
+    }
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
   }
 
   function recompute(row, table) {
@@ -210,6 +234,17 @@
     rowsOf(table).forEach(function (row) {
       row.querySelectorAll("input.grade-cell").forEach(function (input) { check(input, table); });
     });
+  });
+
+  // A link of the refused-cells summary moves the focus into its cell, not just the view.
+  root.document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.cell-link");
+    if (!link) { return; }
+    var target = root.document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!target) { return; }
+    event.preventDefault();
+    target.focus();
+    if (target.select) { target.select(); }
   });
 
   root.document.querySelectorAll("form").forEach(function (form) {

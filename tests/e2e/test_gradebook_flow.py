@@ -71,6 +71,13 @@ def test_keyboard_entry_paste_live_averages_and_a_locked_term(sign_in, page, liv
     page.click("#save-grades")
     expect(page.locator("#grade-issues")).to_contain_text("“11” lớn hơn 10")
     expect(page.locator("#grade-issues")).to_contain_text("CK")
+    # The refused cell says its own reason, and the summary's link takes the focus to it (issue #28).
+    refused = page.locator("input[data-kind='ck']").nth(5)
+    expect(refused).to_have_attribute("aria-invalid", "true")
+    reason = page.locator("#" + refused.get_attribute("aria-describedby"))
+    expect(reason).to_have_text("“11” lớn hơn 10.")
+    page.locator("#grade-issues a.cell-link").first.click()
+    expect(refused).to_be_focused()
     expect(page.locator("input[data-kind='ck']").nth(1)).to_have_value("9")  # what was typed is kept
     page.locator("input[data-kind='ck']").nth(5).fill("10")
     page.click("#save-grades")
