@@ -342,6 +342,18 @@ def _exam_input(form: ExamForm) -> services.ExamInput:
         lesson_id=form.lesson_id.data or None, ready_percent=form.ready_percent.data)
 
 
+# A question type's group of rows, refused as a whole: the id of its editor's heading.
+ROW_GROUPS = {"pairs", "options", "answers"}
+
+
+def _row_target(field: str) -> str | None:
+    """The id a question editor gives what a problem refuses: one input of a row ("pair_right@1" →
+    "pair_right-1", as exams/editors/_row.html marks it) or a group's heading; None if it has none."""
+    if "@" in field:
+        return field.replace("@", "-")
+    return field if field in ROW_GROUPS else None
+
+
 def show_problems(form, problems) -> None:
     """A service's reasons for refusing, each on its field (or at the top), beside the form's own:
     every mistake is shown in one answer; a field the form already faults keeps its one message."""
@@ -351,6 +363,9 @@ def show_problems(form, problems) -> None:
             form.form_errors.append(str(problem.message))
             if "@" in (problem.field or ""):   # one input of a row ("opt_fraction@2"): also marked there
                 form.row_errors = {**getattr(form, "row_errors", {}), problem.field: str(problem.message)}
+            target = _row_target(problem.field or "")
+            if target:   # the page's list of what to correct links to it, as to a field (issue #28)
+                form.error_targets = {**getattr(form, "error_targets", {}), str(problem.message): target}
         elif not field.errors:
             show_error(form, problem)
         form.refused = True
