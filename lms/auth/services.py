@@ -183,6 +183,14 @@ def sign_in_key(identifier: str, school: str | None = None) -> str:
     return f"t:{fold(value)}"[:200]
 
 
+def stored_key(typed: str) -> str:
+    """What a sign-in counter is stored (and audited) under: a digest of the normal form
+    (`sign_in_key`), never the text itself — the counters' table would otherwise keep what people
+    typed, a password typed into the name field among it, and an erased pupil's code (issue #22's
+    erasure: "pseudonymised everywhere")."""
+    return "t:" + hashlib.sha256(b"lms-sign-in:" + typed.encode()).hexdigest()[:32]
+
+
 def _code_form(value: str) -> str:
     """The part before a school's: a code that reads as a phone number (a pupil code is digits) in
     the phone's normal form, so `8910000031` and `8910000031.thcs-nd` qualify alike."""
@@ -247,7 +255,7 @@ def authenticate(session: Session, settings: AuthSettings, identifier: str, pass
     names that school's pupil (find_user_by_identifier).
     """
     now = now or utcnow()
-    typed = sign_in_key(identifier, school)
+    typed = stored_key(sign_in_key(identifier, school))
     user = find_user_by_identifier(session, identifier, school)
     known = device is not None
     if ip and settings.ip_ceiling.failures and not known:

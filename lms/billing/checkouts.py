@@ -33,6 +33,7 @@ from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.numbers import money
 from lms.core.timeutil import school_tz, utc_to_local
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.people.models import School, Student
 
 CHECKOUT_MINUTES = 15
@@ -99,8 +100,11 @@ class Waiting:
     @property
     def message(self):
         """What the parent is told, on the invoice and before paying again."""
-        return _l("Đang chờ xác nhận từ cổng thanh toán %(g)s (bắt đầu lúc %(t)s). Nếu bạn đã trả, đừng trả lại; "
-                  "kết quả sẽ được cập nhật trong %(m)s phút.", g=self.gateway, t=self.started, m=self.minutes)
+        return ngettext("Đang chờ xác nhận từ cổng thanh toán %(g)s (bắt đầu lúc %(t)s). Nếu bạn đã trả, đừng trả "
+                        "lại; kết quả sẽ được cập nhật trong %(m)s phút.",
+                        "Đang chờ xác nhận từ cổng thanh toán %(g)s (bắt đầu lúc %(t)s). Nếu bạn đã trả, đừng trả "
+                        "lại; kết quả sẽ được cập nhật trong %(m)s phút.", self.minutes, g=self.gateway,
+                        t=self.started, m=self.minutes)
 
 
 def waiting_payment(session: Session, invoice_id: int, now: datetime) -> Waiting | None:

@@ -1403,8 +1403,9 @@ def unreal_date(value: object) -> str | None:
         return None
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        return str(_l("%(v)s không phải ngày có thật (tháng %(m)s/%(y)s có %(n)s ngày).", v=day_text, m=month, y=year,
-                      n=last))
+        return str(ngettext("%(v)s không phải ngày có thật (tháng %(m)s/%(y)s có %(n)s ngày).",
+                            "%(v)s không phải ngày có thật (tháng %(m)s/%(y)s có %(n)s ngày).", last, v=day_text,
+                            m=month, y=year, n=last))
     return None
 
 
