@@ -68,7 +68,7 @@ def test_a_bad_cell_saves_nothing_and_names_line_and_column(world, client, dbs):
     assert response.status_code == 422
     assert "Chưa lưu gì cả" in body and "“11” lớn hơn 10" in body and "“tám” không phải điểm" in body
     assert "“8.25” có quá một chữ số thập phân" in body
-    assert "<td>1</td><td>Nguyễn Văn An</td><td>TX2</td>" in body  # line, pupil, column
+    assert re.search(r'<td>1</td><td><a class="cell-link" href="#[^"]+">Nguyễn Văn An</a></td><td>TX2</td>', body)  # line, pupil (a link to the cell), column
     assert 'value="tám"' in body  # shown again as typed
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(GradeEntry)) == 0
