@@ -1410,8 +1410,24 @@ def unreal_date(value: object) -> str | None:
 
 
 def date_refusal(value: object) -> str:
-    """The one sentence refusing a date cell of a bank's or provider's file: not a real day, or not read."""
-    return unreal_date(value) or str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(value)))
+    """The one sentence refusing a date cell of a bank's or provider's file: missing, not a real day, a
+    real day with a time of day that is not one (“04/12/2026 25:15:30”), or not read."""
+    if blank(value):
+        return str(_l("Thiếu ngày (ô để trống)."))
+    if (unreal := unreal_date(value)) is not None:
+        return unreal
+    day_text, time_text = _day_and_time(cell_text(value).replace("T", " ").strip())
+    if time_text and any(_parses(day_text, fmt) for fmt in _DATE_FORMATS):
+        return str(_l("Giờ “%(v)s” không đọc được (giờ:phút:giây, từ 00:00:00 đến 23:59:59).", v=time_text))
+    return str(_l("Ngày “%(v)s” không đọc được (dd/mm/yyyy).", v=cell_text(value)))
+
+
+def _parses(text: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
 
 
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?(?:\s*[:p']\s*(\d{2})(?:[.,]\d+)?)?\s*(am|pm|sa|ch)?$", re.I)

@@ -164,14 +164,50 @@ STAFF_COLUMNS: dict[str, tuple[str, ...]] = {c.key: (str(c.label), *c.aliases) f
 STAFF_REQUIRED = ("full_name", "roles")
 STAFF_HEADERS = ["Họ và tên*", "Tên đăng nhập", "Email", "Số điện thoại", "Vai trò*"]
 
-RELATIONS = {"bo": "Bố", "cha": "Bố", "ba": "Bố", "me": "Mẹ", "ong": "Ông", "ba noi": "Bà", "ba ngoai": "Bà",
-             "anh": "Anh", "chi": "Chị", "nguoi giam ho": "Người giám hộ", "phu huynh": "Phụ huynh",
-             "co": "Cô", "chu": "Chú", "bac": "Bác", "di": "Dì", "cau": "Cậu", "thim": "Thím", "mo": "Mợ"}
+# A guardian's relation as class lists write it. Accents tell “Bà” (grandmother) from the southern
+# “Ba” (father), so the words as written are looked up first, and without accents only where that
+# names one relation (“Ong noi” is Ông; “Ba” alone stays the father).
+_RELATION_WORDS = {
+    "Bố": ("bố", "cha", "ba", "tía", "bố đẻ", "cha đẻ", "father", "dad"),
+    "Mẹ": ("mẹ", "má", "mạ", "mẹ đẻ", "mother", "mom"),
+    "Ông": ("ông", "ông nội", "ông ngoại", "grandfather"),
+    "Bà": ("bà", "bà nội", "bà ngoại", "grandmother"),
+    "Anh": ("anh", "anh trai", "anh ruột", "anh họ"),
+    "Chị": ("chị", "chị gái", "chị ruột", "chị họ"),
+    "Người giám hộ": ("người giám hộ", "giám hộ", "người đỡ đầu", "guardian"),
+    "Phụ huynh": ("phụ huynh", "parent"),
+    "Cô": ("cô",), "Chú": ("chú",), "Bác": ("bác",), "Dì": ("dì",), "Cậu": ("cậu",), "Thím": ("thím",),
+    "Mợ": ("mợ",),
+}
+RELATIONS = {word: label for label, words in _RELATION_WORDS.items() for word in words}
+_RELATIONS_FOLDED: dict[str, set[str]] = {}
+for _word, _label in RELATIONS.items():
+    _RELATIONS_FOLDED.setdefault(fold(_word), set()).add(_label)
+
+
+def relation_label(text: object) -> str | None:
+    """The relation a cell or form field names (“Ông ngoại” → Ông, “Má” → Mẹ, blank → Phụ huynh),
+    or None when it names none."""
+    written = " ".join(nfc(str(text or "")).lower().split()).strip(" .:")
+    if not written:
+        return "Phụ huynh"
+    if written in RELATIONS:
+        return RELATIONS[written]
+    labels = _RELATIONS_FOLDED.get(fold(written), set())
+    return next(iter(labels)) if len(labels) == 1 else None
+
+
 ROLE_NAMES = {"giao vien": Role.TEACHER, "gv": Role.TEACHER, "teacher": Role.TEACHER,
-              "ke toan": Role.ACCOUNTANT, "accountant": Role.ACCOUNTANT,
+              "ke toan": Role.ACCOUNTANT, "ke toan truong": Role.ACCOUNTANT, "accountant": Role.ACCOUNTANT,
               "quan tri": Role.ADMIN, "quan tri vien": Role.ADMIN, "admin": Role.ADMIN,
               "hieu truong": Role.ADMIN, "pho hieu truong": Role.ADMIN, "hieu pho": Role.ADMIN,
               "p. hieu truong": Role.ADMIN, "p.hieu truong": Role.ADMIN}
+# The posts' abbreviations of staff lists, read without their dots and spaces (“P.HT”, “P. HT”):
+# the principal and deputies, the accountant and chief accountant, subject-group heads and deputies,
+# the Youth Union's general leader.
+ROLE_ABBREVIATIONS = {"ht": Role.ADMIN, "pht": Role.ADMIN, "kt": Role.ACCOUNTANT, "ktt": Role.ACCOUNTANT,
+                      "ttcm": Role.TEACHER, "tpcm": Role.TEACHER, "tpt": Role.TEACHER, "gvcn": Role.TEACHER,
+                      "gvbm": Role.TEACHER}
 ROLE_LABELS = {Role.TEACHER: "Giáo viên", Role.ACCOUNTANT: "Kế toán", Role.ADMIN: "Quản trị"}
 # A post as the office writes it in “Chức vụ”: whoever teaches — a homeroom or subject teacher, a
 # subject group's head or deputy, the Youth Union's general leader — is a teacher…
@@ -814,7 +850,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 # Lists often give a phone for one parent only: the pupil and the other parent are
                 # imported; this one has no way to be invited yet, which the preview says on the line.
                 unreachable = p_name
-            relation = RELATIONS.get(fold(v.get("relation")) or "phu huynh")
+            relation = relation_label(v.get("relation"))
             if relation is None:
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
@@ -1095,7 +1131,8 @@ def _parse_roles(raw: str) -> list[str] | None:
         key = fold(part)
         if not key:
             continue
-        role = ROLE_NAMES.get(key) or (Role.TEACHER if TEACHER_POSTS.match(key) else None)
+        role = (ROLE_NAMES.get(key) or ROLE_ABBREVIATIONS.get(re.sub(r"[.\s]", "", key))
+                or (Role.TEACHER if TEACHER_POSTS.match(key) else None))
         if role is None:
             if NO_ACCOUNT_POSTS.match(key):
                 continue
@@ -1298,8 +1335,8 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
     phone, email = normalize_phone(phone), normalize_email(email)
     if not phone and not email:
         raise ValidationError(_l("Cần số điện thoại hoặc e-mail của phụ huynh."), field="phone")
-    relation_label = RELATIONS.get(fold(relation) or "phu huynh")
-    if relation_label is None:
+    label = relation_label(relation)
+    if label is None:
         raise ValidationError(_l("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=relation),
                               field="relation")
     user = accounts.find_account(session, email=email, phone=phone, school=school)
@@ -1307,7 +1344,7 @@ def add_guardian(session: Session, actor: User, school: School, student: Student
         raise ValidationError(_l("Số điện thoại/e-mail này đã thuộc phụ huynh “%(n)s” của trường, khác tên “%(v)s”.",
                                  n=user.full_name, v=name), field="full_name")
     added = accounts.add_person(session, actor, school, kind="parent", name=name, email=email,
-                                phone=phone, student=student, relation=relation_label)
+                                phone=phone, student=student, relation=label)
     session.flush()
     return added
 
