@@ -218,15 +218,35 @@ _WEEKS = re.compile(_SPAN.format(w="tuan|t|week"))
 _PERIODS = re.compile(_SPAN.format(w="tiet|t|period"))
 
 
+_DAYS_ECHO = re.compile(r"\(\s*[\d/.\s\-–đếnden]+\)|[:,]\s*\d{1,2}/\d{1,2}\S*\s*[-–]\s*\d{1,2}/\d{1,2}\S*\s*$")
+
+
 def _week_range(text: str, pattern: re.Pattern[str] = _WEEKS) -> tuple[int, int] | None:
     """“3”, “Tuần 3”, “T3”, “Tuần 3–4”, “3, 4”: the first and last teaching week (with `_PERIODS`,
     the first and last period: “101”, “Tiết 99-100”)."""
-    found = pattern.match(fold(text).strip().rstrip("."))
+    # The form's “Thời điểm” often repeats the week's days after it: “Tuần 1 (07/9 - 12/9)”,
+    # “Tuần 1: 07/9-12/9” — the week is what is read, its days only echo it.
+    text = _DAYS_ECHO.sub(" ", str(text))
+    found = pattern.match(" ".join(fold(text).split()).strip().rstrip(".:"))
     if found is None:
         return None
     first = int(found.group(1))
     last = int(found.group(2) or first)
     return (first, last) if first <= last else None
+
+
+def _week_refusal(raw: str) -> str:
+    """Why a plan line's week is not read: a month where a week is meant, a span written backwards,
+    a week outside the year, or no week at all."""
+    folded = fold(raw).strip()
+    if folded.startswith(("thang", "month")):
+        return _("Ghi tuần học (ví dụ “Tuần 1” hoặc “Tuần 1 (07/9 - 12/9)”), không ghi tháng (đang là “%(v)s”).",
+                 v=raw)
+    spans = re.findall(r"\d{1,3}", _DAYS_ECHO.sub(" ", raw))
+    if len(spans) == 2 and int(spans[0]) > int(spans[1]):
+        return _("Tuần đầu phải trước tuần cuối, như “Tuần 5-6” (đang là “%(v)s”).", v=raw)
+    return _("Tuần phải là số nguyên từ 1 đến %(m)s, hoặc hai tuần liền như “Tuần 5-6” (đang là “%(v)s”).",
+             m=MAX_WEEK, v=raw)
 
 
 def read_plan(filename: str, data: bytes) -> PlanImport:
@@ -258,8 +278,7 @@ def read_plan(filename: str, data: bytes) -> PlanImport:
         if raw_week:
             weeks = _week_range(raw_week)
             if weeks is None or not (1 <= weeks[0] and weeks[1] <= MAX_WEEK):
-                row_issues.append(Issue(line.number, week_label, _(
-                    "Tuần phải là số nguyên từ 1 đến %(m)s (đang là “%(v)s”).", m=MAX_WEEK, v=raw_week)))
+                row_issues.append(Issue(line.number, week_label, _week_refusal(raw_week)))
         elif heading and heading != previous_heading and _week_range(heading):
             weeks = _week_range(heading)          # under a heading row “TUẦN 5”
         elif previous_week is not None:

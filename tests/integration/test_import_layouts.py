@@ -208,3 +208,18 @@ def test_two_phone_columns_with_no_parent_name_are_the_parents_first_and_second(
                        content_type="multipart/form-data").get_data(as_text=True)
     note = re.search(r'<p class="alert alert-info py-2 import-note">([^<]*)</p>', body).group(1)
     assert "“Điện thoại (D)”: số điện thoại của phụ huynh; “SĐT (E)”: số điện thoại thứ hai của phụ huynh" in note
+
+
+def test_the_cv5512_forms_time_cell_is_read_by_its_week_and_a_month_is_refused_saying_so(app):
+    # A teacher's own Phụ lục III (second outside import tester, N5): “Thời điểm (3)” holds the week
+    # with its days echoed on a second line, “Tuần 1⏎(07/9 - 12/9)”, or a month, “Tháng 9”.
+    from lms.courses import plans
+
+    with app.test_request_context():
+        result = plans.read_plan("kh.xlsx", data("ke-hoach-phu-luc-III-thoi-diem.xlsx"))
+        assert [(i.line, i.column) for i in result.issues] == [(15, "Thời điểm (3) (D)")], result.issues
+        assert "không ghi tháng" in result.issues[0].message and "Tháng 9" in result.issues[0].message
+        weeks = {line: week for line, week, _t, _m in result.rows}
+        assert weeks[13] == 1 and weeks[14] == 1 and weeks[16] == 2
+        backwards = plans.read_plan("kh.csv", "Tuần,Tên bài học\nTuần 6-5,Bài 1\n".encode())
+        assert "Tuần đầu phải trước tuần cuối" in backwards.issues[0].message
