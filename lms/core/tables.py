@@ -223,6 +223,7 @@ class Table:
     lines: list[Line]
     skipped: list[Skipped]
     other_sheets: list[str] = field(default_factory=list)
+    twin_sheets: list[str] = field(default_factory=list)   # other sheets with the same table, not read
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
     clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
     computed: list[str] = field(default_factory=list)     # the file's columns the application computes itself
@@ -302,9 +303,12 @@ def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_ro
     book = _open(filename or "", data)
     lookup = _lookup(columns)
     best = None
+    headers: dict[int, _Header] = {}
     for index, sheet in enumerate(book.sheets):
         head = sheet.head(HEADER_SCAN + 1)
         found = _find_header(head, sheet.wide, lookup, columns, sheet.hidden)
+        if found is not None:
+            headers[index] = found
         if found is not None and (best is None or found.score > best[1].score):
             best = (index, found)
     named_excel = book.as_text and (filename or "").lower().endswith(EXCEL_SUFFIXES)
@@ -341,6 +345,12 @@ def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_ro
                   lines=[], skipped=[],
                   other_sheets=[s.name for i, s in enumerate(book.sheets) if i != best[0] and s.has_data()],
                   spans=spans, clock=clock)
+    # Another sheet holding the same table (a workbook with one class per sheet): one sheet is read
+    # per import, and the preview says so aloud rather than among the sheets "not read".
+    table.twin_sheets = [book.sheets[i].name for i, found in headers.items()
+                         if i != best[0] and mapping is None and len(found.found) >= 2
+                         and found.score[0] >= header.score[0] and found.score[1] * 2 >= header.score[1] * 1.5]
+    table.other_sheets = [name for name in table.other_sheets if name not in table.twin_sheets]
     above = sheet.head(HEADER_SCAN + 1)[:header.rows[0]]
     table.notes = [cell_text(c) for r in above for c in r if not blank(c)]
     table.notes += [cell_text(c) for i, s in enumerate(book.sheets) if i != best[0]

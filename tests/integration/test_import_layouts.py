@@ -223,3 +223,14 @@ def test_the_cv5512_forms_time_cell_is_read_by_its_week_and_a_month_is_refused_s
         assert weeks[13] == 1 and weeks[14] == 1 and weeks[16] == 2
         backwards = plans.read_plan("kh.csv", "Tuần,Tên bài học\nTuần 6-5,Bài 1\n".encode())
         assert "Tuần đầu phải trước tuần cuối" in backwards.issues[0].message
+
+
+def test_a_workbook_with_a_class_per_sheet_says_aloud_which_sheets_it_does_not_import(world, client):
+    # Second outside import tester, N1: a school's list with one class per sheet imported its first
+    # sheet and said "valid", naming the other class only among the sheets "not read".
+    client.login("admin.a")
+    body = upload_students(client, "ds-hoc-sinh-moi-lop-mot-trang.xlsx").get_data(as_text=True)
+    warning = re.search(r'id="twin-sheets"[^>]*>(.*?)</div>', body, re.S)
+    assert warning is not None, body
+    assert "“6A2”" in warning.group(1) and "KHÔNG được nhập" in warning.group(1) and "“6A1”" in warning.group(1)
+    assert "Các trang khác không đọc" not in body
