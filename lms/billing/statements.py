@@ -353,11 +353,14 @@ ACCOUNT_IN_TITLE = re.compile(r"(?:s[oố]\s*t[aà]i\s*kho[aả]n|t[aà]i\s*kho[
 
 
 def account_in_title(table: Table) -> str:
-    """The account number the statement's own title block names (its digits), or "" when it names none."""
-    for skipped in table.skipped:
-        if skipped.kind != "title":
-            continue
-        found = ACCOUNT_IN_TITLE.search(nfc(skipped.text))
+    """The account number the statement's own title block names (its digits) — or, when the title
+    names none, a sheet of its own does ("Thông tin chung": "Số tài khoản: 74010000123456", as SHB
+    exports it) —, or "" when the file names none."""
+    texts = [skipped.text for skipped in table.skipped if skipped.kind == "title"]
+    if table.table is not None:
+        texts += [text for _sheet, text in getattr(table.table, "sheet_lines", [])]
+    for text in texts:
+        found = ACCOUNT_IN_TITLE.search(nfc(text))
         if found:
             return re.sub(r"\D", "", found.group(1))
     return ""

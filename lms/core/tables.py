@@ -224,6 +224,7 @@ class Table:
     skipped: list[Skipped]
     other_sheets: list[str] = field(default_factory=list)
     twin_sheets: list[str] = field(default_factory=list)   # other sheets with the same table, not read
+    sheet_lines: list[tuple[str, str]] = field(default_factory=list)   # (sheet, a row's text) of the other sheets
     spans: dict[str, tuple[int, ...]] = field(default_factory=dict)   # key → the columns read as one
     clock: dict[str, int] = field(default_factory=dict)   # a date column's key → its time-of-day column
     computed: list[str] = field(default_factory=list)     # the file's columns the application computes itself
@@ -355,6 +356,11 @@ def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_ro
     table.notes = [cell_text(c) for r in above for c in r if not blank(c)]
     table.notes += [cell_text(c) for i, s in enumerate(book.sheets) if i != best[0]
                     for r in s.head(HEADER_SCAN) for c in r if not blank(c)]
+    # The same, a row at a time with its sheet ("Thong tin chung": "Số tài khoản: | 74010000123456"):
+    # what a file says about itself on a sheet of its own.
+    table.sheet_lines = [(s.name, " ".join(cell_text(c) for c in r if not blank(c)))
+                         for i, s in enumerate(book.sheets) if i != best[0]
+                         for r in s.head(HEADER_SCAN) if any(not blank(c) for c in r)]
     computed_keys = [c.key for c in columns if c.computed]
     # Every file column named as one the application computes (ĐTBmhk, TBM, Xếp loại…), not only the first.
     table.computed = [f"{header_text(name)} ({_letter(i)})" for i, name in enumerate(header.names)

@@ -77,3 +77,18 @@ def test_the_relations_class_lists_write(written, label):
 
 def test_an_unknown_relation_is_none():
     assert relation_label("Hàng xóm") is None
+
+
+def test_the_account_on_a_sheet_of_its_own_is_the_statements_account(app):
+    # SHB's export (second outside import tester, N7): "Thong tin chung" names the account, the
+    # lines are on "Chi tiet giao dich"; the preview said the file named no account.
+    from pathlib import Path
+
+    from lms.billing.statements import account_in_title
+
+    data = (Path(__file__).parent.parent / "files" / "shb-hai-trang.xlsx").read_bytes()
+    with app.test_request_context():
+        table = read_statement("shb-hai-trang.xlsx", data)
+        assert account_in_title(table) == "74010000123456"
+        plan = plan_statement(table, table.mapping, "Asia/Ho_Chi_Minh")
+        assert plan.account == "74010000123456" and [t.amount for _l, t in plan.transfers] == [930_000]
