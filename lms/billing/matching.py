@@ -199,8 +199,22 @@ def _day(moment: datetime):
     return utc_to_local(moment, TZ).date()
 
 
-def _close(a: datetime, b: datetime) -> bool:
+def close_days(a: datetime, b: datetime) -> bool:
+    """Two value dates one credit can carry, as two sources date it: the same local day or the
+    next (a statement may date a late-evening transfer the next morning)."""
     return abs((_day(a) - _day(b)).days) <= SAME_CREDIT_DAYS
+
+
+def same_credit(credit, amount: int, when: datetime, account: str | None = "") -> bool:
+    """The one rule of "this report is that credit" once something names it — a bank reference, a
+    source's own id standing for one, a provider's report line: the same amount, the same
+    receiving account (where both name one) and value dates within `close_days`. Banks' references
+    are short and come back on other days and other accounts, so a reference alone never makes a
+    second credit a repeat of the first. `credit`: anything with amount, account_number and
+    transacted_at (a stored credit, a transfer reported)."""
+    mine, theirs = _digits(account), _digits(credit.account_number)
+    return (credit.amount == amount and not (mine and theirs and mine != theirs)
+            and close_days(credit.transacted_at, when))
 
 
 class _Book:
@@ -211,7 +225,9 @@ class _Book:
 
     def __init__(self, session: Session, school_id: int, transfers: list[TransferIn], *, staged: bool = False):
         self.sighted: dict[tuple[str, str], BankTransaction] = {}
-        self.by_ref: dict[str, BankTransaction] = {}
+        # Credits by bank reference: several, when a bank used a reference again (another day,
+        # another account); a report is one of them only by `same_credit`.
+        self.by_ref: dict[str, list[BankTransaction]] = defaultdict(list)
         # Per credit, the (source, with a bank reference?) of its sightings: a line without a
         # reference is another credit only when the same source already reported this one without
         # a reference (two identical lines of one statement); a statement exported with the
@@ -234,8 +250,7 @@ class _Book:
         # Only a transfer neither sighted before nor known by its bank reference can be a credit
         # seen without a reference: the candidates are loaded for those alone (a statement imported
         # again loaded every credit of its amounts and days, to compare none of them).
-        transfers = [t for t in transfers if (t.source, _txn_id(t)) not in self.sighted
-                     and not (_ref(t) and _ref(t) in self.by_ref)]
+        transfers = [t for t in transfers if self._named(t)[0] is None]
         if not transfers:
             return
         start = min(t.transacted_at for t in transfers) - timedelta(days=SAME_CREDIT_DAYS + 1)
@@ -270,7 +285,7 @@ class _Book:
 
     def _load_listed(self, session: Session, school_id: int, transfers: list[TransferIn]) -> None:
         """The sightings and referenced credits of a webhook's one credit, by IN lists."""
-        keys = sorted({(t.source, _txn_id(t)) for t in transfers})
+        keys = sorted({(t.source, txn_id) for t in transfers for txn_id in _txn_ids(t)})
         for source in sorted({k[0] for k in keys}):
             ids = [k[1] for k in keys if k[0] == source]
             for chunk in _chunks(ids):
@@ -284,13 +299,13 @@ class _Book:
         for chunk in _chunks(refs):
             for row in session.scalars(select(BankTransaction).where(BankTransaction.school_id == school_id,
                                                                      BankTransaction.bank_reference.in_(chunk))):
-                self.by_ref[normal_reference(row.bank_reference)] = row
+                self._by_reference(row)
 
     def _load_staged(self, session: Session, school_id: int, transfers: list[TransferIn]) -> None:
         """The same for a statement's lines (thousands): their keys staged in a temporary table
         (COPY on PostgreSQL) and joined, one query each, instead of IN lists of 500 — the same
         statements whatever the number of lines."""
-        lines = stage_lines(session, sorted({(t.source, _txn_id(t), form) for t in transfers
+        lines = stage_lines(session, sorted({(t.source, txn_id, form) for t in transfers for txn_id in _txn_ids(t)
                                              for form in (_ref_forms(t) or {""})}))
         for source, txn_id, row in session.execute(
                 select(BankSighting.source, BankSighting.provider_txn_id, BankTransaction).select_from(lines)
@@ -301,17 +316,39 @@ class _Book:
         for row in session.scalars(select(BankTransaction).where(
                 BankTransaction.school_id == school_id, BankTransaction.bank_reference != "",
                 BankTransaction.bank_reference.in_(select(lines.c.ref).where(lines.c.ref != "")))):
-            self.by_ref[normal_reference(row.bank_reference)] = row
+            self._by_reference(row)
+
+    def _by_reference(self, row: BankTransaction) -> None:
+        known = self.by_ref[normal_reference(row.bank_reference)]
+        if all(r is not row for r in known):
+            known.append(row)
+
+    def _named(self, t: TransferIn) -> tuple[str | None, BankTransaction | None, str]:
+        """What names this report's credit outright, each only for the same credit
+        (`same_credit`): this source's own id (a redelivery: again) or the bank reference (another
+        report of a credit known: known). Also the id this report is kept under: the source's,
+        or — when that id stands for a bank reference used again and is taken by another credit
+        (SePay's "ref:…" without its id, a statement line's reference) — `_reused_id`."""
+        txn_id = _txn_id(t)
+        row = self.sighted.get((t.source, txn_id))
+        if row is not None and not same_credit(row, t.amount, t.transacted_at, t.account_number):
+            txn_id = _reused_id(t)
+            row = self.sighted.get((t.source, txn_id))
+        if row is not None:
+            return "again", row, txn_id
+        ref = _ref(t)
+        same = [r for r in self.by_ref.get(ref, ()) if same_credit(r, t.amount, t.transacted_at, t.account_number)]
+        if ref and same:
+            return "known", min(same, key=lambda r: (abs(r.transacted_at - t.transacted_at), r.id or 0)), txn_id
+        return None, None, txn_id
 
     def place(self, t: TransferIn) -> tuple[str, BankTransaction | None]:
         """again (this sighting is known), known (the credit is: another source saw it), possible
         (a new credit, probably the returned one reported under another reference), or new."""
-        row = self.sighted.get((t.source, _txn_id(t)))
-        if row is not None:
-            return "again", row
+        outcome, row, t.provider_txn_id = self._named(t)   # kept under another id when its own is taken
+        if outcome is not None:
+            return outcome, row
         ref = _ref(t)
-        if ref and ref in self.by_ref:
-            return "known", self.by_ref[ref]
         day = _day(t.transacted_at)
         codes = frozenset(_codes(_masked(t.content)))
         near = [r for d in (day - timedelta(days=k) for k in range(-SAME_CREDIT_DAYS, SAME_CREDIT_DAYS + 1))
@@ -319,9 +356,8 @@ class _Book:
         memo = _masked(t.content)
 
         def one_account(r: BankTransaction) -> bool:
-            """The same account (where both name one) and a close time."""
-            mine, theirs = _digits(t.account_number), _digits(r.account_number)
-            return not (mine and theirs and mine != theirs) and _close(r.transacted_at, t.transacted_at)
+            """The same account (where both name one) and a close time (`near`: the same amount)."""
+            return same_credit(r, t.amount, t.transacted_at, t.account_number)
 
         def one_transfer(r: BankTransaction) -> bool:
             """The same account (where both name one), a close time and the same memo."""
@@ -367,7 +403,7 @@ class _Book:
         self.sighted[(t.source, _txn_id(t))] = row
         self.sources[id(row)].add((t.source, bool(_ref(t))))
         if row.bank_reference:
-            self.by_ref[normal_reference(row.bank_reference)] = row
+            self._by_reference(row)
         self._index(row)
 
 
@@ -400,6 +436,21 @@ def _chunks(values: list) -> list[list]:
 
 def _txn_id(t: TransferIn) -> str:
     return str(t.provider_txn_id)[:64]
+
+
+def _reused_id(t: TransferIn) -> str:
+    """The id a report is kept under when its source's id is already another credit's — an id that
+    stands for a bank reference the bank used again (SePay's "ref:<reference>" without its own id,
+    a statement line's reference): the id with the credit's local day, amount and receiving
+    account, which only a report of this very credit (`same_credit`) carries again."""
+    suffix = f"@{_day(t.transacted_at):%Y%m%d}:{t.amount}:{_digits(t.account_number)}"[:40]
+    base = str(t.provider_txn_id)
+    return base[:64] if base.endswith(suffix) else base[:64 - len(suffix)] + suffix
+
+
+def _txn_ids(t: TransferIn) -> tuple[str, str]:
+    """The ids a report of `t` may already be kept under (`_Book._named`)."""
+    return _txn_id(t), _reused_id(t)
 
 
 REFERENCE_NOISE = re.compile(r"[\s.\-_/\\:]+")

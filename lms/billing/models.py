@@ -516,15 +516,18 @@ class TransferStatus(StrEnum):
 
 class BankTransaction(Base):
     """One credit to the school's account, however many sources reported it (SePay, Casso,
-    payOS, imported statements: each report is a BankSighting). Unique per bank reference: the
-    same transfer seen by a webhook and again in a statement is one credit, recorded once
-    (lms.billing.matching). `source` and `provider_txn_id` are those of its first sighting."""
+    payOS, imported statements: each report is a BankSighting): the same transfer seen by a
+    webhook and again in a statement is one credit, recorded once (lms.billing.matching). A bank
+    reference alone does not make it unique — banks use their short references again on other days
+    and accounts —: it names a credit with its amount, account and day (`matching.same_credit`),
+    decided under the school's credit lock. `source` and `provider_txn_id` are those of its first
+    sighting."""
 
     __tablename__ = "bank_transactions"
     __table_args__ = (UniqueConstraint("school_id", "source", "provider_txn_id"),
                       CheckConstraint("amount > 0", name="amount_positive"),
                       Index("ix_bank_transactions_school_status", "school_id", "status"),
-                      Index("uq_bank_transactions_reference", "school_id", "bank_reference", unique=True,
+                      Index("ix_bank_transactions_reference", "school_id", "bank_reference",
                             sqlite_where=text_("bank_reference <> ''"), postgresql_where=text_("bank_reference <> ''")),
                       Index("ix_bank_transactions_school_amount", "school_id", "amount", "transacted_at"))
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.billing.channels.registry import BANK_FEEDS, REPORT_PROVIDERS, by_provider
-from lms.billing.matching import normal_reference, shown_memo
+from lms.billing.matching import normal_reference, same_credit, shown_memo
 from lms.billing.models import BankSighting, BankTransaction, Checkout, Payment, ReconciliationItem, TransferStatus
 from lms.billing.statements import AmountRefused, Problem, cell_reader, find_header, missing_columns, parse_amount, parse_when
 from lms.i18n import lazy_gettext as _l
@@ -135,7 +135,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
     for txn_id, payment in ours.items():
         by_report.setdefault(report_key(txn_id), payment)
     elsewhere = getattr(module, "recorded_elsewhere", None)
-    paid_elsewhere = elsewhere(session, school, [r.txn_id for r in good]) if elsewhere else {}
+    paid_elsewhere = elsewhere(session, school, good) if elsewhere else {}
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
     keep = _keeper(session, school, provider, result, now)
@@ -194,8 +194,19 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
     credits = {c.id: c for c in session.scalars(select(BankTransaction).where(
         BankTransaction.school_id == school.id, BankTransaction.transacted_at.between(start - timedelta(days=2),
                                                                                    end + timedelta(days=2))))}
-    # The reference in one written form, as matching recognises a credit (`normal_reference`).
-    by_ref = {normal_reference(c.bank_reference): c for c in credits.values() if c.bank_reference}
+    # The reference in one written form, as matching recognises a credit (`normal_reference`), and a
+    # credit only with the line's amount and day (`same_credit`): banks use references again.
+    by_ref: dict[str, list[BankTransaction]] = {}
+    for c in credits.values():
+        if c.bank_reference:
+            by_ref.setdefault(normal_reference(c.bank_reference), []).append(c)
+
+    def by_reference(r: Row) -> BankTransaction | None:
+        for key in filter(None, (normal_reference(r.order), normal_reference(r.txn_id))):
+            for c in by_ref.get(key, ()):
+                if same_credit(c, r.amount, r.when):
+                    return c
+        return None
     counts = Counter(r.txn_id for r in good)
     seen: set[str] = set()
     for r in good:
@@ -204,8 +215,7 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
             keep("duplicate", r.txn_id, r.amount, f"{counts[r.txn_id]} dòng")
         seen.add(r.txn_id)
         sighting = sightings.get(r.txn_id)
-        credit = (session.get(BankTransaction, sighting.bank_transaction_id) if sighting else None) or by_ref.get(
-            normal_reference(r.order) or None) or by_ref.get(normal_reference(r.txn_id) or None)
+        credit = (session.get(BankTransaction, sighting.bank_transaction_id) if sighting else None) or by_reference(r)
         if credit is None:
             keep("missing", r.txn_id, r.amount, f"{_shown(r.when)} {r.order}".strip(), order=r.order)
         elif credit.amount != r.amount:

@@ -14,7 +14,7 @@ from datetime import datetime, time
 
 from sqlalchemy import select
 
-from lms.billing.matching import TransferIn, recorded_before
+from lms.billing.matching import TransferIn, close_days, recorded_before
 from lms.billing.models import Payment
 from lms.core.tables import Column, Skipped, blank, cell_text, date_refusal, read_table, to_amount, to_datetime
 from lms.core.numbers import money
@@ -439,7 +439,11 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
         content = cell_text(cell(cells, "content"))
         reference = cell_text(cell(cells, "reference")).strip()
         txn_id = reference or "h" + hashlib.sha256(f"{when.isoformat()}|{amount}|{content}".encode()).hexdigest()[:40]
-        if reference in first_of:   # one bank reference is one credit: said here, not "already recorded" later
+        if reference in first_of and close_days(first_of[reference][1].transacted_at, when):
+            # One bank reference around one day is one credit: the same line again is said here, not
+            # "already recorded" later; another amount or time under it is for the accountant to check.
+            # On another day it is the bank's short reference used again — another credit
+            # (matching.same_credit).
             first, seen = first_of[reference]
             if (seen.amount, seen.transacted_at) == (amount, when):
                 plan.repeats.append((line, first, reference))

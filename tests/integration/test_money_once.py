@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from lms.billing.channels import payos
 from lms.billing.models import (BankSighting, BankTransaction, BillingTask, CallbackLog, Invoice, InvoiceStatus,
                                 Payment)
+from lms.core.timeutil import school_tz, utc_to_local
 from lms.people.models import School
 from tests.billing_helpers import issue, once_key, online_setup, pay_url_of, set_up_fees
 
@@ -132,10 +133,13 @@ def test_payos_and_the_bank_feed_record_the_same_transfer_once_whichever_comes_f
     with dbs() as s:
         payment = s.scalars(select(Payment).where(Payment.invoice_id == invoice_id)).one()
         reference = payment.provider_txn_id.split(":", 1)[1]
-        assert s.scalars(select(BankTransaction)).one().bank_reference == reference
-    # SePay reports the same transfer into the account: the same credit, nothing recorded again.
+        credit = s.scalars(select(BankTransaction)).one()
+        assert credit.bank_reference == reference
+        paid_at = f"{utc_to_local(credit.transacted_at, school_tz()):%Y-%m-%d %H:%M:%S}"
+    # SePay reports the same transfer into the account (its reference, amount, account and time):
+    # the same credit, nothing recorded again.
     bank = make_client()
-    assert _post_sepay(bank, _sepay_body(701, due, f"CSW5R2 {code}", reference)).status_code == 200
+    assert _post_sepay(bank, _sepay_body(701, due, f"CSW5R2 {code}", reference, when=paid_at)).status_code == 200
     assert _count(dbs, Payment) == 1 and _count(dbs, BankTransaction) == 1 and _count(dbs, BankSighting) == 2
     with dbs() as s:
         assert s.scalars(select(CallbackLog).where(CallbackLog.provider == "sepay")).one().outcome == "seen before: payos"

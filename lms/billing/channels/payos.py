@@ -217,13 +217,18 @@ def report_key(txn_id: str) -> str:
     return txn_id.split(":")[-1]
 
 
-def recorded_elsewhere(session, school, txn_ids: list[str]) -> dict[str, Payment]:
+def recorded_elsewhere(session, school, rows) -> dict[str, Payment]:
     """payOS transfers of its report that a bank feed or a statement recorded first (a payOS
     payment is a bank credit too, lms.billing.matching): the payment, by the report's id, which is
-    the bank reference."""
-    return {ref: payment for ref, payment in session.execute(
-        select(BankTransaction.bank_reference, Payment).join(Payment, Payment.id == BankTransaction.payment_id)
-        .where(BankTransaction.school_id == school.id, BankTransaction.bank_reference.in_(txn_ids or [""])))}
+    the bank reference — of the credit with the line's amount and day (`matching.same_credit`:
+    banks use references again). `rows`: the report's lines (txn_id, amount, when)."""
+    lines: dict[str, list] = {}
+    for r in rows:
+        lines.setdefault(r.txn_id, []).append(r)
+    return {credit.bank_reference: payment for credit, payment in session.execute(
+        select(BankTransaction, Payment).join(Payment, Payment.id == BankTransaction.payment_id)
+        .where(BankTransaction.school_id == school.id, BankTransaction.bank_reference.in_(list(lines) or [""])))
+        if any(matching.same_credit(credit, r.amount, r.when) for r in lines[credit.bank_reference])}
 
 
 def returned(session, params: Mapping[str, str], *, box):
