@@ -180,10 +180,19 @@ def test_a_forged_or_mismatched_querydr_answer_records_nothing(app, world, make_
         s.rollback()
 
 
-def test_the_accountant_asks_momo_about_a_payment_whose_ipn_was_lost(world, make_client, dbs):
+def test_the_accountant_asks_momo_about_a_payment_whose_ipn_was_lost(app, world, make_client, dbs):
+    """Recovered by asking, the payment is dated when MoMo took the money (its query answer's
+    `lastUpdated`), never at the time of asking."""
     (invoice_id, code, due), parent = online_setup(dbs, world, make_client, "momo", MOMO)
     pay_url = _start(parent, invoice_id, "momo")
     _pay_in_sandbox(make_client, pay_url, "lost")
+    paid_at = (utcnow() - timedelta(minutes=12)).replace(microsecond=0)
+    with sqlite3.connect(store_of(app.config).path) as db:     # MoMo took the money 12 minutes ago
+        db.execute("UPDATE payments SET paid_at = ?", (paid_at.isoformat(),))
+    db.close()
+    with dbs() as s:
+        s.execute(update(Checkout).values(created_at=utcnow() - timedelta(minutes=20)))
+        s.commit()
     accountant = make_client()
     accountant.login("kt.a")
     page = accountant.get(f"/billing/invoices/{invoice_id}").get_data(as_text=True)
@@ -196,6 +205,7 @@ def test_the_accountant_asks_momo_about_a_payment_whose_ipn_was_lost(world, make
     assert "Cổng báo đã thanh toán: đã ghi nhận" in shown
     payments = _payments(dbs, invoice_id)
     assert len(payments) == 1 and payments[0].provider == "momo" and payments[0].method == "website"
+    assert payments[0].received_at.replace(tzinfo=timezone.utc) == paid_at.replace(tzinfo=timezone.utc)
     # Asking again changes nothing.
     accountant.post(f"/billing/checkouts/{checkout_id}/ask", {})
     assert len(_payments(dbs, invoice_id)) == 1

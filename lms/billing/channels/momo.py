@@ -8,6 +8,7 @@ import hmac
 import json
 import secrets as pysecrets
 from collections.abc import Mapping
+from datetime import datetime, timezone
 
 from lms.billing import channel_settings, checkouts, describe
 from lms.billing.callbacks import refuse
@@ -126,6 +127,19 @@ def returned(session, params: Mapping[str, str], *, box):
     return checkouts.in_school(session, setting.school_id, params.get("orderId")), genuine
 
 
+def pay_time(answer: Mapping) -> datetime | None:
+    """When MoMo took the money, from its status answer: `lastUpdated` (milliseconds since the
+    epoch, the time the transaction last changed — for a payment, when the payer paid), never
+    `responseTime`, which is when the answer was made. None when absent or not a time."""
+    value = answer.get("lastUpdated")
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, now, client_ip: str):
     """The transaction status query (POST /v2/gateway/api/query)."""
     fields = {"partnerCode": setting.public["partner_code"], "requestId": f"{checkout.txn_ref}-q{pysecrets.token_hex(4)}",
@@ -145,7 +159,8 @@ def ask(checkout, setting, secret: Mapping[str, str], *, call, base_url: str, no
         except (TypeError, ValueError):
             return checkouts.Status("error", [], answer, "amount")
         note = f"MoMo {answer.get('payType', '')} {answer.get('transId', '')}".strip()
-        return checkouts.Status("captured", [(str(answer.get("transId")), amount, note)], answer)
+        return checkouts.Status("captured", [(str(answer.get("transId")), amount, note)], answer,
+                                paid_at=pay_time(answer))
     if result in NOT_FOUND:
         return checkouts.Status("not_found", [], answer)
     return checkouts.Status("pending" if result in PENDING else "failed", [], answer, f"resultCode {result}")

@@ -60,6 +60,9 @@ def query(session: Session, store: Store, fields: Mapping[str, object], *, box, 
     row = store.paid("momo", str(fields.get("orderId")))
     if row is None:
         return 200, dict(base, resultCode=42, message="Mã đơn hàng không tồn tại.")
+    # `lastUpdated`: when the transaction last changed — for a payment, when the payer paid
+    # (`responseTime` is when this answer was made).
     return 200, dict(base, amount=row.amount, transId=int(row.txn_id), payType="qr",
+                     lastUpdated=int(row.paid_at.timestamp() * 1000),
                      resultCode=0 if row.success else 1006,
                      message="Thành công." if row.success else "Giao dịch bị từ chối bởi người dùng.")
