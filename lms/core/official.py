@@ -3,7 +3,10 @@
 templates reach these through `pdf_base.html` and `macros/official.html`."""
 from __future__ import annotations
 
+import functools
+import unicodedata
 from datetime import date
+from pathlib import Path
 
 BLANK_DATE_LINE = "…, ngày … tháng … năm …"
 _PLACE_PREFIXES = ("thành phố ", "tp. ", "tp ", "tỉnh ", "quận ", "huyện ", "thị xã ", "xã ", "phường ")
@@ -178,3 +181,83 @@ def printed_text(value: str | None, *, field: str, label) -> str | None:
     if problem:
         raise ValidationError(problem, field=field)
     return text
+
+
+# The heading's lines stay one line each (a long "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO TP. LONG XUYÊN" or school
+# name wrapped, or ran into the national name): each line's width in em, measured from the fonts
+# the PDFs are set in, and pdf_base.html shrinks a line whose width would pass its column's.
+_FONT_FILES = {False: ("DejaVuSerif.ttf", "DejaVuSans.ttf"), True: ("DejaVuSerif-Bold.ttf", "DejaVuSans-Bold.ttf")}
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
+# Without the font files: an upper bound of DejaVu's capitals (Serif Bold's widest common letters).
+_FALLBACK_EM = {False: 0.80, True: 0.88}
+
+
+@functools.lru_cache(maxsize=None)
+def _advances(bold: bool) -> tuple[dict[str, float], ...]:
+    """Each DejaVu face's advance widths in em by character (Serif and Sans, the PDFs' families)."""
+    from fontTools.ttLib import TTFont
+
+    faces = []
+    for name in _FONT_FILES[bold]:
+        path = next((p for d in _FONT_DIRS for p in sorted(Path(d).rglob(name))), None)
+        if path is None:
+            continue
+        font = TTFont(path, lazy=True)
+        per_em, hmtx = font["head"].unitsPerEm, font["hmtx"]
+        faces.append({chr(code): hmtx[glyph][0] / per_em for code, glyph in font.getBestCmap().items()})
+        font.close()
+    return tuple(faces)
+
+
+def line_em(text: str, bold: bool = False) -> float:
+    """`text`'s width in em on one line, in the wider of DejaVu Serif and DejaVu Sans (a character a
+    face lacks counts as its base letter, else as a wide capital)."""
+    text = unicodedata.normalize("NFC", text)
+    faces = _advances(bool(bold))
+    if not faces:
+        return round(len(text) * _FALLBACK_EM[bool(bold)], 3)
+    widths = []
+    for face in faces:
+        total = 0.0
+        for char in text:
+            width = face.get(char)
+            if width is None:
+                base = unicodedata.normalize("NFD", char)[:1]
+                width = face.get(base, _FALLBACK_EM[bool(bold)])
+            total += width
+        widths.append(total)
+    return round(max(widths), 3)
+
+
+_PAGE_MM = {"A3": (297, 420), "A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "LETTER": (215.9, 279.4)}
+
+
+def content_width_mm(size: str, margin: str) -> float:
+    """The width in mm between a page's side margins, from the CSS of @page: `size` ("A4",
+    "A4 landscape") and `margin` (one to four lengths in mm or cm, CSS order)."""
+    words = str(size).upper().split()
+    width, height = _PAGE_MM.get(words[0] if words else "A4", _PAGE_MM["A4"])
+    if "LANDSCAPE" in words:
+        width = height
+    sides = [float(part[:-2]) * (10 if part.endswith("cm") else 1) for part in str(margin).split()]
+    right = sides[1] if len(sides) > 1 else sides[0]
+    left = sides[3] if len(sides) > 3 else right
+    return round(width - left - right, 2)
+
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+_PT_MM = 25.4 / 72
+_GAP_MM = 4.0   # between the columns, and around the national name in its own
+
+
+def heading_columns(size: str, margin: str, head_size: str) -> tuple[float, float, float, float]:
+    """The heading's geometry on a page (pdf_base.html), as (narrowest issuer column mm, widest issuer
+    column mm, the page's content width mm, the heading's font size pt). The issuing body's column is
+    42 % of the line (NĐ 30's proportions) or as wide as its name needs, up to what the national name
+    leaves: that one keeps its size and the width it needs."""
+    content = content_width_mm(size, margin)
+    text = str(head_size).strip()
+    points = float(text[:-2]) if text.endswith("pt") else 10.0
+    nation = line_em(NATION, bold=True) * points * _PT_MM + _GAP_MM
+    return round(content * 0.42, 2), round(content - nation, 2), content, points

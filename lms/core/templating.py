@@ -77,7 +77,9 @@ def install_template_helpers(app: Flask) -> None:
                                  department_place=official.department_place, head_title=official.head_title,
                                  department_issuer=official.department_issuer,
                                  school_signer=official.school_signer,
-                                 department_recipients=official.department_recipients)
+                                 department_recipients=official.department_recipients,
+                                 heading_columns=official.heading_columns, line_em=official.line_em,
+                                 national_name=official.NATION, national_motto=official.MOTTO)
     from lms.core.tables import ACCEPT as table_accept
     app.jinja_env.globals["table_accept"] = table_accept   # the file chooser of every table import
     app.jinja_env.globals.update(ROLE_LABELS=ROLE_LABELS, LEVEL_LABELS=LEVEL_LABELS,

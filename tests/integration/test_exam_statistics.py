@@ -162,3 +162,54 @@ def test_printed_versions_have_their_codes_questions_and_keys(world, client, dbs
     other.login("gv.b")
     assert other.get(f"/exams/{exam_id}/print").status_code == 404
     assert other.get(f"/exams/{exam_id}/print.pdf").status_code == 404
+
+
+def _words(path, page: int = 1) -> list[tuple[float, float, float, float, str]]:
+    """The words of one page of a PDF with their boxes (pdftotext -bbox), in reading order."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                          capture_output=True, check=True).stdout.decode()
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
+def _line_of(words, text: str):
+    """The boxes of `text`'s words as they follow one another on the page."""
+    wanted = text.split()
+    for i in range(len(words) - len(wanted) + 1):
+        if [w[4] for w in words[i:i + len(wanted)]] == wanted:
+            return words[i:i + len(wanted)]
+    raise AssertionError(f"{text!r} is not in the page's words in order")
+
+
+def test_the_printed_headings_lines_stay_one_line_each_with_long_names(world, client, dbs, tmp_path):
+    """Issue #29 (tester 29, finding 7): "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO TP. LONG XUYÊN" wrapped onto two
+    lines in the printed booklet, and a long school name too. Each heading line's words share one
+    baseline, stay inside the page and inside their column, and the two columns never overlap."""
+    from lms.people.models import Department, School
+
+    exam_id = _exam(dbs, world)
+    department = "Phòng Giáo dục và Đào tạo TP. Long Xuyên"
+    school = "Trường Trung học cơ sở và Trung học phổ thông Nguyễn Thị Minh Khai"
+    with dbs() as s:
+        s.get(Department, world.dept_a.id).name = department
+        s.get(School, world.a.school.id).name = school
+        s.commit()
+    client.login("gv.a")
+    assert client.post(f"/exams/{exam_id}/print", {"count": "1", "first_code": "101"}).status_code == 302
+    path = tmp_path / "de.pdf"
+    path.write_bytes(client.get(f"/exams/{exam_id}/print.pdf").data)
+    words = _words(path)
+    page_width = 595.3                                       # A4 in points
+    lines = {name: _line_of(words, name.upper()) for name in (department, school)}
+    nation = _line_of(words, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    motto = _line_of(words, "Độc lập - Tự do - Hạnh phúc")
+    for line in [*lines.values(), nation, motto]:
+        tops = {round(w[1], 1) for w in line}
+        assert max(tops) - min(tops) < 0.5, (line[0][4], tops)          # one baseline: not wrapped
+        assert line[0][0] >= 0 and line[-1][2] <= page_width, line[0][4]
+    for line in lines.values():                                            # left of the national name
+        assert line[-1][2] < min(nation[0][0], motto[0][0]), (line[-1], nation[0])
+    assert lines[department][0][1] < lines[school][0][1]                 # the department above the school

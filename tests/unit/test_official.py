@@ -45,3 +45,35 @@ def test_a_departments_heading_puts_its_peoples_committee_above_it():
         "UBND tỉnh Tây Ninh", "Sở Giáo dục và Đào tạo")
     assert official.department_issuer(dept("Sở GD&ĐT Hà Nội", "province")) == ("UBND thành phố Hà Nội", "Sở GD&ĐT")
     assert official.department_issuer(dept("Sở Giáo dục và Đào tạo", "province")) == (None, "Sở Giáo dục và Đào tạo")
+
+
+def test_page_content_width_from_the_page_css():
+    from lms.core.official import content_width_mm
+
+    assert content_width_mm("A4", "14mm 14mm 16mm") == 182.0
+    assert content_width_mm("A4 landscape", "15mm 12mm") == 273.0
+    assert content_width_mm("A4", "18mm 15mm 18mm 22mm") == 173.0      # right 15, left 22
+    assert content_width_mm("A5 landscape", "9mm 11mm") == 188.0
+    assert content_width_mm("A4", "1.5cm") == 180.0
+
+
+def test_a_heading_lines_width_grows_with_its_text_and_its_weight():
+    import unicodedata
+
+    from lms.core.official import line_em
+
+    long, short = "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO TP. LONG XUYÊN", "PHÒNG GD&ĐT QUẬN 1"
+    assert 20 < line_em(long) < 32 and line_em(short) < line_em(long) < line_em(long, bold=True)
+    assert line_em(unicodedata.normalize("NFD", long)) == line_em(long)      # decomposed text measures as NFC
+
+
+def test_the_national_name_keeps_its_width_and_the_issuer_may_take_the_rest():
+    from lms.core.official import NATION, heading_columns, line_em
+
+    narrow, wide, content, points = heading_columns("A4", "14mm 14mm 16mm", "11pt")
+    assert (content, points, narrow) == (182.0, 11.0, round(182 * 0.42, 2))
+    assert content - wide >= line_em(NATION, bold=True) * 11 * 25.4 / 72     # the national name fits at 11 pt
+    assert wide > narrow
+    narrow, wide, content, _points = heading_columns("A4 landscape", "15mm 12mm", "8.5pt")
+    assert (narrow, content) == (114.66, 273.0)
+    assert abs(content - wide - (line_em(NATION, bold=True) * 8.5 * 25.4 / 72 + 4)) < 0.01
