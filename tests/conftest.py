@@ -16,7 +16,7 @@ from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
 from tests import speed
-from tests.pg import PostgresServer
+from tests.pg import PostgresServer, fresh_database
 from tests.s3 import s3_server, s3_settings  # noqa: F401  (fixtures: an S3 server, a bucket per test)
 from tests.templates import SCHEMA, WORLD, PostgresTemplates, SqliteTemplates
 
@@ -46,6 +46,18 @@ def pg_url():
     url = server.create_database("lms_test")
     yield url
     server.stop()
+
+
+@pytest.fixture
+def empty_database(request, backend, tmp_path):
+    """`empty_database(name)`: the URL of an empty database on the test's backend, for tests that
+    build a schema themselves (the migrations')."""
+    def make(name: str) -> str:
+        if backend == "postgresql":
+            return fresh_database(request.getfixturevalue("pg_url"), name)
+        return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,19 @@ def find_bin(name: str) -> str | None:
     return None
 
 
+def fresh_database(server_url: str, name: str) -> str:
+    """An empty database `name` (dropped first if a test left one) on the server of `server_url`;
+    its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(server_url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ def _counts(app) -> dict[str, int]:
         return out
 
 
-def test_a_backup_restores_into_an_empty_database(app, world, dbs, backend, tmp_path, request):
+def test_a_backup_restores_into_an_empty_database(app, world, dbs, backend, tmp_path, empty_database):
     build_payments(app, world, dbs)
     upload = app.config["UPLOAD_DIR"] / "reportcards" / "the-card.pdf"
     upload.parent.mkdir(parents=True, exist_ok=True)
@@ -36,10 +36,7 @@ def test_a_backup_restores_into_an_empty_database(app, world, dbs, backend, tmp_
     assert len(dumps) == 1 and list((tmp_path / "backups").glob("uploads-*.tar.gz"))
 
     # An empty database and an empty uploads folder, as on a new server.
-    if backend == "postgresql":
-        url = make_database(request.getfixturevalue("pg_url"), "lms_restored")
-    else:
-        url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    url = empty_database("lms_restored")
     restored_uploads = tmp_path / "new-server" / "uploads"
     target = create_app(type("R", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path / "new",
                                                   "UPLOAD_DIR": restored_uploads,
@@ -61,14 +58,3 @@ def test_a_backup_restores_into_an_empty_database(app, world, dbs, backend, tmp_
             s.rollback()
         s.remove()
         db.engine.dispose()
-
-
-def make_database(server_url: str, name: str) -> str:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(server_url)
-    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return str(u.set(database=name))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.people.models import Enrollment, Guardianship, Membership, Student
+from tests.sheets import saved
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 TZ = "Asia/Ho_Chi_Minh"
@@ -112,9 +113,7 @@ def edited(name: str, cells: dict[str, object]) -> bytes:
     wb = load_workbook(io.BytesIO(data(name)))
     for ref, value in cells.items():
         wb.active[ref] = value
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return saved(wb)
 
 
 def test_the_statement_preview_lists_every_skipped_line_and_every_refusal_at_once(world, client):
@@ -193,9 +192,7 @@ def test_a_full_year_programme_distribution_keeps_its_period_numbers_past_99(app
         from openpyxl import load_workbook
         wb = load_workbook(io.BytesIO(data("plan-probe-100.xlsx")))
         wb.active["B101"] = "401"
-        out = io.BytesIO()
-        wb.save(out)
-        refused = plans.read_plan("plan-probe-100.xlsx", out.getvalue())
+        refused = plans.read_plan("plan-probe-100.xlsx", saved(wb))
         assert [(i.line, i.column) for i in refused.issues] == [(101, "Tiết (B)")]
 
 

@@ -4,22 +4,14 @@ import io
 import re
 from datetime import timedelta
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lms.core.models import Notification
 from lms.core.timeutil import utcnow
 from lms.courses.models import Lesson, LessonProgress, PlanPeriod, Resource
 from tests.unit.files import PDF, PNG
-
-
-def xlsx(rows):
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+from tests.sheets import xlsx
 
 
 def teacher(make_client):

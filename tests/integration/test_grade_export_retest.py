@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lms.gradebook.models import GradeEntry, Kind
 from tests.factories import fill_year
+from tests.sheets import saved
 
 
 def _rows(data: bytes) -> tuple[list, dict]:
@@ -36,10 +37,8 @@ def test_re_test_marks_go_out_to_excel_and_come_back(world, client, dbs):
     wb = load_workbook(io.BytesIO(client.get(f"/courses/{course}/grades.xlsx?term=2").data))
     line = next(r for r in wb.active.iter_rows() if r[0].value == "HSA002")
     line[header.index("KT lại")].value = "6,5"
-    buf = io.BytesIO()
-    wb.save(buf)
     url = f"/courses/{course}/grades/import?term=2"
-    preview = client.post(url, {"file": (io.BytesIO(buf.getvalue()), "so-diem-toan-hk2.xlsx")},
+    preview = client.post(url, {"file": (io.BytesIO(saved(wb)), "so-diem-toan-hk2.xlsx")},
                           content_type="multipart/form-data")
     page = re.sub(r"\s+", " ", preview.get_data(as_text=True))
     assert preview.status_code == 200 and "KT lại (K): <strong>6,5</strong>" in page, page
@@ -100,16 +99,14 @@ def test_a_file_of_one_term_is_refused_in_the_other_naming_both(world, client, d
     assert "Học kỳ I." in wb["Hướng dẫn"]["A1"].value
     line = next(r for r in wb.active.iter_rows() if r[0].value == "HSA002")
     line[2].value = 4
-    buf = io.BytesIO()
-    wb.save(buf)
     wrong = client.post(f"/courses/{course}/grades/import?term=2",
-                        {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+                        {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")}, content_type="multipart/form-data")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", wrong.get_data(as_text=True)))
     assert wrong.status_code == 422
     assert "Tệp “so-diem.xlsx” là sổ điểm Học kỳ I, nhưng bạn đang nhập vào Học kỳ II" in text, text
     assert 'name="token"' not in wrong.get_data(as_text=True)
     right = client.post(f"/courses/{course}/grades/import?term=1",
-                        {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+                        {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")}, content_type="multipart/form-data")
     assert right.status_code == 200 and 'name="token"' in right.get_data(as_text=True)
     # A school system's sheet says its term in the title above the header.
     sheet = "BẢNG ĐIỂM MÔN TOÁN - HỌC KỲ II\nMã học sinh,Họ và tên,GK\nHSA002,x,7\n".encode()

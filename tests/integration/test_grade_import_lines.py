@@ -11,6 +11,7 @@ import zipfile
 from openpyxl import Workbook
 
 from lms.core import tables
+from tests.sheets import saved
 
 
 def _teachers_sheet() -> bytes:
@@ -31,9 +32,7 @@ def _teachers_sheet() -> bytes:
     ws.append([None, None, None, None, None, None, None, None, None, "=AVERAGE(D10:I10)"])
     ws.append(["", "", "", "", "", "", "Long Xuyên, ngày 20 tháng 12 năm 2026"])
     ws.append(["", "", "Giáo viên bộ môn (Ký, ghi rõ họ tên)"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return saved(wb)
 
 
 def test_every_bad_cell_of_every_line_is_listed(world, client):

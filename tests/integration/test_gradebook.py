@@ -15,6 +15,7 @@ from lms.gradebook.models import GradeChange, GradeEntry, GradeRemark, TermRecor
 from lms.people.models import Course, School, SchoolYear, Subject
 from tests.factories import fill_year
 from tests.pdftext import assert_row_whole
+from tests.sheets import saved
 
 
 def _course(dbs, world, code="toan") -> int:
@@ -175,10 +176,8 @@ def test_excel_export_imports_back_and_a_bad_file_names_line_and_column(world, c
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "HSA001")
     row[3].value = 7.5      # TX2
     row[7].value = "8,5"    # CK
-    buf = io.BytesIO()
-    wb.save(buf)
     preview = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
-                          {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+                          {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")}, content_type="multipart/form-data")
     assert preview.status_code == 200      # previewed; written on confirmation (tests/integration/test_corpus.py)
     token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
     ok = client.post(f"/courses/{world.a.course.id}/grades/import?term=1", {"token": token, "confirm": "1"})
@@ -189,10 +188,8 @@ def test_excel_export_imports_back_and_a_bad_file_names_line_and_column(world, c
         assert s.scalars(select(GradeEntry).where(GradeEntry.kind == "ck")).one().source_type == "import"
     row[4].value = 12
     next(r for r in ws.iter_rows(min_row=2) if r[0].value == "HSA002")[0].value = "KHONGCO"
-    buf = io.BytesIO()
-    wb.save(buf)
     bad = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
-                      {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+                      {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")}, content_type="multipart/form-data")
     body = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "KHONGCO" in body and "không có học sinh mã này" in body
 
@@ -350,9 +347,7 @@ def test_reimporting_an_unchanged_export_writes_no_corrections(world, client, db
     # One mark changed in the export: the confirmed import writes that one, and only it is a correction.
     wb = load_workbook(io.BytesIO(exported))
     next(r for r in wb.active.iter_rows(min_row=2) if r[0].value == "HSA001")[3].value = 7.5
-    buf = io.BytesIO()
-    wb.save(buf)
-    preview = client.post(imported, {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")},
+    preview = client.post(imported, {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")},
                           content_type="multipart/form-data")
     token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
     assert client.post(imported, {"token": token, "confirm": "1"}).status_code == 302

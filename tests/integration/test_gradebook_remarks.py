@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.gradebook.models import GradeRemark
 from tests.integration.test_gradebook_primary import primary  # noqa: F401  (fixture)
+from tests.sheets import saved
 
 
 def test_a_remark_only_save_says_so_and_a_formula_remark_is_refused(world, client, dbs):
@@ -80,9 +81,7 @@ def _export_with(client, world, term: int, edit) -> bytes:
 
     wb = load_workbook(io.BytesIO(client.get(f"/courses/{world.a.course.id}/grades.xlsx?term={term}").data))
     edit(wb.active)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return saved(wb)
 
 
 def _upload(client, world, term: int, data: bytes, **extra):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.gradebook.models import GradeEntry
 from tests.factories import fill_year
+from tests.sheets import saved
 
 
 def _with_retest(world, dbs):
@@ -31,10 +32,8 @@ def test_the_import_refuses_a_retest_mark_for_a_pupil_without_a_retest(world, cl
     rows = {r[0].value: r for r in sheet.iter_rows(min_row=header[0].row + 1)}
     rows["HSA001"][column].value = 5
     rows["HSA002"][column].value = 6.5
-    buf = io.BytesIO()
-    wb.save(buf)
     refused = client.post(f"/courses/{world.a.course.id}/grades/import?term=2",
-                          {"file": (io.BytesIO(buf.getvalue()), "so-diem.xlsx")}, content_type="multipart/form-data")
+                          {"file": (io.BytesIO(saved(wb)), "so-diem.xlsx")}, content_type="multipart/form-data")
     text = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert an.full_name in text and "không phải kiểm tra lại: kết quả cả năm môn này là 8,0" in text

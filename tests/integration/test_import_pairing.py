@@ -2,21 +2,12 @@
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from lms.people import imports
 from lms.people.models import School, SchoolYear
+from tests.sheets import xlsx
 
 TITLE = [["TRƯỜNG THCS THỬ A"], ["DANH SÁCH HỌC SINH LỚP 6A1"], []]
-
-
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def plan(dbs, world, data, **kw):

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from openpyxl import Workbook
+from tests.sheets import saved
 
 
 def test_the_statement_preview_lists_every_credit_and_their_total(world, client):
@@ -43,10 +44,8 @@ def test_the_settlement_preview_lists_every_line_and_the_totals(world, client):
         fee = amount * 11 // 1000
         ws.append([n + 1, "POS00001", f"970436******{n:04d}", date(2025, 9, 15), f"09:{n:02d}:00",
                    f"5258{n:08d}", amount, fee, amount - fee, date(2025, 9, 16)])
-    data = io.BytesIO()
-    wb.save(data)
     client.login("kt.a")
-    body = client.post("/billing/settlements", {"file": (io.BytesIO(data.getvalue()), "pos.xlsx")},
+    body = client.post("/billing/settlements", {"file": (io.BytesIO(saved(wb)), "pos.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
     preview = body[body.index('id="settlement-preview"'):]
     assert len(re.findall(r'<tr data-line="\d+">', preview)) == 60

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.people.models import Enrollment, Guardianship, Membership, Student
 from tests.factories import csv_bytes
+from tests.sheets import saved, to_cp1258
 
 GOOD = [
     ["HS100", "Phạm Thị Hoa", "10/10/2014", "Nữ", "6A1", "1 Lê Lợi", "Phạm Văn Khoa", "Bố", "0987000100", ""],
@@ -14,19 +15,6 @@ GOOD = [
     ["HS101", "Phạm Văn Hùng", "11/11/2014", "Nam", "6A1", "1 Lê Lợi", "Phạm Văn Khoa", "Bố", "0987000100", ""],
     ["HS102", "Vũ Minh Tâm", "2014-05-06", "nam", "6a1", "", "Vũ Thị Nga", "mẹ", "+84 987 000 102", ""],
 ]
-
-
-def to_cp1258(text: str) -> bytes:
-    """As Windows writes Vietnamese: letters with their own marks precomposed, tones combining."""
-    import unicodedata
-
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for ch in text:
-        parts = unicodedata.normalize("NFD", ch)
-        letter = unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones))
-        out.append(letter + "".join(p for p in parts if p in tones))
-    return "".join(out).encode("cp1258")
 
 
 def upload(client, data: bytes, name: str = "hs.csv", kind: str = "students"):
@@ -113,9 +101,7 @@ def test_xlsx_with_other_header_spellings_and_semicolon_csv(world, client, dbs):
     ws.append(["STT", "Mã HS", "Họ tên học sinh", "Ngày sinh", "Lớp", "Số điện thoại phụ huynh", "Họ tên cha mẹ"])
     import datetime
     ws.append([1, "HS200", "Nguyễn Thị Mơ", datetime.datetime(2014, 3, 4), "6A1", 987000200, "Nguyễn Văn Tư"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    preview = upload(client, buf.getvalue(), "danh-sach.xlsx")
+    preview = upload(client, saved(wb), "danh-sach.xlsx")
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200, body
     assert "STT" in body  # reported as a column not used

@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from lms import create_app
 from lms.config import TestConfig
@@ -14,18 +14,6 @@ def test_single_head(app):
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
-
-
-def _empty_database(backend, tmp_path, request, name: str) -> str:
-    if backend == "postgresql":
-        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
-        engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return base + "/" + name
-    return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
 
 
 def _schema(conn) -> dict:
@@ -43,8 +31,8 @@ def _schema(conn) -> dict:
     return out
 
 
-def test_migrations_go_down_to_nothing_and_up_again_to_the_same_schema(backend, tmp_path, request):
-    url = _empty_database(backend, tmp_path, request, "lms_roundtrip")
+def test_migrations_go_down_to_nothing_and_up_again_to_the_same_schema(empty_database, tmp_path):
+    url = empty_database("lms_roundtrip")
     app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
                                                "UPLOAD_DIR": tmp_path / "u"}))
     with app.app_context():
@@ -63,8 +51,8 @@ def test_migrations_go_down_to_nothing_and_up_again_to_the_same_schema(backend, 
     assert len(first) > 50 and again == first
 
 
-def test_upgrade_from_empty_matches_models(backend, tmp_path, request):
-    url = _empty_database(backend, tmp_path, request, "lms_migrate")
+def test_upgrade_from_empty_matches_models(empty_database, tmp_path):
+    url = empty_database("lms_migrate")
     app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
                                                "UPLOAD_DIR": tmp_path / "u"}))
     with app.app_context():
@@ -75,7 +63,7 @@ def test_upgrade_from_empty_matches_models(backend, tmp_path, request):
     assert diff == []
 
 
-def test_0048_names_pupils_in_their_schools_names(backend, tmp_path, request):
+def test_0048_names_pupils_in_their_schools_names(empty_database, tmp_path):
     """Pupils named by the bare code before 0048 (`hsa001`) are renamed `hsa001.a`; one whose
     qualified name another account holds keeps the bare name (the code signs it in at the
     school's address); staff are left alone. Down again, the bare names come back."""
@@ -83,7 +71,7 @@ def test_0048_names_pupils_in_their_schools_names(backend, tmp_path, request):
 
     from tests.factories import build_world
 
-    url = _empty_database(backend, tmp_path, request, "lms_pupil_names")
+    url = empty_database("lms_pupil_names")
     app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
                                                "UPLOAD_DIR": tmp_path / "u"}))
     with app.app_context():

@@ -171,13 +171,13 @@ def test_a_vnpay_ipn_naming_its_hash_type_is_accepted_as_vnpay_and_the_npm_packa
     assert _count(dbs, Payment) == 1
 
 
-def test_the_migration_keeps_a_merchant_code_with_its_first_school(backend, tmp_path, request):
+def test_the_migration_keeps_a_merchant_code_with_its_first_school(empty_database, tmp_path):
     """Two schools had saved the same VNPay merchant code: after the upgrade the first keeps it,
     the second's channel is off with a task to check the code with the provider."""
     import json as _json
 
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     from lms import create_app
@@ -185,16 +185,7 @@ def test_the_migration_keeps_a_merchant_code_with_its_first_school(backend, tmp_
     from lms.extensions import db
     from tests.factories import build_world
 
-    if backend == "postgresql":
-        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
-        engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "lms_merchant_migrate"'))
-            conn.execute(text('CREATE DATABASE "lms_merchant_migrate"'))
-        engine.dispose()
-        url = base + "/lms_merchant_migrate"
-    else:
-        url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    url = empty_database("lms_merchant_migrate")
     app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
                                                "UPLOAD_DIR": tmp_path / "u"}))
     with app.app_context():

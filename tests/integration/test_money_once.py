@@ -249,12 +249,12 @@ def test_amounts_a_bank_feed_cannot_mean_get_a_clear_4xx(world, client, make_cli
     assert _count(dbs, BankTransaction) == 0
 
 
-def test_the_migration_recodes_invoices_and_flags_credits_recorded_twice(backend, tmp_path, request):
+def test_the_migration_recodes_invoices_and_flags_credits_recorded_twice(empty_database, tmp_path):
     """Upgrading a database of two schools that numbered from 1 (the old codes collided) and that
     recorded one transfer twice: every invoice gets a code of its own, the twice-recorded credit
     loses the duplicate reference and becomes a task for the accountant."""
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     from lms import create_app
@@ -263,16 +263,7 @@ def test_the_migration_recodes_invoices_and_flags_credits_recorded_twice(backend
     from lms.billing.reference import is_valid_reference
     from tests.factories import build_world
 
-    if backend == "postgresql":
-        base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
-        engine = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "lms_money_migrate"'))
-            conn.execute(text('CREATE DATABASE "lms_money_migrate"'))
-        engine.dispose()
-        url = base + "/lms_money_migrate"
-    else:
-        url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    url = empty_database("lms_money_migrate")
     app = create_app(type("C", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": tmp_path,
                                                "UPLOAD_DIR": tmp_path / "u"}))
     with app.app_context():

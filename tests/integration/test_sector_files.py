@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from lms.people.models import Student
+from tests.sheets import saved
 
 V2 = ["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái HS", "Ngày nhập trạng thái",
       "Dân tộc", "Quốc tịch", "Loại khuyết tật", "Tỉnh/Thành phố\n(Theo địa chỉ thường trú)",
@@ -37,9 +38,7 @@ def template(headers=V2, *, nfd: bool = True) -> bytes:
         sheet.append(["Mã", "Tên trường dữ liệu"])
         for n, v in enumerate(values, start=1):
             sheet.append([f"{n:02d}", v])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return saved(wb)
 
 
 def _profile(dbs, world):
@@ -146,9 +145,7 @@ def test_not_a_student_template_is_refused_with_a_message(world, client, dbs):
     client.login("admin.a")
     wb = Workbook()
     wb.active.append(["Ngày", "Số tiền", "Nội dung"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    body = client.post("/school/sector", {"file": (io.BytesIO(buf.getvalue()), "sao-ke.xlsx")},
+    body = client.post("/school/sector", {"file": (io.BytesIO(saved(wb)), "sao-ke.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "Không nhận ra tệp mẫu học sinh" in body or "Thiếu cột" in body
     body = client.post("/school/sector", {"file": (io.BytesIO(b"STT,Ho ten\n1,A"), "mau.csv")},

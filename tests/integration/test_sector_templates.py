@@ -15,15 +15,10 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.people import services
 from lms.people.models import Course, Membership, Student
+from tests.sheets import saved
 
 STAFF = ["STT", "Mã cán bộ", "Họ tên", "Ngày sinh", "Giới tính", "Trạng thái CB", "Vị trí việc làm", "Nhóm chức vụ",
          "Hình thức hợp đồng", "Môn dạy", "Email", "Số điện thoại", "Số sổ BHXH"]
-
-
-def _book(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def staff_template(headers=STAFF) -> bytes:
@@ -35,7 +30,7 @@ def staff_template(headers=STAFF) -> bytes:
     sheet.append(["Mã", "Tên trường dữ liệu"])
     for n, v in enumerate(["Đang làm việc", "Nghỉ hưu", "Chuyển công tác"], start=1):
         sheet.append([f"{n:02d}", v])
-    return _book(wb)
+    return saved(wb)
 
 
 def _fill(client, data: bytes, name: str, **form):
@@ -80,7 +75,7 @@ def test_the_staff_file_is_told_from_the_student_file(world, client, dbs):
     assert "Danh sách cán bộ (CSDL_GiaoVien)" in page and "Kết quả học tập tiểu học" in page
     wb = Workbook()
     wb.active.append(["STT", "Mã lớp", "Mã học sinh", "Họ tên", "Ngày sinh"])
-    page = client.post("/school/sector", {"file": (io.BytesIO(_book(wb)), "C1-HocSinh.xlsx"), "kind": "staff"},
+    page = client.post("/school/sector", {"file": (io.BytesIO(saved(wb)), "C1-HocSinh.xlsx"), "kind": "staff"},
                        content_type="multipart/form-data")
     assert page.status_code == 422 and "Không nhận ra tệp mẫu cán bộ" in page.get_data(as_text=True)
 
@@ -151,7 +146,7 @@ def results_template(subjects=SUBJECTS_FIXED, *, extra_column: bool = False, nfd
         col += 1
     put(1, col, "Xếp loại")
     ws.merge_cells(start_row=1, end_row=3, start_column=col, end_column=col + 1)
-    return _book(wb)
+    return saved(wb)
 
 
 def _paths(ws) -> list[str]:
@@ -317,7 +312,7 @@ def test_a_school_moving_to_us_brings_its_staff_with_the_sector_file(world, dbs)
                "Ngữ văn", "lam.vv@angiang.edu.vn", "0913000004", ""])
     with dbs() as s:
         school = s.get(School, world.a.school.id)
-        plan = imports.plan_staff_import(s, school, "CSDL_GiaoVien.xlsx", _book(wb), 1000)
+        plan = imports.plan_staff_import(s, school, "CSDL_GiaoVien.xlsx", saved(wb), 1000)
         assert plan.ok, plan.issues
         actions = {r.values["full_name"]: (r.action, r.changes) for r in plan.rows}
         assert actions["Trần Thị Hoa"][0] == "invite" and actions["Lê Văn Phúc"][0] == "invite"

@@ -1,20 +1,10 @@
 """The staff import's preview announces exactly what its confirmation saves."""
-import io
 
-from openpyxl import Workbook
 
 from lms.auth.models import User
 from lms.people import imports
 from lms.people.models import School
-
-
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+from tests.sheets import xlsx
 
 
 def test_each_change_the_preview_announces_is_saved(world, dbs):

@@ -6,12 +6,12 @@ way the banks' portals make them (tests/files/bank-*)."""
 import io
 import re
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from lms.billing.models import BankTransaction
 from lms.people.models import School
 from tests.integration.test_corpus import FILES
+from tests.sheets import xlsx
 
 TZ = "Asia/Ho_Chi_Minh"
 ACCOUNT = "74010000123456"
@@ -26,15 +26,6 @@ def _plan(name: str, content: bytes | None = None, mapping=None):
 
     table = statements.read_statement(name, content if content is not None else data(name), mapping)
     return table, statements.plan_statement(table, table.mapping if mapping is None else mapping, TZ)
-
-
-def _xlsx(rows) -> bytes:
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _account(dbs, world, number=ACCOUNT):
@@ -71,13 +62,13 @@ def test_a_flag_column_is_known_by_its_values_whatever_its_header(app):
             ["06/12/2026 09:00", "A2", "20.000", "Nợ", "Phi SMS"],
             ["06/12/2026 10:00", "A3", "770.000", "ghi có", "HP00010004270"]]
     with app.test_request_context():
-        table, plan = _plan("ps.xlsx", _xlsx(rows))
+        table, plan = _plan("ps.xlsx", xlsx(rows))
         assert table.mapping["direction"] == 3 and plan.problems == []
         assert [line for line, _ in plan.transfers] == [4, 6] and plan.debit_lines == [5]
         for flags in (("CR", "DR", "CR"), ("+", "-", "+"), ("C", "D", "C")):
             for row, flag in zip(rows[3:], flags, strict=True):
                 row[3] = flag
-            table, plan = _plan("ps.xlsx", _xlsx(rows))
+            table, plan = _plan("ps.xlsx", xlsx(rows))
             assert [line for line, _ in plan.transfers] == [4, 6] and plan.debit_lines == [5], flags
 
 
@@ -89,7 +80,7 @@ def test_an_unsigned_amount_whose_direction_is_unknown_is_refused_never_read_as_
         assert plan.transfers == [] and [(p.line, p.column) for p in plan.problems] == [(4, "Số tiền (D)")]
         assert "Không biết dòng nào là tiền vào, dòng nào là tiền ra" in plan.problems[0].message
         # A flag cell that says neither is named by line and column.
-        content = _xlsx([["Ngày GD", "Loại GD", "Số tiền", "Nội dung"],
+        content = xlsx([["Ngày GD", "Loại GD", "Số tiền", "Nội dung"],
                          ["06/12/2026", "C", "395,000", "HP00010004287"],
                          ["06/12/2026", "X", "20,000", "Phi SMS"],
                          ["06/12/2026", None, "30,000", "Phi"]])
@@ -107,7 +98,7 @@ def test_a_line_with_neither_amount_or_both_is_refused_on_its_line(app):
         _, plan = _plan("bank-agribank-BAD.csv")
         assert [(p.line, p.column) for p in plan.problems] == [(11, "Nợ (D), Có (E)")]
         assert "không có số tiền ghi nợ hay ghi có" in plan.problems[0].message
-        content = _xlsx([["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"],
+        content = xlsx([["Ngày giao dịch", "Số tham chiếu", "Ghi nợ", "Ghi có", "Nội dung"],
                          ["06/12/2026", "R1", "20.000", "395.000", "HP00010004287"],
                          ["06/12/2026", "R2", "-20.000", None, "Phi"],
                          ["06/12/2026", "R3", "0", "770.000", "HP00010004270"]])

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from lms.billing.models import BankSighting, BankTransaction
 from tests.integration.test_statement_directions import _account, _preview, data
+from tests.sheets import saved
 
 
 def _confirm(client, name: str, content: bytes | None = None) -> str:
@@ -64,9 +65,7 @@ def test_a_reexport_under_other_references_is_held_flagged_never_applied_twice(w
     wb = load_workbook(io.BytesIO(data("bank-techcombank.xlsx")))
     for row in range(7, 12):
         wb.active.cell(row, 5).value = f"XY{row}Q"
-    out = io.BytesIO()
-    wb.save(out)
-    said = _confirm(client, "lich-su.xlsx", out.getvalue())
+    said = _confirm(client, "lich-su.xlsx", saved(wb))
     assert "Đã nhập 4 giao dịch ghi có: 0 khớp hoá đơn tự động, 4 chờ gán tay" in said
     held = [r for r in _rows(dbs, world) if r.bank_reference.startswith("XY")]
     assert len(held) == 4 and all(r.status == "unmatched" and r.payment_id is None for r in held)

@@ -12,26 +12,11 @@ from lms.core.errors import ValidationError
 from lms.core.sheets import to_bytes, write_workbook
 from lms.core.tables import (Column, Layout, cell_text, phone_texts, read_table, to_amount, to_date, to_datetime,
                              to_decimal)
+from tests.sheets import xlsx
 
 SPEC = [Column("date", "Ngày giao dịch", ("Transaction date", "Ngày hạch toán"), required=True, anchor=True),
         Column("credit", "Số tiền ghi có", ("Ghi có", "Credit", "Có")),
         Column("content", "Nội dung", ("Mô tả", "Description"), text=True)]
-
-
-def xlsx(rows, merges=(), sheets=None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    for m in merges:
-        ws.merge_cells(m)
-    for name, extra in (sheets or {}).items():
-        other = wb.create_sheet(name)
-        for row in extra:
-            other.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def kinds(table):
@@ -121,7 +106,7 @@ def test_csv_encodings_and_separators():
                  ("sep=;\n" + text).encode()):
         table = read_table("a.csv", data, SPEC, max_rows=5)
         assert table.lines[0].text("content") == "Học phí Đỗ Thị Ưng"
-    from tests.integration.test_imports import to_cp1258
+    from tests.sheets import to_cp1258
 
     windows = to_cp1258(text)  # what Excel writes on Vietnamese Windows: tone marks as combining characters
     assert read_table("a.csv", windows, SPEC, max_rows=5).lines[0].text("content") == "Học phí Đỗ Thị Ưng"
