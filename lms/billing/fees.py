@@ -146,7 +146,7 @@ def save_plan(session: Session, actor: User, school: School, year: SchoolYear, d
     fee_type = get_fee_type(session, school, data.fee_type_id)
     name = nfc(data.name).strip() or fee_type.name
     if data.amount is None or not 0 < data.amount <= rules.MAX_AMOUNT:
-        raise ValidationError(_l("Số tiền phải từ 1 đến %(m)s đồng.", m=f"{rules.MAX_AMOUNT:,}".replace(",", ".")),
+        raise ValidationError(_l("Số tiền phải từ 1 đến %(m)s đồng.", m=money(rules.MAX_AMOUNT)),
                               field="amount")
     if data.period not in set(Period):
         raise ValidationError(_l("Chọn kỳ thu."), field="period")
@@ -264,4 +264,4 @@ def benefits_of(session: Session, school: School, student_ids: list[int] | None 
 def benefit_text(benefit: rules.Benefit) -> str:
     if benefit.percent is not None:
         return str(_l("Miễn giảm %(p)s %%", p=benefit.percent))
-    return str(_l("Giảm %(a)s đ", a=f"{benefit.amount:,}".replace(",", ".")))
+    return str(_l("Giảm %(a)s đ", a=money(benefit.amount)))

@@ -48,12 +48,11 @@ from lms.core.cards import mask_card_numbers
 from lms.core.errors import ValidationError
 from lms.core.numbers import money
 from lms.core.text import fold, nfc
-from lms.core.timeutil import utc_to_local
+from lms.core.timeutil import school_tz, utc_to_local
 from lms.db import bulk_work, insert_objects, plain_row
 from lms.i18n import lazy_gettext as _l, source_text
 from lms.people.models import School, Student
 
-TZ = "Asia/Ho_Chi_Minh"
 SAME_CREDIT_DAYS = 1          # a statement may date a late-evening transfer the next day
 MIN_MEMO_OVERLAP = 8          # characters of memo one sighting must share whole with the other
 CHUNK = 500
@@ -196,7 +195,7 @@ def same_memo(a: str | None, b: str | None) -> bool:
 
 
 def _day(moment: datetime):
-    return utc_to_local(moment, TZ).date()
+    return utc_to_local(moment, school_tz()).date()
 
 
 def close_days(a: datetime, b: datetime) -> bool:
@@ -553,7 +552,7 @@ def possible_duplicate(row: BankTransaction, alike: BankTransaction) -> None:
     row.alike = alike
     row.note = source_text(_l(POSSIBLE_DUPLICATE,
                       r=alike.bank_reference, s=SOURCE_LABELS.get(alike.source, alike.source), a=money(alike.amount),
-                      t=f"{utc_to_local(alike.transacted_at, TZ):%d/%m/%Y %H:%M}"))[:300]
+                      t=f"{utc_to_local(alike.transacted_at, school_tz()):%d/%m/%Y %H:%M}"))[:300]
 
 
 def _new_row(school: School, t: TransferIn, now: datetime, *, plain: bool = False,

@@ -24,7 +24,7 @@ from lms.billing.words import amount_in_words
 from lms.core import jobs
 from lms.core.errors import NotFound, ValidationError
 from lms.core.signing import Signer, canonical_json, sha256_hex
-from lms.core.timeutil import local_to_utc, utc_to_local
+from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
 from lms.db import bulk_work, insert_objects
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
@@ -32,7 +32,6 @@ from lms.people.models import School
 
 FORMAT = "lms-bienlai/1"
 TEMPLATE_SYMBOL = "01-BLTT"
-TZ = "Asia/Ho_Chi_Minh"
 METHOD_TEXT = {"cash": "Tiền mặt", "qr": "Chuyển khoản (QR)", "website": "Cổng thanh toán trực tuyến",
                "mobile_money": "Ví điện tử / Mobile Money", "card_pos": "Thẻ (máy POS)"}
 
@@ -46,7 +45,7 @@ def verify_path(token: str) -> str:
 
 
 def series_of(at: datetime) -> str:
-    return f"{utc_to_local(at, TZ):%y}E"
+    return f"{utc_to_local(at, school_tz()):%y}E"
 
 
 def snapshot_of(session: Session, school: School, payment: Payment, series: str, number: int, token: str) -> dict:
@@ -69,7 +68,7 @@ def build_snapshot(school: School, payment: Payment, student, rows, series: str,
         items[-1]["amount"] += amount
         items[-1]["lines"].append({"text": text, "amount": amount})
     first = rows[0][2] if rows else None
-    local = utc_to_local(payment.received_at, TZ)
+    local = utc_to_local(payment.received_at, school_tz())
     return {
         "format": FORMAT, "token": token, "type": "BIÊN LAI THU TIỀN", "template": TEMPLATE_SYMBOL,
         "series": series, "number": number,

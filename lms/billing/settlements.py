@@ -217,9 +217,9 @@ def _find(session: Session, school: School, line: Line) -> Payment | None:
 
 def unsettled(session: Session, school: School, before: date) -> list[Payment]:
     """Card payments recorded from slips that no settlement has confirmed (older than `before`)."""
-    from lms.core.timeutil import local_to_utc
+    from lms.core.timeutil import local_to_utc, school_tz
 
-    limit = local_to_utc(datetime.combine(before, datetime.min.time()), "Asia/Ho_Chi_Minh")
+    limit = local_to_utc(datetime.combine(before, datetime.min.time()), school_tz())
     taken = select(CardSettlement.payment_id).where(CardSettlement.payment_id.is_not(None))
     return list(session.scalars(select(Payment).where(Payment.school_id == school.id, Payment.method == Method.CARD_POS,
                                                       Payment.received_at < limit, Payment.id.not_in(taken))

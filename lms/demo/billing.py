@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.billing import fees, invoicing, payments, rules, states
 from lms.billing.models import Category, Invoice, InvoiceStatus, Method, Period, Scope
-from lms.core.timeutil import local_to_utc
+from lms.core.timeutil import local_to_utc, school_tz
 from lms.db import refresh_statistics
 from lms.people.models import School, Student
 from lms.people.services import classes_of_year, current_year, students_of_class
 
-TZ = "Asia/Ho_Chi_Minh"
 TYPES = [("BANTRU", "Tiền ăn bán trú", Category.SERVICE, True, "NQ 12/2025/NQ-HĐND tỉnh An Giang"),
          ("NUOC", "Nước uống tinh khiết", Category.SERVICE, False, "Thoả thuận với cha mẹ học sinh"),
          ("BHYT", "Bảo hiểm y tế học sinh", Category.ON_BEHALF, False, "Luật BHYT; NĐ 188/2025/NĐ-CP"),
@@ -31,7 +30,7 @@ TYPES = [("BANTRU", "Tiền ăn bán trú", Category.SERVICE, True, "NQ 12/2025/
 def _at(day: date, rng: random.Random, now: datetime) -> datetime:
     """A school-hours time of `day` — never after the demo's clock (on the clock's own day, a
     random hour could be later than it): nothing in the demo happens in its future."""
-    return min(local_to_utc(datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59))), TZ), now)
+    return min(local_to_utc(datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59))), school_tz()), now)
 
 
 def seed_billing(session: Session, school: School, accountant: User, rng: random.Random, now: datetime, *,
