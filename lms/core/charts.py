@@ -9,10 +9,11 @@ from decimal import Decimal
 import pygal
 from pygal.style import Style
 
+from lms.core.numbers import money, percent_text
+
+
 def _percent(value: float) -> str:
     """A chart's value as every page writes a share, in the reader's language ("12,5 %", "12.5 %")."""
-    from lms.core.numbers import percent_text
-
     return percent_text(value)
 
 
@@ -59,7 +60,7 @@ def share_lines(title: str, labels: list[str], series: list[tuple[str, list[Deci
 
 def trend_bars(labels: list[str], values: list, *, percent: bool = True, width: int = 420, height: int = 170) -> bytes:
     """A small bar chart of one figure over time (a dashboard card's trend); shares are 0–100 %."""
-    fmt = _percent if percent else (lambda v: f"{v:,.0f}".replace(",", "."))
+    fmt = _percent if percent else (lambda v: money(round(v)))
     chart = pygal.Bar(style=_STYLE, width=width, height=height, js=[], disable_xml_declaration=False,
                       show_legend=False, include_x_axis=True, show_y_guides=True, margin=4,
                       range=(0, 100) if percent else None, value_formatter=fmt, truncate_label=10)

@@ -66,9 +66,14 @@ def fmt(d: Decimal) -> str:
     return format(d.normalize(), "f") if d != 0 else "0"
 
 
+def gift_percent(fraction: str) -> str:
+    """A stored fraction as the percentage GIFT writes ("0.125" → "12.5")."""
+    return format((Decimal(fraction) * 100).normalize(), "f")
+
+
 def pct(fraction: str) -> str:
-    """A stored fraction as the percentage the editor shows ("0.5" → "50")."""
-    return format((Decimal(fraction) * 100).normalize(), "f").replace(".", ",")
+    """A stored fraction as the percentage the editor shows ("0.125" → "12,5")."""
+    return gift_percent(fraction).replace(".", ",")
 
 
 def numbered_rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[int, tuple[str, ...]]]:

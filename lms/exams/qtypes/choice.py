@@ -10,7 +10,7 @@ from markupsafe import Markup
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (LETTERS, MAX_OPTIONS, ONE, ZERO, QuestionType, ResponseError, checked, fmt,
-                                   inline, new_id, numbered_rows, pct, percent, row_field, typed_rows)
+                                   gift_percent, inline, new_id, numbered_rows, pct, percent, row_field, typed_rows)
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
@@ -141,9 +141,6 @@ class _Choice(QuestionType):
         return [html(o["text"]) for o in public.get("options", [])], []
 
 
-def _gift_percent(fraction: str) -> str:
-    return format((Decimal(fraction) * 100).normalize(), "f")
-
 
 def _gift_feedback(text: str, esc) -> str:
     return f" #{esc(text)}" if text else ""
@@ -179,7 +176,7 @@ class SingleChoice(_Choice):
     @classmethod
     def gift_body(cls, data, esc):
         return " ".join(("=" if o["fraction"] == "1" else "~" if o["fraction"] == "0" else
-                         f"~%{_gift_percent(o['fraction'])}%") + esc(o["text"]) +
+                         f"~%{gift_percent(o['fraction'])}%") + esc(o["text"]) +
                         _gift_feedback(o.get("feedback", ""), esc) for o in data["options"])
 
 
@@ -217,7 +214,7 @@ class MultipleChoice(_Choice):
 
     @classmethod
     def gift_body(cls, data, esc):
-        return " ".join(f"~%{_gift_percent(o['fraction'])}%{esc(o['text'])}{_gift_feedback(o.get('feedback', ''), esc)}"
+        return " ".join(f"~%{gift_percent(o['fraction'])}%{esc(o['text'])}{_gift_feedback(o.get('feedback', ''), esc)}"
                         for o in data["options"])
 
 

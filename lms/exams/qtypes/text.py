@@ -10,14 +10,11 @@ from markupsafe import escape
 
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import fold, nfc, nfc_text
-from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, inline, numbered_rows,
-                                   pct, percent, row_field, typed_rows)
+from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, gift_percent, inline,
+                                   numbered_rows, pct, percent, row_field, typed_rows)
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
-
-def _gift_percent(fraction: str) -> str:
-    return format((Decimal(fraction) * 100).normalize(), "f")
 
 
 def normalize_text(data: dict, raw, limit: int | None = None) -> str:
@@ -151,7 +148,7 @@ class ShortAnswer(QuestionType):
 
     @classmethod
     def gift_body(cls, data, esc):
-        return " ".join(("=" if a["fraction"] == "1" else f"=%{_gift_percent(a['fraction'])}%") + esc(a["text"])
+        return " ".join(("=" if a["fraction"] == "1" else f"=%{gift_percent(a['fraction'])}%") + esc(a["text"])
                         + (f" #{esc(a['feedback'])}" if a.get("feedback") else "") for a in data["answers"])
 
     @classmethod
@@ -265,7 +262,7 @@ class Numerical(QuestionType):
     @classmethod
     def gift_body(cls, data, esc):
         return "#" + " ".join(("=" if len(data["answers"]) > 1 else "")
-                              + ("" if a["fraction"] == "1" else f"%{_gift_percent(a['fraction'])}%")
+                              + ("" if a["fraction"] == "1" else f"%{gift_percent(a['fraction'])}%")
                               + f"{a['value']}:{a['tolerance']}" + (f" #{esc(a['feedback'])}" if a.get("feedback") else "")
                               for a in data["answers"])
 
