@@ -6,7 +6,7 @@ and an id the page has twice is as bad (the browser takes the first). And no tab
 fieldset outside its scroll box: static/js/app.js makes a table's box focusable when it scrolls, but
 a box inside a disabled fieldset cannot take the focus (axe: scrollable-region-focusable; a locked
 exam's blueprint on a phone). Used by
-tests/integration/test_wording.py on every page of the demo and by tests/unit/test_markup.py."""
+tests/integration/test_wording.py and test_demo_pages.py on every page of the demo and by tests/unit/test_markup.py."""
 from __future__ import annotations
 
 from collections import Counter

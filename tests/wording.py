@@ -214,3 +214,54 @@ class PageWording:
                 if len(sentence) >= 40 and bare.startswith(sentence):
                     self.problems.append(f"{url}: Vietnamese left in the English page: “{sentence}”")
                     break
+
+
+# One account of each kind whose pages differ: a secondary and a primary school's admin and
+# teacher, an accountant, a pupil and a parent of each level, the department. The words are the
+# templates', not the rows'. (The page crawl of tests/integration/test_demo_pages.py visits each of
+# them: it reads their pages in Vietnamese; tests/integration/test_wording.py in English.)
+DEMO_ACCOUNTS = {"admin": ["admin.thcs", "admin.th"], "teacher": ["gv1.thcs", "gv1.th"],
+                 "accountant": ["ketoan.thcs"], "student": [0, 2], "parent": [0, 2], "department": [0]}
+
+
+def demo_accounts(demo, role: str) -> list:
+    """The demo's logins of `role` whose pages are read (DEMO_ACCOUNTS)."""
+    logins = demo.by_role()[role]
+    return [login for login in logins if login.username in DEMO_ACCOUNTS[role]] + \
+        [logins[i] for i in DEMO_ACCOUNTS[role] if isinstance(i, int) and i < len(logins)]
+
+
+class DemoReading:
+    """What a crawl of the demo in one language found wrong on the pages it read: wording problems
+    (PageWording), references to ids a page lacks or repeats (tests/markup.py) and links that answer
+    403 (never show a link its reader cannot open). `on_page(username)` is the crawl's callback for
+    that account; `saw(username, seen)` takes the crawl's statuses; `check()` fails with the list."""
+
+    def __init__(self, language: str):
+        from tests.markup import broken_references
+
+        self.language, self._broken = language, broken_references
+        self.wording = PageWording()
+        self.references: list[str] = []
+        self.forbidden: list[str] = []
+
+    def on_page(self, username: str):
+        check = self.wording.check_vietnamese if self.language == "vi" else self.wording.check_english
+
+        def read(key, url: str, html: str) -> None:
+            page = f"{username} [{key}] {self.language} {url}"
+            check(page, html)
+            self.references.extend(f"{page}: {problem}" for problem in self._broken(html))
+
+        return read
+
+    def saw(self, username: str, seen: dict[str, int]) -> None:
+        self.forbidden += [f"{username} {page}" for page, status in seen.items() if status == 403]
+
+    def check(self) -> None:
+        problems = sorted(set(self.wording.problems))
+        assert not problems, f"{len(problems)} wording problems:\n" + "\n".join(problems)
+        assert not self.references, (f"{len(self.references)} references to ids the page lacks or repeats:\n"
+                                     + "\n".join(self.references))
+        assert not self.forbidden, ("links that answer 403 (never show a link its reader cannot open):\n"
+                                    + "\n".join(self.forbidden))

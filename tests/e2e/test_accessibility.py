@@ -75,7 +75,9 @@ def crawled(live_server, folder: Path, username: str) -> list[tuple[str | None, 
         if not file.exists():
             adapter = live_server.app.url_map.bind("localhost")
             found: list[tuple[str | None, str, str]] = []
-            crawl(live_server.app, username, PASSWORD, per_route=PER_ROUTE,
+            # Only pages are scanned: the files they link to are not fetched (the page crawl of
+            # tests/integration/test_demo_pages.py fetches them on the same demo).
+            crawl(live_server.app, username, PASSWORD, per_route=PER_ROUTE, downloads=False,
                   on_page=lambda key, url, _html: found.append(
                       (key, url, adapter.match(urlsplit(url).path, method="GET")[0])))
             file.write_text(json.dumps(found), encoding="utf-8")

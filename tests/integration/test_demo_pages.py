@@ -19,6 +19,7 @@ import pytest
 
 from lms import create_app
 from tests.conftest import CSRF_RE
+from tests.wording import DemoReading, demo_accounts
 
 LINK_RE = re.compile(r'href="([^"#]+)"')
 PER_ROUTE = 3
@@ -37,12 +38,26 @@ def _routes(app):
     return route_of
 
 
+FILE_SUFFIXES = {"pdf", "xlsx", "zip", "docx", "gift", "ics", "svg", "csv"}
+
+
+def file_routes(app) -> set[str]:
+    """The endpoints whose address names a file (`/report-cards/<id>.pdf`, `….xlsx`, `….zip`…): they
+    answer a download, never a page with links."""
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if rule.rule.rsplit("/", 1)[-1].rpartition(".")[2] in FILE_SUFFIXES}
+
+
 def crawl(app, username: str, password: str, *, per_route: int = PER_ROUTE, language: str | None = None,
-          on_page: Callable[[str | None, str, str], None] | None = None) -> tuple[dict[str, int], list[str]]:
+          on_page: Callable[[str | None, str, str], None] | None = None,
+          downloads: bool = True) -> tuple[dict[str, int], list[str]]:
     """Sign in and visit every reachable page in every role of the account: {url: status} and the
     failures (5xx, with the role) found on the way. `language` chooses the pages' language for this
     session only; `on_page(role key, url, html)` is called with each HTML page that answered 200
-    (the wording checks read it, the browser tests visit it again)."""
+    (the wording checks read it, the browser tests visit it again). With `downloads=False` the
+    links to files (`file_routes`: PDFs, spreadsheets, archives — about half a crawl's CPU, WeasyPrint
+    rendering each PDF) are not fetched: for a crawl that reads only pages, when the crawl of
+    test_every_page_of_the_demo_answers_without_a_server_error fetches them for the same account."""
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
@@ -52,6 +67,7 @@ def crawl(app, username: str, password: str, *, per_route: int = PER_ROUTE, lang
         with client.session_transaction() as session:
             session["lang"] = language
     route_of = _routes(app)
+    skipped = set() if downloads else file_routes(app)
     first = client.get("/").get_data(as_text=True)
     contexts = sorted(set(re.findall(r'name="key" value="([^"]+)"', first))) or [None]
     seen: dict[str, int] = {}
@@ -68,7 +84,7 @@ def crawl(app, username: str, password: str, *, per_route: int = PER_ROUTE, lang
             if key in seen or any(url.startswith(s) for s in SKIP):
                 continue
             route = route_of(urlsplit(url).path)
-            if route is None or visits[route] >= per_route:
+            if route is None or route in skipped or visits[route] >= per_route:
                 continue
             visits[route] += 1
             response = client.get(url)
@@ -86,6 +102,32 @@ def crawl(app, username: str, password: str, *, per_route: int = PER_ROUTE, lang
     return seen, failures
 
 
+def _first_of_route(app, on_page):
+    """`on_page` called with the first page of each route in each role, as a crawl of one page a
+    route would read them (the words are the templates', not the rows')."""
+    route_of, read = _routes(app), set()
+
+    def first(key, url, html):
+        route = (key, route_of(urlsplit(url).path))
+        if route not in read:
+            read.add(route)
+            on_page(key, url, html)
+
+    return first
+
+
+def _first_of_routes(app, seen: dict[str, int]) -> dict[str, int]:
+    """The crawl's {role|url: status} kept for the first url of each route in each role."""
+    route_of, kept, out = _routes(app), set(), {}
+    for page, status in seen.items():
+        key, _, url = page.partition("|")
+        route = (key, route_of(urlsplit(url).path))
+        if route not in kept:
+            kept.add(route)
+            out[page] = status
+    return out
+
+
 # The roles whose crawl is long run as several tests, one account each (the first of a role, which
 # visits three pages a route, in the first part), so that pytest-xdist spreads them over the workers.
 PARTS = {"admin": 3, "teacher": 3}
@@ -95,16 +137,27 @@ PARTS = {"admin": 3, "teacher": 3}
                                                                   "parent", "department"]
                                        for part in range(PARTS.get(role, 1))],
                          ids=lambda v: v if isinstance(v, str) else f"part{v + 1}")
-def test_every_page_of_the_demo_answers_without_a_server_error(demo, role, part):
+def test_every_page_of_the_demo_answers_without_a_server_error(demo, backend, role, part):
+    """On SQLite the crawl also reads the Vietnamese pages of tests/wording.py's accounts as
+    tests/integration/test_wording.py reads the English ones (wording, id references, no link to a
+    403): one crawl for both, where there were two of the same pages."""
     app = create_app(demo.config())
     logins = demo.by_role()[role]
     # Every school's admin and accountant, a teacher and a pupil of each level, every kind of parent.
     chosen = logins if role in ("admin", "accountant", "department") else logins[:3]
     parts = PARTS.get(role, 1)
     assert len(chosen) >= parts, f"the demo has {len(chosen)} {role} accounts, fewer than this test's {parts} parts"
+    readers = {login.username for login in demo_accounts(demo, role)} if backend == "sqlite" else set()
+    assert readers <= {login.username for login in chosen}, "every account whose wording is read is crawled"
+    reading = DemoReading("vi")
     pages, failures = 0, []
     for n, login in list(enumerate(chosen))[part::parts]:
-        seen, failed = crawl(app, login.username, "hoc-tap-vui-ve-2026", per_route=PER_ROUTE if n == 0 else 1)
+        read = login.username in readers
+        seen, failed = crawl(app, login.username, "hoc-tap-vui-ve-2026", per_route=PER_ROUTE if n == 0 else 1,
+                             language="vi" if read else None,
+                             on_page=_first_of_route(app, reading.on_page(login.username)) if read else None)
+        if read:
+            reading.saw(login.username, _first_of_routes(app, seen))
         pages += len(seen)
         failures += failed
     with app.app_context():
@@ -113,3 +166,4 @@ def test_every_page_of_the_demo_answers_without_a_server_error(demo, role, part)
         db.engine.dispose()
     assert not failures, "\n".join(failures)
     assert pages >= 10 * len(chosen[part::parts])
+    reading.check()
