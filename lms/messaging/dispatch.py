@@ -357,8 +357,7 @@ def sms_text(session: Session, message: OutboundMessage, ctx: SendContext) -> st
     if payload.get("sealed_link"):      # an invitation's one-time link: opened only to send it
         link = unseal(ctx.box, payload["sealed_link"]).get("link", "")
     tail = f" {ctx.base_url.rstrip('/')}{link}" if link else ""
-    text = rules.unaccented(f"{school.name}: {body}")
-    return rules.clip(text, 306 - len(tail)).replace("…", "...") + tail
+    return rules.sms_compose(f"{school.name}: ", body, tail)
 
 
 def _send_zns(session: Session, message: OutboundMessage, account: ChannelAccount, now: datetime,

@@ -5,7 +5,10 @@
   and the school lets urgent kinds through.
 - SMS go out without diacritics (Vietnamese brand-name SMS is usually sent unaccented: a
   Unicode SMS holds 70 characters, an unaccented one 160). A text of up to 160 GSM characters is
-  one segment, longer ones take 153 per segment; `[]{}\\^~|` and € count twice.
+  one segment, longer ones take 153 per segment; `[]{}\\^~|` and € count twice. eSMS is told
+  the text is not Unicode (`IsUnicode` "0"), so it counts GSM 7-bit characters as above; every
+  SMS is composed by `sms_compose`, which cuts the body so that the whole text — the school's
+  name before it, the "..." of the cut and the link after it — fits `SMS_SEGMENTS` segments.
 - The estimated cost of a message is the school's unit price for ZNS, or the SMS unit price
   times its segments.
 - Retries wait 1, 5, 30 and 120 minutes; then the message has failed.
@@ -24,6 +27,7 @@ ZNS_PARAMS = {"student_name": 30, "class_name": 30, "date": 20, "status": 30, "s
               "summary": 200, "count": 20, "title": 30, "content": 200}
 
 _GSM_EXTENDED = set("[]{}\\^~|€")
+SMS_SEGMENTS = 2                     # an SMS is never longer than this many segments
 
 
 # The kinds of notice that are urgent when they are about the day they are made on: a same-day
@@ -104,12 +108,43 @@ def unaccented(text: str) -> str:
     return "".join(ch if ch.isascii() else " " for ch in plain)
 
 
+def sms_length(text: str) -> int:
+    """The GSM 7-bit characters a text takes (an extension character takes two)."""
+    return sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
+
+
 def sms_segments(text: str) -> int:
     """Segments of an unaccented (GSM 7-bit) text."""
-    length = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
+    length = sms_length(text)
     if length <= 160:
         return 1
     return math.ceil(length / 153)
+
+
+def sms_capacity(segments: int) -> int:
+    """The GSM characters `segments` segments hold: 160 alone, 153 each when split."""
+    return 160 if segments == 1 else 153 * segments
+
+
+def sms_compose(prefix: str, body: str, tail: str = "", segments: int = SMS_SEGMENTS) -> str:
+    """The final SMS text: `prefix` and `body` unaccented on one line, cut with "..." where needed
+    so that, with `tail` (" <link>") appended, the whole fits `segments` segments as eSMS counts
+    them. The tail is kept whole (a link cut short leads nowhere) unless it alone is too long."""
+    limit = sms_capacity(segments)
+    tail = "".join(ch for ch in unaccented(tail) if ch != "`")
+    if sms_length(tail) > limit:
+        tail = ""
+    text = " ".join(unaccented(f"{prefix}{body}").replace("`", "'").split())
+    if sms_length(text) + sms_length(tail) <= limit:
+        return text + tail
+    room = limit - sms_length(tail) - 3          # what "..." leaves for the body
+    kept, used = [], 0
+    for ch in text:
+        used += sms_length(ch)
+        if used > room:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "..." + tail
 
 
 def clip(text: str, limit: int) -> str:
