@@ -143,6 +143,7 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
         raise ValidationError(_l("Ghi lý do không duyệt để phụ huynh biết."), field="note")
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
     leave.decided_by, leave.decided_at, leave.decision_note = actor.id, now, text
+    excused: list = []      # days the parents were told of an unexcused absence, now excused
     if approve:
         days = set()
         for mark in session.scalars(select(AttendanceMark).join(AttendanceRegister).where(
@@ -154,14 +155,16 @@ def decide_leave(session: Session, actor: User, role: str, leave: LeaveRequest, 
         session.flush()
         # The approval itself tells the parents that an absence they were told of is now excused:
         # one message per approval, not a correction as well.
-        for day in sorted(days):
-            settle_day(session, school_class, day, [leave.student_id], now, told_elsewhere=True)
+        excused = [day for day in sorted(days)
+                   if settle_day(session, school_class, day, [leave.student_id], now, told_elsewhere=True)[1]]
     session.flush()
     parents = [g.guardian for g in session.scalars(select(Guardianship).where(
         Guardianship.student_id == leave.student_id))]
     params = {"student": leave.student.full_name, "from": leave.first_day.strftime("%d/%m/%Y"),
               "to": leave.last_day.strftime("%d/%m/%Y"), "note": text, "student_id": leave.student_id}
     today = utc_to_local(now, school_tz()).date()
+    if excused:     # absences the parents were told of, now excused: the approval says so
+        params["excused"] = ", ".join(d.strftime("%d/%m/%Y") for d in excused)
     if approve and today in days:
         params["date"] = today.strftime("%d/%m/%Y")     # corrects today's absence: as urgent as the correction
     notify(session, parents, "leave_approved" if approve else "leave_refused", params,

@@ -42,6 +42,13 @@ MESSAGES = {
     # An approval with the teacher's note: the parents read the note with the answer.
     "leave_approved_note": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến "
                               "%(to)s: %(note)s"),
+    # An approval that excuses an absence the parents were told of (by Zalo or SMS too): the message
+    # that goes outside the app says so itself, before the note (an SMS cut to fit keeps it).
+    "leave_approved_excused": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến "
+                                 "%(to)s; ngày %(excused)s đã báo vắng không phép nay đã chuyển thành nghỉ có phép"),
+    "leave_approved_excused_note": _l("Giáo viên chủ nhiệm đã duyệt đơn xin nghỉ của em %(student)s từ %(from)s "
+                                      "đến %(to)s; ngày %(excused)s đã báo vắng không phép nay đã chuyển thành nghỉ "
+                                      "có phép: %(note)s"),
     "leave_refused": _l("Giáo viên chủ nhiệm không duyệt đơn xin nghỉ của em %(student)s từ %(from)s đến %(to)s: %(note)s"),
 }
 OUTBOX_KEY = "lms_outbox"
@@ -69,14 +76,17 @@ class OutgoingMail:
     school_id: int | None = None
 
 
-VARIANTS = ("periods", "note")
+VARIANTS = ("periods", "excused", "note")
 
 
 def message_text(kind: str, params: dict) -> str:
     """The message in the current language (the caller chooses it). A notice whose params carry
-    a part some wordings of it say (an absence from some periods, an approval with a note) reads
-    its `<kind>_<part>` wording."""
-    template = next((MESSAGES[f"{kind}_{v}"] for v in VARIANTS if params.get(v) and f"{kind}_{v}" in MESSAGES), None)
+    parts some wordings of it say (an absence from some periods, an approval that excused an
+    absence already told, an approval with a note) reads its `<kind>_<part>[_<part>]` wording:
+    the one naming all its parts, else one naming a single part."""
+    parts = [v for v in VARIANTS if params.get(v)]
+    names = [f"{kind}_{'_'.join(parts)}"] * bool(parts) + [f"{kind}_{v}" for v in parts]
+    template = next((MESSAGES[n] for n in names if n in MESSAGES), None)
     template = template or MESSAGES.get(kind)
     return str(template) % params if template is not None else kind
 

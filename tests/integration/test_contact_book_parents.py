@@ -230,7 +230,10 @@ def test_a_leave_approved_for_a_day_told_absent_is_one_message_with_the_teachers
         sent = at(DAY, 9, 30)
         dispatch.send_due(s, sent, context(s, app, lambda: sent))
         approval = s.get(OutboundMessage, new[0].id)
-        assert approval.status == "accepted" and note in approval.payload["sent"]["template_data"]["content"]
+        content = approval.payload["sent"]["template_data"]["content"]
+        assert approval.status == "accepted" and note in content
+        # It says itself that the absence told this morning is now excused (outside tester F2).
+        assert f"ngày {DAY.strftime('%d/%m/%Y')} đã báo vắng không phép nay đã chuyển thành nghỉ có phép" in content
         assert s.scalar(select(func.count()).select_from(OutboundMessage).where(
             OutboundMessage.kind == "absence_corrected")) == 0
     # The next save of the register tells nothing more.
