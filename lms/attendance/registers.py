@@ -21,7 +21,7 @@ from lms.core.models import Notification
 from lms.core.notify import notify
 from lms.i18n import lazy_gettext as _l
 from lms.people.models import Course, Guardianship, SchoolClass, SchoolYear, Student, Term
-from lms.people.services import courses_of_class, students_of_class
+from lms.people.services import courses_of_class, outside_year, students_of_class
 
 MARKS = (Mark.EXCUSED.value, Mark.UNEXCUSED.value, Mark.LATE.value)
 
@@ -104,9 +104,9 @@ def day_refusal(session: Session, school_class: SchoolClass, day: date, today: d
     shown = day.strftime("%d/%m/%Y")
     if day > today:
         return "day", str(_l("Ngày %(d)s chưa tới: không điểm danh trước.", d=shown))
-    if not year.start_date <= day <= year.end_date:
-        return "day", str(_l("Ngày %(d)s không thuộc năm học %(y)s (%(a)s – %(b)s).", d=shown, y=year.name,
-                             a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y")))
+    outside = outside_year([year], day, _l("Ngày"))
+    if outside is not None:
+        return "day", str(outside)
     off = rules.day_off(day, saturday_classes=settings_of(session, school_class.school_id).saturday_classes,
                         school_days_off=offs_between(session, school_class.school_id, day, day))
     if off is not None:

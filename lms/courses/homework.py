@@ -35,7 +35,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.people.models import (Course, Enrollment, Guardianship, School, SchoolClass, SchoolYear, Student,
                                level_of_grade)
-from lms.people.services import chosen_courses, set_course_links
+from lms.people.services import chosen_courses, outside_year, set_course_links
 
 INSTRUCTIONS_MAX = 50_000
 TEXT_MAX = 20_000
@@ -175,7 +175,7 @@ def save_assignment(session: Session, actor: User, role: str, school: School, da
         raise ValidationError(_l("Nhà trường không giao bài có hạn nộp sau %(t)s (hoặc trước 6 giờ sáng).",
                                  t=limits.latest_due.strftime("%H:%M")), field="due_at")
     if assignment is None or assignment.due_at != data.due_at:
-        refusal = due_day_refusal(session, school.id, due_local)
+        refusal = outside_year(courses, data.due_at, _l("Hạn nộp")) or due_day_refusal(session, school.id, due_local)
         if refusal is not None:
             raise ValidationError(refusal, field="due_at")
     over: list[LoadLine] = []

@@ -20,6 +20,7 @@ from lms.courses.resources import visible_resource
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.people.models import Course, Enrollment, School, Student
+from lms.people.services import outside_year
 
 BODY_MAX = 100_000
 MAX_LINKS = 20
@@ -79,6 +80,10 @@ def save_lesson(session: Session, actor: User, course: Course, data: LessonInput
     school = session.get(School, course.school_id)
     resources = [visible_resource(session, school, rid) for rid in dict.fromkeys(data.resource_ids)]
     publish_at = _publish_time(data, now, lesson)
+    if data.publish == PublishMode.AT and (lesson is None or lesson.publish_at != publish_at):
+        refusal = outside_year([course], publish_at, _l("Thời điểm đăng"))
+        if refusal is not None:
+            raise ValidationError(refusal, field="publish_at")
 
     was_published = lesson is not None and lesson.is_published(now)
     if lesson is None:

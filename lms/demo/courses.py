@@ -127,7 +127,8 @@ def seed_courses(session: Session, school: School, admin: User, rng: random.Rand
             if not Mode(period.mode).online or period.week > this_week + 2:
                 continue
             monday = plans.week_start(year, period.week)
-            publish = datetime.combine(monday, time(1, 0), tzinfo=timezone.utc)  # 08:00 in Việt Nam
+            # 08:00 in Việt Nam, from the year's first day (week 1's Monday may come before it)
+            publish = datetime.combine(max(monday, year.start_date), time(1, 0), tzinfo=timezone.utc)
             upcoming = publish > now
             data = lessons.LessonInput(
                 title=period.topic, body=LESSON_BODY.format(topic=period.topic),

@@ -5,7 +5,7 @@ one scheduled for next week; a draft."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -210,6 +210,10 @@ def seed_exams(session: Session, school: School, admin: User, rng: random.Random
 
 
 def _exam(session, teacher, school, subject, courses, title, open_at, close_at, **settings) -> Exam:
+    # Within the school year (a demo loaded in its first days): the year's first morning at the earliest.
+    year = courses[0].school_class.school_year
+    first = datetime.combine(year.start_date, time(1, 0), tzinfo=timezone.utc)
+    open_at, close_at = max(open_at, first), max(close_at, first + (close_at - open_at))
     return services.save_exam(session, teacher, "teacher", school, services.ExamInput(
         title=title, subject_id=subject.id, course_ids=[c.id for c in courses], open_at=open_at, close_at=close_at,
         **settings))

@@ -750,6 +750,22 @@ def chosen_courses(session: Session, actor: User, role: str, school: School, cou
     return subject, courses
 
 
+def outside_year(courses, moment: datetime | date, label) -> object | None:
+    """Why a date a teacher sets for these courses' classes (homework's due time, an exam's opening
+    or closing, a lesson's publication, a register's day) is refused, said for its field, or None:
+    a day outside the school year of a class ("Hạn nộp 10/08/2027 không thuộc năm học 2026-2027
+    (05/09/2026 – 29/05/2027)."). `courses` are Course, SchoolClass or SchoolYear rows; a datetime
+    is read on the school's local day. The one check every such date goes through."""
+    day = utc_to_local(moment, school_tz()).date() if isinstance(moment, datetime) else moment
+    for row in courses:
+        year = getattr(row, "school_class", row)
+        year = getattr(year, "school_year", year)
+        if year is not None and not year.start_date <= day <= year.end_date:
+            return _l("%(f)s %(d)s không thuộc năm học %(y)s (%(a)s – %(b)s).", f=label, d=day.strftime("%d/%m/%Y"),
+                      y=year.name, a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y"))
+    return None
+
+
 def set_course_links(links: list, course_ids: set[int], make) -> None:
     """Make a relationship of course links (an exam's or an assignment's classes) hold exactly
     `course_ids`: links to others removed, missing ones added with `make(course_id)`."""

@@ -195,3 +195,34 @@ def test_the_load_counts_agree_with_their_noun_in_english(world, dbs, client):
     refused = client.post("/homework/new", form).get_data(as_text=True)
     assert "already has 1 assignment; with this one it is 70 minutes, over the school&#39;s limit of 60 minutes" \
         in refused
+
+
+def test_nothing_due_outside_the_school_year(world, dbs):
+    """Homework due in the summer holidays (after the year's last day) or before its first day is
+    refused on *Hạn nộp*, naming the year and its dates, as the register's day is (outside tester
+    F7); and an exam's opening and closing and a lesson's publication go through the same check."""
+    from lms.core.errors import ValidationError
+    from lms.courses import lessons
+    from lms.exams import services as exams
+
+    with dbs() as s:
+        for due, shown in ((local(date(2027, 8, 10), 19), "10/08/2027"), (local(date(2027, 6, 1), 19), "01/06/2027")):
+            with pytest.raises(ValidationError) as refused:
+                make(s, world, "Hè", due, 20)
+            assert refused.value.field == "due_at"
+            assert str(refused.value.message) == (f"Hạn nộp {shown} không thuộc năm học 2026-2027 "
+                                                  "(05/09/2026 – 29/05/2027).")
+            s.rollback()
+        teacher, school = s.get(User, world.a.teacher.id), s.get(School, world.a.school.id)
+        data = exams.ExamInput(title="Thi hè", subject_id=world.a.course.subject_id, course_ids=[world.a.course.id],
+                               open_at=local(date(2026, 8, 31), 8), close_at=local(date(2027, 6, 15), 8))
+        problems = exams.exam_problems(s, teacher, "teacher", school, data)
+        assert [(p.field, str(p.message)) for p in problems] == [
+            ("open_at", "Giờ mở 31/08/2026 không thuộc năm học 2026-2027 (05/09/2026 – 29/05/2027)."),
+            ("close_at", "Giờ đóng 15/06/2027 không thuộc năm học 2026-2027 (05/09/2026 – 29/05/2027).")]
+        with pytest.raises(ValidationError) as refused:
+            lessons.save_lesson(s, teacher, s.get(type(world.a.course), world.a.course.id),
+                                lessons.LessonInput(title="Bài hè", publish=lessons.PublishMode.AT,
+                                                    publish_at=local(date(2027, 7, 1), 8)), now=local(MONDAY, 8))
+        assert refused.value.field == "publish_at" and "01/07/2027 không thuộc năm học 2026-2027" in str(
+            refused.value.message)
