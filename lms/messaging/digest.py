@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lms.attendance.models import AttendanceMark, AttendanceRegister
 from lms.core.models import Notification
 from lms.messaging import rules
-from lms.messaging.models import DigestRun
+from lms.messaging.models import DigestRun, OutboundMessage, Status
 from lms.messaging.routing import audience, channels_for, queue, record_withheld, withheld
 from lms.messaging.settings import settings_of
 from lms.people.models import Course, Guardianship, School, SchoolClass, SchoolYear, Student, Subject
@@ -136,6 +136,25 @@ def _windows(session: Session, school_id: int, users: list[int], now: datetime) 
     return {u: last.get(u) or now - timedelta(days=1) for u in users}
 
 
+# A notice's own message in these states went (or is going, or may have gone) outside the app.
+_GONE = (Status.QUEUED, Status.SENDING, Status.ACCEPTED, Status.DELIVERED, Status.UNKNOWN)
+
+
+def _told_one_by_one(session: Session, school_id: int, users: list[int], since: datetime) -> set[int]:
+    """The notices since `since` that were routed one by one (`routing.route_notes`, dedupe key
+    "n<notice id>:<channel>") and not failed: a parent who switched to the digest since is not told
+    them again. A notice whose every message failed, was capped or skipped is still told."""
+    told = set()
+    for key in session.scalars(select(OutboundMessage.dedupe_key).where(
+            OutboundMessage.school_id == school_id, OutboundMessage.user_id.in_(users),
+            OutboundMessage.created_at > since - timedelta(days=1), OutboundMessage.kind != "digest",
+            OutboundMessage.dedupe_key.like("n%"), OutboundMessage.status.in_([s.value for s in _GONE]))):
+        head = key[1:].split(":", 1)[0]
+        if head.isdigit():
+            told.add(int(head))
+    return told
+
+
 def _items(session: Session, school_id: int, users: list[int], pupils: dict[int, Student], since: datetime,
            now: datetime, today, tz: str) -> dict[tuple[str, int], list[dict]]:
     """Everything a digest may tell, in a fixed number of queries: ("user", id) → the notices to
@@ -147,11 +166,14 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
     from lms.gradebook.models import GradeEntry
 
     out: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    told = _told_one_by_one(session, school_id, users, since)
     for note in session.scalars(select(Notification).where(
             Notification.user_id.in_(users), Notification.school_id == school_id, Notification.created_at > since,
             Notification.created_at <= now).order_by(Notification.id)):
         if rules.is_urgent(note.kind, note.params or {}, rules.to_local(note.created_at, tz).date()):
             continue     # went at once (an absence about its own day); a past day's waits for the digest
+        if note.id in told:
+            continue     # already sent (or going) on its own outside the app: never paid for twice
         if (note.params or {}).get("in_app_only"):
             continue     # another notice of the same change tells it (an approved leave, not its correction)
         if note.kind == "invoice_reminder":     # one line per invoice: child, code, amount, due date

@@ -24,9 +24,9 @@ TITLES = {
     "digest": _l("Tin trong ngày"),
 }
 CATEGORIES = {"digest_mark": "marks", "digest_homework": "homework", "digest_exam": "exams",
-              "digest_absent": "attendance", "digest_late": "attendance", "digest_invoices": "fees"}
+              "digest_invoices": "fees"}
 CATEGORY_WORDS = {"marks": _l("%(n)s điểm mới"), "homework": _l("%(n)s bài tập sắp đến hạn"),
-                  "exams": _l("%(n)s kết quả bài thi"), "attendance": _l("%(n)s tin chuyên cần"),
+                  "exams": _l("%(n)s kết quả bài thi"),
                   "fees": _l("%(n)s khoản cần nộp"), "notices": _l("%(n)s thông báo")}
 
 
@@ -49,14 +49,26 @@ def title(kind: str) -> str:
     return str(TITLES.get(kind, _l("Thông báo")))
 
 
+# The day's attendance, said in a digest's summary line rather than counted: the parent reads on
+# Zalo which child was absent or late without opening the app.
+ATTENDANCE_WORDS = {"digest_absent": _l("%(name)s vắng %(how)s"), "digest_late": _l("%(name)s đi muộn")}
+
+
 def summary(items: list[dict]) -> str:
-    """'2 điểm mới, 1 bài tập sắp đến hạn, 1 thông báo' — what a digest holds, in a line."""
-    counts: dict[str, int] = {}
+    """'An vắng không phép, 2 điểm mới, 1 bài tập sắp đến hạn, 1 thông báo' — what a digest holds,
+    in a line: each child absent or late by given name, the rest counted. The ZNS parameter holds
+    200 characters (`rules.zns_data` cuts it), so the attendance comes first."""
+    said, counts = [], {}
     for item in items:
+        params = item.get("params", {})
+        if item["kind"] in ATTENDANCE_WORDS:
+            name = str(params.get("student", "")).split(" ")[-1]
+            said.append(str(ATTENDANCE_WORDS[item["kind"]]) % {"name": name, "how": str(HOW.get(params.get("how"), ""))})
+            continue
         category = CATEGORIES.get(item["kind"], "notices")
-        counts[category] = counts.get(category, 0) + len(item.get("params", {}).get("invoices") or [None])
-    order = ("attendance", "marks", "exams", "homework", "fees", "notices")
-    return ", ".join(str(CATEGORY_WORDS[c]) % {"n": counts[c]} for c in order if counts.get(c))
+        counts[category] = counts.get(category, 0) + len(params.get("invoices") or [None])
+    order = ("marks", "exams", "homework", "fees", "notices")
+    return ", ".join(said + [str(CATEGORY_WORDS[c]) % {"n": counts[c]} for c in order if counts.get(c)])
 
 
 # The ZNS template parameters as the parent reads them (the template a school registers with Zalo

@@ -260,7 +260,8 @@ def test_evening_digest_once_a_day_with_what_happened(world, app, dbs):
         message = s.get(OutboundMessage, message.id)
         data = message.payload["sent"]["template_data"]
         assert message.payload["sent"]["template_id"] == "302" and data["student_name"] == "An, Bình"
-        assert data["summary"] == "1 tin chuyên cần, 1 điểm mới, 1 thông báo" and data["count"] == "3"
+        # Who was late or absent is said, not counted (outside tester F6): the parent need not open the app.
+        assert data["summary"] == "Bình đi muộn, 1 điểm mới, 1 thông báo" and data["count"] == "3"
         # The next evening tells only what is new since: nothing, so nothing is sent.
         assert digest.compose_school(s, world.a.school.id, at(DAY + timedelta(days=1), 19, 5), TZ) == 1
         assert len(messages(s, kind="digest")) == 1
@@ -728,3 +729,31 @@ def test_payment_reminders_are_one_message_a_day_per_parent(world, app, dbs, dig
         # The next evening, nothing new: nothing sent.
         digest.compose_school(s, world.a.school.id, at(DAY + timedelta(days=1), 19, 5), TZ)
         assert len(messages(s, user_id=mother.id, kind="digest")) == 2
+
+
+def test_a_notice_already_sent_on_its_own_is_not_told_again_in_the_digest(world, app, dbs):
+    """A parent who had each notice as it happens, then switches to the digest the same day, is not
+    sent (and charged for) the notices that already went one by one (outside tester F3)."""
+    from lms.courses import comms
+
+    with dbs() as s:
+        mother = set_up(s, app, world, digest_on=False)
+        comms.post_announcement(s, s.get(User, world.a.teacher.id), s.get(SchoolClass, world.a.school_class.id),
+                                None, "Họp phụ huynh", "Thứ bảy")
+        comms.post_announcement(s, s.get(User, world.a.teacher.id), s.get(SchoolClass, world.a.school_class.id),
+                                None, "Nghỉ học chiều thứ sáu", "Sửa điện")
+        s.commit()
+        morning = at(DAY, 6, 55)
+        dispatch.send_due(s, morning, context(s, app, lambda: morning))
+        sent = messages(s)
+        assert len(sent) == 2 and {m.status for m in sent} == {"accepted"}
+        # The second announcement's message failed on every channel: the digest still tells it.
+        failed = next(m for m in sent if m.payload["params"]["title"] == "Nghỉ học chiều thứ sáu")
+        failed.status = "failed"
+        settings.save_preference(s, mother, settings.PreferenceInput(email=False, zalo=True, sms=True, digest=True,
+                                                                     digest_time=None), now=at(DAY, 7))
+        s.commit()
+        evening = at(DAY, 19, 5)
+        assert digest.compose_school(s, world.a.school.id, evening, TZ) == 1
+        [message] = messages(s, kind="digest")
+        assert [i["params"]["title"] for i in message.payload["items"]] == ["Nghỉ học chiều thứ sáu"]
