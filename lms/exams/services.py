@@ -86,11 +86,11 @@ def exam_problems(session: Session, actor: User, role: str, school: School, data
             problems.append(exc)
     if data.open_at is not None and data.close_at is not None and data.close_at <= data.open_at:
         refuse(_l("Giờ đóng phải sau giờ mở."), "close_at")
-    for field, moment, label in (("open_at", data.open_at, _l("Giờ mở")), ("close_at", data.close_at, _l("Giờ đóng"))):
-        if moment is not None and (exam is None or getattr(exam, field) != moment):
+    for name, moment, label in (("open_at", data.open_at, _l("Giờ mở")), ("close_at", data.close_at, _l("Giờ đóng"))):
+        if moment is not None and (exam is None or getattr(exam, name) != moment):
             refusal = outside_year(courses, moment, label)
             if refusal is not None:
-                refuse(refusal, field)
+                refuse(refusal, name)
     if data.time_limit_min is not None and not 0 <= data.time_limit_min <= 600:
         refuse(_l("Thời gian làm bài từ 0 (không giới hạn) đến 600 phút."), "time_limit_min")
     if data.attempts_allowed is not None and not 0 <= data.attempts_allowed <= 50:
