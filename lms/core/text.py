@@ -10,19 +10,28 @@ _SORT_ALPHABET = "0123456789aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _SORT_CODE = {ch: f"{i + 10:02d}" for i, ch in enumerate(_SORT_ALPHABET)}
 
 
+# The invisible bidirectional embedding, override and isolate controls (U+202A–U+202E,
+# U+2066–U+2069): kept, they make a text display reversed or spoofed ("\u202eRTL" in a leave
+# reason); no Vietnamese text needs them. Every text typed in is normalised without them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def nfc(value: str | None) -> str:
-    """Unicode NFC with surrounding whitespace removed and inner runs of spaces collapsed."""
+    """Unicode NFC with surrounding whitespace removed, inner runs of spaces collapsed and
+    bidirectional controls dropped."""
     if value is None:
         return ""
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_BIDI_CONTROLS).split())
 
 
 def nfc_text(value: str | None) -> str:
-    """Unicode NFC for multi-line text (lesson bodies, messages): line breaks and indentation are
-    kept, Windows line endings become \n, surrounding blank space is removed."""
+    """Unicode NFC for multi-line text (lesson bodies, messages, a parent's leave reason): line
+    breaks and indentation are kept, Windows line endings become \n, bidirectional controls are
+    dropped, surrounding blank space is removed."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = unicodedata.normalize("NFC", str(value)).translate(_BIDI_CONTROLS)
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def in_sentence(label: str | None) -> str:

@@ -63,3 +63,14 @@ def test_subject_names_in_vietnamese_dictionary_order():
     names = ["Toán", "Đạo đức", "Công nghệ", "Giáo dục thể chất", "Âm nhạc", "Anh văn", "Ăn uống", "Dân ca"]
     assert sorted(names, key=collation_key) == ["Anh văn", "Ăn uống", "Âm nhạc", "Công nghệ", "Dân ca", "Đạo đức",
                                                 "Giáo dục thể chất", "Toán"]
+
+
+def test_typed_text_loses_bidi_controls():
+    """A leave reason (any text a parent or pupil types) keeps no right-to-left override or other
+    bidirectional control that would display it reversed (outside tester F5); the rest is kept."""
+    from lms.core.text import nfc, nfc_text
+
+    typed = 'Con bị sốt 🤒 <b>&</b> — \u202eRTL\u202c \u2066x\u2069 \u202a\u202b\u202d 𝔘'
+    assert nfc_text(typed) == "Con bị sốt 🤒 <b>&</b> — RTL x  𝔘"
+    assert nfc(typed) == "Con bị sốt 🤒 <b>&</b> — RTL x 𝔘"
+    assert nfc_text("dòng 1\r\n\u2067dòng 2\u2069") == "dòng 1\ndòng 2"
