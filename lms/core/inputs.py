@@ -10,7 +10,8 @@
   1,001 fields are a 413) and to `MAX_URLENCODED_SIZE` bytes; Werkzeug bounds neither (only the
   whole body, by `MAX_CONTENT_LENGTH`, which is sized for video uploads).
 - NUL characters are dropped from query, form and JSON values (PostgreSQL refuses them in text).
-- Dates: `arg_date`, `arg_month`, `arg_datetime` read a date from the query string, and `Form`
+- Dates: `arg_date`, `arg_month`, `arg_datetime` read a date from the query string (one given
+  but unreadable is flashed to the reader, the page showing its default), and `Form`
   refuses a date field, outside `DATE_MIN`–`DATE_MAX` (1900–2100): 9999-12-31 parses, but a
   page's "next month" or a week's end after it overflows (an HTTP 500), and a due time in year 1
   or 9999 is never meant.
@@ -48,11 +49,36 @@ def date_in_range(value: date | datetime | None) -> bool:
 
 
 def _arg(name: str, fmt: str) -> datetime | None:
+    """The query's `name` read with `fmt`; a value given but unreadable (?day=abc, ?month=2026-13)
+    is said to the reader — flashed in their language, naming the value and the form expected —
+    so a page showing its default instead (today, this month) is not taken for the one asked."""
+    raw = (request.args.get(name) or "").strip()
     try:
-        value = datetime.strptime((request.args.get(name) or "").strip(), fmt)
+        value = datetime.strptime(raw, fmt)
     except ValueError:
-        return None
-    return value if date_in_range(value) else None
+        value = None
+    if value is not None and date_in_range(value):
+        return value
+    if raw:
+        _say_unread(raw, fmt)
+    return None
+
+
+def _say_unread(raw: str, fmt: str) -> None:
+    from flask import flash
+
+    from lms.i18n import gettext as _
+
+    shown = raw[:40]
+    if fmt == "%Y-%m":
+        flash(_("Không đọc được tháng “%(v)s” trong địa chỉ trang (cần dạng năm-tháng, ví dụ 2026-12): "
+                "trang hiện tháng mặc định.", v=shown), "warning")
+    elif fmt == "%Y-%m-%d":
+        flash(_("Không đọc được ngày “%(v)s” trong địa chỉ trang (cần dạng năm-tháng-ngày, ví dụ 2026-12-08): "
+                "trang hiện ngày mặc định.", v=shown), "warning")
+    else:
+        flash(_("Không đọc được thời điểm “%(v)s” trong địa chỉ trang: trang hiện thời điểm mặc định.", v=shown),
+              "warning")
 
 
 def arg_date(name: str) -> date | None:

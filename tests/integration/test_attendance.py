@@ -359,3 +359,19 @@ def test_the_attendance_page_says_when_today_has_no_school(world, client, make_c
         sunday.login("gv.a")
         page = sunday.get("/attendance").get_data(as_text=True)
     assert 'id="attendance-day-off"' in page and "Ngày 13/12/2026 là Chủ nhật" in page
+
+
+def test_a_date_in_the_address_that_cannot_be_read_is_said_not_silently_replaced(world, client, make_client):
+    """?day=abc on the register, ?month=2026-13 on the cost report: the page shows its default and
+    says the value was not read, in the reader's language (outside tester F4; lms.core.inputs._arg
+    reads every date and month of a query string)."""
+    client.login("gv.a")
+    class_id = world.a.school_class.id
+    for bad in ("abc", "2026-13-45"):
+        page = client.get(f"/attendance/classes/{class_id}?day={bad}").get_data(as_text=True)
+        assert f"Không đọc được ngày “{bad}” trong địa chỉ trang" in page
+    assert "Không đọc được" not in client.get(f"/attendance/classes/{class_id}").get_data(as_text=True)
+    admin = make_client()
+    admin.login("admin.a")
+    page = admin.get("/contact-book/report?month=2026-13").get_data(as_text=True)
+    assert "Không đọc được tháng “2026-13” trong địa chỉ trang" in page
