@@ -322,6 +322,7 @@
   var perPage = Number(root.dataset.perPage);
   var pages = Number(root.dataset.pages);
   var page = 0;
+  var prev = document.getElementById("prev-page"), next = document.getElementById("next-page");
   function showPage(p) {
     page = Math.max(0, Math.min(pages - 1, p));
     if (perPage) {
@@ -329,8 +330,19 @@
     }
     var label = document.getElementById("page-label");
     if (label) { label.textContent = label.dataset.template.replace("{p}", page + 1).replace("{n}", pages); }
+    // No way back from the first page nor on from the last: a button that does nothing is not offered.
+    if (prev) { prev.disabled = page === 0; }
+    if (next) { next.disabled = page === pages - 1; }
     navState();
   }
+  // After a change of page the focus goes to the question asked for (or the page's first), not left
+  // on a button below the new questions; the page label (a live region) says which page it is.
+  function focusQuestion(el) {
+    var head = el.querySelector(".part-title, .question-head") || el;
+    head.setAttribute("tabindex", "-1");
+    head.focus();
+  }
+  function firstOnPage() { return document.querySelector("section.question:not([hidden])"); }
   function navState() {
     document.querySelectorAll(".qnav").forEach(function (b) {
       var q = questions[b.dataset.target];
@@ -365,12 +377,19 @@
   document.querySelectorAll(".qnav").forEach(function (b) {
     b.addEventListener("click", function () {
       showPage(Number(b.dataset.page));
-      document.getElementById("question-" + b.dataset.target).scrollIntoView();
+      var el = document.getElementById("question-" + b.dataset.target);
+      el.scrollIntoView();
+      focusQuestion(el);
     });
   });
-  var prev = document.getElementById("prev-page"), next = document.getElementById("next-page");
-  if (prev) { prev.addEventListener("click", function () { showPage(page - 1); window.scrollTo(0, 0); }); }
-  if (next) { next.addEventListener("click", function () { showPage(page + 1); window.scrollTo(0, 0); }); }
+  function turn(step) {
+    showPage(page + step);
+    window.scrollTo(0, 0);
+    var first = firstOnPage();
+    if (first) { focusQuestion(first); }
+  }
+  if (prev) { prev.addEventListener("click", function () { turn(-1); }); }
+  if (next) { next.addEventListener("click", function () { turn(1); }); }
   showPage(0);
 
   // ---------------------------------------------------------------- the clock, signals, heartbeat

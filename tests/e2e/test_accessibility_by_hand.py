@@ -20,7 +20,7 @@ PUPIL = "8910000023"      # a pupil of 6A1 at THCS Nguyễn Du
 PUPIL_SCHOOL = "thcs-nd"   # the sign-in address of its school: /login?school=thcs-nd
 
 
-def _exam(live_server, title: str, qtypes: tuple[str, ...], minutes: int) -> int:
+def _exam(live_server, title: str, qtypes: tuple[str, ...], minutes: int, per_page: int = 5) -> int:
     """An exam open now for 6A1's Toán with one question of each given type from the demo bank."""
     from lms.core.timeutil import utcnow
     from lms.exams import services
@@ -37,7 +37,7 @@ def _exam(live_server, title: str, qtypes: tuple[str, ...], minutes: int) -> int
         now = utcnow()
         exam = services.save_exam(db.session, teacher, "teacher", school, services.ExamInput(
             title=title, subject_id=course.subject_id, course_ids=[course.id], open_at=now - timedelta(minutes=1),
-            close_at=now + timedelta(hours=2), time_limit_min=minutes))
+            close_at=now + timedelta(hours=2), time_limit_min=minutes, per_page=per_page))
         items = []
         for qtype in qtypes:
             question = db.session.scalars(select(Question).where(Question.school_id == school.id,
@@ -125,6 +125,47 @@ def test_a_whole_exam_with_the_keyboard_alone(sign_in, page, live_server):
     expect(page.locator("#result-score")).to_be_visible(timeout=15000)
 
 
+PAGE_LABEL = {"vi": "Trang {p}/{n}", "en": "Page {p}/{n}"}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_turning_a_page_of_the_exam_moves_the_focus_to_its_first_question(sign_in, page, live_server, language):
+    exam_id = _exam(live_server, f"Trang: hai trang ({language})", ("single_choice", "true_false", "numerical"),
+                    minutes=30, per_page=2)
+    sign_in(PUPIL, school=PUPIL_SCHOOL)
+    page.goto(f"{live_server.url}/language/{language}?next=/exams/{exam_id}")
+    page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")
+    questions = page.locator("section.question")
+    prev, nxt, label = page.locator("#prev-page"), page.locator("#next-page"), page.locator("#page-label")
+    # On the first page there is no way back: the button is disabled, out of the tab order.
+    expect(prev).to_be_disabled()
+    expect(nxt).to_be_enabled()
+    expect(label).to_have_text(PAGE_LABEL[language].format(p=1, n=2))
+    assert label.get_attribute("aria-live") == "polite"     # a change of page is read out
+    _tab_to(page, "#next-page")
+    page.keyboard.press("Enter")
+    expect(questions.nth(2)).to_be_visible()
+    expect(questions.nth(0)).to_be_hidden()
+    # The focus is on the new page's first question, not left on the button below it ...
+    expect(questions.nth(2).locator(".question-head")).to_be_focused()
+    expect(label).to_have_text(PAGE_LABEL[language].format(p=2, n=2))
+    expect(nxt).to_be_disabled()                              # ... and the last page has no "next"
+    expect(prev).to_be_enabled()
+    # ... so the next Tab reaches that question's answer, not "Submit".
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.name") == f"q-{questions.nth(2).get_attribute('data-position')}"
+    _tab_to(page, "#prev-page")
+    page.keyboard.press("Enter")
+    expect(questions.nth(0).locator(".question-head")).to_be_focused()
+    expect(label).to_have_text(PAGE_LABEL[language].format(p=1, n=2))
+    expect(prev).to_be_disabled()
+    # The question navigator takes the focus to the question it names, on its page.
+    page.locator(".qnav").nth(2).click()
+    expect(questions.nth(2).locator(".question-head")).to_be_focused()
+    page.goto(f"{live_server.url}/language/vi?next=/")
+
+
 SAID = {"vi": ["Còn 15 phút làm bài.", "Còn 5 phút làm bài.", "Còn 1 phút làm bài."],
         # The last minute in English is "1 minute", not "1 minutes": the page carries both forms.
         "en": ["15 minutes left.", "5 minutes left.", "1 minute left."]}
@@ -142,9 +183,13 @@ def test_the_timer_is_read_out_at_15_5_and_1_minute_only(sign_in, page, live_ser
     page.goto(f"{live_server.url}/language/{language}?next=/exams/{exam_id}")
     page.click("#start")
     page.wait_for_selector("#attempt[data-ready]")
-    timer = page.locator("#timer")
+    timer = page.locator("#timer-box")
     assert timer.get_attribute("role") == "timer" and timer.get_attribute("aria-live") == "off"
-    assert timer.get_attribute("aria-label")
+    # Its name says what it is and the time itself (an aria-label would have replaced the time).
+    expect(timer).to_have_accessible_name(re.compile(
+        {"vi": r"^Thời gian còn lại, theo đồng hồ của máy chủ: \d+:\d\d$",
+         "en": r"^Time left, by the server.s clock: \d+:\d\d$"}[language]))
+    assert timer.get_attribute("aria-label") is None
     region = page.locator("#timer-announce")
     assert region.get_attribute("aria-live") == "polite"
     page.evaluate("""() => { window.__said = [];
