@@ -231,16 +231,24 @@ def demo_accounts(demo, role: str) -> list:
         [logins[i] for i in DEMO_ACCOUNTS[role] if isinstance(i, int) and i < len(logins)]
 
 
+# Not yet (README): texts composed whole before a template shows them, with a subject's or a
+# lesson's name inside — a notification, a notice's preview, a report card's list of what is missing.
+COMPOSED_WHOLE = ("/notifications", "/notices/settings", "/report-cards", "/transcripts")
+
+
 class DemoReading:
     """What a crawl of the demo in one language found wrong on the pages it read: wording problems
     (PageWording), references to ids a page lacks or repeats (tests/markup.py) and links that answer
     403 (never show a link its reader cannot open). `on_page(username)` is the crawl's callback for
     that account; `saw(username, seen)` takes the crawl's statuses; `check()` fails with the list."""
 
-    def __init__(self, language: str):
+    def __init__(self, language: str, names: frozenset[str] | None = None):
         from tests.markup import broken_references
 
         self.language, self._broken = language, broken_references
+        # Given (people's and schools' names), an English page's Vietnamese text outside lang="vi"
+        # is a problem too (WCAG 3.1.2, unmarked_vietnamese), but on the pages in COMPOSED_WHOLE.
+        self.names = names
         self.wording = PageWording()
         self.references: list[str] = []
         self.forbidden: list[str] = []
@@ -252,6 +260,9 @@ class DemoReading:
             page = f"{username} [{key}] {self.language} {url}"
             check(page, html)
             self.references.extend(f"{page}: {problem}" for problem in self._broken(html))
+            if self.names is not None and self.language == "en" and not any(p in url for p in COMPOSED_WHOLE):
+                self.wording.problems.extend(f"{page}: Vietnamese not marked lang=\"vi\": {text}"
+                                             for text in unmarked_vietnamese(html, self.names))
 
         return read
 
@@ -265,3 +276,63 @@ class DemoReading:
                                      + "\n".join(self.references))
         assert not self.forbidden, ("links that answer 403 (never show a link its reader cannot open):\n"
                                     + "\n".join(self.forbidden))
+
+
+def unmarked_vietnamese(html: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """Texts of the page's <main> written in Vietnamese (by its letters) whose element is not marked
+    `lang="vi"` (itself or an ancestor: the nearest `lang` decides), once the given proper names are
+    cut out — a person's or a school's name is read as a name in any language (WCAG 3.1.2 exempts
+    proper names). On an English page such a text is content people wrote (a question, a remark, a
+    subject) that a screen reader would read with English voice."""
+    import lxml.html
+
+    root = lxml.html.fromstring(html)
+    found = []
+    ordered = sorted(names, key=len, reverse=True)
+    for main in root.iter("main"):
+        for element in main.iter():
+            if not isinstance(element.tag, str) or element.tag in {"script", "style", "template"}:
+                continue
+            for text, owner in ((element.text, element), (element.tail, element.getparent())):
+                if not text or not text.strip() or owner is None:
+                    continue
+                bare = " ".join(text.split())
+                for name in ordered:
+                    bare = bare.replace(name, " ")
+                if not VIETNAMESE.search(_without_our_words(bare)):
+                    continue
+                marked = next((node.get("lang") for node in owner.iterancestors() if node.get("lang")),
+                              None) if owner.get("lang") is None else owner.get("lang")
+                if marked != "vi":
+                    found.append(f"<{owner.tag}> “{' '.join(text.split())[:80]}”")
+    return found
+
+
+
+@cache
+def english_templates() -> list[re.Pattern]:
+    """Our English messages that keep Vietnamese words (the marks Đ and CĐ, a file's column
+    "Tuần", an example "Toán 6A1"), as patterns whose placeholders capture what was put in."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalog = read_po(handle)
+    patterns = set()
+    for message in catalog:
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,)):
+            if not string or not VIETNAMESE.search(string):
+                continue
+            pieces = re.split(r"%\(\w+\)[sd]|%[sd]|\{[^}]*\}", " ".join(string.split()))
+            literal = [p for p in pieces if VIETNAMESE.search(p)]
+            if literal:
+                patterns.add("(.*?)".join(re.escape(p) for p in pieces))
+    return [re.compile(p) for p in sorted(patterns, key=len, reverse=True)]
+
+
+def _without_our_words(text: str) -> str:
+    """The text with our own English messages' words taken out, what was put into them kept."""
+    for pattern in english_templates():
+        text = pattern.sub(lambda m: " ".join(g or "" for g in m.groups()) or " ", text)
+    for abbreviation in (*glossary().abbreviations, "Đ", "CĐ"):
+        text = re.sub(rf"(?<!{WORD}){re.escape(abbreviation)}(?!{WORD})", " ", text)
+    return text

@@ -5,11 +5,13 @@ strings of our own catalogue, which the English locale translates back.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import StopValidation
+from wtforms.widgets import Select, TextArea
 
 from lms.core.errors import ValidationError
 from lms.core.numbers import decimal_text, money, parse_amount, parse_decimal
@@ -66,6 +68,23 @@ class _Translations:
 
 TRANSLATIONS = _Translations()
 
+# A letter only Vietnamese writes: a choice whose words have one was named by people (a subject, a
+# lesson, a category) or is a person's name, never one of our English messages.
+_VIETNAMESE_LETTER = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
+
+
+class _PeoplesChoices(Select):
+    """A select whose choices people named are marked with their language on a page in another one
+    (WCAG 3.1.2), as templates mark such text (lms.core.templating.user_text)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        from lms.core.templating import CONTENT_LANGUAGE
+
+        if _VIETNAMESE_LETTER.search(str(choice.label or "")):
+            kwargs.setdefault("lang", CONTENT_LANGUAGE)
+        return super().render_option(choice, **kwargs)
+
 
 class Form(FlaskForm):
     # The title of the summary at the top of the page when the form is refused
@@ -91,6 +110,8 @@ class Form(FlaskForm):
             the field was refused, aria-describedby pointing at the message and the hint, whose
             ids the layout's form macros (templates/bootstrap5/form.html) give them — after the
             input's own id, which a template may give when two forms on a page share a field name."""
+            from lms.core.templating import CONTENT_LANGUAGE, lang_attr
+
             render_kw = {**(field.render_kw or {}), **render_kw}
             if getattr(field.widget, "input_type", None) in ("hidden", "submit"):
                 return field.widget(field, **render_kw)  # a button or a hidden value has no message beside it
@@ -104,6 +125,10 @@ class Form(FlaskForm):
             render_kw.pop("aria_describedby", None)
             if any(described):
                 render_kw["aria-describedby"] = " ".join(d for d in described if d)
+            if type(field.widget) is Select and lang_attr():
+                return _PeoplesChoices(field.widget.multiple)(field, **render_kw)
+            if isinstance(field.widget, TextArea) and lang_attr() and _VIETNAMESE_LETTER.search(field._value() or ""):
+                render_kw.setdefault("lang", CONTENT_LANGUAGE)     # the text people wrote, as it is edited
             return field.widget(field, **render_kw)
 
     def validate(self, extra_validators=None) -> bool:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import Flask, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from lms.core.numbers import local_decimal, percent_text
 from lms.i18n import lazy_gettext as _l
@@ -60,6 +61,35 @@ def local_day(value: datetime | date | str | None) -> date | None:
     return utc_to_local(value, school_tz()).date()
 
 
+# What a school's people write in (questions, lessons, remarks, subject and class names): Vietnamese,
+# unless the thing written declares otherwise (an exam's paper language, "en" for an English test).
+CONTENT_LANGUAGE = "vi"
+
+
+def page_language() -> str:
+    return str(get_locale() or "vi") if has_request_context() else "vi"
+
+
+def lang_attr(language: str | None = None) -> Markup:
+    """` lang="vi"` for an element holding text people wrote, where that text's language differs from
+    the page's (WCAG 3.1.2: an English page reads a Vietnamese question with Vietnamese voice); none
+    where they agree. `<div class="lesson-body"{{ lang_attr() }}>`, `{{ lang_attr(exam.paper_language) }}`."""
+    language = language or CONTENT_LANGUAGE
+    if language == page_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+def user_text(value, language: str | None = None) -> Markup:
+    """Text people wrote, escaped (HTML already made safe passes as it is), in a `<span lang>` of its
+    language where that differs from the page's: `{{ exam.title|user_text(exam.paper_language) }}`."""
+    text = escape("" if value is None else value)
+    attribute = lang_attr(language)
+    if not text or not attribute:
+        return text
+    return Markup("<span%s>%s</span>") % (attribute, text)
+
+
 def install_template_helpers(app: Flask) -> None:
     from lms.core.text import in_sentence
     from lms.core import official
@@ -71,6 +101,8 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_size"] = vn_size
     app.jinja_env.filters["local_day"] = local_day
     app.jinja_env.filters["in_sentence"] = in_sentence
+    app.jinja_env.filters["user_text"] = user_text
+    app.jinja_env.globals["lang_attr"] = lang_attr
     # {{ ngettext(singular, plural, count|plural_count, n=…) }}: a mark's count (0,5 or 1,0) chooses the form.
     app.jinja_env.filters["plural_count"] = plural_count
     app.jinja_env.globals.update(official_date_line=official.date_line, school_place=official.school_place,
