@@ -33,6 +33,17 @@
     return NaN;
   }
 
+  // The primary (TT27) grid's cells, as lms/gradebook/primary.py reads them: a level T / H / C (or
+  // its words), a periodic test a whole number from 1 to 10; "" is an empty cell.
+  var PRIMARY_LEVELS = ["t", "htt", "hoan thanh tot", "h", "ht", "hoan thanh", "c", "cht", "chua hoan thanh"];
+  var CELL_RULES = {
+    level: function (text) { var v = fold(text); return !v || PRIMARY_LEVELS.indexOf(v) >= 0; },
+    test: function (text) {
+      var v = String(text || "").trim();
+      return !v || (/^[0-9]+$/.test(v) && Number(v) >= 1 && Number(v) <= 10);
+    }
+  };
+
   // Half up to one decimal of numerator/denominator, both in tenths-consistent integers.
   function roundDiv(numerator, denominator) {
     return Math.floor((2 * numerator + denominator) / (2 * denominator));
@@ -111,6 +122,16 @@
   }
 
   function check(input, table) {
+    var rule = input.dataset && CELL_RULES[input.dataset.check];
+    if (rule) {
+      // Its own reason with the value typed, in the words the server refuses it with on save.
+      var value = input.value.trim();
+      var template = table.dataset["msg" + input.dataset.check.charAt(0).toUpperCase() + input.dataset.check.slice(1)];
+      if (rule(value)) { markCell(input, null); return; }
+      markCell(input, null);
+      markCell(input, (template || "").replace("{v}", value));
+      return;
+    }
     if (!input.classList.contains("grade-cell")) { return; }
     var comment = table.dataset.comment === "1";
     var value = comment ? parsePass(input.value) : parseScore(input.value);
@@ -232,7 +253,7 @@
       markDirty();
     });
     rowsOf(table).forEach(function (row) {
-      row.querySelectorAll("input.grade-cell").forEach(function (input) { check(input, table); });
+      row.querySelectorAll("input.grade-cell, input[data-check]").forEach(function (input) { check(input, table); });
     });
   });
 

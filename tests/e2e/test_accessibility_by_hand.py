@@ -365,3 +365,121 @@ def test_a_sticky_save_bar_never_covers_the_focused_field_of_a_form(sign_in, pag
                             "return {y: r.top, bottom: r.bottom, name: document.activeElement.name}; })()")
     top = bar.bounding_box()["y"]
     assert focused["name"] == "week" and focused["bottom"] <= top + 1, (focused, top)
+
+
+# What a finger taps on its own: a link standing alone (a back link, a link in a table cell, a list
+# or a description), every button, the four statements' Đúng / Sai. Links inside a sentence are
+# WCAG 2.5.8's inline exception and keep their line.
+TARGETS = "main :is(nav, td, th, li, dd) > a, main .btn, main label.tf-choice"
+
+
+def _small_targets(page) -> list[str]:
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+        .filter(e => e.getClientRects().length && !e.closest('.visually-hidden, [hidden]'))
+        .map(e => { const r = e.getBoundingClientRect();
+                    return {w: r.width, h: r.height, text: (e.textContent || '').trim().slice(0, 40), tag: e.tagName}; })
+        .filter(b => b.w < 24 || b.h < 24)
+        .map(b => `${b.tag} “${b.text}” ${b.w.toFixed(1)}×${b.h.toFixed(1)}`)""", TARGETS)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_targets_are_24_px_without_counting_on_their_spacing(sign_in, page, live_server, width):
+    """Tester 28, finding 6: the invoice's "Chép" buttons (38 × 23), back links and links in table
+    cells (16–19 px high), the true/false cluster's bare 16 px radios passed 2.5.8 only by spacing."""
+    exam_id = _exam(live_server, f"Chạm: đúng sai ({width})", ("tf_cluster",), minutes=30)
+    page.set_viewport_size({"width": width, "height": 900})
+    small = {}
+
+    def measure(path: str) -> None:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        assert page.locator(TARGETS).count(), path
+        small.update({f"{path}: {t}": 1 for t in _small_targets(page)})
+
+    sign_in("0756692354")                                 # a parent: the invoice, a child's grades
+    child = page.locator("main a[href^='/children/']").first.get_attribute("href")
+    measure(f"{child}/grades")
+    page.goto(live_server.url + "/fees")
+    invoice = page.locator("main a[href*='/fees/invoices/']").first.get_attribute("href")
+    measure(invoice)
+    assert page.locator("[data-copy]").count() == 3
+    for who, paths in (("admin.thcs", ("/school/students", "/exams/manage")),   # links in table cells
+                       ("ketoan.thcs", ("/billing/invoices",))):
+        page.context.clear_cookies()
+        sign_in(who)
+        for path in paths:
+            measure(path)
+    page.context.clear_cookies()
+    sign_in(PUPIL, school=PUPIL_SCHOOL)                   # the four statements' Đúng / Sai
+    page.goto(f"{live_server.url}/exams/{exam_id}")
+    page.click("#start")
+    page.wait_for_selector("#attempt[data-ready]")
+    choices = page.locator("label.tf-choice")
+    expect(choices).to_have_count(8)
+    small.update({f"attempt: {t}": 1 for t in _small_targets(page)})
+    # A tap anywhere on the label, not only on the radio's 16 px, chooses it; its name is unchanged.
+    box = choices.nth(1).bounding_box()
+    page.mouse.click(box["x"] + 2, box["y"] + 2)
+    expect(choices.nth(1).locator("input")).to_be_checked()
+    expect(choices.nth(1).locator("input")).to_have_accessible_name(re.compile(r"Sai$"))
+    assert not small, "targets under 24 × 24 px:\n" + "\n".join(small)
+
+
+def _primary_course(live_server) -> int:
+    """The first course of the primary school's teacher gv1.th in the current year (a TT27 grid)."""
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.people.models import Course, SchoolClass, SchoolYear
+
+    with live_server.app.app_context():
+        return db.session.scalars(select(Course.id).join(SchoolClass).join(SchoolYear).join(
+            User, User.id == Course.teacher_id).where(User.username == "gv1.th", SchoolClass.grade <= 5,
+                                                      SchoolYear.is_current.is_(True)).order_by(Course.id)).first()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_primary_grid_checks_a_cell_as_it_is_typed(sign_in, page, live_server, language):
+    """Tester 28, finding 1's rest: the TT27 grid marked a refused cell only after saving; now, as
+    the TT22 grid, a cell is marked as it is typed — aria-invalid, described by its own reason
+    (the words the save refuses it with) — and cleared when corrected."""
+    from flask_babel import force_locale
+
+    from lms.gradebook import primary
+    from lms.gradebook.book import CellError
+
+    sign_in("gv1.th")
+    page.goto(f"{live_server.url}/language/{language}?next=/courses/{_primary_course(live_server)}/primary")
+    cell = page.locator("#primary-grid input[data-check=level]").first
+    before = cell.input_value()
+    cell.fill("X")
+    cell.press("Tab")
+    assert cell.get_attribute("aria-invalid") == "true"
+    with live_server.app.test_request_context(), force_locale(language):   # the server's own words
+        with pytest.raises(CellError) as refused:
+            primary.parse_subject_level("X")
+        expected = str(refused.value.message)
+    reason = page.locator("#" + cell.get_attribute("aria-describedby"))
+    expect(reason).to_have_text(expected)
+    expect(reason).to_be_visible()                         # shown beside the cell, not only read out
+    cell.fill("h")
+    cell.press("Tab")
+    assert cell.get_attribute("aria-invalid") is None and cell.get_attribute("aria-describedby") is None
+    tests = page.locator("#primary-grid input[data-check=test]")
+    if tests.count():
+        tests.first.fill("11")
+        tests.first.press("Tab")
+        assert tests.first.get_attribute("aria-invalid") == "true"
+        expect(page.locator("#" + tests.first.get_attribute("aria-describedby"))).to_contain_text("11")
+        tests.first.fill("")
+    # Saved with the refused cell: the server's summary links to the same cell, marked the same way.
+    cell.fill("X")
+    page.click("#save-grades")
+    link = page.locator("#grade-issues a.cell-link").first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.locator("#primary-grid input[data-check=level]").first).to_be_focused()
+    marked = page.locator("#primary-grid input[data-check=level]").first
+    assert marked.get_attribute("aria-invalid") == "true"
+    expect(page.locator("#" + marked.get_attribute("aria-describedby"))).to_have_text(expected)
+    marked.fill(before)
+    page.goto(f"{live_server.url}/language/vi?next=/")
