@@ -174,6 +174,27 @@ def catalogue_sentences() -> list[str]:
     return sorted(pieces, key=len, reverse=True)
 
 
+# A number written the Vietnamese way: thousands between dots ("1.250.000") or a decimal comma
+# with one or two decimals ("6,5", "15,0 %", "2,4 MB"). "1,250" (English thousands) and "0.125"
+# are not: three digits after one separator read either way; nor is an address's prefix
+# ("192.168.").
+VIETNAMESE_NUMBER = re.compile(r"(?<![\w.,/:-])(?:\d{1,3}(?:\.\d{3})+|\d+,\d{1,2})(?![\w.,/:-]*\d)(?!\.\S)")
+WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def vietnamese_numbers(text: str) -> list[str]:
+    """The numbers written the Vietnamese way in a text of an English page's own words. A text
+    most of whose words are Vietnamese (a name's letters aside, a pupil's or a teacher's own words:
+    a remark, a lesson's title, a bank transfer's content) is the writer's, not the page's."""
+    words = WORD_RE.findall(text)
+    vietnamese = [w for w in words if VIETNAMESE.search(w) and w.lower() != "đ"]
+    if words and len(vietnamese) * 2 > len(words):
+        return []
+    # A help text showing both ways a number may be typed ("8.5 or 8,5") writes it in English too.
+    return [n for n in VIETNAMESE_NUMBER.findall(text)
+            if "," not in n or n.replace(",", ".") not in text]
+
+
 @dataclass
 class PageWording:
     problems: list[str] = field(default_factory=list)
@@ -206,6 +227,9 @@ class PageWording:
         (An English sentence may name a Vietnamese file column in passing: that is not flagged.)"""
         pieces = set(catalogue_sentences())
         for text, _ in text_nodes(html):
+            for number in vietnamese_numbers(text):
+                self.problems.append(f"{url}: number written the Vietnamese way in the English page: “{number}” "
+                                     f"in “{text[:80]}”")
             bare = text.strip(" .,:;·—-()“”\"'")
             if bare in pieces:
                 self.problems.append(f"{url}: Vietnamese left in the English page: “{bare}”")

@@ -255,7 +255,7 @@ def record(session: Session, checkout: Checkout, *, provider: str, txn_id: str, 
     session.execute(update(Checkout).where(Checkout.id == checkout.id).values(payment_id=payment.id)
                     .execution_options(synchronize_session=False))
     if new and (why or payment.applied < payment.amount):
-        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({money(amount)} đ)",
+        task(session, school.id, "gateway", f"{checkout.txn_ref}: {why or 'tiền thừa'} ({money(amount, 'vi')} đ)",
              payment_id=payment.id, checkout_id=checkout.id)
     if new:    # a payment met again already has its receipt, or the job that makes it
         receipts.issue_later(session, payment)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import money, money_vnd
+from lms.core.numbers import money_vnd
 from lms.auth.models import User
 from lms.billing import fees, ledger, rules, states
 from lms.billing.ledger import Account, cr, dr
@@ -274,7 +274,7 @@ def _tell_guardians(session: Session, school: School, invoices: list[Invoice]) -
     for invoice in invoices:
         if invoice.total > 0:
             notify.notify(session, guardians.get(invoice.student_id, []), "invoice_issued",
-                          {"student": invoice.student_name, "amount": money(invoice.total),
+                          {"student": invoice.student_name, "amount": invoice.total,
                            "due": invoice.due_date.strftime("%d/%m/%Y"), "code": invoice.code},
                           f"/fees/invoices/{invoice.id}", school.id, flush=False)
 

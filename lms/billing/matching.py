@@ -551,7 +551,7 @@ def possible_duplicate(row: BankTransaction, alike: BankTransaction) -> None:
 
     row.alike = alike
     row.note = source_text(_l(POSSIBLE_DUPLICATE,
-                      r=alike.bank_reference, s=SOURCE_LABELS.get(alike.source, alike.source), a=money(alike.amount),
+                      r=alike.bank_reference, s=SOURCE_LABELS.get(alike.source, alike.source), a=money(alike.amount, "vi"),
                       t=f"{utc_to_local(alike.transacted_at, school_tz()):%d/%m/%Y %H:%M}"))[:300]
 
 
@@ -623,7 +623,7 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
     if parts:
         _settle(session, school, row, parts, signer=signer, now=now, receipts_later=receipts_later)
     if row.status == TransferStatus.UNMATCHED:
-        task(session, school.id, "unmatched", f"{money(t.amount)} đ — {row.content[:120]}",
+        task(session, school.id, "unmatched", f"{money(t.amount, 'vi')} đ — {row.content[:120]}",
              bank_transaction_id=row.id)
     if row.card_masked:
         _card_task(session, school.id, row)
@@ -633,7 +633,7 @@ def receive_transfer(session: Session, school: School, t: TransferIn, *, signer,
 
 def _card_task(session: Session, school_id: int, row: BankTransaction) -> None:
     task(session, school_id, "card_number", str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; "
-                                                    "đã che khi lưu: %(c)s", a=money(row.amount),
+                                                    "đã che khi lưu: %(c)s", a=money(row.amount, "vi"),
                                                     c=row.content[:150])), bank_transaction_id=row.id)
 
 
@@ -659,7 +659,7 @@ def _decide(school: School, row: BankTransaction, t: TransferIn, codes: list[str
         row.note = source_text(problem)
         return []
     if row.amount > rules.MAX_AMOUNT:       # more than one bank transfer carries: held, never applied
-        row.note = source_text(_l(OVER_MAX, a=money(row.amount), m=money(rules.MAX_AMOUNT)))
+        row.note = source_text(_l(OVER_MAX, a=money(row.amount, "vi"), m=money(rules.MAX_AMOUNT, "vi")))
         return []
     known = [invoices[c] for c in codes if c in invoices and invoices[c].school_id == school.id]
     foreign = [c for c in codes if c in invoices and invoices[c].school_id != school.id]
@@ -727,7 +727,7 @@ def _payment_input(row: BankTransaction, invoice: Invoice, amount: int, n: int, 
 def _linked(session: Session, school: School, row: BankTransaction, invoice_id: int, code: str, payment,
             status: str) -> None:
     if payment.applied < payment.amount:
-        task(session, school.id, "overpaid", f"{code}: {money(payment.amount - payment.applied)} đ thừa",
+        task(session, school.id, "overpaid", f"{code}: {money(payment.amount - payment.applied, 'vi')} đ thừa",
              payment_id=payment.id, bank_transaction_id=row.id)
     row.payment_id = row.payment_id or payment.id
     row.invoice_id = row.invoice_id or invoice_id
@@ -839,14 +839,14 @@ def _receive_many(session: Session, school: School, transfers: list[TransferIn],
     insert_objects(session, [_sighting(school.id, t, row.id, now, plain=True) for t, row, _ in placed])
     insert_objects(session, [
         *(plain_row(BillingTask, school_id=school.id, kind="overpaid", payment_id=payment.id, bank_transaction_id=row.id,
-                    message=f"{code}: {money(payment.amount - payment.applied)} đ thừa"[:300], created_at=now)
+                    message=f"{code}: {money(payment.amount - payment.applied, 'vi')} đ thừa"[:300], created_at=now)
           for row, code, payment in overpaid),
         *(plain_row(BillingTask, school_id=school.id, kind="unmatched", bank_transaction_id=row.id,
-                    message=f"{money(row.amount)} đ — {row.content[:120]}"[:300], created_at=now)
+                    message=f"{money(row.amount, 'vi')} đ — {row.content[:120]}"[:300], created_at=now)
           for row in new_rows if row.status == TransferStatus.UNMATCHED),
         *(plain_row(BillingTask, school_id=school.id, kind="card_number", bank_transaction_id=row.id,
                     message=str(_l("Nội dung chuyển khoản %(a)s đ có dãy số giống số thẻ ngân hàng; đã che khi lưu: "
-                                   "%(c)s", a=money(row.amount), c=row.content[:150]))[:300], created_at=now)
+                                   "%(c)s", a=money(row.amount, "vi"), c=row.content[:150]))[:300], created_at=now)
           for row in new_rows if row.card_masked)])
     session.flush()
     return results
@@ -946,6 +946,17 @@ def open_tasks(session: Session, school: School) -> list[BillingTask]:
     return list(session.scalars(select(BillingTask).where(BillingTask.school_id == school.id,
                                                           BillingTask.resolved_at.is_(None))
                                 .order_by(BillingTask.id.desc()).limit(200)))
+
+
+def task_texts(session: Session, tasks: list[BillingTask]) -> dict[int, str]:
+    """What each task says where it is made of figures, written now in the reader's language: a
+    transfer waiting to be matched is its amount and its content ("1,250,000 đ — …" in English).
+    The stored message is the Vietnamese of the moment it was made; other tasks show it."""
+    ids = {t.bank_transaction_id for t in tasks if t.kind == "unmatched" and t.bank_transaction_id}
+    rows = {row.id: row for row in session.scalars(select(BankTransaction).where(BankTransaction.id.in_(ids)))} \
+        if ids else {}
+    return {t.id: f"{money(rows[t.bank_transaction_id].amount)} đ — {rows[t.bank_transaction_id].content[:120]}"
+            for t in tasks if t.kind == "unmatched" and t.bank_transaction_id in rows}
 
 
 def latest_transfer(session: Session, school_id: int) -> BankTransaction | None:

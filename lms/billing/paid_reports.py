@@ -207,5 +207,5 @@ def _tell_parents(session: Session, report: PaymentReport) -> None:
     reporter = session.get(User, report.reported_by) if report.reported_by else None
     people = [reporter] if reporter is not None and reporter in guardians else guardians
     notify.notify(session, people, f"payment_report_{report.status}",
-                  {"code": invoice.code, "amount": money(report.amount), "note": report.resolution or "—"},
+                  {"code": invoice.code, "amount": report.amount, "note": report.resolution or "—"},
                   f"/fees/invoices/{invoice.id}", report.school_id)

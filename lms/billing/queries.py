@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.core.numbers import money
 from lms.auth.models import User
 from lms.billing import states
 from lms.billing.models import (Allocation, CreditNote, Invoice, InvoiceEvent, InvoiceStatus, Payment, Refund,
@@ -202,7 +201,7 @@ def remind_unpaid(session: Session, actor: User, school: School, today: date, *,
         users = guardians.get(invoice.student_id, [])
         reached += notify.notify(session, users, "invoice_reminder",
                                  {"student": invoice.student_name, "code": invoice.code,
-                                  "amount": money(invoice.due), "due": invoice.due_date.strftime("%d/%m/%Y")},
+                                  "amount": invoice.due, "due": invoice.due_date.strftime("%d/%m/%Y")},
                                  f"/fees/invoices/{invoice.id}", school.id, flush=False)
         invoice.reminded_at = now
         session.add(InvoiceEvent(invoice_id=invoice.id, actor_id=actor.id, action="reminder",

@@ -317,7 +317,7 @@ def _mail_receipt(session: Session, ctx: jobs.JobContext) -> None:
     pdf = receipt_pdf(receipt, ctx.render, ctx.config["PUBLIC_BASE_URL"])
     data = data_of(receipt)
 
-    body = (f"{data['school']['name']} xác nhận đã nhận {money(data['amount'])} đồng ({data['amount_words']}) "
+    body = (f"{data['school']['name']} xác nhận đã nhận {money(data['amount'], 'vi')} đồng ({data['amount_words']}) "
             f"cho học sinh {data['student']['name']}, nội dung: {data['reason']}.\n"
             f"Biên lai số {receipt.series}-{receipt.number:07d} đính kèm. Tra cứu trong ứng dụng của nhà trường.")
     sent = list(ctx.params.get("sent", []))  # addresses a previous try reached

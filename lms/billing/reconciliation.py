@@ -151,7 +151,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
                  f"đơn {r.order or '—'}, {_shown(r.when)}", order=r.order)
         elif payment.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount)} đ, hệ thống {money(payment.amount)} đ", payment)
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount, 'vi')} đ, hệ thống {money(payment.amount, 'vi')} đ", payment)
     listed = {r.txn_id for r in good}
     for txn_id, payment in ours.items():
         if start <= payment.received_at <= end and txn_id not in listed and report_key(txn_id) not in listed:
@@ -219,7 +219,7 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
         if credit is None:
             keep("missing", r.txn_id, r.amount, f"{_shown(r.when)} {r.order}".strip(), order=r.order)
         elif credit.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount)} đ, hệ thống {money(credit.amount)} đ")
+            keep("mismatch", r.txn_id, r.amount, f"báo cáo {money(r.amount, 'vi')} đ, hệ thống {money(credit.amount, 'vi')} đ")
     listed = {r.txn_id for r in good}
     for txn_id, sighting in sightings.items():
         credit = credits.get(sighting.bank_transaction_id)

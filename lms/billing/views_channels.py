@@ -167,11 +167,12 @@ def _transfers_page(status_code: int = 200):
         status = TransferStatus.UNMATCHED
     page = paging.paginate(matching.queue(db.session, ctx().school, status), per_page=PAGE_SIZE)
     reports = paid_reports.open_reports(db.session, ctx().school.id)
+    tasks = matching.open_tasks(db.session, ctx().school)
     return render_template("billing/transfers.html", page=page, status=status, assign=AssignForm(formdata=None),
                            task_kinds=TASK_KINDS, sources=matching.sources_of(db.session, [t.id for t in page.items]),
                            pupils=matching.pupil_hints(db.session, ctx().school, list(page.items)),
                            meant=matching.code_hints(db.session, ctx().school, list(page.items)),
-                           ignore=IgnoreForm(formdata=None), tasks=matching.open_tasks(db.session, ctx().school),
+                           ignore=IgnoreForm(formdata=None), tasks=tasks, task_texts=matching.task_texts(db.session, tasks),
                            reports=[(r, paid_reports.suggestions(db.session, r)) for r in reports],
                            report_channels=paid_reports.CHANNELS, now=utcnow()), status_code
 

@@ -14,7 +14,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import Select, TextArea
 
 from lms.core.errors import ValidationError
-from lms.core.numbers import decimal_text, money, parse_amount, parse_decimal
+from lms.core.numbers import local_decimal, money, parse_amount, parse_decimal
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
@@ -260,7 +260,7 @@ MONEY_MAX = 2 ** 63 - 1      # a money column (BIGINT) holds whole đồng up to
 
 class MoneyField(StringField):
     """An amount in whole đồng, typed as people type it: "1.250.000", "1250000", "1 250 000 đ".
-    `data` is an int (None when left empty); the field shows it back as "1.250.000"."""
+    `data` is an int (None when left empty); the field shows it back as "1.250.000" ("1,250,000" in English)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"inputmode": "numeric", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
@@ -292,7 +292,7 @@ class MoneyField(StringField):
 
 class MarkField(StringField):
     """A mark or other decimal, typed with a comma or a point: "6,5", "6.5", "10". `data` is a
-    Decimal (None when left empty); the field shows it back with a comma."""
+    Decimal (None when left empty); the field shows it back as its reader writes it ("6,5" / "6.5")."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"inputmode": "decimal", "autocomplete": "off", **(kwargs.pop("render_kw", None) or {})}
@@ -314,5 +314,5 @@ class MarkField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         if isinstance(self.data, (Decimal, int)):
-            return decimal_text(self.data)
+            return local_decimal(self.data)
         return "" if self.data is None else str(self.data)

@@ -77,6 +77,28 @@ class OutgoingMail:
 
 
 VARIANTS = ("periods", "excused", "note")
+# Params that hold an amount of đồng: stored as the number, written when the notice is read, in
+# its reader's language ("1.250.000" / "1,250,000").
+MONEY_PARAMS = ("amount",)
+
+
+def shown_params(params: dict) -> dict:
+    """The params as the message writes them: an amount in the current language. An amount stored
+    as Vietnamese text by an older release ("1.250.000") is read back and written the same way."""
+    from lms.core.errors import ValidationError
+    from lms.core.numbers import money, parse_amount
+
+    shown = dict(params)
+    for key in MONEY_PARAMS:
+        value = shown.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_amount(value)
+            except ValidationError:
+                continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            shown[key] = money(value)
+    return shown
 
 
 def message_text(kind: str, params: dict) -> str:
@@ -88,7 +110,7 @@ def message_text(kind: str, params: dict) -> str:
     names = [f"{kind}_{'_'.join(parts)}"] * bool(parts) + [f"{kind}_{v}" for v in parts]
     template = next((MESSAGES[n] for n in names if n in MESSAGES), None)
     template = template or MESSAGES.get(kind)
-    return str(template) % params if template is not None else kind
+    return str(template) % shown_params(params) if template is not None else kind
 
 
 def message_body(kind: str, params: dict) -> str:

@@ -1,9 +1,12 @@
-"""Numbers as Vietnamese people write them, read and written in one place.
+"""Numbers as people write them, read and written in one place.
 
-Money is whole đồng written with dots between thousands ("1.250.000"); marks and other decimals
-use a comma ("6,5"); percentages have one decimal and a space before the sign ("12,5 %"). On
-screen a percentage follows the reader's language ("12.5 %" in English, `percent_text`); the
-official documents render in Vietnamese, so they print "12,5 %". People
+In Vietnamese, money is whole đồng written with dots between thousands ("1.250.000"); marks and
+other decimals use a comma ("6,5"); percentages have one decimal and a space before the sign
+("12,5 %"). In English the same figures read "1,250,000", "6.5" and "12.5 %". Every writer here
+takes a `locale`; None is the reader's language (the request's, or the one a document or a
+message is rendered in — `force_locale`), so a page follows its reader while the official
+documents, which render in Vietnamese, print "1.250.000" and "12,5 %". Text stored once in
+Vietnamese (a task's note, an e-mail written in Vietnamese) passes locale "vi". People
 also type money without separators, with spaces, with "đ"/"VND", and bank portals export
 "1,250,000.00"; every money field and every import reads them with `parse_amount`, every mark
 with `parse_decimal`, every spreadsheet cell of unknown style with `parse_number`.
@@ -23,15 +26,37 @@ _CURRENCY = re.compile(r"(?i)(vnđ|vnd|đồng|dong|đ|₫)\.?$")
 _NUMBER = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*$", re.ASCII)   # ASCII digits only, as every number typed here
 
 
-def money(amount: int) -> str:
-    """1250000 → "1.250.000" (negative amounts keep their sign)."""
-    return f"{int(amount):,}".replace(",", ".")
+def _vietnamese(locale: str | None) -> bool:
+    """Whether numbers are written the Vietnamese way for `locale` (None: the reader's language)."""
+    if locale is None:
+        from lms.i18n import current_locale
+
+        locale = current_locale()
+    return not locale or str(locale).startswith("vi")
 
 
-def money_vnd(amount: int) -> str:
+def whole_number(value: int, locale: str | None = None) -> str:
+    """12345 → "12.345" in Vietnamese, "12,345" in English (negative numbers keep their sign)."""
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if _vietnamese(locale) else text
+
+
+def money(amount: int, locale: str | None = None) -> str:
+    """1250000 → "1.250.000" in Vietnamese, "1,250,000" in English; `locale` None: the reader's."""
+    return whole_number(amount, locale)
+
+
+def money_vnd(amount: int, locale: str | None = None) -> str:
     """1250000 → "1.250.000 ₫": the one way an amount is written with its unit, on pages, in
-    messages and in every PDF (0 → "0 ₫", with the same space)."""
-    return money(amount) + " ₫"
+    messages and in every PDF (0 → "0 ₫", with the same space); "1,250,000 ₫" in English."""
+    return money(amount, locale) + " ₫"
+
+
+def size_text(size: int, locale: str | None = None) -> str:
+    """A file's size as people read it: "850 KB", "2,4 MB" ("2.4 MB" in English)."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return local_decimal(Decimal(size) / 1048576, locale, 1) + " MB"
 
 
 def decimal_text(value: Decimal | int | float | str | None, places: int | None = None) -> str:
@@ -47,13 +72,13 @@ def decimal_text(value: Decimal | int | float | str | None, places: int | None =
     return text.replace(".", ",")
 
 
-def local_decimal(value: Decimal | int | float | str | None, locale: str | None = "vi",
+def local_decimal(value: Decimal | int | float | str | None, locale: str | None = None,
                   places: int | None = None) -> str:
     """A mark or other decimal as the reader writes it: Vietnamese "8,5", English "8.5" (as the
-    grade book shows marks in English). `locale` None or "vi…" is Vietnamese; `places` as in
+    grade book shows marks in English). `locale` None: the reader's language; `places` as in
     `decimal_text`."""
     text = decimal_text(value, places)
-    return text if not locale or str(locale).startswith("vi") else text.replace(",", ".")
+    return text if _vietnamese(locale) else text.replace(",", ".")
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -92,10 +117,6 @@ def percent_text(value: Decimal | int | float | None, places: int = 1, locale: s
     None: the reader's language (the request's, or the one a document is rendered in)."""
     if value is None:
         return "—"
-    if locale is None:
-        from lms.i18n import current_locale
-
-        locale = current_locale()
     return local_decimal(value, locale, places) + " %"
 
 

@@ -8,7 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from lms.core.numbers import local_decimal, percent_text
+from lms.core.numbers import local_decimal, percent_text, size_text
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import plural_count
 
@@ -37,16 +37,10 @@ vn_percent = percent_text     # the reader's language: "12,5 %" in Vietnamese, "
 
 def local_number(value, places: int | None = None) -> str:
     """A decimal as the reader writes it ("0,85" / "0.85"); "—" for none."""
-    from lms.i18n import current_locale
-
-    return "—" if value is None else local_decimal(value, current_locale(), places)
+    return "—" if value is None else local_decimal(value, None, places)
 
 
-def vn_size(size: int) -> str:
-    """File sizes as people read them: "850 KB", "2,4 MB"."""
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / 1048576:.1f}".replace(".", ",") + " MB"
+vn_size = size_text           # the reader's language: "2,4 MB" in Vietnamese, "2.4 MB" in English
 
 
 def local_day(value: datetime | date | str | None) -> date | None:

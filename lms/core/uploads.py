@@ -18,10 +18,12 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import filetype
 
 from lms.core.errors import ValidationError
+from lms.core.numbers import local_decimal
 from lms.core.text import nfc
 from lms.i18n import lazy_gettext as _l
 
@@ -85,7 +87,7 @@ def check_upload(filename: str | None, data: bytes, limits_mb: dict[str, int]) -
     limit = limits_mb[kind] * 1024 * 1024
     if len(data) > limit:
         raise ValidationError(_l("Tệp “%(f)s” nặng %(s)s MB, vượt giới hạn %(m)s MB cho %(k)s.", f=name,
-                                 s=f"{len(data) / 1048576:.1f}", m=limits_mb[kind], k=KIND_LABELS[kind]),
+                                 s=local_decimal(Decimal(len(data)) / 1048576, None, 1), m=limits_mb[kind], k=KIND_LABELS[kind]),
                               field="files")
     if not _content_matches(ext, data):
         raise ValidationError(_l("Tệp “%(f)s” có đuôi .%(e)s nhưng nội dung không phải %(e)s thật; tệp bị từ chối.",

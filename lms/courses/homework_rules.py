@@ -66,10 +66,15 @@ def on_ten(score_tenths: int, max_tenths: int) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def tenths_text(tenths: int | None, sep: str = ",") -> str:
+def tenths_text(tenths: int | None, sep: str | None = None) -> str:
+    """75 → "7,5" in Vietnamese, "7.5" in English (`sep` None: the reader's language); 80 → "8"."""
     if tenths is None:
         return ""
     whole, part = divmod(tenths, 10)
+    if sep is None:
+        from lms.core.numbers import local_decimal
+
+        return local_decimal(Decimal(tenths) / 10)
     return f"{whole}{sep}{part}" if part else str(whole)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Collector, NotFound, ValidationError
+from lms.core.numbers import local_decimal
 from lms.exams.qtypes.base import text_html
 from lms.core.notify import notify
 from lms.exams import attempt_rules as rules
@@ -106,7 +107,7 @@ def parse_mark(text: str, max_e4: int) -> int:
         raise ValidationError(_l("“%(v)s” không phải là số điểm.", v=text), field="mark") from None
     if not value.is_finite() or value < 0 or value * 10000 > max_e4:
         raise ValidationError(_l("Điểm từ 0 đến %(m)s (đã nhập “%(v)s”).",
-                                 m=str((Decimal(max_e4) / 10000).normalize()).replace(".", ","), v=text.strip()[:20]),
+                                 m=local_decimal((Decimal(max_e4) / 10000).normalize()), v=text.strip()[:20]),
                               field="mark")
     return int((value * 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

@@ -128,7 +128,7 @@ def change_label(what: str) -> str:
 
 
 def change_value(text: str | None, what: str = "") -> str:
-    """A value as the history stored it, as a Vietnamese reader writes it: "6.1" → "6,1";
+    """A value as the history stored it, as its reader writes it: "6.1" → "6,1" ("6.1" in English);
     a primary "T/7" → "Hoàn thành tốt, 7 điểm" (the level in words, as the grade book's pages name
     it); marks Đ/CĐ unchanged; a remark (`what` "…:nx") as written."""
     if not text:
@@ -143,9 +143,9 @@ def change_value(text: str | None, what: str = "") -> str:
             parts.append(ngettext("%(n)s điểm", "%(n)s điểm", count, n=test))
         return ", ".join(parts)
     if text.replace(".", "", 1).isdigit():
-        from lms.core.numbers import decimal_text
+        from lms.core.numbers import local_decimal
 
-        return decimal_text(text, 1)
+        return local_decimal(text, None, 1)
     return text
 
 

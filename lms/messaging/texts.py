@@ -3,7 +3,7 @@ digest adds, in the current language; the ZNS template data and SMS texts are al
 (the templates a school registers with Zalo and its SMS brand name are)."""
 from __future__ import annotations
 
-from lms.core.notify import MESSAGES, message_body
+from lms.core.notify import MESSAGES, message_body, shown_params
 from lms.i18n import lazy_gettext as _l
 
 DIGEST_LINES = {
@@ -38,7 +38,7 @@ def render(kind: str, params: dict) -> str:
         if kind == "digest_absent":
             values["how"] = str(HOW.get(params.get("how"), params.get("how", "")))
         if kind == "digest_invoices":
-            values["invoices"] = ", ".join(str(INVOICE) % i for i in params.get("invoices", []))
+            values["invoices"] = ", ".join(str(INVOICE) % shown_params(i) for i in params.get("invoices", []))
         return str(DIGEST_LINES[kind]) % values
     if kind in MESSAGES:
         return message_body(kind, params)      # an announcement's body with its line

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.numbers import local_decimal
 from lms.core.official import printed_text
 from lms.core.text import fold, nfc
 from lms.core.timeutil import local_to_utc, school_tz, utc_to_local
@@ -186,7 +188,7 @@ def term_warnings(term1: tuple[date, date], term2: tuple[date, date]) -> list:
         frame = FRAME_WEEKS[number]
         if abs(weeks - frame) > FRAME_SLACK_WEEKS:
             out.append(_l("Học kỳ %(t)s dài %(w)s tuần, khác xa khung của Bộ (%(f)s tuần): hãy kiểm tra lại ngày.",
-                          t="I" if number == 1 else "II", w=f"{weeks:.1f}".replace(".", ","), f=frame))
+                          t="I" if number == 1 else "II", w=local_decimal(Decimal((end - start).days + 1) / 7, None, 1), f=frame))
     return out
 
 

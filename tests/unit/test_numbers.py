@@ -53,3 +53,43 @@ def test_formats():
     assert decimal_text(Decimal("6.25"), 1) == "6,3" and decimal_text(None) == ""
     assert percent(12, 105) == Decimal("11.4") and percent(1, 16) == Decimal("6.3") and percent(3, 0) is None
     assert percent_text(Decimal("12.5")) == "12,5 %" and percent_text(None) == "—" and percent_text(100) == "100,0 %"
+
+
+def test_every_writer_follows_the_readers_language():
+    """One formatter per kind of figure, in the reader's language: a page in English wrote money
+    and file sizes the Vietnamese way ("1.250.000 ₫", "2,4 MB")."""
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from lms.core.numbers import local_decimal, size_text, whole_number
+
+    assert money(1_250_000, "en") == "1,250,000" and money_vnd(1_250_000, "en") == "1,250,000 ₫"
+    assert money_vnd(1_250_000, "vi") == "1.250.000 ₫" and whole_number(12_345, "en") == "12,345"
+    assert size_text(2_516_582, "vi") == "2,4 MB" and size_text(2_516_582, "en") == "2.4 MB"
+    assert size_text(870_400, "en") == "850 KB" and size_text(10, "vi") == "1 KB"
+    app = Flask(__name__)
+    Babel(app)
+    with app.test_request_context(), force_locale("en"):
+        assert (money(1_250_000), money_vnd(0), size_text(2_516_582)) == ("1,250,000", "0 ₫", "2.4 MB")
+        assert (local_decimal(Decimal("6.5")), percent_text(Decimal("12.5"))) == ("6.5", "12.5 %")
+        assert money(1_250_000, "vi") == "1.250.000"      # text stored in Vietnamese says so
+    with app.test_request_context(), force_locale("vi"):
+        assert (money(1_250_000), size_text(2_516_582), local_decimal(Decimal("6.5"))) == ("1.250.000", "2,4 MB", "6,5")
+
+
+def test_a_notice_writes_its_amount_when_it_is_read_in_the_readers_language():
+    """A notice keeps the amount as a number and writes it in its reader's language; one stored
+    as Vietnamese text by an earlier release is read back ("1.250.000") and written the same way."""
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from lms.core.notify import message_text
+
+    app = Flask(__name__)
+    Babel(app)
+    params = {"student": "An", "code": "HD1", "due": "05/09/2026"}
+    with app.test_request_context(), force_locale("en"):
+        assert "1,250,000" in message_text("invoice_issued", {**params, "amount": 1_250_000})
+        assert "1,250,000" in message_text("invoice_issued", {**params, "amount": "1.250.000"})
+    with app.test_request_context(), force_locale("vi"):
+        assert "1.250.000 đ" in message_text("invoice_issued", {**params, "amount": 1_250_000})

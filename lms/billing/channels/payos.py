@@ -153,7 +153,7 @@ def _unknown_paid(session, school, data: Mapping, amount: int, entry, now: datet
             _l("payOS báo khoản đã trả cho liên kết thanh toán %(o)s mà trường không tạo", o=data.get("orderCode")),
             other) if x)[:300]
     checkouts.unknown_order(session, school.id, entry, f"payOS {data.get('orderCode')}: không có yêu cầu thanh toán "
-                            f"này ({money(amount)} đ, {reference}); khoản tiền chờ trong danh sách chưa khớp",
+                            f"này ({money(amount, 'vi')} đ, {reference}); khoản tiền chờ trong danh sách chưa khớp",
                             bank_transaction_id=seen.transaction.id)
 
 
@@ -193,7 +193,7 @@ def credit(session, checkout: Checkout, *, school, link: str, reference: str, am
         return
     if seen.outcome == "known" and row.status != TransferStatus.UNMATCHED:
         entry.outcome = "credit set aside"
-        matching.task(session, school.id, "gateway", f"payOS {checkout.txn_ref}: {money(amount)} đ — khoản này đã được "
+        matching.task(session, school.id, "gateway", f"payOS {checkout.txn_ref}: {money(amount, 'vi')} đ — khoản này đã được "
                                                      f"đánh dấu không phải khoản thu ({row.note})",
                       checkout_id=checkout.id, bank_transaction_id=row.id)
         return
