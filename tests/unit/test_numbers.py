@@ -62,6 +62,7 @@ def test_every_writer_follows_the_readers_language():
     from flask_babel import Babel, force_locale
 
     from lms.core.numbers import local_decimal, size_text, whole_number
+    from lms.exams.qtypes.base import pct, shown
 
     assert money(1_250_000, "en") == "1,250,000" and money_vnd(1_250_000, "en") == "1,250,000 ₫"
     assert money_vnd(1_250_000, "vi") == "1.250.000 ₫" and whole_number(12_345, "en") == "12,345"
@@ -73,8 +74,10 @@ def test_every_writer_follows_the_readers_language():
         assert (money(1_250_000), money_vnd(0), size_text(2_516_582)) == ("1,250,000", "0 ₫", "2.4 MB")
         assert (local_decimal(Decimal("6.5")), percent_text(Decimal("12.5"))) == ("6.5", "12.5 %")
         assert money(1_250_000, "vi") == "1.250.000"      # text stored in Vietnamese says so
+        assert (pct("0.125"), shown("3.14"), shown("*")) == ("12.5", "3.14", "*")   # an exam's editor and key
     with app.test_request_context(), force_locale("vi"):
         assert (money(1_250_000), size_text(2_516_582), local_decimal(Decimal("6.5"))) == ("1.250.000", "2,4 MB", "6,5")
+        assert (pct("0.125"), shown("3.14")) == ("12,5", "3,14")
 
 
 def test_a_notice_writes_its_amount_when_it_is_read_in_the_readers_language():

@@ -71,9 +71,21 @@ def gift_percent(fraction: str) -> str:
     return format((Decimal(fraction) * 100).normalize(), "f")
 
 
+def shown(number: str) -> str:
+    """A number stored with a point ("3.14") as its reader writes it: "3,14" in Vietnamese, "3.14"
+    in English (a printed paper: in the paper's language). Anything else ("*") as it is."""
+    from lms.core.numbers import local_decimal
+
+    try:
+        return local_decimal(Decimal(number)) if Decimal(number).is_finite() else number
+    except (InvalidOperation, ValueError):
+        return number
+
+
 def pct(fraction: str) -> str:
-    """A stored fraction as the percentage the editor shows ("0.125" → "12,5")."""
-    return gift_percent(fraction).replace(".", ",")
+    """A stored fraction as the percentage the editor shows, in its reader's language ("0.125" →
+    "12,5"; "12.5" in English)."""
+    return shown(gift_percent(fraction))
 
 
 def numbered_rows(form, *names: str, content: tuple[int, ...] = (1,)) -> list[tuple[int, tuple[str, ...]]]:

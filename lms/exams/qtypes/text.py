@@ -11,7 +11,7 @@ from markupsafe import escape
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import fold, nfc, nfc_text
 from lms.exams.qtypes.base import (MAX_TEXT, ZERO, QuestionType, ResponseError, dec, fmt, gift_percent, inline,
-                                   numbered_rows, pct, percent, row_field, typed_rows)
+                                   numbered_rows, pct, percent, row_field, shown, typed_rows)
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 
@@ -208,7 +208,7 @@ class Numerical(QuestionType):
     @classmethod
     def editor_rows(cls, data, typed, extra):
         found = typed_rows(typed, "num_id", "num_value", "num_tolerance", "num_fraction", "num_feedback") \
-            if typed is not None else [{"value": a["value"].replace(".", ","), "tolerance": a["tolerance"].replace(".", ","),
+            if typed is not None else [{"value": shown(a["value"]), "tolerance": shown(a["tolerance"]),
                                         "fraction": pct(a["fraction"]), "feedback": a.get("feedback", "")}
                                        for a in (data or {}).get("answers", [])]
         found += [{"value": "", "tolerance": "0", "fraction": "100", "feedback": ""}
@@ -236,7 +236,7 @@ class Numerical(QuestionType):
     @classmethod
     def right(cls, data):
         best = max(data.get("answers", []), key=lambda a: Decimal(a["fraction"]))
-        return best["value"].replace(".", ",")
+        return shown(best["value"])
 
     @classmethod
     def right_html(cls, data, public):
@@ -244,7 +244,7 @@ class Numerical(QuestionType):
 
     @classmethod
     def key_text(cls, data, public):
-        return data["answers"][0]["value"].replace(".", ",")
+        return shown(data["answers"][0]["value"])
 
     @classmethod
     def feedback(cls, data, response):

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from lms.core.errors import Collector, ValidationError
 from lms.core.text import nfc_text
 from lms.exams.qtypes.base import (ONE, ZERO, QuestionType, ResponseError, dec, fmt, inline, new_id, numbered_rows,
-                                   row_field, typed_rows)
+                                   row_field, shown, typed_rows)
 from lms.i18n import lazy_gettext as _l
 
 DEFAULT_STEPS = ("0", "0.1", "0.25", "0.5", "1")   # statements right → fraction (unconfirmed)
@@ -157,7 +157,7 @@ class TfCluster(QuestionType):
         else:
             found = [{"id": s["id"], "text": s["text"], "answer": "true" if s["answer"] else "false"}
                      for s in (data or {}).get("statements", [])]
-            steps = "; ".join(x.replace(".", ",") for x in (data or {}).get("steps", DEFAULT_STEPS))
+            steps = "; ".join(shown(x) for x in (data or {}).get("steps", DEFAULT_STEPS))
         found += [{"id": new_id(), "text": "", "answer": ""} for _ in range(4 - len(found))]
         return {"rows": found[:4], "steps": steps}
 
