@@ -78,17 +78,26 @@ class OutgoingMail:
 
 VARIANTS = ("periods", "excused", "note")
 # Params that hold an amount of đồng: stored as the number, written when the notice is read, in
-# its reader's language ("1.250.000" / "1,250,000").
+# its reader's language ("1.250.000" / "1,250,000"); a mark stored as written ("6,5") likewise.
 MONEY_PARAMS = ("amount",)
+MARK_PARAMS = ("mark",)
 
 
 def shown_params(params: dict) -> dict:
-    """The params as the message writes them: an amount in the current language. An amount stored
-    as Vietnamese text by an older release ("1.250.000") is read back and written the same way."""
+    """The params as the message writes them: an amount or a mark in the current language. An
+    amount stored as Vietnamese text by an older release ("1.250.000") is read back and written the
+    same way; a mark "6,5" reads "6.5" in English (a pass/fail mark, "Đ", stays as it is)."""
+    import re
+    from decimal import Decimal
+
     from lms.core.errors import ValidationError
-    from lms.core.numbers import money, parse_amount
+    from lms.core.numbers import local_decimal, money, parse_amount
 
     shown = dict(params)
+    for key in MARK_PARAMS:
+        value = shown.get(key)
+        if isinstance(value, str) and re.fullmatch(r"\d{1,2}[,.]\d", value, re.ASCII):
+            shown[key] = local_decimal(Decimal(value.replace(",", ".")), None, 1)
     for key in MONEY_PARAMS:
         value = shown.get(key)
         if isinstance(value, str) and value.strip():

@@ -34,7 +34,7 @@ def render(kind: str, params: dict) -> str:
     """One notice (with the text it carries, e.g. an announcement's body) or digest line, in the
     current language."""
     if kind in DIGEST_LINES:
-        values = dict(params)
+        values = shown_params(params)
         if kind == "digest_absent":
             values["how"] = str(HOW.get(params.get("how"), params.get("how", "")))
         if kind == "digest_invoices":

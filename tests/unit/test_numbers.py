@@ -87,6 +87,7 @@ def test_a_notice_writes_its_amount_when_it_is_read_in_the_readers_language():
     from flask_babel import Babel, force_locale
 
     from lms.core.notify import message_text
+    from lms.messaging.texts import render
 
     app = Flask(__name__)
     Babel(app)
@@ -94,5 +95,8 @@ def test_a_notice_writes_its_amount_when_it_is_read_in_the_readers_language():
     with app.test_request_context(), force_locale("en"):
         assert "1,250,000" in message_text("invoice_issued", {**params, "amount": 1_250_000})
         assert "1,250,000" in message_text("invoice_issued", {**params, "amount": "1.250.000"})
+        mark = {"subject": "Toán", "student": "An", "column": "TX1"}
+        assert ": 6.5 (TX1)" in render("digest_mark", {**mark, "mark": "6,5"})      # a mark as written then
+        assert ": Đ (TX1)" in render("digest_mark", {**mark, "mark": "Đ"})
     with app.test_request_context(), force_locale("vi"):
         assert "1.250.000 đ" in message_text("invoice_issued", {**params, "amount": 1_250_000})
