@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import Forbidden, ValidationError
-from lms.core.numbers import decimal_text
+from lms.core.numbers import decimal_text, local_decimal
 from lms.core.official import printed_text_problem
 from lms.core.text import fold, nfc, nfc_text
 from lms.gradebook import tt22
@@ -158,11 +158,15 @@ def value_text(value: int | bool | None) -> str:
     return f"{value // 10}.{value % 10}"
 
 
-def mark_text(value: Mark, decimal_sep: str = ",") -> str:
+def mark_text(value: Mark, decimal_sep: str | None = None) -> str:
+    """A mark as its reader writes it: "6,5" in Vietnamese, "6.5" in English (`decimal_sep`
+    None: the reader's language; "," or "." to choose), "Đạt" / "Chưa đạt" for a pass mark."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(PASS_LABELS[value])
+    if decimal_sep is None:
+        return local_decimal(value, None, 1)
     return decimal_text(value, 1) if decimal_sep == "," else f"{value:.1f}"
 
 

@@ -206,7 +206,7 @@ def _items(session: Session, school_id: int, users: list[int], pupils: dict[int,
         mark = entry.passed if entry.passed is not None else entry.score
         out[("student", entry.student_id)].append({
             "kind": "digest_mark", "at": entry.updated_at, "order": 1,
-            "params": {"student": pupils[entry.student_id].full_name, "subject": subject, "mark": mark_text(mark),
+            "params": {"student": pupils[entry.student_id].full_name, "subject": subject, "mark": mark_text(mark, ","),
                        "column": column_label(entry.kind, entry.position)}})
     for exam, student_id in session.execute(
             select(Exam, Attempt.student_id).join(Attempt, Attempt.exam_id == Exam.id)
