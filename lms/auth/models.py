@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, event, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -12,12 +12,26 @@ from lms.db import Base, UTCDateTime
 
 
 class User(UserMixin, Base):
+    """An account. Its e-mail and phone are sign-in names and match people across schools only
+    once proven (`verified`); until then they are what a school typed — contact details that any
+    number of accounts may hold, so an account gets the identifier typed for it whether or not
+    another account holds it (issue #22: when only a free identifier could be stored, the account
+    a school's held link made told its holder, by signing in with the identifier or reading the
+    account's page, whether someone else had it). Only one account at a time holds an identifier
+    proven (the partial unique indexes below; `lms.people.accounts.prove` moves it)."""
+
     __tablename__ = "users"
+    __table_args__ = (
+        Index("uq_users_proven_email", "email", unique=True, sqlite_where=text("email_verified_at IS NOT NULL"),
+              postgresql_where=text("email_verified_at IS NOT NULL")),
+        Index("uq_users_proven_phone", "phone", unique=True, sqlite_where=text("phone_verified_at IS NOT NULL"),
+              postgresql_where=text("phone_verified_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
     full_name: Mapped[str] = mapped_column(String(120))
     sort_name: Mapped[str] = mapped_column(String(255), index=True, default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))

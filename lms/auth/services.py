@@ -112,10 +112,15 @@ def _identifier_forms(identifier: str) -> tuple[str, str | None]:
 
 
 def find_user_by_identifier(session: Session, identifier: str, school: str | None = None) -> User | None:
-    """Username, e-mail or phone number, as a person would type it. A proven phone number wins
-    (its owner used a link sent to it), then a username, an e-mail, a phone number nobody proved,
-    so the answer never depends on the database's order — and an account whose username is a
-    number (a placeholder named after the phone a school typed) never shadows the number's owner.
+    """Username, e-mail or phone number, as a person would type it. An e-mail or phone names only
+    the account that proved it (`User.verified`: a link delivered there was used; one account at a
+    time): one a school merely typed, or set through a link the school held, signs nobody in —
+    any number of accounts may hold it unproven, and signing in with it answers as for an
+    identifier of nobody whether or not another account holds it (issue #22: the account a held
+    link made kept the identifier only when nobody else had it, so its holder told the two cases
+    apart by signing in with it). A proven phone number wins over a username equal to it, so an
+    account whose username is a number never shadows the number's owner; then a username, then a
+    proven e-mail — the answer never depends on the database's order.
 
     `school`: the school part of the sign-in address (`/login?school=thcs-nd`): there a pupil's
     code alone names that school's pupil, before anything else. Elsewhere the bare code is no
@@ -128,16 +133,15 @@ def find_user_by_identifier(session: Session, identifier: str, school: str | Non
                                 .limit(1)).first()
         if pupil is not None:
             return pupil
-    conditions = [User.username == value, User.email == value]
+    conditions = [User.username == value, User.email_verified_at.is_not(None) & (User.email == value)]
     if phone:
-        conditions.append(User.phone == phone)
+        conditions.append(User.phone_verified_at.is_not(None) & (User.phone == phone))
     code, dot, school_code = value.rpartition(".")
     if dot and code and school_code and "@" not in value:
         conditions.append(User.id.in_(_pupil_by_code(code, school_code)))
     found = list(session.scalars(select(User).where(or_(*conditions)).limit(4)))
-    for rank in (lambda u: bool(phone) and u.phone == phone and u.phone_verified_at is not None,
-                 lambda u: u.username == value, lambda u: u.email == value, lambda u: u.phone == phone,
-                 lambda u: True):
+    for rank in (lambda u: bool(phone) and u.verified(phone), lambda u: u.username == value,
+                 lambda u: u.verified(value), lambda u: True):
         for user in found:
             if rank(user):
                 return user

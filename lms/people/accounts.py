@@ -61,12 +61,20 @@ def find_account(session: Session, *, email: str | None, phone: str | None,
     found = []
     for column, value in ((User.email, email), (User.phone, phone), (User.username, username)):
         if value:
-            user = session.scalars(select(User).where(column == value).limit(1)).first()
-            if user is not None and (school is None or matches(session, user, value, school,
-                                                               by_username=column is User.username)):
-                if school is None or is_own(session, user, school):
+            # Any number of accounts may hold an identifier unproven (see User): the school's own
+            # first, then the one it made for a new person, then the one that proved it.
+            holders = sorted(session.scalars(select(User).where(column == value)), key=lambda u: u.id)
+            if school is None:
+                user = next((u for u in holders if column is User.username or u.verified(value)), None) or next(
+                    iter(holders), None)
+                if user is not None:
                     return user
-                found.append(user)
+                continue
+            ranked = [u for u in holders if is_own(session, u, school)] + [
+                u for u in holders if matches(session, u, value, school, by_username=column is User.username)]
+            if ranked and is_own(session, ranked[0], school):
+                return ranked[0]
+            found.extend(ranked[:1])
     # One of the school's own people named by any of them decides before anyone else: otherwise
     # another school's account named by the e-mail would take the line of one's own teacher
     # named by the phone, and what happened to her (roles, the invitation's identifier) would
@@ -86,12 +94,16 @@ def prove(session: Session, user: User, identifier: str, via: str, now: datetime
     """`user` used a link or code delivered to `identifier` (by "mail" or "sms"): record when and
     how on the account. An identifier the account has not got yet becomes its own (an account
     whose e-mail or phone is another one keeps it: that is the person's choice); another account
-    holding it without proof, or with an older proof (a recycled number), gives it up."""
+    holding it with an older proof (a recycled number) gives it up. Accounts holding it unproven
+    keep it (see User)."""
     now = now or utcnow()
     attr = "email" if "@" in identifier else "phone"
     if getattr(user, attr) not in (None, identifier):
         return
-    holder = session.scalars(select(User).where(getattr(User, attr) == identifier, User.id != user.id)).first()
+    # Another account's proof of it (a recycled number) ends; accounts holding it unproven keep it
+    # as what a school typed — it names them nowhere, and taking it away would tell them.
+    holder = session.scalars(select(User).where(getattr(User, attr) == identifier, User.id != user.id,
+                                                getattr(User, f"{attr}_verified_at").is_not(None))).first()
     if holder is not None:
         setattr(holder, attr, None)
         session.flush()
@@ -186,18 +198,14 @@ def named_after(session: Session, user: User, name: str, school: School) -> str:
 
 def new_unclaimed(session: Session, school: School, *, name: str, email: str | None, phone: str | None,
                   username: str | None = None, taken: set[str] | None = None, staff: bool = False,
-                  checked: set[str] | None = None, identifiers_free: bool = False) -> User:
+                  checked: set[str] | None = None) -> User:
     """The account a new person will take up through the link of `school`'s invitation: no
-    password, no role; only that school's links may set its password. Its identifiers are only
-    those nobody holds (find_account looked them up first; `identifiers_free` when the caller read
-    them in bulk and found none). `checked`: usernames an import read in bulk (see free_username)."""
+    password, no role; only that school's links may set its password. It holds the identifiers
+    typed, unproven, whoever else holds them (see User): they sign nothing in and match nothing of
+    another school until a link delivered there is used. `checked`: usernames an import read in
+    bulk (see free_username)."""
     from lms.auth.services import create_user
 
-    if not identifiers_free:
-        if email and session.scalar(select(exists().where(User.email == email))):
-            email = None
-        if phone and session.scalar(select(exists().where(User.phone == phone))):
-            phone = None
     local = email.split("@")[0] if email else ""
     wanted = username or ((local or phone) if staff else (phone or email)) or name
     user = create_user(session, None, username=free_username(session, wanted, taken, checked, school=school), full_name=name,
@@ -510,7 +518,11 @@ def claim(session: Session, settings, token: str, password: str, now: datetime |
             # otherwise, its name told the link's holder whether someone else held the identifier.
             user.username = named_after(session, user, row.invited_name, row.school)
     elif row.delivered_via is None:
-        user = new_unclaimed(session, row.school, name=row.invited_name, email=None, phone=None, staff=row.kind == "staff")
+        # Holding the identifier typed, unproven, like the account in the branch above: without it,
+        # signing in or reading the account's page told the link's holder that someone had it.
+        user = new_unclaimed(session, row.school, name=row.invited_name, username=row.invited_name,
+                             email=row.identifier if by_mail(row) else None,
+                             phone=None if by_mail(row) else _phone_or_none(row.identifier), staff=row.kind == "staff")
         row.user_id, row.unclaimed = user.id, True
         session.flush()
     else:   # delivered to an existing account's identifier: its owner signs in (see `join`)
@@ -524,6 +536,15 @@ def claim(session: Session, settings, token: str, password: str, now: datetime |
     audit.record(session, audit.Action.PASSWORD_RESET_USED, actor_id=user.id, subject_type="invitation",
                  subject_id=row.id)
     return user
+
+
+def _phone_or_none(value: str | None) -> str | None:
+    from lms.auth.services import normalize_phone
+
+    try:
+        return normalize_phone(value)
+    except ValidationError:     # an invitation by username: no identifier to hold
+        return None
 
 
 def accept_unclaimed(session: Session, user: User, school_id: int, now: datetime | None = None) -> None:

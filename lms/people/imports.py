@@ -561,8 +561,8 @@ class _Known:
 
     students: dict[str, Student]
     enrollments: dict[int, Enrollment]
-    users_by_phone: dict[str, User]
-    users_by_email: dict[str, User]
+    users_by_phone: dict[str, list[User]]   # every account holding it, proven or not (see User)
+    users_by_email: dict[str, list[User]]
     usernames: set[str]
     links: dict[tuple[int, int], Guardianship]
     roles: set[tuple[int, str]]
@@ -598,9 +598,11 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
         students.update((st.student_code, st) for st in session.scalars(
             select(Student).where(Student.school_id == school.id, Student.student_code.in_(chunk))))
     for chunk in _chunks(phones):
-        by_phone.update((u.phone, u) for u in session.scalars(select(User).where(User.phone.in_(chunk))))
+        for u in session.scalars(select(User).where(User.phone.in_(chunk)).order_by(User.id)):
+            by_phone.setdefault(u.phone, []).append(u)
     for chunk in _chunks(emails):
-        by_email.update((u.email, u) for u in session.scalars(select(User).where(User.email.in_(chunk))))
+        for u in session.scalars(select(User).where(User.email.in_(chunk)).order_by(User.id)):
+            by_email.setdefault(u.email, []).append(u)
     checked = {accounts.school_username(v, school) for v in (*codes, *phones, *emails)}
     for chunk in _chunks(sorted(checked)):
         usernames.update(session.scalars(select(User.username).where(User.username.in_(chunk))))
@@ -614,7 +616,7 @@ def _read_known(session: Session, school: School, year: SchoolYear, records: lis
     roles = set(session.execute(select(Membership.user_id, Membership.role).where(
         Membership.school_id == school.id, Membership.role.in_([Role.STUDENT.value, Role.PARENT.value]))).tuples())
     known = _Known(students, enrollments, by_phone, by_email, usernames, links, roles, checked=checked)
-    accounts_read = {u.id: u for u in (*by_phone.values(), *by_email.values())}
+    accounts_read = {u.id: u for held in (*by_phone.values(), *by_email.values()) for u in held}
     known.own_users, known.invited, known.unclaimed = _own_and_invited(session, school, accounts_read)
     return known
 
@@ -999,16 +1001,16 @@ def _resolve_parent(known: _Known, school: School, name: str, phone: str | None,
             return None
         ref.phone, ref.email = ref.phone or phone, ref.email or email
     else:
-        def matched(user: User | None, value: str | None) -> User | None:
-            """accounts.matches, on what was read in bulk: the school's own people and the accounts
-            it made match by any identifier, anyone else's only by one they have proven."""
-            if user is None or not (user.id in known.own_users or user.verified(value) or (
-                    user.claim_school_id == school.id and user.id in known.unclaimed)):
-                return None
-            return user
+        def matched(holders: list[User], value: str | None) -> User | None:
+            """accounts.find_account, on what was read in bulk (any number of accounts may hold an
+            identifier unproven): the school's own people first, then the accounts it made, then
+            the one that proved it; anyone else's names nothing."""
+            own = [u for u in holders if u.id in known.own_users]
+            return next(iter(own), None) or next((u for u in holders if u.verified(value) or (
+                u.claim_school_id == school.id and u.id in known.unclaimed)), None)
 
-        by_phone = matched(known.users_by_phone.get(phone), phone) if phone else None
-        by_email = matched(known.users_by_email.get(email), email) if email else None
+        by_phone = matched(known.users_by_phone.get(phone, []), phone) if phone else None
+        by_email = matched(known.users_by_email.get(email, []), email) if email else None
         if (by_phone and by_email and by_phone.id != by_email.id
                 and by_phone.id in known.own_users and by_email.id in known.own_users):
             # Two of the school's own people: said, as it tells the school only of its own.
@@ -1084,8 +1086,7 @@ def apply_student_import(session: Session, actor: User, school: School, year: Sc
                 # Identifiers held by no one go on the new account (held ones stay where they are).
                 user = parents_created[id(parent)] = accounts.new_unclaimed(
                     session, school, name=parent.name, taken=known.usernames, checked=known.checked,
-                    email=parent.email if parent.email not in known.users_by_email else None,
-                    phone=parent.phone if parent.phone not in known.users_by_phone else None, identifiers_free=True)
+                    email=parent.email, phone=parent.phone)
                 known.unclaimed.add(user.id)
             link = known.links.get((user.id, student.id))
             if link is not None:   # accepted before: the list's details go on this pupil's guardianship

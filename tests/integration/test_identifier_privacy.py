@@ -159,8 +159,14 @@ def test_a_new_person_sets_a_password_through_the_invitation_link(world, client,
     with dbs() as s:
         assert set(s.scalars(select(Membership.role).where(Membership.user_id == user_id,
                                                            Membership.school_id == world.b.school.id))) == {"teacher"}
+    # A link the school held proves nothing about the number: it is the account's, unproven, and
+    # signs nobody in; the username the page named does.
     assert person.post("/login", {"identifier": "0977222333", "password": "Cô giáo mới của trường B"}
-                       ).status_code == 302
+                       ).status_code == 200
+    assert person.login("pham.thi.moi.b", "Cô giáo mới của trường B").status_code == 302
+    with dbs() as s:
+        user = s.get(User, user_id)
+        assert user.phone == "0977222333" and user.phone_verified_at is None
     assert person.get(link).status_code == 404  # answered: the link is spent
 
 
@@ -195,7 +201,9 @@ def test_a_link_the_school_holds_binds_no_existing_account(world, client, dbs, m
             Membership.user_id == world.a.teacher.id)).tuples())
         joined = s.get(Invitation, ids["gv.a@test.example"])
         assert joined.status == "accepted" and joined.user_id != world.a.teacher.id
-        assert s.get(User, joined.user_id).email is None     # the address stays with the one who proved it
+        made = s.get(User, joined.user_id)        # the address stays proven by the one who proved it
+        assert made.email == "gv.a@test.example" and made.email_verified_at is None
+    assert owner.get("/").status_code == 200 and make_client().login("gv.a@test.example").status_code == 302
 
 
 def _link(client, invitation_id: int) -> str:
@@ -267,7 +275,7 @@ def test_another_schools_link_cannot_take_an_account_a_school_made(world, client
     assert "Đặt mật khẩu" in parent.get(a_link).get_data(as_text=True)
     assert parent.post(a_link, {"new_password": "Bố của em Châu 2026", "confirm": "Bố của em Châu 2026"}
                        ).status_code == 302
-    assert parent.post("/login", {"identifier": "0399999702", "password": "Bố của em Châu 2026"}).status_code == 302
+    assert parent.login("bo.that.cua.em.a", "Bố của em Châu 2026").status_code == 302
     with dbs() as s:
         assert s.scalar(select(func.count()).select_from(Guardianship).where(Guardianship.student_id == pupil_a,
                                                                              Guardianship.guardian_id == user_id))
@@ -492,3 +500,44 @@ def test_an_own_parents_new_email_is_invited_the_same_whoever_holds_it(world, cl
         seen.append(shown)
         cancel_all(client, dbs, world.b.school.id)
     assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("field", ["email", "phone"])
+def test_the_account_a_held_link_makes_holds_the_identifier_whoever_else_does(world, client, dbs, make_client, field):
+    """Before: the account a held link made kept the identifier only when nobody else held it, so
+    the link's holder told the cases apart by signing in with the identifier (302 against 200) or
+    by reading the account's own data and the school's staff list (the identifier there or not).
+    Now an identifier a school typed is the account's, unproven, in every case — one school A's
+    teacher or parent proved, one an account school A made for a new person holds unproven, one
+    nobody holds — and an unproven identifier signs nobody in."""
+    admin_a = make_client()
+    admin_a.login("admin.a")
+    squatted = {"email": "cho.a@test.example", "phone": "0977555666"}[field]
+    admin_a.post("/school/staff", {"full_name": "Người Của A", field: squatted, "roles": ["teacher"]})
+    cases = {EXISTING[field]: "Lê Thị Hoa", squatted: "Đỗ Văn Nam", NEW[field]: "Trần Thị Mai"}
+    usernames = {"Lê Thị Hoa": "le.thi.hoa.b", "Đỗ Văn Nam": "do.van.nam.b", "Trần Thị Mai": "tran.thi.mai.b"}
+    password = "Giáo viên mới trường B 2026"
+    client.login("admin.b")
+    answers = {}
+    for value, name in cases.items():
+        client.post("/school/staff", {"full_name": name, field: value, "roles": ["teacher"]})
+        with dbs() as s:
+            invitation_id = s.scalars(select(Invitation.id).where(Invitation.status == "pending",
+                                                                  Invitation.school_id == world.b.school.id,
+                                                                  Invitation.invited_name == name)).one()
+        person = make_client()
+        assert person.post(_link(client, invitation_id), {"new_password": password, "confirm": password}
+                           ).status_code == 302
+        tried = make_client().post("/login", {"identifier": value, "password": password})
+        assert person.login(usernames[name], password).status_code == 302
+        mine = person.get("/account/data.json").get_json()
+        account = next(row for row in mine["tables"]["users"])
+        answers[value] = (tried.status_code, blank(" ".join(alerts(tried.get_data(as_text=True))), value),
+                          account.get(field) == value, account.get(f"{field}_verified_at"))
+    listed = client.get("/school/staff").get_data(as_text=True)
+    assert all(value in listed for value in cases)
+    assert len(set(answers.values())) == 1, answers
+    assert answers[NEW[field]][0] == 200 and answers[NEW[field]][2] is True
+    # The one who proved the identifier still signs in with it.
+    if field == "email":
+        assert make_client().login(EXISTING[field]).status_code == 302

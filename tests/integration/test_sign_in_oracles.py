@@ -81,7 +81,9 @@ def test_a_pupil_code_of_digits_is_one_key_at_its_school_and_qualified():
 
 def test_a_persons_phone_email_and_username_are_not_linked_by_the_wait(world, make_client, dbs):
     with dbs() as s:
-        s.get(User, world.a.teacher.id).phone = "0903555666"
+        teacher = s.get(User, world.a.teacher.id)
+        teacher.phone = "0903555666"
+        teacher.phone_verified_at = utcnow()   # proven: an unproven number signs nobody in
         s.commit()
     with time_machine.travel(utcnow(), tick=False):
         # One person: gv.a's phone, then gv.a's e-mail, then gv.a's username.
@@ -133,7 +135,9 @@ def test_the_account_ceiling_refuses_like_a_wrong_password(world, make_client, a
     owner.post("/logout")
     try:
         with dbs() as s:
-            s.get(User, world.a.teacher.id).phone = "0903555666"
+            teacher = s.get(User, world.a.teacher.id)
+            teacher.phone = "0903555666"
+            teacher.phone_verified_at = utcnow()   # proven: an unproven number signs nobody in
             s.commit()
         typed = ["gv.a", "GV.A@test.example", "0903 555 666", "+84903555666"]
         with time_machine.travel(utcnow(), tick=False) as traveller:
