@@ -187,14 +187,18 @@ def _select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _signed_out():
+    from lms.auth.views import signed_out_answer
+
+    return signed_out_answer()
+
+
 def _init_login(app: Flask) -> None:
     from lms.auth.services import resolve_session
-    from lms.i18n import lazy_gettext as _l
 
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
-    login_manager.login_message_category = "warning"
+    # Signed out, expired or ended: the school's sign-in address, `next`, and what happened, said.
+    login_manager.unauthorized_handler(lambda: _signed_out())
     # Sessions are server-side rows; the "remember me" cookie of Flask-Login is never used.
     login_manager.session_protection = None
 

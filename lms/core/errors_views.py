@@ -41,6 +41,14 @@ def render_error(status: int, message=None):
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        from flask import session
+        from flask_login import current_user
+
+        if session.get("_user_id") and not current_user.is_authenticated:
+            # The session ended with the form open: the sign-in page says so (lms.auth.views).
+            from lms.auth.views import signed_out_answer
+
+            return signed_out_answer()
         return render_error(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại."))
 
     @app.errorhandler(RecursionError)
