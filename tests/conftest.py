@@ -29,6 +29,8 @@ hypothesis.settings.load_profile("lms")
 
 speed.install()
 
+pytest_plugins = ["tests.log_canaries"]
+
 BACKENDS = ("sqlite", "postgresql")
 PASSWORD = "mật khẩu thử nghiệm dài"
 
@@ -178,6 +180,9 @@ def app(request, backend, tmp_path):
         overrides["SQLALCHEMY_DATABASE_URI"] = templates.copy(kind, tmp_path / "test.sqlite3")
     app = create_app(type("C", (TestConfig,), overrides))
     app.extensions["lms_test_world"] = (templates, kind)
+    from tests.log_canaries import watch
+
+    watch(app)   # tests/log_canaries.py: what its requests carry must reach no log
     # No app context stays pushed during the test: each request must get its own, as in production
     # (a shared one would share `g`, and with it the signed-in user, between requests).
     yield app

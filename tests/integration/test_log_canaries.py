@@ -79,3 +79,24 @@ def test_no_momo_signature_reaches_a_log(world, make_client, dbs, caplog):
     text = _all_text(caplog.records)
     assert len(caplog.records) > 3
     assert good["signature"] not in text and made_up["signature"] not in text
+
+
+def test_the_whole_runs_check_finds_a_secret_a_route_logs(world, make_client, app):
+    """The check every integration test gets (tests/log_canaries.py) is not blind: a route that
+    logs the password it was sent, at DEBUG, is caught — the typed password is a canary and the
+    record holding it is found."""
+    from tests import log_canaries
+
+    from flask import request
+
+    from lms.extensions import csrf
+
+    def leaky():
+        logging.getLogger("lms.leaky").debug("sign-in for %s", request.form["new_password"])
+        return "ok"
+
+    app.add_url_rule("/_test/leaky", "test_leaky", csrf.exempt(leaky), methods=["POST"])
+    assert make_client().http.post("/_test/leaky", data={"new_password": PASSWORD_CANARY}).status_code == 200
+    assert PASSWORD_CANARY in log_canaries.canaries
+    assert log_canaries.found_in(log_canaries._handler.records, log_canaries.canaries) == [PASSWORD_CANARY]
+    log_canaries._handler.records.clear()      # found on purpose: not this test's failure
