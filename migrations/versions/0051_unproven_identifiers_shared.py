@@ -2,16 +2,16 @@
 number of accounts may hold (issue #22: an account could only be given an identifier nobody held,
 so what it got told whether someone else held it)
 
-Revision ID: 0050
-Revises: 0049
+Revision ID: 0051
+Revises: 0050
 Create Date: 2026-12-07 23:55:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0050'
-down_revision = '0049'
+revision = '0051'
+down_revision = '0050'
 branch_labels = None
 depends_on = None
 
