@@ -188,7 +188,7 @@ def _select_locale() -> str:
 
 
 def _signed_out():
-    from lms.auth.views import signed_out_answer
+    from lms.core.errors_views import signed_out_answer
 
     return signed_out_answer()
 

@@ -96,41 +96,6 @@ def _signed_in(user, remember: bool, next_url: str | None, key: str | None, scho
 PENDING_SECONDS = 300
 
 
-def signed_out_answer():
-    """What a page needing a signed-in user answers without one (Flask-Login's unauthorized
-    handler, and a form refused for its token once the session is gone): the plain sign-in page,
-    at the school's own sign-in address the person came by, with `next` back to the page — and,
-    when a session had been there (it expired or was ended), a sentence in the person's language
-    saying so; after a form was sent, that what was typed was not saved. Before: "Please sign in"
-    for an ended session too, the school's address lost, a form's input dropped without a word."""
-    from urllib.parse import urlsplit
-
-    from lms.core.errors_views import wants_json
-
-    ended = bool(session.get("_user_id"))
-    posted = request.method not in ("GET", "HEAD", "OPTIONS")
-    if ended and posted:
-        message = _("Phiên đăng nhập đã hết hạn nên những gì bạn vừa gửi chưa được lưu. "
-                    "Hãy đăng nhập lại rồi nhập lại.")
-    elif ended:
-        message = _("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại để tiếp tục.")
-    elif posted:
-        message = _("Bạn chưa đăng nhập nên những gì bạn vừa gửi chưa được lưu. Hãy đăng nhập rồi nhập lại.")
-    else:
-        message = _("Vui lòng đăng nhập để tiếp tục.")
-    if wants_json() or request.is_json:
-        return {"error": {"status": 401, "message": message}}, 401
-    if posted:   # back to the page the form was on, not to a route that only takes a POST
-        referrer = urlsplit(request.referrer or "")
-        page = (referrer.path + (f"?{referrer.query}" if referrer.query else "")
-                if referrer.netloc == request.host else "")
-    else:
-        page = request.full_path.rstrip("?")
-    flash(message, "warning")
-    return redirect(url_for("auth.login", school=session.get("sign_in_school") or None,
-                            next=safe_next(page, "") or None))
-
-
 @bp.route("/login/code", methods=["GET", "POST"])
 def login_code():
     """The second step of signing in, for an account with an authenticator app."""

@@ -38,6 +38,44 @@ def render_error(status: int, message=None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def signed_out_answer():
+    """What a page needing a signed-in user answers without one (Flask-Login's unauthorized
+    handler, and a form refused for its token once the session is gone): the plain sign-in page,
+    at the school's own sign-in address the person came by, with `next` back to the page — and,
+    when a session had been there (it expired or was ended), a sentence in the person's language
+    saying so; after a form was sent, that what was typed was not saved. Before: "Please sign in"
+    for an ended session too, the school's address lost, a form's input dropped without a word."""
+    from urllib.parse import urlsplit
+
+    from flask import flash, redirect, session, url_for
+
+    from lms.core.security import safe_next
+    from lms.i18n import gettext as _
+
+    ended = bool(session.get("_user_id"))
+    posted = request.method not in ("GET", "HEAD", "OPTIONS")
+    if ended and posted:
+        message = _("Phiên đăng nhập đã hết hạn nên những gì bạn vừa gửi chưa được lưu. "
+                    "Hãy đăng nhập lại rồi nhập lại.")
+    elif ended:
+        message = _("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại để tiếp tục.")
+    elif posted:
+        message = _("Bạn chưa đăng nhập nên những gì bạn vừa gửi chưa được lưu. Hãy đăng nhập rồi nhập lại.")
+    else:
+        message = _("Vui lòng đăng nhập để tiếp tục.")
+    if wants_json() or request.is_json:
+        return {"error": {"status": 401, "message": message}}, 401
+    if posted:   # back to the page the form was on, not to a route that only takes a POST
+        referrer = urlsplit(request.referrer or "")
+        page = (referrer.path + (f"?{referrer.query}" if referrer.query else "")
+                if referrer.netloc == request.host else "")
+    else:
+        page = request.full_path.rstrip("?")
+    flash(message, "warning")
+    return redirect(url_for("auth.login", school=session.get("sign_in_school") or None,
+                            next=safe_next(page, "") or None))
+
+
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -45,9 +83,7 @@ def install_error_handlers(app: Flask) -> None:
         from flask_login import current_user
 
         if session.get("_user_id") and not current_user.is_authenticated:
-            # The session ended with the form open: the sign-in page says so (lms.auth.views).
-            from lms.auth.views import signed_out_answer
-
+            # The session ended with the form open: the sign-in page says so.
             return signed_out_answer()
         return render_error(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Hãy tải lại trang và thử lại."))
 
