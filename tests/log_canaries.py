@@ -108,8 +108,6 @@ def found_in(records: list[logging.LogRecord], wanted: set[str]) -> list[str]:
 def pytest_configure(config) -> None:
     if not ON:
         return
-    root = logging.getLogger()
-    root.addHandler(_handler)
     for name in QUIET:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
@@ -122,6 +120,8 @@ def _log_canaries(request):
         yield
         return
     root = logging.getLogger()
+    if _handler not in root.handlers:   # an app made with LOG_FORMAT=json replaces the root's handlers
+        root.addHandler(_handler)
     level, root.level = root.level, logging.DEBUG
     canaries.clear()
     _handler.records.clear()
