@@ -462,30 +462,59 @@ def _clock(found: dict[str, int], unknown: list[int], names: list[str]) -> dict[
 
 def _norm(text: str) -> str:
     """A header or alias compared: accents, case, stars, colons and spacing removed."""
-    folded = fold(str(text).replace("\n", " "))
-    folded = folded.replace("(*)", " ").replace("*", " ")
-    return " ".join(folded.split()).strip(" :.-_")
+    return _exact(fold(str(text)))
+
+
+def _exact(text: str) -> str:
+    """A header or alias compared with its accents: case, stars, colons and spacing removed."""
+    plain = nfc(str(text).replace("\n", " ")).lower()
+    plain = plain.replace("(*)", " ").replace("*", " ")
+    return " ".join(plain.split()).strip(" :.-_")
 
 
 def _forms(raw: object) -> list[str]:
     """The ways a header cell may name a column, most specific first: the whole text, without its
     parenthesis ("Số tiền (VND)"), and each half of a bilingual header ("Nợ / Debit")."""
-    text = unicodedata.normalize("NFC", str(raw))
     out: list[str] = []
+    for _written, form in _written_forms(raw):
+        if form not in out:
+            out.append(form)
+    return out
+
+
+def _written_forms(raw: object) -> list[tuple[str, str]]:
+    """`_forms`, each as written (accents kept) beside its folded form."""
+    text = unicodedata.normalize("NFC", str(raw))
+    out: list[tuple[str, str]] = []
     parts = [text, *re.split(r"\s*(?:/|\n|\|)\s*", text)] if re.search(r"[/\n|]", text) else [text]
     for part in parts:
-        whole = _norm(part)
-        for form in (whole, _norm(re.sub(r"\([^)]*\)?", " ", whole))):
-            if form and form not in out:
+        whole = _exact(part)
+        for written in (whole, _exact(re.sub(r"\([^)]*\)?", " ", whole))):
+            form = (written, _norm(written))
+            if written and form not in out:
                 out.append(form)
     return out
 
 
-def _lookup(columns: Sequence[Column]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
+class _Lookup(dict):
+    """Each header name, folded, → its column's key; with `exact`, the names as written (accents
+    kept). A header is matched by its accents first, in every column of the file, and only then
+    with accents ignored (a file typed without them, "Ho ten", or with another tone placement,
+    "Hoá đơn"): "Năm" (year) is the year column and "Nam" the boys' tick column when the import
+    knows both, whichever comes first in the file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exact: dict[str, str] = {}
+
+
+def _lookup(columns: Sequence[Column]) -> _Lookup:
+    lookup = _Lookup()
     for column in columns:
-        for name in column.names():
-            lookup.setdefault(name, column.key)
+        for raw in (str(column.label), *column.aliases):
+            written, folded = _exact(raw), _norm(raw)
+            lookup.setdefault(folded, column.key)
+            lookup.exact.setdefault(written, column.key)
     return lookup
 
 
@@ -498,31 +527,46 @@ class _Header:
     score: tuple[int, int, int]
 
 
-def _match(forms_per_column: list[list[str]], names: list[str], lookup: dict[str, str], hidden: frozenset[int] = frozenset()):
-    """Each column's key by its names; a column the user sees wins its name over a hidden one (a
-    teacher's old marks kept in a hidden copy of "TX1")."""
+def _match(forms_per_column: list[list[tuple[str, str]]], names: list[str], lookup: _Lookup,
+           hidden: frozenset[int] = frozenset()):
+    """Each column's key by its names (each form as written and folded, see _written_forms): every
+    column is first matched by its names as written, accents and all, then the rest with accents
+    ignored (see _Lookup), so that an exact header anywhere beats a near one; a column the user sees
+    wins its name over a hidden one (a teacher's old marks kept in a hidden copy of "TX1")."""
     found: dict[str, int] = {}
-    unknown: list[tuple[int, str]] = []
+    keys: dict[int, str] = {}
     order = sorted(range(len(forms_per_column)), key=lambda i: i in hidden)
+    candidates: dict[int, list[tuple[str, str]]] = {}
     for index in order:
         forms = forms_per_column[index]
-        if not forms:
-            continue
-        if any(f in LINE_NUMBER for f in forms):
+        if any(f in LINE_NUMBER for _w, f in forms):
             # The line-number column ("STT / No.") is only ever that: its English half "No." is
             # never read as another column ("Nợ", a statement's debit, folds to the same word).
-            forms = [f for f in forms if f in LINE_NUMBER]
-        key = next((lookup[f] for f in forms if f in lookup and lookup[f] not in found), None)
-        if key is not None:
-            found[key] = index
-        elif names[index]:
-            unknown.append((index, names[index]))
+            forms = [(w, f) for w, f in forms if f in LINE_NUMBER]
+        candidates[index] = forms
+    for exact in (True, False):
+        for index in order:
+            if index in keys:
+                continue
+            for written, folded in candidates[index]:
+                key = lookup.exact.get(written) if exact else lookup.get(folded)
+                if key is not None and key not in found:
+                    found[key], keys[index] = index, key
+                    break
+    unknown = [(index, names[index]) for index in order if index not in keys and names[index]
+               and forms_per_column[index]]
     return found, unknown
 
 
-def _subject(group: str) -> str:
-    """“Thông tin cha” → “cha”: the person or thing a group of columns is about."""
-    return re.sub(r"^(thong tin( ve| cua)?|ho so|du lieu)\s+", "", _norm(group))
+def _subject(group: str, written: bool = False) -> str:
+    """“Thông tin cha” → “cha”: the person or thing a group of columns is about (with its accents
+    when `written`)."""
+    folded = _norm(group)
+    subject = re.sub(r"^(thong tin( ve| cua)?|ho so|du lieu)\s+", "", folded)
+    if not written:
+        return subject
+    words = _exact(group).split()
+    return " ".join(words[len(words) - len(subject.split()):]) if subject else ""
 
 
 def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: dict[str, str],
@@ -537,7 +581,7 @@ def _find_header(head: list[list[object]], wide: dict[int, set[int]], lookup: di
             first_data = i
         if not any(texts):
             continue
-        candidates = [((i,), texts, [_forms(c) if t else [] for c, t in zip(row, texts)])]
+        candidates = [((i,), texts, [_written_forms(c) if t else [] for c, t in zip(row, texts)])]
         if i + 1 < len(head):
             below = [_header_cell(c) for c in head[i + 1]]
             if (_may_name_columns(below) and not _numbering_heading(texts, below)
@@ -597,7 +641,7 @@ def _may_name_columns(texts: list[str]) -> bool:
     return True
 
 
-def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]:
+def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[tuple[str, str]]]]:
     """A header on two rows: a group label (merged over its columns, or written once at its
     left in a CSV) above the names of its columns."""
     width = max(len(top), len(below))
@@ -611,7 +655,7 @@ def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]
             # One bilingual name written over two rows ("Ngày giao dịch /" above "Transaction date").
             group = ""
             names.append(header_text(f"{t}\n{b}"))
-            forms.append(_forms(f"{t}\n{b}"))
+            forms.append(_written_forms(f"{t}\n{b}"))
             continue
         if t and b and t != b:
             group = t
@@ -620,15 +664,16 @@ def _pair(top: list[str], below: list[str]) -> tuple[list[str], list[list[str]]]
         parent = t if t else (group if b else "")
         if not b or b == parent:
             names.append(parent)
-            forms.append(_forms(parent) if parent else [])
+            forms.append(_written_forms(parent) if parent else [])
             continue
         if not parent:
             names.append(b)
-            forms.append(_forms(b))
+            forms.append(_written_forms(b))
             continue
         names.append(f"{parent} – {b}")
-        combined = [f"{_norm(b)} {_subject(parent)}", f"{_norm(parent)} {_norm(b)}"]
-        forms.append([*combined, *(f for f in _forms(b) if f not in combined)])
+        combined = [(f"{_exact(b)} {_subject(parent, written=True)}", f"{_norm(b)} {_subject(parent)}"),
+                    (f"{_exact(parent)} {_exact(b)}", f"{_norm(parent)} {_norm(b)}")]
+        forms.append([*combined, *(f for f in _written_forms(b) if f not in combined)])
     return names, forms
 
 
