@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -28,10 +29,11 @@ from lms.gradebook.scores import round_score
 from lms.i18n import lazy_gettext as _l
 from lms.i18n import ngettext
 from lms.people.models import Course, School, SchoolClass, SchoolYear, Student
+from lms.people.pupil_lines import How, Roster
 from lms.people.services import students_of_class
 from lms.core.sheets import write_workbook
 from lms.core.tables import Column as TableColumn
-from lms.core.tables import FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Table, read_table
+from lms.core.tables import FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Table, cell_text, read_table
 
 REMARK_MAX = 500
 REASON_MAX = 300
@@ -733,6 +735,7 @@ def completeness(session: Session, courses: list[Course], sizes: dict[int, int],
 
 CODE_HEADERS = ("Mã học sinh", "Mã HS", "Student code", "Ma hoc sinh")
 NAME_HEADERS = ("Họ và tên", "Họ tên", "Full name", "Name")
+BIRTH_HEADERS = ("Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Date of birth", "Birth date")
 REMARK_HEADERS = ("Nhận xét", "Remark", "Comment")
 
 
@@ -798,6 +801,16 @@ class ImportChange:
 
 
 @dataclass
+class Matched:
+    """A line with no pupil code, matched by its name (and birth date) within the class: the
+    preview says which pupil it is."""
+    line: int
+    student: Student
+    name: str              # as the file writes it
+    by_birth: bool = False  # the birth date told the pupil apart (or confirmed it)
+
+
+@dataclass
 class GridImport:
     """A grade-book file read and checked against the book, nothing written: what it would
     write, the marks equal to the book's, and each refused cell with its line and column."""
@@ -809,6 +822,7 @@ class GridImport:
     changes: list[ImportChange] = field(default_factory=list)
     unchanged: int = 0
     after_lock: bool = False
+    matched: list[Matched] = field(default_factory=list)       # the lines matched by name (no code), in order
 
     @property
     def ok(self) -> bool:
@@ -845,11 +859,14 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
                "Xếp loại", "Kết quả")
     year = (*(str(h) for h in YEAR_HEADERS), "ĐTB cả năm", "Kết quả cả năm", "Cả năm", "ĐTBmcn", "ĐTB môn cả năm",
             "Điểm trung bình môn cả năm", "TBCN")
-    spec = [TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:] + ("Mã định danh", "Mã số học sinh"), required=True,
-                        anchor=True),
+    # A line's pupil: by the code, or — a teacher's own sheet has none — by the name and the birth
+    # date within the class (lms.people.pupil_lines), so the name is an anchor too.
+    code = TableColumn("code", CODE_HEADERS[0], CODE_HEADERS[1:] + ("Mã định danh", "Mã số học sinh"), anchor=True,
+                       required=True)
+    spec = [code,
             TableColumn("name", NAME_HEADERS[0], NAME_HEADERS[1:] + ("Họ và tên học sinh", "Họ tên học sinh",
                                                                      *FAMILY_NAME_HEADERS), text=True,
-                        tail=GIVEN_NAME_HEADERS),
+                        anchor=True, tail=GIVEN_NAME_HEADERS),
             TableColumn("remark", REMARK_HEADERS[0], REMARK_HEADERS[1:] + ("Nhận xét của giáo viên", "Nhận xét môn học"),
                         text=True),
             # Computed by the book, never read: named so that it is not reported as unknown.
@@ -867,10 +884,17 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
         spec.append(TableColumn(RETEST.key, RETEST.label, ("KT lại", "Kiểm tra lại", "Điểm kiểm tra lại", "Điểm KT lại",
                                                            "KTL", "Retest", "Re-test")))
     table = read_table(filename, data, spec, max_rows=max_rows)
-    if "code" not in table.columns:
-        raise ValidationError(_l("Tệp “%(f)s” thiếu cột “Mã học sinh” (hoặc “Mã HS”, “Mã định danh”): cột ghép mỗi "
-                                 "dòng với học sinh của lớp. Hãy tải tệp Excel của sổ điểm rồi điền vào đó.", f=filename),
-                              field="file")
+    if "code" not in table.columns and "name" in table.columns:
+        # No code: the pupils are found by name, and the birth date tells apart two of one name.
+        # With the code it is not read (and is named as a column not imported). The code is required
+        # on the first reading only, so that a text file renamed .xlsx is still said to be one.
+        spec[0] = dataclasses.replace(code, required=False)
+        table = read_table(filename, data, [*spec, TableColumn("birth", BIRTH_HEADERS[0], BIRTH_HEADERS[1:])],
+                           max_rows=max_rows)
+    if "code" not in table.columns and "name" not in table.columns:
+        raise ValidationError(_l("Tệp “%(f)s” không có cột “Mã học sinh” (hoặc “Mã HS”, “Mã định danh”) hay cột “Họ và "
+                                 "tên”: không biết mỗi dòng là học sinh nào. Hãy tải tệp Excel của sổ điểm rồi điền vào "
+                                 "đó.", f=filename), field="file")
     said = file_term(table)
     if said is not None and said != term:
         # Every mark of one term would be written into the other, each one "valid".
@@ -883,23 +907,27 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
     if role != "admin":   # a teacher writes no locked term, whatever the file holds
         check_writable(session, role, year_id, term, "")
     grid = grid_of(session, course, term)
-    by_code = {r.student.student_code.upper(): r for r in grid.rows}
+    roster = Roster(grid.rows, course.school_class.name, lambda r: r.student)
     seen: dict[int, int] = {}
     for line in table.lines:
         # Every cell of every line is checked, whatever else is wrong with the line, so that one
         # upload lists every refusal (a line with an unknown code and a mark of 12 gets both).
         code = line.text("code").strip()
-        row = by_code.get(code.upper().replace(" ", ""))
+        found = roster.find(code, line.text("name"), line.get("birth") if "birth" in table.columns else None)
+        row = found.row
         name = row.student.full_name if row is not None else line.text("name")
         if row is None:
-            out.issues.append(Issue(line.number, name, table.column_name("code"), code,
-                                    str(_l("không có học sinh mã này trong lớp %(c)s.", c=course.school_class.name))))
+            key = found.column if found.column in table.columns else "name" if "name" in table.columns else "code"
+            out.issues.append(Issue(line.number, name, table.column_name(key), cell_text(line.get(key)), found.refusal))
         elif row.student.id in seen:
-            out.issues.append(Issue(line.number, name, table.column_name("code"), code,
+            key = "code" if found.how == How.CODE else "name"
+            out.issues.append(Issue(line.number, name, table.column_name(key), line.text(key),
                                     str(_l("học sinh này đã có ở dòng %(l)s.", l=seen[row.student.id]))))
             row = None
         else:
             seen[row.student.id] = out.lines[row.student.id] = line.number
+            if found.by_name:
+                out.matched.append(Matched(line.number, row.student, line.text("name"), found.how == How.NAME_BIRTH))
         change = ImportChange(line.number, row.student) if row is not None else None
         for c in columns:
             if c.key not in table.columns:

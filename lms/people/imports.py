@@ -29,6 +29,7 @@ from lms.core.tables import (FAMILY_NAME_HEADERS, GIVEN_NAME_HEADERS, Column, La
                              to_date, unreal_date)
 from lms.people import accounts, placement
 from lms.people.profile import PROFILE_FIELDS, PROFILE_LABELS, clean_profile, name_student, student_search_text
+from lms.people.pupil_lines import someone_else
 from lms.people.models import (DepartmentViewer, Enrollment, Guardianship, Invitation, Membership, Role, School,
                                SchoolClass, SchoolYear, Student)
 
@@ -878,7 +879,7 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
             continue
 
         student = existing.get(code)
-        if student is not None and _someone_else(student, name, birth):
+        if student is not None and someone_else(student, name, birth):
             # Neither the name nor the birth date is the pupil's: a mistyped code (or another
             # school's list) would rename this child and give their account to strangers.
             issue = Issue(line, labels.get("student_code", ""), _(
@@ -934,13 +935,6 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
 
 
 _PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
-
-
-def _someone_else(student: Student, name: str, birth) -> bool:
-    """Whether a line names another child than the pupil with its code: both the name (accents and
-    case aside) and the birth date differ. One of them alone is a correction."""
-    return (fold(student.full_name) != fold(name) and birth is not None and student.birth_date is not None
-            and student.birth_date != birth)
 
 
 def _profile(v: dict[str, str], bad) -> dict[str, str | None]:
