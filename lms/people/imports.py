@@ -849,11 +849,13 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
                 bad("parent_email", _("E-mail “%(v)s” không hợp lệ.", v=p_email_raw))
             if not p_name:
                 bad("parent_name", _("Thiếu họ tên phụ huynh."))
-            if p_name and not (p_phone_raw or p_email_raw):
+            relation = relation_label(v.get("relation"))
+            if p_name and not (p_phone_raw or p_email_raw) and not _has_guardian(existing.get(code), p_name, relation):
                 # Lists often give a phone for one parent only: the pupil and the other parent are
                 # imported; this one has no way to be invited yet, which the preview says on the line.
+                # A parent the pupil already has, by name and relation, is that parent: a list
+                # without the phone columns (the sector database's file, issue #25) changes nothing.
                 unreachable = p_name
-            relation = relation_label(v.get("relation"))
             if relation is None:
                 bad("relation", _("Quan hệ “%(v)s” không rõ; dùng Bố, Mẹ, Ông, Bà, Người giám hộ…", v=v.get("relation")))
             if p_name and (p_phone or p_email):
@@ -935,6 +937,14 @@ def plan_student_import(session: Session, school: School, year: SchoolYear | Non
 
 
 _PROFILE_ATTRS = {key: attr for key, (attr, _limit) in PROFILE_FIELDS.items()}
+
+
+def _has_guardian(student: Student | None, name: str, relation: str | None) -> bool:
+    """Whether the pupil already has this guardian: the same name (accents and case aside) and,
+    when the line says it, the same relation."""
+    return student is not None and any(
+        fold(link.guardian.full_name) == fold(name) and (relation in (None, "Phụ huynh") or link.relation == relation)
+        for link in student.guardianships)
 
 
 def _profile(v: dict[str, str], bad) -> dict[str, str | None]:

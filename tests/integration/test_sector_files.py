@@ -210,3 +210,25 @@ def test_the_file_is_for_the_chosen_year_and_carries_the_schools_sector_codes(wo
                                            "school_year_id": str(world.a.year.id)},
                         content_type="multipart/form-data").get_data(as_text=True)
     assert "Mới: 0" in again and "Không còn trong danh sách: 0" in again and "Chuyển lớp: 0" in again
+
+
+def test_the_round_trip_without_the_parents_phone_columns_changes_nothing_and_refuses_nothing(world, client, dbs):
+    """Issue #25: a school's template with the parents' names but no phone or e-mail column
+    exports and imports back unchanged — the parents named are the pupils' own, not parents
+    "without a phone" to invite — and a template with no parent column at all too."""
+    from lms.people import imports
+    from lms.people.models import School, SchoolYear
+
+    _profile(dbs, world)
+    client.login("admin.a")
+    without_phones = [h for h in V2 if not h.startswith("Số điện thoại")]
+    without_parents = [h for h in without_phones if not h.endswith((" cha", " mẹ"))]
+    for headers in (without_phones, without_parents):
+        _body, data = _fill(client, template(headers))
+        with dbs() as s:
+            plan = imports.plan_student_import(s, s.get(School, world.a.school.id), s.get(SchoolYear, world.a.year.id),
+                                               "C1-HocSinh.xlsx", data, 1000)
+            assert plan.ok, plan.issues
+            assert plan.unreachable == []
+            assert [(r.action, r.changes) for r in plan.rows] == [("unchanged", [])] * len(plan.rows), headers
+            assert len(plan.rows) >= 3
