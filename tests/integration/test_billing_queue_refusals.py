@@ -66,3 +66,31 @@ def test_the_sandbox_transfer_names_the_channel_by_its_name(world, client, dbs):
     page = client.post("/billing/sandbox/transfer", {"content": "HP hoc phi", "amount": "10000", "via": "casso"},
                        follow_redirects=True).get_data(as_text=True)
     assert "Hãy bật Casso ở chế độ thử" in page and "Hãy bật casso" not in page
+
+
+def test_every_billing_text_field_refuses_a_card_number_with_the_card_message(app):
+    """The class of finding 12: whatever else a text field requires (a reason, a length, a shape),
+    a full card number in it — spaces, dots, dashes or non-breaking spaces between its digits — is
+    refused with the one card-number message, on that field, never with another."""
+    from wtforms import StringField, TextAreaField
+    from werkzeug.datastructures import MultiDict
+
+    from lms.billing import forms
+    from lms.core.cards import CARD_MESSAGE
+
+    written = ("4111 1111 1111 1111", "4111.1111.1111.1111", "4111-1111-1111-1111", "4111\u00a01111\u00a01111\u00a01111")
+    classes = [c for c in vars(forms).values()
+               if isinstance(c, type) and issubclass(c, forms.BillingForm) and c is not forms.BillingForm]
+    checked = 0
+    with app.test_request_context(method="POST"):
+        for cls in classes:
+            names = [f.name for f in cls(meta={"csrf": False})
+                     if isinstance(f, (StringField, TextAreaField)) and not isinstance(f, forms.MoneyField)
+                     and f.type != "HiddenField"]
+            for name in names:
+                for card in written:
+                    form = cls(formdata=MultiDict({name: card}), meta={"csrf": False})
+                    form.validate()
+                    assert form.errors.get(name) == [str(CARD_MESSAGE)], (cls.__name__, name, card, form.errors.get(name))
+                    checked += 1
+    assert checked >= 4 * 10     # notes, reasons, references, payer names… of every billing form
