@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -179,6 +179,13 @@ class AssignForm(BillingForm):
 class IgnoreForm(BillingForm):
     note = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
     submit = SubmitField(_l("Không phải khoản thu"))
+
+
+class ResolveItemForm(BillingForm):
+    """The accountant's decision on a reconciliation difference: dismissed, or the transfer
+    recorded (reconciliation.resolve_item) — always with the reason."""
+    note = StringField(_l("Lý do"), validators=[DataRequired(_l("Nhập lý do.")), Length(max=300)])
+    action = HiddenField()
 
 
 class StatementForm(BillingForm):

@@ -157,13 +157,14 @@ QUEUE_REASONS = (NO_ACCOUNT, OTHER_ACCOUNT, POSSIBLE_DUPLICATE, OVER_MAX, FOREIG
                  payments.BEFORE_ISSUE, EARLY)     # the most general last
 
 
-def _pattern(message: str) -> re.Pattern:
+def message_pattern(message: str) -> re.Pattern:
+    """A stored message (its %(name)s placeholders) as a pattern that recognises it and gives its values back."""
     parts = re.split(r"%\((\w+)\)s", message)
     return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)) + r"\Z",
                       re.S)
 
 
-_REASON_PATTERNS = [(m, _pattern(m)) for m in QUEUE_REASONS]
+_REASON_PATTERNS = [(m, message_pattern(m)) for m in QUEUE_REASONS]
 
 
 def shown_reason(note: str | None) -> str:

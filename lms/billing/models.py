@@ -627,6 +627,17 @@ class ReconciliationItem(Base):
     order_ref: Mapped[str] = mapped_column(String(100), default="")  # the provider's order id, when the report has one
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The report's line as read (a bank feed's: its time, memo and receiving account), so that a
+    # transfer the provider has and the school had not can be recorded from it.
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content: Mapped[str] = mapped_column(String(500), default="")
+    account: Mapped[str] = mapped_column(String(40), default="")
+    # The accountant's decision (reconciliation.resolve_item): dismissed, or recorded (the credit).
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    resolution: Mapped[str] = mapped_column(String(300), default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    bank_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("bank_transactions.id", ondelete="SET NULL"))
 
 
 class FormSubmission(Base):

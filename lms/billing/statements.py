@@ -312,9 +312,10 @@ def _flagged_amount(plan: StatementPlan, line: int, flag: object, value: object,
     return amount
 
 
-def _two_column_amount(plan: StatementPlan, line: int, debit: object, credit: object, names: dict) -> int | None:
-    """A line of a statement with a debit and a credit column: the credit's amount, None for a debit
-    line, 0 when refused — a line with neither amount, or both, is not guessed to be either."""
+def two_column_amount(plan: StatementPlan, line: int, debit: object, credit: object, names: dict) -> int | None:
+    """A line of a statement (or of a provider's report: "Tiền vào" / "Tiền ra") with a debit and a
+    credit column: the credit's amount, None for a debit line, 0 when refused (on `plan.problems`)
+    — a line with neither amount, or both, is not guessed to be either."""
     amounts = {}
     for key, value, signed in (("debit", _unsigned(debit), True), ("credit", credit, False)):
         try:
@@ -413,7 +414,7 @@ def plan_statement(table: Table, mapping: dict[str, int], tz: str, *, school=Non
         if flagged:
             amount = _flagged_amount(plan, line, cell(cells, "direction"), cell(cells, "credit"), names)
         elif two_columns:
-            amount = _two_column_amount(plan, line, cell(cells, "debit"), cell(cells, "credit"), names)
+            amount = two_column_amount(plan, line, cell(cells, "debit"), cell(cells, "credit"), names)
         else:
             try:
                 amount = parse_amount(cell(cells, "credit"), signed=signed)

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 
 from lms.billing import callbacks, channel_settings, matching, paid_reports, recovery, sandbox, statements
 from lms.billing.channels.registry import CHANNELS, ENDPOINTS, METHOD_LABELS, MODE_LABELS, MODED, SOURCE_LABELS
-from lms.billing.forms import AssignForm, ChannelForm, IgnoreForm, ResolveReportForm, SimulateTransferForm, StatementForm
+from lms.billing.forms import (AssignForm, ChannelForm, IgnoreForm, ResolveItemForm, ResolveReportForm,
+                               SimulateTransferForm, StatementForm)
 from lms.billing.models import BankTransaction, PaymentReport, TransferStatus
 from lms.core import paging
 from lms.core import http
@@ -20,7 +21,7 @@ from lms.core.forms import Form
 from lms.core.requests import committing
 from lms.core.tenancy import ctx, no_context, role_required, school_scoped
 from lms.core.timeutil import utc_to_local, utcnow
-from lms.core.numbers import money
+from lms.core.numbers import money, money_vnd
 from lms.core.downloads import files
 from lms.extensions import csrf, db
 from lms.i18n import gettext as _
@@ -502,8 +503,62 @@ def reconciliation():
             return redirect(url_for("channels.reconciliation"))
         if outcome.error is not None or (report is not None and report.problems):
             status = 422
+    return _reconciliation_page(form, report, provider, status)
+
+
+def _reconciliation_page(form, report, provider: str, status: int, resolve=None):
+    from lms.billing import reconciliation as rec
+
+    school = ctx().school
+    items = rec.items_of(db.session, school)
+    names = rec.resolvers(db.session, items)
     return render_template("billing/reconciliation.html", form=form, report=report, providers=rec.PROVIDERS,
-                           provider=provider, items=rec.items_of(db.session, school), kinds=rec.KIND_LABELS), status
+                           provider=provider, items=items, kinds=rec.KIND_LABELS, resolve=resolve or ResolveItemForm(),
+                           open_count=rec.open_count(db.session, school), names=names,
+                           recordable=rec.recordable, shown_key=rec.shown_key, shown_detail=rec.shown_detail), status
+
+
+@bp.route("/billing/reconciliation/<int:item_id>/resolve", methods=["POST"])
+@login_required
+@role_required(*STAFF)
+def reconciliation_resolve(item_id: int):
+    """The accountant's decision on one difference: dismissed with the reason, or — a transfer the
+    provider has and the school had not — recorded through the feed's one credit path."""
+    from lms.billing import reconciliation as rec
+    from lms.billing.models import ReconciliationItem
+
+    item = school_scoped(ReconciliationItem, item_id)
+    form = ResolveItemForm()
+    if not form.validate_on_submit():
+        for name, messages in form.errors.items():
+            for message in messages:
+                flash(f"{form[name].label.text}: {message}" if name in form and name != "csrf_token" else message,
+                      "danger")
+        return _reconciliation_page(StatementForm(), None, "vnpay", 422, form)
+    replay, received = None, None
+    with committing(flash_error=False) as outcome:
+        replay = first_time("reconcile_item")
+        if replay is None:
+            received = rec.resolve_item(db.session, current_user, item, form.action.data or "", form.note.data,
+                                        signer=_signer(), now=utcnow())
+            done(url_for("channels.reconciliation"))
+    if replay is not None:
+        return replay
+    if not outcome.ok:
+        error = outcome.error
+        named = error.field and error.field in form and error.field != "csrf_token"
+        flash(f"{form[error.field].label.text}: {error.message}" if named else str(error.message), "danger")
+        return _reconciliation_page(StatementForm(), None, "vnpay", error.status, form)
+    if received is None:
+        flash(_("Đã ghi nhận cách xử lý chênh lệch."), "success")
+    elif received.outcome == "new":
+        row = received.transaction
+        flash(_("Đã ghi nhận giao dịch %(a)s: khớp hoá đơn.", a=money_vnd(row.amount)) if row.payment_id else
+              _("Đã ghi nhận giao dịch %(a)s; giao dịch chờ gán tay: %(r)s", a=money_vnd(row.amount),
+                r=matching.shown_reason(row.note)), "success" if row.payment_id else "warning")
+    else:
+        flash(_("Giao dịch này đã được ghi nhận từ trước; không ghi thêm."), "info")
+    return redirect(url_for("channels.reconciliation"))
 
 
 @bp.route("/billing/tasks/<int:task_id>/resolve", methods=["POST"])
