@@ -130,15 +130,21 @@ class PaymentWaiting(Conflict):
 
 def start_checkout(session: Session, parent: User, invoice: Invoice, channel: str, *, key: str | None, box,
                    base_url: str, return_url: str, client_ip: str, locale: str, now: datetime,
-                   post_json=None, sandbox_url: str | None = None, confirm: bool = False) -> Started:
+                   post_json=None, sandbox_url: str | None = None, confirm: bool = False,
+                   voluntary: bool = True) -> Started:
     """Begin paying an open invoice through a gateway; returns where to send the parent. The
     provider's own part (`channels/<provider>.start`) fills in the gateway's address; its endpoints
     are those of the channel's mode (`channel_settings.endpoint`), the local sandbox under
     `sandbox_url` (default: `base_url`). While another checkout of the invoice waits for its
     gateway's answer, a new one is started (and the waiting one replaced, still asked about by the
-    scheduler) only with `confirm` — the parent said they have not paid it — else `PaymentWaiting`."""
+    scheduler) only with `confirm` — the parent said they have not paid it — else `PaymentWaiting`.
+    Without `voluntary` the checkout asks for the invoice less its voluntary items still owed
+    (`payments.amount_to_pay`): they stay owed."""
     if invoice.status not in states.OPEN or invoice.due <= 0:
         raise ValidationError(_l("Hoá đơn này không còn khoản phải nộp."))
+    amount = payments.amount_to_pay(session, invoice, voluntary=voluntary)
+    if amount <= 0:
+        raise ValidationError(_l("Hoá đơn chỉ còn các khoản tự nguyện; chọn nộp cả khoản tự nguyện nếu bạn muốn đóng góp."))
     setting = channel_settings.setting_of(session, invoice.school_id, channel)
     if not channel_settings.is_configured(setting) or channel not in registry.GATEWAYS:
         raise NotFound(_l("Kênh thanh toán này chưa được nhà trường bật."))
@@ -156,7 +162,7 @@ def start_checkout(session: Session, parent: User, invoice: Invoice, channel: st
                     .values(status=CheckoutStatus.REPLACED, finished_at=now).execution_options(synchronize_session=False))
     attempt = (session.scalar(select(func.count()).select_from(Checkout).where(Checkout.invoice_id == invoice.id)) or 0) + 1
     checkout = Checkout(school_id=invoice.school_id, invoice_id=invoice.id, channel=channel,
-                        method=setting.counts_as, txn_ref=f"{invoice.code}-{attempt}", amount=invoice.due,
+                        method=setting.counts_as, txn_ref=f"{invoice.code}-{attempt}", amount=amount,
                         payer_name=parent.full_name, idempotency_key=key, created_by=parent.id, created_at=now,
                         expires_at=now + timedelta(minutes=CHECKOUT_MINUTES))
     try:

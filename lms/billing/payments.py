@@ -232,6 +232,30 @@ def _voluntary(session: Session, invoice_ids: list[int]) -> set[int]:
     return {i for i in invoice_ids if i not in mandatory}
 
 
+def voluntary_left(session: Session, invoice: Invoice) -> list[tuple[str, int]]:
+    """The voluntary items of an invoice still owed (a parents' association fund…): (description,
+    what it still lacks). A parent may leave them out of an online payment (`amount_to_pay`)."""
+    from sqlalchemy import func
+
+    taken = dict(session.execute(select(Allocation.line_id, func.sum(Allocation.amount))
+                                 .where(Allocation.invoice_id == invoice.id).group_by(Allocation.line_id)).all())
+    return [(description, amount - int(taken.get(line_id, 0)))
+            for line_id, description, amount in session.execute(
+                select(InvoiceLine.id, InvoiceLine.description, InvoiceLine.amount)
+                .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.mandatory.is_(False)).order_by(InvoiceLine.id))
+            if amount - int(taken.get(line_id, 0)) > 0]
+
+
+def amount_to_pay(session: Session, invoice: Invoice, *, voluntary: bool = True) -> int:
+    """What a parent pays of an open invoice online (a gateway's checkout, the VietQR): all it
+    still asks for — or, leaving out the voluntary items (never mandatory, tuition.md §2), all but
+    what they still lack. Money is split over the lines mandatory first (`_allocate`), so such a
+    payment settles exactly the mandatory items and the voluntary ones stay owed."""
+    if voluntary:
+        return invoice.due
+    return max(0, invoice.due - sum(left for _, left in voluntary_left(session, invoice)))
+
+
 def _allocate(session: Session, invoice_id: int, amount: int, *, payment_id: int | None, source: str,
               actor_id: int | None, at: datetime) -> None:
     """Split money just applied to an invoice over its lines: mandatory lines before voluntary

@@ -339,17 +339,36 @@ def open_items(session: Session, school_id: int, now: datetime) -> OpenItems:
     return OpenItems(int(count), int(value), age(oldest), int(reports), int(reported), age(first))
 
 
-def pay_options(session: Session, invoice: Invoice, school: School) -> tuple[str | None, list[tuple[str, object]]]:
+@dataclass
+class PayOptions:
+    """How a parent can pay an open invoice (`pay_options`)."""
+    payload: str | None                    # the VietQR, for `amount`
+    online: list[tuple[str, object]]       # the gateways the school switched on: (channel, label)
+    amount: int                            # what the QR and the checkouts ask for
+    voluntary: list[tuple[str, int]]       # the voluntary items still owed the parent may leave out
+    without_voluntary: int                 # the amount without them
+    include_voluntary: bool
+
+
+def pay_options(session: Session, invoice: Invoice, school: School, *, leave_out_voluntary: bool = False) -> PayOptions:
     """How a parent can pay an open invoice: the VietQR payload built from the school's one account
-    (amount due; bill number and purpose = the reference), and the gateways the school has switched
-    on, as (channel, label). Nothing when there is nothing to pay or no account to pay into."""
-    from lms.billing import channel_settings, describe, vietqr
+    (the amount due — or, when the parent leaves out the voluntary items still owed, the rest,
+    `payments.amount_to_pay`; bill number and purpose = the reference), and the gateways the school
+    has switched on, as (channel, label). No QR and no gateway when there is nothing to pay or no
+    account to pay into."""
+    from lms.billing import channel_settings, describe, payments, vietqr
     from lms.billing.channels.registry import CHANNELS, GATEWAYS
 
-    if invoice.due <= 0 or invoice.status not in states.OPEN or not (school.bank_bin and school.bank_account_number):
-        return None, []
-    payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=invoice.due,
+    voluntary = payments.voluntary_left(session, invoice) if invoice.status in states.OPEN else []
+    without = payments.amount_to_pay(session, invoice, voluntary=False)
+    if without <= 0:            # nothing mandatory left: no choice to make
+        voluntary = []
+    include = not (voluntary and leave_out_voluntary)
+    amount = invoice.due if include else without
+    if amount <= 0 or invoice.status not in states.OPEN or not (school.bank_bin and school.bank_account_number):
+        return PayOptions(None, [], amount, voluntary, without, include)
+    payload = vietqr.build_payload(school.bank_bin, school.bank_account_number, amount=amount,
                                    bill_number=invoice.code, purpose=describe.qr_purpose(invoice))
     online = [(r.channel, CHANNELS[r.channel].label) for r in channel_settings.parent_channels(session, school.id)
               if r.channel in GATEWAYS]
-    return payload, online
+    return PayOptions(payload, online, amount, voluntary, without, include)

@@ -556,11 +556,15 @@ def family_invoice(invoice_id: int):
     if invoice is None:
         abort(404)
     school = db.session.get(School, invoice.school_id)
-    payload, online = queries.pay_options(db.session, invoice, school)
+    # The parent may leave the voluntary items still owed out of what they pay now (`?voluntary=0`):
+    # the QR's amount and every checkout then ask for the rest.
+    options = queries.pay_options(db.session, invoice, school, leave_out_voluntary=request.args.get("voluntary") == "0")
+    payload, online = options.payload, options.online
     from lms.core.qr import qr_svg
 
     qr = qr_svg(payload, box_size=8).decode() if payload else None
     return render_template("billing/family_invoice.html", invoice=invoice, school=school, qr=qr, payload=payload,
+                           options=options,
                            bank=bank_by_bin(school.bank_bin), paid=queries.payments_of_invoice(db.session, invoice),
                            online=online, reports=paid_reports.reports_of_invoice(db.session, invoice.id),
                            report_outcomes=paid_reports.OUTCOMES, report_channels=paid_reports.CHANNELS,

@@ -55,7 +55,7 @@ def start(invoice_id: int):
                     RETURN_PAGES.get(channel, "gateways.vnpay_return")),
                 client_ip=request.remote_addr or "", locale=request.cookies.get("lang", "vi"), now=utcnow(),
                 post_json=lambda url, body, headers: call_json("POST", url, body, headers), sandbox_url=sandbox_url(),
-                confirm=request.form.get("confirm") == "1")
+                confirm=request.form.get("confirm") == "1", voluntary=request.form.get("voluntary") != "0")
             done(url_for("gateways.go", checkout_id=started.checkout.id))
     if replay is not None:
         return replay
@@ -63,7 +63,8 @@ def start(invoice_id: int):
         # Another payment of this invoice waits for its gateway: say so, and start this one only
         # on the parent's explicit confirmation (a second POST carrying `confirm`).
         return render_template("billing/pay_again.html", invoice=invoice, waiting=outcome.error.waiting,
-                               channel=channel, label=registry.SHORT_NAMES.get(channel, channel)), 409
+                               channel=channel, label=registry.SHORT_NAMES.get(channel, channel),
+                               voluntary=request.form.get("voluntary") != "0"), 409
     if not outcome.ok:
         flash(str(outcome.error.message), "danger")
         return redirect(url_for("billing.family_invoice", invoice_id=invoice_id))
