@@ -65,7 +65,7 @@ def test_a_provider_report_is_reconciled_once(app, world, client, make_client, d
         assert missing.detail.endswith(day), missing.detail
     listed = client.get("/billing/reconciliation").get_data(as_text=True)
     assert "Nhà cung cấp có, hệ thống chưa ghi" in listed and "Lệch số tiền" in listed
-    assert "báo cáo 600.000 đ, hệ thống 500.000 đ" in listed      # amounts written as everywhere (issue #27, 8)
+    assert "báo cáo 600.000 ₫, hệ thống 500.000 ₫" in listed      # amounts written as money (issue #27, 8)
     # One of ours the provider does not list.
     short = "\n".join(csv.splitlines()[:2]) + "\n"
     client.post("/billing/reconciliation", {"provider": "vnpay", "file": (io.BytesIO(short.encode()), "r.csv")},
