@@ -157,7 +157,7 @@ _LEGACY_AMOUNT = re.compile(r"(\d[\d.]*) ?[đ₫]")
 
 
 def _amount(text: str) -> str:
-    """An amount as every page writes it ("700.000 ₫"), also one stored before ("700000 đ")."""
+    """An amount stored in Vietnamese ("700.000 ₫", or before "700000 đ") as the reader writes money."""
     found = _LEGACY_AMOUNT.fullmatch(text.strip())
     return money_vnd(int(found.group(1).replace(".", ""))) if found else text
 
@@ -236,7 +236,7 @@ def reconcile(session: Session, school: School, report: Report, *, now: datetime
             keep("missing" if known_order else "unknown", r.txn_id, r.amount,
                  ORDER_AT % {"o": r.order or "—", "t": _shown(r.when)}, order=r.order, line=r)
         elif payment.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, MISMATCH % {"r": money_vnd(r.amount), "s": money_vnd(payment.amount)},
+            keep("mismatch", r.txn_id, r.amount, MISMATCH % {"r": money_vnd(r.amount, "vi"), "s": money_vnd(payment.amount, "vi")},
                  payment)
     listed = {r.txn_id for r in good}
     for txn_id, payment in ours.items():
@@ -310,7 +310,7 @@ def _reconcile_feed(session: Session, school: School, report: Report, good: list
                  AT_REFERENCE % {"t": _shown(r.when), "o": r.order} if r.order else AT % {"t": _shown(r.when)},
                  order=r.order, line=r)
         elif credit.amount != r.amount:
-            keep("mismatch", r.txn_id, r.amount, MISMATCH % {"r": money_vnd(r.amount), "s": money_vnd(credit.amount)})
+            keep("mismatch", r.txn_id, r.amount, MISMATCH % {"r": money_vnd(r.amount, "vi"), "s": money_vnd(credit.amount, "vi")})
     listed = {r.txn_id for r in good}
     for txn_id, sighting in sightings.items():
         credit = credits.get(sighting.bank_transaction_id)

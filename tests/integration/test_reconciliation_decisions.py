@@ -106,7 +106,7 @@ def test_a_difference_is_dismissed_with_its_reason_and_shown_in_the_readers_lang
     cells = re.findall(r'<td class="font-monospace small">([^<]*)</td>', page)
     assert "None" not in cells and "FT26342T27S0002" in cells
     from lms.core.numbers import money_vnd
-    assert f"báo cáo {money_vnd(due - 70_000)}, hệ thống {money_vnd(due)}" in page
+    assert f"báo cáo {money_vnd(due - 70_000, 'vi')}, hệ thống {money_vnd(due, 'vi')}" in page
     assert _resolve(client, items["mismatch"].id, "dismissed", "Báo cáo SePay tính cả phí").status_code == 302
     page = client.get("/billing/reconciliation").get_data(as_text=True)
     assert "Đã bỏ qua: Báo cáo SePay tính cả phí — " in page, page[page.find("reconciliation-items"):][:3000]
@@ -115,5 +115,5 @@ def test_a_difference_is_dismissed_with_its_reason_and_shown_in_the_readers_lang
     assert _resolve(client, items["unmatched"].id, "recorded", "thử").status_code == 422
     client.get("/language/en")
     page = client.get("/billing/reconciliation").get_data(as_text=True)
-    assert f"report {money_vnd(due - 70_000)}, recorded {money_vnd(due)}" in page and "báo cáo" not in page
+    assert f"report {money_vnd(due - 70_000, 'en')}, recorded {money_vnd(due, 'en')}" in page and "báo cáo" not in page
     assert "Dismissed: Báo cáo SePay tính cả phí" in page and "2 differences still open." in page
