@@ -269,3 +269,50 @@ def test_a_short_answer_part_keeps_its_type_without_a_key_and_a_worked_line_is_i
             q.question.guide) for q in parsed.questions]
     assert got == [(1, "short_answer", [], "$x^{3}\\Big|_{0}^{2} = 8$", None), (2, "short_answer", [], None, None),
                    (3, "numerical", ["2"], None, None), (1, "essay", [], None, None)]
+
+
+def _parts_one_and_three() -> Document:
+    """An exam whose parts skip a numeral: PHẦN I (choice) then PHẦN III (short answers), as a
+    teacher who dropped the true/false part of the national format writes it."""
+    d = Document()
+    d.add_paragraph("PHẦN I. TRẮC NGHIỆM NHIỀU LỰA CHỌN")                    # paragraph 1
+    for n in (1, 2):
+        d.add_paragraph(f"Câu {n}. Chọn số lớn nhất.")
+        for option in ("A. 1", "B. 2", "C. 3", "D. 4"):
+            d.add_paragraph(option)
+    d.add_paragraph("PHẦN III. CÂU TRẮC NGHIỆM TRẢ LỜI NGẮN")                  # paragraph 12
+    d.add_paragraph("Câu 1. Tính 1 + 0.")
+    d.add_paragraph("Câu 2. Tính 2 + 3.")
+    d.add_paragraph("----- HẾT -----")
+    d.add_paragraph("ĐÁP ÁN")                                                   # paragraph 16
+    table = d.add_table(rows=2, cols=3)                                         # paragraphs 17-18
+    for j, v in enumerate(["Câu", "1", "2"]):
+        table.cell(0, j).text = v
+    for j, v in enumerate(["Đáp án", "C", "D"]):
+        table.cell(1, j).text = v
+    return d
+
+
+def test_parts_that_skip_a_numeral_are_numbered_by_it_for_the_questions_and_the_key():
+    """Issue #29 (tester 29): the questions' parts were numbered in order (PHẦN III was the second)
+    and the key's by numeral, so the key's “PHẦN III” entries found no question."""
+    for layout in (["PHẦN III", "Câu 1. 1", "Câu 2. 5"], ["PHẦN III: 1-1 2-5"]):
+        d = _parts_one_and_three()
+        for line in layout:
+            d.add_paragraph(line)
+        parsed = parse_docx(_save(d))
+        assert parsed.errors == [], layout
+        got = [q.question for q in parsed.questions]
+        assert [q.qtype for q in got] == ["single_choice", "single_choice", "numerical", "numerical"]
+        assert [a.fraction for a in got[1].answers] == [0.0, 0.0, 0.0, 1.0]
+        assert [a.text for a in got[2].answers] == ["1"] and [a.text for a in got[3].answers] == ["5"]
+
+
+def test_a_key_naming_a_part_the_exam_has_not_is_told_so_on_its_line():
+    d = _parts_one_and_three()
+    d.add_paragraph("PHẦN III: 1-1 2-5")                                        # paragraph 19
+    d.add_paragraph("PHẦN II: 1-ĐĐĐS 2-ĐSĐS")                                   # paragraph 20
+    parsed = parse_docx(_save(d))
+    assert parsed.errors == [(20, "phần đáp án có PHẦN II nhưng đề không có phần này (đề có phần I, III): "
+                                  "ghi đáp án dưới đúng số phần của đề")]
+    assert len(parsed.questions) == 4

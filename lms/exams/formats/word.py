@@ -540,6 +540,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
     solutions: dict[tuple[int, int], tuple[int, list[str]]] | None = None
     solution: tuple[int, int] | None = None
     solution_part = 0
+    headings: dict[int, int] = {}   # the answer section's parts → the line of their first heading
     for index, block in enumerate(blocks):
         text = block.text.strip()
         if block.problems:   # reported on the question it belongs to; never dropped in silence
@@ -556,7 +557,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             continue
         if solutions is not None:
             solution, solution_part = _solution_line(block, text, solutions, solution, solution_part,
-                                                      key_lines, parsed)
+                                                      key_lines, parsed, headings)
             continue
         if in_key:
             key_lines.append(block)
@@ -577,7 +578,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
                 and not QUESTION.match(text):
             category = (named.group(1) if named else _roman_section(text) or text).strip().rstrip(" .:")[:200]
             short_part = not named and bool(SHORT_PART.search(text))
-            part += 1
+            part = _question_part(text, part)
             current = None
             continue
         question = QUESTION.match(text)
@@ -600,12 +601,13 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             continue
         _absorb(current, block, parsed)
     notes: dict[tuple[int, int], tuple[int, str, bool, bool]] = {}
-    key = _read_key(key_lines, parsed, notes)
+    key = _read_key(key_lines, parsed, notes, headings)
     # A number may come again in a later part ("Câu 1" of PHẦN II, "Bài 1" of II. TỰ LUẬN), never
     # twice in one. The key's entries go to the part of the key they are under (its own “PHẦN II”
-    # lines), or, in a key without parts, to the first question of that number.
+    # lines), or, in a key without parts, to the first question of that number. Both number their
+    # parts by the numeral the file writes (PHẦN I then PHẦN III: parts 1 and 3); questions before
+    # any heading are in part 1.
     seen: dict[tuple[int, int], int] = {}
-    parts = sorted({draft.part for draft in drafts})
     used: set[tuple[int, int]] = set()
     used_notes: set[tuple[int, int]] = set()
     solved: set[tuple[int, int]] = set()
@@ -618,7 +620,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             parsed.failed.append(WordQuestion(draft.number, draft.line, None))
             continue
         seen[(draft.part, draft.number)] = draft.line
-        place = parts.index(draft.part) + 1
+        place = draft.part or 1
         entry = (place, draft.number) if (place, draft.number) in key else (0, draft.number)
         if entry[0] == 0 and entry in used:
             entry = None
@@ -669,18 +671,25 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             parsed.questions.append(WordQuestion(draft.number, draft.line, question))
         else:
             parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category))
-    for entry, (line, *_rest) in key.items():
-        if entry not in used:
-            parsed.errors.append((line, _("bảng đáp án có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
-                                          part=_of_part(entry[0]))))
-    for entry, (line, *_rest) in notes.items():
-        if entry not in used_notes:
-            parsed.errors.append((line, _("bảng đáp án có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
-                                          part=_of_part(entry[0]))))
-    for entry, (line, _lines) in (solutions or {}).items():
-        if entry not in solved:
-            parsed.errors.append((line, _("phần lời giải có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
-                                          part=_of_part(entry[0]))))
+    # A part the answer section names and the exam has not: one message on its heading's line.
+    places = {draft.part or 1 for draft in drafts}
+    missing: dict[int, int] = {}
+    left = [(entry, line, _("bảng đáp án có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
+                            part=_of_part(entry[0])))
+            for entries, taken in ((key, used), (notes, used_notes)) for entry, (line, *_rest) in entries.items()
+            if entry not in taken]
+    left += [(entry, line, _("phần lời giải có câu %(n)s%(part)s nhưng đề không có câu này", n=entry[1],
+                             part=_of_part(entry[0])))
+             for entry, (line, _lines) in (solutions or {}).items() if entry not in solved]
+    for entry, line, message in left:
+        if entry[0] > 0 and drafts and entry[0] not in places:
+            missing[entry[0]] = min(missing.get(entry[0], line), headings.get(entry[0], line))
+        else:
+            parsed.errors.append((line, message))
+    for number, line in missing.items():
+        parsed.errors.append((line, _("phần đáp án có PHẦN %(p)s nhưng đề không có phần này (đề có phần %(have)s): "
+                                      "ghi đáp án dưới đúng số phần của đề", p=_roman(number),
+                                      have=", ".join(_roman(p) for p in sorted(places)))))
     if not drafts and not parsed.errors:
         parsed.errors.append((1, _("không tìm thấy câu hỏi nào (mỗi câu bắt đầu bằng “Câu 1.”, “Câu 2.”…)")))
     parsed.errors.sort()
@@ -703,14 +712,17 @@ def _solutions_follow(blocks: list[Block], index: int, drafts: list[_Draft]) -> 
 
 
 def _solution_line(block: Block, text: str, solutions: dict, solution: tuple[int, int] | None, part: int,
-                   key_lines: list[Block], parsed: Parsed) -> tuple[tuple[int, int] | None, int]:
+                   key_lines: list[Block], parsed: Parsed,
+                   headings: dict[int, int]) -> tuple[tuple[int, int] | None, int]:
     """One line of the worked-solutions section: a part heading, a "Câu N." entry, a line of the
     entry above, the HẾT mark, or — before any entry — an answer table (read with the key)."""
     if END.match(text):
         parsed.skipped.append(("end", block.number, text))
         return None, part
     if (SECTION.match(text) or _roman_section(text)) and not QUESTION.match(text):
-        return None, _heading_part(text, part)
+        part = _heading_part(text, part)
+        headings.setdefault(part, block.number)
+        return None, part
     found = QUESTION.match(text)
     if found:
         entry = (part, int(found.group(1)))
@@ -894,6 +906,18 @@ def _numeral(text: str) -> int | None:
     return total if total > 0 else None
 
 
+def _roman(number: int) -> str:
+    return _ROMAN_NUMERALS[number - 1] if 0 < number <= len(_ROMAN_NUMERALS) else str(number)
+
+
+def _question_part(text: str, part: int) -> int:
+    """The part a heading among the questions starts: the numeral it writes (PHẦN I then PHẦN III
+    are parts 1 and 3, as the answer section names them), or the next part when it writes none or
+    one not after the part before it — parts of the questions never merge."""
+    number = _heading_part(text, part)
+    return number if number > part else part + 1
+
+
 def _heading_part(text: str, part: int) -> int:
     """The part a heading in the answer section names by its numeral ("PHẦN III" → 3, "II. TỰ LUẬN"
     → 2), whatever came before it; a heading without one ("A. TRẮC NGHIỆM") is the next part."""
@@ -902,13 +926,13 @@ def _heading_part(text: str, part: int) -> int:
     return number if number and number < 100 else part + 1
 
 
-def _read_key(blocks: list[Block], parsed: Parsed,
-              notes: dict[tuple[int, int], tuple[int, str, bool, bool]]) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
+def _read_key(blocks: list[Block], parsed: Parsed, notes: dict[tuple[int, int], tuple[int, str, bool, bool]],
+              headings: dict[int, int]) -> dict[tuple[int, int], tuple[int, str, bool, bool]]:
     """The answer table: tokens `1-A`, `2.ĐSĐĐ`, `3: 3,75`; or a Word table whose rows are
     `Câu | 1 | 2 …` and `Đáp án | A | C …` (or one row per question); or a line “Câu 2. …” of its
     own, read whole with the lines under it (an essay's marking guide, never cut to its first word).
     Keyed by (part, number): part 0 for a key without parts, else 1, 2… for the key's own
-    "PHẦN I", "PHẦN II"… lines. Each entry is (line, text, written whole, under a TỰ LUẬN heading).
+    "PHẦN I", "PHẦN II"… lines (each part's first heading line goes to `headings`). Each entry is (line, text, written whole, under a TỰ LUẬN heading).
     The "Câu N. …" lines go to `notes`, not to the key: what they are — a written question's answer
     or marking guide, or a worked solution of a question the key table answers — depends on the
     question (see `_note_for`)."""
@@ -930,6 +954,7 @@ def _read_key(blocks: list[Block], parsed: Parsed,
             (len(cells) == 1 and LETTER_SECTION.match(cells[0]))
         if heading and not KEY_TOKEN.match(cells[0].split(".", 1)[-1].split(":", 1)[-1].strip()):
             part = _heading_part(cells[0], part)
+            headings.setdefault(part, line)
             essay = bool(ESSAY_PART.search(cells[0]))
             guide = None
             i += 1
@@ -949,6 +974,7 @@ def _read_key(blocks: list[Block], parsed: Parsed,
         guide = None
         if heading:   # "PHẦN I: 1-B 2-C …" on one line
             part = _heading_part(cells[0], part)
+            headings.setdefault(part, line)
             essay = bool(ESSAY_PART.search(cells[0]))
             cells = [re.sub(r"^\s*(?:phần|phan)?\s*[IVXLC\d]+\s*[.:\-–)]\s*", "", cells[0], flags=re.IGNORECASE),
                      *cells[1:]]
