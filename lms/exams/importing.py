@@ -68,7 +68,8 @@ class ImportPlan:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)   # (where, line, text): see word.Parsed
     unit: str = "line"                                  # what error numbers count: "line" or "paragraph" (Word)
     owners: dict[tuple[int | None, str], int] = field(default_factory=dict)   # an error → its question's line
-    failed: list[tuple[int, str, str | None]] = field(default_factory=list)   # questions not read: line, label, part
+    # Questions not read: line, label, part, and their text as written (shown with their errors).
+    failed: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
     kept_as_essay: list[tuple[int | None, str]] = field(default_factory=list)  # keyless short answers the teacher keeps as essays
 
     @property
@@ -165,7 +166,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto", *, keyless_as_ess
         parsed = word.parse_docx(data) if is_docx else word.parse_text(text)
         plan.errors.extend(parsed.errors)
         plan.owners = dict(parsed.owners)
-        plan.failed = [(q.line, str(_l("Câu %(n)s", n=q.number)), q.category) for q in parsed.failed]
+        plan.failed = [(q.line, str(_l("Câu %(n)s", n=q.number)), q.category, q.text) for q in parsed.failed]
         plan.images, plan.skipped = parsed.images, parsed.skipped
         found = [(q.line, str(_l("Câu %(n)s", n=q.number)), q.question) for q in parsed.questions]
     else:
@@ -186,7 +187,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto", *, keyless_as_ess
                     "đánh dấu “Giữ câu trả lời ngắn chưa có đáp án thành câu tự luận” rồi xem trước lại"))))
                 if line is not None:
                     plan.owners[plan.errors[-1]] = line
-                    plan.failed.append((line, label, imported.category))
+                    plan.failed.append((line, label, imported.category, _as_written(imported)))
                 continue
             imported = dataclasses.replace(imported, qtype="essay")   # the teacher's choice, said in the preview
             plan.kept_as_essay.append((line, label))
@@ -199,7 +200,7 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto", *, keyless_as_ess
                 if line is not None:
                     plan.owners[plan.errors[-1]] = line
             if line is not None:
-                plan.failed.append((line, label, imported.category))
+                plan.failed.append((line, label, imported.category, _as_written(imported)))
             continue
         # A GIFT category is a path; a Word section is one name (“Phần II. Đúng/Sai” has a slash).
         path = category_path(imported.category) if fmt == "gift" else \
@@ -208,6 +209,13 @@ def plan_import(filename: str, data: bytes, fmt: str = "auto", *, keyless_as_ess
                                               nfc_text(feedback), " / ".join(path) or None, path,
                                               nfc(imported.name) or title_of(text_), mark_e4))
     return plan
+
+
+def _as_written(imported) -> str:
+    """A question that could not be saved, as the file writes it: its text and its options."""
+    options = [f"{'ABCDEFGH'[i]}. {a.text}" for i, a in enumerate(imported.answers[:8])] \
+        if imported.qtype in ("single_choice", "multiple_choice") else []
+    return "\n".join([imported.text, *options])
 
 
 # Moodle writes a category as a path from its context: "$course$/top/Toán 6/Số tự nhiên" ("//" is a

@@ -61,8 +61,9 @@ def _preview_items(plan: importing.ImportPlan) -> list[dict]:
                       "right_html": qt.right_html(q.data, public),
                       "feedback": text_html(q.general_feedback) if q.general_feedback else "",
                       "guide": text_html(q.guide) if q.guide else ""})
-    items += [{"failed": True, "line": line, "label": label, "category": category}
-              for line, label, category in plan.failed]
+    items += [{"failed": True, "line": line, "label": label, "category": category,
+               "html": text_html(importing.with_images(text, urls)) if text else ""}
+              for line, label, category, text in plan.failed]
     return sorted(items, key=lambda it: it["line"] or 0)
 
 

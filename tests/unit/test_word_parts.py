@@ -111,7 +111,24 @@ def test_an_error_belongs_to_its_own_question_when_numbering_starts_again():
             "PHẦN II. ĐÚNG SAI\nCâu 1. Ba ý\na) 1\nb) 2\nc) 3\nĐÁP ÁN\nPHẦN I\n1-A\nPHẦN II\n1-ĐSĐ\n")
     plan = plan_import("de.txt", text.encode())
     placed, loose = plan.placed_errors()
-    assert [q.line for q in plan.questions] == [2] and plan.failed == [(6, "Câu 1", "PHẦN II. ĐÚNG SAI")]
+    assert [q.line for q in plan.questions] == [2] and plan.failed == [(6, "Câu 1", "PHẦN II. ĐÚNG SAI",
+                                                                        "Câu 1. Ba ý\na) 1\nb) 2\nc) 3"[7:])]
     assert 2 not in placed and loose == []
     assert [message for _line, message in placed[6]] == \
         ["Câu 1: câu đúng/sai cần đúng bốn ý a), b), c), d) (thấy a, b, c)"]
+
+
+def test_a_question_with_an_error_keeps_its_text_for_its_card():
+    """Issue #29 (tester 29, finding 4): a card with an error showed only its heading and the error,
+    never the question, so the teacher could not see what the message was about. Each way a question
+    fails — not read from the file, or read and refused when planned — keeps its lines as written."""
+    from lms.exams.importing import plan_import
+
+    text = ("Câu 1. Tính $2^{3}$ bằng\nA. 6\nB. 8\nC. 9\n"       # no key: not read
+            "Câu 2. Thủ đô của Việt Nam?\nA. Huế\nB. Hà Nội\n"
+            "ĐÁP ÁN\n2-B\n")
+    plan = plan_import("de.txt", text.encode())
+    assert [(line, label, written) for line, label, _part, written in plan.failed] == \
+        [(1, "Câu 1", "Tính $2^{3}$ bằng\nA. 6\nB. 8\nC. 9")]
+    refused = plan_import("de.txt", "PHẦN III. TRẢ LỜI NGẮN\nCâu 1. Tính $1 + 2$.\n".encode())   # a short answer, no key
+    assert [(line, written) for line, _label, _part, written in refused.failed] == [(2, "Tính $1 + 2$.")]

@@ -116,6 +116,7 @@ class WordQuestion:
     line: int
     question: ImportedQuestion | None  # None: not read, see the errors it owns
     category: str | None = None
+    text: str | None = None            # a question not read: its lines as written, shown with its errors
 
 
 @dataclass
@@ -617,7 +618,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
             parsed.errors.append((draft.line, _("Câu %(n)s đã có ở %(unit)s %(at)s", n=draft.number, unit=_unit(unit),
                                                  at=seen[(draft.part, draft.number)])))
             parsed.owners[parsed.errors[-1]] = draft.line
-            parsed.failed.append(WordQuestion(draft.number, draft.line, None))
+            parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category, _as_written(draft)))
             continue
         seen[(draft.part, draft.number)] = draft.line
         place = draft.part or 1
@@ -670,7 +671,7 @@ def parse_blocks(blocks: list[Block], images: list[tuple[str, bytes]] | None = N
         if question is not None:
             parsed.questions.append(WordQuestion(draft.number, draft.line, question))
         else:
-            parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category))
+            parsed.failed.append(WordQuestion(draft.number, draft.line, None, draft.category, _as_written(draft)))
     # A part the answer section names and the exam has not: one message on its heading's line.
     places = {draft.part or 1 for draft in drafts}
     missing: dict[int, int] = {}
@@ -1094,6 +1095,14 @@ def _note_key(text: str, draft: _Draft) -> tuple[str | None, str]:
             return letters.group(1), (letters.group(2) or "").strip()
     chosen = SOLUTION_KEY.match(text)
     return (chosen.group(1).upper() if chosen else None), text.strip()
+
+
+def _as_written(draft: _Draft) -> str | None:
+    """A question's lines as the file has them — its text, statements and options (formulas as
+    $…$) — so a question that could not be read shows what its errors are about."""
+    lines = [b.text.strip() for b in (draft.body or draft.stem)]
+    lines += [f"{letter}. {text.strip()}" for letter, text, *_rest in draft.options]
+    return "\n".join(line for line in lines if line) or None
 
 
 def _finish(draft: _Draft, key: tuple[int, str, bool, bool] | None, parsed: Parsed,
