@@ -172,8 +172,13 @@ def billing_content(session, school: SimpleNamespace) -> dict[str, int]:
                                           channel="vietqr", amount=school.invoice.total, paid_on=utcnow().date(),
                                           bank_reference="FT-B-2")
     session.add(school.payment_report)
+    from lms.billing.models import ReconciliationItem
+
+    school.reconciliation_item = ReconciliationItem(school_id=school.school.id, provider="sepay", kind="missing",
+                                                    key="SEPAY-B-1", amount=100_000)
+    session.add(school.reconciliation_item)
     session.flush()
-    return {"report_id": school.payment_report.id, "fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
+    return {"item_id": school.reconciliation_item.id, "report_id": school.payment_report.id, "fee_type_id": school.fee_type.id, "plan_id": school.plan.id, "exemption_id": school.exemption.id,
             "invoice_id": school.invoice.id, "payment_id": school.payment.id, "refund_id": school.refund.id,
             "transfer_id": school.transfer.id, "checkout_id": school.checkout.id,
             "task_id": session.scalars(select(BillingTask.id).where(BillingTask.school_id == school.school.id)).first()}

@@ -956,7 +956,7 @@ def task_texts(session: Session, tasks: list[BillingTask]) -> dict[int, str]:
     ids = {t.bank_transaction_id for t in tasks if t.kind == "unmatched" and t.bank_transaction_id}
     rows = {row.id: row for row in session.scalars(select(BankTransaction).where(BankTransaction.id.in_(ids)))} \
         if ids else {}
-    return {t.id: f"{money(rows[t.bank_transaction_id].amount)} đ — {rows[t.bank_transaction_id].content[:120]}"
+    return {t.id: f"{money(rows[t.bank_transaction_id].amount)} đ — {shown_memo(rows[t.bank_transaction_id].content)[:120]}"
             for t in tasks if t.kind == "unmatched" and t.bank_transaction_id in rows}
 
 

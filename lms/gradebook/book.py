@@ -855,7 +855,8 @@ def read_grid_import(session: Session, actor: User, role: str, course: Course, t
     require_course(actor, role, course, edit=True)
     columns = term_columns(course, term)
     average = (str(_l("ĐTB học kỳ")), str(_l("Kết quả học kỳ")), "ĐTB học kỳ", "Kết quả học kỳ", "ĐTB", "TBM",
-               "Điểm trung bình", "Trung bình môn", "ĐTBmhk", "ĐTB môn học kỳ", "Điểm trung bình môn học kỳ",
+               "TB", "TB môn", "TBHK", "TB HK", "ĐTB HK", "ĐTBHK", "Điểm trung bình", "Trung bình môn", "ĐTBmhk",
+               "ĐTB môn học kỳ", "Điểm trung bình môn học kỳ",
                "Xếp loại", "Kết quả")
     year = (*(str(h) for h in YEAR_HEADERS), "ĐTB cả năm", "Kết quả cả năm", "Cả năm", "ĐTBmcn", "ĐTB môn cả năm",
             "Điểm trung bình môn cả năm", "TBCN")

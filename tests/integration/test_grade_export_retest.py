@@ -64,12 +64,13 @@ def test_an_empty_file_is_refused_by_name_with_422(world, client):
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
         assert page.status_code == 422
         assert "Không nhập được tệp “so-diem-toan-6a1.xlsx”: Tệp rỗng" in text, text
-    # A table without the pupils' code names the file too, on the import page.
-    sheet = "Họ và tên,Toán\nNguyễn Văn An,8\n".encode()
+    # A table naming its pupils neither by code nor by name names the file too, on the import page
+    # (one with names and no code is read by name since issue #23's finding 10).
+    sheet = "Lớp,Toán\n6A1,8\n".encode()
     page = client.post(f"/courses/{world.a.course.id}/grades/import?term=1",
                        {"file": (io.BytesIO(sheet), "diem-toan.csv")}, content_type="multipart/form-data")
     assert page.status_code == 422
-    assert "Tệp “diem-toan.csv” thiếu cột “Mã học sinh”" in page.get_data(as_text=True)
+    assert "Tệp “diem-toan.csv” không có cột “Mã học sinh”" in page.get_data(as_text=True)
     # Every import reads through the same reader and says it the same way, with 422.
     page = client.post(f"/courses/{world.a.course.id}/plan/import",
                        {"file": (io.BytesIO(b""), "ke-hoach-toan.xlsx")}, content_type="multipart/form-data")

@@ -117,7 +117,9 @@ def test_the_grade_books_averages_are_named_as_computed_by_the_app(world, make_c
     teacher = make_client()
     teacher.login("gv.a")
     url = f"/courses/{world.a.course.id}/grades/import?term=1"
-    for name, computed in (("so-diem-toan-6a1.xlsx", "ĐTBmhk (K)"), ("so-diem-giao-vien-6a1.xlsx", "TBM (K)")):
+    # …and a hand-typed sheet's "TB" (second outside import tester, N8).
+    for name, computed in (("so-diem-toan-6a1.xlsx", "ĐTBmhk (K)"), ("so-diem-giao-vien-6a1.xlsx", "TBM (K)"),
+                           ("bang-diem-go-tay-6a1.xlsx", "TB (J)")):
         body = teacher.post(url, {"file": (io.BytesIO(data(name)), name)},
                             content_type="multipart/form-data").get_data(as_text=True)
         found = re.search(r'id="computed-columns"><strong>Cột không nhập \(ứng dụng tự tính\):</strong> ([^<]*)<', body)

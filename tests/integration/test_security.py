@@ -55,7 +55,7 @@ def test_every_post_route_refuses_a_request_without_csrf_token(world, client, ap
              "assignment_id": 1, "submission_id": 1, "fee_type_id": 1, "plan_id": 1, "exemption_id": 1,
              "invoice_id": 1, "payment_id": 1, "refund_id": 1, "transfer_id": 1, "task_id": 1, "checkout_id": 1, "channel": "sepay",
              "school_code": "A", "invitation_id": 1, "leave_id": 1, "provider": "zns", "transcript_id": 1,
-             "request_id": 1, "report_id": 1, "path": "v1/signatures/sign", "day_off_id": 1}
+             "request_id": 1, "report_id": 1, "path": "v1/signatures/sign", "day_off_id": 1, "item_id": 1}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not ({"POST", "PUT", "PATCH", "DELETE"} & rule.methods):

@@ -126,7 +126,7 @@ def foreign_ids(world, role: str = "admin", extra: dict | None = None) -> dict[s
         **{name: [value] for name, value in (extra or dict.fromkeys(
             ("card_id", "job_id", "category_id", "question_id", "exam_id", "attempt_id", "fee_type_id", "plan_id",
              "exemption_id", "invoice_id", "payment_id", "refund_id", "transfer_id", "task_id", "checkout_id",
-             "leave_id", "day_off_id", "transcript_id", "request_id", "export_id", "report_id"), 0)).items()},
+             "leave_id", "day_off_id", "transcript_id", "request_id", "export_id", "report_id", "item_id"), 0)).items()},
     }
 
 
