@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -145,11 +145,21 @@ def _told_one_by_one(session: Session, school_id: int, users: list[int], since: 
     "n<notice id>:<channel>") and not failed: a parent who switched to the digest since is not told
     them again. A notice whose every message failed, was capped or skipped is still told."""
     told = set()
-    for key in session.scalars(select(OutboundMessage.dedupe_key).where(
-            OutboundMessage.school_id == school_id, OutboundMessage.user_id.in_(users),
-            OutboundMessage.created_at > since - timedelta(days=1), OutboundMessage.kind != "digest",
-            OutboundMessage.dedupe_key.like("n%"), OutboundMessage.status.in_([s.value for s in _GONE]))):
-        head = key[1:].split(":", 1)[0]
+    rows = session.execute(select(OutboundMessage.id, OutboundMessage.dedupe_key, OutboundMessage.status,
+                                  OutboundMessage.fallback_of_id).where(
+        OutboundMessage.school_id == school_id, OutboundMessage.user_id.in_(users),
+        OutboundMessage.created_at > since - timedelta(days=1), OutboundMessage.kind != "digest",
+        or_(OutboundMessage.dedupe_key.like("n%"), OutboundMessage.dedupe_key.like("fb%")))).all()
+    keys = {row.id: row.dedupe_key for row in rows}
+    gone = {s.value for s in _GONE}
+    for row in rows:
+        if str(getattr(row.status, "value", row.status)) not in gone:
+            continue
+        key = row.dedupe_key
+        if row.fallback_of_id is not None:
+            # The SMS that followed a refused Zalo message (dispatch's fallback) tells its notice too.
+            key = keys.get(row.fallback_of_id, "")
+        head = key[1:].split(":", 1)[0] if key.startswith("n") else ""
         if head.isdigit():
             told.add(int(head))
     return told

@@ -757,3 +757,33 @@ def test_a_notice_already_sent_on_its_own_is_not_told_again_in_the_digest(world,
         assert digest.compose_school(s, world.a.school.id, evening, TZ) == 1
         [message] = messages(s, kind="digest")
         assert [i["params"]["title"] for i in message.payload["items"]] == ["Nghỉ học chiều thứ sáu"]
+
+
+def test_a_notice_whose_zalo_failed_but_whose_sms_went_is_not_told_again_in_the_digest(world, app, dbs):
+    """The SMS that follows a refused Zalo message tells its notice as well as the Zalo would have
+    (outside re-test of F3: the demo's announcement went by SMS at 06:01 and came again in the
+    08:45 digest)."""
+    import uuid
+
+    from lms.courses import comms
+    from lms.messaging.models import OutboundMessage
+
+    with dbs() as s:
+        mother = set_up(s, app, world, digest_on=False)
+        comms.post_announcement(s, s.get(User, world.a.teacher.id), s.get(SchoolClass, world.a.school_class.id),
+                                None, "Đổi lịch học ngày mai", "Tiết 1 chuyển sang chiều")
+        s.commit()
+        morning = at(DAY, 6, 1)
+        dispatch.send_due(s, morning, context(s, app, lambda: morning))
+        [zalo] = messages(s)
+        zalo.status = "failed"
+        s.add(OutboundMessage(school_id=zalo.school_id, user_id=zalo.user_id, channel="sms", kind=zalo.kind,
+                              dedupe_key=f"fb{zalo.id}", tracking_id=uuid.uuid4().hex, payload=zalo.payload,
+                              status="delivered", send_after=morning, fallback_of_id=zalo.id, created_at=morning))
+        settings.save_preference(s, mother, settings.PreferenceInput(email=False, zalo=True, sms=True, digest=True,
+                                                                     digest_time=None), now=at(DAY, 8, 30))
+        s.commit()
+        evening = at(DAY, 19, 5)
+        digest.compose_school(s, world.a.school.id, evening, TZ)
+        titles = [i.get("params", {}).get("title") for m in messages(s, kind="digest") for i in m.payload["items"]]
+        assert "Đổi lịch học ngày mai" not in titles, titles
