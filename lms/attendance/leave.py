@@ -61,7 +61,9 @@ def request_leave(session: Session, parent: User, student: Student, first: date 
         raise ValidationError(ngettext("Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", "Chỉ xin phép bổ sung cho %(n)s ngày gần đây.", PAST_DAYS, n=PAST_DAYS), field="first_day")
     year = session.get(SchoolYear, school_class.school_year_id)
     if first < year.start_date or last > year.end_date:
-        raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s.", y=year.name), field="first_day")
+        raise ValidationError(_l("Ngày nghỉ phải trong năm học %(y)s (%(a)s – %(b)s).", y=year.name,
+                                 a=year.start_date.strftime("%d/%m/%Y"), b=year.end_date.strftime("%d/%m/%Y")),
+                              field="first_day" if not year.start_date <= first <= year.end_date else "last_day")
     _check_school_days(session, school_class, first, last)
     text = nfc_text(reason)
     if not text:

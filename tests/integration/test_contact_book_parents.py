@@ -426,3 +426,21 @@ def test_equal_quiet_hours_are_refused_naming_the_field_whole(world, make_client
                                         "monthly_cap": "40", "zns_cost": "250", "sms_cost": "800"})
     assert page.status_code == 422
     assert "Giờ yên lặng đến: Giờ yên lặng phải kết thúc ở giờ khác giờ bắt đầu" in page.get_data(as_text=True)
+
+
+def test_a_leave_request_outside_the_year_names_the_years_dates(world, dbs):
+    # Outside re-test of the contact book (N2): the homework's message gives the year's dates, the
+    # leave request's gave its name only.
+    from lms.attendance.leave import request_leave
+    from lms.core.errors import ValidationError
+    from lms.core.timeutil import utcnow
+    from lms.people.models import SchoolYear, Student
+
+    with dbs() as s:
+        year = s.get(SchoolYear, world.a.year.id)
+        day = year.end_date + timedelta(days=10)
+        with pytest.raises(ValidationError) as refused:
+            request_leave(s, s.get(User, world.mother_a.id), s.get(Student, world.a.students["HSA001"].id), day, day,
+                          "Ốm", now=utcnow(), today=day)
+        said = str(refused.value.message)
+        assert year.start_date.strftime("%d/%m/%Y") in said and year.end_date.strftime("%d/%m/%Y") in said, said
