@@ -51,6 +51,9 @@ def install_logging(app: Flask) -> None:
         root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # WeasyPrint reports each layout step at INFO: a dozen lines per PDF, nothing an operator needs.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    # signxml writes every canonicalized XML it signs or checks at DEBUG: a whole transcript, the
+    # pupil's citizen id included (the whole-run log canaries found it, security.md #52). Never below INFO.
+    logging.getLogger("signxml").setLevel(logging.INFO)
     access = logging.getLogger("lms.access")
 
     @app.before_request
