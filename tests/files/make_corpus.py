@@ -20,6 +20,8 @@ import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from tests.sheets import to_cp1258
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -628,17 +630,7 @@ def agribank_csv(name: str, bad: bool = False) -> None:
         lines.insert(6, "2/9/2025;;Phí SMS;;abc;")      # the planted bad line: a credit that is not a number
     lines.append(f"Cộng phát sinh;;;{sum(x[1] for x in DEBITS):,};{sum(x[1] for x in CREDITS):,};".replace(",", "."))
     text = "\r\n".join(lines) + "\r\n"
-    (HERE / name).write_bytes(_cp1258(text))
-
-
-def _cp1258(text: str) -> bytes:
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-    out = []
-    for ch in text:
-        parts = unicodedata.normalize("NFD", ch)
-        letter = unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones))
-        out.append(letter + "".join(p for p in parts if p in tones))
-    return "".join(out).encode("cp1258")
+    (HERE / name).write_bytes(to_cp1258(text))
 
 
 def posting_journal(name: str, bad: bool = False) -> None:
