@@ -359,7 +359,7 @@ def account_in_title(table: Table) -> str:
     exports it) —, or "" when the file names none."""
     texts = [skipped.text for skipped in table.skipped if skipped.kind == "title"]
     if table.table is not None:
-        texts += [text for _sheet, text in getattr(table.table, "sheet_lines", [])]
+        texts += [text for _sheet, text in table.table.sheet_lines]
     for text in texts:
         found = ACCOUNT_IN_TITLE.search(nfc(text))
         if found:

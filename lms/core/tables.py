@@ -350,7 +350,7 @@ def _read_table(filename: str, data: bytes, columns: Sequence[Column], *, max_ro
     # per import, and the preview says so aloud rather than among the sheets "not read".
     table.twin_sheets = [book.sheets[i].name for i, found in headers.items()
                          if i != best[0] and mapping is None and len(found.found) >= 2
-                         and found.score[0] >= header.score[0] and found.score[1] * 2 >= header.score[1] * 1.5]
+                         and found.score[0] >= header.score[0] and found.score[1] * 4 >= header.score[1] * 3]
     table.other_sheets = [name for name in table.other_sheets if name not in table.twin_sheets]
     above = sheet.head(HEADER_SCAN + 1)[:header.rows[0]]
     table.notes = [cell_text(c) for r in above for c in r if not blank(c)]
